@@ -1,0 +1,51 @@
+# Kontrol: `make run` starts the app with demo data; `make test` passes the tests.
+# Everything the project needs is installed by these targets.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+HOST ?= 127.0.0.1
+PORT ?= 8000
+DB ?= sqlite:///kontrol.db
+
+.PHONY: install run test lint typecheck bench browser clean help
+
+help:
+	@echo "make run    - install, load demo data into $(DB) and serve http://$(HOST):$(PORT)/"
+	@echo "make test   - install, lint, type-check and run the tests (SQLite and PostgreSQL)"
+	@echo "make bench  - run the benchmarks in bench/ (results: docs/benchmarks.md)"
+
+$(STAMP): pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/kontrol demo --if-empty --db '$(DB)'
+	$(BIN)/kontrol serve --db '$(DB)' --host $(HOST) --port $(PORT)
+
+# Debian's Chromium for the browser tests (Playwright drives it; it never downloads one).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "installing Debian chromium for the browser tests"; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+	  || { echo "could not install chromium: run 'apt-get install chromium' as root"; exit 1; }; }
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+	$(BIN)/mypy
+
+typecheck: lint
+
+test: $(STAMP) browser lint
+	$(BIN)/pytest -n 2 --dist loadfile -q
+
+bench: $(STAMP)
+	$(BIN)/python -m bench.run_all
+
+clean:
+	rm -rf $(VENV) build *.egg-info .mypy_cache .ruff_cache .pytest_cache test-artifacts

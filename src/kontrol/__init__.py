@@ -1,0 +1,3 @@
+"""Kontrol: quality control of customer service."""
+
+__version__ = "0.1.0"

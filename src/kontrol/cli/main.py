@@ -1,0 +1,286 @@
+"""``kontrol``: the command line. Thin: parse, call a service, print."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from kontrol.domain.errors import KontrolError, Unreadable
+from kontrol.domain.roles import WorkspaceRole
+from kontrol.services.database import database_url, initialize, open_database
+from kontrol.services.workspaces import DEFAULT_WORKSPACE
+
+app = typer.Typer(
+    help="Kontrol: quality control of customer service.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+workspace_app = typer.Typer(help="Workspaces: one per company or client.", no_args_is_help=True)
+user_app = typer.Typer(help="People who log in to the web app.", no_args_is_help=True)
+rejects_app = typer.Typer(
+    help="Records an import rejected, kept to be fixed.", no_args_is_help=True
+)
+app.add_typer(workspace_app, name="workspace")
+app.add_typer(user_app, name="user")
+app.add_typer(rejects_app, name="rejects")
+
+DbOption = Annotated[
+    str | None,
+    typer.Option(
+        "--db",
+        help="Database URL (default: KONTROL_DATABASE_URL, else sqlite:///kontrol.db).",
+        show_default=False,
+    ),
+]
+WorkspaceOption = Annotated[str, typer.Option("--workspace", "-w", help="Workspace name.")]
+
+
+def _fail(message: str, code: int = 2) -> typer.Exit:
+    typer.echo(f"error: {message}", err=True)
+    return typer.Exit(code)
+
+
+@app.command()
+def init(db: DbOption = None) -> None:
+    """Create the database or upgrade it to the newest schema."""
+    url = database_url(db)
+    initialize(url)
+    typer.echo(f"database ready: {url}")
+
+
+@app.command("import")
+def import_(
+    files: Annotated[list[Path], typer.Argument(help="JSONL, JSONL.gz or CSV files.")],
+    db: DbOption = None,
+    workspace: WorkspaceOption = DEFAULT_WORKSPACE,
+    format_name: Annotated[
+        str | None, typer.Option("--format", help="Importer to use (default: by file name).")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+) -> None:
+    """Import interactions, surveys, agents and orders (spec/FORMAT.md).
+
+    Exit code 0: everything imported; 1: some records were rejected (the rest
+    imported); 2: a file could not be read at all.
+    """
+    from kontrol.services.importing import ImportReport, import_file
+    from kontrol.services.workspaces import find_workspace
+
+    engine = open_database(database_url(db))
+    try:
+        with engine.connect() as connection:
+            target = find_workspace(connection, workspace)
+    except KontrolError as error:
+        raise _fail(str(error)) from None
+    total = ImportReport()
+    unreadable: list[str] = []
+    for path in files:
+        try:
+            report = import_file(
+                engine=engine, workspace=target, path=path, format_name=format_name
+            )
+        except Unreadable as error:
+            unreadable.append(str(error))
+            continue
+        except KontrolError as error:
+            raise _fail(str(error)) from None
+        total.add(report)
+        if not as_json:
+            typer.echo(
+                f"{path}: {report.imported} imported, {report.updated} updated, "
+                f"{report.unchanged} unchanged, {report.rejected} rejected"
+            )
+            for reject in report.rejects[:20]:
+                typer.echo(f"  {reject.file}:{reject.line}: {reject.error}")
+            if report.rejected > 20:
+                typer.echo(f"  … {report.rejected - 20} more: kontrol rejects list")
+    for message in unreadable:
+        typer.echo(f"error: {message}", err=True)
+    if as_json:
+        typer.echo(json.dumps(total.as_json(), ensure_ascii=False))
+    if unreadable:
+        raise typer.Exit(2)
+    if total.rejected:
+        raise typer.Exit(1)
+
+
+@app.command()
+def demo(
+    db: DbOption = None,
+    workspace: WorkspaceOption = DEFAULT_WORKSPACE,
+    seed: Annotated[int, typer.Option(help="Seed of the generator.")] = 42,
+    count: Annotated[int, typer.Option(help="How many interactions.")] = 400,
+    if_empty: Annotated[
+        bool, typer.Option("--if-empty", help="Do nothing when the workspace has data.")
+    ] = False,
+) -> None:
+    """Generate realistic demo data and demo logins (known passwords: demo only)."""
+    from kontrol.services.demo import DEMO_LOGINS, has_interactions, load_demo
+    from kontrol.services.workspaces import ensure_workspace
+
+    engine = initialize(database_url(db))
+    target = ensure_workspace(engine, workspace, "Europe/Moscow")
+    if if_empty and has_interactions(engine, target):
+        typer.echo(f"workspace {target.name!r} has data already; demo data not loaded")
+    else:
+        report = load_demo(engine, target, seed=seed, count=count)
+        typer.echo(f"demo data: {report.imported} records imported into workspace {target.name!r}")
+    typer.echo("demo logins (username / password):")
+    for login in DEMO_LOGINS:
+        typer.echo(f"  {login.username} / {login.password}  ({login.note})")
+
+
+@app.command()
+def serve(
+    db: DbOption = None,
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+) -> None:
+    """Serve the web app and the JSON API."""
+    import uvicorn
+
+    from kontrol.web.app import create_app
+
+    url = database_url(db)
+    application = create_app(url)
+    typer.echo(f"Kontrol is at http://{host}:{port}/  (database: {url})")
+    uvicorn.run(application, host=host, port=port, log_level="info")
+
+
+@workspace_app.command("create")
+def workspace_create(
+    name: str,
+    db: DbOption = None,
+    timezone: Annotated[str, typer.Option(help="IANA time zone, e.g. Europe/Moscow.")] = "UTC",
+) -> None:
+    """Create a workspace."""
+    from kontrol.services.workspaces import create_workspace
+
+    engine = open_database(database_url(db))
+    try:
+        with engine.begin() as connection:
+            created = create_workspace(connection, name=name, timezone=timezone)
+    except KontrolError as error:
+        raise _fail(str(error)) from None
+    typer.echo(f"workspace {created.name!r} created (time zone {created.timezone})")
+
+
+@workspace_app.command("list")
+def workspace_list(db: DbOption = None) -> None:
+    """List workspaces."""
+    from kontrol.services.workspaces import list_workspaces
+
+    engine = open_database(database_url(db))
+    with engine.connect() as connection:
+        for item in list_workspaces(connection):
+            typer.echo(f"{item.name}\t{item.timezone}")
+
+
+@user_app.command("add")
+def user_add(
+    username: str,
+    db: DbOption = None,
+    workspace: WorkspaceOption = DEFAULT_WORKSPACE,
+    role: Annotated[WorkspaceRole, typer.Option(help="Role in the workspace.")] = (
+        WorkspaceRole.ADMIN
+    ),
+    name: Annotated[str | None, typer.Option(help="Display name.")] = None,
+    agent_id: Annotated[
+        str | None, typer.Option(help="For agents: their agent id in the data.")
+    ] = None,
+    team: Annotated[str | None, typer.Option(help="For team leads: their team.")] = None,
+    locale: Annotated[str, typer.Option(help="Interface language: ru or en.")] = "ru",
+    password: Annotated[
+        str | None,
+        typer.Option(
+            envvar="KONTROL_NEW_PASSWORD",
+            help="Password (default: asked for, hidden). Also KONTROL_NEW_PASSWORD.",
+        ),
+    ] = None,
+) -> None:
+    """Create an account with a role in a workspace."""
+    from kontrol.services.accounts import add_user
+
+    if password is None:
+        password = typer.prompt("password", hide_input=True, confirmation_prompt=True)
+    engine = open_database(database_url(db))
+    try:
+        with engine.begin() as connection:
+            add_user(
+                connection,
+                username=username,
+                password=password,
+                workspace_name=workspace,
+                role=role,
+                display_name=name,
+                locale=locale,
+                agent_external_id=agent_id,
+                team=team,
+            )
+    except KontrolError as error:
+        raise _fail(str(error)) from None
+    typer.echo(f"user {username!r} added to {workspace!r} as {role.value}")
+
+
+@rejects_app.command("list")
+def rejects_list(
+    db: DbOption = None,
+    workspace: WorkspaceOption = DEFAULT_WORKSPACE,
+    include_resolved: Annotated[
+        bool, typer.Option("--all", help="Also rejects fixed by a later import.")
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False,
+) -> None:
+    """List rejected records: file, line, field and reason."""
+    from kontrol.services.rejects import list_rejects
+    from kontrol.services.workspaces import find_workspace
+
+    engine = open_database(database_url(db))
+    with engine.connect() as connection:
+        try:
+            target = find_workspace(connection, workspace)
+        except KontrolError as error:
+            raise _fail(str(error)) from None
+        for reject in list_rejects(connection, target, include_resolved=include_resolved):
+            if as_json:
+                typer.echo(json.dumps(reject.as_json(), ensure_ascii=False))
+            else:
+                state = " (fixed)" if reject.resolved else ""
+                typer.echo(f"{reject.file}:{reject.line}: {reject.error}{state}")
+
+
+@rejects_app.command("export")
+def rejects_export(
+    out: Annotated[Path, typer.Argument(help="File to write the original lines to.")],
+    db: DbOption = None,
+    workspace: WorkspaceOption = DEFAULT_WORKSPACE,
+) -> None:
+    """Write the original text of open rejects to a file, to fix and import again."""
+    from kontrol.services.rejects import list_rejects
+    from kontrol.services.workspaces import find_workspace
+
+    engine = open_database(database_url(db))
+    with engine.connect() as connection:
+        try:
+            target = find_workspace(connection, workspace)
+        except KontrolError as error:
+            raise _fail(str(error)) from None
+        count = 0
+        with out.open("w", encoding="utf-8") as handle:
+            for reject in list_rejects(connection, target):
+                handle.write(reject.raw.rstrip("\n") + "\n")
+                count += 1
+    typer.echo(f"{count} rejected records written to {out}")
+
+
+def main() -> None:  # pragma: no cover - console entry
+    """Run the command line."""
+    try:
+        app()
+    except KontrolError as error:
+        typer.echo(f"error: {error}", err=True)
+        sys.exit(2)

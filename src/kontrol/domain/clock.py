@@ -1,0 +1,33 @@
+"""Time rules: everything is stored as naive UTC."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, tzinfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from kontrol.domain.errors import InvalidInput
+
+
+def zone(name: str) -> ZoneInfo:
+    """The time zone called ``name`` (IANA, e.g. ``Europe/Moscow``)."""
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise InvalidInput(f"unknown time zone {name!r}") from None
+
+
+def to_utc(moment: datetime, local: tzinfo) -> datetime:
+    """``moment`` as naive UTC; a naive ``moment`` is read in ``local``."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=local)
+    return moment.astimezone(UTC).replace(tzinfo=None)
+
+
+def from_utc(moment: datetime, local: tzinfo) -> datetime:
+    """A stored naive-UTC ``moment`` as an aware time in ``local``."""
+    return moment.replace(tzinfo=UTC).astimezone(local)
+
+
+def utcnow() -> datetime:
+    """Now, as naive UTC (how times are stored)."""
+    return datetime.now(UTC).replace(tzinfo=None)

@@ -1,0 +1,1 @@
+"""Readers that turn files and payloads into interchange-format records."""

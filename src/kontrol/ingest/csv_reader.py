@@ -1,0 +1,201 @@
+"""CSV (``.csv``, ``.csv.gz``): the interchange format as a spreadsheet.
+
+FORMAT.md defines JSON Lines; docs/format.md defines how a CSV maps onto it:
+- a header row names the fields; an empty cell is an absent field;
+- ``kind`` may be a column, so agents, surveys and orders fit too;
+- ``survey.csat``, ``survey.nps``, ``survey.ces``, ``survey.comment``,
+  ``survey.at`` fill the inline survey; ``meta.<name>`` fills ``meta``;
+- ``tags`` is a JSON array or a list separated by ``;`` or ``|``;
+- ``messages`` is a JSON array of messages, or the file has one row per message
+  with ``message.role``, ``message.text`` (and ``message.at``,
+  ``message.start``, ``message.end``, ``message.author_id``): consecutive rows
+  with the same ``id`` form one interaction;
+- numeric fields are converted; anything that is not a number is passed on
+  unchanged so that validation names the field.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from kontrol.domain.errors import Unreadable
+from kontrol.ingest.files import open_binary
+from kontrol.ingest.registry import Importer, SourceRecord, register
+
+_NUMBERS = {
+    "wrap_seconds",
+    "cost",
+    "hourly_cost",
+    "amount",
+    "survey.csat",
+    "survey.nps",
+    "survey.ces",
+    "csat",
+    "nps",
+    "ces",
+    "message.start",
+    "message.end",
+}
+_INTEGERS = {"survey.csat", "survey.nps", "survey.ces", "csat", "nps", "ces"}
+_MESSAGE_PREFIX = "message."
+_JSON_FIELDS = {"messages", "meta"}
+
+
+def _number(column: str, text: str) -> Any:
+    try:
+        if column in _INTEGERS:
+            return int(text)
+        return float(text)
+    except ValueError:
+        return text
+
+
+def _tags(text: str) -> Any:
+    if text.startswith("["):
+        return json.loads(text)
+    separator = ";" if ";" in text else "|"
+    return [tag.strip() for tag in text.split(separator) if tag.strip()]
+
+
+class _RowError(ValueError):
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+def _record(row: dict[str, str]) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    """The record a row describes, and the message it carries (row-per-message files)."""
+    record: dict[str, Any] = {}
+    message: dict[str, Any] = {}
+    for column, cell in row.items():
+        if column is None or cell is None or cell == "":
+            continue
+        column = column.strip()
+        value: Any = cell
+        if column in _NUMBERS:
+            value = _number(column, cell)
+        if column.startswith(_MESSAGE_PREFIX):
+            message[column[len(_MESSAGE_PREFIX) :]] = value
+        elif column.startswith("survey."):
+            record.setdefault("survey", {})[column[len("survey.") :]] = value
+        elif column.startswith("meta."):
+            record.setdefault("meta", {})[column[len("meta.") :]] = value
+        elif column == "tags":
+            try:
+                record["tags"] = _tags(cell)
+            except json.JSONDecodeError as error:
+                raise _RowError("tags", f"broken JSON array: {error.msg}") from None
+        elif column in _JSON_FIELDS:
+            try:
+                record[column] = json.loads(cell)
+            except json.JSONDecodeError as error:
+                raise _RowError(column, f"broken JSON: {error.msg}") from None
+        else:
+            record[column] = value
+    return record, (message or None)
+
+
+@register
+class CsvImporter(Importer):
+    """Comma-separated values with a header row (docs/format.md)."""
+
+    name = "csv"
+    label = "CSV with a header row"
+    suffixes = (".csv", ".csv.gz")
+
+    def read(self, path: Path) -> Iterator[SourceRecord]:
+        with open_binary(path) as handle:
+            text = io.TextIOWrapper(handle, encoding="utf-8-sig", errors="strict", newline="")
+            yield from self._rows(text, path)
+
+    def _rows(self, text: io.TextIOWrapper, path: Path) -> Iterator[SourceRecord]:
+        reader = csv.reader(text)
+        try:
+            header = next(reader, None)
+        except (UnicodeDecodeError, csv.Error) as error:
+            raise Unreadable(f"{path}: the header row cannot be read ({error})") from None
+        if not header:
+            return
+        header = [column.strip() for column in header]
+        if "message.text" not in header and "message.role" not in header:
+            yield from self._records(reader, header, path)
+        else:
+            yield from self._conversations(reader, header, path)
+
+    def _numbered(
+        self, reader: Any, header: list[str], path: Path
+    ) -> Iterator[tuple[int, str, dict[str, str] | None, str | None]]:
+        """Yield ``(line, raw, row, error)`` for each data row."""
+        while True:
+            line = reader.line_num + 1
+            try:
+                cells = next(reader)
+            except StopIteration:
+                return
+            except UnicodeDecodeError as error:
+                raise Unreadable(
+                    f"{path}: not valid UTF-8 near line {line} ({error.reason})"
+                ) from None
+            except csv.Error as error:
+                yield line, "", None, f"broken CSV: {error}"
+                continue
+            if not any(cell.strip() for cell in cells):
+                continue
+            raw = _raw(cells)
+            if len(cells) > len(header):
+                yield line, raw, None, f"{len(cells)} cells but the header names {len(header)}"
+                continue
+            yield line, raw, dict(zip(header, cells, strict=False)), None
+
+    def _records(self, reader: Any, header: list[str], path: Path) -> Iterator[SourceRecord]:
+        for line, raw, row, error in self._numbered(reader, header, path):
+            if row is None:
+                yield SourceRecord(line, raw, None, error)
+                continue
+            try:
+                record, _ = _record(row)
+            except _RowError as problem:
+                yield SourceRecord(line, raw, None, str(problem), problem.field)
+                continue
+            yield SourceRecord(line, raw, record)
+
+    def _conversations(self, reader: Any, header: list[str], path: Path) -> Iterator[SourceRecord]:
+        current: dict[str, Any] | None = None
+        first_line = 0
+        raws: list[str] = []
+        for line, raw, row, error in self._numbered(reader, header, path):
+            if row is None:
+                yield SourceRecord(line, raw, None, error)
+                continue
+            try:
+                record, message = _record(row)
+            except _RowError as problem:
+                yield SourceRecord(line, raw, None, str(problem), problem.field)
+                continue
+            same = (
+                current is not None
+                and record.get("id") == current.get("id")
+                and (record.get("source") == current.get("source"))
+            )
+            if not same:
+                if current is not None:
+                    yield SourceRecord(first_line, "\n".join(raws), current)
+                current, first_line, raws = record, line, []
+                current.setdefault("messages", [])
+            assert current is not None
+            raws.append(raw)
+            if message is not None:
+                current["messages"].append(message)
+        if current is not None:
+            yield SourceRecord(first_line, "\n".join(raws), current)
+
+
+def _raw(cells: list[str]) -> str:
+    out = io.StringIO()
+    csv.writer(out, lineterminator="").writerow(cells)
+    return out.getvalue()

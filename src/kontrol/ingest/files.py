@@ -1,0 +1,42 @@
+"""Opening input files: plain or gzip, read as bytes line by line."""
+
+from __future__ import annotations
+
+import gzip
+from collections.abc import Iterator
+from pathlib import Path
+from typing import BinaryIO
+
+from kontrol.domain.errors import Unreadable
+
+
+def open_binary(path: Path) -> BinaryIO:
+    """Open ``path`` for reading, decompressing ``.gz`` transparently."""
+    try:
+        if path.is_dir():
+            raise Unreadable(f"{path}: is a folder, not a file")
+        if path.name.lower().endswith(".gz"):
+            handle: BinaryIO = gzip.open(path, "rb")
+            handle.peek(1)  # type: ignore[attr-defined]
+            return handle
+        return path.open("rb")
+    except FileNotFoundError:
+        raise Unreadable(f"{path}: no such file") from None
+    except PermissionError:
+        raise Unreadable(f"{path}: permission denied") from None
+    except (gzip.BadGzipFile, EOFError, OSError) as error:
+        if isinstance(error, Unreadable):
+            raise
+        raise Unreadable(f"{path}: cannot be read ({error})") from None
+
+
+def numbered_lines(handle: BinaryIO, path: Path) -> Iterator[tuple[int, bytes]]:
+    """Yield ``(line_number, bytes)`` without line endings, in constant memory."""
+    number = 0
+    try:
+        for number, line in enumerate(handle, start=1):  # noqa: B007 - number used after
+            if number == 1 and line.startswith(b"\xef\xbb\xbf"):
+                line = line[3:]
+            yield number, line.rstrip(b"\r\n")
+    except (gzip.BadGzipFile, EOFError, OSError) as error:
+        raise Unreadable(f"{path}: stopped reading after line {number} ({error})") from None

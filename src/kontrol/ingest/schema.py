@@ -1,0 +1,184 @@
+"""Validation of interchange-format records (spec/FORMAT.md).
+
+Models are strict: ``"csat": false`` or ``"csat": "5"`` is an error, never a
+silent conversion. Timestamps must be ISO-8601 strings; one without an offset
+is read in the workspace time zone by the caller.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, Strict, ValidationError
+
+from kontrol.domain.vocabulary import Channel, Direction, Role, Status
+
+# Enums are matched by value from JSON strings; everything else stays strict.
+ChannelValue = Annotated[Channel, Strict(False)]
+DirectionValue = Annotated[Direction, Strict(False)]
+StatusValue = Annotated[Status, Strict(False)]
+RoleValue = Annotated[Role, Strict(False)]
+
+
+def _iso_timestamp(value: object) -> datetime:
+    if isinstance(value, datetime):
+        return value
+    if not isinstance(value, str):
+        raise ValueError("must be an ISO-8601 timestamp string")
+    text = value.strip()
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"not an ISO-8601 timestamp: {value!r}") from None
+
+
+Timestamp = Annotated[datetime, BeforeValidator(_iso_timestamp)]
+Seconds = Annotated[float, Field(ge=0)]
+Text = Annotated[str, Field(max_length=1_000_000)]
+Key = Annotated[str, Field(min_length=1, max_length=200)]
+
+
+class _Record(BaseModel):
+    model_config = ConfigDict(strict=True, extra="allow", frozen=True)
+
+    def extras(self) -> dict[str, Any]:
+        """Fields the format does not know; they are kept in ``meta``."""
+        return dict(self.model_extra or {})
+
+
+class MessageRecord(_Record):
+    """One message or transcript segment."""
+
+    role: RoleValue
+    text: Text
+    at: Timestamp | None = None
+    start: Seconds | None = None
+    end: Seconds | None = None
+    author_id: Key | None = None
+
+
+class SurveyAnswers(_Record):
+    """The customer's rating, inline in an interaction."""
+
+    at: Timestamp | None = None
+    csat: Annotated[int, Field(ge=1, le=5)] | None = None
+    nps: Annotated[int, Field(ge=0, le=10)] | None = None
+    ces: Annotated[int, Field(ge=1, le=7)] | None = None
+    comment: Text | None = None
+
+
+class SurveyRecord(SurveyAnswers):
+    """A survey that arrives on its own, linked by ``interaction_id``."""
+
+    interaction_id: Key
+    source: Key | None = None
+
+
+class InteractionRecord(_Record):
+    """One contact between the company and a customer on one channel."""
+
+    id: Key
+    source: Key = "import"
+    channel: ChannelValue
+    direction: DirectionValue = Direction.INBOUND
+    queued_at: Timestamp | None = None
+    started_at: Timestamp
+    ended_at: Timestamp | None = None
+    wrap_seconds: Seconds | None = None
+    status: StatusValue | None = None
+    case_id: Key | None = None
+    agent_id: Key | None = None
+    agent_name: Annotated[str, Field(max_length=200)] | None = None
+    team: Annotated[str, Field(max_length=200)] | None = None
+    customer_id: Key | None = None
+    customer_name: Annotated[str, Field(max_length=200)] | None = None
+    language: Annotated[str, Field(min_length=2, max_length=10)] | None = None
+    topic: Annotated[str, Field(max_length=200)] | None = None
+    tags: list[Annotated[str, Field(max_length=200)]] = Field(default_factory=list)
+    cost: float | None = None
+    recording: str | None = None
+    messages: list[MessageRecord]
+    survey: SurveyAnswers | None = None
+    meta: dict[str, Any] = Field(default_factory=dict)
+
+
+class AgentRecord(_Record):
+    """An agent (operator) of the workspace."""
+
+    id: Key
+    name: Annotated[str, Field(max_length=200)] | None = None
+    team: Annotated[str, Field(max_length=200)] | None = None
+    hired_at: Timestamp | None = None
+    hourly_cost: Annotated[float, Field(ge=0)] | None = None
+
+
+class OrderRecord(_Record):
+    """A customer's order: commercial data for repeat-order and churn metrics."""
+
+    id: Key
+    source: Key = "import"
+    customer_id: Key
+    at: Timestamp
+    amount: float
+
+
+RECORD_MODELS: dict[str, type[_Record]] = {
+    "interaction": InteractionRecord,
+    "survey": SurveyRecord,
+    "agent": AgentRecord,
+    "order": OrderRecord,
+}
+
+
+class RecordError(ValueError):
+    """Why one record was rejected, with the field at fault (dotted path)."""
+
+    def __init__(self, message: str, field: str | None = None, *, described: bool = False) -> None:
+        super().__init__(message)
+        self.field = field
+        self.message = message
+        self._described = described
+
+    def __str__(self) -> str:
+        if self.field and not self._described:
+            return f"{self.field}: {self.message}"
+        return self.message
+
+
+def _describe(error: ValidationError) -> RecordError:
+    problems = error.errors(include_url=False)
+    parts = []
+    for problem in problems[:3]:
+        field = ".".join(str(part) for part in problem["loc"])
+        message = problem["msg"]
+        if problem["type"] == "missing":
+            message = "required field is missing"
+        elif problem["type"] == "value_error":
+            message = message.removeprefix("Value error, ")
+        elif "input" in problem:
+            message = f"{message} (got {repr(problem['input'])[:80]})"
+        parts.append(f"{field}: {message}" if field else message)
+    if len(problems) > 3:
+        parts.append(f"{len(problems) - 3} more")
+    first_field = ".".join(str(part) for part in problems[0]["loc"]) or None
+    return RecordError("; ".join(parts), first_field, described=True)
+
+
+def parse_record(data: object) -> _Record:
+    """Validate one decoded record and return the model for its ``kind``.
+
+    Raises :class:`RecordError` naming the field at fault.
+    """
+    if not isinstance(data, dict):
+        raise RecordError("a record must be a JSON object")
+    kind = data.get("kind", "interaction")
+    model = RECORD_MODELS.get(kind) if isinstance(kind, str) else None
+    if model is None:
+        known = ", ".join(RECORD_MODELS)
+        raise RecordError(f"unknown kind {kind!r}; expected one of {known}", "kind")
+    body = {key: value for key, value in data.items() if key != "kind"}
+    try:
+        return model.model_validate(body)
+    except ValidationError as error:
+        raise _describe(error) from None

@@ -1,0 +1,1 @@
+"""Use cases: what a user asks Kontrol to do, one module each."""

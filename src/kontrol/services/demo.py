@@ -1,0 +1,92 @@
+"""Demo mode: generated interactions and people with known passwords, to try Kontrol."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import Engine, select
+
+from kontrol.demo.generator import generate
+from kontrol.domain.roles import WorkspaceRole
+from kontrol.services.accounts import add_user
+from kontrol.services.importing import ImportReport, import_file
+from kontrol.services.workspaces import Workspace
+from kontrol.store.tables import interactions, users
+
+
+@dataclass(frozen=True)
+class DemoLogin:
+    """A demo account, printed for the person trying Kontrol."""
+
+    username: str
+    password: str
+    role: WorkspaceRole
+    note: str
+
+
+DEMO_LOGINS = (
+    DemoLogin("admin", "admin-demo", WorkspaceRole.ADMIN, "everything"),
+    DemoLogin("qa", "qa-demo", WorkspaceRole.QA_LEAD, "QA lead"),
+    DemoLogin("reviewer", "reviewer-demo", WorkspaceRole.REVIEWER, "reviewer"),
+    DemoLogin("lead", "lead-demo", WorkspaceRole.TEAM_LEAD, "team lead of «Линия 1»"),
+    DemoLogin("agent", "agent-demo", WorkspaceRole.AGENT, "agent a01"),
+)
+
+
+def has_interactions(engine: Engine, workspace: Workspace) -> bool:
+    """True when the workspace holds any interaction."""
+    with engine.connect() as connection:
+        row = connection.execute(
+            select(interactions.c.id).where(interactions.c.workspace_id == workspace.id).limit(1)
+        ).first()
+    return row is not None
+
+
+def write_demo_file(path: Path, *, seed: int, count: int) -> int:
+    """Write generated records to a ``.jsonl.gz`` file; returns how many records."""
+    written = 0
+    with gzip.open(path, "wt", encoding="utf-8") as handle:
+        for record in generate(seed=seed, interactions=count):
+            handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+            written += 1
+    return written
+
+
+def load_demo(
+    engine: Engine, workspace: Workspace, *, seed: int = 42, count: int = 400
+) -> ImportReport:
+    """Generate demo data and import it through the ordinary import path."""
+    with tempfile.TemporaryDirectory(prefix="kontrol-demo-") as folder:
+        path = Path(folder) / "demo.jsonl.gz"
+        write_demo_file(path, seed=seed, count=count)
+        report = import_file(engine=engine, workspace=workspace, path=path, label="demo.jsonl.gz")
+    create_demo_logins(engine, workspace)
+    return report
+
+
+def create_demo_logins(engine: Engine, workspace: Workspace) -> list[DemoLogin]:
+    """The demo accounts that do not exist yet."""
+    created = []
+    with engine.begin() as connection:
+        for login in DEMO_LOGINS:
+            exists = connection.execute(
+                select(users.c.id).where(users.c.username == login.username)
+            ).first()
+            if exists is not None:
+                continue
+            add_user(
+                connection,
+                username=login.username,
+                password=login.password,
+                workspace_name=workspace.name,
+                role=login.role,
+                display_name=login.note,
+                agent_external_id="a01" if login.role is WorkspaceRole.AGENT else None,
+                team="Линия 1" if login.role is WorkspaceRole.TEAM_LEAD else None,
+            )
+            created.append(login)
+    return created

@@ -1,0 +1,658 @@
+"""Importing files: read, validate, upsert by ``(source, id)``, keep the rejects.
+
+One transaction per batch of records. A file that cannot be read at all raises
+:class:`~kontrol.domain.errors.Unreadable`; a bad record is rejected with its
+file, line and field and stored in ``import_rejects``; everything else lands.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import tzinfo
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, Engine, select, update
+
+from kontrol.domain.clock import to_utc, utcnow, zone
+from kontrol.domain.errors import Unreadable
+from kontrol.domain.vocabulary import COMPLAINT_TAG
+from kontrol.ingest.registry import Importer, SourceRecord, get_importer, importer_for
+from kontrol.ingest.schema import (
+    AgentRecord,
+    InteractionRecord,
+    OrderRecord,
+    RecordError,
+    SurveyAnswers,
+    SurveyRecord,
+    parse_record,
+)
+from kontrol.services.workspaces import Workspace
+from kontrol.store.tables import (
+    agents,
+    import_batches,
+    import_rejects,
+    interactions,
+    messages,
+    orders,
+    surveys,
+)
+from kontrol.store.upsert import UpsertResult, upsert
+
+BATCH_SIZE = 1000
+# How many rejects one report lists; all of them are stored in the database.
+REPORT_REJECTS = 1000
+
+
+@dataclass(frozen=True)
+class Reject:
+    """A record that was not imported, and why."""
+
+    file: str
+    line: int
+    error: str
+    field: str | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        """The shape ``kontrol import --json`` prints."""
+        return {"file": self.file, "line": self.line, "error": self.error}
+
+
+@dataclass
+class ImportReport:
+    """What an import did."""
+
+    imported: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: int = 0
+    rejects: list[Reject] = field(default_factory=list)
+    files: int = 0
+
+    def as_json(self) -> dict[str, Any]:
+        """The one JSON object ``kontrol import --json`` prints."""
+        return {
+            "imported": self.imported,
+            "updated": self.updated,
+            "rejected": self.rejected,
+            "rejects": [reject.as_json() for reject in self.rejects],
+        }
+
+    def add(self, other: ImportReport) -> None:
+        """Fold the report of one more file into this one."""
+        self.imported += other.imported
+        self.updated += other.updated
+        self.unchanged += other.unchanged
+        self.rejected += other.rejected
+        room = REPORT_REJECTS - len(self.rejects)
+        self.rejects.extend(other.rejects[: max(room, 0)])
+        self.files += other.files
+
+
+_SURVEY_FIELDS = ("at", "csat", "nps", "ces", "comment")
+
+
+def _jsonable(value: Any) -> Any:
+    return value.isoformat() if hasattr(value, "isoformat") else value
+
+
+def _hash(data: dict[str, Any]) -> str:
+    canonical = json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+@dataclass
+class _Batch:
+    """Records waiting for one transaction."""
+
+    interactions: dict[tuple[str, str], tuple[InteractionRecord, str]] = field(default_factory=dict)
+    surveys: dict[tuple[str, str], tuple[SurveyRecord, str]] = field(default_factory=dict)
+    agents: dict[str, AgentRecord] = field(default_factory=dict)
+    orders: dict[tuple[str, str], OrderRecord] = field(default_factory=dict)
+    rejects: list[tuple[SourceRecord, RecordError]] = field(default_factory=list)
+
+    def size(self) -> int:
+        return len(self.interactions) + len(self.surveys) + len(self.agents) + len(self.orders)
+
+    def holds(self, record: object) -> bool:
+        """True when a record with the same key waits already (flush first: order matters)."""
+        if isinstance(record, InteractionRecord):
+            return (record.source, record.id) in self.interactions
+        if isinstance(record, SurveyRecord):
+            return (record.source or "", record.interaction_id) in self.surveys
+        if isinstance(record, AgentRecord):
+            return record.id in self.agents
+        if isinstance(record, OrderRecord):
+            return (record.source, record.id) in self.orders
+        return False
+
+
+class FileImport:
+    """Writes one file's records into one workspace."""
+
+    def __init__(self, connection_source: Engine, workspace: Workspace, file_label: str) -> None:
+        self.engine = connection_source
+        self.workspace = workspace
+        self.local: tzinfo = zone(workspace.timezone)
+        self.file_label = file_label
+        self.report = ImportReport(files=1)
+        self.agent_teams: dict[str, str | None] = {}
+        self.batch_id = 0
+        self.open_rejects = False
+
+    # -- records -> rows -------------------------------------------------
+
+    def _time(self, value: Any) -> Any:
+        return None if value is None else to_utc(value, self.local)
+
+    def _interaction_row(self, record: InteractionRecord, digest: str) -> dict[str, Any]:
+        now = utcnow()
+        meta = dict(record.meta)
+        meta.update(record.extras())
+        team = record.team
+        if team is None and record.agent_id is not None:
+            team = self.agent_teams.get(record.agent_id)
+        return {
+            "workspace_id": self.workspace.id,
+            "source": record.source,
+            "external_id": record.id,
+            "channel": record.channel.value,
+            "direction": record.direction.value,
+            "queued_at": self._time(record.queued_at),
+            "started_at": self._time(record.started_at),
+            "ended_at": self._time(record.ended_at),
+            "wrap_seconds": record.wrap_seconds,
+            "status": record.status.value if record.status else None,
+            "case_id": record.case_id,
+            "agent_external_id": record.agent_id,
+            "agent_name": record.agent_name,
+            "team": team,
+            "customer_id": record.customer_id,
+            "customer_name": record.customer_name,
+            "language": record.language,
+            "topic": record.topic,
+            "tags": list(record.tags),
+            "is_complaint": COMPLAINT_TAG in record.tags,
+            "cost": record.cost,
+            "recording": record.recording,
+            "meta": meta,
+            "message_count": len(record.messages),
+            "content_hash": digest,
+            "imported_at": now,
+            "updated_at": now,
+        }
+
+    def _message_rows(
+        self, interaction_id: int, record: InteractionRecord
+    ) -> Iterator[dict[str, Any]]:
+        for seq, message in enumerate(record.messages):
+            yield {
+                "interaction_id": interaction_id,
+                "seq": seq,
+                "role": message.role.value,
+                "text": message.text,
+                "at": self._time(message.at),
+                "start_s": message.start,
+                "end_s": message.end,
+                "author_id": message.author_id,
+            }
+
+    def _survey_row(
+        self, source: str, interaction_external_id: str, answers: SurveyAnswers, digest: str
+    ) -> dict[str, Any]:
+        return {
+            "workspace_id": self.workspace.id,
+            "source": source,
+            "interaction_external_id": interaction_external_id,
+            "interaction_id": None,
+            "at": self._time(answers.at),
+            "csat": answers.csat,
+            "nps": answers.nps,
+            "ces": answers.ces,
+            "comment": answers.comment,
+            "content_hash": digest,
+            "updated_at": utcnow(),
+        }
+
+    # -- flushing --------------------------------------------------------
+
+    def flush(self, batch: _Batch) -> None:
+        """Write one batch in one transaction."""
+        if not batch.size() and not batch.rejects:
+            return
+        with self.engine.begin() as connection:
+            if batch.agents:
+                self._write_agents(connection, batch.agents)
+            if batch.interactions:
+                self._write_interactions(connection, batch.interactions)
+            if batch.surveys:
+                self._write_surveys(connection, batch.surveys)
+            if batch.orders:
+                self._write_orders(connection, batch.orders)
+            if batch.rejects:
+                self._write_rejects(connection, batch.rejects)
+            connection.execute(
+                update(import_batches)
+                .where(import_batches.c.id == self.batch_id)
+                .values(
+                    imported=self.report.imported,
+                    updated=self.report.updated,
+                    unchanged=self.report.unchanged,
+                    rejected=self.report.rejected,
+                )
+            )
+
+    def _count(self, inserted: int, updated: int, unchanged: int) -> None:
+        self.report.imported += inserted
+        self.report.updated += updated
+        self.report.unchanged += unchanged
+
+    def _write_agents(self, connection: Connection, records: dict[str, AgentRecord]) -> None:
+        rows = []
+        for record in records.values():
+            data = record.model_dump(mode="json", exclude_none=True)
+            rows.append(
+                {
+                    "workspace_id": self.workspace.id,
+                    "external_id": record.id,
+                    "name": record.name,
+                    "team": record.team,
+                    "hired_at": self._time(record.hired_at),
+                    "hourly_cost": record.hourly_cost,
+                    "meta": record.extras(),
+                    "content_hash": _hash(data),
+                }
+            )
+            self.agent_teams[record.id] = record.team
+        result = upsert(connection, agents, self.workspace.id, ["external_id"], rows)
+        self._count(len(result.inserted), len(result.updated), len(result.unchanged))
+        self._resolve_rejects(connection, [("agent", key[0]) for key in result.ids])
+
+    def _ensure_agents(self, connection: Connection, rows: Iterable[dict[str, Any]]) -> None:
+        """Agents named only on interactions become agent rows (without overwriting)."""
+        missing: dict[str, dict[str, Any]] = {}
+        for row in rows:
+            agent_id = row["agent_external_id"]
+            if agent_id is None or agent_id in self.agent_teams or agent_id in missing:
+                continue
+            missing[agent_id] = {
+                "workspace_id": self.workspace.id,
+                "external_id": agent_id,
+                "name": row["agent_name"],
+                "team": row["team"],
+                "meta": {},
+                "content_hash": None,
+            }
+        if not missing:
+            return
+        known = connection.execute(
+            select(agents.c.external_id, agents.c.team).where(
+                agents.c.workspace_id == self.workspace.id,
+                agents.c.external_id.in_(list(missing)),
+            )
+        )
+        for agent_id, team in known:
+            self.agent_teams[agent_id] = team
+            missing.pop(agent_id, None)
+        if missing:
+            connection.execute(agents.insert(), list(missing.values()))
+            for agent_id, row in missing.items():
+                self.agent_teams[agent_id] = row["team"]
+
+    def _write_interactions(
+        self,
+        connection: Connection,
+        records: dict[tuple[str, str], tuple[InteractionRecord, str]],
+    ) -> None:
+        rows = [self._interaction_row(record, digest) for record, digest in records.values()]
+        self._ensure_agents(connection, rows)
+        for row in rows:
+            if row["team"] is None and row["agent_external_id"] is not None:
+                row["team"] = self.agent_teams.get(row["agent_external_id"])
+        result = upsert(
+            connection,
+            interactions,
+            self.workspace.id,
+            ["source", "external_id"],
+            rows,
+            insert_only=["imported_at"],
+        )
+        if result.updated:
+            connection.execute(
+                messages.delete().where(
+                    messages.c.interaction_id.in_([result.ids[k] for k in result.updated])
+                )
+            )
+        message_rows: list[dict[str, Any]] = []
+        survey_rows: dict[tuple[str, str], dict[str, Any]] = {}
+        for key in [*result.inserted, *result.updated]:
+            record, _ = records[key]  # type: ignore[index]
+            message_rows.extend(self._message_rows(result.ids[key], record))
+            if record.survey is not None:
+                digest = _hash(record.survey.model_dump(mode="json", exclude_none=True))
+                survey_rows[(record.source, record.id)] = self._survey_row(
+                    record.source, record.id, record.survey, digest
+                )
+        if message_rows:
+            connection.execute(messages.insert(), message_rows)
+        if survey_rows:
+            self._upsert_surveys(connection, list(survey_rows.values()))
+        if result.inserted:
+            self._link_orphan_surveys(connection, result.inserted, result.ids)
+        self._count(len(result.inserted), len(result.updated), len(result.unchanged))
+        self._resolve_rejects(connection, [(key[0], key[1]) for key in result.ids])
+
+    def _upsert_surveys(self, connection: Connection, rows: list[dict[str, Any]]) -> UpsertResult:
+        """Write surveys, merging into the one stored for the same interaction.
+
+        A survey may come inline and again as its own record (an NPS answer that
+        arrives a day later): the fields a record carries replace the stored
+        ones, the fields it leaves out are kept.
+        """
+        keys = [(row["source"], row["interaction_external_id"]) for row in rows]
+        linked = self._interaction_ids(connection, keys)
+        stored = self._stored_surveys(connection, keys)
+        for row, key in zip(rows, keys, strict=True):
+            row["interaction_id"] = linked.get(key)
+            previous = stored.get(key)
+            if previous is not None:
+                for name in _SURVEY_FIELDS:
+                    if row[name] is None:
+                        row[name] = previous[name]
+            row["content_hash"] = _hash(
+                {name: _jsonable(row[name]) for name in _SURVEY_FIELDS}
+                | {"interaction_id": row["interaction_id"]}
+            )
+        return upsert(
+            connection, surveys, self.workspace.id, ["source", "interaction_external_id"], rows
+        )
+
+    def _stored_surveys(
+        self, connection: Connection, keys: Sequence[tuple[str, str]]
+    ) -> dict[tuple[str, str], dict[str, Any]]:
+        found: dict[tuple[str, str], dict[str, Any]] = {}
+        wanted = set(keys)
+        for start in range(0, len(keys), 400):
+            chunk = keys[start : start + 400]
+            rows = connection.execute(
+                select(surveys).where(
+                    surveys.c.workspace_id == self.workspace.id,
+                    surveys.c.interaction_external_id.in_([key[1] for key in chunk]),
+                )
+            )
+            for row in rows:
+                key = (row.source, row.interaction_external_id)
+                if key in wanted:
+                    found[key] = dict(row._mapping)
+        return found
+
+    def _interaction_ids(
+        self, connection: Connection, keys: Sequence[tuple[str, str]]
+    ) -> dict[tuple[str, str], int]:
+        found: dict[tuple[str, str], int] = {}
+        for start in range(0, len(keys), 400):
+            chunk = keys[start : start + 400]
+            rows = connection.execute(
+                select(interactions.c.id, interactions.c.source, interactions.c.external_id).where(
+                    interactions.c.workspace_id == self.workspace.id,
+                    interactions.c.external_id.in_([key[1] for key in chunk]),
+                )
+            )
+            wanted = set(chunk)
+            for row in rows:
+                if (row.source, row.external_id) in wanted:
+                    found[(row.source, row.external_id)] = row.id
+        return found
+
+    def _link_orphan_surveys(
+        self,
+        connection: Connection,
+        inserted: list[tuple[Any, ...]],
+        ids: dict[tuple[Any, ...], int],
+    ) -> None:
+        """Surveys that arrived before their interaction are linked when it lands."""
+        orphan = connection.execute(
+            select(surveys.c.id)
+            .where(surveys.c.workspace_id == self.workspace.id, surveys.c.interaction_id.is_(None))
+            .limit(1)
+        ).first()
+        if orphan is None:
+            return
+        for start in range(0, len(inserted), 400):
+            chunk = inserted[start : start + 400]
+            rows = connection.execute(
+                select(surveys.c.id, surveys.c.source, surveys.c.interaction_external_id).where(
+                    surveys.c.workspace_id == self.workspace.id,
+                    surveys.c.interaction_id.is_(None),
+                    surveys.c.interaction_external_id.in_([key[1] for key in chunk]),
+                )
+            )
+            for row in rows:
+                target = ids.get((row.source, row.interaction_external_id))
+                if target is not None:
+                    connection.execute(
+                        update(surveys).where(surveys.c.id == row.id).values(interaction_id=target)
+                    )
+
+    def _write_surveys(
+        self, connection: Connection, records: dict[tuple[str, str], tuple[SurveyRecord, str]]
+    ) -> None:
+        rows: list[dict[str, Any]] = []
+        unsourced = [
+            record.interaction_id for record, _ in records.values() if record.source is None
+        ]
+        sources = self._sources_of(connection, unsourced)
+        for record, digest in records.values():
+            source = record.source or sources.get(record.interaction_id, "import")
+            rows.append(self._survey_row(source, record.interaction_id, record, digest))
+        result = self._upsert_surveys(connection, rows)
+        self._count(len(result.inserted), len(result.updated), len(result.unchanged))
+
+    def _sources_of(self, connection: Connection, external_ids: list[str]) -> dict[str, str]:
+        """For surveys without ``source``: the source of the interaction they name."""
+        found: dict[str, str] = {}
+        for start in range(0, len(external_ids), 400):
+            chunk = external_ids[start : start + 400]
+            rows = connection.execute(
+                select(interactions.c.external_id, interactions.c.source)
+                .where(
+                    interactions.c.workspace_id == self.workspace.id,
+                    interactions.c.external_id.in_(chunk),
+                )
+                .order_by(interactions.c.id)
+            )
+            for external_id, source in rows:
+                found.setdefault(external_id, source)
+        return found
+
+    def _write_orders(
+        self, connection: Connection, records: dict[tuple[str, str], OrderRecord]
+    ) -> None:
+        rows = [
+            {
+                "workspace_id": self.workspace.id,
+                "source": record.source,
+                "external_id": record.id,
+                "customer_id": record.customer_id,
+                "at": self._time(record.at),
+                "amount": record.amount,
+                "meta": record.extras(),
+                "content_hash": _hash(record.model_dump(mode="json", exclude_none=True)),
+            }
+            for record in records.values()
+        ]
+        result = upsert(connection, orders, self.workspace.id, ["source", "external_id"], rows)
+        self._count(len(result.inserted), len(result.updated), len(result.unchanged))
+
+    def _write_rejects(
+        self, connection: Connection, rejects: list[tuple[SourceRecord, RecordError]]
+    ) -> None:
+        now = utcnow()
+        already = self._open_rejects_at(connection, [source.line for source, _ in rejects])
+        rows = []
+        for source, error in rejects:
+            if (source.line, source.raw) in already:
+                continue
+            data = source.data or {}
+            record_id = data.get("id") if isinstance(data.get("id"), str) else None
+            record_source = data.get("source") if isinstance(data.get("source"), str) else None
+            if data.get("kind") == "agent":
+                record_source = "agent"
+            rows.append(
+                {
+                    "workspace_id": self.workspace.id,
+                    "batch_id": self.batch_id,
+                    "file": self.file_label,
+                    "line": source.line,
+                    "field": error.field,
+                    "error": str(error),
+                    "raw": source.raw,
+                    "record_source": (record_source or "import") if record_id else None,
+                    "record_id": record_id,
+                    "created_at": now,
+                }
+            )
+        if rows:
+            connection.execute(import_rejects.insert(), rows)
+
+    def _open_rejects_at(self, connection: Connection, lines: list[int]) -> set[tuple[int, str]]:
+        """Open rejects of this file at these lines: importing it again adds no twins."""
+        if not self.open_rejects:
+            return set()
+        found: set[tuple[int, str]] = set()
+        for start in range(0, len(lines), 400):
+            rows = connection.execute(
+                select(import_rejects.c.line, import_rejects.c.raw).where(
+                    import_rejects.c.workspace_id == self.workspace.id,
+                    import_rejects.c.file == self.file_label,
+                    import_rejects.c.resolved_at.is_(None),
+                    import_rejects.c.line.in_(lines[start : start + 400]),
+                )
+            )
+            found.update((row.line, row.raw) for row in rows)
+        return found
+
+    def _resolve_rejects(self, connection: Connection, keys: list[tuple[Any, ...]]) -> None:
+        """A record that lands closes the open rejects of the same record."""
+        if not self.open_rejects or not keys:
+            return
+        for start in range(0, len(keys), 400):
+            chunk = keys[start : start + 400]
+            connection.execute(
+                update(import_rejects)
+                .where(
+                    import_rejects.c.workspace_id == self.workspace.id,
+                    import_rejects.c.resolved_at.is_(None),
+                    import_rejects.c.batch_id != self.batch_id,
+                    import_rejects.c.record_id.in_([key[1] for key in chunk]),
+                    import_rejects.c.record_source.in_({key[0] for key in chunk}),
+                )
+                .values(resolved_at=utcnow())
+            )
+
+    # -- the loop --------------------------------------------------------
+
+    def run(self, importer: Importer, path: Path) -> ImportReport:
+        """Read ``path`` with ``importer`` and write everything it holds."""
+        with self.engine.begin() as connection:
+            self.batch_id = int(
+                connection.execute(
+                    import_batches.insert().values(
+                        workspace_id=self.workspace.id,
+                        file=self.file_label,
+                        importer=importer.name,
+                        started_at=utcnow(),
+                        imported=0,
+                        updated=0,
+                        unchanged=0,
+                        rejected=0,
+                    )
+                ).inserted_primary_key[0]  # type: ignore[index]
+            )
+            self.open_rejects = (
+                connection.execute(
+                    select(import_rejects.c.id)
+                    .where(
+                        import_rejects.c.workspace_id == self.workspace.id,
+                        import_rejects.c.resolved_at.is_(None),
+                    )
+                    .limit(1)
+                ).first()
+                is not None
+            )
+        batch = _Batch()
+        for source in importer.read(path):
+            record_or_error = self._validate(source)
+            if isinstance(record_or_error, RecordError):
+                batch.rejects.append((source, record_or_error))
+                self.report.rejected += 1
+                if len(self.report.rejects) < REPORT_REJECTS:
+                    self.report.rejects.append(
+                        Reject(
+                            self.file_label,
+                            source.line,
+                            str(record_or_error),
+                            record_or_error.field,
+                        )
+                    )
+            else:
+                record, digest = record_or_error
+                if batch.holds(record):
+                    self.flush(batch)
+                    batch = _Batch()
+                self._add(batch, record, digest)
+            if batch.size() + len(batch.rejects) >= BATCH_SIZE:
+                self.flush(batch)
+                batch = _Batch()
+        self.flush(batch)
+        with self.engine.begin() as connection:
+            connection.execute(
+                update(import_batches)
+                .where(import_batches.c.id == self.batch_id)
+                .values(
+                    finished_at=utcnow(),
+                    imported=self.report.imported,
+                    updated=self.report.updated,
+                    unchanged=self.report.unchanged,
+                    rejected=self.report.rejected,
+                )
+            )
+        return self.report
+
+    def _validate(self, source: SourceRecord) -> tuple[object, str] | RecordError:
+        if source.data is None:
+            return RecordError(source.error or "unreadable record", source.field)
+        try:
+            record = parse_record(source.data)
+        except RecordError as error:
+            return error
+        return record, _hash(source.data)
+
+    @staticmethod
+    def _add(batch: _Batch, record: object, digest: str) -> None:
+        if isinstance(record, InteractionRecord):
+            batch.interactions[(record.source, record.id)] = (record, digest)
+        elif isinstance(record, SurveyRecord):
+            batch.surveys[(record.source or "", record.interaction_id)] = (record, digest)
+        elif isinstance(record, AgentRecord):
+            batch.agents[record.id] = record
+        elif isinstance(record, OrderRecord):
+            batch.orders[(record.source, record.id)] = record
+
+
+def import_file(
+    *,
+    engine: Engine,
+    workspace: Workspace,
+    path: Path,
+    format_name: str | None = None,
+    label: str | None = None,
+) -> ImportReport:
+    """Import one file into ``workspace``; raises ``Unreadable`` when it cannot be read."""
+    importer = get_importer(format_name) if format_name else importer_for(path)
+    if not path.exists():
+        raise Unreadable(f"{path}: no such file")
+    return FileImport(engine, workspace, label or str(path)).run(importer, path)

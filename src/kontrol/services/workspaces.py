@@ -1,0 +1,65 @@
+"""Workspaces: one installation serves several companies; every record belongs to one."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, Engine, select
+
+from kontrol.domain.clock import utcnow, zone
+from kontrol.domain.errors import Conflict, InvalidInput, NotFound
+from kontrol.store.tables import workspaces
+
+DEFAULT_WORKSPACE = "default"
+
+
+@dataclass(frozen=True)
+class Workspace:
+    """A company (or a client of an outsourcing contact centre)."""
+
+    id: int
+    name: str
+    timezone: str
+
+
+def _row_to_workspace(row: object) -> Workspace:
+    return Workspace(id=row.id, name=row.name, timezone=row.timezone)  # type: ignore[attr-defined]
+
+
+def find_workspace(connection: Connection, name: str) -> Workspace:
+    """The workspace called ``name``."""
+    row = connection.execute(select(workspaces).where(workspaces.c.name == name)).first()
+    if row is None:
+        raise NotFound(f"no workspace named {name!r}")
+    return _row_to_workspace(row)
+
+
+def list_workspaces(connection: Connection) -> list[Workspace]:
+    """Every workspace, by name."""
+    rows = connection.execute(select(workspaces).order_by(workspaces.c.name))
+    return [_row_to_workspace(row) for row in rows]
+
+
+def create_workspace(connection: Connection, *, name: str, timezone: str = "UTC") -> Workspace:
+    """A new workspace; its name must be unused."""
+    name = name.strip()
+    if not name or len(name) > 100:
+        raise InvalidInput("workspace name: 1 to 100 characters")
+    zone(timezone)
+    exists = connection.execute(select(workspaces.c.id).where(workspaces.c.name == name)).first()
+    if exists is not None:
+        raise Conflict(f"a workspace named {name!r} exists already")
+    new_id = connection.execute(
+        workspaces.insert().values(name=name, timezone=timezone, created_at=utcnow())
+    ).inserted_primary_key
+    assert new_id is not None
+    return Workspace(id=int(new_id[0]), name=name, timezone=timezone)
+
+
+def ensure_workspace(engine: Engine, name: str, timezone: str = "UTC") -> Workspace:
+    """The workspace called ``name``, created when missing."""
+    with engine.begin() as connection:
+        try:
+            return find_workspace(connection, name)
+        except NotFound:
+            return create_workspace(connection, name=name, timezone=timezone)

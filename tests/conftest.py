@@ -1,0 +1,113 @@
+"""Shared fixtures: every database test runs on SQLite and on the real PostgreSQL.
+
+``--backends=sqlite`` (or ``postgresql``) narrows the run; the default, used by
+``make test`` and CI, is both. PostgreSQL is reached at
+``KONTROL_TEST_POSTGRES_URL`` (default ``postgresql://postgres@127.0.0.1:5432/postgres``);
+each pytest worker gets a database of its own, created and dropped here.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, text
+
+from kontrol.services.workspaces import DEFAULT_WORKSPACE, Workspace, ensure_workspace
+from kontrol.store.database import make_engine
+from kontrol.store.migrate import upgrade
+from kontrol.store.tables import metadata
+
+SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+POSTGRES_ADMIN_URL = os.environ.get(
+    "KONTROL_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
+)
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--backends",
+        default="sqlite,postgresql",
+        help="comma-separated database backends to run database tests on",
+    )
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "backend" in metafunc.fixturenames:
+        backends = metafunc.config.getoption("--backends").split(",")
+        metafunc.parametrize("backend", [b.strip() for b in backends if b.strip()])
+
+
+def shared_data(*parts: str) -> Path:
+    """A path under ../shared/data; the test is skipped when it is absent."""
+    path = SHARED.joinpath("data", *parts)
+    if not path.exists():
+        pytest.skip(f"shared data not present: {path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated SQLite file, copied for each test (migrating once is faster)."""
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    engine = make_engine(f"sqlite:///{path}")
+    upgrade(engine)
+    engine.dispose()
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A fresh, migrated PostgreSQL database for this pytest worker."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    name = f"kontrol_test_{worker}_{os.getpid()}"
+    admin = make_engine(POSTGRES_ADMIN_URL).execution_options(isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    base = POSTGRES_ADMIN_URL.rsplit("/", 1)[0]
+    url = f"{base}/{name}"
+    engine = make_engine(url)
+    upgrade(engine)
+    engine.dispose()
+    yield url
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture
+def database_url(
+    backend: str, request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path
+) -> Iterator[str]:
+    """The URL of an empty, migrated database on ``backend``."""
+    if backend == "sqlite":
+        path = tmp_path / "kontrol.db"
+        shutil.copy(sqlite_template, path)
+        yield f"sqlite:///{path}"
+        return
+    url: str = request.getfixturevalue("postgres_url")
+    engine = make_engine(url)
+    names = ", ".join(f'"{table.name}"' for table in metadata.sorted_tables)
+    with engine.begin() as connection:
+        connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+    yield url
+
+
+@pytest.fixture
+def engine(database_url: str) -> Iterator[Engine]:
+    """An engine on an empty database with the ``default`` workspace."""
+    engine = make_engine(database_url)
+    ensure_workspace(engine, DEFAULT_WORKSPACE)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def workspace(engine: Engine) -> Workspace:
+    """The ``default`` workspace (UTC)."""
+    return ensure_workspace(engine, DEFAULT_WORKSPACE)
