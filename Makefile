@@ -25,7 +25,7 @@ install: $(STAMP)
 
 run: $(STAMP)
 	$(BIN)/kontrol demo --if-empty --db '$(DB)'
-	$(BIN)/kontrol serve --db '$(DB)' --host $(HOST) --port $(PORT)
+	$(BIN)/kontrol serve --demo --db '$(DB)' --host $(HOST) --port $(PORT)
 
 # Debian's Chromium for the browser tests (Playwright drives it; it never downloads one).
 browser:

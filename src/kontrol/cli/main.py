@@ -139,6 +139,9 @@ def serve(
     db: DbOption = None,
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    demo_mode: Annotated[
+        bool, typer.Option("--demo", help="Show the demo logins on the login page.")
+    ] = False,
 ) -> None:
     """Serve the web app and the JSON API."""
     import uvicorn
@@ -146,7 +149,7 @@ def serve(
     from kontrol.web.app import create_app
 
     url = database_url(db)
-    application = create_app(url)
+    application = create_app(url, demo=demo_mode or None)
     typer.echo(f"Kontrol is at http://{host}:{port}/  (database: {url})")
     uvicorn.run(application, host=host, port=port, log_level="info")
 

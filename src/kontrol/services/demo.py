@@ -10,7 +10,6 @@ from pathlib import Path
 
 from sqlalchemy import Engine, select
 
-from kontrol.demo.generator import generate
 from kontrol.domain.roles import WorkspaceRole
 from kontrol.services.accounts import add_user
 from kontrol.services.importing import ImportReport, import_file
@@ -48,6 +47,9 @@ def has_interactions(engine: Engine, workspace: Workspace) -> bool:
 
 def write_demo_file(path: Path, *, seed: int, count: int) -> int:
     """Write generated records to a ``.jsonl.gz`` file; returns how many records."""
+    # Imported here: the generator's phrase tables are only needed to write demo data.
+    from kontrol.demo.generator import generate
+
     written = 0
     with gzip.open(path, "wt", encoding="utf-8") as handle:
         for record in generate(seed=seed, interactions=count):

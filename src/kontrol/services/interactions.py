@@ -1,0 +1,436 @@
+"""Finding and reading interactions: filters, keyset paging, one conversation."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import ColumnElement, Connection, Select, and_, exists, func, or_, select, text
+
+from kontrol.domain.clock import from_utc, to_utc, zone
+from kontrol.domain.errors import InvalidInput, NotFound
+from kontrol.services.access import Viewer, interaction_scope
+from kontrol.store.tables import agents, interactions, messages, surveys
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+MAX_PAGE = 200
+
+
+@dataclass(frozen=True)
+class InteractionFilter:
+    """What the list of interactions is narrowed to (all optional)."""
+
+    channel: str | None = None
+    agent: str | None = None
+    team: str | None = None
+    topic: str | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+    has_survey: bool | None = None
+    q: str | None = None
+    customer: str | None = None
+
+
+@dataclass(frozen=True)
+class Cursor:
+    """Where a page starts: after the row with this ``(started_at, id)``."""
+
+    started_at: datetime
+    id: int
+
+    def encode(self) -> str:
+        """A URL-safe token."""
+        return f"{self.started_at.isoformat()}~{self.id}"
+
+    @staticmethod
+    def decode(token: str) -> Cursor:
+        """Read a token made by :meth:`encode`."""
+        try:
+            moment, _, key = token.partition("~")
+            return Cursor(datetime.fromisoformat(moment), int(key))
+        except ValueError:
+            raise InvalidInput(f"cursor: not a page cursor: {token[:40]!r}") from None
+
+
+@dataclass(frozen=True)
+class InteractionSummary:
+    """A row of the interaction list."""
+
+    id: int
+    source: str
+    external_id: str
+    channel: str
+    direction: str
+    started_at: datetime
+    ended_at: datetime | None
+    status: str | None
+    agent_id: str | None
+    agent_name: str | None
+    team: str | None
+    customer_id: str | None
+    customer_name: str | None
+    topic: str | None
+    language: str | None
+    message_count: int
+    is_complaint: bool
+    csat: int | None
+    nps: int | None
+
+    def as_json(self) -> dict[str, Any]:
+        """The API form."""
+        data = dict(self.__dict__)
+        data["started_at"] = self.started_at.isoformat()
+        data["ended_at"] = self.ended_at.isoformat() if self.ended_at else None
+        return data
+
+
+@dataclass
+class Page:
+    """One page of interactions and the cursor of the next page (if any)."""
+
+    items: list[InteractionSummary]
+    next_cursor: str | None
+
+
+@dataclass(frozen=True)
+class Message:
+    """A message of a conversation, with its time in the workspace zone."""
+
+    seq: int
+    role: str
+    text: str
+    at: datetime | None
+    start: float | None
+    end: float | None
+    author_id: str | None
+
+    def as_json(self) -> dict[str, Any]:
+        """The API form."""
+        return {
+            "role": self.role,
+            "text": self.text,
+            "at": self.at.isoformat() if self.at else None,
+            "start": self.start,
+            "end": self.end,
+            "author_id": self.author_id,
+        }
+
+
+@dataclass(frozen=True)
+class Survey:
+    """The customer's answers."""
+
+    at: datetime | None
+    csat: int | None
+    nps: int | None
+    ces: int | None
+    comment: str | None
+
+    def as_json(self) -> dict[str, Any]:
+        """The API form."""
+        return {
+            "at": self.at.isoformat() if self.at else None,
+            "csat": self.csat,
+            "nps": self.nps,
+            "ces": self.ces,
+            "comment": self.comment,
+        }
+
+
+@dataclass
+class InteractionDetail:
+    """One interaction with its conversation, survey and the customer's other contacts."""
+
+    summary: InteractionSummary
+    queued_at: datetime | None
+    wrap_seconds: float | None
+    case_id: str | None
+    tags: list[str]
+    cost: float | None
+    recording: str | None
+    meta: dict[str, Any]
+    messages: list[Message]
+    survey: Survey | None
+    related: list[InteractionSummary] = field(default_factory=list)
+
+    def as_json(self) -> dict[str, Any]:
+        """The API form."""
+        data = self.summary.as_json()
+        data.update(
+            queued_at=self.queued_at.isoformat() if self.queued_at else None,
+            wrap_seconds=self.wrap_seconds,
+            case_id=self.case_id,
+            tags=self.tags,
+            cost=self.cost,
+            recording=self.recording,
+            meta=self.meta,
+            messages=[message.as_json() for message in self.messages],
+            survey=self.survey.as_json() if self.survey else None,
+            related=[item.as_json() for item in self.related],
+        )
+        return data
+
+
+def _search_condition(connection: Connection, query: str) -> ColumnElement[bool] | None:
+    words = _WORD.findall(query.lower())[:8]
+    if not words:
+        return None
+    if connection.dialect.name == "sqlite":
+        # Each word quoted and used as a prefix; the words are \w only, and bound.
+        match = " ".join(f'"{word}"*' for word in words)
+        matching = text(
+            "SELECT m.interaction_id FROM messages AS m WHERE m.id IN "
+            "(SELECT rowid FROM messages_fts WHERE messages_fts MATCH :fts_query)"
+        ).bindparams(fts_query=match)
+    else:
+        tsquery = " & ".join(f"{word}:*" for word in words)
+        matching = text(
+            "SELECT m.interaction_id FROM messages AS m "
+            "WHERE to_tsvector('simple', m.text) @@ to_tsquery('simple', :fts_query)"
+        ).bindparams(fts_query=tsquery)
+    by_text = interactions.c.id.in_(matching.columns(interaction_id=interactions.c.id.type))
+    by_customer = or_(
+        func.lower(interactions.c.customer_name) == query.strip().lower(),
+        interactions.c.customer_id == query.strip(),
+        interactions.c.external_id == query.strip(),
+    )
+    return or_(by_text, by_customer)
+
+
+def _summary_query(viewer: Viewer) -> Select[Any]:
+    csat = (
+        select(surveys.c.csat)
+        .where(surveys.c.interaction_id == interactions.c.id)
+        .limit(1)
+        .scalar_subquery()
+    )
+    nps = (
+        select(surveys.c.nps)
+        .where(surveys.c.interaction_id == interactions.c.id)
+        .limit(1)
+        .scalar_subquery()
+    )
+    agent_name = (
+        select(agents.c.name)
+        .where(
+            agents.c.workspace_id == interactions.c.workspace_id,
+            agents.c.external_id == interactions.c.agent_external_id,
+        )
+        .scalar_subquery()
+    )
+    return select(
+        interactions.c.id,
+        interactions.c.source,
+        interactions.c.external_id,
+        interactions.c.channel,
+        interactions.c.direction,
+        interactions.c.started_at,
+        interactions.c.ended_at,
+        interactions.c.status,
+        interactions.c.agent_external_id,
+        func.coalesce(interactions.c.agent_name, agent_name).label("agent_name"),
+        interactions.c.team,
+        interactions.c.customer_id,
+        interactions.c.customer_name,
+        interactions.c.topic,
+        interactions.c.language,
+        interactions.c.message_count,
+        interactions.c.is_complaint,
+        csat.label("csat"),
+        nps.label("nps"),
+    ).where(interactions.c.workspace_id == viewer.workspace.id, interaction_scope(viewer))
+
+
+def _summary(row: Any, viewer: Viewer) -> InteractionSummary:
+    local = zone(viewer.workspace.timezone)
+    return InteractionSummary(
+        id=row.id,
+        source=row.source,
+        external_id=row.external_id,
+        channel=row.channel,
+        direction=row.direction,
+        started_at=from_utc(row.started_at, local),
+        ended_at=from_utc(row.ended_at, local) if row.ended_at else None,
+        status=row.status,
+        agent_id=row.agent_external_id,
+        agent_name=row.agent_name,
+        team=row.team,
+        customer_id=row.customer_id,
+        customer_name=row.customer_name,
+        topic=row.topic,
+        language=row.language,
+        message_count=row.message_count,
+        is_complaint=bool(row.is_complaint),
+        csat=row.csat,
+        nps=row.nps,
+    )
+
+
+def list_interactions(
+    connection: Connection,
+    viewer: Viewer,
+    filters: InteractionFilter,
+    *,
+    cursor: str | None = None,
+    limit: int = 50,
+) -> Page:
+    """A page of interactions, newest first, that ``viewer`` may see.
+
+    Keyset paging on ``(started_at, id)`` keeps every page as fast as the first
+    on millions of rows.
+    """
+    limit = max(1, min(limit, MAX_PAGE))
+    local = zone(viewer.workspace.timezone)
+    query = _summary_query(viewer)
+    conditions: list[ColumnElement[bool]] = []
+    if filters.channel:
+        conditions.append(interactions.c.channel == filters.channel)
+    if filters.agent:
+        conditions.append(interactions.c.agent_external_id == filters.agent)
+    if filters.team:
+        conditions.append(interactions.c.team == filters.team)
+    if filters.topic:
+        conditions.append(interactions.c.topic == filters.topic)
+    if filters.customer:
+        conditions.append(interactions.c.customer_id == filters.customer)
+    if filters.date_from:
+        start = to_utc(datetime.combine(filters.date_from, time.min), local)
+        conditions.append(interactions.c.started_at >= start)
+    if filters.date_to:
+        end = to_utc(datetime.combine(filters.date_to + timedelta(days=1), time.min), local)
+        conditions.append(interactions.c.started_at < end)
+    if filters.has_survey is not None:
+        answered = exists().where(surveys.c.interaction_id == interactions.c.id)
+        conditions.append(answered if filters.has_survey else ~answered)
+    if filters.q and filters.q.strip():
+        searched = _search_condition(connection, filters.q)
+        if searched is not None:
+            conditions.append(searched)
+    if cursor:
+        after = Cursor.decode(cursor)
+        conditions.append(
+            or_(
+                interactions.c.started_at < after.started_at,
+                and_(
+                    interactions.c.started_at == after.started_at,
+                    interactions.c.id < after.id,
+                ),
+            )
+        )
+    query = (
+        query.where(*conditions)
+        .order_by(interactions.c.started_at.desc(), interactions.c.id.desc())
+        .limit(limit + 1)
+    )
+    rows = connection.execute(query).all()
+    items = [_summary(row, viewer) for row in rows[:limit]]
+    next_cursor = None
+    if len(rows) > limit:
+        last = rows[limit - 1]
+        next_cursor = Cursor(last.started_at, last.id).encode()
+    return Page(items, next_cursor)
+
+
+def get_interaction(
+    connection: Connection, viewer: Viewer, interaction_id: int
+) -> InteractionDetail:
+    """One interaction that ``viewer`` may see, with everything about it."""
+    row = connection.execute(
+        _summary_query(viewer).where(interactions.c.id == interaction_id)
+    ).first()
+    if row is None:
+        raise NotFound(f"no interaction {interaction_id}")
+    local = zone(viewer.workspace.timezone)
+    full = connection.execute(select(interactions).where(interactions.c.id == interaction_id)).one()
+    conversation = [
+        Message(
+            m.seq,
+            m.role,
+            m.text,
+            from_utc(m.at, local) if m.at else None,
+            m.start_s,
+            m.end_s,
+            m.author_id,
+        )
+        for m in connection.execute(
+            select(messages)
+            .where(messages.c.interaction_id == interaction_id)
+            .order_by(messages.c.seq)
+        )
+    ]
+    survey_row = connection.execute(
+        select(surveys).where(surveys.c.interaction_id == interaction_id).limit(1)
+    ).first()
+    survey = (
+        Survey(
+            from_utc(survey_row.at, local) if survey_row.at else None,
+            survey_row.csat,
+            survey_row.nps,
+            survey_row.ces,
+            survey_row.comment,
+        )
+        if survey_row
+        else None
+    )
+    related: list[InteractionSummary] = []
+    if full.customer_id:
+        related_rows = connection.execute(
+            _summary_query(viewer)
+            .where(
+                interactions.c.customer_id == full.customer_id,
+                interactions.c.id != interaction_id,
+            )
+            .order_by(interactions.c.started_at.desc())
+            .limit(50)
+        )
+        related = [_summary(item, viewer) for item in related_rows]
+    return InteractionDetail(
+        summary=_summary(row, viewer),
+        queued_at=from_utc(full.queued_at, local) if full.queued_at else None,
+        wrap_seconds=full.wrap_seconds,
+        case_id=full.case_id,
+        tags=list(full.tags or []),
+        cost=full.cost,
+        recording=full.recording,
+        meta=dict(full.meta or {}),
+        messages=conversation,
+        survey=survey,
+        related=related,
+    )
+
+
+@dataclass(frozen=True)
+class FilterChoices:
+    """Values offered in the filter drop-downs."""
+
+    agents: list[tuple[str, str]]
+    teams: list[str]
+    topics: list[str]
+
+
+def filter_choices(connection: Connection, viewer: Viewer) -> FilterChoices:
+    """Agents, teams and topics of the workspace (agents and teams from the agent list)."""
+    workspace_id = viewer.workspace.id
+    agent_rows = connection.execute(
+        select(agents.c.external_id, agents.c.name, agents.c.team)
+        .where(agents.c.workspace_id == workspace_id)
+        .order_by(agents.c.name, agents.c.external_id)
+    ).all()
+    teams = sorted({row.team for row in agent_rows if row.team})
+    topics = [
+        topic
+        for (topic,) in connection.execute(
+            select(interactions.c.topic)
+            .where(interactions.c.workspace_id == workspace_id, interactions.c.topic.is_not(None))
+            .group_by(interactions.c.topic)
+            .order_by(interactions.c.topic)
+            .limit(200)
+        )
+    ]
+    return FilterChoices(
+        agents=[(row.external_id, row.name or row.external_id) for row in agent_rows],
+        teams=teams,
+        topics=topics,
+    )

@@ -1,0 +1,83 @@
+"""The FastAPI application: pages, the JSON API, sessions and security headers."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.responses import Response
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+from starlette.middleware.sessions import SessionMiddleware
+
+from kontrol import __version__
+from kontrol.services.database import open_database, session_secret
+from kontrol.settings import get_settings
+from kontrol.web import api, errors, pages
+from kontrol.web.i18n import translate
+from kontrol.web.security import csrf_token, locale_of
+from kontrol.web.state import AppState
+
+_HERE = Path(__file__).parent
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+    "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
+)
+
+
+def _page_context(request: Request) -> dict[str, Any]:
+    locale = locale_of(request)
+
+    def t(key: str) -> str:
+        return translate(locale, key)
+
+    return {"t": t, "locale": locale, "csrf_token": csrf_token(request)}
+
+
+def create_app(database_url: str, *, demo: bool | None = None) -> FastAPI:
+    """The web app on the database at ``database_url`` (created or upgraded if needed)."""
+    engine = open_database(database_url)
+    templates = Jinja2Templates(
+        directory=str(_HERE / "templates"), context_processors=[_page_context]
+    )
+    app = FastAPI(
+        title="Kontrol API",
+        version=__version__,
+        description="Quality control of customer service: interactions, surveys, rejects.",
+        openapi_url="/api/v1/openapi.json",
+        # Swagger UI and ReDoc load their scripts from a CDN: unusable offline.
+        docs_url=None,
+        redoc_url=None,
+    )
+    app.state.kontrol = AppState(
+        engine=engine,
+        templates=templates,
+        demo=get_settings().demo if demo is None else demo,
+    )
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=session_secret(engine),
+        session_cookie="kontrol_session",
+        same_site="lax",
+        https_only=False,
+        max_age=14 * 24 * 3600,
+    )
+
+    @app.middleware("http")
+    async def security_headers(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        response = await call_next(request)
+        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        return response
+
+    errors.install(app)
+    app.mount("/static", StaticFiles(directory=str(_HERE / "static")), name="static")
+    app.include_router(pages.router)
+    app.include_router(api.router)
+    return app

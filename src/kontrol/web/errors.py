@@ -1,0 +1,71 @@
+"""Domain errors to HTTP answers, in one place: JSON under /api, pages elsewhere."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from kontrol.domain.errors import Conflict, Forbidden, InvalidInput, KontrolError, NotFound
+from kontrol.web.i18n import translate
+from kontrol.web.security import CsrfFailed, LoginRequired, app_state, locale_of
+
+STATUS: dict[type[KontrolError], int] = {
+    LoginRequired: 401,
+    CsrfFailed: 403,
+    Forbidden: 403,
+    NotFound: 404,
+    Conflict: 409,
+    InvalidInput: 422,
+}
+MESSAGE_KEYS = {401: "error.forbidden", 403: "error.forbidden", 404: "error.not_found"}
+
+
+def _status(error: KontrolError) -> int:
+    for kind, status in STATUS.items():
+        if isinstance(error, kind):
+            return status
+    return 400
+
+
+def _is_api(request: Request) -> bool:
+    return request.url.path.startswith("/api/")
+
+
+def _page(request: Request, status: int, detail: str, key: str) -> Response:
+    locale = locale_of(request)
+    return app_state(request).templates.TemplateResponse(
+        request,
+        "error.html",
+        {"status": status, "message": translate(locale, key), "detail": detail},
+        status_code=status,
+    )
+
+
+async def on_domain_error(request: Request, error: Exception) -> Response:
+    """Map a :class:`KontrolError` to a status code."""
+    assert isinstance(error, KontrolError)
+    status = _status(error)
+    if _is_api(request):
+        return JSONResponse({"detail": str(error)}, status_code=status)
+    if isinstance(error, LoginRequired):
+        return RedirectResponse("/login", status_code=303)
+    key = (
+        "error.csrf" if isinstance(error, CsrfFailed) else MESSAGE_KEYS.get(status, "error.invalid")
+    )
+    return _page(request, status, str(error), key)
+
+
+async def on_http_error(request: Request, error: Exception) -> Response:
+    """Framework errors (404 for an unknown path, 405...) in the same two shapes."""
+    assert isinstance(error, StarletteHTTPException)
+    if _is_api(request):
+        return JSONResponse({"detail": error.detail}, status_code=error.status_code)
+    key = MESSAGE_KEYS.get(error.status_code, "error.invalid")
+    return _page(request, error.status_code, str(error.detail), key)
+
+
+def install(app: FastAPI) -> None:
+    """Register the handlers on ``app``."""
+    app.add_exception_handler(KontrolError, on_domain_error)
+    app.add_exception_handler(StarletteHTTPException, on_http_error)

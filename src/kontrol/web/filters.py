@@ -1,0 +1,56 @@
+"""Reading the interaction filters from query parameters (pages and API alike)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from kontrol.domain.errors import InvalidInput
+from kontrol.domain.vocabulary import Channel
+from kontrol.services.interactions import InteractionFilter
+
+
+def _date(name: str, value: str | None) -> date | None:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise InvalidInput(f"{name}: not a date (YYYY-MM-DD): {value[:20]!r}") from None
+
+
+def _survey(value: str | None) -> bool | None:
+    if value in (None, "", "any"):
+        return None
+    if value in ("yes", "true", "1"):
+        return True
+    if value in ("no", "false", "0"):
+        return False
+    raise InvalidInput("has_survey: yes, no or any")
+
+
+def read_filters(
+    *,
+    channel: str | None = None,
+    agent: str | None = None,
+    team: str | None = None,
+    topic: str | None = None,
+    date_from: str | None = None,
+    date_to: str | None = None,
+    has_survey: str | None = None,
+    q: str | None = None,
+    customer: str | None = None,
+) -> InteractionFilter:
+    """Validate raw parameter values into an :class:`InteractionFilter`."""
+    if channel and channel not in {item.value for item in Channel}:
+        raise InvalidInput(f"channel: unknown channel {channel[:30]!r}")
+    return InteractionFilter(
+        channel=channel or None,
+        agent=agent or None,
+        team=team or None,
+        topic=topic or None,
+        date_from=_date("date_from", date_from),
+        date_to=_date("date_to", date_to),
+        has_survey=_survey(has_survey),
+        q=(q or "").strip()[:200] or None,
+        customer=customer or None,
+    )

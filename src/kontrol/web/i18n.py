@@ -1,0 +1,33 @@
+"""The translation catalogue: every user-facing string, in Russian and English."""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from pathlib import Path
+
+LOCALES = ("ru", "en")
+DEFAULT_LOCALE = "ru"
+_FOLDER = Path(__file__).with_name("locales")
+
+
+@lru_cache(maxsize=len(LOCALES))
+def catalogue(locale: str) -> dict[str, str]:
+    """All strings of one language."""
+    with (_FOLDER / f"{locale}.json").open(encoding="utf-8") as handle:
+        data: dict[str, str] = json.load(handle)
+    return data
+
+
+def translate(locale: str, key: str) -> str:
+    """The text for ``key``; the key itself when a string is missing (visible, not fatal)."""
+    return catalogue(locale if locale in LOCALES else DEFAULT_LOCALE).get(key, key)
+
+
+def pick_locale(accept_language: str | None) -> str:
+    """The first supported language in an ``Accept-Language`` header, else Russian."""
+    for part in (accept_language or "").split(","):
+        code = part.split(";")[0].strip().lower()[:2]
+        if code in LOCALES:
+            return code
+    return DEFAULT_LOCALE

@@ -1,0 +1,84 @@
+"""Sessions, the logged-in viewer and CSRF tokens."""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy import Connection
+
+from kontrol.domain.errors import KontrolError, NotFound
+from kontrol.services.access import Viewer
+from kontrol.services.accounts import get_account, memberships_of
+from kontrol.web.i18n import DEFAULT_LOCALE, LOCALES, pick_locale
+from kontrol.web.state import AppState
+
+
+class LoginRequired(KontrolError):
+    """No one is logged in (pages redirect to the login form, the API answers 401)."""
+
+
+class CsrfFailed(KontrolError):
+    """A form came without the token of this session."""
+
+
+def app_state(request: Request) -> AppState:
+    """The running app's state."""
+    state: AppState = request.app.state.kontrol
+    return state
+
+
+def locale_of(request: Request) -> str:
+    """The interface language: chosen in the session, else the browser's."""
+    chosen = request.session.get("locale")
+    if isinstance(chosen, str) and chosen in LOCALES:
+        return chosen
+    return pick_locale(request.headers.get("accept-language")) or DEFAULT_LOCALE
+
+
+def csrf_token(request: Request) -> str:
+    """This session's CSRF token (made on first use)."""
+    token = request.session.get("csrf")
+    if not isinstance(token, str):
+        token = secrets.token_urlsafe(32)
+        request.session["csrf"] = token
+    return token
+
+
+def check_csrf(request: Request, submitted: str | None) -> None:
+    """Raise unless ``submitted`` is this session's token."""
+    expected = request.session.get("csrf")
+    if not isinstance(expected, str) or not submitted:
+        raise CsrfFailed("missing form token")
+    if not hmac.compare_digest(expected, submitted):
+        raise CsrfFailed("wrong form token")
+
+
+def load_viewer(connection: Connection, request: Request) -> Viewer:
+    """The logged-in person in their current workspace."""
+    user_id = request.session.get("user_id")
+    if not isinstance(user_id, int):
+        raise LoginRequired("log in first")
+    try:
+        account = get_account(connection, user_id)
+    except NotFound:
+        request.session.clear()
+        raise LoginRequired("log in first") from None
+    memberships = memberships_of(connection, account)
+    if not memberships:
+        raise LoginRequired("this account belongs to no workspace")
+    wanted = request.session.get("workspace_id")
+    chosen = next((m for m in memberships if m.workspace.id == wanted), memberships[0])
+    return Viewer(account, chosen)
+
+
+def current_viewer(request: Request) -> Viewer:
+    """FastAPI dependency: the viewer, or ``LoginRequired``."""
+    with app_state(request).engine.connect() as connection:
+        return load_viewer(connection, request)
+
+
+CurrentViewer = Annotated[Viewer, Depends(current_viewer)]
+State = Annotated[AppState, Depends(app_state)]
