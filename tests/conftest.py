@@ -16,6 +16,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, text
 
+# Cheap password hashing in tests (production keeps argon2-cffi's defaults).
+os.environ.setdefault("KONTROL_ARGON2_TIME_COST", "1")
+os.environ.setdefault("KONTROL_ARGON2_MEMORY_KIB", "1024")
+
 from kontrol.services.workspaces import DEFAULT_WORKSPACE, Workspace, ensure_workspace
 from kontrol.store.database import make_engine
 from kontrol.store.migrate import upgrade
@@ -36,7 +40,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    if "backend" in metafunc.fixturenames:
+    explicit = any(
+        "backend" in str(marker.args[0])
+        for marker in metafunc.definition.iter_markers("parametrize")
+    )
+    if "backend" in metafunc.fixturenames and not explicit:
         backends = metafunc.config.getoption("--backends").split(",")
         metafunc.parametrize("backend", [b.strip() for b in backends if b.strip()])
 

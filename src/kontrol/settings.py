@@ -21,6 +21,10 @@ class Settings(BaseSettings):
     secret_key: str | None = None
     demo: bool = False
     page_size: int = 50
+    # argon2id cost; the defaults are argon2-cffi's (RFC 9106 "low memory" profile).
+    # Only lower them where hashing speed matters more than resistance (tests).
+    argon2_time_cost: int = 3
+    argon2_memory_kib: int = 65536
 
 
 @lru_cache(maxsize=1)

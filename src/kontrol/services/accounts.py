@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
@@ -12,12 +13,24 @@ from kontrol.domain.clock import utcnow
 from kontrol.domain.errors import Conflict, InvalidInput, NotFound
 from kontrol.domain.roles import WorkspaceRole
 from kontrol.services.workspaces import Workspace, find_workspace
+from kontrol.settings import get_settings
 from kontrol.store.tables import memberships, users, workspaces
 
-_hasher = PasswordHasher()
 MIN_PASSWORD = 8
-# Verifying against this keeps a login for an unknown name as slow as a wrong password.
-_DUMMY_HASH = _hasher.hash("not a real password")
+
+
+@lru_cache(maxsize=1)
+def _hasher() -> PasswordHasher:
+    settings = get_settings()
+    return PasswordHasher(
+        time_cost=settings.argon2_time_cost, memory_cost=settings.argon2_memory_kib
+    )
+
+
+@lru_cache(maxsize=1)
+def _dummy_hash() -> str:
+    # Verifying against this keeps a login for an unknown name as slow as a wrong password.
+    return _hasher().hash("not a real password")
 
 
 @dataclass(frozen=True)
@@ -63,7 +76,7 @@ def create_account(
         users.insert().values(
             username=username,
             display_name=display_name or username,
-            password_hash=_hasher.hash(password),
+            password_hash=_hasher().hash(password),
             locale=locale,
             is_active=True,
             created_at=utcnow(),
@@ -106,17 +119,17 @@ def authenticate(connection: Connection, *, username: str, password: str) -> Acc
     ).first()
     if row is None:
         try:
-            _hasher.verify(_DUMMY_HASH, password)
+            _hasher().verify(_dummy_hash(), password)
         except VerificationError:
             pass
         return None
     try:
-        _hasher.verify(row.password_hash, password)
+        _hasher().verify(row.password_hash, password)
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return None
-    if _hasher.check_needs_rehash(row.password_hash):
+    if _hasher().check_needs_rehash(row.password_hash):
         connection.execute(
-            update(users).where(users.c.id == row.id).values(password_hash=_hasher.hash(password))
+            update(users).where(users.c.id == row.id).values(password_hash=_hasher().hash(password))
         )
     return Account(row.id, row.username, row.display_name, row.locale)
 
