@@ -173,30 +173,79 @@ class InteractionDetail:
         return data
 
 
-def _search_condition(connection: Connection, query: str) -> ColumnElement[bool] | None:
+# Up to this many matching interactions are looked up by id (then sorted); beyond
+# it, matches are common enough that walking the time index finds a page quickly.
+SEARCH_BY_ID_LIMIT = 5000
+
+
+def _search_condition(
+    connection: Connection, query: str, workspace_id: int
+) -> ColumnElement[bool] | None:
     words = _WORD.findall(query.lower())[:8]
     if not words:
         return None
-    if connection.dialect.name == "sqlite":
+    sqlite = connection.dialect.name == "sqlite"
+    if sqlite:
         # Each word quoted and used as a prefix; the words are \w only, and bound.
-        match = " ".join(f'"{word}"*' for word in words)
+        fts_query = " ".join(f'"{word}"*' for word in words)
         matching = text(
-            "SELECT m.interaction_id FROM messages AS m WHERE m.id IN "
+            "SELECT DISTINCT m.interaction_id FROM messages AS m WHERE m.id IN "
             "(SELECT rowid FROM messages_fts WHERE messages_fts MATCH :fts_query)"
-        ).bindparams(fts_query=match)
+        )
     else:
-        tsquery = " & ".join(f"{word}:*" for word in words)
+        fts_query = " & ".join(f"{word}:*" for word in words)
         matching = text(
-            "SELECT m.interaction_id FROM messages AS m "
+            "SELECT DISTINCT m.interaction_id FROM messages AS m "
             "WHERE to_tsvector('simple', m.text) @@ to_tsquery('simple', :fts_query)"
-        ).bindparams(fts_query=tsquery)
-    by_text = interactions.c.id.in_(matching.columns(interaction_id=interactions.c.id.type))
-    by_customer = or_(
-        func.lower(interactions.c.customer_name) == query.strip().lower(),
-        interactions.c.customer_id == query.strip(),
-        interactions.c.external_id == query.strip(),
+        )
+        per_row = text(
+            "EXISTS (SELECT 1 FROM messages AS m WHERE m.interaction_id = interactions.id "
+            "AND to_tsvector('simple', m.text) @@ to_tsquery('simple', :fts_query))"
+        )
+    hits = (
+        connection.execute(
+            select(text("interaction_id"))
+            .select_from(
+                matching.bindparams(fts_query=fts_query)
+                .columns(interaction_id=interactions.c.id.type)
+                .subquery()
+            )
+            .limit(SEARCH_BY_ID_LIMIT + 1)
+        )
+        .scalars()
+        .all()
     )
-    return or_(by_text, by_customer)
+    # The whole query may also be a customer id, a customer's name or an interaction id.
+    stripped = query.strip()
+    named = (
+        connection.execute(
+            select(interactions.c.id)
+            .where(
+                interactions.c.workspace_id == workspace_id,
+                or_(
+                    interactions.c.customer_id == stripped,
+                    interactions.c.external_id == stripped,
+                    interactions.c.customer_name == stripped,
+                ),
+            )
+            .limit(SEARCH_BY_ID_LIMIT)
+        )
+        .scalars()
+        .all()
+    )
+    if len(hits) <= SEARCH_BY_ID_LIMIT:
+        return interactions.c.id.in_([*hits, *named])
+    if sqlite:
+        # FTS5 answers a common word fastest as one set (measured: checking it per
+        # row while walking the time index was 3-15x slower).
+        by_text = interactions.c.id.in_(
+            matching.bindparams(fts_query=fts_query).columns(interaction_id=interactions.c.id.type)
+        )
+    else:
+        # A common word: check each interaction while walking the time index; a page
+        # fills after a few hundred rows instead of materialising every match.
+        by_text = per_row.bindparams(fts_query=fts_query)
+    return or_(by_text, interactions.c.id.in_(list(named))) if named else by_text
 
 
 def _summary_query(viewer: Viewer) -> Select[Any]:
@@ -305,7 +354,7 @@ def list_interactions(
         answered = exists().where(surveys.c.interaction_id == interactions.c.id)
         conditions.append(answered if filters.has_survey else ~answered)
     if filters.q and filters.q.strip():
-        searched = _search_condition(connection, filters.q)
+        searched = _search_condition(connection, filters.q, viewer.workspace.id)
         if searched is not None:
             conditions.append(searched)
     if cursor:
@@ -419,14 +468,20 @@ def filter_choices(connection: Connection, viewer: Viewer) -> FilterChoices:
         .order_by(agents.c.name, agents.c.external_id)
     ).all()
     teams = sorted({row.team for row in agent_rows if row.team})
+    # A loose index scan: one index seek per distinct topic instead of reading every
+    # row's topic, so the filter form stays fast on millions of interactions.
     topics = [
         topic
         for (topic,) in connection.execute(
-            select(interactions.c.topic)
-            .where(interactions.c.workspace_id == workspace_id, interactions.c.topic.is_not(None))
-            .group_by(interactions.c.topic)
-            .order_by(interactions.c.topic)
-            .limit(200)
+            text(
+                "WITH RECURSIVE found(topic) AS ("
+                " SELECT MIN(topic) FROM interactions WHERE workspace_id = :ws"
+                " UNION ALL"
+                " SELECT (SELECT MIN(i.topic) FROM interactions AS i"
+                "         WHERE i.workspace_id = :ws AND i.topic > found.topic)"
+                " FROM found WHERE found.topic IS NOT NULL"
+                ") SELECT topic FROM found WHERE topic IS NOT NULL LIMIT 200"
+            ).bindparams(ws=workspace_id)
         )
     ]
     return FilterChoices(

@@ -132,6 +132,8 @@ interactions = Table(
     Index("ix_interactions_ws_channel_started", "workspace_id", "channel", "started_at"),
     Index("ix_interactions_ws_topic_started", "workspace_id", "topic", "started_at"),
     Index("ix_interactions_ws_customer_started", "workspace_id", "customer_id", "started_at"),
+    Index("ix_interactions_ws_external_id", "workspace_id", "external_id"),
+    Index("ix_interactions_ws_customer_name", "workspace_id", "customer_name"),
 )
 
 messages = Table(

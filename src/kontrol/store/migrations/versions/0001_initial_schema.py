@@ -181,6 +181,18 @@ def upgrade() -> None:
         unique=False,
     )
     op.create_index(
+        "ix_interactions_ws_external_id",
+        "interactions",
+        ["workspace_id", "external_id"],
+        unique=False,
+    )
+    op.create_index(
+        "ix_interactions_ws_customer_name",
+        "interactions",
+        ["workspace_id", "customer_name"],
+        unique=False,
+    )
+    op.create_index(
         "ix_interactions_ws_started",
         "interactions",
         ["workspace_id", "started_at", "id"],

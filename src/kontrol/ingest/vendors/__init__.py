@@ -1,0 +1,1 @@
+"""Importers for vendor exports and webhooks (Chatwoot, Telegram, Zendesk, Freshdesk, ...)."""
