@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, ParamSpec
 
 import typer
 
@@ -14,6 +16,7 @@ from kontrol.domain.roles import WorkspaceRole
 from kontrol.services.database import database_url, initialize, open_database
 from kontrol.services.workspaces import DEFAULT_WORKSPACE
 
+P = ParamSpec("P")
 app = typer.Typer(
     help="Kontrol: quality control of customer service.",
     no_args_is_help=True,
@@ -39,12 +42,26 @@ DbOption = Annotated[
 WorkspaceOption = Annotated[str, typer.Option("--workspace", "-w", help="Workspace name.")]
 
 
+def _reports_errors(command: Callable[P, None]) -> Callable[P, None]:
+    """Show a domain error as one line on stderr and exit 2, never a traceback."""
+
+    @functools.wraps(command)
+    def run(*args: P.args, **kwargs: P.kwargs) -> None:
+        try:
+            command(*args, **kwargs)
+        except KontrolError as error:
+            raise _fail(str(error)) from None
+
+    return run
+
+
 def _fail(message: str, code: int = 2) -> typer.Exit:
     typer.echo(f"error: {message}", err=True)
     return typer.Exit(code)
 
 
 @app.command()
+@_reports_errors
 def init(db: DbOption = None) -> None:
     """Create the database or upgrade it to the newest schema."""
     url = database_url(db)
@@ -53,6 +70,7 @@ def init(db: DbOption = None) -> None:
 
 
 @app.command("import")
+@_reports_errors
 def import_(
     files: Annotated[list[Path], typer.Argument(help="JSONL, JSONL.gz or CSV files.")],
     db: DbOption = None,
@@ -109,6 +127,7 @@ def import_(
 
 
 @app.command()
+@_reports_errors
 def demo(
     db: DbOption = None,
     workspace: WorkspaceOption = DEFAULT_WORKSPACE,
@@ -135,6 +154,7 @@ def demo(
 
 
 @app.command()
+@_reports_errors
 def serve(
     db: DbOption = None,
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
@@ -155,6 +175,7 @@ def serve(
 
 
 @workspace_app.command("create")
+@_reports_errors
 def workspace_create(
     name: str,
     db: DbOption = None,
@@ -173,6 +194,7 @@ def workspace_create(
 
 
 @workspace_app.command("list")
+@_reports_errors
 def workspace_list(db: DbOption = None) -> None:
     """List workspaces."""
     from kontrol.services.workspaces import list_workspaces
@@ -184,6 +206,7 @@ def workspace_list(db: DbOption = None) -> None:
 
 
 @user_app.command("add")
+@_reports_errors
 def user_add(
     username: str,
     db: DbOption = None,
@@ -230,6 +253,7 @@ def user_add(
 
 
 @rejects_app.command("list")
+@_reports_errors
 def rejects_list(
     db: DbOption = None,
     workspace: WorkspaceOption = DEFAULT_WORKSPACE,
@@ -257,6 +281,7 @@ def rejects_list(
 
 
 @rejects_app.command("export")
+@_reports_errors
 def rejects_export(
     out: Annotated[Path, typer.Argument(help="File to write the original lines to.")],
     db: DbOption = None,

@@ -8,7 +8,7 @@ from sqlalchemy import Engine, select
 
 from kontrol.domain.errors import InvalidInput
 from kontrol.services.workspaces import DEFAULT_WORKSPACE, ensure_workspace
-from kontrol.settings import get_settings
+from kontrol.settings import Settings, get_settings
 from kontrol.store.database import make_engine
 from kontrol.store.migrate import is_current, upgrade
 from kontrol.store.tables import app_settings
@@ -16,7 +16,8 @@ from kontrol.store.tables import app_settings
 
 def database_url(explicit: str | None = None) -> str:
     """``--db`` when given, else ``KONTROL_DATABASE_URL``, else ``sqlite:///kontrol.db``."""
-    return explicit or get_settings().database_url
+    # Read afresh: the environment may differ between commands of one process (tests).
+    return explicit or Settings().database_url
 
 
 def initialize(url: str) -> Engine:

@@ -28,11 +28,11 @@ class DemoLogin:
 
 
 DEMO_LOGINS = (
-    DemoLogin("admin", "admin-demo", WorkspaceRole.ADMIN, "everything"),
-    DemoLogin("qa", "qa-demo", WorkspaceRole.QA_LEAD, "QA lead"),
-    DemoLogin("reviewer", "reviewer-demo", WorkspaceRole.REVIEWER, "reviewer"),
-    DemoLogin("lead", "lead-demo", WorkspaceRole.TEAM_LEAD, "team lead of «Линия 1»"),
-    DemoLogin("agent", "agent-demo", WorkspaceRole.AGENT, "agent a01"),
+    DemoLogin("admin", "admin-kontrol", WorkspaceRole.ADMIN, "everything"),
+    DemoLogin("qa", "qa-kontrol", WorkspaceRole.QA_LEAD, "QA lead"),
+    DemoLogin("reviewer", "reviewer-kontrol", WorkspaceRole.REVIEWER, "reviewer"),
+    DemoLogin("lead", "lead-kontrol", WorkspaceRole.TEAM_LEAD, "team lead of «Линия 1»"),
+    DemoLogin("agent", "agent-kontrol", WorkspaceRole.AGENT, "agent a01"),
 )
 
 

@@ -7,7 +7,18 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Select, and_, exists, func, or_, select, text
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Select,
+    TextClause,
+    and_,
+    exists,
+    func,
+    or_,
+    select,
+    text,
+)
 
 from kontrol.domain.clock import from_utc, to_utc, zone
 from kontrol.domain.errors import InvalidInput, NotFound
@@ -180,7 +191,7 @@ SEARCH_BY_ID_LIMIT = 5000
 
 def _search_condition(
     connection: Connection, query: str, workspace_id: int
-) -> ColumnElement[bool] | None:
+) -> ColumnElement[bool] | TextClause | None:
     words = _WORD.findall(query.lower())[:8]
     if not words:
         return None
@@ -235,6 +246,7 @@ def _search_condition(
     )
     if len(hits) <= SEARCH_BY_ID_LIMIT:
         return interactions.c.id.in_([*hits, *named])
+    by_text: ColumnElement[bool] | TextClause
     if sqlite:
         # FTS5 answers a common word fastest as one set (measured: checking it per
         # row while walking the time index was 3-15x slower).
@@ -333,7 +345,7 @@ def list_interactions(
     limit = max(1, min(limit, MAX_PAGE))
     local = zone(viewer.workspace.timezone)
     query = _summary_query(viewer)
-    conditions: list[ColumnElement[bool]] = []
+    conditions: list[ColumnElement[bool] | TextClause] = []
     if filters.channel:
         conditions.append(interactions.c.channel == filters.channel)
     if filters.agent:
