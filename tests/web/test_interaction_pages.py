@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from fastapi.testclient import TestClient
+from sqlalchemy import Engine
+
+from kontrol.services.importing import import_file
+from kontrol.services.workspaces import DEFAULT_WORKSPACE, ensure_workspace
 
 from tests.web.conftest import log_in
 
@@ -169,3 +174,23 @@ def test_unknown_page_is_a_translated_404(client: TestClient) -> None:
     response = client.get("/no-such-page")
     assert response.status_code == 404
     assert "Не найдено" in response.text or "Not found" in response.text
+
+
+def test_call_segments_and_cross_talk(client: TestClient, engine: Engine, tmp_path: Path) -> None:
+    call = tmp_path / "call.jsonl"
+    call.write_text(
+        '{"id": "call-1", "channel": "call", "started_at": "2026-11-06T09:00:00+00:00",'
+        ' "agent_id": "a1", "messages": ['
+        '{"role": "agent", "text": "Добрый день", "start": 0.0, "end": 4.5},'
+        '{"role": "customer", "text": "Да-да, я по поводу", "start": 3.0, "end": 75.0},'
+        '{"role": "agent", "text": "Понимаю", "start": 76.0, "end": 78.0}]}\n',
+        encoding="utf-8",
+    )
+    import_file(engine=engine, workspace=ensure_workspace(engine, DEFAULT_WORKSPACE), path=call)
+    log_in(client, "admin")
+    found = client.get("/api/v1/interactions?q=call-1").json()["items"][0]["id"]
+    detail = client.get(f"/api/v1/interactions/{found}").json()
+    assert [m["overlaps"] for m in detail["messages"]] == [False, True, False]
+    page = client.get(f"/interactions/{found}").text
+    assert "0:03–1:15" in page
+    assert page.count("msg-overlap") == 1

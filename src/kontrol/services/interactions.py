@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -116,6 +116,8 @@ class Message:
     start: float | None
     end: float | None
     author_id: str | None
+    # A call segment that starts before the other side's previous segment ended.
+    overlaps: bool = False
 
     def as_json(self) -> dict[str, Any]:
         """The API form."""
@@ -126,7 +128,23 @@ class Message:
             "start": self.start,
             "end": self.end,
             "author_id": self.author_id,
+            "overlaps": self.overlaps,
         }
+
+
+def mark_cross_talk(conversation: list[Message]) -> list[Message]:
+    """Flag call segments spoken over the other party (agent and customer only)."""
+    latest_end: dict[str, float] = {}
+    marked = []
+    for message in conversation:
+        overlaps = False
+        if message.start is not None and message.role in ("agent", "customer"):
+            other = "customer" if message.role == "agent" else "agent"
+            overlaps = message.start < latest_end.get(other, float("-inf"))
+            if message.end is not None:
+                latest_end[message.role] = max(latest_end.get(message.role, 0.0), message.end)
+        marked.append(replace(message, overlaps=overlaps) if overlaps else message)
+    return marked
 
 
 @dataclass(frozen=True)
@@ -456,7 +474,7 @@ def get_interaction(
         cost=full.cost,
         recording=full.recording,
         meta=dict(full.meta or {}),
-        messages=conversation,
+        messages=mark_cross_talk(conversation),
         survey=survey,
         related=related,
     )
