@@ -10,7 +10,6 @@ from sqlalchemy import Engine
 
 from kontrol.services.importing import import_file
 from kontrol.services.workspaces import DEFAULT_WORKSPACE, ensure_workspace
-
 from tests.web.conftest import log_in
 
 
