@@ -150,7 +150,9 @@ def demo(
         typer.echo(f"demo data: {report.imported} records imported into workspace {target.name!r}")
     typer.echo("demo logins (username / password):")
     for login in DEMO_LOGINS:
-        typer.echo(f"  {login.username} / {login.password}  ({login.note})")
+        typer.echo(
+            f"  {login.username} / {login.password}  ({login.role.value}: {login.display_name})"
+        )
 
 
 @app.command()

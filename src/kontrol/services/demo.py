@@ -24,15 +24,15 @@ class DemoLogin:
     username: str
     password: str
     role: WorkspaceRole
-    note: str
+    display_name: str
 
 
 DEMO_LOGINS = (
-    DemoLogin("admin", "admin-kontrol", WorkspaceRole.ADMIN, "everything"),
-    DemoLogin("qa", "qa-kontrol", WorkspaceRole.QA_LEAD, "QA lead"),
-    DemoLogin("reviewer", "reviewer-kontrol", WorkspaceRole.REVIEWER, "reviewer"),
-    DemoLogin("lead", "lead-kontrol", WorkspaceRole.TEAM_LEAD, "team lead of «Линия 1»"),
-    DemoLogin("agent", "agent-kontrol", WorkspaceRole.AGENT, "agent a01"),
+    DemoLogin("admin", "admin-kontrol", WorkspaceRole.ADMIN, "Администратор"),
+    DemoLogin("qa", "qa-kontrol", WorkspaceRole.QA_LEAD, "Наталья Орлова, ОКК"),
+    DemoLogin("reviewer", "reviewer-kontrol", WorkspaceRole.REVIEWER, "Павел Зайцев"),
+    DemoLogin("lead", "lead-kontrol", WorkspaceRole.TEAM_LEAD, "Ирина Соколова, «Линия 1»"),
+    DemoLogin("agent", "agent-kontrol", WorkspaceRole.AGENT, "Анна Смирнова"),
 )
 
 
@@ -86,7 +86,7 @@ def create_demo_logins(engine: Engine, workspace: Workspace) -> list[DemoLogin]:
                 password=login.password,
                 workspace_name=workspace.name,
                 role=login.role,
-                display_name=login.note,
+                display_name=login.display_name,
                 agent_external_id="a01" if login.role is WorkspaceRole.AGENT else None,
                 team="Линия 1" if login.role is WorkspaceRole.TEAM_LEAD else None,
             )
