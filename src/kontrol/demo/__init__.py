@@ -1,0 +1,1 @@
+"""Seeded, reproducible demo data in the interchange format (spec/FORMAT.md)."""
