@@ -160,9 +160,7 @@ def measure(engine: Engine) -> dict[str, float]:
         "channel = email": page(InteractionFilter(channel="email")),
         "agent = a03": page(InteractionFilter(agent="a03")),
         "team + channel": page(InteractionFilter(team="team 1", channel="call")),
-        "one week": page(
-            InteractionFilter(date_from=date(2026, 9, 1), date_to=date(2026, 9, 7))
-        ),
+        "one week": page(InteractionFilter(date_from=date(2026, 9, 1), date_to=date(2026, 9, 7))),
         "has survey": page(InteractionFilter(has_survey=True)),
         "text search, common word": page(InteractionFilter(q="курьер")),
         "text search, two words": page(InteractionFilter(q="курьер адрес")),
@@ -214,13 +212,9 @@ def main(argv: list[str] | None = None) -> str:
         "|---|" + "---:|" * len(columns),
     ]
     for name in names:
-        lines.append(
-            f"| {name} | " + " | ".join(f"{columns[b][name]:.1f}" for b in columns) + " |"
-        )
+        lines.append(f"| {name} | " + " | ".join(f"{columns[b][name]:.1f}" for b in columns) + " |")
     lines.append("")
-    lines.append(
-        "Filled in: " + ", ".join(f"{b} {seconds:.0f} s" for b, seconds in fills.items())
-    )
+    lines.append("Filled in: " + ", ".join(f"{b} {seconds:.0f} s" for b, seconds in fills.items()))
     table = "\n".join(lines)
     print(table)
     return table

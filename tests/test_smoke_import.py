@@ -7,7 +7,9 @@ from kontrol.services.workspaces import Workspace
 from kontrol.store.tables import interactions, messages
 
 
-def test_import_then_reimport_changes_nothing(engine: Engine, workspace: Workspace, tmp_path: Path) -> None:
+def test_import_then_reimport_changes_nothing(
+    engine: Engine, workspace: Workspace, tmp_path: Path
+) -> None:
     path = tmp_path / "a.jsonl"
     path.write_text(
         '{"id": "x1", "channel": "chat", "started_at": "2026-11-02T10:00:00+03:00",'

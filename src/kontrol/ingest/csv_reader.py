@@ -9,7 +9,8 @@ FORMAT.md defines JSON Lines; docs/format.md defines how a CSV maps onto it:
 - ``messages`` is a JSON array of messages, or the file has one row per message
   with ``message.role``, ``message.text`` (and ``message.at``,
   ``message.start``, ``message.end``, ``message.author_id``): consecutive rows
-  with the same ``id`` form one interaction;
+  with the same ``id`` form one interaction; an interaction row with neither
+  (a call without a transcript) has no messages;
 - numeric fields are converted; anything that is not a number is passed on
   unchanged so that validation names the field.
 """
@@ -19,6 +20,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import zlib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -119,6 +121,8 @@ class CsvImporter(Importer):
             header = next(reader, None)
         except (UnicodeDecodeError, csv.Error) as error:
             raise Unreadable(f"{path}: the header row cannot be read ({error})") from None
+        except (EOFError, OSError, zlib.error) as error:
+            raise Unreadable(f"{path}: cannot be read ({error})") from None
         if not header:
             return
         header = [column.strip() for column in header]
@@ -144,6 +148,8 @@ class CsvImporter(Importer):
             except csv.Error as error:
                 yield line, "", None, f"broken CSV: {error}"
                 continue
+            except (EOFError, OSError, zlib.error) as error:
+                raise Unreadable(f"{path}: stopped reading near line {line} ({error})") from None
             if not any(cell.strip() for cell in cells):
                 continue
             raw = _raw(cells)
@@ -162,6 +168,9 @@ class CsvImporter(Importer):
             except _RowError as problem:
                 yield SourceRecord(line, raw, None, str(problem), problem.field)
                 continue
+            if record.get("kind", "interaction") == "interaction":
+                # A spreadsheet cannot tell "no messages" from "no column": both mean none.
+                record.setdefault("messages", [])
             yield SourceRecord(line, raw, record)
 
     def _conversations(self, reader: Any, header: list[str], path: Path) -> Iterator[SourceRecord]:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import gzip
+import zlib
 from collections.abc import Iterator
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, cast
 
 from kontrol.domain.errors import Unreadable
 
@@ -16,15 +17,20 @@ def open_binary(path: Path) -> BinaryIO:
         if path.is_dir():
             raise Unreadable(f"{path}: is a folder, not a file")
         if path.name.lower().endswith(".gz"):
-            handle: BinaryIO = gzip.open(path, "rb")
-            handle.peek(1)  # type: ignore[attr-defined]
-            return handle
+            handle = gzip.GzipFile(path, "rb")
+            try:
+                # Reads the header now: a file that is not gzip fails here, as unreadable.
+                handle.peek(1)
+            except BaseException:
+                handle.close()
+                raise
+            return cast(BinaryIO, handle)
         return path.open("rb")
     except FileNotFoundError:
         raise Unreadable(f"{path}: no such file") from None
     except PermissionError:
         raise Unreadable(f"{path}: permission denied") from None
-    except (gzip.BadGzipFile, EOFError, OSError) as error:
+    except (gzip.BadGzipFile, EOFError, OSError, zlib.error) as error:
         if isinstance(error, Unreadable):
             raise
         raise Unreadable(f"{path}: cannot be read ({error})") from None
@@ -38,5 +44,5 @@ def numbered_lines(handle: BinaryIO, path: Path) -> Iterator[tuple[int, bytes]]:
             if number == 1 and line.startswith(b"\xef\xbb\xbf"):
                 line = line[3:]
             yield number, line.rstrip(b"\r\n")
-    except (gzip.BadGzipFile, EOFError, OSError) as error:
+    except (gzip.BadGzipFile, EOFError, OSError, zlib.error) as error:
         raise Unreadable(f"{path}: stopped reading after line {number} ({error})") from None

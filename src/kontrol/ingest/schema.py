@@ -37,6 +37,8 @@ Timestamp = Annotated[datetime, BeforeValidator(_iso_timestamp)]
 Seconds = Annotated[float, Field(ge=0)]
 Text = Annotated[str, Field(max_length=1_000_000)]
 Key = Annotated[str, Field(min_length=1, max_length=200)]
+# The column is 100 characters; longer would fail the whole batch on PostgreSQL.
+SourceName = Annotated[str, Field(min_length=1, max_length=100)]
 
 
 class _Record(BaseModel):
@@ -72,14 +74,14 @@ class SurveyRecord(SurveyAnswers):
     """A survey that arrives on its own, linked by ``interaction_id``."""
 
     interaction_id: Key
-    source: Key | None = None
+    source: SourceName | None = None
 
 
 class InteractionRecord(_Record):
     """One contact between the company and a customer on one channel."""
 
     id: Key
-    source: Key = "import"
+    source: SourceName = "import"
     channel: ChannelValue
     direction: DirectionValue = Direction.INBOUND
     queued_at: Timestamp | None = None
@@ -117,7 +119,7 @@ class OrderRecord(_Record):
     """A customer's order: commercial data for repeat-order and churn metrics."""
 
     id: Key
-    source: Key = "import"
+    source: SourceName = "import"
     customer_id: Key
     at: Timestamp
     amount: float

@@ -15,7 +15,7 @@ from datetime import tzinfo
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, select, update
+from sqlalchemy import Connection, Engine, bindparam, select, tuple_, update
 
 from kontrol.domain.clock import to_utc, utcnow, zone
 from kontrol.domain.errors import Unreadable
@@ -40,9 +40,10 @@ from kontrol.store.tables import (
     orders,
     surveys,
 )
-from kontrol.store.upsert import UpsertResult, upsert
+from kontrol.store.upsert import UpsertResult, bulk_insert, upsert
 
 BATCH_SIZE = 1000
+MESSAGE_COLUMNS = ("interaction_id", "seq", "role", "text", "at", "start_s", "end_s", "author_id")
 # How many rejects one report lists; all of them are stored in the database.
 REPORT_REJECTS = 1000
 
@@ -95,6 +96,33 @@ class ImportReport:
 _SURVEY_FIELDS = ("at", "csat", "nps", "ces", "comment")
 
 
+def _reject_key(data: dict[str, Any]) -> tuple[str | None, str | None]:
+    """``(record_source, record_id)`` under which a reject is closed by a fixed record.
+
+    Interactions use their own ``(source, id)``; the other kinds get a prefixed
+    source so that an order ``o-1`` never closes the reject of interaction ``o-1``.
+    A survey is known by the interaction it rates; ``*`` stands for "no source given".
+    """
+
+    def text(name: str) -> str | None:
+        value = data.get(name)
+        return value if isinstance(value, str) and value else None
+
+    kind = data.get("kind", "interaction")
+    if kind == "agent":
+        return ("agent", text("id")) if text("id") else (None, None)
+    if kind == "survey":
+        target = text("interaction_id")
+        return (f"survey:{text('source') or '*'}"[:100], target) if target else (None, None)
+    record_id = text("id")
+    if record_id is None:
+        return None, None
+    source = text("source") or "import"
+    if kind == "order":
+        return f"order:{source}"[:100], record_id
+    return source[:100], record_id
+
+
 def _jsonable(value: Any) -> Any:
     return value.isoformat() if hasattr(value, "isoformat") else value
 
@@ -142,6 +170,8 @@ class FileImport:
         self.agent_teams: dict[str, str | None] = {}
         self.batch_id = 0
         self.open_rejects = False
+        # Sources of the workspace's interactions, loaded when a survey without one needs it.
+        self.sources: set[str] | None = None
 
     # -- records -> rows -------------------------------------------------
 
@@ -187,18 +217,19 @@ class FileImport:
 
     def _message_rows(
         self, interaction_id: int, record: InteractionRecord
-    ) -> Iterator[dict[str, Any]]:
+    ) -> Iterator[tuple[Any, ...]]:
+        """Rows in ``MESSAGE_COLUMNS`` order."""
         for seq, message in enumerate(record.messages):
-            yield {
-                "interaction_id": interaction_id,
-                "seq": seq,
-                "role": message.role.value,
-                "text": message.text,
-                "at": self._time(message.at),
-                "start_s": message.start,
-                "end_s": message.end,
-                "author_id": message.author_id,
-            }
+            yield (
+                interaction_id,
+                seq,
+                message.role.value,
+                message.text,
+                None if message.at is None else to_utc(message.at, self.local),
+                message.start,
+                message.end,
+                message.author_id,
+            )
 
     def _survey_row(
         self, source: str, interaction_external_id: str, answers: SurveyAnswers, digest: str
@@ -224,6 +255,11 @@ class FileImport:
         if not batch.size() and not batch.rejects:
             return
         with self.engine.begin() as connection:
+            if connection.dialect.name == "postgresql":
+                # psycopg prepares a statement run five times; PostgreSQL's generic
+                # plan for "= ANY(array)" look-ups then scans the table (seen: 0.3 s
+                # instead of 7 ms per batch on 100,000 rows).
+                connection.exec_driver_sql("SET LOCAL plan_cache_mode = force_custom_plan")
             if batch.agents:
                 self._write_agents(connection, batch.agents)
             if batch.interactions:
@@ -326,22 +362,23 @@ class FileImport:
                     messages.c.interaction_id.in_([result.ids[k] for k in result.updated])
                 )
             )
-        message_rows: list[dict[str, Any]] = []
+        message_rows: list[tuple[Any, ...]] = []
         survey_rows: dict[tuple[str, str], dict[str, Any]] = {}
         for key in [*result.inserted, *result.updated]:
-            record, _ = records[key]  # type: ignore[index]
+            record, _ = records[key]
             message_rows.extend(self._message_rows(result.ids[key], record))
             if record.survey is not None:
                 digest = _hash(record.survey.model_dump(mode="json", exclude_none=True))
                 survey_rows[(record.source, record.id)] = self._survey_row(
                     record.source, record.id, record.survey, digest
                 )
-        if message_rows:
-            connection.execute(messages.insert(), message_rows)
+        bulk_insert(connection, messages, MESSAGE_COLUMNS, message_rows)
         if survey_rows:
             self._upsert_surveys(connection, list(survey_rows.values()))
         if result.inserted:
             self._link_orphan_surveys(connection, result.inserted, result.ids)
+            if self.sources is not None:
+                self.sources.update(key[0] for key in result.inserted)
         self._count(len(result.inserted), len(result.updated), len(result.unchanged))
         self._resolve_rejects(connection, [(key[0], key[1]) for key in result.ids])
 
@@ -374,37 +411,36 @@ class FileImport:
         self, connection: Connection, keys: Sequence[tuple[str, str]]
     ) -> dict[tuple[str, str], dict[str, Any]]:
         found: dict[tuple[str, str], dict[str, Any]] = {}
-        wanted = set(keys)
         for start in range(0, len(keys), 400):
-            chunk = keys[start : start + 400]
             rows = connection.execute(
                 select(surveys).where(
                     surveys.c.workspace_id == self.workspace.id,
-                    surveys.c.interaction_external_id.in_([key[1] for key in chunk]),
+                    tuple_(surveys.c.source, surveys.c.interaction_external_id).in_(
+                        keys[start : start + 400]
+                    ),
                 )
             )
             for row in rows:
-                key = (row.source, row.interaction_external_id)
-                if key in wanted:
-                    found[key] = dict(row._mapping)
+                found[(row.source, row.interaction_external_id)] = dict(row._mapping)
         return found
 
     def _interaction_ids(
         self, connection: Connection, keys: Sequence[tuple[str, str]]
     ) -> dict[tuple[str, str], int]:
+        # By the full (source, external_id) key, so the unique index is used: an
+        # external_id alone would scan the workspace's interactions on every batch.
         found: dict[tuple[str, str], int] = {}
         for start in range(0, len(keys), 400):
-            chunk = keys[start : start + 400]
             rows = connection.execute(
                 select(interactions.c.id, interactions.c.source, interactions.c.external_id).where(
                     interactions.c.workspace_id == self.workspace.id,
-                    interactions.c.external_id.in_([key[1] for key in chunk]),
+                    tuple_(interactions.c.source, interactions.c.external_id).in_(
+                        keys[start : start + 400]
+                    ),
                 )
             )
-            wanted = set(chunk)
             for row in rows:
-                if (row.source, row.external_id) in wanted:
-                    found[(row.source, row.external_id)] = row.id
+                found[(row.source, row.external_id)] = row.id
         return found
 
     def _link_orphan_surveys(
@@ -414,28 +450,28 @@ class FileImport:
         ids: dict[tuple[Any, ...], int],
     ) -> None:
         """Surveys that arrived before their interaction are linked when it lands."""
-        orphan = connection.execute(
-            select(surveys.c.id)
-            .where(surveys.c.workspace_id == self.workspace.id, surveys.c.interaction_id.is_(None))
-            .limit(1)
-        ).first()
-        if orphan is None:
-            return
+        links: list[dict[str, int]] = []
         for start in range(0, len(inserted), 400):
-            chunk = inserted[start : start + 400]
             rows = connection.execute(
                 select(surveys.c.id, surveys.c.source, surveys.c.interaction_external_id).where(
                     surveys.c.workspace_id == self.workspace.id,
+                    tuple_(surveys.c.source, surveys.c.interaction_external_id).in_(
+                        inserted[start : start + 400]
+                    ),
                     surveys.c.interaction_id.is_(None),
-                    surveys.c.interaction_external_id.in_([key[1] for key in chunk]),
                 )
             )
             for row in rows:
                 target = ids.get((row.source, row.interaction_external_id))
                 if target is not None:
-                    connection.execute(
-                        update(surveys).where(surveys.c.id == row.id).values(interaction_id=target)
-                    )
+                    links.append({"_id": row.id, "_target": target})
+        if links:
+            connection.execute(
+                update(surveys)
+                .where(surveys.c.id == bindparam("_id"))
+                .values(interaction_id=bindparam("_target")),
+                links,
+            )
 
     def _write_surveys(
         self, connection: Connection, records: dict[tuple[str, str], tuple[SurveyRecord, str]]
@@ -450,23 +486,40 @@ class FileImport:
             rows.append(self._survey_row(source, record.interaction_id, record, digest))
         result = self._upsert_surveys(connection, rows)
         self._count(len(result.inserted), len(result.updated), len(result.unchanged))
+        keys = [(f"survey:{source}"[:100], target) for source, target in result.ids]
+        keys += [("survey:*", target) for _, target in result.ids]
+        self._resolve_rejects(connection, keys)
 
     def _sources_of(self, connection: Connection, external_ids: list[str]) -> dict[str, str]:
-        """For surveys without ``source``: the source of the interaction they name."""
-        found: dict[str, str] = {}
-        for start in range(0, len(external_ids), 400):
-            chunk = external_ids[start : start + 400]
-            rows = connection.execute(
-                select(interactions.c.external_id, interactions.c.source)
-                .where(
-                    interactions.c.workspace_id == self.workspace.id,
-                    interactions.c.external_id.in_(chunk),
-                )
-                .order_by(interactions.c.id)
+        """For surveys without ``source``: the source of the interaction they name.
+
+        Looked up under each source the workspace has (a handful), so that the
+        unique ``(workspace_id, source, external_id)`` index serves every query.
+        """
+        if self.sources is None:
+            self.sources = set(
+                connection.execute(
+                    select(interactions.c.source)
+                    .where(interactions.c.workspace_id == self.workspace.id)
+                    .distinct()
+                ).scalars()
             )
-            for external_id, source in rows:
-                found.setdefault(external_id, source)
-        return found
+        found: dict[str, tuple[int, str]] = {}
+        candidates = [(source, ident) for ident in set(external_ids) for source in self.sources]
+        for start in range(0, len(candidates), 400):
+            rows = connection.execute(
+                select(interactions.c.id, interactions.c.external_id, interactions.c.source).where(
+                    interactions.c.workspace_id == self.workspace.id,
+                    tuple_(interactions.c.source, interactions.c.external_id).in_(
+                        candidates[start : start + 400]
+                    ),
+                )
+            )
+            for row_id, external_id, source in rows:
+                # The interaction stored first wins when several sources use the id.
+                if external_id not in found or row_id < found[external_id][0]:
+                    found[external_id] = (row_id, source)
+        return {external_id: source for external_id, (_, source) in found.items()}
 
     def _write_orders(
         self, connection: Connection, records: dict[tuple[str, str], OrderRecord]
@@ -486,6 +539,7 @@ class FileImport:
         ]
         result = upsert(connection, orders, self.workspace.id, ["source", "external_id"], rows)
         self._count(len(result.inserted), len(result.updated), len(result.unchanged))
+        self._resolve_rejects(connection, [(f"order:{key[0]}"[:100], key[1]) for key in result.ids])
 
     def _write_rejects(
         self, connection: Connection, rejects: list[tuple[SourceRecord, RecordError]]
@@ -496,11 +550,7 @@ class FileImport:
         for source, error in rejects:
             if (source.line, source.raw) in already:
                 continue
-            data = source.data or {}
-            record_id = data.get("id") if isinstance(data.get("id"), str) else None
-            record_source = data.get("source") if isinstance(data.get("source"), str) else None
-            if data.get("kind") == "agent":
-                record_source = "agent"
+            record_source, record_id = _reject_key(source.data or {})
             rows.append(
                 {
                     "workspace_id": self.workspace.id,
@@ -510,8 +560,8 @@ class FileImport:
                     "field": error.field,
                     "error": str(error),
                     "raw": source.raw,
-                    "record_source": (record_source or "import") if record_id else None,
-                    "record_id": record_id,
+                    "record_source": record_source,
+                    "record_id": record_id[:200] if record_id else None,
                     "created_at": now,
                 }
             )
@@ -547,8 +597,7 @@ class FileImport:
                     import_rejects.c.workspace_id == self.workspace.id,
                     import_rejects.c.resolved_at.is_(None),
                     import_rejects.c.batch_id != self.batch_id,
-                    import_rejects.c.record_id.in_([key[1] for key in chunk]),
-                    import_rejects.c.record_source.in_({key[0] for key in chunk}),
+                    tuple_(import_rejects.c.record_source, import_rejects.c.record_id).in_(chunk),
                 )
                 .values(resolved_at=utcnow())
             )
@@ -584,30 +633,39 @@ class FileImport:
                 is not None
             )
         batch = _Batch()
-        for source in importer.read(path):
-            record_or_error = self._validate(source)
-            if isinstance(record_or_error, RecordError):
-                batch.rejects.append((source, record_or_error))
-                self.report.rejected += 1
-                if len(self.report.rejects) < REPORT_REJECTS:
-                    self.report.rejects.append(
-                        Reject(
-                            self.file_label,
-                            source.line,
-                            str(record_or_error),
-                            record_or_error.field,
-                        )
-                    )
-            else:
-                record, digest = record_or_error
-                if batch.holds(record):
+        try:
+            for source in importer.read(path):
+                record_or_error = self._validate(source)
+                if isinstance(record_or_error, RecordError):
+                    self._reject(batch, source, record_or_error)
+                else:
+                    record, digest = record_or_error
+                    if batch.holds(record):
+                        self.flush(batch)
+                        batch = _Batch()
+                    self._add(batch, record, digest)
+                if batch.size() + len(batch.rejects) >= BATCH_SIZE:
                     self.flush(batch)
                     batch = _Batch()
-                self._add(batch, record, digest)
-            if batch.size() + len(batch.rejects) >= BATCH_SIZE:
-                self.flush(batch)
-                batch = _Batch()
+        except Unreadable:
+            # A file damaged half-way (a truncated .gz): what was read lands, the
+            # import is recorded, and the caller still learns the file is unreadable.
+            self.flush(batch)
+            self._finish()
+            raise
         self.flush(batch)
+        self._finish()
+        return self.report
+
+    def _reject(self, batch: _Batch, source: SourceRecord, error: RecordError) -> None:
+        batch.rejects.append((source, error))
+        self.report.rejected += 1
+        if len(self.report.rejects) < REPORT_REJECTS:
+            self.report.rejects.append(
+                Reject(self.file_label, source.line, str(error), error.field)
+            )
+
+    def _finish(self) -> None:
         with self.engine.begin() as connection:
             connection.execute(
                 update(import_batches)
@@ -620,7 +678,6 @@ class FileImport:
                     rejected=self.report.rejected,
                 )
             )
-        return self.report
 
     def _validate(self, source: SourceRecord) -> tuple[object, str] | RecordError:
         if source.data is None:

@@ -1,0 +1,1 @@
+"""Benchmarks: ``make bench`` runs every module's ``main()`` (see run_all.py)."""
