@@ -139,7 +139,7 @@ class _Batch:
     interactions: dict[tuple[str, str], tuple[InteractionRecord, str]] = field(default_factory=dict)
     surveys: dict[tuple[str, str], tuple[SurveyRecord, str]] = field(default_factory=dict)
     agents: dict[str, AgentRecord] = field(default_factory=dict)
-    orders: dict[tuple[str, str], OrderRecord] = field(default_factory=dict)
+    orders: dict[tuple[str, str], tuple[OrderRecord, str]] = field(default_factory=dict)
     rejects: list[tuple[SourceRecord, RecordError]] = field(default_factory=list)
 
     def size(self) -> int:
@@ -170,6 +170,8 @@ class FileImport:
         self.agent_teams: dict[str, str | None] = {}
         self.batch_id = 0
         self.open_rejects = False
+        # Whether a stored survey may wait for an interaction of this import.
+        self.orphan_surveys = True
         # Sources of the workspace's interactions, loaded when a survey without one needs it.
         self.sources: set[str] | None = None
 
@@ -255,6 +257,14 @@ class FileImport:
         if not batch.size() and not batch.rejects:
             return
         with self.engine.begin() as connection:
+            if connection.dialect.name == "sqlite":
+                # Write first so the transaction holds SQLite's write lock from here on:
+                # new rows' ids are counted from MAX(id) (store/upsert.py).
+                connection.execute(
+                    update(import_batches)
+                    .where(import_batches.c.id == self.batch_id)
+                    .values(finished_at=None)
+                )
             if connection.dialect.name == "postgresql":
                 # psycopg prepares a statement run five times; PostgreSQL's generic
                 # plan for "= ANY(array)" look-ups then scans the table (seen: 0.3 s
@@ -368,13 +378,18 @@ class FileImport:
             record, _ = records[key]
             message_rows.extend(self._message_rows(result.ids[key], record))
             if record.survey is not None:
-                digest = _hash(record.survey.model_dump(mode="json", exclude_none=True))
+                # The content hash of a survey is made after merging (_upsert_surveys).
                 survey_rows[(record.source, record.id)] = self._survey_row(
-                    record.source, record.id, record.survey, digest
+                    record.source, record.id, record.survey, ""
                 )
         bulk_insert(connection, messages, MESSAGE_COLUMNS, message_rows)
         if survey_rows:
-            self._upsert_surveys(connection, list(survey_rows.values()))
+            self._upsert_surveys(
+                connection,
+                list(survey_rows.values()),
+                known=result.ids,
+                fresh=set(result.inserted),
+            )
         if result.inserted:
             self._link_orphan_surveys(connection, result.inserted, result.ids)
             if self.sources is not None:
@@ -382,7 +397,14 @@ class FileImport:
         self._count(len(result.inserted), len(result.updated), len(result.unchanged))
         self._resolve_rejects(connection, [(key[0], key[1]) for key in result.ids])
 
-    def _upsert_surveys(self, connection: Connection, rows: list[dict[str, Any]]) -> UpsertResult:
+    def _upsert_surveys(
+        self,
+        connection: Connection,
+        rows: list[dict[str, Any]],
+        *,
+        known: dict[tuple[Any, ...], int] | None = None,
+        fresh: set[tuple[Any, ...]] | None = None,
+    ) -> UpsertResult:
         """Write surveys, merging into the one stored for the same interaction.
 
         A survey may come inline and again as its own record (an NPS answer that
@@ -390,8 +412,15 @@ class FileImport:
         ones, the fields it leaves out are kept.
         """
         keys = [(row["source"], row["interaction_external_id"]) for row in rows]
-        linked = self._interaction_ids(connection, keys)
-        stored = self._stored_surveys(connection, keys)
+        # Interaction ids the caller just wrote need no look-up; nor do the stored
+        # surveys of interactions created in this batch, unless a survey that
+        # arrived before its interaction may be waiting.
+        linked: dict[tuple[Any, ...], int] = dict(known or {})
+        missing = [key for key in keys if key not in linked]
+        if missing:
+            linked.update(self._interaction_ids(connection, missing))
+        new = fresh if fresh is not None and not self.orphan_surveys else set()
+        stored = self._stored_surveys(connection, [key for key in keys if key not in new])
         for row, key in zip(rows, keys, strict=True):
             row["interaction_id"] = linked.get(key)
             previous = stored.get(key)
@@ -399,6 +428,8 @@ class FileImport:
                 for name in _SURVEY_FIELDS:
                     if row[name] is None:
                         row[name] = previous[name]
+            if row["interaction_id"] is None:
+                self.orphan_surveys = True
             row["content_hash"] = _hash(
                 {name: _jsonable(row[name]) for name in _SURVEY_FIELDS}
                 | {"interaction_id": row["interaction_id"]}
@@ -522,7 +553,7 @@ class FileImport:
         return {external_id: source for external_id, (_, source) in found.items()}
 
     def _write_orders(
-        self, connection: Connection, records: dict[tuple[str, str], OrderRecord]
+        self, connection: Connection, records: dict[tuple[str, str], tuple[OrderRecord, str]]
     ) -> None:
         rows = [
             {
@@ -533,9 +564,9 @@ class FileImport:
                 "at": self._time(record.at),
                 "amount": record.amount,
                 "meta": record.extras(),
-                "content_hash": _hash(record.model_dump(mode="json", exclude_none=True)),
+                "content_hash": digest,
             }
-            for record in records.values()
+            for record, digest in records.values()
         ]
         result = upsert(connection, orders, self.workspace.id, ["source", "external_id"], rows)
         self._count(len(result.inserted), len(result.updated), len(result.unchanged))
@@ -621,6 +652,17 @@ class FileImport:
                     )
                 ).inserted_primary_key[0]  # type: ignore[index]
             )
+            self.orphan_surveys = (
+                connection.execute(
+                    select(surveys.c.id)
+                    .where(
+                        surveys.c.workspace_id == self.workspace.id,
+                        surveys.c.interaction_id.is_(None),
+                    )
+                    .limit(1)
+                ).first()
+                is not None
+            )
             self.open_rejects = (
                 connection.execute(
                     select(import_rejects.c.id)
@@ -686,7 +728,8 @@ class FileImport:
             record = parse_record(source.data)
         except RecordError as error:
             return error
-        return record, _hash(source.data)
+        # The record's own text identifies its content: cheaper than re-serialising it.
+        return record, hashlib.sha256(source.raw.encode("utf-8", "surrogatepass")).hexdigest()
 
     @staticmethod
     def _add(batch: _Batch, record: object, digest: str) -> None:
@@ -697,7 +740,7 @@ class FileImport:
         elif isinstance(record, AgentRecord):
             batch.agents[record.id] = record
         elif isinstance(record, OrderRecord):
-            batch.orders[(record.source, record.id)] = record
+            batch.orders[(record.source, record.id)] = (record, digest)
 
 
 def import_file(
