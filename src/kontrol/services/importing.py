@@ -30,6 +30,12 @@ from kontrol.ingest.schema import (
     SurveyRecord,
     parse_record,
 )
+from kontrol.services.events import (
+    InteractionsStored,
+    OrdersStored,
+    SurveysStored,
+    publish,
+)
 from kontrol.services.workspaces import Workspace
 from kontrol.store.tables import (
     agents,
@@ -174,6 +180,10 @@ class FileImport:
         self.orphan_surveys = True
         # Sources of the workspace's interactions, loaded when a survey without one needs it.
         self.sources: set[str] | None = None
+        # What the batch being flushed changed, published once it is committed.
+        self.changed_interactions: list[int] = []
+        self.changed_surveys: set[int] = set()
+        self.changed_orders: list[int] = []
 
     # -- records -> rows -------------------------------------------------
 
@@ -256,6 +266,7 @@ class FileImport:
         """Write one batch in one transaction."""
         if not batch.size() and not batch.rejects:
             return
+        self.changed_interactions, self.changed_surveys, self.changed_orders = [], set(), []
         with self.engine.begin() as connection:
             if connection.dialect.name == "sqlite":
                 # Write first so the transaction holds SQLite's write lock from here on:
@@ -290,6 +301,10 @@ class FileImport:
                     rejected=self.report.rejected,
                 )
             )
+        workspace_id = self.workspace.id
+        publish(self.engine, InteractionsStored(workspace_id, tuple(self.changed_interactions)))
+        publish(self.engine, SurveysStored(workspace_id, tuple(sorted(self.changed_surveys))))
+        publish(self.engine, OrdersStored(workspace_id, tuple(self.changed_orders)))
 
     def _count(self, inserted: int, updated: int, unchanged: int) -> None:
         self.report.imported += inserted
@@ -366,6 +381,7 @@ class FileImport:
             rows,
             insert_only=["imported_at"],
         )
+        self.changed_interactions.extend(result.ids[k] for k in [*result.inserted, *result.updated])
         if result.updated:
             connection.execute(
                 messages.delete().where(
@@ -434,9 +450,14 @@ class FileImport:
                 {name: _jsonable(row[name]) for name in _SURVEY_FIELDS}
                 | {"interaction_id": row["interaction_id"]}
             )
-        return upsert(
+        result = upsert(
             connection, surveys, self.workspace.id, ["source", "interaction_external_id"], rows
         )
+        changed = set(result.inserted) | set(result.updated)
+        for row, key in zip(rows, keys, strict=True):
+            if key in changed and row["interaction_id"] is not None:
+                self.changed_surveys.add(row["interaction_id"])
+        return result
 
     def _stored_surveys(
         self, connection: Connection, keys: Sequence[tuple[str, str]]
@@ -496,6 +517,7 @@ class FileImport:
                 target = ids.get((row.source, row.interaction_external_id))
                 if target is not None:
                     links.append({"_id": row.id, "_target": target})
+                    self.changed_surveys.add(target)
         if links:
             connection.execute(
                 update(surveys)
@@ -569,6 +591,7 @@ class FileImport:
             for record, digest in records.values()
         ]
         result = upsert(connection, orders, self.workspace.id, ["source", "external_id"], rows)
+        self.changed_orders.extend(result.ids[k] for k in [*result.inserted, *result.updated])
         self._count(len(result.inserted), len(result.updated), len(result.unchanged))
         self._resolve_rejects(connection, [(f"order:{key[0]}"[:100], key[1]) for key in result.ids])
 

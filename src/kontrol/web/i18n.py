@@ -1,4 +1,9 @@
-"""The translation catalogue: every user-facing string, in Russian and English."""
+"""The translation catalogue: every user-facing string, in Russian and English.
+
+Each language is a folder ``locales/<lang>/`` of JSON files, one per part of the
+app (``core.json``, ``checks.json``, ``kpi.json``, …), merged into one catalogue.
+A key defined twice is an error: two parts must never fight over one string.
+"""
 
 from __future__ import annotations
 
@@ -14,9 +19,15 @@ _FOLDER = Path(__file__).with_name("locales")
 @lru_cache(maxsize=len(LOCALES))
 def catalogue(locale: str) -> dict[str, str]:
     """All strings of one language."""
-    with (_FOLDER / f"{locale}.json").open(encoding="utf-8") as handle:
-        data: dict[str, str] = json.load(handle)
-    return data
+    merged: dict[str, str] = {}
+    for part in sorted((_FOLDER / locale).glob("*.json")):
+        with part.open(encoding="utf-8") as handle:
+            data: dict[str, str] = json.load(handle)
+        twice = merged.keys() & data.keys()
+        if twice:
+            raise ValueError(f"{part}: keys already defined elsewhere: {sorted(twice)}")
+        merged.update(data)
+    return merged
 
 
 def translate(locale: str, key: str) -> str:
