@@ -25,6 +25,35 @@ class Settings(BaseSettings):
     # Only lower them where hashing speed matters more than resistance (tests).
     argon2_time_cost: int = 3
     argon2_memory_kib: int = 65536
+    # Job queue (docs/jobs.md): Redis and `kontrol worker` processes when set, else in-process.
+    redis_url: str | None = None
+    redis_namespace: str = "kontrol"
+    job_backoff_seconds: float = 10.0
+    job_backoff_max_seconds: float = 3600.0
+    job_lease_seconds: float = 1800.0
+    # A worker silent this long is taken for dead and its messages go back to the queue.
+    job_heartbeat_timeout_ms: int = 60000
+    # Event subscribers declared heavy run through the queue above this many records.
+    background_threshold: int = 500
+    # -- surveys and alerts (docs/surveys.md, docs/alerts.md) --
+    # Address customers reach the app at, for survey links made on the command line.
+    public_url: str = "http://127.0.0.1:8000"
+    # How long a survey link stays valid.
+    survey_link_hours: int = 72
+    # Outgoing e-mail for alerts.
+    smtp_host: str | None = None
+    smtp_port: int = 25
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    smtp_sender: str = "kontrol@localhost"
+    smtp_starttls: bool = False
+    smtp_ssl: bool = False
+    smtp_timeout: float = 20.0
+    # Telegram bot for alerts; the API address is configurable (tests use a loopback server).
+    telegram_bot_token: str | None = None
+    telegram_api_url: str = "https://api.telegram.org"
+    # Timeout of outgoing webhook and Telegram calls, seconds.
+    notify_timeout: float = 10.0
 
 
 @lru_cache(maxsize=1)

@@ -4,6 +4,12 @@ Importing (files or the API) publishes an event after each committed batch;
 scoring, rollups, routing and alerts subscribe. Publishers never import their
 subscribers: the modules that hold subscribers are named in ``SUBSCRIBERS`` and
 loaded the first time something is published.
+
+A subscriber declared ``background=True`` is heavy (scoring, rollups): when an
+event carries more than ``KONTROL_BACKGROUND_THRESHOLD`` rows it runs through
+the job queue as the job ``events.<module>.<function>`` with the ids, so a
+large import or API batch does not wait for it (docs/jobs.md). Such a
+subscriber must be idempotent: it may run again for the same ids.
 """
 
 from __future__ import annotations
@@ -14,6 +20,9 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from sqlalchemy import Engine
+
+from kontrol.jobs.registry import JobContext, add_loader, register_job
+from kontrol.settings import Settings
 
 
 @dataclass(frozen=True)
@@ -51,21 +60,43 @@ Handler = Callable[[Engine, Any], None]
 SUBSCRIBERS: tuple[str, ...] = ()
 
 _handlers: dict[type, list[Handler]] = {}
+# Heavy subscribers, with the name of the job that runs them in the background.
+_background: dict[Handler, str] = {}
 _loaded = False
 
 
 def subscriber(
-    event_type: type[E],
+    event_type: type[E], *, background: bool = False
 ) -> Callable[[Callable[[Engine, E], None]], Callable[[Engine, E], None]]:
-    """Register the decorated function to be called with each event of ``event_type``."""
+    """Register the decorated function to be called with each event of ``event_type``.
+
+    ``background=True``: events larger than the threshold go through the job queue.
+    """
 
     def register(handler: Callable[[Engine, E], None]) -> Callable[[Engine, E], None]:
         handlers = _handlers.setdefault(event_type, [])
         if handler not in handlers:
             handlers.append(handler)
+        if background:
+            _background[handler] = _register_background_job(event_type, handler)
         return handler
 
     return register
+
+
+def background_job_name(handler: Callable[..., None]) -> str:
+    """The job that runs a heavy subscriber: ``events.<module>.<function>``."""
+    return f"events.{handler.__module__}.{handler.__qualname__}"
+
+
+def _register_background_job(event_type: type[E], handler: Callable[[Engine, E], None]) -> str:
+    name = background_job_name(handler)
+
+    def run(ctx: JobContext, *, workspace_id: int, ids: list[int]) -> None:
+        handler(ctx.engine, event_type(workspace_id, tuple(ids)))
+
+    register_job(name, run)
+    return name
 
 
 def _load_subscribers() -> None:
@@ -76,16 +107,31 @@ def _load_subscribers() -> None:
         _loaded = True
 
 
+# The job queue loads the subscriber modules so that workers know the background jobs.
+add_loader(_load_subscribers)
+
+
 def publish(engine: Engine, event: Event) -> None:
-    """Call every subscriber of the event's type, in registration order."""
-    if not _event_has_rows(event):
+    """Call every subscriber of the event's type, in registration order.
+
+    Heavy subscribers get a queued job instead when the event is large.
+    """
+    ids = _ids(event)
+    if not ids:
         return
     _load_subscribers()
+    large = len(ids) > Settings().background_threshold
     for handler in _handlers.get(type(event), []):
-        handler(engine, event)
+        job_name = _background.get(handler)
+        if job_name is not None and large:
+            from kontrol.jobs import enqueue
+
+            enqueue(engine, job_name, workspace_id=event.workspace_id, ids=list(ids))
+        else:
+            handler(engine, event)
 
 
-def _event_has_rows(event: Event) -> bool:
+def _ids(event: Event) -> tuple[int, ...]:
     if isinstance(event, OrdersStored):
-        return bool(event.order_ids)
-    return bool(event.interaction_ids)
+        return event.order_ids
+    return event.interaction_ids

@@ -226,3 +226,163 @@ import_rejects = Table(
     Index("ix_import_rejects_ws_open", "workspace_id", "resolved_at", "id"),
     Index("ix_import_rejects_ws_record", "workspace_id", "record_source", "record_id"),
 )
+
+# --- Ingest API and job queue (issue 6: migration 0004) ------------------------
+
+api_keys = Table(
+    "api_keys",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("workspace_id", Id, ForeignKey("workspaces.id", ondelete="CASCADE"), nullable=False),
+    Column("name", String(100), nullable=False),
+    # The first characters of the key, shown so people can tell keys apart.
+    Column("prefix", String(16), nullable=False),
+    # sha256 of the whole key (the key is 256 random bits: no slow hash needed).
+    Column("key_hash", String(64), nullable=False, unique=True),
+    Column("created_by", String(100), nullable=False),
+    Column("created_at", DateTime, nullable=False),
+    Column("last_used_at", DateTime),
+    Column("revoked_at", DateTime),
+    Index("ix_api_keys_ws_name", "workspace_id", "name"),
+)
+
+idempotency_keys = Table(
+    "idempotency_keys",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("api_key_id", Id, ForeignKey("api_keys.id", ondelete="CASCADE"), nullable=False),
+    Column("key", String(200), nullable=False),
+    # sha256 of method, path and body: the same key with another request is a conflict.
+    Column("request_hash", String(64), nullable=False),
+    Column("status_code", SmallInteger, nullable=False),
+    Column("response", Text, nullable=False),
+    Column("created_at", DateTime, nullable=False),
+    UniqueConstraint("api_key_id", "key"),
+)
+
+job_runs = Table(
+    "job_runs",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("name", String(200), nullable=False),
+    Column("payload", JSON, nullable=False),
+    # queued, running, done, failed (waiting for its next attempt), dead
+    Column("status", String(10), nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("max_attempts", Integer, nullable=False),
+    Column("last_error", Text),
+    # An enqueue with the key of an existing run returns that run.
+    Column("dedup_key", String(200), unique=True),
+    Column("created_at", DateTime, nullable=False),
+    Column("next_attempt_at", DateTime, nullable=False),
+    Column("started_at", DateTime),
+    Column("finished_at", DateTime),
+    # Who runs it and until when the claim holds (a killed runner's claim runs out).
+    Column("claimed_by", String(100)),
+    Column("claimed_until", DateTime),
+    Index("ix_job_runs_status_next", "status", "next_attempt_at"),
+    Index("ix_job_runs_created", "created_at"),
+)
+
+# --- Customer surveys and alerts (issue 6: migration 0005) ---------------------
+
+survey_places = Table(
+    "survey_places",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("workspace_id", Id, ForeignKey("workspaces.id", ondelete="CASCADE"), nullable=False),
+    # A counter, a shop, a team or one agent: where a QR code or a kiosk asks for ratings.
+    Column("name", String(200), nullable=False),
+    Column("team", String(200)),
+    Column("agent_external_id", String(200)),
+    # csat, nps or ces
+    Column("kind", String(10), nullable=False),
+    Column("language", String(5), nullable=False),
+    # In the printed QR code; 256 random bits, so places cannot be enumerated.
+    Column("public_token", String(64), nullable=False, unique=True),
+    # Known only to the tablet at the counter (kiosk mode).
+    Column("kiosk_token", String(64), nullable=False, unique=True),
+    Column("is_active", Boolean, nullable=False),
+    Column("created_by", String(100), nullable=False),
+    Column("created_at", DateTime, nullable=False),
+    UniqueConstraint("workspace_id", "name"),
+)
+
+survey_links = Table(
+    "survey_links",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("workspace_id", Id, ForeignKey("workspaces.id", ondelete="CASCADE"), nullable=False),
+    Column(
+        "interaction_id",
+        Id,
+        ForeignKey("interactions.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    # sha256 of the random token in the link; the token itself is never stored.
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("kind", String(10), nullable=False),
+    Column("created_by", String(100), nullable=False),
+    Column("created_at", DateTime, nullable=False),
+    Column("expires_at", DateTime, nullable=False),
+    # Set in the same statement that checks it is still unset: one answer per link.
+    Column("used_at", DateTime),
+    Index("ix_survey_links_interaction", "interaction_id"),
+)
+
+alert_rules = Table(
+    "alert_rules",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("workspace_id", Id, ForeignKey("workspaces.id", ondelete="CASCADE"), nullable=False),
+    Column("name", String(200), nullable=False),
+    # A kind registered in services/alert_kinds (csat_at_most, complaint, ...).
+    Column("kind", String(50), nullable=False),
+    Column("params", JSON, nullable=False),
+    Column("scope_team", String(200)),
+    Column("scope_channel", String(20)),
+    Column("webhooks", JSON, nullable=False),
+    Column("emails", JSON, nullable=False),
+    Column("telegram_chats", JSON, nullable=False),
+    # HMAC-SHA256 key of this rule's webhook signatures.
+    Column("secret", String(100), nullable=False),
+    # Language of the notifications (ru, en).
+    Column("language", String(5), nullable=False),
+    Column("enabled", Boolean, nullable=False),
+    Column("created_at", DateTime, nullable=False),
+    Column("updated_at", DateTime, nullable=False),
+    UniqueConstraint("workspace_id", "name"),
+)
+
+alerts = Table(
+    "alerts",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("workspace_id", Id, ForeignKey("workspaces.id", ondelete="CASCADE"), nullable=False),
+    Column("rule_id", Id, ForeignKey("alert_rules.id", ondelete="CASCADE"), nullable=False),
+    # What the alert is about ("interaction:42", "team:Линия 1") and for which window
+    # ("" for once ever, "2026-11-25" for a day): one alert per (rule, subject, window).
+    Column("subject", String(200), nullable=False),
+    Column("time_window", String(40), nullable=False),
+    Column("interaction_id", Id, ForeignKey("interactions.id", ondelete="SET NULL")),
+    Column("team", String(200)),
+    Column("channel", String(20)),
+    Column("details", JSON, nullable=False),
+    Column("raised_at", DateTime, nullable=False),
+    Column("acknowledged_at", DateTime),
+    Column("acknowledged_by", Id, ForeignKey("users.id", ondelete="SET NULL")),
+    UniqueConstraint("rule_id", "subject", "time_window"),
+    Index("ix_alerts_ws_ack_raised", "workspace_id", "acknowledged_at", "raised_at"),
+)
+
+alert_deliveries = Table(
+    "alert_deliveries",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("alert_id", Id, ForeignKey("alerts.id", ondelete="CASCADE"), nullable=False),
+    # webhook, email, telegram
+    Column("channel", String(20), nullable=False),
+    Column("target", String(500), nullable=False),
+    Column("sent_at", DateTime, nullable=False),
+    UniqueConstraint("alert_id", "channel", "target"),
+)

@@ -1,0 +1,68 @@
+"""The job queue: work that must not block a request (docs/jobs.md).
+
+``enqueue(engine, name, **payload)`` records a run and hands it to the
+backend the settings choose; ``@job(name)`` registers what a run does.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Connection, Engine
+
+from kontrol.jobs.registry import Job, JobContext, get_job, job, job_names, load_jobs
+from kontrol.jobs.runs import JobRun
+from kontrol.settings import Settings
+
+__all__ = [
+    "Job",
+    "JobContext",
+    "JobRun",
+    "enqueue",
+    "get_job",
+    "job",
+    "job_names",
+    "load_jobs",
+    "uses_redis",
+]
+
+
+def uses_redis(settings: Settings | None = None) -> bool:
+    """True when runs go through Redis to ``kontrol worker`` processes."""
+    return bool((settings or Settings()).redis_url)
+
+
+def enqueue(
+    engine: Engine,
+    job_name: str,
+    *,
+    connection: Connection | None = None,
+    dedup_key: str | None = None,
+    max_attempts: int | None = None,
+    **payload: Any,
+) -> int:
+    """Queue a run of ``job_name`` with ``payload`` (JSON values); the run's id.
+
+    With ``connection`` the run is written in the caller's transaction and
+    only exists once it commits (then a worker's sweep or the in-process
+    runner finds it; with Redis a message is also sent, retried until the row
+    is visible). With ``dedup_key``, a key seen before returns the earlier run.
+    """
+    from kontrol.jobs import backends, runs
+
+    settings = Settings()
+    if connection is not None:
+        run_id, created = runs.create_run(
+            connection, job_name, payload, dedup_key=dedup_key, max_attempts=max_attempts
+        )
+    else:
+        with engine.begin() as own:
+            run_id, created = runs.create_run(
+                own, job_name, payload, dedup_key=dedup_key, max_attempts=max_attempts
+            )
+    if created:
+        if settings.redis_url:
+            backends.send_redis(settings, run_id)
+        else:
+            backends.wake()
+    return run_id

@@ -1,0 +1,66 @@
+"""Jobs used by the tests; a worker subprocess loads them via KONTROL_JOB_MODULES."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from sqlalchemy import Connection, select
+
+from kontrol.jobs import JobContext, job
+from kontrol.store.tables import app_settings
+
+
+def bump(connection: Connection, name: str) -> None:
+    """Add one to the counter ``name`` (kept in app_settings: a real table)."""
+    key = f"test-counter:{name}"
+    current = connection.execute(
+        select(app_settings.c.value).where(app_settings.c.key == key)
+    ).scalar()
+    if current is None:
+        connection.execute(app_settings.insert().values(key=key, value="1"))
+    else:
+        connection.execute(
+            app_settings.update()
+            .where(app_settings.c.key == key)
+            .values(value=str(int(current) + 1))
+        )
+
+
+def counter(connection: Connection, name: str) -> int:
+    """The value of counter ``name`` (0 when never bumped)."""
+    value = connection.execute(
+        select(app_settings.c.value).where(app_settings.c.key == f"test-counter:{name}")
+    ).scalar()
+    return int(value) if value is not None else 0
+
+
+@job("test.count")
+def count(ctx: JobContext, *, name: str) -> None:
+    bump(ctx.connection, name)
+
+
+@job("test.flaky", max_attempts=4)
+def flaky(ctx: JobContext, *, name: str, succeed_at: int) -> None:
+    if ctx.attempt < succeed_at:
+        raise RuntimeError(f"attempt {ctx.attempt} fails on purpose")
+    bump(ctx.connection, name)
+
+
+@job("test.broken", max_attempts=3)
+def broken(ctx: JobContext, *, name: str) -> None:
+    bump(ctx.connection, name)  # rolled back with the failure
+    raise ValueError("broken on purpose")
+
+
+@job("test.blocks")
+def blocks(ctx: JobContext, *, name: str, marker_dir: str) -> None:
+    """Counts, then tells it started and waits for the release file."""
+    folder = Path(marker_dir)
+    bump(ctx.connection, name)
+    (folder / f"started-{ctx.attempt}").write_text(str(ctx.run_id))
+    deadline = time.monotonic() + 120
+    while not (folder / "release").exists():
+        if time.monotonic() > deadline:
+            raise TimeoutError("never released")
+        time.sleep(0.05)
