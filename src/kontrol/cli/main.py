@@ -116,6 +116,10 @@ def import_(
                 typer.echo(f"  {reject.file}:{reject.line}: {reject.error}")
             if report.rejected > 20:
                 typer.echo(f"  … {report.rejected - 20} more: kontrol rejects list")
+    from kontrol.jobs import run_due_jobs
+
+    # Without Redis, the background work the import queued runs here before exiting.
+    run_due_jobs(engine)
     for message in unreadable:
         typer.echo(f"error: {message}", err=True)
     if as_json:
@@ -305,6 +309,166 @@ def rejects_export(
                 handle.write(reject.raw.rstrip("\n") + "\n")
                 count += 1
     typer.echo(f"{count} rejected records written to {out}")
+
+
+# -- ingest API keys and the job queue (docs/api.md, docs/jobs.md) -------------
+
+apikey_app = typer.Typer(
+    help="API keys: how a helpdesk or telephony system writes into a workspace.",
+    no_args_is_help=True,
+)
+jobs_app = typer.Typer(help="Background job runs and the dead-letter list.", no_args_is_help=True)
+app.add_typer(apikey_app, name="apikey")
+app.add_typer(jobs_app, name="jobs")
+
+
+@apikey_app.command("create")
+@_reports_errors
+def apikey_create(
+    name: Annotated[str, typer.Argument(help="What the key is for, e.g. helpdesk.")],
+    db: DbOption = None,
+    workspace: WorkspaceOption = DEFAULT_WORKSPACE,
+    created_by: Annotated[
+        str, typer.Option("--by", help="Who made it (shown in lists).")
+    ] = "command line",
+) -> None:
+    """Make an API key for a workspace and print it (shown this once only)."""
+    from kontrol.services.apikeys import create_api_key
+    from kontrol.services.workspaces import find_workspace
+
+    engine = open_database(database_url(db))
+    with engine.begin() as connection:
+        made = create_api_key(
+            connection,
+            workspace=find_workspace(connection, workspace),
+            name=name,
+            created_by=created_by,
+        )
+    typer.echo(made.secret)
+    typer.echo(
+        f"API key {name!r} for workspace {workspace!r}: copy it now, it is not shown again",
+        err=True,
+    )
+
+
+@apikey_app.command("list")
+@_reports_errors
+def apikey_list(db: DbOption = None, workspace: WorkspaceOption = DEFAULT_WORKSPACE) -> None:
+    """List a workspace's API keys (name, start of the key, state; never the key)."""
+    from kontrol.services.apikeys import list_api_keys
+    from kontrol.services.workspaces import find_workspace
+
+    engine = open_database(database_url(db))
+    with engine.connect() as connection:
+        for key in list_api_keys(connection, find_workspace(connection, workspace)):
+            used = key.last_used_at.isoformat(" ", "seconds") if key.last_used_at else "never"
+            state = "active" if key.active else "revoked"
+            typer.echo(f"{key.name}\t{key.prefix}…\t{state}\tlast used {used}")
+
+
+@apikey_app.command("revoke")
+@_reports_errors
+def apikey_revoke(
+    name: Annotated[str, typer.Argument(help="Name of the key, or the start the list shows.")],
+    db: DbOption = None,
+    workspace: WorkspaceOption = DEFAULT_WORKSPACE,
+) -> None:
+    """Revoke an API key: requests with it are refused from now on."""
+    from kontrol.services.apikeys import find_api_key, revoke_api_key
+    from kontrol.services.workspaces import find_workspace
+
+    engine = open_database(database_url(db))
+    with engine.begin() as connection:
+        key = find_api_key(connection, find_workspace(connection, workspace), name.rstrip("…"))
+        revoke_api_key(connection, key)
+    typer.echo(f"API key {key.name!r} revoked")
+
+
+@app.command()
+@_reports_errors
+def worker(
+    db: DbOption = None,
+    threads: Annotated[int, typer.Option(help="Jobs run at once by this process.")] = 2,
+) -> None:
+    """Run background jobs until stopped (Ctrl-C or SIGTERM).
+
+    With KONTROL_REDIS_URL: consume the Redis queue (start any number of
+    workers on any number of machines). Without: run the database's own queue.
+    """
+    import signal
+    import threading
+
+    from kontrol.jobs import load_jobs, uses_redis
+    from kontrol.jobs.backends import serve_in_process, serve_redis
+    from kontrol.settings import Settings
+
+    settings = Settings()
+    engine = open_database(database_url(db))
+    load_jobs()
+    stop = threading.Event()
+
+    def finish(_signum: int, _frame: object) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGTERM, finish)
+    signal.signal(signal.SIGINT, finish)
+    where = "Redis" if uses_redis(settings) else "the database queue (no KONTROL_REDIS_URL)"
+    typer.echo(f"kontrol worker: {threads} threads on {where}", err=True)
+    serve = serve_redis if uses_redis(settings) else serve_in_process
+    serve(engine, settings, threads=max(threads, 1), stop=stop)
+    typer.echo("kontrol worker: stopped", err=True)
+
+
+@jobs_app.command("list")
+@_reports_errors
+def jobs_list(
+    db: DbOption = None,
+    status: Annotated[
+        str | None, typer.Option(help="queued, running, done, failed or dead (dead letters).")
+    ] = None,
+    limit: Annotated[int, typer.Option(help="How many, newest first.")] = 50,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False,
+) -> None:
+    """List job runs of every workspace, newest first."""
+    from kontrol.jobs.runs import list_runs
+
+    engine = open_database(database_url(db))
+    with engine.connect() as connection:
+        for run in list_runs(connection, status=status, limit=limit):
+            if as_json:
+                typer.echo(json.dumps(run.as_json(), ensure_ascii=False))
+            else:
+                error = (run.last_error or "").splitlines()[0] if run.last_error else ""
+                typer.echo(
+                    f"{run.id}\t{run.name}\t{run.status}\t{run.attempts}/{run.max_attempts}"
+                    f"\t{run.created_at.isoformat(' ', 'seconds')}\t{error}"
+                )
+
+
+@jobs_app.command("retry")
+@_reports_errors
+def jobs_retry(
+    run_id: Annotated[int, typer.Argument(help="Number of a dead or failed run.")],
+    db: DbOption = None,
+) -> None:
+    """Queue a dead or failed job run again (with a fresh set of attempts)."""
+    from kontrol.jobs import retry, run_due_jobs
+
+    engine = open_database(database_url(db))
+    run = retry(engine, run_id)
+    ran = run_due_jobs(engine)
+    typer.echo(f"job run {run.id} ({run.name}) queued again" + (f"; ran {ran} due" if ran else ""))
+
+
+@jobs_app.command("run")
+@_reports_errors
+def jobs_run(db: DbOption = None) -> None:
+    """Without Redis: run every job that is due now, here, and return."""
+    from kontrol.jobs import run_due_jobs, uses_redis
+
+    if uses_redis():
+        raise _fail("KONTROL_REDIS_URL is set: `kontrol worker` processes run the jobs")
+    typer.echo(f"{run_due_jobs(open_database(database_url(db)))} job runs run")
 
 
 def main() -> None:  # pragma: no cover - console entry

@@ -6,6 +6,8 @@ backend the settings choose; ``@job(name)`` registers what a run does.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import Connection, Engine
@@ -16,6 +18,9 @@ from kontrol.settings import Settings
 
 __all__ = [
     "Job",
+    "background_jobs",
+    "retry",
+    "run_due_jobs",
     "JobContext",
     "JobRun",
     "enqueue",
@@ -66,3 +71,52 @@ def enqueue(
         else:
             backends.wake()
     return run_id
+
+
+@contextmanager
+def background_jobs(engine: Engine) -> Iterator[None]:
+    """While open, this process runs due jobs in a thread (unless Redis workers do)."""
+    from kontrol.jobs.backends import InProcessRunner
+
+    settings = Settings()
+    if settings.redis_url:
+        yield
+        return
+    load_jobs()
+    runner = InProcessRunner(engine, settings)
+    runner.start()
+    try:
+        yield
+    finally:
+        runner.stop()
+
+
+def run_due_jobs(engine: Engine) -> int:
+    """In a command-line process without Redis: run the jobs that are due, inline."""
+    from kontrol.jobs.backends import drain
+
+    settings = Settings()
+    if settings.redis_url:
+        return 0
+    return drain(engine, settings)
+
+
+def retry(engine: Engine, run_id: int, *, workspace_id: int | None = None) -> JobRun:
+    """Queue a dead or failed run again (the jobs page's button, ``kontrol jobs retry``).
+
+    With ``workspace_id``, a run of another workspace is not found.
+    """
+    from kontrol.domain.errors import NotFound
+    from kontrol.jobs import backends, runs
+
+    settings = Settings()
+    with engine.begin() as connection:
+        run = runs.get_run(connection, run_id)
+        if workspace_id is not None and run.workspace_id != workspace_id:
+            raise NotFound(f"no job run {run_id}")
+        again = runs.retry_run(connection, run_id)
+    if settings.redis_url:
+        backends.send_redis(settings, run_id)
+    else:
+        backends.wake()
+    return again

@@ -48,6 +48,7 @@ class JobRun:
 
     id: int
     name: str
+    workspace_id: int | None
     payload: dict[str, Any]
     status: str
     attempts: int
@@ -83,6 +84,7 @@ def _to_run(row: Any) -> JobRun:
     return JobRun(
         id=row.id,
         name=row.name,
+        workspace_id=row.workspace_id,
         payload=payload_of(row.payload),
         status=row.status,
         attempts=row.attempts,
@@ -112,8 +114,10 @@ def create_run(
         if found is not None:
             return found, False
     now = utcnow()
+    workspace_id = payload.get("workspace_id")
     values = {
         "name": name,
+        "workspace_id": workspace_id if isinstance(workspace_id, int) else None,
         "payload": payload,
         "status": QUEUED,
         "attempts": 0,
@@ -158,10 +162,14 @@ def list_runs(
     connection: Connection,
     *,
     status: str | None = None,
+    workspace_id: int | None = None,
     limit: int = 100,
     before_id: int | None = None,
 ) -> list[JobRun]:
-    """Runs, newest first; ``status`` narrows (``dead`` is the dead-letter list)."""
+    """Runs, newest first; ``status`` narrows (``dead`` is the dead-letter list).
+
+    ``workspace_id`` limits them to the runs that work for one workspace.
+    """
     if status is not None and status not in STATUSES:
         raise InvalidInput(f"status: one of {', '.join(STATUSES)}")
     query = select(job_runs).order_by(job_runs.c.id.desc()).limit(limit)
@@ -169,13 +177,18 @@ def list_runs(
         query = query.where(job_runs.c.status == status)
     if before_id is not None:
         query = query.where(job_runs.c.id < before_id)
+    if workspace_id is not None:
+        query = query.where(job_runs.c.workspace_id == workspace_id)
     return [_to_run(row) for row in connection.execute(query)]
 
 
-def count_by_status(connection: Connection) -> dict[str, int]:
-    """How many runs are in each status."""
+def count_by_status(connection: Connection, *, workspace_id: int | None = None) -> dict[str, int]:
+    """How many runs are in each status (of one workspace when given)."""
     counts = dict.fromkeys(STATUSES, 0)
-    rows = connection.execute(select(job_runs.c.status, func.count()).group_by(job_runs.c.status))
+    query = select(job_runs.c.status, func.count()).group_by(job_runs.c.status)
+    if workspace_id is not None:
+        query = query.where(job_runs.c.workspace_id == workspace_id)
+    rows = connection.execute(query)
     for status, count in rows:
         counts[status] = int(count)
     return counts

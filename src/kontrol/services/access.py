@@ -55,3 +55,14 @@ def require_rejects(viewer: Viewer) -> None:
     """Raise ``Forbidden`` unless the viewer may list import rejects."""
     if not can_see_rejects(viewer):
         raise Forbidden("only admins and QA leads see import rejects")
+
+
+def can_manage_integrations(viewer: Viewer) -> bool:
+    """API keys and the job queue of a workspace are for its admins."""
+    return viewer.role is WorkspaceRole.ADMIN
+
+
+def require_integrations(viewer: Viewer) -> None:
+    """Raise ``Forbidden`` unless the viewer may manage API keys and jobs."""
+    if not can_manage_integrations(viewer):
+        raise Forbidden("only workspace admins manage API keys and jobs")

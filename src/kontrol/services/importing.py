@@ -1,4 +1,4 @@
-"""Importing files: read, validate, upsert by ``(source, id)``, keep the rejects.
+"""Importing: validate, upsert by ``(source, id)``, keep the rejects (files or API).
 
 One transaction per batch of records. A file that cannot be read at all raises
 :class:`~kontrol.domain.errors.Unreadable`; a bad record is rejected with its
@@ -660,13 +660,17 @@ class FileImport:
 
     def run(self, importer: Importer, path: Path) -> ImportReport:
         """Read ``path`` with ``importer`` and write everything it holds."""
+        return self.run_records(importer.read(path), importer.name)
+
+    def run_records(self, records: Iterable[SourceRecord], importer_name: str) -> ImportReport:
+        """Validate and write ``records`` (from a file, or from memory for the API)."""
         with self.engine.begin() as connection:
             self.batch_id = int(
                 connection.execute(
                     import_batches.insert().values(
                         workspace_id=self.workspace.id,
                         file=self.file_label,
-                        importer=importer.name,
+                        importer=importer_name[:50],
                         started_at=utcnow(),
                         imported=0,
                         updated=0,
@@ -699,7 +703,7 @@ class FileImport:
             )
         batch = _Batch()
         try:
-            for source in importer.read(path):
+            for source in records:
                 record_or_error = self._validate(source)
                 if isinstance(record_or_error, RecordError):
                     self._reject(batch, source, record_or_error)
@@ -779,3 +783,19 @@ def import_file(
     if not path.exists():
         raise Unreadable(f"{path}: no such file")
     return FileImport(engine, workspace, label or str(path)).run(importer, path)
+
+
+def import_records(
+    *,
+    engine: Engine,
+    workspace: Workspace,
+    records: Iterable[SourceRecord],
+    label: str,
+    importer: str = "api",
+) -> ImportReport:
+    """Import records held in memory (the ingest API): the same path as a file.
+
+    ``label`` stands where a file name would (``api:<key name>``) and each
+    record's ``line`` is its index in the request; rejects are stored alike.
+    """
+    return FileImport(engine, workspace, label).run_records(records, importer)

@@ -265,6 +265,8 @@ job_runs = Table(
     metadata,
     Column("id", Id, primary_key=True, autoincrement=True),
     Column("name", String(200), nullable=False),
+    # The workspace the run works for (from its payload), so its admins see it.
+    Column("workspace_id", Id, ForeignKey("workspaces.id", ondelete="CASCADE")),
     Column("payload", JSON, nullable=False),
     # queued, running, done, failed (waiting for its next attempt), dead
     Column("status", String(10), nullable=False),
@@ -282,6 +284,7 @@ job_runs = Table(
     Column("claimed_until", DateTime),
     Index("ix_job_runs_status_next", "status", "next_attempt_at"),
     Index("ix_job_runs_created", "created_at"),
+    Index("ix_job_runs_ws_status", "workspace_id", "status", "id"),
 )
 
 # --- Customer surveys and alerts (issue 6: migration 0005) ---------------------

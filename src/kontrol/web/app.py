@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -13,9 +14,11 @@ from fastapi.templating import Jinja2Templates
 from starlette.middleware.sessions import SessionMiddleware
 
 from kontrol import __version__
+from kontrol.jobs import background_jobs
+from kontrol.services.access import can_manage_integrations
 from kontrol.services.database import open_database, session_secret
 from kontrol.settings import get_settings
-from kontrol.web import api, errors, pages
+from kontrol.web import admin_pages, api, errors, ingest_api, pages
 from kontrol.web.i18n import translate
 from kontrol.web.security import csrf_token, locale_of
 from kontrol.web.state import AppState
@@ -42,7 +45,15 @@ def create_app(database_url: str, *, demo: bool | None = None) -> FastAPI:
     templates = Jinja2Templates(
         directory=str(_HERE / "templates"), context_processors=[_page_context]
     )
+    templates.env.globals["can_manage_integrations"] = can_manage_integrations
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        with background_jobs(engine):
+            yield
+
     app = FastAPI(
+        lifespan=lifespan,
         title="Kontrol API",
         version=__version__,
         description="Quality control of customer service: interactions, surveys, rejects.",
@@ -80,4 +91,6 @@ def create_app(database_url: str, *, demo: bool | None = None) -> FastAPI:
     app.mount("/static", StaticFiles(directory=str(_HERE / "static")), name="static")
     app.include_router(pages.router)
     app.include_router(api.router)
+    app.include_router(ingest_api.router)
+    app.include_router(admin_pages.router)
     return app

@@ -63,6 +63,7 @@ def upgrade() -> None:
         "job_runs",
         sa.Column("id", ID, autoincrement=True, nullable=False),
         sa.Column("name", sa.String(length=200), nullable=False),
+        sa.Column("workspace_id", ID, nullable=True),
         sa.Column("payload", sa.JSON(), nullable=False),
         sa.Column("status", sa.String(length=10), nullable=False),
         sa.Column("attempts", sa.Integer(), nullable=False),
@@ -75,14 +76,22 @@ def upgrade() -> None:
         sa.Column("finished_at", sa.DateTime(), nullable=True),
         sa.Column("claimed_by", sa.String(length=100), nullable=True),
         sa.Column("claimed_until", sa.DateTime(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["workspace_id"],
+            ["workspaces.id"],
+            name=op.f("fk_job_runs_workspace_id_workspaces"),
+            ondelete="CASCADE",
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_job_runs")),
         sa.UniqueConstraint("dedup_key", name=op.f("uq_job_runs_dedup_key")),
     )
     op.create_index("ix_job_runs_status_next", "job_runs", ["status", "next_attempt_at"])
     op.create_index("ix_job_runs_created", "job_runs", ["created_at"])
+    op.create_index("ix_job_runs_ws_status", "job_runs", ["workspace_id", "status", "id"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_job_runs_ws_status", table_name="job_runs")
     op.drop_index("ix_job_runs_created", table_name="job_runs")
     op.drop_index("ix_job_runs_status_next", table_name="job_runs")
     op.drop_table("job_runs")

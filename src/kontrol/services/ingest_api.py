@@ -1,0 +1,199 @@
+"""The ingest API's use case: records pushed over HTTP, through the import pipeline.
+
+A request carries one FORMAT.md record (a JSON object) or a batch (a JSON
+array). Each record goes the way a line of a file goes (validation, upsert by
+``(source, id)``, rejects stored under ``api:<key name>`` with the record's
+index as its line, events after the commit), so the API and ``kontrol import``
+can never disagree. An ``Idempotency-Key`` makes a repeated request answer
+what the first one answered without storing anything again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import Engine, delete, select
+from sqlalchemy.exc import IntegrityError
+
+from kontrol.domain.clock import utcnow
+from kontrol.domain.errors import Conflict, InvalidInput
+from kontrol.ingest.registry import SourceRecord
+from kontrol.services.apikeys import ApiKey
+from kontrol.services.importing import ImportReport, import_records
+from kontrol.store.tables import idempotency_keys
+
+MAX_BATCH = 1000
+MAX_BODY_BYTES = 20 * 1024 * 1024
+IDEMPOTENCY_HOURS = 24
+RECORD_KINDS = {"interactions": "interaction", "surveys": "survey"}
+
+
+@dataclass(frozen=True)
+class IngestAnswer:
+    """The HTTP status and JSON body of an ingest request."""
+
+    status: int
+    body: dict[str, Any]
+    replayed: bool = False
+
+
+def _records(payload: Any, kind: str) -> Iterator[SourceRecord]:
+    items = payload if isinstance(payload, list) else [payload]
+    for index, item in enumerate(items):
+        raw = json.dumps(item, ensure_ascii=False, separators=(",", ":"))
+        if not isinstance(item, dict):
+            yield SourceRecord(index, raw, None, "a record must be a JSON object")
+            continue
+        given = item.get("kind", kind)
+        if given != kind:
+            yield SourceRecord(
+                index,
+                raw,
+                None,
+                f"this endpoint takes {kind} records, not {given!r}",
+                "kind",
+            )
+            continue
+        if kind != "interaction" and "kind" not in item:
+            item = {"kind": kind, **item}
+        yield SourceRecord(index, raw, item)
+
+
+def _answer(report: ImportReport, count: int) -> IngestAnswer:
+    body: dict[str, Any] = {
+        "received": count,
+        "imported": report.imported,
+        "updated": report.updated,
+        "unchanged": report.unchanged,
+        "rejected": report.rejected,
+        "rejects": [
+            {"index": reject.line, "field": reject.field, "error": reject.error}
+            for reject in report.rejects
+        ],
+    }
+    if report.rejected:
+        body["detail"] = (
+            f"{report.rejected} of {count} records rejected (see rejects: index and field); "
+            "the others were stored"
+        )
+        return IngestAnswer(422, body)
+    return IngestAnswer(200, body)
+
+
+def parse_body(body: bytes) -> Any:
+    """The request's JSON: an object or an array of at most ``MAX_BATCH`` records."""
+    if len(body) > MAX_BODY_BYTES:
+        raise InvalidInput(f"body: at most {MAX_BODY_BYTES // (1024 * 1024)} MB per request")
+    try:
+        payload = json.loads(body)
+    except UnicodeDecodeError:
+        raise InvalidInput("body: not valid UTF-8") from None
+    except json.JSONDecodeError as error:
+        raise InvalidInput(
+            f"body: broken JSON: {error.msg} at line {error.lineno} column {error.colno}"
+        ) from None
+    if isinstance(payload, list):
+        if not payload:
+            raise InvalidInput("body: an empty batch")
+        if len(payload) > MAX_BATCH:
+            raise InvalidInput(f"body: at most {MAX_BATCH} records per request")
+    elif not isinstance(payload, dict):
+        raise InvalidInput("body: a record (JSON object) or a batch (JSON array) of records")
+    return payload
+
+
+def ingest(
+    *,
+    engine: Engine,
+    key: ApiKey,
+    endpoint: str,
+    body: bytes,
+    idempotency_key: str | None = None,
+) -> IngestAnswer:
+    """Store the records of one request into the key's workspace."""
+    kind = RECORD_KINDS[endpoint]
+    request_hash = hashlib.sha256(endpoint.encode() + b"\n" + body).hexdigest()
+    if idempotency_key is not None:
+        if not idempotency_key or len(idempotency_key) > 200:
+            raise InvalidInput("Idempotency-Key: 1 to 200 characters")
+        earlier = _replay(engine, key, idempotency_key, request_hash)
+        if earlier is not None:
+            return earlier
+    payload = parse_body(body)
+    count = len(payload) if isinstance(payload, list) else 1
+    report = import_records(
+        engine=engine,
+        workspace=key.workspace,
+        records=_records(payload, kind),
+        label=key.label,
+    )
+    answer = _answer(report, count)
+    if idempotency_key is not None:
+        _remember(engine, key, idempotency_key, request_hash, answer)
+    return answer
+
+
+def _replay(
+    engine: Engine, key: ApiKey, idempotency_key: str, request_hash: str
+) -> IngestAnswer | None:
+    cutoff = utcnow() - timedelta(hours=IDEMPOTENCY_HOURS)
+    with engine.connect() as connection:
+        row = connection.execute(
+            select(idempotency_keys).where(
+                idempotency_keys.c.api_key_id == key.id,
+                idempotency_keys.c.key == idempotency_key,
+                idempotency_keys.c.created_at >= cutoff,
+            )
+        ).first()
+    if row is None:
+        return None
+    if row.request_hash != request_hash:
+        raise Conflict(
+            "Idempotency-Key: this key was used for another request in the last "
+            f"{IDEMPOTENCY_HOURS} hours; use a new key for new data"
+        )
+    return IngestAnswer(int(row.status_code), json.loads(row.response), replayed=True)
+
+
+def _remember(
+    engine: Engine, key: ApiKey, idempotency_key: str, request_hash: str, answer: IngestAnswer
+) -> None:
+    now = utcnow()
+    cutoff = now - timedelta(hours=IDEMPOTENCY_HOURS)
+    try:
+        with engine.begin() as connection:
+            # Expired keys of this API key are cleared now and then, not on every request.
+            if random.random() < 0.01:
+                connection.execute(
+                    delete(idempotency_keys).where(
+                        idempotency_keys.c.api_key_id == key.id,
+                        idempotency_keys.c.created_at < cutoff,
+                    )
+                )
+            connection.execute(
+                delete(idempotency_keys).where(
+                    idempotency_keys.c.api_key_id == key.id,
+                    idempotency_keys.c.key == idempotency_key,
+                    idempotency_keys.c.created_at < cutoff,
+                )
+            )
+            connection.execute(
+                idempotency_keys.insert().values(
+                    api_key_id=key.id,
+                    key=idempotency_key,
+                    request_hash=request_hash,
+                    status_code=answer.status,
+                    response=json.dumps(answer.body, ensure_ascii=False),
+                    created_at=now,
+                )
+            )
+    except IntegrityError:
+        # The same request raced in twice: the first answer stays; the records
+        # were upserted by (source, id), so nothing was stored twice.
+        pass

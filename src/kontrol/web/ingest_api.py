@@ -1,0 +1,102 @@
+"""The ingest API: ``POST /api/v1/interactions`` and ``/api/v1/surveys`` with an API key.
+
+Machines authenticate with ``Authorization: Bearer <key>``; the key decides
+the workspace. See docs/api.md for the shapes and examples.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse
+
+from kontrol.services.apikeys import ApiKey, authenticate_key
+from kontrol.services.ingest_api import IngestAnswer, ingest
+from kontrol.web.security import LoginRequired, app_state
+
+router = APIRouter(prefix="/api/v1", tags=["ingest"])
+
+_RECORDS_BODY: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/json": {
+                "schema": {
+                    "oneOf": [
+                        {"type": "object", "description": "one FORMAT.md record"},
+                        {
+                            "type": "array",
+                            "items": {"type": "object"},
+                            "maxItems": 1000,
+                            "description": "a batch of FORMAT.md records",
+                        },
+                    ]
+                }
+            }
+        },
+    },
+    "parameters": [
+        {
+            "name": "Idempotency-Key",
+            "in": "header",
+            "required": False,
+            "schema": {"type": "string", "maxLength": 200},
+            "description": "a repeated request with the same key gets the first answer",
+        }
+    ],
+}
+_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {"description": "every record stored (imported, updated or unchanged)"},
+    401: {"description": "no API key, or an unknown or revoked one"},
+    409: {"description": "the Idempotency-Key was used for another request"},
+    422: {"description": "some records rejected: `rejects` names index and field; the rest stored"},
+}
+
+
+def _bearer(request: Request) -> str:
+    header = request.headers.get("authorization", "")
+    scheme, _, secret = header.partition(" ")
+    if scheme.lower() != "bearer" or not secret.strip():
+        raise LoginRequired("send the workspace's API key as 'Authorization: Bearer <key>'")
+    return secret.strip()
+
+
+def _key(request: Request, secret: str) -> ApiKey:
+    with app_state(request).engine.begin() as connection:
+        key = authenticate_key(connection, secret)
+    if key is None:
+        raise LoginRequired("unknown or revoked API key")
+    return key
+
+
+def _store(request: Request, endpoint: str, secret: str, body: bytes) -> IngestAnswer:
+    key = _key(request, secret)
+    return ingest(
+        engine=app_state(request).engine,
+        key=key,
+        endpoint=endpoint,
+        body=body,
+        idempotency_key=request.headers.get("idempotency-key"),
+    )
+
+
+async def _handle(request: Request, endpoint: str) -> JSONResponse:
+    secret = _bearer(request)
+    body = await request.body()
+    answer = await run_in_threadpool(_store, request, endpoint, secret, body)
+    headers = {"Idempotent-Replayed": "true"} if answer.replayed else None
+    return JSONResponse(answer.body, status_code=answer.status, headers=headers)
+
+
+@router.post("/interactions", openapi_extra=_RECORDS_BODY, responses=_RESPONSES)
+async def post_interactions(request: Request) -> JSONResponse:
+    """Store interactions (one record or a batch) in the API key's workspace."""
+    return await _handle(request, "interactions")
+
+
+@router.post("/surveys", openapi_extra=_RECORDS_BODY, responses=_RESPONSES)
+async def post_surveys(request: Request) -> JSONResponse:
+    """Store survey answers (one record or a batch); ``kind`` may be left out."""
+    return await _handle(request, "surveys")
