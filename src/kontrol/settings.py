@@ -33,6 +33,8 @@ class Settings(BaseSettings):
     job_lease_seconds: float = 1800.0
     # A worker silent this long is taken for dead and its messages go back to the queue.
     job_heartbeat_timeout_ms: int = 60000
+    # Out of a million fetches, how many also put back the messages of dead workers.
+    job_maintenance_chance: int = 10000
     # Event subscribers declared heavy run through the queue above this many records.
     background_threshold: int = 500
     # -- surveys and alerts (docs/surveys.md, docs/alerts.md) --

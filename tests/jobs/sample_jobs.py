@@ -48,7 +48,7 @@ def flaky(ctx: JobContext, *, name: str, succeed_at: int) -> None:
 
 
 @job("test.broken", max_attempts=3)
-def broken(ctx: JobContext, *, name: str) -> None:
+def broken(ctx: JobContext, *, name: str, workspace_id: int | None = None) -> None:
     bump(ctx.connection, name)  # rolled back with the failure
     raise ValueError("broken on purpose")
 

@@ -118,7 +118,7 @@ _worker_engine: list[Engine] = []
 
 
 @lru_cache(maxsize=4)
-def _broker(url: str, namespace: str, heartbeat_timeout_ms: int) -> Any:
+def _broker(url: str, namespace: str, heartbeat_timeout_ms: int, maintenance_chance: int) -> Any:
     import dramatiq
     from dramatiq.brokers.redis import RedisBroker
     from dramatiq.middleware import (
@@ -134,8 +134,7 @@ def _broker(url: str, namespace: str, heartbeat_timeout_ms: int) -> Any:
         url=url,
         namespace=namespace,
         heartbeat_timeout=heartbeat_timeout_ms,
-        # Out of a million fetches; maintenance also puts back the messages of dead workers.
-        maintenance_chance=10_000,
+        maintenance_chance=maintenance_chance,
         middleware=[
             AgeLimit(),
             TimeLimit(),
@@ -165,7 +164,12 @@ def _broker(url: str, namespace: str, heartbeat_timeout_ms: int) -> Any:
 def broker_for(settings: Settings) -> Any:
     """The dramatiq Redis broker of these settings (one per process)."""
     assert settings.redis_url
-    return _broker(settings.redis_url, settings.redis_namespace, settings.job_heartbeat_timeout_ms)
+    return _broker(
+        settings.redis_url,
+        settings.redis_namespace,
+        settings.job_heartbeat_timeout_ms,
+        settings.job_maintenance_chance,
+    )
 
 
 def _current_settings() -> Settings:

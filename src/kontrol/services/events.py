@@ -77,7 +77,7 @@ def subscriber(
         handlers = _handlers.setdefault(event_type, [])
         if handler not in handlers:
             handlers.append(handler)
-        if background:
+        if background and handler not in _background:
             _background[handler] = _register_background_job(event_type, handler)
         return handler
 
