@@ -56,6 +56,9 @@ class Settings(BaseSettings):
     telegram_api_url: str = "https://api.telegram.org"
     # Timeout of outgoing webhook and Telegram calls, seconds.
     notify_timeout: float = 10.0
+    # Alerts on imported data only for interactions (or answers) this recent, so that
+    # importing last year's history does not page anyone.
+    alert_lookback_days: int = 7
 
 
 @lru_cache(maxsize=1)

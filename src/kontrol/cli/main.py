@@ -168,15 +168,35 @@ def serve(
     demo_mode: Annotated[
         bool, typer.Option("--demo", help="Show the demo logins on the login page.")
     ] = False,
+    workers: Annotated[
+        int, typer.Option(help="Web processes (more than 1 needs PostgreSQL to pay off).")
+    ] = 1,
 ) -> None:
     """Serve the web app and the JSON API."""
+    import os
+
     import uvicorn
 
     from kontrol.web.app import create_app
 
     url = database_url(db)
-    application = create_app(url, demo=demo_mode or None)
     typer.echo(f"Kontrol is at http://{host}:{port}/  (database: {url})")
+    if workers > 1:
+        # Each process builds its own app from the environment; migrate once, here.
+        open_database(url).dispose()
+        os.environ["KONTROL_DATABASE_URL"] = url
+        if demo_mode:
+            os.environ["KONTROL_DEMO"] = "true"
+        uvicorn.run(
+            "kontrol.web.app:app_from_environment",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            log_level="info",
+        )
+        return
+    application = create_app(url, demo=demo_mode or None)
     uvicorn.run(application, host=host, port=port, log_level="info")
 
 
@@ -469,6 +489,155 @@ def jobs_run(db: DbOption = None) -> None:
     if uses_redis():
         raise _fail("KONTROL_REDIS_URL is set: `kontrol worker` processes run the jobs")
     typer.echo(f"{run_due_jobs(open_database(database_url(db)))} job runs run")
+
+
+# --- customer surveys and alerts (docs/surveys.md, docs/alerts.md) -------------
+
+survey_app = typer.Typer(help="Customer surveys: links, places and QR codes.", no_args_is_help=True)
+alerts_app = typer.Typer(help="Alert rules and the alerts they raise.", no_args_is_help=True)
+app.add_typer(survey_app, name="survey")
+app.add_typer(alerts_app, name="alerts")
+
+
+@survey_app.command("link")
+@_reports_errors
+def survey_link(
+    interaction: Annotated[
+        str, typer.Argument(help="The interaction's id (external, else number).")
+    ],
+    db: DbOption = None,
+    workspace: WorkspaceOption = DEFAULT_WORKSPACE,
+    kind: Annotated[str, typer.Option(help="csat, nps or ces.")] = "csat",
+    hours: Annotated[int | None, typer.Option(help="Valid for (default 72 h).")] = None,
+    base_url: Annotated[
+        str | None, typer.Option("--base-url", help="Default: KONTROL_PUBLIC_URL.")
+    ] = None,
+) -> None:
+    """Print a signed, single-use, expiring survey link for one interaction."""
+    from kontrol.services.surveys import create_link, find_interaction_id
+    from kontrol.services.workspaces import find_workspace
+    from kontrol.settings import Settings
+
+    settings = Settings()
+    engine = open_database(database_url(db))
+    with engine.begin() as connection:
+        target = find_workspace(connection, workspace)
+        link = create_link(
+            connection,
+            workspace=target,
+            interaction_id=find_interaction_id(connection, target, interaction),
+            created_by="cli",
+            kind=kind,
+            hours=hours or settings.survey_link_hours,
+        )
+    typer.echo((base_url or settings.public_url).rstrip("/") + link.path())
+
+
+@survey_app.command("place")
+@_reports_errors
+def survey_place(
+    name: Annotated[str, typer.Argument(help="Where the QR code hangs: a counter, an office.")],
+    db: DbOption = None,
+    workspace: WorkspaceOption = DEFAULT_WORKSPACE,
+    kind: Annotated[str, typer.Option(help="csat, nps or ces.")] = "csat",
+    language: Annotated[str, typer.Option(help="ru or en.")] = "ru",
+    team: Annotated[str | None, typer.Option(help="The team answers count for.")] = None,
+    agent: Annotated[str | None, typer.Option(help="The agent answers count for.")] = None,
+    qr: Annotated[Path | None, typer.Option(help="Write the QR code here (.png or .svg).")] = None,
+    base_url: Annotated[
+        str | None, typer.Option("--base-url", help="Default: KONTROL_PUBLIC_URL.")
+    ] = None,
+) -> None:
+    """Create a survey place; print its QR and kiosk addresses (and write the QR code)."""
+    from kontrol.services.survey_places import create_place, qr_code
+    from kontrol.services.workspaces import find_workspace
+    from kontrol.settings import Settings
+
+    base = (base_url or Settings().public_url).rstrip("/")
+    engine = open_database(database_url(db))
+    with engine.begin() as connection:
+        place = create_place(
+            connection,
+            workspace=find_workspace(connection, workspace),
+            name=name,
+            kind=kind,
+            language=language,
+            team=team,
+            agent_id=agent,
+            created_by="cli",
+        )
+    typer.echo(f"QR code: {base}{place.public_path}")
+    typer.echo(f"kiosk:   {base}{place.kiosk_path}")
+    if qr is not None:
+        fmt = "svg" if qr.suffix.lower() == ".svg" else "png"
+        qr.write_bytes(qr_code(base + place.public_path, kind=fmt))
+        typer.echo(f"QR code written to {qr}")
+
+
+@alerts_app.command("import")
+@_reports_errors
+def alerts_import(
+    file: Annotated[Path, typer.Argument(help="A YAML file of rules (docs/alerts.md).")],
+    db: DbOption = None,
+    workspace: WorkspaceOption = DEFAULT_WORKSPACE,
+) -> None:
+    """Create or update (by name) alert rules from YAML; exit 1 if a rule was refused."""
+    from kontrol.services.alerting import import_rules
+    from kontrol.services.workspaces import find_workspace
+
+    engine = open_database(database_url(db))
+    with engine.connect() as connection:
+        target = find_workspace(connection, workspace)
+    report = import_rules(engine, target, file)
+    for error in report.errors:
+        typer.echo(f"error: {error}", err=True)
+    typer.echo(
+        f"{len(report.created)} rules created, {len(report.updated)} updated, "
+        f"{len(report.errors)} refused"
+    )
+    if report.errors:
+        raise typer.Exit(1)
+
+
+@alerts_app.command("list")
+@_reports_errors
+def alerts_list(
+    db: DbOption = None,
+    workspace: WorkspaceOption = DEFAULT_WORKSPACE,
+    as_yaml: Annotated[
+        bool, typer.Option("--yaml", help="As a rules file for `alerts import`.")
+    ] = False,
+) -> None:
+    """List the alert rules of a workspace."""
+    from kontrol.services.alerting import list_rules, rules_as_yaml
+    from kontrol.services.workspaces import find_workspace
+
+    engine = open_database(database_url(db))
+    with engine.connect() as connection:
+        target = find_workspace(connection, workspace)
+        if as_yaml:
+            typer.echo(rules_as_yaml(connection, target), nl=False)
+            return
+        for rule in list_rules(connection, target):
+            params = ", ".join(f"{k}={v:g}" for k, v in rule.params.items())
+            scope = f"team={rule.scope_team or '*'} channel={rule.scope_channel or '*'}"
+            recipients = len(rule.webhooks) + len(rule.emails) + len(rule.telegram_chats)
+            state = "" if rule.enabled else " (disabled)"
+            typer.echo(
+                f"{rule.id}\t{rule.name}\t{rule.kind}({params})\t{scope}\t"
+                f"{recipients} recipients{state}"
+            )
+
+
+@alerts_app.command("check")
+@_reports_errors
+def alerts_check(db: DbOption = None) -> None:
+    """Run the periodic alert kinds (complaints spike) now; run it from cron or a timer."""
+    from kontrol.services.alerting import check_scheduled
+
+    engine = open_database(database_url(db))
+    raised = check_scheduled(engine)
+    typer.echo(f"{len(raised)} alerts raised")
 
 
 def main() -> None:  # pragma: no cover - console entry

@@ -57,7 +57,7 @@ E = TypeVar("E", InteractionsStored, SurveysStored, OrdersStored)
 Handler = Callable[[Engine, Any], None]
 
 # Modules whose import registers subscribers (with ``@subscriber``).
-SUBSCRIBERS: tuple[str, ...] = ()
+SUBSCRIBERS: tuple[str, ...] = ("kontrol.services.alerting",)
 
 _handlers: dict[type, list[Handler]] = {}
 # Heavy subscribers, with the name of the job that runs them in the background.

@@ -16,9 +16,11 @@ from starlette.middleware.sessions import SessionMiddleware
 from kontrol import __version__
 from kontrol.jobs import background_jobs
 from kontrol.services.access import can_manage_integrations
+from kontrol.services.alerting import can_see_alerts
 from kontrol.services.database import open_database, session_secret
+from kontrol.services.survey_places import can_manage_places
 from kontrol.settings import get_settings
-from kontrol.web import admin_pages, api, errors, ingest_api, pages
+from kontrol.web import admin_pages, alert_pages, api, errors, ingest_api, pages, survey_pages
 from kontrol.web.i18n import translate
 from kontrol.web.security import csrf_token, locale_of
 from kontrol.web.state import AppState
@@ -46,6 +48,8 @@ def create_app(database_url: str, *, demo: bool | None = None) -> FastAPI:
         directory=str(_HERE / "templates"), context_processors=[_page_context]
     )
     templates.env.globals["can_manage_integrations"] = can_manage_integrations
+    templates.env.globals["can_see_alerts"] = can_see_alerts
+    templates.env.globals["can_manage_places"] = can_manage_places
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -93,4 +97,16 @@ def create_app(database_url: str, *, demo: bool | None = None) -> FastAPI:
     app.include_router(api.router)
     app.include_router(ingest_api.router)
     app.include_router(admin_pages.router)
+    app.include_router(survey_pages.router)
+    app.include_router(alert_pages.router)
     return app
+
+
+def app_from_environment() -> FastAPI:
+    """The app on ``KONTROL_DATABASE_URL``: the factory for several uvicorn workers.
+
+    ``uvicorn --factory kontrol.web.app:app_from_environment --workers 4``
+    """
+    from kontrol.services.database import database_url
+
+    return create_app(database_url())

@@ -1,0 +1,1 @@
+"""Alert rule kinds and notifiers: what raises an alert and how it is sent."""
