@@ -47,7 +47,7 @@ from kontrol.web.security import CurrentViewer, State, check_csrf
 router = APIRouter(include_in_schema=False)
 
 # Requests per window (seconds): per client address, and per survey token.
-IP_LIMIT = (30, 600)
+IP_LIMIT = (120, 600)
 LINK_LIMIT = (10, 600)
 PLACE_ANSWERS_PER_IP = (5, 3600)
 KIOSK_ANSWERS = (40, 600)
