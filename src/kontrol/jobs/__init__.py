@@ -14,7 +14,7 @@ from sqlalchemy import Connection, Engine
 
 from kontrol.jobs.registry import Job, JobContext, get_job, job, job_names, load_jobs
 from kontrol.jobs.runs import JobRun
-from kontrol.settings import Settings
+from kontrol.settings import Settings, current_settings
 
 __all__ = [
     "Job",
@@ -34,7 +34,7 @@ __all__ = [
 
 def uses_redis(settings: Settings | None = None) -> bool:
     """True when runs go through Redis to ``kontrol worker`` processes."""
-    return bool((settings or Settings()).redis_url)
+    return bool((settings or current_settings()).redis_url)
 
 
 def enqueue(
@@ -55,7 +55,7 @@ def enqueue(
     """
     from kontrol.jobs import backends, runs
 
-    settings = Settings()
+    settings = current_settings()
     if connection is not None:
         run_id, created = runs.create_run(
             connection, job_name, payload, dedup_key=dedup_key, max_attempts=max_attempts
@@ -78,7 +78,7 @@ def background_jobs(engine: Engine) -> Iterator[None]:
     """While open, this process runs due jobs in a thread (unless Redis workers do)."""
     from kontrol.jobs.backends import InProcessRunner
 
-    settings = Settings()
+    settings = current_settings()
     if settings.redis_url:
         yield
         return
@@ -95,7 +95,7 @@ def run_due_jobs(engine: Engine) -> int:
     """In a command-line process without Redis: run the jobs that are due, inline."""
     from kontrol.jobs.backends import drain
 
-    settings = Settings()
+    settings = current_settings()
     if settings.redis_url:
         return 0
     return drain(engine, settings)
@@ -109,7 +109,7 @@ def retry(engine: Engine, run_id: int, *, workspace_id: int | None = None) -> Jo
     from kontrol.domain.errors import NotFound
     from kontrol.jobs import backends, runs
 
-    settings = Settings()
+    settings = current_settings()
     with engine.begin() as connection:
         run = runs.get_run(connection, run_id)
         if workspace_id is not None and run.workspace_id != workspace_id:

@@ -19,7 +19,7 @@ from sqlalchemy import Engine, or_, select, update
 
 from kontrol.domain.clock import utcnow
 from kontrol.jobs import runs
-from kontrol.settings import Settings
+from kontrol.settings import Settings, current_settings
 from kontrol.store.tables import job_runs
 
 log = logging.getLogger(__name__)
@@ -173,7 +173,7 @@ def broker_for(settings: Settings) -> Any:
 
 
 def _current_settings() -> Settings:
-    return Settings()
+    return current_settings()
 
 
 def _deliver(engine: Engine, run_id: int) -> None:

@@ -22,7 +22,7 @@ from typing import Any, TypeVar
 from sqlalchemy import Engine
 
 from kontrol.jobs.registry import JobContext, add_loader, register_job
-from kontrol.settings import Settings
+from kontrol.settings import current_settings
 
 
 @dataclass(frozen=True)
@@ -120,7 +120,7 @@ def publish(engine: Engine, event: Event) -> None:
     if not ids:
         return
     _load_subscribers()
-    large = len(ids) > Settings().background_threshold
+    large = len(ids) > current_settings().background_threshold
     for handler in _handlers.get(type(event), []):
         job_name = _background.get(handler)
         if job_name is not None and large:

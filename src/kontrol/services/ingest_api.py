@@ -130,7 +130,7 @@ def ingest(
     report = import_records(
         engine=engine,
         workspace=key.workspace,
-        records=_records(payload, kind),
+        records=list(_records(payload, kind)),
         label=key.label,
     )
     answer = _answer(report, count)

@@ -19,6 +19,22 @@ from sqlalchemy import (
     text,
     tuple_,
 )
+from sqlalchemy.exc import DBAPIError
+
+
+def is_write_conflict(error: BaseException) -> bool:
+    """True for a unique-key collision or a deadlock with a concurrent writer.
+
+    Raised by SQLAlchemy, or by psycopg itself where ``COPY`` runs on the raw
+    connection; the transaction is lost and the writer may try again.
+    """
+    if isinstance(error, DBAPIError) and error.orig is not None:
+        error = error.orig
+    state = getattr(getattr(error, "diag", None), "sqlstate", None) or getattr(
+        error, "sqlstate", None
+    )
+    # 23505 unique_violation, 40P01 deadlock_detected, 40001 serialization_failure
+    return state in {"23505", "40P01", "40001"}
 
 
 @dataclass

@@ -1,0 +1,259 @@
+"""Load test of the ingest API: ``POST /api/v1/interactions`` from another process.
+
+Starts the app with uvicorn (``--workers``) on a loopback port on a fresh
+SQLite file or PostgreSQL database (``kontrol_bench_ingest``), makes an API
+key, and runs a load generator in a separate process: ``--connections``
+keep-alive HTTP/1.1 connections (plain asyncio sockets, so the generator
+costs little CPU), each sending one interaction per request, as fast as the
+answers come (closed loop), for ``--seconds`` after a short warm-up. It
+reports sustained requests/s and p50/p99 latency, then counts the rows in the
+database: every request answered 200 must have left exactly one interaction.
+
+    python -m bench.ingest_load [--seconds 20] [--connections 16] [--workers 2]
+        [--backends sqlite,postgresql] [--write-docs]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, select, text
+
+from kontrol.services.apikeys import create_api_key
+from kontrol.services.database import initialize
+from kontrol.services.workspaces import DEFAULT_WORKSPACE, find_workspace
+from kontrol.store.database import make_engine
+from kontrol.store.tables import interactions
+
+POSTGRES_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
+DATABASE = "kontrol_bench_ingest"
+WARM_UP = 3.0
+
+
+# -- the load generator (runs in its own process) -----------------------------
+
+
+def _record(tag: str, connection: int, number: int) -> bytes:
+    return json.dumps(
+        {
+            "source": tag,
+            "id": f"{connection}-{number}",
+            "channel": "chat",
+            "started_at": "2026-11-25T10:00:00+03:00",
+            "agent_id": f"a{number % 10}",
+            "customer_id": f"c{number % 997}",
+            "topic": "delivery",
+            "messages": [
+                {"role": "customer", "text": "Здравствуйте, где мой заказ?"},
+                {"role": "agent", "text": "Добрый день! Сейчас проверю."},
+                {"role": "agent", "text": "Заказ у курьера, привезут сегодня до 18:00."},
+                {"role": "customer", "text": "Спасибо!"},
+            ],
+        },
+        ensure_ascii=False,
+    ).encode()
+
+
+async def _connection(
+    host: str, port: int, key: str, tag: str, index: int, stop_at: float, counted_from: float
+) -> tuple[list[float], int, int]:
+    reader, writer = await asyncio.open_connection(host, port)
+    latencies: list[float] = []
+    ok = errors = 0
+    number = 0
+    while time.perf_counter() < stop_at:
+        body = _record(tag, index, number)
+        number += 1
+        request = (
+            f"POST /api/v1/interactions HTTP/1.1\r\nHost: {host}\r\n"
+            f"Authorization: Bearer {key}\r\nContent-Type: application/json\r\n"
+            f"Content-Length: {len(body)}\r\n\r\n"
+        ).encode() + body
+        began = time.perf_counter()
+        writer.write(request)
+        head = await reader.readuntil(b"\r\n\r\n")
+        status = int(head.split(b" ", 2)[1])
+        length = 0
+        for line in head.split(b"\r\n"):
+            if line.lower().startswith(b"content-length:"):
+                length = int(line.split(b":", 1)[1])
+        await reader.readexactly(length)
+        if status == 200:
+            ok += 1
+        else:
+            errors += 1
+        if began >= counted_from:
+            latencies.append(time.perf_counter() - began)
+    writer.close()
+    return latencies, ok, errors
+
+
+async def _generate(host: str, port: int, key: str, tag: str, seconds: float, conns: int) -> Any:
+    start = time.perf_counter()
+    counted_from = start + WARM_UP
+    stop_at = counted_from + seconds
+    results = await asyncio.gather(
+        *(_connection(host, port, key, tag, i, stop_at, counted_from) for i in range(conns))
+    )
+    latencies = sorted(value for result in results for value in result[0])
+
+    def percentile(share: float) -> float:
+        return latencies[min(int(share * len(latencies)), len(latencies) - 1)] * 1000
+
+    return {
+        "measured_requests": len(latencies),
+        "ok": sum(result[1] for result in results),
+        "errors": sum(result[2] for result in results),
+        "rps": len(latencies) / seconds,
+        "p50_ms": percentile(0.50),
+        "p99_ms": percentile(0.99),
+        "max_ms": latencies[-1] * 1000,
+    }
+
+
+# -- the harness ----------------------------------------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _database(backend: str, folder: Path) -> str:
+    if backend == "sqlite":
+        return f"sqlite:///{folder / 'ingest.db'}"
+    admin = make_engine(POSTGRES_ADMIN).execution_options(isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)'))
+        connection.execute(text(f'CREATE DATABASE "{DATABASE}"'))
+    admin.dispose()
+    return POSTGRES_ADMIN.rsplit("/", 1)[0] + "/" + DATABASE
+
+
+def run_one(backend: str, *, seconds: float, connections: int, workers: int) -> dict[str, Any]:
+    """One load run against a fresh database; the figures."""
+    with tempfile.TemporaryDirectory() as folder:
+        url = _database(backend, Path(folder))
+        engine = initialize(url)
+        with engine.begin() as connection:
+            key = create_api_key(
+                connection,
+                workspace=find_workspace(connection, DEFAULT_WORKSPACE),
+                name="load test",
+                created_by="bench",
+            ).secret
+        port = _free_port()
+        env = {**os.environ, "KONTROL_DATABASE_URL": url}
+        env.pop("KONTROL_REDIS_URL", None)
+        server = subprocess.Popen(
+            [
+                sys.executable, "-m", "uvicorn", "kontrol.web.app:app_from_environment",
+                "--factory", "--host", "127.0.0.1", "--port", str(port),
+                "--workers", str(workers), "--no-access-log", "--log-level", "warning",
+            ],
+            env=env,
+        )  # fmt: skip
+        try:
+            deadline = time.monotonic() + 60
+            while True:
+                try:
+                    urllib.request.urlopen(f"http://127.0.0.1:{port}/login", timeout=2)
+                    break
+                except OSError:
+                    if time.monotonic() > deadline or server.poll() is not None:
+                        raise RuntimeError("the server did not start") from None
+                    time.sleep(0.3)
+            tag = f"load-{backend}"
+            generator = subprocess.run(
+                [
+                    sys.executable, "-m", "bench.ingest_load", "--generate",
+                    f"127.0.0.1:{port}", key, tag, str(seconds), str(connections),
+                ],
+                capture_output=True,
+                text=True,
+            )  # fmt: skip
+            if generator.returncode != 0:
+                raise RuntimeError(f"the load generator failed:\n{generator.stderr[-3000:]}")
+            figures: dict[str, Any] = json.loads(generator.stdout)
+        finally:
+            server.terminate()
+            server.wait(30)
+        with engine.connect() as connection:
+            stored = connection.execute(
+                select(func.count()).where(interactions.c.source == tag)
+            ).scalar_one()
+        engine.dispose()
+    figures.update(backend=backend, workers=workers, connections=connections, stored=stored)
+    figures["lost"] = figures["ok"] - stored
+    return figures
+
+
+def table(rows: list[dict[str, Any]], seconds: float) -> str:
+    """The Markdown the docs show."""
+    lines = [
+        f"Ingest API, one interaction (4 messages) per request, {seconds:.0f} s after a "
+        f"{WARM_UP:.0f} s warm-up; uvicorn on 127.0.0.1, generator in another process; "
+        f"Python {platform.python_version()}, {os.cpu_count()} cores shared with other work",
+        "",
+        "| database | uvicorn workers | connections | requests/s | p50 ms | p99 ms | max ms "
+        "| answered 200 | errors | rows stored | lost |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for row in rows:
+        lines.append(
+            f"| {row['backend']} | {row['workers']} | {row['connections']} | {row['rps']:,.0f} "
+            f"| {row['p50_ms']:.1f} | {row['p99_ms']:.1f} | {row['max_ms']:.0f} | {row['ok']:,} "
+            f"| {row['errors']} | {row['stored']:,} | {row['lost']} |"
+        )
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> str:
+    """Run the load test (or, with ``--generate``, be the load generator)."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["--generate"]:
+        address, key, tag, seconds, connections = argv[1:6]
+        host, port = address.rsplit(":", 1)
+        figures = asyncio.run(
+            _generate(host, int(port), key, tag, float(seconds), int(connections))
+        )
+        sys.stdout.write(json.dumps(figures))
+        return ""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--seconds", type=float, default=20.0)
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--backends", default="sqlite,postgresql")
+    parser.add_argument("--write-docs", action="store_true")
+    args = parser.parse_args(argv)
+    rows = []
+    for backend in [name.strip() for name in args.backends.split(",") if name.strip()]:
+        row = run_one(
+            backend, seconds=args.seconds, connections=args.connections, workers=args.workers
+        )
+        print(json.dumps(row), flush=True)
+        rows.append(row)
+    result = table(rows, args.seconds)
+    print(result)
+    if args.write_docs:
+        from bench.run_all import write_section
+
+        write_section("ingest_load", result)
+    return result
+
+
+if __name__ == "__main__":
+    main()
