@@ -1,4 +1,4 @@
-"""Demo surveys and alerts: a survey place with its QR code, a few rules, some answers."""
+"""Demo surveys and alerts: a survey place with its QR code, and a few alert rules."""
 
 from __future__ import annotations
 
@@ -6,7 +6,6 @@ from sqlalchemy import Engine, select
 
 from kontrol.services.alerting import RuleInput, save_rule
 from kontrol.services.survey_places import create_place
-from kontrol.services.surveys import answer_place, place_page
 from kontrol.services.workspaces import Workspace
 from kontrol.store.tables import alert_rules
 
@@ -20,8 +19,8 @@ DEMO_RULES = (
 
 
 def create_demo_surveys_and_alerts(engine: Engine, workspace: Workspace) -> None:
-    """Rules first, so the demo import that follows raises real alerts; then a place
-    (a QR code at a pick-up point) with a few answers."""
+    """Rules first, so the demo import that follows raises real alerts; and a place
+    (a QR code and a kiosk at a pick-up point)."""
     with engine.begin() as connection:
         known = connection.execute(
             select(alert_rules.c.id).where(alert_rules.c.workspace_id == workspace.id).limit(1)
@@ -30,7 +29,7 @@ def create_demo_surveys_and_alerts(engine: Engine, workspace: Workspace) -> None
             return
         for rule in DEMO_RULES:
             save_rule(connection, workspace, rule)
-        place = create_place(
+        create_place(
             connection,
             workspace=workspace,
             name="Пункт выдачи на Тверской",
@@ -40,7 +39,3 @@ def create_demo_surveys_and_alerts(engine: Engine, workspace: Workspace) -> None
             agent_id="a01",
             created_by="demo",
         )
-    with engine.connect() as connection:
-        page = place_page(connection, place.public_token, kiosk=False)
-    for score, comment in ((5, "Быстро выдали заказ"), (4, None), (2, "Долго искали посылку")):
-        answer_place(engine, page, score=score, comment=comment, language="ru")
