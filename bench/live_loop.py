@@ -118,15 +118,15 @@ def main(argv: list[str] | None = None) -> str:
         [
             "## Surveys and alerts (bench/live_loop.py)",
             "",
-            f"SQLite, 2 shared cores, {n} recent chats (10% complaints, 20% rated), rules evaluated "
-            "inline, after a warm-up import; "
+            f"SQLite, 2 shared cores, {n} recent chats (10% complaints, 20% rated), "
+            "rules evaluated inline, after a warm-up import; "
             f"`python -m bench.live_loop --interactions {n} --answers {len(tokens)}`.",
             "",
             "| measure | figure |",
             "|---|---|",
             f"| import without rules | {plain:.2f} s ({n / plain:,.0f} interactions/s) |",
-            f"| import with the 5 built-in rules | {ruled:.2f} s ({n / ruled:,.0f} interactions/s), "
-            f"{raised} alerts raised |",
+            f"| import with the 5 built-in rules | {ruled:.2f} s "
+            f"({n / ruled:,.0f} interactions/s), {raised} alerts raised |",
             f"| alert evaluation overhead | {(ruled - plain) / n * 1000:.2f} ms per interaction |",
             f"| survey link answers, one after another | {len(tokens) / answering:.0f} answers/s "
             f"({answering / len(tokens) * 1000:.1f} ms each) |",
