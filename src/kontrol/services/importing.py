@@ -182,6 +182,8 @@ class FileImport:
         self.orphan_surveys = True
         # Sources of the workspace's interactions, loaded when a survey without one needs it.
         self.sources: set[str] | None = None
+        # Set while the whole import is one transaction (run_small).
+        self.single = False
         # What the batch being flushed changed, published once it is committed.
         self.changed_interactions: list[int] = []
         self.changed_surveys: set[int] = set()
@@ -322,6 +324,8 @@ class FileImport:
             self._write_orders(connection, batch.orders)
         if batch.rejects:
             self._write_rejects(connection, batch.rejects)
+        if self.single:
+            return  # _finish_in writes the counts in the same transaction
         connection.execute(
             update(import_batches)
             .where(import_batches.c.id == self.batch_id)
@@ -740,6 +744,7 @@ class FileImport:
             try:
                 with self.engine.begin() as connection:
                     self._open(connection, importer_name)
+                    self.single = True
                     self._write(connection, batch)
                     self._finish_in(connection)
                 break
@@ -766,28 +771,26 @@ class FileImport:
                 )
             ).inserted_primary_key[0]  # type: ignore[index]
         )
-        self.orphan_surveys = (
-            connection.execute(
-                select(surveys.c.id)
-                .where(
-                    surveys.c.workspace_id == self.workspace.id,
-                    surveys.c.interaction_id.is_(None),
-                )
-                .limit(1)
-            ).first()
-            is not None
+        orphans = (
+            select(surveys.c.id)
+            .where(
+                surveys.c.workspace_id == self.workspace.id,
+                surveys.c.interaction_id.is_(None),
+            )
+            .limit(1)
+            .exists()
         )
-        self.open_rejects = (
-            connection.execute(
-                select(import_rejects.c.id)
-                .where(
-                    import_rejects.c.workspace_id == self.workspace.id,
-                    import_rejects.c.resolved_at.is_(None),
-                )
-                .limit(1)
-            ).first()
-            is not None
+        rejects_open = (
+            select(import_rejects.c.id)
+            .where(
+                import_rejects.c.workspace_id == self.workspace.id,
+                import_rejects.c.resolved_at.is_(None),
+            )
+            .limit(1)
+            .exists()
         )
+        found = connection.execute(select(orphans, rejects_open)).one()
+        self.orphan_surveys, self.open_rejects = bool(found[0]), bool(found[1])
 
     def _reject(self, batch: _Batch, source: SourceRecord, error: RecordError) -> None:
         batch.rejects.append((source, error))
