@@ -13,6 +13,7 @@ from sqlalchemy import Engine, select
 from kontrol.domain.roles import WorkspaceRole
 from kontrol.services.accounts import add_user
 from kontrol.services.importing import ImportReport, import_file
+from kontrol.services.ingest_api import create_demo_api_traffic
 from kontrol.services.live_demo import create_demo_surveys_and_alerts
 from kontrol.services.workspaces import Workspace
 from kontrol.store.tables import interactions, users
@@ -68,6 +69,7 @@ def load_demo(
         path = Path(folder) / "demo.jsonl.gz"
         write_demo_file(path, seed=seed, count=count)
         report = import_file(engine=engine, workspace=workspace, path=path, label="demo.jsonl.gz")
+    create_demo_api_traffic(engine, workspace)
     create_demo_logins(engine, workspace)
     return report
 
