@@ -126,6 +126,41 @@ async def _generate(host: str, port: int, key: str, tag: str, seconds: float, co
 # -- the harness ----------------------------------------------------------------
 
 
+def _cpu_seconds(root: int) -> float:
+    """User + system CPU of a process and its descendants so far (from /proc)."""
+    total = 0.0
+    tick = os.sysconf("SC_CLK_TCK")
+    pending = [root]
+    while pending:
+        pid = pending.pop()
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / tick
+            for task in Path(f"/proc/{pid}/task").iterdir():
+                children = (task / "children").read_text().split()
+                pending.extend(int(child) for child in children)
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+    return total
+
+
+def _postgres_cpu_seconds() -> float:
+    """CPU of every PostgreSQL process so far (the server's share of the work)."""
+    total = 0.0
+    tick = os.sysconf("SC_CLK_TCK")
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        if "(postgres)" in stat:
+            fields = stat.rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / tick
+    return total
+
+
 def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -177,6 +212,7 @@ def run_one(backend: str, *, seconds: float, connections: int, workers: int) -> 
                         raise RuntimeError("the server did not start") from None
                     time.sleep(0.3)
             tag = f"load-{backend}"
+            cpu_before = _cpu_seconds(server.pid), _postgres_cpu_seconds()
             generator = subprocess.run(
                 [
                     sys.executable, "-m", "bench.ingest_load", "--generate",
@@ -188,6 +224,8 @@ def run_one(backend: str, *, seconds: float, connections: int, workers: int) -> 
             if generator.returncode != 0:
                 raise RuntimeError(f"the load generator failed:\n{generator.stderr[-3000:]}")
             figures: dict[str, Any] = json.loads(generator.stdout)
+            app_cpu = _cpu_seconds(server.pid) - cpu_before[0]
+            database_cpu = _postgres_cpu_seconds() - cpu_before[1]
         finally:
             server.terminate()
             server.wait(30)
@@ -197,6 +235,13 @@ def run_one(backend: str, *, seconds: float, connections: int, workers: int) -> 
             ).scalar_one()
         engine.dispose()
     figures.update(backend=backend, workers=workers, connections=connections, stored=stored)
+    # CPU spent per answered request (warm-up included), by the app and by PostgreSQL.
+    figures["app_cpu_ms"] = 1000 * app_cpu / max(figures["ok"] + figures["errors"], 1)
+    figures["db_cpu_ms"] = (
+        1000 * database_cpu / max(figures["ok"] + figures["errors"], 1)
+        if backend == "postgresql"
+        else 0.0
+    )
     figures["lost"] = figures["ok"] - stored
     return figures
 
@@ -209,14 +254,16 @@ def table(rows: list[dict[str, Any]], seconds: float) -> str:
         f"Python {platform.python_version()}, {os.cpu_count()} cores shared with other work",
         "",
         "| database | uvicorn workers | connections | requests/s | p50 ms | p99 ms | max ms "
-        "| answered 200 | errors | rows stored | lost |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| answered 200 | errors | rows stored | lost | app CPU ms/request "
+        "| PostgreSQL CPU ms/request |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for row in rows:
         lines.append(
             f"| {row['backend']} | {row['workers']} | {row['connections']} | {row['rps']:,.0f} "
             f"| {row['p50_ms']:.1f} | {row['p99_ms']:.1f} | {row['max_ms']:.0f} | {row['ok']:,} "
-            f"| {row['errors']} | {row['stored']:,} | {row['lost']} |"
+            f"| {row['errors']} | {row['stored']:,} | {row['lost']} | {row['app_cpu_ms']:.1f} "
+            f"| {row['db_cpu_ms']:.1f} |"
         )
     return "\n".join(lines)
 

@@ -438,7 +438,9 @@ class FileImport:
                 fresh=set(result.inserted),
             )
         if result.inserted:
-            self._link_orphan_surveys(connection, result.inserted, result.ids)
+            if self.orphan_surveys:
+                # Only when a survey waits for its interaction (or this import wrote one).
+                self._link_orphan_surveys(connection, result.inserted, result.ids)
             if self.sources is not None:
                 self.sources.update(key[0] for key in result.inserted)
         self._count(len(result.inserted), len(result.updated), len(result.unchanged))
