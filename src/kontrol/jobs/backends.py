@@ -11,6 +11,7 @@ import logging
 import os
 import socket
 import threading
+import time
 from datetime import timedelta
 from functools import lru_cache
 from typing import Any
@@ -19,6 +20,7 @@ from sqlalchemy import Engine, or_, select, update
 
 from kontrol.domain.clock import utcnow
 from kontrol.jobs import runs
+from kontrol.jobs.schedule import TICK_SECONDS, queue_recurring
 from kontrol.settings import Settings, current_settings
 from kontrol.store.tables import job_runs
 
@@ -65,8 +67,12 @@ def drain(engine: Engine, settings: Settings, *, limit: int | None = None) -> in
 class InProcessRunner:
     """A background thread that runs due job runs of one database."""
 
-    def __init__(self, engine: Engine, settings: Settings, *, kind: str = "thread") -> None:
+    def __init__(
+        self, engine: Engine, settings: Settings, *, kind: str = "thread", recurring: bool = True
+    ) -> None:
         self.engine = engine
+        # Whether this runner also queues recurring jobs when their period begins.
+        self.recurring = recurring
         self.settings = settings
         self.runner = runner_name(kind)
         self._stop = threading.Event()
@@ -86,8 +92,12 @@ class InProcessRunner:
 
     def loop(self) -> None:
         """Claim and run due runs; sleep until woken or the next one is due."""
+        next_tick = 0.0
         while not self._stop.is_set():
             try:
+                if self.recurring and time.monotonic() >= next_tick:
+                    queue_recurring(self.engine)
+                    next_tick = time.monotonic() + TICK_SECONDS
                 run_id = runs.claim_due(self.engine, self.runner, self.settings)
                 if run_id is not None:
                     runs.execute(self.engine, run_id, self.settings)
@@ -102,7 +112,7 @@ class InProcessRunner:
         due = runs.next_due_at(self.engine)
         if due is None:
             return 5.0
-        return min(max((due - utcnow()).total_seconds(), 0.05), 5.0)
+        return min(max((due - utcnow()).total_seconds(), 0.05), 5.0 if not self.recurring else 2.0)
 
 
 # -- Redis ------------------------------------------------------------------
@@ -238,13 +248,17 @@ def serve_redis(engine: Engine, settings: Settings, *, threads: int, stop: threa
     broker = broker_for(settings)
     worker = Worker(broker, queues={QUEUE_NAME}, worker_threads=threads, worker_timeout=500)
     worker.start()
+    next_sweep = 0.0
     try:
         while not stop.is_set():
             try:
-                sweep(engine, settings)
+                queue_recurring(engine)
+                if time.monotonic() >= next_sweep:
+                    sweep(engine, settings)
+                    next_sweep = time.monotonic() + SWEEP_SECONDS
             except Exception:  # noqa: BLE001 - the sweeper must not end the worker
                 log.exception("job sweeper error")
-            stop.wait(SWEEP_SECONDS)
+            stop.wait(TICK_SECONDS)
     finally:
         worker.stop()
 
@@ -253,7 +267,10 @@ def serve_in_process(
     engine: Engine, settings: Settings, *, threads: int, stop: threading.Event
 ) -> None:
     """Without Redis: ``threads`` runners on the database's own queue until ``stop``."""
-    runners = [InProcessRunner(engine, settings, kind="worker") for _ in range(threads)]
+    runners = [
+        InProcessRunner(engine, settings, kind="worker", recurring=index == 0)
+        for index in range(threads)
+    ]
     for runner in runners:
         runner.start()
     stop.wait()

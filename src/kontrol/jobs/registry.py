@@ -12,6 +12,7 @@ import importlib
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from importlib.metadata import entry_points
 from typing import Any
 
@@ -50,6 +51,8 @@ class Job:
     name: str
     function: JobFunction
     max_attempts: int
+    # A recurring job runs once in every period of this length (see schedule.py).
+    every: timedelta | None = None
 
 
 _jobs: dict[str, Job] = {}
@@ -58,19 +61,27 @@ _loaded = False
 
 
 def job(
-    name: str, *, max_attempts: int = DEFAULT_MAX_ATTEMPTS
+    name: str, *, max_attempts: int = DEFAULT_MAX_ATTEMPTS, every: timedelta | None = None
 ) -> Callable[[JobFunction], JobFunction]:
-    """Register the decorated ``function(ctx, **payload)`` as the job ``name``."""
+    """Register the decorated ``function(ctx, **payload)`` as the job ``name``.
+
+    With ``every``, the job is recurring: runners queue it once per period
+    (its payload is ``{"due": "<start of the period, ISO, UTC>"}``).
+    """
 
     def register(function: JobFunction) -> JobFunction:
-        register_job(name, function, max_attempts=max_attempts)
+        register_job(name, function, max_attempts=max_attempts, every=every)
         return function
 
     return register
 
 
 def register_job(
-    name: str, function: JobFunction, *, max_attempts: int = DEFAULT_MAX_ATTEMPTS
+    name: str,
+    function: JobFunction,
+    *,
+    max_attempts: int = DEFAULT_MAX_ATTEMPTS,
+    every: timedelta | None = None,
 ) -> None:
     """Register ``function`` as the job ``name`` (the decorator's plain form)."""
     existing = _jobs.get(name)
@@ -78,7 +89,9 @@ def register_job(
         raise InvalidInput(f"two jobs are named {name!r}")
     if max_attempts < 1:
         raise InvalidInput("a job needs at least one attempt")
-    _jobs[name] = Job(name, function, max_attempts)
+    if every is not None and every < timedelta(seconds=1):
+        raise InvalidInput("a recurring job runs at most once a second")
+    _jobs[name] = Job(name, function, max_attempts, every)
 
 
 def add_loader(loader: Callable[[], None]) -> None:
@@ -117,6 +130,12 @@ def job_names() -> list[str]:
     """Names of every registered job."""
     load_jobs()
     return sorted(_jobs)
+
+
+def recurring_jobs() -> list[Job]:
+    """Registered jobs that run once per period."""
+    load_jobs()
+    return [found for found in _jobs.values() if found.every is not None]
 
 
 def payload_of(data: Any) -> dict[str, Any]:
