@@ -229,3 +229,13 @@ def test_only_admins_manage_keys(client: TestClient, populated: Workspace) -> No
     token = form_token(client, "/interactions")
     refused = client.post("/admin/api-keys", data={"name": "sneaky", "csrf_token": token})
     assert refused.status_code == 403
+
+
+def test_the_schema_documents_the_ingest_calls_and_their_key(client: TestClient) -> None:
+    schema = client.get("/api/v1/openapi.json").json()
+    for path in ("/api/v1/interactions", "/api/v1/surveys"):
+        post = schema["paths"][path]["post"]
+        assert post["security"] == [{"HTTPBearer": []}]
+        assert {"200", "401", "409", "422"} <= set(post["responses"])
+        assert any(p["name"] == "Idempotency-Key" for p in post["parameters"])
+    assert schema["components"]["securitySchemes"]["HTTPBearer"]["scheme"] == "bearer"

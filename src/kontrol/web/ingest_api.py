@@ -6,11 +6,12 @@ the workspace. See docs/api.md for the shapes and examples.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from kontrol.services.apikeys import ApiKey, authenticate_key
 from kontrol.services.ingest_api import IngestAnswer, ingest
@@ -55,12 +56,15 @@ _RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 
 
-def _bearer(request: Request) -> str:
-    header = request.headers.get("authorization", "")
-    scheme, _, secret = header.partition(" ")
-    if scheme.lower() != "bearer" or not secret.strip():
+# Documents the scheme in the OpenAPI schema; the check itself is in _key.
+_BEARER = HTTPBearer(auto_error=False, description="the workspace's API key (kon_…)")
+Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(_BEARER)]
+
+
+def _bearer(credentials: HTTPAuthorizationCredentials | None) -> str:
+    if credentials is None or not credentials.credentials.strip():
         raise LoginRequired("send the workspace's API key as 'Authorization: Bearer <key>'")
-    return secret.strip()
+    return credentials.credentials.strip()
 
 
 def _key(request: Request, secret: str) -> ApiKey:
@@ -82,8 +86,10 @@ def _store(request: Request, endpoint: str, secret: str, body: bytes) -> IngestA
     )
 
 
-async def _handle(request: Request, endpoint: str) -> JSONResponse:
-    secret = _bearer(request)
+async def _handle(
+    request: Request, credentials: HTTPAuthorizationCredentials | None, endpoint: str
+) -> JSONResponse:
+    secret = _bearer(credentials)
     body = await request.body()
     answer = await run_in_threadpool(_store, request, endpoint, secret, body)
     headers = {"Idempotent-Replayed": "true"} if answer.replayed else None
@@ -91,12 +97,12 @@ async def _handle(request: Request, endpoint: str) -> JSONResponse:
 
 
 @router.post("/interactions", openapi_extra=_RECORDS_BODY, responses=_RESPONSES)
-async def post_interactions(request: Request) -> JSONResponse:
+async def post_interactions(request: Request, credentials: Credentials) -> JSONResponse:
     """Store interactions (one record or a batch) in the API key's workspace."""
-    return await _handle(request, "interactions")
+    return await _handle(request, credentials, "interactions")
 
 
 @router.post("/surveys", openapi_extra=_RECORDS_BODY, responses=_RESPONSES)
-async def post_surveys(request: Request) -> JSONResponse:
+async def post_surveys(request: Request, credentials: Credentials) -> JSONResponse:
     """Store survey answers (one record or a batch); ``kind`` may be left out."""
-    return await _handle(request, "surveys")
+    return await _handle(request, credentials, "surveys")
