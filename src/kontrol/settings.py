@@ -36,6 +36,8 @@ class Settings(BaseSettings):
     job_heartbeat_timeout_ms: int = 60000
     # Out of a million fetches, how many also put back the messages of dead workers.
     job_maintenance_chance: int = 10000
+    # Finished job runs are deleted after this many days (dead ones are kept).
+    job_keep_days: int = 14
     # Event subscribers declared heavy run through the queue above this many records.
     background_threshold: int = 500
     # -- surveys and alerts (docs/surveys.md, docs/alerts.md) --

@@ -22,7 +22,11 @@ from kontrol.domain.errors import InvalidInput, NotFound
 
 ENTRY_POINT_GROUP = "kontrol.jobs"
 # Modules whose import registers jobs (with ``@job``).
-JOB_MODULES: tuple[str, ...] = ("kontrol.services.events", "kontrol.services.alert_delivery")
+JOB_MODULES: tuple[str, ...] = (
+    "kontrol.services.events",
+    "kontrol.services.alert_delivery",
+    "kontrol.services.housekeeping",
+)
 DEFAULT_MAX_ATTEMPTS = 5
 
 

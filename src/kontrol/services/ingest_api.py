@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import random
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
@@ -169,14 +168,8 @@ def _remember(
     cutoff = now - timedelta(hours=IDEMPOTENCY_HOURS)
     try:
         with engine.begin() as connection:
-            # Expired keys of this API key are cleared now and then, not on every request.
-            if random.random() < 0.01:
-                connection.execute(
-                    delete(idempotency_keys).where(
-                        idempotency_keys.c.api_key_id == key.id,
-                        idempotency_keys.c.created_at < cutoff,
-                    )
-                )
+            # An expired answer under this key gives way; the hourly housekeeping
+            # job (services/housekeeping.py) deletes the others.
             connection.execute(
                 delete(idempotency_keys).where(
                     idempotency_keys.c.api_key_id == key.id,
