@@ -202,6 +202,12 @@ def test_admins_make_a_key_in_the_app_see_it_once_and_revoke_it(
     assert made.headers["cache-control"] == "no-store"
     listing = client.get("/admin/api-keys").text
     assert "телефония" in listing and secret.group(1) not in listing, "shown only once"
+    twin = client.post(
+        "/admin/api-keys",
+        data={"name": "телефония", "csrf_token": form_token(client, "/admin/api-keys")},
+    )
+    assert twin.status_code == 409 and "exists already" in twin.text
+    assert 'id="new-key-secret"' not in twin.text
 
     machine = TestClient(client.app)
     assert _post(machine, secret.group(1), NEW).status_code == 200

@@ -10,6 +10,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
+from kontrol.domain.errors import Conflict, InvalidInput
 from kontrol.jobs import retry
 from kontrol.jobs import runs as job_runs
 from kontrol.services.access import Viewer, can_see_rejects, require_integrations
@@ -64,13 +65,17 @@ def api_keys_create(
     """Make a key; the page shows it this once."""
     check_csrf(request, csrf_token)
     require_integrations(viewer)
-    with state.engine.begin() as connection:
-        made = create_api_key(
-            connection,
-            workspace=viewer.workspace,
-            name=name,
-            created_by=viewer.account.username,
-        )
+    try:
+        with state.engine.begin() as connection:
+            made = create_api_key(
+                connection,
+                workspace=viewer.workspace,
+                name=name,
+                created_by=viewer.account.username,
+            )
+    except (Conflict, InvalidInput) as error:
+        status = 409 if isinstance(error, Conflict) else 422
+        return _keys_page(request, state, viewer, error=str(error), status=status)
     response = _keys_page(request, state, viewer, secret=made.secret)
     # The key is in this page only: never cached, never kept by the browser.
     response.headers["Cache-Control"] = "no-store"
