@@ -11,7 +11,7 @@ from sqlalchemy import Engine, func, select
 
 from kontrol.services.apikeys import create_api_key, find_api_key, revoke_api_key
 from kontrol.services.workspaces import Workspace, find_workspace
-from kontrol.store.tables import api_keys, import_rejects, interactions, surveys
+from kontrol.store.tables import api_keys, import_batches, import_rejects, interactions, surveys
 from tests.web.conftest import form_token, log_in, record
 
 
@@ -101,6 +101,20 @@ def test_a_batch_keeps_the_good_records_and_names_the_bad_ones(
             .order_by(import_rejects.c.line)
         ).all()
     assert [(row.line, row.field) for row in stored] == [(1, "channel"), (3, None)]
+    with engine.connect() as connection:
+        batches = connection.execute(
+            select(
+                import_batches.c.file, import_batches.c.imported, import_batches.c.rejected
+            ).where(import_batches.c.file == "api:helpdesk")
+        ).all()
+    # The rejects hang on a batch row; a request without rejects leaves none.
+    assert [tuple(row) for row in batches] == [("api:helpdesk", 2, 2)]
+    assert _post(client, key, NEW).status_code == 200
+    with engine.connect() as connection:
+        count = connection.execute(
+            select(func.count()).where(import_batches.c.file == "api:helpdesk")
+        ).scalar_one()
+    assert count == 1
     assert json.loads(stored[0].raw)["id"] == "b-2"
     log_in(client, "admin")
     assert "api:helpdesk" in client.get("/rejects").text
