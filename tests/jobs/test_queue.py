@@ -166,3 +166,21 @@ def test_a_run_whose_runner_died_is_taken_up_again(
     run = _run(engine, run_id)
     assert (run.status, run.attempts) == ("done", 2)
     assert _count(engine, "orphan") == 1
+
+
+def test_runners_racing_with_one_dedup_key_make_one_run(engine: Engine) -> None:
+    start = threading.Barrier(6)
+    ids: list[int] = []
+
+    def queue() -> None:
+        start.wait()
+        ids.append(enqueue(engine, "test.count", name="race", dedup_key="every:race:10:00"))
+
+    threads = [threading.Thread(target=queue) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(ids) == 6 and len(set(ids)) == 1
+    drain(engine, Settings())
+    assert _count(engine, "race") == 1
