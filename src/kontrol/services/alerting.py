@@ -33,7 +33,7 @@ from kontrol.domain.vocabulary import Channel
 from kontrol.services.access import Viewer
 from kontrol.services.events import InteractionsStored, SurveysStored, subscriber
 from kontrol.services.workspaces import Workspace
-from kontrol.settings import Settings
+from kontrol.settings import current_settings
 from kontrol.store.tables import alert_deliveries, alert_rules, alerts, users, workspaces
 
 log = logging.getLogger(__name__)
@@ -456,7 +456,7 @@ def _enabled_rules(connection: Connection, workspace_id: int, trigger: str) -> l
 
 def evaluate(engine: Engine, workspace_id: int, trigger: str, ids: Sequence[int]) -> list[int]:
     """Run the rules reacting to ``trigger`` (interactions, surveys) on stored ids."""
-    since = utcnow() - timedelta(days=Settings().alert_lookback_days)
+    since = utcnow() - timedelta(days=current_settings().alert_lookback_days)
     with engine.connect() as connection:
         rules = _enabled_rules(connection, workspace_id, trigger)
     raised: list[int] = []
