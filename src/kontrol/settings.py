@@ -36,6 +36,9 @@ class Settings(BaseSettings):
     job_heartbeat_timeout_ms: int = 60000
     # Out of a million fetches, how many also put back the messages of dead workers.
     job_maintenance_chance: int = 10000
+    # A web process remembers a valid API key this long (0: look it up on every request);
+    # a key revoked in another process is refused within this many seconds.
+    api_key_cache_seconds: float = 5.0
     # Finished job runs are deleted after this many days (dead ones are kept).
     job_keep_days: int = 14
     # Event subscribers declared heavy run through the queue above this many records.

@@ -6,8 +6,9 @@ import json
 import re
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, func, select, update
 
 from kontrol.services.apikeys import create_api_key, find_api_key, revoke_api_key
 from kontrol.services.workspaces import Workspace, find_workspace
@@ -259,3 +260,17 @@ def test_the_schema_documents_the_ingest_calls_and_their_key(client: TestClient)
         assert {"200", "401", "409", "422"} <= set(post["responses"])
         assert any(p["name"] == "Idempotency-Key" for p in post["parameters"])
     assert schema["components"]["securitySchemes"]["HTTPBearer"]["scheme"] == "bearer"
+
+
+def test_a_key_revoked_by_another_process_is_refused_once_the_cache_lapses(
+    client: TestClient, engine: Engine, populated: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("KONTROL_API_KEY_CACHE_SECONDS", "3600")
+    key = _key(engine)
+    assert _post(client, key, NEW).status_code == 200
+    # Another process (the command line, another web worker) revokes it in the database.
+    with engine.begin() as connection:
+        connection.execute(update(api_keys).values(revoked_at=func.now()))
+    assert _post(client, key, NEW).status_code == 200, "remembered for the cache's lifetime"
+    monkeypatch.setenv("KONTROL_API_KEY_CACHE_SECONDS", "0")
+    assert _post(client, key, NEW).status_code == 401

@@ -10,15 +10,18 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+import threading
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Row, Select, select, update
+from sqlalchemy import Connection, Engine, Row, Select, select, update
 
 from kontrol.domain.clock import utcnow
 from kontrol.domain.errors import Conflict, InvalidInput, NotFound
 from kontrol.services.workspaces import Workspace
+from kontrol.settings import current_settings
 from kontrol.store.tables import api_keys, workspaces
 
 KEY_PREFIX = "kon_"
@@ -161,6 +164,7 @@ def find_api_key(connection: Connection, workspace: Workspace, name_or_prefix: s
 
 def revoke_api_key(connection: Connection, key: ApiKey) -> ApiKey:
     """Revoke ``key``: from now on it is refused (revoking twice changes nothing)."""
+    forget_recent_keys()
     if key.revoked_at is None:
         connection.execute(
             update(api_keys)
@@ -168,6 +172,42 @@ def revoke_api_key(connection: Connection, key: ApiKey) -> ApiKey:
             .values(revoked_at=utcnow())
         )
     return get_api_key(connection, key.workspace, key.id)
+
+
+# Keys recently found valid, by hash: a machine pushing hundreds of requests a
+# second costs one look-up per key every few seconds, not one per request.
+_recent: dict[str, tuple[float, ApiKey]] = {}
+_recent_lock = threading.Lock()
+
+
+def forget_recent_keys() -> None:
+    """Empty this process's cache of valid keys (revoking does it)."""
+    with _recent_lock:
+        _recent.clear()
+
+
+def authenticate_key_cached(engine: Engine, secret: str) -> ApiKey | None:
+    """:func:`authenticate_key`, remembered for ``KONTROL_API_KEY_CACHE_SECONDS``.
+
+    A key revoked in this process is refused at once; one revoked elsewhere
+    (another web process, the command line) within that many seconds.
+    """
+    seconds = current_settings().api_key_cache_seconds
+    digest = hash_key(secret)
+    now = time.monotonic()
+    if seconds > 0:
+        with _recent_lock:
+            found = _recent.get(digest)
+        if found is not None and now - found[0] < seconds:
+            return found[1]
+    with engine.begin() as connection:
+        key = authenticate_key(connection, secret)
+    if key is not None and seconds > 0:
+        with _recent_lock:
+            if len(_recent) > 10_000:
+                _recent.clear()
+            _recent[digest] = (now, key)
+    return key
 
 
 def authenticate_key(connection: Connection, secret: str) -> ApiKey | None:

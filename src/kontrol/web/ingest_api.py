@@ -13,7 +13,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from kontrol.services.apikeys import ApiKey, authenticate_key
+from kontrol.services.apikeys import ApiKey, authenticate_key_cached
 from kontrol.services.ingest_api import IngestAnswer, ingest
 from kontrol.web.security import LoginRequired, app_state
 
@@ -68,8 +68,7 @@ def _bearer(credentials: HTTPAuthorizationCredentials | None) -> str:
 
 
 def _key(request: Request, secret: str) -> ApiKey:
-    with app_state(request).engine.begin() as connection:
-        key = authenticate_key(connection, secret)
+    key = authenticate_key_cached(app_state(request).engine, secret)
     if key is None:
         raise LoginRequired("unknown or revoked API key")
     return key
