@@ -8,6 +8,7 @@ died between sending and recording (then once more: at-least-once).
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import Connection, select
@@ -16,7 +17,7 @@ from kontrol.alerts.notifiers import Notification, get_notifier
 from kontrol.domain.clock import from_utc, utcnow, zone
 from kontrol.domain.errors import NotFound
 from kontrol.jobs import JobContext, job
-from kontrol.services.alerting import DELIVERY_JOB
+from kontrol.services.alerting import DELIVERY_JOB, check_scheduled
 from kontrol.settings import Settings
 from kontrol.store.tables import alert_deliveries, alert_rules, alerts, workspaces
 from kontrol.web.i18n import translate
@@ -115,3 +116,13 @@ def deliver(ctx: JobContext, *, alert_id: int, channel: str, target: str) -> Non
             alert_id=alert_id, channel=channel, target=target, sent_at=utcnow()
         )
     )
+
+
+@job("alerts.check_scheduled", every=timedelta(minutes=15), max_attempts=3)
+def check_scheduled_job(ctx: JobContext, *, due: str) -> None:
+    """Every 15 minutes: the scheduled alert kinds (complaints spike) for today.
+
+    Queued by the web app's job thread or ``kontrol worker`` (docs/jobs.md);
+    alerts are de-duplicated, so a run repeated after a crash raises nothing twice.
+    """
+    check_scheduled(ctx.engine)
