@@ -50,7 +50,7 @@ class InteractionFilter:
     status: str | None = None
     handled: bool | None = None
     abandoned: bool | None = None
-    sla: bool | None = None  # met (True) or missed (False)
+    sla: bool | None = None  # met (True) or missed (False), business hours where configured
     fcr: bool | None = None
     repeat: bool | None = None
     measured: str | None = None  # has a value of this measure (MEASURED below)
@@ -90,7 +90,7 @@ MEASURED = {
     "asa": interaction_facts.c.asa_s,
     "aht": interaction_facts.c.aht_s,
     "resolution": interaction_facts.c.resolution_s,
-    "sla": interaction_facts.c.sla_met,
+    "sla": interaction_facts.c.sla_business_met,
     "fcr": interaction_facts.c.fcr,
     "repeat": interaction_facts.c.repeat_contact,
     "csat": interaction_facts.c.csat,
@@ -115,7 +115,7 @@ def _fact_conditions(filters: InteractionFilter) -> list[ColumnElement[bool]]:
         "complaint": facts.complaint,
         "handled": facts.handled,
         "abandoned": facts.abandoned,
-        "sla": facts.sla_met,
+        "sla": facts.sla_business_met,
         "fcr": facts.fcr,
         "repeat": facts.repeat_contact,
     }

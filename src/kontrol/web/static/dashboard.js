@@ -67,6 +67,7 @@
         },
         scales: {
           y: { beginAtZero: chart.unit !== "points", ticks: {
+            precision: chart.unit === "count" || chart.unit === "s" ? 0 : undefined,
             callback: function (value) { return formatValue(value, chart.unit); }
           } }
         }
