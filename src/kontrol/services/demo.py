@@ -13,6 +13,7 @@ from sqlalchemy import Engine, select
 from kontrol.domain.roles import WorkspaceRole
 from kontrol.services.accounts import add_user
 from kontrol.services.importing import ImportReport, import_file
+from kontrol.services.kpi_demo import add_demo_kpi_settings
 from kontrol.services.workspaces import Workspace
 from kontrol.store.tables import interactions, users
 
@@ -62,6 +63,7 @@ def load_demo(
     engine: Engine, workspace: Workspace, *, seed: int = 42, count: int = 400
 ) -> ImportReport:
     """Generate demo data and import it through the ordinary import path."""
+    add_demo_kpi_settings(engine, workspace)  # before the import: facts use the calendar
     with tempfile.TemporaryDirectory(prefix="kontrol-demo-") as folder:
         path = Path(folder) / "demo.jsonl.gz"
         write_demo_file(path, seed=seed, count=count)
