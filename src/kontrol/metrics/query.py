@@ -14,7 +14,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, case, func, select
+from sqlalchemy import ColumnElement, Connection, func, or_, select
 
 from kontrol.domain.periods import Period
 from kontrol.metrics.definitions import (
@@ -26,7 +26,7 @@ from kontrol.metrics.definitions import (
     count_where,
     is_true,
 )
-from kontrol.store.tables import interaction_facts
+from kontrol.store.tables import business_calendars, interaction_facts
 
 DIMENSIONS = ("agent", "team", "channel", "topic", "language")
 PERCENTILES = {"": 50, "_p90": 90}
@@ -82,6 +82,16 @@ def group_columns(grouping: Grouping) -> list[ColumnElement[Any]]:
     return columns
 
 
+def has_calendars(connection: Connection, grouping: Grouping) -> bool:
+    """True when the workspace has any business-hours calendar."""
+    found = connection.execute(
+        select(business_calendars.c.id)
+        .where(business_calendars.c.workspace_id == grouping.workspace_id)
+        .limit(1)
+    ).first()
+    return found is not None
+
+
 def facts_metrics(
     connection: Connection, grouping: Grouping, metrics: Sequence[Metric]
 ) -> dict[GroupKey, dict[str, Any]]:
@@ -127,9 +137,16 @@ def facts_metrics(
                 out[f"{metric.id}_den"] = den
                 out[f"{metric.id}_pct"] = num * 100.0 / den if num is not None and den else None
         rows[key] = out
+    computed: dict[str, dict[GroupKey, dict[str, float]]] = {}
     for metric in metrics:
         if isinstance(metric, TimeMetric):
-            for key, values in _percentiles(connection, grouping, metric.column).items():
+            column = metric.column
+            if column.endswith("_business_s") and not has_calendars(connection, grouping):
+                # Without a calendar business time is clock time: the same percentiles.
+                column = column.replace("_business_s", "_s")
+            if column not in computed:
+                computed[column] = _percentiles(connection, grouping, column)
+            for key, values in computed[column].items():
                 if key in rows:
                     for suffix, value in values.items():
                         rows[key][f"{metric.id}{suffix}"] = value
@@ -139,7 +156,11 @@ def facts_metrics(
 def _percentiles(
     connection: Connection, grouping: Grouping, column_name: str
 ) -> dict[GroupKey, dict[str, float]]:
-    """Exact median and p90 (linear interpolation between the nearest ranks) per group."""
+    """Exact median and p90 (linear interpolation between the nearest ranks) per group.
+
+    The window ranks every value of its group; only the (at most four) rows at the
+    ranks the percentiles need leave the database.
+    """
     value = interaction_facts.c[column_name]
     groups = group_columns(grouping)
     partition = groups or None
@@ -153,33 +174,28 @@ def _percentiles(
         .where(*fact_conditions(grouping), value.is_not(None))
         .subquery()
     )
-    outer_groups = [ranked.c[name] for name in grouping.keys]
-    picks: list[ColumnElement[Any]] = []
-    for suffix, percent in PERCENTILES.items():
-        # 0-based rank of the lower neighbour, and the remainder in hundredths.
-        low = (percent * (ranked.c.n - 1)) // 100
-        picks.append(func.max(_when(ranked.c.rn == low + 1, ranked.c.v)).label(f"lo{suffix}"))
-        picks.append(func.max(_when(ranked.c.rn == low + 2, ranked.c.v)).label(f"hi{suffix}"))
-        picks.append(func.max(percent * (ranked.c.n - 1) - 100 * low).label(f"rem{suffix}"))
-    statement = select(*outer_groups, *picks)
-    if outer_groups:
-        statement = statement.group_by(*outer_groups)
-    found: dict[GroupKey, dict[str, float]] = {}
+    wanted: list[ColumnElement[bool]] = []
+    for percent in PERCENTILES.values():
+        # 1-based rank of the lower neighbour of the percentile, and the one above it.
+        lower_rank = (percent * (ranked.c.n - 1)) // 100 + 1
+        wanted.extend((ranked.c.rn == lower_rank, ranked.c.rn == lower_rank + 1))
+    statement = select(
+        *[ranked.c[name] for name in grouping.keys], ranked.c.rn, ranked.c.n, ranked.c.v
+    ).where(or_(*wanted))
+    at_rank: dict[GroupKey, dict[int, float]] = {}
+    sizes: dict[GroupKey, int] = {}
     for row in connection.execute(statement).mappings():
         key = tuple(row[name] for name in grouping.keys)
+        at_rank.setdefault(key, {})[int(row["rn"])] = float(row["v"])
+        sizes[key] = int(row["n"])
+    found: dict[GroupKey, dict[str, float]] = {}
+    for key, ranks in at_rank.items():
+        n = sizes[key]
         values: dict[str, float] = {}
-        for suffix in PERCENTILES:
-            low_value, high_value = number(row[f"lo{suffix}"]), number(row[f"hi{suffix}"])
-            remainder = number(row[f"rem{suffix}"]) or 0.0
-            if low_value is None:
-                continue
-            if high_value is None or remainder == 0:
-                values[suffix] = low_value
-            else:
-                values[suffix] = low_value + (high_value - low_value) * remainder / 100.0
+        for suffix, percent in PERCENTILES.items():
+            low, remainder = divmod(percent * (n - 1), 100)
+            below = ranks[low + 1]
+            above = ranks.get(low + 2, below)
+            values[suffix] = below + (above - below) * remainder / 100.0
         found[key] = values
     return found
-
-
-def _when(condition: ColumnElement[bool], value: ColumnElement[Any]) -> ColumnElement[Any]:
-    return case((condition, value))
