@@ -63,3 +63,11 @@ def test_a_metric_without_id_or_docstring_is_refused() -> None:
 def test_unknown_metric_names_the_known_ones() -> None:
     with pytest.raises(InvalidInput, match="frt"):
         get_metric("speed")
+
+
+def test_every_metric_is_documented() -> None:
+    from pathlib import Path
+
+    docs = (Path(__file__).resolve().parents[2] / "docs" / "metrics.md").read_text("utf-8")
+    missing = [m.id for m in catalogue() if f"| `{m.id}` |" not in docs]
+    assert missing == []
