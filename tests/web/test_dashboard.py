@@ -187,3 +187,30 @@ def test_empty_workspace_shows_an_empty_dashboard(client: TestClient) -> None:
 def test_dashboard_needs_a_login(client: TestClient) -> None:
     assert client.get("/dashboard", follow_redirects=False).headers["location"] == "/login"
     assert client.get("/api/v1/kpi").status_code == 401
+
+
+def tile_value(page: str, metric: str) -> str:
+    found = re.search(rf'data-metric="{metric}">.*?<div class="tile-value">(.*?)</div>', page, re.S)
+    assert found, f"no tile for {metric}"
+    return html.unescape(re.sub(r"<[^>]+>", "", found.group(1))).strip()
+
+
+def test_tiles_count_the_chosen_dates_and_compare_with_before(
+    client: TestClient, with_agents: Workspace
+) -> None:
+    log_in(client, "admin")
+    # A whole month, and any other range (2-4 November: i2, i3; 5 November: i4).
+    assert tile_value(client.get(f"/dashboard?{NOVEMBER}").text, "contacts") == "4"
+    page = client.get("/dashboard?period=month&date_from=2026-11-02&date_to=2026-11-04").text
+    assert tile_value(page, "contacts") == "3"
+    assert "2026-10-30 — 2026-11-01" in page  # compared with the three days before
+    later = client.get("/dashboard?period=day&date_from=2026-11-05&date_to=2026-11-05").text
+    assert tile_value(later, "contacts") == "1"
+    # 4 and 5 November had one contact each: the same as the day before.
+    contacts_tile = later.split('data-metric="contacts"', 1)[1].split("</article>", 1)[0]
+    assert "trend-same" in contacts_tile
+    # 3 November (i2, CSAT 1) against 2 November (i1, CSAT 5): worse.
+    third = client.get("/dashboard?period=day&date_from=2026-11-03&date_to=2026-11-03").text
+    csat_tile = third.split('data-metric="csat"', 1)[1].split("</article>", 1)[0]
+    assert "trend-worse" in csat_tile
+    assert "−100.0" in csat_tile

@@ -382,13 +382,42 @@ def build_dashboard(
             )
         )
 
-    now_row, before_row = totals(filters, current), totals(filters, previous)
+    keys = chart_keys(period, current)
+    chart_range = DateRange(first_day(period, keys[0]), last_day(period, keys[-1]))
+    # A whole period (the usual case) and the one before it are two points of the
+    # chart: one query gives the chart and the tiles.
+    whole = current == period_of(period, current.first)
+    series_ids = wanted if whole else [metric.id for metric in chart_metrics]
+
+    def over_time(scope: Mapping[str, str]) -> dict[str, Mapping[str, Any]]:
+        rows = compute(
+            connection,
+            workspace=workspace,
+            metrics=series_ids,
+            period=period.value,
+            date_from=chart_range.first,
+            date_to=chart_range.last,
+            filters=scope,
+        )
+        return {str(row.get("period")): row for row in rows}
+
+    def now_and_before(
+        scope: Mapping[str, str], points: Mapping[str, Mapping[str, Any]]
+    ) -> tuple[Mapping[str, Any], Mapping[str, Any]]:
+        if whole:
+            return points.get(keys[-1], {}), points.get(keys[-2], {})
+        return totals(scope, current), totals(scope, previous)
+
+    by_period = over_time(filters)
+    now_row, before_row = now_and_before(filters, by_period)
     team_filters = None
     team_now = team_before = None
+    team_by_period = None
     if team is not None:
         team_filters = {k: v for k, v in filters.items() if k not in ("agent", "team")}
         team_filters["team"] = team
-        team_now, team_before = totals(team_filters, current), totals(team_filters, previous)
+        team_by_period = over_time(team_filters)
+        team_now, team_before = now_and_before(team_filters, team_by_period)
 
     link_base = {**filters, **current.as_params()}
     tiles = []
@@ -415,23 +444,6 @@ def build_dashboard(
             )
         tiles.append(Tile(metric, mine, theirs))
 
-    keys = chart_keys(period, current)
-    chart_range = DateRange(first_day(period, keys[0]), last_day(period, keys[-1]))
-
-    def over_time(scope: Mapping[str, str]) -> dict[str, Mapping[str, Any]]:
-        rows = compute(
-            connection,
-            workspace=workspace,
-            metrics=[metric.id for metric in chart_metrics],
-            period=period.value,
-            date_from=chart_range.first,
-            date_to=chart_range.last,
-            filters=scope,
-        )
-        return {str(row.get("period")): row for row in rows}
-
-    by_period = over_time(filters)
-    team_by_period = over_time(team_filters) if team_filters is not None else None
     series = []
     for metric in chart_metrics:
         target = target_for(targets, metric.id, filters, period.value)
