@@ -46,6 +46,7 @@ def test_lead_sets_a_target_reads_the_dashboard_and_drills_down(
     page.locator("input[name=warning]").fill("60")
     page.get_by_role("button", name="Сохранить").click()
     expect(page.locator("#targets tbody tr")).to_have_count(1)
+    _shot(page, "targets")
 
     page.get_by_role("link", name="Показатели", exact=True).click()
     expect(page).to_have_url(f"{server}/dashboard")
