@@ -63,7 +63,12 @@ def number(value: Any) -> float | None:
 def fact_conditions(grouping: Grouping) -> list[ColumnElement[bool]]:
     """The WHERE of a report: workspace, local-day range and filters."""
     f = interaction_facts
-    conditions: list[ColumnElement[bool]] = [f.c.workspace_id == grouping.workspace_id]
+    narrow = grouping.date_from or grouping.date_to or grouping.filters
+    # A report over all the data reads the whole table: an index on workspace_id
+    # would only add a random look-up per row (SQLite picks it, and is 3-4 times
+    # slower: 5.2 s against 1.2 s on 1M facts). "+ 0" keeps it from the index.
+    workspace = f.c.workspace_id if narrow else f.c.workspace_id + 0
+    conditions: list[ColumnElement[bool]] = [workspace == grouping.workspace_id]
     if grouping.date_from is not None:
         conditions.append(f.c.day >= grouping.date_from.isoformat())
     if grouping.date_to is not None:
