@@ -218,3 +218,12 @@ def test_periods_follow_the_workspace_time_zone(engine: Engine, tmp_path: Path) 
     ):
         [row] = kpis(engine, moscow, metrics=["contacts"], period=period)
         assert row["period"] == key
+
+
+def test_rebuilding_the_facts_changes_nothing(loaded: Engine, workspace: Workspace) -> None:
+    from kontrol.services.facts import rebuild
+
+    request: dict[str, Any] = {"by": ["agent", "channel"], "period": "week"}
+    kept_current = kpis(loaded, workspace, **request)
+    assert rebuild(loaded, workspace.id) == (10, 5)
+    assert kpis(loaded, workspace, **request) == kept_current
