@@ -142,6 +142,9 @@ def test_team_lead_sees_the_team_and_its_agents(client: TestClient, with_agents:
     log_in(client, "lead")
     page = client.get(f"/dashboard?{NOVEMBER}").text
     assert set(breakdown_rows(page)) == {"Анна Смирнова", "Борис Орлов"}
+    # Another team's agent is not even offered in the agent filter.
+    assert "Jane Doe" not in page
+    assert 'name="team"' not in page
     assert client.get(f"/dashboard?{NOVEMBER}&team=L2").status_code == 403
     rows = client.get("/api/v1/kpi?by=team&metrics=contacts").json()["rows"]
     assert rows == [{"team": "L1", "contacts": 3}]

@@ -260,6 +260,19 @@ def latest_day(connection: Connection, viewer: Viewer, today: date) -> date:
     return date.fromisoformat(found) if found else today
 
 
+def visible_agents(connection: Connection, viewer: Viewer) -> list[tuple[str, str]]:
+    """(id, name) of the agents whose numbers ``viewer`` may see, by name."""
+    query = select(agents.c.external_id, agents.c.name).where(
+        agents.c.workspace_id == viewer.workspace.id
+    )
+    if viewer.role is WorkspaceRole.TEAM_LEAD:
+        query = query.where(agents.c.team == (viewer.membership.team or ""))
+    elif viewer.role is WorkspaceRole.AGENT:
+        query = query.where(agents.c.external_id == (viewer.membership.agent_external_id or ""))
+    rows = connection.execute(query.order_by(agents.c.name, agents.c.external_id)).all()
+    return [(row.external_id, row.name or row.external_id) for row in rows]
+
+
 def agent_team(connection: Connection, viewer: Viewer) -> str | None:
     """An agent's team, from the agent list (for the team figures beside their own)."""
     agent = viewer.membership.agent_external_id

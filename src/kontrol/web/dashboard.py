@@ -34,6 +34,7 @@ from kontrol.services.dashboard import (
     build_dashboard,
     kpi_rows,
     period_of,
+    visible_agents,
 )
 from kontrol.services.exports import ExportTable, to_csv, to_xlsx
 from kontrol.services.interactions import filter_choices
@@ -216,8 +217,9 @@ def dashboard_page(
     locale = locale_of(request)
     with state.engine.connect() as connection:
         choices = filter_choices(connection, viewer)
+        people = visible_agents(connection, viewer)
         dashboard = build_dashboard(
-            connection, viewer, query, now=utcnow(), agent_names=dict(choices.agents)
+            connection, viewer, query, now=utcnow(), agent_names=dict(people)
         )
         workspaces = memberships_of(connection, viewer.account)
     if format is not None:
@@ -256,6 +258,7 @@ def dashboard_page(
             "dashboard": dashboard,
             "query": query,
             "choices": choices,
+            "people": people,
             "channels": [item.value for item in Channel],
             "periods": [item.value for item in Period],
             "dimensions": DIMENSIONS,
