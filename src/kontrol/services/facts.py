@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, Engine, and_, case, delete, func, select
+from sqlalchemy import Connection, Engine, and_, case, delete, func, or_, select, tuple_
 
 from kontrol.domain.clock import zone
 from kontrol.domain.periods import Period, period_keys
@@ -143,8 +143,14 @@ def _compute(connection: Connection, context: _Context, ids: Sequence[int]) -> l
     ):
         if survey.csat is not None or survey.nps is not None or survey.ces is not None:
             answers[survey.interaction_id] = survey  # the latest answered survey wins
+    # Only the contacts that can follow one of these rows within the window matter.
+    earliest = min(rows, key=lambda r: (r.started_at, r.id))
     customer_contacts = _customer_contacts(
-        connection, context.workspace_id, {r.customer_id for r in rows if r.customer_id}
+        connection,
+        context.workspace_id,
+        {r.customer_id for r in rows if r.customer_id},
+        (earliest.started_at, earliest.id),
+        max(r.started_at for r in rows) + REPEAT_WINDOW,
     )
     case_members = _case_members(
         connection, context.workspace_id, {r.case_id for r in rows if r.case_id}
@@ -163,7 +169,11 @@ def _compute(connection: Connection, context: _Context, ids: Sequence[int]) -> l
 
 
 def _customer_contacts(
-    connection: Connection, workspace_id: int, customers: set[str]
+    connection: Connection,
+    workspace_id: int,
+    customers: set[str],
+    after: tuple[datetime, int],
+    last: datetime,
 ) -> dict[str, list[_Contact]]:
     found: dict[str, list[_Contact]] = defaultdict(list)
     for part in _chunks(sorted(customers)):
@@ -177,6 +187,8 @@ def _customer_contacts(
                 interactions.c.workspace_id == workspace_id,
                 interactions.c.customer_id.in_(part),
                 interactions.c.direction == "inbound",
+                tuple_(interactions.c.started_at, interactions.c.id) > tuple_(*after),
+                interactions.c.started_at <= last,
             )
         ):
             found[row.customer_id].append(_Contact(row.id, row.started_at, row.topic))
@@ -369,32 +381,59 @@ def write_facts(connection: Connection, workspace_id: int, ids: Iterable[int]) -
 def affected_interactions(
     connection: Connection, workspace_id: int, ids: Sequence[int]
 ) -> set[int]:
-    """The interactions whose facts may change when these change: same customers, same cases."""
+    """The interactions whose facts may change when these change.
+
+    Earlier contacts of the same customers within the repeat window (their FCR and
+    repeat flags look forward 7 days) and every interaction of the same cases.
+    """
     affected = set(ids)
     customers: set[str] = set()
     cases: set[str] = set()
+    starts: list[datetime] = []
     for part in _chunks(list(ids)):
         for row in connection.execute(
-            select(interactions.c.customer_id, interactions.c.case_id).where(
-                interactions.c.id.in_(part)
-            )
+            select(
+                interactions.c.customer_id, interactions.c.case_id, interactions.c.started_at
+            ).where(interactions.c.id.in_(part))
         ):
+            starts.append(row.started_at)
             if row.customer_id:
                 customers.add(row.customer_id)
             if row.case_id:
                 cases.add(row.case_id)
-    for column, values in (
-        (interactions.c.customer_id, customers),
-        (interactions.c.case_id, cases),
-    ):
-        for part in _chunks(sorted(values)):
-            affected.update(
-                connection.execute(
-                    select(interactions.c.id).where(
-                        interactions.c.workspace_id == workspace_id, column.in_(part)
-                    )
-                ).scalars()
-            )
+    if not starts:
+        return affected
+    first, last = min(starts) - REPEAT_WINDOW, max(starts)
+    f = interaction_facts
+    # A later contact can only turn "no repeat" into "repeat" and "FCR" into "not FCR":
+    # earlier contacts already marked repeat and not-FCR cannot change (this keeps a
+    # customer with thousands of contacts from being recounted on every batch).
+    # Contacts without facts yet are always recounted.
+    could_change = or_(
+        f.c.interaction_id.is_(None), f.c.fcr.is_(True), f.c.repeat_contact.is_(False)
+    )
+    for part in _chunks(sorted(customers)):
+        affected.update(
+            connection.execute(
+                select(interactions.c.id)
+                .select_from(interactions.outerjoin(f, f.c.interaction_id == interactions.c.id))
+                .where(
+                    interactions.c.workspace_id == workspace_id,
+                    interactions.c.customer_id.in_(part),
+                    interactions.c.started_at >= first,
+                    interactions.c.started_at <= last,
+                    could_change,
+                )
+            ).scalars()
+        )
+    for part in _chunks(sorted(cases)):
+        affected.update(
+            connection.execute(
+                select(interactions.c.id).where(
+                    interactions.c.workspace_id == workspace_id, interactions.c.case_id.in_(part)
+                )
+            ).scalars()
+        )
     return affected
 
 
@@ -453,21 +492,25 @@ def rebuild(engine: Engine, workspace_id: int, *, chunk: int = 5000) -> tuple[in
         )
         connection.execute(delete(order_facts).where(order_facts.c.workspace_id == workspace_id))
     written = 0
-    last_id = 0
+    # In time order, so that each chunk's customer window stays narrow.
+    after: tuple[datetime, int] | None = None
     while True:
         with engine.begin() as connection:
-            ids = list(
-                connection.execute(
-                    select(interactions.c.id)
-                    .where(interactions.c.workspace_id == workspace_id, interactions.c.id > last_id)
-                    .order_by(interactions.c.id)
-                    .limit(chunk)
-                ).scalars()
+            query = (
+                select(interactions.c.id, interactions.c.started_at)
+                .where(interactions.c.workspace_id == workspace_id)
+                .order_by(interactions.c.started_at, interactions.c.id)
+                .limit(chunk)
             )
-            if not ids:
+            if after is not None:
+                query = query.where(
+                    tuple_(interactions.c.started_at, interactions.c.id) > tuple_(*after)
+                )
+            page = connection.execute(query).all()
+            if not page:
                 break
-            written += write_facts(connection, workspace_id, ids)
-            last_id = ids[-1]
+            written += write_facts(connection, workspace_id, [row.id for row in page])
+            after = (page[-1].started_at, page[-1].id)
     with engine.begin() as connection:
         customers = (
             connection.execute(
