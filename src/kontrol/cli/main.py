@@ -6,6 +6,7 @@ import functools
 import json
 import sys
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 from typing import Annotated, ParamSpec
 
@@ -30,6 +31,12 @@ rejects_app = typer.Typer(
 app.add_typer(workspace_app, name="workspace")
 app.add_typer(user_app, name="user")
 app.add_typer(rejects_app, name="rejects")
+target_app = typer.Typer(help="KPI targets: goal, warning level, owner.", no_args_is_help=True)
+calendar_app = typer.Typer(
+    help="Business-hours calendars for SLA and response clocks.", no_args_is_help=True
+)
+app.add_typer(target_app, name="target")
+app.add_typer(calendar_app, name="calendar")
 
 DbOption = Annotated[
     str | None,
@@ -638,6 +645,288 @@ def alerts_check(db: DbOption = None) -> None:
     engine = open_database(database_url(db))
     raised = check_scheduled(engine)
     typer.echo(f"{len(raised)} alerts raised")
+
+
+def _split(value: str | None) -> list[str]:
+    return [part.strip() for part in (value or "").split(",") if part.strip()]
+
+
+def _day(value: str | None, option: str) -> date | None:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise _fail(f"{option}: expected YYYY-MM-DD, got {value!r}") from None
+
+
+def _filters(values: list[str] | None) -> dict[str, str]:
+    found = {}
+    for item in values or []:
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip():
+            raise _fail(f"--filter: expected NAME=VALUE, got {item!r}")
+        found[name.strip()] = value.strip()
+    return found
+
+
+@app.command()
+@_reports_errors
+def kpi(
+    files: Annotated[
+        list[Path] | None,
+        typer.Argument(help="Interchange files; without files, the database (--db) is used."),
+    ] = None,
+    db: DbOption = None,
+    workspace: WorkspaceOption = DEFAULT_WORKSPACE,
+    by: Annotated[
+        str | None, typer.Option(help="Group by: agent,team,channel,topic,language.")
+    ] = None,
+    period: Annotated[str | None, typer.Option(help="day, week, month or quarter.")] = None,
+    metrics: Annotated[
+        str | None, typer.Option(help="Metric ids, comma-separated (default: all).")
+    ] = None,
+    date_from: Annotated[
+        str | None, typer.Option("--from", help="First local day, YYYY-MM-DD.")
+    ] = None,
+    date_to: Annotated[str | None, typer.Option("--to", help="Last local day, YYYY-MM-DD.")] = None,
+    filters: Annotated[
+        list[str] | None,
+        typer.Option("--filter", help="Only rows where NAME=VALUE (agent, team, channel, …)."),
+    ] = None,
+    timezone: Annotated[
+        str, typer.Option(help="With files: the time zone of periods and offset-less times.")
+    ] = "UTC",
+    output: Annotated[str, typer.Option("--format", help="json, csv or table.")] = "json",
+) -> None:
+    """KPIs (spec/METRICS.md) of the database, or of files through a temporary database."""
+    from kontrol.cli.kpi_output import as_csv, as_json, as_table
+    from kontrol.services.kpis import chosen_metrics, compute, kpi_for_files
+    from kontrol.services.targets import Target, list_targets
+    from kontrol.services.workspaces import find_workspace
+
+    if output not in ("json", "csv", "table"):
+        raise _fail(f"--format: json, csv or table, not {output!r}")
+    request = {
+        "metrics": _split(metrics) or None,
+        "by": _split(by),
+        "period": period,
+        "date_from": _day(date_from, "--from"),
+        "date_to": _day(date_to, "--to"),
+        "filters": _filters(filters),
+    }
+    targets: list[Target] = []
+    if files:
+        for path in files:
+            if not path.exists():
+                raise _fail(f"{path}: no such file")
+        rows, problems = kpi_for_files(files, timezone=timezone, **request)  # type: ignore[arg-type]
+        for problem in problems[:20]:
+            typer.echo(f"rejected: {problem}", err=True)
+        if len(problems) > 20:
+            typer.echo(f"rejected: … {len(problems) - 20} more", err=True)
+    else:
+        engine = open_database(database_url(db))
+        with engine.connect() as connection:
+            target = find_workspace(connection, workspace)
+            rows = compute(connection, workspace=target, **request)  # type: ignore[arg-type]
+            targets = list_targets(connection, target)
+    if output == "json":
+        typer.echo(as_json(rows))
+    elif output == "csv":
+        typer.echo(as_csv(rows), nl=False)
+    else:
+        selected = chosen_metrics(request["metrics"])  # type: ignore[arg-type]
+        typer.echo(
+            as_table(rows, selected, targets=targets, period=period, colour=sys.stdout.isatty())
+        )
+
+
+@app.command()
+@_reports_errors
+def rollup(db: DbOption = None, workspace: WorkspaceOption = DEFAULT_WORKSPACE) -> None:
+    """Recompute the per-interaction facts KPIs are counted from (after a calendar change)."""
+    import time
+
+    from kontrol.services.facts import rebuild
+    from kontrol.services.workspaces import find_workspace
+
+    engine = open_database(database_url(db))
+    with engine.connect() as connection:
+        target = find_workspace(connection, workspace)
+    started = time.perf_counter()
+    facts, orders = rebuild(engine, target.id)
+    took = time.perf_counter() - started
+    typer.echo(f"{facts} interaction facts and {orders} order facts rebuilt in {took:.1f} s")
+
+
+@target_app.command("set")
+@_reports_errors
+def target_set(
+    metric: Annotated[str, typer.Argument(help="Metric id, e.g. sla.")],
+    target: Annotated[float, typer.Option(help="The value to reach.")],
+    warning: Annotated[float, typer.Option(help="Beyond this the value is bad.")],
+    owner: Annotated[str, typer.Option(help="Who answers for it.")],
+    db: DbOption = None,
+    workspace: WorkspaceOption = DEFAULT_WORKSPACE,
+    scope: Annotated[str, typer.Option(help="company, team, agent or channel.")] = "company",
+    value: Annotated[
+        str | None, typer.Option(help="The team, agent id or channel of the scope.")
+    ] = None,
+    direction: Annotated[
+        str | None, typer.Option(help="higher or lower is better (default: the metric's).")
+    ] = None,
+    period: Annotated[str, typer.Option(help="day, week, month or quarter.")] = "month",
+) -> None:
+    """Set the target of a metric for a scope and period (replaces an existing one)."""
+    from kontrol.services.targets import save_target
+    from kontrol.services.workspaces import find_workspace
+
+    engine = open_database(database_url(db))
+    with engine.begin() as connection:
+        saved = save_target(
+            connection,
+            find_workspace(connection, workspace),
+            metric=metric,
+            scope=scope,
+            scope_value=value,
+            target=target,
+            warning=warning,
+            direction=direction,
+            owner=owner,
+            period=period,
+        )
+    typer.echo(
+        f"target {saved.id}: {saved.metric} {saved.scope} {saved.scope_value or ''} "
+        f"{saved.direction} is better, target {saved.target:g}, warning {saved.warning:g}, "
+        f"per {saved.period}, owner {saved.owner}"
+    )
+
+
+@target_app.command("list")
+@_reports_errors
+def target_list(
+    db: DbOption = None,
+    workspace: WorkspaceOption = DEFAULT_WORKSPACE,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False,
+) -> None:
+    """List the targets of a workspace."""
+    from kontrol.services.targets import list_targets
+    from kontrol.services.workspaces import find_workspace
+
+    engine = open_database(database_url(db))
+    with engine.connect() as connection:
+        for item in list_targets(connection, find_workspace(connection, workspace)):
+            if as_json:
+                typer.echo(json.dumps(item.as_json(), ensure_ascii=False))
+            else:
+                typer.echo(
+                    f"{item.id}\t{item.metric}\t{item.scope}\t{item.scope_value or ''}\t"
+                    f"{item.direction}\t{item.target:g}\t{item.warning:g}\t{item.period}\t"
+                    f"{item.owner}"
+                )
+
+
+@target_app.command("delete")
+@_reports_errors
+def target_delete(
+    target_id: int, db: DbOption = None, workspace: WorkspaceOption = DEFAULT_WORKSPACE
+) -> None:
+    """Delete a target by id."""
+    from kontrol.services.targets import delete_target
+    from kontrol.services.workspaces import find_workspace
+
+    engine = open_database(database_url(db))
+    with engine.begin() as connection:
+        delete_target(connection, find_workspace(connection, workspace), target_id)
+    typer.echo(f"target {target_id} deleted")
+
+
+def _clock_span(value: str, option: str) -> tuple[str, str]:
+    start, sep, end = value.partition("-")
+    if not sep:
+        raise _fail(f"{option}: expected HH:MM-HH:MM, got {value!r}")
+    return start.strip(), end.strip()
+
+
+def _weekdays(value: str) -> list[int]:
+    days: list[int] = []
+    try:
+        for part in _split(value):
+            first, sep, last = part.partition("-")
+            days.extend(range(int(first), int(last) + 1) if sep else [int(first)])
+    except ValueError:
+        raise _fail(f"--days: ISO weekday numbers like 1-5 or 1,2,3, got {value!r}") from None
+    return days
+
+
+@calendar_app.command("set")
+@_reports_errors
+def calendar_set(
+    db: DbOption = None,
+    workspace: WorkspaceOption = DEFAULT_WORKSPACE,
+    scope: Annotated[str, typer.Option(help="workspace, team or channel.")] = "workspace",
+    value: Annotated[str | None, typer.Option(help="The team or channel.")] = None,
+    days: Annotated[str, typer.Option(help="ISO weekdays: 1-5 = Monday to Friday.")] = "1-5",
+    hours: Annotated[str, typer.Option(help="Working hours, HH:MM-HH:MM.")] = "09:00-18:00",
+    lunch: Annotated[str | None, typer.Option(help="Lunch break, HH:MM-HH:MM.")] = None,
+    holiday: Annotated[
+        list[str] | None, typer.Option(help="A holiday, YYYY-MM-DD (repeat the option).")
+    ] = None,
+) -> None:
+    """Set a business-hours calendar and recount the response clocks with it."""
+    from kontrol.services.calendars import make_calendar, save_calendar
+    from kontrol.services.facts import rebuild
+    from kontrol.services.workspaces import find_workspace
+
+    opens, closes = _clock_span(hours, "--hours")
+    calendar = make_calendar(
+        days=_weekdays(days),
+        opens=opens,
+        closes=closes,
+        lunch=_clock_span(lunch, "--lunch") if lunch else None,
+        holidays=holiday or [],
+    )
+    engine = open_database(database_url(db))
+    with engine.begin() as connection:
+        target = find_workspace(connection, workspace)
+        saved = save_calendar(connection, target, scope=scope, scope_value=value, calendar=calendar)
+    facts, _orders = rebuild(engine, target.id)
+    typer.echo(f"calendar {saved.scope} {saved.scope_value or ''} saved; {facts} facts recounted")
+
+
+@calendar_app.command("list")
+@_reports_errors
+def calendar_list(db: DbOption = None, workspace: WorkspaceOption = DEFAULT_WORKSPACE) -> None:
+    """List the business-hours calendars as JSON lines."""
+    from kontrol.services.calendars import list_calendars
+    from kontrol.services.workspaces import find_workspace
+
+    engine = open_database(database_url(db))
+    with engine.connect() as connection:
+        for item in list_calendars(connection, find_workspace(connection, workspace)):
+            typer.echo(json.dumps(item.as_json(), ensure_ascii=False))
+
+
+@calendar_app.command("delete")
+@_reports_errors
+def calendar_delete(
+    db: DbOption = None,
+    workspace: WorkspaceOption = DEFAULT_WORKSPACE,
+    scope: Annotated[str, typer.Option(help="workspace, team or channel.")] = "workspace",
+    value: Annotated[str | None, typer.Option(help="The team or channel.")] = None,
+) -> None:
+    """Delete a calendar; its clocks run around the clock again."""
+    from kontrol.services.calendars import delete_calendar
+    from kontrol.services.facts import rebuild
+    from kontrol.services.workspaces import find_workspace
+
+    engine = open_database(database_url(db))
+    with engine.begin() as connection:
+        target = find_workspace(connection, workspace)
+        delete_calendar(connection, target, scope=scope, scope_value=value)
+    rebuild(engine, target.id)
+    typer.echo(f"calendar {scope} {value or ''} deleted")
 
 
 def main() -> None:  # pragma: no cover - console entry

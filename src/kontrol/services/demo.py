@@ -14,6 +14,7 @@ from kontrol.domain.roles import WorkspaceRole
 from kontrol.services.accounts import add_user
 from kontrol.services.importing import ImportReport, import_file
 from kontrol.services.ingest_api import create_demo_api_traffic
+from kontrol.services.kpi_demo import add_demo_kpi_settings
 from kontrol.services.live_demo import create_demo_surveys_and_alerts
 from kontrol.services.workspaces import Workspace
 from kontrol.store.tables import interactions, users
@@ -65,6 +66,7 @@ def load_demo(
 ) -> ImportReport:
     """Generate demo data and import it through the ordinary import path."""
     create_demo_surveys_and_alerts(engine, workspace)
+    add_demo_kpi_settings(engine, workspace)  # before the import: facts use the calendar
     with tempfile.TemporaryDirectory(prefix="kontrol-demo-") as folder:
         path = Path(folder) / "demo.jsonl.gz"
         write_demo_file(path, seed=seed, count=count)

@@ -57,7 +57,10 @@ E = TypeVar("E", InteractionsStored, SurveysStored, OrdersStored)
 Handler = Callable[[Engine, Any], None]
 
 # Modules whose import registers subscribers (with ``@subscriber``).
-SUBSCRIBERS: tuple[str, ...] = ("kontrol.services.alerting",)
+SUBSCRIBERS: tuple[str, ...] = (
+    "kontrol.services.facts",
+    "kontrol.services.alerting",
+)
 
 _handlers: dict[type, list[Handler]] = {}
 # Heavy subscribers, with the name of the job that runs them in the background.

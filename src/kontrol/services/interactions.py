@@ -23,7 +23,7 @@ from sqlalchemy import (
 from kontrol.domain.clock import from_utc, to_utc, zone
 from kontrol.domain.errors import InvalidInput, NotFound
 from kontrol.services.access import Viewer, interaction_scope
-from kontrol.store.tables import agents, interactions, messages, surveys
+from kontrol.store.tables import agents, interaction_facts, interactions, messages, surveys
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 MAX_PAGE = 200
@@ -42,6 +42,90 @@ class InteractionFilter:
     has_survey: bool | None = None
     q: str | None = None
     customer: str | None = None
+    # Drill-down from a KPI to the interactions behind it (interaction_facts columns).
+    csat_max: int | None = None
+    csat_min: int | None = None
+    nps: str | None = None  # detractor, passive, promoter, any
+    complaint: bool | None = None
+    status: str | None = None
+    handled: bool | None = None
+    abandoned: bool | None = None
+    sla: bool | None = None  # met (True) or missed (False), business hours where configured
+    fcr: bool | None = None
+    repeat: bool | None = None
+    measured: str | None = None  # has a value of this measure (MEASURED below)
+
+    def drill_down(self) -> dict[str, str]:
+        """The drill-down filters in force, as query parameters (for links and hidden fields)."""
+        found: dict[str, str] = {}
+        for name in DRILL_DOWN_FILTERS:
+            value = getattr(self, name)
+            if value is None:
+                continue
+            if isinstance(value, bool):
+                yes, no = ("met", "missed") if name == "sla" else ("yes", "no")
+                found[name] = yes if value else no
+            else:
+                found[name] = str(value)
+        return found
+
+
+DRILL_DOWN_FILTERS = (
+    "csat_max",
+    "csat_min",
+    "nps",
+    "complaint",
+    "status",
+    "handled",
+    "abandoned",
+    "sla",
+    "fcr",
+    "repeat",
+    "measured",
+)
+NPS_GROUPS = {"detractor": (0, 6), "passive": (7, 8), "promoter": (9, 10), "any": (0, 10)}
+# "Counted by the KPI": the interactions that have a value of the measure.
+MEASURED = {
+    "frt": interaction_facts.c.frt_s,
+    "asa": interaction_facts.c.asa_s,
+    "aht": interaction_facts.c.aht_s,
+    "resolution": interaction_facts.c.resolution_s,
+    "sla": interaction_facts.c.sla_business_met,
+    "fcr": interaction_facts.c.fcr,
+    "repeat": interaction_facts.c.repeat_contact,
+    "csat": interaction_facts.c.csat,
+    "nps": interaction_facts.c.nps,
+    "ces": interaction_facts.c.ces,
+    "cost": interaction_facts.c.cost,
+}
+
+
+def _fact_conditions(filters: InteractionFilter) -> list[ColumnElement[bool]]:
+    """Conditions on ``interaction_facts``: the same per-contact values the KPIs count."""
+    facts = interaction_facts.c
+    found: list[ColumnElement[bool]] = []
+    if filters.csat_max is not None:
+        found.append(facts.csat <= filters.csat_max)
+    if filters.csat_min is not None:
+        found.append(facts.csat >= filters.csat_min)
+    if filters.nps is not None:
+        low, high = NPS_GROUPS[filters.nps]
+        found.append(facts.nps.between(low, high))
+    flags = {
+        "complaint": facts.complaint,
+        "handled": facts.handled,
+        "abandoned": facts.abandoned,
+        "sla": facts.sla_business_met,
+        "fcr": facts.fcr,
+        "repeat": facts.repeat_contact,
+    }
+    for name, column in flags.items():
+        value = getattr(filters, name)
+        if value is not None:
+            found.append(column.is_(True) if value else column.is_(False))
+    if filters.measured is not None:
+        found.append(MEASURED[filters.measured].is_not(None))
+    return found
 
 
 @dataclass(frozen=True)
@@ -383,6 +467,13 @@ def list_interactions(
     if filters.has_survey is not None:
         answered = exists().where(surveys.c.interaction_id == interactions.c.id)
         conditions.append(answered if filters.has_survey else ~answered)
+    if filters.status:
+        conditions.append(interactions.c.status == filters.status)
+    facts = _fact_conditions(filters)
+    if facts:
+        conditions.append(
+            exists().where(interaction_facts.c.interaction_id == interactions.c.id, *facts)
+        )
     if filters.q and filters.q.strip():
         searched = _search_condition(connection, filters.q, viewer.workspace.id)
         if searched is not None:

@@ -40,10 +40,35 @@ def interactions(
     has_survey: Annotated[str | None, Query(description="yes, no or any")] = None,
     q: Annotated[str | None, Query(description="words in the conversation, customer or id")] = None,
     customer: str | None = None,
+    csat_max: Annotated[str | None, Query(description="CSAT at most (1-5)")] = None,
+    csat_min: Annotated[str | None, Query(description="CSAT at least (1-5)")] = None,
+    nps: Annotated[str | None, Query(description="detractor, passive, promoter or any")] = None,
+    complaint: Annotated[str | None, Query(description="yes or no")] = None,
+    status: Annotated[
+        str | None, Query(description="resolved, unresolved, abandoned, transferred")
+    ] = None,
+    handled: Annotated[str | None, Query(description="yes or no (inbound, answered)")] = None,
+    abandoned: Annotated[str | None, Query(description="yes or no")] = None,
+    sla: Annotated[str | None, Query(description="met or missed")] = None,
+    fcr: Annotated[str | None, Query(description="resolved on first contact: yes or no")] = None,
+    repeat: Annotated[
+        str | None, Query(description="followed by a repeat contact: yes or no")
+    ] = None,
+    measured: Annotated[
+        str | None,
+        Query(
+            description="counted by this measure: frt, asa, aht, resolution, sla, fcr, "
+            "repeat, csat, nps, ces, cost"
+        ),
+    ] = None,
     cursor: Annotated[str | None, Query(description="next_cursor of the previous page")] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> dict[str, Any]:
-    """Interactions the caller may see, newest first, a page at a time."""
+    """Interactions the caller may see, newest first, a page at a time.
+
+    The drill-down filters (``csat_max`` ... ``measured``) select the interactions
+    behind a KPI, with the same per-contact values the KPIs count.
+    """
     filters = read_filters(
         channel=channel,
         agent=agent,
@@ -54,6 +79,17 @@ def interactions(
         has_survey=has_survey,
         q=q,
         customer=customer,
+        csat_max=csat_max,
+        csat_min=csat_min,
+        nps=nps,
+        complaint=complaint,
+        status=status,
+        handled=handled,
+        abandoned=abandoned,
+        sla=sla,
+        fcr=fcr,
+        repeat=repeat,
+        measured=measured,
     )
     with state.engine.connect() as connection:
         page = list_interactions(connection, viewer, filters, cursor=cursor, limit=limit)

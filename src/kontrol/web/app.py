@@ -20,7 +20,16 @@ from kontrol.services.alerting import can_see_alerts
 from kontrol.services.database import open_database, session_secret
 from kontrol.services.survey_places import can_manage_places
 from kontrol.settings import get_settings
-from kontrol.web import admin_pages, alert_pages, api, errors, ingest_api, pages, survey_pages
+from kontrol.web import (
+    admin_pages,
+    alert_pages,
+    api,
+    dashboard,
+    errors,
+    ingest_api,
+    pages,
+    survey_pages,
+)
 from kontrol.web.i18n import translate
 from kontrol.web.security import csrf_token, locale_of
 from kontrol.web.state import AppState
@@ -99,6 +108,7 @@ def create_app(database_url: str, *, demo: bool | None = None) -> FastAPI:
     app.include_router(admin_pages.router)
     app.include_router(survey_pages.router)
     app.include_router(alert_pages.router)
+    app.include_router(dashboard.router)
     return app
 
 

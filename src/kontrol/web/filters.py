@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import date
 
 from kontrol.domain.errors import InvalidInput
-from kontrol.domain.vocabulary import Channel
-from kontrol.services.interactions import InteractionFilter
+from kontrol.domain.vocabulary import Channel, Status
+from kontrol.services.interactions import MEASURED, NPS_GROUPS, InteractionFilter
 
 
 def _date(name: str, value: str | None) -> date | None:
@@ -18,6 +19,11 @@ def _date(name: str, value: str | None) -> date | None:
         raise InvalidInput(f"{name}: not a date (YYYY-MM-DD): {value[:20]!r}") from None
 
 
+def read_date(name: str, value: str | None) -> date | None:
+    """A ``YYYY-MM-DD`` parameter; ``InvalidInput`` naming ``name`` when it is not one."""
+    return _date(name, value)
+
+
 def _survey(value: str | None) -> bool | None:
     if value in (None, "", "any"):
         return None
@@ -26,6 +32,32 @@ def _survey(value: str | None) -> bool | None:
     if value in ("no", "false", "0"):
         return False
     raise InvalidInput("has_survey: yes, no or any")
+
+
+def _flag(name: str, value: str | None, yes: str = "yes", no: str = "no") -> bool | None:
+    if value in (None, "", "any"):
+        return None
+    if value == yes:
+        return True
+    if value == no:
+        return False
+    raise InvalidInput(f"{name}: {yes}, {no} or any")
+
+
+def _score(name: str, value: str | None) -> int | None:
+    if not value:
+        return None
+    if value not in {"1", "2", "3", "4", "5"}:
+        raise InvalidInput(f"{name}: a CSAT score from 1 to 5")
+    return int(value)
+
+
+def _choice(name: str, value: str | None, allowed: Collection[str]) -> str | None:
+    if not value:
+        return None
+    if value not in allowed:
+        raise InvalidInput(f"{name}: one of {', '.join(sorted(allowed))}")
+    return value
 
 
 def read_filters(
@@ -39,6 +71,17 @@ def read_filters(
     has_survey: str | None = None,
     q: str | None = None,
     customer: str | None = None,
+    csat_max: str | None = None,
+    csat_min: str | None = None,
+    nps: str | None = None,
+    complaint: str | None = None,
+    status: str | None = None,
+    handled: str | None = None,
+    abandoned: str | None = None,
+    sla: str | None = None,
+    fcr: str | None = None,
+    repeat: str | None = None,
+    measured: str | None = None,
 ) -> InteractionFilter:
     """Validate raw parameter values into an :class:`InteractionFilter`."""
     if channel and channel not in {item.value for item in Channel}:
@@ -53,4 +96,15 @@ def read_filters(
         has_survey=_survey(has_survey),
         q=(q or "").strip()[:200] or None,
         customer=customer or None,
+        csat_max=_score("csat_max", csat_max),
+        csat_min=_score("csat_min", csat_min),
+        nps=_choice("nps", nps, NPS_GROUPS),
+        complaint=_flag("complaint", complaint),
+        status=_choice("status", status, {item.value for item in Status}),
+        handled=_flag("handled", handled),
+        abandoned=_flag("abandoned", abandoned),
+        sla=_flag("sla", sla, "met", "missed"),
+        fcr=_flag("fcr", fcr),
+        repeat=_flag("repeat", repeat),
+        measured=_choice("measured", measured, MEASURED),
     )

@@ -12,7 +12,12 @@ from kontrol.domain.vocabulary import Channel
 from kontrol.services.access import can_see_rejects, require_rejects
 from kontrol.services.accounts import authenticate, count_accounts, memberships_of, set_locale
 from kontrol.services.demo import DEMO_LOGINS
-from kontrol.services.interactions import filter_choices, get_interaction, list_interactions
+from kontrol.services.interactions import (
+    DRILL_DOWN_FILTERS,
+    filter_choices,
+    get_interaction,
+    list_interactions,
+)
 from kontrol.services.rejects import list_rejects
 from kontrol.web.filters import read_filters
 from kontrol.web.i18n import LOCALES
@@ -169,6 +174,8 @@ def interactions_page(
         "q": q,
         "customer": customer,
     }
+    # Drill-down filters arrive from links on the dashboard (a KPI -> its interactions).
+    raw.update({name: request.query_params.get(name) for name in DRILL_DOWN_FILTERS})
     filters = read_filters(**raw)
     with state.engine.connect() as connection:
         page = list_interactions(connection, viewer, filters, cursor=cursor, limit=limit)
@@ -191,6 +198,14 @@ def interactions_page(
         "first_url": first_url,
         "memberships": workspaces,
         "can_see_rejects": can_see_rejects(viewer),
+        "drill_down": [
+            (
+                name,
+                value,
+                "/interactions?" + urlencode({k: v for k, v in query.items() if k != name}),
+            )
+            for name, value in filters.drill_down().items()
+        ],
     }
     partial = request.headers.get("hx-request") and not request.headers.get(
         "hx-history-restore-request"

@@ -1,0 +1,206 @@
+"""From a set of metrics to grouped SQL over the per-interaction facts.
+
+All grouping happens in the database. One query computes every count, sum and
+mean; each time metric adds one window query for its exact median and p90
+(``percentile_cont`` semantics, identical on SQLite and PostgreSQL, which has
+no portable percentile aggregate).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import ColumnElement, Connection, func, or_, select
+
+from kontrol.domain.periods import Period
+from kontrol.metrics.definitions import (
+    CountMetric,
+    MeanMetric,
+    Metric,
+    RatioMetric,
+    TimeMetric,
+    count_where,
+    is_true,
+)
+from kontrol.store.tables import business_calendars, interaction_facts
+
+DIMENSIONS = ("agent", "team", "channel", "topic", "language")
+PERCENTILES = {"": 50, "_p90": 90}
+
+GroupKey = tuple[Any, ...]
+
+
+@dataclass(frozen=True)
+class Grouping:
+    """What a KPI report groups and filters by."""
+
+    workspace_id: int
+    by: tuple[str, ...]
+    period: Period | None
+    date_from: date | None
+    date_to: date | None
+    filters: Mapping[str, str]
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        """The names of the group keys of a row, in order."""
+        return self.by + (("period",) if self.period else ())
+
+
+def number(value: Any) -> float | None:
+    """A database number as a float (PostgreSQL averages come back as Decimal)."""
+    if value is None:
+        return None
+    if isinstance(value, Decimal):
+        return float(value)
+    return float(value)
+
+
+def fact_conditions(grouping: Grouping) -> list[ColumnElement[bool]]:
+    """The WHERE of a report: workspace, local-day range and filters."""
+    f = interaction_facts
+    narrow = grouping.date_from or grouping.date_to or grouping.filters
+    # A report over all the data reads the whole table: an index on workspace_id
+    # would only add a random look-up per row (SQLite picks it, and is 3-4 times
+    # slower: 5.2 s against 1.2 s on 1M facts). "+ 0" keeps it from the index.
+    workspace = f.c.workspace_id if narrow else f.c.workspace_id + 0
+    conditions: list[ColumnElement[bool]] = [workspace == grouping.workspace_id]
+    if grouping.date_from is not None:
+        conditions.append(f.c.day >= grouping.date_from.isoformat())
+    if grouping.date_to is not None:
+        conditions.append(f.c.day <= grouping.date_to.isoformat())
+    for name, value in grouping.filters.items():
+        conditions.append(f.c[name] == value)
+    return conditions
+
+
+def group_columns(grouping: Grouping) -> list[ColumnElement[Any]]:
+    """The GROUP BY columns, labelled with the row keys."""
+    f = interaction_facts
+    columns: list[ColumnElement[Any]] = [f.c[name].label(name) for name in grouping.by]
+    if grouping.period is not None:
+        columns.append(f.c[grouping.period.value].label("period"))
+    return columns
+
+
+def has_calendars(connection: Connection, grouping: Grouping) -> bool:
+    """True when the workspace has any business-hours calendar."""
+    found = connection.execute(
+        select(business_calendars.c.id)
+        .where(business_calendars.c.workspace_id == grouping.workspace_id)
+        .limit(1)
+    ).first()
+    return found is not None
+
+
+def facts_metrics(
+    connection: Connection, grouping: Grouping, metrics: Sequence[Metric]
+) -> dict[GroupKey, dict[str, Any]]:
+    """Rows of the metrics computed from ``interaction_facts``, by group key."""
+    f = interaction_facts
+    groups = group_columns(grouping)
+    conditions = fact_conditions(grouping)
+    aggregates: list[ColumnElement[Any]] = [func.count().label("_rows")]
+    for metric in metrics:
+        if isinstance(metric, RatioMetric):
+            aggregates.append(metric.numerator(f).label(f"{metric.id}_num"))
+            aggregates.append(metric.denominator(f).label(f"{metric.id}_den"))
+        elif isinstance(metric, CountMetric):
+            aggregates.append(metric.count(f).label(metric.id))
+        elif isinstance(metric, MeanMetric):
+            aggregates.append(func.avg(f.c[metric.column]).label(metric.id))
+        elif isinstance(metric, TimeMetric):
+            aggregates.append(func.avg(f.c[metric.column]).label(f"{metric.id}_mean"))
+        elif metric.kind == "count_ratio":
+            aggregates.append(count_where(is_true(f.c.complaint)).label(f"{metric.id}_num"))
+            aggregates.append(func.count().label(f"{metric.id}_den"))
+    statement = select(*groups, *aggregates).where(*conditions)
+    if groups:
+        statement = statement.group_by(*groups)
+    rows: dict[GroupKey, dict[str, Any]] = {}
+    for row in connection.execute(statement).mappings():
+        key = tuple(row[name] for name in grouping.keys)
+        out: dict[str, Any] = {}
+        for metric in metrics:
+            if isinstance(metric, RatioMetric):
+                num, den = number(row[f"{metric.id}_num"]), number(row[f"{metric.id}_den"])
+                out[f"{metric.id}_num"] = num
+                out[f"{metric.id}_den"] = den
+                out[metric.id] = num * metric.scale / den if num is not None and den else None
+            elif isinstance(metric, CountMetric | MeanMetric):
+                out[metric.id] = number(row[metric.id])
+            elif isinstance(metric, TimeMetric):
+                out[f"{metric.id}_mean"] = number(row[f"{metric.id}_mean"])
+            elif metric.kind == "count_ratio":
+                num, den = number(row[f"{metric.id}_num"]), number(row[f"{metric.id}_den"])
+                out[metric.id] = num
+                out[f"{metric.id}_num"] = num
+                out[f"{metric.id}_den"] = den
+                out[f"{metric.id}_pct"] = num * 100.0 / den if num is not None and den else None
+        rows[key] = out
+    computed: dict[str, dict[GroupKey, dict[str, float]]] = {}
+    for metric in metrics:
+        if isinstance(metric, TimeMetric):
+            column = metric.column
+            if column.endswith("_business_s") and not has_calendars(connection, grouping):
+                # Without a calendar business time is clock time: the same percentiles.
+                column = column.replace("_business_s", "_s")
+            if column not in computed:
+                computed[column] = _percentiles(connection, grouping, column)
+            for key, values in computed[column].items():
+                if key in rows:
+                    for suffix, value in values.items():
+                        rows[key][f"{metric.id}{suffix}"] = value
+    return rows
+
+
+def _percentiles(
+    connection: Connection, grouping: Grouping, column_name: str
+) -> dict[GroupKey, dict[str, float]]:
+    """Exact median and p90 (linear interpolation between the nearest ranks) per group.
+
+    The window ranks every value of its group; only the (at most four) rows at the
+    ranks the percentiles need leave the database.
+    """
+    value = interaction_facts.c[column_name]
+    groups = group_columns(grouping)
+    partition = groups or None
+    ranked = (
+        select(
+            *groups,
+            value.label("v"),
+            func.row_number().over(partition_by=partition, order_by=value).label("rn"),
+            func.count().over(partition_by=partition).label("n"),
+        )
+        .where(*fact_conditions(grouping), value.is_not(None))
+        .subquery()
+    )
+    wanted: list[ColumnElement[bool]] = []
+    for percent in PERCENTILES.values():
+        # 1-based rank of the lower neighbour of the percentile, and the one above it.
+        lower_rank = (percent * (ranked.c.n - 1)) // 100 + 1
+        wanted.extend((ranked.c.rn == lower_rank, ranked.c.rn == lower_rank + 1))
+    statement = select(
+        *[ranked.c[name] for name in grouping.keys], ranked.c.rn, ranked.c.n, ranked.c.v
+    ).where(or_(*wanted))
+    at_rank: dict[GroupKey, dict[int, float]] = {}
+    sizes: dict[GroupKey, int] = {}
+    for row in connection.execute(statement).mappings():
+        key = tuple(row[name] for name in grouping.keys)
+        at_rank.setdefault(key, {})[int(row["rn"])] = float(row["v"])
+        sizes[key] = int(row["n"])
+    found: dict[GroupKey, dict[str, float]] = {}
+    for key, ranks in at_rank.items():
+        n = sizes[key]
+        values: dict[str, float] = {}
+        for suffix, percent in PERCENTILES.items():
+            low, remainder = divmod(percent * (n - 1), 100)
+            below = ranks[low + 1]
+            above = ranks.get(low + 2, below)
+            values[suffix] = below + (above - below) * remainder / 100.0
+        found[key] = values
+    return found

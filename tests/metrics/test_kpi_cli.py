@@ -1,0 +1,125 @@
+"""``kontrol kpi`` on files and on the database; targets and calendars from the CLI."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from kontrol.cli.main import app
+from tests.metrics.fixtures import AGENTS, INTERACTIONS, LATE_SURVEY, ORDERS, write
+
+runner = CliRunner()
+
+
+def data_file(tmp_path: Path) -> Path:
+    return write(tmp_path / "data.jsonl", [*AGENTS, *INTERACTIONS, LATE_SURVEY, *ORDERS])
+
+
+def test_kpi_on_files_gives_the_spec_rows(tmp_path: Path) -> None:
+    result = runner.invoke(
+        app,
+        [
+            "kpi",
+            str(data_file(tmp_path)),
+            "--by",
+            "agent",
+            "--period",
+            "month",
+            "--metrics",
+            "frt,sla,contacts",
+            "--format",
+            "json",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.stdout)
+    a1 = next(r for r in rows if r["agent"] == "a1")
+    assert set(a1) == {
+        "agent",
+        "period",
+        "frt",
+        "frt_mean",
+        "frt_p90",
+        "sla",
+        "sla_num",
+        "sla_den",
+        "contacts",
+    }
+    # a1 in November: frt 40, 120, 30, 10; within target: i1, i6, i7 of four.
+    assert (a1["period"], a1["frt"], a1["sla_num"], a1["sla_den"], a1["contacts"]) == (
+        "2026-11",
+        35,
+        3,
+        4,
+        4,
+    )
+
+
+def test_files_and_database_give_the_same_rows(tmp_path: Path) -> None:
+    path = data_file(tmp_path)
+    db = f"sqlite:///{tmp_path / 'k.db'}"
+    assert runner.invoke(app, ["import", str(path), "--db", db]).exit_code == 0
+    args = ["--by", "team,channel", "--period", "week", "--format", "json"]
+    on_files = runner.invoke(app, ["kpi", str(path), *args])
+    on_db = runner.invoke(app, ["kpi", "--db", db, *args])
+    assert on_files.exit_code == on_db.exit_code == 0
+    assert json.loads(on_files.stdout) == json.loads(on_db.stdout)
+
+
+def test_csv_and_table_formats(tmp_path: Path) -> None:
+    path = data_file(tmp_path)
+    result = runner.invoke(
+        app, ["kpi", str(path), "--by", "channel", "--metrics", "contacts,csat", "--format", "csv"]
+    )
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert rows[0].keys() == {"channel", "contacts", "csat", "csat_num", "csat_den"}
+    assert {r["channel"]: r["contacts"] for r in rows}["chat"] == "5"
+    table = runner.invoke(app, ["kpi", str(path), "--metrics", "sla,frt", "--format", "table"])
+    assert table.exit_code == 0
+    lines = table.stdout.splitlines()
+    assert lines[0].split() == ["metric", "all"]
+    # Metrics come in catalogue order, whatever order they were asked in.
+    assert lines[2].split() == ["frt", "(s)", "40"]
+    assert lines[3].split() == ["sla", "66.7%"]
+
+
+def test_bad_requests_are_one_line_errors(tmp_path: Path) -> None:
+    path = data_file(tmp_path)
+    for args, message in (
+        (["--by", "shoe"], "--by"),
+        (["--period", "year"], "--period"),
+        (["--metrics", "speed"], "unknown metric"),
+        (["--from", "02.11.2026"], "--from"),
+        (["--format", "xml"], "--format"),
+    ):
+        result = runner.invoke(app, ["kpi", str(path), *args])
+        assert result.exit_code == 2
+        assert message in result.stderr
+
+
+def test_targets_show_in_the_table_and_calendars_recount(tmp_path: Path) -> None:
+    db = f"sqlite:///{tmp_path / 'k.db'}"
+    runner.invoke(app, ["import", str(data_file(tmp_path)), "--db", db])
+    set_target = runner.invoke(
+        app,
+        ["target", "set", "sla", "--target", "80", "--warning", "60", "--owner", "QA", "--db", db],
+    )
+    assert set_target.exit_code == 0, set_target.output
+    listed = runner.invoke(app, ["target", "list", "--json", "--db", db])
+    assert json.loads(listed.stdout)["target"] == 80
+    table = runner.invoke(app, ["kpi", "--db", db, "--metrics", "sla", "--format", "table"])
+    assert "66.7% (→80%)" in table.stdout
+    calendar = runner.invoke(
+        app, ["calendar", "set", "--db", db, "--hours", "09:00-18:00", "--lunch", "13:00-14:00"]
+    )
+    assert calendar.exit_code == 0, calendar.output
+    shown = json.loads(runner.invoke(app, ["calendar", "list", "--db", db]).stdout)
+    assert (shown["opens"], shown["lunch"]) == ("09:00", ["13:00", "14:00"])
+    bad = runner.invoke(app, ["calendar", "set", "--db", db, "--hours", "18:00-09:00"])
+    assert bad.exit_code == 2 and "opening time" in bad.stderr
+    rebuilt = runner.invoke(app, ["rollup", "--db", db])
+    assert rebuilt.stdout.startswith("10 interaction facts and 5 order facts rebuilt")
