@@ -1,0 +1,167 @@
+"""An interaction prepared for the checks: messages with their words and phrase hits."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from kontrol.checks.phrases import Hit, PhraseBook
+from kontrol.checks.text import Token, tokenize
+
+OPENING_MESSAGES = 2
+CLOSING_MESSAGES = 2
+OPENING_SPEECH_SECONDS = 20.0
+CLOSING_SECONDS = 30.0
+
+
+@dataclass(slots=True)
+class Message:
+    """One message (or call segment) of the conversation."""
+
+    index: int
+    role: str
+    text: str
+    at: datetime | None = None
+    start: float | None = None
+    end: float | None = None
+    tokens: list[Token] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class Conversation:
+    """What every check reads: the interaction's facts, messages, and phrase hits."""
+
+    channel: str
+    language: str
+    messages: list[Message]
+    book: PhraseBook
+    direction: str = "inbound"
+    started_at: datetime | None = None
+    customer_name: str | None = None
+    agent_name: str | None = None
+    followups: tuple[datetime, ...] = ()
+    hits: dict[str, list[Hit]] = field(default_factory=dict)
+    _opening: frozenset[int] | None = None
+    _closing: frozenset[int] | None = None
+
+    @classmethod
+    def prepare(
+        cls,
+        *,
+        channel: str,
+        language: str,
+        messages: Sequence[tuple[str, str, datetime | None, float | None, float | None]],
+        book: PhraseBook,
+        direction: str = "inbound",
+        started_at: datetime | None = None,
+        customer_name: str | None = None,
+        agent_name: str | None = None,
+        followups: Iterable[datetime] = (),
+    ) -> Conversation:
+        """Tokenise the messages (role, text, at, start, end) and find every phrase hit."""
+        prepared = [
+            Message(i, role, text or "", at, start, end, tokenize(text or "", book.reducer))
+            for i, (role, text, at, start, end) in enumerate(messages)
+        ]
+        conversation = cls(
+            channel=channel,
+            language=language,
+            messages=prepared,
+            book=book,
+            direction=direction,
+            started_at=started_at,
+            customer_name=customer_name,
+            agent_name=agent_name,
+            followups=tuple(followups),
+        )
+        conversation.hits = book.find([m.text for m in prepared], [m.tokens for m in prepared])
+        return conversation
+
+    # --- who said what -------------------------------------------------------------
+
+    def by_role(self, role: str) -> list[Message]:
+        return [m for m in self.messages if m.role == role]
+
+    @property
+    def agent_messages(self) -> list[Message]:
+        return self.by_role("agent")
+
+    @property
+    def customer_messages(self) -> list[Message]:
+        return self.by_role("customer")
+
+    @property
+    def timed(self) -> bool:
+        """Whether the messages are call segments with start and end seconds."""
+        spoken = [m for m in self.messages if m.role in ("agent", "customer")]
+        return bool(spoken) and all(m.start is not None and m.end is not None for m in spoken)
+
+    # --- parts of the conversation ------------------------------------------------
+
+    def opening(self) -> frozenset[int]:
+        """The first two agent messages; on a timed call also the first 20 s of agent speech."""
+        if self._opening is None:
+            agents = self.agent_messages
+            chosen = {m.index for m in agents[:OPENING_MESSAGES]}
+            if self.timed and self.channel == "call":
+                spoken = 0.0
+                for m in agents:
+                    if spoken >= OPENING_SPEECH_SECONDS:
+                        break
+                    chosen.add(m.index)
+                    spoken += max(0.0, (m.end or 0.0) - (m.start or 0.0))
+            self._opening = frozenset(chosen)
+        return self._opening
+
+    def closing(self) -> frozenset[int]:
+        """The last two agent messages; on a timed call also the agent's last 30 s."""
+        if self._closing is None:
+            agents = self.agent_messages
+            chosen = {m.index for m in agents[-CLOSING_MESSAGES:]}
+            if self.timed and self.channel == "call" and agents:
+                finish = max((m.end or 0.0) for m in self.messages if m.end is not None)
+                chosen.update(
+                    m.index for m in agents if (m.end or 0.0) >= finish - CLOSING_SECONDS
+                )
+            self._closing = frozenset(chosen)
+        return self._closing
+
+    # --- phrase hits -------------------------------------------------------------
+
+    def find(
+        self,
+        list_name: str,
+        *,
+        role: str | None = None,
+        within: Iterable[int] | None = None,
+    ) -> list[Hit]:
+        """Hits of a list, optionally only in messages of ``role`` or among ``within``."""
+        hits = self.hits.get(list_name, [])
+        if role is not None:
+            hits = [h for h in hits if self.messages[h.message].role == role]
+        if within is not None:
+            allowed = set(within)
+            hits = [h for h in hits if h.message in allowed]
+        return hits
+
+    def span(self, hit: Hit) -> dict[str, Any]:
+        """Evidence for a hit: the message index and the words as written."""
+        message = self.messages[hit.message]
+        start = message.tokens[hit.first].start
+        end = message.tokens[hit.last].end
+        return {"message": hit.message, "text": message.text[start:end]}
+
+    def evidence(self, hits: Iterable[Hit], limit: int = 5) -> tuple[dict[str, Any], ...]:
+        """Spans of the hits, at most one per message and ``limit`` in all."""
+        seen: set[int] = set()
+        out = []
+        for hit in sorted(hits, key=lambda h: (h.message, h.first)):
+            if hit.message in seen:
+                continue
+            seen.add(hit.message)
+            out.append(self.span(hit))
+            if len(out) >= limit:
+                break
+        return tuple(out)

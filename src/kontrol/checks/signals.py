@@ -1,0 +1,127 @@
+"""Signals: measured values about an interaction, not pass/fail (spec/CHECKS.md)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from kontrol.checks.conversation import Conversation, Message
+
+SENTIMENT_MESSAGES = 2
+
+EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+CARD = re.compile(r"(?<![\d-])(?:\d[ -]?){12,18}\d(?![\d-])")
+PHONE = re.compile(
+    r"(?<![\w+])(?:\+?\d{1,3}[\s.-]?)?(?:\(\d{3,4}\)|\d{3,4})[\s.-]?\d{2,3}[\s.-]?\d{2}[\s.-]?\d{2}(?!\d)"
+)
+PASSPORT = re.compile(
+    r"(?<!\d)\d{2}\s?\d{2}\s?(?:№\s?)?\d{6}(?!\d)|(?:паспорт\w*|passport)\D{0,25}[A-Z0-9]{6,10}",
+    re.IGNORECASE,
+)
+
+
+def _luhn(digits: str) -> bool:
+    total = 0
+    for position, char in enumerate(reversed(digits)):
+        value = int(char)
+        if position % 2:
+            value *= 2
+            if value > 9:
+                value -= 9
+        total += value
+    return total % 10 == 0
+
+
+def personal_data(texts: list[str]) -> list[str]:
+    """Which kinds of personal data the texts hold: card, email, passport, phone."""
+    kinds: set[str] = set()
+    for text in texts:
+        if not any(c.isdigit() for c in text) and "@" not in text:
+            continue
+        if EMAIL.search(text):
+            kinds.add("email")
+        rest = text
+        for match in CARD.finditer(text):
+            digits = re.sub(r"\D", "", match.group())
+            if 13 <= len(digits) <= 19 and _luhn(digits):
+                kinds.add("card")
+                rest = rest.replace(match.group(), " ")
+        if PASSPORT.search(rest):
+            kinds.add("passport")
+            rest = PASSPORT.sub(" ", rest)
+        for match in PHONE.finditer(rest):
+            if len(re.sub(r"\D", "", match.group())) >= 10:
+                kinds.add("phone")
+                break
+    return sorted(kinds)
+
+
+def _sentiment(conversation: Conversation, messages: list[Message]) -> float | None:
+    if not messages:
+        return None
+    within = {m.index for m in messages}
+    negative = len(conversation.find("negative", within=within))
+    positive = len(conversation.find("positive", within=within))
+    if not negative and not positive:
+        return 0.0
+    return round((positive - negative) / (positive + negative), 2)
+
+
+def _speech_seconds(messages: list[Message]) -> float:
+    return sum(max(0.0, (m.end or 0.0) - (m.start or 0.0)) for m in messages)
+
+
+def _silence_ratio(conversation: Conversation) -> float | None:
+    spans = sorted(
+        (m.start or 0.0, m.end or 0.0)
+        for m in conversation.messages
+        if m.role in ("agent", "customer") and m.start is not None
+    )
+    if not spans:
+        return None
+    duration = max(end for _, end in spans)
+    if duration <= 0:
+        return None
+    covered = 0.0
+    current_start, current_end = spans[0]
+    for start, end in spans[1:]:
+        if start > current_end:
+            covered += current_end - current_start
+            current_start, current_end = start, end
+        else:
+            current_end = max(current_end, end)
+    covered += current_end - current_start
+    return round(max(0.0, 1 - covered / duration), 3)
+
+
+def _overlaps(conversation: Conversation) -> int:
+    agents = [m for m in conversation.agent_messages if m.start is not None]
+    customers = [m for m in conversation.customer_messages if m.start is not None]
+    count = 0
+    for a in agents:
+        for c in customers:
+            if min(a.end or 0.0, c.end or 0.0) - max(a.start or 0.0, c.start or 0.0) > 0:
+                count += 1
+    return count
+
+
+def compute_signals(conversation: Conversation) -> dict[str, Any]:
+    """Every signal of the interaction; ``None`` where it cannot be measured."""
+    customers = conversation.customer_messages
+    timed = conversation.timed
+    # Two messages at each end when there are enough, so that start and end differ.
+    edge = SENTIMENT_MESSAGES if len(customers) >= 2 * SENTIMENT_MESSAGES else 1
+    talk_ratio = None
+    if timed:
+        agent = _speech_seconds(conversation.agent_messages)
+        total = agent + _speech_seconds(customers)
+        talk_ratio = round(agent / total, 3) if total > 0 else None
+    return {
+        "complaint": bool(conversation.find("complaint", role="customer")),
+        "customer_sentiment_start": _sentiment(conversation, customers[:edge]),
+        "customer_sentiment_end": _sentiment(conversation, customers[-edge:]),
+        "talk_ratio": talk_ratio,
+        "silence_ratio": _silence_ratio(conversation) if timed else None,
+        "overlaps": _overlaps(conversation) if timed else None,
+        "pii": personal_data([m.text for m in conversation.messages]),
+    }
