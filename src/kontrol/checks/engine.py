@@ -28,6 +28,19 @@ class CheckSettings:
     overrides: tuple[PhraseOverride, ...] = ()
     custom_checks: tuple[CustomCheck, ...] = ()
 
+    @classmethod
+    def with_lists(
+        cls, lists: Mapping[str, Sequence[str]], *, mode: str = "extend"
+    ) -> CheckSettings:
+        """Settings that extend (or replace) the named lists in every language."""
+        return cls(
+            overrides=tuple(
+                PhraseOverride(language, name, mode, tuple(phrases))
+                for name, phrases in sorted(lists.items())
+                for language in LANGUAGES
+            )
+        )
+
 
 DEFAULT_SETTINGS = CheckSettings()
 
