@@ -154,7 +154,7 @@ def needs_question(conversation: Conversation) -> Verdict:
             return Verdict(PASS, (conversation.span(found),))
         sentence = _question_sentence(message.text)
         return Verdict(PASS, ({"message": message.index, "text": sentence},))
-    evidence = ()
+    evidence: tuple[dict[str, Any], ...] = ()
     if first_solution is not None:
         evidence = conversation.evidence([h for h in solutions if h.message == first_solution])
     return Verdict(FAIL, evidence)
@@ -173,9 +173,7 @@ def empathy(conversation: Conversation) -> Verdict:
     if not triggers:
         return Verdict(NA)
     first = min(h.message for h in triggers)
-    replies = [
-        h for h in conversation.find("empathy", role="agent") if h.message > first
-    ]
+    replies = [h for h in conversation.find("empathy", role="agent") if h.message > first]
     if replies:
         return Verdict(PASS, conversation.evidence(replies))
     return Verdict(FAIL, conversation.evidence(triggers, limit=1))
@@ -237,9 +235,7 @@ def specific_answer(conversation: Conversation) -> Verdict:
     for number, question in enumerate(questions):
         stop = questions[number + 1].message if number + 1 < len(questions) else None
         replies = [
-            m
-            for m in conversation.messages[question.message + 1 : stop]
-            if m.role == "agent"
+            m for m in conversation.messages[question.message + 1 : stop] if m.role == "agent"
         ]
         concrete = next(
             (found for m in replies if (found := _concrete_in(conversation, m)) is not None), None
@@ -263,8 +259,12 @@ def specific_answer(conversation: Conversation) -> Verdict:
 
 def _speech(conversation: Conversation) -> list[Message]:
     return sorted(
-        (m for m in conversation.messages if m.role in ("agent", "customer") and m.start is not None),
-        key=lambda m: (m.start or 0.0),
+        (
+            m
+            for m in conversation.messages
+            if m.role in ("agent", "customer") and m.start is not None
+        ),
+        key=lambda m: m.start or 0.0,
     )
 
 
@@ -324,7 +324,8 @@ def no_interruption(conversation: Conversation) -> Verdict:
         return Verdict(NA)
     found = interruptions(conversation)
     evidence = tuple(
-        {"message": m.index, "text": m.text[:80], "value": round(overlap, 1)} for m, overlap in found
+        {"message": m.index, "text": m.text[:80], "value": round(overlap, 1)}
+        for m, overlap in found
     )
     return Verdict(PASS if len(found) <= MAX_INTERRUPTIONS else FAIL, evidence)
 
@@ -397,7 +398,9 @@ def promise_kept(conversation: Conversation) -> Verdict:
         at = _moment(conversation, message)
         later = [m for m in conversation.agent_messages if m.index > message.index]
         if at is not None:
-            later = [m for m in later if (t := _moment(conversation, m)) is None or t <= at + window]
+            later = [
+                m for m in later if (t := _moment(conversation, m)) is None or t <= at + window
+            ]
             followed = any(at < t <= at + window for t in conversation.followups)
         else:
             followed = bool(conversation.followups)
@@ -493,6 +496,4 @@ def upsell(conversation: Conversation) -> Verdict:
     """The agent offers an additional product or service (workspace list)."""
     if not conversation.book.has("upsell"):
         return Verdict(NA)
-    return _phrase_in(
-        conversation, "upsell", frozenset(m.index for m in conversation.messages)
-    )
+    return _phrase_in(conversation, "upsell", frozenset(m.index for m in conversation.messages))

@@ -122,9 +122,7 @@ class Conversation:
             chosen = {m.index for m in agents[-CLOSING_MESSAGES:]}
             if self.timed and self.channel == "call" and agents:
                 finish = max((m.end or 0.0) for m in self.messages if m.end is not None)
-                chosen.update(
-                    m.index for m in agents if (m.end or 0.0) >= finish - CLOSING_SECONDS
-                )
+                chosen.update(m.index for m in agents if (m.end or 0.0) >= finish - CLOSING_SECONDS)
             self._closing = frozenset(chosen)
         return self._closing
 
@@ -157,7 +155,7 @@ class Conversation:
         """Spans of the hits, at most one per message and ``limit`` in all."""
         seen: set[int] = set()
         out = []
-        for hit in sorted(hits, key=lambda h: (h.message, h.first)):
+        for hit in sorted(hits, key=lambda h: (h.message, h.first, h.first - h.last)):
             if hit.message in seen:
                 continue
             seen.add(hit.message)

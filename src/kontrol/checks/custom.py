@@ -142,18 +142,20 @@ def _evaluate(condition: Condition, conversation: Conversation) -> tuple[bool, E
         evidence = [item for held, items in results if held for item in items]
         return holds, evidence
     within = _scope(conversation, condition)
-    evidence: Evidence = []
+    found: Evidence = []
     if condition.regex is not None:
         for index in sorted(within):
-            found = condition.regex.search(conversation.messages[index].text)
-            if found:
-                evidence.append({"message": index, "text": found.group()})
+            match = condition.regex.search(conversation.messages[index].text)
+            if match:
+                found.append({"message": index, "text": match.group()})
     elif condition.list_name is not None:
-        evidence = list(conversation.evidence(conversation.find(condition.list_name, within=within)))
-    found_any = bool(evidence)
+        found = list(
+            conversation.evidence(conversation.find(condition.list_name, within=within))
+        )
+    found_any = bool(found)
     if condition.must:
-        return found_any, evidence
-    return not found_any, evidence
+        return found_any, found
+    return not found_any, found
 
 
 def _fail(where: str, message: str) -> InvalidInput:
@@ -180,7 +182,9 @@ def _parse_condition(data: Any, where: str, check_id: str, counter: list[int]) -
     if "not" in data:
         if len(data) != 1:
             raise _fail(where, "'not' must stand alone")
-        return Combination("not", (_parse_condition(data["not"], f"{where}.not", check_id, counter),))
+        return Combination(
+            "not", (_parse_condition(data["not"], f"{where}.not", check_id, counter),)
+        )
     unknown = set(data) - LEAF_KEYS
     if unknown:
         raise _fail(where, f"unknown key {sorted(unknown)[0]!r}")

@@ -67,7 +67,12 @@ def builtin_lists(language: str) -> dict[str, tuple[str, ...]]:
 
 def builtin_list_text(language: str, list_name: str) -> str:
     """The file text of one built-in list (comments included), for showing it."""
-    entry = resources.files("kontrol.checks").joinpath("phrases").joinpath(language).joinpath(f"{list_name}.txt")
+    entry = (
+        resources.files("kontrol.checks")
+        .joinpath("phrases")
+        .joinpath(language)
+        .joinpath(f"{list_name}.txt")
+    )
     return entry.read_text(encoding="utf-8")
 
 
@@ -100,7 +105,7 @@ class PhraseBook:
             for w in phrase.split()
             if not w.startswith("{")
         }
-        self.reducer.add_vocabulary(w.strip(".,!?;:«»\"()") for w in words)
+        self.reducer.add_vocabulary(w.strip('.,!?;:«»"()') for w in words)
         automaton = ahocorasick.Automaton()
         entries: dict[str, list[tuple[str, int, bool]]] = {}
         for list_name, phrases in self.lists.items():
@@ -200,9 +205,7 @@ def effective_lists(
         if override.mode == "replace":
             lists[override.list_name] = tuple(override.phrases)
         else:
-            lists[override.list_name] = lists.get(override.list_name, ()) + tuple(
-                override.phrases
-            )
+            lists[override.list_name] = lists.get(override.list_name, ()) + tuple(override.phrases)
     if extra:
         lists.update(extra)
     return lists

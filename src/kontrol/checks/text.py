@@ -140,8 +140,13 @@ class Lemmatizer:
         candidates = list(self._vocabulary.get(form[0], ()))
         if len(form) >= 8:
             # A typo in the first letter is rare but happens in long words.
-            candidates += [w for k, bucket in self._vocabulary.items() if k != form[0] for w in bucket
-                           if abs(len(w) - len(form)) <= 1 and w[1:3] == form[1:3]]
+            candidates += [
+                w
+                for k, bucket in self._vocabulary.items()
+                if k != form[0]
+                for w in bucket
+                if abs(len(w) - len(form)) <= 1 and w[1:3] == form[1:3]
+            ]
         if not candidates:
             return None
         found = extractOne(form, candidates, scorer=Levenshtein.distance, score_cutoff=limit)

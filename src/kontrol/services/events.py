@@ -48,7 +48,7 @@ E = TypeVar("E", InteractionsStored, SurveysStored, OrdersStored)
 Handler = Callable[[Engine, Any], None]
 
 # Modules whose import registers subscribers (with ``@subscriber``).
-SUBSCRIBERS: tuple[str, ...] = ()
+SUBSCRIBERS: tuple[str, ...] = ("kontrol.services.scoring",)
 
 _handlers: dict[type, list[Handler]] = {}
 _loaded = False

@@ -226,3 +226,111 @@ import_rejects = Table(
     Index("ix_import_rejects_ws_open", "workspace_id", "resolved_at", "id"),
     Index("ix_import_rejects_ws_record", "workspace_id", "record_source", "record_id"),
 )
+
+# --- Automatic checks and scorecards (issue: automatic checks) -------------------------
+
+scorecards = Table(
+    "scorecards",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("workspace_id", Id, ForeignKey("workspaces.id", ondelete="CASCADE"), nullable=False),
+    Column("name", String(60), nullable=False),
+    # Every edit is a new version; evaluations point at the version they used.
+    Column("version", Integer, nullable=False),
+    Column("title", String(200), nullable=False),
+    Column("language", String(10)),
+    Column("yaml", Text, nullable=False),
+    # Only the newest version of an active scorecard scores new interactions.
+    Column("is_active", Boolean, nullable=False),
+    Column("created_at", DateTime, nullable=False),
+    Column("created_by", Id, ForeignKey("users.id", ondelete="SET NULL")),
+    UniqueConstraint("workspace_id", "name", "version"),
+)
+
+evaluations = Table(
+    "evaluations",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("workspace_id", Id, ForeignKey("workspaces.id", ondelete="CASCADE"), nullable=False),
+    Column("interaction_id", Id, ForeignKey("interactions.id", ondelete="CASCADE"), nullable=False),
+    Column("scorecard_id", Id, ForeignKey("scorecards.id", ondelete="CASCADE"), nullable=False),
+    # 'auto' (the checks); the review workflow adds 'manual'.
+    Column("kind", String(10), nullable=False),
+    Column("score", Float),
+    Column("passed", Boolean),
+    Column("created_at", DateTime, nullable=False),
+    Index("ix_evaluations_interaction_kind", "interaction_id", "kind"),
+    Index("ix_evaluations_ws_kind_score", "workspace_id", "kind", "score"),
+    Index("ix_evaluations_scorecard", "scorecard_id"),
+)
+
+evaluation_items = Table(
+    "evaluation_items",
+    metadata,
+    Column("evaluation_id", Id, ForeignKey("evaluations.id", ondelete="CASCADE"), primary_key=True),
+    Column("criterion_id", String(60), primary_key=True),
+    Column("check_id", String(60)),
+    # pass / fail / na, or a 1-5 mark as text; NULL: not evaluated (manual criterion).
+    Column("result", String(10)),
+    # What the criterion counted for, 0..1; NULL: left out of the score.
+    Column("fraction", Float),
+)
+
+check_results = Table(
+    "check_results",
+    metadata,
+    Column(
+        "interaction_id", Id, ForeignKey("interactions.id", ondelete="CASCADE"), primary_key=True
+    ),
+    Column("check_id", String(60), primary_key=True),
+    Column("workspace_id", Id, ForeignKey("workspaces.id", ondelete="CASCADE"), nullable=False),
+    Column("result", String(4), nullable=False),
+    Column("evidence", JSON, nullable=False),
+    Index("ix_check_results_ws_check_result", "workspace_id", "check_id", "result"),
+)
+
+interaction_signals = Table(
+    "interaction_signals",
+    metadata,
+    Column(
+        "interaction_id", Id, ForeignKey("interactions.id", ondelete="CASCADE"), primary_key=True
+    ),
+    Column("workspace_id", Id, ForeignKey("workspaces.id", ondelete="CASCADE"), nullable=False),
+    Column("language", String(10), nullable=False),
+    Column("complaint", Boolean, nullable=False),
+    Column("sentiment_start", Float),
+    Column("sentiment_end", Float),
+    Column("talk_ratio", Float),
+    Column("silence_ratio", Float),
+    Column("overlaps", Integer),
+    # Kinds of personal data found, comma-separated and sorted ("card,phone").
+    Column("pii", String(100), nullable=False),
+    Column("scored_at", DateTime, nullable=False),
+    Index("ix_interaction_signals_ws_complaint", "workspace_id", "complaint"),
+)
+
+phrase_overrides = Table(
+    "phrase_overrides",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("workspace_id", Id, ForeignKey("workspaces.id", ondelete="CASCADE"), nullable=False),
+    Column("language", String(10), nullable=False),
+    Column("list_name", String(60), nullable=False),
+    # 'extend' adds to the built-in list, 'replace' swaps it.
+    Column("mode", String(10), nullable=False),
+    Column("phrases", Text, nullable=False),
+    Column("updated_at", DateTime, nullable=False),
+    UniqueConstraint("workspace_id", "language", "list_name"),
+)
+
+custom_checks = Table(
+    "custom_checks",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("workspace_id", Id, ForeignKey("workspaces.id", ondelete="CASCADE"), nullable=False),
+    Column("check_id", String(60), nullable=False),
+    Column("yaml", Text, nullable=False),
+    Column("enabled", Boolean, nullable=False),
+    Column("updated_at", DateTime, nullable=False),
+    UniqueConstraint("workspace_id", "check_id"),
+)
