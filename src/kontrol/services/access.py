@@ -55,3 +55,14 @@ def require_rejects(viewer: Viewer) -> None:
     """Raise ``Forbidden`` unless the viewer may list import rejects."""
     if not can_see_rejects(viewer):
         raise Forbidden("only admins and QA leads see import rejects")
+
+
+def can_manage_checks(viewer: Viewer) -> bool:
+    """Scorecards, phrase lists and custom checks change every score: admins and QA leads."""
+    return viewer.role in (WorkspaceRole.ADMIN, WorkspaceRole.QA_LEAD)
+
+
+def require_manage_checks(viewer: Viewer) -> None:
+    """Raise ``Forbidden`` unless the viewer may change scorecards and check settings."""
+    if not can_manage_checks(viewer):
+        raise Forbidden("only admins and QA leads change scorecards and checks")

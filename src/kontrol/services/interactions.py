@@ -23,6 +23,7 @@ from sqlalchemy import (
 from kontrol.domain.clock import from_utc, to_utc, zone
 from kontrol.domain.errors import InvalidInput, NotFound
 from kontrol.services.access import Viewer, interaction_scope
+from kontrol.services.evaluation_filters import latest_score, quality_conditions
 from kontrol.store.tables import agents, interactions, messages, surveys
 
 _WORD = re.compile(r"\w+", re.UNICODE)
@@ -42,6 +43,11 @@ class InteractionFilter:
     has_survey: bool | None = None
     q: str | None = None
     customer: str | None = None
+    # Quality (automatic checks): score range, a failed check, a signal.
+    score_min: float | None = None
+    score_max: float | None = None
+    failed: str | None = None
+    signal: str | None = None
 
 
 @dataclass(frozen=True)
@@ -88,6 +94,7 @@ class InteractionSummary:
     is_complaint: bool
     csat: int | None
     nps: int | None
+    score: float | None = None
 
     def as_json(self) -> dict[str, Any]:
         """The API form."""
@@ -319,6 +326,7 @@ def _summary_query(viewer: Viewer) -> Select[Any]:
         interactions.c.is_complaint,
         csat.label("csat"),
         nps.label("nps"),
+        latest_score().label("score"),
     ).where(interactions.c.workspace_id == viewer.workspace.id, interaction_scope(viewer))
 
 
@@ -344,6 +352,7 @@ def _summary(row: Any, viewer: Viewer) -> InteractionSummary:
         is_complaint=bool(row.is_complaint),
         csat=row.csat,
         nps=row.nps,
+        score=row.score,
     )
 
 
@@ -383,6 +392,7 @@ def list_interactions(
     if filters.has_survey is not None:
         answered = exists().where(surveys.c.interaction_id == interactions.c.id)
         conditions.append(answered if filters.has_survey else ~answered)
+    conditions.extend(quality_conditions(filters))
     if filters.q and filters.q.strip():
         searched = _search_condition(connection, filters.q, viewer.workspace.id)
         if searched is not None:

@@ -40,6 +40,13 @@ def interactions(
     has_survey: Annotated[str | None, Query(description="yes, no or any")] = None,
     q: Annotated[str | None, Query(description="words in the conversation, customer or id")] = None,
     customer: str | None = None,
+    score_min: Annotated[str | None, Query(description="automatic score at least (0-100)")] = None,
+    score_max: Annotated[str | None, Query(description="automatic score at most (0-100)")] = None,
+    failed: Annotated[str | None, Query(description="id of a check that failed")] = None,
+    signal: Annotated[
+        str | None,
+        Query(description="complaint, negative_start, negative_end, pii or overlaps"),
+    ] = None,
     cursor: Annotated[str | None, Query(description="next_cursor of the previous page")] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> dict[str, Any]:
@@ -54,6 +61,10 @@ def interactions(
         has_survey=has_survey,
         q=q,
         customer=customer,
+        score_min=score_min,
+        score_max=score_max,
+        failed=failed,
+        signal=signal,
     )
     with state.engine.connect() as connection:
         page = list_interactions(connection, viewer, filters, cursor=cursor, limit=limit)

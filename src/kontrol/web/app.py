@@ -15,7 +15,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from kontrol import __version__
 from kontrol.services.database import open_database, session_secret
 from kontrol.settings import get_settings
-from kontrol.web import api, errors, pages
+from kontrol.web import api, checks_pages, errors, pages
 from kontrol.web.i18n import translate
 from kontrol.web.security import csrf_token, locale_of
 from kontrol.web.state import AppState
@@ -80,4 +80,5 @@ def create_app(database_url: str, *, demo: bool | None = None) -> FastAPI:
     app.mount("/static", StaticFiles(directory=str(_HERE / "static")), name="static")
     app.include_router(pages.router)
     app.include_router(api.router)
+    app.include_router(checks_pages.router)
     return app

@@ -6,6 +6,7 @@ from datetime import date
 
 from kontrol.domain.errors import InvalidInput
 from kontrol.domain.vocabulary import Channel
+from kontrol.services.evaluation_filters import SIGNAL_FILTERS, check_ids
 from kontrol.services.interactions import InteractionFilter
 
 
@@ -28,6 +29,26 @@ def _survey(value: str | None) -> bool | None:
     raise InvalidInput("has_survey: yes, no or any")
 
 
+def _score(name: str, value: str | None) -> float | None:
+    if value in (None, ""):
+        return None
+    try:
+        number = float(value)
+    except ValueError:
+        raise InvalidInput(f"{name}: not a number: {value[:20]!r}") from None
+    if not 0 <= number <= 100:
+        raise InvalidInput(f"{name}: expected 0-100")
+    return number
+
+
+def _known(name: str, value: str | None, allowed: tuple[str, ...]) -> str | None:
+    if not value:
+        return None
+    if value not in allowed and not (name == "failed" and value.isidentifier()):
+        raise InvalidInput(f"{name}: unknown value {value[:40]!r}")
+    return value
+
+
 def read_filters(
     *,
     channel: str | None = None,
@@ -39,6 +60,10 @@ def read_filters(
     has_survey: str | None = None,
     q: str | None = None,
     customer: str | None = None,
+    score_min: str | None = None,
+    score_max: str | None = None,
+    failed: str | None = None,
+    signal: str | None = None,
 ) -> InteractionFilter:
     """Validate raw parameter values into an :class:`InteractionFilter`."""
     if channel and channel not in {item.value for item in Channel}:
@@ -53,4 +78,8 @@ def read_filters(
         has_survey=_survey(has_survey),
         q=(q or "").strip()[:200] or None,
         customer=customer or None,
+        score_min=_score("score_min", score_min),
+        score_max=_score("score_max", score_max),
+        failed=_known("failed", failed, check_ids()),
+        signal=_known("signal", signal, SIGNAL_FILTERS),
     )

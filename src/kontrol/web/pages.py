@@ -12,7 +12,9 @@ from kontrol.domain.vocabulary import Channel
 from kontrol.services.access import can_see_rejects, require_rejects
 from kontrol.services.accounts import authenticate, count_accounts, memberships_of, set_locale
 from kontrol.services.demo import DEMO_LOGINS
+from kontrol.services.evaluation_filters import SIGNAL_FILTERS, check_ids
 from kontrol.services.interactions import filter_choices, get_interaction, list_interactions
+from kontrol.services.quality import interaction_quality
 from kontrol.services.rejects import list_rejects
 from kontrol.web.filters import read_filters
 from kontrol.web.i18n import LOCALES
@@ -29,6 +31,10 @@ FILTER_NAMES = (
     "has_survey",
     "q",
     "customer",
+    "score_min",
+    "score_max",
+    "failed",
+    "signal",
 )
 
 
@@ -154,6 +160,10 @@ def interactions_page(
     has_survey: str | None = None,
     q: str | None = None,
     customer: str | None = None,
+    score_min: str | None = None,
+    score_max: str | None = None,
+    failed: str | None = None,
+    signal: str | None = None,
     cursor: str | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> Response:
@@ -168,6 +178,10 @@ def interactions_page(
         "has_survey": has_survey,
         "q": q,
         "customer": customer,
+        "score_min": score_min,
+        "score_max": score_max,
+        "failed": failed,
+        "signal": signal,
     }
     filters = read_filters(**raw)
     with state.engine.connect() as connection:
@@ -191,6 +205,8 @@ def interactions_page(
         "first_url": first_url,
         "memberships": workspaces,
         "can_see_rejects": can_see_rejects(viewer),
+        "check_ids": check_ids(),
+        "signal_filters": SIGNAL_FILTERS,
     }
     partial = request.headers.get("hx-request") and not request.headers.get(
         "hx-history-restore-request"
@@ -207,6 +223,7 @@ def interaction_page(
     with state.engine.connect() as connection:
         detail = get_interaction(connection, viewer, interaction_id)
         workspaces = memberships_of(connection, viewer.account)
+        quality = interaction_quality(connection, interaction_id, [m.text for m in detail.messages])
     return _render(
         state,
         request,
@@ -214,6 +231,7 @@ def interaction_page(
         {
             "viewer": viewer,
             "item": detail,
+            "quality": quality,
             "memberships": workspaces,
             "can_see_rejects": can_see_rejects(viewer),
         },
