@@ -14,6 +14,7 @@ precision and recall of ``fail`` (the verdict a reviewer acts on) and of
     python -m bench.checks_quality                      # table + disagreements
     python -m bench.checks_quality --markdown out.md    # also write the Markdown table
     python -m bench.checks_quality --only greeting,empathy
+    python -m bench.checks_quality --files 'heldout_*'   # the batch written after tuning
 
 The workspace lists the set is labelled with (jargon, upsell) are in
 ``tests/checks_eval/workspace.json``; a conversation with
@@ -115,9 +116,11 @@ class Report:
         return self.agreement >= OVERALL_TARGET and not self.below_target()
 
 
-def load_records(directory: Path = EVAL_DIR) -> Iterator[tuple[Path, int, dict[str, Any]]]:
+def load_records(
+    directory: Path = EVAL_DIR, pattern: str = "*.jsonl"
+) -> Iterator[tuple[Path, int, dict[str, Any]]]:
     """Every labelled conversation: (file, line number, record)."""
-    for path in sorted(directory.glob("*.jsonl")):
+    for path in sorted(directory.glob(pattern)):
         with path.open(encoding="utf-8") as handle:
             for number, line in enumerate(handle, start=1):
                 if line.strip():
@@ -147,11 +150,13 @@ def _pii(value: Any) -> list[str]:
     return sorted({str(kind).replace("e-mail", "email") for kind in kinds})
 
 
-def evaluate(directory: Path = EVAL_DIR, only: set[str] | None = None) -> Report:
-    """Run the engine over the set and compare with the labels."""
+def evaluate(
+    directory: Path = EVAL_DIR, only: set[str] | None = None, pattern: str = "*.jsonl"
+) -> Report:
+    """Run the engine over the set (the files matching ``pattern``) and compare with the labels."""
     settings = load_settings(directory)
     report = Report()
-    for path, number, record in load_records(directory):
+    for path, number, record in load_records(directory, pattern):
         meta = record.get("meta") or {}
         expected: dict[str, str] = meta.get("expected") or {}
         if not expected:
@@ -271,15 +276,16 @@ def summary_text(report: Report, *, disagreements: bool = True) -> str:
     return "\n".join(out)
 
 
-def main(argv: list[str] | None = None) -> str:
-    """Print the report; return the Markdown table (for bench.run_all)."""
+def main(argv: list[str] | None = None) -> None:
+    """Print the report (``make bench`` runs it too; it writes no section of benchmarks.md)."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--only", default="", help="comma-separated check ids")
     parser.add_argument("--markdown", type=Path, help="also write the Markdown table here")
     parser.add_argument("--quiet", action="store_true", help="no list of disagreements")
+    parser.add_argument("--files", default="*.jsonl", help="which files of the set, e.g. heldout_*")
     args = parser.parse_args(argv)
     only = {name.strip() for name in args.only.split(",") if name.strip()} or None
-    report = evaluate(only=only)
+    report = evaluate(only=only, pattern=args.files)
     print(summary_text(report, disagreements=not args.quiet))
     stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     table = (
@@ -289,7 +295,6 @@ def main(argv: list[str] | None = None) -> str:
     )
     if args.markdown:
         args.markdown.write_text(table + "\n", encoding="utf-8")
-    return table
 
 
 if __name__ == "__main__":
