@@ -10,7 +10,7 @@ from typing import Any
 from kontrol.checks.conversation import Conversation, Message
 from kontrol.checks.phrases import Hit
 from kontrol.checks.registry import FAIL, NA, PASS, Verdict, check
-from kontrol.checks.text import CYRILLIC, LATIN, fold
+from kontrol.checks.text import fold
 
 VOICE = frozenset({"call"})
 CONVERSATIONAL = frozenset({"call", "chat", "messenger"})
@@ -77,9 +77,9 @@ def introduction(conversation: Conversation) -> Verdict:
     if own:
         for index in sorted(opening):
             message = conversation.messages[index]
-            for position, token in enumerate(message.tokens):
-                if token.lemma in own:
-                    return Verdict(PASS, (_token_span(message, position),))
+            for position, lemma in enumerate(message.lemmas):
+                if lemma in own:
+                    return Verdict(PASS, (_token_span(conversation, message, position),))
     return Verdict(FAIL)
 
 
@@ -94,9 +94,9 @@ def _name_tokens(conversation: Conversation, name: str | None) -> set[str]:
     }
 
 
-def _token_span(message: Message, position: int) -> dict[str, Any]:
-    token = message.tokens[position]
-    return {"message": message.index, "text": message.text[token.start : token.end]}
+def _token_span(conversation: Conversation, message: Message, position: int) -> dict[str, Any]:
+    start, end = message.spans[position]
+    return {"message": message.index, "text": message.text[start:end]}
 
 
 @check("customer_name")
@@ -106,9 +106,9 @@ def customer_name(conversation: Conversation) -> Verdict:
     if not names:
         return Verdict(NA)
     for message in conversation.agent_messages:
-        for position, token in enumerate(message.tokens):
-            if token.lemma in names or token.form in names:
-                return Verdict(PASS, (_token_span(message, position),))
+        for position, lemma in enumerate(message.lemmas):
+            if lemma in names or fold(message.words[position]) in names:
+                return Verdict(PASS, (_token_span(conversation, message, position),))
     return Verdict(FAIL)
 
 
@@ -128,7 +128,7 @@ def _is_needs_question(conversation: Conversation, message: Message) -> Hit | No
         return True
     # A message may hold a generic question and a real one: count the question
     # marks that are not right after an excluded phrase.
-    ends = {message.tokens[h.last].end for h in excluded}
+    ends = {message.spans[h.last][1] for h in excluded}
     for mark in re.finditer(r"\?", message.text):
         before = message.text[: mark.start()].rstrip(" !.,)")
         if len(before) not in ends:
@@ -434,24 +434,18 @@ def rating_request(conversation: Conversation) -> Verdict:
 
 
 def misspelled_words(conversation: Conversation) -> tuple[int, list[tuple[Message, int]]]:
-    """(agent words checked, misspelled words as (message, token position))."""
-    reducer = conversation.book.reducer
-    script = CYRILLIC if conversation.language == "ru" else LATIN
+    """(agent words checked, misspelled words as (message, word position))."""
+    classify = conversation.book.reducer.spelling_class
     checked = 0
     wrong = []
     for message in conversation.agent_messages:
-        for position, token in enumerate(message.tokens):
-            original = message.text[token.start : token.end]
-            if (
-                len(token.form) < 3
-                or not token.form.isalpha()
-                or not script.search(token.form)
-                or (script is CYRILLIC and LATIN.search(token.form))
-                or (position > 0 and original[:1].isupper())
-            ):
+        for position, word in enumerate(message.words):
+            kind = classify(word)
+            # Capitalised words inside a sentence are mostly names: not checked.
+            if kind == 0 or (position > 0 and word[0].isupper()):
                 continue
             checked += 1
-            if not reducer.is_known(token.form):
+            if kind == 2:
                 wrong.append((message, position))
     return checked, wrong
 
@@ -462,7 +456,7 @@ def spelling(conversation: Conversation) -> Verdict:
     checked, wrong = misspelled_words(conversation)
     if not checked:
         return Verdict(NA)
-    evidence = tuple(_token_span(m, p) for m, p in wrong[:10])
+    evidence = tuple(_token_span(conversation, m, p) for m, p in wrong[:10])
     # One error is allowed per started 100 words: a single typo in a short chat
     # is one error in its first hundred words, not "3 per 100".
     allowed = SPELLING_ERRORS_PER_100_WORDS * math.ceil(checked / 100)

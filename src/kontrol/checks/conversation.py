@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from kontrol.checks.phrases import Hit, PhraseBook
-from kontrol.checks.text import Token, tokenize
+from kontrol.checks.text import spans_of, words_of
 
 OPENING_MESSAGES = 2
 CLOSING_MESSAGES = 2
@@ -26,7 +26,16 @@ class Message:
     at: datetime | None = None
     start: float | None = None
     end: float | None = None
-    tokens: list[Token] = field(default_factory=list)
+    words: list[str] = field(default_factory=list)
+    lemmas: list[str] = field(default_factory=list)
+    _spans: list[tuple[int, int]] | None = None
+
+    @property
+    def spans(self) -> list[tuple[int, int]]:
+        """Where each word starts and ends (computed on demand: only evidence needs it)."""
+        if self._spans is None:
+            self._spans = spans_of(self.text)
+        return self._spans
 
 
 @dataclass(slots=True)
@@ -45,6 +54,8 @@ class Conversation:
     hits: dict[str, list[Hit]] = field(default_factory=dict)
     _opening: frozenset[int] | None = None
     _closing: frozenset[int] | None = None
+    _by_role: dict[str, list[Message]] | None = None
+    _timed: bool | None = None
 
     @classmethod
     def prepare(
@@ -61,10 +72,11 @@ class Conversation:
         followups: Iterable[datetime] = (),
     ) -> Conversation:
         """Tokenise the messages (role, text, at, start, end) and find every phrase hit."""
-        prepared = [
-            Message(i, role, text or "", at, start, end, tokenize(text or "", book.reducer))
-            for i, (role, text, at, start, end) in enumerate(messages)
-        ]
+        lemmas = book.reducer.lemmas
+        prepared = []
+        for i, (role, text, at, start, end) in enumerate(messages):
+            words = words_of(text or "")
+            prepared.append(Message(i, role, text or "", at, start, end, words, lemmas(words)))
         conversation = cls(
             channel=channel,
             language=language,
@@ -76,13 +88,19 @@ class Conversation:
             agent_name=agent_name,
             followups=tuple(followups),
         )
-        conversation.hits = book.find([m.text for m in prepared], [m.tokens for m in prepared])
+        conversation.hits = book.find([m.words for m in prepared], [m.lemmas for m in prepared])
         return conversation
 
     # --- who said what -------------------------------------------------------------
 
     def by_role(self, role: str) -> list[Message]:
-        return [m for m in self.messages if m.role == role]
+        """The messages of one role, in order."""
+        if self._by_role is None:
+            grouped: dict[str, list[Message]] = {}
+            for message in self.messages:
+                grouped.setdefault(message.role, []).append(message)
+            self._by_role = grouped
+        return self._by_role.get(role, [])
 
     @property
     def agent_messages(self) -> list[Message]:
@@ -95,8 +113,12 @@ class Conversation:
     @property
     def timed(self) -> bool:
         """Whether the messages are call segments with start and end seconds."""
-        spoken = [m for m in self.messages if m.role in ("agent", "customer")]
-        return bool(spoken) and all(m.start is not None and m.end is not None for m in spoken)
+        if self._timed is None:
+            spoken = [m for m in self.messages if m.role in ("agent", "customer")]
+            self._timed = bool(spoken) and all(
+                m.start is not None and m.end is not None for m in spoken
+            )
+        return self._timed
 
     # --- parts of the conversation ------------------------------------------------
 
@@ -136,7 +158,9 @@ class Conversation:
         within: Iterable[int] | None = None,
     ) -> list[Hit]:
         """Hits of a list, optionally only in messages of ``role`` or among ``within``."""
-        hits = self.hits.get(list_name, [])
+        hits = self.hits.get(list_name)
+        if not hits:
+            return []
         if role is not None:
             hits = [h for h in hits if self.messages[h.message].role == role]
         if within is not None:
@@ -147,8 +171,8 @@ class Conversation:
     def span(self, hit: Hit) -> dict[str, Any]:
         """Evidence for a hit: the message index and the words as written."""
         message = self.messages[hit.message]
-        start = message.tokens[hit.first].start
-        end = message.tokens[hit.last].end
+        start = message.spans[hit.first][0]
+        end = message.spans[hit.last][1]
         return {"message": hit.message, "text": message.text[start:end]}
 
     def evidence(self, hits: Iterable[Hit], limit: int = 5) -> tuple[dict[str, Any], ...]:

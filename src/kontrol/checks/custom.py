@@ -149,9 +149,7 @@ def _evaluate(condition: Condition, conversation: Conversation) -> tuple[bool, E
             if match:
                 found.append({"message": index, "text": match.group()})
     elif condition.list_name is not None:
-        found = list(
-            conversation.evidence(conversation.find(condition.list_name, within=within))
-        )
+        found = list(conversation.evidence(conversation.find(condition.list_name, within=within)))
     found_any = bool(found)
     if condition.must:
         return found_any, found

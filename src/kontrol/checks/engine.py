@@ -15,7 +15,7 @@ from typing import Any
 
 from kontrol.checks.conversation import Conversation
 from kontrol.checks.custom import CustomCheck
-from kontrol.checks.phrases import PhraseOverride, phrase_book
+from kontrol.checks.phrases import PhraseBook, PhraseOverride, phrase_book
 from kontrol.checks.registry import NA, Verdict, registered_checks
 from kontrol.checks.signals import compute_signals
 from kontrol.checks.text import LANGUAGES, detect_language
@@ -72,6 +72,24 @@ def interaction_language(language: str | None, texts: Iterable[str]) -> str:
     return detect_language(texts)
 
 
+_books_by_settings: dict[tuple[int, str], tuple[CheckSettings, PhraseBook]] = {}
+
+
+def _book_for(settings: CheckSettings, language: str) -> PhraseBook:
+    """The compiled book of these settings, found by identity first (no hashing per call)."""
+    cached = _books_by_settings.get((id(settings), language))
+    if cached is not None and cached[0] is settings:
+        return cached[1]
+    extra: dict[str, tuple[str, ...]] = {}
+    for custom in settings.custom_checks:
+        extra.update(custom.phrase_lists(language))
+    book = phrase_book(language, settings.overrides, extra)
+    if len(_books_by_settings) > 256:
+        _books_by_settings.clear()
+    _books_by_settings[(id(settings), language)] = (settings, book)
+    return book
+
+
 def prepare(
     *,
     channel: str,
@@ -86,10 +104,7 @@ def prepare(
 ) -> Conversation:
     """A conversation ready for the checks, with the workspace's phrase book."""
     lang = interaction_language(language, (m[1] for m in messages))
-    extra = {}
-    for custom in settings.custom_checks:
-        extra.update(custom.phrase_lists(lang))
-    book = phrase_book(lang, settings.overrides, extra)
+    book = _book_for(settings, lang)
     return Conversation.prepare(
         channel=channel,
         language=lang,
@@ -129,10 +144,7 @@ def parse_time(value: Any) -> datetime | None:
     if isinstance(value, datetime):
         moment = value
     else:
-        text = str(value).strip()
-        if text.endswith("Z"):
-            text = text[:-1] + "+00:00"
-        moment = datetime.fromisoformat(text)
+        moment = datetime.fromisoformat(str(value).strip())
     if moment.tzinfo is not None:
         moment = moment.astimezone(UTC).replace(tzinfo=None)
     return moment

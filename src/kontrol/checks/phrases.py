@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-from bisect import bisect_right
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -25,7 +24,7 @@ from typing import Any
 
 import ahocorasick
 
-from kontrol.checks.text import Lemmatizer, Token, fold, lemmatizer, phrase_lemmas
+from kontrol.checks.text import Lemmatizer, fold, lemmatizer, phrase_lemmas
 
 NAME_SLOT = "{name}"
 # Capitalised English words that follow "this is" without being a name.
@@ -132,48 +131,41 @@ class PhraseBook:
         """Whether the list exists and holds at least one phrase."""
         return bool(self.lists.get(list_name))
 
-    def find(self, texts: list[str], tokens: list[list[Token]]) -> dict[str, list[Hit]]:
-        """Every hit of every list in the messages, in one pass, by list name."""
+    def find(self, words: list[list[str]], lemmas: list[list[str]]) -> dict[str, list[Hit]]:
+        """Every hit of every list in the messages, in one pass, by list name.
+
+        The messages' lemmas are joined into one line (`` a b c `` per message, messages
+        separated by a newline) and run through the automaton once; a hit's message and
+        word are recovered by counting newlines and spaces before it.
+        """
         found: dict[str, list[Hit]] = {}
         if self.automaton is None:
             return found
-        starts: list[int] = []
-        owners: list[tuple[int, int]] = []
-        parts: list[str] = []
-        offset = 0
-        for index, message_tokens in enumerate(tokens):
-            if not message_tokens:
-                continue
-            for position, token in enumerate(message_tokens):
-                starts.append(offset + 1)
-                owners.append((index, position))
-                offset += 1 + len(token.lemma)
-            parts.append("".join(" " + t.lemma for t in message_tokens))
-            parts.append(" \n")
-            offset += 2
-        line = "".join(parts)
+        line = "\n".join(" " + " ".join(message) + " " for message in lemmas)
         for end, (length, payloads) in self.automaton.iter(line):
-            first_global = bisect_right(starts, end - length + 2) - 1
-            message, first = owners[first_global]
+            begin = end - length + 1
+            line_start = line.rfind("\n", 0, begin) + 1
+            message = line.count("\n", 0, line_start)
+            first = line.count(" ", line_start, begin)
             for list_name, count, slot in payloads:
                 last = first + count - 1
                 if slot:
-                    if not self._name_follows(texts[message], tokens[message], last + 1):
+                    if not self._name_follows(words[message], last + 1):
                         continue
                     last += 1
                 found.setdefault(list_name, []).append(Hit(list_name, message, first, last))
         return found
 
-    def _name_follows(self, text: str, message_tokens: list[Token], position: int) -> bool:
-        if position >= len(message_tokens):
+    def _name_follows(self, message_words: list[str], position: int) -> bool:
+        if position >= len(message_words):
             return False
-        token = message_tokens[position]
-        original = text[token.start : token.end]
+        original = message_words[position]
         if not original[:1].isupper() or len(original) < 2:
             return False
+        form = fold(original)
         if self.language == "ru":
-            return _is_russian_name(token.form)
-        return token.form not in _NOT_NAMES_EN
+            return _is_russian_name(form)
+        return form not in _NOT_NAMES_EN
 
 
 @lru_cache(maxsize=4096)

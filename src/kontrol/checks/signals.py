@@ -9,6 +9,8 @@ from kontrol.checks.conversation import Conversation, Message
 
 SENTIMENT_MESSAGES = 2
 
+# Every kind of personal data we look for has an "@" or seven digits close together.
+CANDIDATE = re.compile(r"@|\d[\d\s().+№-]{5,}\d")
 EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 CARD = re.compile(r"(?<![\d-])(?:\d[ -]?){12,18}\d(?![\d-])")
 PHONE = re.compile(
@@ -36,7 +38,7 @@ def personal_data(texts: list[str]) -> list[str]:
     """Which kinds of personal data the texts hold: card, email, passport, phone."""
     kinds: set[str] = set()
     for text in texts:
-        if not any(c.isdigit() for c in text) and "@" not in text:
+        if not CANDIDATE.search(text):
             continue
         if EMAIL.search(text):
             kinds.add("email")

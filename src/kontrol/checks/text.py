@@ -77,7 +77,9 @@ class Lemmatizer:
     def __init__(self, language: str) -> None:
         self.language = language
         self._cache: dict[str, str] = {}
+        self._raw: dict[str, str] = {}
         self._known: dict[str, bool] = {}
+        self._spelling: dict[str, int] = {}
         self._vocabulary: dict[str, list[str]] = {}
 
     def add_vocabulary(self, words: Iterable[str]) -> None:
@@ -92,6 +94,16 @@ class Lemmatizer:
         if changed:
             # Earlier repairs may have missed the new words.
             self._cache.clear()
+            self._raw.clear()
+
+    def lemmas(self, words: list[str]) -> list[str]:
+        """Lemmas of words as written (not folded): one dictionary look-up per known word."""
+        get = self._raw.get
+        return [get(word) or self._raw_miss(word) for word in words]
+
+    def _raw_miss(self, word: str) -> str:
+        found = self._raw[word] = self.lemma(fold(word))
+        return found
 
     def lemma(self, form: str) -> str:
         """The lemma of a folded word."""
@@ -100,6 +112,24 @@ class Lemmatizer:
             cached = self._reduce(form)
             self._cache[form] = cached
         return cached
+
+    def spelling_class(self, word: str) -> int:
+        """For the spelling check, a word as written: 0 not checked, 1 known, 2 unknown."""
+        found = self._spelling.get(word)
+        if found is None:
+            form = fold(word)
+            script = CYRILLIC if self.language == "ru" else LATIN
+            if (
+                len(word) < 3
+                or not word.isalpha()
+                or not script.search(word)
+                or (self.language == "ru" and LATIN.search(word))
+            ):
+                found = 0
+            else:
+                found = 1 if self.is_known(form) else 2
+            self._spelling[word] = found
+        return found
 
     def is_known(self, form: str) -> bool:
         """Whether the dictionary of the language knows the folded word."""
@@ -174,6 +204,16 @@ def lemmatizer(language: str) -> Lemmatizer:
     if found is None:
         found = _lemmatizers[language] = Lemmatizer(language)
     return found
+
+
+def words_of(text: str) -> list[str]:
+    """The words of ``text`` as written (the same words :func:`tokenize` finds)."""
+    return WORD.findall(text)
+
+
+def spans_of(text: str) -> list[tuple[int, int]]:
+    """Where each word of ``text`` starts and ends (the words of :func:`words_of`)."""
+    return [match.span() for match in WORD.finditer(text)]
 
 
 def tokenize(text: str, reducer: Lemmatizer) -> list[Token]:

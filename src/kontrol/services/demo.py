@@ -13,6 +13,7 @@ from sqlalchemy import Engine, select
 from kontrol.domain.roles import WorkspaceRole
 from kontrol.services.accounts import add_user
 from kontrol.services.importing import ImportReport, import_file
+from kontrol.services.scoring import set_up_demo_checks
 from kontrol.services.workspaces import Workspace
 from kontrol.store.tables import interactions, users
 
@@ -65,6 +66,7 @@ def load_demo(
     with tempfile.TemporaryDirectory(prefix="kontrol-demo-") as folder:
         path = Path(folder) / "demo.jsonl.gz"
         write_demo_file(path, seed=seed, count=count)
+        set_up_demo_checks(engine, workspace.id)
         report = import_file(engine=engine, workspace=workspace, path=path, label="demo.jsonl.gz")
     create_demo_logins(engine, workspace)
     return report

@@ -592,3 +592,28 @@ def evaluations_of(connection: Connection, interaction_id: int) -> list[StoredEv
             )
         )
     return out
+
+
+DEMO_LISTS = {
+    ("ru", "upsell"): "# Демо: что магазин «Кварта» предлагает дополнительно\n"
+    "расширенную гарантию\nКварта Плюс\nскидка на аксессуары\n",
+    ("en", "upsell"): "# Demo: what the Kvarta shop offers on top\n"
+    "extended warranty\nKvarta Plus\ndiscount on accessories\n",
+    ("ru", "jargon"): "# Демо: внутренние слова\nтикет\nэскалация\nбэкофис\nSLA\n",
+    ("en", "jargon"): "# Demo: internal words\nticket escalation\nback office\nSLA\n",
+}
+
+
+def set_up_demo_checks(engine: Engine, workspace_id: int) -> None:
+    """The demo workspace's upsell and jargon lists, before the demo data is scored."""
+    with engine.begin() as connection:
+        ensure_default_scorecards(connection, workspace_id)
+        for (language, list_name), phrases in DEMO_LISTS.items():
+            save_phrase_override(
+                connection,
+                workspace_id,
+                language=language,
+                list_name=list_name,
+                mode="extend",
+                phrases=phrases,
+            )
