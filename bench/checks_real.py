@@ -120,8 +120,6 @@ DATASETS = {
 def run(dataset: str) -> list[tuple[dict[str, Any], dict[str, Any]]]:
     """(record, result) for every conversation of ``dataset``."""
     folder = DATA / dataset
-    if not folder.exists():
-        raise SystemExit(f"{folder} is absent")
     return [(record, check_record(record)) for record in DATASETS[dataset](folder)]
 
 
@@ -170,22 +168,22 @@ def show(record: dict[str, Any], result: dict[str, Any]) -> str:
     return "\n".join(out)
 
 
-def main(argv: list[str] | None = None) -> str:
+def main(argv: list[str] | None = None) -> None:
+    """Print the counts (and the sample); datasets that are absent are skipped."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--dataset", choices=sorted(DATASETS), action="append")
     parser.add_argument("--sample", type=int, default=0, help="conversations to print")
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args(argv)
-    tables = []
     for dataset in args.dataset or sorted(DATASETS):
+        if not (DATA / dataset).exists():
+            print(f"{DATA / dataset} is absent: skipped")
+            continue
         results = run(dataset)
-        table = counts_table(dataset, results)
-        tables.append(table)
-        print(table, "\n")
+        print(counts_table(dataset, results), "\n")
         if args.sample:
             for record, result in random.Random(args.seed).sample(results, args.sample):
                 print(show(record, result), "\n")
-    return "\n\n".join(tables)
 
 
 if __name__ == "__main__":
