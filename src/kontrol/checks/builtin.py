@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import math
 import re
 from datetime import timedelta
+from functools import lru_cache
 from typing import Any
 
 from kontrol.checks.conversation import Conversation, Message
@@ -39,11 +39,74 @@ PROMISE_TIME = re.compile(
     re.IGNORECASE,
 )
 SHOUTED_WORD = re.compile(r"(?<!\w)[A-ZА-ЯЁ]{4,}(?!\w)")
+CYRILLIC_WORD = re.compile(r"[а-яёА-ЯЁ]")
+CAPS_WORD = re.compile(r"(?<!\w)[A-ZА-ЯЁ]{3,}(?!\w)")
 REPEATED_EXCLAMATION = re.compile(r"!{2,}|\?!|!\?")
 
 
-def _hits_evidence(conversation: Conversation, hits: list[Hit]) -> tuple[dict[str, Any], ...]:
-    return conversation.evidence(hits)
+CONCRETE_PLACE = re.compile(
+    r"(?:https?://|www\.)\S+|[\w.+-]+@[\w-]+\.[\w.]+|"
+    r"\b\d+\s+[A-Z][a-z]+\s+(?:St|Street|Ave|Avenue|Road|Rd|Blvd|Lane)\b",
+)
+PROMISE_WORD_TIME = re.compile(
+    r"(?:через|в течение|within|in)\s+(полчаса|час|half an hour|an hour|a day|день|сутки)\b"
+    r"|\b(завтра|tomorrow)\b",
+    re.IGNORECASE,
+)
+QUOTES = re.compile(r"«[^»]{0,400}»|“[^”]{0,400}”|\"[^\"\n]{0,400}\"")
+SPOKEN_QUESTION = re.compile(
+    r"^\s*(?:what|which|when|where|how|why|who|can you|could you|would you|do you|did you|"
+    r"is it|are you|have you|какой|какая|какие|каким|когда|где|как|сколько|можете|могли бы|"
+    r"вы можете|подскажите|скажите)\b",
+    re.IGNORECASE,
+)
+INDIRECT_QUESTION = re.compile(
+    r"\b(?:узнать|подскажите|скажите|сообщите|интересует|уточните|tell me|know|wondering|"
+    r"find out|let me know)\b",
+    re.IGNORECASE,
+)
+NEGATIONS = frozenset({"не", "нет", "без", "ни", "not", "no", "never", "won't", "don't", "can't"})
+TYPICAL_ERRORS = re.compile(
+    r"(?<!\w)(?:в течении|в следствии|щас|извените|вообщем|както)(?!\w)", re.I
+)
+
+
+def _quoted(message: Message) -> list[tuple[int, int]]:
+    """Character ranges of quotations in a message (words the writer only reports)."""
+    if not any(mark in message.view for mark in ("«", "“", '"')):
+        return []
+    return [match.span() for match in QUOTES.finditer(message.view)]
+
+
+def _in_quotes(message: Message, hit: Hit) -> bool:
+    ranges = _quoted(message)
+    if not ranges:
+        return False
+    start = message.spans[hit.first][0]
+    return any(begin <= start < end for begin, end in ranges)
+
+
+def _negated(message: Message, hit: Hit) -> bool:
+    """A negation right before the phrase or "нет" right after it ("жалоб нет")."""
+    before = fold(message.words[hit.first - 1]) if hit.first > 0 else ""
+    after = fold(message.words[hit.last + 1]) if hit.last + 1 < len(message.words) else ""
+    return before in NEGATIONS or after in ("нет", "не")
+
+
+@lru_cache(maxsize=65536)
+def _morph_tags(word: str) -> str:
+    from kontrol.checks.text import _morph
+
+    return str(_morph().parse(fold(word))[0].tag)
+
+
+def _shouting(message: Message) -> str | None:
+    """The shouted part of a customer message: two CAPS words or "!!" / "?!"."""
+    caps = CAPS_WORD.findall(message.view)
+    if len(caps) >= 2:
+        return " ".join(caps[:3])
+    found = REPEATED_EXCLAMATION.search(message.view)
+    return found.group() if found else None
 
 
 def _phrase_in(conversation: Conversation, list_name: str, within: frozenset[int]) -> Verdict:
@@ -53,9 +116,26 @@ def _phrase_in(conversation: Conversation, list_name: str, within: frozenset[int
     return Verdict(PASS, conversation.evidence(hits)) if hits else Verdict(FAIL)
 
 
-def negative_customer_hits(conversation: Conversation) -> list[Hit]:
-    """Where the customer expresses frustration or a problem with emotion."""
-    return conversation.find("negative", role="customer")
+def customer_emotion(conversation: Conversation) -> list[tuple[int, dict[str, Any]]]:
+    """Where the customer expresses frustration (not a problem stated calmly), in order.
+
+    An emotion phrase, two shouted CAPS words, or "!!" / "?!" in a customer message.
+    """
+    cached: list[tuple[int, dict[str, Any]]] | None = conversation.memo.get("emotion")
+    if cached is not None:
+        return cached
+    found = [
+        (hit.message, conversation.span(hit))
+        for hit in conversation.find("negative", role="customer")
+        if not _negated(conversation.messages[hit.message], hit)
+    ]
+    for message in conversation.customer_messages:
+        shouted = _shouting(message)
+        if shouted:
+            found.append((message.index, {"message": message.index, "text": shouted}))
+    found.sort(key=lambda item: item[0])
+    conversation.memo["emotion"] = found
+    return found
 
 
 @check("greeting")
@@ -74,13 +154,48 @@ def introduction(conversation: Conversation) -> Verdict:
     if hits:
         return Verdict(PASS, conversation.evidence(hits))
     own = _name_tokens(conversation, conversation.agent_name)
-    if own:
-        for index in sorted(opening):
-            message = conversation.messages[index]
-            for position, lemma in enumerate(message.lemmas):
-                if lemma in own:
-                    return Verdict(PASS, (_token_span(conversation, message, position),))
+    customer = _name_tokens(conversation, conversation.customer_name)
+    for index in sorted(opening):
+        message = conversation.messages[index]
+        for position, lemma in enumerate(message.lemmas):
+            if lemma in own:
+                return Verdict(PASS, (_token_span(conversation, message, position),))
+        # "Интернет-магазин «Лайт», Сергей." / "Марина, слушаю вас" / "Paul speaking".
+        found = _first_name_alone(conversation, message, customer)
+        if found is not None:
+            return Verdict(PASS, (_token_span(conversation, message, found),))
     return Verdict(FAIL)
+
+
+SPEAKING = re.compile(r"^\s*[A-Z][a-z]+ (?:speaking|here)\b|, ([A-Z][a-z]+) (?:speaking|here)\b")
+
+
+def _first_name_alone(
+    conversation: Conversation, message: Message, customer: set[str]
+) -> int | None:
+    """The position of a first name the agent says of themselves in the opening, if any."""
+    if conversation.language != "ru":
+        found = SPEAKING.search(message.view)
+        if found is None:
+            return None
+        start = (
+            found.start(1)
+            if found.group(1)
+            else found.start() + len(found.group()) - len(found.group().lstrip())
+        )
+        return next((i for i, (s, _) in enumerate(message.spans) if s >= start), None)
+    for position, word in enumerate(message.words):
+        if not word[:1].isupper() or message.lemmas[position] in customer:
+            continue
+        if "Name" not in _morph_tags(word):
+            continue
+        start, end = message.spans[position]
+        before = message.view[:start].rstrip()
+        after = message.view[end:].lstrip()
+        # Alone: the whole sentence, or "Name, слушаю" / "..., Name." at the edge of a clause.
+        if (not before or before[-1] in ",.!") and (not after or after[0] in ",.!"):
+            return position
+    return None
 
 
 def _name_tokens(conversation: Conversation, name: str | None) -> set[str]:
@@ -105,19 +220,51 @@ def customer_name(conversation: Conversation) -> Verdict:
     names = _name_tokens(conversation, conversation.customer_name)
     if not names:
         return Verdict(NA)
+    # The agent's own name (same first name as the customer's, or in "my name is X") is
+    # not addressing the customer.
+    own = _name_tokens(conversation, conversation.agent_name)
+    introductions = {(h.message, h.last) for h in conversation.find("introduction", role="agent")}
     for message in conversation.agent_messages:
         for position, lemma in enumerate(message.lemmas):
             if lemma in names or fold(message.words[position]) in names:
+                if lemma in own or (message.index, position) in introductions:
+                    continue
+                if (message.index, position - 1) in introductions:
+                    continue
                 return Verdict(PASS, (_token_span(conversation, message, position),))
     return Verdict(FAIL)
 
 
+def _clarifying(conversation: Conversation, message: Message) -> Hit | None:
+    """A request for information ("Подскажите номер", "Please confirm..."), not "Уточню"."""
+    for hit in conversation.find("clarifying", within=(message.index,)):
+        if _in_quotes(message, hit):
+            continue
+        word = message.words[hit.first]
+        if CYRILLIC_WORD.match(word):
+            tags = _morph_tags(word)
+            if ("VERB" in tags or "INFN" in tags) and "impr" not in tags:
+                continue
+        return hit
+    return None
+
+
 def _is_needs_question(conversation: Conversation, message: Message) -> Hit | None | bool:
     """A question of the agent that discovers the need (not "how can I help?")."""
-    clarifying = conversation.find("clarifying", within=(message.index,))
-    if clarifying:
-        return clarifying[0]
-    if "?" not in message.text:
+    clarifying = _clarifying(conversation, message)
+    if clarifying is not None:
+        return clarifying
+    if "?" not in message.view:
+        if conversation.unpunctuated and SPOKEN_QUESTION.match(message.view):
+            return True
+        return None
+    quoted = _quoted(message)
+    marks = [
+        m.start()
+        for m in re.finditer(r"\?", message.view)
+        if not any(begin <= m.start() < end for begin, end in quoted)
+    ]
+    if not marks:
         return None
     excluded = (
         conversation.find("generic_question", within=(message.index,))
@@ -129,8 +276,8 @@ def _is_needs_question(conversation: Conversation, message: Message) -> Hit | No
     # A message may hold a generic question and a real one: count the question
     # marks that are not right after an excluded phrase.
     ends = {message.spans[h.last][1] for h in excluded}
-    for mark in re.finditer(r"\?", message.text):
-        before = message.text[: mark.start()].rstrip(" !.,)")
+    for mark in marks:
+        before = message.view[:mark].rstrip(" !.,)")
         if len(before) not in ends:
             return True
     return None
@@ -152,7 +299,7 @@ def needs_question(conversation: Conversation) -> Verdict:
             continue
         if isinstance(found, Hit):
             return Verdict(PASS, (conversation.span(found),))
-        sentence = _question_sentence(message.text)
+        sentence = _question_sentence(message.view) or message.view[:80].strip()
         return Verdict(PASS, ({"message": message.index, "text": sentence},))
     evidence: tuple[dict[str, Any], ...] = ()
     if first_solution is not None:
@@ -169,14 +316,14 @@ def _question_sentence(text: str) -> str:
 @check("empathy")
 def empathy(conversation: Conversation) -> Verdict:
     """After the customer expresses negative emotion, the agent acknowledges it."""
-    triggers = negative_customer_hits(conversation)
+    triggers = customer_emotion(conversation)
     if not triggers:
         return Verdict(NA)
-    first = min(h.message for h in triggers)
+    first = triggers[0][0]
     replies = [h for h in conversation.find("empathy", role="agent") if h.message > first]
     if replies:
         return Verdict(PASS, conversation.evidence(replies))
-    return Verdict(FAIL, conversation.evidence(triggers, limit=1))
+    return Verdict(FAIL, (triggers[0][1],))
 
 
 @check("no_rudeness", critical=True)
@@ -184,8 +331,17 @@ def no_rudeness(conversation: Conversation) -> Verdict:
     """No agent message holds profanity, insults or dismissive phrases."""
     if not conversation.agent_messages:
         return Verdict(NA)
-    hits = conversation.find("rudeness", role="agent")
+    hits = _rude_hits(conversation)
     return Verdict(FAIL, conversation.evidence(hits)) if hits else Verdict(PASS)
+
+
+def _rude_hits(conversation: Conversation) -> list[Hit]:
+    """Rude phrases of the agent, not those the agent quotes from the customer."""
+    return [
+        h
+        for h in conversation.find("rudeness", role="agent")
+        if not _in_quotes(conversation.messages[h.message], h)
+    ]
 
 
 @check("no_jargon")
@@ -197,6 +353,22 @@ def no_jargon(conversation: Conversation) -> Verdict:
     return Verdict(FAIL, conversation.evidence(hits)) if hits else Verdict(PASS)
 
 
+def _asks(message: Message, hit: Hit, rhetorical: list[Hit]) -> bool:
+    """Whether the when/where/how-much word is really asked in its sentence."""
+    if any(r.first <= hit.first <= r.last for r in rhetorical):
+        return False
+    start = message.spans[hit.first][0]
+    sentence_start = max(message.view.rfind(mark, 0, start) for mark in ".!?\n") + 1
+    ends = [message.view.find(mark, start) for mark in ".!?\n"]
+    sentence_end = min((e for e in ends if e >= 0), default=len(message.view))
+    if message.view[sentence_end : sentence_end + 1] == "?":
+        return True
+    # Indirect: "хочу узнать, когда...", "Прошу сообщить, сколько стоит", "tell me where".
+    if INDIRECT_QUESTION.search(message.view[sentence_start:start]):
+        return True
+    return hit.first == 0 and "?" not in message.view and "." not in message.view
+
+
 def _specific_questions(conversation: Conversation) -> list[Hit]:
     questions = []
     seen: set[int] = set()
@@ -204,7 +376,8 @@ def _specific_questions(conversation: Conversation) -> list[Hit]:
         if hit.message in seen:
             continue
         message = conversation.messages[hit.message]
-        if "?" in message.text or hit.first == 0:
+        rhetorical = conversation.find("rhetorical", within=(hit.message,))
+        if _asks(message, hit, rhetorical):
             questions.append(hit)
             seen.add(hit.message)
     return questions
@@ -214,7 +387,7 @@ def _concrete_in(conversation: Conversation, message: Message) -> dict[str, Any]
     hits = conversation.find("concrete", within=(message.index,))
     if hits:
         return conversation.span(hits[0])
-    value = CONCRETE_VALUE.search(message.text)
+    value = CONCRETE_VALUE.search(message.view) or CONCRETE_PLACE.search(message.text)
     if value:
         return {"message": message.index, "text": value.group()}
     return None
@@ -285,12 +458,16 @@ def hold_announced(conversation: Conversation) -> Verdict:
         return Verdict(NA)
     announced: list[dict[str, Any]] = []
     missing: list[dict[str, Any]] = []
+    previous_end = float("-inf")
     for resumed, gap in silences:
+        silence_start = (resumed.start or 0.0) - gap
+        # An announcement covers one silence: only what the agent said since the last one.
         before = [
             m.index
             for m in conversation.agent_messages
-            if (m.end or 0.0) <= (resumed.start or 0.0) - gap + 0.01
+            if previous_end <= (m.start or 0.0) and (m.end or 0.0) <= silence_start + 0.01
         ][-2:]
+        previous_end = resumed.start or 0.0
         hits = conversation.find("hold", role="agent", within=before)
         if hits:
             announced.append(conversation.span(hits[-1]))
@@ -370,10 +547,52 @@ def _moment(conversation: Conversation, message: Message) -> Any:
     return None
 
 
+def _is_promise(conversation: Conversation, hit: Hit) -> bool:
+    """A promise of the agent: first person, future, not negated ("не могу перезвонить")."""
+    message = conversation.messages[hit.message]
+    if _negated(message, hit) or _in_quotes(message, hit):
+        return False
+    if conversation.language != "ru":
+        return True
+    for word in message.words[hit.first : hit.last + 1]:
+        if CYRILLIC_WORD.match(word):
+            tags = _morph_tags(word)
+            if "VERB" in tags:
+                return "1per" in tags and "futr" in tags
+    return True
+
+
+def _promise_window(message: Message, at: Any) -> Any:
+    stated = PROMISE_TIME.search(message.view)
+    if stated:
+        amount = int(stated.group(1))
+        unit = stated.group(2).lower()
+        if unit.startswith(("мин", "min")):
+            return timedelta(minutes=amount)
+        if unit.startswith(("час", "hour")):
+            return timedelta(hours=amount)
+        return timedelta(days=amount)
+    worded = PROMISE_WORD_TIME.search(message.view)
+    if worded:
+        word = (worded.group(1) or worded.group(2)).lower()
+        if word in ("полчаса", "half an hour"):
+            return timedelta(minutes=30)
+        if word in ("час", "an hour"):
+            return timedelta(hours=1)
+        if word in ("завтра", "tomorrow") and at is not None:
+            # Until the end of the next day.
+            end = at.replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(days=2)
+            return end - at
+        return timedelta(days=1)
+    return PROMISE_WINDOW
+
+
 @check("promise_kept")
 def promise_kept(conversation: Conversation) -> Verdict:
     """Each promise is followed by an agent message or an outbound contact in time."""
-    promises = conversation.find("promise", role="agent")
+    promises = [
+        h for h in conversation.find("promise", role="agent") if _is_promise(conversation, h)
+    ]
     if not promises:
         return Verdict(NA)
     broken: list[dict[str, Any]] = []
@@ -384,18 +603,8 @@ def promise_kept(conversation: Conversation) -> Verdict:
             continue
         done.add(hit.message)
         message = conversation.messages[hit.message]
-        window = PROMISE_WINDOW
-        stated = PROMISE_TIME.search(message.text)
-        if stated:
-            amount = int(stated.group(1))
-            unit = stated.group(2).lower()
-            if unit.startswith(("мин", "min")):
-                window = timedelta(minutes=amount)
-            elif unit.startswith(("час", "hour")):
-                window = timedelta(hours=amount)
-            else:
-                window = timedelta(days=amount)
         at = _moment(conversation, message)
+        window = _promise_window(message, at)
         later = [m for m in conversation.agent_messages if m.index > message.index]
         if at is not None:
             later = [
@@ -435,19 +644,37 @@ def rating_request(conversation: Conversation) -> Verdict:
 
 def misspelled_words(conversation: Conversation) -> tuple[int, list[tuple[Message, int]]]:
     """(agent words checked, misspelled words as (message, word position))."""
-    classify = conversation.book.reducer.spelling_class
+    reducer = conversation.book.reducer
+    classify = reducer.spelling_class
+    listed = reducer.listed_words
     checked = 0
     wrong = []
     for message in conversation.agent_messages:
         for position, word in enumerate(message.words):
             kind = classify(word)
-            # Capitalised words inside a sentence are mostly names: not checked.
-            if kind == 0 or (position > 0 and word[0].isupper()):
+            if kind == 0:
+                continue
+            # Capitalised words inside a sentence are mostly names: not checked; at the
+            # start of a sentence they are ordinary words.
+            if position > 0 and word[0].isupper() and not _starts_sentence(message, position):
                 continue
             checked += 1
-            if kind == 2:
+            if kind == 2 and fold(word) not in listed:
+                wrong.append((message, position))
+        for typical in TYPICAL_ERRORS.finditer(message.view):
+            # "в течении", "щас": real words in the dictionary, wrong in this use.
+            position = next(
+                (i for i, (start, _) in enumerate(message.spans) if start >= typical.start()), 0
+            )
+            if (message, position) not in wrong:
                 wrong.append((message, position))
     return checked, wrong
+
+
+def _starts_sentence(message: Message, position: int) -> bool:
+    start = message.spans[position][0]
+    before = message.view[:start].rstrip(' «"“(')
+    return not before or before[-1] in ".!?\n:"
 
 
 @check("spelling", channels=WRITTEN)
@@ -457,28 +684,28 @@ def spelling(conversation: Conversation) -> Verdict:
     if not checked:
         return Verdict(NA)
     evidence = tuple(_token_span(conversation, m, p) for m, p in wrong[:10])
-    # One error is allowed per started 100 words: a single typo in a short chat
-    # is one error in its first hundred words, not "3 per 100".
-    allowed = SPELLING_ERRORS_PER_100_WORDS * math.ceil(checked / 100)
+    # At most one error per 100 words, and one typo is always allowed: a single typo
+    # in a 30-word chat is not "3 errors per 100 words".
+    allowed = max(1.0, SPELLING_ERRORS_PER_100_WORDS * checked / 100)
     return Verdict(FAIL if len(wrong) > allowed else PASS, evidence)
 
 
 @check("calm_tone")
 def calm_tone(conversation: Conversation) -> Verdict:
     """While the customer is negative, the agent neither shouts nor is rude."""
-    triggers = negative_customer_hits(conversation)
+    triggers = customer_emotion(conversation)
     if not triggers:
         return Verdict(NA)
-    first = min(h.message for h in triggers)
+    first = triggers[0][0]
     after = [m for m in conversation.agent_messages if m.index > first]
     problems: list[dict[str, Any]] = []
     for message in after:
         for pattern in (SHOUTED_WORD, REPEATED_EXCLAMATION):
-            found = pattern.search(message.text)
+            found = pattern.search(message.view)
             if found:
                 problems.append({"message": message.index, "text": found.group()})
                 break
-    rude = [h for h in conversation.find("rudeness", role="agent") if h.message > first]
+    rude = [h for h in _rude_hits(conversation) if h.message > first]
     problems.extend(conversation.evidence(rude))
     if problems:
         return Verdict(FAIL, tuple(problems[:5]))

@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from kontrol.checks.phrases import Hit, PhraseBook
-from kontrol.checks.text import spans_of, words_of
+from kontrol.checks.text import mask, spans_of, words_of
 
 OPENING_MESSAGES = 2
 CLOSING_MESSAGES = 2
@@ -26,6 +26,8 @@ class Message:
     at: datetime | None = None
     start: float | None = None
     end: float | None = None
+    # The text the checks read: ``text`` with links, quoted lines and quoted tails blanked.
+    view: str = ""
     words: list[str] = field(default_factory=list)
     lemmas: list[str] = field(default_factory=list)
     _spans: list[tuple[int, int]] | None = None
@@ -34,7 +36,7 @@ class Message:
     def spans(self) -> list[tuple[int, int]]:
         """Where each word starts and ends (computed on demand: only evidence needs it)."""
         if self._spans is None:
-            self._spans = spans_of(self.text)
+            self._spans = spans_of(self.view)
         return self._spans
 
 
@@ -55,6 +57,8 @@ class Conversation:
     _opening: frozenset[int] | None = None
     _closing: frozenset[int] | None = None
     _by_role: dict[str, list[Message]] | None = None
+    # Results several checks share (computed by the first that needs them).
+    memo: dict[str, Any] = field(default_factory=dict)
     _timed: bool | None = None
 
     @classmethod
@@ -75,8 +79,11 @@ class Conversation:
         lemmas = book.reducer.lemmas
         prepared = []
         for i, (role, text, at, start, end) in enumerate(messages):
-            words = words_of(text or "")
-            prepared.append(Message(i, role, text or "", at, start, end, words, lemmas(words)))
+            view = mask(text or "")
+            words = words_of(view)
+            prepared.append(
+                Message(i, role, text or "", at, start, end, view, words, lemmas(words))
+            )
         conversation = cls(
             channel=channel,
             language=language,
@@ -109,6 +116,11 @@ class Conversation:
     @property
     def customer_messages(self) -> list[Message]:
         return self.by_role("customer")
+
+    @property
+    def unpunctuated(self) -> bool:
+        """A transcript without punctuation (speech recognition output): no "?" or "." at all."""
+        return not any("?" in m.view or "." in m.view for m in self.messages)
 
     @property
     def timed(self) -> bool:

@@ -13,11 +13,10 @@ SENTIMENT_MESSAGES = 2
 CANDIDATE = re.compile(r"@|\d[\d\s().+№-]{5,}\d")
 EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 CARD = re.compile(r"(?<![\d-])(?:\d[ -]?){12,18}\d(?![\d-])")
-PHONE = re.compile(
-    r"(?<![\w+])(?:\+?\d{1,3}[\s.-]?)?(?:\(\d{3,4}\)|\d{3,4})[\s.-]?\d{2,3}[\s.-]?\d{2}[\s.-]?\d{2}(?!\d)"
-)
+URL_TEXT = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
+PHONE = re.compile(r"(?<![\w+])\+?\(?\d[\d\s().-]{8,16}\d(?!\w)")
 PASSPORT = re.compile(
-    r"(?<!\d)\d{2}\s?\d{2}\s?(?:№\s?)?\d{6}(?!\d)|(?:паспорт\w*|passport)\D{0,25}[A-Z0-9]{6,10}",
+    r"(?:паспорт\w*|passport)\D{0,25}(?:\d{2}\s?\d{2}\s?(?:№\s?)?\d{6}|[A-Z]{0,2}\d{6,9})(?!\d)",
     re.IGNORECASE,
 )
 
@@ -40,6 +39,8 @@ def personal_data(texts: list[str]) -> list[str]:
     for text in texts:
         if not CANDIDATE.search(text):
             continue
+        if "://" in text or "www." in text:
+            text = URL_TEXT.sub(" ", text)
         if EMAIL.search(text):
             kinds.add("email")
         rest = text
@@ -52,7 +53,7 @@ def personal_data(texts: list[str]) -> list[str]:
             kinds.add("passport")
             rest = PASSPORT.sub(" ", rest)
         for match in PHONE.finditer(rest):
-            if len(re.sub(r"\D", "", match.group())) >= 10:
+            if 10 <= len(re.sub(r"\D", "", match.group())) <= 12:
                 kinds.add("phone")
                 break
     return sorted(kinds)
@@ -107,6 +108,15 @@ def _overlaps(conversation: Conversation) -> int:
     return count
 
 
+def _complaint(conversation: Conversation) -> bool:
+    from kontrol.checks.builtin import _negated
+
+    return any(
+        not _negated(conversation.messages[hit.message], hit)
+        for hit in conversation.find("complaint", role="customer")
+    )
+
+
 def compute_signals(conversation: Conversation) -> dict[str, Any]:
     """Every signal of the interaction; ``None`` where it cannot be measured."""
     customers = conversation.customer_messages
@@ -119,7 +129,7 @@ def compute_signals(conversation: Conversation) -> dict[str, Any]:
         total = agent + _speech_seconds(customers)
         talk_ratio = round(agent / total, 3) if total > 0 else None
     return {
-        "complaint": bool(conversation.find("complaint", role="customer")),
+        "complaint": _complaint(conversation),
         "customer_sentiment_start": _sentiment(conversation, customers[:edge]),
         "customer_sentiment_end": _sentiment(conversation, customers[-edge:]),
         "talk_ratio": talk_ratio,

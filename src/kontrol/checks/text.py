@@ -80,12 +80,15 @@ class Lemmatizer:
         self._raw: dict[str, str] = {}
         self._known: dict[str, bool] = {}
         self._spelling: dict[str, int] = {}
+        # Every word of every phrase list (workspace jargon included): never a misspelling.
+        self.listed_words: set[str] = set()
         self._vocabulary: dict[str, list[str]] = {}
 
     def add_vocabulary(self, words: Iterable[str]) -> None:
         """Words that typos are repaired towards (the phrase lists' own words)."""
         changed = False
         for word in words:
+            self.listed_words.add(word)
             if len(word) >= 5 and not word.isdigit():
                 bucket = self._vocabulary.setdefault(word[0], [])
                 if word not in bucket:
@@ -204,6 +207,36 @@ def lemmatizer(language: str) -> Lemmatizer:
     if found is None:
         found = _lemmatizers[language] = Lemmatizer(language)
     return found
+
+
+URL = re.compile(r"(?:https?://|www\.)\S+|(?<![\w.])@\w+", re.IGNORECASE)
+QUOTED_LINE = re.compile(r"^[ \t]*>.*$", re.MULTILINE)
+QUOTE_HEADER = re.compile(
+    r"^[ \t]*(?:On .{0,200}wrote:|-{2,}\s*Original Message\s*-{2,}|.{0,200}пишет:|"
+    r"-{2,}\s*Исходное сообщение\s*-{2,})[ \t]*$",
+    re.MULTILINE | re.IGNORECASE,
+)
+
+
+def _blank(match: re.Match[str]) -> str:
+    return " " * len(match.group())
+
+
+def mask(text: str) -> str:
+    """``text`` with what nobody said in this message blanked out, same length.
+
+    Links and @handles, lines quoted with ``>``, and an e-mail's quoted tail
+    (from "On ... wrote:" on) become spaces, so that character offsets still
+    point into the original text.
+    """
+    if "://" in text or "www." in text or "@" in text:
+        text = URL.sub(_blank, text)
+    if ">" in text:
+        text = QUOTED_LINE.sub(_blank, text)
+    header = QUOTE_HEADER.search(text) if "\n" in text else None
+    if header is not None:
+        text = text[: header.start()] + " " * (len(text) - header.start())
+    return text
 
 
 def words_of(text: str) -> list[str]:
