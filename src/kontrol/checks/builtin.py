@@ -54,10 +54,12 @@ PROMISE_WORD_TIME = re.compile(
     re.IGNORECASE,
 )
 QUOTES = re.compile(r"«[^»]{0,400}»|“[^”]{0,400}”|\"[^\"\n]{0,400}\"")
+# A question in a transcript without punctuation: a question word followed by what asks.
 SPOKEN_QUESTION = re.compile(
-    r"^\s*(?:what|which|when|where|how|why|who|can you|could you|would you|do you|did you|"
-    r"is it|are you|have you|какой|какая|какие|каким|когда|где|как|сколько|можете|могли бы|"
-    r"вы можете|подскажите|скажите)\b",
+    r"\b(?:(?:what|which|when|where|how|why|who)\s+(?:is|are|was|were|day|time|kind|type|"
+    r"would|will|can|could|do|does|did|should|much|many|long|old|number|date)|"
+    r"(?:can|could|would|will|do|did|have|are|is)\s+(?:you|i\s+have|we)|"
+    r"какой|какая|какие|каким|когда|где|сколько|можете|могли бы|подскажите|скажите|назовите)\b",
     re.IGNORECASE,
 )
 INDIRECT_QUESTION = re.compile(
@@ -249,14 +251,27 @@ def _clarifying(conversation: Conversation, message: Message) -> Hit | None:
     return None
 
 
+def _spoken_question(conversation: Conversation, message: Message) -> bool | None:
+    """A question asked in an unpunctuated transcript, outside "how can I help" phrases."""
+    generic = [
+        (message.spans[h.first][0], message.spans[h.last][1])
+        for name in ("generic_question", "offer_more_help", "rating_request")
+        for h in conversation.find(name, within=(message.index,))
+    ]
+    for found in SPOKEN_QUESTION.finditer(message.view):
+        if not any(start <= found.start() < end for start, end in generic):
+            return True
+    return None
+
+
 def _is_needs_question(conversation: Conversation, message: Message) -> Hit | None | bool:
     """A question of the agent that discovers the need (not "how can I help?")."""
     clarifying = _clarifying(conversation, message)
     if clarifying is not None:
         return clarifying
     if "?" not in message.view:
-        if conversation.unpunctuated and SPOKEN_QUESTION.match(message.view):
-            return True
+        if conversation.unpunctuated:
+            return _spoken_question(conversation, message)
         return None
     quoted = _quoted(message)
     marks = [

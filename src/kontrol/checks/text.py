@@ -125,6 +125,8 @@ class Lemmatizer:
             if (
                 len(word) < 3
                 or not word.isalpha()
+                # iPhone, WhatsApp, SMS: brand names and abbreviations, not dictionary words.
+                or not word[1:].islower()
                 or not script.search(word)
                 or (self.language == "ru" and LATIN.search(word))
             ):
@@ -209,7 +211,12 @@ def lemmatizer(language: str) -> Lemmatizer:
     return found
 
 
-URL = re.compile(r"(?:https?://|www\.)\S+|(?<![\w.])@\w+", re.IGNORECASE)
+URL = re.compile(
+    r"(?:https?://|www\.)\S+|[\w.+-]+@[\w-]+\.[\w.-]+|(?<![\w.])@\w+|"
+    r"\b[\w-]+(?:\.[\w-]+)*\.(?:com|org|net|ru|рф|io|co|uk|de)\b(?:/\S*)?",
+    re.IGNORECASE,
+)
+_LINK_HINTS = ("www.", ".com", ".org", ".net", ".ru", ".io", ".co", ".uk", ".de", ".рф")
 QUOTED_LINE = re.compile(r"^[ \t]*>.*$", re.MULTILINE)
 QUOTE_HEADER = re.compile(
     r"^[ \t]*(?:On .{0,200}wrote:|-{2,}\s*Original Message\s*-{2,}|.{0,200}пишет:|"
@@ -229,7 +236,7 @@ def mask(text: str) -> str:
     (from "On ... wrote:" on) become spaces, so that character offsets still
     point into the original text.
     """
-    if "://" in text or "www." in text or "@" in text:
+    if "://" in text or "@" in text or any(tld in text for tld in _LINK_HINTS):
         text = URL.sub(_blank, text)
     if ">" in text:
         text = QUOTED_LINE.sub(_blank, text)
