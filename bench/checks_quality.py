@@ -120,7 +120,7 @@ def load_records(
     directory: Path = EVAL_DIR, pattern: str = "*.jsonl"
 ) -> Iterator[tuple[Path, int, dict[str, Any]]]:
     """Every labelled conversation: (file, line number, record)."""
-    for path in sorted(directory.glob(pattern)):
+    for path in sorted(p for p in directory.glob(pattern) if p.name.endswith(".jsonl")):
         with path.open(encoding="utf-8") as handle:
             for number, line in enumerate(handle, start=1):
                 if line.strip():
