@@ -15,6 +15,7 @@ precision and recall of ``fail`` (the verdict a reviewer acts on) and of
     python -m bench.checks_quality --markdown out.md    # also write the Markdown table
     python -m bench.checks_quality --only greeting,empathy
     python -m bench.checks_quality --files 'heldout_*'   # the batch written after tuning
+    python -m bench.checks_quality --write-docs          # refresh the table in docs/checks.md
 
 The workspace lists the set is labelled with (jargon, upsell) are in
 ``tests/checks_eval/workspace.json``; a conversation with
@@ -25,6 +26,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
+import subprocess
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -36,6 +39,13 @@ from kontrol.checks.engine import CheckSettings, check_record
 
 ROOT = Path(__file__).resolve().parents[1]
 EVAL_DIR = ROOT / "tests" / "checks_eval"
+DOCS = ROOT / "docs" / "checks.md"
+PARTS = {
+    "Russian, the part the phrase lists were tuned on": "ru_*",
+    "English, the part the phrase lists were tuned on": "en_*",
+    "held-out batch 1 (written after the first tuning; fixes followed)": "heldout_*",
+    "held-out batch 2 (written last, measured once)": "heldout2_*",
+}
 VERDICTS = ("pass", "fail", "na")
 OVERALL_TARGET = 0.95
 CHECK_TARGET = 0.85
@@ -276,6 +286,56 @@ def summary_text(report: Report, *, disagreements: bool = True) -> str:
     return "\n".join(out)
 
 
+def engine_commit() -> str:
+    """The short commit of the working tree, marked when it has uncommitted changes."""
+    try:
+        head = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--", "src"], cwd=ROOT, capture_output=True, text=True
+        ).stdout.strip()
+    except OSError:
+        return "unknown"
+    return f"{head}{' + uncommitted changes in src/' if dirty else ''}" or "unknown"
+
+
+def docs_section(report: Report) -> str:
+    """The "Precision and recall" block of docs/checks.md."""
+    stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    lines = [
+        f"Measured {stamp}, engine commit `{engine_commit()}`, with "
+        "`python -m bench.checks_quality --write-docs`: "
+        f"{report.conversations} conversations, {report.total} labelled verdicts, "
+        f"agreement **{_pct(report.agreement)}** (target {OVERALL_TARGET:.0%}; "
+        f"lowest check {_pct(min(s.agreement for s in report.checks.values()))}, "
+        f"target {CHECK_TARGET:.0%}).",
+        "",
+        'Precision and recall of `fail` answer "when the engine says fail, is it a fail?" and',
+        '"how many of the real fails does it find?"; the same for `pass`. Labelled and engine',
+        "counts are pass / fail / na.",
+        "",
+        markdown_table(report),
+        "",
+        "| part of the set | conversations | labelled verdicts | agreement |",
+        "|---|---|---|---|",
+    ]
+    for name, pattern in PARTS.items():
+        part = evaluate(pattern=pattern)
+        lines.append(f"| {name} | {part.conversations} | {part.total} | {_pct(part.agreement)} |")
+    return "\n".join(lines)
+
+
+def write_docs(section: str, docs: Path = DOCS) -> None:
+    """Replace the text between the quality-table markers of docs/checks.md."""
+    start, end = "<!-- quality-table -->", "<!-- /quality-table -->"
+    text = docs.read_text(encoding="utf-8")
+    pattern = re.compile(re.escape(start) + r".*?" + re.escape(end), re.DOTALL)
+    if not pattern.search(text):
+        raise SystemExit(f"{docs} has no {start} ... {end} markers")
+    docs.write_text(pattern.sub(lambda _: f"{start}\n{section}\n{end}", text), encoding="utf-8")
+
+
 def main(argv: list[str] | None = None) -> None:
     """Print the report (``make bench`` runs it too; it writes no section of benchmarks.md)."""
     parser = argparse.ArgumentParser(description=__doc__)
@@ -283,6 +343,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--markdown", type=Path, help="also write the Markdown table here")
     parser.add_argument("--quiet", action="store_true", help="no list of disagreements")
     parser.add_argument("--files", default="*.jsonl", help="which files of the set, e.g. heldout_*")
+    parser.add_argument("--write-docs", action="store_true", help="refresh docs/checks.md")
     args = parser.parse_args(argv)
     only = {name.strip() for name in args.only.split(",") if name.strip()} or None
     report = evaluate(only=only, pattern=args.files)
@@ -295,6 +356,8 @@ def main(argv: list[str] | None = None) -> None:
     )
     if args.markdown:
         args.markdown.write_text(table + "\n", encoding="utf-8")
+    if args.write_docs:
+        write_docs(docs_section(report))
 
 
 if __name__ == "__main__":
