@@ -13,6 +13,7 @@ from collections import Counter
 
 from bench.checks_quality import (
     CHECK_TARGET,
+    CheckScore,
     EVAL_DIR,
     OVERALL_TARGET,
     evaluate,
@@ -49,3 +50,20 @@ def test_the_engine_meets_the_agreement_targets_on_the_evaluation_set() -> None:
     assert report.agreement >= OVERALL_TARGET, table
     below = {s.check: round(s.agreement, 3) for s in report.below_target()}
     assert not below, f"checks under {CHECK_TARGET:.0%}: {below}\n{table}"
+
+
+def test_precision_and_recall_are_counted_as_a_reviewer_reads_them() -> None:
+    # 10 conversations a reviewer failed, 30 passed; the engine found 8 of the 10 fails,
+    # raised 4 false alarms, and answered na on 2 that were labelled pass.
+    score = CheckScore("greeting")
+    score.counts[("fail", "fail")] = 8
+    score.counts[("fail", "pass")] = 2
+    score.counts[("pass", "fail")] = 4
+    score.counts[("pass", "pass")] = 24
+    score.counts[("pass", "na")] = 2
+    assert score.recall("fail") == 8 / 10
+    assert score.precision("fail") == 8 / 12
+    assert score.recall("pass") == 24 / 30
+    assert score.precision("pass") == 24 / 26
+    assert score.agreement == 32 / 40
+    assert score.precision("na") is None
