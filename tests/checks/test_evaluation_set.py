@@ -13,9 +13,9 @@ from collections import Counter
 
 from bench.checks_quality import (
     CHECK_TARGET,
-    CheckScore,
     EVAL_DIR,
     OVERALL_TARGET,
+    CheckScore,
     evaluate,
     load_records,
     summary_text,
@@ -66,4 +66,5 @@ def test_precision_and_recall_are_counted_as_a_reviewer_reads_them() -> None:
     assert score.recall("pass") == 24 / 30
     assert score.precision("pass") == 24 / 26
     assert score.agreement == 32 / 40
-    assert score.precision("na") is None
+    assert score.precision("na") == 0
+    assert score.recall("na") is None  # nothing was labelled na
