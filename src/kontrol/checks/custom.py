@@ -277,7 +277,7 @@ def parse_custom_check(data: Any, *, reserved: frozenset[str] = frozenset()) -> 
 def load_custom_check(text: str, *, reserved: frozenset[str] = frozenset()) -> CustomCheck:
     """A custom check from YAML text."""
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         line = f" (line {mark.line + 1})" if mark is not None else ""

@@ -22,6 +22,9 @@ CYRILLIC = re.compile(r"[а-яёА-ЯЁ]")
 LATIN = re.compile(r"[a-zA-Z]")
 
 LANGUAGES = ("ru", "en")
+# Distinct words kept per language (a real vocabulary is far smaller; typos and names
+# keep coming, so the cache starts afresh past this size).
+MAX_CACHED_WORDS = 300_000
 
 
 def detect_language(texts: Iterable[str]) -> str:
@@ -105,6 +108,13 @@ class Lemmatizer:
         return [get(word) or self._raw_miss(word) for word in words]
 
     def _raw_miss(self, word: str) -> str:
+        if not word.isalpha():
+            # Numbers and codes ("28937539", "A-123") are endless and their own lemma:
+            # caching them would grow memory with the size of an import.
+            return fold(word) if any(c.isdigit() for c in word) else self.lemma(fold(word))
+        if len(self._raw) >= MAX_CACHED_WORDS:
+            self._raw.clear()
+            self._cache.clear()
         found = self._raw[word] = self.lemma(fold(word))
         return found
 
@@ -120,6 +130,10 @@ class Lemmatizer:
         """For the spelling check, a word as written: 0 not checked, 1 known, 2 unknown."""
         found = self._spelling.get(word)
         if found is None:
+            if not word.isalpha():
+                return 0
+            if len(self._spelling) >= MAX_CACHED_WORDS:
+                self._spelling.clear()
             form = fold(word)
             script = CYRILLIC if self.language == "ru" else LATIN
             if (

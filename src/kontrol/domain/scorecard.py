@@ -279,7 +279,7 @@ def parse_scorecard(data: Any, *, known_checks: frozenset[str] | None = None) ->
 def load_scorecard(text: str, *, known_checks: frozenset[str] | None = None) -> Scorecard:
     """A scorecard from YAML text; errors give the YAML line or the field."""
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         line = f" at line {mark.line + 1}" if mark is not None else ""

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import ColumnElement, exists, select
 
-from kontrol.store.tables import check_results, evaluations, interaction_signals, interactions
+from kontrol.store.tables import check_failures, evaluations, interaction_signals, interactions
 
 if TYPE_CHECKING:
     from kontrol.services.interactions import InteractionFilter
@@ -85,9 +85,8 @@ def quality_conditions(filters: InteractionFilter) -> list[ColumnElement[bool]]:
     if filters.failed:
         conditions.append(
             exists().where(
-                check_results.c.interaction_id == interactions.c.id,
-                check_results.c.check_id == filters.failed,
-                check_results.c.result == "fail",
+                check_failures.c.interaction_id == interactions.c.id,
+                check_failures.c.check_id == filters.failed,
             )
         )
     if filters.signal:

@@ -9,7 +9,7 @@ from sqlalchemy import Connection, select
 
 from kontrol.domain.scorecard import Criterion
 from kontrol.services.scoring import StoredEvaluation, evaluations_of, stored_outcomes
-from kontrol.store.tables import check_results
+from kontrol.store.tables import check_outcomes
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,8 +116,8 @@ def interaction_quality(connection: Connection, interaction_id: int, texts: list
     """Verdicts, evidence (as highlighted segments of ``texts``), signals and evaluations."""
     scored = (
         connection.execute(
-            select(check_results.c.check_id)
-            .where(check_results.c.interaction_id == interaction_id)
+            select(check_outcomes.c.interaction_id)
+            .where(check_outcomes.c.interaction_id == interaction_id)
             .limit(1)
         ).first()
         is not None

@@ -27,9 +27,9 @@ from kontrol.domain.errors import InvalidInput, NotFound
 from kontrol.domain.scorecard import Scorecard, compute_score, load_scorecard
 from kontrol.services.events import InteractionsStored, subscriber
 from kontrol.store.tables import (
-    check_results,
+    check_failures,
+    check_outcomes,
     custom_checks,
-    evaluation_items,
     evaluations,
     interaction_signals,
     interactions,
@@ -38,7 +38,7 @@ from kontrol.store.tables import (
     scorecards,
 )
 
-BATCH = 500
+BATCH = 100
 DEFAULT_SCORECARDS = ("default-ru", "default-en")
 AUTO = "auto"
 
@@ -73,6 +73,19 @@ def default_scorecard_text(name: str) -> str:
 # --- scorecards --------------------------------------------------------------------
 
 
+_parsed: dict[str, Scorecard] = {}
+
+
+def _parse_stored(text: str) -> Scorecard:
+    """A stored scorecard's YAML, parsed once per process (YAML parsing is slow)."""
+    found = _parsed.get(text)
+    if found is None:
+        if len(_parsed) > 256:
+            _parsed.clear()
+        found = _parsed[text] = load_scorecard(text)
+    return found
+
+
 def _stored(row: Any) -> StoredScorecard:
     return StoredScorecard(
         id=int(row.id),
@@ -81,7 +94,7 @@ def _stored(row: Any) -> StoredScorecard:
         is_active=bool(row.is_active),
         created_at=row.created_at,
         yaml=row.yaml,
-        scorecard=load_scorecard(row.yaml),
+        scorecard=_parse_stored(row.yaml),
     )
 
 
@@ -202,8 +215,30 @@ def check_settings(connection: Connection, workspace_id: int) -> CheckSettings:
         .where(custom_checks.c.workspace_id == workspace_id, custom_checks.c.enabled.is_(True))
         .order_by(custom_checks.c.check_id)
     ):
-        customs.append(load_custom_check(row.yaml, reserved=reserved))
-    return CheckSettings(overrides=overrides, custom_checks=tuple(customs))
+        customs.append(_parse_custom(row.yaml, reserved))
+    settings = CheckSettings(overrides=overrides, custom_checks=tuple(customs))
+    # The same settings object for the same content: the engine caches compiled
+    # phrase books by settings identity.
+    key = repr(settings)
+    cached = _settings.get(key)
+    if cached is None:
+        if len(_settings) > 64:
+            _settings.clear()
+        cached = _settings[key] = settings
+    return cached
+
+
+_settings: dict[str, CheckSettings] = {}
+_customs: dict[str, CustomCheck] = {}
+
+
+def _parse_custom(text: str, reserved: frozenset[str]) -> CustomCheck:
+    found = _customs.get(text)
+    if found is None:
+        if len(_customs) > 256:
+            _customs.clear()
+        found = _customs[text] = load_custom_check(text, reserved=reserved)
+    return found
 
 
 def save_phrase_override(
@@ -380,7 +415,8 @@ def _score_chunk(connection: Connection, workspace_id: int, ids: list[int]) -> i
         return 0
     scored = [row.id for row, _ in outcomes]
     now = utcnow()
-    connection.execute(delete(check_results).where(check_results.c.interaction_id.in_(scored)))
+    connection.execute(delete(check_outcomes).where(check_outcomes.c.interaction_id.in_(scored)))
+    connection.execute(delete(check_failures).where(check_failures.c.interaction_id.in_(scored)))
     connection.execute(
         delete(interaction_signals).where(interaction_signals.c.interaction_id.in_(scored))
     )
@@ -393,23 +429,23 @@ def _score_chunk(connection: Connection, workspace_id: int, ids: list[int]) -> i
                 evaluations.c.scorecard_id.in_(card_ids),
             )
         )
-    result_rows = []
+    outcome_rows = []
+    failure_rows = []
     signal_rows = []
     evaluation_rows = []
-    items_by_key: dict[tuple[int, int], list[dict[str, Any]]] = {}
     complaints = []
     detected_languages: dict[str, list[int]] = defaultdict(list)
     for row, outcome in outcomes:
+        verdicts = {}
         for check_id, verdict in outcome.verdicts.items():
-            result_rows.append(
-                {
-                    "interaction_id": row.id,
-                    "check_id": check_id,
-                    "workspace_id": workspace_id,
-                    "result": verdict.result,
-                    "evidence": [dict(item) for item in verdict.evidence],
-                }
-            )
+            verdicts[check_id] = verdict.as_json()
+            if verdict.result == "fail":
+                failure_rows.append(
+                    {"interaction_id": row.id, "check_id": check_id, "workspace_id": workspace_id}
+                )
+        outcome_rows.append(
+            {"interaction_id": row.id, "workspace_id": workspace_id, "verdicts": verdicts}
+        )
         signals = outcome.signals
         signal_rows.append(
             {
@@ -442,38 +478,24 @@ def _score_chunk(connection: Connection, workspace_id: int, ids: list[int]) -> i
                     "kind": AUTO,
                     "score": score.score,
                     "passed": score.passed,
+                    "items": [
+                        {
+                            "criterion": item.criterion.id,
+                            "check": item.criterion.check,
+                            "result": None if item.result is None else str(item.result),
+                            "fraction": item.fraction,
+                        }
+                        for item in score.outcomes
+                    ],
                     "created_at": now,
                 }
             )
-            items_by_key[(row.id, card.id)] = [
-                {
-                    "criterion_id": item.criterion.id,
-                    "check_id": item.criterion.check,
-                    "result": None if item.result is None else str(item.result),
-                    "fraction": item.fraction,
-                }
-                for item in score.outcomes
-            ]
-    if result_rows:
-        connection.execute(check_results.insert(), result_rows)
+    connection.execute(check_outcomes.insert(), outcome_rows)
+    if failure_rows:
+        connection.execute(check_failures.insert(), failure_rows)
     connection.execute(interaction_signals.insert(), signal_rows)
     if evaluation_rows:
         connection.execute(evaluations.insert(), evaluation_rows)
-        stored = connection.execute(
-            select(
-                evaluations.c.id, evaluations.c.interaction_id, evaluations.c.scorecard_id
-            ).where(
-                evaluations.c.interaction_id.in_(scored),
-                evaluations.c.kind == AUTO,
-                evaluations.c.scorecard_id.in_(card_ids),
-            )
-        )
-        item_rows = []
-        for evaluation in stored:
-            for item in items_by_key.get((evaluation.interaction_id, evaluation.scorecard_id), []):
-                item_rows.append({"evaluation_id": evaluation.id, **item})
-        if item_rows:
-            connection.execute(evaluation_items.insert(), item_rows)
     for row in complaints:
         # The complaint signal sets the interaction's complaint flag and tag (spec/CHECKS.md);
         # it never clears one that the imported record set.
@@ -519,26 +541,17 @@ def stored_outcomes(
     connection: Connection, interaction_ids: Sequence[int]
 ) -> dict[int, dict[str, Any]]:
     """``{"checks": ..., "signals": ...}`` by interaction, as the engine returned them."""
-    order = {check_id: n for n, check_id in enumerate(registered_checks())}
     out: dict[int, dict[str, Any]] = {i: {"checks": {}, "signals": {}} for i in interaction_ids}
-    rows: list[Any] = []
     for start in range(0, len(interaction_ids), BATCH):
         chunk = list(interaction_ids[start : start + BATCH])
-        rows.extend(
-            connection.execute(
-                select(check_results).where(check_results.c.interaction_id.in_(chunk))
-            )
-        )
+        for row in connection.execute(
+            select(check_outcomes).where(check_outcomes.c.interaction_id.in_(chunk))
+        ):
+            out[row.interaction_id]["checks"] = dict(row.verdicts)
         for signal in connection.execute(
             select(interaction_signals).where(interaction_signals.c.interaction_id.in_(chunk))
         ):
             out[signal.interaction_id]["signals"] = signals_json(signal)
-    rows.sort(key=lambda r: (r.interaction_id, order.get(r.check_id, len(order)), r.check_id))
-    for row in rows:
-        out[row.interaction_id]["checks"][row.check_id] = {
-            "result": row.result,
-            "evidence": list(row.evidence or []),
-        }
     return out
 
 
@@ -580,12 +593,7 @@ def evaluations_of(connection: Connection, interaction_id: int) -> list[StoredEv
         card_row = connection.execute(
             select(scorecards).where(scorecards.c.id == row.scorecard_id)
         ).one()
-        items = {
-            item.criterion_id: (item.result, item.fraction)
-            for item in connection.execute(
-                select(evaluation_items).where(evaluation_items.c.evaluation_id == row.id)
-            )
-        }
+        items = {item["criterion"]: (item["result"], item["fraction"]) for item in row.items or []}
         out.append(
             StoredEvaluation(
                 int(row.id), _stored(card_row), row.score, row.passed, row.created_at, items

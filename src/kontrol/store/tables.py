@@ -258,35 +258,36 @@ evaluations = Table(
     Column("kind", String(10), nullable=False),
     Column("score", Float),
     Column("passed", Boolean),
+    # [{"criterion": id, "check": id|null, "result": "pass|fail|na|1-5"|null, "fraction": x|null}]
+    Column("items", JSON, nullable=False),
     Column("created_at", DateTime, nullable=False),
     Index("ix_evaluations_interaction_kind", "interaction_id", "kind"),
     Index("ix_evaluations_ws_kind_score", "workspace_id", "kind", "score"),
     Index("ix_evaluations_scorecard", "scorecard_id"),
 )
 
-evaluation_items = Table(
-    "evaluation_items",
+check_outcomes = Table(
+    "check_outcomes",
     metadata,
-    Column("evaluation_id", Id, ForeignKey("evaluations.id", ondelete="CASCADE"), primary_key=True),
-    Column("criterion_id", String(60), primary_key=True),
-    Column("check_id", String(60)),
-    # pass / fail / na, or a 1-5 mark as text; NULL: not evaluated (manual criterion).
-    Column("result", String(10)),
-    # What the criterion counted for, 0..1; NULL: left out of the score.
-    Column("fraction", Float),
+    Column(
+        "interaction_id", Id, ForeignKey("interactions.id", ondelete="CASCADE"), primary_key=True
+    ),
+    Column("workspace_id", Id, ForeignKey("workspaces.id", ondelete="CASCADE"), nullable=False),
+    # {check_id: {"result": "pass|fail|na", "evidence": [...]}}: one row per interaction,
+    # read whole by the interaction page.
+    Column("verdicts", JSON, nullable=False),
 )
 
-check_results = Table(
-    "check_results",
+check_failures = Table(
+    "check_failures",
     metadata,
     Column(
         "interaction_id", Id, ForeignKey("interactions.id", ondelete="CASCADE"), primary_key=True
     ),
     Column("check_id", String(60), primary_key=True),
     Column("workspace_id", Id, ForeignKey("workspaces.id", ondelete="CASCADE"), nullable=False),
-    Column("result", String(4), nullable=False),
-    Column("evidence", JSON, nullable=False),
-    Index("ix_check_results_ws_check_result", "workspace_id", "check_id", "result"),
+    # Only failed checks get a row (a few per interaction): the "failed check" filter.
+    Index("ix_check_failures_ws_check", "workspace_id", "check_id"),
 )
 
 interaction_signals = Table(

@@ -4,9 +4,9 @@ Revision ID: 0002
 Revises: 0001
 Create Date: 2026-11-25
 
-Scorecards (versioned), evaluations and their per-criterion items, check results
-with evidence, per-interaction signals, workspace phrase-list overrides and
-custom checks. Generated from store/tables.py and kept identical to it.
+Scorecards (versioned), evaluations (per-criterion items as JSON), check
+verdicts with evidence (one row per interaction) and failed checks,
+per-interaction signals, workspace phrase-list overrides and custom checks. Generated from store/tables.py and kept identical to it.
 """
 
 import sqlalchemy as sa
@@ -93,31 +93,45 @@ def upgrade() -> None:
         ),
     )
     op.create_table(
-        "check_results",
+        "check_failures",
         sa.Column("interaction_id", ID, nullable=False),
         sa.Column("check_id", sa.String(length=60), nullable=False),
         sa.Column("workspace_id", ID, nullable=False),
-        sa.Column("result", sa.String(length=4), nullable=False),
-        sa.Column("evidence", sa.JSON(), nullable=False),
         sa.ForeignKeyConstraint(
             ["interaction_id"],
             ["interactions.id"],
-            name=op.f("fk_check_results_interaction_id_interactions"),
+            name=op.f("fk_check_failures_interaction_id_interactions"),
             ondelete="CASCADE",
         ),
         sa.ForeignKeyConstraint(
             ["workspace_id"],
             ["workspaces.id"],
-            name=op.f("fk_check_results_workspace_id_workspaces"),
+            name=op.f("fk_check_failures_workspace_id_workspaces"),
             ondelete="CASCADE",
         ),
-        sa.PrimaryKeyConstraint("interaction_id", "check_id", name=op.f("pk_check_results")),
+        sa.PrimaryKeyConstraint("interaction_id", "check_id", name=op.f("pk_check_failures")),
     )
     op.create_index(
-        "ix_check_results_ws_check_result",
-        "check_results",
-        ["workspace_id", "check_id", "result"],
-        unique=False,
+        "ix_check_failures_ws_check", "check_failures", ["workspace_id", "check_id"], unique=False
+    )
+    op.create_table(
+        "check_outcomes",
+        sa.Column("interaction_id", ID, nullable=False),
+        sa.Column("workspace_id", ID, nullable=False),
+        sa.Column("verdicts", sa.JSON(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["interaction_id"],
+            ["interactions.id"],
+            name=op.f("fk_check_outcomes_interaction_id_interactions"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["workspace_id"],
+            ["workspaces.id"],
+            name=op.f("fk_check_outcomes_workspace_id_workspaces"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("interaction_id", name=op.f("pk_check_outcomes")),
     )
     op.create_table(
         "evaluations",
@@ -128,6 +142,7 @@ def upgrade() -> None:
         sa.Column("kind", sa.String(length=10), nullable=False),
         sa.Column("score", sa.Float(), nullable=True),
         sa.Column("passed", sa.Boolean(), nullable=True),
+        sa.Column("items", sa.JSON(), nullable=False),
         sa.Column("created_at", sa.DateTime(), nullable=False),
         sa.ForeignKeyConstraint(
             ["interaction_id"],
@@ -192,33 +207,18 @@ def upgrade() -> None:
         ["workspace_id", "complaint"],
         unique=False,
     )
-    op.create_table(
-        "evaluation_items",
-        sa.Column("evaluation_id", ID, nullable=False),
-        sa.Column("criterion_id", sa.String(length=60), nullable=False),
-        sa.Column("check_id", sa.String(length=60), nullable=True),
-        sa.Column("result", sa.String(length=10), nullable=True),
-        sa.Column("fraction", sa.Float(), nullable=True),
-        sa.ForeignKeyConstraint(
-            ["evaluation_id"],
-            ["evaluations.id"],
-            name=op.f("fk_evaluation_items_evaluation_id_evaluations"),
-            ondelete="CASCADE",
-        ),
-        sa.PrimaryKeyConstraint("evaluation_id", "criterion_id", name=op.f("pk_evaluation_items")),
-    )
 
 
 def downgrade() -> None:
-    op.drop_table("evaluation_items")
     op.drop_index("ix_interaction_signals_ws_complaint", table_name="interaction_signals")
     op.drop_table("interaction_signals")
     op.drop_index("ix_evaluations_ws_kind_score", table_name="evaluations")
     op.drop_index("ix_evaluations_scorecard", table_name="evaluations")
     op.drop_index("ix_evaluations_interaction_kind", table_name="evaluations")
     op.drop_table("evaluations")
-    op.drop_index("ix_check_results_ws_check_result", table_name="check_results")
-    op.drop_table("check_results")
+    op.drop_table("check_outcomes")
+    op.drop_index("ix_check_failures_ws_check", table_name="check_failures")
+    op.drop_table("check_failures")
     op.drop_table("scorecards")
     op.drop_table("phrase_overrides")
     op.drop_table("custom_checks")
