@@ -398,11 +398,19 @@ def _specific_questions(conversation: Conversation) -> list[Hit]:
     return questions
 
 
-def _concrete_in(conversation: Conversation, message: Message) -> dict[str, Any] | None:
+WHERE_WORDS = frozenset({"где", "where"})
+
+
+def _concrete_in(
+    conversation: Conversation, message: Message, asks_where: bool = True
+) -> dict[str, Any] | None:
     hits = conversation.find("concrete", within=(message.index,))
     if hits:
         return conversation.span(hits[0])
-    value = CONCRETE_VALUE.search(message.view) or CONCRETE_PLACE.search(message.text)
+    value = CONCRETE_VALUE.search(message.view)
+    if value is None and asks_where:
+        # A link, an e-mail or a street address answers "where", not "when" or "how much".
+        value = CONCRETE_PLACE.search(message.text)
     if value:
         return {"message": message.index, "text": value.group()}
     return None
@@ -425,8 +433,14 @@ def specific_answer(conversation: Conversation) -> Verdict:
         replies = [
             m for m in conversation.messages[question.message + 1 : stop] if m.role == "agent"
         ]
+        asks_where = conversation.messages[question.message].lemmas[question.first] in WHERE_WORDS
         concrete = next(
-            (found for m in replies if (found := _concrete_in(conversation, m)) is not None), None
+            (
+                found
+                for m in replies
+                if (found := _concrete_in(conversation, m, asks_where)) is not None
+            ),
+            None,
         )
         outcomes.append((question, concrete, bool(replies)))
     evidence: list[dict[str, Any]] = []
@@ -663,7 +677,8 @@ def misspelled_words(conversation: Conversation) -> tuple[int, list[tuple[Messag
     classify = reducer.spelling_class
     listed = reducer.listed_words
     checked = 0
-    wrong = []
+    wrong: list[tuple[Message, int]] = []
+    seen: set[str] = set()  # a misspelt word counts once however often it is repeated
     for message in conversation.agent_messages:
         for position, word in enumerate(message.words):
             kind = classify(word)
@@ -674,7 +689,9 @@ def misspelled_words(conversation: Conversation) -> tuple[int, list[tuple[Messag
             if position > 0 and word[0].isupper() and not _starts_sentence(message, position):
                 continue
             checked += 1
-            if kind == 2 and fold(word) not in listed:
+            form = fold(word)
+            if kind == 2 and form not in listed and form not in seen:
+                seen.add(form)
                 wrong.append((message, position))
         for typical in TYPICAL_ERRORS.finditer(message.view):
             # "в течении", "щас": real words in the dictionary, wrong in this use.

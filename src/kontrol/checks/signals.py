@@ -15,6 +15,7 @@ EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 CARD = re.compile(r"(?<![\d-])(?:\d[ -]?){12,18}\d(?![\d-])")
 URL_TEXT = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
 PHONE = re.compile(r"(?<![\w+])\+?\(?\d[\d\s().-]{8,16}\d(?!\w)")
+TOLL_FREE = re.compile(r"^(?:1?8(?:00|88|77|66|55|44|33)|[78]800)")
 PASSPORT = re.compile(
     r"(?:паспорт\w*|passport)\D{0,25}(?:\d{2}\s?\d{2}\s?(?:№\s?)?\d{6}|[A-Z]{0,2}\d{6,9})(?!\d)",
     re.IGNORECASE,
@@ -53,7 +54,11 @@ def personal_data(texts: list[str]) -> list[str]:
             kinds.add("passport")
             rest = PASSPORT.sub(" ", rest)
         for match in PHONE.finditer(rest):
-            if 10 <= len(re.sub(r"\D", "", match.group())) <= 12:
+            digits = re.sub(r"\D", "", match.group())
+            if TOLL_FREE.match(digits):
+                # A company's free hotline (8-800, 1-800...) is not personal data.
+                continue
+            if 10 <= len(digits) <= 12:
                 kinds.add("phone")
                 break
     return sorted(kinds)
