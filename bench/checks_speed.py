@@ -114,7 +114,7 @@ def main(argv: list[str] | None = None) -> str:
     per_message = sum(len(ms) for ms in messages) / n
     phrase_count = {lang: len(p) for lang, p in patterns.items()}
     lines = [
-        "## Automatic checks: interactions per second on one core",
+        "### Latest figures: interactions per second on one core",
         "",
         f"{n:,} generated chat interactions ({per_message:.1f} messages, "
         f"{sum(words) / n:.0f} words each on average; phrase lists: "

@@ -120,7 +120,12 @@ class Conversation:
     @property
     def unpunctuated(self) -> bool:
         """A transcript without punctuation (speech recognition output): no "?" or "." at all."""
-        return not any("?" in m.view or "." in m.view for m in self.messages)
+        found: bool | None = self.memo.get("unpunctuated")
+        if found is None:
+            found = self.memo["unpunctuated"] = not any(
+                "?" in m.view or "." in m.view for m in self.messages
+            )
+        return found
 
     @property
     def timed(self) -> bool:
