@@ -1,19 +1,21 @@
-"""qa_score and qa_fail over the evaluations contract (the checks feature fills it)."""
+"""qa_score and qa_fail over the evaluations the checks (and, later, reviewers) store."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, inspect, select
+from sqlalchemy import Engine, select
 
-from kontrol.metrics.evaluations import evaluations
 from kontrol.services.importing import import_file
 from kontrol.services.kpis import compute
 from kontrol.services.workspaces import Workspace
-from kontrol.store.tables import interactions
+from kontrol.store.tables import evaluations, interactions, scorecards
 from tests.metrics.fixtures import AGENTS, INTERACTIONS, write
+
+WHEN = datetime(2026, 11, 25, 12, 0)
 
 
 @pytest.fixture
@@ -21,61 +23,54 @@ def evaluated(engine: Engine, workspace: Workspace, tmp_path: Path) -> Iterator[
     import_file(
         engine=engine, workspace=workspace, path=write(tmp_path / "d.jsonl", AGENTS + INTERACTIONS)
     )
-    created = not inspect(engine).has_table("evaluations")
     with engine.begin() as connection:
-        if created:
-            evaluations.create(connection)
+        # The import scored everything automatically; these tests set the evaluations by hand.
+        connection.execute(evaluations.delete())
+        card = connection.execute(select(scorecards.c.id).limit(1)).scalar_one()
         ids = dict(connection.execute(select(interactions.c.external_id, interactions.c.id)).all())
-        connection.execute(
-            evaluations.insert(),
-            [
-                # i1: automatic 60 (fails), but a manual 90 exists: only the manual counts.
-                {
-                    "interaction_id": ids["i1"],
-                    "score": 60,
-                    "passed": False,
-                    "kind": "auto",
-                    "critical_failed": False,
-                },
-                {
-                    "interaction_id": ids["i1"],
-                    "score": 90,
-                    "passed": True,
-                    "kind": "manual",
-                    "critical_failed": False,
-                },
-                # i3: automatic 85 that failed a critical criterion.
-                {
-                    "interaction_id": ids["i3"],
-                    "score": 85,
-                    "passed": None,
-                    "kind": "auto",
-                    "critical_failed": True,
-                },
-                # i6: automatic 70, below the default pass mark of 80.
-                {
-                    "interaction_id": ids["i6"],
-                    "score": 70,
-                    "passed": None,
-                    "kind": "auto",
-                    "critical_failed": False,
-                },
-            ],
-        )
-    yield engine
-    with engine.begin() as connection:
-        if created:
-            evaluations.drop(connection)
-        else:
-            connection.execute(evaluations.delete())
+
+        def evaluation(external_id: str, kind: str, score: float | None, passed: bool | None):
+            return {
+                "workspace_id": workspace.id,
+                "interaction_id": ids[external_id],
+                "scorecard_id": card,
+                "kind": kind,
+                "score": score,
+                "passed": passed,
+                "items": [],
+                "created_at": WHEN,
+            }
+
+        for row in [
+            # i1: automatic 60 (fails), but a manual 90 exists: only the manual counts.
+            evaluation("i1", "auto", 60, False),
+            evaluation("i1", "manual", 90, True),
+            # i3: a failed critical criterion scores 0 and fails.
+            evaluation("i3", "auto", 0, False),
+            # i6: an older automatic 95, then (after a scorecard edit) 70: only the newest counts.
+            evaluation("i6", "auto", 95, True),
+            evaluation("i6", "auto", 70, False),
+            # i7: every criterion na: no score, counted in neither metric.
+            evaluation("i7", "auto", None, None),
+        ]:
+            connection.execute(evaluations.insert().values(**row))
+    return engine
 
 
 def test_manual_evaluation_wins_and_failures_count(evaluated: Engine, workspace: Workspace) -> None:
     with evaluated.connect() as connection:
         [row] = compute(connection, workspace=workspace, metrics=["qa_score", "qa_fail"])
         by_agent = compute(connection, workspace=workspace, metrics=["qa_score"], by=["agent"])
-    assert row["qa_score"] == pytest.approx((90 + 85 + 70) / 3)
+    assert row["qa_score"] == pytest.approx((90 + 0 + 70) / 3)
     assert (row["qa_fail_num"], row["qa_fail_den"]) == (2, 3)
+    assert row["qa_fail"] == pytest.approx(200 / 3)
     agents = {r["agent"]: r["qa_score"] for r in by_agent}
-    assert agents["a1"] == pytest.approx((90 + 85 + 70) / 3)
+    assert agents["a1"] == pytest.approx((90 + 0 + 70) / 3)
     assert agents["a2"] is None
+
+
+def test_no_evaluations_is_null(evaluated: Engine, workspace: Workspace) -> None:
+    with evaluated.begin() as connection:
+        connection.execute(evaluations.delete())
+        [row] = compute(connection, workspace=workspace, metrics=["qa_score", "qa_fail"])
+    assert row["qa_score"] is None and row["qa_fail"] is None

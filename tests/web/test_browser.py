@@ -96,6 +96,7 @@ def test_reviewer_logs_in_filters_and_reads_a_conversation(
     expect(rows).to_have_count(1)
     expect(page).to_have_url(
         f"{server}/interactions?channel=call&agent=&team=&topic=&date_from=&date_to=&has_survey=&q="
+        "&score_min=&score_max=&failed=&signal="
     )
 
     page.goto(f"{server}/interactions?q=деньги")

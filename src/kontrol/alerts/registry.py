@@ -35,6 +35,8 @@ BUILTIN_MODULES: tuple[str, ...] = (
     "kontrol.alerts.surveys",
     "kontrol.alerts.complaints",
     "kontrol.alerts.sla",
+    "kontrol.alerts.checks",
+    "kontrol.alerts.kpi",
 )
 
 

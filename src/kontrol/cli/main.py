@@ -37,6 +37,15 @@ calendar_app = typer.Typer(
 )
 app.add_typer(target_app, name="target")
 app.add_typer(calendar_app, name="calendar")
+scorecard_app = typer.Typer(
+    help="Scorecards: weighted criteria that turn check results into a score.",
+    no_args_is_help=True,
+)
+phrases_app = typer.Typer(
+    help="Phrase lists of the checks and custom checks of a workspace.", no_args_is_help=True
+)
+app.add_typer(scorecard_app, name="scorecard")
+app.add_typer(phrases_app, name="checks")
 
 DbOption = Annotated[
     str | None,
@@ -927,6 +936,154 @@ def calendar_delete(
         delete_calendar(connection, target, scope=scope, scope_value=value)
     rebuild(engine, target.id)
     typer.echo(f"calendar {scope} {value or ''} deleted")
+
+
+@app.command()
+@_reports_errors
+def score(
+    file: Annotated[Path, typer.Argument(help="JSONL, JSONL.gz or CSV file of interactions.")],
+    scorecard: Annotated[
+        str | None,
+        typer.Option(
+            help="Scorecard name (default: default-ru / default-en by language) or a YAML file; "
+            "without it only the checks run (score: null)."
+        ),
+    ] = None,
+    output_format: Annotated[
+        str, typer.Option("--format", help="jsonl (one JSON object per interaction) or text.")
+    ] = "jsonl",
+    format_name: Annotated[
+        str | None, typer.Option("--importer", help="Importer to use (default: by file name).")
+    ] = None,
+) -> None:
+    """Check and score the interactions of a file, without touching any database.
+
+    The file is imported into a temporary SQLite database and scored there, the
+    same way as an import; rejected records are reported on stderr (exit 1).
+    """
+    from kontrol.services.file_scoring import score_file
+
+    if output_format not in ("jsonl", "text"):
+        raise _fail("--format: expected jsonl or text")
+    result = score_file(file, scorecard=scorecard, format_name=format_name)
+    for line in result.lines:
+        if output_format == "jsonl":
+            typer.echo(json.dumps(line, ensure_ascii=False))
+        else:
+            failed = [k for k, v in line["checks"].items() if v["result"] == "fail"]
+            score_text = "-" if line["score"] is None else f"{line['score']:.1f}"
+            typer.echo(f"{line['id']}\t{score_text}\tfailed: {', '.join(failed) or '-'}")
+    for reject in result.report.rejects[:20]:
+        typer.echo(f"{reject.file}:{reject.line}: {reject.error}", err=True)
+    if result.report.rejected:
+        raise typer.Exit(1)
+
+
+@app.command()
+@_reports_errors
+def rescore(db: DbOption = None, workspace: WorkspaceOption = DEFAULT_WORKSPACE) -> None:
+    """Check and score every interaction of a workspace again (newest scorecard versions)."""
+    from kontrol.services.scoring import rescore_workspace
+    from kontrol.services.workspaces import find_workspace
+
+    engine = open_database(database_url(db))
+    with engine.connect() as connection:
+        target = find_workspace(connection, workspace)
+    count = rescore_workspace(engine, target.id)
+    typer.echo(f"{count} interactions scored in workspace {target.name!r}")
+
+
+@scorecard_app.command("import")
+@_reports_errors
+def scorecard_import(
+    file: Annotated[Path, typer.Argument(help="Scorecard YAML (docs/checks.md).")],
+    db: DbOption = None,
+    workspace: WorkspaceOption = DEFAULT_WORKSPACE,
+) -> None:
+    """Add a scorecard, or a new version of the scorecard with the same name."""
+    from kontrol.domain.errors import InvalidInput
+    from kontrol.services.scoring import ensure_default_scorecards, save_scorecard
+    from kontrol.services.workspaces import find_workspace
+
+    if not file.exists():
+        raise _fail(f"{file}: no such file")
+    engine = open_database(database_url(db))
+    with engine.begin() as connection:
+        target = find_workspace(connection, workspace)
+        ensure_default_scorecards(connection, target.id)
+        try:
+            stored = save_scorecard(connection, target.id, file.read_text(encoding="utf-8"))
+        except InvalidInput as error:
+            raise _fail(f"{file}: {error}") from None
+    typer.echo(f"scorecard {stored.name!r} version {stored.version} saved")
+
+
+@scorecard_app.command("list")
+@_reports_errors
+def scorecard_list(db: DbOption = None, workspace: WorkspaceOption = DEFAULT_WORKSPACE) -> None:
+    """List the scorecards of a workspace (newest versions)."""
+    from kontrol.services.scoring import ensure_default_scorecards, list_scorecards
+    from kontrol.services.workspaces import find_workspace
+
+    engine = open_database(database_url(db))
+    with engine.begin() as connection:
+        target = find_workspace(connection, workspace)
+        ensure_default_scorecards(connection, target.id)
+        for card in list_scorecards(connection, target.id):
+            state = "active" if card.is_active else "inactive"
+            typer.echo(f"{card.name}\tv{card.version}\t{state}\t{card.scorecard.title}")
+
+
+@phrases_app.command("phrases")
+@_reports_errors
+def checks_phrases(
+    list_name: Annotated[str, typer.Argument(help="List name, e.g. greeting, jargon, upsell.")],
+    file: Annotated[Path, typer.Argument(help="Text file: one phrase per line, # comments.")],
+    language: Annotated[str, typer.Option("--lang", help="ru or en.")] = "ru",
+    replace: Annotated[
+        bool, typer.Option("--replace", help="Replace the built-in list instead of extending it.")
+    ] = False,
+    db: DbOption = None,
+    workspace: WorkspaceOption = DEFAULT_WORKSPACE,
+) -> None:
+    """Extend or replace one phrase list of the checks for a workspace."""
+    from kontrol.services.scoring import save_phrase_override
+    from kontrol.services.workspaces import find_workspace
+
+    engine = open_database(database_url(db))
+    with engine.begin() as connection:
+        target = find_workspace(connection, workspace)
+        save_phrase_override(
+            connection,
+            target.id,
+            language=language,
+            list_name=list_name,
+            mode="replace" if replace else "extend",
+            phrases=file.read_text(encoding="utf-8"),
+        )
+    typer.echo(f"list {list_name!r} ({language}) saved; run 'kontrol rescore' to apply it")
+
+
+@phrases_app.command("add")
+@_reports_errors
+def checks_add(
+    file: Annotated[Path, typer.Argument(help="Custom check YAML (docs/checks.md).")],
+    db: DbOption = None,
+    workspace: WorkspaceOption = DEFAULT_WORKSPACE,
+) -> None:
+    """Add or change a custom check (phrases, regular expressions, all/any/not)."""
+    from kontrol.domain.errors import InvalidInput
+    from kontrol.services.scoring import save_custom_check
+    from kontrol.services.workspaces import find_workspace
+
+    engine = open_database(database_url(db))
+    with engine.begin() as connection:
+        target = find_workspace(connection, workspace)
+        try:
+            check = save_custom_check(connection, target.id, file.read_text(encoding="utf-8"))
+        except InvalidInput as error:
+            raise _fail(f"{file}: {error}") from None
+    typer.echo(f"custom check {check.id!r} saved; run 'kontrol rescore' to apply it")
 
 
 def main() -> None:  # pragma: no cover - console entry

@@ -1,78 +1,45 @@
 """QA metrics over evaluations (qa_score, qa_fail).
 
-Evaluations belong to the automatic-checks feature. Until that lands, this
-module declares the contract it reads: ``evaluations(interaction_id, score,
-passed, kind 'auto'|'manual', critical_failed, created_at)``; at merge the
-table from ``kontrol.store.tables`` is used instead. Without the table, or
-without evaluations, both metrics are null.
+Each interaction counts once, with one evaluation: its newest manual one where
+a reviewer scored it, else its newest automatic one (a scorecard edit makes a
+new version and later scorings a new evaluation; older ones stay as history).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import (
-    Boolean,
-    Column,
-    Connection,
-    DateTime,
-    Float,
-    Integer,
-    MetaData,
-    String,
-    Table,
-    case,
-    func,
-    inspect,
-    or_,
-    select,
-)
+from sqlalchemy import Connection, case, func, select
 
-from kontrol.metrics.parameters import QA_PASS_MARK
 from kontrol.metrics.query import Grouping, GroupKey, fact_conditions, group_columns, number
-from kontrol.store import tables
-from kontrol.store.tables import interaction_facts
-
-_declared: Table | None = getattr(tables, "evaluations", None)
-evaluations: Table = (
-    _declared
-    if _declared is not None
-    else Table(
-        "evaluations",
-        MetaData(),
-        Column("interaction_id", Integer),
-        Column("score", Float),
-        Column("passed", Boolean),
-        Column("kind", String(10)),
-        Column("critical_failed", Boolean),
-        Column("created_at", DateTime),
-    )
-)
+from kontrol.store.tables import evaluations, interaction_facts
 
 
 def qa_metrics(connection: Connection, grouping: Grouping) -> dict[GroupKey, dict[str, Any]]:
-    """qa_score and qa_fail (with its numerator and denominator) per group."""
-    if not inspect(connection).has_table("evaluations"):
-        return {}
+    """qa_score and qa_fail (with its numerator and denominator) per group.
+
+    ``qa_fail`` counts evaluations that did not pass: below the scorecard's pass
+    mark or with a failed critical criterion (which scores 0). Evaluations with
+    no score (every criterion ``na``) count in neither.
+    """
     e = evaluations
-    has_manual = (
+    newest = (
         select(
             e.c.interaction_id,
-            func.max(case((e.c.kind == "manual", 1), else_=0)).label("has_manual"),
+            func.coalesce(func.max(case((e.c.kind == "manual", e.c.id))), func.max(e.c.id)).label(
+                "evaluation_id"
+            ),
         )
         .group_by(e.c.interaction_id)
         .subquery()
     )
-    failed = case(
-        (e.c.critical_failed.is_(True), 1),
-        (e.c.passed.is_(False), 1),
-        (e.c.passed.is_(None) & (e.c.score < QA_PASS_MARK), 1),
-        else_=0,
-    )
     chosen = (
-        select(e.c.interaction_id, e.c.score, failed.label("failed"))
-        .join(has_manual, has_manual.c.interaction_id == e.c.interaction_id)
-        .where(or_(e.c.kind == "manual", has_manual.c.has_manual == 0))
+        select(
+            e.c.interaction_id,
+            e.c.score,
+            case((e.c.score.is_(None), None), (e.c.passed.is_(False), 1), else_=0).label("failed"),
+        )
+        .join(newest, newest.c.evaluation_id == e.c.id)
         .subquery()
     )
     groups = group_columns(grouping)
@@ -81,7 +48,7 @@ def qa_metrics(connection: Connection, grouping: Grouping) -> dict[GroupKey, dic
             *groups,
             func.avg(chosen.c.score).label("qa_score"),
             func.sum(chosen.c.failed).label("qa_fail_num"),
-            func.count().label("qa_fail_den"),
+            func.count(chosen.c.score).label("qa_fail_den"),
         )
         .select_from(
             chosen.join(

@@ -119,3 +119,14 @@ def require_targets(viewer: Viewer, *, edit: bool = False) -> None:
         raise Forbidden("only admins and QA leads set KPI targets")
     if not can_see_targets(viewer):
         raise Forbidden("agents see targets beside their numbers on the dashboard")
+
+
+def can_manage_checks(viewer: Viewer) -> bool:
+    """Scorecards, phrase lists and custom checks change every score: admins and QA leads."""
+    return viewer.role in (WorkspaceRole.ADMIN, WorkspaceRole.QA_LEAD)
+
+
+def require_manage_checks(viewer: Viewer) -> None:
+    """Raise ``Forbidden`` unless the viewer may change scorecards and check settings."""
+    if not can_manage_checks(viewer):
+        raise Forbidden("only admins and QA leads change scorecards and checks")

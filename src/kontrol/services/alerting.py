@@ -31,7 +31,13 @@ from kontrol.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
 from kontrol.domain.roles import WorkspaceRole
 from kontrol.domain.vocabulary import Channel
 from kontrol.services.access import Viewer
-from kontrol.services.events import InteractionsStored, SurveysStored, subscriber
+from kontrol.services.events import (
+    ComplaintsFound,
+    InteractionsScored,
+    InteractionsStored,
+    SurveysStored,
+    subscriber,
+)
 from kontrol.services.workspaces import Workspace
 from kontrol.settings import current_settings
 from kontrol.store.tables import alert_deliveries, alert_rules, alerts, users, workspaces
@@ -455,7 +461,11 @@ def _enabled_rules(connection: Connection, workspace_id: int, trigger: str) -> l
 
 
 def evaluate(engine: Engine, workspace_id: int, trigger: str, ids: Sequence[int]) -> list[int]:
-    """Run the rules reacting to ``trigger`` (interactions, surveys) on stored ids."""
+    """Run the rules reacting to ``trigger`` on stored ids.
+
+    Triggers: ``interactions`` (stored, or found to be complaints by the checks),
+    ``scored`` (checked and scored), ``surveys`` (answers stored).
+    """
     since = utcnow() - timedelta(days=current_settings().alert_lookback_days)
     with engine.connect() as connection:
         rules = _enabled_rules(connection, workspace_id, trigger)
@@ -464,7 +474,7 @@ def evaluate(engine: Engine, workspace_id: int, trigger: str, ids: Sequence[int]
         kind = get_rule_kind(rule.kind)
         try:
             with engine.begin() as connection:
-                if trigger == "interactions":
+                if trigger in ("interactions", "scored"):
                     findings = kind.on_interactions(connection, rule, ids, since)
                 else:
                     findings = kind.on_surveys(connection, rule, ids, since)
@@ -478,6 +488,18 @@ def evaluate(engine: Engine, workspace_id: int, trigger: str, ids: Sequence[int]
 def on_interactions_stored(engine: Engine, event: InteractionsStored) -> None:
     """Evaluate the rules that watch interactions."""
     evaluate(engine, event.workspace_id, "interactions", event.interaction_ids)
+
+
+@subscriber(ComplaintsFound, background=True)
+def on_complaints_found(engine: Engine, event: ComplaintsFound) -> None:
+    """Complaints the checks found in the text: the rules that watch interactions see them."""
+    evaluate(engine, event.workspace_id, "interactions", event.interaction_ids)
+
+
+@subscriber(InteractionsScored, background=True)
+def on_interactions_scored(engine: Engine, event: InteractionsScored) -> None:
+    """Evaluate the rules that watch the automatic evaluations (failed critical checks)."""
+    evaluate(engine, event.workspace_id, "scored", event.interaction_ids)
 
 
 @subscriber(SurveysStored, background=True)

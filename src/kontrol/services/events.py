@@ -52,12 +52,33 @@ class OrdersStored:
     order_ids: tuple[int, ...]
 
 
-Event = InteractionsStored | SurveysStored | OrdersStored
-E = TypeVar("E", InteractionsStored, SurveysStored, OrdersStored)
+@dataclass(frozen=True)
+class InteractionsScored:
+    """Interactions checked and scored (their automatic evaluations committed)."""
+
+    workspace_id: int
+    interaction_ids: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class ComplaintsFound:
+    """Interactions the checks found to be complaints (flag and tag just set)."""
+
+    workspace_id: int
+    interaction_ids: tuple[int, ...]
+
+
+Event = InteractionsStored | SurveysStored | OrdersStored | InteractionsScored | ComplaintsFound
+E = TypeVar(
+    "E", InteractionsStored, SurveysStored, OrdersStored, InteractionsScored, ComplaintsFound
+)
 Handler = Callable[[Engine, Any], None]
 
 # Modules whose import registers subscribers (with ``@subscriber``).
+# Scoring first: when it runs inline, the complaint flag it sets is there for the KPI
+# facts and the alerts; when it runs in the background it publishes ComplaintsFound.
 SUBSCRIBERS: tuple[str, ...] = (
+    "kontrol.services.scoring",
     "kontrol.services.facts",
     "kontrol.services.alerting",
 )

@@ -27,7 +27,13 @@ from kontrol.metrics.parameters import (
     TEXT_CHANNELS,
 )
 from kontrol.services.calendars import Calendars, load_calendars
-from kontrol.services.events import InteractionsStored, OrdersStored, SurveysStored, subscriber
+from kontrol.services.events import (
+    ComplaintsFound,
+    InteractionsStored,
+    OrdersStored,
+    SurveysStored,
+    subscriber,
+)
 from kontrol.store.tables import (
     agents,
     interaction_facts,
@@ -526,6 +532,13 @@ def rebuild(engine: Engine, workspace_id: int, *, chunk: int = 5000) -> tuple[in
 @subscriber(InteractionsStored)
 def _interactions_stored(engine: Engine, event: InteractionsStored) -> None:
     refresh_interactions(engine, event.workspace_id, event.interaction_ids)
+
+
+@subscriber(ComplaintsFound)
+def _complaints_found(engine: Engine, event: ComplaintsFound) -> None:
+    # The checks flagged these as complaints after their facts were written.
+    with engine.begin() as connection:
+        write_facts(connection, event.workspace_id, event.interaction_ids)
 
 
 @subscriber(SurveysStored)

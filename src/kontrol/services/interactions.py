@@ -23,6 +23,7 @@ from sqlalchemy import (
 from kontrol.domain.clock import from_utc, to_utc, zone
 from kontrol.domain.errors import InvalidInput, NotFound
 from kontrol.services.access import Viewer, interaction_scope
+from kontrol.services.evaluation_filters import latest_score, quality_conditions
 from kontrol.store.tables import agents, interaction_facts, interactions, messages, surveys
 
 _WORD = re.compile(r"\w+", re.UNICODE)
@@ -54,6 +55,11 @@ class InteractionFilter:
     fcr: bool | None = None
     repeat: bool | None = None
     measured: str | None = None  # has a value of this measure (MEASURED below)
+    # Quality (automatic checks): score range, a failed check, a signal.
+    score_min: float | None = None
+    score_max: float | None = None
+    failed: str | None = None
+    signal: str | None = None
 
     def drill_down(self) -> dict[str, str]:
         """The drill-down filters in force, as query parameters (for links and hidden fields)."""
@@ -172,6 +178,7 @@ class InteractionSummary:
     is_complaint: bool
     csat: int | None
     nps: int | None
+    score: float | None = None
 
     def as_json(self) -> dict[str, Any]:
         """The API form."""
@@ -403,6 +410,7 @@ def _summary_query(viewer: Viewer) -> Select[Any]:
         interactions.c.is_complaint,
         csat.label("csat"),
         nps.label("nps"),
+        latest_score().label("score"),
     ).where(interactions.c.workspace_id == viewer.workspace.id, interaction_scope(viewer))
 
 
@@ -428,6 +436,7 @@ def _summary(row: Any, viewer: Viewer) -> InteractionSummary:
         is_complaint=bool(row.is_complaint),
         csat=row.csat,
         nps=row.nps,
+        score=row.score,
     )
 
 
@@ -474,6 +483,7 @@ def list_interactions(
         conditions.append(
             exists().where(interaction_facts.c.interaction_id == interactions.c.id, *facts)
         )
+    conditions.extend(quality_conditions(filters))
     if filters.q and filters.q.strip():
         searched = _search_condition(connection, filters.q, viewer.workspace.id)
         if searched is not None:

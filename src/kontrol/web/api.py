@@ -61,6 +61,13 @@ def interactions(
             "repeat, csat, nps, ces, cost"
         ),
     ] = None,
+    score_min: Annotated[str | None, Query(description="automatic score at least (0-100)")] = None,
+    score_max: Annotated[str | None, Query(description="automatic score at most (0-100)")] = None,
+    failed: Annotated[str | None, Query(description="id of a check that failed")] = None,
+    signal: Annotated[
+        str | None,
+        Query(description="complaint, negative_start, negative_end, pii or overlaps"),
+    ] = None,
     cursor: Annotated[str | None, Query(description="next_cursor of the previous page")] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> dict[str, Any]:
@@ -90,6 +97,10 @@ def interactions(
         fcr=fcr,
         repeat=repeat,
         measured=measured,
+        score_min=score_min,
+        score_max=score_max,
+        failed=failed,
+        signal=signal,
     )
     with state.engine.connect() as connection:
         page = list_interactions(connection, viewer, filters, cursor=cursor, limit=limit)

@@ -24,6 +24,7 @@ from kontrol.web import (
     admin_pages,
     alert_pages,
     api,
+    checks_pages,
     dashboard,
     errors,
     ingest_api,
@@ -109,6 +110,7 @@ def create_app(database_url: str, *, demo: bool | None = None) -> FastAPI:
     app.include_router(survey_pages.router)
     app.include_router(alert_pages.router)
     app.include_router(dashboard.router)
+    app.include_router(checks_pages.router)
     return app
 
 

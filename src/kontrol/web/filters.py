@@ -7,6 +7,7 @@ from datetime import date
 
 from kontrol.domain.errors import InvalidInput
 from kontrol.domain.vocabulary import Channel, Status
+from kontrol.services.evaluation_filters import SIGNAL_FILTERS, check_ids
 from kontrol.services.interactions import MEASURED, NPS_GROUPS, InteractionFilter
 
 
@@ -44,7 +45,7 @@ def _flag(name: str, value: str | None, yes: str = "yes", no: str = "no") -> boo
     raise InvalidInput(f"{name}: {yes}, {no} or any")
 
 
-def _score(name: str, value: str | None) -> int | None:
+def _csat(name: str, value: str | None) -> int | None:
     if not value:
         return None
     if value not in {"1", "2", "3", "4", "5"}:
@@ -57,6 +58,26 @@ def _choice(name: str, value: str | None, allowed: Collection[str]) -> str | Non
         return None
     if value not in allowed:
         raise InvalidInput(f"{name}: one of {', '.join(sorted(allowed))}")
+    return value
+
+
+def _score(name: str, value: str | None) -> float | None:
+    if value in (None, ""):
+        return None
+    try:
+        number = float(value)
+    except ValueError:
+        raise InvalidInput(f"{name}: not a number: {value[:20]!r}") from None
+    if not 0 <= number <= 100:
+        raise InvalidInput(f"{name}: expected 0-100")
+    return number
+
+
+def _known(name: str, value: str | None, allowed: tuple[str, ...]) -> str | None:
+    if not value:
+        return None
+    if value not in allowed and not (name == "failed" and value.isidentifier()):
+        raise InvalidInput(f"{name}: unknown value {value[:40]!r}")
     return value
 
 
@@ -82,6 +103,10 @@ def read_filters(
     fcr: str | None = None,
     repeat: str | None = None,
     measured: str | None = None,
+    score_min: str | None = None,
+    score_max: str | None = None,
+    failed: str | None = None,
+    signal: str | None = None,
 ) -> InteractionFilter:
     """Validate raw parameter values into an :class:`InteractionFilter`."""
     if channel and channel not in {item.value for item in Channel}:
@@ -96,8 +121,8 @@ def read_filters(
         has_survey=_survey(has_survey),
         q=(q or "").strip()[:200] or None,
         customer=customer or None,
-        csat_max=_score("csat_max", csat_max),
-        csat_min=_score("csat_min", csat_min),
+        csat_max=_csat("csat_max", csat_max),
+        csat_min=_csat("csat_min", csat_min),
         nps=_choice("nps", nps, NPS_GROUPS),
         complaint=_flag("complaint", complaint),
         status=_choice("status", status, {item.value for item in Status}),
@@ -107,4 +132,8 @@ def read_filters(
         fcr=_flag("fcr", fcr),
         repeat=_flag("repeat", repeat),
         measured=_choice("measured", measured, MEASURED),
+        score_min=_score("score_min", score_min),
+        score_max=_score("score_max", score_max),
+        failed=_known("failed", failed, check_ids()),
+        signal=_known("signal", signal, SIGNAL_FILTERS),
     )

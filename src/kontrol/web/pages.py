@@ -12,12 +12,14 @@ from kontrol.domain.vocabulary import Channel
 from kontrol.services.access import can_see_rejects, require_rejects
 from kontrol.services.accounts import authenticate, count_accounts, memberships_of, set_locale
 from kontrol.services.demo import DEMO_LOGINS
+from kontrol.services.evaluation_filters import SIGNAL_FILTERS, check_ids
 from kontrol.services.interactions import (
     DRILL_DOWN_FILTERS,
     filter_choices,
     get_interaction,
     list_interactions,
 )
+from kontrol.services.quality import interaction_quality
 from kontrol.services.rejects import list_rejects
 from kontrol.web.filters import read_filters
 from kontrol.web.i18n import LOCALES
@@ -34,6 +36,10 @@ FILTER_NAMES = (
     "has_survey",
     "q",
     "customer",
+    "score_min",
+    "score_max",
+    "failed",
+    "signal",
 )
 
 
@@ -159,6 +165,10 @@ def interactions_page(
     has_survey: str | None = None,
     q: str | None = None,
     customer: str | None = None,
+    score_min: str | None = None,
+    score_max: str | None = None,
+    failed: str | None = None,
+    signal: str | None = None,
     cursor: str | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> Response:
@@ -173,6 +183,10 @@ def interactions_page(
         "has_survey": has_survey,
         "q": q,
         "customer": customer,
+        "score_min": score_min,
+        "score_max": score_max,
+        "failed": failed,
+        "signal": signal,
     }
     # Drill-down filters arrive from links on the dashboard (a KPI -> its interactions).
     raw.update({name: request.query_params.get(name) for name in DRILL_DOWN_FILTERS})
@@ -206,6 +220,8 @@ def interactions_page(
             )
             for name, value in filters.drill_down().items()
         ],
+        "check_ids": check_ids(),
+        "signal_filters": SIGNAL_FILTERS,
     }
     partial = request.headers.get("hx-request") and not request.headers.get(
         "hx-history-restore-request"
@@ -222,6 +238,7 @@ def interaction_page(
     with state.engine.connect() as connection:
         detail = get_interaction(connection, viewer, interaction_id)
         workspaces = memberships_of(connection, viewer.account)
+        quality = interaction_quality(connection, interaction_id, [m.text for m in detail.messages])
     return _render(
         state,
         request,
@@ -229,6 +246,7 @@ def interaction_page(
         {
             "viewer": viewer,
             "item": detail,
+            "quality": quality,
             "memberships": workspaces,
             "can_see_rejects": can_see_rejects(viewer),
         },

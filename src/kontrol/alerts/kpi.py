@@ -1,0 +1,81 @@
+"""Alerts on the service plan: a KPI of the day below its target or its warning level."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import ClassVar
+
+from sqlalchemy import Connection
+
+from kontrol.alerts.registry import AlertRule, Finding, Param, RuleKind, rule_kind
+from kontrol.domain.clock import from_utc, zone
+from kontrol.metrics.registry import get_metric
+from kontrol.services.dashboard import SUMMED_UNITS
+from kontrol.services.kpis import compute
+from kontrol.services.targets import list_targets, target_status
+from kontrol.services.workspaces import Workspace
+
+# How bad a day must be: 1 = below the target (warning or worse), 2 = below the warning level.
+_LEVELS = {1: ("warning", "bad"), 2: ("bad",)}
+
+
+@rule_kind
+class KpiBelowTarget(RuleKind):
+    """Today's value (workspace time zone) of a KPI that has a target is off its target.
+
+    Checked by the periodic check; one alert per target and day. A rule scoped to a
+    team or a channel watches only the targets of that team or channel. Targets of
+    totals (counts, money) count only when they are set per day.
+    """
+
+    name: ClassVar[str] = "kpi_below_target"
+    params: ClassVar[tuple[Param, ...]] = (Param("level", 1, 1, 2),)
+    reacts_to: ClassVar[frozenset[str]] = frozenset({"schedule"})
+
+    def on_schedule(self, connection: Connection, rule: AlertRule, now: datetime) -> list[Finding]:
+        """Every target of the workspace, measured over today so far."""
+        workspace = Workspace(id=rule.workspace_id, name="", timezone=rule.timezone)
+        today = from_utc(now, zone(rule.timezone)).date()
+        statuses = _LEVELS[int(rule.params["level"])]
+        findings: list[Finding] = []
+        for target in list_targets(connection, workspace):
+            if rule.scope_team and (target.scope, target.scope_value) != ("team", rule.scope_team):
+                continue
+            if rule.scope_channel and (target.scope, target.scope_value) != (
+                "channel",
+                rule.scope_channel,
+            ):
+                continue
+            if target.period != "day" and get_metric(target.metric).unit in SUMMED_UNITS:
+                continue  # a week's or a month's total says nothing about one day
+            filters = {target.scope: target.scope_value} if target.scope_value else {}
+            [row] = compute(
+                connection,
+                workspace=workspace,
+                metrics=[target.metric],
+                date_from=today,
+                date_to=today,
+                filters=filters,
+            )
+            value = row.get(target.metric)
+            status = target_status(value, target)
+            if status not in statuses:
+                continue
+            findings.append(
+                Finding(
+                    subject=f"target:{target.id}",
+                    window=today.isoformat(),
+                    team=target.scope_value if target.scope == "team" else None,
+                    channel=target.scope_value if target.scope == "channel" else None,
+                    details={
+                        "metric": target.metric,
+                        "scope": target.scope_value or "—",
+                        "value": round(float(value), 1) if value is not None else "—",
+                        "target": target.target,
+                        "warning": target.warning,
+                        "day": today.isoformat(),
+                        "owner": target.owner or "—",
+                    },
+                )
+            )
+        return findings

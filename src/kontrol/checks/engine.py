@@ -1,0 +1,197 @@
+"""Run every check on an interaction: the one code path of the CLI, the import and the tests.
+
+``check_record`` takes one interaction in the interchange format (spec/FORMAT.md)
+and returns the ``checks`` and ``signals`` of the ``kontrol score`` output,
+without a database. The scoring service builds the same ``Conversation`` from
+stored rows and calls ``run_checks``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from kontrol.checks.conversation import Conversation
+from kontrol.checks.custom import CustomCheck
+from kontrol.checks.phrases import PhraseBook, PhraseOverride, phrase_book
+from kontrol.checks.registry import NA, Verdict, registered_checks
+from kontrol.checks.signals import compute_signals
+from kontrol.checks.text import LANGUAGES, detect_language
+
+
+@dataclass(frozen=True, slots=True)
+class CheckSettings:
+    """A workspace's changes to the checks: phrase list overrides and custom checks."""
+
+    overrides: tuple[PhraseOverride, ...] = ()
+    custom_checks: tuple[CustomCheck, ...] = ()
+
+    @classmethod
+    def with_lists(
+        cls, lists: Mapping[str, Sequence[str]], *, mode: str = "extend"
+    ) -> CheckSettings:
+        """Settings that extend (or replace) the named lists in every language."""
+        return cls(
+            overrides=tuple(
+                PhraseOverride(language, name, mode, tuple(phrases))
+                for name, phrases in sorted(lists.items())
+                for language in LANGUAGES
+            )
+        )
+
+
+DEFAULT_SETTINGS = CheckSettings()
+
+
+@dataclass(slots=True)
+class CheckOutcome:
+    """Verdicts of every check (built-in then custom) and the signals, of one interaction."""
+
+    language: str
+    verdicts: dict[str, Verdict] = field(default_factory=dict)
+    signals: dict[str, Any] = field(default_factory=dict)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "checks": {check_id: v.as_json() for check_id, v in self.verdicts.items()},
+            "signals": dict(self.signals),
+        }
+
+
+MessageTuple = tuple[str, str, datetime | None, float | None, float | None]
+
+
+def interaction_language(language: str | None, texts: Iterable[str]) -> str:
+    """The stated language when it is one we check, else the detected one."""
+    if language:
+        short = language.lower()[:2]
+        if short in LANGUAGES:
+            return short
+    return detect_language(texts)
+
+
+_books_by_settings: dict[tuple[int, str], tuple[CheckSettings, PhraseBook]] = {}
+
+
+def _book_for(settings: CheckSettings, language: str) -> PhraseBook:
+    """The compiled book of these settings, found by identity first (no hashing per call)."""
+    cached = _books_by_settings.get((id(settings), language))
+    if cached is not None and cached[0] is settings:
+        return cached[1]
+    extra: dict[str, tuple[str, ...]] = {}
+    for custom in settings.custom_checks:
+        extra.update(custom.phrase_lists(language))
+    book = phrase_book(language, settings.overrides, extra)
+    if len(_books_by_settings) > 256:
+        _books_by_settings.clear()
+    _books_by_settings[(id(settings), language)] = (settings, book)
+    return book
+
+
+def prepare(
+    *,
+    channel: str,
+    messages: Sequence[MessageTuple],
+    language: str | None = None,
+    direction: str = "inbound",
+    started_at: datetime | None = None,
+    customer_name: str | None = None,
+    agent_name: str | None = None,
+    followups: Iterable[datetime] = (),
+    settings: CheckSettings = DEFAULT_SETTINGS,
+) -> Conversation:
+    """A conversation ready for the checks, with the workspace's phrase book."""
+    lang = interaction_language(language, (m[1] for m in messages))
+    book = _book_for(settings, lang)
+    return Conversation.prepare(
+        channel=channel,
+        language=lang,
+        messages=messages,
+        book=book,
+        direction=direction,
+        started_at=started_at,
+        customer_name=customer_name,
+        agent_name=agent_name,
+        followups=followups,
+    )
+
+
+def run_checks(
+    conversation: Conversation, settings: CheckSettings = DEFAULT_SETTINGS
+) -> CheckOutcome:
+    """Every built-in check (``na`` outside its channels), the custom checks, the signals."""
+    outcome = CheckOutcome(conversation.language)
+    for check_id, definition in registered_checks().items():
+        if conversation.channel not in definition.channels:
+            outcome.verdicts[check_id] = Verdict(NA)
+        else:
+            outcome.verdicts[check_id] = definition.function(conversation)
+    for custom in settings.custom_checks:
+        if custom.applies_to(conversation.channel):
+            outcome.verdicts[custom.id] = custom.evaluate(conversation)
+        else:
+            outcome.verdicts[custom.id] = Verdict(NA)
+    outcome.signals = compute_signals(conversation)
+    return outcome
+
+
+def parse_time(value: Any) -> datetime | None:
+    """An ISO-8601 time as naive UTC (how the store keeps times); ``None`` if absent."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime):
+        moment = value
+    else:
+        moment = datetime.fromisoformat(str(value).strip())
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(UTC).replace(tzinfo=None)
+    return moment
+
+
+def _number(value: Any) -> float | None:
+    if value is None or isinstance(value, bool):
+        return None
+    return float(value)
+
+
+def record_messages(record: Mapping[str, Any]) -> list[MessageTuple]:
+    """The (role, text, at, start, end) of each message of a FORMAT.md record."""
+    out: list[MessageTuple] = []
+    for message in record.get("messages") or []:
+        out.append(
+            (
+                str(message.get("role", "")),
+                str(message.get("text") or ""),
+                parse_time(message.get("at")),
+                _number(message.get("start")),
+                _number(message.get("end")),
+            )
+        )
+    return out
+
+
+def check_record(
+    record: Mapping[str, Any],
+    *,
+    settings: CheckSettings = DEFAULT_SETTINGS,
+    followups: Iterable[datetime] = (),
+) -> dict[str, Any]:
+    """``{"checks": {...}, "signals": {...}}`` of one interaction dict (spec/FORMAT.md).
+
+    ``followups`` are the start times of later outbound interactions with the same
+    customer (for ``promise_kept``); the database path finds them itself.
+    """
+    conversation = prepare(
+        channel=str(record.get("channel", "chat")),
+        messages=record_messages(record),
+        language=record.get("language"),
+        direction=str(record.get("direction") or "inbound"),
+        started_at=parse_time(record.get("started_at")),
+        customer_name=record.get("customer_name"),
+        agent_name=record.get("agent_name"),
+        followups=followups,
+        settings=settings,
+    )
+    return run_checks(conversation, settings).as_json()

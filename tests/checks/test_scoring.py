@@ -1,0 +1,185 @@
+"""Scoring in the database: on import, idempotent, versioned scorecards, and the CLI."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, func, select
+from typer.testing import CliRunner
+
+from kontrol.checks.engine import check_record
+from kontrol.cli.main import app
+from kontrol.services.importing import import_file
+from kontrol.services.scoring import (
+    evaluations_of,
+    save_custom_check,
+    save_phrase_override,
+    save_scorecard,
+    score_interactions,
+    scorecard_versions,
+    stored_outcomes,
+)
+from kontrol.services.workspaces import Workspace
+from kontrol.store.tables import evaluations, interactions
+
+runner = CliRunner()
+
+RECORDS: list[dict[str, Any]] = [
+    {
+        "id": "ru-1",
+        "channel": "chat",
+        "started_at": "2026-11-02T10:00:00+03:00",
+        "customer_name": "Иван",
+        "messages": [
+            {
+                "role": "customer",
+                "text": "Где мой заказ? Безобразие!",
+                "at": "2026-11-02T10:00:00+03:00",
+            },
+            {
+                "role": "agent",
+                "text": "Здравствуйте, Иван! Меня зовут Анна. Понимаю ваше беспокойство. "
+                "Подскажите номер?",
+                "at": "2026-11-02T10:00:30+03:00",
+            },
+            {"role": "customer", "text": "12345", "at": "2026-11-02T10:01:00+03:00"},
+            {
+                "role": "agent",
+                "text": "Привезут завтра до 12:00. Могу ли я ещё чем-то помочь? "
+                "Спасибо за обращение! Оцените, пожалуйста, разговор.",
+                "at": "2026-11-02T10:01:20+03:00",
+            },
+        ],
+    },
+    {
+        "id": "en-1",
+        "channel": "chat",
+        "started_at": "2026-11-02T11:00:00Z",
+        "messages": [
+            {"role": "customer", "text": "I want to file a complaint, my card was charged twice"},
+            {"role": "agent", "text": "That's not my problem."},
+        ],
+    },
+]
+
+
+def write(path: Path, records: list[dict[str, Any]]) -> Path:
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), "utf-8")
+    return path
+
+
+def ids_by_external(engine: Engine) -> dict[str, int]:
+    with engine.connect() as connection:
+        rows = connection.execute(select(interactions.c.external_id, interactions.c.id))
+        return {row.external_id: row.id for row in rows}
+
+
+def test_import_scores_every_interaction(
+    engine: Engine, workspace: Workspace, tmp_path: Path
+) -> None:
+    import_file(engine=engine, workspace=workspace, path=write(tmp_path / "a.jsonl", RECORDS))
+    ids = ids_by_external(engine)
+    with engine.connect() as connection:
+        good = evaluations_of(connection, ids["ru-1"])
+        rude = evaluations_of(connection, ids["en-1"])
+        outcomes = stored_outcomes(connection, [ids["ru-1"], ids["en-1"]])
+        complaint = connection.execute(
+            select(interactions.c.is_complaint, interactions.c.tags, interactions.c.language).where(
+                interactions.c.id == ids["en-1"]
+            )
+        ).one()
+    assert [e.scorecard.name for e in good] == ["default-ru"]
+    assert good[0].score is not None and good[0].score >= 80 and good[0].passed
+    assert [e.scorecard.name for e in rude] == ["default-en"]
+    assert rude[0].score == 0.0 and rude[0].passed is False  # critical no_rudeness failed
+    assert outcomes[ids["en-1"]]["checks"]["no_rudeness"]["evidence"][0]["text"] == (
+        "That's not my problem"
+    )
+    # The complaint signal sets the flag and the tag; the language was detected.
+    assert complaint.is_complaint is True and "complaint" in complaint.tags
+    assert complaint.language == "en"
+
+
+def test_scoring_again_replaces_the_automatic_evaluation(
+    engine: Engine, workspace: Workspace, tmp_path: Path
+) -> None:
+    import_file(engine=engine, workspace=workspace, path=write(tmp_path / "a.jsonl", RECORDS))
+    ids = list(ids_by_external(engine).values())
+    score_interactions(engine, workspace.id, ids)
+    score_interactions(engine, workspace.id, ids)
+    with engine.connect() as connection:
+        count = connection.execute(select(func.count()).select_from(evaluations)).scalar()
+    assert count == 2
+
+
+def test_a_new_scorecard_version_keeps_past_evaluations(
+    engine: Engine, workspace: Workspace, tmp_path: Path
+) -> None:
+    import_file(engine=engine, workspace=workspace, path=write(tmp_path / "a.jsonl", RECORDS))
+    ids = ids_by_external(engine)
+    with engine.begin() as connection:
+        before = evaluations_of(connection, ids["ru-1"])[0]
+        text = before.scorecard.yaml.replace("pass_mark: 80", "pass_mark: 99")
+        second = save_scorecard(connection, workspace.id, text)
+    assert second.version == 2
+    score_interactions(engine, workspace.id, [ids["ru-1"]])
+    with engine.connect() as connection:
+        after = evaluations_of(connection, ids["ru-1"])
+        versions = scorecard_versions(connection, workspace.id, "default-ru")
+    assert [e.scorecard.version for e in after] == [2, 1]
+    assert after[1].score == before.score and after[1].passed == before.passed
+    assert [v.version for v in versions] == [2, 1] and not versions[1].is_active
+
+
+def test_workspace_lists_and_custom_checks_apply_to_its_interactions(
+    engine: Engine, workspace: Workspace, tmp_path: Path
+) -> None:
+    with engine.begin() as connection:
+        save_phrase_override(
+            connection,
+            workspace.id,
+            language="ru",
+            list_name="jargon",
+            mode="extend",
+            phrases="# внутренние слова\nномер заказа\n",
+        )
+        save_custom_check(
+            connection,
+            workspace.id,
+            "id: asked_order\ntitle: Спросил номер\nrule: {phrases: [номер], where: opening}\n",
+        )
+    import_file(engine=engine, workspace=workspace, path=write(tmp_path / "a.jsonl", RECORDS[:1]))
+    ids = ids_by_external(engine)
+    with engine.connect() as connection:
+        checks = stored_outcomes(connection, [ids["ru-1"]])[ids["ru-1"]]["checks"]
+    assert checks["asked_order"]["result"] == "pass"
+    assert checks["no_jargon"]["result"] == "pass"  # "номер?" is not "номер заказа"
+
+
+def test_cli_score_prints_the_spec_shape_in_input_order(tmp_path: Path) -> None:
+    path = write(tmp_path / "in.jsonl", list(reversed(RECORDS)))
+    done = runner.invoke(app, ["score", str(path), "--scorecard", "default", "--format", "jsonl"])
+    assert done.exit_code == 0, done.output
+    lines = [json.loads(line) for line in done.output.splitlines()]
+    assert [line["id"] for line in lines] == ["en-1", "ru-1"]
+    assert list(lines[0]) == ["id", "scorecard", "score", "passed", "checks", "signals"]
+    assert lines[1]["scorecard"] == "default-ru" and lines[1]["passed"] is True
+    for line, record in zip(lines, reversed(RECORDS), strict=True):
+        assert {k: line[k] for k in ("checks", "signals")} == check_record(record)
+
+
+def test_cli_score_without_scorecard_only_checks(tmp_path: Path) -> None:
+    path = write(tmp_path / "in.jsonl", RECORDS[:1])
+    done = runner.invoke(app, ["score", str(path)])
+    line = json.loads(done.output.splitlines()[0])
+    assert line["score"] is None and line["scorecard"] is None
+    assert line["checks"]["greeting"]["result"] == "pass"
+
+
+def test_cli_score_unknown_scorecard_is_a_clear_error(tmp_path: Path) -> None:
+    path = write(tmp_path / "in.jsonl", RECORDS[:1])
+    done = runner.invoke(app, ["score", str(path), "--scorecard", "nope"])
+    assert done.exit_code == 2
+    assert "no scorecard named 'nope'" in done.output
