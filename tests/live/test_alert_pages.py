@@ -27,6 +27,8 @@ def test_a_qa_lead_writes_a_rule_sees_the_alert_and_acknowledges_it(
             "complaint",
             "sla_breached",
             "complaints_spike",
+            "critical_check_failed",
+            "kpi_below_target",
         }
         token = form_token(client, "/alerts/rules/new?kind=complaint")
         refused = client.post(

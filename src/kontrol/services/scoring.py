@@ -17,6 +17,7 @@ from importlib import resources
 from typing import Any
 
 from sqlalchemy import Connection, Engine, and_, delete, func, select, update
+from sqlalchemy.exc import IntegrityError
 
 from kontrol.checks.custom import CustomCheck, load_custom_check
 from kontrol.checks.engine import CheckOutcome, CheckSettings, prepare, run_checks
@@ -150,11 +151,12 @@ def ensure_default_scorecards(connection: Connection, workspace_id: int) -> None
     exists = connection.execute(
         select(scorecards.c.id).where(scorecards.c.workspace_id == workspace_id).limit(1)
     ).first()
-    if exists is None:
-        for name in DEFAULT_SCORECARDS:
-            save_scorecard(
-                connection, workspace_id, default_scorecard_text(name), settings=CheckSettings()
-            )
+    if exists is not None:
+        return
+    for name in DEFAULT_SCORECARDS:
+        save_scorecard(
+            connection, workspace_id, default_scorecard_text(name), settings=CheckSettings()
+        )
 
 
 def active_scorecards(connection: Connection, workspace_id: int) -> list[StoredScorecard]:
@@ -404,8 +406,11 @@ def score_interactions(engine: Engine, workspace_id: int, interaction_ids: Itera
     """Check and score these interactions of the workspace; returns how many were scored."""
     ids = sorted(set(interaction_ids))
     done = 0
-    with engine.begin() as connection:
-        ensure_default_scorecards(connection, workspace_id)
+    try:
+        with engine.begin() as connection:
+            ensure_default_scorecards(connection, workspace_id)
+    except IntegrityError:
+        pass  # a concurrent import (or API request) made them a moment ago
     for start in range(0, len(ids), BATCH):
         chunk = ids[start : start + BATCH]
         with engine.begin() as connection:
