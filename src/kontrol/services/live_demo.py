@@ -16,7 +16,9 @@ DEMO_RULES = (
     RuleInput(name="SLA чатов и звонков", kind="sla_breached"),
     RuleInput(name="Всплеск жалоб", kind="complaints_spike"),
     RuleInput(name="Грубость и другие критичные ошибки", kind="critical_check_failed"),
-    RuleInput(name="План по показателям: хуже порога", kind="kpi_below_target", params={"level": 2}),
+    RuleInput(
+        name="План по показателям: хуже порога", kind="kpi_below_target", params={"level": 2}
+    ),
 )
 
 
