@@ -22,10 +22,15 @@ from kontrol.metrics import Metric, catalogue, get_metric
 from kontrol.metrics.commercial import order_metrics
 from kontrol.metrics.evaluations import qa_metrics
 from kontrol.metrics.query import DIMENSIONS, Grouping, GroupKey, facts_metrics
+from kontrol.metrics.rollups import covered, rollup_metrics, rows_in_scope
 from kontrol.services.workspaces import Workspace
 
 # Floats are rounded so that SQLite and PostgreSQL (different summation order) agree.
 _DIGITS = 6
+
+# Up to this many interactions in a report, medians and p90 are exact (the window
+# query is fast enough); above it they are estimated from the rollup histograms.
+EXACT_PERCENTILE_ROWS = 50_000
 
 
 @dataclass(frozen=True)
@@ -115,11 +120,17 @@ def compute(
     date_from: date | None = None,
     date_to: date | None = None,
     filters: Mapping[str, str] | None = None,
+    exact: bool | None = None,
 ) -> list[dict[str, Any]]:
     """One row per group: the group keys, then every output key of every metric.
 
     A metric with no data in a group is ``None``. Without ``by`` and ``period``
     there is exactly one row (all ``None`` when there is no data).
+
+    ``exact``: ``True`` counts everything from the per-interaction facts; ``False``
+    sums the daily rollups and estimates medians and p90 from their histograms;
+    ``None`` (the default) sums the rollups (the same figures) and keeps medians
+    and p90 exact up to ``EXACT_PERCENTILE_ROWS`` interactions in the report.
     """
     grouping = parse_grouping(
         workspace=workspace,
@@ -132,7 +143,14 @@ def compute(
     selected = chosen_metrics(metrics)
     sources = {m.source for m in selected}
     parts: list[dict[GroupKey, dict[str, Any]]] = []
-    parts.append(facts_metrics(connection, grouping, [m for m in selected if m.source == "facts"]))
+    from_facts = [m for m in selected if m.source == "facts"]
+    if exact or not all(covered(m) for m in from_facts):
+        parts.append(facts_metrics(connection, grouping, from_facts))
+    else:
+        estimate = exact is False or rows_in_scope(connection, grouping) > EXACT_PERCENTILE_ROWS
+        parts.append(
+            rollup_metrics(connection, grouping, from_facts, estimate_percentiles=estimate)
+        )
     if "evaluations" in sources:
         parts.append(qa_metrics(connection, grouping))
     if "orders" in sources:
@@ -213,6 +231,7 @@ def kpi_for_files(
                     date_from=date_from,
                     date_to=date_to,
                     filters=filters,
+                    exact=True,
                 )
         finally:
             engine.dispose()
