@@ -32,14 +32,21 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, func, select, text
 
+from kontrol.metrics.rollups import rebuild_rollups
 from kontrol.services.facts import rebuild
 from kontrol.services.kpis import compute
 from kontrol.services.workspaces import Workspace, ensure_workspace
 from kontrol.store.database import make_engine
 from kontrol.store.migrate import upgrade
-from kontrol.store.tables import interactions, messages, surveys
+from kontrol.store.tables import (
+    interactions,
+    kpi_rollup_buckets,
+    kpi_rollups,
+    messages,
+    surveys,
+)
 
 POSTGRES_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 CHANNELS = ["chat"] * 4 + ["call"] * 3 + ["email", "messenger", "social"]
@@ -242,7 +249,7 @@ def analyst_pandas(engine: Engine) -> Any:
     )
 
 
-def measure(engine: Engine, workspace: Workspace) -> dict[str, float]:
+def measure(engine: Engine, workspace: Workspace, *, pandas: bool = True) -> dict[str, float]:
     """Seconds per query: the full metric set, dashboard-sized queries, and pandas."""
     results: dict[str, float] = {}
 
@@ -254,23 +261,34 @@ def measure(engine: Engine, workspace: Workspace) -> dict[str, float]:
         return run
 
     month = {"date_from": date(2026, 10, 1), "date_to": date(2026, 10, 31)}
-    cases: dict[str, Callable[[], object]] = {
-        "full set, agent × month": kpis(by=["agent"], period="month"),
-        "full set, whole period": kpis(),
-        "without percentiles, agent × month": kpis(
-            by=["agent"],
-            period="month",
-            metrics=["sla", "abandonment", "csat", "nps", "fcr", "repeat_contact", "contacts"],
-        ),
-        "dashboard tiles: one month, company": kpis(**month),
-        "dashboard series: team × day, one month": kpis(
-            by=["team"], period="day", metrics=["sla", "csat", "aht", "contacts"], **month
-        ),
-        "dashboard, one agent's month": kpis(filters={"agent": "a07"}, **month),
+    requests: dict[str, dict[str, Any]] = {
+        "full set, agent × month": {"by": ["agent"], "period": "month"},
+        "full set, whole period": {},
+        "without percentiles, agent × month": {
+            "by": ["agent"],
+            "period": "month",
+            "metrics": ["sla", "abandonment", "csat", "nps", "fcr", "repeat_contact", "contacts"],
+        },
+        "dashboard tiles: one month, company": month,
+        "dashboard series: team × day, one month": {
+            "by": ["team"],
+            "period": "day",
+            "metrics": ["sla", "csat", "aht", "contacts"],
+            **month,
+        },
+        "dashboard, one agent's month": {"filters": {"agent": "a07"}, **month},
     }
+    cases: dict[str, Callable[[], object]] = {}
+    for name, request in requests.items():
+        # exact: from the per-interaction facts; rollups: summed daily rollups with
+        # medians and p90 estimated from their histograms (metrics/rollups.py).
+        cases[f"{name} (exact)"] = kpis(exact=True, **request)
+        cases[f"{name} (rollups)"] = kpis(exact=False, **request)
     for name, action in cases.items():
         results[name] = _median_s(action)
         print(f"  {name}: {results[name]:.3f} s", flush=True)
+    if not pandas:
+        return results
     began = time.perf_counter()
     analyst_pandas(engine)
     results["pandas: read tables + compute, agent × month"] = time.perf_counter() - began
@@ -292,6 +310,7 @@ def main(argv: list[str] | None = None) -> str:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--count", type=int, default=1_000_000)
     parser.add_argument("--backends", default="sqlite,postgresql")
+    parser.add_argument("--no-pandas", action="store_true", help="Skip the pandas comparison.")
     args = parser.parse_args(argv)
     columns: dict[str, dict[str, float]] = {}
     prepared: dict[str, str] = {}
@@ -307,14 +326,26 @@ def main(argv: list[str] | None = None) -> str:
             began = time.perf_counter()
             facts, _ = rebuild(engine, workspace.id)
             built = time.perf_counter() - began
+            began = time.perf_counter()
+            with engine.begin() as connection:
+                rebuild_rollups(connection, workspace.id)
+            rolled = time.perf_counter() - began
             with engine.begin() as connection:
                 connection.execute(text("ANALYZE"))
+                rollup_rows = connection.execute(select(func.count()).select_from(kpi_rollups))
+                rollup_count = int(rollup_rows.scalar() or 0)
+                bucket_rows = connection.execute(
+                    select(func.count()).select_from(kpi_rollup_buckets)
+                )
+                bucket_count = int(bucket_rows.scalar() or 0)
             prepared[backend] = (
-                f"{backend}: filled in {filled:.0f} s; {facts:,} facts built in {built:.0f} s "
-                f"({facts / built:,.0f} interactions/s)"
+                f"{backend}: filled in {filled:.0f} s; {facts:,} facts and their rollups built "
+                f"in {built:.0f} s ({facts / built:,.0f} interactions/s); the rollups alone "
+                f"rebuilt in {rolled:.1f} s: {rollup_count:,} day-group rows, "
+                f"{bucket_count:,} histogram rows"
             )
             print(prepared[backend], flush=True)
-            columns[backend] = measure(engine, workspace)
+            columns[backend] = measure(engine, workspace, pandas=not args.no_pandas)
             engine.dispose()
     names = list(next(iter(columns.values())))
     lines = [

@@ -576,6 +576,11 @@ def test_large_file_is_streamed_in_constant_memory(
     # cost that has nothing to do with the size of the file.
     check_record({"channel": "chat", "messages": [{"role": "agent", "text": "Hello"}]})
     check_record({"channel": "chat", "messages": [{"role": "agent", "text": "Здравствуйте"}]})
+    # So do the SQL statements an import runs (the KPI rollups' bucket statements
+    # are large): compiled once per process and cached, whatever the file's size.
+    warm = tmp_path / "warm.jsonl"
+    warm.write_text(json.dumps(interaction("warm-up")) + "\n", encoding="utf-8")
+    import_file(engine=engine, workspace=workspace, path=warm)
     tracemalloc.start()
     try:
         report = import_file(engine=engine, workspace=workspace, path=path)
@@ -583,7 +588,7 @@ def test_large_file_is_streamed_in_constant_memory(
     finally:
         tracemalloc.stop()
     assert report.imported == total
-    assert count(engine, messages) == 2 * total
+    assert count(engine, messages) == 2 * total + 2
     assert peak < size / 4, f"peak {peak:,} bytes for a {size:,}-byte file"
 
 

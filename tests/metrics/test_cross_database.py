@@ -17,7 +17,7 @@ from kontrol.store.database import make_engine
 from kontrol.store.tables import metadata
 
 
-def _rows(url: str, path: Path) -> dict[tuple[str, str | None], list[dict[str, Any]]]:
+def _rows(url: str, path: Path) -> dict[tuple[str, str | None, bool], list[dict[str, Any]]]:
     engine = make_engine(url)
     try:
         workspace = ensure_workspace(engine, "cross", "Europe/Moscow")
@@ -26,9 +26,15 @@ def _rows(url: str, path: Path) -> dict[tuple[str, str | None], list[dict[str, A
         with engine.connect() as connection:
             for by in ("agent", "team", "channel", "topic"):
                 for period in (None, "week", "quarter"):
-                    found[(by, period)] = compute(
-                        connection, workspace=workspace, by=[by], period=period
-                    )
+                    # Exact (for this size) and from the rollups with estimated percentiles.
+                    for estimated in (False, True):
+                        found[(by, period, estimated)] = compute(
+                            connection,
+                            workspace=workspace,
+                            by=[by],
+                            period=period,
+                            exact=False if estimated else None,
+                        )
         return found
     finally:
         engine.dispose()
@@ -50,7 +56,7 @@ def test_sqlite_and_postgresql_agree_on_generated_data(
     on_sqlite = _rows(f"sqlite:///{sqlite_path}", data)
     on_postgres = _rows(postgres_url, data)
     assert sum(len(rows) for rows in on_sqlite.values()) > 100
-    assert any(row["frt"] is not None for row in on_sqlite[("agent", "week")])
+    assert any(row["frt"] is not None for row in on_sqlite[("agent", "week", True)])
     for key, rows in on_sqlite.items():
         other = on_postgres[key]
         assert [_keys(r) for r in rows] == [_keys(r) for r in other], key

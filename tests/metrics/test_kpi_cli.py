@@ -123,3 +123,15 @@ def test_targets_show_in_the_table_and_calendars_recount(tmp_path: Path) -> None
     assert bad.exit_code == 2 and "opening time" in bad.stderr
     rebuilt = runner.invoke(app, ["rollup", "--db", db])
     assert rebuilt.stdout.startswith("10 interaction facts and 5 order facts rebuilt")
+
+
+def test_exact_option_gives_the_figures_of_the_facts(tmp_path: Path) -> None:
+    db = f"sqlite:///{tmp_path / 'k.db'}"
+    runner.invoke(app, ["import", str(data_file(tmp_path)), "--db", db])
+    asked = ["kpi", "--db", db, "--metrics", "frt,contacts,sla", "--by", "channel"]
+    exact = runner.invoke(app, [*asked, "--exact"])
+    rolled = runner.invoke(app, asked)
+    assert exact.exit_code == 0, exact.output
+    rows = json.loads(exact.stdout)
+    assert rows and any(row["contacts"] for row in rows)
+    assert json.loads(rolled.stdout) == rows

@@ -707,6 +707,14 @@ def kpi(
         str, typer.Option(help="With files: the time zone of periods and offset-less times.")
     ] = "UTC",
     output: Annotated[str, typer.Option("--format", help="json, csv or table.")] = "json",
+    exact: Annotated[
+        bool,
+        typer.Option(
+            "--exact",
+            help="Count from the per-interaction facts: exact medians and p90 at any size "
+            "(slower). Files are always exact.",
+        ),
+    ] = False,
 ) -> None:
     """KPIs (spec/METRICS.md) of the database, or of files through a temporary database."""
     from kontrol.cli.kpi_output import as_csv, as_json, as_table
@@ -738,7 +746,12 @@ def kpi(
         engine = open_database(database_url(db))
         with engine.connect() as connection:
             target = find_workspace(connection, workspace)
-            rows = compute(connection, workspace=target, **request)  # type: ignore[arg-type]
+            rows = compute(
+                connection,
+                workspace=target,
+                exact=True if exact else None,
+                **request,  # type: ignore[arg-type]
+            )
             targets = list_targets(connection, target)
     if output == "json":
         typer.echo(as_json(rows))
@@ -754,7 +767,7 @@ def kpi(
 @app.command()
 @_reports_errors
 def rollup(db: DbOption = None, workspace: WorkspaceOption = DEFAULT_WORKSPACE) -> None:
-    """Recompute the per-interaction facts KPIs are counted from (after a calendar change)."""
+    """Recompute the per-interaction facts and the daily rollups KPIs are counted from."""
     import time
 
     from kontrol.services.facts import rebuild
@@ -766,7 +779,10 @@ def rollup(db: DbOption = None, workspace: WorkspaceOption = DEFAULT_WORKSPACE) 
     started = time.perf_counter()
     facts, orders = rebuild(engine, target.id)
     took = time.perf_counter() - started
-    typer.echo(f"{facts} interaction facts and {orders} order facts rebuilt in {took:.1f} s")
+    typer.echo(
+        f"{facts} interaction facts and {orders} order facts rebuilt "
+        f"(with the daily rollups) in {took:.1f} s"
+    )
 
 
 @target_app.command("set")

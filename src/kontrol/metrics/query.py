@@ -142,20 +142,29 @@ def facts_metrics(
                 out[f"{metric.id}_den"] = den
                 out[f"{metric.id}_pct"] = num * 100.0 / den if num is not None and den else None
         rows[key] = out
+    percentiles_into(connection, grouping, [m for m in metrics if isinstance(m, TimeMetric)], rows)
+    return rows
+
+
+def percentiles_into(
+    connection: Connection,
+    grouping: Grouping,
+    metrics: Sequence[TimeMetric],
+    rows: dict[GroupKey, dict[str, Any]],
+) -> None:
+    """Add the exact median and p90 of each time metric to the rows of its group."""
     computed: dict[str, dict[GroupKey, dict[str, float]]] = {}
     for metric in metrics:
-        if isinstance(metric, TimeMetric):
-            column = metric.column
-            if column.endswith("_business_s") and not has_calendars(connection, grouping):
-                # Without a calendar business time is clock time: the same percentiles.
-                column = column.replace("_business_s", "_s")
-            if column not in computed:
-                computed[column] = _percentiles(connection, grouping, column)
-            for key, values in computed[column].items():
-                if key in rows:
-                    for suffix, value in values.items():
-                        rows[key][f"{metric.id}{suffix}"] = value
-    return rows
+        column = metric.column
+        if column.endswith("_business_s") and not has_calendars(connection, grouping):
+            # Without a calendar business time is clock time: the same percentiles.
+            column = column.replace("_business_s", "_s")
+        if column not in computed:
+            computed[column] = _percentiles(connection, grouping, column)
+        for key, values in computed[column].items():
+            if key in rows:
+                for suffix, value in values.items():
+                    rows[key][f"{metric.id}{suffix}"] = value
 
 
 def _percentiles(

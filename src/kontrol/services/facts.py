@@ -26,6 +26,7 @@ from kontrol.metrics.parameters import (
     SLA_TARGET_SECONDS,
     TEXT_CHANNELS,
 )
+from kontrol.metrics.rollups import rebuild_rollups, refresh_days
 from kontrol.services.calendars import Calendars, load_calendars
 from kontrol.services.events import (
     ComplaintsFound,
@@ -368,19 +369,37 @@ def _fact(
     }
 
 
-def write_facts(connection: Connection, workspace_id: int, ids: Iterable[int]) -> int:
-    """Recompute the facts of exactly these interactions; returns how many were written."""
+def write_facts(
+    connection: Connection, workspace_id: int, ids: Iterable[int], *, rollups: bool = True
+) -> int:
+    """Recompute the facts of exactly these interactions; returns how many were written.
+
+    Then (unless ``rollups`` is false) the daily rollups of every local day whose
+    facts changed, before or after, are recomputed from the facts.
+    """
     context = _Context(connection, workspace_id)
     written = 0
+    days: set[str] = set()
     ordered = sorted(set(ids))
     for part in _chunks(ordered):
         facts = _compute(connection, context, part)
+        if rollups:
+            days.update(
+                connection.execute(
+                    select(interaction_facts.c.day)
+                    .where(interaction_facts.c.interaction_id.in_(part))
+                    .distinct()
+                ).scalars()
+            )
         connection.execute(
             delete(interaction_facts).where(interaction_facts.c.interaction_id.in_(part))
         )
         if facts:
             connection.execute(interaction_facts.insert(), facts)
+        days.update(fact["day"] for fact in facts)
         written += len(facts)
+    if rollups and days:
+        refresh_days(connection, workspace_id, days)
     return written
 
 
@@ -491,7 +510,10 @@ def refresh_orders(connection: Connection, workspace_id: int, customers: Iterabl
 
 
 def rebuild(engine: Engine, workspace_id: int, *, chunk: int = 5000) -> tuple[int, int]:
-    """Recompute every fact of a workspace; returns (interaction facts, order facts)."""
+    """Recompute every fact and daily rollup of a workspace.
+
+    Returns (interaction facts, order facts).
+    """
     with engine.begin() as connection:
         connection.execute(
             delete(interaction_facts).where(interaction_facts.c.workspace_id == workspace_id)
@@ -515,8 +537,12 @@ def rebuild(engine: Engine, workspace_id: int, *, chunk: int = 5000) -> tuple[in
             page = connection.execute(query).all()
             if not page:
                 break
-            written += write_facts(connection, workspace_id, [row.id for row in page])
+            written += write_facts(
+                connection, workspace_id, [row.id for row in page], rollups=False
+            )
             after = (page[-1].started_at, page[-1].id)
+    with engine.begin() as connection:
+        rebuild_rollups(connection, workspace_id)
     with engine.begin() as connection:
         customers = (
             connection.execute(

@@ -5,6 +5,8 @@ comparisons and grouping behave identically; the workspace time zone is
 applied when reading input without an offset and when showing times.
 """
 
+from typing import Any
+
 from sqlalchemy import (
     JSON,
     BigInteger,
@@ -617,4 +619,84 @@ custom_checks = Table(
     Column("enabled", Boolean, nullable=False),
     Column("updated_at", DateTime, nullable=False),
     UniqueConstraint("workspace_id", "check_id"),
+)
+
+# -- KPI daily rollups (metrics/rollups.py) -------------------------------------
+# Per (workspace, local day, agent, team, channel, topic, language): the additive
+# parts of every built-in facts metric, recomputed from interaction_facts whenever
+# the facts of a day change. Names: <metric>_num/_den (ratios), <metric>_sum/_n
+# (means and time metrics), <metric> (counts).
+ROLLUP_PARTS = (
+    *(
+        f"{metric}_{part}"
+        for metric in (
+            "frt",
+            "frt_business",
+            "asa",
+            "asa_business",
+            "aht",
+            "resolution_time",
+            "resolution_time_business",
+            "csat_avg",
+            "ces",
+        )
+        for part in ("sum", "n")
+    ),
+    *(
+        f"{metric}_{part}"
+        for metric in (
+            "sla",
+            "sla_clock",
+            "abandonment",
+            "csat",
+            "nps",
+            "survey_rate",
+            "fcr",
+            "repeat_contact",
+            "contacts_per_hour",
+            "cost_per_contact",
+            "complaints",
+        )
+        for part in ("num", "den")
+    ),
+    "contacts",
+    "cost_total",
+    "data_warnings",
+)
+
+
+def _rollup_keys() -> list[Column[Any]]:
+    return [
+        Column("workspace_id", Id, ForeignKey("workspaces.id", ondelete="CASCADE"), nullable=False),
+        Column("day", String(10), nullable=False),
+        Column("week", String(8), nullable=False),
+        Column("month", String(7), nullable=False),
+        Column("quarter", String(7), nullable=False),
+        Column("agent", String(200)),
+        Column("team", String(200)),
+        Column("channel", String(20), nullable=False),
+        Column("topic", String(200)),
+        Column("language", String(10)),
+    ]
+
+
+kpi_rollups = Table(
+    "kpi_rollups",
+    metadata,
+    *_rollup_keys(),
+    Column("rows", Integer, nullable=False),
+    *(Column(name, Float) for name in ROLLUP_PARTS),
+    Index("ix_kpi_rollups_ws_day", "workspace_id", "day"),
+)
+
+# Histograms of the time columns of the facts (frt_s, ...): how many values fell in
+# each fixed log-spaced bucket (metrics/rollups.py BOUNDS), per rollup key.
+kpi_rollup_buckets = Table(
+    "kpi_rollup_buckets",
+    metadata,
+    *_rollup_keys(),
+    Column("measure", String(40), nullable=False),
+    Column("bucket", SmallInteger, nullable=False),
+    Column("n", Integer, nullable=False),
+    Index("ix_kpi_rollup_buckets_ws_day", "workspace_id", "day"),
 )

@@ -1,0 +1,314 @@
+"""Daily rollups: the additive parts of every facts metric per day and group.
+
+``kpi_rollups`` holds, per (workspace, local day, agent, team, channel, topic,
+language), each metric's own aggregates over ``interaction_facts`` (the same
+Core expressions the exact query uses): numerators and denominators of ratios,
+sums and counts of means, counts. Summing them over the rows of a report gives
+the exact figure. ``kpi_rollup_buckets`` holds, for each time column, how many
+values fell in each fixed log-spaced bucket (``BOUNDS``); median and p90 are
+estimated from it by interpolation inside the bucket (see docs/metrics.md,
+"Exact and rolled-up figures").
+
+Maintenance is by whole days: ``refresh_days`` deletes the rollup rows of the
+given local days and recomputes them from the facts, so it is idempotent;
+``services/facts.write_facts`` calls it for the days whose facts it changed.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from sqlalchemy import ColumnElement, Connection, case, delete, func, literal, select
+
+from kontrol.metrics.definitions import (
+    CountMetric,
+    MeanMetric,
+    Metric,
+    RatioMetric,
+    TimeMetric,
+    count_where,
+    is_true,
+)
+from kontrol.metrics.query import (
+    PERCENTILES,
+    Grouping,
+    GroupKey,
+    has_calendars,
+    number,
+    percentiles_into,
+)
+from kontrol.metrics.registry import catalogue
+from kontrol.store.tables import (
+    ROLLUP_PARTS,
+    interaction_facts,
+    kpi_rollup_buckets,
+    kpi_rollups,
+)
+
+KEYS = ("day", "week", "month", "quarter", "agent", "team", "channel", "topic", "language")
+
+# Bucket 0 is [0, 1 s); bucket k (1..112) is [G**(k-1), G**k) with G = 10**(1/16),
+# so from 1 s to 10**7 s (116 days) every bucket is 15.5 % wider than the previous
+# one; bucket 113 holds everything from 10**7 s up (estimated as 10**7 s).
+STEPS_PER_DECADE = 16
+DECADES = 7
+BOUNDS: tuple[float, ...] = tuple(
+    10 ** (k / STEPS_PER_DECADE) for k in range(STEPS_PER_DECADE * DECADES + 1)
+)
+GROWTH = 10 ** (1 / STEPS_PER_DECADE)
+LAST_BUCKET = len(BOUNDS)
+
+TIME_COLUMNS = tuple(sorted({m.column for m in catalogue() if isinstance(m, TimeMetric)}))
+
+_DAYS_PER_STATEMENT = 200
+
+
+def bucket_of(value: float) -> int:
+    """The bucket of a value, exactly as the SQL expression computes it."""
+    bucket = 0
+    for bound in BOUNDS:
+        if value >= bound:
+            bucket += 1
+        else:
+            break
+    return bucket
+
+
+def bucket_range(bucket: int) -> tuple[float, float]:
+    """The lower and upper end of a bucket (the last one is clamped to its lower end)."""
+    if bucket == 0:
+        return 0.0, BOUNDS[0]
+    if bucket >= LAST_BUCKET:
+        return BOUNDS[-1], BOUNDS[-1]
+    return BOUNDS[bucket - 1], BOUNDS[bucket]
+
+
+def _bucket_expression(value: ColumnElement[Any], low: int, high: int) -> ColumnElement[Any]:
+    """The bucket index of ``value`` known to lie in buckets low..high: a binary search."""
+    if low == high:
+        return literal(low)
+    middle = (low + high + 1) // 2
+    # Buckets >= middle start at BOUNDS[middle - 1].
+    return case(
+        (value < BOUNDS[middle - 1], _bucket_expression(value, low, middle - 1)),
+        else_=_bucket_expression(value, middle, high),
+    )
+
+
+def parts(metric: Metric, f: Any) -> dict[str, ColumnElement[Any]]:
+    """The additive parts of a facts metric as aggregates over the facts, by rollup column."""
+    if isinstance(metric, RatioMetric):
+        return {f"{metric.id}_num": metric.numerator(f), f"{metric.id}_den": metric.denominator(f)}
+    if isinstance(metric, CountMetric):
+        return {metric.id: metric.count(f)}
+    if isinstance(metric, MeanMetric | TimeMetric):
+        column = f.c[metric.column]
+        return {f"{metric.id}_sum": func.sum(column), f"{metric.id}_n": func.count(column)}
+    if metric.kind == "count_ratio" and metric.id == "complaints":
+        return {
+            f"{metric.id}_num": count_where(is_true(f.c.complaint)),
+            f"{metric.id}_den": func.count(),
+        }
+    return {}
+
+
+def covered(metric: Metric) -> bool:
+    """True when the rollup table holds every additive part of this facts metric."""
+    names = set(parts(metric, interaction_facts))
+    return bool(names) and names <= set(ROLLUP_PARTS)
+
+
+def _refresh(connection: Connection, workspace_id: int | None, days: Sequence[str] | None) -> None:
+    f = interaction_facts
+    where: list[ColumnElement[bool]] = []
+    rollup_where: list[ColumnElement[bool]] = []
+    bucket_where: list[ColumnElement[bool]] = []
+    if workspace_id is not None:
+        where.append(f.c.workspace_id == workspace_id)
+        rollup_where.append(kpi_rollups.c.workspace_id == workspace_id)
+        bucket_where.append(kpi_rollup_buckets.c.workspace_id == workspace_id)
+    if days is not None:
+        where.append(f.c.day.in_(days))
+        rollup_where.append(kpi_rollups.c.day.in_(days))
+        bucket_where.append(kpi_rollup_buckets.c.day.in_(days))
+    connection.execute(delete(kpi_rollups).where(*rollup_where))
+    connection.execute(delete(kpi_rollup_buckets).where(*bucket_where))
+    keys = [f.c.workspace_id, *(f.c[name] for name in KEYS)]
+    aggregates: dict[str, ColumnElement[Any]] = {}
+    for metric in catalogue():
+        if metric.source == "facts":
+            aggregates.update(parts(metric, f))
+    values = [func.count().label("rows")]
+    values.extend(aggregates[name].label(name) for name in ROLLUP_PARTS)
+    connection.execute(
+        kpi_rollups.insert().from_select(
+            ["workspace_id", *KEYS, "rows", *ROLLUP_PARTS],
+            select(*keys, *values).where(*where).group_by(*keys),
+        )
+    )
+    for column in TIME_COLUMNS:
+        value = f.c[column]
+        bucket = _bucket_expression(value, 0, LAST_BUCKET).label("bucket")
+        connection.execute(
+            kpi_rollup_buckets.insert().from_select(
+                ["workspace_id", *KEYS, "measure", "bucket", "n"],
+                select(*keys, literal(column).label("measure"), bucket, func.count().label("n"))
+                .where(*where, value.is_not(None))
+                .group_by(*keys, bucket),
+            )
+        )
+
+
+def refresh_days(connection: Connection, workspace_id: int, days: Iterable[str]) -> None:
+    """Recompute the rollup rows of these local days of a workspace from its facts."""
+    ordered = sorted(set(days))
+    for start in range(0, len(ordered), _DAYS_PER_STATEMENT):
+        _refresh(connection, workspace_id, ordered[start : start + _DAYS_PER_STATEMENT])
+
+
+def rebuild_rollups(connection: Connection, workspace_id: int | None) -> None:
+    """Recompute every rollup row of a workspace (of all workspaces with ``None``)."""
+    _refresh(connection, workspace_id, None)
+
+
+def _conditions(table: Any, grouping: Grouping) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = [table.c.workspace_id == grouping.workspace_id]
+    if grouping.date_from is not None:
+        conditions.append(table.c.day >= grouping.date_from.isoformat())
+    if grouping.date_to is not None:
+        conditions.append(table.c.day <= grouping.date_to.isoformat())
+    for name, value in grouping.filters.items():
+        conditions.append(table.c[name] == value)
+    return conditions
+
+
+def _groups(table: Any, grouping: Grouping) -> list[ColumnElement[Any]]:
+    columns: list[ColumnElement[Any]] = [table.c[name].label(name) for name in grouping.by]
+    if grouping.period is not None:
+        columns.append(table.c[grouping.period.value].label("period"))
+    return columns
+
+
+def rows_in_scope(connection: Connection, grouping: Grouping) -> int:
+    """How many facts a report covers, read from the rollups."""
+    total = connection.execute(
+        select(func.sum(kpi_rollups.c.rows)).where(*_conditions(kpi_rollups, grouping))
+    ).scalar()
+    return int(total or 0)
+
+
+def rollup_metrics(
+    connection: Connection,
+    grouping: Grouping,
+    metrics: Sequence[Metric],
+    *,
+    estimate_percentiles: bool,
+) -> dict[GroupKey, dict[str, Any]]:
+    """The same rows as ``query.facts_metrics``, summed from the rollups.
+
+    With ``estimate_percentiles`` medians and p90 come from the bucket histograms;
+    otherwise from the exact window query over the facts.
+    """
+    r = kpi_rollups
+    groups = _groups(r, grouping)
+    names = ["rows"]
+    for metric in metrics:
+        names.extend(parts(metric, interaction_facts))
+    statement = select(*groups, *(func.sum(r.c[name]).label(name) for name in names)).where(
+        *_conditions(r, grouping)
+    )
+    if groups:
+        statement = statement.group_by(*groups)
+    rows: dict[GroupKey, dict[str, Any]] = {}
+    for row in connection.execute(statement).mappings():
+        if not row["rows"]:
+            continue
+        key = tuple(row[name] for name in grouping.keys)
+        out: dict[str, Any] = {}
+        for metric in metrics:
+            if isinstance(metric, RatioMetric) or metric.kind == "count_ratio":
+                num, den = number(row[f"{metric.id}_num"]), number(row[f"{metric.id}_den"])
+                out[f"{metric.id}_num"] = num
+                out[f"{metric.id}_den"] = den
+                share = num * metric_scale(metric) / den if num is not None and den else None
+                if metric.kind == "count_ratio":
+                    out[metric.id] = num
+                    out[f"{metric.id}_pct"] = share
+                else:
+                    out[metric.id] = share
+            elif isinstance(metric, CountMetric):
+                out[metric.id] = number(row[metric.id])
+            elif isinstance(metric, MeanMetric | TimeMetric):
+                total, count = number(row[f"{metric.id}_sum"]), number(row[f"{metric.id}_n"])
+                mean = total / count if total is not None and count else None
+                out[metric.id if isinstance(metric, MeanMetric) else f"{metric.id}_mean"] = mean
+        rows[key] = out
+    time_metrics = [m for m in metrics if isinstance(m, TimeMetric)]
+    if not time_metrics:
+        return rows
+    if not estimate_percentiles:
+        percentiles_into(connection, grouping, time_metrics, rows)
+        return rows
+    calendars = has_calendars(connection, grouping)
+    columns: dict[str, list[TimeMetric]] = {}
+    for metric in time_metrics:
+        column = metric.column
+        if column.endswith("_business_s") and not calendars:
+            column = column.replace("_business_s", "_s")
+        columns.setdefault(column, []).append(metric)
+    b = kpi_rollup_buckets
+    bucket_groups = _groups(b, grouping)
+    statement = (
+        select(*bucket_groups, b.c.measure, b.c.bucket, func.sum(b.c.n).label("n"))
+        .where(*_conditions(b, grouping), b.c.measure.in_(sorted(columns)))
+        .group_by(*bucket_groups, b.c.measure, b.c.bucket)
+    )
+    histograms: dict[tuple[GroupKey, str], list[tuple[int, int]]] = {}
+    for row in connection.execute(statement).mappings():
+        key = tuple(row[name] for name in grouping.keys)
+        histograms.setdefault((key, row["measure"]), []).append((int(row["bucket"]), int(row["n"])))
+    for (key, column), histogram in histograms.items():
+        if key not in rows:
+            continue
+        values = estimate(histogram)
+        for metric in columns.get(column, []):
+            for suffix, value in values.items():
+                rows[key][f"{metric.id}{suffix}"] = value
+    return rows
+
+
+def metric_scale(metric: Metric) -> float:
+    """The factor of a ratio (100 for percentages)."""
+    return metric.scale if isinstance(metric, RatioMetric) else 100.0
+
+
+def estimate(histogram: Sequence[tuple[int, int]]) -> dict[str, float]:
+    """Median and p90 estimated from (bucket, count) pairs.
+
+    The values of a bucket are taken as spread evenly over it (the i-th of c at
+    ``low + (high - low) * (i + 0.5) / c``); the percentile then interpolates
+    between the two neighbouring ranks exactly as ``percentile_cont`` does.
+    """
+    ordered = sorted(histogram)
+    total = sum(count for _, count in ordered)
+
+    def at_rank(rank: int) -> float:
+        seen = 0
+        for bucket, count in ordered:
+            if rank < seen + count:
+                low, high = bucket_range(bucket)
+                return low + (high - low) * (rank - seen + 0.5) / count
+            seen += count
+        low, high = bucket_range(ordered[-1][0])
+        return high
+
+    found: dict[str, float] = {}
+    for suffix, percent in PERCENTILES.items():
+        position = percent * (total - 1) / 100
+        lower = math.floor(position)
+        below = at_rank(lower)
+        above = at_rank(lower + 1) if lower + 1 < total else below
+        found[suffix] = below + (above - below) * (position - lower)
+    return found
