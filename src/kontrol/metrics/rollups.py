@@ -120,7 +120,28 @@ def covered(metric: Metric) -> bool:
     return bool(names) and names <= set(ROLLUP_PARTS)
 
 
+# Advisory lock keys of facts and rollups: this offset plus the workspace id.
+_LOCK_SPACE = 0x4B4F_0000
+
+
+def lock_workspace_facts(connection: Connection, workspace_id: int | None) -> None:
+    """Hold, until the caller's transaction ends, the right to rewrite a workspace's facts
+    and rollups.
+
+    Facts and rollup rows are rewritten by delete-then-insert of whole sets (a
+    customer's recent contacts, a day). Two imports or API requests doing that at
+    once under PostgreSQL's READ COMMITTED would insert the same fact twice (a
+    unique-key error) or a day's rollup rows twice (double counting). A
+    transaction-scoped advisory lock per workspace puts them one after the other.
+    SQLite has one writer at a time already.
+    """
+    if connection.dialect.name == "postgresql":
+        key = _LOCK_SPACE + (workspace_id or 0)
+        connection.execute(select(func.pg_advisory_xact_lock(key)))
+
+
 def _refresh(connection: Connection, workspace_id: int | None, days: Sequence[str] | None) -> None:
+    lock_workspace_facts(connection, workspace_id)
     f = interaction_facts
     where: list[ColumnElement[bool]] = []
     rollup_where: list[ColumnElement[bool]] = []

@@ -26,7 +26,7 @@ from kontrol.metrics.parameters import (
     SLA_TARGET_SECONDS,
     TEXT_CHANNELS,
 )
-from kontrol.metrics.rollups import rebuild_rollups, refresh_days
+from kontrol.metrics.rollups import lock_workspace_facts, rebuild_rollups, refresh_days
 from kontrol.services.calendars import Calendars, load_calendars
 from kontrol.services.events import (
     ComplaintsFound,
@@ -377,6 +377,7 @@ def write_facts(
     Then (unless ``rollups`` is false) the daily rollups of every local day whose
     facts changed, before or after, are recomputed from the facts.
     """
+    lock_workspace_facts(connection, workspace_id)
     context = _Context(connection, workspace_id)
     written = 0
     days: set[str] = set()
