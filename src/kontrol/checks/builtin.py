@@ -689,10 +689,11 @@ def misspelled_words(conversation: Conversation) -> tuple[int, list[tuple[Messag
             if position > 0 and word[0].isupper() and not _starts_sentence(message, position):
                 continue
             checked += 1
-            form = fold(word)
-            if kind == 2 and form not in listed and form not in seen:
-                seen.add(form)
-                wrong.append((message, position))
+            if kind == 2:
+                form = fold(word)
+                if form not in listed and form not in seen:
+                    seen.add(form)
+                    wrong.append((message, position))
         for typical in TYPICAL_ERRORS.finditer(message.view):
             # "в течении", "щас": real words in the dictionary, wrong in this use.
             position = next(
