@@ -156,7 +156,7 @@ _GROUPS_PER_STATEMENT = 50
 # A rewrite of at most this many interactions' facts is small: it locks just them
 # and refreshes just the rollup groups it touched. Larger ones (imports) lock the
 # workspace and recompute whole days, which is cheaper per interaction.
-SMALL_CHANGE = 64
+SMALL_CHANGE = 128
 
 # The columns of a facts row that rollup maintenance reads.
 FACT_COLUMNS = (*KEYS, *TIME_COLUMNS)
