@@ -87,6 +87,26 @@ def _push_in_thread(
     return thread
 
 
+def _one_then_together(
+    engine: Engine,
+    key: ApiKey,
+    batcher: EventBatcher,
+    count: int,
+    first_published: threading.Event,
+    go_on: threading.Event,
+) -> dict[int, Any]:
+    """Push request 0; while its events are held, push 1..count-1 and let them queue."""
+    answers: dict[int, Any] = {}
+    threads = [_push_in_thread(engine, key, 0, answers)]
+    first_published.wait(60)
+    threads.extend(_push_in_thread(engine, key, number, answers) for number in range(1, count))
+    _until(lambda: batcher.waiting() == count - 1)
+    go_on.set()
+    for thread in threads:
+        thread.join(120)
+    return answers
+
+
 def test_requests_waiting_together_are_published_as_one_event(
     engine: Engine,
     workspace: Workspace,
@@ -105,14 +125,7 @@ def test_requests_waiting_together_are_published_as_one_event(
             go_on.wait(60)
 
     spy_on_stored(hold_the_first)
-    answers: dict[int, Any] = {}
-    threads = [_push_in_thread(engine, key, 0, answers)]
-    first_published.wait(60)
-    threads.extend(_push_in_thread(engine, key, number, answers) for number in range(1, 6))
-    _until(lambda: batcher.waiting() == 5)
-    go_on.set()
-    for thread in threads:
-        thread.join(120)
+    answers = _one_then_together(engine, key, batcher, 6, first_published, go_on)
     assert all(isinstance(answer, IngestAnswer) for answer in answers.values()), answers
     assert [answers[n].status for n in range(6)] == [200] * 6
     # The first request alone, the five that waited meanwhile in one event.
@@ -155,14 +168,7 @@ def test_a_failure_in_a_batch_reaches_only_the_request_at_fault(
             raise RuntimeError("subscriber failed on call-3")
 
     spy_on_stored(fail_on_the_bad_one)
-    answers: dict[int, Any] = {}
-    threads = [_push_in_thread(engine, key, 0, answers)]
-    first_published.wait(60)
-    threads.extend(_push_in_thread(engine, key, number, answers) for number in range(1, 5))
-    _until(lambda: batcher.waiting() == 4)
-    go_on.set()
-    for thread in threads:
-        thread.join(120)
+    answers = _one_then_together(engine, key, batcher, 5, first_published, go_on)
     # The merged event failed, then each request's own: only call-3's failed.
     assert calls[:2] == [1, 4]
     assert isinstance(answers[3], RuntimeError)
