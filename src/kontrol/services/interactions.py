@@ -22,8 +22,9 @@ from sqlalchemy import (
 
 from kontrol.domain.clock import from_utc, to_utc, zone
 from kontrol.domain.errors import InvalidInput, NotFound
-from kontrol.services.access import Viewer, interaction_scope
+from kontrol.services.access import Viewer
 from kontrol.services.evaluation_filters import latest_score, quality_conditions
+from kontrol.services.policy import interaction_scope
 from kontrol.store.tables import agents, interaction_facts, interactions, messages, surveys
 
 _WORD = re.compile(r"\w+", re.UNICODE)
