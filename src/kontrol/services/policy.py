@@ -234,6 +234,18 @@ def reviewer_interactions(viewer: Viewer) -> CompoundSelect[tuple[int]]:
     )
 
 
+def interaction_reach(viewer: Viewer) -> str:
+    """How far ``interaction_scope`` reaches, for pages that say so.
+
+    ``workspace``, ``review`` (assigned / scored / calibration), ``team`` or ``own``.
+    """
+    if viewer.role in WHOLE_WORKSPACE:
+        return "workspace"
+    if viewer.role is REVIEWER:
+        return "review"
+    return "team" if viewer.role is TEAM_LEAD else "own"
+
+
 def interaction_scope(viewer: Viewer) -> ColumnElement[bool]:
     """The condition on ``interactions`` that limits rows to what ``viewer`` may see."""
     if viewer.role in WHOLE_WORKSPACE:

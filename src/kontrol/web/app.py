@@ -16,7 +16,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from kontrol import __version__
 from kontrol.jobs import background_jobs
 from kontrol.services.database import open_database, session_secret
-from kontrol.services.policy import Action, allowed
+from kontrol.services.policy import Action, allowed, interaction_reach
 from kontrol.settings import get_settings
 from kontrol.web import (
     admin_pages,
@@ -27,6 +27,7 @@ from kontrol.web import (
     errors,
     ingest_api,
     pages,
+    people_pages,
     survey_pages,
 )
 from kontrol.web.i18n import translate
@@ -58,6 +59,7 @@ def create_app(database_url: str, *, demo: bool | None = None) -> FastAPI:
     # Templates ask the policy before showing a link: {% if allowed(viewer, Action.X) %}.
     templates.env.globals["allowed"] = allowed
     templates.env.globals["Action"] = Action
+    templates.env.globals["interaction_reach"] = interaction_reach
     templates.env.globals["can_manage_integrations"] = lambda viewer: allowed(
         viewer, Action.MANAGE_INTEGRATIONS
     )
@@ -116,6 +118,7 @@ def create_app(database_url: str, *, demo: bool | None = None) -> FastAPI:
     app.include_router(alert_pages.router)
     app.include_router(dashboard.router)
     app.include_router(checks_pages.router)
+    app.include_router(people_pages.router)
     return app
 
 
