@@ -313,6 +313,13 @@ def alert_scope(viewer: Viewer) -> ColumnElement[bool]:
 KPI_FILTER_NAMES = ("agent", "team", "channel", "topic")
 
 
+def kpi_reach(viewer: Viewer) -> str:
+    """Whose figures ``kpi_scope`` lets ``viewer`` count: ``workspace``, ``team`` or ``own``."""
+    if viewer.role is TEAM_LEAD:
+        return "team"
+    return "own" if viewer.role is AGENT else "workspace"
+
+
 def kpi_scope(viewer: Viewer, filters: Mapping[str, str]) -> dict[str, str]:
     """The KPI filters narrowed to what ``viewer`` may count.
 
@@ -322,9 +329,10 @@ def kpi_scope(viewer: Viewer, filters: Mapping[str, str]) -> dict[str, str]:
     one's own, so a wrong link never passes for someone else's figures.
     """
     narrowed = {name: value for name, value in filters.items() if value}
-    if viewer.role in WHOLE_WORKSPACE or viewer.role is REVIEWER:
+    reach = kpi_reach(viewer)
+    if reach == "workspace":
         return narrowed
-    if viewer.role is TEAM_LEAD:
+    if reach == "team":
         team = viewer.membership.team
         if not team:
             raise Forbidden("this team lead has no team: ask an admin to set it")

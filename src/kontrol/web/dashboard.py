@@ -32,7 +32,7 @@ from kontrol.services.dashboard import (
 )
 from kontrol.services.exports import ExportTable, to_csv, to_xlsx
 from kontrol.services.interactions import filter_choices
-from kontrol.services.policy import KPI_FILTER_NAMES, Action, allowed, require
+from kontrol.services.policy import KPI_FILTER_NAMES, Action, allowed, kpi_reach, require
 from kontrol.services.targets import (
     Target,
     delete_target,
@@ -268,7 +268,7 @@ def dashboard_page(
                 "/dashboard?" + urlencode({**_page_params(shown), "format": kind})
             ),
             "chart_json": _chart_data(dashboard, locale),
-            "restricted": viewer.role.value in ("agent", "team_lead"),
+            "reach": kpi_reach(viewer),
         },
     )
 
