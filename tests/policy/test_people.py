@@ -239,3 +239,18 @@ def test_member_input_rules() -> None:
         read_member_input(role="team_lead", team=" ", agent_id="")
     with pytest.raises(InvalidInput, match="^agent_id:"):
         read_member_input(role="agent", team="L1", agent_id="x" * 201)
+
+
+def test_demo_colleagues_fill_the_page_once(app_client: TestClient, world: World) -> None:
+    from kontrol.services.people import DEMO_COLLEAGUES, seed_people_demo
+
+    # The world already has a reviewer2 and a lead2: existing usernames are left alone.
+    new = [entry for entry in DEMO_COLLEAGUES if entry[0] not in world.users]
+    assert len(new) == len(DEMO_COLLEAGUES) - 2
+    assert seed_people_demo(world.engine, world.workspace.id) == len(new)
+    assert seed_people_demo(world.engine, world.workspace.id) == 0
+    _admin(app_client)
+    page = app_client.get("/admin/people").text
+    lead = _row(page, "lead-en")
+    assert 'value="team_lead" selected' in lead and 'value="EN Desk"' in lead
+    assert 'value="a08"' in _row(page, "a08")
