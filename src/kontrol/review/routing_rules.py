@@ -4,7 +4,8 @@ A kind is one small class registered with :func:`routing_kind`. It declares its
 numeric parameters (checked with the same :class:`~kontrol.alerts.registry.Param`
 as alert rules) and which moments it reacts to:
 
-- ``surveys``: survey answers were stored (low CSAT, NPS detractor, high effort);
+- ``surveys``: survey answers were stored (low CSAT, NPS detractor, hard for the
+  customer by CES);
 - ``scored``: the automatic checks scored interactions (failed critical criterion,
   complaint);
 - ``complaints``: the checks found complaints in the text;
@@ -162,9 +163,6 @@ class _SurveyAnswer(RoutingKind):
     label: ClassVar[str]
     bound: ClassVar[str]
 
-    def _condition(self, rule: RoutingRule) -> ColumnElement[bool]:
-        return surveys.c[self.column] <= int(rule.params[self.bound])
-
     def on_event(
         self, connection: Connection, rule: RoutingRule, ids: Sequence[int], now: datetime
     ) -> list[Pick]:
@@ -180,7 +178,7 @@ class _SurveyAnswer(RoutingKind):
                     interactions.c.workspace_id == rule.workspace_id,
                     interactions.c.id.in_(part),
                     answer.is_not(None),
-                    self._condition(rule),
+                    answer <= int(rule.params[self.bound]),
                     filter_condition(rule),
                 )
             )
@@ -210,15 +208,12 @@ class NpsLow(_SurveyAnswer):
 
 
 @routing_kind
-class CesHigh(_SurveyAnswer):
-    """A customer said the effort was ``min`` or more on the 1–7 CES scale."""
+class CesLow(_SurveyAnswer):
+    """The customer found it hard: CES ``max`` or lower (1 = very hard, 7 = very easy)."""
 
-    name: ClassVar[str] = "ces_high"
-    params: ClassVar[tuple[Param, ...]] = (Param("min", 5, 2, 7), MAX_AGE)
-    column, label, bound = "ces", "CES", "min"
-
-    def _condition(self, rule: RoutingRule) -> ColumnElement[bool]:
-        return surveys.c.ces >= int(rule.params["min"])
+    name: ClassVar[str] = "ces_low"
+    params: ClassVar[tuple[Param, ...]] = (Param("max", 3, 1, 6), MAX_AGE)
+    column, label, bound = "ces", "CES", "max"
 
 
 # -- the automatic checks --------------------------------------------------------------
