@@ -1420,30 +1420,14 @@ def seed_routing_demo(engine: Engine, workspace_id: int) -> None:
     """Default queues and rules, filled from the demo data as if routing had run all along.
 
     The demo data ends a few days before today, so the routing runs as of its
-    last two weeks, day by day (the hourly job would have); a second reviewer
-    (``reviewer2``, demo password ``reviewer2-kontrol``) shows the work spread.
+    last two weeks, day by day (as the hourly job would have). Two demo-only
+    rules (long handle time, repeat contact) let the QA lead take items too,
+    so the work is seen spread over two people.
     """
-    from kontrol.services.accounts import add_user
-
     with engine.begin() as connection:
         create_default_rules(connection, workspace_id)
         for data in DEMO_RULES:
             save_rule(connection, workspace_id, data)
-        workspace_name = connection.execute(
-            select(workspaces.c.name).where(workspaces.c.id == workspace_id)
-        ).scalar_one()
-        if (
-            connection.execute(select(users.c.id).where(users.c.username == "reviewer2")).first()
-            is None
-        ):
-            add_user(
-                connection,
-                username="reviewer2",
-                password="reviewer2-kontrol",
-                workspace_name=workspace_name,
-                role=WorkspaceRole.REVIEWER,
-                display_name="Мария Ковалёва",
-            )
         last = connection.execute(
             select(func.max(interactions.c.started_at)).where(
                 interactions.c.workspace_id == workspace_id
@@ -1464,8 +1448,9 @@ DEMO_RULES = (
         "normal",
         72,
         {"min_contacts": 8, "window_days": 60},
+        assign_qa_leads=True,
     ),
-    RuleInput("Repeat contact", "repeat_contact", "Critical", "normal", 48),
+    RuleInput("Repeat contact", "repeat_contact", "Critical", "normal", 48, assign_qa_leads=True),
 )
 
 
