@@ -13,7 +13,7 @@ from kontrol.domain.clock import utcnow
 from kontrol.domain.roles import WorkspaceRole
 from kontrol.services.accounts import add_user
 from kontrol.services.importing import import_file
-from kontrol.services.routing import RuleInput, save_rule
+from kontrol.services.review_rules import RuleInput, save_rule
 from kontrol.services.workspaces import Workspace
 from kontrol.store.tables import interactions, review_items, review_queues, users
 

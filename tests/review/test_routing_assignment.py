@@ -13,10 +13,10 @@ from kontrol.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
 from kontrol.domain.roles import WorkspaceRole
 from kontrol.services.access import Viewer
 from kontrol.services.accounts import get_account, memberships_of
+from kontrol.services.review_history import history
 from kontrol.services.routing import (
     assign_item,
     complete_item,
-    history,
     next_item,
     route_scheduled,
     skip_item,

@@ -7,7 +7,7 @@ from playwright.sync_api import Browser, expect
 from sqlalchemy import create_engine, select
 
 from kontrol.domain.roles import WorkspaceRole
-from kontrol.services.routing import create_default_rules
+from kontrol.services.review_rules import create_default_rules
 from kontrol.services.surveys import create_link
 from kontrol.services.workspaces import Workspace
 from kontrol.store.tables import interactions

@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
 from kontrol.services.apikeys import create_api_key
-from kontrol.services.routing import create_default_rules
+from kontrol.services.review_rules import create_default_rules
 from kontrol.services.workspaces import Workspace, find_workspace
 from tests.review.routing_data import chat, person, queued, recent
 from tests.web import conftest as web_fixtures

@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from kontrol.cli.main import app
 from kontrol.domain.errors import Conflict, InvalidInput
-from kontrol.services.routing import (
+from kontrol.services.review_rules import (
     DEFAULT_RULES,
     RuleInput,
     create_default_rules,

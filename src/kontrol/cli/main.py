@@ -224,7 +224,7 @@ def workspace_create(
     timezone: Annotated[str, typer.Option(help="IANA time zone, e.g. Europe/Moscow.")] = "UTC",
 ) -> None:
     """Create a workspace (with the default review queues and routing rules)."""
-    from kontrol.services.routing import create_default_rules
+    from kontrol.services.review_rules import create_default_rules
     from kontrol.services.workspaces import create_workspace
 
     engine = open_database(database_url(db))
@@ -1118,7 +1118,7 @@ def review_rules_export(
     workspace: WorkspaceOption = DEFAULT_WORKSPACE,
 ) -> None:
     """Write the routing rules of a workspace as YAML (for review-rules import)."""
-    from kontrol.services.routing import rules_as_yaml
+    from kontrol.services.review_rules import rules_as_yaml
     from kontrol.services.workspaces import find_workspace
 
     engine = open_database(database_url(db))
@@ -1139,7 +1139,7 @@ def review_rules_import(
     workspace: WorkspaceOption = DEFAULT_WORKSPACE,
 ) -> None:
     """Create or update (by name) routing rules from YAML; exit 1 if a rule was refused."""
-    from kontrol.services.routing import import_rules
+    from kontrol.services.review_rules import import_rules
     from kontrol.services.workspaces import find_workspace
 
     engine = open_database(database_url(db))

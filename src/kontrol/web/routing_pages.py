@@ -21,25 +21,27 @@ from kontrol.review.routing_rules import FILTERS, get_routing_kind, routing_kind
 from kontrol.services.access import Viewer, can_see_rejects
 from kontrol.services.accounts import memberships_of
 from kontrol.services.policy import Action, allowed, require
-from kontrol.services.routing import (
+from kontrol.services.review_rules import (
     PRIORITIES,
-    ItemFilters,
     RuleInput,
-    assign_item,
-    assignable_people,
     create_default_rules,
-    get_queue,
     get_rule,
     import_rules,
     input_of,
-    list_items,
-    list_queues,
     list_rules,
     priority_name,
-    reviewer_loads,
     rules_as_yaml,
     save_rule,
     set_rule_active,
+)
+from kontrol.services.routing import (
+    ItemFilters,
+    assign_item,
+    assignable_people,
+    get_queue,
+    list_items,
+    list_queues,
+    reviewer_loads,
     skip_item,
 )
 from kontrol.web.security import CurrentViewer, State, check_csrf
