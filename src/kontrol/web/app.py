@@ -17,6 +17,7 @@ from kontrol import __version__
 from kontrol.jobs import background_jobs
 from kontrol.services.database import open_database, session_secret
 from kontrol.services.policy import Action, allowed, interaction_reach
+from kontrol.services.routing import can_see_queues
 from kontrol.settings import get_settings
 from kontrol.web import (
     admin_pages,
@@ -28,6 +29,7 @@ from kontrol.web import (
     ingest_api,
     pages,
     people_pages,
+    routing_pages,
     survey_pages,
 )
 from kontrol.web.i18n import translate
@@ -67,6 +69,7 @@ def create_app(database_url: str, *, demo: bool | None = None) -> FastAPI:
     templates.env.globals["can_manage_places"] = lambda viewer: allowed(
         viewer, Action.MANAGE_PLACES
     )
+    templates.env.globals["can_see_queues"] = can_see_queues
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -119,6 +122,8 @@ def create_app(database_url: str, *, demo: bool | None = None) -> FastAPI:
     app.include_router(dashboard.router)
     app.include_router(checks_pages.router)
     app.include_router(people_pages.router)
+    app.include_router(routing_pages.router)
+    app.include_router(routing_pages.api_router)
     return app
 
 
