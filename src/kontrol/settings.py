@@ -65,6 +65,10 @@ class Settings(BaseSettings):
     # Alerts on imported data only for interactions (or answers) this recent, so that
     # importing last year's history does not page anyone.
     alert_lookback_days: int = 7
+    # -- the reviewer workspace (docs/reviewing.md) --
+    # Folder of call recordings stored as local paths: the audio player serves files
+    # from inside it only (URLs are played from their site).
+    recordings_dir: str | None = None
 
 
 @lru_cache(maxsize=1)
