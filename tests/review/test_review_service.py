@@ -15,6 +15,7 @@ from kontrol.domain.roles import WorkspaceRole
 from kontrol.domain.scorecard import compute_score
 from kontrol.services.access import Viewer
 from kontrol.services.accounts import add_user, get_account, memberships_of
+from kontrol.services.demo import load_demo
 from kontrol.services.importing import import_file
 from kontrol.services.kpis import compute
 from kontrol.services.reviews import (
@@ -404,10 +405,17 @@ def test_agreement_counts_a_constructed_case(
     assert row.pass_to_fail == expected_p2f
     assert row.fail_to_pass == 2 - expected_p2f
     assert row.percent == pytest.approx(33.3)
+    # Every agent greets in the sample: the machine said pass three times, the reviewer
+    # fail, fail, pass. p_o = 1/3; chance agreement p_e = 1 x 1/3 + 0 x 2/3 = 1/3, so
+    # Cohen's kappa = (1/3 - 1/3) / (1 - 1/3) = 0: no agreement beyond chance.
+    assert set(machine.values()) == {"pass"}
+    assert row.kappa == pytest.approx(0.0)
     # Criteria answered only by people are not compared with the machine.
     assert all(r.criterion not in ("solution_correct", "overall") for r in report.rows)
     kept = next(r for r in report.rows if r.criterion == "no_rudeness")
     assert kept.percent == 100.0 and kept.overturned == 0
+    # All answers in one category: kappa is undefined (0/0), said rather than invented.
+    assert kept.kappa is None and kept.kappa_reason == "no_variation"
     assert report.total.compared == sum(r.compared for r in report.rows)
     assert everyone.evaluations == 4
     assert only_other.evaluations == 1
@@ -415,3 +423,31 @@ def test_agreement_counts_a_constructed_case(
         review_agreement(connection, reviewer, reviewer_id=reviewer2.account.id)
     with engine.connect() as connection, pytest.raises(Forbidden):
         review_agreement(connection, viewer_of(engine, "agent1"))
+
+
+def test_the_demo_reviewer_has_scored_work_and_a_queue(
+    engine: Engine, workspace: Workspace
+) -> None:
+    load_demo(engine, workspace, count=80)
+    reviewer = viewer_of(engine, "reviewer")
+    with engine.connect() as connection:
+        manual = connection.execute(
+            select(evaluations.c.status, evaluations.c["items"]).where(
+                evaluations.c.kind == "manual"
+            )
+        ).all()
+        waiting = my_queue(connection, reviewer)
+        report = review_agreement(connection, reviewer)
+        qa_score = compute(connection, workspace=workspace, metrics=["qa_score"])[0]["qa_score"]
+    submitted = [items for status, items in manual if status == "submitted"]
+    assert len(submitted) >= 5 and [s for s, _ in manual].count("draft") == 1
+    overturned = [
+        item
+        for items in submitted
+        for item in items
+        if item["auto_result"] is not None and item["result"] != item["auto_result"]
+    ]
+    assert overturned, "the demo reviewer overturns the machine now and then"
+    assert len(waiting) >= 3
+    assert report.evaluations == len(submitted) and report.total.overturned == len(overturned)
+    assert qa_score is not None

@@ -16,6 +16,7 @@ from kontrol.services.importing import ImportReport, import_file
 from kontrol.services.ingest_api import create_demo_api_traffic
 from kontrol.services.kpi_demo import add_demo_kpi_settings
 from kontrol.services.live_demo import create_demo_surveys_and_alerts
+from kontrol.services.reviews import seed_review_demo
 from kontrol.services.scoring import set_up_demo_checks
 from kontrol.services.workspaces import Workspace
 from kontrol.store.tables import interactions, users
@@ -75,6 +76,7 @@ def load_demo(
         report = import_file(engine=engine, workspace=workspace, path=path, label="demo.jsonl.gz")
     create_demo_api_traffic(engine, workspace)
     create_demo_logins(engine, workspace)
+    seed_review_demo(engine, workspace.id)
     return report
 
 

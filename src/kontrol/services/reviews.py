@@ -1164,11 +1164,79 @@ def can_review(viewer: Viewer) -> bool:
 # --- demo -------------------------------------------------------------------------------
 
 
+DEMO_QUEUE = "Выборочная проверка"
+DEMO_REASON = "Выборочная проверка: случайное обращение оператора за неделю"
+DEMO_QUEUE_SIZE = 12
+DEMO_LEFT_OPEN = 3
+
+
+def _demo_items(connection: Connection, viewer: Viewer, count: int, dice: random.Random) -> None:
+    """Put ``count`` scored interactions into the demo reviewer's queue (as routing would)."""
+    workspace_id = viewer.workspace.id
+    now = utcnow()
+    queue_id = connection.execute(
+        select(review_queues.c.id).where(
+            review_queues.c.workspace_id == workspace_id, review_queues.c.name == DEMO_QUEUE
+        )
+    ).scalar()
+    if queue_id is None:
+        key = connection.execute(
+            review_queues.insert().values(
+                workspace_id=workspace_id,
+                name=DEMO_QUEUE,
+                description="Случайная выборка обращений для ручной оценки",
+                created_at=now,
+            )
+        ).inserted_primary_key
+        assert key is not None
+        queue_id = key[0]
+    queued = select(review_items.c.interaction_id).where(review_items.c.queue_id == queue_id)
+    candidates = [
+        int(i)
+        for i in connection.execute(
+            select(evaluations.c.interaction_id)
+            .where(
+                evaluations.c.workspace_id == workspace_id,
+                evaluations.c.kind == "auto",
+                evaluations.c.interaction_id.not_in(queued),
+            )
+            .distinct()
+            .order_by(evaluations.c.interaction_id)
+        ).scalars()
+    ]
+    for position, interaction_id in enumerate(dice.sample(candidates, min(count, len(candidates)))):
+        key = connection.execute(
+            review_items.insert().values(
+                workspace_id=workspace_id,
+                queue_id=queue_id,
+                interaction_id=interaction_id,
+                reason=DEMO_REASON,
+                priority=50 - position % 3 * 10,
+                due_at=now + timedelta(hours=4 + 6 * position),
+                status="open",
+                assignee_id=viewer.account.id,
+                assigned_at=now,
+                created_at=now,
+            )
+        ).inserted_primary_key
+        assert key is not None
+        _event(
+            connection,
+            workspace_id,
+            "item",
+            int(key[0]),
+            viewer.account.id,
+            "assigned",
+            {"assignee_id": viewer.account.id, "queue": DEMO_QUEUE},
+        )
+
+
 def seed_review_demo(engine: Engine, workspace_id: int, *, seed: int = 7) -> int:
     """Manual evaluations by the demo reviewer, some overturning the machine.
 
-    Scores (and so completes) part of the reviewer's queue when routing filled one,
-    then a few more interactions ad hoc; leaves one draft. Returns how many were
+    Fills the reviewer's queue up to a dozen items (when routing has not), scores
+    all but the last few through the ordinary path (so the items are done and the
+    KPIs count them), and leaves one of them as a draft. Returns how many were
     submitted.
     """
     dice = random.Random(seed)
@@ -1186,45 +1254,27 @@ def seed_review_demo(engine: Engine, workspace_id: int, *, seed: int = 7) -> int
         if membership is None:
             return 0
         viewer = Viewer(account, membership)
-        queued = [entry.item for entry in my_queue(connection, viewer)]
-        chosen: list[tuple[int, int | None]] = [
-            (item.interaction_id, item.id) for item in queued[: len(queued) // 2]
-        ]
-        reviewed = set(
-            connection.execute(
-                select(evaluations.c.interaction_id).where(
-                    evaluations.c.workspace_id == workspace_id, evaluations.c.kind == MANUAL
-                )
-            ).scalars()
-        )
-        candidates = [
-            int(i)
-            for i in connection.execute(
-                select(evaluations.c.interaction_id)
-                .where(evaluations.c.workspace_id == workspace_id, evaluations.c.kind == "auto")
-                .order_by(evaluations.c.interaction_id)
-            ).scalars()
-            if i not in reviewed and i not in {c[0] for c in chosen}
-        ]
-        dice.shuffle(candidates)
-        chosen += [(i, None) for i in candidates[:10]]
+        waiting = len(my_queue(connection, viewer))
+        if waiting < DEMO_QUEUE_SIZE:
+            _demo_items(connection, viewer, DEMO_QUEUE_SIZE - waiting, dice)
+        queue = [entry.item for entry in my_queue(connection, viewer)]
+        to_score = queue[: max(0, len(queue) - DEMO_LEFT_OPEN)]
         submitted = 0
-        for position, (interaction_id, item_id) in enumerate(chosen):
-            form = review_form(connection, viewer, interaction_id, item_id=item_id)
+        for position, item in enumerate(to_score):
+            form = review_form(connection, viewer, item.interaction_id, item_id=item.id)
             if form.evaluation is not None:
                 continue
-            changes = _demo_answers(form, dice)
-            last = position == len(chosen) - 1
+            draft = position == len(to_score) - 1
             create_evaluation(
                 connection,
                 viewer,
-                interaction_id,
-                answers=changes,
-                comment=None if last else dice.choice(DEMO_COMMENTS),
-                submit=not last,
-                item_id=form.item.id if form.item else None,
+                item.interaction_id,
+                answers=_demo_answers(form, dice),
+                comment=None if draft else dice.choice(DEMO_COMMENTS),
+                submit=not draft,
+                item_id=item.id,
             )
-            submitted += 0 if last else 1
+            submitted += 0 if draft else 1
     return submitted
 
 
