@@ -3,24 +3,17 @@
 from __future__ import annotations
 
 import re
-import shutil
-import socket
-import threading
-import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 from sqlalchemy import Engine, select
 
 from kontrol.services.workspaces import Workspace
 from kontrol.store.tables import evaluations, review_items
-from kontrol.web.app import create_app
 from tests.review.test_review_service import set_up, viewer_of
 from tests.web.conftest import PASSWORD
-from tests.web.test_browser import CHROMIUM_FLAGS
+from tests.web.test_browser import browser, server  # noqa: F401 (fixtures)
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
@@ -32,35 +25,9 @@ def ids(engine: Engine, workspace: Workspace, tmp_path: Path) -> dict[str, int]:
 
 
 @pytest.fixture
-def server(database_url: str, ids: dict[str, int]) -> Iterator[str]:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = int(probe.getsockname()[1])
-    config = uvicorn.Config(
-        create_app(database_url), host="127.0.0.1", port=port, log_level="warning"
-    )
-    instance = uvicorn.Server(config)
-    thread = threading.Thread(target=instance.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not instance.started:
-        if time.monotonic() > deadline:
-            raise RuntimeError("the test server did not start")
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    instance.should_exit = True
-    thread.join(timeout=10)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    executable = shutil.which("chromium")
-    if executable is None:
-        pytest.fail("chromium is not installed: `make test` installs it (make browser)")
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_FLAGS)
-        yield launched
-        launched.close()
+def populated(workspace: Workspace, ids: dict[str, int]) -> Workspace:
+    """The review set-up instead of the web sample, for the shared ``server`` fixture."""
+    return workspace
 
 
 def _move_to(page: Page, criterion: str, key: str) -> None:
@@ -75,7 +42,11 @@ def _move_to(page: Page, criterion: str, key: str) -> None:
 
 @pytest.mark.parametrize("backend", ["sqlite"])
 def test_reviewer_scores_an_item_with_the_keyboard_and_submits(
-    browser: Browser, server: str, backend: str, engine: Engine, ids: dict[str, int]
+    browser: Browser,  # noqa: F811 (the shared fixture)
+    server: str,  # noqa: F811
+    backend: str,
+    engine: Engine,
+    ids: dict[str, int],
 ) -> None:
     errors: list[str] = []
     context = browser.new_context(locale="ru-RU", viewport={"width": 1400, "height": 900})
