@@ -19,6 +19,7 @@ from fastapi import APIRouter, Body, Request
 from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
 from sqlalchemy import Connection
 
+from kontrol.checks.audio import local_recording
 from kontrol.domain.clock import utcnow
 from kontrol.domain.errors import Conflict, InvalidInput, NotFound
 from kontrol.services.access import Viewer, can_see_rejects
@@ -78,15 +79,10 @@ class Recording:
 
 
 def _local_recording(recording: str) -> Path | None:
-    """The file of a local recording, only inside ``KONTROL_RECORDINGS_DIR``."""
-    folder = current_settings().recordings_dir
-    if not folder or Path(recording).suffix.lower() not in AUDIO_TYPES:
+    """The audio file of a local recording, only inside the recordings folder."""
+    if Path(recording).suffix.lower() not in AUDIO_TYPES:
         return None
-    root = Path(folder).resolve()
-    path = (root / recording).resolve()
-    if not path.is_relative_to(root) or not path.is_file():
-        return None
-    return path
+    return local_recording(recording, Path(current_settings().recordings_dir))
 
 
 def _recording(detail: InteractionDetail) -> Recording | None:
@@ -106,8 +102,6 @@ def _recording(detail: InteractionDetail) -> Recording | None:
         return Recording(raw, raw, origin=f"{parts.scheme}://{host}{port}")
     if parts.scheme:
         return Recording(raw, None, problem="review.recording.bad_url")
-    if not current_settings().recordings_dir:
-        return Recording(raw, None, problem="review.recording.no_folder")
     if _local_recording(raw) is None:
         return Recording(raw, None, problem="review.recording.missing")
     return Recording(raw, f"/review/recordings/{detail.summary.id}")
