@@ -18,11 +18,11 @@ from kontrol.services.accounts import add_user, get_account, memberships_of
 from kontrol.services.demo import load_demo
 from kontrol.services.importing import import_file
 from kontrol.services.kpis import compute
+from kontrol.services.review_agreement import review_agreement
 from kontrol.services.reviews import (
     AnswerInput,
     create_evaluation,
     my_queue,
-    review_agreement,
     review_form,
     save_evaluation,
 )

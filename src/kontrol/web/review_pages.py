@@ -27,6 +27,7 @@ from kontrol.services.accounts import memberships_of
 from kontrol.services.interactions import InteractionDetail, get_interaction
 from kontrol.services.policy import Action, require
 from kontrol.services.quality import interaction_quality
+from kontrol.services.review_agreement import review_agreement
 from kontrol.services.reviews import (
     Answer,
     AnswerInput,
@@ -37,7 +38,6 @@ from kontrol.services.reviews import (
     my_evaluations,
     my_queue,
     next_in_queue,
-    review_agreement,
     review_form,
     save_evaluation,
 )
