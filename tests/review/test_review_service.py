@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import threading
+import time
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, select, text
 
 from kontrol.domain.clock import utcnow
 from kontrol.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -451,3 +453,68 @@ def test_the_demo_reviewer_has_scored_work_and_a_queue(
     assert len(waiting) >= 3
     assert report.evaluations == len(submitted) and report.total.overturned == len(overturned)
     assert qa_score is not None
+
+
+# SQLite lets one writer in at a time: simultaneous saves exist on PostgreSQL only.
+@pytest.mark.parametrize("backend", ["postgresql"])
+def test_two_saves_at_the_same_moment_on_postgresql_the_second_is_refused(
+    engine: Engine, ids: dict[str, int], backend: str
+) -> None:
+    reviewer = viewer_of(engine, "reviewer")
+    qa = viewer_of(engine, "qa")
+    with engine.begin() as connection:
+        evaluation = create_evaluation(
+            connection,
+            reviewer,
+            ids["i3"],
+            answers=_complete(engine, reviewer, ids["i3"]),
+            submit=True,
+        )
+    outcome: dict[str, object] = {}
+
+    def lead_saves() -> None:
+        try:
+            with engine.begin() as connection:
+                save_evaluation(
+                    connection,
+                    qa,
+                    evaluation.id,
+                    version=1,
+                    answers={"greeting": AnswerInput("na", "the lead")},
+                )
+            outcome["lead"] = "saved"
+        except Conflict as refused:
+            outcome["lead"] = refused
+
+    # The reviewer's save is made but not committed yet; the lead's save of the same
+    # version waits on the row, and is refused once the reviewer's commits.
+    first = engine.connect()
+    transaction = first.begin()
+    save_evaluation(
+        first,
+        reviewer,
+        evaluation.id,
+        version=1,
+        answers={"greeting": AnswerInput("fail", "the reviewer")},
+    )
+    lead = threading.Thread(target=lead_saves)
+    lead.start()
+    deadline = time.monotonic() + 30
+    with engine.connect() as watcher:
+        while not watcher.execute(
+            text(
+                "SELECT count(*) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND wait_event_type = 'Lock'"
+            )
+        ).scalar():
+            assert time.monotonic() < deadline, "the second save never reached the row lock"
+            time.sleep(0.05)
+    transaction.commit()
+    first.close()
+    lead.join()
+    assert isinstance(outcome["lead"], Conflict)
+    with engine.connect() as connection:
+        kept = review_form(connection, reviewer, ids["i3"], evaluation_id=evaluation.id)
+    greeting = next(a for a in kept.answers if a.criterion.id == "greeting")
+    assert (greeting.result, greeting.comment) == ("fail", "the reviewer")
+    assert kept.version == 2
