@@ -69,6 +69,8 @@ def test_queue_and_workspace_show_the_transcript_escaped_with_evidence(
     assert "CSAT 1 &lt;script&gt;x&lt;/script&gt;" in queue.text
     assert "<script>x</script>" not in queue.text
     assert 'href="/review"' in queue.text  # the navigation link
+    interaction = client.get(f"/interactions/{ids['i2']}").text
+    assert f'action="/interactions/{ids["i2"]}/evaluate"' in interaction
 
     page = client.get(f"/review/items/{rows[0]}")
     assert page.status_code == 200
@@ -215,6 +217,7 @@ def test_agents_and_team_leads_cannot_review(
         )
         assert posted.status_code == 403
         assert 'href="/review"' not in client.get("/interactions").text
+        assert 'id="evaluate-start"' not in client.get(f"/interactions/{ids['i1']}").text
         client.post("/logout", data={"csrf_token": token})
     # Another reviewer's item is not there at all; one's own interaction is refused.
     log_in(client, "reviewer2")
