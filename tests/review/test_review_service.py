@@ -360,6 +360,23 @@ def test_submitting_from_a_queue_item_marks_it_done(
     assert after == [item.id for item in queue[1:]]
 
 
+def test_a_draft_begun_ad_hoc_completes_the_item_that_arrived_meanwhile(
+    engine: Engine, workspace: Workspace, ids: dict[str, int]
+) -> None:
+    qa = viewer_of(engine, "qa")
+    answers = _complete(engine, qa, ids["i4"])
+    with engine.begin() as connection:
+        draft = create_evaluation(connection, qa, ids["i4"], answers=answers)
+    assert draft.review_item_id is None
+    item_id = queue_item(engine, workspace, ids["i4"], "qa")
+    with engine.begin() as connection:
+        done = save_evaluation(connection, qa, draft.id, version=1, submit=True)
+        status = connection.execute(
+            select(review_items.c.status).where(review_items.c.id == item_id)
+        ).scalar_one()
+    assert done.review_item_id == item_id and status == "done"
+
+
 def test_agreement_counts_a_constructed_case(
     engine: Engine, workspace: Workspace, ids: dict[str, int]
 ) -> None:

@@ -902,6 +902,10 @@ def save_evaluation(
     if submitted:
         _require_complete(new)
     score = compute_score(form.scorecard.scorecard, _results(new))
+    item_id = current.review_item_id
+    if item_id is None and form.item is not None and current.reviewer_id == viewer.account.id:
+        # A draft begun ad hoc whose interaction has since reached the reviewer's queue.
+        item_id = form.item.id
     updated = connection.execute(
         update(evaluations)
         .where(evaluations.c.id == evaluation_id, evaluations.c.version == version)
@@ -912,6 +916,7 @@ def save_evaluation(
             items=_stored_items(form.scorecard.scorecard, new),
             comment=overall,
             auto_evaluation_id=current.auto_evaluation_id or (form.auto.id if form.auto else None),
+            review_item_id=item_id,
             version=evaluations.c.version + 1,
             updated_at=utcnow(),
         )
@@ -938,14 +943,8 @@ def save_evaluation(
                 "version": version + 1,
             },
         )
-    if action == SUBMITTED and current.review_item_id is not None:
-        _complete_item(
-            connection,
-            viewer.workspace.id,
-            current.review_item_id,
-            evaluation_id,
-            viewer.account.id,
-        )
+    if action == SUBMITTED and item_id is not None:
+        _complete_item(connection, viewer.workspace.id, item_id, evaluation_id, viewer.account.id)
     return get_evaluation(connection, viewer, evaluation_id)
 
 
