@@ -18,6 +18,8 @@ from kontrol.jobs import background_jobs
 from kontrol.services.database import open_database, session_secret
 from kontrol.services.policy import Action, allowed, interaction_reach
 from kontrol.services.routing import can_see_queues
+from kontrol.services.reviews import can_review
+from kontrol.services.survey_places import can_manage_places
 from kontrol.settings import get_settings
 from kontrol.web import (
     admin_pages,
@@ -30,6 +32,7 @@ from kontrol.web import (
     pages,
     people_pages,
     routing_pages,
+    review_pages,
     survey_pages,
 )
 from kontrol.web.i18n import translate
@@ -70,6 +73,10 @@ def create_app(database_url: str, *, demo: bool | None = None) -> FastAPI:
         viewer, Action.MANAGE_PLACES
     )
     templates.env.globals["can_see_queues"] = can_see_queues
+    templates.env.globals["can_manage_integrations"] = can_manage_integrations
+    templates.env.globals["can_see_alerts"] = can_see_alerts
+    templates.env.globals["can_manage_places"] = can_manage_places
+    templates.env.globals["can_review"] = can_review
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -124,6 +131,8 @@ def create_app(database_url: str, *, demo: bool | None = None) -> FastAPI:
     app.include_router(people_pages.router)
     app.include_router(routing_pages.router)
     app.include_router(routing_pages.api_router)
+    app.include_router(review_pages.router)
+    app.include_router(review_pages.api)
     return app
 
 
