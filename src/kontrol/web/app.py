@@ -18,6 +18,7 @@ from kontrol.jobs import background_jobs
 from kontrol.services.access import can_manage_integrations
 from kontrol.services.alerting import can_see_alerts
 from kontrol.services.database import open_database, session_secret
+from kontrol.services.policy import Action, allowed
 from kontrol.services.survey_places import can_manage_places
 from kontrol.settings import get_settings
 from kontrol.web import (
@@ -27,6 +28,7 @@ from kontrol.web import (
     checks_pages,
     dashboard,
     errors,
+    feedback_pages,
     ingest_api,
     pages,
     survey_pages,
@@ -60,6 +62,8 @@ def create_app(database_url: str, *, demo: bool | None = None) -> FastAPI:
     templates.env.globals["can_manage_integrations"] = can_manage_integrations
     templates.env.globals["can_see_alerts"] = can_see_alerts
     templates.env.globals["can_manage_places"] = can_manage_places
+    templates.env.globals["allowed"] = allowed
+    templates.env.globals["Action"] = Action
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -111,6 +115,8 @@ def create_app(database_url: str, *, demo: bool | None = None) -> FastAPI:
     app.include_router(alert_pages.router)
     app.include_router(dashboard.router)
     app.include_router(checks_pages.router)
+    app.include_router(feedback_pages.router)
+    app.include_router(feedback_pages.api)
     return app
 
 
