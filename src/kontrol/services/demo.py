@@ -12,6 +12,7 @@ from sqlalchemy import Engine, select
 
 from kontrol.domain.roles import WorkspaceRole
 from kontrol.services.accounts import add_user
+from kontrol.services.feedback import seed_feedback_demo
 from kontrol.services.importing import ImportReport, import_file
 from kontrol.services.ingest_api import create_demo_api_traffic
 from kontrol.services.kpi_demo import add_demo_kpi_settings
@@ -75,6 +76,7 @@ def load_demo(
         report = import_file(engine=engine, workspace=workspace, path=path, label="demo.jsonl.gz")
     create_demo_api_traffic(engine, workspace)
     create_demo_logins(engine, workspace)
+    seed_feedback_demo(engine, workspace.id)
     return report
 
 

@@ -24,6 +24,7 @@ from typing import Any
 from sqlalchemy import (
     ColumnElement,
     Connection,
+    Engine,
     Select,
     and_,
     case,
@@ -37,8 +38,9 @@ from sqlalchemy.orm import aliased
 
 from kontrol.domain.clock import utcnow
 from kontrol.domain.errors import Conflict, InvalidInput, NotFound
-from kontrol.domain.scorecard import Criterion
+from kontrol.domain.scorecard import Criterion, Value, compute_score
 from kontrol.services.access import Viewer, interaction_scope
+from kontrol.services.accounts import get_account, memberships_of
 from kontrol.services.policy import Action, allowed, require
 from kontrol.services.scoring import scorecard_by_id, stored_outcomes
 from kontrol.store.tables import (
@@ -769,3 +771,227 @@ def acknowledge(
         at=now,
     )
     return find_evaluation(connection, viewer, evaluation_id)
+
+
+# -- demo data ---------------------------------------------------------------------------------
+
+DEMO_AGENT = "a01"
+
+
+def _demo_viewer(connection: Connection, workspace_id: int, username: str) -> Viewer | None:
+    user_id = connection.execute(select(users.c.id).where(users.c.username == username)).scalar()
+    if user_id is None:
+        return None
+    account = get_account(connection, int(user_id))
+    membership = next(
+        (m for m in memberships_of(connection, account) if m.workspace.id == workspace_id), None
+    )
+    return Viewer(account, membership) if membership is not None else None
+
+
+def _demo_evaluation(
+    connection: Connection,
+    auto: Any,
+    reviewer: Viewer,
+    *,
+    answers: dict[str, str],
+    comments: dict[str, str],
+    comment: str,
+    when: datetime,
+) -> int:
+    """A reviewer's submitted manual evaluation beside an automatic one (as the review UI saves)."""
+    scorecard = scorecard_by_id(connection, int(auto.scorecard_id)).scorecard
+    machine = {item["criterion"]: item.get("result") for item in auto.items or []}
+    results: dict[str, Value] = {}
+    for criterion in scorecard.criteria:
+        given = answers.get(criterion.id) or machine.get(criterion.id)
+        if given is None:
+            given = "4" if criterion.scale == "1-5" else "pass"
+        results[criterion.id] = int(given) if given.isdigit() else given
+    score = compute_score(scorecard, results)
+    items = [
+        {
+            "criterion": o.criterion.id,
+            "check": o.criterion.check,
+            "result": None if o.result is None else str(o.result),
+            "fraction": o.fraction,
+            "critical": o.criterion.critical,
+            "comment": comments.get(o.criterion.id),
+            "auto_result": machine.get(o.criterion.id),
+        }
+        for o in score.outcomes
+    ]
+    key = connection.execute(
+        evaluations.insert().values(
+            workspace_id=auto.workspace_id,
+            interaction_id=auto.interaction_id,
+            scorecard_id=auto.scorecard_id,
+            kind=MANUAL,
+            score=score.score,
+            passed=score.passed,
+            items=items,
+            created_at=when,
+            status=SUBMITTED,
+            reviewer_id=reviewer.account.id,
+            comment=comment,
+            auto_evaluation_id=auto.id,
+            version=1,
+            updated_at=when,
+        )
+    ).inserted_primary_key
+    assert key is not None
+    evaluation_id = int(key[0])
+    record_event(
+        connection,
+        workspace_id=int(auto.workspace_id),
+        subject="evaluation",
+        subject_id=evaluation_id,
+        actor_id=reviewer.account.id,
+        action=SUBMITTED,
+        at=when,
+    )
+    return evaluation_id
+
+
+def seed_feedback_demo(engine: Engine, workspace_id: int) -> None:
+    """Demo feedback for the demo agent (a01): reviewed evaluations, an acknowledged one,
+    an open dispute, a resolved one, and corrective tasks including an overdue callback."""
+    from kontrol.services.disputes import raise_dispute, resolve_dispute
+    from kontrol.services.tasks import TaskInput, create_task, update_task
+
+    with engine.begin() as connection:
+        if connection.execute(
+            select(disputes.c.id).where(disputes.c.workspace_id == workspace_id).limit(1)
+        ).first():
+            return
+        people = {
+            name: _demo_viewer(connection, workspace_id, name)
+            for name in ("qa", "reviewer", "lead", "agent")
+        }
+        qa, reviewer, lead, agent = (people[n] for n in ("qa", "reviewer", "lead", "agent"))
+        if qa is None or reviewer is None or lead is None or agent is None:
+            return
+        newest = (
+            select(evaluations)
+            .join(interactions, interactions.c.id == evaluations.c.interaction_id)
+            .where(
+                evaluations.c.workspace_id == workspace_id,
+                evaluations.c.kind == AUTO,
+                interactions.c.agent_external_id == DEMO_AGENT,
+            )
+            .order_by(interactions.c.started_at.desc())
+            .limit(12)
+        )
+        autos = []
+        seen: set[int] = set()
+        for row in connection.execute(newest):
+            if row.interaction_id not in seen:
+                seen.add(row.interaction_id)
+                autos.append(row)
+        if len(autos) < 4:
+            return
+        now = utcnow()
+        acknowledged = _demo_evaluation(
+            connection,
+            autos[0],
+            reviewer,
+            answers={"solution_correct": "pass"},
+            comments={"solution_correct": "Полный и точный ответ"},
+            comment="Хороший разговор: клиент получил точный срок.",
+            when=now - timedelta(days=3),
+        )
+        disputed = _demo_evaluation(
+            connection,
+            autos[1],
+            reviewer,
+            answers={"empathy": "fail"},
+            comments={"empathy": "Нет извинения за задержку"},
+            comment="Решение верное, но не хватило сочувствия.",
+            when=now - timedelta(days=2),
+        )
+        changed = _demo_evaluation(
+            connection,
+            autos[2],
+            reviewer,
+            answers={"solution_correct": "fail"},
+            comments={"solution_correct": "Неверный срок доставки"},
+            comment="Клиенту назван неверный срок.",
+            when=now - timedelta(days=4),
+        )
+        wrong_answer = _demo_evaluation(
+            connection,
+            autos[3],
+            reviewer,
+            answers={"solution_correct": "fail"},
+            comments={"solution_correct": "Клиенту обещан возврат, которого не будет"},
+            comment="Неверная информация о возврате: нужно перезвонить клиенту.",
+            when=now - timedelta(days=5),
+        )
+    with engine.begin() as connection:
+        acknowledge(connection, agent, acknowledged, version=1)
+        raise_dispute(
+            connection,
+            agent,
+            disputed,
+            criterion="empathy",
+            reason="Я извинилась во втором сообщении: «Простите за ожидание».",
+        )
+        to_resolve = raise_dispute(
+            connection,
+            agent,
+            changed,
+            criterion="solution_correct",
+            reason="Срок был верный: заказ пришёл в названный день, см. статус доставки.",
+        )
+        resolve_dispute(
+            connection,
+            qa,
+            to_resolve.id,
+            version=to_resolve.version,
+            outcome="changed",
+            comment="Проверили по службе доставки: срок был назван верно.",
+            answers={"solution_correct": "pass"},
+            evaluation_version=1,
+        )
+        owner = str(agent.account.id)
+        create_task(
+            connection,
+            lead,
+            TaskInput(
+                kind="callback",
+                title="Перезвонить клиенту и исправить информацию о возврате",
+                details="Клиенту сказали, что деньги вернут за 1 день; на деле 5–10 рабочих дней.",
+                evaluation_id=str(wrong_answer),
+                owner_id=owner,
+                due=(now - timedelta(days=1)).strftime("%Y-%m-%dT%H:%M"),
+            ),
+        )
+        create_task(
+            connection,
+            lead,
+            TaskInput(
+                kind="coaching",
+                title="Коучинг-сессия: эмпатия и извинения",
+                agent=DEMO_AGENT,
+                owner_id=str(lead.account.id),
+                due=(now + timedelta(days=5)).strftime("%Y-%m-%d"),
+            ),
+        )
+        done = create_task(
+            connection,
+            qa,
+            TaskInput(
+                kind="correction",
+                title="Исправить срок доставки в карточке заказа",
+                evaluation_id=str(changed),
+                owner_id=owner,
+                due=(now - timedelta(days=2)).strftime("%Y-%m-%d"),
+            ),
+        )
+        update_task(
+            connection,
+            agent,
+            done.id,
+            version=done.version,
+            changes={"status": "done", "outcome": "Срок в карточке исправлен, клиент уведомлён."},
+        )
