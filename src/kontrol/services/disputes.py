@@ -216,9 +216,14 @@ class DisputeItem:
 
     dispute: DisputeView
     evaluation: EvaluationSummary
+    criterion_title: str | None
 
     def as_json(self) -> dict[str, Any]:
-        return {**self.dispute.as_json(), "evaluation": self.evaluation.as_json()}
+        return {
+            **self.dispute.as_json(),
+            "criterion_title": self.criterion_title,
+            "evaluation": self.evaluation.as_json(),
+        }
 
 
 def list_disputes(
@@ -258,7 +263,12 @@ def list_disputes(
                 summaries[evaluation_id] = find_evaluation(connection, viewer, evaluation_id)
             except NotFound:
                 continue  # a draft or a superseded automatic version: not shown
-        found.append(DisputeItem(dispute_view(row), summaries[evaluation_id]))
+        summary = summaries[evaluation_id]
+        title = None
+        if row.criterion is not None:
+            card = scorecard_by_id(connection, summary.scorecard_id).scorecard
+            title = next((c.title for c in card.criteria if c.id == row.criterion), row.criterion)
+        found.append(DisputeItem(dispute_view(row), summary, title))
     return found
 
 

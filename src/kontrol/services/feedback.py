@@ -586,6 +586,11 @@ class EvaluationDetail:
         return grouped
 
     @property
+    def titles(self) -> dict[str, str]:
+        """Criterion titles by id, for the disputes and the history."""
+        return {answer.criterion.id: answer.criterion.title for answer in self.answers}
+
+    @property
     def open_whole_dispute(self) -> DisputeView | None:
         return next((d for d in self.whole_disputes if d.open), None)
 
