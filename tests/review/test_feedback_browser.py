@@ -2,46 +2,30 @@
 
 from __future__ import annotations
 
-import threading
-import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
 from playwright.sync_api import Browser, Page, expect
+from sqlalchemy import Engine
 
 from kontrol.services.workspaces import Workspace
-from kontrol.web.app import create_app
 from tests.review.feedback_world import ALL_PASS, PASSWORD, World, build_world
-from tests.web.test_browser import _free_port, _shot
+from tests.web.test_browser import _shot
 from tests.web.test_browser import browser as browser  # noqa: F401  (the Chromium fixture)
+from tests.web.test_browser import server as server  # noqa: F401  (uvicorn in a thread)
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
 @pytest.fixture
-def world(engine: object, workspace: Workspace, tmp_path: Path) -> World:
-    return build_world(engine, workspace, tmp_path)  # type: ignore[arg-type]
+def world(engine: Engine, workspace: Workspace, tmp_path: Path) -> World:
+    return build_world(engine, workspace, tmp_path)
 
 
 @pytest.fixture
-def server(database_url: str, world: World) -> Iterator[str]:
-    """The app served by uvicorn on a loopback port, in a thread."""
-    port = _free_port()
-    instance = uvicorn.Server(
-        uvicorn.Config(create_app(database_url), host="127.0.0.1", port=port, log_level="warning")
-    )
-    thread = threading.Thread(target=instance.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not instance.started:
-        if time.monotonic() > deadline:
-            raise RuntimeError("the test server did not start")
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    instance.should_exit = True
-    thread.join(timeout=10)
+def populated(world: World) -> Workspace:
+    """What the shared ``server`` fixture serves: this module's workspace."""
+    return world.workspace
 
 
 def log_in(browser: Browser, server: str, username: str) -> Page:
@@ -58,7 +42,7 @@ def log_in(browser: Browser, server: str, username: str) -> Page:
 @pytest.mark.parametrize("backend", ["sqlite"])
 def test_dispute_and_resolution_in_the_browser(
     browser: Browser,  # noqa: F811
-    server: str,
+    server: str,  # noqa: F811
     world: World,
     backend: str,
 ) -> None:

@@ -15,7 +15,7 @@ def test_demo_feedback(engine: Engine, workspace: Workspace) -> None:
     load_demo(engine, workspace, count=150)
     seed_feedback_demo(engine, workspace.id)  # a second call adds nothing
     with engine.connect() as connection:
-        states = dict(
+        states: dict[str, int] = dict(
             connection.execute(
                 select(disputes.c.status, func.count()).group_by(disputes.c.status)
             ).all()
