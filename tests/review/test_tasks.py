@@ -164,6 +164,7 @@ def test_task_from_a_dispute_and_input_errors(world: World) -> None:
         (TaskInput(kind="other", title="x", due="tomorrow"), "due"),
         (TaskInput(kind="other", title="x", owner_id="999"), "owner_id"),
         (TaskInput(kind="other", title="x", evaluation_id="abc"), "evaluation_id"),
+        (TaskInput(kind="other", title="x", agent="nobody"), "agent: no agent"),
     ]:
         with pytest.raises(InvalidInput, match=field), world.engine.begin() as connection:
             create_task(connection, qa, data)

@@ -44,6 +44,7 @@ from kontrol.services.accounts import get_account, memberships_of
 from kontrol.services.policy import Action, allowed, require
 from kontrol.services.scoring import scorecard_by_id, stored_outcomes
 from kontrol.store.tables import (
+    agents,
     app_settings,
     disputes,
     evaluations,
@@ -321,7 +322,7 @@ def _summary_query() -> Select[Any]:
         i.c.channel,
         i.c.started_at,
         i.c.agent_external_id,
-        i.c.agent_name,
+        func.coalesce(agents.c.name, i.c.agent_name).label("agent_name"),
         i.c.team,
         e.c.kind,
         e.c.scorecard_id,
@@ -340,6 +341,13 @@ def _summary_query() -> Select[Any]:
         e.join(i, i.c.id == e.c.interaction_id)
         .join(scorecards, scorecards.c.id == e.c.scorecard_id)
         .outerjoin(users, users.c.id == e.c.reviewer_id)
+        .outerjoin(
+            agents,
+            and_(
+                agents.c.workspace_id == i.c.workspace_id,
+                agents.c.external_id == i.c.agent_external_id,
+            ),
+        )
     )
 
 

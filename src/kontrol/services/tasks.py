@@ -368,14 +368,17 @@ def _links(
 
 
 def _check_agent(connection: Connection, viewer: Viewer, agent: str | None) -> None:
-    if agent is None or viewer.role is not WorkspaceRole.TEAM_LEAD:
+    """The agent of a task must exist here (and be in a team lead's own team)."""
+    if agent is None:
         return
-    team = connection.execute(
+    row = connection.execute(
         select(agents.c.team).where(
             agents.c.workspace_id == viewer.workspace.id, agents.c.external_id == agent
         )
-    ).scalar()
-    if team != viewer.membership.team:
+    ).first()
+    if row is None:
+        raise InvalidInput(f"agent: no agent {agent!r} in this workspace")
+    if viewer.role is WorkspaceRole.TEAM_LEAD and row.team != viewer.membership.team:
         raise Forbidden("team leads set tasks for the agents of their own team")
 
 

@@ -383,7 +383,7 @@ def tasks_page(
     status: str = "",
 ) -> Response:
     """Corrective tasks: mine, overdue, or all (by agent, team, status)."""
-    chosen = view or ("all" if allowed(viewer, Action.MANAGE_TASKS) else "mine")
+    chosen = view or "all"
     with state.engine.connect() as connection:
         items = list_tasks(connection, viewer, view=chosen, agent=agent, team=team, status=status)
     return _render(
