@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
 
 from kontrol.domain.clock import utcnow
@@ -27,6 +28,8 @@ from kontrol.services.importing import import_file
 from kontrol.services.scoring import StoredScorecard, save_scorecard
 from kontrol.services.workspaces import Workspace
 from kontrol.store.tables import evaluations, interactions
+from tests.web.conftest import form_token
+from tests.web.conftest import log_in as web_log_in
 
 PASSWORD = "correct horse battery"
 
@@ -204,6 +207,13 @@ def build_world(engine: Engine, workspace: Workspace, folder: Path) -> World:
 
 
 ALL_PASS: dict[str, Value] = {"greeting": "pass", "empathy": "pass", "accuracy": "pass", "tone": 5}
+
+
+def sign_in(client: TestClient, username: str) -> str:
+    """Log in as ``username`` (after logging out whoever was in); returns a CSRF token."""
+    client.cookies.clear()
+    web_log_in(client, username, PASSWORD)
+    return form_token(client, "/evaluations")
 
 
 def days_ago(days: float) -> datetime:

@@ -11,9 +11,8 @@ from sqlalchemy import Engine
 
 from kontrol.services.workspaces import Workspace
 from kontrol.web.app import create_app
-from tests.review.feedback_world import ALL_PASS, PASSWORD, World, build_world, days_ago
+from tests.review.feedback_world import ALL_PASS, World, build_world, days_ago, sign_in
 from tests.web.conftest import form_token
-from tests.web.conftest import log_in as web_log_in
 
 
 @pytest.fixture
@@ -27,17 +26,11 @@ def client(database_url: str, world: World) -> Iterator[TestClient]:
         yield test_client
 
 
-def log_in(client: TestClient, username: str) -> None:
-    """Log in as ``username`` (after logging out whoever was in)."""
-    client.cookies.clear()
-    web_log_in(client, username, PASSWORD)
-
-
 def test_agent_disputes_a_criterion_and_the_lead_changes_the_score(
     client: TestClient, world: World
 ) -> None:
     evaluation_id = world.evaluation("f1", {**ALL_PASS, "empathy": "fail"})
-    log_in(client, "agent1")
+    sign_in(client, "agent1")
     page = client.get(f"/evaluations/{evaluation_id}")
     assert page.status_code == 200
     assert 'href="/evaluations"' in page.text and 'href="/coaching"' in page.text
@@ -78,7 +71,7 @@ def test_agent_disputes_a_criterion_and_the_lead_changes_the_score(
     )
     assert denied.status_code == 403
 
-    log_in(client, "qa")
+    sign_in(client, "qa")
     listing = client.get("/disputes")
     assert listing.status_code == 200 and f'data-dispute="{empathy["id"]}"' in listing.text
     csrf = form_token(client, f"/disputes/{empathy['id']}")
@@ -110,7 +103,7 @@ def test_agent_disputes_a_criterion_and_the_lead_changes_the_score(
     )
     assert api_late.status_code == 409 and "reload" in api_late.json()["detail"]
 
-    log_in(client, "agent1")
+    sign_in(client, "agent1")
     page = client.get(f"/evaluations/{evaluation_id}")
     assert "The apology is in message 2" in page.text and "100.0" in page.text
 
@@ -118,7 +111,7 @@ def test_agent_disputes_a_criterion_and_the_lead_changes_the_score(
 def test_acknowledge_and_deadline_through_the_api(client: TestClient, world: World) -> None:
     recent = world.evaluation("f1", ALL_PASS)
     old = world.evaluation("f2", ALL_PASS, submitted_at=days_ago(9))
-    log_in(client, "agent1")
+    sign_in(client, "agent1")
     done = client.post(f"/api/v1/evaluations/{recent}/acknowledge", json={"version": 1})
     assert done.status_code == 200 and done.json()["acknowledged_at"]
     twice = client.post(f"/api/v1/evaluations/{recent}/acknowledge", json={"version": 2})
@@ -134,7 +127,7 @@ def test_acknowledge_and_deadline_through_the_api(client: TestClient, world: Wor
     # Forms need the session's token.
     no_token = client.post(f"/evaluations/{old}/acknowledge", data={"version": "1"})
     assert no_token.status_code == 403
-    log_in(client, "lead")
+    sign_in(client, "lead")
     lead_ack = client.post(f"/api/v1/evaluations/{old}/acknowledge", json={"version": 1})
     assert lead_ack.status_code == 403
 
@@ -143,17 +136,17 @@ def test_scope_of_pages_and_api(client: TestClient, world: World) -> None:
     mine = world.evaluation("f1", ALL_PASS)
     colleague = world.evaluation("f5", ALL_PASS)
     other_team = world.evaluation("f6", ALL_PASS)
-    log_in(client, "agent1")
+    sign_in(client, "agent1")
     assert client.get(f"/evaluations/{colleague}").status_code == 404
     assert client.get(f"/api/v1/evaluations/{colleague}").status_code == 404
     assert [e["id"] for e in client.get("/api/v1/evaluations").json()["items"]] == [mine]
-    log_in(client, "lead")
+    sign_in(client, "lead")
     assert client.get(f"/evaluations/{colleague}").status_code == 200
     assert client.get(f"/evaluations/{other_team}").status_code == 404
     listed = {e["id"] for e in client.get("/api/v1/evaluations").json()["items"]}
     assert listed == {mine, colleague}
     assert client.get("/disputes").status_code == 200
-    log_in(client, "qa")
+    sign_in(client, "qa")
     assert client.get(f"/evaluations/{other_team}").status_code == 200
     client.cookies.clear()
     assert client.get("/api/v1/evaluations").status_code == 401
@@ -162,12 +155,12 @@ def test_scope_of_pages_and_api(client: TestClient, world: World) -> None:
 
 def test_tasks_pages_and_api(client: TestClient, world: World) -> None:
     evaluation_id = world.evaluation("f1", {**ALL_PASS, "accuracy": "fail"})
-    log_in(client, "agent1")
+    sign_in(client, "agent1")
     refused = client.post("/api/v1/tasks", json={"kind": "other", "title": "x"})
     assert refused.status_code == 403
     assert client.get("/tasks/new").status_code == 403
 
-    log_in(client, "lead")
+    sign_in(client, "lead")
     owner = world.accounts["agent1"].id
     form = client.get(f"/tasks/new?evaluation_id={evaluation_id}&kind=callback")
     assert form.status_code == 200 and 'name="evaluation_id"' in form.text
@@ -202,13 +195,13 @@ def test_tasks_pages_and_api(client: TestClient, world: World) -> None:
     )
     assert other_team.status_code == 403
 
-    log_in(client, "qa")
+    sign_in(client, "qa")
     hidden = client.post("/api/v1/tasks", json={"kind": "training", "title": "L2", "agent": "a3"})
     assert hidden.status_code == 201
-    log_in(client, "lead")
+    sign_in(client, "lead")
     assert client.get(f"/tasks/{hidden.json()['id']}").status_code == 404
 
-    log_in(client, "agent1")
+    sign_in(client, "agent1")
     page = client.get("/tasks")
     assert page.status_code == 200 and "Call back with the right delivery date" in page.text
     saved = client.post(
@@ -233,16 +226,16 @@ def test_tasks_pages_and_api(client: TestClient, world: World) -> None:
 
 def test_coaching_pages(client: TestClient, world: World) -> None:
     world.evaluation("f1", {**ALL_PASS, "empathy": "fail"})
-    log_in(client, "agent1")
+    sign_in(client, "agent1")
     own = client.get("/coaching", follow_redirects=False)
     assert own.status_code == 303 and own.headers["location"] == "/coaching/a1"
     page = client.get("/coaching/a1?period=month")
     assert page.status_code == 200 and 'data-criterion="empathy"' in page.text
     assert client.get("/coaching/a2").status_code == 404
     assert client.get("/api/v1/coaching/a2").status_code == 404
-    log_in(client, "lead2")
+    sign_in(client, "lead2")
     assert client.get("/coaching/a1").status_code == 404
-    log_in(client, "qa")
+    sign_in(client, "qa")
     index = client.get("/coaching")
     assert index.status_code == 200 and 'href="/coaching/a3"' in index.text
     data = client.get("/api/v1/coaching/a1?period=month").json()
@@ -250,7 +243,7 @@ def test_coaching_pages(client: TestClient, world: World) -> None:
 
 
 def test_dispute_window_setting_page(client: TestClient, world: World) -> None:
-    log_in(client, "qa")
+    sign_in(client, "qa")
     bad = client.post(
         "/disputes/settings", data={"csrf_token": form_token(client, "/disputes"), "days": "x"}
     )
@@ -262,7 +255,7 @@ def test_dispute_window_setting_page(client: TestClient, world: World) -> None:
     )
     assert ok.status_code == 303
     assert 'name="days" value="14"' in client.get("/disputes").text
-    log_in(client, "agent1")
+    sign_in(client, "agent1")
     refused = client.post(
         "/disputes/settings", data={"csrf_token": form_token(client, "/evaluations"), "days": "30"}
     )

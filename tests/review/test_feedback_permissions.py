@@ -14,9 +14,8 @@ from kontrol.services.disputes import raise_dispute
 from kontrol.services.tasks import TaskInput, create_task
 from kontrol.services.workspaces import Workspace
 from kontrol.web.app import create_app
-from tests.review.feedback_world import ALL_PASS, PASSWORD, World, build_world
+from tests.review.feedback_world import ALL_PASS, World, build_world, sign_in
 from tests.web.conftest import form_token
-from tests.web.conftest import log_in as web_log_in
 
 
 @pytest.fixture
@@ -30,20 +29,16 @@ def client(database_url: str, world: World) -> Iterator[TestClient]:
         yield test_client
 
 
-def as_user(client: TestClient, username: str) -> str:
-    """Log in as ``username``; returns a CSRF token of the new session."""
-    client.cookies.clear()
-    web_log_in(client, username, PASSWORD)
-    return form_token(client, "/evaluations")
-
-
 def call(client: TestClient, method: str, path: str, body: Any = None, *, csrf: str) -> int:
     if path.startswith("/api/"):
-        return client.request(method, path, json=body).status_code
-    if method == "GET":
-        return client.get(path, follow_redirects=False).status_code
-    data = {"csrf_token": csrf, **(body or {})}
-    return client.post(path, data=data, follow_redirects=False).status_code
+        response = client.request(method, path, json=body)
+    elif method == "GET":
+        response = client.get(path, follow_redirects=False)
+    else:
+        data = {"csrf_token": csrf, **(body or {})}
+        response = client.post(path, data=data, follow_redirects=False)
+    status: int = response.status_code
+    return status
 
 
 def test_each_endpoint_allows_one_role_and_refuses_another(
@@ -142,5 +137,5 @@ def test_each_endpoint_allows_one_role_and_refuses_another(
                 client.cookies.clear()
                 csrf = form_token(client)
             else:
-                csrf = as_user(client, who)
+                csrf = sign_in(client, who)
         assert call(client, method, path, body, csrf=csrf) == expected, (who, method, path)
