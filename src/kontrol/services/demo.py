@@ -12,6 +12,7 @@ from sqlalchemy import Engine, select
 
 from kontrol.domain.roles import WorkspaceRole
 from kontrol.services.accounts import add_user
+from kontrol.services.feedback import seed_feedback_demo
 from kontrol.services.importing import ImportReport, import_file
 from kontrol.services.ingest_api import create_demo_api_traffic
 from kontrol.services.kpi_demo import add_demo_kpi_settings
@@ -81,6 +82,7 @@ def load_demo(
     seed_people_demo(engine, workspace.id)
     seed_routing_demo(engine, workspace.id)
     seed_review_demo(engine, workspace.id)
+    seed_feedback_demo(engine, workspace.id)
     return report
 
 

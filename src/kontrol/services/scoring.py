@@ -652,3 +652,11 @@ def set_up_demo_checks(engine: Engine, workspace_id: int) -> None:
                 mode="extend",
                 phrases=phrases,
             )
+
+
+def scorecard_by_id(connection: Connection, scorecard_id: int) -> StoredScorecard:
+    """One stored scorecard version (the ``scorecard_id`` of an evaluation)."""
+    row = connection.execute(select(scorecards).where(scorecards.c.id == scorecard_id)).first()
+    if row is None:
+        raise NotFound(f"no scorecard version {scorecard_id}")
+    return _stored(row)

@@ -19,6 +19,7 @@ from kontrol.services.database import open_database, session_secret
 from kontrol.services.policy import Action, allowed, interaction_reach
 from kontrol.services.routing import can_see_queues
 from kontrol.services.reviews import can_review
+from kontrol.services.policy import Action, allowed
 from kontrol.services.survey_places import can_manage_places
 from kontrol.settings import get_settings
 from kontrol.web import (
@@ -28,6 +29,7 @@ from kontrol.web import (
     checks_pages,
     dashboard,
     errors,
+    feedback_pages,
     ingest_api,
     pages,
     people_pages,
@@ -77,6 +79,8 @@ def create_app(database_url: str, *, demo: bool | None = None) -> FastAPI:
     templates.env.globals["can_see_alerts"] = can_see_alerts
     templates.env.globals["can_manage_places"] = can_manage_places
     templates.env.globals["can_review"] = can_review
+    templates.env.globals["allowed"] = allowed
+    templates.env.globals["Action"] = Action
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -133,6 +137,8 @@ def create_app(database_url: str, *, demo: bool | None = None) -> FastAPI:
     app.include_router(routing_pages.api_router)
     app.include_router(review_pages.router)
     app.include_router(review_pages.api)
+    app.include_router(feedback_pages.router)
+    app.include_router(feedback_pages.api)
     return app
 
 
