@@ -3,6 +3,7 @@
 Each interaction counts once, with one evaluation: its newest manual one where
 a reviewer scored it, else its newest automatic one (a scorecard edit makes a
 new version and later scorings a new evaluation; older ones stay as history).
+A reviewer's unfinished draft does not count until it is submitted.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ def qa_metrics(connection: Connection, grouping: Grouping) -> dict[GroupKey, dic
                 "evaluation_id"
             ),
         )
+        .where(e.c.status == "submitted", e.c.kind.in_(("auto", "manual")))
         .group_by(e.c.interaction_id)
         .subquery()
     )

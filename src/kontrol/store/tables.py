@@ -546,6 +546,22 @@ evaluations = Table(
     # [{"criterion": id, "check": id|null, "result": "pass|fail|na|1-5"|null, "fraction": x|null}]
     Column("items", JSON, nullable=False),
     Column("created_at", DateTime, nullable=False),
+    # -- the review workflow (migration 0007) --
+    # 'submitted' counts in the KPIs; a reviewer's unfinished 'draft' does not.
+    Column("status", String(12), nullable=False, server_default="submitted"),
+    # Who scored it (manual evaluations); null for the checks.
+    Column("reviewer_id", Id, ForeignKey("users.id", ondelete="SET NULL")),
+    Column("comment", Text),
+    # The automatic evaluation shown beside this manual one when it was scored.
+    Column("auto_evaluation_id", Id, ForeignKey("evaluations.id", ondelete="SET NULL")),
+    # review_items.id; no foreign key, as review_items refers to evaluations.
+    Column("review_item_id", Id),
+    # Optimistic concurrency: every save names the version it edited.
+    Column("version", Integer, nullable=False, server_default="1"),
+    Column("updated_at", DateTime),
+    # The evaluated agent's answer: acknowledged (and when), or a dispute (see disputes).
+    Column("acknowledged_at", DateTime),
+    Column("acknowledged_by", Id, ForeignKey("users.id", ondelete="SET NULL")),
     Index("ix_evaluations_interaction_kind", "interaction_id", "kind"),
     Index("ix_evaluations_ws_kind_score", "workspace_id", "kind", "score"),
     Index("ix_evaluations_scorecard", "scorecard_id"),
@@ -699,4 +715,191 @@ kpi_rollup_buckets = Table(
     Column("bucket", SmallInteger, nullable=False),
     Column("n", Integer, nullable=False),
     Index("ix_kpi_rollup_buckets_ws_day", "workspace_id", "day"),
+)
+
+
+# -- The review workflow: queues, rules, items, disputes, tasks, calibration ----------
+
+review_queues = Table(
+    "review_queues",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("workspace_id", Id, ForeignKey("workspaces.id", ondelete="CASCADE"), nullable=False),
+    Column("name", String(100), nullable=False),
+    Column("description", Text),
+    Column("created_at", DateTime, nullable=False),
+    UniqueConstraint("workspace_id", "name"),
+)
+
+# Routing rules are data: a kind (csat_low, nps_low, critical_failed, complaint,
+# random_sample, handle_time_p95, repeat_contact, ...) with its parameters.
+review_rules = Table(
+    "review_rules",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("workspace_id", Id, ForeignKey("workspaces.id", ondelete="CASCADE"), nullable=False),
+    Column("name", String(100), nullable=False),
+    Column("kind", String(40), nullable=False),
+    Column("params", JSON, nullable=False),
+    # Higher first in the queue.
+    Column("priority", Integer, nullable=False),
+    Column("queue_id", Id, ForeignKey("review_queues.id", ondelete="CASCADE"), nullable=False),
+    # The review is due this many hours after the item enters the queue.
+    Column("due_hours", Integer, nullable=False),
+    Column("is_active", Boolean, nullable=False),
+    Column("created_at", DateTime, nullable=False),
+    Column("updated_at", DateTime, nullable=False),
+    Column("version", Integer, nullable=False, server_default="1"),
+    UniqueConstraint("workspace_id", "name"),
+)
+
+# One interaction waiting in (or done from) one queue.
+review_items = Table(
+    "review_items",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("workspace_id", Id, ForeignKey("workspaces.id", ondelete="CASCADE"), nullable=False),
+    Column("queue_id", Id, ForeignKey("review_queues.id", ondelete="CASCADE"), nullable=False),
+    Column("interaction_id", Id, ForeignKey("interactions.id", ondelete="CASCADE"), nullable=False),
+    Column("rule_id", Id, ForeignKey("review_rules.id", ondelete="SET NULL")),
+    # Why it is here, in words a reviewer reads ("CSAT 1", "failed critical check ...").
+    Column("reason", Text, nullable=False),
+    Column("priority", Integer, nullable=False),
+    Column("due_at", DateTime),
+    # open, done, skipped
+    Column("status", String(12), nullable=False),
+    Column("assignee_id", Id, ForeignKey("users.id", ondelete="SET NULL")),
+    Column("assigned_at", DateTime),
+    Column("created_at", DateTime, nullable=False),
+    Column("completed_at", DateTime),
+    Column("evaluation_id", Id, ForeignKey("evaluations.id", ondelete="SET NULL")),
+    Column("version", Integer, nullable=False, server_default="1"),
+    UniqueConstraint("queue_id", "interaction_id"),
+    Index("ix_review_items_ws_status_assignee", "workspace_id", "status", "assignee_id"),
+    Index("ix_review_items_interaction", "interaction_id"),
+)
+
+# An agent's dispute of an evaluation, whole (criterion null) or of one criterion.
+disputes = Table(
+    "disputes",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("workspace_id", Id, ForeignKey("workspaces.id", ondelete="CASCADE"), nullable=False),
+    Column("evaluation_id", Id, ForeignKey("evaluations.id", ondelete="CASCADE"), nullable=False),
+    Column("criterion", String(80)),
+    Column("reason", Text, nullable=False),
+    # open, upheld (the evaluation stands), changed (the score was changed), withdrawn
+    Column("status", String(12), nullable=False),
+    Column("raised_by", Id, ForeignKey("users.id", ondelete="SET NULL")),
+    Column("raised_at", DateTime, nullable=False),
+    Column("resolved_by", Id, ForeignKey("users.id", ondelete="SET NULL")),
+    Column("resolved_at", DateTime),
+    Column("resolution", Text),
+    Column("version", Integer, nullable=False, server_default="1"),
+    Index("ix_disputes_ws_status", "workspace_id", "status"),
+    Index("ix_disputes_evaluation", "evaluation_id"),
+)
+
+# Corrective tasks: call the customer back, correct the information, coaching...
+corrective_tasks = Table(
+    "corrective_tasks",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("workspace_id", Id, ForeignKey("workspaces.id", ondelete="CASCADE"), nullable=False),
+    # callback, correction, coaching, training, other
+    Column("kind", String(20), nullable=False),
+    Column("title", String(200), nullable=False),
+    Column("details", Text),
+    Column("agent_external_id", String(200)),
+    Column("interaction_id", Id, ForeignKey("interactions.id", ondelete="SET NULL")),
+    Column("evaluation_id", Id, ForeignKey("evaluations.id", ondelete="SET NULL")),
+    Column("owner_id", Id, ForeignKey("users.id", ondelete="SET NULL")),
+    Column("due_at", DateTime),
+    # open, in_progress, done, cancelled
+    Column("status", String(12), nullable=False),
+    Column("outcome", Text),
+    Column("created_by", Id, ForeignKey("users.id", ondelete="SET NULL")),
+    Column("created_at", DateTime, nullable=False),
+    Column("updated_at", DateTime, nullable=False),
+    Column("done_at", DateTime),
+    Column("version", Integer, nullable=False, server_default="1"),
+    Index("ix_corrective_tasks_ws_status", "workspace_id", "status"),
+    Index("ix_corrective_tasks_agent", "workspace_id", "agent_external_id"),
+)
+
+# The history of the review workflow: who did what to which thing, and when.
+review_events = Table(
+    "review_events",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("workspace_id", Id, ForeignKey("workspaces.id", ondelete="CASCADE"), nullable=False),
+    # evaluation, dispute, task, item, rule, calibration
+    Column("subject", String(20), nullable=False),
+    Column("subject_id", Id, nullable=False),
+    Column("actor_id", Id, ForeignKey("users.id", ondelete="SET NULL")),
+    Column("action", String(40), nullable=False),
+    Column("details", JSON),
+    Column("at", DateTime, nullable=False),
+    Index("ix_review_events_subject", "workspace_id", "subject", "subject_id"),
+)
+
+calibration_sessions = Table(
+    "calibration_sessions",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("workspace_id", Id, ForeignKey("workspaces.id", ondelete="CASCADE"), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("scorecard_id", Id, ForeignKey("scorecards.id", ondelete="CASCADE"), nullable=False),
+    # open, closed
+    Column("status", String(12), nullable=False),
+    Column("deadline", DateTime),
+    Column("created_by", Id, ForeignKey("users.id", ondelete="SET NULL")),
+    Column("created_at", DateTime, nullable=False),
+    Column("closed_at", DateTime),
+    Column("version", Integer, nullable=False, server_default="1"),
+)
+
+calibration_participants = Table(
+    "calibration_participants",
+    metadata,
+    Column(
+        "session_id",
+        Id,
+        ForeignKey("calibration_sessions.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("user_id", Id, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+)
+
+# One interaction of a session, with the agreed reference score once recorded.
+calibration_items = Table(
+    "calibration_items",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column(
+        "session_id", Id, ForeignKey("calibration_sessions.id", ondelete="CASCADE"), nullable=False
+    ),
+    Column("interaction_id", Id, ForeignKey("interactions.id", ondelete="CASCADE"), nullable=False),
+    Column("reference_items", JSON),
+    Column("reference_score", Float),
+    Column("reference_by", Id, ForeignKey("users.id", ondelete="SET NULL")),
+    Column("reference_at", DateTime),
+    Column("version", Integer, nullable=False, server_default="1"),
+    UniqueConstraint("session_id", "interaction_id"),
+)
+
+# A participant's blind score of one calibration item.
+calibration_scores = Table(
+    "calibration_scores",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("item_id", Id, ForeignKey("calibration_items.id", ondelete="CASCADE"), nullable=False),
+    Column("user_id", Id, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("items", JSON, nullable=False),
+    Column("score", Float),
+    Column("comment", Text),
+    Column("submitted_at", DateTime),
+    Column("updated_at", DateTime, nullable=False),
+    Column("version", Integer, nullable=False, server_default="1"),
+    UniqueConstraint("item_id", "user_id"),
 )
