@@ -17,6 +17,7 @@ from kontrol import __version__
 from kontrol.jobs import background_jobs
 from kontrol.services.access import can_manage_integrations
 from kontrol.services.alerting import can_see_alerts
+from kontrol.services.calibration import can_calibrate
 from kontrol.services.database import open_database, session_secret
 from kontrol.services.survey_places import can_manage_places
 from kontrol.settings import get_settings
@@ -24,6 +25,7 @@ from kontrol.web import (
     admin_pages,
     alert_pages,
     api,
+    calibration_pages,
     checks_pages,
     dashboard,
     errors,
@@ -60,6 +62,7 @@ def create_app(database_url: str, *, demo: bool | None = None) -> FastAPI:
     templates.env.globals["can_manage_integrations"] = can_manage_integrations
     templates.env.globals["can_see_alerts"] = can_see_alerts
     templates.env.globals["can_manage_places"] = can_manage_places
+    templates.env.globals["can_calibrate"] = can_calibrate
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -111,6 +114,7 @@ def create_app(database_url: str, *, demo: bool | None = None) -> FastAPI:
     app.include_router(alert_pages.router)
     app.include_router(dashboard.router)
     app.include_router(checks_pages.router)
+    app.include_router(calibration_pages.router)
     return app
 
 
