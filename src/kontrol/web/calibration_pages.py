@@ -112,25 +112,31 @@ async def create_session_form(request: Request, state: State, viewer: CurrentVie
     form = await request.form()
     check_csrf(request, str(form.get("csrf_token") or ""))
     require(viewer, Action.RUN_CALIBRATION)
+    name = str(form.get("name") or "")
+    scorecard = str(form.get("scorecard_id") or "")
+    picked = [str(v) for v in form.getlist("interaction_id")]
+    typed = str(form.get("external_ids") or "")
+    invited = [str(v) for v in form.getlist("reviewer_id")]
+    deadline = str(form.get("deadline") or "")
     entered = {
-        "name": str(form.get("name") or ""),
-        "scorecard_id": str(form.get("scorecard_id") or ""),
-        "interaction_ids": [str(v) for v in form.getlist("interaction_id")],
-        "external_ids": str(form.get("external_ids") or ""),
-        "reviewer_ids": [str(v) for v in form.getlist("reviewer_id")],
-        "deadline": str(form.get("deadline") or ""),
+        "name": name,
+        "scorecard_id": scorecard,
+        "interaction_ids": picked,
+        "external_ids": typed,
+        "reviewer_ids": invited,
+        "deadline": deadline,
     }
     try:
         with state.engine.begin() as connection:
             session_id = create_session(
                 connection,
                 viewer,
-                name=entered["name"],  # type: ignore[arg-type]
-                scorecard_id=_int(entered["scorecard_id"], "scorecard"),
-                interaction_ids=[_int(v, "interactions") for v in entered["interaction_ids"]],
-                external_ids=re.split(r"[\s,;]+", str(entered["external_ids"])),
-                participant_ids=[_int(v, "reviewers") for v in entered["reviewer_ids"]],
-                deadline=parse_deadline(str(entered["deadline"])),
+                name=name,
+                scorecard_id=_int(scorecard, "scorecard"),
+                interaction_ids=[_int(v, "interactions") for v in picked],
+                external_ids=re.split(r"[\s,;]+", typed),
+                participant_ids=[_int(v, "reviewers") for v in invited],
+                deadline=parse_deadline(deadline),
             )
     except InvalidInput as error:
         with state.engine.begin() as connection:
