@@ -14,11 +14,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, Engine, and_, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
+from kontrol.checks.audio import local_recording
 from kontrol.checks.custom import CustomCheck, load_custom_check
 from kontrol.checks.engine import CheckOutcome, CheckSettings, prepare, run_checks
 from kontrol.checks.phrases import PhraseOverride, parse_list
@@ -33,6 +35,7 @@ from kontrol.services.events import (
     publish,
     subscriber,
 )
+from kontrol.settings import current_settings
 from kontrol.store.tables import (
     check_failures,
     check_outcomes,
@@ -368,6 +371,7 @@ def _outcomes(
             interactions.c.agent_name,
             interactions.c.is_complaint,
             interactions.c.tags,
+            interactions.c.recording,
         ).where(interactions.c.workspace_id == workspace_id, interactions.c.id.in_(ids))
     ).all()
     texts: dict[int, list[Any]] = defaultdict(list)
@@ -389,6 +393,7 @@ def _outcomes(
     followups = _followups(
         connection, workspace_id, {row.customer_id for row in rows if row.customer_id}
     )
+    recordings = Path(current_settings().recordings_dir)
     out = []
     for row in rows:
         conversation = prepare(
@@ -403,6 +408,9 @@ def _outcomes(
             if row.customer_id
             else (),
             settings=settings,
+            recording=local_recording(row.recording, recordings)
+            if row.recording and row.channel == "call"
+            else None,
         )
         out.append((row, run_checks(conversation, settings)))
     return out
