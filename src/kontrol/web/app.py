@@ -15,6 +15,9 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from kontrol import __version__
 from kontrol.jobs import background_jobs
+from kontrol.services.access import can_manage_integrations
+from kontrol.services.alerting import can_see_alerts
+from kontrol.services.calibration import can_calibrate
 from kontrol.services.database import open_database, session_secret
 from kontrol.services.policy import Action, allowed, interaction_reach
 from kontrol.services.routing import can_see_queues
@@ -26,6 +29,7 @@ from kontrol.web import (
     admin_pages,
     alert_pages,
     api,
+    calibration_pages,
     checks_pages,
     dashboard,
     errors,
@@ -81,6 +85,7 @@ def create_app(database_url: str, *, demo: bool | None = None) -> FastAPI:
     templates.env.globals["can_review"] = can_review
     templates.env.globals["allowed"] = allowed
     templates.env.globals["Action"] = Action
+    templates.env.globals["can_calibrate"] = can_calibrate
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -139,6 +144,7 @@ def create_app(database_url: str, *, demo: bool | None = None) -> FastAPI:
     app.include_router(review_pages.api)
     app.include_router(feedback_pages.router)
     app.include_router(feedback_pages.api)
+    app.include_router(calibration_pages.router)
     return app
 
 
