@@ -15,15 +15,11 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from kontrol import __version__
 from kontrol.jobs import background_jobs
-from kontrol.services.access import can_manage_integrations
-from kontrol.services.alerting import can_see_alerts
 from kontrol.services.calibration import can_calibrate
 from kontrol.services.database import open_database, session_secret
 from kontrol.services.policy import Action, allowed, interaction_reach
 from kontrol.services.routing import can_see_queues
 from kontrol.services.reviews import can_review
-from kontrol.services.policy import Action, allowed
-from kontrol.services.survey_places import can_manage_places
 from kontrol.settings import get_settings
 from kontrol.web import (
     admin_pages,
@@ -79,12 +75,7 @@ def create_app(database_url: str, *, demo: bool | None = None) -> FastAPI:
         viewer, Action.MANAGE_PLACES
     )
     templates.env.globals["can_see_queues"] = can_see_queues
-    templates.env.globals["can_manage_integrations"] = can_manage_integrations
-    templates.env.globals["can_see_alerts"] = can_see_alerts
-    templates.env.globals["can_manage_places"] = can_manage_places
     templates.env.globals["can_review"] = can_review
-    templates.env.globals["allowed"] = allowed
-    templates.env.globals["Action"] = Action
     templates.env.globals["can_calibrate"] = can_calibrate
 
     @asynccontextmanager
