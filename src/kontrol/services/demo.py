@@ -18,8 +18,8 @@ from kontrol.services.ingest_api import create_demo_api_traffic
 from kontrol.services.kpi_demo import add_demo_kpi_settings
 from kontrol.services.live_demo import create_demo_surveys_and_alerts
 from kontrol.services.people import seed_people_demo
-from kontrol.services.routing import seed_routing_demo
 from kontrol.services.reviews import seed_review_demo
+from kontrol.services.routing import seed_routing_demo
 from kontrol.services.scoring import set_up_demo_checks
 from kontrol.services.workspaces import Workspace
 from kontrol.store.tables import interactions, users

@@ -18,8 +18,8 @@ from kontrol.jobs import background_jobs
 from kontrol.services.calibration import can_calibrate
 from kontrol.services.database import open_database, session_secret
 from kontrol.services.policy import Action, allowed, interaction_reach
-from kontrol.services.routing import can_see_queues
 from kontrol.services.reviews import can_review
+from kontrol.services.routing import can_see_queues
 from kontrol.settings import get_settings
 from kontrol.web import (
     admin_pages,
@@ -33,8 +33,8 @@ from kontrol.web import (
     ingest_api,
     pages,
     people_pages,
-    routing_pages,
     review_pages,
+    routing_pages,
     survey_pages,
 )
 from kontrol.web.i18n import translate
