@@ -244,6 +244,13 @@ def test_a_reviewer_skips_with_a_reason(
     assert done.status_code == 303
     after = {item.id: item for item in queued(engine, "Low ratings").values()}
     assert after[mine.id].username == "rev2"
+    client.post("/logout", data={"csrf_token": form_token(client, "/queues")})
+    log_in(client, "qa")
+    page = client.get(f"/queues/{queue_id}")
+    assert "rev1" in page.text and "I trained this agent" in page.text
+    api = client.get(f"/api/v1/queues/{queue_id}/items").json()["items"]
+    notes = {item["id"]: item["skips"] for item in api}
+    assert [(n["by"], n["reason"]) for n in notes[mine.id]] == [("rev1", "I trained this agent")]
 
 
 def test_rules_page_creates_edits_and_switches_rules(
