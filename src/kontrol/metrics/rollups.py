@@ -18,7 +18,7 @@ old one), so a push costs the same on the first and the ten-thousandth contact
 of a day. Large changes (imports, ``kontrol rollup``) go by whole days
 (``refresh_days``: delete the rows of the days, recompute them). Both are exact:
 the test suite compares them with a full rebuild. How concurrent writers are
-kept apart is in ``lock_facts`` (docs/metrics.md, "Keeping the rollups current").
+kept apart is in ``lock_facts`` (docs/metrics.md, "Concurrent writers").
 """
 
 from __future__ import annotations
