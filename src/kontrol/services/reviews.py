@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Engine, func, select, update
+from sqlalchemy import Connection, Engine, func, or_, select, update
 
 from kontrol.domain.clock import from_utc, utcnow, zone
 from kontrol.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -982,7 +982,9 @@ def _demo_items(connection: Connection, viewer: Viewer, count: int, dice: random
         ).inserted_primary_key
         assert key is not None
         queue_id = key[0]
-    queued = select(review_items.c.interaction_id).where(review_items.c.queue_id == queue_id)
+    queued = select(review_items.c.interaction_id).where(
+        or_(review_items.c.queue_id == queue_id, review_items.c.assignee_id == viewer.account.id)
+    )
     candidates = [
         int(i)
         for i in connection.execute(
@@ -1050,21 +1052,23 @@ def seed_review_demo(engine: Engine, workspace_id: int, *, seed: int = 7) -> int
         if waiting < DEMO_QUEUE_SIZE:
             _demo_items(connection, viewer, DEMO_QUEUE_SIZE - waiting, dice)
         queue = [entry.item for entry in my_queue(connection, viewer)]
-        to_score = queue[: max(0, len(queue) - DEMO_LEFT_OPEN)]
-        submitted = 0
-        for position, item in enumerate(to_score):
+        # One evaluation per interaction (an interaction may wait in two queues).
+        forms: dict[int, ReviewForm] = {}
+        for item in queue[: max(0, len(queue) - DEMO_LEFT_OPEN)]:
             form = review_form(connection, viewer, item.interaction_id, item_id=item.id)
-            if form.evaluation is not None:
-                continue
-            draft = position == len(to_score) - 1
+            if form.evaluation is None and item.interaction_id not in forms:
+                forms[item.interaction_id] = form
+        submitted = 0
+        for position, form in enumerate(forms.values()):
+            draft = position == len(forms) - 1
             create_evaluation(
                 connection,
                 viewer,
-                item.interaction_id,
+                form.interaction_id,
                 answers=_demo_answers(form, dice),
                 comment=None if draft else dice.choice(DEMO_COMMENTS),
                 submit=not draft,
-                item_id=item.id,
+                item_id=form.item.id if form.item else None,
             )
             submitted += 0 if draft else 1
     return submitted
