@@ -1,4 +1,4 @@
-"""Whose numbers each role may count (services.access.kpi_scope and the targets rules)."""
+"""Whose numbers each role may count (policy.kpi_scope and the targets rules)."""
 
 from __future__ import annotations
 
@@ -6,14 +6,9 @@ import pytest
 
 from kontrol.domain.errors import Forbidden
 from kontrol.domain.roles import WorkspaceRole
-from kontrol.services.access import (
-    Viewer,
-    can_edit_targets,
-    can_see_targets,
-    kpi_scope,
-    require_targets,
-)
+from kontrol.services.access import Viewer
 from kontrol.services.accounts import Account, Membership
+from kontrol.services.policy import Action, allowed, kpi_scope, require
 from kontrol.services.workspaces import Workspace
 
 WORKSPACE = Workspace(1, "default", "UTC")
@@ -59,12 +54,12 @@ def test_an_agent_counts_their_own_contacts_only() -> None:
 
 
 def test_who_sees_and_sets_targets() -> None:
-    assert can_edit_targets(viewer(WorkspaceRole.ADMIN))
-    assert can_edit_targets(viewer(WorkspaceRole.QA_LEAD))
-    assert not can_edit_targets(viewer(WorkspaceRole.TEAM_LEAD, team="L1"))
-    assert can_see_targets(viewer(WorkspaceRole.TEAM_LEAD, team="L1"))
-    assert can_see_targets(viewer(WorkspaceRole.REVIEWER))
-    assert not can_see_targets(viewer(WorkspaceRole.AGENT, agent="a1"))
-    with pytest.raises(Forbidden):
-        require_targets(viewer(WorkspaceRole.REVIEWER), edit=True)
-    require_targets(viewer(WorkspaceRole.REVIEWER))
+    assert allowed(viewer(WorkspaceRole.ADMIN), Action.EDIT_TARGETS)
+    assert allowed(viewer(WorkspaceRole.QA_LEAD), Action.EDIT_TARGETS)
+    assert not allowed(viewer(WorkspaceRole.TEAM_LEAD, team="L1"), Action.EDIT_TARGETS)
+    assert allowed(viewer(WorkspaceRole.TEAM_LEAD, team="L1"), Action.VIEW_TARGETS)
+    assert allowed(viewer(WorkspaceRole.REVIEWER), Action.VIEW_TARGETS)
+    assert not allowed(viewer(WorkspaceRole.AGENT, agent="a1"), Action.VIEW_TARGETS)
+    with pytest.raises(Forbidden, match="only admins and QA leads set KPI targets"):
+        require(viewer(WorkspaceRole.REVIEWER), Action.EDIT_TARGETS)
+    require(viewer(WorkspaceRole.REVIEWER), Action.VIEW_TARGETS)

@@ -7,6 +7,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -41,6 +42,13 @@ def _free_port() -> int:
 @pytest.fixture
 def server(database_url: str, populated: Workspace) -> Iterator[str]:
     """The app served by uvicorn on a loopback port, in a thread."""
+    with serve_app(database_url) as url:
+        yield url
+
+
+@contextmanager
+def serve_app(database_url: str) -> Iterator[str]:
+    """Serve the app on ``database_url`` with uvicorn in a thread; yields its base URL."""
     port = _free_port()
     config = uvicorn.Config(
         create_app(database_url), host="127.0.0.1", port=port, log_level="warning"
@@ -53,9 +61,11 @@ def server(database_url: str, populated: Workspace) -> Iterator[str]:
         if time.monotonic() > deadline:
             raise RuntimeError("the test server did not start")
         time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    instance.should_exit = True
-    thread.join(timeout=10)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        instance.should_exit = True
+        thread.join(timeout=10)
 
 
 @pytest.fixture(scope="module")

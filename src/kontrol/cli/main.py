@@ -237,13 +237,15 @@ def workspace_create(
     db: DbOption = None,
     timezone: Annotated[str, typer.Option(help="IANA time zone, e.g. Europe/Moscow.")] = "UTC",
 ) -> None:
-    """Create a workspace."""
+    """Create a workspace (with the default review queues and routing rules)."""
+    from kontrol.services.review_rules import create_default_rules
     from kontrol.services.workspaces import create_workspace
 
     engine = open_database(database_url(db))
     try:
         with engine.begin() as connection:
             created = create_workspace(connection, name=name, timezone=timezone)
+            create_default_rules(connection, created.id)
     except KontrolError as error:
         raise _fail(str(error)) from None
     typer.echo(f"workspace {created.name!r} created (time zone {created.timezone})")
@@ -1087,6 +1089,90 @@ def checks_add(
         except InvalidInput as error:
             raise _fail(f"{file}: {error}") from None
     typer.echo(f"custom check {check.id!r} saved; run 'kontrol rescore' to apply it")
+
+
+review_rules_app = typer.Typer(
+    help="Routing rules that fill the review queues (docs/routing.md).", no_args_is_help=True
+)
+app.add_typer(review_rules_app, name="review-rules")
+
+
+@review_rules_app.command("export")
+@_reports_errors
+def review_rules_export(
+    file: Annotated[Path, typer.Argument(help="YAML file to write; '-' for the screen.")],
+    db: DbOption = None,
+    workspace: WorkspaceOption = DEFAULT_WORKSPACE,
+) -> None:
+    """Write the routing rules of a workspace as YAML (for review-rules import)."""
+    from kontrol.services.review_rules import rules_as_yaml
+    from kontrol.services.workspaces import find_workspace
+
+    engine = open_database(database_url(db))
+    with engine.connect() as connection:
+        text = rules_as_yaml(connection, find_workspace(connection, workspace).id)
+    if str(file) == "-":
+        typer.echo(text, nl=False)
+    else:
+        file.write_text(text, encoding="utf-8")
+        typer.echo(f"routing rules written to {file}")
+
+
+@review_rules_app.command("import")
+@_reports_errors
+def review_rules_import(
+    file: Annotated[Path, typer.Argument(help="Routing rules YAML (docs/routing.md).")],
+    db: DbOption = None,
+    workspace: WorkspaceOption = DEFAULT_WORKSPACE,
+) -> None:
+    """Create or update (by name) routing rules from YAML; exit 1 if a rule was refused."""
+    from kontrol.services.review_rules import import_rules
+    from kontrol.services.workspaces import find_workspace
+
+    engine = open_database(database_url(db))
+    with engine.connect() as connection:
+        target = find_workspace(connection, workspace)
+    try:
+        text = file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as unreadable:
+        raise _fail(f"{file}: cannot be read: {unreadable}") from None
+    report = import_rules(engine, target.id, text, label=str(file))
+    for refused in report.errors:
+        typer.echo(f"error: {refused}", err=True)
+    typer.echo(
+        f"{len(report.created)} rules created, {len(report.updated)} updated, "
+        f"{len(report.errors)} refused"
+    )
+    if report.errors:
+        raise typer.Exit(1)
+
+
+@app.command("review-route")
+@_reports_errors
+def review_route(
+    db: DbOption = None,
+    workspace: WorkspaceOption = DEFAULT_WORKSPACE,
+    recent_days: Annotated[
+        int,
+        typer.Option(
+            "--recent-days",
+            min=0,
+            max=365,
+            help="Also run the immediate rules (ratings, critical, complaints) "
+            "over the interactions of the last N days.",
+        ),
+    ] = 0,
+) -> None:
+    """Run the scheduled routing rules now (random sample, handle time, repeat contact)."""
+    from kontrol.services.routing import route_recent, route_scheduled
+    from kontrol.services.workspaces import find_workspace
+
+    engine = open_database(database_url(db))
+    with engine.connect() as connection:
+        target = find_workspace(connection, workspace)
+    recent = route_recent(engine, target.id, days=recent_days) if recent_days else 0
+    report = route_scheduled(engine, workspace_id=target.id)
+    typer.echo(f"{report.created + recent} items queued, {report.assigned} waiting items assigned")
 
 
 def main() -> None:  # pragma: no cover - console entry

@@ -27,8 +27,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from kontrol.alerts.notifiers import get_notifier
 from kontrol.alerts.registry import AlertRule, Finding, get_rule_kind, rule_kinds
 from kontrol.domain.clock import from_utc, utcnow, zone
-from kontrol.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
-from kontrol.domain.roles import WorkspaceRole
+from kontrol.domain.errors import Conflict, InvalidInput, NotFound
 from kontrol.domain.vocabulary import Channel
 from kontrol.services.access import Viewer
 from kontrol.services.events import (
@@ -38,6 +37,7 @@ from kontrol.services.events import (
     SurveysStored,
     subscriber,
 )
+from kontrol.services.policy import Action, alert_scope, allowed, require
 from kontrol.services.workspaces import Workspace
 from kontrol.settings import current_settings
 from kontrol.store.tables import alert_deliveries, alert_rules, alerts, users, workspaces
@@ -46,39 +46,6 @@ log = logging.getLogger(__name__)
 LANGUAGES = ("ru", "en")
 CHANNELS = ("webhook", "email", "telegram")
 DELIVERY_JOB = "alerts.deliver"
-
-
-# -- who may do what ---------------------------------------------------------------
-
-
-def can_see_alerts(viewer: Viewer) -> bool:
-    """Admins, QA leads and reviewers see the workspace's alerts, team leads their team's."""
-    return viewer.role is not WorkspaceRole.AGENT
-
-
-def can_edit_rules(viewer: Viewer) -> bool:
-    """Admins and QA leads write alert rules."""
-    return viewer.role in (WorkspaceRole.ADMIN, WorkspaceRole.QA_LEAD)
-
-
-def require_alerts(viewer: Viewer) -> None:
-    """Raise ``Forbidden`` unless the viewer may see alerts."""
-    if not can_see_alerts(viewer):
-        raise Forbidden("agents do not see alerts")
-
-
-def require_rules(viewer: Viewer) -> None:
-    """Raise ``Forbidden`` unless the viewer may write alert rules."""
-    if not can_edit_rules(viewer):
-        raise Forbidden("only admins and QA leads edit alert rules")
-
-
-def _alert_scope(viewer: Viewer) -> Any:
-    condition = alerts.c.workspace_id == viewer.workspace.id
-    if viewer.role is WorkspaceRole.TEAM_LEAD:
-        team = viewer.membership.team
-        return condition & (alerts.c.team == team) if team else condition & (alerts.c.id < 0)
-    return condition
 
 
 # -- rules -------------------------------------------------------------------------
@@ -556,7 +523,7 @@ def list_alerts(
     offset: int = 0,
 ) -> list[Alert]:
     """Alerts the viewer may see, newest first; ``state``: open, acknowledged or all."""
-    require_alerts(viewer)
+    require(viewer, Action.VIEW_ALERTS)
     if state not in ("open", "acknowledged", "all"):
         raise InvalidInput("state: open, acknowledged or all")
     query = (
@@ -568,7 +535,7 @@ def list_alerts(
         )
         .join(alert_rules, alert_rules.c.id == alerts.c.rule_id)
         .outerjoin(users, users.c.id == alerts.c.acknowledged_by)
-        .where(_alert_scope(viewer))
+        .where(alert_scope(viewer))
         .order_by(alerts.c.raised_at.desc(), alerts.c.id.desc())
         .limit(limit)
         .offset(offset)
@@ -610,23 +577,23 @@ def list_alerts(
 
 def count_open(connection: Connection, viewer: Viewer) -> int:
     """How many open alerts the viewer may see (the badge in the nav)."""
-    if not can_see_alerts(viewer):
+    if not allowed(viewer, Action.VIEW_ALERTS):
         return 0
     return int(
         connection.execute(
             select(func.count())
             .select_from(alerts)
-            .where(_alert_scope(viewer), alerts.c.acknowledged_at.is_(None))
+            .where(alert_scope(viewer), alerts.c.acknowledged_at.is_(None))
         ).scalar_one()
     )
 
 
 def acknowledge(connection: Connection, viewer: Viewer, alert_id: int) -> None:
     """Record who acknowledged an alert and when (the first acknowledgement counts)."""
-    require_alerts(viewer)
+    require(viewer, Action.VIEW_ALERTS)
     row = connection.execute(
         select(alerts.c.id, alerts.c.acknowledged_at).where(
-            _alert_scope(viewer), alerts.c.id == alert_id
+            alert_scope(viewer), alerts.c.id == alert_id
         )
     ).first()
     if row is None:

@@ -18,10 +18,10 @@ from sqlalchemy import Connection, func, select
 from kontrol.domain.clock import from_utc, zone
 from kontrol.domain.errors import InvalidInput
 from kontrol.domain.periods import Period, first_day, next_key, period_keys
-from kontrol.domain.roles import WorkspaceRole
 from kontrol.metrics import Metric, catalogue, get_metric
-from kontrol.services.access import Viewer, kpi_scope
+from kontrol.services.access import Viewer
 from kontrol.services.kpis import compute
+from kontrol.services.policy import agent_scope, kpi_reach, kpi_scope
 from kontrol.services.targets import Target, list_targets, target_for, target_status
 from kontrol.store.tables import agents, interaction_facts
 
@@ -263,12 +263,8 @@ def latest_day(connection: Connection, viewer: Viewer, today: date) -> date:
 def visible_agents(connection: Connection, viewer: Viewer) -> list[tuple[str, str]]:
     """(id, name) of the agents whose numbers ``viewer`` may see, by name."""
     query = select(agents.c.external_id, agents.c.name).where(
-        agents.c.workspace_id == viewer.workspace.id
+        agents.c.workspace_id == viewer.workspace.id, agent_scope(viewer)
     )
-    if viewer.role is WorkspaceRole.TEAM_LEAD:
-        query = query.where(agents.c.team == (viewer.membership.team or ""))
-    elif viewer.role is WorkspaceRole.AGENT:
-        query = query.where(agents.c.external_id == (viewer.membership.agent_external_id or ""))
     rows = connection.execute(query.order_by(agents.c.name, agents.c.external_id)).all()
     return [(row.external_id, row.name or row.external_id) for row in rows]
 
@@ -276,7 +272,7 @@ def visible_agents(connection: Connection, viewer: Viewer) -> list[tuple[str, st
 def agent_team(connection: Connection, viewer: Viewer) -> str | None:
     """An agent's team, from the agent list (for the team figures beside their own)."""
     agent = viewer.membership.agent_external_id
-    if viewer.role is not WorkspaceRole.AGENT or not agent:
+    if kpi_reach(viewer) != "own" or not agent:
         return None
     team: str | None = connection.execute(
         select(agents.c.team).where(

@@ -22,8 +22,9 @@ from sqlalchemy import (
 
 from kontrol.domain.clock import from_utc, to_utc, zone
 from kontrol.domain.errors import InvalidInput, NotFound
-from kontrol.services.access import Viewer, interaction_scope
+from kontrol.services.access import Viewer
 from kontrol.services.evaluation_filters import latest_score, quality_conditions
+from kontrol.services.policy import agent_scope, interaction_scope
 from kontrol.store.tables import agents, interaction_facts, interactions, messages, surveys
 
 _WORD = re.compile(r"\w+", re.UNICODE)
@@ -595,7 +596,7 @@ def filter_choices(connection: Connection, viewer: Viewer) -> FilterChoices:
     workspace_id = viewer.workspace.id
     agent_rows = connection.execute(
         select(agents.c.external_id, agents.c.name, agents.c.team)
-        .where(agents.c.workspace_id == workspace_id)
+        .where(agents.c.workspace_id == workspace_id, agent_scope(viewer))
         .order_by(agents.c.name, agents.c.external_id)
     ).all()
     teams = sorted({row.team for row in agent_rows if row.team})

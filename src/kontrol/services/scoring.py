@@ -186,6 +186,20 @@ def scorecard_versions(
     return [_stored(row) for row in rows]
 
 
+def scorecard_version(
+    connection: Connection, workspace_id: int, scorecard_id: int
+) -> StoredScorecard:
+    """One stored version of a scorecard of the workspace, by its row id."""
+    row = connection.execute(
+        select(scorecards).where(
+            scorecards.c.id == scorecard_id, scorecards.c.workspace_id == workspace_id
+        )
+    ).first()
+    if row is None:
+        raise NotFound(f"no scorecard {scorecard_id} in this workspace")
+    return _stored(row)
+
+
 def list_scorecards(connection: Connection, workspace_id: int) -> list[StoredScorecard]:
     """The newest version of every scorecard of the workspace, active or not."""
     newest = (
@@ -652,3 +666,11 @@ def set_up_demo_checks(engine: Engine, workspace_id: int) -> None:
                 mode="extend",
                 phrases=phrases,
             )
+
+
+def scorecard_by_id(connection: Connection, scorecard_id: int) -> StoredScorecard:
+    """One stored scorecard version (the ``scorecard_id`` of an evaluation)."""
+    row = connection.execute(select(scorecards).where(scorecards.c.id == scorecard_id)).first()
+    if row is None:
+        raise NotFound(f"no scorecard version {scorecard_id}")
+    return _stored(row)

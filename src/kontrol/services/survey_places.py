@@ -17,9 +17,7 @@ import segno
 from sqlalchemy import Connection, Row, select, update
 
 from kontrol.domain.clock import utcnow
-from kontrol.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
-from kontrol.domain.roles import WorkspaceRole
-from kontrol.services.access import Viewer
+from kontrol.domain.errors import Conflict, InvalidInput, NotFound
 from kontrol.services.surveys import check_kind, new_token
 from kontrol.services.workspaces import Workspace
 from kontrol.store.tables import survey_places
@@ -51,17 +49,6 @@ class SurveyPlace:
     def kiosk_path(self) -> str:
         """The path of the kiosk page for a tablet."""
         return f"/k/{self.kiosk_token}"
-
-
-def can_manage_places(viewer: Viewer) -> bool:
-    """Admins and QA leads set up survey places."""
-    return viewer.role in (WorkspaceRole.ADMIN, WorkspaceRole.QA_LEAD)
-
-
-def require_manage_places(viewer: Viewer) -> None:
-    """Raise ``Forbidden`` unless the viewer may set up survey places."""
-    if not can_manage_places(viewer):
-        raise Forbidden("only admins and QA leads set up survey places")
 
 
 def _place(row: Row[Any]) -> SurveyPlace:

@@ -29,8 +29,9 @@ from sqlalchemy import Connection, Engine, select, update
 from kontrol.domain.clock import utcnow
 from kontrol.domain.errors import Conflict, InvalidInput, NotFound
 from kontrol.ingest.registry import Importer, SourceRecord
-from kontrol.services.access import Viewer, interaction_scope
+from kontrol.services.access import Viewer
 from kontrol.services.importing import FileImport, ImportReport
+from kontrol.services.policy import interaction_scope
 from kontrol.services.workspaces import Workspace
 from kontrol.store.tables import agents, interactions, survey_links, survey_places, workspaces
 

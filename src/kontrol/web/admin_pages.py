@@ -1,6 +1,6 @@
 """Admin pages of the live loop: API keys (made once, revoked) and the job queue.
 
-Thin: load the viewer, check the rule in services/access.py, call a service, render.
+Thin: load the viewer, check the rule in services/policy.py, call a service, render.
 """
 
 from __future__ import annotations
@@ -13,9 +13,10 @@ from fastapi.responses import RedirectResponse, Response
 from kontrol.domain.errors import Conflict, InvalidInput
 from kontrol.jobs import retry
 from kontrol.jobs import runs as job_runs
-from kontrol.services.access import Viewer, can_see_rejects, require_integrations
+from kontrol.services.access import Viewer, can_see_rejects
 from kontrol.services.accounts import memberships_of
 from kontrol.services.apikeys import create_api_key, get_api_key, list_api_keys, revoke_api_key
+from kontrol.services.policy import Action, require
 from kontrol.web.security import CurrentViewer, State, check_csrf
 
 router = APIRouter(include_in_schema=False)
@@ -50,7 +51,7 @@ def _keys_page(
 @router.get("/admin/api-keys")
 def api_keys_page(request: Request, state: State, viewer: CurrentViewer) -> Response:
     """The workspace's API keys and a form to make one."""
-    require_integrations(viewer)
+    require(viewer, Action.MANAGE_INTEGRATIONS)
     return _keys_page(request, state, viewer)
 
 
@@ -64,7 +65,7 @@ def api_keys_create(
 ) -> Response:
     """Make a key; the page shows it this once."""
     check_csrf(request, csrf_token)
-    require_integrations(viewer)
+    require(viewer, Action.MANAGE_INTEGRATIONS)
     try:
         with state.engine.begin() as connection:
             made = create_api_key(
@@ -92,7 +93,7 @@ def api_keys_revoke(
 ) -> Response:
     """Revoke a key of the workspace."""
     check_csrf(request, csrf_token)
-    require_integrations(viewer)
+    require(viewer, Action.MANAGE_INTEGRATIONS)
     with state.engine.begin() as connection:
         revoke_api_key(connection, get_api_key(connection, viewer.workspace, key_id))
     return RedirectResponse("/admin/api-keys", status_code=303)
@@ -106,7 +107,7 @@ def jobs_page(
     status: Annotated[str | None, Query()] = None,
 ) -> Response:
     """Job runs of the workspace: counts, the newest runs, the dead-letter list."""
-    require_integrations(viewer)
+    require(viewer, Action.MANAGE_INTEGRATIONS)
     chosen = status if status in job_runs.STATUSES else None
     with state.engine.connect() as connection:
         counts = job_runs.count_by_status(connection, workspace_id=viewer.workspace.id)
@@ -129,6 +130,6 @@ def jobs_retry(
 ) -> Response:
     """Queue a dead or failed run again."""
     check_csrf(request, csrf_token)
-    require_integrations(viewer)
+    require(viewer, Action.MANAGE_INTEGRATIONS)
     retry(state.engine, run_id, workspace_id=viewer.workspace.id)
     return RedirectResponse("/admin/jobs", status_code=303)

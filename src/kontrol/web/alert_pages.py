@@ -21,11 +21,10 @@ from kontrol.services.alerting import (
     get_rule,
     list_alerts,
     list_rules,
-    require_alerts,
-    require_rules,
     rotate_secret,
     save_rule,
 )
+from kontrol.services.policy import Action, require
 from kontrol.web.security import CurrentViewer, State, check_csrf, locale_of
 
 router = APIRouter(include_in_schema=False)
@@ -50,7 +49,7 @@ def alerts_page(
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> Response:
     """Raised alerts, newest first, open or acknowledged."""
-    require_alerts(viewer)
+    require(viewer, Action.VIEW_ALERTS)
     with state.engine.connect() as connection:
         items = list_alerts(connection, viewer, state=show, limit=101, offset=offset)
     locale = locale_of(request)
@@ -105,7 +104,7 @@ def _lines(text: str) -> list[str]:
 @router.get("/alerts/rules")
 def rules_page(request: Request, state: State, viewer: CurrentViewer) -> Response:
     """The workspace's alert rules."""
-    require_rules(viewer)
+    require(viewer, Action.EDIT_ALERT_RULES)
     with state.engine.connect() as connection:
         rules = list_rules(connection, viewer.workspace)
     return _render(
@@ -145,7 +144,7 @@ def _rule_values(rule: Any) -> dict[str, Any]:
 @router.get("/alerts/rules/new")
 def new_rule_form(request: Request, state: State, viewer: CurrentViewer, kind: str) -> Response:
     """The form of a new rule of one kind."""
-    require_rules(viewer)
+    require(viewer, Action.EDIT_ALERT_RULES)
     defaults = {p.name: p.default for p in get_rule_kind(kind).params}
     values = {"params": defaults, "language": "ru", "enabled": True}
     return _render(
@@ -156,7 +155,7 @@ def new_rule_form(request: Request, state: State, viewer: CurrentViewer, kind: s
 @router.get("/alerts/rules/{rule_id}")
 def edit_rule_form(request: Request, state: State, viewer: CurrentViewer, rule_id: int) -> Response:
     """The form of an existing rule."""
-    require_rules(viewer)
+    require(viewer, Action.EDIT_ALERT_RULES)
     with state.engine.connect() as connection:
         rule = get_rule(connection, viewer.workspace, rule_id)
     return _render(
@@ -172,7 +171,7 @@ async def save_rule_form(request: Request, state: State, viewer: CurrentViewer) 
     """Create or update a rule from the form."""
     form = await request.form()
     check_csrf(request, str(form.get("csrf_token") or ""))
-    require_rules(viewer)
+    require(viewer, Action.EDIT_ALERT_RULES)
     kind = str(form.get("kind") or "")
     raw_id = str(form.get("rule_id") or "")
     rule_id = int(raw_id) if raw_id.isdigit() else None
@@ -224,7 +223,7 @@ def delete_rule_form(
 ) -> Response:
     """Delete a rule and its alerts."""
     check_csrf(request, csrf_token)
-    require_rules(viewer)
+    require(viewer, Action.EDIT_ALERT_RULES)
     with state.engine.begin() as connection:
         delete_rule(connection, viewer.workspace, rule_id)
     return RedirectResponse("/alerts/rules", status_code=303)
@@ -240,7 +239,7 @@ def rotate_rule_secret(
 ) -> Response:
     """A new webhook signing secret for the rule."""
     check_csrf(request, csrf_token)
-    require_rules(viewer)
+    require(viewer, Action.EDIT_ALERT_RULES)
     with state.engine.begin() as connection:
         rotate_secret(connection, viewer.workspace, rule_id)
     return RedirectResponse(f"/alerts/rules/{rule_id}", status_code=303)

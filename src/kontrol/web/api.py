@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query, Request
 
 from kontrol.services.access import require_rejects
 from kontrol.services.interactions import filter_choices, get_interaction, list_interactions
+from kontrol.services.policy import Action, require
 from kontrol.services.rejects import list_rejects
 from kontrol.web.filters import read_filters
 from kontrol.web.security import CurrentViewer, State
@@ -76,6 +77,7 @@ def interactions(
     The drill-down filters (``csat_max`` ... ``measured``) select the interactions
     behind a KPI, with the same per-contact values the KPIs count.
     """
+    require(viewer, Action.VIEW_INTERACTIONS)
     filters = read_filters(
         channel=channel,
         agent=agent,
@@ -113,6 +115,7 @@ def interactions(
 @router.get("/interactions/{interaction_id}")
 def interaction(state: State, viewer: CurrentViewer, interaction_id: int) -> dict[str, Any]:
     """One interaction with its messages, survey and the customer's other interactions."""
+    require(viewer, Action.VIEW_INTERACTIONS)
     with state.engine.connect() as connection:
         return get_interaction(connection, viewer, interaction_id).as_json()
 
@@ -120,6 +123,7 @@ def interaction(state: State, viewer: CurrentViewer, interaction_id: int) -> dic
 @router.get("/filters")
 def filters(state: State, viewer: CurrentViewer) -> dict[str, Any]:
     """The agents, teams and topics to filter by."""
+    require(viewer, Action.VIEW_INTERACTIONS)
     with state.engine.connect() as connection:
         choices = filter_choices(connection, viewer)
     return {

@@ -10,9 +10,10 @@ from sqlalchemy import select
 
 from kontrol.checks.phrases import builtin_list_text, builtin_lists, parse_list
 from kontrol.domain.errors import InvalidInput, NotFound
-from kontrol.services.access import can_manage_checks, can_see_rejects, require_manage_checks
+from kontrol.services.access import can_see_rejects
 from kontrol.services.accounts import memberships_of
 from kontrol.services.interactions import get_interaction
+from kontrol.services.policy import Action, allowed, require
 from kontrol.services.quality import interaction_quality
 from kontrol.services.scoring import (
     check_settings,
@@ -41,7 +42,7 @@ def _base(connection: Any, viewer: Any) -> dict[str, Any]:
         "viewer": viewer,
         "memberships": memberships_of(connection, viewer.account),
         "can_see_rejects": can_see_rejects(viewer),
-        "can_manage": can_manage_checks(viewer),
+        "can_manage": allowed(viewer, Action.MANAGE_CHECKS),
     }
 
 
@@ -51,6 +52,7 @@ def _base(connection: Any, viewer: Any) -> dict[str, Any]:
 @router.get("/scorecards")
 def scorecards_page(request: Request, state: State, viewer: CurrentViewer) -> Response:
     """Every scorecard of the workspace (newest versions)."""
+    require(viewer, Action.VIEW_SCORECARDS)
     with state.engine.begin() as connection:
         ensure_default_scorecards(connection, viewer.workspace.id)
         cards = list_scorecards(connection, viewer.workspace.id)
@@ -61,7 +63,7 @@ def scorecards_page(request: Request, state: State, viewer: CurrentViewer) -> Re
 @router.get("/scorecards/new")
 def scorecard_new(request: Request, state: State, viewer: CurrentViewer) -> Response:
     """An empty editor, prefilled with the default scorecard to adapt."""
-    require_manage_checks(viewer)
+    require(viewer, Action.MANAGE_CHECKS)
     from kontrol.services.scoring import default_scorecard_text
 
     with state.engine.connect() as connection:
@@ -85,6 +87,7 @@ def scorecard_page(
     edit: bool = False,
 ) -> Response:
     """One scorecard: sections, criteria, versions; the YAML editor for QA leads."""
+    require(viewer, Action.VIEW_SCORECARDS)
     with state.engine.connect() as connection:
         versions = scorecard_versions(connection, viewer.workspace.id, name)
         context = _base(connection, viewer)
@@ -117,7 +120,7 @@ def scorecard_save(
 ) -> Response:
     """Save a scorecard from the editor: a new version; errors are shown with the YAML kept."""
     check_csrf(request, csrf_token)
-    require_manage_checks(viewer)
+    require(viewer, Action.MANAGE_CHECKS)
     try:
         with state.engine.begin() as connection:
             ensure_default_scorecards(connection, viewer.workspace.id)
@@ -188,7 +191,7 @@ def phrases_page(
     error: str | None = None,
 ) -> Response:
     """The phrase lists of the checks (built-in and the workspace's) and custom checks."""
-    require_manage_checks(viewer)
+    require(viewer, Action.MANAGE_CHECKS)
     language = lang if lang in LANGUAGES else "ru"
     with state.engine.connect() as connection:
         overrides = _overrides(connection, viewer.workspace.id)
@@ -231,7 +234,7 @@ def phrases_save(
 ) -> Response:
     """Extend or replace one list for the workspace (applies to interactions scored next)."""
     check_csrf(request, csrf_token)
-    require_manage_checks(viewer)
+    require(viewer, Action.MANAGE_CHECKS)
     if list_name not in builtin_lists(language if language in LANGUAGES else "ru"):
         raise InvalidInput(f"list: unknown list {list_name[:60]!r}")
     with state.engine.begin() as connection:
@@ -256,7 +259,7 @@ def custom_check_save(
 ) -> Response:
     """Add or change a custom check; a wrong definition is shown with its error."""
     check_csrf(request, csrf_token)
-    require_manage_checks(viewer)
+    require(viewer, Action.MANAGE_CHECKS)
     try:
         with state.engine.begin() as connection:
             save_custom_check(connection, viewer.workspace.id, yaml_text)
@@ -292,7 +295,7 @@ def custom_check_delete(
 ) -> Response:
     """Remove a custom check."""
     check_csrf(request, csrf_token)
-    require_manage_checks(viewer)
+    require(viewer, Action.MANAGE_CHECKS)
     with state.engine.begin() as connection:
         delete_custom_check(connection, viewer.workspace.id, check_id)
     return RedirectResponse("/phrases#custom", status_code=303)
@@ -304,6 +307,7 @@ def custom_check_delete(
 @api.get("/interactions/{interaction_id}/checks")
 def interaction_checks(state: State, viewer: CurrentViewer, interaction_id: int) -> dict[str, Any]:
     """Verdicts with evidence, signals and automatic evaluations of one interaction."""
+    require(viewer, Action.VIEW_INTERACTIONS)
     with state.engine.connect() as connection:
         detail = get_interaction(connection, viewer, interaction_id)
         quality = interaction_quality(connection, interaction_id, [m.text for m in detail.messages])
@@ -313,6 +317,7 @@ def interaction_checks(state: State, viewer: CurrentViewer, interaction_id: int)
 @api.get("/scorecards")
 def api_scorecards(state: State, viewer: CurrentViewer) -> dict[str, Any]:
     """The scorecards of the workspace (newest versions, with their YAML)."""
+    require(viewer, Action.VIEW_SCORECARDS)
     with state.engine.begin() as connection:
         ensure_default_scorecards(connection, viewer.workspace.id)
         cards = list_scorecards(connection, viewer.workspace.id)
@@ -339,7 +344,7 @@ def api_scorecard_save(
     yaml_text: Annotated[str, Body(embed=True, alias="yaml")],
 ) -> dict[str, Any]:
     """Add a scorecard or a new version of one (admins and QA leads)."""
-    require_manage_checks(viewer)
+    require(viewer, Action.MANAGE_CHECKS)
     with state.engine.begin() as connection:
         ensure_default_scorecards(connection, viewer.workspace.id)
         stored = save_scorecard(
@@ -351,7 +356,7 @@ def api_scorecard_save(
 @api.get("/check-settings")
 def api_check_settings(state: State, viewer: CurrentViewer) -> dict[str, Any]:
     """The workspace's phrase-list overrides and custom checks (admins and QA leads)."""
-    require_manage_checks(viewer)
+    require(viewer, Action.MANAGE_CHECKS)
     with state.engine.connect() as connection:
         settings = check_settings(connection, viewer.workspace.id)
         customs = _customs(connection, viewer.workspace.id)
@@ -379,7 +384,7 @@ def api_phrase_list(
     mode: Annotated[str, Body(embed=True)] = "extend",
 ) -> dict[str, Any]:
     """Extend or replace one phrase list for the workspace (admins and QA leads)."""
-    require_manage_checks(viewer)
+    require(viewer, Action.MANAGE_CHECKS)
     with state.engine.begin() as connection:
         save_phrase_override(
             connection,
@@ -404,7 +409,7 @@ def api_custom_check(
     yaml_text: Annotated[str, Body(embed=True, alias="yaml")],
 ) -> dict[str, Any]:
     """Add or change a custom check from its YAML (admins and QA leads)."""
-    require_manage_checks(viewer)
+    require(viewer, Action.MANAGE_CHECKS)
     with state.engine.begin() as connection:
         check = save_custom_check(connection, viewer.workspace.id, yaml_text)
     return {"id": check.id, "title": check.title}

@@ -19,13 +19,7 @@ from kontrol.domain.errors import Conflict, InvalidInput, NotFound
 from kontrol.domain.periods import Period
 from kontrol.domain.vocabulary import Channel
 from kontrol.metrics import Metric, catalogue, get_metric
-from kontrol.services.access import (
-    KPI_FILTER_NAMES,
-    can_edit_targets,
-    can_see_rejects,
-    can_see_targets,
-    require_targets,
-)
+from kontrol.services.access import can_see_rejects
 from kontrol.services.accounts import memberships_of
 from kontrol.services.dashboard import (
     DIMENSIONS,
@@ -38,6 +32,7 @@ from kontrol.services.dashboard import (
 )
 from kontrol.services.exports import ExportTable, to_csv, to_xlsx
 from kontrol.services.interactions import filter_choices
+from kontrol.services.policy import KPI_FILTER_NAMES, Action, allowed, kpi_reach, require
 from kontrol.services.targets import (
     Target,
     delete_target,
@@ -211,6 +206,7 @@ def dashboard_page(
     format: str | None = None,
 ) -> Response:
     """KPI tiles, charts over time, a sortable breakdown; ``?format=csv|xlsx`` exports it."""
+    require(viewer, Action.VIEW_KPIS)
     if format is not None and format not in EXPORT_TYPES:
         raise InvalidInput("format: csv or xlsx")
     query = _read_query(request)
@@ -254,7 +250,7 @@ def dashboard_page(
             "viewer": viewer,
             "memberships": workspaces,
             "can_see_rejects": can_see_rejects(viewer),
-            "can_see_targets": can_see_targets(viewer),
+            "can_see_targets": allowed(viewer, Action.VIEW_TARGETS),
             "dashboard": dashboard,
             "query": query,
             "choices": choices,
@@ -272,7 +268,7 @@ def dashboard_page(
                 "/dashboard?" + urlencode({**_page_params(shown), "format": kind})
             ),
             "chart_json": _chart_data(dashboard, locale),
-            "restricted": viewer.role.value in ("agent", "team_lead"),
+            "reach": kpi_reach(viewer),
         },
     )
 
@@ -289,7 +285,7 @@ def _targets_context(request: Request, state: State, viewer: CurrentViewer) -> d
         "memberships": workspaces,
         "can_see_rejects": can_see_rejects(viewer),
         "can_see_targets": True,
-        "can_edit": can_edit_targets(viewer),
+        "can_edit": allowed(viewer, Action.EDIT_TARGETS),
         "metrics": catalogue(),
         "scopes": SCOPES,
         "directions": DIRECTIONS,
@@ -302,7 +298,7 @@ def _targets_context(request: Request, state: State, viewer: CurrentViewer) -> d
 @router.get("/targets", include_in_schema=False)
 def targets_page(request: Request, state: State, viewer: CurrentViewer) -> Response:
     """Every KPI target of the workspace (admins and QA leads edit, team leads read)."""
-    require_targets(viewer)
+    require(viewer, Action.VIEW_TARGETS)
     with state.engine.connect() as connection:
         targets = list_targets(connection, viewer.workspace)
     context = _targets_context(request, state, viewer)
@@ -338,7 +334,7 @@ def _find(state: State, viewer: CurrentViewer, target_id: int) -> Target:
 @router.get("/targets/new", include_in_schema=False)
 def new_target_form(request: Request, state: State, viewer: CurrentViewer) -> Response:
     """An empty target form."""
-    require_targets(viewer, edit=True)
+    require(viewer, Action.EDIT_TARGETS)
     return _target_form(request, state, viewer, None)
 
 
@@ -347,7 +343,7 @@ def edit_target_form(
     request: Request, state: State, viewer: CurrentViewer, target_id: int
 ) -> Response:
     """The form with one target's values."""
-    require_targets(viewer, edit=True)
+    require(viewer, Action.EDIT_TARGETS)
     return _target_form(request, state, viewer, _find(state, viewer, target_id))
 
 
@@ -449,7 +445,7 @@ def create_target(
 ) -> Response:
     """Add a target (or replace the one with the same metric, scope and period)."""
     check_csrf(request, csrf_token)
-    require_targets(viewer, edit=True)
+    require(viewer, Action.EDIT_TARGETS)
     fields = {
         "metric": metric,
         "scope": scope,
@@ -481,7 +477,7 @@ def change_target(
 ) -> Response:
     """Change a target."""
     check_csrf(request, csrf_token)
-    require_targets(viewer, edit=True)
+    require(viewer, Action.EDIT_TARGETS)
     existing = _find(state, viewer, target_id)
     fields = {
         "metric": metric,
@@ -506,7 +502,7 @@ def remove_target(
 ) -> Response:
     """Delete a target."""
     check_csrf(request, csrf_token)
-    require_targets(viewer, edit=True)
+    require(viewer, Action.EDIT_TARGETS)
     existing = _find(state, viewer, target_id)
     with state.engine.begin() as connection:
         delete_target(connection, viewer.workspace, existing.id)
@@ -541,6 +537,7 @@ def kpi_api(
     Agents get their own numbers only, team leads their team's; asking for
     someone else's answers 403.
     """
+    require(viewer, Action.VIEW_KPIS)
     groups = [name.strip() for name in (by or "").split(",") if name.strip()]
     wanted = [name.strip() for name in (metrics or "").split(",") if name.strip()]
     filters = {

@@ -19,6 +19,7 @@ from kontrol.services.interactions import (
     get_interaction,
     list_interactions,
 )
+from kontrol.services.policy import Action, require
 from kontrol.services.quality import interaction_quality
 from kontrol.services.rejects import list_rejects
 from kontrol.web.filters import read_filters
@@ -173,6 +174,7 @@ def interactions_page(
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> Response:
     """The list of interactions with filters; HTMX asks for the table alone."""
+    require(viewer, Action.VIEW_INTERACTIONS)
     raw = {
         "channel": channel,
         "agent": agent,
@@ -235,6 +237,7 @@ def interaction_page(
     request: Request, state: State, viewer: CurrentViewer, interaction_id: int
 ) -> Response:
     """One interaction: transcript, facts, survey, the customer's other contacts."""
+    require(viewer, Action.VIEW_INTERACTIONS)
     with state.engine.connect() as connection:
         detail = get_interaction(connection, viewer, interaction_id)
         workspaces = memberships_of(connection, viewer.account)

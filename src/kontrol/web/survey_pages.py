@@ -18,13 +18,13 @@ from kontrol.domain.errors import Conflict, InvalidInput, NotFound
 from kontrol.services.access import can_see_rejects
 from kontrol.services.accounts import memberships_of
 from kontrol.services.database import session_secret
+from kontrol.services.policy import Action, require
 from kontrol.services.ratelimit import RateLimiter, make_rate_limiter
 from kontrol.services.survey_places import (
     create_place,
     get_place,
     list_places,
     qr_code,
-    require_manage_places,
     set_active,
 )
 from kontrol.services.surveys import (
@@ -247,6 +247,7 @@ def make_survey_link(
 ) -> Response:
     """A new single-use survey link for an interaction the viewer may see."""
     check_csrf(request, csrf_token)
+    require(viewer, Action.SEND_SURVEY_LINKS)
     with state.engine.begin() as connection:
         link = create_link(
             connection,
@@ -275,7 +276,7 @@ def _staff(state: State, request: Request, name: str, context: dict[str, Any]) -
 @router.get("/surveys/places")
 def places_page(request: Request, state: State, viewer: CurrentViewer) -> Response:
     """Survey places with their QR codes and kiosk links."""
-    require_manage_places(viewer)
+    require(viewer, Action.MANAGE_PLACES)
     with state.engine.connect() as connection:
         places = list_places(connection, viewer.workspace)
     return _staff(
@@ -306,7 +307,7 @@ def add_place(
 ) -> Response:
     """Create a place (admins, QA leads)."""
     check_csrf(request, csrf_token)
-    require_manage_places(viewer)
+    require(viewer, Action.MANAGE_PLACES)
     try:
         with state.engine.begin() as connection:
             create_place(
@@ -350,7 +351,7 @@ def toggle_place(
 ) -> Response:
     """Switch a place's QR code and kiosk on or off."""
     check_csrf(request, csrf_token)
-    require_manage_places(viewer)
+    require(viewer, Action.MANAGE_PLACES)
     with state.engine.begin() as connection:
         set_active(connection, viewer.workspace, place_id, active=active == "1")
     return RedirectResponse("/surveys/places", status_code=303)
@@ -361,7 +362,7 @@ def place_qr(
     request: Request, state: State, viewer: CurrentViewer, place_id: int, fmt: str
 ) -> Response:
     """The place's QR code, PNG or SVG, to print."""
-    require_manage_places(viewer)
+    require(viewer, Action.MANAGE_PLACES)
     if fmt not in ("png", "svg"):
         raise NotFound("QR codes come as .png or .svg")
     with state.engine.connect() as connection:
