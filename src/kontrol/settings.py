@@ -65,6 +65,10 @@ class Settings(BaseSettings):
     # Alerts on imported data only for interactions (or answers) this recent, so that
     # importing last year's history does not page anyone.
     alert_lookback_days: int = 7
+    # Call recordings (WAV) the checks may read for calm_tone's loudness, and the files
+    # the reviewer workspace plays: only files in this directory (relative to the
+    # working directory unless absolute).
+    recordings_dir: str = "recordings"
 
 
 @lru_cache(maxsize=1)

@@ -128,13 +128,20 @@ class RuleKind(ABC):
     @classmethod
     def read_params(cls, raw: dict[str, Any] | None, *, where: str = "params") -> dict[str, float]:
         """The rule's parameters checked, defaults filled in; unknown names are refused."""
-        raw = dict(raw or {})
-        known = {param.name for param in cls.params}
-        unknown = sorted(set(raw) - known)
-        if unknown:
-            names = ", ".join(sorted(known)) or "none"
-            raise InvalidInput(f"{where}.{unknown[0]}: unknown parameter (known: {names})")
-        return {param.name: param.read(raw.get(param.name), where=where) for param in cls.params}
+        return read_params(cls.params, raw, where=where)
+
+
+def read_params(
+    params: Sequence[Param], raw: dict[str, Any] | None, *, where: str = "params"
+) -> dict[str, float]:
+    """``raw`` checked against ``params``, defaults filled in; unknown names are refused."""
+    raw = dict(raw or {})
+    known = {param.name for param in params}
+    unknown = sorted(set(raw) - known)
+    if unknown:
+        names = ", ".join(sorted(known)) or "none"
+        raise InvalidInput(f"{where}.{unknown[0]}: unknown parameter (known: {names})")
+    return {param.name: param.read(raw.get(param.name), where=where) for param in params}
 
 
 K = TypeVar("K", bound=type[RuleKind])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import statistics
 from datetime import timedelta
 from functools import lru_cache
 from typing import Any
@@ -23,6 +24,8 @@ INTERRUPTION_SECONDS = 1.0
 MAX_INTERRUPTIONS = 1
 PROMISE_WINDOW = timedelta(hours=24)
 SPELLING_ERRORS_PER_100_WORDS = 1.0
+# calm_tone on calls with audio: the agent's level may rise this much over their baseline.
+LOUDNESS_RISE_DB = 6.0
 
 _UNITS = (
     r"%|₽|\$|€|руб\w*|р\.|коп\w*|дн\w*|день|час\w*|мин\w*|сек\w*|недел\w*|месяц\w*|"
@@ -689,10 +692,11 @@ def misspelled_words(conversation: Conversation) -> tuple[int, list[tuple[Messag
             if position > 0 and word[0].isupper() and not _starts_sentence(message, position):
                 continue
             checked += 1
-            form = fold(word)
-            if kind == 2 and form not in listed and form not in seen:
-                seen.add(form)
-                wrong.append((message, position))
+            if kind == 2:
+                form = fold(word)
+                if form not in listed and form not in seen:
+                    seen.add(form)
+                    wrong.append((message, position))
         for typical in TYPICAL_ERRORS.finditer(message.view):
             # "в течении", "щас": real words in the dictionary, wrong in this use.
             position = next(
@@ -739,9 +743,35 @@ def calm_tone(conversation: Conversation) -> Verdict:
                 break
     rude = [h for h in _rude_hits(conversation) if h.message > first]
     problems.extend(conversation.evidence(rude))
+    problems.extend(_raised_voice(conversation, first))
     if problems:
         return Verdict(FAIL, tuple(problems[:5]))
     return Verdict(PASS)
+
+
+def _raised_voice(conversation: Conversation, first: int) -> list[dict[str, Any]]:
+    """Agent segments after the customer's first emotion louder than the agent's baseline.
+
+    The baseline is the median level of the agent's segments up to that emotion (of
+    all the agent's segments when none came before); a segment more than
+    ``LOUDNESS_RISE_DB`` above it is a raised voice (CHECKS.md: 6 dB).
+    """
+    levels = conversation.loudness
+    if levels is None:
+        return []
+    before = [level for i, level in enumerate(levels[: first + 1]) if level is not None]
+    everything = [level for level in levels if level is not None]
+    reference = before or everything
+    if not reference:
+        return []
+    baseline = statistics.median(reference)
+    found = []
+    for message in conversation.agent_messages:
+        level = levels[message.index]
+        if message.index > first and level is not None and level - baseline > LOUDNESS_RISE_DB:
+            rise = round(level - baseline, 1)
+            found.append({"message": message.index, "text": f"+{rise} dB", "value": rise})
+    return found
 
 
 @check("upsell")

@@ -60,6 +60,9 @@ class Conversation:
     # Results several checks share (computed by the first that needs them).
     memo: dict[str, Any] = field(default_factory=dict)
     _timed: bool | None = None
+    # Per message: the agent's speech level in dBFS read from the call recording
+    # (checks/audio.py); ``None`` when there is no readable recording.
+    loudness: list[float | None] | None = None
 
     @classmethod
     def prepare(

@@ -11,8 +11,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
+from kontrol.checks.audio import local_recording, recording_levels
 from kontrol.checks.conversation import Conversation
 from kontrol.checks.custom import CustomCheck
 from kontrol.checks.phrases import PhraseBook, PhraseOverride, phrase_book
@@ -101,11 +103,15 @@ def prepare(
     agent_name: str | None = None,
     followups: Iterable[datetime] = (),
     settings: CheckSettings = DEFAULT_SETTINGS,
+    recording: Path | None = None,
 ) -> Conversation:
-    """A conversation ready for the checks, with the workspace's phrase book."""
+    """A conversation ready for the checks, with the workspace's phrase book.
+
+    ``recording``: the call's WAV file, read for the agent's loudness (calm_tone).
+    """
     lang = interaction_language(language, (m[1] for m in messages))
     book = _book_for(settings, lang)
-    return Conversation.prepare(
+    conversation = Conversation.prepare(
         channel=channel,
         language=lang,
         messages=messages,
@@ -116,6 +122,11 @@ def prepare(
         agent_name=agent_name,
         followups=followups,
     )
+    if recording is not None and channel == "call" and conversation.timed:
+        conversation.loudness = recording_levels(
+            recording, [(m.role, m.start, m.end) for m in conversation.messages]
+        )
+    return conversation
 
 
 def run_checks(
@@ -177,11 +188,13 @@ def check_record(
     *,
     settings: CheckSettings = DEFAULT_SETTINGS,
     followups: Iterable[datetime] = (),
+    recordings: Path | None = None,
 ) -> dict[str, Any]:
     """``{"checks": {...}, "signals": {...}}`` of one interaction dict (spec/FORMAT.md).
 
     ``followups`` are the start times of later outbound interactions with the same
     customer (for ``promise_kept``); the database path finds them itself.
+    ``recordings``: the directory the record's ``recording`` may be read from.
     """
     conversation = prepare(
         channel=str(record.get("channel", "chat")),
@@ -193,5 +206,6 @@ def check_record(
         agent_name=record.get("agent_name"),
         followups=followups,
         settings=settings,
+        recording=local_recording(record.get("recording"), recordings) if recordings else None,
     )
     return run_checks(conversation, settings).as_json()

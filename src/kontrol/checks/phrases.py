@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from bisect import bisect_right
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -141,12 +142,17 @@ class PhraseBook:
         found: dict[str, list[Hit]] = {}
         if self.automaton is None:
             return found
-        line = "\n".join(" " + " ".join(message) + " " for message in lemmas)
+        parts = [" " + " ".join(message) + " " for message in lemmas]
+        line = "\n".join(parts)
+        starts = []  # where each message's part of the line begins
+        offset = 0
+        for part in parts:
+            starts.append(offset)
+            offset += len(part) + 1
         for end, (length, payloads) in self.automaton.iter(line):
             begin = end - length + 1
-            line_start = line.rfind("\n", 0, begin) + 1
-            message = line.count("\n", 0, line_start)
-            first = line.count(" ", line_start, begin)
+            message = bisect_right(starts, begin) - 1
+            first = line.count(" ", starts[message], begin)
             for list_name, count, slot in payloads:
                 last = first + count - 1
                 if slot:

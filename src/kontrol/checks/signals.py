@@ -37,6 +37,8 @@ def _luhn(digits: str) -> bool:
 def personal_data(texts: list[str]) -> list[str]:
     """Which kinds of personal data the texts hold: card, email, passport, phone."""
     kinds: set[str] = set()
+    if not CANDIDATE.search("\n".join(texts)):
+        return []  # most conversations: one search instead of one per message
     for text in texts:
         if not CANDIDATE.search(text):
             continue

@@ -104,8 +104,10 @@ class Lemmatizer:
 
     def lemmas(self, words: list[str]) -> list[str]:
         """Lemmas of words as written (not folded): one dictionary look-up per known word."""
-        get = self._raw.get
-        return [get(word) or self._raw_miss(word) for word in words]
+        found: list[str | None] = list(map(self._raw.get, words))
+        if None in found:
+            return [lemma or self._raw_miss(word) for lemma, word in zip(found, words, strict=True)]
+        return found  # type: ignore[return-value]  # no None left
 
     def _raw_miss(self, word: str) -> str:
         if not word.isalpha():
@@ -231,6 +233,8 @@ URL = re.compile(
     re.IGNORECASE,
 )
 _LINK_HINTS = ("www.", ".com", ".org", ".net", ".ru", ".io", ".co", ".uk", ".de", ".рф")
+# One C-level search decides whether a text may hold a link at all (most do not).
+_MAY_LINK = re.compile("|".join(re.escape(hint) for hint in ("://", "@", *_LINK_HINTS)))
 QUOTED_LINE = re.compile(r"^[ \t]*>.*$", re.MULTILINE)
 QUOTE_HEADER = re.compile(
     r"^[ \t]*(?:On .{0,200}wrote:|-{2,}\s*Original Message\s*-{2,}|.{0,200}пишет:|"
@@ -250,7 +254,7 @@ def mask(text: str) -> str:
     (from "On ... wrote:" on) become spaces, so that character offsets still
     point into the original text.
     """
-    if "://" in text or "@" in text or any(tld in text for tld in _LINK_HINTS):
+    if _MAY_LINK.search(text):
         text = URL.sub(_blank, text)
     if ">" in text:
         text = QUOTED_LINE.sub(_blank, text)

@@ -8,7 +8,7 @@ import sys
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
-from typing import Annotated, ParamSpec
+from typing import TYPE_CHECKING, Annotated, ParamSpec
 
 import typer
 
@@ -16,6 +16,11 @@ from kontrol.domain.errors import KontrolError, Unreadable
 from kontrol.domain.roles import WorkspaceRole
 from kontrol.services.database import database_url, initialize, open_database
 from kontrol.services.workspaces import DEFAULT_WORKSPACE
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+    from kontrol.services.workspaces import Workspace
 
 P = ParamSpec("P")
 app = typer.Typer(
@@ -74,6 +79,15 @@ def _reports_errors(command: Callable[P, None]) -> Callable[P, None]:
 def _fail(message: str, code: int = 2) -> typer.Exit:
     typer.echo(f"error: {message}", err=True)
     return typer.Exit(code)
+
+
+def _open_workspace(db: str | None, workspace: str) -> tuple[Engine, Workspace]:
+    """The database of ``--db`` (upgraded if needed) and the workspace named ``workspace``."""
+    from kontrol.services.workspaces import find_workspace
+
+    engine = open_database(database_url(db))
+    with engine.connect() as connection:
+        return engine, find_workspace(connection, workspace)
 
 
 @app.command()
@@ -223,13 +237,15 @@ def workspace_create(
     db: DbOption = None,
     timezone: Annotated[str, typer.Option(help="IANA time zone, e.g. Europe/Moscow.")] = "UTC",
 ) -> None:
-    """Create a workspace."""
+    """Create a workspace (with the default review queues and routing rules)."""
+    from kontrol.services.review_rules import create_default_rules
     from kontrol.services.workspaces import create_workspace
 
     engine = open_database(database_url(db))
     try:
         with engine.begin() as connection:
             created = create_workspace(connection, name=name, timezone=timezone)
+            create_default_rules(connection, created.id)
     except KontrolError as error:
         raise _fail(str(error)) from None
     typer.echo(f"workspace {created.name!r} created (time zone {created.timezone})")
@@ -531,13 +547,11 @@ def survey_link(
 ) -> None:
     """Print a signed, single-use, expiring survey link for one interaction."""
     from kontrol.services.surveys import create_link, find_interaction_id
-    from kontrol.services.workspaces import find_workspace
     from kontrol.settings import Settings
 
     settings = Settings()
-    engine = open_database(database_url(db))
+    engine, target = _open_workspace(db, workspace)
     with engine.begin() as connection:
-        target = find_workspace(connection, workspace)
         link = create_link(
             connection,
             workspace=target,
@@ -599,11 +613,8 @@ def alerts_import(
 ) -> None:
     """Create or update (by name) alert rules from YAML; exit 1 if a rule was refused."""
     from kontrol.services.alerting import import_rules
-    from kontrol.services.workspaces import find_workspace
 
-    engine = open_database(database_url(db))
-    with engine.connect() as connection:
-        target = find_workspace(connection, workspace)
+    engine, target = _open_workspace(db, workspace)
     report = import_rules(engine, target, file)
     for error in report.errors:
         typer.echo(f"error: {error}", err=True)
@@ -626,11 +637,9 @@ def alerts_list(
 ) -> None:
     """List the alert rules of a workspace."""
     from kontrol.services.alerting import list_rules, rules_as_yaml
-    from kontrol.services.workspaces import find_workspace
 
-    engine = open_database(database_url(db))
+    engine, target = _open_workspace(db, workspace)
     with engine.connect() as connection:
-        target = find_workspace(connection, workspace)
         if as_yaml:
             typer.echo(rules_as_yaml(connection, target), nl=False)
             return
@@ -720,7 +729,6 @@ def kpi(
     from kontrol.cli.kpi_output import as_csv, as_json, as_table
     from kontrol.services.kpis import chosen_metrics, compute, kpi_for_files
     from kontrol.services.targets import Target, list_targets
-    from kontrol.services.workspaces import find_workspace
 
     if output not in ("json", "csv", "table"):
         raise _fail(f"--format: json, csv or table, not {output!r}")
@@ -743,9 +751,8 @@ def kpi(
         if len(problems) > 20:
             typer.echo(f"rejected: … {len(problems) - 20} more", err=True)
     else:
-        engine = open_database(database_url(db))
+        engine, target = _open_workspace(db, workspace)
         with engine.connect() as connection:
-            target = find_workspace(connection, workspace)
             rows = compute(
                 connection,
                 workspace=target,
@@ -771,11 +778,8 @@ def rollup(db: DbOption = None, workspace: WorkspaceOption = DEFAULT_WORKSPACE) 
     import time
 
     from kontrol.services.facts import rebuild
-    from kontrol.services.workspaces import find_workspace
 
-    engine = open_database(database_url(db))
-    with engine.connect() as connection:
-        target = find_workspace(connection, workspace)
+    engine, target = _open_workspace(db, workspace)
     started = time.perf_counter()
     facts, orders = rebuild(engine, target.id)
     took = time.perf_counter() - started
@@ -902,7 +906,6 @@ def calendar_set(
     """Set a business-hours calendar and recount the response clocks with it."""
     from kontrol.services.calendars import make_calendar, save_calendar
     from kontrol.services.facts import rebuild
-    from kontrol.services.workspaces import find_workspace
 
     opens, closes = _clock_span(hours, "--hours")
     calendar = make_calendar(
@@ -912,9 +915,8 @@ def calendar_set(
         lunch=_clock_span(lunch, "--lunch") if lunch else None,
         holidays=holiday or [],
     )
-    engine = open_database(database_url(db))
+    engine, target = _open_workspace(db, workspace)
     with engine.begin() as connection:
-        target = find_workspace(connection, workspace)
         saved = save_calendar(connection, target, scope=scope, scope_value=value, calendar=calendar)
     facts, _orders = rebuild(engine, target.id)
     typer.echo(f"calendar {saved.scope} {saved.scope_value or ''} saved; {facts} facts recounted")
@@ -944,11 +946,9 @@ def calendar_delete(
     """Delete a calendar; its clocks run around the clock again."""
     from kontrol.services.calendars import delete_calendar
     from kontrol.services.facts import rebuild
-    from kontrol.services.workspaces import find_workspace
 
-    engine = open_database(database_url(db))
+    engine, target = _open_workspace(db, workspace)
     with engine.begin() as connection:
-        target = find_workspace(connection, workspace)
         delete_calendar(connection, target, scope=scope, scope_value=value)
     rebuild(engine, target.id)
     typer.echo(f"calendar {scope} {value or ''} deleted")
@@ -1000,11 +1000,8 @@ def score(
 def rescore(db: DbOption = None, workspace: WorkspaceOption = DEFAULT_WORKSPACE) -> None:
     """Check and score every interaction of a workspace again (newest scorecard versions)."""
     from kontrol.services.scoring import rescore_workspace
-    from kontrol.services.workspaces import find_workspace
 
-    engine = open_database(database_url(db))
-    with engine.connect() as connection:
-        target = find_workspace(connection, workspace)
+    engine, target = _open_workspace(db, workspace)
     count = rescore_workspace(engine, target.id)
     typer.echo(f"{count} interactions scored in workspace {target.name!r}")
 
@@ -1019,13 +1016,11 @@ def scorecard_import(
     """Add a scorecard, or a new version of the scorecard with the same name."""
     from kontrol.domain.errors import InvalidInput
     from kontrol.services.scoring import ensure_default_scorecards, save_scorecard
-    from kontrol.services.workspaces import find_workspace
 
     if not file.exists():
         raise _fail(f"{file}: no such file")
-    engine = open_database(database_url(db))
+    engine, target = _open_workspace(db, workspace)
     with engine.begin() as connection:
-        target = find_workspace(connection, workspace)
         ensure_default_scorecards(connection, target.id)
         try:
             stored = save_scorecard(connection, target.id, file.read_text(encoding="utf-8"))
@@ -1039,11 +1034,9 @@ def scorecard_import(
 def scorecard_list(db: DbOption = None, workspace: WorkspaceOption = DEFAULT_WORKSPACE) -> None:
     """List the scorecards of a workspace (newest versions)."""
     from kontrol.services.scoring import ensure_default_scorecards, list_scorecards
-    from kontrol.services.workspaces import find_workspace
 
-    engine = open_database(database_url(db))
+    engine, target = _open_workspace(db, workspace)
     with engine.begin() as connection:
-        target = find_workspace(connection, workspace)
         ensure_default_scorecards(connection, target.id)
         for card in list_scorecards(connection, target.id):
             state = "active" if card.is_active else "inactive"
@@ -1064,11 +1057,9 @@ def checks_phrases(
 ) -> None:
     """Extend or replace one phrase list of the checks for a workspace."""
     from kontrol.services.scoring import save_phrase_override
-    from kontrol.services.workspaces import find_workspace
 
-    engine = open_database(database_url(db))
+    engine, target = _open_workspace(db, workspace)
     with engine.begin() as connection:
-        target = find_workspace(connection, workspace)
         save_phrase_override(
             connection,
             target.id,
@@ -1090,16 +1081,98 @@ def checks_add(
     """Add or change a custom check (phrases, regular expressions, all/any/not)."""
     from kontrol.domain.errors import InvalidInput
     from kontrol.services.scoring import save_custom_check
-    from kontrol.services.workspaces import find_workspace
 
-    engine = open_database(database_url(db))
+    engine, target = _open_workspace(db, workspace)
     with engine.begin() as connection:
-        target = find_workspace(connection, workspace)
         try:
             check = save_custom_check(connection, target.id, file.read_text(encoding="utf-8"))
         except InvalidInput as error:
             raise _fail(f"{file}: {error}") from None
     typer.echo(f"custom check {check.id!r} saved; run 'kontrol rescore' to apply it")
+
+
+review_rules_app = typer.Typer(
+    help="Routing rules that fill the review queues (docs/routing.md).", no_args_is_help=True
+)
+app.add_typer(review_rules_app, name="review-rules")
+
+
+@review_rules_app.command("export")
+@_reports_errors
+def review_rules_export(
+    file: Annotated[Path, typer.Argument(help="YAML file to write; '-' for the screen.")],
+    db: DbOption = None,
+    workspace: WorkspaceOption = DEFAULT_WORKSPACE,
+) -> None:
+    """Write the routing rules of a workspace as YAML (for review-rules import)."""
+    from kontrol.services.review_rules import rules_as_yaml
+    from kontrol.services.workspaces import find_workspace
+
+    engine = open_database(database_url(db))
+    with engine.connect() as connection:
+        text = rules_as_yaml(connection, find_workspace(connection, workspace).id)
+    if str(file) == "-":
+        typer.echo(text, nl=False)
+    else:
+        file.write_text(text, encoding="utf-8")
+        typer.echo(f"routing rules written to {file}")
+
+
+@review_rules_app.command("import")
+@_reports_errors
+def review_rules_import(
+    file: Annotated[Path, typer.Argument(help="Routing rules YAML (docs/routing.md).")],
+    db: DbOption = None,
+    workspace: WorkspaceOption = DEFAULT_WORKSPACE,
+) -> None:
+    """Create or update (by name) routing rules from YAML; exit 1 if a rule was refused."""
+    from kontrol.services.review_rules import import_rules
+    from kontrol.services.workspaces import find_workspace
+
+    engine = open_database(database_url(db))
+    with engine.connect() as connection:
+        target = find_workspace(connection, workspace)
+    try:
+        text = file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as unreadable:
+        raise _fail(f"{file}: cannot be read: {unreadable}") from None
+    report = import_rules(engine, target.id, text, label=str(file))
+    for refused in report.errors:
+        typer.echo(f"error: {refused}", err=True)
+    typer.echo(
+        f"{len(report.created)} rules created, {len(report.updated)} updated, "
+        f"{len(report.errors)} refused"
+    )
+    if report.errors:
+        raise typer.Exit(1)
+
+
+@app.command("review-route")
+@_reports_errors
+def review_route(
+    db: DbOption = None,
+    workspace: WorkspaceOption = DEFAULT_WORKSPACE,
+    recent_days: Annotated[
+        int,
+        typer.Option(
+            "--recent-days",
+            min=0,
+            max=365,
+            help="Also run the immediate rules (ratings, critical, complaints) "
+            "over the interactions of the last N days.",
+        ),
+    ] = 0,
+) -> None:
+    """Run the scheduled routing rules now (random sample, handle time, repeat contact)."""
+    from kontrol.services.routing import route_recent, route_scheduled
+    from kontrol.services.workspaces import find_workspace
+
+    engine = open_database(database_url(db))
+    with engine.connect() as connection:
+        target = find_workspace(connection, workspace)
+    recent = route_recent(engine, target.id, days=recent_days) if recent_days else 0
+    report = route_scheduled(engine, workspace_id=target.id)
+    typer.echo(f"{report.created + recent} items queued, {report.assigned} waiting items assigned")
 
 
 def main() -> None:  # pragma: no cover - console entry

@@ -9,19 +9,41 @@ values fell in each fixed log-spaced bucket (``BOUNDS``); median and p90 are
 estimated from it by interpolation inside the bucket (see docs/metrics.md,
 "Exact and rolled-up figures").
 
-Maintenance is by whole days: ``refresh_days`` deletes the rollup rows of the
-given local days and recomputes them from the facts, so it is idempotent;
-``services/facts.write_facts`` calls it for the days whose facts it changed.
+Maintenance: ``services/facts.write_facts`` tells ``apply_fact_changes`` the
+old and new facts of the interactions it rewrote. A small change (a live push)
+touches a few groups (day, agent, team, channel, topic, language): their
+additive parts are recomputed from the facts of just those groups, and their
+histograms get the change in bucket counts (+1 for each new value, -1 for each
+old one), so a push costs the same on the first and the ten-thousandth contact
+of a day. Large changes (imports, ``kontrol rollup``) go by whole days
+(``refresh_days``: delete the rows of the days, recompute them). Both are exact:
+the test suite compares them with a full rebuild. How concurrent writers are
+kept apart is in ``lock_facts`` (docs/metrics.md, "Keeping the rollups current").
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+import zlib
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, case, delete, func, literal, select
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    and_,
+    bindparam,
+    case,
+    delete,
+    false,
+    func,
+    literal,
+    or_,
+    select,
+    update,
+)
 
 from kontrol.metrics.definitions import (
     CountMetric,
@@ -121,24 +143,87 @@ def covered(metric: Metric) -> bool:
     return bool(names) and names <= set(ROLLUP_PARTS)
 
 
-# Advisory lock keys of facts and rollups: this offset plus the workspace id.
+# Advisory locks (PostgreSQL). Per workspace one bigint key, this offset plus its
+# id: whole-day rewrites take it exclusively, small changes share it. Small changes
+# then lock (space, slot) pairs: one slot per interaction, one per rollup group.
 _LOCK_SPACE = 0x4B4F_0000
+_INTERACTION_LOCKS = 0x4B4F_0001
+_GROUP_LOCKS = 0x4B4F_0002
+_INT4 = 2**31
+_LOCKS_PER_STATEMENT = 100
+_GROUPS_PER_STATEMENT = 50
+
+# A rewrite of at most this many interactions' facts is small: it locks just them
+# and refreshes just the rollup groups it touched. Larger ones (imports) lock the
+# workspace and recompute whole days, which is cheaper per interaction.
+SMALL_CHANGE = 128
+
+# The columns of a facts row that rollup maintenance reads.
+FACT_COLUMNS = (*KEYS, *TIME_COLUMNS)
+
+Group = tuple[Any, ...]  # the values of KEYS
 
 
 def lock_workspace_facts(connection: Connection, workspace_id: int | None) -> None:
-    """Hold, until the caller's transaction ends, the right to rewrite a workspace's facts
-    and rollups.
+    """Hold, until the caller's transaction ends, the sole right to rewrite a
+    workspace's facts and rollups.
 
     Facts and rollup rows are rewritten by delete-then-insert of whole sets (a
-    customer's recent contacts, a day). Two imports or API requests doing that at
-    once under PostgreSQL's READ COMMITTED would insert the same fact twice (a
-    unique-key error) or a day's rollup rows twice (double counting). A
-    transaction-scoped advisory lock per workspace puts them one after the other.
-    SQLite has one writer at a time already.
+    customer's recent contacts, a day). Two imports doing that at once under
+    PostgreSQL's READ COMMITTED would insert the same fact twice (a unique-key
+    error) or a day's rollup rows twice (double counting). A transaction-scoped
+    advisory lock per workspace puts them one after the other; small changes
+    (``lock_facts``) share it, so they wait for a whole-day rewrite and it for
+    them. SQLite has one writer at a time already.
     """
     if connection.dialect.name == "postgresql":
         key = _LOCK_SPACE + (workspace_id or 0)
         connection.execute(select(func.pg_advisory_xact_lock(key)))
+
+
+def hold_write_lock(connection: Connection) -> None:
+    """SQLite: take the database's write lock now, not at the first write.
+
+    pysqlite runs SELECTs before the first write outside any transaction, so
+    facts computed from them could be stale by the time they are written (two
+    pushes for one customer would each miss the other). Holding the write lock
+    from the start makes every read of the rewrite see the latest commit. A
+    no-op on PostgreSQL, where ``lock_facts`` serves.
+    """
+    if connection.dialect.name == "sqlite":
+        r = kpi_rollups
+        connection.execute(update(r).where(false()).values(rows=r.c.rows))
+
+
+def _advisory_pairs(connection: Connection, space: int, keys: Iterable[int]) -> None:
+    # In ascending order, so that two transactions never wait for each other.
+    ordered = sorted(set(keys))
+    for start in range(0, len(ordered), _LOCKS_PER_STATEMENT):
+        part = ordered[start : start + _LOCKS_PER_STATEMENT]
+        # PostgreSQL evaluates the select list left to right.
+        connection.execute(select(*(func.pg_advisory_xact_lock(space, key) for key in part)))
+
+
+def lock_facts(connection: Connection, workspace_id: int, interaction_ids: Sequence[int]) -> bool:
+    """Lock what rewriting these interactions' facts needs; True for a small change.
+
+    Small (at most ``SMALL_CHANGE`` interactions): the workspace lock shared and
+    one lock per interaction, so pushes for other interactions go on in
+    parallel; the rollups are then kept by group (``apply_fact_changes`` locks
+    the groups). Otherwise the workspace lock, exclusively. Every read of the
+    facts' inputs comes after this, so whichever transaction rewrites a fact
+    last sees every change committed before it.
+    """
+    small = len(interaction_ids) <= SMALL_CHANGE
+    hold_write_lock(connection)
+    if connection.dialect.name != "postgresql":
+        return small
+    if not small:
+        lock_workspace_facts(connection, workspace_id)
+        return False
+    connection.execute(select(func.pg_advisory_xact_lock_shared(_LOCK_SPACE + workspace_id)))
+    _advisory_pairs(connection, _INTERACTION_LOCKS, (i % _INT4 for i in interaction_ids))
+    return True
 
 
 @lru_cache(maxsize=1)
@@ -165,39 +250,48 @@ def _aggregations() -> tuple[
     return keys, values, buckets
 
 
-def _refresh(connection: Connection, workspace_id: int | None, days: Sequence[str] | None) -> None:
-    lock_workspace_facts(connection, workspace_id)
+def _rewrite(
+    connection: Connection, scope: Any, *, additive: bool = True, histograms: bool = True
+) -> None:
+    """Delete the rollup rows that ``scope(table)`` selects and recompute them from the
+    facts: the additive parts, the histograms or both."""
     f = interaction_facts
-    where: list[ColumnElement[bool]] = []
-    rollup_where: list[ColumnElement[bool]] = []
-    bucket_where: list[ColumnElement[bool]] = []
-    if workspace_id is not None:
-        where.append(f.c.workspace_id == workspace_id)
-        rollup_where.append(kpi_rollups.c.workspace_id == workspace_id)
-        bucket_where.append(kpi_rollup_buckets.c.workspace_id == workspace_id)
-    if days is not None:
-        where.append(f.c.day.in_(days))
-        rollup_where.append(kpi_rollups.c.day.in_(days))
-        bucket_where.append(kpi_rollup_buckets.c.day.in_(days))
-    connection.execute(delete(kpi_rollups).where(*rollup_where))
-    connection.execute(delete(kpi_rollup_buckets).where(*bucket_where))
     keys, values, buckets = _aggregations()
-    connection.execute(
-        kpi_rollups.insert().from_select(
-            ["workspace_id", *KEYS, "rows", *ROLLUP_PARTS],
-            select(*keys, *values).where(*where).group_by(*keys),
+    if additive:
+        connection.execute(delete(kpi_rollups).where(*scope(kpi_rollups)))
+        connection.execute(
+            kpi_rollups.insert().from_select(
+                ["workspace_id", *KEYS, "rows", *ROLLUP_PARTS],
+                select(*keys, *values).where(*scope(f)).group_by(*keys),
+            )
         )
-    )
+    if not histograms:
+        return
+    connection.execute(delete(kpi_rollup_buckets).where(*scope(kpi_rollup_buckets)))
     for column, bucket in buckets:
         value = f.c[column]
         connection.execute(
             kpi_rollup_buckets.insert().from_select(
                 ["workspace_id", *KEYS, "measure", "bucket", "n"],
                 select(*keys, literal(column).label("measure"), bucket, func.count().label("n"))
-                .where(*where, value.is_not(None))
+                .where(*scope(f), value.is_not(None))
                 .group_by(*keys, bucket),
             )
         )
+
+
+def _refresh(connection: Connection, workspace_id: int | None, days: Sequence[str] | None) -> None:
+    lock_workspace_facts(connection, workspace_id)
+
+    def scope(table: Any) -> list[ColumnElement[bool]]:
+        where: list[ColumnElement[bool]] = []
+        if workspace_id is not None:
+            where.append(table.c.workspace_id == workspace_id)
+        if days is not None:
+            where.append(table.c.day.in_(days))
+        return where
+
+    _rewrite(connection, scope)
 
 
 def refresh_days(connection: Connection, workspace_id: int, days: Iterable[str]) -> None:
@@ -210,6 +304,175 @@ def refresh_days(connection: Connection, workspace_id: int, days: Iterable[str])
 def rebuild_rollups(connection: Connection, workspace_id: int | None) -> None:
     """Recompute every rollup row of a workspace (of all workspaces with ``None``)."""
     _refresh(connection, workspace_id, None)
+
+
+# -- small changes: by group -------------------------------------------------------
+
+# The keys that tell groups apart (week, month and quarter follow from the day).
+_GROUP_KEYS = ("day", "agent", "team", "channel", "topic", "language")
+_NULLABLE = ("agent", "team", "topic", "language")
+
+
+def _group(row: Mapping[Any, Any]) -> Group:
+    return tuple(row[name] for name in KEYS)
+
+
+def _group_condition(table: Any, workspace_id: int, group: Group) -> ColumnElement[bool]:
+    values = dict(zip(KEYS, group, strict=True))
+    return and_(
+        table.c.workspace_id == workspace_id,
+        *(
+            table.c[name].is_(None) if values[name] is None else table.c[name] == values[name]
+            for name in _GROUP_KEYS
+        ),
+    )
+
+
+def _groups_scope(workspace_id: int, groups: Sequence[Group]) -> Any:
+    def scope(table: Any) -> list[ColumnElement[bool]]:
+        return [
+            table.c.workspace_id == workspace_id,
+            or_(*(_group_condition(table, workspace_id, group) for group in groups)),
+        ]
+
+    return scope
+
+
+def _group_lock_key(workspace_id: int, group: Group) -> int:
+    # A stable hash (Python's own is salted per process); collisions only serialise.
+    named = repr((workspace_id, *(group[KEYS.index(name)] for name in _GROUP_KEYS)))
+    return zlib.crc32(named.encode()) - _INT4
+
+
+def apply_fact_changes(
+    connection: Connection,
+    workspace_id: int,
+    old: Sequence[Mapping[str, Any]],
+    new: Sequence[Mapping[str, Any]],
+    *,
+    small: bool,
+) -> None:
+    """Bring the rollups in line with facts that changed from ``old`` to ``new``.
+
+    ``old`` are the facts rows deleted, ``new`` those written (each with
+    ``FACT_COLUMNS``); ``small`` is what ``lock_facts`` answered for the
+    transaction. A large change recomputes the days touched. A small one
+    recomputes the additive parts of the groups touched from their facts and
+    moves their histogram counts by the values that left and came.
+    """
+    if not small:
+        days = {row["day"] for row in (*old, *new)}
+        if days:
+            refresh_days(connection, workspace_id, days)
+        return
+    groups = sorted({_group(row) for row in (*old, *new)}, key=repr)
+    if not groups:
+        return
+    if connection.dialect.name == "postgresql":
+        _advisory_pairs(
+            connection, _GROUP_LOCKS, (_group_lock_key(workspace_id, g) for g in groups)
+        )
+    for start in range(0, len(groups), _GROUPS_PER_STATEMENT):
+        part = groups[start : start + _GROUPS_PER_STATEMENT]
+        _rewrite(connection, _groups_scope(workspace_id, part), histograms=False)
+    _move_bucket_counts(connection, workspace_id, old, new)
+
+
+BucketKey = tuple[Group, str, int]
+
+
+def _bucket_changes(
+    old: Sequence[Mapping[str, Any]], new: Sequence[Mapping[str, Any]]
+) -> dict[BucketKey, int]:
+    changes: Counter[BucketKey] = Counter()
+    for rows, sign in ((old, -1), (new, 1)):
+        for row in rows:
+            group = _group(row)
+            for column in TIME_COLUMNS:
+                value = row[column]
+                if value is not None:
+                    changes[(group, column, bucket_of(value))] += sign
+    return {key: change for key, change in changes.items() if change}
+
+
+def _bucket_where(b: Any) -> list[ColumnElement[bool]]:
+    """Conditions on one histogram row by bound parameters (for executemany)."""
+    return [
+        b.c.workspace_id == bindparam("w"),
+        b.c.measure == bindparam("m"),
+        b.c.bucket == bindparam("b"),
+        *(
+            b.c[name].is_not_distinct_from(bindparam(f"k_{name}"))
+            if name in _NULLABLE
+            else b.c[name] == bindparam(f"k_{name}")
+            for name in _GROUP_KEYS
+        ),
+    ]
+
+
+def _move_bucket_counts(
+    connection: Connection,
+    workspace_id: int,
+    old: Sequence[Mapping[str, Any]],
+    new: Sequence[Mapping[str, Any]],
+) -> None:
+    changes = _bucket_changes(old, new)
+    if not changes:
+        return
+    b = kpi_rollup_buckets
+    groups = sorted({group for group, _, _ in changes}, key=repr)
+    stored: dict[BucketKey, list[int]] = {}
+    for start in range(0, len(groups), _GROUPS_PER_STATEMENT):
+        part = groups[start : start + _GROUPS_PER_STATEMENT]
+        query = select(*(b.c[name] for name in KEYS), b.c.measure, b.c.bucket, b.c.n).where(
+            *_groups_scope(workspace_id, part)(b),
+            b.c.measure.in_(sorted({measure for _, measure, _ in changes})),
+        )
+        for row in connection.execute(query).mappings():
+            key = (_group(row), row["measure"], int(row["bucket"]))
+            stored.setdefault(key, []).append(int(row["n"]))
+    updates: list[dict[str, Any]] = []
+    removals: list[dict[str, Any]] = []
+    inserts: list[dict[str, Any]] = []
+    for key, change in changes.items():
+        group, measure, bucket = key
+        counts = stored.get(key, [])
+        total = sum(counts) + change
+        if total < 0:
+            # The histograms disagree with the facts (they were never built for
+            # this group): recompute the groups' histograms from the facts instead.
+            _rewrite_histograms(connection, workspace_id, groups)
+            return
+        names = dict(zip(KEYS, group, strict=True))
+        where = {"w": workspace_id, "m": measure, "b": bucket}
+        where.update((f"k_{name}", names[name]) for name in _GROUP_KEYS)
+        if len(counts) == 1 and total > 0:
+            updates.append({**where, "n_new": total})
+            continue
+        if counts:
+            removals.append(where)
+        if total > 0:
+            inserts.append(
+                {
+                    "workspace_id": workspace_id,
+                    **names,
+                    "measure": measure,
+                    "bucket": bucket,
+                    "n": total,
+                }
+            )
+    if updates:
+        connection.execute(update(b).where(*_bucket_where(b)).values(n=bindparam("n_new")), updates)
+    if removals:
+        connection.execute(delete(b).where(*_bucket_where(b)), removals)
+    if inserts:
+        connection.execute(b.insert(), inserts)
+
+
+def _rewrite_histograms(connection: Connection, workspace_id: int, groups: Sequence[Group]) -> None:
+    for start in range(0, len(groups), _GROUPS_PER_STATEMENT):
+        part = groups[start : start + _GROUPS_PER_STATEMENT]
+        _rewrite(connection, _groups_scope(workspace_id, part), additive=False)
 
 
 def _conditions(table: Any, grouping: Grouping) -> list[ColumnElement[bool]]:

@@ -12,11 +12,14 @@ from sqlalchemy import Engine, select
 
 from kontrol.domain.roles import WorkspaceRole
 from kontrol.services.accounts import add_user
+from kontrol.services.feedback import seed_feedback_demo
 from kontrol.services.importing import ImportReport, import_file
 from kontrol.services.ingest_api import create_demo_api_traffic
 from kontrol.services.kpi_demo import add_demo_kpi_settings
 from kontrol.services.live_demo import create_demo_surveys_and_alerts
 from kontrol.services.people import seed_people_demo
+from kontrol.services.reviews import seed_review_demo
+from kontrol.services.routing import seed_routing_demo
 from kontrol.services.scoring import set_up_demo_checks
 from kontrol.services.workspaces import Workspace
 from kontrol.store.tables import interactions, users
@@ -77,6 +80,9 @@ def load_demo(
     create_demo_api_traffic(engine, workspace)
     create_demo_logins(engine, workspace)
     seed_people_demo(engine, workspace.id)
+    seed_routing_demo(engine, workspace.id)
+    seed_review_demo(engine, workspace.id)
+    seed_feedback_demo(engine, workspace.id)
     return report
 
 

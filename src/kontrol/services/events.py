@@ -81,6 +81,7 @@ SUBSCRIBERS: tuple[str, ...] = (
     "kontrol.services.scoring",
     "kontrol.services.facts",
     "kontrol.services.alerting",
+    "kontrol.services.routing",
 )
 
 _handlers: dict[type, list[Handler]] = {}

@@ -26,7 +26,13 @@ from kontrol.metrics.parameters import (
     SLA_TARGET_SECONDS,
     TEXT_CHANNELS,
 )
-from kontrol.metrics.rollups import lock_workspace_facts, rebuild_rollups, refresh_days
+from kontrol.metrics.rollups import (
+    FACT_COLUMNS,
+    apply_fact_changes,
+    hold_write_lock,
+    lock_facts,
+    rebuild_rollups,
+)
 from kontrol.services.calendars import Calendars, load_calendars
 from kontrol.services.events import (
     ComplaintsFound,
@@ -374,33 +380,35 @@ def write_facts(
 ) -> int:
     """Recompute the facts of exactly these interactions; returns how many were written.
 
-    Then (unless ``rollups`` is false) the daily rollups of every local day whose
-    facts changed, before or after, are recomputed from the facts.
+    Then (unless ``rollups`` is false) the daily rollups follow: by group for a
+    few interactions (a live push), by whole day for many (an import); see
+    ``metrics/rollups.apply_fact_changes``.
     """
-    lock_workspace_facts(connection, workspace_id)
+    ordered = sorted(set(ids))
+    small = lock_facts(connection, workspace_id, ordered)
     context = _Context(connection, workspace_id)
     written = 0
-    days: set[str] = set()
-    ordered = sorted(set(ids))
+    old: list[Any] = []
+    new: list[dict[str, Any]] = []
+    f = interaction_facts
     for part in _chunks(ordered):
         facts = _compute(connection, context, part)
+        removal = delete(f).where(f.c.interaction_id.in_(part))
         if rollups:
-            days.update(
-                connection.execute(
-                    select(interaction_facts.c.day)
-                    .where(interaction_facts.c.interaction_id.in_(part))
-                    .distinct()
-                ).scalars()
+            old.extend(
+                connection.execute(removal.returning(*(f.c[name] for name in FACT_COLUMNS)))
+                .mappings()
+                .all()
             )
-        connection.execute(
-            delete(interaction_facts).where(interaction_facts.c.interaction_id.in_(part))
-        )
+        else:
+            connection.execute(removal)
         if facts:
-            connection.execute(interaction_facts.insert(), facts)
-        days.update(fact["day"] for fact in facts)
+            connection.execute(f.insert(), facts)
+        if rollups:
+            new.extend(facts)
         written += len(facts)
-    if rollups and days:
-        refresh_days(connection, workspace_id, days)
+    if rollups:
+        apply_fact_changes(connection, workspace_id, old, new, small=small)
     return written
 
 
@@ -466,6 +474,7 @@ def affected_interactions(
 def refresh_interactions(engine: Engine, workspace_id: int, ids: Sequence[int]) -> int:
     """Recompute the facts of changed interactions and of those that depend on them."""
     with engine.begin() as connection:
+        hold_write_lock(connection)  # SQLite: the dependants are read from the latest commit
         return write_facts(
             connection, workspace_id, affected_interactions(connection, workspace_id, ids)
         )

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import tzinfo
 from pathlib import Path
@@ -31,6 +31,7 @@ from kontrol.ingest.schema import (
     parse_record,
 )
 from kontrol.services.events import (
+    Event,
     InteractionsStored,
     OrdersStored,
     SurveysStored,
@@ -169,8 +170,16 @@ class _Batch:
 class FileImport:
     """Writes one file's records into one workspace."""
 
-    def __init__(self, connection_source: Engine, workspace: Workspace, file_label: str) -> None:
+    def __init__(
+        self,
+        connection_source: Engine,
+        workspace: Workspace,
+        file_label: str,
+        publish_events: Callable[[list[Event]], None] | None = None,
+    ) -> None:
         self.engine = connection_source
+        # Who tells the subscribers; the ingest API batches concurrent requests' events.
+        self.publish_events = publish_events
         self.workspace = workspace
         self.local: tzinfo = zone(workspace.timezone)
         self.file_label = file_label
@@ -290,9 +299,16 @@ class FileImport:
     def _publish(self) -> None:
         """Tell subscribers what the committed batch changed."""
         workspace_id = self.workspace.id
-        publish(self.engine, InteractionsStored(workspace_id, tuple(self.changed_interactions)))
-        publish(self.engine, SurveysStored(workspace_id, tuple(sorted(self.changed_surveys))))
-        publish(self.engine, OrdersStored(workspace_id, tuple(self.changed_orders)))
+        events: list[Event] = [
+            InteractionsStored(workspace_id, tuple(self.changed_interactions)),
+            SurveysStored(workspace_id, tuple(sorted(self.changed_surveys))),
+            OrdersStored(workspace_id, tuple(self.changed_orders)),
+        ]
+        if self.publish_events is not None:
+            self.publish_events(events)
+            return
+        for event in events:
+            publish(self.engine, event)
 
     def _flush_once(self, batch: _Batch) -> None:
         with self.engine.begin() as connection:
@@ -880,13 +896,15 @@ def import_records(
     records: Iterable[SourceRecord],
     label: str,
     importer: str = "api",
+    publish_events: Callable[[list[Event]], None] | None = None,
 ) -> ImportReport:
     """Import records held in memory (the ingest API): the same path as a file.
 
     ``label`` stands where a file name would (``api:<key name>``) and each
     record's ``line`` is its index in the request; rejects are stored alike.
+    ``publish_events`` replaces ``events.publish`` for the committed batches' events.
     """
-    job = FileImport(engine, workspace, label)
+    job = FileImport(engine, workspace, label, publish_events)
     if isinstance(records, Sequence) and len(records) <= BATCH_SIZE:
         return job.run_small(records, importer)
     return job.run_records(records, importer)

@@ -6,14 +6,20 @@ array). Each record goes the way a line of a file goes (validation, upsert by
 index as its line, events after the commit), so the API and ``kontrol import``
 can never disagree. An ``Idempotency-Key`` makes a repeated request answer
 what the first one answered without storing anything again.
+
+What reacts to stored records (scoring, KPI facts and rollups, alert rules)
+runs before a request is answered, but for requests that arrive together it
+runs once for all of them (``EventBatcher``): most of its cost is per SQL
+statement, not per interaction (docs/benchmarks.md, "Ingest API").
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator
-from dataclasses import dataclass
+import threading
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
@@ -24,6 +30,7 @@ from kontrol.domain.clock import utcnow
 from kontrol.domain.errors import Conflict, InvalidInput
 from kontrol.ingest.registry import SourceRecord
 from kontrol.services.apikeys import ApiKey
+from kontrol.services.events import Event, OrdersStored, publish
 from kontrol.services.importing import ImportReport, import_records
 from kontrol.services.workspaces import Workspace
 from kontrol.store.tables import idempotency_keys
@@ -41,6 +48,128 @@ class IngestAnswer:
     status: int
     body: dict[str, Any]
     replayed: bool = False
+
+
+# At most this many record ids in the events of one batch of requests: far below
+# the background threshold (so scoring stays inline) and small enough that the
+# facts keep their rollups by group (metrics/rollups.SMALL_CHANGE).
+EVENT_BATCH_IDS = 32
+
+
+@dataclass(eq=False)
+class _Ticket:
+    """The events of one request, waiting to be published."""
+
+    engine: Engine
+    events: tuple[Event, ...]
+    done: bool = False
+    error: BaseException | None = None
+    size: int = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.size = sum(len(_ids(event)) for event in self.events)
+
+
+def _ids(event: Event) -> tuple[int, ...]:
+    return event.order_ids if isinstance(event, OrdersStored) else event.interaction_ids
+
+
+def _merged(tickets: Sequence[_Ticket]) -> list[tuple[Engine, Event]]:
+    """One event per engine, workspace and kind, in the order the kinds first came."""
+    ids: dict[tuple[Engine, type, int], set[int]] = {}
+    for ticket in tickets:
+        for event in ticket.events:
+            ids.setdefault((ticket.engine, type(event), event.workspace_id), set()).update(
+                _ids(event)
+            )
+    return [
+        (engine, kind(workspace_id, tuple(sorted(found))))
+        for (engine, kind, workspace_id), found in ids.items()
+    ]
+
+
+class EventBatcher:
+    """Publishes the events of requests that arrive together in one go (group commit).
+
+    The first request to find nobody publishing becomes the leader: it takes
+    every waiting request's events (up to ``limit`` ids), publishes them merged
+    and wakes the others; those that came meanwhile wait and form the next
+    batch. Each request returns once its own events were published, so its
+    score, KPI facts and alerts are in place when it is answered, exactly as
+    when it runs alone. Subscribers recompute from what is stored, so merging
+    the ids of several committed requests changes nothing but the cost. When a
+    merged publish fails, each request's events are published alone again, so
+    that only the request at fault sees the error.
+    """
+
+    def __init__(self, limit: int = EVENT_BATCH_IDS) -> None:
+        self.limit = limit
+        self._condition = threading.Condition()
+        self._waiting: list[_Ticket] = []
+        self._busy = False
+
+    def publish(self, engine: Engine, events: Sequence[Event]) -> None:
+        """Publish these events, together with those of concurrent requests."""
+        ticket = _Ticket(engine, tuple(events))
+        if not ticket.size:
+            return
+        with self._condition:
+            self._waiting.append(ticket)
+            while not ticket.done:
+                if self._busy:
+                    self._condition.wait()
+                    continue
+                self._busy = True
+                batch = self._take()
+                self._condition.release()
+                try:
+                    _publish_batch(batch)
+                finally:
+                    self._condition.acquire()
+                    self._busy = False
+                    for taken in batch:
+                        taken.done = True
+                    self._condition.notify_all()
+        if ticket.error is not None:
+            raise ticket.error
+
+    def waiting(self) -> int:
+        """How many requests wait for their events to be published."""
+        with self._condition:
+            return len(self._waiting)
+
+    def _take(self) -> list[_Ticket]:
+        batch = [self._waiting.pop(0)]
+        total = batch[0].size
+        while self._waiting and total + self._waiting[0].size <= self.limit:
+            total += self._waiting[0].size
+            batch.append(self._waiting.pop(0))
+        return batch
+
+
+def _publish_batch(batch: Sequence[_Ticket]) -> None:
+    try:
+        if len(batch) > 1:
+            try:
+                for engine, event in _merged(batch):
+                    publish(engine, event)
+                return
+            except Exception:  # noqa: BLE001 - each request's own try below tells
+                pass
+        for ticket in batch:
+            try:
+                for event in ticket.events:
+                    publish(ticket.engine, event)
+            except Exception as error:  # noqa: BLE001 - raised in the request's thread
+                ticket.error = error
+    except BaseException as error:
+        # Interrupted (the process is stopping): nobody in the batch may think it done.
+        for ticket in batch:
+            ticket.error = ticket.error or error
+        raise
+
+
+_BATCHER = EventBatcher()
 
 
 def _records(payload: Any, kind: str) -> Iterator[SourceRecord]:
@@ -132,6 +261,7 @@ def ingest(
         workspace=key.workspace,
         records=list(_records(payload, kind)),
         label=key.label,
+        publish_events=lambda events: _BATCHER.publish(engine, events),
     )
     answer = _answer(report, count)
     if idempotency_key is not None:

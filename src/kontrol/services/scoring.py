@@ -14,11 +14,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, Engine, and_, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
+from kontrol.checks.audio import local_recording
 from kontrol.checks.custom import CustomCheck, load_custom_check
 from kontrol.checks.engine import CheckOutcome, CheckSettings, prepare, run_checks
 from kontrol.checks.phrases import PhraseOverride, parse_list
@@ -33,6 +35,7 @@ from kontrol.services.events import (
     publish,
     subscriber,
 )
+from kontrol.settings import current_settings
 from kontrol.store.tables import (
     check_failures,
     check_outcomes,
@@ -181,6 +184,20 @@ def scorecard_versions(
     if not rows:
         raise NotFound(f"no scorecard named {name!r}")
     return [_stored(row) for row in rows]
+
+
+def scorecard_version(
+    connection: Connection, workspace_id: int, scorecard_id: int
+) -> StoredScorecard:
+    """One stored version of a scorecard of the workspace, by its row id."""
+    row = connection.execute(
+        select(scorecards).where(
+            scorecards.c.id == scorecard_id, scorecards.c.workspace_id == workspace_id
+        )
+    ).first()
+    if row is None:
+        raise NotFound(f"no scorecard {scorecard_id} in this workspace")
+    return _stored(row)
 
 
 def list_scorecards(connection: Connection, workspace_id: int) -> list[StoredScorecard]:
@@ -354,6 +371,7 @@ def _outcomes(
             interactions.c.agent_name,
             interactions.c.is_complaint,
             interactions.c.tags,
+            interactions.c.recording,
         ).where(interactions.c.workspace_id == workspace_id, interactions.c.id.in_(ids))
     ).all()
     texts: dict[int, list[Any]] = defaultdict(list)
@@ -375,6 +393,7 @@ def _outcomes(
     followups = _followups(
         connection, workspace_id, {row.customer_id for row in rows if row.customer_id}
     )
+    recordings = Path(current_settings().recordings_dir)
     out = []
     for row in rows:
         conversation = prepare(
@@ -389,6 +408,9 @@ def _outcomes(
             if row.customer_id
             else (),
             settings=settings,
+            recording=local_recording(row.recording, recordings)
+            if row.recording and row.channel == "call"
+            else None,
         )
         out.append((row, run_checks(conversation, settings)))
     return out
@@ -644,3 +666,11 @@ def set_up_demo_checks(engine: Engine, workspace_id: int) -> None:
                 mode="extend",
                 phrases=phrases,
             )
+
+
+def scorecard_by_id(connection: Connection, scorecard_id: int) -> StoredScorecard:
+    """One stored scorecard version (the ``scorecard_id`` of an evaluation)."""
+    row = connection.execute(select(scorecards).where(scorecards.c.id == scorecard_id)).first()
+    if row is None:
+        raise NotFound(f"no scorecard version {scorecard_id}")
+    return _stored(row)

@@ -15,19 +15,26 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from kontrol import __version__
 from kontrol.jobs import background_jobs
+from kontrol.services.calibration import can_calibrate
 from kontrol.services.database import open_database, session_secret
 from kontrol.services.policy import Action, allowed, interaction_reach
+from kontrol.services.reviews import can_review
+from kontrol.services.routing import can_see_queues
 from kontrol.settings import get_settings
 from kontrol.web import (
     admin_pages,
     alert_pages,
     api,
+    calibration_pages,
     checks_pages,
     dashboard,
     errors,
+    feedback_pages,
     ingest_api,
     pages,
     people_pages,
+    review_pages,
+    routing_pages,
     survey_pages,
 )
 from kontrol.web.i18n import translate
@@ -67,6 +74,9 @@ def create_app(database_url: str, *, demo: bool | None = None) -> FastAPI:
     templates.env.globals["can_manage_places"] = lambda viewer: allowed(
         viewer, Action.MANAGE_PLACES
     )
+    templates.env.globals["can_see_queues"] = can_see_queues
+    templates.env.globals["can_review"] = can_review
+    templates.env.globals["can_calibrate"] = can_calibrate
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -119,6 +129,13 @@ def create_app(database_url: str, *, demo: bool | None = None) -> FastAPI:
     app.include_router(dashboard.router)
     app.include_router(checks_pages.router)
     app.include_router(people_pages.router)
+    app.include_router(routing_pages.router)
+    app.include_router(routing_pages.api_router)
+    app.include_router(review_pages.router)
+    app.include_router(review_pages.api)
+    app.include_router(feedback_pages.router)
+    app.include_router(feedback_pages.api)
+    app.include_router(calibration_pages.router)
     return app
 
 

@@ -1,0 +1,1 @@
+"""The review workflow's pure parts: agreement between raters (no I/O)."""

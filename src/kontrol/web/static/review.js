@@ -1,0 +1,190 @@
+// The reviewer workspace: keyboard shortcuts, the focused criterion's evidence in the
+// transcript, and seeking the recording from a call segment. No inline script (CSP).
+(function () {
+  "use strict";
+
+  var form = document.getElementById("review-form");
+  if (!form) {
+    return;
+  }
+  var criteria = Array.prototype.slice.call(form.querySelectorAll(".review-criterion"));
+  var current = -1;
+
+  function typing(target) {
+    var tag = target && target.tagName;
+    return tag === "TEXTAREA" || tag === "SELECT" ||
+      (tag === "INPUT" && target.type !== "radio" && target.type !== "checkbox");
+  }
+
+  function marksOf(check) {
+    if (!check) {
+      return [];
+    }
+    return Array.prototype.filter.call(
+      document.querySelectorAll(".transcript mark.evidence"),
+      function (mark) {
+        return (mark.getAttribute("data-checks") || "").split(" ").indexOf(check) >= 0;
+      }
+    );
+  }
+
+  function focusCriterion(index, scroll) {
+    if (!criteria.length) {
+      return;
+    }
+    index = Math.max(0, Math.min(criteria.length - 1, index));
+    criteria.forEach(function (item) {
+      item.classList.remove("review-current");
+    });
+    document.querySelectorAll(".transcript mark.evidence-focus").forEach(function (mark) {
+      mark.classList.remove("evidence-focus");
+    });
+    current = index;
+    var item = criteria[index];
+    item.classList.add("review-current");
+    if (scroll !== false) {
+      item.focus({ preventScroll: true });
+      item.scrollIntoView({ block: "nearest" });
+    }
+    var marks = marksOf(item.getAttribute("data-check"));
+    marks.forEach(function (mark) {
+      mark.classList.add("evidence-focus");
+    });
+    if (marks.length && scroll !== false) {
+      marks[0].scrollIntoView({ block: "nearest" });
+    }
+  }
+
+  function refreshOverturned(item) {
+    var auto = item.getAttribute("data-auto");
+    var chosen = item.querySelector("input[type=radio]:checked");
+    var value = chosen ? chosen.value : "";
+    item.classList.toggle("review-overturned", Boolean(auto && value && value !== auto));
+  }
+
+  function answer(value) {
+    if (current < 0) {
+      focusCriterion(0);
+    }
+    var item = criteria[current];
+    var radio = item.querySelector('input[type=radio][value="' + value + '"]');
+    if (!radio) {
+      return false;
+    }
+    radio.checked = true;
+    refreshOverturned(item);
+    return true;
+  }
+
+  function press(button) {
+    if (!button) {
+      return;
+    }
+    if (typeof form.requestSubmit === "function") {
+      form.requestSubmit(button);
+    } else {
+      button.click();
+    }
+  }
+
+  criteria.forEach(function (item, index) {
+    item.addEventListener("focusin", function () {
+      if (current !== index) {
+        focusCriterion(index, false);
+      }
+    });
+    item.addEventListener("click", function () {
+      if (current !== index) {
+        focusCriterion(index, false);
+      }
+    });
+    item.addEventListener("change", function () {
+      refreshOverturned(item);
+    });
+  });
+
+  document.addEventListener("keydown", function (event) {
+    if ((event.ctrlKey || event.metaKey) && event.key === "Enter") {
+      event.preventDefault();
+      press(document.getElementById("review-submit"));
+      return;
+    }
+    if (event.key === "Escape" && typing(event.target)) {
+      event.target.blur();
+      if (current >= 0) {
+        criteria[current].focus({ preventScroll: true });
+      }
+      return;
+    }
+    if (event.ctrlKey || event.metaKey || event.altKey || typing(event.target)) {
+      return;
+    }
+    var key = event.key;
+    var handled = true;
+    if (key === "j" || key === "ArrowDown" && event.shiftKey) {
+      focusCriterion(current + 1);
+    } else if (key === "k" || key === "ArrowUp" && event.shiftKey) {
+      focusCriterion(current - 1);
+    } else if (key === "p") {
+      handled = answer("pass");
+    } else if (key === "f") {
+      handled = answer("fail");
+    } else if (key === "n") {
+      handled = answer("na");
+    } else if (key >= "1" && key <= "5") {
+      handled = answer(key);
+    } else if (key === "0") {
+      handled = answer("");
+    } else if (key === "c") {
+      if (current < 0) {
+        focusCriterion(0);
+      }
+      var note = criteria[current].querySelector("textarea");
+      if (note) {
+        note.focus();
+      }
+    } else if (key === "s") {
+      press(document.getElementById("review-save-draft"));
+    } else if (key === "N") {
+      window.location.assign(form.getAttribute("data-next-url") || "/review/next");
+    } else {
+      handled = false;
+    }
+    if (handled) {
+      event.preventDefault();
+    }
+  });
+
+  // Clicking a call segment's time plays the recording from there.
+  var audio = document.getElementById("review-audio");
+  if (audio) {
+    document.querySelectorAll(".transcript .msg .meta time").forEach(function (stamp) {
+      var found = /^(\d+):(\d\d)(?:–|$)/.exec(stamp.textContent.trim());
+      if (!found || /^\d\d:\d\d:\d\d$/.test(stamp.textContent.trim())) {
+        return;
+      }
+      stamp.classList.add("review-seek");
+      stamp.setAttribute("role", "button");
+      stamp.setAttribute("tabindex", "0");
+      var seconds = parseInt(found[1], 10) * 60 + parseInt(found[2], 10);
+      function seek() {
+        audio.currentTime = seconds;
+        audio.play().catch(function () {});
+      }
+      stamp.addEventListener("click", seek);
+      stamp.addEventListener("keydown", function (event) {
+        if (event.key === "Enter") {
+          seek();
+        }
+      });
+    });
+  }
+
+  var firstOpen = criteria.findIndex(function (item) {
+    return !item.querySelector("input[type=radio]:checked") ||
+      item.querySelector("input[type=radio][value='']:checked");
+  });
+  if (criteria.length && !document.getElementById("review-error")) {
+    focusCriterion(firstOpen >= 0 ? firstOpen : 0, false);
+  }
+})();

@@ -1,0 +1,139 @@
+"""A calibration session in real headless Chromium: a QA lead starts it, two reviewers
+score blind and hand in, the lead sees the differences and records the reference.
+
+Screenshots of the pages go to test-artifacts/screenshots (not committed).
+"""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import uvicorn
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+from sqlalchemy import Engine
+
+from kontrol.services.workspaces import Workspace
+from kontrol.web.app import create_app
+from tests.review.calibration_fixtures import PASSWORD, Setup, build
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
+CHROMIUM_FLAGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run"]
+
+
+@pytest.fixture
+def setup(engine: Engine, workspace: Workspace, tmp_path: Path) -> Setup:
+    return build(engine, workspace, tmp_path)
+
+
+@pytest.fixture
+def server(database_url: str, setup: Setup) -> Iterator[str]:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = int(probe.getsockname()[1])
+    config = uvicorn.Config(
+        create_app(database_url), host="127.0.0.1", port=port, log_level="warning"
+    )
+    instance = uvicorn.Server(config)
+    thread = threading.Thread(target=instance.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not instance.started:
+        if time.monotonic() > deadline:
+            raise RuntimeError("the test server did not start")
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    instance.should_exit = True
+    thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    executable = shutil.which("chromium")
+    if executable is None:
+        pytest.fail("chromium is not installed: `make test` installs it (make browser)")
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_FLAGS)
+        yield launched
+        launched.close()
+
+
+def shot(page: Page, name: str) -> None:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def log_in(browser: Browser, server: str, username: str) -> Page:
+    page = browser.new_context(locale="ru-RU", viewport={"width": 1360, "height": 900}).new_page()
+    page.goto(f"{server}/login")
+    page.get_by_label("Логин").fill(username)
+    page.get_by_label("Пароль").fill(PASSWORD)
+    page.get_by_role("button", name="Войти").click()
+    expect(page).to_have_url(f"{server}/interactions")
+    return page
+
+
+def score_interaction(page: Page, answers: dict[str, str]) -> None:
+    for criterion, value in answers.items():
+        page.check(f'input[name="c.{criterion}"][value="{value}"]')
+    page.click("#save-next")
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+def test_a_calibration_session_in_the_browser(
+    browser: Browser, server: str, setup: Setup, backend: str
+) -> None:
+    qa = log_in(browser, server, "qa")
+    qa.click('nav a[href="/calibration"]')
+    qa.click("#new-session")
+    qa.fill("input[name=name]", "November refunds")
+    qa.check("text=REV1")
+    qa.check("text=REV2")
+    qa.check(f"#pick-{setup.interactions['k1']}")
+    qa.check(f"#pick-{setup.interactions['k2']}")
+    shot(qa, "calibration-new")
+    qa.click("#create-session")
+    expect(qa.locator("h1")).to_contain_text("November refunds")
+    session_url = qa.url
+
+    rev1 = log_in(browser, server, "rev1")
+    rev1.goto(session_url)
+    expect(rev1.locator("#results-hidden")).to_be_visible()
+    rev1.click("#score-next")
+    expect(rev1.locator(".transcript")).to_contain_text("Hello! Let me check.")
+    shot(rev1, "calibration-scoring")
+    score_interaction(rev1, {"greeting": "pass", "solution": "pass", "overall": "5"})
+    expect(rev1.locator("#score-saved")).to_be_visible()
+    score_interaction(rev1, {"greeting": "pass", "solution": "fail", "overall": "3"})
+    expect(rev1.locator("#submit-scores")).to_be_visible()
+    rev1.click("#submit-scores")
+    expect(rev1.locator("#agreement")).to_be_visible()
+
+    rev2 = log_in(browser, server, "rev2")
+    rev2.goto(session_url)
+    rev2.click("#score-next")
+    score_interaction(rev2, {"greeting": "fail", "solution": "pass", "overall": "4"})
+    score_interaction(rev2, {"greeting": "pass", "solution": "fail", "overall": "3"})
+    rev2.click("#submit-scores")
+
+    qa.goto(session_url + "/results")
+    first_item = qa.locator(".item-result").first
+    expect(first_item.locator('tr[data-criterion="greeting"]')).to_have_class("differs")
+    expect(qa.locator('tr[data-scale="pass_fail"] td[data-figure="cohen"]')).not_to_be_empty()
+    first_item.locator('select[name="c.greeting"]').select_option("pass")
+    first_item.locator('select[name="c.overall"]').select_option("5")
+    first_item.locator("button[type=submit]").click()
+    expect(qa.locator(".item-result").first.locator(".reference-cell").first).to_be_visible()
+    shot(qa, "calibration-results")
+    qa.goto(session_url)
+    qa.click("#close-session")
+    expect(qa.locator("#session-status")).to_have_text("закрыта")
+    qa.goto(f"{server}/calibration/reviewers")
+    expect(qa.locator(".reviewer")).to_have_count(2)
+    shot(qa, "calibration-reviewers")
