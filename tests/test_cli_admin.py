@@ -90,7 +90,11 @@ def test_demo_loads_once_with_if_empty(database_url: str) -> None:
     # 120 from the generator, and two chats a demo helpdesk pushed through the ingest API.
     assert (counted["interactions"], pushed) == (122, 2)
     assert counted["agents"] >= 8 and counted["surveys"] > 0 and counted["orders"] > 0
-    assert counted["users"] == 5
+    # The five demo logins and their colleagues on the people page (random passwords).
+    from kontrol.services.demo import DEMO_LOGINS
+    from kontrol.services.people import DEMO_COLLEAGUES
+
+    assert counted["users"] == len(DEMO_LOGINS) + len(DEMO_COLLEAGUES) == 11
     second = runner.invoke(app, ["demo", "--db", database_url, "--if-empty"])
     assert second.exit_code == 0 and "has data already" in second.output
     with engine.connect() as connection:
