@@ -371,22 +371,15 @@ def apply_fact_changes(
     workspace_id: int,
     old: Sequence[Mapping[str, Any]],
     new: Sequence[Mapping[str, Any]],
-    *,
-    small: bool,
 ) -> None:
-    """Bring the rollups in line with facts that changed from ``old`` to ``new``.
+    """Bring the rollups in line with a small change of facts, from ``old`` to ``new``.
 
     ``old`` are the facts rows deleted, ``new`` those written (each with
-    ``FACT_COLUMNS``); ``small`` is what ``lock_facts`` answered for the
-    transaction. A large change recomputes the days touched. A small one
-    recomputes the additive parts of the groups touched from their facts and
-    moves their histogram counts by the values that left and came.
+    ``FACT_COLUMNS``), in a transaction where ``lock_facts`` answered True
+    (a large change calls ``refresh_days`` for the days it touched instead).
+    The additive parts of the groups touched are recomputed from their facts;
+    their histogram counts move by the values that left and came.
     """
-    if not small:
-        days = {row["day"] for row in (*old, *new)}
-        if days:
-            refresh_days(connection, workspace_id, days)
-        return
     groups = sorted({_group(row) for row in (*old, *new)}, key=repr)
     if not groups:
         return

@@ -32,6 +32,7 @@ from kontrol.metrics.rollups import (
     hold_write_lock,
     lock_facts,
     rebuild_rollups,
+    refresh_days,
 )
 from kontrol.services.calendars import Calendars, load_calendars
 from kontrol.services.events import (
@@ -388,27 +389,34 @@ def write_facts(
     small = lock_facts(connection, workspace_id, ordered)
     context = _Context(connection, workspace_id)
     written = 0
+    # A small change keeps the old and new rows for the rollup groups; a large one
+    # only the days it touched (an import's batches must not hold their facts).
     old: list[Any] = []
     new: list[dict[str, Any]] = []
+    days: set[str] = set()
     f = interaction_facts
     for part in _chunks(ordered):
         facts = _compute(connection, context, part)
         removal = delete(f).where(f.c.interaction_id.in_(part))
-        if rollups:
+        if rollups and small:
             old.extend(
                 connection.execute(removal.returning(*(f.c[name] for name in FACT_COLUMNS)))
                 .mappings()
                 .all()
             )
+            new.extend(facts)
+        elif rollups:
+            days.update(connection.execute(removal.returning(f.c.day)).scalars())
+            days.update(fact["day"] for fact in facts)
         else:
             connection.execute(removal)
         if facts:
             connection.execute(f.insert(), facts)
-        if rollups:
-            new.extend(facts)
         written += len(facts)
-    if rollups:
-        apply_fact_changes(connection, workspace_id, old, new, small=small)
+    if rollups and small:
+        apply_fact_changes(connection, workspace_id, old, new)
+    elif rollups and days:
+        refresh_days(connection, workspace_id, days)
     return written
 
 
