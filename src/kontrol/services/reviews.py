@@ -43,6 +43,7 @@ from kontrol.services.scoring import (
 from kontrol.store.tables import (
     evaluations,
     interactions,
+    memberships,
     review_items,
     review_queues,
     users,
@@ -895,14 +896,24 @@ def _demo_items(connection: Connection, viewer: Viewer, count: int, dice: random
     queued = select(review_items.c.interaction_id).where(
         or_(review_items.c.queue_id == queue_id, review_items.c.assignee_id == viewer.account.id)
     )
+    # The demo agents' own evaluations are the feedback demo's story: leave theirs alone.
+    logged_in_agents = select(memberships.c.agent_external_id).where(
+        memberships.c.workspace_id == workspace_id,
+        memberships.c.agent_external_id.is_not(None),
+    )
     candidates = [
         int(i)
         for i in connection.execute(
             select(evaluations.c.interaction_id)
+            .join(interactions, interactions.c.id == evaluations.c.interaction_id)
             .where(
                 evaluations.c.workspace_id == workspace_id,
                 evaluations.c.kind == "auto",
                 evaluations.c.interaction_id.not_in(queued),
+                or_(
+                    interactions.c.agent_external_id.is_(None),
+                    interactions.c.agent_external_id.not_in(logged_in_agents),
+                ),
             )
             .distinct()
             .order_by(evaluations.c.interaction_id)
