@@ -144,8 +144,9 @@ def _cpu_seconds(root: int) -> float:
     return total
 
 
-def _postgres_cpu_seconds() -> float:
-    """CPU of every PostgreSQL process so far (the server's share of the work)."""
+def _postgres_cpu_seconds(database: str) -> float:
+    """CPU so far of the PostgreSQL backends serving ``database`` (the server's share of
+    the work; other databases on the same server, such as test runs, are left out)."""
     total = 0.0
     tick = os.sysconf("SC_CLK_TCK")
     for entry in Path("/proc").iterdir():
@@ -153,9 +154,10 @@ def _postgres_cpu_seconds() -> float:
             continue
         try:
             stat = (entry / "stat").read_text()
+            title = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
         except OSError:
             continue
-        if "(postgres)" in stat:
+        if "(postgres)" in stat and f" {database} " in title:
             fields = stat.rsplit(")", 1)[1].split()
             total += (int(fields[11]) + int(fields[12])) / tick
     return total
@@ -212,20 +214,27 @@ def run_one(backend: str, *, seconds: float, connections: int, workers: int) -> 
                         raise RuntimeError("the server did not start") from None
                     time.sleep(0.3)
             tag = f"load-{backend}"
-            cpu_before = _cpu_seconds(server.pid), _postgres_cpu_seconds()
-            generator = subprocess.run(
+            generator = subprocess.Popen(
                 [
                     sys.executable, "-m", "bench.ingest_load", "--generate",
                     f"127.0.0.1:{port}", key, tag, str(seconds), str(connections),
                 ],
-                capture_output=True,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
                 text=True,
             )  # fmt: skip
-            if generator.returncode != 0:
-                raise RuntimeError(f"the load generator failed:\n{generator.stderr[-3000:]}")
-            figures: dict[str, Any] = json.loads(generator.stdout)
+            # CPU is read over the timed window only (after the warm-up, which
+            # includes each worker's one-off start: phrase lists, caches).
+            time.sleep(WARM_UP)
+            load_before = os.getloadavg()[0]
+            cpu_before = _cpu_seconds(server.pid), _postgres_cpu_seconds(DATABASE)
+            out, err = generator.communicate()
             app_cpu = _cpu_seconds(server.pid) - cpu_before[0]
-            database_cpu = _postgres_cpu_seconds() - cpu_before[1]
+            database_cpu = _postgres_cpu_seconds(DATABASE) - cpu_before[1]
+            load_after = os.getloadavg()[0]
+            if generator.returncode != 0:
+                raise RuntimeError(f"the load generator failed:\n{err[-3000:]}")
+            figures: dict[str, Any] = json.loads(out)
         finally:
             server.terminate()
             server.wait(30)
@@ -235,13 +244,11 @@ def run_one(backend: str, *, seconds: float, connections: int, workers: int) -> 
             ).scalar_one()
         engine.dispose()
     figures.update(backend=backend, workers=workers, connections=connections, stored=stored)
-    # CPU spent per answered request (warm-up included), by the app and by PostgreSQL.
-    figures["app_cpu_ms"] = 1000 * app_cpu / max(figures["ok"] + figures["errors"], 1)
-    figures["db_cpu_ms"] = (
-        1000 * database_cpu / max(figures["ok"] + figures["errors"], 1)
-        if backend == "postgresql"
-        else 0.0
-    )
+    # CPU per timed request, by the app and by PostgreSQL (its backends for this database).
+    timed = max(figures["measured_requests"], 1)
+    figures["app_cpu_ms"] = 1000 * app_cpu / timed
+    figures["db_cpu_ms"] = 1000 * database_cpu / timed if backend == "postgresql" else 0.0
+    figures["load"] = f"{load_before:.1f}–{load_after:.1f}"
     figures["lost"] = figures["ok"] - stored
     return figures
 
@@ -251,19 +258,20 @@ def table(rows: list[dict[str, Any]], seconds: float) -> str:
     lines = [
         f"Ingest API, one interaction (4 messages) per request, {seconds:.0f} s after a "
         f"{WARM_UP:.0f} s warm-up; uvicorn on 127.0.0.1, generator in another process; "
-        f"Python {platform.python_version()}, {os.cpu_count()} cores shared with other work",
+        f"Python {platform.python_version()}, {os.cpu_count()} cores shared with other work; "
+        "CPU per request over the timed window; load average (1 min) at its start and end",
         "",
         "| database | uvicorn workers | connections | requests/s | p50 ms | p99 ms | max ms "
         "| answered 200 | errors | rows stored | lost | app CPU ms/request "
-        "| PostgreSQL CPU ms/request |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| PostgreSQL CPU ms/request | load average |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for row in rows:
         lines.append(
             f"| {row['backend']} | {row['workers']} | {row['connections']} | {row['rps']:,.0f} "
             f"| {row['p50_ms']:.1f} | {row['p99_ms']:.1f} | {row['max_ms']:.0f} | {row['ok']:,} "
             f"| {row['errors']} | {row['stored']:,} | {row['lost']} | {row['app_cpu_ms']:.1f} "
-            f"| {row['db_cpu_ms']:.1f} |"
+            f"| {row['db_cpu_ms']:.1f} | {row['load']} |"
         )
     return "\n".join(lines)
 

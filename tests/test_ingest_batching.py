@@ -176,3 +176,33 @@ def test_a_failure_in_a_batch_reaches_only_the_request_at_fault(
     with engine.connect() as connection:
         facts = connection.execute(select(func.count()).select_from(interaction_facts)).scalar()
     assert facts == 5, "the subscribers before the failing one did their work for everyone"
+
+
+def test_batches_stay_within_the_background_threshold(
+    engine: Engine,
+    workspace: Workspace,
+    batcher: EventBatcher,
+    spy_on_stored: Callable[[Spy], None],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Merged requests are scored inline, as each alone would be: never more ids
+    in one event than the threshold above which scoring goes to the job queue."""
+    monkeypatch.setenv("KONTROL_BACKGROUND_THRESHOLD", "2")
+    key = _key(engine, workspace)
+    seen: list[int] = []
+    first_published = threading.Event()
+    go_on = threading.Event()
+
+    def hold_the_first(_engine: Engine, event: InteractionsStored) -> None:
+        seen.append(len(event.interaction_ids))
+        if len(seen) == 1:
+            first_published.set()
+            go_on.wait(60)
+
+    spy_on_stored(hold_the_first)
+    answers = _one_then_together(engine, key, batcher, 5, first_published, go_on)
+    assert [answers[n].status for n in range(5)] == [200] * 5
+    assert seen == [1, 2, 2]
+    with engine.connect() as connection:
+        scored = connection.execute(select(func.count()).select_from(evaluations)).scalar()
+    assert scored == 5, "every request's interaction was scored before it was answered"

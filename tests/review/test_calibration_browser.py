@@ -105,6 +105,7 @@ def test_a_calibration_session_in_the_browser(
     rev1 = log_in(browser, server, "rev1")
     rev1.goto(session_url)
     expect(rev1.locator("#results-hidden")).to_be_visible()
+    shot(rev1, "calibration-session")
     rev1.click("#score-next")
     expect(rev1.locator(".transcript")).to_contain_text("Hello! Let me check.")
     shot(rev1, "calibration-scoring")

@@ -270,3 +270,6 @@ def test_the_json_api_refuses_a_stale_save_with_409(login: Login, setup: Setup) 
         qa.post(f"/api/v1/calibration/sessions/{session_id}/close", json={"version": 5}).status_code
         == 409
     )
+    documented = qa.get("/api/v1/openapi.json").json()["paths"]
+    assert "/api/v1/calibration/sessions/{session_id}/items/{item_id}/score" in documented
+    assert not any(path.startswith("/calibration") for path in documented)

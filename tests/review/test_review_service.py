@@ -167,6 +167,23 @@ def test_the_form_is_prefilled_with_the_automatic_evaluation(
     assert form.preview == auto[0].score
 
 
+def test_without_an_automatic_evaluation_the_active_scorecard_is_used_empty(
+    engine: Engine, ids: dict[str, int]
+) -> None:
+    with engine.begin() as connection:
+        (scored_with,) = [e.scorecard for e in evaluations_of(connection, ids["i3"])]
+        connection.execute(
+            evaluations.delete().where(
+                evaluations.c.interaction_id == ids["i3"], evaluations.c.kind == "auto"
+            )
+        )
+    with engine.connect() as connection:
+        form = review_form(connection, viewer_of(engine, "reviewer"), ids["i3"])
+    # The active scorecard for the channel and language (the one the checks used), empty.
+    assert form.auto is None and form.scorecard.id == scored_with.id
+    assert all(a.result is None and a.auto_result is None for a in form.answers)
+
+
 def test_submit_scores_with_compute_score_and_moves_the_kpis(
     engine: Engine, workspace: Workspace, ids: dict[str, int]
 ) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import statistics
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -10,6 +11,7 @@ import pytest
 from sqlalchemy import Engine, delete, func, select
 
 from kontrol.review.routing_rules import quota, slot_day
+from kontrol.services.review_rules import set_rule_active
 from kontrol.services.routing import route_event, route_scheduled
 from kontrol.services.workspaces import Workspace
 from kontrol.store.tables import review_events, review_items
@@ -322,3 +324,27 @@ def test_scheduled_kinds_do_not_react_to_imports(
     rule(engine, workspace, kind, params={})
     load(engine, workspace, tmp_path, _week_of_contacts(per_day=1))
     assert queued(engine) == {}
+
+
+def test_routing_at_the_same_time_never_duplicates_an_item(
+    engine: Engine, workspace: Workspace, tmp_path: Path
+) -> None:
+    person(engine, workspace, "rev")
+    rule_id = rule(engine, workspace, "csat_low", active=False)
+    at = recent()
+    load(
+        engine,
+        workspace,
+        tmp_path,
+        [chat(f"low-{n}", started=at, survey={"csat": 1}) for n in range(6)],
+    )
+    with engine.begin() as connection:
+        set_rule_active(connection, workspace.id, rule_id, active=True, version=1, actor_id=None)
+    ids = [interaction_id(engine, f"low-{n}") for n in range(6)]
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        created = list(
+            pool.map(lambda _: route_event(engine, workspace.id, "surveys", ids), range(6))
+        )
+    assert sorted(len(found) for found in created)[-1] <= 6
+    assert sum(len(found) for found in created) == 6
+    assert set(queued(engine)) == {f"low-{n}" for n in range(6)}

@@ -127,15 +127,54 @@ def test_a_qa_lead_sees_everything_and_the_load(
     ],
 )
 def test_who_may_open_the_pages(
-    routed: Workspace, client: TestClient, username: str, queues: int, rules: int
+    engine: Engine,
+    routed: Workspace,
+    client: TestClient,
+    username: str,
+    queues: int,
+    rules: int,
 ) -> None:
+    item = queued(engine, "Low ratings")["api-low-1"]
+    queue_id, rule_id = item.queue_id, item.rule_id
     log_in(client, username)
     assert client.get("/queues").status_code == queues
     assert client.get("/api/v1/queues").status_code == queues
+    assert client.get(f"/api/v1/queues/{queue_id}/items").status_code == queues
     assert client.get("/review-rules").status_code == rules
     assert client.get("/review-rules/export.yaml").status_code == rules
+    assert client.get("/review-rules/new?kind=csat_low").status_code == rules
+    assert client.get(f"/review-rules/{rule_id}").status_code == rules
     nav = client.get("/interactions").text
     assert ('href="/queues"' in nav) == (queues == 200)
+    if queues == 200:
+        assert client.get(f"/queues/{queue_id}").status_code == 200
+    else:
+        assert client.get(f"/queues/{queue_id}").status_code == 403
+    token = form_token(client, "/interactions")
+    if rules == 403:
+        # Refused before anything changes: the forms that write.
+        writes = [
+            ("/review-rules/defaults", {}),
+            (f"/review-rules/{rule_id}/active", {"version": "1", "active": ""}),
+            ("/review-rules", {"kind": "csat_low", "name": "x", "queue": "Q"}),
+            (f"/queues/items/{item.id}/assign", {"queue_id": str(queue_id), "version": "1"}),
+        ]
+        for path, data in writes:
+            answer = client.post(path, data={"csrf_token": token, **data})
+            assert answer.status_code == 403, path
+        upload = client.post(
+            "/review-rules/import",
+            data={"csrf_token": token},
+            files={"file": ("r.yaml", b"rules: []\n", "application/yaml")},
+        )
+        assert upload.status_code == 403
+        assert queued(engine, "Low ratings")["api-low-1"].version == item.version
+    if queues == 403:
+        skip = client.post(
+            f"/queues/items/{item.id}/skip",
+            data={"csrf_token": token, "queue_id": str(queue_id), "version": "1", "reason": "x"},
+        )
+        assert skip.status_code == 403
 
 
 def test_not_logged_in_and_other_workspaces(
@@ -244,6 +283,13 @@ def test_a_reviewer_skips_with_a_reason(
     assert done.status_code == 303
     after = {item.id: item for item in queued(engine, "Low ratings").values()}
     assert after[mine.id].username == "rev2"
+    client.post("/logout", data={"csrf_token": form_token(client, "/queues")})
+    log_in(client, "qa")
+    page = client.get(f"/queues/{queue_id}")
+    assert "rev1" in page.text and "I trained this agent" in page.text
+    api = client.get(f"/api/v1/queues/{queue_id}/items").json()["items"]
+    notes = {item["id"]: item["skips"] for item in api}
+    assert [(n["by"], n["reason"]) for n in notes[mine.id]] == [("rev1", "I trained this agent")]
 
 
 def test_rules_page_creates_edits_and_switches_rules(

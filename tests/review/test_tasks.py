@@ -18,6 +18,7 @@ from kontrol.services.tasks import (
     update_task,
 )
 from kontrol.services.workspaces import Workspace
+from kontrol.store.tables import workspaces
 from tests.review.feedback_world import ALL_PASS, World, build_world, days_ago
 
 
@@ -196,3 +197,30 @@ def test_task_scope_and_permissions(world: World) -> None:
             world.viewer("lead"),
             TaskInput(kind="other", title="x", interaction_id=str(world.interactions["f6"])),
         )
+
+
+def test_due_times_are_read_and_shown_in_the_workspace_time_zone(world: World) -> None:
+    with world.engine.begin() as connection:
+        connection.execute(
+            workspaces.update()
+            .where(workspaces.c.id == world.workspace.id)
+            .values(timezone="Europe/Moscow")
+        )
+    qa = world.viewer("qa")
+    with world.engine.begin() as connection:
+        task = create_task(
+            connection,
+            qa,
+            TaskInput(kind="callback", title="Call back", agent="a1", due="2026-12-01T10:00"),
+        )
+        assert task.due_at is not None and task.due_at.isoformat() == "2026-12-01T07:00:00"
+        assert task.due_local is not None and task.due_local.isoformat() == "2026-12-01T10:00:00"
+        # Saving the form as shown changes nothing.
+        same = update_task(
+            connection,
+            qa,
+            task.id,
+            version=1,
+            changes={"due": "2026-12-01T10:00", "title": "Call back"},
+        )
+    assert same.version == 1 and same.due_at == task.due_at

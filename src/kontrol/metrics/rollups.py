@@ -18,7 +18,7 @@ old one), so a push costs the same on the first and the ten-thousandth contact
 of a day. Large changes (imports, ``kontrol rollup``) go by whole days
 (``refresh_days``: delete the rows of the days, recompute them). Both are exact:
 the test suite compares them with a full rebuild. How concurrent writers are
-kept apart is in ``lock_facts`` (docs/metrics.md, "Keeping the rollups current").
+kept apart is in ``lock_facts`` (docs/metrics.md, "Concurrent writers").
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ from typing import Any
 from sqlalchemy import (
     ColumnElement,
     Connection,
+    Integer,
     and_,
     bindparam,
     case,
@@ -42,6 +43,7 @@ from sqlalchemy import (
     literal,
     or_,
     select,
+    tuple_,
     update,
 )
 
@@ -200,8 +202,20 @@ def _advisory_pairs(connection: Connection, space: int, keys: Iterable[int]) -> 
     ordered = sorted(set(keys))
     for start in range(0, len(ordered), _LOCKS_PER_STATEMENT):
         part = ordered[start : start + _LOCKS_PER_STATEMENT]
-        # PostgreSQL evaluates the select list left to right.
-        connection.execute(select(*(func.pg_advisory_xact_lock(space, key) for key in part)))
+        values = {"space": space, **{f"k{number}": key for number, key in enumerate(part)}}
+        connection.execute(_lock_statement(len(part)), values)
+
+
+@lru_cache(maxsize=_LOCKS_PER_STATEMENT)
+def _lock_statement(count: int) -> Any:
+    # PostgreSQL evaluates the select list left to right: the locks are taken in order.
+    space = bindparam("space", type_=Integer)
+    return select(
+        *(
+            func.pg_advisory_xact_lock(space, bindparam(f"k{number}", type_=Integer))
+            for number in range(count)
+        )
+    )
 
 
 def lock_facts(connection: Connection, workspace_id: int, interaction_ids: Sequence[int]) -> bool:
@@ -317,23 +331,31 @@ def _group(row: Mapping[Any, Any]) -> Group:
     return tuple(row[name] for name in KEYS)
 
 
-def _group_condition(table: Any, workspace_id: int, group: Group) -> ColumnElement[bool]:
-    values = dict(zip(KEYS, group, strict=True))
-    return and_(
-        table.c.workspace_id == workspace_id,
-        *(
-            table.c[name].is_(None) if values[name] is None else table.c[name] == values[name]
-            for name in _GROUP_KEYS
-        ),
-    )
-
-
 def _groups_scope(workspace_id: int, groups: Sequence[Group]) -> Any:
+    """Conditions that select exactly these groups' rows of a facts or rollup table.
+
+    Groups with the same empty keys share one row-value ``IN`` over the others
+    (``IN`` never matches NULL): one bound list per pattern, so the statement
+    is cached however many groups it names and can use the (workspace, agent,
+    day) index.
+    """
+    patterns: dict[tuple[str, ...], list[tuple[Any, ...]]] = {}
+    for group in groups:
+        values = dict(zip(KEYS, group, strict=True))
+        empty = tuple(name for name in _NULLABLE if values[name] is None)
+        patterns.setdefault(empty, []).append(
+            tuple(values[name] for name in _GROUP_KEYS if name not in empty)
+        )
+
     def scope(table: Any) -> list[ColumnElement[bool]]:
-        return [
-            table.c.workspace_id == workspace_id,
-            or_(*(_group_condition(table, workspace_id, group) for group in groups)),
+        alternatives = [
+            and_(
+                *(table.c[name].is_(None) for name in empty),
+                tuple_(*(table.c[name] for name in _GROUP_KEYS if name not in empty)).in_(rows),
+            )
+            for empty, rows in sorted(patterns.items())
         ]
+        return [table.c.workspace_id == workspace_id, or_(*alternatives)]
 
     return scope
 

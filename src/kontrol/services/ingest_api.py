@@ -33,6 +33,7 @@ from kontrol.services.apikeys import ApiKey
 from kontrol.services.events import Event, OrdersStored, publish
 from kontrol.services.importing import ImportReport, import_records
 from kontrol.services.workspaces import Workspace
+from kontrol.settings import current_settings
 from kontrol.store.tables import idempotency_keys
 
 MAX_BATCH = 1000
@@ -139,9 +140,12 @@ class EventBatcher:
             return len(self._waiting)
 
     def _take(self) -> list[_Ticket]:
+        # Never past the background threshold: merged requests must not send their
+        # scoring to the job queue when each alone would have been scored at once.
+        limit = min(self.limit, current_settings().background_threshold)
         batch = [self._waiting.pop(0)]
         total = batch[0].size
-        while self._waiting and total + self._waiting[0].size <= self.limit:
+        while self._waiting and total + self._waiting[0].size <= limit:
             total += self._waiting[0].size
             batch.append(self._waiting.pop(0))
         return batch

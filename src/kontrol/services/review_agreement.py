@@ -22,7 +22,8 @@ from kontrol.domain.scorecard import Scorecard
 from kontrol.review.agreement import cohen_kappa
 from kontrol.services.access import Viewer
 from kontrol.services.policy import Action, require, whole_workspace
-from kontrol.services.reviews import MANUAL, SUBMITTED, scorecard_of
+from kontrol.services.reviews import MANUAL, SUBMITTED
+from kontrol.services.scoring import scorecard_version
 from kontrol.store.tables import evaluations, scorecards, users
 
 
@@ -174,7 +175,9 @@ def review_agreement(
     for row in rows:
         card = cards.get(int(row.scorecard_id))
         if card is None:
-            card = scorecard_of(connection, viewer.workspace.id, int(row.scorecard_id)).scorecard
+            card = scorecard_version(
+                connection, viewer.workspace.id, int(row.scorecard_id)
+            ).scorecard
             cards[int(row.scorecard_id)] = card
         for position, criterion in enumerate(card.criteria):
             key = (row.name, criterion.id)

@@ -22,28 +22,28 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Engine, func, select, update
+from sqlalchemy import Connection, Engine, func, or_, select, update
 
-from kontrol.domain.clock import from_utc, utcnow, zone
+from kontrol.domain.clock import utcnow
 from kontrol.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
 from kontrol.domain.scorecard import Criterion, Scorecard, Value, compute_score
 from kontrol.services.access import Viewer, interaction_scope
 from kontrol.services.accounts import get_account, memberships_of
 from kontrol.services.policy import Action, allowed, require, whole_workspace
+from kontrol.services.review_history import history, record_event, stale_conflict
+from kontrol.services.routing import complete_item
 from kontrol.services.scoring import (
     StoredEvaluation,
     StoredScorecard,
     active_scorecards,
     evaluations_of,
-    scorecard_versions,
+    scorecard_version,
 )
 from kontrol.store.tables import (
     evaluations,
     interactions,
-    review_events,
     review_items,
     review_queues,
-    scorecards,
     users,
 )
 
@@ -268,19 +268,6 @@ class ReviewForm:
 # --- loading ----------------------------------------------------------------------------
 
 
-def scorecard_of(connection: Connection, workspace_id: int, scorecard_id: int) -> StoredScorecard:
-    name = connection.execute(
-        select(scorecards.c.name).where(
-            scorecards.c.id == scorecard_id, scorecards.c.workspace_id == workspace_id
-        )
-    ).scalar()
-    if name is None:
-        raise NotFound(f"no scorecard version {scorecard_id}")
-    return next(
-        v for v in scorecard_versions(connection, workspace_id, name) if v.id == scorecard_id
-    )
-
-
 def _interaction(connection: Connection, viewer: Viewer, interaction_id: int) -> Any:
     row = connection.execute(
         select(
@@ -495,26 +482,13 @@ def my_evaluations(
     return [(_manual(row), row.channel, row.started_at) for row in rows]
 
 
-def history(connection: Connection, workspace_id: int, evaluation_id: int) -> list[dict[str, Any]]:
+def evaluation_history(
+    connection: Connection, workspace_id: int, evaluation_id: int
+) -> list[dict[str, Any]]:
     """What happened to an evaluation, oldest first: who, when, what."""
-    rows = connection.execute(
-        select(review_events, users.c.display_name)
-        .outerjoin(users, users.c.id == review_events.c.actor_id)
-        .where(
-            review_events.c.workspace_id == workspace_id,
-            review_events.c.subject == "evaluation",
-            review_events.c.subject_id == evaluation_id,
-        )
-        .order_by(review_events.c.id)
-    )
     return [
-        {
-            "at": row.at,
-            "actor": row.display_name,
-            "action": row.action,
-            "details": dict(row.details or {}),
-        }
-        for row in rows
+        {"at": row.at, "actor": row.actor, "action": row.action, "details": dict(row.details or {})}
+        for row in history(connection, workspace_id, "evaluation", evaluation_id)
     ]
 
 
@@ -612,11 +586,11 @@ def review_form(
     if evaluation is not None and evaluation.interaction_id != interaction_id:
         raise NotFound(f"no manual evaluation {evaluation.id} of interaction {interaction_id}")
     if evaluation is not None:
-        card = scorecard_of(connection, viewer.workspace.id, evaluation.scorecard_id)
+        card = scorecard_version(connection, viewer.workspace.id, evaluation.scorecard_id)
         auto = _auto_for(connection, interaction_id, card.id, evaluation.auto_evaluation_id)
         answers = _stored_answers(card.scorecard, evaluation.items)
         comment = evaluation.comment
-        events = history(connection, viewer.workspace.id, evaluation.id)
+        events = evaluation_history(connection, viewer.workspace.id, evaluation.id)
     else:
         card, auto = _scorecard_for(connection, viewer, interaction)
         answers = _prefilled(card.scorecard, auto)
@@ -724,59 +698,20 @@ def _changes(before: Sequence[Answer], after: Sequence[Answer]) -> dict[str, Any
     return changed
 
 
-def _event(
-    connection: Connection,
-    workspace_id: int,
-    subject: str,
-    subject_id: int,
-    actor_id: int,
-    action: str,
-    details: dict[str, Any],
-) -> None:
-    connection.execute(
-        review_events.insert().values(
-            workspace_id=workspace_id,
-            subject=subject,
-            subject_id=subject_id,
-            actor_id=actor_id,
-            action=action,
-            details=details,
-            at=utcnow(),
-        )
-    )
-
-
 # --- review items (the seam with services/routing.py) -------------------------------
 
 
-def _complete_item(
-    connection: Connection, workspace_id: int, item_id: int, evaluation_id: int, actor_id: int
-) -> None:
-    """Mark a queue item done with the evaluation that scored it (if it is still open)."""
-    done = connection.execute(
-        update(review_items)
-        .where(
-            review_items.c.id == item_id,
-            review_items.c.workspace_id == workspace_id,
-            review_items.c.status == "open",
-        )
-        .values(
-            status="done",
-            evaluation_id=evaluation_id,
-            completed_at=utcnow(),
-            version=review_items.c.version + 1,
-        )
-    ).rowcount
-    if done:
-        _event(
-            connection,
-            workspace_id,
-            "item",
-            item_id,
-            actor_id,
-            "done",
-            {"evaluation_id": evaluation_id},
-        )
+def _complete_item(connection: Connection, item_id: int, evaluation_id: int, actor_id: int) -> None:
+    """Mark a queue item done with the evaluation that scored it (routing keeps the rules).
+
+    An item done meanwhile with another evaluation stays as it is: the evaluation
+    stands on its own.
+    """
+    status = connection.execute(
+        select(review_items.c.status).where(review_items.c.id == item_id)
+    ).scalar()
+    if status is not None and status != "done":
+        complete_item(connection, item_id, evaluation_id, actor_id)
 
 
 # --- saving -----------------------------------------------------------------------------
@@ -831,7 +766,7 @@ def create_evaluation(
     ).inserted_primary_key
     assert key is not None
     evaluation_id = int(key[0])
-    _event(
+    record_event(
         connection,
         viewer.workspace.id,
         "evaluation",
@@ -845,33 +780,8 @@ def create_evaluation(
         },
     )
     if submit and form.item is not None:
-        _complete_item(
-            connection, viewer.workspace.id, form.item.id, evaluation_id, viewer.account.id
-        )
+        _complete_item(connection, form.item.id, evaluation_id, viewer.account.id)
     return get_evaluation(connection, viewer, evaluation_id)
-
-
-def _conflict(connection: Connection, viewer: Viewer, evaluation_id: int) -> Conflict:
-    """Who changed the evaluation since the caller read it, in words."""
-    last = connection.execute(
-        select(review_events.c.at, users.c.display_name)
-        .outerjoin(users, users.c.id == review_events.c.actor_id)
-        .where(
-            review_events.c.workspace_id == viewer.workspace.id,
-            review_events.c.subject == "evaluation",
-            review_events.c.subject_id == evaluation_id,
-        )
-        .order_by(review_events.c.id.desc())
-        .limit(1)
-    ).first()
-    if last is None:
-        return Conflict(f"evaluation {evaluation_id} was changed meanwhile; reload to see it")
-    moment = from_utc(last.at, zone(viewer.workspace.timezone)).strftime("%Y-%m-%d %H:%M:%S")
-    return Conflict(
-        f"evaluation {evaluation_id} was changed by {last.display_name or 'someone'} at "
-        f"{moment} ({viewer.workspace.timezone}); reload to see the change — "
-        "your answers were not saved"
-    )
 
 
 def save_evaluation(
@@ -919,14 +829,14 @@ def save_evaluation(
         )
     ).rowcount
     if not updated:
-        raise _conflict(connection, viewer, evaluation_id)
+        raise stale_conflict(connection, viewer.workspace.id, "evaluation", evaluation_id)
     changes = _changes(form.answers, new)
     if current.status == DRAFT:
         action = SUBMITTED if submitted else "draft_saved"
     else:
         action = "changed"
     if action != "changed" or changes or overall != current.comment:
-        _event(
+        record_event(
             connection,
             viewer.workspace.id,
             "evaluation",
@@ -941,7 +851,7 @@ def save_evaluation(
             },
         )
     if action == SUBMITTED and item_id is not None:
-        _complete_item(connection, viewer.workspace.id, item_id, evaluation_id, viewer.account.id)
+        _complete_item(connection, item_id, evaluation_id, viewer.account.id)
     return get_evaluation(connection, viewer, evaluation_id)
 
 
@@ -979,7 +889,9 @@ def _demo_items(connection: Connection, viewer: Viewer, count: int, dice: random
         ).inserted_primary_key
         assert key is not None
         queue_id = key[0]
-    queued = select(review_items.c.interaction_id).where(review_items.c.queue_id == queue_id)
+    queued = select(review_items.c.interaction_id).where(
+        or_(review_items.c.queue_id == queue_id, review_items.c.assignee_id == viewer.account.id)
+    )
     candidates = [
         int(i)
         for i in connection.execute(
@@ -1009,7 +921,7 @@ def _demo_items(connection: Connection, viewer: Viewer, count: int, dice: random
             )
         ).inserted_primary_key
         assert key is not None
-        _event(
+        record_event(
             connection,
             workspace_id,
             "item",
@@ -1047,21 +959,23 @@ def seed_review_demo(engine: Engine, workspace_id: int, *, seed: int = 7) -> int
         if waiting < DEMO_QUEUE_SIZE:
             _demo_items(connection, viewer, DEMO_QUEUE_SIZE - waiting, dice)
         queue = [entry.item for entry in my_queue(connection, viewer)]
-        to_score = queue[: max(0, len(queue) - DEMO_LEFT_OPEN)]
-        submitted = 0
-        for position, item in enumerate(to_score):
+        # One evaluation per interaction (an interaction may wait in two queues).
+        forms: dict[int, ReviewForm] = {}
+        for item in queue[: max(0, len(queue) - DEMO_LEFT_OPEN)]:
             form = review_form(connection, viewer, item.interaction_id, item_id=item.id)
-            if form.evaluation is not None:
-                continue
-            draft = position == len(to_score) - 1
+            if form.evaluation is None and item.interaction_id not in forms:
+                forms[item.interaction_id] = form
+        submitted = 0
+        for position, form in enumerate(forms.values()):
+            draft = position == len(forms) - 1
             create_evaluation(
                 connection,
                 viewer,
-                item.interaction_id,
+                form.interaction_id,
                 answers=_demo_answers(form, dice),
                 comment=None if draft else dice.choice(DEMO_COMMENTS),
                 submit=not draft,
-                item_id=item.id,
+                item_id=form.item.id if form.item else None,
             )
             submitted += 0 if draft else 1
     return submitted

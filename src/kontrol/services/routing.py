@@ -712,6 +712,43 @@ def _skipped_by(connection: Connection, workspace_id: int, item_id: int) -> list
     ]
 
 
+@dataclass(frozen=True)
+class SkipNote:
+    """A reviewer passed an item on: who, why and when (naive UTC)."""
+
+    by: str | None
+    reason: str
+    at: datetime
+
+
+def skip_notes(
+    connection: Connection, workspace_id: int, item_ids: Sequence[int]
+) -> dict[int, list[SkipNote]]:
+    """The skips of these items, oldest first, so a QA lead sees why an item waits."""
+    found: dict[int, list[SkipNote]] = {}
+    for start in range(0, len(item_ids), 400):
+        rows = connection.execute(
+            select(
+                review_events.c.subject_id,
+                review_events.c.details,
+                review_events.c.at,
+                users.c.display_name,
+            )
+            .outerjoin(users, users.c.id == review_events.c.actor_id)
+            .where(
+                review_events.c.workspace_id == workspace_id,
+                review_events.c.subject == "item",
+                review_events.c.subject_id.in_(item_ids[start : start + 400]),
+                review_events.c.action == "skipped",
+            )
+            .order_by(review_events.c.id)
+        )
+        for item_id, details, at, name in rows:
+            note = SkipNote(name, str((details or {}).get("reason", "")), at)
+            found.setdefault(int(item_id), []).append(note)
+    return found
+
+
 def _person(connection: Connection, workspace_id: int, user_id: int) -> Any:
     return connection.execute(
         select(

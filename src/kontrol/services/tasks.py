@@ -23,7 +23,7 @@ from typing import Any
 from sqlalchemy import Connection, Select, case, false, or_, select, update
 from sqlalchemy.orm import aliased
 
-from kontrol.domain.clock import to_utc, utcnow, zone
+from kontrol.domain.clock import from_utc, to_utc, utcnow, zone
 from kontrol.domain.errors import Forbidden, InvalidInput, NotFound
 from kontrol.services.access import Viewer, interaction_scope
 from kontrol.services.feedback import HistoryEntry, history, last_actor, record_event, stale
@@ -69,6 +69,8 @@ class Task:
     updated_at: datetime
     done_at: datetime | None
     version: int
+    # The due time in the workspace time zone (naive), as forms show and take it.
+    due_local: datetime | None = None
 
     @property
     def active(self) -> bool:
@@ -91,6 +93,7 @@ class Task:
             "owner_id": self.owner_id,
             "owner": self.owner,
             "due_at": self.due_at.isoformat() if self.due_at else None,
+            "due_local": self.due_local.isoformat() if self.due_local else None,
             "status": self.status,
             "overdue": self.overdue(),
             "outcome": self.outcome,
@@ -126,7 +129,8 @@ def _query(workspace_id: int) -> Select[Any]:
     )
 
 
-def _task(row: Any) -> Task:
+def _task(row: Any, timezone: str) -> Task:
+    due_local = from_utc(row.due_at, zone(timezone)).replace(tzinfo=None) if row.due_at else None
     return Task(
         id=int(row.id),
         kind=row.kind,
@@ -146,6 +150,7 @@ def _task(row: Any) -> Task:
         updated_at=row.updated_at,
         done_at=row.done_at,
         version=int(row.version),
+        due_local=due_local,
     )
 
 
@@ -196,7 +201,7 @@ def list_tasks(
     still_to_do = case((t.c.status.in_(ACTIVE), 0), else_=1)
     query = query.order_by(still_to_do, t.c.due_at.is_(None), t.c.due_at, t.c.id)
     query = query.limit(limit).offset(offset)
-    return [_task(row) for row in connection.execute(query)]
+    return [_task(row, viewer.workspace.timezone) for row in connection.execute(query)]
 
 
 def tasks_of(
@@ -217,7 +222,7 @@ def tasks_of(
     if active_only:
         query = query.where(t.c.status.in_(ACTIVE))
     query = query.order_by(t.c.due_at.is_(None), t.c.due_at, t.c.id)
-    return [_task(row) for row in connection.execute(query)]
+    return [_task(row, viewer.workspace.timezone) for row in connection.execute(query)]
 
 
 def get_task(connection: Connection, viewer: Viewer, task_id: int) -> Task:
@@ -228,7 +233,7 @@ def get_task(connection: Connection, viewer: Viewer, task_id: int) -> Task:
     ).first()
     if row is None:
         raise NotFound(f"no task {task_id}")
-    return _task(row)
+    return _task(row, viewer.workspace.timezone)
 
 
 def task_history(connection: Connection, viewer: Viewer, task_id: int) -> list[HistoryEntry]:

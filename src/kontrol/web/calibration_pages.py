@@ -35,7 +35,7 @@ from kontrol.services.policy import Action, allowed, require
 from kontrol.services.scoring import ensure_default_scorecards, list_scorecards
 from kontrol.web.security import CurrentViewer, State, check_csrf
 
-router = APIRouter(include_in_schema=False)
+pages = APIRouter(include_in_schema=False)
 api = APIRouter(prefix="/api/v1/calibration", tags=["v1"])
 ANSWER_FIELD = "c."
 
@@ -75,7 +75,7 @@ def _int(value: object, field: str) -> int:
 # --- the list and the create form ---------------------------------------------------
 
 
-@router.get("/calibration")
+@pages.get("/calibration")
 def sessions_page(request: Request, state: State, viewer: CurrentViewer) -> Response:
     """Calibration sessions: all of them for QA leads, the invited ones for reviewers."""
     with state.engine.connect() as connection:
@@ -95,7 +95,7 @@ def _form_context(connection: Connection, viewer: Viewer) -> dict[str, Any]:
     }
 
 
-@router.get("/calibration/new")
+@pages.get("/calibration/new")
 def new_session_page(request: Request, state: State, viewer: CurrentViewer) -> Response:
     """The form that starts a session."""
     require(viewer, Action.RUN_CALIBRATION)
@@ -106,7 +106,7 @@ def new_session_page(request: Request, state: State, viewer: CurrentViewer) -> R
     )
 
 
-@router.post("/calibration")
+@pages.post("/calibration")
 async def create_session_form(request: Request, state: State, viewer: CurrentViewer) -> Response:
     """Start a session from the form; a mistake is shown with everything entered kept."""
     form = await request.form()
@@ -154,7 +154,7 @@ async def create_session_form(request: Request, state: State, viewer: CurrentVie
 # --- reviewer deviation (before /calibration/{id}, whose id is a number) ------------
 
 
-@router.get("/calibration/reviewers")
+@pages.get("/calibration/reviewers")
 def reviewers_page(request: Request, state: State, viewer: CurrentViewer) -> Response:
     """Who reviews the reviewers: each one's distance from the agreed reference over time."""
     with state.engine.connect() as connection:
@@ -168,7 +168,7 @@ def reviewers_page(request: Request, state: State, viewer: CurrentViewer) -> Res
 # --- one session --------------------------------------------------------------------
 
 
-@router.get("/calibration/{session_id}")
+@pages.get("/calibration/{session_id}")
 def session_page(
     request: Request, state: State, viewer: CurrentViewer, session_id: int
 ) -> Response:
@@ -196,7 +196,7 @@ def _session_error(
     )
 
 
-@router.post("/calibration/{session_id}/submit")
+@pages.post("/calibration/{session_id}/submit")
 async def submit_page(
     request: Request, state: State, viewer: CurrentViewer, session_id: int
 ) -> Response:
@@ -213,7 +213,7 @@ async def submit_page(
     return RedirectResponse(f"/calibration/{session_id}/results", status_code=303)
 
 
-@router.post("/calibration/{session_id}/close")
+@pages.post("/calibration/{session_id}/close")
 async def close_page(
     request: Request, state: State, viewer: CurrentViewer, session_id: int
 ) -> Response:
@@ -283,7 +283,7 @@ def _scoring_page(
     )
 
 
-@router.get("/calibration/{session_id}/items/{item_id}")
+@pages.get("/calibration/{session_id}/items/{item_id}")
 def scoring_page(
     request: Request, state: State, viewer: CurrentViewer, session_id: int, item_id: int
 ) -> Response:
@@ -291,7 +291,7 @@ def scoring_page(
     return _scoring_page(state, request, viewer, session_id, item_id)
 
 
-@router.post("/calibration/{session_id}/items/{item_id}")
+@pages.post("/calibration/{session_id}/items/{item_id}")
 async def save_score_page(
     request: Request, state: State, viewer: CurrentViewer, session_id: int, item_id: int
 ) -> Response:
@@ -371,7 +371,7 @@ def _results_page(
     )
 
 
-@router.get("/calibration/{session_id}/results")
+@pages.get("/calibration/{session_id}/results")
 def results_page(
     request: Request, state: State, viewer: CurrentViewer, session_id: int
 ) -> Response:
@@ -379,7 +379,7 @@ def results_page(
     return _results_page(state, request, viewer, session_id)
 
 
-@router.post("/calibration/{session_id}/items/{item_id}/reference")
+@pages.post("/calibration/{session_id}/items/{item_id}/reference")
 async def reference_page(
     request: Request, state: State, viewer: CurrentViewer, session_id: int, item_id: int
 ) -> Response:
@@ -700,5 +700,8 @@ def api_reviewers(state: State, viewer: CurrentViewer) -> dict[str, Any]:
     return {"items": [_history_json(h) for h in histories]}
 
 
-# The API routes go in with the pages: one router for web/app.py to include.
+# One router for web/app.py to include: the pages (kept out of the OpenAPI
+# schema) and the JSON API (documented in it).
+router = APIRouter()
+router.include_router(pages)
 router.include_router(api)

@@ -488,7 +488,7 @@ def _task_values(task: Task) -> dict[str, str]:
         "details": task.details or "",
         "agent": task.agent_external_id or "",
         "owner_id": str(task.owner_id or ""),
-        "due": task.due_at.strftime("%Y-%m-%dT%H:%M") if task.due_at else "",
+        "due": task.due_local.strftime("%Y-%m-%dT%H:%M") if task.due_local else "",
         "status": task.status,
         "outcome": task.outcome or "",
         "version": str(task.version),

@@ -43,6 +43,7 @@ from kontrol.services.routing import (
     list_queues,
     reviewer_loads,
     skip_item,
+    skip_notes,
 )
 from kontrol.web.security import CurrentViewer, State, check_csrf
 
@@ -105,6 +106,7 @@ def _queue_context(
             if allowed(viewer, Action.ASSIGN_REVIEWS)
             else []
         )
+        skips = skip_notes(connection, viewer.workspace.id, [item.id for item in items[:PAGE]])
     query = {
         "status": filters.status,
         "assignee": filters.assignee,
@@ -116,6 +118,7 @@ def _queue_context(
         "queue": queue,
         "items": items[:PAGE],
         "people": people,
+        "skips": skips,
         "filters": filters,
         "channels": [item.value for item in Channel],
         "query": urlencode({k: v for k, v in query.items() if v}),
@@ -471,7 +474,19 @@ def api_queue_items(
     filters = ItemFilters(status=status, assignee=assignee, channel=channel, overdue=overdue)
     with state.engine.connect() as connection:
         items = list_items(connection, viewer, queue_id, filters, limit=limit, offset=offset)
-    return {"items": [item.as_json() for item in items]}
+        skips = skip_notes(connection, viewer.workspace.id, [item.id for item in items])
+    return {
+        "items": [
+            item.as_json()
+            | {
+                "skips": [
+                    {"by": note.by, "reason": note.reason, "at": note.at.isoformat() + "Z"}
+                    for note in skips.get(item.id, [])
+                ]
+            }
+            for item in items
+        ]
+    }
 
 
 class AssignRequest(BaseModel):
