@@ -124,15 +124,18 @@ def _outcome(response: Response) -> str:
 
 
 def _call(client: TestClient, route: Route, world: World) -> Response:
-    params = {name: str(value) for name, value in (route.ids(world) if route.ids else {}).items()}
+    ids = route.ids(world) if route.ids else {}
+    params = {name: str(value) for name, value in ids.items()}
     path = route.path.format(**params)
     if route.query:
         path += "?" + route.query
     if route.json is not None:
-        return client.request(route.method, path, json=route.json, follow_redirects=False)
+        body = route.json(world, ids) if callable(route.json) else route.json
+        return client.request(route.method, path, json=body, follow_redirects=False)
     if route.method == "GET":
         return client.get(path, follow_redirects=False)
-    data = {**(route.form or {}), "csrf_token": form_token(client, "/login")}
+    form = route.form(world, ids) if callable(route.form) else route.form
+    data = {**(form or {}), "csrf_token": form_token(client, "/login")}
     return client.request(route.method, path, data=data, follow_redirects=False)
 
 

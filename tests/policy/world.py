@@ -33,6 +33,8 @@ from kontrol.store.tables import (
     calibration_items,
     calibration_participants,
     calibration_sessions,
+    corrective_tasks,
+    disputes,
     evaluations,
     interactions,
     job_runs,
@@ -41,7 +43,7 @@ from kontrol.store.tables import (
     scorecards,
     users,
 )
-from tests.web.conftest import PASSWORD, SAMPLE
+from tests.web.conftest import PASSWORD, SAMPLE, record
 
 # The person who plays each role in the HTTP matrix.
 ROLE_LOGINS: dict[WorkspaceRole, str] = {
@@ -72,11 +74,35 @@ class World:
     other: Workspace
     users: dict[str, int]
     interactions: dict[str, int]
+    folder: Path
     _serial: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
     def interaction(self, external_id: str) -> int:
-        """The database id of interaction ``external_id`` (i1..i4)."""
+        """The database id of interaction ``external_id`` (i1..i4, or one ``extra`` made)."""
         return self.interactions[external_id]
+
+    def extra(self, external_id: str, *, agent: str, team: str) -> str:
+        """An interaction of ``agent`` in ``team`` beyond the four, imported once; its id."""
+        if external_id not in self.interactions:
+            path = self.folder / f"{external_id}.jsonl"
+            item = record(
+                external_id,
+                agent=agent,
+                team=team,
+                started="2026-11-06T10:00:00+00:00",
+                text="Нужна помощь с заказом",
+                customer=f"c-{external_id}",
+            )
+            path.write_text(json.dumps(item, ensure_ascii=False) + "\n", encoding="utf-8")
+            import_file(engine=self.engine, workspace=self.workspace, path=path)
+            with self.engine.connect() as connection:
+                self.interactions[external_id] = connection.execute(
+                    select(interactions.c.id).where(
+                        interactions.c.workspace_id == self.workspace.id,
+                        interactions.c.external_id == external_id,
+                    )
+                ).scalar_one()
+        return external_id
 
     def _next(self) -> int:
         return next(self._serial)
@@ -97,9 +123,9 @@ class World:
         assert key is not None
         return int(key[0])
 
-    def assign(self, external_id: str, username: str) -> int:
-        """Put interaction ``external_id`` in the queue, assigned to ``username``."""
-        queue_id = self.queue()
+    def assign(self, external_id: str, username: str, *, queue_id: int | None = None) -> int:
+        """Put interaction ``external_id`` in a queue (the first one), assigned to ``username``."""
+        queue_id = queue_id or self.queue()
         with self.engine.begin() as connection:
             key = connection.execute(
                 review_items.insert().values(
@@ -116,6 +142,29 @@ class World:
             ).inserted_primary_key
         assert key is not None
         return int(key[0])
+
+    def fresh_item(self, external_id: str, username: str = "reviewer") -> int:
+        """``external_id`` assigned to ``username`` in a queue of its own (to skip, reassign)."""
+        with self.engine.begin() as connection:
+            key = connection.execute(
+                review_queues.insert().values(
+                    workspace_id=self.workspace.id,
+                    name=f"Queue {self._next()}",
+                    created_at=utcnow(),
+                )
+            ).inserted_primary_key
+        assert key is not None
+        return self.assign(external_id, username, queue_id=int(key[0]))
+
+    def item_form(self, item_id: int) -> dict[str, str]:
+        """The queue and version of a review item, as its forms send them."""
+        with self.engine.connect() as connection:
+            row = connection.execute(
+                select(review_items.c.queue_id, review_items.c.version).where(
+                    review_items.c.id == item_id
+                )
+            ).one()
+        return {"queue_id": str(row.queue_id), "version": str(row.version)}
 
     def _scorecard_id(self) -> int:
         from kontrol.services.scoring import ensure_default_scorecards
@@ -148,6 +197,59 @@ class World:
             ).inserted_primary_key
         assert key is not None
         return int(key[0])
+
+    def calibration(self, external_id: str, username: str) -> dict[str, int]:
+        """A session on ``external_id`` with ``username``: its id and the item's id."""
+        session_id = self.calibrate(external_id, username)
+        with self.engine.connect() as connection:
+            item_id = connection.execute(
+                select(calibration_items.c.id).where(calibration_items.c.session_id == session_id)
+            ).scalar_one()
+        return {"session_id": session_id, "item_id": int(item_id)}
+
+    def dispute(self, evaluation_id: int, username: str = "agent1") -> int:
+        """An open dispute of the whole evaluation, raised by ``username``."""
+        with self.engine.begin() as connection:
+            key = connection.execute(
+                disputes.insert().values(
+                    workspace_id=self.workspace.id,
+                    evaluation_id=evaluation_id,
+                    reason="The customer got the right answer",
+                    status="open",
+                    raised_by=self.users[username],
+                    raised_at=utcnow(),
+                )
+            ).inserted_primary_key
+        assert key is not None
+        return int(key[0])
+
+    def task(self, agent: str, *, owner: str = "qa") -> int:
+        """An open corrective task about agent ``agent``, owned by ``owner``."""
+        now = utcnow()
+        with self.engine.begin() as connection:
+            key = connection.execute(
+                corrective_tasks.insert().values(
+                    workspace_id=self.workspace.id,
+                    kind="callback",
+                    title="Call the customer back",
+                    agent_external_id=agent,
+                    owner_id=self.users[owner],
+                    status="open",
+                    created_by=self.users["qa"],
+                    created_at=now,
+                    updated_at=now,
+                )
+            ).inserted_primary_key
+        assert key is not None
+        return int(key[0])
+
+    def review_rule(self) -> int:
+        """One of the default routing rules of the workspace (made once)."""
+        from kontrol.services.review_rules import create_default_rules, list_rules
+
+        with self.engine.begin() as connection:
+            create_default_rules(connection, self.workspace.id)
+            return list_rules(connection, self.workspace.id)[0].rule.id
 
     def calibrate(self, external_id: str, username: str) -> int:
         """A calibration session on ``external_id`` with ``username`` taking part."""
@@ -325,4 +427,4 @@ def build_world(engine: Engine, workspace: Workspace, folder: Path) -> World:
                 )
             )
         }
-    return World(engine, workspace, other, people, ids)
+    return World(engine, workspace, other, people, ids, folder)

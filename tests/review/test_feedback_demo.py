@@ -13,6 +13,9 @@ from kontrol.store.tables import corrective_tasks, disputes, evaluations
 
 def test_demo_feedback(engine: Engine, workspace: Workspace) -> None:
     load_demo(engine, workspace, count=150)
+    manual_query = select(func.count()).where(evaluations.c.kind == "manual")
+    with engine.connect() as connection:
+        manual_before = connection.execute(manual_query).scalar()
     seed_feedback_demo(engine, workspace.id)  # a second call adds nothing
     with engine.connect() as connection:
         states: dict[str, int] = dict(
@@ -30,7 +33,8 @@ def test_demo_feedback(engine: Engine, workspace: Workspace) -> None:
             select(corrective_tasks.c.kind, corrective_tasks.c.status, corrective_tasks.c.due_at)
         ).all()
     assert states == {"open": 1, "changed": 1}
-    assert acknowledged == 1 and manual == 4
+    # The review demo scores its queue too, so the count is the feedback demo's four and more.
+    assert acknowledged == 1 and manual == manual_before and manual >= 4
     assert sorted((t.kind, t.status) for t in tasks) == [
         ("callback", "open"),
         ("coaching", "open"),

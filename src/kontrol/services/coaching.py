@@ -25,12 +25,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, false, select
+from sqlalchemy import Connection, select
 
 from kontrol.domain.clock import from_utc, to_utc, utcnow, zone
 from kontrol.domain.errors import InvalidInput, NotFound
 from kontrol.domain.periods import Period, first_day, next_key, period_keys
-from kontrol.domain.roles import WorkspaceRole
 from kontrol.services.access import Viewer, interaction_scope
 from kontrol.services.feedback import (
     AUTO,
@@ -39,7 +38,7 @@ from kontrol.services.feedback import (
     EvaluationSummary,
     list_evaluations,
 )
-from kontrol.services.policy import Action, require
+from kontrol.services.policy import Action, agent_scope, require
 from kontrol.services.scoring import StoredScorecard, scorecard_by_id
 from kontrol.services.tasks import Task, tasks_of
 from kontrol.store.tables import agents, evaluations, interactions
@@ -62,13 +61,8 @@ def coaching_agents(connection: Connection, viewer: Viewer) -> list[Agent]:
     """The agents whose coaching view ``viewer`` may open."""
     require(viewer, Action.VIEW_COACHING)
     query = select(agents.c.external_id, agents.c.name, agents.c.team).where(
-        agents.c.workspace_id == viewer.workspace.id
+        agents.c.workspace_id == viewer.workspace.id, agent_scope(viewer)
     )
-    if viewer.role is WorkspaceRole.TEAM_LEAD:
-        team = viewer.membership.team
-        query = query.where(agents.c.team == team) if team else query.where(false())
-    elif viewer.role is WorkspaceRole.AGENT:
-        query = query.where(agents.c.external_id == viewer.membership.agent_external_id)
     rows = connection.execute(query.order_by(agents.c.name, agents.c.external_id))
     return [Agent(row.external_id, row.name, row.team) for row in rows]
 

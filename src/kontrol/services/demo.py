@@ -79,10 +79,11 @@ def load_demo(
         report = import_file(engine=engine, workspace=workspace, path=path, label="demo.jsonl.gz")
     create_demo_api_traffic(engine, workspace)
     create_demo_logins(engine, workspace)
-    seed_people_demo(engine, workspace.id)
     seed_routing_demo(engine, workspace.id)
     seed_review_demo(engine, workspace.id)
     seed_feedback_demo(engine, workspace.id)
+    # Last: the review demos spread their work over the demo logins only.
+    seed_people_demo(engine, workspace.id)
     return report
 
 

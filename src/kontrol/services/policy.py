@@ -46,6 +46,7 @@ from kontrol.store.tables import (
     alerts,
     calibration_items,
     calibration_participants,
+    corrective_tasks,
     evaluations,
     interactions,
     review_items,
@@ -234,6 +235,11 @@ def reviewer_interactions(viewer: Viewer) -> CompoundSelect[tuple[int]]:
     )
 
 
+def whole_workspace(viewer: Viewer) -> bool:
+    """Whether ``viewer``'s rows are the whole workspace (admins and QA leads)."""
+    return viewer.role in WHOLE_WORKSPACE
+
+
 def interaction_reach(viewer: Viewer) -> str:
     """How far ``interaction_scope`` reaches, for pages that say so.
 
@@ -279,6 +285,29 @@ def evaluation_scope(viewer: Viewer) -> ColumnElement[bool]:
     return and_(
         evaluations.c.workspace_id == viewer.workspace.id, visible_interaction, finished_or_mine
     )
+
+
+def task_scope(viewer: Viewer) -> ColumnElement[bool]:
+    """The condition on ``corrective_tasks`` limiting rows to what ``viewer`` may see.
+
+    Everyone sees the tasks they own or created; a team lead also those about the
+    agents of their team, an agent those about themselves; admins and QA leads all.
+    """
+    tasks = corrective_tasks
+    mine = or_(tasks.c.owner_id == viewer.account.id, tasks.c.created_by == viewer.account.id)
+    if viewer.role in WHOLE_WORKSPACE:
+        return true()
+    if viewer.role is TEAM_LEAD:
+        if not viewer.membership.team:
+            return mine
+        team_agents = select(agents.c.external_id).where(
+            agents.c.workspace_id == viewer.workspace.id, agents.c.team == viewer.membership.team
+        )
+        return or_(mine, tasks.c.agent_external_id.in_(team_agents))
+    if viewer.role is AGENT:
+        agent = viewer.membership.agent_external_id
+        return or_(mine, tasks.c.agent_external_id == agent) if agent else mine
+    return mine
 
 
 def agent_scope(viewer: Viewer) -> ColumnElement[bool]:

@@ -21,8 +21,8 @@ from kontrol.domain.errors import Forbidden, InvalidInput
 from kontrol.domain.scorecard import Scorecard
 from kontrol.review.agreement import cohen_kappa
 from kontrol.services.access import Viewer
-from kontrol.services.policy import Action, require
-from kontrol.services.reviews import LEADS, MANUAL, SUBMITTED
+from kontrol.services.policy import Action, require, whole_workspace
+from kontrol.services.reviews import MANUAL, SUBMITTED
 from kontrol.services.scoring import scorecard_version
 from kontrol.store.tables import evaluations, scorecards, users
 
@@ -141,7 +141,7 @@ def review_agreement(
     require(viewer, Action.VIEW_REVIEW_AGREEMENT)
     if date_from and date_to and date_from > date_to:
         raise InvalidInput("date_from: is after date_to")
-    if viewer.role not in LEADS:
+    if not whole_workspace(viewer):
         if reviewer_id is not None and reviewer_id != viewer.account.id:
             raise Forbidden("reviewers see their own agreement with the checks only")
         reviewer_id = viewer.account.id
@@ -207,7 +207,7 @@ def review_agreement(
             )
             .order_by(users.c.display_name)
         )
-        if viewer.role in LEADS or r.id == viewer.account.id
+        if whole_workspace(viewer) or r.id == viewer.account.id
     ]
     names = [
         str(n)

@@ -26,11 +26,10 @@ from sqlalchemy import Connection, Engine, func, or_, select, update
 
 from kontrol.domain.clock import utcnow
 from kontrol.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
-from kontrol.domain.roles import WorkspaceRole
 from kontrol.domain.scorecard import Criterion, Scorecard, Value, compute_score
 from kontrol.services.access import Viewer, interaction_scope
 from kontrol.services.accounts import get_account, memberships_of
-from kontrol.services.policy import Action, allowed, require
+from kontrol.services.policy import Action, allowed, require, whole_workspace
 from kontrol.services.review_history import history, record_event, stale_conflict
 from kontrol.services.routing import complete_item
 from kontrol.services.scoring import (
@@ -56,8 +55,6 @@ PASS_FAIL_ANSWERS = ("pass", "fail", "na")
 MARK_ANSWERS = ("1", "2", "3", "4", "5", "na")
 COMMENT_LIMIT = 4000
 OVERALL_COMMENT_LIMIT = 10000
-# Who may change a submitted evaluation besides the reviewer who wrote it.
-LEADS = (WorkspaceRole.ADMIN, WorkspaceRole.QA_LEAD)
 
 
 # --- what the workspace shows -------------------------------------------------------
@@ -326,7 +323,7 @@ def _may_see(viewer: Viewer, evaluation: ManualEvaluation) -> bool:
     """Drafts are their reviewer's own; a submitted one is also the leads' to change."""
     if evaluation.reviewer_id == viewer.account.id:
         return True
-    return evaluation.status == SUBMITTED and viewer.role in LEADS
+    return evaluation.status == SUBMITTED and whole_workspace(viewer)
 
 
 def get_evaluation(connection: Connection, viewer: Viewer, evaluation_id: int) -> ManualEvaluation:
@@ -392,7 +389,7 @@ def get_item(connection: Connection, viewer: Viewer, item_id: int) -> ReviewItem
             review_items.c.id == item_id, review_items.c.workspace_id == viewer.workspace.id
         )
     ).first()
-    if row is None or (viewer.role not in LEADS and row.assignee_id != viewer.account.id):
+    if row is None or (not whole_workspace(viewer) and row.assignee_id != viewer.account.id):
         raise NotFound(f"no review item {item_id}")
     return _item(row)
 

@@ -44,7 +44,7 @@ from kontrol.services.events import (
     SurveysStored,
     subscriber,
 )
-from kontrol.services.policy import Action, allowed, require
+from kontrol.services.policy import POLICY, Action, allowed, interaction_reach, require
 from kontrol.services.review_history import record_event, stale_conflict
 from kontrol.services.review_rules import (
     RuleInput,
@@ -69,7 +69,8 @@ log = logging.getLogger(__name__)
 SCHEDULED_JOB = "routing.scheduled"
 ITEM_STATUSES = ("open", "done", "skipped")
 # Who may be given review items: reviewers always, QA leads when the rule says so.
-ASSIGNABLE = (WorkspaceRole.ADMIN, WorkspaceRole.QA_LEAD, WorkspaceRole.REVIEWER)
+# Who may be given review items: the roles that may review (services/policy.py).
+ASSIGNABLE = tuple(role for role in WorkspaceRole if role in POLICY[Action.REVIEW])
 
 
 # -- records -------------------------------------------------------------------------
@@ -178,7 +179,7 @@ class ReviewItem:
 def _item_scope(viewer: Viewer) -> Any:
     """Items the viewer may see: the workspace's, or (reviewers) those assigned to them."""
     condition = review_items.c.workspace_id == viewer.workspace.id
-    if viewer.role is WorkspaceRole.REVIEWER:
+    if interaction_reach(viewer) == "review":
         return condition & (review_items.c.assignee_id == viewer.account.id)
     return condition
 

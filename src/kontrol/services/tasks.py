@@ -20,15 +20,14 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Select, case, false, or_, select, true, update
+from sqlalchemy import Connection, Select, case, false, or_, select, update
 from sqlalchemy.orm import aliased
 
 from kontrol.domain.clock import from_utc, to_utc, utcnow, zone
 from kontrol.domain.errors import Forbidden, InvalidInput, NotFound
-from kontrol.domain.roles import WorkspaceRole
 from kontrol.services.access import Viewer, interaction_scope
 from kontrol.services.feedback import HistoryEntry, history, last_actor, record_event, stale
-from kontrol.services.policy import Action, allowed, require
+from kontrol.services.policy import Action, allowed, interaction_reach, require, task_scope
 from kontrol.store.tables import (
     agents,
     corrective_tasks,
@@ -159,23 +158,6 @@ def _team_agents(viewer: Viewer) -> Select[Any]:
     return select(agents.c.external_id).where(
         agents.c.workspace_id == viewer.workspace.id, agents.c.team == viewer.membership.team
     )
-
-
-def task_scope(viewer: Viewer) -> ColumnElement[bool]:
-    """The condition on ``corrective_tasks`` limiting rows to what ``viewer`` may see."""
-    t = corrective_tasks
-    mine = or_(t.c.owner_id == viewer.account.id, t.c.created_by == viewer.account.id)
-    role = viewer.role
-    if role in (WorkspaceRole.ADMIN, WorkspaceRole.QA_LEAD):
-        return true()
-    if role is WorkspaceRole.TEAM_LEAD:
-        if not viewer.membership.team:
-            return mine
-        return or_(mine, t.c.agent_external_id.in_(_team_agents(viewer)))
-    if role is WorkspaceRole.AGENT:
-        agent = viewer.membership.agent_external_id
-        return or_(mine, t.c.agent_external_id == agent) if agent else mine
-    return mine
 
 
 def list_tasks(
@@ -383,7 +365,7 @@ def _check_agent(connection: Connection, viewer: Viewer, agent: str | None) -> N
     ).first()
     if row is None:
         raise InvalidInput(f"agent: no agent {agent!r} in this workspace")
-    if viewer.role is WorkspaceRole.TEAM_LEAD and row.team != viewer.membership.team:
+    if interaction_reach(viewer) == "team" and row.team != viewer.membership.team:
         raise Forbidden("team leads set tasks for the agents of their own team")
 
 
@@ -560,7 +542,7 @@ def owners(connection: Connection, viewer: Viewer) -> list[Person]:
         .where(memberships.c.workspace_id == viewer.workspace.id, users.c.is_active.is_(True))
         .order_by(users.c.display_name)
     )
-    if viewer.role is WorkspaceRole.TEAM_LEAD:
+    if interaction_reach(viewer) == "team":
         query = query.where(
             or_(
                 users.c.id == viewer.account.id,
