@@ -183,3 +183,48 @@ def test_cli_score_unknown_scorecard_is_a_clear_error(tmp_path: Path) -> None:
     done = runner.invoke(app, ["score", str(path), "--scorecard", "nope"])
     assert done.exit_code == 2
     assert "no scorecard named 'nope'" in done.output
+
+
+def test_rescoring_keeps_the_automatic_evaluation_its_dispute_refers_to(
+    engine: Engine, workspace: Workspace, tmp_path: Path
+) -> None:
+    from kontrol.domain.clock import utcnow
+    from kontrol.store.tables import disputes
+
+    import_file(engine=engine, workspace=workspace, path=write(tmp_path / "a.jsonl", RECORDS[:1]))
+    interaction_id = ids_by_external(engine)["ru-1"]
+    with engine.begin() as connection:
+        (auto,) = evaluations_of(connection, interaction_id)
+        connection.execute(
+            disputes.insert().values(
+                workspace_id=workspace.id,
+                evaluation_id=auto.id,
+                criterion="greeting",
+                reason="I did greet",
+                status="open",
+                raised_at=utcnow(),
+            )
+        )
+    # The same scorecard version, same verdicts: nothing changes.
+    score_interactions(engine, workspace.id, [interaction_id])
+    # A list change turns a verdict: the evaluation is updated where it stands.
+    with engine.begin() as connection:
+        save_phrase_override(
+            connection,
+            workspace.id,
+            language="ru",
+            list_name="greeting",
+            mode="replace",
+            phrases="добрый вечер\n",
+        )
+    score_interactions(engine, workspace.id, [interaction_id])
+    with engine.connect() as connection:
+        (after,) = evaluations_of(connection, interaction_id)
+        version = connection.execute(
+            select(evaluations.c.version).where(evaluations.c.id == after.id)
+        ).scalar_one()
+        kept = connection.execute(
+            select(func.count()).select_from(disputes).where(disputes.c.evaluation_id == auto.id)
+        ).scalar_one()
+    assert after.id == auto.id and kept == 1
+    assert after.score != auto.score and version == 2

@@ -17,7 +17,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, and_, delete, func, select, update
+from sqlalchemy import Connection, Engine, and_, bindparam, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from kontrol.checks.audio import local_recording
@@ -461,14 +461,28 @@ def _score_chunk(
         delete(interaction_signals).where(interaction_signals.c.interaction_id.in_(scored))
     )
     card_ids = [card.id for card in cards]
+    # Automatic evaluations already stored for these interactions and scorecard versions
+    # are updated in place, not replaced: disputes, acknowledgements and the manual
+    # evaluations made beside them refer to their ids.
+    existing: dict[tuple[int, int], Any] = {}
     if card_ids:
-        connection.execute(
-            delete(evaluations).where(
-                evaluations.c.interaction_id.in_(scored),
-                evaluations.c.kind == AUTO,
-                evaluations.c.scorecard_id.in_(card_ids),
+        existing = {
+            (row.interaction_id, row.scorecard_id): row
+            for row in connection.execute(
+                select(
+                    evaluations.c.id,
+                    evaluations.c.interaction_id,
+                    evaluations.c.scorecard_id,
+                    evaluations.c.score,
+                    evaluations.c.passed,
+                    evaluations.c["items"],
+                ).where(
+                    evaluations.c.interaction_id.in_(scored),
+                    evaluations.c.kind == AUTO,
+                    evaluations.c.scorecard_id.in_(card_ids),
+                )
             )
-        )
+        }
     outcome_rows = []
     failure_rows = []
     signal_rows = []
@@ -535,8 +549,7 @@ def _score_chunk(
     if failure_rows:
         connection.execute(check_failures.insert(), failure_rows)
     connection.execute(interaction_signals.insert(), signal_rows)
-    if evaluation_rows:
-        connection.execute(evaluations.insert(), evaluation_rows)
+    _store_auto_evaluations(connection, evaluation_rows, existing, now)
     for row in complaints:
         # The complaint signal sets the interaction's complaint flag and tag (spec/CHECKS.md);
         # it never clears one that the imported record set.
@@ -555,6 +568,56 @@ def _score_chunk(
             .values(language=language)
         )
     return scored, [row.id for row in complaints]
+
+
+def _store_auto_evaluations(
+    connection: Connection,
+    rows: list[dict[str, Any]],
+    existing: dict[tuple[int, int], Any],
+    now: datetime,
+) -> None:
+    """Insert new automatic evaluations, update changed ones, drop those that no longer apply."""
+    fresh = []
+    changed = []
+    kept: set[int] = set()
+    for row in rows:
+        before = existing.get((row["interaction_id"], row["scorecard_id"]))
+        if before is None:
+            fresh.append(row)
+            continue
+        kept.add(before.id)
+        if (before.score, before.passed, before.items) != (
+            row["score"],
+            row["passed"],
+            row["items"],
+        ):
+            changed.append(
+                {
+                    "evaluation_id": before.id,
+                    "new_score": row["score"],
+                    "new_passed": row["passed"],
+                    "new_items": row["items"],
+                }
+            )
+    if fresh:
+        connection.execute(evaluations.insert(), fresh)
+    if changed:
+        connection.execute(
+            update(evaluations)
+            .where(evaluations.c.id == bindparam("evaluation_id"))
+            .values(
+                score=bindparam("new_score"),
+                passed=bindparam("new_passed"),
+                items=bindparam("new_items"),
+                updated_at=now,
+                version=evaluations.c.version + 1,
+            ),
+            changed,
+        )
+    gone = [before.id for before in existing.values() if before.id not in kept]
+    if gone:
+        # The scorecard no longer applies (the channel or language changed).
+        connection.execute(delete(evaluations).where(evaluations.c.id.in_(gone)))
 
 
 @subscriber(InteractionsStored, background=True)
