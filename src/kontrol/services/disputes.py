@@ -38,10 +38,10 @@ from kontrol.services.feedback import (
     find_evaluation,
     last_actor,
     lock_evaluation,
-    record_event,
     stale,
 )
 from kontrol.services.policy import Action, require
+from kontrol.services.review_history import record_event
 from kontrol.services.scoring import scorecard_by_id
 from kontrol.store.tables import disputes, evaluations, interactions
 

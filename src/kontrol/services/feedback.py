@@ -42,6 +42,7 @@ from kontrol.domain.scorecard import Criterion, Value, compute_score
 from kontrol.services.access import Viewer, interaction_scope
 from kontrol.services.accounts import get_account, memberships_of
 from kontrol.services.policy import Action, allowed, require
+from kontrol.services.review_history import record_event
 from kontrol.services.scoring import scorecard_by_id, stored_outcomes
 from kontrol.store.tables import (
     agents,
@@ -63,31 +64,6 @@ LIST_STATES = ("all", "to_acknowledge", "disputed", "failed")
 
 
 # -- history --------------------------------------------------------------------------
-
-
-def record_event(
-    connection: Connection,
-    *,
-    workspace_id: int,
-    subject: str,
-    subject_id: int,
-    actor_id: int | None,
-    action: str,
-    details: dict[str, Any] | None = None,
-    at: datetime | None = None,
-) -> None:
-    """One line of the review history: who did what to which thing."""
-    connection.execute(
-        review_events.insert().values(
-            workspace_id=workspace_id,
-            subject=subject,
-            subject_id=subject_id,
-            actor_id=actor_id,
-            action=action,
-            details=details or {},
-            at=at or utcnow(),
-        )
-    )
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,6 +6,7 @@ version is refused with a :class:`Conflict` that names who changed it last.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, select
@@ -23,8 +24,9 @@ def record_event(
     actor_id: int | None,
     action: str,
     details: dict[str, Any] | None = None,
+    at: datetime | None = None,
 ) -> None:
-    """Write one ``review_events`` row."""
+    """Write one ``review_events`` row: who did what to which thing (now, unless ``at``)."""
     connection.execute(
         review_events.insert().values(
             workspace_id=workspace_id,
@@ -33,7 +35,7 @@ def record_event(
             actor_id=actor_id,
             action=action,
             details=details or {},
-            at=utcnow(),
+            at=at or utcnow(),
         )
     )
 

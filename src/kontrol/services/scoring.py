@@ -187,17 +187,25 @@ def scorecard_versions(
 
 
 def scorecard_version(
-    connection: Connection, workspace_id: int, scorecard_id: int
+    connection: Connection, workspace_id: int | None, scorecard_id: int
 ) -> StoredScorecard:
-    """One stored version of a scorecard of the workspace, by its row id."""
-    row = connection.execute(
-        select(scorecards).where(
-            scorecards.c.id == scorecard_id, scorecards.c.workspace_id == workspace_id
-        )
-    ).first()
+    """One stored version of a scorecard by its row id (an evaluation's ``scorecard_id``).
+
+    With ``workspace_id`` it must belong to that workspace; ``None`` is for callers
+    that reached the id through a row already checked to be the viewer's.
+    """
+    statement = select(scorecards).where(scorecards.c.id == scorecard_id)
+    if workspace_id is not None:
+        statement = statement.where(scorecards.c.workspace_id == workspace_id)
+    row = connection.execute(statement).first()
     if row is None:
         raise NotFound(f"no scorecard {scorecard_id} in this workspace")
     return _stored(row)
+
+
+def scorecard_by_id(connection: Connection, scorecard_id: int) -> StoredScorecard:
+    """One stored scorecard version, whatever its workspace (see :func:`scorecard_version`)."""
+    return scorecard_version(connection, None, scorecard_id)
 
 
 def list_scorecards(connection: Connection, workspace_id: int) -> list[StoredScorecard]:
@@ -729,11 +737,3 @@ def set_up_demo_checks(engine: Engine, workspace_id: int) -> None:
                 mode="extend",
                 phrases=phrases,
             )
-
-
-def scorecard_by_id(connection: Connection, scorecard_id: int) -> StoredScorecard:
-    """One stored scorecard version (the ``scorecard_id`` of an evaluation)."""
-    row = connection.execute(select(scorecards).where(scorecards.c.id == scorecard_id)).first()
-    if row is None:
-        raise NotFound(f"no scorecard version {scorecard_id}")
-    return _stored(row)

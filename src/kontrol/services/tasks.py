@@ -26,8 +26,9 @@ from sqlalchemy.orm import aliased
 from kontrol.domain.clock import from_utc, to_utc, utcnow, zone
 from kontrol.domain.errors import Forbidden, InvalidInput, NotFound
 from kontrol.services.access import Viewer, interaction_scope
-from kontrol.services.feedback import HistoryEntry, history, last_actor, record_event, stale
+from kontrol.services.feedback import HistoryEntry, history, last_actor, stale
 from kontrol.services.policy import Action, allowed, interaction_reach, require, task_scope
+from kontrol.services.review_history import record_event
 from kontrol.store.tables import (
     agents,
     corrective_tasks,
