@@ -12,6 +12,7 @@ from sqlalchemy import Engine, select
 
 from kontrol.domain.roles import WorkspaceRole
 from kontrol.services.accounts import add_user
+from kontrol.services.calibration_demo import seed_calibration_demo
 from kontrol.services.feedback import seed_feedback_demo
 from kontrol.services.importing import ImportReport, import_file
 from kontrol.services.ingest_api import create_demo_api_traffic
@@ -84,6 +85,8 @@ def load_demo(
     seed_feedback_demo(engine, workspace.id)
     # Last: the review demos spread their work over the demo logins only.
     seed_people_demo(engine, workspace.id)
+    # Calibration needs three raters: the QA lead, the reviewer and a colleague.
+    seed_calibration_demo(engine, workspace.id)
     return report
 
 
