@@ -35,11 +35,21 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from enum import StrEnum
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import ColumnElement, CompoundSelect, and_, exists, false, or_, select, true, union
+from sqlalchemy import (
+    ColumnElement,
+    CompoundSelect,
+    and_,
+    exists,
+    false,
+    or_,
+    select,
+    true,
+    union,
+)
 
-from kontrol.domain.errors import Forbidden
+from kontrol.domain.errors import Forbidden, NotFound
 from kontrol.domain.roles import WorkspaceRole
 from kontrol.store.tables import (
     agents,
@@ -53,6 +63,8 @@ from kontrol.store.tables import (
 )
 
 if TYPE_CHECKING:
+    from sqlalchemy import Connection
+
     from kontrol.services.access import Viewer
 
 ADMIN = WorkspaceRole.ADMIN
@@ -263,6 +275,30 @@ def interaction_scope(viewer: Viewer) -> ColumnElement[bool]:
         return interactions.c.team == team if team else false()
     agent = viewer.membership.agent_external_id
     return interactions.c.agent_external_id == agent if agent else false()
+
+
+def visible_interaction(connection: Connection, viewer: Viewer, interaction_id: int) -> Any:
+    """The id, channel, language, agent and team of an interaction ``viewer`` may see.
+
+    ``NotFound`` when it does not exist, is in another workspace or is out of the
+    viewer's scope: the answer never tells which.
+    """
+    row = connection.execute(
+        select(
+            interactions.c.id,
+            interactions.c.channel,
+            interactions.c.language,
+            interactions.c.agent_external_id,
+            interactions.c.team,
+        ).where(
+            interactions.c.id == interaction_id,
+            interactions.c.workspace_id == viewer.workspace.id,
+            interaction_scope(viewer),
+        )
+    ).first()
+    if row is None:
+        raise NotFound(f"no interaction {interaction_id}")
+    return row
 
 
 def evaluation_scope(viewer: Viewer) -> ColumnElement[bool]:

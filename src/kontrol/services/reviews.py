@@ -27,9 +27,9 @@ from sqlalchemy import Connection, Engine, func, or_, select, update
 from kontrol.domain.clock import utcnow
 from kontrol.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
 from kontrol.domain.scorecard import Criterion, Scorecard, Value, compute_score
-from kontrol.services.access import Viewer, interaction_scope
+from kontrol.services.access import Viewer
 from kontrol.services.accounts import get_account, memberships_of
-from kontrol.services.policy import Action, allowed, require, whole_workspace
+from kontrol.services.policy import Action, allowed, require, visible_interaction, whole_workspace
 from kontrol.services.review_history import history, record_event, stale_conflict
 from kontrol.services.routing import complete_item
 from kontrol.services.scoring import (
@@ -269,24 +269,6 @@ class ReviewForm:
 # --- loading ----------------------------------------------------------------------------
 
 
-def _interaction(connection: Connection, viewer: Viewer, interaction_id: int) -> Any:
-    row = connection.execute(
-        select(
-            interactions.c.id,
-            interactions.c.channel,
-            interactions.c.language,
-            interactions.c.agent_external_id,
-        ).where(
-            interactions.c.id == interaction_id,
-            interactions.c.workspace_id == viewer.workspace.id,
-            interaction_scope(viewer),
-        )
-    ).first()
-    if row is None:
-        raise NotFound(f"no interaction {interaction_id}")
-    return row
-
-
 def _refuse_own(viewer: Viewer, interaction: Any) -> None:
     mine = viewer.membership.agent_external_id
     if mine and interaction.agent_external_id == mine:
@@ -338,7 +320,7 @@ def get_evaluation(connection: Connection, viewer: Viewer, evaluation_id: int) -
     ).first()
     if row is None or not _may_see(viewer, _manual(row)):
         raise NotFound(f"no manual evaluation {evaluation_id}")
-    _interaction(connection, viewer, int(row.interaction_id))
+    visible_interaction(connection, viewer, int(row.interaction_id))
     return _manual(row)
 
 
@@ -567,7 +549,7 @@ def review_form(
     from the newest automatic evaluation. Nothing is written.
     """
     require(viewer, Action.REVIEW)
-    interaction = _interaction(connection, viewer, interaction_id)
+    interaction = visible_interaction(connection, viewer, interaction_id)
     _refuse_own(viewer, interaction)
     item = get_item(connection, viewer, item_id) if item_id is not None else None
     if item is not None and item.interaction_id != interaction_id:

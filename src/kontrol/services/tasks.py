@@ -25,16 +25,22 @@ from sqlalchemy.orm import aliased
 
 from kontrol.domain.clock import from_utc, to_utc, utcnow, zone
 from kontrol.domain.errors import Forbidden, InvalidInput, NotFound
-from kontrol.services.access import Viewer, interaction_scope
+from kontrol.services.access import Viewer
 from kontrol.services.feedback import HistoryEntry, history, last_actor, stale
-from kontrol.services.policy import Action, allowed, interaction_reach, require, task_scope
+from kontrol.services.policy import (
+    Action,
+    allowed,
+    interaction_reach,
+    require,
+    task_scope,
+    visible_interaction,
+)
 from kontrol.services.review_history import record_event
 from kontrol.store.tables import (
     agents,
     corrective_tasks,
     disputes,
     evaluations,
-    interactions,
     memberships,
     users,
 )
@@ -310,19 +316,6 @@ def _owner(connection: Connection, viewer: Viewer, value: str) -> int | None:
     return owner_id
 
 
-def _interaction_in_scope(connection: Connection, viewer: Viewer, interaction_id: int) -> Any:
-    row = connection.execute(
-        select(interactions.c.id, interactions.c.agent_external_id).where(
-            interactions.c.id == interaction_id,
-            interactions.c.workspace_id == viewer.workspace.id,
-            interaction_scope(viewer),
-        )
-    ).first()
-    if row is None:
-        raise NotFound(f"no interaction {interaction_id}")
-    return row
-
-
 def _links(
     connection: Connection, viewer: Viewer, data: TaskInput
 ) -> tuple[int | None, int | None, int | None, str | None]:
@@ -351,7 +344,7 @@ def _links(
         interaction_id = int(row.interaction_id)
     agent = None
     if interaction_id is not None:
-        agent = _interaction_in_scope(connection, viewer, interaction_id).agent_external_id
+        agent = visible_interaction(connection, viewer, interaction_id).agent_external_id
     return evaluation_id, interaction_id, dispute_id, agent
 
 
