@@ -5,10 +5,10 @@ from __future__ import annotations
 import functools
 import json
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, ParamSpec
+from typing import TYPE_CHECKING, Annotated, ParamSpec, Protocol
 
 import typer
 
@@ -88,6 +88,27 @@ def _open_workspace(db: str | None, workspace: str) -> tuple[Engine, Workspace]:
     engine = open_database(database_url(db))
     with engine.connect() as connection:
         return engine, find_workspace(connection, workspace)
+
+
+class _RulesReport(Protocol):
+    @property
+    def created(self) -> Sequence[str]: ...
+    @property
+    def updated(self) -> Sequence[str]: ...
+    @property
+    def errors(self) -> Sequence[object]: ...
+
+
+def _rules_report(report: _RulesReport) -> None:
+    """Print what a rules import did (alert or routing rules); exit 1 if a rule was refused."""
+    for error in report.errors:
+        typer.echo(f"error: {error}", err=True)
+    typer.echo(
+        f"{len(report.created)} rules created, {len(report.updated)} updated, "
+        f"{len(report.errors)} refused"
+    )
+    if report.errors:
+        raise typer.Exit(1)
 
 
 @app.command()
@@ -615,15 +636,7 @@ def alerts_import(
     from kontrol.services.alerting import import_rules
 
     engine, target = _open_workspace(db, workspace)
-    report = import_rules(engine, target, file)
-    for error in report.errors:
-        typer.echo(f"error: {error}", err=True)
-    typer.echo(
-        f"{len(report.created)} rules created, {len(report.updated)} updated, "
-        f"{len(report.errors)} refused"
-    )
-    if report.errors:
-        raise typer.Exit(1)
+    _rules_report(import_rules(engine, target, file))
 
 
 @alerts_app.command("list")
@@ -1106,11 +1119,10 @@ def review_rules_export(
 ) -> None:
     """Write the routing rules of a workspace as YAML (for review-rules import)."""
     from kontrol.services.review_rules import rules_as_yaml
-    from kontrol.services.workspaces import find_workspace
 
-    engine = open_database(database_url(db))
+    engine, target = _open_workspace(db, workspace)
     with engine.connect() as connection:
-        text = rules_as_yaml(connection, find_workspace(connection, workspace).id)
+        text = rules_as_yaml(connection, target.id)
     if str(file) == "-":
         typer.echo(text, nl=False)
     else:
@@ -1127,24 +1139,13 @@ def review_rules_import(
 ) -> None:
     """Create or update (by name) routing rules from YAML; exit 1 if a rule was refused."""
     from kontrol.services.review_rules import import_rules
-    from kontrol.services.workspaces import find_workspace
 
-    engine = open_database(database_url(db))
-    with engine.connect() as connection:
-        target = find_workspace(connection, workspace)
+    engine, target = _open_workspace(db, workspace)
     try:
         text = file.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as unreadable:
         raise _fail(f"{file}: cannot be read: {unreadable}") from None
-    report = import_rules(engine, target.id, text, label=str(file))
-    for refused in report.errors:
-        typer.echo(f"error: {refused}", err=True)
-    typer.echo(
-        f"{len(report.created)} rules created, {len(report.updated)} updated, "
-        f"{len(report.errors)} refused"
-    )
-    if report.errors:
-        raise typer.Exit(1)
+    _rules_report(import_rules(engine, target.id, text, label=str(file)))
 
 
 @app.command("review-route")
@@ -1165,11 +1166,8 @@ def review_route(
 ) -> None:
     """Run the scheduled routing rules now (random sample, handle time, repeat contact)."""
     from kontrol.services.routing import route_recent, route_scheduled
-    from kontrol.services.workspaces import find_workspace
 
-    engine = open_database(database_url(db))
-    with engine.connect() as connection:
-        target = find_workspace(connection, workspace)
+    engine, target = _open_workspace(db, workspace)
     recent = route_recent(engine, target.id, days=recent_days) if recent_days else 0
     report = route_scheduled(engine, workspace_id=target.id)
     typer.echo(f"{report.created + recent} items queued, {report.assigned} waiting items assigned")
