@@ -31,7 +31,7 @@ from kontrol.services.access import Viewer
 from kontrol.services.accounts import get_account, memberships_of
 from kontrol.services.policy import Action, allowed, require, visible_interaction, whole_workspace
 from kontrol.services.review_history import history, record_event, stale_conflict
-from kontrol.services.routing import complete_item
+from kontrol.services.routing import QUEUE_ORDER, complete_item
 from kontrol.services.scoring import (
     StoredEvaluation,
     StoredScorecard,
@@ -391,16 +391,6 @@ def _my_open_item(connection: Connection, viewer: Viewer, interaction_id: int) -
     return _item(row) if row is not None else None
 
 
-def _queue_order() -> list[Any]:
-    # Highest priority first, then the earliest due (items without a due time last).
-    return [
-        review_items.c.priority.desc(),
-        review_items.c.due_at.is_(None),
-        review_items.c.due_at,
-        review_items.c.id,
-    ]
-
-
 def my_queue(connection: Connection, viewer: Viewer, *, limit: int = 200) -> list[QueueEntry]:
     """Open items assigned to the viewer, by priority and due time."""
     require(viewer, Action.REVIEW)
@@ -425,7 +415,7 @@ def my_queue(connection: Connection, viewer: Viewer, *, limit: int = 200) -> lis
             review_items.c.assignee_id == viewer.account.id,
             review_items.c.status == "open",
         )
-        .order_by(*_queue_order())
+        .order_by(*QUEUE_ORDER)
         .limit(limit)
     )
     return [

@@ -347,7 +347,8 @@ def _item(row: Any) -> ReviewItem:
     )
 
 
-_ORDER = (
+# The order reviewers work in: highest priority, then the earliest due (none due last).
+QUEUE_ORDER = (
     review_items.c.priority.desc(),
     case((review_items.c.due_at.is_(None), 1), else_=0),
     review_items.c.due_at,
@@ -399,7 +400,7 @@ def list_items(
     rows = connection.execute(
         _items_query()
         .where(_item_scope(viewer), review_items.c.queue_id == queue_id, *conditions)
-        .order_by(*_ORDER)
+        .order_by(*QUEUE_ORDER)
         .limit(limit)
         .offset(offset)
     )
@@ -441,7 +442,7 @@ def next_item(connection: Connection, viewer: Viewer) -> ReviewItem | None:
             review_items.c.assignee_id == viewer.account.id,
             review_items.c.status == "open",
         )
-        .order_by(*_ORDER)
+        .order_by(*QUEUE_ORDER)
         .limit(1)
     ).first()
     return None if row is None else _item(row)
@@ -665,7 +666,7 @@ def assign_waiting(connection: Connection, workspace_id: int, now: datetime) -> 
             review_items.c.status == "open",
             review_items.c.assignee_id.is_(None),
         )
-        .order_by(*_ORDER)
+        .order_by(*QUEUE_ORDER)
     ).all()
     pools = {flag: _Pool.load(connection, workspace_id, qa_leads=flag) for flag in (False, True)}
     given = 0
