@@ -19,18 +19,23 @@ from __future__ import annotations
 import wave
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import numpy as np
-import numpy.typing as npt
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
+
+    Samples = npt.NDArray[np.float64]
+
+# numpy is imported where samples are read, not here: every process imports the
+# checks engine, and only calls with a recording need it (about 50 ms at start-up).
 
 FRAME_SECONDS = 0.05
 # Frames quieter than this below the segment's loudest frame are pauses, not speech.
 VOICED_RANGE_DB = 40.0
 # Below this the frame is digital silence whatever the segment.
 SILENCE_DBFS = -70.0
-SAMPLE_TYPES = {1: np.uint8, 2: np.int16, 4: np.int32}
-
-Samples = npt.NDArray[np.float64]
+SAMPLE_TYPES = {1: "uint8", 2: "int16", 4: "int32"}
 
 
 class UnreadableRecording(Exception):
@@ -47,6 +52,8 @@ def read_wav(path: Path) -> tuple[Samples, int]:
             raw = audio.readframes(audio.getnframes())
     except (OSError, EOFError, wave.Error) as error:
         raise UnreadableRecording(f"{path}: {error}") from None
+    import numpy as np
+
     if width == 3:
         # 24-bit little-endian: widen each sample to 32 bits (sign in the top byte).
         bytes3 = np.frombuffer(raw, dtype=np.uint8).reshape(-1, 3)
@@ -65,6 +72,8 @@ def read_wav(path: Path) -> tuple[Samples, int]:
 
 
 def _frame_levels(samples: Samples, rate: int) -> Samples:
+    import numpy as np
+
     size = max(1, int(rate * FRAME_SECONDS))
     count = len(samples) // size
     if count == 0:
@@ -76,6 +85,8 @@ def _frame_levels(samples: Samples, rate: int) -> Samples:
 
 def level_db(samples: Samples, rate: int) -> float | None:
     """The speech level of a stretch of audio in dBFS; ``None`` if it is all silence."""
+    import numpy as np
+
     levels = _frame_levels(samples, rate)
     if levels.size == 0:
         return None
@@ -115,6 +126,8 @@ def segment_levels(
 
     ``segments`` are (role, start, end) in seconds from the start of the recording.
     """
+    import numpy as np
+
     others = [
         (start, end)
         for who, start, end in segments
