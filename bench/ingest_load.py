@@ -9,8 +9,18 @@ answers come (closed loop), for ``--seconds`` after a short warm-up. It
 reports sustained requests/s and p50/p99 latency, then counts the rows in the
 database: every request answered 200 must have left exactly one interaction.
 
+The effects of the stored records (scoring, KPI facts, alerts, routing) run
+from the effects backlog: on SQLite in the web processes (the embedded
+default, no Redis), on PostgreSQL in a ``kontrol worker`` process with Redis
+(production's layout; ``nice -n 10``, so that answering requests comes
+first on this shared machine). After the load the bench waits until the
+backlog is empty and reports how long that took and that every stored
+interaction was scored.
+
     python -m bench.ingest_load [--seconds 20] [--connections 16] [--workers 2]
-        [--backends sqlite,postgresql] [--write-docs]
+        [--backends sqlite,postgresql] [--wait] [--write-docs]
+
+``--wait`` sends ``?wait=true``: every answer waits for its effects.
 """
 
 from __future__ import annotations
@@ -29,16 +39,18 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select, text
+from sqlalchemy import Engine, func, select, text
 
 from kontrol.services.apikeys import create_api_key
 from kontrol.services.database import initialize
+from kontrol.services.effects_backlog import backlog_state, wait_until_drained
 from kontrol.services.workspaces import DEFAULT_WORKSPACE, find_workspace
 from kontrol.store.database import make_engine
-from kontrol.store.tables import interactions
+from kontrol.store.tables import check_outcomes, interactions
 
 POSTGRES_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 DATABASE = "kontrol_bench_ingest"
+REDIS_URL = "redis://127.0.0.1:6379/0"
 WARM_UP = 3.0
 
 
@@ -67,7 +79,14 @@ def _record(tag: str, connection: int, number: int) -> bytes:
 
 
 async def _connection(
-    host: str, port: int, key: str, tag: str, index: int, stop_at: float, counted_from: float
+    host: str,
+    port: int,
+    key: str,
+    tag: str,
+    index: int,
+    stop_at: float,
+    counted_from: float,
+    path: str,
 ) -> tuple[list[float], int, int]:
     reader, writer = await asyncio.open_connection(host, port)
     latencies: list[float] = []
@@ -77,7 +96,7 @@ async def _connection(
         body = _record(tag, index, number)
         number += 1
         request = (
-            f"POST /api/v1/interactions HTTP/1.1\r\nHost: {host}\r\n"
+            f"POST {path} HTTP/1.1\r\nHost: {host}\r\n"
             f"Authorization: Bearer {key}\r\nContent-Type: application/json\r\n"
             f"Content-Length: {len(body)}\r\n\r\n"
         ).encode() + body
@@ -100,12 +119,14 @@ async def _connection(
     return latencies, ok, errors
 
 
-async def _generate(host: str, port: int, key: str, tag: str, seconds: float, conns: int) -> Any:
+async def _generate(
+    host: str, port: int, key: str, tag: str, seconds: float, conns: int, path: str
+) -> Any:
     start = time.perf_counter()
     counted_from = start + WARM_UP
     stop_at = counted_from + seconds
     results = await asyncio.gather(
-        *(_connection(host, port, key, tag, i, stop_at, counted_from) for i in range(conns))
+        *(_connection(host, port, key, tag, i, stop_at, counted_from, path) for i in range(conns))
     )
     latencies = sorted(value for result in results for value in result[0])
 
@@ -180,7 +201,33 @@ def _database(backend: str, folder: Path) -> str:
     return POSTGRES_ADMIN.rsplit("/", 1)[0] + "/" + DATABASE
 
 
-def run_one(backend: str, *, seconds: float, connections: int, workers: int) -> dict[str, Any]:
+def _wait_for(url: str, server: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            urllib.request.urlopen(url, timeout=2)
+            return
+        except OSError:
+            if time.monotonic() > deadline or server.poll() is not None:
+                raise RuntimeError("the server did not start") from None
+            time.sleep(0.3)
+
+
+def _scored(engine: Engine, tag: str) -> int:
+    """Interactions of the run that have their checks' outcomes (their effects ran)."""
+    with engine.connect() as connection:
+        return int(
+            connection.execute(
+                select(func.count())
+                .select_from(check_outcomes.join(interactions))
+                .where(interactions.c.source == tag)
+            ).scalar_one()
+        )
+
+
+def run_one(
+    backend: str, *, seconds: float, connections: int, workers: int, wait: bool = False
+) -> dict[str, Any]:
     """One load run against a fresh database; the figures."""
     with tempfile.TemporaryDirectory() as folder:
         url = _database(backend, Path(folder))
@@ -195,6 +242,11 @@ def run_one(backend: str, *, seconds: float, connections: int, workers: int) -> 
         port = _free_port()
         env = {**os.environ, "KONTROL_DATABASE_URL": url}
         env.pop("KONTROL_REDIS_URL", None)
+        # PostgreSQL: production's layout, effects in a worker process fed through Redis.
+        with_worker = backend == "postgresql"
+        if with_worker:
+            env["KONTROL_REDIS_URL"] = REDIS_URL
+            env["KONTROL_REDIS_NAMESPACE"] = f"kontrol-bench-{os.getpid()}"
         server = subprocess.Popen(
             [
                 sys.executable, "-m", "uvicorn", "kontrol.web.app:app_from_environment",
@@ -203,21 +255,31 @@ def run_one(backend: str, *, seconds: float, connections: int, workers: int) -> 
             ],
             env=env,
         )  # fmt: skip
+        worker = (
+            subprocess.Popen(
+                [
+                    "nice",
+                    "-n",
+                    "10",
+                    str(Path(sys.executable).parent / "kontrol"),
+                    "worker",
+                    "--threads",
+                    "1",
+                ],  # fmt: skip
+                env=env,
+                stderr=subprocess.DEVNULL,
+            )
+            if with_worker
+            else None
+        )
+        tag = f"load-{backend}"
         try:
-            deadline = time.monotonic() + 60
-            while True:
-                try:
-                    urllib.request.urlopen(f"http://127.0.0.1:{port}/login", timeout=2)
-                    break
-                except OSError:
-                    if time.monotonic() > deadline or server.poll() is not None:
-                        raise RuntimeError("the server did not start") from None
-                    time.sleep(0.3)
-            tag = f"load-{backend}"
+            _wait_for(f"http://127.0.0.1:{port}/login", server)
+            path = "/api/v1/interactions" + ("?wait=true" if wait else "")
             generator = subprocess.Popen(
                 [
                     sys.executable, "-m", "bench.ingest_load", "--generate",
-                    f"127.0.0.1:{port}", key, tag, str(seconds), str(connections),
+                    f"127.0.0.1:{port}", key, tag, str(seconds), str(connections), path,
                 ],
                 stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE,
@@ -227,26 +289,48 @@ def run_one(backend: str, *, seconds: float, connections: int, workers: int) -> 
             # includes each worker's one-off start: phrase lists, caches).
             time.sleep(WARM_UP)
             load_before = os.getloadavg()[0]
-            cpu_before = _cpu_seconds(server.pid), _postgres_cpu_seconds(DATABASE)
+            cpu_before = (
+                _cpu_seconds(server.pid),
+                _postgres_cpu_seconds(DATABASE),
+                _cpu_seconds(worker.pid) if worker else 0.0,
+            )
             out, err = generator.communicate()
+            ended = time.perf_counter()
             app_cpu = _cpu_seconds(server.pid) - cpu_before[0]
             database_cpu = _postgres_cpu_seconds(DATABASE) - cpu_before[1]
             load_after = os.getloadavg()[0]
             if generator.returncode != 0:
                 raise RuntimeError(f"the load generator failed:\n{err[-3000:]}")
             figures: dict[str, Any] = json.loads(out)
+            with engine.connect() as connection:
+                figures["backlog_at_end"] = backlog_state(connection).waiting
+            if worker is not None and worker.poll() is not None:
+                raise RuntimeError("the effects worker (kontrol worker) stopped")
+            drained = wait_until_drained(engine, timeout=600)
+            figures["catch_up_s"] = time.perf_counter() - ended if drained else float("nan")
+            effects_cpu = _cpu_seconds(worker.pid) - cpu_before[2] if worker else 0.0
         finally:
-            server.terminate()
-            server.wait(30)
+            for process in (server, worker):
+                if process is not None:
+                    process.terminate()
+                    process.wait(30)
         with engine.connect() as connection:
             stored = connection.execute(
                 select(func.count()).where(interactions.c.source == tag)
             ).scalar_one()
+        figures["scored"] = _scored(engine, tag)
         engine.dispose()
-    figures.update(backend=backend, workers=workers, connections=connections, stored=stored)
+    figures.update(
+        backend=backend,
+        workers=workers,
+        connections=connections,
+        stored=stored,
+        effects="answer waits" if wait else ("worker process" if with_worker else "web processes"),
+    )
     # CPU per timed request, by the app and by PostgreSQL (its backends for this database).
     timed = max(figures["measured_requests"], 1)
     figures["app_cpu_ms"] = 1000 * app_cpu / timed
+    figures["worker_cpu_ms"] = 1000 * effects_cpu / timed
     figures["db_cpu_ms"] = 1000 * database_cpu / timed if backend == "postgresql" else 0.0
     figures["load"] = f"{load_before:.1f}–{load_after:.1f}"
     figures["lost"] = figures["ok"] - stored
@@ -258,19 +342,24 @@ def table(rows: list[dict[str, Any]], seconds: float) -> str:
     lines = [
         f"Ingest API, one interaction (4 messages) per request, {seconds:.0f} s after a "
         f"{WARM_UP:.0f} s warm-up; uvicorn on 127.0.0.1, generator in another process; "
-        f"Python {platform.python_version()}, {os.cpu_count()} cores shared with other work; "
-        "CPU per request over the timed window; load average (1 min) at its start and end",
+        f"Python {platform.python_version()}, {os.cpu_count()} cores; "
+        "CPU per timed request (web = uvicorn processes, worker = the effects worker "
+        "over the load and its catch-up); load average (1 min) at the window's start and end",
         "",
-        "| database | uvicorn workers | connections | requests/s | p50 ms | p99 ms | max ms "
-        "| answered 200 | errors | rows stored | lost | app CPU ms/request "
-        "| PostgreSQL CPU ms/request | load average |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| database | effects run in | uvicorn workers | connections | requests/s | p50 ms "
+        "| p99 ms | max ms | answered 200 | errors | rows stored | lost | backlog at end "
+        "| caught up after s | scored | web CPU ms | worker CPU ms | PostgreSQL CPU ms "
+        "| load average |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:"
+        "|---:|---:|",
     ]
     for row in rows:
         lines.append(
-            f"| {row['backend']} | {row['workers']} | {row['connections']} | {row['rps']:,.0f} "
-            f"| {row['p50_ms']:.1f} | {row['p99_ms']:.1f} | {row['max_ms']:.0f} | {row['ok']:,} "
-            f"| {row['errors']} | {row['stored']:,} | {row['lost']} | {row['app_cpu_ms']:.1f} "
+            f"| {row['backend']} | {row['effects']} | {row['workers']} | {row['connections']} "
+            f"| {row['rps']:,.0f} | {row['p50_ms']:.1f} | {row['p99_ms']:.1f} "
+            f"| {row['max_ms']:.0f} | {row['ok']:,} | {row['errors']} | {row['stored']:,} "
+            f"| {row['lost']} | {row['backlog_at_end']:,} | {row['catch_up_s']:.1f} "
+            f"| {row['scored']:,} | {row['app_cpu_ms']:.1f} | {row['worker_cpu_ms']:.1f} "
             f"| {row['db_cpu_ms']:.1f} | {row['load']} |"
         )
     return "\n".join(lines)
@@ -280,10 +369,10 @@ def main(argv: list[str] | None = None) -> str:
     """Run the load test (or, with ``--generate``, be the load generator)."""
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] == ["--generate"]:
-        address, key, tag, seconds, connections = argv[1:6]
+        address, key, tag, seconds, connections, path = argv[1:7]
         host, port = address.rsplit(":", 1)
         figures = asyncio.run(
-            _generate(host, int(port), key, tag, float(seconds), int(connections))
+            _generate(host, int(port), key, tag, float(seconds), int(connections), path)
         )
         sys.stdout.write(json.dumps(figures))
         return ""
@@ -292,12 +381,17 @@ def main(argv: list[str] | None = None) -> str:
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--backends", default="sqlite,postgresql")
+    parser.add_argument("--wait", action="store_true", help="send ?wait=true")
     parser.add_argument("--write-docs", action="store_true")
     args = parser.parse_args(argv)
     rows = []
     for backend in [name.strip() for name in args.backends.split(",") if name.strip()]:
         row = run_one(
-            backend, seconds=args.seconds, connections=args.connections, workers=args.workers
+            backend,
+            seconds=args.seconds,
+            connections=args.connections,
+            workers=args.workers,
+            wait=args.wait,
         )
         print(json.dumps(row), flush=True)
         rows.append(row)

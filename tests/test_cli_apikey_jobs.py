@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 import pytest
@@ -114,3 +115,33 @@ def test_the_jobs_page_lists_dead_runs_with_a_retry_button(
         assert re.search(r"dead \(0\)|мёртвая \(0\)", answer.text)
         foreign = client.post(f"/admin/jobs/{theirs}/retry", data={"csrf_token": token})
         assert foreign.status_code == 404
+
+
+def test_the_jobs_page_and_list_tell_how_many_pushed_records_wait_for_their_effects(
+    database_url: str, engine: Engine
+) -> None:
+    from kontrol.domain.roles import WorkspaceRole
+    from kontrol.services.accounts import add_user
+    from kontrol.services.effects_backlog import queue_effects
+    from kontrol.services.workspaces import find_workspace
+    from tests.web.conftest import PASSWORD, log_in
+
+    with engine.begin() as connection:
+        add_user(
+            connection,
+            username="admin",
+            password=PASSWORD,
+            workspace_name="default",
+            role=WorkspaceRole.ADMIN,
+        )
+        workspace_id = find_workspace(connection, "default").id
+        # Rows of interactions that do not exist: a drainer would run nothing for them,
+        # but they wait until one takes them (this test starts none before it looks).
+        queue_effects(connection, workspace_id, interactions=[9001, 9002])
+    listed = runner.invoke(app, ["jobs", "list", "--db", database_url])
+    assert listed.exit_code == 0
+    assert "effects backlog: 2 records waiting" in listed.stderr
+    client = TestClient(create_app(database_url))  # no lifespan: no drainer thread
+    log_in(client, "admin")
+    page = client.get("/admin/jobs").text
+    assert re.search(r'id="effects-backlog">[^<]*\b2\b', page), page

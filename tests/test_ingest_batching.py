@@ -77,7 +77,7 @@ def _push_in_thread(
     def run() -> None:
         try:
             answers[number] = ingest(
-                engine=engine, key=key, endpoint="interactions", body=_body(number)
+                engine=engine, key=key, endpoint="interactions", body=_body(number), wait=True
             )
         except Exception as error:  # noqa: BLE001 - asserted by the test
             answers[number] = error

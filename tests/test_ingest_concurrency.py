@@ -38,7 +38,9 @@ def test_simultaneous_requests_store_each_record_once(engine: Engine, workspace:
         start.wait()
         try:
             answers.append(
-                ingest(engine=engine, key=key, endpoint="interactions", body=body(number))
+                ingest(
+                    engine=engine, key=key, endpoint="interactions", body=body(number), wait=True
+                )
             )
         except BaseException as error:  # noqa: BLE001 - reported by the assertion below
             failures.append(error)
@@ -87,7 +89,9 @@ def test_simultaneous_contacts_of_one_customer_are_counted_once(
         start.wait()
         try:
             statuses.append(
-                ingest(engine=engine, key=key, endpoint="interactions", body=body(number)).status
+                ingest(
+                    engine=engine, key=key, endpoint="interactions", body=body(number), wait=True
+                ).status
             )
         except BaseException as error:  # noqa: BLE001 - reported by the assertion below
             failures.append(error)

@@ -106,7 +106,7 @@ def _contact(dice: random.Random, number: int) -> dict[str, Any]:
 
 def _push(engine: Engine, key: ApiKey, endpoint: str, records: list[dict[str, Any]]) -> None:
     body = json.dumps(records if len(records) > 1 else records[0]).encode()
-    answer = ingest(engine=engine, key=key, endpoint=endpoint, body=body)
+    answer = ingest(engine=engine, key=key, endpoint=endpoint, body=body, wait=True)
     assert answer.status == 200, answer.body
 
 

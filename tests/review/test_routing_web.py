@@ -30,7 +30,7 @@ def _push(client: TestClient, engine: Engine, records: list[dict[str, object]]) 
             created_by="test",
         ).secret
     response = client.post(
-        "/api/v1/interactions",
+        "/api/v1/interactions?wait=true",
         content=json.dumps(records, ensure_ascii=False).encode(),
         headers={"Authorization": f"Bearer {key}", "Content-Type": "application/json"},
     )

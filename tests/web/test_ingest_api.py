@@ -274,3 +274,24 @@ def test_a_key_revoked_by_another_process_is_refused_once_the_cache_lapses(
     assert _post(client, key, NEW).status_code == 200, "remembered for the cache's lifetime"
     monkeypatch.setenv("KONTROL_API_KEY_CACHE_SECONDS", "0")
     assert _post(client, key, NEW).status_code == 401
+
+
+def test_ingest_answers_carry_the_security_headers_and_say_when_effects_run(
+    client: TestClient, engine: Engine, populated: Workspace
+) -> None:
+    key = _key(engine)
+    queued = _post(client, key, {**NEW, "id": "lane-1"})
+    assert queued.status_code == 200 and queued.json()["effects"] == "queued"
+    assert queued.headers["content-type"] == "application/json"
+    assert queued.headers["x-content-type-options"] == "nosniff"
+    assert "default-src 'self'" in queued.headers["content-security-policy"]
+    done = _post(client, key, {**NEW, "id": "lane-2"}, path="/api/v1/interactions?wait=true")
+    assert done.status_code == 200 and done.json()["effects"] == "done"
+    refused = _post(client, key, {**NEW, "id": "lane-3"}, path="/api/v1/interactions?wait=maybe")
+    assert refused.status_code == 422 and "wait" in refused.json()["detail"]
+    assert _stored(engine, populated.id, "lane-3") == 0
+    unauthorised = client.post("/api/v1/interactions", json=NEW)
+    assert unauthorised.status_code == 401
+    assert unauthorised.headers["x-frame-options"] == "DENY"
+    # Other methods on the ingest paths are the app's: not allowed.
+    assert client.get("/api/v1/surveys").status_code == 405

@@ -467,12 +467,15 @@ def worker(
 
     With KONTROL_REDIS_URL: consume the Redis queue (start any number of
     workers on any number of machines). Without: run the database's own queue.
+    Either way it also runs the effects of records the ingest API stored
+    (scoring, KPI facts, alerts, routing: docs/api.md).
     """
     import signal
     import threading
 
     from kontrol.jobs import load_jobs, uses_redis
     from kontrol.jobs.backends import serve_in_process, serve_redis
+    from kontrol.services.effects_backlog import BacklogDrainer
     from kontrol.settings import Settings
 
     settings = Settings()
@@ -488,7 +491,13 @@ def worker(
     where = "Redis" if uses_redis(settings) else "the database queue (no KONTROL_REDIS_URL)"
     typer.echo(f"kontrol worker: {threads} threads on {where}", err=True)
     serve = serve_redis if uses_redis(settings) else serve_in_process
-    serve(engine, settings, threads=max(threads, 1), stop=stop)
+    # The ingest API's effects backlog (services/effects_backlog.py) is drained here too.
+    drainer = BacklogDrainer(engine, kind="worker-effects")
+    drainer.start()
+    try:
+        serve(engine, settings, threads=max(threads, 1), stop=stop)
+    finally:
+        drainer.stop()
     typer.echo("kontrol worker: stopped", err=True)
 
 
@@ -502,11 +511,19 @@ def jobs_list(
     limit: Annotated[int, typer.Option(help="How many, newest first.")] = 50,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False,
 ) -> None:
-    """List job runs of every workspace, newest first."""
+    """List job runs of every workspace, newest first (and, on stderr, how many
+    pushed records wait in the effects backlog)."""
     from kontrol.jobs.runs import list_runs
+    from kontrol.services.effects_backlog import backlog_state
 
     engine = open_database(database_url(db))
     with engine.connect() as connection:
+        backlog = backlog_state(connection)
+        typer.echo(
+            f"effects backlog: {backlog.waiting} records waiting"
+            + (f", the oldest for {backlog.age_seconds():.0f} s" if backlog.waiting else ""),
+            err=True,
+        )
         for run in list_runs(connection, status=status, limit=limit):
             if as_json:
                 typer.echo(json.dumps(run.as_json(), ensure_ascii=False))

@@ -75,8 +75,10 @@ def enqueue(
 
 @contextmanager
 def background_jobs(engine: Engine) -> Iterator[None]:
-    """While open, this process runs due jobs in a thread (unless Redis workers do)."""
+    """While open, this process runs due jobs and drains the effects backlog in
+    threads (unless Redis workers do)."""
     from kontrol.jobs.backends import InProcessRunner
+    from kontrol.services.effects_backlog import BacklogDrainer
 
     settings = current_settings()
     if settings.redis_url:
@@ -84,10 +86,13 @@ def background_jobs(engine: Engine) -> Iterator[None]:
         return
     load_jobs()
     runner = InProcessRunner(engine, settings)
+    drainer = BacklogDrainer(engine)
     runner.start()
+    drainer.start()
     try:
         yield
     finally:
+        drainer.stop()
         runner.stop()
 
 

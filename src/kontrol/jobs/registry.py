@@ -26,6 +26,7 @@ JOB_MODULES: tuple[str, ...] = (
     "kontrol.services.events",
     "kontrol.services.alert_delivery",
     "kontrol.services.housekeeping",
+    "kontrol.services.effects_backlog",
 )
 DEFAULT_MAX_ATTEMPTS = 5
 

@@ -30,6 +30,8 @@ from kontrol.ingest.schema import (
     SurveyRecord,
     parse_record,
 )
+from kontrol.services import effects_backlog
+from kontrol.services.effects_backlog import queue_effects
 from kontrol.services.events import (
     Event,
     InteractionsStored,
@@ -176,8 +178,15 @@ class FileImport:
         workspace: Workspace,
         file_label: str,
         publish_events: Callable[[list[Event]], None] | None = None,
+        *,
+        defer_effects: bool = False,
     ) -> None:
         self.engine = connection_source
+        # Effects (scoring, facts, alerts, routing) go to the effects backlog, written
+        # in each batch's own transaction, instead of being published after it.
+        self.defer_effects = defer_effects
+        # How each interaction key of the last batch came out: imported, updated, unchanged.
+        self.interaction_outcomes: dict[tuple[Any, ...], str] = {}
         # Who tells the subscribers; the ingest API batches concurrent requests' events.
         self.publish_events = publish_events
         self.workspace = workspace
@@ -298,6 +307,9 @@ class FileImport:
 
     def _publish(self) -> None:
         """Tell subscribers what the committed batch changed."""
+        if self.defer_effects:
+            effects_backlog.wake()  # the rows were committed with the batch
+            return
         workspace_id = self.workspace.id
         events: list[Event] = [
             InteractionsStored(workspace_id, tuple(self.changed_interactions)),
@@ -317,6 +329,7 @@ class FileImport:
     def _write(self, connection: Connection, batch: _Batch) -> None:
         """Write one batch inside the caller's transaction."""
         self.changed_interactions, self.changed_surveys, self.changed_orders = [], set(), []
+        self.interaction_outcomes = {}
         if connection.dialect.name == "sqlite":
             # Write first so the transaction holds SQLite's write lock from here on:
             # new rows' ids are counted from MAX(id) (store/upsert.py).
@@ -340,6 +353,14 @@ class FileImport:
             self._write_orders(connection, batch.orders)
         if batch.rejects:
             self._write_rejects(connection, batch.rejects)
+        if self.defer_effects:
+            queue_effects(
+                connection,
+                self.workspace.id,
+                interactions=self.changed_interactions,
+                surveys=sorted(self.changed_surveys),
+                orders=self.changed_orders,
+            )
         if self.single:
             return  # _finish_in writes the counts in the same transaction
         connection.execute(
@@ -429,6 +450,12 @@ class FileImport:
             insert_only=["imported_at"],
         )
         self.changed_interactions.extend(result.ids[k] for k in [*result.inserted, *result.updated])
+        for outcome, keys in (
+            ("imported", result.inserted),
+            ("updated", result.updated),
+            ("unchanged", result.unchanged),
+        ):
+            self.interaction_outcomes.update(dict.fromkeys(keys, outcome))
         if result.updated:
             connection.execute(
                 messages.delete().where(
@@ -853,14 +880,7 @@ class FileImport:
         )
 
     def _validate(self, source: SourceRecord) -> tuple[object, str] | RecordError:
-        if source.data is None:
-            return RecordError(source.error or "unreadable record", source.field)
-        try:
-            record = parse_record(source.data)
-        except RecordError as error:
-            return error
-        # The record's own text identifies its content: cheaper than re-serialising it.
-        return record, hashlib.sha256(source.raw.encode("utf-8", "surrogatepass")).hexdigest()
+        return validate_record(source)
 
     @staticmethod
     def _add(batch: _Batch, record: object, digest: str) -> None:
@@ -872,6 +892,66 @@ class FileImport:
             batch.agents[record.id] = record
         elif isinstance(record, OrderRecord):
             batch.orders[(record.source, record.id)] = (record, digest)
+
+
+def validate_record(source: SourceRecord) -> tuple[object, str] | RecordError:
+    """The record and its content hash, or why it is rejected."""
+    if source.data is None:
+        return RecordError(source.error or "unreadable record", source.field)
+    try:
+        record = parse_record(source.data)
+    except RecordError as error:
+        return error
+    # The record's own text identifies its content: cheaper than re-serialising it.
+    return record, hashlib.sha256(source.raw.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def import_interaction_groups(
+    *,
+    engine: Engine,
+    workspace: Workspace,
+    label: str,
+    groups: Sequence[Sequence[tuple[InteractionRecord, str]]],
+) -> list[ImportReport]:
+    """Several requests' valid interactions in one transaction; a report per request.
+
+    The ingest API's group commit: no two records may share a ``(source, id)``
+    (the caller keeps such requests for a later group). Effects go to the
+    effects backlog in the same transaction. Raises when the transaction fails;
+    the caller then stores each request alone, so only the one at fault fails.
+    """
+    job = FileImport(engine, workspace, label, defer_effects=True)
+    batch = _Batch()
+    for group in groups:
+        for record, digest in group:
+            key = (record.source, record.id)
+            if key in batch.interactions:
+                raise ValueError(f"{key}: the same interaction twice in one group")
+            batch.interactions[key] = (record, digest)
+    for attempt in range(1, FLUSH_ATTEMPTS + 1):
+        try:
+            with engine.begin() as connection:
+                job._open(connection, "api", record=False)
+                job.single = True
+                job._write(connection, batch)
+            break
+        except Exception as error:
+            if attempt == FLUSH_ATTEMPTS or not is_write_conflict(error):
+                raise
+    effects_backlog.wake()
+    reports = []
+    for group in groups:
+        report = ImportReport(files=1)
+        for record, _ in group:
+            outcome = job.interaction_outcomes[(record.source, record.id)]
+            if outcome == "imported":
+                report.imported += 1
+            elif outcome == "updated":
+                report.updated += 1
+            else:
+                report.unchanged += 1
+        reports.append(report)
+    return reports
 
 
 def import_file(
@@ -897,14 +977,16 @@ def import_records(
     label: str,
     importer: str = "api",
     publish_events: Callable[[list[Event]], None] | None = None,
+    defer_effects: bool = False,
 ) -> ImportReport:
     """Import records held in memory (the ingest API): the same path as a file.
 
     ``label`` stands where a file name would (``api:<key name>``) and each
     record's ``line`` is its index in the request; rejects are stored alike.
-    ``publish_events`` replaces ``events.publish`` for the committed batches' events.
+    ``publish_events`` replaces ``events.publish`` for the committed batches' events;
+    ``defer_effects`` leaves them to the effects backlog instead.
     """
-    job = FileImport(engine, workspace, label, publish_events)
+    job = FileImport(engine, workspace, label, publish_events, defer_effects=defer_effects)
     if isinstance(records, Sequence) and len(records) <= BATCH_SIZE:
         return job.run_small(records, importer)
     return job.run_records(records, importer)

@@ -3,14 +3,21 @@
 A request carries one FORMAT.md record (a JSON object) or a batch (a JSON
 array). Each record goes the way a line of a file goes (validation, upsert by
 ``(source, id)``, rejects stored under ``api:<key name>`` with the record's
-index as its line, events after the commit), so the API and ``kontrol import``
-can never disagree. An ``Idempotency-Key`` makes a repeated request answer
-what the first one answered without storing anything again.
+index as its line), so the API and ``kontrol import`` can never disagree. An
+``Idempotency-Key`` makes a repeated request answer what the first one
+answered without storing anything again.
 
-What reacts to stored records (scoring, KPI facts and rollups, alert rules)
-runs before a request is answered, but for requests that arrive together it
-runs once for all of them (``EventBatcher``): most of its cost is per SQL
-statement, not per interaction (docs/benchmarks.md, "Ingest API").
+What reacts to stored records (scoring, KPI facts and rollups, alert rules,
+review routing) runs in one of two ways:
+
+* by default a request is answered once its records are committed, together
+  with their rows in the effects backlog (services/effects_backlog.py), which
+  drainers work off in batches a moment later. The clean interaction requests
+  that arrive together are also stored together, in one transaction
+  (``StoreBatcher``, a group commit): most of the cost is per SQL statement,
+  not per record (docs/benchmarks.md, "Ingest API").
+* with ``wait=True`` (``?wait=true``) the effects run before the answer, once
+  for all the waiting requests that arrive together (``EventBatcher``).
 """
 
 from __future__ import annotations
@@ -29,9 +36,15 @@ from sqlalchemy.exc import IntegrityError
 from kontrol.domain.clock import utcnow
 from kontrol.domain.errors import Conflict, InvalidInput
 from kontrol.ingest.registry import SourceRecord
+from kontrol.ingest.schema import InteractionRecord, RecordError
 from kontrol.services.apikeys import ApiKey
 from kontrol.services.events import Event, OrdersStored, publish
-from kontrol.services.importing import ImportReport, import_records
+from kontrol.services.importing import (
+    ImportReport,
+    import_interaction_groups,
+    import_records,
+    validate_record,
+)
 from kontrol.services.workspaces import Workspace
 from kontrol.settings import current_settings
 from kontrol.store.tables import idempotency_keys
@@ -175,6 +188,178 @@ def _publish_batch(batch: Sequence[_Ticket]) -> None:
 
 _BATCHER = EventBatcher()
 
+# At most this many interactions in one group commit of concurrent requests.
+STORE_BATCH_RECORDS = 200
+# Groups written at the same time by one process: while one waits for the database
+# (its round trips, its commit), the next one is built and sent.
+STORE_WRITERS = 1
+
+
+@dataclass(eq=False)
+class _Store:
+    """One request's valid interactions, waiting to be written with others'."""
+
+    engine: Engine
+    workspace: Workspace
+    label: str
+    records: list[tuple[InteractionRecord, str]]
+    keys: frozenset[tuple[str, str]] = field(init=False)
+    done: bool = False
+    report: ImportReport | None = None
+    error: BaseException | None = None
+
+    def __post_init__(self) -> None:
+        self.keys = frozenset((record.source, record.id) for record, _ in self.records)
+
+    def joins(self, leader: _Store) -> bool:
+        """Whether this request can be written in the leader's transaction."""
+        return (
+            self.engine is leader.engine
+            and self.workspace.id == leader.workspace.id
+            and self.label == leader.label
+        )
+
+
+class StoreBatcher:
+    """Writes the interactions of requests that arrive together in one transaction.
+
+    The same leader-and-followers scheme as :class:`EventBatcher`: the first
+    request to find nobody writing takes every waiting request of the same
+    workspace and key (up to ``limit`` records, and never two with the same
+    ``(source, id)``: a later one waits for the next group, so the order of
+    updates is kept), writes them and their effects-backlog rows in one
+    transaction, and wakes the others with their own counts. A group whose
+    transaction fails is written again request by request, so only the
+    request at fault sees the error.
+    """
+
+    def __init__(self, limit: int = STORE_BATCH_RECORDS, writers: int = STORE_WRITERS) -> None:
+        self.limit = limit
+        self.writers = writers
+        self._condition = threading.Condition()
+        self._waiting: list[_Store] = []
+        self._writing = 0
+        # Keys of the groups being written: a request that updates one of them again
+        # waits for that group's commit, so the updates of a record keep their order.
+        self._in_flight: set[tuple[str, str]] = set()
+
+    def store(
+        self,
+        engine: Engine,
+        workspace: Workspace,
+        label: str,
+        records: list[tuple[InteractionRecord, str]],
+    ) -> ImportReport:
+        """Store these records, in the same transaction as concurrent requests'."""
+        ticket = _Store(engine, workspace, label, records)
+        # SQLite lets one transaction write at a time: a second writer would only wait.
+        writers = self.writers if engine.dialect.name == "postgresql" else 1
+        with self._condition:
+            self._waiting.append(ticket)
+            while not ticket.done:
+                if (
+                    self._writing >= writers
+                    or ticket not in self._waiting
+                    or not self._in_flight.isdisjoint(ticket.keys)
+                ):
+                    # Every writer is busy, another one took this request, or an
+                    # earlier request for one of its records is being written.
+                    self._condition.wait()
+                    continue
+                self._writing += 1
+                group = self._take(ticket)
+                keys = set().union(*(taken.keys for taken in group))
+                self._in_flight |= keys
+                self._condition.release()
+                try:
+                    _store_group(group)
+                finally:
+                    self._condition.acquire()
+                    self._writing -= 1
+                    self._in_flight -= keys
+                    for taken in group:
+                        taken.done = True
+                    self._condition.notify_all()
+        if ticket.error is not None:
+            raise ticket.error
+        assert ticket.report is not None
+        return ticket.report
+
+    def _take(self, leader: _Store) -> list[_Store]:
+        self._waiting.remove(leader)
+        group = [leader]
+        total = len(leader.records)
+        keys = set(leader.keys) | self._in_flight
+        for ticket in list(self._waiting):
+            if total + len(ticket.records) > self.limit:
+                break
+            if not ticket.joins(leader) or not keys.isdisjoint(ticket.keys):
+                # Another workspace, or a later update of a record in this group:
+                # a later group (so the updates of one record keep their order).
+                keys.update(ticket.keys)
+                continue
+            self._waiting.remove(ticket)
+            group.append(ticket)
+            total += len(ticket.records)
+            keys.update(ticket.keys)
+        return group
+
+
+def _store_group(group: Sequence[_Store]) -> None:
+    leader = group[0]
+    try:
+        try:
+            reports = import_interaction_groups(
+                engine=leader.engine,
+                workspace=leader.workspace,
+                label=leader.label,
+                groups=[ticket.records for ticket in group],
+            )
+            for ticket, report in zip(group, reports, strict=True):
+                ticket.report = report
+            return
+        except Exception as error:  # noqa: BLE001 - each request's own try below tells
+            if len(group) == 1:
+                leader.error = error
+                return
+        for ticket in group:
+            try:
+                ticket.report = import_interaction_groups(
+                    engine=ticket.engine,
+                    workspace=ticket.workspace,
+                    label=ticket.label,
+                    groups=[ticket.records],
+                )[0]
+            except Exception as error:  # noqa: BLE001 - raised in the request's thread
+                ticket.error = error
+    except BaseException as error:
+        # Interrupted (the process is stopping): nobody in the group may think it stored.
+        for ticket in group:
+            if ticket.report is None:
+                ticket.error = ticket.error or error
+        raise
+
+
+_STORES = StoreBatcher()
+
+
+def _clean_interactions(
+    records: Sequence[SourceRecord],
+) -> list[tuple[InteractionRecord, str]] | None:
+    """The records validated, when all are interactions with distinct keys; else None."""
+    found: list[tuple[InteractionRecord, str]] = []
+    keys: set[tuple[str, str]] = set()
+    for source in records:
+        outcome = validate_record(source)
+        if isinstance(outcome, RecordError) or not isinstance(outcome[0], InteractionRecord):
+            return None
+        record = outcome[0]
+        if (record.source, record.id) in keys:
+            return None
+        keys.add((record.source, record.id))
+        found.append((record, outcome[1]))
+    return found
+
 
 def _records(payload: Any, kind: str) -> Iterator[SourceRecord]:
     items = payload if isinstance(payload, list) else [payload]
@@ -198,9 +383,11 @@ def _records(payload: Any, kind: str) -> Iterator[SourceRecord]:
         yield SourceRecord(index, raw, item)
 
 
-def _answer(report: ImportReport, count: int) -> IngestAnswer:
+def _answer(report: ImportReport, count: int, *, waited: bool) -> IngestAnswer:
     body: dict[str, Any] = {
         "received": count,
+        # done: scored, counted and alerted on before this answer; queued: a moment later.
+        "effects": "done" if waited else "queued",
         "imported": report.imported,
         "updated": report.updated,
         "unchanged": report.unchanged,
@@ -248,8 +435,13 @@ def ingest(
     endpoint: str,
     body: bytes,
     idempotency_key: str | None = None,
+    wait: bool = False,
 ) -> IngestAnswer:
-    """Store the records of one request into the key's workspace."""
+    """Store the records of one request into the key's workspace.
+
+    ``wait``: answer only after the records' effects (scores, KPI facts, alerts,
+    review routing) are in place; by default they run a moment after the answer.
+    """
     kind = RECORD_KINDS[endpoint]
     request_hash = hashlib.sha256(endpoint.encode() + b"\n" + body).hexdigest()
     if idempotency_key is not None:
@@ -260,14 +452,20 @@ def ingest(
             return earlier
     payload = parse_body(body)
     count = len(payload) if isinstance(payload, list) else 1
-    report = import_records(
-        engine=engine,
-        workspace=key.workspace,
-        records=list(_records(payload, kind)),
-        label=key.label,
-        publish_events=lambda events: _BATCHER.publish(engine, events),
-    )
-    answer = _answer(report, count)
+    records = list(_records(payload, kind))
+    clean = None if wait or kind != "interaction" else _clean_interactions(records)
+    if clean is not None:
+        report = _STORES.store(engine, key.workspace, key.label, clean)
+    else:
+        report = import_records(
+            engine=engine,
+            workspace=key.workspace,
+            records=records,
+            label=key.label,
+            publish_events=(lambda events: _BATCHER.publish(engine, events)) if wait else None,
+            defer_effects=not wait,
+        )
+    answer = _answer(report, count, waited=wait)
     if idempotency_key is not None:
         _remember(engine, key, idempotency_key, request_hash, answer)
     return answer
@@ -391,4 +589,5 @@ def create_demo_api_traffic(engine: Engine, workspace: Workspace) -> None:
         endpoint="interactions",
         body=json.dumps(batch, ensure_ascii=False).encode(),
         idempotency_key="demo-batch-1",
+        wait=True,
     )

@@ -289,6 +289,23 @@ job_runs = Table(
     Index("ix_job_runs_ws_status", "workspace_id", "status", "id"),
 )
 
+# Stored records whose effects (scoring, KPI facts, alerts, routing) are still to
+# run: written in the transaction that stores them, deleted once they have run
+# (services/effects_backlog.py; migration 0008).
+effects_backlog = Table(
+    "effects_backlog",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("workspace_id", Id, ForeignKey("workspaces.id", ondelete="CASCADE"), nullable=False),
+    # interaction, survey (the id of the interaction it rates) or order
+    Column("kind", String(12), nullable=False),
+    Column("record_id", Id, nullable=False),
+    Column("queued_at", DateTime, nullable=False),
+    # Who works on it and until when (a killed drainer's claim runs out).
+    Column("claimed_by", String(100)),
+    Column("claimed_until", DateTime),
+)
+
 # --- Customer surveys and alerts (issue 6: migration 0005) ---------------------
 
 survey_places = Table(

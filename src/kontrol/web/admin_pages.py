@@ -16,6 +16,7 @@ from kontrol.jobs import runs as job_runs
 from kontrol.services.access import Viewer, can_see_rejects
 from kontrol.services.accounts import memberships_of
 from kontrol.services.apikeys import create_api_key, get_api_key, list_api_keys, revoke_api_key
+from kontrol.services.effects_backlog import backlog_state
 from kontrol.services.policy import Action, require
 from kontrol.web.security import CurrentViewer, State, check_csrf
 
@@ -106,7 +107,8 @@ def jobs_page(
     viewer: CurrentViewer,
     status: Annotated[str | None, Query()] = None,
 ) -> Response:
-    """Job runs of the workspace: counts, the newest runs, the dead-letter list."""
+    """Job runs of the workspace: counts, the newest runs, the dead-letter list, and
+    how many pushed records still wait for their effects."""
     require(viewer, Action.MANAGE_INTEGRATIONS)
     chosen = status if status in job_runs.STATUSES else None
     with state.engine.connect() as connection:
@@ -114,8 +116,15 @@ def jobs_page(
         items = job_runs.list_runs(
             connection, status=chosen, workspace_id=viewer.workspace.id, limit=100
         )
+        backlog = backlog_state(connection, viewer.workspace.id)
     context = _context(
-        state, viewer, counts=counts, runs=items, status=chosen, statuses=job_runs.STATUSES
+        state,
+        viewer,
+        counts=counts,
+        runs=items,
+        status=chosen,
+        statuses=job_runs.STATUSES,
+        backlog=backlog,
     )
     return state.templates.TemplateResponse(request, "jobs.html", context)
 

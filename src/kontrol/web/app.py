@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, Request
-from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from starlette.middleware.sessions import SessionMiddleware
@@ -37,15 +36,13 @@ from kontrol.web import (
     routing_pages,
     survey_pages,
 )
+from kontrol.web.headers import SecurityHeaders
 from kontrol.web.i18n import translate
+from kontrol.web.ingest_api import IngestLane
 from kontrol.web.security import csrf_token, locale_of
 from kontrol.web.state import AppState
 
 _HERE = Path(__file__).parent
-CONTENT_SECURITY_POLICY = (
-    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
-    "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
-)
 
 
 def _page_context(request: Request) -> dict[str, Any]:
@@ -107,16 +104,9 @@ def create_app(database_url: str, *, demo: bool | None = None) -> FastAPI:
         max_age=14 * 24 * 3600,
     )
 
-    @app.middleware("http")
-    async def security_headers(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        response = await call_next(request)
-        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        return response
+    app.add_middleware(SecurityHeaders)
+    # Outermost: the ingest API's requests skip sessions and routing (web/ingest_api.py).
+    app.add_middleware(IngestLane, engine=engine)
 
     errors.install(app)
     app.mount("/static", StaticFiles(directory=str(_HERE / "static")), name="static")

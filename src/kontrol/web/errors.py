@@ -21,7 +21,8 @@ STATUS: dict[type[KontrolError], int] = {
 MESSAGE_KEYS = {401: "error.forbidden", 403: "error.forbidden", 404: "error.not_found"}
 
 
-def _status(error: KontrolError) -> int:
+def status_of(error: KontrolError) -> int:
+    """The HTTP status of a domain error."""
     for kind, status in STATUS.items():
         if isinstance(error, kind):
             return status
@@ -45,7 +46,7 @@ def _page(request: Request, status: int, detail: str, key: str) -> Response:
 async def on_domain_error(request: Request, error: Exception) -> Response:
     """Map a :class:`KontrolError` to a status code."""
     assert isinstance(error, KontrolError)
-    status = _status(error)
+    status = status_of(error)
     if _is_api(request):
         return JSONResponse({"detail": str(error)}, status_code=status)
     if isinstance(error, LoginRequired):

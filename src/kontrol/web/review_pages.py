@@ -197,7 +197,7 @@ def _workspace(
         status,
     )
     if recording is not None and recording.origin:
-        from kontrol.web.app import CONTENT_SECURITY_POLICY
+        from kontrol.web.headers import CONTENT_SECURITY_POLICY
 
         # The page may play audio from that one site, and nothing else from it.
         response.headers["Content-Security-Policy"] = (
