@@ -32,6 +32,8 @@ class Settings(BaseSettings):
     job_backoff_seconds: float = 10.0
     job_backoff_max_seconds: float = 3600.0
     job_lease_seconds: float = 1800.0
+    # How long a drainer of the ingest API's effects backlog holds the rows it took.
+    effects_lease_seconds: float = 120.0
     # A worker silent this long is taken for dead and its messages go back to the queue.
     job_heartbeat_timeout_ms: int = 60000
     # Out of a million fetches, how many also put back the messages of dead workers.

@@ -6,9 +6,10 @@ order), so what is stored and what is still to be done about it can never
 part: a process killed after the commit leaves the rows, and another drainer
 takes them up.
 
-A drainer claims up to ``DRAIN_LIMIT`` rows at a time (a lease, as job runs
-have), publishes them as the import's events merged per workspace and kind (so
-the subscribers run once per few hundred records instead of once per request),
+A drainer claims up to ``DRAIN_LIMIT`` rows at a time (a lease of
+``KONTROL_EFFECTS_LEASE_SECONDS``, as job runs have), publishes them as the
+import's events merged per workspace and kind (so the subscribers run once per
+few hundred records instead of once per request),
 and deletes them. The subscribers recompute from what is stored, so running a
 row twice (a lease that ran out while its drainer was still busy) changes
 nothing. A merged batch that fails becomes ``ingest.effects`` job runs, which
@@ -40,6 +41,7 @@ from kontrol.services.events import (
     SurveysStored,
     publish,
 )
+from kontrol.settings import current_settings
 from kontrol.store.tables import effects_backlog
 
 log = logging.getLogger(__name__)
@@ -47,8 +49,6 @@ log = logging.getLogger(__name__)
 # Rows one drainer takes at a time: large enough that the subscribers' statements are
 # shared by many records, below the background threshold (500) so they run here.
 DRAIN_LIMIT = 250
-# How long a claim holds; a drainer killed mid-batch leaves its rows to others after it.
-LEASE_SECONDS = 120
 # How often an idle drainer looks for rows other processes added.
 POLL_SECONDS = 0.2
 # How long a drainer lets rows gather after a batch smaller than DRAIN_LIMIT, or after
@@ -114,6 +114,8 @@ def events_of(rows: Iterable[tuple[int, str, int]]) -> list[Event]:
 def _claim(engine: Engine, runner: str, limit: int) -> list[tuple[int, int, str, int]]:
     """Take up to ``limit`` rows nobody holds (or whose claim ran out), oldest first."""
     now = utcnow()
+    # A drainer killed mid-batch leaves its rows to the others once this runs out.
+    lease = current_settings().effects_lease_seconds
     free = or_(effects_backlog.c.claimed_until.is_(None), effects_backlog.c.claimed_until < now)
     with engine.begin() as connection:
         query = (
@@ -140,7 +142,7 @@ def _claim(engine: Engine, runner: str, limit: int) -> list[tuple[int, int, str,
             connection.execute(
                 update(effects_backlog)
                 .where(effects_backlog.c.id.in_([row[0] for row in rows]))
-                .values(claimed_by=runner, claimed_until=now + timedelta(seconds=LEASE_SECONDS))
+                .values(claimed_by=runner, claimed_until=now + timedelta(seconds=lease))
             )
     return rows
 
