@@ -62,6 +62,24 @@ def test_apikey_create_prints_the_key_once_and_it_works_until_revoked(
     assert nowhere.exit_code == 2 and "no workspace" in nowhere.output
 
 
+def _admin_of_default(engine: Engine) -> int:
+    """Make the user ``admin`` an admin of ``default``; that workspace's id."""
+    from kontrol.domain.roles import WorkspaceRole
+    from kontrol.services.accounts import add_user
+    from kontrol.services.workspaces import find_workspace
+    from tests.web.conftest import PASSWORD
+
+    with engine.begin() as connection:
+        add_user(
+            connection,
+            username="admin",
+            password=PASSWORD,
+            workspace_name="default",
+            role=WorkspaceRole.ADMIN,
+        )
+        return find_workspace(connection, "default").id
+
+
 def test_jobs_list_shows_dead_letters_and_retry_queues_them_again(
     database_url: str, engine: Engine
 ) -> None:
@@ -84,20 +102,9 @@ def test_the_jobs_page_lists_dead_runs_with_a_retry_button(
 ) -> None:
     import re
 
-    from kontrol.domain.roles import WorkspaceRole
-    from kontrol.services.accounts import add_user
-    from kontrol.services.workspaces import find_workspace
-    from tests.web.conftest import PASSWORD, form_token, log_in
+    from tests.web.conftest import form_token, log_in
 
-    with engine.begin() as connection:
-        add_user(
-            connection,
-            username="admin",
-            password=PASSWORD,
-            workspace_name="default",
-            role=WorkspaceRole.ADMIN,
-        )
-        workspace_id = find_workspace(connection, "default").id
+    workspace_id = _admin_of_default(engine)
     mine = enqueue(engine, "test.broken", name="page", workspace_id=workspace_id)
     theirs = enqueue(engine, "test.broken", name="other")  # belongs to no workspace
     drain(engine, Settings())
@@ -120,21 +127,11 @@ def test_the_jobs_page_lists_dead_runs_with_a_retry_button(
 def test_the_jobs_page_and_list_tell_how_many_pushed_records_wait_for_their_effects(
     database_url: str, engine: Engine
 ) -> None:
-    from kontrol.domain.roles import WorkspaceRole
-    from kontrol.services.accounts import add_user
     from kontrol.services.effects_backlog import queue_effects
-    from kontrol.services.workspaces import find_workspace
-    from tests.web.conftest import PASSWORD, log_in
+    from tests.web.conftest import log_in
 
+    workspace_id = _admin_of_default(engine)
     with engine.begin() as connection:
-        add_user(
-            connection,
-            username="admin",
-            password=PASSWORD,
-            workspace_name="default",
-            role=WorkspaceRole.ADMIN,
-        )
-        workspace_id = find_workspace(connection, "default").id
         # Rows of interactions that do not exist: a drainer would run nothing for them,
         # but they wait until one takes them (this test starts none before it looks).
         queue_effects(connection, workspace_id, interactions=[9001, 9002])

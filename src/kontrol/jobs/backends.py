@@ -64,31 +64,51 @@ def drain(engine: Engine, settings: Settings, *, limit: int | None = None) -> in
     return done
 
 
-class InProcessRunner:
-    """A background thread that runs due job runs of one database."""
+class BackgroundLoop:
+    """A daemon thread that runs :meth:`loop` until :meth:`stop`.
 
-    def __init__(
-        self, engine: Engine, settings: Settings, *, kind: str = "thread", recurring: bool = True
-    ) -> None:
-        self.engine = engine
-        # Whether this runner also queues recurring jobs when their period begins.
-        self.recurring = recurring
-        self.settings = settings
+    ``wake`` is the event the loop sleeps on; stopping sets it, so the loop
+    ends without waiting out its sleep.
+    """
+
+    thread_name = "kontrol-background"
+
+    def __init__(self, kind: str, wake: threading.Event) -> None:
         self.runner = runner_name(kind)
+        self._wake_event = wake
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
     def start(self) -> None:
         """Start the thread (a daemon: it never keeps the process alive)."""
-        self._thread = threading.Thread(target=self.loop, name="kontrol-jobs", daemon=True)
+        self._thread = threading.Thread(target=self.loop, name=self.thread_name, daemon=True)
         self._thread.start()
 
     def stop(self, timeout: float = 10.0) -> None:
-        """Ask the thread to stop after the run it is in, and wait for it."""
+        """Ask the thread to stop after the work it is in, and wait for it."""
         self._stop.set()
-        _wake.set()
+        self._wake_event.set()
         if self._thread is not None:
             self._thread.join(timeout)
+
+    def loop(self) -> None:
+        """The thread's work, until ``self._stop`` is set."""
+        raise NotImplementedError
+
+
+class InProcessRunner(BackgroundLoop):
+    """A background thread that runs due job runs of one database."""
+
+    thread_name = "kontrol-jobs"
+
+    def __init__(
+        self, engine: Engine, settings: Settings, *, kind: str = "thread", recurring: bool = True
+    ) -> None:
+        super().__init__(kind, _wake)
+        self.engine = engine
+        # Whether this runner also queues recurring jobs when their period begins.
+        self.recurring = recurring
+        self.settings = settings
 
     def loop(self) -> None:
         """Claim and run due runs; sleep until woken or the next one is due."""

@@ -32,7 +32,7 @@ from sqlalchemy import Connection, Engine, and_, delete, func, or_, select, upda
 
 from kontrol.domain.clock import utcnow
 from kontrol.jobs import enqueue
-from kontrol.jobs.backends import runner_name
+from kontrol.jobs.backends import BackgroundLoop, runner_name
 from kontrol.jobs.registry import JobContext, job
 from kontrol.services.events import (
     Event,
@@ -241,26 +241,14 @@ def backlog_state(connection: Connection, workspace_id: int | None = None) -> Ba
     return BacklogState(int(waiting or 0), oldest)
 
 
-class BacklogDrainer:
+class BacklogDrainer(BackgroundLoop):
     """A background thread that drains the backlog: woken by this process, polling for others."""
 
+    thread_name = "kontrol-effects"
+
     def __init__(self, engine: Engine, *, kind: str = "effects") -> None:
+        super().__init__(kind, _wake)
         self.engine = engine
-        self.runner = runner_name(kind)
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-
-    def start(self) -> None:
-        """Start the thread (a daemon: it never keeps the process alive)."""
-        self._thread = threading.Thread(target=self.loop, name="kontrol-effects", daemon=True)
-        self._thread.start()
-
-    def stop(self, timeout: float = 10.0) -> None:
-        """Ask the thread to stop after the batch it is in, and wait for it."""
-        self._stop.set()
-        _wake.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
 
     def loop(self) -> None:
         """Drain; when nothing is free, sleep until woken or the next poll."""
