@@ -12,6 +12,7 @@ import os
 import socket
 import threading
 import time
+from abc import ABC, abstractmethod
 from datetime import timedelta
 from functools import lru_cache
 from typing import Any
@@ -64,7 +65,7 @@ def drain(engine: Engine, settings: Settings, *, limit: int | None = None) -> in
     return done
 
 
-class BackgroundLoop:
+class BackgroundLoop(ABC):
     """A daemon thread that runs :meth:`loop` until :meth:`stop`.
 
     ``wake`` is the event the loop sleeps on; stopping sets it, so the loop
@@ -91,9 +92,9 @@ class BackgroundLoop:
         if self._thread is not None:
             self._thread.join(timeout)
 
+    @abstractmethod
     def loop(self) -> None:
         """The thread's work, until ``self._stop`` is set."""
-        raise NotImplementedError
 
 
 class InProcessRunner(BackgroundLoop):

@@ -39,6 +39,7 @@ from kontrol.services.events import (
     InteractionsStored,
     OrdersStored,
     SurveysStored,
+    event_ids,
     publish,
 )
 from kontrol.settings import current_settings
@@ -174,7 +175,7 @@ def drain_once(engine: Engine, *, runner: str | None = None, limit: int = DRAIN_
                     connection=connection,
                     workspace_id=event.workspace_id,
                     kind=_kind_of(event),
-                    ids=list(_ids_of(event)),
+                    ids=list(event_ids(event)),
                 )
             _delete(connection, row_ids, runner)
         return len(rows)
@@ -202,10 +203,6 @@ def _kind_of(event: Event) -> str:
         if isinstance(event, event_type):
             return kind
     raise ValueError(f"not a stored-records event: {event!r}")
-
-
-def _ids_of(event: Event) -> tuple[int, ...]:
-    return event.order_ids if isinstance(event, OrdersStored) else event.interaction_ids
 
 
 @job(RETRY_JOB, max_attempts=5)

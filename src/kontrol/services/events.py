@@ -141,7 +141,7 @@ def publish(engine: Engine, event: Event) -> None:
 
     Heavy subscribers get a queued job instead when the event is large.
     """
-    ids = _ids(event)
+    ids = event_ids(event)
     if not ids:
         return
     _load_subscribers()
@@ -156,7 +156,8 @@ def publish(engine: Engine, event: Event) -> None:
             handler(engine, event)
 
 
-def _ids(event: Event) -> tuple[int, ...]:
+def event_ids(event: Event) -> tuple[int, ...]:
+    """The ids an event names: orders for ``OrdersStored``, interactions otherwise."""
     if isinstance(event, OrdersStored):
         return event.order_ids
     return event.interaction_ids

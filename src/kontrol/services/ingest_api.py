@@ -25,10 +25,11 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
+from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any
+from typing import Any, Generic, Protocol, TypeVar
 
 from sqlalchemy import Engine, delete, select
 from sqlalchemy.exc import IntegrityError
@@ -38,7 +39,7 @@ from kontrol.domain.errors import Conflict, InvalidInput
 from kontrol.ingest.registry import SourceRecord
 from kontrol.ingest.schema import InteractionRecord, RecordError
 from kontrol.services.apikeys import ApiKey
-from kontrol.services.events import Event, OrdersStored, publish
+from kontrol.services.events import Event, event_ids, publish
 from kontrol.services.importing import (
     ImportReport,
     import_interaction_groups,
@@ -64,6 +65,66 @@ class IngestAnswer:
     replayed: bool = False
 
 
+class _Waiting(Protocol):
+    """A request waiting in a group commit: done once its group was processed."""
+
+    done: bool
+    error: BaseException | None
+
+
+W = TypeVar("W", bound=_Waiting)
+
+
+class _GroupCommit(ABC, Generic[W]):
+    """Leader and followers: requests that arrive together are processed as one group.
+
+    The first request to find nobody working becomes the leader: it takes a
+    group of the waiting requests (:meth:`_take`), processes it outside the
+    lock (:meth:`_process`, which sets each one's outcome or ``error``) and
+    wakes the others; those that came meanwhile wait and form the next group.
+    Each request returns once its own group is done.
+    """
+
+    def __init__(self) -> None:
+        self._condition = threading.Condition()
+        self._waiting: list[W] = []
+        self._busy = False
+
+    def _run(self, ticket: W) -> None:
+        with self._condition:
+            self._waiting.append(ticket)
+            while not ticket.done:
+                if self._busy:
+                    self._condition.wait()
+                    continue
+                self._busy = True
+                group = self._take()
+                self._condition.release()
+                try:
+                    self._process(group)
+                finally:
+                    self._condition.acquire()
+                    self._busy = False
+                    for taken in group:
+                        taken.done = True
+                    self._condition.notify_all()
+        if ticket.error is not None:
+            raise ticket.error
+
+    def waiting(self) -> int:
+        """How many requests wait for their group."""
+        with self._condition:
+            return len(self._waiting)
+
+    @abstractmethod
+    def _take(self) -> list[W]:
+        """The next group, removed from ``_waiting`` (called under the lock)."""
+
+    @abstractmethod
+    def _process(self, group: Sequence[W]) -> None:
+        """Do the group's work; set each request's outcome or ``error``."""
+
+
 # At most this many record ids in the events of one batch of requests: far below
 # the background threshold (so scoring stays inline) and small enough that the
 # facts keep their rollups by group (metrics/rollups.SMALL_CHANGE).
@@ -81,11 +142,7 @@ class _Ticket:
     size: int = field(init=False)
 
     def __post_init__(self) -> None:
-        self.size = sum(len(_ids(event)) for event in self.events)
-
-
-def _ids(event: Event) -> tuple[int, ...]:
-    return event.order_ids if isinstance(event, OrdersStored) else event.interaction_ids
+        self.size = sum(len(event_ids(event)) for event in self.events)
 
 
 def _merged(tickets: Sequence[_Ticket]) -> list[tuple[Engine, Event]]:
@@ -94,7 +151,7 @@ def _merged(tickets: Sequence[_Ticket]) -> list[tuple[Engine, Event]]:
     for ticket in tickets:
         for event in ticket.events:
             ids.setdefault((ticket.engine, type(event), event.workspace_id), set()).update(
-                _ids(event)
+                event_ids(event)
             )
     return [
         (engine, kind(workspace_id, tuple(sorted(found))))
@@ -102,55 +159,30 @@ def _merged(tickets: Sequence[_Ticket]) -> list[tuple[Engine, Event]]:
     ]
 
 
-class EventBatcher:
+class EventBatcher(_GroupCommit[_Ticket]):
     """Publishes the events of requests that arrive together in one go (group commit).
 
-    The first request to find nobody publishing becomes the leader: it takes
-    every waiting request's events (up to ``limit`` ids), publishes them merged
-    and wakes the others; those that came meanwhile wait and form the next
-    batch. Each request returns once its own events were published, so its
-    score, KPI facts and alerts are in place when it is answered, exactly as
-    when it runs alone. Subscribers recompute from what is stored, so merging
+    The leader takes every waiting request's events (up to ``limit`` ids) and
+    publishes them merged. Each request returns once its own events were
+    published, so its score, KPI facts and alerts are in place when it is
+    answered, exactly as when it runs alone. Subscribers recompute from what is stored, so merging
     the ids of several committed requests changes nothing but the cost. When a
     merged publish fails, each request's events are published alone again, so
     that only the request at fault sees the error.
     """
 
     def __init__(self, limit: int = EVENT_BATCH_IDS) -> None:
+        super().__init__()
         self.limit = limit
-        self._condition = threading.Condition()
-        self._waiting: list[_Ticket] = []
-        self._busy = False
 
     def publish(self, engine: Engine, events: Sequence[Event]) -> None:
         """Publish these events, together with those of concurrent requests."""
         ticket = _Ticket(engine, tuple(events))
-        if not ticket.size:
-            return
-        with self._condition:
-            self._waiting.append(ticket)
-            while not ticket.done:
-                if self._busy:
-                    self._condition.wait()
-                    continue
-                self._busy = True
-                batch = self._take()
-                self._condition.release()
-                try:
-                    _publish_batch(batch)
-                finally:
-                    self._condition.acquire()
-                    self._busy = False
-                    for taken in batch:
-                        taken.done = True
-                    self._condition.notify_all()
-        if ticket.error is not None:
-            raise ticket.error
+        if ticket.size:
+            self._run(ticket)
 
-    def waiting(self) -> int:
-        """How many requests wait for their events to be published."""
-        with self._condition:
-            return len(self._waiting)
+    def _process(self, group: Sequence[_Ticket]) -> None:
+        _publish_batch(group)
 
     def _take(self) -> list[_Ticket]:
         # Never past the background threshold: merged requests must not send their
@@ -190,9 +222,6 @@ _BATCHER = EventBatcher()
 
 # At most this many interactions in one group commit of concurrent requests.
 STORE_BATCH_RECORDS = 200
-# Groups written at the same time by one process: while one waits for the database
-# (its round trips, its commit), the next one is built and sent.
-STORE_WRITERS = 1
 
 
 @dataclass(eq=False)
@@ -220,28 +249,20 @@ class _Store:
         )
 
 
-class StoreBatcher:
+class StoreBatcher(_GroupCommit[_Store]):
     """Writes the interactions of requests that arrive together in one transaction.
 
-    The same leader-and-followers scheme as :class:`EventBatcher`: the first
-    request to find nobody writing takes every waiting request of the same
-    workspace and key (up to ``limit`` records, and never two with the same
-    ``(source, id)``: a later one waits for the next group, so the order of
-    updates is kept), writes them and their effects-backlog rows in one
-    transaction, and wakes the others with their own counts. A group whose
-    transaction fails is written again request by request, so only the
-    request at fault sees the error.
+    The leader takes the waiting requests of its workspace and key (up to
+    ``limit`` records, and never two with the same ``(source, id)``: a later
+    one waits for the next group, so the order of updates is kept), writes
+    them and their effects-backlog rows in one transaction, and wakes the
+    others with their own counts. A group whose transaction fails is written
+    again request by request, so only the request at fault sees the error.
     """
 
-    def __init__(self, limit: int = STORE_BATCH_RECORDS, writers: int = STORE_WRITERS) -> None:
+    def __init__(self, limit: int = STORE_BATCH_RECORDS) -> None:
+        super().__init__()
         self.limit = limit
-        self.writers = writers
-        self._condition = threading.Condition()
-        self._waiting: list[_Store] = []
-        self._writing = 0
-        # Keys of the groups being written: a request that updates one of them again
-        # waits for that group's commit, so the updates of a record keep their order.
-        self._in_flight: set[tuple[str, str]] = set()
 
     def store(
         self,
@@ -252,44 +273,18 @@ class StoreBatcher:
     ) -> ImportReport:
         """Store these records, in the same transaction as concurrent requests'."""
         ticket = _Store(engine, workspace, label, records)
-        # SQLite lets one transaction write at a time: a second writer would only wait.
-        writers = self.writers if engine.dialect.name == "postgresql" else 1
-        with self._condition:
-            self._waiting.append(ticket)
-            while not ticket.done:
-                if (
-                    self._writing >= writers
-                    or ticket not in self._waiting
-                    or not self._in_flight.isdisjoint(ticket.keys)
-                ):
-                    # Every writer is busy, another one took this request, or an
-                    # earlier request for one of its records is being written.
-                    self._condition.wait()
-                    continue
-                self._writing += 1
-                group = self._take(ticket)
-                keys = set().union(*(taken.keys for taken in group))
-                self._in_flight |= keys
-                self._condition.release()
-                try:
-                    _store_group(group)
-                finally:
-                    self._condition.acquire()
-                    self._writing -= 1
-                    self._in_flight -= keys
-                    for taken in group:
-                        taken.done = True
-                    self._condition.notify_all()
-        if ticket.error is not None:
-            raise ticket.error
+        self._run(ticket)
         assert ticket.report is not None
         return ticket.report
 
-    def _take(self, leader: _Store) -> list[_Store]:
-        self._waiting.remove(leader)
+    def _process(self, group: Sequence[_Store]) -> None:
+        _store_group(group)
+
+    def _take(self) -> list[_Store]:
+        leader = self._waiting.pop(0)
         group = [leader]
         total = len(leader.records)
-        keys = set(leader.keys) | self._in_flight
+        keys = set(leader.keys)
         for ticket in list(self._waiting):
             if total + len(ticket.records) > self.limit:
                 break

@@ -131,9 +131,9 @@ class IngestLane:
     A helpdesk or telephony system may push hundreds of records a second, and
     the session middleware, routing and dependency injection cost more than
     storing a record. The lane answers exactly what the routes below answer
-    (they document the endpoints in the OpenAPI schema and serve the same
-    function): the security headers, ``{"detail": ...}`` errors, and 405 for
-    other methods is left to the app.
+    (they document the endpoints in the OpenAPI schema and call the same
+    function), with the security headers and ``{"detail": ...}`` errors.
+    Other methods on these paths go on to the app, which answers 405.
     """
 
     def __init__(self, app: ASGIApp, engine: Engine) -> None:
