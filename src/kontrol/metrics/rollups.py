@@ -156,9 +156,13 @@ _LOCKS_PER_STATEMENT = 100
 _GROUPS_PER_STATEMENT = 50
 
 # A rewrite of at most this many interactions' facts is small: it locks just them
-# and refreshes just the rollup groups it touched. Larger ones (imports) lock the
-# workspace and recompute whole days, which is cheaper per interaction.
-SMALL_CHANGE = 128
+# and refreshes just the rollup groups it touched. Larger ones (import batches of
+# 1,000) lock the workspace and recompute whole days, which is cheaper per
+# interaction when a batch fills most groups of its days. An effects backlog batch
+# (up to 250 pushed interactions, plus the earlier contacts they change) must stay
+# small: recomputing the whole of today on every batch made its cost grow with the
+# day (docs/benchmarks.md, "The ingest API on a faster machine").
+SMALL_CHANGE = 512
 
 # The columns of a facts row that rollup maintenance reads.
 FACT_COLUMNS = (*KEYS, *TIME_COLUMNS)
