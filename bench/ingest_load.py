@@ -4,8 +4,9 @@ Starts the app with uvicorn (``--workers``) on a loopback port on a fresh
 SQLite file or PostgreSQL database (``kontrol_bench_ingest``), makes an API
 key, and runs a load generator in a separate process: ``--connections``
 keep-alive HTTP/1.1 connections (plain asyncio sockets, so the generator
-costs little CPU), each sending one interaction per request, as fast as the
-answers come (closed loop), for ``--seconds`` after a short warm-up. It
+costs little CPU), each sending one interaction per request, either as fast
+as the answers come or on a schedule (``--rates``), for ``--seconds`` after a
+short warm-up. It
 reports sustained requests/s and p50/p99 latency, then counts the rows in the
 database: every request answered 200 must have left exactly one interaction.
 
@@ -18,9 +19,13 @@ backlog is empty and reports how long that took and that every stored
 interaction was scored.
 
     python -m bench.ingest_load [--seconds 20] [--connections 16] [--workers 2]
-        [--backends sqlite,postgresql] [--wait] [--write-docs]
+        [--backends sqlite,postgresql] [--wait] [--rates 0,500] [--write-docs]
 
 ``--wait`` sends ``?wait=true``: every answer waits for its effects.
+``--rates``: each backend runs once per rate. ``0`` sends each connection's
+next request as soon as the answer comes (closed loop: the most the server
+answers); ``R`` offers R requests/s on a fixed schedule (open loop: latency
+and backlog at that rate, the issue's aim being 500).
 """
 
 from __future__ import annotations
@@ -90,11 +95,21 @@ async def _connection(
     stop_at: float,
     counted_from: float,
     path: str,
+    interval: float,
+    offset: float,
 ) -> tuple[list[float], int, int]:
+    """One keep-alive connection's requests: as fast as the answers come
+    (``interval`` 0), or one every ``interval`` seconds on a fixed schedule.
+
+    On a schedule, a request's latency counts from the moment it was due, not
+    from when it was sent: when the server falls behind, the wait for the
+    connection is part of what a caller would see (no coordinated omission).
+    """
     reader, writer = await asyncio.open_connection(host, port)
     latencies: list[float] = []
     ok = errors = 0
     number = 0
+    due = time.perf_counter() + offset - interval  # the connections take turns
     while time.perf_counter() < stop_at:
         body = _record(tag, index, number)
         number += 1
@@ -103,7 +118,12 @@ async def _connection(
             f"Authorization: Bearer {key}\r\nContent-Type: application/json\r\n"
             f"Content-Length: {len(body)}\r\n\r\n"
         ).encode() + body
-        began = time.perf_counter()
+        if interval:
+            due += interval
+            await asyncio.sleep(max(due - time.perf_counter(), 0.0))
+            began = due
+        else:
+            began = time.perf_counter()
         writer.write(request)
         head = await reader.readuntil(b"\r\n\r\n")
         status = int(head.split(b" ", 2)[1])
@@ -123,13 +143,34 @@ async def _connection(
 
 
 async def _generate(
-    host: str, port: int, key: str, tag: str, seconds: float, conns: int, path: str
+    host: str,
+    port: int,
+    key: str,
+    tag: str,
+    seconds: float,
+    conns: int,
+    path: str,
+    rate: float,
 ) -> Any:
     start = time.perf_counter()
     counted_from = start + WARM_UP
     stop_at = counted_from + seconds
     results = await asyncio.gather(
-        *(_connection(host, port, key, tag, i, stop_at, counted_from, path) for i in range(conns))
+        *(
+            _connection(
+                host,
+                port,
+                key,
+                tag,
+                i,
+                stop_at,
+                counted_from,
+                path,
+                interval=conns / rate if rate else 0.0,
+                offset=i / rate if rate else 0.0,
+            )
+            for i in range(conns)
+        )
     )
     latencies = sorted(value for result in results for value in result[0])
 
@@ -269,7 +310,13 @@ def _scored(engine: Engine, tag: str) -> int:
 
 
 def run_one(
-    backend: str, *, seconds: float, connections: int, workers: int, wait: bool = False
+    backend: str,
+    *,
+    seconds: float,
+    connections: int,
+    workers: int,
+    wait: bool = False,
+    rate: float = 0.0,
 ) -> dict[str, Any]:
     """One load run against a fresh database; the figures."""
     with tempfile.TemporaryDirectory() as folder:
@@ -325,7 +372,7 @@ def run_one(
             generator = subprocess.Popen(
                 [
                     sys.executable, "-m", "bench.ingest_load", "--generate",
-                    f"127.0.0.1:{port}", key, tag, str(seconds), str(connections), path,
+                    f"127.0.0.1:{port}", key, tag, str(seconds), str(connections), path, str(rate),
                 ],
                 stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE,
@@ -372,6 +419,7 @@ def run_one(
         backend=backend,
         workers=workers,
         connections=connections,
+        offered=f"{rate:,.0f}/s" if rate else "closed loop",
         stored=stored,
         effects="answer waits" if wait else ("worker process" if with_worker else "web processes"),
     )
@@ -401,17 +449,17 @@ def table(rows: list[dict[str, Any]], seconds: float) -> str:
             if row.get("upkeep_runs")
         ),
         "",
-        "| database | effects run in | uvicorn workers | connections | requests/s | p50 ms "
-        "| p99 ms | max ms | answered 200 | errors | rows stored | lost | backlog at end "
+        "| database | effects run in | uvicorn workers | connections | offered | requests/s "
+        "| p50 ms | p99 ms | max ms | answered 200 | errors | rows stored | lost | backlog at end "
         "| caught up after s | scored | web CPU ms | worker CPU ms | PostgreSQL CPU ms "
         "| load average |",
-        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:"
+        "|---|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:"
         "|---:|---:|",
     ]
     for row in rows:
         lines.append(
             f"| {row['backend']} | {row['effects']} | {row['workers']} | {row['connections']} "
-            f"| {row['rps']:,.0f} | {row['p50_ms']:.1f} | {row['p99_ms']:.1f} "
+            f"| {row['offered']} | {row['rps']:,.0f} | {row['p50_ms']:.1f} | {row['p99_ms']:.1f} "
             f"| {row['max_ms']:.0f} | {row['ok']:,} | {row['errors']} | {row['stored']:,} "
             f"| {row['lost']} | {row['backlog_at_end']:,} | {row['catch_up_s']:.1f} "
             f"| {row['scored']:,} | {row['app_cpu_ms']:.1f} | {row['worker_cpu_ms']:.1f} "
@@ -424,10 +472,12 @@ def main(argv: list[str] | None = None) -> str:
     """Run the load test (or, with ``--generate``, be the load generator)."""
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] == ["--generate"]:
-        address, key, tag, seconds, connections, path = argv[1:7]
+        address, key, tag, seconds, connections, path, rate = argv[1:8]
         host, port = address.rsplit(":", 1)
         figures = asyncio.run(
-            _generate(host, int(port), key, tag, float(seconds), int(connections), path)
+            _generate(
+                host, int(port), key, tag, float(seconds), int(connections), path, float(rate)
+            )
         )
         sys.stdout.write(json.dumps(figures))
         return ""
@@ -437,19 +487,28 @@ def main(argv: list[str] | None = None) -> str:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--backends", default="sqlite,postgresql")
     parser.add_argument("--wait", action="store_true", help="send ?wait=true")
+    parser.add_argument(
+        "--rates",
+        default="0,500",
+        help="comma-separated: 0 sends as fast as the answers come, R offers R requests/s "
+        "on a fixed schedule; each backend runs once per rate",
+    )
     parser.add_argument("--write-docs", action="store_true")
     args = parser.parse_args(argv)
     rows = []
+    rates = [float(rate) for rate in args.rates.split(",") if rate.strip()]
     for backend in [name.strip() for name in args.backends.split(",") if name.strip()]:
-        row = run_one(
-            backend,
-            seconds=args.seconds,
-            connections=args.connections,
-            workers=args.workers,
-            wait=args.wait,
-        )
-        print(json.dumps(row), flush=True)
-        rows.append(row)
+        for rate in rates:
+            row = run_one(
+                backend,
+                seconds=args.seconds,
+                connections=args.connections,
+                workers=args.workers,
+                wait=args.wait,
+                rate=rate,
+            )
+            print(json.dumps(row), flush=True)
+            rows.append(row)
     result = table(rows, args.seconds)
     print(result)
     if args.write_docs:
