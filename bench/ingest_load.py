@@ -442,11 +442,11 @@ def table(rows: list[dict[str, Any]], seconds: float) -> str:
         f"Python {platform.python_version()}, {os.cpu_count()} cores; "
         "CPU per timed request (web = uvicorn processes, worker = the effects worker "
         "over the load and its catch-up); load average (1 min) at the window's start and end"
-        + "".join(
-            f"; {row['backend']}: the server runs with autovacuum off, so VACUUM (ANALYZE) "
-            f"every {UPKEEP_SECONDS:.0f} s stood in for it ({row['upkeep_runs']} runs)"
-            for row in rows
-            if row.get("upkeep_runs")
+        + (
+            "; PostgreSQL: the server runs with autovacuum off, so VACUUM (ANALYZE) every "
+            f"{UPKEEP_SECONDS:.0f} s stood in for it"
+            if any(row.get("upkeep_runs") for row in rows)
+            else ""
         ),
         "",
         "| database | effects run in | uvicorn workers | connections | offered | requests/s "

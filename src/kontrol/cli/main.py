@@ -473,6 +473,7 @@ def worker(
     import signal
     import threading
 
+    from kontrol.heap import freeze_startup_objects
     from kontrol.jobs import load_jobs, uses_redis
     from kontrol.jobs.backends import serve_in_process, serve_redis
     from kontrol.services.effects_backlog import BacklogDrainer
@@ -491,6 +492,7 @@ def worker(
     where = "Redis" if uses_redis(settings) else "the database queue (no KONTROL_REDIS_URL)"
     typer.echo(f"kontrol worker: {threads} threads on {where}", err=True)
     serve = serve_redis if uses_redis(settings) else serve_in_process
+    freeze_startup_objects()
     # The ingest API's effects backlog (services/effects_backlog.py) is drained here too.
     drainer = BacklogDrainer(engine, kind="worker-effects")
     drainer.start()

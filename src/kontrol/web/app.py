@@ -13,6 +13,7 @@ from fastapi.templating import Jinja2Templates
 from starlette.middleware.sessions import SessionMiddleware
 
 from kontrol import __version__
+from kontrol.heap import freeze_startup_objects
 from kontrol.jobs import background_jobs
 from kontrol.services.calibration import can_calibrate
 from kontrol.services.database import open_database, session_secret
@@ -78,6 +79,7 @@ def create_app(database_url: str, *, demo: bool | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         with background_jobs(engine):
+            freeze_startup_objects()
             yield
 
     app = FastAPI(
