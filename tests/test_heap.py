@@ -20,6 +20,7 @@ assert gc.get_freeze_count() == 0
 assert freeze_startup_objects() is True
 frozen = gc.get_freeze_count()
 assert frozen > 1000, frozen
+assert gc.get_threshold()[0] == 5000
 assert freeze_startup_objects() is False
 assert gc.get_freeze_count() == frozen
 # A cycle made after the freeze is still found and freed by a collection.
