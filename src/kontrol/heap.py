@@ -7,8 +7,8 @@ every few thousand requests, as requests allocate, and took about 140 ms on
 this machine: a pause that every request in flight waits out, which is what
 the ingest API's p99 latency saw. ``gc.freeze()`` moves the objects that exist
 now into a permanent generation that collections skip, so a full collection
-walks only what was made since: 10-35 ms (docs/benchmarks.md, "Garbage
-collection pauses").
+walks only what was made since: 10-35 ms (docs/benchmarks.md, "Ingest API at
+500 requests/s", point 4).
 
 The youngest generation is also collected after 5,000 net allocations instead
 of 700: a request allocates hundreds of objects, nearly all freed by reference

@@ -161,7 +161,7 @@ _GROUPS_PER_STATEMENT = 50
 # interaction when a batch fills most groups of its days. An effects backlog batch
 # (up to 250 pushed interactions, plus the earlier contacts they change) must stay
 # small: recomputing the whole of today on every batch made its cost grow with the
-# day (docs/benchmarks.md, "The ingest API on a faster machine").
+# day (docs/benchmarks.md, "Ingest API at 500 requests/s").
 SMALL_CHANGE = 512
 
 # The columns of a facts row that rollup maintenance reads.
