@@ -452,7 +452,7 @@ def table(rows: list[dict[str, Any]], seconds: float) -> str:
         "over the load and its catch-up); load average (1 min) at the window's start and end"
         + (
             "; PostgreSQL: the server runs with autovacuum off, so VACUUM (ANALYZE) every "
-            f"{UPKEEP_SECONDS:.0f} s stood in for it"
+            f"{UPKEEP_SECONDS:.0f} s, throttled as autovacuum is, stood in for it"
             if any(row.get("upkeep_runs") for row in rows)
             else ""
         ),
