@@ -249,6 +249,9 @@ class _Upkeep:
         self._stop = threading.Event()
         with engine.connect() as connection:
             self.needed = connection.execute(text("SHOW autovacuum")).scalar_one() == "off"
+            # Throttled as autovacuum is (a manual VACUUM is not, by default): a burst
+            # of unthrottled vacuuming stalled the answers for 150 ms.
+            self.delay = connection.execute(text("SHOW autovacuum_vacuum_cost_delay")).scalar_one()
         self._thread = threading.Thread(target=self._loop, daemon=True)
 
     def start(self) -> None:
@@ -265,12 +268,9 @@ class _Upkeep:
             with self.engine.connect().execution_options(
                 isolation_level="AUTOCOMMIT"
             ) as connection:
-                # Throttled as autovacuum is (a manual VACUUM is not, by default): a
-                # burst of unthrottled vacuuming stalled the answers for 150 ms.
-                delay = connection.execute(text("SHOW autovacuum_vacuum_cost_delay")).scalar()
                 connection.execute(
                     text("SELECT set_config('vacuum_cost_delay', :delay, false)"),
-                    {"delay": delay},
+                    {"delay": self.delay},
                 )
                 connection.execute(text("VACUUM (ANALYZE)"))
             self.runs += 1

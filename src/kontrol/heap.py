@@ -19,13 +19,9 @@ the collector's time fell from 809 to 413 ms (2,087 collections to 170).
 from __future__ import annotations
 
 import gc
-import threading
 
 # Net allocations between collections of the youngest generation (CPython: 700).
 YOUNG_THRESHOLD = 5000
-
-_lock = threading.Lock()
-_frozen = False
 
 
 def freeze_startup_objects() -> bool:
@@ -33,17 +29,14 @@ def freeze_startup_objects() -> bool:
     and collect the youngest generation less often (``YOUNG_THRESHOLD``).
 
     Called when a process has finished starting (the web app's startup, ``kontrol
-    worker``). Only the first call in a process freezes: a process that starts
-    several apps (the test suite) keeps collecting the later ones' objects.
-    True if this call froze.
+    worker``). A process whose objects are frozen already is left as it is, so
+    one that starts several apps (the test suite) keeps collecting the later
+    ones' objects. True if this call froze.
     """
-    global _frozen
-    with _lock:
-        if _frozen:
-            return False
-        gc.collect()
-        gc.freeze()
-        _, middle, oldest = gc.get_threshold()
-        gc.set_threshold(YOUNG_THRESHOLD, middle, oldest)
-        _frozen = True
-        return True
+    if gc.get_freeze_count():
+        return False
+    gc.collect()
+    gc.freeze()
+    _, middle, oldest = gc.get_threshold()
+    gc.set_threshold(YOUNG_THRESHOLD, middle, oldest)
+    return True
