@@ -30,8 +30,8 @@ os.environ.setdefault("KONTROL_ARGON2_MEMORY_KIB", "1024")
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, event, text
 
-from kontrol.services.demo import load_demo
-from kontrol.services.workspaces import ensure_workspace
+from kontrol.accounts.workspaces import ensure_workspace
+from kontrol.demo.seeding import load_demo
 from kontrol.store.database import make_engine
 from kontrol.store.migrate import upgrade
 from kontrol.web.app import create_app

@@ -25,8 +25,8 @@ from typing import Any
 
 from sqlalchemy import Engine, text
 
-from kontrol.services.importing import import_file
-from kontrol.services.workspaces import ensure_workspace
+from kontrol.accounts.workspaces import ensure_workspace
+from kontrol.ingest.importing import import_file
 from kontrol.store.database import make_engine
 from kontrol.store.migrate import upgrade
 

@@ -47,10 +47,10 @@ from typing import Any
 
 from sqlalchemy import Engine, func, select, text
 
-from kontrol.services.apikeys import create_api_key
-from kontrol.services.database import initialize
-from kontrol.services.effects_backlog import backlog_state, wait_until_drained
-from kontrol.services.workspaces import DEFAULT_WORKSPACE, find_workspace
+from kontrol.accounts.apikeys import create_api_key
+from kontrol.accounts.installation import initialize
+from kontrol.accounts.workspaces import DEFAULT_WORKSPACE, find_workspace
+from kontrol.ingest.effects_backlog import backlog_state, wait_until_drained
 from kontrol.store.database import make_engine
 from kontrol.store.tables import check_outcomes, interactions
 

@@ -23,15 +23,15 @@ from typing import Any
 
 from sqlalchemy import Engine, text
 
+from kontrol.accounts.access import Viewer
+from kontrol.accounts.logins import Account, Membership
+from kontrol.accounts.workspaces import ensure_workspace
 from kontrol.domain.roles import WorkspaceRole
-from kontrol.services.access import Viewer
-from kontrol.services.accounts import Account, Membership
-from kontrol.services.interactions import (
+from kontrol.interactions.listing import (
     InteractionFilter,
     filter_choices,
     list_interactions,
 )
-from kontrol.services.workspaces import ensure_workspace
 from kontrol.store.database import make_engine
 from kontrol.store.migrate import upgrade
 from kontrol.store.tables import interactions, messages, surveys

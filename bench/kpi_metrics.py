@@ -34,10 +34,10 @@ from typing import Any
 
 from sqlalchemy import Engine, func, select, text
 
+from kontrol.accounts.workspaces import Workspace, ensure_workspace
+from kontrol.metrics.facts import rebuild
+from kontrol.metrics.kpis import compute
 from kontrol.metrics.rollups import rebuild_rollups
-from kontrol.services.facts import rebuild
-from kontrol.services.kpis import compute
-from kontrol.services.workspaces import Workspace, ensure_workspace
 from kontrol.store.database import make_engine
 from kontrol.store.migrate import upgrade
 from kontrol.store.tables import (

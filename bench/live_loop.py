@@ -18,12 +18,12 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from kontrol.services.alerting import RuleInput, save_rule
-from kontrol.services.database import initialize
-from kontrol.services.importing import import_file
-from kontrol.services.surveys import answer_link, create_link
-from kontrol.services.workspaces import ensure_workspace
+from kontrol.accounts.installation import initialize
+from kontrol.accounts.workspaces import ensure_workspace
+from kontrol.alerts.raising import RuleInput, save_rule
+from kontrol.ingest.importing import import_file
 from kontrol.store.tables import interactions
+from kontrol.surveys.links import answer_link, create_link
 
 RULES = ("csat_at_most", "nps_detractor", "complaint", "sla_breached", "complaints_spike")
 

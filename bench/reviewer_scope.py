@@ -22,11 +22,11 @@ from pathlib import Path
 from sqlalchemy import Engine, text
 
 from bench.interaction_list import _median_ms, _postgres_engine, fill
+from kontrol.accounts.access import Viewer
+from kontrol.accounts.logins import Account, Membership
+from kontrol.accounts.workspaces import ensure_workspace
 from kontrol.domain.roles import WorkspaceRole
-from kontrol.services.access import Viewer
-from kontrol.services.accounts import Account, Membership
-from kontrol.services.interactions import InteractionFilter, list_interactions
-from kontrol.services.workspaces import ensure_workspace
+from kontrol.interactions.listing import InteractionFilter, list_interactions
 from kontrol.store.database import make_engine
 from kontrol.store.tables import (
     calibration_items,

@@ -20,10 +20,12 @@ from sqlalchemy import Engine, text
 os.environ.setdefault("KONTROL_ARGON2_TIME_COST", "1")
 os.environ.setdefault("KONTROL_ARGON2_MEMORY_KIB", "1024")
 
-from kontrol.services.workspaces import DEFAULT_WORKSPACE, Workspace, ensure_workspace
+from kontrol.accounts.workspaces import DEFAULT_WORKSPACE, Workspace, ensure_workspace
 from kontrol.store.database import make_engine
 from kontrol.store.migrate import upgrade
 from kontrol.store.tables import metadata
+
+pytest_plugins = ["tests.webapp"]
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 POSTGRES_ADMIN_URL = os.environ.get(

@@ -12,11 +12,11 @@ import numpy as np
 import pytest
 from sqlalchemy import Engine
 
+from kontrol.accounts.workspaces import Workspace
 from kontrol.checks.audio import level_db, local_recording, read_wav, segment_levels
 from kontrol.checks.engine import check_record
-from kontrol.services.importing import import_file
-from kontrol.services.scoring import stored_outcomes
-from kontrol.services.workspaces import Workspace
+from kontrol.checks.scoring import stored_outcomes
+from kontrol.ingest.importing import import_file
 
 RATE = 8000
 

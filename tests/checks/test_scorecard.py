@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from kontrol.checks.registry import registered_checks
+from kontrol.checks.scoring import DEFAULT_SCORECARDS, default_scorecard_text
 from kontrol.domain.errors import InvalidInput
 from kontrol.domain.scorecard import compute_score, load_scorecard
-from kontrol.services.scoring import DEFAULT_SCORECARDS, default_scorecard_text
 
 CARD = """
 name: test

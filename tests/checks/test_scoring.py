@@ -9,10 +9,9 @@ from typing import Any
 from sqlalchemy import Engine, func, select
 from typer.testing import CliRunner
 
+from kontrol.accounts.workspaces import Workspace
 from kontrol.checks.engine import check_record
-from kontrol.cli.main import app
-from kontrol.services.importing import import_file
-from kontrol.services.scoring import (
+from kontrol.checks.scoring import (
     evaluations_of,
     save_custom_check,
     save_phrase_override,
@@ -21,7 +20,8 @@ from kontrol.services.scoring import (
     scorecard_versions,
     stored_outcomes,
 )
-from kontrol.services.workspaces import Workspace
+from kontrol.cli.main import app
+from kontrol.ingest.importing import import_file
 from kontrol.store.tables import evaluations, interactions
 
 runner = CliRunner()

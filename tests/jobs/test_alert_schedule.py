@@ -8,13 +8,13 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
+from kontrol.accounts.workspaces import Workspace
 from kontrol.jobs import runs as job_runs
 from kontrol.jobs.backends import drain
 from kontrol.jobs.schedule import queue_recurring
-from kontrol.services.workspaces import Workspace
 from kontrol.settings import Settings
-from tests.live.helpers import chat, load
-from tests.live.test_alert_rules import _alerts, _rule
+from tests.alerts.test_alert_rules import _alerts, _rule
+from tests.surveys.builders import chat, load
 
 
 def test_a_spike_in_data_loaded_before_its_rule_is_found_by_the_recurring_check(

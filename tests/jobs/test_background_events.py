@@ -10,12 +10,12 @@ import pytest
 from sqlalchemy import Engine
 from typer.testing import CliRunner
 
+from kontrol import events
+from kontrol.accounts.workspaces import Workspace
 from kontrol.cli.main import app
+from kontrol.ingest.importing import import_file
 from kontrol.jobs import runs as job_runs
 from kontrol.jobs.backends import drain
-from kontrol.services import events
-from kontrol.services.importing import import_file
-from kontrol.services.workspaces import Workspace
 from kontrol.settings import Settings
 
 seen: list[tuple[str, int]] = []

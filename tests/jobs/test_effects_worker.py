@@ -12,9 +12,9 @@ from pathlib import Path
 
 from sqlalchemy import Engine, func, select
 
-from kontrol.services.apikeys import create_api_key
-from kontrol.services.ingest_api import ingest
-from kontrol.services.workspaces import Workspace
+from kontrol.accounts.apikeys import create_api_key
+from kontrol.accounts.workspaces import Workspace
+from kontrol.ingest.pushes import ingest
 from kontrol.store.tables import (
     check_outcomes,
     effects_backlog,

@@ -7,13 +7,13 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import Engine, select, update
 
+from kontrol.accounts.apikeys import create_api_key
+from kontrol.accounts.workspaces import Workspace
 from kontrol.domain.clock import utcnow
+from kontrol.ingest.pushes import ingest
 from kontrol.jobs import enqueue
 from kontrol.jobs.backends import drain
 from kontrol.jobs.schedule import queue_recurring
-from kontrol.services.apikeys import create_api_key
-from kontrol.services.ingest_api import ingest
-from kontrol.services.workspaces import Workspace
 from kontrol.settings import Settings
 from kontrol.store.tables import idempotency_keys, job_runs
 from tests.jobs import sample_jobs

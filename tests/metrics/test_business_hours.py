@@ -9,12 +9,12 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import Engine
 
+from kontrol.accounts.workspaces import Workspace
 from kontrol.domain.errors import InvalidInput
-from kontrol.services.calendars import list_calendars, make_calendar, save_calendar
-from kontrol.services.facts import rebuild
-from kontrol.services.importing import import_file
-from kontrol.services.kpis import compute
-from kontrol.services.workspaces import Workspace
+from kontrol.ingest.importing import import_file
+from kontrol.metrics.calendars import list_calendars, make_calendar, save_calendar
+from kontrol.metrics.facts import rebuild
+from kontrol.metrics.kpis import compute
 from tests.metrics.fixtures import msg, write
 
 UTC = ZoneInfo("UTC")

@@ -9,10 +9,10 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
-from kontrol.services.demo import write_demo_file
-from kontrol.services.importing import import_file
-from kontrol.services.kpis import compute
-from kontrol.services.workspaces import ensure_workspace
+from kontrol.accounts.workspaces import ensure_workspace
+from kontrol.demo.seeding import write_demo_file
+from kontrol.ingest.importing import import_file
+from kontrol.metrics.kpis import compute
 from kontrol.store.database import make_engine
 from kontrol.store.tables import metadata
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from sqlalchemy import Engine
 
-from kontrol.services.calendars import list_calendars
-from kontrol.services.demo import load_demo
-from kontrol.services.kpis import compute
-from kontrol.services.targets import list_targets, with_status
-from kontrol.services.workspaces import Workspace
+from kontrol.accounts.workspaces import Workspace
+from kontrol.demo.seeding import load_demo
+from kontrol.metrics.calendars import list_calendars
+from kontrol.metrics.kpis import compute
+from kontrol.metrics.targets import list_targets, with_status
 
 
 def test_demo_has_targets_a_calendar_and_coloured_values(

@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine
 
-from kontrol.services.importing import import_file
-from kontrol.services.kpis import compute
-from kontrol.services.workspaces import Workspace
+from kontrol.accounts.workspaces import Workspace
+from kontrol.ingest.importing import import_file
+from kontrol.metrics.kpis import compute
 from tests.metrics.fixtures import AGENTS, INTERACTIONS, LATE_SURVEY, ORDERS, write
 
 
@@ -199,7 +199,7 @@ def test_a_later_contact_changes_the_earlier_ones_fcr(
 
 
 def test_periods_follow_the_workspace_time_zone(engine: Engine, tmp_path: Path) -> None:
-    from kontrol.services.workspaces import ensure_workspace
+    from kontrol.accounts.workspaces import ensure_workspace
 
     moscow = ensure_workspace(engine, "msk", "Europe/Moscow")
     late = {
@@ -221,7 +221,7 @@ def test_periods_follow_the_workspace_time_zone(engine: Engine, tmp_path: Path) 
 
 
 def test_rebuilding_the_facts_changes_nothing(loaded: Engine, workspace: Workspace) -> None:
-    from kontrol.services.facts import rebuild
+    from kontrol.metrics.facts import rebuild
 
     request: dict[str, Any] = {"by": ["agent", "channel"], "period": "week"}
     kept_current = kpis(loaded, workspace, **request)

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, select
 
-from kontrol.services.importing import import_file
-from kontrol.services.kpis import compute
-from kontrol.services.workspaces import Workspace
+from kontrol.accounts.workspaces import Workspace
+from kontrol.ingest.importing import import_file
+from kontrol.metrics.kpis import compute
 from kontrol.store.tables import evaluations, interactions, scorecards
 from tests.metrics.fixtures import AGENTS, INTERACTIONS, write
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from kontrol.domain.errors import InvalidInput
+from kontrol.i18n import catalogue as translations
 from kontrol.metrics import Metric, catalogue, get_metric, register
 from kontrol.metrics.definitions import CountMetric
-from kontrol.web.i18n import catalogue as translations
 
 SPEC_IDS = {
     "frt",

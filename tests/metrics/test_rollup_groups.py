@@ -13,11 +13,11 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, func, select
 
+from kontrol.accounts.apikeys import ApiKey, create_api_key
+from kontrol.accounts.workspaces import Workspace
+from kontrol.ingest.pushes import ingest
+from kontrol.metrics.kpis import compute
 from kontrol.metrics.rollups import KEYS, SMALL_CHANGE, rebuild_rollups
-from kontrol.services.apikeys import ApiKey, create_api_key
-from kontrol.services.ingest_api import ingest
-from kontrol.services.kpis import compute
-from kontrol.services.workspaces import Workspace
 from kontrol.store.tables import ROLLUP_PARTS, interaction_facts, kpi_rollup_buckets, kpi_rollups
 
 Snapshot = tuple[dict[tuple[Any, ...], tuple[Any, ...]], dict[tuple[Any, ...], int]]

@@ -12,12 +12,12 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, select
 
+from kontrol.accounts.workspaces import Workspace
+from kontrol.demo.seeding import write_demo_file
+from kontrol.ingest.importing import import_file
+from kontrol.metrics.kpis import compute
 from kontrol.metrics.query import PERCENTILES
 from kontrol.metrics.rollups import TIME_COLUMNS, bucket_of, bucket_range, rebuild_rollups
-from kontrol.services.demo import write_demo_file
-from kontrol.services.importing import import_file
-from kontrol.services.kpis import compute
-from kontrol.services.workspaces import Workspace
 from kontrol.store.tables import interaction_facts, kpi_rollup_buckets, kpi_rollups
 
 TIME_IDS = {

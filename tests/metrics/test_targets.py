@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import Engine
 
+from kontrol.accounts.workspaces import Workspace, ensure_workspace
 from kontrol.domain.errors import InvalidInput, NotFound
-from kontrol.services.targets import (
+from kontrol.metrics.targets import (
     delete_target,
     list_targets,
     save_target,
@@ -14,7 +15,6 @@ from kontrol.services.targets import (
     target_status,
     with_status,
 )
-from kontrol.services.workspaces import Workspace, ensure_workspace
 
 
 def test_targets_are_saved_replaced_listed_and_deleted(

@@ -13,12 +13,12 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
+from kontrol.accounts.access import Viewer
+from kontrol.accounts.logins import add_user, memberships_of
+from kontrol.accounts.workspaces import Workspace, create_workspace
+from kontrol.checks.scoring import save_scorecard
 from kontrol.domain.roles import WorkspaceRole
-from kontrol.services.access import Viewer
-from kontrol.services.accounts import add_user, memberships_of
-from kontrol.services.importing import import_file
-from kontrol.services.scoring import save_scorecard
-from kontrol.services.workspaces import Workspace, create_workspace
+from kontrol.ingest.importing import import_file
 from kontrol.store.tables import interactions
 
 PASSWORD = "correct horse battery"

@@ -9,12 +9,12 @@ from typing import Any
 
 from sqlalchemy import Engine, select
 
+from kontrol.accounts.logins import add_user
+from kontrol.accounts.workspaces import Workspace
 from kontrol.domain.clock import utcnow
 from kontrol.domain.roles import WorkspaceRole
-from kontrol.services.accounts import add_user
-from kontrol.services.importing import import_file
-from kontrol.services.review_rules import RuleInput, save_rule
-from kontrol.services.workspaces import Workspace
+from kontrol.ingest.importing import import_file
+from kontrol.review.routing.rules import RuleInput, save_rule
 from kontrol.store.tables import interactions, review_items, review_queues, users
 
 PASSWORD = "correct horse battery"

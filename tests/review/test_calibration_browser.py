@@ -18,7 +18,7 @@ import uvicorn
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 from sqlalchemy import Engine
 
-from kontrol.services.workspaces import Workspace
+from kontrol.accounts.workspaces import Workspace
 from kontrol.web.app import create_app
 from tests.review.calibration_fixtures import PASSWORD, Setup, build
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from sqlalchemy import Engine, select
 
-from kontrol.services.calibration import reviewer_deviation, session_results
-from kontrol.services.calibration_demo import _viewer, seed_calibration_demo
-from kontrol.services.demo import load_demo
-from kontrol.services.workspaces import Workspace
+from kontrol.accounts.workspaces import Workspace
+from kontrol.demo.seed.calibration import _viewer, seed_calibration_demo
+from kontrol.demo.seeding import load_demo
+from kontrol.review.calibration.sessions import reviewer_deviation, session_results
 from kontrol.store.tables import calibration_sessions
 
 

@@ -7,7 +7,7 @@ import pytest
 from kontrol.domain.errors import InvalidInput
 from kontrol.domain.scorecard import load_scorecard
 from kontrol.review.agreement import NO_VARIATION, UNEQUAL_RATERS, krippendorff_alpha
-from kontrol.review.calibration import ItemAnswers, parse_answers, session_figures
+from kontrol.review.calibration.figures import ItemAnswers, parse_answers, session_figures
 from tests.review.calibration_fixtures import SCORECARD
 
 CARD = load_scorecard(SCORECARD)

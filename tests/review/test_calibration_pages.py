@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
-from kontrol.services.workspaces import Workspace
+from kontrol.accounts.workspaces import Workspace
 from kontrol.web.app import create_app
 from tests.review.calibration_fixtures import PASSWORD, Setup, build
 

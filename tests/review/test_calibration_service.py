@@ -13,9 +13,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, select
 
+from kontrol.accounts.workspaces import Workspace
 from kontrol.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
 from kontrol.review.agreement import fleiss_kappa, krippendorff_alpha
-from kontrol.services.calibration import (
+from kontrol.review.calibration.sessions import (
     close_session,
     create_session,
     get_session,
@@ -26,7 +27,6 @@ from kontrol.services.calibration import (
     session_results,
     submit_scores,
 )
-from kontrol.services.workspaces import Workspace
 from kontrol.store.tables import review_events
 from tests.review.calibration_fixtures import Setup, build
 

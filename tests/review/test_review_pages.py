@@ -11,12 +11,12 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
 
-from kontrol.services.importing import import_file
-from kontrol.services.workspaces import Workspace
+from kontrol.accounts.workspaces import Workspace
+from kontrol.ingest.importing import import_file
 from kontrol.store.tables import review_items
 from kontrol.web.app import create_app
 from tests.review.test_review_service import set_up, viewer_of
-from tests.web.conftest import form_token, log_in
+from tests.webapp import form_token, log_in
 
 
 @pytest.fixture

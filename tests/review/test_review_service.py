@@ -1,4 +1,4 @@
-"""Manual evaluations (services/reviews.py): pre-fill, submit, KPIs, concurrency, rights."""
+"""Manual evaluations (review/evaluations.py): pre-fill, submit, KPIs, concurrency, rights."""
 
 from __future__ import annotations
 
@@ -11,25 +11,25 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, select, text
 
+from kontrol.accounts.access import Viewer
+from kontrol.accounts.logins import add_user, get_account, memberships_of
+from kontrol.accounts.workspaces import Workspace
+from kontrol.checks.scoring import evaluations_of
+from kontrol.demo.seeding import load_demo
 from kontrol.domain.clock import utcnow
 from kontrol.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
 from kontrol.domain.roles import WorkspaceRole
 from kontrol.domain.scorecard import compute_score
-from kontrol.services.access import Viewer
-from kontrol.services.accounts import add_user, get_account, memberships_of
-from kontrol.services.demo import load_demo
-from kontrol.services.importing import import_file
-from kontrol.services.kpis import compute
-from kontrol.services.review_agreement import review_agreement
-from kontrol.services.reviews import (
+from kontrol.ingest.importing import import_file
+from kontrol.metrics.kpis import compute
+from kontrol.review.evaluations import (
     AnswerInput,
     create_evaluation,
     my_queue,
     review_form,
     save_evaluation,
 )
-from kontrol.services.scoring import evaluations_of
-from kontrol.services.workspaces import Workspace
+from kontrol.review.machine_agreement import review_agreement
 from kontrol.store.tables import (
     evaluations,
     interactions,
@@ -37,7 +37,7 @@ from kontrol.store.tables import (
     review_items,
     review_queues,
 )
-from tests.web.conftest import PASSWORD, SAMPLE
+from tests.webapp import PASSWORD, SAMPLE
 
 # username, role, agent id, team
 PEOPLE = [

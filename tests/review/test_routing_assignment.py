@@ -9,19 +9,19 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, select
 
+from kontrol.accounts.access import Viewer
+from kontrol.accounts.logins import get_account, memberships_of
+from kontrol.accounts.workspaces import Workspace
 from kontrol.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
 from kontrol.domain.roles import WorkspaceRole
-from kontrol.services.access import Viewer
-from kontrol.services.accounts import get_account, memberships_of
-from kontrol.services.review_history import history
-from kontrol.services.routing import (
+from kontrol.review.history import history
+from kontrol.review.routing.queues import (
     assign_item,
     complete_item,
     next_item,
     route_scheduled,
     skip_item,
 )
-from kontrol.services.workspaces import Workspace
 from kontrol.store.tables import evaluations, review_items, users
 from tests.review.routing_data import chat, interaction_id, load, person, queued, recent, rule
 

@@ -6,15 +6,15 @@ import pytest
 from playwright.sync_api import Browser, expect
 from sqlalchemy import create_engine, select
 
+from kontrol.accounts.workspaces import Workspace
 from kontrol.domain.roles import WorkspaceRole
-from kontrol.services.review_rules import create_default_rules
-from kontrol.services.surveys import create_link
-from kontrol.services.workspaces import Workspace
+from kontrol.review.routing.rules import create_default_rules
 from kontrol.store.tables import interactions
+from kontrol.surveys.links import create_link
+from tests import webapp as web_fixtures
 from tests.review.routing_data import person
-from tests.web import conftest as web_fixtures
 from tests.web import test_browser
-from tests.web.conftest import PASSWORD
+from tests.webapp import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 populated = web_fixtures.populated

@@ -9,12 +9,12 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
-from kontrol.services.apikeys import create_api_key
-from kontrol.services.review_rules import create_default_rules
-from kontrol.services.workspaces import Workspace, find_workspace
+from kontrol.accounts.apikeys import create_api_key
+from kontrol.accounts.workspaces import Workspace, find_workspace
+from kontrol.review.routing.rules import create_default_rules
+from tests import webapp as web_fixtures
 from tests.review.routing_data import chat, person, queued, recent
-from tests.web import conftest as web_fixtures
-from tests.web.conftest import form_token, log_in
+from tests.webapp import form_token, log_in
 
 # The web tests' workspace (people of every role) and client, used here too.
 populated = web_fixtures.populated
@@ -399,8 +399,8 @@ def test_pages_speak_both_languages(routed: Workspace, client: TestClient) -> No
 def test_rule_kinds_are_all_translated_and_documented() -> None:
     from pathlib import Path
 
-    from kontrol.review.routing_rules import routing_kinds
-    from kontrol.web.i18n import catalogue
+    from kontrol.i18n import catalogue
+    from kontrol.review.routing.kinds import routing_kinds
 
     docs = (Path(__file__).resolve().parents[2] / "docs" / "routing.md").read_text("utf-8")
     for name, kind in routing_kinds().items():

@@ -9,9 +9,10 @@ import yaml
 from sqlalchemy import Engine
 from typer.testing import CliRunner
 
+from kontrol.accounts.workspaces import Workspace, ensure_workspace
 from kontrol.cli.main import app
 from kontrol.domain.errors import Conflict, InvalidInput
-from kontrol.services.review_rules import (
+from kontrol.review.routing.rules import (
     DEFAULT_RULES,
     RuleInput,
     create_default_rules,
@@ -22,7 +23,6 @@ from kontrol.services.review_rules import (
     save_rule,
     set_rule_active,
 )
-from kontrol.services.workspaces import Workspace, ensure_workspace
 
 RULES = """\
 rules:

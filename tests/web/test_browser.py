@@ -14,9 +14,9 @@ import pytest
 import uvicorn
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
-from kontrol.services.workspaces import Workspace
+from kontrol.accounts.workspaces import Workspace
 from kontrol.web.app import create_app
-from tests.web.conftest import PASSWORD
+from tests.webapp import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"

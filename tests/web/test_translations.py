@@ -7,7 +7,7 @@ from pathlib import Path
 
 from kontrol.domain.roles import WorkspaceRole
 from kontrol.domain.vocabulary import Channel, Direction, Role, Status
-from kontrol.web.i18n import catalogue, pick_locale, translate
+from kontrol.i18n import catalogue, pick_locale, translate
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "src" / "kontrol" / "web" / "templates"
 

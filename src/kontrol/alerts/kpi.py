@@ -7,13 +7,13 @@ from typing import ClassVar
 
 from sqlalchemy import Connection
 
+from kontrol.accounts.workspaces import Workspace
 from kontrol.alerts.registry import AlertRule, Finding, Param, RuleKind, rule_kind
 from kontrol.domain.clock import from_utc, zone
+from kontrol.metrics.dashboard import SUMMED_UNITS
+from kontrol.metrics.kpis import compute
 from kontrol.metrics.registry import get_metric
-from kontrol.services.dashboard import SUMMED_UNITS
-from kontrol.services.kpis import compute
-from kontrol.services.targets import list_targets, target_status
-from kontrol.services.workspaces import Workspace
+from kontrol.metrics.targets import list_targets, target_status
 
 # How bad a day must be: 1 = below the target (warning or worse), 2 = below the warning level.
 _LEVELS = {1: ("warning", "bad"), 2: ("bad",)}

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from kontrol.metrics import Metric
-from kontrol.services.targets import Target, target_for, target_status
+from kontrol.metrics.targets import Target, target_for, target_status
 
 GROUP_KEYS = ("agent", "team", "channel", "topic", "language", "period")
 # Transpose (one line per metric) when there are at most this many groups.

@@ -12,15 +12,15 @@ from typing import TYPE_CHECKING, Annotated, ParamSpec, Protocol
 
 import typer
 
+from kontrol.accounts.installation import database_url, initialize, open_database
+from kontrol.accounts.workspaces import DEFAULT_WORKSPACE
 from kontrol.domain.errors import KontrolError, Unreadable
 from kontrol.domain.roles import WorkspaceRole
-from kontrol.services.database import database_url, initialize, open_database
-from kontrol.services.workspaces import DEFAULT_WORKSPACE
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
 
-    from kontrol.services.workspaces import Workspace
+    from kontrol.accounts.workspaces import Workspace
 
 P = ParamSpec("P")
 app = typer.Typer(
@@ -83,7 +83,7 @@ def _fail(message: str, code: int = 2) -> typer.Exit:
 
 def _open_workspace(db: str | None, workspace: str) -> tuple[Engine, Workspace]:
     """The database of ``--db`` (upgraded if needed) and the workspace named ``workspace``."""
-    from kontrol.services.workspaces import find_workspace
+    from kontrol.accounts.workspaces import find_workspace
 
     engine = open_database(database_url(db))
     with engine.connect() as connection:
@@ -136,8 +136,8 @@ def import_(
     Exit code 0: everything imported; 1: some records were rejected (the rest
     imported); 2: a file could not be read at all.
     """
-    from kontrol.services.importing import ImportReport, import_file
-    from kontrol.services.workspaces import find_workspace
+    from kontrol.accounts.workspaces import find_workspace
+    from kontrol.ingest.importing import ImportReport, import_file
 
     engine = open_database(database_url(db))
     try:
@@ -193,8 +193,8 @@ def demo(
     ] = False,
 ) -> None:
     """Generate realistic demo data and demo logins (known passwords: demo only)."""
-    from kontrol.services.demo import DEMO_LOGINS, has_interactions, load_demo
-    from kontrol.services.workspaces import ensure_workspace
+    from kontrol.accounts.workspaces import ensure_workspace
+    from kontrol.demo.seeding import DEMO_LOGINS, has_interactions, load_demo
 
     engine = initialize(database_url(db))
     target = ensure_workspace(engine, workspace, "Europe/Moscow")
@@ -259,8 +259,8 @@ def workspace_create(
     timezone: Annotated[str, typer.Option(help="IANA time zone, e.g. Europe/Moscow.")] = "UTC",
 ) -> None:
     """Create a workspace (with the default review queues and routing rules)."""
-    from kontrol.services.review_rules import create_default_rules
-    from kontrol.services.workspaces import create_workspace
+    from kontrol.accounts.workspaces import create_workspace
+    from kontrol.review.routing.rules import create_default_rules
 
     engine = open_database(database_url(db))
     try:
@@ -276,7 +276,7 @@ def workspace_create(
 @_reports_errors
 def workspace_list(db: DbOption = None) -> None:
     """List workspaces."""
-    from kontrol.services.workspaces import list_workspaces
+    from kontrol.accounts.workspaces import list_workspaces
 
     engine = open_database(database_url(db))
     with engine.connect() as connection:
@@ -308,7 +308,7 @@ def user_add(
     ] = None,
 ) -> None:
     """Create an account with a role in a workspace."""
-    from kontrol.services.accounts import add_user
+    from kontrol.accounts.logins import add_user
 
     if password is None:
         password = typer.prompt("password", hide_input=True, confirmation_prompt=True)
@@ -342,8 +342,8 @@ def rejects_list(
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False,
 ) -> None:
     """List rejected records: file, line, field and reason."""
-    from kontrol.services.rejects import list_rejects
-    from kontrol.services.workspaces import find_workspace
+    from kontrol.accounts.workspaces import find_workspace
+    from kontrol.ingest.rejects import list_rejects
 
     engine = open_database(database_url(db))
     with engine.connect() as connection:
@@ -367,8 +367,8 @@ def rejects_export(
     workspace: WorkspaceOption = DEFAULT_WORKSPACE,
 ) -> None:
     """Write the original text of open rejects to a file, to fix and import again."""
-    from kontrol.services.rejects import list_rejects
-    from kontrol.services.workspaces import find_workspace
+    from kontrol.accounts.workspaces import find_workspace
+    from kontrol.ingest.rejects import list_rejects
 
     engine = open_database(database_url(db))
     with engine.connect() as connection:
@@ -406,8 +406,8 @@ def apikey_create(
     ] = "command line",
 ) -> None:
     """Make an API key for a workspace and print it (shown this once only)."""
-    from kontrol.services.apikeys import create_api_key
-    from kontrol.services.workspaces import find_workspace
+    from kontrol.accounts.apikeys import create_api_key
+    from kontrol.accounts.workspaces import find_workspace
 
     engine = open_database(database_url(db))
     with engine.begin() as connection:
@@ -428,8 +428,8 @@ def apikey_create(
 @_reports_errors
 def apikey_list(db: DbOption = None, workspace: WorkspaceOption = DEFAULT_WORKSPACE) -> None:
     """List a workspace's API keys (name, start of the key, state; never the key)."""
-    from kontrol.services.apikeys import list_api_keys
-    from kontrol.services.workspaces import find_workspace
+    from kontrol.accounts.apikeys import list_api_keys
+    from kontrol.accounts.workspaces import find_workspace
 
     engine = open_database(database_url(db))
     with engine.connect() as connection:
@@ -447,8 +447,8 @@ def apikey_revoke(
     workspace: WorkspaceOption = DEFAULT_WORKSPACE,
 ) -> None:
     """Revoke an API key: requests with it are refused from now on."""
-    from kontrol.services.apikeys import find_api_key, revoke_api_key
-    from kontrol.services.workspaces import find_workspace
+    from kontrol.accounts.apikeys import find_api_key, revoke_api_key
+    from kontrol.accounts.workspaces import find_workspace
 
     engine = open_database(database_url(db))
     with engine.begin() as connection:
@@ -474,9 +474,9 @@ def worker(
     import threading
 
     from kontrol.heap import freeze_startup_objects
+    from kontrol.ingest.effects_backlog import BacklogDrainer
     from kontrol.jobs import load_jobs, uses_redis
     from kontrol.jobs.backends import serve_in_process, serve_redis
-    from kontrol.services.effects_backlog import BacklogDrainer
     from kontrol.settings import Settings
 
     settings = Settings()
@@ -493,7 +493,7 @@ def worker(
     typer.echo(f"kontrol worker: {threads} threads on {where}", err=True)
     serve = serve_redis if uses_redis(settings) else serve_in_process
     freeze_startup_objects()
-    # The ingest API's effects backlog (services/effects_backlog.py) is drained here too.
+    # The ingest API's effects backlog (ingest/effects_backlog.py) is drained here too.
     drainer = BacklogDrainer(engine, kind="worker-effects")
     drainer.start()
     try:
@@ -515,8 +515,8 @@ def jobs_list(
 ) -> None:
     """List job runs of every workspace, newest first (and, on stderr, how many
     pushed records wait in the effects backlog)."""
+    from kontrol.ingest.effects_backlog import backlog_state
     from kontrol.jobs.runs import list_runs
-    from kontrol.services.effects_backlog import backlog_state
 
     engine = open_database(database_url(db))
     with engine.connect() as connection:
@@ -586,8 +586,8 @@ def survey_link(
     ] = None,
 ) -> None:
     """Print a signed, single-use, expiring survey link for one interaction."""
-    from kontrol.services.surveys import create_link, find_interaction_id
     from kontrol.settings import Settings
+    from kontrol.surveys.links import create_link, find_interaction_id
 
     settings = Settings()
     engine, target = _open_workspace(db, workspace)
@@ -619,9 +619,9 @@ def survey_place(
     ] = None,
 ) -> None:
     """Create a survey place; print its QR and kiosk addresses (and write the QR code)."""
-    from kontrol.services.survey_places import create_place, qr_code
-    from kontrol.services.workspaces import find_workspace
+    from kontrol.accounts.workspaces import find_workspace
     from kontrol.settings import Settings
+    from kontrol.surveys.places import create_place, qr_code
 
     base = (base_url or Settings().public_url).rstrip("/")
     engine = open_database(database_url(db))
@@ -652,7 +652,7 @@ def alerts_import(
     workspace: WorkspaceOption = DEFAULT_WORKSPACE,
 ) -> None:
     """Create or update (by name) alert rules from YAML; exit 1 if a rule was refused."""
-    from kontrol.services.alerting import import_rules
+    from kontrol.alerts.raising import import_rules
 
     engine, target = _open_workspace(db, workspace)
     _rules_report(import_rules(engine, target, file))
@@ -668,7 +668,7 @@ def alerts_list(
     ] = False,
 ) -> None:
     """List the alert rules of a workspace."""
-    from kontrol.services.alerting import list_rules, rules_as_yaml
+    from kontrol.alerts.raising import list_rules, rules_as_yaml
 
     engine, target = _open_workspace(db, workspace)
     with engine.connect() as connection:
@@ -690,7 +690,7 @@ def alerts_list(
 @_reports_errors
 def alerts_check(db: DbOption = None) -> None:
     """Run the periodic alert kinds (complaints spike) now; run it from cron or a timer."""
-    from kontrol.services.alerting import check_scheduled
+    from kontrol.alerts.raising import check_scheduled
 
     engine = open_database(database_url(db))
     raised = check_scheduled(engine)
@@ -759,8 +759,8 @@ def kpi(
 ) -> None:
     """KPIs (spec/METRICS.md) of the database, or of files through a temporary database."""
     from kontrol.cli.kpi_output import as_csv, as_json, as_table
-    from kontrol.services.kpis import chosen_metrics, compute, kpi_for_files
-    from kontrol.services.targets import Target, list_targets
+    from kontrol.metrics.kpis import chosen_metrics, compute, kpi_for_files
+    from kontrol.metrics.targets import Target, list_targets
 
     if output not in ("json", "csv", "table"):
         raise _fail(f"--format: json, csv or table, not {output!r}")
@@ -809,7 +809,7 @@ def rollup(db: DbOption = None, workspace: WorkspaceOption = DEFAULT_WORKSPACE) 
     """Recompute the per-interaction facts and the daily rollups KPIs are counted from."""
     import time
 
-    from kontrol.services.facts import rebuild
+    from kontrol.metrics.facts import rebuild
 
     engine, target = _open_workspace(db, workspace)
     started = time.perf_counter()
@@ -840,8 +840,8 @@ def target_set(
     period: Annotated[str, typer.Option(help="day, week, month or quarter.")] = "month",
 ) -> None:
     """Set the target of a metric for a scope and period (replaces an existing one)."""
-    from kontrol.services.targets import save_target
-    from kontrol.services.workspaces import find_workspace
+    from kontrol.accounts.workspaces import find_workspace
+    from kontrol.metrics.targets import save_target
 
     engine = open_database(database_url(db))
     with engine.begin() as connection:
@@ -872,8 +872,8 @@ def target_list(
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False,
 ) -> None:
     """List the targets of a workspace."""
-    from kontrol.services.targets import list_targets
-    from kontrol.services.workspaces import find_workspace
+    from kontrol.accounts.workspaces import find_workspace
+    from kontrol.metrics.targets import list_targets
 
     engine = open_database(database_url(db))
     with engine.connect() as connection:
@@ -894,8 +894,8 @@ def target_delete(
     target_id: int, db: DbOption = None, workspace: WorkspaceOption = DEFAULT_WORKSPACE
 ) -> None:
     """Delete a target by id."""
-    from kontrol.services.targets import delete_target
-    from kontrol.services.workspaces import find_workspace
+    from kontrol.accounts.workspaces import find_workspace
+    from kontrol.metrics.targets import delete_target
 
     engine = open_database(database_url(db))
     with engine.begin() as connection:
@@ -936,8 +936,8 @@ def calendar_set(
     ] = None,
 ) -> None:
     """Set a business-hours calendar and recount the response clocks with it."""
-    from kontrol.services.calendars import make_calendar, save_calendar
-    from kontrol.services.facts import rebuild
+    from kontrol.metrics.calendars import make_calendar, save_calendar
+    from kontrol.metrics.facts import rebuild
 
     opens, closes = _clock_span(hours, "--hours")
     calendar = make_calendar(
@@ -958,8 +958,8 @@ def calendar_set(
 @_reports_errors
 def calendar_list(db: DbOption = None, workspace: WorkspaceOption = DEFAULT_WORKSPACE) -> None:
     """List the business-hours calendars as JSON lines."""
-    from kontrol.services.calendars import list_calendars
-    from kontrol.services.workspaces import find_workspace
+    from kontrol.accounts.workspaces import find_workspace
+    from kontrol.metrics.calendars import list_calendars
 
     engine = open_database(database_url(db))
     with engine.connect() as connection:
@@ -976,8 +976,8 @@ def calendar_delete(
     value: Annotated[str | None, typer.Option(help="The team or channel.")] = None,
 ) -> None:
     """Delete a calendar; its clocks run around the clock again."""
-    from kontrol.services.calendars import delete_calendar
-    from kontrol.services.facts import rebuild
+    from kontrol.metrics.calendars import delete_calendar
+    from kontrol.metrics.facts import rebuild
 
     engine, target = _open_workspace(db, workspace)
     with engine.begin() as connection:
@@ -1009,7 +1009,7 @@ def score(
     The file is imported into a temporary SQLite database and scored there, the
     same way as an import; rejected records are reported on stderr (exit 1).
     """
-    from kontrol.services.file_scoring import score_file
+    from kontrol.checks.file_scoring import score_file
 
     if output_format not in ("jsonl", "text"):
         raise _fail("--format: expected jsonl or text")
@@ -1031,7 +1031,7 @@ def score(
 @_reports_errors
 def rescore(db: DbOption = None, workspace: WorkspaceOption = DEFAULT_WORKSPACE) -> None:
     """Check and score every interaction of a workspace again (newest scorecard versions)."""
-    from kontrol.services.scoring import rescore_workspace
+    from kontrol.checks.scoring import rescore_workspace
 
     engine, target = _open_workspace(db, workspace)
     count = rescore_workspace(engine, target.id)
@@ -1046,8 +1046,8 @@ def scorecard_import(
     workspace: WorkspaceOption = DEFAULT_WORKSPACE,
 ) -> None:
     """Add a scorecard, or a new version of the scorecard with the same name."""
+    from kontrol.checks.scoring import ensure_default_scorecards, save_scorecard
     from kontrol.domain.errors import InvalidInput
-    from kontrol.services.scoring import ensure_default_scorecards, save_scorecard
 
     if not file.exists():
         raise _fail(f"{file}: no such file")
@@ -1065,7 +1065,7 @@ def scorecard_import(
 @_reports_errors
 def scorecard_list(db: DbOption = None, workspace: WorkspaceOption = DEFAULT_WORKSPACE) -> None:
     """List the scorecards of a workspace (newest versions)."""
-    from kontrol.services.scoring import ensure_default_scorecards, list_scorecards
+    from kontrol.checks.scoring import ensure_default_scorecards, list_scorecards
 
     engine, target = _open_workspace(db, workspace)
     with engine.begin() as connection:
@@ -1088,7 +1088,7 @@ def checks_phrases(
     workspace: WorkspaceOption = DEFAULT_WORKSPACE,
 ) -> None:
     """Extend or replace one phrase list of the checks for a workspace."""
-    from kontrol.services.scoring import save_phrase_override
+    from kontrol.checks.scoring import save_phrase_override
 
     engine, target = _open_workspace(db, workspace)
     with engine.begin() as connection:
@@ -1111,8 +1111,8 @@ def checks_add(
     workspace: WorkspaceOption = DEFAULT_WORKSPACE,
 ) -> None:
     """Add or change a custom check (phrases, regular expressions, all/any/not)."""
+    from kontrol.checks.scoring import save_custom_check
     from kontrol.domain.errors import InvalidInput
-    from kontrol.services.scoring import save_custom_check
 
     engine, target = _open_workspace(db, workspace)
     with engine.begin() as connection:
@@ -1137,7 +1137,7 @@ def review_rules_export(
     workspace: WorkspaceOption = DEFAULT_WORKSPACE,
 ) -> None:
     """Write the routing rules of a workspace as YAML (for review-rules import)."""
-    from kontrol.services.review_rules import rules_as_yaml
+    from kontrol.review.routing.rules import rules_as_yaml
 
     engine, target = _open_workspace(db, workspace)
     with engine.connect() as connection:
@@ -1157,7 +1157,7 @@ def review_rules_import(
     workspace: WorkspaceOption = DEFAULT_WORKSPACE,
 ) -> None:
     """Create or update (by name) routing rules from YAML; exit 1 if a rule was refused."""
-    from kontrol.services.review_rules import import_rules
+    from kontrol.review.routing.rules import import_rules
 
     engine, target = _open_workspace(db, workspace)
     try:
@@ -1184,7 +1184,7 @@ def review_route(
     ] = 0,
 ) -> None:
     """Run the scheduled routing rules now (random sample, handle time, repeat contact)."""
-    from kontrol.services.routing import route_recent, route_scheduled
+    from kontrol.review.routing.queues import route_recent, route_scheduled
 
     engine, target = _open_workspace(db, workspace)
     recent = route_recent(engine, target.id, days=recent_days) if recent_days else 0

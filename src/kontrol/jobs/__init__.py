@@ -77,8 +77,8 @@ def enqueue(
 def background_jobs(engine: Engine) -> Iterator[None]:
     """While open, this process runs due jobs and drains the effects backlog in
     threads (unless Redis workers do)."""
+    from kontrol.ingest.effects_backlog import BacklogDrainer
     from kontrol.jobs.backends import InProcessRunner
-    from kontrol.services.effects_backlog import BacklogDrainer
 
     settings = current_settings()
     if settings.redis_url:

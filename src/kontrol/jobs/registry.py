@@ -23,10 +23,10 @@ from kontrol.domain.errors import InvalidInput, NotFound
 ENTRY_POINT_GROUP = "kontrol.jobs"
 # Modules whose import registers jobs (with ``@job``).
 JOB_MODULES: tuple[str, ...] = (
-    "kontrol.services.events",
-    "kontrol.services.alert_delivery",
-    "kontrol.services.housekeeping",
-    "kontrol.services.effects_backlog",
+    "kontrol.events",
+    "kontrol.alerts.delivery",
+    "kontrol.ingest.housekeeping",
+    "kontrol.ingest.effects_backlog",
 )
 DEFAULT_MAX_ATTEMPTS = 5
 

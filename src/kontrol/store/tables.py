@@ -291,7 +291,7 @@ job_runs = Table(
 
 # Stored records whose effects (scoring, KPI facts, alerts, routing) are still to
 # run: written in the transaction that stores them, deleted once they have run
-# (services/effects_backlog.py; migration 0008).
+# (ingest/effects_backlog.py; migration 0008).
 effects_backlog = Table(
     "effects_backlog",
     metadata,
@@ -412,7 +412,7 @@ alert_deliveries = Table(
 # -- metrics: per-interaction facts, KPI targets, business-hours calendars ----
 
 # One narrow row per interaction with every per-contact measure a KPI needs,
-# computed at import (services/facts.py) so that KPIs are plain GROUP BYs.
+# computed at import (metrics/facts.py) so that KPIs are plain GROUP BYs.
 # Period keys are strings in the workspace time zone: '2026-11-02',
 # '2026-W45', '2026-11', '2026-Q4'.
 interaction_facts = Table(

@@ -13,33 +13,31 @@ from fastapi.templating import Jinja2Templates
 from starlette.middleware.sessions import SessionMiddleware
 
 from kontrol import __version__
+from kontrol.accounts.installation import open_database, session_secret
+from kontrol.accounts.policy import Action, allowed, interaction_reach
 from kontrol.heap import freeze_startup_objects
+from kontrol.i18n import translate
 from kontrol.jobs import background_jobs
-from kontrol.services.calibration import can_calibrate
-from kontrol.services.database import open_database, session_secret
-from kontrol.services.policy import Action, allowed, interaction_reach
-from kontrol.services.reviews import can_review
-from kontrol.services.routing import can_see_queues
+from kontrol.review.calibration.sessions import can_calibrate
+from kontrol.review.evaluations import can_review
+from kontrol.review.routing.queues import can_see_queues
 from kontrol.settings import get_settings
-from kontrol.web import (
-    admin_pages,
-    alert_pages,
-    api,
-    calibration_pages,
-    checks_pages,
-    dashboard,
-    errors,
-    feedback_pages,
-    ingest_api,
-    pages,
-    people_pages,
-    review_pages,
-    routing_pages,
-    survey_pages,
-)
+from kontrol.web import errors
+from kontrol.web.api import ingest as ingest_api
+from kontrol.web.api import interactions as api
+from kontrol.web.api.ingest import IngestLane
 from kontrol.web.headers import SecurityHeaders
-from kontrol.web.i18n import translate
-from kontrol.web.ingest_api import IngestLane
+from kontrol.web.pages import accounts as people_pages
+from kontrol.web.pages import alerts as alert_pages
+from kontrol.web.pages import checks as checks_pages
+from kontrol.web.pages import feedback as feedback_pages
+from kontrol.web.pages import interactions as pages
+from kontrol.web.pages import jobs as admin_pages
+from kontrol.web.pages import metrics as dashboard
+from kontrol.web.pages import surveys as survey_pages
+from kontrol.web.pages.review import calibration as calibration_pages
+from kontrol.web.pages.review import evaluations as review_pages
+from kontrol.web.pages.review import routing as routing_pages
 from kontrol.web.security import csrf_token, locale_of
 from kontrol.web.state import AppState
 
@@ -107,7 +105,7 @@ def create_app(database_url: str, *, demo: bool | None = None) -> FastAPI:
     )
 
     app.add_middleware(SecurityHeaders)
-    # Outermost: the ingest API's requests skip sessions and routing (web/ingest_api.py).
+    # Outermost: the ingest API's requests skip sessions and routing (web/api/ingest.py).
     app.add_middleware(IngestLane, engine=engine)
 
     errors.install(app)
@@ -136,6 +134,6 @@ def app_from_environment() -> FastAPI:
 
     ``uvicorn --factory kontrol.web.app:app_from_environment --workers 4``
     """
-    from kontrol.services.database import database_url
+    from kontrol.accounts.installation import database_url
 
     return create_app(database_url())

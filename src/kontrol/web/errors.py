@@ -7,7 +7,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from kontrol.domain.errors import Conflict, Forbidden, InvalidInput, KontrolError, NotFound
-from kontrol.web.i18n import translate
+from kontrol.i18n import translate
 from kontrol.web.security import CsrfFailed, LoginRequired, app_state, locale_of
 
 STATUS: dict[type[KontrolError], int] = {

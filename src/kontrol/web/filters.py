@@ -7,8 +7,8 @@ from datetime import date
 
 from kontrol.domain.errors import InvalidInput
 from kontrol.domain.vocabulary import Channel, Status
-from kontrol.services.evaluation_filters import SIGNAL_FILTERS, check_ids
-from kontrol.services.interactions import MEASURED, NPS_GROUPS, InteractionFilter
+from kontrol.interactions.evaluation_filters import SIGNAL_FILTERS, check_ids
+from kontrol.interactions.listing import MEASURED, NPS_GROUPS, InteractionFilter
 
 
 def _date(name: str, value: str | None) -> date | None:

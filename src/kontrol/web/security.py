@@ -9,10 +9,10 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlalchemy import Connection
 
+from kontrol.accounts.access import Viewer
+from kontrol.accounts.logins import get_account, memberships_of
 from kontrol.domain.errors import KontrolError, NotFound
-from kontrol.services.access import Viewer
-from kontrol.services.accounts import get_account, memberships_of
-from kontrol.web.i18n import DEFAULT_LOCALE, LOCALES, pick_locale
+from kontrol.i18n import DEFAULT_LOCALE, LOCALES, pick_locale
 from kontrol.web.state import AppState
 
 

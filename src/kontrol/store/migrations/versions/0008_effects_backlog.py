@@ -5,7 +5,7 @@ Revises: 0007
 Create Date: 2026-11-25
 
 Records the ingest API stored whose scoring, KPI facts, alerts and routing are
-still to run (services/effects_backlog.py).
+still to run (ingest/effects_backlog.py).
 """
 
 from alembic import op

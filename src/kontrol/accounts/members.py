@@ -1,0 +1,247 @@
+"""The people of a workspace: members, their role, team and agent id.
+
+Admins add an existing account or a new one (argon2-hashed through
+``services.accounts``), change a member's role, team or agent id, and remove a
+member from the workspace (the account stays: it may belong to other
+workspaces). A workspace always keeps at least one admin: removing or demoting
+the last one is refused.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, Engine, select, update
+
+from kontrol.accounts.logins import Account, create_account, grant
+from kontrol.accounts.workspaces import Workspace
+from kontrol.domain.errors import Conflict, InvalidInput, NotFound
+from kontrol.domain.roles import WorkspaceRole
+from kontrol.store.tables import agents, memberships, users, workspaces
+
+MAX_LINK = 200
+
+
+@dataclass(frozen=True)
+class Member:
+    """One person's membership of a workspace."""
+
+    user_id: int
+    username: str
+    display_name: str
+    role: WorkspaceRole
+    team: str | None
+    agent_id: str | None
+    active: bool
+
+
+@dataclass(frozen=True)
+class MemberInput:
+    """What the form sends for a member: role and the links that role needs."""
+
+    role: WorkspaceRole
+    team: str | None
+    agent_id: str | None
+
+
+def read_member_input(*, role: str, team: str, agent_id: str) -> MemberInput:
+    """Validate a role with its team / agent id; errors name the field.
+
+    A team lead without a team or an agent without an agent id would see
+    nothing, so they are refused here rather than discovered later.
+    """
+    try:
+        chosen = WorkspaceRole(role.strip())
+    except ValueError:
+        names = ", ".join(item.value for item in WorkspaceRole)
+        raise InvalidInput(f"role: one of {names}") from None
+    team_value = team.strip() or None
+    agent_value = agent_id.strip() or None
+    for name, value in (("team", team_value), ("agent_id", agent_value)):
+        if value is not None and len(value) > MAX_LINK:
+            raise InvalidInput(f"{name}: at most {MAX_LINK} characters")
+    if chosen is WorkspaceRole.TEAM_LEAD and team_value is None:
+        raise InvalidInput("team: a team lead needs the team they lead")
+    if chosen is WorkspaceRole.AGENT and agent_value is None:
+        raise InvalidInput("agent_id: an agent needs their agent id (as in the imported data)")
+    return MemberInput(chosen, team_value, agent_value)
+
+
+def list_members(connection: Connection, workspace: Workspace) -> list[Member]:
+    """Every member of ``workspace``, by role then name."""
+    rows = connection.execute(
+        select(memberships, users.c.username, users.c.display_name, users.c.is_active)
+        .join(users, users.c.id == memberships.c.user_id)
+        .where(memberships.c.workspace_id == workspace.id)
+        .order_by(users.c.display_name, users.c.username)
+    ).all()
+    order = {role: index for index, role in enumerate(WorkspaceRole)}
+    members = [
+        Member(
+            user_id=row.user_id,
+            username=row.username,
+            display_name=row.display_name,
+            role=WorkspaceRole(row.role),
+            team=row.team,
+            agent_id=row.agent_external_id,
+            active=bool(row.is_active),
+        )
+        for row in rows
+    ]
+    return sorted(members, key=lambda member: order[member.role])
+
+
+def get_member(connection: Connection, workspace: Workspace, user_id: int) -> Member:
+    """One member of ``workspace``; ``NotFound`` for anyone else."""
+    for member in list_members(connection, workspace):
+        if member.user_id == user_id:
+            return member
+    raise NotFound(f"no member {user_id} in this workspace")
+
+
+def known_links(connection: Connection, workspace: Workspace) -> tuple[list[str], list[str]]:
+    """Teams and agent ids of the workspace's agent list (suggestions for the form)."""
+    rows = connection.execute(
+        select(agents.c.external_id, agents.c.team).where(agents.c.workspace_id == workspace.id)
+    ).all()
+    teams = sorted({row.team for row in rows if row.team})
+    return teams, sorted(row.external_id for row in rows)
+
+
+def _account_named(connection: Connection, username: str) -> Account | None:
+    row = connection.execute(select(users).where(users.c.username == username)).first()
+    return Account(row.id, row.username, row.display_name, row.locale) if row else None
+
+
+def _admins_left(connection: Connection, workspace: Workspace, *, without: int) -> int:
+    # Locks the admin rows (PostgreSQL) so two admins demoting each other at once
+    # cannot both pass this check and leave the workspace without an admin.
+    admins = connection.execute(
+        select(memberships.c.user_id)
+        .where(
+            memberships.c.workspace_id == workspace.id,
+            memberships.c.role == WorkspaceRole.ADMIN.value,
+        )
+        .with_for_update()
+    ).all()
+    return sum(1 for row in admins if row.user_id != without)
+
+
+def add_member(
+    connection: Connection,
+    workspace: Workspace,
+    *,
+    username: str,
+    details: MemberInput,
+    display_name: str = "",
+    password: str = "",
+) -> Member:
+    """Add an existing account to ``workspace``, or create it (then ``password`` is needed)."""
+    username = username.strip()
+    if not username:
+        raise InvalidInput("username: who is it?")
+    account = _account_named(connection, username)
+    if account is None:
+        if not password:
+            raise InvalidInput(f"password: {username!r} is a new account and needs a password")
+        account = create_account(
+            connection,
+            username=username,
+            password=password,
+            display_name=display_name.strip()[:200] or None,
+        )
+    else:
+        taken = connection.execute(
+            select(memberships.c.id).where(
+                memberships.c.workspace_id == workspace.id,
+                memberships.c.user_id == account.id,
+            )
+        ).first()
+        if taken is not None:
+            raise Conflict(f"{username!r} is already a member: change their role below")
+    grant(
+        connection,
+        account=account,
+        workspace=workspace,
+        role=details.role,
+        agent_external_id=details.agent_id,
+        team=details.team,
+    )
+    return get_member(connection, workspace, account.id)
+
+
+def change_member(
+    connection: Connection, workspace: Workspace, user_id: int, details: MemberInput
+) -> Member:
+    """Change a member's role, team and agent id; the last admin stays an admin."""
+    member = get_member(connection, workspace, user_id)
+    if (
+        member.role is WorkspaceRole.ADMIN
+        and details.role is not WorkspaceRole.ADMIN
+        and _admins_left(connection, workspace, without=user_id) == 0
+    ):
+        raise Conflict("role: this is the workspace's last admin; make someone else admin first")
+    connection.execute(
+        update(memberships)
+        .where(memberships.c.workspace_id == workspace.id, memberships.c.user_id == user_id)
+        .values(role=details.role.value, team=details.team, agent_external_id=details.agent_id)
+    )
+    return get_member(connection, workspace, user_id)
+
+
+def remove_member(connection: Connection, workspace: Workspace, user_id: int) -> Member:
+    """Take a member out of ``workspace`` (their account and other workspaces stay)."""
+    member = get_member(connection, workspace, user_id)
+    if (
+        member.role is WorkspaceRole.ADMIN
+        and _admins_left(connection, workspace, without=user_id) == 0
+    ):
+        raise Conflict("this is the workspace's last admin; make someone else admin first")
+    connection.execute(
+        memberships.delete().where(
+            memberships.c.workspace_id == workspace.id, memberships.c.user_id == user_id
+        )
+    )
+    return member
+
+
+# -- demo data -------------------------------------------------------------------------
+
+# Colleagues of the demo logins, so the people page looks like a real service team.
+# Their passwords are random and never shown: only the five demo logins can log in.
+DEMO_COLLEAGUES: tuple[tuple[str, str, WorkspaceRole, str | None, str | None], ...] = (
+    ("reviewer2", "Юлия Кузнецова", WorkspaceRole.REVIEWER, None, None),
+    ("lead2", "Виктор Петров, «Линия 2»", WorkspaceRole.TEAM_LEAD, "Линия 2", None),
+    ("lead-en", "Sarah Jones, EN Desk", WorkspaceRole.TEAM_LEAD, "EN Desk", None),
+    ("a02", "Дмитрий Козлов", WorkspaceRole.AGENT, "Линия 1", "a02"),
+    ("a05", "Елена Попова", WorkspaceRole.AGENT, "Линия 2", "a05"),
+    ("a08", "Emily Carter", WorkspaceRole.AGENT, "EN Desk", "a08"),
+)
+
+
+def seed_people_demo(engine: Engine, workspace_id: int) -> int:
+    """Add the demo colleagues that do not exist yet; how many were added."""
+    added = 0
+    with engine.begin() as connection:
+        row = connection.execute(select(workspaces).where(workspaces.c.id == workspace_id)).one()
+        workspace = Workspace(row.id, row.name, row.timezone)
+        for username, name, role, team, agent_id in DEMO_COLLEAGUES:
+            if _account_named(connection, username) is not None:
+                continue
+            account = create_account(
+                connection,
+                username=username,
+                password=secrets.token_urlsafe(18),
+                display_name=name,
+            )
+            grant(
+                connection,
+                account=account,
+                workspace=workspace,
+                role=role,
+                agent_external_id=agent_id,
+                team=team,
+            )
+            added += 1
+    return added

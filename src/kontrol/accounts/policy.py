@@ -1,0 +1,437 @@
+"""Who may do what, and which rows they see: the one place for role decisions.
+
+Two questions, answered here and nowhere else:
+
+- **May this role attempt this action at all?** ``POLICY`` maps every
+  :class:`Action` to the roles allowed to attempt it; pages and API endpoints
+  call ``require(viewer, Action.X)`` before they act, and templates ask
+  ``allowed(viewer, Action.X)`` before they show a link.
+- **Which rows are theirs?** The scope functions return a SQL condition (or
+  narrowed KPI filters) that every query over the data adds:
+  ``interaction_scope`` (interactions), ``evaluation_scope`` (evaluations),
+  ``kpi_scope`` (the filters the KPI engine counts with), ``agent_scope`` (the
+  agent list) and ``alert_scope`` (raised alerts).
+
+Row scope by role:
+
+- admins and QA leads: the whole workspace;
+- team leads: interactions of their team (``memberships.team``);
+- agents: their own interactions (``memberships.agent_external_id``);
+- reviewers: the interactions assigned to them (``review_items.assignee_id``),
+  the ones they scored (a manual evaluation with their ``reviewer_id``) and the
+  ones of calibration sessions they take part in.
+
+KPIs are aggregates: reviewers count the whole workspace (they belong to the
+QA team and judge against the company picture), team leads their team, agents
+themselves. Every list of interactions behind a number goes through
+``interaction_scope``, so a reviewer's drill-down shows their rows only.
+
+A row out of scope answers 404, never 403: its existence is not revealed.
+``docs/permissions.md`` holds the table generated from ``POLICY``
+(``python -m kontrol.accounts.policy``); a test keeps the two equal.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import (
+    ColumnElement,
+    CompoundSelect,
+    and_,
+    exists,
+    false,
+    or_,
+    select,
+    true,
+    union,
+)
+
+from kontrol.domain.errors import Forbidden, NotFound
+from kontrol.domain.roles import WorkspaceRole
+from kontrol.store.tables import (
+    agents,
+    alerts,
+    calibration_items,
+    calibration_participants,
+    corrective_tasks,
+    evaluations,
+    interactions,
+    review_items,
+)
+
+if TYPE_CHECKING:
+    from sqlalchemy import Connection
+
+    from kontrol.accounts.access import Viewer
+
+ADMIN = WorkspaceRole.ADMIN
+QA_LEAD = WorkspaceRole.QA_LEAD
+REVIEWER = WorkspaceRole.REVIEWER
+TEAM_LEAD = WorkspaceRole.TEAM_LEAD
+AGENT = WorkspaceRole.AGENT
+EVERYONE = frozenset(WorkspaceRole)
+# Roles whose row scope is the whole workspace.
+WHOLE_WORKSPACE = frozenset({ADMIN, QA_LEAD})
+
+
+class Action(StrEnum):
+    """Something a person may try to do in a workspace."""
+
+    # Interactions and their automatic evaluations (rows narrowed by scope).
+    VIEW_INTERACTIONS = "view_interactions"
+    SEND_SURVEY_LINKS = "send_survey_links"
+    VIEW_REJECTS = "view_rejects"
+    MANAGE_INTEGRATIONS = "manage_integrations"
+    MANAGE_USERS = "manage_users"
+    # Automatic checks.
+    VIEW_SCORECARDS = "view_scorecards"
+    MANAGE_CHECKS = "manage_checks"
+    # KPIs.
+    VIEW_KPIS = "view_kpis"
+    VIEW_TARGETS = "view_targets"
+    EDIT_TARGETS = "edit_targets"
+    # Surveys and alerts.
+    MANAGE_PLACES = "manage_places"
+    VIEW_ALERTS = "view_alerts"
+    EDIT_ALERT_RULES = "edit_alert_rules"
+    # Routing and review queues.
+    MANAGE_ROUTING = "manage_routing"
+    VIEW_QUEUES = "view_queues"
+    ASSIGN_REVIEWS = "assign_reviews"
+    REVIEW = "review"
+    VIEW_REVIEW_AGREEMENT = "view_review_agreement"
+    # Feedback and disputes.
+    VIEW_EVALUATIONS = "view_evaluations"
+    ACKNOWLEDGE = "acknowledge"
+    DISPUTE = "dispute"
+    RESOLVE_DISPUTES = "resolve_disputes"
+    # Corrective tasks and coaching.
+    VIEW_TASKS = "view_tasks"
+    MANAGE_TASKS = "manage_tasks"
+    VIEW_COACHING = "view_coaching"
+    # Calibration.
+    RUN_CALIBRATION = "run_calibration"
+    TAKE_PART_IN_CALIBRATION = "take_part_in_calibration"
+    VIEW_REVIEWER_STATS = "view_reviewer_stats"
+
+
+POLICY: dict[Action, frozenset[WorkspaceRole]] = {
+    Action.VIEW_INTERACTIONS: EVERYONE,
+    Action.SEND_SURVEY_LINKS: EVERYONE,
+    Action.VIEW_REJECTS: frozenset({ADMIN, QA_LEAD}),
+    Action.MANAGE_INTEGRATIONS: frozenset({ADMIN}),
+    Action.MANAGE_USERS: frozenset({ADMIN}),
+    Action.VIEW_SCORECARDS: EVERYONE,
+    Action.MANAGE_CHECKS: frozenset({ADMIN, QA_LEAD}),
+    Action.VIEW_KPIS: EVERYONE,
+    Action.VIEW_TARGETS: frozenset({ADMIN, QA_LEAD, REVIEWER, TEAM_LEAD}),
+    Action.EDIT_TARGETS: frozenset({ADMIN, QA_LEAD}),
+    Action.MANAGE_PLACES: frozenset({ADMIN, QA_LEAD}),
+    Action.VIEW_ALERTS: frozenset({ADMIN, QA_LEAD, REVIEWER, TEAM_LEAD}),
+    Action.EDIT_ALERT_RULES: frozenset({ADMIN, QA_LEAD}),
+    Action.MANAGE_ROUTING: frozenset({ADMIN, QA_LEAD}),
+    Action.VIEW_QUEUES: frozenset({ADMIN, QA_LEAD, REVIEWER}),
+    Action.ASSIGN_REVIEWS: frozenset({ADMIN, QA_LEAD}),
+    Action.REVIEW: frozenset({ADMIN, QA_LEAD, REVIEWER}),
+    Action.VIEW_REVIEW_AGREEMENT: frozenset({ADMIN, QA_LEAD, REVIEWER}),
+    Action.VIEW_EVALUATIONS: EVERYONE,
+    Action.ACKNOWLEDGE: frozenset({AGENT}),
+    Action.DISPUTE: frozenset({AGENT}),
+    Action.RESOLVE_DISPUTES: frozenset({ADMIN, QA_LEAD}),
+    Action.VIEW_TASKS: EVERYONE,
+    Action.MANAGE_TASKS: frozenset({ADMIN, QA_LEAD, REVIEWER, TEAM_LEAD}),
+    Action.VIEW_COACHING: EVERYONE,
+    Action.RUN_CALIBRATION: frozenset({ADMIN, QA_LEAD}),
+    Action.TAKE_PART_IN_CALIBRATION: frozenset({ADMIN, QA_LEAD, REVIEWER}),
+    Action.VIEW_REVIEWER_STATS: frozenset({ADMIN, QA_LEAD}),
+}
+
+# What each action lets a person do, in words (the table in docs/permissions.md).
+DESCRIPTIONS: dict[Action, str] = {
+    Action.VIEW_INTERACTIONS: "list and open interactions (rows narrowed by scope)",
+    Action.SEND_SURVEY_LINKS: "make a survey link for an interaction in scope",
+    Action.VIEW_REJECTS: "see records an import rejected",
+    Action.MANAGE_INTEGRATIONS: "manage ingest API keys and background jobs",
+    Action.MANAGE_USERS: "manage people, roles, teams and agent ids",
+    Action.VIEW_SCORECARDS: "read scorecards and their versions",
+    Action.MANAGE_CHECKS: "change scorecards, phrase lists and custom checks",
+    Action.VIEW_KPIS: "see the KPI dashboard, its exports and the KPI API (figures by scope)",
+    Action.VIEW_TARGETS: "see the list of KPI targets",
+    Action.EDIT_TARGETS: "set KPI targets",
+    Action.MANAGE_PLACES: "set up survey places (QR codes, kiosks)",
+    Action.VIEW_ALERTS: "see raised alerts (rows narrowed by scope)",
+    Action.EDIT_ALERT_RULES: "change alert rules",
+    Action.MANAGE_ROUTING: "change review queues and routing rules",
+    Action.VIEW_QUEUES: "see review queues",
+    Action.ASSIGN_REVIEWS: "assign and reassign review items",
+    Action.REVIEW: "score interactions (manual evaluations)",
+    Action.VIEW_REVIEW_AGREEMENT: "see how often reviewers overturn the checks",
+    Action.VIEW_EVALUATIONS: "see evaluations (rows narrowed by scope)",
+    Action.ACKNOWLEDGE: "acknowledge an evaluation of oneself",
+    Action.DISPUTE: "dispute an evaluation of oneself",
+    Action.RESOLVE_DISPUTES: "resolve disputes",
+    Action.VIEW_TASKS: "see corrective tasks (rows narrowed by scope)",
+    Action.MANAGE_TASKS: "create and assign corrective tasks",
+    Action.VIEW_COACHING: "see the coaching view (of oneself, the team or everyone)",
+    Action.RUN_CALIBRATION: "create, close and set references of calibration sessions",
+    Action.TAKE_PART_IN_CALIBRATION: "score in calibration sessions one takes part in",
+    Action.VIEW_REVIEWER_STATS: "see each reviewer's deviation from the references",
+}
+
+# Said when an action is refused: what the rule is, so nobody guesses.
+REFUSALS: dict[Action, str] = {
+    Action.VIEW_REJECTS: "only admins and QA leads see import rejects",
+    Action.MANAGE_INTEGRATIONS: "only workspace admins manage API keys and jobs",
+    Action.MANAGE_USERS: "only workspace admins manage people and roles",
+    Action.MANAGE_CHECKS: "only admins and QA leads change scorecards and checks",
+    Action.VIEW_TARGETS: "agents see targets beside their numbers on the dashboard",
+    Action.EDIT_TARGETS: "only admins and QA leads set KPI targets",
+    Action.MANAGE_PLACES: "only admins and QA leads set up survey places",
+    Action.VIEW_ALERTS: "agents do not see the alerts list",
+    Action.EDIT_ALERT_RULES: "only admins and QA leads change alert rules",
+    Action.MANAGE_ROUTING: "only admins and QA leads change review queues and routing rules",
+    Action.VIEW_QUEUES: "review queues are for reviewers and QA leads",
+    Action.ASSIGN_REVIEWS: "only admins and QA leads assign reviews",
+    Action.REVIEW: "only reviewers, QA leads and admins score interactions",
+    Action.VIEW_REVIEW_AGREEMENT: "the reviewer-versus-checks report is for the QA team",
+    Action.ACKNOWLEDGE: "only the evaluated agent acknowledges an evaluation",
+    Action.DISPUTE: "only the evaluated agent disputes an evaluation",
+    Action.RESOLVE_DISPUTES: "only admins and QA leads resolve disputes",
+    Action.MANAGE_TASKS: "agents cannot create or assign corrective tasks",
+    Action.RUN_CALIBRATION: "only admins and QA leads run calibration sessions",
+    Action.TAKE_PART_IN_CALIBRATION: "calibration sessions are for reviewers and QA leads",
+    Action.VIEW_REVIEWER_STATS: "only admins and QA leads see how reviewers deviate",
+}
+
+
+def allowed(viewer: Viewer, action: Action) -> bool:
+    """Whether ``viewer``'s role may attempt ``action`` in their workspace."""
+    return viewer.role in POLICY[action]
+
+
+def require(viewer: Viewer, action: Action) -> None:
+    """Raise ``Forbidden`` (with the rule in words) unless ``allowed``."""
+    if not allowed(viewer, action):
+        raise Forbidden(REFUSALS.get(action, f"your role may not {action.value.replace('_', ' ')}"))
+
+
+# -- row scope ---------------------------------------------------------------------
+
+
+def reviewer_interactions(viewer: Viewer) -> CompoundSelect[tuple[int]]:
+    """Ids of the interactions a reviewer works on: assigned, scored by them, or calibrated.
+
+    The caller keeps ``workspace_id`` in its own query, so one person reviewing
+    in two workspaces sees each one's rows there only.
+    """
+    user_id = viewer.account.id
+    return union(
+        select(review_items.c.interaction_id).where(
+            review_items.c.workspace_id == viewer.workspace.id,
+            review_items.c.assignee_id == user_id,
+        ),
+        select(evaluations.c.interaction_id).where(
+            evaluations.c.workspace_id == viewer.workspace.id,
+            evaluations.c.kind == "manual",
+            evaluations.c.reviewer_id == user_id,
+        ),
+        select(calibration_items.c.interaction_id)
+        .join(
+            calibration_participants,
+            calibration_participants.c.session_id == calibration_items.c.session_id,
+        )
+        .where(calibration_participants.c.user_id == user_id),
+    )
+
+
+def whole_workspace(viewer: Viewer) -> bool:
+    """Whether ``viewer``'s rows are the whole workspace (admins and QA leads)."""
+    return viewer.role in WHOLE_WORKSPACE
+
+
+def interaction_reach(viewer: Viewer) -> str:
+    """How far ``interaction_scope`` reaches, for pages that say so.
+
+    ``workspace``, ``review`` (assigned / scored / calibration), ``team`` or ``own``.
+    """
+    if viewer.role in WHOLE_WORKSPACE:
+        return "workspace"
+    if viewer.role is REVIEWER:
+        return "review"
+    return "team" if viewer.role is TEAM_LEAD else "own"
+
+
+def interaction_scope(viewer: Viewer) -> ColumnElement[bool]:
+    """The condition on ``interactions`` that limits rows to what ``viewer`` may see."""
+    if viewer.role in WHOLE_WORKSPACE:
+        return true()
+    if viewer.role is REVIEWER:
+        return interactions.c.id.in_(reviewer_interactions(viewer))
+    if viewer.role is TEAM_LEAD:
+        team = viewer.membership.team
+        return interactions.c.team == team if team else false()
+    agent = viewer.membership.agent_external_id
+    return interactions.c.agent_external_id == agent if agent else false()
+
+
+def visible_interaction(connection: Connection, viewer: Viewer, interaction_id: int) -> Any:
+    """The id, channel, language, agent and team of an interaction ``viewer`` may see.
+
+    ``NotFound`` when it does not exist, is in another workspace or is out of the
+    viewer's scope: the answer never tells which.
+    """
+    row = connection.execute(
+        select(
+            interactions.c.id,
+            interactions.c.channel,
+            interactions.c.language,
+            interactions.c.agent_external_id,
+            interactions.c.team,
+        ).where(
+            interactions.c.id == interaction_id,
+            interactions.c.workspace_id == viewer.workspace.id,
+            interaction_scope(viewer),
+        )
+    ).first()
+    if row is None:
+        raise NotFound(f"no interaction {interaction_id}")
+    return row
+
+
+def evaluation_scope(viewer: Viewer) -> ColumnElement[bool]:
+    """The condition on ``evaluations`` that limits rows to what ``viewer`` may see.
+
+    An evaluation is visible when its interaction is (``interaction_scope``);
+    a draft manual evaluation only to the reviewer writing it (and to admins and
+    QA leads), so nobody reads or disputes a score that is not finished.
+    """
+    if viewer.role in WHOLE_WORKSPACE:
+        return evaluations.c.workspace_id == viewer.workspace.id
+    visible_interaction = exists().where(
+        interactions.c.id == evaluations.c.interaction_id,
+        interactions.c.workspace_id == viewer.workspace.id,
+        interaction_scope(viewer),
+    )
+    finished_or_mine = or_(
+        evaluations.c.status != "draft", evaluations.c.reviewer_id == viewer.account.id
+    )
+    return and_(
+        evaluations.c.workspace_id == viewer.workspace.id, visible_interaction, finished_or_mine
+    )
+
+
+def task_scope(viewer: Viewer) -> ColumnElement[bool]:
+    """The condition on ``corrective_tasks`` limiting rows to what ``viewer`` may see.
+
+    Everyone sees the tasks they own or created; a team lead also those about the
+    agents of their team, an agent those about themselves; admins and QA leads all.
+    """
+    tasks = corrective_tasks
+    mine = or_(tasks.c.owner_id == viewer.account.id, tasks.c.created_by == viewer.account.id)
+    if viewer.role in WHOLE_WORKSPACE:
+        return true()
+    if viewer.role is TEAM_LEAD:
+        if not viewer.membership.team:
+            return mine
+        team_agents = select(agents.c.external_id).where(
+            agents.c.workspace_id == viewer.workspace.id, agents.c.team == viewer.membership.team
+        )
+        return or_(mine, tasks.c.agent_external_id.in_(team_agents))
+    if viewer.role is AGENT:
+        agent = viewer.membership.agent_external_id
+        return or_(mine, tasks.c.agent_external_id == agent) if agent else mine
+    return mine
+
+
+def agent_scope(viewer: Viewer) -> ColumnElement[bool]:
+    """The condition on ``agents`` for the people whose numbers ``viewer`` may count."""
+    if viewer.role is TEAM_LEAD:
+        return agents.c.team == (viewer.membership.team or "")
+    if viewer.role is AGENT:
+        return agents.c.external_id == (viewer.membership.agent_external_id or "")
+    return true()
+
+
+def alert_scope(viewer: Viewer) -> ColumnElement[bool]:
+    """The condition on ``alerts`` for the alerts ``viewer`` may see.
+
+    Team leads see their team's alerts. A reviewer sees the alerts without an
+    interaction (KPI off target, complaint spikes: workspace figures) and those
+    about an interaction in their scope; an alert quotes the customer, so it
+    follows the interaction's visibility.
+    """
+    condition = alerts.c.workspace_id == viewer.workspace.id
+    if viewer.role is TEAM_LEAD:
+        team = viewer.membership.team
+        return and_(condition, alerts.c.team == team) if team else false()
+    if viewer.role is REVIEWER:
+        in_scope = alerts.c.interaction_id.in_(reviewer_interactions(viewer))
+        return and_(condition, or_(alerts.c.interaction_id.is_(None), in_scope))
+    if viewer.role is AGENT:
+        return false()
+    return condition
+
+
+KPI_FILTER_NAMES = ("agent", "team", "channel", "topic")
+
+
+def kpi_reach(viewer: Viewer) -> str:
+    """Whose figures ``kpi_scope`` lets ``viewer`` count: ``workspace``, ``team`` or ``own``."""
+    if viewer.role is TEAM_LEAD:
+        return "team"
+    return "own" if viewer.role is AGENT else "workspace"
+
+
+def kpi_scope(viewer: Viewer, filters: Mapping[str, str]) -> dict[str, str]:
+    """The KPI filters narrowed to what ``viewer`` may count.
+
+    Admins, QA leads and reviewers count the whole workspace; a team lead
+    their team; an agent their own contacts. Asking for another team's or
+    another agent's numbers is refused rather than silently answered with
+    one's own, so a wrong link never passes for someone else's figures.
+    """
+    narrowed = {name: value for name, value in filters.items() if value}
+    reach = kpi_reach(viewer)
+    if reach == "workspace":
+        return narrowed
+    if reach == "team":
+        team = viewer.membership.team
+        if not team:
+            raise Forbidden("this team lead has no team: ask an admin to set it")
+        if narrowed.get("team", team) != team:
+            raise Forbidden("team leads see the numbers of their own team only")
+        return {**narrowed, "team": team}
+    agent = viewer.membership.agent_external_id
+    if not agent:
+        raise Forbidden("this agent account is not linked to an agent id")
+    if narrowed.get("agent", agent) != agent:
+        raise Forbidden("agents see their own numbers only")
+    if "team" in narrowed:
+        # An agent's own contacts, whatever team they were in; a team filter adds nothing.
+        del narrowed["team"]
+    return {**narrowed, "agent": agent}
+
+
+# -- the documented table ------------------------------------------------------------
+
+ROLE_ORDER = (ADMIN, QA_LEAD, REVIEWER, TEAM_LEAD, AGENT)
+
+
+def markdown_table() -> str:
+    """The role x action table of ``POLICY`` in Markdown (docs/permissions.md)."""
+    head = "| action | " + " | ".join(role.value for role in ROLE_ORDER) + " | what it allows |"
+    rule = "|---|" + "---|" * len(ROLE_ORDER) + "---|"
+    lines = [head, rule]
+    for action in Action:
+        marks = " | ".join("yes" if role in POLICY[action] else "—" for role in ROLE_ORDER)
+        lines.append(f"| `{action.value}` | {marks} | {DESCRIPTIONS[action]} |")
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    import sys
+
+    sys.stdout.write(markdown_table())

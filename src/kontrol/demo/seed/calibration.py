@@ -1,0 +1,165 @@
+"""Calibration sessions for the demo workspace, made through the ordinary service calls.
+
+One closed session in which the QA lead and two reviewers scored four chats
+blind and the lead recorded the reference (so the results page shows the
+differences and the agreement figures, and "who reviews the reviewers" has a
+history), and one open session the demo reviewer has begun.
+"""
+
+from __future__ import annotations
+
+import random
+from typing import Any
+
+from sqlalchemy import Connection, Engine, func, select
+
+from kontrol.accounts.access import Viewer
+from kontrol.accounts.logins import get_account, memberships_of
+from kontrol.checks.scoring import active_scorecards
+from kontrol.review.calibration.sessions import (
+    close_session,
+    create_session,
+    get_session,
+    record_reference,
+    save_score,
+    submit_scores,
+)
+from kontrol.store.tables import calibration_sessions, evaluations, interactions, users
+
+# How often each demo person answers a criterion differently from the checks.
+DEMO_RATERS = (("qa", 0.05), ("reviewer", 0.12), ("reviewer2", 0.25))
+FLIP = {"pass": "fail", "fail": "pass", "na": "pass"}
+
+
+def _viewer(connection: Connection, workspace_id: int, username: str) -> Viewer | None:
+    user_id = connection.execute(select(users.c.id).where(users.c.username == username)).scalar()
+    if user_id is None:
+        return None
+    account = get_account(connection, int(user_id))
+    membership = next(
+        (m for m in memberships_of(connection, account) if m.workspace.id == workspace_id), None
+    )
+    return None if membership is None else Viewer(account, membership)
+
+
+def _machine_answers(connection: Connection, interaction_id: int, scorecard_id: int) -> Any:
+    items = connection.execute(
+        select(evaluations.c["items"]).where(
+            evaluations.c.interaction_id == interaction_id,
+            evaluations.c.scorecard_id == scorecard_id,
+            evaluations.c.kind == "auto",
+        )
+    ).scalar()
+    return {item["criterion"]: item["result"] for item in items or ()}
+
+
+def _answers(
+    machine: dict[str, Any], criteria: list[Any], dice: random.Random, flip_rate: float
+) -> dict[str, str]:
+    answers = {}
+    for criterion in criteria:
+        found = machine.get(criterion.id)
+        if criterion.scale == "1-5":
+            answers[criterion.id] = str(dice.choice((3, 4, 4, 5)))
+        elif found in ("pass", "fail", "na"):
+            answers[criterion.id] = FLIP[found] if dice.random() < flip_rate else found
+        else:  # a criterion only a person answers
+            answers[criterion.id] = "fail" if dice.random() < 0.2 else "pass"
+    return answers
+
+
+def seed_calibration_demo(engine: Engine, workspace_id: int, *, seed: int = 11) -> int:
+    """The demo's calibration sessions (none if it has some already); how many were made."""
+    dice = random.Random(seed)
+    with engine.begin() as connection:
+        existing = connection.execute(
+            select(func.count())
+            .select_from(calibration_sessions)
+            .where(calibration_sessions.c.workspace_id == workspace_id)
+        ).scalar()
+        people = [(_viewer(connection, workspace_id, name), rate) for name, rate in DEMO_RATERS]
+        raters = [(viewer, rate) for viewer, rate in people if viewer is not None]
+        card = next(
+            (c for c in active_scorecards(connection, workspace_id) if c.name == "default-ru"),
+            None,
+        )
+        if existing or len(raters) < 3 or card is None:
+            return 0
+        lead = raters[0][0]
+        chats = list(
+            connection.execute(
+                select(interactions.c.id)
+                .join(evaluations, evaluations.c.interaction_id == interactions.c.id)
+                .where(
+                    interactions.c.workspace_id == workspace_id,
+                    interactions.c.channel == "chat",
+                    evaluations.c.scorecard_id == card.id,
+                    evaluations.c.kind == "auto",
+                )
+                .order_by(interactions.c.started_at.desc())
+                .limit(7)
+            ).scalars()
+        )
+        if len(chats) < 7:
+            return 0
+        criteria = list(card.scorecard.criteria)
+        closed = create_session(
+            connection,
+            lead,
+            name="Калибровка: чаты о доставке",
+            scorecard_id=card.id,
+            interaction_ids=chats[:4],
+            participant_ids=[viewer.account.id for viewer, _ in raters],
+        )
+        items = get_session(connection, lead, closed).session.items
+        for viewer, rate in raters:
+            for item in items:
+                machine = _machine_answers(connection, item.interaction_id, card.id)
+                save_score(
+                    connection,
+                    viewer,
+                    session_id=closed,
+                    item_id=item.id,
+                    answers=_answers(machine, criteria, dice, rate),
+                    comment=None,
+                    version=0,
+                )
+            submit_scores(connection, viewer, session_id=closed)
+        for item in items:
+            machine = _machine_answers(connection, item.interaction_id, card.id)
+            record_reference(
+                connection,
+                lead,
+                session_id=closed,
+                item_id=item.id,
+                answers=_answers(machine, criteria, dice, 0.0),
+                version=item.version,
+            )
+        close_session(
+            connection,
+            lead,
+            session_id=closed,
+            version=get_session(connection, lead, closed).session.version,
+        )
+        begun = create_session(
+            connection,
+            lead,
+            name="Калибровка: сложные чаты недели",
+            scorecard_id=card.id,
+            interaction_ids=chats[4:7],
+            participant_ids=[viewer.account.id for viewer, _ in raters],
+        )
+        reviewer, rate = raters[1]
+        first = get_session(connection, lead, begun).session.items[0]
+        save_score(
+            connection,
+            reviewer,
+            session_id=begun,
+            item_id=first.id,
+            answers=_answers(
+                _machine_answers(connection, first.interaction_id, card.id), criteria, dice, rate
+            ),
+            comment="Срок доставки назван неточно",
+            version=0,
+        )
+    return 2

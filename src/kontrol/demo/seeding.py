@@ -1,0 +1,114 @@
+"""Demo mode: generated interactions and people with known passwords, to try Kontrol."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import Engine, select
+
+from kontrol.accounts.logins import add_user
+from kontrol.accounts.members import seed_people_demo
+from kontrol.accounts.workspaces import Workspace
+from kontrol.checks.scoring import set_up_demo_checks
+from kontrol.demo.seed.alerts import create_demo_surveys_and_alerts
+from kontrol.demo.seed.calibration import seed_calibration_demo
+from kontrol.demo.seed.metrics import add_demo_kpi_settings
+from kontrol.domain.roles import WorkspaceRole
+from kontrol.feedback.agent_view import seed_feedback_demo
+from kontrol.ingest.importing import ImportReport, import_file
+from kontrol.ingest.pushes import create_demo_api_traffic
+from kontrol.review.evaluations import seed_review_demo
+from kontrol.review.routing.queues import seed_routing_demo
+from kontrol.store.tables import interactions, users
+
+
+@dataclass(frozen=True)
+class DemoLogin:
+    """A demo account, printed for the person trying Kontrol."""
+
+    username: str
+    password: str
+    role: WorkspaceRole
+    display_name: str
+
+
+DEMO_LOGINS = (
+    DemoLogin("admin", "admin-kontrol", WorkspaceRole.ADMIN, "Администратор"),
+    DemoLogin("qa", "qa-kontrol", WorkspaceRole.QA_LEAD, "Наталья Орлова, ОКК"),
+    DemoLogin("reviewer", "reviewer-kontrol", WorkspaceRole.REVIEWER, "Павел Зайцев"),
+    DemoLogin("lead", "lead-kontrol", WorkspaceRole.TEAM_LEAD, "Ирина Соколова, «Линия 1»"),
+    DemoLogin("agent", "agent-kontrol", WorkspaceRole.AGENT, "Анна Смирнова"),
+)
+
+
+def has_interactions(engine: Engine, workspace: Workspace) -> bool:
+    """True when the workspace holds any interaction."""
+    with engine.connect() as connection:
+        row = connection.execute(
+            select(interactions.c.id).where(interactions.c.workspace_id == workspace.id).limit(1)
+        ).first()
+    return row is not None
+
+
+def write_demo_file(path: Path, *, seed: int, count: int) -> int:
+    """Write generated records to a ``.jsonl.gz`` file; returns how many records."""
+    # Imported here: the generator's phrase tables are only needed to write demo data.
+    from kontrol.demo.generator import generate
+
+    written = 0
+    with gzip.open(path, "wt", encoding="utf-8") as handle:
+        for record in generate(seed=seed, interactions=count):
+            handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+            written += 1
+    return written
+
+
+def load_demo(
+    engine: Engine, workspace: Workspace, *, seed: int = 42, count: int = 400
+) -> ImportReport:
+    """Generate demo data and import it through the ordinary import path."""
+    create_demo_surveys_and_alerts(engine, workspace)
+    add_demo_kpi_settings(engine, workspace)  # before the import: facts use the calendar
+    with tempfile.TemporaryDirectory(prefix="kontrol-demo-") as folder:
+        path = Path(folder) / "demo.jsonl.gz"
+        write_demo_file(path, seed=seed, count=count)
+        set_up_demo_checks(engine, workspace.id)
+        report = import_file(engine=engine, workspace=workspace, path=path, label="demo.jsonl.gz")
+    create_demo_api_traffic(engine, workspace)
+    create_demo_logins(engine, workspace)
+    seed_routing_demo(engine, workspace.id)
+    seed_review_demo(engine, workspace.id)
+    seed_feedback_demo(engine, workspace.id)
+    # Last: the review demos spread their work over the demo logins only.
+    seed_people_demo(engine, workspace.id)
+    # Calibration needs three raters: the QA lead, the reviewer and a colleague.
+    seed_calibration_demo(engine, workspace.id)
+    return report
+
+
+def create_demo_logins(engine: Engine, workspace: Workspace) -> list[DemoLogin]:
+    """The demo accounts that do not exist yet."""
+    created = []
+    with engine.begin() as connection:
+        for login in DEMO_LOGINS:
+            exists = connection.execute(
+                select(users.c.id).where(users.c.username == login.username)
+            ).first()
+            if exists is not None:
+                continue
+            add_user(
+                connection,
+                username=login.username,
+                password=login.password,
+                workspace_name=workspace.name,
+                role=login.role,
+                display_name=login.display_name,
+                agent_external_id="a01" if login.role is WorkspaceRole.AGENT else None,
+                team="Линия 1" if login.role is WorkspaceRole.TEAM_LEAD else None,
+            )
+            created.append(login)
+    return created

@@ -1,0 +1,283 @@
+"""The coaching view of one agent: weakest criteria over time, open tasks, what to discuss.
+
+It counts the same evaluations as the KPIs (metrics/evaluations.py): per
+interaction the newest submitted manual evaluation, else the newest automatic
+one. Per criterion and per week (or month) of the interactions' start, in the
+workspace time zone:
+
+- ``n``: how many of those evaluations counted the criterion (a fraction, not
+  ``na`` left out);
+- ``failed``: how many of them scored it below half (a failed pass/fail
+  criterion, a 1 or 2 on a 1-5 scale, ``na`` where the scorecard counts it as a fail);
+- ``share_failed`` = failed / n, ``mean`` = the mean fraction (1 = always fully met).
+
+The weakest criteria come first (lowest mean over the window, then most
+failures). ``trend`` is the change of the mean between the last two periods
+that have data (positive: improving). Only one agent's evaluations of a few
+months are read, so the arithmetic runs in Python over a bounded set of rows.
+
+Agents see their own view, team leads their team's agents, the QA team everyone.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, select
+
+from kontrol.accounts.access import Viewer, interaction_scope
+from kontrol.accounts.policy import Action, agent_scope, require
+from kontrol.checks.scoring import StoredScorecard, scorecard_by_id
+from kontrol.domain.clock import from_utc, to_utc, utcnow, zone
+from kontrol.domain.errors import InvalidInput, NotFound
+from kontrol.domain.periods import Period, first_day, next_key, period_keys
+from kontrol.feedback.agent_view import (
+    AUTO,
+    MANUAL,
+    SUBMITTED,
+    EvaluationSummary,
+    list_evaluations,
+)
+from kontrol.feedback.tasks import Task, tasks_of
+from kontrol.store.tables import agents, evaluations, interactions
+
+PERIODS = {"week": (Period.WEEK, 8), "month": (Period.MONTH, 6)}
+FAILED_BELOW = 0.5
+DISCUSS_LIMIT = 20
+
+
+@dataclass(frozen=True, slots=True)
+class Agent:
+    """An agent one may open the coaching view of."""
+
+    external_id: str
+    name: str | None
+    team: str | None
+
+
+def coaching_agents(connection: Connection, viewer: Viewer) -> list[Agent]:
+    """The agents whose coaching view ``viewer`` may open."""
+    require(viewer, Action.VIEW_COACHING)
+    query = select(agents.c.external_id, agents.c.name, agents.c.team).where(
+        agents.c.workspace_id == viewer.workspace.id, agent_scope(viewer)
+    )
+    rows = connection.execute(query.order_by(agents.c.name, agents.c.external_id))
+    return [Agent(row.external_id, row.name, row.team) for row in rows]
+
+
+def find_agent(connection: Connection, viewer: Viewer, agent: str) -> Agent:
+    """One agent ``viewer`` may coach or see; ``NotFound`` for others, as for unknown ones."""
+    for found in coaching_agents(connection, viewer):
+        if found.external_id == agent:
+            return found
+    raise NotFound(f"no agent {agent!r}")
+
+
+@dataclass(frozen=True, slots=True)
+class Cell:
+    """One criterion in one period (or over the whole window)."""
+
+    n: int
+    failed: int
+    total: float
+
+    @property
+    def share_failed(self) -> float | None:
+        return round(self.failed / self.n, 4) if self.n else None
+
+    @property
+    def mean(self) -> float | None:
+        return round(self.total / self.n, 4) if self.n else None
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "n": self.n,
+            "failed": self.failed,
+            "share_failed": self.share_failed,
+            "mean": self.mean,
+        }
+
+
+@dataclass(slots=True)
+class CriterionTrend:
+    """A criterion over the window and per period, with its trend."""
+
+    criterion: str
+    title: str
+    overall: Cell
+    periods: dict[str, Cell]
+    trend: float | None
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "criterion": self.criterion,
+            "title": self.title,
+            **self.overall.as_json(),
+            "trend": self.trend,
+            "periods": {key: cell.as_json() for key, cell in self.periods.items()},
+        }
+
+
+@dataclass(slots=True)
+class CoachingView:
+    """Everything the coaching page shows for one agent."""
+
+    agent: Agent
+    period: str
+    keys: list[str]
+    scores: dict[str, tuple[int, float | None]]
+    criteria: list[CriterionTrend]
+    open_tasks: list[Task] = field(default_factory=list)
+    to_discuss: list[EvaluationSummary] = field(default_factory=list)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "agent": self.agent.external_id,
+            "agent_name": self.agent.name,
+            "team": self.agent.team,
+            "period": self.period,
+            "periods": self.keys,
+            "scores": {
+                key: {"evaluations": n, "qa_score": score}
+                for key, (n, score) in self.scores.items()
+            },
+            "criteria": [c.as_json() for c in self.criteria],
+            "open_tasks": [t.as_json() for t in self.open_tasks],
+            "to_discuss": [e.as_json() for e in self.to_discuss],
+        }
+
+
+def _window(
+    period: Period, count: int, timezone: str, now: datetime
+) -> tuple[list[str], datetime, datetime]:
+    """The keys of the last ``count`` periods up to ``now`` and their UTC bounds."""
+    local = zone(timezone)
+    today = from_utc(now, local).date()
+    last = period_keys(today)[period]
+    start_day = first_day(period, last)
+    for _ in range(count - 1):
+        start_day = first_day(period, period_keys(start_day - timedelta(days=1))[period])
+    keys = [period_keys(start_day)[period]]
+    while keys[-1] != last:
+        keys.append(next_key(period, keys[-1]))
+    end_day = first_day(period, next_key(period, last))
+    start = to_utc(datetime.combine(start_day, datetime.min.time()), local)
+    end = to_utc(datetime.combine(end_day, datetime.min.time()), local)
+    return keys, start, end
+
+
+def coaching_view(
+    connection: Connection,
+    viewer: Viewer,
+    agent_external_id: str,
+    *,
+    period: str = "week",
+    now: datetime | None = None,
+) -> CoachingView:
+    """The coaching view of one agent over the last 8 weeks (or 6 months)."""
+    require(viewer, Action.VIEW_COACHING)
+    if period not in PERIODS:
+        raise InvalidInput("period: week or month")
+    agent = find_agent(connection, viewer, agent_external_id)
+    unit, count = PERIODS[period]
+    moment = now or utcnow()
+    keys, start, end = _window(unit, count, viewer.workspace.timezone, moment)
+    local = zone(viewer.workspace.timezone)
+    rows = connection.execute(
+        select(
+            evaluations.c.id,
+            evaluations.c.interaction_id,
+            evaluations.c.kind,
+            evaluations.c.score,
+            evaluations.c.scorecard_id,
+            evaluations.c["items"],
+            interactions.c.started_at,
+        )
+        .join(interactions, interactions.c.id == evaluations.c.interaction_id)
+        .where(
+            interactions.c.workspace_id == viewer.workspace.id,
+            interactions.c.agent_external_id == agent.external_id,
+            interactions.c.started_at >= start,
+            interactions.c.started_at < end,
+            interaction_scope(viewer),
+            evaluations.c.status == SUBMITTED,
+            evaluations.c.kind.in_((MANUAL, AUTO)),
+        )
+    ).all()
+    # The KPIs' choice per interaction: the newest manual one, else the newest automatic one.
+    chosen: dict[int, Any] = {}
+    for row in rows:
+        best = chosen.get(row.interaction_id)
+        rank = (row.kind == MANUAL, row.id)
+        if best is None or rank > (best.kind == MANUAL, best.id):
+            chosen[row.interaction_id] = row
+    cards: dict[int, StoredScorecard] = {}
+    titles: dict[str, str] = {}
+    cells: dict[str, dict[str, list[float]]] = {}
+    score_sums: dict[str, list[float]] = {key: [] for key in keys}
+    for row in chosen.values():
+        key = period_keys(from_utc(row.started_at, local).date())[unit]
+        if row.score is not None:
+            score_sums[key].append(float(row.score))
+        if row.scorecard_id not in cards:
+            cards[row.scorecard_id] = scorecard_by_id(connection, int(row.scorecard_id))
+        for criterion in cards[row.scorecard_id].scorecard.criteria:
+            titles.setdefault(criterion.id, criterion.title)
+        for item in row.items or []:
+            fraction = item.get("fraction")
+            if fraction is None:
+                continue
+            criterion_id = str(item.get("criterion"))
+            cells.setdefault(criterion_id, {}).setdefault(key, []).append(float(fraction))
+    criteria = [
+        _trend(criterion_id, titles.get(criterion_id, criterion_id), keys, by_key)
+        for criterion_id, by_key in cells.items()
+    ]
+    criteria.sort(
+        key=lambda c: (c.overall.mean, -(c.overall.share_failed or 0.0), -c.overall.n, c.criterion)
+    )
+    scores = {
+        key: (len(values), round(sum(values) / len(values), 1) if values else None)
+        for key, values in score_sums.items()
+    }
+    return CoachingView(
+        agent=agent,
+        period=period,
+        keys=keys,
+        scores=scores,
+        criteria=criteria,
+        open_tasks=tasks_of(connection, viewer, agent=agent.external_id, active_only=True),
+        to_discuss=_to_discuss(connection, viewer, agent.external_id, start),
+    )
+
+
+def _cell(fractions: list[float]) -> Cell:
+    return Cell(len(fractions), sum(1 for f in fractions if f < FAILED_BELOW), sum(fractions))
+
+
+def _trend(
+    criterion_id: str, title: str, keys: list[str], by_key: dict[str, list[float]]
+) -> CriterionTrend:
+    periods = {key: _cell(by_key.get(key, [])) for key in keys}
+    overall = _cell([f for key in keys for f in by_key.get(key, [])])
+    means = [cell.mean for cell in periods.values() if cell.mean is not None]
+    trend = round(means[-1] - means[-2], 4) if len(means) >= 2 else None
+    return CriterionTrend(criterion_id, title, overall, periods, trend)
+
+
+def _to_discuss(
+    connection: Connection, viewer: Viewer, agent: str, since: datetime
+) -> list[EvaluationSummary]:
+    """Recent evaluations not yet acknowledged that failed or were disputed (the counted ones)."""
+    found = []
+    for state in ("failed", "disputed"):
+        for summary in list_evaluations(
+            connection, viewer, agent=agent, state=state, limit=DISCUSS_LIMIT
+        ):
+            if summary.acknowledged_at is None and (summary.counted or summary.open_disputes):
+                if summary.started_at >= since or summary.open_disputes:
+                    found.append(summary)
+    unique = {s.id: s for s in found}
+    return sorted(unique.values(), key=lambda s: s.started_at, reverse=True)[:DISCUSS_LIMIT]

@@ -1,0 +1,554 @@
+"""Corrective tasks: what has to happen after an evaluation, so a wrong answer gets fixed.
+
+Kinds: ``callback`` (call the customer back and correct the information),
+``correction`` (fix a record, an order, a promise), ``coaching`` (a session
+with the agent, e.g. on empathy), ``training`` and ``other``. A task has an
+owner (a person of the workspace), a due date and a status (open, in_progress,
+done, cancelled); a done task says what was done (``outcome``). A task may come
+from an evaluation, an interaction or a dispute, or be made freely for an agent.
+
+Who sees which tasks: admins and QA leads every task; a team lead the tasks of
+their team's agents and those they own or created; reviewers those they own or
+created; an agent those for them or owned by them. Admins, QA leads, reviewers
+and team leads create and edit tasks (a team lead for their own team); the
+owner of a task (an agent too) moves it along and closes it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, Select, case, false, or_, select, update
+from sqlalchemy.orm import aliased
+
+from kontrol.accounts.access import Viewer
+from kontrol.accounts.policy import (
+    Action,
+    allowed,
+    interaction_reach,
+    require,
+    task_scope,
+    visible_interaction,
+)
+from kontrol.domain.clock import from_utc, to_utc, utcnow, zone
+from kontrol.domain.errors import Forbidden, InvalidInput, NotFound
+from kontrol.feedback.agent_view import HistoryEntry, history, last_actor, stale
+from kontrol.review.history import record_event
+from kontrol.store.tables import (
+    agents,
+    corrective_tasks,
+    disputes,
+    evaluations,
+    memberships,
+    users,
+)
+
+KINDS = ("callback", "correction", "coaching", "training", "other")
+STATUSES = ("open", "in_progress", "done", "cancelled")
+ACTIVE = ("open", "in_progress")
+VIEWS = ("mine", "overdue", "all")
+MAX_TITLE = 200
+MAX_TEXT = 4000
+EDITABLE = ("kind", "title", "details", "agent", "owner_id", "due", "status", "outcome")
+
+
+@dataclass(frozen=True, slots=True)
+class Task:
+    """A corrective task as lists and pages show it."""
+
+    id: int
+    kind: str
+    title: str
+    details: str | None
+    agent_external_id: str | None
+    agent_name: str | None
+    interaction_id: int | None
+    evaluation_id: int | None
+    owner_id: int | None
+    owner: str | None
+    due_at: datetime | None
+    status: str
+    outcome: str | None
+    created_by: str | None
+    created_at: datetime
+    updated_at: datetime
+    done_at: datetime | None
+    version: int
+    # The due time in the workspace time zone (naive), as forms show and take it.
+    due_local: datetime | None = None
+
+    @property
+    def active(self) -> bool:
+        return self.status in ACTIVE
+
+    def overdue(self, now: datetime | None = None) -> bool:
+        """Still to do and past its due time."""
+        return self.active and self.due_at is not None and self.due_at < (now or utcnow())
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "kind": self.kind,
+            "title": self.title,
+            "details": self.details,
+            "agent": self.agent_external_id,
+            "agent_name": self.agent_name,
+            "interaction_id": self.interaction_id,
+            "evaluation_id": self.evaluation_id,
+            "owner_id": self.owner_id,
+            "owner": self.owner,
+            "due_at": self.due_at.isoformat() if self.due_at else None,
+            "due_local": self.due_local.isoformat() if self.due_local else None,
+            "status": self.status,
+            "overdue": self.overdue(),
+            "outcome": self.outcome,
+            "created_by": self.created_by,
+            "created_at": self.created_at.isoformat(),
+            "updated_at": self.updated_at.isoformat(),
+            "done_at": self.done_at.isoformat() if self.done_at else None,
+            "version": self.version,
+        }
+
+
+def _query(workspace_id: int) -> Select[Any]:
+    owner = aliased(users)
+    creator = aliased(users)
+    t = corrective_tasks
+    return (
+        select(
+            t,
+            owner.c.display_name.label("owner_name"),
+            creator.c.display_name.label("creator_name"),
+            agents.c.name.label("agent_name"),
+        )
+        .select_from(
+            t.outerjoin(owner, owner.c.id == t.c.owner_id)
+            .outerjoin(creator, creator.c.id == t.c.created_by)
+            .outerjoin(
+                agents,
+                (agents.c.workspace_id == t.c.workspace_id)
+                & (agents.c.external_id == t.c.agent_external_id),
+            )
+        )
+        .where(t.c.workspace_id == workspace_id)
+    )
+
+
+def _task(row: Any, timezone: str) -> Task:
+    due_local = from_utc(row.due_at, zone(timezone)).replace(tzinfo=None) if row.due_at else None
+    return Task(
+        id=int(row.id),
+        kind=row.kind,
+        title=row.title,
+        details=row.details,
+        agent_external_id=row.agent_external_id,
+        agent_name=row.agent_name,
+        interaction_id=row.interaction_id,
+        evaluation_id=row.evaluation_id,
+        owner_id=row.owner_id,
+        owner=row.owner_name,
+        due_at=row.due_at,
+        status=row.status,
+        outcome=row.outcome,
+        created_by=row.creator_name,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+        done_at=row.done_at,
+        version=int(row.version),
+        due_local=due_local,
+    )
+
+
+def _team_agents(viewer: Viewer) -> Select[Any]:
+    return select(agents.c.external_id).where(
+        agents.c.workspace_id == viewer.workspace.id, agents.c.team == viewer.membership.team
+    )
+
+
+def list_tasks(
+    connection: Connection,
+    viewer: Viewer,
+    *,
+    view: str = "all",
+    agent: str | None = None,
+    team: str | None = None,
+    status: str | None = None,
+    now: datetime | None = None,
+    limit: int = 200,
+    offset: int = 0,
+) -> list[Task]:
+    """Visible tasks: ``mine`` (owned by them), ``overdue`` or ``all``, soonest due first."""
+    require(viewer, Action.VIEW_TASKS)
+    if view not in VIEWS:
+        raise InvalidInput(f"view: one of {', '.join(VIEWS)}")
+    if status and status not in STATUSES:
+        raise InvalidInput(f"status: one of {', '.join(STATUSES)}")
+    t = corrective_tasks
+    query = _query(viewer.workspace.id).where(task_scope(viewer))
+    if view == "mine":
+        query = query.where(t.c.owner_id == viewer.account.id)
+    elif view == "overdue":
+        query = query.where(t.c.status.in_(ACTIVE), t.c.due_at < (now or utcnow()))
+    if agent:
+        query = query.where(t.c.agent_external_id == agent)
+    if team:
+        query = query.where(
+            t.c.agent_external_id.in_(
+                select(agents.c.external_id).where(
+                    agents.c.workspace_id == viewer.workspace.id, agents.c.team == team
+                )
+            )
+        )
+    if status:
+        query = query.where(t.c.status == status)
+    elif view != "all":
+        query = query.where(t.c.status.in_(ACTIVE))
+    still_to_do = case((t.c.status.in_(ACTIVE), 0), else_=1)
+    query = query.order_by(still_to_do, t.c.due_at.is_(None), t.c.due_at, t.c.id)
+    query = query.limit(limit).offset(offset)
+    return [_task(row, viewer.workspace.timezone) for row in connection.execute(query)]
+
+
+def tasks_of(
+    connection: Connection,
+    viewer: Viewer,
+    *,
+    evaluation_id: int | None = None,
+    agent: str | None = None,
+    active_only: bool = False,
+) -> list[Task]:
+    """The visible tasks of one evaluation or of one agent, soonest due first."""
+    t = corrective_tasks
+    query = _query(viewer.workspace.id).where(task_scope(viewer))
+    if evaluation_id is not None:
+        query = query.where(t.c.evaluation_id == evaluation_id)
+    if agent is not None:
+        query = query.where(t.c.agent_external_id == agent)
+    if active_only:
+        query = query.where(t.c.status.in_(ACTIVE))
+    query = query.order_by(t.c.due_at.is_(None), t.c.due_at, t.c.id)
+    return [_task(row, viewer.workspace.timezone) for row in connection.execute(query)]
+
+
+def get_task(connection: Connection, viewer: Viewer, task_id: int) -> Task:
+    """One task the viewer may see; ``NotFound`` otherwise."""
+    require(viewer, Action.VIEW_TASKS)
+    row = connection.execute(
+        _query(viewer.workspace.id).where(corrective_tasks.c.id == task_id, task_scope(viewer))
+    ).first()
+    if row is None:
+        raise NotFound(f"no task {task_id}")
+    return _task(row, viewer.workspace.timezone)
+
+
+def task_history(connection: Connection, viewer: Viewer, task_id: int) -> list[HistoryEntry]:
+    """What happened to a task, oldest first."""
+    get_task(connection, viewer, task_id)
+    return history(connection, viewer.workspace.id, [("task", [task_id])])
+
+
+# -- input ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class TaskInput:
+    """A task as a form or a JSON body gives it (text, as typed)."""
+
+    kind: str = "other"
+    title: str = ""
+    details: str = ""
+    agent: str = ""
+    owner_id: str = ""
+    due: str = ""
+    evaluation_id: str = ""
+    interaction_id: str = ""
+    dispute_id: str = ""
+
+
+def parse_due(value: str, timezone: str) -> datetime | None:
+    """``YYYY-MM-DD`` (end of that day) or ``YYYY-MM-DDTHH:MM`` in the workspace zone, as UTC."""
+    text = value.strip()
+    if not text:
+        return None
+    try:
+        if len(text) == 10:
+            moment = datetime.combine(date.fromisoformat(text), time(23, 59))
+        else:
+            moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise InvalidInput("due: a date YYYY-MM-DD or a time YYYY-MM-DDTHH:MM") from None
+    return to_utc(moment, zone(timezone))
+
+
+def _optional_id(value: str, name: str) -> int | None:
+    text = str(value or "").strip()
+    if not text:
+        return None
+    if not text.isdigit():
+        raise InvalidInput(f"{name}: a number")
+    return int(text)
+
+
+def _text(value: str | None, name: str, limit: int, *, required: bool = False) -> str | None:
+    text = (value or "").strip()
+    if not text:
+        if required:
+            raise InvalidInput(f"{name}: required")
+        return None
+    if len(text) > limit:
+        raise InvalidInput(f"{name}: at most {limit} characters")
+    return text
+
+
+def _owner(connection: Connection, viewer: Viewer, value: str) -> int | None:
+    owner_id = _optional_id(value, "owner_id")
+    if owner_id is None:
+        return None
+    member = connection.execute(
+        select(memberships.c.id).where(
+            memberships.c.user_id == owner_id, memberships.c.workspace_id == viewer.workspace.id
+        )
+    ).first()
+    if member is None:
+        raise InvalidInput("owner_id: not a person of this workspace")
+    return owner_id
+
+
+def _links(
+    connection: Connection, viewer: Viewer, data: TaskInput
+) -> tuple[int | None, int | None, int | None, str | None]:
+    """(evaluation, interaction, dispute, agent) from the ids given, each checked for scope."""
+    evaluation_id = _optional_id(data.evaluation_id, "evaluation_id")
+    interaction_id = _optional_id(data.interaction_id, "interaction_id")
+    dispute_id = _optional_id(data.dispute_id, "dispute_id")
+    if dispute_id is not None:
+        row = connection.execute(
+            select(disputes.c.evaluation_id).where(
+                disputes.c.id == dispute_id, disputes.c.workspace_id == viewer.workspace.id
+            )
+        ).first()
+        if row is None:
+            raise NotFound(f"no dispute {dispute_id}")
+        evaluation_id = int(row.evaluation_id)
+    if evaluation_id is not None:
+        row = connection.execute(
+            select(evaluations.c.interaction_id).where(
+                evaluations.c.id == evaluation_id,
+                evaluations.c.workspace_id == viewer.workspace.id,
+            )
+        ).first()
+        if row is None:
+            raise NotFound(f"no evaluation {evaluation_id}")
+        interaction_id = int(row.interaction_id)
+    agent = None
+    if interaction_id is not None:
+        agent = visible_interaction(connection, viewer, interaction_id).agent_external_id
+    return evaluation_id, interaction_id, dispute_id, agent
+
+
+def _check_agent(connection: Connection, viewer: Viewer, agent: str | None) -> None:
+    """The agent of a task must exist here (and be in a team lead's own team)."""
+    if agent is None:
+        return
+    row = connection.execute(
+        select(agents.c.team).where(
+            agents.c.workspace_id == viewer.workspace.id, agents.c.external_id == agent
+        )
+    ).first()
+    if row is None:
+        raise InvalidInput(f"agent: no agent {agent!r} in this workspace")
+    if interaction_reach(viewer) == "team" and row.team != viewer.membership.team:
+        raise Forbidden("team leads set tasks for the agents of their own team")
+
+
+def create_task(connection: Connection, viewer: Viewer, data: TaskInput) -> Task:
+    """A new corrective task; ``InvalidInput`` names the field that is wrong."""
+    require(viewer, Action.MANAGE_TASKS)
+    if data.kind not in KINDS:
+        raise InvalidInput(f"kind: one of {', '.join(KINDS)}")
+    title = _text(data.title, "title", MAX_TITLE, required=True)
+    details = _text(data.details, "details", MAX_TEXT)
+    evaluation_id, interaction_id, dispute_id, linked_agent = _links(connection, viewer, data)
+    agent = linked_agent or _text(data.agent, "agent", 200)
+    _check_agent(connection, viewer, agent)
+    owner_id = _owner(connection, viewer, data.owner_id)
+    due_at = parse_due(data.due, viewer.workspace.timezone)
+    now = utcnow()
+    new_id = connection.execute(
+        corrective_tasks.insert().values(
+            workspace_id=viewer.workspace.id,
+            kind=data.kind,
+            title=title,
+            details=details,
+            agent_external_id=agent,
+            interaction_id=interaction_id,
+            evaluation_id=evaluation_id,
+            owner_id=owner_id,
+            due_at=due_at,
+            status="open",
+            created_by=viewer.account.id,
+            created_at=now,
+            updated_at=now,
+        )
+    ).inserted_primary_key
+    assert new_id is not None
+    task_id = int(new_id[0])
+    record_event(
+        connection,
+        workspace_id=viewer.workspace.id,
+        subject="task",
+        subject_id=task_id,
+        actor_id=viewer.account.id,
+        action="created",
+        details={
+            "kind": data.kind,
+            "title": title,
+            "agent": agent,
+            "owner_id": owner_id,
+            "due_at": due_at.isoformat() if due_at else None,
+            "evaluation_id": evaluation_id,
+            "interaction_id": interaction_id,
+            "dispute_id": dispute_id,
+        },
+        at=now,
+    )
+    return get_task(connection, viewer, task_id)
+
+
+def can_edit(viewer: Viewer, task: Task) -> bool:
+    """Whether ``viewer`` may change everything of ``task`` (not only its progress)."""
+    return allowed(viewer, Action.MANAGE_TASKS)
+
+
+def can_progress(viewer: Viewer, task: Task) -> bool:
+    """Whether ``viewer`` may move ``task`` along (status and outcome)."""
+    return can_edit(viewer, task) or task.owner_id == viewer.account.id
+
+
+def update_task(
+    connection: Connection, viewer: Viewer, task_id: int, *, version: int, changes: dict[str, str]
+) -> Task:
+    """Change a task (only the fields in ``changes``); refused when ``version`` is outdated."""
+    task = get_task(connection, viewer, task_id)
+    unknown = set(changes) - set(EDITABLE)
+    if unknown:
+        raise InvalidInput(f"{sorted(unknown)[0]}: not a field of a task")
+    if not can_progress(viewer, task):
+        raise Forbidden("only the task's owner or a lead changes a task")
+    if not can_edit(viewer, task) and set(changes) - {"status", "outcome"}:
+        raise Forbidden("the owner of a task changes its status and outcome only")
+    values: dict[str, Any] = {}
+    if "kind" in changes:
+        if changes["kind"] not in KINDS:
+            raise InvalidInput(f"kind: one of {', '.join(KINDS)}")
+        values["kind"] = changes["kind"]
+    if "title" in changes:
+        values["title"] = _text(changes["title"], "title", MAX_TITLE, required=True)
+    if "details" in changes:
+        values["details"] = _text(changes["details"], "details", MAX_TEXT)
+    if "agent" in changes:
+        agent = _text(changes["agent"], "agent", 200)
+        if task.interaction_id is not None and agent != task.agent_external_id:
+            raise InvalidInput(
+                "agent: a task from an interaction stays with that interaction's agent"
+            )
+        _check_agent(connection, viewer, agent)
+        values["agent_external_id"] = agent
+    if "owner_id" in changes:
+        values["owner_id"] = _owner(connection, viewer, changes["owner_id"])
+    if "due" in changes:
+        values["due_at"] = parse_due(changes["due"], viewer.workspace.timezone)
+    if "outcome" in changes:
+        values["outcome"] = _text(changes["outcome"], "outcome", MAX_TEXT)
+    status = changes.get("status", task.status)
+    if status not in STATUSES:
+        raise InvalidInput(f"status: one of {', '.join(STATUSES)}")
+    values["status"] = status
+    outcome = values.get("outcome", task.outcome)
+    if status == "done" and not outcome:
+        raise InvalidInput("outcome: say what was done before marking the task done")
+    now = utcnow()
+    if status == "done" and task.status != "done":
+        values["done_at"] = now
+    elif status != "done":
+        values["done_at"] = None
+    before = _comparable(task)
+    changed = {
+        name: [before.get(name), _plain(value)]
+        for name, value in values.items()
+        if name != "done_at" and before.get(name) != _plain(value)
+    }
+    if not changed:
+        return task
+    done = connection.execute(
+        update(corrective_tasks)
+        .where(corrective_tasks.c.id == task_id, corrective_tasks.c.version == version)
+        .values(**values, updated_at=now, version=corrective_tasks.c.version + 1)
+    ).rowcount
+    if not done:
+        raise stale("task", task_id, *last_actor(connection, "task", task_id))
+    record_event(
+        connection,
+        workspace_id=viewer.workspace.id,
+        subject="task",
+        subject_id=task_id,
+        actor_id=viewer.account.id,
+        action="updated",
+        details={"changes": changed},
+        at=now,
+    )
+    return get_task(connection, viewer, task_id)
+
+
+def _plain(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, datetime) else value
+
+
+def _comparable(task: Task) -> dict[str, Any]:
+    return {
+        "kind": task.kind,
+        "title": task.title,
+        "details": task.details,
+        "agent_external_id": task.agent_external_id,
+        "owner_id": task.owner_id,
+        "due_at": _plain(task.due_at),
+        "status": task.status,
+        "outcome": task.outcome,
+    }
+
+
+@dataclass(frozen=True, slots=True)
+class Person:
+    """Someone a task can be given to."""
+
+    id: int
+    name: str
+    role: str
+
+
+def owners(connection: Connection, viewer: Viewer) -> list[Person]:
+    """The people of the workspace, for the owner choice (a team lead: self and their team)."""
+    query = (
+        select(users.c.id, users.c.display_name, memberships.c.role)
+        .join(memberships, memberships.c.user_id == users.c.id)
+        .where(memberships.c.workspace_id == viewer.workspace.id, users.c.is_active.is_(True))
+        .order_by(users.c.display_name)
+    )
+    if interaction_reach(viewer) == "team":
+        query = query.where(
+            or_(
+                users.c.id == viewer.account.id,
+                memberships.c.team == viewer.membership.team,
+                memberships.c.agent_external_id.in_(_team_agents(viewer))
+                if viewer.membership.team
+                else false(),
+            )
+        )
+    return [Person(int(row.id), row.display_name, row.role) for row in connection.execute(query)]
+
+
+def default_due(kind: str, now: datetime | None = None) -> datetime:
+    """A sensible due time: a callback the next day, anything else within a week."""
+    return (now or utcnow()) + (timedelta(days=1) if kind == "callback" else timedelta(days=7))

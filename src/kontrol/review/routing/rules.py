@@ -1,0 +1,436 @@
+"""Routing rules as data: stored in ``review_rules``, edited in the web app or as YAML.
+
+A rule names a kind (review/routing/kinds.py) with its parameters, optional
+filters (channel, team, language), the queue it fills (created when missing),
+a priority and a due time. Every field is checked and an error names the rule
+and the field; edits carry the version they were made on.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import yaml
+from sqlalchemy import Connection, Engine, select, update
+
+from kontrol.domain.clock import utcnow
+from kontrol.domain.errors import Conflict, InvalidInput, NotFound
+from kontrol.domain.vocabulary import Channel
+from kontrol.review.history import record_event, stale_conflict
+from kontrol.review.routing.kinds import FILTERS, RoutingRule, get_routing_kind, routing_kinds
+from kontrol.store.tables import review_queues, review_rules, workspaces
+
+# Named priorities (higher first); YAML and forms may also give a number 0-100.
+PRIORITIES = {"low": 10, "normal": 20, "high": 30, "urgent": 40}
+MAX_DUE_HOURS = 24 * 90
+
+
+def priority_name(value: int) -> str:
+    """``high`` for 30, ...; the number itself when it has no name."""
+    return next((name for name, number in PRIORITIES.items() if number == value), str(value))
+
+
+def ensure_queue(connection: Connection, workspace_id: int, name: str) -> int:
+    """The id of the workspace's queue called ``name``, created when missing."""
+    name = name.strip()
+    if not name or len(name) > 100:
+        raise InvalidInput("queue: 1 to 100 characters")
+    found = connection.execute(
+        select(review_queues.c.id).where(
+            review_queues.c.workspace_id == workspace_id, review_queues.c.name == name
+        )
+    ).scalar()
+    if found is not None:
+        return int(found)
+    new_id = connection.execute(
+        review_queues.insert().values(workspace_id=workspace_id, name=name, created_at=utcnow())
+    ).inserted_primary_key
+    assert new_id is not None
+    return int(new_id[0])
+
+
+@dataclass
+class RuleInput:
+    """A rule as a person or a YAML file writes it, before checking."""
+
+    name: str
+    kind: str
+    queue: str
+    priority: int | str = "normal"
+    due_hours: int | str = 24
+    params: dict[str, Any] = field(default_factory=dict)
+    filters: dict[str, Any] = field(default_factory=dict)
+    assign_qa_leads: bool = False
+    active: bool = True
+
+
+@dataclass(frozen=True)
+class StoredRule:
+    """A rule of the workspace as the pages and the YAML export show it."""
+
+    rule: RoutingRule
+    queue_name: str
+    version: int
+    updated_at: datetime
+
+    def as_yaml_item(self) -> dict[str, Any]:
+        """The rule as one entry of a rules file (``import_rules`` reads it back)."""
+        rule = self.rule
+        item: dict[str, Any] = {
+            "name": rule.name,
+            "kind": rule.kind,
+            "queue": self.queue_name,
+            "priority": priority_name(rule.priority),
+            "due_hours": rule.due_hours,
+        }
+        if rule.params:
+            item["params"] = dict(rule.params)
+        filters = {name: list(values) for name, values in rule.filters.items() if values}
+        if filters:
+            item["filters"] = filters
+        if rule.assign_qa_leads:
+            item["assign_qa_leads"] = True
+        item["active"] = rule.is_active
+        return item
+
+
+def rules_query(workspace_id: int) -> Any:
+    return (
+        select(
+            review_rules,
+            review_queues.c.name.label("queue_name"),
+            workspaces.c.timezone,
+        )
+        .join(review_queues, review_queues.c.id == review_rules.c.queue_id)
+        .join(workspaces, workspaces.c.id == review_rules.c.workspace_id)
+        .where(review_rules.c.workspace_id == workspace_id)
+    )
+
+
+def stored_rule(row: Any) -> StoredRule:
+    raw = dict(row.params or {})
+    kind = routing_kinds().get(row.kind)
+    params: dict[str, float] = {}
+    if kind is not None:
+        params = {p.name: raw.get(p.name, p.default) for p in kind.params}
+    filters = {name: tuple(values) for name, values in (raw.get("filters") or {}).items() if values}
+    rule = RoutingRule(
+        id=row.id,
+        workspace_id=row.workspace_id,
+        timezone=row.timezone,
+        name=row.name,
+        kind=row.kind,
+        params=params,
+        queue_id=row.queue_id,
+        priority=row.priority,
+        due_hours=row.due_hours,
+        filters=filters,
+        assign_qa_leads=bool(raw.get("assign_qa_leads")),
+        is_active=row.is_active,
+    )
+    return StoredRule(rule, row.queue_name, row.version, row.updated_at)
+
+
+def list_rules(connection: Connection, workspace_id: int) -> list[StoredRule]:
+    """The workspace's rules, by queue and priority."""
+    rows = connection.execute(
+        rules_query(workspace_id).order_by(
+            review_queues.c.name, review_rules.c.priority.desc(), review_rules.c.name
+        )
+    )
+    return [stored_rule(row) for row in rows]
+
+
+def get_rule(connection: Connection, workspace_id: int, rule_id: int) -> StoredRule:
+    """One rule of the workspace."""
+    row = connection.execute(rules_query(workspace_id).where(review_rules.c.id == rule_id)).first()
+    if row is None:
+        raise NotFound(f"no routing rule {rule_id}")
+    return stored_rule(row)
+
+
+def _whole(raw: Any, where: str, low: int, high: int) -> int:
+    if isinstance(raw, bool):
+        raise InvalidInput(f"{where}: a whole number")
+    try:
+        value = int(str(raw).strip())
+    except ValueError:
+        raise InvalidInput(f"{where}: a whole number, not {str(raw)[:20]!r}") from None
+    if not low <= value <= high:
+        raise InvalidInput(f"{where}: from {low} to {high}, not {value}")
+    return value
+
+
+def _priority(raw: int | str) -> int:
+    if isinstance(raw, str) and raw.strip().lower() in PRIORITIES:
+        return PRIORITIES[raw.strip().lower()]
+    try:
+        return _whole(raw, "priority", 0, 100)
+    except InvalidInput:
+        names = ", ".join(PRIORITIES)
+        raise InvalidInput(f"priority: one of {names} or a number from 0 to 100") from None
+
+
+def _filters(raw: Any) -> dict[str, list[str]]:
+    if raw in (None, ""):
+        return {}
+    if not isinstance(raw, dict):
+        raise InvalidInput("filters: a mapping of channel, team, language to lists")
+    found: dict[str, list[str]] = {}
+    for name, value in raw.items():
+        if name not in FILTERS:
+            raise InvalidInput(f"filters.{name}: unknown filter (known: {', '.join(FILTERS)})")
+        values = value if isinstance(value, list) else str(value or "").split(",")
+        cleaned = sorted({str(item).strip() for item in values if str(item).strip()})
+        if name == "channel":
+            unknown = [item for item in cleaned if item not in {c.value for c in Channel}]
+            if unknown:
+                raise InvalidInput(f"filters.channel: unknown channel {unknown[0][:30]!r}")
+        if any(len(item) > 200 for item in cleaned):
+            raise InvalidInput(f"filters.{name}: at most 200 characters a value")
+        if cleaned:
+            found[name] = cleaned
+    return found
+
+
+def check_rule(data: RuleInput) -> dict[str, Any]:
+    """The columns of a rule, every field checked; an error names the rule and the field."""
+    name = data.name.strip() if isinstance(data.name, str) else ""
+    label = f"rule {name!r}" if name else "rule"
+    try:
+        if not name or len(name) > 100:
+            raise InvalidInput("name: 1 to 100 characters")
+        kind = get_routing_kind(str(data.kind))
+        params: dict[str, Any] = dict(kind.read_params(data.params))
+        queue = str(data.queue or "").strip()
+        if not queue or len(queue) > 100:
+            raise InvalidInput("queue: 1 to 100 characters")
+        filters = _filters(data.filters)
+        if filters:
+            params["filters"] = filters
+        if not isinstance(data.assign_qa_leads, bool):
+            raise InvalidInput("assign_qa_leads: true or false")
+        if data.assign_qa_leads:
+            params["assign_qa_leads"] = True
+        if not isinstance(data.active, bool):
+            raise InvalidInput("active: true or false")
+        return {
+            "name": name,
+            "kind": kind.name,
+            "params": params,
+            "queue": queue,
+            "priority": _priority(data.priority),
+            "due_hours": _whole(data.due_hours, "due_hours", 1, MAX_DUE_HOURS),
+            "is_active": data.active,
+        }
+    except InvalidInput as error:
+        raise InvalidInput(f"{label}: {error}") from None
+
+
+def save_rule(
+    connection: Connection,
+    workspace_id: int,
+    data: RuleInput,
+    *,
+    rule_id: int | None = None,
+    version: int | None = None,
+    actor_id: int | None = None,
+) -> StoredRule:
+    """Create a rule, or update ``rule_id`` as of ``version`` (stale: :class:`Conflict`)."""
+    values = check_rule(data)
+    name = values["name"]
+    clash = connection.execute(
+        select(review_rules.c.id).where(
+            review_rules.c.workspace_id == workspace_id, review_rules.c.name == name
+        )
+    ).scalar()
+    if clash is not None and clash != rule_id:
+        raise Conflict(f"rule {name!r}: name: a rule with this name exists already")
+    columns = {key: value for key, value in values.items() if key != "queue"} | {
+        "queue_id": ensure_queue(connection, workspace_id, values["queue"]),
+        "updated_at": utcnow(),
+    }
+    if rule_id is None:
+        new_id = connection.execute(
+            review_rules.insert().values(
+                workspace_id=workspace_id, created_at=columns["updated_at"], **columns
+            )
+        ).inserted_primary_key
+        assert new_id is not None
+        rule_id = int(new_id[0])
+        record_event(connection, workspace_id, "rule", rule_id, actor_id, "created", {"name": name})
+        return get_rule(connection, workspace_id, rule_id)
+    before = get_rule(connection, workspace_id, rule_id)
+    seen = before.version if version is None else version
+    changed = connection.execute(
+        update(review_rules)
+        .where(review_rules.c.id == rule_id, review_rules.c.version == seen)
+        .values(**columns, version=review_rules.c.version + 1)
+    ).rowcount
+    if not changed:
+        raise stale_conflict(connection, workspace_id, "rule", rule_id)
+    record_event(connection, workspace_id, "rule", rule_id, actor_id, "updated", {"name": name})
+    return get_rule(connection, workspace_id, rule_id)
+
+
+def set_rule_active(
+    connection: Connection,
+    workspace_id: int,
+    rule_id: int,
+    *,
+    active: bool,
+    version: int,
+    actor_id: int | None,
+) -> StoredRule:
+    """Switch a rule on or off as of ``version``."""
+    get_rule(connection, workspace_id, rule_id)
+    changed = connection.execute(
+        update(review_rules)
+        .where(review_rules.c.id == rule_id, review_rules.c.version == version)
+        .values(is_active=active, updated_at=utcnow(), version=review_rules.c.version + 1)
+    ).rowcount
+    if not changed:
+        raise stale_conflict(connection, workspace_id, "rule", rule_id)
+    action = "activated" if active else "deactivated"
+    record_event(connection, workspace_id, "rule", rule_id, actor_id, action)
+    return get_rule(connection, workspace_id, rule_id)
+
+
+def input_of(stored: StoredRule) -> RuleInput:
+    """A stored rule as input again (what the edit form starts from)."""
+    item = stored.as_yaml_item()
+    return RuleInput(
+        name=item["name"],
+        kind=item["kind"],
+        queue=item["queue"],
+        priority=item["priority"],
+        due_hours=item["due_hours"],
+        params=dict(item.get("params") or {}),
+        filters=dict(item.get("filters") or {}),
+        assign_qa_leads=bool(item.get("assign_qa_leads")),
+        active=bool(item["active"]),
+    )
+
+
+DEFAULT_RULES = (
+    RuleInput("Low CSAT", "csat_low", "Low ratings", "high", 4, {"max": 2}),
+    RuleInput("NPS detractor", "nps_low", "Low ratings", "high", 4, {"max": 6}),
+    RuleInput("Failed critical criterion", "critical_failed", "Critical", "normal", 24),
+    RuleInput("Complaint", "complaint", "Critical", "normal", 24),
+    RuleInput("Weekly sample", "random_sample", "Sample", "low", 7 * 24, {"per_week": 5}),
+)
+
+
+def create_default_rules(
+    connection: Connection, workspace_id: int, *, actor_id: int | None = None
+) -> list[StoredRule]:
+    """The default queues and rules (low ratings, critical, weekly sample) that are missing."""
+    taken = set(
+        connection.execute(
+            select(review_rules.c.name).where(review_rules.c.workspace_id == workspace_id)
+        ).scalars()
+    )
+    return [
+        save_rule(connection, workspace_id, data, actor_id=actor_id)
+        for data in DEFAULT_RULES
+        if data.name not in taken
+    ]
+
+
+# -- YAML -----------------------------------------------------------------------
+
+
+@dataclass
+class RuleFileReport:
+    """What importing a rules file did; errors name the line, the rule and the field."""
+
+    created: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+
+YAML_FIELDS = (
+    "name",
+    "kind",
+    "queue",
+    "priority",
+    "due_hours",
+    "params",
+    "filters",
+    "assign_qa_leads",
+    "active",
+)
+
+
+def _yaml_rule(item: Any) -> RuleInput:
+    if not isinstance(item, dict):
+        raise InvalidInput("rule: a mapping with name, kind and queue")
+    name = item.get("name")
+    label = f"rule {name!r}" if isinstance(name, str) else "rule"
+    unknown = sorted(str(key) for key in set(item) - set(YAML_FIELDS))
+    if unknown:
+        raise InvalidInput(
+            f"{label}: {unknown[0]}: unknown field (known: {', '.join(YAML_FIELDS)})"
+        )
+    for required in ("name", "kind", "queue"):
+        if not isinstance(item.get(required), str):
+            raise InvalidInput(f"{label}: {required}: required text")
+    params = item.get("params") or {}
+    if not isinstance(params, dict):
+        raise InvalidInput(f"{label}: params: a mapping")
+    return RuleInput(
+        name=item["name"],
+        kind=item["kind"],
+        queue=item["queue"],
+        priority=item.get("priority", "normal"),
+        due_hours=item.get("due_hours", 24),
+        params=params,
+        filters=item.get("filters") or {},
+        assign_qa_leads=item.get("assign_qa_leads", False),
+        active=item.get("active", True),
+    )
+
+
+def import_rules(
+    engine: Engine, workspace_id: int, text: str, *, label: str, actor_id: int | None = None
+) -> RuleFileReport:
+    """Create or update (by name) the rules of a YAML text; each bad rule is reported
+    (file, line, rule, field) and the others are still saved."""
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else 1
+        raise InvalidInput(f"{label}:{line}: not valid YAML") from None
+    node: Any = root
+    if isinstance(data, dict) and isinstance(data.get("rules"), list):
+        node = next(value for key, value in root.value if key.value == "rules")  # type: ignore[union-attr]
+        data = data["rules"]
+    if not isinstance(data, list):
+        raise InvalidInput(f"{label}:1: expected a list of rules under 'rules:'")
+    report = RuleFileReport()
+    for item, child in zip(data, node.value, strict=True):
+        line = child.start_mark.line + 1
+        try:
+            rule = _yaml_rule(item)
+            with engine.begin() as connection:
+                existing = connection.execute(
+                    select(review_rules.c.id).where(
+                        review_rules.c.workspace_id == workspace_id,
+                        review_rules.c.name == rule.name.strip(),
+                    )
+                ).scalar()
+                save_rule(connection, workspace_id, rule, rule_id=existing, actor_id=actor_id)
+            (report.updated if existing else report.created).append(rule.name.strip())
+        except (InvalidInput, Conflict) as error:
+            report.errors.append(f"{label}:{line}: {error}")
+    return report
+
+
+def rules_as_yaml(connection: Connection, workspace_id: int) -> str:
+    """The workspace's rules as a YAML file that ``import_rules`` reads back."""
+    items = [stored.as_yaml_item() for stored in list_rules(connection, workspace_id)]
+    return yaml.safe_dump({"rules": items}, allow_unicode=True, sort_keys=False)

@@ -1,1 +1,0 @@
-"""Use cases: what a user asks Kontrol to do, one module each."""

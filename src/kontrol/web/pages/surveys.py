@@ -1,0 +1,376 @@
+"""Customer survey pages (public, no login) and the staff pages that make them.
+
+Public: ``/s/<token>`` (a link for one interaction, answered once),
+``/p/<token>`` (a place's QR code), ``/k/<token>`` (a kiosk tablet: thanks,
+then ready for the next customer). Each is rate-limited per IP and per token,
+its form carries a token bound to the survey token (no session needed), and it
+shows nothing of anyone but the company name and the agent's first name.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse, Response
+
+from kontrol.accounts.access import can_see_rejects
+from kontrol.accounts.installation import session_secret
+from kontrol.accounts.logins import memberships_of
+from kontrol.accounts.policy import Action, require
+from kontrol.domain.errors import Conflict, InvalidInput, NotFound
+from kontrol.i18n import LOCALES, translate
+from kontrol.settings import Settings
+from kontrol.surveys.links import (
+    SCALES,
+    SurveyPage,
+    answer_link,
+    answer_place,
+    check_form_token,
+    check_score,
+    clean_comment,
+    create_link,
+    form_token,
+    link_page,
+    place_page,
+)
+from kontrol.surveys.places import (
+    create_place,
+    get_place,
+    list_places,
+    qr_code,
+    set_active,
+)
+from kontrol.surveys.ratelimit import RateLimiter, make_rate_limiter
+from kontrol.web.security import CurrentViewer, State, check_csrf
+
+router = APIRouter(include_in_schema=False)
+
+# Requests per window (seconds): per client address, and per survey token.
+IP_LIMIT = (120, 600)
+LINK_LIMIT = (10, 600)
+PLACE_ANSWERS_PER_IP = (5, 3600)
+KIOSK_ANSWERS = (40, 600)
+_limiters: dict[str, RateLimiter] = {}
+
+
+def _limiter() -> RateLimiter:
+    url = Settings().redis_url
+    key = url or ""
+    if key not in _limiters:
+        _limiters[key] = make_rate_limiter(url)
+    return _limiters[key]
+
+
+def _client(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def _allowed(request: Request, token: str, per_token: tuple[int, int]) -> bool:
+    limiter = _limiter()
+    return limiter.hit(f"ip:{_client(request)}", *IP_LIMIT) and limiter.hit(
+        f"token:{token[:16]}", *per_token
+    )
+
+
+def _language(page: SurveyPage, chosen: str | None) -> str:
+    if chosen in LOCALES:
+        return str(chosen)
+    if page.language and page.language[:2] in LOCALES:
+        return page.language[:2]
+    return "ru"
+
+
+def _public(
+    state: State,
+    request: Request,
+    name: str,
+    lang: str,
+    context: dict[str, Any],
+    status: int = 200,
+) -> Response:
+    def tr(key: str) -> str:
+        return translate(lang, key)
+
+    response = state.templates.TemplateResponse(
+        request,
+        name,
+        {"tr": tr, "lang": lang, "languages": LOCALES, **context},
+        status_code=status,
+    )
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+def _gone(state: State, request: Request, lang: str, reason: str, status: int) -> Response:
+    return _public(
+        state, request, "surveys/survey_closed.html", lang, {"reason": reason, "page": None}, status
+    )
+
+
+def _too_many(state: State, request: Request, lang: str) -> Response:
+    response = _gone(state, request, lang, "busy", 429)
+    response.headers["Retry-After"] = "60"
+    return response
+
+
+def _form(
+    state: State,
+    request: Request,
+    page: SurveyPage,
+    token: str,
+    lang: str,
+    *,
+    action: str,
+    error: str | None = None,
+    status: int = 200,
+) -> Response:
+    low, high = SCALES[page.kind]
+    return _public(
+        state,
+        request,
+        "surveys/survey_form.html",
+        lang,
+        {
+            "page": page,
+            "action": action,
+            "scores": list(range(low, high + 1)),
+            "form_token": form_token(session_secret(state.engine), token),
+            "error": error,
+        },
+        status,
+    )
+
+
+def _page_of(state: State, token: str, prefix: str) -> SurveyPage:
+    with state.engine.connect() as connection:
+        if prefix == "s":
+            return link_page(connection, token)
+        return place_page(connection, token, kiosk=prefix == "k")
+
+
+@router.get("/s/{token}")
+@router.get("/p/{token}")
+@router.get("/k/{token}")
+def survey_form(request: Request, state: State, token: str, lang: str | None = None) -> Response:
+    """The survey page of a link, a QR code or a kiosk."""
+    prefix = request.url.path.split("/")[1]
+    chosen = lang if lang in LOCALES else "ru"
+    if len(token) > 100 or not _allowed(request, token, (200, 600)):
+        return _too_many(state, request, chosen)
+    try:
+        page = _page_of(state, token, prefix)
+    except NotFound:
+        return _gone(state, request, chosen, "unknown", 404)
+    chosen = _language(page, lang)
+    if page.state != "open":
+        return _gone(state, request, chosen, page.state, 410)
+    return _form(state, request, page, token, chosen, action=f"/{prefix}/{token}")
+
+
+@router.post("/s/{token}")
+@router.post("/p/{token}")
+@router.post("/k/{token}")
+def survey_answer(
+    request: Request,
+    state: State,
+    token: str,
+    score: Annotated[str | None, Form()] = None,
+    comment: Annotated[str | None, Form()] = None,
+    form: Annotated[str | None, Form()] = None,
+    lang: Annotated[str | None, Form()] = None,
+) -> Response:
+    """Store an answer; a link answers once, a place once per IP in a while."""
+    prefix = request.url.path.split("/")[1]
+    chosen = lang if lang in LOCALES else "ru"
+    per_token = LINK_LIMIT if prefix == "s" else KIOSK_ANSWERS
+    if len(token) > 100 or not _allowed(request, token, per_token):
+        return _too_many(state, request, chosen)
+    try:
+        page = _page_of(state, token, prefix)
+    except NotFound:
+        return _gone(state, request, chosen, "unknown", 404)
+    chosen = _language(page, lang)
+    if page.state != "open":
+        return _gone(state, request, chosen, page.state, 410)
+    try:
+        check_form_token(session_secret(state.engine), token, form)
+        value = check_score(page.kind, score)
+        text = clean_comment(comment)
+    except InvalidInput as error:
+        key = "surveys.error.expired" if "form token" in str(error) else "surveys.error.score"
+        if "comment" in str(error):
+            key = "surveys.error.comment"
+        return _form(
+            state,
+            request,
+            page,
+            token,
+            chosen,
+            action=f"/{prefix}/{token}",
+            error=translate(chosen, key),
+            status=422,
+        )
+    if prefix == "p" and not _limiter().hit(
+        f"answer:{_client(request)}:{token[:16]}", *PLACE_ANSWERS_PER_IP
+    ):
+        return _too_many(state, request, chosen)
+    try:
+        if prefix == "s":
+            answer_link(state.engine, token, score=value, comment=text)
+        else:
+            answer_place(state.engine, page, score=value, comment=text, language=chosen)
+    except Conflict:
+        return _gone(state, request, chosen, "used", 410)
+    again = f"/k/{token}?lang={chosen}" if prefix == "k" else None
+    return _public(
+        state,
+        request,
+        "surveys/survey_thanks.html",
+        chosen,
+        {"page": page, "again": again, "low": value <= (2 if page.kind == "csat" else 6)},
+    )
+
+
+# -- staff pages -------------------------------------------------------------------
+
+
+@router.post("/interactions/{interaction_id}/survey-link")
+def make_survey_link(
+    request: Request,
+    state: State,
+    viewer: CurrentViewer,
+    interaction_id: int,
+    kind: Annotated[str, Form()] = "csat",
+    csrf_token: Annotated[str | None, Form()] = None,
+) -> Response:
+    """A new single-use survey link for an interaction the viewer may see."""
+    check_csrf(request, csrf_token)
+    require(viewer, Action.SEND_SURVEY_LINKS)
+    with state.engine.begin() as connection:
+        link = create_link(
+            connection,
+            workspace=viewer.workspace,
+            interaction_id=interaction_id,
+            created_by=viewer.account.username,
+            kind=kind,
+            hours=Settings().survey_link_hours,
+            viewer=viewer,
+        )
+    url = str(request.base_url).rstrip("/") + link.path()
+    context = {"url": url, "link": link, "interaction_id": interaction_id, "viewer": viewer}
+    if request.headers.get("hx-request"):
+        return state.templates.TemplateResponse(request, "surveys/_survey_link.html", context)
+    return _staff(state, request, "surveys/survey_link_page.html", context)
+
+
+def _staff(state: State, request: Request, name: str, context: dict[str, Any]) -> Response:
+    viewer = context["viewer"]
+    with state.engine.connect() as connection:
+        context["memberships"] = memberships_of(connection, viewer.account)
+    context["can_see_rejects"] = can_see_rejects(viewer)
+    return state.templates.TemplateResponse(request, name, context)
+
+
+@router.get("/surveys/places")
+def places_page(request: Request, state: State, viewer: CurrentViewer) -> Response:
+    """Survey places with their QR codes and kiosk links."""
+    require(viewer, Action.MANAGE_PLACES)
+    with state.engine.connect() as connection:
+        places = list_places(connection, viewer.workspace)
+    return _staff(
+        state,
+        request,
+        "surveys/survey_places.html",
+        {
+            "viewer": viewer,
+            "places": places,
+            "base": str(request.base_url).rstrip("/"),
+            "error": None,
+            "form": {},
+        },
+    )
+
+
+@router.post("/surveys/places")
+def add_place(
+    request: Request,
+    state: State,
+    viewer: CurrentViewer,
+    name: Annotated[str, Form()] = "",
+    kind: Annotated[str, Form()] = "csat",
+    language: Annotated[str, Form()] = "ru",
+    team: Annotated[str, Form()] = "",
+    agent: Annotated[str, Form()] = "",
+    csrf_token: Annotated[str | None, Form()] = None,
+) -> Response:
+    """Create a place (admins, QA leads)."""
+    check_csrf(request, csrf_token)
+    require(viewer, Action.MANAGE_PLACES)
+    try:
+        with state.engine.begin() as connection:
+            create_place(
+                connection,
+                workspace=viewer.workspace,
+                name=name,
+                kind=kind,
+                language=language,
+                team=team,
+                agent_id=agent,
+                created_by=viewer.account.username,
+            )
+    except (InvalidInput, Conflict) as error:
+        with state.engine.connect() as connection:
+            places = list_places(connection, viewer.workspace)
+        response = _staff(
+            state,
+            request,
+            "surveys/survey_places.html",
+            {
+                "viewer": viewer,
+                "places": places,
+                "base": str(request.base_url).rstrip("/"),
+                "error": str(error),
+                "form": {"name": name, "team": team, "agent": agent, "kind": kind},
+            },
+        )
+        response.status_code = 422
+        return response
+    return RedirectResponse("/surveys/places", status_code=303)
+
+
+@router.post("/surveys/places/{place_id}/active")
+def toggle_place(
+    request: Request,
+    state: State,
+    viewer: CurrentViewer,
+    place_id: int,
+    active: Annotated[str, Form()] = "",
+    csrf_token: Annotated[str | None, Form()] = None,
+) -> Response:
+    """Switch a place's QR code and kiosk on or off."""
+    check_csrf(request, csrf_token)
+    require(viewer, Action.MANAGE_PLACES)
+    with state.engine.begin() as connection:
+        set_active(connection, viewer.workspace, place_id, active=active == "1")
+    return RedirectResponse("/surveys/places", status_code=303)
+
+
+@router.get("/surveys/places/{place_id}/qr.{fmt}")
+def place_qr(
+    request: Request, state: State, viewer: CurrentViewer, place_id: int, fmt: str
+) -> Response:
+    """The place's QR code, PNG or SVG, to print."""
+    require(viewer, Action.MANAGE_PLACES)
+    if fmt not in ("png", "svg"):
+        raise NotFound("QR codes come as .png or .svg")
+    with state.engine.connect() as connection:
+        place = get_place(connection, viewer.workspace, place_id)
+    url = str(request.base_url).rstrip("/") + place.public_path
+    media = "image/png" if fmt == "png" else "image/svg+xml"
+    return Response(
+        qr_code(url, kind=fmt),
+        media_type=media,
+        headers={"Content-Disposition": f'attachment; filename="kontrol-qr-{place.id}.{fmt}"'},
+    )

@@ -1,0 +1,159 @@
+"""The checks' results reach the KPI facts and the alerts, inline and through the queue."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, select
+
+from kontrol.accounts.workspaces import Workspace
+from kontrol.alerts.raising import RuleInput, save_rule
+from kontrol.jobs.backends import drain
+from kontrol.settings import Settings
+from kontrol.store.tables import alerts, evaluations, interaction_facts, interactions
+from tests.surveys.builders import chat, load
+
+RUDE = "Это не мои проблемы, ждите."
+COMPLAINT = "Хочу пожаловаться: заказ опять не пришёл!"
+
+
+def _conversation(external_id: str, customer: str, agent: str) -> dict[str, object]:
+    record = chat(external_id)
+    record["messages"] = [
+        {**record["messages"][0], "text": customer},  # type: ignore[index]
+        {**record["messages"][1], "text": agent},  # type: ignore[index]
+    ]
+    return record
+
+
+def _rule(engine: Engine, workspace: Workspace, kind: str) -> None:
+    with engine.begin() as connection:
+        save_rule(connection, workspace, RuleInput(name=f"{kind} rule", kind=kind))
+
+
+def _alerted(engine: Engine) -> list[tuple[str, str]]:
+    with engine.connect() as connection:
+        rows = connection.execute(
+            select(alerts.c.details, alerts.c.rule_id).order_by(alerts.c.id)
+        ).all()
+    return sorted(str(row.details["external_id"]) for row in rows)  # type: ignore[misc]
+
+
+def test_a_failed_critical_check_raises_an_alert_naming_the_criterion(
+    engine: Engine, workspace: Workspace, tmp_path: Path
+) -> None:
+    _rule(engine, workspace, "critical_check_failed")
+    load(
+        engine,
+        workspace,
+        tmp_path,
+        [
+            _conversation("rude", "Где мой заказ?", RUDE),
+            _conversation(
+                "polite", "Где мой заказ?", "Здравствуйте! Заказ приедет завтра до 12:00."
+            ),
+        ],
+    )
+    with engine.connect() as connection:
+        details = connection.execute(select(alerts.c.details)).scalars().all()
+    assert [d["external_id"] for d in details] == ["rude"]
+    assert "no_rudeness" in details[0]["criteria"]
+
+
+@pytest.fixture
+def queued(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Every import above two interactions sends heavy work to the (in-process) queue."""
+    monkeypatch.delenv("KONTROL_REDIS_URL", raising=False)
+    monkeypatch.setenv("KONTROL_BACKGROUND_THRESHOLD", "2")
+    yield
+
+
+def test_scoring_a_large_import_in_the_background_updates_facts_and_alerts(
+    engine: Engine, workspace: Workspace, tmp_path: Path, queued: None
+) -> None:
+    _rule(engine, workspace, "complaint")
+    load(
+        engine,
+        workspace,
+        tmp_path,
+        [
+            _conversation("k1", COMPLAINT, "Здравствуйте! Разберёмся."),
+            _conversation("k2", COMPLAINT, "Здравствуйте! Разберёмся."),
+            _conversation("ok", "Где мой заказ?", "Здравствуйте! Завтра до 12:00."),
+        ],
+    )
+    with engine.connect() as connection:
+        assert connection.execute(select(evaluations.c.id)).first() is None, "not scored inline"
+        assert not any(connection.execute(select(interaction_facts.c.complaint)).scalars())
+    drain(engine, Settings())
+    with engine.connect() as connection:
+        scored = connection.execute(select(evaluations.c.interaction_id).distinct()).all()
+        flagged = (
+            connection.execute(
+                select(interactions.c.external_id)
+                .join(interaction_facts, interaction_facts.c.interaction_id == interactions.c.id)
+                .where(interaction_facts.c.complaint.is_(True))
+                .order_by(interactions.c.external_id)
+            )
+            .scalars()
+            .all()
+        )
+    assert len(scored) == 3
+    assert flagged == ["k1", "k2"], "the KPI facts count the complaints the checks found"
+    assert _alerted(engine) == ["k1", "k2"]
+
+
+def _target(engine: Engine, workspace: Workspace, **fields: object) -> None:
+    from kontrol.metrics.targets import save_target
+
+    values: dict[str, object] = {
+        "scope": "company",
+        "scope_value": None,
+        "direction": "higher",
+        "owner": "Ирина",
+        "period": "day",
+    }
+    with engine.begin() as connection:
+        save_target(connection, workspace, **(values | fields))  # type: ignore[arg-type]
+
+
+def test_a_kpi_off_its_target_today_raises_one_alert_a_day(
+    engine: Engine, workspace: Workspace, tmp_path: Path
+) -> None:
+    from kontrol.alerts.raising import check_scheduled
+
+    with engine.begin() as connection:
+        save_rule(
+            connection,
+            workspace,
+            RuleInput(name="plan", kind="kpi_below_target", params={"level": 2}),
+        )
+    noon = datetime.now(UTC).replace(hour=12, minute=0, second=0, microsecond=0)
+    # Today: CSAT answers 5, 2, 1 -> 33% satisfied; first replies after 30 s each.
+    load(
+        engine,
+        workspace,
+        tmp_path,
+        [
+            chat("s1", started=noon, survey={"csat": 5}),
+            chat("s2", started=noon, survey={"csat": 2}),
+            chat("s3", started=noon, survey={"csat": 1}),
+        ],
+    )
+    _target(engine, workspace, metric="csat", target=80, warning=60)  # 33 < 60: bad
+    _target(engine, workspace, metric="survey_rate", target=50, warning=40)  # 100: fine
+    _target(engine, workspace, metric="frt", target=20, warning=25, direction="lower")  # 30: bad
+    _target(engine, workspace, metric="contacts", target=100, warning=90, period="month")
+
+    check_scheduled(engine, now=(noon + timedelta(hours=1)).replace(tzinfo=None))
+    check_scheduled(
+        engine, now=(noon + timedelta(hours=2)).replace(tzinfo=None)
+    )  # the next periodic check the same day adds nothing
+    with engine.connect() as connection:
+        details = connection.execute(select(alerts.c.details).order_by(alerts.c.id)).scalars()
+        found = sorted((d["metric"], d["value"]) for d in details)
+    # A monthly target of a total (contacts) says nothing about one day: not checked.
+    assert found == [("csat", 33.3), ("frt", 30.0)]
