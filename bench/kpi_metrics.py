@@ -6,8 +6,8 @@ and an agent message, 30 % get a survey, a quarter of the customers come back.
 Then:
 
 - ``facts``: the per-interaction facts are built for all of them with the
-  code imports use (``services/facts.rebuild``), timed;
-- ``full set``: every metric, by agent × month (``services/kpis.compute``);
+  code imports use (``metrics/facts.rebuild``), timed;
+- ``full set``: every metric, by agent × month (``metrics/kpis.compute``);
 - dashboard-sized queries: the company tiles of one month, and a team × day
   series of 30 days;
 - ``pandas``: what an analyst would do: read interactions, messages and

@@ -6,7 +6,7 @@ evaluated on the new interactions and survey answers (events.py); the
 periodic check (``kontrol alerts check``) evaluates the scheduled kinds. A
 finding becomes an alert only once per (rule, subject, window): the unique key
 in the database decides, so two processes evaluating at once raise one alert.
-Each new alert queues one delivery job per recipient (services/alert_delivery).
+Each new alert queues one delivery job per recipient (alerts/delivery).
 """
 
 from __future__ import annotations

@@ -9,7 +9,7 @@ values fell in each fixed log-spaced bucket (``BOUNDS``); median and p90 are
 estimated from it by interpolation inside the bucket (see docs/metrics.md,
 "Exact and rolled-up figures").
 
-Maintenance: ``services/facts.write_facts`` tells ``apply_fact_changes`` the
+Maintenance: ``metrics/facts.write_facts`` tells ``apply_fact_changes`` the
 old and new facts of the interactions it rewrote. A small change (a live push)
 touches a few groups (day, agent, team, channel, topic, language): their
 additive parts are recomputed from the facts of just those groups, and their
