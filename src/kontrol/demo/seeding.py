@@ -22,7 +22,7 @@ from kontrol.feedback.agent_view import seed_feedback_demo
 from kontrol.ingest.importing import ImportReport, import_file
 from kontrol.ingest.pushes import create_demo_api_traffic
 from kontrol.review.evaluations import seed_review_demo
-from kontrol.review.routing.queues import seed_routing_demo
+from kontrol.review.routing.runs import seed_routing_demo
 from kontrol.store.tables import interactions, users
 
 
