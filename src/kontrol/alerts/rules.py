@@ -23,10 +23,17 @@ from kontrol.alerts.notifiers import get_notifier
 from kontrol.domain.clock import utcnow
 from kontrol.domain.errors import Conflict, InvalidInput, NotFound
 from kontrol.domain.vocabulary import Channel
-from kontrol.rules.files import RuleFileReport, SaveEntry, import_rule_file, rules_file
+from kontrol.rules.files import (
+    RuleFileReport,
+    SaveEntry,
+    entry_fields,
+    import_rule_file,
+    rules_file,
+)
 from kontrol.store.tables import alert_rules, workspaces
 
 LANGUAGES = ("ru", "en")
+YAML_FIELDS = ("name", "kind", "params", "scope", "recipients", "language", "enabled", "secret")
 
 
 def stored_alert_rule(row: Row[Any], timezone: str) -> AlertRule:
@@ -207,21 +214,15 @@ def _text_list(value: Any, where: str) -> list[str]:
 
 
 def _rule_input(item: Any) -> AlertRuleInput:
-    if not isinstance(item, dict):
-        raise InvalidInput("rule: a mapping with name and kind")
-    known = {"name", "kind", "params", "scope", "recipients", "language", "enabled", "secret"}
-    unknown = sorted(set(item) - known)
-    if unknown:
-        raise InvalidInput(f"{unknown[0]}: unknown field (known: {', '.join(sorted(known))})")
-    for required in ("name", "kind"):
-        if not isinstance(item.get(required), str):
-            raise InvalidInput(f"{required}: required text")
+    item = entry_fields(
+        item,
+        known=sorted(YAML_FIELDS),
+        required=("name", "kind"),
+        mappings=("scope", "recipients", "params"),
+    )
     scope = item.get("scope") or {}
     recipients = item.get("recipients") or {}
     params = item.get("params") or {}
-    for label, value in (("scope", scope), ("recipients", recipients), ("params", params)):
-        if not isinstance(value, dict):
-            raise InvalidInput(f"{label}: a mapping")
     unknown_scope = sorted(set(scope) - {"team", "channel"})
     if unknown_scope:
         raise InvalidInput(f"scope.{unknown_scope[0]}: unknown field (team, channel)")

@@ -49,6 +49,33 @@ def rule_entries(text: str, *, label: str) -> list[tuple[int, Any]]:
     return [(child.start_mark.line + 1, item) for item, child in zip(data, node.value, strict=True)]
 
 
+def entry_fields(
+    item: Any,
+    *,
+    known: Sequence[str],
+    required: Sequence[str],
+    mappings: Sequence[str] = ("params",),
+) -> dict[str, Any]:
+    """One entry of a rules file checked for its shape: a mapping of ``known`` fields
+    (listed in that order in the error), the ``required`` ones texts, the ``mappings``
+    ones mappings when given. The feature checks the values."""
+    if not isinstance(item, dict):
+        names = " and ".join(
+            [", ".join(required[:-1]), required[-1]] if required[:-1] else required
+        )
+        raise InvalidInput(f"rule: a mapping with {names}")
+    unknown = sorted(str(key) for key in set(item) - set(known))
+    if unknown:
+        raise InvalidInput(f"{unknown[0]}: unknown field (known: {', '.join(known)})")
+    for name in required:
+        if not isinstance(item.get(name), str):
+            raise InvalidInput(f"{name}: required text")
+    for name in mappings:
+        if not isinstance(item.get(name) or {}, dict):
+            raise InvalidInput(f"{name}: a mapping")
+    return item
+
+
 def import_rule_file(
     engine: Engine, text: str, *, label: str, save_entry: SaveEntry
 ) -> RuleFileReport:

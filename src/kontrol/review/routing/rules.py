@@ -20,7 +20,7 @@ from kontrol.domain.errors import Conflict, InvalidInput, NotFound
 from kontrol.domain.vocabulary import Channel
 from kontrol.review.history import record_event, stale_conflict
 from kontrol.review.routing.kinds import FILTERS, ROUTING_KINDS, RoutingRule
-from kontrol.rules.files import RuleFileReport, import_rule_file, rules_file
+from kontrol.rules.files import RuleFileReport, entry_fields, import_rule_file, rules_file
 from kontrol.store.tables import review_queues, review_rules, workspaces
 
 # Named priorities (higher first); YAML and forms may also give a number 0-100.
@@ -359,21 +359,15 @@ YAML_FIELDS = (
 
 
 def _yaml_rule(item: Any) -> RoutingRuleInput:
-    if not isinstance(item, dict):
-        raise InvalidInput("rule: a mapping with name, kind and queue")
-    name = item.get("name")
+    name = item.get("name") if isinstance(item, dict) else None
     label = f"rule {name!r}" if isinstance(name, str) else "rule"
-    unknown = sorted(str(key) for key in set(item) - set(YAML_FIELDS))
-    if unknown:
-        raise InvalidInput(
-            f"{label}: {unknown[0]}: unknown field (known: {', '.join(YAML_FIELDS)})"
-        )
-    for required in ("name", "kind", "queue"):
-        if not isinstance(item.get(required), str):
-            raise InvalidInput(f"{label}: {required}: required text")
+    try:
+        item = entry_fields(item, known=YAML_FIELDS, required=("name", "kind", "queue"))
+    except InvalidInput as error:
+        # Errors of routing rules name the rule, as check_rule's do (an entry that is
+        # not a mapping has no name to give).
+        raise InvalidInput(f"{label}: {error}" if isinstance(item, dict) else str(error)) from None
     params = item.get("params") or {}
-    if not isinstance(params, dict):
-        raise InvalidInput(f"{label}: params: a mapping")
     return RoutingRuleInput(
         name=item["name"],
         kind=item["kind"],
