@@ -18,25 +18,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Connection, Engine, func, select
+from sqlalchemy import Connection, Engine, select
 
 from kontrol.domain.clock import utcnow
 from kontrol.events import ComplaintsFound, InteractionsScored, SurveysStored, subscriber
 from kontrol.jobs.registry import JobContext, job
 from kontrol.review.routing.assignment import assign_waiting, place
 from kontrol.review.routing.kinds import ROUTING_KINDS, RoutingRule
-from kontrol.review.routing.rules import (
-    RoutingRuleInput,
-    create_default_rules,
-    routing_rules_query,
-    save_routing_rule,
-    stored_routing_rule,
-)
+from kontrol.review.routing.rules import routing_rules_query, stored_routing_rule
 from kontrol.rules.evaluation import run_rules, workspace_ids
-from kontrol.store.tables import (
-    interactions,
-    review_rules,
-)
+from kontrol.store.tables import interactions, review_rules
 
 SCHEDULED_JOB = "routing.scheduled"
 
@@ -149,46 +140,3 @@ def scheduled_routing_job(ctx: JobContext, *, due: str) -> None:
     Items are unique per (queue, interaction), so a repeated run adds nothing twice.
     """
     route_scheduled(ctx.engine)
-
-
-# -- demo ----------------------------------------------------------------------------------
-
-
-def seed_routing_demo(engine: Engine, workspace_id: int) -> None:
-    """Default queues and rules, filled from the demo data as if routing had run all along.
-
-    The demo data ends a few days before today, so the routing runs as of its
-    last two weeks, day by day (as the hourly job would have). Two demo-only
-    rules (long handle time, repeat contact) let the QA lead take items too,
-    so the work is seen spread over two people.
-    """
-    with engine.begin() as connection:
-        create_default_rules(connection, workspace_id)
-        for data in DEMO_RULES:
-            save_routing_rule(connection, workspace_id, data)
-        last = connection.execute(
-            select(func.max(interactions.c.started_at)).where(
-                interactions.c.workspace_id == workspace_id
-            )
-        ).scalar()
-    if last is None:
-        return
-    route_recent(engine, workspace_id, days=14, now=last)
-    for days_before in range(13, -1, -1):
-        route_scheduled(engine, workspace_id=workspace_id, now=last - timedelta(days=days_before))
-
-
-DEMO_RULES = (
-    RoutingRuleInput(
-        "Long handle time",
-        "handle_time_p95",
-        "Sample",
-        "normal",
-        72,
-        {"min_contacts": 8, "window_days": 60},
-        assign_qa_leads=True,
-    ),
-    RoutingRuleInput(
-        "Repeat contact", "repeat_contact", "Critical", "normal", 48, assign_qa_leads=True
-    ),
-)
