@@ -50,6 +50,7 @@ class _Pool:
 
     @classmethod
     def load(cls, connection: Connection, workspace_id: int, *, qa_leads: bool) -> _Pool:
+        """The reviewers (and QA leads, when ``qa_leads``) with their open items."""
         roles = [WorkspaceRole.REVIEWER.value] + ([WorkspaceRole.QA_LEAD.value] if qa_leads else [])
         people = connection.execute(
             select(users.c.id, memberships.c.agent_external_id)

@@ -321,6 +321,7 @@ def complete_item(
 
 
 def skipped_by(connection: Connection, workspace_id: int, item_id: int) -> list[int]:
+    """Who passed the item on already (it never goes back to them)."""
     return [
         int(actor)
         for actor in connection.execute(
