@@ -20,7 +20,7 @@ from pathlib import Path
 
 from kontrol.accounts.installation import initialize
 from kontrol.accounts.workspaces import ensure_workspace
-from kontrol.alerts.raising import RuleInput, save_rule
+from kontrol.alerts.rules import AlertRuleInput, save_alert_rule
 from kontrol.ingest.importing import import_file
 from kontrol.store.tables import interactions
 from kontrol.surveys.links import answer_link, create_link
@@ -62,7 +62,7 @@ def _import_seconds(url: str, path: Path, with_rules: bool) -> tuple[float, int]
     if with_rules:
         with engine.begin() as connection:
             for kind in RULES:
-                save_rule(connection, workspace, RuleInput(name=kind, kind=kind))
+                save_alert_rule(connection, workspace, AlertRuleInput(name=kind, kind=kind))
     began = time.perf_counter()
     import_file(engine=engine, workspace=workspace, path=path)
     seconds = time.perf_counter() - began

@@ -81,7 +81,7 @@ SUBSCRIBERS: tuple[str, ...] = (
     "kontrol.checks.scoring",
     "kontrol.metrics.facts",
     "kontrol.alerts.raising",
-    "kontrol.review.routing.queues",
+    "kontrol.review.routing.runs",
 )
 
 _handlers: dict[type, list[Handler]] = {}

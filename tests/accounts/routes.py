@@ -191,10 +191,10 @@ def review_rule(w: World) -> dict[str, int]:
 
 
 def rule_version(w: World, ids: Mapping[str, Any]) -> dict[str, str]:
-    from kontrol.review.routing.rules import get_rule
+    from kontrol.review.routing.rules import get_routing_rule
 
     with w.engine.connect() as connection:
-        version = get_rule(connection, w.workspace.id, ids["rule_id"]).version
+        version = get_routing_rule(connection, w.workspace.id, ids["rule_id"]).version
     return {"version": str(version), "active": "1"}
 
 

@@ -22,7 +22,7 @@ from sqlalchemy import Engine, select
 from kontrol.accounts.apikeys import create_api_key
 from kontrol.accounts.logins import add_user
 from kontrol.accounts.workspaces import Workspace, create_workspace
-from kontrol.alerts.raising import RuleInput, save_rule
+from kontrol.alerts.rules import AlertRuleInput, save_alert_rule
 from kontrol.domain.clock import utcnow
 from kontrol.domain.roles import WorkspaceRole
 from kontrol.ingest.importing import import_file
@@ -245,11 +245,11 @@ class World:
 
     def review_rule(self) -> int:
         """One of the default routing rules of the workspace (made once)."""
-        from kontrol.review.routing.rules import create_default_rules, list_rules
+        from kontrol.review.routing.rules import create_default_rules, list_routing_rules
 
         with self.engine.begin() as connection:
             create_default_rules(connection, self.workspace.id)
-            return list_rules(connection, self.workspace.id)[0].rule.id
+            return list_routing_rules(connection, self.workspace.id)[0].rule.id
 
     def calibrate(self, external_id: str, username: str) -> int:
         """A calibration session on ``external_id`` with ``username`` taking part."""
@@ -312,10 +312,10 @@ class World:
     def fresh_rule(self) -> int:
         """A new alert rule (CSAT at most 2)."""
         with self.engine.begin() as connection:
-            rule = save_rule(
+            rule = save_alert_rule(
                 connection,
                 self.workspace,
-                RuleInput(name=f"Low CSAT {self._next()}", kind="csat_at_most"),
+                AlertRuleInput(name=f"Low CSAT {self._next()}", kind="csat_at_most"),
             )
         return rule.id
 

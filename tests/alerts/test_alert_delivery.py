@@ -19,7 +19,7 @@ from sqlalchemy import Engine, select
 
 from kontrol.accounts.workspaces import Workspace
 from kontrol.alerts.notifiers import SIGNATURE_HEADER, TIMESTAMP_HEADER, verify
-from kontrol.alerts.raising import RuleInput, save_rule
+from kontrol.alerts.rules import AlertRuleInput, save_alert_rule
 from kontrol.jobs.backends import drain
 from kontrol.settings import Settings
 from kontrol.store.tables import alert_deliveries, job_runs
@@ -101,10 +101,10 @@ def test_a_low_rating_is_mailed_posted_signed_and_sent_to_telegram(
     monkeypatch.setenv("KONTROL_TELEGRAM_BOT_TOKEN", "123:abc")
     monkeypatch.setenv("KONTROL_TELEGRAM_API_URL", receiver.url)
     with engine.begin() as connection:
-        rule = save_rule(
+        rule = save_alert_rule(
             connection,
             workspace,
-            RuleInput(
+            AlertRuleInput(
                 name="Низкий CSAT",
                 kind="csat_at_most",
                 webhooks=[f"{receiver.url}/hook"],
@@ -163,10 +163,10 @@ def test_a_refused_webhook_is_retried_then_dead(
     monkeypatch.setenv("KONTROL_JOB_BACKOFF_SECONDS", "0")
     receiver.status = 500
     with engine.begin() as connection:
-        save_rule(
+        save_alert_rule(
             connection,
             workspace,
-            RuleInput(name="hook", kind="csat_at_most", webhooks=[f"{receiver.url}/down"]),
+            AlertRuleInput(name="hook", kind="csat_at_most", webhooks=[f"{receiver.url}/down"]),
         )
     _low_rating(engine, workspace, tmp_path)
     drain(engine, Settings())

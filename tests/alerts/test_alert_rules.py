@@ -12,13 +12,12 @@ from kontrol.accounts.access import Viewer
 from kontrol.accounts.logins import add_user, get_account, memberships_of
 from kontrol.accounts.workspaces import Workspace
 from kontrol.alerts.raising import (
-    RuleInput,
-    acknowledge,
+    acknowledge_alert,
     check_scheduled,
     count_open,
     list_alerts,
-    save_rule,
 )
+from kontrol.alerts.rules import AlertRuleInput, save_alert_rule
 from kontrol.cli.main import app
 from kontrol.domain.roles import WorkspaceRole
 from kontrol.store.tables import alerts
@@ -27,10 +26,10 @@ from tests.surveys.builders import chat, load, moment
 
 def _rule(engine: Engine, workspace: Workspace, kind: str, **fields: object) -> int:
     with engine.begin() as connection:
-        return save_rule(
+        return save_alert_rule(
             connection,
             workspace,
-            RuleInput(name=f"{kind} rule", kind=kind, **fields),  # type: ignore[arg-type]
+            AlertRuleInput(name=f"{kind} rule", kind=kind, **fields),  # type: ignore[arg-type]
         ).id
 
 
@@ -146,7 +145,7 @@ def test_acknowledging_records_who_and_when_and_team_leads_see_their_team(
         assert count_open(connection, viewers["qa"]) == 2
         assert count_open(connection, viewers["lead"]) == 1
         first = list_alerts(connection, viewers["lead"])[0]
-        acknowledge(connection, viewers["lead"], first.id)
+        acknowledge_alert(connection, viewers["lead"], first.id)
     with engine.connect() as connection:
         done = list_alerts(connection, viewers["qa"], state="acknowledged")
         assert [(a.id, a.acknowledged_by) for a in done] == [(first.id, "lead")]

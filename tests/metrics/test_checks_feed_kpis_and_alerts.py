@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import Engine, select
 
 from kontrol.accounts.workspaces import Workspace
-from kontrol.alerts.raising import RuleInput, save_rule
+from kontrol.alerts.rules import AlertRuleInput, save_alert_rule
 from kontrol.jobs.backends import drain
 from kontrol.settings import Settings
 from kontrol.store.tables import alerts, evaluations, interaction_facts, interactions
@@ -31,7 +31,7 @@ def _conversation(external_id: str, customer: str, agent: str) -> dict[str, obje
 
 def _rule(engine: Engine, workspace: Workspace, kind: str) -> None:
     with engine.begin() as connection:
-        save_rule(connection, workspace, RuleInput(name=f"{kind} rule", kind=kind))
+        save_alert_rule(connection, workspace, AlertRuleInput(name=f"{kind} rule", kind=kind))
 
 
 def _alerted(engine: Engine) -> list[tuple[str, str]]:
@@ -126,10 +126,10 @@ def test_a_kpi_off_its_target_today_raises_one_alert_a_day(
     from kontrol.alerts.raising import check_scheduled
 
     with engine.begin() as connection:
-        save_rule(
+        save_alert_rule(
             connection,
             workspace,
-            RuleInput(name="plan", kind="kpi_below_target", params={"level": 2}),
+            AlertRuleInput(name="plan", kind="kpi_below_target", params={"level": 2}),
         )
     noon = datetime.now(UTC).replace(hour=12, minute=0, second=0, microsecond=0)
     # Today: CSAT answers 5, 2, 1 -> 33% satisfied; first replies after 30 s each.

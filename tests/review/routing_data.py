@@ -14,7 +14,7 @@ from kontrol.accounts.workspaces import Workspace
 from kontrol.domain.clock import utcnow
 from kontrol.domain.roles import WorkspaceRole
 from kontrol.ingest.importing import import_file
-from kontrol.review.routing.rules import RuleInput, save_rule
+from kontrol.review.routing.rules import RoutingRuleInput, save_routing_rule
 from kontrol.store.tables import interactions, review_items, review_queues, users
 
 PASSWORD = "correct horse battery"
@@ -109,10 +109,12 @@ def rule(
 ) -> int:
     """A routing rule; its id."""
     with engine.begin() as connection:
-        return save_rule(
+        return save_routing_rule(
             connection,
             workspace.id,
-            RuleInput(name=name or kind, kind=kind, queue=queue, params=params or {}, **extra),
+            RoutingRuleInput(
+                name=name or kind, kind=kind, queue=queue, params=params or {}, **extra
+            ),
         ).rule.id
 
 

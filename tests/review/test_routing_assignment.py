@@ -15,13 +15,9 @@ from kontrol.accounts.workspaces import Workspace
 from kontrol.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
 from kontrol.domain.roles import WorkspaceRole
 from kontrol.review.history import history
-from kontrol.review.routing.queues import (
-    assign_item,
-    complete_item,
-    next_item,
-    route_scheduled,
-    skip_item,
-)
+from kontrol.review.routing.assignment import assign_item, skip_item
+from kontrol.review.routing.items import complete_item, next_item
+from kontrol.review.routing.runs import route_scheduled
 from kontrol.store.tables import evaluations, review_items, users
 from tests.review.routing_data import chat, interaction_id, load, person, queued, recent, rule
 

@@ -11,9 +11,9 @@ import pytest
 from sqlalchemy import Engine, delete, func, select
 
 from kontrol.accounts.workspaces import Workspace
-from kontrol.review.routing.kinds import quota, slot_day
-from kontrol.review.routing.queues import route_event, route_scheduled
 from kontrol.review.routing.rules import set_rule_active
+from kontrol.review.routing.runs import route_event, route_scheduled
+from kontrol.review.routing.scheduled_kinds import quota, slot_day
 from kontrol.store.tables import review_events, review_items
 from tests.review.routing_data import chat, interaction_id, load, person, queued, recent, rule
 

@@ -400,10 +400,10 @@ def test_rule_kinds_are_all_translated_and_documented() -> None:
     from pathlib import Path
 
     from kontrol.i18n import catalogue
-    from kontrol.review.routing.kinds import routing_kinds
+    from kontrol.review.routing.kinds import ROUTING_KINDS
 
     docs = (Path(__file__).resolve().parents[2] / "docs" / "routing.md").read_text("utf-8")
-    for name, kind in routing_kinds().items():
+    for name, kind in ROUTING_KINDS.all().items():
         for locale in ("ru", "en"):
             assert f"routing.kind.{name}" in catalogue(locale)
             for param in kind.params:

@@ -14,13 +14,13 @@ from kontrol.cli.main import app
 from kontrol.domain.errors import Conflict, InvalidInput
 from kontrol.review.routing.rules import (
     DEFAULT_RULES,
-    RuleInput,
+    RoutingRuleInput,
     create_default_rules,
-    get_rule,
-    import_rules,
-    list_rules,
-    rules_as_yaml,
-    save_rule,
+    get_routing_rule,
+    import_routing_rules,
+    list_routing_rules,
+    routing_rules_as_yaml,
+    save_routing_rule,
     set_rule_active,
 )
 
@@ -45,27 +45,29 @@ rules:
 
 
 def test_yaml_round_trip(engine: Engine, workspace: Workspace) -> None:
-    report = import_rules(engine, workspace.id, RULES, label="rules.yaml")
+    report = import_routing_rules(engine, workspace.id, RULES, label="rules.yaml")
     assert (report.created, report.errors) == (["Low CSAT on calls", "Sample"], [])
     with engine.connect() as connection:
-        exported = rules_as_yaml(connection, workspace.id)
-        rules = {stored.rule.name: stored for stored in list_rules(connection, workspace.id)}
+        exported = routing_rules_as_yaml(connection, workspace.id)
+        rules = {
+            stored.rule.name: stored for stored in list_routing_rules(connection, workspace.id)
+        }
     low = rules["Low CSAT on calls"].rule
     assert (low.priority, low.due_hours, low.params["max"]) == (30, 4, 2)
     assert low.filters == {"channel": ("call",), "team": ("Line 1",)}
     assert rules["Sample"].rule.assign_qa_leads and not rules["Sample"].rule.is_active
     other = ensure_workspace(engine, "other")
-    again = import_rules(engine, other.id, exported, label="exported.yaml")
+    again = import_routing_rules(engine, other.id, exported, label="exported.yaml")
     assert again.errors == []
     with engine.connect() as connection:
-        assert rules_as_yaml(connection, other.id) == exported
+        assert routing_rules_as_yaml(connection, other.id) == exported
     data = yaml.safe_load(exported)["rules"]
     assert {item["name"]: item["queue"] for item in data} == {
         "Low CSAT on calls": "Low ratings",
         "Sample": "Sample",
     }
     # Importing the file again updates by name, it does not duplicate.
-    report = import_rules(engine, workspace.id, exported, label="exported.yaml")
+    report = import_routing_rules(engine, workspace.id, exported, label="exported.yaml")
     assert (report.created, report.updated) == ([], ["Low CSAT on calls", "Sample"])
 
 
@@ -91,7 +93,7 @@ def test_a_bad_rule_is_refused_naming_rule_and_field_and_the_others_are_saved(
     engine: Engine, workspace: Workspace, entry: str, message: str
 ) -> None:
     text = f"rules:\n  - {{name: Good, kind: csat_low, queue: Q}}\n  - {entry}\n"
-    report = import_rules(engine, workspace.id, text, label="rules.yaml")
+    report = import_routing_rules(engine, workspace.id, text, label="rules.yaml")
     assert report.created == ["Good"]
     assert len(report.errors) == 1
     assert message in report.errors[0]
@@ -100,24 +102,26 @@ def test_a_bad_rule_is_refused_naming_rule_and_field_and_the_others_are_saved(
 
 def test_a_file_that_is_not_yaml_says_where(engine: Engine, workspace: Workspace) -> None:
     with pytest.raises(InvalidInput, match=r"rules.yaml:2: not valid YAML"):
-        import_rules(engine, workspace.id, "rules:\n\t- {name: A}\n", label="rules.yaml")
+        import_routing_rules(engine, workspace.id, "rules:\n\t- {name: A}\n", label="rules.yaml")
     with pytest.raises(InvalidInput, match="expected a list of rules"):
-        import_rules(engine, workspace.id, "just: text\n", label="rules.yaml")
+        import_routing_rules(engine, workspace.id, "just: text\n", label="rules.yaml")
 
 
 def test_edits_carry_the_version_seen(engine: Engine, workspace: Workspace) -> None:
-    data = RuleInput("Low", "csat_low", "Q")
+    data = RoutingRuleInput("Low", "csat_low", "Q")
     with engine.begin() as connection:
-        stored = save_rule(connection, workspace.id, data)
-        save_rule(
+        stored = save_routing_rule(connection, workspace.id, data)
+        save_routing_rule(
             connection,
             workspace.id,
-            RuleInput("Low", "csat_low", "Q", params={"max": 1}),
+            RoutingRuleInput("Low", "csat_low", "Q", params={"max": 1}),
             rule_id=stored.rule.id,
             version=stored.version,
         )
     with engine.begin() as connection, pytest.raises(Conflict, match="reload"):
-        save_rule(connection, workspace.id, data, rule_id=stored.rule.id, version=stored.version)
+        save_routing_rule(
+            connection, workspace.id, data, rule_id=stored.rule.id, version=stored.version
+        )
     with engine.begin() as connection, pytest.raises(Conflict, match="reload"):
         set_rule_active(
             connection,
@@ -128,10 +132,10 @@ def test_edits_carry_the_version_seen(engine: Engine, workspace: Workspace) -> N
             actor_id=None,
         )
     with engine.begin() as connection:
-        current = get_rule(connection, workspace.id, stored.rule.id)
+        current = get_routing_rule(connection, workspace.id, stored.rule.id)
         assert current.rule.params["max"] == 1 and current.version == 2
         with pytest.raises(Conflict, match="exists already"):
-            save_rule(connection, workspace.id, RuleInput("Low", "nps_low", "Q"))
+            save_routing_rule(connection, workspace.id, RoutingRuleInput("Low", "nps_low", "Q"))
 
 
 def test_default_rules_are_the_three_queues(engine: Engine, workspace: Workspace) -> None:
@@ -177,4 +181,4 @@ def test_the_command_line(
     assert result.exit_code == 0, result.output
     acme = ensure_workspace(engine, "acme")
     with engine.connect() as connection:
-        assert len(list_rules(connection, acme.id)) == len(DEFAULT_RULES)
+        assert len(list_routing_rules(connection, acme.id)) == len(DEFAULT_RULES)

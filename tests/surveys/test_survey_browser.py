@@ -7,7 +7,7 @@ from playwright.sync_api import Browser, expect
 from sqlalchemy import create_engine, select
 
 from kontrol.accounts.workspaces import Workspace
-from kontrol.alerts.raising import RuleInput, save_rule
+from kontrol.alerts.rules import AlertRuleInput, save_alert_rule
 from kontrol.store.tables import alerts, interactions, surveys
 from kontrol.surveys.links import create_link
 from tests.web.test_browser import _shot, browser, server  # noqa: F401 - fixtures
@@ -31,7 +31,7 @@ def test_a_customer_rates_on_a_phone_and_a_low_rating_raises_an_alert(
         link = create_link(
             connection, workspace=populated, interaction_id=target, created_by="test"
         )
-        save_rule(connection, populated, RuleInput(name="CSAT ≤ 2", kind="csat_at_most"))
+        save_alert_rule(connection, populated, AlertRuleInput(name="CSAT ≤ 2", kind="csat_at_most"))
     context = browser.new_context(
         viewport={"width": 390, "height": 844},
         device_scale_factor=2,

@@ -8,12 +8,12 @@ from typing import ClassVar
 
 from sqlalchemy import Connection, select
 
-from kontrol.alerts.registry import (
+from kontrol.alerts.kinds import (
+    ALERT_KINDS,
+    AlertKind,
     AlertRule,
     Finding,
-    RuleKind,
     interaction_details,
-    rule_kind,
     scope_condition,
 )
 from kontrol.store.tables import evaluations, interactions, scorecards
@@ -21,12 +21,12 @@ from kontrol.store.tables import evaluations, interactions, scorecards
 CHUNK = 400
 
 
-@rule_kind
-class CriticalCheckFailed(RuleKind):
+@ALERT_KINDS.register
+class CriticalCheckFailed(AlertKind):
     """An interaction whose automatic evaluation failed a critical criterion (score 0)."""
 
     name: ClassVar[str] = "critical_check_failed"
-    reacts_to: ClassVar[frozenset[str]] = frozenset({"scored"})
+    triggers: ClassVar[frozenset[str]] = frozenset({"scored"})
 
     def on_interactions(
         self, connection: Connection, rule: AlertRule, ids: Sequence[int], since: datetime

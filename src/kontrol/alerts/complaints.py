@@ -9,16 +9,16 @@ from typing import Any, ClassVar
 
 from sqlalchemy import Connection, and_, case, func, select
 
-from kontrol.alerts.registry import (
+from kontrol.alerts.kinds import (
+    ALERT_KINDS,
+    AlertKind,
     AlertRule,
     Finding,
-    Param,
-    RuleKind,
     interaction_details,
-    rule_kind,
     scope_condition,
 )
 from kontrol.domain.clock import from_utc, to_utc, zone
+from kontrol.rules.params import Param
 from kontrol.store.tables import interactions
 
 CHUNK = 400
@@ -26,12 +26,12 @@ CHUNK = 400
 MAX_DAYS_PER_EVENT = 7
 
 
-@rule_kind
-class Complaint(RuleKind):
+@ALERT_KINDS.register
+class Complaint(AlertKind):
     """An interaction tagged ``complaint`` (or with topic ``complaint``)."""
 
     name: ClassVar[str] = "complaint"
-    reacts_to: ClassVar[frozenset[str]] = frozenset({"interactions"})
+    triggers: ClassVar[frozenset[str]] = frozenset({"interactions"})
 
     def on_interactions(
         self, connection: Connection, rule: AlertRule, ids: Sequence[int], since: datetime
@@ -68,8 +68,8 @@ def _complaint() -> Any:
     return (interactions.c.is_complaint.is_(True)) | (interactions.c.topic == "complaint")
 
 
-@rule_kind
-class ComplaintsSpike(RuleKind):
+@ALERT_KINDS.register
+class ComplaintsSpike(AlertKind):
     """Complaints of one day (workspace time zone) above mean + ``sigmas`` × σ of the
     ``days`` days before it, and at least ``min_count`` of them."""
 
@@ -79,7 +79,7 @@ class ComplaintsSpike(RuleKind):
         Param("days", 28, 7, 366),
         Param("min_count", 5, 1, 100_000),
     )
-    reacts_to: ClassVar[frozenset[str]] = frozenset({"interactions", "schedule"})
+    triggers: ClassVar[frozenset[str]] = frozenset({"interactions", "schedule"})
 
     def on_interactions(
         self, connection: Connection, rule: AlertRule, ids: Sequence[int], since: datetime

@@ -8,19 +8,20 @@ from typing import ClassVar
 from sqlalchemy import Connection
 
 from kontrol.accounts.workspaces import Workspace
-from kontrol.alerts.registry import AlertRule, Finding, Param, RuleKind, rule_kind
+from kontrol.alerts.kinds import ALERT_KINDS, AlertKind, AlertRule, Finding
 from kontrol.domain.clock import from_utc, zone
 from kontrol.metrics.dashboard import SUMMED_UNITS
 from kontrol.metrics.kpis import compute
 from kontrol.metrics.registry import get_metric
 from kontrol.metrics.targets import list_targets, target_status
+from kontrol.rules.params import Param
 
 # How bad a day must be: 1 = below the target (warning or worse), 2 = below the warning level.
 _LEVELS = {1: ("warning", "bad"), 2: ("bad",)}
 
 
-@rule_kind
-class KpiBelowTarget(RuleKind):
+@ALERT_KINDS.register
+class KpiBelowTarget(AlertKind):
     """Today's value (workspace time zone) of a KPI that has a target is off its target.
 
     Checked by the periodic check; one alert per target and day. A rule scoped to a
@@ -30,7 +31,7 @@ class KpiBelowTarget(RuleKind):
 
     name: ClassVar[str] = "kpi_below_target"
     params: ClassVar[tuple[Param, ...]] = (Param("level", 1, 1, 2),)
-    reacts_to: ClassVar[frozenset[str]] = frozenset({"schedule"})
+    triggers: ClassVar[frozenset[str]] = frozenset({"schedule"})
 
     def on_schedule(self, connection: Connection, rule: AlertRule, now: datetime) -> list[Finding]:
         """Every target of the workspace, measured over today so far."""

@@ -14,15 +14,15 @@ from typing import ClassVar
 
 from sqlalchemy import Connection, func, select
 
-from kontrol.alerts.registry import (
+from kontrol.alerts.kinds import (
+    ALERT_KINDS,
+    AlertKind,
     AlertRule,
     Finding,
-    Param,
-    RuleKind,
     interaction_details,
-    rule_kind,
     scope_condition,
 )
+from kontrol.rules.params import Param
 from kontrol.store.tables import interactions, messages
 
 CHUNK = 400
@@ -30,8 +30,8 @@ CHUNK = 400
 TARGETS = {"call": 20, "chat": 60, "messenger": 300, "email": 4 * 3600, "social": 3600}
 
 
-@rule_kind
-class SlaBreached(RuleKind):
+@ALERT_KINDS.register
+class SlaBreached(AlertKind):
     """First response slower than the channel target (seconds per channel)."""
 
     name: ClassVar[str] = "sla_breached"
@@ -39,7 +39,7 @@ class SlaBreached(RuleKind):
         Param(f"target_{channel}", seconds, 1, 7 * 24 * 3600)
         for channel, seconds in TARGETS.items()
     )
-    reacts_to: ClassVar[frozenset[str]] = frozenset({"interactions"})
+    triggers: ClassVar[frozenset[str]] = frozenset({"interactions"})
 
     def on_interactions(
         self, connection: Connection, rule: AlertRule, ids: Sequence[int], since: datetime

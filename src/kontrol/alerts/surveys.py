@@ -8,15 +8,15 @@ from typing import Any, ClassVar
 
 from sqlalchemy import ColumnElement, Connection, func, select
 
-from kontrol.alerts.registry import (
+from kontrol.alerts.kinds import (
+    ALERT_KINDS,
+    AlertKind,
     AlertRule,
     Finding,
-    Param,
-    RuleKind,
     interaction_details,
-    rule_kind,
     scope_condition,
 )
+from kontrol.rules.params import Param
 from kontrol.store.tables import interactions, surveys
 
 CHUNK = 400
@@ -70,13 +70,13 @@ def _finding(row: Any, **values: Any) -> Finding:
     )
 
 
-@rule_kind
-class CsatAtMost(RuleKind):
+@ALERT_KINDS.register
+class CsatAtMost(AlertKind):
     """A customer rated an interaction ``threshold`` or lower on the 1–5 CSAT scale."""
 
     name: ClassVar[str] = "csat_at_most"
     params: ClassVar[tuple[Param, ...]] = (Param("threshold", 2, 1, 4),)
-    reacts_to: ClassVar[frozenset[str]] = frozenset({"surveys"})
+    triggers: ClassVar[frozenset[str]] = frozenset({"surveys"})
 
     def on_surveys(
         self, connection: Connection, rule: AlertRule, ids: Sequence[int], since: datetime
@@ -87,13 +87,13 @@ class CsatAtMost(RuleKind):
         return [_finding(row, csat=row.csat) for row in rows]
 
 
-@rule_kind
-class NpsDetractor(RuleKind):
+@ALERT_KINDS.register
+class NpsDetractor(AlertKind):
     """A customer answered NPS ``threshold`` or lower (0–6 are detractors)."""
 
     name: ClassVar[str] = "nps_detractor"
     params: ClassVar[tuple[Param, ...]] = (Param("threshold", 6, 0, 9),)
-    reacts_to: ClassVar[frozenset[str]] = frozenset({"surveys"})
+    triggers: ClassVar[frozenset[str]] = frozenset({"surveys"})
 
     def on_surveys(
         self, connection: Connection, rule: AlertRule, ids: Sequence[int], since: datetime

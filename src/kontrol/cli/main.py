@@ -652,10 +652,10 @@ def alerts_import(
     workspace: WorkspaceOption = DEFAULT_WORKSPACE,
 ) -> None:
     """Create or update (by name) alert rules from YAML; exit 1 if a rule was refused."""
-    from kontrol.alerts.raising import import_rules
+    from kontrol.alerts.rules import import_alert_rules
 
     engine, target = _open_workspace(db, workspace)
-    _rules_report(import_rules(engine, target, file))
+    _rules_report(import_alert_rules(engine, target, file))
 
 
 @alerts_app.command("list")
@@ -668,14 +668,14 @@ def alerts_list(
     ] = False,
 ) -> None:
     """List the alert rules of a workspace."""
-    from kontrol.alerts.raising import list_rules, rules_as_yaml
+    from kontrol.alerts.rules import alert_rules_as_yaml, list_alert_rules
 
     engine, target = _open_workspace(db, workspace)
     with engine.connect() as connection:
         if as_yaml:
-            typer.echo(rules_as_yaml(connection, target), nl=False)
+            typer.echo(alert_rules_as_yaml(connection, target), nl=False)
             return
-        for rule in list_rules(connection, target):
+        for rule in list_alert_rules(connection, target):
             params = ", ".join(f"{k}={v:g}" for k, v in rule.params.items())
             scope = f"team={rule.scope_team or '*'} channel={rule.scope_channel or '*'}"
             recipients = len(rule.webhooks) + len(rule.emails) + len(rule.telegram_chats)
@@ -1137,11 +1137,11 @@ def review_rules_export(
     workspace: WorkspaceOption = DEFAULT_WORKSPACE,
 ) -> None:
     """Write the routing rules of a workspace as YAML (for review-rules import)."""
-    from kontrol.review.routing.rules import rules_as_yaml
+    from kontrol.review.routing.rules import routing_rules_as_yaml
 
     engine, target = _open_workspace(db, workspace)
     with engine.connect() as connection:
-        text = rules_as_yaml(connection, target.id)
+        text = routing_rules_as_yaml(connection, target.id)
     if str(file) == "-":
         typer.echo(text, nl=False)
     else:
@@ -1157,14 +1157,14 @@ def review_rules_import(
     workspace: WorkspaceOption = DEFAULT_WORKSPACE,
 ) -> None:
     """Create or update (by name) routing rules from YAML; exit 1 if a rule was refused."""
-    from kontrol.review.routing.rules import import_rules
+    from kontrol.review.routing.rules import import_routing_rules
 
     engine, target = _open_workspace(db, workspace)
     try:
         text = file.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as unreadable:
         raise _fail(f"{file}: cannot be read: {unreadable}") from None
-    _rules_report(import_rules(engine, target.id, text, label=str(file)))
+    _rules_report(import_routing_rules(engine, target.id, text, label=str(file)))
 
 
 @app.command("review-route")
@@ -1184,7 +1184,7 @@ def review_route(
     ] = 0,
 ) -> None:
     """Run the scheduled routing rules now (random sample, handle time, repeat contact)."""
-    from kontrol.review.routing.queues import route_recent, route_scheduled
+    from kontrol.review.routing.runs import route_recent, route_scheduled
 
     engine, target = _open_workspace(db, workspace)
     recent = route_recent(engine, target.id, days=recent_days) if recent_days else 0

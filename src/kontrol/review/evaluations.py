@@ -38,7 +38,7 @@ from kontrol.domain.clock import utcnow
 from kontrol.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
 from kontrol.domain.scorecard import Criterion, Scorecard, Value, compute_score
 from kontrol.review.history import history, record_event, stale_conflict
-from kontrol.review.routing.queues import QUEUE_ORDER, complete_item
+from kontrol.review.routing.items import QUEUE_ORDER, complete_item
 from kontrol.store.tables import (
     evaluations,
     interactions,

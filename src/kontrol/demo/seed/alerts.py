@@ -5,18 +5,18 @@ from __future__ import annotations
 from sqlalchemy import Engine, select
 
 from kontrol.accounts.workspaces import Workspace
-from kontrol.alerts.raising import RuleInput, save_rule
+from kontrol.alerts.rules import AlertRuleInput, save_alert_rule
 from kontrol.store.tables import alert_rules
 from kontrol.surveys.places import create_place
 
 DEMO_RULES = (
-    RuleInput(name="Низкая оценка (CSAT ≤ 2)", kind="csat_at_most", params={"threshold": 2}),
-    RuleInput(name="Критик NPS", kind="nps_detractor"),
-    RuleInput(name="Жалобы «Линия 1»", kind="complaint", scope_team="Линия 1"),
-    RuleInput(name="SLA чатов и звонков", kind="sla_breached"),
-    RuleInput(name="Всплеск жалоб", kind="complaints_spike"),
-    RuleInput(name="Грубость и другие критичные ошибки", kind="critical_check_failed"),
-    RuleInput(
+    AlertRuleInput(name="Низкая оценка (CSAT ≤ 2)", kind="csat_at_most", params={"threshold": 2}),
+    AlertRuleInput(name="Критик NPS", kind="nps_detractor"),
+    AlertRuleInput(name="Жалобы «Линия 1»", kind="complaint", scope_team="Линия 1"),
+    AlertRuleInput(name="SLA чатов и звонков", kind="sla_breached"),
+    AlertRuleInput(name="Всплеск жалоб", kind="complaints_spike"),
+    AlertRuleInput(name="Грубость и другие критичные ошибки", kind="critical_check_failed"),
+    AlertRuleInput(
         name="План по показателям: хуже порога", kind="kpi_below_target", params={"level": 2}
     ),
 )
@@ -32,7 +32,7 @@ def create_demo_surveys_and_alerts(engine: Engine, workspace: Workspace) -> None
         if known is not None:
             return
         for rule in DEMO_RULES:
-            save_rule(connection, workspace, rule)
+            save_alert_rule(connection, workspace, rule)
         create_place(
             connection,
             workspace=workspace,

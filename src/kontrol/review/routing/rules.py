@@ -3,7 +3,8 @@
 A rule names a kind (review/routing/kinds.py) with its parameters, optional
 filters (channel, team, language), the queue it fills (created when missing),
 a priority and a due time. Every field is checked and an error names the rule
-and the field; edits carry the version they were made on.
+and the field; edits carry the version they were made on. Reading and writing
+rules files is the shared rule mechanism's (kontrol/rules/files.py).
 """
 
 from __future__ import annotations
@@ -12,14 +13,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-import yaml
 from sqlalchemy import Connection, Engine, select, update
 
 from kontrol.domain.clock import utcnow
 from kontrol.domain.errors import Conflict, InvalidInput, NotFound
 from kontrol.domain.vocabulary import Channel
 from kontrol.review.history import record_event, stale_conflict
-from kontrol.review.routing.kinds import FILTERS, RoutingRule, get_routing_kind, routing_kinds
+from kontrol.review.routing.kinds import FILTERS, ROUTING_KINDS, RoutingRule
+from kontrol.rules.files import RuleFileReport, entry_fields, import_rule_file, rules_file
 from kontrol.store.tables import review_queues, review_rules, workspaces
 
 # Named priorities (higher first); YAML and forms may also give a number 0-100.
@@ -52,7 +53,7 @@ def ensure_queue(connection: Connection, workspace_id: int, name: str) -> int:
 
 
 @dataclass
-class RuleInput:
+class RoutingRuleInput:
     """A rule as a person or a YAML file writes it, before checking."""
 
     name: str
@@ -76,7 +77,7 @@ class StoredRule:
     updated_at: datetime
 
     def as_yaml_item(self) -> dict[str, Any]:
-        """The rule as one entry of a rules file (``import_rules`` reads it back)."""
+        """The rule as one entry of a rules file (``import_routing_rules`` reads it back)."""
         rule = self.rule
         item: dict[str, Any] = {
             "name": rule.name,
@@ -96,7 +97,8 @@ class StoredRule:
         return item
 
 
-def rules_query(workspace_id: int) -> Any:
+def routing_rules_query(workspace_id: int) -> Any:
+    """The workspace's rules with their queue's name and the workspace's time zone."""
     return (
         select(
             review_rules,
@@ -109,12 +111,11 @@ def rules_query(workspace_id: int) -> Any:
     )
 
 
-def stored_rule(row: Any) -> StoredRule:
+def stored_routing_rule(row: Any) -> StoredRule:
+    """A row of :func:`routing_rules_query` as the pages and the kinds see it."""
     raw = dict(row.params or {})
-    kind = routing_kinds().get(row.kind)
-    params: dict[str, float] = {}
-    if kind is not None:
-        params = {p.name: raw.get(p.name, p.default) for p in kind.params}
+    kind = ROUTING_KINDS.find(row.kind)
+    params = kind.stored_params(raw) if kind is not None else {}
     filters = {name: tuple(values) for name, values in (raw.get("filters") or {}).items() if values}
     rule = RoutingRule(
         id=row.id,
@@ -133,22 +134,24 @@ def stored_rule(row: Any) -> StoredRule:
     return StoredRule(rule, row.queue_name, row.version, row.updated_at)
 
 
-def list_rules(connection: Connection, workspace_id: int) -> list[StoredRule]:
+def list_routing_rules(connection: Connection, workspace_id: int) -> list[StoredRule]:
     """The workspace's rules, by queue and priority."""
     rows = connection.execute(
-        rules_query(workspace_id).order_by(
+        routing_rules_query(workspace_id).order_by(
             review_queues.c.name, review_rules.c.priority.desc(), review_rules.c.name
         )
     )
-    return [stored_rule(row) for row in rows]
+    return [stored_routing_rule(row) for row in rows]
 
 
-def get_rule(connection: Connection, workspace_id: int, rule_id: int) -> StoredRule:
+def get_routing_rule(connection: Connection, workspace_id: int, rule_id: int) -> StoredRule:
     """One rule of the workspace."""
-    row = connection.execute(rules_query(workspace_id).where(review_rules.c.id == rule_id)).first()
+    row = connection.execute(
+        routing_rules_query(workspace_id).where(review_rules.c.id == rule_id)
+    ).first()
     if row is None:
         raise NotFound(f"no routing rule {rule_id}")
-    return stored_rule(row)
+    return stored_routing_rule(row)
 
 
 def _whole(raw: Any, where: str, low: int, high: int) -> int:
@@ -195,14 +198,14 @@ def _filters(raw: Any) -> dict[str, list[str]]:
     return found
 
 
-def check_rule(data: RuleInput) -> dict[str, Any]:
+def check_rule(data: RoutingRuleInput) -> dict[str, Any]:
     """The columns of a rule, every field checked; an error names the rule and the field."""
     name = data.name.strip() if isinstance(data.name, str) else ""
     label = f"rule {name!r}" if name else "rule"
     try:
         if not name or len(name) > 100:
             raise InvalidInput("name: 1 to 100 characters")
-        kind = get_routing_kind(str(data.kind))
+        kind = ROUTING_KINDS.get(str(data.kind))
         params: dict[str, Any] = dict(kind.read_params(data.params))
         queue = str(data.queue or "").strip()
         if not queue or len(queue) > 100:
@@ -229,10 +232,10 @@ def check_rule(data: RuleInput) -> dict[str, Any]:
         raise InvalidInput(f"{label}: {error}") from None
 
 
-def save_rule(
+def save_routing_rule(
     connection: Connection,
     workspace_id: int,
-    data: RuleInput,
+    data: RoutingRuleInput,
     *,
     rule_id: int | None = None,
     version: int | None = None,
@@ -261,8 +264,8 @@ def save_rule(
         assert new_id is not None
         rule_id = int(new_id[0])
         record_event(connection, workspace_id, "rule", rule_id, actor_id, "created", {"name": name})
-        return get_rule(connection, workspace_id, rule_id)
-    before = get_rule(connection, workspace_id, rule_id)
+        return get_routing_rule(connection, workspace_id, rule_id)
+    before = get_routing_rule(connection, workspace_id, rule_id)
     seen = before.version if version is None else version
     changed = connection.execute(
         update(review_rules)
@@ -272,7 +275,7 @@ def save_rule(
     if not changed:
         raise stale_conflict(connection, workspace_id, "rule", rule_id)
     record_event(connection, workspace_id, "rule", rule_id, actor_id, "updated", {"name": name})
-    return get_rule(connection, workspace_id, rule_id)
+    return get_routing_rule(connection, workspace_id, rule_id)
 
 
 def set_rule_active(
@@ -285,7 +288,7 @@ def set_rule_active(
     actor_id: int | None,
 ) -> StoredRule:
     """Switch a rule on or off as of ``version``."""
-    get_rule(connection, workspace_id, rule_id)
+    get_routing_rule(connection, workspace_id, rule_id)
     changed = connection.execute(
         update(review_rules)
         .where(review_rules.c.id == rule_id, review_rules.c.version == version)
@@ -295,13 +298,13 @@ def set_rule_active(
         raise stale_conflict(connection, workspace_id, "rule", rule_id)
     action = "activated" if active else "deactivated"
     record_event(connection, workspace_id, "rule", rule_id, actor_id, action)
-    return get_rule(connection, workspace_id, rule_id)
+    return get_routing_rule(connection, workspace_id, rule_id)
 
 
-def input_of(stored: StoredRule) -> RuleInput:
+def input_of(stored: StoredRule) -> RoutingRuleInput:
     """A stored rule as input again (what the edit form starts from)."""
     item = stored.as_yaml_item()
-    return RuleInput(
+    return RoutingRuleInput(
         name=item["name"],
         kind=item["kind"],
         queue=item["queue"],
@@ -315,11 +318,11 @@ def input_of(stored: StoredRule) -> RuleInput:
 
 
 DEFAULT_RULES = (
-    RuleInput("Low CSAT", "csat_low", "Low ratings", "high", 4, {"max": 2}),
-    RuleInput("NPS detractor", "nps_low", "Low ratings", "high", 4, {"max": 6}),
-    RuleInput("Failed critical criterion", "critical_failed", "Critical", "normal", 24),
-    RuleInput("Complaint", "complaint", "Critical", "normal", 24),
-    RuleInput("Weekly sample", "random_sample", "Sample", "low", 7 * 24, {"per_week": 5}),
+    RoutingRuleInput("Low CSAT", "csat_low", "Low ratings", "high", 4, {"max": 2}),
+    RoutingRuleInput("NPS detractor", "nps_low", "Low ratings", "high", 4, {"max": 6}),
+    RoutingRuleInput("Failed critical criterion", "critical_failed", "Critical", "normal", 24),
+    RoutingRuleInput("Complaint", "complaint", "Critical", "normal", 24),
+    RoutingRuleInput("Weekly sample", "random_sample", "Sample", "low", 7 * 24, {"per_week": 5}),
 )
 
 
@@ -333,22 +336,13 @@ def create_default_rules(
         ).scalars()
     )
     return [
-        save_rule(connection, workspace_id, data, actor_id=actor_id)
+        save_routing_rule(connection, workspace_id, data, actor_id=actor_id)
         for data in DEFAULT_RULES
         if data.name not in taken
     ]
 
 
 # -- YAML -----------------------------------------------------------------------
-
-
-@dataclass
-class RuleFileReport:
-    """What importing a rules file did; errors name the line, the rule and the field."""
-
-    created: list[str] = field(default_factory=list)
-    updated: list[str] = field(default_factory=list)
-    errors: list[str] = field(default_factory=list)
 
 
 YAML_FIELDS = (
@@ -364,23 +358,17 @@ YAML_FIELDS = (
 )
 
 
-def _yaml_rule(item: Any) -> RuleInput:
-    if not isinstance(item, dict):
-        raise InvalidInput("rule: a mapping with name, kind and queue")
-    name = item.get("name")
+def _yaml_rule(item: Any) -> RoutingRuleInput:
+    name = item.get("name") if isinstance(item, dict) else None
     label = f"rule {name!r}" if isinstance(name, str) else "rule"
-    unknown = sorted(str(key) for key in set(item) - set(YAML_FIELDS))
-    if unknown:
-        raise InvalidInput(
-            f"{label}: {unknown[0]}: unknown field (known: {', '.join(YAML_FIELDS)})"
-        )
-    for required in ("name", "kind", "queue"):
-        if not isinstance(item.get(required), str):
-            raise InvalidInput(f"{label}: {required}: required text")
+    try:
+        item = entry_fields(item, known=YAML_FIELDS, required=("name", "kind", "queue"))
+    except InvalidInput as error:
+        # Errors of routing rules name the rule, as check_rule's do (an entry that is
+        # not a mapping has no name to give).
+        raise InvalidInput(f"{label}: {error}" if isinstance(item, dict) else str(error)) from None
     params = item.get("params") or {}
-    if not isinstance(params, dict):
-        raise InvalidInput(f"{label}: params: a mapping")
-    return RuleInput(
+    return RoutingRuleInput(
         name=item["name"],
         kind=item["kind"],
         queue=item["queue"],
@@ -393,44 +381,28 @@ def _yaml_rule(item: Any) -> RuleInput:
     )
 
 
-def import_rules(
+def import_routing_rules(
     engine: Engine, workspace_id: int, text: str, *, label: str, actor_id: int | None = None
 ) -> RuleFileReport:
     """Create or update (by name) the rules of a YAML text; each bad rule is reported
     (file, line, rule, field) and the others are still saved."""
-    try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else 1
-        raise InvalidInput(f"{label}:{line}: not valid YAML") from None
-    node: Any = root
-    if isinstance(data, dict) and isinstance(data.get("rules"), list):
-        node = next(value for key, value in root.value if key.value == "rules")  # type: ignore[union-attr]
-        data = data["rules"]
-    if not isinstance(data, list):
-        raise InvalidInput(f"{label}:1: expected a list of rules under 'rules:'")
-    report = RuleFileReport()
-    for item, child in zip(data, node.value, strict=True):
-        line = child.start_mark.line + 1
-        try:
-            rule = _yaml_rule(item)
-            with engine.begin() as connection:
-                existing = connection.execute(
-                    select(review_rules.c.id).where(
-                        review_rules.c.workspace_id == workspace_id,
-                        review_rules.c.name == rule.name.strip(),
-                    )
-                ).scalar()
-                save_rule(connection, workspace_id, rule, rule_id=existing, actor_id=actor_id)
-            (report.updated if existing else report.created).append(rule.name.strip())
-        except (InvalidInput, Conflict) as error:
-            report.errors.append(f"{label}:{line}: {error}")
-    return report
+
+    def save_entry(connection: Connection, item: Any) -> tuple[str, bool]:
+        rule = _yaml_rule(item)
+        name = rule.name.strip()
+        existing = connection.execute(
+            select(review_rules.c.id).where(
+                review_rules.c.workspace_id == workspace_id, review_rules.c.name == name
+            )
+        ).scalar()
+        save_routing_rule(connection, workspace_id, rule, rule_id=existing, actor_id=actor_id)
+        return name, existing is None
+
+    return import_rule_file(engine, text, label=label, save_entry=save_entry)
 
 
-def rules_as_yaml(connection: Connection, workspace_id: int) -> str:
-    """The workspace's rules as a YAML file that ``import_rules`` reads back."""
-    items = [stored.as_yaml_item() for stored in list_rules(connection, workspace_id)]
-    return yaml.safe_dump({"rules": items}, allow_unicode=True, sort_keys=False)
+def routing_rules_as_yaml(connection: Connection, workspace_id: int) -> str:
+    """The workspace's rules as a YAML file that ``import_routing_rules`` reads back."""
+    return rules_file(
+        [stored.as_yaml_item() for stored in list_routing_rules(connection, workspace_id)]
+    )

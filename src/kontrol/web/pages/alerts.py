@@ -11,18 +11,16 @@ from kontrol.accounts.access import can_see_rejects
 from kontrol.accounts.logins import memberships_of
 from kontrol.accounts.policy import Action, require
 from kontrol.alerts.delivery import describe
-from kontrol.alerts.raising import (
-    RuleInput,
-    acknowledge,
-    count_open,
-    delete_rule,
-    get_rule,
-    list_alerts,
-    list_rules,
+from kontrol.alerts.kinds import ALERT_KINDS
+from kontrol.alerts.raising import acknowledge_alert, count_open, list_alerts
+from kontrol.alerts.rules import (
+    AlertRuleInput,
+    delete_alert_rule,
+    get_alert_rule,
+    list_alert_rules,
     rotate_secret,
-    save_rule,
+    save_alert_rule,
 )
-from kontrol.alerts.registry import get_rule_kind, rule_kinds
 from kontrol.domain.errors import Conflict, InvalidInput
 from kontrol.domain.vocabulary import Channel
 from kontrol.web.security import CurrentViewer, State, check_csrf, locale_of
@@ -78,7 +76,7 @@ def alerts_badge(state: State, viewer: CurrentViewer) -> Response:
 
 
 @router.post("/alerts/{alert_id}/acknowledge")
-def acknowledge_alert(
+def acknowledge_alert_form(
     request: Request,
     state: State,
     viewer: CurrentViewer,
@@ -89,7 +87,7 @@ def acknowledge_alert(
     """Mark an alert as seen and handled by the viewer."""
     check_csrf(request, csrf_token)
     with state.engine.begin() as connection:
-        acknowledge(connection, viewer, alert_id)
+        acknowledge_alert(connection, viewer, alert_id)
     target = "/alerts?show=" + ("all" if show == "all" else "open")
     return RedirectResponse(target, status_code=303)
 
@@ -102,16 +100,16 @@ def _lines(text: str) -> list[str]:
 
 
 @router.get("/alerts/rules")
-def rules_page(request: Request, state: State, viewer: CurrentViewer) -> Response:
+def alert_rules_page(request: Request, state: State, viewer: CurrentViewer) -> Response:
     """The workspace's alert rules."""
     require(viewer, Action.EDIT_ALERT_RULES)
     with state.engine.connect() as connection:
-        rules = list_rules(connection, viewer.workspace)
+        rules = list_alert_rules(connection, viewer.workspace)
     return _render(
         state,
         request,
         "alerts/alert_rules.html",
-        {"viewer": viewer, "rules": rules, "kinds": list(rule_kinds())},
+        {"viewer": viewer, "rules": rules, "kinds": list(ALERT_KINDS.all())},
     )
 
 
@@ -119,7 +117,7 @@ def _form_context(viewer: Any, kind: str, rule: Any, values: dict[str, Any]) -> 
     return {
         "viewer": viewer,
         "kind": kind,
-        "params": get_rule_kind(kind).params,
+        "params": ALERT_KINDS.get(kind).params,
         "rule": rule,
         "values": values,
         "channels": [item.value for item in Channel],
@@ -142,22 +140,25 @@ def _rule_values(rule: Any) -> dict[str, Any]:
 
 
 @router.get("/alerts/rules/new")
-def new_rule_form(request: Request, state: State, viewer: CurrentViewer, kind: str) -> Response:
+def new_alert_rule_form(
+    request: Request, state: State, viewer: CurrentViewer, kind: str
+) -> Response:
     """The form of a new rule of one kind."""
     require(viewer, Action.EDIT_ALERT_RULES)
-    defaults = {p.name: p.default for p in get_rule_kind(kind).params}
-    values = {"params": defaults, "language": "ru", "enabled": True}
+    values = {"params": ALERT_KINDS.get(kind).default_params(), "language": "ru", "enabled": True}
     return _render(
         state, request, "alerts/alert_rule_form.html", _form_context(viewer, kind, None, values)
     )
 
 
 @router.get("/alerts/rules/{rule_id}")
-def edit_rule_form(request: Request, state: State, viewer: CurrentViewer, rule_id: int) -> Response:
+def edit_alert_rule_form(
+    request: Request, state: State, viewer: CurrentViewer, rule_id: int
+) -> Response:
     """The form of an existing rule."""
     require(viewer, Action.EDIT_ALERT_RULES)
     with state.engine.connect() as connection:
-        rule = get_rule(connection, viewer.workspace, rule_id)
+        rule = get_alert_rule(connection, viewer.workspace, rule_id)
     return _render(
         state,
         request,
@@ -167,7 +168,7 @@ def edit_rule_form(request: Request, state: State, viewer: CurrentViewer, rule_i
 
 
 @router.post("/alerts/rules")
-async def save_rule_form(request: Request, state: State, viewer: CurrentViewer) -> Response:
+async def save_alert_rule_form(request: Request, state: State, viewer: CurrentViewer) -> Response:
     """Create or update a rule from the form."""
     form = await request.form()
     check_csrf(request, str(form.get("csrf_token") or ""))
@@ -175,10 +176,9 @@ async def save_rule_form(request: Request, state: State, viewer: CurrentViewer) 
     kind = str(form.get("kind") or "")
     raw_id = str(form.get("rule_id") or "")
     rule_id = int(raw_id) if raw_id.isdigit() else None
-    params_kind = get_rule_kind(kind)
     values: dict[str, Any] = {
         "name": str(form.get("name") or ""),
-        "params": {p.name: str(form.get(f"param_{p.name}") or "") for p in params_kind.params},
+        "params": ALERT_KINDS.get(kind).form_params(form),
         "team": str(form.get("team") or ""),
         "channel": str(form.get("channel") or ""),
         "webhooks": str(form.get("webhooks") or ""),
@@ -187,7 +187,7 @@ async def save_rule_form(request: Request, state: State, viewer: CurrentViewer) 
         "language": str(form.get("language") or "ru"),
         "enabled": form.get("enabled") == "1",
     }
-    data = RuleInput(
+    data = AlertRuleInput(
         name=values["name"],
         kind=kind,
         params=values["params"],
@@ -201,12 +201,12 @@ async def save_rule_form(request: Request, state: State, viewer: CurrentViewer) 
     )
     try:
         with state.engine.begin() as connection:
-            save_rule(connection, viewer.workspace, data, rule_id=rule_id)
+            save_alert_rule(connection, viewer.workspace, data, rule_id=rule_id)
     except (InvalidInput, Conflict) as error:
         rule = None
         if rule_id is not None:
             with state.engine.connect() as connection:
-                rule = get_rule(connection, viewer.workspace, rule_id)
+                rule = get_alert_rule(connection, viewer.workspace, rule_id)
         context = _form_context(viewer, kind, rule, values)
         context["error"] = str(error)
         return _render(state, request, "alerts/alert_rule_form.html", context, status=422)
@@ -214,7 +214,7 @@ async def save_rule_form(request: Request, state: State, viewer: CurrentViewer) 
 
 
 @router.post("/alerts/rules/{rule_id}/delete")
-def delete_rule_form(
+def delete_alert_rule_form(
     request: Request,
     state: State,
     viewer: CurrentViewer,
@@ -225,12 +225,12 @@ def delete_rule_form(
     check_csrf(request, csrf_token)
     require(viewer, Action.EDIT_ALERT_RULES)
     with state.engine.begin() as connection:
-        delete_rule(connection, viewer.workspace, rule_id)
+        delete_alert_rule(connection, viewer.workspace, rule_id)
     return RedirectResponse("/alerts/rules", status_code=303)
 
 
 @router.post("/alerts/rules/{rule_id}/secret")
-def rotate_rule_secret(
+def rotate_alert_rule_secret(
     request: Request,
     state: State,
     viewer: CurrentViewer,

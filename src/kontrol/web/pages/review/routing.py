@@ -1,6 +1,6 @@
 """Review queues and routing rules: pages (/queues, /review-rules) and their JSON API.
 
-Thin: load, authorize (accounts/policy.py), call review/routing/queues.py, render.
+Thin: load, authorize (accounts/policy.py), call review/routing/, render.
 """
 
 from __future__ import annotations
@@ -20,29 +20,26 @@ from kontrol.accounts.policy import Action, allowed, require
 from kontrol.domain.clock import from_utc, zone
 from kontrol.domain.errors import Conflict, InvalidInput
 from kontrol.domain.vocabulary import Channel
-from kontrol.review.routing.kinds import FILTERS, get_routing_kind, routing_kinds
+from kontrol.review.routing.assignment import assign_item, skip_item
+from kontrol.review.routing.items import ItemFilters, list_items, skip_notes
+from kontrol.review.routing.kinds import FILTERS, ROUTING_KINDS
 from kontrol.review.routing.queues import (
-    ItemFilters,
-    assign_item,
     assignable_people,
     get_queue,
-    list_items,
     list_queues,
     reviewer_loads,
-    skip_item,
-    skip_notes,
 )
 from kontrol.review.routing.rules import (
     PRIORITIES,
-    RuleInput,
+    RoutingRuleInput,
     create_default_rules,
-    get_rule,
-    import_rules,
+    get_routing_rule,
+    import_routing_rules,
     input_of,
-    list_rules,
+    list_routing_rules,
     priority_name,
-    rules_as_yaml,
-    save_rule,
+    routing_rules_as_yaml,
+    save_routing_rule,
     set_rule_active,
 )
 from kontrol.web.security import CurrentViewer, State, check_csrf
@@ -233,7 +230,7 @@ def skip_form(
 
 
 @router.get("/review-rules")
-def rules_page(request: Request, state: State, viewer: CurrentViewer) -> Response:
+def routing_rules_page(request: Request, state: State, viewer: CurrentViewer) -> Response:
     """The workspace's routing rules, YAML upload and download."""
     require(viewer, Action.MANAGE_ROUTING)
     return _rules_page(state, request, viewer)
@@ -249,11 +246,11 @@ def _rules_page(
     status: int = 200,
 ) -> Response:
     with state.engine.connect() as connection:
-        rules = list_rules(connection, viewer.workspace.id)
+        rules = list_routing_rules(connection, viewer.workspace.id)
     context = {
         "viewer": viewer,
         "rules": rules,
-        "kinds": list(routing_kinds()),
+        "kinds": list(ROUTING_KINDS.all()),
         "report": report,
         "error": error,
     }
@@ -265,7 +262,7 @@ def rules_download(state: State, viewer: CurrentViewer) -> Response:
     """The rules as a YAML file."""
     require(viewer, Action.MANAGE_ROUTING)
     with state.engine.connect() as connection:
-        text = rules_as_yaml(connection, viewer.workspace.id)
+        text = routing_rules_as_yaml(connection, viewer.workspace.id)
     return Response(
         text,
         media_type="application/yaml; charset=utf-8",
@@ -291,7 +288,7 @@ async def rules_upload(request: Request, state: State, viewer: CurrentViewer) ->
             text = raw.decode("utf-8")
         except UnicodeDecodeError:
             raise InvalidInput(f"{label}: not UTF-8 text") from None
-        report = import_rules(
+        report = import_routing_rules(
             state.engine, viewer.workspace.id, text, label=label, actor_id=viewer.account.id
         )
     except InvalidInput as error:
@@ -315,9 +312,9 @@ def rules_defaults(
 
 
 def _form_context(
-    viewer: Viewer, data: RuleInput, rule_id: int | None, version: int | None
+    viewer: Viewer, data: RoutingRuleInput, rule_id: int | None, version: int | None
 ) -> dict[str, Any]:
-    kind = get_routing_kind(data.kind)
+    kind = ROUTING_KINDS.get(data.kind)
     filters = {name: data.filters.get(name) or [] for name in FILTERS}
     return {
         "viewer": viewer,
@@ -336,49 +333,48 @@ def _form_context(
 
 
 @router.get("/review-rules/new")
-def new_rule_form(request: Request, state: State, viewer: CurrentViewer, kind: str) -> Response:
+def new_routing_rule_form(
+    request: Request, state: State, viewer: CurrentViewer, kind: str
+) -> Response:
     """The form of a new rule of one kind."""
     require(viewer, Action.MANAGE_ROUTING)
-    found = get_routing_kind(kind)
-    data = RuleInput(
-        name="",
-        kind=found.name,
-        queue="",
-        params={p.name: p.default for p in found.params},
-    )
+    found = ROUTING_KINDS.get(kind)
+    data = RoutingRuleInput(name="", kind=found.name, queue="", params=found.default_params())
     return _render(
         state, request, "review/routing_rule_form.html", _form_context(viewer, data, None, None)
     )
 
 
 @router.get("/review-rules/{rule_id}")
-def edit_rule_form(request: Request, state: State, viewer: CurrentViewer, rule_id: int) -> Response:
+def edit_routing_rule_form(
+    request: Request, state: State, viewer: CurrentViewer, rule_id: int
+) -> Response:
     """The form of an existing rule."""
     require(viewer, Action.MANAGE_ROUTING)
     with state.engine.connect() as connection:
-        stored = get_rule(connection, viewer.workspace.id, rule_id)
+        stored = get_routing_rule(connection, viewer.workspace.id, rule_id)
     context = _form_context(viewer, input_of(stored), rule_id, stored.version)
     return _render(state, request, "review/routing_rule_form.html", context)
 
 
 @router.post("/review-rules")
-async def save_rule_form(request: Request, state: State, viewer: CurrentViewer) -> Response:
+async def save_routing_rule_form(request: Request, state: State, viewer: CurrentViewer) -> Response:
     """Create or update a rule from the form; errors keep what was typed."""
     form = await request.form()
     check_csrf(request, str(form.get("csrf_token") or ""))
     require(viewer, Action.MANAGE_ROUTING)
-    kind = get_routing_kind(str(form.get("kind") or ""))
+    kind = ROUTING_KINDS.get(str(form.get("kind") or ""))
     raw_id = str(form.get("rule_id") or "")
     raw_version = str(form.get("version") or "")
     rule_id = int(raw_id) if raw_id.isdigit() else None
     version = int(raw_version) if raw_version.isdigit() else None
-    data = RuleInput(
+    data = RoutingRuleInput(
         name=str(form.get("name") or ""),
         kind=kind.name,
         queue=str(form.get("queue") or ""),
         priority=str(form.get("priority") or "normal"),
         due_hours=str(form.get("due_hours") or ""),
-        params={p.name: str(form.get(f"param_{p.name}") or "") for p in kind.params},
+        params=kind.form_params(form),
         filters={name: str(form.get(f"filter_{name}") or "") for name in FILTERS},
         assign_qa_leads=form.get("assign_qa_leads") == "1",
         active=form.get("active") == "1",
@@ -386,8 +382,8 @@ async def save_rule_form(request: Request, state: State, viewer: CurrentViewer) 
     try:
         with state.engine.begin() as connection:
             if rule_id is not None:
-                get_rule(connection, viewer.workspace.id, rule_id)
-            save_rule(
+                get_routing_rule(connection, viewer.workspace.id, rule_id)
+            save_routing_rule(
                 connection,
                 viewer.workspace.id,
                 data,
