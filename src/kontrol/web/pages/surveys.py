@@ -204,7 +204,7 @@ def survey_answer(
             chosen,
             action=f"/{prefix}/{token}",
             error=translate(chosen, key),
-            status=422,
+            status=status_of(error),
         )
     if prefix == "p" and not _limiter().hit(
         f"answer:{_client(request)}:{token[:16]}", *PLACE_ANSWERS_PER_IP

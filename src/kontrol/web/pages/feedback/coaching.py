@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from fastapi.responses import RedirectResponse, Response
 
 from kontrol.accounts.policy import Action, allowed, require
@@ -13,7 +13,7 @@ router = APIRouter(include_in_schema=False)
 
 
 @router.get("/coaching")
-def coaching_index(request: Request, db: Db, viewer: CurrentViewer, page: CurrentPage) -> Response:
+def coaching_index(db: Db, viewer: CurrentViewer, page: CurrentPage) -> Response:
     """Choose an agent (an agent goes straight to their own view)."""
     require(viewer, Action.VIEW_COACHING)
     agent = viewer.membership.agent_external_id
@@ -25,7 +25,6 @@ def coaching_index(request: Request, db: Db, viewer: CurrentViewer, page: Curren
 
 @router.get("/coaching/{agent_external_id}")
 def coaching_page(
-    request: Request,
     db: Db,
     viewer: CurrentViewer,
     page: CurrentPage,

@@ -25,7 +25,7 @@ from kontrol.feedback.disputes import (
 )
 from kontrol.web.deps import CurrentPage, CurrentViewer, Db
 from kontrol.web.errors import status_of
-from kontrol.web.pages.feedback.evaluations import PAGE, REFUSED, _evaluation_page
+from kontrol.web.pages.feedback.evaluations import PAGE, REFUSED, render_evaluation
 from kontrol.web.render import Page
 from kontrol.web.security import check_csrf
 
@@ -34,7 +34,6 @@ router = APIRouter(include_in_schema=False)
 
 @router.get("/disputes")
 def disputes_page(
-    request: Request,
     db: Db,
     viewer: CurrentViewer,
     page: CurrentPage,
@@ -122,9 +121,7 @@ def _dispute_page(
 
 
 @router.get("/disputes/{dispute_id}")
-def dispute_page(
-    request: Request, db: Db, viewer: CurrentViewer, page: CurrentPage, dispute_id: int
-) -> Response:
+def dispute_page(page: CurrentPage, dispute_id: int) -> Response:
     """The resolve form of one dispute, beside the disputed answers."""
     return _dispute_page(page, dispute_id)
 
@@ -182,5 +179,5 @@ def withdraw_form(
         with db.begin_nested():
             withdraw_dispute(db, viewer, dispute_id, version=read_version(version))
     except REFUSED as error:
-        return _evaluation_page(page, evaluation_id, error=str(error), status=status_of(error))
+        return render_evaluation(page, evaluation_id, error=str(error), status=status_of(error))
     return RedirectResponse(f"/evaluations/{evaluation_id}#disputes", status_code=303)

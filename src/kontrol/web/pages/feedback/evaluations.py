@@ -37,7 +37,6 @@ REFUSED: tuple[type[KontrolError], ...] = (*REFUSALS, Forbidden)
 
 @router.get("/evaluations")
 def evaluations_page(
-    request: Request,
     db: Db,
     viewer: CurrentViewer,
     page: CurrentPage,
@@ -63,7 +62,7 @@ def evaluations_page(
     )
 
 
-def _evaluation_page(
+def render_evaluation(
     page: Page,
     evaluation_id: int,
     *,
@@ -71,6 +70,7 @@ def _evaluation_page(
     typed: dict[str, str] | None = None,
     status: int = 200,
 ) -> Response:
+    """The evaluation page, with the message of a refused form and what was typed."""
     db, viewer = page.connection, page.viewer
     detail = get_evaluation(db, viewer, evaluation_id)
     tasks = tasks_of(db, viewer, evaluation_id=evaluation_id)
@@ -89,11 +89,9 @@ def _evaluation_page(
 
 
 @router.get("/evaluations/{evaluation_id}")
-def evaluation_page(
-    request: Request, db: Db, viewer: CurrentViewer, page: CurrentPage, evaluation_id: int
-) -> Response:
+def evaluation_page(page: CurrentPage, evaluation_id: int) -> Response:
     """One evaluation: criteria, answers, comments, evidence, disputes, history."""
-    return _evaluation_page(page, evaluation_id)
+    return render_evaluation(page, evaluation_id)
 
 
 @router.post("/evaluations/{evaluation_id}/acknowledge")
@@ -112,7 +110,7 @@ def acknowledge_form(
         with db.begin_nested():
             acknowledge(db, viewer, evaluation_id, version=read_version(version))
     except REFUSED as error:
-        return _evaluation_page(page, evaluation_id, error=str(error), status=status_of(error))
+        return render_evaluation(page, evaluation_id, error=str(error), status=status_of(error))
     return RedirectResponse(f"/evaluations/{evaluation_id}", status_code=303)
 
 
@@ -134,7 +132,7 @@ def dispute_form(
             raise_dispute(db, viewer, evaluation_id, criterion=criterion, reason=reason)
     except REFUSED as error:
         typed = {"criterion": criterion, "reason": reason}
-        return _evaluation_page(
+        return render_evaluation(
             page,
             evaluation_id,
             error=str(error),

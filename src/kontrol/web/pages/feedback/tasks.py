@@ -34,7 +34,6 @@ router = APIRouter(include_in_schema=False)
 
 @router.get("/tasks")
 def tasks_page(
-    request: Request,
     db: Db,
     viewer: CurrentViewer,
     page: CurrentPage,
@@ -103,7 +102,7 @@ TASK_FIELDS = (
 
 
 @router.get("/tasks/new")
-def new_task_page(request: Request, db: Db, viewer: CurrentViewer, page: CurrentPage) -> Response:
+def new_task_page(request: Request, viewer: CurrentViewer, page: CurrentPage) -> Response:
     """The form of a new task, filled in from the evaluation, interaction or dispute it is for."""
     require(viewer, Action.MANAGE_TASKS)
     values = {name: request.query_params.get(name, "") for name in TASK_FIELDS}
@@ -148,9 +147,7 @@ def _task_values(task: Task) -> dict[str, str]:
 
 
 @router.get("/tasks/{task_id}")
-def task_page(
-    request: Request, db: Db, viewer: CurrentViewer, page: CurrentPage, task_id: int
-) -> Response:
+def task_page(db: Db, viewer: CurrentViewer, page: CurrentPage, task_id: int) -> Response:
     """One task: edit form (or progress form for its owner) and history."""
     task = get_task(db, viewer, task_id)
     return _task_form(page, task=task, values=_task_values(task))
