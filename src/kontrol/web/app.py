@@ -23,23 +23,61 @@ from kontrol.review.evaluations import can_review
 from kontrol.review.routing.queues import can_see_queues
 from kontrol.settings import get_settings
 from kontrol.web import errors
+from kontrol.web.api import accounts as accounts_api
+from kontrol.web.api import checks as checks_api
+from kontrol.web.api import feedback as feedback_api
 from kontrol.web.api import ingest as ingest_api
-from kontrol.web.api import interactions as api
+from kontrol.web.api import interactions as interactions_api
+from kontrol.web.api import metrics as metrics_api
 from kontrol.web.api.ingest import IngestLane
+from kontrol.web.api.review import calibration as calibration_api
+from kontrol.web.api.review import evaluations as review_api
+from kontrol.web.api.review import routing as routing_api
 from kontrol.web.headers import SecurityHeaders
-from kontrol.web.pages import accounts as people_pages
-from kontrol.web.pages import alerts as alert_pages
+from kontrol.web.pages import accounts as accounts_pages
+from kontrol.web.pages import alerts as alerts_pages
 from kontrol.web.pages import checks as checks_pages
 from kontrol.web.pages import feedback as feedback_pages
-from kontrol.web.pages import interactions as pages
-from kontrol.web.pages import jobs as admin_pages
-from kontrol.web.pages import metrics as dashboard
-from kontrol.web.pages import surveys as survey_pages
+from kontrol.web.pages import ingest as ingest_pages
+from kontrol.web.pages import interactions as interactions_pages
+from kontrol.web.pages import jobs as jobs_pages
+from kontrol.web.pages import metrics as metrics_pages
+from kontrol.web.pages import surveys as surveys_pages
 from kontrol.web.pages.review import calibration as calibration_pages
 from kontrol.web.pages.review import evaluations as review_pages
 from kontrol.web.pages.review import routing as routing_pages
 from kontrol.web.security import csrf_token, locale_of
 from kontrol.web.state import AppState
+
+# HTML pages (kept out of the OpenAPI schema by their routers) and the JSON API under
+# /api/v1, one module per feature. Order matters only where two paths could match
+# the same URL, and each module keeps its own literal paths before its {id} ones.
+PAGES = (
+    accounts_pages.router,
+    interactions_pages.router,
+    ingest_pages.router,
+    jobs_pages.router,
+    surveys_pages.router,
+    alerts_pages.router,
+    metrics_pages.router,
+    checks_pages.router,
+    routing_pages.router,
+    review_pages.router,
+    feedback_pages.router,
+    calibration_pages.router,
+)
+API = (
+    accounts_api.router,
+    interactions_api.router,
+    ingest_api.rejects_router,
+    ingest_api.router,
+    metrics_api.router,
+    checks_api.router,
+    routing_api.router,
+    review_api.router,
+    feedback_api.router,
+    calibration_api.router,
+)
 
 _HERE = Path(__file__).parent
 
@@ -110,22 +148,8 @@ def create_app(database_url: str, *, demo: bool | None = None) -> FastAPI:
 
     errors.install(app)
     app.mount("/static", StaticFiles(directory=str(_HERE / "static")), name="static")
-    app.include_router(pages.router)
-    app.include_router(api.router)
-    app.include_router(ingest_api.router)
-    app.include_router(admin_pages.router)
-    app.include_router(survey_pages.router)
-    app.include_router(alert_pages.router)
-    app.include_router(dashboard.router)
-    app.include_router(checks_pages.router)
-    app.include_router(people_pages.router)
-    app.include_router(routing_pages.router)
-    app.include_router(routing_pages.api_router)
-    app.include_router(review_pages.router)
-    app.include_router(review_pages.api)
-    app.include_router(feedback_pages.router)
-    app.include_router(feedback_pages.api)
-    app.include_router(calibration_pages.router)
+    for router in (*PAGES, *API):
+        app.include_router(router)
     return app
 
 

@@ -1,4 +1,11 @@
-"""Domain errors to HTTP answers, in one place: JSON under /api, pages elsewhere."""
+"""Domain errors to HTTP answers, in one place: JSON under /api, pages elsewhere.
+
+:data:`STATUS` is the one map from a domain error to its HTTP status. An error
+a handler lets through becomes the error page (or ``{"detail": ...}`` under
+/api) with that status; a form that shows itself again with the message of a
+refusal (:data:`REFUSALS`) answers with the same status, from
+:func:`status_of`.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +15,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from kontrol.domain.errors import Conflict, Forbidden, InvalidInput, KontrolError, NotFound
 from kontrol.i18n import translate
-from kontrol.web.security import CsrfFailed, LoginRequired, app_state, locale_of
+from kontrol.web.render import render
+from kontrol.web.security import CsrfFailed, LoginRequired, locale_of
 
 STATUS: dict[type[KontrolError], int] = {
     LoginRequired: 401,
@@ -18,6 +26,9 @@ STATUS: dict[type[KontrolError], int] = {
     Conflict: 409,
     InvalidInput: 422,
 }
+# What a form answers by showing itself again, with the message and what was typed:
+# the person can correct the input, or reload and see the other change.
+REFUSALS: tuple[type[KontrolError], ...] = (InvalidInput, Conflict)
 MESSAGE_KEYS = {401: "error.forbidden", 403: "error.forbidden", 404: "error.not_found"}
 
 
@@ -34,13 +45,8 @@ def _is_api(request: Request) -> bool:
 
 
 def _page(request: Request, status: int, detail: str, key: str) -> Response:
-    locale = locale_of(request)
-    return app_state(request).templates.TemplateResponse(
-        request,
-        "error.html",
-        {"status": status, "message": translate(locale, key), "detail": detail},
-        status_code=status,
-    )
+    context = {"status": status, "message": translate(locale_of(request), key), "detail": detail}
+    return render(request, "error.html", context, status=status)
 
 
 async def on_domain_error(request: Request, error: Exception) -> Response:

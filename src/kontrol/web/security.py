@@ -1,19 +1,17 @@
-"""Sessions, the logged-in viewer and CSRF tokens."""
+"""Sessions, the logged-in viewer, the interface language and CSRF tokens."""
 
 from __future__ import annotations
 
 import hmac
 import secrets
-from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Request
 from sqlalchemy import Connection
 
 from kontrol.accounts.access import Viewer
 from kontrol.accounts.logins import get_account, memberships_of
 from kontrol.domain.errors import KontrolError, NotFound
 from kontrol.i18n import DEFAULT_LOCALE, LOCALES, pick_locale
-from kontrol.web.state import AppState
 
 
 class LoginRequired(KontrolError):
@@ -22,12 +20,6 @@ class LoginRequired(KontrolError):
 
 class CsrfFailed(KontrolError):
     """A form came without the token of this session."""
-
-
-def app_state(request: Request) -> AppState:
-    """The running app's state."""
-    state: AppState = request.app.state.kontrol
-    return state
 
 
 def locale_of(request: Request) -> str:
@@ -72,13 +64,3 @@ def load_viewer(connection: Connection, request: Request) -> Viewer:
     wanted = request.session.get("workspace_id")
     chosen = next((m for m in memberships if m.workspace.id == wanted), memberships[0])
     return Viewer(account, chosen)
-
-
-def current_viewer(request: Request) -> Viewer:
-    """FastAPI dependency: the viewer, or ``LoginRequired``."""
-    with app_state(request).engine.connect() as connection:
-        return load_viewer(connection, request)
-
-
-CurrentViewer = Annotated[Viewer, Depends(current_viewer)]
-State = Annotated[AppState, Depends(app_state)]

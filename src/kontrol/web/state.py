@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from fastapi import Request
 from fastapi.templating import Jinja2Templates
 from sqlalchemy import Engine
 
@@ -15,3 +16,9 @@ class AppState:
     engine: Engine
     templates: Jinja2Templates
     demo: bool
+
+
+def app_state(request: Request) -> AppState:
+    """The running app's state."""
+    state: AppState = request.app.state.kontrol
+    return state

@@ -1,4 +1,5 @@
-"""The ingest API: ``POST /api/v1/interactions`` and ``/api/v1/surveys`` with an API key.
+"""The ingest API: ``POST /api/v1/interactions`` and ``/api/v1/surveys`` with an API key,
+and ``GET /api/v1/rejects``, the records imports rejected (for people, with a session).
 
 Machines authenticate with ``Authorization: Bearer <key>``; the key decides
 the workspace. See docs/api.md for the shapes and examples.
@@ -19,16 +20,22 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import Engine
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from kontrol.accounts.access import require_rejects
 from kontrol.accounts.apikeys import authenticate_key_cached
 from kontrol.domain.errors import InvalidInput, KontrolError
 from kontrol.ingest.pushes import MAX_BODY_BYTES, ingest
+from kontrol.ingest.rejects import list_rejects
+from kontrol.web.deps import CurrentViewer, Db
 from kontrol.web.errors import status_of
 from kontrol.web.headers import with_security_headers
-from kontrol.web.security import LoginRequired, app_state
+from kontrol.web.security import LoginRequired
+from kontrol.web.state import app_state
 
 log = logging.getLogger(__name__)
 
 router = APIRouter(prefix="/api/v1", tags=["ingest"])
+# Reading the rejects is for people (a session), documented with the rest of v1.
+rejects_router = APIRouter(prefix="/api/v1", tags=["v1"])
 
 _RECORDS_BODY: dict[str, Any] = {
     "requestBody": {
@@ -243,3 +250,19 @@ async def post_surveys(
 ) -> JSONResponse:
     """Store survey answers (one record or a batch); ``kind`` may be left out."""
     return await _handle(request, credentials, "surveys", wait)
+
+
+@rejects_router.get("/rejects")
+def rejects(
+    db: Db,
+    viewer: CurrentViewer,
+    include_resolved: bool = False,
+    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> dict[str, Any]:
+    """Records an import rejected (admins and QA leads)."""
+    require_rejects(viewer)
+    items = list_rejects(
+        db, viewer.workspace, include_resolved=include_resolved, limit=limit, offset=offset
+    )
+    return {"items": [item.as_json() for item in items]}

@@ -1,8 +1,9 @@
-"""People and roles of a workspace (admins): ``/admin/people``.
+"""Accounts pages: logging in and out, the language and workspace switches,
+people and roles (``/admin/people``) and API keys (``/admin/api-keys``).
 
-Thin: load the viewer, ``require(viewer, Action.MANAGE_USERS)``, call
-``services.people``, render. A refused change (bad input, the last admin)
-shows the page again with the message and the person's input kept.
+Thin: load the viewer, ``require(viewer, Action...)``, call ``kontrol.accounts``,
+render. A refused change (bad input, the last admin) shows the page again with
+the message, the person's input kept, and the status of ``kontrol.web.errors``.
 """
 
 from __future__ import annotations
@@ -12,8 +13,14 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
-from kontrol.accounts.access import Viewer, can_see_rejects
-from kontrol.accounts.logins import MIN_PASSWORD, memberships_of
+from kontrol.accounts.apikeys import create_api_key, get_api_key, list_api_keys, revoke_api_key
+from kontrol.accounts.logins import (
+    MIN_PASSWORD,
+    authenticate,
+    count_accounts,
+    memberships_of,
+    set_locale,
+)
 from kontrol.accounts.members import (
     add_member,
     change_member,
@@ -23,33 +30,128 @@ from kontrol.accounts.members import (
     remove_member,
 )
 from kontrol.accounts.policy import Action, require
-from kontrol.domain.errors import Conflict, InvalidInput
+from kontrol.demo.seeding import DEMO_LOGINS
+from kontrol.domain.errors import Conflict
 from kontrol.domain.roles import WorkspaceRole
-from kontrol.web.security import CurrentViewer, State, check_csrf
+from kontrol.i18n import LOCALES
+from kontrol.web.deps import CurrentPage, CurrentViewer, Db, State
+from kontrol.web.errors import REFUSALS, status_of
+from kontrol.web.render import Page, render
+from kontrol.web.security import check_csrf, load_viewer
 
 router = APIRouter(include_in_schema=False)
 FormText = Annotated[str, Form()]
+CsrfToken = Annotated[str | None, Form()]
 
 
-def _page(
+def _safe_next(target: str | None) -> str:
+    """Only local paths: never redirect to another site."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return "/"
+
+
+# -- logging in -----------------------------------------------------------------------
+
+
+def _login_page(request: Request, state: State, *, failed: bool, nobody: bool) -> Response:
+    demo_logins = DEMO_LOGINS if state.demo else ()
+    context = {"failed": failed, "nobody": nobody, "demo_logins": demo_logins}
+    return render(request, "accounts/login.html", context, status=401 if failed else 200)
+
+
+@router.get("/")
+def home() -> Response:
+    """The interaction list is the start page."""
+    return RedirectResponse("/interactions", status_code=303)
+
+
+@router.get("/login")
+def login_form(request: Request, state: State, db: Db) -> Response:
+    """The login form."""
+    return _login_page(request, state, failed=False, nobody=count_accounts(db) == 0)
+
+
+@router.post("/login")
+def login(
     request: Request,
     state: State,
-    viewer: Viewer,
+    db: Db,
+    username: Annotated[str, Form()],
+    password: Annotated[str, Form()],
+    csrf_token: CsrfToken = None,
+) -> Response:
+    """Check the password and start a session."""
+    check_csrf(request, csrf_token)
+    account = authenticate(db, username=username, password=password)
+    memberships = memberships_of(db, account) if account else []
+    if account is None or not memberships:
+        return _login_page(request, state, failed=True, nobody=False)
+    locale = request.session.get("locale")
+    request.session.clear()
+    request.session["user_id"] = account.id
+    request.session["workspace_id"] = memberships[0].workspace.id
+    request.session["locale"] = locale if locale in LOCALES else account.locale
+    return RedirectResponse("/interactions", status_code=303)
+
+
+@router.post("/logout")
+def logout(request: Request, csrf_token: CsrfToken = None) -> Response:
+    """End the session."""
+    check_csrf(request, csrf_token)
+    request.session.clear()
+    return RedirectResponse("/login", status_code=303)
+
+
+@router.post("/locale")
+def choose_locale(
+    request: Request,
+    db: Db,
+    locale: Annotated[str, Form()],
+    csrf_token: CsrfToken = None,
+    next_path: Annotated[str | None, Form(alias="next")] = None,
+) -> Response:
+    """Switch the interface language (remembered for the account)."""
+    check_csrf(request, csrf_token)
+    if locale in LOCALES:
+        request.session["locale"] = locale
+        if isinstance(request.session.get("user_id"), int):
+            viewer = load_viewer(db, request)
+            set_locale(db, account=viewer.account, locale=locale)
+    return RedirectResponse(_safe_next(next_path), status_code=303)
+
+
+@router.post("/workspace")
+def choose_workspace(
+    request: Request,
+    db: Db,
+    viewer: CurrentViewer,
+    workspace_id: Annotated[int, Form()],
+    csrf_token: CsrfToken = None,
+) -> Response:
+    """Switch to another workspace the person belongs to."""
+    check_csrf(request, csrf_token)
+    allowed = {m.workspace.id for m in memberships_of(db, viewer.account)}
+    if workspace_id in allowed:
+        request.session["workspace_id"] = workspace_id
+    return RedirectResponse("/interactions", status_code=303)
+
+
+# -- people -------------------------------------------------------------------------
+
+
+def _people_page(
+    page: Page,
     *,
     error: str | None = None,
     status: int = 200,
     new: dict[str, str] | None = None,
     edited: dict[str, Any] | None = None,
 ) -> Response:
-    with state.engine.connect() as connection:
-        members = list_members(connection, viewer.workspace)
-        teams, agent_ids = known_links(connection, viewer.workspace)
-        workspaces = memberships_of(connection, viewer.account)
+    workspace = page.viewer.workspace
+    teams, agent_ids = known_links(page.connection, workspace)
     context = {
-        "viewer": viewer,
-        "memberships": workspaces,
-        "can_see_rejects": can_see_rejects(viewer),
-        "members": members,
+        "members": list_members(page.connection, workspace),
         "roles": [role.value for role in WorkspaceRole],
         "teams": teams,
         "agent_ids": agent_ids,
@@ -58,52 +160,47 @@ def _page(
         "new": new or {},
         "edited": edited or {},
     }
-    response = state.templates.TemplateResponse(
-        request, "accounts/people.html", context, status_code=status
-    )
+    response = page.render("accounts/people.html", context, status=status)
     response.headers["Cache-Control"] = "no-store"
     return response
 
 
-def _refused(error: InvalidInput | Conflict) -> int:
-    return 409 if isinstance(error, Conflict) else 422
-
-
 @router.get("/admin/people")
-def people_page(request: Request, state: State, viewer: CurrentViewer) -> Response:
+def people_page(viewer: CurrentViewer, page: CurrentPage) -> Response:
     """Members of the workspace with role, team and agent id; forms to change them."""
     require(viewer, Action.MANAGE_USERS)
-    return _page(request, state, viewer)
+    return _people_page(page)
 
 
 @router.post("/admin/people")
 def people_add(
     request: Request,
-    state: State,
+    db: Db,
     viewer: CurrentViewer,
+    page: CurrentPage,
     username: FormText = "",
     display_name: FormText = "",
     password: FormText = "",
     role: FormText = "",
     team: FormText = "",
     agent_id: FormText = "",
-    csrf_token: Annotated[str | None, Form()] = None,
+    csrf_token: CsrfToken = None,
 ) -> Response:
     """Add an existing account, or a new one with a password, to the workspace."""
     check_csrf(request, csrf_token)
     require(viewer, Action.MANAGE_USERS)
     try:
         details = read_member_input(role=role, team=team, agent_id=agent_id)
-        with state.engine.begin() as connection:
+        with db.begin_nested():
             add_member(
-                connection,
+                db,
                 viewer.workspace,
                 username=username,
                 details=details,
                 display_name=display_name,
                 password=password,
             )
-    except (InvalidInput, Conflict) as error:
+    except REFUSALS as error:
         # The password is never sent back into the page.
         kept = {
             "username": username,
@@ -112,48 +209,104 @@ def people_add(
             "team": team,
             "agent_id": agent_id,
         }
-        return _page(request, state, viewer, error=str(error), status=_refused(error), new=kept)
+        return _people_page(page, error=str(error), status=status_of(error), new=kept)
     return RedirectResponse("/admin/people", status_code=303)
 
 
 @router.post("/admin/people/{user_id}")
 def people_change(
     request: Request,
-    state: State,
+    db: Db,
     viewer: CurrentViewer,
+    page: CurrentPage,
     user_id: int,
     role: FormText = "",
     team: FormText = "",
     agent_id: FormText = "",
-    csrf_token: Annotated[str | None, Form()] = None,
+    csrf_token: CsrfToken = None,
 ) -> Response:
     """Change one member's role, team and agent id."""
     check_csrf(request, csrf_token)
     require(viewer, Action.MANAGE_USERS)
     try:
         details = read_member_input(role=role, team=team, agent_id=agent_id)
-        with state.engine.begin() as connection:
-            change_member(connection, viewer.workspace, user_id, details)
-    except (InvalidInput, Conflict) as error:
+        with db.begin_nested():
+            change_member(db, viewer.workspace, user_id, details)
+    except REFUSALS as error:
         kept = {"user_id": user_id, "role": role, "team": team, "agent_id": agent_id}
-        return _page(request, state, viewer, error=str(error), status=_refused(error), edited=kept)
+        return _people_page(page, error=str(error), status=status_of(error), edited=kept)
     return RedirectResponse("/admin/people", status_code=303)
 
 
 @router.post("/admin/people/{user_id}/remove")
 def people_remove(
     request: Request,
-    state: State,
+    db: Db,
     viewer: CurrentViewer,
+    page: CurrentPage,
     user_id: int,
-    csrf_token: Annotated[str | None, Form()] = None,
+    csrf_token: CsrfToken = None,
 ) -> Response:
     """Take a member out of the workspace (the account itself stays)."""
     check_csrf(request, csrf_token)
     require(viewer, Action.MANAGE_USERS)
     try:
-        with state.engine.begin() as connection:
-            remove_member(connection, viewer.workspace, user_id)
+        with db.begin_nested():
+            remove_member(db, viewer.workspace, user_id)
     except Conflict as error:
-        return _page(request, state, viewer, error=str(error), status=409)
+        return _people_page(page, error=str(error), status=status_of(error))
     return RedirectResponse("/admin/people", status_code=303)
+
+
+# -- API keys -----------------------------------------------------------------------
+
+
+def _keys_page(
+    page: Page, *, secret: str | None = None, error: str | None = None, status: int = 200
+) -> Response:
+    keys = list_api_keys(page.connection, page.viewer.workspace)
+    context = {"keys": keys, "secret": secret, "error": error}
+    return page.render("accounts/api_keys.html", context, status=status)
+
+
+@router.get("/admin/api-keys")
+def api_keys_page(viewer: CurrentViewer, page: CurrentPage) -> Response:
+    """The workspace's API keys and a form to make one."""
+    require(viewer, Action.MANAGE_INTEGRATIONS)
+    return _keys_page(page)
+
+
+@router.post("/admin/api-keys")
+def api_keys_create(
+    request: Request,
+    db: Db,
+    viewer: CurrentViewer,
+    page: CurrentPage,
+    name: Annotated[str, Form()],
+    csrf_token: CsrfToken = None,
+) -> Response:
+    """Make a key; the page shows it this once."""
+    check_csrf(request, csrf_token)
+    require(viewer, Action.MANAGE_INTEGRATIONS)
+    try:
+        with db.begin_nested():
+            made = create_api_key(
+                db, workspace=viewer.workspace, name=name, created_by=viewer.account.username
+            )
+    except REFUSALS as error:
+        return _keys_page(page, error=str(error), status=status_of(error))
+    response = _keys_page(page, secret=made.secret)
+    # The key is in this page only: never cached, never kept by the browser.
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@router.post("/admin/api-keys/{key_id}/revoke")
+def api_keys_revoke(
+    request: Request, db: Db, viewer: CurrentViewer, key_id: int, csrf_token: CsrfToken = None
+) -> Response:
+    """Revoke a key of the workspace."""
+    check_csrf(request, csrf_token)
+    require(viewer, Action.MANAGE_INTEGRATIONS)
+    revoke_api_key(db, get_api_key(db, viewer.workspace, key_id))
+    return RedirectResponse("/admin/api-keys", status_code=303)

@@ -7,8 +7,6 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
-from kontrol.accounts.access import can_see_rejects
-from kontrol.accounts.logins import memberships_of
 from kontrol.accounts.policy import Action, require
 from kontrol.alerts.delivery import describe
 from kontrol.alerts.kinds import ALERT_KINDS
@@ -21,43 +19,31 @@ from kontrol.alerts.rules import (
     rotate_secret,
     save_alert_rule,
 )
-from kontrol.domain.errors import Conflict, InvalidInput
 from kontrol.domain.vocabulary import Channel
-from kontrol.web.security import CurrentViewer, State, check_csrf, locale_of
+from kontrol.web.deps import CurrentPage, CurrentViewer, Db
+from kontrol.web.errors import REFUSALS, status_of
+from kontrol.web.security import check_csrf, locale_of
 
 router = APIRouter(include_in_schema=False)
-
-
-def _render(
-    state: State, request: Request, name: str, context: dict[str, Any], status: int = 200
-) -> Response:
-    viewer = context["viewer"]
-    with state.engine.connect() as connection:
-        context["memberships"] = memberships_of(connection, viewer.account)
-    context["can_see_rejects"] = can_see_rejects(viewer)
-    return state.templates.TemplateResponse(request, name, context, status_code=status)
 
 
 @router.get("/alerts")
 def alerts_page(
     request: Request,
-    state: State,
+    db: Db,
     viewer: CurrentViewer,
+    page: CurrentPage,
     show: str = "open",
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> Response:
     """Raised alerts, newest first, open or acknowledged."""
     require(viewer, Action.VIEW_ALERTS)
-    with state.engine.connect() as connection:
-        items = list_alerts(connection, viewer, state=show, limit=101, offset=offset)
+    items = list_alerts(db, viewer, state=show, limit=101, offset=offset)
     locale = locale_of(request)
     messages = {item.id: describe(item.kind, item.details, locale) for item in items}
-    return _render(
-        state,
-        request,
+    return page.render(
         "alerts/alerts.html",
         {
-            "viewer": viewer,
             "alerts": items[:100],
             "messages": messages,
             "show": show,
@@ -67,10 +53,9 @@ def alerts_page(
 
 
 @router.get("/alerts/badge")
-def alerts_badge(state: State, viewer: CurrentViewer) -> Response:
+def alerts_badge(db: Db, viewer: CurrentViewer) -> Response:
     """The number of open alerts, for the nav (loaded by HTMX)."""
-    with state.engine.connect() as connection:
-        count = count_open(connection, viewer)
+    count = count_open(db, viewer)
     text = f'<span class="badge" id="alert-badge">{count}</span>' if count else ""
     return Response(text, media_type="text/html")
 
@@ -78,7 +63,7 @@ def alerts_badge(state: State, viewer: CurrentViewer) -> Response:
 @router.post("/alerts/{alert_id}/acknowledge")
 def acknowledge_alert_form(
     request: Request,
-    state: State,
+    db: Db,
     viewer: CurrentViewer,
     alert_id: int,
     csrf_token: Annotated[str | None, Form()] = None,
@@ -86,8 +71,7 @@ def acknowledge_alert_form(
 ) -> Response:
     """Mark an alert as seen and handled by the viewer."""
     check_csrf(request, csrf_token)
-    with state.engine.begin() as connection:
-        acknowledge_alert(connection, viewer, alert_id)
+    acknowledge_alert(db, viewer, alert_id)
     target = "/alerts?show=" + ("all" if show == "all" else "open")
     return RedirectResponse(target, status_code=303)
 
@@ -100,16 +84,12 @@ def _lines(text: str) -> list[str]:
 
 
 @router.get("/alerts/rules")
-def alert_rules_page(request: Request, state: State, viewer: CurrentViewer) -> Response:
+def alert_rules_page(db: Db, viewer: CurrentViewer, page: CurrentPage) -> Response:
     """The workspace's alert rules."""
     require(viewer, Action.EDIT_ALERT_RULES)
-    with state.engine.connect() as connection:
-        rules = list_alert_rules(connection, viewer.workspace)
-    return _render(
-        state,
-        request,
-        "alerts/alert_rules.html",
-        {"viewer": viewer, "rules": rules, "kinds": list(ALERT_KINDS.all())},
+    rules = list_alert_rules(db, viewer.workspace)
+    return page.render(
+        "alerts/alert_rules.html", {"rules": rules, "kinds": list(ALERT_KINDS.all())}
     )
 
 
@@ -140,35 +120,28 @@ def _rule_values(rule: Any) -> dict[str, Any]:
 
 
 @router.get("/alerts/rules/new")
-def new_alert_rule_form(
-    request: Request, state: State, viewer: CurrentViewer, kind: str
-) -> Response:
+def new_alert_rule_form(viewer: CurrentViewer, page: CurrentPage, kind: str) -> Response:
     """The form of a new rule of one kind."""
     require(viewer, Action.EDIT_ALERT_RULES)
     values = {"params": ALERT_KINDS.get(kind).default_params(), "language": "ru", "enabled": True}
-    return _render(
-        state, request, "alerts/alert_rule_form.html", _form_context(viewer, kind, None, values)
-    )
+    return page.render("alerts/alert_rule_form.html", _form_context(viewer, kind, None, values))
 
 
 @router.get("/alerts/rules/{rule_id}")
 def edit_alert_rule_form(
-    request: Request, state: State, viewer: CurrentViewer, rule_id: int
+    db: Db, viewer: CurrentViewer, page: CurrentPage, rule_id: int
 ) -> Response:
     """The form of an existing rule."""
     require(viewer, Action.EDIT_ALERT_RULES)
-    with state.engine.connect() as connection:
-        rule = get_alert_rule(connection, viewer.workspace, rule_id)
-    return _render(
-        state,
-        request,
-        "alerts/alert_rule_form.html",
-        _form_context(viewer, rule.kind, rule, _rule_values(rule)),
-    )
+    rule = get_alert_rule(db, viewer.workspace, rule_id)
+    context = _form_context(viewer, rule.kind, rule, _rule_values(rule))
+    return page.render("alerts/alert_rule_form.html", context)
 
 
 @router.post("/alerts/rules")
-async def save_alert_rule_form(request: Request, state: State, viewer: CurrentViewer) -> Response:
+async def save_alert_rule_form(
+    request: Request, db: Db, viewer: CurrentViewer, page: CurrentPage
+) -> Response:
     """Create or update a rule from the form."""
     form = await request.form()
     check_csrf(request, str(form.get("csrf_token") or ""))
@@ -200,23 +173,20 @@ async def save_alert_rule_form(request: Request, state: State, viewer: CurrentVi
         enabled=values["enabled"],
     )
     try:
-        with state.engine.begin() as connection:
-            save_alert_rule(connection, viewer.workspace, data, rule_id=rule_id)
-    except (InvalidInput, Conflict) as error:
-        rule = None
-        if rule_id is not None:
-            with state.engine.connect() as connection:
-                rule = get_alert_rule(connection, viewer.workspace, rule_id)
+        with db.begin_nested():
+            save_alert_rule(db, viewer.workspace, data, rule_id=rule_id)
+    except REFUSALS as error:
+        rule = get_alert_rule(db, viewer.workspace, rule_id) if rule_id is not None else None
         context = _form_context(viewer, kind, rule, values)
         context["error"] = str(error)
-        return _render(state, request, "alerts/alert_rule_form.html", context, status=422)
+        return page.render("alerts/alert_rule_form.html", context, status=status_of(error))
     return RedirectResponse("/alerts/rules", status_code=303)
 
 
 @router.post("/alerts/rules/{rule_id}/delete")
 def delete_alert_rule_form(
     request: Request,
-    state: State,
+    db: Db,
     viewer: CurrentViewer,
     rule_id: int,
     csrf_token: Annotated[str | None, Form()] = None,
@@ -224,15 +194,14 @@ def delete_alert_rule_form(
     """Delete a rule and its alerts."""
     check_csrf(request, csrf_token)
     require(viewer, Action.EDIT_ALERT_RULES)
-    with state.engine.begin() as connection:
-        delete_alert_rule(connection, viewer.workspace, rule_id)
+    delete_alert_rule(db, viewer.workspace, rule_id)
     return RedirectResponse("/alerts/rules", status_code=303)
 
 
 @router.post("/alerts/rules/{rule_id}/secret")
 def rotate_alert_rule_secret(
     request: Request,
-    state: State,
+    db: Db,
     viewer: CurrentViewer,
     rule_id: int,
     csrf_token: Annotated[str | None, Form()] = None,
@@ -240,6 +209,5 @@ def rotate_alert_rule_secret(
     """A new webhook signing secret for the rule."""
     check_csrf(request, csrf_token)
     require(viewer, Action.EDIT_ALERT_RULES)
-    with state.engine.begin() as connection:
-        rotate_secret(connection, viewer.workspace, rule_id)
+    rotate_secret(db, viewer.workspace, rule_id)
     return RedirectResponse(f"/alerts/rules/{rule_id}", status_code=303)

@@ -13,10 +13,9 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
+from sqlalchemy import Connection
 
-from kontrol.accounts.access import can_see_rejects
 from kontrol.accounts.installation import session_secret
-from kontrol.accounts.logins import memberships_of
 from kontrol.accounts.policy import Action, require
 from kontrol.domain.errors import Conflict, InvalidInput, NotFound
 from kontrol.i18n import LOCALES, translate
@@ -42,7 +41,10 @@ from kontrol.surveys.places import (
     set_active,
 )
 from kontrol.surveys.ratelimit import RateLimiter, make_rate_limiter
-from kontrol.web.security import CurrentViewer, State, check_csrf
+from kontrol.web.deps import CurrentPage, CurrentViewer, Db, State
+from kontrol.web.errors import REFUSALS, status_of
+from kontrol.web.render import Page, render
+from kontrol.web.security import check_csrf
 
 router = APIRouter(include_in_schema=False)
 
@@ -82,35 +84,26 @@ def _language(page: SurveyPage, chosen: str | None) -> str:
 
 
 def _public(
-    state: State,
-    request: Request,
-    name: str,
-    lang: str,
-    context: dict[str, Any],
-    status: int = 200,
+    request: Request, name: str, lang: str, context: dict[str, Any], status: int = 200
 ) -> Response:
     def tr(key: str) -> str:
         return translate(lang, key)
 
-    response = state.templates.TemplateResponse(
-        request,
-        name,
-        {"tr": tr, "lang": lang, "languages": LOCALES, **context},
-        status_code=status,
+    response = render(
+        request, name, {"tr": tr, "lang": lang, "languages": LOCALES, **context}, status=status
     )
     response.headers["Cache-Control"] = "no-store"
     response.headers["Referrer-Policy"] = "no-referrer"
     return response
 
 
-def _gone(state: State, request: Request, lang: str, reason: str, status: int) -> Response:
-    return _public(
-        state, request, "surveys/survey_closed.html", lang, {"reason": reason, "page": None}, status
-    )
+def _gone(request: Request, lang: str, reason: str, status: int) -> Response:
+    context = {"reason": reason, "page": None}
+    return _public(request, "surveys/survey_closed.html", lang, context, status)
 
 
-def _too_many(state: State, request: Request, lang: str) -> Response:
-    response = _gone(state, request, lang, "busy", 429)
+def _too_many(request: Request, lang: str) -> Response:
+    response = _gone(request, lang, "busy", 429)
     response.headers["Retry-After"] = "60"
     return response
 
@@ -128,7 +121,6 @@ def _form(
 ) -> Response:
     low, high = SCALES[page.kind]
     return _public(
-        state,
         request,
         "surveys/survey_form.html",
         lang,
@@ -143,29 +135,30 @@ def _form(
     )
 
 
-def _page_of(state: State, token: str, prefix: str) -> SurveyPage:
-    with state.engine.connect() as connection:
-        if prefix == "s":
-            return link_page(connection, token)
-        return place_page(connection, token, kiosk=prefix == "k")
+def _page_of(db: Connection, token: str, prefix: str) -> SurveyPage:
+    if prefix == "s":
+        return link_page(db, token)
+    return place_page(db, token, kiosk=prefix == "k")
 
 
 @router.get("/s/{token}")
 @router.get("/p/{token}")
 @router.get("/k/{token}")
-def survey_form(request: Request, state: State, token: str, lang: str | None = None) -> Response:
+def survey_form(
+    request: Request, state: State, db: Db, token: str, lang: str | None = None
+) -> Response:
     """The survey page of a link, a QR code or a kiosk."""
     prefix = request.url.path.split("/")[1]
     chosen = lang if lang in LOCALES else "ru"
     if len(token) > 100 or not _allowed(request, token, (200, 600)):
-        return _too_many(state, request, chosen)
+        return _too_many(request, chosen)
     try:
-        page = _page_of(state, token, prefix)
+        page = _page_of(db, token, prefix)
     except NotFound:
-        return _gone(state, request, chosen, "unknown", 404)
+        return _gone(request, chosen, "unknown", 404)
     chosen = _language(page, lang)
     if page.state != "open":
-        return _gone(state, request, chosen, page.state, 410)
+        return _gone(request, chosen, page.state, 410)
     return _form(state, request, page, token, chosen, action=f"/{prefix}/{token}")
 
 
@@ -175,6 +168,7 @@ def survey_form(request: Request, state: State, token: str, lang: str | None = N
 def survey_answer(
     request: Request,
     state: State,
+    db: Db,
     token: str,
     score: Annotated[str | None, Form()] = None,
     comment: Annotated[str | None, Form()] = None,
@@ -186,14 +180,14 @@ def survey_answer(
     chosen = lang if lang in LOCALES else "ru"
     per_token = LINK_LIMIT if prefix == "s" else KIOSK_ANSWERS
     if len(token) > 100 or not _allowed(request, token, per_token):
-        return _too_many(state, request, chosen)
+        return _too_many(request, chosen)
     try:
-        page = _page_of(state, token, prefix)
+        page = _page_of(db, token, prefix)
     except NotFound:
-        return _gone(state, request, chosen, "unknown", 404)
+        return _gone(request, chosen, "unknown", 404)
     chosen = _language(page, lang)
     if page.state != "open":
-        return _gone(state, request, chosen, page.state, 410)
+        return _gone(request, chosen, page.state, 410)
     try:
         check_form_token(session_secret(state.engine), token, form)
         value = check_score(page.kind, score)
@@ -210,22 +204,22 @@ def survey_answer(
             chosen,
             action=f"/{prefix}/{token}",
             error=translate(chosen, key),
-            status=422,
+            status=status_of(error),
         )
     if prefix == "p" and not _limiter().hit(
         f"answer:{_client(request)}:{token[:16]}", *PLACE_ANSWERS_PER_IP
     ):
-        return _too_many(state, request, chosen)
+        return _too_many(request, chosen)
+    # The answer commits on its own connection: it publishes SurveysStored after it.
     try:
         if prefix == "s":
             answer_link(state.engine, token, score=value, comment=text)
         else:
             answer_place(state.engine, page, score=value, comment=text, language=chosen)
     except Conflict:
-        return _gone(state, request, chosen, "used", 410)
+        return _gone(request, chosen, "used", 410)
     again = f"/k/{token}?lang={chosen}" if prefix == "k" else None
     return _public(
-        state,
         request,
         "surveys/survey_thanks.html",
         chosen,
@@ -239,8 +233,9 @@ def survey_answer(
 @router.post("/interactions/{interaction_id}/survey-link")
 def make_survey_link(
     request: Request,
-    state: State,
+    db: Db,
     viewer: CurrentViewer,
+    page: CurrentPage,
     interaction_id: int,
     kind: Annotated[str, Form()] = "csat",
     csrf_token: Annotated[str | None, Form()] = None,
@@ -248,56 +243,47 @@ def make_survey_link(
     """A new single-use survey link for an interaction the viewer may see."""
     check_csrf(request, csrf_token)
     require(viewer, Action.SEND_SURVEY_LINKS)
-    with state.engine.begin() as connection:
-        link = create_link(
-            connection,
-            workspace=viewer.workspace,
-            interaction_id=interaction_id,
-            created_by=viewer.account.username,
-            kind=kind,
-            hours=Settings().survey_link_hours,
-            viewer=viewer,
-        )
+    link = create_link(
+        db,
+        workspace=viewer.workspace,
+        interaction_id=interaction_id,
+        created_by=viewer.account.username,
+        kind=kind,
+        hours=Settings().survey_link_hours,
+        viewer=viewer,
+    )
     url = str(request.base_url).rstrip("/") + link.path()
     context = {"url": url, "link": link, "interaction_id": interaction_id, "viewer": viewer}
     if request.headers.get("hx-request"):
-        return state.templates.TemplateResponse(request, "surveys/_survey_link.html", context)
-    return _staff(state, request, "surveys/survey_link_page.html", context)
+        return render(request, "surveys/_survey_link.html", context)
+    return page.render("surveys/survey_link_page.html", context)
 
 
-def _staff(state: State, request: Request, name: str, context: dict[str, Any]) -> Response:
-    viewer = context["viewer"]
-    with state.engine.connect() as connection:
-        context["memberships"] = memberships_of(connection, viewer.account)
-    context["can_see_rejects"] = can_see_rejects(viewer)
-    return state.templates.TemplateResponse(request, name, context)
+def _places_page(
+    page: Page, *, error: str | None = None, form: dict[str, str] | None = None, status: int = 200
+) -> Response:
+    context = {
+        "places": list_places(page.connection, page.viewer.workspace),
+        "base": str(page.request.base_url).rstrip("/"),
+        "error": error,
+        "form": form or {},
+    }
+    return page.render("surveys/survey_places.html", context, status=status)
 
 
 @router.get("/surveys/places")
-def places_page(request: Request, state: State, viewer: CurrentViewer) -> Response:
+def places_page(viewer: CurrentViewer, page: CurrentPage) -> Response:
     """Survey places with their QR codes and kiosk links."""
     require(viewer, Action.MANAGE_PLACES)
-    with state.engine.connect() as connection:
-        places = list_places(connection, viewer.workspace)
-    return _staff(
-        state,
-        request,
-        "surveys/survey_places.html",
-        {
-            "viewer": viewer,
-            "places": places,
-            "base": str(request.base_url).rstrip("/"),
-            "error": None,
-            "form": {},
-        },
-    )
+    return _places_page(page)
 
 
 @router.post("/surveys/places")
 def add_place(
     request: Request,
-    state: State,
+    db: Db,
     viewer: CurrentViewer,
+    page: CurrentPage,
     name: Annotated[str, Form()] = "",
     kind: Annotated[str, Form()] = "csat",
     language: Annotated[str, Form()] = "ru",
@@ -309,9 +295,9 @@ def add_place(
     check_csrf(request, csrf_token)
     require(viewer, Action.MANAGE_PLACES)
     try:
-        with state.engine.begin() as connection:
+        with db.begin_nested():
             create_place(
-                connection,
+                db,
                 workspace=viewer.workspace,
                 name=name,
                 kind=kind,
@@ -320,30 +306,16 @@ def add_place(
                 agent_id=agent,
                 created_by=viewer.account.username,
             )
-    except (InvalidInput, Conflict) as error:
-        with state.engine.connect() as connection:
-            places = list_places(connection, viewer.workspace)
-        response = _staff(
-            state,
-            request,
-            "surveys/survey_places.html",
-            {
-                "viewer": viewer,
-                "places": places,
-                "base": str(request.base_url).rstrip("/"),
-                "error": str(error),
-                "form": {"name": name, "team": team, "agent": agent, "kind": kind},
-            },
-        )
-        response.status_code = 422
-        return response
+    except REFUSALS as error:
+        form = {"name": name, "team": team, "agent": agent, "kind": kind}
+        return _places_page(page, error=str(error), form=form, status=status_of(error))
     return RedirectResponse("/surveys/places", status_code=303)
 
 
 @router.post("/surveys/places/{place_id}/active")
 def toggle_place(
     request: Request,
-    state: State,
+    db: Db,
     viewer: CurrentViewer,
     place_id: int,
     active: Annotated[str, Form()] = "",
@@ -352,21 +324,17 @@ def toggle_place(
     """Switch a place's QR code and kiosk on or off."""
     check_csrf(request, csrf_token)
     require(viewer, Action.MANAGE_PLACES)
-    with state.engine.begin() as connection:
-        set_active(connection, viewer.workspace, place_id, active=active == "1")
+    set_active(db, viewer.workspace, place_id, active=active == "1")
     return RedirectResponse("/surveys/places", status_code=303)
 
 
 @router.get("/surveys/places/{place_id}/qr.{fmt}")
-def place_qr(
-    request: Request, state: State, viewer: CurrentViewer, place_id: int, fmt: str
-) -> Response:
+def place_qr(request: Request, db: Db, viewer: CurrentViewer, place_id: int, fmt: str) -> Response:
     """The place's QR code, PNG or SVG, to print."""
     require(viewer, Action.MANAGE_PLACES)
     if fmt not in ("png", "svg"):
         raise NotFound("QR codes come as .png or .svg")
-    with state.engine.connect() as connection:
-        place = get_place(connection, viewer.workspace, place_id)
+    place = get_place(db, viewer.workspace, place_id)
     url = str(request.base_url).rstrip("/") + place.public_path
     media = "image/png" if fmt == "png" else "image/svg+xml"
     return Response(

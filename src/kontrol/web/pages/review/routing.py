@@ -1,6 +1,7 @@
-"""Review queues and routing rules: pages (/queues, /review-rules) and their JSON API.
+"""Review queues and routing rules: the pages /queues and /review-rules.
 
-Thin: load, authorize (accounts/policy.py), call review/routing/, render.
+Thin: load, authorize (accounts/policy.py), call review/routing/, render;
+the JSON API is in ``web/api/review/routing.py``.
 """
 
 from __future__ import annotations
@@ -12,13 +13,12 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
-from pydantic import BaseModel
+from sqlalchemy import Connection
 
-from kontrol.accounts.access import Viewer, can_see_rejects
-from kontrol.accounts.logins import memberships_of
+from kontrol.accounts.access import Viewer
 from kontrol.accounts.policy import Action, allowed, require
 from kontrol.domain.clock import from_utc, zone
-from kontrol.domain.errors import Conflict, InvalidInput
+from kontrol.domain.errors import Conflict, InvalidInput, KontrolError
 from kontrol.domain.vocabulary import Channel
 from kontrol.review.routing.assignment import assign_item, skip_item
 from kontrol.review.routing.items import ItemFilters, list_items, skip_notes
@@ -42,10 +42,12 @@ from kontrol.review.routing.rules import (
     save_routing_rule,
     set_rule_active,
 )
-from kontrol.web.security import CurrentViewer, State, check_csrf
+from kontrol.web.deps import CurrentPage, CurrentViewer, Db, State
+from kontrol.web.errors import REFUSALS, status_of
+from kontrol.web.render import Page
+from kontrol.web.security import check_csrf
 
 router = APIRouter(include_in_schema=False)
-api_router = APIRouter(prefix="/api/v1", tags=["v1"])
 PAGE = 100
 MAX_UPLOAD = 256 * 1024
 
@@ -59,54 +61,39 @@ def _clock(viewer: Viewer) -> Callable[[datetime | None], str]:
     return when
 
 
-def _render(
-    state: State, request: Request, name: str, context: dict[str, Any], status: int = 200
-) -> Response:
-    viewer: Viewer = context["viewer"]
-    with state.engine.connect() as connection:
-        context["memberships"] = memberships_of(connection, viewer.account)
-    context["can_see_rejects"] = can_see_rejects(viewer)
-    context["can_assign"] = allowed(viewer, Action.ASSIGN_REVIEWS)
-    context["can_manage_routing"] = allowed(viewer, Action.MANAGE_ROUTING)
-    context["when"] = _clock(viewer)
-    context["priority_name"] = priority_name
-    return state.templates.TemplateResponse(request, name, context, status_code=status)
+def _render(page: Page, name: str, context: dict[str, Any], *, status: int = 200) -> Response:
+    """Routing pages show times in the workspace's zone and links by the viewer's rights."""
+    viewer = page.viewer
+    shared = {
+        "can_assign": allowed(viewer, Action.ASSIGN_REVIEWS),
+        "can_manage_routing": allowed(viewer, Action.MANAGE_ROUTING),
+        "when": _clock(viewer),
+        "priority_name": priority_name,
+    }
+    return page.render(name, {**context, **shared}, status=status)
 
 
 # -- queues ------------------------------------------------------------------------------
 
 
 @router.get("/queues")
-def queues_page(request: Request, state: State, viewer: CurrentViewer) -> Response:
+def queues_page(db: Db, viewer: CurrentViewer, page: CurrentPage) -> Response:
     """Queues with their counts; QA leads also see each reviewer's load."""
     require(viewer, Action.VIEW_QUEUES)
-    with state.engine.connect() as connection:
-        queues = list_queues(connection, viewer)
-        loads = reviewer_loads(connection, viewer) if allowed(viewer, Action.ASSIGN_REVIEWS) else []
-    return _render(
-        state,
-        request,
-        "review/routing_queues.html",
-        {"viewer": viewer, "queues": queues, "loads": loads},
-    )
+    queues = list_queues(db, viewer)
+    loads = reviewer_loads(db, viewer) if allowed(viewer, Action.ASSIGN_REVIEWS) else []
+    return _render(page, "review/routing_queues.html", {"queues": queues, "loads": loads})
 
 
 def _queue_context(
-    state: State,
-    viewer: Viewer,
-    queue_id: int,
-    filters: ItemFilters,
-    offset: int,
+    db: Connection, viewer: Viewer, queue_id: int, filters: ItemFilters, offset: int
 ) -> dict[str, Any]:
-    with state.engine.connect() as connection:
-        queue = get_queue(connection, viewer, queue_id)
-        items = list_items(connection, viewer, queue_id, filters, limit=PAGE + 1, offset=offset)
-        people = (
-            assignable_people(connection, viewer.workspace.id)
-            if allowed(viewer, Action.ASSIGN_REVIEWS)
-            else []
-        )
-        skips = skip_notes(connection, viewer.workspace.id, [item.id for item in items[:PAGE]])
+    queue = get_queue(db, viewer, queue_id)
+    items = list_items(db, viewer, queue_id, filters, limit=PAGE + 1, offset=offset)
+    people = (
+        assignable_people(db, viewer.workspace.id) if allowed(viewer, Action.ASSIGN_REVIEWS) else []
+    )
+    skips = skip_notes(db, viewer.workspace.id, [item.id for item in items[:PAGE]])
     query = {
         "status": filters.status,
         "assignee": filters.assignee,
@@ -114,7 +101,6 @@ def _queue_context(
         "overdue": "1" if filters.overdue else "",
     }
     return {
-        "viewer": viewer,
         "queue": queue,
         "items": items[:PAGE],
         "people": people,
@@ -130,9 +116,9 @@ def _queue_context(
 
 @router.get("/queues/{queue_id}")
 def queue_page(
-    request: Request,
-    state: State,
+    db: Db,
     viewer: CurrentViewer,
+    page: CurrentPage,
     queue_id: int,
     status: str = "open",
     assignee: str = "",
@@ -143,24 +129,18 @@ def queue_page(
     """The items of one queue (a reviewer: their own), filtered."""
     require(viewer, Action.VIEW_QUEUES)
     filters = ItemFilters(status=status, assignee=assignee, channel=channel, overdue=overdue == "1")
-    context = _queue_context(state, viewer, queue_id, filters, offset)
-    return _render(state, request, "review/routing_queue.html", context)
+    context = _queue_context(db, viewer, queue_id, filters, offset)
+    return _render(page, "review/routing_queue.html", context)
 
 
 def _queue_error(
-    state: State,
-    request: Request,
-    viewer: Viewer,
-    queue_id: int,
-    error: Conflict | InvalidInput,
-    failed: dict[str, Any],
+    page: Page, queue_id: int, error: KontrolError, failed: dict[str, Any]
 ) -> Response:
     """The queue page again with the error and what the person chose kept in its form."""
-    context = _queue_context(state, viewer, queue_id, ItemFilters(status="all"), 0)
+    context = _queue_context(page.connection, page.viewer, queue_id, ItemFilters(status="all"), 0)
     context["error"] = str(error)
     context["failed_item"] = failed
-    status = 409 if isinstance(error, Conflict) else 422
-    return _render(state, request, "review/routing_queue.html", context, status=status)
+    return _render(page, "review/routing_queue.html", context, status=status_of(error))
 
 
 def _back(form_next: str | None, queue_id: int) -> str:
@@ -174,8 +154,9 @@ def _back(form_next: str | None, queue_id: int) -> str:
 @router.post("/queues/items/{item_id}/assign")
 def assign_form(
     request: Request,
-    state: State,
+    db: Db,
     viewer: CurrentViewer,
+    page: CurrentPage,
     item_id: int,
     queue_id: Annotated[int, Form()],
     version: Annotated[int, Form()],
@@ -189,25 +170,26 @@ def assign_form(
     if assignee_id and not assignee_id.isdigit():
         raise InvalidInput("assignee_id: a user id")
     try:
-        with state.engine.begin() as connection:
+        with db.begin_nested():
             assign_item(
-                connection,
+                db,
                 viewer,
                 item_id,
                 assignee_id=int(assignee_id) if assignee_id else None,
                 version=version,
             )
-    except (Conflict, InvalidInput) as error:
+    except REFUSALS as error:
         failed = {"id": item_id, "assignee_id": assignee_id}
-        return _queue_error(state, request, viewer, queue_id, error, failed)
+        return _queue_error(page, queue_id, error, failed)
     return RedirectResponse(_back(next_url, queue_id), status_code=303)
 
 
 @router.post("/queues/items/{item_id}/skip")
 def skip_form(
     request: Request,
-    state: State,
+    db: Db,
     viewer: CurrentViewer,
+    page: CurrentPage,
     item_id: int,
     queue_id: Annotated[int, Form()],
     version: Annotated[int, Form()],
@@ -218,11 +200,11 @@ def skip_form(
     check_csrf(request, csrf_token)
     require(viewer, Action.REVIEW)
     try:
-        with state.engine.begin() as connection:
-            skip_item(connection, viewer, item_id, reason=reason, version=version)
-    except (Conflict, InvalidInput) as error:
+        with db.begin_nested():
+            skip_item(db, viewer, item_id, reason=reason, version=version)
+    except REFUSALS as error:
         failed = {"id": item_id, "reason": reason}
-        return _queue_error(state, request, viewer, queue_id, error, failed)
+        return _queue_error(page, queue_id, error, failed)
     return RedirectResponse(f"/queues/{queue_id}", status_code=303)
 
 
@@ -230,39 +212,30 @@ def skip_form(
 
 
 @router.get("/review-rules")
-def routing_rules_page(request: Request, state: State, viewer: CurrentViewer) -> Response:
+def routing_rules_page(viewer: CurrentViewer, page: CurrentPage) -> Response:
     """The workspace's routing rules, YAML upload and download."""
     require(viewer, Action.MANAGE_ROUTING)
-    return _rules_page(state, request, viewer)
+    return _rules_page(page)
 
 
 def _rules_page(
-    state: State,
-    request: Request,
-    viewer: Viewer,
-    *,
-    report: Any = None,
-    error: str | None = None,
-    status: int = 200,
+    page: Page, *, report: Any = None, error: str | None = None, status: int = 200
 ) -> Response:
-    with state.engine.connect() as connection:
-        rules = list_routing_rules(connection, viewer.workspace.id)
+    rules = list_routing_rules(page.connection, page.viewer.workspace.id)
     context = {
-        "viewer": viewer,
         "rules": rules,
         "kinds": list(ROUTING_KINDS.all()),
         "report": report,
         "error": error,
     }
-    return _render(state, request, "review/routing_rules.html", context, status=status)
+    return _render(page, "review/routing_rules.html", context, status=status)
 
 
 @router.get("/review-rules/export.yaml")
-def rules_download(state: State, viewer: CurrentViewer) -> Response:
+def rules_download(db: Db, viewer: CurrentViewer) -> Response:
     """The rules as a YAML file."""
     require(viewer, Action.MANAGE_ROUTING)
-    with state.engine.connect() as connection:
-        text = routing_rules_as_yaml(connection, viewer.workspace.id)
+    text = routing_rules_as_yaml(db, viewer.workspace.id)
     return Response(
         text,
         media_type="application/yaml; charset=utf-8",
@@ -271,14 +244,16 @@ def rules_download(state: State, viewer: CurrentViewer) -> Response:
 
 
 @router.post("/review-rules/import")
-async def rules_upload(request: Request, state: State, viewer: CurrentViewer) -> Response:
+async def rules_upload(
+    request: Request, state: State, viewer: CurrentViewer, page: CurrentPage
+) -> Response:
     """Create or update rules from an uploaded YAML file."""
     form = await request.form()
     check_csrf(request, str(form.get("csrf_token") or ""))
     require(viewer, Action.MANAGE_ROUTING)
     upload = form.get("file")
     if upload is None or isinstance(upload, str):
-        return _rules_page(state, request, viewer, error="file: choose a YAML file", status=422)
+        return _rules_page(page, error="file: choose a YAML file", status=422)
     raw = await upload.read(MAX_UPLOAD + 1)
     label = upload.filename or "upload.yaml"
     try:
@@ -288,36 +263,35 @@ async def rules_upload(request: Request, state: State, viewer: CurrentViewer) ->
             text = raw.decode("utf-8")
         except UnicodeDecodeError:
             raise InvalidInput(f"{label}: not UTF-8 text") from None
+        # The import commits on its own connection, rule by rule (its report says which).
         report = import_routing_rules(
             state.engine, viewer.workspace.id, text, label=label, actor_id=viewer.account.id
         )
     except InvalidInput as error:
-        return _rules_page(state, request, viewer, error=str(error), status=422)
-    return _rules_page(state, request, viewer, report=report, status=422 if report.errors else 200)
+        return _rules_page(page, error=str(error), status=status_of(error))
+    return _rules_page(page, report=report, status=422 if report.errors else 200)
 
 
 @router.post("/review-rules/defaults")
 def rules_defaults(
     request: Request,
-    state: State,
+    db: Db,
     viewer: CurrentViewer,
     csrf_token: Annotated[str | None, Form()] = None,
 ) -> Response:
     """Add the default queues and rules that are missing."""
     check_csrf(request, csrf_token)
     require(viewer, Action.MANAGE_ROUTING)
-    with state.engine.begin() as connection:
-        create_default_rules(connection, viewer.workspace.id, actor_id=viewer.account.id)
+    create_default_rules(db, viewer.workspace.id, actor_id=viewer.account.id)
     return RedirectResponse("/review-rules", status_code=303)
 
 
 def _form_context(
-    viewer: Viewer, data: RoutingRuleInput, rule_id: int | None, version: int | None
+    data: RoutingRuleInput, rule_id: int | None, version: int | None
 ) -> dict[str, Any]:
     kind = ROUTING_KINDS.get(data.kind)
     filters = {name: data.filters.get(name) or [] for name in FILTERS}
     return {
-        "viewer": viewer,
         "data": data,
         "filter_text": {
             name: ", ".join(values) if isinstance(values, list) else str(values)
@@ -333,32 +307,32 @@ def _form_context(
 
 
 @router.get("/review-rules/new")
-def new_routing_rule_form(
-    request: Request, state: State, viewer: CurrentViewer, kind: str
-) -> Response:
+def new_rule_form(viewer: CurrentViewer, page: CurrentPage, kind: str) -> Response:
     """The form of a new rule of one kind."""
     require(viewer, Action.MANAGE_ROUTING)
     found = ROUTING_KINDS.get(kind)
-    data = RoutingRuleInput(name="", kind=found.name, queue="", params=found.default_params())
-    return _render(
-        state, request, "review/routing_rule_form.html", _form_context(viewer, data, None, None)
+    data = RoutingRuleInput(
+        name="",
+        kind=found.name,
+        queue="",
+        params={p.name: p.default for p in found.params},
     )
+    return _render(page, "review/routing_rule_form.html", _form_context(data, None, None))
 
 
 @router.get("/review-rules/{rule_id}")
-def edit_routing_rule_form(
-    request: Request, state: State, viewer: CurrentViewer, rule_id: int
-) -> Response:
+def edit_rule_form(db: Db, viewer: CurrentViewer, page: CurrentPage, rule_id: int) -> Response:
     """The form of an existing rule."""
     require(viewer, Action.MANAGE_ROUTING)
-    with state.engine.connect() as connection:
-        stored = get_routing_rule(connection, viewer.workspace.id, rule_id)
-    context = _form_context(viewer, input_of(stored), rule_id, stored.version)
-    return _render(state, request, "review/routing_rule_form.html", context)
+    stored = get_routing_rule(db, viewer.workspace.id, rule_id)
+    context = _form_context(input_of(stored), rule_id, stored.version)
+    return _render(page, "review/routing_rule_form.html", context)
 
 
 @router.post("/review-rules")
-async def save_routing_rule_form(request: Request, state: State, viewer: CurrentViewer) -> Response:
+async def save_rule_form(
+    request: Request, db: Db, viewer: CurrentViewer, page: CurrentPage
+) -> Response:
     """Create or update a rule from the form; errors keep what was typed."""
     form = await request.form()
     check_csrf(request, str(form.get("csrf_token") or ""))
@@ -379,31 +353,31 @@ async def save_routing_rule_form(request: Request, state: State, viewer: Current
         assign_qa_leads=form.get("assign_qa_leads") == "1",
         active=form.get("active") == "1",
     )
+    if rule_id is not None:
+        get_routing_rule(db, viewer.workspace.id, rule_id)
     try:
-        with state.engine.begin() as connection:
-            if rule_id is not None:
-                get_routing_rule(connection, viewer.workspace.id, rule_id)
+        with db.begin_nested():
             save_routing_rule(
-                connection,
+                db,
                 viewer.workspace.id,
                 data,
                 rule_id=rule_id,
                 version=version,
                 actor_id=viewer.account.id,
             )
-    except (InvalidInput, Conflict) as error:
-        context = _form_context(viewer, data, rule_id, version)
+    except REFUSALS as error:
+        context = _form_context(data, rule_id, version)
         context["error"] = str(error)
-        status = 409 if isinstance(error, Conflict) and rule_id is not None else 422
-        return _render(state, request, "review/routing_rule_form.html", context, status=status)
+        return _render(page, "review/routing_rule_form.html", context, status=status_of(error))
     return RedirectResponse("/review-rules", status_code=303)
 
 
 @router.post("/review-rules/{rule_id}/active")
 def toggle_rule(
     request: Request,
-    state: State,
+    db: Db,
     viewer: CurrentViewer,
+    page: CurrentPage,
     rule_id: int,
     version: Annotated[int, Form()],
     active: Annotated[str, Form()] = "",
@@ -413,9 +387,9 @@ def toggle_rule(
     check_csrf(request, csrf_token)
     require(viewer, Action.MANAGE_ROUTING)
     try:
-        with state.engine.begin() as connection:
+        with db.begin_nested():
             set_rule_active(
-                connection,
+                db,
                 viewer.workspace.id,
                 rule_id,
                 active=active == "1",
@@ -423,86 +397,5 @@ def toggle_rule(
                 actor_id=viewer.account.id,
             )
     except Conflict as error:
-        return _rules_page(state, request, viewer, error=str(error), status=409)
+        return _rules_page(page, error=str(error), status=status_of(error))
     return RedirectResponse("/review-rules", status_code=303)
-
-
-# -- JSON API ------------------------------------------------------------------------------
-
-
-@api_router.get("/queues")
-def api_queues(state: State, viewer: CurrentViewer) -> dict[str, Any]:
-    """Review queues with counts of open, overdue, unassigned, skipped and done items.
-
-    A reviewer's counts are of their own items.
-    """
-    require(viewer, Action.VIEW_QUEUES)
-    with state.engine.connect() as connection:
-        queues = list_queues(connection, viewer)
-        loads = reviewer_loads(connection, viewer) if allowed(viewer, Action.ASSIGN_REVIEWS) else []
-    return {
-        "queues": [queue.__dict__ for queue in queues],
-        "reviewers": [
-            {
-                "id": load.user_id,
-                "name": load.display_name,
-                "role": load.role,
-                "open": load.open,
-                "overdue": load.overdue,
-                "done": load.done,
-            }
-            for load in loads
-        ],
-    }
-
-
-@api_router.get("/queues/{queue_id}/items")
-def api_queue_items(
-    state: State,
-    viewer: CurrentViewer,
-    queue_id: int,
-    status: Annotated[str, Query(description="open, done, skipped or all")] = "open",
-    assignee: Annotated[str, Query(description="a user id, or none")] = "",
-    channel: str = "",
-    overdue: Annotated[bool, Query(description="only items past their due time")] = False,
-    limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
-) -> dict[str, Any]:
-    """A queue's items (a reviewer: their own), highest priority and earliest due first."""
-    require(viewer, Action.VIEW_QUEUES)
-    filters = ItemFilters(status=status, assignee=assignee, channel=channel, overdue=overdue)
-    with state.engine.connect() as connection:
-        items = list_items(connection, viewer, queue_id, filters, limit=limit, offset=offset)
-        skips = skip_notes(connection, viewer.workspace.id, [item.id for item in items])
-    return {
-        "items": [
-            item.as_json()
-            | {
-                "skips": [
-                    {"by": note.by, "reason": note.reason, "at": note.at.isoformat() + "Z"}
-                    for note in skips.get(item.id, [])
-                ]
-            }
-            for item in items
-        ]
-    }
-
-
-class AssignRequest(BaseModel):
-    """Who gets the item (``null``: nobody), as of the item's ``version``."""
-
-    assignee_id: int | None
-    version: int
-
-
-@api_router.post("/queues/items/{item_id}/assign")
-def api_assign(
-    state: State, viewer: CurrentViewer, item_id: int, body: AssignRequest
-) -> dict[str, Any]:
-    """Reassign or unassign an item (QA leads and admins); 409 when ``version`` is stale."""
-    require(viewer, Action.ASSIGN_REVIEWS)
-    with state.engine.begin() as connection:
-        item = assign_item(
-            connection, viewer, item_id, assignee_id=body.assignee_id, version=body.version
-        )
-    return item.as_json()

@@ -1,0 +1,261 @@
+"""The KPI dashboard and its CSV / XLSX exports.
+
+Thin like the other pages: read the parameters, call ``kontrol.metrics.dashboard``
+(which applies the access rules), render.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date, timedelta
+from typing import Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+from sqlalchemy import Connection
+
+from kontrol.accounts.access import Viewer
+from kontrol.accounts.policy import KPI_FILTER_NAMES, Action, allowed, kpi_reach, require
+from kontrol.domain.clock import utcnow
+from kontrol.domain.errors import InvalidInput
+from kontrol.domain.periods import Period
+from kontrol.domain.vocabulary import Channel
+from kontrol.i18n import translate
+from kontrol.interactions.listing import filter_choices
+from kontrol.metrics import Metric
+from kontrol.metrics.dashboard import (
+    DIMENSIONS,
+    Dashboard,
+    DashboardQuery,
+    build_dashboard,
+    period_of,
+    visible_agents,
+)
+from kontrol.metrics.exports import ExportTable, to_csv, to_xlsx
+from kontrol.web.deps import CurrentPage, CurrentViewer, Db
+from kontrol.web.filters import read_date
+from kontrol.web.params import read_period
+from kontrol.web.security import locale_of
+
+router = APIRouter(include_in_schema=False)
+EXPORT_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+def format_value(value: float | None, unit: str) -> str:
+    """A KPI value as people read it: 82.4 %, 1:05 (m:ss), +35, 1 204."""
+    if value is None:
+        return "—"
+    if unit == "s":
+        seconds = int(round(value))
+        hours, rest = divmod(seconds, 3600)
+        minutes, secs = divmod(rest, 60)
+        return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+    if unit == "%":
+        return f"{value:.1f} %"
+    if unit == "points":
+        return f"{value:+.0f}"
+    if unit == "count":
+        return f"{int(round(value)):,}".replace(",", "\u202f")
+    return f"{value:,.2f}".replace(",", "\u202f")
+
+
+def format_change(change: float | None, unit: str) -> str:
+    """A difference with its sign: +2.1 pp, -0:12."""
+    if change is None:
+        return ""
+    sign = "+" if change >= 0 else "−"
+    size = abs(change)
+    if unit == "s":
+        return sign + format_value(size, "s")
+    if unit == "%":
+        return f"{sign}{size:.1f}"
+    if unit in ("points", "count"):
+        return f"{sign}{size:.0f}"
+    return f"{sign}{size:.2f}"
+
+
+def _link(params: Mapping[str, str] | None) -> str | None:
+    return "/interactions?" + urlencode(dict(params)) if params is not None else None
+
+
+def _read_query(request: Request) -> DashboardQuery:
+    params = request.query_params
+    by = params.get("by") or "agent"
+    if by not in DIMENSIONS:
+        raise InvalidInput(f"by: one of {', '.join(DIMENSIONS)}")
+    channel = params.get("channel")
+    if channel and channel not in {item.value for item in Channel}:
+        raise InvalidInput(f"channel: unknown channel {channel[:30]!r}")
+    order = params.get("order") or "desc"
+    if order not in ("asc", "desc"):
+        raise InvalidInput("order: asc or desc")
+    return DashboardQuery(
+        period=read_period(params.get("period")),
+        date_from=read_date("date_from", params.get("date_from")),
+        date_to=read_date("date_to", params.get("date_to")),
+        filters={name: params[name] for name in KPI_FILTER_NAMES if params.get(name)},
+        by=by,
+        sort=(params.get("sort") or "contacts")[:40],
+        descending=order == "desc",
+    )
+
+
+def _page_params(query: DashboardQuery, **changes: str | None) -> dict[str, str]:
+    params: dict[str, str | None] = {
+        "period": query.period.value,
+        "date_from": query.date_from.isoformat() if query.date_from else None,
+        "date_to": query.date_to.isoformat() if query.date_to else None,
+        **query.filters,
+        "by": query.by,
+        "sort": query.sort,
+        "order": "desc" if query.descending else "asc",
+    }
+    params.update(changes)
+    return {key: value for key, value in params.items() if value}
+
+
+def _label(locale: str, metric: Metric) -> str:
+    return translate(locale, metric.label_key)
+
+
+def export_table(dashboard: Dashboard, locale: str) -> ExportTable:
+    """The breakdown as a table for CSV / XLSX: raw numbers, seconds, percent 0-100."""
+    dimension = translate(locale, f"dashboard.by.{dashboard.by}")
+    headings = [dimension]
+    if dashboard.by == "agent":
+        headings.append(translate(locale, "dashboard.export.name"))
+    headings += [f"{_label(locale, metric)} ({metric.unit})" for metric in dashboard.columns]
+    rows: list[list[Any]] = []
+    for row in [*dashboard.rows, dashboard.total]:
+        is_total = row is dashboard.total
+        cells: list[Any] = [translate(locale, "dashboard.total") if is_total else (row.key or "")]
+        if dashboard.by == "agent":
+            cells.append("" if is_total else row.label)
+        cells += [figure.value for figure in row.figures]
+        rows.append(cells)
+    title = (
+        f"{dimension} {dashboard.current.first.isoformat()} – {dashboard.current.last.isoformat()}"
+    )
+    return ExportTable(title=title, headings=headings, rows=rows)
+
+
+def _export(dashboard: Dashboard, locale: str, kind: str) -> Response:
+    table = export_table(dashboard, locale)
+    body = to_csv(table) if kind == "csv" else to_xlsx(table)
+    name = (
+        f"kontrol-kpi-by-{dashboard.by}-{dashboard.current.first.isoformat()}"
+        f"-{dashboard.current.last.isoformat()}.{kind}"
+    )
+    return Response(
+        body,
+        media_type=EXPORT_TYPES[kind],
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+def _chart_data(dashboard: Dashboard, locale: str) -> dict[str, Any]:
+    return {
+        "labels": dashboard.period_keys,
+        "own": translate(locale, "dashboard.you"),
+        "team": f"{translate(locale, 'dashboard.team')} {dashboard.team}"
+        if dashboard.team
+        else None,
+        "target": translate(locale, "dashboard.target"),
+        "warning": translate(locale, "dashboard.warning"),
+        "charts": [
+            {
+                "metric": series.metric.id,
+                "label": _label(locale, series.metric),
+                "unit": series.metric.unit,
+                "values": series.values,
+                "team_values": series.team_values,
+                "target": series.target,
+                "warning": series.warning,
+            }
+            for series in dashboard.series
+        ],
+    }
+
+
+def _dashboard_links(query: DashboardQuery, dashboard: Dashboard) -> dict[str, Any]:
+    """The page's links: sorting a column, the periods before and after, the exports."""
+    shown = DashboardQuery(
+        period=query.period,
+        date_from=dashboard.current.first,
+        date_to=dashboard.current.last,
+        filters=query.filters,
+        by=query.by,
+        sort=query.sort,
+        descending=query.descending,
+    )
+    before = period_of(query.period, dashboard.current.first - timedelta(days=1))
+    after = period_of(query.period, dashboard.current.last + timedelta(days=1))
+
+    def sort_url(column: str) -> str:
+        descending = not (query.sort == column and query.descending)
+        return "/dashboard?" + urlencode(
+            _page_params(shown, sort=column, order="desc" if descending else "asc")
+        )
+
+    def move_url(first: date, last: date) -> str:
+        return "/dashboard?" + urlencode(
+            _page_params(shown, date_from=first.isoformat(), date_to=last.isoformat())
+        )
+
+    return {
+        "link": _link,
+        "sort_url": sort_url,
+        "previous_url": move_url(before.first, before.last),
+        "next_url": move_url(after.first, after.last),
+        "export_url": lambda kind: (
+            "/dashboard?" + urlencode({**_page_params(shown), "format": kind})
+        ),
+    }
+
+
+def _build(
+    db: Connection, viewer: Viewer, query: DashboardQuery
+) -> tuple[Dashboard, list[tuple[str, str]]]:
+    people = visible_agents(db, viewer)
+    dashboard = build_dashboard(db, viewer, query, now=utcnow(), agent_names=dict(people))
+    return dashboard, people
+
+
+@router.get("/dashboard")
+def dashboard_page(
+    request: Request,
+    db: Db,
+    viewer: CurrentViewer,
+    page: CurrentPage,
+    format: str | None = None,
+) -> Response:
+    """KPI tiles, charts over time, a sortable breakdown; ``?format=csv|xlsx`` exports it."""
+    require(viewer, Action.VIEW_KPIS)
+    if format is not None and format not in EXPORT_TYPES:
+        raise InvalidInput("format: csv or xlsx")
+    query = _read_query(request)
+    locale = locale_of(request)
+    choices = filter_choices(db, viewer)
+    dashboard, people = _build(db, viewer, query)
+    if format is not None:
+        return _export(dashboard, locale, format)
+    context = {
+        "can_see_targets": allowed(viewer, Action.VIEW_TARGETS),
+        "dashboard": dashboard,
+        "query": query,
+        "choices": choices,
+        "people": people,
+        "channels": [item.value for item in Channel],
+        "periods": [item.value for item in Period],
+        "dimensions": DIMENSIONS,
+        "fmt": format_value,
+        "fmt_change": format_change,
+        **_dashboard_links(query, dashboard),
+        "chart_json": _chart_data(dashboard, locale),
+        "reach": kpi_reach(viewer),
+    }
+    return page.render("metrics/dashboard.html", context)

@@ -1,0 +1,40 @@
+"""Reading request parameters the page and API modules of several features share:
+a reporting period (the dashboard, the targets, ``/api/v1/kpi``), and the date
+and number parameters of the review pages and API."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from kontrol.domain.errors import InvalidInput
+from kontrol.domain.periods import Period
+
+
+def read_period(value: str | None) -> Period:
+    """The period named by ``value`` (day, week, month, quarter); a month when none is given."""
+    if not value:
+        return Period.MONTH
+    try:
+        return Period(value)
+    except ValueError:
+        raise InvalidInput("period: day, week, month or quarter") from None
+
+
+def read_day(value: str | None, name: str) -> date | None:
+    """A ``YYYY-MM-DD`` parameter ``name``, or none when it is empty."""
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise InvalidInput(f"{name}: expected a date YYYY-MM-DD") from None
+
+
+def read_optional_int(value: object, name: str) -> int | None:
+    """A whole-number parameter ``name`` (a form field, a query), or none when it is empty."""
+    text = str(value or "").strip()
+    if not text:
+        return None
+    if not text.isdigit():
+        raise InvalidInput(f"{name}: expected a number")
+    return int(text)

@@ -1,0 +1,58 @@
+"""Rendering a template into an answer, and the one layout context of signed-in pages.
+
+``base.html`` draws the frame of every page a signed-in person sees: the nav
+(whose links ask the policy), the workspace switch and the person's name.
+:func:`layout_context` is the only place that knows what the frame needs;
+page modules add their own context to it through :meth:`Page.render`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import Response
+from sqlalchemy import Connection
+
+from kontrol.accounts.access import Viewer, can_see_rejects
+from kontrol.accounts.logins import memberships_of
+from kontrol.web.state import app_state
+
+
+def render(
+    request: Request, name: str, context: Mapping[str, Any], *, status: int = 200
+) -> Response:
+    """The template ``name`` rendered with ``context`` (no layout: public pages, fragments)."""
+    templates = app_state(request).templates
+    return templates.TemplateResponse(request, name, dict(context), status_code=status)
+
+
+def layout_context(connection: Connection, viewer: Viewer) -> dict[str, Any]:
+    """What ``base.html`` needs around every signed-in page."""
+    return {
+        "viewer": viewer,
+        "memberships": memberships_of(connection, viewer.account),
+        "can_see_rejects": can_see_rejects(viewer),
+    }
+
+
+@dataclass(frozen=True)
+class Page:
+    """A signed-in page being answered: the request, its connection and the viewer.
+
+    Handlers get one from :data:`kontrol.web.deps.CurrentPage`.
+    """
+
+    request: Request
+    connection: Connection
+    viewer: Viewer
+
+    def render(
+        self, name: str, context: Mapping[str, Any] | None = None, *, status: int = 200
+    ) -> Response:
+        """The template ``name`` inside the layout, with the page's own ``context``."""
+        full = layout_context(self.connection, self.viewer)
+        full.update(context or {})
+        return render(self.request, name, full, status=status)
