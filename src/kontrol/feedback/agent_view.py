@@ -88,7 +88,7 @@ class HistoryEntry:
         }
 
 
-def history(
+def subject_events(
     connection: Connection, workspace_id: int, subjects: Sequence[tuple[str, Sequence[int]]]
 ) -> list[HistoryEntry]:
     """The events of these subjects (``[(subject, [ids]), ...]``), oldest first."""
@@ -510,7 +510,7 @@ def disputes_of(connection: Connection, evaluation_id: int) -> list[DisputeView]
 
 
 @dataclass(frozen=True, slots=True)
-class Answer:
+class CriterionDetail:
     """One criterion of an evaluation: the answer, the comment, the evidence, its disputes."""
 
     criterion: Criterion
@@ -551,7 +551,7 @@ class EvaluationDetail:
     summary: EvaluationSummary
     scorecard_title: str
     comment: str | None
-    answers: list[Answer]
+    answers: list[CriterionDetail]
     whole_disputes: list[DisputeView]
     history: list[HistoryEntry]
     related: list[EvaluationSummary] = field(default_factory=list)
@@ -561,8 +561,8 @@ class EvaluationDetail:
     can_resolve: bool = False
 
     @property
-    def sections(self) -> list[tuple[str, list[Answer]]]:
-        grouped: list[tuple[str, list[Answer]]] = []
+    def sections(self) -> list[tuple[str, list[CriterionDetail]]]:
+        grouped: list[tuple[str, list[CriterionDetail]]] = []
         for answer in self.answers:
             if not grouped or grouped[-1][0] != answer.section:
                 grouped.append((answer.section, []))
@@ -624,7 +624,9 @@ def _evidence(outcomes: dict[str, Any], criterion: Criterion) -> list[dict[str, 
     return list(found.get("evidence", []))
 
 
-def get_evaluation(connection: Connection, viewer: Viewer, evaluation_id: int) -> EvaluationDetail:
+def evaluation_detail(
+    connection: Connection, viewer: Viewer, evaluation_id: int
+) -> EvaluationDetail:
     """One evaluation with its criteria, answers, comments, evidence, disputes and history."""
     summary = find_evaluation(connection, viewer, evaluation_id)
     row = connection.execute(select(evaluations).where(evaluations.c.id == evaluation_id)).one()
@@ -637,7 +639,7 @@ def get_evaluation(connection: Connection, viewer: Viewer, evaluation_id: int) -
         for criterion in section.criteria:
             item = stored.get(criterion.id, {})
             answers.append(
-                Answer(
+                CriterionDetail(
                     criterion=criterion,
                     section=section.title,
                     result=item.get("result"),
@@ -648,7 +650,7 @@ def get_evaluation(connection: Connection, viewer: Viewer, evaluation_id: int) -
                     disputes=[d for d in all_disputes if d.criterion == criterion.id],
                 )
             )
-    events = history(
+    events = subject_events(
         connection,
         viewer.workspace.id,
         [("evaluation", [evaluation_id]), ("dispute", [d.id for d in all_disputes])],
@@ -721,7 +723,7 @@ def read_version(value: object, name: str = "version") -> int:
     return int(text)
 
 
-def acknowledge(
+def acknowledge_evaluation(
     connection: Connection, viewer: Viewer, evaluation_id: int, *, version: int
 ) -> EvaluationSummary:
     """The evaluated agent has seen the evaluation and accepts it."""
@@ -917,7 +919,7 @@ def seed_feedback_demo(engine: Engine, workspace_id: int) -> None:
             when=now - timedelta(days=5),
         )
     with engine.begin() as connection:
-        acknowledge(connection, agent, acknowledged, version=1)
+        acknowledge_evaluation(connection, agent, acknowledged, version=1)
         raise_dispute(
             connection,
             agent,

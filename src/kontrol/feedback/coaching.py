@@ -49,7 +49,7 @@ DISCUSS_LIMIT = 20
 
 
 @dataclass(frozen=True, slots=True)
-class Agent:
+class CoachedAgent:
     """An agent one may open the coaching view of."""
 
     external_id: str
@@ -57,17 +57,17 @@ class Agent:
     team: str | None
 
 
-def coaching_agents(connection: Connection, viewer: Viewer) -> list[Agent]:
+def coaching_agents(connection: Connection, viewer: Viewer) -> list[CoachedAgent]:
     """The agents whose coaching view ``viewer`` may open."""
     require(viewer, Action.VIEW_COACHING)
     query = select(agents.c.external_id, agents.c.name, agents.c.team).where(
         agents.c.workspace_id == viewer.workspace.id, agent_scope(viewer)
     )
     rows = connection.execute(query.order_by(agents.c.name, agents.c.external_id))
-    return [Agent(row.external_id, row.name, row.team) for row in rows]
+    return [CoachedAgent(row.external_id, row.name, row.team) for row in rows]
 
 
-def find_agent(connection: Connection, viewer: Viewer, agent: str) -> Agent:
+def find_agent(connection: Connection, viewer: Viewer, agent: str) -> CoachedAgent:
     """One agent ``viewer`` may coach or see; ``NotFound`` for others, as for unknown ones."""
     for found in coaching_agents(connection, viewer):
         if found.external_id == agent:
@@ -76,7 +76,7 @@ def find_agent(connection: Connection, viewer: Viewer, agent: str) -> Agent:
 
 
 @dataclass(frozen=True, slots=True)
-class Cell:
+class CriterionTally:
     """One criterion in one period (or over the whole window)."""
 
     n: int
@@ -106,8 +106,8 @@ class CriterionTrend:
 
     criterion: str
     title: str
-    overall: Cell
-    periods: dict[str, Cell]
+    overall: CriterionTally
+    periods: dict[str, CriterionTally]
     trend: float | None
 
     def as_json(self) -> dict[str, Any]:
@@ -124,7 +124,7 @@ class CriterionTrend:
 class CoachingView:
     """Everything the coaching page shows for one agent."""
 
-    agent: Agent
+    agent: CoachedAgent
     period: str
     keys: list[str]
     scores: dict[str, tuple[int, float | None]]
@@ -253,8 +253,10 @@ def coaching_view(
     )
 
 
-def _cell(fractions: list[float]) -> Cell:
-    return Cell(len(fractions), sum(1 for f in fractions if f < FAILED_BELOW), sum(fractions))
+def _cell(fractions: list[float]) -> CriterionTally:
+    return CriterionTally(
+        len(fractions), sum(1 for f in fractions if f < FAILED_BELOW), sum(fractions)
+    )
 
 
 def _trend(

@@ -34,7 +34,7 @@ from kontrol.accounts.policy import (
 )
 from kontrol.domain.clock import from_utc, to_utc, utcnow, zone
 from kontrol.domain.errors import Forbidden, InvalidInput, NotFound
-from kontrol.feedback.agent_view import HistoryEntry, history, last_actor, stale
+from kontrol.feedback.agent_view import HistoryEntry, last_actor, stale, subject_events
 from kontrol.review.history import record_event
 from kontrol.store.tables import (
     agents,
@@ -246,7 +246,7 @@ def get_task(connection: Connection, viewer: Viewer, task_id: int) -> Task:
 def task_history(connection: Connection, viewer: Viewer, task_id: int) -> list[HistoryEntry]:
     """What happened to a task, oldest first."""
     get_task(connection, viewer, task_id)
-    return history(connection, viewer.workspace.id, [("task", [task_id])])
+    return subject_events(connection, viewer.workspace.id, [("task", [task_id])])
 
 
 # -- input ------------------------------------------------------------------------------------
@@ -520,7 +520,7 @@ def _comparable(task: Task) -> dict[str, Any]:
 
 
 @dataclass(frozen=True, slots=True)
-class Person:
+class TaskOwner:
     """Someone a task can be given to."""
 
     id: int
@@ -528,7 +528,7 @@ class Person:
     role: str
 
 
-def owners(connection: Connection, viewer: Viewer) -> list[Person]:
+def owners(connection: Connection, viewer: Viewer) -> list[TaskOwner]:
     """The people of the workspace, for the owner choice (a team lead: self and their team)."""
     query = (
         select(users.c.id, users.c.display_name, memberships.c.role)
@@ -546,7 +546,7 @@ def owners(connection: Connection, viewer: Viewer) -> list[Person]:
                 else false(),
             )
         )
-    return [Person(int(row.id), row.display_name, row.role) for row in connection.execute(query)]
+    return [TaskOwner(int(row.id), row.display_name, row.role) for row in connection.execute(query)]
 
 
 def default_due(kind: str, now: datetime | None = None) -> datetime:

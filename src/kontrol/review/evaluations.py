@@ -61,7 +61,7 @@ OVERALL_COMMENT_LIMIT = 10000
 
 
 @dataclass(frozen=True, slots=True)
-class Answer:
+class CriterionAnswer:
     """One criterion of a manual evaluation: the machine's answer and the reviewer's."""
 
     criterion: Criterion
@@ -141,7 +141,7 @@ class ManualEvaluation:
 
 
 @dataclass(frozen=True, slots=True)
-class ReviewItem:
+class AssignedItem:
     """An interaction waiting for a reviewer in a queue, with the reason it is there."""
 
     id: int
@@ -183,7 +183,7 @@ class ReviewItem:
 class QueueEntry:
     """A row of "my queue": the item and what the reviewer needs to pick it."""
 
-    item: ReviewItem
+    item: AssignedItem
     channel: str
     started_at: datetime
     agent: str | None
@@ -199,9 +199,9 @@ class ReviewForm:
     scorecard: StoredScorecard
     auto: StoredEvaluation | None
     evaluation: ManualEvaluation | None
-    answers: list[Answer]
+    answers: list[CriterionAnswer]
     comment: str | None
-    item: ReviewItem | None
+    item: AssignedItem | None
     history: list[dict[str, Any]] = field(default_factory=list)
 
     @property
@@ -213,9 +213,9 @@ class ReviewForm:
         return self.evaluation.status if self.evaluation else None
 
     @property
-    def sections(self) -> list[tuple[str, list[Answer]]]:
+    def sections(self) -> list[tuple[str, list[CriterionAnswer]]]:
         """The answers grouped by the scorecard's sections, in order."""
-        grouped: list[tuple[str, list[Answer]]] = []
+        grouped: list[tuple[str, list[CriterionAnswer]]] = []
         for answer in self.answers:
             if not grouped or grouped[-1][0] != answer.section:
                 grouped.append((answer.section, []))
@@ -340,8 +340,8 @@ def _own_evaluation(
     return _manual(row) if row is not None else None
 
 
-def _item(row: Any) -> ReviewItem:
-    return ReviewItem(
+def _item(row: Any) -> AssignedItem:
+    return AssignedItem(
         id=int(row.id),
         queue_id=int(row.queue_id),
         queue=row.queue_name,
@@ -363,7 +363,7 @@ def _item_query() -> Any:
     )
 
 
-def get_item(connection: Connection, viewer: Viewer, item_id: int) -> ReviewItem:
+def get_assigned_item(connection: Connection, viewer: Viewer, item_id: int) -> AssignedItem:
     """A review item of the viewer (any item of the workspace for QA leads and admins)."""
     require(viewer, Action.REVIEW)
     row = connection.execute(
@@ -376,7 +376,9 @@ def get_item(connection: Connection, viewer: Viewer, item_id: int) -> ReviewItem
     return _item(row)
 
 
-def _my_open_item(connection: Connection, viewer: Viewer, interaction_id: int) -> ReviewItem | None:
+def _my_open_item(
+    connection: Connection, viewer: Viewer, interaction_id: int
+) -> AssignedItem | None:
     row = connection.execute(
         _item_query()
         .where(
@@ -426,7 +428,7 @@ def my_queue(connection: Connection, viewer: Viewer, *, limit: int = 200) -> lis
 
 def next_in_queue(
     connection: Connection, viewer: Viewer, *, after: int | None = None
-) -> ReviewItem | None:
+) -> AssignedItem | None:
     """The item to score next: the first of my queue other than ``after`` (the current one)."""
     for entry in my_queue(connection, viewer, limit=2):
         if entry.item.id != after:
@@ -495,25 +497,27 @@ def _auto_for(
     return max(same, key=lambda e: (e.created_at, e.id)) if same else None
 
 
-def _prefilled(scorecard: Scorecard, auto: StoredEvaluation | None) -> list[Answer]:
+def _prefilled(scorecard: Scorecard, auto: StoredEvaluation | None) -> list[CriterionAnswer]:
     answers = []
     for section in scorecard.sections:
         for criterion in section.criteria:
             machine = None
             if auto is not None and criterion.check is not None:
                 machine = auto.items.get(criterion.id, (None, None))[0]
-            answers.append(Answer(criterion, section.title, machine, machine, None))
+            answers.append(CriterionAnswer(criterion, section.title, machine, machine, None))
     return answers
 
 
-def _stored_answers(scorecard: Scorecard, items: Sequence[Mapping[str, Any]]) -> list[Answer]:
+def _stored_answers(
+    scorecard: Scorecard, items: Sequence[Mapping[str, Any]]
+) -> list[CriterionAnswer]:
     saved = {item.get("criterion"): item for item in items}
     answers = []
     for section in scorecard.sections:
         for criterion in section.criteria:
             item = saved.get(criterion.id, {})
             answers.append(
-                Answer(
+                CriterionAnswer(
                     criterion,
                     section.title,
                     item.get("auto_result"),
@@ -541,7 +545,7 @@ def review_form(
     require(viewer, Action.REVIEW)
     interaction = visible_interaction(connection, viewer, interaction_id)
     _refuse_own(viewer, interaction)
-    item = get_item(connection, viewer, item_id) if item_id is not None else None
+    item = get_assigned_item(connection, viewer, item_id) if item_id is not None else None
     if item is not None and item.interaction_id != interaction_id:
         raise NotFound(f"no review item {item_id} for interaction {interaction_id}")
     if item is None:
@@ -575,7 +579,7 @@ def review_form(
 # --- validation -------------------------------------------------------------------------
 
 
-def _normal_result(answer: Answer, value: str | int | None) -> str | None:
+def _normal_result(answer: CriterionAnswer, value: str | int | None) -> str | None:
     where = f"items.{answer.criterion.id}.result"
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
@@ -598,7 +602,9 @@ def _normal_comment(value: str | None, where: str, limit: int) -> str | None:
     return text or None
 
 
-def _apply(answers: list[Answer], changes: Mapping[str, AnswerInput]) -> list[Answer]:
+def _apply(
+    answers: list[CriterionAnswer], changes: Mapping[str, AnswerInput]
+) -> list[CriterionAnswer]:
     known = {a.criterion.id for a in answers}
     for criterion_id in changes:
         if criterion_id not in known:
@@ -610,7 +616,7 @@ def _apply(answers: list[Answer], changes: Mapping[str, AnswerInput]) -> list[An
             out.append(answer)
             continue
         out.append(
-            Answer(
+            CriterionAnswer(
                 answer.criterion,
                 answer.section,
                 answer.auto_result,
@@ -623,7 +629,7 @@ def _apply(answers: list[Answer], changes: Mapping[str, AnswerInput]) -> list[An
     return out
 
 
-def _require_complete(answers: Sequence[Answer]) -> None:
+def _require_complete(answers: Sequence[CriterionAnswer]) -> None:
     missing = [a.criterion.id for a in answers if a.required and a.result is None]
     if missing:
         raise InvalidInput(
@@ -632,7 +638,7 @@ def _require_complete(answers: Sequence[Answer]) -> None:
         )
 
 
-def _results(answers: Sequence[Answer]) -> dict[str, Value]:
+def _results(answers: Sequence[CriterionAnswer]) -> dict[str, Value]:
     results: dict[str, Value] = {}
     for answer in answers:
         if answer.result is None:
@@ -642,7 +648,7 @@ def _results(answers: Sequence[Answer]) -> dict[str, Value]:
     return results
 
 
-def _stored_items(scorecard: Scorecard, answers: Sequence[Answer]) -> list[dict[str, Any]]:
+def _stored_items(scorecard: Scorecard, answers: Sequence[CriterionAnswer]) -> list[dict[str, Any]]:
     fractions = {
         outcome.criterion.id: outcome.fraction
         for outcome in compute_score(scorecard, _results(answers)).outcomes
@@ -661,7 +667,7 @@ def _stored_items(scorecard: Scorecard, answers: Sequence[Answer]) -> list[dict[
     ]
 
 
-def _changes(before: Sequence[Answer], after: Sequence[Answer]) -> dict[str, Any]:
+def _changes(before: Sequence[CriterionAnswer], after: Sequence[CriterionAnswer]) -> dict[str, Any]:
     changed: dict[str, Any] = {}
     for old, new in zip(before, after, strict=True):
         if old.result != new.result:

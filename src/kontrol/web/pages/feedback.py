@@ -22,9 +22,9 @@ from kontrol.accounts.policy import Action, allowed, require
 from kontrol.domain.errors import Conflict, Forbidden, InvalidInput, KontrolError
 from kontrol.feedback.agent_view import (
     LIST_STATES,
-    acknowledge,
+    acknowledge_evaluation,
     dispute_deadline_days,
-    get_evaluation,
+    evaluation_detail,
     list_evaluations,
     read_version,
     set_dispute_deadline_days,
@@ -122,7 +122,7 @@ def _evaluation_page(
     status: int = 200,
 ) -> Response:
     with state.engine.connect() as connection:
-        detail = get_evaluation(connection, viewer, evaluation_id)
+        detail = evaluation_detail(connection, viewer, evaluation_id)
         tasks = tasks_of(connection, viewer, evaluation_id=evaluation_id)
     return _render(
         state,
@@ -162,7 +162,7 @@ def acknowledge_form(
     check_csrf(request, csrf_token)
     try:
         with state.engine.begin() as connection:
-            acknowledge(connection, viewer, evaluation_id, version=read_version(version))
+            acknowledge_evaluation(connection, viewer, evaluation_id, version=read_version(version))
     except REFUSED as error:
         return _evaluation_page(
             state, request, viewer, evaluation_id, error=str(error), status=_status(error)
@@ -279,7 +279,7 @@ def _dispute_page(
     require(viewer, Action.RESOLVE_DISPUTES)
     with state.engine.connect() as connection:
         dispute = get_dispute(connection, viewer, dispute_id)
-        detail = get_evaluation(connection, viewer, dispute.evaluation_id)
+        detail = evaluation_detail(connection, viewer, dispute.evaluation_id)
     answers = [
         a
         for a in detail.answers
@@ -671,7 +671,7 @@ def api_evaluations(
 def api_evaluation(state: State, viewer: CurrentViewer, evaluation_id: int) -> dict[str, Any]:
     """One evaluation with criteria, answers, comments, evidence, disputes and history."""
     with state.engine.connect() as connection:
-        return get_evaluation(connection, viewer, evaluation_id).as_json()
+        return evaluation_detail(connection, viewer, evaluation_id).as_json()
 
 
 @api.post("/evaluations/{evaluation_id}/acknowledge")
@@ -680,7 +680,9 @@ def api_acknowledge(
 ) -> dict[str, Any]:
     """The evaluated agent acknowledges the evaluation (409 when ``version`` is stale)."""
     with state.engine.begin() as connection:
-        return acknowledge(connection, viewer, evaluation_id, version=body.version).as_json()
+        return acknowledge_evaluation(
+            connection, viewer, evaluation_id, version=body.version
+        ).as_json()
 
 
 @api.post("/evaluations/{evaluation_id}/disputes", status_code=201)

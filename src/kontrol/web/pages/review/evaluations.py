@@ -28,12 +28,12 @@ from kontrol.domain.clock import utcnow
 from kontrol.domain.errors import Conflict, InvalidInput, NotFound
 from kontrol.interactions.listing import InteractionDetail, get_interaction
 from kontrol.review.evaluations import (
-    Answer,
     AnswerInput,
+    CriterionAnswer,
     ReviewForm,
     create_evaluation,
+    get_assigned_item,
     get_evaluation,
-    get_item,
     my_evaluations,
     my_queue,
     next_in_queue,
@@ -138,7 +138,7 @@ def _posted_answers(form: ReviewForm, data: Any) -> dict[str, AnswerInput]:
 
 def _keep_input(form: ReviewForm, answers: dict[str, AnswerInput], comment: str) -> ReviewForm:
     """The form as the person filled it (shown again after a refusal, nothing lost)."""
-    kept: list[Answer] = []
+    kept: list[CriterionAnswer] = []
     for answer in form.answers:
         given = answers.get(answer.criterion.id)
         if given is None:
@@ -243,7 +243,7 @@ def next_page(state: State, viewer: CurrentViewer, after: int | None = None) -> 
 def item_page(request: Request, state: State, viewer: CurrentViewer, item_id: int) -> Response:
     """Score the interaction of a queue item."""
     with state.engine.connect() as connection:
-        item = get_item(connection, viewer, item_id)
+        item = get_assigned_item(connection, viewer, item_id)
     return _workspace(
         state,
         request,
@@ -413,7 +413,7 @@ def api_queue(state: State, viewer: CurrentViewer) -> dict[str, Any]:
 def api_item(state: State, viewer: CurrentViewer, item_id: int) -> dict[str, Any]:
     """A queue item with the scorecard to fill, pre-filled from the checks' verdicts."""
     with state.engine.connect() as connection:
-        item = get_item(connection, viewer, item_id)
+        item = get_assigned_item(connection, viewer, item_id)
         form = review_form(connection, viewer, item.interaction_id, item_id=item.id)
     return {"item": item.as_json(), "form": form.as_json()}
 
