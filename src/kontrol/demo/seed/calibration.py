@@ -13,9 +13,8 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, func, select
 
-from kontrol.accounts.access import Viewer
-from kontrol.accounts.logins import get_account, memberships_of
 from kontrol.checks.scoring import active_scorecards
+from kontrol.demo.seed.accounts import demo_viewer
 from kontrol.review.calibration.sessions import (
     close_session,
     create_session,
@@ -24,22 +23,11 @@ from kontrol.review.calibration.sessions import (
     save_score,
     submit_scores,
 )
-from kontrol.store.tables import calibration_sessions, evaluations, interactions, users
+from kontrol.store.tables import calibration_sessions, evaluations, interactions
 
 # How often each demo person answers a criterion differently from the checks.
 DEMO_RATERS = (("qa", 0.05), ("reviewer", 0.12), ("reviewer2", 0.25))
 FLIP = {"pass": "fail", "fail": "pass", "na": "pass"}
-
-
-def _viewer(connection: Connection, workspace_id: int, username: str) -> Viewer | None:
-    user_id = connection.execute(select(users.c.id).where(users.c.username == username)).scalar()
-    if user_id is None:
-        return None
-    account = get_account(connection, int(user_id))
-    membership = next(
-        (m for m in memberships_of(connection, account) if m.workspace.id == workspace_id), None
-    )
-    return None if membership is None else Viewer(account, membership)
 
 
 def _machine_answers(connection: Connection, interaction_id: int, scorecard_id: int) -> Any:
@@ -77,7 +65,7 @@ def seed_calibration_demo(engine: Engine, workspace_id: int, *, seed: int = 11) 
             .select_from(calibration_sessions)
             .where(calibration_sessions.c.workspace_id == workspace_id)
         ).scalar()
-        people = [(_viewer(connection, workspace_id, name), rate) for name, rate in DEMO_RATERS]
+        people = [(demo_viewer(connection, workspace_id, name), rate) for name, rate in DEMO_RATERS]
         raters = [(viewer, rate) for viewer, rate in people if viewer is not None]
         card = next(
             (c for c in active_scorecards(connection, workspace_id) if c.name == "default-ru"),
