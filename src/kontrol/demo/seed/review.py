@@ -15,14 +15,10 @@ from sqlalchemy import Connection, Engine, or_, select
 from kontrol.accounts.access import Viewer
 from kontrol.demo.seed.accounts import demo_viewer
 from kontrol.domain.clock import utcnow
-from kontrol.review.evaluations import (
-    AnswerInput,
-    ReviewForm,
-    create_evaluation,
-    my_queue,
-    review_form,
-)
+from kontrol.review.assigned_items import my_queue
 from kontrol.review.history import record_event
+from kontrol.review.saving import AnswerInput, create_evaluation
+from kontrol.review.scoring_form import ReviewForm, review_form
 from kontrol.store.tables import evaluations, interactions, memberships, review_items, review_queues
 
 DEMO_QUEUE = "Выборочная проверка"

@@ -27,20 +27,11 @@ from kontrol.checks.quality import interaction_quality
 from kontrol.domain.clock import utcnow
 from kontrol.domain.errors import Conflict, InvalidInput, NotFound
 from kontrol.interactions.listing import InteractionDetail, get_interaction
-from kontrol.review.evaluations import (
-    AnswerInput,
-    CriterionAnswer,
-    ReviewForm,
-    create_evaluation,
-    get_assigned_item,
-    get_evaluation,
-    my_evaluations,
-    my_queue,
-    next_in_queue,
-    review_form,
-    save_evaluation,
-)
+from kontrol.review.assigned_items import get_assigned_item, my_queue, next_in_queue
+from kontrol.review.evaluations import get_evaluation, my_evaluations
 from kontrol.review.machine_agreement import review_agreement
+from kontrol.review.saving import AnswerInput, create_evaluation, save_evaluation
+from kontrol.review.scoring_form import CriterionAnswer, ReviewForm, review_form
 from kontrol.settings import current_settings
 from kontrol.web.security import CurrentViewer, State, check_csrf
 
