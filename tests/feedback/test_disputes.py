@@ -9,8 +9,10 @@ from sqlalchemy import Engine, select
 
 from kontrol.accounts.workspaces import Workspace
 from kontrol.domain.errors import Conflict, Forbidden, InvalidInput
-from kontrol.feedback.agent_view import evaluation_detail, list_evaluations
-from kontrol.feedback.disputes import list_disputes, raise_dispute, resolve_dispute
+from kontrol.feedback.agent_view import list_evaluations
+from kontrol.feedback.dispute_resolution import resolve_dispute
+from kontrol.feedback.disputes import list_disputes, raise_dispute
+from kontrol.feedback.evaluation_detail import evaluation_detail
 from kontrol.metrics.kpis import compute
 from kontrol.store.tables import evaluations
 from tests.feedback.feedback_world import ALL_PASS, World, build_world

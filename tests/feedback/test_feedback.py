@@ -9,14 +9,10 @@ from sqlalchemy import Engine, select
 
 from kontrol.accounts.workspaces import Workspace
 from kontrol.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
-from kontrol.feedback.agent_view import (
-    acknowledge_evaluation,
-    dispute_deadline_days,
-    evaluation_detail,
-    list_evaluations,
-    set_dispute_deadline_days,
-)
+from kontrol.feedback.agent_view import acknowledge_evaluation, list_evaluations
+from kontrol.feedback.dispute_window import dispute_deadline_days, set_dispute_deadline_days
 from kontrol.feedback.disputes import raise_dispute, withdraw_dispute
+from kontrol.feedback.evaluation_detail import evaluation_detail
 from kontrol.store.tables import review_events
 from tests.feedback.feedback_world import ALL_PASS, World, build_world, days_ago
 

@@ -34,7 +34,7 @@ from kontrol.accounts.policy import (
 )
 from kontrol.domain.clock import from_utc, to_utc, utcnow, zone
 from kontrol.domain.errors import Forbidden, InvalidInput, NotFound
-from kontrol.feedback.agent_view import HistoryEntry, last_actor, stale, subject_events
+from kontrol.feedback.history import HistoryEntry, last_actor, stale, subject_events
 from kontrol.review.history import record_event
 from kontrol.store.tables import (
     agents,

@@ -19,7 +19,8 @@ from kontrol.demo.seed.accounts import demo_viewer
 from kontrol.domain.clock import utcnow
 from kontrol.domain.scorecard import Value, compute_score
 from kontrol.feedback.agent_view import AUTO, MANUAL, SUBMITTED, acknowledge_evaluation
-from kontrol.feedback.disputes import raise_dispute, resolve_dispute
+from kontrol.feedback.dispute_resolution import resolve_dispute
+from kontrol.feedback.disputes import raise_dispute
 from kontrol.feedback.tasks import TaskInput, create_task, update_task
 from kontrol.review.history import record_event
 from kontrol.store.tables import disputes, evaluations, interactions

@@ -20,24 +20,19 @@ from kontrol.accounts.access import Viewer, can_see_rejects
 from kontrol.accounts.logins import memberships_of
 from kontrol.accounts.policy import Action, allowed, require
 from kontrol.domain.errors import Conflict, Forbidden, InvalidInput, KontrolError
-from kontrol.feedback.agent_view import (
-    LIST_STATES,
-    acknowledge_evaluation,
-    dispute_deadline_days,
-    evaluation_detail,
-    list_evaluations,
-    read_version,
-    set_dispute_deadline_days,
-)
+from kontrol.feedback.agent_view import LIST_STATES, acknowledge_evaluation, list_evaluations
 from kontrol.feedback.coaching import coaching_agents, coaching_view
+from kontrol.feedback.dispute_resolution import resolve_dispute
+from kontrol.feedback.dispute_window import dispute_deadline_days, set_dispute_deadline_days
 from kontrol.feedback.disputes import (
     DISPUTE_STATES,
     get_dispute,
     list_disputes,
     raise_dispute,
-    resolve_dispute,
     withdraw_dispute,
 )
+from kontrol.feedback.evaluation_detail import evaluation_detail
+from kontrol.feedback.history import read_version
 from kontrol.feedback.tasks import (
     KINDS,
     STATUSES,
