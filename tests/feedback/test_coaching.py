@@ -13,7 +13,7 @@ from kontrol.domain.errors import InvalidInput, NotFound
 from kontrol.feedback.agent_view import acknowledge_evaluation
 from kontrol.feedback.coaching import coaching_agents, coaching_view
 from kontrol.feedback.disputes import raise_dispute
-from kontrol.feedback.tasks import TaskInput, create_task, update_task
+from kontrol.feedback.task_changes import TaskInput, create_task, update_task
 from tests.feedback.feedback_world import World, build_world
 
 NOW = datetime(2026, 11, 12, 12, 0)

@@ -21,7 +21,7 @@ from kontrol.domain.scorecard import Value, compute_score
 from kontrol.feedback.agent_view import AUTO, MANUAL, SUBMITTED, acknowledge_evaluation
 from kontrol.feedback.dispute_resolution import resolve_dispute
 from kontrol.feedback.disputes import raise_dispute
-from kontrol.feedback.tasks import TaskInput, create_task, update_task
+from kontrol.feedback.task_changes import TaskInput, create_task, update_task
 from kontrol.review.history import record_event
 from kontrol.store.tables import disputes, evaluations, interactions
 

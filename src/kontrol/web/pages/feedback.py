@@ -33,21 +33,19 @@ from kontrol.feedback.disputes import (
 )
 from kontrol.feedback.evaluation_detail import evaluation_detail
 from kontrol.feedback.history import read_version
+from kontrol.feedback.task_changes import TaskInput, create_task, update_task
 from kontrol.feedback.tasks import (
     KINDS,
     STATUSES,
     VIEWS,
     Task,
-    TaskInput,
     can_edit,
     can_progress,
-    create_task,
     get_task,
     list_tasks,
     owners,
     task_history,
     tasks_of,
-    update_task,
 )
 from kontrol.web.security import CurrentViewer, State, check_csrf
 
