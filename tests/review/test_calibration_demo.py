@@ -8,7 +8,7 @@ from kontrol.accounts.workspaces import Workspace
 from kontrol.demo.seed.accounts import demo_viewer
 from kontrol.demo.seed.calibration import seed_calibration_demo
 from kontrol.demo.seeding import load_demo
-from kontrol.review.calibration.sessions import reviewer_deviation, session_results
+from kontrol.review.calibration.results import reviewer_deviation, session_results
 from kontrol.store.tables import calibration_sessions
 
 

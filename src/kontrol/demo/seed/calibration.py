@@ -15,14 +15,14 @@ from sqlalchemy import Connection, Engine, func, select
 
 from kontrol.checks.scoring import active_scorecards
 from kontrol.demo.seed.accounts import demo_viewer
-from kontrol.review.calibration.sessions import (
+from kontrol.review.calibration.session_changes import (
     close_session,
     create_session,
-    get_session,
     record_reference,
     save_score,
     submit_scores,
 )
+from kontrol.review.calibration.sessions import get_session
 from kontrol.store.tables import calibration_sessions, evaluations, interactions
 
 # How often each demo person answers a criterion differently from the checks.

@@ -17,21 +17,25 @@ from kontrol.domain.errors import Conflict, InvalidInput
 from kontrol.interactions.listing import InteractionFilter, get_interaction, list_interactions
 from kontrol.review.agreement import Agreement
 from kontrol.review.calibration.figures import SCALE_VALUES, SessionFigures
-from kontrol.review.calibration.sessions import (
-    CalibrationSession,
+from kontrol.review.calibration.results import (
     ReviewerHistory,
-    SessionView,
+    reviewer_deviation,
+    session_results,
+)
+from kontrol.review.calibration.session_changes import (
     close_session,
     create_session,
+    record_reference,
+    save_score,
+    submit_scores,
+)
+from kontrol.review.calibration.sessions import (
+    CalibrationSession,
+    SessionView,
     eligible_reviewers,
     get_session,
     list_sessions,
     parse_deadline,
-    record_reference,
-    reviewer_deviation,
-    save_score,
-    session_results,
-    submit_scores,
 )
 from kontrol.web.security import CurrentViewer, State, check_csrf
 
