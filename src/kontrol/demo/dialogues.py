@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from kontrol.demo.dice import Dice
 from kontrol.demo.people import Agent
 from kontrol.demo.phrasebook import Phrasebook, Phrases, Scenario
-from kontrol.demo.planning import Plan
+from kontrol.demo.plans import Plan
 from kontrol.demo.script import HOLD, PAUSE, PRE, QUICK, MessageRecord, Script, Slots
 
 if TYPE_CHECKING:

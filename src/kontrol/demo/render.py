@@ -17,7 +17,7 @@ from kontrol.demo.clock import LocalClock
 from kontrol.demo.dice import Dice
 from kontrol.demo.people import Agent
 from kontrol.demo.phrasebook import Phrasebook, Scenario
-from kontrol.demo.planning import BOOKS, DAY, SOURCE, Plan
+from kontrol.demo.plans import BOOKS, DAY, SOURCE, Plan
 from kontrol.demo.script import MessageRecord, Slots
 from kontrol.demo.timing import time_speech, time_text
 

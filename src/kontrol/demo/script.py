@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from kontrol.demo.people import Agent
 from kontrol.demo.phrasebook import Phrasebook
-from kontrol.demo.planning import BOOKS, Plan
+from kontrol.demo.plans import BOOKS, Plan
 
 if TYPE_CHECKING:
     # Only for annotations: the renderer builds scripts, so it imports this module.

@@ -12,7 +12,7 @@ from math import exp, log
 
 from kontrol.demo.clock import LocalClock
 from kontrol.demo.dice import Dice
-from kontrol.demo.planning import Plan
+from kontrol.demo.plans import Plan
 from kontrol.demo.script import HOLD, PAUSE, PRE, QUICK, SYS, MessageRecord, Turn
 
 # reply-time multiplier against a web chat: the channel targets differ (60 s … 1 h)
