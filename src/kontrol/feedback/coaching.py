@@ -168,6 +168,41 @@ def _window(
     return keys, start, end
 
 
+def _counted_evaluations(
+    connection: Connection, viewer: Viewer, agent_external_id: str, start: datetime, end: datetime
+) -> list[Any]:
+    """The evaluation the KPIs count for each of the agent's interactions in the window."""
+    rows = connection.execute(
+        select(
+            evaluations.c.id,
+            evaluations.c.interaction_id,
+            evaluations.c.kind,
+            evaluations.c.score,
+            evaluations.c.scorecard_id,
+            evaluations.c["items"],
+            interactions.c.started_at,
+        )
+        .join(interactions, interactions.c.id == evaluations.c.interaction_id)
+        .where(
+            interactions.c.workspace_id == viewer.workspace.id,
+            interactions.c.agent_external_id == agent_external_id,
+            interactions.c.started_at >= start,
+            interactions.c.started_at < end,
+            interaction_scope(viewer),
+            evaluations.c.status == SUBMITTED,
+            evaluations.c.kind.in_((MANUAL, AUTO)),
+        )
+    ).all()
+    # The KPIs' choice per interaction: the newest manual one, else the newest automatic one.
+    chosen: dict[int, Any] = {}
+    for row in rows:
+        best = chosen.get(row.interaction_id)
+        rank = (row.kind == MANUAL, row.id)
+        if best is None or rank > (best.kind == MANUAL, best.id):
+            chosen[row.interaction_id] = row
+    return list(chosen.values())
+
+
 def coaching_view(
     connection: Connection,
     viewer: Viewer,
@@ -185,39 +220,12 @@ def coaching_view(
     moment = now or utcnow()
     keys, start, end = _window(unit, count, viewer.workspace.timezone, moment)
     local = zone(viewer.workspace.timezone)
-    rows = connection.execute(
-        select(
-            evaluations.c.id,
-            evaluations.c.interaction_id,
-            evaluations.c.kind,
-            evaluations.c.score,
-            evaluations.c.scorecard_id,
-            evaluations.c["items"],
-            interactions.c.started_at,
-        )
-        .join(interactions, interactions.c.id == evaluations.c.interaction_id)
-        .where(
-            interactions.c.workspace_id == viewer.workspace.id,
-            interactions.c.agent_external_id == agent.external_id,
-            interactions.c.started_at >= start,
-            interactions.c.started_at < end,
-            interaction_scope(viewer),
-            evaluations.c.status == SUBMITTED,
-            evaluations.c.kind.in_((MANUAL, AUTO)),
-        )
-    ).all()
-    # The KPIs' choice per interaction: the newest manual one, else the newest automatic one.
-    chosen: dict[int, Any] = {}
-    for row in rows:
-        best = chosen.get(row.interaction_id)
-        rank = (row.kind == MANUAL, row.id)
-        if best is None or rank > (best.kind == MANUAL, best.id):
-            chosen[row.interaction_id] = row
+    chosen = _counted_evaluations(connection, viewer, agent.external_id, start, end)
     cards: dict[int, StoredScorecard] = {}
     titles: dict[str, str] = {}
     cells: dict[str, dict[str, list[float]]] = {}
     score_sums: dict[str, list[float]] = {key: [] for key in keys}
-    for row in chosen.values():
+    for row in chosen:
         key = period_keys(from_utc(row.started_at, local).date())[unit]
         if row.score is not None:
             score_sums[key].append(float(row.score))

@@ -13,7 +13,8 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, func, select
 
-from kontrol.checks.scoring import active_scorecards
+from kontrol.accounts.access import Viewer
+from kontrol.checks.scoring import StoredScorecard, active_scorecards
 from kontrol.demo.seed.accounts import demo_viewer
 from kontrol.review.calibration.session_changes import (
     close_session,
@@ -56,6 +57,109 @@ def _answers(
     return answers
 
 
+def _recent_chats(connection: Connection, workspace_id: int, scorecard_id: int) -> list[int]:
+    """The seven newest chats the checks scored on this scorecard."""
+    return list(
+        connection.execute(
+            select(interactions.c.id)
+            .join(evaluations, evaluations.c.interaction_id == interactions.c.id)
+            .where(
+                interactions.c.workspace_id == workspace_id,
+                interactions.c.channel == "chat",
+                evaluations.c.scorecard_id == scorecard_id,
+                evaluations.c.kind == "auto",
+            )
+            .order_by(interactions.c.started_at.desc())
+            .limit(7)
+        ).scalars()
+    )
+
+
+def _closed_session(
+    connection: Connection,
+    raters: list[tuple[Viewer, float]],
+    card: StoredScorecard,
+    chats: list[int],
+    dice: random.Random,
+) -> None:
+    """Everyone scores four chats blind and submits; the lead records the reference, closes."""
+    lead = raters[0][0]
+    criteria = list(card.scorecard.criteria)
+    closed = create_session(
+        connection,
+        lead,
+        name="Калибровка: чаты о доставке",
+        scorecard_id=card.id,
+        interaction_ids=chats,
+        participant_ids=[viewer.account.id for viewer, _ in raters],
+    )
+    items = get_session(connection, lead, closed).session.items
+    for viewer, rate in raters:
+        for item in items:
+            machine = _machine_answers(connection, item.interaction_id, card.id)
+            save_score(
+                connection,
+                viewer,
+                session_id=closed,
+                item_id=item.id,
+                answers=_answers(machine, criteria, dice, rate),
+                comment=None,
+                version=0,
+            )
+        submit_scores(connection, viewer, session_id=closed)
+    for item in items:
+        machine = _machine_answers(connection, item.interaction_id, card.id)
+        record_reference(
+            connection,
+            lead,
+            session_id=closed,
+            item_id=item.id,
+            answers=_answers(machine, criteria, dice, 0.0),
+            version=item.version,
+        )
+    close_session(
+        connection,
+        lead,
+        session_id=closed,
+        version=get_session(connection, lead, closed).session.version,
+    )
+
+
+def _open_session(
+    connection: Connection,
+    raters: list[tuple[Viewer, float]],
+    card: StoredScorecard,
+    chats: list[int],
+    dice: random.Random,
+) -> None:
+    """A session under way: the demo reviewer has scored the first chat as a draft."""
+    lead = raters[0][0]
+    begun = create_session(
+        connection,
+        lead,
+        name="Калибровка: сложные чаты недели",
+        scorecard_id=card.id,
+        interaction_ids=chats,
+        participant_ids=[viewer.account.id for viewer, _ in raters],
+    )
+    reviewer, rate = raters[1]
+    first = get_session(connection, lead, begun).session.items[0]
+    save_score(
+        connection,
+        reviewer,
+        session_id=begun,
+        item_id=first.id,
+        answers=_answers(
+            _machine_answers(connection, first.interaction_id, card.id),
+            list(card.scorecard.criteria),
+            dice,
+            rate,
+        ),
+        comment="Срок доставки назван неточно",
+        version=0,
+    )
+
+
 def seed_calibration_demo(engine: Engine, workspace_id: int, *, seed: int = 11) -> int:
     """The demo's calibration sessions (none if it has some already); how many were made."""
     dice = random.Random(seed)
@@ -73,81 +177,9 @@ def seed_calibration_demo(engine: Engine, workspace_id: int, *, seed: int = 11) 
         )
         if existing or len(raters) < 3 or card is None:
             return 0
-        lead = raters[0][0]
-        chats = list(
-            connection.execute(
-                select(interactions.c.id)
-                .join(evaluations, evaluations.c.interaction_id == interactions.c.id)
-                .where(
-                    interactions.c.workspace_id == workspace_id,
-                    interactions.c.channel == "chat",
-                    evaluations.c.scorecard_id == card.id,
-                    evaluations.c.kind == "auto",
-                )
-                .order_by(interactions.c.started_at.desc())
-                .limit(7)
-            ).scalars()
-        )
+        chats = _recent_chats(connection, workspace_id, card.id)
         if len(chats) < 7:
             return 0
-        criteria = list(card.scorecard.criteria)
-        closed = create_session(
-            connection,
-            lead,
-            name="Калибровка: чаты о доставке",
-            scorecard_id=card.id,
-            interaction_ids=chats[:4],
-            participant_ids=[viewer.account.id for viewer, _ in raters],
-        )
-        items = get_session(connection, lead, closed).session.items
-        for viewer, rate in raters:
-            for item in items:
-                machine = _machine_answers(connection, item.interaction_id, card.id)
-                save_score(
-                    connection,
-                    viewer,
-                    session_id=closed,
-                    item_id=item.id,
-                    answers=_answers(machine, criteria, dice, rate),
-                    comment=None,
-                    version=0,
-                )
-            submit_scores(connection, viewer, session_id=closed)
-        for item in items:
-            machine = _machine_answers(connection, item.interaction_id, card.id)
-            record_reference(
-                connection,
-                lead,
-                session_id=closed,
-                item_id=item.id,
-                answers=_answers(machine, criteria, dice, 0.0),
-                version=item.version,
-            )
-        close_session(
-            connection,
-            lead,
-            session_id=closed,
-            version=get_session(connection, lead, closed).session.version,
-        )
-        begun = create_session(
-            connection,
-            lead,
-            name="Калибровка: сложные чаты недели",
-            scorecard_id=card.id,
-            interaction_ids=chats[4:7],
-            participant_ids=[viewer.account.id for viewer, _ in raters],
-        )
-        reviewer, rate = raters[1]
-        first = get_session(connection, lead, begun).session.items[0]
-        save_score(
-            connection,
-            reviewer,
-            session_id=begun,
-            item_id=first.id,
-            answers=_answers(
-                _machine_answers(connection, first.interaction_id, card.id), criteria, dice, rate
-            ),
-            comment="Срок доставки назван неточно",
-            version=0,
-        )
+        _closed_session(connection, raters, card, chats[:4], dice)
+        _open_session(connection, raters, card, chats[4:7], dice)
     return 2
