@@ -34,10 +34,12 @@ from sqlalchemy.orm import aliased
 
 from kontrol.accounts.access import Viewer, interaction_scope
 from kontrol.accounts.policy import Action, require
+from kontrol.checks.scoring import AUTO
 from kontrol.domain.clock import utcnow
 from kontrol.domain.errors import Conflict, InvalidInput, NotFound
 from kontrol.feedback.dispute_window import dispute_deadline_days
 from kontrol.feedback.history import last_actor, stale
+from kontrol.review.evaluations import MANUAL, SUBMITTED
 from kontrol.review.history import record_event
 from kontrol.store.tables import (
     agents,
@@ -49,9 +51,6 @@ from kontrol.store.tables import (
     users,
 )
 
-MANUAL = "manual"
-AUTO = "auto"
-SUBMITTED = "submitted"
 LIST_STATES = ("all", "to_acknowledge", "disputed", "failed")
 
 

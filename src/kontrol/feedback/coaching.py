@@ -29,18 +29,16 @@ from sqlalchemy import Connection, select
 
 from kontrol.accounts.access import Viewer, interaction_scope
 from kontrol.accounts.policy import Action, agent_scope, require
-from kontrol.checks.scoring import StoredScorecard, scorecard_by_id
+from kontrol.checks.scoring import AUTO, StoredScorecard, scorecard_by_id
 from kontrol.domain.clock import from_utc, to_utc, utcnow, zone
 from kontrol.domain.errors import InvalidInput, NotFound
 from kontrol.domain.periods import Period, first_day, next_key, period_keys
 from kontrol.feedback.agent_view import (
-    AUTO,
-    MANUAL,
-    SUBMITTED,
     EvaluationSummary,
     list_evaluations,
 )
 from kontrol.feedback.tasks import Task, tasks_of
+from kontrol.review.evaluations import MANUAL, SUBMITTED
 from kontrol.store.tables import agents, evaluations, interactions
 
 PERIODS = {"week": (Period.WEEK, 8), "month": (Period.MONTH, 6)}

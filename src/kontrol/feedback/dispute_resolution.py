@@ -26,7 +26,7 @@ from kontrol.checks.scoring import scorecard_by_id
 from kontrol.domain.clock import utcnow
 from kontrol.domain.errors import Conflict, InvalidInput, NotFound
 from kontrol.domain.scorecard import Criterion, Scorecard, Value, compute_score
-from kontrol.feedback.agent_view import MANUAL, SUBMITTED, lock_evaluation
+from kontrol.feedback.agent_view import lock_evaluation
 from kontrol.feedback.disputes import (
     CHANGED,
     OUTCOMES,
@@ -37,6 +37,7 @@ from kontrol.feedback.disputes import (
     set_dispute_state,
 )
 from kontrol.feedback.history import last_actor, stale
+from kontrol.review.evaluations import MANUAL, SUBMITTED
 from kontrol.review.history import record_event
 from kontrol.store.tables import (
     evaluations,

@@ -14,14 +14,15 @@ from typing import Any
 from sqlalchemy import Connection, Engine, select
 
 from kontrol.accounts.access import Viewer
-from kontrol.checks.scoring import scorecard_by_id
+from kontrol.checks.scoring import AUTO, scorecard_by_id
 from kontrol.demo.seed.accounts import demo_viewer
 from kontrol.domain.clock import utcnow
 from kontrol.domain.scorecard import Value, compute_score
-from kontrol.feedback.agent_view import AUTO, MANUAL, SUBMITTED, acknowledge_evaluation
+from kontrol.feedback.agent_view import acknowledge_evaluation
 from kontrol.feedback.dispute_resolution import resolve_dispute
 from kontrol.feedback.disputes import raise_dispute
 from kontrol.feedback.task_changes import TaskInput, create_task, update_task
+from kontrol.review.evaluations import MANUAL, SUBMITTED
 from kontrol.review.history import record_event
 from kontrol.store.tables import disputes, evaluations, interactions
 
