@@ -91,7 +91,7 @@ def test_demo_loads_once_with_if_empty(database_url: str) -> None:
     assert (counted["interactions"], pushed) == (122, 2)
     assert counted["agents"] >= 8 and counted["surveys"] > 0 and counted["orders"] > 0
     # The five demo logins and their colleagues on the people page (random passwords).
-    from kontrol.accounts.members import DEMO_COLLEAGUES
+    from kontrol.demo.seed.accounts import DEMO_COLLEAGUES
     from kontrol.demo.seeding import DEMO_LOGINS
 
     assert counted["users"] == len(DEMO_LOGINS) + len(DEMO_COLLEAGUES) == 11

@@ -242,7 +242,7 @@ def test_member_input_rules() -> None:
 
 
 def test_demo_colleagues_fill_the_page_once(app_client: TestClient, world: World) -> None:
-    from kontrol.accounts.members import DEMO_COLLEAGUES, seed_people_demo
+    from kontrol.demo.seed.accounts import DEMO_COLLEAGUES, seed_people_demo
 
     # The world already has a reviewer2 and a lead2: existing usernames are left alone.
     new = [entry for entry in DEMO_COLLEAGUES if entry[0] not in world.users]

@@ -25,8 +25,8 @@ from kontrol.checks.scoring import StoredScorecard, save_scorecard
 from kontrol.domain.clock import utcnow
 from kontrol.domain.roles import WorkspaceRole
 from kontrol.domain.scorecard import Value, compute_score
-from kontrol.feedback.agent_view import record_event
 from kontrol.ingest.importing import import_file
+from kontrol.review.history import record_event
 from kontrol.store.tables import evaluations, interactions
 from tests.webapp import form_token
 from tests.webapp import log_in as web_log_in

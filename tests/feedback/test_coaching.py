@@ -10,10 +10,10 @@ from sqlalchemy import Engine
 
 from kontrol.accounts.workspaces import Workspace
 from kontrol.domain.errors import InvalidInput, NotFound
-from kontrol.feedback.agent_view import acknowledge
+from kontrol.feedback.agent_view import acknowledge_evaluation
 from kontrol.feedback.coaching import coaching_agents, coaching_view
 from kontrol.feedback.disputes import raise_dispute
-from kontrol.feedback.tasks import TaskInput, create_task, update_task
+from kontrol.feedback.task_changes import TaskInput, create_task, update_task
 from tests.feedback.feedback_world import World, build_world
 
 NOW = datetime(2026, 11, 12, 12, 0)
@@ -137,7 +137,7 @@ def test_open_tasks_and_evaluations_to_discuss(world: World, coached: dict[str, 
         update_task(connection, qa, closed.id, version=1, changes={"status": "cancelled"})
         create_task(connection, qa, TaskInput(kind="coaching", title="Not a1", agent="a2"))
         # f2 failed but is acknowledged; f3 passed but is disputed.
-        acknowledge(connection, agent, coached["f2"], version=1)
+        acknowledge_evaluation(connection, agent, coached["f2"], version=1)
         raise_dispute(connection, agent, coached["f3"], criterion="tone", reason="It was a 4")
     with world.engine.connect() as connection:
         view = coaching_view(connection, qa, "a1", now=NOW)

@@ -9,8 +9,10 @@ from sqlalchemy import Engine, select
 
 from kontrol.accounts.workspaces import Workspace
 from kontrol.domain.errors import Conflict, Forbidden, InvalidInput
-from kontrol.feedback.agent_view import get_evaluation, list_evaluations
-from kontrol.feedback.disputes import list_disputes, raise_dispute, resolve_dispute
+from kontrol.feedback.agent_view import list_evaluations
+from kontrol.feedback.dispute_resolution import resolve_dispute
+from kontrol.feedback.disputes import list_disputes, raise_dispute
+from kontrol.feedback.evaluation_detail import evaluation_detail
 from kontrol.metrics.kpis import compute
 from kontrol.store.tables import evaluations
 from tests.feedback.feedback_world import ALL_PASS, World, build_world
@@ -52,7 +54,7 @@ def test_upheld_keeps_the_evaluation(world: World) -> None:
     row = world.row(evaluation_id)
     assert (row.version, row.score) == (1, 60.0)
     with world.engine.connect() as connection:
-        detail = get_evaluation(connection, world.viewer("agent1"), evaluation_id)
+        detail = evaluation_detail(connection, world.viewer("agent1"), evaluation_id)
     assert [(h.subject, h.action) for h in detail.history] == [
         ("evaluation", "submitted"),
         ("dispute", "raised"),
@@ -85,7 +87,7 @@ def test_changed_rescores_the_manual_evaluation_and_the_kpis(world: World) -> No
     assert (empathy["result"], empathy["fraction"]) == ("pass", 1.0)
     assert qa_score(world) == 100.0
     with world.engine.connect() as connection:
-        detail = get_evaluation(connection, world.viewer("agent1"), evaluation_id)
+        detail = evaluation_detail(connection, world.viewer("agent1"), evaluation_id)
     changed = next(h for h in detail.history if h.action == "changed")
     assert changed.details["answers_before"] == {"empathy": "fail"}
     assert changed.details["answers_after"] == {"empathy": "pass"}
@@ -149,7 +151,7 @@ def test_whole_dispute_may_change_several_criteria(world: World) -> None:
     # (1 + 2 + 1 + 0.75) / 5 = 95.
     assert (done.score_before, done.score_after) == (40.0, 95.0)
     with world.engine.connect() as connection:
-        detail = get_evaluation(connection, world.viewer("qa"), evaluation_id)
+        detail = evaluation_detail(connection, world.viewer("qa"), evaluation_id)
     resolved = detail.history[-1].details
     # Only the answers that changed are recorded as changed.
     assert resolved["answers_before"] == {"empathy": "fail", "tone": "1"}

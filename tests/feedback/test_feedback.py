@@ -9,14 +9,10 @@ from sqlalchemy import Engine, select
 
 from kontrol.accounts.workspaces import Workspace
 from kontrol.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
-from kontrol.feedback.agent_view import (
-    acknowledge,
-    dispute_deadline_days,
-    get_evaluation,
-    list_evaluations,
-    set_dispute_deadline_days,
-)
+from kontrol.feedback.agent_view import acknowledge_evaluation, list_evaluations
+from kontrol.feedback.dispute_window import dispute_deadline_days, set_dispute_deadline_days
 from kontrol.feedback.disputes import raise_dispute, withdraw_dispute
+from kontrol.feedback.evaluation_detail import evaluation_detail
 from kontrol.store.tables import review_events
 from tests.feedback.feedback_world import ALL_PASS, World, build_world, days_ago
 
@@ -36,7 +32,7 @@ def test_agent_sees_own_evaluations_manual_first_with_answers(world: World) -> N
     agent = world.viewer("agent1")
     with world.engine.connect() as connection:
         listed = list_evaluations(connection, agent)
-        detail = get_evaluation(connection, agent, manual)
+        detail = evaluation_detail(connection, agent, manual)
     assert [(e.id, e.kind) for e in listed] == [(manual, "manual"), (auto, "auto")]
     assert other_agent not in {e.id for e in listed} and draft not in {e.id for e in listed}
     # The manual one counts in the KPIs; the automatic one is shown beside it, marked as such.
@@ -53,12 +49,12 @@ def test_acknowledge_once_with_history(world: World) -> None:
     evaluation_id = world.evaluation("f1", ALL_PASS)
     agent = world.viewer("agent1")
     with world.engine.begin() as connection:
-        done = acknowledge(connection, agent, evaluation_id, version=1)
+        done = acknowledge_evaluation(connection, agent, evaluation_id, version=1)
     assert done.acknowledged_at is not None and done.version == 2
     with pytest.raises(Conflict, match="acknowledged already"), world.engine.begin() as connection:
-        acknowledge(connection, agent, evaluation_id, version=2)
+        acknowledge_evaluation(connection, agent, evaluation_id, version=2)
     with world.engine.connect() as connection:
-        detail = get_evaluation(connection, agent, evaluation_id)
+        detail = evaluation_detail(connection, agent, evaluation_id)
         actions = [h.action for h in detail.history]
     assert actions == ["submitted", "acknowledged"]
     assert not detail.can_acknowledge and not detail.can_dispute
@@ -70,7 +66,7 @@ def test_acknowledge_once_with_history(world: World) -> None:
 def test_acknowledge_of_a_stale_version_is_refused(world: World) -> None:
     evaluation_id = world.evaluation("f1", ALL_PASS)
     with pytest.raises(Conflict, match="reload"), world.engine.begin() as connection:
-        acknowledge(connection, world.viewer("agent1"), evaluation_id, version=7)
+        acknowledge_evaluation(connection, world.viewer("agent1"), evaluation_id, version=7)
 
 
 def test_only_the_agent_acknowledges_and_disputes(world: World) -> None:
@@ -78,7 +74,7 @@ def test_only_the_agent_acknowledges_and_disputes(world: World) -> None:
     for username in ("lead", "qa", "admin", "reviewer"):
         viewer = world.viewer(username)
         with pytest.raises(Forbidden), world.engine.begin() as connection:
-            acknowledge(connection, viewer, evaluation_id, version=1)
+            acknowledge_evaluation(connection, viewer, evaluation_id, version=1)
         with pytest.raises(Forbidden), world.engine.begin() as connection:
             raise_dispute(connection, viewer, evaluation_id, criterion=None, reason="no")
 
@@ -99,7 +95,7 @@ def test_dispute_per_criterion_and_whole(world: World) -> None:
     with pytest.raises(Conflict, match="whole evaluation"), world.engine.begin() as connection:
         raise_dispute(connection, agent, evaluation_id, criterion=None, reason="again")
     with world.engine.connect() as connection:
-        detail = get_evaluation(connection, agent, evaluation_id)
+        detail = evaluation_detail(connection, agent, evaluation_id)
         listed = list_evaluations(connection, agent, state="disputed")
     empathy = next(a for a in detail.answers if a.criterion.id == "empathy")
     assert empathy.open_dispute is not None and empathy.open_dispute.id == one.id
@@ -131,7 +127,7 @@ def test_dispute_after_the_deadline_is_refused(world: World) -> None:
             raise_dispute(connection, agent, old, criterion="tone", reason="too late")
         raise_dispute(connection, agent, recent, criterion="tone", reason="in time")
     with world.engine.connect() as connection:
-        detail = get_evaluation(connection, agent, old)
+        detail = evaluation_detail(connection, agent, old)
     assert not detail.can_dispute and "closed" in (detail.dispute_refusal or "")
     # A longer window (a workspace setting) opens it again.
     with world.engine.begin() as connection:
@@ -150,9 +146,9 @@ def test_scope_agent_and_team_lead(world: World) -> None:
     other_team = world.evaluation("f6", ALL_PASS)  # a3, team L2
     with world.engine.connect() as connection:
         with pytest.raises(NotFound):
-            get_evaluation(connection, world.viewer("agent1"), colleague)
+            evaluation_detail(connection, world.viewer("agent1"), colleague)
         with pytest.raises(NotFound):
-            get_evaluation(connection, world.viewer("lead"), other_team)
+            evaluation_detail(connection, world.viewer("lead"), other_team)
         lead_sees = {e.id for e in list_evaluations(connection, world.viewer("lead"))}
         qa_sees = {e.id for e in list_evaluations(connection, world.viewer("qa"))}
         agent_sees = {e.id for e in list_evaluations(connection, world.viewer("agent1"))}

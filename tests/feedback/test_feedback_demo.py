@@ -5,9 +5,9 @@ from __future__ import annotations
 from sqlalchemy import Engine, func, select
 
 from kontrol.accounts.workspaces import Workspace
+from kontrol.demo.seed.feedback import seed_feedback_demo
 from kontrol.demo.seeding import load_demo
 from kontrol.domain.clock import utcnow
-from kontrol.feedback.agent_view import seed_feedback_demo
 from kontrol.store.tables import corrective_tasks, disputes, evaluations
 
 

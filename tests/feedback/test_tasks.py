@@ -10,14 +10,8 @@ from sqlalchemy import Engine
 from kontrol.accounts.workspaces import Workspace
 from kontrol.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
 from kontrol.feedback.disputes import raise_dispute
-from kontrol.feedback.tasks import (
-    TaskInput,
-    create_task,
-    get_task,
-    list_tasks,
-    task_history,
-    update_task,
-)
+from kontrol.feedback.task_changes import TaskInput, create_task, update_task
+from kontrol.feedback.tasks import get_task, list_tasks, task_history
 from kontrol.store.tables import workspaces
 from tests.feedback.feedback_world import ALL_PASS, World, build_world, days_ago
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 from sqlalchemy import Engine, select
 
 from kontrol.accounts.workspaces import Workspace
-from kontrol.demo.seed.calibration import _viewer, seed_calibration_demo
+from kontrol.demo.seed.accounts import demo_viewer
+from kontrol.demo.seed.calibration import seed_calibration_demo
 from kontrol.demo.seeding import load_demo
-from kontrol.review.calibration.sessions import reviewer_deviation, session_results
+from kontrol.review.calibration.results import reviewer_deviation, session_results
 from kontrol.store.tables import calibration_sessions
 
 
@@ -21,7 +22,7 @@ def test_demo_calibration(engine: Engine, workspace: Workspace) -> None:
             )
         ).all()
         assert [s.status for s in sessions] == ["closed", "open"]
-        lead = _viewer(connection, workspace.id, "qa")
+        lead = demo_viewer(connection, workspace.id, "qa")
         assert lead is not None
         results = session_results(connection, lead, sessions[0].id)
         history = reviewer_deviation(connection, lead)

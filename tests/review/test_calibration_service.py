@@ -16,17 +16,15 @@ from sqlalchemy import Engine, select
 from kontrol.accounts.workspaces import Workspace
 from kontrol.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
 from kontrol.review.agreement import fleiss_kappa, krippendorff_alpha
-from kontrol.review.calibration.sessions import (
+from kontrol.review.calibration.results import reviewer_deviation, session_results
+from kontrol.review.calibration.session_changes import (
     close_session,
     create_session,
-    get_session,
-    list_sessions,
     record_reference,
-    reviewer_deviation,
     save_score,
-    session_results,
     submit_scores,
 )
+from kontrol.review.calibration.sessions import get_session, list_sessions
 from kontrol.store.tables import review_events
 from tests.review.calibration_fixtures import Setup, build
 

@@ -22,14 +22,10 @@ from kontrol.domain.roles import WorkspaceRole
 from kontrol.domain.scorecard import compute_score
 from kontrol.ingest.importing import import_file
 from kontrol.metrics.kpis import compute
-from kontrol.review.evaluations import (
-    AnswerInput,
-    create_evaluation,
-    my_queue,
-    review_form,
-    save_evaluation,
-)
+from kontrol.review.assigned_items import my_queue
 from kontrol.review.machine_agreement import review_agreement
+from kontrol.review.saving import AnswerInput, create_evaluation, save_evaluation
+from kontrol.review.scoring_form import review_form
 from kontrol.store.tables import (
     evaluations,
     interactions,

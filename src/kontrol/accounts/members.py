@@ -9,16 +9,15 @@ the last one is refused.
 
 from __future__ import annotations
 
-import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, Engine, select, update
+from sqlalchemy import Connection, select, update
 
 from kontrol.accounts.logins import Account, create_account, grant
 from kontrol.accounts.workspaces import Workspace
 from kontrol.domain.errors import Conflict, InvalidInput, NotFound
 from kontrol.domain.roles import WorkspaceRole
-from kontrol.store.tables import agents, memberships, users, workspaces
+from kontrol.store.tables import agents, memberships, users
 
 MAX_LINK = 200
 
@@ -204,44 +203,3 @@ def remove_member(connection: Connection, workspace: Workspace, user_id: int) ->
         )
     )
     return member
-
-
-# -- demo data -------------------------------------------------------------------------
-
-# Colleagues of the demo logins, so the people page looks like a real service team.
-# Their passwords are random and never shown: only the five demo logins can log in.
-DEMO_COLLEAGUES: tuple[tuple[str, str, WorkspaceRole, str | None, str | None], ...] = (
-    ("reviewer2", "Юлия Кузнецова", WorkspaceRole.REVIEWER, None, None),
-    ("lead2", "Виктор Петров, «Линия 2»", WorkspaceRole.TEAM_LEAD, "Линия 2", None),
-    ("lead-en", "Sarah Jones, EN Desk", WorkspaceRole.TEAM_LEAD, "EN Desk", None),
-    ("a02", "Дмитрий Козлов", WorkspaceRole.AGENT, "Линия 1", "a02"),
-    ("a05", "Елена Попова", WorkspaceRole.AGENT, "Линия 2", "a05"),
-    ("a08", "Emily Carter", WorkspaceRole.AGENT, "EN Desk", "a08"),
-)
-
-
-def seed_people_demo(engine: Engine, workspace_id: int) -> int:
-    """Add the demo colleagues that do not exist yet; how many were added."""
-    added = 0
-    with engine.begin() as connection:
-        row = connection.execute(select(workspaces).where(workspaces.c.id == workspace_id)).one()
-        workspace = Workspace(row.id, row.name, row.timezone)
-        for username, name, role, team, agent_id in DEMO_COLLEAGUES:
-            if _account_named(connection, username) is not None:
-                continue
-            account = create_account(
-                connection,
-                username=username,
-                password=secrets.token_urlsafe(18),
-                display_name=name,
-            )
-            grant(
-                connection,
-                account=account,
-                workspace=workspace,
-                role=role,
-                agent_external_id=agent_id,
-                team=team,
-            )
-            added += 1
-    return added

@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from kontrol.demo.clock import LocalClock
 from kontrol.demo.dice import Dice
+from kontrol.demo.orders import place_orders
 from kontrol.demo.people import AGENTS
 from kontrol.demo.planning import Planner
 from kontrol.demo.render import Renderer
@@ -74,7 +75,7 @@ def _records(
     try:
         planner = Planner(rng, clock, count, end, days)
         plans = planner.plan()
-        orders = planner.orders(plans)
+        orders = place_orders(planner, plans)
     finally:
         if collecting:
             gc.enable()

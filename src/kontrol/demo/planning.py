@@ -4,223 +4,46 @@ Planning decides everything that matters for metrics and for cause and effect:
 the customer, time, channel and topic of each contact, the agent who answers,
 how it ends, which good and bad habits show, how the customer rates it, who
 comes back within days and who stops ordering after bad service. Rendering
-(``render.py``) only turns each plan into words and timestamps.
+(``render.py``) only turns each plan into words and timestamps; the records are
+in ``plans.py``, ratings in ``ratings.py`` and the shop's orders in ``orders.py``.
 """
 
 from __future__ import annotations
 
 import bisect
 import itertools
-from collections.abc import Sequence
-from dataclasses import dataclass, field
 from datetime import date, timedelta
-from math import exp, log
-from typing import Any
 
-from kontrol.demo import scripts_en, scripts_ru
 from kontrol.demo.clock import LocalClock
 from kontrol.demo.dice import Dice
 from kontrol.demo.people import (
     AGENTS,
     EN_FIRST,
     EN_LAST,
-    MAIL_DOMAINS,
     RU_FIRST,
     RU_LAST,
     TEAM_2,
     Agent,
 )
-from kontrol.demo.phrasebook import Phrasebook
-
-SOURCE = "demo"
-BOOKS: dict[str, Phrasebook] = {"ru": scripts_ru.BOOK, "en": scripts_en.BOOK}
-DAY = 86_400
-
-_RUSSIAN_SHARE = 0.7
-CHANNELS = ("call", "chat", "email", "messenger", "social", "app", "self_service", "visit")
-_CHANNEL_WEIGHTS = {
-    "ru": (25.0, 34.0, 10.0, 12.0, 5.0, 8.0, 4.0, 3.5),
-    "en": (22.0, 36.0, 17.0, 10.0, 6.0, 6.0, 3.0, 1.0),
-}
-_ABANDON_RATE = {"call": 0.085, "chat": 0.065, "app": 0.05}
-# (median seconds, log-normal sigma) of the wait before an agent answers
-_WAIT = {
-    "call": (14.0, 0.9),
-    "chat": (18.0, 0.9),
-    "app": (15.0, 0.8),
-    "messenger": (40.0, 1.0),
-    "social": (150.0, 1.0),
-    "visit": (300.0, 0.6),
-}
-_SURVEY_RATE = {
-    "call": 0.36,
-    "chat": 0.52,
-    "app": 0.5,
-    "messenger": 0.42,
-    "social": 0.18,
-    "email": 0.3,
-    "visit": 0.3,
-    "self_service": 0.25,
-}
-_LATE_SURVEY_SHARE = 0.15
-
-TOPICS = ("delivery", "refund", "payment", "account", "product", "order_change", "complaint")
-_TOPIC_WEIGHTS = (30.0, 14.0, 13.0, 11.0, 15.0, 9.0, 4.0)
-_ORDER_TOPICS = frozenset({"delivery", "refund", "payment", "order_change", "complaint"})
-_NEGATIVE_RATE = {
-    "delivery": 0.38,
-    "refund": 0.42,
-    "payment": 0.38,
-    "account": 0.3,
-    "product": 0.15,
-    "order_change": 0.2,
-    "complaint": 1.0,
-}
-_WHEN_RATE = {
-    "delivery": 0.8,
-    "refund": 0.75,
-    "payment": 0.55,
-    "account": 0.55,
-    "product": 0.45,
-    "order_change": 0.55,
-    "complaint": 0.7,
-}
-_RESOLVE_SHIFT = {
-    "delivery": 0.0,
-    "refund": -0.04,
-    "payment": 0.0,
-    "account": 0.03,
-    "product": 0.06,
-    "order_change": 0.04,
-    "complaint": -0.15,
-}
-
-
-def _hours(weights: str) -> tuple[float, ...]:
-    """24 relative weights of the local hours 0-23, written in one line."""
-    values = tuple(float(weight) for weight in weights.split())
-    assert len(values) == 24
-    return values
-
-
-# When contacts arrive: calls and visits in opening hours, written channels all day.
-_HOURS_CALL = _hours("0 0 0 0 0 0 0 0 .35 1 1.5 1.7 1.6 1.4 1.5 1.5 1.6 1.4 1.1 .8 .5 .2 0 0")
-_HOURS_TEXT = _hours(
-    ".15 .08 .04 .03 .03 .06 .15 .35 .7 1 1.3 1.4 1.4 1.3 1.3 1.3 1.3 1.3 1.3 1.4 1.4 1.2 .8 .4"
+from kontrol.demo.plans import DAY, Customer, Episode, Plan, price_tag
+from kontrol.demo.rates import (
+    ABANDON_RATE,
+    CHANNEL_WEIGHTS,
+    CHANNELS,
+    HOURS_CALL,
+    HOURS_EMAIL,
+    HOURS_TEXT,
+    HOURS_VISIT,
+    NEGATIVE_RATE,
+    ORDER_TOPICS,
+    RESOLVE_SHIFT,
+    RUSSIAN_SHARE,
+    TOPIC_WEIGHTS,
+    TOPICS,
+    WAIT,
+    WHEN_RATE,
 )
-_HOURS_EMAIL = _hours(
-    ".3 .2 .15 .1 .1 .15 .3 .6 1 1.2 1.2 1.2 1.1 1.1 1.1 1.1 1.1 1 .9 .9 .8 .7 .6 .4"
-)
-_HOURS_VISIT = _hours("0 0 0 0 0 0 0 0 0 0 1 1 1 1 1 1 1 1 1 1 .5 0 0 0")
-
-
-def _price_tag(value: float) -> int:
-    """A shop price near ``value``, ending in 90 like 2 490."""
-    return max(190, int(value / 100) * 100 + 90)
-
-
-@dataclass(slots=True)
-class Customer:
-    """A demo customer and the habits that colour their messages."""
-
-    index: int
-    id: str
-    lang: str
-    first: str
-    display: str
-    female: bool
-    latin: str
-    """First and last name in Latin letters, for the e-mail address."""
-    key: int
-    """Random bits the phone number and e-mail address are derived from."""
-    casual: bool
-    no_yo: bool
-    vip: bool
-    activity: float
-    """Relative chance of contacting support."""
-    order_rate: float
-    """Expected orders in 91 days."""
-    basket: float
-    favourite: str
-    episodes: int = 0
-
-    @property
-    def phone(self) -> str:
-        """A mobile number without the country code, like ``916 123-45-67``."""
-        digits = f"{self.key:010d}"
-        return f"9{digits[1:3]} {digits[3:6]}-{digits[6:8]}-{digits[8:10]}"
-
-    @property
-    def email(self) -> str:
-        """An e-mail address made of the customer's name."""
-        first, last = self.latin.split(" ")
-        key = self.key
-        style = key % 3
-        if style == 0:
-            handle = f"{first}.{last}"
-        elif style == 1:
-            handle = f"{first}{10 + key % 89}"
-        else:
-            handle = f"{first[0]}{last}{1970 + key % 36}"
-        domains = MAIL_DOMAINS[self.lang]
-        return f"{handle}@{domains[(key >> 8) % len(domains)]}"
-
-
-@dataclass(slots=True)
-class Episode:
-    """One problem of one customer: every contact about it shares these."""
-
-    scenario: int
-    order_no: str
-    product: int
-    claim: str
-    amount: int
-    card: str
-
-
-@dataclass(slots=True)
-class Plan:
-    """Everything decided about one interaction before it is put into words."""
-
-    seq: int
-    customer: Customer
-    episode: Episode
-    channel: str
-    kind: str  # handled, abandoned, bot, callback, proactive, no_answer
-    arrive: int
-    start: int
-    topic: str
-    agent: Agent | None = None
-    status: str = "resolved"
-    case_id: str | None = None
-    tags: list[str] = field(default_factory=list)
-    negative: bool = False
-    repeat_of: int | None = None
-    show_lang: bool = True
-    name_known: bool = True
-    bot_intro: bool = False
-    transfer_to: Agent | None = None
-    transfer_continues: bool = False
-    escalated: bool = False
-    when_q: bool = False
-    greet: bool = True
-    intro: bool = True
-    use_name: bool = True
-    ask: bool = True
-    empathy: bool = True
-    specific: bool = True
-    rude: bool = False
-    thanks: bool = True
-    more_help: bool = True
-    rating: bool = False
-    hold_announced: bool = True
-    long_hold: bool = False
-    slow: bool = False
-    promise: bool = False
-    upsell: bool = False
-    interrupt: float = 0.0
-    survey: dict[str, Any] | None = None
-    survey_late: bool = False
+from kontrol.demo.ratings import survey_answers
 
 
 class Planner:
@@ -246,18 +69,18 @@ class Planner:
         self.incident_last = self.incident_first + min(4, days - 1)
         self.day_cum = list(itertools.accumulate(self._day_weight(i) for i in range(days)))
         self.hours = {
-            "call": list(itertools.accumulate(_HOURS_CALL)),
-            "text": list(itertools.accumulate(_HOURS_TEXT)),
-            "email": list(itertools.accumulate(_HOURS_EMAIL)),
-            "visit": list(itertools.accumulate(_HOURS_VISIT)),
+            "call": list(itertools.accumulate(HOURS_CALL)),
+            "text": list(itertools.accumulate(HOURS_TEXT)),
+            "email": list(itertools.accumulate(HOURS_EMAIL)),
+            "visit": list(itertools.accumulate(HOURS_VISIT)),
         }
         self.channel_cum = {
-            lang: list(itertools.accumulate(weights)) for lang, weights in _CHANNEL_WEIGHTS.items()
+            lang: list(itertools.accumulate(weights)) for lang, weights in CHANNEL_WEIGHTS.items()
         }
-        self.topic_cum = list(itertools.accumulate(_TOPIC_WEIGHTS))
+        self.topic_cum = list(itertools.accumulate(TOPIC_WEIGHTS))
         incident_topics = [
             w * (3.0 if t == "delivery" else 1.0)
-            for t, w in zip(TOPICS, _TOPIC_WEIGHTS, strict=True)
+            for t, w in zip(TOPICS, TOPIC_WEIGHTS, strict=True)
         ]
         self.incident_topic_cum = list(itertools.accumulate(incident_topics))
         self.agent_pools = self._agent_pools()
@@ -298,7 +121,7 @@ class Planner:
         rng = self.rng
         customers = []
         for index in range(count):
-            lang = "ru" if rng.random() < _RUSSIAN_SHARE else "en"
+            lang = "ru" if rng.random() < RUSSIAN_SHARE else "en"
             if lang == "ru":
                 first, female, latin = rng.pick(RU_FIRST)
                 male_last, female_last, latin_last = rng.pick(RU_LAST)
@@ -368,7 +191,7 @@ class Planner:
 
     def _episode(self, plans: list[Plan]) -> None:
         rng = self.rng
-        group, activity = self.by_lang["ru" if rng.random() < _RUSSIAN_SHARE else "en"]
+        group, activity = self.by_lang["ru" if rng.random() < RUSSIAN_SHARE else "en"]
         customer = rng.pick_weighted(group, activity)
         customer.episodes += 1
         day = bisect.bisect_right(self.day_cum, rng.random() * self.day_cum[-1])
@@ -389,7 +212,7 @@ class Planner:
             return
         channel = self._pick_channel(customer)
         arrive = self._pick_time(channel, day)
-        if topic in _ORDER_TOPICS and rng.random() < 0.75:
+        if topic in ORDER_TOPICS and rng.random() < 0.75:
             ordered = arrive - int(rng.uniform(0.3, 9.0) * DAY)
             if ordered >= self.period_start:
                 self.linked_orders.append((ordered, customer.index))
@@ -456,7 +279,7 @@ class Planner:
         return rng.pick(hired or [a for a in AGENTS if a.lang == lang and a is not avoid])
 
     def _wait(self, channel: str, incident: bool) -> int:
-        median, sigma = _WAIT.get(channel, (15.0, 0.8))
+        median, sigma = WAIT.get(channel, (15.0, 0.8))
         if incident:
             median *= 2.2
         return max(2, int(median * self.rng.lognormal(0.0, sigma)))
@@ -487,7 +310,7 @@ class Planner:
         plan.name_known = rng.random() < (0.6 if channel == "social" else 0.9)
         if customer.vip:
             plan.tags.append("vip")
-        negative = _NEGATIVE_RATE[topic] + (0.35 if previous is not None else 0.0)
+        negative = NEGATIVE_RATE[topic] + (0.35 if previous is not None else 0.0)
         incident = self._in_incident(arrive)
         if incident and topic == "delivery":
             negative += 0.25
@@ -495,7 +318,7 @@ class Planner:
         if topic == "complaint":
             plan.tags.append("complaint")
 
-        abandon = _ABANDON_RATE.get(channel, 0.0) * (1.8 if incident else 1.0)
+        abandon = ABANDON_RATE.get(channel, 0.0) * (1.8 if incident else 1.0)
         if rng.random() < abandon:
             plan.kind = "abandoned"
             plan.status = "abandoned"
@@ -507,11 +330,10 @@ class Planner:
             plan.kind = "bot"
             plan.start = arrive
             plan.status = "resolved" if rng.random() < 0.62 else "unresolved"
-            plan.survey = self._survey(plan)
+            plan.survey = survey_answers(self.rng, plan)
             return plan
 
         agent = self._pick_agent(lang, channel, arrive)
-        profile = agent.profile
         plan.agent = agent
         if channel == "email":
             plan.start = self._email_reply_time(arrive, agent, plan)
@@ -522,12 +344,21 @@ class Planner:
             # talking to the bot first takes a while before an agent can take over
             plan.start = max(plan.start, arrive + rng.between(25, 70))
         self._fit(plan)
+        self._habits(plan, agent, topic)
+        self._outcome(plan, agent, topic, arrive)
+        plan.survey = survey_answers(self.rng, plan)
+        return plan
+
+    def _habits(self, plan: Plan, agent: Agent, topic: str) -> None:
+        """Which of the agent's good and bad habits show in this contact."""
+        rng = self.rng
+        profile = agent.profile
         plan.greet = rng.random() < profile.greet
         plan.intro = rng.random() < profile.introduce
         plan.use_name = plan.name_known and rng.random() < profile.use_name
         plan.ask = rng.random() < profile.ask
         plan.empathy = rng.random() < profile.empathy
-        plan.when_q = rng.random() < _WHEN_RATE[topic]
+        plan.when_q = rng.random() < WHEN_RATE[topic]
         plan.specific = rng.random() < profile.specific
         plan.rude = rng.random() < profile.rude * (2.2 if plan.negative else 0.6)
         plan.thanks = rng.random() < profile.thanks
@@ -538,7 +369,12 @@ class Planner:
         plan.slow = rng.random() < profile.slow
         plan.upsell = not plan.negative and rng.random() < profile.upsell
         plan.interrupt = profile.interrupt
-        resolve = profile.resolve + _RESOLVE_SHIFT[topic] - (0.08 if plan.rude else 0.0)
+
+    def _outcome(self, plan: Plan, agent: Agent, topic: str, arrive: int) -> None:
+        """Solved, not solved or transferred; a promise to call back; a complaint."""
+        rng = self.rng
+        channel = plan.channel
+        resolve = agent.profile.resolve + RESOLVE_SHIFT[topic] - (0.08 if plan.rude else 0.0)
         roll = rng.random()
         if roll < resolve:
             plan.status = "resolved"
@@ -556,8 +392,6 @@ class Planner:
         if topic != "complaint" and plan.negative and rng.random() < 0.06:
             plan.escalated = True
             plan.tags.append("complaint")
-        plan.survey = self._survey(plan)
-        return plan
 
     def _fit(self, plan: Plan) -> None:
         """Move a contact that would start after the period back into its last hour."""
@@ -639,130 +473,10 @@ class Planner:
         plan.rating = rng.random() < profile.rating * 0.5
         plan.specific = rng.random() < profile.specific
         plan.interrupt = profile.interrupt
-        plan.survey = self._survey(plan)
+        plan.survey = survey_answers(self.rng, plan)
         return plan
 
-    def _survey(self, plan: Plan) -> dict[str, Any] | None:
-        rng = self.rng
-        rate = _SURVEY_RATE[plan.channel]
-        if plan.kind in ("callback", "proactive"):
-            rate *= 0.3
-        if rng.random() >= rate:
-            return None
-        agent = plan.agent
-        if agent is None:
-            score = 4.1 if plan.status == "resolved" else 2.2
-        else:
-            score = 4.35 + agent.profile.mood
-            if plan.rude:
-                score -= 2.2
-            if plan.status == "unresolved":
-                score -= 1.3
-            elif plan.status == "transferred":
-                score -= 0.3 if plan.transfer_continues else 0.9
-            if plan.when_q and not plan.specific:
-                score -= 0.8
-            if plan.negative and not plan.empathy:
-                score -= 0.4
-            if not plan.greet:
-                score -= 0.15
-            if plan.slow:
-                score -= 0.6
-            if plan.repeat_of is not None:
-                score -= 0.3
-            if plan.topic == "complaint" or plan.escalated:
-                score -= 0.5
-        score += rng.gauss(0.0, 0.7)
-        csat = min(5, max(1, round(score)))
-        resolved = plan.status == "resolved"
-        answers: dict[str, Any] = {}
-        has_csat = rng.random() < 0.92
-        has_nps = rng.random() < 0.45 or not has_csat
-        if has_csat:
-            answers["csat"] = csat
-        if has_nps:
-            answers["nps"] = min(10, max(0, round(csat * 2.2 - 1 + rng.gauss(0.0, 1.4))))
-        if rng.random() < 0.35:
-            effort = 1.2 * csat + (0.6 if resolved else -1.0) + rng.gauss(0.0, 0.9)
-            if plan.repeat_of is not None:
-                effort -= 1
-            answers["ces"] = min(7, max(1, round(effort)))
-        if rng.random() < (0.45 if csat <= 2 or csat == 5 else 0.2):
-            answers["comment"] = self._comment_template(plan, csat)
-        plan.survey_late = rng.random() < _LATE_SURVEY_SHARE
-        return answers
-
-    def _comment_template(self, plan: Plan, csat: int) -> str:
-        book = BOOKS[plan.customer.lang]
-        rng = self.rng
-        if plan.rude and csat <= 3:
-            return rng.pick(book.comment_rude)
-        if csat <= 3 and plan.slow:
-            return rng.pick(book.comment_slow)
-        if csat <= 3 and plan.when_q and not plan.specific:
-            return rng.pick(book.comment_vague)
-        if csat <= 2:
-            return rng.pick(book.comment_bad)
-        if csat == 3:
-            return rng.pick(book.comment_ok)
-        return rng.pick(book.comment_good)
-
-    # ---------------------------------------------------------------- orders
+    # ---------------------------------------------------------------- prices
 
     def _price(self, basket: float) -> int:
-        return _price_tag(basket * self.rng.lognormal(0.0, 0.45))
-
-    def orders(self, plans: Sequence[Plan]) -> list[tuple[int, dict[str, Any]]]:
-        """Order records with their epoch times, in time order; churned customers stop."""
-        rng = self.rng
-        # the first bad experience of each customer: rudeness, a low rating, a complaint
-        # left unresolved; plans are in time order, so the first one found is the earliest
-        bad_at: dict[int, int] = {}
-        for plan in plans:
-            if plan.agent is None or plan.customer.index in bad_at:
-                continue
-            low_rating = plan.survey is not None and plan.survey.get("csat", 5) <= 2
-            open_complaint = "complaint" in plan.tags and plan.status != "resolved"
-            if plan.rude or low_rating or open_complaint:
-                bad_at[plan.customer.index] = plan.start
-        churned_after = {
-            index: moment + DAY for index, moment in bad_at.items() if rng.random() < 0.7
-        }
-        span_days = (self.period_end - self.period_start) / DAY
-        random = rng.random
-        hours = self.hours["text"]
-        day_starts = self.day_starts
-        events: list[tuple[int, int]] = list(self.linked_orders)
-        for customer in self.customers:
-            if customer.order_rate <= 0:
-                continue
-            mean_gap = 91.0 / customer.order_rate
-            offset = -log(1.0 - random()) * mean_gap
-            while offset < span_days:
-                hour = bisect.bisect_right(hours, random() * hours[-1])
-                moment = day_starts[int(offset)] + hour * 3600 + int(random() * 3600)
-                events.append((moment, customer.index))
-                offset += -log(1.0 - random()) * mean_gap
-        events.sort()
-        iso = self.clock.iso
-        gauss = rng.gauss
-        customers = self.customers
-        orders = []
-        number = 0
-        for ts, index in events:
-            limit = churned_after.get(index)
-            if limit is not None and ts > limit:
-                continue
-            customer = customers[index]
-            number += 1
-            amount = _price_tag(customer.basket * exp(gauss(0.0, 0.45)))
-            record = {
-                "kind": "order",
-                "id": f"o-{number:06d}",
-                "source": SOURCE,
-                "customer_id": customer.id,
-                "at": iso(ts),
-                "amount": float(amount),
-            }
-            orders.append((ts, record))
-        return orders
+        return price_tag(basket * self.rng.lognormal(0.0, 0.45))

@@ -3,12 +3,10 @@
 An agent sees the submitted evaluations of their own interactions: the manual
 ones first, then the automatic ones (the newest per interaction), each with its
 criteria, answers, comments and evidence. They acknowledge an evaluation or
-dispute it (``feedback/disputes.py``) within the workspace's dispute window.
-
-The window is a workspace setting kept in ``app_settings`` under
-``dispute_deadline_days:<workspace id>`` (default 7 days). It counts from when
-the evaluation was submitted: its ``submitted`` history event, else its
-``created_at``.
+dispute it (``feedback/disputes.py``) within the workspace's dispute window
+(``feedback/dispute_window.py``). The window counts from when the evaluation was
+submitted: its ``submitted`` history event, else its ``created_at``.
+``feedback/evaluation_detail.py`` shows one evaluation in full.
 
 Every state change of the review workflow leaves a ``review_events`` row
 (``record_event``); the evaluation page shows them as its history.
@@ -16,15 +14,13 @@ Every state change of the review workflow leaves a ``review_events`` row
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
     Connection,
-    Engine,
     Select,
     and_,
     case,
@@ -37,16 +33,16 @@ from sqlalchemy import (
 from sqlalchemy.orm import aliased
 
 from kontrol.accounts.access import Viewer, interaction_scope
-from kontrol.accounts.logins import get_account, memberships_of
-from kontrol.accounts.policy import Action, allowed, require
-from kontrol.checks.scoring import scorecard_by_id, stored_outcomes
+from kontrol.accounts.policy import Action, require
+from kontrol.checks.scoring import AUTO
 from kontrol.domain.clock import utcnow
 from kontrol.domain.errors import Conflict, InvalidInput, NotFound
-from kontrol.domain.scorecard import Criterion, Value, compute_score
+from kontrol.feedback.dispute_window import dispute_deadline_days
+from kontrol.feedback.history import last_actor, stale
+from kontrol.review.evaluations import MANUAL, SUBMITTED
 from kontrol.review.history import record_event
 from kontrol.store.tables import (
     agents,
-    app_settings,
     disputes,
     evaluations,
     interactions,
@@ -55,110 +51,7 @@ from kontrol.store.tables import (
     users,
 )
 
-DEFAULT_DISPUTE_DAYS = 7
-MAX_DISPUTE_DAYS = 90
-MANUAL = "manual"
-AUTO = "auto"
-SUBMITTED = "submitted"
 LIST_STATES = ("all", "to_acknowledge", "disputed", "failed")
-
-
-# -- history --------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class HistoryEntry:
-    """One event of an evaluation's history (its own, or of one of its disputes)."""
-
-    at: datetime
-    subject: str
-    subject_id: int
-    action: str
-    actor: str | None
-    details: dict[str, Any]
-
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "at": self.at.isoformat(),
-            "subject": self.subject,
-            "subject_id": self.subject_id,
-            "action": self.action,
-            "actor": self.actor,
-            "details": self.details,
-        }
-
-
-def history(
-    connection: Connection, workspace_id: int, subjects: Sequence[tuple[str, Sequence[int]]]
-) -> list[HistoryEntry]:
-    """The events of these subjects (``[(subject, [ids]), ...]``), oldest first."""
-    conditions = [
-        and_(review_events.c.subject == subject, review_events.c.subject_id.in_(list(ids)))
-        for subject, ids in subjects
-        if ids
-    ]
-    if not conditions:
-        return []
-    rows = connection.execute(
-        select(review_events, users.c.display_name)
-        .outerjoin(users, users.c.id == review_events.c.actor_id)
-        .where(review_events.c.workspace_id == workspace_id, or_(*conditions))
-        .order_by(review_events.c.at, review_events.c.id)
-    )
-    return [
-        HistoryEntry(
-            row.at,
-            row.subject,
-            int(row.subject_id),
-            row.action,
-            row.display_name,
-            row.details or {},
-        )
-        for row in rows
-    ]
-
-
-# -- the dispute window (a workspace setting) ------------------------------------------
-
-
-def _deadline_key(workspace_id: int) -> str:
-    return f"dispute_deadline_days:{workspace_id}"
-
-
-def dispute_deadline_days(connection: Connection, workspace_id: int) -> int:
-    """How many days after submission an evaluation may be disputed in this workspace."""
-    value = connection.execute(
-        select(app_settings.c.value).where(app_settings.c.key == _deadline_key(workspace_id))
-    ).scalar()
-    return int(value) if value is not None and str(value).isdigit() else DEFAULT_DISPUTE_DAYS
-
-
-def set_dispute_deadline_days(connection: Connection, viewer: Viewer, days: str | int) -> int:
-    """Change the dispute window (admins and QA leads); ``InvalidInput`` names the field."""
-    require(viewer, Action.RESOLVE_DISPUTES)
-    text = str(days).strip()
-    if not text.isdigit() or not 1 <= int(text) <= MAX_DISPUTE_DAYS:
-        raise InvalidInput(
-            f"dispute_deadline_days: a whole number of days, 1 to {MAX_DISPUTE_DAYS}"
-        )
-    value = int(text)
-    key = _deadline_key(viewer.workspace.id)
-    before = dispute_deadline_days(connection, viewer.workspace.id)
-    updated = connection.execute(
-        update(app_settings).where(app_settings.c.key == key).values(value=str(value))
-    ).rowcount
-    if not updated:
-        connection.execute(app_settings.insert().values(key=key, value=str(value)))
-    record_event(
-        connection,
-        workspace_id=viewer.workspace.id,
-        subject="workspace",
-        subject_id=viewer.workspace.id,
-        actor_id=viewer.account.id,
-        action="dispute_window_set",
-        details={"before": before, "after": value},
-    )
-    return value
 
 
 # -- which evaluations a viewer sees ----------------------------------------------------
@@ -423,254 +316,9 @@ def lock_evaluation(connection: Connection, evaluation_id: int) -> Any:
     ).first()
 
 
-# -- disputes, as the evaluation page shows them -----------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class DisputeView:
-    """A dispute of a whole evaluation (``criterion`` None) or of one criterion."""
-
-    id: int
-    evaluation_id: int
-    criterion: str | None
-    reason: str
-    status: str
-    raised_by: str | None
-    raised_by_id: int | None
-    raised_at: datetime
-    resolved_by: str | None
-    resolved_at: datetime | None
-    resolution: str | None
-    version: int
-
-    @property
-    def open(self) -> bool:
-        return self.status == "open"
-
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "evaluation_id": self.evaluation_id,
-            "criterion": self.criterion,
-            "reason": self.reason,
-            "status": self.status,
-            "raised_by": self.raised_by,
-            "raised_at": self.raised_at.isoformat(),
-            "resolved_by": self.resolved_by,
-            "resolved_at": self.resolved_at.isoformat() if self.resolved_at else None,
-            "resolution": self.resolution,
-            "version": self.version,
-        }
-
-
-def dispute_query() -> Select[Any]:
-    """Disputes with the names of who raised and who resolved them."""
-    raiser = aliased(users)
-    resolver = aliased(users)
-    return select(
-        disputes,
-        raiser.c.display_name.label("raiser_name"),
-        resolver.c.display_name.label("resolver_name"),
-    ).select_from(
-        disputes.outerjoin(raiser, raiser.c.id == disputes.c.raised_by).outerjoin(
-            resolver, resolver.c.id == disputes.c.resolved_by
-        )
-    )
-
-
-def dispute_view(row: Any) -> DisputeView:
-    """A ``dispute_query`` row as a :class:`DisputeView`."""
-    return DisputeView(
-        id=int(row.id),
-        evaluation_id=int(row.evaluation_id),
-        criterion=row.criterion,
-        reason=row.reason,
-        status=row.status,
-        raised_by=row.raiser_name,
-        raised_by_id=row.raised_by,
-        raised_at=row.raised_at,
-        resolved_by=row.resolver_name,
-        resolved_at=row.resolved_at,
-        resolution=row.resolution,
-        version=int(row.version),
-    )
-
-
-def disputes_of(connection: Connection, evaluation_id: int) -> list[DisputeView]:
-    """Every dispute of one evaluation, oldest first."""
-    rows = connection.execute(
-        dispute_query()
-        .where(disputes.c.evaluation_id == evaluation_id)
-        .order_by(disputes.c.raised_at, disputes.c.id)
-    )
-    return [dispute_view(row) for row in rows]
-
-
-# -- one evaluation in full ---------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class Answer:
-    """One criterion of an evaluation: the answer, the comment, the evidence, its disputes."""
-
-    criterion: Criterion
-    section: str
-    result: str | None
-    fraction: float | None
-    comment: str | None
-    auto_result: str | None
-    evidence: list[dict[str, Any]]
-    disputes: list[DisputeView]
-
-    @property
-    def open_dispute(self) -> DisputeView | None:
-        return next((d for d in self.disputes if d.open), None)
-
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "criterion": self.criterion.id,
-            "title": self.criterion.title,
-            "section": self.section,
-            "check": self.criterion.check,
-            "weight": self.criterion.weight,
-            "critical": self.criterion.critical,
-            "scale": self.criterion.scale,
-            "result": self.result,
-            "fraction": self.fraction,
-            "comment": self.comment,
-            "auto_result": self.auto_result,
-            "evidence": self.evidence,
-            "disputes": [d.id for d in self.disputes],
-        }
-
-
-@dataclass(slots=True)
-class EvaluationDetail:
-    """An evaluation with everything the feedback page shows and what the viewer may do."""
-
-    summary: EvaluationSummary
-    scorecard_title: str
-    comment: str | None
-    answers: list[Answer]
-    whole_disputes: list[DisputeView]
-    history: list[HistoryEntry]
-    related: list[EvaluationSummary] = field(default_factory=list)
-    can_acknowledge: bool = False
-    can_dispute: bool = False
-    dispute_refusal: str | None = None
-    can_resolve: bool = False
-
-    @property
-    def sections(self) -> list[tuple[str, list[Answer]]]:
-        grouped: list[tuple[str, list[Answer]]] = []
-        for answer in self.answers:
-            if not grouped or grouped[-1][0] != answer.section:
-                grouped.append((answer.section, []))
-            grouped[-1][1].append(answer)
-        return grouped
-
-    @property
-    def titles(self) -> dict[str, str]:
-        """Criterion titles by id, for the disputes and the history."""
-        return {answer.criterion.id: answer.criterion.title for answer in self.answers}
-
-    @property
-    def open_whole_dispute(self) -> DisputeView | None:
-        return next((d for d in self.whole_disputes if d.open), None)
-
-    def as_json(self) -> dict[str, Any]:
-        return {
-            **self.summary.as_json(),
-            "scorecard_title": self.scorecard_title,
-            "comment": self.comment,
-            "criteria": [a.as_json() for a in self.answers],
-            "disputes": [
-                d.as_json()
-                for d in self.whole_disputes + [d for a in self.answers for d in a.disputes]
-            ],
-            "history": [h.as_json() for h in self.history],
-            "related": [r.as_json() for r in self.related],
-            "can_acknowledge": self.can_acknowledge,
-            "can_dispute": self.can_dispute,
-            "dispute_refusal": self.dispute_refusal,
-        }
-
-
-def dispute_refusal(
-    viewer: Viewer, summary: EvaluationSummary, now: datetime | None = None
-) -> str | None:
-    """Why ``viewer`` may not dispute this evaluation now (``None``: they may)."""
-    if not allowed(viewer, Action.DISPUTE):
-        return "only the evaluated agent disputes an evaluation"
-    if summary.acknowledged_at is not None:
-        return f"you acknowledged this evaluation on {summary.acknowledged_at:%Y-%m-%d %H:%M} UTC"
-    if not summary.counted:
-        return (
-            "a reviewer has scored this interaction since; dispute the manual evaluation, "
-            "which is the one that counts"
-        )
-    if not summary.dispute_window_open(now):
-        return (
-            f"the dispute window closed on {summary.dispute_until:%Y-%m-%d %H:%M} UTC "
-            "(evaluations can be disputed for a limited number of days after they are submitted)"
-        )
-    return None
-
-
-def _evidence(outcomes: dict[str, Any], criterion: Criterion) -> list[dict[str, Any]]:
-    if not criterion.check:
-        return []
-    found = outcomes.get("checks", {}).get(criterion.check, {})
-    return list(found.get("evidence", []))
-
-
-def get_evaluation(connection: Connection, viewer: Viewer, evaluation_id: int) -> EvaluationDetail:
-    """One evaluation with its criteria, answers, comments, evidence, disputes and history."""
-    summary = find_evaluation(connection, viewer, evaluation_id)
-    row = connection.execute(select(evaluations).where(evaluations.c.id == evaluation_id)).one()
-    card = scorecard_by_id(connection, summary.scorecard_id)
-    stored = {item.get("criterion"): item for item in row.items or []}
-    outcomes = stored_outcomes(connection, [summary.interaction_id])[summary.interaction_id]
-    all_disputes = disputes_of(connection, evaluation_id)
-    answers = []
-    for section in card.scorecard.sections:
-        for criterion in section.criteria:
-            item = stored.get(criterion.id, {})
-            answers.append(
-                Answer(
-                    criterion=criterion,
-                    section=section.title,
-                    result=item.get("result"),
-                    fraction=item.get("fraction"),
-                    comment=item.get("comment"),
-                    auto_result=item.get("auto_result"),
-                    evidence=_evidence(outcomes, criterion),
-                    disputes=[d for d in all_disputes if d.criterion == criterion.id],
-                )
-            )
-    events = history(
-        connection,
-        viewer.workspace.id,
-        [("evaluation", [evaluation_id]), ("dispute", [d.id for d in all_disputes])],
-    )
-    related = _related(connection, viewer, row)
-    refusal = dispute_refusal(viewer, summary)
-    return EvaluationDetail(
-        summary=summary,
-        scorecard_title=card.scorecard.title,
-        comment=row.comment,
-        answers=answers,
-        whole_disputes=[d for d in all_disputes if d.criterion is None],
-        history=events,
-        related=related,
-        can_acknowledge=allowed(viewer, Action.ACKNOWLEDGE) and summary.acknowledged_at is None,
-        can_dispute=refusal is None,
-        dispute_refusal=refusal,
-        can_resolve=allowed(viewer, Action.RESOLVE_DISPUTES),
-    )
-
-
-def _related(connection: Connection, viewer: Viewer, row: Any) -> list[EvaluationSummary]:
+def related_evaluations(
+    connection: Connection, viewer: Viewer, row: Any
+) -> list[EvaluationSummary]:
     """The other current evaluations of the same interaction (the auto one beside a manual one)."""
     days = dispute_deadline_days(connection, viewer.workspace.id)
     rows = connection.execute(
@@ -688,40 +336,7 @@ def _related(connection: Connection, viewer: Viewer, row: Any) -> list[Evaluatio
 # -- acknowledging --------------------------------------------------------------------------
 
 
-def stale(kind: str, number: int, who: str | None, when: datetime | None) -> Conflict:
-    """The refusal of a save that names an outdated version."""
-    by = f" by {who}" if who else ""
-    at = f" at {when:%Y-%m-%d %H:%M} UTC" if when else ""
-    return Conflict(f"{kind} {number} was changed{by}{at}; reload to see the change")
-
-
-def last_actor(
-    connection: Connection, subject: str, subject_id: int
-) -> tuple[str | None, datetime | None]:
-    """Who changed a thing last and when, from its history (for conflict messages)."""
-    row = connection.execute(
-        select(users.c.display_name, review_events.c.at)
-        .select_from(review_events.outerjoin(users, users.c.id == review_events.c.actor_id))
-        .where(review_events.c.subject == subject, review_events.c.subject_id == subject_id)
-        .order_by(review_events.c.id.desc())
-        .limit(1)
-    ).first()
-    return (row.display_name, row.at) if row is not None else (None, None)
-
-
-def read_version(value: object, name: str = "version") -> int:
-    """A version number from a form or a JSON body; ``InvalidInput`` names the field."""
-    if isinstance(value, bool):
-        raise InvalidInput(f"{name}: the version you saw (a whole number) is required")
-    if isinstance(value, int):
-        return value
-    text = str(value or "").strip()
-    if not text.isdigit():
-        raise InvalidInput(f"{name}: the version you saw (a whole number) is required")
-    return int(text)
-
-
-def acknowledge(
+def acknowledge_evaluation(
     connection: Connection, viewer: Viewer, evaluation_id: int, *, version: int
 ) -> EvaluationSummary:
     """The evaluated agent has seen the evaluation and accepts it."""
@@ -760,227 +375,3 @@ def acknowledge(
         at=now,
     )
     return find_evaluation(connection, viewer, evaluation_id)
-
-
-# -- demo data ---------------------------------------------------------------------------------
-
-DEMO_AGENT = "a01"
-
-
-def _demo_viewer(connection: Connection, workspace_id: int, username: str) -> Viewer | None:
-    user_id = connection.execute(select(users.c.id).where(users.c.username == username)).scalar()
-    if user_id is None:
-        return None
-    account = get_account(connection, int(user_id))
-    membership = next(
-        (m for m in memberships_of(connection, account) if m.workspace.id == workspace_id), None
-    )
-    return Viewer(account, membership) if membership is not None else None
-
-
-def _demo_evaluation(
-    connection: Connection,
-    auto: Any,
-    reviewer: Viewer,
-    *,
-    answers: dict[str, str],
-    comments: dict[str, str],
-    comment: str,
-    when: datetime,
-) -> int:
-    """A reviewer's submitted manual evaluation beside an automatic one (as the review UI saves)."""
-    scorecard = scorecard_by_id(connection, int(auto.scorecard_id)).scorecard
-    machine = {item["criterion"]: item.get("result") for item in auto.items or []}
-    results: dict[str, Value] = {}
-    for criterion in scorecard.criteria:
-        given = answers.get(criterion.id) or machine.get(criterion.id)
-        if given is None:
-            given = "4" if criterion.scale == "1-5" else "pass"
-        results[criterion.id] = int(given) if given.isdigit() else given
-    score = compute_score(scorecard, results)
-    items = [
-        {
-            "criterion": o.criterion.id,
-            "check": o.criterion.check,
-            "result": None if o.result is None else str(o.result),
-            "fraction": o.fraction,
-            "critical": o.criterion.critical,
-            "comment": comments.get(o.criterion.id),
-            "auto_result": machine.get(o.criterion.id),
-        }
-        for o in score.outcomes
-    ]
-    key = connection.execute(
-        evaluations.insert().values(
-            workspace_id=auto.workspace_id,
-            interaction_id=auto.interaction_id,
-            scorecard_id=auto.scorecard_id,
-            kind=MANUAL,
-            score=score.score,
-            passed=score.passed,
-            items=items,
-            created_at=when,
-            status=SUBMITTED,
-            reviewer_id=reviewer.account.id,
-            comment=comment,
-            auto_evaluation_id=auto.id,
-            version=1,
-            updated_at=when,
-        )
-    ).inserted_primary_key
-    assert key is not None
-    evaluation_id = int(key[0])
-    record_event(
-        connection,
-        workspace_id=int(auto.workspace_id),
-        subject="evaluation",
-        subject_id=evaluation_id,
-        actor_id=reviewer.account.id,
-        action=SUBMITTED,
-        at=when,
-    )
-    return evaluation_id
-
-
-def seed_feedback_demo(engine: Engine, workspace_id: int) -> None:
-    """Demo feedback for the demo agent (a01): reviewed evaluations, an acknowledged one,
-    an open dispute, a resolved one, and corrective tasks including an overdue callback."""
-    from kontrol.feedback.disputes import raise_dispute, resolve_dispute
-    from kontrol.feedback.tasks import TaskInput, create_task, update_task
-
-    with engine.begin() as connection:
-        if connection.execute(
-            select(disputes.c.id).where(disputes.c.workspace_id == workspace_id).limit(1)
-        ).first():
-            return
-        people = {
-            name: _demo_viewer(connection, workspace_id, name)
-            for name in ("qa", "reviewer", "lead", "agent")
-        }
-        qa, reviewer, lead, agent = (people[n] for n in ("qa", "reviewer", "lead", "agent"))
-        if qa is None or reviewer is None or lead is None or agent is None:
-            return
-        newest = (
-            select(evaluations)
-            .join(interactions, interactions.c.id == evaluations.c.interaction_id)
-            .where(
-                evaluations.c.workspace_id == workspace_id,
-                evaluations.c.kind == AUTO,
-                interactions.c.agent_external_id == DEMO_AGENT,
-            )
-            .order_by(interactions.c.started_at.desc())
-            .limit(12)
-        )
-        autos = []
-        seen: set[int] = set()
-        for row in connection.execute(newest):
-            if row.interaction_id not in seen:
-                seen.add(row.interaction_id)
-                autos.append(row)
-        if len(autos) < 4:
-            return
-        now = utcnow()
-        acknowledged = _demo_evaluation(
-            connection,
-            autos[0],
-            reviewer,
-            answers={"solution_correct": "pass"},
-            comments={"solution_correct": "Полный и точный ответ"},
-            comment="Хороший разговор: клиент получил точный срок.",
-            when=now - timedelta(days=3),
-        )
-        disputed = _demo_evaluation(
-            connection,
-            autos[1],
-            reviewer,
-            answers={"empathy": "fail"},
-            comments={"empathy": "Нет извинения за задержку"},
-            comment="Решение верное, но не хватило сочувствия.",
-            when=now - timedelta(days=2),
-        )
-        changed = _demo_evaluation(
-            connection,
-            autos[2],
-            reviewer,
-            answers={"solution_correct": "fail"},
-            comments={"solution_correct": "Неверный срок доставки"},
-            comment="Клиенту назван неверный срок.",
-            when=now - timedelta(days=4),
-        )
-        wrong_answer = _demo_evaluation(
-            connection,
-            autos[3],
-            reviewer,
-            answers={"solution_correct": "fail"},
-            comments={"solution_correct": "Клиенту обещан возврат, которого не будет"},
-            comment="Неверная информация о возврате: нужно перезвонить клиенту.",
-            when=now - timedelta(days=5),
-        )
-    with engine.begin() as connection:
-        acknowledge(connection, agent, acknowledged, version=1)
-        raise_dispute(
-            connection,
-            agent,
-            disputed,
-            criterion="empathy",
-            reason="Я извинилась во втором сообщении: «Простите за ожидание».",
-        )
-        to_resolve = raise_dispute(
-            connection,
-            agent,
-            changed,
-            criterion="solution_correct",
-            reason="Срок был верный: заказ пришёл в названный день, см. статус доставки.",
-        )
-        resolve_dispute(
-            connection,
-            qa,
-            to_resolve.id,
-            version=to_resolve.version,
-            outcome="changed",
-            comment="Проверили по службе доставки: срок был назван верно.",
-            answers={"solution_correct": "pass"},
-            evaluation_version=1,
-        )
-        owner = str(agent.account.id)
-        create_task(
-            connection,
-            lead,
-            TaskInput(
-                kind="callback",
-                title="Перезвонить клиенту и исправить информацию о возврате",
-                details="Клиенту сказали, что деньги вернут за 1 день; на деле 5–10 рабочих дней.",
-                evaluation_id=str(wrong_answer),
-                owner_id=owner,
-                due=(now - timedelta(days=1)).strftime("%Y-%m-%dT%H:%M"),
-            ),
-        )
-        create_task(
-            connection,
-            lead,
-            TaskInput(
-                kind="coaching",
-                title="Коучинг-сессия: эмпатия и извинения",
-                agent=DEMO_AGENT,
-                owner_id=str(lead.account.id),
-                due=(now + timedelta(days=5)).strftime("%Y-%m-%d"),
-            ),
-        )
-        done = create_task(
-            connection,
-            qa,
-            TaskInput(
-                kind="correction",
-                title="Исправить срок доставки в карточке заказа",
-                evaluation_id=str(changed),
-                owner_id=owner,
-                due=(now - timedelta(days=2)).strftime("%Y-%m-%d"),
-            ),
-        )
-        update_task(
-            connection,
-            agent,
-            done.id,
-            version=done.version,
-            changes={"status": "done", "outcome": "Срок в карточке исправлен, клиент уведомлён."},
-        )

@@ -29,18 +29,16 @@ from sqlalchemy import Connection, select
 
 from kontrol.accounts.access import Viewer, interaction_scope
 from kontrol.accounts.policy import Action, agent_scope, require
-from kontrol.checks.scoring import StoredScorecard, scorecard_by_id
+from kontrol.checks.scoring import AUTO, StoredScorecard, scorecard_by_id
 from kontrol.domain.clock import from_utc, to_utc, utcnow, zone
 from kontrol.domain.errors import InvalidInput, NotFound
 from kontrol.domain.periods import Period, first_day, next_key, period_keys
 from kontrol.feedback.agent_view import (
-    AUTO,
-    MANUAL,
-    SUBMITTED,
     EvaluationSummary,
     list_evaluations,
 )
 from kontrol.feedback.tasks import Task, tasks_of
+from kontrol.review.evaluations import MANUAL, SUBMITTED
 from kontrol.store.tables import agents, evaluations, interactions
 
 PERIODS = {"week": (Period.WEEK, 8), "month": (Period.MONTH, 6)}
@@ -49,7 +47,7 @@ DISCUSS_LIMIT = 20
 
 
 @dataclass(frozen=True, slots=True)
-class Agent:
+class CoachedAgent:
     """An agent one may open the coaching view of."""
 
     external_id: str
@@ -57,17 +55,17 @@ class Agent:
     team: str | None
 
 
-def coaching_agents(connection: Connection, viewer: Viewer) -> list[Agent]:
+def coaching_agents(connection: Connection, viewer: Viewer) -> list[CoachedAgent]:
     """The agents whose coaching view ``viewer`` may open."""
     require(viewer, Action.VIEW_COACHING)
     query = select(agents.c.external_id, agents.c.name, agents.c.team).where(
         agents.c.workspace_id == viewer.workspace.id, agent_scope(viewer)
     )
     rows = connection.execute(query.order_by(agents.c.name, agents.c.external_id))
-    return [Agent(row.external_id, row.name, row.team) for row in rows]
+    return [CoachedAgent(row.external_id, row.name, row.team) for row in rows]
 
 
-def find_agent(connection: Connection, viewer: Viewer, agent: str) -> Agent:
+def find_agent(connection: Connection, viewer: Viewer, agent: str) -> CoachedAgent:
     """One agent ``viewer`` may coach or see; ``NotFound`` for others, as for unknown ones."""
     for found in coaching_agents(connection, viewer):
         if found.external_id == agent:
@@ -76,7 +74,7 @@ def find_agent(connection: Connection, viewer: Viewer, agent: str) -> Agent:
 
 
 @dataclass(frozen=True, slots=True)
-class Cell:
+class CriterionTally:
     """One criterion in one period (or over the whole window)."""
 
     n: int
@@ -106,8 +104,8 @@ class CriterionTrend:
 
     criterion: str
     title: str
-    overall: Cell
-    periods: dict[str, Cell]
+    overall: CriterionTally
+    periods: dict[str, CriterionTally]
     trend: float | None
 
     def as_json(self) -> dict[str, Any]:
@@ -124,7 +122,7 @@ class CriterionTrend:
 class CoachingView:
     """Everything the coaching page shows for one agent."""
 
-    agent: Agent
+    agent: CoachedAgent
     period: str
     keys: list[str]
     scores: dict[str, tuple[int, float | None]]
@@ -168,6 +166,41 @@ def _window(
     return keys, start, end
 
 
+def _counted_evaluations(
+    connection: Connection, viewer: Viewer, agent_external_id: str, start: datetime, end: datetime
+) -> list[Any]:
+    """The evaluation the KPIs count for each of the agent's interactions in the window."""
+    rows = connection.execute(
+        select(
+            evaluations.c.id,
+            evaluations.c.interaction_id,
+            evaluations.c.kind,
+            evaluations.c.score,
+            evaluations.c.scorecard_id,
+            evaluations.c["items"],
+            interactions.c.started_at,
+        )
+        .join(interactions, interactions.c.id == evaluations.c.interaction_id)
+        .where(
+            interactions.c.workspace_id == viewer.workspace.id,
+            interactions.c.agent_external_id == agent_external_id,
+            interactions.c.started_at >= start,
+            interactions.c.started_at < end,
+            interaction_scope(viewer),
+            evaluations.c.status == SUBMITTED,
+            evaluations.c.kind.in_((MANUAL, AUTO)),
+        )
+    ).all()
+    # The KPIs' choice per interaction: the newest manual one, else the newest automatic one.
+    chosen: dict[int, Any] = {}
+    for row in rows:
+        best = chosen.get(row.interaction_id)
+        rank = (row.kind == MANUAL, row.id)
+        if best is None or rank > (best.kind == MANUAL, best.id):
+            chosen[row.interaction_id] = row
+    return list(chosen.values())
+
+
 def coaching_view(
     connection: Connection,
     viewer: Viewer,
@@ -185,39 +218,12 @@ def coaching_view(
     moment = now or utcnow()
     keys, start, end = _window(unit, count, viewer.workspace.timezone, moment)
     local = zone(viewer.workspace.timezone)
-    rows = connection.execute(
-        select(
-            evaluations.c.id,
-            evaluations.c.interaction_id,
-            evaluations.c.kind,
-            evaluations.c.score,
-            evaluations.c.scorecard_id,
-            evaluations.c["items"],
-            interactions.c.started_at,
-        )
-        .join(interactions, interactions.c.id == evaluations.c.interaction_id)
-        .where(
-            interactions.c.workspace_id == viewer.workspace.id,
-            interactions.c.agent_external_id == agent.external_id,
-            interactions.c.started_at >= start,
-            interactions.c.started_at < end,
-            interaction_scope(viewer),
-            evaluations.c.status == SUBMITTED,
-            evaluations.c.kind.in_((MANUAL, AUTO)),
-        )
-    ).all()
-    # The KPIs' choice per interaction: the newest manual one, else the newest automatic one.
-    chosen: dict[int, Any] = {}
-    for row in rows:
-        best = chosen.get(row.interaction_id)
-        rank = (row.kind == MANUAL, row.id)
-        if best is None or rank > (best.kind == MANUAL, best.id):
-            chosen[row.interaction_id] = row
+    chosen = _counted_evaluations(connection, viewer, agent.external_id, start, end)
     cards: dict[int, StoredScorecard] = {}
     titles: dict[str, str] = {}
     cells: dict[str, dict[str, list[float]]] = {}
     score_sums: dict[str, list[float]] = {key: [] for key in keys}
-    for row in chosen.values():
+    for row in chosen:
         key = period_keys(from_utc(row.started_at, local).date())[unit]
         if row.score is not None:
             score_sums[key].append(float(row.score))
@@ -253,8 +259,10 @@ def coaching_view(
     )
 
 
-def _cell(fractions: list[float]) -> Cell:
-    return Cell(len(fractions), sum(1 for f in fractions if f < FAILED_BELOW), sum(fractions))
+def _cell(fractions: list[float]) -> CriterionTally:
+    return CriterionTally(
+        len(fractions), sum(1 for f in fractions if f < FAILED_BELOW), sum(fractions)
+    )
 
 
 def _trend(

@@ -17,33 +17,36 @@ after. Concurrent saves are refused (``Conflict``) rather than overwritten.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, exists, select, update
+from sqlalchemy import (
+    Connection,
+    Select,
+    select,
+    update,
+)
+from sqlalchemy.orm import aliased
 
 from kontrol.accounts.access import Viewer, interaction_scope
-from kontrol.accounts.policy import Action, require
+from kontrol.accounts.policy import Action, allowed, require
 from kontrol.checks.scoring import scorecard_by_id
 from kontrol.domain.clock import utcnow
 from kontrol.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
-from kontrol.domain.scorecard import Criterion, Scorecard, Value, compute_score
 from kontrol.feedback.agent_view import (
-    MANUAL,
-    SUBMITTED,
-    DisputeView,
     EvaluationSummary,
-    dispute_query,
-    dispute_refusal,
-    dispute_view,
     find_evaluation,
-    last_actor,
     lock_evaluation,
-    stale,
 )
+from kontrol.feedback.history import last_actor, stale
 from kontrol.review.history import record_event
-from kontrol.store.tables import disputes, evaluations, interactions
+from kontrol.store.tables import (
+    disputes,
+    evaluations,
+    interactions,
+    users,
+)
 
 OPEN = "open"
 UPHELD = "upheld"
@@ -54,7 +57,109 @@ DISPUTE_STATES = ("open", "resolved", "all")
 MAX_TEXT = 4000
 
 
-def _text(value: str | None, name: str, *, required: bool = True) -> str | None:
+@dataclass(frozen=True, slots=True)
+class DisputeView:
+    """A dispute of a whole evaluation (``criterion`` None) or of one criterion."""
+
+    id: int
+    evaluation_id: int
+    criterion: str | None
+    reason: str
+    status: str
+    raised_by: str | None
+    raised_by_id: int | None
+    raised_at: datetime
+    resolved_by: str | None
+    resolved_at: datetime | None
+    resolution: str | None
+    version: int
+
+    @property
+    def open(self) -> bool:
+        return self.status == "open"
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "evaluation_id": self.evaluation_id,
+            "criterion": self.criterion,
+            "reason": self.reason,
+            "status": self.status,
+            "raised_by": self.raised_by,
+            "raised_at": self.raised_at.isoformat(),
+            "resolved_by": self.resolved_by,
+            "resolved_at": self.resolved_at.isoformat() if self.resolved_at else None,
+            "resolution": self.resolution,
+            "version": self.version,
+        }
+
+
+def dispute_query() -> Select[Any]:
+    """Disputes with the names of who raised and who resolved them."""
+    raiser = aliased(users)
+    resolver = aliased(users)
+    return select(
+        disputes,
+        raiser.c.display_name.label("raiser_name"),
+        resolver.c.display_name.label("resolver_name"),
+    ).select_from(
+        disputes.outerjoin(raiser, raiser.c.id == disputes.c.raised_by).outerjoin(
+            resolver, resolver.c.id == disputes.c.resolved_by
+        )
+    )
+
+
+def dispute_view(row: Any) -> DisputeView:
+    """A ``dispute_query`` row as a :class:`DisputeView`."""
+    return DisputeView(
+        id=int(row.id),
+        evaluation_id=int(row.evaluation_id),
+        criterion=row.criterion,
+        reason=row.reason,
+        status=row.status,
+        raised_by=row.raiser_name,
+        raised_by_id=row.raised_by,
+        raised_at=row.raised_at,
+        resolved_by=row.resolver_name,
+        resolved_at=row.resolved_at,
+        resolution=row.resolution,
+        version=int(row.version),
+    )
+
+
+def disputes_of(connection: Connection, evaluation_id: int) -> list[DisputeView]:
+    """Every dispute of one evaluation, oldest first."""
+    rows = connection.execute(
+        dispute_query()
+        .where(disputes.c.evaluation_id == evaluation_id)
+        .order_by(disputes.c.raised_at, disputes.c.id)
+    )
+    return [dispute_view(row) for row in rows]
+
+
+def dispute_refusal(
+    viewer: Viewer, summary: EvaluationSummary, now: datetime | None = None
+) -> str | None:
+    """Why ``viewer`` may not dispute this evaluation now (``None``: they may)."""
+    if not allowed(viewer, Action.DISPUTE):
+        return "only the evaluated agent disputes an evaluation"
+    if summary.acknowledged_at is not None:
+        return f"you acknowledged this evaluation on {summary.acknowledged_at:%Y-%m-%d %H:%M} UTC"
+    if not summary.counted:
+        return (
+            "a reviewer has scored this interaction since; dispute the manual evaluation, "
+            "which is the one that counts"
+        )
+    if not summary.dispute_window_open(now):
+        return (
+            f"the dispute window closed on {summary.dispute_until:%Y-%m-%d %H:%M} UTC "
+            "(evaluations can be disputed for a limited number of days after they are submitted)"
+        )
+    return None
+
+
+def dispute_text(value: str | None, name: str, *, required: bool = True) -> str | None:
+    """A reason or a resolution, trimmed, at most ``MAX_TEXT`` long (else ``InvalidInput``)."""
     text = (value or "").strip()
     if not text:
         if required:
@@ -82,7 +187,7 @@ def raise_dispute(
     refusal = dispute_refusal(viewer, summary)
     if refusal is not None:
         raise Forbidden(refusal)
-    text = _text(reason, "reason")
+    text = dispute_text(reason, "reason")
     criterion = (criterion or "").strip() or None
     if criterion is not None:
         card = scorecard_by_id(connection, summary.scorecard_id).scorecard
@@ -159,8 +264,8 @@ def withdraw_dispute(
     dispute = get_dispute(connection, viewer, dispute_id)
     if dispute.raised_by_id != viewer.account.id:
         raise Forbidden("only the agent who raised a dispute withdraws it")
-    _require_open(dispute)
-    _set_state(connection, dispute, version, status=WITHDRAWN, resolved_by=viewer.account.id)
+    require_open(dispute)
+    set_dispute_state(connection, dispute, version, status=WITHDRAWN, resolved_by=viewer.account.id)
     record_event(
         connection,
         workspace_id=viewer.workspace.id,
@@ -173,7 +278,8 @@ def withdraw_dispute(
     return get_dispute(connection, viewer, dispute_id)
 
 
-def _require_open(dispute: DisputeView) -> None:
+def require_open(dispute: DisputeView) -> None:
+    """Refuse (``Conflict``) to act on a dispute someone has closed meanwhile."""
     if dispute.open:
         return
     when = f" on {dispute.resolved_at:%Y-%m-%d %H:%M} UTC" if dispute.resolved_at else ""
@@ -181,7 +287,7 @@ def _require_open(dispute: DisputeView) -> None:
     raise Conflict(f"dispute {dispute.id} is {dispute.status} already{by}{when}; reload the page")
 
 
-def _set_state(
+def set_dispute_state(
     connection: Connection,
     dispute: DisputeView,
     version: int,
@@ -190,6 +296,7 @@ def _set_state(
     resolved_by: int,
     resolution: str | None = None,
 ) -> None:
+    """Close an open dispute at ``version``; a stale version is refused with ``Conflict``."""
     done = connection.execute(
         update(disputes)
         .where(
@@ -270,264 +377,3 @@ def list_disputes(
             title = next((c.title for c in card.criteria if c.id == row.criterion), row.criterion)
         found.append(DisputeItem(dispute_view(row), summary, title))
     return found
-
-
-# -- resolving ---------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class Resolution:
-    """What a lead decided, and which evaluation now holds the changed answers."""
-
-    dispute: DisputeView
-    evaluation_id: int
-    created_evaluation_id: int | None
-    score_before: float | None
-    score_after: float | None
-
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "dispute": self.dispute.as_json(),
-            "evaluation_id": self.evaluation_id,
-            "created_evaluation_id": self.created_evaluation_id,
-            "score_before": self.score_before,
-            "score_after": self.score_after,
-        }
-
-
-def answer_value(criterion: Criterion, answer: object, name: str) -> Value:
-    """A new answer for ``criterion`` as ``compute_score`` takes it; ``InvalidInput`` otherwise."""
-    text = str(answer if answer is not None else "").strip().lower()
-    if text == "na":
-        return "na"
-    if criterion.scale == "1-5":
-        if text in ("1", "2", "3", "4", "5"):
-            return int(text)
-        raise InvalidInput(f"{name}: a mark 1-5 or na for {criterion.id!r}")
-    if text in ("pass", "fail"):
-        return text
-    raise InvalidInput(f"{name}: pass, fail or na for {criterion.id!r}")
-
-
-def _results(scorecard: Scorecard, items: list[dict[str, Any]]) -> dict[str, Value]:
-    out: dict[str, Value] = {}
-    known = {c.id: c for c in scorecard.criteria}
-    for item in items:
-        result = item.get("result")
-        criterion = known.get(str(item.get("criterion")))
-        if criterion is None or result is None:
-            continue
-        out[criterion.id] = int(result) if str(result).isdigit() else str(result)
-    return out
-
-
-def _rescored_items(
-    scorecard: Scorecard, items: list[dict[str, Any]], results: Mapping[str, Value]
-) -> tuple[list[dict[str, Any]], float | None, bool | None]:
-    """Manual-evaluation items with ``results`` applied, and the new score (``compute_score``).
-
-    Comments stay; ``auto_result`` keeps the machine's answer (taken from the
-    items themselves when they are an automatic evaluation's).
-    """
-    score = compute_score(scorecard, results)
-    previous = {item.get("criterion"): item for item in items}
-    new_items = []
-    for outcome in score.outcomes:
-        old = previous.get(outcome.criterion.id, {})
-        item = {
-            "criterion": outcome.criterion.id,
-            "check": outcome.criterion.check,
-            "result": None if outcome.result is None else str(outcome.result),
-            "fraction": outcome.fraction,
-            "critical": outcome.criterion.critical,
-        }
-        item["comment"] = old.get("comment")
-        item["auto_result"] = old.get("auto_result") if "auto_result" in old else old.get("result")
-        new_items.append(item)
-    return new_items, score.score, score.passed
-
-
-def resolve_dispute(
-    connection: Connection,
-    viewer: Viewer,
-    dispute_id: int,
-    *,
-    version: int,
-    outcome: str,
-    comment: str,
-    answers: Mapping[str, object] | None = None,
-    evaluation_version: int | None = None,
-) -> Resolution:
-    """Decide an open dispute: ``upheld`` or ``changed`` (with the new ``answers`` by criterion).
-
-    ``version`` is the dispute's version the lead saw; for ``changed`` on a
-    manual evaluation, ``evaluation_version`` is the evaluation's. A stale one
-    of either is refused with ``Conflict`` and nothing is saved.
-    """
-    require(viewer, Action.RESOLVE_DISPUTES)
-    dispute = get_dispute(connection, viewer, dispute_id)
-    _require_open(dispute)
-    if outcome not in OUTCOMES:
-        raise InvalidInput(f"outcome: {' or '.join(OUTCOMES)}")
-    text = _text(comment, "comment")
-    assert text is not None
-    row = lock_evaluation(connection, dispute.evaluation_id)
-    if row is None:
-        raise NotFound(f"no evaluation {dispute.evaluation_id}")
-    # The dispute first: of two leads resolving at once, the second hears about the dispute.
-    _set_state(
-        connection, dispute, version, status=outcome, resolved_by=viewer.account.id, resolution=text
-    )
-    change = Change(int(row.id), None, row.score, {}, {})
-    if outcome == CHANGED:
-        change = _change_answers(
-            connection, viewer, dispute, row, answers or {}, evaluation_version, text
-        )
-    record_event(
-        connection,
-        workspace_id=viewer.workspace.id,
-        subject="dispute",
-        subject_id=dispute.id,
-        actor_id=viewer.account.id,
-        action="resolved",
-        details={
-            "outcome": outcome,
-            "comment": text,
-            "evaluation_id": dispute.evaluation_id,
-            "criterion": dispute.criterion,
-            "changed_evaluation_id": change.evaluation_id if outcome == CHANGED else None,
-            "created_evaluation_id": change.created_evaluation_id,
-            "answers_before": change.answers_before,
-            "answers_after": change.answers_after,
-            "score_before": row.score,
-            "score_after": change.score,
-        },
-    )
-    return Resolution(
-        get_dispute(connection, viewer, dispute_id),
-        change.evaluation_id,
-        change.created_evaluation_id,
-        row.score,
-        change.score,
-    )
-
-
-@dataclass(frozen=True, slots=True)
-class Change:
-    """Where a dispute's changed answers went, and the score they give."""
-
-    evaluation_id: int
-    created_evaluation_id: int | None
-    score: float | None
-    answers_before: dict[str, str | None]
-    answers_after: dict[str, str | None]
-
-
-def _change_answers(
-    connection: Connection,
-    viewer: Viewer,
-    dispute: DisputeView,
-    row: Any,
-    answers: Mapping[str, object],
-    evaluation_version: int | None,
-    comment: str,
-) -> Change:
-    """Apply the lead's answers: to the manual evaluation, or a new one beside an auto one."""
-    scorecard = scorecard_by_id(connection, int(row.scorecard_id)).scorecard
-    criteria = {c.id: c for c in scorecard.criteria}
-    given = {str(k): v for k, v in answers.items() if str(v if v is not None else "").strip()}
-    if not given:
-        raise InvalidInput("answers: give the new answer of the disputed criterion")
-    if dispute.criterion is not None and set(given) != {dispute.criterion}:
-        raise InvalidInput(
-            f"answers: only the disputed criterion {dispute.criterion!r} may be changed"
-        )
-    before = _results(scorecard, list(row.items or []))
-    after = dict(before)
-    for criterion_id, answer in given.items():
-        criterion = criteria.get(criterion_id)
-        if criterion is None:
-            raise InvalidInput(f"answers.{criterion_id}: not a criterion of this scorecard")
-        after[criterion_id] = answer_value(criterion, answer, f"answers.{criterion_id}")
-    changed = sorted(c for c in given if before.get(c) != after.get(c))
-    if not changed:
-        raise InvalidInput("answers: these are the answers already given; resolve as upheld")
-    answers_before = {c: None if before.get(c) is None else str(before[c]) for c in changed}
-    answers_after = {c: None if after.get(c) is None else str(after[c]) for c in changed}
-    items, score, passed = _rescored_items(scorecard, list(row.items or []), after)
-    now = utcnow()
-    details = {
-        "dispute_id": dispute.id,
-        "answers_before": answers_before,
-        "answers_after": answers_after,
-        "score_before": row.score,
-        "score_after": score,
-    }
-    if row.kind == MANUAL:
-        if evaluation_version is None:
-            raise InvalidInput("evaluation_version: the evaluation's version you saw is required")
-        done = connection.execute(
-            update(evaluations)
-            .where(evaluations.c.id == row.id, evaluations.c.version == evaluation_version)
-            .values(
-                items=items,
-                score=score,
-                passed=passed,
-                version=evaluations.c.version + 1,
-                updated_at=now,
-            )
-        ).rowcount
-        if not done:
-            raise stale(
-                "evaluation", int(row.id), *last_actor(connection, "evaluation", int(row.id))
-            )
-        target_id, created_id, action = int(row.id), None, "changed"
-        details["version"] = int(row.version) + 1
-    else:
-        manual_exists = connection.execute(
-            select(
-                exists().where(
-                    evaluations.c.interaction_id == row.interaction_id,
-                    evaluations.c.kind == MANUAL,
-                    evaluations.c.status == SUBMITTED,
-                )
-            )
-        ).scalar()
-        if manual_exists:
-            raise Conflict(
-                "a reviewer has scored this interaction since the dispute was raised; "
-                "resolve this dispute as upheld and change the manual evaluation instead"
-            )
-        new_id = connection.execute(
-            evaluations.insert().values(
-                workspace_id=row.workspace_id,
-                interaction_id=row.interaction_id,
-                scorecard_id=row.scorecard_id,
-                kind=MANUAL,
-                score=score,
-                passed=passed,
-                items=items,
-                created_at=now,
-                status=SUBMITTED,
-                reviewer_id=viewer.account.id,
-                comment=comment,
-                auto_evaluation_id=row.id,
-                version=1,
-                updated_at=now,
-            )
-        ).inserted_primary_key
-        assert new_id is not None
-        target_id = created_id = int(new_id[0])
-        action = SUBMITTED
-        details["auto_evaluation_id"] = int(row.id)
-    record_event(
-        connection,
-        workspace_id=viewer.workspace.id,
-        subject="evaluation",
-        subject_id=target_id,
-        actor_id=viewer.account.id,
-        action=action,
-        details=details,
-        at=now,
-    )
-    return Change(target_id, created_id, score, answers_before, answers_after)

@@ -11,16 +11,17 @@ Who sees which tasks: admins and QA leads every task; a team lead the tasks of
 their team's agents and those they own or created; reviewers those they own or
 created; an agent those for them or owned by them. Admins, QA leads, reviewers
 and team leads create and edit tasks (a team lead for their own team); the
-owner of a task (an agent too) moves it along and closes it.
+owner of a task (an agent too) moves it along and closes it
+(``feedback/task_changes.py``); this module reads tasks.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Select, case, false, or_, select, update
+from sqlalchemy import Connection, Select, case, false, or_, select
 from sqlalchemy.orm import aliased
 
 from kontrol.accounts.access import Viewer
@@ -30,17 +31,13 @@ from kontrol.accounts.policy import (
     interaction_reach,
     require,
     task_scope,
-    visible_interaction,
 )
-from kontrol.domain.clock import from_utc, to_utc, utcnow, zone
-from kontrol.domain.errors import Forbidden, InvalidInput, NotFound
-from kontrol.feedback.agent_view import HistoryEntry, history, last_actor, stale
-from kontrol.review.history import record_event
+from kontrol.domain.clock import from_utc, utcnow, zone
+from kontrol.domain.errors import InvalidInput, NotFound
+from kontrol.feedback.history import HistoryEntry, subject_events
 from kontrol.store.tables import (
     agents,
     corrective_tasks,
-    disputes,
-    evaluations,
     memberships,
     users,
 )
@@ -49,9 +46,6 @@ KINDS = ("callback", "correction", "coaching", "training", "other")
 STATUSES = ("open", "in_progress", "done", "cancelled")
 ACTIVE = ("open", "in_progress")
 VIEWS = ("mine", "overdue", "all")
-MAX_TITLE = 200
-MAX_TEXT = 4000
-EDITABLE = ("kind", "title", "details", "agent", "owner_id", "due", "status", "outcome")
 
 
 @dataclass(frozen=True, slots=True)
@@ -246,175 +240,7 @@ def get_task(connection: Connection, viewer: Viewer, task_id: int) -> Task:
 def task_history(connection: Connection, viewer: Viewer, task_id: int) -> list[HistoryEntry]:
     """What happened to a task, oldest first."""
     get_task(connection, viewer, task_id)
-    return history(connection, viewer.workspace.id, [("task", [task_id])])
-
-
-# -- input ------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class TaskInput:
-    """A task as a form or a JSON body gives it (text, as typed)."""
-
-    kind: str = "other"
-    title: str = ""
-    details: str = ""
-    agent: str = ""
-    owner_id: str = ""
-    due: str = ""
-    evaluation_id: str = ""
-    interaction_id: str = ""
-    dispute_id: str = ""
-
-
-def parse_due(value: str, timezone: str) -> datetime | None:
-    """``YYYY-MM-DD`` (end of that day) or ``YYYY-MM-DDTHH:MM`` in the workspace zone, as UTC."""
-    text = value.strip()
-    if not text:
-        return None
-    try:
-        if len(text) == 10:
-            moment = datetime.combine(date.fromisoformat(text), time(23, 59))
-        else:
-            moment = datetime.fromisoformat(text)
-    except ValueError:
-        raise InvalidInput("due: a date YYYY-MM-DD or a time YYYY-MM-DDTHH:MM") from None
-    return to_utc(moment, zone(timezone))
-
-
-def _optional_id(value: str, name: str) -> int | None:
-    text = str(value or "").strip()
-    if not text:
-        return None
-    if not text.isdigit():
-        raise InvalidInput(f"{name}: a number")
-    return int(text)
-
-
-def _text(value: str | None, name: str, limit: int, *, required: bool = False) -> str | None:
-    text = (value or "").strip()
-    if not text:
-        if required:
-            raise InvalidInput(f"{name}: required")
-        return None
-    if len(text) > limit:
-        raise InvalidInput(f"{name}: at most {limit} characters")
-    return text
-
-
-def _owner(connection: Connection, viewer: Viewer, value: str) -> int | None:
-    owner_id = _optional_id(value, "owner_id")
-    if owner_id is None:
-        return None
-    member = connection.execute(
-        select(memberships.c.id).where(
-            memberships.c.user_id == owner_id, memberships.c.workspace_id == viewer.workspace.id
-        )
-    ).first()
-    if member is None:
-        raise InvalidInput("owner_id: not a person of this workspace")
-    return owner_id
-
-
-def _links(
-    connection: Connection, viewer: Viewer, data: TaskInput
-) -> tuple[int | None, int | None, int | None, str | None]:
-    """(evaluation, interaction, dispute, agent) from the ids given, each checked for scope."""
-    evaluation_id = _optional_id(data.evaluation_id, "evaluation_id")
-    interaction_id = _optional_id(data.interaction_id, "interaction_id")
-    dispute_id = _optional_id(data.dispute_id, "dispute_id")
-    if dispute_id is not None:
-        row = connection.execute(
-            select(disputes.c.evaluation_id).where(
-                disputes.c.id == dispute_id, disputes.c.workspace_id == viewer.workspace.id
-            )
-        ).first()
-        if row is None:
-            raise NotFound(f"no dispute {dispute_id}")
-        evaluation_id = int(row.evaluation_id)
-    if evaluation_id is not None:
-        row = connection.execute(
-            select(evaluations.c.interaction_id).where(
-                evaluations.c.id == evaluation_id,
-                evaluations.c.workspace_id == viewer.workspace.id,
-            )
-        ).first()
-        if row is None:
-            raise NotFound(f"no evaluation {evaluation_id}")
-        interaction_id = int(row.interaction_id)
-    agent = None
-    if interaction_id is not None:
-        agent = visible_interaction(connection, viewer, interaction_id).agent_external_id
-    return evaluation_id, interaction_id, dispute_id, agent
-
-
-def _check_agent(connection: Connection, viewer: Viewer, agent: str | None) -> None:
-    """The agent of a task must exist here (and be in a team lead's own team)."""
-    if agent is None:
-        return
-    row = connection.execute(
-        select(agents.c.team).where(
-            agents.c.workspace_id == viewer.workspace.id, agents.c.external_id == agent
-        )
-    ).first()
-    if row is None:
-        raise InvalidInput(f"agent: no agent {agent!r} in this workspace")
-    if interaction_reach(viewer) == "team" and row.team != viewer.membership.team:
-        raise Forbidden("team leads set tasks for the agents of their own team")
-
-
-def create_task(connection: Connection, viewer: Viewer, data: TaskInput) -> Task:
-    """A new corrective task; ``InvalidInput`` names the field that is wrong."""
-    require(viewer, Action.MANAGE_TASKS)
-    if data.kind not in KINDS:
-        raise InvalidInput(f"kind: one of {', '.join(KINDS)}")
-    title = _text(data.title, "title", MAX_TITLE, required=True)
-    details = _text(data.details, "details", MAX_TEXT)
-    evaluation_id, interaction_id, dispute_id, linked_agent = _links(connection, viewer, data)
-    agent = linked_agent or _text(data.agent, "agent", 200)
-    _check_agent(connection, viewer, agent)
-    owner_id = _owner(connection, viewer, data.owner_id)
-    due_at = parse_due(data.due, viewer.workspace.timezone)
-    now = utcnow()
-    new_id = connection.execute(
-        corrective_tasks.insert().values(
-            workspace_id=viewer.workspace.id,
-            kind=data.kind,
-            title=title,
-            details=details,
-            agent_external_id=agent,
-            interaction_id=interaction_id,
-            evaluation_id=evaluation_id,
-            owner_id=owner_id,
-            due_at=due_at,
-            status="open",
-            created_by=viewer.account.id,
-            created_at=now,
-            updated_at=now,
-        )
-    ).inserted_primary_key
-    assert new_id is not None
-    task_id = int(new_id[0])
-    record_event(
-        connection,
-        workspace_id=viewer.workspace.id,
-        subject="task",
-        subject_id=task_id,
-        actor_id=viewer.account.id,
-        action="created",
-        details={
-            "kind": data.kind,
-            "title": title,
-            "agent": agent,
-            "owner_id": owner_id,
-            "due_at": due_at.isoformat() if due_at else None,
-            "evaluation_id": evaluation_id,
-            "interaction_id": interaction_id,
-            "dispute_id": dispute_id,
-        },
-        at=now,
-    )
-    return get_task(connection, viewer, task_id)
+    return subject_events(connection, viewer.workspace.id, [("task", [task_id])])
 
 
 def can_edit(viewer: Viewer, task: Task) -> bool:
@@ -427,100 +253,8 @@ def can_progress(viewer: Viewer, task: Task) -> bool:
     return can_edit(viewer, task) or task.owner_id == viewer.account.id
 
 
-def update_task(
-    connection: Connection, viewer: Viewer, task_id: int, *, version: int, changes: dict[str, str]
-) -> Task:
-    """Change a task (only the fields in ``changes``); refused when ``version`` is outdated."""
-    task = get_task(connection, viewer, task_id)
-    unknown = set(changes) - set(EDITABLE)
-    if unknown:
-        raise InvalidInput(f"{sorted(unknown)[0]}: not a field of a task")
-    if not can_progress(viewer, task):
-        raise Forbidden("only the task's owner or a lead changes a task")
-    if not can_edit(viewer, task) and set(changes) - {"status", "outcome"}:
-        raise Forbidden("the owner of a task changes its status and outcome only")
-    values: dict[str, Any] = {}
-    if "kind" in changes:
-        if changes["kind"] not in KINDS:
-            raise InvalidInput(f"kind: one of {', '.join(KINDS)}")
-        values["kind"] = changes["kind"]
-    if "title" in changes:
-        values["title"] = _text(changes["title"], "title", MAX_TITLE, required=True)
-    if "details" in changes:
-        values["details"] = _text(changes["details"], "details", MAX_TEXT)
-    if "agent" in changes:
-        agent = _text(changes["agent"], "agent", 200)
-        if task.interaction_id is not None and agent != task.agent_external_id:
-            raise InvalidInput(
-                "agent: a task from an interaction stays with that interaction's agent"
-            )
-        _check_agent(connection, viewer, agent)
-        values["agent_external_id"] = agent
-    if "owner_id" in changes:
-        values["owner_id"] = _owner(connection, viewer, changes["owner_id"])
-    if "due" in changes:
-        values["due_at"] = parse_due(changes["due"], viewer.workspace.timezone)
-    if "outcome" in changes:
-        values["outcome"] = _text(changes["outcome"], "outcome", MAX_TEXT)
-    status = changes.get("status", task.status)
-    if status not in STATUSES:
-        raise InvalidInput(f"status: one of {', '.join(STATUSES)}")
-    values["status"] = status
-    outcome = values.get("outcome", task.outcome)
-    if status == "done" and not outcome:
-        raise InvalidInput("outcome: say what was done before marking the task done")
-    now = utcnow()
-    if status == "done" and task.status != "done":
-        values["done_at"] = now
-    elif status != "done":
-        values["done_at"] = None
-    before = _comparable(task)
-    changed = {
-        name: [before.get(name), _plain(value)]
-        for name, value in values.items()
-        if name != "done_at" and before.get(name) != _plain(value)
-    }
-    if not changed:
-        return task
-    done = connection.execute(
-        update(corrective_tasks)
-        .where(corrective_tasks.c.id == task_id, corrective_tasks.c.version == version)
-        .values(**values, updated_at=now, version=corrective_tasks.c.version + 1)
-    ).rowcount
-    if not done:
-        raise stale("task", task_id, *last_actor(connection, "task", task_id))
-    record_event(
-        connection,
-        workspace_id=viewer.workspace.id,
-        subject="task",
-        subject_id=task_id,
-        actor_id=viewer.account.id,
-        action="updated",
-        details={"changes": changed},
-        at=now,
-    )
-    return get_task(connection, viewer, task_id)
-
-
-def _plain(value: Any) -> Any:
-    return value.isoformat() if isinstance(value, datetime) else value
-
-
-def _comparable(task: Task) -> dict[str, Any]:
-    return {
-        "kind": task.kind,
-        "title": task.title,
-        "details": task.details,
-        "agent_external_id": task.agent_external_id,
-        "owner_id": task.owner_id,
-        "due_at": _plain(task.due_at),
-        "status": task.status,
-        "outcome": task.outcome,
-    }
-
-
 @dataclass(frozen=True, slots=True)
-class Person:
+class TaskOwner:
     """Someone a task can be given to."""
 
     id: int
@@ -528,7 +262,7 @@ class Person:
     role: str
 
 
-def owners(connection: Connection, viewer: Viewer) -> list[Person]:
+def owners(connection: Connection, viewer: Viewer) -> list[TaskOwner]:
     """The people of the workspace, for the owner choice (a team lead: self and their team)."""
     query = (
         select(users.c.id, users.c.display_name, memberships.c.role)
@@ -546,7 +280,7 @@ def owners(connection: Connection, viewer: Viewer) -> list[Person]:
                 else false(),
             )
         )
-    return [Person(int(row.id), row.display_name, row.role) for row in connection.execute(query)]
+    return [TaskOwner(int(row.id), row.display_name, row.role) for row in connection.execute(query)]
 
 
 def default_due(kind: str, now: datetime | None = None) -> datetime:

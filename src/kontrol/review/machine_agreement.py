@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, and_, select
+from sqlalchemy import ColumnElement, Connection, and_, select
 
 from kontrol.accounts.access import Viewer
 from kontrol.accounts.policy import Action, require, whole_workspace
@@ -123,28 +123,14 @@ def _agreement_row(
     )
 
 
-def review_agreement(
-    connection: Connection,
+def _conditions(
     viewer: Viewer,
-    *,
-    date_from: date | None = None,
-    date_to: date | None = None,
-    reviewer_id: int | None = None,
-    scorecard: str | None = None,
-) -> AgreementReport:
-    """Per criterion: how often submitted manual answers kept or overturned the machine's.
-
-    Counts the submitted manual evaluations reviewed between ``date_from`` and
-    ``date_to`` (inclusive, workspace time zone) and the criteria where both the
-    machine and the reviewer gave an answer. A reviewer sees only their own.
-    """
-    require(viewer, Action.VIEW_REVIEW_AGREEMENT)
-    if date_from and date_to and date_from > date_to:
-        raise InvalidInput("date_from: is after date_to")
-    if not whole_workspace(viewer):
-        if reviewer_id is not None and reviewer_id != viewer.account.id:
-            raise Forbidden("reviewers see their own agreement with the checks only")
-        reviewer_id = viewer.account.id
+    date_from: date | None,
+    date_to: date | None,
+    reviewer_id: int | None,
+    scorecard: str | None,
+) -> list[ColumnElement[bool]]:
+    """The submitted manual evaluations the report counts (dates in the workspace's zone)."""
     local = zone(viewer.workspace.timezone)
     conditions = [
         evaluations.c.workspace_id == viewer.workspace.id,
@@ -162,12 +148,13 @@ def review_agreement(
         conditions.append(evaluations.c.reviewer_id == reviewer_id)
     if scorecard:
         conditions.append(scorecards.c.name == scorecard)
-    rows = connection.execute(
-        select(evaluations.c["items"], evaluations.c.scorecard_id, scorecards.c.name)
-        .join(scorecards, scorecards.c.id == evaluations.c.scorecard_id)
-        .where(and_(*conditions))
-        .order_by(evaluations.c.id)
-    ).all()
+    return conditions
+
+
+def _criterion_rows(
+    connection: Connection, viewer: Viewer, rows: Sequence[Any]
+) -> tuple[list[CriterionAgreement], list[tuple[str, str]]]:
+    """One row per (scorecard, criterion) in the scorecard's order, and all pairs together."""
     titles: dict[tuple[str, str], str] = {}
     order: dict[tuple[str, str], int] = {}
     pairs: dict[tuple[str, str], list[tuple[str, str]]] = {}
@@ -192,7 +179,11 @@ def review_agreement(
             )
     keys = sorted(pairs, key=lambda k: (k[0], order.get(k, 10**6), k[1]))
     report_rows = [_agreement_row(k[0], k[1], titles.get(k, k[1]), pairs[k]) for k in keys]
-    everything = [pair for key in keys for pair in pairs[key]]
+    return report_rows, [pair for key in keys for pair in pairs[key]]
+
+
+def _choices(connection: Connection, viewer: Viewer) -> tuple[list[tuple[int, str]], list[str]]:
+    """The reviewers and scorecard names the report's filters offer."""
     reviewers = [
         (int(r.id), r.display_name)
         for r in connection.execute(
@@ -218,6 +209,40 @@ def review_agreement(
             .order_by(scorecards.c.name)
         ).scalars()
     ]
+    return reviewers, names
+
+
+def review_agreement(
+    connection: Connection,
+    viewer: Viewer,
+    *,
+    date_from: date | None = None,
+    date_to: date | None = None,
+    reviewer_id: int | None = None,
+    scorecard: str | None = None,
+) -> AgreementReport:
+    """Per criterion: how often submitted manual answers kept or overturned the machine's.
+
+    Counts the submitted manual evaluations reviewed between ``date_from`` and
+    ``date_to`` (inclusive, workspace time zone) and the criteria where both the
+    machine and the reviewer gave an answer. A reviewer sees only their own.
+    """
+    require(viewer, Action.VIEW_REVIEW_AGREEMENT)
+    if date_from and date_to and date_from > date_to:
+        raise InvalidInput("date_from: is after date_to")
+    if not whole_workspace(viewer):
+        if reviewer_id is not None and reviewer_id != viewer.account.id:
+            raise Forbidden("reviewers see their own agreement with the checks only")
+        reviewer_id = viewer.account.id
+    conditions = _conditions(viewer, date_from, date_to, reviewer_id, scorecard)
+    rows = connection.execute(
+        select(evaluations.c["items"], evaluations.c.scorecard_id, scorecards.c.name)
+        .join(scorecards, scorecards.c.id == evaluations.c.scorecard_id)
+        .where(and_(*conditions))
+        .order_by(evaluations.c.id)
+    ).all()
+    report_rows, everything = _criterion_rows(connection, viewer, rows)
+    reviewers, names = _choices(connection, viewer)
     return AgreementReport(
         evaluations=len(rows),
         rows=report_rows,

@@ -12,22 +12,13 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
-from kontrol.feedback.agent_view import acknowledge, get_evaluation, list_evaluations
+from kontrol.feedback.agent_view import acknowledge_evaluation, list_evaluations
 from kontrol.feedback.coaching import coaching_view
-from kontrol.feedback.disputes import (
-    list_disputes,
-    raise_dispute,
-    resolve_dispute,
-    withdraw_dispute,
-)
-from kontrol.feedback.tasks import (
-    TaskInput,
-    create_task,
-    get_task,
-    list_tasks,
-    task_history,
-    update_task,
-)
+from kontrol.feedback.dispute_resolution import resolve_dispute
+from kontrol.feedback.disputes import list_disputes, raise_dispute, withdraw_dispute
+from kontrol.feedback.evaluation_detail import evaluation_detail
+from kontrol.feedback.task_changes import TaskInput, create_task, update_task
+from kontrol.feedback.tasks import get_task, list_tasks, task_history
 from kontrol.web.deps import CurrentViewer, Db
 
 router = APIRouter(prefix="/api/v1", tags=["feedback"])
@@ -122,7 +113,7 @@ def api_evaluations(
 @router.get("/evaluations/{evaluation_id}")
 def api_evaluation(db: Db, viewer: CurrentViewer, evaluation_id: int) -> dict[str, Any]:
     """One evaluation with criteria, answers, comments, evidence, disputes and history."""
-    return get_evaluation(db, viewer, evaluation_id).as_json()
+    return evaluation_detail(db, viewer, evaluation_id).as_json()
 
 
 @router.post("/evaluations/{evaluation_id}/acknowledge")
@@ -130,7 +121,7 @@ def api_acknowledge(
     db: Db, viewer: CurrentViewer, evaluation_id: int, body: VersionBody
 ) -> dict[str, Any]:
     """The evaluated agent acknowledges the evaluation (409 when ``version`` is stale)."""
-    return acknowledge(db, viewer, evaluation_id, version=body.version).as_json()
+    return acknowledge_evaluation(db, viewer, evaluation_id, version=body.version).as_json()
 
 
 @router.post("/evaluations/{evaluation_id}/disputes", status_code=201)

@@ -9,20 +9,20 @@ from fastapi import APIRouter, Body
 
 from kontrol.review.agreement import Agreement
 from kontrol.review.calibration.figures import SessionFigures
-from kontrol.review.calibration.sessions import (
-    CalibrationSession,
-    ReviewerHistory,
-    SessionView,
+from kontrol.review.calibration.results import ReviewerHistory, reviewer_deviation, session_results
+from kontrol.review.calibration.session_changes import (
     close_session,
     create_session,
+    record_reference,
+    save_score,
+    submit_scores,
+)
+from kontrol.review.calibration.sessions import (
+    CalibrationSession,
+    SessionView,
     get_session,
     list_sessions,
     parse_deadline,
-    record_reference,
-    reviewer_deviation,
-    save_score,
-    session_results,
-    submit_scores,
 )
 from kontrol.web.deps import CurrentViewer, Db
 

@@ -9,16 +9,11 @@ from fastapi import APIRouter, Body
 from fastapi.responses import JSONResponse
 
 from kontrol.domain.errors import InvalidInput
-from kontrol.review.evaluations import (
-    AnswerInput,
-    create_evaluation,
-    get_evaluation,
-    get_item,
-    my_queue,
-    review_form,
-    save_evaluation,
-)
+from kontrol.review.assigned_items import get_assigned_item, my_queue
+from kontrol.review.evaluations import get_evaluation
 from kontrol.review.machine_agreement import review_agreement
+from kontrol.review.saving import AnswerInput, create_evaluation, save_evaluation
+from kontrol.review.scoring_form import review_form
 from kontrol.web.deps import CurrentViewer, Db
 from kontrol.web.params import read_day
 
@@ -47,7 +42,7 @@ def api_queue(db: Db, viewer: CurrentViewer) -> dict[str, Any]:
 @router.get("/review/items/{item_id}")
 def api_item(db: Db, viewer: CurrentViewer, item_id: int) -> dict[str, Any]:
     """A queue item with the scorecard to fill, pre-filled from the checks' verdicts."""
-    item = get_item(db, viewer, item_id)
+    item = get_assigned_item(db, viewer, item_id)
     form = review_form(db, viewer, item.interaction_id, item_id=item.id)
     return {"item": item.as_json(), "form": form.as_json()}
 

@@ -10,19 +10,11 @@ from fastapi.responses import RedirectResponse, Response
 
 from kontrol.accounts.policy import Action, allowed, require
 from kontrol.domain.errors import InvalidInput
-from kontrol.feedback.agent_view import (
-    dispute_deadline_days,
-    get_evaluation,
-    read_version,
-    set_dispute_deadline_days,
-)
-from kontrol.feedback.disputes import (
-    DISPUTE_STATES,
-    get_dispute,
-    list_disputes,
-    resolve_dispute,
-    withdraw_dispute,
-)
+from kontrol.feedback.dispute_resolution import resolve_dispute
+from kontrol.feedback.dispute_window import dispute_deadline_days, set_dispute_deadline_days
+from kontrol.feedback.disputes import DISPUTE_STATES, get_dispute, list_disputes, withdraw_dispute
+from kontrol.feedback.evaluation_detail import evaluation_detail
+from kontrol.feedback.history import read_version
 from kontrol.web.deps import CurrentPage, CurrentViewer, Db
 from kontrol.web.errors import status_of
 from kontrol.web.pages.feedback.evaluations import PAGE, REFUSED, render_evaluation
@@ -100,7 +92,7 @@ def _dispute_page(
     db, viewer = page.connection, page.viewer
     require(viewer, Action.RESOLVE_DISPUTES)
     dispute = get_dispute(db, viewer, dispute_id)
-    detail = get_evaluation(db, viewer, dispute.evaluation_id)
+    detail = evaluation_detail(db, viewer, dispute.evaluation_id)
     answers = [
         a
         for a in detail.answers

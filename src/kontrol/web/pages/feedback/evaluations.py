@@ -17,12 +17,12 @@ from kontrol.accounts.policy import Action, allowed
 from kontrol.domain.errors import Forbidden, KontrolError
 from kontrol.feedback.agent_view import (
     LIST_STATES,
-    acknowledge,
-    get_evaluation,
+    acknowledge_evaluation,
     list_evaluations,
-    read_version,
 )
 from kontrol.feedback.disputes import raise_dispute
+from kontrol.feedback.evaluation_detail import evaluation_detail
+from kontrol.feedback.history import read_version
 from kontrol.feedback.tasks import tasks_of
 from kontrol.web.deps import CurrentPage, CurrentViewer, Db
 from kontrol.web.errors import REFUSALS, status_of
@@ -72,7 +72,7 @@ def render_evaluation(
 ) -> Response:
     """The evaluation page, with the message of a refused form and what was typed."""
     db, viewer = page.connection, page.viewer
-    detail = get_evaluation(db, viewer, evaluation_id)
+    detail = evaluation_detail(db, viewer, evaluation_id)
     tasks = tasks_of(db, viewer, evaluation_id=evaluation_id)
     return page.render(
         "feedback/feedback_evaluation.html",
@@ -108,7 +108,7 @@ def acknowledge_form(
     check_csrf(request, csrf_token)
     try:
         with db.begin_nested():
-            acknowledge(db, viewer, evaluation_id, version=read_version(version))
+            acknowledge_evaluation(db, viewer, evaluation_id, version=read_version(version))
     except REFUSED as error:
         return render_evaluation(page, evaluation_id, error=str(error), status=status_of(error))
     return RedirectResponse(f"/evaluations/{evaluation_id}", status_code=303)

@@ -7,21 +7,19 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
 from kontrol.accounts.policy import Action, allowed, require
-from kontrol.feedback.agent_view import read_version
+from kontrol.feedback.history import read_version
+from kontrol.feedback.task_changes import TaskInput, create_task, update_task
 from kontrol.feedback.tasks import (
     KINDS,
     STATUSES,
     VIEWS,
     Task,
-    TaskInput,
     can_edit,
     can_progress,
-    create_task,
     get_task,
     list_tasks,
     owners,
     task_history,
-    update_task,
 )
 from kontrol.web.deps import CurrentPage, CurrentViewer, Db
 from kontrol.web.errors import status_of

@@ -14,18 +14,19 @@ from kontrol.checks.scoring import ensure_default_scorecards, list_scorecards
 from kontrol.domain.errors import Conflict, InvalidInput
 from kontrol.interactions.listing import InteractionFilter, get_interaction, list_interactions
 from kontrol.review.calibration.figures import SCALE_VALUES
-from kontrol.review.calibration.sessions import (
+from kontrol.review.calibration.results import reviewer_deviation, session_results
+from kontrol.review.calibration.session_changes import (
     close_session,
     create_session,
+    record_reference,
+    save_score,
+    submit_scores,
+)
+from kontrol.review.calibration.sessions import (
     eligible_reviewers,
     get_session,
     list_sessions,
     parse_deadline,
-    record_reference,
-    reviewer_deviation,
-    save_score,
-    session_results,
-    submit_scores,
 )
 from kontrol.web.deps import CurrentPage, CurrentViewer, Db
 from kontrol.web.errors import REFUSALS, status_of

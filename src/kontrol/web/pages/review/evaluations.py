@@ -24,20 +24,11 @@ from kontrol.checks.quality import interaction_quality
 from kontrol.domain.clock import utcnow
 from kontrol.domain.errors import InvalidInput, NotFound
 from kontrol.interactions.listing import InteractionDetail, get_interaction
-from kontrol.review.evaluations import (
-    Answer,
-    AnswerInput,
-    ManualEvaluation,
-    ReviewForm,
-    create_evaluation,
-    get_item,
-    my_evaluations,
-    my_queue,
-    next_in_queue,
-    review_form,
-    save_evaluation,
-)
+from kontrol.review.assigned_items import get_assigned_item, my_queue, next_in_queue
+from kontrol.review.evaluations import ManualEvaluation, my_evaluations
 from kontrol.review.machine_agreement import review_agreement
+from kontrol.review.saving import AnswerInput, create_evaluation, save_evaluation
+from kontrol.review.scoring_form import CriterionAnswer, ReviewForm, review_form
 from kontrol.settings import current_settings
 from kontrol.web.deps import CurrentPage, CurrentViewer, Db
 from kontrol.web.errors import REFUSALS, status_of
@@ -124,7 +115,7 @@ def _posted_answers(form: ReviewForm, data: Any) -> dict[str, AnswerInput]:
 
 def _keep_input(form: ReviewForm, answers: dict[str, AnswerInput], comment: str) -> ReviewForm:
     """The form as the person filled it (shown again after a refusal, nothing lost)."""
-    kept: list[Answer] = []
+    kept: list[CriterionAnswer] = []
     for answer in form.answers:
         given = answers.get(answer.criterion.id)
         if given is None:
@@ -211,7 +202,7 @@ def item_page(
     request: Request, db: Db, viewer: CurrentViewer, page: CurrentPage, item_id: int
 ) -> Response:
     """Score the interaction of a queue item."""
-    item = get_item(db, viewer, item_id)
+    item = get_assigned_item(db, viewer, item_id)
     saved = request.query_params.get("saved")
     return _workspace(page, item.interaction_id, item_id=item.id, saved=saved)
 
