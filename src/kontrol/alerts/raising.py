@@ -19,7 +19,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, Engine, func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 
 from kontrol.accounts.access import Viewer
 from kontrol.accounts.policy import Action, alert_scope, allowed, require
@@ -37,20 +36,15 @@ from kontrol.events import (
 from kontrol.rules.evaluation import run_rules, workspace_ids
 from kontrol.settings import current_settings
 from kontrol.store.tables import alert_deliveries, alert_rules, alerts, users
+from kontrol.store.upsert import insert_ignoring_duplicate
 
 DELIVERY_JOB = "alerts.deliver"
 
 
 def _insert_ignoring_duplicate(connection: Connection, values: dict[str, Any]) -> int | None:
-    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
-    statement = (
-        dialect.insert(alerts)
-        .values(**values)
-        .on_conflict_do_nothing(index_elements=["rule_id", "subject", "time_window"])
-        .returning(alerts.c.id)
+    return insert_ignoring_duplicate(
+        connection, alerts, values, unique=["rule_id", "subject", "time_window"]
     )
-    new_id = connection.execute(statement).scalar()
-    return None if new_id is None else int(new_id)
 
 
 def _delivery_key(alert_id: int, channel: str, target: str) -> str:

@@ -43,6 +43,7 @@ from kontrol.jobs import enqueue
 from kontrol.jobs.backends import BackgroundLoop, runner_name
 from kontrol.jobs.registry import JobContext, job
 from kontrol.settings import current_settings
+from kontrol.store.database import hold_write_lock
 from kontrol.store.tables import effects_backlog
 
 log = logging.getLogger(__name__)
@@ -138,10 +139,8 @@ def _claim(engine: Engine, runner: str, limit: int) -> list[tuple[int, int, str,
             query = query.with_for_update(skip_locked=True)
         else:
             # Take SQLite's write lock before reading, so two drainers never read the
-            # same free rows (an UPDATE that matches nothing takes it).
-            connection.execute(
-                update(effects_backlog).where(effects_backlog.c.id == 0).values(claimed_by=None)
-            )
+            # same free rows.
+            hold_write_lock(connection)
         rows = [(row[0], row[1], row[2], row[3]) for row in connection.execute(query)]
         if rows:
             connection.execute(

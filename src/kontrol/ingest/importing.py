@@ -40,6 +40,7 @@ from kontrol.ingest.schema import (
     SurveyRecord,
     parse_record,
 )
+from kontrol.store.database import hold_write_lock
 from kontrol.store.tables import (
     agents,
     import_batches,
@@ -330,14 +331,9 @@ class FileImport:
         """Write one batch inside the caller's transaction."""
         self.changed_interactions, self.changed_surveys, self.changed_orders = [], set(), []
         self.interaction_outcomes = {}
-        if connection.dialect.name == "sqlite":
-            # Write first so the transaction holds SQLite's write lock from here on:
-            # new rows' ids are counted from MAX(id) (store/upsert.py).
-            connection.execute(
-                update(import_batches)
-                .where(import_batches.c.id == self.batch_id)
-                .values(finished_at=None)
-            )
+        # Hold SQLite's write lock from here on: new rows' ids are counted from
+        # MAX(id) (store/upsert.py).
+        hold_write_lock(connection)
         if connection.dialect.name == "postgresql":
             # psycopg prepares a statement run five times; PostgreSQL's generic
             # plan for "= ANY(array)" look-ups then scans the table (seen: 0.3 s
@@ -808,13 +804,9 @@ class FileImport:
         workspace holds that matters."""
         if not record:
             self.batch_id = 0  # no batch row
-            if connection.dialect.name == "sqlite":
-                # Take SQLite's write lock first, as inserting the row would (an
-                # UPDATE that matches nothing takes it too): a read first could not
-                # be upgraded to a write once another writer had committed.
-                connection.execute(
-                    update(import_batches).where(import_batches.c.id == 0).values(finished_at=None)
-                )
+            # Take SQLite's write lock first, as inserting the row would: a read
+            # first could not be upgraded to a write once another writer had committed.
+            hold_write_lock(connection)
         else:
             self._insert_batch(connection, importer_name)
         orphans = (

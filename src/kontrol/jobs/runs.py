@@ -24,14 +24,13 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, Engine, case, func, or_, select, update
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from kontrol.domain.clock import utcnow
 from kontrol.domain.errors import Conflict, InvalidInput, NotFound
 from kontrol.jobs.registry import JobContext, get_job, payload_of
 from kontrol.settings import Settings
 from kontrol.store.tables import job_runs
+from kontrol.store.upsert import insert_ignoring_duplicate
 
 log = logging.getLogger(__name__)
 
@@ -131,17 +130,9 @@ def create_run(
         new_id = connection.execute(job_runs.insert().values(**values)).inserted_primary_key
         assert new_id is not None
         return int(new_id[0]), True
-    # Two runners racing with one key: the unique index lets one row in, the
-    # other insert does nothing (no savepoint needed, on either database).
-    insert = postgresql_insert if connection.dialect.name == "postgresql" else sqlite_insert
-    created = connection.execute(
-        insert(job_runs)
-        .values(**values)
-        .on_conflict_do_nothing(index_elements=["dedup_key"])
-        .returning(job_runs.c.id)
-    ).scalar()
+    created = insert_ignoring_duplicate(connection, job_runs, values, unique=["dedup_key"])
     if created is not None:
-        return int(created), True
+        return created, True
     found = _by_dedup_key(connection, dedup_key)
     assert found is not None
     return found, False

@@ -37,11 +37,11 @@ from kontrol.metrics.parameters import (
 from kontrol.metrics.rollups import (
     FACT_COLUMNS,
     apply_fact_changes,
-    hold_write_lock,
     lock_facts,
     rebuild_rollups,
     refresh_days,
 )
+from kontrol.store.database import hold_write_lock
 from kontrol.store.tables import (
     agents,
     interaction_facts,

@@ -38,7 +38,6 @@ from sqlalchemy import (
     bindparam,
     case,
     delete,
-    false,
     func,
     literal,
     or_,
@@ -65,6 +64,7 @@ from kontrol.metrics.query import (
     percentiles_into,
 )
 from kontrol.metrics.registry import catalogue
+from kontrol.store.database import hold_write_lock
 from kontrol.store.tables import (
     ROLLUP_PARTS,
     interaction_facts,
@@ -185,20 +185,6 @@ def lock_workspace_facts(connection: Connection, workspace_id: int | None) -> No
     if connection.dialect.name == "postgresql":
         key = _LOCK_SPACE + (workspace_id or 0)
         connection.execute(select(func.pg_advisory_xact_lock(key)))
-
-
-def hold_write_lock(connection: Connection) -> None:
-    """SQLite: take the database's write lock now, not at the first write.
-
-    pysqlite runs SELECTs before the first write outside any transaction, so
-    facts computed from them could be stale by the time they are written (two
-    pushes for one customer would each miss the other). Holding the write lock
-    from the start makes every read of the rewrite see the latest commit. A
-    no-op on PostgreSQL, where ``lock_facts`` serves.
-    """
-    if connection.dialect.name == "sqlite":
-        r = kpi_rollups
-        connection.execute(update(r).where(false()).values(rows=r.c.rows))
 
 
 def _advisory_pairs(connection: Connection, space: int, keys: Iterable[int]) -> None:

@@ -5,9 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event, false, update
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import ConnectionPoolEntry
+
+from kontrol.store.tables import app_settings
 
 
 def normalize_url(url: str) -> str:
@@ -45,3 +47,18 @@ def make_engine(url: str) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+
+
+def hold_write_lock(connection: Connection) -> None:
+    """SQLite: take the database's write lock now, not at the first write.
+
+    pysqlite runs SELECTs before the first write outside any transaction, so
+    what they read could be stale by the time it is written (two pushes for one
+    customer would each compute facts that miss the other), and a transaction
+    that has read cannot take the lock once another writer has committed.
+    Holding it from the start makes every later read see the latest commit.
+    An UPDATE that matches nothing takes the lock and changes no row. A no-op on
+    PostgreSQL, where row locks and advisory locks serve.
+    """
+    if connection.dialect.name == "sqlite":
+        connection.execute(update(app_settings).where(false()).values(value=app_settings.c.value))

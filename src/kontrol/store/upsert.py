@@ -1,4 +1,7 @@
-"""Bulk upsert by natural key, with a content hash so unchanged rows are skipped."""
+"""Writing by natural key: bulk upsert, and one insert that ignores a duplicate.
+
+The upsert skips unchanged rows by their content hash.
+"""
 
 from __future__ import annotations
 
@@ -19,6 +22,7 @@ from sqlalchemy import (
     text,
     tuple_,
 )
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError
 
 
@@ -35,6 +39,26 @@ def is_write_conflict(error: BaseException) -> bool:
     )
     # 23505 unique_violation, 40P01 deadlock_detected, 40001 serialization_failure
     return state in {"23505", "40P01", "40001"}
+
+
+def insert_ignoring_duplicate(
+    connection: Connection, table: Table, values: dict[str, Any], *, unique: Sequence[str]
+) -> int | None:
+    """Insert one row unless a row with the same ``unique`` columns is stored; its new id.
+
+    None when the row was there already. Two writers racing with one key: the
+    unique index lets one row in, the other insert does nothing (no savepoint
+    needed, on either database).
+    """
+    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+    statement = (
+        dialect.insert(table)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=list(unique))
+        .returning(table.c.id)
+    )
+    new_id = connection.execute(statement).scalar()
+    return None if new_id is None else int(new_id)
 
 
 @dataclass

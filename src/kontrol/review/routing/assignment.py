@@ -14,7 +14,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, case, func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 
 from kontrol.accounts.access import Viewer
 from kontrol.accounts.policy import Action, require
@@ -25,6 +24,7 @@ from kontrol.review.history import record_event, stale_conflict
 from kontrol.review.routing.items import QUEUE_ORDER, ReviewItem, get_item, skipped_by
 from kontrol.review.routing.kinds import Pick, RoutingRule
 from kontrol.review.routing.queues import ASSIGNABLE
+from kontrol.store.upsert import insert_ignoring_duplicate
 from kontrol.store.tables import (
     interactions,
     memberships,
@@ -121,15 +121,9 @@ def _agent_of(connection: Connection, interaction_ids: Sequence[int]) -> dict[in
 
 
 def _insert_item(connection: Connection, values: dict[str, Any]) -> int | None:
-    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
-    statement = (
-        dialect.insert(review_items)
-        .values(**values)
-        .on_conflict_do_nothing(index_elements=["queue_id", "interaction_id"])
-        .returning(review_items.c.id)
+    return insert_ignoring_duplicate(
+        connection, review_items, values, unique=["queue_id", "interaction_id"]
     )
-    new_id = connection.execute(statement).scalar()
-    return None if new_id is None else int(new_id)
 
 
 def place(

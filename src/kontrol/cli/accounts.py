@@ -1,0 +1,173 @@
+"""Commands of accounts: the database itself, workspaces, people and API keys."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from kontrol.accounts.installation import database_url, initialize, open_database
+from kontrol.accounts.workspaces import DEFAULT_WORKSPACE
+from kontrol.cli.options import DbOption, WorkspaceOption, fail, reports_errors
+from kontrol.domain.errors import KontrolError
+from kontrol.domain.roles import WorkspaceRole
+
+# Commands without a group: main.py puts them on the root command as they are.
+commands = typer.Typer()
+workspace_app = typer.Typer(help="Workspaces: one per company or client.", no_args_is_help=True)
+user_app = typer.Typer(help="People who log in to the web app.", no_args_is_help=True)
+apikey_app = typer.Typer(
+    help="API keys: how a helpdesk or telephony system writes into a workspace.",
+    no_args_is_help=True,
+)
+
+
+@commands.command()
+@reports_errors
+def init(db: DbOption = None) -> None:
+    """Create the database or upgrade it to the newest schema."""
+    url = database_url(db)
+    initialize(url)
+    typer.echo(f"database ready: {url}")
+
+
+@workspace_app.command("create")
+@reports_errors
+def workspace_create(
+    name: str,
+    db: DbOption = None,
+    timezone: Annotated[str, typer.Option(help="IANA time zone, e.g. Europe/Moscow.")] = "UTC",
+) -> None:
+    """Create a workspace (with the default review queues and routing rules)."""
+    from kontrol.accounts.workspaces import create_workspace
+    from kontrol.review.routing.rules import create_default_rules
+
+    engine = open_database(database_url(db))
+    try:
+        with engine.begin() as connection:
+            created = create_workspace(connection, name=name, timezone=timezone)
+            create_default_rules(connection, created.id)
+    except KontrolError as error:
+        raise fail(str(error)) from None
+    typer.echo(f"workspace {created.name!r} created (time zone {created.timezone})")
+
+
+@workspace_app.command("list")
+@reports_errors
+def workspace_list(db: DbOption = None) -> None:
+    """List workspaces."""
+    from kontrol.accounts.workspaces import list_workspaces
+
+    engine = open_database(database_url(db))
+    with engine.connect() as connection:
+        for item in list_workspaces(connection):
+            typer.echo(f"{item.name}\t{item.timezone}")
+
+
+@user_app.command("add")
+@reports_errors
+def user_add(
+    username: str,
+    db: DbOption = None,
+    workspace: WorkspaceOption = DEFAULT_WORKSPACE,
+    role: Annotated[WorkspaceRole, typer.Option(help="Role in the workspace.")] = (
+        WorkspaceRole.ADMIN
+    ),
+    name: Annotated[str | None, typer.Option(help="Display name.")] = None,
+    agent_id: Annotated[
+        str | None, typer.Option(help="For agents: their agent id in the data.")
+    ] = None,
+    team: Annotated[str | None, typer.Option(help="For team leads: their team.")] = None,
+    locale: Annotated[str, typer.Option(help="Interface language: ru or en.")] = "ru",
+    password: Annotated[
+        str | None,
+        typer.Option(
+            envvar="KONTROL_NEW_PASSWORD",
+            help="Password (default: asked for, hidden). Also KONTROL_NEW_PASSWORD.",
+        ),
+    ] = None,
+) -> None:
+    """Create an account with a role in a workspace."""
+    from kontrol.accounts.logins import add_user
+
+    if password is None:
+        password = typer.prompt("password", hide_input=True, confirmation_prompt=True)
+    engine = open_database(database_url(db))
+    try:
+        with engine.begin() as connection:
+            add_user(
+                connection,
+                username=username,
+                password=password,
+                workspace_name=workspace,
+                role=role,
+                display_name=name,
+                locale=locale,
+                agent_external_id=agent_id,
+                team=team,
+            )
+    except KontrolError as error:
+        raise fail(str(error)) from None
+    typer.echo(f"user {username!r} added to {workspace!r} as {role.value}")
+
+
+@apikey_app.command("create")
+@reports_errors
+def apikey_create(
+    name: Annotated[str, typer.Argument(help="What the key is for, e.g. helpdesk.")],
+    db: DbOption = None,
+    workspace: WorkspaceOption = DEFAULT_WORKSPACE,
+    created_by: Annotated[
+        str, typer.Option("--by", help="Who made it (shown in lists).")
+    ] = "command line",
+) -> None:
+    """Make an API key for a workspace and print it (shown this once only)."""
+    from kontrol.accounts.apikeys import create_api_key
+    from kontrol.accounts.workspaces import find_workspace
+
+    engine = open_database(database_url(db))
+    with engine.begin() as connection:
+        made = create_api_key(
+            connection,
+            workspace=find_workspace(connection, workspace),
+            name=name,
+            created_by=created_by,
+        )
+    typer.echo(made.secret)
+    typer.echo(
+        f"API key {name!r} for workspace {workspace!r}: copy it now, it is not shown again",
+        err=True,
+    )
+
+
+@apikey_app.command("list")
+@reports_errors
+def apikey_list(db: DbOption = None, workspace: WorkspaceOption = DEFAULT_WORKSPACE) -> None:
+    """List a workspace's API keys (name, start of the key, state; never the key)."""
+    from kontrol.accounts.apikeys import list_api_keys
+    from kontrol.accounts.workspaces import find_workspace
+
+    engine = open_database(database_url(db))
+    with engine.connect() as connection:
+        for key in list_api_keys(connection, find_workspace(connection, workspace)):
+            used = key.last_used_at.isoformat(" ", "seconds") if key.last_used_at else "never"
+            state = "active" if key.active else "revoked"
+            typer.echo(f"{key.name}\t{key.prefix}…\t{state}\tlast used {used}")
+
+
+@apikey_app.command("revoke")
+@reports_errors
+def apikey_revoke(
+    name: Annotated[str, typer.Argument(help="Name of the key, or the start the list shows.")],
+    db: DbOption = None,
+    workspace: WorkspaceOption = DEFAULT_WORKSPACE,
+) -> None:
+    """Revoke an API key: requests with it are refused from now on."""
+    from kontrol.accounts.apikeys import find_api_key, revoke_api_key
+    from kontrol.accounts.workspaces import find_workspace
+
+    engine = open_database(database_url(db))
+    with engine.begin() as connection:
+        key = find_api_key(connection, find_workspace(connection, workspace), name.rstrip("…"))
+        revoke_api_key(connection, key)
+    typer.echo(f"API key {key.name!r} revoked")

@@ -1,0 +1,74 @@
+"""Workspaces, people, their roles in workspaces, settings and API keys."""
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+from kontrol.store.tables.schema import Id, metadata
+
+workspaces = Table(
+    "workspaces",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("name", String(100), nullable=False, unique=True),
+    Column("timezone", String(64), nullable=False, default="UTC"),
+    Column("created_at", DateTime, nullable=False),
+)
+
+app_settings = Table(
+    "app_settings",
+    metadata,
+    Column("key", String(100), primary_key=True),
+    Column("value", Text, nullable=False),
+)
+
+users = Table(
+    "users",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("username", String(100), nullable=False, unique=True),
+    Column("display_name", String(200), nullable=False),
+    Column("password_hash", String(200), nullable=False),
+    Column("locale", String(5), nullable=False, default="ru"),
+    Column("is_active", Boolean, nullable=False, default=True),
+    Column("created_at", DateTime, nullable=False),
+)
+
+memberships = Table(
+    "memberships",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("user_id", Id, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("workspace_id", Id, ForeignKey("workspaces.id", ondelete="CASCADE"), nullable=False),
+    # admin, qa_lead, reviewer, team_lead, agent
+    Column("role", String(20), nullable=False),
+    # For agents and team leads: which agent / team of the workspace they are.
+    Column("agent_external_id", String(200)),
+    Column("team", String(200)),
+    UniqueConstraint("user_id", "workspace_id"),
+)
+
+api_keys = Table(
+    "api_keys",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("workspace_id", Id, ForeignKey("workspaces.id", ondelete="CASCADE"), nullable=False),
+    Column("name", String(100), nullable=False),
+    # The first characters of the key, shown so people can tell keys apart.
+    Column("prefix", String(16), nullable=False),
+    # sha256 of the whole key (the key is 256 random bits: no slow hash needed).
+    Column("key_hash", String(64), nullable=False, unique=True),
+    Column("created_by", String(100), nullable=False),
+    Column("created_at", DateTime, nullable=False),
+    Column("last_used_at", DateTime),
+    Column("revoked_at", DateTime),
+    Index("ix_api_keys_ws_name", "workspace_id", "name"),
+)

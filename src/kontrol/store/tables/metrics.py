@@ -1,0 +1,217 @@
+"""KPI inputs and outputs: per-record facts, targets, business-hours calendars, daily rollups."""
+
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    SmallInteger,
+    String,
+    Table,
+    UniqueConstraint,
+)
+
+from kontrol.store.tables.schema import Id, metadata
+
+# One narrow row per interaction with every per-contact measure a KPI needs,
+# computed at import (metrics/facts.py) so that KPIs are plain GROUP BYs.
+# Period keys are strings in the workspace time zone: '2026-11-02',
+# '2026-W45', '2026-11', '2026-Q4'.
+interaction_facts = Table(
+    "interaction_facts",
+    metadata,
+    Column(
+        "interaction_id",
+        Id,
+        ForeignKey("interactions.id", ondelete="CASCADE"),
+        primary_key=True,
+        autoincrement=False,
+    ),
+    Column("workspace_id", Id, ForeignKey("workspaces.id", ondelete="CASCADE"), nullable=False),
+    Column("started_at", DateTime, nullable=False),
+    Column("day", String(10), nullable=False),
+    Column("week", String(8), nullable=False),
+    Column("month", String(7), nullable=False),
+    Column("quarter", String(7), nullable=False),
+    Column("agent", String(200)),
+    Column("team", String(200)),
+    Column("channel", String(20), nullable=False),
+    Column("topic", String(200)),
+    Column("language", String(10)),
+    Column("customer_id", String(200)),
+    Column("inbound", Boolean, nullable=False),
+    Column("handled", Boolean, nullable=False),
+    Column("abandoned", Boolean, nullable=False),
+    Column("frt_s", Float),
+    Column("frt_business_s", Float),
+    Column("asa_s", Float),
+    Column("asa_business_s", Float),
+    Column("aht_s", Float),
+    Column("resolution_s", Float),
+    Column("resolution_business_s", Float),
+    Column("sla_met", Boolean),
+    Column("sla_business_met", Boolean),
+    Column("fcr", Boolean),
+    Column("repeat_contact", Boolean),
+    Column("complaint", Boolean, nullable=False),
+    Column("cost", Float),
+    Column("csat", SmallInteger),
+    Column("nps", SmallInteger),
+    Column("ces", SmallInteger),
+    Column("surveyed", Boolean, nullable=False),
+    # Data quality: an agent message earlier than the moment the customer began waiting.
+    Column("dq_backwards", Boolean, nullable=False),
+    Index("ix_interaction_facts_ws_day", "workspace_id", "day"),
+    Index("ix_interaction_facts_ws_agent_day", "workspace_id", "agent", "day"),
+    Index("ix_interaction_facts_ws_team_day", "workspace_id", "team", "day"),
+    Index("ix_interaction_facts_ws_channel_day", "workspace_id", "channel", "day"),
+)
+
+# Orders with their local period keys and whether the customer had ordered before.
+order_facts = Table(
+    "order_facts",
+    metadata,
+    Column(
+        "order_id",
+        Id,
+        ForeignKey("orders.id", ondelete="CASCADE"),
+        primary_key=True,
+        autoincrement=False,
+    ),
+    Column("workspace_id", Id, ForeignKey("workspaces.id", ondelete="CASCADE"), nullable=False),
+    Column("customer_id", String(200), nullable=False),
+    Column("day", String(10), nullable=False),
+    Column("week", String(8), nullable=False),
+    Column("month", String(7), nullable=False),
+    Column("quarter", String(7), nullable=False),
+    Column("amount", Float, nullable=False),
+    Column("repeat", Boolean, nullable=False),
+    Index("ix_order_facts_ws_day", "workspace_id", "day"),
+)
+
+# A KPI target: the "SMART" goal of the service plan for one metric and scope.
+# scope: company, team, agent, channel; scope_value '' for the company.
+kpi_targets = Table(
+    "kpi_targets",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("workspace_id", Id, ForeignKey("workspaces.id", ondelete="CASCADE"), nullable=False),
+    Column("metric", String(50), nullable=False),
+    Column("scope", String(10), nullable=False),
+    Column("scope_value", String(200), nullable=False),
+    Column("target", Float, nullable=False),
+    Column("warning", Float, nullable=False),
+    # higher or lower: which way is better
+    Column("direction", String(6), nullable=False),
+    Column("owner", String(200), nullable=False),
+    # day, week, month, quarter
+    Column("period", String(8), nullable=False),
+    Column("created_at", DateTime, nullable=False),
+    Column("updated_at", DateTime, nullable=False),
+    UniqueConstraint("workspace_id", "metric", "scope", "scope_value", "period"),
+)
+
+# Working time for SLA and response-time clocks: per team, per channel, or the
+# whole workspace (scope 'workspace', scope_value '').
+business_calendars = Table(
+    "business_calendars",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("workspace_id", Id, ForeignKey("workspaces.id", ondelete="CASCADE"), nullable=False),
+    Column("scope", String(10), nullable=False),
+    Column("scope_value", String(200), nullable=False),
+    # ISO weekdays, "1,2,3,4,5" = Monday to Friday
+    Column("days", String(20), nullable=False),
+    Column("opens", String(5), nullable=False),
+    Column("closes", String(5), nullable=False),
+    Column("lunch_start", String(5)),
+    Column("lunch_end", String(5)),
+    Column("holidays", JSON, nullable=False),
+    Column("updated_at", DateTime, nullable=False),
+    UniqueConstraint("workspace_id", "scope", "scope_value"),
+)
+
+# Per (workspace, local day, agent, team, channel, topic, language): the additive
+# parts of every built-in facts metric, recomputed from interaction_facts whenever
+# the facts of a day change. Names: <metric>_num/_den (ratios), <metric>_sum/_n
+# (means and time metrics), <metric> (counts).
+ROLLUP_PARTS = (
+    *(
+        f"{metric}_{part}"
+        for metric in (
+            "frt",
+            "frt_business",
+            "asa",
+            "asa_business",
+            "aht",
+            "resolution_time",
+            "resolution_time_business",
+            "csat_avg",
+            "ces",
+        )
+        for part in ("sum", "n")
+    ),
+    *(
+        f"{metric}_{part}"
+        for metric in (
+            "sla",
+            "sla_clock",
+            "abandonment",
+            "csat",
+            "nps",
+            "survey_rate",
+            "fcr",
+            "repeat_contact",
+            "contacts_per_hour",
+            "cost_per_contact",
+            "complaints",
+        )
+        for part in ("num", "den")
+    ),
+    "contacts",
+    "cost_total",
+    "data_warnings",
+)
+
+
+def _rollup_keys() -> list[Column[Any]]:
+    return [
+        Column("workspace_id", Id, ForeignKey("workspaces.id", ondelete="CASCADE"), nullable=False),
+        Column("day", String(10), nullable=False),
+        Column("week", String(8), nullable=False),
+        Column("month", String(7), nullable=False),
+        Column("quarter", String(7), nullable=False),
+        Column("agent", String(200)),
+        Column("team", String(200)),
+        Column("channel", String(20), nullable=False),
+        Column("topic", String(200)),
+        Column("language", String(10)),
+    ]
+
+
+kpi_rollups = Table(
+    "kpi_rollups",
+    metadata,
+    *_rollup_keys(),
+    Column("rows", Integer, nullable=False),
+    *(Column(name, Float) for name in ROLLUP_PARTS),
+    Index("ix_kpi_rollups_ws_day", "workspace_id", "day"),
+)
+
+# Histograms of the time columns of the facts (frt_s, ...): how many values fell in
+# each fixed log-spaced bucket (metrics/rollups.py BOUNDS), per rollup key.
+kpi_rollup_buckets = Table(
+    "kpi_rollup_buckets",
+    metadata,
+    *_rollup_keys(),
+    Column("measure", String(40), nullable=False),
+    Column("bucket", SmallInteger, nullable=False),
+    Column("n", Integer, nullable=False),
+    Index("ix_kpi_rollup_buckets_ws_day", "workspace_id", "day"),
+)
