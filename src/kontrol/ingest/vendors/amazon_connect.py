@@ -38,21 +38,17 @@ from pathlib import Path
 from typing import Any
 
 from kontrol.ingest.registry import Importer, SourceRecord, register
-from kontrol.ingest.vendors._common import (
-    Payload,
-    Reject,
+from kontrol.ingest.vendors.conversions import (
     as_dict,
     as_id,
     as_list,
     as_text,
     compact,
-    join_raw,
     language_code,
-    mapped,
     maybe_time,
-    read_payloads,
     to_time,
 )
+from kontrol.ingest.vendors.payloads import Payload, Reject, join_raw, mapped, read
 
 SOURCE = "amazon_connect"
 _ROLES = {
@@ -326,6 +322,25 @@ class _Collector:
             "Transcript",
         )
 
+    def records(self) -> Iterator[SourceRecord]:
+        """One record (or reject) per conversation gathered."""
+        unnamed = [key for key in self.contacts if key.startswith("#analysis-")]
+        records = [key for key in self.contacts if not key.startswith("#")]
+        if len(unnamed) == 1 and len(records) == 1:
+            # One analysis without a contact id and one Contact Record: the same contact.
+            lone = self.contacts.pop(unnamed[0])
+            target = self.contacts[records[0]]
+            target.analysis = lone.analysis
+            target.raws = lone.raws + target.raws
+            target.line = min(target.line, lone.line)
+        for contact in self.contacts.values():
+            yield mapped(
+                contact.line,
+                join_raw(contact.raws),
+                partial(_build, contact, self.file_name),
+                "Amazon Connect",
+            )
+
 
 @register
 class ContactLensImporter(Importer):
@@ -336,27 +351,4 @@ class ContactLensImporter(Importer):
     suffixes = ()
 
     def read(self, path: Path) -> Iterator[SourceRecord]:
-        collector = _Collector(path.name)
-        for item in read_payloads(path):
-            if isinstance(item, SourceRecord):
-                yield item
-                continue
-            reject = collector.add(item)
-            if reject is not None:
-                yield reject
-        unnamed = [key for key in collector.contacts if key.startswith("#analysis-")]
-        records = [key for key in collector.contacts if not key.startswith("#")]
-        if len(unnamed) == 1 and len(records) == 1:
-            # One analysis without a contact id and one Contact Record: the same contact.
-            lone = collector.contacts.pop(unnamed[0])
-            target = collector.contacts[records[0]]
-            target.analysis = lone.analysis
-            target.raws = lone.raws + target.raws
-            target.line = min(target.line, lone.line)
-        for contact in collector.contacts.values():
-            yield mapped(
-                contact.line,
-                join_raw(contact.raws),
-                partial(_build, contact, path.name),
-                "Amazon Connect",
-            )
+        return read(path, _Collector(path.name))

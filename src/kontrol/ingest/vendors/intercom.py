@@ -32,21 +32,17 @@ from pathlib import Path
 from typing import Any
 
 from kontrol.ingest.registry import Importer, SourceRecord, register
-from kontrol.ingest.vendors._common import (
-    Payload,
-    Reject,
+from kontrol.ingest.vendors.conversions import (
     as_dict,
     as_id,
     as_list,
     as_text,
     compact,
     html_to_text,
-    join_raw,
-    mapped,
     maybe_time,
-    read_payloads,
     to_time,
 )
+from kontrol.ingest.vendors.payloads import Payload, Reject, join_raw, mapped, read
 
 SOURCE = "intercom"
 _ROLES = {
@@ -224,6 +220,16 @@ class _Collector:
                 conversation.parts[part_key] = part
         return None
 
+    def records(self) -> Iterator[SourceRecord]:
+        """One record (or reject) per conversation gathered."""
+        for conversation in self.conversations.values():
+            yield mapped(
+                conversation.line,
+                join_raw(conversation.raws),
+                partial(_build, conversation),
+                "intercom",
+            )
+
 
 @register
 class IntercomImporter(Importer):
@@ -234,18 +240,4 @@ class IntercomImporter(Importer):
     suffixes = ()
 
     def read(self, path: Path) -> Iterator[SourceRecord]:
-        collector = _Collector()
-        for item in read_payloads(path):
-            if isinstance(item, SourceRecord):
-                yield item
-                continue
-            reject = collector.add(item)
-            if reject is not None:
-                yield reject
-        for conversation in collector.conversations.values():
-            yield mapped(
-                conversation.line,
-                join_raw(conversation.raws),
-                partial(_build, conversation),
-                "intercom",
-            )
+        return read(path, _Collector())
