@@ -156,12 +156,11 @@ def _agent(record: dict[str, Any]) -> tuple[str | None, str | None]:
     return agent_id, username
 
 
-def _build(contact: _Contact, file_name: str) -> dict[str, Any]:
-    analysis, record = contact.analysis, contact.record
-    contact_id = as_id(as_dict(analysis.get("CustomerMetadata")).get("ContactId")) or as_id(
-        record.get("ContactId")
+def _contact_id(contact: _Contact, match: re.Match[str] | None) -> str:
+    """The contact id: the analysis's, the Contact Record's, or the file name's."""
+    contact_id = as_id(as_dict(contact.analysis.get("CustomerMetadata")).get("ContactId")) or as_id(
+        contact.record.get("ContactId")
     )
-    match = _FILE_NAME.match(file_name)
     if contact_id is None and match is not None:
         contact_id = match["id"]
     if contact_id is None:
@@ -170,6 +169,44 @@ def _build(contact: _Contact, file_name: str) -> dict[str, Any]:
             "named <contact id>_analysis_<time>.json",
             "CustomerMetadata.ContactId",
         )
+    return contact_id
+
+
+def _voice_fields(
+    analysis: dict[str, Any],
+    roles: dict[str, str],
+    record_start: str | None,
+    match: re.Match[str] | None,
+    meta: dict[str, Any],
+) -> dict[str, Any]:
+    """A call's segments and times; without a Contact Record the start comes from the
+    output file's name less the call's duration (marked as estimated in ``meta``)."""
+    characteristics = as_dict(analysis.get("ConversationCharacteristics"))
+    fields: dict[str, Any] = {"messages": _voice(analysis, roles)}
+    duration = characteristics.get("TotalConversationDurationMillis")
+    started = record_start
+    if started is None and match is not None:
+        written = datetime.fromisoformat(to_time(match["time"], "file name"))
+        millis = duration if isinstance(duration, int | float) else 0
+        started = (written - timedelta(milliseconds=millis)).isoformat()
+        meta["started_at_estimated"] = True
+    if started is None:
+        raise Reject(
+            "a voice analysis has no start time: add the contact's Contact Record to the "
+            "file or keep the output file name <contact id>_analysis_<time>.json",
+            "InitiationTimestamp",
+        )
+    fields["started_at"] = started
+    if isinstance(duration, int | float):
+        end = datetime.fromisoformat(started) + timedelta(milliseconds=duration)
+        fields["ended_at"] = end.isoformat()
+    return fields
+
+
+def _build(contact: _Contact, file_name: str) -> dict[str, Any]:
+    analysis, record = contact.analysis, contact.record
+    match = _FILE_NAME.match(file_name)
+    contact_id = _contact_id(contact, match)
     vendor_channel = as_text(analysis.get("Channel")) or as_text(record.get("Channel")) or ""
     channel = _CHANNELS.get(vendor_channel.upper())
     if channel is None:
@@ -187,24 +224,7 @@ def _build(contact: _Contact, file_name: str) -> dict[str, Any]:
     if analysis and vendor_channel.upper() == "CHAT":
         fields = _chat(analysis, roles)
     elif analysis and vendor_channel.upper() == "VOICE":
-        fields = {"messages": _voice(analysis, roles)}
-        duration = characteristics.get("TotalConversationDurationMillis")
-        started = record_start
-        if started is None and match is not None:
-            written = datetime.fromisoformat(to_time(match["time"], "file name"))
-            millis = duration if isinstance(duration, int | float) else 0
-            started = (written - timedelta(milliseconds=millis)).isoformat()
-            meta["started_at_estimated"] = True
-        if started is None:
-            raise Reject(
-                "a voice analysis has no start time: add the contact's Contact Record to the "
-                "file or keep the output file name <contact id>_analysis_<time>.json",
-                "InitiationTimestamp",
-            )
-        fields["started_at"] = started
-        if isinstance(duration, int | float):
-            end = datetime.fromisoformat(started) + timedelta(milliseconds=duration)
-            fields["ended_at"] = end.isoformat()
+        fields = _voice_fields(analysis, roles, record_start, match, meta)
     else:
         if record_start is None:
             raise Reject(f"contact {contact_id} has no InitiationTimestamp", "InitiationTimestamp")

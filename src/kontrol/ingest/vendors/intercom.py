@@ -80,6 +80,30 @@ def _role(author: dict[str, Any], where: str) -> str:
     return role
 
 
+def _customer(item: dict[str, Any], opening: dict[str, Any]) -> dict[str, Any]:
+    """The customer: the conversation's user, else its first contact, else who opened it."""
+    user = as_dict(item.get("user"))
+    if not user:
+        contacts = as_list(as_dict(item.get("contacts")).get("contacts"))
+        user = as_dict(contacts[0]) if contacts else as_dict(opening.get("author"))
+    return user
+
+
+def _rating(item: dict[str, Any]) -> dict[str, Any] | None:
+    """The conversation rating (1-5) as a FORMAT.md survey, when there is one."""
+    rating = as_dict(item.get("conversation_rating"))
+    score = rating.get("rating")
+    if isinstance(score, int) and not isinstance(score, bool) and 1 <= score <= 5:
+        return compact(
+            {
+                "csat": score,
+                "comment": as_text(rating.get("remark")),
+                "at": maybe_time(rating.get("created_at"), "conversation_rating.created_at"),
+            }
+        )
+    return None
+
+
 def _build(conversation: _Conversation) -> dict[str, Any]:
     item = conversation.item
     conversation_id = as_id(item.get("id"))
@@ -120,24 +144,11 @@ def _build(conversation: _Conversation) -> dict[str, Any]:
             message["author_id"] = author_id
         messages.append(message)
 
-    user = as_dict(item.get("user"))
-    if not user:
-        contacts = as_list(as_dict(item.get("contacts")).get("contacts"))
-        user = as_dict(contacts[0]) if contacts else as_dict(opening.get("author"))
+    user = _customer(item, opening)
     name = as_text(user.get("name"))
     if name is not None and "@" in name:
         name = None
-    rating = as_dict(item.get("conversation_rating"))
-    score = rating.get("rating")
-    survey = None
-    if isinstance(score, int) and not isinstance(score, bool) and 1 <= score <= 5:
-        survey = compact(
-            {
-                "csat": score,
-                "comment": as_text(rating.get("remark")),
-                "at": maybe_time(rating.get("created_at"), "conversation_rating.created_at"),
-            }
-        )
+    survey = _rating(item)
     state = as_text(item.get("state")) or (
         "open" if item.get("open") is True else "closed" if item.get("open") is False else None
     )
