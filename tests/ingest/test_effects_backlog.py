@@ -21,7 +21,8 @@ from kontrol.ingest.effects_backlog import (
     drain_once,
     wait_until_drained,
 )
-from kontrol.ingest.pushes import StoreBatcher, ingest
+from kontrol.ingest.group_commits import StoreBatcher
+from kontrol.ingest.pushes import ingest
 from kontrol.jobs import run_due_jobs
 from kontrol.store.tables import (
     check_outcomes,
@@ -152,18 +153,19 @@ def test_the_drainer_thread_works_off_what_requests_queue(
 def test_concurrent_requests_are_stored_together_each_with_its_own_counts(
     engine: Engine, workspace: Workspace, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    from kontrol.ingest import group_commits
     from kontrol.ingest import pushes as ingest_api
 
     batcher = StoreBatcher()
     monkeypatch.setattr(ingest_api, "_STORES", batcher)
     groups: list[int] = []
-    real = ingest_api._store_group
+    real = group_commits._store_group
 
     def counting(group: Any) -> None:
         groups.append(len(group))
         real(group)
 
-    monkeypatch.setattr(ingest_api, "_store_group", counting)
+    monkeypatch.setattr(group_commits, "_store_group", counting)
     key = _key(engine, workspace)
     answers: dict[int, Any] = {}
 

@@ -15,7 +15,8 @@ from kontrol.accounts.apikeys import ApiKey, create_api_key
 from kontrol.accounts.workspaces import Workspace
 from kontrol.events import InteractionsStored
 from kontrol.ingest import pushes as ingest_api
-from kontrol.ingest.pushes import EventBatcher, IngestAnswer, ingest
+from kontrol.ingest.group_commits import EventBatcher
+from kontrol.ingest.pushes import IngestAnswer, ingest
 from kontrol.store.tables import evaluations, interaction_facts, interactions, kpi_rollups
 
 Spy = Callable[[Engine, InteractionsStored], None]

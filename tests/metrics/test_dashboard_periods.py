@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from kontrol.domain.periods import Period
-from kontrol.metrics.dashboard import DateRange, chart_keys, period_of, previous_range
+from kontrol.metrics.date_ranges import DateRange, chart_keys, period_of, previous_range
 
 
 def test_a_whole_period_is_compared_with_the_previous_one() -> None:

@@ -17,7 +17,8 @@ from kontrol.accounts.apikeys import ApiKey, create_api_key
 from kontrol.accounts.workspaces import Workspace
 from kontrol.ingest.pushes import ingest
 from kontrol.metrics.kpis import compute
-from kontrol.metrics.rollups import KEYS, SMALL_CHANGE, rebuild_rollups
+from kontrol.metrics.rollup_locks import SMALL_CHANGE
+from kontrol.metrics.rollups import KEYS, rebuild_rollups
 from kontrol.store.tables import ROLLUP_PARTS, interaction_facts, kpi_rollup_buckets, kpi_rollups
 
 Snapshot = tuple[dict[tuple[Any, ...], tuple[Any, ...]], dict[tuple[Any, ...], int]]

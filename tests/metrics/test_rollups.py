@@ -15,9 +15,10 @@ from sqlalchemy import Engine, select
 from kontrol.accounts.workspaces import Workspace
 from kontrol.demo.seeding import write_demo_file
 from kontrol.ingest.importing import import_file
+from kontrol.metrics.histograms import bucket_of, bucket_range
 from kontrol.metrics.kpis import compute
 from kontrol.metrics.query import PERCENTILES
-from kontrol.metrics.rollups import TIME_COLUMNS, bucket_of, bucket_range, rebuild_rollups
+from kontrol.metrics.rollups import TIME_COLUMNS, rebuild_rollups
 from kontrol.store.tables import interaction_facts, kpi_rollup_buckets, kpi_rollups
 
 TIME_IDS = {

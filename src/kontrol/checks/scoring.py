@@ -11,23 +11,45 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, and_, bindparam, delete, func, select, update
+from sqlalchemy import Connection, Engine, bindparam, delete, select, update
 from sqlalchemy.exc import IntegrityError
 
 from kontrol.checks.audio import local_recording
-from kontrol.checks.custom import CustomCheck, load_custom_check
+from kontrol.checks.check_settings import (
+    check_settings,
+    delete_custom_check,
+    save_custom_check,
+    save_phrase_override,
+)
 from kontrol.checks.engine import CheckOutcome, CheckSettings, prepare, run_checks
-from kontrol.checks.phrases import PhraseOverride, parse_list
-from kontrol.checks.registry import registered_checks
+from kontrol.checks.scorecards import (
+    DEFAULT_SCORECARDS,
+    StoredScorecard,
+    active_scorecards,
+    default_scorecard_text,
+    ensure_default_scorecards,
+    known_check_ids,
+    list_scorecards,
+    save_scorecard,
+    scorecard_by_id,
+    scorecard_version,
+    scorecard_versions,
+)
+from kontrol.checks.stored_results import (
+    AUTO,
+    BATCH,
+    StoredEvaluation,
+    evaluations_of,
+    signals_json,
+    stored_outcomes,
+)
 from kontrol.domain.clock import utcnow
-from kontrol.domain.errors import InvalidInput, NotFound
-from kontrol.domain.scorecard import Scorecard, compute_score, load_scorecard
+from kontrol.domain.scorecard import Scorecard, compute_score
 from kontrol.events import (
     ComplaintsFound,
     InteractionsScored,
@@ -39,311 +61,39 @@ from kontrol.settings import current_settings
 from kontrol.store.tables import (
     check_failures,
     check_outcomes,
-    custom_checks,
     evaluations,
     interaction_signals,
     interactions,
     messages,
-    phrase_overrides,
-    scorecards,
 )
 
-BATCH = 100
-DEFAULT_SCORECARDS = ("default-ru", "default-en")
-AUTO = "auto"
-
-
-@dataclass(frozen=True, slots=True)
-class StoredScorecard:
-    """One version of a scorecard as stored, with its parsed form."""
-
-    id: int
-    name: str
-    version: int
-    is_active: bool
-    created_at: datetime
-    yaml: str
-    scorecard: Scorecard
-
-
-def known_check_ids(settings: CheckSettings | None = None) -> frozenset[str]:
-    """Ids a scorecard criterion may be bound to: built-in and the workspace's custom checks."""
-    ids = set(registered_checks())
-    if settings is not None:
-        ids.update(c.id for c in settings.custom_checks)
-    return frozenset(ids)
-
-
-def default_scorecard_text(name: str) -> str:
-    """The YAML of a shipped default scorecard."""
-    entry = resources.files("kontrol.checks").joinpath("scorecards").joinpath(f"{name}.yaml")
-    return entry.read_text(encoding="utf-8")
-
-
-# --- scorecards --------------------------------------------------------------------
-
-
-_parsed: dict[str, Scorecard] = {}
-
-
-def _parse_stored(text: str) -> Scorecard:
-    """A stored scorecard's YAML, parsed once per process (YAML parsing is slow)."""
-    found = _parsed.get(text)
-    if found is None:
-        if len(_parsed) > 256:
-            _parsed.clear()
-        found = _parsed[text] = load_scorecard(text)
-    return found
-
-
-def _stored(row: Any) -> StoredScorecard:
-    return StoredScorecard(
-        id=int(row.id),
-        name=row.name,
-        version=int(row.version),
-        is_active=bool(row.is_active),
-        created_at=row.created_at,
-        yaml=row.yaml,
-        scorecard=_parse_stored(row.yaml),
-    )
-
-
-def save_scorecard(
-    connection: Connection,
-    workspace_id: int,
-    text: str,
-    *,
-    user_id: int | None = None,
-    settings: CheckSettings | None = None,
-) -> StoredScorecard:
-    """Store a scorecard from YAML: a new one, or a new version of the one with its name."""
-    if settings is None:
-        settings = check_settings(connection, workspace_id)
-    parsed = load_scorecard(text, known_checks=known_check_ids(settings))
-    latest = connection.execute(
-        select(func.max(scorecards.c.version)).where(
-            scorecards.c.workspace_id == workspace_id, scorecards.c.name == parsed.name
-        )
-    ).scalar()
-    version = int(latest or 0) + 1
-    now = utcnow()
-    connection.execute(
-        update(scorecards)
-        .where(scorecards.c.workspace_id == workspace_id, scorecards.c.name == parsed.name)
-        .values(is_active=False)
-    )
-    new_id = connection.execute(
-        scorecards.insert().values(
-            workspace_id=workspace_id,
-            name=parsed.name,
-            version=version,
-            title=parsed.title[:200],
-            language=parsed.language,
-            yaml=text,
-            is_active=True,
-            created_at=now,
-            created_by=user_id,
-        )
-    ).inserted_primary_key
-    assert new_id is not None
-    return StoredScorecard(int(new_id[0]), parsed.name, version, True, now, text, parsed)
-
-
-def ensure_default_scorecards(connection: Connection, workspace_id: int) -> None:
-    """Give a workspace without scorecards the shipped Russian and English defaults."""
-    exists = connection.execute(
-        select(scorecards.c.id).where(scorecards.c.workspace_id == workspace_id).limit(1)
-    ).first()
-    if exists is not None:
-        return
-    for name in DEFAULT_SCORECARDS:
-        save_scorecard(
-            connection, workspace_id, default_scorecard_text(name), settings=CheckSettings()
-        )
-
-
-def active_scorecards(connection: Connection, workspace_id: int) -> list[StoredScorecard]:
-    """The newest version of each active scorecard of the workspace, by name."""
-    rows = connection.execute(
-        select(scorecards)
-        .where(scorecards.c.workspace_id == workspace_id, scorecards.c.is_active.is_(True))
-        .order_by(scorecards.c.name)
-    )
-    return [_stored(row) for row in rows]
-
-
-def scorecard_versions(
-    connection: Connection, workspace_id: int, name: str
-) -> list[StoredScorecard]:
-    """Every version of one scorecard, newest first."""
-    rows = connection.execute(
-        select(scorecards)
-        .where(scorecards.c.workspace_id == workspace_id, scorecards.c.name == name)
-        .order_by(scorecards.c.version.desc())
-    ).all()
-    if not rows:
-        raise NotFound(f"no scorecard named {name!r}")
-    return [_stored(row) for row in rows]
-
-
-def scorecard_version(
-    connection: Connection, workspace_id: int | None, scorecard_id: int
-) -> StoredScorecard:
-    """One stored version of a scorecard by its row id (an evaluation's ``scorecard_id``).
-
-    With ``workspace_id`` it must belong to that workspace; ``None`` is for callers
-    that reached the id through a row already checked to be the viewer's.
-    """
-    statement = select(scorecards).where(scorecards.c.id == scorecard_id)
-    if workspace_id is not None:
-        statement = statement.where(scorecards.c.workspace_id == workspace_id)
-    row = connection.execute(statement).first()
-    if row is None:
-        raise NotFound(f"no scorecard {scorecard_id} in this workspace")
-    return _stored(row)
-
-
-def scorecard_by_id(connection: Connection, scorecard_id: int) -> StoredScorecard:
-    """One stored scorecard version, whatever its workspace (see :func:`scorecard_version`)."""
-    return scorecard_version(connection, None, scorecard_id)
-
-
-def list_scorecards(connection: Connection, workspace_id: int) -> list[StoredScorecard]:
-    """The newest version of every scorecard of the workspace, active or not."""
-    newest = (
-        select(scorecards.c.name, func.max(scorecards.c.version).label("version"))
-        .where(scorecards.c.workspace_id == workspace_id)
-        .group_by(scorecards.c.name)
-        .subquery()
-    )
-    rows = connection.execute(
-        select(scorecards)
-        .join(
-            newest,
-            and_(scorecards.c.name == newest.c.name, scorecards.c.version == newest.c.version),
-        )
-        .where(scorecards.c.workspace_id == workspace_id)
-        .order_by(scorecards.c.name)
-    )
-    return [_stored(row) for row in rows]
-
-
-# --- workspace settings of the checks ----------------------------------------------
-
-
-def check_settings(connection: Connection, workspace_id: int) -> CheckSettings:
-    """The workspace's phrase-list overrides and enabled custom checks."""
-    overrides = tuple(
-        PhraseOverride(row.language, row.list_name, row.mode, tuple(parse_list(row.phrases)))
-        for row in connection.execute(
-            select(phrase_overrides)
-            .where(phrase_overrides.c.workspace_id == workspace_id)
-            .order_by(phrase_overrides.c.language, phrase_overrides.c.list_name)
-        )
-    )
-    reserved = frozenset(registered_checks())
-    customs: list[CustomCheck] = []
-    for row in connection.execute(
-        select(custom_checks)
-        .where(custom_checks.c.workspace_id == workspace_id, custom_checks.c.enabled.is_(True))
-        .order_by(custom_checks.c.check_id)
-    ):
-        customs.append(_parse_custom(row.yaml, reserved))
-    settings = CheckSettings(overrides=overrides, custom_checks=tuple(customs))
-    # The same settings object for the same content: the engine caches compiled
-    # phrase books by settings identity.
-    key = repr(settings)
-    cached = _settings.get(key)
-    if cached is None:
-        if len(_settings) > 64:
-            _settings.clear()
-        cached = _settings[key] = settings
-    return cached
-
-
-_settings: dict[str, CheckSettings] = {}
-_customs: dict[str, CustomCheck] = {}
-
-
-def _parse_custom(text: str, reserved: frozenset[str]) -> CustomCheck:
-    found = _customs.get(text)
-    if found is None:
-        if len(_customs) > 256:
-            _customs.clear()
-        found = _customs[text] = load_custom_check(text, reserved=reserved)
-    return found
-
-
-def save_phrase_override(
-    connection: Connection,
-    workspace_id: int,
-    *,
-    language: str,
-    list_name: str,
-    mode: str,
-    phrases: str,
-) -> None:
-    """Extend or replace one list for the workspace; an empty extension removes the override."""
-    if language not in ("ru", "en"):
-        raise InvalidInput("language: expected ru or en")
-    if mode not in ("extend", "replace"):
-        raise InvalidInput("mode: expected extend or replace")
-    name = list_name.strip()
-    if not name or len(name) > 60 or not name.replace("_", "").isalnum():
-        raise InvalidInput("list: expected a list name of letters, digits and _")
-    connection.execute(
-        delete(phrase_overrides).where(
-            phrase_overrides.c.workspace_id == workspace_id,
-            phrase_overrides.c.language == language,
-            phrase_overrides.c.list_name == name,
-        )
-    )
-    if mode == "extend" and not parse_list(phrases):
-        return
-    connection.execute(
-        phrase_overrides.insert().values(
-            workspace_id=workspace_id,
-            language=language,
-            list_name=name,
-            mode=mode,
-            phrases=phrases.replace("\r\n", "\n"),
-            updated_at=utcnow(),
-        )
-    )
-
-
-def save_custom_check(
-    connection: Connection, workspace_id: int, text: str, *, enabled: bool = True
-) -> CustomCheck:
-    """Create or change a custom check from YAML (validated first)."""
-    check = load_custom_check(text, reserved=frozenset(registered_checks()))
-    connection.execute(
-        delete(custom_checks).where(
-            custom_checks.c.workspace_id == workspace_id, custom_checks.c.check_id == check.id
-        )
-    )
-    connection.execute(
-        custom_checks.insert().values(
-            workspace_id=workspace_id,
-            check_id=check.id,
-            yaml=text,
-            enabled=enabled,
-            updated_at=utcnow(),
-        )
-    )
-    return check
-
-
-def delete_custom_check(connection: Connection, workspace_id: int, check_id: str) -> None:
-    """Remove a custom check (its past results stay with the interactions)."""
-    connection.execute(
-        delete(custom_checks).where(
-            custom_checks.c.workspace_id == workspace_id, custom_checks.c.check_id == check_id
-        )
-    )
-
-
-# --- scoring ----------------------------------------------------------------------
+# Callers import the scorecards, the settings of the checks and the stored results
+# from here as well as from their own modules.
+__all__ = [
+    "DEFAULT_SCORECARDS",
+    "StoredEvaluation",
+    "StoredScorecard",
+    "active_scorecards",
+    "check_settings",
+    "default_scorecard_text",
+    "delete_custom_check",
+    "ensure_default_scorecards",
+    "evaluations_of",
+    "known_check_ids",
+    "list_scorecards",
+    "rescore_workspace",
+    "save_custom_check",
+    "save_phrase_override",
+    "save_scorecard",
+    "score_imported",
+    "score_interactions",
+    "scorecard_by_id",
+    "scorecard_version",
+    "scorecard_versions",
+    "set_up_demo_checks",
+    "signals_json",
+    "stored_outcomes",
+]
 
 
 def _followups(
@@ -452,6 +202,113 @@ def score_interactions(engine: Engine, workspace_id: int, interaction_ids: Itera
     return done
 
 
+@dataclass
+class _ChunkRows:
+    """The rows scoring one chunk writes, and what it found out about the interactions."""
+
+    outcomes: list[dict[str, Any]] = field(default_factory=list)
+    failures: list[dict[str, Any]] = field(default_factory=list)
+    signals: list[dict[str, Any]] = field(default_factory=list)
+    evaluations: list[dict[str, Any]] = field(default_factory=list)
+    complaints: list[Any] = field(default_factory=list)
+    detected_languages: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
+
+    def add(
+        self,
+        row: Any,
+        outcome: CheckOutcome,
+        *,
+        workspace_id: int,
+        cards: Sequence[StoredScorecard],
+        now: datetime,
+    ) -> None:
+        """The verdicts, signals and automatic evaluations of one interaction."""
+        verdicts = {}
+        for check_id, verdict in outcome.verdicts.items():
+            verdicts[check_id] = verdict.as_json()
+            if verdict.result == "fail":
+                self.failures.append(
+                    {"interaction_id": row.id, "check_id": check_id, "workspace_id": workspace_id}
+                )
+        self.outcomes.append(
+            {"interaction_id": row.id, "workspace_id": workspace_id, "verdicts": verdicts}
+        )
+        signals = outcome.signals
+        self.signals.append(
+            {
+                "interaction_id": row.id,
+                "workspace_id": workspace_id,
+                "language": outcome.language,
+                "complaint": bool(signals["complaint"]),
+                "sentiment_start": signals["customer_sentiment_start"],
+                "sentiment_end": signals["customer_sentiment_end"],
+                "talk_ratio": signals["talk_ratio"],
+                "silence_ratio": signals["silence_ratio"],
+                "overlaps": signals["overlaps"],
+                "pii": ",".join(signals["pii"]),
+                "scored_at": now,
+            }
+        )
+        if signals["complaint"] and not row.is_complaint:
+            self.complaints.append(row)
+        if not row.language:
+            self.detected_languages[outcome.language].append(row.id)
+        for card in cards:
+            if card.scorecard.applies_to(row.channel, outcome.language):
+                self.evaluations.append(_auto_evaluation(row, outcome, card, workspace_id, now))
+
+
+def _auto_evaluation(
+    row: Any, outcome: CheckOutcome, card: StoredScorecard, workspace_id: int, now: datetime
+) -> dict[str, Any]:
+    """The automatic evaluation row of one interaction with one scorecard version."""
+    score = compute_score(card.scorecard, _scorecard_results(card.scorecard, outcome))
+    return {
+        "workspace_id": workspace_id,
+        "interaction_id": row.id,
+        "scorecard_id": card.id,
+        "kind": AUTO,
+        "score": score.score,
+        "passed": score.passed,
+        "items": [
+            {
+                "criterion": item.criterion.id,
+                "check": item.criterion.check,
+                "result": None if item.result is None else str(item.result),
+                "fraction": item.fraction,
+                "critical": item.criterion.critical,
+            }
+            for item in score.outcomes
+        ],
+        "created_at": now,
+    }
+
+
+def _stored_auto_evaluations(
+    connection: Connection, scored: list[int], card_ids: list[int]
+) -> dict[tuple[int, int], Any]:
+    """The automatic evaluations already stored, by (interaction, scorecard version)."""
+    if not card_ids:
+        return {}
+    return {
+        (row.interaction_id, row.scorecard_id): row
+        for row in connection.execute(
+            select(
+                evaluations.c.id,
+                evaluations.c.interaction_id,
+                evaluations.c.scorecard_id,
+                evaluations.c.score,
+                evaluations.c.passed,
+                evaluations.c["items"],
+            ).where(
+                evaluations.c.interaction_id.in_(scored),
+                evaluations.c.kind == AUTO,
+                evaluations.c.scorecard_id.in_(card_ids),
+            )
+        )
+    }
+
+
 def _score_chunk(
     connection: Connection, workspace_id: int, ids: list[int]
 ) -> tuple[list[int], list[int]]:
@@ -468,97 +325,25 @@ def _score_chunk(
     connection.execute(
         delete(interaction_signals).where(interaction_signals.c.interaction_id.in_(scored))
     )
-    card_ids = [card.id for card in cards]
     # Automatic evaluations already stored for these interactions and scorecard versions
     # are updated in place, not replaced: disputes, acknowledgements and the manual
     # evaluations made beside them refer to their ids.
-    existing: dict[tuple[int, int], Any] = {}
-    if card_ids:
-        existing = {
-            (row.interaction_id, row.scorecard_id): row
-            for row in connection.execute(
-                select(
-                    evaluations.c.id,
-                    evaluations.c.interaction_id,
-                    evaluations.c.scorecard_id,
-                    evaluations.c.score,
-                    evaluations.c.passed,
-                    evaluations.c["items"],
-                ).where(
-                    evaluations.c.interaction_id.in_(scored),
-                    evaluations.c.kind == AUTO,
-                    evaluations.c.scorecard_id.in_(card_ids),
-                )
-            )
-        }
-    outcome_rows = []
-    failure_rows = []
-    signal_rows = []
-    evaluation_rows = []
-    complaints = []
-    detected_languages: dict[str, list[int]] = defaultdict(list)
+    existing = _stored_auto_evaluations(connection, scored, [card.id for card in cards])
+    rows = _ChunkRows()
     for row, outcome in outcomes:
-        verdicts = {}
-        for check_id, verdict in outcome.verdicts.items():
-            verdicts[check_id] = verdict.as_json()
-            if verdict.result == "fail":
-                failure_rows.append(
-                    {"interaction_id": row.id, "check_id": check_id, "workspace_id": workspace_id}
-                )
-        outcome_rows.append(
-            {"interaction_id": row.id, "workspace_id": workspace_id, "verdicts": verdicts}
-        )
-        signals = outcome.signals
-        signal_rows.append(
-            {
-                "interaction_id": row.id,
-                "workspace_id": workspace_id,
-                "language": outcome.language,
-                "complaint": bool(signals["complaint"]),
-                "sentiment_start": signals["customer_sentiment_start"],
-                "sentiment_end": signals["customer_sentiment_end"],
-                "talk_ratio": signals["talk_ratio"],
-                "silence_ratio": signals["silence_ratio"],
-                "overlaps": signals["overlaps"],
-                "pii": ",".join(signals["pii"]),
-                "scored_at": now,
-            }
-        )
-        if signals["complaint"] and not row.is_complaint:
-            complaints.append(row)
-        if not row.language:
-            detected_languages[outcome.language].append(row.id)
-        for card in cards:
-            if not card.scorecard.applies_to(row.channel, outcome.language):
-                continue
-            score = compute_score(card.scorecard, _scorecard_results(card.scorecard, outcome))
-            evaluation_rows.append(
-                {
-                    "workspace_id": workspace_id,
-                    "interaction_id": row.id,
-                    "scorecard_id": card.id,
-                    "kind": AUTO,
-                    "score": score.score,
-                    "passed": score.passed,
-                    "items": [
-                        {
-                            "criterion": item.criterion.id,
-                            "check": item.criterion.check,
-                            "result": None if item.result is None else str(item.result),
-                            "fraction": item.fraction,
-                            "critical": item.criterion.critical,
-                        }
-                        for item in score.outcomes
-                    ],
-                    "created_at": now,
-                }
-            )
-    connection.execute(check_outcomes.insert(), outcome_rows)
-    if failure_rows:
-        connection.execute(check_failures.insert(), failure_rows)
-    connection.execute(interaction_signals.insert(), signal_rows)
-    _store_auto_evaluations(connection, evaluation_rows, existing, now)
-    for row in complaints:
+        rows.add(row, outcome, workspace_id=workspace_id, cards=cards, now=now)
+    connection.execute(check_outcomes.insert(), rows.outcomes)
+    if rows.failures:
+        connection.execute(check_failures.insert(), rows.failures)
+    connection.execute(interaction_signals.insert(), rows.signals)
+    _store_auto_evaluations(connection, rows.evaluations, existing, now)
+    _mark_found(connection, rows)
+    return scored, [row.id for row in rows.complaints]
+
+
+def _mark_found(connection: Connection, rows: _ChunkRows) -> None:
+    """Complaints and languages the checks found, written onto the interactions."""
+    for row in rows.complaints:
         # The complaint signal sets the interaction's complaint flag and tag (spec/CHECKS.md);
         # it never clears one that the imported record set.
         tags = list(row.tags or [])
@@ -569,13 +354,12 @@ def _score_chunk(
             .where(interactions.c.id == row.id)
             .values(is_complaint=True, tags=tags)
         )
-    for language, language_ids in detected_languages.items():
+    for language, language_ids in rows.detected_languages.items():
         connection.execute(
             update(interactions)
             .where(interactions.c.id.in_(language_ids), interactions.c.language.is_(None))
             .values(language=language)
         )
-    return scored, [row.id for row in complaints]
 
 
 def _store_auto_evaluations(
@@ -644,74 +428,6 @@ def rescore_workspace(engine: Engine, workspace_id: int) -> int:
             ).scalars()
         ]
     return score_interactions(engine, workspace_id, ids)
-
-
-# --- reading results back -----------------------------------------------------------
-
-
-def stored_outcomes(
-    connection: Connection, interaction_ids: Sequence[int]
-) -> dict[int, dict[str, Any]]:
-    """``{"checks": ..., "signals": ...}`` by interaction, as the engine returned them."""
-    out: dict[int, dict[str, Any]] = {i: {"checks": {}, "signals": {}} for i in interaction_ids}
-    for start in range(0, len(interaction_ids), BATCH):
-        chunk = list(interaction_ids[start : start + BATCH])
-        for row in connection.execute(
-            select(check_outcomes).where(check_outcomes.c.interaction_id.in_(chunk))
-        ):
-            out[row.interaction_id]["checks"] = dict(row.verdicts)
-        for signal in connection.execute(
-            select(interaction_signals).where(interaction_signals.c.interaction_id.in_(chunk))
-        ):
-            out[signal.interaction_id]["signals"] = signals_json(signal)
-    return out
-
-
-def signals_json(row: Any) -> dict[str, Any]:
-    """A stored signals row in the shape of the engine's ``signals``."""
-    return {
-        "complaint": bool(row.complaint),
-        "customer_sentiment_start": row.sentiment_start,
-        "customer_sentiment_end": row.sentiment_end,
-        "talk_ratio": row.talk_ratio,
-        "silence_ratio": row.silence_ratio,
-        "overlaps": row.overlaps,
-        "pii": [kind for kind in row.pii.split(",") if kind],
-    }
-
-
-@dataclass(frozen=True, slots=True)
-class StoredEvaluation:
-    """An automatic evaluation of an interaction with one scorecard version."""
-
-    id: int
-    scorecard: StoredScorecard
-    score: float | None
-    passed: bool | None
-    created_at: datetime
-    items: dict[str, tuple[str | None, float | None]]
-
-
-def evaluations_of(connection: Connection, interaction_id: int) -> list[StoredEvaluation]:
-    """The automatic evaluations of one interaction, newest scorecard version first."""
-    rows = connection.execute(
-        select(evaluations, scorecards.c.name)
-        .join(scorecards, scorecards.c.id == evaluations.c.scorecard_id)
-        .where(evaluations.c.interaction_id == interaction_id, evaluations.c.kind == AUTO)
-        .order_by(scorecards.c.name, scorecards.c.version.desc())
-    ).all()
-    out = []
-    for row in rows:
-        card_row = connection.execute(
-            select(scorecards).where(scorecards.c.id == row.scorecard_id)
-        ).one()
-        items = {item["criterion"]: (item["result"], item["fraction"]) for item in row.items or []}
-        out.append(
-            StoredEvaluation(
-                int(row.id), _stored(card_row), row.score, row.passed, row.created_at, items
-            )
-        )
-    return out
 
 
 DEMO_LISTS = {

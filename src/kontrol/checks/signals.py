@@ -116,10 +116,10 @@ def _overlaps(conversation: Conversation) -> int:
 
 
 def _complaint(conversation: Conversation) -> bool:
-    from kontrol.checks.builtin import _negated
+    from kontrol.checks.builtin.wording import negated
 
     return any(
-        not _negated(conversation.messages[hit.message], hit)
+        not negated(conversation.messages[hit.message], hit)
         for hit in conversation.find("complaint", role="customer")
     )
 

@@ -9,6 +9,7 @@ import typer
 
 from kontrol.accounts.installation import database_url, open_database
 from kontrol.accounts.workspaces import DEFAULT_WORKSPACE
+from kontrol.alerts.rules import alert_rules_as_yaml, import_alert_rules, list_alert_rules
 from kontrol.cli.options import DbOption, WorkspaceOption, open_workspace, reports_errors
 from kontrol.cli.rules_import import rules_report
 
@@ -23,10 +24,9 @@ def alerts_import(
     workspace: WorkspaceOption = DEFAULT_WORKSPACE,
 ) -> None:
     """Create or update (by name) alert rules from YAML; exit 1 if a rule was refused."""
-    from kontrol.alerts.raising import import_rules
 
     engine, target = open_workspace(db, workspace)
-    rules_report(import_rules(engine, target, file))
+    rules_report(import_alert_rules(engine, target, file))
 
 
 @alerts_app.command("list")
@@ -39,14 +39,13 @@ def alerts_list(
     ] = False,
 ) -> None:
     """List the alert rules of a workspace."""
-    from kontrol.alerts.raising import list_rules, rules_as_yaml
 
     engine, target = open_workspace(db, workspace)
     with engine.connect() as connection:
         if as_yaml:
-            typer.echo(rules_as_yaml(connection, target), nl=False)
+            typer.echo(alert_rules_as_yaml(connection, target), nl=False)
             return
-        for rule in list_rules(connection, target):
+        for rule in list_alert_rules(connection, target):
             params = ", ".join(f"{k}={v:g}" for k, v in rule.params.items())
             scope = f"team={rule.scope_team or '*'} channel={rule.scope_channel or '*'}"
             recipients = len(rule.webhooks) + len(rule.emails) + len(rule.telegram_chats)

@@ -10,6 +10,8 @@ import typer
 from kontrol.accounts.workspaces import DEFAULT_WORKSPACE
 from kontrol.cli.options import DbOption, WorkspaceOption, fail, open_workspace, reports_errors
 from kontrol.cli.rules_import import rules_report
+from kontrol.review.routing.rules import import_routing_rules, routing_rules_as_yaml
+from kontrol.review.routing.runs import route_recent, route_scheduled
 
 # Commands without a group: main.py puts them on the root command as they are.
 commands = typer.Typer()
@@ -35,7 +37,6 @@ def review_route(
     ] = 0,
 ) -> None:
     """Run the scheduled routing rules now (random sample, handle time, repeat contact)."""
-    from kontrol.review.routing.queues import route_recent, route_scheduled
 
     engine, target = open_workspace(db, workspace)
     recent = route_recent(engine, target.id, days=recent_days) if recent_days else 0
@@ -51,11 +52,10 @@ def review_rules_export(
     workspace: WorkspaceOption = DEFAULT_WORKSPACE,
 ) -> None:
     """Write the routing rules of a workspace as YAML (for review-rules import)."""
-    from kontrol.review.routing.rules import rules_as_yaml
 
     engine, target = open_workspace(db, workspace)
     with engine.connect() as connection:
-        text = rules_as_yaml(connection, target.id)
+        text = routing_rules_as_yaml(connection, target.id)
     if str(file) == "-":
         typer.echo(text, nl=False)
     else:
@@ -71,11 +71,10 @@ def review_rules_import(
     workspace: WorkspaceOption = DEFAULT_WORKSPACE,
 ) -> None:
     """Create or update (by name) routing rules from YAML; exit 1 if a rule was refused."""
-    from kontrol.review.routing.rules import import_rules
 
     engine, target = open_workspace(db, workspace)
     try:
         text = file.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as unreadable:
         raise fail(f"{file}: cannot be read: {unreadable}") from None
-    rules_report(import_rules(engine, target.id, text, label=str(file)))
+    rules_report(import_routing_rules(engine, target.id, text, label=str(file)))

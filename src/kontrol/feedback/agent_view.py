@@ -34,7 +34,7 @@ from sqlalchemy.orm import aliased
 
 from kontrol.accounts.access import Viewer, interaction_scope
 from kontrol.accounts.policy import Action, require
-from kontrol.checks.scoring import AUTO
+from kontrol.checks.stored_results import AUTO
 from kontrol.domain.clock import utcnow
 from kontrol.domain.errors import Conflict, InvalidInput, NotFound
 from kontrol.feedback.dispute_window import dispute_deadline_days

@@ -1,4 +1,5 @@
-"""Rejected records: listed, exported for fixing, closed when a fixed record lands."""
+"""Rejected records: stored with their reason, listed, exported for fixing, closed
+when a fixed record lands."""
 
 from __future__ import annotations
 
@@ -7,9 +8,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, func, select, tuple_, update
 
 from kontrol.accounts.workspaces import Workspace
+from kontrol.domain.clock import utcnow
+from kontrol.ingest.batches import ImportState
+from kontrol.ingest.registry import SourceRecord
+from kontrol.ingest.schema import RecordError
 from kontrol.store.tables import import_rejects
 
 
@@ -80,3 +85,99 @@ def count_open_rejects(connection: Connection, workspace: Workspace) -> int:
             )
         ).scalar_one()
     )
+
+
+def reject_key(data: dict[str, Any]) -> tuple[str | None, str | None]:
+    """``(record_source, record_id)`` under which a reject is closed by a fixed record.
+
+    Interactions use their own ``(source, id)``; the other kinds get a prefixed
+    source so that an order ``o-1`` never closes the reject of interaction ``o-1``.
+    A survey is known by the interaction it rates; ``*`` stands for "no source given".
+    """
+
+    def text(name: str) -> str | None:
+        value = data.get(name)
+        return value if isinstance(value, str) and value else None
+
+    kind = data.get("kind", "interaction")
+    if kind == "agent":
+        return ("agent", text("id")) if text("id") else (None, None)
+    if kind == "survey":
+        target = text("interaction_id")
+        return (f"survey:{text('source') or '*'}"[:100], target) if target else (None, None)
+    record_id = text("id")
+    if record_id is None:
+        return None, None
+    source = text("source") or "import"
+    if kind == "order":
+        return f"order:{source}"[:100], record_id
+    return source[:100], record_id
+
+
+def write_rejects(
+    connection: Connection, state: ImportState, rejects: list[tuple[SourceRecord, RecordError]]
+) -> None:
+    """Store a batch's rejects with file, line, field and reason (no twin of an open one)."""
+    now = utcnow()
+    already = _open_rejects_at(connection, state, [source.line for source, _ in rejects])
+    rows = []
+    for source, error in rejects:
+        if (source.line, source.raw) in already:
+            continue
+        record_source, record_id = reject_key(source.data or {})
+        rows.append(
+            {
+                "workspace_id": state.workspace.id,
+                "batch_id": state.batch_id,
+                "file": state.file_label,
+                "line": source.line,
+                "field": error.field,
+                "error": str(error),
+                "raw": source.raw,
+                "record_source": record_source,
+                "record_id": record_id[:200] if record_id else None,
+                "created_at": now,
+            }
+        )
+    if rows:
+        connection.execute(import_rejects.insert(), rows)
+
+
+def _open_rejects_at(
+    connection: Connection, state: ImportState, lines: list[int]
+) -> set[tuple[int, str]]:
+    """Open rejects of this file at these lines: importing it again adds no twins."""
+    if not state.open_rejects:
+        return set()
+    found: set[tuple[int, str]] = set()
+    for start in range(0, len(lines), 400):
+        rows = connection.execute(
+            select(import_rejects.c.line, import_rejects.c.raw).where(
+                import_rejects.c.workspace_id == state.workspace.id,
+                import_rejects.c.file == state.file_label,
+                import_rejects.c.resolved_at.is_(None),
+                import_rejects.c.line.in_(lines[start : start + 400]),
+            )
+        )
+        found.update((row.line, row.raw) for row in rows)
+    return found
+
+
+def resolve_rejects(
+    connection: Connection, state: ImportState, keys: list[tuple[Any, ...]]
+) -> None:
+    """A record that lands closes the open rejects of the same record."""
+    if not state.open_rejects or not keys:
+        return
+    for start in range(0, len(keys), 400):
+        chunk = keys[start : start + 400]
+        connection.execute(
+            update(import_rejects)
+            .where(
+                import_rejects.c.workspace_id == state.workspace.id,
+                import_rejects.c.resolved_at.is_(None),
+                import_rejects.c.batch_id != state.batch_id,
+                tuple_(import_rejects.c.record_source, import_rejects.c.record_id).in_(chunk),
+            )
+            .values(resolved_at=utcnow())
+        )

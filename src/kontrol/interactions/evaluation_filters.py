@@ -12,7 +12,7 @@ from sqlalchemy import ColumnElement, exists, select
 from kontrol.store.tables import check_failures, evaluations, interaction_signals, interactions
 
 if TYPE_CHECKING:
-    from kontrol.interactions.listing import InteractionFilter
+    from kontrol.interactions.filters import InteractionFilter
 
 # The signal filters of the list: the name and the condition on interaction_signals.
 SIGNAL_FILTERS = ("complaint", "negative_start", "negative_end", "pii", "overlaps")

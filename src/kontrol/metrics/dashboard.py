@@ -3,27 +3,54 @@
 Everything is counted by :func:`kontrol.metrics.kpis.compute` (the metric SQL
 over facts and rollups); this module decides which numbers a page shows, for
 which dates, limited to what the viewer may see, and where each number leads
-(the interaction-list filters that select the contacts behind it).
+(the interaction-list filters that select the contacts behind it). Each number
+is a :class:`~kontrol.metrics.figures.Figure`; the dates come from
+:mod:`kontrol.metrics.date_ranges`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Connection, func, select
 
 from kontrol.accounts.access import Viewer
 from kontrol.accounts.policy import agent_scope, kpi_reach, kpi_scope
+from kontrol.accounts.workspaces import Workspace
 from kontrol.domain.clock import from_utc, zone
 from kontrol.domain.errors import InvalidInput
-from kontrol.domain.periods import Period, first_day, next_key, period_keys
+from kontrol.domain.periods import Period, first_day
 from kontrol.metrics import Metric, catalogue, get_metric
+from kontrol.metrics.date_ranges import (
+    DateRange,
+    chart_keys,
+    last_day,
+    period_of,
+    previous_range,
+)
+from kontrol.metrics.figures import SUMMED_UNITS, Figure, applicable_target, figure
 from kontrol.metrics.kpis import compute
-from kontrol.metrics.targets import Target, list_targets, target_for, target_status
+from kontrol.metrics.targets import Target, list_targets
 from kontrol.store.tables import agents, interaction_facts
+
+__all__ = [
+    "DIMENSIONS",
+    "SUMMED_UNITS",
+    "BreakdownRow",
+    "Dashboard",
+    "DashboardQuery",
+    "DateRange",
+    "Figure",
+    "Series",
+    "Tile",
+    "build_dashboard",
+    "kpi_rows",
+    "period_of",
+    "visible_agents",
+]
 
 DIMENSIONS = ("agent", "team", "channel", "topic")
 # The numbers a service manager looks at first; metrics the engine does not know are skipped.
@@ -54,97 +81,6 @@ BREAKDOWN_METRICS = (
     "complaints",
 )
 # How many periods a chart shows, ending with the chosen one.
-CHART_SPAN = {Period.DAY: 31, Period.WEEK: 13, Period.MONTH: 12, Period.QUARTER: 8}
-# Metrics whose value grows with the length of the period: a target set for
-# another period length does not apply to them.
-SUMMED_UNITS = {"count", "currency"}
-
-
-@dataclass(frozen=True)
-class DrillDown:
-    """Where a metric's numbers lead in the interaction list.
-
-    ``population``: the contacts the value is computed over. ``problems``: the
-    ones that pull it the wrong way (CSAT 1-3, SLA missed, abandoned...), with
-    how to count them from a row (``den - num`` or ``num``).
-    """
-
-    population: Mapping[str, str] | None
-    problems: Mapping[str, str] | None = None
-    problem_count: str | None = None  # "den-num", "num" or None (not countable)
-
-
-DRILL_DOWNS: dict[str, DrillDown] = {
-    "contacts": DrillDown({"handled": "yes"}),
-    "csat": DrillDown({"measured": "csat"}, {"csat_max": "3"}, "den-num"),
-    "csat_avg": DrillDown({"measured": "csat"}, {"csat_max": "3"}),
-    "nps": DrillDown({"measured": "nps"}, {"nps": "detractor"}),
-    "ces": DrillDown({"measured": "ces"}),
-    "survey_rate": DrillDown({"handled": "yes"}),
-    "fcr": DrillDown({"measured": "fcr"}, {"fcr": "no"}, "den-num"),
-    "repeat_contact": DrillDown({"measured": "repeat"}, {"repeat": "yes"}, "num"),
-    "sla": DrillDown({"measured": "sla"}, {"sla": "missed"}, "den-num"),
-    "frt": DrillDown({"measured": "frt"}),
-    "asa": DrillDown({"measured": "asa"}),
-    "aht": DrillDown({"measured": "aht"}),
-    "resolution_time": DrillDown({"measured": "resolution"}),
-    "abandonment": DrillDown(None, {"abandoned": "yes"}, "num"),
-    "complaints": DrillDown({"complaint": "yes"}),
-    "cost_per_contact": DrillDown({"measured": "cost"}),
-    "cost_total": DrillDown({"measured": "cost"}),
-}
-
-
-@dataclass(frozen=True)
-class DateRange:
-    """Local days, both ends included."""
-
-    first: date
-    last: date
-
-    @property
-    def days(self) -> int:
-        """How many days the range covers."""
-        return (self.last - self.first).days + 1
-
-    def as_params(self) -> dict[str, str]:
-        """``date_from`` / ``date_to`` for a link to the interaction list."""
-        return {"date_from": self.first.isoformat(), "date_to": self.last.isoformat()}
-
-
-def last_day(period: Period, key: str) -> date:
-    """The last local day of the period called ``key``."""
-    return first_day(period, next_key(period, key)) - timedelta(days=1)
-
-
-def previous_key(period: Period, key: str) -> str:
-    """The key of the period right before ``key``."""
-    return period_keys(first_day(period, key) - timedelta(days=1))[period]
-
-
-def period_of(period: Period, day: date) -> DateRange:
-    """The whole period that contains ``day``."""
-    key = period_keys(day)[period]
-    return DateRange(first_day(period, key), last_day(period, key))
-
-
-def previous_range(period: Period, current: DateRange) -> DateRange:
-    """The range a trend compares with: the previous period, or as many days before."""
-    key = period_keys(current.first)[period]
-    if current.first == first_day(period, key) and current.last == last_day(period, key):
-        before = previous_key(period, key)
-        return DateRange(first_day(period, before), last_day(period, before))
-    return DateRange(
-        current.first - timedelta(days=current.days), current.first - timedelta(days=1)
-    )
-
-
-def chart_keys(period: Period, current: DateRange) -> list[str]:
-    """The period keys a chart shows: ``CHART_SPAN`` periods up to the chosen range's end."""
-    keys = [period_keys(current.last)[period]]
-    while len(keys) < CHART_SPAN[period] or first_day(period, keys[-1]) > current.first:
-        keys.append(previous_key(period, keys[-1]))
-    return list(reversed(keys))
 
 
 @dataclass(frozen=True)
@@ -158,40 +94,6 @@ class DashboardQuery:
     by: str = "agent"
     sort: str = "contacts"
     descending: bool = True
-
-
-@dataclass(frozen=True)
-class Figure:
-    """One number with what it is judged against."""
-
-    metric: Metric
-    value: float | None
-    target: Target | None = None
-    status: str | None = None  # ok, warning, bad
-    previous: float | None = None
-    problems: int | None = None
-    link: dict[str, str] | None = None
-    problems_link: dict[str, str] | None = None
-
-    @property
-    def change(self) -> float | None:
-        """Value minus the previous period's."""
-        if self.value is None or self.previous is None:
-            return None
-        return self.value - self.previous
-
-    @property
-    def trend(self) -> str | None:
-        """``better``, ``worse`` or ``same`` compared with the previous period."""
-        change = self.change
-        if change is None:
-            return None
-        if abs(change) < 1e-9:
-            return "same"
-        if self.metric.direction is None:
-            return "up" if change > 0 else "down"
-        better = change > 0 if self.metric.direction == "higher" else change < 0
-        return "better" if better else "worse"
 
 
 @dataclass(frozen=True)
@@ -301,48 +203,6 @@ def choose_range(
     return period_of(query.period, latest_day(connection, viewer, today))
 
 
-def _problem_count(drill: DrillDown, metric: Metric, row: Mapping[str, Any]) -> int | None:
-    num, den = row.get(f"{metric.id}_num"), row.get(f"{metric.id}_den")
-    if drill.problem_count == "num" and num is not None:
-        return int(num)
-    if drill.problem_count == "den-num" and num is not None and den is not None:
-        return int(den) - int(num)
-    return None
-
-
-def _figure(
-    metric: Metric,
-    row: Mapping[str, Any],
-    *,
-    targets: Sequence[Target],
-    target_row: Mapping[str, Any],
-    period: Period,
-    previous: Mapping[str, Any] | None,
-    link_base: Mapping[str, str] | None,
-) -> Figure:
-    value = row.get(metric.id)
-    target = target_for(targets, metric.id, target_row, period.value)
-    if target is not None and target.period != period.value and metric.unit in SUMMED_UNITS:
-        target = None
-    drill = DRILL_DOWNS.get(metric.id)
-    link = problems_link = None
-    if drill is not None and link_base is not None:
-        if drill.population is not None:
-            link = {**link_base, **drill.population}
-        if drill.problems is not None:
-            problems_link = {**link_base, **drill.problems}
-    return Figure(
-        metric=metric,
-        value=value,
-        target=target,
-        status=target_status(value, target) if target is not None else None,
-        previous=previous.get(metric.id) if previous is not None else None,
-        problems=_problem_count(drill, metric, row) if drill is not None else None,
-        link=link,
-        problems_link=problems_link,
-    )
-
-
 def _one(rows: Sequence[Mapping[str, Any]]) -> Mapping[str, Any]:
     return rows[0] if rows else {}
 
@@ -350,10 +210,213 @@ def _one(rows: Sequence[Mapping[str, Any]]) -> Mapping[str, Any]:
 def _sort_key(row: BreakdownRow, sort: str) -> tuple[int, Any]:
     if sort in DIMENSIONS:
         return (0, row.label.casefold())
-    for figure in row.figures:
-        if figure.metric.id == sort:
-            return (0, figure.value) if figure.value is not None else (1, 0)
+    for found in row.figures:
+        if found.metric.id == sort:
+            return (0, found.value) if found.value is not None else (1, 0)
     return (1, 0)
+
+
+@dataclass(frozen=True)
+class _Scope:
+    """The numbers of one scope (the viewer's filters, or an agent's team)."""
+
+    filters: Mapping[str, str]
+    by_period: dict[str, Mapping[str, Any]]
+    now: Mapping[str, Any]
+    before: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class _Counting:
+    """How the dashboard counts: the dates, the metrics and targets its parts share."""
+
+    connection: Connection
+    workspace: Workspace
+    period: Period
+    current: DateRange
+    previous: DateRange
+    keys: list[str]
+    wanted: list[str]
+    series_ids: list[str]
+    whole: bool
+    targets: list[Target]
+
+    def totals(self, filters: Mapping[str, str], dates: DateRange) -> Mapping[str, Any]:
+        """Every wanted metric over ``dates``."""
+        return _one(
+            compute(
+                self.connection,
+                workspace=self.workspace,
+                metrics=self.wanted,
+                date_from=dates.first,
+                date_to=dates.last,
+                filters=filters,
+            )
+        )
+
+    def over_time(self, filters: Mapping[str, str]) -> dict[str, Mapping[str, Any]]:
+        """The chart's metrics period by period, by period key."""
+        rows = compute(
+            self.connection,
+            workspace=self.workspace,
+            metrics=self.series_ids,
+            period=self.period.value,
+            date_from=first_day(self.period, self.keys[0]),
+            date_to=last_day(self.period, self.keys[-1]),
+            filters=filters,
+        )
+        return {str(row.get("period")): row for row in rows}
+
+    def scope(self, filters: Mapping[str, str]) -> _Scope:
+        """The chart, the chosen range and the one before it, for ``filters``."""
+        by_period = self.over_time(filters)
+        if self.whole:
+            # A whole period (the usual case) and the one before it are two points
+            # of the chart: one query gives the chart and the tiles.
+            now = by_period.get(self.keys[-1], {})
+            before = by_period.get(self.keys[-2], {})
+        else:
+            now = self.totals(filters, self.current)
+            before = self.totals(filters, self.previous)
+        return _Scope(filters, by_period, now, before)
+
+    def figure(
+        self,
+        metric: Metric,
+        row: Mapping[str, Any],
+        *,
+        target_row: Mapping[str, Any],
+        previous: Mapping[str, Any] | None = None,
+        link_base: Mapping[str, str] | None = None,
+    ) -> Figure:
+        """``metric`` in ``row``, judged against the targets of ``target_row``."""
+        return figure(
+            metric,
+            row,
+            targets=self.targets,
+            target_row=target_row,
+            period=self.period,
+            previous=previous,
+            link_base=link_base,
+        )
+
+
+def _counting(
+    connection: Connection, viewer: Viewer, query: DashboardQuery, now: datetime
+) -> _Counting:
+    period = query.period
+    current = choose_range(connection, viewer, query, now)
+    wanted = {metric.id for metric in available(TILE_METRICS)}
+    wanted |= {metric.id for metric in available(CHART_METRICS)}
+    wanted |= {metric.id for metric in available(BREAKDOWN_METRICS)}
+    whole = current == period_of(period, current.first)
+    return _Counting(
+        connection=connection,
+        workspace=viewer.workspace,
+        period=period,
+        current=current,
+        previous=previous_range(period, current),
+        keys=chart_keys(period, current),
+        wanted=sorted(wanted),
+        series_ids=sorted(wanted) if whole else [m.id for m in available(CHART_METRICS)],
+        whole=whole,
+        targets=list_targets(connection, viewer.workspace),
+    )
+
+
+def _tiles(counting: _Counting, mine: _Scope, team: _Scope | None) -> list[Tile]:
+    """The KPI tiles, each with its trend, drill-down links and the team's figure."""
+    link_base = {**mine.filters, **counting.current.as_params()}
+    tiles = []
+    for metric in available(TILE_METRICS):
+        own = counting.figure(
+            metric,
+            mine.now,
+            target_row=mine.filters,
+            previous=mine.before,
+            link_base=link_base,
+        )
+        theirs = None
+        if team is not None:
+            theirs = counting.figure(
+                metric, team.now, target_row=team.filters, previous=team.before
+            )
+        tiles.append(Tile(metric, own, theirs))
+    return tiles
+
+
+def _series(counting: _Counting, mine: _Scope, team: _Scope | None) -> list[Series]:
+    """The chart lines: a value per period key, the team's beside it, the target."""
+    keys = counting.keys
+    series = []
+    for metric in available(CHART_METRICS):
+        target = applicable_target(counting.targets, metric, mine.filters, counting.period)
+        series.append(
+            Series(
+                metric=metric,
+                values=[mine.by_period.get(key, {}).get(metric.id) for key in keys],
+                team_values=(
+                    [team.by_period.get(key, {}).get(metric.id) for key in keys]
+                    if team is not None
+                    else None
+                ),
+                target=target.target if target else None,
+                warning=target.warning if target else None,
+            )
+        )
+    return series
+
+
+def _breakdown(
+    counting: _Counting,
+    query: DashboardQuery,
+    filters: Mapping[str, str],
+    agent_names: Mapping[str, str],
+) -> list[BreakdownRow]:
+    """One row per group of ``query.by``, in the chosen order (groups without a value last)."""
+    columns = available(BREAKDOWN_METRICS)
+    current = counting.current
+    link_base = {**filters, **current.as_params()}
+    found = compute(
+        counting.connection,
+        workspace=counting.workspace,
+        metrics=[metric.id for metric in columns],
+        by=(query.by,),
+        date_from=current.first,
+        date_to=current.last,
+        filters=filters,
+    )
+    rows = []
+    for row in found:
+        key = row.get(query.by)
+        label = agent_names.get(key, key) if query.by == "agent" and key else key
+        target_row = {**filters, query.by: key} if key is not None else filters
+        row_link = {**link_base, query.by: key} if key is not None else None
+        figures = [
+            counting.figure(metric, row, target_row=target_row, link_base=row_link)
+            for metric in columns
+        ]
+        rows.append(
+            BreakdownRow(key=key, label=label or "", figures=figures, link_filters=row_link)
+        )
+    present = [row for row in rows if _sort_key(row, query.sort)[0] == 0]
+    missing = [row for row in rows if _sort_key(row, query.sort)[0] == 1]
+    present.sort(key=lambda row: _sort_key(row, query.sort)[1], reverse=query.descending)
+    return present + missing
+
+
+def _total_row(counting: _Counting, label: str, scope: _Scope) -> BreakdownRow:
+    """The breakdown's total line for ``scope`` over the chosen range."""
+    base = {**scope.filters, **counting.current.as_params()}
+    return BreakdownRow(
+        key=None,
+        label=label,
+        figures=[
+            counting.figure(metric, scope.now, target_row=scope.filters, link_base=base)
+            for metric in available(BREAKDOWN_METRICS)
+        ],
+        link_filters=base,
+    )
 
 
 def build_dashboard(
@@ -368,186 +431,28 @@ def build_dashboard(
     if query.by not in DIMENSIONS:
         raise InvalidInput(f"by: one of {', '.join(DIMENSIONS)}")
     filters = kpi_scope(viewer, query.filters)
-    workspace = viewer.workspace
-    period = query.period
-    current = choose_range(connection, viewer, query, now)
-    previous = previous_range(period, current)
+    counting = _counting(connection, viewer, query, now)
+    mine = counting.scope(filters)
     team = agent_team(connection, viewer)
-    tile_metrics = available(TILE_METRICS)
-    chart_metrics = available(CHART_METRICS)
-    columns = available(BREAKDOWN_METRICS)
-    wanted = sorted({metric.id for metric in [*tile_metrics, *chart_metrics, *columns]})
-    targets = list_targets(connection, workspace)
-
-    def totals(scope: Mapping[str, str], dates: DateRange) -> Mapping[str, Any]:
-        return _one(
-            compute(
-                connection,
-                workspace=workspace,
-                metrics=wanted,
-                date_from=dates.first,
-                date_to=dates.last,
-                filters=scope,
-            )
-        )
-
-    keys = chart_keys(period, current)
-    chart_range = DateRange(first_day(period, keys[0]), last_day(period, keys[-1]))
-    # A whole period (the usual case) and the one before it are two points of the
-    # chart: one query gives the chart and the tiles.
-    whole = current == period_of(period, current.first)
-    series_ids = wanted if whole else [metric.id for metric in chart_metrics]
-
-    def over_time(scope: Mapping[str, str]) -> dict[str, Mapping[str, Any]]:
-        rows = compute(
-            connection,
-            workspace=workspace,
-            metrics=series_ids,
-            period=period.value,
-            date_from=chart_range.first,
-            date_to=chart_range.last,
-            filters=scope,
-        )
-        return {str(row.get("period")): row for row in rows}
-
-    def now_and_before(
-        scope: Mapping[str, str], points: Mapping[str, Mapping[str, Any]]
-    ) -> tuple[Mapping[str, Any], Mapping[str, Any]]:
-        if whole:
-            return points.get(keys[-1], {}), points.get(keys[-2], {})
-        return totals(scope, current), totals(scope, previous)
-
-    by_period = over_time(filters)
-    now_row, before_row = now_and_before(filters, by_period)
-    team_filters = None
-    team_now = team_before = None
-    team_by_period = None
+    theirs = None
     if team is not None:
         team_filters = {k: v for k, v in filters.items() if k not in ("agent", "team")}
         team_filters["team"] = team
-        team_by_period = over_time(team_filters)
-        team_now, team_before = now_and_before(team_filters, team_by_period)
-
-    link_base = {**filters, **current.as_params()}
-    tiles = []
-    for metric in tile_metrics:
-        mine = _figure(
-            metric,
-            now_row,
-            targets=targets,
-            target_row=filters,
-            period=period,
-            previous=before_row,
-            link_base=link_base,
-        )
-        theirs = None
-        if team_now is not None and team_filters is not None:
-            theirs = _figure(
-                metric,
-                team_now,
-                targets=targets,
-                target_row=team_filters,
-                period=period,
-                previous=team_before,
-                link_base=None,
-            )
-        tiles.append(Tile(metric, mine, theirs))
-
-    series = []
-    for metric in chart_metrics:
-        target = target_for(targets, metric.id, filters, period.value)
-        if target is not None and target.period != period.value and metric.unit in SUMMED_UNITS:
-            target = None
-        series.append(
-            Series(
-                metric=metric,
-                values=[by_period.get(key, {}).get(metric.id) for key in keys],
-                team_values=(
-                    [team_by_period.get(key, {}).get(metric.id) for key in keys]
-                    if team_by_period is not None
-                    else None
-                ),
-                target=target.target if target else None,
-                warning=target.warning if target else None,
-            )
-        )
-
-    breakdown = compute(
-        connection,
-        workspace=workspace,
-        metrics=[metric.id for metric in columns],
-        by=(query.by,),
-        date_from=current.first,
-        date_to=current.last,
-        filters=filters,
-    )
-    names = agent_names or {}
-    rows = []
-    for row in breakdown:
-        key = row.get(query.by)
-        label = names.get(key, key) if query.by == "agent" and key else key
-        target_row = {**filters, query.by: key} if key is not None else filters
-        row_link = {**link_base, query.by: key} if key is not None else None
-        rows.append(
-            BreakdownRow(
-                key=key,
-                label=label or "",
-                figures=[
-                    _figure(
-                        metric,
-                        row,
-                        targets=targets,
-                        target_row=target_row,
-                        period=period,
-                        previous=None,
-                        link_base=row_link,
-                    )
-                    for metric in columns
-                ],
-                link_filters=row_link,
-            )
-        )
-    present = [row for row in rows if _sort_key(row, query.sort)[0] == 0]
-    missing = [row for row in rows if _sort_key(row, query.sort)[0] == 1]
-    present.sort(key=lambda row: _sort_key(row, query.sort)[1], reverse=query.descending)
-    rows = present + missing
-
-    def total_row(label: str, row: Mapping[str, Any], scope: Mapping[str, str]) -> BreakdownRow:
-        base = {**scope, **current.as_params()}
-        return BreakdownRow(
-            key=None,
-            label=label,
-            figures=[
-                _figure(
-                    metric,
-                    row,
-                    targets=targets,
-                    target_row=scope,
-                    period=period,
-                    previous=None,
-                    link_base=base,
-                )
-                for metric in columns
-            ],
-            link_filters=base,
-        )
-
+        theirs = counting.scope(team_filters)
     return Dashboard(
         query=query,
-        current=current,
-        previous=previous,
+        current=counting.current,
+        previous=counting.previous,
         filters=filters,
         team=team,
-        tiles=tiles,
-        period_keys=keys,
-        series=series,
-        columns=columns,
-        rows=rows,
-        total=total_row("", now_row, filters),
+        tiles=_tiles(counting, mine, theirs),
+        period_keys=counting.keys,
+        series=_series(counting, mine, theirs),
+        columns=available(BREAKDOWN_METRICS),
+        rows=_breakdown(counting, query, filters, agent_names or {}),
+        total=_total_row(counting, "", mine),
         team_total=(
-            total_row(team, team_now, team_filters)
-            if team is not None and team_now is not None and team_filters is not None
-            else None
+            _total_row(counting, team, theirs) if team is not None and theirs is not None else None
         ),
         by=query.by,
     )

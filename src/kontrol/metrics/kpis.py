@@ -23,7 +23,7 @@ from kontrol.metrics import Metric, catalogue, get_metric
 from kontrol.metrics.commercial import order_metrics
 from kontrol.metrics.evaluations import qa_metrics
 from kontrol.metrics.query import DIMENSIONS, Grouping, GroupKey, facts_metrics
-from kontrol.metrics.rollups import covered, rollup_metrics, rows_in_scope
+from kontrol.metrics.rollup_reads import covered, rollup_metrics, rows_in_scope
 
 # Floats are rounded so that SQLite and PostgreSQL (different summation order) agree.
 _DIGITS = 6

@@ -38,21 +38,17 @@ from pathlib import Path
 from typing import Any
 
 from kontrol.ingest.registry import Importer, SourceRecord, register
-from kontrol.ingest.vendors._common import (
-    Payload,
-    Reject,
+from kontrol.ingest.vendors.conversions import (
     as_dict,
     as_id,
     as_list,
     as_text,
     compact,
-    join_raw,
     language_code,
-    mapped,
     maybe_time,
-    read_payloads,
     to_time,
 )
+from kontrol.ingest.vendors.payloads import Payload, Reject, join_raw, mapped, read
 
 SOURCE = "amazon_connect"
 _ROLES = {
@@ -160,12 +156,11 @@ def _agent(record: dict[str, Any]) -> tuple[str | None, str | None]:
     return agent_id, username
 
 
-def _build(contact: _Contact, file_name: str) -> dict[str, Any]:
-    analysis, record = contact.analysis, contact.record
-    contact_id = as_id(as_dict(analysis.get("CustomerMetadata")).get("ContactId")) or as_id(
-        record.get("ContactId")
+def _contact_id(contact: _Contact, match: re.Match[str] | None) -> str:
+    """The contact id: the analysis's, the Contact Record's, or the file name's."""
+    contact_id = as_id(as_dict(contact.analysis.get("CustomerMetadata")).get("ContactId")) or as_id(
+        contact.record.get("ContactId")
     )
-    match = _FILE_NAME.match(file_name)
     if contact_id is None and match is not None:
         contact_id = match["id"]
     if contact_id is None:
@@ -174,6 +169,44 @@ def _build(contact: _Contact, file_name: str) -> dict[str, Any]:
             "named <contact id>_analysis_<time>.json",
             "CustomerMetadata.ContactId",
         )
+    return contact_id
+
+
+def _voice_fields(
+    analysis: dict[str, Any],
+    roles: dict[str, str],
+    record_start: str | None,
+    match: re.Match[str] | None,
+    meta: dict[str, Any],
+) -> dict[str, Any]:
+    """A call's segments and times; without a Contact Record the start comes from the
+    output file's name less the call's duration (marked as estimated in ``meta``)."""
+    characteristics = as_dict(analysis.get("ConversationCharacteristics"))
+    fields: dict[str, Any] = {"messages": _voice(analysis, roles)}
+    duration = characteristics.get("TotalConversationDurationMillis")
+    started = record_start
+    if started is None and match is not None:
+        written = datetime.fromisoformat(to_time(match["time"], "file name"))
+        millis = duration if isinstance(duration, int | float) else 0
+        started = (written - timedelta(milliseconds=millis)).isoformat()
+        meta["started_at_estimated"] = True
+    if started is None:
+        raise Reject(
+            "a voice analysis has no start time: add the contact's Contact Record to the "
+            "file or keep the output file name <contact id>_analysis_<time>.json",
+            "InitiationTimestamp",
+        )
+    fields["started_at"] = started
+    if isinstance(duration, int | float):
+        end = datetime.fromisoformat(started) + timedelta(milliseconds=duration)
+        fields["ended_at"] = end.isoformat()
+    return fields
+
+
+def _build(contact: _Contact, file_name: str) -> dict[str, Any]:
+    analysis, record = contact.analysis, contact.record
+    match = _FILE_NAME.match(file_name)
+    contact_id = _contact_id(contact, match)
     vendor_channel = as_text(analysis.get("Channel")) or as_text(record.get("Channel")) or ""
     channel = _CHANNELS.get(vendor_channel.upper())
     if channel is None:
@@ -191,24 +224,7 @@ def _build(contact: _Contact, file_name: str) -> dict[str, Any]:
     if analysis and vendor_channel.upper() == "CHAT":
         fields = _chat(analysis, roles)
     elif analysis and vendor_channel.upper() == "VOICE":
-        fields = {"messages": _voice(analysis, roles)}
-        duration = characteristics.get("TotalConversationDurationMillis")
-        started = record_start
-        if started is None and match is not None:
-            written = datetime.fromisoformat(to_time(match["time"], "file name"))
-            millis = duration if isinstance(duration, int | float) else 0
-            started = (written - timedelta(milliseconds=millis)).isoformat()
-            meta["started_at_estimated"] = True
-        if started is None:
-            raise Reject(
-                "a voice analysis has no start time: add the contact's Contact Record to the "
-                "file or keep the output file name <contact id>_analysis_<time>.json",
-                "InitiationTimestamp",
-            )
-        fields["started_at"] = started
-        if isinstance(duration, int | float):
-            end = datetime.fromisoformat(started) + timedelta(milliseconds=duration)
-            fields["ended_at"] = end.isoformat()
+        fields = _voice_fields(analysis, roles, record_start, match, meta)
     else:
         if record_start is None:
             raise Reject(f"contact {contact_id} has no InitiationTimestamp", "InitiationTimestamp")
@@ -326,6 +342,25 @@ class _Collector:
             "Transcript",
         )
 
+    def records(self) -> Iterator[SourceRecord]:
+        """One record (or reject) per conversation gathered."""
+        unnamed = [key for key in self.contacts if key.startswith("#analysis-")]
+        records = [key for key in self.contacts if not key.startswith("#")]
+        if len(unnamed) == 1 and len(records) == 1:
+            # One analysis without a contact id and one Contact Record: the same contact.
+            lone = self.contacts.pop(unnamed[0])
+            target = self.contacts[records[0]]
+            target.analysis = lone.analysis
+            target.raws = lone.raws + target.raws
+            target.line = min(target.line, lone.line)
+        for contact in self.contacts.values():
+            yield mapped(
+                contact.line,
+                join_raw(contact.raws),
+                partial(_build, contact, self.file_name),
+                "Amazon Connect",
+            )
+
 
 @register
 class ContactLensImporter(Importer):
@@ -336,27 +371,4 @@ class ContactLensImporter(Importer):
     suffixes = ()
 
     def read(self, path: Path) -> Iterator[SourceRecord]:
-        collector = _Collector(path.name)
-        for item in read_payloads(path):
-            if isinstance(item, SourceRecord):
-                yield item
-                continue
-            reject = collector.add(item)
-            if reject is not None:
-                yield reject
-        unnamed = [key for key in collector.contacts if key.startswith("#analysis-")]
-        records = [key for key in collector.contacts if not key.startswith("#")]
-        if len(unnamed) == 1 and len(records) == 1:
-            # One analysis without a contact id and one Contact Record: the same contact.
-            lone = collector.contacts.pop(unnamed[0])
-            target = collector.contacts[records[0]]
-            target.analysis = lone.analysis
-            target.raws = lone.raws + target.raws
-            target.line = min(target.line, lone.line)
-        for contact in collector.contacts.values():
-            yield mapped(
-                contact.line,
-                join_raw(contact.raws),
-                partial(_build, contact, path.name),
-                "Amazon Connect",
-            )
+        return read(path, _Collector(path.name))

@@ -30,20 +30,16 @@ from pathlib import Path
 from typing import Any
 
 from kontrol.ingest.registry import Importer, SourceRecord, register
-from kontrol.ingest.vendors._common import (
-    Payload,
-    Reject,
+from kontrol.ingest.vendors.conversions import (
     as_dict,
     as_id,
     as_list,
     as_text,
     compact,
-    join_raw,
-    mapped,
     maybe_time,
-    read_payloads,
     to_time,
 )
+from kontrol.ingest.vendors.payloads import Payload, Reject, join_raw, mapped, read
 
 SOURCE = "chatwoot"
 
@@ -255,6 +251,16 @@ class _Collector:
             conversation.account.update(as_dict(message.get("account")))
         return None
 
+    def records(self) -> Iterator[SourceRecord]:
+        """One record (or reject) per conversation gathered."""
+        for conversation in self.conversations.values():
+            yield mapped(
+                conversation.line,
+                join_raw(conversation.raws),
+                partial(_build, conversation),
+                "chatwoot",
+            )
+
 
 @register
 class ChatwootImporter(Importer):
@@ -265,18 +271,4 @@ class ChatwootImporter(Importer):
     suffixes = ()
 
     def read(self, path: Path) -> Iterator[SourceRecord]:
-        collector = _Collector()
-        for item in read_payloads(path):
-            if isinstance(item, SourceRecord):
-                yield item
-                continue
-            reject = collector.add(item)
-            if reject is not None:
-                yield reject
-        for conversation in collector.conversations.values():
-            yield mapped(
-                conversation.line,
-                join_raw(conversation.raws),
-                partial(_build, conversation),
-                "chatwoot",
-            )
+        return read(path, _Collector())

@@ -35,7 +35,8 @@ from typing import Any
 
 from kontrol.ingest.files import numbered_lines, open_binary
 from kontrol.ingest.registry import Importer, SourceRecord, register
-from kontrol.ingest.vendors._common import Reject, compact, html_to_text, mapped
+from kontrol.ingest.vendors.conversions import compact, html_to_text
+from kontrol.ingest.vendors.payloads import Reject, mapped
 
 SOURCE = "mbox"
 _IDS = re.compile(r"<[^<>\s]+>")

@@ -34,21 +34,17 @@ from pathlib import Path
 from typing import Any
 
 from kontrol.ingest.registry import Importer, SourceRecord, register
-from kontrol.ingest.vendors._common import (
-    Payload,
-    Reject,
+from kontrol.ingest.vendors.conversions import (
     as_dict,
     as_id,
     as_list,
     as_text,
     compact,
     html_to_text,
-    join_raw,
-    mapped,
     maybe_time,
-    read_payloads,
     to_time,
 )
+from kontrol.ingest.vendors.payloads import Payload, Reject, join_raw, mapped, read
 
 SOURCE = "freshdesk"
 _CHANNELS = {1: "email", 2: "email", 3: "call", 5: "social", 6: "social", 7: "chat"}
@@ -214,6 +210,11 @@ class _Collector:
             "id",
         )
 
+    def records(self) -> Iterator[SourceRecord]:
+        """One record (or reject) per conversation gathered."""
+        for entry in self.tickets.values():
+            yield mapped(entry.line, join_raw(entry.raws), partial(_build, entry), "freshdesk")
+
 
 @register
 class FreshdeskImporter(Importer):
@@ -224,13 +225,4 @@ class FreshdeskImporter(Importer):
     suffixes = ()
 
     def read(self, path: Path) -> Iterator[SourceRecord]:
-        collector = _Collector()
-        for item in read_payloads(path):
-            if isinstance(item, SourceRecord):
-                yield item
-                continue
-            reject = collector.add(item)
-            if reject is not None:
-                yield reject
-        for entry in collector.tickets.values():
-            yield mapped(entry.line, join_raw(entry.raws), partial(_build, entry), "freshdesk")
+        return read(path, _Collector())

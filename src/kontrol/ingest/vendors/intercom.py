@@ -32,21 +32,17 @@ from pathlib import Path
 from typing import Any
 
 from kontrol.ingest.registry import Importer, SourceRecord, register
-from kontrol.ingest.vendors._common import (
-    Payload,
-    Reject,
+from kontrol.ingest.vendors.conversions import (
     as_dict,
     as_id,
     as_list,
     as_text,
     compact,
     html_to_text,
-    join_raw,
-    mapped,
     maybe_time,
-    read_payloads,
     to_time,
 )
+from kontrol.ingest.vendors.payloads import Payload, Reject, join_raw, mapped, read
 
 SOURCE = "intercom"
 _ROLES = {
@@ -82,6 +78,30 @@ def _role(author: dict[str, Any], where: str) -> str:
     if role is None:
         raise Reject(f"{where}: unknown author type {kind!r}", f"{where}.author.type")
     return role
+
+
+def _customer(item: dict[str, Any], opening: dict[str, Any]) -> dict[str, Any]:
+    """The customer: the conversation's user, else its first contact, else who opened it."""
+    user = as_dict(item.get("user"))
+    if not user:
+        contacts = as_list(as_dict(item.get("contacts")).get("contacts"))
+        user = as_dict(contacts[0]) if contacts else as_dict(opening.get("author"))
+    return user
+
+
+def _rating(item: dict[str, Any]) -> dict[str, Any] | None:
+    """The conversation rating (1-5) as a FORMAT.md survey, when there is one."""
+    rating = as_dict(item.get("conversation_rating"))
+    score = rating.get("rating")
+    if isinstance(score, int) and not isinstance(score, bool) and 1 <= score <= 5:
+        return compact(
+            {
+                "csat": score,
+                "comment": as_text(rating.get("remark")),
+                "at": maybe_time(rating.get("created_at"), "conversation_rating.created_at"),
+            }
+        )
+    return None
 
 
 def _build(conversation: _Conversation) -> dict[str, Any]:
@@ -124,24 +144,11 @@ def _build(conversation: _Conversation) -> dict[str, Any]:
             message["author_id"] = author_id
         messages.append(message)
 
-    user = as_dict(item.get("user"))
-    if not user:
-        contacts = as_list(as_dict(item.get("contacts")).get("contacts"))
-        user = as_dict(contacts[0]) if contacts else as_dict(opening.get("author"))
+    user = _customer(item, opening)
     name = as_text(user.get("name"))
     if name is not None and "@" in name:
         name = None
-    rating = as_dict(item.get("conversation_rating"))
-    score = rating.get("rating")
-    survey = None
-    if isinstance(score, int) and not isinstance(score, bool) and 1 <= score <= 5:
-        survey = compact(
-            {
-                "csat": score,
-                "comment": as_text(rating.get("remark")),
-                "at": maybe_time(rating.get("created_at"), "conversation_rating.created_at"),
-            }
-        )
+    survey = _rating(item)
     state = as_text(item.get("state")) or (
         "open" if item.get("open") is True else "closed" if item.get("open") is False else None
     )
@@ -224,6 +231,16 @@ class _Collector:
                 conversation.parts[part_key] = part
         return None
 
+    def records(self) -> Iterator[SourceRecord]:
+        """One record (or reject) per conversation gathered."""
+        for conversation in self.conversations.values():
+            yield mapped(
+                conversation.line,
+                join_raw(conversation.raws),
+                partial(_build, conversation),
+                "intercom",
+            )
+
 
 @register
 class IntercomImporter(Importer):
@@ -234,18 +251,4 @@ class IntercomImporter(Importer):
     suffixes = ()
 
     def read(self, path: Path) -> Iterator[SourceRecord]:
-        collector = _Collector()
-        for item in read_payloads(path):
-            if isinstance(item, SourceRecord):
-                yield item
-                continue
-            reject = collector.add(item)
-            if reject is not None:
-                yield reject
-        for conversation in collector.conversations.values():
-            yield mapped(
-                conversation.line,
-                join_raw(conversation.raws),
-                partial(_build, conversation),
-                "intercom",
-            )
+        return read(path, _Collector())

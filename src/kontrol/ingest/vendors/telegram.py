@@ -27,20 +27,16 @@ from pathlib import Path
 from typing import Any
 
 from kontrol.ingest.registry import Importer, SourceRecord, register
-from kontrol.ingest.vendors._common import (
-    Payload,
-    Reject,
+from kontrol.ingest.vendors.conversions import (
     as_dict,
     as_id,
     as_list,
     as_text,
     compact,
-    join_raw,
     language_code,
-    mapped,
-    read_payloads,
     to_time,
 )
+from kontrol.ingest.vendors.payloads import Payload, Reject, join_raw, mapped, read
 
 SOURCE = "telegram"
 _MESSAGE_KEYS = ("message", "business_message", "channel_post")
@@ -190,6 +186,11 @@ class _Collector:
                 chat.messages[message_key] = message
         return None
 
+    def records(self) -> Iterator[SourceRecord]:
+        """One record (or reject) per conversation gathered."""
+        for chat in self.chats.values():
+            yield mapped(chat.line, join_raw(chat.raws), partial(_build, chat), "telegram")
+
 
 @register
 class TelegramImporter(Importer):
@@ -200,13 +201,4 @@ class TelegramImporter(Importer):
     suffixes = ()
 
     def read(self, path: Path) -> Iterator[SourceRecord]:
-        collector = _Collector()
-        for item in read_payloads(path):
-            if isinstance(item, SourceRecord):
-                yield item
-                continue
-            reject = collector.add(item)
-            if reject is not None:
-                yield reject
-        for chat in collector.chats.values():
-            yield mapped(chat.line, join_raw(chat.raws), partial(_build, chat), "telegram")
+        return read(path, _Collector())

@@ -40,21 +40,17 @@ from pathlib import Path
 from typing import Any
 
 from kontrol.ingest.registry import Importer, SourceRecord, register
-from kontrol.ingest.vendors._common import (
-    Payload,
-    Reject,
+from kontrol.ingest.vendors.conversions import (
     as_dict,
     as_id,
     as_list,
     as_text,
     compact,
     html_to_text,
-    join_raw,
-    mapped,
     maybe_time,
-    read_payloads,
     to_time,
 )
+from kontrol.ingest.vendors.payloads import Payload, Reject, join_raw, mapped, read
 
 SOURCE = "zendesk"
 _SCORES = {"good": 5, "bad": 1}
@@ -310,7 +306,8 @@ class _Collector:
             )
         return None
 
-    def results(self) -> Iterator[SourceRecord]:
+    def records(self) -> Iterator[SourceRecord]:
+        """Separate ratings of tickets not in the file, then one record per ticket."""
         for payload, rating in self.ratings:
             ticket_id = as_id(rating.get("ticket_id"))
             if ticket_id is not None and ticket_id in self.tickets:
@@ -344,12 +341,4 @@ class ZendeskImporter(Importer):
     suffixes = ()
 
     def read(self, path: Path) -> Iterator[SourceRecord]:
-        collector = _Collector()
-        for item in read_payloads(path):
-            if isinstance(item, SourceRecord):
-                yield item
-                continue
-            reject = collector.add(item)
-            if reject is not None:
-                yield reject
-        yield from collector.results()
+        return read(path, _Collector())

@@ -24,7 +24,6 @@ from kontrol.review.history import record_event, stale_conflict
 from kontrol.review.routing.items import QUEUE_ORDER, ReviewItem, get_item, skipped_by
 from kontrol.review.routing.kinds import Pick, RoutingRule
 from kontrol.review.routing.queues import ASSIGNABLE
-from kontrol.store.upsert import insert_ignoring_duplicate
 from kontrol.store.tables import (
     interactions,
     memberships,
@@ -32,6 +31,7 @@ from kontrol.store.tables import (
     review_rules,
     users,
 )
+from kontrol.store.upsert import insert_ignoring_duplicate
 
 
 @dataclass

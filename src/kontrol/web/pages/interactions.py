@@ -14,13 +14,12 @@ from kontrol.checks.quality import interaction_quality
 from kontrol.domain.vocabulary import Channel
 from kontrol.interactions.evaluation_filters import SIGNAL_FILTERS, check_ids
 from kontrol.interactions.listing import (
-    DRILL_DOWN_FILTERS,
     filter_choices,
     get_interaction,
     list_interactions,
 )
 from kontrol.web.deps import CurrentPage, CurrentViewer, Db
-from kontrol.web.filters import read_filters
+from kontrol.web.filters import InteractionQuery
 
 router = APIRouter(include_in_schema=False)
 
@@ -31,45 +30,17 @@ def interactions_page(
     db: Db,
     viewer: CurrentViewer,
     page: CurrentPage,
-    channel: str | None = None,
-    agent: str | None = None,
-    team: str | None = None,
-    topic: str | None = None,
-    date_from: str | None = None,
-    date_to: str | None = None,
-    has_survey: str | None = None,
-    q: str | None = None,
-    customer: str | None = None,
-    score_min: str | None = None,
-    score_max: str | None = None,
-    failed: str | None = None,
-    signal: str | None = None,
+    chosen: InteractionQuery,
     cursor: str | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> Response:
     """The list of interactions with filters; HTMX asks for the table alone."""
     require(viewer, Action.VIEW_INTERACTIONS)
-    raw = {
-        "channel": channel,
-        "agent": agent,
-        "team": team,
-        "topic": topic,
-        "date_from": date_from,
-        "date_to": date_to,
-        "has_survey": has_survey,
-        "q": q,
-        "customer": customer,
-        "score_min": score_min,
-        "score_max": score_max,
-        "failed": failed,
-        "signal": signal,
-    }
-    # Drill-down filters arrive from links on the dashboard (a KPI -> its interactions).
-    raw.update({name: request.query_params.get(name) for name in DRILL_DOWN_FILTERS})
-    filters = read_filters(**raw)
+    raw = chosen.raw()
+    filters = chosen.read()
     found = list_interactions(db, viewer, filters, cursor=cursor, limit=limit)
     choices = filter_choices(db, viewer)
-    query = {name: value for name, value in raw.items() if value}
+    query = chosen.in_force()
     next_url = (
         "/interactions?" + urlencode({**query, "cursor": found.next_cursor})
         if found.next_cursor

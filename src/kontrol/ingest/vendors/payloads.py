@@ -1,22 +1,21 @@
-"""Helpers shared by the vendor importers: reading JSON payloads, times, text.
+"""Reading vendor files: JSON payloads, collected into one record per conversation.
 
 A vendor file holds one JSON payload, a JSON array of payloads, JSON Lines of
 payloads, or several pretty-printed payloads one after another;
 :func:`read_payloads` yields each with the 1-based line where it starts. A
 payload that cannot be decoded becomes a reject and reading goes on at the next
-line that starts a new value.
+line that starts a new value. :func:`read` is every vendor importer's reading
+loop: each payload goes to the vendor's :class:`Collector`, which then gives
+one FORMAT.md record per conversation it gathered.
 """
 
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable, Generator, Iterable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from html.parser import HTMLParser
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from kontrol.domain.errors import Unreadable
 from kontrol.ingest.files import open_binary
@@ -42,6 +41,33 @@ class Reject(ValueError):
         super().__init__(message)
         self.message = message
         self.field = field
+
+
+class Collector(Protocol):
+    """Gathers a vendor file's payloads (a ticket, its comments, its rating...) by conversation."""
+
+    def add(self, payload: Payload) -> SourceRecord | None:
+        """Take one payload; a reject when it cannot belong to any conversation."""
+
+    def records(self) -> Iterator[SourceRecord]:
+        """One FORMAT.md record (or reject) per conversation gathered."""
+
+
+def read(path: Path, collector: Collector) -> Iterator[SourceRecord]:
+    """The records of a vendor file: its payloads gathered by ``collector``.
+
+    Undecodable text and payloads the collector refuses come first, as they are
+    met; the conversations follow once the whole file is read, because their
+    parts may be spread over it.
+    """
+    for item in read_payloads(path):
+        if isinstance(item, SourceRecord):
+            yield item
+            continue
+        reject = collector.add(item)
+        if reject is not None:
+            yield reject
+    yield from collector.records()
 
 
 def read_text(path: Path) -> str:
@@ -163,123 +189,6 @@ def _array(text: str, index: int, lines: _Lines) -> Generator[Payload | SourceRe
         return _next_line_start(text, index)
     yield SourceRecord(lines.at(start), text[start : start + 200], None, "broken JSON: unclosed [")
     return len(text)
-
-
-def to_time(value: object, field: str) -> str:
-    """ISO-8601 with an offset from a vendor time (epoch seconds/ms or ISO text).
-
-    Vendor APIs send UTC; a time without an offset is therefore read as UTC.
-    """
-    moment: datetime
-    if isinstance(value, bool) or value is None or value == "":
-        raise Reject(f"no time in {field}", field)
-    if isinstance(value, int | float):
-        seconds = float(value) / 1000 if value > 100_000_000_000 else float(value)
-        try:
-            moment = datetime.fromtimestamp(seconds, tz=UTC)
-        except (OverflowError, OSError, ValueError):
-            raise Reject(f"{field}: {value!r} is not a valid time", field) from None
-    elif isinstance(value, str):
-        text = value.strip()
-        if re.fullmatch(r"\d{9,13}(\.\d+)?", text):
-            return to_time(float(text), field)
-        try:
-            moment = datetime.fromisoformat(text)
-        except ValueError:
-            raise Reject(f"{field}: {value!r} is not an ISO-8601 time", field) from None
-    else:
-        raise Reject(f"{field}: {value!r} is not a time", field)
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.isoformat()
-
-
-def maybe_time(value: object, field: str) -> str | None:
-    """Like :func:`to_time`, but ``None`` for an absent or unreadable time."""
-    if value is None or value == "":
-        return None
-    try:
-        return to_time(value, field)
-    except Reject:
-        return None
-
-
-def as_id(value: object) -> str | None:
-    """A vendor id as a non-empty string, or ``None``."""
-    if value is None or isinstance(value, bool | dict | list):
-        return None
-    text = str(value).strip()
-    return text or None
-
-
-def as_dict(value: object) -> dict[str, Any]:
-    """``value`` when it is a JSON object, else an empty one."""
-    return value if isinstance(value, dict) else {}
-
-
-def as_list(value: object) -> list[Any]:
-    """``value`` when it is a JSON array, else an empty one."""
-    return value if isinstance(value, list) else []
-
-
-def as_text(value: object) -> str | None:
-    """A non-empty stripped string, or ``None``."""
-    if isinstance(value, str) and value.strip():
-        return value.strip()
-    return None
-
-
-class _TextExtractor(HTMLParser):
-    _BREAKS = frozenset({"br", "p", "div", "li", "tr", "h1", "h2", "h3", "h4", "blockquote"})
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-        self._skip = 0
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in ("script", "style", "head"):
-            self._skip += 1
-        elif tag in self._BREAKS:
-            self.parts.append("\n")
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in ("script", "style", "head"):
-            self._skip = max(0, self._skip - 1)
-        elif tag in self._BREAKS:
-            self.parts.append("\n")
-
-    def handle_data(self, data: str) -> None:
-        if not self._skip:
-            self.parts.append(data)
-
-
-def html_to_text(html: str) -> str:
-    """Plain text of an HTML fragment: tags dropped, blocks on their own lines."""
-    parser = _TextExtractor()
-    parser.feed(html)
-    parser.close()
-    text = "".join(parser.parts).replace("\xa0", " ")
-    lines = [re.sub(r"[ \t]+", " ", line).strip() for line in text.splitlines()]
-    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
-
-
-def compact(record: dict[str, Any]) -> dict[str, Any]:
-    """``record`` without ``None`` values, empty lists and empty ``meta``."""
-    return {
-        key: value
-        for key, value in record.items()
-        if value is not None and not (key in ("tags", "meta") and not value)
-    }
-
-
-def language_code(value: object) -> str | None:
-    """``en-US`` -> ``en``; ``None`` when absent."""
-    text = as_text(value)
-    if text is None:
-        return None
-    primary = text.replace("_", "-").split("-")[0].lower()
-    return primary if 2 <= len(primary) <= 10 else None
 
 
 def mapped(line: int, raw: str, build: Callable[[], dict[str, Any]], what: str) -> SourceRecord:

@@ -1,0 +1,216 @@
+"""How a contact is handled: hold announced, no interruption, response time, promises kept."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from kontrol.checks.builtin.wording import (
+    CYRILLIC_WORD,
+    HOLD_SILENCE_SECONDS,
+    INTERRUPTION_SECONDS,
+    MAX_INTERRUPTIONS,
+    PROMISE_TIME,
+    PROMISE_WINDOW,
+    PROMISE_WORD_TIME,
+    RESPONSE_TARGETS,
+    VOICE,
+    in_quotes,
+    morph_tags,
+    negated,
+)
+from kontrol.checks.conversation import Conversation, Message
+from kontrol.checks.phrases import Hit
+from kontrol.checks.registry import FAIL, NA, PASS, Verdict, check
+
+
+def _speech(conversation: Conversation) -> list[Message]:
+    return sorted(
+        (
+            m
+            for m in conversation.messages
+            if m.role in ("agent", "customer") and m.start is not None
+        ),
+        key=lambda m: m.start or 0.0,
+    )
+
+
+@check("hold_announced", channels=VOICE)
+def hold_announced(conversation: Conversation) -> Verdict:
+    """Every agent silence over 30 s is preceded by a hold announcement."""
+    if not conversation.timed:
+        return Verdict(NA)
+    silences: list[tuple[Message, float]] = []
+    latest_end = None
+    for segment in _speech(conversation):
+        if latest_end is not None and segment.role == "agent":
+            gap = (segment.start or 0.0) - latest_end
+            if gap > HOLD_SILENCE_SECONDS:
+                silences.append((segment, gap))
+        latest_end = max(latest_end or 0.0, segment.end or 0.0)
+    if not silences:
+        return Verdict(NA)
+    announced: list[dict[str, Any]] = []
+    missing: list[dict[str, Any]] = []
+    previous_end = float("-inf")
+    for resumed, gap in silences:
+        silence_start = (resumed.start or 0.0) - gap
+        # An announcement covers one silence: only what the agent said since the last one.
+        before = [
+            m.index
+            for m in conversation.agent_messages
+            if previous_end <= (m.start or 0.0) and (m.end or 0.0) <= silence_start + 0.01
+        ][-2:]
+        previous_end = resumed.start or 0.0
+        hits = conversation.find("hold", role="agent", within=before)
+        if hits:
+            announced.append(conversation.span(hits[-1]))
+        else:
+            missing.append({"message": resumed.index, "value": round(gap, 1)})
+    if missing:
+        return Verdict(FAIL, tuple(missing))
+    return Verdict(PASS, tuple(announced))
+
+
+def interruptions(conversation: Conversation) -> list[tuple[Message, float]]:
+    """Agent segments that start over the customer, with the overlap in seconds."""
+    customers = [m for m in conversation.messages if m.role == "customer" and m.start is not None]
+    found = []
+    for agent in conversation.agent_messages:
+        if agent.start is None or agent.end is None:
+            continue
+        for customer in customers:
+            if (customer.start or 0.0) < agent.start < (customer.end or 0.0):
+                overlap = min(agent.end, customer.end or 0.0) - agent.start
+                if overlap >= INTERRUPTION_SECONDS:
+                    found.append((agent, overlap))
+                    break
+    return found
+
+
+@check("no_interruption", channels=VOICE)
+def no_interruption(conversation: Conversation) -> Verdict:
+    """The agent starts speaking over the customer (overlap ≥ 1 s) at most once."""
+    if not conversation.timed:
+        return Verdict(NA)
+    found = interruptions(conversation)
+    evidence = tuple(
+        {"message": m.index, "text": m.text[:80], "value": round(overlap, 1)}
+        for m, overlap in found
+    )
+    return Verdict(PASS if len(found) <= MAX_INTERRUPTIONS else FAIL, evidence)
+
+
+def reply_delays(conversation: Conversation) -> list[tuple[Message, float]]:
+    """Each agent reply to a waiting customer, with the wait in seconds."""
+    delays = []
+    waiting_since = None
+    for message in conversation.messages:
+        if message.at is None:
+            continue
+        if message.role == "customer":
+            if waiting_since is None:
+                waiting_since = message.at
+        elif message.role == "bot":
+            waiting_since = None
+        elif message.role == "agent" and waiting_since is not None:
+            delays.append((message, (message.at - waiting_since).total_seconds()))
+            waiting_since = None
+    return delays
+
+
+@check("response_time", channels=frozenset(RESPONSE_TARGETS))
+def response_time(conversation: Conversation) -> Verdict:
+    """Every agent reply to a customer message comes within the channel's target."""
+    target = RESPONSE_TARGETS.get(conversation.channel)
+    delays = reply_delays(conversation)
+    if target is None or not delays:
+        return Verdict(NA)
+    late = [(m, d) for m, d in delays if d > target]
+    if late:
+        return Verdict(FAIL, tuple({"message": m.index, "value": round(d, 1)} for m, d in late[:5]))
+    slowest, delay = max(delays, key=lambda item: item[1])
+    return Verdict(PASS, ({"message": slowest.index, "value": round(delay, 1)},))
+
+
+def _moment(conversation: Conversation, message: Message) -> Any:
+    if message.at is not None:
+        return message.at
+    if conversation.started_at is not None:
+        return conversation.started_at + timedelta(seconds=message.start or 0.0)
+    return None
+
+
+def _is_promise(conversation: Conversation, hit: Hit) -> bool:
+    """A promise of the agent: first person, future, not negated ("не могу перезвонить")."""
+    message = conversation.messages[hit.message]
+    if negated(message, hit) or in_quotes(message, hit):
+        return False
+    if conversation.language != "ru":
+        return True
+    for word in message.words[hit.first : hit.last + 1]:
+        if CYRILLIC_WORD.match(word):
+            tags = morph_tags(word)
+            if "VERB" in tags:
+                return "1per" in tags and "futr" in tags
+    return True
+
+
+def _promise_window(message: Message, at: Any) -> Any:
+    stated = PROMISE_TIME.search(message.view)
+    if stated:
+        amount = int(stated.group(1))
+        unit = stated.group(2).lower()
+        if unit.startswith(("мин", "min")):
+            return timedelta(minutes=amount)
+        if unit.startswith(("час", "hour")):
+            return timedelta(hours=amount)
+        return timedelta(days=amount)
+    worded = PROMISE_WORD_TIME.search(message.view)
+    if worded:
+        word = (worded.group(1) or worded.group(2)).lower()
+        if word in ("полчаса", "half an hour"):
+            return timedelta(minutes=30)
+        if word in ("час", "an hour"):
+            return timedelta(hours=1)
+        if word in ("завтра", "tomorrow") and at is not None:
+            # Until the end of the next day.
+            end = at.replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(days=2)
+            return end - at
+        return timedelta(days=1)
+    return PROMISE_WINDOW
+
+
+@check("promise_kept")
+def promise_kept(conversation: Conversation) -> Verdict:
+    """Each promise is followed by an agent message or an outbound contact in time."""
+    promises = [
+        h for h in conversation.find("promise", role="agent") if _is_promise(conversation, h)
+    ]
+    if not promises:
+        return Verdict(NA)
+    broken: list[dict[str, Any]] = []
+    kept: list[dict[str, Any]] = []
+    done: set[int] = set()
+    for hit in promises:
+        if hit.message in done:
+            continue
+        done.add(hit.message)
+        message = conversation.messages[hit.message]
+        at = _moment(conversation, message)
+        window = _promise_window(message, at)
+        later = [m for m in conversation.agent_messages if m.index > message.index]
+        if at is not None:
+            later = [
+                m for m in later if (t := _moment(conversation, m)) is None or t <= at + window
+            ]
+            followed = any(at < t <= at + window for t in conversation.followups)
+        else:
+            followed = bool(conversation.followups)
+        if later or followed:
+            kept.append(conversation.span(hit))
+        else:
+            broken.append(conversation.span(hit))
+    if broken:
+        return Verdict(FAIL, tuple(broken))
+    return Verdict(PASS, tuple(kept))

@@ -1,0 +1,107 @@
+"""The opening of a conversation: greeting, the agent's introduction, the customer's name."""
+
+from __future__ import annotations
+
+import re
+
+from kontrol.checks.builtin.wording import (
+    CONVERSATIONAL,
+    morph_tags,
+    phrase_in,
+    token_span,
+)
+from kontrol.checks.conversation import Conversation, Message
+from kontrol.checks.registry import FAIL, NA, PASS, Verdict, check
+from kontrol.checks.text import fold
+
+
+@check("greeting")
+def greeting(conversation: Conversation) -> Verdict:
+    """The agent greets in the opening."""
+    return phrase_in(conversation, "greeting", conversation.opening())
+
+
+@check("introduction", channels=CONVERSATIONAL)
+def introduction(conversation: Conversation) -> Verdict:
+    """The agent gives their name in the opening (a phrase, or their own name)."""
+    if not conversation.agent_messages:
+        return Verdict(NA)
+    opening = conversation.opening()
+    hits = conversation.find("introduction", role="agent", within=opening)
+    if hits:
+        return Verdict(PASS, conversation.evidence(hits))
+    own = _name_tokens(conversation, conversation.agent_name)
+    customer = _name_tokens(conversation, conversation.customer_name)
+    for index in sorted(opening):
+        message = conversation.messages[index]
+        for position, lemma in enumerate(message.lemmas):
+            if lemma in own:
+                return Verdict(PASS, (token_span(conversation, message, position),))
+        # "Интернет-магазин «Лайт», Сергей." / "Марина, слушаю вас" / "Paul speaking".
+        found = _first_name_alone(conversation, message, customer)
+        if found is not None:
+            return Verdict(PASS, (token_span(conversation, message, found),))
+    return Verdict(FAIL)
+
+
+SPEAKING = re.compile(r"^\s*[A-Z][a-z]+ (?:speaking|here)\b|, ([A-Z][a-z]+) (?:speaking|here)\b")
+
+
+def _first_name_alone(
+    conversation: Conversation, message: Message, customer: set[str]
+) -> int | None:
+    """The position of a first name the agent says of themselves in the opening, if any."""
+    if conversation.language != "ru":
+        found = SPEAKING.search(message.view)
+        if found is None:
+            return None
+        start = (
+            found.start(1)
+            if found.group(1)
+            else found.start() + len(found.group()) - len(found.group().lstrip())
+        )
+        return next((i for i, (s, _) in enumerate(message.spans) if s >= start), None)
+    for position, word in enumerate(message.words):
+        if not word[:1].isupper() or message.lemmas[position] in customer:
+            continue
+        if "Name" not in morph_tags(word):
+            continue
+        start, end = message.spans[position]
+        before = message.view[:start].rstrip()
+        after = message.view[end:].lstrip()
+        # Alone: the whole sentence, or "Name, слушаю" / "..., Name." at the edge of a clause.
+        if (not before or before[-1] in ",.!") and (not after or after[0] in ",.!"):
+            return position
+    return None
+
+
+def _name_tokens(conversation: Conversation, name: str | None) -> set[str]:
+    if not name:
+        return set()
+    reducer = conversation.book.reducer
+    return {
+        reducer.lemma(fold(part))
+        for part in re.findall(r"[^\W\d_]{2,}", name)
+        if part[:1].isupper() or not part.islower()
+    }
+
+
+@check("customer_name")
+def customer_name(conversation: Conversation) -> Verdict:
+    """The agent addresses the customer by name (any inflection) at least once."""
+    names = _name_tokens(conversation, conversation.customer_name)
+    if not names:
+        return Verdict(NA)
+    # The agent's own name (same first name as the customer's, or in "my name is X") is
+    # not addressing the customer.
+    own = _name_tokens(conversation, conversation.agent_name)
+    introductions = {(h.message, h.last) for h in conversation.find("introduction", role="agent")}
+    for message in conversation.agent_messages:
+        for position, lemma in enumerate(message.lemmas):
+            if lemma in names or fold(message.words[position]) in names:
+                if lemma in own or (message.index, position) in introductions:
+                    continue
+                if (message.index, position - 1) in introductions:
+                    continue
+                return Verdict(PASS, (token_span(conversation, message, position),))
+    return Verdict(FAIL)

@@ -1,0 +1,170 @@
+"""Reading the rollups: a report's figures summed from ``kpi_rollups``, percentiles
+estimated from ``kpi_rollup_buckets`` (or computed exactly from the facts)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import ColumnElement, Connection, func, select
+
+from kontrol.metrics.definitions import (
+    CountMetric,
+    MeanMetric,
+    Metric,
+    RatioMetric,
+    TimeMetric,
+    count_where,
+    is_true,
+)
+from kontrol.metrics.histograms import estimate
+from kontrol.metrics.query import Grouping, GroupKey, has_calendars, number, percentiles_into
+from kontrol.store.tables import ROLLUP_PARTS, interaction_facts, kpi_rollup_buckets, kpi_rollups
+
+
+def parts(metric: Metric, f: Any) -> dict[str, ColumnElement[Any]]:
+    """The additive parts of a facts metric as aggregates over the facts, by rollup column."""
+    if isinstance(metric, RatioMetric):
+        return {f"{metric.id}_num": metric.numerator(f), f"{metric.id}_den": metric.denominator(f)}
+    if isinstance(metric, CountMetric):
+        return {metric.id: metric.count(f)}
+    if isinstance(metric, MeanMetric | TimeMetric):
+        column = f.c[metric.column]
+        return {f"{metric.id}_sum": func.sum(column), f"{metric.id}_n": func.count(column)}
+    if metric.kind == "count_ratio" and metric.id == "complaints":
+        return {
+            f"{metric.id}_num": count_where(is_true(f.c.complaint)),
+            f"{metric.id}_den": func.count(),
+        }
+    return {}
+
+
+def covered(metric: Metric) -> bool:
+    """True when the rollup table holds every additive part of this facts metric."""
+    names = set(parts(metric, interaction_facts))
+    return bool(names) and names <= set(ROLLUP_PARTS)
+
+
+def _conditions(table: Any, grouping: Grouping) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = [table.c.workspace_id == grouping.workspace_id]
+    if grouping.date_from is not None:
+        conditions.append(table.c.day >= grouping.date_from.isoformat())
+    if grouping.date_to is not None:
+        conditions.append(table.c.day <= grouping.date_to.isoformat())
+    for name, value in grouping.filters.items():
+        conditions.append(table.c[name] == value)
+    return conditions
+
+
+def _groups(table: Any, grouping: Grouping) -> list[ColumnElement[Any]]:
+    columns: list[ColumnElement[Any]] = [table.c[name].label(name) for name in grouping.by]
+    if grouping.period is not None:
+        columns.append(table.c[grouping.period.value].label("period"))
+    return columns
+
+
+def rows_in_scope(connection: Connection, grouping: Grouping) -> int:
+    """How many facts a report covers, read from the rollups."""
+    total = connection.execute(
+        select(func.sum(kpi_rollups.c.rows)).where(*_conditions(kpi_rollups, grouping))
+    ).scalar()
+    return int(total or 0)
+
+
+def _summed(row: Mapping[Any, Any], metrics: Sequence[Metric]) -> dict[str, Any]:
+    """Each metric's figure from the summed additive parts of one group."""
+    out: dict[str, Any] = {}
+    for metric in metrics:
+        if isinstance(metric, RatioMetric) or metric.kind == "count_ratio":
+            num, den = number(row[f"{metric.id}_num"]), number(row[f"{metric.id}_den"])
+            out[f"{metric.id}_num"] = num
+            out[f"{metric.id}_den"] = den
+            share = num * metric_scale(metric) / den if num is not None and den else None
+            if metric.kind == "count_ratio":
+                out[metric.id] = num
+                out[f"{metric.id}_pct"] = share
+            else:
+                out[metric.id] = share
+        elif isinstance(metric, CountMetric):
+            out[metric.id] = number(row[metric.id])
+        elif isinstance(metric, MeanMetric | TimeMetric):
+            total, count = number(row[f"{metric.id}_sum"]), number(row[f"{metric.id}_n"])
+            mean = total / count if total is not None and count else None
+            out[metric.id if isinstance(metric, MeanMetric) else f"{metric.id}_mean"] = mean
+    return out
+
+
+def rollup_metrics(
+    connection: Connection,
+    grouping: Grouping,
+    metrics: Sequence[Metric],
+    *,
+    estimate_percentiles: bool,
+) -> dict[GroupKey, dict[str, Any]]:
+    """The same rows as ``query.facts_metrics``, summed from the rollups.
+
+    With ``estimate_percentiles`` medians and p90 come from the bucket histograms;
+    otherwise from the exact window query over the facts.
+    """
+    r = kpi_rollups
+    groups = _groups(r, grouping)
+    names = ["rows"]
+    for metric in metrics:
+        names.extend(parts(metric, interaction_facts))
+    statement = select(*groups, *(func.sum(r.c[name]).label(name) for name in names)).where(
+        *_conditions(r, grouping)
+    )
+    if groups:
+        statement = statement.group_by(*groups)
+    rows: dict[GroupKey, dict[str, Any]] = {}
+    for row in connection.execute(statement).mappings():
+        if not row["rows"]:
+            continue
+        rows[tuple(row[name] for name in grouping.keys)] = _summed(row, metrics)
+    time_metrics = [m for m in metrics if isinstance(m, TimeMetric)]
+    if not time_metrics:
+        return rows
+    if not estimate_percentiles:
+        percentiles_into(connection, grouping, time_metrics, rows)
+        return rows
+    _estimated_percentiles(connection, grouping, time_metrics, rows)
+    return rows
+
+
+def _estimated_percentiles(
+    connection: Connection,
+    grouping: Grouping,
+    time_metrics: Sequence[TimeMetric],
+    rows: dict[GroupKey, dict[str, Any]],
+) -> None:
+    """Medians and p90 of ``time_metrics`` into ``rows``, from the bucket histograms."""
+    calendars = has_calendars(connection, grouping)
+    columns: dict[str, list[TimeMetric]] = {}
+    for metric in time_metrics:
+        column = metric.column
+        if column.endswith("_business_s") and not calendars:
+            column = column.replace("_business_s", "_s")
+        columns.setdefault(column, []).append(metric)
+    b = kpi_rollup_buckets
+    bucket_groups = _groups(b, grouping)
+    statement = (
+        select(*bucket_groups, b.c.measure, b.c.bucket, func.sum(b.c.n).label("n"))
+        .where(*_conditions(b, grouping), b.c.measure.in_(sorted(columns)))
+        .group_by(*bucket_groups, b.c.measure, b.c.bucket)
+    )
+    histograms: dict[tuple[GroupKey, str], list[tuple[int, int]]] = {}
+    for row in connection.execute(statement).mappings():
+        key = tuple(row[name] for name in grouping.keys)
+        histograms.setdefault((key, row["measure"]), []).append((int(row["bucket"]), int(row["n"])))
+    for (key, column), histogram in histograms.items():
+        if key not in rows:
+            continue
+        values = estimate(histogram)
+        for metric in columns.get(column, []):
+            for suffix, value in values.items():
+                rows[key][f"{metric.id}{suffix}"] = value
+
+
+def metric_scale(metric: Metric) -> float:
+    """The factor of a ratio (100 for percentages)."""
+    return metric.scale if isinstance(metric, RatioMetric) else 100.0
