@@ -70,6 +70,7 @@ class Registry(Generic[T]):
         # Entry points that failed to load, with the reason, shown when asked for by id.
         self._broken: dict[str, str] = {}
         self._loaded = False
+        self._loading = False
         self._frozen = False
         # Re-entrant: loading an entry point imports a module that registers plugins.
         self._lock = threading.RLock()
@@ -104,14 +105,14 @@ class Registry(Generic[T]):
         harmless: a module imported twice; another plugin under a taken id is refused.
         """
         with self._lock:
+            existing = self._items.get(plugin_id)
+            if existing is item or (existing is not None and existing == item):
+                return item
             if self._frozen:
                 raise RegistryFrozen(
                     f"{self.point} {plugin_id!r} ({_describe(item)}) registered after "
                     f"start-up; declare it in the entry-point group {self.group!r}"
                 )
-            existing = self._items.get(plugin_id)
-            if existing is item or (existing is not None and existing == item):
-                return item
             if existing is not None:
                 raise DuplicatePlugin(
                     f"two plugins for the {self.point} {plugin_id!r}: "
@@ -125,14 +126,19 @@ class Registry(Generic[T]):
         if self._loaded:  # every lookup passes here: no lock once loaded
             return
         with self._lock:
-            if self._loaded:
+            # Another thread waits on the lock until loading is done; this one,
+            # re-entering from a module being loaded, sees what is there so far.
+            if self._loaded or self._loading:
                 return
-            # Set first: a module being loaded may look the registry up.
-            self._loaded = True
-            # By name: the same order whatever the installer or the number of packages.
-            for entry_point in sorted(entry_points(group=self.group), key=lambda e: e.name):
-                self._load(entry_point)
-            self._load_more()
+            self._loading = True
+            try:
+                # By name: the same order whatever the installer or the number of packages.
+                for entry_point in sorted(entry_points(group=self.group), key=lambda e: e.name):
+                    self._load(entry_point)
+                self._load_more()
+                self._loaded = True
+            finally:
+                self._loading = False
 
     def _load_more(self) -> None:
         """Where a registry loads plugins from besides its entry points (none by default)."""
