@@ -3,9 +3,8 @@
 Importing (files or the API) publishes an event after each committed batch;
 scoring, rollups, routing and alerts subscribe. Publishers never import their
 subscribers: the modules that hold subscribers are named in the
-``kontrol.subscribers`` entry-point group (pyproject.toml, in the order they
-run) and loaded into the registry ``subscribers`` the first time something is
-published.
+``kontrol.subscribers`` entry-point group (pyproject.toml) and loaded into the
+registry ``subscribers`` the first time something is published.
 
 A subscriber declared ``background=True`` is heavy (scoring, rollups): when an
 event carries more than ``KONTROL_BACKGROUND_THRESHOLD`` rows it runs through
@@ -89,9 +88,11 @@ class Subscriber:
     job_name: str | None = None
 
 
-# Registration order is calling order. Scoring first (pyproject.toml lists it
-# first): when it runs inline, the complaint flag it sets is there for the KPI
-# facts and the alerts; when it runs in the background it publishes ComplaintsFound.
+# Registration order is calling order: a module registers when first imported,
+# at the latest when its entry point loads, in the order of their names. Scoring's
+# entry point (10_scoring) loads first: run inline, the complaint flag it sets is
+# there for the KPI facts and the alerts; run in the background, it publishes
+# ComplaintsFound.
 subscribers: Registry[Subscriber] = Registry("event subscriber", group="kontrol.subscribers")
 
 
