@@ -2,8 +2,9 @@
 
 Importing (files or the API) publishes an event after each committed batch;
 scoring, rollups, routing and alerts subscribe. Publishers never import their
-subscribers: the modules that hold subscribers are named in ``SUBSCRIBERS`` and
-loaded the first time something is published.
+subscribers: the modules that hold subscribers are named in the
+``kontrol.subscribers`` entry-point group (pyproject.toml) and loaded into the
+registry ``subscribers`` the first time something is published.
 
 A subscriber declared ``background=True`` is heavy (scoring, rollups): when an
 event carries more than ``KONTROL_BACKGROUND_THRESHOLD`` rows it runs through
@@ -14,7 +15,6 @@ subscriber must be idempotent: it may run again for the same ids.
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -22,6 +22,7 @@ from typing import Any, TypeVar
 from sqlalchemy import Engine
 
 from kontrol.jobs.registry import JobContext, add_loader, register_job
+from kontrol.plugins import Registry
 from kontrol.settings import current_settings
 
 
@@ -74,20 +75,25 @@ E = TypeVar(
 )
 Handler = Callable[[Engine, Any], None]
 
-# Modules whose import registers subscribers (with ``@subscriber``).
-# Scoring first: when it runs inline, the complaint flag it sets is there for the KPI
-# facts and the alerts; when it runs in the background it publishes ComplaintsFound.
-SUBSCRIBERS: tuple[str, ...] = (
-    "kontrol.checks.scoring",
-    "kontrol.metrics.facts",
-    "kontrol.alerts.raising",
-    "kontrol.review.routing.runs",
-)
 
-_handlers: dict[type, list[Handler]] = {}
-# Heavy subscribers, with the name of the job that runs them in the background.
-_background: dict[Handler, str] = {}
-_loaded = False
+@dataclass(frozen=True)
+class Subscriber:
+    """A function called with each event of one type.
+
+    ``job_name`` is set for a heavy subscriber: the job that runs it in the background.
+    """
+
+    event_type: type
+    handler: Handler
+    job_name: str | None = None
+
+
+# Registration order is calling order: a module registers when first imported,
+# at the latest when its entry point loads, in the order of their names. Scoring's
+# entry point (10_scoring) loads first: run inline, the complaint flag it sets is
+# there for the KPI facts and the alerts; run in the background, it publishes
+# ComplaintsFound.
+subscribers: Registry[Subscriber] = Registry("event subscriber", group="kontrol.subscribers")
 
 
 def subscriber(
@@ -99,11 +105,12 @@ def subscriber(
     """
 
     def register(handler: Callable[[Engine, E], None]) -> Callable[[Engine, E], None]:
-        handlers = _handlers.setdefault(event_type, [])
-        if handler not in handlers:
-            handlers.append(handler)
-        if background and handler not in _background:
-            _background[handler] = _register_background_job(event_type, handler)
+        job_name = None
+        if background:
+            job_name = background_job_name(handler)
+            register_job(job_name, BackgroundRun(event_type, handler))
+        name = f"{handler.__module__}.{handler.__qualname__}:{event_type.__name__}"
+        subscribers.add(name, Subscriber(event_type, handler, job_name))
         return handler
 
     return register
@@ -114,26 +121,23 @@ def background_job_name(handler: Callable[..., None]) -> str:
     return f"events.{handler.__module__}.{handler.__qualname__}"
 
 
-def _register_background_job(event_type: type[E], handler: Callable[[Engine, E], None]) -> str:
-    name = background_job_name(handler)
+@dataclass(frozen=True)
+class BackgroundRun:
+    """The job of a heavy subscriber: rebuilds the event from the payload and calls it.
 
-    def run(ctx: JobContext, *, workspace_id: int, ids: list[int]) -> None:
-        handler(ctx.engine, event_type(workspace_id, tuple(ids)))
+    A dataclass, not a closure, so registering the same subscriber again gives an
+    equal job (harmless) rather than a second one under the same name.
+    """
 
-    register_job(name, run)
-    return name
+    event_type: type
+    handler: Handler
 
-
-def _load_subscribers() -> None:
-    global _loaded
-    if not _loaded:
-        for module in SUBSCRIBERS:
-            importlib.import_module(module)
-        _loaded = True
+    def __call__(self, ctx: JobContext, *, workspace_id: int, ids: list[int]) -> None:
+        self.handler(ctx.engine, self.event_type(workspace_id, tuple(ids)))
 
 
-# The job queue loads the subscriber modules so that workers know the background jobs.
-add_loader(_load_subscribers)
+# Workers must know the background jobs: loading the jobs loads the subscribers.
+add_loader(subscribers.load_entry_points)
 
 
 def publish(engine: Engine, event: Event) -> None:
@@ -144,16 +148,16 @@ def publish(engine: Engine, event: Event) -> None:
     ids = event_ids(event)
     if not ids:
         return
-    _load_subscribers()
     large = len(ids) > current_settings().background_threshold
-    for handler in _handlers.get(type(event), []):
-        job_name = _background.get(handler)
-        if job_name is not None and large:
+    for found in subscribers.values():
+        if found.event_type is not type(event):
+            continue
+        if found.job_name is not None and large:
             from kontrol.jobs import enqueue
 
-            enqueue(engine, job_name, workspace_id=event.workspace_id, ids=list(ids))
+            enqueue(engine, found.job_name, workspace_id=event.workspace_id, ids=list(ids))
         else:
-            handler(engine, event)
+            found.handler(engine, event)
 
 
 def event_ids(event: Event) -> tuple[int, ...]:

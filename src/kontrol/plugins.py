@@ -12,11 +12,12 @@ use exactly the one a third party uses:
 
 An id is registered once: a second plugin with the same id is refused, and the
 error names both. A plugin whose entry point fails to load does not stop the
-others; asking for it by id says why it failed. After start-up the
-application calls :func:`freeze_all` (web app, command line, worker): from then
-on registering raises, so what a process can do is fixed when it starts.
-Iteration follows registration order, which for entry points is the order the
-package declares them; stored configurations name plugins by id, never by position.
+others; asking for it by id says why it failed. At the end of start-up the
+web app and the worker call :func:`freeze_all`: from then on registering
+raises, so what a process can do is fixed when it starts. Every extension
+point is itself named in the ``kontrol.registries`` entry-point group.
+Iteration follows registration order; a group's entry points load in the
+order of their names. Stored configurations name plugins by id, never by position.
 """
 
 from __future__ import annotations
@@ -69,6 +70,7 @@ class Registry(Generic[T]):
         # Entry points that failed to load, with the reason, shown when asked for by id.
         self._broken: dict[str, str] = {}
         self._loaded = False
+        self._loading = False
         self._frozen = False
         # Re-entrant: loading an entry point imports a module that registers plugins.
         self._lock = threading.RLock()
@@ -99,18 +101,18 @@ class Registry(Generic[T]):
     def add(self, plugin_id: str, item: T) -> T:
         """Register ``item`` under ``plugin_id`` and return it.
 
-        Adding the very same object again is harmless (a module imported twice);
-        another object under a taken id is refused.
+        Adding the same plugin again (the same object, or an equal one) is
+        harmless: a module imported twice; another plugin under a taken id is refused.
         """
         with self._lock:
+            existing = self._items.get(plugin_id)
+            if existing is item or (existing is not None and existing == item):
+                return item
             if self._frozen:
                 raise RegistryFrozen(
                     f"{self.point} {plugin_id!r} ({_describe(item)}) registered after "
                     f"start-up; declare it in the entry-point group {self.group!r}"
                 )
-            existing = self._items.get(plugin_id)
-            if existing is item:
-                return item
             if existing is not None:
                 raise DuplicatePlugin(
                     f"two plugins for the {self.point} {plugin_id!r}: "
@@ -121,13 +123,25 @@ class Registry(Generic[T]):
 
     def load_entry_points(self) -> None:
         """Load the entry points of the group (the first call only)."""
+        if self._loaded:  # every lookup passes here: no lock once loaded
+            return
         with self._lock:
-            if self._loaded:
+            # Another thread waits on the lock until loading is done; this one,
+            # re-entering from a module being loaded, sees what is there so far.
+            if self._loaded or self._loading:
                 return
-            # Set first: a module being loaded may look the registry up.
-            self._loaded = True
-            for entry_point in entry_points(group=self.group):
-                self._load(entry_point)
+            self._loading = True
+            try:
+                # By name: the same order whatever the installer or the number of packages.
+                for entry_point in sorted(entry_points(group=self.group), key=lambda e: e.name):
+                    self._load(entry_point)
+                self._load_more()
+                self._loaded = True
+            finally:
+                self._loading = False
+
+    def _load_more(self) -> None:
+        """Where a registry loads plugins from besides its entry points (none by default)."""
 
     def _load(self, entry_point: EntryPoint) -> None:
         """Load one entry point: a module registers its plugins, an object is one plugin."""
@@ -210,16 +224,23 @@ class Registry(Generic[T]):
         return list(self._items.values())
 
 
+REGISTRIES_GROUP = "kontrol.registries"
 # Every registry created in this process, so start-up can freeze them together.
 _registries: list[Registry[Any]] = []
 
 
 def freeze_all() -> None:
-    """At the end of start-up: load every registry's entry points, then freeze them all.
+    """At the end of start-up: load every registry's plugins, then freeze them all.
 
-    Loading comes first for all of them because loading one may register into
-    another (an event subscriber brings its background job). Idempotent.
+    The registries are those the ``kontrol.registries`` entry-point group names
+    (every extension point, whether its module was imported yet or not) and any
+    other created so far. Loading comes first for all of them because loading
+    one may register into another (an event subscriber brings its background
+    job). Idempotent.
     """
+    for entry_point in entry_points(group=REGISTRIES_GROUP):
+        if not isinstance(entry_point.load(), Registry):
+            raise TypeError(f"the entry point {entry_point.value} is not a Registry")
     done = 0
     # A module loaded from one group may create a new registry: load until none is new.
     while done < len(_registries):

@@ -22,12 +22,10 @@ def seen() -> Iterator[list[events.Event]]:
     def note(engine: Engine, event: events.Event) -> None:
         received.append(event)
 
-    for kind in (events.InteractionsStored, events.SurveysStored, events.OrdersStored):
-        events.subscriber(kind)(note)
-    yield received
-    for handlers in events._handlers.values():
-        if note in handlers:
-            handlers.remove(note)
+    with events.subscribers.temporarily():
+        for kind in (events.InteractionsStored, events.SurveysStored, events.OrdersStored):
+            events.subscriber(kind)(note)
+        yield received
 
 
 def _write(path: Path, records: list[dict[str, object]]) -> Path:

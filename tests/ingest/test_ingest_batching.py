@@ -32,16 +32,8 @@ def batcher(monkeypatch: pytest.MonkeyPatch) -> EventBatcher:
 @pytest.fixture
 def spy_on_stored() -> Iterator[Callable[[Spy], None]]:
     """Add a subscriber to InteractionsStored for one test (it runs after the real ones)."""
-    added: list[Spy] = []
-
-    def add(handler: Spy) -> None:
-        events._load_subscribers()
-        events.subscriber(InteractionsStored)(handler)
-        added.append(handler)
-
-    yield add
-    for handler in added:
-        events._handlers[InteractionsStored].remove(handler)
+    with events.subscribers.temporarily():
+        yield lambda handler: events.subscriber(InteractionsStored)(handler)
 
 
 def _key(engine: Engine, workspace: Workspace) -> ApiKey:

@@ -62,10 +62,10 @@ def only_reject(records: list[SourceRecord]) -> SourceRecord:
 
 
 def test_every_vendor_importer_is_registered() -> None:
-    names = set(importers())
+    names = set(importers)
     expected = {"chatwoot", "telegram", "zendesk", "freshdesk", "intercom", "mbox"}
     assert expected | {"amazon_connect"} <= names
-    assert importers()["mbox"] is MboxImporter
+    assert importers["mbox"] is MboxImporter
 
 
 # Chatwoot

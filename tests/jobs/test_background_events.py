@@ -16,6 +16,7 @@ from kontrol.cli.main import app
 from kontrol.ingest.importing import import_file
 from kontrol.jobs import runs as job_runs
 from kontrol.jobs.backends import drain
+from kontrol.jobs.registry import jobs
 from kontrol.settings import Settings
 
 seen: list[tuple[str, int]] = []
@@ -30,10 +31,11 @@ def heavy(engine: Engine, event: events.InteractionsStored) -> None:
 def heavy_subscriber(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.delenv("KONTROL_REDIS_URL", raising=False)
     monkeypatch.setenv("KONTROL_BACKGROUND_THRESHOLD", "2")
-    events.subscriber(events.InteractionsStored, background=True)(heavy)
-    seen.clear()
-    yield
-    events._handlers[events.InteractionsStored].remove(heavy)
+    # A heavy subscriber brings its job: both registries are put back afterwards.
+    with events.subscribers.temporarily(), jobs.temporarily():
+        events.subscriber(events.InteractionsStored, background=True)(heavy)
+        seen.clear()
+        yield
 
 
 def _file(path: Path, count: int) -> Path:

@@ -26,10 +26,10 @@ def every_five_minutes(ctx: JobContext, *, due: str) -> None:
 @pytest.fixture(autouse=True)
 def recurring_job(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.delenv("KONTROL_REDIS_URL", raising=False)
-    registry.register_job("test.every", every_five_minutes, every=timedelta(minutes=5))
-    seen_due.clear()
-    yield
-    registry._jobs.pop("test.every", None)
+    with registry.jobs.temporarily():
+        registry.register_job("test.every", every_five_minutes, every=timedelta(minutes=5))
+        seen_due.clear()
+        yield
 
 
 def test_a_period_gets_one_run_however_often_runners_look(engine: Engine) -> None:

@@ -95,6 +95,7 @@ def test_a_frozen_registry_refuses_new_plugins(monkeypatch: pytest.MonkeyPatch) 
     registry.freeze()
     registry.freeze()  # idempotent: every app a process creates may freeze
     assert registry.frozen
+    registry.add("shout", _shout)  # nothing new: a module imported again changes nothing
     with pytest.raises(RegistryFrozen, match="'whisper'.*after start-up.*tests.none"):
         registry.add("whisper", _whisper)
     assert registry.ids() == ["shout"]

@@ -26,6 +26,7 @@ from typing import Any, ClassVar
 import httpx
 
 from kontrol.domain.errors import InvalidInput
+from kontrol.plugins import Registry
 from kontrol.settings import Settings
 
 SIGNATURE_HEADER = "X-Kontrol-Signature"
@@ -78,24 +79,21 @@ class Notifier(ABC):
         """Deliver, or raise."""
 
 
-_registry: dict[str, type[Notifier]] = {}
+# Built-in channels are named in the ``kontrol.notifiers`` entry-point group
+# (pyproject.toml), exactly as a third party's would be.
+notifiers: Registry[type[Notifier]] = Registry("alert channel", group="kontrol.notifiers")
 
 
 def notifier(cls: type[Notifier]) -> type[Notifier]:
     """Class decorator: make a channel available by its ``name``."""
-    _registry[cls.name] = cls
-    return cls
+    return notifiers.add(cls.name, cls)
 
 
 def get_notifier(name: str) -> Notifier:
     """The notifier of channel ``name``."""
-    found = _registry.get(name)
-    if found is None:
-        raise InvalidInput(f"unknown alert channel {name!r}; known: {', '.join(_registry)}")
-    return found()
+    return notifiers.get(name)()
 
 
-@notifier
 class Webhook(Notifier):
     """A signed JSON POST."""
 
@@ -129,7 +127,6 @@ class Webhook(Notifier):
             raise DeliveryFailed(f"webhook {target}: HTTP {response.status_code}")
 
 
-@notifier
 class Email(Notifier):
     """A plain-text e-mail through the configured SMTP server."""
 
@@ -167,7 +164,6 @@ class Email(Notifier):
             raise DeliveryFailed(f"e-mail to {target}: {error}") from error
 
 
-@notifier
 class Telegram(Notifier):
     """A message from the configured bot to a chat."""
 

@@ -1,15 +1,17 @@
-"""Checks by id. Built-ins register with ``@check`` like any plugin would.
+"""Checks by id, in the :class:`~kontrol.plugins.Registry` ``checks``.
 
-A third-party package adds checks by naming a module in the ``kontrol.checks``
-entry-point group; importing the module registers its checks.
+Built-ins register exactly like a third party's checks: ``kontrol.checks.builtin``
+is named in the ``kontrol.checks`` entry-point group (pyproject.toml), and
+importing it registers its functions with ``@check``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from importlib.metadata import entry_points
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
+
+from kontrol.plugins import Registry
 
 if TYPE_CHECKING:
     from kontrol.checks.conversation import Conversation
@@ -48,12 +50,11 @@ class CheckDefinition:
 
     id: str
     channels: frozenset[str]
-    function: CheckFunction = field(compare=False)
+    function: CheckFunction
     critical: bool = False
 
 
-_registry: dict[str, CheckDefinition] = {}
-_loaded = False
+checks: Registry[CheckDefinition] = Registry("check", group="kontrol.checks")
 
 
 def check(
@@ -62,7 +63,7 @@ def check(
     """Register the decorated function as the check ``check_id``."""
 
     def register(function: CheckFunction) -> CheckFunction:
-        _registry[check_id] = CheckDefinition(check_id, channels, function, critical)
+        checks.add(check_id, CheckDefinition(check_id, channels, function, critical))
         return function
 
     return register
@@ -70,11 +71,4 @@ def check(
 
 def registered_checks() -> dict[str, CheckDefinition]:
     """Every check, built-in and from plugins, in registration order."""
-    global _loaded
-    if not _loaded:
-        import kontrol.checks.builtin  # noqa: F401  (registers the built-ins)
-
-        for entry in entry_points(group="kontrol.checks"):
-            entry.load()
-        _loaded = True
-    return _registry
+    return dict(checks.items())

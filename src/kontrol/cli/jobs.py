@@ -35,11 +35,14 @@ def worker(
     from kontrol.ingest.effects_backlog import BacklogDrainer
     from kontrol.jobs import load_jobs, uses_redis
     from kontrol.jobs.backends import serve_in_process, serve_redis
+    from kontrol.plugins import freeze_all
     from kontrol.settings import Settings
 
     settings = Settings()
     engine = open_database(database_url(db))
     load_jobs()
+    # The jobs this worker can run are fixed now, before it takes any.
+    freeze_all()
     stop = threading.Event()
 
     def finish(_signum: int, _frame: object) -> None:

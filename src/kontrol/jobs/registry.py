@@ -1,9 +1,10 @@
 """Jobs by name: the work that must not block a request.
 
 A job is a function registered with :func:`job` under a stable name; a job
-run names it and carries a JSON payload. Built-in job modules are listed in
-``JOB_MODULES`` (like ``events.SUBSCRIBERS``); third parties add theirs through
-the ``kontrol.jobs`` entry-point group or ``KONTROL_JOB_MODULES``.
+run names it and carries a JSON payload. The modules that register jobs are
+named in the ``kontrol.jobs`` entry-point group, built-ins (pyproject.toml) as
+well as a third party's; ``KONTROL_JOB_MODULES`` adds more without packaging
+(a worker started for tests, a local script).
 """
 
 from __future__ import annotations
@@ -13,21 +14,14 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
-from importlib.metadata import entry_points
 from typing import Any
 
 from sqlalchemy import Connection, Engine
 
 from kontrol.domain.errors import InvalidInput, NotFound
+from kontrol.plugins import Registry, UnknownPlugin
 
 ENTRY_POINT_GROUP = "kontrol.jobs"
-# Modules whose import registers jobs (with ``@job``).
-JOB_MODULES: tuple[str, ...] = (
-    "kontrol.events",
-    "kontrol.alerts.delivery",
-    "kontrol.ingest.housekeeping",
-    "kontrol.ingest.effects_backlog",
-)
 DEFAULT_MAX_ATTEMPTS = 5
 
 
@@ -60,9 +54,28 @@ class Job:
     every: timedelta | None = None
 
 
-_jobs: dict[str, Job] = {}
-_loaders: list[Callable[[], None]] = []
-_loaded = False
+class JobRegistry(Registry[Job]):
+    """The jobs by name; loading also imports ``KONTROL_JOB_MODULES`` and runs the loaders."""
+
+    def __init__(self) -> None:
+        super().__init__("job", group=ENTRY_POINT_GROUP)
+        self._loaders: list[Callable[[], None]] = []
+
+    def add_loader(self, loader: Callable[[], None]) -> None:
+        """Call ``loader`` when jobs are loaded (a registry whose plugins bring jobs)."""
+        if loader not in self._loaders:
+            self._loaders.append(loader)
+
+    def _load_more(self) -> None:
+        extra = [name.strip() for name in os.environ.get("KONTROL_JOB_MODULES", "").split(",")]
+        for module in extra:
+            if module:
+                importlib.import_module(module)
+        for loader in list(self._loaders):
+            loader()
+
+
+jobs = JobRegistry()
 
 
 def job(
@@ -89,58 +102,39 @@ def register_job(
     every: timedelta | None = None,
 ) -> None:
     """Register ``function`` as the job ``name`` (the decorator's plain form)."""
-    existing = _jobs.get(name)
-    if existing is not None and existing.function is not function:
-        raise InvalidInput(f"two jobs are named {name!r}")
     if max_attempts < 1:
         raise InvalidInput("a job needs at least one attempt")
     if every is not None and every < timedelta(seconds=1):
         raise InvalidInput("a recurring job runs at most once a second")
-    _jobs[name] = Job(name, function, max_attempts, every)
+    jobs.add(name, Job(name, function, max_attempts, every))
 
 
 def add_loader(loader: Callable[[], None]) -> None:
     """Call ``loader`` when jobs are loaded (modules that register jobs lazily)."""
-    if loader not in _loaders:
-        _loaders.append(loader)
+    jobs.add_loader(loader)
 
 
 def load_jobs() -> None:
     """Import every module that registers jobs (once per process)."""
-    global _loaded
-    if _loaded:
-        return
-    extra = [name.strip() for name in os.environ.get("KONTROL_JOB_MODULES", "").split(",")]
-    for module in [*JOB_MODULES, *(name for name in extra if name)]:
-        importlib.import_module(module)
-    for entry_point in entry_points(group=ENTRY_POINT_GROUP):
-        entry_point.load()
-    for loader in list(_loaders):
-        loader()
-    _loaded = True
+    jobs.load_entry_points()
 
 
 def get_job(name: str) -> Job:
     """The job called ``name``."""
-    found = _jobs.get(name)
-    if found is None:
-        load_jobs()
-        found = _jobs.get(name)
-    if found is None:
-        raise NotFound(f"no job named {name!r}")
-    return found
+    try:
+        return jobs.get(name)
+    except UnknownPlugin:
+        raise NotFound(f"no job named {name!r}") from None
 
 
 def job_names() -> list[str]:
     """Names of every registered job."""
-    load_jobs()
-    return sorted(_jobs)
+    return sorted(jobs)
 
 
 def recurring_jobs() -> list[Job]:
     """Registered jobs that run once per period."""
-    load_jobs()
-    return [found for found in _jobs.values() if found.every is not None]
+    return [found for found in jobs.values() if found.every is not None]
 
 
 def payload_of(data: Any) -> dict[str, Any]:

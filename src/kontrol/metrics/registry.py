@@ -1,18 +1,21 @@
 """The metric registry: every metric by its stable id, filled by ``@register``.
 
 Stored configurations (targets, dashboards) name metrics by id, so ids never change.
+The built-ins in ``kontrol.metrics.builtin`` are loaded because the ``kontrol.metrics``
+entry-point group names that module (pyproject.toml), exactly as a third
+party's metrics would be.
 """
 
 from __future__ import annotations
 
 from typing import TypeVar
 
-from kontrol.domain.errors import InvalidInput
 from kontrol.metrics.definitions import Metric
+from kontrol.plugins import Registry
 
 M = TypeVar("M", bound=type[Metric])
 
-_metrics: dict[str, Metric] = {}
+metrics: Registry[Metric] = Registry("metric", group="kontrol.metrics")
 
 
 def register(cls: M) -> M:
@@ -22,24 +25,15 @@ def register(cls: M) -> M:
         raise TypeError(f"{cls.__name__} has no id")
     if not (cls.__doc__ or "").strip():
         raise TypeError(f"metric {metric_id} has no docstring")
-    if metric_id in _metrics and type(_metrics[metric_id]) is not cls:
-        raise TypeError(f"metric id {metric_id!r} is registered twice")
-    _metrics[metric_id] = cls()
+    metrics.add(metric_id, cls())
     return cls
 
 
 def catalogue() -> list[Metric]:
     """Every metric, in definition order."""
-    from kontrol.metrics import builtin  # noqa: F401  (registers the built-ins)
-
-    return list(_metrics.values())
+    return metrics.values()
 
 
 def get_metric(metric_id: str) -> Metric:
     """The metric with this id; ``InvalidInput`` names the known ones otherwise."""
-    catalogue()
-    try:
-        return _metrics[metric_id]
-    except KeyError:
-        known = ", ".join(_metrics)
-        raise InvalidInput(f"unknown metric {metric_id!r}; known: {known}") from None
+    return metrics.get(metric_id)

@@ -18,6 +18,7 @@ from kontrol.accounts.policy import Action, allowed, interaction_reach
 from kontrol.heap import freeze_startup_objects
 from kontrol.i18n import translate
 from kontrol.jobs import background_jobs
+from kontrol.plugins import freeze_all
 from kontrol.review.calibration.sessions import can_calibrate
 from kontrol.review.evaluations import can_review
 from kontrol.review.routing.queues import can_see_queues
@@ -114,6 +115,8 @@ def create_app(database_url: str, *, demo: bool | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        # Plugins are fixed for the life of the process before the first request.
+        freeze_all()
         with background_jobs(engine):
             freeze_startup_objects()
             yield
