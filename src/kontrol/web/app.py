@@ -17,6 +17,7 @@ from kontrol.accounts.installation import open_database, session_secret
 from kontrol.accounts.policy import Action, allowed, interaction_reach
 from kontrol.heap import freeze_startup_objects
 from kontrol.i18n import translate
+from kontrol.ingest.effects_backlog import BacklogDrainer
 from kontrol.jobs import background_jobs
 from kontrol.review.calibration.sessions import can_calibrate
 from kontrol.review.evaluations import can_review
@@ -76,7 +77,7 @@ def create_app(database_url: str, *, demo: bool | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        with background_jobs(engine):
+        with background_jobs(engine, alongside=(BacklogDrainer,)):
             freeze_startup_objects()
             yield
 
