@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,14 +9,18 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
-from kontrol.accounts.logins import add_user
-from kontrol.accounts.workspaces import Workspace, create_workspace
+from kontrol.accounts.workspaces import Workspace
 from kontrol.domain.roles import WorkspaceRole
-from kontrol.ingest.importing import import_file
 from kontrol.web.app import create_app
 from kontrol.web.pages import surveys as survey_pages
-
-PASSWORD = "correct horse battery"
+from tests.factories import (
+    PersonRow,
+    add_outsider,
+    add_people,
+    exchange,
+    import_records,
+    interaction_record,
+)
 
 
 def record(
@@ -34,23 +36,18 @@ def record(
     topic: str = "delivery",
 ) -> dict[str, object]:
     """One interaction in the interchange format."""
-    data: dict[str, object] = {
-        "id": external_id,
-        "channel": channel,
-        "started_at": started,
-        "agent_id": agent,
-        "team": team,
-        "customer_id": customer,
-        "customer_name": "Иван Петров",
-        "topic": topic,
-        "messages": [
-            {"role": "customer", "text": text, "at": started},
-            {"role": "agent", "text": "Здравствуйте! Сейчас проверю.", "at": started},
-        ],
-    }
-    if csat is not None:
-        data["survey"] = {"csat": csat, "comment": "<b>спасибо</b>"}
-    return {key: value for key, value in data.items() if value is not None}
+    return interaction_record(
+        external_id,
+        started=started,
+        channel=channel,
+        customer=customer,
+        agent_id=agent,
+        team=team,
+        customer_name="Иван Петров",
+        topic=topic,
+        messages=exchange(text, "Здравствуйте! Сейчас проверю.", at=started),
+        survey=None if csat is None else {"csat": csat, "comment": "<b>спасибо</b>"},
+    )
 
 
 SAMPLE = [
@@ -91,40 +88,22 @@ SAMPLE = [
 ]
 
 
+PEOPLE: list[PersonRow] = [
+    ("admin", WorkspaceRole.ADMIN, None, None),
+    ("qa", WorkspaceRole.QA_LEAD, None, None),
+    ("lead", WorkspaceRole.TEAM_LEAD, None, "L1"),
+    ("agent1", WorkspaceRole.AGENT, "a1", None),
+    ("agent3", WorkspaceRole.AGENT, "a3", None),
+]
+
+
 @pytest.fixture
 def populated(engine: Engine, workspace: Workspace, tmp_path: Path) -> Workspace:
     """The default workspace with four interactions and five people."""
-    path = tmp_path / "sample.jsonl"
-    path.write_text(
-        "\n".join(json.dumps(item, ensure_ascii=False) for item in SAMPLE) + "\n{broken\n",
-        encoding="utf-8",
-    )
-    import_file(engine=engine, workspace=workspace, path=path)
+    import_records(engine, workspace, tmp_path, SAMPLE, name="sample.jsonl", tail="{broken\n")
     with engine.begin() as connection:
-        for username, role, agent, team in [
-            ("admin", WorkspaceRole.ADMIN, None, None),
-            ("qa", WorkspaceRole.QA_LEAD, None, None),
-            ("lead", WorkspaceRole.TEAM_LEAD, None, "L1"),
-            ("agent1", WorkspaceRole.AGENT, "a1", None),
-            ("agent3", WorkspaceRole.AGENT, "a3", None),
-        ]:
-            add_user(
-                connection,
-                username=username,
-                password=PASSWORD,
-                workspace_name=workspace.name,
-                role=role,
-                agent_external_id=agent,
-                team=team,
-            )
-        other = create_workspace(connection, name="other client")
-        add_user(
-            connection,
-            username="outsider",
-            password=PASSWORD,
-            workspace_name=other.name,
-            role=WorkspaceRole.ADMIN,
-        )
+        add_people(connection, workspace, PEOPLE)
+        add_outsider(connection)
     return workspace
 
 
@@ -133,23 +112,6 @@ def client(database_url: str, populated: Workspace) -> Iterator[TestClient]:
     """A browser-like client of the app (not logged in)."""
     with TestClient(create_app(database_url)) as test_client:
         yield test_client
-
-
-def form_token(client: TestClient, path: str = "/login") -> str:
-    """The CSRF token a form on ``path`` carries."""
-    found = re.search(r'name="csrf_token" value="([^"]+)"', client.get(path).text)
-    assert found, f"no form token on {path}"
-    return found.group(1)
-
-
-def log_in(client: TestClient, username: str, password: str = PASSWORD) -> None:
-    """Log in through the form, as a person would."""
-    response = client.post(
-        "/login",
-        data={"username": username, "password": password, "csrf_token": form_token(client)},
-        follow_redirects=False,
-    )
-    assert response.status_code == 303, response.text
 
 
 @pytest.fixture(autouse=True)

@@ -19,7 +19,7 @@ from kontrol.domain.errors import Conflict, InvalidInput
 from kontrol.domain.roles import WorkspaceRole
 from kontrol.store.tables import memberships, users
 from tests.accounts.world import World
-from tests.webapp import PASSWORD, form_token, log_in
+from tests.factories import PASSWORD, form_token, log_in
 
 
 def _admin(client: TestClient) -> str:

@@ -8,8 +8,8 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from tests.accounts.world import World
+from tests.factories import PASSWORD
 from tests.web.test_browser import ARTIFACTS, browser, serve_app  # noqa: F401 - fixture
-from tests.webapp import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

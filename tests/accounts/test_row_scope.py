@@ -19,7 +19,7 @@ from kontrol.accounts.policy import evaluation_scope, interaction_scope
 from kontrol.domain.clock import utcnow
 from kontrol.store.tables import alerts, evaluations, interactions
 from tests.accounts.world import World
-from tests.webapp import form_token, log_in
+from tests.factories import form_token, log_in
 
 NOVEMBER = "date_from=2026-11-01&date_to=2026-11-30"
 

@@ -13,19 +13,16 @@ i3 (a3, L2), i4 (a1, L1). Nothing is assigned to a reviewer at first:
 from __future__ import annotations
 
 import itertools
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy import Engine, select
 
 from kontrol.accounts.apikeys import create_api_key
-from kontrol.accounts.logins import add_user
-from kontrol.accounts.workspaces import Workspace, create_workspace
+from kontrol.accounts.workspaces import Workspace
 from kontrol.alerts.rules import AlertRuleInput, save_alert_rule
 from kontrol.domain.clock import utcnow
 from kontrol.domain.roles import WorkspaceRole
-from kontrol.ingest.importing import import_file
 from kontrol.metrics.targets import save_target
 from kontrol.store.tables import (
     alerts,
@@ -43,7 +40,15 @@ from kontrol.store.tables import (
     users,
 )
 from kontrol.surveys.places import create_place
-from tests.webapp import PASSWORD, SAMPLE, record
+from tests.factories import (
+    PersonRow,
+    add_outsider,
+    add_people,
+    add_person,
+    import_records,
+    interaction_ids,
+)
+from tests.webapp import SAMPLE, record
 
 # The person who plays each role in the HTTP matrix.
 ROLE_LOGINS: dict[WorkspaceRole, str] = {
@@ -53,7 +58,7 @@ ROLE_LOGINS: dict[WorkspaceRole, str] = {
     WorkspaceRole.TEAM_LEAD: "lead",
     WorkspaceRole.AGENT: "agent1",
 }
-PEOPLE = [
+PEOPLE: list[PersonRow] = [
     ("admin", WorkspaceRole.ADMIN, None, None),
     ("qa", WorkspaceRole.QA_LEAD, None, None),
     ("reviewer", WorkspaceRole.REVIEWER, None, None),
@@ -84,7 +89,6 @@ class World:
     def extra(self, external_id: str, *, agent: str, team: str) -> str:
         """An interaction of ``agent`` in ``team`` beyond the four, imported once; its id."""
         if external_id not in self.interactions:
-            path = self.folder / f"{external_id}.jsonl"
             item = record(
                 external_id,
                 agent=agent,
@@ -93,15 +97,13 @@ class World:
                 text="Нужна помощь с заказом",
                 customer=f"c-{external_id}",
             )
-            path.write_text(json.dumps(item, ensure_ascii=False) + "\n", encoding="utf-8")
-            import_file(engine=self.engine, workspace=self.workspace, path=path)
+            import_records(
+                self.engine, self.workspace, self.folder, [item], name=f"{external_id}.jsonl"
+            )
             with self.engine.connect() as connection:
-                self.interactions[external_id] = connection.execute(
-                    select(interactions.c.id).where(
-                        interactions.c.workspace_id == self.workspace.id,
-                        interactions.c.external_id == external_id,
-                    )
-                ).scalar_one()
+                self.interactions[external_id] = interaction_ids(connection, self.workspace)[
+                    external_id
+                ]
         return external_id
 
     def _next(self) -> int:
@@ -379,52 +381,17 @@ class World:
         """A new agent member of the workspace, to change or remove."""
         name = f"temp{self._next()}"
         with self.engine.begin() as connection:
-            account = add_user(
-                connection,
-                username=name,
-                password=PASSWORD,
-                workspace_name=self.workspace.name,
-                role=WorkspaceRole.AGENT,
-                agent_external_id=name,
-            )
+            account = add_person(connection, self.workspace, name, WorkspaceRole.AGENT, agent=name)
         self.users[name] = account.id
         return account.id
 
 
 def build_world(engine: Engine, workspace: Workspace, folder: Path) -> World:
     """Import the sample interactions and make the people of every role."""
-    path = folder / "policy-sample.jsonl"
-    path.write_text(
-        "\n".join(json.dumps(item, ensure_ascii=False) for item in SAMPLE) + "\n",
-        encoding="utf-8",
-    )
-    import_file(engine=engine, workspace=workspace, path=path)
+    import_records(engine, workspace, folder, SAMPLE, name="policy-sample.jsonl")
     with engine.begin() as connection:
-        for username, role, agent, team in PEOPLE:
-            add_user(
-                connection,
-                username=username,
-                password=PASSWORD,
-                workspace_name=workspace.name,
-                role=role,
-                agent_external_id=agent,
-                team=team,
-            )
-        other = create_workspace(connection, name="other client")
-        add_user(
-            connection,
-            username="outsider",
-            password=PASSWORD,
-            workspace_name=other.name,
-            role=WorkspaceRole.ADMIN,
-        )
+        add_people(connection, workspace, PEOPLE)
+        other, _ = add_outsider(connection)
         people = {row.username: row.id for row in connection.execute(select(users))}
-        ids = {
-            row.external_id: row.id
-            for row in connection.execute(
-                select(interactions.c.external_id, interactions.c.id).where(
-                    interactions.c.workspace_id == workspace.id
-                )
-            )
-        }
+        ids = interaction_ids(connection, workspace)
     return World(engine, workspace, other, people, ids, folder)

@@ -23,7 +23,8 @@ from kontrol.alerts.rules import AlertRuleInput, save_alert_rule
 from kontrol.jobs.backends import drain
 from kontrol.settings import Settings
 from kontrol.store.tables import alert_deliveries, job_runs
-from tests.surveys.builders import chat, load
+from tests.factories import import_records
+from tests.surveys.builders import chat
 
 
 class Inbox:
@@ -87,7 +88,8 @@ def receiver() -> Iterator[Receiver]:
 
 
 def _low_rating(engine: Engine, workspace: Workspace, tmp_path: Path) -> None:
-    load(engine, workspace, tmp_path, [chat("r-1", survey={"csat": 1, "comment": "ужасно"})])
+    low = chat("r-1", survey={"csat": 1, "comment": "ужасно"})
+    import_records(engine, workspace, tmp_path, [low])
 
 
 def test_a_low_rating_is_mailed_posted_signed_and_sent_to_telegram(

@@ -10,8 +10,8 @@ from sqlalchemy import Engine, select
 from kontrol.accounts.workspaces import Workspace
 from kontrol.store.tables import alert_rules, alerts
 from kontrol.web.app import create_app
-from tests.surveys.builders import chat, load
-from tests.webapp import form_token, log_in
+from tests.factories import form_token, import_records, log_in
+from tests.surveys.builders import chat
 
 
 def test_a_qa_lead_writes_a_rule_sees_the_alert_and_acknowledges_it(
@@ -55,7 +55,7 @@ def test_a_qa_lead_writes_a_rule_sees_the_alert_and_acknowledges_it(
         )
         assert saved.status_code == 303
         assert "Жалобы &lt;L1&gt;" in client.get("/alerts/rules").text
-        load(engine, populated, tmp_path, [chat("z1", tags=["complaint"], team="L1")])  # type: ignore[arg-type]
+        import_records(engine, populated, tmp_path, [chat("z1", tags=["complaint"], team="L1")])  # type: ignore[arg-type]
         assert client.get("/alerts/badge").text.count(">1<") == 1
         listing = client.get("/alerts")
         assert "Жалоба" in listing.text or "Complaint" in listing.text

@@ -21,7 +21,8 @@ from kontrol.alerts.rules import AlertRuleInput, save_alert_rule
 from kontrol.cli.main import app
 from kontrol.domain.roles import WorkspaceRole
 from kontrol.store.tables import alerts
-from tests.surveys.builders import chat, load, moment
+from tests.factories import import_records
+from tests.surveys.builders import chat, moment
 
 
 def _rule(engine: Engine, workspace: Workspace, kind: str, **fields: object) -> int:
@@ -51,11 +52,11 @@ def test_low_csat_and_detractors_raise_one_alert_each(
         chat("bad", survey={"csat": 2, "nps": 4, "comment": "долго"}),
         chat("old-bad", started=moment(60 * 24 * 30), survey={"csat": 1}),
     ]
-    load(engine, workspace, tmp_path, records)
+    import_records(engine, workspace, tmp_path, records)
     raised = _alerts(engine)
     assert len(raised) == 2 and len({subject for subject, _ in raised}) == 1
     # The same answer again (a re-import, a second event) raises nothing new.
-    load(
+    import_records(
         engine,
         workspace,
         tmp_path,
@@ -69,7 +70,7 @@ def test_complaints_and_sla_respect_scope_and_channel_targets(
 ) -> None:
     _rule(engine, workspace, "complaint", scope_team="L2")
     _rule(engine, workspace, "sla_breached")
-    load(
+    import_records(
         engine,
         workspace,
         tmp_path,
@@ -99,16 +100,16 @@ def test_a_complaints_spike_is_three_sigma_above_four_weeks(
         for day in range(1, 29)
         for n in range(1 + day % 2)
     ]
-    load(engine, workspace, tmp_path, history)
+    import_records(engine, workspace, tmp_path, history)
     assert check_scheduled(engine, now=now.replace(tzinfo=None)) == []
-    load(
+    import_records(
         engine,
         workspace,
         tmp_path,
         [chat(f"t{n}", started=now - timedelta(minutes=n), tags=["complaint"]) for n in range(3)],
     )
     assert check_scheduled(engine, now=now.replace(tzinfo=None)) == []  # 3 < min_count
-    load(engine, workspace, tmp_path, [chat("t-last", started=now, tags=["complaint"])])
+    import_records(engine, workspace, tmp_path, [chat("t-last", started=now, tags=["complaint"])])
     raised = _alerts(engine)
     assert raised == [("scope:*:*", now.date().isoformat())]
     assert check_scheduled(engine, now=now.replace(tzinfo=None)) == []  # de-duplicated
@@ -118,7 +119,7 @@ def test_acknowledging_records_who_and_when_and_team_leads_see_their_team(
     engine: Engine, workspace: Workspace, tmp_path: Path
 ) -> None:
     _rule(engine, workspace, "complaint")
-    load(
+    import_records(
         engine,
         workspace,
         tmp_path,

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Browser, expect
 
+from tests.factories import PASSWORD
 from tests.web.test_browser import _shot, browser, server  # noqa: F401  (fixtures)
-from tests.webapp import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

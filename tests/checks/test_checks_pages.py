@@ -6,7 +6,7 @@ import re
 
 from fastapi.testclient import TestClient
 
-from tests.webapp import form_token, log_in
+from tests.factories import form_token, log_in
 
 
 def _id_of(client: TestClient, external_id: str) -> int:

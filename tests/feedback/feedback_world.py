@@ -9,7 +9,6 @@ reviewer's workspace stores them: a submitted row of kind 'manual' scored with
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -19,19 +18,25 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
 
 from kontrol.accounts.access import Viewer
-from kontrol.accounts.logins import Account, add_user, memberships_of
+from kontrol.accounts.logins import Account
 from kontrol.accounts.workspaces import Workspace
 from kontrol.checks.scoring import StoredScorecard, save_scorecard
 from kontrol.domain.clock import utcnow
 from kontrol.domain.roles import WorkspaceRole
 from kontrol.domain.scorecard import Value, compute_score
-from kontrol.ingest.importing import import_file
 from kontrol.review.history import record_event
-from kontrol.store.tables import evaluations, interactions
-from tests.webapp import form_token
-from tests.webapp import log_in as web_log_in
-
-PASSWORD = "correct horse battery"
+from kontrol.store.tables import evaluations
+from tests.factories import (
+    PersonRow,
+    add_people,
+    exchange,
+    form_token,
+    import_records,
+    interaction_ids,
+    interaction_record,
+    log_in,
+    viewer_of,
+)
 
 CARD = """
 name: feedback-card
@@ -60,7 +65,7 @@ INTERACTIONS = [
     ("f6", "a3", "L2", "2026-11-05T10:00:00+00:00"),
 ]
 
-PEOPLE = [
+PEOPLE: list[PersonRow] = [
     ("admin", WorkspaceRole.ADMIN, None, None),
     ("qa", WorkspaceRole.QA_LEAD, None, None),
     ("qa2", WorkspaceRole.QA_LEAD, None, None),
@@ -74,21 +79,16 @@ PEOPLE = [
 
 
 def _record(external_id: str, agent: str, team: str, started: str) -> dict[str, Any]:
-    return {
-        "id": external_id,
-        "channel": "chat",
-        "started_at": started,
-        "agent_id": agent,
-        "agent_name": f"Agent {agent}",
-        "team": team,
-        "customer_id": f"c-{external_id}",
-        "customer_name": "Иван Петров",
-        "topic": "delivery",
-        "messages": [
-            {"role": "customer", "text": "Где мой заказ?", "at": started},
-            {"role": "agent", "text": "Здравствуйте! Сейчас проверю.", "at": started},
-        ],
-    }
+    return interaction_record(
+        external_id,
+        started=started,
+        agent_id=agent,
+        agent_name=f"Agent {agent}",
+        team=team,
+        customer_name="Иван Петров",
+        topic="delivery",
+        messages=exchange("Где мой заказ?", "Здравствуйте! Сейчас проверю.", at=started),
+    )
 
 
 @dataclass
@@ -103,13 +103,7 @@ class World:
 
     def viewer(self, username: str) -> Viewer:
         with self.engine.connect() as connection:
-            account = self.accounts[username]
-            membership = next(
-                m
-                for m in memberships_of(connection, account)
-                if m.workspace.id == self.workspace.id
-            )
-        return Viewer(account, membership)
+            return viewer_of(connection, self.accounts[username], self.workspace)
 
     def evaluation(
         self,
@@ -181,29 +175,14 @@ class World:
 
 def build_world(engine: Engine, workspace: Workspace, folder: Path) -> World:
     """Import the interactions, add the people and the scorecard, drop the automatic scores."""
-    path = folder / "feedback.jsonl"
-    path.write_text(
-        "\n".join(json.dumps(_record(*item), ensure_ascii=False) for item in INTERACTIONS) + "\n",
-        encoding="utf-8",
-    )
-    import_file(engine=engine, workspace=workspace, path=path)
-    accounts = {}
+    records = [_record(*item) for item in INTERACTIONS]
+    import_records(engine, workspace, folder, records, name="feedback.jsonl")
     with engine.begin() as connection:
         connection.execute(evaluations.delete())
-        for username, role, agent, team in PEOPLE:
-            accounts[username] = add_user(
-                connection,
-                username=username,
-                password=PASSWORD,
-                workspace_name=workspace.name,
-                role=role,
-                display_name=username.capitalize(),
-                agent_external_id=agent,
-                team=team,
-            )
+        accounts = add_people(connection, workspace, PEOPLE, shown_as=str.capitalize)
         card = save_scorecard(connection, workspace.id, CARD)
-        ids = dict(connection.execute(select(interactions.c.external_id, interactions.c.id)).all())
-    return World(engine, workspace, accounts, {k: int(v) for k, v in ids.items()}, card)
+        ids = interaction_ids(connection, workspace)
+    return World(engine, workspace, accounts, ids, card)
 
 
 ALL_PASS: dict[str, Value] = {"greeting": "pass", "empathy": "pass", "accuracy": "pass", "tone": 5}
@@ -212,7 +191,7 @@ ALL_PASS: dict[str, Value] = {"greeting": "pass", "empathy": "pass", "accuracy":
 def sign_in(client: TestClient, username: str) -> str:
     """Log in as ``username`` (after logging out whoever was in); returns a CSRF token."""
     client.cookies.clear()
-    web_log_in(client, username, PASSWORD)
+    log_in(client, username)
     return form_token(client, "/evaluations")
 
 

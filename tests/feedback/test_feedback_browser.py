@@ -9,7 +9,8 @@ from playwright.sync_api import Browser, Page, expect
 from sqlalchemy import Engine
 
 from kontrol.accounts.workspaces import Workspace
-from tests.feedback.feedback_world import ALL_PASS, PASSWORD, World, build_world
+from tests.factories import PASSWORD
+from tests.feedback.feedback_world import ALL_PASS, World, build_world
 from tests.web.test_browser import _shot
 from tests.web.test_browser import browser as browser  # noqa: F401  (the Chromium fixture)
 from tests.web.test_browser import server as server  # noqa: F401  (uvicorn in a thread)

@@ -11,8 +11,8 @@ from sqlalchemy import Engine
 
 from kontrol.accounts.workspaces import Workspace
 from kontrol.web.app import create_app
+from tests.factories import form_token
 from tests.feedback.feedback_world import ALL_PASS, World, build_world, days_ago, sign_in
-from tests.webapp import form_token
 
 
 @pytest.fixture

@@ -14,8 +14,8 @@ from kontrol.accounts.workspaces import Workspace
 from kontrol.feedback.disputes import raise_dispute
 from kontrol.feedback.task_changes import TaskInput, create_task
 from kontrol.web.app import create_app
+from tests.factories import form_token
 from tests.feedback.feedback_world import ALL_PASS, World, build_world, sign_in
-from tests.webapp import form_token
 
 
 @pytest.fixture

@@ -6,8 +6,8 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, expect
 
+from tests.factories import PASSWORD
 from tests.web.test_browser import _shot, browser, server
-from tests.webapp import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 __all__ = ["browser", "server"]

@@ -13,7 +13,8 @@ from sqlalchemy import Engine, func, select, update
 from kontrol.accounts.apikeys import create_api_key, find_api_key, revoke_api_key
 from kontrol.accounts.workspaces import Workspace, find_workspace
 from kontrol.store.tables import api_keys, import_batches, import_rejects, interactions, surveys
-from tests.webapp import form_token, log_in, record
+from tests.factories import form_token, log_in
+from tests.webapp import record
 
 
 def _key(engine: Engine, workspace: str = "default", name: str = "helpdesk") -> str:

@@ -14,7 +14,7 @@ from sqlalchemy import Engine
 
 from kontrol.accounts.workspaces import Workspace
 from kontrol.ingest.importing import import_file
-from tests.webapp import log_in
+from tests.factories import log_in
 
 
 def chat(external_id: str, reply_after: int | None, **extra: Any) -> dict[str, Any]:

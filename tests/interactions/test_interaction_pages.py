@@ -10,7 +10,7 @@ from sqlalchemy import Engine
 
 from kontrol.accounts.workspaces import DEFAULT_WORKSPACE, ensure_workspace
 from kontrol.ingest.importing import import_file
-from tests.webapp import log_in
+from tests.factories import log_in
 
 
 def _ids(client: TestClient, query: str = "") -> list[str]:

@@ -14,7 +14,8 @@ from kontrol.jobs.backends import drain
 from kontrol.jobs.schedule import queue_recurring
 from kontrol.settings import Settings
 from tests.alerts.test_alert_rules import _alerts, _rule
-from tests.surveys.builders import chat, load
+from tests.factories import import_records
+from tests.surveys.builders import chat
 
 
 def test_a_spike_in_data_loaded_before_its_rule_is_found_by_the_recurring_check(
@@ -29,7 +30,7 @@ def test_a_spike_in_data_loaded_before_its_rule_is_found_by_the_recurring_check(
     ]
     # All at this minute, so that they fall on today whatever the time of day.
     today = [chat(f"t{n}", started=now, tags=["complaint"]) for n in range(6)]
-    load(engine, workspace, tmp_path, [*history, *today])
+    import_records(engine, workspace, tmp_path, [*history, *today])
     # The rule comes after the data: no import will look at this spike again.
     _rule(engine, workspace, "complaints_spike", params={"min_count": 4})
     assert _alerts(engine) == []

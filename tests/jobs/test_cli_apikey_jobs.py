@@ -67,7 +67,7 @@ def _admin_of_default(engine: Engine) -> int:
     from kontrol.accounts.logins import add_user
     from kontrol.accounts.workspaces import find_workspace
     from kontrol.domain.roles import WorkspaceRole
-    from tests.webapp import PASSWORD
+    from tests.factories import PASSWORD
 
     with engine.begin() as connection:
         add_user(
@@ -102,7 +102,7 @@ def test_the_jobs_page_lists_dead_runs_with_a_retry_button(
 ) -> None:
     import re
 
-    from tests.webapp import form_token, log_in
+    from tests.factories import form_token, log_in
 
     workspace_id = _admin_of_default(engine)
     mine = enqueue(engine, "test.broken", name="page", workspace_id=workspace_id)
@@ -128,7 +128,7 @@ def test_the_jobs_page_and_list_tell_how_many_pushed_records_wait_for_their_effe
     database_url: str, engine: Engine
 ) -> None:
     from kontrol.ingest.effects_backlog import queue_effects
-    from tests.webapp import log_in
+    from tests.factories import log_in
 
     workspace_id = _admin_of_default(engine)
     with engine.begin() as connection:

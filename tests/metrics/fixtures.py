@@ -6,13 +6,14 @@ the comments say which record gives what.
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
 from typing import Any
+
+from tests.factories import message
 
 
 def msg(role: str, at: str, text: str = "…") -> dict[str, Any]:
-    return {"role": role, "text": text, "at": at}
+    """A message whose words do not matter here, only its time."""
+    return message(role, text, at)
 
 
 AGENTS = [
@@ -161,10 +162,3 @@ ORDERS = [
     {"kind": "order", "id": "o4", "customer_id": "c3", "at": "2026-11-15T12:00:00Z", "amount": 70},
     {"kind": "order", "id": "o5", "customer_id": "c3", "at": "2026-11-20T12:00:00Z", "amount": 30},
 ]
-
-
-def write(path: Path, records: list[dict[str, Any]]) -> Path:
-    path.write_text(
-        "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8"
-    )
-    return path

@@ -11,11 +11,11 @@ from sqlalchemy import Engine
 
 from kontrol.accounts.workspaces import Workspace
 from kontrol.domain.errors import InvalidInput
-from kontrol.ingest.importing import import_file
 from kontrol.metrics.calendars import list_calendars, make_calendar, save_calendar
 from kontrol.metrics.facts import rebuild
 from kontrol.metrics.kpis import compute
-from tests.metrics.fixtures import msg, write
+from tests.factories import import_records
+from tests.metrics.fixtures import msg
 
 UTC = ZoneInfo("UTC")
 OFFICE = make_calendar(
@@ -78,7 +78,7 @@ def test_sla_uses_business_time_and_calendar_time_stays_available(
         "team": "Support",
         "messages": [msg("customer", "2026-11-02T17:30:00Z"), msg("agent", "2026-11-03T10:00:00Z")],
     }
-    import_file(engine=engine, workspace=workspace, path=write(tmp_path / "e.jsonl", [email]))
+    import_records(engine, workspace, tmp_path, [email], name="e.jsonl")
     metrics = ["frt", "frt_business", "sla", "sla_clock"]
     with engine.connect() as connection:
         [before] = compute(connection, workspace=workspace, metrics=metrics)

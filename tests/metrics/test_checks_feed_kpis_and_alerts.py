@@ -14,7 +14,8 @@ from kontrol.alerts.rules import AlertRuleInput, save_alert_rule
 from kontrol.jobs.backends import drain
 from kontrol.settings import Settings
 from kontrol.store.tables import alerts, evaluations, interaction_facts, interactions
-from tests.surveys.builders import chat, load
+from tests.factories import import_records
+from tests.surveys.builders import chat
 
 RUDE = "Это не мои проблемы, ждите."
 COMPLAINT = "Хочу пожаловаться: заказ опять не пришёл!"
@@ -46,7 +47,7 @@ def test_a_failed_critical_check_raises_an_alert_naming_the_criterion(
     engine: Engine, workspace: Workspace, tmp_path: Path
 ) -> None:
     _rule(engine, workspace, "critical_check_failed")
-    load(
+    import_records(
         engine,
         workspace,
         tmp_path,
@@ -75,7 +76,7 @@ def test_scoring_a_large_import_in_the_background_updates_facts_and_alerts(
     engine: Engine, workspace: Workspace, tmp_path: Path, queued: None
 ) -> None:
     _rule(engine, workspace, "complaint")
-    load(
+    import_records(
         engine,
         workspace,
         tmp_path,
@@ -133,7 +134,7 @@ def test_a_kpi_off_its_target_today_raises_one_alert_a_day(
         )
     noon = datetime.now(UTC).replace(hour=12, minute=0, second=0, microsecond=0)
     # Today: CSAT answers 5, 2, 1 -> 33% satisfied; first replies after 30 s each.
-    load(
+    import_records(
         engine,
         workspace,
         tmp_path,

@@ -14,7 +14,7 @@ from sqlalchemy import Engine
 
 from kontrol.accounts.workspaces import Workspace
 from kontrol.ingest.importing import import_file
-from tests.webapp import log_in
+from tests.factories import log_in
 
 NOVEMBER = "period=month&date_from=2026-11-01&date_to=2026-11-30"
 

@@ -8,8 +8,8 @@ import re
 import pytest
 from playwright.sync_api import Browser, expect
 
+from tests.factories import PASSWORD
 from tests.web.test_browser import _shot, browser, server  # noqa: F401  (fixtures)
-from tests.webapp import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 NOVEMBER = "period=month&date_from=2026-11-01&date_to=2026-11-30"

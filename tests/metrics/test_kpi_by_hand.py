@@ -9,9 +9,9 @@ import pytest
 from sqlalchemy import Engine
 
 from kontrol.accounts.workspaces import Workspace
-from kontrol.ingest.importing import import_file
 from kontrol.metrics.kpis import compute
-from tests.metrics.fixtures import AGENTS, INTERACTIONS, LATE_SURVEY, ORDERS, write
+from tests.factories import import_records
+from tests.metrics.fixtures import AGENTS, INTERACTIONS, LATE_SURVEY, ORDERS
 
 
 def kpis(engine: Engine, workspace: Workspace, **request: Any) -> list[dict[str, Any]]:
@@ -21,13 +21,10 @@ def kpis(engine: Engine, workspace: Workspace, **request: Any) -> list[dict[str,
 
 @pytest.fixture
 def loaded(engine: Engine, workspace: Workspace, tmp_path: Path) -> Engine:
-    import_file(
-        engine=engine,
-        workspace=workspace,
-        path=write(tmp_path / "data.jsonl", [*AGENTS, *INTERACTIONS, *ORDERS]),
-    )
+    records = [*AGENTS, *INTERACTIONS, *ORDERS]
+    import_records(engine, workspace, tmp_path, records, name="data.jsonl")
     # The survey of i3 arrives after the contact, in a later file.
-    import_file(engine=engine, workspace=workspace, path=write(tmp_path / "s.jsonl", [LATE_SURVEY]))
+    import_records(engine, workspace, tmp_path, [LATE_SURVEY], name="s.jsonl")
     return engine
 
 
@@ -187,12 +184,12 @@ def test_a_later_contact_changes_the_earlier_ones_fcr(
         "topic": "delivery",
         "messages": [],
     }
-    import_file(engine=engine, workspace=workspace, path=write(tmp_path / "1.jsonl", [first]))
+    import_records(engine, workspace, tmp_path, [first], name="1.jsonl")
     [before] = kpis(engine, workspace, metrics=["fcr", "repeat_contact"])
     assert (before["fcr"], before["repeat_contact"]) == (100, 0)
     # Six days later the customer calls about the same thing, on another channel.
     second = dict(first, id="x2", channel="call", started_at="2026-11-08T09:00:00Z")
-    import_file(engine=engine, workspace=workspace, path=write(tmp_path / "2.jsonl", [second]))
+    import_records(engine, workspace, tmp_path, [second], name="2.jsonl")
     [after] = kpis(engine, workspace, metrics=["fcr", "repeat_contact"])
     assert (after["fcr_num"], after["fcr_den"]) == (1, 2)
     assert (after["repeat_contact_num"], after["repeat_contact_den"]) == (1, 2)
@@ -209,7 +206,7 @@ def test_periods_follow_the_workspace_time_zone(engine: Engine, tmp_path: Path) 
         "agent_id": "a1",
         "messages": [],
     }
-    import_file(engine=engine, workspace=moscow, path=write(tmp_path / "m.jsonl", [late]))
+    import_records(engine, moscow, tmp_path, [late], name="m.jsonl")
     for period, key in (
         ("day", "2027-01-01"),
         ("week", "2026-W53"),

@@ -10,13 +10,14 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from kontrol.cli.main import app
-from tests.metrics.fixtures import AGENTS, INTERACTIONS, LATE_SURVEY, ORDERS, write
+from tests.factories import write_jsonl
+from tests.metrics.fixtures import AGENTS, INTERACTIONS, LATE_SURVEY, ORDERS
 
 runner = CliRunner()
 
 
 def data_file(tmp_path: Path) -> Path:
-    return write(tmp_path / "data.jsonl", [*AGENTS, *INTERACTIONS, LATE_SURVEY, *ORDERS])
+    return write_jsonl(tmp_path / "data.jsonl", [*AGENTS, *INTERACTIONS, LATE_SURVEY, *ORDERS])
 
 
 def test_kpi_on_files_gives_the_spec_rows(tmp_path: Path) -> None:

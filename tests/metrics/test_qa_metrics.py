@@ -10,19 +10,17 @@ import pytest
 from sqlalchemy import Engine, select
 
 from kontrol.accounts.workspaces import Workspace
-from kontrol.ingest.importing import import_file
 from kontrol.metrics.kpis import compute
 from kontrol.store.tables import evaluations, interactions, scorecards
-from tests.metrics.fixtures import AGENTS, INTERACTIONS, write
+from tests.factories import import_records
+from tests.metrics.fixtures import AGENTS, INTERACTIONS
 
 WHEN = datetime(2026, 11, 25, 12, 0)
 
 
 @pytest.fixture
 def evaluated(engine: Engine, workspace: Workspace, tmp_path: Path) -> Iterator[Engine]:
-    import_file(
-        engine=engine, workspace=workspace, path=write(tmp_path / "d.jsonl", AGENTS + INTERACTIONS)
-    )
+    import_records(engine, workspace, tmp_path, AGENTS + INTERACTIONS, name="d.jsonl")
     with engine.begin() as connection:
         # The import scored everything automatically; these tests set the evaluations by hand.
         connection.execute(evaluations.delete())

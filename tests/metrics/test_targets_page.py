@@ -8,7 +8,7 @@ import re
 from fastapi.testclient import TestClient
 
 from kontrol.accounts.workspaces import Workspace
-from tests.webapp import form_token, log_in
+from tests.factories import form_token, log_in
 
 NOVEMBER = "period=month&date_from=2026-11-01&date_to=2026-11-30"
 

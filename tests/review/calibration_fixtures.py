@@ -7,21 +7,26 @@ solution 2, overall 1 (a 1-5 mark counts (v - 1) / 4).
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import Engine
 
 from kontrol.accounts.access import Viewer
-from kontrol.accounts.logins import add_user, memberships_of
-from kontrol.accounts.workspaces import Workspace, create_workspace
+from kontrol.accounts.workspaces import Workspace
 from kontrol.checks.scoring import save_scorecard
 from kontrol.domain.roles import WorkspaceRole
-from kontrol.ingest.importing import import_file
-from kontrol.store.tables import interactions
+from tests.factories import (
+    PersonRow,
+    add_outsider,
+    add_people,
+    exchange,
+    import_records,
+    interaction_ids,
+    interaction_record,
+    viewer_of,
+)
 
-PASSWORD = "correct horse battery"
 SCORECARD = """
 name: calib-card
 title: Calibration card
@@ -33,33 +38,28 @@ sections:
       - {id: solution, title: Correct solution, weight: 2}
       - {id: overall, title: Overall impression, weight: 1, scale: 1-5}
 """
-PEOPLE = [
-    ("admin", WorkspaceRole.ADMIN, None),
-    ("qa", WorkspaceRole.QA_LEAD, None),
-    ("rev1", WorkspaceRole.REVIEWER, None),
-    ("rev2", WorkspaceRole.REVIEWER, None),
-    ("rev3", WorkspaceRole.REVIEWER, None),
-    ("rev4", WorkspaceRole.REVIEWER, None),
-    ("lead", WorkspaceRole.TEAM_LEAD, None),
-    ("agent1", WorkspaceRole.AGENT, "a1"),
+PEOPLE: list[PersonRow] = [
+    ("admin", WorkspaceRole.ADMIN, None, None),
+    ("qa", WorkspaceRole.QA_LEAD, None, None),
+    ("rev1", WorkspaceRole.REVIEWER, None, None),
+    ("rev2", WorkspaceRole.REVIEWER, None, None),
+    ("rev3", WorkspaceRole.REVIEWER, None, None),
+    ("rev4", WorkspaceRole.REVIEWER, None, None),
+    ("lead", WorkspaceRole.TEAM_LEAD, None, None),
+    ("agent1", WorkspaceRole.AGENT, "a1", None),
 ]
 
 
 def record(external_id: str, agent: str, day: int, text: str) -> dict[str, object]:
     started = f"2026-11-{day:02d}T10:00:00+00:00"
-    return {
-        "id": external_id,
-        "channel": "chat",
-        "started_at": started,
-        "agent_id": agent,
-        "team": "L1",
-        "customer_id": f"c-{external_id}",
-        "topic": "delivery",
-        "messages": [
-            {"role": "customer", "text": text, "at": started},
-            {"role": "agent", "text": "Hello! Let me check.", "at": started},
-        ],
-    }
+    return interaction_record(
+        external_id,
+        started=started,
+        agent_id=agent,
+        team="L1",
+        topic="delivery",
+        messages=exchange(text, "Hello! Let me check.", at=started),
+    )
 
 
 RECORDS = [
@@ -81,36 +81,15 @@ class Setup:
 
 
 def build(engine: Engine, workspace: Workspace, tmp_path: Path) -> Setup:
-    path = tmp_path / "calibration.jsonl"
-    path.write_text("\n".join(json.dumps(r) for r in RECORDS) + "\n", encoding="utf-8")
-    import_file(engine=engine, workspace=workspace, path=path)
-    viewers: dict[str, Viewer] = {}
+    import_records(engine, workspace, tmp_path, RECORDS, name="calibration.jsonl")
     with engine.begin() as connection:
         card = save_scorecard(connection, workspace.id, SCORECARD)
-        for username, role, agent in PEOPLE:
-            account = add_user(
-                connection,
-                username=username,
-                password=PASSWORD,
-                workspace_name=workspace.name,
-                role=role,
-                display_name=username.upper(),
-                agent_external_id=agent,
-            )
-            viewers[username] = Viewer(account, memberships_of(connection, account)[0])
-        other = create_workspace(connection, name="other client")
-        stranger = add_user(
-            connection,
-            username="outsider",
-            password=PASSWORD,
-            workspace_name=other.name,
-            role=WorkspaceRole.QA_LEAD,
-        )
-        outsider = Viewer(stranger, memberships_of(connection, stranger)[0])
-        ids = {
-            row.external_id: int(row.id)
-            for row in connection.execute(
-                interactions.select().where(interactions.c.workspace_id == workspace.id)
-            )
+        accounts = add_people(connection, workspace, PEOPLE, shown_as=str.upper)
+        viewers = {
+            username: viewer_of(connection, account, workspace)
+            for username, account in accounts.items()
         }
+        other, stranger = add_outsider(connection, WorkspaceRole.QA_LEAD)
+        outsider = viewer_of(connection, stranger, other)
+        ids = interaction_ids(connection, workspace)
     return Setup(workspace, viewers, ids, card.id, outsider)

@@ -2,22 +2,19 @@
 
 from __future__ import annotations
 
-import json
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, select
 
-from kontrol.accounts.logins import add_user
 from kontrol.accounts.workspaces import Workspace
 from kontrol.domain.clock import utcnow
 from kontrol.domain.roles import WorkspaceRole
-from kontrol.ingest.importing import import_file
 from kontrol.review.routing.rules import RoutingRuleInput, save_routing_rule
 from kontrol.store.tables import interactions, review_items, review_queues, users
+from tests.factories import add_person, exchange, import_records, interaction_record
 
-PASSWORD = "correct horse battery"
 POLITE = "Hello! My name is Anna. I will check your order right now."
 
 
@@ -37,28 +34,22 @@ def chat(
 ) -> dict[str, Any]:
     """One interaction record (FORMAT.md), naive ``started`` read as UTC."""
     start = started.isoformat() + "+00:00"
-    record: dict[str, Any] = {
-        "id": external_id,
-        "channel": channel,
-        "started_at": start,
-        "ended_at": (started + timedelta(minutes=minutes)).isoformat() + "+00:00",
-        "status": "resolved",
-        "agent_id": agent,
-        "team": team,
-        "customer_id": customer or f"cust-{external_id}",
-        "customer_name": "Ivan",
-        "language": "en",
-        "topic": topic,
-        "messages": [
-            {"role": "customer", "text": "Where is my order?", "at": start},
-            {"role": "agent", "text": text, "at": start},
-        ],
-    }
-    if survey:
-        record["survey"] = survey
-    if tags:
-        record["tags"] = tags
-    return {key: value for key, value in record.items() if value is not None}
+    return interaction_record(
+        external_id,
+        started=start,
+        channel=channel,
+        customer=customer or f"cust-{external_id}",
+        ended_at=(started + timedelta(minutes=minutes)).isoformat() + "+00:00",
+        status="resolved",
+        agent_id=agent,
+        team=team,
+        customer_name="Ivan",
+        language="en",
+        topic=topic,
+        messages=exchange("Where is my order?", text, at=start),
+        survey=survey or None,
+        tags=tags or None,
+    )
 
 
 def recent(hours: float = 1) -> datetime:
@@ -67,13 +58,8 @@ def recent(hours: float = 1) -> datetime:
 
 
 def load(engine: Engine, workspace: Workspace, folder: Path, records: list[dict[str, Any]]) -> None:
-    """Import ``records`` as a file would be imported."""
-    path = folder / f"batch-{len(list(folder.glob('batch-*')))}.jsonl"
-    path.write_text(
-        "\n".join(json.dumps(item, ensure_ascii=False) for item in records) + "\n",
-        encoding="utf-8",
-    )
-    report = import_file(engine=engine, workspace=workspace, path=path)
+    """Import ``records`` as a file would be imported; none of them may be refused."""
+    report = import_records(engine, workspace, folder, records)
     assert report.rejected == 0, report
 
 
@@ -87,14 +73,7 @@ def person(
 ) -> int:
     """A person of the workspace; their user id."""
     with engine.begin() as connection:
-        return add_user(
-            connection,
-            username=username,
-            password=PASSWORD,
-            workspace_name=workspace.name,
-            role=role,
-            agent_external_id=agent,
-        ).id
+        return add_person(connection, workspace, username, role, agent=agent).id
 
 
 def rule(

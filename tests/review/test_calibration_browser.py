@@ -20,7 +20,8 @@ from sqlalchemy import Engine
 
 from kontrol.accounts.workspaces import Workspace
 from kontrol.web.app import create_app
-from tests.review.calibration_fixtures import PASSWORD, Setup, build
+from tests.factories import PASSWORD
+from tests.review.calibration_fixtures import Setup, build
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"

@@ -13,7 +13,8 @@ from sqlalchemy import Engine
 
 from kontrol.accounts.workspaces import Workspace
 from kontrol.web.app import create_app
-from tests.review.calibration_fixtures import PASSWORD, Setup, build
+from tests.factories import form_token, log_in
+from tests.review.calibration_fixtures import Setup, build
 
 Login = Callable[[str], TestClient]
 
@@ -37,12 +38,7 @@ def login(app: FastAPI) -> Iterator[Login]:
         client = TestClient(app)
         client.__enter__()
         clients.append(client)
-        response = client.post(
-            "/login",
-            data={"username": username, "password": PASSWORD, "csrf_token": token(client)},
-            follow_redirects=False,
-        )
-        assert response.status_code == 303, response.text
+        log_in(client, username)
         return client
 
     yield open_as
@@ -50,17 +46,11 @@ def login(app: FastAPI) -> Iterator[Login]:
         client.__exit__(None, None, None)
 
 
-def token(client: TestClient, path: str = "/login") -> str:
-    found = re.search(r'name="csrf_token" value="([^"]+)"', client.get(path).text)
-    assert found, f"no form token on {path}"
-    return found.group(1)
-
-
 def start_session(qa: TestClient, setup: Setup, people: list[str]) -> int:
     response = qa.post(
         "/calibration",
         data={
-            "csrf_token": token(qa, "/calibration/new"),
+            "csrf_token": form_token(qa, "/calibration/new"),
             "name": "Refunds <b>November</b>",
             "scorecard_id": str(setup.scorecard_id),
             "interaction_id": [str(setup.interactions["k1"]), str(setup.interactions["k2"])],
@@ -91,7 +81,7 @@ def score(
     **extra: str,
 ) -> object:
     data = {
-        "csrf_token": token(client, f"/calibration/{session_id}/items/{item_id}"),
+        "csrf_token": form_token(client, f"/calibration/{session_id}/items/{item_id}"),
         "c.greeting": values[0],
         "c.solution": values[1],
         "c.overall": values[2],
@@ -124,7 +114,7 @@ def test_a_bad_form_keeps_what_was_entered(login: Login, setup: Setup) -> None:
     response = qa.post(
         "/calibration",
         data={
-            "csrf_token": token(qa, "/calibration/new"),
+            "csrf_token": form_token(qa, "/calibration/new"),
             "name": "Only one reviewer",
             "scorecard_id": str(setup.scorecard_id),
             "interaction_id": str(setup.interactions["k1"]),
@@ -173,13 +163,13 @@ def test_blind_scoring_reference_and_closing_through_the_pages(login: Login, set
     # Handing in with an interaction left unscored says which one.
     refused = rev1.post(
         f"/calibration/{session_id}/submit",
-        data={"csrf_token": token(rev1, f"/calibration/{session_id}")},
+        data={"csrf_token": form_token(rev1, f"/calibration/{session_id}")},
     )
     assert refused.status_code == 422 and "k2: not scored yet" in refused.text
     score(rev1, session_id, second, ("pass", "fail", "3"), 0)
     handed = rev1.post(
         f"/calibration/{session_id}/submit",
-        data={"csrf_token": token(rev1, f"/calibration/{session_id}")},
+        data={"csrf_token": form_token(rev1, f"/calibration/{session_id}")},
         follow_redirects=False,
     )
     assert handed.headers["location"] == f"/calibration/{session_id}/results"
@@ -190,7 +180,7 @@ def test_blind_scoring_reference_and_closing_through_the_pages(login: Login, set
     assert "REV1" in alone and "REV2" not in alone
     rev2.post(
         f"/calibration/{session_id}/submit",
-        data={"csrf_token": token(rev2, f"/calibration/{session_id}")},
+        data={"csrf_token": form_token(rev2, f"/calibration/{session_id}")},
     )
 
     results = qa.get(f"/calibration/{session_id}/results").text
@@ -200,7 +190,7 @@ def test_blind_scoring_reference_and_closing_through_the_pages(login: Login, set
     assert 'data-scale="pass_fail"' in results and 'data-figure="cohen"' in results
     # The lead records the reference for k1; a stale second save is refused on the page.
     reference = {
-        "csrf_token": token(qa, f"/calibration/{session_id}/results"),
+        "csrf_token": form_token(qa, f"/calibration/{session_id}/results"),
         "c.greeting": "pass",
         "c.solution": "pass",
         "c.overall": "5",
@@ -216,7 +206,10 @@ def test_blind_scoring_reference_and_closing_through_the_pages(login: Login, set
     session = qa.get(f"/api/v1/calibration/sessions/{session_id}").json()
     closed = qa.post(
         f"/calibration/{session_id}/close",
-        data={"csrf_token": token(qa, f"/calibration/{session_id}"), "version": session["version"]},
+        data={
+            "csrf_token": form_token(qa, f"/calibration/{session_id}"),
+            "version": session["version"],
+        },
         follow_redirects=False,
     )
     assert closed.status_code == 303

@@ -11,9 +11,9 @@ from sqlalchemy import Engine, select
 
 from kontrol.accounts.workspaces import Workspace
 from kontrol.store.tables import evaluations, review_items
+from tests.factories import PASSWORD
 from tests.review.test_review_service import set_up, viewer_of
 from tests.web.test_browser import browser, server  # noqa: F401 (fixtures)
-from tests.webapp import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"

@@ -15,8 +15,8 @@ from kontrol.accounts.workspaces import Workspace
 from kontrol.ingest.importing import import_file
 from kontrol.store.tables import review_items
 from kontrol.web.app import create_app
+from tests.factories import form_token, log_in
 from tests.review.test_review_service import set_up, viewer_of
-from tests.webapp import form_token, log_in
 
 
 @pytest.fixture

@@ -33,7 +33,8 @@ from kontrol.store.tables import (
     review_items,
     review_queues,
 )
-from tests.webapp import PASSWORD, SAMPLE
+from tests.factories import PASSWORD
+from tests.webapp import SAMPLE
 
 # username, role, agent id, team
 PEOPLE = [

@@ -20,9 +20,9 @@ from kontrol.review.routing.rules import create_default_rules
 from kontrol.store.tables import interactions
 from kontrol.surveys.links import create_link
 from tests import webapp as web_fixtures
+from tests.factories import PASSWORD
 from tests.review.routing_data import person
 from tests.web import test_browser
-from tests.webapp import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 populated = web_fixtures.populated

@@ -13,8 +13,8 @@ from kontrol.accounts.apikeys import create_api_key
 from kontrol.accounts.workspaces import Workspace, find_workspace
 from kontrol.review.routing.rules import create_default_rules
 from tests import webapp as web_fixtures
+from tests.factories import form_token, log_in
 from tests.review.routing_data import chat, person, queued, recent
-from tests.webapp import form_token, log_in
 
 # The web tests' workspace (people of every role) and client, used here too.
 populated = web_fixtures.populated

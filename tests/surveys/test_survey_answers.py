@@ -19,7 +19,8 @@ from kontrol.store.tables import interactions, survey_links, surveys
 from kontrol.surveys.links import create_link
 from kontrol.surveys.places import create_place
 from kontrol.web.app import create_app
-from tests.surveys.builders import chat, load
+from tests.factories import import_records
+from tests.surveys.builders import chat
 
 SEEN: list[SurveysStored] = []
 
@@ -32,7 +33,7 @@ def _remember(engine: Engine, event: SurveysStored) -> None:
 @pytest.fixture
 def shop(engine: Engine, workspace: Workspace, tmp_path: Path) -> int:
     """One chat of agent a1 (team L1); returns its id in Kontrol."""
-    load(engine, workspace, tmp_path, [chat("ch-1", language="en")])
+    import_records(engine, workspace, tmp_path, [chat("ch-1", language="en")])
     with engine.connect() as connection:
         return int(connection.execute(select(interactions.c.id)).scalar_one())
 
@@ -184,7 +185,7 @@ def test_a_kiosk_thanks_and_resets_and_a_place_limits_answers_per_address(
 def test_staff_make_a_link_on_the_interaction_page(
     database_url: str, populated: Workspace, engine: Engine
 ) -> None:
-    from tests.webapp import form_token, log_in
+    from tests.factories import form_token, log_in
 
     with TestClient(create_app(database_url)) as client:
         log_in(client, "agent1")

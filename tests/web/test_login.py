@@ -6,7 +6,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
 
 from kontrol.store.tables import users
-from tests.webapp import PASSWORD, form_token, log_in
+from tests.factories import PASSWORD, form_token, log_in
 
 
 def test_pages_need_a_login(client: TestClient) -> None:

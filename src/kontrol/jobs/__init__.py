@@ -6,15 +6,18 @@ backend the settings choose; ``@job(name)`` registers what a run does.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Engine
 
 from kontrol.jobs.registry import Job, JobContext, get_job, job, job_names, load_jobs
 from kontrol.jobs.runs import JobRun
 from kontrol.settings import Settings, current_settings
+
+if TYPE_CHECKING:
+    from kontrol.jobs.backends import BackgroundLoop
 
 __all__ = [
     "Job",
@@ -74,10 +77,14 @@ def enqueue(
 
 
 @contextmanager
-def background_jobs(engine: Engine) -> Iterator[None]:
-    """While open, this process runs due jobs and drains the effects backlog in
-    threads (unless Redis workers do)."""
-    from kontrol.ingest.effects_backlog import BacklogDrainer
+def background_jobs(
+    engine: Engine, *, alongside: Sequence[Callable[[Engine], BackgroundLoop]] = ()
+) -> Iterator[None]:
+    """While open, this process runs due jobs in a thread, and each loop made by
+    ``alongside`` (the web app's effects drainer) in its own (unless Redis workers do).
+
+    The caller names the loops: the job queue sits below the features that own them.
+    """
     from kontrol.jobs.backends import InProcessRunner
 
     settings = current_settings()
@@ -86,13 +93,15 @@ def background_jobs(engine: Engine) -> Iterator[None]:
         return
     load_jobs()
     runner = InProcessRunner(engine, settings)
-    drainer = BacklogDrainer(engine)
+    loops = [make(engine) for make in alongside]
     runner.start()
-    drainer.start()
+    for loop in loops:
+        loop.start()
     try:
         yield
     finally:
-        drainer.stop()
+        for loop in reversed(loops):
+            loop.stop()
         runner.stop()
 
 

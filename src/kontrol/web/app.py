@@ -17,6 +17,7 @@ from kontrol.accounts.installation import open_database, session_secret
 from kontrol.accounts.policy import Action, allowed, interaction_reach
 from kontrol.heap import freeze_startup_objects
 from kontrol.i18n import translate
+from kontrol.ingest.effects_backlog import BacklogDrainer
 from kontrol.jobs import background_jobs
 from kontrol.plugins import freeze_all
 from kontrol.review.calibration.sessions import can_calibrate
@@ -117,7 +118,7 @@ def create_app(database_url: str, *, demo: bool | None = None) -> FastAPI:
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         # Plugins are fixed for the life of the process before the first request.
         freeze_all()
-        with background_jobs(engine):
+        with background_jobs(engine, alongside=(BacklogDrainer,)):
             freeze_startup_objects()
             yield
 
