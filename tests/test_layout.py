@@ -162,11 +162,6 @@ def _report(violations: list[str]) -> str:
     return "\n".join(["", *violations])
 
 
-def _pending(violations: str, fixer: str) -> pytest.MarkDecorator:
-    """Today's violations of a rule, fixed in another worktree; the marker goes when merged."""
-    return pytest.mark.xfail(strict=False, reason=f"{violations}: pending, {fixer}")
-
-
 def test_every_module_is_in_a_declared_layer() -> None:
     # A new feature package must be added to FEATURES (in its place in the order).
     unplaced = [module for module in modules() if layer_of(module) is None]
@@ -178,13 +173,7 @@ def test_every_module_is_in_a_declared_layer() -> None:
     [
         "domain",
         "store",
-        pytest.param(
-            "shared machinery",
-            marks=_pending(
-                "events.py and jobs/registry.py name feature modules by string",
-                "wt-registry moves them onto entry points",
-            ),
-        ),
+        "shared machinery",
         "features",
         "demo",
         "web and cli",
@@ -204,18 +193,7 @@ def test_a_layer_imports_only_itself_and_the_layers_below(layer: str) -> None:
     assert not violations, _report(violations)
 
 
-@pytest.mark.parametrize(
-    "member",
-    [
-        pytest.param(
-            member,
-            marks=_pending("jobs/registry.py names kontrol.events by string", "wt-registry"),
-        )
-        if member == "jobs"
-        else member
-        for member in SHARED
-    ],
-)
+@pytest.mark.parametrize("member", SHARED)
 def test_shared_machinery_imports_only_the_members_below(member: str) -> None:
     if member == "jobs":
         allowed, rule = JOBS_MAY_IMPORT, f"jobs may import only {', '.join(JOBS_MAY_IMPORT)}"
@@ -232,18 +210,7 @@ def test_shared_machinery_imports_only_the_members_below(member: str) -> None:
     assert not violations, _report(violations)
 
 
-@pytest.mark.parametrize(
-    "feature",
-    [
-        pytest.param(
-            feature,
-            marks=_pending("review/routing/kinds.py borrows Param from alerts", "wt-rules"),
-        )
-        if feature == "review"
-        else feature
-        for feature in FEATURES
-    ],
-)
+@pytest.mark.parametrize("feature", FEATURES)
 def test_a_feature_imports_only_the_features_below(feature: str) -> None:
     rule = f"features: {' < '.join(FEATURES)}"
     violations = [
@@ -256,7 +223,6 @@ def test_a_feature_imports_only_the_features_below(feature: str) -> None:
     assert not violations, _report(violations)
 
 
-@_pending("migrations 0006-0008 import store.tables and metrics.rollups", "wt-store")
 def test_migrations_import_nothing_of_the_application() -> None:
     rule = "a migration is frozen: it imports nothing from kontrol"
     violations = [
@@ -265,7 +231,6 @@ def test_migrations_import_nothing_of_the_application() -> None:
     assert not violations, _report(violations)
 
 
-@_pending("web/pages/checks.py queries tables", "wt-web")
 def test_page_and_api_modules_do_not_query_tables() -> None:
     rule = "web/pages and web/api call features, never kontrol.store.tables"
     violations = [
@@ -277,10 +242,6 @@ def test_page_and_api_modules_do_not_query_tables() -> None:
     assert not violations, _report(violations)
 
 
-@_pending(
-    "events.py and jobs/registry.py name feature modules by string; migration 0006 imports metrics",
-    "wt-registry and wt-store",
-)
 def test_no_cycles_between_layers_and_packages() -> None:
     # Where an order is declared, the rules above already forbid a cycle; this one
     # also holds where none is (web and cli, store and domain, the root package).
@@ -327,7 +288,6 @@ def _shortest_path_back(edges: dict[str, set[str]], start: str) -> list[str]:
     return []
 
 
-@_pending("ingest/vendors/_common.py", "wt-splitA renames it")
 def test_no_module_is_named_after_a_grab_bag() -> None:
     # A package counts by its folder's name, a private module without its underscore.
     named = [
@@ -338,11 +298,6 @@ def test_no_module_is_named_after_a_grab_bag() -> None:
     assert not named, _report(named)
 
 
-@_pending(
-    "ReviewItem, Answer, Person... (review, feedback, demo), rule names of alerts and "
-    "routing, importer/metric registries, web page handlers",
-    "wt-splitB, wt-rules, wt-splitA, wt-registry, wt-web",
-)
 def test_public_names_are_defined_once() -> None:
     defined: dict[str, list[str]] = {}
     for module in modules():

@@ -17,7 +17,7 @@ from kontrol.ingest import effects_backlog
 from kontrol.ingest.effects_backlog import (
     BacklogDrainer,
     backlog_state,
-    drain,
+    drain_backlog,
     drain_once,
     wait_until_drained,
 )
@@ -76,7 +76,7 @@ def test_an_answer_comes_when_stored_and_the_effects_follow_from_the_backlog(
     assert _count(engine, check_outcomes) == 0, "not scored before a drainer ran"
     with engine.connect() as connection:
         assert backlog_state(connection, workspace.id).waiting == 1
-    assert drain(engine) == 1
+    assert drain_backlog(engine) == 1
     assert _count(engine, check_outcomes) == _count(engine, interaction_facts) == 1
     assert _count(engine, evaluations) >= 1
     with engine.connect() as connection:
@@ -107,7 +107,7 @@ def test_rows_a_killed_drainer_held_are_taken_up_once_its_claim_runs_out(
     # Its claim runs out: another drainer runs them, once each, and they are gone.
     with engine.begin() as connection:
         connection.execute(update(backlog).values(claimed_until=utcnow() - timedelta(seconds=1)))
-    assert drain(engine, runner="other:2:effects") == 3
+    assert drain_backlog(engine, runner="other:2:effects") == 3
     assert _count(engine, check_outcomes) == 3
     assert _count(engine, backlog) == 0
 
@@ -228,5 +228,5 @@ def test_a_request_with_a_bad_record_keeps_the_rest_and_queues_their_effects(
     )
     assert answer.status == 422 and answer.body["imported"] == 1
     assert answer.body["rejects"][0]["field"] == "channel"
-    assert drain(engine) == 1
+    assert drain_backlog(engine) == 1
     assert _count(engine, check_outcomes) == 1

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from kontrol.domain.errors import InvalidInput
-from kontrol.i18n import catalogue as translations
-from kontrol.metrics import Metric, catalogue, get_metric, register
+from kontrol.i18n import translations
+from kontrol.metrics import Metric, catalogue, get_metric, register_metric
 from kontrol.metrics.definitions import CountMetric
 
 SPEC_IDS = {
@@ -50,14 +50,14 @@ def test_a_metric_without_id_or_docstring_is_refused() -> None:
         """Counts nothing."""
 
     with pytest.raises(TypeError, match="no id"):
-        register(NoId)
+        register_metric(NoId)
 
     class NoDoc(Metric):
         id = "undocumented"
 
     NoDoc.__doc__ = None
     with pytest.raises(TypeError, match="docstring"):
-        register(NoDoc)
+        register_metric(NoDoc)
 
 
 def test_unknown_metric_names_the_known_ones() -> None:

@@ -399,13 +399,13 @@ def test_pages_speak_both_languages(routed: Workspace, client: TestClient) -> No
 def test_rule_kinds_are_all_translated_and_documented() -> None:
     from pathlib import Path
 
-    from kontrol.i18n import catalogue
+    from kontrol.i18n import translations
     from kontrol.review.routing.kinds import ROUTING_KINDS
 
     docs = (Path(__file__).resolve().parents[2] / "docs" / "routing.md").read_text("utf-8")
     for name, kind in ROUTING_KINDS.all().items():
         for locale in ("ru", "en"):
-            assert f"routing.kind.{name}" in catalogue(locale)
+            assert f"routing.kind.{name}" in translations(locale)
             for param in kind.params:
-                assert f"routing.param.{param.name}" in catalogue(locale)
+                assert f"routing.param.{param.name}" in translations(locale)
         assert f"`{name}`" in docs

@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select
 
 from kontrol.store.tables import alert_rules
-from tests.webapp import form_token, log_in
+from tests.factories import form_token, log_in
 
 
 def _rule(token: str, name: str) -> dict[str, str]:

@@ -7,13 +7,13 @@ from pathlib import Path
 
 from kontrol.domain.roles import WorkspaceRole
 from kontrol.domain.vocabulary import Channel, Direction, Role, Status
-from kontrol.i18n import catalogue, pick_locale, translate
+from kontrol.i18n import pick_locale, translate, translations
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "src" / "kontrol" / "web" / "templates"
 
 
 def test_both_languages_have_the_same_keys() -> None:
-    assert set(catalogue("ru")) == set(catalogue("en"))
+    assert set(translations("ru")) == set(translations("en"))
 
 
 def test_templates_use_only_known_keys() -> None:
@@ -21,11 +21,11 @@ def test_templates_use_only_known_keys() -> None:
     for template in TEMPLATES.glob("*.html"):
         used |= set(re.findall(r"""\bt\(["']([a-z_.]+)["']\)""", template.read_text("utf-8")))
     assert used, "no translated strings found in the templates"
-    assert used - set(catalogue("en")) == set()
+    assert used - set(translations("en")) == set()
 
 
 def test_every_vocabulary_value_is_translated() -> None:
-    keys = set(catalogue("ru"))
+    keys = set(translations("ru"))
     expected = (
         {f"channel.{item.value}" for item in Channel}
         | {f"status.{item.value}" for item in Status}

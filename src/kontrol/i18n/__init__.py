@@ -1,8 +1,8 @@
-"""The translation catalogue: every user-facing string, in Russian and English.
+"""The translation translations: every user-facing string, in Russian and English.
 
 Each language is a folder ``locales/<lang>/`` of JSON files: ``core.json`` for the
 layout, then one per feature (``checks.json``, ``metrics.json``, …), merged into one
-catalogue.
+translations.
 A key defined twice is an error: two parts must never fight over one string.
 """
 
@@ -18,7 +18,7 @@ _FOLDER = Path(__file__).with_name("locales")
 
 
 @lru_cache(maxsize=len(LOCALES))
-def catalogue(locale: str) -> dict[str, str]:
+def translations(locale: str) -> dict[str, str]:
     """All strings of one language."""
     merged: dict[str, str] = {}
     for part in sorted((_FOLDER / locale).glob("*.json")):
@@ -33,7 +33,7 @@ def catalogue(locale: str) -> dict[str, str]:
 
 def translate(locale: str, key: str) -> str:
     """The text for ``key``; the key itself when a string is missing (visible, not fatal)."""
-    return catalogue(locale if locale in LOCALES else DEFAULT_LOCALE).get(key, key)
+    return translations(locale if locale in LOCALES else DEFAULT_LOCALE).get(key, key)
 
 
 def pick_locale(accept_language: str | None) -> str:

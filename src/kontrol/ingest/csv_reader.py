@@ -27,7 +27,7 @@ from typing import Any
 
 from kontrol.domain.errors import Unreadable
 from kontrol.ingest.files import open_binary
-from kontrol.ingest.registry import Importer, SourceRecord, register
+from kontrol.ingest.registry import Importer, SourceRecord, register_importer
 
 _NUMBERS = {
     "wrap_seconds",
@@ -102,7 +102,7 @@ def _record(row: dict[str, str]) -> tuple[dict[str, Any], dict[str, Any] | None]
     return record, (message or None)
 
 
-@register
+@register_importer
 class CsvImporter(Importer):
     """Comma-separated values with a header row (docs/format.md)."""
 

@@ -97,7 +97,7 @@ def queue_effects(
     return len(rows)
 
 
-def wake() -> None:
+def wake_drainers() -> None:
     """Tell this process's drainer that rows were committed."""
     _wake.set()
 
@@ -210,7 +210,7 @@ def run_effects(ctx: JobContext, *, workspace_id: int, kind: str, ids: list[int]
     publish(ctx.engine, _EVENTS[kind](workspace_id, tuple(ids)))
 
 
-def drain(engine: Engine, *, runner: str | None = None) -> int:
+def drain_backlog(engine: Engine, *, runner: str | None = None) -> int:
     """Run every free row's effects in this thread; how many rows were done."""
     done = 0
     while True:

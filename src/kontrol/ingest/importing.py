@@ -101,7 +101,7 @@ class FileImport:
         """Tell subscribers what the committed batch changed."""
         state = self.state
         if state.defer_effects:
-            effects_backlog.wake()  # the rows were committed with the batch
+            effects_backlog.wake_drainers()  # the rows were committed with the batch
             return
         workspace_id = state.workspace.id
         events: list[Event] = [
@@ -290,7 +290,7 @@ def import_interaction_groups(
         except Exception as error:
             if attempt == FLUSH_ATTEMPTS or not is_write_conflict(error):
                 raise
-    effects_backlog.wake()
+    effects_backlog.wake_drainers()
     reports = []
     for group in groups:
         report = ImportReport(files=1)

@@ -7,10 +7,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from kontrol.ingest.files import numbered_lines, open_binary
-from kontrol.ingest.registry import Importer, SourceRecord, register
+from kontrol.ingest.registry import Importer, SourceRecord, register_importer
 
 
-@register
+@register_importer
 class JsonLinesImporter(Importer):
     """One FORMAT.md record per line; blank lines are skipped."""
 

@@ -61,7 +61,7 @@ class Importer(ABC):
 importers: Registry[type[Importer]] = Registry("import format", group=ENTRY_POINT_GROUP)
 
 
-def register(cls: type[Importer]) -> type[Importer]:
+def register_importer(cls: type[Importer]) -> type[Importer]:
     """Class decorator: make ``cls`` available by its ``name``."""
     return importers.add(cls.name, cls)
 

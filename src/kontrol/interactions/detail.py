@@ -17,7 +17,7 @@ from kontrol.store.tables import interactions, messages, surveys
 
 
 @dataclass(frozen=True)
-class Message:
+class TranscriptMessage:
     """A message of a conversation, with its time in the workspace zone."""
 
     seq: int
@@ -43,7 +43,7 @@ class Message:
         }
 
 
-def mark_cross_talk(conversation: list[Message]) -> list[Message]:
+def mark_cross_talk(conversation: list[TranscriptMessage]) -> list[TranscriptMessage]:
     """Flag call segments spoken over the other party (agent and customer only)."""
     latest_end: dict[str, float] = {}
     marked = []
@@ -91,7 +91,7 @@ class InteractionDetail:
     cost: float | None
     recording: str | None
     meta: dict[str, Any]
-    messages: list[Message]
+    messages: list[TranscriptMessage]
     survey: Survey | None
     related: list[InteractionSummary] = field(default_factory=list)
 
@@ -125,7 +125,7 @@ def get_interaction(
     local = zone(viewer.workspace.timezone)
     full = connection.execute(select(interactions).where(interactions.c.id == interaction_id)).one()
     conversation = [
-        Message(
+        TranscriptMessage(
             m.seq,
             m.role,
             m.text,

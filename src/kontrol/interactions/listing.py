@@ -26,7 +26,7 @@ __all__ = [
     "InteractionDetail",
     "InteractionFilter",
     "InteractionSummary",
-    "Page",
+    "InteractionPage",
     "filter_choices",
     "get_interaction",
     "list_interactions",
@@ -57,7 +57,7 @@ class Cursor:
 
 
 @dataclass
-class Page:
+class InteractionPage:
     """One page of interactions and the cursor of the next page (if any)."""
 
     items: list[InteractionSummary]
@@ -71,7 +71,7 @@ def list_interactions(
     *,
     cursor: str | None = None,
     limit: int = 50,
-) -> Page:
+) -> InteractionPage:
     """A page of interactions, newest first, that ``viewer`` may see.
 
     Keyset paging on ``(started_at, id)`` keeps every page as fast as the first
@@ -102,7 +102,7 @@ def list_interactions(
     if len(rows) > limit:
         last = rows[limit - 1]
         next_cursor = Cursor(last.started_at, last.id).encode()
-    return Page(items, next_cursor)
+    return InteractionPage(items, next_cursor)
 
 
 @dataclass(frozen=True)

@@ -18,12 +18,12 @@ from kontrol.metrics.definitions import (
     count_where,
     is_true,
 )
-from kontrol.metrics.registry import register
+from kontrol.metrics.registry import register_metric
 
 # -- speed ---------------------------------------------------------------------
 
 
-@register
+@register_metric
 class FirstResponseTime(TimeMetric):
     """First response time, text channels, handled inbound: first agent message minus
     queued_at (else the first customer message), around the clock."""
@@ -34,7 +34,7 @@ class FirstResponseTime(TimeMetric):
     default_warning = 120.0
 
 
-@register
+@register_metric
 class FirstResponseTimeBusiness(TimeMetric):
     """First response time counting only working time of the business-hours calendar
     (equal to frt where no calendar applies)."""
@@ -43,7 +43,7 @@ class FirstResponseTimeBusiness(TimeMetric):
     column = "frt_business_s"
 
 
-@register
+@register_metric
 class SpeedOfAnswer(TimeMetric):
     """Speed of answer, handled inbound calls: started_at minus queued_at."""
 
@@ -53,7 +53,7 @@ class SpeedOfAnswer(TimeMetric):
     default_warning = 40.0
 
 
-@register
+@register_metric
 class SpeedOfAnswerBusiness(TimeMetric):
     """Speed of answer counting only working time of the business-hours calendar."""
 
@@ -61,7 +61,7 @@ class SpeedOfAnswerBusiness(TimeMetric):
     column = "asa_business_s"
 
 
-@register
+@register_metric
 class HandleTime(TimeMetric):
     """Handle time of handled calls, chats and messenger contacts:
     (ended_at minus started_at) plus wrap_seconds."""
@@ -70,7 +70,7 @@ class HandleTime(TimeMetric):
     column = "aht_s"
 
 
-@register
+@register_metric
 class ResolutionTime(TimeMetric):
     """Per resolved case (case_id, else the interaction): last ended_at minus the first
     queued_at or started_at; counted in the period of the case's last interaction."""
@@ -79,7 +79,7 @@ class ResolutionTime(TimeMetric):
     column = "resolution_s"
 
 
-@register
+@register_metric
 class ResolutionTimeBusiness(TimeMetric):
     """Resolution time counting only working time of the business-hours calendar."""
 
@@ -87,7 +87,7 @@ class ResolutionTimeBusiness(TimeMetric):
     column = "resolution_business_s"
 
 
-@register
+@register_metric
 class ServiceLevel(RatioMetric):
     """Share of handled interactions answered within the channel target (frt for text,
     asa for calls; call 20 s, chat 60 s, messenger 300 s, email 4 h, social 1 h).
@@ -105,7 +105,7 @@ class ServiceLevel(RatioMetric):
         return func.count(f.c.sla_business_met)
 
 
-@register
+@register_metric
 class ServiceLevelClock(RatioMetric):
     """Service level with the clock running around the clock, calendars ignored."""
 
@@ -119,7 +119,7 @@ class ServiceLevelClock(RatioMetric):
         return func.count(f.c.sla_met)
 
 
-@register
+@register_metric
 class Abandonment(RatioMetric):
     """Inbound calls and chats abandoned by the customer / all inbound calls and chats."""
 
@@ -142,7 +142,7 @@ class Abandonment(RatioMetric):
 # -- quality -------------------------------------------------------------------
 
 
-@register
+@register_metric
 class Csat(RatioMetric):
     """Share of answered surveys with csat 4 or 5."""
 
@@ -158,7 +158,7 @@ class Csat(RatioMetric):
         return func.count(f.c.csat)
 
 
-@register
+@register_metric
 class CsatAverage(MeanMetric):
     """Mean csat of answered surveys, 1 to 5."""
 
@@ -168,7 +168,7 @@ class CsatAverage(MeanMetric):
     direction: ClassVar[Direction | None] = "higher"
 
 
-@register
+@register_metric
 class NetPromoterScore(RatioMetric):
     """Percent of nps 9-10 minus percent of nps 0-6 over answered surveys, -100 to 100."""
 
@@ -185,7 +185,7 @@ class NetPromoterScore(RatioMetric):
         return func.count(f.c.nps)
 
 
-@register
+@register_metric
 class CustomerEffort(MeanMetric):
     """Mean customer effort score, 1 (very hard) to 7 (very easy)."""
 
@@ -195,7 +195,7 @@ class CustomerEffort(MeanMetric):
     direction: ClassVar[Direction | None] = "higher"
 
 
-@register
+@register_metric
 class SurveyRate(RatioMetric):
     """Handled interactions with any survey answer / handled interactions."""
 
@@ -209,7 +209,7 @@ class SurveyRate(RatioMetric):
         return count_where(is_true(f.c.handled))
 
 
-@register
+@register_metric
 class FirstContactResolution(RatioMetric):
     """Handled inbound interactions with a customer, resolved (or no status), not re-opened,
     with no other inbound contact of the customer on any channel within 7 days
@@ -227,7 +227,7 @@ class FirstContactResolution(RatioMetric):
         return func.count(f.c.fcr)
 
 
-@register
+@register_metric
 class RepeatContact(RatioMetric):
     """Handled inbound interactions followed by another inbound contact of the same
     customer within 7 days, any channel / handled inbound interactions with a customer."""
@@ -244,7 +244,7 @@ class RepeatContact(RatioMetric):
         return func.count(f.c.repeat_contact)
 
 
-@register
+@register_metric
 class Complaints(Metric):
     """Interactions tagged complaint (or with topic complaint): the count, and their
     percentage of all interactions of the group."""
@@ -255,7 +255,7 @@ class Complaints(Metric):
     direction: ClassVar[Direction | None] = "lower"
 
 
-@register
+@register_metric
 class QaScore(Metric):
     """Mean evaluation score, 0 to 100: per interaction the manual evaluations where one
     exists, else the automatic ones."""
@@ -269,7 +269,7 @@ class QaScore(Metric):
     default_warning = 75.0
 
 
-@register
+@register_metric
 class QaFail(Metric):
     """Evaluations that fail (below the pass mark, default 80, or with a failed critical
     criterion) / evaluations: the error rate."""
@@ -286,7 +286,7 @@ class QaFail(Metric):
 # -- staff and cost ------------------------------------------------------------
 
 
-@register
+@register_metric
 class Contacts(CountMetric):
     """Handled interactions: inbound, not abandoned, with an agent (bots are never agents)."""
 
@@ -296,7 +296,7 @@ class Contacts(CountMetric):
         return count_where(is_true(f.c.handled))
 
 
-@register
+@register_metric
 class ContactsPerHour(RatioMetric):
     """Handled interactions with a handle time / hours of that handle time."""
 
@@ -312,7 +312,7 @@ class ContactsPerHour(RatioMetric):
         return func.sum(f.c.aht_s) / 3600.0
 
 
-@register
+@register_metric
 class CostPerContact(RatioMetric):
     """Sum of cost (else handle hours × the agent's hourly_cost) / handled interactions."""
 
@@ -328,7 +328,7 @@ class CostPerContact(RatioMetric):
         return count_where(both(is_true(f.c.handled), f.c.cost.is_not(None)))
 
 
-@register
+@register_metric
 class CostTotal(CountMetric):
     """Sum of the cost of handled interactions (cost, else handle hours × hourly_cost)."""
 
@@ -339,7 +339,7 @@ class CostTotal(CountMetric):
         return func.sum(case((is_true(f.c.handled), f.c.cost)))
 
 
-@register
+@register_metric
 class DataWarnings(CountMetric):
     """Interactions whose timestamps go backwards (an agent message before the customer
     began waiting): they give no response time and are counted here instead."""
@@ -354,7 +354,7 @@ class DataWarnings(CountMetric):
 # -- commercial ----------------------------------------------------------------
 
 
-@register
+@register_metric
 class RepeatOrder(Metric):
     """Customers with an order in the period who had an earlier order (before the period
     or earlier in it) / customers with an order in the period."""
@@ -366,7 +366,7 @@ class RepeatOrder(Metric):
     direction: ClassVar[Direction | None] = "higher"
 
 
-@register
+@register_metric
 class RepeatOrderValue(Metric):
     """Mean amount of the repeat orders of the period."""
 
@@ -377,7 +377,7 @@ class RepeatOrderValue(Metric):
     direction: ClassVar[Direction | None] = "higher"
 
 
-@register
+@register_metric
 class Churn(Metric):
     """Customers with an order in the previous period and none in this one / customers
     with an order in the previous period. Needs a period."""

@@ -1,4 +1,4 @@
-"""The metric registry: every metric by its stable id, filled by ``@register``.
+"""The metric registry: every metric by its stable id, filled by ``@register_metric``.
 
 Stored configurations (targets, dashboards) name metrics by id, so ids never change.
 The built-ins in ``kontrol.metrics.builtin`` are loaded because the ``kontrol.metrics``
@@ -18,7 +18,7 @@ M = TypeVar("M", bound=type[Metric])
 metrics: Registry[Metric] = Registry("metric", group="kontrol.metrics")
 
 
-def register(cls: M) -> M:
+def register_metric(cls: M) -> M:
     """Add a metric class to the registry (one instance per id)."""
     metric_id = getattr(cls, "id", None)
     if not metric_id:

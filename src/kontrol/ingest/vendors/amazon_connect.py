@@ -37,7 +37,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from kontrol.ingest.registry import Importer, SourceRecord, register
+from kontrol.ingest.registry import Importer, SourceRecord, register_importer
 from kontrol.ingest.vendors.conversions import (
     as_dict,
     as_id,
@@ -48,7 +48,7 @@ from kontrol.ingest.vendors.conversions import (
     maybe_time,
     to_time,
 )
-from kontrol.ingest.vendors.payloads import Payload, Reject, join_raw, mapped, read
+from kontrol.ingest.vendors.payloads import Payload, VendorReject, join_raw, mapped, read
 
 SOURCE = "amazon_connect"
 _ROLES = {
@@ -89,7 +89,9 @@ def _role(item: dict[str, Any], roles: dict[str, str], where: str) -> str:
     )
     role = _ROLES.get(vendor or "")
     if role is None:
-        raise Reject(f"{where}: unknown participant role {vendor!r}", f"{where}.ParticipantId")
+        raise VendorReject(
+            f"{where}: unknown participant role {vendor!r}", f"{where}.ParticipantId"
+        )
     return role
 
 
@@ -121,7 +123,7 @@ def _chat(analysis: dict[str, Any], roles: dict[str, str]) -> dict[str, Any]:
             first_agent = first_agent or when
         messages.append({"role": role, "text": str(item["Content"]), "at": when})
     if not times:
-        raise Reject("the chat transcript is empty: no time to place it", "Transcript")
+        raise VendorReject("the chat transcript is empty: no time to place it", "Transcript")
     return {
         "queued_at": times[0],
         "started_at": agent_joined or first_agent or times[0],
@@ -137,7 +139,7 @@ def _voice(analysis: dict[str, Any], roles: dict[str, str]) -> list[dict[str, An
         where = f"Transcript[{position}]"
         begin, end = item.get("BeginOffsetMillis"), item.get("EndOffsetMillis")
         if not isinstance(begin, int | float) or not isinstance(end, int | float):
-            raise Reject(f"{where}: no BeginOffsetMillis/EndOffsetMillis", where)
+            raise VendorReject(f"{where}: no BeginOffsetMillis/EndOffsetMillis", where)
         message = {
             "role": _role(item, roles, where),
             "text": str(item.get("Content") or ""),
@@ -164,7 +166,7 @@ def _contact_id(contact: _Contact, match: re.Match[str] | None) -> str:
     if contact_id is None and match is not None:
         contact_id = match["id"]
     if contact_id is None:
-        raise Reject(
+        raise VendorReject(
             "no contact id: CustomerMetadata.ContactId is absent and the file is not "
             "named <contact id>_analysis_<time>.json",
             "CustomerMetadata.ContactId",
@@ -191,7 +193,7 @@ def _voice_fields(
         started = (written - timedelta(milliseconds=millis)).isoformat()
         meta["started_at_estimated"] = True
     if started is None:
-        raise Reject(
+        raise VendorReject(
             "a voice analysis has no start time: add the contact's Contact Record to the "
             "file or keep the output file name <contact id>_analysis_<time>.json",
             "InitiationTimestamp",
@@ -210,7 +212,7 @@ def _build(contact: _Contact, file_name: str) -> dict[str, Any]:
     vendor_channel = as_text(analysis.get("Channel")) or as_text(record.get("Channel")) or ""
     channel = _CHANNELS.get(vendor_channel.upper())
     if channel is None:
-        raise Reject(f"unknown Amazon Connect channel {vendor_channel!r}", "Channel")
+        raise VendorReject(f"unknown Amazon Connect channel {vendor_channel!r}", "Channel")
     agent_record = as_dict(record.get("Agent"))
     record_start = (
         maybe_time(agent_record.get("ConnectedToAgentTimestamp"), "Agent.ConnectedToAgentTimestamp")
@@ -227,7 +229,9 @@ def _build(contact: _Contact, file_name: str) -> dict[str, Any]:
         fields = _voice_fields(analysis, roles, record_start, match, meta)
     else:
         if record_start is None:
-            raise Reject(f"contact {contact_id} has no InitiationTimestamp", "InitiationTimestamp")
+            raise VendorReject(
+                f"contact {contact_id} has no InitiationTimestamp", "InitiationTimestamp"
+            )
         fields = {"started_at": record_start, "messages": []}
     if record_start is not None:
         fields["started_at"] = record_start
@@ -362,7 +366,7 @@ class _Collector:
             )
 
 
-@register
+@register_importer
 class ContactLensImporter(Importer):
     """Amazon Connect Contact Lens analyses and Contact Records, one interaction per contact."""
 

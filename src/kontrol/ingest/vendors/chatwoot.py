@@ -29,7 +29,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from kontrol.ingest.registry import Importer, SourceRecord, register
+from kontrol.ingest.registry import Importer, SourceRecord, register_importer
 from kontrol.ingest.vendors.conversions import (
     as_dict,
     as_id,
@@ -39,7 +39,7 @@ from kontrol.ingest.vendors.conversions import (
     maybe_time,
     to_time,
 )
-from kontrol.ingest.vendors.payloads import Payload, Reject, join_raw, mapped, read
+from kontrol.ingest.vendors.payloads import Payload, VendorReject, join_raw, mapped, read
 
 SOURCE = "chatwoot"
 
@@ -96,7 +96,7 @@ def _role(message: dict[str, Any], position: int) -> str:
     kind = message.get("message_type")
     role = _ROLES.get(kind) if isinstance(kind, str | int) else None
     if role is None:
-        raise Reject(
+        raise VendorReject(
             f"message {position + 1}: unknown message_type {kind!r}",
             f"messages[{position}].message_type",
         )
@@ -126,7 +126,7 @@ def _build(conversation: _Conversation) -> dict[str, Any]:
     info = conversation.info
     conversation_id = as_id(info.get("id"))
     if conversation_id is None:
-        raise Reject("the conversation has no id", "conversation.id")
+        raise VendorReject("the conversation has no id", "conversation.id")
     meta_info = as_dict(info.get("meta"))
     assignee = as_dict(meta_info.get("assignee"))
     contact = as_dict(meta_info.get("sender"))
@@ -166,7 +166,7 @@ def _build(conversation: _Conversation) -> dict[str, Any]:
         or created
     )
     if started_at is None:
-        raise Reject(
+        raise VendorReject(
             f"conversation {conversation_id} has no time: no messages and no created_at",
             "conversation.created_at",
         )
@@ -211,11 +211,13 @@ def _conversation_of(payload: dict[str, Any]) -> tuple[dict[str, Any], dict[str,
     if event in _MESSAGE_EVENTS or ("conversation" in payload and "message_type" in payload):
         conversation = payload.get("conversation")
         if not isinstance(conversation, dict):
-            raise Reject(f"{event or 'message'} payload without a conversation", "conversation")
+            raise VendorReject(
+                f"{event or 'message'} payload without a conversation", "conversation"
+            )
         return conversation, payload
     if "messages" in payload and "id" in payload:
         return payload, None
-    raise Reject(
+    raise VendorReject(
         f"chatwoot event {event!r} carries no conversation; not imported",
         "event",
     )
@@ -231,7 +233,7 @@ class _Collector:
             return SourceRecord(payload.line, payload.raw, None, "a payload must be a JSON object")
         try:
             info, message = _conversation_of(value)
-        except Reject as error:
+        except VendorReject as error:
             return SourceRecord(payload.line, payload.raw, None, error.message, error.field)
         key = as_id(info.get("id"))
         if key is None:
@@ -262,7 +264,7 @@ class _Collector:
             )
 
 
-@register
+@register_importer
 class ChatwootImporter(Importer):
     """Chatwoot webhook payloads, grouped into one interaction per conversation."""
 

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from html.parser import HTMLParser
 from typing import Any
 
-from kontrol.ingest.vendors.payloads import Reject
+from kontrol.ingest.vendors.payloads import VendorReject
 
 
 def to_time(value: object, field: str) -> str:
@@ -17,13 +17,13 @@ def to_time(value: object, field: str) -> str:
     """
     moment: datetime
     if isinstance(value, bool) or value is None or value == "":
-        raise Reject(f"no time in {field}", field)
+        raise VendorReject(f"no time in {field}", field)
     if isinstance(value, int | float):
         seconds = float(value) / 1000 if value > 100_000_000_000 else float(value)
         try:
             moment = datetime.fromtimestamp(seconds, tz=UTC)
         except (OverflowError, OSError, ValueError):
-            raise Reject(f"{field}: {value!r} is not a valid time", field) from None
+            raise VendorReject(f"{field}: {value!r} is not a valid time", field) from None
     elif isinstance(value, str):
         text = value.strip()
         if re.fullmatch(r"\d{9,13}(\.\d+)?", text):
@@ -31,9 +31,9 @@ def to_time(value: object, field: str) -> str:
         try:
             moment = datetime.fromisoformat(text)
         except ValueError:
-            raise Reject(f"{field}: {value!r} is not an ISO-8601 time", field) from None
+            raise VendorReject(f"{field}: {value!r} is not an ISO-8601 time", field) from None
     else:
-        raise Reject(f"{field}: {value!r} is not a time", field)
+        raise VendorReject(f"{field}: {value!r} is not a time", field)
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     return moment.isoformat()
@@ -45,7 +45,7 @@ def maybe_time(value: object, field: str) -> str | None:
         return None
     try:
         return to_time(value, field)
-    except Reject:
+    except VendorReject:
         return None
 
 

@@ -34,9 +34,9 @@ from pathlib import Path
 from typing import Any
 
 from kontrol.ingest.files import numbered_lines, open_binary
-from kontrol.ingest.registry import Importer, SourceRecord, register
+from kontrol.ingest.registry import Importer, SourceRecord, register_importer
 from kontrol.ingest.vendors.conversions import compact, html_to_text
-from kontrol.ingest.vendors.payloads import Reject, mapped
+from kontrol.ingest.vendors.payloads import VendorReject, mapped
 
 SOURCE = "mbox"
 _IDS = re.compile(r"<[^<>\s]+>")
@@ -145,7 +145,7 @@ def _build(mails: list[_Mail]) -> dict[str, Any]:
     dated = [(_date(mail), position, mail) for position, mail in enumerate(mails)]
     known = [item for item in dated if item[0] is not None]
     if not known:
-        raise Reject("no message of the thread has a Date header or mbox date", "Date")
+        raise VendorReject("no message of the thread has a Date header or mbox date", "Date")
     fallback = datetime.fromisoformat(str(known[0][0]))
     ordered = sorted(
         dated,
@@ -217,7 +217,7 @@ class _Threads:
             self.parent[root_second] = root_first
 
 
-@register
+@register_importer
 class MboxImporter(Importer):
     """E-mails of an mbox file, one interaction per thread."""
 

@@ -33,7 +33,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from kontrol.ingest.registry import Importer, SourceRecord, register
+from kontrol.ingest.registry import Importer, SourceRecord, register_importer
 from kontrol.ingest.vendors.conversions import (
     as_dict,
     as_id,
@@ -44,7 +44,7 @@ from kontrol.ingest.vendors.conversions import (
     maybe_time,
     to_time,
 )
-from kontrol.ingest.vendors.payloads import Payload, Reject, join_raw, mapped, read
+from kontrol.ingest.vendors.payloads import Payload, VendorReject, join_raw, mapped, read
 
 SOURCE = "freshdesk"
 _CHANNELS = {1: "email", 2: "email", 3: "call", 5: "social", 6: "social", 7: "chat"}
@@ -91,7 +91,7 @@ def _build(entry: _Ticket) -> dict[str, Any]:
     ticket = entry.ticket
     ticket_id = as_id(ticket.get("id"))
     if ticket_id is None:
-        raise Reject(
+        raise VendorReject(
             "conversations came without their ticket; put the ticket JSON in the same file",
             "ticket_id",
         )
@@ -216,7 +216,7 @@ class _Collector:
             yield mapped(entry.line, join_raw(entry.raws), partial(_build, entry), "freshdesk")
 
 
-@register
+@register_importer
 class FreshdeskImporter(Importer):
     """Freshdesk tickets with conversations, one interaction per ticket."""
 

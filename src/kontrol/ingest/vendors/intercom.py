@@ -31,7 +31,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from kontrol.ingest.registry import Importer, SourceRecord, register
+from kontrol.ingest.registry import Importer, SourceRecord, register_importer
 from kontrol.ingest.vendors.conversions import (
     as_dict,
     as_id,
@@ -42,7 +42,7 @@ from kontrol.ingest.vendors.conversions import (
     maybe_time,
     to_time,
 )
-from kontrol.ingest.vendors.payloads import Payload, Reject, join_raw, mapped, read
+from kontrol.ingest.vendors.payloads import Payload, VendorReject, join_raw, mapped, read
 
 SOURCE = "intercom"
 _ROLES = {
@@ -76,7 +76,7 @@ def _role(author: dict[str, Any], where: str) -> str:
     kind = author.get("type")
     role = _ROLES.get(kind) if isinstance(kind, str) else None
     if role is None:
-        raise Reject(f"{where}: unknown author type {kind!r}", f"{where}.author.type")
+        raise VendorReject(f"{where}: unknown author type {kind!r}", f"{where}.author.type")
     return role
 
 
@@ -108,7 +108,7 @@ def _build(conversation: _Conversation) -> dict[str, Any]:
     item = conversation.item
     conversation_id = as_id(item.get("id"))
     if conversation_id is None:
-        raise Reject("the conversation has no id", "data.item.id")
+        raise VendorReject("the conversation has no id", "data.item.id")
     created = to_time(item.get("created_at"), "created_at")
     opening = as_dict(item.get("conversation_message")) or as_dict(item.get("source"))
     messages: list[dict[str, Any]] = []
@@ -190,11 +190,11 @@ def _build(conversation: _Conversation) -> dict[str, Any]:
 
 def _conversations_of(value: object) -> list[dict[str, Any]]:
     if not isinstance(value, dict):
-        raise Reject("an Intercom payload must be a JSON object")
+        raise VendorReject("an Intercom payload must be a JSON object")
     if value.get("type") == "notification_event":
         item = as_dict(as_dict(value.get("data")).get("item"))
         if item.get("type") != "conversation":
-            raise Reject(
+            raise VendorReject(
                 f"webhook topic {value.get('topic')!r} carries no conversation; not imported",
                 "data.item.type",
             )
@@ -204,7 +204,7 @@ def _conversations_of(value: object) -> list[dict[str, Any]]:
         return [value]
     if isinstance(value.get("conversations"), list):
         return [c for c in value["conversations"] if isinstance(c, dict)]
-    raise Reject("not an Intercom conversation or conversation webhook", "type")
+    raise VendorReject("not an Intercom conversation or conversation webhook", "type")
 
 
 class _Collector:
@@ -215,8 +215,8 @@ class _Collector:
         try:
             items = _conversations_of(payload.value)
             if any(as_id(item.get("id")) is None for item in items):
-                raise Reject("the conversation has no id", "data.item.id")
-        except Reject as error:
+                raise VendorReject("the conversation has no id", "data.item.id")
+        except VendorReject as error:
             return SourceRecord(payload.line, payload.raw, None, error.message, error.field)
         for item in items:
             key = str(as_id(item.get("id")))
@@ -242,7 +242,7 @@ class _Collector:
             )
 
 
-@register
+@register_importer
 class IntercomImporter(Importer):
     """Intercom conversations, one interaction per conversation."""
 

@@ -34,7 +34,7 @@ class Payload:
     value: Any
 
 
-class Reject(ValueError):
+class VendorReject(ValueError):
     """A payload that cannot become a FORMAT.md record; ``field`` is the vendor field."""
 
     def __init__(self, message: str, field: str | None = None) -> None:
@@ -192,10 +192,10 @@ def _array(text: str, index: int, lines: _Lines) -> Generator[Payload | SourceRe
 
 
 def mapped(line: int, raw: str, build: Callable[[], dict[str, Any]], what: str) -> SourceRecord:
-    """Run ``build``; a :class:`Reject` or a malformed payload becomes a reject."""
+    """Run ``build``; a :class:`VendorReject` or a malformed payload becomes a reject."""
     try:
         return SourceRecord(line, raw, build())
-    except Reject as error:
+    except VendorReject as error:
         return SourceRecord(line, raw, None, error.message, error.field)
     except (KeyError, TypeError, ValueError, AttributeError, IndexError) as error:
         return SourceRecord(

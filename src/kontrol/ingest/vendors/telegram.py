@@ -26,7 +26,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from kontrol.ingest.registry import Importer, SourceRecord, register
+from kontrol.ingest.registry import Importer, SourceRecord, register_importer
 from kontrol.ingest.vendors.conversions import (
     as_dict,
     as_id,
@@ -36,7 +36,7 @@ from kontrol.ingest.vendors.conversions import (
     language_code,
     to_time,
 )
-from kontrol.ingest.vendors.payloads import Payload, Reject, join_raw, mapped, read
+from kontrol.ingest.vendors.payloads import Payload, VendorReject, join_raw, mapped, read
 
 SOURCE = "telegram"
 _MESSAGE_KEYS = ("message", "business_message", "channel_post")
@@ -88,7 +88,7 @@ def _name(user: dict[str, Any]) -> str | None:
 def _build(chat: _Chat) -> dict[str, Any]:
     chat_id = as_id(chat.chat.get("id"))
     if chat_id is None:
-        raise Reject("the message has no chat id", "message.chat.id")
+        raise VendorReject("the message has no chat id", "message.chat.id")
     entries: list[tuple[str, int, dict[str, Any]]] = []
     for position, message in enumerate(chat.messages.values()):
         when = to_time(message.get("date"), "message.date")
@@ -129,9 +129,9 @@ def _build(chat: _Chat) -> dict[str, Any]:
 
 
 def _messages_of(value: object) -> Iterator[tuple[dict[str, Any], bool]]:
-    """The (message, is_edit) pairs a payload carries; Reject when it has none."""
+    """The (message, is_edit) pairs a payload carries; VendorReject when it has none."""
     if not isinstance(value, dict):
-        raise Reject("a Telegram update must be a JSON object")
+        raise VendorReject("a Telegram update must be a JSON object")
     if value.get("ok") is True and "result" in value:
         result = value["result"]
         for item in as_list(result) if isinstance(result, list) else [result]:
@@ -146,7 +146,7 @@ def _messages_of(value: object) -> Iterator[tuple[dict[str, Any], bool]]:
             yield value[key], True
             return
     kinds = [key for key in value if key != "update_id"]
-    raise Reject(
+    raise VendorReject(
         f"Telegram update {value.get('update_id')} has no message "
         f"({', '.join(kinds) or 'empty'}); not imported",
         "message",
@@ -162,11 +162,11 @@ class _Collector:
             found = list(_messages_of(payload.value))
             for message, _ in found:
                 if as_id(as_dict(message.get("chat")).get("id")) is None:
-                    raise Reject("the message has no chat id", "message.chat.id")
+                    raise VendorReject("the message has no chat id", "message.chat.id")
                 if message.get("date") is None:
-                    raise Reject("the message has no date", "message.date")
+                    raise VendorReject("the message has no date", "message.date")
                 to_time(message.get("date"), "message.date")
-        except Reject as error:
+        except VendorReject as error:
             return SourceRecord(payload.line, payload.raw, None, error.message, error.field)
         for message, is_edit in found:
             chat_info = as_dict(message.get("chat"))
@@ -192,7 +192,7 @@ class _Collector:
             yield mapped(chat.line, join_raw(chat.raws), partial(_build, chat), "telegram")
 
 
-@register
+@register_importer
 class TelegramImporter(Importer):
     """Telegram Bot API updates, grouped into one interaction per chat."""
 

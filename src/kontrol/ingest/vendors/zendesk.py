@@ -39,7 +39,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from kontrol.ingest.registry import Importer, SourceRecord, register
+from kontrol.ingest.registry import Importer, SourceRecord, register_importer
 from kontrol.ingest.vendors.conversions import (
     as_dict,
     as_id,
@@ -50,7 +50,7 @@ from kontrol.ingest.vendors.conversions import (
     maybe_time,
     to_time,
 )
-from kontrol.ingest.vendors.payloads import Payload, Reject, join_raw, mapped, read
+from kontrol.ingest.vendors.payloads import Payload, VendorReject, join_raw, mapped, read
 
 SOURCE = "zendesk"
 _SCORES = {"good": 5, "bad": 1}
@@ -131,10 +131,10 @@ def _build(entry: _Ticket, users: dict[str, dict[str, Any]]) -> dict[str, Any]:
     ticket = entry.ticket
     ticket_id = as_id(ticket.get("id"))
     if ticket_id is None:
-        raise Reject("the ticket has no id", "ticket.id")
+        raise VendorReject("the ticket has no id", "ticket.id")
     vendor_status = as_text(ticket.get("status"))
     if vendor_status == "deleted":
-        raise Reject(f"ticket {ticket_id} is deleted in Zendesk; not imported", "status")
+        raise VendorReject(f"ticket {ticket_id} is deleted in Zendesk; not imported", "status")
     created = to_time(ticket.get("created_at"), "created_at")
     requester = as_id(ticket.get("requester_id"))
     assignee = as_id(ticket.get("assignee_id"))
@@ -323,16 +323,16 @@ class _Collector:
 def _separate_survey(rating: dict[str, Any]) -> dict[str, Any]:
     ticket_id = as_id(rating.get("ticket_id"))
     if ticket_id is None:
-        raise Reject("a satisfaction rating without ticket_id", "ticket_id")
+        raise VendorReject("a satisfaction rating without ticket_id", "ticket_id")
     survey = _survey(rating)
     if survey is None:
-        raise Reject(
+        raise VendorReject(
             f"rating of ticket {ticket_id} has no score (got {rating.get('score')!r})", "score"
         )
     return {"kind": "survey", "interaction_id": ticket_id, "source": SOURCE, **survey}
 
 
-@register
+@register_importer
 class ZendeskImporter(Importer):
     """Zendesk tickets (with comments, audits, ratings), one interaction per ticket."""
 

@@ -43,7 +43,7 @@ def jobs_page(
 
 
 @router.post("/admin/jobs/{run_id}/retry")
-def jobs_retry(
+def retry_job_form(
     request: Request,
     state: State,
     viewer: CurrentViewer,

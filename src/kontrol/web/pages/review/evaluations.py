@@ -174,7 +174,9 @@ def _workspace(
 
 
 @router.get("/review")
-def queue_page(request: Request, db: Db, viewer: CurrentViewer, page: CurrentPage) -> Response:
+def review_queue_page(
+    request: Request, db: Db, viewer: CurrentViewer, page: CurrentPage
+) -> Response:
     """My queue: items assigned to me, by priority and due time; my drafts and recent work."""
     return page.render(
         "review/review_queue.html",

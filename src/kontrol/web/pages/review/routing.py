@@ -115,7 +115,7 @@ def _queue_context(
 
 
 @router.get("/queues/{queue_id}")
-def queue_page(
+def routing_queue_page(
     db: Db,
     viewer: CurrentViewer,
     page: CurrentPage,
