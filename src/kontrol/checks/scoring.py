@@ -90,7 +90,6 @@ __all__ = [
     "scorecard_by_id",
     "scorecard_version",
     "scorecard_versions",
-    "set_up_demo_checks",
     "signals_json",
     "stored_outcomes",
 ]
@@ -428,28 +427,3 @@ def rescore_workspace(engine: Engine, workspace_id: int) -> int:
             ).scalars()
         ]
     return score_interactions(engine, workspace_id, ids)
-
-
-DEMO_LISTS = {
-    ("ru", "upsell"): "# Демо: что магазин «Кварта» предлагает дополнительно\n"
-    "расширенную гарантию\nКварта Плюс\nскидка на аксессуары\n",
-    ("en", "upsell"): "# Demo: what the Kvarta shop offers on top\n"
-    "extended warranty\nKvarta Plus\ndiscount on accessories\n",
-    ("ru", "jargon"): "# Демо: внутренние слова\nтикет\nэскалация\nбэкофис\nSLA\n",
-    ("en", "jargon"): "# Demo: internal words\nticket escalation\nback office\nSLA\n",
-}
-
-
-def set_up_demo_checks(engine: Engine, workspace_id: int) -> None:
-    """The demo workspace's upsell and jargon lists, before the demo data is scored."""
-    with engine.begin() as connection:
-        ensure_default_scorecards(connection, workspace_id)
-        for (language, list_name), phrases in DEMO_LISTS.items():
-            save_phrase_override(
-                connection,
-                workspace_id,
-                language=language,
-                list_name=list_name,
-                mode="extend",
-                phrases=phrases,
-            )

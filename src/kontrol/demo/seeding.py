@@ -12,17 +12,17 @@ from sqlalchemy import Engine, select
 
 from kontrol.accounts.logins import add_user
 from kontrol.accounts.workspaces import Workspace
-from kontrol.checks.scoring import set_up_demo_checks
 from kontrol.demo.seed.accounts import seed_people_demo
 from kontrol.demo.seed.alerts import create_demo_surveys_and_alerts
 from kontrol.demo.seed.calibration import seed_calibration_demo
+from kontrol.demo.seed.checks import set_up_demo_checks
 from kontrol.demo.seed.feedback import seed_feedback_demo
+from kontrol.demo.seed.ingest import create_demo_api_traffic
 from kontrol.demo.seed.metrics import add_demo_kpi_settings
 from kontrol.demo.seed.review import seed_review_demo
 from kontrol.demo.seed.routing import seed_routing_demo
 from kontrol.domain.roles import WorkspaceRole
 from kontrol.ingest.importing import ImportReport, import_file
-from kontrol.ingest.pushes import create_demo_api_traffic
 from kontrol.store.tables import interactions, users
 
 
