@@ -12,6 +12,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, Strict, ValidationError
 
+from kontrol.domain.clock import utcnow
 from kontrol.domain.vocabulary import Channel, Direction, Role, Status
 
 # Enums are matched by value from JSON strings; everything else stays strict.
@@ -21,16 +22,43 @@ StatusValue = Annotated[Status, Strict(False)]
 RoleValue = Annotated[Role, Strict(False)]
 
 
+EARLIEST = datetime(2000, 1, 1)
+AHEAD_YEARS = 10
+
+
+def _latest() -> datetime:
+    now = utcnow()
+    try:
+        return now.replace(year=now.year + AHEAD_YEARS)
+    except ValueError:  # 29 February, ten years on in a common year
+        return now.replace(year=now.year + AHEAD_YEARS, day=28)
+
+
+def _within_range(moment: datetime) -> datetime:
+    # Out-of-range times overflow on the way to UTC (year 9999 with a negative
+    # offset) or break the periods and rollups of their whole batch later on, so
+    # they are refused here, where the record and its field are still known.
+    # The check is on the wall-clock time: an offset moves it by under a day.
+    wall_clock = moment.replace(tzinfo=None)
+    if not EARLIEST <= wall_clock <= _latest():
+        raise ValueError(
+            f"{moment.isoformat()} is outside the accepted range: from "
+            f"{EARLIEST.date().isoformat()} to {AHEAD_YEARS} years from now"
+        )
+    return moment
+
+
 def _iso_timestamp(value: object) -> datetime:
     if isinstance(value, datetime):
-        return value
+        return _within_range(value)
     if not isinstance(value, str):
         raise ValueError("must be an ISO-8601 timestamp string")
     text = value.strip()
     try:
-        return datetime.fromisoformat(text)
+        moment = datetime.fromisoformat(text)
     except ValueError:
         raise ValueError(f"not an ISO-8601 timestamp: {value!r}") from None
+    return _within_range(moment)
 
 
 Timestamp = Annotated[datetime, BeforeValidator(_iso_timestamp)]
