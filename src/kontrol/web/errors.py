@@ -10,7 +10,10 @@ refusal (:data:`REFUSALS`) answers with the same status, from
 from __future__ import annotations
 
 from fastapi import FastAPI, Request
+from fastapi.exception_handlers import request_validation_exception_handler
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from kontrol.domain.errors import Conflict, Forbidden, InvalidInput, KontrolError, NotFound
@@ -72,7 +75,38 @@ async def on_http_error(request: Request, error: Exception) -> Response:
     return _page(request, error.status_code, str(error.detail), key)
 
 
+async def on_invalid_request(request: Request, error: Exception) -> Response:
+    """A path parameter out of its range (an id above 2**63, or 0) names no row: 404.
+
+    Other invalid parameters and bodies keep FastAPI's 422 with the field at fault.
+    """
+    assert isinstance(error, RequestValidationError)
+    problems = error.errors()
+    if problems and all(problem["loc"][0] == "path" for problem in problems):
+        return await on_http_error(request, StarletteHTTPException(404, "Not Found"))
+    return await request_validation_exception_handler(request, error)
+
+
+# SQLSTATE numeric_value_out_of_range: PostgreSQL's answer to a number its column cannot hold.
+OUT_OF_RANGE = "22003"
+
+
+async def on_number_out_of_range(request: Request, error: Exception) -> Response:
+    """A number no column can hold reached the database (a form field, a JSON body): 422.
+
+    Paths and queries are bounded at the edge (``web/params.Id``); this catches
+    the numbers of bodies and forms, on SQLite (``OverflowError`` binding the
+    parameter) and on PostgreSQL (``bigint out of range``).
+    """
+    if isinstance(error, DataError) and getattr(error.orig, "sqlstate", None) != OUT_OF_RANGE:
+        raise error
+    return await on_domain_error(request, InvalidInput("a number is too large"))
+
+
 def install(app: FastAPI) -> None:
     """Register the handlers on ``app``."""
     app.add_exception_handler(KontrolError, on_domain_error)
+    app.add_exception_handler(RequestValidationError, on_invalid_request)
+    app.add_exception_handler(OverflowError, on_number_out_of_range)
+    app.add_exception_handler(DataError, on_number_out_of_range)
     app.add_exception_handler(StarletteHTTPException, on_http_error)

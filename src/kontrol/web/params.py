@@ -5,6 +5,9 @@ and number parameters of the review pages and API."""
 from __future__ import annotations
 
 from datetime import date
+from typing import Annotated
+
+from fastapi import Path, Query
 
 from kontrol.domain.errors import InvalidInput
 from kontrol.domain.periods import Period
@@ -38,3 +41,15 @@ def read_optional_int(value: object, name: str) -> int | None:
     if not text.isdigit():
         raise InvalidInput(f"{name}: expected a number")
     return int(text)
+
+
+# The largest value a BIGINT (PostgreSQL) or INTEGER (SQLite) column holds: a larger
+# number cannot be bound as a query parameter and must not reach the database.
+LARGEST_ID = 2**63 - 1
+# A row id in a path: anything outside 1..LARGEST_ID names no row (web/errors.py
+# answers 404 for it, like for any other id that does not exist).
+Id = Annotated[int, Path(ge=1, le=LARGEST_ID)]
+# An optional row id (or version) in a query string: out of range is a 422.
+OptionalId = Annotated[int | None, Query(ge=1, le=LARGEST_ID)]
+# How many rows of a list to skip.
+Offset = Annotated[int, Query(ge=0, le=LARGEST_ID)]

@@ -21,12 +21,13 @@ from kontrol.checks.scoring import (
 from kontrol.checks.workspace_settings import stored_custom_checks
 from kontrol.interactions.listing import get_interaction
 from kontrol.web.deps import CurrentViewer, Db
+from kontrol.web.params import Id
 
 router = APIRouter(prefix="/api/v1", tags=["v1"])
 
 
 @router.get("/interactions/{interaction_id}/checks")
-def interaction_checks(db: Db, viewer: CurrentViewer, interaction_id: int) -> dict[str, Any]:
+def interaction_checks(db: Db, viewer: CurrentViewer, interaction_id: Id) -> dict[str, Any]:
     """Verdicts with evidence, signals and automatic evaluations of one interaction."""
     require(viewer, Action.VIEW_INTERACTIONS)
     detail = get_interaction(db, viewer, interaction_id)

@@ -20,6 +20,7 @@ from kontrol.feedback.evaluation_detail import evaluation_detail
 from kontrol.feedback.task_changes import TaskInput, create_task, update_task
 from kontrol.feedback.tasks import get_task, list_tasks, task_history
 from kontrol.web.deps import CurrentViewer, Db
+from kontrol.web.params import Id, Offset
 
 router = APIRouter(prefix="/api/v1", tags=["feedback"])
 
@@ -94,7 +95,7 @@ def api_evaluations(
     agent: str = "",
     team: str = "",
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> dict[str, Any]:
     """Evaluations the caller may see (an agent: their own), manual ones first."""
     items = list_evaluations(
@@ -111,14 +112,14 @@ def api_evaluations(
 
 
 @router.get("/evaluations/{evaluation_id}")
-def api_evaluation(db: Db, viewer: CurrentViewer, evaluation_id: int) -> dict[str, Any]:
+def api_evaluation(db: Db, viewer: CurrentViewer, evaluation_id: Id) -> dict[str, Any]:
     """One evaluation with criteria, answers, comments, evidence, disputes and history."""
     return evaluation_detail(db, viewer, evaluation_id).as_json()
 
 
 @router.post("/evaluations/{evaluation_id}/acknowledge")
 def api_acknowledge(
-    db: Db, viewer: CurrentViewer, evaluation_id: int, body: VersionBody
+    db: Db, viewer: CurrentViewer, evaluation_id: Id, body: VersionBody
 ) -> dict[str, Any]:
     """The evaluated agent acknowledges the evaluation (409 when ``version`` is stale)."""
     return acknowledge_evaluation(db, viewer, evaluation_id, version=body.version).as_json()
@@ -126,7 +127,7 @@ def api_acknowledge(
 
 @router.post("/evaluations/{evaluation_id}/disputes", status_code=201)
 def api_raise_dispute(
-    db: Db, viewer: CurrentViewer, evaluation_id: int, body: DisputeBody
+    db: Db, viewer: CurrentViewer, evaluation_id: Id, body: DisputeBody
 ) -> dict[str, Any]:
     """Dispute the evaluation (or one criterion) within the dispute window (403 after it)."""
     dispute = raise_dispute(db, viewer, evaluation_id, criterion=body.criterion, reason=body.reason)
@@ -140,7 +141,7 @@ def api_disputes(
     state_filter: Annotated[str, Query(alias="state", description="open, resolved, all")] = "open",
     agent: str = "",
     limit: Annotated[int, Query(ge=1, le=200)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> dict[str, Any]:
     """Disputes of the evaluations the caller may see."""
     items = list_disputes(db, viewer, state=state_filter, agent=agent, limit=limit, offset=offset)
@@ -148,9 +149,7 @@ def api_disputes(
 
 
 @router.post("/disputes/{dispute_id}/resolve")
-def api_resolve(
-    db: Db, viewer: CurrentViewer, dispute_id: int, body: ResolveBody
-) -> dict[str, Any]:
+def api_resolve(db: Db, viewer: CurrentViewer, dispute_id: Id, body: ResolveBody) -> dict[str, Any]:
     """Resolve a dispute (QA leads and admins); 409 when another lead was first."""
     done = resolve_dispute(
         db,
@@ -167,7 +166,7 @@ def api_resolve(
 
 @router.post("/disputes/{dispute_id}/withdraw")
 def api_withdraw(
-    db: Db, viewer: CurrentViewer, dispute_id: int, body: VersionBody
+    db: Db, viewer: CurrentViewer, dispute_id: Id, body: VersionBody
 ) -> dict[str, Any]:
     """The agent who raised an open dispute withdraws it."""
     return withdraw_dispute(db, viewer, dispute_id, version=body.version).as_json()
@@ -205,7 +204,7 @@ def api_create_task(db: Db, viewer: CurrentViewer, body: TaskBody) -> dict[str, 
 
 
 @router.get("/tasks/{task_id}")
-def api_task(db: Db, viewer: CurrentViewer, task_id: int) -> dict[str, Any]:
+def api_task(db: Db, viewer: CurrentViewer, task_id: Id) -> dict[str, Any]:
     """One task with its history."""
     task = get_task(db, viewer, task_id)
     events = task_history(db, viewer, task_id)
@@ -214,7 +213,7 @@ def api_task(db: Db, viewer: CurrentViewer, task_id: int) -> dict[str, Any]:
 
 @router.patch("/tasks/{task_id}")
 def api_update_task(
-    db: Db, viewer: CurrentViewer, task_id: int, body: TaskChanges
+    db: Db, viewer: CurrentViewer, task_id: Id, body: TaskChanges
 ) -> dict[str, Any]:
     """Change a task (409 when ``version`` is stale)."""
     given = body.model_dump(exclude_unset=True, exclude={"version"})

@@ -28,6 +28,7 @@ from kontrol.ingest.rejects import list_rejects
 from kontrol.web.deps import CurrentViewer, Db
 from kontrol.web.errors import status_of
 from kontrol.web.headers import with_security_headers
+from kontrol.web.params import Offset
 from kontrol.web.security import LoginRequired
 from kontrol.web.state import app_state
 
@@ -257,7 +258,7 @@ def rejects(
     db: Db,
     viewer: CurrentViewer,
     include_resolved: bool = False,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> dict[str, Any]:
     """Records an import rejected (admins and QA leads)."""

@@ -11,6 +11,7 @@ from kontrol.accounts.policy import Action, require
 from kontrol.interactions.listing import filter_choices, get_interaction, list_interactions
 from kontrol.web.deps import CurrentViewer, Db
 from kontrol.web.filters import InteractionQuery
+from kontrol.web.params import Id
 
 router = APIRouter(prefix="/api/v1", tags=["v1"])
 
@@ -38,7 +39,7 @@ def interactions(
 
 
 @router.get("/interactions/{interaction_id}")
-def interaction(db: Db, viewer: CurrentViewer, interaction_id: int) -> dict[str, Any]:
+def interaction(db: Db, viewer: CurrentViewer, interaction_id: Id) -> dict[str, Any]:
     """One interaction with its messages, survey and the customer's other interactions."""
     require(viewer, Action.VIEW_INTERACTIONS)
     return get_interaction(db, viewer, interaction_id).as_json()

@@ -36,6 +36,7 @@ from kontrol.domain.roles import WorkspaceRole
 from kontrol.i18n import LOCALES
 from kontrol.web.deps import CurrentPage, CurrentViewer, Db, State
 from kontrol.web.errors import REFUSALS, status_of
+from kontrol.web.params import Id
 from kontrol.web.render import Page, render
 from kontrol.web.security import check_csrf, load_viewer
 
@@ -219,7 +220,7 @@ def people_change(
     db: Db,
     viewer: CurrentViewer,
     page: CurrentPage,
-    user_id: int,
+    user_id: Id,
     role: FormText = "",
     team: FormText = "",
     agent_id: FormText = "",
@@ -244,7 +245,7 @@ def people_remove(
     db: Db,
     viewer: CurrentViewer,
     page: CurrentPage,
-    user_id: int,
+    user_id: Id,
     csrf_token: CsrfToken = None,
 ) -> Response:
     """Take a member out of the workspace (the account itself stays)."""
@@ -303,7 +304,7 @@ def api_keys_create(
 
 @router.post("/admin/api-keys/{key_id}/revoke")
 def api_keys_revoke(
-    request: Request, db: Db, viewer: CurrentViewer, key_id: int, csrf_token: CsrfToken = None
+    request: Request, db: Db, viewer: CurrentViewer, key_id: Id, csrf_token: CsrfToken = None
 ) -> Response:
     """Revoke a key of the workspace."""
     check_csrf(request, csrf_token)

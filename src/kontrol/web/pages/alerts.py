@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Query, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from kontrol.accounts.policy import Action, require
@@ -22,6 +22,7 @@ from kontrol.alerts.rules import (
 from kontrol.domain.vocabulary import Channel
 from kontrol.web.deps import CurrentPage, CurrentViewer, Db
 from kontrol.web.errors import REFUSALS, status_of
+from kontrol.web.params import Id, Offset
 from kontrol.web.security import check_csrf, locale_of
 
 router = APIRouter(include_in_schema=False)
@@ -34,7 +35,7 @@ def alerts_page(
     viewer: CurrentViewer,
     page: CurrentPage,
     show: str = "open",
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> Response:
     """Raised alerts, newest first, open or acknowledged."""
     require(viewer, Action.VIEW_ALERTS)
@@ -65,7 +66,7 @@ def acknowledge_alert_form(
     request: Request,
     db: Db,
     viewer: CurrentViewer,
-    alert_id: int,
+    alert_id: Id,
     csrf_token: Annotated[str | None, Form()] = None,
     show: Annotated[str, Form()] = "open",
 ) -> Response:
@@ -128,9 +129,7 @@ def new_alert_rule_form(viewer: CurrentViewer, page: CurrentPage, kind: str) -> 
 
 
 @router.get("/alerts/rules/{rule_id}")
-def edit_alert_rule_form(
-    db: Db, viewer: CurrentViewer, page: CurrentPage, rule_id: int
-) -> Response:
+def edit_alert_rule_form(db: Db, viewer: CurrentViewer, page: CurrentPage, rule_id: Id) -> Response:
     """The form of an existing rule."""
     require(viewer, Action.EDIT_ALERT_RULES)
     rule = get_alert_rule(db, viewer.workspace, rule_id)
@@ -188,7 +187,7 @@ def delete_alert_rule_form(
     request: Request,
     db: Db,
     viewer: CurrentViewer,
-    rule_id: int,
+    rule_id: Id,
     csrf_token: Annotated[str | None, Form()] = None,
 ) -> Response:
     """Delete a rule and its alerts."""
@@ -203,7 +202,7 @@ def rotate_alert_rule_secret(
     request: Request,
     db: Db,
     viewer: CurrentViewer,
-    rule_id: int,
+    rule_id: Id,
     csrf_token: Annotated[str | None, Form()] = None,
 ) -> Response:
     """A new webhook signing secret for the rule."""

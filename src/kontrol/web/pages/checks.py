@@ -27,6 +27,7 @@ from kontrol.checks.workspace_settings import phrase_list_overrides, stored_cust
 from kontrol.domain.errors import InvalidInput, NotFound
 from kontrol.web.deps import CurrentPage, CurrentViewer, Db
 from kontrol.web.errors import status_of
+from kontrol.web.params import OptionalId
 from kontrol.web.render import Page
 from kontrol.web.security import check_csrf
 
@@ -78,7 +79,7 @@ def scorecard_page(
     viewer: CurrentViewer,
     page: CurrentPage,
     name: str,
-    version: int | None = None,
+    version: OptionalId = None,
     edit: bool = False,
 ) -> Response:
     """One scorecard: sections, criteria, versions; the YAML editor for QA leads."""

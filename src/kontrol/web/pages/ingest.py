@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Query
+from fastapi import APIRouter
 from fastapi.responses import Response
 
 from kontrol.accounts.access import require_rejects
 from kontrol.ingest.rejects import list_rejects
 from kontrol.web.deps import CurrentPage, CurrentViewer, Db
+from kontrol.web.params import Offset
 
 router = APIRouter(include_in_schema=False)
 
@@ -20,7 +19,7 @@ def rejects_page(
     viewer: CurrentViewer,
     page: CurrentPage,
     show_all: bool = False,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> Response:
     """Records an import rejected, with file, line, field and reason."""
     require_rejects(viewer)

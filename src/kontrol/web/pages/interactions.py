@@ -20,6 +20,7 @@ from kontrol.interactions.listing import (
 )
 from kontrol.web.deps import CurrentPage, CurrentViewer, Db
 from kontrol.web.filters import InteractionQuery
+from kontrol.web.params import Id
 
 router = APIRouter(include_in_schema=False)
 
@@ -76,7 +77,7 @@ def interactions_page(
 
 @router.get("/interactions/{interaction_id}")
 def interaction_page(
-    db: Db, viewer: CurrentViewer, page: CurrentPage, interaction_id: int
+    db: Db, viewer: CurrentViewer, page: CurrentPage, interaction_id: Id
 ) -> Response:
     """One interaction: transcript, facts, survey, the customer's other contacts."""
     require(viewer, Action.VIEW_INTERACTIONS)

@@ -15,6 +15,7 @@ from kontrol.ingest.effects_backlog import backlog_state
 from kontrol.jobs import retry
 from kontrol.jobs import runs as job_runs
 from kontrol.web.deps import CurrentPage, CurrentViewer, Db, State
+from kontrol.web.params import Id
 from kontrol.web.security import check_csrf
 
 router = APIRouter(include_in_schema=False)
@@ -47,7 +48,7 @@ def retry_job_form(
     request: Request,
     state: State,
     viewer: CurrentViewer,
-    run_id: int,
+    run_id: Id,
     csrf_token: Annotated[str | None, Form()] = None,
 ) -> Response:
     """Queue a dead or failed run again (the queue commits it on its own connection)."""

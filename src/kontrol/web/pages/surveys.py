@@ -43,6 +43,7 @@ from kontrol.surveys.places import (
 from kontrol.surveys.ratelimit import RateLimiter, make_rate_limiter
 from kontrol.web.deps import CurrentPage, CurrentViewer, Db, State
 from kontrol.web.errors import REFUSALS, status_of
+from kontrol.web.params import Id
 from kontrol.web.render import Page, render
 from kontrol.web.security import check_csrf
 
@@ -236,7 +237,7 @@ def make_survey_link(
     db: Db,
     viewer: CurrentViewer,
     page: CurrentPage,
-    interaction_id: int,
+    interaction_id: Id,
     kind: Annotated[str, Form()] = "csat",
     csrf_token: Annotated[str | None, Form()] = None,
 ) -> Response:
@@ -317,7 +318,7 @@ def toggle_place(
     request: Request,
     db: Db,
     viewer: CurrentViewer,
-    place_id: int,
+    place_id: Id,
     active: Annotated[str, Form()] = "",
     csrf_token: Annotated[str | None, Form()] = None,
 ) -> Response:
@@ -329,7 +330,7 @@ def toggle_place(
 
 
 @router.get("/surveys/places/{place_id}/qr.{fmt}")
-def place_qr(request: Request, db: Db, viewer: CurrentViewer, place_id: int, fmt: str) -> Response:
+def place_qr(request: Request, db: Db, viewer: CurrentViewer, place_id: Id, fmt: str) -> Response:
     """The place's QR code, PNG or SVG, to print."""
     require(viewer, Action.MANAGE_PLACES)
     if fmt not in ("png", "svg"):

@@ -25,6 +25,7 @@ from kontrol.review.calibration.sessions import (
     parse_deadline,
 )
 from kontrol.web.deps import CurrentViewer, Db
+from kontrol.web.params import Id
 
 router = APIRouter(prefix="/api/v1/calibration", tags=["v1"])
 
@@ -214,7 +215,7 @@ def api_create_session(
 
 
 @router.get("/sessions/{session_id}")
-def api_session(db: Db, viewer: CurrentViewer, session_id: int) -> dict[str, Any]:
+def api_session(db: Db, viewer: CurrentViewer, session_id: Id) -> dict[str, Any]:
     """A session and the caller's own scores in it."""
     view = get_session(db, viewer, session_id)
     return _view_json(view)
@@ -224,8 +225,8 @@ def api_session(db: Db, viewer: CurrentViewer, session_id: int) -> dict[str, Any
 def api_save_score(
     db: Db,
     viewer: CurrentViewer,
-    session_id: int,
-    item_id: int,
+    session_id: Id,
+    item_id: Id,
     answers: Annotated[dict[str, str | int | None], Body(embed=True)],
     version: Annotated[int, Body(embed=True, description="the version edited; 0 for new")],
     comment: Annotated[str | None, Body(embed=True)] = None,
@@ -250,14 +251,14 @@ def api_save_score(
 
 
 @router.post("/sessions/{session_id}/submit")
-def api_submit(db: Db, viewer: CurrentViewer, session_id: int) -> dict[str, Any]:
+def api_submit(db: Db, viewer: CurrentViewer, session_id: Id) -> dict[str, Any]:
     """Hand in the caller's scores (every interaction, every criterion)."""
     submit_scores(db, viewer, session_id=session_id)
     return {"submitted": True}
 
 
 @router.get("/sessions/{session_id}/results")
-def api_results(db: Db, viewer: CurrentViewer, session_id: int) -> dict[str, Any]:
+def api_results(db: Db, viewer: CurrentViewer, session_id: Id) -> dict[str, Any]:
     """Differences and agreement figures (403 until the caller's own scores are in)."""
     results = session_results(db, viewer, session_id)
     return {
@@ -270,8 +271,8 @@ def api_results(db: Db, viewer: CurrentViewer, session_id: int) -> dict[str, Any
 def api_reference(
     db: Db,
     viewer: CurrentViewer,
-    session_id: int,
-    item_id: int,
+    session_id: Id,
+    item_id: Id,
     answers: Annotated[dict[str, str | int | None], Body(embed=True)],
     version: Annotated[int, Body(embed=True)],
 ) -> dict[str, Any]:
@@ -291,7 +292,7 @@ def api_reference(
 def api_close(
     db: Db,
     viewer: CurrentViewer,
-    session_id: int,
+    session_id: Id,
     version: Annotated[int, Body(embed=True)],
 ) -> dict[str, Any]:
     """Close and freeze the session; 409 when it changed since ``version``."""

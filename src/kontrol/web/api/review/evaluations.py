@@ -15,7 +15,7 @@ from kontrol.review.machine_agreement import review_agreement
 from kontrol.review.saving import AnswerInput, create_evaluation, save_evaluation
 from kontrol.review.scoring_form import review_form
 from kontrol.web.deps import CurrentViewer, Db
-from kontrol.web.params import read_day
+from kontrol.web.params import Id, OptionalId, read_day
 
 router = APIRouter(prefix="/api/v1", tags=["v1"])
 
@@ -40,7 +40,7 @@ def api_queue(db: Db, viewer: CurrentViewer) -> dict[str, Any]:
 
 
 @router.get("/review/items/{item_id}")
-def api_item(db: Db, viewer: CurrentViewer, item_id: int) -> dict[str, Any]:
+def api_item(db: Db, viewer: CurrentViewer, item_id: Id) -> dict[str, Any]:
     """A queue item with the scorecard to fill, pre-filled from the checks' verdicts."""
     item = get_assigned_item(db, viewer, item_id)
     form = review_form(db, viewer, item.interaction_id, item_id=item.id)
@@ -93,7 +93,7 @@ def _body_submit(body: dict[str, Any]) -> bool:
 def api_create(
     db: Db,
     viewer: CurrentViewer,
-    interaction_id: int,
+    interaction_id: Id,
     body: Annotated[dict[str, Any], Body()],
 ) -> JSONResponse:
     """Start a manual evaluation: a draft, or submitted at once (``"submit": true``).
@@ -120,7 +120,7 @@ def api_create(
 def api_save(
     db: Db,
     viewer: CurrentViewer,
-    evaluation_id: int,
+    evaluation_id: Id,
     body: Annotated[dict[str, Any], Body()],
 ) -> dict[str, Any]:
     """Save a manual evaluation: ``version`` is the one you edited (409 if it changed since).
@@ -151,7 +151,7 @@ def api_agreement(
     viewer: CurrentViewer,
     date_from: str | None = None,
     date_to: str | None = None,
-    reviewer: int | None = None,
+    reviewer: OptionalId = None,
     scorecard: str | None = None,
 ) -> dict[str, Any]:
     """Per criterion: manual answers compared with the checks' (kept, overturned, kappa)."""

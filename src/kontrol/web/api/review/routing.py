@@ -13,6 +13,7 @@ from kontrol.review.routing.assignment import assign_item
 from kontrol.review.routing.items import ItemFilters, list_items, skip_notes
 from kontrol.review.routing.queues import list_queues, reviewer_loads
 from kontrol.web.deps import CurrentViewer, Db
+from kontrol.web.params import Id, Offset
 
 router = APIRouter(prefix="/api/v1", tags=["v1"])
 
@@ -46,13 +47,13 @@ def api_queues(db: Db, viewer: CurrentViewer) -> dict[str, Any]:
 def api_queue_items(
     db: Db,
     viewer: CurrentViewer,
-    queue_id: int,
+    queue_id: Id,
     status: Annotated[str, Query(description="open, done, skipped or all")] = "open",
     assignee: Annotated[str, Query(description="a user id, or none")] = "",
     channel: str = "",
     overdue: Annotated[bool, Query(description="only items past their due time")] = False,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> dict[str, Any]:
     """A queue's items (a reviewer: their own), highest priority and earliest due first."""
     require(viewer, Action.VIEW_QUEUES)
@@ -81,7 +82,7 @@ class AssignRequest(BaseModel):
 
 
 @router.post("/queues/items/{item_id}/assign")
-def api_assign(db: Db, viewer: CurrentViewer, item_id: int, body: AssignRequest) -> dict[str, Any]:
+def api_assign(db: Db, viewer: CurrentViewer, item_id: Id, body: AssignRequest) -> dict[str, Any]:
     """Reassign or unassign an item (QA leads and admins); 409 when ``version`` is stale."""
     require(viewer, Action.ASSIGN_REVIEWS)
     item = assign_item(db, viewer, item_id, assignee_id=body.assignee_id, version=body.version)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Query, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from kontrol.accounts.policy import Action, allowed, require
@@ -18,6 +18,7 @@ from kontrol.feedback.history import read_version
 from kontrol.web.deps import CurrentPage, CurrentViewer, Db
 from kontrol.web.errors import status_of
 from kontrol.web.pages.feedback.evaluations import PAGE, REFUSED, render_evaluation
+from kontrol.web.params import Id, Offset
 from kontrol.web.render import Page
 from kontrol.web.security import check_csrf
 
@@ -30,7 +31,7 @@ def disputes_page(
     viewer: CurrentViewer,
     page: CurrentPage,
     show: str = "open",
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> Response:
     """Disputes: the lead's work list (open ones, who waited longest first)."""
     items = list_disputes(db, viewer, state=show, limit=PAGE + 1, offset=offset)
@@ -113,14 +114,14 @@ def _dispute_page(
 
 
 @router.get("/disputes/{dispute_id}")
-def dispute_page(page: CurrentPage, dispute_id: int) -> Response:
+def dispute_page(page: CurrentPage, dispute_id: Id) -> Response:
     """The resolve form of one dispute, beside the disputed answers."""
     return _dispute_page(page, dispute_id)
 
 
 @router.post("/disputes/{dispute_id}/resolve")
 async def resolve_form(
-    request: Request, db: Db, viewer: CurrentViewer, page: CurrentPage, dispute_id: int
+    request: Request, db: Db, viewer: CurrentViewer, page: CurrentPage, dispute_id: Id
 ) -> Response:
     """The lead's decision: upheld, or changed with the new answers."""
     form = await request.form()
@@ -160,7 +161,7 @@ def withdraw_form(
     db: Db,
     viewer: CurrentViewer,
     page: CurrentPage,
-    dispute_id: int,
+    dispute_id: Id,
     csrf_token: Annotated[str | None, Form()] = None,
     version: Annotated[str, Form()] = "",
 ) -> Response:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Query, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from kontrol.accounts.policy import Action, allowed
@@ -26,6 +26,7 @@ from kontrol.feedback.history import read_version
 from kontrol.feedback.tasks import tasks_of
 from kontrol.web.deps import CurrentPage, CurrentViewer, Db
 from kontrol.web.errors import REFUSALS, status_of
+from kontrol.web.params import Id, Offset
 from kontrol.web.render import Page
 from kontrol.web.security import check_csrf
 
@@ -43,7 +44,7 @@ def evaluations_page(
     show: str = "all",
     kind: str = "",
     agent: str = "",
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> Response:
     """The evaluations the viewer may see, manual ones first."""
     items = list_evaluations(
@@ -89,7 +90,7 @@ def render_evaluation(
 
 
 @router.get("/evaluations/{evaluation_id}")
-def evaluation_page(page: CurrentPage, evaluation_id: int) -> Response:
+def evaluation_page(page: CurrentPage, evaluation_id: Id) -> Response:
     """One evaluation: criteria, answers, comments, evidence, disputes, history."""
     return render_evaluation(page, evaluation_id)
 
@@ -100,7 +101,7 @@ def acknowledge_form(
     db: Db,
     viewer: CurrentViewer,
     page: CurrentPage,
-    evaluation_id: int,
+    evaluation_id: Id,
     csrf_token: Annotated[str | None, Form()] = None,
     version: Annotated[str, Form()] = "",
 ) -> Response:
@@ -120,7 +121,7 @@ def dispute_form(
     db: Db,
     viewer: CurrentViewer,
     page: CurrentPage,
-    evaluation_id: int,
+    evaluation_id: Id,
     csrf_token: Annotated[str | None, Form()] = None,
     criterion: Annotated[str, Form()] = "",
     reason: Annotated[str, Form()] = "",

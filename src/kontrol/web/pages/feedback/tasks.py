@@ -24,6 +24,7 @@ from kontrol.feedback.tasks import (
 from kontrol.web.deps import CurrentPage, CurrentViewer, Db
 from kontrol.web.errors import status_of
 from kontrol.web.pages.feedback.evaluations import REFUSED
+from kontrol.web.params import Id
 from kontrol.web.render import Page
 from kontrol.web.security import check_csrf
 
@@ -145,7 +146,7 @@ def _task_values(task: Task) -> dict[str, str]:
 
 
 @router.get("/tasks/{task_id}")
-def task_page(db: Db, viewer: CurrentViewer, page: CurrentPage, task_id: int) -> Response:
+def task_page(db: Db, viewer: CurrentViewer, page: CurrentPage, task_id: Id) -> Response:
     """One task: edit form (or progress form for its owner) and history."""
     task = get_task(db, viewer, task_id)
     return _task_form(page, task=task, values=_task_values(task))
@@ -153,7 +154,7 @@ def task_page(db: Db, viewer: CurrentViewer, page: CurrentPage, task_id: int) ->
 
 @router.post("/tasks/{task_id}")
 async def update_task_form(
-    request: Request, db: Db, viewer: CurrentViewer, page: CurrentPage, task_id: int
+    request: Request, db: Db, viewer: CurrentViewer, page: CurrentPage, task_id: Id
 ) -> Response:
     """Save a task's changes (only what the viewer may change is in the form)."""
     form = await request.form()

@@ -30,7 +30,7 @@ from kontrol.metrics.targets import (
 from kontrol.web.deps import CurrentPage, CurrentViewer, Db
 from kontrol.web.errors import REFUSALS, status_of
 from kontrol.web.pages.metrics.dashboard import format_value
-from kontrol.web.params import read_period
+from kontrol.web.params import Id, read_period
 from kontrol.web.render import Page
 from kontrol.web.security import check_csrf
 
@@ -93,7 +93,7 @@ def new_target_form(viewer: CurrentViewer, page: CurrentPage) -> Response:
 
 
 @router.get("/targets/{target_id}/edit")
-def edit_target_form(db: Db, viewer: CurrentViewer, page: CurrentPage, target_id: int) -> Response:
+def edit_target_form(db: Db, viewer: CurrentViewer, page: CurrentPage, target_id: Id) -> Response:
     """The form with one target's values."""
     require(viewer, Action.EDIT_TARGETS)
     return _target_form(page, _find(db, viewer, target_id))
@@ -214,7 +214,7 @@ def change_target(
     db: Db,
     viewer: CurrentViewer,
     page: CurrentPage,
-    target_id: int,
+    target_id: Id,
     metric: TargetField,
     scope: TargetField,
     target: TargetField,
@@ -247,7 +247,7 @@ def remove_target(
     request: Request,
     db: Db,
     viewer: CurrentViewer,
-    target_id: int,
+    target_id: Id,
     csrf_token: Annotated[str | None, Form()] = None,
 ) -> Response:
     """Delete a target."""

@@ -30,6 +30,7 @@ from kontrol.review.calibration.sessions import (
 )
 from kontrol.web.deps import CurrentPage, CurrentViewer, Db
 from kontrol.web.errors import REFUSALS, status_of
+from kontrol.web.params import Id
 from kontrol.web.render import Page
 from kontrol.web.security import check_csrf
 
@@ -155,14 +156,14 @@ def _session_page(
 
 
 @router.get("/calibration/{session_id}")
-def session_page(page: CurrentPage, session_id: int) -> Response:
+def session_page(page: CurrentPage, session_id: Id) -> Response:
     """A session: its interactions, the viewer's progress, who has handed in."""
     return _session_page(page, session_id)
 
 
 @router.post("/calibration/{session_id}/submit")
 async def submit_page(
-    request: Request, db: Db, viewer: CurrentViewer, page: CurrentPage, session_id: int
+    request: Request, db: Db, viewer: CurrentViewer, page: CurrentPage, session_id: Id
 ) -> Response:
     """Hand in one's scores; the results open."""
     form = await request.form()
@@ -177,7 +178,7 @@ async def submit_page(
 
 @router.post("/calibration/{session_id}/close")
 async def close_page(
-    request: Request, db: Db, viewer: CurrentViewer, page: CurrentPage, session_id: int
+    request: Request, db: Db, viewer: CurrentViewer, page: CurrentPage, session_id: Id
 ) -> Response:
     """Close and freeze the session."""
     form = await request.form()
@@ -237,7 +238,7 @@ def _scoring_page(
 
 
 @router.get("/calibration/{session_id}/items/{item_id}")
-def scoring_page(page: CurrentPage, session_id: int, item_id: int) -> Response:
+def scoring_page(page: CurrentPage, session_id: Id, item_id: Id) -> Response:
     """One interaction of the session: the transcript beside the scorecard."""
     return _scoring_page(page, session_id, item_id)
 
@@ -248,8 +249,8 @@ async def save_score_page(
     db: Db,
     viewer: CurrentViewer,
     page: CurrentPage,
-    session_id: int,
-    item_id: int,
+    session_id: Id,
+    item_id: Id,
 ) -> Response:
     """Save one's score of an interaction; a stale or bad save keeps what was entered."""
     form = await request.form()
@@ -320,7 +321,7 @@ def _results_page(
 
 
 @router.get("/calibration/{session_id}/results")
-def results_page(page: CurrentPage, session_id: int) -> Response:
+def results_page(page: CurrentPage, session_id: Id) -> Response:
     """Where the raters differ, the agreement figures, and the reference (for the lead)."""
     return _results_page(page, session_id)
 
@@ -331,8 +332,8 @@ async def reference_page(
     db: Db,
     viewer: CurrentViewer,
     page: CurrentPage,
-    session_id: int,
-    item_id: int,
+    session_id: Id,
+    item_id: Id,
 ) -> Response:
     """Record the agreed reference of one interaction."""
     form = await request.form()

@@ -33,7 +33,7 @@ from kontrol.settings import current_settings
 from kontrol.web.deps import CurrentPage, CurrentViewer, Db
 from kontrol.web.errors import REFUSALS, status_of
 from kontrol.web.headers import CONTENT_SECURITY_POLICY
-from kontrol.web.params import read_day, read_optional_int
+from kontrol.web.params import Id, OptionalId, read_day, read_optional_int
 from kontrol.web.render import Page
 from kontrol.web.security import check_csrf
 
@@ -86,7 +86,7 @@ def _recording(detail: InteractionDetail) -> Recording | None:
 
 
 @router.get("/review/recordings/{interaction_id}")
-def recording_file(db: Db, viewer: CurrentViewer, interaction_id: int) -> Response:
+def recording_file(db: Db, viewer: CurrentViewer, interaction_id: Id) -> Response:
     """The audio file of a call, from the recordings folder (never outside it)."""
     require(viewer, Action.REVIEW)
     detail = get_interaction(db, viewer, interaction_id)
@@ -191,7 +191,7 @@ def review_queue_page(
 
 
 @router.get("/review/next")
-def next_page(db: Db, viewer: CurrentViewer, after: int | None = None) -> Response:
+def next_page(db: Db, viewer: CurrentViewer, after: OptionalId = None) -> Response:
     """The next item of my queue (after the one just done), or the queue when it is empty."""
     item = next_in_queue(db, viewer, after=after)
     if item is None:
@@ -201,7 +201,7 @@ def next_page(db: Db, viewer: CurrentViewer, after: int | None = None) -> Respon
 
 @router.get("/review/items/{item_id}")
 def item_page(
-    request: Request, db: Db, viewer: CurrentViewer, page: CurrentPage, item_id: int
+    request: Request, db: Db, viewer: CurrentViewer, page: CurrentPage, item_id: Id
 ) -> Response:
     """Score the interaction of a queue item."""
     item = get_assigned_item(db, viewer, item_id)
@@ -213,8 +213,8 @@ def item_page(
 def evaluate_page(
     request: Request,
     page: CurrentPage,
-    interaction_id: int,
-    evaluation: int | None = None,
+    interaction_id: Id,
+    evaluation: OptionalId = None,
 ) -> Response:
     """Score any interaction (ad hoc), or change an evaluation (``?evaluation=id``)."""
     saved = request.query_params.get("saved")
@@ -261,7 +261,7 @@ def _save(
 
 @router.post("/interactions/{interaction_id}/evaluate")
 async def evaluate_save(
-    request: Request, db: Db, viewer: CurrentViewer, page: CurrentPage, interaction_id: int
+    request: Request, db: Db, viewer: CurrentViewer, page: CurrentPage, interaction_id: Id
 ) -> Response:
     """Save a draft, submit, or change an evaluation from the workspace form."""
     data = await request.form()

@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Form, Query, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import Connection
 
@@ -44,6 +44,7 @@ from kontrol.review.routing.rules import (
 )
 from kontrol.web.deps import CurrentPage, CurrentViewer, Db, State
 from kontrol.web.errors import REFUSALS, status_of
+from kontrol.web.params import Id, Offset
 from kontrol.web.render import Page
 from kontrol.web.security import check_csrf
 
@@ -119,12 +120,12 @@ def routing_queue_page(
     db: Db,
     viewer: CurrentViewer,
     page: CurrentPage,
-    queue_id: int,
+    queue_id: Id,
     status: str = "open",
     assignee: str = "",
     channel: str = "",
     overdue: str = "",
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> Response:
     """The items of one queue (a reviewer: their own), filtered."""
     require(viewer, Action.VIEW_QUEUES)
@@ -157,7 +158,7 @@ def assign_form(
     db: Db,
     viewer: CurrentViewer,
     page: CurrentPage,
-    item_id: int,
+    item_id: Id,
     queue_id: Annotated[int, Form()],
     version: Annotated[int, Form()],
     assignee_id: Annotated[str, Form()] = "",
@@ -190,7 +191,7 @@ def skip_form(
     db: Db,
     viewer: CurrentViewer,
     page: CurrentPage,
-    item_id: int,
+    item_id: Id,
     queue_id: Annotated[int, Form()],
     version: Annotated[int, Form()],
     reason: Annotated[str, Form()] = "",
@@ -321,7 +322,7 @@ def new_rule_form(viewer: CurrentViewer, page: CurrentPage, kind: str) -> Respon
 
 
 @router.get("/review-rules/{rule_id}")
-def edit_rule_form(db: Db, viewer: CurrentViewer, page: CurrentPage, rule_id: int) -> Response:
+def edit_rule_form(db: Db, viewer: CurrentViewer, page: CurrentPage, rule_id: Id) -> Response:
     """The form of an existing rule."""
     require(viewer, Action.MANAGE_ROUTING)
     stored = get_routing_rule(db, viewer.workspace.id, rule_id)
@@ -378,7 +379,7 @@ def toggle_rule(
     db: Db,
     viewer: CurrentViewer,
     page: CurrentPage,
-    rule_id: int,
+    rule_id: Id,
     version: Annotated[int, Form()],
     active: Annotated[str, Form()] = "",
     csrf_token: Annotated[str | None, Form()] = None,
