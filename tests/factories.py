@@ -75,6 +75,18 @@ def write_jsonl(path: Path, records: Iterable[dict[str, Any]], *, tail: str = ""
     return path
 
 
+def demo_interactions_file(path: Path, count: int, *, seed: int = 5) -> Path:
+    """``count`` demo interactions (and the demo agents), without surveys or orders.
+
+    Nothing else between them, so a batch of the import holds more interactions
+    than the background threshold (500) once ``count`` exceeds it.
+    """
+    from kontrol.demo.generator import generate
+
+    records = [r for r in generate(seed=seed, interactions=count) if r.get("kind") != "order"]
+    return write_jsonl(path, [r for r in records if r.get("kind") != "survey"])
+
+
 def import_records(
     engine: Engine,
     workspace: Workspace,

@@ -140,15 +140,17 @@ class BackgroundRun:
 add_loader(subscribers.load_entry_points)
 
 
-def publish(engine: Engine, event: Event) -> None:
+def publish(engine: Engine, event: Event, *, inline: bool = False) -> None:
     """Call every subscriber of the event's type, in registration order.
 
-    Heavy subscribers get a queued job instead when the event is large.
+    Heavy subscribers get a queued job instead when the event is large, unless
+    ``inline``: then every subscriber runs here, whatever the size (a temporary
+    database that no worker sees, as ``kontrol score FILE`` and ``kontrol kpi FILE`` use).
     """
     ids = event_ids(event)
     if not ids:
         return
-    large = len(ids) > current_settings().background_threshold
+    large = not inline and len(ids) > current_settings().background_threshold
     for found in subscribers.values():
         if found.event_type is not type(event):
             continue

@@ -285,3 +285,39 @@ na_unless:
 def test_custom_check_errors_name_the_field(text: str, message: str) -> None:
     with pytest.raises(InvalidInput, match=message.replace("[", r"\[").replace("]", r"\]")):
         load_custom_check(text, reserved=frozenset(registered_checks()))
+
+
+@pytest.mark.parametrize(
+    ("customer_name", "agent_text"),
+    [
+        ("анна", "Анна, заказ уже в пути."),
+        ("анна", "анна, заказ уже в пути"),
+        ("мария", "Передам ответ Марии сегодня."),
+        ("иван петров", "Ивану отправили код повторно."),
+        ("john", "Thanks for waiting, John."),
+        ("JOHN SMITH", "john, the refund is on its way"),
+        ("Ms. Lee", "Ms. Lee, your order has shipped."),
+    ],
+)
+def test_customer_name_stored_in_any_case_is_matched(customer_name: str, agent_text: str) -> None:
+    # CRMs often store names in lower (or upper) case: the check must still judge.
+    record = chat(("agent", agent_text), customer_name=customer_name)
+    assert result(record, "customer_name") == "pass"
+    assert (
+        result(chat(("agent", "Заказ уже в пути."), customer_name=customer_name), "customer_name")
+        == "fail"
+    )
+
+
+@pytest.mark.parametrize(
+    ("customer_name", "agent_name", "agent_text"),
+    [
+        ("анна", "Анна", "Здравствуйте! Меня зовут Анна, чем помочь?"),
+        ("john", "john", "Hi, my name is John, how can I help?"),
+    ],
+)
+def test_the_agents_own_name_is_not_the_customers(
+    customer_name: str, agent_name: str, agent_text: str
+) -> None:
+    record = chat(("agent", agent_text), customer_name=customer_name, agent_name=agent_name)
+    assert result(record, "customer_name") == "fail"

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import io
 import json
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from rich.console import Console
 from sqlalchemy import Engine, func, select
 from typer.testing import CliRunner
 
@@ -21,8 +24,10 @@ from kontrol.checks.scoring import (
     stored_outcomes,
 )
 from kontrol.cli.main import app
+from kontrol.cli.progress import FileProgressBar
 from kontrol.ingest.importing import import_file
 from kontrol.store.tables import evaluations, interactions
+from tests.factories import demo_interactions_file
 
 runner = CliRunner()
 
@@ -228,3 +233,44 @@ def test_rescoring_keeps_the_automatic_evaluation_its_dispute_refers_to(
         ).scalar_one()
     assert after.id == auto.id and kept == 1
     assert after.score != auto.score and version == 2
+
+
+def test_cli_score_scores_every_interaction_of_a_big_file(tmp_path: Path) -> None:
+    # 600 interactions in one batch: more than the background threshold (500), which
+    # once handed them to a job queue nothing runs and printed "checks": {} for each.
+    path = demo_interactions_file(tmp_path / "big.jsonl", 600)
+    done = runner.invoke(app, ["score", str(path), "--scorecard", "default"])
+    assert done.exit_code == 0, done.output
+    lines = [json.loads(line) for line in done.stdout.splitlines()]
+    records = [json.loads(line) for line in path.read_text("utf-8").splitlines()]
+    chats = [r for r in records if "kind" not in r]
+    assert len(lines) == len(chats) == 600
+    assert all(line["checks"] for line in lines)
+    # Every conversation with an agent gets a score (self-service and abandoned ones
+    # have no agent message: every criterion is "na").
+    scored = [r["id"] for r in chats if any(m["role"] == "agent" for m in r["messages"])]
+    by_id = {line["id"]: line for line in lines}
+    assert all(by_id[key]["score"] is not None for key in scored)
+    # Scored in the big file as when scored alone (customers with no other contact,
+    # whose verdicts cannot depend on a later call to the same customer).
+    contacts = Counter(r.get("customer_id") for r in chats)
+    alone = [r for r in chats if contacts[r.get("customer_id")] == 1]
+    for record in (alone[0], alone[len(alone) // 2], alone[-1]):
+        single = write(tmp_path / f"{record['id']}.jsonl", [record])
+        scored = runner.invoke(app, ["score", str(single), "--scorecard", "default"])
+        assert json.loads(scored.stdout) == by_id[record["id"]]
+
+
+def test_progress_bar_of_a_big_file_goes_to_the_terminal_only_when_big() -> None:
+    def shown(total: int) -> str:
+        screen = io.StringIO()
+        bar = FileProgressBar(Console(file=screen, force_terminal=True, width=80))
+        bar.stored(total)
+        for done in range(0, total + 1, 200):
+            bar.processed(min(done, total), total)
+        bar.processed(total, total)
+        bar.close()
+        return screen.getvalue()
+
+    assert "scoring" in shown(600) and "600/600" in shown(600)
+    assert shown(20) == ""  # a small file is done before a bar could be read

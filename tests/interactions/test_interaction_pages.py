@@ -7,10 +7,12 @@ from pathlib import Path
 
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
+from typer.testing import CliRunner
 
 from kontrol.accounts.workspaces import DEFAULT_WORKSPACE, ensure_workspace
+from kontrol.cli.main import app
 from kontrol.ingest.importing import import_file
-from tests.factories import log_in
+from tests.factories import exchange, interaction_record, log_in, write_jsonl
 
 
 def _ids(client: TestClient, query: str = "") -> list[str]:
@@ -195,3 +197,38 @@ def test_call_segments_and_cross_talk(client: TestClient, engine: Engine, tmp_pa
     page = client.get(f"/interactions/{found}").text
     assert "0:03–1:15" in page
     assert page.count("msg-overlap") == 1
+
+
+def test_an_interaction_not_scored_yet_says_so_until_rescore(
+    client: TestClient, engine: Engine, database_url: str, tmp_path: Path
+) -> None:
+    # Stored, but its scoring never ran (a process killed after the batch's commit, or
+    # a job still waiting for a worker): the list and the page say so, not a silent "—".
+    workspace = ensure_workspace(engine, DEFAULT_WORKSPACE)
+    record = interaction_record(
+        "late-1",
+        started="2026-11-06T10:00:00Z",
+        messages=exchange(
+            "Где мой заказ?", "Здравствуйте! Заказ будет завтра.", at="2026-11-06T10:00:00Z"
+        ),
+    )
+    path = write_jsonl(tmp_path / "late.jsonl", [record])
+    import_file(engine=engine, workspace=workspace, path=path, publish_events=lambda _: None)
+    log_in(client, "admin")
+    listed = {
+        item["external_id"]: item for item in client.get("/api/v1/interactions").json()["items"]
+    }
+    assert listed["late-1"]["scored"] is False and listed["i1"]["scored"] is True
+    row = next(
+        r
+        for r in client.get("/interactions").text.split("<tr>")
+        if "late-1" in r or "2026-11-06" in r
+    )
+    assert "оценка ещё не готова" in row  # the default language
+    page = client.get(f"/interactions/{listed['late-1']['id']}").text
+    assert "Оценка ещё не готова" in page
+    done = CliRunner().invoke(app, ["rescore", "--db", database_url])
+    assert done.exit_code == 0, done.output
+    page = client.get(f"/interactions/{listed['late-1']['id']}").text
+    assert "ещё не готова" not in page and 'id="qa-score"' in page
+    assert "ещё не готова" not in client.get("/interactions").text

@@ -7,10 +7,11 @@ import io
 import json
 from pathlib import Path
 
+from sqlalchemy import Engine
 from typer.testing import CliRunner
 
 from kontrol.cli.main import app
-from tests.factories import write_jsonl
+from tests.factories import demo_interactions_file, write_jsonl
 from tests.metrics.fixtures import AGENTS, INTERACTIONS, LATE_SURVEY, ORDERS
 
 runner = CliRunner()
@@ -136,3 +137,24 @@ def test_exact_option_gives_the_figures_of_the_facts(tmp_path: Path) -> None:
     rows = json.loads(exact.stdout)
     assert rows and any(row["contacts"] for row in rows)
     assert json.loads(rolled.stdout) == rows
+
+
+def test_kpi_of_a_big_file_counts_every_interaction_scored(
+    tmp_path: Path, engine: Engine, database_url: str
+) -> None:
+    # More interactions in one batch than the background threshold: the QA score of
+    # the file once came from the few scored inline, none of this batch.
+    path = demo_interactions_file(tmp_path / "big.jsonl", 600)
+    asked = ["--metrics", "qa_score,qa_fail", "--by", "channel", "--format", "json"]
+    on_file = runner.invoke(app, ["kpi", str(path), *asked])
+    assert on_file.exit_code == 0, on_file.output
+    assert runner.invoke(app, ["import", str(path), "--db", database_url]).exit_code == 0
+    assert runner.invoke(app, ["rescore", "--db", database_url]).exit_code == 0
+    on_db = runner.invoke(app, ["kpi", "--db", database_url, *asked])
+    rows = json.loads(on_file.stdout)
+    # Every channel with agents has its QA score (self-service sessions have no agent).
+    records = [json.loads(line) for line in path.read_text("utf-8").splitlines()]
+    channels = {r["channel"] for r in records if "kind" not in r} - {"self_service"}
+    assert {row["channel"] for row in rows if row["qa_score"] is not None} == channels
+    assert sum(row["qa_fail_den"] or 0 for row in rows) > 500
+    assert rows == json.loads(on_db.stdout)

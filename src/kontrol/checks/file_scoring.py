@@ -1,8 +1,10 @@
 """``kontrol score FILE``: the import-and-score path on a temporary SQLite database.
 
-The file is imported exactly as ``kontrol import`` would, which scores every
-interaction through the same subscriber as a real import; the results are then
-read back from the database. One implementation, never two (ARCHITECTURE.md).
+The file is imported exactly as ``kontrol import`` would, then every interaction
+is scored through the same subscribers as a real import, in this process whatever
+the file's size (no worker sees the temporary database: ``HeldEffects``); the
+results are then read back from the database. One implementation, never two
+(ARCHITECTURE.md).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from kontrol.checks.scoring import (
     stored_outcomes,
 )
 from kontrol.domain.errors import NotFound
+from kontrol.ingest.held_effects import FileProgress, HeldEffects
 from kontrol.ingest.importing import ImportReport, import_file
 from kontrol.store.tables import evaluations, interaction_signals, interactions
 
@@ -44,12 +47,17 @@ def _choose(cards: list[StoredScorecard], wanted: str, language: str) -> StoredS
 
 
 def score_file(
-    path: Path, *, scorecard: str | None = None, format_name: str | None = None
+    path: Path,
+    *,
+    scorecard: str | None = None,
+    format_name: str | None = None,
+    progress: FileProgress | None = None,
 ) -> FileScores:
     """Import ``path`` into a temporary database, score it, return one line per interaction.
 
     ``scorecard``: a scorecard name (``default`` picks ``default-ru``/``default-en`` by
     the interaction's language) or a YAML file; ``None`` runs the checks only.
+    ``progress`` is told how far the import and the scoring are.
     """
     with tempfile.TemporaryDirectory(prefix="kontrol-score-") as folder:
         engine = initialize(f"sqlite:///{Path(folder) / 'score.db'}")
@@ -66,9 +74,15 @@ def score_file(
                     scorecard = save_scorecard(
                         connection, workspace.id, card_file.read_text(encoding="utf-8")
                     ).name
+            held = HeldEffects(progress)
             report = import_file(
-                engine=engine, workspace=workspace, path=path, format_name=format_name
+                engine=engine,
+                workspace=workspace,
+                path=path,
+                format_name=format_name,
+                publish_events=held.hold,
             )
+            held.release(engine)
             result = FileScores(report)
             with engine.connect() as connection:
                 rows = connection.execute(

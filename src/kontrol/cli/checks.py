@@ -42,14 +42,17 @@ def score(
 ) -> None:
     """Check and score the interactions of a file, without touching any database.
 
-    The file is imported into a temporary SQLite database and scored there, the
-    same way as an import; rejected records are reported on stderr (exit 1).
+    The file is imported into a temporary SQLite database and every interaction is
+    scored there, the same way as an import; rejected records are reported on
+    stderr (exit 1). A big file shows a progress bar on stderr (a terminal only).
     """
     from kontrol.checks.file_scoring import score_file
+    from kontrol.cli.progress import file_progress
 
     if output_format not in ("jsonl", "text"):
         raise fail("--format: expected jsonl or text")
-    result = score_file(file, scorecard=scorecard, format_name=format_name)
+    with file_progress() as progress:
+        result = score_file(file, scorecard=scorecard, format_name=format_name, progress=progress)
     for line in result.lines:
         if output_format == "jsonl":
             typer.echo(json.dumps(line, ensure_ascii=False))

@@ -313,12 +313,17 @@ def import_file(
     path: Path,
     format_name: str | None = None,
     label: str | None = None,
+    publish_events: Callable[[list[Event]], None] | None = None,
 ) -> ImportReport:
-    """Import one file into ``workspace``; raises ``Unreadable`` when it cannot be read."""
+    """Import one file into ``workspace``; raises ``Unreadable`` when it cannot be read.
+
+    ``publish_events`` receives the events of each committed batch instead of the
+    subscribers (:class:`~kontrol.ingest.held_effects.HeldEffects` holds them).
+    """
     importer = get_importer(format_name) if format_name else importer_for(path)
     if not path.exists():
         raise Unreadable(f"{path}: no such file")
-    return FileImport(engine, workspace, label or str(path)).run(importer, path)
+    return FileImport(engine, workspace, label or str(path), publish_events).run(importer, path)
 
 
 def import_records(

@@ -6,13 +6,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, exists, func, select
 
 from kontrol.accounts.access import Viewer
 from kontrol.accounts.policy import interaction_scope
 from kontrol.domain.clock import from_utc, zone
 from kontrol.interactions.evaluation_filters import latest_score
-from kontrol.store.tables import agents, interactions, surveys
+from kontrol.store.tables import agents, interaction_signals, interactions, surveys
 
 
 @dataclass(frozen=True)
@@ -39,6 +39,9 @@ class InteractionSummary:
     csat: int | None
     nps: int | None
     score: float | None = None
+    # False while the checks have not run (a queued job waiting for a worker, or an
+    # import killed after its commit: ``kontrol rescore`` scores it).
+    scored: bool = True
 
     def as_json(self) -> dict[str, Any]:
         """The API form."""
@@ -91,6 +94,7 @@ def summary_query(viewer: Viewer) -> Select[Any]:
         csat.label("csat"),
         nps.label("nps"),
         latest_score().label("score"),
+        exists().where(interaction_signals.c.interaction_id == interactions.c.id).label("scored"),
     ).where(interactions.c.workspace_id == viewer.workspace.id, interaction_scope(viewer))
 
 
@@ -118,4 +122,5 @@ def summary(row: Any, viewer: Viewer) -> InteractionSummary:
         csat=row.csat,
         nps=row.nps,
         score=row.score,
+        scored=bool(row.scored),
     )

@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection
 
@@ -24,6 +24,9 @@ from kontrol.metrics.commercial import order_metrics
 from kontrol.metrics.evaluations import qa_metrics
 from kontrol.metrics.query import DIMENSIONS, Grouping, GroupKey, facts_metrics
 from kontrol.metrics.rollup_reads import covered, rollup_metrics, rows_in_scope
+
+if TYPE_CHECKING:
+    from kontrol.ingest.held_effects import FileProgress
 
 # Floats are rounded so that SQLite and PostgreSQL (different summation order) agree.
 _DIGITS = 6
@@ -199,13 +202,18 @@ def kpi_for_files(
     date_from: date | None = None,
     date_to: date | None = None,
     filters: Mapping[str, str] | None = None,
+    progress: FileProgress | None = None,
 ) -> tuple[list[dict[str, Any]], list[str]]:
     """KPIs of interchange files: imported into a temporary SQLite database, then ``compute``.
 
-    Returns the rows and the import problems (file:line: reason) of rejected records.
+    Every interaction is scored in this process before anything is counted,
+    whatever the files' size (no worker sees the temporary database), as a
+    database is after its queued scoring. Returns the rows and the import
+    problems (file:line: reason) of rejected records.
     """
     from kontrol.accounts.installation import initialize
     from kontrol.accounts.workspaces import ensure_workspace
+    from kontrol.ingest.held_effects import HeldEffects
     from kontrol.ingest.importing import import_file
 
     # Check the request before the (slower) import.
@@ -223,9 +231,13 @@ def kpi_for_files(
                 date_to=date_to,
                 filters=filters,
             )
+            held = HeldEffects(progress)
             for path in files:
-                report = import_file(engine=engine, workspace=workspace, path=path)
+                report = import_file(
+                    engine=engine, workspace=workspace, path=path, publish_events=held.hold
+                )
                 problems.extend(f"{r.file}:{r.line}: {r.error}" for r in report.rejects)
+            held.release(engine)
             with engine.connect() as connection:
                 rows = compute(
                     connection,

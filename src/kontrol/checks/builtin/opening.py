@@ -44,6 +44,7 @@ def introduction(conversation: Conversation) -> Verdict:
     return Verdict(FAIL)
 
 
+NAME_PART = re.compile(r"[^\W\d_]{2,}")
 SPEAKING = re.compile(r"^\s*[A-Z][a-z]+ (?:speaking|here)\b|, ([A-Z][a-z]+) (?:speaking|here)\b")
 
 
@@ -76,14 +77,19 @@ def _first_name_alone(
 
 
 def _name_tokens(conversation: Conversation, name: str | None) -> set[str]:
+    """The lemmas of a person's name, matched in any case and inflection (CHECKS.md v1.1).
+
+    In a name written with capitals, lower-case parts are particles ("de", "van") and
+    left out; a name stored all in lower case, as many CRMs store names ("анна",
+    "john"), keeps every part.
+    """
     if not name:
         return set()
     reducer = conversation.book.reducer
-    return {
-        reducer.lemma(fold(part))
-        for part in re.findall(r"[^\W\d_]{2,}", name)
-        if part[:1].isupper() or not part.islower()
-    }
+    parts = NAME_PART.findall(name)
+    if not name.islower():
+        parts = [part for part in parts if not part.islower()]
+    return {reducer.lemma(fold(part)) for part in parts}
 
 
 @check("customer_name")

@@ -97,7 +97,15 @@ def kpi(
         for path in files:
             if not path.exists():
                 raise fail(f"{path}: no such file")
-        rows, problems = kpi_for_files(files, timezone=timezone, **request)  # type: ignore[arg-type]
+        from kontrol.cli.progress import file_progress
+
+        with file_progress() as progress:
+            rows, problems = kpi_for_files(
+                files,
+                timezone=timezone,
+                progress=progress,
+                **request,  # type: ignore[arg-type]
+            )
         for problem in problems[:20]:
             typer.echo(f"rejected: {problem}", err=True)
         if len(problems) > 20:
