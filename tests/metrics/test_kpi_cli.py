@@ -136,3 +136,18 @@ def test_exact_option_gives_the_figures_of_the_facts(tmp_path: Path) -> None:
     rows = json.loads(exact.stdout)
     assert rows and any(row["contacts"] for row in rows)
     assert json.loads(rolled.stdout) == rows
+
+
+def test_csv_neutralises_formula_payloads_as_the_web_export_does(tmp_path: Path) -> None:
+    payloads = ['=HYPERLINK("http://x")', "+cmd|' /C calc'!A0", "@SUM(1+1)", "-2+3"]
+    records = [
+        {**INTERACTIONS[0], "id": f"f-{index}", "agent_id": payload}
+        for index, payload in enumerate(payloads)
+    ]
+    path = write_jsonl(tmp_path / "formulas.jsonl", records)
+    result = runner.invoke(
+        app, ["kpi", str(path), "--by", "agent", "--metrics", "contacts", "--format", "csv"]
+    )
+    assert result.exit_code == 0, result.output
+    agents = {row["agent"] for row in csv.DictReader(io.StringIO(result.stdout))}
+    assert agents == {"'" + payload for payload in payloads}
