@@ -46,6 +46,36 @@ def loads_record(text: str) -> Any:
         raise _locate(text) from None
 
 
+def decode_value(decoder: json.JSONDecoder, text: str, index: int) -> tuple[Any | RecordError, int]:
+    """``decoder.raw_decode(text, index)``: the value at ``index`` and where it ends.
+
+    Where Python's reader gives up, the value is a :class:`RecordError` naming
+    the field, and the end is found by a scan, so reading can go on after it.
+    Broken JSON still raises ``json.JSONDecodeError``.
+    """
+    try:
+        return decoder.raw_decode(text, index)
+    except json.JSONDecodeError:
+        raise
+    except (RecursionError, ValueError):
+        end = _value_end(text, index)
+        return _locate(text[index:end]), end
+
+
+def _value_end(text: str, index: int) -> int:
+    """Where the JSON value starting at ``index`` ends (its brackets balance)."""
+    depth = 0
+    for match in _TOKEN.finditer(text, index):
+        token = match.group()
+        if token in ("{", "["):
+            depth += 1
+        elif token in ("}", "]"):
+            depth -= 1
+        if depth <= 0:
+            return match.end()
+    return len(text)
+
+
 def _locate(text: str) -> RecordError:
     """The field where ``text`` nests too deeply or holds an unreadable number."""
     levels: list[_Level] = []
