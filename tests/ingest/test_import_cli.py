@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,7 @@ from typer.testing import CliRunner
 from kontrol.accounts.workspaces import Workspace
 from kontrol.cli.main import app
 from kontrol.ingest.importing import REPORT_REJECTS
+from kontrol.ingest.registry import Importer, SourceRecord, importers
 from kontrol.store.tables import import_rejects, interactions
 
 runner = CliRunner()
@@ -155,7 +157,9 @@ def test_unreadable_file_exits_2(
     result = run_import(database_url, "--json", str(path))
     assert result.exit_code == 2
     assert str(path) in result.stderr
-    assert json_of(result) == {"imported": 0, "updated": 0, "rejected": 0, "rejects": []}
+    data = json_of(result)
+    assert data.pop("errors")[0]["file"] == str(path)
+    assert data == {"imported": 0, "updated": 0, "rejected": 0, "rejects": []}
 
 
 def test_unreadable_file_does_not_stop_the_others(
@@ -179,6 +183,56 @@ def test_truncated_gzip_exits_2(
     result = run_import(database_url, str(path))
     assert result.exit_code == 2
     assert "cut.jsonl.gz" in result.stderr
+
+
+def test_truncated_gzip_counts_what_it_stored_and_names_the_file(
+    engine: Engine, workspace: Workspace, database_url: str, tmp_path: Path
+) -> None:
+    path = tmp_path / "cut.jsonl.gz"
+    lines = "".join(json.dumps(interaction(f"t-{i}", topic="x" * i)) + "\n" for i in range(3000))
+    data = gzip.compress(lines.encode(), compresslevel=1)
+    path.write_bytes(data[: len(data) * 2 // 3])
+    result = run_import(database_url, "--json", str(path))
+    assert result.exit_code == 2
+    summary = json_of(result)
+    stored = count(engine, interactions)
+    assert stored > 0
+    assert summary["imported"] == stored
+    [error] = summary["errors"]
+    assert error["file"] == str(path) and "stopped reading after line" in error["error"]
+    assert f"error: {path}: stopped reading after line" in result.stderr
+
+
+class _CrashingImporter(Importer):
+    """An importer plugin with a bug: it fails after its first record."""
+
+    name = "crashing"
+    label = "crashes part-way"
+    suffixes = (".crash",)
+
+    def read(self, path: Path) -> Iterator[SourceRecord]:
+        yield SourceRecord(1, "{}", interaction("x-1"))
+        raise RuntimeError("plugin bug")
+
+
+def test_an_import_that_fails_unexpectedly_exits_3_with_a_json_summary(
+    engine: Engine, workspace: Workspace, database_url: str, tmp_path: Path
+) -> None:
+    good = write_jsonl(tmp_path / "a.jsonl", [interaction("c-1"), interaction("c-2")])
+    crashing = tmp_path / "b.crash"
+    crashing.write_text("anything", encoding="utf-8")
+    never = write_jsonl(tmp_path / "c.jsonl", [interaction("c-3")])
+    with importers.temporarily():
+        importers.add("crashing", _CrashingImporter)
+        result = run_import(database_url, "--json", str(good), str(crashing), str(never))
+    assert result.exit_code == 3
+    summary = json_of(result)
+    assert (summary["imported"], summary["rejected"]) == (2, 0)
+    [error] = summary["errors"]
+    assert error["file"] == str(crashing)
+    assert "RuntimeError: plugin bug" in error["error"]
+    assert f"error: {crashing}: the import stopped unexpectedly" in result.stderr
+    assert count(engine, interactions) == 2
 
 
 def test_workspace_option(

@@ -408,3 +408,20 @@ def test_broken_json_is_a_reject_not_a_crash(tmp_path: Path) -> None:
     records = read(TelegramImporter(), path)
     assert len(valid(records)) == 1
     assert only_reject(records).line == 2
+
+
+@pytest.mark.parametrize("layout", ["lines", "array"])
+def test_deep_nesting_and_huge_numbers_are_rejects_not_a_crash(tmp_path: Path, layout: str) -> None:
+    good = json.dumps(json.loads(sample("telegram", "update_message_text.json").read_text()))
+    deep = '{"update_id": 7, "extra": ' + "[" * 100_000 + "]" * 100_000 + "}"
+    huge = '{"update_id": ' + "9" * 5000 + "}"
+    path = tmp_path / "hostile.json"
+    if layout == "lines":
+        path.write_text("\n".join([deep, huge, good]) + "\n")
+    else:
+        path.write_text("[\n" + ",\n".join([deep, huge, good]) + "\n]\n")
+    records = read(TelegramImporter(), path)
+    assert len(valid(records)) == 1
+    rejects = [(r.line, r.field) for r in records if r.data is None]
+    first = 1 if layout == "lines" else 2
+    assert rejects == [(first, "extra"), (first + 1, "update_id")]

@@ -158,3 +158,18 @@ def test_kpi_of_a_big_file_counts_every_interaction_scored(
     assert {row["channel"] for row in rows if row["qa_score"] is not None} == channels
     assert sum(row["qa_fail_den"] or 0 for row in rows) > 500
     assert rows == json.loads(on_db.stdout)
+
+
+def test_csv_neutralises_formula_payloads_as_the_web_export_does(tmp_path: Path) -> None:
+    payloads = ['=HYPERLINK("http://x")', "+cmd|' /C calc'!A0", "@SUM(1+1)", "-2+3"]
+    records = [
+        {**INTERACTIONS[0], "id": f"f-{index}", "agent_id": payload}
+        for index, payload in enumerate(payloads)
+    ]
+    path = write_jsonl(tmp_path / "formulas.jsonl", records)
+    result = runner.invoke(
+        app, ["kpi", str(path), "--by", "agent", "--metrics", "contacts", "--format", "csv"]
+    )
+    assert result.exit_code == 0, result.output
+    agents = {row["agent"] for row in csv.DictReader(io.StringIO(result.stdout))}
+    assert agents == {"'" + payload for payload in payloads}

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
+import traceback
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -13,11 +14,23 @@ from kontrol.accounts.workspaces import DEFAULT_WORKSPACE
 from kontrol.cli.options import DbOption, WorkspaceOption, fail, reports_errors
 from kontrol.domain.errors import KontrolError, Unreadable
 
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+    from kontrol.accounts.workspaces import Workspace
+    from kontrol.ingest.import_report import ImportReport
+
 # Commands without a group: main.py puts them on the root command as they are.
 commands = typer.Typer()
 rejects_app = typer.Typer(
     help="Records an import rejected, kept to be fixed.", no_args_is_help=True
 )
+
+
+# ``kontrol import`` exit codes (docs/format.md).
+EXIT_REJECTS = 1
+EXIT_UNREADABLE = 2
+EXIT_FAILED = 3
 
 
 @commands.command("import")
@@ -34,10 +47,11 @@ def import_(
     """Import interactions, surveys, agents and orders (spec/FORMAT.md).
 
     Exit code 0: everything imported; 1: some records were rejected (the rest
-    imported); 2: a file could not be read at all.
+    imported); 2: a file could not be read (in whole or part-way); 3: the
+    import stopped unexpectedly (what was stored before is counted).
     """
     from kontrol.accounts.workspaces import find_workspace
-    from kontrol.ingest.importing import ImportReport, import_file
+    from kontrol.ingest.importing import ImportReport
 
     engine = open_database(database_url(db))
     try:
@@ -46,19 +60,67 @@ def import_(
     except KontrolError as error:
         raise fail(str(error)) from None
     total = ImportReport()
-    unreadable: list[str] = []
+    errors: list[dict[str, str | None]] = []
+    failed = False
+    try:
+        _import_files(engine, target, files, format_name, total, errors, quiet=as_json)
+        from kontrol.jobs import run_due_jobs
+
+        # Without Redis, the background work the import queued runs here before exiting.
+        run_due_jobs(engine)
+    except typer.Exit:
+        raise
+    except Exception as error:
+        failed = True
+        errors.append(_failure(error))
+        typer.echo("".join(traceback.format_exception(error)).rstrip(), err=True)
+    for problem in errors:
+        where = f"{problem['file']}: " if problem["file"] else ""
+        typer.echo(f"error: {where}{problem['error']}", err=True)
+    if as_json:
+        summary = total.as_json()
+        if errors:
+            summary["errors"] = errors
+        typer.echo(json.dumps(summary, ensure_ascii=False))
+    if failed:
+        raise typer.Exit(EXIT_FAILED)
+    if errors:
+        raise typer.Exit(EXIT_UNREADABLE)
+    if total.rejected:
+        raise typer.Exit(EXIT_REJECTS)
+
+
+def _import_files(
+    engine: Engine,
+    target: Workspace,
+    files: list[Path],
+    format_name: str | None,
+    total: ImportReport,
+    errors: list[dict[str, str | None]],
+    *,
+    quiet: bool,
+) -> None:
+    """Import each file into ``total``; unreadable ones go to ``errors`` and the rest go on."""
+    from kontrol.ingest.importing import DamagedFile, ImportFailed, import_file
+
     for path in files:
         try:
             report = import_file(
                 engine=engine, workspace=target, path=path, format_name=format_name
             )
+        except DamagedFile as error:
+            errors.append({"file": str(path), "error": _without_file(str(error), path)})
+            report = error.report
         except Unreadable as error:
-            unreadable.append(str(error))
+            errors.append({"file": str(path), "error": _without_file(str(error), path)})
             continue
+        except ImportFailed as error:
+            total.add(error.report)
+            raise
         except KontrolError as error:
             raise fail(str(error)) from None
         total.add(report)
-        if not as_json:
+        if not quiet:
             typer.echo(
                 f"{path}: {report.imported} imported, {report.updated} updated, "
                 f"{report.unchanged} unchanged, {report.rejected} rejected"
@@ -67,18 +129,21 @@ def import_(
                 typer.echo(f"  {reject.file}:{reject.line}: {reject.error}")
             if report.rejected > 20:
                 typer.echo(f"  … {report.rejected - 20} more: kontrol rejects list")
-    from kontrol.jobs import run_due_jobs
 
-    # Without Redis, the background work the import queued runs here before exiting.
-    run_due_jobs(engine)
-    for message in unreadable:
-        typer.echo(f"error: {message}", err=True)
-    if as_json:
-        typer.echo(json.dumps(total.as_json(), ensure_ascii=False))
-    if unreadable:
-        raise typer.Exit(2)
-    if total.rejected:
-        raise typer.Exit(1)
+
+def _without_file(message: str, path: Path) -> str:
+    """The error without the leading file name (the summary names the file apart)."""
+    return message.removeprefix(f"{path}: ")
+
+
+def _failure(error: Exception) -> dict[str, str | None]:
+    """What the summary says about an unexpected failure, and in which file."""
+    from kontrol.ingest.importing import ImportFailed
+
+    cause = error.__cause__ if isinstance(error, ImportFailed) else error
+    file = error.file if isinstance(error, ImportFailed) else None
+    reason = f"{type(cause).__name__}: {cause}" if cause is not None else str(error)
+    return {"file": file, "error": f"the import stopped unexpectedly ({reason})"}
 
 
 @rejects_app.command("list")

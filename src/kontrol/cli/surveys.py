@@ -41,7 +41,8 @@ def survey_link(
             interaction_id=find_interaction_id(connection, target, interaction),
             created_by="cli",
             kind=kind,
-            hours=hours or settings.survey_link_hours,
+            # 0 is a lifetime to refuse, not a missing option.
+            hours=settings.survey_link_hours if hours is None else hours,
         )
     typer.echo((base_url or settings.public_url).rstrip("/") + link.path())
 

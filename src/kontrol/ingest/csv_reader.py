@@ -27,7 +27,9 @@ from typing import Any
 
 from kontrol.domain.errors import Unreadable
 from kontrol.ingest.files import open_binary
+from kontrol.ingest.json_records import loads_record
 from kontrol.ingest.registry import Importer, SourceRecord, register_importer
+from kontrol.ingest.schema import RecordError
 
 _NUMBERS = {
     "wrap_seconds",
@@ -59,7 +61,7 @@ def _number(column: str, text: str) -> Any:
 
 def _tags(text: str) -> Any:
     if text.startswith("["):
-        return json.loads(text)
+        return loads_record(text)
     separator = ";" if ";" in text else "|"
     return [tag.strip() for tag in text.split(separator) if tag.strip()]
 
@@ -68,6 +70,11 @@ class _RowError(ValueError):
     def __init__(self, field: str, message: str) -> None:
         super().__init__(message)
         self.field = field
+
+
+def _inner(column: str, error: RecordError) -> _RowError:
+    """A JSON cell's problem, named by the column and the field inside it."""
+    return _RowError(f"{column}.{error.field}" if error.field else column, error.message)
 
 
 def _record(row: dict[str, str]) -> tuple[dict[str, Any], dict[str, Any] | None]:
@@ -92,11 +99,15 @@ def _record(row: dict[str, str]) -> tuple[dict[str, Any], dict[str, Any] | None]
                 record["tags"] = _tags(cell)
             except json.JSONDecodeError as error:
                 raise _RowError("tags", f"broken JSON array: {error.msg}") from None
+            except RecordError as error:
+                raise _inner("tags", error) from None
         elif column in _JSON_FIELDS:
             try:
-                record[column] = json.loads(cell)
+                record[column] = loads_record(cell)
             except json.JSONDecodeError as error:
                 raise _RowError(column, f"broken JSON: {error.msg}") from None
+            except RecordError as error:
+                raise _inner(column, error) from None
         else:
             record[column] = value
     return record, (message or None)

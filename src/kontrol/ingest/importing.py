@@ -16,7 +16,7 @@ from sqlalchemy import Connection, Engine, select, update
 
 from kontrol.accounts.workspaces import Workspace
 from kontrol.domain.clock import utcnow
-from kontrol.domain.errors import Unreadable
+from kontrol.domain.errors import KontrolError, Unreadable
 from kontrol.events import (
     Event,
     InteractionsStored,
@@ -37,7 +37,9 @@ from kontrol.store.upsert import is_write_conflict
 __all__ = [
     "BATCH_SIZE",
     "REPORT_REJECTS",
+    "DamagedFile",
     "FileImport",
+    "ImportFailed",
     "ImportReport",
     "Reject",
     "import_file",
@@ -49,6 +51,30 @@ __all__ = [
 BATCH_SIZE = 1000
 # How often a batch is written again after colliding with a concurrent import.
 FLUSH_ATTEMPTS = 5
+
+
+class DamagedFile(Unreadable):
+    """A file that stopped being readable part-way (a truncated ``.gz``).
+
+    The records read before the damage are stored; ``report`` counts them.
+    """
+
+    def __init__(self, message: str, report: ImportReport) -> None:
+        super().__init__(message)
+        self.report = report
+
+
+class ImportFailed(Exception):
+    """An import stopped by an unexpected error (a plugin's bug, the database gone).
+
+    ``report`` counts what the batches committed before it stored; the error
+    itself is the ``__cause__``.
+    """
+
+    def __init__(self, file: str, report: ImportReport) -> None:
+        super().__init__(f"{file}: the import stopped unexpectedly")
+        self.file = file
+        self.report = report
 
 
 class FileImport:
@@ -92,9 +118,10 @@ class FileImport:
                     write_batch(connection, self.state, batch)
                 break
             except Exception as error:
+                # The batch was rolled back: the report counts only what is stored.
+                self.report.imported, self.report.updated, self.report.unchanged = counts
                 if attempt == FLUSH_ATTEMPTS or not is_write_conflict(error):
                     raise
-                self.report.imported, self.report.updated, self.report.unchanged = counts
         self._publish()
 
     def _publish(self) -> None:
@@ -118,8 +145,17 @@ class FileImport:
     # -- the loop --------------------------------------------------------
 
     def run(self, importer: Importer, path: Path) -> ImportReport:
-        """Read ``path`` with ``importer`` and write everything it holds."""
-        return self.run_records(importer.read(path), importer.name)
+        """Read ``path`` with ``importer`` and write everything it holds.
+
+        Raises :class:`DamagedFile` when the file breaks off part-way and
+        :class:`ImportFailed` on any error that is not the input's fault.
+        """
+        try:
+            return self.run_records(importer.read(path), importer.name)
+        except KontrolError:
+            raise
+        except Exception as error:
+            raise ImportFailed(self.state.file_label, self.report) from error
 
     def run_records(self, records: Iterable[SourceRecord], importer_name: str) -> ImportReport:
         """Validate and write ``records`` (from a file, or from memory for the API)."""
@@ -140,12 +176,12 @@ class FileImport:
                 if batch.size() + len(batch.rejects) >= BATCH_SIZE:
                     self.flush(batch)
                     batch = Batch()
-        except Unreadable:
+        except Unreadable as error:
             # A file damaged half-way (a truncated .gz): what was read lands, the
-            # import is recorded, and the caller still learns the file is unreadable.
+            # import is recorded, and the caller learns both.
             self.flush(batch)
             self._finish()
-            raise
+            raise DamagedFile(str(error), self.report) from None
         self.flush(batch)
         self._finish()
         return self.report
@@ -315,7 +351,11 @@ def import_file(
     label: str | None = None,
     publish_events: Callable[[list[Event]], None] | None = None,
 ) -> ImportReport:
-    """Import one file into ``workspace``; raises ``Unreadable`` when it cannot be read.
+    """Import one file into ``workspace``.
+
+    Raises ``Unreadable`` when it cannot be read (:class:`DamagedFile`, with the
+    report of what was stored, when it breaks off part-way) and
+    :class:`ImportFailed` when the import stops for any other reason.
 
     ``publish_events`` receives the events of each committed batch instead of the
     subscribers (:class:`~kontrol.ingest.held_effects.HeldEffects` holds them).

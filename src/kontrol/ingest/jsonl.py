@@ -7,7 +7,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from kontrol.ingest.files import numbered_lines, open_binary
+from kontrol.ingest.json_records import loads_record
 from kontrol.ingest.registry import Importer, SourceRecord, register_importer
+from kontrol.ingest.schema import RecordError
 
 
 @register_importer
@@ -30,11 +32,14 @@ class JsonLinesImporter(Importer):
                     yield SourceRecord(number, raw, None, f"not valid UTF-8 at byte {error.start}")
                     continue
                 try:
-                    data = json.loads(text)
+                    data = loads_record(text)
                 except json.JSONDecodeError as error:
                     yield SourceRecord(
                         number, text, None, f"broken JSON: {error.msg} at column {error.colno}"
                     )
+                    continue
+                except RecordError as error:
+                    yield SourceRecord(number, text, None, error.message, error.field)
                     continue
                 if not isinstance(data, dict):
                     yield SourceRecord(number, text, None, "a record must be a JSON object")

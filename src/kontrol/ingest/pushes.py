@@ -39,14 +39,23 @@ from kontrol.ingest.batches import validate_record
 from kontrol.ingest.group_commits import EventBatcher, StoreBatcher
 from kontrol.ingest.import_report import ImportReport
 from kontrol.ingest.importing import import_records
+from kontrol.ingest.json_records import loads_record, split_array
 from kontrol.ingest.registry import SourceRecord
-from kontrol.ingest.schema import InteractionRecord, RecordError
+from kontrol.ingest.schema import InteractionRecord, RecordError, unstorable
 from kontrol.store.tables import idempotency_keys
 
 MAX_BATCH = 1000
 MAX_BODY_BYTES = 20 * 1024 * 1024
 IDEMPOTENCY_HOURS = 24
 RECORD_KINDS = {"interactions": "interaction", "surveys": "survey"}
+
+
+@dataclass(frozen=True)
+class UnreadableRecord:
+    """A record of a request that cannot be read or kept as it is: its text and why."""
+
+    raw: str
+    error: RecordError
 
 
 @dataclass(frozen=True)
@@ -84,6 +93,9 @@ def _clean_interactions(
 def _records(payload: Any, kind: str) -> Iterator[SourceRecord]:
     items = payload if isinstance(payload, list) else [payload]
     for index, item in enumerate(items):
+        if isinstance(item, UnreadableRecord):
+            yield SourceRecord(index, item.raw, None, item.error.message, item.error.field)
+            continue
         raw = json.dumps(item, ensure_ascii=False, separators=(",", ":"))
         if not isinstance(item, dict):
             yield SourceRecord(index, raw, None, "a record must be a JSON object")
@@ -135,17 +147,51 @@ def parse_body(body: bytes) -> Any:
     except UnicodeDecodeError:
         raise InvalidInput("body: not valid UTF-8") from None
     except json.JSONDecodeError as error:
-        raise InvalidInput(
-            f"body: broken JSON: {error.msg} at line {error.lineno} column {error.colno}"
-        ) from None
+        raise _broken(error) from None
+    except (RecursionError, ValueError):
+        payload = _read_each(body)
+    else:
+        if any(unstorable(item) for item in (payload if isinstance(payload, list) else [payload])):
+            # Read again record by record: each one's own text is kept with its reject.
+            payload = _read_each(body)
     if isinstance(payload, list):
         if not payload:
             raise InvalidInput("body: an empty batch")
         if len(payload) > MAX_BATCH:
             raise InvalidInput(f"body: at most {MAX_BATCH} records per request")
-    elif not isinstance(payload, dict):
+    elif not isinstance(payload, dict | UnreadableRecord):
         raise InvalidInput("body: a record (JSON object) or a batch (JSON array) of records")
     return payload
+
+
+def _broken(error: json.JSONDecodeError) -> InvalidInput:
+    return InvalidInput(
+        f"body: broken JSON: {error.msg} at line {error.lineno} column {error.colno}"
+    )
+
+
+def _read_each(body: bytes) -> Any:
+    """The request's records read one by one: those Python's reader gives up on
+    or that cannot be stored become :class:`UnreadableRecord` (rejects, by index)."""
+    try:
+        text = body.decode(json.detect_encoding(body))
+    except UnicodeDecodeError:
+        raise InvalidInput("body: not valid UTF-8") from None
+    try:
+        texts = split_array(text) if text.lstrip().startswith("[") else [text]
+        items = [_read_one(part) for part in texts]
+    except json.JSONDecodeError as error:
+        raise _broken(error) from None
+    return items if text.lstrip().startswith("[") else items[0]
+
+
+def _read_one(text: str) -> Any:
+    try:
+        item = loads_record(text)
+    except RecordError as error:
+        return UnreadableRecord(text.strip(), error)
+    problem = unstorable(item)
+    return item if problem is None else UnreadableRecord(text.strip(), problem)
 
 
 def ingest(

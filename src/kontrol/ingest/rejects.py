@@ -114,6 +114,15 @@ def reject_key(data: dict[str, Any]) -> tuple[str | None, str | None]:
     return source[:100], record_id
 
 
+def storable_text(text: str) -> str:
+    """``text`` with each NUL character, which PostgreSQL cannot store, as U+FFFD.
+
+    A reject keeps the line that holds the NUL (a CSV cell, a raw byte in a
+    JSON line) with the character marked, rather than failing its whole batch.
+    """
+    return text.replace("\x00", "\ufffd")
+
+
 def write_rejects(
     connection: Connection, state: ImportState, rejects: list[tuple[SourceRecord, RecordError]]
 ) -> None:
@@ -122,7 +131,8 @@ def write_rejects(
     already = _open_rejects_at(connection, state, [source.line for source, _ in rejects])
     rows = []
     for source, error in rejects:
-        if (source.line, source.raw) in already:
+        raw = storable_text(source.raw)
+        if (source.line, raw) in already:
             continue
         record_source, record_id = reject_key(source.data or {})
         rows.append(
@@ -131,11 +141,11 @@ def write_rejects(
                 "batch_id": state.batch_id,
                 "file": state.file_label,
                 "line": source.line,
-                "field": error.field,
-                "error": str(error),
-                "raw": source.raw,
-                "record_source": record_source,
-                "record_id": record_id[:200] if record_id else None,
+                "field": storable_text(error.field)[:200] if error.field else None,
+                "error": storable_text(str(error)),
+                "raw": raw,
+                "record_source": storable_text(record_source) if record_source else None,
+                "record_id": storable_text(record_id)[:200] if record_id else None,
                 "created_at": now,
             }
         )

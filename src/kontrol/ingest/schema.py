@@ -7,6 +7,8 @@ is read in the workspace time zone by the caller.
 
 from __future__ import annotations
 
+import math
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -195,6 +197,73 @@ def _describe(error: ValidationError) -> RecordError:
     return RecordError("; ".join(parts), first_field, described=True)
 
 
+# Deeper records are refused: nothing in the format nests beyond a few levels, and
+# Python's json and the databases fail (500s, lost batches) somewhere near 1,000.
+MAX_DEPTH = 64
+NUL_IN_TEXT = "a NUL character (\\u0000) is not allowed in text"
+
+
+def dotted(path: tuple[str | int, ...]) -> str | None:
+    """A field's dotted path (``messages.3.text``) as rejects name it."""
+    return ".".join(str(part) for part in path) or None
+
+
+def too_deep(path: tuple[str | int, ...]) -> RecordError:
+    """The reject of a value nested beyond ``MAX_DEPTH``, named by its last field name."""
+    while path and isinstance(path[-1], int):
+        path = path[:-1]
+    return RecordError(f"nested more than {MAX_DEPTH} levels deep", dotted(path))
+
+
+def unstorable(value: object) -> RecordError | None:
+    """Why ``value`` cannot be stored as it is, on either database, or None.
+
+    PostgreSQL refuses NUL in text and NaN or infinity in JSON; nesting beyond
+    ``MAX_DEPTH`` is refused everywhere. Keys are text too.
+    """
+    found = _unstorable(value, 1)
+    if found is None:
+        return None
+    message, reversed_path = found
+    path = tuple(reversed(reversed_path))
+    return too_deep(path) if message is None else RecordError(message, dotted(path))
+
+
+def _unstorable(value: object, depth: int) -> tuple[str | None, list[str | int]] | None:
+    """The problem (None for too deep) and the path to it, deepest part first.
+
+    Every record passes here, so the path is built only for a problem and the
+    common values cost one type test (measured: 17 µs for a record of twelve
+    messages, against 52 µs for its validation).
+    """
+    items: Iterable[tuple[Any, object]]
+    if isinstance(value, dict):
+        items = value.items()
+    elif isinstance(value, list):
+        items = enumerate(value)
+    elif isinstance(value, str):
+        return (NUL_IN_TEXT, []) if "\x00" in value else None
+    elif isinstance(value, float) and not math.isfinite(value):
+        return "not a finite number", []
+    else:
+        return None
+    if depth > MAX_DEPTH:
+        return None, []
+    for key, item in items:
+        if isinstance(key, str) and "\x00" in key:
+            return NUL_IN_TEXT, [key]
+        kind = type(item)
+        if kind is str:
+            if "\x00" in item:  # type: ignore[operator]
+                return NUL_IN_TEXT, [key]
+        elif kind is not int and kind is not bool and item is not None:
+            found = _unstorable(item, depth + 1)
+            if found is not None:
+                found[1].append(key)
+                return found
+    return None
+
+
 def parse_record(data: object) -> _Record:
     """Validate one decoded record and return the model for its ``kind``.
 
@@ -207,6 +276,9 @@ def parse_record(data: object) -> _Record:
     if model is None:
         known = ", ".join(RECORD_MODELS)
         raise RecordError(f"unknown kind {kind!r}; expected one of {known}", "kind")
+    problem = unstorable(data)
+    if problem is not None:
+        raise problem
     body = {key: value for key, value in data.items() if key != "kind"}
     try:
         return model.model_validate(body)

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from kontrol.metrics import Metric
+from kontrol.metrics.exports import defuse
 from kontrol.metrics.targets import Target, target_for, target_status
 
 GROUP_KEYS = ("agent", "team", "channel", "topic", "language", "period")
@@ -23,15 +24,25 @@ def as_json(rows: Sequence[dict[str, Any]]) -> str:
 
 
 def as_csv(rows: Sequence[dict[str, Any]]) -> str:
-    """The rows as CSV with a header; empty cells for null."""
+    """The rows as CSV with a header; empty cells for null.
+
+    Text that a spreadsheet would run as a formula is defused as in the web
+    export (agent names, teams and topics come from imported data).
+    """
     if not rows:
         return ""
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=list(rows[0]), lineterminator="\n")
     writer.writeheader()
     for row in rows:
-        writer.writerow({k: "" if v is None else v for k, v in row.items()})
+        writer.writerow({k: _csv_cell(v) for k, v in row.items()})
     return buffer.getvalue()
+
+
+def _csv_cell(value: Any) -> Any:
+    if value is None:
+        return ""
+    return defuse(value) if isinstance(value, str) else value
 
 
 def _number(value: Any, unit: str) -> str:

@@ -19,7 +19,9 @@ from typing import Any, Protocol
 
 from kontrol.domain.errors import Unreadable
 from kontrol.ingest.files import open_binary
+from kontrol.ingest.json_records import decode_value
 from kontrol.ingest.registry import SourceRecord
+from kontrol.ingest.schema import RecordError
 
 _DECODER = json.JSONDecoder()
 _WHITESPACE = " \t\r\n"
@@ -129,6 +131,13 @@ def _broken(lines: _Lines, text: str, start: int, error: json.JSONDecodeError) -
     )
 
 
+def _payload(line: int, raw: str, value: Any) -> Payload | SourceRecord:
+    """A decoded payload, or the reject of one too deep or with a number too long to read."""
+    if isinstance(value, RecordError):
+        return SourceRecord(line, raw, None, value.message, value.field)
+    return Payload(line, raw, value)
+
+
 def read_payloads(path: Path) -> Iterator[Payload | SourceRecord]:
     """Yield each JSON payload of ``path``; undecodable text becomes a reject.
 
@@ -144,7 +153,7 @@ def read_payloads(path: Path) -> Iterator[Payload | SourceRecord]:
             index = _skip_space(text, index)
             continue
         try:
-            value, end = _DECODER.raw_decode(text, index)
+            value, end = decode_value(_DECODER, text, index)
         except json.JSONDecodeError as error:
             if error.pos == index:
                 yield SourceRecord(
@@ -157,7 +166,7 @@ def read_payloads(path: Path) -> Iterator[Payload | SourceRecord]:
                 yield _broken(lines, text, index, error)
             index = _skip_space(text, _next_line_start(text, index))
             continue
-        yield Payload(lines.at(index), text[index:end], value)
+        yield _payload(lines.at(index), text[index:end], value)
         index = _skip_space(text, end)
 
 
@@ -169,11 +178,11 @@ def _array(text: str, index: int, lines: _Lines) -> Generator[Payload | SourceRe
         return index + 1
     while index < len(text):
         try:
-            value, end = _DECODER.raw_decode(text, index)
+            value, end = decode_value(_DECODER, text, index)
         except json.JSONDecodeError as error:
             yield _broken(lines, text, index, error)
             return _next_line_start(text, index)
-        yield Payload(lines.at(index), text[index:end], value)
+        yield _payload(lines.at(index), text[index:end], value)
         index = _skip_space(text, end)
         if index < len(text) and text[index] == ",":
             index = _skip_space(text, index + 1)
