@@ -31,6 +31,7 @@ from fastapi import Depends, Request
 from sqlalchemy import Connection
 
 from kontrol.accounts.access import Viewer
+from kontrol.store.database import hold_write_lock
 from kontrol.web.render import Page
 from kontrol.web.security import load_viewer
 from kontrol.web.state import AppState, app_state
@@ -38,9 +39,23 @@ from kontrol.web.state import AppState, app_state
 State = Annotated[AppState, Depends(app_state)]
 
 
-def request_connection(state: State) -> Iterator[Connection]:
-    """The request's connection, in its one transaction (see the module docstring)."""
+# Requests that only read; every other method may write.
+READING_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def request_connection(request: Request, state: State) -> Iterator[Connection]:
+    """The request's connection, in its one transaction (see the module docstring).
+
+    On SQLite a request that may write takes the database's write lock before it
+    reads anything. Otherwise its transaction (opened by the first write, or by
+    the savepoint of a refused-form call) would read a snapshot first and could
+    not turn into a writer once another writer, such as the background jobs in
+    this process, had committed: SQLite then answers "database is locked" at
+    once instead of waiting. Writers take turns on SQLite anyway.
+    """
     with state.engine.begin() as connection:
+        if request.method not in READING_METHODS:
+            hold_write_lock(connection)
         yield connection
 
 
