@@ -12,7 +12,7 @@ from kontrol.accounts.workspaces import create_workspace
 from kontrol.domain.errors import Conflict
 from kontrol.store.tables import workspaces
 from kontrol.web.app import create_app
-from kontrol.web.deps import Db
+from kontrol.web.deps import Db, attempt
 
 
 def _names(engine: Engine) -> set[str]:
@@ -48,7 +48,7 @@ def test_a_request_commits_what_it_wrote_and_a_failed_one_nothing(
 def test_a_form_that_reads_then_writes_is_not_refused_by_a_commit_in_between(
     database_url: str, engine: Engine
 ) -> None:
-    # A refused-form call runs in a savepoint, which on SQLite opens the transaction
+    # A refused-form call runs in a savepoint (attempt), which on SQLite opens the transaction
     # at its first read. Another writer (the app's background jobs) committing before
     # the call writes used to turn the write into "database is locked", a 500.
     app = create_app(database_url)
@@ -56,7 +56,7 @@ def test_a_form_that_reads_then_writes_is_not_refused_by_a_commit_in_between(
     others: list[str] = []
 
     def form(db: Db) -> dict[str, bool]:
-        with db.begin_nested():
+        with attempt(db):
             db.execute(select(workspaces.c.name)).all()
             try:
                 with other.begin() as connection:

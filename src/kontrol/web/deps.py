@@ -14,8 +14,8 @@ before the handler runs and commits it when the handler returns, before the
 answer leaves (so a redirect never points at a change not yet committed), or
 rolls it back when the handler raises (a domain error then becomes its status
 in :mod:`kontrol.web.errors`). A handler that answers a refused form with the
-form again runs the refused call in ``db.begin_nested()``: the savepoint is
-rolled back, and nothing the call wrote is committed with the page.
+form again runs the refused call in :func:`attempt`, a savepoint that is
+rolled back, so nothing the call wrote is committed with the page.
 
 The few feature functions that take the engine (answering a survey, importing
 routing rules, retrying a job) commit on their own connection; they publish
@@ -25,6 +25,7 @@ events after their commit, which a request's transaction cannot do.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -39,24 +40,26 @@ from kontrol.web.state import AppState, app_state
 State = Annotated[AppState, Depends(app_state)]
 
 
-# Requests that only read; every other method may write.
-READING_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-
-
-def request_connection(request: Request, state: State) -> Iterator[Connection]:
-    """The request's connection, in its one transaction (see the module docstring).
-
-    On SQLite a request that may write takes the database's write lock before it
-    reads anything. Otherwise its transaction (opened by the first write, or by
-    the savepoint of a refused-form call) would read a snapshot first and could
-    not turn into a writer once another writer, such as the background jobs in
-    this process, had committed: SQLite then answers "database is locked" at
-    once instead of waiting. Writers take turns on SQLite anyway.
-    """
+def request_connection(state: State) -> Iterator[Connection]:
+    """The request's connection, in its one transaction (see the module docstring)."""
     with state.engine.begin() as connection:
-        if request.method not in READING_METHODS:
-            hold_write_lock(connection)
         yield connection
+
+
+@contextmanager
+def attempt(db: Connection) -> Iterator[None]:
+    """Run a call whose refusal shows the form again: in a savepoint, rolled back on error.
+
+    On SQLite the savepoint would open the transaction at its first read, and a
+    transaction that has read cannot become a writer once another writer (the
+    background jobs of this process) has committed: SQLite answers "database is
+    locked" at once instead of waiting. So the write lock is taken first; writers
+    take turns on SQLite anyway. Handlers that let a feature commit on its own
+    connection (retrying a job, importing rules files) never hold it.
+    """
+    hold_write_lock(db)
+    with db.begin_nested():
+        yield
 
 
 # scope="function": the commit happens when the handler returns, not after the

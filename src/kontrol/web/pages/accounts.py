@@ -34,7 +34,7 @@ from kontrol.demo.seeding import DEMO_LOGINS
 from kontrol.domain.errors import Conflict
 from kontrol.domain.roles import WorkspaceRole
 from kontrol.i18n import LOCALES
-from kontrol.web.deps import CurrentPage, CurrentViewer, Db, State
+from kontrol.web.deps import CurrentPage, CurrentViewer, Db, State, attempt
 from kontrol.web.errors import REFUSALS, status_of
 from kontrol.web.params import Id
 from kontrol.web.render import Page, render
@@ -192,7 +192,7 @@ def people_add(
     require(viewer, Action.MANAGE_USERS)
     try:
         details = read_member_input(role=role, team=team, agent_id=agent_id)
-        with db.begin_nested():
+        with attempt(db):
             add_member(
                 db,
                 viewer.workspace,
@@ -231,7 +231,7 @@ def people_change(
     require(viewer, Action.MANAGE_USERS)
     try:
         details = read_member_input(role=role, team=team, agent_id=agent_id)
-        with db.begin_nested():
+        with attempt(db):
             change_member(db, viewer.workspace, user_id, details)
     except REFUSALS as error:
         kept = {"user_id": user_id, "role": role, "team": team, "agent_id": agent_id}
@@ -252,7 +252,7 @@ def people_remove(
     check_csrf(request, csrf_token)
     require(viewer, Action.MANAGE_USERS)
     try:
-        with db.begin_nested():
+        with attempt(db):
             remove_member(db, viewer.workspace, user_id)
     except Conflict as error:
         return _people_page(page, error=str(error), status=status_of(error))
@@ -290,7 +290,7 @@ def api_keys_create(
     check_csrf(request, csrf_token)
     require(viewer, Action.MANAGE_INTEGRATIONS)
     try:
-        with db.begin_nested():
+        with attempt(db):
             made = create_api_key(
                 db, workspace=viewer.workspace, name=name, created_by=viewer.account.username
             )

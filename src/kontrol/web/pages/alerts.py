@@ -20,7 +20,7 @@ from kontrol.alerts.rules import (
     save_alert_rule,
 )
 from kontrol.domain.vocabulary import Channel
-from kontrol.web.deps import CurrentPage, CurrentViewer, Db
+from kontrol.web.deps import CurrentPage, CurrentViewer, Db, attempt
 from kontrol.web.errors import REFUSALS, status_of
 from kontrol.web.params import Id, Offset
 from kontrol.web.security import check_csrf, locale_of
@@ -172,7 +172,7 @@ async def save_alert_rule_form(
         enabled=values["enabled"],
     )
     try:
-        with db.begin_nested():
+        with attempt(db):
             save_alert_rule(db, viewer.workspace, data, rule_id=rule_id)
     except REFUSALS as error:
         rule = get_alert_rule(db, viewer.workspace, rule_id) if rule_id is not None else None

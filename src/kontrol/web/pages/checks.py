@@ -25,7 +25,7 @@ from kontrol.checks.scoring import (
 )
 from kontrol.checks.workspace_settings import phrase_list_overrides, stored_custom_checks
 from kontrol.domain.errors import InvalidInput, NotFound
-from kontrol.web.deps import CurrentPage, CurrentViewer, Db
+from kontrol.web.deps import CurrentPage, CurrentViewer, Db, attempt
 from kontrol.web.errors import status_of
 from kontrol.web.params import OptionalId
 from kontrol.web.render import Page
@@ -111,7 +111,7 @@ def scorecard_save(
     check_csrf(request, csrf_token)
     require(viewer, Action.MANAGE_CHECKS)
     try:
-        with db.begin_nested():
+        with attempt(db):
             ensure_default_scorecards(db, viewer.workspace.id)
             stored = save_scorecard(db, viewer.workspace.id, yaml_text, user_id=viewer.account.id)
     except InvalidInput as error:
@@ -202,7 +202,7 @@ def custom_check_save(
     check_csrf(request, csrf_token)
     require(viewer, Action.MANAGE_CHECKS)
     try:
-        with db.begin_nested():
+        with attempt(db):
             save_custom_check(db, viewer.workspace.id, yaml_text)
     except InvalidInput as error:
         context = {

@@ -41,7 +41,7 @@ from kontrol.surveys.places import (
     set_active,
 )
 from kontrol.surveys.ratelimit import RateLimiter, make_rate_limiter
-from kontrol.web.deps import CurrentPage, CurrentViewer, Db, State
+from kontrol.web.deps import CurrentPage, CurrentViewer, Db, State, attempt
 from kontrol.web.errors import REFUSALS, status_of
 from kontrol.web.params import Id
 from kontrol.web.render import Page, render
@@ -296,7 +296,7 @@ def add_place(
     check_csrf(request, csrf_token)
     require(viewer, Action.MANAGE_PLACES)
     try:
-        with db.begin_nested():
+        with attempt(db):
             create_place(
                 db,
                 workspace=viewer.workspace,

@@ -15,7 +15,7 @@ from kontrol.feedback.dispute_window import dispute_deadline_days, set_dispute_d
 from kontrol.feedback.disputes import DISPUTE_STATES, get_dispute, list_disputes, withdraw_dispute
 from kontrol.feedback.evaluation_detail import evaluation_detail
 from kontrol.feedback.history import read_version
-from kontrol.web.deps import CurrentPage, CurrentViewer, Db
+from kontrol.web.deps import CurrentPage, CurrentViewer, Db, attempt
 from kontrol.web.errors import status_of
 from kontrol.web.pages.feedback.evaluations import PAGE, REFUSED, render_evaluation
 from kontrol.web.params import Id, Offset
@@ -62,7 +62,7 @@ def dispute_settings_form(
     """Change the workspace's dispute window (admins and QA leads)."""
     check_csrf(request, csrf_token)
     try:
-        with db.begin_nested():
+        with attempt(db):
             set_dispute_deadline_days(db, viewer, days)
     except InvalidInput as error:
         items = list_disputes(db, viewer, limit=PAGE)
@@ -134,7 +134,7 @@ async def resolve_form(
         if key.startswith("answer_") and value
     }
     try:
-        with db.begin_nested():
+        with attempt(db):
             evaluation_version = typed.get("evaluation_version", "")
             done = resolve_dispute(
                 db,
@@ -169,7 +169,7 @@ def withdraw_form(
     check_csrf(request, csrf_token)
     evaluation_id = get_dispute(db, viewer, dispute_id).evaluation_id
     try:
-        with db.begin_nested():
+        with attempt(db):
             withdraw_dispute(db, viewer, dispute_id, version=read_version(version))
     except REFUSED as error:
         return render_evaluation(page, evaluation_id, error=str(error), status=status_of(error))

@@ -24,7 +24,7 @@ from kontrol.feedback.disputes import raise_dispute
 from kontrol.feedback.evaluation_detail import evaluation_detail
 from kontrol.feedback.history import read_version
 from kontrol.feedback.tasks import tasks_of
-from kontrol.web.deps import CurrentPage, CurrentViewer, Db
+from kontrol.web.deps import CurrentPage, CurrentViewer, Db, attempt
 from kontrol.web.errors import REFUSALS, status_of
 from kontrol.web.params import Id, Offset
 from kontrol.web.render import Page
@@ -108,7 +108,7 @@ def acknowledge_form(
     """The agent acknowledges the evaluation."""
     check_csrf(request, csrf_token)
     try:
-        with db.begin_nested():
+        with attempt(db):
             acknowledge_evaluation(db, viewer, evaluation_id, version=read_version(version))
     except REFUSED as error:
         return render_evaluation(page, evaluation_id, error=str(error), status=status_of(error))
@@ -129,7 +129,7 @@ def dispute_form(
     """The agent disputes the whole evaluation or one criterion."""
     check_csrf(request, csrf_token)
     try:
-        with db.begin_nested():
+        with attempt(db):
             raise_dispute(db, viewer, evaluation_id, criterion=criterion, reason=reason)
     except REFUSED as error:
         typed = {"criterion": criterion, "reason": reason}

@@ -21,7 +21,7 @@ from kontrol.feedback.tasks import (
     owners,
     task_history,
 )
-from kontrol.web.deps import CurrentPage, CurrentViewer, Db
+from kontrol.web.deps import CurrentPage, CurrentViewer, Db, attempt
 from kontrol.web.errors import status_of
 from kontrol.web.pages.feedback.evaluations import REFUSED
 from kontrol.web.params import Id
@@ -118,7 +118,7 @@ async def create_task_form(
     check_csrf(request, str(form.get("csrf_token") or ""))
     values = {name: str(form.get(name) or "") for name in TASK_FIELDS}
     try:
-        with db.begin_nested():
+        with attempt(db):
             task = create_task(db, viewer, TaskInput(**values))
     except REFUSED as error:
         return _task_form(
@@ -163,7 +163,7 @@ async def update_task_form(
     names = ("kind", "title", "details", "agent", "owner_id", "due", "status", "outcome")
     changes = {name: str(form.get(name) or "") for name in names if name in form}
     try:
-        with db.begin_nested():
+        with attempt(db):
             update_task(
                 db,
                 viewer,

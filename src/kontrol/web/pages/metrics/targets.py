@@ -27,7 +27,7 @@ from kontrol.metrics.targets import (
     save_target,
     update_target,
 )
-from kontrol.web.deps import CurrentPage, CurrentViewer, Db
+from kontrol.web.deps import CurrentPage, CurrentViewer, Db, attempt
 from kontrol.web.errors import REFUSALS, status_of
 from kontrol.web.pages.metrics.dashboard import format_value
 from kontrol.web.params import Id, read_period
@@ -165,7 +165,7 @@ def _save(page: Page, existing: Target | None, fields: dict[str, str]) -> Respon
     db, workspace = page.connection, page.viewer.workspace
     try:
         values = read_target(**fields)
-        with db.begin_nested():
+        with attempt(db):
             if existing is None:
                 save_target(db, workspace, **values)
             else:

@@ -28,7 +28,7 @@ from kontrol.review.calibration.sessions import (
     list_sessions,
     parse_deadline,
 )
-from kontrol.web.deps import CurrentPage, CurrentViewer, Db
+from kontrol.web.deps import CurrentPage, CurrentViewer, Db, attempt
 from kontrol.web.errors import REFUSALS, status_of
 from kontrol.web.params import Id
 from kontrol.web.render import Page
@@ -118,7 +118,7 @@ async def create_session_form(
         "deadline": deadline,
     }
     try:
-        with db.begin_nested():
+        with attempt(db):
             session_id = create_session(
                 db,
                 viewer,
@@ -169,7 +169,7 @@ async def submit_page(
     form = await request.form()
     check_csrf(request, str(form.get("csrf_token") or ""))
     try:
-        with db.begin_nested():
+        with attempt(db):
             submit_scores(db, viewer, session_id=session_id)
     except REFUSALS as error:
         return _session_page(page, session_id, error=str(error), status=status_of(error))
@@ -184,7 +184,7 @@ async def close_page(
     form = await request.form()
     check_csrf(request, str(form.get("csrf_token") or ""))
     try:
-        with db.begin_nested():
+        with attempt(db):
             close_session(
                 db, viewer, session_id=session_id, version=_int(form.get("version"), "version")
             )
@@ -259,7 +259,7 @@ async def save_score_page(
     comment = str(form.get("comment") or "")
     version = _int(form.get("version") or "0", "version")
     try:
-        with db.begin_nested():
+        with attempt(db):
             save_score(
                 db,
                 viewer,
@@ -340,7 +340,7 @@ async def reference_page(
     check_csrf(request, str(form.get("csrf_token") or ""))
     entered = _answers_from_form(form)
     try:
-        with db.begin_nested():
+        with attempt(db):
             record_reference(
                 db,
                 viewer,

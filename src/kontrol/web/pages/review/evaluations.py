@@ -30,7 +30,7 @@ from kontrol.review.machine_agreement import review_agreement
 from kontrol.review.saving import AnswerInput, create_evaluation, save_evaluation
 from kontrol.review.scoring_form import CriterionAnswer, ReviewForm, review_form
 from kontrol.settings import current_settings
-from kontrol.web.deps import CurrentPage, CurrentViewer, Db
+from kontrol.web.deps import CurrentPage, CurrentViewer, Db, attempt
 from kontrol.web.errors import REFUSALS, status_of
 from kontrol.web.headers import CONTENT_SECURITY_POLICY
 from kontrol.web.params import Id, OptionalId, read_day, read_optional_int
@@ -274,7 +274,7 @@ async def evaluate_save(
     answers = _posted_answers(form, data)
     try:
         version = read_optional_int(data.get("version"), "version")
-        with db.begin_nested():
+        with attempt(db):
             saved = _save(
                 db,
                 viewer,

@@ -42,7 +42,7 @@ from kontrol.review.routing.rules import (
     save_routing_rule,
     set_rule_active,
 )
-from kontrol.web.deps import CurrentPage, CurrentViewer, Db, State
+from kontrol.web.deps import CurrentPage, CurrentViewer, Db, State, attempt
 from kontrol.web.errors import REFUSALS, status_of
 from kontrol.web.params import Id, Offset
 from kontrol.web.render import Page
@@ -171,7 +171,7 @@ def assign_form(
     if assignee_id and not assignee_id.isdigit():
         raise InvalidInput("assignee_id: a user id")
     try:
-        with db.begin_nested():
+        with attempt(db):
             assign_item(
                 db,
                 viewer,
@@ -201,7 +201,7 @@ def skip_form(
     check_csrf(request, csrf_token)
     require(viewer, Action.REVIEW)
     try:
-        with db.begin_nested():
+        with attempt(db):
             skip_item(db, viewer, item_id, reason=reason, version=version)
     except REFUSALS as error:
         failed = {"id": item_id, "reason": reason}
@@ -357,7 +357,7 @@ async def save_rule_form(
     if rule_id is not None:
         get_routing_rule(db, viewer.workspace.id, rule_id)
     try:
-        with db.begin_nested():
+        with attempt(db):
             save_routing_rule(
                 db,
                 viewer.workspace.id,
@@ -388,7 +388,7 @@ def toggle_rule(
     check_csrf(request, csrf_token)
     require(viewer, Action.MANAGE_ROUTING)
     try:
-        with db.begin_nested():
+        with attempt(db):
             set_rule_active(
                 db,
                 viewer.workspace.id,
