@@ -27,11 +27,8 @@ from kontrol.accounts.access import Viewer
 from kontrol.accounts.logins import Account, Membership
 from kontrol.accounts.workspaces import ensure_workspace
 from kontrol.domain.roles import WorkspaceRole
-from kontrol.interactions.listing import (
-    InteractionFilter,
-    filter_choices,
-    list_interactions,
-)
+from kontrol.interactions.filters import InteractionFilter
+from kontrol.interactions.listing import filter_choices, list_interactions
 from kontrol.store.database import make_engine
 from kontrol.store.migrate import upgrade
 from kontrol.store.tables import interactions, messages, surveys

@@ -22,7 +22,8 @@ from kontrol.accounts.access import Viewer
 from kontrol.accounts.logins import Account, add_user, memberships_of
 from kontrol.accounts.workspaces import Workspace, create_workspace
 from kontrol.domain.roles import WorkspaceRole
-from kontrol.ingest.importing import ImportReport, import_file
+from kontrol.ingest.import_report import ImportReport
+from kontrol.ingest.importing import import_file
 from kontrol.store.tables import interactions
 
 # Every person of every test world logs in with it.

@@ -21,6 +21,7 @@ from sqlalchemy import Engine, select
 from kontrol.accounts.apikeys import create_api_key
 from kontrol.accounts.workspaces import Workspace
 from kontrol.alerts.rules import AlertRuleInput, save_alert_rule
+from kontrol.checks.scorecards import ensure_default_scorecards
 from kontrol.domain.clock import utcnow
 from kontrol.domain.roles import WorkspaceRole
 from kontrol.metrics.targets import save_target
@@ -169,7 +170,6 @@ class World:
         return {"queue_id": str(row.queue_id), "version": str(row.version)}
 
     def _scorecard_id(self) -> int:
-        from kontrol.checks.scoring import ensure_default_scorecards
 
         with self.engine.begin() as connection:
             ensure_default_scorecards(connection, self.workspace.id)

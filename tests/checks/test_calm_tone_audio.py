@@ -15,7 +15,7 @@ from sqlalchemy import Engine
 from kontrol.accounts.workspaces import Workspace
 from kontrol.checks.audio import level_db, local_recording, read_wav, segment_levels
 from kontrol.checks.engine import check_record
-from kontrol.checks.scoring import stored_outcomes
+from kontrol.checks.stored_results import stored_outcomes
 from kontrol.ingest.importing import import_file
 
 RATE = 8000

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from kontrol.checks.registry import registered_checks
-from kontrol.checks.scoring import DEFAULT_SCORECARDS, default_scorecard_text
+from kontrol.checks.scorecards import DEFAULT_SCORECARDS, default_scorecard_text
 from kontrol.domain.errors import InvalidInput
 from kontrol.domain.scorecard import compute_score, load_scorecard
 

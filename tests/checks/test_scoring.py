@@ -13,16 +13,11 @@ from sqlalchemy import Engine, func, select
 from typer.testing import CliRunner
 
 from kontrol.accounts.workspaces import Workspace
+from kontrol.checks.check_settings import save_custom_check, save_phrase_override
 from kontrol.checks.engine import check_record
-from kontrol.checks.scoring import (
-    evaluations_of,
-    save_custom_check,
-    save_phrase_override,
-    save_scorecard,
-    score_interactions,
-    scorecard_versions,
-    stored_outcomes,
-)
+from kontrol.checks.scorecards import save_scorecard, scorecard_versions
+from kontrol.checks.scoring import score_interactions
+from kontrol.checks.stored_results import evaluations_of, stored_outcomes
 from kontrol.cli.main import app
 from kontrol.cli.progress import FileProgressBar
 from kontrol.ingest.importing import import_file

@@ -20,7 +20,7 @@ from sqlalchemy import Engine, select
 from kontrol.accounts.access import Viewer
 from kontrol.accounts.logins import Account
 from kontrol.accounts.workspaces import Workspace
-from kontrol.checks.scoring import StoredScorecard, save_scorecard
+from kontrol.checks.scorecards import StoredScorecard, save_scorecard
 from kontrol.domain.clock import utcnow
 from kontrol.domain.roles import WorkspaceRole
 from kontrol.domain.scorecard import Value, compute_score

@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 
 from kontrol.accounts.workspaces import Workspace
 from kontrol.cli.main import app
-from kontrol.ingest.importing import REPORT_REJECTS
+from kontrol.ingest.import_report import REPORT_REJECTS
 from kontrol.ingest.registry import Importer, SourceRecord, importers
 from kontrol.store.tables import import_rejects, interactions
 

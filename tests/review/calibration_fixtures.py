@@ -14,7 +14,7 @@ from sqlalchemy import Engine
 
 from kontrol.accounts.access import Viewer
 from kontrol.accounts.workspaces import Workspace
-from kontrol.checks.scoring import save_scorecard
+from kontrol.checks.scorecards import save_scorecard
 from kontrol.domain.roles import WorkspaceRole
 from tests.factories import (
     PersonRow,

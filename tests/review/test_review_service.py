@@ -14,7 +14,7 @@ from sqlalchemy import Engine, select, text
 from kontrol.accounts.access import Viewer
 from kontrol.accounts.logins import add_user, get_account, memberships_of
 from kontrol.accounts.workspaces import Workspace
-from kontrol.checks.scoring import evaluations_of
+from kontrol.checks.stored_results import evaluations_of
 from kontrol.demo.seeding import load_demo
 from kontrol.domain.clock import utcnow
 from kontrol.domain.errors import Conflict, Forbidden, InvalidInput, NotFound

@@ -10,7 +10,7 @@ from sqlalchemy import Connection
 from kontrol.accounts.workspaces import Workspace
 from kontrol.alerts.kinds import ALERT_KINDS, AlertKind, AlertRule, Finding
 from kontrol.domain.clock import from_utc, zone
-from kontrol.metrics.dashboard import SUMMED_UNITS
+from kontrol.metrics.figures import SUMMED_UNITS
 from kontrol.metrics.kpis import compute
 from kontrol.metrics.registry import get_metric
 from kontrol.metrics.targets import list_targets, target_status

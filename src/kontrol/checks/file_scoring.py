@@ -18,15 +18,17 @@ from sqlalchemy import select
 
 from kontrol.accounts.installation import initialize
 from kontrol.accounts.workspaces import DEFAULT_WORKSPACE, find_workspace
-from kontrol.checks.scoring import (
+from kontrol.checks.scorecards import (
     StoredScorecard,
     active_scorecards,
+    ensure_default_scorecards,
     save_scorecard,
-    stored_outcomes,
 )
+from kontrol.checks.stored_results import stored_outcomes
 from kontrol.domain.errors import NotFound
 from kontrol.ingest.held_effects import FileProgress, HeldEffects
-from kontrol.ingest.importing import ImportReport, import_file
+from kontrol.ingest.import_report import ImportReport
+from kontrol.ingest.importing import import_file
 from kontrol.store.tables import evaluations, interaction_signals, interactions
 
 
@@ -68,7 +70,6 @@ def score_file(
                     card_file = Path(scorecard)
                     if not card_file.exists():
                         raise NotFound(f"{scorecard}: no such file")
-                    from kontrol.checks.scoring import ensure_default_scorecards
 
                     ensure_default_scorecards(connection, workspace.id)
                     scorecard = save_scorecard(

@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
-from kontrol.checks.scoring import StoredEvaluation, evaluations_of, stored_outcomes
+from kontrol.checks.stored_results import StoredEvaluation, evaluations_of, stored_outcomes
 from kontrol.domain.scorecard import Criterion
 from kontrol.store.tables import check_outcomes
 

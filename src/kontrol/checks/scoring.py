@@ -22,31 +22,16 @@ from sqlalchemy.exc import IntegrityError
 from kontrol.checks.audio import local_recording
 from kontrol.checks.check_settings import (
     check_settings,
-    delete_custom_check,
-    save_custom_check,
-    save_phrase_override,
 )
 from kontrol.checks.engine import CheckOutcome, CheckSettings, prepare, run_checks
 from kontrol.checks.scorecards import (
-    DEFAULT_SCORECARDS,
     StoredScorecard,
     active_scorecards,
-    default_scorecard_text,
     ensure_default_scorecards,
-    known_check_ids,
-    list_scorecards,
-    save_scorecard,
-    scorecard_by_id,
-    scorecard_version,
-    scorecard_versions,
 )
 from kontrol.checks.stored_results import (
     AUTO,
     BATCH,
-    StoredEvaluation,
-    evaluations_of,
-    signals_json,
-    stored_outcomes,
 )
 from kontrol.domain.clock import utcnow
 from kontrol.domain.scorecard import Scorecard, compute_score
@@ -69,30 +54,6 @@ from kontrol.store.tables import (
 
 # Callers import the scorecards, the settings of the checks and the stored results
 # from here as well as from their own modules.
-__all__ = [
-    "DEFAULT_SCORECARDS",
-    "StoredEvaluation",
-    "StoredScorecard",
-    "active_scorecards",
-    "check_settings",
-    "default_scorecard_text",
-    "delete_custom_check",
-    "ensure_default_scorecards",
-    "evaluations_of",
-    "known_check_ids",
-    "list_scorecards",
-    "rescore_workspace",
-    "save_custom_check",
-    "save_phrase_override",
-    "save_scorecard",
-    "score_imported",
-    "score_interactions",
-    "scorecard_by_id",
-    "scorecard_version",
-    "scorecard_versions",
-    "signals_json",
-    "stored_outcomes",
-]
 
 
 def _followups(

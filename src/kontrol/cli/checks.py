@@ -85,7 +85,7 @@ def scorecard_import(
     workspace: WorkspaceOption = DEFAULT_WORKSPACE,
 ) -> None:
     """Add a scorecard, or a new version of the scorecard with the same name."""
-    from kontrol.checks.scoring import ensure_default_scorecards, save_scorecard
+    from kontrol.checks.scorecards import ensure_default_scorecards, save_scorecard
     from kontrol.domain.errors import InvalidInput
 
     if not file.exists():
@@ -104,7 +104,7 @@ def scorecard_import(
 @reports_errors
 def scorecard_list(db: DbOption = None, workspace: WorkspaceOption = DEFAULT_WORKSPACE) -> None:
     """List the scorecards of a workspace (newest versions)."""
-    from kontrol.checks.scoring import ensure_default_scorecards, list_scorecards
+    from kontrol.checks.scorecards import ensure_default_scorecards, list_scorecards
 
     engine, target = open_workspace(db, workspace)
     with engine.begin() as connection:
@@ -127,7 +127,7 @@ def checks_phrases(
     workspace: WorkspaceOption = DEFAULT_WORKSPACE,
 ) -> None:
     """Extend or replace one phrase list of the checks for a workspace."""
-    from kontrol.checks.scoring import save_phrase_override
+    from kontrol.checks.check_settings import save_phrase_override
 
     engine, target = open_workspace(db, workspace)
     with engine.begin() as connection:
@@ -150,7 +150,7 @@ def checks_add(
     workspace: WorkspaceOption = DEFAULT_WORKSPACE,
 ) -> None:
     """Add or change a custom check (phrases, regular expressions, all/any/not)."""
-    from kontrol.checks.scoring import save_custom_check
+    from kontrol.checks.check_settings import save_custom_check
     from kontrol.domain.errors import InvalidInput
 
     engine, target = open_workspace(db, workspace)

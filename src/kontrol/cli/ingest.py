@@ -13,6 +13,7 @@ from kontrol.accounts.installation import database_url, open_database
 from kontrol.accounts.workspaces import DEFAULT_WORKSPACE
 from kontrol.cli.options import DbOption, WorkspaceOption, fail, reports_errors
 from kontrol.domain.errors import KontrolError, Unreadable
+from kontrol.ingest.import_report import ImportReport
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -51,7 +52,6 @@ def import_(
     import stopped unexpectedly (what was stored before is counted).
     """
     from kontrol.accounts.workspaces import find_workspace
-    from kontrol.ingest.importing import ImportReport
 
     engine = open_database(database_url(db))
     try:

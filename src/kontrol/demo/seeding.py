@@ -22,7 +22,8 @@ from kontrol.demo.seed.metrics import add_demo_kpi_settings
 from kontrol.demo.seed.review import seed_review_demo
 from kontrol.demo.seed.routing import seed_routing_demo
 from kontrol.domain.roles import WorkspaceRole
-from kontrol.ingest.importing import ImportReport, import_file
+from kontrol.ingest.import_report import ImportReport
+from kontrol.ingest.importing import import_file
 from kontrol.store.tables import interactions, users
 
 

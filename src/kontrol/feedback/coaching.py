@@ -29,7 +29,7 @@ from sqlalchemy import Connection, select
 
 from kontrol.accounts.access import Viewer, interaction_scope
 from kontrol.accounts.policy import Action, agent_scope, require
-from kontrol.checks.scoring import StoredScorecard, scorecard_by_id
+from kontrol.checks.scorecards import StoredScorecard, scorecard_by_id
 from kontrol.checks.stored_results import AUTO
 from kontrol.domain.clock import from_utc, to_utc, utcnow, zone
 from kontrol.domain.errors import InvalidInput, NotFound

@@ -22,7 +22,7 @@ from sqlalchemy import (
 
 from kontrol.accounts.access import Viewer
 from kontrol.accounts.policy import Action, require
-from kontrol.checks.scoring import scorecard_by_id
+from kontrol.checks.scorecards import scorecard_by_id
 from kontrol.domain.clock import utcnow
 from kontrol.domain.errors import Conflict, InvalidInput, NotFound
 from kontrol.domain.scorecard import Criterion, Scorecard, Value, compute_score

@@ -31,7 +31,7 @@ from sqlalchemy.orm import aliased
 
 from kontrol.accounts.access import Viewer, interaction_scope
 from kontrol.accounts.policy import Action, allowed, require
-from kontrol.checks.scoring import scorecard_by_id
+from kontrol.checks.scorecards import scorecard_by_id
 from kontrol.domain.clock import utcnow
 from kontrol.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
 from kontrol.feedback.agent_view import (

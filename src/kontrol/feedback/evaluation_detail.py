@@ -17,7 +17,8 @@ from sqlalchemy import (
 
 from kontrol.accounts.access import Viewer
 from kontrol.accounts.policy import Action, allowed
-from kontrol.checks.scoring import scorecard_by_id, stored_outcomes
+from kontrol.checks.scorecards import scorecard_by_id
+from kontrol.checks.stored_results import stored_outcomes
 from kontrol.domain.scorecard import Criterion
 from kontrol.feedback.agent_view import (
     EvaluationSummary,

@@ -34,20 +34,6 @@ from kontrol.store.database import hold_write_lock
 from kontrol.store.tables import import_batches, import_rejects, surveys
 from kontrol.store.upsert import is_write_conflict
 
-__all__ = [
-    "BATCH_SIZE",
-    "REPORT_REJECTS",
-    "DamagedFile",
-    "FileImport",
-    "ImportFailed",
-    "ImportReport",
-    "Reject",
-    "import_file",
-    "import_interaction_groups",
-    "import_records",
-    "validate_record",
-]
-
 BATCH_SIZE = 1000
 # How often a batch is written again after colliding with a concurrent import.
 FLUSH_ATTEMPTS = 5

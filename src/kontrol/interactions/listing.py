@@ -11,26 +11,12 @@ from sqlalchemy import Connection, and_, or_, select, text
 from kontrol.accounts.access import Viewer
 from kontrol.accounts.policy import agent_scope
 from kontrol.domain.errors import InvalidInput
-from kontrol.interactions.detail import InteractionDetail, get_interaction
-from kontrol.interactions.filters import DRILL_DOWN_FILTERS, InteractionFilter
+from kontrol.interactions.filters import InteractionFilter
 from kontrol.interactions.search import filter_conditions
 from kontrol.interactions.summaries import InteractionSummary, summary, summary_query
 from kontrol.store.tables import agents, interactions
 
 # Callers find the list, one interaction and the filter in one place.
-__all__ = [
-    "DRILL_DOWN_FILTERS",
-    "MAX_PAGE",
-    "Cursor",
-    "FilterChoices",
-    "InteractionDetail",
-    "InteractionFilter",
-    "InteractionSummary",
-    "InteractionPage",
-    "filter_choices",
-    "get_interaction",
-    "list_interactions",
-]
 
 MAX_PAGE = 200
 

@@ -31,26 +31,10 @@ from kontrol.metrics.date_ranges import (
     period_of,
     previous_range,
 )
-from kontrol.metrics.figures import SUMMED_UNITS, Figure, applicable_target, figure
+from kontrol.metrics.figures import Figure, applicable_target, figure
 from kontrol.metrics.kpis import compute
 from kontrol.metrics.targets import Target, list_targets
 from kontrol.store.tables import agents, interaction_facts
-
-__all__ = [
-    "DIMENSIONS",
-    "SUMMED_UNITS",
-    "BreakdownRow",
-    "Dashboard",
-    "DashboardQuery",
-    "DateRange",
-    "Figure",
-    "Series",
-    "Tile",
-    "build_dashboard",
-    "kpi_rows",
-    "period_of",
-    "visible_agents",
-]
 
 DIMENSIONS = ("agent", "team", "channel", "topic")
 # The numbers a service manager looks at first; metrics the engine does not know are skipped.

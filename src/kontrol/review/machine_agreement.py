@@ -18,7 +18,7 @@ from sqlalchemy import ColumnElement, Connection, and_, select
 
 from kontrol.accounts.access import Viewer
 from kontrol.accounts.policy import Action, require, whole_workspace
-from kontrol.checks.scoring import scorecard_version
+from kontrol.checks.scorecards import scorecard_version
 from kontrol.domain.clock import to_utc, zone
 from kontrol.domain.errors import Forbidden, InvalidInput
 from kontrol.domain.scorecard import Scorecard

@@ -15,13 +15,8 @@ from sqlalchemy import Connection
 
 from kontrol.accounts.access import Viewer
 from kontrol.accounts.policy import Action, require, visible_interaction
-from kontrol.checks.scoring import (
-    StoredEvaluation,
-    StoredScorecard,
-    active_scorecards,
-    evaluations_of,
-    scorecard_version,
-)
+from kontrol.checks.scorecards import StoredScorecard, active_scorecards, scorecard_version
+from kontrol.checks.stored_results import StoredEvaluation, evaluations_of
 from kontrol.domain.errors import Forbidden, InvalidInput, NotFound
 from kontrol.domain.scorecard import Criterion, Scorecard, Value, compute_score
 from kontrol.review.assigned_items import AssignedItem, get_assigned_item, my_open_item

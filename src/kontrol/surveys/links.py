@@ -31,7 +31,8 @@ from kontrol.accounts.policy import interaction_scope
 from kontrol.accounts.workspaces import Workspace
 from kontrol.domain.clock import utcnow
 from kontrol.domain.errors import Conflict, InvalidInput, NotFound
-from kontrol.ingest.importing import FileImport, ImportReport
+from kontrol.ingest.import_report import ImportReport
+from kontrol.ingest.importing import FileImport
 from kontrol.ingest.registry import Importer, SourceRecord
 from kontrol.store.tables import agents, interactions, survey_links, survey_places, workspaces
 

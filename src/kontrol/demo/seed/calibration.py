@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, func, select
 
 from kontrol.accounts.access import Viewer
-from kontrol.checks.scoring import StoredScorecard, active_scorecards
+from kontrol.checks.scorecards import StoredScorecard, active_scorecards
 from kontrol.demo.seed.accounts import demo_viewer
 from kontrol.review.calibration.session_changes import (
     close_session,

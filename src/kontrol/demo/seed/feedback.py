@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, select
 
 from kontrol.accounts.access import Viewer
-from kontrol.checks.scoring import scorecard_by_id
+from kontrol.checks.scorecards import scorecard_by_id
 from kontrol.checks.stored_results import AUTO
 from kontrol.demo.seed.accounts import demo_viewer
 from kontrol.domain.clock import utcnow

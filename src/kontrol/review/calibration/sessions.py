@@ -27,7 +27,7 @@ from sqlalchemy import Connection, func, select
 
 from kontrol.accounts.access import Viewer
 from kontrol.accounts.policy import POLICY, Action, allowed, require
-from kontrol.checks.scoring import StoredScorecard, scorecard_version
+from kontrol.checks.scorecards import StoredScorecard, scorecard_version
 from kontrol.domain.clock import from_utc, zone
 from kontrol.domain.errors import Forbidden, InvalidInput, NotFound
 from kontrol.review.calibration.figures import (

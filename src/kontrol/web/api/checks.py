@@ -8,18 +8,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body
 
 from kontrol.accounts.policy import Action, require
+from kontrol.checks.check_settings import check_settings, save_custom_check, save_phrase_override
 from kontrol.checks.phrases import parse_list
 from kontrol.checks.quality import interaction_quality
-from kontrol.checks.scoring import (
-    check_settings,
-    ensure_default_scorecards,
-    list_scorecards,
-    save_custom_check,
-    save_phrase_override,
-    save_scorecard,
-)
+from kontrol.checks.scorecards import ensure_default_scorecards, list_scorecards, save_scorecard
 from kontrol.checks.workspace_settings import stored_custom_checks
-from kontrol.interactions.listing import get_interaction
+from kontrol.interactions.detail import get_interaction
 from kontrol.web.deps import CurrentViewer, Db
 from kontrol.web.params import Id
 

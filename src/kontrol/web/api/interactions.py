@@ -8,7 +8,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 
 from kontrol.accounts.policy import Action, require
-from kontrol.interactions.listing import filter_choices, get_interaction, list_interactions
+from kontrol.interactions.detail import get_interaction
+from kontrol.interactions.listing import filter_choices, list_interactions
 from kontrol.web.deps import CurrentViewer, Db
 from kontrol.web.filters import InteractionQuery
 from kontrol.web.params import Id

@@ -12,14 +12,16 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from kontrol.accounts.policy import Action, allowed, require
-from kontrol.checks.phrases import builtin_list_text, builtin_lists
-from kontrol.checks.scoring import (
-    default_scorecard_text,
+from kontrol.checks.check_settings import (
     delete_custom_check,
-    ensure_default_scorecards,
-    list_scorecards,
     save_custom_check,
     save_phrase_override,
+)
+from kontrol.checks.phrases import builtin_list_text, builtin_lists
+from kontrol.checks.scorecards import (
+    default_scorecard_text,
+    ensure_default_scorecards,
+    list_scorecards,
     save_scorecard,
     scorecard_versions,
 )

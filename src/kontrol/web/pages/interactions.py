@@ -12,12 +12,9 @@ from fastapi.responses import Response
 from kontrol.accounts.policy import Action, require
 from kontrol.checks.quality import interaction_quality
 from kontrol.domain.vocabulary import Channel
+from kontrol.interactions.detail import get_interaction
 from kontrol.interactions.evaluation_filters import SIGNAL_FILTERS, check_ids
-from kontrol.interactions.listing import (
-    filter_choices,
-    get_interaction,
-    list_interactions,
-)
+from kontrol.interactions.listing import filter_choices, list_interactions
 from kontrol.web.deps import CurrentPage, CurrentViewer, Db
 from kontrol.web.filters import InteractionQuery
 from kontrol.web.params import Id

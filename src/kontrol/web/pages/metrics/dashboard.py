@@ -29,9 +29,9 @@ from kontrol.metrics.dashboard import (
     Dashboard,
     DashboardQuery,
     build_dashboard,
-    period_of,
     visible_agents,
 )
+from kontrol.metrics.date_ranges import period_of
 from kontrol.metrics.exports import ExportTable, to_csv, to_xlsx
 from kontrol.web.deps import CurrentPage, CurrentViewer, Db
 from kontrol.web.filters import read_date

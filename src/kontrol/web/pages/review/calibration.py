@@ -10,9 +10,11 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
 from kontrol.accounts.policy import Action, allowed, require
-from kontrol.checks.scoring import ensure_default_scorecards, list_scorecards
+from kontrol.checks.scorecards import ensure_default_scorecards, list_scorecards
 from kontrol.domain.errors import Conflict, InvalidInput
-from kontrol.interactions.listing import InteractionFilter, get_interaction, list_interactions
+from kontrol.interactions.detail import get_interaction
+from kontrol.interactions.filters import InteractionFilter
+from kontrol.interactions.listing import list_interactions
 from kontrol.review.calibration.figures import SCALE_VALUES
 from kontrol.review.calibration.results import reviewer_deviation, session_results
 from kontrol.review.calibration.session_changes import (

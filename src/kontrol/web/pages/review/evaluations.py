@@ -23,7 +23,7 @@ from kontrol.checks.audio import local_recording
 from kontrol.checks.quality import interaction_quality
 from kontrol.domain.clock import utcnow
 from kontrol.domain.errors import InvalidInput, NotFound
-from kontrol.interactions.listing import InteractionDetail, get_interaction
+from kontrol.interactions.detail import InteractionDetail, get_interaction
 from kontrol.review.assigned_items import get_assigned_item, my_queue, next_in_queue
 from kontrol.review.evaluations import ManualEvaluation, my_evaluations
 from kontrol.review.machine_agreement import review_agreement
