@@ -17,6 +17,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
+from importlib.metadata import entry_points
 from typing import Any, TypeVar
 
 from sqlalchemy import Engine
@@ -88,11 +90,11 @@ class Subscriber:
     job_name: str | None = None
 
 
-# Registration order is calling order: a module registers when first imported,
-# at the latest when its entry point loads, in the order of their names. Scoring's
-# entry point (10_scoring) loads first: run inline, the complaint flag it sets is
-# there for the KPI facts and the alerts; run in the background, it publishes
-# ComplaintsFound.
+# Subscribers are called in the order of their modules' entry-point names, not in
+# the order their modules happened to be imported: scoring (10_scoring) first, so
+# that, run inline, the complaint flag it sets is there for the KPI facts and the
+# alerts; run in the background, it publishes ComplaintsFound. Subscribers of a
+# module no entry point names come last, in registration order.
 subscribers: Registry[Subscriber] = Registry("event subscriber", group="kontrol.subscribers")
 
 
@@ -140,8 +142,21 @@ class BackgroundRun:
 add_loader(subscribers.load_entry_points)
 
 
+@lru_cache(maxsize=1)
+def _module_ranks() -> dict[str, int]:
+    """Each subscriber module's place among the group's entry points, by name."""
+    named = sorted(entry_points(group=subscribers.group), key=lambda point: point.name)
+    return {point.value.partition(":")[0]: rank for rank, point in enumerate(named)}
+
+
+def calling_order() -> list[Subscriber]:
+    """Every subscriber, in the order ``publish`` calls them."""
+    ranks = _module_ranks()
+    return sorted(subscribers.values(), key=lambda s: ranks.get(s.handler.__module__, len(ranks)))
+
+
 def publish(engine: Engine, event: Event, *, inline: bool = False) -> None:
-    """Call every subscriber of the event's type, in registration order.
+    """Call every subscriber of the event's type, in :func:`calling_order`.
 
     Heavy subscribers get a queued job instead when the event is large, unless
     ``inline``: then every subscriber runs here, whatever the size (a temporary
@@ -151,7 +166,7 @@ def publish(engine: Engine, event: Event, *, inline: bool = False) -> None:
     if not ids:
         return
     large = not inline and len(ids) > current_settings().background_threshold
-    for found in subscribers.values():
+    for found in calling_order():
         if found.event_type is not type(event):
             continue
         if found.job_name is not None and large:
