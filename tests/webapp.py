@@ -9,6 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
+from kontrol.accounts import login_limits
 from kontrol.accounts.workspaces import Workspace
 from kontrol.domain.roles import WorkspaceRole
 from kontrol.web.app import create_app
@@ -116,7 +117,9 @@ def client(database_url: str, populated: Workspace) -> Iterator[TestClient]:
 
 @pytest.fixture(autouse=True)
 def fresh_rate_limits() -> Iterator[None]:
-    """Each test starts with empty in-memory rate-limit counters of the survey pages."""
+    """Each test starts with empty in-memory rate-limit counters (survey pages, logins)."""
     survey_pages._limiters.clear()
+    login_limits._limiter.cache_clear()
     yield
     survey_pages._limiters.clear()
+    login_limits._limiter.cache_clear()

@@ -2,6 +2,7 @@
 
 import os
 from functools import lru_cache
+from typing import Literal
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -26,6 +27,21 @@ class Settings(BaseSettings):
     # Only lower them where hashing speed matters more than resistance (tests).
     argon2_time_cost: int = 3
     argon2_memory_kib: int = 65536
+    # -- logins (docs/security.md) --
+    # A session ends after this long without a request, and after session_max_hours anyway.
+    session_idle_minutes: int = 720
+    session_max_hours: int = 168
+    # The session cookie's Secure flag: "auto" sets it when the request came over
+    # HTTPS (behind a proxy: run uvicorn with --proxy-headers), "always" or "never".
+    cookie_secure: Literal["auto", "always", "never"] = "auto"
+    # Wrong passwords allowed per account and per address in login_window_minutes,
+    # after which logins are refused until the window ends.
+    login_failures_per_account: int = 5
+    login_failures_per_address: int = 30
+    login_window_minutes: int = 15
+    # Password checks (argon2) running at once in one process; more wait their turn,
+    # so a burst of logins cannot take every core from the other requests.
+    password_checks_at_once: int = 2
     # Job queue (docs/jobs.md): Redis and `kontrol worker` processes when set, else in-process.
     redis_url: str | None = None
     redis_namespace: str = "kontrol"

@@ -505,8 +505,15 @@ ROUTES: list[Route] = [
         json={"version": 1},
     ),
     Route("GET", "/api/v1/calibration/reviewers", "yy---"),
-    # -- everyone's start page --
+    # -- everyone's start page and own account --
     Route("GET", "/", "yyyyyyy"),
+    Route("GET", "/account", "yyyyyyy"),
+    Route(
+        "POST",
+        "/account/password",
+        "yyyyyyy",
+        form={"current_password": "wrong", "new_password": "x" * 9, "new_password_again": "y"},
+    ),
 ]
 
 # Anyone, without logging in: the login form, the language switch, customers'

@@ -9,6 +9,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from sqlalchemy import Connection, select, update
 
+from kontrol.accounts.sessions import end_sessions_of
 from kontrol.accounts.workspaces import Workspace, find_workspace
 from kontrol.domain.clock import utcnow
 from kontrol.domain.errors import Conflict, InvalidInput, NotFound
@@ -110,6 +111,44 @@ def grant(
             team=team,
         )
     )
+
+
+def set_password(
+    connection: Connection, username: str, password: str, *, keep_session: str | None = None
+) -> int:
+    """Give ``username`` a new password and end their sessions (but ``keep_session``).
+
+    How many sessions ended. Used by the account page (the person's own session
+    stays) and ``kontrol user password`` (an operator's reset: all end).
+    """
+    if len(password) < MIN_PASSWORD:
+        raise InvalidInput(f"password: at least {MIN_PASSWORD} characters")
+    row = connection.execute(select(users.c.id).where(users.c.username == username)).first()
+    if row is None:
+        raise NotFound(f"no account {username!r}")
+    connection.execute(
+        update(users).where(users.c.id == row.id).values(password_hash=_hasher().hash(password))
+    )
+    return end_sessions_of(connection, int(row.id), keep=keep_session)
+
+
+def change_password(
+    connection: Connection,
+    account: Account,
+    *,
+    current: str,
+    new: str,
+    repeated: str,
+    session: str | None,
+) -> int:
+    """The person's own change: the current password first; other sessions end."""
+    if authenticate(connection, username=account.username, password=current) is None:
+        raise InvalidInput("current_password: this is not your current password")
+    if new != repeated:
+        raise InvalidInput("new_password_again: the two new passwords differ")
+    if new == current:
+        raise InvalidInput("new_password: choose a password different from the current one")
+    return set_password(connection, account.username, new, keep_session=session)
 
 
 def authenticate(connection: Connection, *, username: str, password: str) -> Account | None:

@@ -3,8 +3,8 @@
 Admins add an existing account or a new one (argon2-hashed through
 ``services.accounts``), change a member's role, team or agent id, and remove a
 member from the workspace (the account stays: it may belong to other
-workspaces). A workspace always keeps at least one admin: removing or demoting
-the last one is refused.
+workspaces; its open sessions end). A workspace always keeps at least one
+admin: removing or demoting the last one is refused.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from sqlalchemy import Connection, select, update
 
 from kontrol.accounts.logins import Account, create_account, grant
+from kontrol.accounts.sessions import end_sessions_of
 from kontrol.accounts.workspaces import Workspace
 from kontrol.domain.errors import Conflict, InvalidInput, NotFound
 from kontrol.domain.roles import WorkspaceRole
@@ -202,4 +203,6 @@ def remove_member(connection: Connection, workspace: Workspace, user_id: int) ->
             memberships.c.workspace_id == workspace.id, memberships.c.user_id == user_id
         )
     )
+    # Their open sessions end: a page open in this workspace must not keep working.
+    end_sessions_of(connection, user_id)
     return member

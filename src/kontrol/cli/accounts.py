@@ -171,3 +171,30 @@ def apikey_revoke(
         key = find_api_key(connection, find_workspace(connection, workspace), name.rstrip("…"))
         revoke_api_key(connection, key)
     typer.echo(f"API key {key.name!r} revoked")
+
+
+@user_app.command("password")
+@reports_errors
+def user_password(
+    username: str,
+    db: DbOption = None,
+    password: Annotated[
+        str | None,
+        typer.Option(
+            envvar="KONTROL_NEW_PASSWORD",
+            help="The new password (default: asked for, hidden). Also KONTROL_NEW_PASSWORD.",
+        ),
+    ] = None,
+) -> None:
+    """Reset an account's password (an operator's reset): all its sessions end."""
+    from kontrol.accounts.logins import set_password
+
+    if password is None:
+        password = typer.prompt("password", hide_input=True, confirmation_prompt=True)
+    engine = open_database(database_url(db))
+    try:
+        with engine.begin() as connection:
+            ended = set_password(connection, username, password)
+    except KontrolError as error:
+        raise fail(str(error)) from None
+    typer.echo(f"password of {username!r} changed; {ended} session(s) ended")

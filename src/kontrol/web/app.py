@@ -35,7 +35,7 @@ from kontrol.web.api.ingest import IngestLane
 from kontrol.web.api.review import calibration as calibration_api
 from kontrol.web.api.review import evaluations as review_api
 from kontrol.web.api.review import routing as routing_api
-from kontrol.web.headers import SecurityHeaders
+from kontrol.web.headers import SecureSessionCookie, SecurityHeaders
 from kontrol.web.pages import accounts as accounts_pages
 from kontrol.web.pages import alerts as alerts_pages
 from kontrol.web.pages import checks as checks_pages
@@ -83,12 +83,18 @@ API = (
 
 _HERE = Path(__file__).parent
 
+SESSION_COOKIE = "kontrol_session"
+
 
 def _page_context(request: Request) -> dict[str, Any]:
     locale = locale_of(request)
 
-    def t(key: str) -> str:
-        return translate(locale, key)
+    def t(key: str, **params: object) -> str:
+        # Parameters fill {name} in the text (plain replacement: braces elsewhere stay).
+        text = translate(locale, key)
+        for name, value in params.items():
+            text = text.replace("{" + name + "}", str(value))
+        return text
 
     return {"t": t, "locale": locale, "csrf_token": csrf_token(request)}
 
@@ -137,14 +143,18 @@ def create_app(database_url: str, *, demo: bool | None = None) -> FastAPI:
         templates=templates,
         demo=get_settings().demo if demo is None else demo,
     )
+    settings = get_settings()
+    # The cookie only carries the session's token; the session itself is on the
+    # server (accounts/sessions.py), which ends it on logout and after its timeouts.
     app.add_middleware(
         SessionMiddleware,
         secret_key=session_secret(engine),
-        session_cookie="kontrol_session",
+        session_cookie=SESSION_COOKIE,
         same_site="lax",
         https_only=False,
-        max_age=14 * 24 * 3600,
+        max_age=settings.session_max_hours * 3600,
     )
+    app.add_middleware(SecureSessionCookie, cookie=SESSION_COOKIE, mode=settings.cookie_secure)
 
     app.add_middleware(SecurityHeaders)
     # Outermost: the ingest API's requests skip sessions and routing (web/api/ingest.py).

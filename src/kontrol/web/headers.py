@@ -44,3 +44,48 @@ class SecurityHeaders:
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+def secure_cookie(headers: list[tuple[bytes, bytes]], cookie: str) -> list[tuple[bytes, bytes]]:
+    """``headers`` with the ``Secure`` attribute on every Set-Cookie of ``cookie``."""
+    prefix = f"{cookie}=".encode()
+    changed: list[tuple[bytes, bytes]] = []
+    for name, value in headers:
+        if (
+            name.lower() == b"set-cookie"
+            and value.startswith(prefix)
+            and b"; secure" not in value.lower()
+        ):
+            value += b"; secure"
+        changed.append((name, value))
+    return changed
+
+
+class SecureSessionCookie:
+    """Marks the session cookie ``Secure`` by the ``cookie_secure`` setting.
+
+    ``always`` and ``never`` mean what they say; ``auto`` (the default) marks it
+    when the request came over HTTPS, as uvicorn reports it (behind a proxy that
+    ends TLS, run uvicorn with ``--proxy-headers`` so X-Forwarded-Proto counts).
+    """
+
+    def __init__(self, app: ASGIApp, *, cookie: str, mode: str) -> None:
+        self.app = app
+        self.cookie = cookie
+        self.mode = mode
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        secure = self.mode == "always" or (self.mode == "auto" and scope.get("scheme") == "https")
+        if scope["type"] != "http" or not secure:
+            await self.app(scope, receive, send)
+            return
+
+        async def send_secure(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message = {
+                    **message,
+                    "headers": secure_cookie(list(message["headers"]), self.cookie),
+                }
+            await send(message)
+
+        await self.app(scope, receive, send_secure)

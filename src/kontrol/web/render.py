@@ -18,6 +18,8 @@ from sqlalchemy import Connection
 
 from kontrol.accounts.access import Viewer, can_see_rejects
 from kontrol.accounts.logins import memberships_of
+from kontrol.i18n import translate
+from kontrol.web.security import locale_of
 from kontrol.web.state import app_state
 
 
@@ -56,3 +58,7 @@ class Page:
         full = layout_context(self.connection, self.viewer)
         full.update(context or {})
         return render(self.request, name, full, status=status)
+
+    def t(self, key: str) -> str:
+        """The text for ``key`` in the viewer's interface language."""
+        return translate(locale_of(self.request), key)

@@ -10,6 +10,7 @@ from sqlalchemy import Connection
 
 from kontrol.accounts.access import Viewer
 from kontrol.accounts.logins import get_account, memberships_of
+from kontrol.accounts.sessions import session_user
 from kontrol.domain.errors import KontrolError, NotFound
 from kontrol.i18n import DEFAULT_LOCALE, LOCALES, pick_locale
 
@@ -48,10 +49,23 @@ def check_csrf(request: Request, submitted: str | None) -> None:
         raise CsrfFailed("wrong form token")
 
 
+def client_address(request: Request) -> str:
+    """The address a request came from (behind a proxy: uvicorn --proxy-headers)."""
+    return request.client.host if request.client else "unknown"
+
+
 def load_viewer(connection: Connection, request: Request) -> Viewer:
-    """The logged-in person in their current workspace."""
+    """The logged-in person in their current workspace.
+
+    The cookie's user must have a live server-side session (accounts/sessions.py):
+    after logging out, a password change or a timeout, the same cookie logs no one in.
+    """
     user_id = request.session.get("user_id")
-    if not isinstance(user_id, int):
+    token = request.session.get("sid")
+    if not isinstance(user_id, int) or not isinstance(token, str):
+        raise LoginRequired("log in first")
+    if session_user(connection, token) != user_id:
+        request.session.clear()
         raise LoginRequired("log in first")
     try:
         account = get_account(connection, user_id)

@@ -7,7 +7,14 @@ import interactions`` works wherever the table lives; importing this package
 registers every table in ``metadata`` (the schema test and ``TRUNCATE`` rely on it).
 """
 
-from kontrol.store.tables.accounts import api_keys, app_settings, memberships, users, workspaces
+from kontrol.store.tables.accounts import (
+    api_keys,
+    app_settings,
+    login_sessions,
+    memberships,
+    users,
+    workspaces,
+)
 from kontrol.store.tables.alerts import alert_deliveries, alert_rules, alerts
 from kontrol.store.tables.checks import (
     check_failures,
@@ -77,6 +84,7 @@ __all__ = [
     "interaction_signals",
     "interactions",
     "job_runs",
+    "login_sessions",
     "kpi_rollup_buckets",
     "kpi_rollups",
     "kpi_targets",

@@ -72,3 +72,20 @@ api_keys = Table(
     Column("revoked_at", DateTime),
     Index("ix_api_keys_ws_name", "workspace_id", "name"),
 )
+
+# Who is logged in: one row per browser session, the cookie carrying only its token
+# (accounts/sessions.py). Logging out, a password change and losing one's last
+# membership delete the rows, so a copied cookie stops working at once.
+login_sessions = Table(
+    "login_sessions",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    # sha256 of the session token (256 random bits: no slow hash needed).
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("user_id", Id, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("created_at", DateTime, nullable=False),
+    Column("last_seen_at", DateTime, nullable=False),
+    # The absolute end, whatever the activity.
+    Column("expires_at", DateTime, nullable=False),
+    Index("ix_login_sessions_user_id", "user_id"),
+)

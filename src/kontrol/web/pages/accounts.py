@@ -14,9 +14,17 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from kontrol.accounts.apikeys import create_api_key, get_api_key, list_api_keys, revoke_api_key
+from kontrol.accounts.login_limits import (
+    LoginRefusal,
+    clear_failures,
+    count_failure,
+    login_refusal,
+    password_check_turn,
+)
 from kontrol.accounts.logins import (
     MIN_PASSWORD,
     authenticate,
+    change_password,
     count_accounts,
     memberships_of,
     set_locale,
@@ -30,15 +38,16 @@ from kontrol.accounts.members import (
     remove_member,
 )
 from kontrol.accounts.policy import Action, require
+from kontrol.accounts.sessions import begin_session, end_session, live_sessions
 from kontrol.demo.seeding import DEMO_LOGINS
-from kontrol.domain.errors import Conflict
+from kontrol.domain.errors import Conflict, InvalidInput
 from kontrol.domain.roles import WorkspaceRole
 from kontrol.i18n import LOCALES
 from kontrol.web.deps import CurrentPage, CurrentViewer, Db, State, attempt
 from kontrol.web.errors import REFUSALS, status_of
 from kontrol.web.params import Id
 from kontrol.web.render import Page, render
-from kontrol.web.security import check_csrf, load_viewer
+from kontrol.web.security import check_csrf, client_address, load_viewer
 
 router = APIRouter(include_in_schema=False)
 FormText = Annotated[str, Form()]
@@ -55,10 +64,18 @@ def _safe_next(target: str | None) -> str:
 # -- logging in -----------------------------------------------------------------------
 
 
-def _login_page(request: Request, state: State, *, failed: bool, nobody: bool) -> Response:
+def _login_page(
+    request: Request,
+    state: State,
+    *,
+    failed: bool,
+    nobody: bool,
+    refusal: LoginRefusal | None = None,
+) -> Response:
     demo_logins = DEMO_LOGINS if state.demo else ()
-    context = {"failed": failed, "nobody": nobody, "demo_logins": demo_logins}
-    return render(request, "accounts/login.html", context, status=401 if failed else 200)
+    context = {"failed": failed, "nobody": nobody, "demo_logins": demo_logins, "refusal": refusal}
+    status = 429 if refusal else 401 if failed else 200
+    return render(request, "accounts/login.html", context, status=status)
 
 
 # Where each role starts: the service team on the interaction list; a feature
@@ -95,24 +112,35 @@ def login(
     password: Annotated[str, Form()],
     csrf_token: CsrfToken = None,
 ) -> Response:
-    """Check the password and start a session."""
+    """Check the password and start a session (docs/security.md: limits and sessions)."""
     check_csrf(request, csrf_token)
-    account = authenticate(db, username=username, password=password)
+    address = client_address(request)
+    refusal = login_refusal(username, address)
+    if refusal is not None:
+        return _login_page(request, state, failed=True, nobody=False, refusal=refusal)
+    with password_check_turn():
+        account = authenticate(db, username=username, password=password)
     memberships = memberships_of(db, account) if account else []
     if account is None or not memberships:
+        count_failure(username, address)
         return _login_page(request, state, failed=True, nobody=False)
+    clear_failures(username, address)
     locale = request.session.get("locale")
     request.session.clear()
     request.session["user_id"] = account.id
+    request.session["sid"] = begin_session(db, account.id)
     request.session["workspace_id"] = memberships[0].workspace.id
     request.session["locale"] = locale if locale in LOCALES else account.locale
     return RedirectResponse("/", status_code=303)
 
 
 @router.post("/logout")
-def logout(request: Request, csrf_token: CsrfToken = None) -> Response:
-    """End the session."""
+def logout(request: Request, db: Db, csrf_token: CsrfToken = None) -> Response:
+    """End the session, here and on the server (a copied cookie stops working too)."""
     check_csrf(request, csrf_token)
+    token = request.session.get("sid")
+    if isinstance(token, str):
+        end_session(db, token)
     request.session.clear()
     return RedirectResponse("/login", status_code=303)
 
@@ -270,6 +298,58 @@ def people_remove(
     except Conflict as error:
         return _people_page(page, error=str(error), status=status_of(error))
     return RedirectResponse("/admin/people", status_code=303)
+
+
+# -- one's own account ---------------------------------------------------------------
+
+
+def _account_page(
+    page: Page, *, changed: int | None = None, error: str | None = None, status: int = 200
+) -> Response:
+    context = {
+        "sessions": live_sessions(page.connection, page.viewer.account.id),
+        "changed": changed,
+        "error": error,
+        "min_password": MIN_PASSWORD,
+    }
+    return page.render("accounts/account.html", context, status=status)
+
+
+@router.get("/account")
+def account_page(viewer: CurrentViewer, page: CurrentPage) -> Response:
+    """Who one is here, how many logins are open, and the password change."""
+    return _account_page(page)
+
+
+@router.post("/account/password")
+def account_password(
+    request: Request,
+    db: Db,
+    viewer: CurrentViewer,
+    page: CurrentPage,
+    current_password: FormText = "",
+    new_password: FormText = "",
+    new_password_again: FormText = "",
+    csrf_token: CsrfToken = None,
+) -> Response:
+    """Change one's own password; every other session of the account ends."""
+    check_csrf(request, csrf_token)
+    session = request.session.get("sid")
+    try:
+        with attempt(db):
+            ended = change_password(
+                db,
+                viewer.account,
+                current=current_password,
+                new=new_password,
+                repeated=new_password_again,
+                session=session if isinstance(session, str) else None,
+            )
+    except InvalidInput as error:
+        field = str(error).split(":", 1)[0]
+        message = page.t(f"account.error.{field}")
+        return _account_page(page, error=message, status=status_of(error))
+    return _account_page(page, changed=ended)
 
 
 # -- API keys -----------------------------------------------------------------------

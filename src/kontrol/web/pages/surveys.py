@@ -19,6 +19,7 @@ from kontrol.accounts.installation import session_secret
 from kontrol.accounts.policy import Action, require
 from kontrol.domain.errors import Conflict, InvalidInput, NotFound
 from kontrol.i18n import LOCALES, translate
+from kontrol.ratelimit import RateLimiter, make_rate_limiter
 from kontrol.settings import Settings
 from kontrol.surveys.links import (
     SCALES,
@@ -40,7 +41,6 @@ from kontrol.surveys.places import (
     qr_code,
     set_active,
 )
-from kontrol.surveys.ratelimit import RateLimiter, make_rate_limiter
 from kontrol.web.deps import CurrentPage, CurrentViewer, Db, State, attempt
 from kontrol.web.errors import REFUSALS, status_of
 from kontrol.web.params import Id
