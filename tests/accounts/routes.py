@@ -102,6 +102,10 @@ def job_run(w: World) -> dict[str, int]:
     return {"run_id": w.job_run()}
 
 
+def invitation(w: World) -> dict[str, int]:
+    return {"invitation_id": w.fresh_invitation()}
+
+
 def member(w: World) -> dict[str, int]:
     return {"user_id": w.fresh_member()}
 
@@ -268,6 +272,7 @@ ROUTES: list[Route] = [
     # -- people and roles (admins) --
     Route("GET", "/admin/people", "y----"),
     Route("POST", "/admin/people", "y----", form=NEW_PERSON),
+    Route("POST", "/admin/invitations/{invitation_id}/withdraw", "y----", ids=invitation),
     Route("POST", "/admin/people/{user_id}", "y----", ids=member, form=PERSON_FORM),
     Route("POST", "/admin/people/{user_id}/remove", "y----", ids=member),
     # -- surveys --
@@ -508,6 +513,10 @@ ROUTES: list[Route] = [
     # -- everyone's start page and own account --
     Route("GET", "/", "yyyyyyy"),
     Route("GET", "/account", "yyyyyyy"),
+    # One's own invitations: someone else's is not found, whoever asks.
+    Route("GET", "/invitations", "yyyyyyy"),
+    Route("POST", "/invitations/{invitation_id}/accept", "4444444", ids=invitation),
+    Route("POST", "/invitations/{invitation_id}/decline", "4444444", ids=invitation),
     Route(
         "POST",
         "/account/password",

@@ -6,9 +6,9 @@ import re
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import Connection, select
 
-from kontrol.accounts.logins import authenticate
+from kontrol.accounts.logins import Account, authenticate, grant
 from kontrol.accounts.members import (
     change_member,
     list_members,
@@ -53,53 +53,121 @@ def test_the_page_lists_members_with_role_team_and_agent_id(
     assert 'href="/admin/people"' in page.text, "admins get the nav link"
 
 
-def test_an_admin_adds_a_new_person_who_can_then_log_in(
-    app_client: TestClient, world: World
-) -> None:
-    token = _admin(app_client)
-    answer = app_client.post(
-        "/admin/people",
-        data={
-            "csrf_token": token,
-            "username": "maria",
-            "display_name": "Мария Ким",
-            "password": "a long secret 9",
-            "role": "agent",
-            "team": "L1",
-            "agent_id": "a2",
-        },
+def _invite(client: TestClient, token: str, **form: str) -> str:
+    answer = client.post("/admin/people", data={"csrf_token": token, **form})
+    assert answer.status_code == 200, answer.text[:300]
+    notice = re.search(r'id="people-invited">([^<]*)<', answer.text)
+    assert notice, "the page confirms the invitation"
+    return notice.group(1)
+
+
+def _accept_first_invitation(client: TestClient) -> None:
+    page = client.get("/invitations").text
+    found = re.search(r'action="(/invitations/\d+/accept)"', page)
+    assert found, "the invitation is offered"
+    answer = client.post(
+        found.group(1),
+        data={"csrf_token": form_token(client, "/invitations")},
         follow_redirects=False,
     )
     assert answer.status_code == 303
+
+
+def test_an_admin_invites_a_new_person_who_joins_once_they_accept(
+    app_client: TestClient, world: World
+) -> None:
+    token = _admin(app_client)
+    _invite(
+        app_client,
+        token,
+        username="maria",
+        display_name="Мария Ким",
+        password="a long secret 9",
+        role="agent",
+        team="L1",
+        agent_id="a2",
+    )
+    page = app_client.get("/admin/people").text
+    assert 'data-invited="maria"' in page and 'data-user="maria"' not in page
     with world.engine.begin() as connection:
         stored = connection.execute(
             select(users.c.password_hash).where(users.c.username == "maria")
         ).scalar_one()
         assert stored.startswith("$argon2"), "only an argon2 hash is stored"
-        assert authenticate(connection, username="maria", password="a long secret 9")
     app_client.cookies.clear()
-    log_in(app_client, "maria", "a long secret 9")
+    login = app_client.post(
+        "/login",
+        data={
+            "username": "maria",
+            "password": "a long secret 9",
+            "csrf_token": form_token(app_client),
+        },
+        follow_redirects=False,
+    )
+    assert login.headers["location"] == "/invitations"
+    assert app_client.get("/api/v1/interactions").status_code == 401, "not a member yet"
+    _accept_first_invitation(app_client)
     listed = app_client.get("/api/v1/interactions").json()["items"]
     assert {item["external_id"] for item in listed} == {"i2"}, "agent a2 sees their own"
 
 
-def test_an_existing_account_is_added_without_touching_its_password(
+def test_inviting_an_existing_login_says_what_a_new_one_says_and_needs_consent(
     app_client: TestClient, world: World
 ) -> None:
     token = _admin(app_client)
-    # The outsider (an admin elsewhere) joins this workspace as a reviewer.
-    answer = app_client.post(
-        "/admin/people",
-        data={"csrf_token": token, "username": "outsider", "password": "", "role": "reviewer"},
-        follow_redirects=False,
-    )
-    assert answer.status_code == 303
-    assert 'value="reviewer" selected' in _row(app_client.get("/admin/people").text, "outsider")
+    # The outsider is an admin of another workspace; "nobody-yet" exists nowhere.
+    form = {"password": "any long secret", "role": "reviewer"}
+    existing = _invite(app_client, token, username="outsider", **form)
+    new = _invite(app_client, token, username="nobody-yet", **form)
+    assert existing.replace("outsider", "X") == new.replace("nobody-yet", "X")
     with world.engine.connect() as connection:
-        assert authenticate(connection, username="outsider", password=PASSWORD)
+        assert authenticate(connection, username="outsider", password=PASSWORD), "untouched"
+        assert not authenticate(connection, username="outsider", password="any long secret")
+        joined = connection.execute(
+            select(memberships.c.id).where(
+                memberships.c.user_id == world.users["outsider"],
+                memberships.c.workspace_id == world.workspace.id,
+            )
+        ).first()
+    assert joined is None, "nobody joins a workspace without accepting"
+    # The outsider declines: still not a member, and the invitation is gone.
+    app_client.cookies.clear()
+    log_in(app_client, "outsider")
+    page = app_client.get("/invitations").text
+    decline = re.search(r'action="(/invitations/\d+/decline)"', page)
+    assert decline
+    app_client.post(decline.group(1), data={"csrf_token": form_token(app_client, "/invitations")})
+    assert 'id="no-invitations"' in app_client.get("/invitations").text
+    assert app_client.get("/api/v1/me").json()["workspace"] == "other client"
+
+
+def test_withdrawing_an_invitation_removes_the_login_it_made(
+    app_client: TestClient, world: World
+) -> None:
+    token = _admin(app_client)
+    _invite(app_client, token, username="temp-hire", password="a long secret 9", role="reviewer")
+    page = app_client.get("/admin/people").text
+    withdraw = re.search(r'action="(/admin/invitations/\d+/withdraw)"', page)
+    assert withdraw
+    app_client.post(withdraw.group(1), data={"csrf_token": token})
+    with world.engine.connect() as connection:
+        gone = connection.execute(select(users.c.id).where(users.c.username == "temp-hire"))
+        assert gone.first() is None
+
+
+def test_a_member_invited_again_is_refused_as_already_a_member(
+    app_client: TestClient, world: World
+) -> None:
+    token = _admin(app_client)
     again = app_client.post(
         "/admin/people",
-        data={"csrf_token": token, "username": "outsider", "role": "agent", "agent_id": "a1"},
+        data={
+            "csrf_token": token,
+            "username": "agent1",
+            "password": "long enough 1",
+            "role": "agent",
+            "agent_id": "a1",
+        },
     )
     assert again.status_code == 409
     assert "already a member" in again.text
@@ -109,6 +177,7 @@ def test_an_existing_account_is_added_without_touching_its_password(
     ("form", "field"),
     [
         ({"username": "nopass", "role": "agent", "agent_id": "a7"}, "password"),
+        ({"username": "outsider", "role": "agent", "agent_id": "a7"}, "password"),
         ({"username": "short", "password": "short", "role": "agent", "agent_id": "a7"}, "password"),
         ({"username": "x", "password": "long enough 1", "role": "boss"}, "role"),
         ({"username": "x", "password": "long enough 1", "role": "team_lead"}, "team"),
@@ -195,10 +264,8 @@ def test_removing_a_member_keeps_the_account_and_its_other_workspaces(
     app_client: TestClient, world: World
 ) -> None:
     token = _admin(app_client)
-    app_client.post(
-        "/admin/people",
-        data={"csrf_token": token, "username": "outsider", "role": "reviewer"},
-    )
+    with world.engine.begin() as connection:
+        _outsider_joins(connection, world)
     answer = app_client.post(
         f"/admin/people/{world.users['outsider']}/remove",
         data={"csrf_token": token},
@@ -208,6 +275,12 @@ def test_removing_a_member_keeps_the_account_and_its_other_workspaces(
     app_client.cookies.clear()
     log_in(app_client, "outsider")
     assert app_client.get("/api/v1/me").json()["workspace"] == "other client"
+
+
+def _outsider_joins(connection: Connection, world: World) -> None:
+    """The outsider (admin of another workspace) has accepted to join as a reviewer."""
+    account = Account(world.users["outsider"], "outsider", "outsider", "ru")
+    grant(connection, account=account, workspace=world.workspace, role=WorkspaceRole.REVIEWER)
 
 
 def test_people_of_another_workspace_are_not_found(app_client: TestClient, world: World) -> None:

@@ -45,12 +45,13 @@ def test_an_admin_adds_an_agent_and_cannot_demote_the_last_admin(
     form = page.locator("#add-person")
     form.get_by_label("Логин", exact=True).fill("maria")
     form.get_by_label("Имя", exact=True).fill("Maria Kim")
-    form.get_by_label("Пароль (новая запись)").fill("a long secret 9")
+    form.get_by_label("Пароль", exact=True).fill("a long secret 9")
     form.locator('select[name="role"]').select_option("agent")
     form.get_by_label("Группа").fill("L1")
     form.get_by_label("ID оператора").fill("a2")
-    form.get_by_role("button", name="Добавить").click()
-    expect(page.locator('tr[data-user="maria"]')).to_contain_text("Maria Kim")
+    form.get_by_role("button", name="Пригласить").click()
+    expect(page.locator("#people-invited")).to_contain_text("maria")
+    expect(page.locator('tr[data-invited="maria"]')).to_contain_text("Maria Kim")
 
     # Demoting the only admin is refused with the reason; the choice stays visible.
     me = page.locator('tr[data-user="admin"]')
@@ -64,10 +65,16 @@ def test_an_admin_adds_an_agent_and_cannot_demote_the_last_admin(
     page.screenshot(path=str(ARTIFACTS / "people.png"), full_page=True)
     context.close()
 
-    # The new agent sees their own interaction (i2 of agent a2) and no People link.
+    # The new agent accepts, then sees their own interaction (i2 of agent a2) and no People link.
     context = browser.new_context(locale="ru-RU")
     page = context.new_page()
-    _log_in(page, people_server, "maria", "a long secret 9")
+    page.goto(f"{people_server}/login")
+    page.get_by_label("Логин").fill("maria")
+    page.get_by_label("Пароль").fill("a long secret 9")
+    page.get_by_role("button", name="Войти").click()
+    expect(page).to_have_url(f"{people_server}/invitations")
+    page.get_by_role("button", name="Принять").click()
+    expect(page).to_have_url(f"{people_server}/interactions")
     expect(page.locator("table.list tbody tr")).to_have_count(1)
     expect(page.get_by_role("link", name="Сотрудники")).to_have_count(0)
     assert page.goto(f"{people_server}/admin/people").status == 403  # type: ignore[union-attr]

@@ -19,6 +19,8 @@ from pathlib import Path
 from sqlalchemy import Engine, select
 
 from kontrol.accounts.apikeys import create_api_key
+from kontrol.accounts.invitations import invite
+from kontrol.accounts.members import MemberInput
 from kontrol.accounts.workspaces import Workspace
 from kontrol.alerts.rules import AlertRuleInput, save_alert_rule
 from kontrol.checks.scorecards import ensure_default_scorecards
@@ -34,6 +36,7 @@ from kontrol.store.tables import (
     disputes,
     evaluations,
     interactions,
+    invitations,
     job_runs,
     review_items,
     review_queues,
@@ -42,6 +45,7 @@ from kontrol.store.tables import (
 )
 from kontrol.surveys.places import create_place
 from tests.factories import (
+    PASSWORD,
     PersonRow,
     add_outsider,
     add_people,
@@ -388,6 +392,23 @@ class World:
             account = add_person(connection, self.workspace, name, WorkspaceRole.AGENT, agent=name)
         self.users[name] = account.id
         return account.id
+
+    def fresh_invitation(self) -> int:
+        """An open invitation of a new login to the workspace, to withdraw or answer."""
+        name = f"invitee{self._next()}"
+        with self.engine.begin() as connection:
+            invite(
+                connection,
+                self.workspace,
+                username=name,
+                details=MemberInput(WorkspaceRole.AGENT, None, name),
+                password=PASSWORD,
+                invited_by="admin",
+            )
+            found = connection.execute(
+                select(invitations.c.id).order_by(invitations.c.id.desc()).limit(1)
+            ).scalar_one()
+        return int(found)
 
 
 def build_world(engine: Engine, workspace: Workspace, folder: Path) -> World:

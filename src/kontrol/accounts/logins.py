@@ -54,6 +54,14 @@ class Membership:
     team: str | None
 
 
+def check_new_login(username: str, password: str) -> None:
+    """The rules of a login name and password, checked before anything is stored."""
+    if not username or len(username) > 100:
+        raise InvalidInput("username: 1 to 100 characters")
+    if len(password) < MIN_PASSWORD:
+        raise InvalidInput(f"password: at least {MIN_PASSWORD} characters")
+
+
 def create_account(
     connection: Connection,
     *,
@@ -64,10 +72,7 @@ def create_account(
 ) -> Account:
     """A new account; the password is stored only as an argon2 hash."""
     username = username.strip()
-    if not username or len(username) > 100:
-        raise InvalidInput("username: 1 to 100 characters")
-    if len(password) < MIN_PASSWORD:
-        raise InvalidInput(f"password: at least {MIN_PASSWORD} characters")
+    check_new_login(username, password)
     if locale not in ("ru", "en"):
         raise InvalidInput("locale: ru or en")
     taken = connection.execute(select(users.c.id).where(users.c.username == username)).first()

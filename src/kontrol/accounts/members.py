@@ -1,7 +1,7 @@
 """The people of a workspace: members, their role, team and agent id.
 
-Admins add an existing account or a new one (argon2-hashed through
-``services.accounts``), change a member's role, team or agent id, and remove a
+Admins invite people (accounts/invitations.py: a person joins when they
+accept), change a member's role, team or agent id, and remove a
 member from the workspace (the account stays: it may belong to other
 workspaces; its open sessions end). A workspace always keeps at least one
 admin: removing or demoting the last one is refused.
@@ -13,7 +13,6 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, select, update
 
-from kontrol.accounts.logins import Account, create_account, grant
 from kontrol.accounts.sessions import end_sessions_of
 from kontrol.accounts.workspaces import Workspace
 from kontrol.domain.errors import Conflict, InvalidInput, NotFound
@@ -109,11 +108,6 @@ def known_links(connection: Connection, workspace: Workspace) -> tuple[list[str]
     return teams, sorted(row.external_id for row in rows)
 
 
-def _account_named(connection: Connection, username: str) -> Account | None:
-    row = connection.execute(select(users).where(users.c.username == username)).first()
-    return Account(row.id, row.username, row.display_name, row.locale) if row else None
-
-
 def _admins_left(connection: Connection, workspace: Workspace, *, without: int) -> int:
     # Locks the admin rows (PostgreSQL) so two admins demoting each other at once
     # cannot both pass this check and leave the workspace without an admin.
@@ -126,49 +120,6 @@ def _admins_left(connection: Connection, workspace: Workspace, *, without: int) 
         .with_for_update()
     ).all()
     return sum(1 for row in admins if row.user_id != without)
-
-
-def add_member(
-    connection: Connection,
-    workspace: Workspace,
-    *,
-    username: str,
-    details: MemberInput,
-    display_name: str = "",
-    password: str = "",
-) -> Member:
-    """Add an existing account to ``workspace``, or create it (then ``password`` is needed)."""
-    username = username.strip()
-    if not username:
-        raise InvalidInput("username: who is it?")
-    account = _account_named(connection, username)
-    if account is None:
-        if not password:
-            raise InvalidInput(f"password: {username!r} is a new account and needs a password")
-        account = create_account(
-            connection,
-            username=username,
-            password=password,
-            display_name=display_name.strip()[:200] or None,
-        )
-    else:
-        taken = connection.execute(
-            select(memberships.c.id).where(
-                memberships.c.workspace_id == workspace.id,
-                memberships.c.user_id == account.id,
-            )
-        ).first()
-        if taken is not None:
-            raise Conflict(f"{username!r} is already a member: change their role below")
-    grant(
-        connection,
-        account=account,
-        workspace=workspace,
-        role=details.role,
-        agent_external_id=details.agent_id,
-        team=details.team,
-    )
-    return get_member(connection, workspace, account.id)
 
 
 def change_member(

@@ -9,7 +9,7 @@ from fastapi import Request
 from sqlalchemy import Connection
 
 from kontrol.accounts.access import Viewer
-from kontrol.accounts.logins import get_account, memberships_of
+from kontrol.accounts.logins import Account, get_account, memberships_of
 from kontrol.accounts.sessions import session_user
 from kontrol.domain.errors import KontrolError, NotFound
 from kontrol.i18n import DEFAULT_LOCALE, LOCALES, pick_locale
@@ -54,8 +54,8 @@ def client_address(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
-def load_viewer(connection: Connection, request: Request) -> Viewer:
-    """The logged-in person in their current workspace.
+def load_account(connection: Connection, request: Request) -> Account:
+    """The logged-in account, whether or not it belongs to a workspace yet.
 
     The cookie's user must have a live server-side session (accounts/sessions.py):
     after logging out, a password change or a timeout, the same cookie logs no one in.
@@ -68,10 +68,15 @@ def load_viewer(connection: Connection, request: Request) -> Viewer:
         request.session.clear()
         raise LoginRequired("log in first")
     try:
-        account = get_account(connection, user_id)
+        return get_account(connection, user_id)
     except NotFound:
         request.session.clear()
         raise LoginRequired("log in first") from None
+
+
+def load_viewer(connection: Connection, request: Request) -> Viewer:
+    """The logged-in person in their current workspace."""
+    account = load_account(connection, request)
     memberships = memberships_of(connection, account)
     if not memberships:
         raise LoginRequired("this account belongs to no workspace")

@@ -10,6 +10,7 @@ registers every table in ``metadata`` (the schema test and ``TRUNCATE`` rely on 
 from kontrol.store.tables.accounts import (
     api_keys,
     app_settings,
+    invitations,
     login_sessions,
     memberships,
     users,
@@ -84,6 +85,7 @@ __all__ = [
     "interaction_signals",
     "interactions",
     "job_runs",
+    "invitations",
     "login_sessions",
     "kpi_rollup_buckets",
     "kpi_rollups",

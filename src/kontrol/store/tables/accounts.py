@@ -89,3 +89,25 @@ login_sessions = Table(
     Column("expires_at", DateTime, nullable=False),
     Index("ix_login_sessions_user_id", "user_id"),
 )
+
+# An admin asks a person to join a workspace; the membership exists only once that
+# person accepts (accounts/invitations.py). One open invitation per account and workspace.
+invitations = Table(
+    "invitations",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("workspace_id", Id, ForeignKey("workspaces.id", ondelete="CASCADE"), nullable=False),
+    Column("user_id", Id, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("role", String(20), nullable=False),
+    Column("agent_external_id", String(200)),
+    Column("team", String(200)),
+    Column("invited_by", String(100), nullable=False),
+    Column("created_at", DateTime, nullable=False),
+    # The account was made by this invitation (withdrawing it then removes the account).
+    Column("new_account", Boolean, nullable=False),
+    # accepted, declined or withdrawn; NULL while open.
+    Column("outcome", String(10)),
+    Column("answered_at", DateTime),
+    Index("ix_invitations_user_id", "user_id"),
+    Index("ix_invitations_workspace_id", "workspace_id"),
+)

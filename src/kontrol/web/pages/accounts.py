@@ -14,6 +14,15 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from kontrol.accounts.apikeys import create_api_key, get_api_key, list_api_keys, revoke_api_key
+from kontrol.accounts.invitations import (
+    accept,
+    decline,
+    has_invitations,
+    invitations_of,
+    invite,
+    withdraw,
+    workspace_invitations,
+)
 from kontrol.accounts.login_limits import (
     LoginRefusal,
     clear_failures,
@@ -30,7 +39,6 @@ from kontrol.accounts.logins import (
     set_locale,
 )
 from kontrol.accounts.members import (
-    add_member,
     change_member,
     known_links,
     list_members,
@@ -47,7 +55,7 @@ from kontrol.web.deps import CurrentPage, CurrentViewer, Db, State, attempt
 from kontrol.web.errors import REFUSALS, status_of
 from kontrol.web.params import Id
 from kontrol.web.render import Page, render
-from kontrol.web.security import check_csrf, client_address, load_viewer
+from kontrol.web.security import LoginRequired, check_csrf, client_address, load_account
 
 router = APIRouter(include_in_schema=False)
 FormText = Annotated[str, Form()]
@@ -121,7 +129,8 @@ def login(
     with password_check_turn():
         account = authenticate(db, username=username, password=password)
     memberships = memberships_of(db, account) if account else []
-    if account is None or not memberships:
+    invited = account is not None and has_invitations(db, account)
+    if account is None or not (memberships or invited):
         count_failure(username, address)
         return _login_page(request, state, failed=True, nobody=False)
     clear_failures(username, address)
@@ -129,9 +138,10 @@ def login(
     request.session.clear()
     request.session["user_id"] = account.id
     request.session["sid"] = begin_session(db, account.id)
-    request.session["workspace_id"] = memberships[0].workspace.id
+    if memberships:
+        request.session["workspace_id"] = memberships[0].workspace.id
     request.session["locale"] = locale if locale in LOCALES else account.locale
-    return RedirectResponse("/", status_code=303)
+    return RedirectResponse("/invitations" if invited else "/", status_code=303)
 
 
 @router.post("/logout")
@@ -158,8 +168,12 @@ def choose_locale(
     if locale in LOCALES:
         request.session["locale"] = locale
         if isinstance(request.session.get("user_id"), int):
-            viewer = load_viewer(db, request)
-            set_locale(db, account=viewer.account, locale=locale)
+            try:
+                account = load_account(db, request)
+            except LoginRequired:
+                account = None
+            if account is not None:
+                set_locale(db, account=account, locale=locale)
     return RedirectResponse(_safe_next(next_path), status_code=303)
 
 
@@ -176,7 +190,7 @@ def choose_workspace(
     allowed = {m.workspace.id for m in memberships_of(db, viewer.account)}
     if workspace_id in allowed:
         request.session["workspace_id"] = workspace_id
-    return RedirectResponse("/interactions", status_code=303)
+    return RedirectResponse("/", status_code=303)
 
 
 # -- people -------------------------------------------------------------------------
@@ -189,11 +203,14 @@ def _people_page(
     status: int = 200,
     new: dict[str, str] | None = None,
     edited: dict[str, Any] | None = None,
+    invited: str | None = None,
 ) -> Response:
     workspace = page.viewer.workspace
     teams, agent_ids = known_links(page.connection, workspace)
     context = {
         "members": list_members(page.connection, workspace),
+        "invitations": workspace_invitations(page.connection, workspace),
+        "invited": invited,
         "roles": [role.value for role in WorkspaceRole],
         "teams": teams,
         "agent_ids": agent_ids,
@@ -228,19 +245,24 @@ def people_add(
     agent_id: FormText = "",
     csrf_token: CsrfToken = None,
 ) -> Response:
-    """Add an existing account, or a new one with a password, to the workspace."""
+    """Invite a person by login (a new login is made with the password given).
+
+    The answer is the same whether the login existed elsewhere or not
+    (accounts/invitations.py); the person joins when they accept.
+    """
     check_csrf(request, csrf_token)
     require(viewer, Action.MANAGE_USERS)
     try:
         details = read_member_input(role=role, team=team, agent_id=agent_id)
         with attempt(db):
-            add_member(
+            invite(
                 db,
                 viewer.workspace,
                 username=username,
                 details=details,
                 display_name=display_name,
                 password=password,
+                invited_by=viewer.account.username,
             )
     except REFUSALS as error:
         # The password is never sent back into the page.
@@ -252,7 +274,60 @@ def people_add(
             "agent_id": agent_id,
         }
         return _people_page(page, error=str(error), status=status_of(error), new=kept)
+    return _people_page(page, invited=username.strip())
+
+
+@router.post("/admin/invitations/{invitation_id}/withdraw")
+def invitation_withdraw(
+    request: Request,
+    db: Db,
+    viewer: CurrentViewer,
+    invitation_id: Id,
+    csrf_token: CsrfToken = None,
+) -> Response:
+    """Take back an invitation nobody has answered."""
+    check_csrf(request, csrf_token)
+    require(viewer, Action.MANAGE_USERS)
+    withdraw(db, viewer.workspace, invitation_id)
     return RedirectResponse("/admin/people", status_code=303)
+
+
+# -- answering one's invitations ------------------------------------------------------------
+
+
+@router.get("/invitations")
+def invitations_page(request: Request, db: Db) -> Response:
+    """The invitations a person has to answer (reachable before they belong anywhere)."""
+    account = load_account(db, request)
+    context = {
+        "account": account,
+        "invitations": invitations_of(db, account),
+        "has_workspace": bool(memberships_of(db, account)),
+    }
+    return render(request, "accounts/invitations.html", context)
+
+
+@router.post("/invitations/{invitation_id}/accept")
+def invitation_accept(
+    request: Request, db: Db, invitation_id: Id, csrf_token: CsrfToken = None
+) -> Response:
+    """Join the workspace the invitation is for, in the role it names."""
+    check_csrf(request, csrf_token)
+    account = load_account(db, request)
+    workspace = accept(db, account, invitation_id)
+    request.session["workspace_id"] = workspace.id
+    return RedirectResponse("/", status_code=303)
+
+
+@router.post("/invitations/{invitation_id}/decline")
+def invitation_decline(
+    request: Request, db: Db, invitation_id: Id, csrf_token: CsrfToken = None
+) -> Response:
+    """Say no to an invitation."""
+    check_csrf(request, csrf_token)
+    account = load_account(db, request)
+    decline(db, account, invitation_id)
+    return RedirectResponse("/invitations", status_code=303)
 
 
 @router.post("/admin/people/{user_id}")

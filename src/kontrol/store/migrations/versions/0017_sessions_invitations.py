@@ -1,4 +1,4 @@
-"""login sessions
+"""login sessions and invitations
 
 Revision ID: 0017
 Revises: 0008
@@ -6,7 +6,8 @@ Create Date: 2026-12-07
 
 Server-side login sessions (accounts/sessions.py): the cookie carries a token
 whose hash is a row here, so logging out or changing a password ends a session
-everywhere.
+everywhere. Invitations (accounts/invitations.py): joining a workspace needs the
+person's acceptance.
 """
 
 import sqlalchemy as sa
@@ -31,6 +32,7 @@ _metadata = sa.MetaData(
 )
 # Referred to by its key only: never created here.
 sa.Table("users", _metadata, sa.Column("id", _ID, primary_key=True))
+sa.Table("workspaces", _metadata, sa.Column("id", _ID, primary_key=True))
 
 login_sessions = sa.Table(
     "login_sessions",
@@ -44,10 +46,32 @@ login_sessions = sa.Table(
     sa.Index("ix_login_sessions_user_id", "user_id"),
 )
 
+invitations = sa.Table(
+    "invitations",
+    _metadata,
+    sa.Column("id", _ID, primary_key=True, autoincrement=True),
+    sa.Column(
+        "workspace_id", _ID, sa.ForeignKey("workspaces.id", ondelete="CASCADE"), nullable=False
+    ),
+    sa.Column("user_id", _ID, sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("role", sa.String(20), nullable=False),
+    sa.Column("agent_external_id", sa.String(200)),
+    sa.Column("team", sa.String(200)),
+    sa.Column("invited_by", sa.String(100), nullable=False),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.Column("new_account", sa.Boolean, nullable=False),
+    sa.Column("outcome", sa.String(10)),
+    sa.Column("answered_at", sa.DateTime),
+    sa.Index("ix_invitations_user_id", "user_id"),
+    sa.Index("ix_invitations_workspace_id", "workspace_id"),
+)
+
 
 def upgrade() -> None:
     login_sessions.create(op.get_bind())
+    invitations.create(op.get_bind())
 
 
 def downgrade() -> None:
+    invitations.drop(op.get_bind())
     login_sessions.drop(op.get_bind())
