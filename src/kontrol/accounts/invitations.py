@@ -151,9 +151,7 @@ def has_invitations(connection: Connection, account: Account) -> bool:
     return bool(
         connection.execute(
             select(
-                exists().where(
-                    invitations.c.user_id == account.id, invitations.c.outcome.is_(None)
-                )
+                exists().where(invitations.c.user_id == account.id, invitations.c.outcome.is_(None))
             )
         ).scalar()
     )

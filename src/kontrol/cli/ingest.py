@@ -63,6 +63,10 @@ def import_(
     errors: list[dict[str, str | None]] = []
     failed = False
     try:
+        from kontrol.ingest.effects_backlog import drain_backlog
+
+        # Effects an import killed earlier still owes (its claim ran out) come first.
+        drain_backlog(engine)
         _import_files(engine, target, files, format_name, total, errors, quiet=as_json)
         from kontrol.jobs import run_due_jobs
 

@@ -94,6 +94,11 @@ class ImportState:
     # Effects (scoring, facts, alerts, routing) go to the effects backlog, written
     # in each batch's own transaction, instead of being published after it.
     defer_effects: bool = False
+    # Otherwise the effects run right after each batch's commit, by this runner: the
+    # batch's backlog rows are written claimed by it in the batch's transaction and
+    # deleted once the effects ran, so a process killed between the two leaves them
+    # to the drainers when the claim runs out (facts follow the stored records).
+    effects_runner: str | None = None
     agent_teams: dict[str, str | None] = field(default_factory=dict)
     batch_id: int = 0
     open_rejects: bool = False

@@ -81,20 +81,40 @@ def queue_effects(
     interactions: Iterable[int] = (),
     surveys: Iterable[int] = (),
     orders: Iterable[int] = (),
+    claimed_by: str | None = None,
 ) -> int:
     """Add backlog rows inside the caller's transaction; how many were added.
 
-    ``surveys`` are the ids of the interactions the changed surveys rate.
+    ``surveys`` are the ids of the interactions the changed surveys rate. With
+    ``claimed_by``, the rows are that runner's for one lease: it runs their
+    effects itself and then calls :func:`release`; if it dies first, the lease
+    runs out and any drainer takes them.
     """
     now = utcnow()
+    claim: dict[str, object] = {"claimed_by": None, "claimed_until": None}
+    if claimed_by is not None:
+        lease = timedelta(seconds=current_settings().effects_lease_seconds)
+        claim = {"claimed_by": claimed_by, "claimed_until": now + lease}
     rows = [
-        {"workspace_id": workspace_id, "kind": kind, "record_id": record_id, "queued_at": now}
+        {
+            "workspace_id": workspace_id,
+            "kind": kind,
+            "record_id": record_id,
+            "queued_at": now,
+            **claim,
+        }
         for kind, ids in ((INTERACTION, interactions), (SURVEY, surveys), (ORDER, orders))
         for record_id in ids
     ]
     if rows:
         connection.execute(effects_backlog.insert(), rows)
     return len(rows)
+
+
+def release(engine: Engine, runner: str) -> None:
+    """Delete the rows ``runner`` claimed when it wrote them: their effects have run."""
+    with engine.begin() as connection:
+        connection.execute(delete(effects_backlog).where(effects_backlog.c.claimed_by == runner))
 
 
 def wake_drainers() -> None:

@@ -9,6 +9,7 @@ in :mod:`kontrol.ingest.storing`, the report in :mod:`kontrol.ingest.import_repo
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
@@ -30,6 +31,7 @@ from kontrol.ingest.import_report import REPORT_REJECTS, ImportReport, Reject
 from kontrol.ingest.registry import Importer, SourceRecord, get_importer, importer_for
 from kontrol.ingest.schema import InteractionRecord, RecordError
 from kontrol.ingest.storing import write_batch
+from kontrol.jobs.backends import runner_name
 from kontrol.store.database import hold_write_lock
 from kontrol.store.tables import import_batches, import_rejects, surveys
 from kontrol.store.upsert import is_write_conflict
@@ -79,6 +81,8 @@ class FileImport:
         # Who tells the subscribers; the ingest API batches concurrent requests' events.
         self.publish_events = publish_events
         self.state = ImportState(workspace, file_label, defer_effects=defer_effects)
+        if not defer_effects:
+            self.state.effects_runner = runner_name(f"import-{uuid.uuid4().hex[:12]}")
 
     @property
     def report(self) -> ImportReport:
@@ -124,9 +128,11 @@ class FileImport:
         ]
         if self.publish_events is not None:
             self.publish_events(events)
-            return
-        for event in events:
-            publish(self.engine, event)
+        else:
+            for event in events:
+                publish(self.engine, event)
+        if state.effects_runner is not None:
+            effects_backlog.release(self.engine, state.effects_runner)
 
     # -- the loop --------------------------------------------------------
 

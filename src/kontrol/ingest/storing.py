@@ -47,13 +47,14 @@ def write_batch(connection: Connection, state: ImportState, batch: Batch) -> Non
         _write_orders(connection, state, batch.orders)
     if batch.rejects:
         write_rejects(connection, state, batch.rejects)
-    if state.defer_effects:
+    if state.defer_effects or state.effects_runner:
         queue_effects(
             connection,
             state.workspace.id,
             interactions=state.changed_interactions,
             surveys=sorted(state.changed_surveys),
             orders=state.changed_orders,
+            claimed_by=None if state.defer_effects else state.effects_runner,
         )
     if state.single:
         return  # the caller writes the counts when it finishes, in the same transaction
