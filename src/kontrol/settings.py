@@ -71,6 +71,16 @@ class Settings(BaseSettings):
     # the reviewer workspace plays: only files in this directory (relative to the
     # working directory unless absolute).
     recordings_dir: str = "recordings"
+    # Speech recognition (docs/speech.md): the recogniser's id ("" = off), its
+    # server or model, and how many minutes of audio a workspace may send a day.
+    speech_recogniser: str = ""
+    speech_url: str = ""
+    speech_api_key: str = ""
+    speech_model: str = "whisper-1"
+    speech_model_path: str = ""
+    speech_language: str = ""
+    speech_daily_minutes: float = 600.0
+    speech_timeout: float = 600.0
 
 
 @lru_cache(maxsize=1)

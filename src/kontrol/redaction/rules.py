@@ -46,20 +46,26 @@ def find_emails(text: str) -> list[Span]:
 # --- numbers --------------------------------------------------------------
 
 _NUMBER = re.compile(r"(?<![\w+.,/-])\+?(?:\(\d{1,5}\)|\d)(?:[ \u00a0\-]?(?:\(\d{1,5}\)|\d)){5,}(?![\w/])")
+_NONE_CUE = re.compile(
+    r"(?:заказ\w*|order|ticket|тикет|заявк\w*|обращени\w*|договор\w*|contract|сч[её]т\w*|invoice|"
+    r"трек|track\w*|артикул\w*|sku|article|case|бик|кпп|огрн|окпо|р/с|к/с|version|верси\w*|build|"
+    r"сборк\w*|накладн\w*|ref\w*|чек\w*|receipt|итого|сумм\w*|руб\w*|₽|\$|€|£|код подразделения|"
+    r"выдан\w*|серийн\w*|serial|imei|промокод\w*|promo|лицев\w*|account|посылк\w*|parcel|"
+    r"shipment|отправлени\w*|batch|парти\w*)(?:[\s-]*(?:number|номер|no\.?|№|#|id))?",
+    re.I,
+)
+# Cues of the kinds; when two end at the same place the earlier in this list wins.
 _CUES: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("phone", re.compile(r"тел\b|телефон|мобильн|сотов|городск|звон|перезвон|вотсап|whatsapp|viber|telegram|номер\b|номеру\b|phone|call|mobile|cell|number|reach|text me|ring", re.I)),
-    ("card", re.compile(r"карт|card|visa|master|мир\b", re.I)),
-    ("passport", re.compile(r"паспорт|пасп\b|серия|серии", re.I)),
+    ("none", _NONE_CUE),
+    ("passport", re.compile(r"паспорт\w*|пасп\b|серия|серии", re.I)),
     ("snils", re.compile(r"снилс|страхов", re.I)),
     ("inn", re.compile(r"инн\b|\binn\b", re.I)),
-    ("none", re.compile(
-        r"заказ|order|ticket|тикет|заявк|обращени|договор|contract|счёт|счет|invoice|трек|track|"
-        r"артикул|sku|article|case|бик|кпп|огрн|окпо|р/с|к/с|version|верси|build|сборк|накладн|"
-        r"ref|reference|чек|receipt|итого|сумм|руб|₽|\$|€|£|код подразделения|выдан|серийн|serial|"
-        r"imei|промокод|promo|лицев|account|посылк|parcel|shipment|отправлени|batch|партия",
-        re.I,
-    )),
+    ("card", re.compile(r"карт\w*|card|visa|master\w*|мир\b", re.I)),
+    ("phone", re.compile(r"тел\b|телефон\w*|мобильн\w*|сотов\w*|городск\w*|звон\w*|перезвон\w*|вотсап|whatsapp|viber|telegram|номер\w*|phone|call|mobile|cell|number|reach|text me|ring", re.I)),
 )  # fmt: skip
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}|\d{2}[.-]\d{2}[.-]\d{4}")
+_PASSPORT_SHAPE = re.compile(r"\d{2} ?\d{2} \d{6}")
+_PASSPORT_WITH_WORD = re.compile(r"(?<!\d)\d{2} ?\d{2}\s+номер\s+\d{6}(?!\d)")
 _CONTEXT = 40
 
 
@@ -73,9 +79,22 @@ def _nearest_cue(before: str) -> str | None:
     return best[1] if best else None
 
 
-def _classify(digits: str, raw: str, cue: str | None) -> str | None:
+def _has_cue(kind: str, before: str) -> bool:
+    return any(pattern.search(before) for name, pattern in _CUES if name == kind)
+
+
+def _classify(digits: str, raw: str, cue: str | None, before: str = "") -> str | None:
     n = len(digits)
+    if _DATE.fullmatch(raw):
+        return None
     phone_look = raw.startswith("+") or "(" in raw or bool(re.search(r"\d-\d{2}-\d{2}\b", raw))
+    # a checksum and its own cue within the context outweigh a nearer other cue
+    if n in (10, 12) and inn_valid(digits) and _has_cue("inn", before[-_CONTEXT:]):
+        return "inn"
+    if n == 11 and snils_valid(digits) and _has_cue("snils", before[-_CONTEXT:]):
+        return "snils"
+    if _PASSPORT_SHAPE.fullmatch(raw) and _has_cue("passport", before) and not phone_look:
+        return "passport"
     if cue == "none":
         return None
     if n == 16:
@@ -115,24 +134,39 @@ def find_numbers(text: str) -> list[Span]:
         if raw.startswith("(") is False and raw.endswith(")"):
             end -= 1
             raw = raw[:-1]
-        digits = re.sub(r"\D", "", raw)
-        cue = _nearest_cue(text[max(0, start - _CONTEXT) : start])
-        kind = _classify(digits, raw, cue)
-        if kind is None and cue in (None, "phone") and re.fullmatch(r"\d{2} ?\d{2} \d{6}", raw):
-            kind = None
+        before = text[max(0, start - 150) : start]
+        cue = _nearest_cue(before[-_CONTEXT:])
+        after = text[end : end + 30]
+        # "7700112233 это номер договора": what follows says what it is
+        said_after = re.match(r"[\s,—-]*(?:это|is|is the|is my)\s+(.{0,25})", after, re.I)
+        if cue in (None, "phone") and said_after and _NONE_CUE.search(said_after.group(1)):
+            continue
+        kind = _classify(re.sub(r"\D", "", raw), raw, cue, before)
+        if kind is None:
+            # a longer run may hold a value and a number after it ("7110 2 раза")
+            groups = re.split(r"(?<=\d)[ \u00a0\-](?=[\d(])", raw)
+            for count in range(len(groups) - 1, 0, -1):
+                prefix = " ".join(groups[:count])
+                digits = re.sub(r"\D", "", prefix)
+                if len(digits) < 10:
+                    break
+                kind = _classify(digits, prefix, cue, before)
+                if kind:
+                    end = start + len(raw[: len(prefix)])
+                    break
         if kind:
             spans.append(Span(start, end, kind))
-        elif cue == "passport":
-            # "серия 4018 номер 553201": the series, the word and the number.
-            pieces = re.match(r"(\d{2} ?\d{2})\s+номер\s+(\d{6})\b", text[start:])
-            if pieces:
-                spans.append(Span(start, start + pieces.end(), "passport"))
+    for match in _PASSPORT_WITH_WORD.finditer(text):
+        if _has_cue("passport", text[max(0, match.start() - 150) : match.start()]):
+            spans.append(Span(match.start(), match.end(), "passport"))
     for said in spoken_numbers(text):
         if len(said.digits) < 7:
             continue
-        cue = _nearest_cue(text[max(0, said.start - _CONTEXT) : said.start])
+        before = text[max(0, said.start - 150) : said.start]
+        cue = _nearest_cue(before[-_CONTEXT:])
         raw = text[said.start : said.end]
-        kind = _classify(said.digits, "+" if raw.lower().startswith(("плюс", "plus")) else "", cue)
+        shape = "+" if raw.lower().startswith(("плюс", "plus")) else ""
+        kind = _classify(said.digits, shape, cue, before)
         if kind is None and cue is None and 10 <= len(said.digits) <= 12:
             kind = "phone"
         if kind:
@@ -174,7 +208,7 @@ _SURNAME = re.compile(
     r"^[а-яё]{2,}(?:ов|ев|ёв|ин|ын|ск|цк)(?:а|у|ым|ой|ой|е|ых|ий|ая|ого|ому|ом|ую|ей)?$"
 )
 _TITLE = re.compile(
-    r"(?:\b(?:Mr|Mrs|Ms|Miss|Dr|Mx|Prof)\.?|\b(?:господин|госпожа|г-н|г-жа|мистер|миссис))\s+$",
+    r"(?:\b(?:Mr|Mrs|Ms|Miss|Dr|Mx|Prof)\.?|\b(?:господин|госпожа|г-н|г-жа|мистер|миссис|ИП))\s+$",
     re.I,
 )
 _NAME_CUE = re.compile(

@@ -187,7 +187,7 @@ def _speech_rate(levels: Floats, active: Bools) -> float | None:
     indices = np.flatnonzero(is_peak) + 1
     count = 0
     last = -10
-    for index in indices:
+    for index in indices.tolist():
         if index - last >= 4:  # at most one nucleus per 80 ms
             count += 1
             last = index

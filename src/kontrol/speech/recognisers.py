@@ -116,8 +116,7 @@ def parse_verbose_json(body: dict[str, Any]) -> Transcript:
             run.append(word)
         segments.append(_segment(run))
     if not segments and str(body.get("text", "")).strip():
-        duration = _float(body.get("duration"))
-        segments.append(SpokenSegment(0.0, duration, str(body["text"]).strip()))
+        segments.append(SpokenSegment(0.0, _float(body.get("duration")), str(body["text"]).strip()))
     duration = body.get("duration")
     return Transcript(
         language=body.get("language") if isinstance(body.get("language"), str) else None,
