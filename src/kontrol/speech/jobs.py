@@ -24,17 +24,17 @@ log = logging.getLogger(__name__)
 @job("speech.recognise", max_attempts=5)
 def recognise_job(ctx: JobContext, *, workspace_id: int, recording_id: int) -> None:
     """Recognise one recording; its segments go to scoring in a job after the commit."""
-    ctx.connection.execute(
-        update(speech_recordings)
-        .where(speech_recordings.c.id == recording_id)
-        .values(attempts=speech_recordings.c.attempts + 1)
-    )
     try:
         state = recognise(ctx.connection, workspace_id, recording_id)
     except RecognitionFailed as error:
         # The attempt's transaction rolls back: the error is kept on the run (Jobs page).
         log.warning("speech.recognise %s: %s", recording_id, error)
         raise
+    ctx.connection.execute(
+        update(speech_recordings)
+        .where(speech_recordings.c.id == recording_id)
+        .values(attempts=ctx.attempt)
+    )
     if state == "done":
         interaction_id = ctx.connection.execute(
             select(speech_recordings.c.interaction_id).where(

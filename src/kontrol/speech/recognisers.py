@@ -142,20 +142,19 @@ class OpenAICompatible:
         endpoint = base if base.endswith("/audio/transcriptions") else (
             base + ("/audio/transcriptions" if base.endswith("/v1") else "/v1/audio/transcriptions")
         )
-        data: list[tuple[str, str]] = [
-            ("model", self.config.model),
-            ("response_format", "verbose_json"),
-            ("timestamp_granularities[]", "word"),
-            ("timestamp_granularities[]", "segment"),
-        ]
+        data: dict[str, str | list[str]] = {
+            "model": self.config.model,
+            "response_format": "verbose_json",
+            "timestamp_granularities[]": ["word", "segment"],
+        }
         if language:
-            data.append(("language", language))
+            data["language"] = language
         headers = {"Authorization": f"Bearer {self.config.api_key}"} if self.config.api_key else {}
         try:
             with audio.open("rb") as handle:
                 response = httpx.post(
                     endpoint,
-                    data=data,  # type: ignore[arg-type]
+                    data=data,
                     files={"file": (audio.name, handle, "audio/wav")},
                     headers=headers,
                     timeout=self.config.timeout,
