@@ -52,7 +52,11 @@ def synthetic_call(minutes: float, seed: int = 3) -> np.ndarray:
 def _time(path: Path) -> tuple[float, float, int]:
     began_cpu, began = time.process_time(), time.perf_counter()
     figures = analyse(decode(path))
-    return time.process_time() - began_cpu, time.perf_counter() - began, len(figures.speakers[0].turns)
+    return (
+        time.process_time() - began_cpu,
+        time.perf_counter() - began,
+        len(figures.speakers[0].turns),
+    )
 
 
 def main(argv: list[str] | None = None) -> str:

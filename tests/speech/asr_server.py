@@ -54,7 +54,10 @@ class AsrServer:
                 body = self.rfile.read(length)
                 message = BytesParser(policy=default).parse(
                     io.BytesIO(
-                        b"Content-Type: " + self.headers["Content-Type"].encode() + b"\r\n\r\n" + body
+                        b"Content-Type: "
+                        + self.headers["Content-Type"].encode()
+                        + b"\r\n\r\n"
+                        + body
                     )
                 )
                 fields: dict[str, list[str]] = {}
@@ -107,9 +110,18 @@ def verbose_json(segments: list[tuple[float, float, str]], language: str = "ru")
         "duration": max(end for _, end, _ in segments),
         "text": " ".join(text for _, _, text in segments),
         "segments": [
-            {"id": i, "seek": 0, "start": s, "end": e, "text": " " + t, "tokens": [],
-             "temperature": 0.0, "avg_logprob": -0.2, "compression_ratio": 1.2,
-             "no_speech_prob": 0.01}
+            {
+                "id": i,
+                "seek": 0,
+                "start": s,
+                "end": e,
+                "text": " " + t,
+                "tokens": [],
+                "temperature": 0.0,
+                "avg_logprob": -0.2,
+                "compression_ratio": 1.2,
+                "no_speech_prob": 0.01,
+            }
             for i, (s, e, t) in enumerate(segments)
         ],  # fmt: skip
         "words": words,

@@ -69,7 +69,9 @@ def build_call(
     for index, utterance in enumerate(utterances):
         path = speak(utterance.text, utterance.voice, folder, f"{name}-u{index}", utterance.gain_db)
         length = duration(path)
-        placed.append(Placed(utterance.channel, utterance.at, utterance.at + length, utterance.text))
+        placed.append(
+            Placed(utterance.channel, utterance.at, utterance.at + length, utterance.text)
+        )
         # each utterance padded to the call's length, then the channel's parts mixed
         padded = folder / f"{name}-p{index}.wav"
         subprocess.run(

@@ -31,7 +31,9 @@ class BuiltCall:
     total: float
 
     def talk(self, channel: int) -> float:
-        return sum(b - a for a, b in union([(p.start, p.end) for p in self.placed if p.channel == channel]))
+        return sum(
+            b - a for a, b in union([(p.start, p.end) for p in self.placed if p.channel == channel])
+        )
 
     def silences(self, minimum: float = 1.0) -> list[tuple[float, float]]:
         spoken = union([(p.start, p.end) for p in self.placed])

@@ -79,7 +79,9 @@ def test_forgetting_a_customer_removes_their_data_and_keeps_the_counts(
 ) -> None:
     recordings = _calls(engine, workspace, tmp_path)
     with engine.connect() as connection:
-        facts_before = connection.execute(select(func.count()).select_from(interaction_facts)).scalar_one()
+        facts_before = connection.execute(
+            select(func.count()).select_from(interaction_facts)
+        ).scalar_one()
     with engine.begin() as connection:
         done = forget_customer(
             connection, workspace.id, "c-olga", recordings_dir=recordings, by="admin"
@@ -95,11 +97,15 @@ def test_forgetting_a_customer_removes_their_data_and_keeps_the_counts(
         ).all()
         left = {
             row.external_id: connection.execute(
-                select(func.count()).select_from(messages).where(messages.c.interaction_id == row.id)
+                select(func.count())
+                .select_from(messages)
+                .where(messages.c.interaction_id == row.id)
             ).scalar_one()
             for row in rows
         }
-        facts_after = connection.execute(select(func.count()).select_from(interaction_facts)).scalar_one()
+        facts_after = connection.execute(
+            select(func.count()).select_from(interaction_facts)
+        ).scalar_one()
         fact_customers = set(connection.execute(select(interaction_facts.c.customer_id)).scalars())
         log = deletion_history(connection, workspace.id)
     pseudonym = customer_pseudonym(workspace.id, "c-olga")

@@ -30,7 +30,9 @@ def test_a_dropped_call_is_imported_measured_and_moved(
     monkeypatch.setenv("KONTROL_RECORDINGS_DIR", str(recordings))
     shutil.copy(built_call.wav, inbox / "pbx-5501.wav")
     (inbox / "pbx-5501.json").write_text(
-        json.dumps({"agent_id": "a7", "customer_id": "c-42", "started_at": "2026-11-03T09:00:00+03:00"}),
+        json.dumps(
+            {"agent_id": "a7", "customer_id": "c-42", "started_at": "2026-11-03T09:00:00+03:00"}
+        ),
         encoding="utf-8",
     )
     (inbox / "broken.mp3").write_bytes(b"not audio")

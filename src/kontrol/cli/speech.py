@@ -140,12 +140,8 @@ def retention(
     db: DbOption = None,
     workspace: WorkspaceOption = DEFAULT_WORKSPACE,
     recordings_days: Annotated[int | None, typer.Option(help="Delete recordings after.")] = None,
-    transcripts_days: Annotated[
-        int | None, typer.Option(help="Delete transcripts after.")
-    ] = None,
-    customers_days: Annotated[
-        int | None, typer.Option(help="Anonymise customers after.")
-    ] = None,
+    transcripts_days: Annotated[int | None, typer.Option(help="Delete transcripts after.")] = None,
+    customers_days: Annotated[int | None, typer.Option(help="Anonymise customers after.")] = None,
     interactions_days: Annotated[
         int | None, typer.Option(help="Empty interactions after (counts stay).")
     ] = None,
@@ -207,7 +203,7 @@ def retention(
 
 @speech_app.command("forget")
 @reports_errors
-def forget(
+def forget_command(
     customer_id: Annotated[str, typer.Argument(help="The customer_id to forget.")],
     db: DbOption = None,
     workspace: WorkspaceOption = DEFAULT_WORKSPACE,

@@ -71,10 +71,14 @@ def evaluate_set(items: Iterable[dict[str, Any]]) -> Report:
                 tally.covered += any(f.kind == span.kind and _matches(f, span) for f in found)
         for span in truth:
             if not any(f.kind == span.kind and _matches(f, span) for f in found):
-                report.misses.append(f"{item['id']} miss {span.kind}: {text[span.start:span.end]!r}")
+                report.misses.append(
+                    f"{item['id']} miss {span.kind}: {text[span.start : span.end]!r}"
+                )
         for span in found:
             if not any(t.kind == span.kind and _matches(t, span) for t in truth):
-                report.misses.append(f"{item['id']} extra {span.kind}: {text[span.start:span.end]!r}")
+                report.misses.append(
+                    f"{item['id']} extra {span.kind}: {text[span.start : span.end]!r}"
+                )
     return report
 
 

@@ -29,7 +29,9 @@ class Span:
 
 # --- e-mail ---------------------------------------------------------------
 
-_EMAIL = re.compile(r"(?<![\w.%+-])[A-Za-z0-9][A-Za-z0-9._%+-]*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
+_EMAIL = re.compile(
+    r"(?<![\w.%+-])[A-Za-z0-9][A-Za-z0-9._%+-]*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}"
+)
 _SPOKEN_EMAIL = re.compile(
     r"\b[a-zа-яё0-9]+(?:\s+(?:точка|dot|подчёркивание|underscore|дефис|dash)\s+[a-zа-яё0-9]+)*"
     r"\s+(?:собака|at)\s+[a-zа-яё0-9]+(?:\s+(?:точка|dot)\s+[a-zа-яё]{2,})+\b",
@@ -45,7 +47,9 @@ def find_emails(text: str) -> list[Span]:
 
 # --- numbers --------------------------------------------------------------
 
-_NUMBER = re.compile(r"(?<![\w+.,/-])\+?(?:\(\d{1,5}\)|\d)(?:[ \u00a0\-]?(?:\(\d{1,5}\)|\d)){5,}(?![\w/])")
+_NUMBER = re.compile(
+    r"(?<![\w+.,/-])\+?(?:\(\d{1,5}\)|\d)(?:[ \u00a0\-]?(?:\(\d{1,5}\)|\d)){5,}(?![\w/])"
+)
 _NONE_CUE = re.compile(
     r"(?:заказ\w*|order|ticket|тикет|заявк\w*|обращени\w*|договор\w*|contract|сч[её]т\w*|invoice|"
     r"трек|track\w*|артикул\w*|sku|article|case|бик|кпп|огрн|окпо|р/с|к/с|version|верси\w*|build|"
@@ -61,7 +65,11 @@ _CUES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("snils", re.compile(r"снилс|страхов", re.I)),
     ("inn", re.compile(r"инн\b|\binn\b", re.I)),
     ("card", re.compile(r"карт\w*|card|visa|master\w*|мир\b", re.I)),
-    ("phone", re.compile(r"тел\b|телефон\w*|мобильн\w*|сотов\w*|городск\w*|звон\w*|перезвон\w*|вотсап|whatsapp|viber|telegram|номер\w*|phone|call|mobile|cell|number|reach|text me|ring", re.I)),
+    ("phone", re.compile(
+        r"тел\b|телефон\w*|мобильн\w*|сотов\w*|городск\w*|звон\w*|перезвон\w*|вотсап|"
+        r"whatsapp|viber|telegram|номер\w*|phone|call|mobile|cell|number|reach|text me|ring",
+        re.I,
+    )),
 )  # fmt: skip
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}|\d{2}[.-]\d{2}[.-]\d{4}")
 _PASSPORT_SHAPE = re.compile(r"\d{2} ?\d{2} \d{6}")
@@ -214,7 +222,8 @@ _TITLE = re.compile(
 _NAME_CUE = re.compile(
     r"(?:меня зовут|зовут|my name is|name's|this is|i'?m|я|это|спросите|ask for|звонит|"
     r"оператор|с уважением|regards|thanks|спасибо|cheers|dear|уважаем\w*|hi|hello|привет|"
-    r"здравствуйте|добрый день|передайте|for|для|from|от|сотрудник\w*|курьер\w*|менеджер\w*)[,:]?\s+$",
+    r"здравствуйте|добрый день|передайте|for|для|from|от|сотрудник\w*|курьер\w*|"
+    r"менеджер\w*)[,:]?\s+$",
     re.I,
 )
 _WORD = re.compile(r"[A-Za-zА-Яа-яЁё][A-Za-zА-Яа-яЁё'’\-]*")
@@ -321,12 +330,24 @@ _RU_TAIL = (
     r"\s*(?:\d+[а-я]?|[а-яё]+(?:\s+[а-яё]+)?))*"
 )
 _RU_ADDRESS = re.compile(
-    r"(?:" + _RU_STREET + r"\s*" + _RU_NAME + r"|" + _RU_NAME + r"\s+" + _RU_STREET + r")"
-    + _RU_HOUSE + _RU_TAIL
+    r"(?:"
+    + _RU_STREET
+    + r"\s*"
+    + _RU_NAME
+    + r"|"
+    + _RU_NAME
+    + r"\s+"
+    + _RU_STREET
+    + r")"
+    + _RU_HOUSE
+    + _RU_TAIL
 )
 _RU_LEFT = re.compile(r"(?:\d{6},?\s*)?(?:(?:г\.|город)\s*)?(?:[А-ЯЁ][а-яё\-]+,\s*)?$")
 _RU_LEFT_POST = re.compile(r"(?:\d{6},?\s*)?(?:(?:г\.|город)\s*[А-ЯЁ][а-яё\-]+,\s*)$")
-_EN_NUMBER = r"(?:\d+[A-Za-z]?|(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|[a-z]+teen|twenty|thirty|forty|fifty)(?:[\s-][a-z]+)?)"
+_EN_NUMBER = (
+    r"(?:\d+[A-Za-z]?|(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
+    r"[a-z]+teen|twenty|thirty|forty|fifty)(?:[\s-][a-z]+)?)"
+)
 _EN_STREET = (
     r"(?:Street|St\.?|Road|Rd\.?|Avenue|Ave\.?|Lane|Ln\.?|Drive|Boulevard|Blvd\.?|Way|Court|"
     r"Ct\.?|Place|Pl\.?|Terrace|Close|Crescent|Square|Row|Gardens|Parade|Mews|Walk|Highway|Hwy)"
@@ -361,7 +382,9 @@ def find_addresses(text: str) -> list[Span]:
 def _trim(text: str, span: Span) -> Span:
     start, end = span.start, span.end
     while end > start and text[end - 1] in " ,.;:":
-        if text[end - 1] == "." and re.search(r"(?:\b[дкгр]|кв|стр|оф|пом|корп|St|Rd|Ave|Ln|Ct|Pl|Blvd)\.$", text[start:end]):
+        if text[end - 1] == "." and re.search(
+            r"(?:\b[дкгр]|кв|стр|оф|пом|корп|St|Rd|Ave|Ln|Ct|Pl|Blvd)\.$", text[start:end]
+        ):
             break
         end -= 1
     return Span(start, end, span.kind)

@@ -43,6 +43,7 @@ RAISED_DB = 6.0
 # Intonation narrower than this (semitones between the 10th and 90th percentile of
 # pitch) is flat.
 FLAT_SEMITONES = 2.5
+ENVELOPE_BINS = 600
 PITCH_HOP_SECONDS = 0.05
 PITCH_MIN_HZ = 70.0
 PITCH_MAX_HZ = 400.0
@@ -66,6 +67,9 @@ class SpeakerFigures:
     pitch_range_st: float | None  # 10th to 90th percentile, semitones
     flat: bool | None
     loudness_track: list[float | None] = field(default_factory=list)  # level per 5 s
+    # The waveform the player draws: peak level per bin (ENVELOPE_BINS over the call),
+    # 0..1 relative to the loudest channel.
+    envelope: list[float] = field(default_factory=list)
 
 
 @dataclass
@@ -115,7 +119,9 @@ def _spans(mask: Bools, frame: float) -> list[Span]:
 
     padded = np.concatenate(([False], mask, [False])).astype(np.int8)
     edges = np.flatnonzero(np.diff(padded))
-    return [(float(a) * frame, float(b) * frame) for a, b in zip(edges[::2], edges[1::2], strict=True)]
+    return [
+        (float(a) * frame, float(b) * frame) for a, b in zip(edges[::2], edges[1::2], strict=True)
+    ]
 
 
 def voice_activity(levels: Floats) -> Bools:
@@ -178,10 +184,7 @@ def _speech_rate(levels: Floats, active: Bools) -> float | None:
     peak = float(np.percentile(smooth[active], 95))
     middle = smooth[1:-1]
     is_peak = (
-        (middle > smooth[:-2])
-        & (middle >= smooth[2:])
-        & active[1:-1]
-        & (middle > peak - 12.0)
+        (middle > smooth[:-2]) & (middle >= smooth[2:]) & active[1:-1] & (middle > peak - 12.0)
     )
     # a dip of at least 2 dB on both sides separates two syllables
     indices = np.flatnonzero(is_peak) + 1
@@ -258,6 +261,7 @@ def _speaker(role: str, samples: npt.NDArray[Any], rate: float) -> SpeakerFigure
                 v = voiced[block : block + 5].sum()
                 p = power[block : block + 5].sum()
                 track.append(round(float(10.0 * np.log10(p / v)), 1) if v else None)
+    envelope = _envelope(levels)
     pitches = _pitch(samples, rate, active)
     if pitches.size >= 5:
         pitch = float(np.median(pitches))
@@ -278,7 +282,20 @@ def _speaker(role: str, samples: npt.NDArray[Any], rate: float) -> SpeakerFigure
         pitch_range_st=None if spread is None else round(spread, 1),
         flat=None if spread is None else spread < FLAT_SEMITONES,
         loudness_track=track,
+        envelope=envelope,
     )
+
+
+def _envelope(levels: Floats) -> list[float]:
+    """Peak amplitude (linear) per bin; scaled to 0..1 across channels in ``analyse``."""
+    import numpy as np
+
+    if levels.size == 0:
+        return []
+    bins = min(ENVELOPE_BINS, levels.size)
+    edges = np.linspace(0, levels.size, bins + 1).astype(int)
+    peaks = np.maximum.reduceat(levels, edges[:-1])
+    return [float(v) for v in np.sqrt(10.0 ** (peaks / 10.0))]
 
 
 def _overlaps(first: SpeakerFigures, second: SpeakerFigures) -> list[Overlap]:
@@ -319,6 +336,9 @@ def analyse(audio: Audio, roles: Sequence[str] | None = None) -> CallFigures:
     else:
         channels = [(roles[i], small.samples[i]) for i in range(min(len(roles), small.channels))]
     speakers = [_speaker(role, samples, small.rate) for role, samples in channels]
+    loudest = max((max(s.envelope) for s in speakers if s.envelope), default=0.0)
+    for speaker in speakers:
+        speaker.envelope = [round(v / loudest, 3) if loudest else 0.0 for v in speaker.envelope]
     duration = round(audio.duration, 2)
     everyone = [turn for s in speakers for turn in s.turns]
     silences = _gaps(everyone, duration, MIN_SILENCE_SECONDS)

@@ -37,9 +37,7 @@ def recognise_job(ctx: JobContext, *, workspace_id: int, recording_id: int) -> N
     )
     if state == "done":
         interaction_id = ctx.connection.execute(
-            select(speech_recordings.c.interaction_id).where(
-                speech_recordings.c.id == recording_id
-            )
+            select(speech_recordings.c.interaction_id).where(speech_recordings.c.id == recording_id)
         ).scalar_one()
         enqueue(
             ctx.engine,
@@ -72,7 +70,5 @@ def resume_job(ctx: JobContext, *, due: str) -> None:
 def retention_job(ctx: JobContext, *, due: str) -> None:
     """Apply every workspace's retention policy (deletions are logged)."""
     base = Path(current_settings().recordings_dir)
-    for workspace_id in ctx.connection.execute(
-        select(retention_policies.c.workspace_id)
-    ).scalars():
+    for workspace_id in ctx.connection.execute(select(retention_policies.c.workspace_id)).scalars():
         apply_retention(ctx.connection, workspace_id, recordings_dir=base)

@@ -139,8 +139,13 @@ class OpenAICompatible:
 
     def transcribe(self, audio: Path, language: str | None = None) -> Transcript:
         base = self.config.url.rstrip("/")
-        endpoint = base if base.endswith("/audio/transcriptions") else (
-            base + ("/audio/transcriptions" if base.endswith("/v1") else "/v1/audio/transcriptions")
+        endpoint = (
+            base
+            if base.endswith("/audio/transcriptions")
+            else (
+                base
+                + ("/audio/transcriptions" if base.endswith("/v1") else "/v1/audio/transcriptions")
+            )
         )
         data: dict[str, str | list[str]] = {
             "model": self.config.model,
@@ -162,7 +167,9 @@ class OpenAICompatible:
         except httpx.HTTPError as error:
             raise RecognitionFailed(f"{endpoint}: {type(error).__name__}: {error}") from None
         if response.status_code >= 400:
-            raise RecognitionFailed(f"{endpoint}: HTTP {response.status_code}: {response.text[:200]}")
+            raise RecognitionFailed(
+                f"{endpoint}: HTTP {response.status_code}: {response.text[:200]}"
+            )
         try:
             body = response.json()
         except ValueError:
@@ -196,11 +203,15 @@ class FasterWhisper:
                 float(p.start),
                 float(p.end),
                 str(p.text).strip(),
-                tuple(Word(str(w.word).strip(), float(w.start), float(w.end)) for w in p.words or []),
+                tuple(
+                    Word(str(w.word).strip(), float(w.start), float(w.end)) for w in p.words or []
+                ),
             )
             for p in pieces
         )
-        return Transcript(getattr(info, "language", None), getattr(info, "duration", None), segments)
+        return Transcript(
+            getattr(info, "language", None), getattr(info, "duration", None), segments
+        )
 
 
 class Vosk:
@@ -209,7 +220,8 @@ class Vosk:
     def __init__(self, config: RecogniserConfig) -> None:
         if not config.model_path or not Path(config.model_path).is_dir():
             raise InvalidInput(
-                f"KONTROL_SPEECH_MODEL_PATH: a directory with a Vosk model, not {config.model_path!r}"
+                "KONTROL_SPEECH_MODEL_PATH: a directory with a Vosk model, "
+                f"not {config.model_path!r}"
             )
         try:
             import vosk  # type: ignore[import-not-found]
@@ -244,4 +256,3 @@ class Vosk:
             if words:
                 segments.append(_segment(list(words)))
         return Transcript(language, decoded.duration, tuple(segments))
-

@@ -62,7 +62,9 @@ def _row(row: Any) -> RecordingRow:
     )
 
 
-def recording_of(connection: Connection, workspace_id: int, interaction_id: int) -> RecordingRow | None:
+def recording_of(
+    connection: Connection, workspace_id: int, interaction_id: int
+) -> RecordingRow | None:
     row = connection.execute(
         select(speech_recordings).where(
             speech_recordings.c.workspace_id == workspace_id,
@@ -80,9 +82,7 @@ def _interaction(connection: Connection, workspace_id: int, interaction_id: int)
             interactions.c.recording,
             interactions.c.message_count,
             interactions.c.language,
-        ).where(
-            interactions.c.workspace_id == workspace_id, interactions.c.id == interaction_id
-        )
+        ).where(interactions.c.workspace_id == workspace_id, interactions.c.id == interaction_id)
     ).first()
     if row is None:
         raise NotFound(f"interaction {interaction_id}: not found")
@@ -145,9 +145,7 @@ def store_figures(
         )
     else:
         connection.execute(
-            update(speech_recordings)
-            .where(speech_recordings.c.id == existing.id)
-            .values(**values)
+            update(speech_recordings).where(speech_recordings.c.id == existing.id).values(**values)
         )
     found = recording_of(connection, workspace_id, interaction_id)
     assert found is not None

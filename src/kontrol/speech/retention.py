@@ -185,7 +185,9 @@ def _anonymise(connection: Connection, workspace_id: int, ids: list[int]) -> int
         select(interactions.c.id, interactions.c.customer_id, interactions.c.customer_name).where(
             interactions.c.id.in_(ids),
             (interactions.c.customer_name.is_not(None))
-            | (interactions.c.customer_id.is_not(None) & ~interactions.c.customer_id.like("anon-%")),
+            | (
+                interactions.c.customer_id.is_not(None) & ~interactions.c.customer_id.like("anon-%")
+            ),
         )
     ).all()
     for row in rows:
@@ -289,7 +291,9 @@ def apply_retention(
         ("interactions", len(emptied)),
     ):
         if count:
-            _log(connection, workspace_id, reason="retention", what=what, count=count, by=by, now=now)
+            _log(
+                connection, workspace_id, reason="retention", what=what, count=count, by=by, now=now
+            )
     return run
 
 

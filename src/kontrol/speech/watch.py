@@ -75,9 +75,7 @@ def _record(path: Path, relative: str) -> dict[str, Any]:
     record.setdefault("id", path.stem)
     record.setdefault("source", SOURCE)
     record.setdefault("channel", "call")
-    record.setdefault(
-        "started_at", datetime.fromtimestamp(path.stat().st_mtime, UTC).isoformat()
-    )
+    record.setdefault("started_at", datetime.fromtimestamp(path.stat().st_mtime, UTC).isoformat())
     record.setdefault("messages", [])
     record["recording"] = relative
     return record
@@ -126,7 +124,9 @@ def scan(
         )
         if result.rejected:
             reject = result.rejects[0]
-            _reject(folder, path, f"{path.name}: {reject.field or ''} {reject.error}".strip(), report)
+            _reject(
+                folder, path, f"{path.name}: {reject.field or ''} {reject.error}".strip(), report
+            )
             continue
         target = base / relative
         target.parent.mkdir(parents=True, exist_ok=True)

@@ -26,9 +26,7 @@ speech_recordings = Table(
     metadata,
     Column("id", Id, primary_key=True, autoincrement=True),
     Column("workspace_id", Id, ForeignKey("workspaces.id", ondelete="CASCADE"), nullable=False),
-    Column(
-        "interaction_id", Id, ForeignKey("interactions.id", ondelete="CASCADE"), nullable=False
-    ),
+    Column("interaction_id", Id, ForeignKey("interactions.id", ondelete="CASCADE"), nullable=False),
     # Path under the recordings directory; NULL once retention deleted the file.
     Column("path", Text),
     Column("sha256", String(64), nullable=False),
