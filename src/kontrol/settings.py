@@ -71,6 +71,10 @@ class Settings(BaseSettings):
     # the reviewer workspace plays: only files in this directory (relative to the
     # working directory unless absolute).
     recordings_dir: str = "recordings"
+    # Mask personal data (phones, cards, passports, СНИЛС, ИНН, e-mails, names,
+    # addresses) in message texts and survey comments when they are stored
+    # (docs/privacy.md).
+    redact_personal_data: bool = False
     # Speech recognition (docs/speech.md): the recogniser's id ("" = off), its
     # server or model, and how many minutes of audio a workspace may send a day.
     speech_recogniser: str = ""
