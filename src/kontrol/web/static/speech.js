@@ -78,7 +78,9 @@
     var summary = document.getElementById("speech-summary");
     var parts = [];
     figures.speakers.forEach(function (speaker) {
-      parts.push(speaker.role + ": " + summary.getAttribute("data-talk") + " " + speaker.talk_seconds.toFixed(0) + " s");
+      var who = summary.getAttribute("data-" + speaker.role) || speaker.role;
+      parts.push(who + ": " + summary.getAttribute("data-talk") + " " +
+        speaker.talk_seconds.toFixed(0) + " " + summary.getAttribute("data-seconds"));
     });
     parts.push(summary.getAttribute("data-silence") + " " + Math.round(figures.silence_ratio * 100) + "%");
     if (figures.overlaps) {
