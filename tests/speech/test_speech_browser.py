@@ -20,8 +20,8 @@ from tests.web.test_browser import _shot, browser, server  # noqa: F401 - fixtur
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
-def _log_in(page: Page, server: str) -> None:
-    page.goto(server + "/login")
+def _log_in(page: Page, base: str) -> None:
+    page.goto(base + "/login")
     page.fill("input[name=username]", "admin")
     page.fill("input[name=password]", PASSWORD)
     with page.expect_navigation():
