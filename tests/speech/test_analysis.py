@@ -104,3 +104,21 @@ def test_a_file_that_is_not_audio_is_refused_naming_the_file(tmp_path: Path) -> 
     broken.write_bytes(b"this is not audio at all")
     with pytest.raises(UnreadableAudio, match="call-17.mp3"):
         decode(broken)
+
+
+def test_calm_tone_reads_the_agents_loudness_from_an_mp3_too(
+    call_formats: dict[str, Path], built_call: BuiltCall
+) -> None:
+    from kontrol.checks.audio import recording_levels
+
+    segments = [
+        ("agent" if p.channel == 0 else "customer", p.start, p.end) for p in built_call.placed
+    ]
+    from_wav = recording_levels(call_formats["wav"], segments)
+    from_mp3 = recording_levels(call_formats["mp3"], segments)
+    assert from_wav is not None and from_mp3 is not None
+    for wav_level, mp3_level, (role, _, _) in zip(from_wav, from_mp3, segments, strict=True):
+        if role == "agent":
+            assert wav_level is not None and mp3_level == pytest.approx(wav_level, abs=1.5)
+        else:
+            assert mp3_level is None
