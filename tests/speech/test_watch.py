@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 from kontrol.accounts.workspaces import Workspace
 from kontrol.cli.main import app
 from kontrol.speech.watch import scan
-from kontrol.store.tables import interactions, speech_recordings
+from kontrol.store.tables import interaction_signals, interactions, speech_recordings
 from tests.speech.conftest import BuiltCall
 
 
@@ -44,11 +44,16 @@ def test_a_dropped_call_is_imported_measured_and_moved(
     with engine.connect() as connection:
         call = connection.execute(select(interactions)).one()
         stored = connection.execute(select(speech_recordings)).one()
+        signals = connection.execute(select(interaction_signals)).one()
     assert (call.external_id, call.channel, call.agent_external_id) == ("pbx-5501", "call", "a7")
     assert (recordings / call.recording).is_file()
     assert stored.figures["talk_ratio"] == pytest.approx(
         built_call.talk(0) / (built_call.talk(0) + built_call.talk(1)), abs=0.03
     )
+    # no transcript: the call's signals come from its audio
+    assert signals.talk_ratio == stored.figures["talk_ratio"]
+    assert signals.overlaps == 1
+    assert signals.silence_ratio == stored.figures["silence_ratio"]
     # a second pass finds nothing new
     assert scan(engine, workspace, inbox, quiet_seconds=0).imported == []
 
