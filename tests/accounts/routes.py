@@ -514,6 +514,12 @@ ROUTES: list[Route] = [
     Route("PUT", "/api/v1/speech/retention", "y----", json={"recordings_days": 90}),
     Route("POST", "/api/v1/speech/forget", "y----", json={"customer_id": "c-x"}),
     Route("GET", "/api/v1/speech/deletions", "y----"),
+    Route(
+        "PUT",
+        "/api/v1/speech/recordings/{source}/{external_id}",
+        "uuuuu",
+        ids=lambda w: {"source": "import", "external_id": "i1"},
+    ),
 ]
 
 # Anyone, without logging in: the login form, the language switch, customers'

@@ -364,3 +364,68 @@ def queue_recognition(connection: Connection, workspace_id: int, recording_id: i
         recording_id=recording_id,
     )
     return True
+
+
+MAX_UPLOAD_BYTES = 512 * 1024 * 1024
+
+
+def attach_upload(
+    connection: Connection,
+    workspace_id: int,
+    *,
+    source: str,
+    external_id: str,
+    data: bytes,
+    recordings_dir: Path | None = None,
+    recognise_now: bool | None = None,
+) -> RecordingRow:
+    """Store an uploaded recording for the interaction ``(source, external_id)``.
+
+    The bytes must decode as audio (WAV, MP3, OGG/Opus, FLAC); they are kept
+    under ``<recordings>/api/<sha256>.<format>``, the interaction's
+    ``recording`` points there, the recording is measured and, when a
+    recogniser is configured, queued for recognition (once).
+    """
+    import soundfile
+
+    if not data:
+        raise InvalidInput("body: the recording's bytes are missing")
+    if len(data) > MAX_UPLOAD_BYTES:
+        raise InvalidInput(f"body: a recording of at most {MAX_UPLOAD_BYTES // 2**20} MiB")
+    settings = current_settings()
+    base = recordings_dir or Path(settings.recordings_dir)
+    row = connection.execute(
+        select(interactions.c.id).where(
+            interactions.c.workspace_id == workspace_id,
+            interactions.c.source == source,
+            interactions.c.external_id == external_id,
+        )
+    ).first()
+    if row is None:
+        raise NotFound(f"interaction {source}/{external_id}: push the record first")
+    import hashlib
+    import io
+
+    try:
+        kind = str(soundfile.info(io.BytesIO(data)).format).lower()
+    except (RuntimeError, OSError, ValueError, TypeError) as error:
+        reason = (str(error).splitlines() or ["unknown format"])[0]
+        raise InvalidInput(f"body: not a readable recording ({reason})") from None
+    suffix = {"ogg": ".ogg", "mp3": ".mp3", "flac": ".flac"}.get(kind, ".wav")
+    digest = hashlib.sha256(data).hexdigest()
+    relative = f"api/{digest}{suffix}"
+    target = base / relative
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if not target.exists():
+        target.write_bytes(data)
+    connection.execute(
+        update(interactions).where(interactions.c.id == row.id).values(recording=relative)
+    )
+    audio = decode(target)
+    stored = store_figures(connection, workspace_id, row.id, target, base, audio, analyse(audio))
+    wanted = bool(settings.speech_recogniser) if recognise_now is None else recognise_now
+    if wanted:
+        queue_recognition(connection, workspace_id, stored.id)
+    found = recording_of(connection, workspace_id, row.id)
+    assert found is not None
+    return found

@@ -3,15 +3,26 @@ draws them), recognition on request, retention and "forget this customer"."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, Field
 
+from kontrol.accounts.apikeys import authenticate_key_cached
 from kontrol.accounts.policy import Action, require
+from kontrol.domain.errors import KontrolError
 from kontrol.interactions.detail import get_interaction
 from kontrol.settings import current_settings
-from kontrol.speech.recordings import measure, queue_recognition, recording_of
+from kontrol.speech.recordings import (
+    MAX_UPLOAD_BYTES,
+    attach_upload,
+    measure,
+    queue_recognition,
+    recording_of,
+)
 from kontrol.speech.retention import (
     RetentionPolicy,
     deletion_history,
@@ -20,7 +31,10 @@ from kontrol.speech.retention import (
     set_policy,
 )
 from kontrol.web.deps import CurrentViewer, Db
+from kontrol.web.errors import status_of
 from kontrol.web.params import Id
+from kontrol.web.security import LoginRequired
+from kontrol.web.state import app_state
 
 router = APIRouter(prefix="/api/v1/speech", tags=["v1"])
 
@@ -140,3 +154,81 @@ def deletions(db: Db, viewer: CurrentViewer) -> dict[str, Any]:
             for row in deletion_history(db, viewer.workspace.id)
         ]
     }
+
+
+# Documents the scheme in the OpenAPI schema; the check itself is in _upload.
+_BEARER = HTTPBearer(auto_error=False, description="the workspace's API key (kon_…)")
+_AUDIO_BODY: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            kind: {"schema": {"type": "string", "format": "binary"}}
+            for kind in ("audio/wav", "audio/mpeg", "audio/ogg", "audio/flac")
+        },
+    }
+}
+
+
+def _upload(
+    state_engine: Any, authorization: str | None, source: str, external_id: str, data: bytes
+) -> tuple[int, dict[str, Any]]:
+    scheme, _, secret = (authorization or "").partition(" ")
+    try:
+        if scheme.lower() != "bearer" or not secret.strip():
+            raise LoginRequired("send the workspace's API key as 'Authorization: Bearer <key>'")
+        key = authenticate_key_cached(state_engine, secret.strip())
+        if key is None:
+            raise LoginRequired("unknown or revoked API key")
+        with state_engine.begin() as connection:
+            row = attach_upload(
+                connection,
+                key.workspace.id,
+                source=source,
+                external_id=external_id,
+                data=data,
+            )
+    except KontrolError as error:
+        return status_of(error), {"detail": str(error)}
+    figures = row.figures or {}
+    return 200, {
+        "interaction_id": row.interaction_id,
+        "duration": row.duration_s,
+        "channels": row.channels,
+        "talk_ratio": figures.get("talk_ratio"),
+        "silence_ratio": figures.get("silence_ratio"),
+        "recognition": row.recognition,
+    }
+
+
+@router.put(
+    "/recordings/{source}/{external_id}",
+    openapi_extra=_AUDIO_BODY,
+    responses={
+        401: {"description": "no API key, or an unknown or revoked one"},
+        404: {"description": "no interaction with that source and id: push it first"},
+        422: {"description": "the body is not a readable recording"},
+    },
+)
+async def upload_recording(
+    request: Request,
+    source: str,
+    external_id: str,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_BEARER)],
+) -> JSONResponse:
+    """Upload a call's recording (WAV, MP3, OGG/Opus, FLAC) with the workspace's API key.
+
+    The interaction is pushed first (``POST /api/v1/interactions``); the recording
+    is then measured and, when a recogniser is configured, queued for recognition.
+    """
+    data = await request.body()
+    if len(data) > MAX_UPLOAD_BYTES:
+        return JSONResponse({"detail": "body: the recording is too large"}, status_code=413)
+    status, content = await run_in_threadpool(
+        _upload,
+        app_state(request).engine,
+        request.headers.get("authorization"),
+        source,
+        external_id,
+        data,
+    )
+    return JSONResponse(content, status_code=status)
