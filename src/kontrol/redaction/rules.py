@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 from functools import cache
 from importlib.resources import files
+from typing import Any
 
 from kontrol.redaction.checksums import inn_valid, luhn_valid, snils_valid
 from kontrol.redaction.spoken import spoken_numbers
@@ -227,6 +228,8 @@ _NAME_CUE = re.compile(
     re.I,
 )
 _WORD = re.compile(r"[A-Za-zА-Яа-яЁё][A-Za-zА-Яа-яЁё'’\-]*")
+# A capitalised name part: Smith, O'Connor, MacLeod, Дубова-Ким.
+_CAPITALISED = re.compile(r"(?:Mc|Mac|O['’])?[A-ZА-ЯЁ][a-zа-яё]+(?:-[A-ZА-ЯЁ][a-zа-яё]+)?")
 _INITIAL = re.compile(r"[A-ZА-ЯЁ]\.(?:\s?[A-ZА-ЯЁ]\.)?")
 
 
@@ -245,9 +248,32 @@ def is_first_name(word: str) -> bool:
     return False
 
 
+@cache
+def _morph() -> Any:
+    import pymorphy3
+
+    return pymorphy3.MorphAnalyzer()
+
+
+_NAME_TAGS = frozenset({"Name", "Surn", "Patr"})
+_CYRILLIC = re.compile(r"^[А-Яа-яЁё][а-яё\-]+$")
+
+
+@cache
+def russian_name_part(word: str, least: float = 0.5) -> bool:
+    """True when pymorphy3's dictionary (shipped in its package) takes ``word`` for a
+    given name, surname or patronymic in its most likely reading."""
+    if not _CYRILLIC.match(word):
+        return False
+    best = _morph().parse(word)[0]
+    return bool(_NAME_TAGS & set(best.tag.grammemes)) and float(best.score) >= least
+
+
 def _name_like(token: str) -> bool:
     lower = token.lower()
-    return bool(_PATRONYMIC.match(lower) or _SURNAME.match(lower)) or is_first_name(token)
+    if _PATRONYMIC.match(lower) or _SURNAME.match(lower) or is_first_name(token):
+        return True
+    return russian_name_part(token[:1].upper() + token[1:])
 
 
 def find_names(text: str) -> list[Span]:
@@ -267,6 +293,8 @@ def find_names(text: str) -> list[Span]:
                 seeds.add(index)
             continue
         if is_first_name(word) or _PATRONYMIC.match(lower):
+            seeds.add(index)
+        elif capital and russian_name_part(word):
             seeds.add(index)
         elif capital and _TITLE.search(before):
             seeds.add(index)
@@ -310,7 +338,7 @@ def _joins(
         return True
     # a capitalised unknown word next to a capitalised name part: a surname
     this = b if left else a
-    return word[0].isupper() and this[2][0].isupper() and word[1:].islower() and len(word) > 1
+    return this[2][0].isupper() and bool(_CAPITALISED.fullmatch(word))
 
 
 # --- addresses ------------------------------------------------------------
