@@ -135,6 +135,47 @@ def test_recognised_words_become_the_calls_segments_and_the_call_is_scored(
     assert outcome["no_interruption"]["result"] in ("pass", "fail")
 
 
+def test_a_tone_covers_the_spoken_phone_number_in_the_recording(
+    engine: Engine,
+    workspace: Workspace,
+    tmp_path: Path,
+    built_call: BuiltCall,
+    asr: AsrServer,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import numpy as np
+    import soundfile
+
+    interaction_id = _stored_call(engine, workspace, tmp_path, built_call, monkeypatch)
+    with engine.begin() as connection:
+        row = measure(connection, workspace.id, interaction_id)
+        queue_recognition(connection, workspace.id, row.id)
+    run_due_jobs(engine)
+    recordings = tmp_path / "recordings"
+    with engine.connect() as connection:
+        after = recording_of(connection, workspace.id, interaction_id)
+    assert after is not None and after.path == "call-1.redacted.flac"
+    assert not (recordings / "call-1.wav").exists()
+    data, rate = soundfile.read(str(recordings / after.path), dtype="float32")
+    original, _ = soundfile.read(str(built_call.wav), dtype="float32")
+    # the words "+7 912 345-67-89," are the 5th to 7th of ten spread over 4.6-7.9 s
+    assert _tone(data[int(6.0 * rate) : int(6.8 * rate), 1], rate) == pytest.approx(1000, abs=5)
+    # and the agent's name ("Анна," is the 4th of seven words over 0.5-3.5 s)
+    assert _tone(data[int(1.85 * rate) : int(2.15 * rate), 0], rate) == pytest.approx(1000, abs=5)
+    # the rest of the speech is as it was
+    for channel, start, end in ((0, 9.0, 11.0), (1, 14.0, 17.0), (1, 20.0, 22.0)):
+        first, last = int(start * rate), int(end * rate)
+        assert np.allclose(data[first:last, channel], original[first:last, channel], atol=1e-3)
+
+
+def _tone(piece: Any, rate: float) -> float:
+    """The strongest frequency of a stretch of samples, Hz."""
+    import numpy as np
+
+    spectrum = np.abs(np.fft.rfft(piece))
+    return float(np.fft.rfftfreq(len(piece), 1 / rate)[int(np.argmax(spectrum))])
+
+
 def test_a_recording_is_never_recognised_twice(
     engine: Engine,
     workspace: Workspace,

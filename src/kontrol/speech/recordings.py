@@ -307,7 +307,83 @@ def recognise(
             for role, s in segments
         ],
     )
+    if redacting:
+        spans = masked_word_spans(transcripts, stereo)
+        if spans:
+            kept = bleep_recording(path, audio, spans)
+            relative = str(kept.resolve().relative_to(base.resolve()))
+            connection.execute(
+                update(interactions)
+                .where(interactions.c.id == row.interaction_id)
+                .values(recording=relative)
+            )
+            if kept != path:
+                path.unlink(missing_ok=True)
+            return finish(
+                "done", recogniser=name, recognised_at=now, error=None, path=relative
+            )
     return finish("done", recogniser=name, recognised_at=now, error=None)
+
+
+BLEEP_HZ = 1000.0
+BLEEP_LEVEL = 0.1  # -20 dBFS
+
+
+def masked_word_spans(
+    transcripts: list[Transcript], stereo: bool
+) -> list[tuple[int | None, float, float]]:
+    """(channel or None for all, start, end) of every word that redaction masks.
+
+    Each segment's words are joined with spaces and searched as text; a word
+    that overlaps personal data is covered. Without word timings the whole
+    segment is.
+    """
+    from kontrol.redaction import find
+
+    covered: list[tuple[int | None, float, float]] = []
+    for index, transcript in enumerate(transcripts):
+        channel = index if stereo else None
+        for segment in transcript.segments:
+            if not segment.words:
+                if find(segment.text):
+                    covered.append((channel, segment.start, segment.end))
+                continue
+            offsets: list[tuple[int, int]] = []
+            text = ""
+            for word in segment.words:
+                if text:
+                    text += " "
+                offsets.append((len(text), len(text) + len(word.text)))
+                text += word.text
+            for span in find(text):
+                for word, (start, end) in zip(segment.words, offsets, strict=True):
+                    if start < span.end and span.start < end:
+                        covered.append((channel, word.start, word.end))
+    return covered
+
+
+def bleep_recording(
+    path: Path, audio: Audio, spans: list[tuple[int | None, float, float]]
+) -> Path:
+    """A copy of the recording (FLAC beside it) with a tone over each span."""
+    import numpy as np
+    import soundfile
+
+    samples = np.array(audio.samples, dtype=np.float32, copy=True)
+    rate = audio.rate
+    for channel, start, end in spans:
+        first = max(0, int(start * rate))
+        last = min(samples.shape[1], int(np.ceil(end * rate)))
+        if last <= first:
+            continue
+        t = np.arange(last - first) / rate
+        tone = (BLEEP_LEVEL * np.sin(2 * np.pi * BLEEP_HZ * t)).astype(np.float32)
+        rows = range(samples.shape[0]) if channel is None else [channel]
+        for row in rows:
+            samples[row, first:last] = tone
+    target = path.with_name(path.stem + ".redacted.flac")
+    soundfile.write(str(target), samples.T, int(rate), format="FLAC")
+    return target
 
 
 def _write_messages(
