@@ -85,6 +85,8 @@ class Settings(BaseSettings):
     speech_language: str = ""
     speech_daily_minutes: float = 600.0
     speech_timeout: float = 600.0
+    # Hosts (comma-separated, host or host:port) whose recording URLs Kontrol fetches.
+    speech_fetch_hosts: str = ""
 
 
 @lru_cache(maxsize=1)

@@ -319,9 +319,7 @@ def recognise(
             )
             if kept != path:
                 path.unlink(missing_ok=True)
-            return finish(
-                "done", recogniser=name, recognised_at=now, error=None, path=relative
-            )
+            return finish("done", recogniser=name, recognised_at=now, error=None, path=relative)
     return finish("done", recogniser=name, recognised_at=now, error=None)
 
 
@@ -362,9 +360,7 @@ def masked_word_spans(
     return covered
 
 
-def bleep_recording(
-    path: Path, audio: Audio, spans: list[tuple[int | None, float, float]]
-) -> Path:
+def bleep_recording(path: Path, audio: Audio, spans: list[tuple[int | None, float, float]]) -> Path:
     """A copy of the recording (FLAC beside it) with a tone over each span."""
     import numpy as np
     import soundfile
