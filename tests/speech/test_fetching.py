@@ -19,6 +19,9 @@ from kontrol.store.tables import interactions, speech_recordings
 from tests.factories import import_records, interaction_record
 from tests.speech.conftest import BuiltCall
 
+# Each runs the import, the job queue and scoring on both databases.
+pytestmark = pytest.mark.slow
+
 
 class _Quiet(SimpleHTTPRequestHandler):
     requested: list[str] = []

@@ -21,6 +21,9 @@ from tests.factories import import_records, interaction_ids, interaction_record
 from tests.speech.asr_server import AsrServer, Heard, verbose_json
 from tests.speech.conftest import BuiltCall
 
+# Each runs the import, the job queue and scoring on both databases.
+pytestmark = pytest.mark.slow
+
 AGENT_SAYS = [
     (0.5, 3.5, "Здравствуйте, меня зовут Анна, чем могу помочь"),
     (9.2, 10.8, "Сейчас проверю вашу линию"),

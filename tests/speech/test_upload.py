@@ -14,6 +14,9 @@ from kontrol.accounts.workspaces import Workspace
 from kontrol.store.tables import interactions
 from tests.speech.conftest import BuiltCall
 
+# Each runs the import, the job queue and scoring on both databases.
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture
 def api_key(engine: Engine, populated: Workspace) -> str:
