@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 DB ?= sqlite:///kontrol.db
 
-.PHONY: install run test lint typecheck bench browser clean help
+.PHONY: install run test lint typecheck bench browser speech-tools clean help
 
 help:
 	@echo "make run    - install, load demo data into $(DB) and serve http://$(HOST):$(PORT)/"
@@ -34,6 +34,13 @@ browser:
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
 	  || { echo "could not install chromium: run 'apt-get install chromium' as root"; exit 1; }; }
 
+# espeak-ng speaks and sox mixes the calls the speech tests record (tests/speech/calls.py).
+speech-tools:
+	@{ command -v espeak-ng && command -v sox; } >/dev/null 2>&1 || { \
+	  echo "installing Debian espeak-ng and sox for the speech tests"; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq espeak-ng sox >/dev/null) \
+	  || { echo "could not install espeak-ng and sox: run 'apt-get install espeak-ng sox' as root"; exit 1; }; }
+
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
@@ -41,7 +48,7 @@ lint: $(STAMP)
 
 typecheck: lint
 
-test: $(STAMP) browser lint
+test: $(STAMP) browser speech-tools lint
 	$(BIN)/pytest -n 2 --dist loadfile -q
 
 bench: $(STAMP)

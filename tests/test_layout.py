@@ -24,6 +24,7 @@ ROOT = "kontrol"
 # Low to high; a feature may import only the features before it.
 FEATURES = (
     "accounts",
+    "redaction",
     "ingest",
     "interactions",
     "checks",
@@ -32,6 +33,7 @@ FEATURES = (
     "feedback",
     "alerts",
     "surveys",
+    "speech",
 )
 # The shared machinery, low to high: a member may import the members before it.
 SHARED = ("settings", "heap", "ratelimit", "plugins", "i18n", "jobs", "events", "rules")

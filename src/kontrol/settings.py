@@ -87,6 +87,22 @@ class Settings(BaseSettings):
     # the reviewer workspace plays: only files in this directory (relative to the
     # working directory unless absolute).
     recordings_dir: str = "recordings"
+    # Mask personal data (phones, cards, passports, СНИЛС, ИНН, e-mails, names,
+    # addresses) in message texts and survey comments when they are stored
+    # (docs/privacy.md).
+    redact_personal_data: bool = False
+    # Speech recognition (docs/speech.md): the recogniser's id ("" = off), its
+    # server or model, and how many minutes of audio a workspace may send a day.
+    speech_recogniser: str = ""
+    speech_url: str = ""
+    speech_api_key: str = ""
+    speech_model: str = "whisper-1"
+    speech_model_path: str = ""
+    speech_language: str = ""
+    speech_daily_minutes: float = 600.0
+    speech_timeout: float = 600.0
+    # Hosts (comma-separated, host or host:port) whose recording URLs Kontrol fetches.
+    speech_fetch_hosts: str = ""
 
 
 @lru_cache(maxsize=1)

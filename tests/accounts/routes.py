@@ -523,6 +523,27 @@ ROUTES: list[Route] = [
         "yyyyyyy",
         form={"current_password": "wrong", "new_password": "x" * 9, "new_password_again": "y"},
     ),
+    # -- speech --
+    Route("GET", "/privacy", "y----"),
+    Route("POST", "/privacy/retention", "y----", form={"recordings_days": "90"}),
+    Route("POST", "/privacy/forget", "y----", form={"customer_id": "c-x", "confirm": "c-x"}),
+    Route("GET", "/api/v1/speech/interactions/{interaction_id}", "yy4yy", ids=own_interaction),
+    Route(
+        "POST",
+        "/api/v1/speech/interactions/{interaction_id}/recognition",
+        "yy---",
+        ids=own_interaction,
+    ),
+    Route("GET", "/api/v1/speech/retention", "y----"),
+    Route("PUT", "/api/v1/speech/retention", "y----", json={"recordings_days": 90}),
+    Route("POST", "/api/v1/speech/forget", "y----", json={"customer_id": "c-x"}),
+    Route("GET", "/api/v1/speech/deletions", "y----"),
+    Route(
+        "PUT",
+        "/api/v1/speech/recordings/{source}/{external_id}",
+        "uuuuuuu",
+        ids=lambda w: {"source": "import", "external_id": "i1"},
+    ),
 ]
 
 # Anyone, without logging in: the login form, the language switch, customers'

@@ -122,6 +122,9 @@ class Action(StrEnum):
     RUN_CALIBRATION = "run_calibration"
     TAKE_PART_IN_CALIBRATION = "take_part_in_calibration"
     VIEW_REVIEWER_STATS = "view_reviewer_stats"
+    # Personal data: retention, forgetting a customer, recognition of recordings.
+    MANAGE_PRIVACY = "manage_privacy"
+    RECOGNISE_SPEECH = "recognise_speech"
 
 
 POLICY: dict[Action, frozenset[WorkspaceRole]] = {
@@ -153,6 +156,8 @@ POLICY: dict[Action, frozenset[WorkspaceRole]] = {
     Action.RUN_CALIBRATION: frozenset({ADMIN, QA_LEAD}),
     Action.TAKE_PART_IN_CALIBRATION: frozenset({ADMIN, QA_LEAD, REVIEWER}),
     Action.VIEW_REVIEWER_STATS: frozenset({ADMIN, QA_LEAD}),
+    Action.MANAGE_PRIVACY: frozenset({ADMIN}),
+    Action.RECOGNISE_SPEECH: frozenset({ADMIN, QA_LEAD}),
 }
 
 # What each action lets a person do, in words (the table in docs/permissions.md).
@@ -185,6 +190,8 @@ DESCRIPTIONS: dict[Action, str] = {
     Action.RUN_CALIBRATION: "create, close and set references of calibration sessions",
     Action.TAKE_PART_IN_CALIBRATION: "score in calibration sessions one takes part in",
     Action.VIEW_REVIEWER_STATS: "see each reviewer's deviation from the references",
+    Action.MANAGE_PRIVACY: "set retention, forget a customer, read the deletion log",
+    Action.RECOGNISE_SPEECH: "send a call's recording to speech recognition",
 }
 
 # Said when an action is refused: what the rule is, so nobody guesses.
@@ -210,6 +217,8 @@ REFUSALS: dict[Action, str] = {
     Action.RUN_CALIBRATION: "only admins and QA leads run calibration sessions",
     Action.TAKE_PART_IN_CALIBRATION: "calibration sessions are for reviewers and QA leads",
     Action.VIEW_REVIEWER_STATS: "only admins and QA leads see how reviewers deviate",
+    Action.MANAGE_PRIVACY: "only workspace admins set retention and forget customers",
+    Action.RECOGNISE_SPEECH: "only admins and QA leads send recordings to recognition",
 }
 
 

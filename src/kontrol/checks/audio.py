@@ -10,8 +10,9 @@ loudest frame): pauses inside a segment do not make it quieter. Seconds where
 the agent's and the customer's segments overlap are left out, so that the
 customer's voice in cross-talk is not taken for the agent's.
 
-Compressed formats (MP3, Opus) and remote URLs are not read: the check then
-reads the text alone, as on a chat.
+MP3, OGG/Opus and FLAC are read through soundfile (its wheels bundle libsndfile
+with the codecs). Remote URLs are not read: the check then reads the text
+alone, as on a chat.
 """
 
 from __future__ import annotations
@@ -51,7 +52,7 @@ def read_wav(path: Path) -> tuple[Samples, int]:
             rate = audio.getframerate()
             raw = audio.readframes(audio.getnframes())
     except (OSError, EOFError, wave.Error) as error:
-        raise UnreadableRecording(f"{path}: {error}") from None
+        return _read_compressed(path, error)
     import numpy as np
 
     if width == 3:
@@ -69,6 +70,21 @@ def read_wav(path: Path) -> tuple[Samples, int]:
         usable = len(data) - len(data) % channels
         data = data[:usable].reshape(-1, channels).mean(axis=1)
     return data, rate
+
+
+def _read_compressed(path: Path, wave_error: Exception) -> tuple[Samples, int]:
+    """MP3, OGG/Opus or FLAC through soundfile, mixed down to mono."""
+    import numpy as np
+
+    try:
+        import soundfile
+
+        data, rate = soundfile.read(str(path), dtype="float64", always_2d=True)
+    except (ImportError, RuntimeError, OSError, ValueError, TypeError):
+        raise UnreadableRecording(f"{path}: {wave_error}") from None
+    if data.shape[0] == 0:
+        raise UnreadableRecording(f"{path}: no samples")
+    return np.asarray(data.mean(axis=1), dtype=np.float64), int(rate)
 
 
 def _frame_levels(samples: Samples, rate: int) -> Samples:

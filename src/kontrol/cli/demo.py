@@ -34,7 +34,12 @@ def demo(
     if if_empty and has_interactions(engine, target):
         typer.echo(f"workspace {target.name!r} has data already; demo data not loaded")
     else:
-        report = load_demo(engine, target, seed=seed, count=count)
+        from pathlib import Path
+
+        from kontrol.settings import current_settings
+
+        recordings = Path(current_settings().recordings_dir)
+        report = load_demo(engine, target, seed=seed, count=count, recordings=recordings)
         typer.echo(f"demo data: {report.imported} records imported into workspace {target.name!r}")
     typer.echo("demo logins (username / password):")
     for login in DEMO_LOGINS:

@@ -21,6 +21,7 @@ from kontrol.demo.seed.ingest import create_demo_api_traffic
 from kontrol.demo.seed.metrics import add_demo_kpi_settings
 from kontrol.demo.seed.review import seed_review_demo
 from kontrol.demo.seed.routing import seed_routing_demo
+from kontrol.demo.seed.speech import seed_speech_demo
 from kontrol.domain.roles import WorkspaceRole
 from kontrol.ingest.import_report import ImportReport
 from kontrol.ingest.importing import import_file
@@ -69,9 +70,18 @@ def write_demo_file(path: Path, *, seed: int, count: int) -> int:
 
 
 def load_demo(
-    engine: Engine, workspace: Workspace, *, seed: int = 42, count: int = 400
+    engine: Engine,
+    workspace: Workspace,
+    *,
+    seed: int = 42,
+    count: int = 400,
+    recordings: Path | None = None,
 ) -> ImportReport:
-    """Generate demo data and import it through the ordinary import path."""
+    """Generate demo data and import it through the ordinary import path.
+
+    ``recordings``: the recordings directory to write the demo calls' audio into
+    (``kontrol demo`` passes KONTROL_RECORDINGS_DIR; tests leave it out).
+    """
     create_demo_surveys_and_alerts(engine, workspace)
     add_demo_kpi_settings(engine, workspace)  # before the import: facts use the calendar
     with tempfile.TemporaryDirectory(prefix="kontrol-demo-") as folder:
@@ -88,6 +98,8 @@ def load_demo(
     seed_people_demo(engine, workspace.id)
     # Calibration needs three raters: the QA lead, the reviewer and a colleague.
     seed_calibration_demo(engine, workspace.id)
+    if recordings is not None:
+        seed_speech_demo(engine, workspace.id, recordings)
     return report
 
 

@@ -26,6 +26,7 @@ from kontrol.ingest.schema import (
     SurveyRecord,
     parse_record,
 )
+from kontrol.settings import current_settings
 
 
 def validate_record(source: SourceRecord) -> tuple[object, str] | RecordError:
@@ -114,6 +115,9 @@ class ImportState:
     changed_orders: list[int] = field(default_factory=list)
     # How each interaction key of the last batch came out: imported, updated, unchanged.
     interaction_outcomes: dict[tuple[Any, ...], str] = field(default_factory=dict)
+    # Mask personal data in message texts and survey comments at store time
+    # (KONTROL_REDACT_PERSONAL_DATA; docs/privacy.md).
+    redact: bool = field(default_factory=lambda: current_settings().redact_personal_data)
     # The workspace's time zone, for times given without one.
     local: tzinfo = field(init=False)
 

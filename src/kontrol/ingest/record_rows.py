@@ -9,6 +9,7 @@ from kontrol.domain.clock import to_utc, utcnow
 from kontrol.domain.vocabulary import COMPLAINT_TAG
 from kontrol.ingest.batches import ImportState, content_hash
 from kontrol.ingest.schema import AgentRecord, InteractionRecord, SurveyAnswers
+from kontrol.redaction import redact
 
 MESSAGE_COLUMNS = ("interaction_id", "seq", "role", "text", "at", "start_s", "end_s", "author_id")
 
@@ -61,7 +62,7 @@ def message_rows(
             interaction_id,
             seq,
             message.role.value,
-            message.text,
+            redact(message.text) if state.redact else message.text,
             None if message.at is None else to_utc(message.at, state.local),
             message.start,
             message.end,
@@ -86,7 +87,7 @@ def survey_row(
         "csat": answers.csat,
         "nps": answers.nps,
         "ces": answers.ces,
-        "comment": answers.comment,
+        "comment": redact(answers.comment) if state.redact and answers.comment else answers.comment,
         "content_hash": digest,
         "updated_at": utcnow(),
     }

@@ -55,6 +55,7 @@ from kontrol.store.tables.review import (
     review_rules,
 )
 from kontrol.store.tables.schema import Id, metadata
+from kontrol.store.tables.speech import deletion_log, retention_policies, speech_recordings
 from kontrol.store.tables.surveys import survey_links, survey_places, surveys
 
 __all__ = [
@@ -75,6 +76,7 @@ __all__ = [
     "check_outcomes",
     "corrective_tasks",
     "custom_checks",
+    "deletion_log",
     "disputes",
     "effects_backlog",
     "evaluations",
@@ -96,11 +98,13 @@ __all__ = [
     "order_facts",
     "orders",
     "phrase_overrides",
+    "retention_policies",
     "review_events",
     "review_items",
     "review_queues",
     "review_rules",
     "scorecards",
+    "speech_recordings",
     "survey_links",
     "survey_places",
     "surveys",
