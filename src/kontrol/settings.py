@@ -71,6 +71,11 @@ class Settings(BaseSettings):
     # the reviewer workspace plays: only files in this directory (relative to the
     # working directory unless absolute).
     recordings_dir: str = "recordings"
+    # Uploaded files (mystery-shopping recordings and screenshots) are kept under this
+    # folder (relative to the working directory unless absolute), never in the database.
+    data_dir: str = "data"
+    # The largest file a mystery shopper may upload, in megabytes.
+    mystery_upload_max_mb: int = 20
 
 
 @lru_cache(maxsize=1)

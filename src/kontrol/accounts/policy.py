@@ -116,6 +116,10 @@ class Action(StrEnum):
     RUN_CALIBRATION = "run_calibration"
     TAKE_PART_IN_CALIBRATION = "take_part_in_calibration"
     VIEW_REVIEWER_STATS = "view_reviewer_stats"
+    # Mystery shopping.
+    VIEW_MYSTERY = "view_mystery"
+    MANAGE_MYSTERY = "manage_mystery"
+    SHOP = "shop"
 
 
 POLICY: dict[Action, frozenset[WorkspaceRole]] = {
@@ -147,6 +151,9 @@ POLICY: dict[Action, frozenset[WorkspaceRole]] = {
     Action.RUN_CALIBRATION: frozenset({ADMIN, QA_LEAD}),
     Action.TAKE_PART_IN_CALIBRATION: frozenset({ADMIN, QA_LEAD, REVIEWER}),
     Action.VIEW_REVIEWER_STATS: frozenset({ADMIN, QA_LEAD}),
+    Action.VIEW_MYSTERY: frozenset({ADMIN, QA_LEAD, REVIEWER, TEAM_LEAD}),
+    Action.MANAGE_MYSTERY: frozenset({ADMIN, QA_LEAD}),
+    Action.SHOP: frozenset(),
 }
 
 # What each action lets a person do, in words (the table in docs/permissions.md).
@@ -179,6 +186,9 @@ DESCRIPTIONS: dict[Action, str] = {
     Action.RUN_CALIBRATION: "create, close and set references of calibration sessions",
     Action.TAKE_PART_IN_CALIBRATION: "score in calibration sessions one takes part in",
     Action.VIEW_REVIEWER_STATS: "see each reviewer's deviation from the references",
+    Action.VIEW_MYSTERY: "see mystery-shopping programmes, shops and results",
+    Action.MANAGE_MYSTERY: "run mystery-shopping programmes: scenarios, targets, shoppers, plan",
+    Action.SHOP: "see one's own mystery-shopping assignments and submit shops",
 }
 
 # Said when an action is refused: what the rule is, so nobody guesses.
@@ -204,6 +214,9 @@ REFUSALS: dict[Action, str] = {
     Action.RUN_CALIBRATION: "only admins and QA leads run calibration sessions",
     Action.TAKE_PART_IN_CALIBRATION: "calibration sessions are for reviewers and QA leads",
     Action.VIEW_REVIEWER_STATS: "only admins and QA leads see how reviewers deviate",
+    Action.VIEW_MYSTERY: "mystery-shopping results are for the QA team and team leads",
+    Action.MANAGE_MYSTERY: "only admins and QA leads run mystery-shopping programmes",
+    Action.SHOP: "only mystery shoppers submit shops",
 }
 
 
