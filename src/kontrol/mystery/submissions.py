@@ -444,6 +444,31 @@ def list_submissions(
     limit: int = 200,
 ) -> list[SubmissionRow]:
     """Submissions in the viewer's scope, newest first."""
+    return _submission_rows(
+        connection, viewer.workspace.id, _scope(viewer), programme_id, month, limit
+    )
+
+
+def programme_submissions(
+    connection: Connection,
+    workspace: Workspace,
+    programme_id: int,
+    *,
+    month: str | None = None,
+    limit: int = 10_000,
+) -> list[SubmissionRow]:
+    """Every submission of a programme, newest first (the command line)."""
+    return _submission_rows(connection, workspace.id, true(), programme_id, month, limit)
+
+
+def _submission_rows(
+    connection: Connection,
+    workspace_id: int,
+    scope: ColumnElement[bool],
+    programme_id: int | None,
+    month: str | None,
+    limit: int,
+) -> list[SubmissionRow]:
     query = (
         select(
             mystery_submissions,
@@ -452,7 +477,7 @@ def list_submissions(
         )
         .join(mystery_programmes, mystery_programmes.c.id == mystery_submissions.c.programme_id)
         .outerjoin(users, users.c.id == mystery_submissions.c.shopper_id)
-        .where(mystery_submissions.c.workspace_id == viewer.workspace.id, _scope(viewer))
+        .where(mystery_submissions.c.workspace_id == workspace_id, scope)
         .order_by(mystery_submissions.c.happened_at.desc(), mystery_submissions.c.id.desc())
         .limit(limit)
     )
