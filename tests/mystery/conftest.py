@@ -15,6 +15,6 @@ def shopper_ids(engine: Engine, workspace: Workspace) -> list[int]:
     """Two shoppers of the workspace, anna and boris; their user ids."""
     with engine.begin() as connection:
         return [
-            add_person(connection, workspace, name, WorkspaceRole.AGENT, agent=name).id
+            add_person(connection, workspace, name, WorkspaceRole.SHOPPER).id
             for name in ("anna", "boris")
         ]

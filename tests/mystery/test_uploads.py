@@ -22,10 +22,8 @@ WAV = b"RIFF\x24\x00\x00\x00WAVEfmt " + b"\x00" * 32
 
 
 @pytest.fixture(autouse=True)
-def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("KONTROL_DATA_DIR", str(tmp_path / "data"))
+def small_limit(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("KONTROL_MYSTERY_UPLOAD_MAX_MB", "1")
-    return tmp_path / "data"
 
 
 @pytest.mark.parametrize(

@@ -159,7 +159,7 @@ POLICY: dict[Action, frozenset[WorkspaceRole]] = {
     Action.VIEW_REVIEWER_STATS: frozenset({ADMIN, QA_LEAD}),
     Action.VIEW_MYSTERY: frozenset({ADMIN, QA_LEAD, REVIEWER, TEAM_LEAD}),
     Action.MANAGE_MYSTERY: frozenset({ADMIN, QA_LEAD}),
-    Action.SHOP: frozenset(),
+    Action.SHOP: frozenset({SHOPPER}),
 }
 
 # What each action lets a person do, in words (the table in docs/permissions.md).

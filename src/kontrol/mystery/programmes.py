@@ -20,6 +20,7 @@ from sqlalchemy import Connection, Row, delete, select, update
 from kontrol.accounts.workspaces import Workspace
 from kontrol.domain.clock import utcnow
 from kontrol.domain.errors import Conflict, InvalidInput, NotFound
+from kontrol.domain.roles import WorkspaceRole
 from kontrol.domain.scorecard import CHANNELS, IDENTIFIER, Scorecard, parse_scorecard
 from kontrol.store.tables import (
     memberships,
@@ -415,7 +416,7 @@ def set_programme_active(
 
 # -- shoppers ----------------------------------------------------------------------
 
-SHOPPER_ROLE = "shopper"
+SHOPPER_ROLE = WorkspaceRole.SHOPPER.value
 
 
 @dataclass(frozen=True)
