@@ -115,7 +115,7 @@ async def import_programme(
             text = raw.decode("utf-8")
         except UnicodeDecodeError:
             return _programmes_page(
-                page, error=f"{file.filename[:100]}: not UTF-8 text", status=400
+                page, error=f"{file.filename[:100]}: not UTF-8 text", status=422
             )
     try:
         with attempt(db):
