@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import itertools
+import struct
+import zlib
 from typing import Any
 
 from sqlalchemy import select
@@ -15,7 +17,25 @@ from kontrol.store.tables import mystery_assignments, mystery_files, mystery_pro
 from tests.accounts.world import World
 from tests.mystery.builders import PROGRAMME, add_shop
 
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+
+def _png(width: int, height: int, rgb: tuple[int, int, int]) -> bytes:
+    """A real PNG of one colour (a chat screenshot stand-in)."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    row = b"\x00" + bytes(rgb) * width
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(row * height))
+        + chunk(b"IEND", b"")
+    )
+
+
+PNG = _png(120, 200, (220, 235, 250))
 _serial = itertools.count(1)
 
 
