@@ -69,6 +69,7 @@ def test_scores_are_counted_by_target_scenario_criterion_kind_and_month(
     assert [f.key for f in results.by_target][-1] == "rival-calls"  # own targets first
     by_kind = {f.key: (f.shops, f.score) for f in results.by_kind}
     assert by_kind == {"own": (3, 55.6), "competitor": (1, 70.0)}
+    assert [f.key for f in results.by_kind] == ["own", "competitor"]
     assert {f.key: f.score for f in results.by_scenario} == {
         "delivery-price": 56.7,
         "return-chat": 66.7,

@@ -19,6 +19,7 @@ from kontrol.demo.seed.checks import set_up_demo_checks
 from kontrol.demo.seed.feedback import seed_feedback_demo
 from kontrol.demo.seed.ingest import create_demo_api_traffic
 from kontrol.demo.seed.metrics import add_demo_kpi_settings
+from kontrol.demo.seed.mystery import seed_mystery_demo
 from kontrol.demo.seed.review import seed_review_demo
 from kontrol.demo.seed.routing import seed_routing_demo
 from kontrol.domain.roles import WorkspaceRole
@@ -43,6 +44,7 @@ DEMO_LOGINS = (
     DemoLogin("reviewer", "reviewer-kontrol", WorkspaceRole.REVIEWER, "Павел Зайцев"),
     DemoLogin("lead", "lead-kontrol", WorkspaceRole.TEAM_LEAD, "Ирина Соколова, «Линия 1»"),
     DemoLogin("agent", "agent-kontrol", WorkspaceRole.AGENT, "Анна Смирнова"),
+    DemoLogin("shopper", "shopper-kontrol", WorkspaceRole.SHOPPER, "Мария Белова"),
 )
 
 
@@ -88,6 +90,8 @@ def load_demo(
     seed_people_demo(engine, workspace.id)
     # Calibration needs three raters: the QA lead, the reviewer and a colleague.
     seed_calibration_demo(engine, workspace.id)
+    # A running mystery-shopping programme; its own shops link to the demo interactions.
+    seed_mystery_demo(engine, workspace.id)
     return report
 
 

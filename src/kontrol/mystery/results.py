@@ -145,6 +145,7 @@ def programme_results(
         ResultLine(r.key, r.key, int(r.n), _round(r[2]), int(r[3] or 0), r.key)
         for r in grouped(s.c.target_kind)
     ]
+    by_kind.sort(key=lambda f: f.key != "own")  # our company first
     by_month = [
         ResultLine(r.key, r.key, int(r.n), _round(r[2]), int(r[3] or 0)) for r in grouped(s.c.month)
     ]
