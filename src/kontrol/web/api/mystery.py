@@ -196,9 +196,7 @@ def api_mystery_submit(
         viewer,
         assignment_id,
         SubmissionInput(
-            happened_at=happened_at.replace(tzinfo=None)
-            if happened_at.tzinfo is None
-            else happened_at,
+            happened_at=happened_at,
             channel=channel,
             contact=contact,
             agent_name=agent_name,
