@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -224,3 +225,34 @@ def test_people_with_other_roles_are_not_shoppers(engine: Engine, populated: Wor
         add_person(connection, populated, "carl", WorkspaceRole.AGENT, agent="a7")
         with pytest.raises(Exception, match="not a shopper of this workspace"):
             set_shoppers(connection, populated, programme_id, ["carl"])
+
+
+def test_deleting_a_programme_deletes_its_shops_and_files(
+    web: TestClient, engine: Engine, programme_id: int, data_dir: Path
+) -> None:
+    visit, shopper = _chat_visit(engine)
+    log_in(web, shopper)
+    path = f"/shop/{visit}"
+    sent = web.post(
+        path,
+        data=_form(web, path),
+        files=[("files", ("chat.png", PNG, "image/png"))],
+        follow_redirects=False,
+    )
+    assert sent.status_code == 303
+    stored = list(data_dir.rglob("*.png"))
+    assert len(stored) == 1
+    web.post("/logout", data={"csrf_token": form_token(web, "/shop")})
+    log_in(web, "qa")
+    token = form_token(web, "/mystery")
+    target = f"/mystery/programmes/{programme_id}/delete"
+    wrong = web.post(target, data={"confirm": "nope", "csrf_token": token})
+    assert wrong.status_code == 422
+    assert stored[0].exists()
+    gone = web.post(target, data={"confirm": "retail", "csrf_token": token}, follow_redirects=False)
+    assert gone.status_code == 303
+    assert not stored[0].exists()
+    with engine.connect() as connection:
+        assert connection.execute(select(mystery_submissions.c.id)).first() is None
+        assert connection.execute(select(mystery_files.c.id)).first() is None
+    assert web.get(f"/mystery/programmes/{programme_id}").status_code == 404
