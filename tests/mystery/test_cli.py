@@ -80,6 +80,7 @@ def test_results_as_json(
             "key": "competitor",
             "title": "competitor",
             "kind": "competitor",
+            "scenario": None,
             "shops": 1,
             "score": 90.0,
             "pass_rate": 100.0,

@@ -75,11 +75,13 @@ def test_scores_are_counted_by_target_scenario_criterion_kind_and_month(
         "return-chat": 66.7,
     }
     criteria = {f.key: (f.shops, f.score) for f in results.by_criterion}
-    # greeting: pass, pass, fail; correct over both scenarios: pass, fail, pass, pass.
-    assert criteria["greeting"] == (3, 66.7)
-    assert criteria["correct"] == (4, 75.0)
-    assert criteria["polite"] == (3, 75.0)  # (1 + 0.75 + 0.5) / 3
-    assert results.by_criterion[0].key == "speed"  # weakest first
+    # greeting: pass, pass, fail; "correct" of each scenario counts apart.
+    assert criteria["delivery-price/greeting"] == (3, 66.7)
+    assert criteria["delivery-price/correct"] == (3, 66.7)
+    assert criteria["return-chat/correct"] == (1, 100.0)
+    assert criteria["delivery-price/polite"] == (3, 75.0)  # (1 + 0.75 + 0.5) / 3
+    assert results.by_criterion[0].key == "return-chat/speed"  # weakest first
+    assert results.by_criterion[0].group == "Возврат в чате"
     assert results.trend == {"2026-10": {"own": 66.7}, "2026-11": {"competitor": 70.0, "own": 50.0}}
     plan = {p.month: (p.planned, p.done, p.share) for p in results.fulfilment}
     assert plan == {"2026-10": (1, 1, 100.0), "2026-11": (4, 3, 75.0)}

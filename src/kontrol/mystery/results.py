@@ -22,6 +22,8 @@ class ResultLine:
     score: float | None
     passed: int
     kind: str = ""
+    # For a criterion: the title of its scenario.
+    group: str = ""
 
     @property
     def pass_rate(self) -> float | None:
@@ -60,6 +62,7 @@ class Results:
                 "key": f.key,
                 "title": f.title,
                 "kind": f.kind or None,
+                "scenario": f.group or None,
                 "shops": f.shops,
                 "score": f.score,
                 "pass_rate": f.pass_rate,
@@ -158,27 +161,37 @@ def programme_results(
     ):
         trend.setdefault(row.month, {})[row.target_kind] = _round(row[2])
     a = mystery_answers
-    titles = {c.id: c.title for sc in spec.scenarios for c in sc.checklist.criteria}
-    by_criterion = [
-        ResultLine(
-            r.criterion_key,
-            titles.get(r.criterion_key, r.criterion_key),
-            int(r.n),
-            _round(100.0 * float(r.mean) if r.mean is not None else None),
-            int(r.ok or 0),
+    # A criterion belongs to its scenario's checklist: the same id in two scenarios
+    # ("correct") asks two different things.
+    titles = {
+        (sc.key, c.id): (c.title, sc.title) for sc in spec.scenarios for c in sc.checklist.criteria
+    }
+    by_criterion = []
+    for r in connection.execute(
+        select(
+            s.c.scenario_key,
+            a.c.criterion_key,
+            func.count(a.c.fraction).label("n"),
+            func.avg(a.c.fraction).label("mean"),
+            func.sum(case((a.c.fraction >= 1.0, 1), else_=0)).label("ok"),
         )
-        for r in connection.execute(
-            select(
-                a.c.criterion_key,
-                func.count(a.c.fraction).label("n"),
-                func.avg(a.c.fraction).label("mean"),
-                func.sum(case((a.c.fraction >= 1.0, 1), else_=0)).label("ok"),
+        .join(s, s.c.id == a.c.submission_id)
+        .where(*where, a.c.fraction.is_not(None))
+        .group_by(s.c.scenario_key, a.c.criterion_key)
+    ):
+        title, scenario_title = titles.get(
+            (r.scenario_key, r.criterion_key), (r.criterion_key, r.scenario_key)
+        )
+        by_criterion.append(
+            ResultLine(
+                f"{r.scenario_key}/{r.criterion_key}",
+                title,
+                int(r.n),
+                _round(100.0 * float(r.mean) if r.mean is not None else None),
+                int(r.ok or 0),
+                group=scenario_title,
             )
-            .join(s, s.c.id == a.c.submission_id)
-            .where(*where, a.c.fraction.is_not(None))
-            .group_by(a.c.criterion_key)
         )
-    ]
     by_criterion.sort(key=lambda f: (f.score if f.score is not None else 101.0, f.key))
     m = mystery_assignments
     plan_where = [m.c.programme_id == programme.id]
