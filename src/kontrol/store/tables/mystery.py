@@ -111,6 +111,8 @@ mystery_submissions = Table(
     Column("interaction_id", Id, ForeignKey("interactions.id", ondelete="SET NULL")),
     Column("submitted_at", DateTime, nullable=False),
     Index("ix_mystery_submissions_programme", "programme_id", "month"),
+    # The programme page lists its latest shops.
+    Index("ix_mystery_submissions_programme_happened", "programme_id", "happened_at"),
     Index("ix_mystery_submissions_ws_submitted", "workspace_id", "submitted_at"),
     Index("ix_mystery_submissions_interaction", "interaction_id"),
 )

@@ -375,6 +375,9 @@ async def shop_submit(
     request: Request, db: Db, viewer: CurrentViewer, page: CurrentPage, assignment_id: Id
 ) -> Response:
     """Submit a shop: the checklist, the conversation (text and files) and a comment."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_FILES * max_bytes() + 1_000_000:
+        raise InvalidInput(f"files: at most {MAX_FILES} files of {max_bytes() // 2**20} MB each")
     form = await request.form(max_files=MAX_FILES + 1, max_fields=200)
     check_csrf(request, str(form.get("csrf_token") or ""))
     require(viewer, Action.SHOP)

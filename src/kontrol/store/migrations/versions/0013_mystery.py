@@ -133,6 +133,8 @@ mystery_submissions = sa.Table(
     sa.Column("interaction_id", _ID, sa.ForeignKey("interactions.id", ondelete="SET NULL")),
     sa.Column("submitted_at", sa.DateTime, nullable=False),
     sa.Index("ix_mystery_submissions_programme", "programme_id", "month"),
+    # The programme page lists its latest shops.
+    sa.Index("ix_mystery_submissions_programme_happened", "programme_id", "happened_at"),
     sa.Index("ix_mystery_submissions_ws_submitted", "workspace_id", "submitted_at"),
     sa.Index("ix_mystery_submissions_interaction", "interaction_id"),
 )
