@@ -121,3 +121,11 @@ def engine(database_url: str) -> Iterator[Engine]:
 def workspace(engine: Engine) -> Workspace:
     """The ``default`` workspace (UTC)."""
     return ensure_workspace(engine, DEFAULT_WORKSPACE)
+
+
+@pytest.fixture(autouse=True)
+def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Uploaded files (KONTROL_DATA_DIR) go to the test's own folder, never the checkout."""
+    folder = tmp_path / "data"
+    monkeypatch.setenv("KONTROL_DATA_DIR", str(folder))
+    return folder

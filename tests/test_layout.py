@@ -34,6 +34,7 @@ FEATURES = (
     "alerts",
     "surveys",
     "speech",
+    "mystery",
 )
 # The shared machinery, low to high: a member may import the members before it.
 SHARED = ("settings", "heap", "ratelimit", "plugins", "i18n", "jobs", "events", "rules")

@@ -103,6 +103,11 @@ class Settings(BaseSettings):
     speech_timeout: float = 600.0
     # Hosts (comma-separated, host or host:port) whose recording URLs Kontrol fetches.
     speech_fetch_hosts: str = ""
+    # Uploaded files (mystery-shopping recordings and screenshots) are kept under this
+    # folder (relative to the working directory unless absolute), never in the database.
+    data_dir: str = "data"
+    # The largest file a mystery shopper may upload, in megabytes.
+    mystery_upload_max_mb: int = 20
 
 
 @lru_cache(maxsize=1)

@@ -36,6 +36,7 @@ from sqlalchemy import select
 
 from kontrol.store.tables import review_items
 from tests.accounts.world import World
+from tests.mystery import world as mystery
 
 ROLES_ORDER = ("admin", "qa_lead", "reviewer", "team_lead", "agent", "shopper", "recruiter")
 # A five-character spec is a route of the service team: the roles after it are refused.
@@ -510,6 +511,82 @@ ROUTES: list[Route] = [
         json={"version": 1},
     ),
     Route("GET", "/api/v1/calibration/reviewers", "yy---"),
+    # -- mystery shopping: the QA team runs programmes, shoppers see their own visits --
+    Route("GET", "/mystery", "yyyy-"),
+    Route("POST", "/mystery/programmes", "yy---", form={"yaml": mystery.PROGRAMME}),
+    Route("GET", "/mystery/programmes/{programme_id}", "yyyy-", ids=mystery.programme),
+    Route(
+        "GET", "/mystery/programmes/{programme_id}/programme.yaml", "yy---", ids=mystery.programme
+    ),
+    Route(
+        "POST",
+        "/mystery/programmes/{programme_id}/shoppers",
+        "yy---",
+        ids=mystery.programme,
+        form={"shopper": "shopper"},
+    ),
+    Route(
+        "POST",
+        "/mystery/programmes/{programme_id}/plan",
+        "yy---",
+        ids=mystery.programme,
+        form={"month": "2026-11"},
+    ),
+    Route(
+        "POST",
+        "/mystery/programmes/{programme_id}/active",
+        "yy---",
+        ids=mystery.programme,
+        form={"active": "1"},
+    ),
+    Route(
+        "POST",
+        "/mystery/programmes/{programme_id}/delete",
+        "yy---",
+        ids=mystery.fresh_programme,
+        form=mystery.delete_form,
+    ),
+    Route("GET", "/mystery/submissions/{submission_id}", "yyyy-y-", ids=mystery.submission),
+    Route("GET", "/mystery/files/{file_id}", "yyyy-y-", ids=mystery.shop_file),
+    Route("GET", "/shop", "-----y-"),
+    Route("GET", "/shop/{assignment_id}", "-----y-", ids=mystery.open_assignment),
+    Route(
+        "POST",
+        "/shop/{assignment_id}",
+        "-----y-",
+        ids=mystery.open_assignment,
+        form=mystery.shop_form,
+    ),
+    Route("GET", "/api/v1/mystery/programmes", "yyyy-"),
+    Route("POST", "/api/v1/mystery/programmes", "yy---", json={"yaml": mystery.PROGRAMME}),
+    Route("GET", "/api/v1/mystery/programmes/{programme_id}", "yyyy-", ids=mystery.programme),
+    Route(
+        "PUT",
+        "/api/v1/mystery/programmes/{programme_id}/shoppers",
+        "yy---",
+        ids=mystery.programme,
+        json={"usernames": ["shopper"]},
+    ),
+    Route(
+        "POST",
+        "/api/v1/mystery/programmes/{programme_id}/assignments",
+        "yy---",
+        ids=mystery.programme,
+        json={"month": "2026-11"},
+    ),
+    Route(
+        "GET", "/api/v1/mystery/programmes/{programme_id}/results", "yyyy-", ids=mystery.programme
+    ),
+    Route("GET", "/api/v1/mystery/assignments", "yyyy-y-"),
+    Route(
+        "POST",
+        "/api/v1/mystery/assignments/{assignment_id}/submission",
+        "-----y-",
+        ids=mystery.open_assignment,
+        json=mystery.shop_json,
+    ),
+    Route("GET", "/api/v1/mystery/submissions", "yyyy-y-"),
+    Route("GET", "/api/v1/mystery/submissions/{submission_id}", "yyyy-y-", ids=mystery.submission),
     # -- everyone's start page and own account --
     Route("GET", "/", "yyyyyyy"),
     Route("GET", "/account", "yyyyyyy"),

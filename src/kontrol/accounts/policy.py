@@ -125,6 +125,10 @@ class Action(StrEnum):
     # Personal data: retention, forgetting a customer, recognition of recordings.
     MANAGE_PRIVACY = "manage_privacy"
     RECOGNISE_SPEECH = "recognise_speech"
+    # Mystery shopping.
+    VIEW_MYSTERY = "view_mystery"
+    MANAGE_MYSTERY = "manage_mystery"
+    SHOP = "shop"
 
 
 POLICY: dict[Action, frozenset[WorkspaceRole]] = {
@@ -158,6 +162,9 @@ POLICY: dict[Action, frozenset[WorkspaceRole]] = {
     Action.VIEW_REVIEWER_STATS: frozenset({ADMIN, QA_LEAD}),
     Action.MANAGE_PRIVACY: frozenset({ADMIN}),
     Action.RECOGNISE_SPEECH: frozenset({ADMIN, QA_LEAD}),
+    Action.VIEW_MYSTERY: frozenset({ADMIN, QA_LEAD, REVIEWER, TEAM_LEAD}),
+    Action.MANAGE_MYSTERY: frozenset({ADMIN, QA_LEAD}),
+    Action.SHOP: frozenset({SHOPPER}),
 }
 
 # What each action lets a person do, in words (the table in docs/permissions.md).
@@ -192,6 +199,9 @@ DESCRIPTIONS: dict[Action, str] = {
     Action.VIEW_REVIEWER_STATS: "see each reviewer's deviation from the references",
     Action.MANAGE_PRIVACY: "set retention, forget a customer, read the deletion log",
     Action.RECOGNISE_SPEECH: "send a call's recording to speech recognition",
+    Action.VIEW_MYSTERY: "see mystery-shopping programmes, shops and results",
+    Action.MANAGE_MYSTERY: "run mystery-shopping programmes: scenarios, targets, shoppers, plan",
+    Action.SHOP: "see one's own mystery-shopping assignments and submit shops",
 }
 
 # Said when an action is refused: what the rule is, so nobody guesses.
@@ -219,6 +229,9 @@ REFUSALS: dict[Action, str] = {
     Action.VIEW_REVIEWER_STATS: "only admins and QA leads see how reviewers deviate",
     Action.MANAGE_PRIVACY: "only workspace admins set retention and forget customers",
     Action.RECOGNISE_SPEECH: "only admins and QA leads send recordings to recognition",
+    Action.VIEW_MYSTERY: "mystery-shopping results are for the QA team and team leads",
+    Action.MANAGE_MYSTERY: "only admins and QA leads run mystery-shopping programmes",
+    Action.SHOP: "only mystery shoppers submit shops",
 }
 
 

@@ -11,7 +11,19 @@ import sys
 
 import typer
 
-from kontrol.cli import accounts, alerts, checks, demo, ingest, jobs, review, speech, surveys, web
+from kontrol.cli import (
+    accounts,
+    alerts,
+    checks,
+    demo,
+    ingest,
+    jobs,
+    mystery,
+    review,
+    speech,
+    surveys,
+    web,
+)
 from kontrol.cli.metrics import calendars, kpi, targets
 from kontrol.domain.errors import KontrolError
 
@@ -46,6 +58,7 @@ app.add_typer(surveys.survey_app, name="survey")
 app.add_typer(speech.speech_app, name="speech")
 app.add_typer(alerts.alerts_app, name="alerts")
 app.add_typer(review.review_rules_app, name="review-rules")
+app.add_typer(mystery.mystery_app, name="mystery")
 
 
 def main() -> None:  # pragma: no cover - console entry

@@ -19,6 +19,7 @@ from kontrol.demo.seed.checks import set_up_demo_checks
 from kontrol.demo.seed.feedback import seed_feedback_demo
 from kontrol.demo.seed.ingest import create_demo_api_traffic
 from kontrol.demo.seed.metrics import add_demo_kpi_settings
+from kontrol.demo.seed.mystery import seed_mystery_demo
 from kontrol.demo.seed.review import seed_review_demo
 from kontrol.demo.seed.routing import seed_routing_demo
 from kontrol.demo.seed.speech import seed_speech_demo
@@ -44,6 +45,7 @@ DEMO_LOGINS = (
     DemoLogin("reviewer", "reviewer-kontrol", WorkspaceRole.REVIEWER, "Павел Зайцев"),
     DemoLogin("lead", "lead-kontrol", WorkspaceRole.TEAM_LEAD, "Ирина Соколова, «Линия 1»"),
     DemoLogin("agent", "agent-kontrol", WorkspaceRole.AGENT, "Анна Смирнова"),
+    DemoLogin("shopper", "shopper-kontrol", WorkspaceRole.SHOPPER, "Мария Белова"),
 )
 
 
@@ -100,6 +102,8 @@ def load_demo(
     seed_calibration_demo(engine, workspace.id)
     if recordings is not None:
         seed_speech_demo(engine, workspace.id, recordings)
+    # A running mystery-shopping programme; its own shops link to the demo interactions.
+    seed_mystery_demo(engine, workspace.id)
     return report
 
 

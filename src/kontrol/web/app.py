@@ -31,6 +31,7 @@ from kontrol.web.api import feedback as feedback_api
 from kontrol.web.api import ingest as ingest_api
 from kontrol.web.api import interactions as interactions_api
 from kontrol.web.api import metrics as metrics_api
+from kontrol.web.api import mystery as mystery_api
 from kontrol.web.api import speech as speech_api
 from kontrol.web.api.ingest import IngestLane
 from kontrol.web.api.review import calibration as calibration_api
@@ -45,6 +46,7 @@ from kontrol.web.pages import ingest as ingest_pages
 from kontrol.web.pages import interactions as interactions_pages
 from kontrol.web.pages import jobs as jobs_pages
 from kontrol.web.pages import metrics as metrics_pages
+from kontrol.web.pages import mystery as mystery_pages
 from kontrol.web.pages import speech as speech_pages
 from kontrol.web.pages import surveys as surveys_pages
 from kontrol.web.pages.review import calibration as calibration_pages
@@ -70,6 +72,7 @@ PAGES = (
     feedback_pages.router,
     calibration_pages.router,
     speech_pages.router,
+    mystery_pages.router,
 )
 API = (
     accounts_api.router,
@@ -83,6 +86,7 @@ API = (
     feedback_api.router,
     calibration_api.router,
     speech_api.router,
+    mystery_api.router,
 )
 
 _HERE = Path(__file__).parent

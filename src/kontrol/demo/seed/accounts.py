@@ -25,6 +25,7 @@ DEMO_COLLEAGUES: tuple[tuple[str, str, WorkspaceRole, str | None, str | None], .
     ("a02", "Дмитрий Козлов", WorkspaceRole.AGENT, "Линия 1", "a02"),
     ("a05", "Елена Попова", WorkspaceRole.AGENT, "Линия 2", "a05"),
     ("a08", "Emily Carter", WorkspaceRole.AGENT, "EN Desk", "a08"),
+    ("shopper2", "Олег Тихонов", WorkspaceRole.SHOPPER, None, None),
 )
 
 

@@ -44,6 +44,14 @@ from kontrol.store.tables.metrics import (
     kpi_targets,
     order_facts,
 )
+from kontrol.store.tables.mystery import (
+    mystery_answers,
+    mystery_assignments,
+    mystery_files,
+    mystery_programmes,
+    mystery_shoppers,
+    mystery_submissions,
+)
 from kontrol.store.tables.review import (
     calibration_items,
     calibration_participants,
@@ -95,6 +103,12 @@ __all__ = [
     "memberships",
     "messages",
     "metadata",
+    "mystery_answers",
+    "mystery_assignments",
+    "mystery_files",
+    "mystery_programmes",
+    "mystery_shoppers",
+    "mystery_submissions",
     "order_facts",
     "orders",
     "phrase_overrides",

@@ -94,7 +94,7 @@ HOME_PAGES: dict[WorkspaceRole, str] = {
     WorkspaceRole.REVIEWER: "/interactions",
     WorkspaceRole.TEAM_LEAD: "/interactions",
     WorkspaceRole.AGENT: "/interactions",
-    WorkspaceRole.SHOPPER: "/interactions",
+    WorkspaceRole.SHOPPER: "/shop",
     WorkspaceRole.RECRUITER: "/interactions",
 }
 

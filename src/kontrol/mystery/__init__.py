@@ -1,0 +1,1 @@
+"""Mystery shopping: programmes, shoppers' assignments, submissions and results."""
