@@ -13,7 +13,7 @@ from kontrol.domain.clock import utcnow
 from kontrol.domain.errors import InvalidInput
 from kontrol.metrics.kpis import compute
 from kontrol.store.tables import work_items, work_violations
-from kontrol.worktools.evaluation import evaluate
+from kontrol.worktools.evaluation import check_work_items
 from kontrol.worktools.kinds import normalised_name, normalised_phone
 from kontrol.worktools.rules import (
     WorkRuleInput,
@@ -122,7 +122,7 @@ def test_each_rule_kind_finds_its_items_and_since_when(
     ]
     import_records(engine, workspace, tmp_path, records)
     with engine.begin() as connection:
-        evaluate(connection, workspace.id, now=NOW)
+        check_work_items(connection, workspace.id, now=NOW)
     found = _violations(engine)
     assert set(found) == {
         ("d-bare", "Deal fields"),
@@ -142,12 +142,12 @@ def test_a_fixed_item_closes_its_violation_and_keeps_the_history(
     late = work_item("t-late", due_at=ago(2), updated_at=ago(1))
     import_records(engine, workspace, tmp_path, [late])
     with engine.begin() as connection:
-        evaluate(connection, workspace.id, now=NOW)
+        check_work_items(connection, workspace.id, now=NOW)
     assert ("t-late", "Overdue") in _violations(engine)
     done = {**late, "status": "done", "resolution": "Delivered to the customer"}
     import_records(engine, workspace, tmp_path, [done])
     with engine.begin() as connection:
-        report = evaluate(connection, workspace.id, now=NOW + timedelta(hours=1))
+        report = check_work_items(connection, workspace.id, now=NOW + timedelta(hours=1))
         rows = connection.execute(select(work_violations.c.resolved_at)).all()
     assert report.open == 0
     # Closed by the check that ran on import, not deleted: past weeks keep their score.
@@ -190,7 +190,7 @@ def test_scores_are_the_weighted_share_of_clean_items_per_owner(
     ]
     import_records(engine, workspace, tmp_path, records)
     with engine.begin() as connection:
-        evaluate(connection, workspace.id, now=NOW)
+        check_work_items(connection, workspace.id, now=NOW)
         data = load(connection, workspace.id, work_items.c.id.is_not(None))
         by_owner = {group.key: group for group in scores(data, by="owner", at=NOW)}
         rows = compute(connection, workspace=workspace, metrics=["work_hygiene"], by=["team"])

@@ -85,7 +85,7 @@ def workspace_language(connection: Connection, workspace_id: int) -> str:
     return locale if locale in ("ru", "en") else "ru"
 
 
-def evaluate(
+def check_work_items(
     connection: Connection, workspace_id: int, *, now: datetime | None = None
 ) -> EvaluationReport:
     """Find every violation now; open new ones, close those gone, refresh the others."""
@@ -157,11 +157,11 @@ def evaluate(
 def _work_items_stored(engine: Engine, event: WorkItemsStored) -> None:
     """Imported items are checked at once (rules compare items, so the whole workspace)."""
     with engine.begin() as connection:
-        evaluate(connection, event.workspace_id)
+        check_work_items(connection, event.workspace_id)
 
 
 @job("worktools.hygiene", every=timedelta(hours=1), max_attempts=3)
 def hygiene(ctx: JobContext, *, due: str) -> None:
     """Every workspace's items checked again: they go stale and overdue with time."""
     for workspace_id in workspace_ids(ctx.engine):
-        evaluate(ctx.connection, workspace_id)
+        check_work_items(ctx.connection, workspace_id)

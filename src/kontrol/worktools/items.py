@@ -171,7 +171,7 @@ def _violations(
     return found
 
 
-def list_items(
+def list_work_items(
     connection: Connection,
     workspace_id: int,
     scope: ColumnElement[bool],
@@ -211,7 +211,7 @@ def list_items(
     return items, int(total)
 
 
-def get_item(
+def get_work_item(
     connection: Connection, workspace_id: int, scope: ColumnElement[bool], item_id: int
 ) -> WorkItem:
     """One item in scope with all its violations, open and closed (404 otherwise)."""
