@@ -16,7 +16,7 @@ from kontrol.domain.clock import utcnow
 from kontrol.worktools.evaluation import check_work_items
 from kontrol.worktools.items import list_work_items
 from kontrol.worktools.rules import export_rules, import_rules_text, list_rules
-from kontrol.worktools.scores import GROUPS, load, overall, scores, trend
+from kontrol.worktools.scores import GROUPS, WINDOW, load, overall, scores, trend
 
 work_app = typer.Typer(
     help="Work-tool quality: hygiene of CRM deals, tickets and tasks.", no_args_is_help=True
@@ -135,10 +135,14 @@ def work_items_list(
     violations: Annotated[
         bool, typer.Option("--violations", help="Only items breaking a rule.")
     ] = False,
+    everything: Annotated[
+        bool, typer.Option("--all", help="Also items finished more than 30 days ago.")
+    ] = False,
     limit: Annotated[int, typer.Option("--limit", min=1, max=10_000)] = 50,
     as_json: JsonOption = False,
 ) -> None:
-    """Work items with the rules they break, those with violations first."""
+    """Work items with the rules they break, those with violations first (those the scores
+    count: open, or finished within 30 days, unless --all)."""
     engine, target = open_workspace(db, workspace)
     with engine.connect() as connection:
         items, total = list_work_items(
@@ -148,6 +152,7 @@ def work_items_list(
             owner=owner,
             team=team,
             only_violations=violations,
+            finished_after=None if everything else utcnow() - WINDOW,
             limit=limit,
         )
     if as_json:

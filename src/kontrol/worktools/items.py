@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, and_, exists, func, select
+from sqlalchemy import ColumnElement, Connection, and_, exists, func, or_, select
 
 from kontrol.domain.errors import NotFound
 from kontrol.store.tables import work_items, work_rules, work_violations
@@ -180,12 +180,20 @@ def list_work_items(
     team: str | None = None,
     rule_id: int | None = None,
     only_violations: bool = False,
+    finished_after: datetime | None = None,
     limit: int = PAGE,
     offset: int = 0,
 ) -> tuple[list[WorkItem], int]:
-    """Items in scope, those with violations first, newest first; and how many match."""
+    """Items in scope, those with violations first, newest first; and how many match.
+
+    ``finished_after``: only open items and those finished after it (what the
+    scores count), instead of every item ever imported.
+    """
     w, v = work_items, work_violations
     conditions: list[ColumnElement[bool]] = [w.c.workspace_id == workspace_id, scope]
+    if finished_after is not None:
+        finished = func.coalesce(w.c.closed_at, w.c.updated_at)
+        conditions.append(or_(w.c.closed.is_(False), finished > finished_after))
     if owner is not None:
         conditions.append(w.c.owner_external_id == owner)
     if team is not None:

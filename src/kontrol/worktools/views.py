@@ -19,7 +19,7 @@ from kontrol.store.tables import work_violations
 from kontrol.worktools.items import PAGE, WorkItem, get_work_item, list_work_items
 from kontrol.worktools.kinds import WorkRule
 from kontrol.worktools.rules import get_rule, list_rules
-from kontrol.worktools.scores import GroupScore, load, overall, scores, trend
+from kontrol.worktools.scores import WINDOW, GroupScore, load, overall, scores, trend
 
 
 @dataclass
@@ -55,7 +55,7 @@ def overview(connection: Connection, viewer: Viewer, *, weeks: int = 8) -> Overv
     now = utcnow()
     data = load(connection, workspace.id, work_item_scope(viewer))
     points = trend(data, timezone=workspace.timezone, weeks=weeks, now=now)
-    wanted = {item.id for item in data.items}
+    wanted = {item.id for item in data.items if data.counted(item, now)}
     counts: dict[int, int] = {}
     for rule_id, item_id in connection.execute(
         select(work_violations.c.rule_id, work_violations.c.item_id).where(
@@ -108,9 +108,11 @@ def items_for(
     team: str | None = None,
     rule_id: int | None = None,
     only_violations: bool = False,
+    everything: bool = False,
     offset: int = 0,
 ) -> ItemList:
-    """The items ``viewer`` may see, narrowed by owner, team or rule."""
+    """The items ``viewer`` may see, narrowed by owner, team or rule: those the scores
+    count (open, or finished within the window) unless ``everything``."""
     require(viewer, Action.VIEW_WORK_QUALITY)
     workspace_id = viewer.workspace.id
     rule = get_rule(connection, workspace_id, rule_id) if rule_id is not None else None
@@ -122,6 +124,7 @@ def items_for(
         team=team,
         rule_id=rule_id,
         only_violations=only_violations,
+        finished_after=None if everything else utcnow() - WINDOW,
         offset=offset,
     )
     return ItemList(items, total, offset, rule)

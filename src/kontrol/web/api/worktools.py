@@ -81,11 +81,22 @@ def api_work_items(
     team: str | None = None,
     rule: int | None = None,
     violations: Annotated[bool, Query(description="only items breaking a rule")] = False,
+    everything: Annotated[
+        bool, Query(description="also items finished more than 30 days ago")
+    ] = False,
     offset: Offset = 0,
 ) -> dict[str, Any]:
-    """Work items with the rules they break now, those with violations first (50 a page)."""
+    """Work items with the rules they break now, those with violations first (50 a page);
+    by default those the scores count: open, or finished within 30 days."""
     found = items_for(
-        db, viewer, owner=owner, team=team, rule_id=rule, only_violations=violations, offset=offset
+        db,
+        viewer,
+        owner=owner,
+        team=team,
+        rule_id=rule,
+        only_violations=violations,
+        everything=everything,
+        offset=offset,
     )
     return found.as_json()
 

@@ -94,6 +94,7 @@ def work_items_page(
     team: str | None = None,
     rule: str | None = None,
     violations: str | None = None,
+    everything: str | None = None,
     offset: Offset = 0,
 ) -> Response:
     """The items behind a figure: of an owner, a team or a rule, with what they break."""
@@ -106,6 +107,7 @@ def work_items_page(
         team=team or None,
         rule_id=rule_id,
         only_violations=only,
+        everything=everything == "1",
         offset=offset,
     )
     owner_label = None
@@ -121,6 +123,7 @@ def work_items_page(
             "team": team or "",
             "rule_id": rule_id,
             "only": only,
+            "everything": everything == "1",
             "local": _local(page),
         },
     )
