@@ -295,6 +295,7 @@ ROUTES: list[Route] = [
     # -- the ingest API: an API key is the only credential; it writes and never reads --
     Route("POST", "/api/v1/interactions", "uuuuu", json=[]),
     Route("POST", "/api/v1/surveys", "uuuuu", json=[]),
+    Route("POST", "/api/v1/work-items", "uuuuu", json=[]),
     # -- integrations (admins) --
     Route("GET", "/admin/api-keys", "y----"),
     Route("POST", "/admin/api-keys", "y----", form={"name": "helpdesk"}),

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select
 
+from kontrol.accounts.apikeys import create_api_key
 from kontrol.accounts.workspaces import Workspace
-from kontrol.store.tables import import_rejects, work_items
+from kontrol.store.tables import import_rejects, work_items, work_violations
 from tests.factories import import_records
+from tests.webapp import client, populated  # noqa: F401 - fixtures
 from tests.worktools.builders import work_item
 
 
@@ -88,3 +91,34 @@ def test_a_fixed_work_item_closes_its_reject(
             .where(import_rejects.c.resolved_at.is_(None))
         ).scalar()
     assert open_rejects == 0
+
+
+def test_the_ingest_api_takes_work_items_and_rejects_bad_ones_by_index_and_field(
+    client: TestClient,  # noqa: F811
+    engine: Engine,
+    populated: Workspace,  # noqa: F811
+) -> None:
+    with engine.begin() as connection:
+        key = create_api_key(connection, workspace=populated, name="crm", created_by="test")
+    good = work_item("t-api", due_at="2026-11-03T10:00:00+00:00", kind=None)  # implied
+    bad = work_item("t-bad", status=None)
+    answer = client.post(
+        "/api/v1/work-items?wait=true",
+        json=[good, bad],
+        headers={"Authorization": f"Bearer {key.secret}"},
+    )
+    assert answer.status_code == 422
+    body = answer.json()
+    assert body["imported"] == 1 and body["rejected"] == 1
+    assert [(r["index"], r["field"]) for r in body["rejects"]] == [(1, "status")]
+    with engine.connect() as connection:
+        stored = connection.execute(select(work_items.c.external_id)).scalars().all()
+        # Checked against the rules as soon as it was stored (wait=true).
+        breaches = connection.execute(select(func.count()).select_from(work_violations)).scalar()
+    assert stored == ["t-api"] and breaches == 1
+    wrong = client.post(
+        "/api/v1/work-items",
+        json={"kind": "interaction", "id": "x"},
+        headers={"Authorization": f"Bearer {key.secret}"},
+    )
+    assert wrong.status_code == 422 and wrong.json()["rejects"][0]["field"] == "kind"
