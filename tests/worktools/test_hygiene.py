@@ -22,7 +22,7 @@ from kontrol.worktools.rules import (
     list_rules,
     save_rule,
 )
-from kontrol.worktools.scores import load, overall, scores
+from kontrol.worktools.scores import load, overall, scores, trend
 from tests.factories import import_records
 from tests.worktools.builders import work_item
 
@@ -235,3 +235,19 @@ def test_customer_keys_are_normalised() -> None:
     assert normalised_phone("8 (900) 123-45-67") == normalised_phone("+7 900 1234567")
     assert normalised_name("Пётр  Иванов") == normalised_name("иванов петр")
     assert normalised_name("Пётр") is None
+
+
+def test_the_weekly_trend_judges_each_week_at_its_end(
+    engine: Engine, workspace: Workspace, tmp_path: Path, rules: None
+) -> None:
+    # Overdue since 3 days ago: clean at the end of the weeks before, broken this week.
+    late = work_item("t-late", created_at=ago(40), updated_at=ago(2), due_at=ago(3))
+    import_records(engine, workspace, tmp_path, [late])
+    with engine.begin() as connection:
+        check_work_items(connection, workspace.id, now=NOW)
+        data = load(connection, workspace.id, work_items.c.id.is_not(None))
+    points = trend(data, timezone="UTC", weeks=8, now=NOW)
+    assert len(points) == 8 and points[-1]["score"] == 0.0
+    assert points[-3]["score"] == 100.0 and points[-3]["items"] == 1
+    # Before the item existed there is nothing to score.
+    assert points[0] == {"week": points[0]["week"], "items": 0, "score": None}

@@ -58,6 +58,7 @@ def test_the_qa_lead_drills_down_from_an_owner_to_an_item_and_its_violations(
     expect(page.locator("h1")).to_contain_text("Игорь Волков")
     rows = page.locator("#work-items tbody tr")
     expect(rows).to_have_count(2)
+    expect(page.locator("#work-group-trend rect")).to_have_count(8)
     expect(page.locator("tr[data-item='task-7']")).to_contain_text("Просроченная задача")
     expect(page.locator("tr[data-item='ticket-9']")).to_contain_text("Закрыто без итога")
     _shot(page, "work-items")

@@ -147,3 +147,18 @@ def open_counts(connection: Connection, workspace_id: int) -> dict[int, int]:
         .group_by(work_violations.c.rule_id)
     )
     return {int(rule_id): int(count) for rule_id, count in rows}
+
+
+def group_trend(
+    connection: Connection,
+    viewer: Viewer,
+    *,
+    owner: str | None = None,
+    team: str | None = None,
+    weeks: int = 8,
+) -> list[dict[str, Any]]:
+    """The weekly score of one owner (or team) among the items ``viewer`` may see."""
+    require(viewer, Action.VIEW_WORK_QUALITY)
+    data = load(connection, viewer.workspace.id, work_item_scope(viewer))
+    by, key = ("owner", owner) if owner is not None else ("team", team)
+    return trend(data, timezone=viewer.workspace.timezone, weeks=weeks, by=by, key=key)

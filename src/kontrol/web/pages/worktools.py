@@ -27,7 +27,7 @@ from kontrol.web.security import check_csrf
 from kontrol.worktools.evaluation import check_work_items
 from kontrol.worktools.kinds import WORK_RULE_KINDS
 from kontrol.worktools.rules import delete_rule, export_rules, import_rules_text, list_rules
-from kontrol.worktools.views import item_for, items_for, open_counts, overview
+from kontrol.worktools.views import group_trend, item_for, items_for, open_counts, overview
 
 router = APIRouter(include_in_schema=False)
 
@@ -110,6 +110,9 @@ def work_items_page(
         everything=everything == "1",
         offset=offset,
     )
+    points = (
+        group_trend(db, viewer, owner=owner or None, team=team or None) if owner or team else []
+    )
     owner_label = None
     if owner:
         first = next((item for item in found.items if item.owner == owner), None)
@@ -125,6 +128,9 @@ def work_items_page(
             "only": only,
             "everything": everything == "1",
             "local": _local(page),
+            "bars": _bars(points),
+            "chart_width": len(points) * 48 + 16,
+            "chart_height": CHART_HEIGHT + 40,
         },
     )
 
