@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Engine, select, update
+from sqlalchemy import Connection, Engine, func, select, update
 
 from kontrol.domain.clock import utcnow
 from kontrol.events import WorkItemsStored, subscriber
@@ -23,6 +23,11 @@ from kontrol.store.database import hold_write_lock
 from kontrol.store.tables import memberships, users, work_items, work_violations
 from kontrol.worktools.kinds import ITEM_FIELDS, WORK_RULE_KINDS, Item
 from kontrol.worktools.rules import install_default_rules, list_rules
+
+# Per workspace one advisory lock key (PostgreSQL), this offset plus its id: two checks
+# of one workspace at once (an import's and the hourly job's) would both open the
+# same violation. SQLite has one writer at a time already.
+_CHECK_LOCKS = 0x574B_0000
 
 
 @dataclass
@@ -91,6 +96,8 @@ def check_work_items(
     """Find every violation now; open new ones, close those gone, refresh the others."""
     now = now or utcnow()
     hold_write_lock(connection)
+    if connection.dialect.name == "postgresql":
+        connection.execute(select(func.pg_advisory_xact_lock(_CHECK_LOCKS + workspace_id)))
     items = load_items(connection, workspace_id)
     report = EvaluationReport(items=len(items))
     if not items:
