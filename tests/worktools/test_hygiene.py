@@ -9,9 +9,12 @@ import pytest
 from sqlalchemy import Engine, select
 
 from kontrol.accounts.workspaces import Workspace
+from kontrol.alerts.kinds import AlertRule
+from kontrol.alerts.kpi import KpiBelowTarget
 from kontrol.domain.clock import utcnow
 from kontrol.domain.errors import InvalidInput
 from kontrol.metrics.kpis import compute
+from kontrol.metrics.targets import save_target
 from kontrol.store.tables import work_items, work_violations
 from kontrol.worktools.evaluation import check_work_items
 from kontrol.worktools.kinds import normalised_name, normalised_phone
@@ -251,3 +254,32 @@ def test_the_weekly_trend_judges_each_week_at_its_end(
     assert points[-3]["score"] == 100.0 and points[-3]["items"] == 1
     # Before the item existed there is nothing to score.
     assert points[0] == {"week": points[0]["week"], "items": 0, "score": None}
+
+
+def test_a_target_on_work_hygiene_raises_a_kpi_alert_when_missed(
+    engine: Engine, workspace: Workspace, tmp_path: Path, rules: None
+) -> None:
+    records = [
+        work_item("l1-ok", team="L1", updated_at=ago(1)),
+        work_item("l2-late", owner_id="b1", team="L2", updated_at=ago(1), due_at=ago(2)),
+    ]
+    import_records(engine, workspace, tmp_path, records)
+    rule = AlertRule(1, workspace.id, "UTC", "Targets", "kpi_below_target", {"level": 1})
+    with engine.begin() as connection:
+        for team in ("L1", "L2"):
+            save_target(
+                connection,
+                workspace,
+                metric="work_hygiene",
+                scope="team",
+                scope_value=team,
+                target=90,
+                warning=80,
+                direction=None,
+                owner="QA",
+                period="week",
+            )
+        findings = KpiBelowTarget().on_schedule(connection, rule, utcnow())
+    assert [(f.team, f.details["metric"], f.details["value"]) for f in findings] == [
+        ("L2", "work_hygiene", 0.0)
+    ]
