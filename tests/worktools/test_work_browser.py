@@ -73,9 +73,15 @@ def test_the_qa_lead_drills_down_from_an_owner_to_an_item_and_its_violations(
     phone = browser.new_context(
         locale="ru-RU", viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True
     )
-    phone.add_cookies(context.cookies())
     small = phone.new_page()
+    small.goto(f"{server}/login")
+    small.get_by_label("Логин").fill("lead")
+    small.get_by_label("Пароль").fill(PASSWORD)
+    small.get_by_role("button", name="Войти").click()
     small.goto(f"{server}/work")
+    # The team lead of L1 sees their team only: Anna, not Igor.
+    expect(small.locator("#work-owners tbody tr")).to_have_count(1)
+    expect(small.locator("#work-owners")).to_contain_text("Анна Смирнова")
     expect(small.locator("#work-score")).to_be_visible()
     _shot(small, "work-overview-phone")
     # The page itself fits the phone (tables scroll inside their cards).
