@@ -34,6 +34,7 @@ FEATURES = (
     "alerts",
     "surveys",
     "speech",
+    "worktools",
     "mystery",
 )
 # The shared machinery, low to high: a member may import the members before it.

@@ -56,6 +56,14 @@ class OrdersStored:
 
 
 @dataclass(frozen=True)
+class WorkItemsStored:
+    """Work items (CRM deals, tickets, tasks) inserted or changed and committed."""
+
+    workspace_id: int
+    work_item_ids: tuple[int, ...]
+
+
+@dataclass(frozen=True)
 class InteractionsScored:
     """Interactions checked and scored (their automatic evaluations committed)."""
 
@@ -71,9 +79,22 @@ class ComplaintsFound:
     interaction_ids: tuple[int, ...]
 
 
-Event = InteractionsStored | SurveysStored | OrdersStored | InteractionsScored | ComplaintsFound
+Event = (
+    InteractionsStored
+    | SurveysStored
+    | OrdersStored
+    | WorkItemsStored
+    | InteractionsScored
+    | ComplaintsFound
+)
 E = TypeVar(
-    "E", InteractionsStored, SurveysStored, OrdersStored, InteractionsScored, ComplaintsFound
+    "E",
+    InteractionsStored,
+    SurveysStored,
+    OrdersStored,
+    WorkItemsStored,
+    InteractionsScored,
+    ComplaintsFound,
 )
 Handler = Callable[[Engine, Any], None]
 
@@ -178,7 +199,10 @@ def publish(engine: Engine, event: Event, *, inline: bool = False) -> None:
 
 
 def event_ids(event: Event) -> tuple[int, ...]:
-    """The ids an event names: orders for ``OrdersStored``, interactions otherwise."""
+    """The ids an event names: orders for ``OrdersStored``, work items for
+    ``WorkItemsStored``, interactions otherwise."""
     if isinstance(event, OrdersStored):
         return event.order_ids
+    if isinstance(event, WorkItemsStored):
+        return event.work_item_ids
     return event.interaction_ids

@@ -28,14 +28,17 @@ assigned unless a route's ``ids`` assigns it).
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
 
-from kontrol.store.tables import review_items
+from kontrol.store.tables import review_items, work_items
+from kontrol.worktools.rules import WorkRuleInput, save_rule
 from tests.accounts.world import World
+from tests.factories import import_records
 from tests.mystery import world as mystery
 
 ROLES_ORDER = ("admin", "qa_lead", "reviewer", "team_lead", "agent", "shopper", "recruiter")
@@ -88,6 +91,45 @@ class Route:
         """The expected outcome character for ``role``."""
         expect = self.expect if len(self.expect) > SERVICE_TEAM else self.expect + "--"
         return expect[ROLES_ORDER.index(role)]
+
+
+def work_item_of_a1(w: World) -> dict[str, int]:
+    """A CRM task of agent a1 (team L1), imported once."""
+    with w.engine.connect() as connection:
+        found = connection.execute(
+            select(work_items.c.id).where(work_items.c.external_id == "policy-task")
+        ).scalar()
+    if found is None:
+        task = {
+            "kind": "work_item",
+            "id": "policy-task",
+            "type": "task",
+            "owner_id": "a1",
+            "team": "L1",
+            "status": "open",
+            "created_at": "2026-11-02T10:00:00+00:00",
+        }
+        import_records(w.engine, w.workspace, w.folder, [task], name="policy-work.jsonl")
+        return work_item_of_a1(w)
+    return {"item_id": int(found)}
+
+
+_WORK_RULES = itertools.count(1)
+
+
+def work_rule(w: World) -> dict[str, int]:
+    """A new hygiene rule."""
+    with w.engine.begin() as connection:
+        made, _ = save_rule(
+            connection,
+            w.workspace.id,
+            WorkRuleInput(name=f"Overdue {next(_WORK_RULES)}", kind="overdue"),
+        )
+    return {"rule_id": made.id}
+
+
+WORK_RULES_FORM = {"rules": "rules:\n  - name: Policy overdue\n    kind: overdue\n"}
+WORK_RULE_JSON = {"name": "Policy stale", "kind": "stale_status", "params": {"days": 5}}
 
 
 def own_interaction(w: World) -> dict[str, int]:
@@ -264,6 +306,9 @@ ROUTES: list[Route] = [
     # -- the ingest API: an API key is the only credential; it writes and never reads --
     Route("POST", "/api/v1/interactions", "uuuuuuu", json=[]),
     Route("POST", "/api/v1/surveys", "uuuuuuu", json=[]),
+    Route("POST", "/api/v1/interactions", "uuuuuuu", json=[]),
+    Route("POST", "/api/v1/surveys", "uuuuuuu", json=[]),
+    Route("POST", "/api/v1/work-items", "uuuuuuu", json=[]),
     # -- integrations (admins) --
     Route("GET", "/admin/api-keys", "y----"),
     Route("POST", "/admin/api-keys", "y----", form={"name": "helpdesk"}),
@@ -621,6 +666,22 @@ ROUTES: list[Route] = [
         "uuuuuuu",
         ids=lambda w: {"source": "import", "external_id": "i1"},
     ),
+    # -- work-tool quality: everyone looks (rows by scope), admins and QA leads set rules --
+    Route("GET", "/work", "yyyyy"),
+    Route("GET", "/work/items", "yyyyy", query="violations=1"),
+    Route("GET", "/work/items/{item_id}", "yyyyy", ids=work_item_of_a1),
+    Route("GET", "/work/rules", "yy---"),
+    Route("POST", "/work/rules", "yy---", form=WORK_RULES_FORM),
+    Route("POST", "/work/rules/{rule_id}/delete", "yy---", ids=work_rule),
+    Route("POST", "/work/check", "yy---"),
+    Route("GET", "/api/v1/work/scores", "yyyyy"),
+    Route("GET", "/api/v1/work/items", "yyyyy"),
+    Route("GET", "/api/v1/work/items/{item_id}", "yyyyy", ids=work_item_of_a1),
+    Route("GET", "/api/v1/work/rules", "yy---"),
+    Route("GET", "/api/v1/work/rules.yaml", "yy---"),
+    Route("POST", "/api/v1/work/rules", "yy---", json=WORK_RULE_JSON),
+    Route("DELETE", "/api/v1/work/rules/{rule_id}", "yy---", ids=work_rule),
+    Route("POST", "/api/v1/work/check", "yy---"),
 ]
 
 # Anyone, without logging in: the login form, the language switch, customers'

@@ -10,7 +10,9 @@ Two questions, answered here and nowhere else:
   narrowed KPI filters) that every query over the data adds:
   ``interaction_scope`` (interactions), ``evaluation_scope`` (evaluations),
   ``kpi_scope`` (the filters the KPI engine counts with), ``agent_scope`` (the
-  agent list) and ``alert_scope`` (raised alerts).
+  agent list), ``alert_scope`` (raised alerts) and ``work_item_scope`` (CRM
+  deals, tickets and tasks: the QA team sees all, a team lead the team's, an
+  agent their own).
 
 Row scope by role:
 
@@ -62,6 +64,7 @@ from kontrol.store.tables import (
     evaluations,
     interactions,
     review_items,
+    work_items,
 )
 
 if TYPE_CHECKING:
@@ -129,6 +132,9 @@ class Action(StrEnum):
     VIEW_MYSTERY = "view_mystery"
     MANAGE_MYSTERY = "manage_mystery"
     SHOP = "shop"
+    # Work-tool quality (CRM, tickets, tasks).
+    VIEW_WORK_QUALITY = "view_work_quality"
+    MANAGE_WORK_RULES = "manage_work_rules"
 
 
 POLICY: dict[Action, frozenset[WorkspaceRole]] = {
@@ -165,6 +171,8 @@ POLICY: dict[Action, frozenset[WorkspaceRole]] = {
     Action.VIEW_MYSTERY: frozenset({ADMIN, QA_LEAD, REVIEWER, TEAM_LEAD}),
     Action.MANAGE_MYSTERY: frozenset({ADMIN, QA_LEAD}),
     Action.SHOP: frozenset({SHOPPER}),
+    Action.VIEW_WORK_QUALITY: EVERYONE,
+    Action.MANAGE_WORK_RULES: frozenset({ADMIN, QA_LEAD}),
 }
 
 # What each action lets a person do, in words (the table in docs/permissions.md).
@@ -202,6 +210,8 @@ DESCRIPTIONS: dict[Action, str] = {
     Action.VIEW_MYSTERY: "see mystery-shopping programmes, shops and results",
     Action.MANAGE_MYSTERY: "run mystery-shopping programmes: scenarios, targets, shoppers, plan",
     Action.SHOP: "see one's own mystery-shopping assignments and submit shops",
+    Action.VIEW_WORK_QUALITY: "see work-tool hygiene scores and items (rows narrowed by scope)",
+    Action.MANAGE_WORK_RULES: "change hygiene rules of work items and re-check them",
 }
 
 # Said when an action is refused: what the rule is, so nobody guesses.
@@ -232,6 +242,7 @@ REFUSALS: dict[Action, str] = {
     Action.VIEW_MYSTERY: "mystery-shopping results are for the QA team and team leads",
     Action.MANAGE_MYSTERY: "only admins and QA leads run mystery-shopping programmes",
     Action.SHOP: "only mystery shoppers submit shops",
+    Action.MANAGE_WORK_RULES: "only admins and QA leads change hygiene rules",
 }
 
 
@@ -384,6 +395,19 @@ def task_scope(viewer: Viewer) -> ColumnElement[bool]:
         agent = viewer.membership.agent_external_id
         return or_(mine, tasks.c.agent_external_id == agent) if agent else mine
     return mine
+
+
+def work_item_scope(viewer: Viewer) -> ColumnElement[bool]:
+    """The condition on ``work_items`` (CRM deals, tickets, tasks) ``viewer`` may see.
+
+    Admins, QA leads and reviewers (the QA team) the whole workspace, a team lead
+    the items of their team, an agent the items they own.
+    """
+    if viewer.role in WHOLE_WORKSPACE or viewer.role is REVIEWER:
+        return true()
+    if viewer.role is TEAM_LEAD:
+        return work_items.c.team == (viewer.membership.team or "")
+    return work_items.c.owner_external_id == (viewer.membership.agent_external_id or "")
 
 
 def agent_scope(viewer: Viewer) -> ColumnElement[bool]:

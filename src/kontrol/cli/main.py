@@ -23,6 +23,7 @@ from kontrol.cli import (
     speech,
     surveys,
     web,
+    worktools,
 )
 from kontrol.cli.metrics import calendars, kpi, targets
 from kontrol.domain.errors import KontrolError
@@ -59,6 +60,7 @@ app.add_typer(speech.speech_app, name="speech")
 app.add_typer(alerts.alerts_app, name="alerts")
 app.add_typer(review.review_rules_app, name="review-rules")
 app.add_typer(mystery.mystery_app, name="mystery")
+app.add_typer(worktools.work_app, name="work")
 
 
 def main() -> None:  # pragma: no cover - console entry

@@ -23,6 +23,7 @@ from kontrol.demo.seed.mystery import seed_mystery_demo
 from kontrol.demo.seed.review import seed_review_demo
 from kontrol.demo.seed.routing import seed_routing_demo
 from kontrol.demo.seed.speech import seed_speech_demo
+from kontrol.demo.seed.worktools import seed_worktools_demo
 from kontrol.domain.roles import WorkspaceRole
 from kontrol.ingest.import_report import ImportReport
 from kontrol.ingest.importing import import_file
@@ -104,6 +105,8 @@ def load_demo(
         seed_speech_demo(engine, workspace.id, recordings)
     # A running mystery-shopping programme; its own shops link to the demo interactions.
     seed_mystery_demo(engine, workspace.id)
+    # CRM deals, tickets and tasks of the same agents, checked week by week.
+    seed_worktools_demo(engine, workspace)
     return report
 
 

@@ -24,6 +24,7 @@ from kontrol.ingest.schema import (
     OrderRecord,
     RecordError,
     SurveyRecord,
+    WorkItemRecord,
     parse_record,
 )
 from kontrol.settings import current_settings
@@ -55,11 +56,18 @@ class Batch:
     surveys: dict[tuple[str, str], tuple[SurveyRecord, str]] = field(default_factory=dict)
     agents: dict[str, AgentRecord] = field(default_factory=dict)
     orders: dict[tuple[str, str], tuple[OrderRecord, str]] = field(default_factory=dict)
+    work_items: dict[tuple[str, str], tuple[WorkItemRecord, str]] = field(default_factory=dict)
     rejects: list[tuple[SourceRecord, RecordError]] = field(default_factory=list)
 
     def size(self) -> int:
         """How many valid records wait."""
-        return len(self.interactions) + len(self.surveys) + len(self.agents) + len(self.orders)
+        return (
+            len(self.interactions)
+            + len(self.surveys)
+            + len(self.agents)
+            + len(self.orders)
+            + len(self.work_items)
+        )
 
     def holds(self, record: object) -> bool:
         """True when a record with the same key waits already (flush first: order matters)."""
@@ -71,6 +79,8 @@ class Batch:
             return record.id in self.agents
         if isinstance(record, OrderRecord):
             return (record.source, record.id) in self.orders
+        if isinstance(record, WorkItemRecord):
+            return (record.source, record.id) in self.work_items
         return False
 
     def add(self, record: object, digest: str) -> None:
@@ -83,6 +93,8 @@ class Batch:
             self.agents[record.id] = record
         elif isinstance(record, OrderRecord):
             self.orders[(record.source, record.id)] = (record, digest)
+        elif isinstance(record, WorkItemRecord):
+            self.work_items[(record.source, record.id)] = (record, digest)
 
 
 @dataclass
@@ -113,6 +125,7 @@ class ImportState:
     changed_interactions: list[int] = field(default_factory=list)
     changed_surveys: set[int] = field(default_factory=set)
     changed_orders: list[int] = field(default_factory=list)
+    changed_work_items: list[int] = field(default_factory=list)
     # How each interaction key of the last batch came out: imported, updated, unchanged.
     interaction_outcomes: dict[tuple[Any, ...], str] = field(default_factory=dict)
     # Mask personal data in message texts and survey comments at store time

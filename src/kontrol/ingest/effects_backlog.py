@@ -36,6 +36,7 @@ from kontrol.events import (
     InteractionsStored,
     OrdersStored,
     SurveysStored,
+    WorkItemsStored,
     event_ids,
     publish,
 )
@@ -64,11 +65,15 @@ GATHER_SECONDS = 0.1
 # The job a failed batch becomes (retries with back-off, then the dead-letter list).
 RETRY_JOB = "ingest.effects"
 
-INTERACTION, SURVEY, ORDER = "interaction", "survey", "order"
-_EVENTS: dict[str, type[InteractionsStored] | type[SurveysStored] | type[OrdersStored]] = {
+INTERACTION, SURVEY, ORDER, WORK_ITEM = "interaction", "survey", "order", "work_item"
+_EVENTS: dict[
+    str,
+    type[InteractionsStored] | type[SurveysStored] | type[OrdersStored] | type[WorkItemsStored],
+] = {
     INTERACTION: InteractionsStored,
     SURVEY: SurveysStored,
     ORDER: OrdersStored,
+    WORK_ITEM: WorkItemsStored,
 }
 
 _wake = threading.Event()
@@ -81,6 +86,7 @@ def queue_effects(
     interactions: Iterable[int] = (),
     surveys: Iterable[int] = (),
     orders: Iterable[int] = (),
+    work_items: Iterable[int] = (),
     claimed_by: str | None = None,
 ) -> int:
     """Add backlog rows inside the caller's transaction; how many were added.
@@ -103,7 +109,12 @@ def queue_effects(
             "queued_at": now,
             **claim,
         }
-        for kind, ids in ((INTERACTION, interactions), (SURVEY, surveys), (ORDER, orders))
+        for kind, ids in (
+            (INTERACTION, interactions),
+            (SURVEY, surveys),
+            (ORDER, orders),
+            (WORK_ITEM, work_items),
+        )
         for record_id in ids
     ]
     if rows:
@@ -130,7 +141,7 @@ def events_of(rows: Iterable[tuple[int, str, int]]) -> list[Event]:
     ids: dict[tuple[str, int], set[int]] = {}
     for workspace_id, kind, record_id in rows:
         ids.setdefault((kind, workspace_id), set()).add(record_id)
-    order = {INTERACTION: 0, SURVEY: 1, ORDER: 2}
+    order = {INTERACTION: 0, SURVEY: 1, ORDER: 2, WORK_ITEM: 3}
     return [
         _EVENTS[kind](workspace_id, tuple(sorted(found)))
         for (kind, workspace_id), found in sorted(ids.items(), key=lambda item: order[item[0][0]])

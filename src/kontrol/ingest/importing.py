@@ -23,6 +23,7 @@ from kontrol.events import (
     InteractionsStored,
     OrdersStored,
     SurveysStored,
+    WorkItemsStored,
     publish,
 )
 from kontrol.ingest import effects_backlog
@@ -125,6 +126,7 @@ class FileImport:
             InteractionsStored(workspace_id, tuple(state.changed_interactions)),
             SurveysStored(workspace_id, tuple(sorted(state.changed_surveys))),
             OrdersStored(workspace_id, tuple(state.changed_orders)),
+            WorkItemsStored(workspace_id, tuple(state.changed_work_items)),
         ]
         if self.publish_events is not None:
             self.publish_events(events)

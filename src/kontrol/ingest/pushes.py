@@ -47,7 +47,7 @@ from kontrol.store.tables import idempotency_keys
 MAX_BATCH = 1000
 MAX_BODY_BYTES = 20 * 1024 * 1024
 IDEMPOTENCY_HOURS = 24
-RECORD_KINDS = {"interactions": "interaction", "surveys": "survey"}
+RECORD_KINDS = {"interactions": "interaction", "surveys": "survey", "work-items": "work_item"}
 
 
 @dataclass(frozen=True)

@@ -111,6 +111,8 @@ def reject_key(data: dict[str, Any]) -> tuple[str | None, str | None]:
     source = text("source") or "import"
     if kind == "order":
         return f"order:{source}"[:100], record_id
+    if kind == "work_item":
+        return f"work_item:{source}"[:100], record_id
     return source[:100], record_id
 
 

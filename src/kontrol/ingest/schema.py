@@ -155,11 +155,56 @@ class OrderRecord(_Record):
     amount: float
 
 
+class StatusChange(_Record):
+    """One entry of a work item's status history."""
+
+    status: Annotated[str, Field(min_length=1, max_length=100)]
+    at: Timestamp
+    by: Key | None = None
+
+
+class WorkItemRecord(_Record):
+    """A record of a working tool: a CRM deal, a ticket, a task (FORMAT.md extension)."""
+
+    id: Key
+    source: SourceName = "import"
+    type: Annotated[str, Field(min_length=1, max_length=50)]
+    title: Annotated[str, Field(max_length=500)] | None = None
+    owner_id: Key | None = None
+    owner_name: Annotated[str, Field(max_length=200)] | None = None
+    team: Annotated[str, Field(max_length=200)] | None = None
+    status: Annotated[str, Field(min_length=1, max_length=100)]
+    created_at: Timestamp
+    updated_at: Timestamp | None = None
+    due_at: Timestamp | None = None
+    closed_at: Timestamp | None = None
+    customer_id: Key | None = None
+    customer_name: Annotated[str, Field(max_length=200)] | None = None
+    customer_phone: Annotated[str, Field(max_length=100)] | None = None
+    customer_email: Annotated[str, Field(max_length=200)] | None = None
+    resolution: Text | None = None
+    status_history: list[StatusChange] = Field(default_factory=list)
+    fields: dict[str, Any] = Field(default_factory=dict)
+    meta: dict[str, Any] = Field(default_factory=dict)
+
+    def time_problem(self) -> RecordError | None:
+        """An update or closing before the item was created (both with or both
+        without an offset; mixed ones are compared after conversion, not here)."""
+        for later in ("updated_at", "closed_at"):
+            moment = getattr(self, later)
+            if moment is None or (moment.tzinfo is None) != (self.created_at.tzinfo is None):
+                continue
+            if moment < self.created_at:
+                return RecordError(f"{moment.isoformat()} is before created_at", later)
+        return None
+
+
 RECORD_MODELS: dict[str, type[_Record]] = {
     "interaction": InteractionRecord,
     "survey": SurveyRecord,
     "agent": AgentRecord,
     "order": OrderRecord,
+    "work_item": WorkItemRecord,
 }
 
 
@@ -281,6 +326,11 @@ def parse_record(data: object) -> _Record:
         raise problem
     body = {key: value for key, value in data.items() if key != "kind"}
     try:
-        return model.model_validate(body)
+        record = model.model_validate(body)
     except ValidationError as error:
         raise _describe(error) from None
+    if isinstance(record, WorkItemRecord):
+        problem = record.time_problem()
+        if problem is not None:
+            raise problem
+    return record

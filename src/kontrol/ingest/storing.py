@@ -20,6 +20,7 @@ from kontrol.ingest.record_rows import (
 from kontrol.ingest.rejects import resolve_rejects, write_rejects
 from kontrol.ingest.schema import AgentRecord, InteractionRecord, OrderRecord
 from kontrol.ingest.survey_storing import link_orphan_surveys, upsert_surveys, write_surveys
+from kontrol.ingest.work_item_storing import write_work_items
 from kontrol.store.database import hold_write_lock
 from kontrol.store.tables import agents, import_batches, interactions, messages, orders
 from kontrol.store.upsert import bulk_insert, upsert
@@ -28,6 +29,7 @@ from kontrol.store.upsert import bulk_insert, upsert
 def write_batch(connection: Connection, state: ImportState, batch: Batch) -> None:
     """Write one batch inside the caller's transaction."""
     state.changed_interactions, state.changed_surveys, state.changed_orders = [], set(), []
+    state.changed_work_items = []
     state.interaction_outcomes = {}
     # Hold SQLite's write lock from here on: new rows' ids are counted from
     # MAX(id) (store/upsert.py).
@@ -45,6 +47,8 @@ def write_batch(connection: Connection, state: ImportState, batch: Batch) -> Non
         write_surveys(connection, state, batch.surveys)
     if batch.orders:
         _write_orders(connection, state, batch.orders)
+    if batch.work_items:
+        write_work_items(connection, state, batch.work_items)
     if batch.rejects:
         write_rejects(connection, state, batch.rejects)
     if state.defer_effects or state.effects_runner:
@@ -54,6 +58,7 @@ def write_batch(connection: Connection, state: ImportState, batch: Batch) -> Non
             interactions=state.changed_interactions,
             surveys=sorted(state.changed_surveys),
             orders=state.changed_orders,
+            work_items=state.changed_work_items,
             claimed_by=None if state.defer_effects else state.effects_runner,
         )
     if state.single:

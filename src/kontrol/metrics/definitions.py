@@ -25,8 +25,9 @@ class Metric(ABC):
     # Default thresholds: the target, and the warning level before "bad".
     default_target: ClassVar[float | None] = None
     default_warning: ClassVar[float | None] = None
-    # Where the rows come from: interaction facts, evaluations, or order facts.
-    source: ClassVar[Literal["facts", "evaluations", "orders"]] = "facts"
+    # Where the rows come from: interaction facts, evaluations, order facts, or the
+    # metric's own ``own_values`` (a feature above metrics registering its figure).
+    source: ClassVar[Literal["facts", "evaluations", "orders", "own"]] = "facts"
 
     @property
     def label_key(self) -> str:
@@ -37,6 +38,12 @@ class Metric(ABC):
     def doc(self) -> str:
         """The definition, from the docstring."""
         return " ".join((type(self).__doc__ or "").split())
+
+    def own_values(self, connection: Any, grouping: Any) -> dict[tuple[Any, ...], dict[str, Any]]:
+        """A metric with ``source = "own"``: its output keys per group key of ``grouping``
+        (a :class:`~kontrol.metrics.query.Grouping`); the groups it cannot split by are
+        left out."""
+        raise NotImplementedError(f"metric {self.id} has no values of its own")
 
     def output_keys(self) -> list[str]:
         """The keys this metric adds to a KPI row."""

@@ -163,6 +163,7 @@ def compute(
         parts.append(qa_metrics(connection, grouping))
     if "orders" in sources:
         parts.append(order_metrics(connection, grouping, {m.id for m in selected}))
+    parts.extend(m.own_values(connection, grouping) for m in selected if m.source == "own")
     keys: set[GroupKey] = set()
     for part in parts:
         keys.update(part)

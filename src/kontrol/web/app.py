@@ -33,6 +33,7 @@ from kontrol.web.api import interactions as interactions_api
 from kontrol.web.api import metrics as metrics_api
 from kontrol.web.api import mystery as mystery_api
 from kontrol.web.api import speech as speech_api
+from kontrol.web.api import worktools as worktools_api
 from kontrol.web.api.ingest import IngestLane
 from kontrol.web.api.review import calibration as calibration_api
 from kontrol.web.api.review import evaluations as review_api
@@ -49,6 +50,7 @@ from kontrol.web.pages import metrics as metrics_pages
 from kontrol.web.pages import mystery as mystery_pages
 from kontrol.web.pages import speech as speech_pages
 from kontrol.web.pages import surveys as surveys_pages
+from kontrol.web.pages import worktools as worktools_pages
 from kontrol.web.pages.review import calibration as calibration_pages
 from kontrol.web.pages.review import evaluations as review_pages
 from kontrol.web.pages.review import routing as routing_pages
@@ -73,6 +75,7 @@ PAGES = (
     calibration_pages.router,
     speech_pages.router,
     mystery_pages.router,
+    worktools_pages.router,
 )
 API = (
     accounts_api.router,
@@ -87,6 +90,7 @@ API = (
     calibration_api.router,
     speech_api.router,
     mystery_api.router,
+    worktools_api.router,
 )
 
 _HERE = Path(__file__).parent

@@ -65,6 +65,7 @@ from kontrol.store.tables.review import (
 from kontrol.store.tables.schema import Id, metadata
 from kontrol.store.tables.speech import deletion_log, retention_policies, speech_recordings
 from kontrol.store.tables.surveys import survey_links, survey_places, surveys
+from kontrol.store.tables.worktools import work_items, work_rules, work_violations
 
 __all__ = [
     "ROLLUP_PARTS",
@@ -123,5 +124,8 @@ __all__ = [
     "survey_places",
     "surveys",
     "users",
+    "work_items",
+    "work_rules",
+    "work_violations",
     "workspaces",
 ]

@@ -1,5 +1,6 @@
-"""The ingest API: ``POST /api/v1/interactions`` and ``/api/v1/surveys`` with an API key,
-and ``GET /api/v1/rejects``, the records imports rejected (for people, with a session).
+"""The ingest API: ``POST /api/v1/interactions``, ``/api/v1/surveys`` and
+``/api/v1/work-items`` with an API key, and ``GET /api/v1/rejects``, the records
+imports rejected (for people, with a session).
 
 Machines authenticate with ``Authorization: Bearer <key>``; the key decides
 the workspace. See docs/api.md for the shapes and examples.
@@ -79,7 +80,11 @@ _RESPONSES: dict[int | str, dict[str, Any]] = {
 _BEARER = HTTPBearer(auto_error=False, description="the workspace's API key (kon_…)")
 Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(_BEARER)]
 
-ENDPOINTS = {"/api/v1/interactions": "interactions", "/api/v1/surveys": "surveys"}
+ENDPOINTS = {
+    "/api/v1/interactions": "interactions",
+    "/api/v1/surveys": "surveys",
+    "/api/v1/work-items": "work-items",
+}
 _FLAGS = {"true": True, "1": True, "yes": True, "on": True}
 _FLAGS |= {"false": False, "0": False, "no": False, "off": False}
 
@@ -134,7 +139,7 @@ def answer(
 
 
 class IngestLane:
-    """Serves the two ingest endpoints straight from ASGI, ahead of the app's stack.
+    """Serves the ingest endpoints straight from ASGI, ahead of the app's stack.
 
     A helpdesk or telephony system may push hundreds of records a second, and
     the session middleware, routing and dependency injection cost more than
@@ -251,6 +256,15 @@ async def post_surveys(
 ) -> JSONResponse:
     """Store survey answers (one record or a batch); ``kind`` may be left out."""
     return await _handle(request, credentials, "surveys", wait)
+
+
+@router.post("/work-items", openapi_extra=_RECORDS_BODY, responses=_RESPONSES)
+async def post_work_items(
+    request: Request, credentials: Credentials, wait: Wait = False
+) -> JSONResponse:
+    """Store work items, CRM deals, tickets or tasks (one record or a batch; ``kind`` may be
+    left out: it is ``work_item``)."""
+    return await _handle(request, credentials, "work-items", wait)
 
 
 @rejects_router.get("/rejects")
