@@ -47,9 +47,13 @@ from kontrol.store.tables.review import (
     review_rules,
 )
 from kontrol.store.tables.schema import Id, metadata
+from kontrol.store.tables.scripts import script_feedback, script_widget_tokens, scripts
 from kontrol.store.tables.surveys import survey_links, survey_places, surveys
 
 __all__ = [
+    "script_feedback",
+    "script_widget_tokens",
+    "scripts",
     "ROLLUP_PARTS",
     "Id",
     "agents",
