@@ -33,9 +33,7 @@ def test_the_editor_saves_a_new_version_with_the_moved_step(client: TestClient) 
             editor,
         )
     )
-    fields.update(
-        {k: v for k, v in re.findall(r'name="(step-\d+-\w+)" rows="2">([^<]*)</textarea>', editor)}
-    )
+    fields.update(dict(re.findall(r'name="(step-\d+-\w+)" rows="2">([^<]*)</textarea>', editor)))
     for k, v in re.findall(
         r'<select name="(step-\d+-kind)">.*?<option value="(\w+)" selected', editor
     ):
@@ -60,7 +58,10 @@ def test_the_editor_saves_a_new_version_with_the_moved_step(client: TestClient) 
 
 def test_a_yaml_fault_is_shown_in_russian_with_line_and_field(client: TestClient) -> None:  # noqa: F811
     token = _with_examples(client)
-    bad = "name: broken\ntitle: Сломанный\ntopic: x\nsteps:\n  - id: a\n    kind: maybe\n    title: A\n"
+    bad = (
+        "name: broken\ntitle: Сломанный\ntopic: x\nsteps:\n"
+        "  - id: a\n    kind: maybe\n    title: A\n"
+    )
     response = client.post("/scripts/import", data={"yaml": bad, "csrf_token": token})
     assert response.status_code == 422
     assert "form, строка 6, поле steps[0].kind" in response.text

@@ -16,17 +16,18 @@ were covered in, the skipped ones and a quote per covered step.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from kontrol.checks.registry import FAIL, NA, PASS, CheckSource, DataCheck, Verdict
-from kontrol.checks.text import phrase_lemmas
+from kontrol.checks.text import Lemmatizer, phrase_lemmas
 from kontrol.scripts.model import ScriptSpec
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection
 
-    from kontrol.checks.conversation import Conversation, Message
+    from kontrol.checks.conversation import Conversation
 
 CHECK_ID = "script_adherence"
 # A wording counts as said when this share of its content words is in one message.
@@ -67,7 +68,7 @@ class ScriptAdherence:
 
     scripts: tuple[ScriptInForce, ...]
     id: str = CHECK_ID
-    _wordings: dict[tuple[str, str], dict[str, list[frozenset[str]]]] = field(
+    _plans: dict[tuple[str, int, str, str], _Plan] = field(
         default_factory=dict, repr=False, compare=False
     )
 
@@ -116,89 +117,128 @@ class ScriptAdherence:
 
     # --- steps ---------------------------------------------------------------------
 
-    def _wording_sets(
-        self, conversation: Conversation, script: ScriptSpec
-    ) -> dict[str, list[frozenset[str]]]:
-        key = (script.name, conversation.language)
-        found = self._wordings.get(key)
-        if found is None:
-            reducer = conversation.book.reducer
-            stop = STOPWORDS.get(conversation.language, frozenset())
-            found = {}
-            for step in script.steps:
-                sets = []
-                for wording in step.wordings.get(conversation.language, ()):
-                    content = frozenset(
-                        lemma
-                        for lemma in phrase_lemmas(wording, reducer)
-                        if len(lemma) > 2 and lemma not in stop and not lemma.startswith("{")
-                    )
-                    if len(content) >= MIN_CONTENT:
-                        sets.append(content)
-                found[step.id] = sets
-            if len(self._wordings) > 256:
-                self._wordings.clear()
-            self._wordings[key] = found
-        return found
+    def _plan(self, conversation: Conversation, entry: ScriptInForce) -> _Plan:
+        """What detection needs of a script in a language, worked out once per process."""
+        key = (entry.name, entry.version, entry.digest, conversation.language)
+        plan = self._plans.get(key)
+        if plan is None:
+            plan = _Plan.of(entry.script, conversation.language, conversation.book.reducer)
+            if len(self._plans) > 256:
+                self._plans.clear()
+            self._plans[key] = plan
+        return plan
 
     def covered_steps(
-        self, conversation: Conversation, script: ScriptSpec
-    ) -> dict[str, dict[str, Any]]:
-        """Each covered step's first evidence: ``{"message": i, "text": quote}``."""
-        agents = conversation.agent_messages
-        sets = self._wording_sets(conversation, script)
-        lemma_sets: list[tuple[Message, frozenset[str]]] | None = None
-        covered: dict[str, dict[str, Any]] = {}
-        for step in script.steps:
-            hits = conversation.find(list_name(script.name, step.id), role="agent")
-            if step.criterion and conversation.book.has(step.criterion):
-                # A standard linked to a criterion also counts the built-in list of its check.
-                hits = hits + conversation.find(step.criterion, role="agent")
-            best: dict[str, Any] | None = None
-            if hits:
-                first = min(hits, key=lambda h: (h.message, h.first))
-                best = conversation.span(first)
-            wordings = sets.get(step.id) or []
-            if wordings:
-                if lemma_sets is None:
-                    lemma_sets = [(m, frozenset(m.lemmas)) for m in agents]
-                for message, lemmas in lemma_sets:
-                    if best is not None and best["message"] <= message.index:
-                        break
-                    if any(len(w & lemmas) >= WORDING_SHARE * len(w) for w in wordings):
-                        best = {"message": message.index, "text": message.text[:300]}
-                        break
+        self, conversation: Conversation, entry: ScriptInForce
+    ) -> dict[int, dict[str, Any]]:
+        """Each covered step (by its index) with its first evidence ``{"message", "text"}``."""
+        plan = self._plan(conversation, entry)
+        messages = conversation.messages
+        found_hits = conversation.hits
+        firsts: dict[int, tuple[int, Any]] = {}
+        for i, name in enumerate(plan.lists):
+            hits = found_hits.get(name)
+            criterion = plan.criteria[i]
+            if criterion is not None:
+                extra = found_hits.get(criterion)
+                if extra:
+                    hits = (hits or []) + extra
+            if not hits:
+                continue
+            best = None
+            for hit in hits:
+                if messages[hit.message].role == "agent" and (
+                    best is None or (hit.message, hit.first) < (best.message, best.first)
+                ):
+                    best = hit
             if best is not None:
-                covered[step.id] = best
+                firsts[i] = (best.message, best)
+        if plan.by_lemma:
+            for message in conversation.agent_messages:
+                counts: dict[tuple[int, int], int] = {}
+                for lemma in set(message.lemmas):
+                    for key in plan.by_lemma.get(lemma, ()):
+                        counts[key] = counts.get(key, 0) + 1
+                for (step, wording), count in counts.items():
+                    if count >= plan.need[step][wording]:
+                        known = firsts.get(step)
+                        if known is None or known[0] > message.index:
+                            firsts[step] = (message.index, None)
+        covered: dict[int, dict[str, Any]] = {}
+        for step, (index, hit) in firsts.items():
+            covered[step] = (
+                conversation.span(hit)
+                if hit is not None
+                else {"message": index, "text": messages[index].text[:300]}
+            )
         return covered
 
     def evaluate(self, conversation: Conversation) -> Verdict:
         entry = self.choose(conversation)
         if entry is None or not conversation.agent_messages:
             return Verdict(NA)
-        script = entry.script
-        covered = self.covered_steps(conversation, script)
-        units = script.units()
-        done = [unit for unit in units if any(s in covered for s in unit)]
-        share = round(len(done) / len(units), 4) if units else 0.0
-        order = sorted(covered, key=lambda s: (covered[s]["message"], _index(script, s)))
-        positions = [_index(script, s) for s in order]
-        in_order = all(a <= b for a, b in zip(positions, positions[1:], strict=False))
-        skipped = [s for unit in units if unit not in done for s in unit]
+        plan = self._plan(conversation, entry)
+        covered = self.covered_steps(conversation, entry)
+        done = [unit for unit in plan.units if any(s in covered for s in unit)]
+        share = round(len(done) / len(plan.units), 4) if plan.units else 0.0
+        order = sorted(covered, key=lambda s: (covered[s]["message"], s))
+        in_order = all(a <= b for a, b in zip(order, order[1:], strict=False))
+        ids = plan.ids
         summary: dict[str, Any] = {
             "value": share,
-            "script": script.name,
+            "script": entry.name,
             "version": entry.version,
-            "covered": order,
-            "skipped": skipped,
+            "covered": [ids[s] for s in order],
+            "skipped": [ids[s] for unit in plan.units if unit not in done for s in unit],
             "in_order": in_order,
         }
-        quotes = tuple({"step": s, **covered[s]} for s in order)
-        return Verdict(PASS if share >= script.pass_share else FAIL, (summary, *quotes))
+        quotes = tuple({"step": ids[s], **covered[s]} for s in order)
+        passed = share >= entry.script.pass_share
+        return Verdict(PASS if passed else FAIL, (summary, *quotes))
 
 
-def _index(script: ScriptSpec, step_id: str) -> int:
-    return next((i for i, s in enumerate(script.steps) if s.id == step_id), len(script.steps))
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    """A script's steps by index, their list names, units, and its wordings' lemma index."""
+
+    ids: tuple[str, ...]
+    lists: tuple[str, ...]
+    criteria: tuple[str | None, ...]
+    units: tuple[tuple[int, ...], ...]
+    # content lemma -> (step, wording) holding it; and per step, per wording, how many
+    # of its content lemmas a message must hold.
+    by_lemma: dict[str, tuple[tuple[int, int], ...]]
+    need: tuple[tuple[int, ...], ...]
+
+    @classmethod
+    def of(cls, script: ScriptSpec, language: str, reducer: Lemmatizer) -> _Plan:
+        index = {step.id: i for i, step in enumerate(script.steps)}
+        stop = STOPWORDS.get(language, frozenset())
+        by_lemma: dict[str, list[tuple[int, int]]] = {}
+        need: list[tuple[int, ...]] = []
+        for i, step in enumerate(script.steps):
+            counts = []
+            for j, wording in enumerate(step.wordings.get(language, ())):
+                content = {
+                    lemma
+                    for lemma in phrase_lemmas(wording, reducer)
+                    if len(lemma) > 2 and lemma not in stop and not lemma.startswith("{")
+                }
+                if len(content) < MIN_CONTENT:
+                    counts.append(1 << 30)  # too short to tell by its words
+                    continue
+                counts.append(math.ceil(WORDING_SHARE * len(content)))
+                for lemma in content:
+                    by_lemma.setdefault(lemma, []).append((i, j))
+            need.append(tuple(counts))
+        return cls(
+            ids=tuple(step.id for step in script.steps),
+            lists=tuple(list_name(script.name, step.id) for step in script.steps),
+            criteria=tuple(step.criterion for step in script.steps),
+            units=tuple(tuple(index[s] for s in unit) for unit in script.units()),
+            by_lemma={k: tuple(v) for k, v in by_lemma.items()},
+            need=tuple(need),
+        )
 
 
 def adherence_check(scripts: tuple[ScriptInForce, ...]) -> ScriptAdherence:
