@@ -33,6 +33,8 @@ CHECK_ID = "script_adherence"
 # A wording counts as said when this share of its content words is in one message.
 WORDING_SHARE = 0.6
 MIN_CONTENT = 2
+# Wordings of at most this many words also go into the automaton as phrases.
+SHORT_WORDING = 4
 STOPWORDS = {
     "ru": frozenset(
         "и в во на с со по за к ко от до из у о об а но же ли бы не ни то это вы я мы он она "
@@ -71,6 +73,9 @@ class ScriptAdherence:
     _plans: dict[tuple[str, int, str, str], _Plan] = field(
         default_factory=dict, repr=False, compare=False
     )
+    _candidates: dict[
+        tuple[str, str], tuple[tuple[ScriptInForce, ...], dict[str, ScriptInForce]]
+    ] = field(default_factory=dict, repr=False, compare=False)
 
     def applies_to(self, channel: str) -> bool:
         return any(channel in s.script.channels for s in self.scripts)
@@ -85,7 +90,12 @@ class ScriptAdherence:
             if triggers:
                 lists[list_name(script.name, ":trigger")] = triggers
             for step in script.steps:
-                phrases = step.detect.get(language, ()) + step.wordings.get(language, ())
+                # Long wordings are found by their content words (``_Plan``); short ones
+                # ("Hello!") only as phrases.
+                short = tuple(
+                    w for w in step.wordings.get(language, ()) if len(w.split()) <= SHORT_WORDING
+                )
+                phrases = step.detect.get(language, ()) + short
                 if phrases:
                     lists[list_name(script.name, step.id)] = phrases
         return lists
@@ -94,23 +104,31 @@ class ScriptAdherence:
 
     def choose(self, conversation: Conversation) -> ScriptInForce | None:
         """The script of the conversation's topic, else the one its customer's words name."""
-        candidates = [
-            s
-            for s in self.scripts
-            if conversation.channel in s.script.channels
-            and conversation.language in s.script.languages
-        ]
+        key = (conversation.channel, conversation.language)
+        found = self._candidates.get(key)
+        if found is None:
+            candidates = tuple(
+                s
+                for s in self.scripts
+                if conversation.channel in s.script.channels
+                and conversation.language in s.script.languages
+            )
+            by_topic = {}
+            for entry in reversed(candidates):
+                by_topic[entry.script.topic.lower()] = entry
+            found = self._candidates[key] = (candidates, by_topic)
+        candidates, by_topic = found
         if not candidates:
             return None
-        topic = (conversation.topic or "").strip().lower()
+        topic = conversation.topic
         if topic:
-            for entry in candidates:
-                if entry.script.topic.lower() == topic:
-                    return entry
+            chosen = by_topic.get(topic.strip().lower())
+            if chosen is not None:
+                return chosen
         best: ScriptInForce | None = None
         best_hits = 0
         for entry in candidates:
-            hits = len(conversation.find(list_name(entry.script.name, ":trigger"), role="customer"))
+            hits = len(conversation.find(list_name(entry.name, ":trigger"), role="customer"))
             if hits > best_hits:
                 best, best_hits = entry, hits
         return best
