@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from sqlalchemy import Engine, func, select
 from typer.testing import CliRunner
 
@@ -14,6 +15,8 @@ from kontrol.scripts.library import example_text
 from kontrol.store.tables import scripts
 
 runner = CliRunner()
+# The commands' logic does not depend on the database: one backend (the store tests run both).
+pytestmark = pytest.mark.parametrize("backend", ["sqlite"])
 
 
 def _count(engine: Engine) -> int:

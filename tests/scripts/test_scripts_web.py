@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from fastapi.testclient import TestClient
 
 from tests.factories import form_token, log_in
 from tests.webapp import client, populated  # noqa: F401  (fixtures)
+
+# The pages' logic does not depend on the database: one backend (the store tests run both).
+pytestmark = pytest.mark.parametrize("backend", ["sqlite"])
 
 
 def _with_examples(client: TestClient) -> str:  # noqa: F811
