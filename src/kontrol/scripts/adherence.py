@@ -92,8 +92,11 @@ class ScriptAdherence:
             for step in script.steps:
                 # Long wordings are found by their content words (``_Plan``); short ones
                 # ("Hello!") only as phrases.
+                # A step linked to a criterion also counts that check's own list.
                 short = tuple(
-                    w for w in step.wordings.get(language, ()) if len(w.split()) <= SHORT_WORDING
+                    w
+                    for w in step.wordings.get(language, ())
+                    if len(w.split()) <= SHORT_WORDING and not step.criterion
                 )
                 phrases = step.detect.get(language, ()) + short
                 if phrases:
@@ -172,10 +175,15 @@ class ScriptAdherence:
             if best is not None:
                 firsts[i] = (best.message, best)
         if plan.by_lemma:
+            vocabulary = plan.vocabulary
+            by_lemma = plan.by_lemma
             for message in conversation.agent_messages:
+                shared = vocabulary.intersection(message.lemmas)
+                if not shared:
+                    continue
                 counts: dict[tuple[int, int], int] = {}
-                for lemma in set(message.lemmas):
-                    for key in plan.by_lemma.get(lemma, ()):
+                for lemma in shared:
+                    for key in by_lemma[lemma]:
                         counts[key] = counts.get(key, 0) + 1
                 for (step, wording), count in counts.items():
                     if count >= plan.need[step][wording]:
@@ -184,11 +192,14 @@ class ScriptAdherence:
                             firsts[step] = (message.index, None)
         covered: dict[int, dict[str, Any]] = {}
         for step, (index, hit) in firsts.items():
-            covered[step] = (
-                conversation.span(hit)
+            # The quote: the words found (as written, without the punctuation between
+            # them), or the message that says the wording in other words.
+            covered[step] = {
+                "message": index,
+                "text": " ".join(messages[index].words[hit.first : hit.last + 1])
                 if hit is not None
-                else {"message": index, "text": messages[index].text[:300]}
-            )
+                else messages[index].text[:300],
+            }
         return covered
 
     def evaluate(self, conversation: Conversation) -> Verdict:
@@ -197,20 +208,30 @@ class ScriptAdherence:
             return Verdict(NA)
         plan = self._plan(conversation, entry)
         covered = self.covered_steps(conversation, entry)
-        done = [unit for unit in plan.units if any(s in covered for s in unit)]
-        share = round(len(done) / len(plan.units), 4) if plan.units else 0.0
+        ids = plan.ids
+        done = 0
+        skipped: list[str] = []
+        for unit in plan.units:
+            if any(s in covered for s in unit):
+                done += 1
+            else:
+                skipped.extend(ids[s] for s in unit)
+        share = round(done / len(plan.units), 4) if plan.units else 0.0
         order = sorted(covered, key=lambda s: (covered[s]["message"], s))
         in_order = all(a <= b for a, b in zip(order, order[1:], strict=False))
-        ids = plan.ids
+        quotes = []
+        for s in order:
+            quote = covered[s]
+            quote["step"] = ids[s]
+            quotes.append(quote)
         summary: dict[str, Any] = {
             "value": share,
             "script": entry.name,
             "version": entry.version,
             "covered": [ids[s] for s in order],
-            "skipped": [ids[s] for unit in plan.units if unit not in done for s in unit],
+            "skipped": skipped,
             "in_order": in_order,
         }
-        quotes = tuple({"step": ids[s], **covered[s]} for s in order)
         passed = share >= entry.script.pass_share
         return Verdict(PASS if passed else FAIL, (summary, *quotes))
 
@@ -227,6 +248,7 @@ class _Plan:
     # of its content lemmas a message must hold.
     by_lemma: dict[str, tuple[tuple[int, int], ...]]
     need: tuple[tuple[int, ...], ...]
+    vocabulary: frozenset[str]
 
     @classmethod
     def of(cls, script: ScriptSpec, language: str, reducer: Lemmatizer) -> _Plan:
@@ -256,6 +278,7 @@ class _Plan:
             units=tuple(tuple(index[s] for s in unit) for unit in script.units()),
             by_lemma={k: tuple(v) for k, v in by_lemma.items()},
             need=tuple(need),
+            vocabulary=frozenset(by_lemma),
         )
 
 
