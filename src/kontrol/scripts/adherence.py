@@ -1,15 +1,17 @@
 """``script_adherence``: which steps of the topic's script a conversation covered.
 
 The check is one :class:`~kontrol.checks.registry.DataCheck` holding the
-workspace's scripts in force. Its phrase lists (the customer's trigger words
-and each step's key phrases and wordings) go into the one automaton of the
-engine, so they are found in the same pass as every other list. A step is
-covered by an agent message that holds one of its phrases, or most of the
-content words (lemmas) of one of its example wordings.
+workspace's scripts in force. Its phrase lists (each step's key phrases and
+short wordings) go into the one automaton of the engine, so they are found in
+the same pass as every other list; the rest works on the words and lemmas the
+engine has already computed. A step is covered by an agent message that holds
+one of its phrases, or most of the content words (lemmas) of one of its
+example wordings.
 
-The script is the one whose ``topic`` is the interaction's topic; without a
-stored topic, the one whose triggers the customer said most often. The value
-(evidence item with ``value``) is the covered share of the script's units
+The script is the one whose ``topic`` is the interaction's topic (a topic no
+script serves: ``na``); without a stored topic, the one whose triggers the
+customer said most often. The value (evidence item with ``value``) is the
+covered share of the script's units
 (required steps; alternative solutions count as one), with the order the steps
 were covered in, the skipped ones and a quote per covered step.
 """
@@ -73,6 +75,9 @@ class ScriptAdherence:
     _plans: dict[tuple[str, int, str, str], _Plan] = field(
         default_factory=dict, repr=False, compare=False
     )
+    _trigger_keys: dict[tuple[str, int, str, str], tuple[str, ...]] = field(
+        default_factory=dict, repr=False, compare=False
+    )
     _candidates: dict[
         tuple[str, str], tuple[tuple[ScriptInForce, ...], dict[str, ScriptInForce]]
     ] = field(default_factory=dict, repr=False, compare=False)
@@ -86,9 +91,6 @@ class ScriptAdherence:
             script = entry.script
             if language not in script.languages:
                 continue
-            triggers = script.triggers.get(language, ())
-            if triggers:
-                lists[list_name(script.name, ":trigger")] = triggers
             for step in script.steps:
                 # Long wordings are found by their content words (``_Plan``); short ones
                 # ("Hello!") only as phrases.
@@ -125,16 +127,34 @@ class ScriptAdherence:
             return None
         topic = conversation.topic
         if topic:
-            chosen = by_topic.get(topic.strip().lower())
-            if chosen is not None:
-                return chosen
+            # A stored topic decides: no script serves it, no adherence.
+            return by_topic.get(topic.strip().lower())
+        # No stored topic: the script whose triggers the customer says most often
+        # (compared on the lemmas the engine already has).
+        said = "\n".join(" " + " ".join(m.lemmas) + " " for m in conversation.customer_messages)
         best: ScriptInForce | None = None
         best_hits = 0
         for entry in candidates:
-            hits = len(conversation.find(list_name(entry.name, ":trigger"), role="customer"))
+            hits = sum(said.count(t) for t in self._triggers(conversation, entry))
             if hits > best_hits:
                 best, best_hits = entry, hits
         return best
+
+    def _triggers(self, conversation: Conversation, entry: ScriptInForce) -> tuple[str, ...]:
+        """The script's triggers as `` lemma lemma `` strings, once per process."""
+        key = (entry.name, entry.version, entry.digest, conversation.language)
+        found = self._trigger_keys.get(key)
+        if found is None:
+            reducer = conversation.book.reducer
+            found = tuple(
+                " " + " ".join(phrase_lemmas(t, reducer)) + " "
+                for t in entry.script.triggers.get(conversation.language, ())
+                if phrase_lemmas(t, reducer)
+            )
+            if len(self._trigger_keys) > 256:
+                self._trigger_keys.clear()
+            self._trigger_keys[key] = found
+        return found
 
     # --- steps ---------------------------------------------------------------------
 
