@@ -94,7 +94,8 @@ def main(argv: list[str] | None = None) -> str:
         f"with a script (delivery, refund, complaint; the demo has no card-blocked topic). "
         f"CPU time of one process after a warm-up; batches of {args.batch}, each run "
         f"{args.repeat} times with and without scripts alternately, the fastest run of each "
-        f"summed. Command: `nice -n 10 .venv/bin/python -m bench.scripts_speed --count {n}`.",
+        f"summed. Command: `nice -n 10 .venv/bin/python -m bench.scripts_speed --count {n} "
+        f"--repeat {args.repeat}`.",
         "",
         "| engine | CPU s | interactions/s |",
         "|---|---:|---:|",
