@@ -212,14 +212,13 @@ class ScriptAdherence:
                             firsts[step] = (message.index, None)
         covered: dict[int, dict[str, Any]] = {}
         for step, (index, hit) in firsts.items():
-            # The quote: the words found (as written, without the punctuation between
+            # The quote: the words found as written (the interaction page highlights
             # them), or the message that says the wording in other words.
-            covered[step] = {
-                "message": index,
-                "text": " ".join(messages[index].words[hit.first : hit.last + 1])
+            covered[step] = (
+                conversation.span(hit)
                 if hit is not None
-                else messages[index].text[:300],
-            }
+                else {"message": index, "text": messages[index].text[:300]}
+            )
         return covered
 
     def evaluate(self, conversation: Conversation) -> Verdict:

@@ -204,7 +204,7 @@ def install_examples(
                 workspace_id,
                 example_text(name),
                 source=f"{name}.yaml",
-                note="Kontrol example",
+                note="Пример Kontrol · Kontrol example",
                 author=author,
             )
             added.append(name)
