@@ -57,6 +57,7 @@ def test_an_agent_finds_a_script_and_copies_a_wording_on_a_phone(
     cards = page.locator(".script-card-link")
     expect(cards).to_have_count(1)
     expect(cards.first).to_have_text("Где мой заказ?")
+    _shot(page, "scripts-phone-library")
     cards.first.tap()
     step = page.locator("#step-ask_order")
     expect(step).to_be_visible()
