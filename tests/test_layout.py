@@ -34,6 +34,7 @@ FEATURES = (
     "alerts",
     "surveys",
     "speech",
+    "scripts",
     "worktools",
     "mystery",
 )

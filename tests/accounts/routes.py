@@ -74,6 +74,48 @@ PHRASES_FORM = {
 }
 
 
+SCRIPT_YAML = (
+    "name: policy-script\ntitle: Policy script\ntopic: policy\nsteps:\n"
+    "  - id: ask\n    kind: question\n    title: Ask\n    detect: {en: [order number]}\n"
+)
+
+
+def script(w: World) -> dict[str, str]:
+    """The example script ``refund`` (installed once)."""
+    from kontrol.scripts.library import install_examples
+
+    with w.engine.begin() as connection:
+        install_examples(connection, w.workspace.id)
+    return {"name": "refund"}
+
+
+def script_step(w: World) -> dict[str, str]:
+    return {**script(w), "step_id": "ask_reason"}
+
+
+def script_edit_form(w: World, ids: Mapping[str, Any]) -> dict[str, str]:
+    """The editor's form for the script in force: its version and one step."""
+    from kontrol.scripts.library import get_script
+
+    with w.engine.connect() as connection:
+        stored = get_script(connection, w.workspace.id, str(ids["name"]))
+    return {
+        "version": str(stored.version),
+        "step-0-id": "greeting",
+        "step-0-kind": "standard",
+        "step-0-title_ru": "Приветствие",
+        "step-0-position": "1",
+    }
+
+
+def widget_token(w: World) -> dict[str, int]:
+    from kontrol.scripts.library import create_widget_token
+
+    with w.engine.begin() as connection:
+        token, _ = create_widget_token(connection, w.workspace.id, "Helpdesk", author="admin")
+    return {"token_id": token.id}
+
+
 @dataclass(frozen=True)
 class Route:
     """One route and the outcome per role (see the module docstring)."""
@@ -682,6 +724,44 @@ ROUTES: list[Route] = [
     Route("POST", "/api/v1/work/rules", "yy---", json=WORK_RULE_JSON),
     Route("DELETE", "/api/v1/work/rules/{rule_id}", "yy---", ids=work_rule),
     Route("POST", "/api/v1/work/check", "yy---"),
+    # -- scripts --
+    Route("GET", "/scripts", "yyyyy"),
+    Route("POST", "/scripts/examples", "yy---", form={}),
+    Route("GET", "/scripts/import", "yy---"),
+    Route("POST", "/scripts/import", "yy---", form={"yaml": SCRIPT_YAML}),
+    Route("GET", "/scripts/new", "yy---"),
+    Route(
+        "POST",
+        "/scripts/new",
+        "yy---",
+        form={"name": "policy-new", "title_ru": "Новый", "topic": "policy"},
+    ),
+    Route("GET", "/scripts/widget", "yy---"),
+    Route("POST", "/scripts/widget", "yy---", form={"label": "Helpdesk"}),
+    Route("POST", "/scripts/widget/{token_id}/revoke", "yy---", ids=widget_token),
+    Route("GET", "/scripts/{name}", "yyyyy", ids=script),
+    Route("GET", "/scripts/{name}/export.yaml", "yyyyy", ids=script),
+    Route(
+        "POST",
+        "/scripts/{name}/steps/{step_id}/feedback",
+        "yyyyy",
+        ids=script_step,
+        form={"text": "Клиенты не понимают вопрос"},
+    ),
+    Route("GET", "/scripts/{name}/edit", "yy---", ids=script),
+    Route("POST", "/scripts/{name}/edit", "yy---", ids=script, form=script_edit_form),
+    Route("GET", "/scripts/{name}/adherence", "yyyy-", ids=script),
+    Route("GET", "/api/v1/scripts", "yyyyy"),
+    Route("POST", "/api/v1/scripts", "yy---", json={"yaml": SCRIPT_YAML}),
+    Route("GET", "/api/v1/scripts/{name}", "yyyyy", ids=script),
+    Route("GET", "/api/v1/scripts/{name}/adherence", "yyyy-", ids=script),
+    Route(
+        "POST",
+        "/api/v1/scripts/{name}/steps/{step_id}/feedback",
+        "yyyyy",
+        ids=script_step,
+        json={"text": "This step does not work"},
+    ),
 ]
 
 # Anyone, without logging in: the login form, the language switch, customers'
@@ -698,6 +778,8 @@ PUBLIC: set[tuple[str, str]] = {
     ("POST", "/p/{token}"),
     ("GET", "/k/{token}"),
     ("POST", "/k/{token}"),
+    ("GET", "/w/scripts/{token}"),
+    ("GET", "/w/scripts/{token}/{name}"),
     ("GET", "/api/v1/openapi.json"),
     ("MOUNT", "/static"),
 }

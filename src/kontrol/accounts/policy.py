@@ -106,6 +106,10 @@ class Action(StrEnum):
     MANAGE_PLACES = "manage_places"
     VIEW_ALERTS = "view_alerts"
     EDIT_ALERT_RULES = "edit_alert_rules"
+    # Scripts.
+    VIEW_SCRIPTS = "view_scripts"
+    EDIT_SCRIPTS = "edit_scripts"
+    VIEW_SCRIPT_ADHERENCE = "view_script_adherence"
     # Routing and review queues.
     MANAGE_ROUTING = "manage_routing"
     VIEW_QUEUES = "view_queues"
@@ -151,6 +155,9 @@ POLICY: dict[Action, frozenset[WorkspaceRole]] = {
     Action.MANAGE_PLACES: frozenset({ADMIN, QA_LEAD}),
     Action.VIEW_ALERTS: frozenset({ADMIN, QA_LEAD, REVIEWER, TEAM_LEAD}),
     Action.EDIT_ALERT_RULES: frozenset({ADMIN, QA_LEAD}),
+    Action.VIEW_SCRIPTS: EVERYONE,
+    Action.EDIT_SCRIPTS: frozenset({ADMIN, QA_LEAD}),
+    Action.VIEW_SCRIPT_ADHERENCE: frozenset({ADMIN, QA_LEAD, REVIEWER, TEAM_LEAD}),
     Action.MANAGE_ROUTING: frozenset({ADMIN, QA_LEAD}),
     Action.VIEW_QUEUES: frozenset({ADMIN, QA_LEAD, REVIEWER}),
     Action.ASSIGN_REVIEWS: frozenset({ADMIN, QA_LEAD}),
@@ -190,6 +197,9 @@ DESCRIPTIONS: dict[Action, str] = {
     Action.MANAGE_PLACES: "set up survey places (QR codes, kiosks)",
     Action.VIEW_ALERTS: "see raised alerts (rows narrowed by scope)",
     Action.EDIT_ALERT_RULES: "change alert rules",
+    Action.VIEW_SCRIPTS: "read scripts, copy their wordings, comment on a step",
+    Action.EDIT_SCRIPTS: "change and import scripts, make widget tokens",
+    Action.VIEW_SCRIPT_ADHERENCE: "see script adherence and outcomes (rows narrowed by scope)",
     Action.MANAGE_ROUTING: "change review queues and routing rules",
     Action.VIEW_QUEUES: "see review queues",
     Action.ASSIGN_REVIEWS: "assign and reassign review items",
@@ -225,6 +235,8 @@ REFUSALS: dict[Action, str] = {
     Action.MANAGE_PLACES: "only admins and QA leads set up survey places",
     Action.VIEW_ALERTS: "agents do not see the alerts list",
     Action.EDIT_ALERT_RULES: "only admins and QA leads change alert rules",
+    Action.EDIT_SCRIPTS: "only admins and QA leads change scripts",
+    Action.VIEW_SCRIPT_ADHERENCE: "script adherence figures are for the QA team and team leads",
     Action.MANAGE_ROUTING: "only admins and QA leads change review queues and routing rules",
     Action.VIEW_QUEUES: "review queues are for reviewers and QA leads",
     Action.ASSIGN_REVIEWS: "only admins and QA leads assign reviews",

@@ -7,7 +7,7 @@ from sqlalchemy import Connection, delete, select
 from kontrol.checks.custom import CustomCheck, load_custom_check
 from kontrol.checks.engine import CheckSettings
 from kontrol.checks.phrases import PhraseOverride, parse_list
-from kontrol.checks.registry import registered_checks
+from kontrol.checks.registry import DataCheck, check_sources, registered_checks
 from kontrol.domain.clock import utcnow
 from kontrol.domain.errors import InvalidInput
 from kontrol.store.tables import custom_checks, phrase_overrides
@@ -31,7 +31,12 @@ def check_settings(connection: Connection, workspace_id: int) -> CheckSettings:
         .order_by(custom_checks.c.check_id)
     ):
         customs.append(_parse_custom(row.yaml, reserved))
-    settings = CheckSettings(overrides=overrides, custom_checks=tuple(customs))
+    derived: list[DataCheck] = []
+    for _name, source in check_sources.items():
+        derived.extend(source.load(connection, workspace_id))
+    settings = CheckSettings(
+        overrides=overrides, custom_checks=tuple(customs), source_checks=tuple(derived)
+    )
     # The same settings object for the same content: the engine caches compiled
     # phrase books by settings identity.
     key = repr(settings)

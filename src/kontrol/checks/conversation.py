@@ -63,6 +63,8 @@ class Conversation:
     # Per message: the agent's speech level in dBFS read from the call recording
     # (checks/audio.py); ``None`` when there is no readable recording.
     loudness: list[float | None] | None = None
+    # The interaction's topic as stored (``None`` when unknown), for topic-bound checks.
+    topic: str | None = None
 
     @classmethod
     def prepare(

@@ -18,17 +18,19 @@ from kontrol.checks.audio import local_recording, recording_levels
 from kontrol.checks.conversation import Conversation
 from kontrol.checks.custom import CustomCheck
 from kontrol.checks.phrases import PhraseBook, PhraseOverride, phrase_book
-from kontrol.checks.registry import NA, Verdict, registered_checks
+from kontrol.checks.registry import NA, DataCheck, Verdict, registered_checks
 from kontrol.checks.signals import compute_signals
 from kontrol.checks.text import LANGUAGES, detect_language
 
 
 @dataclass(frozen=True, slots=True)
 class CheckSettings:
-    """A workspace's changes to the checks: phrase list overrides and custom checks."""
+    """A workspace's changes to the checks: phrase list overrides, custom checks and the
+    checks of higher features' check sources (``source_checks``, e.g. script adherence)."""
 
     overrides: tuple[PhraseOverride, ...] = ()
     custom_checks: tuple[CustomCheck, ...] = ()
+    source_checks: tuple[DataCheck, ...] = ()
 
     @classmethod
     def with_lists(
@@ -85,6 +87,8 @@ def _book_for(settings: CheckSettings, language: str) -> PhraseBook:
     extra: dict[str, tuple[str, ...]] = {}
     for custom in settings.custom_checks:
         extra.update(custom.phrase_lists(language))
+    for derived in settings.source_checks:
+        extra.update(derived.phrase_lists(language))
     book = phrase_book(language, settings.overrides, extra)
     if len(_books_by_settings) > 256:
         _books_by_settings.clear()
@@ -104,6 +108,7 @@ def prepare(
     followups: Iterable[datetime] = (),
     settings: CheckSettings = DEFAULT_SETTINGS,
     recording: Path | None = None,
+    topic: str | None = None,
 ) -> Conversation:
     """A conversation ready for the checks, with the workspace's phrase book.
 
@@ -122,6 +127,7 @@ def prepare(
         agent_name=agent_name,
         followups=followups,
     )
+    conversation.topic = topic
     if recording is not None and channel == "call" and conversation.timed:
         conversation.loudness = recording_levels(
             recording, [(m.role, m.start, m.end) for m in conversation.messages]
@@ -144,6 +150,11 @@ def run_checks(
             outcome.verdicts[custom.id] = custom.evaluate(conversation)
         else:
             outcome.verdicts[custom.id] = Verdict(NA)
+    for derived in settings.source_checks:
+        if derived.applies_to(conversation.channel):
+            outcome.verdicts[derived.id] = derived.evaluate(conversation)
+        else:
+            outcome.verdicts[derived.id] = Verdict(NA)
     outcome.signals = compute_signals(conversation)
     return outcome
 
@@ -207,5 +218,6 @@ def check_record(
         followups=followups,
         settings=settings,
         recording=local_recording(record.get("recording"), recordings) if recordings else None,
+        topic=record.get("topic"),
     )
     return run_checks(conversation, settings).as_json()

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from kontrol.plugins import Registry
 
 if TYPE_CHECKING:
+    from sqlalchemy import Connection
+
     from kontrol.checks.conversation import Conversation
 
 PASS = "pass"
@@ -72,3 +74,35 @@ def check(
 def registered_checks() -> dict[str, CheckDefinition]:
     """Every check, built-in and from plugins, in registration order."""
     return dict(checks.items())
+
+
+class DataCheck(Protocol):
+    """A check defined by a workspace's data (a custom check, a script's adherence).
+
+    Its phrase lists are compiled into the one automaton with the built-in lists, and
+    it is evaluated in the same pass as the registered checks.
+    """
+
+    @property
+    def id(self) -> str: ...
+
+    def applies_to(self, channel: str) -> bool: ...
+
+    def phrase_lists(self, language: str) -> dict[str, tuple[str, ...]]: ...
+
+    def evaluate(self, conversation: Conversation) -> Verdict: ...
+
+
+@dataclass(frozen=True, slots=True)
+class CheckSource:
+    """Checks a higher feature derives from a workspace's data (e.g. its scripts).
+
+    ``check_ids``: the ids its checks may have (a scorecard may name them even when
+    the workspace has nothing yet); ``load``: the workspace's checks now.
+    """
+
+    check_ids: tuple[str, ...]
+    load: Callable[[Connection, int], tuple[DataCheck, ...]]
+
+
+check_sources: Registry[CheckSource] = Registry("check source", group="kontrol.check_sources")

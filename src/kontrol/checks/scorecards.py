@@ -11,7 +11,7 @@ from sqlalchemy import Connection, and_, func, select, update
 
 from kontrol.checks.check_settings import check_settings
 from kontrol.checks.engine import CheckSettings
-from kontrol.checks.registry import registered_checks
+from kontrol.checks.registry import check_sources, registered_checks
 from kontrol.domain.clock import utcnow
 from kontrol.domain.errors import NotFound
 from kontrol.domain.scorecard import Scorecard, load_scorecard
@@ -36,6 +36,8 @@ class StoredScorecard:
 def known_check_ids(settings: CheckSettings | None = None) -> frozenset[str]:
     """Ids a scorecard criterion may be bound to: built-in and the workspace's custom checks."""
     ids = set(registered_checks())
+    for _name, source in check_sources.items():
+        ids.update(source.check_ids)
     if settings is not None:
         ids.update(c.id for c in settings.custom_checks)
     return frozenset(ids)

@@ -90,6 +90,7 @@ def _outcomes(
             interactions.c.is_complaint,
             interactions.c.tags,
             interactions.c.recording,
+            interactions.c.topic,
         ).where(interactions.c.workspace_id == workspace_id, interactions.c.id.in_(ids))
     ).all()
     texts: dict[int, list[Any]] = defaultdict(list)
@@ -129,6 +130,7 @@ def _outcomes(
             recording=local_recording(row.recording, recordings)
             if row.recording and row.channel == "call"
             else None,
+            topic=row.topic,
         )
         out.append((row, run_checks(conversation, settings)))
     return out

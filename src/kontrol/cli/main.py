@@ -20,6 +20,7 @@ from kontrol.cli import (
     jobs,
     mystery,
     review,
+    scripts,
     speech,
     surveys,
     web,
@@ -57,6 +58,7 @@ app.add_typer(accounts.apikey_app, name="apikey")
 app.add_typer(jobs.jobs_app, name="jobs")
 app.add_typer(surveys.survey_app, name="survey")
 app.add_typer(speech.speech_app, name="speech")
+app.add_typer(scripts.script_app, name="script")
 app.add_typer(alerts.alerts_app, name="alerts")
 app.add_typer(review.review_rules_app, name="review-rules")
 app.add_typer(mystery.mystery_app, name="mystery")

@@ -22,6 +22,7 @@ from kontrol.demo.seed.metrics import add_demo_kpi_settings
 from kontrol.demo.seed.mystery import seed_mystery_demo
 from kontrol.demo.seed.review import seed_review_demo
 from kontrol.demo.seed.routing import seed_routing_demo
+from kontrol.demo.seed.scripts import seed_scripts_demo
 from kontrol.demo.seed.speech import seed_speech_demo
 from kontrol.demo.seed.worktools import seed_worktools_demo
 from kontrol.domain.roles import WorkspaceRole
@@ -91,6 +92,8 @@ def load_demo(
         path = Path(folder) / "demo.jsonl.gz"
         write_demo_file(path, seed=seed, count=count)
         set_up_demo_checks(engine, workspace.id)
+        # Before the import: the scripts are in force when the demo data is scored.
+        seed_scripts_demo(engine, workspace)
         report = import_file(engine=engine, workspace=workspace, path=path, label="demo.jsonl.gz")
     create_demo_api_traffic(engine, workspace)
     create_demo_logins(engine, workspace)

@@ -32,6 +32,7 @@ from kontrol.web.api import ingest as ingest_api
 from kontrol.web.api import interactions as interactions_api
 from kontrol.web.api import metrics as metrics_api
 from kontrol.web.api import mystery as mystery_api
+from kontrol.web.api import scripts as scripts_api
 from kontrol.web.api import speech as speech_api
 from kontrol.web.api import worktools as worktools_api
 from kontrol.web.api.ingest import IngestLane
@@ -48,6 +49,7 @@ from kontrol.web.pages import interactions as interactions_pages
 from kontrol.web.pages import jobs as jobs_pages
 from kontrol.web.pages import metrics as metrics_pages
 from kontrol.web.pages import mystery as mystery_pages
+from kontrol.web.pages import scripts as scripts_pages
 from kontrol.web.pages import speech as speech_pages
 from kontrol.web.pages import surveys as surveys_pages
 from kontrol.web.pages import worktools as worktools_pages
@@ -76,6 +78,7 @@ PAGES = (
     speech_pages.router,
     mystery_pages.router,
     worktools_pages.router,
+    scripts_pages.router,
 )
 API = (
     accounts_api.router,
@@ -91,6 +94,7 @@ API = (
     speech_api.router,
     mystery_api.router,
     worktools_api.router,
+    scripts_api.router,
 )
 
 _HERE = Path(__file__).parent

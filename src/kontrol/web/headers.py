@@ -22,8 +22,17 @@ SECURITY_HEADERS: tuple[tuple[bytes, bytes], ...] = (
 
 
 def with_security_headers(headers: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
-    """``headers`` plus each security header the answer did not set itself."""
+    """``headers`` plus each security header the answer did not set itself.
+
+    An answer that sets its own ``frame-ancestors`` (the scripts widget, meant for a
+    helpdesk's side panel) decides its framing there: no ``X-Frame-Options`` then.
+    """
     present = {name.lower() for name, _ in headers}
+    if any(
+        name.lower() == b"content-security-policy" and b"frame-ancestors" in value
+        for name, value in headers
+    ):
+        present.add(b"x-frame-options")
     return headers + [(name, value) for name, value in SECURITY_HEADERS if name not in present]
 
 

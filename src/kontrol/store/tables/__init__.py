@@ -63,11 +63,15 @@ from kontrol.store.tables.review import (
     review_rules,
 )
 from kontrol.store.tables.schema import Id, metadata
+from kontrol.store.tables.scripts import script_feedback, script_widget_tokens, scripts
 from kontrol.store.tables.speech import deletion_log, retention_policies, speech_recordings
 from kontrol.store.tables.surveys import survey_links, survey_places, surveys
 from kontrol.store.tables.worktools import work_items, work_rules, work_violations
 
 __all__ = [
+    "script_feedback",
+    "script_widget_tokens",
+    "scripts",
     "ROLLUP_PARTS",
     "Id",
     "agents",
