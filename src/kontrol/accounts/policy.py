@@ -58,6 +58,7 @@ from kontrol.store.tables import (
     calibration_participants,
     corrective_tasks,
     evaluations,
+    improvement_actions,
     interactions,
     review_items,
 )
@@ -116,6 +117,12 @@ class Action(StrEnum):
     RUN_CALIBRATION = "run_calibration"
     TAKE_PART_IN_CALIBRATION = "take_part_in_calibration"
     VIEW_REVIEWER_STATS = "view_reviewer_stats"
+    # The improvement plan (rows narrowed by scope).
+    VIEW_ACTIONS = "view_actions"
+    MANAGE_ACTIONS = "manage_actions"
+    # Service audits.
+    VIEW_AUDITS = "view_audits"
+    RUN_AUDITS = "run_audits"
 
 
 POLICY: dict[Action, frozenset[WorkspaceRole]] = {
@@ -147,6 +154,10 @@ POLICY: dict[Action, frozenset[WorkspaceRole]] = {
     Action.RUN_CALIBRATION: frozenset({ADMIN, QA_LEAD}),
     Action.TAKE_PART_IN_CALIBRATION: frozenset({ADMIN, QA_LEAD, REVIEWER}),
     Action.VIEW_REVIEWER_STATS: frozenset({ADMIN, QA_LEAD}),
+    Action.VIEW_ACTIONS: EVERYONE,
+    Action.MANAGE_ACTIONS: frozenset({ADMIN, QA_LEAD, TEAM_LEAD}),
+    Action.VIEW_AUDITS: frozenset({ADMIN, QA_LEAD, REVIEWER, TEAM_LEAD}),
+    Action.RUN_AUDITS: frozenset({ADMIN, QA_LEAD}),
 }
 
 # What each action lets a person do, in words (the table in docs/permissions.md).
@@ -179,6 +190,10 @@ DESCRIPTIONS: dict[Action, str] = {
     Action.RUN_CALIBRATION: "create, close and set references of calibration sessions",
     Action.TAKE_PART_IN_CALIBRATION: "score in calibration sessions one takes part in",
     Action.VIEW_REVIEWER_STATS: "see each reviewer's deviation from the references",
+    Action.VIEW_ACTIONS: "see the improvement plan (rows narrowed by scope)",
+    Action.MANAGE_ACTIONS: "create and change improvement actions (team leads: their team's)",
+    Action.VIEW_AUDITS: "see service audits, their results, comparisons and reports",
+    Action.RUN_AUDITS: "edit audit templates, run audits, answer them and upload evidence",
 }
 
 # Said when an action is refused: what the rule is, so nobody guesses.
@@ -204,6 +219,9 @@ REFUSALS: dict[Action, str] = {
     Action.RUN_CALIBRATION: "only admins and QA leads run calibration sessions",
     Action.TAKE_PART_IN_CALIBRATION: "calibration sessions are for reviewers and QA leads",
     Action.VIEW_REVIEWER_STATS: "only admins and QA leads see how reviewers deviate",
+    Action.MANAGE_ACTIONS: "only admins, QA leads and team leads create improvement actions",
+    Action.VIEW_AUDITS: "agents do not see service audits",
+    Action.RUN_AUDITS: "only admins and QA leads run audits and edit audit templates",
 }
 
 
@@ -343,6 +361,25 @@ def task_scope(viewer: Viewer) -> ColumnElement[bool]:
     if viewer.role is AGENT:
         agent = viewer.membership.agent_external_id
         return or_(mine, tasks.c.agent_external_id == agent) if agent else mine
+    return mine
+
+
+def action_scope(viewer: Viewer) -> ColumnElement[bool]:
+    """The condition on ``improvement_actions`` limiting rows to what ``viewer`` may see.
+
+    Everyone sees the actions they own or made; a team lead also those of their
+    team, an agent those about themselves; admins and QA leads all.
+    """
+    plan = improvement_actions
+    mine = or_(plan.c.owner_id == viewer.account.id, plan.c.created_by == viewer.account.id)
+    if viewer.role in WHOLE_WORKSPACE:
+        return true()
+    if viewer.role is TEAM_LEAD:
+        team = viewer.membership.team
+        return or_(mine, plan.c.team == team) if team else mine
+    if viewer.role is AGENT:
+        agent = viewer.membership.agent_external_id
+        return or_(mine, plan.c.agent_external_id == agent) if agent else mine
     return mine
 
 
