@@ -176,7 +176,7 @@ def list_audits(connection: Connection, viewer: Viewer) -> list[Audit]:
     return [audit_from_row(connection, viewer.workspace.id, row) for row in rows]
 
 
-def getaudit_from_row(connection: Connection, viewer: Viewer, audit_id: int) -> Audit:
+def get_audit(connection: Connection, viewer: Viewer, audit_id: int) -> Audit:
     """One audit of the viewer's workspace."""
     require(viewer, Action.VIEW_AUDITS)
     row = connection.execute(
@@ -319,7 +319,7 @@ def create_audit(
         )
     ).inserted_primary_key
     assert new_id is not None
-    audit = getaudit_from_row(connection, viewer, int(new_id[0]))
+    audit = get_audit(connection, viewer, int(new_id[0]))
     prefill(connection, viewer, audit)
     return audit
 
@@ -454,7 +454,7 @@ def save_answer(
 ) -> Answer:
     """Answer one item (for us, or for a competitor in the competitor area)."""
     require(viewer, Action.RUN_AUDITS)
-    audit = getaudit_from_row(connection, viewer, audit_id)
+    audit = get_audit(connection, viewer, audit_id)
     _draft(audit)
     item = audit.template.template.item(item_key)
     if item is None:
@@ -514,7 +514,7 @@ def add_evidence(
 ) -> evidence_files.Evidence:
     """Attach one uploaded file to an item's answer."""
     require(viewer, Action.RUN_AUDITS)
-    audit = getaudit_from_row(connection, viewer, audit_id)
+    audit = get_audit(connection, viewer, audit_id)
     _draft(audit)
     item = audit.template.template.item(item_key)
     if item is None:
@@ -538,7 +538,7 @@ def remove_evidence(
 ) -> None:
     """Delete one evidence file of a draft audit."""
     require(viewer, Action.RUN_AUDITS)
-    audit = getaudit_from_row(connection, viewer, audit_id)
+    audit = get_audit(connection, viewer, audit_id)
     _draft(audit)
     evidence_files.delete_one(
         connection, evidence_files.one_evidence(connection, audit_id, evidence_id)
@@ -575,14 +575,12 @@ def unfinished_items(connection: Connection, audit: Audit) -> list[Missing]:
     return out
 
 
-def completeaudit_from_row(
-    connection: Connection, viewer: Viewer, audit_id: int, *, version: int
-) -> Audit:
+def complete_audit(connection: Connection, viewer: Viewer, audit_id: int, *, version: int) -> Audit:
     """Close the audit: every item answered, evidence where required; its score is kept."""
     from kontrol.audits.results import audit_results
 
     require(viewer, Action.RUN_AUDITS)
-    audit = getaudit_from_row(connection, viewer, audit_id)
+    audit = get_audit(connection, viewer, audit_id)
     _draft(audit)
     if audit.version != version:
         raise Conflict("someone changed this audit meanwhile: reload it")
@@ -604,15 +602,13 @@ def completeaudit_from_row(
         .where(audits.c.id == audit_id)
         .values(status="completed", score=results.score, completed_at=utcnow(), version=version + 1)
     )
-    return getaudit_from_row(connection, viewer, audit_id)
+    return get_audit(connection, viewer, audit_id)
 
 
-def reopenaudit_from_row(
-    connection: Connection, viewer: Viewer, audit_id: int, *, version: int
-) -> Audit:
+def reopen_audit(connection: Connection, viewer: Viewer, audit_id: int, *, version: int) -> Audit:
     """Open a completed audit again for corrections."""
     require(viewer, Action.RUN_AUDITS)
-    audit = getaudit_from_row(connection, viewer, audit_id)
+    audit = get_audit(connection, viewer, audit_id)
     if audit.version != version:
         raise Conflict("someone changed this audit meanwhile: reload it")
     connection.execute(
@@ -620,13 +616,13 @@ def reopenaudit_from_row(
         .where(audits.c.id == audit_id)
         .values(status="draft", completed_at=None, version=version + 1)
     )
-    return getaudit_from_row(connection, viewer, audit_id)
+    return get_audit(connection, viewer, audit_id)
 
 
-def deleteaudit_from_row(connection: Connection, viewer: Viewer, audit_id: int) -> None:
+def delete_audit(connection: Connection, viewer: Viewer, audit_id: int) -> None:
     """Delete an audit with its answers and its evidence files."""
     require(viewer, Action.RUN_AUDITS)
-    getaudit_from_row(connection, viewer, audit_id)
+    get_audit(connection, viewer, audit_id)
     keys = evidence_files.storage_keys(connection, audit_id)
     connection.execute(audit_evidence.delete().where(audit_evidence.c.audit_id == audit_id))
     connection.execute(audit_answers.delete().where(audit_answers.c.audit_id == audit_id))

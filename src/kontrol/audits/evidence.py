@@ -25,7 +25,7 @@ from sqlalchemy.orm import aliased
 from kontrol.domain.clock import utcnow
 from kontrol.domain.errors import NotFound
 from kontrol.improvement.messages import KeyedInvalid
-from kontrol.settings import get_settings
+from kontrol.settings import current_settings
 from kontrol.store.tables import audit_evidence, users
 
 IMAGES = ("image/jpeg", "image/png", "image/gif", "image/webp")
@@ -80,7 +80,7 @@ def safe_name(name: str, content_type: str) -> str:
 
 def evidence_root() -> Path:
     """The folder evidence files are kept in."""
-    root = Path(get_settings().evidence_dir)
+    root = Path(current_settings().evidence_dir)
     return root if root.is_absolute() else Path.cwd() / root
 
 
@@ -177,7 +177,7 @@ def store_file(
     user_id: int | None,
 ) -> Evidence:
     """Check and keep one uploaded file; its row is written in the caller's transaction."""
-    limit = get_settings().evidence_max_bytes
+    limit = current_settings().evidence_max_bytes
     if not data:
         raise KeyedInvalid("audits.error.file_empty", "file")
     if len(data) > limit:

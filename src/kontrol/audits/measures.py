@@ -129,7 +129,9 @@ def bot_containment(connection: Connection, workspace: Workspace, scope: Scope) 
     return Measured(value, "%", _interactions_link(scope), total)
 
 
-def kpi_figure(connection: Connection, workspace: Workspace, scope: Scope, metric_id: str) -> Measured:
+def kpi_figure(
+    connection: Connection, workspace: Workspace, scope: Scope, metric_id: str
+) -> Measured:
     """A KPI's headline figure over the scope."""
     metric = metrics.get(metric_id)
     value = kpi_value(connection, workspace, metric_id, scope.first, scope.last, scope.filters)

@@ -16,12 +16,15 @@ that scored below 1, worst weighted shortfall first.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
 from sqlalchemy import Connection, select
 
+from kontrol.accounts.access import Viewer
+from kontrol.accounts.policy import Action, allowed
 from kontrol.audits.conduct import (
     NA,
     OWN,
@@ -30,9 +33,11 @@ from kontrol.audits.conduct import (
     answers_of,
     audit_from_row,
     audit_query,
+    get_audit,
 )
 from kontrol.audits.evidence import Evidence, evidence_of
 from kontrol.audits.template_yaml import COMPETITORS, AuditItem
+from kontrol.domain.errors import NotFound
 from kontrol.store.tables import audit_templates, audits
 
 
@@ -236,8 +241,8 @@ def audit_results(connection: Connection, audit: Audit) -> Results:
     """The results of an audit, compared with the previous one of its template and scope."""
     answers = answers_of(connection, audit.id)
     files: dict[tuple[str, str], list[Evidence]] = {}
-    for item in evidence_of(connection, audit.id):
-        files.setdefault((item.item_key, item.subject), []).append(item)
+    for stored in evidence_of(connection, audit.id):
+        files.setdefault((stored.item_key, stored.subject), []).append(stored)
     previous = previous_audit_of(connection, audit)
     before_items: dict[str, float | None] = {}
     before_areas: dict[str, float | None] = {}
@@ -302,3 +307,41 @@ def action_link(audit: Audit, item: AuditItem, locale_title: str | None = None) 
     if item.measure and item.measure.startswith("kpi:"):
         params["metric"] = item.measure.split(":", 1)[1]
     return "/actions/new?" + urlencode(params)
+
+
+_FINDING = re.compile(r"^audit:(\d{1,18}):item:([a-z0-9][a-z0-9_-]{0,59})$")
+
+
+def finding_defaults(connection: Connection, viewer: Viewer, source: str) -> dict[str, str]:
+    """What an action made from an audit finding (``audit:<id>:item:<key>``) starts with:
+    the item to move, its target and direction, and the item's title. Empty for any
+    other source, or an audit the viewer cannot see."""
+    match = _FINDING.match(source or "")
+    if match is None or not allowed(viewer, Action.VIEW_AUDITS):
+        return {}
+    try:
+        audit = get_audit(connection, viewer, int(match.group(1)))
+    except NotFound:
+        return {}
+    item = audit.template.template.item(match.group(2))
+    if item is None:
+        return {}
+    values = {
+        "title": item.title,
+        "audit_template": audit.template.name,
+        "audit_item": item.key,
+        "direction": item.direction,
+    }
+    if item.scale == "number" and item.target is not None:
+        values["target"] = f"{item.target:g}"
+    elif item.scale == "yes_partly_no":
+        values["target"] = "1"
+        values["direction"] = "higher"
+    elif item.scale == "one_to_five":
+        values["target"] = "4"
+        values["direction"] = "higher"
+    if item.measure and item.measure.startswith("kpi:"):
+        values["metric"] = item.measure.split(":", 1)[1]
+    if audit.scope_kind == "team":
+        values["team"] = audit.scope_value
+    return values

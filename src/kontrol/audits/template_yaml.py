@@ -311,7 +311,7 @@ class _Reader:
                 item = self.item(item_node, f"{where}.items[{j}]", area_id)
                 if item.key in keys:
                     raise self.fail(
-                        "audits.yaml.key_twice", item_node, f"{where}.items[{j}].key", key=item.key
+                        "audits.yaml.key_twice", item_node, f"{where}.items[{j}].key", item=item.key
                     )
                 keys.add(item.key)
                 items.append(item)
