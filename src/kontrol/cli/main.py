@@ -11,7 +11,19 @@ import sys
 
 import typer
 
-from kontrol.cli import accounts, alerts, checks, demo, ingest, jobs, review, surveys, web
+from kontrol.cli import (
+    accounts,
+    alerts,
+    audits,
+    checks,
+    demo,
+    improvement,
+    ingest,
+    jobs,
+    review,
+    surveys,
+    web,
+)
 from kontrol.cli.metrics import calendars, kpi, targets
 from kontrol.domain.errors import KontrolError
 
@@ -45,6 +57,8 @@ app.add_typer(jobs.jobs_app, name="jobs")
 app.add_typer(surveys.survey_app, name="survey")
 app.add_typer(alerts.alerts_app, name="alerts")
 app.add_typer(review.review_rules_app, name="review-rules")
+app.add_typer(audits.audits_app, name="audits")
+app.add_typer(improvement.actions_app, name="actions")
 
 
 def main() -> None:  # pragma: no cover - console entry

@@ -150,7 +150,9 @@ def api_answer(
 
 
 @router.post("/audits/{audit_id}/complete")
-def api_complete(db: Db, viewer: CurrentViewer, audit_id: Id, body: AuditVersionBody) -> dict[str, Any]:
+def api_complete(
+    db: Db, viewer: CurrentViewer, audit_id: Id, body: AuditVersionBody
+) -> dict[str, Any]:
     """Complete the audit; 422 names the first item still unanswered or without evidence."""
     return complete_audit(db, viewer, audit_id, version=body.version).as_json()
 
