@@ -135,6 +135,8 @@ def kpi_figure(
     """A KPI's headline figure over the scope."""
     metric = metrics.get(metric_id)
     value = kpi_value(connection, workspace, metric_id, scope.first, scope.last, scope.filters)
+    if value is not None:
+        value = round(value, 1)
     params = {
         "date_from": scope.first.isoformat(),
         "date_to": scope.last.isoformat(),

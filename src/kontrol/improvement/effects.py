@@ -4,8 +4,8 @@
   due date (up to today), of the action's team when it has one, against the
   target in the action's direction.
 - An audit-item action (``audit_template``, ``audit_item`` and ``target``): the
-  item's answer in the first completed audit of that template held after the
-  action was made.
+  item's answer in the next audit of that template: the first one completed
+  after the action was made.
 
 The result is ``confirmed`` or ``not_confirmed`` with the figure, ``waiting``
 when the due date has passed but there is no figure yet (no data, no audit),
@@ -123,12 +123,13 @@ def effect_of(
                 audits.c.workspace_id == workspace.id,
                 audits.c.status == "completed",
                 audit_templates.c.name == item.audit_template,
-                audits.c.held_on >= item.created_at.date(),
+                # The next audit: completed after the action was made.
+                audits.c.completed_at > item.created_at,
                 audit_answers.c.item_key == item.audit_item,
                 audit_answers.c.subject == "",
                 audit_answers.c.value.is_not(None),
             )
-            .order_by(audits.c.held_on, audits.c.id)
+            .order_by(audits.c.completed_at, audits.c.id)
             .limit(1)
         ).first()
         if row is None:

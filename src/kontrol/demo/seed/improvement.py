@@ -70,7 +70,7 @@ def seed_improvement_demo(engine: Engine, workspace_id: int, audit_id: int | Non
                 "target": "60",
                 "team": "Линия 1",
                 "owner_id": str(people.get("lead", "")),
-                "due": (today - timedelta(days=3)).isoformat(),
+                "due": (today - timedelta(days=20)).isoformat(),
             },
             baseline=baseline_of(connection, qa.workspace, "frt", "Линия 1", today),
         )
