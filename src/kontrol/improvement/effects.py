@@ -24,6 +24,7 @@ from sqlalchemy import Connection, select
 from kontrol.accounts.workspaces import Workspace
 from kontrol.improvement.actions import ImprovementAction
 from kontrol.metrics.kpis import compute
+from kontrol.metrics.registry import metrics
 from kontrol.store.tables import audit_answers, audit_templates, audits
 
 # How long after the due date the KPI is watched.
@@ -88,8 +89,9 @@ def baseline_of(
     team: str | None,
     today: date,
 ) -> float | None:
-    """The KPI over the four weeks up to yesterday: the figure the action starts from."""
-    if not metric:
+    """The KPI over the four weeks up to today: the figure the action starts from (None for
+    no metric or an unknown one, which the action's own checks refuse)."""
+    if not metric or metric not in metrics:
         return None
     first = today - timedelta(days=BASELINE_DAYS)
     return kpi_value(connection, workspace, metric, first, today, {"team": team} if team else None)
