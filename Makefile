@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 DB ?= sqlite:///kontrol.db
 
-.PHONY: install run test lint typecheck bench browser clean help
+.PHONY: install run test lint typecheck bench browser fonts clean help
 
 help:
 	@echo "make run    - install, load demo data into $(DB) and serve http://$(HOST):$(PORT)/"
@@ -23,7 +23,7 @@ $(STAMP): pyproject.toml constraints.txt
 
 install: $(STAMP)
 
-run: $(STAMP)
+run: $(STAMP) fonts
 	$(BIN)/kontrol demo --if-empty --db '$(DB)'
 	$(BIN)/kontrol serve --demo --db '$(DB)' --host $(HOST) --port $(PORT)
 
@@ -34,6 +34,13 @@ browser:
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
 	  || { echo "could not install chromium: run 'apt-get install chromium' as root"; exit 1; }; }
 
+# DejaVu fonts (Cyrillic) embedded in the PDF audit reports and the demo's evidence photo.
+fonts:
+	@test -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf || { \
+	  echo "installing Debian fonts-dejavu-core for the PDF reports"; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-dejavu-core >/dev/null) \
+	  || { echo "could not install fonts-dejavu-core: run 'apt-get install fonts-dejavu-core' as root"; exit 1; }; }
+
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
@@ -41,7 +48,7 @@ lint: $(STAMP)
 
 typecheck: lint
 
-test: $(STAMP) browser lint
+test: $(STAMP) browser fonts lint
 	$(BIN)/pytest -n 2 --dist loadfile -q
 
 bench: $(STAMP)
