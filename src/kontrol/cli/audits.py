@@ -79,7 +79,7 @@ def export_command(
 
 @audits_app.command("list")
 @reports_errors
-def list_command(
+def list_audits_command(
     person: AsOption, db: DbOption = None, workspace: WorkspaceOption = DEFAULT_WORKSPACE
 ) -> None:
     """The workspace's audits, newest first."""
@@ -95,7 +95,7 @@ def list_command(
 
 @audits_app.command("create")
 @reports_errors
-def create_command(
+def create_audit_command(
     person: AsOption,
     template: Annotated[str, typer.Option(help="The template's name.")],
     period_from: Annotated[str, typer.Option("--from", help="YYYY-MM-DD.")],

@@ -48,7 +48,7 @@ def acting(connection: Connection, workspace: Workspace, username: str) -> Viewe
 
 @actions_app.command("list")
 @reports_errors
-def list_command(
+def list_actions_command(
     person: AsOption,
     db: DbOption = None,
     workspace: WorkspaceOption = DEFAULT_WORKSPACE,
@@ -75,7 +75,7 @@ def list_command(
 
 @actions_app.command("create")
 @reports_errors
-def create_command(
+def create_action_command(
     person: AsOption,
     title: Annotated[str, typer.Option(help="What is to be done.")],
     db: DbOption = None,
@@ -113,7 +113,7 @@ def create_command(
 
 @actions_app.command("update")
 @reports_errors
-def update_command(
+def update_action_command(
     person: AsOption,
     action_id: Annotated[int, typer.Argument(help="The action's number.")],
     db: DbOption = None,
