@@ -110,6 +110,9 @@ def test_a_file_over_the_limit_is_refused(
     refused = _upload(client, audit_id, "big.png", PNG + b"\x00" * 200, "image/png")
     assert refused.status_code == 422  # type: ignore[attr-defined]
     assert "файл больше" in refused.text  # type: ignore[attr-defined]
+    # A request far over the limit is refused before its body is read.
+    huge = _upload(client, audit_id, "huge.png", PNG + b"\x00" * 100_000, "image/png")
+    assert huge.status_code == 413  # type: ignore[attr-defined]
 
 
 @pytest.mark.parametrize("backend", ["sqlite"])

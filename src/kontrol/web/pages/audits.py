@@ -40,7 +40,7 @@ from kontrol.audits.templates import (
 )
 from kontrol.domain.errors import Conflict, InvalidInput
 from kontrol.improvement.actions import action_owners, list_actions
-from kontrol.improvement.messages import refusal_text
+from kontrol.improvement.messages import KeyedInvalid, refusal_text
 from kontrol.settings import current_settings
 from kontrol.web.deps import CurrentPage, CurrentViewer, Db, attempt
 from kontrol.web.errors import status_of
@@ -290,20 +290,17 @@ async def answer_item_form(
     """Save one item's answer, comment, linked interactions and an optional file."""
     require(viewer, Action.RUN_AUDITS)
     limit = current_settings().evidence_max_bytes
-    length = request.headers.get("content-length", "")
     audit = get_audit(db, viewer, audit_id)
-    subject = ""
+    length = request.headers.get("content-length", "")
     if length.isdigit() and int(length) > limit + FORM_OVERHEAD:
-        error = InvalidInput("file")
-        from kontrol.improvement.messages import KeyedInvalid
-
+        # Refused before the body is read: nothing that large reaches the disk.
         too_big = KeyedInvalid("audits.error.file_too_big", "file", limit=limit // (1024 * 1024))
         return _audit_form(
             page,
             audit,
             error=too_big.text(locale_of(request)),
             error_item=item_key[:60],
-            status=status_of(error),
+            status=413,
         )
     form = await request.form(max_files=1, max_fields=20)
     check_csrf(request, str(form.get("csrf_token") or ""))
@@ -457,7 +454,8 @@ async def evidence_delete(
     """Remove one evidence file from a draft audit."""
     form = await request.form()
     check_csrf(request, str(form.get("csrf_token") or ""))
-    item = one_evidence(db, audit_id, evidence_id) if allowed(viewer, Action.VIEW_AUDITS) else None
+    require(viewer, Action.RUN_AUDITS)
+    get_audit(db, viewer, audit_id)
+    item = one_evidence(db, audit_id, evidence_id)
     remove_evidence(db, viewer, audit_id, evidence_id)
-    anchor = f"#item-{item.item_key}" if item else ""
-    return RedirectResponse(f"/audits/{audit_id}{anchor}", status_code=303)
+    return RedirectResponse(f"/audits/{audit_id}#item-{item.item_key}", status_code=303)
