@@ -1,8 +1,8 @@
 """Whether an action worked: after its due date, the KPI or the next audit against its target.
 
 - A KPI action (``metric`` and ``target``): the KPI over the four weeks from the
-  due date (up to today), of the action's team when it has one, against the
-  target in the action's direction.
+  due date (up to today), of the action's team and agent when it names them,
+  against the target in the action's direction.
 - An audit-item action (``audit_template``, ``audit_item`` and ``target``): the
   item's answer in the next audit of that template: the first one completed
   after the action was made.
@@ -88,13 +88,15 @@ def baseline_of(
     metric: str | None,
     team: str | None,
     today: date,
+    agent: str | None = None,
 ) -> float | None:
     """The KPI over the four weeks up to today: the figure the action starts from (None for
     no metric or an unknown one, which the action's own checks refuse)."""
     if not metric or metric not in metrics:
         return None
     first = today - timedelta(days=BASELINE_DAYS)
-    return kpi_value(connection, workspace, metric, first, today, {"team": team} if team else None)
+    filters = {name: value for name, value in (("team", team), ("agent", agent)) if value}
+    return kpi_value(connection, workspace, metric, first, today, filters)
 
 
 def effect_of(
@@ -107,7 +109,8 @@ def effect_of(
         return None
     if item.metric:
         last = min(today, item.due_on + timedelta(days=WINDOW_DAYS))
-        filters = {"team": item.team} if item.team else None
+        pairs = (("team", item.team), ("agent", item.agent_external_id))
+        filters = {name: value for name, value in pairs if value}
         value = kpi_value(connection, workspace, item.metric, item.due_on, last, filters)
         if value is None:
             return Effect("waiting", via="kpi", period_from=item.due_on, period_to=last)

@@ -97,7 +97,9 @@ def api_create_action(db: Db, viewer: CurrentViewer, body: ActionBody) -> dict[s
     values = {name: _text(value) for name, value in body.model_dump().items()}
     today = today_of(viewer)
     baseline = (
-        baseline_of(db, viewer.workspace, body.metric, body.team or None, today)
+        baseline_of(
+            db, viewer.workspace, body.metric, body.team or None, today, agent=body.agent or None
+        )
         if body.metric
         else None
     )

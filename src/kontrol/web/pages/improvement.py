@@ -139,6 +139,7 @@ async def create_action_form(
                     values["metric"] or None,
                     values["team"] or None,
                     today_of(viewer),
+                    agent=values["agent"] or None,
                 )
                 if values["metric"]
                 else None
