@@ -191,19 +191,24 @@ def store_file(
     partial = path.with_suffix(path.suffix + ".part")
     partial.write_bytes(data)
     os.replace(partial, path)
-    new_id = connection.execute(
-        audit_evidence.insert().values(
-            audit_id=audit_id,
-            item_key=item_key,
-            subject=subject,
-            filename=safe_name(filename, content_type),
-            content_type=content_type,
-            size=len(data),
-            storage_key=key,
-            uploaded_by=user_id,
-            uploaded_at=utcnow(),
-        )
-    ).inserted_primary_key
+    try:
+        new_id = connection.execute(
+            audit_evidence.insert().values(
+                audit_id=audit_id,
+                item_key=item_key,
+                subject=subject,
+                filename=safe_name(filename, content_type),
+                content_type=content_type,
+                size=len(data),
+                storage_key=key,
+                uploaded_by=user_id,
+                uploaded_at=utcnow(),
+            )
+        ).inserted_primary_key
+    except Exception:
+        # The row was not written: the file must not outlive it.
+        path.unlink(missing_ok=True)
+        raise
     assert new_id is not None
     return one_evidence(connection, audit_id, int(new_id[0]))
 
