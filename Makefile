@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 DB ?= sqlite:///kontrol.db
 
-.PHONY: install run test lint typecheck bench browser speech-tools clean help
+.PHONY: install run test lint typecheck bench browser speech-tools fonts clean help
 
 help:
 	@echo "make run    - install, load demo data into $(DB) and serve http://$(HOST):$(PORT)/"
@@ -23,7 +23,7 @@ $(STAMP): pyproject.toml constraints.txt
 
 install: $(STAMP)
 
-run: $(STAMP)
+run: $(STAMP) fonts
 	$(BIN)/kontrol demo --if-empty --db '$(DB)'
 	$(BIN)/kontrol serve --demo --db '$(DB)' --host $(HOST) --port $(PORT)
 
@@ -40,6 +40,12 @@ speech-tools:
 	  echo "installing Debian espeak-ng and sox for the speech tests"; \
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq espeak-ng sox >/dev/null) \
 	  || { echo "could not install espeak-ng and sox: run 'apt-get install espeak-ng sox' as root"; exit 1; }; }
+# DejaVu fonts (Cyrillic) embedded in the PDF audit reports and the demo's evidence photo.
+fonts:
+	@test -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf || { \
+	  echo "installing Debian fonts-dejavu-core for the PDF reports"; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-dejavu-core >/dev/null) \
+	  || { echo "could not install fonts-dejavu-core: run 'apt-get install fonts-dejavu-core' as root"; exit 1; }; }
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench
@@ -48,7 +54,7 @@ lint: $(STAMP)
 
 typecheck: lint
 
-test: $(STAMP) browser speech-tools lint
+test: $(STAMP) browser speech-tools fonts lint
 	$(BIN)/pytest -n 2 --dist loadfile -q
 
 bench: $(STAMP)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,6 +20,8 @@ from sqlalchemy import Engine, text
 # Cheap password hashing in tests (production keeps argon2-cffi's defaults).
 os.environ.setdefault("KONTROL_ARGON2_TIME_COST", "1")
 os.environ.setdefault("KONTROL_ARGON2_MEMORY_KIB", "1024")
+# Audit evidence uploaded by tests goes to a scratch folder, never the working directory.
+os.environ.setdefault("KONTROL_EVIDENCE_DIR", tempfile.mkdtemp(prefix="kontrol-evidence-"))
 
 from kontrol.accounts.workspaces import DEFAULT_WORKSPACE, Workspace, ensure_workspace
 from kontrol.store.database import make_engine

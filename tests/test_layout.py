@@ -36,10 +36,12 @@ FEATURES = (
     "speech",
     "scripts",
     "worktools",
+    "improvement",
+    "audits",
     "mystery",
 )
 # The shared machinery, low to high: a member may import the members before it.
-SHARED = ("settings", "heap", "ratelimit", "plugins", "i18n", "jobs", "events", "rules")
+SHARED = ("settings", "heap", "ratelimit", "uploads", "plugins", "i18n", "jobs", "events", "rules")
 # The job queue sits under everything that queues work: besides domain and store it
 # may import only these (plugins: job functions register on its Registry type).
 JOBS_MAY_IMPORT = ("settings", "plugins")

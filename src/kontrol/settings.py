@@ -108,6 +108,15 @@ class Settings(BaseSettings):
     data_dir: str = "data"
     # The largest file a mystery shopper may upload, in megabytes.
     mystery_upload_max_mb: int = 20
+    # -- audits (docs/audits.md) --
+    # Uploaded audit evidence (photos, PDFs, recordings) is kept in this folder
+    # (relative to the working directory unless absolute), never in the database.
+    evidence_dir: str = "evidence"
+    # The largest evidence file accepted, in bytes.
+    evidence_max_bytes: int = 10 * 1024 * 1024
+    # A TrueType font with Cyrillic for PDF reports (Debian's fonts-dejavu-core by default).
+    pdf_font: str = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
+    pdf_font_bold: str = "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf"
 
 
 @lru_cache(maxsize=1)

@@ -326,6 +326,116 @@ def session_only(w: World) -> dict[str, int]:
     return {"session_id": w.calibration("i4", "reviewer")["session_id"]}
 
 
+# -- audits and the improvement plan ---------------------------------------------------------
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+
+
+def _audit_row(w: World, *, with_file: bool = False) -> dict[str, int]:
+    """A fresh draft audit of the shipped Russian template (and one evidence file)."""
+    from datetime import date
+
+    from kontrol.audits.evidence import store_file
+    from kontrol.audits.templates import ensure_shipped_templates, latest_template
+    from kontrol.domain.clock import utcnow
+    from kontrol.store.tables import audits
+
+    with w.engine.begin() as connection:
+        ensure_shipped_templates(connection, w.workspace.id)
+        template = latest_template(connection, w.workspace.id, "service-audit-ru")
+        key = connection.execute(
+            audits.insert().values(
+                workspace_id=w.workspace.id,
+                template_id=template.id,
+                title="Policy audit",
+                scope_kind="company",
+                scope_value="",
+                period_from=date(2026, 11, 1),
+                period_to=date(2026, 11, 30),
+                held_on=date(2026, 11, 30),
+                auditors=[w.users["qa"]],
+                competitors=["Rival"],
+                status="draft",
+                created_by=w.users["qa"],
+                created_at=utcnow(),
+                version=1,
+            )
+        ).inserted_primary_key
+        assert key is not None
+        ids = {"audit_id": int(key[0])}
+        if with_file:
+            stored = store_file(
+                connection,
+                workspace_id=w.workspace.id,
+                audit_id=ids["audit_id"],
+                item_key="training",
+                subject="",
+                filename="plan.png",
+                data=PNG,
+                user_id=w.users["qa"],
+            )
+            ids["evidence_id"] = stored.id
+    return ids
+
+
+def audit(w: World) -> dict[str, int]:
+    return _audit_row(w)
+
+
+def audit_item(w: World) -> dict[str, Any]:
+    return {**_audit_row(w), "item_key": "training"}
+
+
+def audit_evidence(w: World) -> dict[str, int]:
+    return _audit_row(w, with_file=True)
+
+
+def audit_template(w: World) -> dict[str, str]:
+    from kontrol.audits.templates import ensure_shipped_templates
+
+    with w.engine.begin() as connection:
+        ensure_shipped_templates(connection, w.workspace.id)
+    return {"name": "service-audit-ru"}
+
+
+def action_about_a1(w: World) -> dict[str, int]:
+    """An improvement action about agent a1 (team L1), owned by the team lead of L1."""
+    from kontrol.domain.clock import utcnow
+    from kontrol.store.tables import improvement_actions
+
+    now = utcnow()
+    with w.engine.begin() as connection:
+        key = connection.execute(
+            improvement_actions.insert().values(
+                workspace_id=w.workspace.id,
+                title="Greeting to the standard",
+                direction="higher",
+                agent_external_id="a1",
+                team="L1",
+                owner_id=w.users["lead"],
+                status="open",
+                created_by=w.users["qa"],
+                created_at=now,
+                updated_at=now,
+                version=1,
+            )
+        ).inserted_primary_key
+    assert key is not None
+    return {"action_id": int(key[0])}
+
+
+TEMPLATE_YAML = (
+    "name: policy-audit\ntitle: Policy audit\nareas:\n  - id: people\n    items:\n"
+    "      - {key: greeting, title: Greeting, scale: yes_partly_no}\n"
+)
+AUDIT_FORM = {
+    "template": "service-audit-ru",
+    "period_from": "2026-11-01",
+    "period_to": "2026-11-30",
+}
+ACTION_FORM = {"title": "Answer faster", "metric": "frt", "target": "60", "due": "2026-12-20"}
+
+
 VERSION_1 = {"version": "1"}
 RESOLVE_FORM = {"outcome": "upheld", "comment": "The answer was right", "version": "1"}
 TASK_FORM = {"kind": "callback", "title": "Call back", "agent": "a1"}
@@ -762,6 +872,69 @@ ROUTES: list[Route] = [
         ids=script_step,
         json={"text": "This step does not work"},
     ),
+    # -- improvement plan: everyone sees the actions about them; leads make them --
+    Route("GET", "/actions", "yyyyy"),
+    Route("GET", "/actions/new", "yy-y-", query="title=Faster&source=dashboard:frt&metric=frt"),
+    Route("POST", "/actions", "yy-y-", form=ACTION_FORM),
+    Route("GET", "/actions/{action_id}", "yy4yy", ids=action_about_a1),
+    Route(
+        "POST",
+        "/actions/{action_id}",
+        "yy4y-",
+        ids=action_about_a1,
+        form={"status": "in_progress", **VERSION_1},
+    ),
+    Route("POST", "/actions/{action_id}/delete", "yy-y-", ids=action_about_a1),
+    Route("GET", "/api/v1/actions", "yyyyy"),
+    Route("POST", "/api/v1/actions", "yy-y-", json={"title": "Answer faster", "metric": "frt"}),
+    Route("GET", "/api/v1/actions/{action_id}", "yy4yy", ids=action_about_a1),
+    Route(
+        "PATCH",
+        "/api/v1/actions/{action_id}",
+        "yy4y-",
+        ids=action_about_a1,
+        json={"version": 1, "status": "in_progress"},
+    ),
+    Route("DELETE", "/api/v1/actions/{action_id}", "yy-y-", ids=action_about_a1),
+    # -- service audits: QA leads and admins run them; reviewers and team leads read them --
+    Route("GET", "/audit-templates", "yyyy-"),
+    Route("GET", "/audit-templates/{name}", "yyyy-", ids=audit_template),
+    Route("GET", "/audit-templates/{name}/export.yaml", "yyyy-", ids=audit_template),
+    Route("POST", "/audit-templates", "yy---", form={"yaml": TEMPLATE_YAML}),
+    Route("GET", "/audits", "yyyy-"),
+    Route("GET", "/audits/new", "yy---"),
+    Route("POST", "/audits", "yy---", form=AUDIT_FORM),
+    Route("GET", "/audits/{audit_id}", "yyyy-", ids=audit),
+    Route(
+        "POST",
+        "/audits/{audit_id}/items/{item_key}",
+        "yy---",
+        ids=audit_item,
+        form={"answer": "yes"},
+    ),
+    Route("POST", "/audits/{audit_id}/prefill", "yy---", ids=audit),
+    Route("POST", "/audits/{audit_id}/complete", "yy---", ids=audit, form=VERSION_1),
+    Route("POST", "/audits/{audit_id}/reopen", "yy---", ids=audit, form=VERSION_1),
+    Route("POST", "/audits/{audit_id}/delete", "yy---", ids=audit),
+    Route("GET", "/audits/{audit_id}/report", "yyyy-", ids=audit),
+    Route("GET", "/audits/{audit_id}/report.pdf", "yyyy-", ids=audit),
+    Route("GET", "/audits/{audit_id}/evidence/{evidence_id}", "yyyy-", ids=audit_evidence),
+    Route("POST", "/audits/{audit_id}/evidence/{evidence_id}/delete", "yy---", ids=audit_evidence),
+    Route("GET", "/api/v1/audit-templates", "yyyy-"),
+    Route("GET", "/api/v1/audit-templates/{name}", "yyyy-", ids=audit_template),
+    Route("POST", "/api/v1/audit-templates", "yy---", json={"yaml": TEMPLATE_YAML}),
+    Route("GET", "/api/v1/audits", "yyyy-"),
+    Route("POST", "/api/v1/audits", "yy---", json=AUDIT_FORM),
+    Route("GET", "/api/v1/audits/{audit_id}", "yyyy-", ids=audit),
+    Route(
+        "PUT",
+        "/api/v1/audits/{audit_id}/answers/{item_key}",
+        "yy---",
+        ids=audit_item,
+        json={"answer": "yes"},
+    ),
+    Route("POST", "/api/v1/audits/{audit_id}/complete", "yy---", ids=audit, json={"version": 1}),
+    Route("DELETE", "/api/v1/audits/{audit_id}", "yy---", ids=audit),
 ]
 
 # Anyone, without logging in: the login form, the language switch, customers'

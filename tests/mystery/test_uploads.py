@@ -11,11 +11,10 @@ from kontrol.mystery.uploads import (
     Upload,
     check_upload,
     remove_file,
-    safe_name,
-    sniff,
     stored_path,
     write_file,
 )
+from kontrol.uploads import safe_name, sniff
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
 WAV = b"RIFF\x24\x00\x00\x00WAVEfmt " + b"\x00" * 32
@@ -41,7 +40,7 @@ def small_limit(monkeypatch: pytest.MonkeyPatch) -> None:
     ],
 )
 def test_the_type_comes_from_the_bytes(content: bytes, expected: str | None) -> None:
-    assert sniff(content) == expected
+    assert sniff(content, text=True) == expected
 
 
 def test_a_name_cannot_claim_a_type() -> None:

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     Boolean,
+    Date,
     DateTime,
     Float,
     Index,
@@ -42,6 +43,7 @@ _KINDS: tuple[tuple[type[TypeEngine[Any]], str], ...] = (
     (Boolean, "boolean"),
     (JSON, "json"),
     (DateTime, "datetime"),
+    (Date, "date"),
     (Float, "float"),
     (Integer, "integer"),
     (String, "string"),

@@ -62,6 +62,7 @@ from kontrol.store.tables import (
     calibration_participants,
     corrective_tasks,
     evaluations,
+    improvement_actions,
     interactions,
     review_items,
     work_items,
@@ -139,6 +140,12 @@ class Action(StrEnum):
     # Work-tool quality (CRM, tickets, tasks).
     VIEW_WORK_QUALITY = "view_work_quality"
     MANAGE_WORK_RULES = "manage_work_rules"
+    # The improvement plan (rows narrowed by scope).
+    VIEW_ACTIONS = "view_actions"
+    MANAGE_ACTIONS = "manage_actions"
+    # Service audits.
+    VIEW_AUDITS = "view_audits"
+    RUN_AUDITS = "run_audits"
 
 
 POLICY: dict[Action, frozenset[WorkspaceRole]] = {
@@ -180,6 +187,10 @@ POLICY: dict[Action, frozenset[WorkspaceRole]] = {
     Action.SHOP: frozenset({SHOPPER}),
     Action.VIEW_WORK_QUALITY: EVERYONE,
     Action.MANAGE_WORK_RULES: frozenset({ADMIN, QA_LEAD}),
+    Action.VIEW_ACTIONS: EVERYONE,
+    Action.MANAGE_ACTIONS: frozenset({ADMIN, QA_LEAD, TEAM_LEAD}),
+    Action.VIEW_AUDITS: frozenset({ADMIN, QA_LEAD, REVIEWER, TEAM_LEAD}),
+    Action.RUN_AUDITS: frozenset({ADMIN, QA_LEAD}),
 }
 
 # What each action lets a person do, in words (the table in docs/permissions.md).
@@ -222,6 +233,10 @@ DESCRIPTIONS: dict[Action, str] = {
     Action.SHOP: "see one's own mystery-shopping assignments and submit shops",
     Action.VIEW_WORK_QUALITY: "see work-tool hygiene scores and items (rows narrowed by scope)",
     Action.MANAGE_WORK_RULES: "change hygiene rules of work items and re-check them",
+    Action.VIEW_ACTIONS: "see the improvement plan (rows narrowed by scope)",
+    Action.MANAGE_ACTIONS: "create and change improvement actions (team leads: their team's)",
+    Action.VIEW_AUDITS: "see service audits, their results, comparisons and reports",
+    Action.RUN_AUDITS: "edit audit templates, run audits, answer them and upload evidence",
 }
 
 # Said when an action is refused: what the rule is, so nobody guesses.
@@ -255,6 +270,9 @@ REFUSALS: dict[Action, str] = {
     Action.MANAGE_MYSTERY: "only admins and QA leads run mystery-shopping programmes",
     Action.SHOP: "only mystery shoppers submit shops",
     Action.MANAGE_WORK_RULES: "only admins and QA leads change hygiene rules",
+    Action.MANAGE_ACTIONS: "only admins, QA leads and team leads create improvement actions",
+    Action.VIEW_AUDITS: "agents do not see service audits",
+    Action.RUN_AUDITS: "only admins and QA leads run audits and edit audit templates",
 }
 
 
@@ -420,6 +438,25 @@ def work_item_scope(viewer: Viewer) -> ColumnElement[bool]:
     if viewer.role is TEAM_LEAD:
         return work_items.c.team == (viewer.membership.team or "")
     return work_items.c.owner_external_id == (viewer.membership.agent_external_id or "")
+
+
+def action_scope(viewer: Viewer) -> ColumnElement[bool]:
+    """The condition on ``improvement_actions`` limiting rows to what ``viewer`` may see.
+
+    Everyone sees the actions they own or made; a team lead also those of their
+    team, an agent those about themselves; admins and QA leads all.
+    """
+    plan = improvement_actions
+    mine = or_(plan.c.owner_id == viewer.account.id, plan.c.created_by == viewer.account.id)
+    if viewer.role in WHOLE_WORKSPACE:
+        return true()
+    if viewer.role is TEAM_LEAD:
+        team = viewer.membership.team
+        return or_(mine, plan.c.team == team) if team else mine
+    if viewer.role is AGENT:
+        agent = viewer.membership.agent_external_id
+        return or_(mine, plan.c.agent_external_id == agent) if agent else mine
+    return mine
 
 
 def agent_scope(viewer: Viewer) -> ColumnElement[bool]:

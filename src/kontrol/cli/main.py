@@ -14,8 +14,10 @@ import typer
 from kontrol.cli import (
     accounts,
     alerts,
+    audits,
     checks,
     demo,
+    improvement,
     ingest,
     jobs,
     mystery,
@@ -63,6 +65,8 @@ app.add_typer(alerts.alerts_app, name="alerts")
 app.add_typer(review.review_rules_app, name="review-rules")
 app.add_typer(mystery.mystery_app, name="mystery")
 app.add_typer(worktools.work_app, name="work")
+app.add_typer(audits.audits_app, name="audits")
+app.add_typer(improvement.actions_app, name="actions")
 
 
 def main() -> None:  # pragma: no cover - console entry

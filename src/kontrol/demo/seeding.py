@@ -14,9 +14,11 @@ from kontrol.accounts.logins import add_user
 from kontrol.accounts.workspaces import Workspace
 from kontrol.demo.seed.accounts import seed_people_demo
 from kontrol.demo.seed.alerts import create_demo_surveys_and_alerts
+from kontrol.demo.seed.audits import seed_audits_demo
 from kontrol.demo.seed.calibration import seed_calibration_demo
 from kontrol.demo.seed.checks import set_up_demo_checks
 from kontrol.demo.seed.feedback import seed_feedback_demo
+from kontrol.demo.seed.improvement import seed_improvement_demo
 from kontrol.demo.seed.ingest import create_demo_api_traffic
 from kontrol.demo.seed.metrics import add_demo_kpi_settings
 from kontrol.demo.seed.mystery import seed_mystery_demo
@@ -110,6 +112,8 @@ def load_demo(
     seed_mystery_demo(engine, workspace.id)
     # CRM deals, tickets and tasks of the same agents, checked week by week.
     seed_worktools_demo(engine, workspace)
+    # Audits measure the imported data; the plan turns their findings into actions.
+    seed_improvement_demo(engine, workspace.id, seed_audits_demo(engine, workspace.id))
     return report
 
 

@@ -11,31 +11,15 @@ sandboxing content security policy, never as HTML.
 from __future__ import annotations
 
 import hashlib
-import re
 import secrets
-import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
 from kontrol.domain.errors import InvalidInput, NotFound
 from kontrol.settings import current_settings
+from kontrol.uploads import EXTENSIONS, safe_name, sniff
 
-IMAGE_TYPES = ("image/png", "image/jpeg", "image/gif", "image/webp")
-EXTENSIONS = {
-    "image/png": ".png",
-    "image/jpeg": ".jpg",
-    "image/gif": ".gif",
-    "image/webp": ".webp",
-    "audio/wav": ".wav",
-    "audio/mpeg": ".mp3",
-    "audio/ogg": ".ogg",
-    "audio/mp4": ".m4a",
-    "audio/webm": ".webm",
-    "audio/flac": ".flac",
-    "text/plain": ".txt",
-}
 KINDS = {"image": "screenshot", "audio": "recording", "text": "transcript"}
-_MARKUP = re.compile(rb"<\s*(!doctype|html|script|svg|body|iframe|\?xml)", re.IGNORECASE)
 MAX_FILES = 10
 
 
@@ -63,53 +47,6 @@ def max_bytes() -> int:
     return current_settings().mystery_upload_max_mb * 1024 * 1024
 
 
-def sniff(content: bytes) -> str | None:
-    """The content type the bytes themselves show, or ``None`` for anything not accepted."""
-    head = content[:16]
-    if head.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "image/png"
-    if head.startswith(b"\xff\xd8\xff"):
-        return "image/jpeg"
-    if head.startswith((b"GIF87a", b"GIF89a")):
-        return "image/gif"
-    if head.startswith(b"RIFF") and head[8:12] == b"WEBP":
-        return "image/webp"
-    if head.startswith(b"RIFF") and head[8:12] == b"WAVE":
-        return "audio/wav"
-    if head.startswith(b"ID3") or head[:2] in (b"\xff\xfb", b"\xff\xf3", b"\xff\xf2"):
-        return "audio/mpeg"
-    if head.startswith(b"OggS"):
-        return "audio/ogg"
-    if head[4:8] == b"ftyp":
-        return "audio/mp4"
-    if head.startswith(b"\x1a\x45\xdf\xa3"):
-        return "audio/webm"
-    if head.startswith(b"fLaC"):
-        return "audio/flac"
-    return _text(content)
-
-
-def _text(content: bytes) -> str | None:
-    if b"\x00" in content:
-        return None
-    try:
-        content.decode("utf-8")
-    except UnicodeDecodeError:
-        return None
-    if _MARKUP.search(content[:4096]):
-        return None  # HTML or SVG dressed as text: refused, never stored
-    return "text/plain"
-
-
-def safe_name(name: str, content_type: str) -> str:
-    """The uploaded name reduced to letters, digits, spaces, '.', '-' and '_' (extension fixed)."""
-    base = unicodedata.normalize("NFC", name or "").replace("\\", "/").rsplit("/", 1)[-1]
-    stem = base.rsplit(".", 1)[0] if "." in base else base
-    cleaned = "".join(ch if ch.isalnum() or ch in " -_" else "_" for ch in stem)
-    cleaned = re.sub(r"[_ ]{2,}", "_", cleaned).strip(" _.-")[:80] or "file"
-    return cleaned + EXTENSIONS[content_type]
-
-
 def check_upload(upload: Upload, index: int = 0) -> CheckedFile:
     """An upload checked for size and type; ``InvalidInput`` names the file."""
     label = f"files[{index}] ({safe_name(upload.name, 'text/plain')[:-4]})"
@@ -118,8 +55,8 @@ def check_upload(upload: Upload, index: int = 0) -> CheckedFile:
     if len(upload.content) > max_bytes():
         limit = current_settings().mystery_upload_max_mb
         raise InvalidInput(f"{label}: larger than {limit} MB")
-    content_type = sniff(upload.content)
-    if content_type is None:
+    content_type = sniff(upload.content, text=True)
+    if content_type is None or content_type.split("/")[0] not in KINDS:
         raise InvalidInput(
             f"{label}: not an accepted file (images PNG, JPEG, GIF, WebP; audio WAV, MP3, "
             "OGG, M4A, WebM, FLAC; plain text)"

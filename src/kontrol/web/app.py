@@ -26,8 +26,10 @@ from kontrol.review.routing.queues import can_see_queues
 from kontrol.settings import get_settings
 from kontrol.web import errors
 from kontrol.web.api import accounts as accounts_api
+from kontrol.web.api import audits as audits_api
 from kontrol.web.api import checks as checks_api
 from kontrol.web.api import feedback as feedback_api
+from kontrol.web.api import improvement as improvement_api
 from kontrol.web.api import ingest as ingest_api
 from kontrol.web.api import interactions as interactions_api
 from kontrol.web.api import metrics as metrics_api
@@ -42,8 +44,10 @@ from kontrol.web.api.review import routing as routing_api
 from kontrol.web.headers import SecureSessionCookie, SecurityHeaders
 from kontrol.web.pages import accounts as accounts_pages
 from kontrol.web.pages import alerts as alerts_pages
+from kontrol.web.pages import audits as audits_pages
 from kontrol.web.pages import checks as checks_pages
 from kontrol.web.pages import feedback as feedback_pages
+from kontrol.web.pages import improvement as improvement_pages
 from kontrol.web.pages import ingest as ingest_pages
 from kontrol.web.pages import interactions as interactions_pages
 from kontrol.web.pages import jobs as jobs_pages
@@ -79,6 +83,8 @@ PAGES = (
     mystery_pages.router,
     worktools_pages.router,
     scripts_pages.router,
+    improvement_pages.router,
+    audits_pages.router,
 )
 API = (
     accounts_api.router,
@@ -95,6 +101,8 @@ API = (
     mystery_api.router,
     worktools_api.router,
     scripts_api.router,
+    improvement_api.router,
+    audits_api.router,
 )
 
 _HERE = Path(__file__).parent

@@ -17,6 +17,7 @@ from kontrol.store.tables.accounts import (
     workspaces,
 )
 from kontrol.store.tables.alerts import alert_deliveries, alert_rules, alerts
+from kontrol.store.tables.audits import audit_answers, audit_evidence, audit_templates, audits
 from kontrol.store.tables.checks import (
     check_failures,
     check_outcomes,
@@ -27,6 +28,7 @@ from kontrol.store.tables.checks import (
     scorecards,
 )
 from kontrol.store.tables.feedback import corrective_tasks, disputes
+from kontrol.store.tables.improvement import improvement_actions
 from kontrol.store.tables.ingest import (
     effects_backlog,
     idempotency_keys,
@@ -80,6 +82,10 @@ __all__ = [
     "alerts",
     "api_keys",
     "app_settings",
+    "audit_answers",
+    "audit_evidence",
+    "audit_templates",
+    "audits",
     "business_calendars",
     "calibration_items",
     "calibration_participants",
@@ -96,6 +102,7 @@ __all__ = [
     "idempotency_keys",
     "import_batches",
     "import_rejects",
+    "improvement_actions",
     "interaction_facts",
     "interaction_signals",
     "interactions",

@@ -51,7 +51,7 @@ WIDGET_POLICY = (
 MAX_YAML = 200_000
 
 
-def refusal_text(locale: str, error: Exception) -> str:
+def _refusal_text(locale: str, error: Exception) -> str:
     """A refusal in the reader's language: a script fault names file, line and field."""
     if isinstance(error, ScriptInvalid):
         text = translate(locale, error.key).format(**error.values)
@@ -157,7 +157,7 @@ async def import_script(
             )
     except REFUSALS as error:
         return _import_page(
-            page, error=refusal_text(locale_of(request), error), text=text, status=status_of(error)
+            page, error=_refusal_text(locale_of(request), error), text=text, status=status_of(error)
         )
     return RedirectResponse(f"/scripts/{stored.name}", status_code=303)
 
@@ -207,7 +207,7 @@ def create_script(
         form = {"name": name, "title_ru": title_ru, "title_en": title_en, "topic": topic}
         return page.render(
             "scripts/new.html",
-            {"error": refusal_text(locale_of(request), error), "form": form},
+            {"error": _refusal_text(locale_of(request), error), "form": form},
             status=status_of(error),
         )
     return RedirectResponse(f"/scripts/{script.name}/edit", status_code=303)
@@ -405,7 +405,7 @@ async def save_script_form(
             page,
             stored,
             rows=[r for r in rows_of_form(fields) if r.get("id")],
-            error=refusal_text(locale_of(request), error),
+            error=_refusal_text(locale_of(request), error),
             note=note,
             status=status_of(error),
         )

@@ -1,0 +1,1 @@
+"""Service audits: templates per area, audits with answers and evidence, results, reports."""

@@ -1,0 +1,1 @@
+"""The improvement plan: actions from audits, mystery shopping, reviews and dashboards."""
