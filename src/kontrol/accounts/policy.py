@@ -116,6 +116,11 @@ class Action(StrEnum):
     RUN_CALIBRATION = "run_calibration"
     TAKE_PART_IN_CALIBRATION = "take_part_in_calibration"
     VIEW_REVIEWER_STATS = "view_reviewer_stats"
+    # People: competencies and training.
+    VIEW_TRAINING = "view_training"
+    MANAGE_TRAINING = "manage_training"
+    ASSIGN_TRAINING = "assign_training"
+    COMPLETE_TRAINING = "complete_training"
 
 
 POLICY: dict[Action, frozenset[WorkspaceRole]] = {
@@ -147,6 +152,10 @@ POLICY: dict[Action, frozenset[WorkspaceRole]] = {
     Action.RUN_CALIBRATION: frozenset({ADMIN, QA_LEAD}),
     Action.TAKE_PART_IN_CALIBRATION: frozenset({ADMIN, QA_LEAD, REVIEWER}),
     Action.VIEW_REVIEWER_STATS: frozenset({ADMIN, QA_LEAD}),
+    Action.VIEW_TRAINING: EVERYONE,
+    Action.MANAGE_TRAINING: frozenset({ADMIN, QA_LEAD}),
+    Action.ASSIGN_TRAINING: frozenset({ADMIN, QA_LEAD, TEAM_LEAD}),
+    Action.COMPLETE_TRAINING: frozenset({AGENT}),
 }
 
 # What each action lets a person do, in words (the table in docs/permissions.md).
@@ -179,6 +188,10 @@ DESCRIPTIONS: dict[Action, str] = {
     Action.RUN_CALIBRATION: "create, close and set references of calibration sessions",
     Action.TAKE_PART_IN_CALIBRATION: "score in calibration sessions one takes part in",
     Action.VIEW_REVIEWER_STATS: "see each reviewer's deviation from the references",
+    Action.VIEW_TRAINING: "see competency profiles and training (agents: their own)",
+    Action.MANAGE_TRAINING: "define competencies, training modules and training rules",
+    Action.ASSIGN_TRAINING: "assign training modules and see what they changed",
+    Action.COMPLETE_TRAINING: "complete a training module assigned to oneself",
 }
 
 # Said when an action is refused: what the rule is, so nobody guesses.
@@ -204,6 +217,9 @@ REFUSALS: dict[Action, str] = {
     Action.RUN_CALIBRATION: "only admins and QA leads run calibration sessions",
     Action.TAKE_PART_IN_CALIBRATION: "calibration sessions are for reviewers and QA leads",
     Action.VIEW_REVIEWER_STATS: "only admins and QA leads see how reviewers deviate",
+    Action.MANAGE_TRAINING: "only admins and QA leads define competencies and training",
+    Action.ASSIGN_TRAINING: "only admins, QA leads and team leads assign training",
+    Action.COMPLETE_TRAINING: "only the agent a module is assigned to completes it",
 }
 
 

@@ -47,6 +47,13 @@ from kontrol.store.tables.review import (
     review_rules,
 )
 from kontrol.store.tables.schema import Id, metadata
+from kontrol.store.tables.staff import (
+    staff_assignments,
+    staff_competencies,
+    staff_competency_links,
+    staff_modules,
+    staff_training_rules,
+)
 from kontrol.store.tables.surveys import survey_links, survey_places, surveys
 
 __all__ = [
@@ -91,6 +98,11 @@ __all__ = [
     "review_queues",
     "review_rules",
     "scorecards",
+    "staff_assignments",
+    "staff_competencies",
+    "staff_competency_links",
+    "staff_modules",
+    "staff_training_rules",
     "survey_links",
     "survey_places",
     "surveys",

@@ -1,0 +1,231 @@
+"""People demo: competencies, the training catalogue, rules and assignments.
+
+Made through the ordinary staff calls as the demo QA lead. One training that
+worked is placed where the agent's evaluations really improved on its
+criterion afterwards, and one that did not move its criterion where they did
+not: the figures on the page are computed from the demo evaluations, not typed in.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import Connection, Engine, select, update
+
+from kontrol.accounts.access import Viewer
+from kontrol.demo.seed.accounts import demo_viewer
+from kontrol.domain.clock import utcnow
+from kontrol.staff.competencies import save_competency
+from kontrol.staff.evidence import agent_marks, tally
+from kontrol.staff.training import assign_module, create_module, create_rule, list_modules
+from kontrol.store.tables import agents, staff_assignments, staff_competencies
+
+COMPETENCIES: tuple[tuple[str, str, str, list[str], list[str], list[str]], ...] = (
+    (
+        "empathy",
+        "Эмпатия",
+        "Слышит эмоцию клиента и отвечает на неё (empathy).",
+        ["empathy", "calm_tone", "no_rudeness"],
+        ["эмпатия"],
+        ["q-empathy-angry-customer"],
+    ),
+    (
+        "product",
+        "Знание продукта",
+        "Даёт точный и полный ответ (product knowledge).",
+        ["specific_answer", "solution_correct", "needs_question"],
+        ["продукт", "тарифы"],
+        ["q-product-refund"],
+    ),
+    (
+        "standards",
+        "Стандарты общения",
+        "Приветствие, имя, завершение (communication standards).",
+        [
+            "greeting",
+            "introduction",
+            "customer_name",
+            "closing_thanks",
+            "offer_more_help",
+            "rating_request",
+        ],
+        ["стандарты"],
+        ["q-standards-closing"],
+    ),
+    (
+        "literacy",
+        "Грамотность",
+        "Пишет без ошибок и без внутреннего жаргона (literacy).",
+        ["spelling", "no_jargon"],
+        ["грамотность"],
+        [],
+    ),
+)
+
+MODULES = (
+    (
+        "Обращение к клиенту по имени",
+        "text",
+        "customer_name",
+        "standards",
+        "Зачем: клиент слышит, что говорят с ним, а не с очередью.\n\n"
+        "1. Узнайте имя в начале: «Как я могу к вам обращаться?»\n"
+        "2. Используйте его 2–3 раза за разговор: в начале, при решении, в конце.\n"
+        "3. Не злоупотребляйте: имя в каждой фразе звучит как скрипт.\n\n"
+        "Упражнение: перепишите три своих последних чата, вставив имя клиента.",
+        "",
+    ),
+    (
+        "Просьба оценить разговор",
+        "video",
+        "rating_request",
+        "standards",
+        "",
+        "https://video.example.com/kontrol/rating-request",
+    ),
+    (
+        "Эмпатия в переписке",
+        "roleplay",
+        "empathy",
+        "empathy",
+        "Ролевая игра с наставником, 15 минут.\n\nКлиент: «Я третий раз пишу, мне никто не "
+        "отвечает!»\nЗадача: признать эмоцию («Понимаю, как это неприятно…»), извиниться за "
+        "ожидание, назвать срок решения.\n\nНаставник оценивает по критериям «Эмпатия» и "
+        "«Спокойный тон».",
+        "",
+    ),
+    (
+        "Завершение разговора",
+        "file",
+        "closing_thanks",
+        "standards",
+        "",
+        "https://files.example.com/kontrol/closing-checklist.pdf",
+    ),
+    (
+        "Допродажа без давления",
+        "text",
+        "upsell",
+        "product",
+        "Предлагайте дополнительную услугу, только когда основной вопрос решён и клиент "
+        "доволен. Одна фраза, одно предложение, без повторов после отказа.",
+        "",
+    ),
+)
+
+RULES = (
+    ("customer_name", 70, 20, "Обращение к клиенту по имени"),
+    ("rating_request", 60, 20, "Просьба оценить разговор"),
+    ("empathy", 70, 10, "Эмпатия в переписке"),
+    ("closing_thanks", 70, 15, "Завершение разговора"),
+)
+
+
+def _best_split(
+    connection: Connection, workspace_id: int, criterion: str, *, improved: bool
+) -> tuple[str, datetime] | None:
+    """The agent and moment where the criterion changed most (or least) over 8+ evaluations."""
+    best: tuple[float, str, datetime] | None = None
+    for agent in connection.execute(
+        select(agents.c.external_id).where(agents.c.workspace_id == workspace_id)
+    ).scalars():
+        marks = [
+            m for m in agent_marks(connection, workspace_id, agent) if m.criterion == criterion
+        ]
+        for index in range(10, len(marks) - 10):
+            before = tally([m.fraction for m in marks[max(0, index - 20) : index]])
+            after = tally([m.fraction for m in marks[index : index + 20]])
+            if before.mean is None or after.mean is None or before.mean > 0.7:
+                continue
+            change = after.mean - before.mean
+            score = change if improved else -abs(change)
+            if best is None or score > best[0]:
+                best = (score, agent, marks[index].at)
+    return None if best is None else (best[1], best[2])
+
+
+def _past_assignment(
+    connection: Connection,
+    lead: Viewer,
+    module_id: int,
+    criterion: str,
+    *,
+    improved: bool,
+) -> None:
+    found = _best_split(connection, lead.workspace.id, criterion, improved=improved)
+    if found is None:
+        return
+    agent, moment = found
+    assigned = moment - timedelta(days=6)
+    new_id = assign_module(connection, lead, module_id=module_id, agent=agent, due="", now=assigned)
+    connection.execute(
+        update(staff_assignments)
+        .where(staff_assignments.c.id == new_id)
+        .values(due_at=moment, completed_at=moment - timedelta(seconds=1))
+    )
+
+
+def seed_staff_demo(engine: Engine, workspace_id: int) -> None:
+    """Competencies, modules, rules, a training that worked, one that did not, open ones."""
+    with engine.begin() as connection:
+        if connection.execute(
+            select(staff_competencies.c.id).where(staff_competencies.c.workspace_id == workspace_id)
+        ).first():
+            return
+        lead = demo_viewer(connection, workspace_id, "qa")
+        if lead is None:
+            return
+        keys = {}
+        for key, name, description, criteria, topics, questions in COMPETENCIES:
+            keys[key] = save_competency(
+                connection,
+                lead,
+                key=key,
+                name=name,
+                description=description,
+                criteria=criteria,
+                topics=topics,
+                questions=questions,
+            ).id
+        for title, kind, criterion, competency, body, url in MODULES:
+            create_module(
+                connection,
+                lead,
+                title=title,
+                kind=kind,
+                body=body,
+                url=url,
+                criterion=criterion,
+                competency_id=keys[competency],
+            )
+        modules = {m.title: m.id for m in list_modules(connection, workspace_id)}
+        for criterion, threshold, window, title in RULES:
+            create_rule(
+                connection,
+                lead,
+                criterion=criterion,
+                threshold=threshold,
+                window=window,
+                module_id=modules[title],
+            )
+        _past_assignment(
+            connection,
+            lead,
+            modules["Обращение к клиенту по имени"],
+            "customer_name",
+            improved=True,
+        )
+        _past_assignment(
+            connection, lead, modules["Завершение разговора"], "closing_thanks", improved=False
+        )
+        due = (utcnow() + timedelta(days=7)).strftime("%Y-%m-%d")
+        assign_module(
+            connection, lead, module_id=modules["Допродажа без давления"], agent="a01", due=due
+        )
+        assign_module(
+            connection,
+            lead,
+            module_id=modules["Эмпатия в переписке"],
+            agent="a01",
+            due=(utcnow() - timedelta(days=2)).strftime("%Y-%m-%d"),
+        )

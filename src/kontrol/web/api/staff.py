@@ -1,0 +1,156 @@
+"""The JSON API of the people feature under ``/api/v1/staff``: competencies, training.
+
+The endpoints take JSON bodies only (FastAPI refuses other content types), and
+the session cookie is SameSite=Lax, so a cross-site form cannot post them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+from pydantic import BaseModel, Field
+
+from kontrol.accounts.policy import Action, require
+from kontrol.staff.competencies import competency_profile, list_competencies, save_competency
+from kontrol.staff.training import (
+    assign_module,
+    complete_assignment,
+    create_module,
+    create_rule,
+    get_assignment,
+    list_assignments,
+    list_modules,
+    list_rules,
+    module_effects,
+    proposals,
+)
+from kontrol.web.deps import CurrentViewer, Db
+from kontrol.web.params import Id
+
+router = APIRouter(prefix="/api/v1/staff", tags=["staff"])
+
+
+class CompetencyBody(BaseModel):
+    """A competency and what measures it; saving an existing key replaces it."""
+
+    key: str = Field(description="lowercase letters, digits, _ or -")
+    name: str
+    description: str = ""
+    criteria: list[str] = Field(default_factory=list, description="scorecard criterion ids")
+    topics: list[str] = Field(default_factory=list, description="quiz topics")
+    questions: list[str] = Field(default_factory=list, description="interview question refs")
+
+
+class ModuleBody(BaseModel):
+    """A training module."""
+
+    title: str
+    kind: str = Field(description="text, file, video or roleplay")
+    body: str = ""
+    url: str = ""
+    criterion: str = Field(default="", description="the criterion it should move")
+    competency_id: int | None = None
+
+
+class RuleBody(BaseModel):
+    """Below ``threshold`` (per cent or fraction) over the last ``window`` evaluations."""
+
+    criterion: str
+    threshold: float = 70
+    window: int = 20
+    module_id: int
+
+
+class AssignmentBody(BaseModel):
+    """A module assigned to an agent."""
+
+    module_id: int
+    agent: str
+    due: str = Field(default="", description="YYYY-MM-DD, workspace time")
+    rule_id: int | None = None
+
+
+@router.get("/competencies")
+def api_competencies(db: Db, viewer: CurrentViewer) -> dict[str, Any]:
+    """The workspace's competencies with their criteria, topics and questions."""
+    require(viewer, Action.VIEW_TRAINING)
+    return {"items": [c.as_json() for c in list_competencies(db, viewer.workspace.id)]}
+
+
+@router.put("/competencies")
+def api_save_competency(db: Db, viewer: CurrentViewer, body: CompetencyBody) -> dict[str, Any]:
+    """Create a competency or replace the one with the same key."""
+    return save_competency(db, viewer, **body.model_dump()).as_json()
+
+
+@router.get("/modules")
+def api_modules(db: Db, viewer: CurrentViewer) -> dict[str, Any]:
+    """The module catalogue."""
+    require(viewer, Action.VIEW_TRAINING)
+    return {"items": [m.as_json() for m in list_modules(db, viewer.workspace.id)]}
+
+
+@router.post("/modules", status_code=201)
+def api_create_module(db: Db, viewer: CurrentViewer, body: ModuleBody) -> dict[str, Any]:
+    """Add a module to the catalogue (admins, QA leads)."""
+    return create_module(db, viewer, **body.model_dump()).as_json()
+
+
+@router.get("/rules")
+def api_rules(db: Db, viewer: CurrentViewer) -> dict[str, Any]:
+    """Training rules."""
+    require(viewer, Action.MANAGE_TRAINING)
+    return {"items": [r.as_json() for r in list_rules(db, viewer.workspace.id)]}
+
+
+@router.post("/rules", status_code=201)
+def api_create_rule(db: Db, viewer: CurrentViewer, body: RuleBody) -> dict[str, Any]:
+    """A rule proposing a module when a criterion keeps failing."""
+    return create_rule(db, viewer, **body.model_dump()).as_json()
+
+
+@router.get("/proposals")
+def api_proposals(db: Db, viewer: CurrentViewer) -> dict[str, Any]:
+    """Modules the rules propose now, with the figure behind each proposal."""
+    return {"items": [p.as_json() for p in proposals(db, viewer)]}
+
+
+@router.get("/assignments")
+def api_assignments(db: Db, viewer: CurrentViewer, agent: str | None = None) -> dict[str, Any]:
+    """Assignments the caller may see (an agent: their own), with before and after."""
+    return {"items": [a.as_json() for a in list_assignments(db, viewer, agent=agent)]}
+
+
+@router.post("/assignments", status_code=201)
+def api_assign(db: Db, viewer: CurrentViewer, body: AssignmentBody) -> dict[str, Any]:
+    """Assign a module to an agent with a due date."""
+    rule = next((r for r in list_rules(db, viewer.workspace.id) if r.id == body.rule_id), None)
+    new_id = assign_module(
+        db,
+        viewer,
+        module_id=body.module_id,
+        agent=body.agent,
+        due=body.due,
+        criterion=rule.criterion if rule else None,
+        rule_id=body.rule_id,
+    )
+    return get_assignment(db, viewer, new_id).as_json()
+
+
+@router.post("/assignments/{assignment_id}/complete")
+def api_complete(db: Db, viewer: CurrentViewer, assignment_id: Id) -> dict[str, Any]:
+    """The agent marks their module done (409 the second time)."""
+    return complete_assignment(db, viewer, assignment_id).as_json()
+
+
+@router.get("/effects")
+def api_effects(db: Db, viewer: CurrentViewer) -> dict[str, Any]:
+    """Per module: the criterion before and after, and whether it moved."""
+    return {"items": [e.as_json() for e in module_effects(db, viewer)]}
+
+
+@router.get("/profile/{agent_external_id}")
+def api_profile(db: Db, viewer: CurrentViewer, agent_external_id: str) -> dict[str, Any]:
+    """An agent's competency profile per month (agents: their own only)."""
+    return competency_profile(db, viewer, agent_external_id).as_json()

@@ -1,0 +1,8 @@
+"""Pages of the people feature: training from QA, competencies and profiles."""
+
+from fastapi import APIRouter
+
+from kontrol.web.pages.staff import training
+
+router = APIRouter(include_in_schema=False)
+router.include_router(training.router)
