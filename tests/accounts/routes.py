@@ -31,7 +31,13 @@ from typing import Any
 
 from sqlalchemy import select
 
-from kontrol.store.tables import review_items
+from kontrol.domain.clock import utcnow
+from kontrol.store.tables import (
+    review_items,
+    staff_assignments,
+    staff_modules,
+    staff_training_rules,
+)
 from tests.accounts.world import World
 
 ROLES_ORDER = ("admin", "qa_lead", "reviewer", "team_lead", "agent")
@@ -164,6 +170,87 @@ def reviewer_evaluation(w: World) -> dict[str, int]:
     """A fresh submitted evaluation of i2 by the reviewer (its reviewer and leads change it)."""
     _queued(w, "i2")
     return {"evaluation_id": w.evaluate("i2", "reviewer")}
+
+
+# -- people (staff) ids -------------------------------------------------------------------
+
+
+def _staff_module(w: World) -> int:
+    """A training module of the world's workspace (made once)."""
+    with w.engine.begin() as connection:
+        found = connection.execute(
+            select(staff_modules.c.id).where(staff_modules.c.workspace_id == w.workspace.id)
+        ).scalar()
+        if found is not None:
+            return int(found)
+        key = connection.execute(
+            staff_modules.insert().values(
+                workspace_id=w.workspace.id,
+                title="Policy module",
+                kind="text",
+                body="Read this.",
+                criterion="greeting",
+                created_by="qa",
+                created_at=utcnow(),
+            )
+        ).inserted_primary_key
+    assert key is not None
+    return int(key[0])
+
+
+def staff_module(w: World) -> dict[str, int]:
+    return {"module_id": _staff_module(w)}
+
+
+def staff_rule(w: World) -> dict[str, int]:
+    """A fresh training rule (its delete route removes it)."""
+    with w.engine.begin() as connection:
+        key = connection.execute(
+            staff_training_rules.insert().values(
+                workspace_id=w.workspace.id,
+                criterion=f"c{w._next()}",
+                threshold=0.7,
+                window=20,
+                module_id=_staff_module(w),
+                created_by="qa",
+                created_at=utcnow(),
+            )
+        ).inserted_primary_key
+    assert key is not None
+    return {"rule_id": int(key[0])}
+
+
+def staff_assignment_of_a1(w: World) -> dict[str, int]:
+    """A fresh open assignment of agent a1 (agent1 completes it)."""
+    with w.engine.begin() as connection:
+        key = connection.execute(
+            staff_assignments.insert().values(
+                workspace_id=w.workspace.id,
+                module_id=_staff_module(w),
+                agent_external_id="a1",
+                assigned_by="qa",
+                assigned_at=utcnow(),
+            )
+        ).inserted_primary_key
+    assert key is not None
+    return {"assignment_id": int(key[0])}
+
+
+def agent_a3(w: World) -> dict[str, str]:
+    """Agent a3 of team L2: out of team lead L1's and agent a1's reach."""
+    return {"agent_external_id": "a3"}
+
+
+def staff_rule_form(w: World, ids: Mapping[str, Any]) -> dict[str, str]:
+    return {"criterion": "greeting", "module_id": str(_staff_module(w))}
+
+
+def staff_assign_form(w: World, ids: Mapping[str, Any]) -> dict[str, str]:
+    return {"module_id": str(_staff_module(w)), "agent": "a1"}
+
+
+def staff_module_form(w: World, ids: Mapping[str, Any]) -> dict[str, str]:
+    return {"title": f"Module {w._next()}", "kind": "text", "body": "Text"}
 
 
 # -- review workflow ids (routing, reviewer, feedback, calibration) ---------------------------
@@ -499,6 +586,46 @@ ROUTES: list[Route] = [
         json={"version": 1},
     ),
     Route("GET", "/api/v1/calibration/reviewers", "yy---"),
+    # -- people (staff) --
+    Route("GET", "/staff", "yyyyy"),
+    Route("GET", "/staff/setup", "yy---"),
+    Route("POST", "/staff/competencies", "yy---", form={"key": "empathy", "name": "Empathy"}),
+    Route("POST", "/staff/modules", "yy---", form=staff_module_form),
+    Route("POST", "/staff/rules", "yy---", form=staff_rule_form),
+    Route("POST", "/staff/rules/{rule_id}/delete", "yy---", ids=staff_rule),
+    Route("POST", "/staff/assignments", "yy-y-", form=staff_assign_form),
+    Route(
+        "POST", "/staff/assignments/{assignment_id}/complete", "----y", ids=staff_assignment_of_a1
+    ),
+    Route("GET", "/staff/modules/{module_id}", "yyyyy", ids=staff_module),
+    Route("GET", "/staff/profile/{agent_external_id}", "yyy44", ids=agent_a3),
+    Route("GET", "/api/v1/staff/competencies", "yyyyy"),
+    Route("PUT", "/api/v1/staff/competencies", "yy---", json={"key": "empathy", "name": "E"}),
+    Route("GET", "/api/v1/staff/modules", "yyyyy"),
+    Route(
+        "POST",
+        "/api/v1/staff/modules",
+        "yy---",
+        json={"title": "API module", "kind": "text", "body": "Text"},
+    ),
+    Route("GET", "/api/v1/staff/rules", "yy---"),
+    Route(
+        "POST",
+        "/api/v1/staff/rules",
+        "yy---",
+        json={"criterion": "greeting", "module_id": 1},
+    ),
+    Route("GET", "/api/v1/staff/proposals", "yy-y-"),
+    Route("GET", "/api/v1/staff/assignments", "yyyyy"),
+    Route("POST", "/api/v1/staff/assignments", "yy-y-", json={"module_id": 1, "agent": "a1"}),
+    Route(
+        "POST",
+        "/api/v1/staff/assignments/{assignment_id}/complete",
+        "----y",
+        ids=staff_assignment_of_a1,
+    ),
+    Route("GET", "/api/v1/staff/effects", "yy-y-"),
+    Route("GET", "/api/v1/staff/profile/{agent_external_id}", "yyy44", ids=agent_a3),
 ]
 
 # Anyone, without logging in: the login form, the language switch, customers'
