@@ -121,6 +121,11 @@ class Action(StrEnum):
     MANAGE_TRAINING = "manage_training"
     ASSIGN_TRAINING = "assign_training"
     COMPLETE_TRAINING = "complete_training"
+    # People: knowledge tests and certification.
+    MANAGE_TESTS = "manage_tests"
+    TAKE_TESTS = "take_tests"
+    GRADE_TESTS = "grade_tests"
+    VIEW_TEST_RESULTS = "view_test_results"
 
 
 POLICY: dict[Action, frozenset[WorkspaceRole]] = {
@@ -156,6 +161,10 @@ POLICY: dict[Action, frozenset[WorkspaceRole]] = {
     Action.MANAGE_TRAINING: frozenset({ADMIN, QA_LEAD}),
     Action.ASSIGN_TRAINING: frozenset({ADMIN, QA_LEAD, TEAM_LEAD}),
     Action.COMPLETE_TRAINING: frozenset({AGENT}),
+    Action.MANAGE_TESTS: frozenset({ADMIN, QA_LEAD}),
+    Action.TAKE_TESTS: frozenset({AGENT}),
+    Action.GRADE_TESTS: frozenset({ADMIN, QA_LEAD, TEAM_LEAD}),
+    Action.VIEW_TEST_RESULTS: EVERYONE,
 }
 
 # What each action lets a person do, in words (the table in docs/permissions.md).
@@ -192,6 +201,10 @@ DESCRIPTIONS: dict[Action, str] = {
     Action.MANAGE_TRAINING: "define competencies, training modules and training rules",
     Action.ASSIGN_TRAINING: "assign training modules and see what they changed",
     Action.COMPLETE_TRAINING: "complete a training module assigned to oneself",
+    Action.MANAGE_TESTS: "write question banks, tests and certifications",
+    Action.TAKE_TESTS: "take knowledge tests",
+    Action.GRADE_TESTS: "grade free-text answers and see results per agent, team and question",
+    Action.VIEW_TEST_RESULTS: "see test attempts and certificates (agents: their own)",
 }
 
 # Said when an action is refused: what the rule is, so nobody guesses.
@@ -220,6 +233,9 @@ REFUSALS: dict[Action, str] = {
     Action.MANAGE_TRAINING: "only admins and QA leads define competencies and training",
     Action.ASSIGN_TRAINING: "only admins, QA leads and team leads assign training",
     Action.COMPLETE_TRAINING: "only the agent a module is assigned to completes it",
+    Action.MANAGE_TESTS: "only admins and QA leads write tests and certifications",
+    Action.TAKE_TESTS: "knowledge tests are taken by agents",
+    Action.GRADE_TESTS: "only admins, QA leads and team leads grade tests and see their results",
 }
 
 

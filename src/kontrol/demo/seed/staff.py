@@ -15,8 +15,10 @@ from sqlalchemy import Connection, Engine, select, update
 from kontrol.accounts.access import Viewer
 from kontrol.demo.seed.accounts import demo_viewer
 from kontrol.domain.clock import utcnow
+from kontrol.staff.certification import create_certification, grade, hand_in
 from kontrol.staff.competencies import save_competency
 from kontrol.staff.evidence import agent_marks, tally
+from kontrol.staff.knowledge import create_question, create_test, list_tests, start_attempt
 from kontrol.staff.training import assign_module, create_module, create_rule, list_modules
 from kontrol.store.tables import agents, staff_assignments, staff_competencies
 
@@ -229,3 +231,148 @@ def seed_staff_demo(engine: Engine, workspace_id: int) -> None:
             agent="a01",
             due=(utcnow() - timedelta(days=2)).strftime("%Y-%m-%d"),
         )
+
+
+QUESTIONS: tuple[tuple[str, str, str, list[str], list[int]], ...] = (
+    (
+        "стандарты",
+        "single",
+        "Как оператор начинает чат по стандарту?",
+        ["«Здравствуйте! Меня зовут Анна, чем могу помочь?»", "«Слушаю»", "«Что у вас?»"],
+        [0],
+    ),
+    (
+        "стандарты",
+        "multiple",
+        "Что обязательно в конце разговора?",
+        [
+            "Спросить, остались ли вопросы",
+            "Поблагодарить клиента",
+            "Рассказать об акциях",
+            "Попросить оценить разговор",
+        ],
+        [0, 1, 3],
+    ),
+    (
+        "тарифы",
+        "single",
+        "Сколько дней у клиента на возврат товара надлежащего качества?",
+        ["7 дней", "14 дней", "30 дней"],
+        [1],
+    ),
+    (
+        "эмпатия",
+        "single",
+        "Клиент пишет: «Третий раз обращаюсь!» Лучший первый ответ:",
+        [
+            "«Понимаю, как это неприятно. Сейчас разберусь и доведу до конца.»",
+            "«Ожидайте ответа специалиста.»",
+            "«Это не моя зона ответственности.»",
+        ],
+        [0],
+    ),
+    (
+        "грамотность",
+        "multiple",
+        "Какие фразы написаны без ошибок?",
+        [
+            "«Вам перезвонят в течение часа»",
+            "«Заказ будет доставлен в течении дня»",
+            "«Извините за ожидание»",
+        ],
+        [0, 2],
+    ),
+    (
+        "продукт",
+        "text",
+        "Клиент спрашивает, чем тариф «Плюс» отличается от «Базового». Ответьте "
+        "так, как ответили бы в чате.",
+        [],
+        [],
+    ),
+)
+
+# (demo login, days ago, right answers per question index or text, graded points)
+ATTEMPTS: tuple[tuple[str, int, dict[int, list[int] | str]], ...] = (
+    (
+        "agent",
+        160,
+        {
+            0: [0],
+            1: [0, 1, 3],
+            2: [1],
+            3: [0],
+            4: [0, 2],
+            5: "В «Плюс» входит "
+            "бесплатная доставка и приоритетная поддержка; «Базовый» дешевле на 200 ₽ в месяц.",
+        },
+    ),
+    ("a02", 12, {0: [0], 1: [0, 1], 2: [0], 3: [0], 4: [0, 1], 5: "Плюс дороже."}),
+    (
+        "a02",
+        5,
+        {0: [0], 1: [0, 1, 3], 2: [1], 3: [0], 4: [0], 5: "В «Плюс» есть бесплатная доставка."},
+    ),
+    (
+        "a05",
+        3,
+        {0: [0], 1: [0, 1, 3], 2: [2], 3: [0], 4: [0, 2], 5: "Отличается ценой и доставкой."},
+    ),
+    ("a08", 9, {0: [0], 1: [1, 2], 2: [1], 3: [1], 4: [1], 5: "Не знаю."}),
+)
+
+
+def seed_tests_demo(engine: Engine, workspace_id: int) -> None:
+    """A question bank, a test with results, a certification about to expire for a01."""
+    with engine.begin() as connection:
+        if list_tests(connection, workspace_id):
+            return
+        lead = demo_viewer(connection, workspace_id, "qa")
+        if lead is None:
+            return
+        ids = [
+            create_question(
+                connection,
+                lead,
+                topic=topic,
+                kind=kind,
+                text=text,
+                options=options,
+                correct=correct,
+                points=2 if kind == "text" else 1,
+            ).id
+            for topic, kind, text, options, correct in QUESTIONS
+        ]
+        test = create_test(
+            connection,
+            lead,
+            title="Стандарты обслуживания: допуск к линии",
+            question_ids=ids,
+            pass_mark=80,
+            time_limit_minutes=15,
+            max_attempts=3,
+            shuffle=True,
+        )
+        create_certification(
+            connection,
+            lead,
+            name="Допуск к работе на линии",
+            test_ids=[test.id],
+            valid_days=180,
+            remind_days=30,
+        )
+        now = utcnow()
+        for login, days, answers in ATTEMPTS:
+            agent = demo_viewer(connection, workspace_id, login)
+            if agent is None:
+                continue
+            started = now - timedelta(days=days)
+            attempt = start_attempt(connection, agent, test.id, now=started)
+            raw: dict[str, list[str] | str] = {}
+            for index, answer in answers.items():
+                key = str(ids[index])
+                raw[key] = answer if isinstance(answer, str) else [str(a) for a in answer]
+            handed = hand_in(connection, agent, attempt.id, raw, now=started + timedelta(minutes=9))
+            if login != "a05":
+                points = 2 if login == "agent" or days == 5 else 0
+                grade(connection, lead, handed.id, {str(ids[5]): points})

@@ -49,9 +49,14 @@ from kontrol.store.tables.review import (
 from kontrol.store.tables.schema import Id, metadata
 from kontrol.store.tables.staff import (
     staff_assignments,
+    staff_attempts,
+    staff_certificates,
+    staff_certifications,
     staff_competencies,
     staff_competency_links,
     staff_modules,
+    staff_questions,
+    staff_tests,
     staff_training_rules,
 )
 from kontrol.store.tables.surveys import survey_links, survey_places, surveys
@@ -99,9 +104,14 @@ __all__ = [
     "review_rules",
     "scorecards",
     "staff_assignments",
+    "staff_attempts",
+    "staff_certificates",
+    "staff_certifications",
     "staff_competencies",
     "staff_competency_links",
     "staff_modules",
+    "staff_questions",
+    "staff_tests",
     "staff_training_rules",
     "survey_links",
     "survey_places",

@@ -1,6 +1,8 @@
 """People: competencies, training modules, training rules and assignments."""
 
 from sqlalchemy import (
+    JSON,
+    Boolean,
     Column,
     DateTime,
     Float,
@@ -97,4 +99,103 @@ staff_assignments = Table(
     Column("completed_at", DateTime),
     Column("note", Text),
     Index("ix_staff_assignments_agent", "workspace_id", "agent_external_id"),
+)
+
+# A question of the bank: single or multiple choice, or free text a lead grades.
+staff_questions = Table(
+    "staff_questions",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("workspace_id", Id, ForeignKey("workspaces.id", ondelete="CASCADE"), nullable=False),
+    # The quiz topic a competency links to.
+    Column("topic", String(120), nullable=False),
+    # single, multiple or text
+    Column("kind", String(10), nullable=False),
+    Column("text", Text, nullable=False),
+    # The choices as typed, and the indexes of the right ones (empty for text).
+    Column("options", JSON, nullable=False),
+    Column("correct", JSON, nullable=False),
+    Column("points", Integer, nullable=False),
+    Column("created_by", String(100), nullable=False),
+    Column("created_at", DateTime, nullable=False),
+    Index("ix_staff_questions_topic", "workspace_id", "topic"),
+)
+
+# A knowledge test: questions, pass mark, time limit, attempts, shuffling.
+staff_tests = Table(
+    "staff_tests",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("workspace_id", Id, ForeignKey("workspaces.id", ondelete="CASCADE"), nullable=False),
+    Column("title", String(200), nullable=False),
+    Column("question_ids", JSON, nullable=False),
+    # A fraction of the points (0.8 = 80%).
+    Column("pass_mark", Float, nullable=False),
+    Column("time_limit_minutes", Integer, nullable=False),
+    Column("max_attempts", Integer, nullable=False),
+    Column("shuffle", Boolean, nullable=False),
+    Column("created_by", String(100), nullable=False),
+    Column("created_at", DateTime, nullable=False),
+    UniqueConstraint("workspace_id", "title"),
+)
+
+# One agent's attempt at a test; the deadline is the server's, not the browser's.
+staff_attempts = Table(
+    "staff_attempts",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("workspace_id", Id, ForeignKey("workspaces.id", ondelete="CASCADE"), nullable=False),
+    Column("test_id", Id, ForeignKey("staff_tests.id", ondelete="CASCADE"), nullable=False),
+    Column("agent_external_id", String(200), nullable=False),
+    Column("user_id", Id, ForeignKey("users.id", ondelete="SET NULL")),
+    Column("started_at", DateTime, nullable=False),
+    Column("deadline_at", DateTime, nullable=False),
+    Column("submitted_at", DateTime),
+    # The questions (and their choices) in the order this attempt shows them.
+    Column("layout", JSON, nullable=False),
+    # question id -> {"choices": [...], "text": "...", "points": awarded or null}
+    Column("answers", JSON),
+    # in_progress, to_grade (free text waits for a lead), graded or expired
+    Column("status", String(12), nullable=False),
+    Column("score", Float),
+    Column("passed", Boolean),
+    Column("graded_by", String(100)),
+    Index("ix_staff_attempts_agent", "workspace_id", "agent_external_id"),
+)
+
+# A certification: a set of tests to pass, valid for a period, with reminders before expiry.
+staff_certifications = Table(
+    "staff_certifications",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("workspace_id", Id, ForeignKey("workspaces.id", ondelete="CASCADE"), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("test_ids", JSON, nullable=False),
+    Column("valid_days", Integer, nullable=False),
+    Column("remind_days", Integer, nullable=False),
+    # Where reminders go: an alert channel (email, telegram, webhook) and its target.
+    Column("channel", String(20)),
+    Column("target", String(500)),
+    Column("created_by", String(100), nullable=False),
+    Column("created_at", DateTime, nullable=False),
+    UniqueConstraint("workspace_id", "name"),
+)
+
+# An agent certified: when, until when, and when the reminder before expiry went out.
+staff_certificates = Table(
+    "staff_certificates",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("workspace_id", Id, ForeignKey("workspaces.id", ondelete="CASCADE"), nullable=False),
+    Column(
+        "certification_id",
+        Id,
+        ForeignKey("staff_certifications.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("agent_external_id", String(200), nullable=False),
+    Column("granted_at", DateTime, nullable=False),
+    Column("expires_at", DateTime, nullable=False),
+    Column("reminded_at", DateTime),
+    Index("ix_staff_certificates_expiry", "expires_at"),
 )

@@ -12,7 +12,24 @@ from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from kontrol.accounts.policy import Action, require
+from kontrol.staff.certification import (
+    certificates,
+    create_certification,
+    grade,
+    hand_in,
+    list_certifications,
+)
 from kontrol.staff.competencies import competency_profile, list_competencies, save_competency
+from kontrol.staff.knowledge import (
+    attempts_of,
+    create_question,
+    create_test,
+    get_attempt,
+    list_questions,
+    list_tests,
+    results_of_test,
+    start_attempt,
+)
 from kontrol.staff.training import (
     assign_module,
     complete_assignment,
@@ -154,3 +171,139 @@ def api_effects(db: Db, viewer: CurrentViewer) -> dict[str, Any]:
 def api_profile(db: Db, viewer: CurrentViewer, agent_external_id: str) -> dict[str, Any]:
     """An agent's competency profile per month (agents: their own only)."""
     return competency_profile(db, viewer, agent_external_id).as_json()
+
+
+# -- knowledge tests and certification ----------------------------------------------
+
+
+class QuestionBody(BaseModel):
+    """A question of the bank; ``correct`` are 0-based indexes into ``options``."""
+
+    topic: str
+    kind: str = Field(description="single, multiple or text")
+    text: str
+    options: list[str] = Field(default_factory=list)
+    correct: list[int] = Field(default_factory=list)
+    points: int = 1
+
+
+class TestBody(BaseModel):
+    """A test of questions of the bank."""
+
+    title: str
+    question_ids: list[int]
+    pass_mark: float = Field(default=80, description="per cent (or a fraction)")
+    time_limit_minutes: int = 15
+    max_attempts: int = 2
+    shuffle: bool = True
+
+
+class AnswersBody(BaseModel):
+    """Question id -> chosen indexes (choice questions) or the text (free text)."""
+
+    answers: dict[str, list[int] | str]
+
+
+class GradeBody(BaseModel):
+    """Question id -> points awarded to a free-text answer."""
+
+    points: dict[str, int]
+
+
+class CertificationBody(BaseModel):
+    """A certification: tests to pass, validity, reminders."""
+
+    name: str
+    test_ids: list[int]
+    valid_days: int = 365
+    remind_days: int = 30
+    channel: str = Field(default="", description="email, telegram or webhook")
+    target: str = ""
+
+
+@router.get("/questions")
+def api_questions(db: Db, viewer: CurrentViewer) -> dict[str, Any]:
+    """The question bank (with the right answers: leads only)."""
+    require(viewer, Action.MANAGE_TESTS)
+    return {"items": [q.as_json() for q in list_questions(db, viewer.workspace.id)]}
+
+
+@router.post("/questions", status_code=201)
+def api_create_question(db: Db, viewer: CurrentViewer, body: QuestionBody) -> dict[str, Any]:
+    """Add a question to the bank."""
+    return create_question(db, viewer, **body.model_dump()).as_json()
+
+
+@router.get("/tests")
+def api_tests(db: Db, viewer: CurrentViewer) -> dict[str, Any]:
+    """The workspace's tests."""
+    require(viewer, Action.VIEW_TEST_RESULTS)
+    return {"items": [t.as_json() for t in list_tests(db, viewer.workspace.id)]}
+
+
+@router.post("/tests", status_code=201)
+def api_create_test(db: Db, viewer: CurrentViewer, body: TestBody) -> dict[str, Any]:
+    """Make a test."""
+    return create_test(db, viewer, **body.model_dump()).as_json()
+
+
+@router.post("/tests/{test_id}/attempts", status_code=201)
+def api_start_attempt(db: Db, viewer: CurrentViewer, test_id: Id) -> dict[str, Any]:
+    """The agent starts (or resumes) an attempt; the answer has the questions and deadline."""
+    return start_attempt(db, viewer, test_id).as_json()
+
+
+@router.get("/tests/{test_id}/results")
+def api_test_results(db: Db, viewer: CurrentViewer, test_id: Id) -> dict[str, Any]:
+    """Results per agent, team and question (worst question first)."""
+    return results_of_test(db, viewer, test_id).as_json()
+
+
+@router.get("/attempts")
+def api_attempts(db: Db, viewer: CurrentViewer, agent: str | None = None) -> dict[str, Any]:
+    """Attempts the caller may see (agents: their own)."""
+    return {"items": [a.as_json() for a in attempts_of(db, viewer, agent=agent)]}
+
+
+@router.get("/attempts/{attempt_id}")
+def api_attempt(db: Db, viewer: CurrentViewer, attempt_id: Id) -> dict[str, Any]:
+    """One attempt."""
+    return get_attempt(db, viewer, attempt_id).as_json()
+
+
+@router.post("/attempts/{attempt_id}/answers")
+def api_hand_in(db: Db, viewer: CurrentViewer, attempt_id: Id, body: AnswersBody) -> dict[str, Any]:
+    """Hand in the answers; after the deadline the attempt expires (409 when handed in)."""
+    raw = {
+        key: value if isinstance(value, str) else [str(v) for v in value]
+        for key, value in body.answers.items()
+    }
+    return hand_in(db, viewer, attempt_id, raw).as_json()
+
+
+@router.post("/attempts/{attempt_id}/grade")
+def api_grade(db: Db, viewer: CurrentViewer, attempt_id: Id, body: GradeBody) -> dict[str, Any]:
+    """Grade the free-text answers of an attempt."""
+    points: dict[str, int | str] = dict(body.points)
+    return grade(db, viewer, attempt_id, points).as_json()
+
+
+@router.get("/certifications")
+def api_certifications(db: Db, viewer: CurrentViewer) -> dict[str, Any]:
+    """The workspace's certifications."""
+    require(viewer, Action.VIEW_TEST_RESULTS)
+    return {"items": [c.as_json() for c in list_certifications(db, viewer.workspace.id)]}
+
+
+@router.post("/certifications", status_code=201)
+def api_create_certification(
+    db: Db, viewer: CurrentViewer, body: CertificationBody
+) -> dict[str, Any]:
+    """Define a certification."""
+    return create_certification(db, viewer, **body.model_dump()).as_json()
+
+
+@router.get("/certificates")
+def api_certificates(db: Db, viewer: CurrentViewer) -> dict[str, Any]:
+    """Current certificates (agents: their own), soonest expiry first."""
+    return {"items": [c.as_json() for c in certificates(db, viewer)]}

@@ -1,11 +1,12 @@
-"""staff: competencies, training modules, training rules and assignments
+"""staff: competencies, training, knowledge tests and certification
 
 Revision ID: 0014
 Revises: 0008
 Create Date: 2026-12-07
 
 The people feature (src/kontrol/staff): competencies and what measures them,
-the training catalogue, QA leads' training rules and assignments.
+the training catalogue, QA leads' training rules and assignments; question
+banks, tests and attempts; certifications and the certificates agents hold.
 """
 
 import sqlalchemy as sa
@@ -31,6 +32,8 @@ _metadata = sa.MetaData(
 )
 # Referred to by their keys only: never created here.
 sa.Table("workspaces", _metadata, sa.Column("id", _ID, primary_key=True))
+sa.Table("users", _metadata, sa.Column("id", _ID, primary_key=True))
+
 
 # What a workspace expects of its people: empathy, product knowledge, literacy...
 staff_competencies = sa.Table(
@@ -128,6 +131,114 @@ staff_assignments = sa.Table(
     sa.Index("ix_staff_assignments_agent", "workspace_id", "agent_external_id"),
 )
 
+# A question of the bank: single or multiple choice, or free text a lead grades.
+staff_questions = sa.Table(
+    "staff_questions",
+    _metadata,
+    sa.Column("id", _ID, primary_key=True, autoincrement=True),
+    sa.Column(
+        "workspace_id", _ID, sa.ForeignKey("workspaces.id", ondelete="CASCADE"), nullable=False
+    ),
+    # The quiz topic a competency links to.
+    sa.Column("topic", sa.String(120), nullable=False),
+    # single, multiple or text
+    sa.Column("kind", sa.String(10), nullable=False),
+    sa.Column("text", sa.Text, nullable=False),
+    # The choices as typed, and the indexes of the right ones (empty for text).
+    sa.Column("options", sa.JSON, nullable=False),
+    sa.Column("correct", sa.JSON, nullable=False),
+    sa.Column("points", sa.Integer, nullable=False),
+    sa.Column("created_by", sa.String(100), nullable=False),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.Index("ix_staff_questions_topic", "workspace_id", "topic"),
+)
+
+# A knowledge test: questions, pass mark, time limit, attempts, shuffling.
+staff_tests = sa.Table(
+    "staff_tests",
+    _metadata,
+    sa.Column("id", _ID, primary_key=True, autoincrement=True),
+    sa.Column(
+        "workspace_id", _ID, sa.ForeignKey("workspaces.id", ondelete="CASCADE"), nullable=False
+    ),
+    sa.Column("title", sa.String(200), nullable=False),
+    sa.Column("question_ids", sa.JSON, nullable=False),
+    # A fraction of the points (0.8 = 80%).
+    sa.Column("pass_mark", sa.Float, nullable=False),
+    sa.Column("time_limit_minutes", sa.Integer, nullable=False),
+    sa.Column("max_attempts", sa.Integer, nullable=False),
+    sa.Column("shuffle", sa.Boolean, nullable=False),
+    sa.Column("created_by", sa.String(100), nullable=False),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.UniqueConstraint("workspace_id", "title"),
+)
+
+# One agent's attempt at a test; the deadline is the server's, not the browser's.
+staff_attempts = sa.Table(
+    "staff_attempts",
+    _metadata,
+    sa.Column("id", _ID, primary_key=True, autoincrement=True),
+    sa.Column(
+        "workspace_id", _ID, sa.ForeignKey("workspaces.id", ondelete="CASCADE"), nullable=False
+    ),
+    sa.Column("test_id", _ID, sa.ForeignKey("staff_tests.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("agent_external_id", sa.String(200), nullable=False),
+    sa.Column("user_id", _ID, sa.ForeignKey("users.id", ondelete="SET NULL")),
+    sa.Column("started_at", sa.DateTime, nullable=False),
+    sa.Column("deadline_at", sa.DateTime, nullable=False),
+    sa.Column("submitted_at", sa.DateTime),
+    # The questions (and their choices) in the order this attempt shows them.
+    sa.Column("layout", sa.JSON, nullable=False),
+    # question id -> {"choices": [...], "text": "...", "points": awarded or null}
+    sa.Column("answers", sa.JSON),
+    # in_progress, to_grade (free text waits for a lead), graded or expired
+    sa.Column("status", sa.String(12), nullable=False),
+    sa.Column("score", sa.Float),
+    sa.Column("passed", sa.Boolean),
+    sa.Column("graded_by", sa.String(100)),
+    sa.Index("ix_staff_attempts_agent", "workspace_id", "agent_external_id"),
+)
+
+# A certification: a set of tests to pass, valid for a period, with reminders before expiry.
+staff_certifications = sa.Table(
+    "staff_certifications",
+    _metadata,
+    sa.Column("id", _ID, primary_key=True, autoincrement=True),
+    sa.Column(
+        "workspace_id", _ID, sa.ForeignKey("workspaces.id", ondelete="CASCADE"), nullable=False
+    ),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("test_ids", sa.JSON, nullable=False),
+    sa.Column("valid_days", sa.Integer, nullable=False),
+    sa.Column("remind_days", sa.Integer, nullable=False),
+    # Where reminders go: an alert channel (email, telegram, webhook) and its target.
+    sa.Column("channel", sa.String(20)),
+    sa.Column("target", sa.String(500)),
+    sa.Column("created_by", sa.String(100), nullable=False),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.UniqueConstraint("workspace_id", "name"),
+)
+
+# An agent certified: when, until when, and when the reminder before expiry went out.
+staff_certificates = sa.Table(
+    "staff_certificates",
+    _metadata,
+    sa.Column("id", _ID, primary_key=True, autoincrement=True),
+    sa.Column(
+        "workspace_id", _ID, sa.ForeignKey("workspaces.id", ondelete="CASCADE"), nullable=False
+    ),
+    sa.Column(
+        "certification_id",
+        _ID,
+        sa.ForeignKey("staff_certifications.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    sa.Column("agent_external_id", sa.String(200), nullable=False),
+    sa.Column("granted_at", sa.DateTime, nullable=False),
+    sa.Column("expires_at", sa.DateTime, nullable=False),
+    sa.Column("reminded_at", sa.DateTime),
+    sa.Index("ix_staff_certificates_expiry", "expires_at"),
+)
 
 _TABLES = (
     staff_competencies,
@@ -135,6 +246,11 @@ _TABLES = (
     staff_modules,
     staff_training_rules,
     staff_assignments,
+    staff_questions,
+    staff_tests,
+    staff_attempts,
+    staff_certifications,
+    staff_certificates,
 )
 
 

@@ -2,7 +2,8 @@
 
 from fastapi import APIRouter
 
-from kontrol.web.pages.staff import training
+from kontrol.web.pages.staff import tests, training
 
 router = APIRouter(include_in_schema=False)
 router.include_router(training.router)
+router.include_router(tests.router)
