@@ -27,6 +27,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -35,7 +36,10 @@ from kontrol.domain.clock import utcnow
 from kontrol.store.tables import (
     review_items,
     staff_assignments,
+    staff_attempts,
     staff_modules,
+    staff_questions,
+    staff_tests,
     staff_training_rules,
 )
 from tests.accounts.world import World
@@ -251,6 +255,80 @@ def staff_assign_form(w: World, ids: Mapping[str, Any]) -> dict[str, str]:
 
 def staff_module_form(w: World, ids: Mapping[str, Any]) -> dict[str, str]:
     return {"title": f"Module {w._next()}", "kind": "text", "body": "Text"}
+
+
+def _staff_test(w: World) -> tuple[int, int]:
+    """A test of one free-text question (made once): (test id, question id)."""
+    with w.engine.begin() as connection:
+        found = connection.execute(
+            select(staff_tests.c.id, staff_tests.c.question_ids).where(
+                staff_tests.c.workspace_id == w.workspace.id
+            )
+        ).first()
+        if found is not None:
+            return int(found.id), int(found.question_ids[0])
+        values = {"workspace_id": w.workspace.id, "created_by": "qa", "created_at": utcnow()}
+        question = connection.execute(
+            staff_questions.insert().values(
+                topic="t", kind="text", text="Why?", options=[], correct=[], points=1, **values
+            )
+        ).inserted_primary_key
+        assert question is not None
+        test = connection.execute(
+            staff_tests.insert().values(
+                title="Policy test",
+                question_ids=[int(question[0])],
+                pass_mark=0.8,
+                time_limit_minutes=15,
+                max_attempts=1000,
+                shuffle=False,
+                **values,
+            )
+        ).inserted_primary_key
+    assert test is not None
+    return int(test[0]), int(question[0])
+
+
+def staff_test(w: World) -> dict[str, int]:
+    return {"test_id": _staff_test(w)[0]}
+
+
+def _staff_attempt(w: World, agent: str, status: str) -> int:
+    test_id, question_id = _staff_test(w)
+    now = utcnow()
+    with w.engine.begin() as connection:
+        key = connection.execute(
+            staff_attempts.insert().values(
+                workspace_id=w.workspace.id,
+                test_id=test_id,
+                agent_external_id=agent,
+                started_at=now,
+                deadline_at=now + timedelta(minutes=15),
+                layout=[{"question": question_id, "options": []}],
+                answers={str(question_id): {"text": "Because", "points": None}},
+                status=status,
+                submitted_at=None if status == "in_progress" else now,
+            )
+        ).inserted_primary_key
+    assert key is not None
+    return int(key[0])
+
+
+def attempt_of_a3(w: World) -> dict[str, int]:
+    """A3's attempt waiting for a grade: out of team lead L1's and agent a1's reach."""
+    return {"attempt_id": _staff_attempt(w, "a3", "to_grade")}
+
+
+def running_attempt_of_a1(w: World) -> dict[str, int]:
+    return {"attempt_id": _staff_attempt(w, "a1", "in_progress")}
+
+
+def attempt_of_a1_to_grade(w: World) -> dict[str, int]:
+    return {"attempt_id": _staff_attempt(w, "a1", "to_grade")}
+
+
+def grade_form(w: World, ids: Mapping[str, Any]) -> dict[str, str]:
+    return {f"p{_staff_test(w)[1]}": "1"}
 
 
 # -- review workflow ids (routing, reviewer, feedback, calibration) ---------------------------
@@ -626,6 +704,51 @@ ROUTES: list[Route] = [
     ),
     Route("GET", "/api/v1/staff/effects", "yy-y-"),
     Route("GET", "/api/v1/staff/profile/{agent_external_id}", "yyy44", ids=agent_a3),
+    Route("GET", "/staff/tests", "yyyyy"),
+    Route("POST", "/staff/questions", "yy---", form={"topic": "t", "kind": "text", "text": "Q"}),
+    Route("POST", "/staff/tests", "yy---", form={"title": "T"}),
+    Route("POST", "/staff/certifications", "yy---", form={"name": "C"}),
+    Route("POST", "/staff/tests/{test_id}/start", "----y", ids=staff_test),
+    Route("GET", "/staff/attempts/{attempt_id}", "yyy44", ids=attempt_of_a3),
+    Route("POST", "/staff/attempts/{attempt_id}", "----y", ids=running_attempt_of_a1),
+    Route(
+        "POST",
+        "/staff/attempts/{attempt_id}/grade",
+        "yy-y-",
+        ids=attempt_of_a1_to_grade,
+        form=grade_form,
+    ),
+    Route("GET", "/staff/tests/{test_id}/results", "yy-y-", ids=staff_test),
+    Route("GET", "/api/v1/staff/questions", "yy---"),
+    Route(
+        "POST",
+        "/api/v1/staff/questions",
+        "yy---",
+        json={"topic": "t", "kind": "text", "text": "Q"},
+    ),
+    Route("GET", "/api/v1/staff/tests", "yyyyy"),
+    Route("POST", "/api/v1/staff/tests", "yy---", json={"title": "T", "question_ids": [1]}),
+    Route("POST", "/api/v1/staff/tests/{test_id}/attempts", "----y", ids=staff_test),
+    Route("GET", "/api/v1/staff/tests/{test_id}/results", "yy-y-", ids=staff_test),
+    Route("GET", "/api/v1/staff/attempts", "yyyyy"),
+    Route("GET", "/api/v1/staff/attempts/{attempt_id}", "yyy44", ids=attempt_of_a3),
+    Route(
+        "POST",
+        "/api/v1/staff/attempts/{attempt_id}/answers",
+        "----y",
+        ids=running_attempt_of_a1,
+        json={"answers": {}},
+    ),
+    Route(
+        "POST",
+        "/api/v1/staff/attempts/{attempt_id}/grade",
+        "yy-y-",
+        ids=attempt_of_a1_to_grade,
+        json={"points": {}},
+    ),
+    Route("GET", "/api/v1/staff/certifications", "yyyyy"),
+    Route("POST", "/api/v1/staff/certifications", "yy---", json={"name": "C", "test_ids": [1]}),
+    Route("GET", "/api/v1/staff/certificates", "yyyyy"),
 ]
 
 # Anyone, without logging in: the login form, the language switch, customers'

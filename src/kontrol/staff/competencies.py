@@ -22,6 +22,7 @@ from kontrol.domain.clock import from_utc, utcnow, zone
 from kontrol.domain.errors import Conflict, NotFound
 from kontrol.feedback.coaching import CoachedAgent, find_agent
 from kontrol.staff.evidence import Tally, agent_marks, tally
+from kontrol.staff.knowledge import topic_marks
 from kontrol.staff.refusals import StaffInputError
 from kontrol.staff.rows import insert_row
 from kontrol.store.tables import staff_competencies, staff_competency_links
@@ -233,12 +234,9 @@ def competency_profile(
     agent: str,
     *,
     now: datetime | None = None,
-    topic_marks: dict[str, list[tuple[datetime, float]]] | None = None,
 ) -> CompetencyProfile:
-    """The agent's competencies per month (criteria of QA evaluations, and quiz topics).
-
-    ``topic_marks`` are the agent's test answers per quiz topic (when, fraction).
-    """
+    """The agent's competencies per month: QA evaluations of the linked criteria and
+    graded test answers of the linked quiz topics, each counted once."""
     require(viewer, Action.VIEW_TRAINING)
     person = find_agent(connection, viewer, agent)
     moment = now or utcnow()
@@ -248,10 +246,11 @@ def competency_profile(
     by_criterion: dict[str, list[tuple[datetime, float]]] = {}
     for mark in agent_marks(connection, viewer.workspace.id, person.external_id, since=since):
         by_criterion.setdefault(mark.criterion, []).append((mark.at, mark.fraction))
+    by_topic = topic_marks(connection, viewer.workspace.id, person.external_id)
     lines = []
     for competency in list_competencies(connection, viewer.workspace.id):
         points = [p for c in competency.criteria for p in by_criterion.get(c, [])]
-        points += [p for t in competency.topics for p in (topic_marks or {}).get(t, [])]
+        points += [p for t in competency.topics for p in by_topic.get(t, [])]
         cells: dict[str, list[float]] = {key: [] for key in months}
         for at, fraction in points:
             key = from_utc(at, local).strftime("%Y-%m")

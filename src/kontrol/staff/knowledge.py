@@ -637,3 +637,26 @@ def results_of_test(connection: Connection, viewer: Viewer, test_id: int) -> Kno
     ]
     questions.sort(key=lambda q: (q.share_right is None, q.share_right or 0.0))
     return KnowledgeResults(test, _groups(done, names), _groups(done, teams), questions)
+
+
+def topic_marks(
+    connection: Connection, workspace_id: int, agent: str
+) -> dict[str, list[tuple[datetime, float]]]:
+    """Per quiz topic, the agent's graded answers: (when handed in, fraction of the points)."""
+    bank = _bank(connection, workspace_id)
+    rows = connection.execute(
+        select(staff_attempts.c.submitted_at, staff_attempts.c.answers).where(
+            staff_attempts.c.workspace_id == workspace_id,
+            staff_attempts.c.agent_external_id == agent,
+            staff_attempts.c.status == GRADED,
+        )
+    )
+    marks: dict[str, list[tuple[datetime, float]]] = {}
+    for row in rows:
+        for key, answer in (row.answers or {}).items():
+            question = bank.get(int(key))
+            if question is None or answer.get("points") is None:
+                continue
+            fraction = float(answer["points"]) / question.points
+            marks.setdefault(question.topic, []).append((row.submitted_at, fraction))
+    return marks
