@@ -7,7 +7,10 @@ is not declared here. **Declaring a route is one line**::
 
 - method and path exactly as FastAPI has them (path parameters in braces);
 - five characters, one per role in the order admin, qa_lead, reviewer,
-  team_lead, agent: ``y`` allowed (any answer but 401/403/404/405, a 5xx or a
+  team_lead, agent, for a route of the service team: shoppers and recruiters
+  get 403 there; or seven characters, the last two for ``shopper`` and
+  ``recruiter``, for a route they may use (their own features, logging out,
+  the start page): ``y`` allowed (any answer but 401/403/404/405, a 5xx or a
   redirect to the login page), ``-`` refused by the policy (403), ``4`` not
   found (404: the row is out of that role's scope), ``u`` 401 (the route needs
   an API key, a session is not enough);
@@ -44,7 +47,9 @@ from kontrol.store.tables import (
 )
 from tests.accounts.world import World
 
-ROLES_ORDER = ("admin", "qa_lead", "reviewer", "team_lead", "agent")
+ROLES_ORDER = ("admin", "qa_lead", "reviewer", "team_lead", "agent", "shopper", "recruiter")
+# A five-character spec is a route of the service team: the roles after it are refused.
+SERVICE_TEAM = 5
 Ids = Callable[[World], Mapping[str, Any]]
 
 SCORECARD_YAML = (
@@ -90,7 +95,8 @@ class Route:
 
     def outcome(self, role: str) -> str:
         """The expected outcome character for ``role``."""
-        return self.expect[ROLES_ORDER.index(role)]
+        expect = self.expect if len(self.expect) > SERVICE_TEAM else self.expect + "--"
+        return expect[ROLES_ORDER.index(role)]
 
 
 def own_interaction(w: World) -> dict[str, int]:
@@ -404,11 +410,11 @@ REVIEW_RULE_FORM = {"kind": "csat_low", "name": "Low CSAT", "queue": "Low", "due
 
 ROUTES: list[Route] = [
     # -- session and interactions (pages and API) --
-    Route("POST", "/workspace", "yyyyy", form={"workspace_id": "1"}),
+    Route("POST", "/workspace", "yyyyyyy", form={"workspace_id": "1"}),
     Route("GET", "/interactions", "yyyyy"),
     Route("GET", "/interactions/{interaction_id}", "yy4yy", ids=own_interaction),
     Route("POST", "/interactions/{interaction_id}/survey-link", "yy4yy", ids=own_interaction),
-    Route("GET", "/api/v1/me", "yyyyy"),
+    Route("GET", "/api/v1/me", "yyyyyyy"),
     Route("GET", "/api/v1/interactions", "yyyyy"),
     Route("GET", "/api/v1/interactions/{interaction_id}", "yy4yy", ids=own_interaction),
     Route("GET", "/api/v1/interactions/{interaction_id}/checks", "yy4yy", ids=own_interaction),
@@ -416,8 +422,8 @@ ROUTES: list[Route] = [
     Route("GET", "/rejects", "yy---"),
     Route("GET", "/api/v1/rejects", "yy---"),
     # -- the ingest API: an API key is the only credential; it writes and never reads --
-    Route("POST", "/api/v1/interactions", "uuuuu", json=[]),
-    Route("POST", "/api/v1/surveys", "uuuuu", json=[]),
+    Route("POST", "/api/v1/interactions", "uuuuuuu", json=[]),
+    Route("POST", "/api/v1/surveys", "uuuuuuu", json=[]),
     # -- integrations (admins) --
     Route("GET", "/admin/api-keys", "y----"),
     Route("POST", "/admin/api-keys", "y----", form={"name": "helpdesk"}),
@@ -436,7 +442,7 @@ ROUTES: list[Route] = [
     Route("GET", "/surveys/places/{place_id}/qr.{fmt}", "yy---", ids=place_qr),
     # -- alerts: i1's alert is team L1's; a reviewer without i1 does not see it --
     Route("GET", "/alerts", "yyyy-"),
-    Route("GET", "/alerts/badge", "yyyyy"),
+    Route("GET", "/alerts/badge", "yyyyyyy"),
     Route("POST", "/alerts/{alert_id}/acknowledge", "yy4y-", ids=alert_on_i1),
     Route("GET", "/alerts/rules", "yy---"),
     Route("GET", "/alerts/rules/new", "yy---", query="kind=csat_at_most"),
@@ -749,13 +755,14 @@ ROUTES: list[Route] = [
     Route("GET", "/api/v1/staff/certifications", "yyyyy"),
     Route("POST", "/api/v1/staff/certifications", "yy---", json={"name": "C", "test_ids": [1]}),
     Route("GET", "/api/v1/staff/certificates", "yyyyy"),
+    # -- everyone's start page --
+    Route("GET", "/", "yyyyyyy"),
 ]
 
 # Anyone, without logging in: the login form, the language switch, customers'
 # survey pages (their own token and rate limits guard them), the OpenAPI schema
 # and the static files.
 PUBLIC: set[tuple[str, str]] = {
-    ("GET", "/"),
     ("GET", "/login"),
     ("POST", "/login"),
     ("POST", "/logout"),

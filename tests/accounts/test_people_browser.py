@@ -40,7 +40,7 @@ def test_an_admin_adds_an_agent_and_cannot_demote_the_last_admin(
     _log_in(page, people_server, "admin")
     page.get_by_role("link", name="Сотрудники").click()
     expect(page).to_have_url(f"{people_server}/admin/people")
-    expect(page.locator("tr[data-user]")).to_have_count(8)
+    expect(page.locator("tr[data-user]")).to_have_count(10)
 
     form = page.locator("#add-person")
     form.get_by_label("Логин", exact=True).fill("maria")

@@ -58,6 +58,8 @@ ROLE_LOGINS: dict[WorkspaceRole, str] = {
     WorkspaceRole.REVIEWER: "reviewer",
     WorkspaceRole.TEAM_LEAD: "lead",
     WorkspaceRole.AGENT: "agent1",
+    WorkspaceRole.SHOPPER: "shopper",
+    WorkspaceRole.RECRUITER: "recruiter",
 }
 PEOPLE: list[PersonRow] = [
     ("admin", WorkspaceRole.ADMIN, None, None),
@@ -68,6 +70,8 @@ PEOPLE: list[PersonRow] = [
     ("lead2", WorkspaceRole.TEAM_LEAD, None, "L2"),
     ("agent1", WorkspaceRole.AGENT, "a1", "L1"),
     ("agent3", WorkspaceRole.AGENT, "a3", "L2"),
+    ("shopper", WorkspaceRole.SHOPPER, None, None),
+    ("recruiter", WorkspaceRole.RECRUITER, None, None),
 ]
 
 

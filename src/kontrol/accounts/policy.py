@@ -19,7 +19,9 @@ Row scope by role:
 - agents: their own interactions (``memberships.agent_external_id``);
 - reviewers: the interactions assigned to them (``review_items.assignee_id``),
   the ones they scored (a manual evaluation with their ``reviewer_id``) and the
-  ones of calibration sessions they take part in.
+  ones of calibration sessions they take part in;
+- shoppers and recruiters: no interactions, evaluations, alerts or KPIs at all
+  (their features scope their own rows).
 
 KPIs are aggregates: reviewers count the whole workspace (they belong to the
 QA team and judge against the company picture), team leads their team, agents
@@ -72,7 +74,11 @@ QA_LEAD = WorkspaceRole.QA_LEAD
 REVIEWER = WorkspaceRole.REVIEWER
 TEAM_LEAD = WorkspaceRole.TEAM_LEAD
 AGENT = WorkspaceRole.AGENT
-EVERYONE = frozenset(WorkspaceRole)
+SHOPPER = WorkspaceRole.SHOPPER
+RECRUITER = WorkspaceRole.RECRUITER
+# The service team: everyone who works with the conversations. Shoppers and
+# recruiters are members too, but see only what their own features grant them.
+EVERYONE = frozenset({ADMIN, QA_LEAD, REVIEWER, TEAM_LEAD, AGENT})
 # Roles whose row scope is the whole workspace.
 WHOLE_WORKSPACE = frozenset({ADMIN, QA_LEAD})
 
@@ -239,6 +245,10 @@ REFUSALS: dict[Action, str] = {
 }
 
 
+# Said to a shopper or recruiter refused an action of the whole service team.
+OUTSIDE_THE_SERVICE_TEAM = "this part of Kontrol is for the service team"
+
+
 def allowed(viewer: Viewer, action: Action) -> bool:
     """Whether ``viewer``'s role may attempt ``action`` in their workspace."""
     return viewer.role in POLICY[action]
@@ -246,8 +256,11 @@ def allowed(viewer: Viewer, action: Action) -> bool:
 
 def require(viewer: Viewer, action: Action) -> None:
     """Raise ``Forbidden`` (with the rule in words) unless ``allowed``."""
-    if not allowed(viewer, action):
-        raise Forbidden(REFUSALS.get(action, f"your role may not {action.value.replace('_', ' ')}"))
+    if allowed(viewer, action):
+        return
+    if viewer.role not in EVERYONE and action not in REFUSALS:
+        raise Forbidden(OUTSIDE_THE_SERVICE_TEAM)
+    raise Forbidden(REFUSALS.get(action, f"your role may not {action.value.replace('_', ' ')}"))
 
 
 # -- row scope ---------------------------------------------------------------------
@@ -287,12 +300,15 @@ def whole_workspace(viewer: Viewer) -> bool:
 def interaction_reach(viewer: Viewer) -> str:
     """How far ``interaction_scope`` reaches, for pages that say so.
 
-    ``workspace``, ``review`` (assigned / scored / calibration), ``team`` or ``own``.
+    ``workspace``, ``review`` (assigned / scored / calibration), ``team``, ``own``
+    or ``none`` (shoppers and recruiters).
     """
     if viewer.role in WHOLE_WORKSPACE:
         return "workspace"
     if viewer.role is REVIEWER:
         return "review"
+    if viewer.role not in EVERYONE:
+        return "none"
     return "team" if viewer.role is TEAM_LEAD else "own"
 
 
@@ -305,6 +321,8 @@ def interaction_scope(viewer: Viewer) -> ColumnElement[bool]:
     if viewer.role is TEAM_LEAD:
         team = viewer.membership.team
         return interactions.c.team == team if team else false()
+    if viewer.role is not AGENT:
+        return false()
     agent = viewer.membership.agent_external_id
     return interactions.c.agent_external_id == agent if agent else false()
 
@@ -384,7 +402,7 @@ def agent_scope(viewer: Viewer) -> ColumnElement[bool]:
         return agents.c.team == (viewer.membership.team or "")
     if viewer.role is AGENT:
         return agents.c.external_id == (viewer.membership.agent_external_id or "")
-    return true()
+    return true() if viewer.role in EVERYONE else false()
 
 
 def alert_scope(viewer: Viewer) -> ColumnElement[bool]:
@@ -402,7 +420,7 @@ def alert_scope(viewer: Viewer) -> ColumnElement[bool]:
     if viewer.role is REVIEWER:
         in_scope = alerts.c.interaction_id.in_(reviewer_interactions(viewer))
         return and_(condition, or_(alerts.c.interaction_id.is_(None), in_scope))
-    if viewer.role is AGENT:
+    if viewer.role not in WHOLE_WORKSPACE:
         return false()
     return condition
 
@@ -411,9 +429,12 @@ KPI_FILTER_NAMES = ("agent", "team", "channel", "topic")
 
 
 def kpi_reach(viewer: Viewer) -> str:
-    """Whose figures ``kpi_scope`` lets ``viewer`` count: ``workspace``, ``team`` or ``own``."""
+    """Whose figures ``kpi_scope`` lets ``viewer`` count: ``workspace``, ``team``, ``own``
+    or ``none`` (shoppers and recruiters count nothing)."""
     if viewer.role is TEAM_LEAD:
         return "team"
+    if viewer.role not in EVERYONE:
+        return "none"
     return "own" if viewer.role is AGENT else "workspace"
 
 
@@ -429,6 +450,8 @@ def kpi_scope(viewer: Viewer, filters: Mapping[str, str]) -> dict[str, str]:
     reach = kpi_reach(viewer)
     if reach == "workspace":
         return narrowed
+    if reach == "none":
+        raise Forbidden("KPIs are for the service team")
     if reach == "team":
         team = viewer.membership.team
         if not team:
@@ -449,7 +472,7 @@ def kpi_scope(viewer: Viewer, filters: Mapping[str, str]) -> dict[str, str]:
 
 # -- the documented table ------------------------------------------------------------
 
-ROLE_ORDER = (ADMIN, QA_LEAD, REVIEWER, TEAM_LEAD, AGENT)
+ROLE_ORDER = (ADMIN, QA_LEAD, REVIEWER, TEAM_LEAD, AGENT, SHOPPER, RECRUITER)
 
 
 def markdown_table() -> str:

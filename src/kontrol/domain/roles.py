@@ -11,3 +11,6 @@ class WorkspaceRole(StrEnum):
     REVIEWER = "reviewer"
     TEAM_LEAD = "team_lead"
     AGENT = "agent"
+    # People outside the service team's daily work, who see only their own part:
+    SHOPPER = "shopper"  # a mystery shopper: their own assignments and submissions
+    RECRUITER = "recruiter"  # hiring only: job profiles, candidates, interviews

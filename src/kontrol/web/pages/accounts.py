@@ -61,10 +61,23 @@ def _login_page(request: Request, state: State, *, failed: bool, nobody: bool) -
     return render(request, "accounts/login.html", context, status=401 if failed else 200)
 
 
+# Where each role starts: the service team on the interaction list; a feature
+# that gives a role its own work (mystery shopping, hiring) names that role's page here.
+HOME_PAGES: dict[WorkspaceRole, str] = {
+    WorkspaceRole.ADMIN: "/interactions",
+    WorkspaceRole.QA_LEAD: "/interactions",
+    WorkspaceRole.REVIEWER: "/interactions",
+    WorkspaceRole.TEAM_LEAD: "/interactions",
+    WorkspaceRole.AGENT: "/interactions",
+    WorkspaceRole.SHOPPER: "/interactions",
+    WorkspaceRole.RECRUITER: "/interactions",
+}
+
+
 @router.get("/")
-def home() -> Response:
-    """The interaction list is the start page."""
-    return RedirectResponse("/interactions", status_code=303)
+def home(viewer: CurrentViewer) -> Response:
+    """Each role's start page (``HOME_PAGES``)."""
+    return RedirectResponse(HOME_PAGES[viewer.role], status_code=303)
 
 
 @router.get("/login")
@@ -93,7 +106,7 @@ def login(
     request.session["user_id"] = account.id
     request.session["workspace_id"] = memberships[0].workspace.id
     request.session["locale"] = locale if locale in LOCALES else account.locale
-    return RedirectResponse("/interactions", status_code=303)
+    return RedirectResponse("/", status_code=303)
 
 
 @router.post("/logout")
