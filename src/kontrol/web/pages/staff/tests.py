@@ -8,6 +8,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from kontrol.accounts.policy import AGENT, Action, allowed, require
+from kontrol.domain.clock import from_utc, zone
 from kontrol.domain.errors import Conflict
 from kontrol.staff.certification import (
     certificates,
@@ -224,6 +225,7 @@ def _attempt_page(
         # Agents do not see the key: they may have attempts left.
         "show_key": page.viewer.role is not AGENT,
         "error": error,
+        "deadline": from_utc(found.deadline_at, zone(page.viewer.workspace.timezone)),
     }
     return page.render("staff/staff_attempt.html", context, status=status)
 
