@@ -132,6 +132,9 @@ class Action(StrEnum):
     TAKE_TESTS = "take_tests"
     GRADE_TESTS = "grade_tests"
     VIEW_TEST_RESULTS = "view_test_results"
+    # People: structured hiring.
+    MANAGE_HIRING = "manage_hiring"
+    INTERVIEW = "interview"
 
 
 POLICY: dict[Action, frozenset[WorkspaceRole]] = {
@@ -171,6 +174,8 @@ POLICY: dict[Action, frozenset[WorkspaceRole]] = {
     Action.TAKE_TESTS: frozenset({AGENT}),
     Action.GRADE_TESTS: frozenset({ADMIN, QA_LEAD, TEAM_LEAD}),
     Action.VIEW_TEST_RESULTS: EVERYONE,
+    Action.MANAGE_HIRING: frozenset({ADMIN, QA_LEAD, RECRUITER}),
+    Action.INTERVIEW: frozenset({ADMIN, QA_LEAD, TEAM_LEAD, RECRUITER}),
 }
 
 # What each action lets a person do, in words (the table in docs/permissions.md).
@@ -211,6 +216,8 @@ DESCRIPTIONS: dict[Action, str] = {
     Action.TAKE_TESTS: "take knowledge tests",
     Action.GRADE_TESTS: "grade free-text answers and see results per agent, team and question",
     Action.VIEW_TEST_RESULTS: "see test attempts and certificates (agents: their own)",
+    Action.MANAGE_HIRING: "job profiles, interview guides, candidates, decisions, retention",
+    Action.INTERVIEW: "score the candidates one interviews (others' scores after one's own)",
 }
 
 # Said when an action is refused: what the rule is, so nobody guesses.
@@ -242,6 +249,8 @@ REFUSALS: dict[Action, str] = {
     Action.MANAGE_TESTS: "only admins and QA leads write tests and certifications",
     Action.TAKE_TESTS: "knowledge tests are taken by agents",
     Action.GRADE_TESTS: "only admins, QA leads and team leads grade tests and see their results",
+    Action.MANAGE_HIRING: "only recruiters, admins and QA leads run hiring",
+    Action.INTERVIEW: "only recruiters, admins, QA leads and team leads interview candidates",
 }
 
 

@@ -16,8 +16,16 @@ from kontrol.accounts.access import Viewer
 from kontrol.demo.seed.accounts import demo_viewer
 from kontrol.domain.clock import utcnow
 from kontrol.staff.certification import create_certification, grade, hand_in
-from kontrol.staff.competencies import save_competency
+from kontrol.staff.competencies import list_competencies, save_competency
 from kontrol.staff.evidence import agent_marks, tally
+from kontrol.staff.hiring import (
+    add_candidate,
+    add_guide_question,
+    create_profile,
+    decide,
+    list_profiles,
+    submit_scores,
+)
 from kontrol.staff.knowledge import create_question, create_test, list_tests, start_attempt
 from kontrol.staff.training import assign_module, create_module, create_rule, list_modules
 from kontrol.store.tables import agents, staff_assignments, staff_competencies
@@ -376,3 +384,100 @@ def seed_tests_demo(engine: Engine, workspace_id: int) -> None:
             if login != "a05":
                 points = 2 if login == "agent" or days == 5 else 0
                 grade(connection, lead, handed.id, {str(ids[5]): points})
+
+
+GUIDE: tuple[tuple[str, str, str, str, str], ...] = (
+    (
+        "empathy",
+        "Клиент кричит, что ждёт возврата месяц. Что вы ответите первым?",
+        "Сразу переходит к регламенту, эмоцию не замечает.",
+        "Извиняется формально, затем решает вопрос.",
+        "Признаёт эмоцию своими словами, называет срок и берёт вопрос на себя.",
+    ),
+    (
+        "product",
+        "Объясните, как оформить возврат товара, купленного онлайн.",
+        "Путается в шагах и сроках.",
+        "Называет шаги, но без сроков и исключений.",
+        "Точно: шаги, 14 дней, исключения, что делать без чека.",
+    ),
+    (
+        "standards",
+        "Расскажите о случае, когда вы не знали ответа. Что вы сделали?",
+        "Придумал ответ на ходу.",
+        "Сказал, что уточнит, но не вернулся к клиенту.",
+        "Честно сказал, уточнил у коллег, перезвонил в обещанный срок.",
+    ),
+    (
+        "literacy",
+        "Перепишите фразу «ваша заявка будет рассмотрена в течении 3х дней».",
+        "Ошибки остались.",
+        "Ошибки исправлены, фраза канцелярская.",
+        "«Мы ответим на вашу заявку в течение трёх дней» — без ошибок и по-человечески.",
+    ),
+)
+
+# (name, contact, ratings by the QA lead, ratings by the team lead or None, decision)
+CANDIDATES: tuple[tuple[str, str, list[int], list[int] | None, str | None], ...] = (
+    ("Мария Лебедева", "+7 900 111-22-33", [5, 4, 4, 5], [5, 4, 5, 4], "hire"),
+    ("Олег Фёдоров", "oleg.f@example.com", [2, 3, 2, 3], [3, 2, 2, 2], "reject"),
+    ("Jessica Moore", "jessica.moore@example.com", [4, 3, 4, 4], None, None),
+)
+
+
+def seed_hiring_demo(engine: Engine, workspace_id: int) -> None:
+    """A hiring round: one profile, its guide, three candidates and two interviewers."""
+    with engine.begin() as connection:
+        qa = demo_viewer(connection, workspace_id, "qa")
+        lead = demo_viewer(connection, workspace_id, "lead")
+        if qa is None or lead is None or list_profiles(connection, qa):
+            return
+        profile = create_profile(
+            connection,
+            qa,
+            title="Оператор чата, «Линия 1»",
+            requirements="Грамотная письменная речь, спокойствие в конфликте, готовность к "
+            "сменному графику. Опыт в рознице или поддержке — плюс.",
+        )
+        competencies = {c.key: c.id for c in list_competencies(connection, workspace_id)}
+        for key, text, one, three, five in GUIDE:
+            profile = add_guide_question(
+                connection,
+                qa,
+                profile.id,
+                text=text,
+                anchors=(one, three, five),
+                competency_id=competencies.get(key),
+            )
+        questions = [q.id for q in profile.questions]
+        for name, contact, by_qa, by_lead, decision in CANDIDATES:
+            candidate = add_candidate(
+                connection,
+                qa,
+                profile_id=profile.id,
+                name=name,
+                contact=contact,
+                interviewer_ids=[qa.account.id, lead.account.id],
+            )
+            for viewer, ratings in ((qa, by_qa), (lead, by_lead)):
+                if ratings is not None:
+                    given: dict[str, int | str] = {
+                        str(q): r for q, r in zip(questions, ratings, strict=True)
+                    }
+                    submit_scores(connection, viewer, candidate.id, given)
+            if decision == "hire":
+                decide(
+                    connection,
+                    qa,
+                    candidate.id,
+                    decision="hire",
+                    reason="Сильная эмпатия и знание возвратов; оба интервьюера поставили 4–5.",
+                )
+            elif decision == "reject":
+                decide(
+                    connection,
+                    qa,
+                    candidate.id,
+                    decision="reject",
+                    reason="Слабое знание продукта и ошибки в письменной речи.",
+                )

@@ -199,3 +199,88 @@ staff_certificates = Table(
     Column("reminded_at", DateTime),
     Index("ix_staff_certificates_expiry", "expires_at"),
 )
+
+# A job profile: the competencies and requirements a candidate is interviewed against.
+staff_job_profiles = Table(
+    "staff_job_profiles",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("workspace_id", Id, ForeignKey("workspaces.id", ondelete="CASCADE"), nullable=False),
+    Column("title", String(200), nullable=False),
+    Column("requirements", Text),
+    Column("created_by", String(100), nullable=False),
+    Column("created_at", DateTime, nullable=False),
+    UniqueConstraint("workspace_id", "title"),
+)
+
+# The interview guide: a question per competency with what a 1, 3 and 5 answer sounds like.
+staff_interview_questions = Table(
+    "staff_interview_questions",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column(
+        "profile_id", Id, ForeignKey("staff_job_profiles.id", ondelete="CASCADE"), nullable=False
+    ),
+    Column("competency_id", Id, ForeignKey("staff_competencies.id", ondelete="SET NULL")),
+    Column("text", Text, nullable=False),
+    Column("anchor_1", Text, nullable=False),
+    Column("anchor_3", Text, nullable=False),
+    Column("anchor_5", Text, nullable=False),
+)
+
+# A candidate; the personal data (name, contact, notes) is erased after the retention period.
+staff_candidates = Table(
+    "staff_candidates",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("workspace_id", Id, ForeignKey("workspaces.id", ondelete="CASCADE"), nullable=False),
+    Column(
+        "profile_id", Id, ForeignKey("staff_job_profiles.id", ondelete="CASCADE"), nullable=False
+    ),
+    Column("name", String(200)),
+    Column("contact", String(300)),
+    Column("notes", Text),
+    Column("created_by", String(100), nullable=False),
+    Column("created_at", DateTime, nullable=False),
+    # hire or reject, with the reason
+    Column("decision", String(10)),
+    Column("decision_reason", Text),
+    Column("decided_by", String(100)),
+    Column("decided_at", DateTime),
+    Column("erased_at", DateTime),
+)
+
+# Who interviews a candidate, and when they handed in their scores.
+staff_interviewers = Table(
+    "staff_interviewers",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column(
+        "candidate_id", Id, ForeignKey("staff_candidates.id", ondelete="CASCADE"), nullable=False
+    ),
+    Column("user_id", Id, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("submitted_at", DateTime),
+    UniqueConstraint("candidate_id", "user_id"),
+)
+
+# One interviewer's rating (1-5) of one answer.
+staff_interview_scores = Table(
+    "staff_interview_scores",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column(
+        "interviewer_id",
+        Id,
+        ForeignKey("staff_interviewers.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column(
+        "question_id",
+        Id,
+        ForeignKey("staff_interview_questions.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("rating", Integer, nullable=False),
+    Column("note", Text),
+    UniqueConstraint("interviewer_id", "question_id"),
+)

@@ -20,6 +20,14 @@ from kontrol.staff.certification import (
     list_certifications,
 )
 from kontrol.staff.competencies import competency_profile, list_competencies, save_competency
+from kontrol.staff.hiring import (
+    candidate_scores,
+    compare_candidates,
+    decide,
+    list_candidates,
+    list_profiles,
+    submit_scores,
+)
 from kontrol.staff.knowledge import (
     attempts_of,
     create_question,
@@ -307,3 +315,61 @@ def api_create_certification(
 def api_certificates(db: Db, viewer: CurrentViewer) -> dict[str, Any]:
     """Current certificates (agents: their own), soonest expiry first."""
     return {"items": [c.as_json() for c in certificates(db, viewer)]}
+
+
+# -- hiring --------------------------------------------------------------------------
+
+
+class ScoresBody(BaseModel):
+    """An interviewer's ratings: guide question id -> 1..5, and optional notes."""
+
+    ratings: dict[str, int]
+    notes: dict[str, str] = Field(default_factory=dict)
+
+
+class DecisionBody(BaseModel):
+    """hire or reject, with the reason."""
+
+    decision: str
+    reason: str
+
+
+@router.get("/hiring/profiles")
+def api_profiles(db: Db, viewer: CurrentViewer) -> dict[str, Any]:
+    """Job profiles with their interview guides (questions and 1/3/5 anchors)."""
+    return {"items": [p.as_json() for p in list_profiles(db, viewer)]}
+
+
+@router.get("/hiring/candidates")
+def api_candidates(db: Db, viewer: CurrentViewer) -> dict[str, Any]:
+    """Candidates (interviewers: the ones they interview)."""
+    return {"items": [c.as_json() for c in list_candidates(db, viewer)]}
+
+
+@router.get("/hiring/candidates/{candidate_id}/scores")
+def api_candidate_scores(db: Db, viewer: CurrentViewer, candidate_id: Id) -> dict[str, Any]:
+    """Ratings, spread and agreement (403 while the caller's own scores are not in)."""
+    return candidate_scores(db, viewer, candidate_id).as_json()
+
+
+@router.post("/hiring/candidates/{candidate_id}/scores")
+def api_submit_scores(
+    db: Db, viewer: CurrentViewer, candidate_id: Id, body: ScoresBody
+) -> dict[str, Any]:
+    """An interviewer hands in their ratings (409 the second time)."""
+    ratings: dict[str, int | str] = dict(body.ratings)
+    return submit_scores(db, viewer, candidate_id, ratings, body.notes).as_json()
+
+
+@router.post("/hiring/candidates/{candidate_id}/decision")
+def api_decide(
+    db: Db, viewer: CurrentViewer, candidate_id: Id, body: DecisionBody
+) -> dict[str, Any]:
+    """Record the decision with its reason."""
+    return decide(db, viewer, candidate_id, decision=body.decision, reason=body.reason).as_json()
+
+
+@router.get("/hiring/profiles/{profile_id}/compare")
+def api_compare(db: Db, viewer: CurrentViewer, profile_id: Id) -> dict[str, Any]:
+    """The candidates of a profile side by side."""
+    return {"items": [r.as_json() for r in compare_candidates(db, viewer, profile_id)]}

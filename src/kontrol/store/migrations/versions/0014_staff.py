@@ -6,7 +6,8 @@ Create Date: 2026-12-07
 
 The people feature (src/kontrol/staff): competencies and what measures them,
 the training catalogue, QA leads' training rules and assignments; question
-banks, tests and attempts; certifications and the certificates agents hold.
+banks, tests and attempts; certifications and the certificates agents hold; job profiles, interview
+guides, candidates, interviewers and their scores.
 """
 
 import sqlalchemy as sa
@@ -240,6 +241,104 @@ staff_certificates = sa.Table(
     sa.Index("ix_staff_certificates_expiry", "expires_at"),
 )
 
+# A job profile: the competencies and requirements a candidate is interviewed against.
+staff_job_profiles = sa.Table(
+    "staff_job_profiles",
+    _metadata,
+    sa.Column("id", _ID, primary_key=True, autoincrement=True),
+    sa.Column(
+        "workspace_id", _ID, sa.ForeignKey("workspaces.id", ondelete="CASCADE"), nullable=False
+    ),
+    sa.Column("title", sa.String(200), nullable=False),
+    sa.Column("requirements", sa.Text),
+    sa.Column("created_by", sa.String(100), nullable=False),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.UniqueConstraint("workspace_id", "title"),
+)
+
+# The interview guide: a question per competency with what a 1, 3 and 5 answer sounds like.
+staff_interview_questions = sa.Table(
+    "staff_interview_questions",
+    _metadata,
+    sa.Column("id", _ID, primary_key=True, autoincrement=True),
+    sa.Column(
+        "profile_id",
+        _ID,
+        sa.ForeignKey("staff_job_profiles.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    sa.Column("competency_id", _ID, sa.ForeignKey("staff_competencies.id", ondelete="SET NULL")),
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("anchor_1", sa.Text, nullable=False),
+    sa.Column("anchor_3", sa.Text, nullable=False),
+    sa.Column("anchor_5", sa.Text, nullable=False),
+)
+
+# A candidate; the personal data (name, contact, notes) is erased after the retention period.
+staff_candidates = sa.Table(
+    "staff_candidates",
+    _metadata,
+    sa.Column("id", _ID, primary_key=True, autoincrement=True),
+    sa.Column(
+        "workspace_id", _ID, sa.ForeignKey("workspaces.id", ondelete="CASCADE"), nullable=False
+    ),
+    sa.Column(
+        "profile_id",
+        _ID,
+        sa.ForeignKey("staff_job_profiles.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    sa.Column("name", sa.String(200)),
+    sa.Column("contact", sa.String(300)),
+    sa.Column("notes", sa.Text),
+    sa.Column("created_by", sa.String(100), nullable=False),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    # hire or reject, with the reason
+    sa.Column("decision", sa.String(10)),
+    sa.Column("decision_reason", sa.Text),
+    sa.Column("decided_by", sa.String(100)),
+    sa.Column("decided_at", sa.DateTime),
+    sa.Column("erased_at", sa.DateTime),
+)
+
+# Who interviews a candidate, and when they handed in their scores.
+staff_interviewers = sa.Table(
+    "staff_interviewers",
+    _metadata,
+    sa.Column("id", _ID, primary_key=True, autoincrement=True),
+    sa.Column(
+        "candidate_id",
+        _ID,
+        sa.ForeignKey("staff_candidates.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    sa.Column("user_id", _ID, sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("submitted_at", sa.DateTime),
+    sa.UniqueConstraint("candidate_id", "user_id"),
+)
+
+# One interviewer's rating (1-5) of one answer.
+staff_interview_scores = sa.Table(
+    "staff_interview_scores",
+    _metadata,
+    sa.Column("id", _ID, primary_key=True, autoincrement=True),
+    sa.Column(
+        "interviewer_id",
+        _ID,
+        sa.ForeignKey("staff_interviewers.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    sa.Column(
+        "question_id",
+        _ID,
+        sa.ForeignKey("staff_interview_questions.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    sa.Column("rating", sa.Integer, nullable=False),
+    sa.Column("note", sa.Text),
+    sa.UniqueConstraint("interviewer_id", "question_id"),
+)
+
 _TABLES = (
     staff_competencies,
     staff_competency_links,
@@ -251,6 +350,11 @@ _TABLES = (
     staff_attempts,
     staff_certifications,
     staff_certificates,
+    staff_job_profiles,
+    staff_interview_questions,
+    staff_candidates,
+    staff_interviewers,
+    staff_interview_scores,
 )
 
 

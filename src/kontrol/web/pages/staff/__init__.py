@@ -2,8 +2,9 @@
 
 from fastapi import APIRouter
 
-from kontrol.web.pages.staff import tests, training
+from kontrol.web.pages.staff import hiring, tests, training
 
 router = APIRouter(include_in_schema=False)
 router.include_router(training.router)
 router.include_router(tests.router)
+router.include_router(hiring.router)

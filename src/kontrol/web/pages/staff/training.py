@@ -54,6 +54,9 @@ def _lines(text: str) -> list[str]:
 @router.get("/staff")
 def training_page(db: Db, viewer: CurrentViewer, page: CurrentPage) -> Response:
     """Leads: proposals, assignments and what they changed; agents: their own training."""
+    if not allowed(viewer, Action.VIEW_TRAINING) and allowed(viewer, Action.INTERVIEW):
+        # Recruiters work on hiring only.
+        return RedirectResponse("/staff/hiring", status_code=303)
     require(viewer, Action.VIEW_TRAINING)
     if viewer.role is AGENT:
         agent = viewer.membership.agent_external_id or ""
