@@ -40,6 +40,9 @@ from kontrol.store.tables import (
     review_items,
     staff_assignments,
     staff_attempts,
+    staff_candidates,
+    staff_interviewers,
+    staff_job_profiles,
     staff_modules,
     staff_questions,
     staff_tests,
@@ -335,6 +338,72 @@ def attempt_of_a1_to_grade(w: World) -> dict[str, int]:
 
 def grade_form(w: World, ids: Mapping[str, Any]) -> dict[str, str]:
     return {f"p{_staff_test(w)[1]}": "1"}
+
+
+def _staff_profile(w: World) -> int:
+    """A job profile without guide questions (made once)."""
+    with w.engine.begin() as connection:
+        found = connection.execute(
+            select(staff_job_profiles.c.id).where(
+                staff_job_profiles.c.workspace_id == w.workspace.id
+            )
+        ).scalar()
+        if found is not None:
+            return int(found)
+        key = connection.execute(
+            staff_job_profiles.insert().values(
+                workspace_id=w.workspace.id,
+                title="Chat agent",
+                created_by="qa",
+                created_at=utcnow(),
+            )
+        ).inserted_primary_key
+    assert key is not None
+    return int(key[0])
+
+
+def staff_profile(w: World) -> dict[str, int]:
+    return {"profile_id": _staff_profile(w)}
+
+
+def _candidate(w: World, interviewers: tuple[str, ...]) -> int:
+    profile_id = _staff_profile(w)
+    with w.engine.begin() as connection:
+        key = connection.execute(
+            staff_candidates.insert().values(
+                workspace_id=w.workspace.id,
+                profile_id=profile_id,
+                name="Ann Candidate",
+                created_by="recruiter",
+                created_at=utcnow(),
+            )
+        ).inserted_primary_key
+        assert key is not None
+        for username in interviewers:
+            connection.execute(
+                staff_interviewers.insert().values(
+                    candidate_id=int(key[0]), user_id=w.users[username]
+                )
+            )
+    return int(key[0])
+
+
+def candidate_form(w: World, ids: Mapping[str, Any]) -> dict[str, str]:
+    return {
+        "profile_id": str(_staff_profile(w)),
+        "name": "Bob",
+        "interviewer_ids": str(w.users["lead"]),
+    }
+
+
+def candidate_of_the_recruiter(w: World) -> dict[str, int]:
+    """Interviewed by the recruiter alone, who has not handed in: team lead L1 is not on it."""
+    return {"candidate_id": _candidate(w, ("recruiter",))}
+
+
+def candidate_of_everyone(w: World) -> dict[str, int]:
+    """A fresh candidate every hiring role interviews (each may hand in once)."""
+    return {"candidate_id": _candidate(w, ("admin", "qa", "lead", "recruiter"))}
 
 
 # -- review workflow ids (routing, reviewer, feedback, calibration) ---------------------------
@@ -671,7 +740,7 @@ ROUTES: list[Route] = [
     ),
     Route("GET", "/api/v1/calibration/reviewers", "yy---"),
     # -- people (staff) --
-    Route("GET", "/staff", "yyyyy"),
+    Route("GET", "/staff", "yyyyy-y"),
     Route("GET", "/staff/setup", "yy---"),
     Route("POST", "/staff/competencies", "yy---", form={"key": "empathy", "name": "Empathy"}),
     Route("POST", "/staff/modules", "yy---", form=staff_module_form),
@@ -755,6 +824,59 @@ ROUTES: list[Route] = [
     Route("GET", "/api/v1/staff/certifications", "yyyyy"),
     Route("POST", "/api/v1/staff/certifications", "yy---", json={"name": "C", "test_ids": [1]}),
     Route("GET", "/api/v1/staff/certificates", "yyyyy"),
+    Route("GET", "/staff/hiring", "yy-y--y"),
+    Route("POST", "/staff/hiring/profiles", "yy----y", form={"title": "Agent"}),
+    Route(
+        "POST",
+        "/staff/hiring/profiles/{profile_id}/questions",
+        "yy----y",
+        ids=staff_profile,
+        form={"text": "Q", "anchor_1": "a", "anchor_3": "b", "anchor_5": "c"},
+    ),
+    Route("POST", "/staff/hiring/candidates", "yy----y", form=candidate_form),
+    Route("POST", "/staff/hiring/retention", "yy----y", form={"days": "100"}),
+    Route(
+        "GET", "/staff/hiring/candidates/{candidate_id}", "yy-4--y", ids=candidate_of_the_recruiter
+    ),
+    Route(
+        "POST",
+        "/staff/hiring/candidates/{candidate_id}/scores",
+        "yy-y--y",
+        ids=candidate_of_everyone,
+    ),
+    Route(
+        "POST",
+        "/staff/hiring/candidates/{candidate_id}/decision",
+        "yy----y",
+        ids=candidate_of_the_recruiter,
+        form={"decision": "hire", "reason": "Strong"},
+    ),
+    Route("GET", "/staff/hiring/profiles/{profile_id}/compare", "yy-y--y", ids=staff_profile),
+    Route("GET", "/api/v1/staff/hiring/profiles", "yy-y--y"),
+    Route("GET", "/api/v1/staff/hiring/candidates", "yy-y--y"),
+    Route(
+        "GET",
+        "/api/v1/staff/hiring/candidates/{candidate_id}/scores",
+        "yy-4---",
+        ids=candidate_of_the_recruiter,
+    ),
+    Route(
+        "POST",
+        "/api/v1/staff/hiring/candidates/{candidate_id}/scores",
+        "yy-y--y",
+        ids=candidate_of_everyone,
+        json={"ratings": {}},
+    ),
+    Route(
+        "POST",
+        "/api/v1/staff/hiring/candidates/{candidate_id}/decision",
+        "yy----y",
+        ids=candidate_of_the_recruiter,
+        json={"decision": "hire", "reason": "Strong"},
+    ),
+    Route(
+        "GET", "/api/v1/staff/hiring/profiles/{profile_id}/compare", "yy-y--y", ids=staff_profile
+    ),
     # -- everyone's start page --
     Route("GET", "/", "yyyyyyy"),
 ]
