@@ -20,9 +20,9 @@ from kontrol.staff.hiring import (
     create_profile,
     decide,
     erase_expired_candidates,
+    hand_in_ratings,
     list_candidates,
     set_retention_days,
-    submit_scores,
 )
 from kontrol.staff.refusals import StaffInputError
 from kontrol.store.tables import staff_candidates
@@ -80,11 +80,11 @@ def test_an_interviewer_sees_no_one_elses_scores_before_handing_in(world: World)
     profile = _profile(world)
     candidate = _candidate(world, profile)
     with world.engine.begin() as connection:
-        submit_scores(connection, world.viewer("qa"), candidate, _ratings(profile, [5, 4, 4]))
+        hand_in_ratings(connection, world.viewer("qa"), candidate, _ratings(profile, [5, 4, 4]))
         with pytest.raises(Forbidden):
             candidate_scores(connection, world.viewer("lead"), candidate)
         assert compare_candidates(connection, world.viewer("lead"), profile.id) == []
-        submit_scores(connection, world.viewer("lead"), candidate, _ratings(profile, [5, 4, 3]))
+        hand_in_ratings(connection, world.viewer("lead"), candidate, _ratings(profile, [5, 4, 3]))
         seen = candidate_scores(connection, world.viewer("lead"), candidate)
     assert [q.ratings for q in seen.questions] == [
         {"Qa": 5, "Lead": 5},
@@ -98,8 +98,8 @@ def test_the_agreement_is_the_calibration_figure(world: World) -> None:
     profile = _profile(world)
     candidate = _candidate(world, profile)
     with world.engine.begin() as connection:
-        submit_scores(connection, world.viewer("qa"), candidate, _ratings(profile, [1, 3, 5]))
-        submit_scores(connection, world.viewer("lead"), candidate, _ratings(profile, [1, 3, 5]))
+        hand_in_ratings(connection, world.viewer("qa"), candidate, _ratings(profile, [1, 3, 5]))
+        hand_in_ratings(connection, world.viewer("lead"), candidate, _ratings(profile, [1, 3, 5]))
         scores = candidate_scores(connection, world.viewer("recruiter"), candidate)
     assert (scores.agreement.statistic, scores.agreement.value, scores.agreement.units) == (
         "krippendorff_alpha",
@@ -114,12 +114,12 @@ def test_scores_are_handed_in_once_and_complete(world: World) -> None:
     candidate = _candidate(world, profile)
     with world.engine.begin() as connection:
         with pytest.raises(StaffInputError, match="Refund steps"):
-            submit_scores(connection, world.viewer("qa"), candidate, _ratings(profile, [5, 0, 4]))
-        submit_scores(connection, world.viewer("qa"), candidate, _ratings(profile, [5, 4, 4]))
+            hand_in_ratings(connection, world.viewer("qa"), candidate, _ratings(profile, [5, 0, 4]))
+        hand_in_ratings(connection, world.viewer("qa"), candidate, _ratings(profile, [5, 4, 4]))
         with pytest.raises(Conflict):
-            submit_scores(connection, world.viewer("qa"), candidate, _ratings(profile, [1, 1, 1]))
+            hand_in_ratings(connection, world.viewer("qa"), candidate, _ratings(profile, [1, 1, 1]))
         with pytest.raises(Forbidden):
-            submit_scores(
+            hand_in_ratings(
                 connection, world.viewer("admin"), candidate, _ratings(profile, [1, 1, 1])
             )
 
@@ -164,7 +164,7 @@ def test_personal_data_is_erased_after_the_retention_period(world: World) -> Non
     gone = _candidate(world, profile, "Gone")
     with world.engine.begin() as connection:
         set_retention_days(connection, world.viewer("recruiter"), "30")
-        submit_scores(connection, world.viewer("qa"), gone, _ratings(profile, [3, 3, 3]))
+        hand_in_ratings(connection, world.viewer("qa"), gone, _ratings(profile, [3, 3, 3]))
         decide(connection, world.viewer("recruiter"), gone, decision="reject", reason="Weak")
         connection.execute(
             staff_candidates.update()

@@ -353,7 +353,7 @@ def add_candidate(
     return get_candidate(connection, viewer, new_id)
 
 
-def submit_scores(
+def hand_in_ratings(
     connection: Connection,
     viewer: Viewer,
     candidate_id: int,

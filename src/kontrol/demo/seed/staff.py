@@ -23,8 +23,8 @@ from kontrol.staff.hiring import (
     add_guide_question,
     create_profile,
     decide,
+    hand_in_ratings,
     list_profiles,
-    submit_scores,
 )
 from kontrol.staff.knowledge import create_question, create_test, list_tests, start_attempt
 from kontrol.staff.training import assign_module, create_module, create_rule, list_modules
@@ -464,7 +464,7 @@ def seed_hiring_demo(engine: Engine, workspace_id: int) -> None:
                     given: dict[str, int | str] = {
                         str(q): r for q, r in zip(questions, ratings, strict=True)
                     }
-                    submit_scores(connection, viewer, candidate.id, given)
+                    hand_in_ratings(connection, viewer, candidate.id, given)
             if decision == "hire":
                 decide(
                     connection,

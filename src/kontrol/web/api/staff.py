@@ -24,9 +24,9 @@ from kontrol.staff.hiring import (
     candidate_scores,
     compare_candidates,
     decide,
+    hand_in_ratings,
     list_candidates,
     list_profiles,
-    submit_scores,
 )
 from kontrol.staff.knowledge import (
     attempts_of,
@@ -148,7 +148,7 @@ def api_assignments(db: Db, viewer: CurrentViewer, agent: str | None = None) -> 
 
 
 @router.post("/assignments", status_code=201)
-def api_assign(db: Db, viewer: CurrentViewer, body: AssignmentBody) -> dict[str, Any]:
+def api_assign_module(db: Db, viewer: CurrentViewer, body: AssignmentBody) -> dict[str, Any]:
     """Assign a module to an agent with a due date."""
     rule = next((r for r in list_rules(db, viewer.workspace.id) if r.id == body.rule_id), None)
     new_id = assign_module(
@@ -358,7 +358,7 @@ def api_submit_scores(
 ) -> dict[str, Any]:
     """An interviewer hands in their ratings (409 the second time)."""
     ratings: dict[str, int | str] = dict(body.ratings)
-    return submit_scores(db, viewer, candidate_id, ratings, body.notes).as_json()
+    return hand_in_ratings(db, viewer, candidate_id, ratings, body.notes).as_json()
 
 
 @router.post("/hiring/candidates/{candidate_id}/decision")

@@ -18,13 +18,13 @@ from kontrol.staff.hiring import (
     decide,
     get_candidate,
     get_profile,
+    hand_in_ratings,
     list_candidates,
     list_profiles,
     may_see_scores,
     possible_interviewers,
     retention_days,
     set_retention_days,
-    submit_scores,
 )
 from kontrol.web.deps import CurrentPage, CurrentViewer, Db, attempt
 from kontrol.web.errors import REFUSALS, status_of
@@ -86,7 +86,7 @@ def add_profile(
 
 
 @router.post("/staff/hiring/profiles/{profile_id}/questions")
-def add_question(
+def add_guide_question_form(
     request: Request,
     db: Db,
     viewer: CurrentViewer,
@@ -213,7 +213,7 @@ async def hand_in_scores(
     notes = {k[1:]: str(v) for k, v in form.multi_items() if k.startswith("n") and k[1:].isdigit()}
     try:
         with attempt(db):
-            submit_scores(db, viewer, candidate_id, ratings, notes)
+            hand_in_ratings(db, viewer, candidate_id, ratings, notes)
     except REFUSALS as error:
         return _candidate_page(
             page, candidate_id, error=message(request, error), status=status_of(error)

@@ -282,7 +282,9 @@ async def grade_page(
 
 
 @router.get("/staff/tests/{test_id}/results")
-def results_page(db: Db, viewer: CurrentViewer, page: CurrentPage, test_id: Id) -> Response:
+def knowledge_results_page(
+    db: Db, viewer: CurrentViewer, page: CurrentPage, test_id: Id
+) -> Response:
     """A test's results per agent, per team and per question (most often wrong first)."""
     results = results_of_test(db, viewer, test_id)
     return page.render("staff/staff_results.html", {"r": results})
