@@ -45,6 +45,8 @@ from kontrol.store.tables import (
     staff_job_profiles,
     staff_modules,
     staff_questions,
+    staff_roleplays,
+    staff_scenarios,
     staff_tests,
     staff_training_rules,
 )
@@ -404,6 +406,65 @@ def candidate_of_the_recruiter(w: World) -> dict[str, int]:
 def candidate_of_everyone(w: World) -> dict[str, int]:
     """A fresh candidate every hiring role interviews (each may hand in once)."""
     return {"candidate_id": _candidate(w, ("admin", "qa", "lead", "recruiter"))}
+
+
+def _staff_scenario(w: World) -> int:
+    """A three-step scenario (made once)."""
+    with w.engine.begin() as connection:
+        found = connection.execute(
+            select(staff_scenarios.c.id).where(staff_scenarios.c.workspace_id == w.workspace.id)
+        ).scalar()
+        if found is not None:
+            return int(found)
+        steps = [{"customer": text, "branches": []} for text in ("Hi", "Where?", "Bye")]
+        key = connection.execute(
+            staff_scenarios.insert().values(
+                workspace_id=w.workspace.id,
+                title="Lost order",
+                language="en",
+                script="Hi\n\nWhere?\n\nBye",
+                steps=steps,
+                created_by="qa",
+                created_at=utcnow(),
+            )
+        ).inserted_primary_key
+    assert key is not None
+    return int(key[0])
+
+
+def staff_scenario(w: World) -> dict[str, int]:
+    return {"scenario_id": _staff_scenario(w)}
+
+
+def _practice(w: World, agent: str) -> int:
+    scenario_id = _staff_scenario(w)
+    now = utcnow()
+    with w.engine.begin() as connection:
+        key = connection.execute(
+            staff_roleplays.insert().values(
+                workspace_id=w.workspace.id,
+                scenario_id=scenario_id,
+                agent_external_id=agent,
+                transcript=[{"role": "customer", "text": "Hi", "at": now.isoformat()}],
+                step=1,
+                status="open",
+                started_at=now,
+            )
+        ).inserted_primary_key
+    assert key is not None
+    return int(key[0])
+
+
+def practice_of_a3(w: World) -> dict[str, int]:
+    return {"roleplay_id": _practice(w, "a3")}
+
+
+def practice_of_a1(w: World) -> dict[str, int]:
+    return {"roleplay_id": _practice(w, "a1")}
+
+
+def scenario_form(w: World, ids: Mapping[str, Any]) -> dict[str, str]:
+    return {"scenario_id": str(_staff_scenario(w))}
 
 
 # -- review workflow ids (routing, reviewer, feedback, calibration) ---------------------------
@@ -877,6 +938,26 @@ ROUTES: list[Route] = [
     Route(
         "GET", "/api/v1/staff/hiring/profiles/{profile_id}/compare", "yy-y--y", ids=staff_profile
     ),
+    Route("GET", "/staff/roleplays", "yyyyy"),
+    Route(
+        "POST", "/staff/scenarios", "yy---", form={"title": "S", "language": "en", "script": "Hi"}
+    ),
+    Route("POST", "/staff/scenarios/{scenario_id}/practice", "----y", ids=staff_scenario),
+    Route("GET", "/staff/roleplays/{roleplay_id}", "yyy44", ids=practice_of_a3),
+    Route(
+        "POST",
+        "/staff/roleplays/{roleplay_id}",
+        "----y",
+        ids=practice_of_a1,
+        form={"text": "Hello"},
+    ),
+    Route(
+        "POST",
+        "/staff/hiring/candidates/{candidate_id}/roleplay",
+        "yy----y",
+        ids=candidate_of_the_recruiter,
+        form=scenario_form,
+    ),
     # -- everyone's start page --
     Route("GET", "/", "yyyyyyy"),
 ]
@@ -895,6 +976,8 @@ PUBLIC: set[tuple[str, str]] = {
     ("POST", "/p/{token}"),
     ("GET", "/k/{token}"),
     ("POST", "/k/{token}"),
+    ("GET", "/r/{token}"),
+    ("POST", "/r/{token}"),
     ("GET", "/api/v1/openapi.json"),
     ("MOUNT", "/static"),
 }

@@ -61,6 +61,8 @@ from kontrol.store.tables.staff import (
     staff_job_profiles,
     staff_modules,
     staff_questions,
+    staff_roleplays,
+    staff_scenarios,
     staff_tests,
     staff_training_rules,
 )
@@ -121,6 +123,8 @@ __all__ = [
     "staff_job_profiles",
     "staff_modules",
     "staff_questions",
+    "staff_roleplays",
+    "staff_scenarios",
     "staff_tests",
     "staff_training_rules",
     "survey_links",

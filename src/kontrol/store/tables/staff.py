@@ -284,3 +284,41 @@ staff_interview_scores = Table(
     Column("note", Text),
     UniqueConstraint("interviewer_id", "question_id"),
 )
+
+# A role-play scenario: a scripted customer (steps with keyword branches), in ru or en.
+staff_scenarios = Table(
+    "staff_scenarios",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("workspace_id", Id, ForeignKey("workspaces.id", ondelete="CASCADE"), nullable=False),
+    Column("title", String(200), nullable=False),
+    Column("language", String(5), nullable=False),
+    # The script as the lead typed it, and its parsed steps.
+    Column("script", Text, nullable=False),
+    Column("steps", JSON, nullable=False),
+    Column("created_by", String(100), nullable=False),
+    Column("created_at", DateTime, nullable=False),
+    UniqueConstraint("workspace_id", "title"),
+)
+
+# One practice chat: an agent's, or a candidate's through a single-use public link.
+staff_roleplays = Table(
+    "staff_roleplays",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("workspace_id", Id, ForeignKey("workspaces.id", ondelete="CASCADE"), nullable=False),
+    Column("scenario_id", Id, ForeignKey("staff_scenarios.id", ondelete="CASCADE"), nullable=False),
+    Column("agent_external_id", String(200)),
+    Column("candidate_id", Id, ForeignKey("staff_candidates.id", ondelete="CASCADE")),
+    # sha256 of the public link's token (candidates); the token itself is never stored.
+    Column("token_hash", String(64), unique=True),
+    Column("expires_at", DateTime),
+    Column("transcript", JSON, nullable=False),
+    Column("step", Integer, nullable=False),
+    # open or finished
+    Column("status", String(10), nullable=False),
+    Column("score", Float),
+    Column("results", JSON),
+    Column("started_at", DateTime, nullable=False),
+    Column("finished_at", DateTime),
+)

@@ -7,7 +7,8 @@ Create Date: 2026-12-07
 The people feature (src/kontrol/staff): competencies and what measures them,
 the training catalogue, QA leads' training rules and assignments; question
 banks, tests and attempts; certifications and the certificates agents hold; job profiles, interview
-guides, candidates, interviewers and their scores.
+guides, candidates, interviewers and their scores; role-play scenarios and
+practice chats.
 """
 
 import sqlalchemy as sa
@@ -339,6 +340,50 @@ staff_interview_scores = sa.Table(
     sa.UniqueConstraint("interviewer_id", "question_id"),
 )
 
+# A role-play scenario: a scripted customer (steps with keyword branches), in ru or en.
+staff_scenarios = sa.Table(
+    "staff_scenarios",
+    _metadata,
+    sa.Column("id", _ID, primary_key=True, autoincrement=True),
+    sa.Column(
+        "workspace_id", _ID, sa.ForeignKey("workspaces.id", ondelete="CASCADE"), nullable=False
+    ),
+    sa.Column("title", sa.String(200), nullable=False),
+    sa.Column("language", sa.String(5), nullable=False),
+    # The script as the lead typed it, and its parsed steps.
+    sa.Column("script", sa.Text, nullable=False),
+    sa.Column("steps", sa.JSON, nullable=False),
+    sa.Column("created_by", sa.String(100), nullable=False),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.UniqueConstraint("workspace_id", "title"),
+)
+
+# One practice chat: an agent's, or a candidate's through a single-use public link.
+staff_roleplays = sa.Table(
+    "staff_roleplays",
+    _metadata,
+    sa.Column("id", _ID, primary_key=True, autoincrement=True),
+    sa.Column(
+        "workspace_id", _ID, sa.ForeignKey("workspaces.id", ondelete="CASCADE"), nullable=False
+    ),
+    sa.Column(
+        "scenario_id", _ID, sa.ForeignKey("staff_scenarios.id", ondelete="CASCADE"), nullable=False
+    ),
+    sa.Column("agent_external_id", sa.String(200)),
+    sa.Column("candidate_id", _ID, sa.ForeignKey("staff_candidates.id", ondelete="CASCADE")),
+    # sha256 of the public link's token (candidates); the token itself is never stored.
+    sa.Column("token_hash", sa.String(64), unique=True),
+    sa.Column("expires_at", sa.DateTime),
+    sa.Column("transcript", sa.JSON, nullable=False),
+    sa.Column("step", sa.Integer, nullable=False),
+    # open or finished
+    sa.Column("status", sa.String(10), nullable=False),
+    sa.Column("score", sa.Float),
+    sa.Column("results", sa.JSON),
+    sa.Column("started_at", sa.DateTime, nullable=False),
+    sa.Column("finished_at", sa.DateTime),
+)
+
 _TABLES = (
     staff_competencies,
     staff_competency_links,
@@ -355,6 +400,8 @@ _TABLES = (
     staff_candidates,
     staff_interviewers,
     staff_interview_scores,
+    staff_scenarios,
+    staff_roleplays,
 )
 
 

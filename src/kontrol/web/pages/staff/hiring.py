@@ -26,6 +26,7 @@ from kontrol.staff.hiring import (
     retention_days,
     set_retention_days,
 )
+from kontrol.staff.roleplay import candidate_roleplays, list_scenarios
 from kontrol.web.deps import CurrentPage, CurrentViewer, Db, attempt
 from kontrol.web.errors import REFUSALS, status_of
 from kontrol.web.pages.staff.training import message
@@ -188,6 +189,8 @@ def _candidate_page(
         if may_see_scores(viewer, candidate)
         else None,
         "manager": allowed(viewer, Action.MANAGE_HIRING),
+        "roleplays": candidate_roleplays(db, viewer, candidate.id),
+        "scenarios": list_scenarios(db, viewer.workspace.id),
         "error": error,
     }
     return page.render("staff/staff_candidate.html", context, status=status)
