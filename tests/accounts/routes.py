@@ -958,6 +958,22 @@ ROUTES: list[Route] = [
         ids=candidate_of_the_recruiter,
         form=scenario_form,
     ),
+    Route("GET", "/api/v1/staff/scenarios", "yyyyy"),
+    Route(
+        "POST",
+        "/api/v1/staff/scenarios",
+        "yy---",
+        json={"title": "S", "language": "en", "script": "Hi"},
+    ),
+    Route("POST", "/api/v1/staff/scenarios/{scenario_id}/practice", "----y", ids=staff_scenario),
+    Route("GET", "/api/v1/staff/roleplays", "yyyyy"),
+    Route(
+        "POST",
+        "/api/v1/staff/roleplays/{roleplay_id}/answers",
+        "----y",
+        ids=practice_of_a1,
+        json={"text": "Hello"},
+    ),
     # -- everyone's start page --
     Route("GET", "/", "yyyyyyy"),
 ]

@@ -21,7 +21,12 @@ from kontrol.demo.seed.ingest import create_demo_api_traffic
 from kontrol.demo.seed.metrics import add_demo_kpi_settings
 from kontrol.demo.seed.review import seed_review_demo
 from kontrol.demo.seed.routing import seed_routing_demo
-from kontrol.demo.seed.staff import seed_hiring_demo, seed_staff_demo, seed_tests_demo
+from kontrol.demo.seed.staff import (
+    seed_hiring_demo,
+    seed_roleplays_demo,
+    seed_staff_demo,
+    seed_tests_demo,
+)
 from kontrol.domain.roles import WorkspaceRole
 from kontrol.ingest.import_report import ImportReport
 from kontrol.ingest.importing import import_file
@@ -92,6 +97,7 @@ def load_demo(
     seed_staff_demo(engine, workspace.id)
     seed_tests_demo(engine, workspace.id)
     seed_hiring_demo(engine, workspace.id)
+    seed_roleplays_demo(engine, workspace.id)
     return report
 
 

@@ -24,9 +24,16 @@ from kontrol.staff.hiring import (
     create_profile,
     decide,
     hand_in_ratings,
+    list_candidates,
     list_profiles,
 )
 from kontrol.staff.knowledge import create_question, create_test, list_tests, start_attempt
+from kontrol.staff.roleplay import (
+    answer_public,
+    create_scenario,
+    list_scenarios,
+    send_to_candidate,
+)
 from kontrol.staff.training import assign_module, create_module, create_rule, list_modules
 from kontrol.store.tables import agents, staff_assignments, staff_competencies
 
@@ -481,3 +488,58 @@ def seed_hiring_demo(engine: Engine, workspace_id: int) -> None:
                     decision="reject",
                     reason="Слабое знание продукта и ошибки в письменной речи.",
                 )
+
+
+SCENARIO_RU = """Здравствуйте! Мне уже неделю не приходит заказ, я в бешенстве.
+извин, понима, сожале => 3
+
+Вы вообще меня слышите? Мне нужен заказ, а не отписки!
+извин, понима, сожале => 3
+
+Ладно. Так когда его привезут?
+завтра, сегодня, до => 5
+
+Мне нужен точный срок, а не «скоро».
+
+Хорошо, спасибо. Жду.
+"""
+
+SCENARIO_EN = """Hi. My refund still hasn't arrived and it's been three weeks.
+sorry, understand, apologi => 3
+
+Are you reading what I write? I want my money back.
+sorry, understand, apologi => 3
+
+OK. When exactly will I get it?
+tomorrow, today, by => 5
+
+I need a date, not "soon".
+
+Thanks, I'll wait.
+"""
+
+
+def seed_roleplays_demo(engine: Engine, workspace_id: int) -> None:
+    """Two scenarios (ru, en) and a candidate's finished work test, scored by the checks."""
+    with engine.begin() as connection:
+        qa = demo_viewer(connection, workspace_id, "qa")
+        if qa is None or list_scenarios(connection, workspace_id):
+            return
+        ru = create_scenario(
+            connection, qa, title="Задержка заказа: злой клиент", language="ru", script=SCENARIO_RU
+        )
+        create_scenario(
+            connection, qa, title="Late refund: upset customer", language="en", script=SCENARIO_EN
+        )
+        maria = next(
+            (c for c in list_candidates(connection, qa) if c.name == "Мария Лебедева"), None
+        )
+        if maria is None:
+            return
+        token = send_to_candidate(connection, qa, maria.id, ru.id).removeprefix("/r/")
+        for text in (
+            "Здравствуйте! Меня зовут Мария. Понимаю, как это неприятно, извините за ожидание.",
+            "Проверила: заказ передан курьеру, привезут завтра до 18:00. Чем ещё могу помочь?",
+            "Спасибо, что дождались! Хорошего дня.",
+        ):
+            answer_public(connection, token, text)

@@ -38,6 +38,13 @@ from kontrol.staff.knowledge import (
     results_of_test,
     start_attempt,
 )
+from kontrol.staff.roleplay import (
+    answer_practice,
+    create_scenario,
+    list_scenarios,
+    roleplays_of,
+    start_practice,
+)
 from kontrol.staff.training import (
     assign_module,
     complete_assignment,
@@ -373,3 +380,51 @@ def api_decide(
 def api_compare(db: Db, viewer: CurrentViewer, profile_id: Id) -> dict[str, Any]:
     """The candidates of a profile side by side."""
     return {"items": [r.as_json() for r in compare_candidates(db, viewer, profile_id)]}
+
+
+# -- role plays ----------------------------------------------------------------------
+
+
+class ScenarioBody(BaseModel):
+    """A scenario: steps separated by blank lines, ``word, word => N`` branches."""
+
+    title: str
+    language: str = Field(description="ru or en")
+    script: str
+
+
+class AnswerBody(BaseModel):
+    """The agent's answer to the scripted customer."""
+
+    text: str
+
+
+@router.get("/scenarios")
+def api_scenarios(db: Db, viewer: CurrentViewer) -> dict[str, Any]:
+    """Role-play scenarios."""
+    require(viewer, Action.VIEW_TEST_RESULTS)
+    return {"items": [s.as_json() for s in list_scenarios(db, viewer.workspace.id)]}
+
+
+@router.post("/scenarios", status_code=201)
+def api_create_scenario(db: Db, viewer: CurrentViewer, body: ScenarioBody) -> dict[str, Any]:
+    """Write a scenario (422 names the script line at fault)."""
+    return create_scenario(db, viewer, **body.model_dump()).as_json()
+
+
+@router.post("/scenarios/{scenario_id}/practice", status_code=201)
+def api_practice(db: Db, viewer: CurrentViewer, scenario_id: Id) -> dict[str, Any]:
+    """An agent starts a practice chat."""
+    return start_practice(db, viewer, scenario_id).as_json()
+
+
+@router.get("/roleplays")
+def api_roleplays(db: Db, viewer: CurrentViewer) -> dict[str, Any]:
+    """Practice chats (agents: their own) with transcripts and scores."""
+    return {"items": [r.as_json() for r in roleplays_of(db, viewer)]}
+
+
+@router.post("/roleplays/{roleplay_id}/answers")
+def api_answer(db: Db, viewer: CurrentViewer, roleplay_id: Id, body: AnswerBody) -> dict[str, Any]:
+    """The agent answers; the customer replies, or the chat ends and is scored."""
+    return answer_practice(db, viewer, roleplay_id, body.text).as_json()
