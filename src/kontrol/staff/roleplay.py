@@ -94,7 +94,7 @@ def _steps(raw: Any) -> list[Step]:
 
 
 @dataclass(frozen=True, slots=True)
-class Scenario:
+class RolePlayScenario:
     """A role-play scenario."""
 
     id: int
@@ -113,17 +113,19 @@ class Scenario:
         }
 
 
-def list_scenarios(connection: Connection, workspace_id: int) -> list[Scenario]:
+def list_scenarios(connection: Connection, workspace_id: int) -> list[RolePlayScenario]:
     """The workspace's scenarios by title."""
     rows = connection.execute(
         select(staff_scenarios)
         .where(staff_scenarios.c.workspace_id == workspace_id)
         .order_by(staff_scenarios.c.title)
     )
-    return [Scenario(r.id, r.title, r.language, r.script, tuple(_steps(r.steps))) for r in rows]
+    return [
+        RolePlayScenario(r.id, r.title, r.language, r.script, tuple(_steps(r.steps))) for r in rows
+    ]
 
 
-def get_scenario(connection: Connection, workspace_id: int, scenario_id: int) -> Scenario:
+def get_scenario(connection: Connection, workspace_id: int, scenario_id: int) -> RolePlayScenario:
     """One scenario of the workspace; ``NotFound`` otherwise."""
     for scenario in list_scenarios(connection, workspace_id):
         if scenario.id == scenario_id:
@@ -133,7 +135,7 @@ def get_scenario(connection: Connection, workspace_id: int, scenario_id: int) ->
 
 def create_scenario(
     connection: Connection, viewer: Viewer, *, title: str, language: str, script: str
-) -> Scenario:
+) -> RolePlayScenario:
     """Write a scenario (admins, QA leads)."""
     require(viewer, Action.MANAGE_TRAINING)
     title = title.strip()
@@ -171,7 +173,7 @@ class RolePlay:
     """A practice chat: the transcript so far and, once finished, its score."""
 
     id: int
-    scenario: Scenario
+    scenario: RolePlayScenario
     agent: str | None
     candidate_id: int | None
     transcript: tuple[dict[str, str], ...]
@@ -194,7 +196,7 @@ class RolePlay:
         }
 
 
-def _roleplay(row: Any, scenario: Scenario) -> RolePlay:
+def _roleplay(row: Any, scenario: RolePlayScenario) -> RolePlay:
     return RolePlay(
         row.id,
         scenario,
@@ -226,7 +228,7 @@ def start_practice(connection: Connection, viewer: Viewer, scenario_id: int) -> 
 def _start(
     connection: Connection,
     workspace_id: int,
-    scenario: Scenario,
+    scenario: RolePlayScenario,
     *,
     agent: str | None = None,
     candidate_id: int | None = None,
@@ -335,7 +337,10 @@ def answer_practice(
 
 
 def _score(
-    connection: Connection, workspace_id: int, scenario: Scenario, transcript: list[dict[str, str]]
+    connection: Connection,
+    workspace_id: int,
+    scenario: RolePlayScenario,
+    transcript: list[dict[str, str]],
 ) -> dict[str, Any]:
     """Score the transcript through the file scoring path with the workspace's scorecard."""
     cards = [
