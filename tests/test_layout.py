@@ -39,6 +39,7 @@ FEATURES = (
     "improvement",
     "audits",
     "mystery",
+    "staff",
 )
 # The shared machinery, low to high: a member may import the members before it.
 SHARED = ("settings", "heap", "ratelimit", "uploads", "plugins", "i18n", "jobs", "events", "rules")

@@ -31,11 +31,27 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import select
 
-from kontrol.store.tables import review_items, work_items
+from kontrol.domain.clock import utcnow
+from kontrol.store.tables import (
+    review_items,
+    staff_assignments,
+    staff_attempts,
+    staff_candidates,
+    staff_interviewers,
+    staff_job_profiles,
+    staff_modules,
+    staff_questions,
+    staff_roleplays,
+    staff_scenarios,
+    staff_tests,
+    staff_training_rules,
+    work_items,
+)
 from kontrol.worktools.rules import WorkRuleInput, save_rule
 from tests.accounts.world import World
 from tests.factories import import_records
@@ -259,6 +275,286 @@ def reviewer_evaluation(w: World) -> dict[str, int]:
     """A fresh submitted evaluation of i2 by the reviewer (its reviewer and leads change it)."""
     _queued(w, "i2")
     return {"evaluation_id": w.evaluate("i2", "reviewer")}
+
+
+# -- people (staff) ids -------------------------------------------------------------------
+
+
+def _staff_module(w: World) -> int:
+    """A training module of the world's workspace (made once)."""
+    with w.engine.begin() as connection:
+        found = connection.execute(
+            select(staff_modules.c.id).where(staff_modules.c.workspace_id == w.workspace.id)
+        ).scalar()
+        if found is not None:
+            return int(found)
+        key = connection.execute(
+            staff_modules.insert().values(
+                workspace_id=w.workspace.id,
+                title="Policy module",
+                kind="text",
+                body="Read this.",
+                criterion="greeting",
+                created_by="qa",
+                created_at=utcnow(),
+            )
+        ).inserted_primary_key
+    assert key is not None
+    return int(key[0])
+
+
+def staff_module(w: World) -> dict[str, int]:
+    return {"module_id": _staff_module(w)}
+
+
+def staff_rule(w: World) -> dict[str, int]:
+    """A fresh training rule (its delete route removes it)."""
+    with w.engine.begin() as connection:
+        key = connection.execute(
+            staff_training_rules.insert().values(
+                workspace_id=w.workspace.id,
+                criterion=f"c{w._next()}",
+                threshold=0.7,
+                window=20,
+                module_id=_staff_module(w),
+                created_by="qa",
+                created_at=utcnow(),
+            )
+        ).inserted_primary_key
+    assert key is not None
+    return {"rule_id": int(key[0])}
+
+
+def staff_assignment_of_a1(w: World) -> dict[str, int]:
+    """A fresh open assignment of agent a1 (agent1 completes it)."""
+    with w.engine.begin() as connection:
+        key = connection.execute(
+            staff_assignments.insert().values(
+                workspace_id=w.workspace.id,
+                module_id=_staff_module(w),
+                agent_external_id="a1",
+                assigned_by="qa",
+                assigned_at=utcnow(),
+            )
+        ).inserted_primary_key
+    assert key is not None
+    return {"assignment_id": int(key[0])}
+
+
+def agent_a3(w: World) -> dict[str, str]:
+    """Agent a3 of team L2: out of team lead L1's and agent a1's reach."""
+    return {"agent_external_id": "a3"}
+
+
+def staff_rule_form(w: World, ids: Mapping[str, Any]) -> dict[str, str]:
+    return {"criterion": "greeting", "module_id": str(_staff_module(w))}
+
+
+def staff_assign_form(w: World, ids: Mapping[str, Any]) -> dict[str, str]:
+    return {"module_id": str(_staff_module(w)), "agent": "a1"}
+
+
+def staff_module_form(w: World, ids: Mapping[str, Any]) -> dict[str, str]:
+    return {"title": f"Module {w._next()}", "kind": "text", "body": "Text"}
+
+
+def _staff_test(w: World) -> tuple[int, int]:
+    """A test of one free-text question (made once): (test id, question id)."""
+    with w.engine.begin() as connection:
+        found = connection.execute(
+            select(staff_tests.c.id, staff_tests.c.question_ids).where(
+                staff_tests.c.workspace_id == w.workspace.id
+            )
+        ).first()
+        if found is not None:
+            return int(found.id), int(found.question_ids[0])
+        values = {"workspace_id": w.workspace.id, "created_by": "qa", "created_at": utcnow()}
+        question = connection.execute(
+            staff_questions.insert().values(
+                topic="t", kind="text", text="Why?", options=[], correct=[], points=1, **values
+            )
+        ).inserted_primary_key
+        assert question is not None
+        test = connection.execute(
+            staff_tests.insert().values(
+                title="Policy test",
+                question_ids=[int(question[0])],
+                pass_mark=0.8,
+                time_limit_minutes=15,
+                max_attempts=1000,
+                shuffle=False,
+                **values,
+            )
+        ).inserted_primary_key
+    assert test is not None
+    return int(test[0]), int(question[0])
+
+
+def staff_test(w: World) -> dict[str, int]:
+    return {"test_id": _staff_test(w)[0]}
+
+
+def _staff_attempt(w: World, agent: str, status: str) -> int:
+    test_id, question_id = _staff_test(w)
+    now = utcnow()
+    with w.engine.begin() as connection:
+        key = connection.execute(
+            staff_attempts.insert().values(
+                workspace_id=w.workspace.id,
+                test_id=test_id,
+                agent_external_id=agent,
+                started_at=now,
+                deadline_at=now + timedelta(minutes=15),
+                layout=[{"question": question_id, "options": []}],
+                answers={str(question_id): {"text": "Because", "points": None}},
+                status=status,
+                submitted_at=None if status == "in_progress" else now,
+            )
+        ).inserted_primary_key
+    assert key is not None
+    return int(key[0])
+
+
+def attempt_of_a3(w: World) -> dict[str, int]:
+    """A3's attempt waiting for a grade: out of team lead L1's and agent a1's reach."""
+    return {"attempt_id": _staff_attempt(w, "a3", "to_grade")}
+
+
+def running_attempt_of_a1(w: World) -> dict[str, int]:
+    return {"attempt_id": _staff_attempt(w, "a1", "in_progress")}
+
+
+def attempt_of_a1_to_grade(w: World) -> dict[str, int]:
+    return {"attempt_id": _staff_attempt(w, "a1", "to_grade")}
+
+
+def grade_form(w: World, ids: Mapping[str, Any]) -> dict[str, str]:
+    return {f"p{_staff_test(w)[1]}": "1"}
+
+
+def _staff_profile(w: World) -> int:
+    """A job profile without guide questions (made once)."""
+    with w.engine.begin() as connection:
+        found = connection.execute(
+            select(staff_job_profiles.c.id).where(
+                staff_job_profiles.c.workspace_id == w.workspace.id
+            )
+        ).scalar()
+        if found is not None:
+            return int(found)
+        key = connection.execute(
+            staff_job_profiles.insert().values(
+                workspace_id=w.workspace.id,
+                title="Chat agent",
+                created_by="qa",
+                created_at=utcnow(),
+            )
+        ).inserted_primary_key
+    assert key is not None
+    return int(key[0])
+
+
+def staff_profile(w: World) -> dict[str, int]:
+    return {"profile_id": _staff_profile(w)}
+
+
+def _candidate(w: World, interviewers: tuple[str, ...]) -> int:
+    profile_id = _staff_profile(w)
+    with w.engine.begin() as connection:
+        key = connection.execute(
+            staff_candidates.insert().values(
+                workspace_id=w.workspace.id,
+                profile_id=profile_id,
+                name="Ann Candidate",
+                created_by="recruiter",
+                created_at=utcnow(),
+            )
+        ).inserted_primary_key
+        assert key is not None
+        for username in interviewers:
+            connection.execute(
+                staff_interviewers.insert().values(
+                    candidate_id=int(key[0]), user_id=w.users[username]
+                )
+            )
+    return int(key[0])
+
+
+def candidate_form(w: World, ids: Mapping[str, Any]) -> dict[str, str]:
+    return {
+        "profile_id": str(_staff_profile(w)),
+        "name": "Bob",
+        "interviewer_ids": str(w.users["lead"]),
+    }
+
+
+def candidate_of_the_recruiter(w: World) -> dict[str, int]:
+    """Interviewed by the recruiter alone, who has not handed in: team lead L1 is not on it."""
+    return {"candidate_id": _candidate(w, ("recruiter",))}
+
+
+def candidate_of_everyone(w: World) -> dict[str, int]:
+    """A fresh candidate every hiring role interviews (each may hand in once)."""
+    return {"candidate_id": _candidate(w, ("admin", "qa", "lead", "recruiter"))}
+
+
+def _staff_scenario(w: World) -> int:
+    """A three-step scenario (made once)."""
+    with w.engine.begin() as connection:
+        found = connection.execute(
+            select(staff_scenarios.c.id).where(staff_scenarios.c.workspace_id == w.workspace.id)
+        ).scalar()
+        if found is not None:
+            return int(found)
+        steps = [{"customer": text, "branches": []} for text in ("Hi", "Where?", "Bye")]
+        key = connection.execute(
+            staff_scenarios.insert().values(
+                workspace_id=w.workspace.id,
+                title="Lost order",
+                language="en",
+                script="Hi\n\nWhere?\n\nBye",
+                steps=steps,
+                created_by="qa",
+                created_at=utcnow(),
+            )
+        ).inserted_primary_key
+    assert key is not None
+    return int(key[0])
+
+
+def staff_scenario(w: World) -> dict[str, int]:
+    return {"scenario_id": _staff_scenario(w)}
+
+
+def _practice(w: World, agent: str) -> int:
+    scenario_id = _staff_scenario(w)
+    now = utcnow()
+    with w.engine.begin() as connection:
+        key = connection.execute(
+            staff_roleplays.insert().values(
+                workspace_id=w.workspace.id,
+                scenario_id=scenario_id,
+                agent_external_id=agent,
+                transcript=[{"role": "customer", "text": "Hi", "at": now.isoformat()}],
+                step=1,
+                status="open",
+                started_at=now,
+            )
+        ).inserted_primary_key
+    assert key is not None
+    return int(key[0])
+
+
+def practice_of_a3(w: World) -> dict[str, int]:
+    return {"roleplay_id": _practice(w, "a3")}
+
+
+def practice_of_a1(w: World) -> dict[str, int]:
+    return {"roleplay_id": _practice(w, "a1")}
+
+
+def scenario_form(w: World, ids: Mapping[str, Any]) -> dict[str, str]:
+    return {"scenario_id": str(_staff_scenario(w))}
 
 
 # -- review workflow ids (routing, reviewer, feedback, calibration) ---------------------------
@@ -785,6 +1081,181 @@ ROUTES: list[Route] = [
     Route("GET", "/api/v1/mystery/submissions", "yyyy-y-"),
     Route("GET", "/api/v1/mystery/submissions/{submission_id}", "yyyy-y-", ids=mystery.submission),
     # -- everyone's start page and own account --
+    # -- people (staff) --
+    Route("GET", "/staff", "yyyyy-y"),
+    Route("GET", "/staff/setup", "yy---"),
+    Route("POST", "/staff/competencies", "yy---", form={"key": "empathy", "name": "Empathy"}),
+    Route("POST", "/staff/modules", "yy---", form=staff_module_form),
+    Route("POST", "/staff/rules", "yy---", form=staff_rule_form),
+    Route("POST", "/staff/rules/{rule_id}/delete", "yy---", ids=staff_rule),
+    Route("POST", "/staff/assignments", "yy-y-", form=staff_assign_form),
+    Route(
+        "POST", "/staff/assignments/{assignment_id}/complete", "----y", ids=staff_assignment_of_a1
+    ),
+    Route("GET", "/staff/modules/{module_id}", "yyyyy", ids=staff_module),
+    Route("GET", "/staff/profile/{agent_external_id}", "yyy44", ids=agent_a3),
+    Route("GET", "/api/v1/staff/competencies", "yyyyy"),
+    Route("PUT", "/api/v1/staff/competencies", "yy---", json={"key": "empathy", "name": "E"}),
+    Route("GET", "/api/v1/staff/modules", "yyyyy"),
+    Route(
+        "POST",
+        "/api/v1/staff/modules",
+        "yy---",
+        json={"title": "API module", "kind": "text", "body": "Text"},
+    ),
+    Route("GET", "/api/v1/staff/rules", "yy---"),
+    Route(
+        "POST",
+        "/api/v1/staff/rules",
+        "yy---",
+        json={"criterion": "greeting", "module_id": 1},
+    ),
+    Route("GET", "/api/v1/staff/proposals", "yy-y-"),
+    Route("GET", "/api/v1/staff/assignments", "yyyyy"),
+    Route("POST", "/api/v1/staff/assignments", "yy-y-", json={"module_id": 1, "agent": "a1"}),
+    Route(
+        "POST",
+        "/api/v1/staff/assignments/{assignment_id}/complete",
+        "----y",
+        ids=staff_assignment_of_a1,
+    ),
+    Route("GET", "/api/v1/staff/effects", "yy-y-"),
+    Route("GET", "/api/v1/staff/profile/{agent_external_id}", "yyy44", ids=agent_a3),
+    Route("GET", "/staff/tests", "yyyyy"),
+    Route("POST", "/staff/questions", "yy---", form={"topic": "t", "kind": "text", "text": "Q"}),
+    Route("POST", "/staff/tests", "yy---", form={"title": "T"}),
+    Route("POST", "/staff/certifications", "yy---", form={"name": "C"}),
+    Route("POST", "/staff/tests/{test_id}/start", "----y", ids=staff_test),
+    Route("GET", "/staff/attempts/{attempt_id}", "yyy44", ids=attempt_of_a3),
+    Route("POST", "/staff/attempts/{attempt_id}", "----y", ids=running_attempt_of_a1),
+    Route(
+        "POST",
+        "/staff/attempts/{attempt_id}/grade",
+        "yy-y-",
+        ids=attempt_of_a1_to_grade,
+        form=grade_form,
+    ),
+    Route("GET", "/staff/tests/{test_id}/results", "yy-y-", ids=staff_test),
+    Route("GET", "/api/v1/staff/questions", "yy---"),
+    Route(
+        "POST",
+        "/api/v1/staff/questions",
+        "yy---",
+        json={"topic": "t", "kind": "text", "text": "Q"},
+    ),
+    Route("GET", "/api/v1/staff/tests", "yyyyy"),
+    Route("POST", "/api/v1/staff/tests", "yy---", json={"title": "T", "question_ids": [1]}),
+    Route("POST", "/api/v1/staff/tests/{test_id}/attempts", "----y", ids=staff_test),
+    Route("GET", "/api/v1/staff/tests/{test_id}/results", "yy-y-", ids=staff_test),
+    Route("GET", "/api/v1/staff/attempts", "yyyyy"),
+    Route("GET", "/api/v1/staff/attempts/{attempt_id}", "yyy44", ids=attempt_of_a3),
+    Route(
+        "POST",
+        "/api/v1/staff/attempts/{attempt_id}/answers",
+        "----y",
+        ids=running_attempt_of_a1,
+        json={"answers": {}},
+    ),
+    Route(
+        "POST",
+        "/api/v1/staff/attempts/{attempt_id}/grade",
+        "yy-y-",
+        ids=attempt_of_a1_to_grade,
+        json={"points": {}},
+    ),
+    Route("GET", "/api/v1/staff/certifications", "yyyyy"),
+    Route("POST", "/api/v1/staff/certifications", "yy---", json={"name": "C", "test_ids": [1]}),
+    Route("GET", "/api/v1/staff/certificates", "yyyyy"),
+    Route("GET", "/staff/hiring", "yy-y--y"),
+    Route("POST", "/staff/hiring/profiles", "yy----y", form={"title": "Agent"}),
+    Route(
+        "POST",
+        "/staff/hiring/profiles/{profile_id}/questions",
+        "yy----y",
+        ids=staff_profile,
+        form={"text": "Q", "anchor_1": "a", "anchor_3": "b", "anchor_5": "c"},
+    ),
+    Route("POST", "/staff/hiring/candidates", "yy----y", form=candidate_form),
+    Route("POST", "/staff/hiring/retention", "yy----y", form={"days": "100"}),
+    Route(
+        "GET", "/staff/hiring/candidates/{candidate_id}", "yy-4--y", ids=candidate_of_the_recruiter
+    ),
+    Route(
+        "POST",
+        "/staff/hiring/candidates/{candidate_id}/scores",
+        "yy-y--y",
+        ids=candidate_of_everyone,
+    ),
+    Route(
+        "POST",
+        "/staff/hiring/candidates/{candidate_id}/decision",
+        "yy----y",
+        ids=candidate_of_the_recruiter,
+        form={"decision": "hire", "reason": "Strong"},
+    ),
+    Route("GET", "/staff/hiring/profiles/{profile_id}/compare", "yy-y--y", ids=staff_profile),
+    Route("GET", "/api/v1/staff/hiring/profiles", "yy-y--y"),
+    Route("GET", "/api/v1/staff/hiring/candidates", "yy-y--y"),
+    Route(
+        "GET",
+        "/api/v1/staff/hiring/candidates/{candidate_id}/scores",
+        "yy-4---",
+        ids=candidate_of_the_recruiter,
+    ),
+    Route(
+        "POST",
+        "/api/v1/staff/hiring/candidates/{candidate_id}/scores",
+        "yy-y--y",
+        ids=candidate_of_everyone,
+        json={"ratings": {}},
+    ),
+    Route(
+        "POST",
+        "/api/v1/staff/hiring/candidates/{candidate_id}/decision",
+        "yy----y",
+        ids=candidate_of_the_recruiter,
+        json={"decision": "hire", "reason": "Strong"},
+    ),
+    Route(
+        "GET", "/api/v1/staff/hiring/profiles/{profile_id}/compare", "yy-y--y", ids=staff_profile
+    ),
+    Route("GET", "/staff/roleplays", "yyyyy"),
+    Route(
+        "POST", "/staff/scenarios", "yy---", form={"title": "S", "language": "en", "script": "Hi"}
+    ),
+    Route("POST", "/staff/scenarios/{scenario_id}/practice", "----y", ids=staff_scenario),
+    Route("GET", "/staff/roleplays/{roleplay_id}", "yyy44", ids=practice_of_a3),
+    Route(
+        "POST",
+        "/staff/roleplays/{roleplay_id}",
+        "----y",
+        ids=practice_of_a1,
+        form={"text": "Hello"},
+    ),
+    Route(
+        "POST",
+        "/staff/hiring/candidates/{candidate_id}/roleplay",
+        "yy----y",
+        ids=candidate_of_the_recruiter,
+        form=scenario_form,
+    ),
+    Route("GET", "/api/v1/staff/scenarios", "yyyyy"),
+    Route(
+        "POST",
+        "/api/v1/staff/scenarios",
+        "yy---",
+        json={"title": "S", "language": "en", "script": "Hi"},
+    ),
+    Route("POST", "/api/v1/staff/scenarios/{scenario_id}/practice", "----y", ids=staff_scenario),
+    Route("GET", "/api/v1/staff/roleplays", "yyyyy"),
+    Route(
+        "POST",
+        "/api/v1/staff/roleplays/{roleplay_id}/answers",
+        "----y",
+        ids=practice_of_a1,
+        json={"text": "Hello"},
+    ),
+    # -- everyone's start page --
     Route("GET", "/", "yyyyyyy"),
     Route("GET", "/account", "yyyyyyy"),
     # One's own invitations: someone else's is not found, whoever asks.
@@ -953,6 +1424,8 @@ PUBLIC: set[tuple[str, str]] = {
     ("POST", "/k/{token}"),
     ("GET", "/w/scripts/{token}"),
     ("GET", "/w/scripts/{token}/{name}"),
+    ("GET", "/r/{token}"),
+    ("POST", "/r/{token}"),
     ("GET", "/api/v1/openapi.json"),
     ("MOUNT", "/static"),
 }

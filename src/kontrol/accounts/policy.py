@@ -146,6 +146,19 @@ class Action(StrEnum):
     # Service audits.
     VIEW_AUDITS = "view_audits"
     RUN_AUDITS = "run_audits"
+    # People: competencies and training.
+    VIEW_TRAINING = "view_training"
+    MANAGE_TRAINING = "manage_training"
+    ASSIGN_TRAINING = "assign_training"
+    COMPLETE_TRAINING = "complete_training"
+    # People: knowledge tests and certification.
+    MANAGE_TESTS = "manage_tests"
+    TAKE_TESTS = "take_tests"
+    GRADE_TESTS = "grade_tests"
+    VIEW_TEST_RESULTS = "view_test_results"
+    # People: structured hiring.
+    MANAGE_HIRING = "manage_hiring"
+    INTERVIEW = "interview"
 
 
 POLICY: dict[Action, frozenset[WorkspaceRole]] = {
@@ -191,6 +204,16 @@ POLICY: dict[Action, frozenset[WorkspaceRole]] = {
     Action.MANAGE_ACTIONS: frozenset({ADMIN, QA_LEAD, TEAM_LEAD}),
     Action.VIEW_AUDITS: frozenset({ADMIN, QA_LEAD, REVIEWER, TEAM_LEAD}),
     Action.RUN_AUDITS: frozenset({ADMIN, QA_LEAD}),
+    Action.VIEW_TRAINING: EVERYONE,
+    Action.MANAGE_TRAINING: frozenset({ADMIN, QA_LEAD}),
+    Action.ASSIGN_TRAINING: frozenset({ADMIN, QA_LEAD, TEAM_LEAD}),
+    Action.COMPLETE_TRAINING: frozenset({AGENT}),
+    Action.MANAGE_TESTS: frozenset({ADMIN, QA_LEAD}),
+    Action.TAKE_TESTS: frozenset({AGENT}),
+    Action.GRADE_TESTS: frozenset({ADMIN, QA_LEAD, TEAM_LEAD}),
+    Action.VIEW_TEST_RESULTS: EVERYONE,
+    Action.MANAGE_HIRING: frozenset({ADMIN, QA_LEAD, RECRUITER}),
+    Action.INTERVIEW: frozenset({ADMIN, QA_LEAD, TEAM_LEAD, RECRUITER}),
 }
 
 # What each action lets a person do, in words (the table in docs/permissions.md).
@@ -237,6 +260,16 @@ DESCRIPTIONS: dict[Action, str] = {
     Action.MANAGE_ACTIONS: "create and change improvement actions (team leads: their team's)",
     Action.VIEW_AUDITS: "see service audits, their results, comparisons and reports",
     Action.RUN_AUDITS: "edit audit templates, run audits, answer them and upload evidence",
+    Action.VIEW_TRAINING: "see competency profiles and training (agents: their own)",
+    Action.MANAGE_TRAINING: "define competencies, training modules and training rules",
+    Action.ASSIGN_TRAINING: "assign training modules and see what they changed",
+    Action.COMPLETE_TRAINING: "complete a training module assigned to oneself",
+    Action.MANAGE_TESTS: "write question banks, tests and certifications",
+    Action.TAKE_TESTS: "take knowledge tests",
+    Action.GRADE_TESTS: "grade free-text answers and see results per agent, team and question",
+    Action.VIEW_TEST_RESULTS: "see test attempts and certificates (agents: their own)",
+    Action.MANAGE_HIRING: "job profiles, interview guides, candidates, decisions, retention",
+    Action.INTERVIEW: "score the candidates one interviews (others' scores after one's own)",
 }
 
 # Said when an action is refused: what the rule is, so nobody guesses.
@@ -273,6 +306,14 @@ REFUSALS: dict[Action, str] = {
     Action.MANAGE_ACTIONS: "only admins, QA leads and team leads create improvement actions",
     Action.VIEW_AUDITS: "agents do not see service audits",
     Action.RUN_AUDITS: "only admins and QA leads run audits and edit audit templates",
+    Action.MANAGE_TRAINING: "only admins and QA leads define competencies and training",
+    Action.ASSIGN_TRAINING: "only admins, QA leads and team leads assign training",
+    Action.COMPLETE_TRAINING: "only the agent a module is assigned to completes it",
+    Action.MANAGE_TESTS: "only admins and QA leads write tests and certifications",
+    Action.TAKE_TESTS: "knowledge tests are taken by agents",
+    Action.GRADE_TESTS: "only admins, QA leads and team leads grade tests and see their results",
+    Action.MANAGE_HIRING: "only recruiters, admins and QA leads run hiring",
+    Action.INTERVIEW: "only recruiters, admins, QA leads and team leads interview candidates",
 }
 
 

@@ -24,6 +24,7 @@ from kontrol.cli import (
     review,
     scripts,
     speech,
+    staff,
     surveys,
     web,
     worktools,
@@ -67,6 +68,7 @@ app.add_typer(mystery.mystery_app, name="mystery")
 app.add_typer(worktools.work_app, name="work")
 app.add_typer(audits.audits_app, name="audits")
 app.add_typer(improvement.actions_app, name="actions")
+app.add_typer(staff.staff_app, name="staff")
 
 
 def main() -> None:  # pragma: no cover - console entry

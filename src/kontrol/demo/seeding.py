@@ -26,6 +26,12 @@ from kontrol.demo.seed.review import seed_review_demo
 from kontrol.demo.seed.routing import seed_routing_demo
 from kontrol.demo.seed.scripts import seed_scripts_demo
 from kontrol.demo.seed.speech import seed_speech_demo
+from kontrol.demo.seed.staff import (
+    seed_hiring_demo,
+    seed_roleplays_demo,
+    seed_staff_demo,
+    seed_tests_demo,
+)
 from kontrol.demo.seed.worktools import seed_worktools_demo
 from kontrol.domain.roles import WorkspaceRole
 from kontrol.ingest.import_report import ImportReport
@@ -114,6 +120,10 @@ def load_demo(
     seed_worktools_demo(engine, workspace)
     # Audits measure the imported data; the plan turns their findings into actions.
     seed_improvement_demo(engine, workspace.id, seed_audits_demo(engine, workspace.id))
+    seed_staff_demo(engine, workspace.id)
+    seed_tests_demo(engine, workspace.id)
+    seed_hiring_demo(engine, workspace.id)
+    seed_roleplays_demo(engine, workspace.id)
     return report
 
 

@@ -36,6 +36,7 @@ from kontrol.web.api import metrics as metrics_api
 from kontrol.web.api import mystery as mystery_api
 from kontrol.web.api import scripts as scripts_api
 from kontrol.web.api import speech as speech_api
+from kontrol.web.api import staff as staff_api
 from kontrol.web.api import worktools as worktools_api
 from kontrol.web.api.ingest import IngestLane
 from kontrol.web.api.review import calibration as calibration_api
@@ -55,6 +56,7 @@ from kontrol.web.pages import metrics as metrics_pages
 from kontrol.web.pages import mystery as mystery_pages
 from kontrol.web.pages import scripts as scripts_pages
 from kontrol.web.pages import speech as speech_pages
+from kontrol.web.pages import staff as staff_pages
 from kontrol.web.pages import surveys as surveys_pages
 from kontrol.web.pages import worktools as worktools_pages
 from kontrol.web.pages.review import calibration as calibration_pages
@@ -85,6 +87,7 @@ PAGES = (
     scripts_pages.router,
     improvement_pages.router,
     audits_pages.router,
+    staff_pages.router,
 )
 API = (
     accounts_api.router,
@@ -103,6 +106,7 @@ API = (
     scripts_api.router,
     improvement_api.router,
     audits_api.router,
+    staff_api.router,
 )
 
 _HERE = Path(__file__).parent

@@ -67,6 +67,25 @@ from kontrol.store.tables.review import (
 from kontrol.store.tables.schema import Id, metadata
 from kontrol.store.tables.scripts import script_feedback, script_widget_tokens, scripts
 from kontrol.store.tables.speech import deletion_log, retention_policies, speech_recordings
+from kontrol.store.tables.staff import (
+    staff_assignments,
+    staff_attempts,
+    staff_candidates,
+    staff_certificates,
+    staff_certifications,
+    staff_competencies,
+    staff_competency_links,
+    staff_interview_questions,
+    staff_interview_scores,
+    staff_interviewers,
+    staff_job_profiles,
+    staff_modules,
+    staff_questions,
+    staff_roleplays,
+    staff_scenarios,
+    staff_tests,
+    staff_training_rules,
+)
 from kontrol.store.tables.surveys import survey_links, survey_places, surveys
 from kontrol.store.tables.worktools import work_items, work_rules, work_violations
 
@@ -131,6 +150,23 @@ __all__ = [
     "review_rules",
     "scorecards",
     "speech_recordings",
+    "staff_assignments",
+    "staff_attempts",
+    "staff_candidates",
+    "staff_certificates",
+    "staff_certifications",
+    "staff_competencies",
+    "staff_competency_links",
+    "staff_interview_questions",
+    "staff_interview_scores",
+    "staff_interviewers",
+    "staff_job_profiles",
+    "staff_modules",
+    "staff_questions",
+    "staff_roleplays",
+    "staff_scenarios",
+    "staff_tests",
+    "staff_training_rules",
     "survey_links",
     "survey_places",
     "surveys",

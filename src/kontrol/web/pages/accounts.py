@@ -95,7 +95,7 @@ HOME_PAGES: dict[WorkspaceRole, str] = {
     WorkspaceRole.TEAM_LEAD: "/interactions",
     WorkspaceRole.AGENT: "/interactions",
     WorkspaceRole.SHOPPER: "/shop",
-    WorkspaceRole.RECRUITER: "/interactions",
+    WorkspaceRole.RECRUITER: "/staff/hiring",
 }
 
 

@@ -1,0 +1,1 @@
+"""People: competencies, training from what QA finds, the agent's competency profile."""

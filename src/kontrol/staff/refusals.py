@@ -1,0 +1,23 @@
+"""Refused input of the people feature, with the catalogue key of its message.
+
+The English text is the error's message (the API answers it); pages show the
+text of ``key`` in the reader's language.
+"""
+
+from __future__ import annotations
+
+from kontrol.domain.errors import InvalidInput
+from kontrol.i18n import translate
+
+
+class StaffInputError(InvalidInput):
+    """Input that breaks a rule of the people feature; ``key`` names its message."""
+
+    def __init__(self, key: str, **values: object) -> None:
+        self.key = key
+        self.values = values
+        super().__init__(self.text("en"))
+
+    def text(self, locale: str) -> str:
+        """The message in ``locale``, with its values filled in."""
+        return translate(locale, self.key).format(**self.values)

@@ -1,0 +1,102 @@
+"""The training pages and API as a QA lead, a team lead and an agent use them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine
+
+from kontrol.accounts.workspaces import Workspace
+from kontrol.web.app import create_app
+from tests.feedback.feedback_world import sign_in
+from tests.staff.staff_world import World, build_world
+
+
+@pytest.fixture
+def world(engine: Engine, workspace: Workspace) -> World:
+    return build_world(engine, workspace)
+
+
+@pytest.fixture
+def client(database_url: str, world: World) -> Iterator[TestClient]:
+    with TestClient(create_app(database_url)) as test_client:
+        yield test_client
+
+
+def test_a_lead_sets_up_training_and_an_agent_completes_it(client: TestClient) -> None:
+    token = sign_in(client, "qa")
+    module = client.post(
+        "/staff/modules",
+        data={
+            "csrf_token": token,
+            "title": "Эмпатия",
+            "kind": "text",
+            "body": "<b>Текст</b>",
+            "criterion": "empathy",
+        },
+        follow_redirects=False,
+    )
+    assert module.status_code == 303
+    module_id = client.get("/api/v1/staff/modules").json()["items"][0]["id"]
+    rule = client.post(
+        "/staff/rules",
+        data={
+            "csrf_token": token,
+            "criterion": "empathy",
+            "threshold": "70",
+            "window": "10",
+            "module_id": str(module_id),
+        },
+        follow_redirects=False,
+    )
+    assert rule.status_code == 303
+    page = client.get("/staff")
+    assert 'data-agent="a1"' in page.text and 'data-agent="a3"' not in page.text
+    rule_id = client.get("/api/v1/staff/rules").json()["items"][0]["id"]
+    assigned = client.post(
+        "/staff/assignments",
+        data={
+            "csrf_token": token,
+            "module_id": str(module_id),
+            "agent": "a1",
+            "due": "2026-12-31",
+            "rule_id": str(rule_id),
+        },
+        follow_redirects=False,
+    )
+    assert assigned.status_code == 303
+    token = sign_in(client, "agent1")
+    mine = client.get("/staff")
+    assert "Эмпатия" in mine.text
+    body = client.get(f"/staff/modules/{module_id}").text
+    assert "&lt;b&gt;Текст&lt;/b&gt;" in body
+    assignment_id = client.get("/api/v1/staff/assignments").json()["items"][0]["id"]
+    done = client.post(
+        f"/staff/assignments/{assignment_id}/complete",
+        data={"csrf_token": token},
+        follow_redirects=False,
+    )
+    assert done.status_code == 303
+    assert client.get("/api/v1/staff/assignments").json()["items"][0]["status"] == "done"
+
+
+def test_a_refused_module_form_says_why_in_the_readers_language(client: TestClient) -> None:
+    token = sign_in(client, "qa")
+    refused = client.post(
+        "/staff/modules",
+        data={"csrf_token": token, "title": "Видео", "kind": "video", "url": "javascript:x"},
+    )
+    assert refused.status_code == 422
+    assert "Ссылка должна начинаться с http://" in refused.text
+
+
+def test_the_api_refuses_an_unknown_criterion_naming_it(client: TestClient) -> None:
+    sign_in(client, "qa")
+    answer = client.put(
+        "/api/v1/staff/competencies",
+        json={"key": "empathy", "name": "E", "criteria": ["empathy", "nonsense"]},
+    )
+    assert answer.status_code == 422
+    assert "nonsense" in answer.json()["detail"]
