@@ -8,6 +8,12 @@ registers every table in ``metadata`` (the schema test and ``TRUNCATE`` rely on 
 """
 
 from kontrol.store.tables.accounts import api_keys, app_settings, memberships, users, workspaces
+from kontrol.store.tables.analysis import (
+    analysis_settings,
+    contact_reasons,
+    reason_assignments,
+    reason_models,
+)
 from kontrol.store.tables.alerts import alert_deliveries, alert_rules, alerts
 from kontrol.store.tables.checks import (
     check_failures,
@@ -56,6 +62,7 @@ __all__ = [
     "alert_deliveries",
     "alert_rules",
     "alerts",
+    "analysis_settings",
     "api_keys",
     "app_settings",
     "business_calendars",
@@ -65,6 +72,7 @@ __all__ = [
     "calibration_sessions",
     "check_failures",
     "check_outcomes",
+    "contact_reasons",
     "corrective_tasks",
     "custom_checks",
     "disputes",
@@ -86,6 +94,8 @@ __all__ = [
     "order_facts",
     "orders",
     "phrase_overrides",
+    "reason_assignments",
+    "reason_models",
     "review_events",
     "review_items",
     "review_queues",
