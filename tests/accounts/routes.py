@@ -44,6 +44,10 @@ SCORECARD_YAML = (
 CUSTOM_CHECK_YAML = (
     "id: policy_check\ntitle: Policy check\nrule:\n  phrases: [спасибо]\n  who: agent\n"
 )
+TAXONOMY_YAML = (
+    "reasons:\n  - code: delivery\n    ru: Доставка\n    en: Delivery\n"
+    "    phrases: {ru: [доставк*], en: [deliver*]}\n"
+)
 TARGET_FORM = {
     "metric": "csat",
     "scope": "channel",
@@ -499,6 +503,21 @@ ROUTES: list[Route] = [
         json={"version": 1},
     ),
     Route("GET", "/api/v1/calibration/reviewers", "yy---"),
+    # -- analysis --
+    Route("GET", "/analysis", "yy---"),
+    Route("GET", "/analysis/reasons", "yy---"),
+    Route("GET", "/analysis/reasons/{code}", "yy---", ids=lambda w: {"code": "delivery"}),
+    Route("GET", "/analysis/bottlenecks", "yy---"),
+    Route("GET", "/analysis/business", "yy---"),
+    Route("GET", "/analysis/taxonomy", "yy---"),
+    Route("POST", "/analysis/taxonomy", "yy---", form={"taxonomy_yaml": TAXONOMY_YAML}),
+    Route("POST", "/analysis/costs", "yy---", form={"cost_per_minute": "20"}),
+    Route("POST", "/analysis/train", "yy---", form={}),
+    Route("GET", "/api/v1/analysis/reasons", "yy---"),
+    Route("GET", "/api/v1/analysis/bottlenecks", "yy---"),
+    Route("GET", "/api/v1/analysis/business", "yy---"),
+    Route("GET", "/api/v1/analysis/taxonomy", "yy---"),
+    Route("PUT", "/api/v1/analysis/taxonomy", "yy---", json={"yaml": TAXONOMY_YAML}),
 ]
 
 # Anyone, without logging in: the login form, the language switch, customers'

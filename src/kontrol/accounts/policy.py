@@ -116,6 +116,9 @@ class Action(StrEnum):
     RUN_CALIBRATION = "run_calibration"
     TAKE_PART_IN_CALIBRATION = "take_part_in_calibration"
     VIEW_REVIEWER_STATS = "view_reviewer_stats"
+    # Analysis: contact reasons, bottlenecks, quality and the business.
+    VIEW_ANALYSIS = "view_analysis"
+    EDIT_REASONS = "edit_reasons"
 
 
 POLICY: dict[Action, frozenset[WorkspaceRole]] = {
@@ -147,6 +150,8 @@ POLICY: dict[Action, frozenset[WorkspaceRole]] = {
     Action.RUN_CALIBRATION: frozenset({ADMIN, QA_LEAD}),
     Action.TAKE_PART_IN_CALIBRATION: frozenset({ADMIN, QA_LEAD, REVIEWER}),
     Action.VIEW_REVIEWER_STATS: frozenset({ADMIN, QA_LEAD}),
+    Action.VIEW_ANALYSIS: frozenset({ADMIN, QA_LEAD}),
+    Action.EDIT_REASONS: frozenset({ADMIN, QA_LEAD}),
 }
 
 # What each action lets a person do, in words (the table in docs/permissions.md).
@@ -179,6 +184,8 @@ DESCRIPTIONS: dict[Action, str] = {
     Action.RUN_CALIBRATION: "create, close and set references of calibration sessions",
     Action.TAKE_PART_IN_CALIBRATION: "score in calibration sessions one takes part in",
     Action.VIEW_REVIEWER_STATS: "see each reviewer's deviation from the references",
+    Action.VIEW_ANALYSIS: "see contact reasons, bottlenecks and quality beside sales",
+    Action.EDIT_REASONS: "edit the reason taxonomy, the cost settings, retrain the model",
 }
 
 # Said when an action is refused: what the rule is, so nobody guesses.
@@ -204,6 +211,8 @@ REFUSALS: dict[Action, str] = {
     Action.RUN_CALIBRATION: "only admins and QA leads run calibration sessions",
     Action.TAKE_PART_IN_CALIBRATION: "calibration sessions are for reviewers and QA leads",
     Action.VIEW_REVIEWER_STATS: "only admins and QA leads see how reviewers deviate",
+    Action.VIEW_ANALYSIS: "the analysis pages are for admins and QA leads",
+    Action.EDIT_REASONS: "only admins and QA leads change the reason taxonomy",
 }
 
 

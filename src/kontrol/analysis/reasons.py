@@ -69,6 +69,7 @@ class ReasonRow:
     cost_per_contact: float | None
     complaints: float
     guessed: int
+    repeats: float = 0.0
     trend: list[tuple[str, float, float | None]] = field(default_factory=list)
     flag: str | None = None
     growth_p: float | None = None
@@ -88,6 +89,7 @@ class ReasonRow:
             "cost": self.cost,
             "cost_per_contact": self.cost_per_contact,
             "complaints": self.complaints,
+            "repeats": self.repeats,
             "guessed": self.guessed,
             "flag": self.flag,
             "growth_p": self.growth_p,
@@ -176,6 +178,7 @@ def reason_rows(
                 cost_per_contact=_rounded(cost / costed) if cost is not None and costed else None,
                 complaints=number(row["complaints"]) or 0.0,
                 guessed=int(number(row["guessed"]) or 0),
+                repeats=number(row["repeat_num"]) or 0.0,
             )
         )
     found.sort(key=lambda r: (r.code is None, -r.contacts, r.code or ""))

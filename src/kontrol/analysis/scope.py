@@ -58,8 +58,10 @@ def make_scope(
     date_from: date | None = None,
     date_to: date | None = None,
     filters: Mapping[str, str] | None = None,
+    whole_history: bool = False,
 ) -> Scope:
-    """A scope from what was asked; missing dates end at the latest day with data."""
+    """A scope from what was asked; missing dates end at the latest day with data and
+    begin a default span earlier (or, with ``whole_history``, at the first day)."""
     try:
         chosen = Period(period) if period else Period.WEEK
     except ValueError:
@@ -74,6 +76,13 @@ def make_scope(
             )
         ).scalar()
         date_to = date.fromisoformat(latest) if latest else date.today()
+    if date_from is None and whole_history:
+        first = connection.execute(
+            select(func.min(interaction_facts.c.day)).where(
+                interaction_facts.c.workspace_id == workspace_id
+            )
+        ).scalar()
+        date_from = date.fromisoformat(first) if first else date_to
     if date_from is None:
         date_from = date_to - timedelta(days=DEFAULT_SPAN[chosen] - 1)
     if date_from > date_to:

@@ -14,6 +14,7 @@ from kontrol.accounts.logins import add_user
 from kontrol.accounts.workspaces import Workspace
 from kontrol.demo.seed.accounts import seed_people_demo
 from kontrol.demo.seed.alerts import create_demo_surveys_and_alerts
+from kontrol.demo.seed.analysis import seed_analysis_demo
 from kontrol.demo.seed.calibration import seed_calibration_demo
 from kontrol.demo.seed.checks import set_up_demo_checks
 from kontrol.demo.seed.feedback import seed_feedback_demo
@@ -88,6 +89,7 @@ def load_demo(
     seed_people_demo(engine, workspace.id)
     # Calibration needs three raters: the QA lead, the reviewer and a colleague.
     seed_calibration_demo(engine, workspace.id)
+    seed_analysis_demo(engine, workspace, seed=seed)
     return report
 
 

@@ -26,6 +26,7 @@ from kontrol.review.routing.queues import can_see_queues
 from kontrol.settings import get_settings
 from kontrol.web import errors
 from kontrol.web.api import accounts as accounts_api
+from kontrol.web.api import analysis as analysis_api
 from kontrol.web.api import checks as checks_api
 from kontrol.web.api import feedback as feedback_api
 from kontrol.web.api import ingest as ingest_api
@@ -38,6 +39,7 @@ from kontrol.web.api.review import routing as routing_api
 from kontrol.web.headers import SecurityHeaders
 from kontrol.web.pages import accounts as accounts_pages
 from kontrol.web.pages import alerts as alerts_pages
+from kontrol.web.pages import analysis as analysis_pages
 from kontrol.web.pages import checks as checks_pages
 from kontrol.web.pages import feedback as feedback_pages
 from kontrol.web.pages import ingest as ingest_pages
@@ -67,6 +69,7 @@ PAGES = (
     review_pages.router,
     feedback_pages.router,
     calibration_pages.router,
+    analysis_pages.router,
 )
 API = (
     accounts_api.router,
@@ -79,6 +82,7 @@ API = (
     review_api.router,
     feedback_api.router,
     calibration_api.router,
+    analysis_api.router,
 )
 
 _HERE = Path(__file__).parent

@@ -8,13 +8,13 @@ registers every table in ``metadata`` (the schema test and ``TRUNCATE`` rely on 
 """
 
 from kontrol.store.tables.accounts import api_keys, app_settings, memberships, users, workspaces
+from kontrol.store.tables.alerts import alert_deliveries, alert_rules, alerts
 from kontrol.store.tables.analysis import (
     analysis_settings,
     contact_reasons,
     reason_assignments,
     reason_models,
 )
-from kontrol.store.tables.alerts import alert_deliveries, alert_rules, alerts
 from kontrol.store.tables.checks import (
     check_failures,
     check_outcomes,

@@ -73,9 +73,7 @@ reason_models = Table(
 analysis_settings = Table(
     "analysis_settings",
     metadata,
-    Column(
-        "workspace_id", Id, ForeignKey("workspaces.id", ondelete="CASCADE"), primary_key=True
-    ),
+    Column("workspace_id", Id, ForeignKey("workspaces.id", ondelete="CASCADE"), primary_key=True),
     Column("cost_per_minute", Float),
     Column("cost_per_contact", Float),
     Column("updated_at", DateTime, nullable=False),

@@ -39,7 +39,9 @@ contact_reasons = sa.Table(
     "contact_reasons",
     _metadata,
     sa.Column("id", _ID, primary_key=True, autoincrement=True),
-    sa.Column("workspace_id", _ID, sa.ForeignKey("workspaces.id", ondelete="CASCADE"), nullable=False),
+    sa.Column(
+        "workspace_id", _ID, sa.ForeignKey("workspaces.id", ondelete="CASCADE"), nullable=False
+    ),
     sa.Column("kind", sa.String(10), nullable=False),
     sa.Column("code", sa.String(60), nullable=False),
     sa.Column("label_ru", sa.String(200), nullable=False),
@@ -61,7 +63,9 @@ reason_assignments = sa.Table(
         sa.ForeignKey("interactions.id", ondelete="CASCADE"),
         primary_key=True,
     ),
-    sa.Column("workspace_id", _ID, sa.ForeignKey("workspaces.id", ondelete="CASCADE"), nullable=False),
+    sa.Column(
+        "workspace_id", _ID, sa.ForeignKey("workspaces.id", ondelete="CASCADE"), nullable=False
+    ),
     sa.Column("reason", sa.String(60)),
     sa.Column("reason_source", sa.String(10), nullable=False),
     sa.Column("reason_confidence", sa.Float),
@@ -77,7 +81,9 @@ reason_models = sa.Table(
     "reason_models",
     _metadata,
     sa.Column("id", _ID, primary_key=True, autoincrement=True),
-    sa.Column("workspace_id", _ID, sa.ForeignKey("workspaces.id", ondelete="CASCADE"), nullable=False),
+    sa.Column(
+        "workspace_id", _ID, sa.ForeignKey("workspaces.id", ondelete="CASCADE"), nullable=False
+    ),
     sa.Column("kind", sa.String(10), nullable=False),
     sa.Column("trained_at", sa.DateTime, nullable=False),
     sa.Column("samples", sa.Integer, nullable=False),
