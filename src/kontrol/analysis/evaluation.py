@@ -46,7 +46,7 @@ class ReasonScore:
         return self.correct / self.support if self.support else None
 
 
-def evaluate(
+def measure_assignment(
     taxonomy: Taxonomy, model: ReasonModel | None, items: Sequence[Labelled]
 ) -> tuple[list[ReasonScore], list[tuple[Labelled, str | None, str]]]:
     """Scores per reason and language, and every message with (guess, source)."""

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from kontrol.analysis.classifier import ReasonModel, train_model
-from kontrol.analysis.evaluation import Labelled, ReasonScore, evaluate
+from kontrol.analysis.evaluation import Labelled, ReasonScore, measure_assignment
 from kontrol.analysis.taxonomy import default_taxonomy
 
 HERE = Path(__file__).parent
@@ -60,7 +60,7 @@ def test_labelled_set_covers_every_reason_in_both_languages() -> None:
 
 
 def test_phrase_rules_alone() -> None:
-    scores, _ = evaluate(default_taxonomy(), None, _items())
+    scores, _ = measure_assignment(default_taxonomy(), None, _items())
     print("\n" + _table("rules only", scores))
     precision, recall = _micro(scores)
     print(f"micro precision {precision:.2f}, recall {recall:.2f}")
@@ -70,7 +70,7 @@ def test_phrase_rules_alone() -> None:
 
 @pytest.mark.slow
 def test_phrase_rules_then_model() -> None:
-    scores, guesses = evaluate(default_taxonomy(), _demo_model(), _items())
+    scores, guesses = measure_assignment(default_taxonomy(), _demo_model(), _items())
     print("\n" + _table("rules, then the model learned from demo topics", scores))
     precision, recall = _micro(scores)
     print(f"micro precision {precision:.2f}, recall {recall:.2f}")
