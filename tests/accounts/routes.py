@@ -511,6 +511,12 @@ ROUTES: list[Route] = [
     Route("GET", "/analysis/business", "yy---"),
     Route("GET", "/analysis/taxonomy", "yy---"),
     Route("POST", "/analysis/taxonomy", "yy---", form={"taxonomy_yaml": TAXONOMY_YAML}),
+    Route(
+        "POST",
+        "/analysis/taxonomy/entry",
+        "yy---",
+        form={"kind": "reason", "code": "parcel", "label_ru": "Посылка", "label_en": "Parcel"},
+    ),
     Route("POST", "/analysis/costs", "yy---", form={"cost_per_minute": "20"}),
     Route("POST", "/analysis/train", "yy---", form={}),
     Route("GET", "/api/v1/analysis/reasons", "yy---"),

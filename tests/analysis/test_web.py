@@ -99,3 +99,20 @@ def test_cli_prints_reasons_and_loads_a_taxonomy(
     )
     assert refused.exit_code != 0
     assert f"{broken}:2: reasons[1].code" in refused.stderr
+
+
+def test_one_entry_form_adds_a_reason_and_names_a_bad_field(client: TestClient) -> None:
+    log_in(client, "qa")
+    fields = {"kind": "reason", "code": "parcel", "label_ru": "Посылка", "label_en": " "}
+    token = form_token(client, "/analysis/taxonomy")
+    refused = client.post("/analysis/taxonomy/entry", data={**fields, "csrf_token": token})
+    assert refused.status_code == 422
+    assert "label_en: a name is required" in refused.text
+    fields.update(label_en="Parcel", phrases_en="parcel\nlost package")
+    saved = client.post(
+        "/analysis/taxonomy/entry", data={**fields, "csrf_token": token}, follow_redirects=False
+    )
+    assert saved.status_code == 303
+    taxonomy = client.get("/api/v1/analysis/taxonomy").json()
+    assert taxonomy["default"] is False
+    assert "lost package" in taxonomy["yaml"] and "delivery" in taxonomy["yaml"]

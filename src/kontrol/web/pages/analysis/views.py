@@ -28,6 +28,9 @@ from kontrol.analysis.taxonomy import (
     dump_taxonomy,
     load_taxonomy,
     parse_taxonomy,
+    read_entry,
+    remove_entry,
+    replace_entry,
     save_taxonomy,
 )
 from kontrol.domain.errors import InvalidInput
@@ -335,6 +338,46 @@ def save_taxonomy_form(
         return _taxonomy_page(
             page, yaml_text=taxonomy_yaml, error=str(problem), status=status_of(problem)
         )
+    return RedirectResponse("/analysis/taxonomy?saved=taxonomy", status_code=303)
+
+
+@router.post("/analysis/taxonomy/entry")
+def save_entry_form(
+    request: Request,
+    viewer: CurrentViewer,
+    page: CurrentPage,
+    kind: Annotated[str, Form()],
+    code: Annotated[str, Form()],
+    label_ru: Annotated[str, Form()],
+    label_en: Annotated[str, Form()],
+    phrases_ru: Annotated[str, Form()] = "",
+    phrases_en: Annotated[str, Form()] = "",
+    remove: Annotated[str, Form()] = "",
+    csrf_token: Annotated[str | None, Form()] = None,
+) -> Response:
+    """Add or change one reason or complaint type (phrases one a line), or remove it."""
+    check_csrf(request, csrf_token)
+    require(viewer, Action.EDIT_REASONS)
+    db = page.connection
+    try:
+        current = load_taxonomy(db, viewer.workspace.id)
+        if remove:
+            changed = remove_entry(current, kind, code.strip())
+        else:
+            entry = read_entry(
+                kind=kind,
+                code=code,
+                label_ru=label_ru,
+                label_en=label_en,
+                phrases_ru=phrases_ru[:20_000],
+                phrases_en=phrases_en[:20_000],
+            )
+            changed = replace_entry(current, entry, old_code=entry.code)
+        with attempt(db):
+            save_taxonomy(db, viewer.workspace.id, changed)
+            reassign_guesses(db, viewer.workspace.id)
+    except REFUSALS as problem:
+        return _taxonomy_page(page, error=str(problem), status=status_of(problem))
     return RedirectResponse("/analysis/taxonomy?saved=taxonomy", status_code=303)
 
 
