@@ -40,6 +40,7 @@ FEATURES = (
     "audits",
     "mystery",
     "staff",
+    "analysis",
 )
 # The shared machinery, low to high: a member may import the members before it.
 SHARED = ("settings", "heap", "ratelimit", "uploads", "plugins", "i18n", "jobs", "events", "rules")

@@ -69,6 +69,10 @@ SCORECARD_YAML = (
 CUSTOM_CHECK_YAML = (
     "id: policy_check\ntitle: Policy check\nrule:\n  phrases: [спасибо]\n  who: agent\n"
 )
+TAXONOMY_YAML = (
+    "reasons:\n  - code: delivery\n    ru: Доставка\n    en: Delivery\n"
+    "    phrases: {ru: [доставк*], en: [deliver*]}\n"
+)
 TARGET_FORM = {
     "metric": "csat",
     "scope": "channel",
@@ -1406,6 +1410,27 @@ ROUTES: list[Route] = [
     ),
     Route("POST", "/api/v1/audits/{audit_id}/complete", "yy---", ids=audit, json={"version": 1}),
     Route("DELETE", "/api/v1/audits/{audit_id}", "yy---", ids=audit),
+    # -- analysis --
+    Route("GET", "/analysis", "yy---"),
+    Route("GET", "/analysis/reasons", "yy---"),
+    Route("GET", "/analysis/reasons/{code}", "yy---", ids=lambda w: {"code": "delivery"}),
+    Route("GET", "/analysis/bottlenecks", "yy---"),
+    Route("GET", "/analysis/business", "yy---"),
+    Route("GET", "/analysis/taxonomy", "yy---"),
+    Route("POST", "/analysis/taxonomy", "yy---", form={"taxonomy_yaml": TAXONOMY_YAML}),
+    Route(
+        "POST",
+        "/analysis/taxonomy/entry",
+        "yy---",
+        form={"kind": "reason", "code": "parcel", "label_ru": "Посылка", "label_en": "Parcel"},
+    ),
+    Route("POST", "/analysis/costs", "yy---", form={"cost_per_minute": "20"}),
+    Route("POST", "/analysis/train", "yy---", form={}),
+    Route("GET", "/api/v1/analysis/reasons", "yy---"),
+    Route("GET", "/api/v1/analysis/bottlenecks", "yy---"),
+    Route("GET", "/api/v1/analysis/business", "yy---"),
+    Route("GET", "/api/v1/analysis/taxonomy", "yy---"),
+    Route("PUT", "/api/v1/analysis/taxonomy", "yy---", json={"yaml": TAXONOMY_YAML}),
 ]
 
 # Anyone, without logging in: the login form, the language switch, customers'

@@ -159,6 +159,9 @@ class Action(StrEnum):
     # People: structured hiring.
     MANAGE_HIRING = "manage_hiring"
     INTERVIEW = "interview"
+    # Analysis: contact reasons, bottlenecks, quality and the business.
+    VIEW_ANALYSIS = "view_analysis"
+    EDIT_REASONS = "edit_reasons"
 
 
 POLICY: dict[Action, frozenset[WorkspaceRole]] = {
@@ -214,6 +217,8 @@ POLICY: dict[Action, frozenset[WorkspaceRole]] = {
     Action.VIEW_TEST_RESULTS: EVERYONE,
     Action.MANAGE_HIRING: frozenset({ADMIN, QA_LEAD, RECRUITER}),
     Action.INTERVIEW: frozenset({ADMIN, QA_LEAD, TEAM_LEAD, RECRUITER}),
+    Action.VIEW_ANALYSIS: frozenset({ADMIN, QA_LEAD}),
+    Action.EDIT_REASONS: frozenset({ADMIN, QA_LEAD}),
 }
 
 # What each action lets a person do, in words (the table in docs/permissions.md).
@@ -270,6 +275,8 @@ DESCRIPTIONS: dict[Action, str] = {
     Action.VIEW_TEST_RESULTS: "see test attempts and certificates (agents: their own)",
     Action.MANAGE_HIRING: "job profiles, interview guides, candidates, decisions, retention",
     Action.INTERVIEW: "score the candidates one interviews (others' scores after one's own)",
+    Action.VIEW_ANALYSIS: "see contact reasons, bottlenecks and quality beside sales",
+    Action.EDIT_REASONS: "edit the reason taxonomy, the cost settings, retrain the model",
 }
 
 # Said when an action is refused: what the rule is, so nobody guesses.
@@ -314,6 +321,8 @@ REFUSALS: dict[Action, str] = {
     Action.GRADE_TESTS: "only admins, QA leads and team leads grade tests and see their results",
     Action.MANAGE_HIRING: "only recruiters, admins and QA leads run hiring",
     Action.INTERVIEW: "only recruiters, admins, QA leads and team leads interview candidates",
+    Action.VIEW_ANALYSIS: "the analysis pages are for admins and QA leads",
+    Action.EDIT_REASONS: "only admins and QA leads change the reason taxonomy",
 }
 
 

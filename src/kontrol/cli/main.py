@@ -14,6 +14,7 @@ import typer
 from kontrol.cli import (
     accounts,
     alerts,
+    analysis,
     audits,
     checks,
     demo,
@@ -62,6 +63,7 @@ app.add_typer(jobs.jobs_app, name="jobs")
 app.add_typer(surveys.survey_app, name="survey")
 app.add_typer(speech.speech_app, name="speech")
 app.add_typer(scripts.script_app, name="script")
+app.add_typer(analysis.analysis_app, name="analysis")
 app.add_typer(alerts.alerts_app, name="alerts")
 app.add_typer(review.review_rules_app, name="review-rules")
 app.add_typer(mystery.mystery_app, name="mystery")

@@ -14,6 +14,7 @@ from kontrol.accounts.logins import add_user
 from kontrol.accounts.workspaces import Workspace
 from kontrol.demo.seed.accounts import seed_people_demo
 from kontrol.demo.seed.alerts import create_demo_surveys_and_alerts
+from kontrol.demo.seed.analysis import seed_analysis_demo
 from kontrol.demo.seed.audits import seed_audits_demo
 from kontrol.demo.seed.calibration import seed_calibration_demo
 from kontrol.demo.seed.checks import set_up_demo_checks
@@ -124,6 +125,7 @@ def load_demo(
     seed_tests_demo(engine, workspace.id)
     seed_hiring_demo(engine, workspace.id)
     seed_roleplays_demo(engine, workspace.id)
+    seed_analysis_demo(engine, workspace, seed=seed)
     return report
 
 

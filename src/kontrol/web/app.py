@@ -26,6 +26,7 @@ from kontrol.review.routing.queues import can_see_queues
 from kontrol.settings import get_settings
 from kontrol.web import errors
 from kontrol.web.api import accounts as accounts_api
+from kontrol.web.api import analysis as analysis_api
 from kontrol.web.api import audits as audits_api
 from kontrol.web.api import checks as checks_api
 from kontrol.web.api import feedback as feedback_api
@@ -45,6 +46,7 @@ from kontrol.web.api.review import routing as routing_api
 from kontrol.web.headers import SecureSessionCookie, SecurityHeaders
 from kontrol.web.pages import accounts as accounts_pages
 from kontrol.web.pages import alerts as alerts_pages
+from kontrol.web.pages import analysis as analysis_pages
 from kontrol.web.pages import audits as audits_pages
 from kontrol.web.pages import checks as checks_pages
 from kontrol.web.pages import feedback as feedback_pages
@@ -88,6 +90,7 @@ PAGES = (
     improvement_pages.router,
     audits_pages.router,
     staff_pages.router,
+    analysis_pages.router,
 )
 API = (
     accounts_api.router,
@@ -107,6 +110,7 @@ API = (
     improvement_api.router,
     audits_api.router,
     staff_api.router,
+    analysis_api.router,
 )
 
 _HERE = Path(__file__).parent

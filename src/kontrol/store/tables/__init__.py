@@ -17,6 +17,12 @@ from kontrol.store.tables.accounts import (
     workspaces,
 )
 from kontrol.store.tables.alerts import alert_deliveries, alert_rules, alerts
+from kontrol.store.tables.analysis import (
+    analysis_settings,
+    contact_reasons,
+    reason_assignments,
+    reason_models,
+)
 from kontrol.store.tables.audits import audit_answers, audit_evidence, audit_templates, audits
 from kontrol.store.tables.checks import (
     check_failures,
@@ -99,6 +105,7 @@ __all__ = [
     "alert_deliveries",
     "alert_rules",
     "alerts",
+    "analysis_settings",
     "api_keys",
     "app_settings",
     "audit_answers",
@@ -112,6 +119,7 @@ __all__ = [
     "calibration_sessions",
     "check_failures",
     "check_outcomes",
+    "contact_reasons",
     "corrective_tasks",
     "custom_checks",
     "deletion_log",
@@ -144,6 +152,8 @@ __all__ = [
     "orders",
     "phrase_overrides",
     "retention_policies",
+    "reason_assignments",
+    "reason_models",
     "review_events",
     "review_items",
     "review_queues",

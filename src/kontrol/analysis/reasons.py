@@ -1,0 +1,322 @@
+"""The reason view: per contact reason (or complaint type) its share and trend, FCR,
+repeat contacts, CSAT, handle time, cost and complaints; new or growing ones flagged.
+
+Counted in SQL over ``interaction_facts`` with the registered metrics'
+numerators and denominators, so that for interactions whose reason is their
+topic the figures equal the dashboard's breakdown by topic.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import ColumnElement, Connection, and_, func, select
+
+from kontrol.analysis.costs import CostSettings, cost_column
+from kontrol.analysis.scope import AnalysisScope
+from kontrol.analysis.statistics import two_proportion_p
+from kontrol.analysis.taxonomy import Taxonomy
+from kontrol.metrics import get_metric
+from kontrol.metrics.definitions import CountMetric, RatioMetric, count_where, is_true
+from kontrol.metrics.query import number
+from kontrol.store.tables import interaction_facts, reason_assignments
+
+NONE = "_none"  # the code of "no reason found" in links
+# A reason is growing when its share in the last period is at least this many
+# times its share before, by at least this many points, and the z-test agrees.
+GROWTH_RATIO = 1.5
+GROWTH_POINTS = 2.0
+GROWTH_P = 0.05
+
+
+def reason_column(kind: str) -> ColumnElement[Any]:
+    """The reason (``reason``) or complaint type (``complaint``) of a fact row."""
+    if kind == "complaint":
+        return reason_assignments.c.complaint_type
+    return func.coalesce(interaction_facts.c.topic, reason_assignments.c.reason)
+
+
+def joined() -> Any:
+    """Facts with their assignments (an interaction not yet assigned counts by topic)."""
+    f, a = interaction_facts, reason_assignments
+    return f.outerjoin(a, a.c.interaction_id == f.c.interaction_id)
+
+
+def kind_conditions(scope: AnalysisScope, kind: str) -> list[ColumnElement[bool]]:
+    """The scope, and for complaint types only the complaints."""
+    found = scope.conditions()
+    if kind == "complaint":
+        found.append(is_true(interaction_facts.c.complaint))
+    return found
+
+
+@dataclass
+class ReasonRow:
+    """One reason's figures over the scope."""
+
+    code: str | None
+    contacts: float
+    share: float | None
+    interactions: int
+    fcr: float | None
+    repeat_contact: float | None
+    csat: float | None
+    aht_mean: float | None
+    cost_total: float | None
+    cost: float | None
+    cost_per_contact: float | None
+    complaints: float
+    guessed: int
+    repeats: float = 0.0
+    trend: list[tuple[str, float, float | None]] = field(default_factory=list)
+    flag: str | None = None
+    growth_p: float | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        """The row as plain data."""
+        return {
+            "code": self.code,
+            "contacts": self.contacts,
+            "share": self.share,
+            "interactions": self.interactions,
+            "fcr": self.fcr,
+            "repeat_contact": self.repeat_contact,
+            "csat": self.csat,
+            "aht_mean": self.aht_mean,
+            "cost_total": self.cost_total,
+            "cost": self.cost,
+            "cost_per_contact": self.cost_per_contact,
+            "complaints": self.complaints,
+            "repeats": self.repeats,
+            "guessed": self.guessed,
+            "flag": self.flag,
+            "growth_p": self.growth_p,
+            "trend": [
+                {"period": key, "contacts": count, "share": share}
+                for key, count, share in self.trend
+            ],
+        }
+
+
+def _ratio(metric_id: str) -> RatioMetric:
+    metric = get_metric(metric_id)
+    assert isinstance(metric, RatioMetric)
+    return metric
+
+
+def _count(metric_id: str) -> CountMetric:
+    metric = get_metric(metric_id)
+    assert isinstance(metric, CountMetric)
+    return metric
+
+
+def _rounded(value: float | None) -> float | None:
+    return None if value is None else round(value, 6)
+
+
+def _percent(num: Any, den: Any) -> float | None:
+    top, bottom = number(num), number(den)
+    return _rounded(top * 100.0 / bottom) if top is not None and bottom else None
+
+
+def reason_rows(
+    connection: Connection, scope: AnalysisScope, *, kind: str = "reason", costs: CostSettings
+) -> list[ReasonRow]:
+    """Every reason of the scope, most contacts first; the reason None last."""
+    f = interaction_facts
+    reason = reason_column(kind).label("reason")
+    fcr, repeat, csat = _ratio("fcr"), _ratio("repeat_contact"), _ratio("csat")
+    guessed = and_(is_true(f.c.handled), reason_assignments.c.reason_source.in_(("rule", "model")))
+    if kind == "complaint":
+        guessed = and_(
+            is_true(f.c.handled), reason_assignments.c.complaint_source.in_(("rule", "model"))
+        )
+    own_cost = cost_column(f, costs)
+    statement = (
+        select(
+            reason,
+            func.count().label("interactions"),
+            _count("contacts").count(f).label("contacts"),
+            fcr.numerator(f).label("fcr_num"),
+            fcr.denominator(f).label("fcr_den"),
+            repeat.numerator(f).label("repeat_num"),
+            repeat.denominator(f).label("repeat_den"),
+            csat.numerator(f).label("csat_num"),
+            csat.denominator(f).label("csat_den"),
+            func.avg(f.c.aht_s).label("aht_mean"),
+            _count("cost_total").count(f).label("cost_total"),
+            func.sum(own_cost).label("cost"),
+            func.count(own_cost).label("costed"),
+            count_where(is_true(f.c.complaint)).label("complaints"),
+            count_where(guessed).label("guessed"),
+        )
+        .select_from(joined())
+        .where(*kind_conditions(scope, kind))
+        .group_by(reason)
+    )
+    rows = connection.execute(statement).mappings().all()
+    total = sum(number(row["contacts"]) or 0 for row in rows)
+    found = []
+    for row in rows:
+        contacts = number(row["contacts"]) or 0.0
+        cost = number(row["cost"])
+        costed = number(row["costed"])
+        found.append(
+            ReasonRow(
+                code=row["reason"],
+                contacts=contacts,
+                share=_rounded(contacts * 100.0 / total) if total else None,
+                interactions=int(row["interactions"]),
+                fcr=_percent(row["fcr_num"], row["fcr_den"]),
+                repeat_contact=_percent(row["repeat_num"], row["repeat_den"]),
+                csat=_percent(row["csat_num"], row["csat_den"]),
+                aht_mean=_rounded(number(row["aht_mean"])),
+                cost_total=_rounded(number(row["cost_total"])),
+                cost=_rounded(cost),
+                cost_per_contact=_rounded(cost / costed) if cost is not None and costed else None,
+                complaints=number(row["complaints"]) or 0.0,
+                guessed=int(number(row["guessed"]) or 0),
+                repeats=number(row["repeat_num"]) or 0.0,
+            )
+        )
+    found.sort(key=lambda r: (r.code is None, -r.contacts, r.code or ""))
+    _add_trends(connection, scope, kind, found)
+    return found
+
+
+def _add_trends(
+    connection: Connection, scope: AnalysisScope, kind: str, rows: list[ReasonRow]
+) -> None:
+    """Contacts and share per period of each reason; then the flags."""
+    f = interaction_facts
+    reason = reason_column(kind).label("reason")
+    period = f.c[scope.period.value].label("period")
+    statement = (
+        select(reason, period, _count("contacts").count(f).label("contacts"))
+        .select_from(joined())
+        .where(*kind_conditions(scope, kind))
+        .group_by(reason, period)
+    )
+    counts: dict[str | None, dict[str, float]] = defaultdict(dict)
+    totals: dict[str, float] = defaultdict(float)
+    for row in connection.execute(statement).mappings():
+        value = number(row["contacts"]) or 0.0
+        counts[row["reason"]][row["period"]] = value
+        totals[row["period"]] += value
+    periods = sorted(totals)
+    for item in rows:
+        mine = counts.get(item.code, {})
+        item.trend = [
+            (
+                key,
+                mine.get(key, 0.0),
+                _rounded(mine.get(key, 0.0) * 100.0 / totals[key]) if totals[key] else None,
+            )
+            for key in periods
+        ]
+        if item.code is not None:
+            item.flag, item.growth_p = flag_of(item.trend, totals, periods)
+
+
+def flag_of(
+    trend: list[tuple[str, float, float | None]], totals: dict[str, float], periods: list[str]
+) -> tuple[str | None, float | None]:
+    """``new`` (no contacts before the last two periods, at least three earlier periods),
+    ``growing`` (last period's share well above the earlier share, z-test p < 0.05)."""
+    if len(periods) < 4:
+        return None, None
+    earlier = trend[:-2]
+    if all(count == 0 for _, count, _ in earlier) and any(count > 0 for _, count, _ in trend[-2:]):
+        return "new", None
+    last_count = trend[-1][1]
+    last_total = totals[periods[-1]]
+    before_count = sum(count for _, count, _ in trend[:-1])
+    before_total = sum(totals[key] for key in periods[:-1])
+    if not last_total or not before_total:
+        return None, None
+    last_share = last_count * 100.0 / last_total
+    before_share = before_count * 100.0 / before_total
+    p = two_proportion_p((int(last_count), int(last_total)), (int(before_count), int(before_total)))
+    growing = (
+        last_share >= before_share * GROWTH_RATIO
+        and last_share - before_share >= GROWTH_POINTS
+        and p is not None
+        and p < GROWTH_P
+    )
+    return ("growing" if growing else None), p
+
+
+@dataclass(frozen=True)
+class DrillRow:
+    """One conversation behind a reason."""
+
+    interaction_id: int
+    started_at: Any
+    channel: str
+    agent: str | None
+    source: str | None
+    confidence: float | None
+    csat: int | None
+    fcr: bool | None
+    complaint: bool
+
+
+def reason_interactions(
+    connection: Connection,
+    scope: AnalysisScope,
+    *,
+    kind: str,
+    code: str,
+    limit: int = 100,
+    only_repeat: bool = False,
+) -> list[DrillRow]:
+    """The newest conversations of one reason (``_none``: those without one)."""
+    f, a = interaction_facts, reason_assignments
+    column = reason_column(kind)
+    conditions = kind_conditions(scope, kind)
+    conditions.append(column.is_(None) if code == NONE else column == code)
+    if only_repeat:
+        conditions.append(is_true(f.c.repeat_contact))
+    source = a.c.complaint_source if kind == "complaint" else a.c.reason_source
+    statement = (
+        select(
+            f.c.interaction_id,
+            f.c.started_at,
+            f.c.channel,
+            f.c.agent,
+            f.c.topic,
+            source.label("source"),
+            a.c.reason_confidence,
+            f.c.csat,
+            f.c.fcr,
+            f.c.complaint,
+        )
+        .select_from(joined())
+        .where(*conditions)
+        .order_by(f.c.started_at.desc(), f.c.interaction_id.desc())
+        .limit(limit)
+    )
+    return [
+        DrillRow(
+            interaction_id=row.interaction_id,
+            started_at=row.started_at,
+            channel=row.channel,
+            agent=row.agent,
+            source=row.source or ("topic" if row.topic and kind == "reason" else None),
+            confidence=row.reason_confidence if kind == "reason" else None,
+            csat=row.csat,
+            fcr=row.fcr,
+            complaint=bool(row.complaint),
+        )
+        for row in connection.execute(statement)
+    ]
+
+
+def label_of(taxonomy: Taxonomy, kind: str, code: str | None, locale: str) -> str | None:
+    """The taxonomy's name of a code (None when the code is not in it)."""
+    if code is None:
+        return None
+    entry = taxonomy.find(kind, code)
+    return entry.label(locale) if entry is not None else None
