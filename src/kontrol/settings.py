@@ -71,6 +71,10 @@ class Settings(BaseSettings):
     # the reviewer workspace plays: only files in this directory (relative to the
     # working directory unless absolute).
     recordings_dir: str = "recordings"
+    # Report files, generated and uploaded (docs/reports.md), relative to the working
+    # directory unless absolute; uploads larger than reports_max_upload_mb are refused.
+    reports_dir: str = "report-files"
+    reports_max_upload_mb: int = 20
 
 
 @lru_cache(maxsize=1)

@@ -116,6 +116,9 @@ class Action(StrEnum):
     RUN_CALIBRATION = "run_calibration"
     TAKE_PART_IN_CALIBRATION = "take_part_in_calibration"
     VIEW_REVIEWER_STATS = "view_reviewer_stats"
+    # The reporting regulation (rows: the reports one owns, reviews or receives).
+    VIEW_REPORTS = "view_reports"
+    MANAGE_REPORTS = "manage_reports"
 
 
 POLICY: dict[Action, frozenset[WorkspaceRole]] = {
@@ -147,6 +150,8 @@ POLICY: dict[Action, frozenset[WorkspaceRole]] = {
     Action.RUN_CALIBRATION: frozenset({ADMIN, QA_LEAD}),
     Action.TAKE_PART_IN_CALIBRATION: frozenset({ADMIN, QA_LEAD, REVIEWER}),
     Action.VIEW_REVIEWER_STATS: frozenset({ADMIN, QA_LEAD}),
+    Action.VIEW_REPORTS: frozenset({ADMIN, QA_LEAD, REVIEWER, TEAM_LEAD}),
+    Action.MANAGE_REPORTS: frozenset({ADMIN, QA_LEAD}),
 }
 
 # What each action lets a person do, in words (the table in docs/permissions.md).
@@ -179,6 +184,8 @@ DESCRIPTIONS: dict[Action, str] = {
     Action.RUN_CALIBRATION: "create, close and set references of calibration sessions",
     Action.TAKE_PART_IN_CALIBRATION: "score in calibration sessions one takes part in",
     Action.VIEW_REVIEWER_STATS: "see each reviewer's deviation from the references",
+    Action.VIEW_REPORTS: "see the reports one owns, reviews or receives, hand in one's own",
+    Action.MANAGE_REPORTS: "edit the reporting regulation, send and see every report",
 }
 
 # Said when an action is refused: what the rule is, so nobody guesses.
@@ -204,6 +211,8 @@ REFUSALS: dict[Action, str] = {
     Action.RUN_CALIBRATION: "only admins and QA leads run calibration sessions",
     Action.TAKE_PART_IN_CALIBRATION: "calibration sessions are for reviewers and QA leads",
     Action.VIEW_REVIEWER_STATS: "only admins and QA leads see how reviewers deviate",
+    Action.VIEW_REPORTS: "agents receive reports by e-mail or Telegram, not in Kontrol",
+    Action.MANAGE_REPORTS: "only admins and QA leads edit the reporting regulation",
 }
 
 

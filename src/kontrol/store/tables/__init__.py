@@ -36,6 +36,7 @@ from kontrol.store.tables.metrics import (
     kpi_targets,
     order_facts,
 )
+from kontrol.store.tables.reports import report_definitions, report_files, report_runs
 from kontrol.store.tables.review import (
     calibration_items,
     calibration_participants,
@@ -86,6 +87,9 @@ __all__ = [
     "order_facts",
     "orders",
     "phrase_overrides",
+    "report_definitions",
+    "report_files",
+    "report_runs",
     "review_events",
     "review_items",
     "review_queues",

@@ -1,0 +1,66 @@
+"""Charts of a report drawn as PNG images (matplotlib, Agg backend: no display, no network).
+
+The same image goes into the PDF, the e-mail preview and the browser preview.
+Text is drawn with DejaVu Sans, which matplotlib ships and which has Cyrillic.
+"""
+
+from __future__ import annotations
+
+import io
+import threading
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+from matplotlib.figure import Figure  # noqa: E402  (after choosing the backend)
+
+from kontrol.reports.content import Chart  # noqa: E402
+
+# Figure objects are independent, but font caches are shared: draw one at a time.
+_LOCK = threading.Lock()
+_COLOURS = ("#2563eb", "#16a34a", "#d97706", "#9333ea")
+_TARGET = "#dc2626"
+
+
+def _scale(unit: str) -> str:
+    return {"%": " %", "s": " s"}.get(unit, "")
+
+
+def chart_png(chart: Chart, *, width: float = 7.0, height: float = 2.6) -> bytes:
+    """``chart`` as a PNG image (inches at 120 dpi)."""
+    with _LOCK:
+        figure = Figure(figsize=(width, height), dpi=120)
+        axes = figure.add_subplot()
+        axes.set_title(chart.title, fontsize=10, loc="left", family="DejaVu Sans")
+        positions = list(range(len(chart.labels)))
+        if chart.style == "hbar":
+            name, values = chart.series[0]
+            axes.barh(positions, [v or 0 for v in values], color=_COLOURS[0], label=name)
+            axes.set_yticks(positions, [label[:40] for label in chart.labels], fontsize=8)
+            axes.invert_yaxis()
+        else:
+            for index, (name, values) in enumerate(chart.series):
+                colour = _COLOURS[index % len(_COLOURS)]
+                if chart.style == "bar":
+                    axes.bar(positions, [v or 0 for v in values], color=colour, label=name)
+                else:
+                    points = [
+                        (p, v) for p, v in zip(positions, values, strict=True) if v is not None
+                    ]
+                    if points:
+                        xs, ys = zip(*points, strict=True)
+                        axes.plot(xs, ys, marker="o", color=colour, label=name, linewidth=1.5)
+            step = max(1, len(chart.labels) // 8)
+            axes.set_xticks(positions[::step], chart.labels[::step], fontsize=7)
+            if chart.target is not None:
+                axes.axhline(chart.target, color=_TARGET, linestyle="--", linewidth=1)
+        axes.tick_params(labelsize=7)
+        axes.set_xlabel(_scale(chart.unit).strip(), fontsize=7)
+        axes.grid(alpha=0.3)
+        for side in ("top", "right"):
+            axes.spines[side].set_visible(False)
+        figure.tight_layout()
+        buffer = io.BytesIO()
+        figure.savefig(buffer, format="png")
+        return buffer.getvalue()
