@@ -32,6 +32,7 @@ FEATURES = (
     "feedback",
     "alerts",
     "surveys",
+    "reports",
 )
 # The shared machinery, low to high: a member may import the members before it.
 SHARED = ("settings", "heap", "plugins", "i18n", "jobs", "events", "rules")

@@ -14,8 +14,8 @@ from sqlalchemy import Engine
 
 from kontrol.accounts.workspaces import Workspace
 from kontrol.jobs.backends import drain
-from kontrol.reports.jobs import retry_run, send_now
-from kontrol.reports.runs import get_run
+from kontrol.reports.jobs import retry_delivery, send_now
+from kontrol.reports.runs import get_report_run
 from kontrol.settings import Settings
 from tests.alerts.test_alert_delivery import Inbox, Receiver
 from tests.reports.builders import fill, make_report
@@ -82,7 +82,7 @@ def test_send_now_mails_the_files_and_posts_them_to_telegram(
     assert paths.count("/bot123:abc/sendMessage") == 1
     assert paths.count("/bot123:abc/sendDocument") == 3
     with engine.connect() as connection:
-        run = get_run(connection, workspace.id, run_id)
+        run = get_report_run(connection, workspace.id, run_id)
     steps = [line["step"] for line in run.log]
     assert run.status == "sent"
     assert steps[:4] == ["requested", "started", "generated", "checked"]
@@ -99,7 +99,7 @@ def test_an_import_gap_holds_the_report_and_tells_the_owner(
     run_id = _send(engine, report.id, workspace)
 
     with engine.connect() as connection:
-        run = get_run(connection, workspace.id, run_id)
+        run = get_report_run(connection, workspace.id, run_id)
     assert run.status == "held"
     assert "2026-11-11" in run.detail and "2026-11-13" in run.detail
     # Nothing went to the recipients; the owner was told why.
@@ -125,7 +125,7 @@ def test_a_refused_delivery_is_logged_with_its_reason_and_retried(
     )
     run_id = _send(engine, report.id, workspace)
     with engine.connect() as connection:
-        failed = get_run(connection, workspace.id, run_id)
+        failed = get_report_run(connection, workspace.id, run_id)
     assert failed.status == "failed"
     assert "HTTP 400" in failed.detail
 
@@ -133,10 +133,10 @@ def test_a_refused_delivery_is_logged_with_its_reason_and_retried(
     with engine.begin() as connection:
         from kontrol.reports.definitions import get_report
 
-        retry_run(engine, connection, get_report(connection, workspace, report.id), failed)
+        retry_delivery(engine, connection, get_report(connection, workspace, report.id), failed)
     drain(engine, Settings())
     with engine.connect() as connection:
-        sent = get_run(connection, workspace.id, run_id)
+        sent = get_report_run(connection, workspace.id, run_id)
     steps = [line["step"] for line in sent.log]
     assert sent.status == "sent"
     assert "failed" in steps and "retried" in steps and steps[-1] == "sent"

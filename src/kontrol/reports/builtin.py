@@ -21,7 +21,7 @@ from kontrol.i18n import translate
 from kontrol.metrics.dashboard import DashboardQuery, build_dashboard, visible_agents
 from kontrol.metrics.date_ranges import DateRange
 from kontrol.metrics.kpis import compute
-from kontrol.reports.content import Chart, Column, ReportContent, ReportTable, Section, Value
+from kontrol.reports.content import Chart, Column, ReportContent, ReportSection, ReportTable, Value
 from kontrol.reports.kinds import BuildRequest, ReportKind, report_kind
 from kontrol.store.tables import check_failures, disputes, evaluations, interaction_facts
 
@@ -126,9 +126,9 @@ class WeeklyServiceReport(ReportKind):
             title=_t(request, "reports.kind.service_weekly"),
             subtitle=_subtitle(request, dashboard.filters),
             sections=[
-                Section(kpis.title, tables=[kpis]),
-                Section(_t(request, "reports.section.trend"), charts=charts),
-                Section(
+                ReportSection(kpis.title, tables=[kpis]),
+                ReportSection(_t(request, "reports.section.trend"), charts=charts),
+                ReportSection(
                     _t(request, "reports.section.teams"),
                     tables=[ReportTable(_t(request, "reports.section.teams"), columns, team_rows)],
                 ),
@@ -295,12 +295,12 @@ class MonthlyQaReport(ReportKind):
             title=_t(request, "reports.kind.qa_monthly"),
             subtitle=_subtitle(request, filters),
             sections=[
-                Section(summary.title, tables=[summary]),
-                Section(by_team.title, tables=[by_team]),
-                Section(by_agent.title, tables=[by_agent]),
-                Section(_t(request, "reports.section.criteria"), tables=[criteria]),
-                Section(chart.title, charts=[chart] if top else []),
-                Section(
+                ReportSection(summary.title, tables=[summary]),
+                ReportSection(by_team.title, tables=[by_team]),
+                ReportSection(by_agent.title, tables=[by_agent]),
+                ReportSection(_t(request, "reports.section.criteria"), tables=[criteria]),
+                ReportSection(chart.title, charts=[chart] if top else []),
+                ReportSection(
                     _t(request, "reports.section.disputes"),
                     tables=[
                         ReportTable(
@@ -411,9 +411,9 @@ class AgentReport(ReportKind):
             title=f"{_t(request, 'reports.kind.agent')}: {name}",
             subtitle=_subtitle(request, {}),
             sections=[
-                Section(kpis.title, tables=[kpis]),
-                Section(progress.title, charts=[progress]),
-                Section(criteria.title, tables=[criteria]),
+                ReportSection(kpis.title, tables=[kpis]),
+                ReportSection(progress.title, charts=[progress]),
+                ReportSection(criteria.title, tables=[criteria]),
             ],
             link=dashboard_link(request.period, request.dates, filters, "channel"),
             figures=figures,

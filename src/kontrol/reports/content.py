@@ -51,7 +51,7 @@ class Chart:
 
 
 @dataclass(frozen=True)
-class Section:
+class ReportSection:
     """A part of a report: a heading, tables, charts and short notes."""
 
     title: str
@@ -66,7 +66,7 @@ class ReportContent:
 
     title: str
     subtitle: str
-    sections: list[Section]
+    sections: list[ReportSection]
     link: str
     # Headline numbers by metric id (what the report says the KPIs are), for the API.
     figures: dict[str, float | int | None] = field(default_factory=dict)

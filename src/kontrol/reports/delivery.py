@@ -20,8 +20,8 @@ from kontrol.i18n import translate
 from kontrol.reports.content import ReportContent
 from kontrol.reports.definitions import Report, get_report
 from kontrol.reports.files import files_of, read_file, store_file
-from kontrol.reports.formats import FILE_FORMATS, render
-from kontrol.reports.quality import CheckResult, run_checks
+from kontrol.reports.formats import FILE_FORMATS, render_report
+from kontrol.reports.quality import CheckResult, run_quality_checks
 from kontrol.reports.runs import (
     FAILED,
     FINISHED,
@@ -30,7 +30,7 @@ from kontrol.reports.runs import (
     ReportRun,
     append_log,
     build_content,
-    get_run,
+    get_report_run,
     log_apart,
     workspace_of,
 )
@@ -79,7 +79,7 @@ def check_message(result: CheckResult, locale: str) -> str:
     return translate(locale, result.key).format(**result.values)
 
 
-def generate(
+def generate_files(
     connection: Connection, report: Report, run: ReportRun, *, settings: Settings
 ) -> ReportContent:
     """Build the run's content and (re)write its files."""
@@ -90,7 +90,7 @@ def generate(
     for file_format in report.formats:
         if file_format not in FILE_FORMATS:
             continue
-        rendered = render(content, file_format, locale=report.language, footer=footer)
+        rendered = render_report(content, file_format, locale=report.language, footer=footer)
         store_file(
             connection,
             workspace_id=report.workspace_id,
@@ -150,7 +150,7 @@ def deliver_run(engine: Engine, run_id: int, workspace_id: int) -> str:
     """
     settings = current_settings()
     with engine.begin() as connection:
-        run = get_run(connection, workspace_id, run_id)
+        run = get_report_run(connection, workspace_id, run_id)
         if run.status in FINISHED and run.status != FAILED:
             return run.status
         report = get_report(connection, workspace_of(connection, workspace_id), run.report_id)
@@ -160,7 +160,7 @@ def deliver_run(engine: Engine, run_id: int, workspace_id: int) -> str:
         append_log(connection, run.id, "started", attempts=attempts)
     try:
         with engine.begin() as connection:
-            content = generate(connection, report, run, settings=settings)
+            content = generate_files(connection, report, run, settings=settings)
             names = [stored.file_name for stored in files_of(connection, [run.id])[run.id]]
             append_log(connection, run.id, "generated", ", ".join(names) or "link")
     except Exception as error:
@@ -174,7 +174,7 @@ def deliver_run(engine: Engine, run_id: int, workspace_id: int) -> str:
         )
         raise
     with engine.begin() as connection:
-        results = run_checks(connection, report.workspace_id, run.dates, report.checks)
+        results = run_quality_checks(connection, report.workspace_id, run.dates, report.checks)
         failed = [r for r in results if not r.passed]
         if failed:
             reason = "; ".join(check_message(r, report.language) for r in failed)

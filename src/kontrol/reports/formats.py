@@ -53,7 +53,7 @@ def _cell(table: ReportTable, row: int, column: int, value: Value) -> str:
     return figure_text(value, table.unit_of(row, column))
 
 
-def to_pdf(content: ReportContent, *, footer: str = "") -> bytes:
+def report_pdf(content: ReportContent, *, footer: str = "") -> bytes:
     """An A4 PDF of the report, fonts embedded."""
     pdf = FPDF(orientation="portrait", unit="mm", format="A4")
     pdf.set_auto_page_break(auto=True, margin=15)
@@ -122,7 +122,7 @@ def _sheet_name(title: str, taken: set[str]) -> str:
     return name
 
 
-def to_xlsx(content: ReportContent) -> bytes:
+def report_xlsx(content: ReportContent) -> bytes:
     """An XLSX workbook: one sheet per table, numbers as numbers."""
     buffer = io.BytesIO()
     workbook = xlsxwriter.Workbook(
@@ -171,7 +171,7 @@ def _csv_number(value: Value, decimal: str) -> str:
     return text.replace(".", decimal)
 
 
-def to_csv(content: ReportContent, locale: str) -> bytes:
+def report_csv(content: ReportContent, locale: str) -> bytes:
     """Every table in turn: ``;`` and decimal commas in Russian, ``,`` and points in English."""
     separator, decimal = (";", ",") if locale == "ru" else (",", ".")
     buffer = io.StringIO()
@@ -189,14 +189,16 @@ def to_csv(content: ReportContent, locale: str) -> bytes:
     return buffer.getvalue().encode("utf-8")
 
 
-def render(content: ReportContent, file_format: str, *, locale: str, footer: str = "") -> Rendered:
+def render_report(
+    content: ReportContent, file_format: str, *, locale: str, footer: str = ""
+) -> Rendered:
     """``content`` as a file of ``file_format`` (pdf, xlsx, csv)."""
     if file_format == "pdf":
-        data = to_pdf(content, footer=footer)
+        data = report_pdf(content, footer=footer)
     elif file_format == "xlsx":
-        data = to_xlsx(content)
+        data = report_xlsx(content)
     elif file_format == "csv":
-        data = to_csv(content, locale)
+        data = report_csv(content, locale)
     else:
         raise ValueError(f"no file format {file_format!r}")
     return Rendered(file_format, file_format, CONTENT_TYPES[file_format], data)

@@ -28,7 +28,7 @@ from kontrol.reports.runs import (
     WAITING,
     ReportRun,
     append_log,
-    create_run,
+    open_run,
     workspace_of,
 )
 from kontrol.settings import current_settings
@@ -38,7 +38,7 @@ DELIVER_JOB = "reports.deliver"
 
 
 @job(DELIVER_JOB, max_attempts=4)
-def deliver(ctx: JobContext, *, run_id: int, workspace_id: int) -> None:
+def deliver_report(ctx: JobContext, *, run_id: int, workspace_id: int) -> None:
     """Generate, check and send one run of a built-in report."""
     deliver_run(ctx.engine, run_id, workspace_id)
 
@@ -61,7 +61,7 @@ def start_due(engine: Engine, now: datetime) -> list[int]:
         for report, timezone in due_reports(connection, now):
             assert report.next_run_at is not None
             if report.source == "builtin":
-                run = create_run(
+                run = open_run(
                     connection,
                     report,
                     trigger="schedule",
@@ -73,7 +73,7 @@ def start_due(engine: Engine, now: datetime) -> list[int]:
                 queued.append((run, report.workspace_id))
             else:
                 # A manual report's deadline passed: its run is judged by ``judge_deadlines``.
-                create_run(
+                open_run(
                     connection,
                     report,
                     trigger="schedule",
@@ -95,7 +95,7 @@ def open_deadlines(engine: Engine, now: datetime) -> int:
             for report in list_reports(connection, workspace):
                 if report.source != "manual" or not report.enabled or report.next_run_at is None:
                     continue
-                before = create_run(
+                before = open_run(
                     connection,
                     report,
                     trigger="schedule",
@@ -148,7 +148,7 @@ def send_now(
         raise InvalidInput("source: a report prepared by people is uploaded, not sent")
     moment = now or utcnow()
     workspace = workspace_of(connection, report.workspace_id)
-    run = create_run(
+    run = open_run(
         connection,
         report,
         trigger="now",
@@ -168,7 +168,9 @@ def send_now(
     return run
 
 
-def retry_run(engine: Engine, connection: Connection, report: Report, run: ReportRun) -> ReportRun:
+def retry_delivery(
+    engine: Engine, connection: Connection, report: Report, run: ReportRun
+) -> ReportRun:
     """Queue a held or failed run again (after the data or the recipient was fixed).
 
     A held run retried is generated and checked again: it is sent only when the

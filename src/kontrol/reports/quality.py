@@ -117,7 +117,7 @@ QUALITY_CHECKS: dict[str, QualityCheck] = {
 }
 
 
-def run_checks(
+def run_quality_checks(
     connection: Connection, workspace_id: int, dates: DateRange, names: list[str]
 ) -> list[CheckResult]:
     """The verdicts of the checks ``names`` (unknown names are skipped)."""

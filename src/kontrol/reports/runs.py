@@ -83,7 +83,8 @@ class ReportRun:
         }
 
 
-def _run(row: Any) -> ReportRun:
+def run_from_row(row: Any) -> ReportRun:
+    """A run from its table row."""
     return ReportRun(
         id=row.id,
         report_id=row.report_id,
@@ -112,7 +113,7 @@ def covered_dates(period: Period, due_at: datetime, timezone: str) -> DateRange:
     return DateRange(first_day(period, before), last_day(period, before))
 
 
-def get_run(connection: Connection, workspace_id: int, run_id: int) -> ReportRun:
+def get_report_run(connection: Connection, workspace_id: int, run_id: int) -> ReportRun:
     """A run of the workspace's reports."""
     row = connection.execute(
         select(report_runs).where(
@@ -121,7 +122,7 @@ def get_run(connection: Connection, workspace_id: int, run_id: int) -> ReportRun
     ).first()
     if row is None:
         raise NotFound(f"no report run {run_id}")
-    return _run(row)
+    return run_from_row(row)
 
 
 def runs_of(connection: Connection, report_id: int, *, limit: int = 50) -> list[ReportRun]:
@@ -132,7 +133,7 @@ def runs_of(connection: Connection, report_id: int, *, limit: int = 50) -> list[
         .order_by(report_runs.c.due_at.desc(), report_runs.c.id.desc())
         .limit(limit)
     )
-    return [_run(row) for row in rows]
+    return [run_from_row(row) for row in rows]
 
 
 def entry(step: str, detail: str = "", *, at: datetime | None = None) -> dict[str, Any]:
@@ -140,7 +141,7 @@ def entry(step: str, detail: str = "", *, at: datetime | None = None) -> dict[st
     return {"at": (at or utcnow()).isoformat(timespec="seconds"), "step": step, "detail": detail}
 
 
-def create_run(
+def open_run(
     connection: Connection,
     report: Report,
     *,
@@ -159,7 +160,7 @@ def create_run(
         )
     ).first()
     if existing is not None:
-        return _run(existing)
+        return run_from_row(existing)
     moment = now or utcnow()
     dates = covered_dates(report.period, due_at, timezone)
     new_id = connection.execute(
@@ -179,7 +180,7 @@ def create_run(
         )
     ).inserted_primary_key
     assert new_id is not None
-    return get_run(connection, report.workspace_id, int(new_id[0]))
+    return get_report_run(connection, report.workspace_id, int(new_id[0]))
 
 
 def append_log(

@@ -143,3 +143,55 @@ def next_run(schedule: Schedule, after: datetime, timezone: str) -> datetime:
                     return utc
         day += timedelta(days=1)
     raise InvalidInput(f"schedule: {schedule.text!r} never runs")
+
+
+@dataclass(frozen=True)
+class ScheduleParts:
+    """A schedule as the form shows it: frequency, weekday, day of month, time, cron."""
+
+    frequency: str = "weekly"
+    weekday: int = 1
+    month_day: int = 1
+    at: str = "09:00"
+    cron: str = ""
+
+
+def compose_schedule(parts: ScheduleParts) -> str:
+    """The schedule line of the form's fields (checked by :func:`parse_schedule`)."""
+    if parts.frequency == "daily":
+        line = f"daily {parts.at}"
+    elif parts.frequency == "weekly":
+        line = f"weekly {parts.weekday} {parts.at}"
+    elif parts.frequency == "monthly":
+        line = f"monthly {parts.month_day} {parts.at}"
+    elif parts.frequency == "cron":
+        line = f"cron {parts.cron}"
+    else:
+        raise InvalidInput(f"schedule: one of {', '.join(FREQUENCIES)}")
+    return parse_schedule(line).text
+
+
+def split_schedule(text: str) -> ScheduleParts:
+    """The form's fields of a stored schedule line."""
+    schedule = parse_schedule(text)
+    at = f"{schedule.at:%H:%M}"
+    if schedule.frequency == "cron":
+        return ScheduleParts("cron", cron=text.split(" ", 1)[1])
+    return ScheduleParts(
+        schedule.frequency,
+        weekday=schedule.weekday or 1,
+        month_day=schedule.month_day or 1,
+        at=at,
+    )
+
+
+def describe_schedule(text: str, locale: str) -> str:
+    """The schedule in words: "every Monday at 09:00" (catalogue ``reports.every.*``)."""
+    from kontrol.i18n import translate
+
+    parts = split_schedule(text)
+    if parts.frequency == "cron":
+        return f"cron {parts.cron}"
+    template = translate(locale, f"reports.every.{parts.frequency}")
+    weekday = translate(locale, f"reports.weekday_on.{parts.weekday}")
+    return template.format(at=parts.at, weekday=weekday, day=parts.month_day)

@@ -31,6 +31,7 @@ from kontrol.web.api import feedback as feedback_api
 from kontrol.web.api import ingest as ingest_api
 from kontrol.web.api import interactions as interactions_api
 from kontrol.web.api import metrics as metrics_api
+from kontrol.web.api import reports as reports_api
 from kontrol.web.api.ingest import IngestLane
 from kontrol.web.api.review import calibration as calibration_api
 from kontrol.web.api.review import evaluations as review_api
@@ -44,6 +45,7 @@ from kontrol.web.pages import ingest as ingest_pages
 from kontrol.web.pages import interactions as interactions_pages
 from kontrol.web.pages import jobs as jobs_pages
 from kontrol.web.pages import metrics as metrics_pages
+from kontrol.web.pages import reports as reports_pages
 from kontrol.web.pages import surveys as surveys_pages
 from kontrol.web.pages.review import calibration as calibration_pages
 from kontrol.web.pages.review import evaluations as review_pages
@@ -67,6 +69,7 @@ PAGES = (
     review_pages.router,
     feedback_pages.router,
     calibration_pages.router,
+    reports_pages.router,
 )
 API = (
     accounts_api.router,
@@ -79,6 +82,7 @@ API = (
     review_api.router,
     feedback_api.router,
     calibration_api.router,
+    reports_api.router,
 )
 
 _HERE = Path(__file__).parent
