@@ -11,7 +11,7 @@ import sys
 
 import typer
 
-from kontrol.cli import accounts, alerts, checks, demo, ingest, jobs, review, surveys, web
+from kontrol.cli import accounts, alerts, checks, demo, ingest, jobs, reports, review, surveys, web
 from kontrol.cli.metrics import calendars, kpi, targets
 from kontrol.domain.errors import KontrolError
 
@@ -45,6 +45,7 @@ app.add_typer(jobs.jobs_app, name="jobs")
 app.add_typer(surveys.survey_app, name="survey")
 app.add_typer(alerts.alerts_app, name="alerts")
 app.add_typer(review.review_rules_app, name="review-rules")
+app.add_typer(reports.report_app, name="report")
 
 
 def main() -> None:  # pragma: no cover - console entry

@@ -140,15 +140,15 @@ def _report_of(connection: Connection, run: ReportRun) -> Report:
     return get_report(connection, workspace_of(connection, int(workspace_id)), run.report_id)
 
 
-def send_now(
-    engine: Engine, connection: Connection, report: Report, *, now: datetime | None = None
+def open_now_run(
+    connection: Connection, report: Report, *, now: datetime | None = None
 ) -> ReportRun:
-    """ "Send now": a run of the last complete period, queued in the caller's transaction."""
+    """A run of a built-in report for the last complete period, started by a person."""
     if report.source != "builtin":
         raise InvalidInput("source: a report prepared by people is uploaded, not sent")
     moment = now or utcnow()
     workspace = workspace_of(connection, report.workspace_id)
-    run = open_run(
+    return open_run(
         connection,
         report,
         trigger="now",
@@ -157,6 +157,13 @@ def send_now(
         status=QUEUED,
         now=moment,
     )
+
+
+def send_now(
+    engine: Engine, connection: Connection, report: Report, *, now: datetime | None = None
+) -> ReportRun:
+    """Send now: a run of the last complete period, queued in the caller's transaction."""
+    run = open_now_run(connection, report, now=now)
     enqueue(
         engine,
         DELIVER_JOB,
