@@ -23,6 +23,18 @@ _COLOURS = ("#2563eb", "#16a34a", "#d97706", "#9333ea")
 _TARGET = "#dc2626"
 
 
+def short_label(key: str) -> str:
+    """A period key as a chart's axis shows it: W45, 11.2026, 05.11."""
+    parts = key.split("-")
+    if len(parts) == 2 and parts[1].startswith(("W", "Q")):
+        return parts[1]
+    if len(parts) == 2:
+        return f"{parts[1]}.{parts[0]}"
+    if len(parts) == 3:
+        return f"{parts[2]}.{parts[1]}"
+    return key[:40]
+
+
 def _scale(unit: str) -> str:
     return {"%": " %", "s": " s"}.get(unit, "")
 
@@ -51,8 +63,9 @@ def chart_png(chart: Chart, *, width: float = 7.0, height: float = 2.6) -> bytes
                     if points:
                         xs, ys = zip(*points, strict=True)
                         axes.plot(xs, ys, marker="o", color=colour, label=name, linewidth=1.5)
-            step = max(1, len(chart.labels) // 8)
-            axes.set_xticks(positions[::step], chart.labels[::step], fontsize=7)
+            step = max(1, (len(chart.labels) + 6) // 7)
+            labels = [short_label(label) for label in chart.labels]
+            axes.set_xticks(positions[::step], labels[::step], fontsize=7)
             if chart.target is not None:
                 axes.axhline(chart.target, color=_TARGET, linestyle="--", linewidth=1)
         axes.tick_params(labelsize=7)
