@@ -14,8 +14,8 @@ from tests.web.test_browser import _shot, browser, server  # noqa: F401 - fixtur
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
-def _log_in(page: Page, server: str, username: str) -> None:
-    page.goto(f"{server}/login")
+def _log_in(page: Page, base: str, username: str) -> None:
+    page.goto(f"{base}/login")
     page.get_by_label("Логин").fill(username)
     page.get_by_label("Пароль").fill(PASSWORD)
     page.get_by_role("button", name="Войти").click()

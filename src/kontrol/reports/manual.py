@@ -17,7 +17,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Connection, select, update
+from sqlalchemy import Connection, or_, select, update
 
 from kontrol.accounts.access import Viewer
 from kontrol.domain.clock import utcnow
@@ -221,7 +221,8 @@ def discipline(
         .where(
             report_definitions.c.workspace_id == workspace_id,
             report_definitions.c.source == "manual",
-            report_runs.c.due_at <= moment,
+            # A deadline that passed, or one already met ahead of time.
+            or_(report_runs.c.due_at <= moment, report_runs.c.status.in_((ON_TIME, LATE))),
             report_runs.c.due_at > moment - timedelta(days=days),
         )
     )
