@@ -19,6 +19,7 @@ from kontrol.demo.seed.checks import set_up_demo_checks
 from kontrol.demo.seed.feedback import seed_feedback_demo
 from kontrol.demo.seed.ingest import create_demo_api_traffic
 from kontrol.demo.seed.metrics import add_demo_kpi_settings
+from kontrol.demo.seed.reports import seed_reports_demo
 from kontrol.demo.seed.review import seed_review_demo
 from kontrol.demo.seed.routing import seed_routing_demo
 from kontrol.domain.roles import WorkspaceRole
@@ -88,6 +89,8 @@ def load_demo(
     seed_people_demo(engine, workspace.id)
     # Calibration needs three raters: the QA lead, the reviewer and a colleague.
     seed_calibration_demo(engine, workspace.id)
+    # Reports last: the weekly service report is generated from everything above.
+    seed_reports_demo(engine, workspace)
     return report
 
 

@@ -92,7 +92,10 @@ class Report:
             return Period(chosen)
         if self.kind and self.kind in REPORT_KINDS:
             return get_kind(self.kind).period
-        return Period.MONTH
+        # A report prepared by people covers the period its deadlines recur by.
+        return {"daily": Period.DAY, "weekly": Period.WEEK}.get(
+            self.schedule.split(" ", 1)[0], Period.MONTH
+        )
 
     def as_json(self) -> dict[str, Any]:
         """The report as the API gives it."""
