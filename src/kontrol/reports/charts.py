@@ -40,9 +40,9 @@ def _scale(unit: str) -> str:
 
 
 def chart_png(chart: Chart, *, width: float = 7.0, height: float = 2.6) -> bytes:
-    """``chart`` as a PNG image (inches at 120 dpi)."""
+    """``chart`` as a PNG image (inches at 100 dpi)."""
     with _LOCK:
-        figure = Figure(figsize=(width, height), dpi=120)
+        figure = Figure(figsize=(width, height), dpi=100)
         axes = figure.add_subplot()
         axes.set_title(chart.title, fontsize=10, loc="left", family="DejaVu Sans")
         positions = list(range(len(chart.labels)))
@@ -73,7 +73,9 @@ def chart_png(chart: Chart, *, width: float = 7.0, height: float = 2.6) -> bytes
         axes.grid(alpha=0.3)
         for side in ("top", "right"):
             axes.spines[side].set_visible(False)
-        figure.tight_layout()
+        # Fixed margins: tight_layout measured every label and doubled the drawing time.
+        left = 0.32 if chart.style == "hbar" else 0.08
+        figure.subplots_adjust(left=left, right=0.98, top=0.88, bottom=0.2)
         buffer = io.BytesIO()
         figure.savefig(buffer, format="png")
         return buffer.getvalue()
