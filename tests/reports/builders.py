@@ -48,6 +48,12 @@ def week_records(first: date, *, skip: tuple[int, ...] = ()) -> list[dict[str, A
     return found
 
 
+def add_report_people(engine: Engine, workspace: Workspace) -> dict[str, Account]:
+    """The people only (tests of deadlines and uploads need no interactions)."""
+    with engine.begin() as connection:
+        return add_people(connection, workspace, PEOPLE)
+
+
 def fill(
     engine: Engine, workspace: Workspace, folder: Path, *, skip: tuple[int, ...] = ()
 ) -> dict[str, Account]:

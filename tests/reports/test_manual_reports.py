@@ -11,13 +11,14 @@ from sqlalchemy import Engine, update
 from kontrol.accounts.workspaces import Workspace
 from kontrol.domain.errors import Forbidden, InvalidInput
 from kontrol.reports.definitions import ReportInput, save_report
+from kontrol.reports.files import check_upload
 from kontrol.reports.jobs import tick
 from kontrol.reports.manual import discipline, upload
 from kontrol.reports.runs import runs_of
 from kontrol.store.tables import report_definitions
 from tests.alerts.test_alert_delivery import Inbox
 from tests.factories import viewer_of
-from tests.reports.builders import fill
+from tests.reports.builders import add_report_people
 
 SAVED = datetime(2026, 11, 2, 8, 0)  # Monday
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\n%%EOF\n"
@@ -45,7 +46,7 @@ def _manual(engine: Engine, workspace: Workspace, owner_id: int) -> int:
 def test_deadlines_are_opened_reminded_and_missed_ones_alert_the_owner(
     engine: Engine, workspace: Workspace, tmp_path: Path, smtp: Inbox
 ) -> None:
-    people = fill(engine, workspace, tmp_path)
+    people = add_report_people(engine, workspace)
     owner = people["qa@example.test"]
     report_id = _manual(engine, workspace, owner.id)
     friday = datetime(2026, 11, 6, 18, 0)
@@ -70,7 +71,7 @@ def test_deadlines_are_opened_reminded_and_missed_ones_alert_the_owner(
 def test_the_owner_uploads_on_time_or_late_and_discipline_counts_it(
     engine: Engine, workspace: Workspace, tmp_path: Path
 ) -> None:
-    people = fill(engine, workspace, tmp_path)
+    people = add_report_people(engine, workspace)
     owner = people["lead"]
     report_id = _manual(engine, workspace, owner.id)
     friday = datetime(2026, 11, 6, 18, 0)
@@ -119,23 +120,15 @@ def test_the_owner_uploads_on_time_or_late_and_discipline_counts_it(
         ("report.pdf", b"", "empty"),
     ],
 )
-def test_an_unsafe_or_wrong_upload_is_refused(
-    engine: Engine, workspace: Workspace, tmp_path: Path, name: str, data: bytes, message: str
-) -> None:
-    people = fill(engine, workspace, tmp_path)
-    report_id = _manual(engine, workspace, people["lead"].id)
-    tick(engine, now=SAVED)
-    with engine.begin() as connection:
-        viewer = viewer_of(connection, people["lead"], workspace)
-        (run,) = runs_of(connection, report_id)
-        with pytest.raises(InvalidInput, match=message):
-            upload(connection, viewer, run.id, file_name=name, data=data)
+def test_an_unsafe_or_wrong_upload_is_refused(name: str, data: bytes, message: str) -> None:
+    with pytest.raises(InvalidInput, match=message):
+        check_upload(name, data, ["pdf", "xlsx"])
 
 
 def test_only_the_owner_or_a_qa_lead_hands_the_report_in(
     engine: Engine, workspace: Workspace, tmp_path: Path
 ) -> None:
-    people = fill(engine, workspace, tmp_path)
+    people = add_report_people(engine, workspace)
     report_id = _manual(engine, workspace, people["qa@example.test"].id)
     tick(engine, now=SAVED)
     with engine.begin() as connection:
