@@ -283,13 +283,17 @@ class MonthlyQaReport(ReportKind):
         ]
         summary = ReportTable(
             _t(request, "reports.section.summary"),
-            [Column(_t(request, "reports.col.metric")), Column(_t(request, "reports.col.value"))],
+            [
+                Column(_t(request, "reports.col.metric")),
+                Column(_t(request, "reports.col.value"), "by-row"),
+            ],
             [
                 [_t(request, "reports.col.evaluated"), evaluated],
                 [_t(request, "reports.col.qa_score"), _round(total.get("qa_score"))],
                 [_t(request, "reports.col.qa_fail"), _round(total.get("qa_fail"))],
                 [_t(request, "reports.col.disputes"), sum(counted.values())],
             ],
+            ["count", "points-plain", "%", "count"],
         )
         return ReportContent(
             title=_t(request, "reports.kind.qa_monthly"),
