@@ -81,6 +81,8 @@ def test_send_now_mails_the_files_and_posts_them_to_telegram(
     paths = [path for path, _, _ in receiver.requests]
     assert paths.count("/bot123:abc/sendMessage") == 1
     assert paths.count("/bot123:abc/sendDocument") == 3
+    documents = [body for path, _, body in receiver.requests if path.endswith("/sendDocument")]
+    assert any(b"%PDF-" in body and b"-100777" in body for body in documents)
     with engine.connect() as connection:
         run = get_report_run(connection, workspace.id, run_id)
     steps = [line["step"] for line in run.log]
