@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, delete, insert, or_, select, update
+from sqlalchemy import Connection, delete, insert, select, update
 
 from kontrol.accounts.access import Viewer
 from kontrol.accounts.members import list_members
@@ -384,7 +384,7 @@ def due_reports(connection: Connection, now: datetime) -> list[tuple[Report, str
         .join(workspaces, workspaces.c.id == report_definitions.c.workspace_id)
         .where(
             report_definitions.c.enabled.is_(True),
-            or_(report_definitions.c.next_run_at <= now),
+            report_definitions.c.next_run_at <= now,
         )
         .order_by(report_definitions.c.next_run_at)
     ).all()

@@ -32,6 +32,7 @@ from kontrol.reports.runs import (
     ReportRun,
     append_log,
     get_report_run,
+    run_from_row,
 )
 from kontrol.store.tables import report_definitions, report_runs, users
 
@@ -130,8 +131,6 @@ def pass_deadline(connection: Connection, run: ReportRun) -> bool:
 
 def due_reminders(connection: Connection, now: datetime) -> list[ReportRun]:
     """Waiting runs whose deadline is within ``REMIND_BEFORE`` and were not reminded."""
-    from kontrol.reports.runs import run_from_row
-
     rows = connection.execute(
         select(report_runs).where(
             report_runs.c.status == WAITING,
@@ -145,8 +144,6 @@ def due_reminders(connection: Connection, now: datetime) -> list[ReportRun]:
 
 def overdue(connection: Connection, now: datetime) -> list[ReportRun]:
     """Waiting runs whose deadline has passed."""
-    from kontrol.reports.runs import run_from_row
-
     rows = connection.execute(
         select(report_runs).where(report_runs.c.status == WAITING, report_runs.c.due_at < now)
     )

@@ -18,7 +18,13 @@ from kontrol.reports.content import ReportContent
 from kontrol.reports.definitions import Report, visible_report, visible_reports
 from kontrol.reports.files import StoredFile, files_of
 from kontrol.reports.manual import Discipline, discipline, may_accept, may_submit
-from kontrol.reports.runs import ReportRun, build_content, preview_dates, runs_of
+from kontrol.reports.runs import (
+    ReportRun,
+    build_content,
+    preview_dates,
+    run_from_row,
+    runs_of,
+)
 from kontrol.store.tables import report_runs
 
 
@@ -52,8 +58,6 @@ def _last_runs(connection: Connection, report_ids: list[int]) -> dict[int, Repor
         .group_by(report_runs.c.report_id)
         .subquery()
     )
-    from kontrol.reports.runs import run_from_row
-
     rows = connection.execute(select(report_runs).join(newest, newest.c.id == report_runs.c.id))
     return {row.report_id: run_from_row(row) for row in rows}
 
