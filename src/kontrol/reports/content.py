@@ -91,4 +91,4 @@ def figure_text(value: Value, unit: str) -> str:
         return f"{value:.1f}"
     if unit == "count" or isinstance(value, int):
         return f"{int(round(value)):,}".replace(",", "\u00a0")
-    return f"{value:,.2f}".replace(",", "\u00a0")
+    return f"{value:,.1f}".replace(",", "\u00a0")
