@@ -41,6 +41,7 @@ FEATURES = (
     "mystery",
     "staff",
     "analysis",
+    "reports",
 )
 # The shared machinery, low to high: a member may import the members before it.
 SHARED = ("settings", "heap", "ratelimit", "uploads", "plugins", "i18n", "jobs", "events", "rules")

@@ -117,6 +117,10 @@ class Settings(BaseSettings):
     # A TrueType font with Cyrillic for PDF reports (Debian's fonts-dejavu-core by default).
     pdf_font: str = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
     pdf_font_bold: str = "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf"
+    # Report files, generated and uploaded (docs/reports.md), relative to the working
+    # directory unless absolute; uploads larger than reports_max_upload_mb are refused.
+    reports_dir: str = "report-files"
+    reports_max_upload_mb: int = 20
 
 
 @lru_cache(maxsize=1)

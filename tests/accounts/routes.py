@@ -742,6 +742,88 @@ TASK_FORM = {"kind": "callback", "title": "Call back", "agent": "a1"}
 REVIEW_RULE_FORM = {"kind": "csat_low", "name": "Low CSAT", "queue": "Low", "due_hours": "24"}
 
 
+# -- reports: owned by the QA lead; a reviewer or team lead not involved gets 404 --------
+
+_report_serial = iter(range(1, 10_000))
+
+
+def _qa_report(w: World, *, source: str = "builtin") -> Any:
+    from kontrol.reports.definitions import ReportInput, save_report
+
+    with w.engine.begin() as connection:
+        return save_report(
+            connection,
+            w.workspace,
+            ReportInput(
+                name=f"Policy report {next(_report_serial)}",
+                source=source,
+                kind="service_weekly" if source == "builtin" else None,
+                formats=["pdf"] if source == "manual" else ["link"],
+                owner_id=w.users["qa"],
+            ),
+        )
+
+
+def report(w: World) -> dict[str, int]:
+    return {"report_id": _qa_report(w).id}
+
+
+def _report_run(w: World, *, source: str, status: str) -> Any:
+    from kontrol.domain.clock import utcnow
+    from kontrol.reports.runs import open_run
+
+    found = _qa_report(w, source=source)
+    with w.engine.begin() as connection:
+        return open_run(
+            connection,
+            found,
+            trigger="now",
+            due_at=utcnow(),
+            timezone=w.workspace.timezone,
+            status=status,
+        )
+
+
+def failed_run(w: World) -> dict[str, int]:
+    return {"run_id": _report_run(w, source="builtin", status="failed").id}
+
+
+def deadline_run(w: World) -> dict[str, int]:
+    return {"run_id": _report_run(w, source="manual", status="waiting").id}
+
+
+def report_file(w: World) -> dict[str, int]:
+    from kontrol.domain.clock import utcnow
+    from kontrol.reports.files import store_report_file
+
+    run = _report_run(w, source="manual", status="waiting")
+    with w.engine.begin() as connection:
+        stored = store_report_file(
+            connection,
+            workspace_id=w.workspace.id,
+            run_id=run.id,
+            file_format="pdf",
+            file_name="report.pdf",
+            data=b"%PDF-1.4\n%%EOF\n",
+            now=utcnow(),
+        )
+    return {"file_id": stored.id}
+
+
+REPORT_FORM = {
+    "name": "Policy form report",
+    "source": "builtin",
+    "kind": "service_weekly",
+    "formats": "link",
+    "frequency": "weekly",
+    "weekday": "1",
+    "month_day": "1",
+    "at": "09:00",
+    "enabled": "1",
+}
+REPORT_JSON = {"name": "Policy API report", "formats": ["link"]}
+
+
 ROUTES: list[Route] = [
     # -- session and interactions (pages and API) --
     Route("POST", "/workspace", "yyyyyyy", form={"workspace_id": "1"}),
@@ -1431,6 +1513,27 @@ ROUTES: list[Route] = [
     Route("GET", "/api/v1/analysis/business", "yy---"),
     Route("GET", "/api/v1/analysis/taxonomy", "yy---"),
     Route("PUT", "/api/v1/analysis/taxonomy", "yy---", json={"yaml": TAXONOMY_YAML}),
+    # -- the reporting regulation --
+    Route("GET", "/reports", "yyyy-"),
+    Route("GET", "/reports/new", "yy---"),
+    Route("POST", "/reports", "yy---", form=REPORT_FORM),
+    Route("GET", "/reports/{report_id}", "yy44-", ids=report),
+    Route("GET", "/reports/{report_id}/edit", "yy---", ids=report),
+    Route("GET", "/reports/{report_id}/preview", "yy44-", ids=report),
+    Route("POST", "/reports/{report_id}/send", "yy---", ids=report),
+    Route("POST", "/reports/{report_id}/delete", "yy---", ids=report),
+    Route("GET", "/reports/files/{file_id}", "yy44-", ids=report_file),
+    Route("POST", "/reports/runs/{run_id}/retry", "yy---", ids=failed_run),
+    Route("POST", "/reports/runs/{run_id}/upload", "yy44-", ids=deadline_run),
+    Route("POST", "/reports/runs/{run_id}/accept", "yy44-", ids=deadline_run),
+    Route("GET", "/api/v1/reports", "yyyy-"),
+    Route("POST", "/api/v1/reports", "yy---", json=REPORT_JSON),
+    Route("GET", "/api/v1/reports/discipline", "yyyy-"),
+    Route("GET", "/api/v1/reports/{report_id}", "yy44-", ids=report),
+    Route("GET", "/api/v1/reports/{report_id}/runs", "yy44-", ids=report),
+    Route("GET", "/api/v1/reports/{report_id}/preview", "yy44-", ids=report),
+    Route("POST", "/api/v1/reports/{report_id}/send", "yy---", ids=report),
+    Route("POST", "/api/v1/reports/runs/{run_id}/upload", "yy44-", ids=deadline_run),
 ]
 
 # Anyone, without logging in: the login form, the language switch, customers'

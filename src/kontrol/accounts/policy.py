@@ -162,6 +162,9 @@ class Action(StrEnum):
     # Analysis: contact reasons, bottlenecks, quality and the business.
     VIEW_ANALYSIS = "view_analysis"
     EDIT_REASONS = "edit_reasons"
+    # The reporting regulation (rows: the reports one owns, reviews or receives).
+    VIEW_REPORTS = "view_reports"
+    MANAGE_REPORTS = "manage_reports"
 
 
 POLICY: dict[Action, frozenset[WorkspaceRole]] = {
@@ -219,6 +222,8 @@ POLICY: dict[Action, frozenset[WorkspaceRole]] = {
     Action.INTERVIEW: frozenset({ADMIN, QA_LEAD, TEAM_LEAD, RECRUITER}),
     Action.VIEW_ANALYSIS: frozenset({ADMIN, QA_LEAD}),
     Action.EDIT_REASONS: frozenset({ADMIN, QA_LEAD}),
+    Action.VIEW_REPORTS: frozenset({ADMIN, QA_LEAD, REVIEWER, TEAM_LEAD}),
+    Action.MANAGE_REPORTS: frozenset({ADMIN, QA_LEAD}),
 }
 
 # What each action lets a person do, in words (the table in docs/permissions.md).
@@ -277,6 +282,8 @@ DESCRIPTIONS: dict[Action, str] = {
     Action.INTERVIEW: "score the candidates one interviews (others' scores after one's own)",
     Action.VIEW_ANALYSIS: "see contact reasons, bottlenecks and quality beside sales",
     Action.EDIT_REASONS: "edit the reason taxonomy, the cost settings, retrain the model",
+    Action.VIEW_REPORTS: "see the reports one owns, reviews or receives, hand in one's own",
+    Action.MANAGE_REPORTS: "edit the reporting regulation, send and see every report",
 }
 
 # Said when an action is refused: what the rule is, so nobody guesses.
@@ -323,6 +330,8 @@ REFUSALS: dict[Action, str] = {
     Action.INTERVIEW: "only recruiters, admins, QA leads and team leads interview candidates",
     Action.VIEW_ANALYSIS: "the analysis pages are for admins and QA leads",
     Action.EDIT_REASONS: "only admins and QA leads change the reason taxonomy",
+    Action.VIEW_REPORTS: "agents receive reports by e-mail or Telegram, not in Kontrol",
+    Action.MANAGE_REPORTS: "only admins and QA leads edit the reporting regulation",
 }
 
 

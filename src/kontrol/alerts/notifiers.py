@@ -3,8 +3,10 @@
 - ``webhook``: POST of the alert as JSON, signed: ``X-Kontrol-Signature:
   sha256=<hex>`` is HMAC-SHA256, keyed with the rule's secret, of
   ``<X-Kontrol-Timestamp>.<body>``; receivers refuse old timestamps (replay).
-- ``email``: a plain-text message through the SMTP server of ``KONTROL_SMTP_*``.
-- ``telegram``: ``POST <KONTROL_TELEGRAM_API_URL>/bot<token>/sendMessage``.
+- ``email``: a plain-text message through the SMTP server of ``KONTROL_SMTP_*``,
+  with the notification's attachments (scheduled reports send their files).
+- ``telegram``: ``POST <KONTROL_TELEGRAM_API_URL>/bot<token>/sendMessage``, then
+  ``sendDocument`` for each attachment.
 
 A notifier raises on failure; the job queue retries with back-off and, in the
 end, lists the delivery as dead.
@@ -41,8 +43,17 @@ class DeliveryFailed(Exception):
 
 
 @dataclass(frozen=True)
+class Attachment:
+    """A file sent with a notification (a report's PDF, XLSX or CSV)."""
+
+    file_name: str
+    content_type: str
+    data: bytes
+
+
+@dataclass(frozen=True)
 class Notification:
-    """One alert, ready to send."""
+    """One alert (or report), ready to send."""
 
     title: str
     text: str
@@ -50,6 +61,7 @@ class Notification:
     secret: str
     delivery_id: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
+    attachments: tuple[Attachment, ...] = ()
 
 
 def sign(secret: str, timestamp: int, body: bytes) -> str:
@@ -150,6 +162,14 @@ class Email(Notifier):
         if notification.delivery_id:
             message["X-Kontrol-Delivery"] = notification.delivery_id
         message.set_content(notification.text)
+        for attachment in notification.attachments:
+            main, _, sub = attachment.content_type.split(";")[0].partition("/")
+            message.add_attachment(
+                attachment.data,
+                maintype=main or "application",
+                subtype=sub or "octet-stream",
+                filename=attachment.file_name,
+            )
         smtp_class = smtplib.SMTP_SSL if settings.smtp_ssl else smtplib.SMTP
         try:
             with smtp_class(
@@ -184,12 +204,28 @@ class Telegram(Notifier):
             f"{settings.telegram_api_url.rstrip('/')}/bot{settings.telegram_bot_token}/sendMessage"
         )
         text = f"{notification.title}\n\n{notification.text}"[:4096]
-        try:
-            response = httpx.post(
-                url,
-                json={"chat_id": target, "text": text, "disable_web_page_preview": True},
-                timeout=settings.notify_timeout,
+        self._call(
+            url,
+            target,
+            settings,
+            json={"chat_id": target, "text": text, "disable_web_page_preview": True},
+        )
+        for attachment in notification.attachments:
+            self._call(
+                url.rsplit("/", 1)[0] + "/sendDocument",
+                target,
+                settings,
+                data={"chat_id": target},
+                files={
+                    "document": (attachment.file_name, attachment.data, attachment.content_type)
+                },
             )
+
+    @staticmethod
+    def _call(url: str, target: str, settings: Settings, **request: Any) -> None:
+        """One Bot API call; ``DeliveryFailed`` unless it answers ``ok``."""
+        try:
+            response = httpx.post(url, timeout=settings.notify_timeout, **request)
         except httpx.HTTPError as error:
             # The URL holds the bot token: never put it in an error that may be shown.
             raise DeliveryFailed(f"telegram: {type(error).__name__}") from None

@@ -22,6 +22,7 @@ from kontrol.cli import (
     ingest,
     jobs,
     mystery,
+    reports,
     review,
     scripts,
     speech,
@@ -71,6 +72,7 @@ app.add_typer(worktools.work_app, name="work")
 app.add_typer(audits.audits_app, name="audits")
 app.add_typer(improvement.actions_app, name="actions")
 app.add_typer(staff.staff_app, name="staff")
+app.add_typer(reports.report_app, name="report")
 
 
 def main() -> None:  # pragma: no cover - console entry

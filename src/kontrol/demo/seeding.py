@@ -23,6 +23,7 @@ from kontrol.demo.seed.improvement import seed_improvement_demo
 from kontrol.demo.seed.ingest import create_demo_api_traffic
 from kontrol.demo.seed.metrics import add_demo_kpi_settings
 from kontrol.demo.seed.mystery import seed_mystery_demo
+from kontrol.demo.seed.reports import seed_reports_demo
 from kontrol.demo.seed.review import seed_review_demo
 from kontrol.demo.seed.routing import seed_routing_demo
 from kontrol.demo.seed.scripts import seed_scripts_demo
@@ -126,6 +127,8 @@ def load_demo(
     seed_hiring_demo(engine, workspace.id)
     seed_roleplays_demo(engine, workspace.id)
     seed_analysis_demo(engine, workspace, seed=seed)
+    # Reports last: the weekly service report is generated from everything above.
+    seed_reports_demo(engine, workspace)
     return report
 
 

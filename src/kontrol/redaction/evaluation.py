@@ -35,7 +35,7 @@ class Tally:
 
 
 @dataclass
-class Report:
+class RedactionReport:
     """Tallies per (language, kind)."""
 
     tallies: dict[tuple[str, str], Tally] = field(default_factory=dict)
@@ -54,8 +54,8 @@ def read_set(path: Path) -> list[dict[str, Any]]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
 
 
-def evaluate_set(items: Iterable[dict[str, Any]]) -> Report:
-    report = Report()
+def evaluate_set(items: Iterable[dict[str, Any]]) -> RedactionReport:
+    report = RedactionReport()
     for item in items:
         text = item["text"]
         truth = [Span(s["start"], s["end"], s["kind"]) for s in item["spans"]]
@@ -82,7 +82,7 @@ def evaluate_set(items: Iterable[dict[str, Any]]) -> Report:
     return report
 
 
-def table(report: Report, languages: tuple[str, ...] = ("ru", "en", "all")) -> str:
+def table(report: RedactionReport, languages: tuple[str, ...] = ("ru", "en", "all")) -> str:
     """A Markdown table: precision / recall (labelled count) per kind and language."""
 
     def cell(tally: Tally | None) -> str:

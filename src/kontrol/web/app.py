@@ -35,6 +35,7 @@ from kontrol.web.api import ingest as ingest_api
 from kontrol.web.api import interactions as interactions_api
 from kontrol.web.api import metrics as metrics_api
 from kontrol.web.api import mystery as mystery_api
+from kontrol.web.api import reports as reports_api
 from kontrol.web.api import scripts as scripts_api
 from kontrol.web.api import speech as speech_api
 from kontrol.web.api import staff as staff_api
@@ -56,6 +57,7 @@ from kontrol.web.pages import interactions as interactions_pages
 from kontrol.web.pages import jobs as jobs_pages
 from kontrol.web.pages import metrics as metrics_pages
 from kontrol.web.pages import mystery as mystery_pages
+from kontrol.web.pages import reports as reports_pages
 from kontrol.web.pages import scripts as scripts_pages
 from kontrol.web.pages import speech as speech_pages
 from kontrol.web.pages import staff as staff_pages
@@ -91,6 +93,7 @@ PAGES = (
     audits_pages.router,
     staff_pages.router,
     analysis_pages.router,
+    reports_pages.router,
 )
 API = (
     accounts_api.router,
@@ -111,6 +114,7 @@ API = (
     audits_api.router,
     staff_api.router,
     analysis_api.router,
+    reports_api.router,
 )
 
 _HERE = Path(__file__).parent

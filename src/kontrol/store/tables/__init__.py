@@ -60,6 +60,7 @@ from kontrol.store.tables.mystery import (
     mystery_shoppers,
     mystery_submissions,
 )
+from kontrol.store.tables.reports import report_definitions, report_files, report_runs
 from kontrol.store.tables.review import (
     calibration_items,
     calibration_participants,
@@ -154,6 +155,9 @@ __all__ = [
     "retention_policies",
     "reason_assignments",
     "reason_models",
+    "report_definitions",
+    "report_files",
+    "report_runs",
     "review_events",
     "review_items",
     "review_queues",

@@ -33,6 +33,7 @@ from kontrol.metrics.dashboard import (
 )
 from kontrol.metrics.date_ranges import period_of
 from kontrol.metrics.exports import ExportTable, to_csv, to_xlsx
+from kontrol.reports.views import discipline_of
 from kontrol.web.deps import CurrentPage, CurrentViewer, Db
 from kontrol.web.filters import read_date
 from kontrol.web.params import read_period
@@ -257,5 +258,7 @@ def dashboard_page(
         **_dashboard_links(query, dashboard),
         "chart_json": _chart_data(dashboard, locale),
         "reach": kpi_reach(viewer),
+        # Reporting discipline (reports prepared by people, docs/reports.md) as a tile.
+        "discipline": (discipline_of(db, viewer) if allowed(viewer, Action.VIEW_REPORTS) else None),
     }
     return page.render("metrics/dashboard.html", context)

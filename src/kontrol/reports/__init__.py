@@ -1,0 +1,1 @@
+"""The reporting regulation: source, checks, format, recipients, schedule, owner."""
