@@ -51,6 +51,16 @@ def _micro(scores: list[ReasonScore]) -> tuple[float, float]:
     return correct / sum(s.predicted for s in scores), correct / sum(s.support for s in scores)
 
 
+def test_the_independent_annotator_gave_the_same_labels() -> None:
+    def labels(name: str) -> dict[str, str]:
+        lines = (HERE / name).read_text(encoding="utf-8").splitlines()
+        return {row["id"]: row["label"] for row in map(json.loads, lines)}
+
+    author, independent = labels("labelled.jsonl"), labels("independent_labels.jsonl")
+    assert author.keys() == independent.keys() and len(author) == 76
+    assert {key for key in author if author[key] != independent[key]} == set()
+
+
 def test_labelled_set_covers_every_reason_in_both_languages() -> None:
     items = _items()
     reasons = {r.code for r in default_taxonomy().reasons}
