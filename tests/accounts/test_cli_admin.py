@@ -87,8 +87,9 @@ def test_demo_loads_once_with_if_empty(database_url: str) -> None:
         pushed = connection.execute(
             select(func.count()).where(interactions.c.source == "helpdesk")
         ).scalar_one()
-    # 120 from the generator, and two chats a demo helpdesk pushed through the ingest API.
-    assert (counted["interactions"], pushed) == (122, 2)
+    # The generator's 120 and two pushed through the ingest API, plus what the feature
+    # demos add of their own (scripts, analysis).
+    assert counted["interactions"] >= 122 and pushed == 2
     assert counted["agents"] >= 8 and counted["surveys"] > 0 and counted["orders"] > 0
     # The six demo logins and their colleagues on the people page (random passwords).
     from kontrol.demo.seed.accounts import DEMO_COLLEAGUES
@@ -99,4 +100,4 @@ def test_demo_loads_once_with_if_empty(database_url: str) -> None:
     assert second.exit_code == 0 and "has data already" in second.output
     with engine.connect() as connection:
         total = connection.execute(select(func.count()).select_from(interactions)).scalar_one()
-    assert total == 122
+    assert total == counted["interactions"], "the second run added nothing"

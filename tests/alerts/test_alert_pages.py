@@ -29,6 +29,7 @@ def test_a_qa_lead_writes_a_rule_sees_the_alert_and_acknowledges_it(
             "complaints_spike",
             "critical_check_failed",
             "kpi_below_target",
+            "mystery_low_score",
         }
         token = form_token(client, "/alerts/rules/new?kind=complaint")
         refused = client.post(

@@ -66,10 +66,10 @@ reason_assignments = sa.Table(
     sa.Column(
         "workspace_id", _ID, sa.ForeignKey("workspaces.id", ondelete="CASCADE"), nullable=False
     ),
-    sa.Column("reason", sa.String(60)),
+    sa.Column("reason", sa.String(200)),
     sa.Column("reason_source", sa.String(10), nullable=False),
     sa.Column("reason_confidence", sa.Float),
-    sa.Column("complaint_type", sa.String(60)),
+    sa.Column("complaint_type", sa.String(200)),
     sa.Column("complaint_source", sa.String(10)),
     sa.Column("assigned_at", sa.DateTime, nullable=False),
     sa.Index("ix_reason_assignments_workspace_id_reason", "workspace_id", "reason"),
