@@ -4,6 +4,7 @@ import os
 from functools import lru_cache
 from typing import Literal
 
+from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DATABASE_URL = "sqlite:///kontrol.db"
@@ -103,6 +104,19 @@ class Settings(BaseSettings):
     speech_timeout: float = 600.0
     # Hosts (comma-separated, host or host:port) whose recording URLs Kontrol fetches.
     speech_fetch_hosts: str = ""
+    # -- uploaded files (docs/audits.md, "Where files are kept") --
+    # "local": audit evidence, mystery-shopping files and report files are kept in the
+    # folders below; "s3": in the bucket of an S3-compatible store (AWS, MinIO, Ceph,
+    # Yandex Object Storage...), under s3_prefix. The secret key is never logged.
+    file_store: Literal["local", "s3"] = "local"
+    s3_endpoint_url: str = ""
+    s3_bucket: str = ""
+    s3_region: str = ""
+    s3_access_key_id: str = ""
+    s3_secret_access_key: SecretStr = SecretStr("")
+    s3_prefix: str = "kontrol"
+    # Path-style addresses (endpoint/bucket/key), which MinIO and most self-hosted stores need.
+    s3_path_style: bool = True
     # Uploaded files (mystery-shopping recordings and screenshots) are kept under this
     # folder (relative to the working directory unless absolute), never in the database.
     data_dir: str = "data"

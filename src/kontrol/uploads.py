@@ -8,12 +8,23 @@ when asked for, and text that carries markup (HTML, SVG, XML) never is: such a
 file could run script if a browser ever rendered it. ``safe_name`` makes the
 download name from the sent one: no folders, no control or odd characters, the
 extension of the sniffed type.
+
+``file_store`` says where accepted files are kept: a folder of the local disk
+(the default) or a bucket of an S3-compatible store (``KONTROL_FILE_STORE=s3``).
+Features store and read files only through it, by keys they make themselves.
 """
 
 from __future__ import annotations
 
+import os
 import re
 import unicodedata
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Protocol
+
+from kontrol.domain.errors import NotFound
+from kontrol.settings import Settings, current_settings
 
 IMAGES = ("image/jpeg", "image/png", "image/gif", "image/webp")
 EXTENSIONS = {
@@ -83,3 +94,151 @@ def safe_name(name: str, content_type: str, *, default: str = "file") -> str:
     cleaned = "".join(ch if ch.isalnum() or ch in " -_" else "_" for ch in stem)
     cleaned = re.sub(r"[_ ]{2,}", "_", cleaned).strip(" _.-")[:80] or default
     return cleaned + EXTENSIONS[content_type]
+
+
+# -- where accepted files are kept ------------------------------------------------------
+
+_KEY = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9._-]*(/[A-Za-z0-9_-][A-Za-z0-9._-]*)*")
+
+
+class FileMissing(NotFound):
+    """No stored file under that key (or a key Kontrol never makes)."""
+
+
+def _checked_key(key: str) -> str:
+    # Keys are made by Kontrol (workspace, record, random hex); anything else, such
+    # as '..' or an absolute path, is refused before it reaches a folder or a bucket.
+    if not _KEY.fullmatch(key) or ".." in key:
+        raise FileMissing(f"not a storage key: {key!r}")
+    return key
+
+
+class FileStore(Protocol):
+    """Where a feature keeps the files people uploaded, by keys Kontrol chose."""
+
+    def put(self, key: str, data: bytes, content_type: str) -> None:
+        """Keep ``data`` under ``key`` (replacing a file already there)."""
+
+    def get(self, key: str) -> bytes:
+        """The bytes under ``key``; ``FileMissing`` when there are none."""
+
+    def delete(self, key: str) -> None:
+        """Remove the file under ``key``; a file already gone is no error."""
+
+
+class FolderStore:
+    """Files in a folder of the local disk (relative to the working directory unless absolute)."""
+
+    def __init__(self, folder: str | Path) -> None:
+        self.folder = Path(folder).resolve()
+
+    def path(self, key: str) -> Path:
+        """The file behind a key; never outside the folder."""
+        path = (self.folder / _checked_key(key)).resolve()
+        if self.folder not in path.parents:
+            raise FileMissing(f"not a storage key: {key!r}")
+        return path
+
+    def put(self, key: str, data: bytes, content_type: str) -> None:
+        path = self.path(key)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_name(path.name + ".part")
+        partial.write_bytes(data)
+        os.replace(partial, path)
+
+    def get(self, key: str) -> bytes:
+        path = self.path(key)
+        if not path.is_file():
+            raise FileMissing(f"no stored file {key}")
+        return path.read_bytes()
+
+    def delete(self, key: str) -> None:
+        try:
+            self.path(key).unlink(missing_ok=True)
+        except FileMissing:
+            return
+
+
+class BucketStore:
+    """Files in a bucket of an S3-compatible store (AWS S3, MinIO, Ceph, Yandex Object Storage...).
+
+    Objects are written with their checked content type and ``Content-Disposition:
+    attachment``, so even a bucket opened to the web by mistake never renders one as
+    a page. The keys are never logged with the credentials, and the credentials
+    are never logged at all.
+    """
+
+    def __init__(self, settings: Settings, area: str) -> None:
+        if not settings.s3_bucket:
+            raise ValueError("KONTROL_S3_BUCKET must be set when KONTROL_FILE_STORE is s3")
+        self.bucket = settings.s3_bucket
+        prefix = settings.s3_prefix.strip("/")
+        self.prefix = f"{prefix}/{area}/" if prefix else f"{area}/"
+        self._client = _s3_client(
+            settings.s3_endpoint_url or None,
+            settings.s3_region or None,
+            settings.s3_access_key_id or None,
+            settings.s3_secret_access_key.get_secret_value() or None,
+            settings.s3_path_style,
+        )
+
+    def _key(self, key: str) -> str:
+        return self.prefix + _checked_key(key)
+
+    def put(self, key: str, data: bytes, content_type: str) -> None:
+        self._client.put_object(
+            Bucket=self.bucket,
+            Key=self._key(key),
+            Body=data,
+            ContentType=content_type,
+            ContentDisposition="attachment",
+        )
+
+    def get(self, key: str) -> bytes:
+        try:
+            answer = self._client.get_object(Bucket=self.bucket, Key=self._key(key))
+        except self._client.exceptions.NoSuchKey:
+            raise FileMissing(f"no stored file {key}") from None
+        body: bytes = answer["Body"].read()
+        return body
+
+    def delete(self, key: str) -> None:
+        self._client.delete_object(Bucket=self.bucket, Key=self._key(key))
+
+
+@lru_cache(maxsize=8)
+def _s3_client(
+    endpoint: str | None,
+    region: str | None,
+    access_key: str | None,
+    secret_key: str | None,
+    path_style: bool,
+) -> Any:
+    import boto3  # imported only by installations that keep files in a bucket
+    from botocore.config import Config
+
+    return boto3.client(
+        "s3",
+        endpoint_url=endpoint,
+        region_name=region,
+        aws_access_key_id=access_key,
+        aws_secret_access_key=secret_key,
+        config=Config(
+            s3={"addressing_style": "path" if path_style else "auto"},
+            retries={"max_attempts": 3, "mode": "standard"},
+            connect_timeout=10,
+            read_timeout=60,
+        ),
+    )
+
+
+def file_store(area: str, folder: str | Path) -> FileStore:
+    """The store of one kind of file, as the settings say.
+
+    ``KONTROL_FILE_STORE=local`` (the default) keeps the files in ``folder``;
+    ``s3`` keeps them in the bucket under ``<prefix>/<area>/``.
+    """
+    settings = current_settings()
+    if settings.file_store == "s3":
+        return BucketStore(settings, area)
+    return FolderStore(folder)

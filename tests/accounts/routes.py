@@ -631,7 +631,9 @@ def session_only(w: World) -> dict[str, int]:
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
 
-def _audit_row(w: World, *, with_file: bool = False) -> dict[str, int]:
+def _audit_row(
+    w: World, *, with_file: bool = False, auditors: tuple[str, ...] = ("qa",)
+) -> dict[str, int]:
     """A fresh draft audit of the shipped Russian template (and one evidence file)."""
     from datetime import date
 
@@ -653,7 +655,7 @@ def _audit_row(w: World, *, with_file: bool = False) -> dict[str, int]:
                 period_from=date(2026, 11, 1),
                 period_to=date(2026, 11, 30),
                 held_on=date(2026, 11, 30),
-                auditors=[w.users["qa"]],
+                auditors=[w.users[name] for name in auditors],
                 competitors=["Rival"],
                 status="draft",
                 created_by=w.users["qa"],
@@ -688,6 +690,18 @@ def audit_item(w: World) -> dict[str, Any]:
 
 def audit_evidence(w: World) -> dict[str, int]:
     return _audit_row(w, with_file=True)
+
+
+# An audit naming the reviewer and the team lead as its auditors: they may answer it.
+AUDITORS = ("reviewer", "lead")
+
+
+def audit_item_of_auditors(w: World) -> dict[str, Any]:
+    return {**_audit_row(w, auditors=AUDITORS), "item_key": "training"}
+
+
+def audit_evidence_of_auditors(w: World) -> dict[str, int]:
+    return _audit_row(w, with_file=True, auditors=AUDITORS)
 
 
 def audit_template(w: World) -> dict[str, str]:
@@ -1469,6 +1483,20 @@ ROUTES: list[Route] = [
         ids=audit_item,
         form={"answer": "yes"},
     ),
+    # ...and the auditors named on an audit answer that one (the rows above name only qa).
+    Route(
+        "POST",
+        "/audits/{audit_id}/items/{item_key}",
+        "yyyy-",
+        ids=audit_item_of_auditors,
+        form={"answer": "yes"},
+    ),
+    Route(
+        "POST",
+        "/audits/{audit_id}/evidence/{evidence_id}/delete",
+        "yyyy-",
+        ids=audit_evidence_of_auditors,
+    ),
     Route("POST", "/audits/{audit_id}/prefill", "yy---", ids=audit),
     Route("POST", "/audits/{audit_id}/complete", "yy---", ids=audit, form=VERSION_1),
     Route("POST", "/audits/{audit_id}/reopen", "yy---", ids=audit, form=VERSION_1),
@@ -1488,6 +1516,13 @@ ROUTES: list[Route] = [
         "/api/v1/audits/{audit_id}/answers/{item_key}",
         "yy---",
         ids=audit_item,
+        json={"answer": "yes"},
+    ),
+    Route(
+        "PUT",
+        "/api/v1/audits/{audit_id}/answers/{item_key}",
+        "yyyy-",
+        ids=audit_item_of_auditors,
         json={"answer": "yes"},
     ),
     Route("POST", "/api/v1/audits/{audit_id}/complete", "yy---", ids=audit, json={"version": 1}),

@@ -8,7 +8,6 @@ import pytest
 from sqlalchemy import Engine, select
 
 from kontrol.accounts.workspaces import Workspace
-from kontrol.audits import evidence
 from kontrol.audits.conduct import (
     add_evidence,
     answers_of,
@@ -21,6 +20,7 @@ from kontrol.audits.results import audit_results
 from kontrol.domain.errors import Conflict, Forbidden
 from kontrol.domain.roles import WorkspaceRole
 from kontrol.improvement.messages import KeyedInvalid
+from kontrol.settings import current_settings
 from kontrol.store.tables import audit_answers, audit_evidence, check_outcomes
 from tests.audits.builders import PNG, chat, import_chats, person, small_audit
 
@@ -187,7 +187,7 @@ def test_deleting_an_audit_removes_its_answers_and_files(
         stored = add_evidence(
             connection, qa, audit.id, item_key="intake", filename="x.png", data=PNG
         )
-        path = evidence.evidence_root() / stored.storage_key
+        path = Path(current_settings().evidence_dir).resolve() / stored.storage_key
         assert path.read_bytes() == PNG
         delete_audit(connection, qa, audit.id)
         left = connection.execute(

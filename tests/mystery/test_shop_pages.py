@@ -19,6 +19,7 @@ from kontrol.web.app import create_app
 from tests.factories import add_person, form_token, log_in
 from tests.mystery.builders import PROGRAMME, add_programme
 from tests.mystery.world import PNG, local_now
+from tests.s3store import Bucket
 
 pytestmark = pytest.mark.parametrize("backend", ["sqlite"])
 
@@ -256,3 +257,34 @@ def test_deleting_a_programme_deletes_its_shops_and_files(
         assert connection.execute(select(mystery_submissions.c.id)).first() is None
         assert connection.execute(select(mystery_files.c.id)).first() is None
     assert web.get(f"/mystery/programmes/{programme_id}").status_code == 404
+
+
+def test_with_a_bucket_shop_files_are_kept_served_and_deleted_there(
+    web: TestClient, engine: Engine, programme_id: int, data_dir: Path, bucket: Bucket
+) -> None:
+    visit, shopper = _chat_visit(engine)
+    log_in(web, shopper)
+    path = f"/shop/{visit}"
+    sent = web.post(
+        path,
+        data=_form(web, path),
+        files=[("files", ("chat.html", PNG, "text/html"))],
+        follow_redirects=False,
+    )
+    assert sent.status_code == 303
+    assert list(data_dir.rglob("*.png")) == []
+    with engine.connect() as connection:
+        file_id, key = connection.execute(select(mystery_files.c.id, mystery_files.c.path)).one()
+    assert bucket.keys() == [f"kontrol/data/{key}"]
+    served = web.get(f"/mystery/files/{file_id}")
+    assert served.content == PNG
+    assert served.headers["content-type"] == "image/png"
+    assert served.headers["x-content-type-options"] == "nosniff"
+    assert "sandbox" in served.headers["content-security-policy"]
+    web.post("/logout", data={"csrf_token": form_token(web, "/shop")})
+    log_in(web, "qa")
+    token = form_token(web, "/mystery")
+    target = f"/mystery/programmes/{programme_id}/delete"
+    gone = web.post(target, data={"confirm": "retail", "csrf_token": token}, follow_redirects=False)
+    assert gone.status_code == 303
+    assert bucket.keys() == []

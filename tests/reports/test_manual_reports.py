@@ -11,7 +11,7 @@ from sqlalchemy import Engine, update
 from kontrol.accounts.workspaces import Workspace
 from kontrol.domain.errors import Forbidden, InvalidInput
 from kontrol.reports.definitions import ReportInput, save_report
-from kontrol.reports.files import check_report_upload
+from kontrol.reports.files import check_report_upload, read_report_file
 from kontrol.reports.jobs import tick
 from kontrol.reports.manual import discipline, upload
 from kontrol.reports.runs import runs_of
@@ -19,6 +19,7 @@ from kontrol.store.tables import report_definitions
 from tests.alerts.test_alert_delivery import Inbox
 from tests.factories import viewer_of
 from tests.reports.builders import add_report_people
+from tests.s3store import Bucket
 
 SAVED = datetime(2026, 11, 2, 8, 0)  # Monday
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\n%%EOF\n"
@@ -142,3 +143,21 @@ def test_only_the_owner_or_a_qa_lead_hands_the_report_in(
         lead = viewer_of(connection, people["lead"], workspace)
         with pytest.raises(Forbidden):
             upload(connection, lead, run.id, file_name="r.pdf", data=PDF)
+
+
+def test_with_a_bucket_an_uploaded_report_is_kept_and_read_there(
+    engine: Engine, workspace: Workspace, report_files: Path, bucket: Bucket
+) -> None:
+    owner = add_report_people(engine, workspace)["lead"]
+    report_id = _manual(engine, workspace, owner.id)
+    tick(engine, now=SAVED)
+    with engine.begin() as connection:
+        viewer = viewer_of(connection, owner, workspace)
+        (first,) = runs_of(connection, report_id)
+        _, stored = upload(connection, viewer, first.id, file_name="week.pdf", data=PDF, now=SAVED)
+    assert bucket.keys() == [f"kontrol/reports/{stored.path}"]
+    assert not report_files.exists() or list(report_files.rglob("*.pdf")) == []
+    assert read_report_file(stored) == PDF
+    head = bucket.client.head_object(Bucket=bucket.name, Key=f"kontrol/reports/{stored.path}")
+    assert head["ContentType"] == "application/pdf"
+    assert head["ContentDisposition"] == "attachment"

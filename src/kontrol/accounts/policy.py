@@ -146,6 +146,8 @@ class Action(StrEnum):
     # Service audits.
     VIEW_AUDITS = "view_audits"
     RUN_AUDITS = "run_audits"
+    # Rows narrowed: only on audits that name the viewer as an auditor.
+    ANSWER_AUDITS = "answer_audits"
     # People: competencies and training.
     VIEW_TRAINING = "view_training"
     MANAGE_TRAINING = "manage_training"
@@ -210,6 +212,7 @@ POLICY: dict[Action, frozenset[WorkspaceRole]] = {
     Action.MANAGE_ACTIONS: frozenset({ADMIN, QA_LEAD, TEAM_LEAD}),
     Action.VIEW_AUDITS: frozenset({ADMIN, QA_LEAD, REVIEWER, TEAM_LEAD}),
     Action.RUN_AUDITS: frozenset({ADMIN, QA_LEAD}),
+    Action.ANSWER_AUDITS: frozenset({ADMIN, QA_LEAD, REVIEWER, TEAM_LEAD}),
     Action.VIEW_TRAINING: EVERYONE,
     Action.MANAGE_TRAINING: frozenset({ADMIN, QA_LEAD}),
     Action.ASSIGN_TRAINING: frozenset({ADMIN, QA_LEAD, TEAM_LEAD}),
@@ -270,6 +273,10 @@ DESCRIPTIONS: dict[Action, str] = {
     Action.MANAGE_ACTIONS: "create and change improvement actions (team leads: their team's)",
     Action.VIEW_AUDITS: "see service audits, their results, comparisons and reports",
     Action.RUN_AUDITS: "edit audit templates, run audits, answer them and upload evidence",
+    Action.ANSWER_AUDITS: (
+        "answer the items of an audit and upload its evidence (reviewers and team leads: "
+        "only audits that name them as auditors)"
+    ),
     Action.VIEW_TRAINING: "see competency profiles and training (agents: their own)",
     Action.MANAGE_TRAINING: "define competencies, training modules and training rules",
     Action.ASSIGN_TRAINING: "assign training modules and see what they changed",
@@ -320,6 +327,7 @@ REFUSALS: dict[Action, str] = {
     Action.MANAGE_ACTIONS: "only admins, QA leads and team leads create improvement actions",
     Action.VIEW_AUDITS: "agents do not see service audits",
     Action.RUN_AUDITS: "only admins and QA leads run audits and edit audit templates",
+    Action.ANSWER_AUDITS: "only an audit's auditors, admins and QA leads answer it",
     Action.MANAGE_TRAINING: "only admins and QA leads define competencies and training",
     Action.ASSIGN_TRAINING: "only admins, QA leads and team leads assign training",
     Action.COMPLETE_TRAINING: "only the agent a module is assigned to completes it",

@@ -17,13 +17,13 @@ from sqlalchemy import Connection, select
 from sqlalchemy.orm import aliased
 
 from kontrol.accounts.access import Viewer
-from kontrol.accounts.policy import Action, interaction_scope, require
+from kontrol.accounts.policy import REFUSALS, Action, allowed, interaction_scope, require
 from kontrol.audits import evidence as evidence_files
 from kontrol.audits.measures import Scope, measure_item
 from kontrol.audits.template_yaml import COMPETITORS, AuditItem
 from kontrol.audits.templates import StoredTemplate, latest_template, template_by_id
 from kontrol.domain.clock import utcnow
-from kontrol.domain.errors import Conflict, NotFound
+from kontrol.domain.errors import Conflict, Forbidden, NotFound
 from kontrol.improvement.messages import KeyedInvalid
 from kontrol.store.tables import (
     audit_answers,
@@ -436,6 +436,20 @@ def _interaction_ids(connection: Connection, viewer: Viewer, raw: str) -> list[i
     return found
 
 
+def may_answer(viewer: Viewer, audit: Audit) -> bool:
+    """Whether ``viewer`` may answer ``audit``: who runs audits, or one of its auditors."""
+    if allowed(viewer, Action.RUN_AUDITS):
+        return True
+    return allowed(viewer, Action.ANSWER_AUDITS) and viewer.account.id in audit.auditors
+
+
+def require_answerer(viewer: Viewer, audit: Audit) -> None:
+    """Raise ``Forbidden`` unless ``viewer`` may answer ``audit``."""
+    if not may_answer(viewer, audit):
+        require(viewer, Action.ANSWER_AUDITS)  # a role that never answers: its own refusal
+        raise Forbidden(REFUSALS[Action.ANSWER_AUDITS])
+
+
 def _draft(audit: Audit) -> None:
     if audit.status != "draft":
         raise Conflict("the audit is completed: reopen it to change answers")
@@ -453,8 +467,8 @@ def save_answer(
     interaction_links: str | None = None,
 ) -> AuditAnswer:
     """Answer one item (for us, or for a competitor in the competitor area)."""
-    require(viewer, Action.RUN_AUDITS)
     audit = get_audit(connection, viewer, audit_id)
+    require_answerer(viewer, audit)
     _draft(audit)
     item = audit.template.template.item(item_key)
     if item is None:
@@ -513,8 +527,8 @@ def add_evidence(
     data: bytes,
 ) -> evidence_files.Evidence:
     """Attach one uploaded file to an item's answer."""
-    require(viewer, Action.RUN_AUDITS)
     audit = get_audit(connection, viewer, audit_id)
+    require_answerer(viewer, audit)
     _draft(audit)
     item = audit.template.template.item(item_key)
     if item is None:
@@ -537,8 +551,8 @@ def remove_evidence(
     connection: Connection, viewer: Viewer, audit_id: int, evidence_id: int
 ) -> None:
     """Delete one evidence file of a draft audit."""
-    require(viewer, Action.RUN_AUDITS)
     audit = get_audit(connection, viewer, audit_id)
+    require_answerer(viewer, audit)
     _draft(audit)
     evidence_files.delete_one(
         connection, evidence_files.one_evidence(connection, audit_id, evidence_id)

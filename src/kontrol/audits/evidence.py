@@ -3,18 +3,17 @@
 Uploads are untrusted. A file is accepted only when its bytes are an image
 (JPEG, PNG, GIF, WebP), a PDF or audio (MP3, WAV, OGG, M4A); the type is
 sniffed from the bytes and the name the browser sent is only used, cleaned, as
-the download name. Files are stored under ``settings.evidence_dir`` by a random
-key, never by their name, and deleted with their answer's audit. They are served
+the download name. Files are kept by a random key, never by their name, in
+``settings.evidence_dir`` or in the S3-compatible bucket the settings name
+(``kontrol.uploads.file_store``), and deleted with their answer's audit. They are served
 as attachments with ``nosniff``; only a verified image is shown inline.
 """
 
 from __future__ import annotations
 
-import os
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, select
@@ -25,24 +24,15 @@ from kontrol.domain.errors import NotFound
 from kontrol.improvement.messages import KeyedInvalid
 from kontrol.settings import current_settings
 from kontrol.store.tables import audit_evidence, users
-from kontrol.uploads import EXTENSIONS, IMAGES, safe_name, sniff
+from kontrol.uploads import EXTENSIONS, IMAGES, FileStore, file_store, safe_name, sniff
 
 # What an audit accepts as evidence: photos and screenshots, documents, recordings.
 ACCEPTED = (*IMAGES, "application/pdf", "audio/mpeg", "audio/wav", "audio/ogg", "audio/mp4")
 
 
-def evidence_root() -> Path:
-    """The folder evidence files are kept in."""
-    root = Path(current_settings().evidence_dir)
-    return root if root.is_absolute() else Path.cwd() / root
-
-
-def _path_of(key: str) -> Path:
-    root = evidence_root().resolve()
-    path = (root / key).resolve()
-    if root not in path.parents:
-        raise NotFound("no such evidence file")
-    return path
+def evidence_store() -> FileStore:
+    """Where evidence files are kept: the evidence folder or the bucket, by setting."""
+    return file_store("evidence", current_settings().evidence_dir)
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,11 +129,8 @@ def store_file(
     if content_type not in ACCEPTED:
         raise KeyedInvalid("audits.error.file_type", "file")
     key = f"{workspace_id}/{audit_id}/{secrets.token_hex(16)}{EXTENSIONS[content_type]}"
-    path = _path_of(key)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_suffix(path.suffix + ".part")
-    partial.write_bytes(data)
-    os.replace(partial, path)
+    store = evidence_store()
+    store.put(key, data, content_type)
     try:
         new_id = connection.execute(
             audit_evidence.insert().values(
@@ -160,7 +147,7 @@ def store_file(
         ).inserted_primary_key
     except Exception:
         # The row was not written: the file must not outlive it.
-        path.unlink(missing_ok=True)
+        store.delete(key)
         raise
     assert new_id is not None
     return one_evidence(connection, audit_id, int(new_id[0]))
@@ -168,19 +155,14 @@ def store_file(
 
 def read_file(item: Evidence) -> bytes:
     """The bytes of an evidence file."""
-    path = _path_of(item.storage_key)
-    if not path.is_file():
-        raise NotFound("the evidence file is missing from the evidence folder")
-    return path.read_bytes()
+    return evidence_store().get(item.storage_key)
 
 
 def remove_files(keys: list[str]) -> None:
     """Delete stored files (after their rows went); a file already gone is no error."""
+    store = evidence_store()
     for key in keys:
-        try:
-            _path_of(key).unlink(missing_ok=True)
-        except NotFound:
-            continue
+        store.delete(key)
 
 
 def delete_one(connection: Connection, item: Evidence) -> None:

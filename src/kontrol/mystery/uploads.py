@@ -3,7 +3,8 @@
 Uploads are untrusted. Each one is limited in size, its type is sniffed from its
 first bytes (the name and the browser's content type are ignored), HTML, SVG
 and anything else unknown is refused, its name is reduced to safe characters,
-and it is written under the data folder with a random name. Pages serve
+and it is kept under a random name in the data folder or in the S3-compatible
+bucket the settings name (``kontrol.uploads.file_store``). Pages serve
 recordings and transcripts as downloads and images with ``nosniff`` and a
 sandboxing content security policy, never as HTML.
 """
@@ -13,11 +14,10 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
-from pathlib import Path
 
-from kontrol.domain.errors import InvalidInput, NotFound
+from kontrol.domain.errors import InvalidInput
 from kontrol.settings import current_settings
-from kontrol.uploads import EXTENSIONS, safe_name, sniff
+from kontrol.uploads import EXTENSIONS, FileStore, file_store, safe_name, sniff
 
 KINDS = {"image": "screenshot", "audio": "recording", "text": "transcript"}
 MAX_FILES = 10
@@ -70,38 +70,25 @@ def check_upload(upload: Upload, index: int = 0) -> CheckedFile:
     )
 
 
-def data_folder() -> Path:
-    """The folder uploads are kept under."""
-    return Path(current_settings().data_dir).resolve()
+def upload_store() -> FileStore:
+    """Where shoppers' files are kept: the data folder or the bucket, by setting."""
+    return file_store("data", current_settings().data_dir)
 
 
 def write_file(checked: CheckedFile, workspace_id: int) -> str:
-    """Write a checked file under the data folder; returns its path relative to the folder."""
+    """Keep a checked file; returns its key (its path under the data folder)."""
     relative = (
         f"mystery/{int(workspace_id)}/{secrets.token_hex(16)}{EXTENSIONS[checked.content_type]}"
     )
-    target = data_folder() / relative
-    target.parent.mkdir(parents=True, exist_ok=True)
-    partial = target.with_suffix(".part")
-    partial.write_bytes(checked.content)
-    partial.replace(target)
+    upload_store().put(relative, checked.content, checked.content_type)
     return relative
 
 
-def stored_path(relative: str) -> Path:
-    """The file behind a stored relative path; refuses a path that leaves the data folder."""
-    folder = data_folder()
-    path = (folder / relative).resolve()
-    if folder not in path.parents:
-        raise NotFound("no such file")
-    if not path.is_file():
-        raise NotFound("the file is no longer in the data folder")
-    return path
+def read_stored(relative: str) -> bytes:
+    """The bytes of a kept file; ``NotFound`` when it is gone or the key is not one of ours."""
+    return upload_store().get(relative)
 
 
 def remove_file(relative: str) -> None:
     """Delete a stored file (already gone: nothing to do)."""
-    try:
-        stored_path(relative).unlink()
-    except (NotFound, FileNotFoundError):
-        pass
+    upload_store().delete(relative)

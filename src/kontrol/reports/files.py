@@ -3,7 +3,8 @@
 Uploads are untrusted: their size is limited, their content must match the
 report's format (PDF, XLSX, CSV checked by their first bytes), their name is
 reduced to safe characters and only shown, never used as a path; they are
-stored under the reports folder by a name Kontrol chooses and served as an
+kept by a name Kontrol chooses in the reports folder or in the S3-compatible
+bucket the settings name (``kontrol.uploads.file_store``), and served as an
 attachment with their checked type, never inline as HTML.
 """
 
@@ -24,6 +25,7 @@ from kontrol.domain.errors import InvalidInput, NotFound
 from kontrol.reports.formats import CONTENT_TYPES
 from kontrol.settings import Settings, current_settings
 from kontrol.store.tables import report_files
+from kontrol.uploads import FileStore, file_store
 
 ZIP_MAGIC = b"PK\x03\x04"
 PDF_MAGIC = b"%PDF-"
@@ -55,11 +57,9 @@ class ReportFile:
         }
 
 
-def folder(settings: Settings | None = None) -> Path:
-    """The reports folder (made when missing)."""
-    path = Path((settings or current_settings()).reports_dir).resolve()
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+def report_store() -> FileStore:
+    """Where report files are kept: the reports folder or the bucket, by setting."""
+    return file_store("reports", current_settings().reports_dir)
 
 
 def report_file_name(name: str, extension: str) -> str:
@@ -126,9 +126,7 @@ def store_report_file(
 ) -> ReportFile:
     """Write ``data`` under the reports folder and record it for the run."""
     relative = f"{workspace_id}/{run_id}/{secrets.token_hex(12)}.{file_format}"
-    target = folder() / relative
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_bytes(data)
+    report_store().put(relative, data, CONTENT_TYPES[file_format])
     new_id = connection.execute(
         insert(report_files).values(
             workspace_id=workspace_id,
@@ -186,9 +184,8 @@ def files_of(connection: Connection, run_ids: list[int]) -> dict[int, list[Repor
 
 
 def read_report_file(stored: ReportFile) -> bytes:
-    """The bytes of a stored file (only inside the reports folder)."""
-    base = folder()
-    path = (base / stored.path).resolve()
-    if base not in path.parents or not path.is_file():
-        raise NotFound(f"report file {stored.id} is missing on disk")
-    return path.read_bytes()
+    """The bytes of a stored file."""
+    try:
+        return report_store().get(stored.path)
+    except NotFound:
+        raise NotFound(f"report file {stored.id} is missing from the file store") from None

@@ -22,9 +22,11 @@ from kontrol.audits.conduct import (
     delete_audit,
     get_audit,
     list_audits,
+    may_answer,
     prefill,
     remove_evidence,
     reopen_audit,
+    require_answerer,
     save_answer,
     unfinished_items,
 )
@@ -278,7 +280,7 @@ def _audit_form(
 def audit_page(db: Db, viewer: CurrentViewer, page: CurrentPage, audit_id: Id) -> Response:
     """The audit's checklist: answer, comment, evidence per item (a completed one: its report)."""
     audit = get_audit(db, viewer, audit_id)
-    if audit.status == "completed" or not allowed(viewer, Action.RUN_AUDITS):
+    if audit.status == "completed" or not may_answer(viewer, audit):
         return RedirectResponse(f"/audits/{audit_id}/report", status_code=303)
     return _audit_form(page, audit)
 
@@ -288,9 +290,9 @@ async def answer_item_form(
     request: Request, db: Db, viewer: CurrentViewer, page: CurrentPage, audit_id: Id, item_key: str
 ) -> Response:
     """Save one item's answer, comment, linked interactions and an optional file."""
-    require(viewer, Action.RUN_AUDITS)
     limit = current_settings().evidence_max_bytes
     audit = get_audit(db, viewer, audit_id)
+    require_answerer(viewer, audit)
     length = request.headers.get("content-length", "")
     if length.isdigit() and int(length) > limit + FORM_OVERHEAD:
         # Refused before the body is read: nothing that large reaches the disk.
@@ -409,6 +411,7 @@ def report_page(db: Db, viewer: CurrentViewer, page: CurrentPage, audit_id: Id) 
             "action_links": {f.item.key: action_link(audit, f.item) for f in results.findings},
             "actions_by_item": by_item,
             "can_run": allowed(viewer, Action.RUN_AUDITS),
+            "can_answer": may_answer(viewer, audit),
             "can_act": allowed(viewer, Action.MANAGE_ACTIONS),
         },
     )
@@ -454,8 +457,7 @@ async def evidence_delete(
     """Remove one evidence file from a draft audit."""
     form = await request.form()
     check_csrf(request, str(form.get("csrf_token") or ""))
-    require(viewer, Action.RUN_AUDITS)
-    get_audit(db, viewer, audit_id)
+    require_answerer(viewer, get_audit(db, viewer, audit_id))
     item = one_evidence(db, audit_id, evidence_id)
     remove_evidence(db, viewer, audit_id, evidence_id)
     return RedirectResponse(f"/audits/{audit_id}#item-{item.item_key}", status_code=303)

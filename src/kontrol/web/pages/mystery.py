@@ -46,7 +46,7 @@ from kontrol.mystery.submissions import (
     submission_of,
     submit_shop,
 )
-from kontrol.mystery.uploads import MAX_FILES, Upload, max_bytes, stored_path
+from kontrol.mystery.uploads import MAX_FILES, Upload, max_bytes, read_stored
 from kontrol.web.deps import CurrentPage, CurrentViewer, Db, attempt
 from kontrol.web.errors import REFUSALS, status_of
 from kontrol.web.params import Id
@@ -299,7 +299,7 @@ def submission_file(db: Db, viewer: CurrentViewer, file_id: Id) -> Response:
     stored, path = file_of(db, viewer, file_id)
     disposition = "inline" if stored.image else "attachment"
     return Response(
-        stored_path(path).read_bytes(),
+        read_stored(path),
         media_type=stored.content_type,
         headers={
             "Content-Disposition": f"{disposition}; filename*=UTF-8''{quote(stored.name)}",
