@@ -70,3 +70,24 @@ def call_formats(built_call: BuiltCall) -> dict[str, Path]:
     out["flac"] = folder / "call.flac"
     subprocess.run(["sox", "-V1", str(built_call.wav), str(out["flac"])], check=True)
     return out
+
+
+HELD_TOTAL = 58.0
+# The agent (left) talks over the customer (right) twice, then puts the call on a
+# 30-odd second hold without a word and comes back.
+HELD_UTTERANCES = [
+    Utterance(1, 0.5, "Добрый день у меня уже целую неделю не работает домашний интернет", "ru+f3"),
+    Utterance(0, 2.5, "Давайте я сразу проверю вашу линию", "ru"),
+    Utterance(1, 8.0, "Я звоню уже третий раз и каждый раз одно и то же", "ru+f3"),
+    Utterance(0, 9.5, "Сейчас посмотрю что случилось с вашим подключением", "ru"),
+    Utterance(0, 50.0, "Спасибо за ожидание линия снова работает", "ru"),
+    Utterance(1, 54.5, "Thank you goodbye", "en+f3"),
+]
+
+
+@pytest.fixture(scope="session")
+def held_call(tmp_path_factory: pytest.TempPathFactory) -> BuiltCall:
+    need_tools()
+    folder = tmp_path_factory.mktemp("speech-held-call")
+    wav, placed = build_call(HELD_UTTERANCES, folder, HELD_TOTAL, name="held")
+    return BuiltCall(wav, placed, HELD_TOTAL)

@@ -11,6 +11,7 @@ from playwright.sync_api import Browser, Page, expect
 from sqlalchemy import create_engine
 
 from kontrol.accounts.workspaces import Workspace
+from kontrol.checks.scoring import score_interactions
 from kontrol.speech.recordings import measure
 from tests.factories import PASSWORD, import_records, interaction_ids, interaction_record
 from tests.speech.conftest import BuiltCall
@@ -101,4 +102,50 @@ def test_an_admin_sets_retention_and_forgets_a_customer(
     expect(row).to_contain_text("запрос клиента")
     expect(row).to_contain_text("anon-")
     _shot(page, "speech-privacy")
+    page.close()
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+def test_a_call_without_transcript_shows_its_interruptions_and_they_seek_the_player(
+    browser: Browser,  # noqa: F811
+    server: str,  # noqa: F811
+    database_url: str,
+    populated: Workspace,
+    backend: str,
+    held_call: BuiltCall,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    recordings = tmp_path / "recordings"
+    recordings.mkdir()
+    shutil.copy(held_call.wav, recordings / "held-1.wav")
+    monkeypatch.setenv("KONTROL_RECORDINGS_DIR", str(recordings))
+    record = interaction_record(
+        "held-1",
+        started="2026-11-06T11:00:00+03:00",
+        channel="call",
+        agent_id="a1",
+        team="L1",
+        recording="held-1.wav",
+        messages=[],
+    )
+    engine = create_engine(database_url)
+    import_records(engine, populated, tmp_path, [record])
+    with engine.begin() as connection:
+        call = interaction_ids(connection, populated)["held-1"]
+        measure(connection, populated.id, call)
+    score_interactions(engine, populated.id, [call])
+    page = browser.new_page(viewport={"width": 1440, "height": 900})
+    _log_in(page, server)
+    page.goto(f"{server}/interactions/{call}/evaluate")
+    stamps = page.locator(".evidence-at")
+    # two interruptions (0:02, 0:09) and the hold found from 0:12
+    expect(stamps.first).to_be_visible()
+    shown = [s.strip() for s in stamps.all_inner_texts()]
+    assert {"0:02", "0:09"} <= set(shown)
+    page.wait_for_function("document.getElementById('review-audio').readyState >= 1")
+    stamps.nth(shown.index("0:09")).click()
+    page.wait_for_function("document.getElementById('review-audio').currentTime >= 9")
+    assert 9 <= page.evaluate("document.getElementById('review-audio').currentTime") < 11
+    _shot(page, "speech-audio-only-checks")
     page.close()

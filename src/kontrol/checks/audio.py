@@ -18,13 +18,17 @@ alone, as on a chat.
 from __future__ import annotations
 
 import wave
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from kontrol.plugins import Registry
 
 if TYPE_CHECKING:
     import numpy as np
     import numpy.typing as npt
+    from sqlalchemy import Connection
 
     Samples = npt.NDArray[np.float64]
 
@@ -186,3 +190,39 @@ def local_recording(value: str | None, base: Path) -> Path | None:
     if not path.is_relative_to(root):
         return None
     return path if path.is_file() else None
+
+
+@dataclass(frozen=True, slots=True)
+class AudioTurns:
+    """A stereo call's speech turns measured from its recording, without words.
+
+    ``agent`` and ``customer``: (start, end) seconds of each channel's turns, in
+    order. The call checks read them when the call has no timed transcript
+    (``no_interruption``, ``hold_announced``): the same definitions as on timed
+    segments, applied to turns.
+    """
+
+    agent: tuple[tuple[float, float], ...]
+    customer: tuple[tuple[float, float], ...]
+    duration: float
+
+
+# Turns by interaction id for the given calls of a workspace (those with a measured
+# stereo recording); a higher feature (speech) registers one through the
+# ``kontrol.audio_sources`` entry point.
+AudioSource = Callable[["Connection", int, Sequence[int]], dict[int, AudioTurns]]
+
+audio_sources: Registry[AudioSource] = Registry("audio source", group="kontrol.audio_sources")
+
+
+def audio_turns(
+    connection: Connection, workspace_id: int, interaction_ids: Sequence[int]
+) -> dict[int, AudioTurns]:
+    """The measured turns of these calls from every audio source (first source wins)."""
+    found: dict[int, AudioTurns] = {}
+    if not interaction_ids:
+        return found
+    for _name, source in audio_sources.items():
+        for interaction_id, turns in source(connection, workspace_id, interaction_ids).items():
+            found.setdefault(interaction_id, turns)
+    return found

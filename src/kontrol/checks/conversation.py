@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from kontrol.checks.audio import AudioTurns
 from kontrol.checks.phrases import Hit, PhraseBook
 from kontrol.checks.text import mask, spans_of, words_of
 
@@ -65,6 +66,9 @@ class Conversation:
     loudness: list[float | None] | None = None
     # The interaction's topic as stored (``None`` when unknown), for topic-bound checks.
     topic: str | None = None
+    # A call without a timed transcript: its speech turns measured from the stereo
+    # recording (checks/audio.py), read by ``no_interruption`` and ``hold_announced``.
+    audio: AudioTurns | None = None
 
     @classmethod
     def prepare(

@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, bindparam, delete, select, update
 from sqlalchemy.exc import IntegrityError
 
-from kontrol.checks.audio import local_recording
+from kontrol.checks.audio import audio_turns, local_recording
 from kontrol.checks.check_settings import (
     check_settings,
 )
@@ -113,6 +113,8 @@ def _outcomes(
         connection, workspace_id, {row.customer_id for row in rows if row.customer_id}
     )
     recordings = Path(current_settings().recordings_dir)
+    # Calls without a timed transcript: their turns from the measured recording.
+    audio = audio_turns(connection, workspace_id, [row.id for row in rows if row.channel == "call"])
     out = []
     for row in rows:
         conversation = prepare(
@@ -132,6 +134,8 @@ def _outcomes(
             else None,
             topic=row.topic,
         )
+        if not conversation.timed:
+            conversation.audio = audio.get(row.id)
         out.append((row, run_checks(conversation, settings)))
     return out
 

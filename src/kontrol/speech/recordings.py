@@ -24,7 +24,7 @@ from kontrol.speech.recognisers import (
     Transcript,
     recognisers,
 )
-from kontrol.speech.signals import fill_signals
+from kontrol.speech.signals import fill_signals, rescore_if_untimed
 from kontrol.store.tables import interactions, messages, retention_policies, speech_recordings
 
 STATES = ("none", "queued", "running", "done", "failed", "over_budget", "skipped")
@@ -149,6 +149,7 @@ def store_figures(
             update(speech_recordings).where(speech_recordings.c.id == existing.id).values(**values)
         )
     fill_signals(connection, workspace_id, [interaction_id])
+    rescore_if_untimed(connection, workspace_id, interaction_id)
     found = recording_of(connection, workspace_id, interaction_id)
     assert found is not None
     return found

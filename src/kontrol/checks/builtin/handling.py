@@ -39,7 +39,7 @@ def _speech(conversation: Conversation) -> list[Message]:
 def hold_announced(conversation: Conversation) -> Verdict:
     """Every agent silence over 30 s is preceded by a hold announcement."""
     if not conversation.timed:
-        return Verdict(NA)
+        return _hold_from_audio(conversation)
     silences: list[tuple[Message, float]] = []
     latest_end = None
     for segment in _speech(conversation):
@@ -92,13 +92,56 @@ def interruptions(conversation: Conversation) -> list[tuple[Message, float]]:
 def no_interruption(conversation: Conversation) -> Verdict:
     """The agent starts speaking over the customer (overlap ≥ 1 s) at most once."""
     if not conversation.timed:
-        return Verdict(NA)
+        return _interruptions_from_audio(conversation)
     found = interruptions(conversation)
     evidence = tuple(
         {"message": m.index, "text": m.text[:80], "value": round(overlap, 1)}
         for m, overlap in found
     )
     return Verdict(PASS if len(found) <= MAX_INTERRUPTIONS else FAIL, evidence)
+
+
+def _hold_from_audio(conversation: Conversation) -> Verdict:
+    """A call known only from its recording: its holds are found, never judged.
+
+    A hold is a silence over 30 s (nobody speaks) that the agent ends, as on timed
+    segments. Whether it was announced needs the agent's words, so the answer is
+    ``na`` either way; the evidence lists the holds found (start and length), so a
+    reviewer knows where to listen.
+    """
+    audio = conversation.audio
+    if audio is None:
+        return Verdict(NA)
+    turns = sorted(
+        [(a, b, "agent") for a, b in audio.agent] + [(a, b, "customer") for a, b in audio.customer]
+    )
+    holds: list[dict[str, Any]] = []
+    latest_end: float | None = None
+    for start, end, role in turns:
+        if latest_end is not None and role == "agent" and start - latest_end > HOLD_SILENCE_SECONDS:
+            holds.append(
+                {"message": None, "at": round(latest_end, 2), "value": round(start - latest_end, 1)}
+            )
+        latest_end = max(latest_end or 0.0, end)
+    return Verdict(NA, tuple(holds))
+
+
+def _interruptions_from_audio(conversation: Conversation) -> Verdict:
+    """``no_interruption`` on a call's measured turns: the same rule as on segments."""
+    audio = conversation.audio
+    if audio is None:
+        return Verdict(NA)
+    found: list[dict[str, Any]] = []
+    for start, end in audio.agent:
+        for customer_start, customer_end in audio.customer:
+            if customer_start < start < customer_end:
+                overlap = min(end, customer_end) - start
+                if overlap >= INTERRUPTION_SECONDS:
+                    found.append(
+                        {"message": None, "at": round(start, 2), "value": round(overlap, 1)}
+                    )
+                    break
+    return Verdict(PASS if len(found) <= MAX_INTERRUPTIONS else FAIL, tuple(found))
 
 
 def reply_delays(conversation: Conversation) -> list[tuple[Message, float]]:

@@ -132,6 +132,17 @@
     }
     return NaN;
   }
+  // Evidence measured on the audio alone (no transcript) carries its second.
+  document.querySelectorAll(".evidence-at[data-seconds]").forEach(function (stamp) {
+    var at = parseFloat(stamp.getAttribute("data-seconds"));
+    if (!isFinite(at)) {
+      return;
+    }
+    stamp.classList.add("speech-seekable");
+    stamp.addEventListener("click", function () {
+      seek(at);
+    });
+  });
   document.querySelectorAll(".transcript .msg").forEach(function (message) {
     var start = startOf(message);
     if (isNaN(start)) {
