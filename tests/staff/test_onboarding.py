@@ -148,9 +148,7 @@ def test_the_view_shows_training_and_where_certification_stands(world: World) ->
         scenario = create_scenario(
             connection, qa, title="Заказ", language="ru", script="Где мой заказ?\n"
         )
-        create_certification(
-            connection, qa, name="Линия", test_ids=[], roleplays={scenario.id: 70}
-        )
+        create_certification(connection, qa, name="Линия", test_ids=[], roleplays={scenario.id: 70})
         view = onboarding_view(connection, world.viewer("agent1"), "a1")
     data = view.as_json()
     assert [a["module_title"] for a in data["assignments"]] == ["Эмпатия"]

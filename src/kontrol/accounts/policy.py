@@ -284,7 +284,7 @@ DESCRIPTIONS: dict[Action, str] = {
     Action.VIEW_TEST_RESULTS: "see test attempts and certificates (agents: their own)",
     Action.MANAGE_HIRING: "job profiles, interview guides, candidates, decisions, retention",
     Action.INTERVIEW: "score the candidates one interviews (others' scores after one's own)",
-    Action.VIEW_ONBOARDING: "see new agents' onboarding (team leads: their team; agents: their own)",
+    Action.VIEW_ONBOARDING: "see new agents' onboarding (team leads: their team, agents: own)",
     Action.MANAGE_ONBOARDING: "start onboarding, name mentors, record feedback sessions",
     Action.VIEW_ANALYSIS: "see contact reasons, bottlenecks and quality beside sales",
     Action.EDIT_REASONS: "edit the reason taxonomy, the cost settings, retrain the model",

@@ -222,7 +222,7 @@ class Requirement:
 def requirements_of(
     connection: Connection, workspace_id: int, certification: Certification, agent: str
 ) -> list[Requirement]:
-    """Each test and role play of ``certification``: met by ``agent`` since their last certificate?"""
+    """Each test and role play of ``certification``: met by ``agent`` since the last certificate?"""
     since = _last_certificate(connection, certification.id, agent)
     found = []
     for test_id in certification.test_ids:

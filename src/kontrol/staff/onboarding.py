@@ -427,7 +427,9 @@ def onboarding_view(connection: Connection, viewer: Viewer, agent: str) -> Onboa
     agent_id = onboarding.agent.external_id
     workspace_id = viewer.workspace.id
     held = {
-        c.certification.id: c.state() for c in certificates(connection, viewer) if c.agent == agent_id
+        c.certification.id: c.state()
+        for c in certificates(connection, viewer)
+        if c.agent == agent_id
     }
     titles = {("test", t.id): t.title for t in list_tests(connection, workspace_id)}
     titles.update({("roleplay", s.id): s.title for s in list_scenarios(connection, workspace_id)})

@@ -147,9 +147,7 @@ def change_mentor(
             form="mentor",
             status=status_of(error),
         )
-    return RedirectResponse(
-        f"/staff/onboarding/{_segment(agent_external_id)}", status_code=303
-    )
+    return RedirectResponse(f"/staff/onboarding/{_segment(agent_external_id)}", status_code=303)
 
 
 @router.post("/staff/onboarding/{agent_external_id}/sessions")
