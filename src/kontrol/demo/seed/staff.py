@@ -601,6 +601,20 @@ def seed_onboarding_demo(engine: Engine, workspace_id: int) -> None:
             # The demo data is older than an onboarding: keep the agent mid-way through it.
             start = today - timedelta(days=45)
         start_onboarding(connection, lead, agent=newest, started_on=start, mentor="a02")
+        # The first session's agreed module, assigned by the lead.
+        module = next(
+            (m for m in list_modules(connection, workspace_id) if m.criterion == "customer_name"),
+            None,
+        )
+        if module is not None:
+            assign_module(
+                connection,
+                lead,
+                module_id=module.id,
+                agent=newest,
+                due=(today + timedelta(days=14)).isoformat(),
+                criterion=module.criterion,
+            )
         for days, notes, next_steps in ONBOARDING_SESSIONS:
             held = min(start + timedelta(days=days), today)
             record_session(
