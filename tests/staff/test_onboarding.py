@@ -208,3 +208,11 @@ def test_a_team_lead_runs_an_onboarding_through_the_pages(client: TestClient) ->
         ["Разобрать два чата"],
     )
     assert client.get("/api/v1/staff/onboardings/a3").status_code == 404
+    sign_in(client, "agent1")
+    own = client.get("/staff/onboarding", follow_redirects=False)
+    assert own.headers["location"] == "/staff/onboarding/a1"
+    mine = client.get("/staff/onboarding/a1")
+    assert "Разобрать два чата" in mine.text and "/sessions" not in mine.text
+    sign_in(client, "agent3")
+    none = client.get("/staff/onboarding", follow_redirects=False)
+    assert none.status_code == 200 and 'data-agent="a1"' not in none.text

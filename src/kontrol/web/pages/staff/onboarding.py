@@ -60,10 +60,10 @@ def _list(page: Page, *, error: str | None = None, status: int = 200) -> Respons
 
 
 @router.get("/staff/onboarding")
-def onboardings_page(viewer: CurrentViewer, page: CurrentPage) -> Response:
-    """Leads: the agents in onboarding; agents: their own onboarding."""
+def onboardings_page(db: Db, viewer: CurrentViewer, page: CurrentPage) -> Response:
+    """Leads: the agents in onboarding; agents: their own onboarding (or that there is none)."""
     require(viewer, Action.VIEW_ONBOARDING)
-    if viewer.role is AGENT:
+    if viewer.role is AGENT and list_onboardings(db, viewer):
         agent = viewer.membership.agent_external_id or ""
         return RedirectResponse(f"/staff/onboarding/{_segment(agent)}", status_code=303)
     return _list(page)
