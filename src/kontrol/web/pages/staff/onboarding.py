@@ -70,7 +70,7 @@ def onboardings_page(db: Db, viewer: CurrentViewer, page: CurrentPage) -> Respon
 
 
 @router.post("/staff/onboarding")
-def start(
+def begin_onboarding(
     request: Request,
     db: Db,
     viewer: CurrentViewer,
