@@ -45,6 +45,7 @@ from kontrol.store.tables import (
     staff_interviewers,
     staff_job_profiles,
     staff_modules,
+    staff_onboardings,
     staff_questions,
     staff_roleplays,
     staff_scenarios,
@@ -559,6 +560,32 @@ def practice_of_a1(w: World) -> dict[str, int]:
 
 def scenario_form(w: World, ids: Mapping[str, Any]) -> dict[str, str]:
     return {"scenario_id": str(_staff_scenario(w))}
+
+
+def onboarding_of_a1(w: World) -> dict[str, str]:
+    """Agent a1 (team L1) in onboarding since today, without a mentor (made once)."""
+    with w.engine.begin() as connection:
+        found = connection.execute(
+            select(staff_onboardings.c.id).where(
+                staff_onboardings.c.workspace_id == w.workspace.id,
+                staff_onboardings.c.agent_external_id == "a1",
+            )
+        ).scalar()
+        if found is None:
+            connection.execute(
+                staff_onboardings.insert().values(
+                    workspace_id=w.workspace.id,
+                    agent_external_id="a1",
+                    started_on=utcnow().date() - timedelta(days=3),
+                    created_by="qa",
+                    created_at=utcnow(),
+                )
+            )
+    return {"agent_external_id": "a1"}
+
+
+def onboarding_session_form(w: World, ids: Mapping[str, Any]) -> dict[str, str]:
+    return {"held_on": utcnow().date().isoformat(), "led_by": "lead", "notes": "Went well."}
 
 
 # -- review workflow ids (routing, reviewer, feedback, calibration) ---------------------------
@@ -1354,6 +1381,41 @@ ROUTES: list[Route] = [
         "----y",
         ids=practice_of_a1,
         json={"text": "Hello"},
+    ),
+    # -- people: onboarding --
+    Route("GET", "/staff/onboarding", "yy-yy"),
+    Route("POST", "/staff/onboarding", "yy-y-", form={"agent": "a1"}),
+    Route("GET", "/staff/onboarding/{agent_external_id}", "yy-yy", ids=onboarding_of_a1),
+    Route(
+        "POST",
+        "/staff/onboarding/{agent_external_id}/mentor",
+        "yy-y-",
+        ids=onboarding_of_a1,
+        form={"mentor": "lead"},
+    ),
+    Route(
+        "POST",
+        "/staff/onboarding/{agent_external_id}/sessions",
+        "yy-y-",
+        ids=onboarding_of_a1,
+        form=onboarding_session_form,
+    ),
+    Route("GET", "/api/v1/staff/onboardings", "yy-yy"),
+    Route("POST", "/api/v1/staff/onboardings", "yy-y-", json={"agent": "a1"}),
+    Route("GET", "/api/v1/staff/onboardings/{agent_external_id}", "yy-yy", ids=onboarding_of_a1),
+    Route(
+        "PUT",
+        "/api/v1/staff/onboardings/{agent_external_id}/mentor",
+        "yy-y-",
+        ids=onboarding_of_a1,
+        json={"mentor": "lead"},
+    ),
+    Route(
+        "POST",
+        "/api/v1/staff/onboardings/{agent_external_id}/sessions",
+        "yy-y-",
+        ids=onboarding_of_a1,
+        json={"held_on": "2000-01-01", "led_by": "lead", "notes": "Went well."},
     ),
     # -- everyone's start page --
     Route("GET", "/", "yyyyyyy"),

@@ -161,6 +161,8 @@ class Action(StrEnum):
     # People: structured hiring.
     MANAGE_HIRING = "manage_hiring"
     INTERVIEW = "interview"
+    VIEW_ONBOARDING = "view_onboarding"
+    MANAGE_ONBOARDING = "manage_onboarding"
     # Analysis: contact reasons, bottlenecks, quality and the business.
     VIEW_ANALYSIS = "view_analysis"
     EDIT_REASONS = "edit_reasons"
@@ -223,6 +225,8 @@ POLICY: dict[Action, frozenset[WorkspaceRole]] = {
     Action.VIEW_TEST_RESULTS: EVERYONE,
     Action.MANAGE_HIRING: frozenset({ADMIN, QA_LEAD, RECRUITER}),
     Action.INTERVIEW: frozenset({ADMIN, QA_LEAD, TEAM_LEAD, RECRUITER}),
+    Action.VIEW_ONBOARDING: frozenset({ADMIN, QA_LEAD, TEAM_LEAD, AGENT}),
+    Action.MANAGE_ONBOARDING: frozenset({ADMIN, QA_LEAD, TEAM_LEAD}),
     Action.VIEW_ANALYSIS: frozenset({ADMIN, QA_LEAD}),
     Action.EDIT_REASONS: frozenset({ADMIN, QA_LEAD}),
     Action.VIEW_REPORTS: frozenset({ADMIN, QA_LEAD, REVIEWER, TEAM_LEAD}),
@@ -287,6 +291,8 @@ DESCRIPTIONS: dict[Action, str] = {
     Action.VIEW_TEST_RESULTS: "see test attempts and certificates (agents: their own)",
     Action.MANAGE_HIRING: "job profiles, interview guides, candidates, decisions, retention",
     Action.INTERVIEW: "score the candidates one interviews (others' scores after one's own)",
+    Action.VIEW_ONBOARDING: "see new agents' onboarding (team leads: their team, agents: own)",
+    Action.MANAGE_ONBOARDING: "start onboarding, name mentors, record feedback sessions",
     Action.VIEW_ANALYSIS: "see contact reasons, bottlenecks and quality beside sales",
     Action.EDIT_REASONS: "edit the reason taxonomy, the cost settings, retrain the model",
     Action.VIEW_REPORTS: "see the reports one owns, reviews or receives, hand in one's own",
@@ -336,6 +342,8 @@ REFUSALS: dict[Action, str] = {
     Action.GRADE_TESTS: "only admins, QA leads and team leads grade tests and see their results",
     Action.MANAGE_HIRING: "only recruiters, admins and QA leads run hiring",
     Action.INTERVIEW: "only recruiters, admins, QA leads and team leads interview candidates",
+    Action.VIEW_ONBOARDING: "onboarding is seen by leads and by the agent themselves",
+    Action.MANAGE_ONBOARDING: "only admins, QA leads and team leads run onboarding",
     Action.VIEW_ANALYSIS: "the analysis pages are for admins and QA leads",
     Action.EDIT_REASONS: "only admins and QA leads change the reason taxonomy",
     Action.VIEW_REPORTS: "agents receive reports by e-mail or Telegram, not in Kontrol",

@@ -30,6 +30,7 @@ from kontrol.demo.seed.scripts import seed_scripts_demo
 from kontrol.demo.seed.speech import seed_speech_demo
 from kontrol.demo.seed.staff import (
     seed_hiring_demo,
+    seed_onboarding_demo,
     seed_roleplays_demo,
     seed_staff_demo,
     seed_tests_demo,
@@ -126,6 +127,7 @@ def load_demo(
     seed_tests_demo(engine, workspace.id)
     seed_hiring_demo(engine, workspace.id)
     seed_roleplays_demo(engine, workspace.id)
+    seed_onboarding_demo(engine, workspace.id)
     seed_analysis_demo(engine, workspace, seed=seed)
     # Reports last: the weekly service report is generated from everything above.
     seed_reports_demo(engine, workspace)

@@ -1,8 +1,10 @@
 """Certification: a set of tests to pass, valid for a period, reminders before expiry.
 
 An agent is certified when they have passed every test of the certification
-since their previous certificate (re-certification means passing them again).
-The certificate runs ``valid_days`` from the moment the last test was passed.
+and every role play it requires (a finished practice chat of the scenario whose
+score by the checks reaches the requirement's pass mark) since their previous
+certificate (re-certification means passing them again). The certificate runs
+``valid_days`` from the moment the last requirement was met.
 ``remind_days`` before it expires, the daily job sends one reminder through the
 alert channel set on the certification (e-mail, Telegram or a webhook: the
 notifiers of src/kontrol/alerts), and marks it sent, so it goes out once.
@@ -34,11 +36,14 @@ from kontrol.staff.knowledge import (
     submit_attempt,
 )
 from kontrol.staff.refusals import StaffInputError
+from kontrol.staff.roleplay import FINISHED, RolePlay, answer_practice, list_scenarios
 from kontrol.staff.rows import insert_row
 from kontrol.store.tables import (
     staff_attempts,
     staff_certificates,
+    staff_certification_roleplays,
     staff_certifications,
+    staff_roleplays,
 )
 
 
@@ -53,12 +58,18 @@ class Certification:
     remind_days: int
     channel: str | None
     target: str | None
+    # (scenario id, pass mark 0-100) of each role play the certification requires
+    roleplays: tuple[tuple[int, float], ...] = ()
 
     def as_json(self) -> dict[str, Any]:
         return {
             "id": self.id,
             "name": self.name,
             "test_ids": list(self.test_ids),
+            "roleplays": [
+                {"scenario_id": scenario_id, "pass_mark": mark}
+                for scenario_id, mark in self.roleplays
+            ],
             "valid_days": self.valid_days,
             "remind_days": self.remind_days,
             "channel": self.channel,
@@ -66,7 +77,7 @@ class Certification:
         }
 
 
-def _certification(row: Any) -> Certification:
+def _certification(row: Any, roleplays: tuple[tuple[int, float], ...]) -> Certification:
     return Certification(
         row.id,
         row.name,
@@ -75,17 +86,41 @@ def _certification(row: Any) -> Certification:
         row.remind_days,
         row.channel,
         row.target,
+        roleplays,
     )
 
 
 def list_certifications(connection: Connection, workspace_id: int) -> list[Certification]:
-    """The workspace's certifications by name."""
+    """The workspace's certifications by name, with the role plays each requires."""
     rows = connection.execute(
         select(staff_certifications)
         .where(staff_certifications.c.workspace_id == workspace_id)
         .order_by(staff_certifications.c.name)
-    )
-    return [_certification(row) for row in rows]
+    ).all()
+    required: dict[int, list[tuple[int, float]]] = {}
+    for link in connection.execute(
+        select(staff_certification_roleplays)
+        .where(staff_certification_roleplays.c.certification_id.in_([r.id for r in rows]))
+        .order_by(staff_certification_roleplays.c.id)
+    ):
+        required.setdefault(link.certification_id, []).append(
+            (int(link.scenario_id), float(link.pass_mark))
+        )
+    return [_certification(row, tuple(required.get(row.id, []))) for row in rows]
+
+
+def _roleplay_requirements(
+    connection: Connection, workspace_id: int, roleplays: Mapping[int, float] | None
+) -> dict[int, float]:
+    """Checked role-play requirements: known scenarios, pass marks 0-100."""
+    wanted = dict(roleplays or {})
+    known = {s.id for s in list_scenarios(connection, workspace_id)}
+    if not set(wanted) <= known:
+        raise StaffInputError("staff.error.certification_scenario")
+    for mark in wanted.values():
+        if not 0 < mark <= 100:
+            raise StaffInputError("staff.error.roleplay_pass_mark")
+    return wanted
 
 
 def create_certification(
@@ -98,15 +133,17 @@ def create_certification(
     remind_days: int = 30,
     channel: str = "",
     target: str = "",
+    roleplays: Mapping[int, float] | None = None,
 ) -> Certification:
-    """Define a certification (admins, QA leads)."""
+    """Define a certification (admins, QA leads): tests and role plays with pass marks."""
     require(viewer, Action.MANAGE_TESTS)
     name = name.strip()
     if not name or len(name) > 200:
         raise StaffInputError("staff.error.certification_name")
     known = {t.id for t in list_tests(connection, viewer.workspace.id)}
     chosen = list(dict.fromkeys(test_ids))
-    if not chosen or not set(chosen) <= known:
+    required = _roleplay_requirements(connection, viewer.workspace.id, roleplays)
+    if not (chosen or required) or not set(chosen) <= known:
         raise StaffInputError("staff.error.certification_tests")
     if not 1 <= valid_days <= 3650 or not 0 <= remind_days < valid_days:
         raise StaffInputError("staff.error.validity")
@@ -138,6 +175,12 @@ def create_certification(
             created_at=utcnow(),
         ),
     )
+    for scenario_id, mark in required.items():
+        connection.execute(
+            insert(staff_certification_roleplays).values(
+                certification_id=new_id, scenario_id=scenario_id, pass_mark=mark
+            )
+        )
     return next(c for c in list_certifications(connection, viewer.workspace.id) if c.id == new_id)
 
 
@@ -153,29 +196,73 @@ def _last_certificate(connection: Connection, certification_id: int, agent: str)
     ).scalar()
 
 
+@dataclass(frozen=True, slots=True)
+class Requirement:
+    """One requirement of a certification and where an agent stands on it."""
+
+    kind: str  # "test" or "roleplay"
+    ref_id: int
+    pass_mark: float | None
+    # when the agent first met it since their last certificate (None: not yet)
+    met_at: datetime | None
+    # role plays: the agent's best score since the last certificate
+    best: float | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "id": self.ref_id,
+            "pass_mark": self.pass_mark,
+            "met": self.met_at is not None,
+            "met_at": self.met_at.isoformat() if self.met_at else None,
+            "best": self.best,
+        }
+
+
+def requirements_of(
+    connection: Connection, workspace_id: int, certification: Certification, agent: str
+) -> list[Requirement]:
+    """Each test and role play of ``certification``: met by ``agent`` since the last certificate?"""
+    since = _last_certificate(connection, certification.id, agent)
+    found = []
+    for test_id in certification.test_ids:
+        query = select(staff_attempts.c.submitted_at).where(
+            staff_attempts.c.workspace_id == workspace_id,
+            staff_attempts.c.test_id == test_id,
+            staff_attempts.c.agent_external_id == agent,
+            staff_attempts.c.status == GRADED,
+            staff_attempts.c.passed.is_(True),
+        )
+        if since is not None:
+            query = query.where(staff_attempts.c.submitted_at > since)
+        first = connection.execute(query.order_by(staff_attempts.c.submitted_at)).scalar()
+        found.append(Requirement("test", test_id, None, first))
+    for scenario_id, mark in certification.roleplays:
+        query = select(staff_roleplays.c.finished_at, staff_roleplays.c.score).where(
+            staff_roleplays.c.workspace_id == workspace_id,
+            staff_roleplays.c.scenario_id == scenario_id,
+            staff_roleplays.c.agent_external_id == agent,
+            staff_roleplays.c.status == FINISHED,
+            staff_roleplays.c.score.is_not(None),
+        )
+        if since is not None:
+            query = query.where(staff_roleplays.c.finished_at > since)
+        chats = connection.execute(query.order_by(staff_roleplays.c.finished_at)).all()
+        best = max((float(c.score) for c in chats), default=None)
+        met = next((c.finished_at for c in chats if float(c.score) >= mark), None)
+        found.append(Requirement("roleplay", scenario_id, mark, met, best))
+    return found
+
+
 def certify_if_complete(
     connection: Connection, workspace_id: int, agent: str, *, now: datetime | None = None
 ) -> list[int]:
-    """Grant the certificates whose tests the agent has all passed since the last one."""
+    """Grant the certificates whose tests and role plays the agent has all passed since the last."""
     granted = []
     for certification in list_certifications(connection, workspace_id):
-        since = _last_certificate(connection, certification.id, agent)
-        passes: list[datetime] = []
-        for test_id in certification.test_ids:
-            query = select(staff_attempts.c.submitted_at).where(
-                staff_attempts.c.workspace_id == workspace_id,
-                staff_attempts.c.test_id == test_id,
-                staff_attempts.c.agent_external_id == agent,
-                staff_attempts.c.status == GRADED,
-                staff_attempts.c.passed.is_(True),
-            )
-            if since is not None:
-                query = query.where(staff_attempts.c.submitted_at > since)
-            first = connection.execute(query.order_by(staff_attempts.c.submitted_at)).scalar()
-            if first is None:
-                break
-            passes.append(first)
-        else:
+        needs = requirements_of(connection, workspace_id, certification, agent)
+        passes = [need.met_at for need in needs if need.met_at is not None]
+        if len(passes) == len(needs):
             moment = max(passes) if passes else now or utcnow()
             granted.append(
                 insert_row(
@@ -353,3 +440,13 @@ def grade(
     if attempt.passed:
         certify_if_complete(connection, viewer.workspace.id, attempt.agent)
     return attempt
+
+
+def answer_roleplay(
+    connection: Connection, viewer: Viewer, roleplay_id: int, text: str
+) -> RolePlay:
+    """The agent answers a practice chat; a finished chat may complete a certification."""
+    chat = answer_practice(connection, viewer, roleplay_id, text)
+    if chat.status == FINISHED and chat.agent:
+        certify_if_complete(connection, viewer.workspace.id, chat.agent)
+    return chat

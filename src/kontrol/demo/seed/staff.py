@@ -10,12 +10,17 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import Connection, Engine, select, update
+from sqlalchemy import Connection, Engine, func, select, update
 
 from kontrol.accounts.access import Viewer
 from kontrol.demo.seed.accounts import demo_viewer
 from kontrol.domain.clock import utcnow
-from kontrol.staff.certification import create_certification, grade, hand_in
+from kontrol.staff.certification import (
+    create_certification,
+    grade,
+    hand_in,
+    list_certifications,
+)
 from kontrol.staff.competencies import list_competencies, save_competency
 from kontrol.staff.evidence import agent_marks, tally
 from kontrol.staff.hiring import (
@@ -28,6 +33,7 @@ from kontrol.staff.hiring import (
     list_profiles,
 )
 from kontrol.staff.knowledge import create_question, create_test, list_tests, start_attempt
+from kontrol.staff.onboarding import list_onboardings, record_session, start_onboarding
 from kontrol.staff.roleplay import (
     answer_public,
     create_scenario,
@@ -35,7 +41,7 @@ from kontrol.staff.roleplay import (
     send_to_candidate,
 )
 from kontrol.staff.training import assign_module, create_module, create_rule, list_modules
-from kontrol.store.tables import agents, staff_assignments, staff_competencies
+from kontrol.store.tables import agents, interactions, staff_assignments, staff_competencies
 
 COMPETENCIES: tuple[tuple[str, str, str, list[str], list[str], list[str]], ...] = (
     (
@@ -543,3 +549,95 @@ def seed_roleplays_demo(engine: Engine, workspace_id: int) -> None:
             "Спасибо, что дождались! Хорошего дня.",
         ):
             answer_public(connection, token, text)
+
+
+ONBOARDING_SESSIONS = (
+    (
+        7,
+        "Первая неделя: приветствие и имя — уверенно, по стандарту. Теряется, когда клиент "
+        "раздражён: отвечает шаблоном, не признаёт неудобство.",
+        "Пройти модуль по эмпатии; разобрать с наставником два «злых» чата; "
+        "ролевая игра «Задержка заказа» до конца месяца.",
+    ),
+    (
+        30,
+        "Месяц: эмпатия заметно лучше, оценка качества догоняет команду. Иногда закрывает "
+        "чат без проверки, остались ли вопросы.",
+        "Завершать каждый чат вопросом «Чем ещё могу помочь?»; тест по стандартам; "
+        "следующая встреча через три недели.",
+    ),
+)
+
+
+def seed_onboarding_demo(engine: Engine, workspace_id: int) -> None:
+    """A new agent of Line 1 in onboarding, mentored by a02, with two feedback sessions.
+
+    Also a certification that requires the Russian role play with a pass mark.
+    """
+    with engine.begin() as connection:
+        lead = demo_viewer(connection, workspace_id, "lead")
+        qa = demo_viewer(connection, workspace_id, "qa")
+        if lead is None or qa is None or list_onboardings(connection, lead):
+            return
+        taken = {lead.membership.agent_external_id, "a01", "a02"}
+        first_seen: dict[str, datetime] = {}
+        for row in connection.execute(
+            select(interactions.c.agent_external_id, func.min(interactions.c.started_at))
+            .where(
+                interactions.c.workspace_id == workspace_id,
+                interactions.c.team == lead.membership.team,
+                interactions.c.agent_external_id.is_not(None),
+            )
+            .group_by(interactions.c.agent_external_id)
+        ):
+            if row[0] not in taken:
+                first_seen[str(row[0])] = row[1]
+        if not first_seen:
+            return
+        newest = max(first_seen, key=lambda agent: (first_seen[agent], agent))
+        today = utcnow().date()
+        start = first_seen[newest].date()
+        if (today - start).days > 80:
+            # The demo data is older than an onboarding: keep the agent mid-way through it.
+            start = today - timedelta(days=45)
+        start_onboarding(connection, lead, agent=newest, started_on=start, mentor="a02")
+        # The first session's agreed module, assigned by the lead.
+        module = next(
+            (m for m in list_modules(connection, workspace_id) if m.criterion == "customer_name"),
+            None,
+        )
+        if module is not None:
+            assign_module(
+                connection,
+                lead,
+                module_id=module.id,
+                agent=newest,
+                due=(today + timedelta(days=14)).isoformat(),
+                criterion=module.criterion,
+            )
+        for days, notes, next_steps in ONBOARDING_SESSIONS:
+            held = min(start + timedelta(days=days), today)
+            record_session(
+                connection,
+                lead,
+                newest,
+                held_on=held,
+                led_by="a02" if days == 7 else "lead",
+                notes=notes,
+                next_steps=next_steps,
+            )
+        scenario = next(
+            (s for s in list_scenarios(connection, workspace_id) if s.language == "ru"), None
+        )
+        if scenario is not None and not any(
+            c.roleplays for c in list_certifications(connection, workspace_id)
+        ):
+            create_certification(
+                connection,
+                qa,
+                name="Допуск к чатам: ролевая игра",
+                test_ids=[],
+                valid_days=180,
+                remind_days=14,
+                roleplays={scenario.id: 70.0},
+            )

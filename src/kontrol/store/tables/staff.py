@@ -4,6 +4,7 @@ from sqlalchemy import (
     JSON,
     Boolean,
     Column,
+    Date,
     DateTime,
     Float,
     ForeignKey,
@@ -321,4 +322,51 @@ staff_roleplays = Table(
     Column("results", JSON),
     Column("started_at", DateTime, nullable=False),
     Column("finished_at", DateTime),
+)
+
+# A role play a certification requires: a finished practice chat of the scenario
+# scoring at least ``pass_mark`` (0-100, the checks' score of the transcript).
+staff_certification_roleplays = Table(
+    "staff_certification_roleplays",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column(
+        "certification_id",
+        Id,
+        ForeignKey("staff_certifications.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("scenario_id", Id, ForeignKey("staff_scenarios.id", ondelete="CASCADE"), nullable=False),
+    Column("pass_mark", Float, nullable=False),
+    UniqueConstraint("certification_id", "scenario_id"),
+)
+
+# A new agent's onboarding: the first 90 days from ``started_on``, with a mentor.
+staff_onboardings = Table(
+    "staff_onboardings",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("workspace_id", Id, ForeignKey("workspaces.id", ondelete="CASCADE"), nullable=False),
+    Column("agent_external_id", String(200), nullable=False),
+    Column("started_on", Date, nullable=False),
+    Column("mentor_user_id", Id, ForeignKey("users.id", ondelete="SET NULL")),
+    Column("created_by", String(100), nullable=False),
+    Column("created_at", DateTime, nullable=False),
+    UniqueConstraint("workspace_id", "agent_external_id"),
+)
+
+# A feedback session held with the new agent: who led it, notes, agreed next steps.
+staff_onboarding_sessions = Table(
+    "staff_onboarding_sessions",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column(
+        "onboarding_id", Id, ForeignKey("staff_onboardings.id", ondelete="CASCADE"), nullable=False
+    ),
+    Column("held_on", Date, nullable=False),
+    Column("led_by", String(100), nullable=False),
+    Column("notes", Text, nullable=False),
+    Column("next_steps", Text),
+    Column("created_at", DateTime, nullable=False),
+    Index("ix_staff_onboarding_sessions_onboarding", "onboarding_id", "held_on"),
 )

@@ -6,6 +6,7 @@ the session cookie is SameSite=Lax, so a cross-site form cannot post them.
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from fastapi import APIRouter
@@ -13,6 +14,7 @@ from pydantic import BaseModel, Field
 
 from kontrol.accounts.policy import Action, require
 from kontrol.staff.certification import (
+    answer_roleplay,
     certificates,
     create_certification,
     grade,
@@ -38,8 +40,14 @@ from kontrol.staff.knowledge import (
     results_of_test,
     start_attempt,
 )
+from kontrol.staff.onboarding import (
+    list_onboardings,
+    onboarding_view,
+    record_session,
+    set_mentor,
+    start_onboarding,
+)
 from kontrol.staff.roleplay import (
-    answer_practice,
     create_scenario,
     list_scenarios,
     roleplays_of,
@@ -238,6 +246,10 @@ class CertificationBody(BaseModel):
     remind_days: int = 30
     channel: str = Field(default="", description="email, telegram or webhook")
     target: str = ""
+    roleplays: dict[int, float] = Field(
+        default_factory=dict,
+        description="role plays to pass: scenario id -> pass mark (0-100, the checks' score)",
+    )
 
 
 @router.get("/questions")
@@ -433,4 +445,66 @@ def api_roleplay_answer(
     db: Db, viewer: CurrentViewer, roleplay_id: Id, body: RolePlayAnswerBody
 ) -> dict[str, Any]:
     """The agent answers; the customer replies, or the chat ends and is scored."""
-    return answer_practice(db, viewer, roleplay_id, body.text).as_json()
+    return answer_roleplay(db, viewer, roleplay_id, body.text).as_json()
+
+
+# -- onboarding ----------------------------------------------------------------------
+
+
+class OnboardingBody(BaseModel):
+    """Start an agent's onboarding: the first 90 days from ``started_on``."""
+
+    agent: str
+    started_on: date | None = Field(default=None, description="default: today")
+    mentor: str = Field(default="", description="the mentor's username")
+
+
+class MentorBody(BaseModel):
+    """The new agent's mentor, by username."""
+
+    mentor: str
+
+
+class SessionBody(BaseModel):
+    """A feedback session held with the new agent."""
+
+    held_on: date
+    led_by: str = Field(description="username of the mentor or lead who held it")
+    notes: str
+    next_steps: str = ""
+
+
+@router.get("/onboardings")
+def api_onboardings(db: Db, viewer: CurrentViewer) -> dict[str, Any]:
+    """Onboardings in reach (agents: their own), with mentors and sessions."""
+    return {"items": [o.as_json() for o in list_onboardings(db, viewer)]}
+
+
+@router.post("/onboardings", status_code=201)
+def api_start_onboarding(db: Db, viewer: CurrentViewer, body: OnboardingBody) -> dict[str, Any]:
+    """Start an agent's onboarding (a second one for the same agent is refused, 422)."""
+    return start_onboarding(
+        db, viewer, agent=body.agent, started_on=body.started_on, mentor=body.mentor
+    ).as_json()
+
+
+@router.get("/onboardings/{agent_external_id}")
+def api_onboarding(db: Db, viewer: CurrentViewer, agent_external_id: str) -> dict[str, Any]:
+    """One onboarding: KPIs against the team's, QA score by week, training, tests, sessions."""
+    return onboarding_view(db, viewer, agent_external_id).as_json()
+
+
+@router.put("/onboardings/{agent_external_id}/mentor")
+def api_onboarding_mentor(
+    db: Db, viewer: CurrentViewer, agent_external_id: str, body: MentorBody
+) -> dict[str, Any]:
+    """Name or change the mentor."""
+    return set_mentor(db, viewer, agent_external_id, body.mentor).as_json()
+
+
+@router.post("/onboardings/{agent_external_id}/sessions", status_code=201)
+def api_onboarding_session(
+    db: Db, viewer: CurrentViewer, agent_external_id: str, body: SessionBody
+) -> dict[str, Any]:
+    """Record a feedback session: date, who led it, notes, agreed next steps."""
+    return record_session(db, viewer, agent_external_id, **body.model_dump()).as_json()

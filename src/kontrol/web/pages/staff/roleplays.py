@@ -19,11 +19,11 @@ from kontrol.domain.errors import Conflict, InvalidInput, NotFound
 from kontrol.i18n import translate
 from kontrol.ratelimit import RateLimiter, make_rate_limiter
 from kontrol.settings import Settings
+from kontrol.staff.certification import answer_roleplay
 from kontrol.staff.refusals import StaffInputError
 from kontrol.staff.roleplay import (
     LANGUAGES,
     RolePlay,
-    answer_practice,
     answer_public,
     create_scenario,
     get_roleplay,
@@ -146,7 +146,7 @@ def chat_answer(
     check_csrf(request, csrf_token)
     try:
         with attempt(db):
-            answer_practice(db, viewer, roleplay_id, text)
+            answer_roleplay(db, viewer, roleplay_id, text)
     except REFUSALS as error:
         chat = get_roleplay(db, viewer, roleplay_id)
         return _chat_page(page, chat, error=message(request, error), status=status_of(error))

@@ -31,6 +31,7 @@ from kontrol.staff.knowledge import (
     start_attempt,
 )
 from kontrol.staff.refusals import StaffInputError
+from kontrol.staff.roleplay import list_scenarios
 from kontrol.web.deps import CurrentPage, CurrentViewer, Db, attempt
 from kontrol.web.errors import REFUSALS, status_of
 from kontrol.web.pages.staff.training import message
@@ -61,6 +62,7 @@ def _tests_page(
         "attempts": attempts,
         "certificates": certificates(db, viewer),
         "certifications": list_certifications(db, workspace_id),
+        "scenarios": {s.id: s for s in list_scenarios(db, workspace_id)},
         "is_agent": viewer.role is AGENT,
         "can_manage": allowed(viewer, Action.MANAGE_TESTS),
         "can_grade": allowed(viewer, Action.GRADE_TESTS),
@@ -170,13 +172,20 @@ def add_certification(
     remind_days: Annotated[str, Form()] = "30",
     channel: Annotated[str, Form()] = "",
     target: Annotated[str, Form()] = "",
+    scenario_id: Annotated[str, Form()] = "",
+    roleplay_pass_mark: Annotated[str, Form()] = "80",
     csrf_token: Annotated[str | None, Form()] = None,
 ) -> Response:
-    """Define a certification: tests, validity, reminders."""
+    """Define a certification: tests, a role play with its pass mark, validity, reminders."""
     check_csrf(request, csrf_token)
     require(viewer, Action.MANAGE_TESTS)
     try:
         with attempt(db):
+            roleplays = (
+                {int(scenario_id): float(_number(roleplay_pass_mark, 80))}
+                if scenario_id.isdigit()
+                else {}
+            )
             create_certification(
                 db,
                 viewer,
@@ -186,6 +195,7 @@ def add_certification(
                 remind_days=_number(remind_days, 30),
                 channel=channel,
                 target=target,
+                roleplays=roleplays,
             )
     except REFUSALS as error:
         return _tests_page(
