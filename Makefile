@@ -55,7 +55,7 @@ lint: $(STAMP)
 typecheck: lint
 
 test: $(STAMP) browser speech-tools fonts lint
-	$(BIN)/pytest -n 2 --dist loadfile -q
+	$(BIN)/pytest -n 4 --dist loadfile -q
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.run_all

@@ -260,3 +260,19 @@ def test_dispute_window_setting_page(client: TestClient, world: World) -> None:
         "/disputes/settings", data={"csrf_token": form_token(client, "/evaluations"), "days": "30"}
     )
     assert refused.status_code == 403
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+def test_an_evaluation_offers_the_qa_lead_an_improvement_action(
+    client: TestClient, world: World, backend: str
+) -> None:
+    evaluation_id = world.evaluation("f1", {**ALL_PASS, "empathy": "fail"})
+    sign_in(client, "qa")
+    page = client.get(f"/evaluations/{evaluation_id}").text
+    link = f"/actions/new?source=review%3A{evaluation_id}&amp;interaction="
+    assert link in page
+    href = page.split('id="evaluation-action" href="', 1)[1].split('"', 1)[0]
+    form = client.get(href.replace("&amp;", "&")).text
+    assert f'value="review:{evaluation_id}"' in form
+    sign_in(client, "agent1")
+    assert 'id="evaluation-action"' not in client.get(f"/evaluations/{evaluation_id}").text
