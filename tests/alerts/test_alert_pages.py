@@ -30,6 +30,7 @@ def test_a_qa_lead_writes_a_rule_sees_the_alert_and_acknowledges_it(
             "critical_check_failed",
             "kpi_below_target",
             "mystery_low_score",
+            "action_overdue",
         }
         token = form_token(client, "/alerts/rules/new?kind=complaint")
         refused = client.post(

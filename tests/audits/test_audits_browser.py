@@ -80,6 +80,8 @@ def test_an_auditor_completes_an_audit_with_a_photo_on_a_phone(
     intake = page.locator("form.item-form[data-item='intake']")
     thumb = intake.locator("img.thumb")
     expect(thumb).to_be_visible()
+    # The photo decodes (a loaded machine may take a moment to fetch it).
+    page.wait_for_function("document.querySelector('form[data-item=intake] img.thumb').complete")
     assert (
         page.evaluate("document.querySelector('form[data-item=intake] img.thumb').naturalWidth")
         == 64

@@ -21,6 +21,7 @@ from kontrol.analysis.classifier import ReasonModel, train_model
 from kontrol.analysis.phrases import PhraseRules
 from kontrol.analysis.taxonomy import Taxonomy, load_taxonomy, stamp
 from kontrol.store.tables import interactions, messages, reason_assignments, reason_models
+from kontrol.store.upsert import insert_many_ignoring_duplicates
 
 CHUNK = 500
 # Only the start of a long thread: the reason is stated early, and it bounds the work.
@@ -161,8 +162,9 @@ def _assign_chunk(
         )
     a = reason_assignments
     connection.execute(delete(a).where(a.c.interaction_id.in_([row.id for row in rows])))
-    if values:
-        connection.execute(a.insert(), values)
+    # Two imports of the same interactions at once (API pushes, a drainer) compute the same
+    # rows from what is stored: the second writer's duplicates are left out, not an error.
+    insert_many_ignoring_duplicates(connection, a, values, unique=["interaction_id"])
     return len(values)
 
 

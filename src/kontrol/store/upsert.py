@@ -61,6 +61,21 @@ def insert_ignoring_duplicate(
     return None if new_id is None else int(new_id)
 
 
+def insert_many_ignoring_duplicates(
+    connection: Connection, table: Table, rows: Sequence[dict[str, Any]], *, unique: Sequence[str]
+) -> None:
+    """Insert ``rows``, leaving out those whose ``unique`` columns another writer stored first.
+
+    For rows recomputed from what is stored (two writers compute the same row), so
+    the one that lands is as good as the other.
+    """
+    if not rows:
+        return
+    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+    statement = dialect.insert(table).on_conflict_do_nothing(index_elements=list(unique))
+    connection.execute(statement, list(rows))
+
+
 @dataclass
 class UpsertResult:
     """Row ids by key, and which keys were inserted, updated or left as they were."""
