@@ -105,7 +105,11 @@ def test_a_qa_lead_sees_everything_and_the_load(
     assert overview.status_code == 200
     assert "Low ratings" in overview.text and 'id="reviewer-load"' in overview.text
     reviewers = {r["name"]: r["open"] for r in client.get("/api/v1/queues").json()["reviewers"]}
-    assert reviewers == {"rev1": 1, "rev2": 1}
+    # The two low ratings go one to each reviewer; the load counts every queue (another
+    # queue's rule may add an item of its own to this fixture's data, see the stop note).
+    assert set(reviewers) == {"rev1", "rev2"} and min(reviewers.values()) >= 1
+    low = queued(engine, "Low ratings")
+    assert sorted(item.username for item in low.values()) == ["rev1", "rev2"]
     queue_id = _queue_id(client, "Low ratings")
     page = client.get(f"/queues/{queue_id}")
     assert "api-low-1" in page.text and "api-low-2" in page.text
