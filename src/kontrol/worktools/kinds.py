@@ -12,6 +12,7 @@ key ``worktools.kind.<name>``.
 from __future__ import annotations
 
 import re
+from abc import abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -106,9 +107,9 @@ class WorkRuleKind(RuleKind):
                 raise InvalidInput(f"fields: not a field name: {str(name)[:50]!r}")
         return tuple(dict.fromkeys(fields))
 
+    @abstractmethod
     def find(self, rule: WorkRule, items: Sequence[Item], now: datetime) -> Found:
         """Per item id breaking the rule: since when, and details."""
-        raise NotImplementedError
 
 
 WORK_RULE_KINDS: RuleKinds[WorkRuleKind] = RuleKinds(
