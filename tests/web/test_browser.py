@@ -74,6 +74,10 @@ def browser() -> Iterator[Browser]:
     executable = shutil.which("chromium")
     if executable is None:
         pytest.fail("chromium is not installed: `make test` installs it (make browser)")
+    # Two cores run four test workers: a page may take longer than
+    # Playwright's default five seconds to answer. This is a wait, not a
+    # timed assertion: a page that never answers still fails.
+    expect.set_options(timeout=20_000)
     with sync_playwright() as playwright:
         launched = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_FLAGS)
         yield launched
