@@ -912,6 +912,7 @@ ROUTES: list[Route] = [
     Route("POST", "/alerts/rules/{rule_id}/delete", "yy---", ids=rule),
     Route("POST", "/alerts/rules/{rule_id}/secret", "yy---", ids=rule),
     # -- KPIs and targets: figures for everyone (by scope), targets for who leads or checks --
+    Route("GET", "/home", "yy---"),
     Route("GET", "/dashboard", "yyyyy"),
     Route("GET", "/dashboard", "yyyyy", query="format=csv"),
     Route("GET", "/api/v1/kpi", "yyyyy"),
@@ -1637,6 +1638,7 @@ ROUTES: list[Route] = [
 # survey pages (their own token and rate limits guard them), the OpenAPI schema
 # and the static files.
 PUBLIC: set[tuple[str, str]] = {
+    ("GET", "/favicon.ico"),
     ("GET", "/login"),
     ("POST", "/login"),
     ("POST", "/logout"),

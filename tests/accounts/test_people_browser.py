@@ -9,7 +9,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from tests.accounts.world import World
 from tests.factories import PASSWORD
-from tests.web.test_browser import ARTIFACTS, browser, serve_app  # noqa: F401 - fixture
+from tests.web.test_browser import ARTIFACTS, browser, follow_menu, serve_app  # noqa: F401 - fixture
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -26,7 +26,7 @@ def _log_in(page: Page, server: str, username: str, password: str = PASSWORD) ->
     page.get_by_label("Логин").fill(username)
     page.get_by_label("Пароль").fill(password)
     page.get_by_role("button", name="Войти").click()
-    expect(page).to_have_url(f"{server}/interactions")
+    expect(page).to_have_url(f"{server}/home")
 
 
 @pytest.mark.parametrize("backend", ["sqlite"])
@@ -38,7 +38,7 @@ def test_an_admin_adds_an_agent_and_cannot_demote_the_last_admin(
     context = browser.new_context(locale="ru-RU", viewport={"width": 1280, "height": 900})
     page = context.new_page()
     _log_in(page, people_server, "admin")
-    page.get_by_role("link", name="Сотрудники").click()
+    follow_menu(page, "Сотрудники")
     expect(page).to_have_url(f"{people_server}/admin/people")
     expect(page.locator("tr[data-user]")).to_have_count(10)
 
@@ -74,8 +74,9 @@ def test_an_admin_adds_an_agent_and_cannot_demote_the_last_admin(
     page.get_by_role("button", name="Войти").click()
     expect(page).to_have_url(f"{people_server}/invitations")
     page.get_by_role("button", name="Принять").click()
-    expect(page).to_have_url(f"{people_server}/interactions")
+    expect(page).to_have_url(f"{people_server}/evaluations")  # an agent starts there
+    page.goto(f"{people_server}/interactions")
     expect(page.locator("table.list tbody tr")).to_have_count(1)
-    expect(page.get_by_role("link", name="Сотрудники")).to_have_count(0)
+    expect(page.get_by_role("link", name="Сотрудники", include_hidden=True)).to_have_count(0)
     assert page.goto(f"{people_server}/admin/people").status == 403  # type: ignore[union-attr]
     context.close()

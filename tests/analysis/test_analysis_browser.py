@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import Browser, expect
 
 from tests.factories import PASSWORD
-from tests.web.test_browser import _shot, browser, server  # noqa: F401 - fixtures
+from tests.web.test_browser import _shot, browser, follow_menu, server  # noqa: F401 - fixtures
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -24,7 +24,7 @@ def test_qa_lead_reads_reasons_and_edits_the_taxonomy(
     page.get_by_label("Логин").fill("qa")
     page.get_by_label("Пароль").fill(PASSWORD)
     page.get_by_role("button", name="Войти").click()
-    page.get_by_role("link", name="Анализ").click()
+    follow_menu(page, "Анализ")
     expect(page).to_have_url(f"{server}/analysis/reasons")
     page.get_by_label("С", exact=True).fill("2026-11-01")
     page.get_by_label("По", exact=True).fill("2026-11-30")

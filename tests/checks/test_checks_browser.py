@@ -6,7 +6,7 @@ import pytest
 from playwright.sync_api import Browser, expect
 
 from tests.factories import PASSWORD
-from tests.web.test_browser import _shot, browser, server  # noqa: F401  (fixtures)
+from tests.web.test_browser import _shot, browser, follow_menu, server  # noqa: F401  (fixtures)
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -38,6 +38,6 @@ def test_qa_lead_sees_verdicts_highlighted_and_filters_by_failed_check(
     expect(mark).to_be_visible()
     expect(page.locator('mark.evidence[data-checks~="greeting"]')).to_have_text("Здравствуйте")
     _shot(page, "interaction-checks")
-    page.get_by_role("link", name="Оценочные листы").first.click()
+    follow_menu(page, "Оценочные листы")
     expect(page.get_by_role("link", name="default-ru")).to_be_visible()
     context.close()

@@ -11,7 +11,7 @@ from sqlalchemy import Engine
 from kontrol.accounts.workspaces import Workspace
 from tests.factories import PASSWORD
 from tests.feedback.feedback_world import ALL_PASS, World, build_world
-from tests.web.test_browser import _shot
+from tests.web.test_browser import _shot, follow_menu
 from tests.web.test_browser import browser as browser  # noqa: F401  (the Chromium fixture)
 from tests.web.test_browser import server as server  # noqa: F401  (uvicorn in a thread)
 
@@ -36,7 +36,8 @@ def log_in(browser: Browser, server: str, username: str) -> Page:
     page.get_by_label("Логин").fill(username)
     page.get_by_label("Пароль").fill(PASSWORD)
     page.get_by_role("button", name="Войти").click()
-    expect(page).to_have_url(f"{server}/interactions")
+    # Each role lands on its own start page (HOME_PAGES), never back on the login form.
+    page.wait_for_url(lambda url: "/login" not in url)
     return page
 
 
@@ -49,7 +50,7 @@ def test_dispute_and_resolution_in_the_browser(
 ) -> None:
     evaluation_id = world.evaluation("f1", {**ALL_PASS, "empathy": "fail"})
     agent = log_in(browser, server, "agent1")
-    agent.get_by_role("link", name="Оценки").click()
+    follow_menu(agent, "Оценки")
     _shot(agent, "feedback-evaluations")
     agent.get_by_role("link", name=f"#{evaluation_id} · f1").click()
     expect(agent.locator("#evaluation-score")).to_contain_text("60.0")

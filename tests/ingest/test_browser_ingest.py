@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import Browser, expect
 
 from tests.factories import PASSWORD
-from tests.web.test_browser import _shot, browser, server
+from tests.web.test_browser import _shot, browser, follow_menu, server
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 __all__ = ["browser", "server"]
@@ -36,7 +36,7 @@ def test_admin_makes_a_key_and_the_pushed_call_appears(
     page.get_by_label("Логин").fill("admin")
     page.get_by_label("Пароль").fill(PASSWORD)
     page.get_by_role("button", name="Войти").click()
-    page.get_by_role("link", name="API-ключи").click()
+    follow_menu(page, "API-ключи")
     page.get_by_label("Название").fill("АТС")
     page.get_by_role("button", name="Создать ключ").click()
     secret = page.locator("#new-key-secret").inner_text().strip()

@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import Browser, expect
 
 from tests.factories import PASSWORD
-from tests.web.test_browser import _shot, browser, server  # noqa: F401  (fixtures)
+from tests.web.test_browser import _shot, browser, follow_menu, server  # noqa: F401  (fixtures)
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 NOVEMBER = "period=month&date_from=2026-11-01&date_to=2026-11-30"
@@ -48,7 +48,7 @@ def test_lead_sets_a_target_reads_the_dashboard_and_drills_down(
     expect(page.locator("#targets tbody tr")).to_have_count(1)
     _shot(page, "targets")
 
-    page.get_by_role("link", name="Показатели", exact=True).click()
+    follow_menu(page, "Показатели")
     expect(page).to_have_url(f"{server}/dashboard")
     page.goto(f"{server}/dashboard?{NOVEMBER}")
     canvas = page.locator("#chart-contacts")

@@ -9,7 +9,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from kontrol.accounts.workspaces import Workspace
 from tests.factories import PASSWORD
-from tests.web.test_browser import _shot, browser, server  # noqa: F401 - fixtures
+from tests.web.test_browser import _shot, browser, follow_menu, server  # noqa: F401 - fixtures
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -31,7 +31,7 @@ def test_qa_lead_creates_previews_sends_and_reads_the_delivery_log(
     context = browser.new_context(locale="ru-RU", viewport={"width": 1440, "height": 900})
     page = context.new_page()
     _log_in(page, server, "qa")
-    page.get_by_role("link", name="Отчёты").click()
+    follow_menu(page, "Отчёты")
     expect(page.locator("h1")).to_have_text("Регламент отчётности")
     page.locator("#new-report").click()
     page.get_by_label("Название").fill("Сервис за неделю")

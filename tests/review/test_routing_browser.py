@@ -49,7 +49,7 @@ def test_a_low_rating_appears_in_the_reviewers_queue(
     page.get_by_label("Логин").fill("rev")
     page.get_by_label("Пароль").fill(PASSWORD)
     page.get_by_role("button", name="Войти").click()
-    page.get_by_role("link", name="Очереди проверки").click()
+    test_browser.follow_menu(page, "Очереди проверки")
     row = page.locator("#queues tr", has_text="Low ratings")
     expect(row.locator("td").nth(1)).to_have_text("1")
     test_browser._shot(page, "review-queues-reviewer")

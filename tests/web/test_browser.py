@@ -84,6 +84,14 @@ def browser() -> Iterator[Browser]:
         launched.close()
 
 
+def follow_menu(page: Page, name: str) -> None:
+    """Follow the menu link ``name`` as a person would: open its group first when it has one."""
+    link = page.locator("nav.menu").get_by_role("link", name=name, exact=True, include_hidden=True)
+    if not link.is_visible():
+        page.locator("nav.menu details.nav-group", has=link).locator("summary").click()
+    link.click()
+
+
 def _shot(page: Page, name: str) -> None:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
@@ -100,6 +108,8 @@ def test_reviewer_logs_in_filters_and_reads_a_conversation(
     page.get_by_label("Логин").fill("admin")
     page.get_by_label("Пароль").fill(PASSWORD)
     page.get_by_role("button", name="Войти").click()
+    expect(page).to_have_url(f"{server}/home")
+    follow_menu(page, "Обращения")
     expect(page).to_have_url(f"{server}/interactions")
     rows = page.locator("table.list tbody tr")
     expect(rows).to_have_count(4)

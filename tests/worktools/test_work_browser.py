@@ -10,7 +10,7 @@ from sqlalchemy import create_engine
 
 from kontrol.accounts.workspaces import Workspace
 from tests.factories import PASSWORD, import_records
-from tests.web.test_browser import _shot, browser, server  # noqa: F401 - fixtures
+from tests.web.test_browser import _shot, browser, follow_menu, server  # noqa: F401 - fixtures
 from tests.worktools.builders import work_item
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -45,7 +45,7 @@ def test_the_qa_lead_drills_down_from_an_owner_to_an_item_and_its_violations(
     page.get_by_label("Логин").fill("qa")
     page.get_by_label("Пароль").fill(PASSWORD)
     page.get_by_role("button", name="Войти").click()
-    page.get_by_role("link", name="CRM и задачи").click()
+    follow_menu(page, "CRM и задачи")
     expect(page.locator("h1")).to_have_text("Качество работы в CRM и задачах")
     owners = page.locator("#work-owners tbody tr")
     expect(owners).to_have_count(2)

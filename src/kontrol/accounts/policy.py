@@ -101,6 +101,7 @@ class Action(StrEnum):
     MANAGE_CHECKS = "manage_checks"
     # KPIs.
     VIEW_KPIS = "view_kpis"
+    VIEW_ATTENTION = "view_attention"
     VIEW_TARGETS = "view_targets"
     EDIT_TARGETS = "edit_targets"
     # Surveys and alerts.
@@ -180,6 +181,7 @@ POLICY: dict[Action, frozenset[WorkspaceRole]] = {
     Action.VIEW_SCORECARDS: EVERYONE,
     Action.MANAGE_CHECKS: frozenset({ADMIN, QA_LEAD}),
     Action.VIEW_KPIS: EVERYONE,
+    Action.VIEW_ATTENTION: WHOLE_WORKSPACE,
     Action.VIEW_TARGETS: frozenset({ADMIN, QA_LEAD, REVIEWER, TEAM_LEAD}),
     Action.EDIT_TARGETS: frozenset({ADMIN, QA_LEAD}),
     Action.MANAGE_PLACES: frozenset({ADMIN, QA_LEAD}),
@@ -243,6 +245,7 @@ DESCRIPTIONS: dict[Action, str] = {
     Action.VIEW_SCORECARDS: "read scorecards and their versions",
     Action.MANAGE_CHECKS: "change scorecards, phrase lists and custom checks",
     Action.VIEW_KPIS: "see the KPI dashboard, its exports and the KPI API (figures by scope)",
+    Action.VIEW_ATTENTION: "see the start page of what needs attention today",
     Action.VIEW_TARGETS: "see the list of KPI targets",
     Action.EDIT_TARGETS: "set KPI targets",
     Action.MANAGE_PLACES: "set up survey places (QR codes, kiosks)",
@@ -305,6 +308,7 @@ REFUSALS: dict[Action, str] = {
     Action.MANAGE_INTEGRATIONS: "only workspace admins manage API keys and jobs",
     Action.MANAGE_USERS: "only workspace admins manage people and roles",
     Action.MANAGE_CHECKS: "only admins and QA leads change scorecards and checks",
+    Action.VIEW_ATTENTION: "the page of what needs attention is the QA lead's start page",
     Action.VIEW_TARGETS: "agents see targets beside their numbers on the dashboard",
     Action.EDIT_TARGETS: "only admins and QA leads set KPI targets",
     Action.MANAGE_PLACES: "only admins and QA leads set up survey places",

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, Request
+from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from starlette.middleware.sessions import SessionMiddleware
@@ -20,9 +21,7 @@ from kontrol.i18n import translate
 from kontrol.ingest.effects_backlog import BacklogDrainer
 from kontrol.jobs import background_jobs
 from kontrol.plugins import freeze_all
-from kontrol.review.calibration.sessions import can_calibrate
 from kontrol.review.evaluations import can_review
-from kontrol.review.routing.queues import can_see_queues
 from kontrol.settings import get_settings
 from kontrol.web import errors
 from kontrol.web.api import accounts as accounts_api
@@ -51,6 +50,7 @@ from kontrol.web.pages import analysis as analysis_pages
 from kontrol.web.pages import audits as audits_pages
 from kontrol.web.pages import checks as checks_pages
 from kontrol.web.pages import feedback as feedback_pages
+from kontrol.web.pages import home as home_pages
 from kontrol.web.pages import improvement as improvement_pages
 from kontrol.web.pages import ingest as ingest_pages
 from kontrol.web.pages import interactions as interactions_pages
@@ -74,6 +74,7 @@ from kontrol.web.state import AppState
 # the same URL, and each module keeps its own literal paths before its {id} ones.
 PAGES = (
     accounts_pages.router,
+    home_pages.router,
     interactions_pages.router,
     ingest_pages.router,
     jobs_pages.router,
@@ -145,16 +146,7 @@ def create_app(database_url: str, *, demo: bool | None = None) -> FastAPI:
     templates.env.globals["allowed"] = allowed
     templates.env.globals["Action"] = Action
     templates.env.globals["interaction_reach"] = interaction_reach
-    templates.env.globals["can_manage_integrations"] = lambda viewer: allowed(
-        viewer, Action.MANAGE_INTEGRATIONS
-    )
-    templates.env.globals["can_see_alerts"] = lambda viewer: allowed(viewer, Action.VIEW_ALERTS)
-    templates.env.globals["can_manage_places"] = lambda viewer: allowed(
-        viewer, Action.MANAGE_PLACES
-    )
-    templates.env.globals["can_see_queues"] = can_see_queues
     templates.env.globals["can_review"] = can_review
-    templates.env.globals["can_calibrate"] = can_calibrate
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -198,6 +190,12 @@ def create_app(database_url: str, *, demo: bool | None = None) -> FastAPI:
 
     errors.install(app)
     app.mount("/static", StaticFiles(directory=str(_HERE / "static")), name="static")
+
+    @app.get("/favicon.ico", include_in_schema=False)
+    def favicon() -> FileResponse:
+        """The tab icon, for browsers and tools that ask the root for it."""
+        return FileResponse(_HERE / "static" / "favicon.svg", media_type="image/svg+xml")
+
     for router in (*PAGES, *API):
         app.include_router(router)
     return app

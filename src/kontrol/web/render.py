@@ -1,7 +1,8 @@
 """Rendering a template into an answer, and the one layout context of signed-in pages.
 
-``base.html`` draws the frame of every page a signed-in person sees: the nav
-(whose links ask the policy), the workspace switch and the person's name.
+``base.html`` draws the frame of every page a signed-in person sees: the menu
+(:mod:`kontrol.web.navigation`, whose links ask the policy), the workspace
+switch and the person's name.
 :func:`layout_context` is the only place that knows what the frame needs;
 page modules add their own context to it through :meth:`Page.render`.
 """
@@ -16,9 +17,10 @@ from fastapi import Request
 from fastapi.responses import Response
 from sqlalchemy import Connection
 
-from kontrol.accounts.access import Viewer, can_see_rejects
+from kontrol.accounts.access import Viewer
 from kontrol.accounts.logins import memberships_of
 from kontrol.i18n import translate
+from kontrol.web.navigation import menu_for
 from kontrol.web.security import locale_of
 from kontrol.web.state import app_state
 
@@ -31,12 +33,12 @@ def render(
     return templates.TemplateResponse(request, name, dict(context), status_code=status)
 
 
-def layout_context(connection: Connection, viewer: Viewer) -> dict[str, Any]:
-    """What ``base.html`` needs around every signed-in page."""
+def layout_context(connection: Connection, viewer: Viewer, path: str) -> dict[str, Any]:
+    """What ``base.html`` needs around every signed-in page at ``path``."""
     return {
         "viewer": viewer,
         "memberships": memberships_of(connection, viewer.account),
-        "can_see_rejects": can_see_rejects(viewer),
+        "menu": menu_for(viewer, path),
     }
 
 
@@ -55,7 +57,7 @@ class Page:
         self, name: str, context: Mapping[str, Any] | None = None, *, status: int = 200
     ) -> Response:
         """The template ``name`` inside the layout, with the page's own ``context``."""
-        full = layout_context(self.connection, self.viewer)
+        full = layout_context(self.connection, self.viewer, self.request.url.path)
         full.update(context or {})
         return render(self.request, name, full, status=status)
 

@@ -86,14 +86,15 @@ def _login_page(
     return render(request, "accounts/login.html", context, status=status)
 
 
-# Where each role starts: the service team on the interaction list; a feature
-# that gives a role its own work (mystery shopping, hiring) names that role's page here.
+# Where each role starts, on its own work: the QA lead and admin on what needs
+# attention today, a reviewer on their queue, a team lead on the agents to
+# coach, an agent on their evaluations; shoppers and recruiters on their feature.
 HOME_PAGES: dict[WorkspaceRole, str] = {
-    WorkspaceRole.ADMIN: "/interactions",
-    WorkspaceRole.QA_LEAD: "/interactions",
-    WorkspaceRole.REVIEWER: "/interactions",
-    WorkspaceRole.TEAM_LEAD: "/interactions",
-    WorkspaceRole.AGENT: "/interactions",
+    WorkspaceRole.ADMIN: "/home",
+    WorkspaceRole.QA_LEAD: "/home",
+    WorkspaceRole.REVIEWER: "/review",
+    WorkspaceRole.TEAM_LEAD: "/coaching",
+    WorkspaceRole.AGENT: "/evaluations",
     WorkspaceRole.SHOPPER: "/shop",
     WorkspaceRole.RECRUITER: "/staff/hiring",
 }

@@ -104,12 +104,12 @@
   });
 
   document.addEventListener("keydown", function (event) {
-    if ((event.ctrlKey || event.metaKey) && event.key === "Enter") {
+    if ((event.ctrlKey || event.metaKey) && (event.code === "Enter" || event.code === "NumpadEnter")) {
       event.preventDefault();
       press(document.getElementById("review-submit"));
       return;
     }
-    if (event.key === "Escape" && typing(event.target)) {
+    if (event.code === "Escape" && typing(event.target)) {
       event.target.blur();
       if (current >= 0) {
         criteria[current].focus({ preventScroll: true });
@@ -119,23 +119,29 @@
     if (event.ctrlKey || event.metaKey || event.altKey || typing(event.target)) {
       return;
     }
-    var key = event.key;
+    // Physical keys (event.code), so the shortcuts work in any keyboard layout:
+    // on a Russian layout "j" types "о" but is still KeyJ.
+    var code = event.code || "";
+    var letter = code.indexOf("Key") === 0 ? code.slice(3).toLowerCase() : "";
+    var digit = code.indexOf("Digit") === 0 ? code.slice(5) : code.indexOf("Numpad") === 0 ? code.slice(6) : "";
     var handled = true;
-    if (key === "j" || key === "ArrowDown" && event.shiftKey) {
+    if (letter === "j" || code === "ArrowDown" && event.shiftKey) {
       focusCriterion(current + 1);
-    } else if (key === "k" || key === "ArrowUp" && event.shiftKey) {
+    } else if (letter === "k" || code === "ArrowUp" && event.shiftKey) {
       focusCriterion(current - 1);
-    } else if (key === "p") {
+    } else if (letter === "n" && event.shiftKey) {
+      window.location.assign(form.getAttribute("data-next-url") || "/review/next");
+    } else if (letter === "p") {
       handled = answer("pass");
-    } else if (key === "f") {
+    } else if (letter === "f") {
       handled = answer("fail");
-    } else if (key === "n") {
+    } else if (letter === "n") {
       handled = answer("na");
-    } else if (key >= "1" && key <= "5") {
-      handled = answer(key);
-    } else if (key === "0") {
+    } else if (digit >= "1" && digit <= "5" && digit.length === 1) {
+      handled = answer(digit);
+    } else if (digit === "0") {
       handled = answer("");
-    } else if (key === "c") {
+    } else if (letter === "c") {
       if (current < 0) {
         focusCriterion(0);
       }
@@ -143,10 +149,8 @@
       if (note) {
         note.focus();
       }
-    } else if (key === "s") {
+    } else if (letter === "s") {
       press(document.getElementById("review-save-draft"));
-    } else if (key === "N") {
-      window.location.assign(form.getAttribute("data-next-url") || "/review/next");
     } else {
       handled = false;
     }
