@@ -76,7 +76,7 @@ def test_an_agent_sees_only_their_own_interactions(app_client: TestClient, world
     assert [(row["agent"], row["contacts"]) for row in rows] == [("a1", 2)]
     assert client.get("/api/v1/kpi?agent=a2").status_code == 403
     export = client.get(f"/dashboard?{NOVEMBER}&by=agent&format=csv")
-    table = list(csv.reader(io.StringIO(export.content.decode("utf-8-sig"))))
+    table = list(csv.reader(io.StringIO(export.content.decode("utf-8-sig")), delimiter=";"))
     assert [row[0] for row in table[1:-1]] == ["a1"]
 
 
@@ -88,7 +88,7 @@ def test_a_team_lead_sees_their_team_only(app_client: TestClient, world: World) 
     assert _listed(client, "team=L2") == set()
     assert client.get("/api/v1/kpi?team=L2").status_code == 403
     export = client.get(f"/dashboard?{NOVEMBER}&by=team&format=csv")
-    table = list(csv.reader(io.StringIO(export.content.decode("utf-8-sig"))))
+    table = list(csv.reader(io.StringIO(export.content.decode("utf-8-sig")), delimiter=";"))
     assert [row[0] for row in table[1:-1]] == ["L1"]
 
     other = _as(app_client, "lead2")  # team L2: i3

@@ -23,6 +23,8 @@ def test_qa_lead_sees_verdicts_highlighted_and_filters_by_failed_check(
     page.get_by_label("Логин").fill("qa")
     page.get_by_label("Пароль").fill(PASSWORD)
     page.get_by_role("button", name="Войти").click()
+    expect(page).to_have_url(f"{server}/home")
+    follow_menu(page, "Обращения")
     rows = page.locator("table.list tbody tr")
     expect(rows).to_have_count(4)
     # Every row has an automatic score; filtering by a failed check narrows the list.

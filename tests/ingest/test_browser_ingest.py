@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, expect
+from playwright.sync_api import Browser, Dialog, expect
 
 from tests.factories import PASSWORD
 from tests.web.test_browser import _shot, browser, follow_menu, server
@@ -54,6 +54,25 @@ def test_admin_makes_a_key_and_the_pushed_call_appears(
 
     page.goto(f"{server}/admin/api-keys")
     expect(page.locator("#new-key-secret")).to_have_count(0)
+    # Revoking asks first; saying no leaves the key working.
+    questions: list[str] = []
+
+    def answer(dialog: Dialog, accept: bool) -> None:
+        questions.append(dialog.message)
+        if accept:
+            dialog.accept()
+        else:
+            dialog.dismiss()
+
+    page.once("dialog", lambda dialog: answer(dialog, False))
+    page.get_by_role("button", name="Отозвать").click()
+    expect(page.get_by_role("button", name="Отозвать")).to_be_visible()
+    assert questions and questions[0].startswith("Отозвать?")
+    kept = httpx.post(
+        f"{server}/api/v1/interactions", json=CALL, headers={"Authorization": f"Bearer {secret}"}
+    )
+    assert kept.status_code == 200
+    page.once("dialog", lambda dialog: answer(dialog, True))
     page.get_by_role("button", name="Отозвать").click()
     expect(page.locator("table.list")).to_contain_text("отозван")
     refused = httpx.post(

@@ -60,7 +60,9 @@ def test_dashboard_shows_tiles_charts_and_breakdown(
             re.search(r'id="chart-data">(.*?)</script>', page.text, re.S).group(1)  # type: ignore[union-attr]
         )
     )
-    assert chart["labels"][-1] == "2026-11"
+    # Periods are written for people, and the line is named for what it draws.
+    assert chart["labels"][-1] == "ноябрь 2026"
+    assert chart["own"] == "Вся компания"
     contacts = next(c for c in chart["charts"] if c["metric"] == "contacts")
     # Four interactions, all handled in November.
     assert contacts["values"][-1] == 4
@@ -104,6 +106,10 @@ def test_a_number_leads_to_the_interactions_behind_it(
 def test_team_filter_and_breakdown_by_channel(client: TestClient, with_agents: Workspace) -> None:
     log_in(client, "qa")
     page = client.get(f"/dashboard?{NOVEMBER}&team=L1&by=channel").text
+    chart = json.loads(
+        html.unescape(re.search(r'id="chart-data">(.*?)</script>', page, re.S).group(1))
+    )  # type: ignore[union-attr]
+    assert chart["own"] == "Группа L1"
     rows = breakdown_rows(page)
     # L1 had two chats and a call; L2's e-mail is not counted.
     assert len(rows) == 2
@@ -118,6 +124,7 @@ def test_agent_sees_own_numbers_beside_the_team(client: TestClient, with_agents:
     chart = json.loads(
         html.unescape(re.search(r'id="chart-data">(.*?)</script>', page, re.S).group(1))  # type: ignore[union-attr]
     )
+    assert chart["own"] == "Вы"
     contacts = next(c for c in chart["charts"] if c["metric"] == "contacts")
     assert contacts["values"][-1] == 2
     # The team L1 (a1 and a2) had three contacts.
@@ -216,4 +223,4 @@ def test_tiles_count_the_chosen_dates_and_compare_with_before(
     third = client.get("/dashboard?period=day&date_from=2026-11-03&date_to=2026-11-03").text
     csat_tile = third.split('data-metric="csat"', 1)[1].split("</article>", 1)[0]
     assert "trend-worse" in csat_tile
-    assert "−100.0" in csat_tile
+    assert "−100,0" in csat_tile  # a Russian decimal comma

@@ -62,7 +62,7 @@ def test_lead_sets_a_target_reads_the_dashboard_and_drills_down(
     assert painted
     csat = page.locator('article.tile[data-metric="csat"]')
     expect(csat).to_contain_text("Цель")
-    expect(csat).to_contain_text("80.0 %")
+    expect(csat).to_contain_text("80,0 %")
     expect(csat).to_contain_text("не достигнута")
     expect(csat).to_have_class("tile tile-bad")
     _shot(page, "dashboard")

@@ -46,10 +46,11 @@ def test_csv_export_of_the_breakdown(
     assert answer.headers["content-type"].startswith("text/csv")
     assert "attachment" in answer.headers["content-disposition"]
     assert answer.content.startswith(b"\xef\xbb\xbf")
-    rows = list(csv.reader(io.StringIO(answer.content.decode("utf-8-sig"))))
+    # Russian Excel: ";" between cells, headings all in Russian.
+    rows = list(csv.reader(io.StringIO(answer.content.decode("utf-8-sig")), delimiter=";"))
     heading = rows[0]
     assert heading[0] == "Группа"
-    contacts = next(i for i, name in enumerate(heading) if name.endswith("(count)"))
+    contacts = next(i for i, name in enumerate(heading) if name.endswith("(шт.)"))
     by_team = {row[0]: row for row in rows[1:]}
     assert by_team["L1"][contacts] == "3"
     assert by_team["L2"][contacts] == "1"
@@ -71,7 +72,7 @@ def test_xlsx_export_keeps_numbers_as_numbers(
     values = list(sheet.iter_rows(values_only=True))
     heading = values[0]
     assert heading[0] == "Тема"
-    contacts = next(i for i, name in enumerate(heading) if str(name).endswith("(count)"))
+    contacts = next(i for i, name in enumerate(heading) if str(name).endswith("(шт.)"))
     by_topic = {row[0]: row for row in values[1:]}
     assert by_topic["delivery"][contacts] == 3
     assert isinstance(by_topic["delivery"][contacts], int | float)
@@ -85,7 +86,7 @@ def test_xlsx_export_keeps_numbers_as_numbers(
 def test_agent_export_holds_only_their_own_row(client: TestClient, populated: Workspace) -> None:
     log_in(client, "agent1")
     answer = client.get(f"/dashboard?{NOVEMBER}&format=csv")
-    rows = list(csv.reader(io.StringIO(answer.content.decode("utf-8-sig"))))
+    rows = list(csv.reader(io.StringIO(answer.content.decode("utf-8-sig")), delimiter=";"))
     assert [row[0] for row in rows[1:]] == ["a1", "Всего"]
 
 
@@ -103,8 +104,11 @@ def test_writers_handle_empty_cells_and_odd_titles() -> None:
     table = ExportTable(
         title="by: agent [2026/11]*?", headings=["a", "b"], rows=[["x", None], [None, 2.5]]
     )
-    text = to_csv(table).decode("utf-8-sig")
+    text = to_csv(table, "en").decode("utf-8-sig")
     assert text.splitlines() == ["a,b", "x,", ",2.5"]
+    # Russian Excel: the semicolon between cells, the decimal comma, two places.
+    russian = ExportTable(title="t", headings=["a", "b"], rows=[["x", 38.12345], [None, 2.5]])
+    assert to_csv(russian, "ru").decode("utf-8-sig").splitlines() == ["a;b", "x;38,12", ";2,5"]
     book = openpyxl.load_workbook(io.BytesIO(to_xlsx(table)))
     assert book.sheetnames == ["by  agent  2026 11"]
     assert list(book.active.iter_rows(values_only=True)) == [("a", "b"), ("x", None), (None, 2.5)]

@@ -36,13 +36,13 @@ def defuse(value: str) -> str:
     return "'" + value if value.startswith(FORMULA_STARTS) else value
 
 
-def _text_cell(value: Cell) -> str:
+def _text_cell(value: Cell, decimal_mark: str) -> str:
     if value is None:
         return ""
     if isinstance(value, bool):
         return "1" if value else "0"
     if isinstance(value, float):
-        return repr(round(value, 4)) if value == value else ""
+        return repr(round(value, 2)).replace(".", decimal_mark) if value == value else ""
     if isinstance(value, int):
         return str(value)
     if isinstance(value, datetime | date):
@@ -50,14 +50,21 @@ def _text_cell(value: Cell) -> str:
     return defuse(value)
 
 
-def to_csv(table: ExportTable) -> bytes:
-    """UTF-8 CSV with a byte-order mark, comma-separated, CRLF line ends (RFC 4180)."""
+def to_csv(table: ExportTable, locale: str) -> bytes:
+    """UTF-8 CSV with a byte-order mark and CRLF line ends (RFC 4180), numbers to 2 places.
+
+    Russian Excel reads ``;`` as the separator and ``,`` as the decimal mark (its
+    list separator follows the regional settings), so a Russian export uses
+    them; an English one the comma and the point.
+    """
+    russian = locale == "ru"
     buffer = io.StringIO()
     buffer.write(UTF8_BOM)
-    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer = csv.writer(buffer, delimiter=";" if russian else ",", lineterminator="\r\n")
     writer.writerow([defuse(heading) for heading in table.headings])
+    mark = "," if russian else "."
     for row in table.rows:
-        writer.writerow([_text_cell(value) for value in row])
+        writer.writerow([_text_cell(value, mark) for value in row])
     return buffer.getvalue().encode("utf-8")
 
 

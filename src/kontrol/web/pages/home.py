@@ -8,6 +8,8 @@ links to), so the page never shows a number the link behind it would not.
 
 from __future__ import annotations
 
+from functools import partial
+
 from fastapi import APIRouter
 from fastapi.responses import Response
 
@@ -19,6 +21,7 @@ from kontrol.metrics.dashboard import DashboardQuery, build_dashboard
 from kontrol.review.routing.queues import can_see_queues, list_queues
 from kontrol.web.deps import CurrentPage
 from kontrol.web.pages.metrics.dashboard import format_value
+from kontrol.web.security import locale_of
 
 router = APIRouter(include_in_schema=False)
 
@@ -59,6 +62,6 @@ def attention_page(page: CurrentPage) -> Response:
             "overdue_items": sum(queue.overdue for queue in queues),
             "unassigned_items": sum(queue.unassigned for queue in queues),
             "off_target": off_target,
-            "fmt": format_value,
+            "fmt": partial(format_value, locale=locale_of(page.request)),
         },
     )

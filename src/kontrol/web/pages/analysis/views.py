@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Annotated, Any
 from urllib.parse import quote, urlencode
 
@@ -78,7 +79,7 @@ def _context(page: Page, scope: AnalysisScope, path: str) -> dict[str, Any]:
         "path": path,
         "periods": [p.value for p in Period],
         "choices": filter_choices(page.connection, page.viewer),
-        "fmt": format_value,
+        "fmt": partial(format_value, locale=locale_of(page.request)),
         "can_edit": allowed(page.viewer, Action.EDIT_REASONS),
         "query": lambda **extra: urlencode({**scope.query(), **extra}),
         "finding_action_link": finding_action_link,
@@ -172,9 +173,9 @@ def finding_sentence(
         "channel": translate(locale, f"channel.{values.get('channel')}"),
         "weekday": translate(locale, f"analysis.weekday.{values.get('weekday')}"),
         "hour": values.get("hour"),
-        "seconds": format_value(values.get("seconds"), "s"),
-        "percent": format_value(values.get("percent"), "%"),
-        "count": format_value(values.get("count"), "count"),
+        "seconds": format_value(values.get("seconds"), "s", locale),
+        "percent": format_value(values.get("percent"), "%", locale),
+        "count": format_value(values.get("count"), "count", locale),
         "reason": label_of(taxonomy, "reason", values.get("reason"), locale)
         or values.get("reason"),
         "who": values.get("who"),
@@ -182,10 +183,10 @@ def finding_sentence(
         "metric": translate(locale, f"kpi.metric.{values.get('metric')}")
         if values.get("metric")
         else "",
-        "actual": format_value(values.get("actual"), unit),
-        "target": format_value(values.get("target"), unit),
-        "cost": format_value(values.get("cost"), "currency"),
-        "share": format_value(values.get("share"), "%"),
+        "actual": format_value(values.get("actual"), unit, locale),
+        "target": format_value(values.get("target"), unit, locale),
+        "cost": format_value(values.get("cost"), "currency", locale),
+        "share": format_value(values.get("share"), "%", locale),
     }
     text = translate(locale, f"analysis.finding.{finding.key}")
     for name, value in words.items():

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import date, timedelta
+from functools import partial
 from typing import Any
 from urllib.parse import urlencode
 
@@ -22,6 +23,7 @@ from kontrol.domain.errors import InvalidInput
 from kontrol.domain.periods import Period
 from kontrol.domain.vocabulary import Channel
 from kontrol.i18n import translate
+from kontrol.i18n.formats import decimal, period_label
 from kontrol.interactions.listing import filter_choices
 from kontrol.metrics import Metric
 from kontrol.metrics.dashboard import (
@@ -31,8 +33,9 @@ from kontrol.metrics.dashboard import (
     build_dashboard,
     visible_agents,
 )
-from kontrol.metrics.date_ranges import period_of
+from kontrol.metrics.date_ranges import DateRange, period_of
 from kontrol.metrics.exports import ExportTable, to_csv, to_xlsx
+from kontrol.metrics.heatmap import build_heatmap
 from kontrol.reports.views import discipline_of
 from kontrol.web.deps import CurrentPage, CurrentViewer, Db
 from kontrol.web.filters import read_date
@@ -46,8 +49,8 @@ EXPORT_TYPES = {
 }
 
 
-def format_value(value: float | None, unit: str) -> str:
-    """A KPI value as people read it: 82.4 %, 1:05 (m:ss), +35, 1 204."""
+def format_value(value: float | None, unit: str, locale: str) -> str:
+    """A KPI value as people of ``locale`` read it: 82,4 % / 82.4 %, 1:05 (m:ss), +35, 1 204."""
     if value is None:
         return "—"
     if unit == "s":
@@ -56,27 +59,27 @@ def format_value(value: float | None, unit: str) -> str:
         minutes, secs = divmod(rest, 60)
         return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
     if unit == "%":
-        return f"{value:.1f} %"
+        return f"{decimal(value, 1, locale)} %"
     if unit == "points":
         return f"{value:+.0f}"
     if unit == "count":
-        return f"{int(round(value)):,}".replace(",", "\u202f")
-    return f"{value:,.2f}".replace(",", "\u202f")
+        return decimal(round(value), 0, locale)
+    return decimal(value, 2, locale)
 
 
-def format_change(change: float | None, unit: str) -> str:
+def format_change(change: float | None, unit: str, locale: str) -> str:
     """A difference with its sign: +2.1 pp, -0:12."""
     if change is None:
         return ""
     sign = "+" if change >= 0 else "−"
     size = abs(change)
     if unit == "s":
-        return sign + format_value(size, "s")
+        return sign + format_value(size, "s", locale)
     if unit == "%":
-        return f"{sign}{size:.1f}"
+        return sign + decimal(size, 1, locale)
     if unit in ("points", "count"):
-        return f"{sign}{size:.0f}"
-    return f"{sign}{size:.2f}"
+        return sign + decimal(size, 0, locale)
+    return sign + decimal(size, 2, locale)
 
 
 def _link(params: Mapping[str, str] | None) -> str | None:
@@ -129,7 +132,10 @@ def export_table(dashboard: Dashboard, locale: str) -> ExportTable:
     headings = [dimension]
     if dashboard.by == "agent":
         headings.append(translate(locale, "dashboard.export.name"))
-    headings += [f"{_label(locale, metric)} ({metric.unit})" for metric in dashboard.columns]
+    headings += [
+        f"{_label(locale, metric)} ({translate(locale, f'unit.{metric.unit}')})"
+        for metric in dashboard.columns
+    ]
     rows: list[list[Any]] = []
     for row in [*dashboard.rows, dashboard.total]:
         is_total = row is dashboard.total
@@ -146,7 +152,7 @@ def export_table(dashboard: Dashboard, locale: str) -> ExportTable:
 
 def _export(dashboard: Dashboard, locale: str, kind: str) -> Response:
     table = export_table(dashboard, locale)
-    body = to_csv(table) if kind == "csv" else to_xlsx(table)
+    body = to_csv(table, locale) if kind == "csv" else to_xlsx(table)
     name = (
         f"kontrol-kpi-by-{dashboard.by}-{dashboard.current.first.isoformat()}"
         f"-{dashboard.current.last.isoformat()}.{kind}"
@@ -158,10 +164,24 @@ def _export(dashboard: Dashboard, locale: str, kind: str) -> Response:
     )
 
 
-def _chart_data(dashboard: Dashboard, locale: str) -> dict[str, Any]:
+def _own_label(dashboard: Dashboard, locale: str, people: Mapping[str, str]) -> str:
+    """What the main line of the charts is: "You" only on an agent's own dashboard."""
+    if dashboard.team is not None:
+        return translate(locale, "dashboard.you")
+    agent = dashboard.filters.get("agent")
+    if agent:
+        return people.get(agent, agent)
+    team = dashboard.filters.get("team")
+    if team:
+        return f"{translate(locale, 'dashboard.team')} {team}"
+    return translate(locale, "dashboard.whole_company")
+
+
+def _chart_data(dashboard: Dashboard, locale: str, people: Mapping[str, str]) -> dict[str, Any]:
+    period = dashboard.query.period
     return {
-        "labels": dashboard.period_keys,
-        "own": translate(locale, "dashboard.you"),
+        "labels": [period_label(period, key, locale) for key in dashboard.period_keys],
+        "own": _own_label(dashboard, locale, people),
         "team": f"{translate(locale, 'dashboard.team')} {dashboard.team}"
         if dashboard.team
         else None,
@@ -218,6 +238,18 @@ def _dashboard_links(query: DashboardQuery, dashboard: Dashboard) -> dict[str, A
     }
 
 
+def _heat_link(dates: DateRange, agent: str, check: str) -> str:
+    """The conversations behind one cell of the heat map."""
+    return "/interactions?" + urlencode(
+        {
+            "agent": agent,
+            "failed": check,
+            "date_from": dates.first.isoformat(),
+            "date_to": dates.last.isoformat(),
+        }
+    )
+
+
 def _build(
     db: Connection, viewer: Viewer, query: DashboardQuery
 ) -> tuple[Dashboard, list[tuple[str, str]]]:
@@ -244,19 +276,25 @@ def dashboard_page(
     dashboard, people = _build(db, viewer, query)
     if format is not None:
         return _export(dashboard, locale, format)
+    heatmap = None
+    if kpi_reach(viewer) != "own":
+        heatmap = build_heatmap(db, viewer, query.filters, dashboard.current, dict(people))
     context = {
         "can_see_targets": allowed(viewer, Action.VIEW_TARGETS),
         "dashboard": dashboard,
+        "heatmap": heatmap,
+        "heat_link": partial(_heat_link, dashboard.current),
+        "can_coach": allowed(viewer, Action.VIEW_COACHING),
         "query": query,
         "choices": choices,
         "people": people,
         "channels": [item.value for item in Channel],
         "periods": [item.value for item in Period],
         "dimensions": DIMENSIONS,
-        "fmt": format_value,
-        "fmt_change": format_change,
+        "fmt": partial(format_value, locale=locale),
+        "fmt_change": partial(format_change, locale=locale),
         **_dashboard_links(query, dashboard),
-        "chart_json": _chart_data(dashboard, locale),
+        "chart_json": _chart_data(dashboard, locale, dict(people)),
         "reach": kpi_reach(viewer),
         # Reporting discipline (reports prepared by people, docs/reports.md) as a tile.
         "discipline": (discipline_of(db, viewer) if allowed(viewer, Action.VIEW_REPORTS) else None),

@@ -7,6 +7,7 @@ Thin: read the form (:func:`read_target` names the field of every mistake), call
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
@@ -32,7 +33,7 @@ from kontrol.web.errors import REFUSALS, status_of
 from kontrol.web.pages.metrics.dashboard import format_value
 from kontrol.web.params import Id, read_period
 from kontrol.web.render import Page
-from kontrol.web.security import check_csrf
+from kontrol.web.security import check_csrf, locale_of
 
 router = APIRouter(include_in_schema=False)
 SCOPES = ("company", "team", "agent", "channel")
@@ -61,7 +62,9 @@ def targets_page(db: Db, viewer: CurrentViewer, page: CurrentPage) -> Response:
     targets = list_targets(db, viewer.workspace)
     context = _targets_context(page)
     known = {metric.id: metric for metric in catalogue()}
-    context.update(targets=targets, known=known, fmt=format_value)
+    context.update(
+        targets=targets, known=known, fmt=partial(format_value, locale=locale_of(page.request))
+    )
     return page.render("metrics/targets.html", context)
 
 

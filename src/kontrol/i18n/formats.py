@@ -1,0 +1,48 @@
+"""Numbers and periods as a reader of each language writes them.
+
+Russian writes a decimal comma and groups thousands with a narrow space
+(38,1 %, 1 204); English a decimal point (38.1 %, 1 204: the narrow space
+reads in both). A period key (``2026-W45``) is a storage key; people read
+"нед. 45 · 02.11–08.11" or "Week 45 · Nov 2–8".
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from kontrol.domain.periods import Period, first_day
+from kontrol.i18n import translate
+
+THIN_SPACE = "\u202f"
+_MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+_ROMAN = ("I", "II", "III", "IV")
+
+
+def decimal(value: float, places: int, locale: str) -> str:
+    """``value`` rounded to ``places`` with the locale's decimal mark and thousands grouped."""
+    text = f"{value:,.{places}f}".replace(",", THIN_SPACE)
+    return text.replace(".", ",") if locale == "ru" else text
+
+
+def period_label(period: Period, key: str, locale: str) -> str:
+    """The period ``key`` as a person reads it in ``locale``."""
+    start = first_day(period, key)
+    if period is Period.DAY:
+        return start.strftime("%d.%m.%Y") if locale == "ru" else start.strftime("%b %d, %Y")
+    if period is Period.WEEK:
+        end = start + timedelta(days=6)
+        week = start.isocalendar().week
+        if locale == "ru":
+            return f"{translate(locale, 'period.week_short')} {week} · {start:%d.%m}–{end:%d.%m}"
+        days = (
+            f"{_MONTHS_EN[start.month - 1]} {start.day}–{end.day}"
+            if start.month == end.month
+            else f"{_MONTHS_EN[start.month - 1]} {start.day}–{_MONTHS_EN[end.month - 1]} {end.day}"
+        )
+        return f"{translate(locale, 'period.week_short')} {week} · {days}"
+    if period is Period.MONTH:
+        return f"{translate(locale, f'period.month.{start.month}')} {start.year}"
+    quarter = (start.month - 1) // 3
+    if locale == "ru":
+        return f"{_ROMAN[quarter]} {translate(locale, 'period.quarter_short')} {start.year}"
+    return f"Q{quarter + 1} {start.year}"
