@@ -5,13 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, expect
 from sqlalchemy import Engine
 
 from kontrol.accounts.workspaces import Workspace
-from tests.factories import PASSWORD
 from tests.feedback.feedback_world import ALL_PASS, World, build_world
-from tests.web.test_browser import _shot, follow_menu
+from tests.web.test_browser import _shot, follow_menu, sign_in
 from tests.web.test_browser import browser as browser  # noqa: F401  (the Chromium fixture)
 from tests.web.test_browser import server as server  # noqa: F401  (uvicorn in a thread)
 
@@ -29,18 +28,6 @@ def populated(world: World) -> Workspace:
     return world.workspace
 
 
-def log_in(browser: Browser, server: str, username: str) -> Page:
-    context = browser.new_context(locale="ru-RU", viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    page.goto(f"{server}/login")
-    page.get_by_label("Логин").fill(username)
-    page.get_by_label("Пароль").fill(PASSWORD)
-    page.get_by_role("button", name="Войти").click()
-    # Each role lands on its own start page (HOME_PAGES), never back on the login form.
-    page.wait_for_url(lambda url: "/login" not in url)
-    return page
-
-
 @pytest.mark.parametrize("backend", ["sqlite"])
 def test_dispute_and_resolution_in_the_browser(
     browser: Browser,  # noqa: F811
@@ -49,7 +36,7 @@ def test_dispute_and_resolution_in_the_browser(
     backend: str,
 ) -> None:
     evaluation_id = world.evaluation("f1", {**ALL_PASS, "empathy": "fail"})
-    agent = log_in(browser, server, "agent1")
+    agent = sign_in(browser, server, "agent1")
     follow_menu(agent, "Оценки")
     _shot(agent, "feedback-evaluations")
     agent.get_by_role("link", name=f"#{evaluation_id} · f1").click()
@@ -63,7 +50,7 @@ def test_dispute_and_resolution_in_the_browser(
     _shot(agent, "feedback-evaluation-disputed")
     agent.context.close()
 
-    lead = log_in(browser, server, "qa")
+    lead = sign_in(browser, server, "qa")
     lead.goto(f"{server}/disputes")
     lead.get_by_role("link", name="Рассмотреть").click()
     lead.get_by_label("Showed empathy").select_option("pass")

@@ -20,9 +20,8 @@ from sqlalchemy import Engine
 
 from kontrol.accounts.workspaces import Workspace
 from kontrol.web.app import create_app
-from tests.factories import PASSWORD
 from tests.review.calibration_fixtures import Setup, build
-from tests.web.test_browser import follow_menu
+from tests.web.test_browser import follow_menu, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
@@ -72,14 +71,7 @@ def shot(page: Page, name: str) -> None:
 
 
 def log_in(browser: Browser, server: str, username: str) -> Page:
-    page = browser.new_context(locale="ru-RU", viewport={"width": 1360, "height": 900}).new_page()
-    page.goto(f"{server}/login")
-    page.get_by_label("Логин").fill(username)
-    page.get_by_label("Пароль").fill(PASSWORD)
-    page.get_by_role("button", name="Войти").click()
-    # Each role lands on its own start page (HOME_PAGES), never back on the login form.
-    page.wait_for_url(lambda url: "/login" not in url)
-    return page
+    return sign_in(browser, server, username, width=1360)
 
 
 def score_interaction(page: Page, answers: dict[str, str]) -> None:

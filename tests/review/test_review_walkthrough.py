@@ -20,7 +20,6 @@ from kontrol.review.routing.rules import create_default_rules
 from kontrol.store.tables import interactions
 from kontrol.surveys.links import create_link
 from tests import webapp as web_fixtures
-from tests.factories import PASSWORD
 from tests.review.routing_data import person
 from tests.web import test_browser
 
@@ -32,17 +31,6 @@ shot = test_browser._shot
 
 CRITERION = "specific_answer"
 CRITERION_TITLE = "Дал конкретный ответ: срок, сумма, место"
-
-
-def log_in(browser: Browser, server: str, username: str) -> Page:
-    context = browser.new_context(locale="ru-RU", viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    page.goto(f"{server}/login")
-    page.get_by_label("Логин").fill(username)
-    page.get_by_label("Пароль").fill(PASSWORD)
-    page.get_by_role("button", name="Войти").click()
-    expect(page).to_have_url(f"{server}/interactions")
-    return page
 
 
 def qa_score(page: Page, server: str) -> Any:
@@ -84,11 +72,11 @@ def test_low_rating_to_review_dispute_and_resolution(
     shot(page, "walkthrough-1-survey")
     customer.close()
 
-    lead = log_in(browser, server, "qa")
+    lead = test_browser.sign_in(browser, server, "qa")
     before_review = qa_score(lead, server)
 
     # 2. The item is in the reviewer's queue; the reviewer scores it.
-    reviewer = log_in(browser, server, "rev")
+    reviewer = test_browser.sign_in(browser, server, "rev")
     reviewer.goto(f"{server}/review")
     queued = reviewer.locator("tbody tr", has_text="CSAT 1")
     expect(queued).to_have_count(1)
@@ -112,7 +100,7 @@ def test_low_rating_to_review_dispute_and_resolution(
     assert after_review != before_review
 
     # 3. The agent sees the evaluation and disputes the one criterion.
-    agent = log_in(browser, server, "agent1")
+    agent = test_browser.sign_in(browser, server, "agent1")
     agent.goto(f"{server}/evaluations")
     agent.locator("a", has_text="i1").first.click()
     reviewed_score = evaluation_score(agent)
@@ -143,7 +131,7 @@ def test_low_rating_to_review_dispute_and_resolution(
     shot(lead, "walkthrough-6-resolved")
 
     # The agent sees the outcome on the same evaluation.
-    agent = log_in(browser, server, "agent1")
+    agent = test_browser.sign_in(browser, server, "agent1")
     agent.goto(evaluation_url)
     assert evaluation_score(agent) == pytest.approx(resolved_score)
     expect(agent.locator("#history")).to_contain_text("рассмотрел(а) апелляцию")

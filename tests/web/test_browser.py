@@ -84,6 +84,18 @@ def browser() -> Iterator[Browser]:
         launched.close()
 
 
+def sign_in(browser: Browser, server: str, username: str, *, width: int = 1280) -> Page:
+    """A new Russian-language browser window signed in as ``username``, on their start page."""
+    page = browser.new_context(locale="ru-RU", viewport={"width": width, "height": 900}).new_page()
+    page.goto(f"{server}/login")
+    page.get_by_label("Логин").fill(username)
+    page.get_by_label("Пароль").fill(PASSWORD)
+    page.get_by_role("button", name="Войти").click()
+    # Each role lands on its own start page (HOME_PAGES), never back on the login form.
+    page.wait_for_url(lambda url: "/login" not in url)
+    return page
+
+
 def follow_menu(page: Page, name: str) -> None:
     """Follow the menu link ``name`` as a person would: open its group first when it has one."""
     menu = page.locator("nav.menu")
