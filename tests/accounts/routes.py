@@ -211,7 +211,7 @@ def judging_criterion(w: World) -> dict[str, int]:
     with w.engine.begin() as connection:
         found = list_criteria(connection, w.workspace.id)
         if not found:
-            text = "criteria:\n  - {name: polite, title: Polite, question: Was the agent polite?}\n"
+            text = "criteria:\n  - name: polite\n    title: Polite\n    question: Polite or not\n"
             found = import_criteria_yaml(connection, w.workspace.id, text, user_id=None)
     return {"criterion_id": found[0].id}
 
@@ -1454,7 +1454,7 @@ ROUTES: list[Route] = [
         "POST",
         "/judging/criteria",
         "yy---",
-        form={"yaml": "criteria:\n  - {name: kind, title: Kind, question: Was the agent kind?}\n"},
+        form={"yaml": "criteria:\n  - name: kind\n    title: Kind\n    question: Kind or not\n"},
     ),
     Route("GET", "/judging/criteria.yaml", "yy---"),
     Route(

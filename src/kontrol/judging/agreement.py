@@ -10,6 +10,7 @@ from sqlalchemy import Connection, select
 from kontrol.judging.answering import ANSWERED
 from kontrol.judging.asking import VERDICTS, quote_span
 from kontrol.judging.criteria import JudgingCriterion, list_criteria
+from kontrol.judging.endpoint import endpoint_of
 from kontrol.review.agreement import cohen_kappa
 from kontrol.review.evaluations import MANUAL, SUBMITTED
 from kontrol.store.tables import evaluations, judging_answers, messages, scorecards
@@ -117,6 +118,8 @@ def interaction_judgements(
     criteria = list_criteria(connection, workspace_id, enabled_only=True)
     if not criteria:
         return []
+    endpoint = endpoint_of(connection, workspace_id)
+    asking = endpoint is not None and endpoint.enabled
     answers = {
         int(row.criterion_id): row
         for row in connection.execute(
@@ -139,6 +142,8 @@ def interaction_judgements(
     for criterion in criteria:
         row = answers.get(criterion.id)
         if row is None:
+            if not asking:
+                continue
             out.append(ModelJudgement(criterion, "waiting", None, "", "", None, "", ""))
             continue
         number, before, quote, after = _context(texts, row.quote or "")
