@@ -90,6 +90,32 @@ class ModelJudgement:
     message: int | None
     before: str
     after: str
+    # Why the answer does not count, as a message key (``judging.problem.<key>``).
+    problem: str | None = None
+
+
+# What Kontrol wrote before the model's own reason, by the key the page translates.
+PROBLEMS = (
+    ("quote not found in the transcript: ", "unfound"),
+    ("no quote given for ", "no_quote"),
+    ("malformed answer", "malformed"),
+    ("the endpoint refused the request", "refused"),
+)
+
+
+def _problem(state: str, reason: str) -> tuple[str | None, str]:
+    """(the problem's key, the rest of the reason) of a stored answer."""
+    if state == "deferred":
+        return "budget", ""
+    if state == "failed":
+        return "unreachable", reason
+    if state != "void":
+        return None, reason
+    for prefix, key in PROBLEMS:
+        if reason.startswith(prefix):
+            rest = reason[len(prefix) :]
+            return key, rest.partition(": ")[2] if key == "no_quote" else rest.lstrip(" :")
+    return "malformed", reason
 
 
 def _context(texts: list[str], quote: str) -> tuple[int | None, str, str, str]:
@@ -147,9 +173,10 @@ def interaction_judgements(
             out.append(ModelJudgement(criterion, "waiting", None, "", "", None, "", ""))
             continue
         number, before, quote, after = _context(texts, row.quote or "")
+        problem, reason = _problem(row.state, row.reason or "")
         out.append(
             ModelJudgement(
-                criterion, row.state, row.verdict, row.reason or "", quote, number, before, after
+                criterion, row.state, row.verdict, reason, quote, number, before, after, problem
             )
         )
     return out
