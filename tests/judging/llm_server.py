@@ -20,6 +20,7 @@ from typing import Any
 @dataclass(frozen=True)
 class Fail:
     status: int
+    message: str = "overloaded"
 
 
 @dataclass(frozen=True)
@@ -82,7 +83,7 @@ class ChatServer:
                     time.sleep(reply.seconds)
                     reply = owner.answer(body)
                 if isinstance(reply, Fail):
-                    self._send(reply.status, {"error": {"message": "overloaded"}})
+                    self._send(reply.status, {"error": {"message": reply.message}})
                     return
                 assert isinstance(reply, str)
                 self._send(

@@ -396,3 +396,13 @@ def test_nothing_is_asked_without_an_enabled_endpoint(
         assert kept is not None and kept.api_key == "sk-local-secret-1234"
     _import(engine, workspace, tmp_path, _chat("c1"))
     assert llm.requests == [] and _answers(engine) == []
+
+
+def test_a_server_that_does_not_know_response_format_is_asked_again_without_it(
+    engine: Engine, workspace: Workspace, tmp_path: Path, llm: ChatServer
+) -> None:
+    llm.script = [Fail(400, "unknown field: response_format")]
+    _setup(engine, workspace, llm.url)
+    _import(engine, workspace, tmp_path, _chat("c1"))
+    assert ["response_format" in body for body in llm.requests] == [True, False]
+    assert [a.state for a in _answers(engine)] == ["answered"]
