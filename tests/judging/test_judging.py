@@ -406,3 +406,21 @@ def test_a_server_that_does_not_know_response_format_is_asked_again_without_it(
     _import(engine, workspace, tmp_path, _chat("c1"))
     assert ["response_format" in body for body in llm.requests] == [True, False]
     assert [a.state for a in _answers(engine)] == ["answered"]
+
+
+def test_a_key_written_as_env_name_is_read_from_the_environment_when_sent(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from kontrol.judging.asking import ask_model
+    from kontrol.judging.endpoint import JudgingEndpoint
+
+    monkeypatch.setenv("KONTROL_TEST_LLM_KEY", "sk-from-env-5678")
+    server = ChatServer(lambda body: verdict("pass", "ok", "hello there")).start()
+    try:
+        endpoint = JudgingEndpoint(server.url, "m", "env:KONTROL_TEST_LLM_KEY", True, 5, 5.0, True)
+        answer = ask_model(endpoint, "Greeted?", [("agent", "Hello there!")])
+    finally:
+        server.stop()
+    assert answer.state == "answered"
+    assert server.authorization == ["Bearer sk-from-env-5678"]
+    assert endpoint.key_hint == "env:KONTROL_TEST_LLM_KEY"

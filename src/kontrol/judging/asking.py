@@ -92,8 +92,9 @@ def request_body(endpoint: JudgingEndpoint, question: str, transcript: str) -> d
 
 def _post(endpoint: JudgingEndpoint, body: dict[str, Any]) -> httpx.Response:
     headers = {"Content-Type": "application/json"}
-    if endpoint.api_key:
-        headers["Authorization"] = f"Bearer {endpoint.api_key}"
+    key = endpoint.bearer
+    if key:
+        headers["Authorization"] = f"Bearer {key}"
     url = f"{endpoint.base_url}/chat/completions"
     try:
         return httpx.post(url, json=body, headers=headers, timeout=endpoint.timeout_seconds)

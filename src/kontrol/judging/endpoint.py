@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -11,6 +12,9 @@ from kontrol.domain.clock import utcnow
 from kontrol.domain.errors import InvalidInput
 from kontrol.store.tables import judging_endpoints
 
+# A key written as ``env:NAME`` is read from the environment variable NAME when a
+# request is sent, so the secret itself need not be stored in the database.
+ENV_PREFIX = "env:"
 DEFAULT_DAILY_BUDGET = 1000
 DEFAULT_TIMEOUT_SECONDS = 30.0
 MAX_TIMEOUT_SECONDS = 600.0
@@ -30,10 +34,19 @@ class JudgingEndpoint:
 
     @property
     def key_hint(self) -> str:
-        """The key as shown back: its last four characters at most."""
+        """The key as shown back: its last four characters at most (``env:NAME`` in full)."""
         if not self.api_key:
             return ""
+        if self.api_key.startswith(ENV_PREFIX):
+            return self.api_key
         return "…" + self.api_key[-4:] if len(self.api_key) > 8 else "…"
+
+    @property
+    def bearer(self) -> str:
+        """The key to send: as stored, or read from the environment for ``env:NAME``."""
+        if self.api_key.startswith(ENV_PREFIX):
+            return os.environ.get(self.api_key[len(ENV_PREFIX) :].strip(), "")
+        return self.api_key
 
 
 def endpoint_of(connection: Connection, workspace_id: int) -> JudgingEndpoint | None:
