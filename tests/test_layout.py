@@ -30,6 +30,7 @@ FEATURES = (
     "checks",
     "metrics",
     "review",
+    "judging",
     "feedback",
     "alerts",
     "surveys",

@@ -204,6 +204,18 @@ def api_key(w: World) -> dict[str, int]:
     return {"key_id": w.fresh_api_key()}
 
 
+def judging_criterion(w: World) -> dict[str, int]:
+    """A language-model criterion of the workspace (made once)."""
+    from kontrol.judging.criteria import import_criteria_yaml, list_criteria
+
+    with w.engine.begin() as connection:
+        found = list_criteria(connection, w.workspace.id)
+        if not found:
+            text = "criteria:\n  - name: polite\n    title: Polite\n    question: Polite or not\n"
+            found = import_criteria_yaml(connection, w.workspace.id, text, user_id=None)
+    return {"criterion_id": found[0].id}
+
+
 def job_run(w: World) -> dict[str, int]:
     return {"run_id": w.job_run()}
 
@@ -1430,6 +1442,28 @@ ROUTES: list[Route] = [
         "/account/password",
         "yyyyyyy",
         form={"current_password": "wrong", "new_password": "x" * 9, "new_password_again": "y"},
+    ),
+    # -- judging (language-model criteria) --
+    Route("GET", "/judging", "yy---"),
+    Route(
+        "POST",
+        "/judging/endpoint",
+        "y----",
+        form={"base_url": "http://127.0.0.1:9/v1", "model": "m", "daily_budget": "10"},
+    ),
+    Route(
+        "POST",
+        "/judging/criteria",
+        "yy---",
+        form={"yaml": "criteria:\n  - name: kind\n    title: Kind\n    question: Kind or not\n"},
+    ),
+    Route("GET", "/judging/criteria.yaml", "yy---"),
+    Route(
+        "POST",
+        "/judging/criteria/{criterion_id}/shadow",
+        "yy---",
+        ids=judging_criterion,
+        form={"shadow": "1"},
     ),
     # -- speech --
     Route("GET", "/privacy", "y----"),

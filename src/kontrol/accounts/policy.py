@@ -240,10 +240,14 @@ DESCRIPTIONS: dict[Action, str] = {
     Action.VIEW_INTERACTIONS: "list and open interactions (rows narrowed by scope)",
     Action.SEND_SURVEY_LINKS: "make a survey link for an interaction in scope",
     Action.VIEW_REJECTS: "see records an import rejected",
-    Action.MANAGE_INTEGRATIONS: "manage ingest API keys and background jobs",
+    Action.MANAGE_INTEGRATIONS: (
+        "manage ingest API keys, background jobs and the language-model endpoint"
+    ),
     Action.MANAGE_USERS: "manage people, roles, teams and agent ids",
     Action.VIEW_SCORECARDS: "read scorecards and their versions",
-    Action.MANAGE_CHECKS: "change scorecards, phrase lists and custom checks",
+    Action.MANAGE_CHECKS: (
+        "change scorecards, phrase lists, custom checks and language-model criteria"
+    ),
     Action.VIEW_KPIS: "see the KPI dashboard, its exports and the KPI API (figures by scope)",
     Action.VIEW_ATTENTION: "see the start page of what needs attention today",
     Action.VIEW_TARGETS: "see the list of KPI targets",

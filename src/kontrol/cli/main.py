@@ -21,6 +21,7 @@ from kontrol.cli import (
     improvement,
     ingest,
     jobs,
+    judging,
     mystery,
     reports,
     review,
@@ -64,6 +65,7 @@ app.add_typer(jobs.jobs_app, name="jobs")
 app.add_typer(surveys.survey_app, name="survey")
 app.add_typer(speech.speech_app, name="speech")
 app.add_typer(scripts.script_app, name="script")
+app.add_typer(judging.judging_app, name="judging")
 app.add_typer(analysis.analysis_app, name="analysis")
 app.add_typer(alerts.alerts_app, name="alerts")
 app.add_typer(review.review_rules_app, name="review-rules")

@@ -21,6 +21,7 @@ from kontrol.demo.seed.checks import set_up_demo_checks
 from kontrol.demo.seed.feedback import seed_feedback_demo
 from kontrol.demo.seed.improvement import seed_improvement_demo
 from kontrol.demo.seed.ingest import create_demo_api_traffic
+from kontrol.demo.seed.judging import seed_judging_demo
 from kontrol.demo.seed.metrics import add_demo_kpi_settings
 from kontrol.demo.seed.mystery import seed_mystery_demo
 from kontrol.demo.seed.reports import seed_reports_demo
@@ -110,6 +111,8 @@ def load_demo(
     create_demo_logins(engine, workspace)
     seed_routing_demo(engine, workspace.id)
     seed_review_demo(engine, workspace.id)
+    # Language-model criteria in shadow mode; no endpoint: the demo reaches no model.
+    seed_judging_demo(engine, workspace.id)
     seed_feedback_demo(engine, workspace.id)
     # Last: the review demos spread their work over the demo logins only.
     seed_people_demo(engine, workspace.id)

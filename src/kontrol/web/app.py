@@ -55,6 +55,7 @@ from kontrol.web.pages import improvement as improvement_pages
 from kontrol.web.pages import ingest as ingest_pages
 from kontrol.web.pages import interactions as interactions_pages
 from kontrol.web.pages import jobs as jobs_pages
+from kontrol.web.pages import judging as judging_pages
 from kontrol.web.pages import metrics as metrics_pages
 from kontrol.web.pages import mystery as mystery_pages
 from kontrol.web.pages import reports as reports_pages
@@ -82,6 +83,7 @@ PAGES = (
     alerts_pages.router,
     metrics_pages.router,
     checks_pages.router,
+    judging_pages.router,
     routing_pages.router,
     review_pages.router,
     feedback_pages.router,

@@ -174,6 +174,7 @@ MENU: tuple[NavGroup, ...] = (
                 _may(Action.VIEW_SCORECARDS),
                 lights=("/scorecards", "/phrases"),
             ),
+            NavLink("judging.nav", "/judging", _may(Action.MANAGE_CHECKS), lights=("/judging",)),
             NavLink(
                 "surveys.nav",
                 "/surveys/places",

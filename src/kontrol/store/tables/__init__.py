@@ -43,6 +43,12 @@ from kontrol.store.tables.ingest import (
 )
 from kontrol.store.tables.interactions import agents, interactions, messages, orders
 from kontrol.store.tables.jobs import job_runs
+from kontrol.store.tables.judging import (
+    judging_answers,
+    judging_criteria,
+    judging_endpoints,
+    judging_usage,
+)
 from kontrol.store.tables.metrics import (
     ROLLUP_PARTS,
     business_calendars,
@@ -138,6 +144,10 @@ __all__ = [
     "interaction_signals",
     "interactions",
     "job_runs",
+    "judging_answers",
+    "judging_criteria",
+    "judging_endpoints",
+    "judging_usage",
     "invitations",
     "login_sessions",
     "kpi_rollup_buckets",

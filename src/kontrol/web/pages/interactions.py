@@ -15,6 +15,7 @@ from kontrol.domain.vocabulary import Channel
 from kontrol.interactions.detail import get_interaction
 from kontrol.interactions.evaluation_filters import SIGNAL_FILTERS, check_ids
 from kontrol.interactions.listing import filter_choices, list_interactions
+from kontrol.judging.agreement import interaction_judgements
 from kontrol.web.deps import CurrentPage, CurrentViewer, Db
 from kontrol.web.filters import InteractionQuery
 from kontrol.web.params import Id
@@ -80,4 +81,8 @@ def interaction_page(
     require(viewer, Action.VIEW_INTERACTIONS)
     detail = get_interaction(db, viewer, interaction_id)
     quality = interaction_quality(db, interaction_id, [m.text for m in detail.messages])
-    return page.render("interactions/interaction.html", {"item": detail, "quality": quality})
+    judgements = interaction_judgements(db, viewer.workspace.id, interaction_id)
+    return page.render(
+        "interactions/interaction.html",
+        {"item": detail, "quality": quality, "judgements": judgements},
+    )
