@@ -64,7 +64,8 @@ MAX_NOTES = 5000
 MAX_NEXT_STEPS = 2000
 
 
-def _today(viewer: Viewer) -> date:
+def onboarding_today(viewer: Viewer) -> date:
+    """Today in the workspace's time zone (the day sessions and starts default to)."""
     return from_utc(utcnow(), zone(viewer.workspace.timezone)).date()
 
 
@@ -168,7 +169,7 @@ def _load(
                 s.next_steps or "",
             )
         )
-    today = _today(viewer)
+    today = onboarding_today(viewer)
     return [
         Onboarding(
             row.id,
@@ -216,8 +217,8 @@ def start_onboarding(
     """Start an agent's onboarding (admins, QA leads, team leads: their team)."""
     require(viewer, Action.MANAGE_ONBOARDING)
     found = find_agent(connection, viewer, agent.strip())
-    start = started_on or _today(viewer)
-    if abs((start - _today(viewer)).days) > 365:
+    start = started_on or onboarding_today(viewer)
+    if abs((start - onboarding_today(viewer)).days) > 365:
         raise StaffInputError("staff.error.onboarding_start")
     mentor_id = (
         _member_named(connection, viewer, mentor, found.external_id).user_id
@@ -272,7 +273,7 @@ def record_session(
     """Record a feedback session held with the new agent (its mentor or a lead led it)."""
     require(viewer, Action.MANAGE_ONBOARDING)
     onboarding = get_onboarding(connection, viewer, agent)
-    if held_on < onboarding.started_on or held_on > _today(viewer):
+    if held_on < onboarding.started_on or held_on > onboarding_today(viewer):
         raise StaffInputError("staff.error.session_date")
     leader = _member_named(connection, viewer, led_by, onboarding.agent.external_id)
     notes, next_steps = notes.strip(), next_steps.strip()
