@@ -195,7 +195,7 @@ def test_hiring_from_the_command_line_blind_scores_then_agreement_and_a_decision
     undecided = _run(database_url, "hiring", "decide", "1", "hire", "--as", "recruiter")
     decided = _run(
         database_url, "hiring", "decide", "1", "hire", "--reason", "calm and exact",
-        "--as", "recruiter",
+        "--agent", "a1", "--as", "recruiter",
     )  # fmt: skip
     listed = _run(database_url, "hiring", "candidates", "--as", "recruiter")
     compared = _run(database_url, "hiring", "compare", "1", "--as", "recruiter")
@@ -212,7 +212,7 @@ def test_hiring_from_the_command_line_blind_scores_then_agreement_and_a_decision
     assert [q["spread"] for q in scores["questions"]] == [0, 1]
     assert scores["mean"] == 4.25 and scores["by_competency"] == {"Эмпатия": 4.25}
     assert undecided.exit_code == 2 and "reason" in undecided.stderr
-    assert decided.exit_code == 0 and "candidate #1: hire" in decided.stdout
+    assert decided.exit_code == 0 and "candidate #1: hire as a1" in decided.stdout
     assert "#1\tprofile #1\tMaria\tscores 2/2\thire (recruiter)" in listed.stdout
     rows = list(csv.reader(io.StringIO(compared.stdout)))
     assert rows[0] == ["candidate_id", "name", "Эмпатия", "mean", "agreement", "decision", "reason"]

@@ -588,6 +588,9 @@ def hiring_decide_command(
     decision: Annotated[str, typer.Argument(help="hire or reject.")],
     member: AsOption,
     reason: Annotated[str, typer.Option(help="Why (required).")] = "",
+    agent: Annotated[
+        str, typer.Option(help="Hired: the agent id they got (interviews join its profile).")
+    ] = "",
     db: DbOption = None,
     workspace: WorkspaceOption = DEFAULT_WORKSPACE,
 ) -> None:
@@ -603,8 +606,10 @@ def hiring_decide_command(
             candidate_id,
             decision=decision,
             reason=reason,
+            agent=agent,
         )
-    typer.echo(f"candidate #{found.id}: {found.decision}")
+    hired_as = f" as {found.agent}" if found.agent else ""
+    typer.echo(f"candidate #{found.id}: {found.decision}{hired_as}")
 
 
 @hiring_app.command("compare")
