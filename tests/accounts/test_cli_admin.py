@@ -91,11 +91,11 @@ def test_demo_loads_once_with_if_empty(database_url: str) -> None:
     # demos add of their own (scripts, analysis).
     assert counted["interactions"] >= 122 and pushed == 2
     assert counted["agents"] >= 8 and counted["surveys"] > 0 and counted["orders"] > 0
-    # The six demo logins and their colleagues on the people page (random passwords).
+    # The seven demo logins and their colleagues on the people page (random passwords).
     from kontrol.demo.seed.accounts import DEMO_COLLEAGUES
     from kontrol.demo.seeding import DEMO_LOGINS
 
-    assert counted["users"] == len(DEMO_LOGINS) + len(DEMO_COLLEAGUES) == 13
+    assert counted["users"] == len(DEMO_LOGINS) + len(DEMO_COLLEAGUES) == 14
     second = runner.invoke(app, ["demo", "--db", database_url, "--if-empty"])
     assert second.exit_code == 0 and "has data already" in second.output
     with engine.connect() as connection:

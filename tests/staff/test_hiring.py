@@ -11,6 +11,7 @@ from kontrol.accounts.workspaces import Workspace
 from kontrol.domain.clock import utcnow
 from kontrol.domain.errors import Conflict, Forbidden, NotFound
 from kontrol.domain.roles import WorkspaceRole
+from kontrol.staff.competencies import competency_profile, save_competency
 from kontrol.staff.hiring import (
     JobProfile,
     add_candidate,
@@ -178,3 +179,59 @@ def test_personal_data_is_erased_after_the_retention_period(world: World) -> Non
     assert (rows[gone].name, rows[gone].contact, rows[gone].decision_reason) == (None, None, None)
     assert rows[kept].name == "Kept"
     assert still.mean == 3.0
+
+
+def test_a_hired_candidates_interview_joins_the_agents_competency_profile(world: World) -> None:
+    with world.engine.begin() as connection:
+        qa = world.viewer("qa")
+        empathy = save_competency(
+            connection, qa, key="empathy", name="Empathy", criteria=["empathy"]
+        )
+        before = competency_profile(connection, qa, "a1").lines[0].overall
+        profile = create_profile(connection, world.viewer("recruiter"), title="Chat agent")
+        profile = add_guide_question(
+            connection,
+            world.viewer("recruiter"),
+            profile.id,
+            text="Angry customer?",
+            anchors=("poor", "fair", "great"),
+            competency_id=empathy.id,
+        )
+    candidate = _candidate(world, profile)
+    with world.engine.begin() as connection:
+        hand_in_ratings(connection, world.viewer("qa"), candidate, _ratings(profile, [5]))
+        hand_in_ratings(connection, world.viewer("lead"), candidate, _ratings(profile, [3]))
+        with pytest.raises(StaffInputError) as rejected:
+            decide(
+                connection,
+                world.viewer("recruiter"),
+                candidate,
+                decision="reject",
+                reason="no",
+                agent="a1",
+            )
+        with pytest.raises(StaffInputError) as unknown:
+            decide(
+                connection,
+                world.viewer("recruiter"),
+                candidate,
+                decision="hire",
+                reason="calm",
+                agent="zz",
+            )
+        hired = decide(
+            connection,
+            world.viewer("recruiter"),
+            candidate,
+            decision="hire",
+            reason="calm",
+            agent="a1",
+        )
+        after = competency_profile(connection, world.viewer("qa"), "a1").lines[0]
+    assert rejected.value.key == "staff.error.hired_agent_not_hired"
+    assert unknown.value.key == "staff.error.hired_agent_unknown"
+    assert hired.agent == "a1" and hired.as_json()["agent"] == "a1"
+    # the two ratings (5 and 3: 1.0 and 0.5) join the QA marks of the same competency
+    assert after.overall.n == before.n + 2
+    month = max(k for k, cell in after.months.items() if cell.n)
+    assert after.months[month].mean == 0.75 and after.months[month].n == 2

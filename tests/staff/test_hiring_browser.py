@@ -88,3 +88,13 @@ def test_two_interviewers_score_blind_and_see_the_agreement(
     first.reload()
     expect(first.locator("#agreement")).to_contain_text("α =")
     expect(first.locator("#scores")).to_contain_text("Lead")
+    # The QA lead hires her as agent a1: the interview joins that agent's profile.
+    decision = first.locator("#decision form")
+    decision.get_by_label("Решение").select_option("hire")
+    decision.get_by_label("Причина").fill("Спокойна в конфликте, точна в возвратах.")
+    decision.get_by_label("Id оператора").fill("a1")
+    decision.get_by_role("button", name="Сохранить").click()
+    expect(first.locator("#hired-agent")).to_have_text("принят(а) как оператор a1")
+    _shot(first, "staff-hiring-decision")
+    first.locator("#decision").get_by_role("link", name="Профиль компетенций").click()
+    expect(first).to_have_url(f"{server}/staff/profile/a1")

@@ -60,6 +60,7 @@ DEMO_LOGINS = (
     DemoLogin("lead", "lead-kontrol", WorkspaceRole.TEAM_LEAD, "Ирина Соколова, «Линия 1»"),
     DemoLogin("agent", "agent-kontrol", WorkspaceRole.AGENT, "Анна Смирнова"),
     DemoLogin("shopper", "shopper-kontrol", WorkspaceRole.SHOPPER, "Мария Белова"),
+    DemoLogin("recruiter", "recruiter-kontrol", WorkspaceRole.RECRUITER, "Ольга Миронова, HR"),
 )
 
 

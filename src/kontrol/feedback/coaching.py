@@ -209,13 +209,17 @@ def coaching_view(
     *,
     period: str = "week",
     now: datetime | None = None,
+    periods: int | None = None,
 ) -> CoachingView:
-    """The coaching view of one agent over the last 8 weeks (or 6 months)."""
+    """The coaching view of one agent over the last 8 weeks (or 6 months), or over the
+    last ``periods`` of them up to ``now``."""
     require(viewer, Action.VIEW_COACHING)
     if period not in PERIODS:
         raise InvalidInput("period: week or month")
     agent = find_agent(connection, viewer, agent_external_id)
     unit, count = PERIODS[period]
+    if periods is not None:
+        count = max(1, min(periods, 60))
     moment = now or utcnow()
     keys, start, end = _window(unit, count, viewer.workspace.timezone, moment)
     local = zone(viewer.workspace.timezone)

@@ -3,8 +3,9 @@
 A competency (empathy, product knowledge, communication standards, literacy...)
 is linked to the scorecard criteria, quiz topics and interview questions that
 measure it. An agent's profile is, per month, the mean fraction of the linked
-criteria over the agent's counted evaluations, with the number of evaluations
-behind each figure.
+criteria over the agent's counted evaluations, of their graded test answers on
+the linked topics and of the interview ratings (1..5 as 0..1) they got as the
+candidate hired into that agent id, with the number of marks behind each figure.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from kontrol.checks.scorecards import active_scorecards
 from kontrol.domain.clock import from_utc, utcnow, zone
 from kontrol.domain.errors import Conflict, NotFound
 from kontrol.feedback.coaching import CoachedAgent, find_agent
-from kontrol.staff.evidence import EvidenceTally, agent_marks, tally
+from kontrol.staff.evidence import EvidenceTally, agent_marks, interview_marks, tally
 from kontrol.staff.knowledge import topic_marks
 from kontrol.staff.refusals import StaffInputError
 from kontrol.staff.rows import insert_row
@@ -235,8 +236,9 @@ def competency_profile(
     *,
     now: datetime | None = None,
 ) -> CompetencyProfile:
-    """The agent's competencies per month: QA evaluations of the linked criteria and
-    graded test answers of the linked quiz topics, each counted once."""
+    """The agent's competencies per month: QA evaluations of the linked criteria, graded
+    test answers of the linked quiz topics and, when the agent was hired through Kontrol,
+    the interview ratings of the guide questions measuring it; each counted once."""
     require(viewer, Action.VIEW_TRAINING)
     person = find_agent(connection, viewer, agent)
     moment = now or utcnow()
@@ -247,10 +249,12 @@ def competency_profile(
     for mark in agent_marks(connection, viewer.workspace.id, person.external_id, since=since):
         by_criterion.setdefault(mark.criterion, []).append((mark.at, mark.fraction))
     by_topic = topic_marks(connection, viewer.workspace.id, person.external_id)
+    by_interview = interview_marks(connection, viewer.workspace.id, person.external_id)
     lines = []
     for competency in list_competencies(connection, viewer.workspace.id):
         points = [p for c in competency.criteria for p in by_criterion.get(c, [])]
         points += [p for t in competency.topics for p in by_topic.get(t, [])]
+        points += by_interview.get(competency.id, [])
         cells: dict[str, list[float]] = {key: [] for key in months}
         for at, fraction in points:
             key = from_utc(at, local).strftime("%Y-%m")

@@ -1,4 +1,5 @@
-"""What QA found about one agent: per evaluation, each criterion's fraction.
+"""What QA found about one agent: per evaluation, each criterion's fraction; and the
+interview ratings of the candidate the agent was hired as.
 
 The same choice as the KPIs and the coaching view (feedback/coaching.py): per
 interaction the newest submitted manual evaluation, else the newest automatic
@@ -14,7 +15,14 @@ from sqlalchemy import Connection, select
 
 from kontrol.checks.stored_results import AUTO
 from kontrol.review.evaluations import MANUAL, SUBMITTED
-from kontrol.store.tables import evaluations, interactions
+from kontrol.store.tables import (
+    evaluations,
+    interactions,
+    staff_candidates,
+    staff_interview_questions,
+    staff_interview_scores,
+    staff_interviewers,
+)
 
 # Below half a criterion counts as failed (the coaching view's rule).
 FAILED_BELOW = 0.5
@@ -63,6 +71,39 @@ def agent_marks(
             fraction = item.get("fraction")
             if isinstance(fraction, int | float):
                 marks.append(CriterionMark(at, str(item.get("criterion")), float(fraction)))
+    return marks
+
+
+def interview_marks(
+    connection: Connection, workspace_id: int, agent: str
+) -> dict[int, list[tuple[datetime, float]]]:
+    """Per competency id, the interview ratings of the candidate hired as ``agent``:
+    (when handed in, the rating as a fraction: 1 is 0, 3 is 0.5, 5 is 1)."""
+    rows = connection.execute(
+        select(
+            staff_interview_questions.c.competency_id,
+            staff_interview_scores.c.rating,
+            staff_interviewers.c.submitted_at,
+        )
+        .join(
+            staff_interview_questions,
+            staff_interview_questions.c.id == staff_interview_scores.c.question_id,
+        )
+        .join(
+            staff_interviewers, staff_interviewers.c.id == staff_interview_scores.c.interviewer_id
+        )
+        .join(staff_candidates, staff_candidates.c.id == staff_interviewers.c.candidate_id)
+        .where(
+            staff_candidates.c.workspace_id == workspace_id,
+            staff_candidates.c.agent_external_id == agent,
+            staff_interview_questions.c.competency_id.is_not(None),
+            staff_interviewers.c.submitted_at.is_not(None),
+        )
+    )
+    marks: dict[int, list[tuple[datetime, float]]] = {}
+    for row in rows:
+        fraction = (int(row.rating) - 1) / 4
+        marks.setdefault(int(row.competency_id), []).append((row.submitted_at, fraction))
     return marks
 
 

@@ -34,6 +34,7 @@ from kontrol.staff.competencies import list_competencies
 from kontrol.staff.refusals import StaffInputError
 from kontrol.staff.rows import insert_row
 from kontrol.store.tables import (
+    agents,
     app_settings,
     memberships,
     staff_candidates,
@@ -219,6 +220,8 @@ class Candidate:
     decided_by: str | None
     erased: bool
     interviewers: tuple[Interviewer, ...]
+    # the agent a hired candidate became (their interview ratings join the agent's profile)
+    agent: str | None = None
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -231,6 +234,7 @@ class Candidate:
             "decision_reason": self.decision_reason,
             "decided_by": self.decided_by,
             "erased": self.erased,
+            "agent": self.agent,
             "interviewers": [
                 {"user_id": i.user_id, "name": i.name, "submitted": i.submitted_at is not None}
                 for i in self.interviewers
@@ -289,6 +293,7 @@ def list_candidates(
                 Interviewer(p.user_id, p.display_name or p.username, p.submitted_at)
                 for p in people.get(row.id, [])
             ),
+            row.agent_external_id,
         )
         for row in rows
     ]
@@ -513,9 +518,16 @@ def compare_candidates(
 
 
 def decide(
-    connection: Connection, viewer: Viewer, candidate_id: int, *, decision: str, reason: str
+    connection: Connection,
+    viewer: Viewer,
+    candidate_id: int,
+    *,
+    decision: str,
+    reason: str,
+    agent: str = "",
 ) -> Candidate:
-    """Record the decision on a candidate with its reason."""
+    """Record the decision on a candidate with its reason; a hired candidate may be linked
+    to the agent id they got, so their interview ratings join that agent's profile."""
     require(viewer, Action.MANAGE_HIRING)
     candidate = get_candidate(connection, viewer, candidate_id)
     if candidate.erased:
@@ -525,6 +537,11 @@ def decide(
         raise StaffInputError("staff.error.decision")
     if not reason or len(reason) > 4000:
         raise StaffInputError("staff.error.decision_reason")
+    agent = agent.strip()
+    if agent and decision != "hire":
+        raise StaffInputError("staff.error.hired_agent_not_hired")
+    if agent and not _agent_exists(connection, viewer.workspace.id, agent):
+        raise StaffInputError("staff.error.hired_agent_unknown", agent=agent)
     connection.execute(
         update(staff_candidates)
         .where(staff_candidates.c.id == candidate.id)
@@ -533,9 +550,21 @@ def decide(
             decision_reason=reason,
             decided_by=viewer.account.username,
             decided_at=utcnow(),
+            agent_external_id=agent or None,
         )
     )
     return get_candidate(connection, viewer, candidate.id)
+
+
+def _agent_exists(connection: Connection, workspace_id: int, agent: str) -> bool:
+    return (
+        connection.execute(
+            select(agents.c.id).where(
+                agents.c.workspace_id == workspace_id, agents.c.external_id == agent
+            )
+        ).first()
+        is not None
+    )
 
 
 # -- retention -----------------------------------------------------------------------

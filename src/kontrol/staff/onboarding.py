@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, insert, select, update
@@ -28,7 +28,7 @@ from sqlalchemy import Connection, insert, select, update
 from kontrol.accounts.access import Viewer
 from kontrol.accounts.members import Member, list_members
 from kontrol.accounts.policy import Action, require
-from kontrol.domain.clock import from_utc, utcnow, zone
+from kontrol.domain.clock import from_utc, to_utc, utcnow, zone
 from kontrol.domain.errors import NotFound
 from kontrol.domain.roles import WorkspaceRole
 from kontrol.feedback.coaching import (
@@ -64,7 +64,8 @@ MAX_NOTES = 5000
 MAX_NEXT_STEPS = 2000
 
 
-def _today(viewer: Viewer) -> date:
+def onboarding_today(viewer: Viewer) -> date:
+    """Today in the workspace's time zone (the day sessions and starts default to)."""
     return from_utc(utcnow(), zone(viewer.workspace.timezone)).date()
 
 
@@ -168,7 +169,7 @@ def _load(
                 s.next_steps or "",
             )
         )
-    today = _today(viewer)
+    today = onboarding_today(viewer)
     return [
         Onboarding(
             row.id,
@@ -216,8 +217,8 @@ def start_onboarding(
     """Start an agent's onboarding (admins, QA leads, team leads: their team)."""
     require(viewer, Action.MANAGE_ONBOARDING)
     found = find_agent(connection, viewer, agent.strip())
-    start = started_on or _today(viewer)
-    if abs((start - _today(viewer)).days) > 365:
+    start = started_on or onboarding_today(viewer)
+    if abs((start - onboarding_today(viewer)).days) > 365:
         raise StaffInputError("staff.error.onboarding_start")
     mentor_id = (
         _member_named(connection, viewer, mentor, found.external_id).user_id
@@ -272,7 +273,7 @@ def record_session(
     """Record a feedback session held with the new agent (its mentor or a lead led it)."""
     require(viewer, Action.MANAGE_ONBOARDING)
     onboarding = get_onboarding(connection, viewer, agent)
-    if held_on < onboarding.started_on or held_on > _today(viewer):
+    if held_on < onboarding.started_on or held_on > onboarding_today(viewer):
         raise StaffInputError("staff.error.session_date")
     leader = _member_named(connection, viewer, led_by, onboarding.agent.external_id)
     notes, next_steps = notes.strip(), next_steps.strip()
@@ -421,11 +422,24 @@ class OnboardingView:
         }
 
 
+def _weeks(viewer: Viewer, onboarding: Onboarding) -> tuple[datetime, int]:
+    """The weekly figures' end (now, or the last day of a finished onboarding) and how
+    many weeks back they go: every week of the onboarding so far."""
+    last = min(onboarding.ends_on, onboarding.today)
+    first_monday = onboarding.started_on - timedelta(days=onboarding.started_on.weekday())
+    weeks = max(1, (last - first_monday).days // 7 + 1)
+    if not onboarding.finished:
+        return utcnow(), weeks
+    noon = datetime.combine(onboarding.ends_on, time(12))
+    return to_utc(noon, zone(viewer.workspace.timezone)), weeks
+
+
 def onboarding_view(connection: Connection, viewer: Viewer, agent: str) -> OnboardingView:
     """The onboarding of ``agent`` with their figures against the team's."""
     onboarding = get_onboarding(connection, viewer, agent)
     agent_id = onboarding.agent.external_id
     workspace_id = viewer.workspace.id
+    weeks_end, weeks = _weeks(viewer, onboarding)
     held = {
         c.certification.id: c.state()
         for c in certificates(connection, viewer)
@@ -448,7 +462,9 @@ def onboarding_view(connection: Connection, viewer: Viewer, agent: str) -> Onboa
     return OnboardingView(
         onboarding=onboarding,
         kpis=kpi_comparison(connection, viewer, onboarding),
-        coaching=coaching_view(connection, viewer, agent_id, period="week"),
+        coaching=coaching_view(
+            connection, viewer, agent_id, period="week", now=weeks_end, periods=weeks
+        ),
         assignments=list_training_assignments(connection, viewer, agent=agent_id),
         attempts=attempts_of(connection, viewer, agent=agent_id),
         standings=standings,

@@ -431,11 +431,24 @@ GUIDE: tuple[tuple[str, str, str, str, str], ...] = (
 )
 
 # (name, contact, ratings by the QA lead, ratings by the team lead or None, decision)
+# The hired candidate became this agent (the same person in demo/people.py): her
+# interview ratings join the agent's competency profile.
+HIRED_AGENT = "a04"
+
 CANDIDATES: tuple[tuple[str, str, list[int], list[int] | None, str | None], ...] = (
     ("Мария Лебедева", "+7 900 111-22-33", [5, 4, 4, 5], [5, 4, 5, 4], "hire"),
     ("Олег Фёдоров", "oleg.f@example.com", [2, 3, 2, 3], [3, 2, 2, 2], "reject"),
     ("Jessica Moore", "jessica.moore@example.com", [4, 3, 4, 4], None, None),
 )
+
+
+def _has_agent(connection: Connection, workspace_id: int) -> bool:
+    found = connection.execute(
+        select(agents.c.id).where(
+            agents.c.workspace_id == workspace_id, agents.c.external_id == HIRED_AGENT
+        )
+    ).first()
+    return found is not None
 
 
 def seed_hiring_demo(engine: Engine, workspace_id: int) -> None:
@@ -485,6 +498,7 @@ def seed_hiring_demo(engine: Engine, workspace_id: int) -> None:
                     candidate.id,
                     decision="hire",
                     reason="Сильная эмпатия и знание возвратов; оба интервьюера поставили 4–5.",
+                    agent=HIRED_AGENT if _has_agent(connection, workspace_id) else "",
                 )
             elif decision == "reject":
                 decide(

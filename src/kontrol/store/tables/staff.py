@@ -249,6 +249,8 @@ staff_candidates = Table(
     Column("decided_by", String(100)),
     Column("decided_at", DateTime),
     Column("erased_at", DateTime),
+    # the agent a hired candidate became: their interview ratings join the agent's profile
+    Column("agent_external_id", String(200)),
 )
 
 # Who interviews a candidate, and when they handed in their scores.

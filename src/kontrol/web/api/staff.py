@@ -355,6 +355,8 @@ class DecisionBody(BaseModel):
 
     decision: str
     reason: str
+    # a hired candidate's agent id: their interview ratings join that agent's profile
+    agent: str = ""
 
 
 @router.get("/hiring/profiles")
@@ -389,7 +391,9 @@ def api_decide(
     db: Db, viewer: CurrentViewer, candidate_id: Id, body: DecisionBody
 ) -> dict[str, Any]:
     """Record the decision with its reason."""
-    return decide(db, viewer, candidate_id, decision=body.decision, reason=body.reason).as_json()
+    return decide(
+        db, viewer, candidate_id, decision=body.decision, reason=body.reason, agent=body.agent
+    ).as_json()
 
 
 @router.get("/hiring/profiles/{profile_id}/compare")

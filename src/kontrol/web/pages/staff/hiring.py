@@ -233,14 +233,15 @@ def record_decision(
     candidate_id: Id,
     decision: Annotated[str, Form()] = "",
     reason: Annotated[str, Form()] = "",
+    agent: Annotated[str, Form()] = "",
     csrf_token: Annotated[str | None, Form()] = None,
 ) -> Response:
-    """Hire or reject, with the reason."""
+    """Hire or reject, with the reason (and the agent id a hired candidate got)."""
     check_csrf(request, csrf_token)
     require(viewer, Action.MANAGE_HIRING)
     try:
         with attempt(db):
-            decide(db, viewer, candidate_id, decision=decision, reason=reason)
+            decide(db, viewer, candidate_id, decision=decision, reason=reason, agent=agent)
     except REFUSALS as error:
         return _candidate_page(
             page, candidate_id, error=message(request, error), status=status_of(error)

@@ -13,6 +13,7 @@ from kontrol.accounts.policy import AGENT, Action, allowed, require
 from kontrol.feedback.coaching import coaching_agents
 from kontrol.staff.onboarding import (
     ONBOARDING_DAYS,
+    kpi_comparison,
     list_onboardings,
     mentor_choices,
     onboarding_view,
@@ -48,8 +49,16 @@ def _list(page: Page, *, error: str | None = None, status: int = 200) -> Respons
     db, viewer = page.connection, page.viewer
     onboardings = list_onboardings(db, viewer)
     taken = {o.agent.external_id for o in onboardings}
+    # the QA score beside the team's, per new agent (the KPI dashboard's own figures)
+    qa = {
+        o.agent.external_id: next(
+            k for k in kpi_comparison(db, viewer, o) if k.metric == "qa_score"
+        )
+        for o in onboardings
+    }
     context: dict[str, Any] = {
         "onboardings": onboardings,
+        "qa": qa,
         "agents": [a for a in coaching_agents(db, viewer) if a.external_id not in taken],
         "mentors": mentor_choices(db, viewer),
         "can_manage": allowed(viewer, Action.MANAGE_ONBOARDING),
