@@ -23,11 +23,13 @@ from sqlalchemy import Connection, delete, insert, select, update
 from kontrol.checks.audio import local_recording
 from kontrol.domain.clock import utcnow
 from kontrol.domain.errors import InvalidInput
+from kontrol.settings import current_settings
 from kontrol.store.tables import (
     check_outcomes,
     deletion_log,
     interaction_facts,
     interactions,
+    message_originals,
     messages,
     order_facts,
     orders,
@@ -66,8 +68,15 @@ def get_policy(connection: Connection, workspace_id: int) -> RetentionPolicy:
 
 
 def set_policy(
-    connection: Connection, workspace_id: int, policy: RetentionPolicy, *, by: str
+    connection: Connection,
+    workspace_id: int,
+    policy: RetentionPolicy,
+    *,
+    by: str,
+    recordings_dir: Path | None = None,
 ) -> None:
+    """Save the policy. Turning ``keep_originals`` off deletes the originals kept so
+    far (text and recordings), with a line in the deletion log."""
     for name in ("recordings_days", "transcripts_days", "interactions_days", "customers_days"):
         days = getattr(policy, name)
         if days is not None and not 1 <= days <= MAX_DAYS:
@@ -88,6 +97,25 @@ def set_policy(
     ).rowcount
     if not changed:
         connection.execute(insert(retention_policies).values(workspace_id=workspace_id, **values))
+    if not policy.keep_originals:
+        if recordings_dir is None:
+            recordings_dir = Path(current_settings().recordings_dir)
+        ids = list(
+            connection.execute(
+                select(interactions.c.id).where(interactions.c.workspace_id == workspace_id)
+            ).scalars()
+        )
+        count = delete_originals(connection, workspace_id, ids, recordings_dir)
+        if count:
+            _log(
+                connection,
+                workspace_id,
+                reason="policy",
+                what="originals",
+                count=count,
+                by=by,
+                now=utcnow(),
+            )
 
 
 def customer_pseudonym(workspace_id: int, customer_id: str) -> str:
@@ -120,6 +148,47 @@ def _log(
     )
 
 
+def delete_originals(connection: Connection, workspace_id: int, ids: list[int], base: Path) -> int:
+    """Delete the kept originals (unmasked text, recordings before the tone) of these
+    interactions; the count of lines and files deleted."""
+    if not ids:
+        return 0
+    count = 0
+    for chunk in range(0, len(ids), 500):
+        part = ids[chunk : chunk + 500]
+        count += int(
+            connection.execute(
+                delete(message_originals).where(message_originals.c.interaction_id.in_(part))
+            ).rowcount
+            or 0
+        )
+        rows = connection.execute(
+            select(speech_recordings.c.id, speech_recordings.c.original_path).where(
+                speech_recordings.c.workspace_id == workspace_id,
+                speech_recordings.c.interaction_id.in_(part),
+                speech_recordings.c.original_path.is_not(None),
+            )
+        ).all()
+        for row in rows:
+            path = local_recording(row.original_path, base)
+            shared = connection.execute(
+                select(speech_recordings.c.id).where(
+                    speech_recordings.c.id != row.id,
+                    speech_recordings.c.path == row.original_path,
+                )
+            ).first()
+            if path is not None and shared is None:
+                path.unlink(missing_ok=True)
+            count += 1
+        if rows:
+            connection.execute(
+                update(speech_recordings)
+                .where(speech_recordings.c.id.in_([r.id for r in rows]))
+                .values(original_path=None)
+            )
+    return count
+
+
 def _delete_recordings(
     connection: Connection, workspace_id: int, ids: list[int], base: Path
 ) -> int:
@@ -127,6 +196,7 @@ def _delete_recordings(
     if not ids:
         return 0
     count = 0
+    delete_originals(connection, workspace_id, ids, base)
     rows = connection.execute(
         select(interactions.c.id, interactions.c.recording).where(
             interactions.c.workspace_id == workspace_id,
@@ -276,9 +346,10 @@ def apply_retention(
             .values(message_count=0)
         )
     limit = None if customers_days == 10**9 else customers_days
-    customers = _anonymise(
-        connection, workspace_id, _older_than(connection, workspace_id, limit, now)
-    )
+    anonymised = _older_than(connection, workspace_id, limit, now)
+    customers = _anonymise(connection, workspace_id, anonymised)
+    # the originals hold the personal data that anonymising removes
+    delete_originals(connection, workspace_id, anonymised, recordings_dir)
     if emptied:
         connection.execute(
             update(interactions).where(interactions.c.id.in_(emptied)).values(meta={})
