@@ -6,12 +6,13 @@ with no hint that an original exists."""
 from __future__ import annotations
 
 import re
+import shutil
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, select, update
 
 from kontrol.accounts.workspaces import Workspace
 from kontrol.domain.clock import utcnow
@@ -26,9 +27,16 @@ from kontrol.speech.retention import (
     forget_customer,
     set_policy,
 )
-from kontrol.store.tables import interactions, message_originals, messages
+from kontrol.store.tables import interactions, message_originals, messages, retention_policies
 from kontrol.web.app import create_app
-from tests.factories import PersonRow, add_people, log_in
+from tests.factories import (
+    PersonRow,
+    add_people,
+    import_records,
+    interaction_ids,
+    interaction_record,
+    log_in,
+)
 from tests.speech.asr_server import AsrServer
 from tests.speech.conftest import BuiltCall
 from tests.speech.test_recognition import _stored_call, asr  # noqa: F401 - the fixture
@@ -271,3 +279,76 @@ def test_forgetting_the_customer_deletes_the_kept_originals(
     assert left == []
     assert not (recordings / "call-1.wav").exists()
     assert not (recordings / "call-1.redacted.flac").exists()
+
+
+@pytest.mark.parametrize("keep", [False, True])
+def test_a_second_call_with_the_same_bytes_plays_the_toned_copy(
+    keep: bool,
+    engine: Engine,
+    workspace: Workspace,
+    tmp_path: Path,
+    built_call: BuiltCall,
+    asr: AsrServer,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    first = _recognised(engine, workspace, tmp_path, built_call, monkeypatch, keep=keep)
+    recordings = tmp_path / "recordings"
+    shutil.copy(built_call.wav, recordings / "call-2.wav")
+    record = interaction_record(
+        "call-2",
+        started="2026-11-03T10:00:00+03:00",
+        messages=[],
+        channel="call",
+        recording="call-2.wav",
+        agent_id="a1",
+    )
+    assert import_records(engine, workspace, tmp_path, [record]).imported == 1
+    with engine.begin() as connection:
+        second = interaction_ids(connection, workspace)["call-2"]
+        row = measure(connection, workspace.id, second)
+        assert queue_recognition(connection, workspace.id, row.id)
+    run_due_jobs(engine)
+    assert len(asr.requests) == 2  # the first call's two channels only: copied, not sent
+    with engine.connect() as connection:
+        played = connection.execute(
+            select(interactions.c.recording).where(interactions.c.id == second)
+        ).scalar_one()
+        kept = personal_originals(connection, workspace.id, second)
+        shown = connection.execute(
+            select(messages.c.text).where(messages.c.interaction_id == second)
+        ).scalars()
+        assert not any(_leaks(text) for text in shown)
+    assert played == "call-1.redacted.flac"
+    assert (recordings / "call-2.wav").exists() == keep
+    assert (kept.recording == "call-2.wav") == keep
+    assert any(line.original and PHONE in line.original for line in kept.lines) == keep
+    # forgetting the first call's customer leaves the file the second call plays
+    with engine.begin() as connection:
+        customer = connection.execute(
+            select(interactions.c.customer_id).where(interactions.c.id == first)
+        ).scalar_one()
+        forget_customer(connection, workspace.id, customer, recordings_dir=recordings, by="a")
+    assert (recordings / "call-1.redacted.flac").exists()
+    assert not (recordings / "call-1.wav").exists()
+
+
+def test_the_daily_run_deletes_originals_the_policy_no_longer_keeps(
+    engine: Engine,
+    workspace: Workspace,
+    tmp_path: Path,
+    built_call: BuiltCall,
+    asr: AsrServer,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    interaction_id = _recognised(engine, workspace, tmp_path, built_call, monkeypatch, keep=True)
+    recordings = tmp_path / "recordings"
+    with engine.begin() as connection:
+        # as if a recognition had written them while an admin turned the policy off
+        connection.execute(
+            update(retention_policies)
+            .where(retention_policies.c.workspace_id == workspace.id)
+            .values(keep_originals=False)
+        )
+        apply_retention(connection, workspace.id, recordings_dir=recordings)
+        assert not has_personal_originals(connection, workspace.id, interaction_id)
+    assert not (recordings / "call-1.wav").exists()

@@ -99,7 +99,10 @@ def recognise_interaction(
     with engine.connect() as connection:
         after = recording_of(connection, target.id, interaction)
     assert after is not None
-    typer.echo(f"recognition: {after.recognition}" + (f" ({after.error})" if after.error else ""))
+    from kontrol.speech.recognisers import recognition_error_text
+
+    error = recognition_error_text(after.error, "en") if after.recognition != "done" else None
+    typer.echo(f"recognition: {after.recognition}" + (f" ({error})" if error else ""))
 
 
 @speech_app.command("watch")

@@ -21,7 +21,10 @@ from kontrol.store.tables import retention_policies, speech_recordings
 log = logging.getLogger(__name__)
 
 
-@job("speech.recognise", max_attempts=5)
+RECOGNISE_ATTEMPTS = 5
+
+
+@job("speech.recognise", max_attempts=RECOGNISE_ATTEMPTS)
 def recognise_job(ctx: JobContext, *, workspace_id: int, recording_id: int) -> None:
     """Recognise one recording; its segments go to scoring in a job after the commit."""
     try:
@@ -31,11 +34,15 @@ def recognise_job(ctx: JobContext, *, workspace_id: int, recording_id: int) -> N
         # and, in its own transaction, on the recording (the API shows it translated).
         log.warning("speech.recognise %s: %s", recording_id, error)
         stored = error.stored() if isinstance(error, RecogniserUnavailable) else str(error)
+        values: dict[str, object] = {"error": stored[:2000], "attempts": ctx.attempt}
+        if ctx.attempt >= RECOGNISE_ATTEMPTS:
+            # the last attempt: ``failed`` may be queued again (CLI, API) once fixed
+            values["recognition"] = "failed"
         with ctx.engine.begin() as side:
             side.execute(
                 update(speech_recordings)
                 .where(speech_recordings.c.id == recording_id)
-                .values(error=stored[:2000], attempts=ctx.attempt)
+                .values(**values)
             )
         raise
     ctx.connection.execute(

@@ -230,30 +230,29 @@ def keeps_originals(connection: Connection, workspace_id: int) -> bool:
     return bool(keep)
 
 
-def _still_used(connection: Connection, relative: str, recording_id: int) -> bool:
-    """True when another recording (or its kept original) is this very file."""
-    return (
-        connection.execute(
-            select(speech_recordings.c.id).where(
-                speech_recordings.c.id != recording_id,
-                (speech_recordings.c.path == relative)
-                | (speech_recordings.c.original_path == relative),
-            )
-        ).first()
-        is not None
-    )
-
-
 def _put_aside_original(
-    connection: Connection, recording_id: int, path: Path, base: Path, keeping: bool
+    connection: Connection,
+    recording_id: int,
+    path: Path,
+    base: Path,
+    keeping: bool,
+    *,
+    played: str,
 ) -> str | None:
-    """What becomes of the recording before the tone: its path under the recordings
-    directory when the workspace keeps originals, else the file is deleted (unless
-    another call's recording is the same file)."""
+    """What becomes of the recording before the tone once the call plays ``played``:
+    its path under the recordings directory when the workspace keeps originals,
+    else the file is deleted (unless another call plays or keeps the same file)."""
+    from kontrol.speech.retention import files_in_use
+
     relative = str(path.resolve().relative_to(base.resolve()))
     if keeping:
         return relative
-    if not _still_used(connection, relative, recording_id):
+    connection.execute(
+        update(speech_recordings)
+        .where(speech_recordings.c.id == recording_id)
+        .values(path=played, original_path=None)
+    )
+    if relative not in files_in_use(connection, {relative}):
         path.unlink(missing_ok=True)
     return None
 
@@ -332,7 +331,7 @@ def recognise(
             own = local_recording(row.path, base) if row.path else None
             values["path"] = twin.path
             values["original_path"] = (
-                _put_aside_original(connection, recording_id, own, base, keeping)
+                _put_aside_original(connection, recording_id, own, base, keeping, played=twin.path)
                 if own is not None
                 else None
             )
@@ -377,7 +376,7 @@ def recognise(
             .values(recording=relative)
         )
         original = (
-            _put_aside_original(connection, recording_id, path, base, keeping)
+            _put_aside_original(connection, recording_id, path, base, keeping, played=relative)
             if kept != path
             else None
         )

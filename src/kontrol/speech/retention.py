@@ -81,6 +81,7 @@ def set_policy(
         days = getattr(policy, name)
         if days is not None and not 1 <= days <= MAX_DAYS:
             raise InvalidInput(f"{name}: a whole number of days from 1 to {MAX_DAYS}, or empty")
+    kept_before = get_policy(connection, workspace_id).keep_originals
     values = {
         "recordings_days": policy.recordings_days,
         "transcripts_days": policy.transcripts_days,
@@ -97,14 +98,10 @@ def set_policy(
     ).rowcount
     if not changed:
         connection.execute(insert(retention_policies).values(workspace_id=workspace_id, **values))
-    if not policy.keep_originals:
+    if kept_before and not policy.keep_originals:
         if recordings_dir is None:
             recordings_dir = Path(current_settings().recordings_dir)
-        ids = list(
-            connection.execute(
-                select(interactions.c.id).where(interactions.c.workspace_id == workspace_id)
-            ).scalars()
-        )
+        ids = _with_originals(connection, workspace_id)
         count = delete_originals(connection, workspace_id, ids, recordings_dir)
         if count:
             _log(
@@ -148,6 +145,44 @@ def _log(
     )
 
 
+def files_in_use(connection: Connection, relatives: set[str]) -> set[str]:
+    """Those of these files that a call still plays or keeps as its original (one
+    file may serve several calls: the same bytes are stored once)."""
+    used: set[str] = set()
+    names = sorted(relatives)
+    for start in range(0, len(names), 500):
+        part = names[start : start + 500]
+        used.update(
+            connection.execute(
+                select(interactions.c.recording).where(interactions.c.recording.in_(part))
+            ).scalars()
+        )
+        for column in (speech_recordings.c.path, speech_recordings.c.original_path):
+            used.update(connection.execute(select(column).where(column.in_(part))).scalars())
+    return used
+
+
+def _unlink_unused(connection: Connection, relatives: set[str], base: Path) -> None:
+    for relative in relatives - files_in_use(connection, relatives):
+        path = local_recording(relative, base)
+        if path is not None:
+            path.unlink(missing_ok=True)
+
+
+def _with_originals(connection: Connection, workspace_id: int) -> list[int]:
+    """The workspace's interactions that have kept originals."""
+    text = (
+        select(message_originals.c.interaction_id)
+        .join(interactions, interactions.c.id == message_originals.c.interaction_id)
+        .where(interactions.c.workspace_id == workspace_id)
+    )
+    audio = select(speech_recordings.c.interaction_id).where(
+        speech_recordings.c.workspace_id == workspace_id,
+        speech_recordings.c.original_path.is_not(None),
+    )
+    return sorted(set(connection.execute(text.union(audio)).scalars()))
+
+
 def delete_originals(connection: Connection, workspace_id: int, ids: list[int], base: Path) -> int:
     """Delete the kept originals (unmasked text, recordings before the tone) of these
     interactions; the count of lines and files deleted."""
@@ -169,23 +204,14 @@ def delete_originals(connection: Connection, workspace_id: int, ids: list[int], 
                 speech_recordings.c.original_path.is_not(None),
             )
         ).all()
-        for row in rows:
-            path = local_recording(row.original_path, base)
-            shared = connection.execute(
-                select(speech_recordings.c.id).where(
-                    speech_recordings.c.id != row.id,
-                    speech_recordings.c.path == row.original_path,
-                )
-            ).first()
-            if path is not None and shared is None:
-                path.unlink(missing_ok=True)
-            count += 1
         if rows:
             connection.execute(
                 update(speech_recordings)
                 .where(speech_recordings.c.id.in_([r.id for r in rows]))
                 .values(original_path=None)
             )
+            _unlink_unused(connection, {r.original_path for r in rows}, base)
+            count += len(rows)
     return count
 
 
@@ -195,7 +221,6 @@ def _delete_recordings(
     """Delete the files of these interactions' recordings; the count deleted."""
     if not ids:
         return 0
-    count = 0
     delete_originals(connection, workspace_id, ids, base)
     rows = connection.execute(
         select(interactions.c.id, interactions.c.recording).where(
@@ -204,11 +229,6 @@ def _delete_recordings(
             interactions.c.recording.is_not(None),
         )
     ).all()
-    for row in rows:
-        path = local_recording(row.recording, base)
-        if path is not None:
-            path.unlink(missing_ok=True)
-        count += 1
     connection.execute(
         update(interactions)
         .where(interactions.c.id.in_([r.id for r in rows]))
@@ -219,7 +239,9 @@ def _delete_recordings(
         .where(speech_recordings.c.interaction_id.in_(ids))
         .values(path=None)
     )
-    return count
+    # a file another call still plays stays (the same bytes are stored once)
+    _unlink_unused(connection, {r.recording for r in rows}, base)
+    return len(rows)
 
 
 def _blank_evidence(value: Any) -> Any:
@@ -354,6 +376,10 @@ def apply_retention(
         connection.execute(
             update(interactions).where(interactions.c.id.in_(emptied)).values(meta={})
         )
+    if not policy.keep_originals:
+        # originals a recognition wrote while the policy was being turned off
+        stray = _with_originals(connection, workspace_id)
+        delete_originals(connection, workspace_id, stray, recordings_dir)
     run = RetentionRun(recordings, transcripts, customers, len(emptied))
     for what, count in (
         ("recordings", recordings),
