@@ -1476,6 +1476,22 @@ ROUTES: list[Route] = [
         "yy---",
         ids=own_interaction,
     ),
+    # the originals of masked personal data: admins only (the world keeps no original
+    # recording, so an admin's request for one is answered 404)
+    Route("GET", "/privacy/originals/{interaction_id}", "y----", ids=own_interaction),
+    Route("GET", "/privacy/originals/{interaction_id}/recording", "4----", ids=own_interaction),
+    Route(
+        "GET",
+        "/api/v1/speech/interactions/{interaction_id}/originals",
+        "y----",
+        ids=own_interaction,
+    ),
+    Route(
+        "GET",
+        "/api/v1/speech/interactions/{interaction_id}/original-recording",
+        "4----",
+        ids=own_interaction,
+    ),
     Route("GET", "/api/v1/speech/retention", "y----"),
     Route("PUT", "/api/v1/speech/retention", "y----", json={"recordings_days": 90}),
     Route("POST", "/api/v1/speech/forget", "y----", json={"customer_id": "c-x"}),

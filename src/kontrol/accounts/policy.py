@@ -133,6 +133,7 @@ class Action(StrEnum):
     VIEW_REVIEWER_STATS = "view_reviewer_stats"
     # Personal data: retention, forgetting a customer, recognition of recordings.
     MANAGE_PRIVACY = "manage_privacy"
+    VIEW_PERSONAL_ORIGINALS = "view_personal_originals"
     RECOGNISE_SPEECH = "recognise_speech"
     # Mystery shopping.
     VIEW_MYSTERY = "view_mystery"
@@ -206,6 +207,7 @@ POLICY: dict[Action, frozenset[WorkspaceRole]] = {
     Action.TAKE_PART_IN_CALIBRATION: frozenset({ADMIN, QA_LEAD, REVIEWER}),
     Action.VIEW_REVIEWER_STATS: frozenset({ADMIN, QA_LEAD}),
     Action.MANAGE_PRIVACY: frozenset({ADMIN}),
+    Action.VIEW_PERSONAL_ORIGINALS: frozenset({ADMIN}),
     Action.RECOGNISE_SPEECH: frozenset({ADMIN, QA_LEAD}),
     Action.VIEW_MYSTERY: frozenset({ADMIN, QA_LEAD, REVIEWER, TEAM_LEAD}),
     Action.MANAGE_MYSTERY: frozenset({ADMIN, QA_LEAD}),
@@ -274,6 +276,9 @@ DESCRIPTIONS: dict[Action, str] = {
     Action.TAKE_PART_IN_CALIBRATION: "score in calibration sessions one takes part in",
     Action.VIEW_REVIEWER_STATS: "see each reviewer's deviation from the references",
     Action.MANAGE_PRIVACY: "set retention, forget a customer, read the deletion log",
+    Action.VIEW_PERSONAL_ORIGINALS: (
+        "read and hear the originals of masked personal data, when the workspace keeps them"
+    ),
     Action.RECOGNISE_SPEECH: "send a call's recording to speech recognition",
     Action.VIEW_MYSTERY: "see mystery-shopping programmes, shops and results",
     Action.MANAGE_MYSTERY: "run mystery-shopping programmes: scenarios, targets, shoppers, plan",
@@ -333,6 +338,7 @@ REFUSALS: dict[Action, str] = {
     Action.TAKE_PART_IN_CALIBRATION: "calibration sessions are for reviewers and QA leads",
     Action.VIEW_REVIEWER_STATS: "only admins and QA leads see how reviewers deviate",
     Action.MANAGE_PRIVACY: "only workspace admins set retention and forget customers",
+    Action.VIEW_PERSONAL_ORIGINALS: "only workspace admins see originals of masked personal data",
     Action.RECOGNISE_SPEECH: "only admins and QA leads send recordings to recognition",
     Action.VIEW_MYSTERY: "mystery-shopping results are for the QA team and team leads",
     Action.MANAGE_MYSTERY: "only admins and QA leads run mystery-shopping programmes",

@@ -99,7 +99,10 @@ def recognise_interaction(
     with engine.connect() as connection:
         after = recording_of(connection, target.id, interaction)
     assert after is not None
-    typer.echo(f"recognition: {after.recognition}" + (f" ({after.error})" if after.error else ""))
+    from kontrol.speech.recognisers import recognition_error_text
+
+    error = recognition_error_text(after.error, "en") if after.recognition != "done" else None
+    typer.echo(f"recognition: {after.recognition}" + (f" ({error})" if error else ""))
 
 
 @speech_app.command("watch")
@@ -146,8 +149,13 @@ def retention(
         int | None, typer.Option(help="Empty interactions after (counts stay).")
     ] = None,
     keep_originals: Annotated[
-        bool, typer.Option(help="Keep recognised text unredacted (admins see it).")
-    ] = False,
+        bool | None,
+        typer.Option(
+            "--keep-originals/--no-keep-originals",
+            help="Keep the originals of masked personal data, for admins only"
+            " (--no-keep-originals deletes those kept).",
+        ),
+    ] = None,
     run: Annotated[bool, typer.Option("--run", help="Apply the policy now.")] = False,
 ) -> None:
     """Set the workspace's retention policy (days; 0 keeps for ever), or apply it with --run."""
@@ -169,7 +177,7 @@ def retention(
             )
             return
         changes = (recordings_days, transcripts_days, customers_days, interactions_days)
-        if any(value is not None for value in changes) or keep_originals:
+        if any(value is not None for value in changes) or keep_originals is not None:
             old = get_policy(connection, target.id)
 
             def pick(new: int | None, current: int | None) -> int | None:
@@ -183,9 +191,10 @@ def retention(
                     pick(transcripts_days, old.transcripts_days),
                     pick(interactions_days, old.interactions_days),
                     pick(customers_days, old.customers_days),
-                    keep_originals,
+                    old.keep_originals if keep_originals is None else keep_originals,
                 ),
                 by="cli",
+                recordings_dir=Path(current_settings().recordings_dir),
             )
         policy = get_policy(connection, target.id)
     typer.echo(

@@ -13,7 +13,7 @@ from sqlalchemy import select, update
 from kontrol.events import InteractionsStored, publish
 from kontrol.jobs import JobContext, enqueue, job
 from kontrol.settings import current_settings
-from kontrol.speech.recognisers import RecognitionFailed
+from kontrol.speech.recognisers import RecogniserUnavailable, RecognitionFailed
 from kontrol.speech.recordings import queue_recognition, recognise
 from kontrol.speech.retention import apply_retention
 from kontrol.store.tables import retention_policies, speech_recordings
@@ -21,14 +21,29 @@ from kontrol.store.tables import retention_policies, speech_recordings
 log = logging.getLogger(__name__)
 
 
-@job("speech.recognise", max_attempts=5)
+RECOGNISE_ATTEMPTS = 5
+
+
+@job("speech.recognise", max_attempts=RECOGNISE_ATTEMPTS)
 def recognise_job(ctx: JobContext, *, workspace_id: int, recording_id: int) -> None:
     """Recognise one recording; its segments go to scoring in a job after the commit."""
     try:
         state = recognise(ctx.connection, workspace_id, recording_id)
     except RecognitionFailed as error:
-        # The attempt's transaction rolls back: the error is kept on the run (Jobs page).
+        # The attempt's transaction rolls back: the error is kept on the run (Jobs page)
+        # and, in its own transaction, on the recording (the API shows it translated).
         log.warning("speech.recognise %s: %s", recording_id, error)
+        stored = error.stored() if isinstance(error, RecogniserUnavailable) else str(error)
+        values: dict[str, object] = {"error": stored[:2000], "attempts": ctx.attempt}
+        if ctx.attempt >= RECOGNISE_ATTEMPTS:
+            # the last attempt: ``failed`` may be queued again (CLI, API) once fixed
+            values["recognition"] = "failed"
+        with ctx.engine.begin() as side:
+            side.execute(
+                update(speech_recordings)
+                .where(speech_recordings.c.id == recording_id)
+                .values(**values)
+            )
         raise
     ctx.connection.execute(
         update(speech_recordings)

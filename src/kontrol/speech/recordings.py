@@ -25,7 +25,13 @@ from kontrol.speech.recognisers import (
     recognisers,
 )
 from kontrol.speech.signals import fill_signals, rescore_if_untimed
-from kontrol.store.tables import interactions, messages, retention_policies, speech_recordings
+from kontrol.store.tables import (
+    interactions,
+    message_originals,
+    messages,
+    retention_policies,
+    speech_recordings,
+)
 
 STATES = ("none", "queued", "running", "done", "failed", "over_budget", "skipped")
 
@@ -213,14 +219,42 @@ def _roles_for(transcripts: list[Transcript], stereo: bool) -> list[tuple[str, S
     return out
 
 
-def redacts_transcripts(connection: Connection, workspace_id: int) -> bool:
-    """True unless the workspace's retention policy keeps recognised text unredacted."""
+def keeps_originals(connection: Connection, workspace_id: int) -> bool:
+    """True when the workspace's policy keeps the originals of masked personal data
+    (for its admins only: docs/privacy.md)."""
     keep = connection.execute(
         select(retention_policies.c.keep_originals).where(
             retention_policies.c.workspace_id == workspace_id
         )
     ).scalar_one_or_none()
-    return not keep
+    return bool(keep)
+
+
+def _put_aside_original(
+    connection: Connection,
+    recording_id: int,
+    path: Path,
+    base: Path,
+    keeping: bool,
+    *,
+    played: str,
+) -> str | None:
+    """What becomes of the recording before the tone once the call plays ``played``:
+    its path under the recordings directory when the workspace keeps originals,
+    else the file is deleted (unless another call plays or keeps the same file)."""
+    from kontrol.speech.retention import files_in_use
+
+    relative = str(path.resolve().relative_to(base.resolve()))
+    if keeping:
+        return relative
+    connection.execute(
+        update(speech_recordings)
+        .where(speech_recordings.c.id == recording_id)
+        .values(path=played, original_path=None)
+    )
+    if relative not in files_in_use(connection, {relative}):
+        path.unlink(missing_ok=True)
+    return None
 
 
 def recognise(
@@ -264,27 +298,47 @@ def recognise(
     if call.message_count:
         return finish("skipped", error=None)
     twin = connection.execute(
-        select(speech_recordings.c.interaction_id).where(
+        select(speech_recordings.c.interaction_id, speech_recordings.c.path).where(
             speech_recordings.c.workspace_id == workspace_id,
             speech_recordings.c.sha256 == row.sha256,
             speech_recordings.c.recognition == "done",
             speech_recordings.c.id != recording_id,
         )
     ).first()
+    keeping = keeps_originals(connection, workspace_id)
+    base = recordings_dir or Path(settings.recordings_dir)
     if twin is not None:
         copied = connection.execute(
-            select(messages).where(messages.c.interaction_id == twin.interaction_id)
+            select(messages, message_originals.c.text.label("original"))
+            .outerjoin(message_originals, message_originals.c.message_id == messages.c.id)
+            .where(messages.c.interaction_id == twin.interaction_id)
+            .order_by(messages.c.seq)
         ).all()
         _write_messages(
             connection,
             row.interaction_id,
             [(m.role, m.text, m.start_s, m.end_s) for m in copied],
+            originals=[m.original if keeping else None for m in copied],
         )
-        return finish("done", recogniser="copy", recognised_at=now, error=None)
+        values: dict[str, Any] = {}
+        if twin.path and twin.path != row.path:
+            # The same bytes were covered by a tone for the other call: use that copy.
+            connection.execute(
+                update(interactions)
+                .where(interactions.c.id == row.interaction_id)
+                .values(recording=twin.path)
+            )
+            own = local_recording(row.path, base) if row.path else None
+            values["path"] = twin.path
+            values["original_path"] = (
+                _put_aside_original(connection, recording_id, own, base, keeping, played=twin.path)
+                if own is not None
+                else None
+            )
+        return finish("done", recogniser="copy", recognised_at=now, error=None, **values)
     budget = settings.speech_daily_minutes * 60.0
     if seconds_recognised_today(connection, workspace_id, now) + row.duration_s > budget:
         return finish("over_budget")
-    base = recordings_dir or Path(settings.recordings_dir)
     path = local_recording(row.path, base) if row.path else None
     if path is None:
         return finish("failed", error="recording: the file is no longer there")
@@ -298,29 +352,42 @@ def recognise(
     with tempfile.TemporaryDirectory(prefix="kontrol-speech-") as folder:
         parts = _split_channels(audio, Path(folder)) if stereo else [path]
         transcripts = [recogniser.transcribe(part, language) for part in parts]
-    redacting = redacts_transcripts(connection, workspace_id)
     segments = sorted(_roles_for(transcripts, stereo), key=lambda item: item[1].start)
+    masked = [redact(s.text) for _, s in segments]
     _write_messages(
         connection,
         row.interaction_id,
         [
-            (role, redact(s.text) if redacting else s.text, round(s.start, 2), round(s.end, 2))
-            for role, s in segments
+            (role, text, round(s.start, 2), round(s.end, 2))
+            for (role, s), text in zip(segments, masked, strict=True)
+        ],
+        originals=[
+            s.text if keeping and text != s.text else None
+            for (_, s), text in zip(segments, masked, strict=True)
         ],
     )
-    if redacting:
-        spans = masked_word_spans(transcripts, stereo)
-        if spans:
-            kept = bleep_recording(path, audio, spans)
-            relative = str(kept.resolve().relative_to(base.resolve()))
-            connection.execute(
-                update(interactions)
-                .where(interactions.c.id == row.interaction_id)
-                .values(recording=relative)
-            )
-            if kept != path:
-                path.unlink(missing_ok=True)
-            return finish("done", recogniser=name, recognised_at=now, error=None, path=relative)
+    spans = masked_word_spans(transcripts, stereo)
+    if spans:
+        kept = bleep_recording(path, audio, spans)
+        relative = str(kept.resolve().relative_to(base.resolve()))
+        connection.execute(
+            update(interactions)
+            .where(interactions.c.id == row.interaction_id)
+            .values(recording=relative)
+        )
+        original = (
+            _put_aside_original(connection, recording_id, path, base, keeping, played=relative)
+            if kept != path
+            else None
+        )
+        return finish(
+            "done",
+            recogniser=name,
+            recognised_at=now,
+            error=None,
+            path=relative,
+            original_path=original,
+        )
     return finish("done", recogniser=name, recognised_at=now, error=None)
 
 
@@ -387,7 +454,11 @@ def _write_messages(
     connection: Connection,
     interaction_id: int,
     rows: list[tuple[str, str, float | None, float | None]],
+    *,
+    originals: list[str | None] | None = None,
 ) -> None:
+    """Replace the call's messages; ``originals`` (one per row, None where nothing
+    was masked or originals are not kept) go to ``message_originals``."""
     connection.execute(delete(messages).where(messages.c.interaction_id == interaction_id))
     if rows:
         connection.execute(
@@ -402,6 +473,24 @@ def _write_messages(
                     "end_s": end,
                 }
                 for index, (role, text, start, end) in enumerate(rows)
+            ],
+        )
+    kept = {seq: text for seq, text in enumerate(originals or []) if text is not None}
+    if kept:
+        ids = {
+            row.seq: row.id
+            for row in connection.execute(
+                select(messages.c.seq, messages.c.id).where(
+                    messages.c.interaction_id == interaction_id,
+                    messages.c.seq.in_(list(kept)),
+                )
+            )
+        }
+        connection.execute(
+            insert(message_originals),
+            [
+                {"message_id": ids[seq], "interaction_id": interaction_id, "text": text}
+                for seq, text in kept.items()
             ],
         )
     connection.execute(

@@ -23,11 +23,13 @@ from sqlalchemy import Connection, delete, insert, select, update
 from kontrol.checks.audio import local_recording
 from kontrol.domain.clock import utcnow
 from kontrol.domain.errors import InvalidInput
+from kontrol.settings import current_settings
 from kontrol.store.tables import (
     check_outcomes,
     deletion_log,
     interaction_facts,
     interactions,
+    message_originals,
     messages,
     order_facts,
     orders,
@@ -66,12 +68,20 @@ def get_policy(connection: Connection, workspace_id: int) -> RetentionPolicy:
 
 
 def set_policy(
-    connection: Connection, workspace_id: int, policy: RetentionPolicy, *, by: str
+    connection: Connection,
+    workspace_id: int,
+    policy: RetentionPolicy,
+    *,
+    by: str,
+    recordings_dir: Path | None = None,
 ) -> None:
+    """Save the policy. Turning ``keep_originals`` off deletes the originals kept so
+    far (text and recordings), with a line in the deletion log."""
     for name in ("recordings_days", "transcripts_days", "interactions_days", "customers_days"):
         days = getattr(policy, name)
         if days is not None and not 1 <= days <= MAX_DAYS:
             raise InvalidInput(f"{name}: a whole number of days from 1 to {MAX_DAYS}, or empty")
+    kept_before = get_policy(connection, workspace_id).keep_originals
     values = {
         "recordings_days": policy.recordings_days,
         "transcripts_days": policy.transcripts_days,
@@ -88,6 +98,21 @@ def set_policy(
     ).rowcount
     if not changed:
         connection.execute(insert(retention_policies).values(workspace_id=workspace_id, **values))
+    if kept_before and not policy.keep_originals:
+        if recordings_dir is None:
+            recordings_dir = Path(current_settings().recordings_dir)
+        ids = _with_originals(connection, workspace_id)
+        count = delete_originals(connection, workspace_id, ids, recordings_dir)
+        if count:
+            _log(
+                connection,
+                workspace_id,
+                reason="policy",
+                what="originals",
+                count=count,
+                by=by,
+                now=utcnow(),
+            )
 
 
 def customer_pseudonym(workspace_id: int, customer_id: str) -> str:
@@ -120,13 +145,83 @@ def _log(
     )
 
 
+def files_in_use(connection: Connection, relatives: set[str]) -> set[str]:
+    """Those of these files that a call still plays or keeps as its original (one
+    file may serve several calls: the same bytes are stored once)."""
+    used: set[str] = set()
+    names = sorted(relatives)
+    for start in range(0, len(names), 500):
+        part = names[start : start + 500]
+        used.update(
+            connection.execute(
+                select(interactions.c.recording).where(interactions.c.recording.in_(part))
+            ).scalars()
+        )
+        for column in (speech_recordings.c.path, speech_recordings.c.original_path):
+            used.update(connection.execute(select(column).where(column.in_(part))).scalars())
+    return used
+
+
+def _unlink_unused(connection: Connection, relatives: set[str], base: Path) -> None:
+    for relative in relatives - files_in_use(connection, relatives):
+        path = local_recording(relative, base)
+        if path is not None:
+            path.unlink(missing_ok=True)
+
+
+def _with_originals(connection: Connection, workspace_id: int) -> list[int]:
+    """The workspace's interactions that have kept originals."""
+    text = (
+        select(message_originals.c.interaction_id)
+        .join(interactions, interactions.c.id == message_originals.c.interaction_id)
+        .where(interactions.c.workspace_id == workspace_id)
+    )
+    audio = select(speech_recordings.c.interaction_id).where(
+        speech_recordings.c.workspace_id == workspace_id,
+        speech_recordings.c.original_path.is_not(None),
+    )
+    return sorted(set(connection.execute(text.union(audio)).scalars()))
+
+
+def delete_originals(connection: Connection, workspace_id: int, ids: list[int], base: Path) -> int:
+    """Delete the kept originals (unmasked text, recordings before the tone) of these
+    interactions; the count of lines and files deleted."""
+    if not ids:
+        return 0
+    count = 0
+    for chunk in range(0, len(ids), 500):
+        part = ids[chunk : chunk + 500]
+        count += int(
+            connection.execute(
+                delete(message_originals).where(message_originals.c.interaction_id.in_(part))
+            ).rowcount
+            or 0
+        )
+        rows = connection.execute(
+            select(speech_recordings.c.id, speech_recordings.c.original_path).where(
+                speech_recordings.c.workspace_id == workspace_id,
+                speech_recordings.c.interaction_id.in_(part),
+                speech_recordings.c.original_path.is_not(None),
+            )
+        ).all()
+        if rows:
+            connection.execute(
+                update(speech_recordings)
+                .where(speech_recordings.c.id.in_([r.id for r in rows]))
+                .values(original_path=None)
+            )
+            _unlink_unused(connection, {r.original_path for r in rows}, base)
+            count += len(rows)
+    return count
+
+
 def _delete_recordings(
     connection: Connection, workspace_id: int, ids: list[int], base: Path
 ) -> int:
     """Delete the files of these interactions' recordings; the count deleted."""
     if not ids:
         return 0
-    count = 0
+    delete_originals(connection, workspace_id, ids, base)
     rows = connection.execute(
         select(interactions.c.id, interactions.c.recording).where(
             interactions.c.workspace_id == workspace_id,
@@ -134,11 +229,6 @@ def _delete_recordings(
             interactions.c.recording.is_not(None),
         )
     ).all()
-    for row in rows:
-        path = local_recording(row.recording, base)
-        if path is not None:
-            path.unlink(missing_ok=True)
-        count += 1
     connection.execute(
         update(interactions)
         .where(interactions.c.id.in_([r.id for r in rows]))
@@ -149,7 +239,9 @@ def _delete_recordings(
         .where(speech_recordings.c.interaction_id.in_(ids))
         .values(path=None)
     )
-    return count
+    # a file another call still plays stays (the same bytes are stored once)
+    _unlink_unused(connection, {r.recording for r in rows}, base)
+    return len(rows)
 
 
 def _blank_evidence(value: Any) -> Any:
@@ -276,13 +368,18 @@ def apply_retention(
             .values(message_count=0)
         )
     limit = None if customers_days == 10**9 else customers_days
-    customers = _anonymise(
-        connection, workspace_id, _older_than(connection, workspace_id, limit, now)
-    )
+    anonymised = _older_than(connection, workspace_id, limit, now)
+    customers = _anonymise(connection, workspace_id, anonymised)
+    # the originals hold the personal data that anonymising removes
+    delete_originals(connection, workspace_id, anonymised, recordings_dir)
     if emptied:
         connection.execute(
             update(interactions).where(interactions.c.id.in_(emptied)).values(meta={})
         )
+    if not policy.keep_originals:
+        # originals a recognition wrote while the policy was being turned off
+        stray = _with_originals(connection, workspace_id)
+        delete_originals(connection, workspace_id, stray, recordings_dir)
     run = RetentionRun(recordings, transcripts, customers, len(emptied))
     for what, count in (
         ("recordings", recordings),

@@ -79,7 +79,12 @@ from kontrol.store.tables.review import (
 )
 from kontrol.store.tables.schema import Id, metadata
 from kontrol.store.tables.scripts import script_feedback, script_widget_tokens, scripts
-from kontrol.store.tables.speech import deletion_log, retention_policies, speech_recordings
+from kontrol.store.tables.speech import (
+    deletion_log,
+    message_originals,
+    retention_policies,
+    speech_recordings,
+)
 from kontrol.store.tables.staff import (
     staff_assignments,
     staff_attempts,
@@ -154,6 +159,7 @@ __all__ = [
     "kpi_rollups",
     "kpi_targets",
     "memberships",
+    "message_originals",
     "messages",
     "metadata",
     "mystery_answers",

@@ -29,6 +29,9 @@ speech_recordings = Table(
     Column("interaction_id", Id, ForeignKey("interactions.id", ondelete="CASCADE"), nullable=False),
     # Path under the recordings directory; NULL once retention deleted the file.
     Column("path", Text),
+    # The recording before the tone covered its personal data, kept only when the
+    # workspace's policy keeps originals; served to admins only (docs/privacy.md).
+    Column("original_path", Text),
     Column("sha256", String(64), nullable=False),
     Column("channels", SmallInteger, nullable=False),
     Column("duration_s", Float, nullable=False),
@@ -44,6 +47,18 @@ speech_recordings = Table(
     UniqueConstraint("interaction_id"),
     Index("ix_speech_recordings_ws_sha", "workspace_id", "sha256"),
     Index("ix_speech_recordings_ws_recognised", "workspace_id", "recognised_at"),
+)
+
+# The original text of a message whose personal data was masked, kept only when
+# the workspace's policy keeps originals; read by admins only (docs/privacy.md).
+# Deleted with its message (retention, forgetting a customer, a new transcript).
+message_originals = Table(
+    "message_originals",
+    metadata,
+    Column("message_id", Id, ForeignKey("messages.id", ondelete="CASCADE"), primary_key=True),
+    Column("interaction_id", Id, ForeignKey("interactions.id", ondelete="CASCADE"), nullable=False),
+    Column("text", Text, nullable=False),
+    Index("ix_message_originals_interaction", "interaction_id"),
 )
 
 # Per workspace: how long things are kept (NULL: for ever) and whether original

@@ -3,19 +3,22 @@ draws them), recognition on request, retention and "forget this customer"."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import JSONResponse
+from fastapi.responses import FileResponse, JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, Field
 
 from kontrol.accounts.apikeys import authenticate_key_cached
 from kontrol.accounts.policy import Action, require
-from kontrol.domain.errors import KontrolError
+from kontrol.domain.errors import KontrolError, NotFound
 from kontrol.interactions.detail import get_interaction
 from kontrol.settings import current_settings
+from kontrol.speech.originals import audio_type, original_recording_file, personal_originals
+from kontrol.speech.recognisers import recognition_error_text
 from kontrol.speech.recordings import (
     MAX_UPLOAD_BYTES,
     attach_upload,
@@ -33,7 +36,7 @@ from kontrol.speech.retention import (
 from kontrol.web.deps import CurrentViewer, Db
 from kontrol.web.errors import status_of
 from kontrol.web.params import Id
-from kontrol.web.security import LoginRequired
+from kontrol.web.security import LoginRequired, locale_of
 from kontrol.web.state import app_state
 
 router = APIRouter(prefix="/api/v1/speech", tags=["v1"])
@@ -64,10 +67,13 @@ def _policy_json(policy: RetentionPolicy) -> dict[str, Any]:
 
 
 @router.get("/interactions/{interaction_id}")
-def call_figures(db: Db, viewer: CurrentViewer, interaction_id: Id) -> dict[str, Any]:
+def call_figures(
+    request: Request, db: Db, viewer: CurrentViewer, interaction_id: Id
+) -> dict[str, Any]:
     """What the audio says about a call: turns, silences, overlaps, loudness, pitch.
 
-    ``figures`` is null when the call has no measured recording.
+    ``figures`` is null when the call has no measured recording; ``error`` is why
+    the last recognition attempt failed (in the request's language), else null.
     """
     require(viewer, Action.VIEW_INTERACTIONS)
     get_interaction(db, viewer, interaction_id)  # in the viewer's scope, else 404
@@ -75,9 +81,63 @@ def call_figures(db: Db, viewer: CurrentViewer, interaction_id: Id) -> dict[str,
     return {
         "interaction_id": interaction_id,
         "recognition": row.recognition if row else "none",
+        "error": (
+            recognition_error_text(row.error, locale_of(request))
+            if row and row.recognition != "done"
+            else None
+        ),
         # null when the call has no recording Kontrol has measured
         "figures": row.figures if row else None,
     }
+
+
+@router.get("/interactions/{interaction_id}/originals")
+def originals(db: Db, viewer: CurrentViewer, interaction_id: Id) -> dict[str, Any]:
+    """The call's messages beside the originals of their masked personal data (admins).
+
+    ``original`` is null on a line where nothing was masked or the workspace did
+    not keep it; ``recording`` is the address of the recording before the tone,
+    null when none is kept.
+    """
+    require(viewer, Action.VIEW_PERSONAL_ORIGINALS)
+    get_interaction(db, viewer, interaction_id)
+    found = personal_originals(db, viewer.workspace.id, interaction_id)
+    return {
+        "interaction_id": interaction_id,
+        "messages": [
+            {
+                "seq": line.seq,
+                "role": line.role,
+                "start": line.start,
+                "end": line.end,
+                "text": line.masked,
+                "original": line.original,
+            }
+            for line in found.lines
+        ],
+        "recording": (
+            f"/api/v1/speech/interactions/{interaction_id}/original-recording"
+            if found.recording
+            else None
+        ),
+    }
+
+
+@router.get(
+    "/interactions/{interaction_id}/original-recording",
+    response_class=FileResponse,
+    responses={404: {"description": "no original recording is kept for this call"}},
+)
+def original_recording(db: Db, viewer: CurrentViewer, interaction_id: Id) -> FileResponse:
+    """The call's recording before the tone covered its personal data (admins)."""
+    require(viewer, Action.VIEW_PERSONAL_ORIGINALS)
+    get_interaction(db, viewer, interaction_id)
+    path = original_recording_file(
+        db, viewer.workspace.id, interaction_id, Path(current_settings().recordings_dir)
+    )
+    if path is None:
+        raise NotFound(f"no original recording of interaction {interaction_id}")
+    return FileResponse(path, media_type=audio_type(path))
 
 
 @router.post("/interactions/{interaction_id}/recognition", status_code=202)
@@ -113,7 +173,13 @@ def write_retention(db: Db, viewer: CurrentViewer, body: RetentionBody) -> dict[
         body.customers_days,
         body.keep_originals,
     )
-    set_policy(db, viewer.workspace.id, policy, by=viewer.account.username)
+    set_policy(
+        db,
+        viewer.workspace.id,
+        policy,
+        by=viewer.account.username,
+        recordings_dir=Path(current_settings().recordings_dir),
+    )
     return _policy_json(get_policy(db, viewer.workspace.id))
 
 
@@ -121,8 +187,6 @@ def write_retention(db: Db, viewer: CurrentViewer, body: RetentionBody) -> dict[
 def forget_api(db: Db, viewer: CurrentViewer, body: ForgetBody) -> dict[str, Any]:
     """Remove or anonymise everything about one customer, with a record that it was done."""
     require(viewer, Action.MANAGE_PRIVACY)
-    from pathlib import Path
-
     done = forget_customer(
         db,
         viewer.workspace.id,

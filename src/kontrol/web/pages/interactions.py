@@ -9,13 +9,14 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
-from kontrol.accounts.policy import Action, require
+from kontrol.accounts.policy import Action, allowed, require
 from kontrol.checks.quality import interaction_quality
 from kontrol.domain.vocabulary import Channel
 from kontrol.interactions.detail import get_interaction
 from kontrol.interactions.evaluation_filters import SIGNAL_FILTERS, check_ids
 from kontrol.interactions.listing import filter_choices, list_interactions
 from kontrol.judging.agreement import interaction_judgements
+from kontrol.speech.originals import has_personal_originals
 from kontrol.web.deps import CurrentPage, CurrentViewer, Db
 from kontrol.web.filters import InteractionQuery
 from kontrol.web.params import Id
@@ -82,7 +83,10 @@ def interaction_page(
     detail = get_interaction(db, viewer, interaction_id)
     quality = interaction_quality(db, interaction_id, [m.text for m in detail.messages])
     judgements = interaction_judgements(db, viewer.workspace.id, interaction_id)
+    originals = allowed(viewer, Action.VIEW_PERSONAL_ORIGINALS) and has_personal_originals(
+        db, viewer.workspace.id, interaction_id
+    )
     return page.render(
         "interactions/interaction.html",
-        {"item": detail, "quality": quality, "judgements": judgements},
+        {"item": detail, "quality": quality, "judgements": judgements, "originals": originals},
     )

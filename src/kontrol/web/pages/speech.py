@@ -1,5 +1,6 @@
 """The privacy page (workspace admins): retention policy, "forget this customer" and
-the log of deletions (docs/privacy.md)."""
+the log of deletions; a call's kept originals of masked personal data (admins
+only, docs/privacy.md)."""
 
 from __future__ import annotations
 
@@ -7,11 +8,13 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import FileResponse, RedirectResponse, Response
 
 from kontrol.accounts.policy import Action, require
-from kontrol.domain.errors import InvalidInput
+from kontrol.domain.errors import InvalidInput, NotFound
+from kontrol.interactions.detail import get_interaction
 from kontrol.settings import current_settings
+from kontrol.speech.originals import audio_type, original_recording_file, personal_originals
 from kontrol.speech.retention import (
     RetentionPolicy,
     deletion_history,
@@ -21,6 +24,7 @@ from kontrol.speech.retention import (
 )
 from kontrol.web.deps import CurrentPage, CurrentViewer, Db, attempt
 from kontrol.web.errors import REFUSALS, status_of
+from kontrol.web.params import Id
 from kontrol.web.render import Page
 from kontrol.web.security import check_csrf
 
@@ -101,6 +105,7 @@ def save_retention(
                     keep_originals=keep_originals == "1",
                 ),
                 by=viewer.account.username,
+                recordings_dir=Path(current_settings().recordings_dir),
             )
     except REFUSALS as error:
         return _privacy_page(page, error=str(error), form=posted, status=status_of(error))
@@ -134,3 +139,29 @@ def forget_page(
     except REFUSALS as error:
         return _privacy_page(page, error=str(error), status=status_of(error))
     return RedirectResponse("/privacy?done=forgotten", status_code=303)
+
+
+@router.get("/privacy/originals/{interaction_id}")
+def originals_page(viewer: CurrentViewer, page: CurrentPage, interaction_id: Id) -> Response:
+    """A call's masked lines beside their originals, and the recording before the tone
+    (admins, when the workspace keeps originals)."""
+    require(viewer, Action.VIEW_PERSONAL_ORIGINALS)
+    detail = get_interaction(page.connection, viewer, interaction_id)
+    found = personal_originals(page.connection, viewer.workspace.id, interaction_id)
+    return page.render(
+        "speech/originals.html",
+        {"s": detail.summary, "originals": found, "kept": found.kept},
+    )
+
+
+@router.get("/privacy/originals/{interaction_id}/recording")
+def original_recording_page(db: Db, viewer: CurrentViewer, interaction_id: Id) -> Response:
+    """The recording before the tone covered its personal data (admins)."""
+    require(viewer, Action.VIEW_PERSONAL_ORIGINALS)
+    get_interaction(db, viewer, interaction_id)
+    path = original_recording_file(
+        db, viewer.workspace.id, interaction_id, Path(current_settings().recordings_dir)
+    )
+    if path is None:
+        raise NotFound(f"no original recording of interaction {interaction_id}")
+    return FileResponse(path, media_type=audio_type(path))

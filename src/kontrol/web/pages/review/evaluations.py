@@ -18,7 +18,7 @@ from fastapi.responses import FileResponse, RedirectResponse, Response
 from sqlalchemy import Connection
 
 from kontrol.accounts.access import Viewer
-from kontrol.accounts.policy import Action, require
+from kontrol.accounts.policy import Action, allowed, require
 from kontrol.checks.audio import local_recording
 from kontrol.checks.quality import interaction_quality
 from kontrol.domain.clock import utcnow
@@ -30,6 +30,7 @@ from kontrol.review.machine_agreement import review_agreement
 from kontrol.review.saving import AnswerInput, create_evaluation, save_evaluation
 from kontrol.review.scoring_form import CriterionAnswer, ReviewForm, review_form
 from kontrol.settings import current_settings
+from kontrol.speech.originals import has_personal_originals
 from kontrol.web.deps import CurrentPage, CurrentViewer, Db, attempt
 from kontrol.web.errors import REFUSALS, status_of
 from kontrol.web.headers import CONTENT_SECURITY_POLICY
@@ -162,6 +163,8 @@ def _workspace(
             "version": shown_version if kept is None else kept_version,
             "next_item": following,
             "now": utcnow(),
+            "originals": allowed(viewer, Action.VIEW_PERSONAL_ORIGINALS)
+            and has_personal_originals(db, viewer.workspace.id, interaction_id),
         },
         status=status,
     )
