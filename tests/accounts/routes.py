@@ -204,6 +204,11 @@ def api_key(w: World) -> dict[str, int]:
     return {"key_id": w.fresh_api_key()}
 
 
+def agent_token(w: World) -> dict[str, int]:
+    """A fresh personal token of agent1 (only agent1 revokes it as their own)."""
+    return {"token_id": w.fresh_token("agent1")}
+
+
 def job_run(w: World) -> dict[str, int]:
     return {"run_id": w.job_run()}
 
@@ -1430,6 +1435,15 @@ ROUTES: list[Route] = [
         "yyyyyyy",
         form={"current_password": "wrong", "new_password": "x" * 9, "new_password_again": "y"},
     ),
+    # Personal API tokens: everyone makes their own; someone else's is not found.
+    Route("POST", "/account/tokens", "yyyyyyy", form={"name": "BI", "days": "30"}),
+    Route("POST", "/account/tokens/{token_id}/revoke", "4444y44", ids=agent_token),
+    Route("GET", "/admin/tokens", "y----"),
+    Route("POST", "/admin/tokens/{token_id}/revoke", "y----", ids=agent_token),
+    # -- the audit log --
+    Route("GET", "/admin/audit", "y----"),
+    Route("GET", "/admin/audit", "y----", query="action=login&since=2026-01-01"),
+    Route("GET", "/admin/audit.csv", "y----"),
     # -- speech --
     Route("GET", "/privacy", "y----"),
     Route("POST", "/privacy/retention", "y----", form={"recordings_days": "90"}),

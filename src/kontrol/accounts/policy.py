@@ -96,6 +96,7 @@ class Action(StrEnum):
     VIEW_REJECTS = "view_rejects"
     MANAGE_INTEGRATIONS = "manage_integrations"
     MANAGE_USERS = "manage_users"
+    VIEW_AUDIT_LOG = "view_audit_log"
     # Automatic checks.
     VIEW_SCORECARDS = "view_scorecards"
     MANAGE_CHECKS = "manage_checks"
@@ -177,6 +178,7 @@ POLICY: dict[Action, frozenset[WorkspaceRole]] = {
     Action.VIEW_REJECTS: frozenset({ADMIN, QA_LEAD}),
     Action.MANAGE_INTEGRATIONS: frozenset({ADMIN}),
     Action.MANAGE_USERS: frozenset({ADMIN}),
+    Action.VIEW_AUDIT_LOG: frozenset({ADMIN}),
     Action.VIEW_SCORECARDS: EVERYONE,
     Action.MANAGE_CHECKS: frozenset({ADMIN, QA_LEAD}),
     Action.VIEW_KPIS: EVERYONE,
@@ -239,7 +241,8 @@ DESCRIPTIONS: dict[Action, str] = {
     Action.SEND_SURVEY_LINKS: "make a survey link for an interaction in scope",
     Action.VIEW_REJECTS: "see records an import rejected",
     Action.MANAGE_INTEGRATIONS: "manage ingest API keys and background jobs",
-    Action.MANAGE_USERS: "manage people, roles, teams and agent ids",
+    Action.MANAGE_USERS: "manage people, roles, teams and agent ids; revoke anyone's API tokens",
+    Action.VIEW_AUDIT_LOG: "read and export the audit log of security-relevant actions",
     Action.VIEW_SCORECARDS: "read scorecards and their versions",
     Action.MANAGE_CHECKS: "change scorecards, phrase lists and custom checks",
     Action.VIEW_KPIS: "see the KPI dashboard, its exports and the KPI API (figures by scope)",
@@ -304,6 +307,7 @@ REFUSALS: dict[Action, str] = {
     Action.VIEW_REJECTS: "only admins and QA leads see import rejects",
     Action.MANAGE_INTEGRATIONS: "only workspace admins manage API keys and jobs",
     Action.MANAGE_USERS: "only workspace admins manage people and roles",
+    Action.VIEW_AUDIT_LOG: "only workspace admins read the audit log",
     Action.MANAGE_CHECKS: "only admins and QA leads change scorecards and checks",
     Action.VIEW_TARGETS: "agents see targets beside their numbers on the dashboard",
     Action.EDIT_TARGETS: "only admins and QA leads set KPI targets",

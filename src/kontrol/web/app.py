@@ -48,6 +48,7 @@ from kontrol.web.headers import SecureSessionCookie, SecurityHeaders
 from kontrol.web.pages import accounts as accounts_pages
 from kontrol.web.pages import alerts as alerts_pages
 from kontrol.web.pages import analysis as analysis_pages
+from kontrol.web.pages import audit_log as audit_log_pages
 from kontrol.web.pages import audits as audits_pages
 from kontrol.web.pages import checks as checks_pages
 from kontrol.web.pages import feedback as feedback_pages
@@ -74,6 +75,7 @@ from kontrol.web.state import AppState
 # the same URL, and each module keeps its own literal paths before its {id} ones.
 PAGES = (
     accounts_pages.router,
+    audit_log_pages.router,
     interactions_pages.router,
     ingest_pages.router,
     jobs_pages.router,

@@ -10,9 +10,11 @@ registers every table in ``metadata`` (the schema test and ``TRUNCATE`` rely on 
 from kontrol.store.tables.accounts import (
     api_keys,
     app_settings,
+    audit_log,
     invitations,
     login_sessions,
     memberships,
+    personal_tokens,
     users,
     workspaces,
 )
@@ -114,6 +116,7 @@ __all__ = [
     "app_settings",
     "audit_answers",
     "audit_evidence",
+    "audit_log",
     "audit_templates",
     "audits",
     "business_calendars",
@@ -154,6 +157,7 @@ __all__ = [
     "mystery_submissions",
     "order_facts",
     "orders",
+    "personal_tokens",
     "phrase_overrides",
     "retention_policies",
     "reason_assignments",
