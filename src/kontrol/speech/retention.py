@@ -20,6 +20,7 @@ from typing import Any
 
 from sqlalchemy import Connection, delete, insert, select, update
 
+from kontrol.accounts.audit import AuditAction, record_audit
 from kontrol.checks.audio import local_recording
 from kontrol.domain.clock import utcnow
 from kontrol.domain.errors import InvalidInput
@@ -88,6 +89,23 @@ def set_policy(
     ).rowcount
     if not changed:
         connection.execute(insert(retention_policies).values(workspace_id=workspace_id, **values))
+    record_audit(
+        connection,
+        workspace_id=workspace_id,
+        actor=by,
+        action=AuditAction.RETENTION_CHANGED,
+        target="retention policy",
+        details={
+            name: values[name]
+            for name in (
+                "recordings_days",
+                "transcripts_days",
+                "interactions_days",
+                "customers_days",
+                "keep_originals",
+            )
+        },
+    )
 
 
 def customer_pseudonym(workspace_id: int, customer_id: str) -> str:
@@ -117,6 +135,19 @@ def _log(
             customer_hash=customer_hash,
             requested_by=by[:100],
         )
+    )
+    # The same deletion in the audit log (the customer by pseudonym, never by id).
+    record_audit(
+        connection,
+        workspace_id=workspace_id,
+        actor=by,
+        action=(
+            AuditAction.CUSTOMER_FORGOTTEN
+            if reason == "forget"
+            else AuditAction.INTERACTIONS_DELETED
+        ),
+        target=customer_hash or what,
+        details={"reason": reason, "what": what, "count": count},
     )
 
 

@@ -16,6 +16,7 @@ from fastapi.responses import Response
 from sqlalchemy import Connection
 
 from kontrol.accounts.access import Viewer
+from kontrol.accounts.audit import AuditAction
 from kontrol.accounts.policy import KPI_FILTER_NAMES, Action, allowed, kpi_reach, require
 from kontrol.domain.clock import utcnow
 from kontrol.domain.errors import InvalidInput
@@ -34,6 +35,7 @@ from kontrol.metrics.dashboard import (
 from kontrol.metrics.date_ranges import period_of
 from kontrol.metrics.exports import ExportTable, to_csv, to_xlsx
 from kontrol.reports.views import discipline_of
+from kontrol.web.audit_trail import note_action
 from kontrol.web.deps import CurrentPage, CurrentViewer, Db
 from kontrol.web.filters import read_date
 from kontrol.web.params import read_period
@@ -243,6 +245,8 @@ def dashboard_page(
     choices = filter_choices(db, viewer)
     dashboard, people = _build(db, viewer, query)
     if format is not None:
+        details = {"format": format, "by": dashboard.by, **_page_params(query)}
+        note_action(db, request, viewer, AuditAction.EXPORTED, "KPI dashboard", details)
         return _export(dashboard, locale, format)
     context = {
         "can_see_targets": allowed(viewer, Action.VIEW_TARGETS),
