@@ -67,7 +67,12 @@ def get_policy(connection: Connection, workspace_id: int) -> RetentionPolicy:
 
 
 def set_policy(
-    connection: Connection, workspace_id: int, policy: RetentionPolicy, *, by: str
+    connection: Connection,
+    workspace_id: int,
+    policy: RetentionPolicy,
+    *,
+    by: str,
+    address: str | None = None,
 ) -> None:
     for name in ("recordings_days", "transcripts_days", "interactions_days", "customers_days"):
         days = getattr(policy, name)
@@ -95,6 +100,7 @@ def set_policy(
         actor=by,
         action=AuditAction.RETENTION_CHANGED,
         target="retention policy",
+        address=address,
         details={
             name: values[name]
             for name in (
@@ -124,6 +130,7 @@ def _log(
     by: str,
     now: datetime,
     customer_hash: str | None = None,
+    address: str | None = None,
 ) -> None:
     connection.execute(
         insert(deletion_log).values(
@@ -148,6 +155,7 @@ def _log(
         ),
         target=customer_hash or what,
         details={"reason": reason, "what": what, "count": count},
+        address=address,
     )
 
 
@@ -336,6 +344,7 @@ def forget_customer(
     recordings_dir: Path,
     by: str,
     now: datetime | None = None,
+    address: str | None = None,
 ) -> RetentionRun:
     """Remove or anonymise everything about one customer, and record that it was done.
 
@@ -391,6 +400,7 @@ def forget_customer(
         by=by,
         now=now,
         customer_hash=pseudonym,
+        address=address,
     )
     return RetentionRun(recordings, transcripts, 1 if ids or order_count else 0, len(ids))
 

@@ -22,7 +22,7 @@ from kontrol.speech.retention import (
 from kontrol.web.deps import CurrentPage, CurrentViewer, Db, attempt
 from kontrol.web.errors import REFUSALS, status_of
 from kontrol.web.render import Page
-from kontrol.web.security import check_csrf
+from kontrol.web.security import check_csrf, client_address
 
 router = APIRouter(include_in_schema=False)
 
@@ -101,6 +101,7 @@ def save_retention(
                     keep_originals=keep_originals == "1",
                 ),
                 by=viewer.account.username,
+                address=client_address(request),
             )
     except REFUSALS as error:
         return _privacy_page(page, error=str(error), form=posted, status=status_of(error))
@@ -130,6 +131,7 @@ def forget_page(
                 customer_id,
                 recordings_dir=Path(current_settings().recordings_dir),
                 by=viewer.account.username,
+                address=client_address(request),
             )
     except REFUSALS as error:
         return _privacy_page(page, error=str(error), status=status_of(error))
