@@ -172,6 +172,20 @@ def record_failed_login(
     )
 
 
+def record_operator_password_reset(connection: Connection, username: str) -> None:
+    """``kontrol user password``: an operator reset an account's password."""
+    found = connection.execute(select(users.c.id).where(users.c.username == username)).first()
+    if found is not None:
+        record_account_audit(
+            connection,
+            user_id=int(found.id),
+            actor="command line",
+            action=AuditAction.PASSWORD_CHANGED,
+            target=username,
+            details={"operator_reset": True},
+        )
+
+
 def _conditions(workspace_id: int, wanted: AuditFilter) -> list[ColumnElement[bool]]:
     conditions: list[ColumnElement[bool]] = [audit_log.c.workspace_id == workspace_id]
     if wanted.action:
