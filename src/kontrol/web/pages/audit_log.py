@@ -63,7 +63,7 @@ def _details_text(entry: AuditEntry) -> str:
 
 
 @router.get("/admin/audit")
-def audit_page(
+def audit_log_page(
     request: Request, viewer: CurrentViewer, page: CurrentPage, offset: Offset = 0
 ) -> Response:
     """The workspace's audit log, filtered and paginated."""
@@ -87,7 +87,7 @@ def audit_page(
 
 
 @router.get("/admin/audit.csv")
-def audit_export(request: Request, db: Db, viewer: CurrentViewer) -> Response:
+def audit_log_export(request: Request, db: Db, viewer: CurrentViewer) -> Response:
     """Every entry matching the filters as CSV (formula-safe, UTF-8 with BOM)."""
     require(viewer, Action.VIEW_AUDIT_LOG)
     wanted = _read_filter(request)
