@@ -145,12 +145,17 @@ def record_failed_login(
 ) -> None:
     """A failed login, in each workspace of the account named (an unknown name: no workspace).
 
-    ``refused``: the login limits turned it away before the password was checked.
+    ``refused``: the login limits turned it away before the password was checked
+    (kept for known accounts only).
     """
     name = username.strip()[:100]
     details = {"refused_by_limit": True} if refused else {}
     found = connection.execute(select(users.c.id).where(users.c.username == name)).first()
     if found is None:
+        if refused:
+            # A flood against unknown names, already turned away by the limits: the
+            # log line (kontrol.logins) has it; rows here would only grow the table.
+            return
         record_audit(
             connection,
             workspace_id=None,
