@@ -216,6 +216,11 @@ def judging_criterion(w: World) -> dict[str, int]:
     return {"criterion_id": found[0].id}
 
 
+def agent_token(w: World) -> dict[str, int]:
+    """A fresh personal token of agent1 (only agent1 revokes it as their own)."""
+    return {"token_id": w.fresh_token("agent1")}
+
+
 def job_run(w: World) -> dict[str, int]:
     return {"run_id": w.job_run()}
 
@@ -1465,6 +1470,15 @@ ROUTES: list[Route] = [
         ids=judging_criterion,
         form={"shadow": "1"},
     ),
+    # Personal API tokens: everyone makes their own; someone else's is not found.
+    Route("POST", "/account/tokens", "yyyyyyy", form={"name": "BI", "days": "30"}),
+    Route("POST", "/account/tokens/{token_id}/revoke", "4444y44", ids=agent_token),
+    Route("GET", "/admin/tokens", "y----"),
+    Route("POST", "/admin/tokens/{token_id}/revoke", "y----", ids=agent_token),
+    # -- the audit log --
+    Route("GET", "/admin/audit", "y----"),
+    Route("GET", "/admin/audit", "y----", query="action=login&since=2026-01-01"),
+    Route("GET", "/admin/audit.csv", "y----"),
     # -- speech --
     Route("GET", "/privacy", "y----"),
     Route("POST", "/privacy/retention", "y----", form={"recordings_days": "90"}),

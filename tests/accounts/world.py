@@ -21,6 +21,7 @@ from sqlalchemy import Engine, select
 from kontrol.accounts.apikeys import create_api_key
 from kontrol.accounts.invitations import invite
 from kontrol.accounts.members import MemberInput
+from kontrol.accounts.tokens import create_personal_token
 from kontrol.accounts.workspaces import Workspace
 from kontrol.alerts.rules import AlertRuleInput, save_alert_rule
 from kontrol.checks.scorecards import ensure_default_scorecards
@@ -318,6 +319,19 @@ class World:
                 created_by="admin",
             )
         return made.key.id
+
+    def fresh_token(self, username: str = "agent1") -> int:
+        """A new personal API token of ``username`` in the workspace."""
+        with self.engine.begin() as connection:
+            made = create_personal_token(
+                connection,
+                user_id=self.users[username],
+                workspace=self.workspace,
+                name=f"token {self._next()}",
+                days=30,
+                actor=username,
+            )
+        return made.token.id
 
     def fresh_rule(self) -> int:
         """A new alert rule (CSAT at most 2)."""

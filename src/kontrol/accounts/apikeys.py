@@ -18,6 +18,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, Row, Select, select, update
 
+from kontrol.accounts.audit import AuditAction, record_audit
 from kontrol.accounts.workspaces import Workspace
 from kontrol.domain.clock import utcnow
 from kontrol.domain.errors import Conflict, InvalidInput, NotFound
@@ -89,7 +90,12 @@ def _to_key(row: Row[Any]) -> ApiKey:
 
 
 def create_api_key(
-    connection: Connection, *, workspace: Workspace, name: str, created_by: str
+    connection: Connection,
+    *,
+    workspace: Workspace,
+    name: str,
+    created_by: str,
+    address: str | None = None,
 ) -> NewApiKey:
     """A new key for ``workspace``; its name must be unused among the workspace's active keys."""
     name = name.strip()
@@ -117,6 +123,15 @@ def create_api_key(
         )
     ).inserted_primary_key
     assert new_id is not None
+    record_audit(
+        connection,
+        workspace_id=workspace.id,
+        actor=created_by,
+        action=AuditAction.API_KEY_CREATED,
+        target=name,
+        details={"prefix": secret[:SHOWN_CHARS]},
+        address=address,
+    )
     key = ApiKey(
         id=int(new_id[0]),
         workspace=workspace,
@@ -162,15 +177,27 @@ def find_api_key(connection: Connection, workspace: Workspace, name_or_prefix: s
     raise NotFound(f"no active API key {name_or_prefix!r} in workspace {workspace.name!r}")
 
 
-def revoke_api_key(connection: Connection, key: ApiKey) -> ApiKey:
+def revoke_api_key(
+    connection: Connection, key: ApiKey, *, actor: str = "cli", address: str | None = None
+) -> ApiKey:
     """Revoke ``key``: from now on it is refused (revoking twice changes nothing)."""
     forget_recent_keys()
     if key.revoked_at is None:
-        connection.execute(
+        done = connection.execute(
             update(api_keys)
             .where(api_keys.c.id == key.id, api_keys.c.revoked_at.is_(None))
             .values(revoked_at=utcnow())
-        )
+        ).rowcount
+        if done:
+            record_audit(
+                connection,
+                workspace_id=key.workspace.id,
+                actor=actor,
+                action=AuditAction.API_KEY_REVOKED,
+                target=key.name,
+                details={"prefix": key.prefix},
+                address=address,
+            )
     return get_api_key(connection, key.workspace, key.id)
 
 
@@ -222,6 +249,15 @@ def authenticate_key(connection: Connection, secret: str) -> ApiKey | None:
     if key.revoked_at is not None:
         return None
     now = utcnow()
+    if key.last_used_at is None:
+        record_audit(
+            connection,
+            workspace_id=key.workspace.id,
+            actor=key.label,
+            action=AuditAction.API_KEY_FIRST_USE,
+            target=key.name,
+            details={"prefix": key.prefix},
+        )
     if key.last_used_at is None or now - key.last_used_at > USE_RESOLUTION:
         connection.execute(update(api_keys).where(api_keys.c.id == key.id).values(last_used_at=now))
     return key

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from sqlalchemy import Connection, select, update
 
 from kontrol.accounts.sessions import end_sessions_of
+from kontrol.accounts.tokens import revoke_tokens_of
 from kontrol.accounts.workspaces import Workspace
 from kontrol.domain.errors import Conflict, InvalidInput, NotFound
 from kontrol.domain.roles import WorkspaceRole
@@ -156,4 +157,7 @@ def remove_member(connection: Connection, workspace: Workspace, user_id: int) ->
     )
     # Their open sessions end: a page open in this workspace must not keep working.
     end_sessions_of(connection, user_id)
+    # Their tokens of this workspace too (refused already without a membership; this
+    # keeps them refused if the person is invited back).
+    revoke_tokens_of(connection, workspace.id, user_id, actor="removed from the workspace")
     return member

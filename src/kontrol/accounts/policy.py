@@ -96,6 +96,7 @@ class Action(StrEnum):
     VIEW_REJECTS = "view_rejects"
     MANAGE_INTEGRATIONS = "manage_integrations"
     MANAGE_USERS = "manage_users"
+    VIEW_AUDIT_LOG = "view_audit_log"
     # Automatic checks.
     VIEW_SCORECARDS = "view_scorecards"
     MANAGE_CHECKS = "manage_checks"
@@ -179,6 +180,7 @@ POLICY: dict[Action, frozenset[WorkspaceRole]] = {
     Action.VIEW_REJECTS: frozenset({ADMIN, QA_LEAD}),
     Action.MANAGE_INTEGRATIONS: frozenset({ADMIN}),
     Action.MANAGE_USERS: frozenset({ADMIN}),
+    Action.VIEW_AUDIT_LOG: frozenset({ADMIN}),
     Action.VIEW_SCORECARDS: EVERYONE,
     Action.MANAGE_CHECKS: frozenset({ADMIN, QA_LEAD}),
     Action.VIEW_KPIS: EVERYONE,
@@ -245,7 +247,8 @@ DESCRIPTIONS: dict[Action, str] = {
     Action.MANAGE_INTEGRATIONS: (
         "manage ingest API keys, background jobs and the language-model endpoint"
     ),
-    Action.MANAGE_USERS: "manage people, roles, teams and agent ids",
+    Action.MANAGE_USERS: "manage people, roles, teams and agent ids; revoke anyone's API tokens",
+    Action.VIEW_AUDIT_LOG: "read and export the audit log of security-relevant actions",
     Action.VIEW_SCORECARDS: "read scorecards and their versions",
     Action.MANAGE_CHECKS: (
         "change scorecards, phrase lists, custom checks and language-model criteria"
@@ -316,6 +319,7 @@ REFUSALS: dict[Action, str] = {
     Action.VIEW_REJECTS: "only admins and QA leads see import rejects",
     Action.MANAGE_INTEGRATIONS: "only workspace admins manage API keys and jobs",
     Action.MANAGE_USERS: "only workspace admins manage people and roles",
+    Action.VIEW_AUDIT_LOG: "only workspace admins read the audit log",
     Action.MANAGE_CHECKS: "only admins and QA leads change scorecards and checks",
     Action.VIEW_ATTENTION: "the page of what needs attention is the QA lead's start page",
     Action.VIEW_TARGETS: "agents see targets beside their numbers on the dashboard",

@@ -1,4 +1,4 @@
-"""Commands of accounts: the database itself, workspaces, people and API keys."""
+"""Commands of accounts: the database itself, workspaces, people, API keys and tokens."""
 
 from __future__ import annotations
 
@@ -18,6 +18,10 @@ workspace_app = typer.Typer(help="Workspaces: one per company or client.", no_ar
 user_app = typer.Typer(help="People who log in to the web app.", no_args_is_help=True)
 apikey_app = typer.Typer(
     help="API keys: how a helpdesk or telephony system writes into a workspace.",
+    no_args_is_help=True,
+)
+token_app = typer.Typer(
+    help="Personal API tokens: a person's script or BI tool reading /api/v1 as them.",
     no_args_is_help=True,
 )
 
@@ -169,7 +173,7 @@ def apikey_revoke(
     engine = open_database(database_url(db))
     with engine.begin() as connection:
         key = find_api_key(connection, find_workspace(connection, workspace), name.rstrip("…"))
-        revoke_api_key(connection, key)
+        revoke_api_key(connection, key, actor="command line")
     typer.echo(f"API key {key.name!r} revoked")
 
 
@@ -187,6 +191,7 @@ def user_password(
     ] = None,
 ) -> None:
     """Reset an account's password (an operator's reset): all its sessions end."""
+    from kontrol.accounts.audit import record_operator_password_reset
     from kontrol.accounts.logins import set_password
 
     if password is None:
@@ -195,6 +200,96 @@ def user_password(
     try:
         with engine.begin() as connection:
             ended = set_password(connection, username, password)
+            record_operator_password_reset(connection, username)
     except KontrolError as error:
         raise fail(str(error)) from None
     typer.echo(f"password of {username!r} changed; {ended} session(s) ended")
+
+
+@token_app.command("create")
+@reports_errors
+def token_create(
+    username: Annotated[str, typer.Argument(help="The member the token reads as.")],
+    name: Annotated[str, typer.Argument(help="What the token is for, e.g. 'Power BI'.")],
+    db: DbOption = None,
+    workspace: WorkspaceOption = DEFAULT_WORKSPACE,
+    days: Annotated[int, typer.Option(help="How long it is valid: 30, 90 or 365 days.")] = 90,
+) -> None:
+    """Make a personal token for a member and print it (shown this once only)."""
+    from kontrol.accounts.members import list_members
+    from kontrol.accounts.tokens import create_personal_token
+    from kontrol.accounts.workspaces import find_workspace
+
+    engine = open_database(database_url(db))
+    try:
+        with engine.begin() as connection:
+            found = find_workspace(connection, workspace)
+            member = next(
+                (m for m in list_members(connection, found) if m.username == username), None
+            )
+            if member is None:
+                raise fail(f"no member {username!r} in workspace {workspace!r}")
+            made = create_personal_token(
+                connection,
+                user_id=member.user_id,
+                workspace=found,
+                name=name,
+                days=days,
+                actor="command line",
+            )
+    except KontrolError as error:
+        raise fail(str(error)) from None
+    typer.echo(made.secret)
+    typer.echo(
+        f"token {name!r} of {username!r} in {workspace!r}, valid until "
+        f"{made.token.expires_at:%Y-%m-%d}: copy it now, it is not shown again",
+        err=True,
+    )
+
+
+@token_app.command("list")
+@reports_errors
+def token_list(
+    db: DbOption = None,
+    workspace: WorkspaceOption = DEFAULT_WORKSPACE,
+    user: Annotated[str | None, typer.Option(help="Only this person's tokens.")] = None,
+) -> None:
+    """List a workspace's personal tokens (person, name, start, state, expiry, last use)."""
+    from kontrol.accounts.tokens import list_personal_tokens
+    from kontrol.accounts.workspaces import find_workspace
+
+    engine = open_database(database_url(db))
+    with engine.connect() as connection:
+        found = find_workspace(connection, workspace)
+        for token in list_personal_tokens(connection, found.id):
+            if user is not None and token.username != user:
+                continue
+            used = token.last_used_at.isoformat(" ", "seconds") if token.last_used_at else "never"
+            typer.echo(
+                f"{token.username}\t{token.name}\t{token.prefix}…\t{token.state()}"
+                f"\tuntil {token.expires_at:%Y-%m-%d}\tlast used {used}"
+            )
+
+
+@token_app.command("revoke")
+@reports_errors
+def token_revoke(
+    prefix: Annotated[str, typer.Argument(help="The start of the token the list shows.")],
+    db: DbOption = None,
+    workspace: WorkspaceOption = DEFAULT_WORKSPACE,
+) -> None:
+    """Revoke a personal token: requests with it are refused from now on."""
+    from kontrol.accounts.tokens import list_personal_tokens, revoke_personal_token
+    from kontrol.accounts.workspaces import find_workspace
+
+    engine = open_database(database_url(db))
+    with engine.begin() as connection:
+        found = find_workspace(connection, workspace)
+        wanted = prefix.rstrip("…")
+        token = next(
+            (t for t in list_personal_tokens(connection, found.id) if t.prefix == wanted), None
+        )
+        if token is None:
+            raise fail(f"no personal token {wanted!r} in workspace {workspace!r}")
+        revoke_personal_token(connection, token, actor="command line")
+    typer.echo(f"token {token.name!r} of {token.username!r} revoked")

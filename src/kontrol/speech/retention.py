@@ -20,6 +20,7 @@ from typing import Any
 
 from sqlalchemy import Connection, delete, insert, select, update
 
+from kontrol.accounts.audit import AuditAction, record_audit
 from kontrol.checks.audio import local_recording
 from kontrol.domain.clock import utcnow
 from kontrol.domain.errors import InvalidInput
@@ -74,6 +75,7 @@ def set_policy(
     *,
     by: str,
     recordings_dir: Path | None = None,
+    address: str | None = None,
 ) -> None:
     """Save the policy. Turning ``keep_originals`` off deletes the originals kept so
     far (text and recordings), with a line in the deletion log."""
@@ -113,6 +115,24 @@ def set_policy(
                 by=by,
                 now=utcnow(),
             )
+    record_audit(
+        connection,
+        workspace_id=workspace_id,
+        actor=by,
+        action=AuditAction.RETENTION_CHANGED,
+        target="retention policy",
+        address=address,
+        details={
+            name: values[name]
+            for name in (
+                "recordings_days",
+                "transcripts_days",
+                "interactions_days",
+                "customers_days",
+                "keep_originals",
+            )
+        },
+    )
 
 
 def customer_pseudonym(workspace_id: int, customer_id: str) -> str:
@@ -131,6 +151,7 @@ def _log(
     by: str,
     now: datetime,
     customer_hash: str | None = None,
+    address: str | None = None,
 ) -> None:
     connection.execute(
         insert(deletion_log).values(
@@ -142,6 +163,20 @@ def _log(
             customer_hash=customer_hash,
             requested_by=by[:100],
         )
+    )
+    # The same deletion in the audit log (the customer by pseudonym, never by id).
+    record_audit(
+        connection,
+        workspace_id=workspace_id,
+        actor=by,
+        action=(
+            AuditAction.CUSTOMER_FORGOTTEN
+            if reason == "forget"
+            else AuditAction.INTERACTIONS_DELETED
+        ),
+        target=customer_hash or what,
+        details={"reason": reason, "what": what, "count": count},
+        address=address,
     )
 
 
@@ -402,6 +437,7 @@ def forget_customer(
     recordings_dir: Path,
     by: str,
     now: datetime | None = None,
+    address: str | None = None,
 ) -> RetentionRun:
     """Remove or anonymise everything about one customer, and record that it was done.
 
@@ -457,6 +493,7 @@ def forget_customer(
         by=by,
         now=now,
         customer_hash=pseudonym,
+        address=address,
     )
     return RetentionRun(recordings, transcripts, 1 if ids or order_count else 0, len(ids))
 

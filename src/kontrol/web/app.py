@@ -47,6 +47,7 @@ from kontrol.web.headers import SecureSessionCookie, SecurityHeaders
 from kontrol.web.pages import accounts as accounts_pages
 from kontrol.web.pages import alerts as alerts_pages
 from kontrol.web.pages import analysis as analysis_pages
+from kontrol.web.pages import audit_log as audit_log_pages
 from kontrol.web.pages import audits as audits_pages
 from kontrol.web.pages import checks as checks_pages
 from kontrol.web.pages import feedback as feedback_pages
@@ -76,6 +77,7 @@ from kontrol.web.state import AppState
 PAGES = (
     accounts_pages.router,
     home_pages.router,
+    audit_log_pages.router,
     interactions_pages.router,
     ingest_pages.router,
     jobs_pages.router,

@@ -203,6 +203,9 @@ MENU: tuple[NavGroup, ...] = (
             NavLink(
                 "speech.nav.privacy", "/privacy", _may(Action.MANAGE_PRIVACY), lights=("/privacy",)
             ),
+            NavLink(
+                "audit.nav", "/admin/audit", _may(Action.VIEW_AUDIT_LOG), lights=("/admin/audit",)
+            ),
         ),
     ),
 )

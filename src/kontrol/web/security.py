@@ -11,7 +11,8 @@ from sqlalchemy import Connection
 from kontrol.accounts.access import Viewer
 from kontrol.accounts.logins import Account, get_account, memberships_of
 from kontrol.accounts.sessions import session_user
-from kontrol.domain.errors import KontrolError, NotFound
+from kontrol.accounts.tokens import TOKEN_PREFIX, authenticate_personal_token
+from kontrol.domain.errors import Forbidden, KontrolError, NotFound
 from kontrol.i18n import DEFAULT_LOCALE, LOCALES, pick_locale
 
 
@@ -74,8 +75,52 @@ def load_account(connection: Connection, request: Request) -> Account:
         raise LoginRequired("log in first") from None
 
 
+# The methods a personal token may use: it reads, never writes.
+READING_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def personal_token_of(request: Request) -> str | None:
+    """The personal token an API request carries (``Authorization: Bearer kpt_...``)."""
+    if not request.url.path.startswith("/api/"):
+        return None
+    scheme, _, secret = request.headers.get("authorization", "").partition(" ")
+    secret = secret.strip()
+    if scheme.lower() != "bearer" or not secret.startswith(TOKEN_PREFIX):
+        return None
+    return secret
+
+
+def token_viewer(connection: Connection, request: Request, secret: str) -> Viewer:
+    """The person a personal token acts for, in its workspace, with their role of now.
+
+    Unknown, expired or revoked: 401. Its person no longer a member: 401. A
+    method that writes: 403 (tokens only read; docs/security.md).
+    """
+    token = authenticate_personal_token(connection, secret, address=client_address(request))
+    if token is None:
+        raise LoginRequired("the personal API token is unknown, expired or revoked")
+    try:
+        account = get_account(connection, token.user_id)
+    except NotFound:
+        raise LoginRequired("the personal API token is unknown, expired or revoked") from None
+    membership = next(
+        (m for m in memberships_of(connection, account) if m.workspace.id == token.workspace_id),
+        None,
+    )
+    if membership is None:
+        raise LoginRequired("the token's person is no longer a member of its workspace")
+    if request.method.upper() not in READING_METHODS:
+        raise Forbidden(
+            "a personal API token only reads (GET); log in to the app to change anything"
+        )
+    return Viewer(account, membership)
+
+
 def load_viewer(connection: Connection, request: Request) -> Viewer:
-    """The logged-in person in their current workspace."""
+    """The logged-in person in their current workspace (or the person of a personal token)."""
+    secret = personal_token_of(request)
+    if secret is not None:
+        return token_viewer(connection, request, secret)
     account = load_account(connection, request)
     memberships = memberships_of(connection, account)
     if not memberships:

@@ -10,9 +10,11 @@ registers every table in ``metadata`` (the schema test and ``TRUNCATE`` rely on 
 from kontrol.store.tables.accounts import (
     api_keys,
     app_settings,
+    audit_log,
     invitations,
     login_sessions,
     memberships,
+    personal_tokens,
     users,
     workspaces,
 )
@@ -125,6 +127,7 @@ __all__ = [
     "app_settings",
     "audit_answers",
     "audit_evidence",
+    "audit_log",
     "audit_templates",
     "audits",
     "business_calendars",
@@ -170,6 +173,7 @@ __all__ = [
     "mystery_submissions",
     "order_facts",
     "orders",
+    "personal_tokens",
     "phrase_overrides",
     "retention_policies",
     "reason_assignments",

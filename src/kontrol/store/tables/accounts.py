@@ -111,3 +111,42 @@ invitations = Table(
     Index("ix_invitations_user_id", "user_id"),
     Index("ix_invitations_workspace_id", "workspace_id"),
 )
+
+# A person's token to read /api/v1 without a browser (accounts/tokens.py): it acts as
+# its person in one workspace, with the role they have there at each request.
+personal_tokens = Table(
+    "personal_tokens",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("user_id", Id, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("workspace_id", Id, ForeignKey("workspaces.id", ondelete="CASCADE"), nullable=False),
+    Column("name", String(100), nullable=False),
+    # The first characters of the token, shown so people can tell tokens apart.
+    Column("prefix", String(16), nullable=False),
+    # sha256 of the whole token (256 random bits, like an API key).
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("created_at", DateTime, nullable=False),
+    Column("expires_at", DateTime, nullable=False),
+    Column("last_used_at", DateTime),
+    Column("revoked_at", DateTime),
+    Column("revoked_by", String(100)),
+    Index("ix_personal_tokens_ws_user", "workspace_id", "user_id"),
+)
+
+# Security-relevant actions (accounts/audit.py), written in the transaction of the action.
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    # NULL for what belongs to no workspace (a failed login for an unknown name).
+    Column("workspace_id", Id, ForeignKey("workspaces.id", ondelete="CASCADE")),
+    # The login of who did it (kept as text: the entry outlives the account).
+    Column("actor", String(100), nullable=False),
+    Column("action", String(40), nullable=False),
+    Column("target", String(300), nullable=False),
+    # JSON object of what else is worth knowing (never a secret or a password).
+    Column("details", Text, nullable=False),
+    Column("address", String(64)),
+    Column("created_at", DateTime, nullable=False),
+    Index("ix_audit_log_ws_created", "workspace_id", "created_at"),
+)

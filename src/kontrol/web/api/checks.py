@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body
+from fastapi import APIRouter, Body, Request
 
+from kontrol.accounts.audit import AuditAction
 from kontrol.accounts.policy import Action, require
 from kontrol.checks.check_settings import check_settings, save_custom_check, save_phrase_override
 from kontrol.checks.phrases import parse_list
@@ -14,6 +15,7 @@ from kontrol.checks.quality import interaction_quality
 from kontrol.checks.scorecards import ensure_default_scorecards, list_scorecards, save_scorecard
 from kontrol.checks.workspace_settings import stored_custom_checks
 from kontrol.interactions.detail import get_interaction
+from kontrol.web.audit_trail import note_action
 from kontrol.web.deps import CurrentViewer, Db
 from kontrol.web.params import Id
 
@@ -53,6 +55,7 @@ def api_scorecards(db: Db, viewer: CurrentViewer) -> dict[str, Any]:
 
 @router.post("/scorecards", status_code=201)
 def api_scorecard_save(
+    request: Request,
     db: Db,
     viewer: CurrentViewer,
     yaml_text: Annotated[str, Body(embed=True, alias="yaml")],
@@ -61,6 +64,8 @@ def api_scorecard_save(
     require(viewer, Action.MANAGE_CHECKS)
     ensure_default_scorecards(db, viewer.workspace.id)
     stored = save_scorecard(db, viewer.workspace.id, yaml_text, user_id=viewer.account.id)
+    details = {"version": stored.version}
+    note_action(db, request, viewer, AuditAction.SCORECARD_CHANGED, stored.name, details)
     return {"name": stored.name, "version": stored.version}
 
 
@@ -86,6 +91,7 @@ def api_check_settings(db: Db, viewer: CurrentViewer) -> dict[str, Any]:
 
 @router.put("/phrase-lists/{language}/{list_name}")
 def api_phrase_list(
+    request: Request,
     db: Db,
     viewer: CurrentViewer,
     language: str,
@@ -99,11 +105,14 @@ def api_phrase_list(
     save_phrase_override(
         db, viewer.workspace.id, language=language, list_name=list_name, mode=mode, phrases=text
     )
+    target = f"phrase list {language[:10]}/{list_name[:60]}"
+    note_action(db, request, viewer, AuditAction.CHECKS_CHANGED, target, {"mode": mode[:20]})
     return {"language": language, "list": list_name, "mode": mode, "count": len(parse_list(text))}
 
 
 @router.post("/custom-checks", status_code=201)
 def api_custom_check(
+    request: Request,
     db: Db,
     viewer: CurrentViewer,
     yaml_text: Annotated[str, Body(embed=True, alias="yaml")],
@@ -111,4 +120,5 @@ def api_custom_check(
     """Add or change a custom check from its YAML (admins and QA leads)."""
     require(viewer, Action.MANAGE_CHECKS)
     check = save_custom_check(db, viewer.workspace.id, yaml_text)
+    note_action(db, request, viewer, AuditAction.CHECKS_CHANGED, f"custom check {check.id}")
     return {"id": check.id, "title": check.title}

@@ -36,7 +36,7 @@ from kontrol.speech.retention import (
 from kontrol.web.deps import CurrentViewer, Db
 from kontrol.web.errors import status_of
 from kontrol.web.params import Id
-from kontrol.web.security import LoginRequired, locale_of
+from kontrol.web.security import LoginRequired, client_address, locale_of
 from kontrol.web.state import app_state
 
 router = APIRouter(prefix="/api/v1/speech", tags=["v1"])
@@ -163,7 +163,9 @@ def read_retention(db: Db, viewer: CurrentViewer) -> dict[str, Any]:
 
 
 @router.put("/retention")
-def write_retention(db: Db, viewer: CurrentViewer, body: RetentionBody) -> dict[str, Any]:
+def write_retention(
+    request: Request, db: Db, viewer: CurrentViewer, body: RetentionBody
+) -> dict[str, Any]:
     """Replace the workspace's retention policy; the daily job applies it."""
     require(viewer, Action.MANAGE_PRIVACY)
     policy = RetentionPolicy(
@@ -179,12 +181,13 @@ def write_retention(db: Db, viewer: CurrentViewer, body: RetentionBody) -> dict[
         policy,
         by=viewer.account.username,
         recordings_dir=Path(current_settings().recordings_dir),
+        address=client_address(request),
     )
     return _policy_json(get_policy(db, viewer.workspace.id))
 
 
 @router.post("/forget")
-def forget_api(db: Db, viewer: CurrentViewer, body: ForgetBody) -> dict[str, Any]:
+def forget_api(request: Request, db: Db, viewer: CurrentViewer, body: ForgetBody) -> dict[str, Any]:
     """Remove or anonymise everything about one customer, with a record that it was done."""
     require(viewer, Action.MANAGE_PRIVACY)
     done = forget_customer(
@@ -193,6 +196,7 @@ def forget_api(db: Db, viewer: CurrentViewer, body: ForgetBody) -> dict[str, Any
         body.customer_id,
         recordings_dir=Path(current_settings().recordings_dir),
         by=viewer.account.username,
+        address=client_address(request),
     )
     return {
         "interactions": done.interactions,

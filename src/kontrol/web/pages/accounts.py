@@ -14,6 +14,12 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from kontrol.accounts.apikeys import create_api_key, get_api_key, list_api_keys, revoke_api_key
+from kontrol.accounts.audit import (
+    AuditAction,
+    record_account_audit,
+    record_audit,
+    record_failed_login,
+)
 from kontrol.accounts.invitations import (
     accept,
     decline,
@@ -35,20 +41,31 @@ from kontrol.accounts.logins import (
     authenticate,
     change_password,
     count_accounts,
+    get_account,
     memberships_of,
     set_locale,
 )
 from kontrol.accounts.members import (
     change_member,
+    get_member,
     known_links,
     list_members,
     read_member_input,
     remove_member,
 )
 from kontrol.accounts.policy import Action, require
-from kontrol.accounts.sessions import begin_session, end_session, live_sessions
+from kontrol.accounts.sessions import begin_session, end_session, live_sessions, session_user
+from kontrol.accounts.tokens import (
+    TOKEN_DAYS,
+    create_personal_token,
+    get_personal_token,
+    list_personal_tokens,
+    read_token_days,
+    revoke_personal_token,
+)
 from kontrol.demo.seeding import DEMO_LOGINS
-from kontrol.domain.errors import Conflict, InvalidInput
+from kontrol.domain.clock import utcnow
+from kontrol.domain.errors import Conflict, InvalidInput, NotFound
 from kontrol.domain.roles import WorkspaceRole
 from kontrol.i18n import LOCALES
 from kontrol.web.deps import CurrentPage, CurrentViewer, Db, State, attempt
@@ -126,6 +143,7 @@ def login(
     address = client_address(request)
     refusal = login_refusal(username, address)
     if refusal is not None:
+        record_failed_login(db, username, address, refused=True)
         return _login_page(request, state, failed=True, nobody=False, refusal=refusal)
     with password_check_turn():
         account = authenticate(db, username=username, password=password)
@@ -133,8 +151,17 @@ def login(
     invited = account is not None and has_invitations(db, account)
     if account is None or not (memberships or invited):
         count_failure(username, address)
+        record_failed_login(db, username, address)
         return _login_page(request, state, failed=True, nobody=False)
     clear_failures(username, address)
+    record_account_audit(
+        db,
+        user_id=account.id,
+        actor=account.username,
+        action=AuditAction.LOGIN,
+        target=account.username,
+        address=address,
+    )
     locale = request.session.get("locale")
     request.session.clear()
     request.session["user_id"] = account.id
@@ -150,7 +177,18 @@ def logout(request: Request, db: Db, csrf_token: CsrfToken = None) -> Response:
     """End the session, here and on the server (a copied cookie stops working too)."""
     check_csrf(request, csrf_token)
     token = request.session.get("sid")
+    user_id = request.session.get("user_id")
     if isinstance(token, str):
+        if isinstance(user_id, int) and session_user(db, token) == user_id:
+            account = get_account(db, user_id)
+            record_account_audit(
+                db,
+                user_id=user_id,
+                actor=account.username,
+                action=AuditAction.LOGOUT,
+                target=account.username,
+                address=client_address(request),
+            )
         end_session(db, token)
     request.session.clear()
     return RedirectResponse("/login", status_code=303)
@@ -265,6 +303,15 @@ def people_add(
                 password=password,
                 invited_by=viewer.account.username,
             )
+            record_audit(
+                db,
+                workspace_id=viewer.workspace.id,
+                actor=viewer.account.username,
+                action=AuditAction.MEMBER_INVITED,
+                target=username.strip(),
+                details={"role": details.role.value, "team": details.team},
+                address=client_address(request),
+            )
     except REFUSALS as error:
         # The password is never sent back into the page.
         kept = {
@@ -290,6 +337,14 @@ def invitation_withdraw(
     check_csrf(request, csrf_token)
     require(viewer, Action.MANAGE_USERS)
     withdraw(db, viewer.workspace, invitation_id)
+    record_audit(
+        db,
+        workspace_id=viewer.workspace.id,
+        actor=viewer.account.username,
+        action=AuditAction.INVITATION_WITHDRAWN,
+        target=f"invitation {invitation_id}",
+        address=client_address(request),
+    )
     return RedirectResponse("/admin/people", status_code=303)
 
 
@@ -316,6 +371,14 @@ def invitation_accept(
     check_csrf(request, csrf_token)
     account = load_account(db, request)
     workspace = accept(db, account, invitation_id)
+    record_audit(
+        db,
+        workspace_id=workspace.id,
+        actor=account.username,
+        action=AuditAction.INVITATION_ACCEPTED,
+        target=account.username,
+        address=client_address(request),
+    )
     request.session["workspace_id"] = workspace.id
     return RedirectResponse("/", status_code=303)
 
@@ -327,7 +390,18 @@ def invitation_decline(
     """Say no to an invitation."""
     check_csrf(request, csrf_token)
     account = load_account(db, request)
+    invited_to = next(
+        (i.workspace.id for i in invitations_of(db, account) if i.id == invitation_id), None
+    )
     decline(db, account, invitation_id)
+    record_audit(
+        db,
+        workspace_id=invited_to,
+        actor=account.username,
+        action=AuditAction.INVITATION_DECLINED,
+        target=account.username,
+        address=client_address(request),
+    )
     return RedirectResponse("/invitations", status_code=303)
 
 
@@ -349,7 +423,21 @@ def people_change(
     try:
         details = read_member_input(role=role, team=team, agent_id=agent_id)
         with attempt(db):
-            change_member(db, viewer.workspace, user_id, details)
+            before = get_member(db, viewer.workspace, user_id)
+            after = change_member(db, viewer.workspace, user_id, details)
+            record_audit(
+                db,
+                workspace_id=viewer.workspace.id,
+                actor=viewer.account.username,
+                action=AuditAction.MEMBER_CHANGED,
+                target=after.username,
+                details={
+                    "role": [before.role.value, after.role.value],
+                    "team": [before.team, after.team],
+                    "agent_id": [before.agent_id, after.agent_id],
+                },
+                address=client_address(request),
+            )
     except REFUSALS as error:
         kept = {"user_id": user_id, "role": role, "team": team, "agent_id": agent_id}
         return _people_page(page, error=str(error), status=status_of(error), edited=kept)
@@ -370,7 +458,16 @@ def people_remove(
     require(viewer, Action.MANAGE_USERS)
     try:
         with attempt(db):
-            remove_member(db, viewer.workspace, user_id)
+            removed = remove_member(db, viewer.workspace, user_id)
+            record_audit(
+                db,
+                workspace_id=viewer.workspace.id,
+                actor=viewer.account.username,
+                action=AuditAction.MEMBER_REMOVED,
+                target=removed.username,
+                details={"role": removed.role.value},
+                address=client_address(request),
+            )
     except Conflict as error:
         return _people_page(page, error=str(error), status=status_of(error))
     return RedirectResponse("/admin/people", status_code=303)
@@ -380,15 +477,32 @@ def people_remove(
 
 
 def _account_page(
-    page: Page, *, changed: int | None = None, error: str | None = None, status: int = 200
+    page: Page,
+    *,
+    changed: int | None = None,
+    error: str | None = None,
+    status: int = 200,
+    token_secret: str | None = None,
+    token_error: str | None = None,
 ) -> Response:
+    viewer = page.viewer
     context = {
-        "sessions": live_sessions(page.connection, page.viewer.account.id),
+        "sessions": live_sessions(page.connection, viewer.account.id),
         "changed": changed,
         "error": error,
         "min_password": MIN_PASSWORD,
+        "tokens": list_personal_tokens(
+            page.connection, viewer.workspace.id, user_id=viewer.account.id
+        ),
+        "token_days": TOKEN_DAYS,
+        "token_secret": token_secret,
+        "token_error": token_error,
+        "now": utcnow(),
     }
-    return page.render("accounts/account.html", context, status=status)
+    response = page.render("accounts/account.html", context, status=status)
+    # A new token is in this page only: never cached, never kept by the browser.
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @router.get("/account")
@@ -421,11 +535,86 @@ def account_password(
                 repeated=new_password_again,
                 session=session if isinstance(session, str) else None,
             )
+            record_account_audit(
+                db,
+                user_id=viewer.account.id,
+                actor=viewer.account.username,
+                action=AuditAction.PASSWORD_CHANGED,
+                target=viewer.account.username,
+                details={"sessions_ended": ended},
+                address=client_address(request),
+            )
     except InvalidInput as error:
         field = str(error).split(":", 1)[0]
         message = page.t(f"account.error.{field}")
         return _account_page(page, error=message, status=status_of(error))
     return _account_page(page, changed=ended)
+
+
+# -- personal API tokens ------------------------------------------------------------
+
+
+@router.post("/account/tokens")
+def account_token_create(
+    request: Request,
+    db: Db,
+    viewer: CurrentViewer,
+    page: CurrentPage,
+    name: FormText = "",
+    days: FormText = "",
+    csrf_token: CsrfToken = None,
+) -> Response:
+    """Make a personal token to read /api/v1 as oneself; the page shows it this once."""
+    check_csrf(request, csrf_token)
+    try:
+        with attempt(db):
+            made = create_personal_token(
+                db,
+                user_id=viewer.account.id,
+                workspace=viewer.workspace,
+                name=name,
+                days=read_token_days(days),
+                actor=viewer.account.username,
+                address=client_address(request),
+            )
+    except REFUSALS as error:
+        field = str(error).split(":", 1)[0]
+        message = page.t(f"tokens.error.{field}")
+        return _account_page(page, token_error=message, status=status_of(error))
+    return _account_page(page, token_secret=made.secret)
+
+
+@router.post("/account/tokens/{token_id}/revoke")
+def account_token_revoke(
+    request: Request, db: Db, viewer: CurrentViewer, token_id: Id, csrf_token: CsrfToken = None
+) -> Response:
+    """Revoke one of one's own tokens (another person's is not found)."""
+    check_csrf(request, csrf_token)
+    token = get_personal_token(db, viewer.workspace.id, token_id)
+    if token.user_id != viewer.account.id:
+        raise NotFound(f"no personal token {token_id} of yours")
+    revoke_personal_token(db, token, actor=viewer.account.username, address=client_address(request))
+    return RedirectResponse("/account", status_code=303)
+
+
+@router.get("/admin/tokens")
+def tokens_admin_page(viewer: CurrentViewer, page: CurrentPage) -> Response:
+    """Every personal token of the workspace, whose it is, its last use; revoke any."""
+    require(viewer, Action.MANAGE_USERS)
+    tokens = list_personal_tokens(page.connection, viewer.workspace.id)
+    return page.render("accounts/tokens.html", {"tokens": tokens, "now": utcnow()})
+
+
+@router.post("/admin/tokens/{token_id}/revoke")
+def tokens_admin_revoke(
+    request: Request, db: Db, viewer: CurrentViewer, token_id: Id, csrf_token: CsrfToken = None
+) -> Response:
+    """An admin revokes a member's token."""
+    check_csrf(request, csrf_token)
+    require(viewer, Action.MANAGE_USERS)
+    token = get_personal_token(db, viewer.workspace.id, token_id)
+    revoke_personal_token(db, token, actor=viewer.account.username, address=client_address(request))
+    return RedirectResponse("/admin/tokens", status_code=303)
 
 
 # -- API keys -----------------------------------------------------------------------
@@ -461,7 +650,11 @@ def api_keys_create(
     try:
         with attempt(db):
             made = create_api_key(
-                db, workspace=viewer.workspace, name=name, created_by=viewer.account.username
+                db,
+                workspace=viewer.workspace,
+                name=name,
+                created_by=viewer.account.username,
+                address=client_address(request),
             )
     except REFUSALS as error:
         return _keys_page(page, error=str(error), status=status_of(error))
@@ -478,5 +671,10 @@ def api_keys_revoke(
     """Revoke a key of the workspace."""
     check_csrf(request, csrf_token)
     require(viewer, Action.MANAGE_INTEGRATIONS)
-    revoke_api_key(db, get_api_key(db, viewer.workspace, key_id))
+    revoke_api_key(
+        db,
+        get_api_key(db, viewer.workspace, key_id),
+        actor=viewer.account.username,
+        address=client_address(request),
+    )
     return RedirectResponse("/admin/api-keys", status_code=303)

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
+from kontrol.accounts.audit import AuditAction
 from kontrol.accounts.policy import Action, require
 from kontrol.alerts.delivery import describe
 from kontrol.alerts.kinds import ALERT_KINDS
@@ -20,6 +21,7 @@ from kontrol.alerts.rules import (
     save_alert_rule,
 )
 from kontrol.domain.vocabulary import Channel
+from kontrol.web.audit_trail import note_action
 from kontrol.web.deps import CurrentPage, CurrentViewer, Db, attempt
 from kontrol.web.errors import REFUSALS, status_of
 from kontrol.web.params import Id, Offset
@@ -173,7 +175,15 @@ async def save_alert_rule_form(
     )
     try:
         with attempt(db):
-            save_alert_rule(db, viewer.workspace, data, rule_id=rule_id)
+            saved = save_alert_rule(db, viewer.workspace, data, rule_id=rule_id)
+            note_action(
+                db,
+                request,
+                viewer,
+                AuditAction.ALERT_RULE_CHANGED,
+                saved.name,
+                {"rule_id": saved.id, "kind": kind, "enabled": data.enabled},
+            )
     except REFUSALS as error:
         rule = get_alert_rule(db, viewer.workspace, rule_id) if rule_id is not None else None
         context = _form_context(viewer, kind, rule, values)
@@ -193,7 +203,10 @@ def delete_alert_rule_form(
     """Delete a rule and its alerts."""
     check_csrf(request, csrf_token)
     require(viewer, Action.EDIT_ALERT_RULES)
+    gone = get_alert_rule(db, viewer.workspace, rule_id)
     delete_alert_rule(db, viewer.workspace, rule_id)
+    details = {"rule_id": rule_id, "deleted": True}
+    note_action(db, request, viewer, AuditAction.ALERT_RULE_CHANGED, gone.name, details)
     return RedirectResponse("/alerts/rules", status_code=303)
 
 
@@ -209,4 +222,7 @@ def rotate_alert_rule_secret(
     check_csrf(request, csrf_token)
     require(viewer, Action.EDIT_ALERT_RULES)
     rotate_secret(db, viewer.workspace, rule_id)
+    rule = get_alert_rule(db, viewer.workspace, rule_id)
+    details = {"rule_id": rule_id, "secret_rotated": True}
+    note_action(db, request, viewer, AuditAction.ALERT_RULE_CHANGED, rule.name, details)
     return RedirectResponse(f"/alerts/rules/{rule_id}", status_code=303)

@@ -11,6 +11,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
+from kontrol.accounts.audit import AuditAction
 from kontrol.accounts.policy import Action, allowed, require
 from kontrol.checks.check_settings import (
     delete_custom_check,
@@ -27,6 +28,7 @@ from kontrol.checks.scorecards import (
 )
 from kontrol.checks.workspace_settings import phrase_list_overrides, stored_custom_checks
 from kontrol.domain.errors import InvalidInput, NotFound
+from kontrol.web.audit_trail import note_action
 from kontrol.web.deps import CurrentPage, CurrentViewer, Db, attempt
 from kontrol.web.errors import status_of
 from kontrol.web.params import OptionalId
@@ -116,6 +118,14 @@ def scorecard_save(
         with attempt(db):
             ensure_default_scorecards(db, viewer.workspace.id)
             stored = save_scorecard(db, viewer.workspace.id, yaml_text, user_id=viewer.account.id)
+            note_action(
+                db,
+                request,
+                viewer,
+                AuditAction.SCORECARD_CHANGED,
+                stored.name,
+                {"version": stored.version},
+            )
     except InvalidInput as error:
         return _editor(page, yaml_text, error=str(error), status=status_of(error))
     return RedirectResponse(f"/scorecards/{stored.name}", status_code=303)
@@ -188,6 +198,14 @@ def phrases_save(
     save_phrase_override(
         db, viewer.workspace.id, language=language, list_name=list_name, mode=mode, phrases=phrases
     )
+    note_action(
+        db,
+        request,
+        viewer,
+        AuditAction.CHECKS_CHANGED,
+        f"phrase list {language}/{list_name}",
+        {"mode": mode},
+    )
     return RedirectResponse(f"/phrases?lang={language}#list-{list_name}", status_code=303)
 
 
@@ -205,7 +223,8 @@ def custom_check_save(
     require(viewer, Action.MANAGE_CHECKS)
     try:
         with attempt(db):
-            save_custom_check(db, viewer.workspace.id, yaml_text)
+            check = save_custom_check(db, viewer.workspace.id, yaml_text)
+            note_action(db, request, viewer, AuditAction.CHECKS_CHANGED, f"custom check {check.id}")
     except InvalidInput as error:
         context = {
             "language": "ru",
@@ -226,4 +245,12 @@ def custom_check_delete(
     check_csrf(request, csrf_token)
     require(viewer, Action.MANAGE_CHECKS)
     delete_custom_check(db, viewer.workspace.id, check_id)
+    note_action(
+        db,
+        request,
+        viewer,
+        AuditAction.CHECKS_CHANGED,
+        f"custom check {check_id[:100]}",
+        {"deleted": True},
+    )
     return RedirectResponse("/phrases#custom", status_code=303)

@@ -26,7 +26,7 @@ from kontrol.web.deps import CurrentPage, CurrentViewer, Db, attempt
 from kontrol.web.errors import REFUSALS, status_of
 from kontrol.web.params import Id
 from kontrol.web.render import Page
-from kontrol.web.security import check_csrf
+from kontrol.web.security import check_csrf, client_address
 
 router = APIRouter(include_in_schema=False)
 
@@ -106,6 +106,7 @@ def save_retention(
                 ),
                 by=viewer.account.username,
                 recordings_dir=Path(current_settings().recordings_dir),
+                address=client_address(request),
             )
     except REFUSALS as error:
         return _privacy_page(page, error=str(error), form=posted, status=status_of(error))
@@ -135,6 +136,7 @@ def forget_page(
                 customer_id,
                 recordings_dir=Path(current_settings().recordings_dir),
                 by=viewer.account.username,
+                address=client_address(request),
             )
     except REFUSALS as error:
         return _privacy_page(page, error=str(error), status=status_of(error))

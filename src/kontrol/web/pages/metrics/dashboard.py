@@ -17,6 +17,7 @@ from fastapi.responses import Response
 from sqlalchemy import Connection
 
 from kontrol.accounts.access import Viewer
+from kontrol.accounts.audit import AuditAction
 from kontrol.accounts.policy import KPI_FILTER_NAMES, Action, allowed, kpi_reach, require
 from kontrol.domain.clock import utcnow
 from kontrol.domain.errors import InvalidInput
@@ -37,6 +38,7 @@ from kontrol.metrics.date_ranges import DateRange, period_of
 from kontrol.metrics.exports import ExportTable, to_csv, to_xlsx
 from kontrol.metrics.heatmap import build_heatmap
 from kontrol.reports.views import discipline_of
+from kontrol.web.audit_trail import note_action
 from kontrol.web.deps import CurrentPage, CurrentViewer, Db
 from kontrol.web.filters import read_date
 from kontrol.web.params import read_period
@@ -275,6 +277,8 @@ def dashboard_page(
     choices = filter_choices(db, viewer)
     dashboard, people = _build(db, viewer, query)
     if format is not None:
+        details = {"format": format, "by": dashboard.by, **_page_params(query)}
+        note_action(db, request, viewer, AuditAction.EXPORTED, "KPI dashboard", details)
         return _export(dashboard, locale, format)
     heatmap = None
     if kpi_reach(viewer) != "own":

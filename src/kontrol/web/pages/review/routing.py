@@ -16,6 +16,7 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import Connection
 
 from kontrol.accounts.access import Viewer
+from kontrol.accounts.audit import AuditAction
 from kontrol.accounts.policy import Action, allowed, require
 from kontrol.domain.clock import from_utc, zone
 from kontrol.domain.errors import Conflict, InvalidInput, KontrolError
@@ -42,6 +43,7 @@ from kontrol.review.routing.rules import (
     save_routing_rule,
     set_rule_active,
 )
+from kontrol.web.audit_trail import note_action
 from kontrol.web.deps import CurrentPage, CurrentViewer, Db, State, attempt
 from kontrol.web.errors import REFUSALS, status_of
 from kontrol.web.params import Id, Offset
@@ -268,6 +270,16 @@ async def rules_upload(
         report = import_routing_rules(
             state.engine, viewer.workspace.id, text, label=label, actor_id=viewer.account.id
         )
+        # The import committed on its own connection; so does its entry.
+        with state.engine.begin() as connection:
+            note_action(
+                connection,
+                request,
+                viewer,
+                AuditAction.ROUTING_CHANGED,
+                f"import {label[:100]}",
+                {"errors": len(report.errors)},
+            )
     except InvalidInput as error:
         return _rules_page(page, error=str(error), status=status_of(error))
     return _rules_page(page, report=report, status=422 if report.errors else 200)
@@ -284,6 +296,7 @@ def rules_defaults(
     check_csrf(request, csrf_token)
     require(viewer, Action.MANAGE_ROUTING)
     create_default_rules(db, viewer.workspace.id, actor_id=viewer.account.id)
+    note_action(db, request, viewer, AuditAction.ROUTING_CHANGED, "default rules")
     return RedirectResponse("/review-rules", status_code=303)
 
 
@@ -366,6 +379,8 @@ async def save_rule_form(
                 version=version,
                 actor_id=viewer.account.id,
             )
+            details = {"rule_id": rule_id, "kind": data.kind, "active": data.active}
+            note_action(db, request, viewer, AuditAction.ROUTING_CHANGED, data.name, details)
     except REFUSALS as error:
         context = _form_context(data, rule_id, version)
         context["error"] = str(error)
@@ -396,6 +411,10 @@ def toggle_rule(
                 active=active == "1",
                 version=version,
                 actor_id=viewer.account.id,
+            )
+            details = {"rule_id": rule_id, "active": active == "1"}
+            note_action(
+                db, request, viewer, AuditAction.ROUTING_CHANGED, f"rule {rule_id}", details
             )
     except Conflict as error:
         return _rules_page(page, error=str(error), status=status_of(error))
