@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
@@ -101,3 +103,27 @@ def test_demo_loads_once_with_if_empty(database_url: str) -> None:
     with engine.connect() as connection:
         total = connection.execute(select(func.count()).select_from(interactions)).scalar_one()
     assert total == counted["interactions"], "the second run added nothing"
+
+
+def test_demo_ends_on_the_day_asked_in_moscow_time(database_url: str) -> None:
+    result = runner.invoke(
+        app, ["demo", "--db", database_url, "--count", "60", "--end", "2026-12-04"]
+    )
+    assert result.exit_code == 0, result.output
+    engine = make_engine(database_url)
+    with engine.connect() as connection:
+        last = connection.execute(
+            select(func.max(interactions.c.started_at)).where(interactions.c.source == "demo")
+        ).scalar_one()
+        zone_name = connection.execute(select(workspaces.c.timezone)).scalar_one()
+    # The conversations end by the asked day, well after the generator's fixed
+    # 20 November (60 conversations over 91 days leave a few days between them).
+    assert date(2026, 11, 20) < last.date() <= date(2026, 12, 4)
+    assert zone_name == "Europe/Moscow"
+    engine.dispose()
+
+
+def test_demo_refuses_an_end_that_is_not_a_date(database_url: str) -> None:
+    result = runner.invoke(app, ["demo", "--db", database_url, "--end", "yesterday"])
+    assert result.exit_code != 0
+    assert "--end" in result.output and "YYYY-MM-DD" in result.output

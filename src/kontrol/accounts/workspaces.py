@@ -63,3 +63,13 @@ def ensure_workspace(engine: Engine, name: str, timezone: str = "UTC") -> Worksp
             return find_workspace(connection, name)
         except NotFound:
             return create_workspace(connection, name=name, timezone=timezone)
+
+
+def set_timezone(engine: Engine, workspace: Workspace, timezone: str) -> Workspace:
+    """``workspace`` with its local time zone changed to ``timezone`` (an IANA name)."""
+    zone(timezone)
+    with engine.begin() as connection:
+        connection.execute(
+            workspaces.update().where(workspaces.c.id == workspace.id).values(timezone=timezone)
+        )
+        return find_workspace(connection, workspace.name)

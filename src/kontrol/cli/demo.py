@@ -2,16 +2,30 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from typing import Annotated
+from zoneinfo import ZoneInfo
 
 import typer
 
 from kontrol.accounts.installation import database_url, initialize
 from kontrol.accounts.workspaces import DEFAULT_WORKSPACE
 from kontrol.cli.options import DbOption, WorkspaceOption, reports_errors
+from kontrol.domain.errors import InvalidInput
 
 # Commands without a group: main.py puts them on the root command as they are.
 commands = typer.Typer()
+DEMO_TIMEZONE = "Europe/Moscow"
+
+
+def _last_day(text: str | None) -> date:
+    """The demo's last day: ``--end`` or today in the demo's time zone."""
+    if text is None:
+        return datetime.now(ZoneInfo(DEMO_TIMEZONE)).date()
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise InvalidInput(f"--end: a date as YYYY-MM-DD, not {text!r}") from None
 
 
 @commands.command()
@@ -24,13 +38,21 @@ def demo(
     if_empty: Annotated[
         bool, typer.Option("--if-empty", help="Do nothing when the workspace has data.")
     ] = False,
+    end: Annotated[
+        str | None,
+        typer.Option(
+            help="Last day of the conversations, YYYY-MM-DD (default: today in Moscow), "
+            "for reproducible demo data."
+        ),
+    ] = None,
 ) -> None:
     """Generate realistic demo data and demo logins (known passwords: demo only)."""
-    from kontrol.accounts.workspaces import ensure_workspace
+    from kontrol.accounts.workspaces import ensure_workspace, set_timezone
     from kontrol.demo.seeding import DEMO_LOGINS, has_interactions, load_demo
 
+    last_day = _last_day(end)
     engine = initialize(database_url(db))
-    target = ensure_workspace(engine, workspace, "Europe/Moscow")
+    target = ensure_workspace(engine, workspace, DEMO_TIMEZONE)
     if if_empty and has_interactions(engine, target):
         typer.echo(f"workspace {target.name!r} has data already; demo data not loaded")
     else:
@@ -38,8 +60,13 @@ def demo(
 
         from kontrol.settings import current_settings
 
+        if not has_interactions(engine, target):
+            # The demo centre is in Moscow: days, weeks and charts in its local time.
+            target = set_timezone(engine, target, DEMO_TIMEZONE)
         recordings = Path(current_settings().recordings_dir)
-        report = load_demo(engine, target, seed=seed, count=count, recordings=recordings)
+        report = load_demo(
+            engine, target, seed=seed, count=count, recordings=recordings, end=last_day
+        )
         typer.echo(f"demo data: {report.imported} records imported into workspace {target.name!r}")
     typer.echo("demo logins (username / password):")
     for login in DEMO_LOGINS:

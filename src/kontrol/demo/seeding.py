@@ -6,6 +6,7 @@ import gzip
 import json
 import tempfile
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 from sqlalchemy import Engine, select
@@ -73,14 +74,17 @@ def has_interactions(engine: Engine, workspace: Workspace) -> bool:
     return row is not None
 
 
-def write_demo_file(path: Path, *, seed: int, count: int) -> int:
-    """Write generated records to a ``.jsonl.gz`` file; returns how many records."""
+def write_demo_file(path: Path, *, seed: int, count: int, end: date | None = None) -> int:
+    """Write generated records to a ``.jsonl.gz`` file; returns how many records.
+
+    ``end``: the last day of the data (the generator's fixed date when left out).
+    """
     # Imported here: the generator's phrase tables are only needed to write demo data.
     from kontrol.demo.generator import generate
 
     written = 0
     with gzip.open(path, "wt", encoding="utf-8") as handle:
-        for record in generate(seed=seed, interactions=count):
+        for record in generate(seed=seed, interactions=count, end=end):
             handle.write(json.dumps(record, ensure_ascii=False) + "\n")
             written += 1
     return written
@@ -93,8 +97,13 @@ def load_demo(
     seed: int = 42,
     count: int = 400,
     recordings: Path | None = None,
+    end: date | None = None,
 ) -> ImportReport:
     """Generate demo data and import it through the ordinary import path.
+
+    ``end``: the last day of the generated conversations (``kontrol demo`` passes
+    today, so the dashboard opens on a full period; tests leave it out and get
+    the generator's fixed, reproducible dates).
 
     ``recordings``: the recordings directory to write the demo calls' audio into
     (``kontrol demo`` passes KONTROL_RECORDINGS_DIR; tests leave it out).
@@ -103,7 +112,7 @@ def load_demo(
     add_demo_kpi_settings(engine, workspace)  # before the import: facts use the calendar
     with tempfile.TemporaryDirectory(prefix="kontrol-demo-") as folder:
         path = Path(folder) / "demo.jsonl.gz"
-        write_demo_file(path, seed=seed, count=count)
+        write_demo_file(path, seed=seed, count=count, end=end)
         set_up_demo_checks(engine, workspace.id)
         # Before the import: the scripts are in force when the demo data is scored.
         seed_scripts_demo(engine, workspace)
