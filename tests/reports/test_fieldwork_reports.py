@@ -21,7 +21,7 @@ from kontrol.domain.periods import Period, first_day
 from kontrol.metrics.date_ranges import DateRange, last_day
 from kontrol.mystery.programmes import find_programme
 from kontrol.mystery.results import programme_results
-from kontrol.reports.content import ReportContent, figure_text
+from kontrol.reports.content import ReportContent, Value, figure_text
 from kontrol.reports.definitions import ReportInput, save_report
 from kontrol.reports.formats import render_report
 from kontrol.reports.kinds import REPORT_KINDS
@@ -40,7 +40,7 @@ def _pdf_text(content: ReportContent, locale: str) -> str:
     return " ".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
 
 
-def _table(content: ReportContent, title: str) -> list[list[object]]:
+def _table(content: ReportContent, title: str) -> list[list[Value]]:
     return next(t.rows for s in content.sections for t in s.tables if t.title == title)
 
 
