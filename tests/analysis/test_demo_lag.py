@@ -5,18 +5,21 @@ and at the customer level (customers after a good contact order again more often
 from __future__ import annotations
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
 from kontrol.accounts.workspaces import Workspace
 from kontrol.analysis.business import business_view
 from kontrol.analysis.scope import make_scope
 from kontrol.demo.seeding import load_demo
+from kontrol.web.app import create_app
+from tests.factories import log_in
 
 pytestmark = [pytest.mark.slow, pytest.mark.parametrize("backend", ["sqlite"])]
 
 
 def test_the_demo_shows_the_lagged_effect_weekly_and_per_customer(
-    engine: Engine, workspace: Workspace
+    engine: Engine, workspace: Workspace, database_url: str
 ) -> None:
     load_demo(engine, workspace)  # the demo as `make run` seeds it: seed 42, 400 contacts
     with engine.connect() as connection:
@@ -41,3 +44,11 @@ def test_the_demo_shows_the_lagged_effect_weekly_and_per_customer(
     month = next(c for c in view.outcomes if c.window == 30)
     assert month.reorder_difference is not None
     assert month.reorder_difference.high < 0
+
+    # The pages themselves, with the demo's targets (the gaps' action links) and flags.
+    with TestClient(create_app(database_url)) as client:
+        log_in(client, "qa", "qa-kontrol")
+        for path in ("/analysis/reasons", "/analysis/bottlenecks", "/analysis/business"):
+            page = client.get(path)
+            assert page.status_code == 200, path
+            assert "/actions/new?title=" in page.text or not path.endswith("bottlenecks")
