@@ -85,12 +85,12 @@ def _reorders(engine: Engine, workspace: Workspace, seed: int) -> list[dict[str,
             .order_by(f.c.week, f.c.interaction_id)
         ).all()
         bought: dict[str, list[datetime]] = defaultdict(list)
-        for row in connection.execute(
+        for order in connection.execute(
             select(orders.c.customer_id, orders.c.at)
             .where(orders.c.workspace_id == workspace.id)
             .order_by(orders.c.at)
         ):
-            bought[row.customer_id].append(row.at)
+            bought[order.customer_id].append(order.at)
     if last is None:
         return []
     weeks: dict[str, list[Any]] = defaultdict(list)
