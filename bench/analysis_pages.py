@@ -4,7 +4,11 @@ Loads the demo (N generated interactions through the ordinary import path,
 plus the analysis seed: web-form conversations, repeat orders, the trained
 model) into a fresh SQLite file (and PostgreSQL when asked), logs in as the
 admin and times whole requests. Each figure is the median of several requests
-after one warm-up; the SQL statements of one request are counted too.
+after one warm-up; the SQL statements of one request are counted too. Beside
+the wall time, the CPU time of the process (``time.process_time``: the app's
+threads, and on SQLite the database's work too, which runs in-process) shows
+what a request costs when the machine is shared: on a loaded machine the wall
+time is mostly waiting for a core.
 
     python -m bench.analysis_pages --count 400 [--backends sqlite,postgresql]
 """
@@ -12,6 +16,7 @@ after one warm-up; the SQL statements of one request are counted too.
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import tempfile
 import time
@@ -33,21 +38,23 @@ PAGES = [
 ]
 
 
-def measure(url: str, runs: int) -> dict[str, tuple[float, int]]:
-    """Median milliseconds and SQL statements of each page."""
+def measure(url: str, runs: int) -> dict[str, tuple[float, int, float]]:
+    """Median wall milliseconds, SQL statements and median CPU milliseconds of each page."""
     client = _client(url, "admin")
     engine: Engine = client.app.state.kontrol.engine  # type: ignore[attr-defined]
-    results: dict[str, tuple[float, int]] = {}
+    results: dict[str, tuple[float, int, float]] = {}
     for name, path in PAGES:
         with counting(engine) as statements:
             answer = client.get(path)
         assert answer.status_code == 200, f"{path}: {answer.status_code}"
         timings = []
+        cpu = []
         for _ in range(runs):
-            began = time.perf_counter()
+            began, began_cpu = time.perf_counter(), time.process_time()
             client.get(path)
             timings.append((time.perf_counter() - began) * 1000)
-        results[name] = (statistics.median(timings), len(statements))
+            cpu.append((time.process_time() - began_cpu) * 1000)
+        results[name] = (statistics.median(timings), len(statements), statistics.median(cpu))
     client.close()
     return results
 
@@ -59,7 +66,7 @@ def main(argv: list[str] | None = None) -> str:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--backends", default="sqlite,postgresql")
     args = parser.parse_args(argv)
-    columns: dict[str, dict[str, tuple[float, int]]] = {}
+    columns: dict[str, dict[str, tuple[float, int, float]]] = {}
     with tempfile.TemporaryDirectory(prefix="kontrol-bench-") as folder:
         for backend in args.backends.split(","):
             if backend == "sqlite":
@@ -72,14 +79,20 @@ def main(argv: list[str] | None = None) -> str:
                 _drop_postgres("kontrol_bench_analysis")
     lines = [
         f"Analysis pages on the demo ({args.count:,} generated interactions and the "
-        "analysis seed): median ms of a whole request (SQL statements per request)",
+        "analysis seed): median ms of a whole request (SQL statements per request; "
+        "CPU ms of the process)",
         "",
         "| page | " + " | ".join(columns) + " |",
         "|---|" + "---:|" * len(columns),
     ]
     for name, _ in PAGES:
-        cells = [f"{columns[b][name][0]:.0f} ({columns[b][name][1]})" for b in columns]
+        cells = [
+            f"{columns[b][name][0]:.0f} ({columns[b][name][1]}; CPU {columns[b][name][2]:.0f})"
+            for b in columns
+        ]
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    lines.append("")
+    lines.append(f"- load average at the end: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     table = "\n".join(lines)
     print(table)
     return table

@@ -118,3 +118,28 @@ def test_kontrol_report_run_and_list(
         assert find_report(connection, workspace, "Сервис за неделю").kind == "service_weekly"
     missing = CliRunner().invoke(app, ["report", "run", "Нет такого", "--db", database_url])
     assert missing.exit_code == 2 and "no report called" in missing.output
+
+
+def test_audit_and_mystery_reports_are_made_and_previewed_with_nothing_to_report(
+    client: TestClient,  # noqa: F811
+    populated: Workspace,  # noqa: F811
+) -> None:
+    log_in(client, "qa")
+    for name, kind, note in (
+        ("Аудиты", "audits", "не завершено ни одного аудита"),
+        ("Тайные покупки", "mystery", "не было и не планировалось тайных покупок"),
+    ):
+        created = client.post(
+            "/api/v1/reports",
+            json={"name": name, "kind": kind, "formats": ["pdf"], "schedule": "monthly 2 09:00"},
+        )
+        assert created.status_code == 201, created.text
+        report = created.json()
+        assert report["period"] == "month"
+        preview = client.get(f"/api/v1/reports/{report['id']}/preview").json()
+        assert preview["figures"] in (
+            {"audits": 0, "mean_score": None, "findings": 0},
+            {"shops": 0, "score": None, "pass_rate": None},
+        )
+        page = client.get(f"/reports/{report['id']}/preview")
+        assert page.status_code == 200 and note in page.text

@@ -127,9 +127,14 @@ def hour_profile(connection: Connection, scope: AnalysisScope, tz: ZoneInfo) -> 
     )
     grid: dict[str, dict[tuple[int, int], HourCell]] = defaultdict(lambda: defaultdict(HourCell))
     hours: dict[int, HourCell] = defaultdict(HourCell)
+    # Each UTC hour comes once per channel: its local weekday and hour are looked up
+    # once (fromisoformat, not strptime: a page has a few thousand of them).
+    local_of: dict[str, datetime] = {}
     for row in connection.execute(statement).mappings():
-        moment = datetime.strptime(row["bucket"], "%Y-%m-%d %H").replace(tzinfo=UTC)
-        local = moment.astimezone(tz)
+        local = local_of.get(row["bucket"])
+        if local is None:
+            moment = datetime.fromisoformat(row["bucket"] + ":00").replace(tzinfo=UTC)
+            local = local_of[row["bucket"]] = moment.astimezone(tz)
         sla_count = int(number(row["sla"]) or 0)
         cell = HourCell(
             waited=number(row["waited"]) or 0.0,

@@ -12,6 +12,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -197,8 +198,9 @@ def dump_taxonomy(taxonomy: Taxonomy) -> str:
     return yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=100)
 
 
+@cache
 def default_taxonomy() -> Taxonomy:
-    """The taxonomy shipped with Kontrol."""
+    """The taxonomy shipped with Kontrol (parsed once: the pages read it on every request)."""
     parsed = parse_taxonomy(DEFAULT_FILE.read_text(encoding="utf-8"), source=DEFAULT_FILE.name)
     return Taxonomy(parsed.reasons, parsed.complaints, is_default=True)
 
