@@ -43,6 +43,8 @@ class Settings(BaseSettings):
     # Password checks (argon2) running at once in one process; more wait their turn,
     # so a burst of logins cannot take every core from the other requests.
     password_checks_at_once: int = 2
+    # How long /readyz waits for the database and for Redis before it answers 503 (docs/deploy.md).
+    readiness_timeout_seconds: float = 2.0
     # Job queue (docs/jobs.md): Redis and `kontrol worker` processes when set, else in-process.
     redis_url: str | None = None
     redis_namespace: str = "kontrol"

@@ -1653,4 +1653,6 @@ PUBLIC: set[tuple[str, str]] = {
     ("POST", "/r/{token}"),
     ("GET", "/api/v1/openapi.json"),
     ("MOUNT", "/static"),
+    ("GET", "/healthz"),
+    ("GET", "/readyz"),
 }
