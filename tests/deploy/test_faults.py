@@ -264,7 +264,7 @@ def test_a_web_process_killed_under_ingest_load_keeps_every_acknowledged_record(
             .where(interactions.c.workspace_id == workspace.id)
             .group_by(interactions.c.external_id)
         ).all()
-    counts = dict((str(name), int(count)) for name, count in stored)
+    counts = {str(name): int(count) for name, count in stored}
     assert acknowledged - set(counts) == set(), "every acknowledged record is stored"
     assert {name for name, count in counts.items() if count != 1} == set(), "each once"
     facts = _scalar(engine, select(func.count()).select_from(interaction_facts))
