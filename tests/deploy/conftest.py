@@ -40,7 +40,10 @@ def _postgres_bin() -> Path | None:
 class PrivatePostgres:
     """A PostgreSQL cluster of one test: ``stop()`` kills it, ``start()`` brings it back."""
 
-    def __init__(self, directory: Path, port: int, binaries: Path) -> None:
+    def __init__(
+        self, directory: Path, port: int, binaries: Path, listen: str = "127.0.0.1"
+    ) -> None:
+        self.listen = listen
         self.directory = directory
         self.data = directory / "data"
         self.port = port
@@ -56,11 +59,14 @@ class PrivatePostgres:
     def init(self) -> None:
         """Create the cluster (trust authentication, fsync off: a test's throwaway)."""
         self._run("initdb", "-D", str(self.data), "-A", "trust", "-U", "postgres", "-E", "UTF8")
+        if self.listen != "127.0.0.1":  # the test's own private networks (10.x) may connect
+            with (self.data / "pg_hba.conf").open("a") as hba:
+                hba.write("host all all 10.0.0.0/8 trust\n")
 
     def start(self) -> None:
         """Start the server and wait until it accepts connections."""
         options = (
-            f"-p {self.port} -k {self.directory} -c listen_addresses=127.0.0.1 "
+            f"-p {self.port} -k {self.directory} -c listen_addresses='{self.listen}' "
             "-c fsync=off -c full_page_writes=off -c shared_buffers=16MB -c max_connections=60"
         )
         self._run(
@@ -92,13 +98,17 @@ class PrivatePostgres:
 @pytest.fixture
 def private_postgres() -> Iterator[PrivatePostgres]:
     """A running PostgreSQL cluster of this test alone; removed afterwards."""
+    yield from _private_postgres("127.0.0.1")
+
+
+def _private_postgres(listen: str) -> Iterator[PrivatePostgres]:
     binaries = _postgres_bin()
     if binaries is None:
         pytest.skip("no PostgreSQL server binaries under /usr/lib/postgresql")
     directory = Path(tempfile.mkdtemp(prefix="kontrol-pg-"))
     if os.geteuid() == 0:
         shutil.chown(directory, "postgres", "postgres")
-    server = PrivatePostgres(directory, free_port(), binaries)
+    server = PrivatePostgres(directory, free_port(), binaries, listen)
     server.init()
     server.start()
     try:
@@ -112,8 +122,9 @@ def private_postgres() -> Iterator[PrivatePostgres]:
 class PrivateRedis:
     """A redis-server of one test, without persistence: a restart forgets everything."""
 
-    def __init__(self, directory: Path, port: int) -> None:
+    def __init__(self, directory: Path, port: int, bind: str = "127.0.0.1") -> None:
         self.directory = directory
+        self.bind = bind
         self.port = port
         self.url = f"redis://127.0.0.1:{port}/0"
         self.process: subprocess.Popen[bytes] | None = None
@@ -121,7 +132,7 @@ class PrivateRedis:
     def start(self) -> None:
         """Start the server and wait until it answers PING."""
         command = [
-            "redis-server", "--port", str(self.port), "--bind", "127.0.0.1",
+            "redis-server", "--port", str(self.port), "--bind", self.bind, "--protected-mode", "no",
             "--save", "", "--appendonly", "no", "--dir", str(self.directory),
         ]  # fmt: skip
         log = (self.directory / "redis.log").open("ab")
