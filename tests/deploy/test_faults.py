@@ -44,11 +44,14 @@ from kontrol.store.tables import (
     interactions,
     job_runs,
 )
+from tests.deploy import fault_jobs  # noqa: F401 - registers the job in this process too
 from tests.deploy.conftest import PrivateRedis, free_port
 from tests.factories import demo_interactions_file
 from tests.jobs.sample_jobs import counter
 
 pytestmark = pytest.mark.slow
+# fault_jobs is imported at collection, before any registry is frozen, so enqueue knows it.
+SLOW_JOB = "deploy.slow_count"
 
 ROOT = Path(__file__).resolve().parents[2]
 KONTROL = Path(sys.executable).with_name("kontrol")
@@ -298,24 +301,17 @@ def test_a_redis_restart_during_a_run_loses_no_job(
     done = (
         select(func.count())
         .select_from(job_runs)
-        .where(job_runs.c.name == "deploy.slow_count", job_runs.c.status == "done")
+        .where(job_runs.c.name == SLOW_JOB, job_runs.c.status == "done")
     )
     try:
-        before = [
-            enqueue(engine, "deploy.slow_count", name=f"before-{n}", seconds=0.1) for n in range(30)
-        ]
+        before = [enqueue(engine, SLOW_JOB, name=f"before-{n}", seconds=0.1) for n in range(30)]
         _wait(lambda: _scalar(engine, done) >= 3, "the worker to run some jobs", log)
         private_redis.kill()  # every message it held (queued, delayed, in flight) is gone
         # Work queued while Redis is away is recorded; the enqueue does not fail.
-        during = [
-            enqueue(engine, "deploy.slow_count", name=f"during-{n}", seconds=0.05)
-            for n in range(10)
-        ]
+        during = [enqueue(engine, SLOW_JOB, name=f"during-{n}", seconds=0.05) for n in range(10)]
         time.sleep(1)
         private_redis.start()  # empty: no persistence
-        after = [
-            enqueue(engine, "deploy.slow_count", name=f"after-{n}", seconds=0.05) for n in range(10)
-        ]
+        after = [enqueue(engine, SLOW_JOB, name=f"after-{n}", seconds=0.05) for n in range(10)]
         total = len(before) + len(during) + len(after)
         _wait(lambda: _scalar(engine, done) == total, "every job to be done", log, 90)
     finally:
