@@ -43,6 +43,8 @@ class Settings(BaseSettings):
     # Password checks (argon2) running at once in one process; more wait their turn,
     # so a burst of logins cannot take every core from the other requests.
     password_checks_at_once: int = 2
+    # How long /readyz waits for the database and for Redis before it answers 503 (docs/deploy.md).
+    readiness_timeout_seconds: float = 2.0
     # Job queue (docs/jobs.md): Redis and `kontrol worker` processes when set, else in-process.
     redis_url: str | None = None
     redis_namespace: str = "kontrol"
@@ -51,6 +53,8 @@ class Settings(BaseSettings):
     job_lease_seconds: float = 1800.0
     # How long a drainer of the ingest API's effects backlog holds the rows it took.
     effects_lease_seconds: float = 120.0
+    # How often each `kontrol worker` sends again the runs whose Redis message may be lost.
+    job_sweep_seconds: float = 30.0
     # A worker silent this long is taken for dead and its messages go back to the queue.
     job_heartbeat_timeout_ms: int = 60000
     # Out of a million fetches, how many also put back the messages of dead workers.

@@ -1719,4 +1719,6 @@ PUBLIC: set[tuple[str, str]] = {
     ("POST", "/r/{token}"),
     ("GET", "/api/v1/openapi.json"),
     ("MOUNT", "/static"),
+    ("GET", "/healthz"),
+    ("GET", "/readyz"),
 }

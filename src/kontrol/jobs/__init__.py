@@ -6,6 +6,7 @@ backend the settings choose; ``@job(name)`` registers what a run does.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
@@ -18,6 +19,8 @@ from kontrol.settings import Settings, current_settings
 
 if TYPE_CHECKING:
     from kontrol.jobs.backends import BackgroundLoop
+
+log = logging.getLogger(__name__)
 
 __all__ = [
     "Job",
@@ -70,7 +73,12 @@ def enqueue(
             )
     if created:
         if settings.redis_url:
-            backends.send_redis(settings, run_id)
+            try:
+                backends.send_redis(settings, run_id)
+            except Exception as error:  # noqa: BLE001 - Redis away: the row stays the truth
+                # Redis restarting or unreachable: the run is recorded, and every worker's
+                # sweep (KONTROL_JOB_SWEEP_SECONDS) sends its message once Redis is back.
+                log.warning("job run %s queued without a Redis message: %s", run_id, error)
         else:
             backends.wake()
     return run_id

@@ -29,8 +29,6 @@ log = logging.getLogger(__name__)
 
 QUEUE_NAME = "kontrol"
 ACTOR_NAME = "kontrol_job_run"
-# How often a sweeper looks for runs whose message was lost (Redis down at enqueue...).
-SWEEP_SECONDS = 30.0
 
 
 def runner_name(kind: str) -> str:
@@ -276,7 +274,7 @@ def serve_redis(engine: Engine, settings: Settings, *, threads: int, stop: threa
                 queue_recurring(engine)
                 if time.monotonic() >= next_sweep:
                     sweep(engine, settings)
-                    next_sweep = time.monotonic() + SWEEP_SECONDS
+                    next_sweep = time.monotonic() + settings.job_sweep_seconds
             except Exception:  # noqa: BLE001 - the sweeper must not end the worker
                 log.exception("job sweeper error")
             stop.wait(TICK_SECONDS)

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event, false, update
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.pool import ConnectionPoolEntry
 
 from kontrol.store.tables import app_settings
@@ -62,3 +63,32 @@ def hold_write_lock(connection: Connection) -> None:
     """
     if connection.dialect.name == "sqlite":
         connection.execute(update(app_settings).where(false()).values(value=app_settings.c.value))
+
+
+# PostgreSQL SQLSTATEs that mean "the server is not there for now": the connection
+# exception class, an administrator or crash shutdown, a server still starting.
+_UNAVAILABLE_STATES = ("08", "57P01", "57P02", "57P03")
+# SQLite's words for a file it cannot open or a lock it waited for in vain.
+_SQLITE_UNAVAILABLE = ("unable to open database", "database is locked", "disk i/o error")
+
+
+def database_unavailable(error: BaseException) -> bool:
+    """True when ``error`` says the database cannot be reached now, not that a query is wrong.
+
+    The web app answers these with 503 and tries again on the next request
+    (the pool checks every connection before lending it).
+    """
+    if not isinstance(error, DBAPIError):
+        return False
+    if error.connection_invalidated:
+        return True
+    if not isinstance(error, OperationalError):
+        return False
+    state = getattr(error.orig, "sqlstate", None)
+    if state is not None:
+        return any(state.startswith(prefix) for prefix in _UNAVAILABLE_STATES)
+    message = str(error.orig).lower()
+    if type(error.orig).__module__.startswith("sqlite3"):
+        return any(words in message for words in _SQLITE_UNAVAILABLE)
+    # psycopg: no SQLSTATE at all means the connection failed or was lost.
+    return True

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 
@@ -19,17 +20,32 @@ def _config() -> Config:
     return config
 
 
-def upgrade(engine: Engine) -> None:
-    """Apply every migration the database has not seen yet."""
+def upgrade(engine: Engine, revision: str = "head") -> None:
+    """Apply every migration the database has not seen yet (up to ``revision``)."""
     config = _config()
     with engine.begin() as connection:
         config.attributes["connection"] = connection
-        command.upgrade(config, "head")
+        command.upgrade(config, revision)
+
+
+def known_revisions() -> set[str]:
+    """Every migration this code has."""
+    script = ScriptDirectory.from_config(_config())
+    return {revision.revision for revision in script.walk_revisions()}
+
+
+@cache
+def head_revision() -> str | None:
+    """The newest migration this code knows."""
+    return ScriptDirectory.from_config(_config()).get_current_head()
+
+
+def current_revision(connection: Connection) -> str | None:
+    """The migration the database is at (None: an empty database)."""
+    return MigrationContext.configure(connection).get_current_revision()
 
 
 def is_current(engine: Engine) -> bool:
     """True when the database is at the newest revision."""
-    head = ScriptDirectory.from_config(_config()).get_current_head()
     with engine.connect() as connection:
-        current = MigrationContext.configure(connection).get_current_revision()
-    return current == head
+        return current_revision(connection) == head_revision()

@@ -52,6 +52,7 @@ from kontrol.web.pages import audits as audits_pages
 from kontrol.web.pages import checks as checks_pages
 from kontrol.web.pages import feedback as feedback_pages
 from kontrol.web.pages import home as home_pages
+from kontrol.web.pages import health as health_pages
 from kontrol.web.pages import improvement as improvement_pages
 from kontrol.web.pages import ingest as ingest_pages
 from kontrol.web.pages import interactions as interactions_pages
@@ -75,6 +76,7 @@ from kontrol.web.state import AppState
 # /api/v1, one module per feature. Order matters only where two paths could match
 # the same URL, and each module keeps its own literal paths before its {id} ones.
 PAGES = (
+    health_pages.router,
     accounts_pages.router,
     home_pages.router,
     audit_log_pages.router,

@@ -13,11 +13,12 @@ from fastapi import FastAPI, Request
 from fastapi.exception_handlers import request_validation_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
-from sqlalchemy.exc import DataError
+from sqlalchemy.exc import DataError, DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from kontrol.domain.errors import Conflict, Forbidden, InvalidInput, KontrolError, NotFound
 from kontrol.i18n import translate
+from kontrol.store.database import database_unavailable
 from kontrol.web.render import render
 from kontrol.web.security import CsrfFailed, LoginRequired, locale_of
 
@@ -103,8 +104,34 @@ async def on_number_out_of_range(request: Request, error: Exception) -> Response
     return await on_domain_error(request, InvalidInput("a number is too large"))
 
 
+# How long a client is told to wait before trying again while the database is away.
+RETRY_AFTER_SECONDS = 5
+
+
+async def on_database_error(request: Request, error: Exception) -> Response:
+    """The database is unreachable (restarting, failed over, network gone): 503, not a 500.
+
+    Browsers get a translated page, the API a JSON problem; both say when to try
+    again. The engine's pool checks connections before use, so the first request
+    after the database is back is served again without a restart. Any other
+    database error is a bug and stays a 500.
+    """
+    assert isinstance(error, DBAPIError)
+    if not database_unavailable(error):
+        raise error
+    headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
+    message = translate(locale_of(request), "error.unavailable")
+    if _is_api(request):
+        problem = {"detail": message, "status": 503, "title": "database unavailable"}
+        return JSONResponse(problem, status_code=503, headers=headers)
+    response = _page(request, 503, "", "error.unavailable")
+    response.headers.update(headers)
+    return response
+
+
 def install(app: FastAPI) -> None:
     """Register the handlers on ``app``."""
+    app.add_exception_handler(DBAPIError, on_database_error)
     app.add_exception_handler(KontrolError, on_domain_error)
     app.add_exception_handler(RequestValidationError, on_invalid_request)
     app.add_exception_handler(OverflowError, on_number_out_of_range)

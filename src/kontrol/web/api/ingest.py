@@ -26,6 +26,7 @@ from kontrol.accounts.apikeys import authenticate_key_cached
 from kontrol.domain.errors import InvalidInput, KontrolError
 from kontrol.ingest.pushes import MAX_BODY_BYTES, ingest
 from kontrol.ingest.rejects import list_rejects
+from kontrol.store.database import database_unavailable
 from kontrol.web.deps import CurrentViewer, Db
 from kontrol.web.errors import status_of
 from kontrol.web.headers import with_security_headers
@@ -172,9 +173,15 @@ class IngestLane:
                     body=body,
                 )
             )
-        except Exception:
-            log.exception("ingest request failed")
-            status, content, replayed = 500, {"detail": "internal error"}, False
+        except Exception as error:
+            if not database_unavailable(error):
+                log.exception("ingest request failed")
+                status, content, replayed = 500, {"detail": "internal error"}, False
+            else:
+                # The sender retries; with an Idempotency-Key a batch that did land is not doubled.
+                log.warning("ingest request refused, the database is unavailable: %s", error)
+                detail = {"detail": "the database is unavailable, retry later", "status": 503}
+                status, content, replayed = 503, detail, False
         payload = json.dumps(content, ensure_ascii=False, separators=(",", ":")).encode()
         reply = [
             (b"content-type", b"application/json"),
