@@ -51,8 +51,8 @@ from kontrol.web.pages import audit_log as audit_log_pages
 from kontrol.web.pages import audits as audits_pages
 from kontrol.web.pages import checks as checks_pages
 from kontrol.web.pages import feedback as feedback_pages
-from kontrol.web.pages import home as home_pages
 from kontrol.web.pages import health as health_pages
+from kontrol.web.pages import home as home_pages
 from kontrol.web.pages import improvement as improvement_pages
 from kontrol.web.pages import ingest as ingest_pages
 from kontrol.web.pages import interactions as interactions_pages
