@@ -124,6 +124,31 @@ def _complaint(conversation: Conversation) -> bool:
     )
 
 
+# Distress is negative emotion but not a judgement of the company ("в шоке", "worried").
+_DISTRESS = frozenset(
+    "worri worry desperate шок паника волноваться переживать беспокоиться отчаяние".split()
+)
+
+
+def _dissatisfied(conversation: Conversation) -> bool:
+    """The customer expresses dissatisfaction with the product, service or handling: a
+    phrase of the ``dissatisfied``, ``negative`` or ``complaint`` lists, not negated.
+    Distress, swearing, shouting, "!!!" or an emoji alone are not enough (CHECKS.md v1.1)."""
+    from kontrol.checks.builtin.wording import negated
+
+    for name in ("dissatisfied", "negative", "complaint"):
+        for hit in conversation.find(name, role="customer"):
+            message = conversation.messages[hit.message]
+            if negated(message, hit):
+                continue
+            if name == "negative" and _DISTRESS.intersection(
+                message.lemmas[hit.first : hit.last + 1]
+            ):
+                continue
+            return True
+    return False
+
+
 def compute_signals(conversation: Conversation) -> dict[str, Any]:
     """Every signal of the interaction; ``None`` where it cannot be measured."""
     customers = conversation.customer_messages
@@ -137,6 +162,7 @@ def compute_signals(conversation: Conversation) -> dict[str, Any]:
         talk_ratio = round(agent / total, 3) if total > 0 else None
     return {
         "complaint": _complaint(conversation),
+        "dissatisfied": _dissatisfied(conversation),
         "customer_sentiment_start": _sentiment(conversation, customers[:edge]),
         "customer_sentiment_end": _sentiment(conversation, customers[-edge:]),
         "talk_ratio": talk_ratio,

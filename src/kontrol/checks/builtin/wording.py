@@ -45,6 +45,39 @@ SHOUTED_WORD = re.compile(r"(?<!\w)[A-ZА-ЯЁ]{4,}(?!\w)")
 CYRILLIC_WORD = re.compile(r"[а-яёА-ЯЁ]")
 CAPS_WORD = re.compile(r"(?<!\w)[A-ZА-ЯЁ]{3,}(?!\w)")
 REPEATED_EXCLAMATION = re.compile(r"!{2,}|\?!|!\?")
+# What marks a customer message as negative besides the phrase list (CHECKS.md v1.1):
+# runs of "!!" / "??", profanity and internet slang in any spelling, negative emoji.
+REPEATED_MARKS = re.compile(r"[!?]*(?:!{2,}|\?{2,}|\?!|!\?)[!?]*")
+PROFANITY = re.compile(
+    # English swearing and slang.
+    r"(?<![^\W\d_])(?:f+u+c+k\w*|motherf\w+|shit\w*|bullshit|crap(?:py)?|damn(?:ed|it)?|"
+    r"goddamn\w*|wtf|wth|ffs|stfu|omfg|fml|smh|sucks?|pissed|assholes?|bastards?|"
+    r"screw(?:ed)?\s+(?:you|up|over)|"
+    # Russian mat by its roots, and slang.
+    r"х[уy][йиеёюя]\w*|по?хуй\w*|п[иеё]зд\w*|"
+    r"(?:за|от|у|вы|до|на|по|раз|съ|въ|из|об|при|про)?[ъь]?[её]б(?:а|у|л|н|ы|ё|е)\w*|"
+    r"бля\w*|сук[аиу]\w*|мудак\w*|мудо\w*|пид[оа]р\w*|залуп\w*|"
+    r"пипец\w*|ппц|капец\w*|звиздец\w*|писец\w*|кринж\w*|офиг\w*|охре?н\w*|хрен\w*|"
+    r"задолбал\w*|фигн\w*|отстой\w*|жесть|треш|трэш|зашквар\w*|твою\s+мать)"
+    r"(?![^\W\d_])",
+    re.IGNORECASE,
+)
+# A word with letters hidden by "*", "@", "#", "$" or "%" ("бл*ть", "х**нёй", "f**k").
+MASKED_WORD = re.compile(r"(?<!\S)[^\W\d_]{1,4}[*@#$%]+[^\W\d_]*")
+NEGATIVE_EMOJI = re.compile(
+    "[\U0001f620\U0001f621\U0001f92c\U0001f624\U0001f44e\U0001f61e\U0001f614\U0001f622"
+    "\U0001f62d\U0001f629\U0001f62b\U0001f612\U0001f644\U0001f97a\U0001f974\u2639"
+    "\U0001f641\U0001f623\U0001f616\U0001f4a9\U0001f625\U0001f630\U0001f628\U0001f92f"
+    "\U0001f611\U0001f610\U0001f615\U0001f61f]"
+    r"|(?<!\w)(?::|;|=)'?-?[(\[]+(?!\w)|(?<!\w)T_+T(?!\w)|(?<!\w)-_+-(?!\w)",
+)
+# Capitals that are not shouting: abbreviations, codes and names people write in capitals.
+NOT_SHOUTING = frozenset(
+    "asap faq usa uk eu nasa http https html json sms atm pin ok usb wifi bsod imei dm pm "
+    "am tv pc cpu gpu ram ssd hdd ios os api url vpn sim id ceo hr it ip dns isp gps "
+    "sos fyi btw lol omg ty thx pls plz irl nyc la sf tbh imo afaik ps faq etc ltd inc "
+    "ооо оао зао ип рф смс мфц гибдд жкх пвз инн снилс".split()
+)
 
 
 CONCRETE_PLACE = re.compile(
@@ -105,13 +138,57 @@ def morph_tags(word: str) -> str:
     return str(_morph().parse(fold(word))[0].tag)
 
 
-def shouting(message: Message) -> str | None:
-    """The shouted part of a customer message: two CAPS words or "!!" / "?!"."""
-    caps = CAPS_WORD.findall(message.view)
-    if len(caps) >= 2:
-        return " ".join(caps[:3])
-    found = REPEATED_EXCLAMATION.search(message.view)
+def _shouted_words(message: Message, reducer: Any) -> list[str]:
+    """Whole words in capitals that are words of the language (not abbreviations or codes)."""
+    out = []
+    for word in CAPS_WORD.findall(message.view):
+        form = word.lower()
+        if form in NOT_SHOUTING or not reducer.is_known(form.replace("ё", "е")):
+            continue
+        out.append(word)
+    return out
+
+
+CAPS_RUN = re.compile(r"(?<!\w)[A-ZА-ЯЁ]{2,}(?:[ \t]+[A-ZА-ЯЁ]{2,})+(?!\w)")
+
+
+def shouting(message: Message, reducer: Any = None) -> str | None:
+    """The shouted part of a customer message: a CAPS word of the dictionary of four letters
+    or more ("HELP", "ВЕРНИТЕ"), shorter ones side by side ("FIX THIS"), "!!", "??" or "?!".
+    Abbreviations and codes ("LAX to JFK", "ОСАГО") are not shouting."""
+    if reducer is not None and CAPS_WORD.search(message.view):
+        caps = _shouted_words(message, reducer)
+        if any(len(word) >= 4 for word in caps):
+            return " ".join(caps[:3])
+        for run in CAPS_RUN.finditer(message.view):
+            words = run.group().split()
+            if all(w.lower() not in NOT_SHOUTING and reducer.is_known(w.lower()) for w in words):
+                return run.group()
+    elif reducer is None:
+        caps = CAPS_WORD.findall(message.view)
+        if len(caps) >= 2:
+            return " ".join(caps[:3])
+    found = REPEATED_MARKS.search(message.view)
     return found.group() if found else None
+
+
+def agent_shouting(message: Message, reducer: Any) -> str | None:
+    """A shouted word of the agent: in capitals, four letters or more, a word of the
+    language (an abbreviation such as "ОСАГО" or "ГИБДД" is not shouting)."""
+    if not SHOUTED_WORD.search(message.view):
+        return None
+    words = [w for w in _shouted_words(message, reducer) if len(w) >= 4]
+    return words[0] if words else None
+
+
+def negative_marker(message: Message) -> str | None:
+    """Profanity, slang, a masked swear word or a negative emoji in a message."""
+    view = message.view
+    for pattern in (PROFANITY, MASKED_WORD, NEGATIVE_EMOJI):
+        found = pattern.search(view)
+        if found:
+            return found.group()
+    return None
 
 
 def phrase_in(conversation: Conversation, list_name: str, within: frozenset[int]) -> Verdict:
@@ -124,7 +201,8 @@ def phrase_in(conversation: Conversation, list_name: str, within: frozenset[int]
 def customer_emotion(conversation: Conversation) -> list[tuple[int, dict[str, Any]]]:
     """Where the customer expresses frustration (not a problem stated calmly), in order.
 
-    An emotion phrase, two shouted CAPS words, or "!!" / "?!" in a customer message.
+    An emotion, blame or sarcasm phrase (``negative`` list), profanity or slang, a
+    negative emoji, a shouted word of the dictionary, or "!!" / "??" / "?!" (CHECKS.md v1.1).
     """
     cached: list[tuple[int, dict[str, Any]]] | None = conversation.memo.get("emotion")
     if cached is not None:
@@ -135,7 +213,7 @@ def customer_emotion(conversation: Conversation) -> list[tuple[int, dict[str, An
         if not negated(conversation.messages[hit.message], hit)
     ]
     for message in conversation.customer_messages:
-        shouted = shouting(message)
+        shouted = shouting(message, conversation.book.reducer) or negative_marker(message)
         if shouted:
             found.append((message.index, {"message": message.index, "text": shouted}))
     found.sort(key=lambda item: item[0])

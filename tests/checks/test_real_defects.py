@@ -1,0 +1,167 @@
+"""Defects of issue 14 found on real conversations; each test failed before its fix.
+
+Every case is written the way real customers and agents write (the public Twitter, Harper
+Valley and ABCD data, colloquial Russian chats), and is judged as CHECKS.md v1.1 says.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kontrol.checks.engine import check_record
+
+
+def _chat(
+    *turns: tuple[str, str], channel: str = "chat", language: str = "ru", **extra: Any
+) -> dict[str, Any]:
+    record: dict[str, Any] = {
+        "id": "t",
+        "channel": channel,
+        "language": language,
+        "messages": [{"role": role, "text": text} for role, text in turns],
+    }
+    record.update(extra)
+    return record
+
+
+def _result(record: dict[str, Any], check: str) -> str:
+    return str(check_record(record)["checks"][check]["result"])
+
+
+def _signals(record: dict[str, Any]) -> dict[str, Any]:
+    return dict(check_record(record)["signals"])
+
+
+# --- the customer is negative --------------------------------------------------------------
+
+
+def test_russian_mat_in_a_masked_spelling_makes_the_customer_negative() -> None:
+    record = _chat(
+        ("customer", "пришло розовое худи. и что мне теперь с этой х**нёй делать"),
+        ("agent", "Оформите возврат в приложении."),
+    )
+    assert _result(record, "empathy") == "fail"
+    assert _result(record, "calm_tone") == "pass"
+
+
+def test_internet_slang_makes_the_customer_negative() -> None:
+    record = _chat(
+        ("customer", "пипец две недели посылка висит на таможне"),
+        ("agent", "Понимаю, как это неприятно. Срок проверки до 20 дней."),
+    )
+    assert _result(record, "empathy") == "pass"
+
+
+def test_english_swearing_and_slang_make_the_customer_negative() -> None:
+    record = _chat(
+        ("customer", "wtf my order vanished from the app"),
+        ("agent", "Please try to log out and log in again."),
+        language="en",
+    )
+    assert _result(record, "empathy") == "fail"
+
+
+def test_a_run_of_question_marks_makes_the_customer_negative() -> None:
+    record = _chat(
+        ("customer", "почему списали 1240 вместо 680???"),
+        ("agent", "Проверяю поездку."),
+    )
+    assert _result(record, "empathy") == "fail"
+
+
+def test_blame_without_an_emotion_word_makes_the_customer_negative() -> None:
+    record = _chat(
+        ("customer", "As I have stated, I need a replacement, not a repair."),
+        ("agent", "I'm sorry to hear that. A replacement is on its way."),
+        language="en",
+        channel="social",
+    )
+    assert _result(record, "empathy") == "pass"
+
+
+def test_a_negative_emoji_makes_the_customer_negative() -> None:
+    record = _chat(
+        ("customer", "ну спасибо 🤬"),
+        ("agent", "Хорошего дня."),
+    )
+    assert _result(record, "empathy") == "fail"
+
+
+def test_airport_codes_and_abbreviations_in_capitals_are_not_shouting() -> None:
+    record = _chat(
+        ("customer", "My flight LAX to JFK was moved, can I change to SFO?"),
+        ("agent", "Hello! Yes, I can rebook you on the 6 pm flight."),
+        language="en",
+    )
+    assert _result(record, "empathy") == "na"
+    assert _result(record, "calm_tone") == "na"
+
+
+def test_a_shouted_word_of_the_dictionary_makes_the_customer_negative() -> None:
+    record = _chat(
+        ("customer", "мне при оформлении обещали БЕСПЛАТНО"),
+        ("agent", "Обслуживание бесплатно при тратах от 10 000 ₽."),
+    )
+    assert _result(record, "empathy") == "fail"
+
+
+def test_an_agent_abbreviation_in_capitals_is_not_shouting() -> None:
+    record = _chat(
+        ("customer", "в меня въехали, я в шоке"),
+        ("agent", "Понимаю, как это страшно. Назовите номер полиса ОСАГО."),
+        ("agent", "Если есть разногласия, вызывайте ГИБДД."),
+    )
+    assert _result(record, "calm_tone") == "pass"
+
+
+def test_a_desperate_please_help_is_negative_not_positive() -> None:
+    record = _chat(
+        ("customer", "please help!!! I am desperate"),
+        ("agent", "Hello, I'm sorry to hear that."),
+        language="en",
+    )
+    assert _signals(record)["customer_sentiment_start"] < 0
+
+
+# --- dismissive rudeness ---------------------------------------------------------------------
+
+
+def test_pushing_the_problem_back_on_the_customer_is_rude() -> None:
+    for reply in ("Это не к нам, пишите продавцу.", "Надо было читать условия тарифа."):
+        record = _chat(("customer", "почему сняли 990?"), ("agent", reply))
+        assert _result(record, "no_rudeness") == "fail", reply
+
+
+def test_as_i_already_said_is_rude() -> None:
+    record = _chat(
+        ("customer", "so where is my refund"),
+        ("agent", "As I already said, contact the seller."),
+        language="en",
+    )
+    assert _result(record, "no_rudeness") == "fail"
+
+
+# --- the dissatisfied signal -----------------------------------------------------------------
+
+
+def test_dissatisfaction_without_emotion_words_is_dissatisfied() -> None:
+    record = _chat(
+        ("customer", "ну такое себе. больше у вас ничего покупать не буду"),
+        ("agent", "Жаль это слышать."),
+    )
+    assert _signals(record)["dissatisfied"] is True
+
+
+def test_a_bare_fault_report_or_distress_is_not_dissatisfied() -> None:
+    for text in ("my disc drive does not read discs", "в меня въехали, я в шоке"):
+        record = _chat(("customer", text), ("agent", "Hello"), language="en")
+        assert _signals(record)["dissatisfied"] is False, text
+
+
+def test_an_english_waiting_complaint_is_dissatisfied() -> None:
+    record = _chat(
+        ("customer", "I have waited for more than 4 weeks and still no answer"),
+        ("agent", "Hello"),
+        language="en",
+    )
+    assert _signals(record)["dissatisfied"] is True
