@@ -165,3 +165,64 @@ def test_an_english_waiting_complaint_is_dissatisfied() -> None:
         language="en",
     )
     assert _signals(record)["dissatisfied"] is True
+
+
+# --- questions ---------------------------------------------------------------------------------
+
+
+def test_how_can_i_help_counts_as_the_needs_question() -> None:
+    record = _chat(
+        ("agent", "Здравствуйте! Чем могу помочь?"),
+        ("customer", "где мой заказ"),
+        ("agent", "Попробуйте обновить приложение."),
+    )
+    assert _result(record, "needs_question") == "pass"
+
+
+def test_a_request_without_a_question_mark_is_a_question_in_a_written_channel() -> None:
+    record = _chat(
+        ("customer", "I can't change my appearance in the game"),
+        ("agent", "Please let us know what platform you are playing on so we may assist further."),
+        ("customer", "PlayStation 4"),
+        ("agent", "Please try the steps outlined in this article."),
+        language="en",
+        channel="social",
+    )
+    assert _result(record, "needs_question") == "pass"
+
+
+def test_could_i_get_your_order_number_is_a_question_without_a_mark() -> None:
+    record = _chat(
+        ("customer", "my parcel is late"),
+        ("agent", "Hello. Could I get your order number"),
+        ("customer", "123"),
+        ("agent", "Please try again tomorrow."),
+        language="en",
+    )
+    assert _result(record, "needs_question") == "pass"
+
+
+def test_an_answer_before_the_question_in_the_same_message_fails_needs_question() -> None:
+    record = _chat(
+        ("customer", "можно перенести запись на следующую неделю"),
+        (
+            "agent",
+            "Добрый день! Можем перенести на 20.11 в 15:00 или на 21.11 в 17:30. "
+            "Какое время удобнее?",
+        ),
+    )
+    assert _result(record, "needs_question") == "fail"
+
+
+def test_a_closing_offer_of_more_help_is_not_the_needs_question() -> None:
+    record = _chat(
+        ("customer", "what are the branch hours"),
+        (
+            "agent",
+            "hello the branch hours are nine thirty to five "
+            "is there anything else i can help you with",
+        ),
+        language="en",
+        channel="call",
+    )
+    assert _result(record, "needs_question") == "fail"
