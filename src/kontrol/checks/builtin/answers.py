@@ -128,17 +128,15 @@ def needs_question(conversation: Conversation) -> Verdict:
     for message in agents:
         if solution is not None and message.index > solution[0]:
             break
-        for start, evidence in _questions(conversation, message):
+        for start, asked in _questions(conversation, message):
             if solution is not None and message.index == solution[0] and start > solution[1]:
                 break
-            return Verdict(PASS, (evidence,))
-    evidence: tuple[dict[str, Any], ...] = ()
-    if solution is not None:
-        message = conversation.messages[solution[0]]
-        evidence = (
-            {"message": solution[0], "text": message.view[solution[1] : solution[1] + 60].strip()},
-        )
-    return Verdict(FAIL, evidence)
+            return Verdict(PASS, (asked,))
+    if solution is None:
+        return Verdict(FAIL)
+    view = conversation.messages[solution[0]].view
+    text = view[solution[1] : solution[1] + 60].strip()
+    return Verdict(FAIL, ({"message": solution[0], "text": text},))
 
 
 @check("empathy")
