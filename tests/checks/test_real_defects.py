@@ -226,3 +226,61 @@ def test_a_closing_offer_of_more_help_is_not_the_needs_question() -> None:
         channel="call",
     )
     assert _result(record, "needs_question") == "fail"
+
+
+# --- specific_answer ---------------------------------------------------------------------------
+
+
+def test_when_as_a_conjunction_is_not_a_question() -> None:
+    record = _chat(
+        ("customer", "when I open the app it crashes, what should I do?"),
+        ("agent", "Hello! Please reinstall the app, we are working on it."),
+        language="en",
+    )
+    assert _result(record, "specific_answer") == "na"
+
+
+def test_a_request_without_a_question_word_needs_a_concrete_answer() -> None:
+    record = _chat(
+        ("customer", "hi i need to check my account balance"),
+        ("agent", "sure your balance is a hundred and ten dollars"),
+        language="en",
+        channel="call",
+    )
+    assert _result(record, "specific_answer") == "pass"
+
+
+def test_a_duration_in_words_is_a_concrete_answer() -> None:
+    record = _chat(
+        ("customer", "когда вернут деньги?"),
+        ("agent", "Деньги поступят в течение трёх рабочих дней."),
+    )
+    assert _result(record, "specific_answer") == "pass"
+
+
+def test_times_in_words_answer_when() -> None:
+    record = _chat(
+        ("customer", "what are the local branch hours"),
+        ("agent", "the branch hours are nine thirty a m to five p m"),
+        language="en",
+        channel="call",
+    )
+    assert _result(record, "specific_answer") == "pass"
+
+
+def test_a_help_article_link_does_not_answer_where_my_parcel_is() -> None:
+    record = _chat(
+        ("customer", "Where is my parcel?"),
+        ("agent", "Hello! Please see https://help.example.com/delivery"),
+        language="en",
+    )
+    assert _result(record, "specific_answer") == "fail"
+
+
+def test_a_link_answers_where_to_find_a_form() -> None:
+    record = _chat(
+        ("customer", "Where can I find the refund form?"),
+        ("agent", "Hello! Here it is: https://example.com/refund-form"),
+        language="en",
+    )
+    assert _result(record, "specific_answer") == "pass"

@@ -11,6 +11,7 @@ from kontrol.checks.builtin.wording import (
     CYRILLIC_WORD,
     INDIRECT_QUESTION,
     SPOKEN_QUESTION,
+    WORDED_VALUE,
     customer_emotion,
     in_quotes,
     morph_tags,
@@ -170,20 +171,50 @@ def no_jargon(conversation: Conversation) -> Verdict:
     return Verdict(FAIL, conversation.evidence(hits)) if hits else Verdict(PASS)
 
 
+_SUBJECTS = frozenset("i we you he she it they я мы ты вы он она оно они".split())
+_REQUEST = re.compile(
+    r"\b(?:need|want|would like|'d like|check|tell|know|what|which|хочу|нужно|надо|подскажите|"
+    r"скажите|узнать|какой|какая|какие|какова|каков|уточните|назовите)\b",
+    re.IGNORECASE,
+)
+_LEAD_INS = frozenset(
+    "hi hello hey so ok okay and but а и но ну ок здравствуйте привет добрый день вечер утро "
+    "подскажите скажите пожалуйста please".split()
+)
+
+
 def _asks(message: Message, hit: Hit, rhetorical: list[Hit]) -> bool:
-    """Whether the when/where/how-much word is really asked in its sentence."""
+    """Whether the when/where/how-much word is really asked in its sentence.
+
+    "когда я захожу в приложение, ..." and "when I open the app" are conjunctions, not
+    questions (CHECKS.md v1.1); a question needs no "?" when the word opens the sentence.
+    """
     if any(r.first <= hit.first <= r.last for r in rhetorical):
         return False
+    view = message.view
     start = message.spans[hit.first][0]
-    sentence_start = max(message.view.rfind(mark, 0, start) for mark in ".!?\n") + 1
-    ends = [message.view.find(mark, start) for mark in ".!?\n"]
-    sentence_end = min((e for e in ends if e >= 0), default=len(message.view))
-    if message.view[sentence_end : sentence_end + 1] == "?":
-        return True
+    sentence_start = max(view.rfind(mark, 0, start) for mark in ".!?\n") + 1
+    ends = [view.find(mark, start) for mark in ".!?\n"]
+    sentence_end = min((e for e in ends if e >= 0), default=len(view))
     # Indirect: "хочу узнать, когда...", "Прошу сообщить, сколько стоит", "tell me where".
-    if INDIRECT_QUESTION.search(message.view[sentence_start:start]):
+    if INDIRECT_QUESTION.search(view[sentence_start:start]):
         return True
-    return hit.first == 0 and "?" not in message.view and "." not in message.view
+    following = fold(message.words[hit.last + 1]) if hit.last + 1 < len(message.words) else ""
+    if following in _SUBJECTS and hit.first == hit.last:
+        english = not CYRILLIC_WORD.match(message.words[hit.first])
+        if english or "," in view[start:sentence_end]:
+            return False
+    if view[sentence_end : sentence_end + 1] == "?":
+        return True
+    if message.lemmas[hit.first] not in _QUESTION_WORDS:
+        # An explicit request without a question word: "I need to check my account balance".
+        return bool(_REQUEST.search(view[sentence_start:start]))
+    if "?" in view:
+        return False
+    lead = [fold(w) for w in re.findall(r"[^\W\d_]+", view[sentence_start:start])]
+    return all(word in _LEAD_INS for word in lead) or view[sentence_start:start].rstrip().endswith(
+        ","
+    )
 
 
 def _specific_questions(conversation: Conversation) -> list[Hit]:
@@ -200,7 +231,17 @@ def _specific_questions(conversation: Conversation) -> list[Hit]:
     return questions
 
 
-WHERE_WORDS = frozenset({"где", "where"})
+WHERE_WORDS = frozenset({"где", "where", "куда"})
+_QUESTION_WORDS = frozenset(
+    "when where how what by until".split()
+    + "когда где сколько куда откуда как какой какое какие в во до".split()
+)
+# A link answers "where" only when the place asked for is online (CHECKS.md v1.1).
+_ONLINE = re.compile(
+    r"find|download|watch|stream|read|see|info|form|link|page|site|web|online|app|article|"
+    r"найти|скачать|посмотреть|почитать|ссылк|сайт|форм|приложени|страниц|раздел",
+    re.IGNORECASE,
+)
 
 
 def _concrete_in(
@@ -209,7 +250,7 @@ def _concrete_in(
     hits = conversation.find("concrete", within=(message.index,))
     if hits:
         return conversation.span(hits[0])
-    value = CONCRETE_VALUE.search(message.view)
+    value = CONCRETE_VALUE.search(message.view) or WORDED_VALUE.search(message.view)
     if value is None and asks_where:
         # A link, an e-mail or a street address answers "where", not "when" or "how much".
         value = CONCRETE_PLACE.search(message.text)
@@ -235,7 +276,10 @@ def specific_answer(conversation: Conversation) -> Verdict:
         replies = [
             m for m in conversation.messages[question.message + 1 : stop] if m.role == "agent"
         ]
-        asks_where = conversation.messages[question.message].lemmas[question.first] in WHERE_WORDS
+        asked = conversation.messages[question.message]
+        asks_where = asked.lemmas[question.first] in WHERE_WORDS and bool(
+            _ONLINE.search(asked.view[asked.spans[question.first][0] :])
+        )
         concrete = next(
             (
                 found

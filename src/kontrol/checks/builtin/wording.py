@@ -37,6 +37,22 @@ CONCRETE_VALUE = re.compile(
     r"[$€£₽]\s?\d+(?:[.,]\d+)?|\d+(?:[.,]\d+)?(?:\s?[-–]\s?\d+)?\s?(?:" + _UNITS + r"))(?!\w)",
     re.IGNORECASE,
 )
+_NUMBER_WORDS = (
+    r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|\w+teen|twenty|thirty|"
+    r"forty|fifty|sixty|seventy|eighty|ninety|hundred|thousand|a couple of|half an?|an?|"
+    r"од(?:ин|на|ного|ной|ну|них)|дв(?:а|е|ух|ум)|тр(?:и|[её]х|ем)|четыр\w*|пят\w*|шест\w*|"
+    r"сем\w*|вос[еь]м\w*|девят\w*|десят\w*|\w+надцат\w*|двадцат\w*|тридцат\w*|сорок\w*|"
+    r"пятидесят\w*|ст[оа]|двест\w*|тысяч\w*|полтор\w*|пар[уы]|ноль|полчаса|час"
+)
+# A duration, time or amount in words ("within two weeks", "nine thirty a m", "в течение трёх
+# рабочих дней", "forty six dollars", "после пятнадцати ноль-ноль"), CHECKS.md v1.1.
+WORDED_VALUE = re.compile(
+    r"(?<!\w)(?:(?:" + _NUMBER_WORDS + r")[\s-]+)+(?:and\s+)?(?:\w+\s+)?"
+    r"(?:a\.?\s?m\b|p\.?\s?m\b|o'clock|business\s+days?|working\s+days?|days?|hours?|minutes?|"
+    r"weeks?|months?|dollars?|cents?|euros?|pounds?|рабоч\w+\s+(?:дн\w+|день)|дн\w+|день|"
+    r"недел\w+|месяц\w*|час\w*|минут\w*|рубл\w+|ноль[\s-]ноль)(?!\w)",
+    re.IGNORECASE,
+)
 PROMISE_TIME = re.compile(
     r"(?:через|в течение|within|in)\s+(\d+)\s*(мин\w*|час\w*|дн\w*|день|minutes?|hours?|days?)",
     re.IGNORECASE,
