@@ -284,3 +284,123 @@ def test_a_link_answers_where_to_find_a_form() -> None:
         language="en",
     )
     assert _result(record, "specific_answer") == "pass"
+
+
+# --- phrasings ---------------------------------------------------------------------------------
+
+
+def test_an_introduction_with_a_title() -> None:
+    record = _chat(
+        ("agent", "Hello, this is Ms. Lee from the billing team."),
+        ("customer", "hi"),
+        language="en",
+    )
+    assert _result(record, "introduction") == "pass"
+
+
+def test_a_name_that_is_also_a_word_introduces_the_agent() -> None:
+    record = _chat(
+        ("agent", "Роман, чем могу помочь?"), ("customer", "здравствуйте"), channel="call"
+    )
+    assert _result(record, "introduction") == "pass"
+
+
+def test_a_third_person_promise_must_be_kept() -> None:
+    record = _chat(
+        ("customer", "my card was charged twice"),
+        ("agent", "I have let my manager know, they will give you a call."),
+        ("agent", "Have a great night!"),
+        language="en",
+    )
+    assert _result(record, "promise_kept") == "fail"
+
+
+def test_a_russian_third_person_promise_with_a_long_term_is_not_kept_by_the_same_call() -> None:
+    record = _chat(
+        ("customer", "у меня списали деньги"),
+        ("agent", "Решение по заявлению банк сообщит в течение тридцати дней."),
+        ("agent", "Новую карту перевыпустим бесплатно, она будет готова через пять рабочих дней."),
+    )
+    assert _result(record, "promise_kept") == "fail"
+
+
+def test_a_parting_wish_does_not_keep_a_promise() -> None:
+    record = _chat(
+        ("customer", "водитель меня высадил на трассе"),
+        ("agent", "Я передам жалобу, перезвоню вам."),
+        ("agent", "Спасибо, что сообщили. Хорошего дня!"),
+    )
+    assert _result(record, "promise_kept") == "fail"
+
+
+def test_an_automatic_sms_is_not_a_promise() -> None:
+    record = _chat(
+        ("customer", "где мой заказ"),
+        ("agent", "Заказ поступит завтра. Мы пришлём SMS, как только его можно будет забрать."),
+    )
+    assert _result(record, "promise_kept") == "na"
+
+
+def test_let_us_know_if_anything_else_comes_up_offers_more_help() -> None:
+    record = _chat(
+        ("customer", "thanks"),
+        ("agent", "You're welcome! Let us know if anything else comes up."),
+        language="en",
+    )
+    assert _result(record, "offer_more_help") == "pass"
+
+
+def test_a_redirect_is_not_an_offer_of_more_help() -> None:
+    record = _chat(
+        ("customer", "что мне делать"),
+        ("agent", "Это вопрос к продавцу, обращайтесь к нему в карточке товара."),
+    )
+    assert _result(record, "offer_more_help") == "fail"
+
+
+def test_a_general_invitation_to_write_in_is_not_a_rating_request() -> None:
+    record = _chat(
+        ("customer", "спасибо"),
+        ("agent", "Пишите нам в любое время, мы всегда на связи."),
+    )
+    assert _result(record, "rating_request") == "fail"
+    record = _chat(
+        ("customer", "thanks"),
+        ("agent", "Share your feedback about our app with us any time at help@example.com."),
+        language="en",
+    )
+    assert _result(record, "rating_request") == "fail"
+
+
+def test_thanking_for_reaching_out_is_not_a_greeting() -> None:
+    record = _chat(
+        ("customer", "my account was deleted"),
+        ("agent", "Thanks for reaching out. Please send us your channel URL."),
+        language="en",
+        channel="social",
+    )
+    assert _result(record, "greeting") == "fail"
+
+
+def test_we_appreciate_your_concern_is_not_thanks() -> None:
+    record = _chat(
+        ("customer", "refund me"),
+        ("agent", "We appreciate your concern. Refunds go to the original payment."),
+        language="en",
+        channel="social",
+    )
+    assert _result(record, "closing_thanks") == "fail"
+
+
+def test_a_call_opening_is_measured_on_the_clock() -> None:
+    record = {
+        "channel": "call",
+        "language": "en",
+        "messages": [
+            {"role": "agent", "text": "hello", "start": 0.5, "end": 1.5},
+            {"role": "customer", "text": "hi i need a new card", "start": 2.0, "end": 19.0},
+            {"role": "agent", "text": "my name is elizabeth", "start": 20.4, "end": 22.0},
+            {"role": "customer", "text": "okay", "start": 23.0, "end": 24.0},
+        ],
+    }
+    assert check_record(record)["checks"]["introduction"]["result"] == "fail"

@@ -6,7 +6,6 @@ import re
 
 from kontrol.checks.builtin.wording import (
     CONVERSATIONAL,
-    morph_tags,
     phrase_in,
     token_span,
 )
@@ -65,7 +64,7 @@ def _first_name_alone(
     for position, word in enumerate(message.words):
         if not word[:1].isupper() or message.lemmas[position] in customer:
             continue
-        if "Name" not in morph_tags(word):
+        if not _morph_name(word):
             continue
         start, end = message.spans[position]
         before = message.view[:start].rstrip()
@@ -74,6 +73,13 @@ def _first_name_alone(
         if (not before or before[-1] in ",.!") and (not after or after[0] in ",.!"):
             return position
     return None
+
+
+def _morph_name(word: str) -> bool:
+    """Some reading of the word is a first name ("Роман" is a novel and a name)."""
+    from kontrol.checks.text import _morph
+
+    return any("Name" in parse.tag for parse in _morph().parse(fold(word)))
 
 
 def _name_tokens(conversation: Conversation, name: str | None) -> set[str]:
