@@ -404,3 +404,48 @@ def test_a_call_opening_is_measured_on_the_clock() -> None:
         ],
     }
     assert check_record(record)["checks"]["introduction"]["result"] == "fail"
+
+
+# --- personal data -----------------------------------------------------------------------------
+
+
+def _call(*turns: tuple[str, str], language: str = "en") -> dict[str, Any]:
+    messages = []
+    clock = 0.0
+    for role, text in turns:
+        messages.append({"role": role, "text": text, "start": clock, "end": clock + 2.0})
+        clock += 2.5
+    return {"channel": "call", "language": language, "messages": messages}
+
+
+def test_a_phone_number_spoken_over_three_segments_is_personal_data() -> None:
+    record = _call(
+        ("agent", "what's the phone number on the account"),
+        ("customer", "my phone number is two four five"),
+        ("customer", "four nine six"),
+        ("customer", "nine eight six three"),
+    )
+    assert _signals(record)["pii"] == ["phone"]
+
+
+def test_a_russian_phone_number_in_words_is_personal_data() -> None:
+    record = _call(
+        ("agent", "Продиктуйте номер телефона."),
+        (
+            "customer",
+            "Восемь девятьсот двадцать шесть, сто двенадцать, тридцать четыре, пятьдесят.",
+        ),
+        language="ru",
+    )
+    assert _signals(record)["pii"] == ["phone"]
+
+
+def test_order_ticket_and_build_numbers_are_not_phones() -> None:
+    for text in (
+        "заказ 5520193-0012 пришел не тот",
+        "My ticket 4402 118 9921 is still open",
+        "Windows build 19041 1234 5 fails",
+        "полис ХХХ 0312456789",
+    ):
+        record = _chat(("customer", text), ("agent", "Hello"))
+        assert _signals(record)["pii"] == [], text
