@@ -449,3 +449,64 @@ def test_order_ticket_and_build_numbers_are_not_phones() -> None:
     ):
         record = _chat(("customer", text), ("agent", "Hello"))
         assert _signals(record)["pii"] == [], text
+
+
+# --- spelling ----------------------------------------------------------------------------------
+
+
+def test_product_names_the_customer_wrote_are_not_misspellings() -> None:
+    record = _chat(
+        ("customer", "Handbreak keeps crashing when I export from Lightroomy"),
+        (
+            "agent",
+            "Sorry about that! Does Handbreak crash with every file or only Lightroomy ones?",
+        ),
+        language="en",
+    )
+    assert _result(record, "spelling") == "pass"
+
+
+def test_commands_and_menu_paths_are_not_misspellings() -> None:
+    record = _chat(
+        ("customer", "the game does not connect"),
+        ("agent", "Please run `ipconfig /flushdns` and then open settings > netwrk > dnsconf."),
+        language="en",
+    )
+    assert _result(record, "spelling") == "pass"
+
+
+def test_a_reply_in_another_language_is_not_misspelt() -> None:
+    record = _chat(
+        ("customer", "hola, mi pedido no llega"),
+        ("agent", "Hola! Lo sentimos mucho, tu pedido llegará mañana por la tarde."),
+        ("agent", "Thank you for contacting us."),
+        language="en",
+    )
+    assert _result(record, "spelling") == "pass"
+
+
+# --- complaint ---------------------------------------------------------------------------------
+
+
+def test_a_threat_to_escalate_is_a_complaint() -> None:
+    for text, language in (
+        ("я обращусь в прокуратуру", "ru"),
+        ("позовите старшего", "ru"),
+        ("I'll report this to the regulator", "en"),
+    ):
+        record = _chat(("customer", text), ("agent", "Hello"), language=language)
+        assert _signals(record)["complaint"] is True, text
+
+
+def test_an_indirect_complaint_is_a_complaint() -> None:
+    record = _chat(
+        ("customer", "I'm not the only one complaining either!"),
+        ("agent", "Hello"),
+        language="en",
+    )
+    assert _signals(record)["complaint"] is True
+
+
+def test_anger_alone_is_not_a_complaint() -> None:
+    record = _chat(("customer", "this is ridiculous!!!"), ("agent", "Hello"), language="en")
+    assert _signals(record)["complaint"] is False

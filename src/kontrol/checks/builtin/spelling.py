@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
+from functools import lru_cache
+
 from kontrol.checks.builtin.wording import (
     SPELLING_ERRORS_PER_100_WORDS,
     TYPICAL_ERRORS,
@@ -21,10 +25,19 @@ def misspelled_words(conversation: Conversation) -> tuple[int, list[tuple[Messag
     checked = 0
     wrong: list[tuple[Message, int]] = []
     seen: set[str] = set()  # a misspelt word counts once however often it is repeated
+    # A word the customer wrote too is the name of their product, game or command.
+    customers = {fold(w) for m in conversation.customer_messages for w in m.words}
     for message in conversation.agent_messages:
+        if _other_language(message, classify, conversation.language):
+            continue
+        code = _code_spans(message)
         for position, word in enumerate(message.words):
             kind = classify(word)
             if kind == 0:
+                continue
+            if fold(word) in customers:
+                continue
+            if code and any(a <= message.spans[position][0] < b for a, b in code):
                 continue
             # Capitalised words inside a sentence are mostly names: not checked; at the
             # start of a sentence they are ordinary words.
@@ -44,6 +57,47 @@ def misspelled_words(conversation: Conversation) -> tuple[int, list[tuple[Messag
             if (message, position) not in wrong:
                 wrong.append((message, position))
     return checked, wrong
+
+
+# Commands, paths, menus and quoted names: "`ipconfig /flushdns`", "Settings > Privacy",
+# "«Мои заказы»", "--force".
+CODE = re.compile(
+    r"`[^`]{1,120}`|«[^»]{1,80}»|\"[^\"\n]{1,80}\"|“[^”]{1,80}”|(?:^|\s)(?:/|--?)[\w-]+|"
+    r"\w[\w ]{0,30}\s?>\s?\w[\w ]{0,30}|\b\w+\.(?:exe|app|apk|dmg|msi|cfg|ini|log|txt)\b"
+)
+
+
+def _code_spans(message: Message) -> list[tuple[int, int]]:
+    view = message.view
+    if not any(mark in view for mark in '`«"“/>-.'):
+        return []
+    return [match.span() for match in CODE.finditer(view)]
+
+
+OTHER_LANGUAGES = ("es", "fr", "de", "pt", "it")
+
+
+@lru_cache(maxsize=1)
+def _other_dictionaries() -> tuple[frozenset[str], ...]:
+    from spellchecker import SpellChecker
+
+    return tuple(
+        frozenset(SpellChecker(language=code).word_frequency.dictionary) for code in OTHER_LANGUAGES
+    )
+
+
+def _other_language(message: Message, classify: Callable[[str], int], language: str) -> bool:
+    """A reply written in another language (most of its words unknown to the dictionary of
+    the conversation's language and known to another's): not checked (CHECKS.md v1.1)."""
+    if language != "en":
+        return False  # in Russian text, words in Latin letters are never checked
+    checked = [(w, k) for w in message.words if (k := classify(w))]
+    unknown = [fold(w) for w, k in checked if k == 2]
+    if len(checked) < 4 or len(unknown) * 2 <= len(checked):
+        return False
+    return any(
+        sum(word in words for word in unknown) * 2 > len(unknown) for words in _other_dictionaries()
+    )
 
 
 def _starts_sentence(message: Message, position: int) -> bool:
