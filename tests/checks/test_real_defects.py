@@ -510,3 +510,25 @@ def test_an_indirect_complaint_is_a_complaint() -> None:
 def test_anger_alone_is_not_a_complaint() -> None:
     record = _chat(("customer", "this is ridiculous!!!"), ("agent", "Hello"), language="en")
     assert _signals(record)["complaint"] is False
+
+
+def test_excited_capitals_or_marks_in_a_friendly_message_are_not_negative() -> None:
+    for text in ("HEY HO! I have a promo code", "comedies and thrillers!! Thank you :)"):
+        record = _chat(("customer", text), ("agent", "Hello! Happy to help."), language="en")
+        assert _result(record, "empathy") == "na", text
+
+
+def test_a_standalone_russian_offer_of_more_help() -> None:
+    record = _chat(("customer", "спасибо"), ("agent", "Рады помочь. Обращайтесь!"))
+    assert _result(record, "offer_more_help") == "pass"
+
+
+def test_a_name_that_is_a_word_after_the_greeting_introduces_the_agent() -> None:
+    record = _chat(
+        ("agent", "Мобильный оператор, здравствуйте! Лиана, слушаю вас."),
+        ("customer", "здравствуйте"),
+        channel="call",
+    )
+    assert _result(record, "introduction") == "pass"
+    record = _chat(("agent", "Доставка, слушаю."), ("customer", "здравствуйте"), channel="call")
+    assert _result(record, "introduction") == "fail"

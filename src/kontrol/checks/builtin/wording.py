@@ -87,11 +87,15 @@ NEGATIVE_EMOJI = re.compile(
     "\U0001f611\U0001f610\U0001f615\U0001f61f]"
     r"|(?<!\w)(?::|;|=)'?-?[(\[]+(?!\w)|(?<!\w)T_+T(?!\w)|(?<!\w)-_+-(?!\w)",
 )
+FRIENDLY = re.compile(
+    "[:;=]-?[)D]|[\U0001f600-\U0001f60d\U0001f642\U0001f917\u2764\U0001f44d\U0001f64f]"
+)
 # Capitals that are not shouting: abbreviations, codes and names people write in capitals.
 NOT_SHOUTING = frozenset(
     "asap faq usa uk eu nasa http https html json sms atm pin ok usb wifi bsod imei dm pm "
     "am tv pc cpu gpu ram ssd hdd ios os api url vpn sim id ceo hr it ip dns isp gps "
-    "sos fyi btw lol omg ty thx pls plz irl nyc la sf tbh imo afaik ps faq etc ltd inc "
+    "hey ho hi yay wow woo yes omg "
+    "sos fyi btw lol ty thx pls plz irl nyc la sf tbh imo afaik ps faq etc ltd inc "
     "ооо оао зао ип рф смс мфц гибдд жкх пвз инн снилс".split()
 )
 
@@ -228,8 +232,12 @@ def customer_emotion(conversation: Conversation) -> list[tuple[int, dict[str, An
         for hit in conversation.find("negative", role="customer")
         if not negated(conversation.messages[hit.message], hit)
     ]
+    positive = {hit.message for hit in conversation.find("positive", role="customer")}
     for message in conversation.customer_messages:
-        shouted = shouting(message, conversation.book.reducer) or negative_marker(message)
+        shouted = shouting(message, conversation.book.reducer)
+        if shouted and (message.index in positive or FRIENDLY.search(message.view)):
+            shouted = None  # "thrillers!! Thank you :)": excitement, not anger
+        shouted = shouted or negative_marker(message)
         if shouted:
             found.append((message.index, {"message": message.index, "text": shouted}))
     found.sort(key=lambda item: item[0])
