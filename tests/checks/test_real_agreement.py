@@ -16,9 +16,10 @@ from bench.checks_agreement import REAL, load_cases, measure, split_of
 
 from tests.conftest import shared_data
 
-# Floors measured on the held-out part (docs/checks.md, "Agreement with independent labels").
-PUBLIC_OVERALL, PUBLIC_APPLIED = 0.95, 0.90
-RUSSIAN_OVERALL, RUSSIAN_APPLIED = 0.90, 0.85
+# Floors a little under the held-out figures measured after the issue-14 changes (public
+# 99.0% / 98.0%, Russian 94.0% / 90.9%; docs/checks.md, "Agreement with independent labels").
+PUBLIC_OVERALL, PUBLIC_APPLIED = 0.98, 0.97
+RUSSIAN_OVERALL, RUSSIAN_APPLIED = 0.93, 0.90
 
 
 def test_the_committed_split_is_the_rule() -> None:
