@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from functools import lru_cache
 
 from kontrol.checks.builtin.wording import (
@@ -26,16 +25,16 @@ def misspelled_words(conversation: Conversation) -> tuple[int, list[tuple[Messag
     wrong: list[tuple[Message, int]] = []
     seen: set[str] = set()  # a misspelt word counts once however often it is repeated
     # A word the customer wrote too is the name of their product, game or command.
-    customers = {fold(w) for m in conversation.customer_messages for w in m.words}
+    customers: set[str] | None = None  # built on the first unknown word only
+    english = conversation.language == "en"
     for message in conversation.agent_messages:
-        if _other_language(message, classify, conversation.language):
+        kinds = list(map(classify, message.words))
+        if english and _other_language(message, kinds):
             continue
         code = _code_spans(message)
         for position, word in enumerate(message.words):
-            kind = classify(word)
+            kind = kinds[position]
             if kind == 0:
-                continue
-            if fold(word) in customers:
                 continue
             if code and any(a <= message.spans[position][0] < b for a, b in code):
                 continue
@@ -46,6 +45,10 @@ def misspelled_words(conversation: Conversation) -> tuple[int, list[tuple[Messag
             checked += 1
             if kind == 2:
                 form = fold(word)
+                if customers is None:
+                    customers = {fold(w) for m in conversation.customer_messages for w in m.words}
+                if form in customers:
+                    continue
                 if form not in listed and form not in seen:
                     seen.add(form)
                     wrong.append((message, position))
@@ -60,18 +63,26 @@ def misspelled_words(conversation: Conversation) -> tuple[int, list[tuple[Messag
 
 
 # Commands, paths, menus and quoted names: "`ipconfig /flushdns`", "Settings > Privacy",
-# "«Мои заказы»", "--force".
-CODE = re.compile(
-    r"`[^`]{1,120}`|«[^»]{1,80}»|\"[^\"\n]{1,80}\"|“[^”]{1,80}”|(?:^|\s)(?:/|--?)[\w-]+|"
-    r"\w[\w ]{0,30}\s?>\s?\w[\w ]{0,30}|\b\w+\.(?:exe|app|apk|dmg|msi|cfg|ini|log|txt)\b"
+# "«Мои заказы»", "--force"; each pattern is tried only when its mark is in the text.
+CODE_PATTERNS = (
+    ("`", re.compile(r"`[^`]{1,120}`")),
+    ("«", re.compile(r"«[^»]{1,80}»")),
+    ('"', re.compile(r"\"[^\"\n]{1,80}\"")),
+    ("“", re.compile(r"“[^”]{1,80}”")),
+    (" /", re.compile(r"(?:^|\s)/[\w-]+")),
+    (" -", re.compile(r"(?:^|\s)--?[a-z][\w-]*")),
+    (">", re.compile(r"[\w ]{1,30}>\s?\w[\w ]{0,30}(?:>\s?\w[\w ]{0,30})*")),
+    (".", re.compile(r"\b\w+\.(?:exe|app|apk|dmg|msi|cfg|ini|log|txt)\b")),
 )
 
 
 def _code_spans(message: Message) -> list[tuple[int, int]]:
     view = message.view
-    if not any(mark in view for mark in '`«"“/>-.'):
-        return []
-    return [match.span() for match in CODE.finditer(view)]
+    spans: list[tuple[int, int]] = []
+    for mark, pattern in CODE_PATTERNS:
+        if mark in view:
+            spans.extend(match.span() for match in pattern.finditer(view))
+    return spans
 
 
 OTHER_LANGUAGES = ("es", "fr", "de", "pt", "it")
@@ -86,14 +97,13 @@ def _other_dictionaries() -> tuple[frozenset[str], ...]:
     )
 
 
-def _other_language(message: Message, classify: Callable[[str], int], language: str) -> bool:
-    """A reply written in another language (most of its words unknown to the dictionary of
-    the conversation's language and known to another's): not checked (CHECKS.md v1.1)."""
-    if language != "en":
-        return False  # in Russian text, words in Latin letters are never checked
-    checked = [(w, k) for w in message.words if (k := classify(w))]
-    unknown = [fold(w) for w, k in checked if k == 2]
-    if len(checked) < 4 or len(unknown) * 2 <= len(checked):
+def _other_language(message: Message, kinds: list[int]) -> bool:
+    """An English conversation's reply written in another language (most of its words
+    unknown in English and known to another dictionary): not checked (CHECKS.md v1.1).
+    In Russian text, words in Latin letters are never checked anyway."""
+    checked = sum(1 for k in kinds if k)
+    unknown = [fold(w) for w, k in zip(message.words, kinds, strict=True) if k == 2]
+    if checked < 4 or len(unknown) * 2 <= checked:
         return False
     return any(
         sum(word in words for word in unknown) * 2 > len(unknown) for words in _other_dictionaries()

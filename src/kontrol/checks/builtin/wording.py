@@ -201,11 +201,37 @@ def agent_shouting(message: Message, reducer: Any) -> str | None:
     return words[0] if words else None
 
 
+# Word starts of swearing and slang (Russian mat with its prefixes, "ё" read as "е"): a word
+# is checked against PROFANITY only when it starts so (a C-level test per word, not a
+# pattern tried at every character).
+SWEAR_STARTS = tuple(
+    "fuck fuk motherf shit bullshit crap damn goddamn wtf wth ffs stfu omfg fml smh suck "
+    "pissed asshole bastard ху пизд пезд еб заеб отъеб уеб выеб доеб наеб поеб разъеб съеб "
+    "въеб изъеб объеб приеб проеб похуй бля сук мудак мудо пидор пидар залуп пипец ппц "
+    "капец звиздец писец кринж офиг охрен охрен хрен задолбал фигн отстой жесть треш трэш "
+    "зашквар".split()
+)
+
+
 def negative_marker(message: Message) -> str | None:
     """Profanity, slang, a masked swear word or a negative emoji in a message."""
     view = message.view
-    for pattern in (PROFANITY, MASKED_WORD, NEGATIVE_EMOJI):
-        found = pattern.search(view)
+    for position, lemma in enumerate(message.lemmas):
+        if lemma.startswith(SWEAR_STARTS):
+            word = message.words[position]
+            if PROFANITY.fullmatch(fold(word)) or PROFANITY.fullmatch(lemma):
+                return word
+    lowered = view.lower()
+    if "screw" in lowered or "мать" in lowered:
+        found = PROFANITY.search(view)
+        if found:
+            return found.group()
+    if any(mark in view for mark in "*@#$%"):
+        found = MASKED_WORD.search(view)
+        if found:
+            return found.group()
+    if "(" in view or "[" in view or "_" in view or (view and max(view) >= "\u2639"):
+        found = NEGATIVE_EMOJI.search(view)
         if found:
             return found.group()
     return None
