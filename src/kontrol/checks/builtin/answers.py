@@ -49,10 +49,13 @@ _CLOSING_OFFER = frozenset({"else", "ещё", "еще", "вопрос", "воп�
 _THREAD_PART = re.compile(r"^\d/\d$")
 
 
-def _questions(conversation: Conversation, message: Message) -> list[tuple[int, dict[str, Any]]]:
+def _questions(
+    conversation: Conversation, message: Message, earliest: bool = True
+) -> list[tuple[int, dict[str, Any]]]:
     """Where questions to the customer start in an agent message, with evidence
     (CHECKS.md v1.1: with or without "?", "How can I help you?" included; an offer of
-    more help or a rating request is not one)."""
+    more help or a rating request is not one). ``earliest=False``: any one question is
+    enough, the first kind found is returned without looking further."""
     found: list[tuple[int, dict[str, Any]]] = []
     clarifying = _clarifying(conversation, message)
     if clarifying is not None:
@@ -60,6 +63,8 @@ def _questions(conversation: Conversation, message: Message) -> list[tuple[int, 
     for hit in conversation.find("generic_question", within=(message.index,)):
         if not _CLOSING_OFFER.intersection(map(fold, message.words[hit.first : hit.last + 1])):
             found.append((message.spans[hit.first][0], conversation.span(hit)))
+    if found and not earliest:
+        return found
     view = message.view
     excluded = [
         (message.spans[h.first][0], message.spans[h.last][1])
@@ -76,6 +81,8 @@ def _questions(conversation: Conversation, message: Message) -> list[tuple[int, 
             continue
         text = view[start : mark.start() + 1].strip()
         found.append((start, {"message": message.index, "text": text}))
+    if found and not earliest:
+        return found
     # A question without "?": a question word and what asks at the start of a sentence
     # (anywhere in a transcript without punctuation).
     anywhere = conversation.unpunctuated
@@ -129,7 +136,8 @@ def needs_question(conversation: Conversation) -> Verdict:
     for message in agents:
         if solution is not None and message.index > solution[0]:
             break
-        for start, asked in _questions(conversation, message):
+        earliest = solution is not None and message.index == solution[0]
+        for start, asked in _questions(conversation, message, earliest):
             if solution is not None and message.index == solution[0] and start > solution[1]:
                 break
             return Verdict(PASS, (asked,))

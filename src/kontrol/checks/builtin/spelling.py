@@ -29,21 +29,18 @@ def misspelled_words(conversation: Conversation) -> tuple[int, list[tuple[Messag
     english = conversation.language == "en"
     for message in conversation.agent_messages:
         kinds = list(map(classify, message.words))
-        if english and _other_language(message, kinds):
+        if 2 not in kinds:
+            checked += _checked_words(message, kinds)
+        elif english and _other_language(message, kinds):
             continue
-        code = _code_spans(message)
-        for position, word in enumerate(message.words):
-            kind = kinds[position]
-            if kind == 0:
-                continue
-            if code and any(a <= message.spans[position][0] < b for a, b in code):
-                continue
-            # Capitalised words inside a sentence are mostly names: not checked; at the
-            # start of a sentence they are ordinary words.
-            if position > 0 and word[0].isupper() and not _starts_sentence(message, position):
-                continue
-            checked += 1
-            if kind == 2:
+        else:
+            code = _code_spans(message)
+            checked += _checked_words(message, kinds)
+            for position, word in enumerate(message.words):
+                if kinds[position] != 2 or not _counted(message, position):
+                    continue
+                if code and any(a <= message.spans[position][0] < b for a, b in code):
+                    continue
                 form = fold(word)
                 if customers is None:
                     customers = {fold(w) for m in conversation.customer_messages for w in m.words}
@@ -108,6 +105,18 @@ def _other_language(message: Message, kinds: list[int]) -> bool:
     return any(
         sum(word in words for word in unknown) * 2 > len(unknown) for words in _other_dictionaries()
     )
+
+
+def _counted(message: Message, position: int) -> bool:
+    """Capitalised words inside a sentence are mostly names: not checked; at the start of a
+    sentence they are ordinary words."""
+    word = message.words[position]
+    return position == 0 or not word[0].isupper() or _starts_sentence(message, position)
+
+
+def _checked_words(message: Message, kinds: list[int]) -> int:
+    """How many words of the message the spelling check reads."""
+    return sum(1 for position, kind in enumerate(kinds) if kind and _counted(message, position))
 
 
 def _starts_sentence(message: Message, position: int) -> bool:
