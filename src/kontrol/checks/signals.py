@@ -151,7 +151,7 @@ def _group(words: list[str], i: int) -> tuple[str, int]:
     return "", 0
 
 
-def spoken_numbers(text: str) -> str:
+def _spoken_digits(text: str) -> str:
     """``text`` with numbers said in words written in digits, groups spaced as said
     ("Восемь девятьсот двадцать шесть, сто двенадцать" -> "8 926 112")."""
     lowered = text.lower().replace("ё", "е").replace("-", " ")
@@ -331,7 +331,7 @@ def _pii_texts(conversation: Conversation) -> list[str]:
     turns: list[str] = []
     role = None
     for message in conversation.messages:
-        spoken = spoken_numbers(message.text)
+        spoken = _spoken_digits(message.text)
         if message.role == role and turns:
             turns[-1] += " " + spoken
         else:

@@ -46,6 +46,7 @@ def _sentence_bounds(view: str, position: int) -> tuple[int, int]:
 
 _CLOSING_OFFER = frozenset({"else", "ещё", "еще", "вопрос", "вопросы"})
 # "(2/2)": the part of a thread of replies, not a date.
+_DIGIT = re.compile(r"\d")
 _THREAD_PART = re.compile(r"^\d/\d$")
 
 
@@ -114,6 +115,8 @@ def _solution_start(conversation: Conversation) -> tuple[int, int] | None:
     for message in conversation.agent_messages:
         if best is not None and message.index > best[0]:
             break
+        if not _DIGIT.search(message.view):
+            continue  # every concrete value has a digit
         value = next(
             (v for v in CONCRETE_VALUE.finditer(message.view) if not _THREAD_PART.match(v.group())),
             None,

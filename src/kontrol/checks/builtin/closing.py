@@ -30,7 +30,15 @@ def offer_more_help(conversation: Conversation) -> Verdict:
     verdict = phrase_in(conversation, "offer_more_help", conversation.closing())
     if verdict.result != PASS and conversation.language == "ru":
         for index in sorted(conversation.closing()):
-            found = STANDALONE_OFFER.search(conversation.messages[index].view)
+            view = conversation.messages[index].view
+            lowered = view.lower()
+            if (
+                "обращайтесь" not in lowered
+                and "пишите" not in lowered
+                and "звоните" not in lowered
+            ):
+                continue
+            found = STANDALONE_OFFER.search(view)
             if found:
                 text = found.group().strip(" .!")
                 return Verdict(PASS, ({"message": index, "text": text},))

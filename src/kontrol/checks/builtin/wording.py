@@ -213,11 +213,17 @@ SWEAR_STARTS = tuple(
 )
 
 
+# One scan of a message's lemmas for any of those starts (tried only after a space).
+SWEAR_START = re.compile(" (?:" + "|".join(map(re.escape, SWEAR_STARTS)) + ")")
+
+
 def negative_marker(message: Message) -> str | None:
     """Profanity, slang, a masked swear word or a negative emoji in a message."""
     view = message.view
-    for position, lemma in enumerate(message.lemmas):
-        if lemma.startswith(SWEAR_STARTS):
+    if SWEAR_START.search(" " + " ".join(message.lemmas)):
+        for position, lemma in enumerate(message.lemmas):
+            if not lemma.startswith(SWEAR_STARTS):
+                continue
             word = message.words[position]
             if PROFANITY.fullmatch(fold(word)) or PROFANITY.fullmatch(lemma):
                 return word
