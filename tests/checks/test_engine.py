@@ -18,7 +18,7 @@ SPEC_CHECKS = (
 ).split()
 SPEC_SIGNALS = (
     "customer_sentiment_start customer_sentiment_end talk_ratio silence_ratio overlaps "
-    "complaint pii"
+    "complaint dissatisfied pii"
 ).split()
 
 

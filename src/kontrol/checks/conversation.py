@@ -149,28 +149,30 @@ class Conversation:
     # --- parts of the conversation ------------------------------------------------
 
     def opening(self) -> frozenset[int]:
-        """The first two agent messages; on a timed call also the first 20 s of agent speech."""
+        """The first two agent messages; on a timed call the agent segments that start
+        within its first 20 s (CHECKS.md v1.1: on the call's clock)."""
         if self._opening is None:
             agents = self.agent_messages
-            chosen = {m.index for m in agents[:OPENING_MESSAGES]}
             if self.timed and self.channel == "call":
-                spoken = 0.0
-                for m in agents:
-                    if spoken >= OPENING_SPEECH_SECONDS:
-                        break
-                    chosen.add(m.index)
-                    spoken += max(0.0, (m.end or 0.0) - (m.start or 0.0))
+                chosen = {m.index for m in agents if (m.start or 0.0) < OPENING_SPEECH_SECONDS}
+                if not chosen and agents:
+                    # The customer spoke first for over 20 s: the agent's first turn opens.
+                    chosen = {agents[0].index}
+            else:
+                chosen = {m.index for m in agents[:OPENING_MESSAGES]}
             self._opening = frozenset(chosen)
         return self._opening
 
     def closing(self) -> frozenset[int]:
-        """The last two agent messages; on a timed call also the agent's last 30 s."""
+        """The last two agent messages; on a timed call the agent segments that end within
+        its last 30 s (CHECKS.md v1.1)."""
         if self._closing is None:
             agents = self.agent_messages
-            chosen = {m.index for m in agents[-CLOSING_MESSAGES:]}
             if self.timed and self.channel == "call" and agents:
                 finish = max((m.end or 0.0) for m in self.messages if m.end is not None)
-                chosen.update(m.index for m in agents if (m.end or 0.0) >= finish - CLOSING_SECONDS)
+                chosen = {m.index for m in agents if (m.end or 0.0) >= finish - CLOSING_SECONDS}
+            else:
+                chosen = {m.index for m in agents[-CLOSING_MESSAGES:]}
             self._closing = frozenset(chosen)
         return self._closing
 

@@ -206,6 +206,7 @@ class _ChunkRows:
                 "workspace_id": workspace_id,
                 "language": outcome.language,
                 "complaint": bool(signals["complaint"]),
+                "dissatisfied": bool(signals["dissatisfied"]),
                 "sentiment_start": signals["customer_sentiment_start"],
                 "sentiment_end": signals["customer_sentiment_end"],
                 "talk_ratio": signals["talk_ratio"],

@@ -22,6 +22,170 @@ PASSPORT = re.compile(
 )
 
 
+# Order, ticket, case, build and policy numbers: not personal data (CHECKS.md v1.1).
+NOT_PHONE_BEFORE = re.compile(
+    r"(?:order|ticket|case|build|version|ver|ref|reference|tracking|invoice|account|acct|"
+    r"заказ\w*|заявк\w*|договор\w*|полис\w*|трек\w*|сч[её]т\w*|обращени\w*|накладн\w*|"
+    r"id|№|#)\W{0,4}$",
+    re.IGNORECASE,
+)
+# A series in capitals before the digits ("ХХХ 0312456789", "AB 123456789"): a document.
+SERIES_BEFORE = re.compile(r"(?<!\w)[A-ZА-ЯЁ]{2,4}\s?$")
+_UNITS_EN = {
+    "zero": 0,
+    "oh": 0,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+}
+_TEENS_EN = {
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+    "thirteen": 13,
+    "fourteen": 14,
+    "fifteen": 15,
+    "sixteen": 16,
+    "seventeen": 17,
+    "eighteen": 18,
+    "nineteen": 19,
+}
+_TENS_EN = {
+    "twenty": 20,
+    "thirty": 30,
+    "forty": 40,
+    "fifty": 50,
+    "sixty": 60,
+    "seventy": 70,
+    "eighty": 80,
+    "ninety": 90,
+}
+_UNITS_RU = {
+    "ноль": 0,
+    "нуль": 0,
+    "один": 1,
+    "одна": 1,
+    "два": 2,
+    "две": 2,
+    "три": 3,
+    "четыре": 4,
+    "пять": 5,
+    "шесть": 6,
+    "семь": 7,
+    "восемь": 8,
+    "девять": 9,
+}
+_TEENS_RU = {
+    "десять": 10,
+    "одиннадцать": 11,
+    "двенадцать": 12,
+    "тринадцать": 13,
+    "четырнадцать": 14,
+    "пятнадцать": 15,
+    "шестнадцать": 16,
+    "семнадцать": 17,
+    "восемнадцать": 18,
+    "девятнадцать": 19,
+}
+_TENS_RU = {
+    "двадцать": 20,
+    "тридцать": 30,
+    "сорок": 40,
+    "пятьдесят": 50,
+    "шестьдесят": 60,
+    "семьдесят": 70,
+    "восемьдесят": 80,
+    "девяносто": 90,
+}
+_HUNDREDS_RU = {
+    "сто": 100,
+    "двести": 200,
+    "триста": 300,
+    "четыреста": 400,
+    "пятьсот": 500,
+    "шестьсот": 600,
+    "семьсот": 700,
+    "восемьсот": 800,
+    "девятьсот": 900,
+}
+_NUMBER_WORD = re.compile(r"[a-zа-яё]+", re.IGNORECASE)
+
+
+def _group(words: list[str], i: int) -> tuple[str, int]:
+    """Digits of the number that starts at ``words[i]`` ("девятьсот двадцать шесть" -> 926,
+    "double five" -> 55) and how many words it took; ("", 0) when it is no number word."""
+    word = words[i]
+    nxt = words[i + 1] if i + 1 < len(words) else ""
+    if word in ("double", "triple") and nxt in _UNITS_EN:
+        return str(_UNITS_EN[nxt]) * (2 if word == "double" else 3), 2
+    if word in _UNITS_EN:
+        return str(_UNITS_EN[word]), 1
+    if word in _UNITS_RU:
+        return str(_UNITS_RU[word]), 1
+    value, used = 0, 0
+    if word in _HUNDREDS_RU:
+        value, used = _HUNDREDS_RU[word], 1
+    rest = words[i + used] if i + used < len(words) else ""
+    if rest in _TEENS_RU or rest in _TEENS_EN:
+        return str(value + (_TEENS_RU.get(rest) or _TEENS_EN[rest])), used + 1
+    if rest in _TENS_RU or rest in _TENS_EN:
+        value += _TENS_RU.get(rest) or _TENS_EN[rest]
+        used += 1
+        unit = words[i + used] if i + used < len(words) else ""
+        if unit in _UNITS_RU and _UNITS_RU[unit]:
+            return str(value + _UNITS_RU[unit]), used + 1
+        if unit in _UNITS_EN and _UNITS_EN[unit]:
+            return str(value + _UNITS_EN[unit]), used + 1
+        return str(value), used
+    if used:
+        unit = words[i + used] if i + used < len(words) else ""
+        if unit in _UNITS_RU and _UNITS_RU[unit]:
+            return str(value + _UNITS_RU[unit]), used + 1
+        return str(value), used
+    return "", 0
+
+
+def _spoken_digits(text: str) -> str:
+    """``text`` with numbers said in words written in digits, groups spaced as said
+    ("Восемь девятьсот двадцать шесть, сто двенадцать" -> "8 926 112")."""
+    lowered = text.lower().replace("ё", "е").replace("-", " ")
+    tokens = _NUMBER_WORD.findall(lowered)
+    if not any(
+        t in _UNITS_EN
+        or t in _UNITS_RU
+        or t in _TENS_RU
+        or t in _HUNDREDS_RU
+        or t in _TENS_EN
+        or t in _TEENS_RU
+        or t in _TEENS_EN
+        for t in tokens
+    ):
+        return text
+    out: list[str] = []
+    i = 0
+    said = False  # the previous token was a number: digits said in a row are one number
+    while i < len(tokens):
+        digits, used = _group(tokens, i)
+        if used:
+            if said:
+                out[-1] += digits
+            else:
+                out.append(digits)
+            said = True
+            i += used
+        else:
+            out.append(tokens[i])
+            said = False
+            i += 1
+    return " ".join(out)
+
+
 def _luhn(digits: str) -> bool:
     total = 0
     for position, char in enumerate(reversed(digits)):
@@ -34,8 +198,11 @@ def _luhn(digits: str) -> bool:
     return total % 10 == 0
 
 
-def personal_data(texts: list[str]) -> list[str]:
-    """Which kinds of personal data the texts hold: card, email, passport, phone."""
+def personal_data(texts: list[str], language: str = "") -> list[str]:
+    """Which kinds of personal data the texts hold: card, email, passport, phone.
+
+    Order, ticket, case and build numbers are not phones; in Russian a phone is a mobile or
+    city number as written there (+7 / 8 / 9..., 10-11 digits)."""
     kinds: set[str] = set()
     if not CANDIDATE.search("\n".join(texts)):
         return []  # most conversations: one search instead of one per message
@@ -59,6 +226,11 @@ def personal_data(texts: list[str]) -> list[str]:
             digits = re.sub(r"\D", "", match.group())
             if TOLL_FREE.match(digits):
                 # A company's free hotline (8-800, 1-800...) is not personal data.
+                continue
+            before = rest[max(0, match.start() - 24) : match.start()]
+            if NOT_PHONE_BEFORE.search(before) or SERIES_BEFORE.search(before):
+                continue
+            if language == "ru" and not re.match(r"[789]", digits):
                 continue
             if 10 <= len(digits) <= 12:
                 kinds.add("phone")
@@ -124,6 +296,50 @@ def _complaint(conversation: Conversation) -> bool:
     )
 
 
+# Distress is negative emotion but not a judgement of the company ("в шоке", "worried").
+_DISTRESS = frozenset(
+    "worri worry desperate шок паника волноваться переживать беспокоиться отчаяние".split()
+)
+
+
+def _dissatisfied(conversation: Conversation) -> bool:
+    """The customer expresses dissatisfaction with the product, service or handling: a
+    phrase of the ``dissatisfied``, ``negative`` or ``complaint`` lists, not negated.
+    Distress, swearing, shouting, "!!!" or an emoji alone are not enough (CHECKS.md v1.1)."""
+    from kontrol.checks.builtin.wording import negated
+
+    for name in ("dissatisfied", "negative", "complaint"):
+        for hit in conversation.find(name, role="customer"):
+            message = conversation.messages[hit.message]
+            if negated(message, hit):
+                continue
+            if name == "negative" and _DISTRESS.intersection(
+                message.lemmas[hit.first : hit.last + 1]
+            ):
+                continue
+            return True
+    return False
+
+
+def _pii_texts(conversation: Conversation) -> list[str]:
+    """The texts personal data is looked for in. On a call, numbers said in words are
+    written in digits and one side's consecutive segments are read together (a phone
+    number is often said in three segments)."""
+    texts = [m.text for m in conversation.messages]
+    if conversation.channel != "call":
+        return texts
+    turns: list[str] = []
+    role = None
+    for message in conversation.messages:
+        spoken = _spoken_digits(message.text)
+        if message.role == role and turns:
+            turns[-1] += " " + spoken
+        else:
+            turns.append(spoken)
+        role = message.role
+    return texts + turns
+
+
 def compute_signals(conversation: Conversation) -> dict[str, Any]:
     """Every signal of the interaction; ``None`` where it cannot be measured."""
     customers = conversation.customer_messages
@@ -137,10 +353,11 @@ def compute_signals(conversation: Conversation) -> dict[str, Any]:
         talk_ratio = round(agent / total, 3) if total > 0 else None
     return {
         "complaint": _complaint(conversation),
+        "dissatisfied": _dissatisfied(conversation),
         "customer_sentiment_start": _sentiment(conversation, customers[:edge]),
         "customer_sentiment_end": _sentiment(conversation, customers[-edge:]),
         "talk_ratio": talk_ratio,
         "silence_ratio": _silence_ratio(conversation) if timed else None,
         "overlaps": _overlaps(conversation) if timed else None,
-        "pii": personal_data([m.text for m in conversation.messages]),
+        "pii": personal_data(_pii_texts(conversation), conversation.language),
     }

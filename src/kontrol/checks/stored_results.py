@@ -40,6 +40,7 @@ def signals_json(row: Any) -> dict[str, Any]:
     """A stored signals row in the shape of the engine's ``signals``."""
     return {
         "complaint": bool(row.complaint),
+        "dissatisfied": None if row.dissatisfied is None else bool(row.dissatisfied),
         "customer_sentiment_start": row.sentiment_start,
         "customer_sentiment_end": row.sentiment_end,
         "talk_ratio": row.talk_ratio,

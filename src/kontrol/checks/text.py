@@ -178,7 +178,12 @@ class Lemmatizer:
                 repaired = self._repair(form)
                 if repaired is not None:
                     form = repaired
-            return str(_english_stemmer().stemWord(form.replace("'", "")))
+            word = form.replace("'", "")
+            if len(word) >= 6 and word.endswith(("ful", "fully")):
+                # The stemmer reduces "helpful" to "help" and "wonderful" to "wonder":
+                # an adjective is kept whole so that it never meets an unrelated stem.
+                return word.removesuffix("ly")
+            return str(_english_stemmer().stemWord(word))
         return form
 
     def _repair(self, form: str) -> str | None:

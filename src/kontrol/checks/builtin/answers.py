@@ -11,6 +11,7 @@ from kontrol.checks.builtin.wording import (
     CYRILLIC_WORD,
     INDIRECT_QUESTION,
     SPOKEN_QUESTION,
+    WORDED_VALUE,
     customer_emotion,
     in_quotes,
     morph_tags,
@@ -20,6 +21,7 @@ from kontrol.checks.builtin.wording import (
 from kontrol.checks.conversation import Conversation, Message
 from kontrol.checks.phrases import Hit
 from kontrol.checks.registry import FAIL, NA, PASS, Verdict, check
+from kontrol.checks.text import fold
 
 
 def _clarifying(conversation: Conversation, message: Message) -> Hit | None:
@@ -36,81 +38,117 @@ def _clarifying(conversation: Conversation, message: Message) -> Hit | None:
     return None
 
 
-def _spoken_question(conversation: Conversation, message: Message) -> bool | None:
-    """A question asked in an unpunctuated transcript, outside "how can I help" phrases."""
-    generic = [
-        (message.spans[h.first][0], message.spans[h.last][1])
-        for name in ("generic_question", "offer_more_help", "rating_request")
-        for h in conversation.find(name, within=(message.index,))
-    ]
-    for found in SPOKEN_QUESTION.finditer(message.view):
-        if not any(start <= found.start() < end for start, end in generic):
-            return True
-    return None
+def _sentence_bounds(view: str, position: int) -> tuple[int, int]:
+    start = max(view.rfind(mark, 0, position) for mark in ".!?\n") + 1
+    ends = [view.find(mark, position) for mark in ".!?\n"]
+    return start, min((e for e in ends if e >= 0), default=len(view))
 
 
-def _is_needs_question(conversation: Conversation, message: Message) -> Hit | None | bool:
-    """A question of the agent that discovers the need (not "how can I help?")."""
+_CLOSING_OFFER = frozenset({"else", "ещё", "еще", "вопрос", "вопросы"})
+# "(2/2)": the part of a thread of replies, not a date.
+_DIGIT = re.compile(r"\d")
+_THREAD_PART = re.compile(r"^\d/\d$")
+
+
+def _questions(
+    conversation: Conversation, message: Message, earliest: bool = True
+) -> list[tuple[int, dict[str, Any]]]:
+    """Where questions to the customer start in an agent message, with evidence
+    (CHECKS.md v1.1: with or without "?", "How can I help you?" included; an offer of
+    more help or a rating request is not one). ``earliest=False``: any one question is
+    enough, the first kind found is returned without looking further."""
+    found: list[tuple[int, dict[str, Any]]] = []
     clarifying = _clarifying(conversation, message)
     if clarifying is not None:
-        return clarifying
-    if "?" not in message.view:
-        if conversation.unpunctuated:
-            return _spoken_question(conversation, message)
-        return None
-    quotes = quoted(message)
-    marks = [
-        m.start()
-        for m in re.finditer(r"\?", message.view)
-        if not any(begin <= m.start() < end for begin, end in quotes)
+        found.append((message.spans[clarifying.first][0], conversation.span(clarifying)))
+    for hit in conversation.find("generic_question", within=(message.index,)):
+        if not _CLOSING_OFFER.intersection(map(fold, message.words[hit.first : hit.last + 1])):
+            found.append((message.spans[hit.first][0], conversation.span(hit)))
+    if found and not earliest:
+        return found
+    view = message.view
+    excluded = [
+        (message.spans[h.first][0], message.spans[h.last][1])
+        for name in ("offer_more_help", "rating_request", "generic_question")
+        for h in conversation.find(name, within=(message.index,))
     ]
-    if not marks:
-        return None
-    excluded = (
-        conversation.find("generic_question", within=(message.index,))
-        + conversation.find("offer_more_help", within=(message.index,))
-        + conversation.find("rating_request", within=(message.index,))
-    )
-    if not excluded:
-        return True
-    # A message may hold a generic question and a real one: count the question
-    # marks that are not right after an excluded phrase.
-    ends = {message.spans[h.last][1] for h in excluded}
-    for mark in marks:
-        before = message.view[:mark].rstrip(" !.,)")
-        if len(before) not in ends:
-            return True
-    return None
+    quotes = quoted(message)
+    for mark in re.finditer(r"\?", view):
+        if any(begin <= mark.start() < end for begin, end in quotes):
+            continue
+        start, _ = _sentence_bounds(view, mark.start())
+        before = view[: mark.start()].rstrip(" !.,)")
+        if any(begin >= start and end == len(before) for begin, end in excluded):
+            continue
+        text = view[start : mark.start() + 1].strip()
+        found.append((start, {"message": message.index, "text": text}))
+    if found and not earliest:
+        return found
+    # A question without "?": a question word and what asks at the start of a sentence
+    # (anywhere in a transcript without punctuation).
+    anywhere = conversation.unpunctuated
+    for spoken in SPOKEN_QUESTION.finditer(view):
+        start, end = _sentence_bounds(view, spoken.start())
+        if view[end : end + 1] == "?":
+            continue
+        if not anywhere and view[start : spoken.start()].strip():
+            continue
+        if any(begin <= spoken.start() < stop for begin, stop in excluded):
+            continue
+        found.append(
+            (
+                spoken.start(),
+                {"message": message.index, "text": view[spoken.start() : end].strip()[:120]},
+            )
+        )
+    return sorted(found, key=lambda item: item[0])
+
+
+def _solution_start(conversation: Conversation) -> tuple[int, int] | None:
+    """(message, character) where the agent first proposes a solution: a phrase of the
+    ``solution`` list, or a concrete time, date, amount or place (an answer given)."""
+    best: tuple[int, int] | None = None
+    for hit in conversation.find("solution", role="agent"):
+        message = conversation.messages[hit.message]
+        place = (hit.message, message.spans[hit.first][0])
+        best = place if best is None or place < best else best
+    for message in conversation.agent_messages:
+        if best is not None and message.index > best[0]:
+            break
+        if not _DIGIT.search(message.view):
+            continue  # every concrete value has a digit
+        value = next(
+            (v for v in CONCRETE_VALUE.finditer(message.view) if not _THREAD_PART.match(v.group())),
+            None,
+        )
+        if value is not None:
+            place = (message.index, value.start())
+            best = place if best is None or place < best else best
+            break
+    return best
 
 
 @check("needs_question")
 def needs_question(conversation: Conversation) -> Verdict:
-    """The agent asks at least one question before proposing a solution."""
+    """The agent asks at least one question before proposing a solution (in message order,
+    and sentence order within a message)."""
     agents = conversation.agent_messages
     if not agents:
         return Verdict(NA)
-    solutions = conversation.find("solution", role="agent")
-    first_solution = min((h.message for h in solutions), default=None)
+    solution = _solution_start(conversation)
     for message in agents:
-        if first_solution is not None and message.index > first_solution:
+        if solution is not None and message.index > solution[0]:
             break
-        found = _is_needs_question(conversation, message)
-        if found is None or found is False:
-            continue
-        if isinstance(found, Hit):
-            return Verdict(PASS, (conversation.span(found),))
-        sentence = _question_sentence(message.view) or message.view[:80].strip()
-        return Verdict(PASS, ({"message": message.index, "text": sentence},))
-    evidence: tuple[dict[str, Any], ...] = ()
-    if first_solution is not None:
-        evidence = conversation.evidence([h for h in solutions if h.message == first_solution])
-    return Verdict(FAIL, evidence)
-
-
-def _question_sentence(text: str) -> str:
-    mark = text.find("?")
-    start = max(text.rfind(".", 0, mark), text.rfind("!", 0, mark), text.rfind("\n", 0, mark))
-    return text[start + 1 : mark + 1].strip()
+        earliest = solution is not None and message.index == solution[0]
+        for start, asked in _questions(conversation, message, earliest):
+            if solution is not None and message.index == solution[0] and start > solution[1]:
+                break
+            return Verdict(PASS, (asked,))
+    if solution is None:
+        return Verdict(FAIL)
+    view = conversation.messages[solution[0]].view
+    text = view[solution[1] : solution[1] + 60].strip()
+    return Verdict(FAIL, ({"message": solution[0], "text": text},))
 
 
 @check("empathy")
@@ -144,20 +182,50 @@ def no_jargon(conversation: Conversation) -> Verdict:
     return Verdict(FAIL, conversation.evidence(hits)) if hits else Verdict(PASS)
 
 
+_SUBJECTS = frozenset("i we you he she it they я мы ты вы он она оно они".split())
+_REQUEST = re.compile(
+    r"\b(?:need|want|would like|'d like|check|tell|know|what|which|хочу|нужно|надо|подскажите|"
+    r"скажите|узнать|какой|какая|какие|какова|каков|уточните|назовите)\b",
+    re.IGNORECASE,
+)
+_LEAD_INS = frozenset(
+    "hi hello hey so ok okay and but а и но ну ок здравствуйте привет добрый день вечер утро "
+    "подскажите скажите пожалуйста please".split()
+)
+
+
 def _asks(message: Message, hit: Hit, rhetorical: list[Hit]) -> bool:
-    """Whether the when/where/how-much word is really asked in its sentence."""
+    """Whether the when/where/how-much word is really asked in its sentence.
+
+    "когда я захожу в приложение, ..." and "when I open the app" are conjunctions, not
+    questions (CHECKS.md v1.1); a question needs no "?" when the word opens the sentence.
+    """
     if any(r.first <= hit.first <= r.last for r in rhetorical):
         return False
+    view = message.view
     start = message.spans[hit.first][0]
-    sentence_start = max(message.view.rfind(mark, 0, start) for mark in ".!?\n") + 1
-    ends = [message.view.find(mark, start) for mark in ".!?\n"]
-    sentence_end = min((e for e in ends if e >= 0), default=len(message.view))
-    if message.view[sentence_end : sentence_end + 1] == "?":
-        return True
+    sentence_start = max(view.rfind(mark, 0, start) for mark in ".!?\n") + 1
+    ends = [view.find(mark, start) for mark in ".!?\n"]
+    sentence_end = min((e for e in ends if e >= 0), default=len(view))
     # Indirect: "хочу узнать, когда...", "Прошу сообщить, сколько стоит", "tell me where".
-    if INDIRECT_QUESTION.search(message.view[sentence_start:start]):
+    if INDIRECT_QUESTION.search(view[sentence_start:start]):
         return True
-    return hit.first == 0 and "?" not in message.view and "." not in message.view
+    following = fold(message.words[hit.last + 1]) if hit.last + 1 < len(message.words) else ""
+    if following in _SUBJECTS and hit.first == hit.last:
+        english = not CYRILLIC_WORD.match(message.words[hit.first])
+        if english or "," in view[start:sentence_end]:
+            return False
+    if view[sentence_end : sentence_end + 1] == "?":
+        return True
+    if message.lemmas[hit.first] not in _QUESTION_WORDS:
+        # An explicit request without a question word: "I need to check my account balance".
+        return bool(_REQUEST.search(view[sentence_start:start]))
+    if "?" in view:
+        return False
+    lead = [fold(w) for w in re.findall(r"[^\W\d_]+", view[sentence_start:start])]
+    return all(word in _LEAD_INS for word in lead) or view[sentence_start:start].rstrip().endswith(
+        ","
+    )
 
 
 def _specific_questions(conversation: Conversation) -> list[Hit]:
@@ -174,7 +242,17 @@ def _specific_questions(conversation: Conversation) -> list[Hit]:
     return questions
 
 
-WHERE_WORDS = frozenset({"где", "where"})
+WHERE_WORDS = frozenset({"где", "where", "куда"})
+_QUESTION_WORDS = frozenset(
+    "when where how what by until".split()
+    + "когда где сколько куда откуда как какой какое какие в во до".split()
+)
+# A link answers "where" only when the place asked for is online (CHECKS.md v1.1).
+_ONLINE = re.compile(
+    r"find|download|watch|stream|read|see|info|form|link|page|site|web|online|app|article|"
+    r"найти|скачать|посмотреть|почитать|ссылк|сайт|форм|приложени|страниц|раздел",
+    re.IGNORECASE,
+)
 
 
 def _concrete_in(
@@ -183,7 +261,7 @@ def _concrete_in(
     hits = conversation.find("concrete", within=(message.index,))
     if hits:
         return conversation.span(hits[0])
-    value = CONCRETE_VALUE.search(message.view)
+    value = CONCRETE_VALUE.search(message.view) or WORDED_VALUE.search(message.view)
     if value is None and asks_where:
         # A link, an e-mail or a street address answers "where", not "when" or "how much".
         value = CONCRETE_PLACE.search(message.text)
@@ -209,7 +287,10 @@ def specific_answer(conversation: Conversation) -> Verdict:
         replies = [
             m for m in conversation.messages[question.message + 1 : stop] if m.role == "agent"
         ]
-        asks_where = conversation.messages[question.message].lemmas[question.first] in WHERE_WORDS
+        asked = conversation.messages[question.message]
+        asks_where = asked.lemmas[question.first] in WHERE_WORDS and bool(
+            _ONLINE.search(asked.view[asked.spans[question.first][0] :])
+        )
         concrete = next(
             (
                 found

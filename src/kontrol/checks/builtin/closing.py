@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+import re
+
 from kontrol.checks.builtin.wording import (
     phrase_in,
 )
 from kontrol.checks.conversation import Conversation
-from kontrol.checks.registry import Verdict, check
+from kontrol.checks.registry import PASS, Verdict, check
+
+# "Обращайтесь!" on its own is an offer of more help; "обращайтесь к продавцу" is a redirect.
+STANDALONE_OFFER = re.compile(
+    r"(?:^|[.!?]\s*)(?:если что,?\s*)?(?:обращайтесь|пишите|звоните)(?:,?\s*если что)?"
+    r"\s*(?:[!.)]|$)",
+    re.IGNORECASE,
+)
 
 
 @check("closing_thanks")
@@ -18,7 +27,22 @@ def closing_thanks(conversation: Conversation) -> Verdict:
 @check("offer_more_help")
 def offer_more_help(conversation: Conversation) -> Verdict:
     """The agent offers further help in the closing."""
-    return phrase_in(conversation, "offer_more_help", conversation.closing())
+    verdict = phrase_in(conversation, "offer_more_help", conversation.closing())
+    if verdict.result != PASS and conversation.language == "ru":
+        for index in sorted(conversation.closing()):
+            view = conversation.messages[index].view
+            lowered = view.lower()
+            if (
+                "обращайтесь" not in lowered
+                and "пишите" not in lowered
+                and "звоните" not in lowered
+            ):
+                continue
+            found = STANDALONE_OFFER.search(view)
+            if found:
+                text = found.group().strip(" .!")
+                return Verdict(PASS, ({"message": index, "text": text},))
+    return verdict
 
 
 @check("rating_request")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from typing import Any
 
@@ -22,6 +23,7 @@ from kontrol.checks.builtin.wording import (
 from kontrol.checks.conversation import Conversation, Message
 from kontrol.checks.phrases import Hit
 from kontrol.checks.registry import FAIL, NA, PASS, Verdict, check
+from kontrol.checks.text import fold, words_of
 
 
 def _speech(conversation: Conversation) -> list[Message]:
@@ -189,14 +191,57 @@ def _is_promise(conversation: Conversation, hit: Hit) -> bool:
     message = conversation.messages[hit.message]
     if negated(message, hit) or in_quotes(message, hit):
         return False
+    near = " ".join(fold(w) for w in message.words[max(0, hit.first - 2) : hit.last + 4])
+    if _AUTOMATIC_NOTICE.search(near):
+        return False  # "пришлём SMS, как только...": a notice the system sends, not a promise
     if conversation.language != "ru":
         return True
     for word in message.words[hit.first : hit.last + 1]:
         if CYRILLIC_WORD.match(word):
             tags = morph_tags(word)
             if "VERB" in tags:
-                return "1per" in tags and "futr" in tags
+                return ("1per" in tags or "3per" in tags) and "futr" in tags
     return True
+
+
+# What the company's systems send by themselves: not a person's promise.
+_AUTOMATIC_NOTICE = re.compile(
+    r"\b(?:sms|смс|эсэмэс|sms-\w+|смс-\w+|чек\w*|напоминани\w*|уведомлени\w*|код\w*|"
+    r"confirmation|receipt|notification|reminder|code)\b"
+)
+_FAREWELL = re.compile(
+    r"(?:хорошего|отличного|доброго)\s+(?:дня|вечера)|всего\s+(?:доброго|хорошего)|до свидания|"
+    r"have a (?:great|nice|good|wonderful) (?:day|evening|night|weekend)|good ?bye|bye|take care|"
+    r"берегите себя|хорошей дороги|удачи|всех благ",
+    re.IGNORECASE,
+)
+
+
+_LONG_DUE = re.compile(
+    r"\b(?:\d+|[^\W\d_]+)\s+(?:рабоч\w+\s+)?(?:дн\w*|день|сут\w*|недел\w*|месяц\w*|"
+    r"(?:business\s+|working\s+)?days?|weeks?|months?)\b|\b(?:завтра|tomorrow|next week)\b",
+    re.IGNORECASE,
+)
+
+
+def _due_later(message: Message, hit: Hit) -> bool:
+    """The promise states a time of days or more ("в течение двух суток", "within 30 days"):
+    what it promises cannot arrive within the same conversation."""
+    start = message.spans[hit.first][0]
+    end = min((e for e in (message.view.find(m, start) for m in ".!?\n") if e >= 0), default=None)
+    return bool(_LONG_DUE.search(message.view[start:end]))
+
+
+def _delivers(conversation: Conversation, message: Message) -> bool:
+    """A later agent message that can keep a promise: more than thanks and a farewell
+    (CHECKS.md v1.1: a parting "Хорошего дня!" does not keep it)."""
+    covered: set[int] = set()
+    for name in ("closing_thanks", "offer_more_help", "rating_request", "greeting"):
+        for hit in conversation.find(name, within=(message.index,)):
+            covered.update(range(hit.first, hit.last + 1))
+    rest = _FAREWELL.sub(" ", message.view)
+    words = len(words_of(rest))
+    return words - len(covered) >= 4
 
 
 def _promise_window(message: Message, at: Any) -> Any:
@@ -242,7 +287,13 @@ def promise_kept(conversation: Conversation) -> Verdict:
         message = conversation.messages[hit.message]
         at = _moment(conversation, message)
         window = _promise_window(message, at)
-        later = [m for m in conversation.agent_messages if m.index > message.index]
+        later = [
+            m
+            for m in conversation.agent_messages
+            if m.index > message.index and _delivers(conversation, m)
+        ]
+        if _due_later(message, hit):
+            later = []
         if at is not None:
             later = [
                 m for m in later if (t := _moment(conversation, m)) is None or t <= at + window

@@ -65,7 +65,7 @@ def _first_name_alone(
     for position, word in enumerate(message.words):
         if not word[:1].isupper() or message.lemmas[position] in customer:
             continue
-        if "Name" not in morph_tags(word):
+        if "Name" not in morph_tags(word) and not _presents_self(conversation, message, position):
             continue
         start, end = message.spans[position]
         before = message.view[:start].rstrip()
@@ -74,6 +74,28 @@ def _first_name_alone(
         if (not before or before[-1] in ",.!") and (not after or after[0] in ",.!"):
             return position
     return None
+
+
+# "Лиана, слушаю вас": a word before these is the agent's name even when it is also a word.
+_PRESENTS = re.compile(r",\s*(?:слушаю|чем (?:я )?могу помочь|на связи)", re.IGNORECASE)
+
+
+def _presents_self(conversation: Conversation, message: Message, position: int) -> bool:
+    """ "Мобильный оператор, здравствуйте! Лиана, слушаю вас.": after the greeting, a word
+    followed by "слушаю" is the agent's name ("Доставка, слушаю" names the company)."""
+    if not _PRESENTS.match(message.view[message.spans[position][1] :]):
+        return False
+    if _morph_name(message.words[position]):
+        return True  # "Роман, чем могу помочь?"
+    greetings = conversation.find("greeting", within=(message.index,))
+    return any(hit.last < position for hit in greetings)
+
+
+def _morph_name(word: str) -> bool:
+    """Some reading of the word is a first name ("Роман" is a novel and a name)."""
+    from kontrol.checks.text import _morph
+
+    return any("Name" in parse.tag for parse in _morph().parse(fold(word)))
 
 
 def _name_tokens(conversation: Conversation, name: str | None) -> set[str]:

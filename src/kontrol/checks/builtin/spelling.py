@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from functools import lru_cache
+
 from kontrol.checks.builtin.wording import (
     SPELLING_ERRORS_PER_100_WORDS,
     TYPICAL_ERRORS,
@@ -21,18 +24,28 @@ def misspelled_words(conversation: Conversation) -> tuple[int, list[tuple[Messag
     checked = 0
     wrong: list[tuple[Message, int]] = []
     seen: set[str] = set()  # a misspelt word counts once however often it is repeated
+    # A word the customer wrote too is the name of their product, game or command.
+    customers: set[str] | None = None  # built on the first unknown word only
+    english = conversation.language == "en"
     for message in conversation.agent_messages:
-        for position, word in enumerate(message.words):
-            kind = classify(word)
-            if kind == 0:
-                continue
-            # Capitalised words inside a sentence are mostly names: not checked; at the
-            # start of a sentence they are ordinary words.
-            if position > 0 and word[0].isupper() and not _starts_sentence(message, position):
-                continue
-            checked += 1
-            if kind == 2:
+        kinds = list(map(classify, message.words))
+        if 2 not in kinds:
+            checked += _checked_words(message, kinds)
+        elif english and _other_language(message, kinds):
+            continue
+        else:
+            code = _code_spans(message)
+            checked += _checked_words(message, kinds)
+            for position, word in enumerate(message.words):
+                if kinds[position] != 2 or not _counted(message, position):
+                    continue
+                if code and any(a <= message.spans[position][0] < b for a, b in code):
+                    continue
                 form = fold(word)
+                if customers is None:
+                    customers = {fold(w) for m in conversation.customer_messages for w in m.words}
+                if form in customers:
+                    continue
                 if form not in listed and form not in seen:
                     seen.add(form)
                     wrong.append((message, position))
@@ -44,6 +57,66 @@ def misspelled_words(conversation: Conversation) -> tuple[int, list[tuple[Messag
             if (message, position) not in wrong:
                 wrong.append((message, position))
     return checked, wrong
+
+
+# Commands, paths, menus and quoted names: "`ipconfig /flushdns`", "Settings > Privacy",
+# "«Мои заказы»", "--force"; each pattern is tried only when its mark is in the text.
+CODE_PATTERNS = (
+    ("`", re.compile(r"`[^`]{1,120}`")),
+    ("«", re.compile(r"«[^»]{1,80}»")),
+    ('"', re.compile(r"\"[^\"\n]{1,80}\"")),
+    ("“", re.compile(r"“[^”]{1,80}”")),
+    (" /", re.compile(r"(?:^|\s)/[\w-]+")),
+    (" -", re.compile(r"(?:^|\s)--?[a-z][\w-]*")),
+    (">", re.compile(r"[\w ]{1,30}>\s?\w[\w ]{0,30}(?:>\s?\w[\w ]{0,30})*")),
+    (".", re.compile(r"\b\w+\.(?:exe|app|apk|dmg|msi|cfg|ini|log|txt)\b")),
+)
+
+
+def _code_spans(message: Message) -> list[tuple[int, int]]:
+    view = message.view
+    spans: list[tuple[int, int]] = []
+    for mark, pattern in CODE_PATTERNS:
+        if mark in view:
+            spans.extend(match.span() for match in pattern.finditer(view))
+    return spans
+
+
+OTHER_LANGUAGES = ("es", "fr", "de", "pt", "it")
+
+
+@lru_cache(maxsize=1)
+def _other_dictionaries() -> tuple[frozenset[str], ...]:
+    from spellchecker import SpellChecker
+
+    return tuple(
+        frozenset(SpellChecker(language=code).word_frequency.dictionary) for code in OTHER_LANGUAGES
+    )
+
+
+def _other_language(message: Message, kinds: list[int]) -> bool:
+    """An English conversation's reply written in another language (most of its words
+    unknown in English and known to another dictionary): not checked (CHECKS.md v1.1).
+    In Russian text, words in Latin letters are never checked anyway."""
+    checked = sum(1 for k in kinds if k)
+    unknown = [fold(w) for w, k in zip(message.words, kinds, strict=True) if k == 2]
+    if checked < 4 or len(unknown) * 2 <= checked:
+        return False
+    return any(
+        sum(word in words for word in unknown) * 2 > len(unknown) for words in _other_dictionaries()
+    )
+
+
+def _counted(message: Message, position: int) -> bool:
+    """Capitalised words inside a sentence are mostly names: not checked; at the start of a
+    sentence they are ordinary words."""
+    word = message.words[position]
+    return position == 0 or not word[0].isupper() or _starts_sentence(message, position)
+
+
+def _checked_words(message: Message, kinds: list[int]) -> int:
+    """How many words of the message the spelling check reads."""
+    return sum(1 for position, kind in enumerate(kinds) if kind and _counted(message, position))
 
 
 def _starts_sentence(message: Message, position: int) -> bool:

@@ -8,7 +8,7 @@ from typing import Any
 from kontrol.checks.builtin.wording import (
     LOUDNESS_RISE_DB,
     REPEATED_EXCLAMATION,
-    SHOUTED_WORD,
+    agent_shouting,
     customer_emotion,
     rude_hits,
 )
@@ -26,11 +26,12 @@ def calm_tone(conversation: Conversation) -> Verdict:
     after = [m for m in conversation.agent_messages if m.index > first]
     problems: list[dict[str, Any]] = []
     for message in after:
-        for pattern in (SHOUTED_WORD, REPEATED_EXCLAMATION):
-            found = pattern.search(message.view)
-            if found:
-                problems.append({"message": message.index, "text": found.group()})
-                break
+        shouted = agent_shouting(message, conversation.book.reducer)
+        if shouted is None:
+            found = REPEATED_EXCLAMATION.search(message.view)
+            shouted = found.group() if found else None
+        if shouted:
+            problems.append({"message": message.index, "text": shouted})
     rude = [h for h in rude_hits(conversation) if h.message > first]
     problems.extend(conversation.evidence(rude))
     problems.extend(_raised_voice(conversation, first))

@@ -37,6 +37,22 @@ CONCRETE_VALUE = re.compile(
     r"[$€£₽]\s?\d+(?:[.,]\d+)?|\d+(?:[.,]\d+)?(?:\s?[-–]\s?\d+)?\s?(?:" + _UNITS + r"))(?!\w)",
     re.IGNORECASE,
 )
+_NUMBER_WORDS = (
+    r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|\w+teen|twenty|thirty|"
+    r"forty|fifty|sixty|seventy|eighty|ninety|hundred|thousand|a couple of|half an?|an?|"
+    r"од(?:ин|на|ного|ной|ну|них)|дв(?:а|е|ух|ум)|тр(?:и|[её]х|ем)|четыр\w*|пят\w*|шест\w*|"
+    r"сем\w*|вос[еь]м\w*|девят\w*|десят\w*|\w+надцат\w*|двадцат\w*|тридцат\w*|сорок\w*|"
+    r"пятидесят\w*|ст[оа]|двест\w*|тысяч\w*|полтор\w*|пар[уы]|ноль|полчаса|час"
+)
+# A duration, time or amount in words ("within two weeks", "nine thirty a m", "в течение трёх
+# рабочих дней", "forty six dollars", "после пятнадцати ноль-ноль"), CHECKS.md v1.1.
+WORDED_VALUE = re.compile(
+    r"(?<!\w)(?:(?:" + _NUMBER_WORDS + r")[\s-]+)+(?:and\s+)?(?:\w+\s+)?"
+    r"(?:a\.?\s?m\b|p\.?\s?m\b|o'clock|business\s+days?|working\s+days?|days?|hours?|minutes?|"
+    r"weeks?|months?|dollars?|cents?|euros?|pounds?|рабоч\w+\s+(?:дн\w+|день)|дн\w+|день|"
+    r"недел\w+|месяц\w*|час\w*|минут\w*|рубл\w+|ноль[\s-]ноль)(?!\w)",
+    re.IGNORECASE,
+)
 PROMISE_TIME = re.compile(
     r"(?:через|в течение|within|in)\s+(\d+)\s*(мин\w*|час\w*|дн\w*|день|minutes?|hours?|days?)",
     re.IGNORECASE,
@@ -45,6 +61,43 @@ SHOUTED_WORD = re.compile(r"(?<!\w)[A-ZА-ЯЁ]{4,}(?!\w)")
 CYRILLIC_WORD = re.compile(r"[а-яёА-ЯЁ]")
 CAPS_WORD = re.compile(r"(?<!\w)[A-ZА-ЯЁ]{3,}(?!\w)")
 REPEATED_EXCLAMATION = re.compile(r"!{2,}|\?!|!\?")
+# What marks a customer message as negative besides the phrase list (CHECKS.md v1.1):
+# runs of "!!" / "??", profanity and internet slang in any spelling, negative emoji.
+REPEATED_MARKS = re.compile(r"[!?]*(?:!{2,}|\?{2,}|\?!|!\?)[!?]*")
+PROFANITY = re.compile(
+    # English swearing and slang.
+    r"(?<![^\W\d_])(?:f+u+c+k\w*|motherf\w+|shit\w*|bullshit|crap(?:py)?|damn(?:ed|it)?|"
+    r"goddamn\w*|wtf|wth|ffs|stfu|omfg|fml|smh|sucks?|pissed|assholes?|bastards?|"
+    r"screw(?:ed)?\s+(?:you|up|over)|"
+    # Russian mat by its roots, and slang.
+    r"х[уy][йиеёюя]\w*|по?хуй\w*|п[иеё]зд\w*|"
+    r"(?:за|от|у|вы|до|на|по|раз|съ|въ|из|об|при|про)?[ъь]?[её]б(?:а|у|л|н|ы|ё|е)\w*|"
+    r"бля\w*|сук[аиу]\w*|мудак\w*|мудо\w*|пид[оа]р\w*|залуп\w*|"
+    r"пипец\w*|ппц|капец\w*|звиздец\w*|писец\w*|кринж\w*|офиг\w*|охре?н\w*|хрен\w*|"
+    r"задолбал\w*|фигн\w*|отстой\w*|жесть|треш|трэш|зашквар\w*|твою\s+мать)"
+    r"(?![^\W\d_])",
+    re.IGNORECASE,
+)
+# A word with letters hidden by "*", "@", "#", "$" or "%" ("бл*ть", "х**нёй", "f**k").
+MASKED_WORD = re.compile(r"(?<!\S)[^\W\d_]{1,4}[*@#$%]+[^\W\d_]*")
+NEGATIVE_EMOJI = re.compile(
+    "[\U0001f620\U0001f621\U0001f92c\U0001f624\U0001f44e\U0001f61e\U0001f614\U0001f622"
+    "\U0001f62d\U0001f629\U0001f62b\U0001f612\U0001f644\U0001f97a\U0001f974\u2639"
+    "\U0001f641\U0001f623\U0001f616\U0001f4a9\U0001f625\U0001f630\U0001f628\U0001f92f"
+    "\U0001f611\U0001f610\U0001f615\U0001f61f]"
+    r"|(?<!\w)(?::|;|=)'?-?[(\[]+(?!\w)|(?<!\w)T_+T(?!\w)|(?<!\w)-_+-(?!\w)",
+)
+FRIENDLY = re.compile(
+    "[:;=]-?[)D]|[\U0001f600-\U0001f60d\U0001f642\U0001f917\u2764\U0001f44d\U0001f64f]"
+)
+# Capitals that are not shouting: abbreviations, codes and names people write in capitals.
+NOT_SHOUTING = frozenset(
+    "asap faq usa uk eu nasa http https html json sms atm pin ok usb wifi bsod imei dm pm "
+    "am tv pc cpu gpu ram ssd hdd ios os api url vpn sim id ceo hr it ip dns isp gps "
+    "hey ho hi yay wow woo yes omg "
+    "sos fyi btw lol ty thx pls plz irl nyc la sf tbh imo afaik ps faq etc ltd inc "
+    "ооо оао зао ип рф смс мфц гибдд жкх пвз инн снилс".split()
+)
 
 
 CONCRETE_PLACE = re.compile(
@@ -105,13 +158,89 @@ def morph_tags(word: str) -> str:
     return str(_morph().parse(fold(word))[0].tag)
 
 
-def shouting(message: Message) -> str | None:
-    """The shouted part of a customer message: two CAPS words or "!!" / "?!"."""
-    caps = CAPS_WORD.findall(message.view)
-    if len(caps) >= 2:
-        return " ".join(caps[:3])
-    found = REPEATED_EXCLAMATION.search(message.view)
+def _shouted_words(message: Message, reducer: Any) -> list[str]:
+    """Whole words in capitals that are words of the language (not abbreviations or codes)."""
+    out = []
+    for word in CAPS_WORD.findall(message.view):
+        form = word.lower()
+        if form in NOT_SHOUTING or not reducer.is_known(form.replace("ё", "е")):
+            continue
+        out.append(word)
+    return out
+
+
+CAPS_RUN = re.compile(r"(?<!\w)[A-ZА-ЯЁ]{2,}(?:[ \t]+[A-ZА-ЯЁ]{2,})+(?!\w)")
+
+
+def shouting(message: Message, reducer: Any = None) -> str | None:
+    """The shouted part of a customer message: a CAPS word of the dictionary of four letters
+    or more ("HELP", "ВЕРНИТЕ"), shorter ones side by side ("FIX THIS"), "!!", "??" or "?!".
+    Abbreviations and codes ("LAX to JFK", "ОСАГО") are not shouting."""
+    if reducer is not None and CAPS_WORD.search(message.view):
+        caps = _shouted_words(message, reducer)
+        if any(len(word) >= 4 for word in caps):
+            return " ".join(caps[:3])
+        for run in CAPS_RUN.finditer(message.view):
+            words = run.group().split()
+            if all(w.lower() not in NOT_SHOUTING and reducer.is_known(w.lower()) for w in words):
+                return run.group()
+    elif reducer is None:
+        caps = CAPS_WORD.findall(message.view)
+        if len(caps) >= 2:
+            return " ".join(caps[:3])
+    found = REPEATED_MARKS.search(message.view)
     return found.group() if found else None
+
+
+def agent_shouting(message: Message, reducer: Any) -> str | None:
+    """A shouted word of the agent: in capitals, four letters or more, a word of the
+    language (an abbreviation such as "ОСАГО" or "ГИБДД" is not shouting)."""
+    if not SHOUTED_WORD.search(message.view):
+        return None
+    words = [w for w in _shouted_words(message, reducer) if len(w) >= 4]
+    return words[0] if words else None
+
+
+# Word starts of swearing and slang (Russian mat with its prefixes, "ё" read as "е"): a word
+# is checked against PROFANITY only when it starts so (a C-level test per word, not a
+# pattern tried at every character).
+SWEAR_STARTS = tuple(
+    "fuck fuk motherf shit bullshit crap damn goddamn wtf wth ffs stfu omfg fml smh suck "
+    "pissed asshole bastard ху пизд пезд еб заеб отъеб уеб выеб доеб наеб поеб разъеб съеб "
+    "въеб изъеб объеб приеб проеб похуй бля сук мудак мудо пидор пидар залуп пипец ппц "
+    "капец звиздец писец кринж офиг охрен охрен хрен задолбал фигн отстой жесть треш трэш "
+    "зашквар".split()
+)
+
+
+# One scan of a message's lemmas for any of those starts (tried only after a space).
+SWEAR_START = re.compile(" (?:" + "|".join(map(re.escape, SWEAR_STARTS)) + ")")
+
+
+def negative_marker(message: Message) -> str | None:
+    """Profanity, slang, a masked swear word or a negative emoji in a message."""
+    view = message.view
+    if SWEAR_START.search(" " + " ".join(message.lemmas)):
+        for position, lemma in enumerate(message.lemmas):
+            if not lemma.startswith(SWEAR_STARTS):
+                continue
+            word = message.words[position]
+            if PROFANITY.fullmatch(fold(word)) or PROFANITY.fullmatch(lemma):
+                return word
+    lowered = view.lower()
+    if "screw" in lowered or "мать" in lowered:
+        found = PROFANITY.search(view)
+        if found:
+            return found.group()
+    if any(mark in view for mark in "*@#$%"):
+        found = MASKED_WORD.search(view)
+        if found:
+            return found.group()
+    if "(" in view or "[" in view or "_" in view or (view and max(view) >= "\u2639"):
+        found = NEGATIVE_EMOJI.search(view)
+        if found:
+            return found.group()
+    return None
 
 
 def phrase_in(conversation: Conversation, list_name: str, within: frozenset[int]) -> Verdict:
@@ -124,7 +253,8 @@ def phrase_in(conversation: Conversation, list_name: str, within: frozenset[int]
 def customer_emotion(conversation: Conversation) -> list[tuple[int, dict[str, Any]]]:
     """Where the customer expresses frustration (not a problem stated calmly), in order.
 
-    An emotion phrase, two shouted CAPS words, or "!!" / "?!" in a customer message.
+    An emotion, blame or sarcasm phrase (``negative`` list), profanity or slang, a
+    negative emoji, a shouted word of the dictionary, or "!!" / "??" / "?!" (CHECKS.md v1.1).
     """
     cached: list[tuple[int, dict[str, Any]]] | None = conversation.memo.get("emotion")
     if cached is not None:
@@ -134,8 +264,12 @@ def customer_emotion(conversation: Conversation) -> list[tuple[int, dict[str, An
         for hit in conversation.find("negative", role="customer")
         if not negated(conversation.messages[hit.message], hit)
     ]
+    positive = {hit.message for hit in conversation.find("positive", role="customer")}
     for message in conversation.customer_messages:
-        shouted = shouting(message)
+        shouted = shouting(message, conversation.book.reducer)
+        if shouted and (message.index in positive or FRIENDLY.search(message.view)):
+            shouted = None  # "thrillers!! Thank you :)": excitement, not anger
+        shouted = shouted or negative_marker(message)
         if shouted:
             found.append((message.index, {"message": message.index, "text": shouted}))
     found.sort(key=lambda item: item[0])

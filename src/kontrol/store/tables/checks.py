@@ -103,6 +103,8 @@ interaction_signals = Table(
     Column("workspace_id", Id, ForeignKey("workspaces.id", ondelete="CASCADE"), nullable=False),
     Column("language", String(10), nullable=False),
     Column("complaint", Boolean, nullable=False),
+    # NULL: scored before the signal existed (migration 0024).
+    Column("dissatisfied", Boolean),
     Column("sentiment_start", Float),
     Column("sentiment_end", Float),
     Column("talk_ratio", Float),
