@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
 
 from kontrol.accounts.workspaces import Workspace
-from kontrol.ingest.csv_reader import CsvImporter
+from kontrol.ingest.csv_reader import CsvImporter, guess_date_format
 from kontrol.ingest.importing import import_file
 from kontrol.ingest.uploaded_files import suggest_columns
 from kontrol.jobs import run_due_jobs
@@ -199,6 +199,7 @@ def test_a_spreadsheet_export_is_mapped_column_by_column_and_nothing_is_lost(
     assert "Импорт завершён" in part
     assert re.search(r'tile-value">2<', part)  # r1 and r3
     assert "started_at" in part and ">3<" in part  # r2's date, line 3, is a reject
+    assert "не в формате ISO-8601" in part and "&#39;10.11.2026&#39;" in part
     with engine.connect() as connection:
         row = connection.execute(
             select(
@@ -276,6 +277,22 @@ def test_the_csv_reader_maps_columns_keeps_the_rest_and_fills_fixed_values(tmp_p
         "Комментарий клиента": "Спасибо",
         "Филиал": "Москва",
     }
+
+
+def test_dates_written_the_russian_way_are_read_when_the_mapping_says_so(tmp_path: Path) -> None:
+    path = tmp_path / "sheet.csv"
+    path.write_text(
+        "Номер,Дата,Канал\nd1,24.11.2026 11:00,call\nd2,24.11.2026,chat\nd3,вчера,chat\n",
+        encoding="utf-8",
+    )
+    reader = CsvImporter(
+        columns={"id": "Номер", "started_at": "Дата", "channel": "Канал"}, dates="dmy_dots"
+    )
+    read = [source.data["started_at"] for source in reader.read(path) if source.data]
+    assert read == ["2026-11-24T11:00:00", "2026-11-24T00:00:00", "вчера"]
+    assert guess_date_format(["24.11.2026 11:00", "01.12.2026 09:05"]) == "dmy_dots"
+    assert guess_date_format(["11/24/2026 11:00"]) == "mdy_slashes"
+    assert guess_date_format(["2026-11-24T11:00:00", "24.11.2026"]) == "iso"
 
 
 def test_obvious_column_names_are_suggested_in_both_languages() -> None:

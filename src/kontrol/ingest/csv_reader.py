@@ -19,7 +19,10 @@ read with a column mapping (``CsvImporter(columns={"agent_id": "Оператор
 the web import page's mapping step): a mapped column stands for its field,
 every other column is kept under ``meta.<column>``, so nothing is lost, and
 ``fixed`` gives a field one value for every row (``{"channel": "call"}``) where
-the file has no column for it.
+the file has no column for it. ``dates`` names how the file writes dates
+(:data:`DATE_FORMATS`: ``dmy_dots``, 24.11.2026, for a Russian spreadsheet); its times
+are converted to ISO-8601 and a cell in any other shape is left for
+validation to reject, naming the field.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ import io
 import json
 import zlib
 from collections.abc import Iterator, Mapping
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -51,6 +55,32 @@ _NUMBERS = {
     "ces",
     "message.start",
     "message.end",
+}
+# How spreadsheets write dates, each with the shapes tried in order (ISO needs none).
+DATE_FORMATS: dict[str, tuple[str, ...]] = {
+    "iso": (),
+    "dmy_dots": ("%d.%m.%Y %H:%M:%S", "%d.%m.%Y %H:%M", "%d.%m.%Y"),
+    "dmy_slashes": ("%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M", "%d/%m/%Y"),
+    "mdy_slashes": (
+        "%m/%d/%Y %H:%M:%S",
+        "%m/%d/%Y %H:%M",
+        "%m/%d/%Y %I:%M %p",
+        "%m/%d/%Y %I:%M:%S %p",
+        "%m/%d/%Y",
+    ),
+}
+_TIMES = {
+    "started_at",
+    "ended_at",
+    "queued_at",
+    "survey.at",
+    "message.at",
+    "at",
+    "hired_at",
+    "created_at",
+    "updated_at",
+    "due_at",
+    "closed_at",
 }
 _INTEGERS = {"survey.csat", "survey.nps", "survey.ces", "csat", "nps", "ces"}
 _MESSAGE_PREFIX = "message."
@@ -132,10 +162,12 @@ class CsvImporter(Importer):
         self,
         columns: Mapping[str, str] | None = None,
         fixed: Mapping[str, str] | None = None,
+        dates: str = "iso",
     ) -> None:
         # field -> the file's column that holds it; field -> one value for every row.
         self.columns = dict(columns or {})
         self.fixed = {name: value for name, value in (fixed or {}).items() if value}
+        self.date_shapes = DATE_FORMATS.get(dates, ())
 
     def renamed(self, header: list[str]) -> list[str]:
         """The header as fields: mapped columns by their field, the rest under ``meta.``."""
@@ -194,6 +226,9 @@ class CsvImporter(Importer):
             for field, value in self.fixed.items():
                 if not row.get(field):
                     row[field] = value
+            if self.date_shapes:
+                for column in _TIMES.intersection(row):
+                    row[column] = iso_time(row[column], self.date_shapes)
             yield line, raw, row, None
 
     def _records(self, reader: Any, header: list[str], path: Path) -> Iterator[SourceRecord]:
@@ -240,6 +275,25 @@ class CsvImporter(Importer):
                 current["messages"].append(message)
         if current is not None:
             yield SourceRecord(first_line, "\n".join(raws), current)
+
+
+def iso_time(cell: str, shapes: tuple[str, ...]) -> str:
+    """``cell`` in ISO-8601 when it has one of ``shapes``; else unchanged (validation names it)."""
+    text = cell.strip()
+    for shape in shapes:
+        try:
+            return datetime.strptime(text, shape).isoformat()
+        except ValueError:
+            continue
+    return cell
+
+
+def guess_date_format(cells: list[str]) -> str:
+    """The :data:`DATE_FORMATS` entry the sample ``cells`` are written in (``iso`` if unsure)."""
+    for name, shapes in DATE_FORMATS.items():
+        if shapes and cells and all(iso_time(cell, shapes) != cell for cell in cells if cell):
+            return name
+    return "iso"
 
 
 def csv_header_and_rows(path: Path, rows: int = 5) -> tuple[list[str], list[list[str]]]:

@@ -13,6 +13,7 @@ validation become rejects like any other.
 
 from __future__ import annotations
 
+import dataclasses
 import gzip
 import io
 import json
@@ -32,7 +33,12 @@ from kontrol.domain.clock import utcnow
 from kontrol.domain.errors import InvalidInput, NotFound, Unreadable
 from kontrol.domain.vocabulary import Channel
 from kontrol.ingest.batches import validate_record
-from kontrol.ingest.csv_reader import CsvImporter, csv_header_and_rows
+from kontrol.ingest.csv_reader import (
+    DATE_FORMATS,
+    CsvImporter,
+    csv_header_and_rows,
+    guess_date_format,
+)
 from kontrol.ingest.import_report import Reject
 from kontrol.ingest.importing import DamagedFile, ImportFailed, import_file
 from kontrol.ingest.registry import Importer, SourceRecord, get_importer, importer_for, importers
@@ -504,7 +510,7 @@ def recent_imports(
 
 def first_rejects(
     connection: Connection, workspace: Workspace, batch_id: int, limit: int = 20
-) -> list[Reject]:
+) -> list[ExplainedReject]:
     """The first rejects of one import, in the order of the file."""
     rows = connection.execute(
         select(
@@ -520,7 +526,43 @@ def first_rejects(
         .order_by(import_rejects.c.line, import_rejects.c.id)
         .limit(limit)
     )
-    return [Reject(row.file, row.line, row.error, row.field) for row in rows]
+    return [explain_reject(Reject(row.file, row.line, row.error, row.field)) for row in rows]
+
+
+@dataclass(frozen=True)
+class ExplainedReject:
+    """A reject as the import page shows it: its reason as a message key where one is known."""
+
+    line: int
+    field: str | None
+    error: str
+    key: str | None = None
+    params: dict[str, str] = dataclasses.field(default_factory=dict)
+
+
+_EXPLAINED = (
+    (re.compile(r"^(?P<f>[\w.]+): required field is missing$"), "import.reject.missing"),
+    (
+        re.compile(r"^(?P<f>[\w.]+): not an ISO-8601 timestamp: (?P<value>.*)$"),
+        "import.reject.not_a_time",
+    ),
+    (
+        re.compile(r"^(?P<f>[\w.]+): Input should be (?P<allowed>.+?) \(got (?P<value>.*)\)$"),
+        "import.reject.not_one_of",
+    ),
+)
+
+
+def explain_reject(reject: Reject) -> ExplainedReject:
+    """The reject with a message key for the reasons people meet most (missing field,
+    a date not in ISO-8601, a value outside a list); the stored text otherwise."""
+    if "; " not in reject.error:
+        for pattern, key in _EXPLAINED:
+            found = pattern.match(reject.error)
+            if found:
+                params = {name: value for name, value in found.groupdict().items() if name != "f"}
+                return ExplainedReject(reject.line, reject.field, reject.error, key, params)
+    return ExplainedReject(reject.line, reject.field, reject.error)
 
 
 def batch_counts(
@@ -590,10 +632,10 @@ def _stored_path(upload: ImportUpload, folder: str) -> Path:
 
 
 def mapping_preview(
-    upload: ImportUpload, columns: dict[str, str], fixed: dict[str, str]
+    upload: ImportUpload, columns: dict[str, str], fixed: dict[str, str], dates: str = "iso"
 ) -> MappingPreview:
-    """The file's header and its first five records read with ``columns`` and ``fixed``."""
-    reader = CsvImporter(columns=columns, fixed=fixed)
+    """The file's header and its first five records read with ``columns``, ``fixed``, ``dates``."""
+    reader = CsvImporter(columns=columns, fixed=fixed, dates=dates)
     with tempfile.TemporaryDirectory() as folder:
         path = _stored_path(upload, folder)
         header, _ = csv_header_and_rows(path, rows=0)
@@ -633,8 +675,11 @@ def save_mapping(
     upload_id: int,
     columns: dict[str, str],
     fixed: dict[str, str],
+    dates: str = "iso",
 ) -> ImportUpload:
     """Keep the mapping of a CSV waiting for one and queue its import."""
+    if dates not in DATE_FORMATS:
+        raise UploadRefused("import.error.bad_column", field="dates")
     upload = get_upload(connection, workspace, upload_id)
     if upload.status != MAPPING:
         raise UploadRefused("import.error.not_waiting")
@@ -655,7 +700,9 @@ def save_mapping(
     connection.execute(
         update(import_uploads)
         .where(import_uploads.c.id == upload.id)
-        .values(columns=json.dumps({"columns": columns, "fixed": fixed}), status=QUEUED)
+        .values(
+            columns=json.dumps({"columns": columns, "fixed": fixed, "dates": dates}), status=QUEUED
+        )
     )
     upload = get_upload(connection, workspace, upload.id)
     _queue(connection, upload)
@@ -667,6 +714,18 @@ def upload_header(upload: ImportUpload) -> list[str]:
     with tempfile.TemporaryDirectory() as folder:
         header, _ = csv_header_and_rows(_stored_path(upload, folder), rows=0)
     return header
+
+
+def suggest_date_format(upload: ImportUpload, column: str | None) -> str:
+    """How the file writes the dates of ``column``, from its first rows."""
+    if not column:
+        return "iso"
+    with tempfile.TemporaryDirectory() as folder:
+        header, rows = csv_header_and_rows(_stored_path(upload, folder), rows=20)
+    if column not in header:
+        return "iso"
+    at = header.index(column)
+    return guess_date_format([cells[at] for cells in rows if len(cells) > at])
 
 
 # -- the job ------------------------------------------------------------------------------
@@ -683,7 +742,9 @@ def _reader(upload: ImportUpload) -> Importer:
     name = upload.importer or "jsonl"
     if name == "csv" and upload.columns:
         return CsvImporter(
-            columns=upload.columns.get("columns", {}), fixed=upload.columns.get("fixed", {})
+            columns=upload.columns.get("columns", {}),
+            fixed=upload.columns.get("fixed", {}),
+            dates=upload.columns.get("dates", "iso"),
         )
     return get_importer(name)
 

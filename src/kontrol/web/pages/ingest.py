@@ -13,6 +13,7 @@ from kontrol.accounts.access import require_rejects
 from kontrol.accounts.policy import Action, require
 from kontrol.domain.clock import from_utc, zone
 from kontrol.i18n import translate
+from kontrol.ingest.csv_reader import DATE_FORMATS
 from kontrol.ingest.registry import importers
 from kontrol.ingest.rejects import list_rejects
 from kontrol.ingest.uploaded_files import (
@@ -30,6 +31,7 @@ from kontrol.ingest.uploaded_files import (
     save_mapping,
     store_upload,
     suggest_columns,
+    suggest_date_format,
     upload_header,
 )
 from kontrol.settings import current_settings
@@ -172,7 +174,7 @@ def import_progress(
     return render(request, "ingest/_import_progress.html", _progress_context(db, page, upload_id))
 
 
-def _mapping_of(values: FormData | QueryParams) -> tuple[dict[str, str], dict[str, str]]:
+def _mapping_of(values: FormData | QueryParams) -> tuple[dict[str, str], dict[str, str], str]:
     columns = {
         field: str(values.get(f"map.{field}") or "").strip()
         for field in MAPPED_FIELDS
@@ -183,7 +185,7 @@ def _mapping_of(values: FormData | QueryParams) -> tuple[dict[str, str], dict[st
         for field in FIXED_FIELDS
         if values.get(f"fixed.{field}")
     }
-    return columns, fixed
+    return columns, fixed, str(values.get("dates") or "iso")
 
 
 def _mapping_page(
@@ -191,6 +193,7 @@ def _mapping_page(
     upload_id: int,
     columns: dict[str, str] | None,
     fixed: dict[str, str],
+    dates: str | None,
     error: UploadRefused | None = None,
 ) -> Response:
     viewer = page.viewer
@@ -198,7 +201,9 @@ def _mapping_page(
     header = upload_header(upload)
     if columns is None:
         columns = suggest_columns(header)
-    preview = mapping_preview(upload, columns, fixed)
+    if dates is None:
+        dates = suggest_date_format(upload, columns.get("started_at"))
+    preview = mapping_preview(upload, columns, fixed, dates)
     context = {
         "upload": upload,
         "header": header,
@@ -208,6 +213,8 @@ def _mapping_page(
         "optional": [f for f in MAPPED_FIELDS if f not in REQUIRED_FIELDS],
         "fixed_choices": FIXED_FIELDS,
         "preview": preview,
+        "dates": dates,
+        "date_formats": list(DATE_FORMATS),
         "error": error,
     }
     return page.render("ingest/import_columns.html", context, status=422 if error else 200)
@@ -224,8 +231,10 @@ def import_columns_page(
         return RedirectResponse(f"/import/{upload_id}", status_code=303)
     params = request.query_params
     trial = any(key.startswith(("map.", "fixed.")) for key in params) or "mapped" in params
-    columns, fixed = _mapping_of(params)
-    return _mapping_page(page, upload_id, columns if trial else None, fixed)
+    columns, fixed, dates = _mapping_of(params)
+    if not trial:
+        return _mapping_page(page, upload_id, None, fixed, None)
+    return _mapping_page(page, upload_id, columns, fixed, dates)
 
 
 @router.post("/import/{upload_id}/columns")
@@ -237,10 +246,10 @@ async def save_import_columns(
     token = form.get("csrf_token")
     check_csrf(request, token if isinstance(token, str) else None)
     require(viewer, Action.IMPORT_FILES)
-    columns, fixed = _mapping_of(form)
+    columns, fixed, dates = _mapping_of(form)
     try:
         with attempt(page.connection):
-            save_mapping(page.connection, viewer.workspace, upload_id, columns, fixed)
+            save_mapping(page.connection, viewer.workspace, upload_id, columns, fixed, dates)
     except UploadRefused as error:
-        return _mapping_page(page, upload_id, columns, fixed, error)
+        return _mapping_page(page, upload_id, columns, fixed, dates, error)
     return RedirectResponse(f"/import/{upload_id}", status_code=303)
