@@ -73,6 +73,7 @@ def test_a_jsonl_upload_is_imported_in_the_background_with_its_summary_and_rejec
     client: TestClient,  # noqa: F811
     engine: Engine,
     populated: Workspace,  # noqa: F811
+    data_dir: Path,
 ) -> None:
     log_in(client, "admin")
     page = client.get("/import")
@@ -112,6 +113,7 @@ def test_a_jsonl_upload_is_imported_in_the_background_with_its_summary_and_rejec
         key = connection.execute(select(import_uploads.c.storage_key)).scalar_one()
     assert {"w1", "w2"} <= stored
     assert ".." not in key and "script" not in key  # the store's key is Kontrol's own
+    assert not [path for path in (data_dir / "imports").rglob("*") if path.is_file()]
     listed = client.get("/import").text
     assert "выгрузка_script.jsonl" in listed
 

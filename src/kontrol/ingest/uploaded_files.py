@@ -617,7 +617,7 @@ class MappingPreview:
 
     header: list[str]
     rows: list[dict[str, Any]]
-    errors: list[str | None]
+    errors: list[ExplainedReject | None]
     fields: list[str]
 
 
@@ -640,12 +640,18 @@ def mapping_preview(
         path = _stored_path(upload, folder)
         header, _ = csv_header_and_rows(path, rows=0)
         rows: list[dict[str, Any]] = []
-        errors: list[str | None] = []
+        errors: list[ExplainedReject | None] = []
         try:
             for source in reader.read(path):
                 rows.append(_flat(source))
                 outcome = validate_record(source)
-                errors.append(str(outcome) if isinstance(outcome, RecordError) else None)
+                errors.append(
+                    explain_reject(
+                        Reject(upload.file_name, source.line, str(outcome), outcome.field)
+                    )
+                    if isinstance(outcome, RecordError)
+                    else None
+                )
                 if len(rows) >= 5:
                     break
         except Unreadable:
@@ -757,8 +763,8 @@ def import_upload_job(ctx: JobContext, *, workspace_id: int, upload_id: int) -> 
         workspace = next(w for w in list_workspaces(connection) if w.id == workspace_id)
     with engine.connect() as connection:
         upload = get_upload(connection, workspace, upload_id)
-    if upload.status not in (QUEUED, RUNNING):
-        return
+    if upload.status not in (QUEUED, RUNNING, FAILED):
+        return  # finished already (a second delivery); FAILED is run again by a retry
     _set(engine, upload_id, status=RUNNING)
 
     def on_progress(read: int, line: int) -> None:
@@ -781,61 +787,37 @@ def import_upload_job(ctx: JobContext, *, workspace_id: int, upload_id: int) -> 
                 on_batch=on_batch,
             )
         except DamagedFile as error:
-            _finish(
-                engine,
-                upload_id,
-                DAMAGED,
-                "import.error.damaged",
-                str(error),
-                path,
-                upload.file_name,
-            )
+            _finish(engine, upload, DAMAGED, "import.error.damaged", str(error), path)
             return
         except Unreadable as error:
-            _finish(
-                engine,
-                upload_id,
-                UNREADABLE,
-                "import.error.unreadable",
-                str(error),
-                path,
-                upload.file_name,
-            )
+            _finish(engine, upload, UNREADABLE, "import.error.unreadable", str(error), path)
             return
         except ImportFailed as error:
-            _finish(
-                engine,
-                upload_id,
-                FAILED,
-                "import.error.failed",
-                str(error.__cause__),
-                path,
-                upload.file_name,
-            )
+            _finish(engine, upload, FAILED, "import.error.failed", str(error.__cause__), path)
             raise
         except Exception as error:
-            _finish(
-                engine, upload_id, FAILED, "import.error.failed", str(error), path, upload.file_name
-            )
+            _finish(engine, upload, FAILED, "import.error.failed", str(error), path)
             raise
-    _finish(engine, upload_id, DONE, None, None, None, upload.file_name)
+    _finish(engine, upload, DONE, None, None, None)
 
 
 def _finish(
     engine: Engine,
-    upload_id: int,
+    upload: ImportUpload,
     status: str,
     error: str | None,
     detail: str | None,
     path: Path | None,
-    file_name: str,
 ) -> None:
+    if status != FAILED:
+        # Imported (or never importable): the records are stored, the file is not kept.
+        _store().delete(upload.storage_key)
     if detail and path is not None:
         # The reader names the temporary copy; people know the file by its name.
-        detail = detail.replace(str(path), file_name)
+        detail = detail.replace(str(path), upload.file_name)
     _set(
         engine,
-        upload_id,
+        upload.id,
         status=status,
         error=error,
         error_detail=(detail or None) and detail[:2000],
