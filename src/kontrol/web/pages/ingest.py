@@ -106,7 +106,7 @@ def _form_page(
 
 
 @router.get("/import")
-def import_page(db: Db, viewer: CurrentViewer, page: CurrentPage) -> Response:
+def import_files_page(db: Db, viewer: CurrentViewer, page: CurrentPage) -> Response:
     """The upload form and the workspace's recent imports."""
     require(viewer, Action.IMPORT_FILES)
     return _form_page(db, page)
