@@ -86,12 +86,12 @@ def browser() -> Iterator[Browser]:
 
 def follow_menu(page: Page, name: str) -> None:
     """Follow the menu link ``name`` as a person would: open its group first when it has one."""
-    page.locator("nav.menu").wait_for()
-    link = page.locator("nav.menu").get_by_role("link", name=name, exact=True, include_hidden=True)
+    menu = page.locator("nav.menu")
+    link = menu.get_by_role("link", name=name, exact=True, include_hidden=True)
     if not link.is_visible():
-        # ``has`` is looked for inside each group, so it must not name the menu again.
+        # ``has`` is looked for inside each group, so it starts from the group, not the page.
         inside = page.get_by_role("link", name=name, exact=True, include_hidden=True)
-        page.locator("nav.menu details.nav-group", has=inside).locator("summary").click()
+        menu.locator("details.nav-group", has=inside).locator("summary").click()
     link.click()
 
 
