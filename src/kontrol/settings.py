@@ -126,6 +126,9 @@ class Settings(BaseSettings):
     data_dir: str = "data"
     # The largest file a mystery shopper may upload, in megabytes.
     mystery_upload_max_mb: int = 20
+    # The largest file the web import page accepts, in megabytes (kept under
+    # data_dir/imports until imported; the command line has no limit).
+    import_upload_max_mb: int = 200
     # -- audits (docs/audits.md) --
     # Uploaded audit evidence (photos, PDFs, recordings) is kept in this folder
     # (relative to the working directory unless absolute), never in the database.

@@ -846,6 +846,22 @@ def failed_run(w: World) -> dict[str, int]:
     return {"run_id": _report_run(w, source="builtin", status="failed").id}
 
 
+def import_upload(w: World) -> dict[str, int]:
+    """A CSV uploaded on the import page, waiting for its columns to be mapped."""
+    from kontrol.ingest.uploaded_files import store_upload
+
+    with w.engine.begin() as connection:
+        upload = store_upload(
+            connection,
+            w.workspace,
+            sent_name="export.csv",
+            data="Номер;Оператор\nx1,a1\n".replace(";", ",").encode(),
+            format_name="",
+            created_by="admin",
+        )
+    return {"upload_id": upload.id}
+
+
 def deadline_run(w: World) -> dict[str, int]:
     return {"run_id": _report_run(w, source="manual", status="waiting").id}
 
@@ -894,6 +910,18 @@ ROUTES: list[Route] = [
     Route("GET", "/api/v1/interactions/{interaction_id}/checks", "yy4yy", ids=own_interaction),
     Route("GET", "/api/v1/filters", "yyyyy"),
     Route("GET", "/rejects", "yy---"),
+    Route("GET", "/import", "yy---"),
+    Route("POST", "/import", "yy---", form={"format": ""}),
+    Route("GET", "/import/{upload_id}", "yy---", ids=import_upload),
+    Route("GET", "/import/{upload_id}/progress", "yy---", ids=import_upload),
+    Route("GET", "/import/{upload_id}/columns", "yy---", ids=import_upload),
+    Route(
+        "POST",
+        "/import/{upload_id}/columns",
+        "yy---",
+        ids=import_upload,
+        form={"map.id": "Номер", "fixed.channel": "call"},
+    ),
     Route("GET", "/api/v1/rejects", "yy---"),
     # -- the ingest API: an API key is the only credential; it writes and never reads --
     Route("POST", "/api/v1/interactions", "uuuuuuu", json=[]),

@@ -94,6 +94,7 @@ class Action(StrEnum):
     VIEW_INTERACTIONS = "view_interactions"
     SEND_SURVEY_LINKS = "send_survey_links"
     VIEW_REJECTS = "view_rejects"
+    IMPORT_FILES = "import_files"
     MANAGE_INTEGRATIONS = "manage_integrations"
     MANAGE_USERS = "manage_users"
     VIEW_AUDIT_LOG = "view_audit_log"
@@ -178,6 +179,7 @@ POLICY: dict[Action, frozenset[WorkspaceRole]] = {
     Action.VIEW_INTERACTIONS: EVERYONE,
     Action.SEND_SURVEY_LINKS: EVERYONE,
     Action.VIEW_REJECTS: frozenset({ADMIN, QA_LEAD}),
+    Action.IMPORT_FILES: frozenset({ADMIN, QA_LEAD}),
     Action.MANAGE_INTEGRATIONS: frozenset({ADMIN}),
     Action.MANAGE_USERS: frozenset({ADMIN}),
     Action.VIEW_AUDIT_LOG: frozenset({ADMIN}),
@@ -244,6 +246,7 @@ DESCRIPTIONS: dict[Action, str] = {
     Action.VIEW_INTERACTIONS: "list and open interactions (rows narrowed by scope)",
     Action.SEND_SURVEY_LINKS: "make a survey link for an interaction in scope",
     Action.VIEW_REJECTS: "see records an import rejected",
+    Action.IMPORT_FILES: "upload files to import on the import page",
     Action.MANAGE_INTEGRATIONS: (
         "manage ingest API keys, background jobs and the language-model endpoint"
     ),
@@ -317,6 +320,7 @@ DESCRIPTIONS: dict[Action, str] = {
 # Said when an action is refused: what the rule is, so nobody guesses.
 REFUSALS: dict[Action, str] = {
     Action.VIEW_REJECTS: "only admins and QA leads see import rejects",
+    Action.IMPORT_FILES: "only admins and QA leads import files",
     Action.MANAGE_INTEGRATIONS: "only workspace admins manage API keys and jobs",
     Action.MANAGE_USERS: "only workspace admins manage people and roles",
     Action.VIEW_AUDIT_LOG: "only workspace admins read the audit log",

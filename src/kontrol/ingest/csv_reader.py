@@ -13,6 +13,16 @@ FORMAT.md defines JSON Lines; docs/format.md defines how a CSV maps onto it:
   (a call without a transcript) has no messages;
 - numeric fields are converted; anything that is not a number is passed on
   unchanged so that validation names the field.
+
+A spreadsheet export whose columns are not named like the format's fields is
+read with a column mapping (``CsvImporter(columns={"agent_id": "Оператор"})``,
+the web import page's mapping step): a mapped column stands for its field,
+every other column is kept under ``meta.<column>``, so nothing is lost, and
+``fixed`` gives a field one value for every row (``{"channel": "call"}``) where
+the file has no column for it. ``dates`` names how the file writes dates
+(:data:`DATE_FORMATS`: ``dmy_dots``, 24.11.2026, for a Russian spreadsheet); its times
+are converted to ISO-8601 and a cell in any other shape is left for
+validation to reject, naming the field.
 """
 
 from __future__ import annotations
@@ -21,7 +31,8 @@ import csv
 import io
 import json
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +55,32 @@ _NUMBERS = {
     "ces",
     "message.start",
     "message.end",
+}
+# How spreadsheets write dates, each with the shapes tried in order (ISO needs none).
+DATE_FORMATS: dict[str, tuple[str, ...]] = {
+    "iso": (),
+    "dmy_dots": ("%d.%m.%Y %H:%M:%S", "%d.%m.%Y %H:%M", "%d.%m.%Y"),
+    "dmy_slashes": ("%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M", "%d/%m/%Y"),
+    "mdy_slashes": (
+        "%m/%d/%Y %H:%M:%S",
+        "%m/%d/%Y %H:%M",
+        "%m/%d/%Y %I:%M %p",
+        "%m/%d/%Y %I:%M:%S %p",
+        "%m/%d/%Y",
+    ),
+}
+_TIMES = {
+    "started_at",
+    "ended_at",
+    "queued_at",
+    "survey.at",
+    "message.at",
+    "at",
+    "hired_at",
+    "created_at",
+    "updated_at",
+    "due_at",
+    "closed_at",
 }
 _INTEGERS = {"survey.csat", "survey.nps", "survey.ces", "csat", "nps", "ces"}
 _MESSAGE_PREFIX = "message."
@@ -121,6 +158,24 @@ class CsvImporter(Importer):
     label = "CSV with a header row"
     suffixes = (".csv", ".csv.gz")
 
+    def __init__(
+        self,
+        columns: Mapping[str, str] | None = None,
+        fixed: Mapping[str, str] | None = None,
+        dates: str = "iso",
+    ) -> None:
+        # field -> the file's column that holds it; field -> one value for every row.
+        self.columns = dict(columns or {})
+        self.fixed = {name: value for name, value in (fixed or {}).items() if value}
+        self.date_shapes = DATE_FORMATS.get(dates, ())
+
+    def renamed(self, header: list[str]) -> list[str]:
+        """The header as fields: mapped columns by their field, the rest under ``meta.``."""
+        if not self.columns and not self.fixed:
+            return header
+        field_of = {column: field for field, column in self.columns.items() if column}
+        return [field_of[column] if column in field_of else f"meta.{column}" for column in header]
+
     def read(self, path: Path) -> Iterator[SourceRecord]:
         with open_binary(path) as handle:
             text = io.TextIOWrapper(handle, encoding="utf-8-sig", errors="strict", newline="")
@@ -136,7 +191,7 @@ class CsvImporter(Importer):
             raise Unreadable(f"{path}: cannot be read ({error})") from None
         if not header:
             return
-        header = [column.strip() for column in header]
+        header = self.renamed([column.strip() for column in header])
         if "message.text" not in header and "message.role" not in header:
             yield from self._records(reader, header, path)
         else:
@@ -167,7 +222,14 @@ class CsvImporter(Importer):
             if len(cells) > len(header):
                 yield line, raw, None, f"{len(cells)} cells but the header names {len(header)}"
                 continue
-            yield line, raw, dict(zip(header, cells, strict=False)), None
+            row = dict(zip(header, cells, strict=False))
+            for field, value in self.fixed.items():
+                if not row.get(field):
+                    row[field] = value
+            if self.date_shapes:
+                for column in _TIMES.intersection(row):
+                    row[column] = iso_time(row[column], self.date_shapes)
+            yield line, raw, row, None
 
     def _records(self, reader: Any, header: list[str], path: Path) -> Iterator[SourceRecord]:
         for line, raw, row, error in self._numbered(reader, header, path):
@@ -213,6 +275,50 @@ class CsvImporter(Importer):
                 current["messages"].append(message)
         if current is not None:
             yield SourceRecord(first_line, "\n".join(raws), current)
+
+
+def iso_time(cell: str, shapes: tuple[str, ...]) -> str:
+    """``cell`` in ISO-8601 when it has one of ``shapes``; else unchanged (validation names it)."""
+    text = cell.strip()
+    for shape in shapes:
+        try:
+            return datetime.strptime(text, shape).isoformat()
+        except ValueError:
+            continue
+    return cell
+
+
+def guess_date_format(cells: list[str]) -> str:
+    """The :data:`DATE_FORMATS` entry the sample ``cells`` are written in (``iso`` if unsure)."""
+    for name, shapes in DATE_FORMATS.items():
+        if shapes and cells and all(iso_time(cell, shapes) != cell for cell in cells if cell):
+            return name
+    return "iso"
+
+
+def csv_header_and_rows(path: Path, rows: int = 5) -> tuple[list[str], list[list[str]]]:
+    """The header of a CSV file (plain or ``.gz``) and its first ``rows`` data rows.
+
+    Raises :class:`~kontrol.domain.errors.Unreadable` when the header cannot be
+    read; rows after damage are simply not shown.
+    """
+    with open_binary(path) as handle:
+        text = io.TextIOWrapper(handle, encoding="utf-8-sig", errors="strict", newline="")
+        reader = csv.reader(text)
+        try:
+            header = [column.strip() for column in next(reader, None) or []]
+        except (UnicodeDecodeError, csv.Error, EOFError, OSError, zlib.error) as error:
+            raise Unreadable(f"{path}: the header row cannot be read ({error})") from None
+        found: list[list[str]] = []
+        try:
+            for cells in reader:
+                if any(cell.strip() for cell in cells):
+                    found.append(cells)
+                if len(found) >= rows:
+                    break
+        except (UnicodeDecodeError, csv.Error, EOFError, OSError, zlib.error):
+            pass  # the import itself reports the damage with its line
+    return header, found
 
 
 def _raw(cells: list[str]) -> str:

@@ -38,6 +38,8 @@ from kontrol.store.tables import import_batches, import_rejects, surveys
 from kontrol.store.upsert import is_write_conflict
 
 BATCH_SIZE = 1000
+# How many records pass between two calls of an import's progress callback.
+PROGRESS_EVERY = 200
 # How often a batch is written again after colliding with a concurrent import.
 FLUSH_ATTEMPTS = 5
 
@@ -82,6 +84,10 @@ class FileImport:
         # Who tells the subscribers; the ingest API batches concurrent requests' events.
         self.publish_events = publish_events
         self.state = ImportState(workspace, file_label, defer_effects=defer_effects)
+        # Told (records read, line of the last one) as the file is read (the import page).
+        self.on_progress: Callable[[int, int], None] | None = None
+        # Told the id of the import_batches row once it is committed.
+        self.on_opened: Callable[[int], None] | None = None
         if not defer_effects:
             self.state.effects_runner = runner_name(f"import-{uuid.uuid4().hex[:12]}")
 
@@ -155,9 +161,16 @@ class FileImport:
         """Validate and write ``records`` (from a file, or from memory for the API)."""
         with self.engine.begin() as connection:
             self.open(connection, importer_name)
+        if self.on_opened is not None:
+            self.on_opened(self.state.batch_id)
         batch = Batch()
+        read = 0
+        line = 0
         try:
             for source in records:
+                read, line = read + 1, source.line
+                if self.on_progress is not None and read % PROGRESS_EVERY == 0:
+                    self.on_progress(read, line)
                 record_or_error = validate_record(source)
                 if isinstance(record_or_error, RecordError):
                     self._reject(batch, source, record_or_error)
@@ -175,9 +188,13 @@ class FileImport:
             # import is recorded, and the caller learns both.
             self.flush(batch)
             self._finish()
+            if self.on_progress is not None:
+                self.on_progress(read, line)
             raise DamagedFile(str(error), self.report) from None
         self.flush(batch)
         self._finish()
+        if self.on_progress is not None:
+            self.on_progress(read, line)
         return self.report
 
     def run_small(self, records: Sequence[SourceRecord], importer_name: str) -> ImportReport:
@@ -344,8 +361,16 @@ def import_file(
     format_name: str | None = None,
     label: str | None = None,
     publish_events: Callable[[list[Event]], None] | None = None,
+    importer: Importer | None = None,
+    on_progress: Callable[[int, int], None] | None = None,
+    on_batch: Callable[[int], None] | None = None,
 ) -> ImportReport:
     """Import one file into ``workspace``.
+
+    ``importer`` is a reader already set up (a CSV importer with a column
+    mapping); else ``format_name`` names one, else the file's name chooses.
+    ``on_progress`` is told (records read, line) as the file is read and
+    ``on_batch`` the id of the ``import_batches`` row once it exists.
 
     Raises ``Unreadable`` when it cannot be read (:class:`DamagedFile`, with the
     report of what was stored, when it breaks off part-way) and
@@ -354,10 +379,14 @@ def import_file(
     ``publish_events`` receives the events of each committed batch instead of the
     subscribers (:class:`~kontrol.ingest.held_effects.HeldEffects` holds them).
     """
-    importer = get_importer(format_name) if format_name else importer_for(path)
+    if importer is None:
+        importer = get_importer(format_name) if format_name else importer_for(path)
     if not path.exists():
         raise Unreadable(f"{path}: no such file")
-    return FileImport(engine, workspace, label or str(path), publish_events).run(importer, path)
+    job = FileImport(engine, workspace, label or str(path), publish_events)
+    job.on_progress = on_progress
+    job.on_opened = on_batch
+    return job.run(importer, path)
 
 
 def import_records(

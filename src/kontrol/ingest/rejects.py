@@ -52,9 +52,12 @@ def list_rejects(
     include_resolved: bool = False,
     limit: int | None = None,
     offset: int = 0,
+    batch_id: int | None = None,
 ) -> Iterator[StoredReject]:
-    """Rejects of the workspace, oldest first."""
+    """Rejects of the workspace (of one import with ``batch_id``), oldest first."""
     query = select(import_rejects).where(import_rejects.c.workspace_id == workspace.id)
+    if batch_id is not None:
+        query = query.where(import_rejects.c.batch_id == batch_id)
     if not include_resolved:
         query = query.where(import_rejects.c.resolved_at.is_(None))
     query = query.order_by(import_rejects.c.id).offset(offset)

@@ -199,6 +199,7 @@ MENU: tuple[NavGroup, ...] = (
                 _may(Action.MANAGE_INTEGRATIONS),
                 lights=("/admin/jobs",),
             ),
+            NavLink("import.nav", "/import", _may(Action.IMPORT_FILES), lights=("/import",)),
             NavLink("nav.rejects", "/rejects", can_see_rejects, lights=("/rejects",)),
             NavLink(
                 "speech.nav.privacy", "/privacy", _may(Action.MANAGE_PRIVACY), lights=("/privacy",)

@@ -42,6 +42,7 @@ from kontrol.store.tables.ingest import (
     idempotency_keys,
     import_batches,
     import_rejects,
+    import_uploads,
 )
 from kontrol.store.tables.interactions import agents, interactions, messages, orders
 from kontrol.store.tables.jobs import job_runs
@@ -113,6 +114,7 @@ from kontrol.store.tables.surveys import survey_links, survey_places, surveys
 from kontrol.store.tables.worktools import work_items, work_rules, work_violations
 
 __all__ = [
+    "import_uploads",
     "script_feedback",
     "script_widget_tokens",
     "scripts",

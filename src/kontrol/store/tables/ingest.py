@@ -49,6 +49,31 @@ import_rejects = Table(
     Index("ix_import_rejects_ws_record", "workspace_id", "record_source", "record_id"),
 )
 
+# Files uploaded on the import page: stored, mapped (CSV), imported by a job
+# (ingest/uploaded_files.py; migration 0026).
+import_uploads = Table(
+    "import_uploads",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("workspace_id", Id, ForeignKey("workspaces.id", ondelete="CASCADE"), nullable=False),
+    Column("file_name", String(200), nullable=False),
+    Column("storage_key", String(300), nullable=False),
+    Column("size", Integer, nullable=False),
+    Column("importer", String(50)),
+    Column("columns", Text),
+    Column("status", String(20), nullable=False),
+    Column("records_read", Integer, nullable=False, default=0),
+    Column("lines_read", Integer, nullable=False, default=0),
+    Column("lines_total", Integer),
+    Column("batch_id", Id, ForeignKey("import_batches.id", ondelete="SET NULL")),
+    Column("error", String(100)),
+    Column("error_detail", Text),
+    Column("created_by", String(100), nullable=False),
+    Column("created_at", DateTime, nullable=False),
+    Column("finished_at", DateTime),
+    Index("ix_import_uploads_ws", "workspace_id", "id"),
+)
+
 idempotency_keys = Table(
     "idempotency_keys",
     metadata,

@@ -1,16 +1,47 @@
-"""Ingest pages: the records an import rejected, with file, line, field and reason."""
+"""Ingest pages: importing a file (upload, column mapping, progress, summary) and the
+records an import rejected, with file, line, field and reason."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
-from fastapi.responses import Response
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Query, Request, UploadFile
+from fastapi.responses import RedirectResponse, Response
+from starlette.datastructures import FormData, QueryParams
 
 from kontrol.accounts.access import require_rejects
+from kontrol.accounts.policy import Action, require
+from kontrol.domain.clock import from_utc, zone
+from kontrol.i18n import translate
+from kontrol.ingest.csv_reader import DATE_FORMATS
+from kontrol.ingest.registry import importers
 from kontrol.ingest.rejects import list_rejects
-from kontrol.web.deps import CurrentPage, CurrentViewer, Db
-from kontrol.web.params import Offset
+from kontrol.ingest.uploaded_files import (
+    FIXED_FIELDS,
+    MAPPED_FIELDS,
+    MAPPING,
+    REQUIRED_FIELDS,
+    UploadRefused,
+    accepted_suffixes,
+    batch_counts,
+    first_rejects,
+    get_upload,
+    mapping_preview,
+    recent_imports,
+    save_mapping,
+    store_upload,
+    suggest_columns,
+    suggest_date_format,
+    upload_header,
+)
+from kontrol.settings import current_settings
+from kontrol.web.deps import CurrentPage, CurrentViewer, Db, attempt
+from kontrol.web.params import LARGEST_ID, Id, Offset
+from kontrol.web.render import Page, render
+from kontrol.web.security import check_csrf, locale_of
 
 router = APIRouter(include_in_schema=False)
+BatchFilter = Annotated[int | None, Query(ge=1, le=LARGEST_ID)]
 
 
 @router.get("/rejects")
@@ -20,15 +51,205 @@ def rejects_page(
     page: CurrentPage,
     show_all: bool = False,
     offset: Offset = 0,
+    batch: BatchFilter = None,
 ) -> Response:
     """Records an import rejected, with file, line, field and reason."""
     require_rejects(viewer)
     rejects = list(
-        list_rejects(db, viewer.workspace, include_resolved=show_all, limit=101, offset=offset)
+        list_rejects(
+            db,
+            viewer.workspace,
+            include_resolved=show_all or batch is not None,
+            limit=101,
+            offset=offset,
+            batch_id=batch,
+        )
     )
     context = {
         "rejects": rejects[:100],
         "show_all": show_all,
+        "batch": batch,
         "next_offset": offset + 100 if len(rejects) > 100 else None,
     }
     return page.render("ingest/rejects.html", context)
+
+
+# -- importing a file -----------------------------------------------------------------------
+
+
+def _formats(request: Request) -> list[tuple[str, str]]:
+    """Every registered importer by its name in the viewer's language (else its own label)."""
+    locale = locale_of(request)
+    shown = []
+    for name in importers.ids():
+        key = f"import.format.{name}"
+        text = translate(locale, key)
+        shown.append((name, importers.get(name).label if text == key else text))
+    return shown
+
+
+def _form_page(
+    db: Db, page: Page, *, error: UploadRefused | None = None, chosen: str = ""
+) -> Response:
+    viewer = page.viewer
+    local = zone(viewer.workspace.timezone)
+    context: dict[str, Any] = {
+        "formats": _formats(page.request),
+        "chosen": chosen,
+        "accept": ",".join(sorted({s.removesuffix(".gz") for s in accepted_suffixes()})) + ",.gz",
+        "limit_mb": current_settings().import_upload_max_mb,
+        "imports": recent_imports(db, viewer.workspace),
+        "error": error,
+        "local_time": lambda moment: f"{from_utc(moment, local):%d.%m.%Y %H:%M}",
+    }
+    return page.render("ingest/import.html", context, status=422 if error else 200)
+
+
+@router.get("/import")
+def import_files_page(db: Db, viewer: CurrentViewer, page: CurrentPage) -> Response:
+    """The upload form and the workspace's recent imports."""
+    require(viewer, Action.IMPORT_FILES)
+    return _form_page(db, page)
+
+
+@router.post("/import")
+async def upload_import(
+    request: Request,
+    db: Db,
+    viewer: CurrentViewer,
+    page: CurrentPage,
+    file: UploadFile | None = None,
+    format_name: Annotated[str, Form(alias="format", max_length=50)] = "",
+    csrf_token: Annotated[str | None, Form()] = None,
+) -> Response:
+    """Store the uploaded file and queue its import (or ask for its CSV columns)."""
+    check_csrf(request, csrf_token)
+    require(viewer, Action.IMPORT_FILES)
+    limit = current_settings().import_upload_max_mb * 1024 * 1024
+    data = await file.read(limit + 1) if file is not None else b""
+    try:
+        with attempt(db):
+            upload = store_upload(
+                db,
+                viewer.workspace,
+                sent_name=(file.filename or "") if file is not None else "",
+                data=data,
+                format_name=format_name.strip(),
+                created_by=viewer.account.username,
+            )
+    except UploadRefused as error:
+        return _form_page(db, page, error=error, chosen=format_name)
+    target = f"/import/{upload.id}/columns" if upload.status == MAPPING else f"/import/{upload.id}"
+    return RedirectResponse(target, status_code=303)
+
+
+def _progress_context(db: Db, page: Page, upload_id: int) -> dict[str, Any]:
+    viewer = page.viewer
+    upload = get_upload(db, viewer.workspace, upload_id)
+    counts = batch_counts(db, viewer.workspace, upload.batch_id) if upload.batch_id else None
+    rejects = (
+        first_rejects(db, viewer.workspace, upload.batch_id)
+        if upload.batch_id and upload.finished
+        else []
+    )
+    return {"upload": upload, "counts": counts, "rejects": rejects}
+
+
+@router.get("/import/{upload_id}")
+def import_status_page(db: Db, viewer: CurrentViewer, page: CurrentPage, upload_id: Id) -> Response:
+    """One import: its progress while it runs, its summary and first rejects once done."""
+    require(viewer, Action.IMPORT_FILES)
+    context = _progress_context(db, page, upload_id)
+    if context["upload"].status == MAPPING:
+        return RedirectResponse(f"/import/{upload_id}/columns", status_code=303)
+    return page.render("ingest/import_status.html", context)
+
+
+@router.get("/import/{upload_id}/progress")
+def import_progress(
+    request: Request, db: Db, viewer: CurrentViewer, page: CurrentPage, upload_id: Id
+) -> Response:
+    """The progress part of an import's page, polled while it runs."""
+    require(viewer, Action.IMPORT_FILES)
+    return render(request, "ingest/_import_progress.html", _progress_context(db, page, upload_id))
+
+
+def _mapping_of(values: FormData | QueryParams) -> tuple[dict[str, str], dict[str, str], str]:
+    columns = {
+        field: str(values.get(f"map.{field}") or "").strip()
+        for field in MAPPED_FIELDS
+        if values.get(f"map.{field}")
+    }
+    fixed = {
+        field: str(values.get(f"fixed.{field}") or "").strip()
+        for field in FIXED_FIELDS
+        if values.get(f"fixed.{field}")
+    }
+    return columns, fixed, str(values.get("dates") or "iso")
+
+
+def _mapping_page(
+    page: Page,
+    upload_id: int,
+    columns: dict[str, str] | None,
+    fixed: dict[str, str],
+    dates: str | None,
+    error: UploadRefused | None = None,
+) -> Response:
+    viewer = page.viewer
+    upload = get_upload(page.connection, viewer.workspace, upload_id)
+    header = upload_header(upload)
+    if columns is None:
+        columns = suggest_columns(header)
+    if dates is None:
+        dates = suggest_date_format(upload, columns.get("started_at"))
+    preview = mapping_preview(upload, columns, fixed, dates)
+    context = {
+        "upload": upload,
+        "header": header,
+        "columns": columns,
+        "fixed": fixed,
+        "required": REQUIRED_FIELDS,
+        "optional": [f for f in MAPPED_FIELDS if f not in REQUIRED_FIELDS],
+        "fixed_choices": FIXED_FIELDS,
+        "preview": preview,
+        "dates": dates,
+        "date_formats": list(DATE_FORMATS),
+        "error": error,
+    }
+    return page.render("ingest/import_columns.html", context, status=422 if error else 200)
+
+
+@router.get("/import/{upload_id}/columns")
+def import_columns_page(
+    request: Request, viewer: CurrentViewer, page: CurrentPage, upload_id: Id
+) -> Response:
+    """The mapping step of a CSV: a column of the file for each field, and a preview."""
+    require(viewer, Action.IMPORT_FILES)
+    upload = get_upload(page.connection, viewer.workspace, upload_id)
+    if upload.status != MAPPING:
+        return RedirectResponse(f"/import/{upload_id}", status_code=303)
+    params = request.query_params
+    trial = any(key.startswith(("map.", "fixed.")) for key in params) or "mapped" in params
+    columns, fixed, dates = _mapping_of(params)
+    if not trial:
+        return _mapping_page(page, upload_id, None, fixed, None)
+    return _mapping_page(page, upload_id, columns, fixed, dates)
+
+
+@router.post("/import/{upload_id}/columns")
+async def save_import_columns(
+    request: Request, viewer: CurrentViewer, page: CurrentPage, upload_id: Id
+) -> Response:
+    """Keep the mapping and start the import."""
+    form = await request.form()
+    token = form.get("csrf_token")
+    check_csrf(request, token if isinstance(token, str) else None)
+    require(viewer, Action.IMPORT_FILES)
+    columns, fixed, dates = _mapping_of(form)
+    try:
+        with attempt(page.connection):
+            save_mapping(page.connection, viewer.workspace, upload_id, columns, fixed, dates)
+    except UploadRefused as error:
+        return _mapping_page(page, upload_id, columns, fixed, dates, error)
+    return RedirectResponse(f"/import/{upload_id}", status_code=303)

@@ -1,7 +1,7 @@
 """the dissatisfied signal (CHECKS.md v1.1)
 
 Revision ID: 0024
-Revises: 0018
+Revises: 0023
 Create Date: 2026-12-07
 
 Whether the customer expressed dissatisfaction with the product, the service or its
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0024"
-down_revision = "0018"
+down_revision = "0023"
 branch_labels = None
 depends_on = None
 

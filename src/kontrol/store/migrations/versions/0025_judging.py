@@ -1,7 +1,7 @@
 """criteria answered by a language model
 
 Revision ID: 0025
-Revises: 0023
+Revises: 0024
 Create Date: 2026-12-07
 
 A workspace's OpenAI-compatible endpoint, the criteria that ask it, their
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0025"
-down_revision = "0023"
+down_revision = "0024"
 branch_labels = None
 depends_on = None
 

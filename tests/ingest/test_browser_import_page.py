@@ -1,0 +1,68 @@
+"""A QA lead uploads a spreadsheet export in the browser, maps its columns and sees the summary."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, expect
+
+from tests.factories import PASSWORD
+from tests.web.test_browser import _shot, browser, follow_menu, server
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+__all__ = ["browser", "server"]
+
+SHEET = (
+    "Номер обращения;Дата;Оператор;Канал связи;Оценка;Комментарий клиента;Филиал\n"
+    "t-101;2026-11-24T09:30:00+03:00;a1;call;5;Быстро решили;Москва\n"
+    "t-102;2026-11-24T10:05:00+03:00;a2;call;4;;Казань\n"
+    "t-103;24.11.2026 11:00;a1;call;2;Долго ждал <b>ответа</b>;Москва\n"
+    "t-104;2026-11-24T12:40:00+03:00;a3;call;5;Спасибо!;Самара\n"
+).replace(";", ",")
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+def test_qa_lead_maps_a_spreadsheet_and_sees_the_summary(
+    browser: Browser, server: str, backend: str, tmp_path: Path
+) -> None:
+    sheet = tmp_path / "Выгрузка звонков.csv"
+    sheet.write_text(SHEET, encoding="utf-8-sig")
+    context = browser.new_context(locale="ru-RU", viewport={"width": 1440, "height": 900})
+    page = context.new_page()
+    page.goto(f"{server}/login")
+    page.get_by_label("Логин").fill("qa")
+    page.get_by_label("Пароль").fill(PASSWORD)
+    page.get_by_role("button", name="Войти").click()
+    follow_menu(page, "Загрузка файлов")
+    expect(page.get_by_role("heading", name="Загрузка файлов")).to_be_visible()
+    _shot(page, "import-page")
+
+    page.get_by_label("Файл", exact=True).set_input_files(str(sheet))
+    page.get_by_role("button", name="Загрузить и импортировать").click()
+    expect(page.get_by_role("heading", name="Сопоставление столбцов")).to_be_visible()
+    # Obvious columns are chosen already; the channel is not, so the rows are not valid yet.
+    expect(page.get_by_label("Номер обращения")).to_have_value("Номер обращения")
+    expect(page.get_by_label("Оператор (id)")).to_have_value("Оператор")
+    preview = page.locator("#mapping-preview")
+    expect(preview).to_contain_text("channel")
+    page.get_by_label("Канал", exact=True).select_option("Канал связи")
+    expect(preview.locator("tbody tr").nth(0)).to_contain_text("в порядке")
+    expect(preview).to_contain_text("Долго ждал <b>ответа</b>")  # shown as text, escaped
+    _shot(page, "import-columns")
+
+    page.get_by_role("button", name="Импортировать").click()
+    progress = page.locator("#import-progress")
+    expect(progress).to_contain_text("Импорт завершён")
+    tiles = progress.locator(".tile-value")
+    expect(tiles.nth(0)).to_have_text("3")
+    expect(tiles.nth(3)).to_have_text("1")
+    expect(progress.locator("table.rejects tbody tr")).to_have_count(1)
+    expect(progress.locator("table.rejects")).to_contain_text("started_at")
+    _shot(page, "import-summary")
+
+    progress.get_by_role("link", name="Все ошибки этого импорта (1)").click()
+    expect(page.locator("table.list tbody tr")).to_have_count(1)
+    page.goto(f"{server}/interactions?q=t-101")
+    expect(page.locator("table.list tbody tr")).to_have_count(1)
+    context.close()
