@@ -28,7 +28,8 @@ def _log_in(page: Page, server: str, username: str) -> None:
     page.get_by_label("Логин").fill(username)
     page.get_by_label("Пароль").fill(PASSWORD)
     page.get_by_role("button", name="Войти").click()
-    expect(page).to_have_url(f"{server}/interactions")
+    # Each role lands on its own start page (HOME_PAGES), never back on the login form.
+    page.wait_for_url(lambda url: "/login" not in url)
 
 
 @pytest.mark.parametrize("backend", ["sqlite"])
@@ -62,8 +63,12 @@ def test_a_lead_makes_a_token_and_the_admin_revokes_it(
     page.goto(f"{token_server}/admin/tokens")
     row = page.locator(f'tr[data-token="{secret[:12]}"]')
     expect(row).to_contain_text("lead")
+    # Revoking asks first (static/confirm.js); the admin says yes.
+    asked: list[str] = []
+    page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.accept()))
     row.get_by_role("button", name="Отозвать").click()
     expect(row).to_contain_text("отозван")
+    assert asked and asked[0].startswith("Отозвать?")
     assert httpx.get(f"{token_server}/api/v1/me", headers=headers).status_code == 401
     page.get_by_role("link", name="Журнал аудита").first.click()
     expect(page).to_have_url(f"{token_server}/admin/audit")

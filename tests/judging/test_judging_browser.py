@@ -16,7 +16,7 @@ from kontrol.judging.endpoint import save_endpoint
 from kontrol.store.tables import interactions
 from tests.factories import PASSWORD
 from tests.judging.llm_server import ChatServer, verdict
-from tests.web.test_browser import _shot, browser, server  # noqa: F401  (fixtures)
+from tests.web.test_browser import _shot, browser, follow_menu, server  # noqa: F401  (fixtures)
 from tests.webapp import populated  # noqa: F401  (fixture)
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -100,7 +100,7 @@ def test_a_qa_lead_reads_the_models_answers_and_the_criteria_page(
     expect(answers.locator("li.judging-void del")).to_have_text("скидка 50% на всё")
     _shot(page, "judging-interaction")
 
-    page.get_by_role("link", name="Вопросы к модели").click()
+    follow_menu(page, "Вопросы к модели")
     expect(page.locator("#criteria-table tbody tr")).to_have_count(3)
     expect(page.locator("#judging-endpoint")).to_contain_text("Сегодня запросов: 3 из 500")
     _shot(page, "judging-page")

@@ -49,7 +49,7 @@ def test_admin_sets_a_target_and_the_dashboard_judges_by_it(
     csat = tile(client.get(f"/dashboard?{NOVEMBER}").text, "csat")
     assert "tile-bad" in csat
     assert "не достигнута" in csat  # a text cue, not colour alone
-    assert "80.0 %" in csat
+    assert "80,0 %" in csat
 
     # A team target is more specific than the company's: L1 has the same 50 %.
     client.post(
@@ -86,12 +86,12 @@ def test_edit_and_delete(client: TestClient, populated: Workspace) -> None:
         f"/targets/{target_id}", data=target_form(client, target="90", warning="70")
     )
     assert changed.status_code == 200
-    assert "≥ 90.0 %" in client.get("/targets").text
+    assert "≥ 90,0 %" in client.get("/targets").text
     removed = client.post(
         f"/targets/{target_id}/delete", data={"csrf_token": form_token(client, "/targets")}
     )
     assert removed.status_code == 200
-    assert "≥ 90.0 %" not in removed.text
+    assert "≥ 90,0 %" not in removed.text
 
 
 def test_bad_target_is_refused_with_the_field_named(
@@ -133,7 +133,7 @@ def test_who_may_see_and_set_targets(client: TestClient, populated: Workspace) -
     log_in(client, "agent1")
     assert client.get("/targets").status_code == 403
     # The agent still sees the target beside their own figure.
-    assert "80.0 %" in tile(client.get(f"/dashboard?{NOVEMBER}").text, "csat")
+    assert "80,0 %" in tile(client.get(f"/dashboard?{NOVEMBER}").text, "csat")
 
 
 def test_a_form_without_the_token_is_refused(client: TestClient, populated: Workspace) -> None:

@@ -171,7 +171,7 @@ def test_a_shopper_sees_nothing_but_their_own_visits(web: TestClient, engine: En
     assert api and {item["status"] for item in api} == {"open"}
     assert web.get("/api/v1/mystery/programmes").status_code == 403
     # The menu shows the shopper's own page only.
-    nav = re.search(r"<nav>(.*?)</nav>", web.get("/shop").text, re.S)
+    nav = re.search(r"<nav class=\"menu\"[^>]*>(.*?)</nav>", web.get("/shop").text, re.S)
     assert nav is not None
     assert re.findall(r'href="([^"]+)"', nav.group(1)) == ["/shop"]
 
