@@ -80,12 +80,13 @@ def test_an_auditor_completes_an_audit_with_a_photo_on_a_phone(
     intake = page.locator("form.item-form[data-item='intake']")
     thumb = intake.locator("img.thumb")
     expect(thumb).to_be_visible()
-    # The photo decodes (a loaded machine may take a moment to fetch it).
-    page.wait_for_function("document.querySelector('form[data-item=intake] img.thumb').complete")
-    assert (
-        page.evaluate("document.querySelector('form[data-item=intake] img.thumb').naturalWidth")
-        == 64
-    )
+    # The photo decodes (a loaded machine may take a moment to fetch it). Polled from
+    # here: wait_for_function evaluates a string in the page, which the CSP forbids.
+    for _ in range(200):
+        if thumb.evaluate("img => img.complete && img.naturalWidth > 0"):
+            break
+        page.wait_for_timeout(100)
+    assert thumb.evaluate("img => img.naturalWidth") == 64
 
     offer = page.locator("form.item-form[data-item='offer']")
     offer.locator("label.choice", has_text="4").tap()
