@@ -45,3 +45,22 @@ def test_a_refused_form_and_an_invalid_one_answer_like_the_api(client: TestClien
     assert taken.status_code == 200
     again = client.post("/admin/api-keys", data={"csrf_token": token, "name": "helpdesk"})
     assert again.status_code == 409 and "helpdesk" in again.text
+
+
+def test_a_refusal_reads_in_the_person_s_language_on_pages_and_in_english_in_the_api(
+    client: TestClient,
+) -> None:
+    from kontrol.accounts.policy import REFUSALS
+    from kontrol.i18n import translations
+
+    # Every rule in words has its Russian and English text in the catalogue.
+    for action in REFUSALS:
+        for locale in ("ru", "en"):
+            assert f"refusal.{action.value}" in translations(locale), (locale, action)
+    log_in(client, "agent1")
+    page = client.get("/targets")
+    assert page.status_code == 403
+    assert "Операторы видят цели рядом со своими показателями на дашборде." in page.text
+    api = client.get("/api/v1/rejects")
+    assert api.status_code == 403
+    assert api.json()["detail"] == "only admins and QA leads see import rejects"

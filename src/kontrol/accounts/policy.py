@@ -387,8 +387,10 @@ def require(viewer: Viewer, action: Action) -> None:
     if allowed(viewer, action):
         return
     if viewer.role not in EVERYONE and action not in REFUSALS:
-        raise Forbidden(OUTSIDE_THE_SERVICE_TEAM)
-    raise Forbidden(REFUSALS.get(action, f"your role may not {action.value.replace('_', ' ')}"))
+        raise Forbidden(OUTSIDE_THE_SERVICE_TEAM, key="refusal.outside_service_team")
+    if action in REFUSALS:
+        raise Forbidden(REFUSALS[action], key=f"refusal.{action.value}")
+    raise Forbidden(f"your role may not {action.value.replace('_', ' ')}")
 
 
 # -- row scope ---------------------------------------------------------------------

@@ -1,8 +1,28 @@
 """Domain errors; the web layer maps each to one HTTP status in one place."""
 
+from collections.abc import Mapping
+from types import MappingProxyType
+
 
 class KontrolError(Exception):
-    """Base of every error Kontrol raises on purpose."""
+    """Base of every error Kontrol raises on purpose.
+
+    ``str(error)`` is the English text the API and the CLI show. ``key`` (with
+    ``params``) names the same message in the translation catalogue, so a page
+    tells it in the reader's language (``kontrol.i18n.messages.error_text``).
+    """
+
+    key: str | None = None
+    params: Mapping[str, object] = MappingProxyType({})
+
+    def __init__(
+        self, *args: object, key: str | None = None, params: Mapping[str, object] | None = None
+    ) -> None:
+        super().__init__(*args)
+        if key is not None:
+            self.key = key
+        if params is not None:
+            self.params = params
 
 
 class NotFound(KontrolError):

@@ -13,6 +13,8 @@ class KeyedInvalid(InvalidInput):
     :meth:`text` with the reader's language.
     """
 
+    key: str  # always set: the message in the catalogue
+
     def __init__(self, key: str, field: str = "", **params: object) -> None:
         self.key = key
         self.field = field

@@ -218,6 +218,8 @@ _COUNT_LIMIT = 512 * 1024 * 1024  # decompressed bytes counted for a progress ba
 class UploadRefused(InvalidInput):
     """An upload or mapping the page refuses; ``key`` and ``params`` say why, translated."""
 
+    key: str  # always set: the message in the catalogue
+
     def __init__(self, key: str, **params: object) -> None:
         super().__init__(f"{key} {params}")
         self.key = key

@@ -63,6 +63,8 @@ class ScriptInvalid(InvalidInput):
     fill it, so the UI says it in the reader's language.
     """
 
+    key: str  # always set: the message in the catalogue
+
     def __init__(
         self, key: str, *, source: str, line: int | None, field_name: str, **values: Any
     ) -> None:

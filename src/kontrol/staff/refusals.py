@@ -13,6 +13,8 @@ from kontrol.i18n import translate
 class StaffInputError(InvalidInput):
     """Input that breaks a rule of the people feature; ``key`` names its message."""
 
+    key: str  # always set: the message in the catalogue
+
     def __init__(self, key: str, **values: object) -> None:
         self.key = key
         self.values = values

@@ -18,6 +18,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from kontrol.domain.errors import Conflict, Forbidden, InvalidInput, KontrolError, NotFound
 from kontrol.i18n import translate
+from kontrol.i18n.messages import error_text
 from kontrol.store.database import database_unavailable
 from kontrol.web.render import render
 from kontrol.web.security import CsrfFailed, LoginRequired, locale_of
@@ -64,7 +65,7 @@ async def on_domain_error(request: Request, error: Exception) -> Response:
     key = (
         "error.csrf" if isinstance(error, CsrfFailed) else MESSAGE_KEYS.get(status, "error.invalid")
     )
-    return _page(request, status, str(error), key)
+    return _page(request, status, error_text(error, locale_of(request)), key)
 
 
 async def on_http_error(request: Request, error: Exception) -> Response:
