@@ -11,7 +11,7 @@ from kontrol.accounts.workspaces import Workspace
 from kontrol.domain.errors import Conflict, Forbidden, InvalidInput
 from kontrol.feedback.agent_view import list_evaluations
 from kontrol.feedback.dispute_resolution import resolve_dispute
-from kontrol.feedback.disputes import list_disputes, raise_dispute
+from kontrol.feedback.disputes import count_open_disputes, list_disputes, raise_dispute
 from kontrol.feedback.evaluation_detail import evaluation_detail
 from kontrol.metrics.kpis import compute
 from kontrol.store.tables import evaluations
@@ -280,3 +280,22 @@ def test_dispute_lists_are_scoped(world: World) -> None:
         lead = [d.dispute.id for d in list_disputes(connection, world.viewer("lead"))]
         agent = [d.dispute.id for d in list_disputes(connection, world.viewer("agent1"))]
     assert qa == [mine, other] and lead == [mine] and agent == [mine]
+
+
+def test_open_disputes_are_counted_in_the_viewer_s_scope(world: World) -> None:
+    dispute(world, world.evaluation("f1", ALL_PASS), "tone")
+    with world.engine.begin() as connection:
+        raise_dispute(
+            connection,
+            world.viewer("agent3"),
+            world.evaluation("f6", ALL_PASS),
+            criterion=None,
+            reason="no",
+        )
+    with world.engine.connect() as connection:
+        counted = {
+            who: count_open_disputes(connection, world.viewer(who))
+            for who in ("qa", "lead", "agent1")
+        }
+        listed = {who: len(list_disputes(connection, world.viewer(who))) for who in counted}
+    assert counted == listed == {"qa": 2, "lead": 1, "agent1": 1}

@@ -24,6 +24,7 @@ from typing import Any
 from sqlalchemy import (
     Connection,
     Select,
+    func,
     select,
     update,
 )
@@ -333,6 +334,22 @@ class DisputeItem:
         }
 
 
+def _in_scope(query: Select[Any], viewer: Viewer) -> Select[Any]:
+    """``query`` over disputes narrowed to the evaluations ``viewer`` may see."""
+    return (
+        query.join(evaluations, evaluations.c.id == disputes.c.evaluation_id)
+        .join(interactions, interactions.c.id == evaluations.c.interaction_id)
+        .where(disputes.c.workspace_id == viewer.workspace.id, interaction_scope(viewer))
+    )
+
+
+def count_open_disputes(connection: Connection, viewer: Viewer) -> int:
+    """How many open disputes of the evaluations ``viewer`` may see."""
+    require(viewer, Action.VIEW_EVALUATIONS)
+    query = _in_scope(select(func.count()).select_from(disputes), viewer)
+    return int(connection.execute(query.where(disputes.c.status == OPEN)).scalar_one())
+
+
 def list_disputes(
     connection: Connection,
     viewer: Viewer,
@@ -346,12 +363,7 @@ def list_disputes(
     require(viewer, Action.VIEW_EVALUATIONS)
     if state not in DISPUTE_STATES:
         raise InvalidInput(f"state: one of {', '.join(DISPUTE_STATES)}")
-    query = (
-        dispute_query()
-        .join(evaluations, evaluations.c.id == disputes.c.evaluation_id)
-        .join(interactions, interactions.c.id == evaluations.c.interaction_id)
-        .where(disputes.c.workspace_id == viewer.workspace.id, interaction_scope(viewer))
-    )
+    query = _in_scope(dispute_query(), viewer)
     if agent:
         query = query.where(interactions.c.agent_external_id == agent)
     if state == "open":

@@ -442,6 +442,15 @@ def build_dashboard(
     )
 
 
+def dashboard_tiles(
+    connection: Connection, viewer: Viewer, query: DashboardQuery, *, now: datetime
+) -> list[Tile]:
+    """Only the KPI tiles of :func:`build_dashboard` (no breakdown), for the start page."""
+    filters = kpi_scope(viewer, query.filters)
+    counting = _counting(connection, viewer, query, now)
+    return _tiles(counting, counting.scope(filters), None)
+
+
 def kpi_rows(
     connection: Connection,
     viewer: Viewer,

@@ -16,8 +16,8 @@ from fastapi.responses import Response
 from kontrol.accounts.policy import Action, allowed, require
 from kontrol.alerts.raising import count_open, list_alerts
 from kontrol.domain.clock import utcnow
-from kontrol.feedback.disputes import list_disputes
-from kontrol.metrics.dashboard import DashboardQuery, build_dashboard
+from kontrol.feedback.disputes import count_open_disputes, list_disputes
+from kontrol.metrics.dashboard import DashboardQuery, dashboard_tiles
 from kontrol.review.routing.queues import can_see_queues, list_queues
 from kontrol.web.deps import CurrentPage
 from kontrol.web.pages.metrics.dashboard import format_value
@@ -25,10 +25,8 @@ from kontrol.web.security import locale_of
 
 router = APIRouter(include_in_schema=False)
 
-# How many of each kind the page lists; the count beside each heading is exact
-# up to DISPUTES_COUNTED.
+# How many of each kind the page lists; the counts on the tiles are exact.
 LISTED = 5
-DISPUTES_COUNTED = 100
 
 
 @router.get("/home")
@@ -38,25 +36,22 @@ def attention_page(page: CurrentPage) -> Response:
     require(viewer, Action.VIEW_ATTENTION)
     alerts = list_alerts(db, viewer, limit=LISTED) if allowed(viewer, Action.VIEW_ALERTS) else []
     open_alerts = count_open(db, viewer)
-    disputes = (
-        list_disputes(db, viewer, limit=DISPUTES_COUNTED)
-        if allowed(viewer, Action.VIEW_EVALUATIONS)
-        else []
-    )
+    sees_evaluations = allowed(viewer, Action.VIEW_EVALUATIONS)
+    disputes = list_disputes(db, viewer, limit=LISTED) if sees_evaluations else []
+    dispute_count = count_open_disputes(db, viewer) if sees_evaluations else 0
     queues = list_queues(db, viewer) if can_see_queues(viewer) else []
     off_target = []
     if allowed(viewer, Action.VIEW_KPIS):
-        dashboard = build_dashboard(db, viewer, DashboardQuery(), now=utcnow())
-        off_target = [tile for tile in dashboard.tiles if tile.figure.status in ("bad", "warning")]
+        tiles = dashboard_tiles(db, viewer, DashboardQuery(), now=utcnow())
+        off_target = [tile for tile in tiles if tile.figure.status in ("bad", "warning")]
         off_target.sort(key=lambda tile: tile.figure.status != "bad")
     return page.render(
         "home/attention.html",
         {
             "alerts": alerts,
             "open_alerts": open_alerts,
-            "disputes": disputes[:LISTED],
-            "dispute_count": len(disputes),
-            "disputes_capped": len(disputes) == DISPUTES_COUNTED,
+            "disputes": disputes,
+            "dispute_count": dispute_count,
             "queues": [queue for queue in queues if queue.open],
             "open_items": sum(queue.open for queue in queues),
             "overdue_items": sum(queue.overdue for queue in queues),
