@@ -1507,6 +1507,8 @@ ROUTES: list[Route] = [
     Route("GET", "/admin/audit", "y----"),
     Route("GET", "/admin/audit", "y----", query="action=login&since=2026-01-01"),
     Route("GET", "/admin/audit.csv", "y----"),
+    Route("GET", "/admin/brand", "y----"),
+    Route("POST", "/admin/brand", "y----", form={"display_name": "Пекарня", "colour": "#aa3300"}),
     # -- speech --
     Route("GET", "/privacy", "y----"),
     Route("POST", "/privacy/retention", "y----", form={"recordings_days": "90"}),
@@ -1741,6 +1743,8 @@ PUBLIC: set[tuple[str, str]] = {
     ("POST", "/p/{token}"),
     ("GET", "/k/{token}"),
     ("POST", "/k/{token}"),
+    ("GET", "/brand/logo/{digest}"),
+    ("GET", "/brand/colour/{hex_colour}.css"),
     ("GET", "/w/scripts/{token}"),
     ("GET", "/w/scripts/{token}/{name}"),
     ("GET", "/r/{token}"),

@@ -65,6 +65,28 @@ def test_low_csat_and_detractors_raise_one_alert_each(
     assert len(_alerts(engine)) == 2
 
 
+def test_a_later_answer_on_another_scale_does_not_raise_the_old_low_csat(
+    engine: Engine, workspace: Workspace, tmp_path: Path
+) -> None:
+    # A low CSAT answered two weeks ago, before any rule watched it...
+    two_weeks_ago = moment(60 * 24 * 14)
+    answered = {"csat": 1, "comment": "грубили", "at": two_weeks_ago.isoformat()}
+    import_records(
+        engine, workspace, tmp_path, [chat("late", started=two_weeks_ago, survey=answered)]
+    )
+    _rule(engine, workspace, "csat_at_most", params={"threshold": 2})
+    # ...then today's CES for the same conversation: it is not a low CSAT answer.
+    ces = {"kind": "survey", "interaction_id": "late", "ces": 6, "at": moment().isoformat()}
+    import_records(engine, workspace, tmp_path, [ces])
+    assert _alerts(engine) == []
+    # A low CSAT that does come now raises its alert, with its own comment.
+    again = {"kind": "survey", "interaction_id": "late", "csat": 2, "comment": "опять"}
+    import_records(engine, workspace, tmp_path, [{**again, "at": moment().isoformat()}])
+    with engine.connect() as connection:
+        details = connection.execute(select(alerts.c.details)).scalar_one()
+    assert (details["csat"], details["comment"]) == (2, "опять")
+
+
 def test_complaints_and_sla_respect_scope_and_channel_targets(
     engine: Engine, workspace: Workspace, tmp_path: Path
 ) -> None:

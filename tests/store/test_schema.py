@@ -20,6 +20,7 @@ from sqlalchemy import (
     Index,
     Inspector,
     Integer,
+    LargeBinary,
     String,
     Table,
     UniqueConstraint,
@@ -47,6 +48,7 @@ _KINDS: tuple[tuple[type[TypeEngine[Any]], str], ...] = (
     (Float, "float"),
     (Integer, "integer"),
     (String, "string"),
+    (LargeBinary, "binary"),
 )
 
 

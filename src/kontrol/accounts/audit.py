@@ -58,6 +58,7 @@ class AuditAction(StrEnum):
     ROUTING_CHANGED = "routing_changed"
     EXPORTED = "exported"
     RETENTION_CHANGED = "retention_changed"
+    BRAND_CHANGED = "brand_changed"
     CUSTOMER_FORGOTTEN = "customer_forgotten"
     INTERACTIONS_DELETED = "interactions_deleted"
 

@@ -97,6 +97,7 @@ class Action(StrEnum):
     IMPORT_FILES = "import_files"
     MANAGE_INTEGRATIONS = "manage_integrations"
     MANAGE_USERS = "manage_users"
+    MANAGE_WORKSPACE = "manage_workspace"
     VIEW_AUDIT_LOG = "view_audit_log"
     # Automatic checks.
     VIEW_SCORECARDS = "view_scorecards"
@@ -182,6 +183,7 @@ POLICY: dict[Action, frozenset[WorkspaceRole]] = {
     Action.IMPORT_FILES: frozenset({ADMIN, QA_LEAD}),
     Action.MANAGE_INTEGRATIONS: frozenset({ADMIN}),
     Action.MANAGE_USERS: frozenset({ADMIN}),
+    Action.MANAGE_WORKSPACE: frozenset({ADMIN}),
     Action.VIEW_AUDIT_LOG: frozenset({ADMIN}),
     Action.VIEW_SCORECARDS: EVERYONE,
     Action.MANAGE_CHECKS: frozenset({ADMIN, QA_LEAD}),
@@ -251,6 +253,7 @@ DESCRIPTIONS: dict[Action, str] = {
         "manage ingest API keys, background jobs and the language-model endpoint"
     ),
     Action.MANAGE_USERS: "manage people, roles, teams and agent ids; revoke anyone's API tokens",
+    Action.MANAGE_WORKSPACE: "set the name, colour and logo customers see on survey pages",
     Action.VIEW_AUDIT_LOG: "read and export the audit log of security-relevant actions",
     Action.VIEW_SCORECARDS: "read scorecards and their versions",
     Action.MANAGE_CHECKS: (
@@ -323,6 +326,7 @@ REFUSALS: dict[Action, str] = {
     Action.IMPORT_FILES: "only admins and QA leads import files",
     Action.MANAGE_INTEGRATIONS: "only workspace admins manage API keys and jobs",
     Action.MANAGE_USERS: "only workspace admins manage people and roles",
+    Action.MANAGE_WORKSPACE: "only workspace admins set the workspace's brand",
     Action.VIEW_AUDIT_LOG: "only workspace admins read the audit log",
     Action.MANAGE_CHECKS: "only admins and QA leads change scorecards and checks",
     Action.VIEW_ATTENTION: "the page of what needs attention is the QA lead's start page",

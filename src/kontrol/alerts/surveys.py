@@ -16,6 +16,7 @@ from kontrol.alerts.kinds import (
     interaction_details,
     scope_condition,
 )
+from kontrol.ingest.survey_storing import answered_last
 from kontrol.rules.params import Param
 from kontrol.store.tables import interactions, surveys
 
@@ -27,8 +28,12 @@ def _low_answers(
     rule: AlertRule,
     ids: Sequence[int],
     since: datetime,
+    scale: str,
     condition: ColumnElement[bool],
 ) -> list[Any]:
+    """Answers on ``scale`` matching ``condition``, answered in the lookback and with
+    the survey's latest answer (a later answer on another scale raises nothing)."""
+    answered = surveys.c[f"{scale}_at"]
     rows: list[Any] = []
     for start in range(0, len(ids), CHUNK):
         rows.extend(
@@ -48,7 +53,8 @@ def _low_answers(
                 .where(
                     interactions.c.workspace_id == rule.workspace_id,
                     interactions.c.id.in_(ids[start : start + CHUNK]),
-                    func.coalesce(surveys.c.at, interactions.c.started_at) >= since,
+                    func.coalesce(answered, interactions.c.started_at) >= since,
+                    answered_last(scale),
                     condition,
                     scope_condition(rule),
                 )
@@ -83,7 +89,7 @@ class CsatAtMost(AlertKind):
     ) -> list[Finding]:
         """Answers with ``csat <= threshold``."""
         condition = surveys.c.csat <= int(rule.params["threshold"])
-        rows = _low_answers(connection, rule, ids, since, condition)
+        rows = _low_answers(connection, rule, ids, since, "csat", condition)
         return [_finding(row, csat=row.csat) for row in rows]
 
 
@@ -100,5 +106,5 @@ class NpsDetractor(AlertKind):
     ) -> list[Finding]:
         """Answers with ``nps <= threshold``."""
         condition = surveys.c.nps <= int(rule.params["threshold"])
-        rows = _low_answers(connection, rule, ids, since, condition)
+        rows = _low_answers(connection, rule, ids, since, "nps", condition)
         return [_finding(row, nps=row.nps) for row in rows]

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, select, tuple_, update
+from sqlalchemy import ColumnElement, Connection, bindparam, select, tuple_, update
 
 from kontrol.ingest.batches import ImportState, content_hash
 from kontrol.ingest.record_rows import survey_row
@@ -16,6 +16,17 @@ from kontrol.store.tables import interactions, surveys
 from kontrol.store.upsert import UpsertResult, upsert
 
 _SURVEY_FIELDS = ("at", "csat", "nps", "ces", "comment")
+SCALES = ("csat", "nps", "ces")
+
+
+def answered_last(scale: str) -> ColumnElement[bool]:
+    """True for a stored survey whose ``scale`` answer came with its latest answer.
+
+    A later answer on another scale (the CES asked a day after the CSAT) moves the
+    survey's ``at`` but not ``csat_at``: rules that react to a low CSAT use this,
+    so they fire for the answer that was low and not again for the next one.
+    """
+    return surveys.c[f"{scale}_at"].is_not_distinct_from(surveys.c.at)
 
 
 def _jsonable(value: Any) -> Any:
@@ -68,10 +79,16 @@ def upsert_surveys(
     for row, key in zip(rows, keys, strict=True):
         row["interaction_id"] = linked.get(key)
         previous = stored.get(key)
+        carried = {scale for scale in SCALES if row[scale] is not None}
         if previous is not None:
             for name in _SURVEY_FIELDS:
                 if row[name] is None:
                     row[name] = previous[name]
+        for scale in SCALES:
+            if scale in carried:
+                row[f"{scale}_at"] = row["at"]
+            else:
+                row[f"{scale}_at"] = previous[f"{scale}_at"] if previous is not None else None
         if row["interaction_id"] is None:
             state.orphan_surveys = True
         row["content_hash"] = content_hash(

@@ -27,6 +27,7 @@ from typing import Any, ClassVar
 from sqlalchemy import Connection, Engine, select, update
 
 from kontrol.accounts.access import Viewer
+from kontrol.accounts.brands import Brand, brand_of
 from kontrol.accounts.policy import interaction_scope
 from kontrol.accounts.workspaces import Workspace
 from kontrol.domain.clock import utcnow
@@ -201,7 +202,7 @@ class SurveyPage:
 
     workspace_id: int
     kind: str
-    company: str
+    brand: Brand
     agent_first_name: str | None
     place_name: str | None
     language: str | None
@@ -240,10 +241,8 @@ def link_page(connection: Connection, token: str) -> SurveyPage:
             interactions.c.agent_name,
             interactions.c.agent_external_id,
             interactions.c.language,
-            workspaces.c.name.label("company"),
         )
         .join(interactions, interactions.c.id == survey_links.c.interaction_id)
-        .join(workspaces, workspaces.c.id == interactions.c.workspace_id)
         .where(survey_links.c.token_hash == _hash_token(token))
     ).first()
     if row is None:
@@ -253,7 +252,7 @@ def link_page(connection: Connection, token: str) -> SurveyPage:
     return SurveyPage(
         workspace_id=row.workspace_id,
         kind=row.kind,
-        company=row.company,
+        brand=brand_of(connection, row.workspace_id),
         agent_first_name=_first_name(name),
         place_name=None,
         language=row.language,
@@ -267,9 +266,7 @@ def place_page(connection: Connection, token: str, *, kiosk: bool) -> SurveyPage
     """The page of a place's QR token (or kiosk token); ``NotFound`` when unknown."""
     column = survey_places.c.kiosk_token if kiosk else survey_places.c.public_token
     row = connection.execute(
-        select(survey_places, workspaces.c.name.label("company"))
-        .join(workspaces, workspaces.c.id == survey_places.c.workspace_id)
-        .where(column == token, survey_places.c.is_active.is_(True))
+        select(survey_places).where(column == token, survey_places.c.is_active.is_(True))
     ).first()
     if row is None:
         raise NotFound("no such survey place")
@@ -277,7 +274,7 @@ def place_page(connection: Connection, token: str, *, kiosk: bool) -> SurveyPage
     return SurveyPage(
         workspace_id=row.workspace_id,
         kind=row.kind,
-        company=row.company,
+        brand=brand_of(connection, row.workspace_id),
         agent_first_name=_first_name(name),
         place_name=row.name,
         language=row.language,

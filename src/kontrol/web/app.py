@@ -49,6 +49,7 @@ from kontrol.web.pages import alerts as alerts_pages
 from kontrol.web.pages import analysis as analysis_pages
 from kontrol.web.pages import audit_log as audit_log_pages
 from kontrol.web.pages import audits as audits_pages
+from kontrol.web.pages import brand as brand_pages
 from kontrol.web.pages import checks as checks_pages
 from kontrol.web.pages import feedback as feedback_pages
 from kontrol.web.pages import health as health_pages
@@ -80,6 +81,7 @@ PAGES = (
     accounts_pages.router,
     home_pages.router,
     audit_log_pages.router,
+    brand_pages.router,
     interactions_pages.router,
     ingest_pages.router,
     jobs_pages.router,

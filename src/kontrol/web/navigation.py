@@ -188,6 +188,12 @@ MENU: tuple[NavGroup, ...] = (
                 lights=("/admin/people",),
             ),
             NavLink(
+                "brand.nav",
+                "/admin/brand",
+                _may(Action.MANAGE_WORKSPACE),
+                lights=("/admin/brand",),
+            ),
+            NavLink(
                 "ingest.nav.api_keys",
                 "/admin/api-keys",
                 _may(Action.MANAGE_INTEGRATIONS),

@@ -13,6 +13,7 @@ from typing import ClassVar
 
 from sqlalchemy import Connection, func, or_, select
 
+from kontrol.ingest.survey_storing import answered_last
 from kontrol.review.routing.kinds import (
     ROUTING_KINDS,
     Pick,
@@ -65,11 +66,13 @@ class _SurveyAnswer(RoutingKind):
                     interactions.c.id.in_(part),
                     answer.is_not(None),
                     answer <= int(rule.params[self.bound]),
+                    answered_last(self.column),
                     filter_condition(rule),
                 )
             )
             if since is not None:
-                query = query.where(func.coalesce(surveys.c.at, interactions.c.started_at) >= since)
+                answered = surveys.c[f"{self.column}_at"]
+                query = query.where(func.coalesce(answered, interactions.c.started_at) >= since)
             for interaction_id, value in connection.execute(query):
                 found.setdefault(interaction_id, value)
         return [Pick(i, f"{self.label} {value}") for i, value in sorted(found.items())]

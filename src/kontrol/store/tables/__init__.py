@@ -16,6 +16,7 @@ from kontrol.store.tables.accounts import (
     memberships,
     personal_tokens,
     users,
+    workspace_brands,
     workspaces,
 )
 from kontrol.store.tables.alerts import alert_deliveries, alert_rules, alerts
@@ -216,5 +217,6 @@ __all__ = [
     "work_items",
     "work_rules",
     "work_violations",
+    "workspace_brands",
     "workspaces",
 ]

@@ -6,6 +6,7 @@ from sqlalchemy import (
     DateTime,
     ForeignKey,
     Index,
+    LargeBinary,
     String,
     Table,
     Text,
@@ -21,6 +22,25 @@ workspaces = Table(
     Column("name", String(100), nullable=False, unique=True),
     Column("timezone", String(64), nullable=False, default="UTC"),
     Column("created_at", DateTime, nullable=False),
+)
+
+# What a workspace shows its customers (survey pages, QR codes, kiosks).
+workspace_brands = Table(
+    "workspace_brands",
+    metadata,
+    Column(
+        "workspace_id",
+        Id,
+        ForeignKey("workspaces.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("display_name", String(100)),
+    Column("colour", String(7)),
+    Column("logo_type", String(20)),
+    Column("logo", LargeBinary),
+    Column("logo_sha256", String(64), index=True),
+    Column("updated_by", String(100), nullable=False),
+    Column("updated_at", DateTime, nullable=False),
 )
 
 app_settings = Table(

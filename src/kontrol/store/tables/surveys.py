@@ -30,6 +30,11 @@ surveys = Table(
     Column("nps", SmallInteger),
     Column("ces", SmallInteger),
     Column("comment", Text),
+    # When each scale was answered: the ``at`` of the record that carried it. An
+    # answer on one scale (a CES a day later) must not look like a new one on another.
+    Column("csat_at", DateTime),
+    Column("nps_at", DateTime),
+    Column("ces_at", DateTime),
     Column("content_hash", String(64), nullable=False),
     Column("updated_at", DateTime, nullable=False),
     UniqueConstraint("workspace_id", "source", "interaction_external_id"),

@@ -90,8 +90,12 @@ def _public(
     def tr(key: str) -> str:
         return translate(lang, key)
 
+    kiosk = request.url.path.startswith("/k/")
     response = render(
-        request, name, {"tr": tr, "lang": lang, "languages": LOCALES, **context}, status=status
+        request,
+        name,
+        {"tr": tr, "lang": lang, "languages": LOCALES, "kiosk": kiosk, **context},
+        status=status,
     )
     response.headers["Cache-Control"] = "no-store"
     response.headers["Referrer-Policy"] = "no-referrer"
