@@ -6,6 +6,7 @@ from urllib.parse import quote_plus
 
 import pytest
 from fastapi.testclient import TestClient
+from httpx import Response
 
 from kontrol.checks.registry import registered_checks
 from kontrol.checks.scorecard_form import (
@@ -15,6 +16,7 @@ from kontrol.checks.scorecard_form import (
     identifier_from,
 )
 from kontrol.checks.scorecards import default_scorecard_text
+from kontrol.domain.errors import InvalidInput
 from kontrol.domain.scorecard import ScorecardInvalid, load_scorecard
 from kontrol.web.pages.scorecard_editor import field_id, shown_error
 from tests.factories import form_token, log_in
@@ -139,7 +141,7 @@ def test_ids_are_made_from_titles_and_kept_unique() -> None:
     ],
 )
 def test_a_mistake_names_its_field_in_russian(
-    changes: dict[int, tuple[str, str]], path: tuple[object, ...], russian: str
+    changes: dict[int, tuple[str, str]], path: tuple[str | int, ...], russian: str
 ) -> None:
     draft = draft_from_form(_with(changes))
     with pytest.raises(ScorecardInvalid) as caught:
@@ -164,29 +166,33 @@ def test_a_section_left_without_criteria_is_refused() -> None:
 
 
 def test_yaml_errors_give_the_line_and_the_field_in_russian() -> None:
-    text = "name: x\nsections:\n  - id: s\n    criteria:\n      - {id: a, title: A}\n      - {id: b, weight: -2}\n"
+    text = (
+        "name: x\nsections:\n  - id: s\n    criteria:\n"
+        "      - {id: a, title: A}\n      - {id: b, weight: -2}\n"
+    )
     with pytest.raises(ScorecardInvalid) as caught:
         load_scorecard(text)
     assert caught.value.line == 6
     assert str(caught.value).startswith("line 6: sections[0].criteria[1] (b).weight")
     shown = shown_error(caught.value, None, "ru", in_form=False)
     assert shown.text == "Строка 6 · Раздел 1 · критерий 2 · Вес: вес должен быть больше нуля"
-    with pytest.raises(Exception) as broken:
+    with pytest.raises(InvalidInput) as broken:
         load_scorecard("name: x\nsections:\n  - id: [\n")
-    assert "Строка 4" in shown_error(broken.value, None, "ru").text  # type: ignore[arg-type]
+    assert "Строка 4" in shown_error(broken.value, None, "ru").text
 
 
 # --- the pages ----------------------------------------------------------------------
 
 
-def _post(client: TestClient, fields: list[tuple[str, str]], token: str) -> object:
+def _post(client: TestClient, fields: list[tuple[str, str]], token: str) -> Response:
     body = [(k, token if k == "csrf_token" else v) for k, v in fields]
-    return client.post(
+    response: Response = client.post(
         "/scorecards/form",
         content="&".join(f"{k}={_quote(v)}" for k, v in body),
         headers={"content-type": "application/x-www-form-urlencoded"},
         follow_redirects=False,
     )
+    return response
 
 
 def _quote(value: str) -> str:
@@ -199,8 +205,8 @@ def test_a_qa_lead_creates_a_scorecard_from_the_form(client: TestClient) -> None
     assert page.status_code == 200 and 'name="section_title"' in page.text
     token = form_token(client, "/scorecards/new")
     wrong = _post(client, _with({13: ("criterion_weight", "много")}), token)
-    assert wrong.status_code == 422  # type: ignore[attr-defined]
-    text = wrong.text  # type: ignore[attr-defined]
+    assert wrong.status_code == 422
+    text = wrong.text
     assert (
         "Раздел 1 «Начало разговора» · критерий 1 «Поприветствовал клиента» · Вес: нужно число"
         in text
@@ -208,12 +214,12 @@ def test_a_qa_lead_creates_a_scorecard_from_the_form(client: TestClient) -> None
     assert 'id="f-sections-0-criteria-0-weight"' in text and 'aria-invalid="true"' in text
     assert 'value="много"' in text  # what was typed stays
     saved = _post(client, FORM, token)
-    assert saved.status_code == 303  # type: ignore[attr-defined]
-    assert saved.headers["location"] == "/scorecards/chat_podderzhki"  # type: ignore[attr-defined]
+    assert saved.status_code == 303
+    assert saved.headers["location"] == "/scorecards/chat_podderzhki"
     shown = client.get("/scorecards/chat_podderzhki").text
     assert "Ни одного грубого слова" in shown and "Приветствие" in shown
     again = _post(client, FORM, token)  # the same name again from "new"
-    assert again.status_code == 422 and "уже есть" in again.text  # type: ignore[attr-defined]
+    assert again.status_code == 422 and "уже есть" in again.text
 
 
 def test_editing_makes_a_new_version_and_keeps_the_old_one(client: TestClient) -> None:
@@ -224,7 +230,7 @@ def test_editing_makes_a_new_version_and_keeps_the_old_one(client: TestClient) -
     token = form_token(client, "/scorecards/default-ru/edit")
     fields = [("original", "default-ru"), *FORM[2:]]
     saved = _post(client, [("csrf_token", ""), *fields], token)
-    assert saved.headers["location"] == "/scorecards/default-ru"  # type: ignore[attr-defined]
+    assert saved.headers["location"] == "/scorecards/default-ru"
     versions = client.get("/api/v1/scorecards").json()["items"]
     ru = next(v for v in versions if v["name"] == "default-ru")
     assert ru["version"] == 2
@@ -246,15 +252,18 @@ def test_preview_scores_a_sample_with_the_unsaved_form(client: TestClient) -> No
         ("sample", str(interaction)),
     ]
     shown = _post(client, fields, token)
-    assert shown.status_code == 200  # type: ignore[attr-defined]
-    assert 'id="preview-result"' in shown.text  # type: ignore[attr-defined]
+    assert shown.status_code == 200
+    assert 'id="preview-result"' in shown.text
     assert client.get("/scorecards/chat_podderzhki").status_code == 404  # nothing saved
 
 
 def test_yaml_import_fills_the_form_or_names_line_and_field(client: TestClient) -> None:
     log_in(client, "qa")
     token = form_token(client, "/scorecards/new")
-    bad = "name: x\ntitle: X\nsections:\n  - id: s\n    title: S\n    criteria:\n      - {id: a, weight: abc}\n"
+    bad = (
+        "name: x\ntitle: X\nsections:\n  - id: s\n    title: S\n    criteria:\n"
+        "      - {id: a, weight: abc}\n"
+    )
     refused = client.post("/scorecards/import", data={"yaml": bad, "csrf_token": token})
     assert refused.status_code == 422
     assert "Строка 7 · Раздел 1 «S» · критерий 1 · Вес: нужно число" in refused.text or (

@@ -29,6 +29,7 @@ class Sample:
     channel: str
     language: str | None
     agent_name: str | None
+    agent_id: str | None
     customer_name: str | None
     topic: str | None
 
@@ -50,6 +51,7 @@ def _columns() -> tuple[ColumnElement[object], ...]:
         interactions.c.channel,
         interactions.c.language,
         interactions.c.agent_name,
+        interactions.c.agent_external_id,
         interactions.c.customer_name,
         interactions.c.topic,
     )
@@ -62,6 +64,7 @@ def _sample(row: Any) -> Sample:
         channel=row.channel,
         language=row.language,
         agent_name=row.agent_name,
+        agent_id=row.agent_external_id,
         customer_name=row.customer_name,
         topic=row.topic,
     )

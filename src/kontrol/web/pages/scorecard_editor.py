@@ -271,6 +271,7 @@ async def scorecard_form_post(request: Request, page: CurrentPage) -> Response:
                 version=version,
                 preview=preview,
                 sample_id=sample_id,
+                yaml_text=text,
             )
         if not original and card.name in _names(page):
             raise ScorecardInvalid.at(
