@@ -22,10 +22,11 @@ from kontrol.checks.phrases import builtin_list_text, builtin_lists
 from kontrol.checks.scorecards import (
     ensure_default_scorecards,
     list_scorecards,
+    pick_version,
     scorecard_versions,
 )
 from kontrol.checks.workspace_settings import phrase_list_overrides, stored_custom_checks
-from kontrol.domain.errors import InvalidInput, NotFound
+from kontrol.domain.errors import InvalidInput
 from kontrol.domain.scorecard import CHANNELS
 from kontrol.web.audit_trail import note_action
 from kontrol.web.deps import CurrentPage, CurrentViewer, Db, attempt
@@ -69,9 +70,7 @@ def scorecard_page(
     """One scorecard: sections, criteria, versions; the way to its editor for QA leads."""
     require(viewer, Action.VIEW_SCORECARDS)
     versions = scorecard_versions(db, viewer.workspace.id, name)
-    card = next((v for v in versions if v.version == version), versions[0])
-    if version is not None and card.version != version:
-        raise NotFound(f"scorecard {name!r} has no version {version}")
+    card = pick_version(versions, version)
     context = {
         "card": card,
         "versions": versions,

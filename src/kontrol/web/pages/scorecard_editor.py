@@ -32,6 +32,7 @@ from kontrol.checks.scorecards import (
     ensure_default_scorecards,
     known_check_ids,
     list_scorecards,
+    pick_version,
     save_scorecard,
     scorecard_versions,
 )
@@ -213,9 +214,7 @@ def scorecard_export(
     """One version of a scorecard (the newest by default) as its YAML file."""
     require(viewer, Action.VIEW_SCORECARDS)
     versions = scorecard_versions(db, viewer.workspace.id, name)
-    card = next((v for v in versions if v.version == version), versions[0])
-    if version is not None and card.version != version:
-        raise NotFound(f"scorecard {name!r} has no version {version}")
+    card = pick_version(versions, version)
     return Response(
         card.yaml,
         media_type="application/x-yaml; charset=utf-8",
@@ -333,7 +332,7 @@ async def _uploaded_text(form: Any) -> str:
 
 
 @router.post("/scorecards/import")
-async def scorecard_import(request: Request, page: CurrentPage) -> Response:
+async def scorecard_import_into_form(request: Request, page: CurrentPage) -> Response:
     """A YAML file or text loaded into the form (not saved yet); errors give line and field."""
     viewer = page.viewer
     require(viewer, Action.MANAGE_CHECKS)
