@@ -314,13 +314,3 @@ def check_draft(
             ("name",), "identifier", "expected an id of lower-case letters, digits, '_' or '-'"
         )
     return parse_scorecard(data, known_checks=known_checks), scorecard_yaml(data)
-
-
-def draft_path_exists(draft: ScorecardDraft, path: Path) -> bool:
-    """Whether the form has the field at ``path`` (an imported file may name others)."""
-    if len(path) >= 2 and path[0] == "sections" and isinstance(path[1], int):
-        if not 0 <= path[1] < len(draft.sections):
-            return False
-        if len(path) >= 4 and isinstance(path[3], int):
-            return 0 <= path[3] < len(draft.sections[path[1]].criteria)
-    return True
