@@ -67,6 +67,17 @@ SCORECARD_YAML = (
     "name: policy-card\ntitle: Policy card\nsections:\n  - id: opening\n    title: Opening\n"
     "    criteria:\n      - {id: greeting, title: Greeting, check: greeting, weight: 10}\n"
 )
+# The scorecard editor's fields, in page order; "preview" checks them and saves nothing.
+SCORECARD_FORM = {
+    "title": "Policy form card",
+    "channels": "chat",
+    "section": "1",
+    "section_title": "Opening",
+    "criterion": "1",
+    "criterion_title": "Greeting",
+    "criterion_check": "greeting",
+    "do": "preview",
+}
 CUSTOM_CHECK_YAML = (
     "id: policy_check\ntitle: Policy check\nrule:\n  phrases: [спасибо]\n  who: agent\n"
 )
@@ -972,6 +983,10 @@ ROUTES: list[Route] = [
     Route("GET", "/scorecards/new", "yy---"),
     Route("GET", "/scorecards/{name}", "yyyyy", ids=scorecard),
     Route("POST", "/scorecards", "yy---", form={"yaml": SCORECARD_YAML}),
+    Route("GET", "/scorecards/{name}/edit", "yy---", ids=scorecard),
+    Route("GET", "/scorecards/{name}/yaml", "yyyyy", ids=scorecard),
+    Route("POST", "/scorecards/form", "yy---", form=SCORECARD_FORM),
+    Route("POST", "/scorecards/import", "yy---", form={"yaml": SCORECARD_YAML}),
     Route("GET", "/phrases", "yy---"),
     Route("POST", "/phrases", "yy---", form=PHRASES_FORM),
     Route("POST", "/custom-checks", "yy---", form={"yaml": CUSTOM_CHECK_YAML}),

@@ -58,13 +58,13 @@ def test_agents_see_scorecards_but_cannot_change_checks(client: TestClient) -> N
 
 def test_qa_lead_edits_a_scorecard_into_a_new_version(client: TestClient) -> None:
     log_in(client, "qa")
-    editor = client.get("/scorecards/default-en?edit=1").text
-    assert "<textarea" in editor
+    editor = client.get("/scorecards/default-en/edit").text
+    assert "<textarea" in editor  # the YAML is still there to paste or import
     yaml_text = client.get("/api/v1/scorecards").json()["items"][0]["yaml"]
-    token = form_token(client, "/scorecards/default-en?edit=1")
+    token = form_token(client, "/scorecards/default-en/edit")
     broken = client.post("/scorecards", data={"yaml": "name: x\nsections: []", "csrf_token": token})
     assert broken.status_code == 422
-    assert "scorecard.sections" in broken.text
+    assert "Строка 2 · Разделы: нужен хотя бы один раздел" in broken.text
     changed = yaml_text.replace("pass_mark: 80", "pass_mark: 70")
     saved = client.post(
         "/scorecards", data={"yaml": changed, "csrf_token": token}, follow_redirects=False

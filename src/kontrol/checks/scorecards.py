@@ -153,6 +153,14 @@ def scorecard_versions(
     return [stored_scorecard(row) for row in rows]
 
 
+def pick_version(versions: list[StoredScorecard], version: int | None) -> StoredScorecard:
+    """The version asked for among ``versions`` (newest first); the newest by default."""
+    card = next((v for v in versions if v.version == version), versions[0])
+    if version is not None and card.version != version:
+        raise NotFound(f"scorecard {card.name!r} has no version {version}")
+    return card
+
+
 def scorecard_version(
     connection: Connection, workspace_id: int | None, scorecard_id: int
 ) -> StoredScorecard:

@@ -34,7 +34,7 @@ from kontrol.checks.stored_results import (
     BATCH,
 )
 from kontrol.domain.clock import utcnow
-from kontrol.domain.scorecard import Scorecard, compute_score
+from kontrol.domain.scorecard import Scorecard, compute_score, criterion_results
 from kontrol.events import (
     ComplaintsFound,
     InteractionsScored,
@@ -141,11 +141,9 @@ def _outcomes(
 
 
 def _scorecard_results(scorecard: Scorecard, outcome: CheckOutcome) -> dict[str, Any]:
-    return {
-        c.id: outcome.verdicts[c.check].result
-        for c in scorecard.criteria
-        if c.check is not None and c.check in outcome.verdicts
-    }
+    return criterion_results(
+        scorecard, {check: verdict.result for check, verdict in outcome.verdicts.items()}
+    )
 
 
 def score_interactions(engine: Engine, workspace_id: int, interaction_ids: Iterable[int]) -> int:

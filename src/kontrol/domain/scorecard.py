@@ -40,6 +40,7 @@ class Criterion:
     bonus: bool = False
     scale: str = "pass_fail"
     na: str = "skip"
+    description: str = ""
 
     @property
     def manual(self) -> bool:
@@ -114,6 +115,15 @@ def _fraction(criterion: Criterion, result: Value) -> float | None:
     raise InvalidInput(f"criterion {criterion.id}: result {result!r} is not pass, fail, na or 1-5")
 
 
+def criterion_results(scorecard: Scorecard, verdicts: Mapping[str, str]) -> dict[str, Value]:
+    """Each bound criterion's result from the checks' results by check id."""
+    return {
+        c.id: verdicts[c.check]
+        for c in scorecard.criteria
+        if c.check is not None and c.check in verdicts
+    }
+
+
 def compute_score(scorecard: Scorecard, results: Mapping[str, Value]) -> Score:
     """Apply the scoring rule to the results by criterion id (absent: not evaluated)."""
     earned = 0.0
@@ -146,61 +156,133 @@ def compute_score(scorecard: Scorecard, results: Mapping[str, Value]) -> Score:
 
 # --- YAML ---------------------------------------------------------------------------
 
+Path = tuple[str | int, ...]
+"""Where a field is in a scorecard: ``("sections", 0, "criteria", 2, "weight")``."""
 
-def _text(data: Mapping[str, Any], key: str, where: str, default: str | None = None) -> str:
+CRITERION_KEYS = frozenset(
+    {"id", "title", "description", "weight", "check", "critical", "bonus", "scale", "na"}
+)
+SCORECARD_KEYS = frozenset({"name", "title", "pass_mark", "channels", "language", "sections"})
+SECTION_KEYS = frozenset({"id", "title", "criteria"})
+
+
+@dataclass(frozen=True, slots=True)
+class _Where:
+    """A field being read: its English name for messages and its path for forms and lines."""
+
+    text: str
+    path: Path = ()
+
+    def key(self, name: str) -> _Where:
+        return _Where(f"{self.text}.{name}", (*self.path, name))
+
+    def item(self, index: int, name: str) -> _Where:
+        text = f"{name}[{index}]" if not self.path else f"{self.text}.{name}[{index}]"
+        return _Where(text, (*self.path, name, index))
+
+    def named(self, identifier: str) -> _Where:
+        return _Where(f"{self.text} ({identifier})", self.path)
+
+
+class ScorecardInvalid(InvalidInput):
+    """A scorecard breaking a rule: which field (``path``), and its YAML ``line`` when known.
+
+    ``str()`` is the English message of the API and the CLI; ``key`` and ``params``
+    (``field`` and the rule's own values) tell it in the reader's language.
+    """
+
+    def __init__(self, where: _Where, problem: str, english: str, **params: object) -> None:
+        super().__init__(
+            f"{where.text}: {english}",
+            key=f"scorecard.error.{problem}",
+            params={"field": where.text, **params},
+        )
+        self.path: Path = where.path
+        self.line: int | None = None
+
+    @classmethod
+    def at(cls, path: Path, problem: str, english: str, **params: object) -> ScorecardInvalid:
+        """The error of the field at ``path`` (a form's field, where no YAML was written)."""
+        text = ""
+        for step in path:
+            text = f"{text}[{step}]" if isinstance(step, int) else f"{text}.{step}".lstrip(".")
+        return cls(_Where(text or "scorecard", path), problem, english, **params)
+
+
+_TOP = _Where("scorecard")
+
+
+def _text(data: Mapping[str, Any], key: str, where: _Where, default: str | None = None) -> str:
     value = data.get(key, default)
     if not isinstance(value, str) or not value.strip():
-        raise InvalidInput(f"{where}.{key}: expected text")
+        raise ScorecardInvalid(where.key(key), "text", "expected text")
     return value.strip()
 
 
-def _identifier(data: Mapping[str, Any], key: str, where: str) -> str:
+def _identifier(data: Mapping[str, Any], key: str, where: _Where) -> str:
     value = data.get(key)
     if not isinstance(value, str) or not IDENTIFIER.match(value):
-        raise InvalidInput(
-            f"{where}.{key}: expected an id of lower-case letters, digits, '_' or '-'"
+        raise ScorecardInvalid(
+            where.key(key),
+            "identifier",
+            "expected an id of lower-case letters, digits, '_' or '-'",
         )
     return value
 
 
-def _number(data: Mapping[str, Any], key: str, where: str, default: float) -> float:
+def _number(data: Mapping[str, Any], key: str, where: _Where, default: float) -> float:
     value = data.get(key, default)
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise InvalidInput(f"{where}.{key}: expected a number")
+        raise ScorecardInvalid(where.key(key), "number", "expected a number")
     return float(value)
 
 
-def _flag(data: Mapping[str, Any], key: str, where: str) -> bool:
+def _flag(data: Mapping[str, Any], key: str, where: _Where) -> bool:
     value = data.get(key, False)
     if not isinstance(value, bool):
-        raise InvalidInput(f"{where}.{key}: expected true or false")
+        raise ScorecardInvalid(where.key(key), "flag", "expected true or false")
     return value
 
 
-def _choice(data: Mapping[str, Any], key: str, where: str, choices: tuple[str, ...]) -> str:
+def _choice(data: Mapping[str, Any], key: str, where: _Where, choices: tuple[str, ...]) -> str:
     value = data.get(key, choices[0])
     if value not in choices:
-        raise InvalidInput(f"{where}.{key}: expected one of {', '.join(choices)}")
+        listed = ", ".join(choices)
+        raise ScorecardInvalid(
+            where.key(key), "choice", f"expected one of {listed}", choices=listed
+        )
     return str(value)
 
 
-def _criterion(data: Any, where: str, known_checks: frozenset[str] | None) -> Criterion:
-    if not isinstance(data, dict):
-        raise InvalidInput(f"{where}: expected a mapping (id, title, weight, check...)")
-    unknown = set(data) - {"id", "title", "weight", "check", "critical", "bonus", "scale", "na"}
+def _unknown(data: Mapping[str, Any], known: frozenset[str], where: _Where) -> None:
+    unknown = sorted(str(k) for k in set(data) - known)
     if unknown:
-        raise InvalidInput(f"{where}.{sorted(unknown)[0]}: unknown key")
+        place = where.key(unknown[0]) if where.path else _Where(unknown[0], (unknown[0],))
+        raise ScorecardInvalid(place, "unknown_key", "unknown key")
+
+
+def _criterion(data: Any, where: _Where, known_checks: frozenset[str] | None) -> Criterion:
+    if not isinstance(data, dict):
+        raise ScorecardInvalid(
+            where, "criterion", "expected a mapping (id, title, weight, check...)"
+        )
+    _unknown(data, CRITERION_KEYS, where)
     criterion_id = _identifier(data, "id", where)
-    where = f"{where} ({criterion_id})"
+    where = where.named(criterion_id)
     weight = _number(data, "weight", where, 1.0)
     if weight <= 0:
-        raise InvalidInput(f"{where}.weight: must be greater than 0")
+        raise ScorecardInvalid(where.key("weight"), "weight", "must be greater than 0")
     check = data.get("check")
     if check is not None:
         if not isinstance(check, str) or not check:
-            raise InvalidInput(f"{where}.check: expected a check id")
+            raise ScorecardInvalid(where.key("check"), "check", "expected a check id")
         if known_checks is not None and check not in known_checks:
-            raise InvalidInput(f"{where}.check: unknown check {check!r}")
+            raise ScorecardInvalid(
+                where.key("check"), "unknown_check", f"unknown check {check!r}", check=check
+            )
+    description = data.get("description", "")
+    if not isinstance(description, str):
+        raise ScorecardInvalid(where.key("description"), "text", "expected text")
     return Criterion(
         id=criterion_id,
         title=_text(data, "title", where, default=criterion_id),
@@ -210,65 +292,75 @@ def _criterion(data: Any, where: str, known_checks: frozenset[str] | None) -> Cr
         bonus=_flag(data, "bonus", where),
         scale=_choice(data, "scale", where, SCALES),
         na=_choice(data, "na", where, NA_RULES),
+        description=description.strip(),
     )
 
 
+def _channels(data: Mapping[str, Any]) -> frozenset[str]:
+    channels = data.get("channels")
+    if channels is None:
+        return frozenset(CHANNELS)
+    where = _TOP.key("channels")
+    if not isinstance(channels, list) or not channels:
+        raise ScorecardInvalid(where, "channels", "expected a list of channels")
+    bad = [c for c in channels if c not in CHANNELS]
+    if bad:
+        raise ScorecardInvalid(
+            where, "unknown_channel", f"unknown channel {bad[0]!r}", channel=str(bad[0])
+        )
+    return frozenset(channels)
+
+
+def _section(
+    item: Any, where: _Where, known_checks: frozenset[str] | None, seen: set[str]
+) -> Section:
+    if not isinstance(item, dict):
+        raise ScorecardInvalid(where, "section", "expected a mapping (id, title, criteria)")
+    _unknown(item, SECTION_KEYS, where)
+    section_id = _identifier(item, "id", where)
+    criteria_data = item.get("criteria")
+    if not isinstance(criteria_data, list) or not criteria_data:
+        raise ScorecardInvalid(where.key("criteria"), "no_criteria", "expected a non-empty list")
+    criteria = []
+    for j, entry in enumerate(criteria_data):
+        at = where.item(j, "criteria")
+        criterion = _criterion(entry, at, known_checks)
+        if criterion.id in seen:
+            raise ScorecardInvalid(
+                at.key("id"), "twice", f"{criterion.id!r} is used twice", id=criterion.id
+            )
+        seen.add(criterion.id)
+        criteria.append(criterion)
+    return Section(section_id, _text(item, "title", where, default=section_id), tuple(criteria))
+
+
 def parse_scorecard(data: Any, *, known_checks: frozenset[str] | None = None) -> Scorecard:
-    """A scorecard from parsed YAML; ``InvalidInput`` names the field that is wrong.
+    """A scorecard from parsed YAML; ``ScorecardInvalid`` names the field that is wrong.
 
     ``known_checks``: when given, a criterion bound to any other check is an error.
     """
     if not isinstance(data, dict):
-        raise InvalidInput("scorecard: expected a mapping with name, title and sections")
-    unknown = set(data) - {"name", "title", "pass_mark", "channels", "language", "sections"}
-    if unknown:
-        raise InvalidInput(f"{sorted(unknown)[0]}: unknown key")
-    name = _identifier(data, "name", "scorecard")
-    pass_mark = _number(data, "pass_mark", "scorecard", DEFAULT_PASS_MARK)
+        raise ScorecardInvalid(_TOP, "mapping", "expected a mapping with name, title and sections")
+    _unknown(data, SCORECARD_KEYS, _Where(""))
+    name = _identifier(data, "name", _TOP)
+    pass_mark = _number(data, "pass_mark", _TOP, DEFAULT_PASS_MARK)
     if not 0 <= pass_mark <= 100:
-        raise InvalidInput("scorecard.pass_mark: expected 0-100")
-    channels = data.get("channels")
-    if channels is None:
-        channel_set = frozenset(CHANNELS)
-    else:
-        if not isinstance(channels, list) or not channels:
-            raise InvalidInput("scorecard.channels: expected a list of channels")
-        bad = [c for c in channels if c not in CHANNELS]
-        if bad:
-            raise InvalidInput(f"scorecard.channels: unknown channel {bad[0]!r}")
-        channel_set = frozenset(channels)
+        raise ScorecardInvalid(_TOP.key("pass_mark"), "pass_mark", "expected 0-100")
+    channel_set = _channels(data)
     language = data.get("language")
     if language is not None and language not in ("ru", "en"):
-        raise InvalidInput("scorecard.language: expected ru or en")
+        raise ScorecardInvalid(_TOP.key("language"), "language", "expected ru or en")
     sections_data = data.get("sections")
     if not isinstance(sections_data, list) or not sections_data:
-        raise InvalidInput("scorecard.sections: expected a non-empty list")
-    sections = []
+        raise ScorecardInvalid(_TOP.key("sections"), "no_sections", "expected a non-empty list")
     seen: set[str] = set()
-    for i, item in enumerate(sections_data):
-        where = f"sections[{i}]"
-        if not isinstance(item, dict):
-            raise InvalidInput(f"{where}: expected a mapping (id, title, criteria)")
-        unknown = set(item) - {"id", "title", "criteria"}
-        if unknown:
-            raise InvalidInput(f"{where}.{sorted(unknown)[0]}: unknown key")
-        section_id = _identifier(item, "id", where)
-        criteria_data = item.get("criteria")
-        if not isinstance(criteria_data, list) or not criteria_data:
-            raise InvalidInput(f"{where}.criteria: expected a non-empty list")
-        criteria = []
-        for j, entry in enumerate(criteria_data):
-            criterion = _criterion(entry, f"{where}.criteria[{j}]", known_checks)
-            if criterion.id in seen:
-                raise InvalidInput(f"{where}.criteria[{j}].id: {criterion.id!r} is used twice")
-            seen.add(criterion.id)
-            criteria.append(criterion)
-        sections.append(
-            Section(section_id, _text(item, "title", where, default=section_id), tuple(criteria))
-        )
+    sections = [
+        _section(item, _Where("").item(i, "sections"), known_checks, seen)
+        for i, item in enumerate(sections_data)
+    ]
     return Scorecard(
         name=name,
-        title=_text(data, "title", "scorecard", default=name),
+        title=_text(data, "title", _TOP, default=name),
         sections=tuple(sections),
         pass_mark=pass_mark,
         channels=channel_set,
@@ -276,13 +368,55 @@ def parse_scorecard(data: Any, *, known_checks: frozenset[str] | None = None) ->
     )
 
 
-def load_scorecard(text: str, *, known_checks: frozenset[str] | None = None) -> Scorecard:
-    """A scorecard from YAML text; errors give the YAML line or the field."""
+def _loader() -> Any:
+    return getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def line_of(text: str, path: Path) -> int | None:
+    """The 1-based line of the field at ``path`` in the YAML ``text`` (its nearest parent's)."""
     try:
-        data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+        node = yaml.compose(text, Loader=_loader())
+    except yaml.YAMLError:
+        return None
+    line = None
+    for step in path:
+        if node is None:
+            break
+        line = node.start_mark.line + 1
+        child = None
+        if isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                if key.value == step:
+                    child = value
+                    line = key.start_mark.line + 1
+        elif isinstance(node, yaml.SequenceNode) and isinstance(step, int):
+            if 0 <= step < len(node.value):
+                child = node.value[step]
+        node = child
+    if node is not None:
+        line = node.start_mark.line + 1 if line is None else line
+    return line
+
+
+def load_scorecard(text: str, *, known_checks: frozenset[str] | None = None) -> Scorecard:
+    """A scorecard from YAML text; errors give the YAML line and the field."""
+    try:
+        data = yaml.load(text, Loader=_loader())
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
-        line = f" at line {mark.line + 1}" if mark is not None else ""
+        line = mark.line + 1 if mark is not None else None
+        where = f" at line {line}" if line is not None else ""
         problem = getattr(error, "problem", None) or str(error)
-        raise InvalidInput(f"not valid YAML{line}: {problem}") from None
-    return parse_scorecard(data, known_checks=known_checks)
+        invalid = InvalidInput(
+            f"not valid YAML{where}: {problem}",
+            key="scorecard.error.yaml",
+            params={"line": line or 1, "problem": problem},
+        )
+        raise invalid from None
+    try:
+        return parse_scorecard(data, known_checks=known_checks)
+    except ScorecardInvalid as error:
+        error.line = line_of(text, error.path)
+        if error.line is not None:
+            error.args = (f"line {error.line}: {error.args[0]}",)
+        raise

@@ -62,6 +62,7 @@ from kontrol.web.pages import judging as judging_pages
 from kontrol.web.pages import metrics as metrics_pages
 from kontrol.web.pages import mystery as mystery_pages
 from kontrol.web.pages import reports as reports_pages
+from kontrol.web.pages import scorecard_editor
 from kontrol.web.pages import scripts as scripts_pages
 from kontrol.web.pages import speech as speech_pages
 from kontrol.web.pages import staff as staff_pages
@@ -88,6 +89,8 @@ PAGES = (
     surveys_pages.router,
     alerts_pages.router,
     metrics_pages.router,
+    # Before the checks' pages: /scorecards/new is not the scorecard named "new".
+    scorecard_editor.router,
     checks_pages.router,
     judging_pages.router,
     routing_pages.router,

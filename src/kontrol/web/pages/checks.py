@@ -20,14 +20,14 @@ from kontrol.checks.check_settings import (
 )
 from kontrol.checks.phrases import builtin_list_text, builtin_lists
 from kontrol.checks.scorecards import (
-    default_scorecard_text,
     ensure_default_scorecards,
     list_scorecards,
-    save_scorecard,
+    pick_version,
     scorecard_versions,
 )
 from kontrol.checks.workspace_settings import phrase_list_overrides, stored_custom_checks
-from kontrol.domain.errors import InvalidInput, NotFound
+from kontrol.domain.errors import InvalidInput
+from kontrol.domain.scorecard import CHANNELS
 from kontrol.web.audit_trail import note_action
 from kontrol.web.deps import CurrentPage, CurrentViewer, Db, attempt
 from kontrol.web.errors import status_of
@@ -55,26 +55,8 @@ def scorecards_page(db: Db, viewer: CurrentViewer, page: CurrentPage) -> Respons
     require(viewer, Action.VIEW_SCORECARDS)
     ensure_default_scorecards(db, viewer.workspace.id)
     cards = list_scorecards(db, viewer.workspace.id)
-    return _render(page, "checks/scorecards.html", {"cards": cards})
-
-
-def _editor(page: Page, yaml_text: str, *, error: str | None = None, status: int = 200) -> Response:
-    context: dict[str, Any] = {
-        "card": None,
-        "versions": [],
-        "yaml": yaml_text,
-        "error": error,
-        "editing": True,
-    }
-    return _render(page, "checks/scorecard.html", context, status=status)
-
-
-@router.get("/scorecards/new")
-def scorecard_new(viewer: CurrentViewer, page: CurrentPage) -> Response:
-    """An empty editor, prefilled with the default scorecard to adapt."""
-    require(viewer, Action.MANAGE_CHECKS)
-    text = default_scorecard_text("default-ru").replace("name: default-ru", "name: my-scorecard")
-    return _editor(page, text)
+    context = {"cards": cards, "channel_order": CHANNELS, "channel_count": len(CHANNELS)}
+    return _render(page, "checks/scorecards.html", context)
 
 
 @router.get("/scorecards/{name}")
@@ -84,51 +66,17 @@ def scorecard_page(
     page: CurrentPage,
     name: str,
     version: OptionalId = None,
-    edit: bool = False,
 ) -> Response:
-    """One scorecard: sections, criteria, versions; the YAML editor for QA leads."""
+    """One scorecard: sections, criteria, versions; the way to its editor for QA leads."""
     require(viewer, Action.VIEW_SCORECARDS)
     versions = scorecard_versions(db, viewer.workspace.id, name)
-    card = next((v for v in versions if v.version == version), versions[0])
-    if version is not None and card.version != version:
-        raise NotFound(f"scorecard {name!r} has no version {version}")
+    card = pick_version(versions, version)
     context = {
         "card": card,
         "versions": versions,
         "yaml": card.yaml,
-        "error": None,
-        "editing": edit and allowed(viewer, Action.MANAGE_CHECKS),
     }
     return _render(page, "checks/scorecard.html", context)
-
-
-@router.post("/scorecards")
-def scorecard_save(
-    request: Request,
-    db: Db,
-    viewer: CurrentViewer,
-    page: CurrentPage,
-    yaml_text: Annotated[str, Form(alias="yaml")],
-    csrf_token: CsrfToken = None,
-) -> Response:
-    """Save a scorecard from the editor: a new version; errors are shown with the YAML kept."""
-    check_csrf(request, csrf_token)
-    require(viewer, Action.MANAGE_CHECKS)
-    try:
-        with attempt(db):
-            ensure_default_scorecards(db, viewer.workspace.id)
-            stored = save_scorecard(db, viewer.workspace.id, yaml_text, user_id=viewer.account.id)
-            note_action(
-                db,
-                request,
-                viewer,
-                AuditAction.SCORECARD_CHANGED,
-                stored.name,
-                {"version": stored.version},
-            )
-    except InvalidInput as error:
-        return _editor(page, yaml_text, error=str(error), status=status_of(error))
-    return RedirectResponse(f"/scorecards/{stored.name}", status_code=303)
 
 
 # --- phrase lists and custom checks -------------------------------------------------
