@@ -47,7 +47,11 @@ from kontrol.checks.engine import MessageTuple, prepare, record_messages, run_ch
 POSTGRES_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 DATABASE = "kontrol_bench_pipeline"
 REDIS_URL = "redis://127.0.0.1:6379/0"
-KONTROL = [sys.executable, "-m", "kontrol.cli.main"]
+# How long a ``kontrol worker`` is given to start before the queue is filled.
+WORKER_START_SECONDS = 20.0
+# The ``kontrol`` command of this environment (``python -m kontrol.cli.main`` has no
+# ``__main__`` block: it would import the module and do nothing).
+KONTROL = [sys.executable, "-c", "from kontrol.cli.main import main; main()"]
 
 
 @dataclass
@@ -109,13 +113,16 @@ def run_command(
         check=False,
     )
     wall = time.perf_counter() - began
-    if done.returncode not in (0, 1):
+    if done.returncode != 0:
         raise SystemExit(f"{name}: exit {done.returncode}\n{done.stderr.decode()[-2000:]}")
-    return Row(name, count, wall, _children_cpu() - began_cpu)
+    row = Row(name, count, wall, _children_cpu() - began_cpu)
+    print(f"{name}: {wall:.1f} s wall, {row.cpu:.1f} s CPU", flush=True)
+    return row
 
 
 def fresh_postgres() -> str:
     """A new, empty PostgreSQL database for the bench; its URL."""
+    from kontrol.accounts.installation import initialize
     from kontrol.store.database import make_engine
 
     admin = make_engine(POSTGRES_ADMIN).execution_options(isolation_level="AUTOCOMMIT")
@@ -123,7 +130,9 @@ def fresh_postgres() -> str:
         connection.execute(text(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)'))
         connection.execute(text(f'CREATE DATABASE "{DATABASE}"'))
     admin.dispose()
-    return POSTGRES_ADMIN.rsplit("/", 1)[0] + f"/{DATABASE}"
+    url = POSTGRES_ADMIN.rsplit("/", 1)[0] + f"/{DATABASE}"
+    initialize(url).dispose()
+    return url
 
 
 def drop_postgres() -> None:
@@ -196,13 +205,10 @@ def scale_out(path: Path, count: int, workers: list[int]) -> tuple[list[Row], li
     try:
         # The import leaves its scoring queued on Redis: no worker runs yet.
         run_command("import (scoring left queued)", count, ["import", str(path), "--db", url], env)
-        first = True
-        for number in workers:
-            if not first:
-                _requeue_scoring(engine)
-            pending = _waiting_runs(engine)
-            began_cpu, began_db = _children_cpu(), _backend_cpu(engine)
-            began = time.perf_counter()
+        # The import's own queue first (its evaluations are inserted), by the most
+        # workers; then every interaction scored again (updated in place) by 1, 2...
+        passes = [(max(workers), True)] + [(number, False) for number in workers]
+        for number, first in passes:
             processes = [
                 subprocess.Popen(
                     [*KONTROL, "worker", "--db", url, "--threads", "1"],
@@ -212,6 +218,13 @@ def scale_out(path: Path, count: int, workers: list[int]) -> tuple[list[Row], li
                 )
                 for _ in range(number)
             ]
+            if not first:
+                # Timed from a queue filled once the workers are up (started, jobs loaded).
+                time.sleep(WORKER_START_SECONDS)
+                _requeue_scoring(engine)
+            pending = _waiting_runs(engine)
+            began_cpu, began_db = _children_cpu(), _backend_cpu(engine)
+            began = time.perf_counter()
             try:
                 deadline = time.monotonic() + 3600
                 while _waiting_runs(engine) and time.monotonic() < deadline:
@@ -223,7 +236,7 @@ def scale_out(path: Path, count: int, workers: list[int]) -> tuple[list[Row], li
                     process.terminate()
                 for process in processes:
                     process.wait(60)
-            label = "first pass (inserts)" if first else "scored again (updates)"
+            label = "the import's queue, start-up included" if first else "scored again"
             rows.append(
                 Row(
                     f"scale-out: {number} worker(s), {label}",
@@ -233,7 +246,6 @@ def scale_out(path: Path, count: int, workers: list[int]) -> tuple[list[Row], li
                     f"{pending} runs; PostgreSQL backends {db_cpu:.1f} CPU s",
                 )
             )
-            first = False
     finally:
         engine.dispose()
         drop_postgres()
