@@ -41,10 +41,11 @@ from pathlib import Path
 
 from sqlalchemy import Engine, func, select, text
 
+from bench import import_throughput
 from bench.checks_speed import chats
+from kontrol.accounts.workspaces import DEFAULT_WORKSPACE, ensure_workspace
 from kontrol.checks.engine import MessageTuple, prepare, record_messages, run_checks
 
-POSTGRES_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 DATABASE = "kontrol_bench_pipeline"
 REDIS_URL = "redis://127.0.0.1:6379/0"
 # How long a ``kontrol worker`` is given to start before the queue is filled.
@@ -121,28 +122,17 @@ def run_command(
 
 
 def fresh_postgres() -> str:
-    """A new, empty PostgreSQL database for the bench; its URL."""
-    from kontrol.accounts.installation import initialize
-    from kontrol.store.database import make_engine
-
-    admin = make_engine(POSTGRES_ADMIN).execution_options(isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)'))
-        connection.execute(text(f'CREATE DATABASE "{DATABASE}"'))
-    admin.dispose()
-    url = POSTGRES_ADMIN.rsplit("/", 1)[0] + f"/{DATABASE}"
-    initialize(url).dispose()
+    """A new, migrated PostgreSQL database with the ``default`` workspace; its URL."""
+    engine = import_throughput.postgres_engine(DATABASE)
+    ensure_workspace(engine, DEFAULT_WORKSPACE)
+    url = engine.url.render_as_string(hide_password=False)
+    engine.dispose()
     return url
 
 
 def drop_postgres() -> None:
     """Remove the bench database."""
-    from kontrol.store.database import make_engine
-
-    admin = make_engine(POSTGRES_ADMIN).execution_options(isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)'))
-    admin.dispose()
+    import_throughput.drop_postgres(DATABASE)
 
 
 def _backend_cpu(engine: Engine) -> float:
@@ -281,6 +271,7 @@ def main(argv: list[str] | None = None) -> str:
         messages, languages = write_chats(path, args.count)
         count = len(messages)
         engine = engine_row(messages, languages)
+        print(f"engine: {engine.cpu:.1f} s CPU, {engine.count / engine.cpu:,.0f}/s", flush=True)
         del messages, languages
         rows.append(engine)
         jobs = [1] if "jobs" in skip else [1, 2]
