@@ -323,14 +323,16 @@ def _table(
     load_before: tuple[float, float, float],
     load_after: tuple[float, float, float],
 ) -> str:
-    engine_rate = engine.count / engine.cpu
+    engine_rate, engine_wall = engine.count / engine.cpu, engine.count / engine.wall
     lines = [
         "### Latest figures: the pipeline against the checks alone",
         "",
         f"{engine.count:,} generated chats (`python -m bench.pipeline_speed --count {asked}`), "
         f"one run; {os.cpu_count()} cores, load average {load_before[0]:.1f} before and "
         f"{load_after[0]:.1f} after (the machine is shared: wall time counts what else ran). "
-        "CPU: the command's process tree (PostgreSQL's server not included).",
+        "CPU: the command's process tree (PostgreSQL's server not included; for the "
+        "workers, their start-up and idle time too). Ratios: wall rate to the engine's wall "
+        "rate, CPU rate to the engine's CPU rate.",
         "",
         "| what | interactions/s (wall) | interactions/s (CPU) | wall / engine | CPU / engine "
         "| note |",
@@ -339,7 +341,7 @@ def _table(
     for row in rows:
         wall_rate, cpu_rate = row.count / row.wall, row.count / row.cpu
         lines.append(
-            f"| {row.name} | {wall_rate:,.0f} | {cpu_rate:,.0f} | {wall_rate / engine_rate:.0%} "
+            f"| {row.name} | {wall_rate:,.0f} | {cpu_rate:,.0f} | {wall_rate / engine_wall:.0%} "
             f"| {cpu_rate / engine_rate:.0%} | {row.note} |"
         )
     again = [row for row in scale_rows if "again" in row.name]
