@@ -129,23 +129,23 @@ def sqlite_engine(folder: Path) -> Engine:
     return engine
 
 
-def postgres_engine() -> Engine:
+def postgres_engine(database: str = DATABASE) -> Engine:
     """A fresh, migrated PostgreSQL database (dropped and created again)."""
     admin = make_engine(POSTGRES_ADMIN).execution_options(isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)'))
-        connection.execute(text(f'CREATE DATABASE "{DATABASE}"'))
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
+        connection.execute(text(f'CREATE DATABASE "{database}"'))
     admin.dispose()
-    engine = make_engine(POSTGRES_ADMIN.rsplit("/", 1)[0] + f"/{DATABASE}")
+    engine = make_engine(POSTGRES_ADMIN.rsplit("/", 1)[0] + f"/{database}")
     upgrade(engine)
     return engine
 
 
-def drop_postgres() -> None:
+def drop_postgres(database: str = DATABASE) -> None:
     """Remove the bench database."""
     admin = make_engine(POSTGRES_ADMIN).execution_options(isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)'))
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
     admin.dispose()
 
 

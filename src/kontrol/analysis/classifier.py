@@ -12,13 +12,16 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
-
-import numpy as np
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.linear_model import LogisticRegression
+from typing import TYPE_CHECKING, Any
 
 from kontrol.analysis.phrases import normalize
+
+if TYPE_CHECKING:
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+# numpy and scikit-learn are imported where a model is learned or used, not here:
+# every process that loads the event subscribers (each import, each worker) imports
+# this module, and scikit-learn alone takes seconds to import.
 
 # Fewer examples than this (or fewer than two reasons) and no model is learned.
 MIN_SAMPLES = 20
@@ -28,6 +31,8 @@ MIN_CONFIDENCE = 0.5
 
 
 def _vectorizer(vocabulary: dict[str, int] | None = None) -> TfidfVectorizer:
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
     return TfidfVectorizer(
         analyzer="char_wb",
         ngram_range=(3, 5),
@@ -84,6 +89,8 @@ class ReasonModel:
         """The most likely class of each text with its probability; None below the bar."""
         if not texts:
             return []
+        import numpy as np
+
         vectorizer = _vectorizer(self.vocabulary)
         vectorizer.idf_ = np.asarray(self.idf)
         matrix = vectorizer.transform(list(texts))
@@ -124,6 +131,8 @@ def train_model(texts: Sequence[str], labels: Sequence[str]) -> ReasonModel | No
 
 
 def _fit(texts: Sequence[str], labels: Sequence[str]) -> ReasonModel:
+    from sklearn.linear_model import LogisticRegression
+
     vectorizer = _vectorizer()
     matrix = vectorizer.fit_transform(list(texts))
     classifier = LogisticRegression(max_iter=2000, C=8.0)

@@ -10,14 +10,14 @@ results are then read back from the database. One implementation, never two
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Connection, Engine, event, select
 
-from kontrol.accounts.installation import initialize
-from kontrol.accounts.workspaces import DEFAULT_WORKSPACE, find_workspace
+from kontrol.accounts.workspaces import DEFAULT_WORKSPACE, ensure_workspace, find_workspace
 from kontrol.checks.scorecards import (
     StoredScorecard,
     active_scorecards,
@@ -29,7 +29,12 @@ from kontrol.domain.errors import NotFound
 from kontrol.ingest.held_effects import FileProgress, HeldEffects
 from kontrol.ingest.import_report import ImportReport
 from kontrol.ingest.importing import import_file
+from kontrol.store.database import make_engine
+from kontrol.store.migrate import upgrade
 from kontrol.store.tables import evaluations, interaction_signals, interactions
+
+# Interactions read back (and written out) at a time.
+PAGE = 1000
 
 
 @dataclass(slots=True)
@@ -40,7 +45,82 @@ class FileScores:
     lines: list[dict[str, Any]] = field(default_factory=list)
 
 
-def _choose(cards: list[StoredScorecard], wanted: str, language: str) -> StoredScorecard | None:
+def _scratch_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # A throw-away file: nothing to keep safe from a power cut, so no fsync.
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA synchronous=OFF")
+    cursor.close()
+
+
+def scratch_engine(url: str) -> Engine:
+    """A fresh, migrated temporary SQLite database with the ``default`` workspace."""
+    engine = make_engine(url)
+    event.listen(engine, "connect", _scratch_pragmas)
+    upgrade(engine)
+    ensure_workspace(engine, DEFAULT_WORKSPACE)
+    return engine
+
+
+def _scored_lines(
+    connection: Connection,
+    workspace_id: int,
+    cards: Sequence[StoredScorecard],
+    scorecard: str | None,
+) -> Iterator[dict[str, Any]]:
+    """One line per stored interaction, in the order stored, read a page at a time."""
+    after = 0
+    while True:
+        rows = connection.execute(
+            select(
+                interactions.c.id,
+                interactions.c.external_id,
+                interaction_signals.c.language,
+            )
+            .join(
+                interaction_signals,
+                interaction_signals.c.interaction_id == interactions.c.id,
+                isouter=True,
+            )
+            .where(interactions.c.workspace_id == workspace_id, interactions.c.id > after)
+            .order_by(interactions.c.id)
+            .limit(PAGE)
+        ).all()
+        if not rows:
+            return
+        after = rows[-1].id
+        ids = [row.id for row in rows]
+        outcomes = stored_outcomes(connection, ids)
+        scores = {
+            (e.interaction_id, e.scorecard_id): e
+            for e in connection.execute(
+                select(
+                    evaluations.c.interaction_id,
+                    evaluations.c.scorecard_id,
+                    evaluations.c.score,
+                    evaluations.c.passed,
+                ).where(evaluations.c.interaction_id.in_(ids))
+            )
+        }
+        for row in rows:
+            line: dict[str, Any] = {
+                "id": row.external_id,
+                "scorecard": None,
+                "score": None,
+                "passed": None,
+            }
+            if scorecard is not None:
+                card = _choose(cards, scorecard, row.language or "en")
+                if card is not None:
+                    line["scorecard"] = card.name
+                    found = scores.get((row.id, card.id))
+                    if found is not None:
+                        line["score"] = found.score
+                        line["passed"] = found.passed
+            line.update(outcomes[row.id])
+            yield line
+
+
+def _choose(cards: Sequence[StoredScorecard], wanted: str, language: str) -> StoredScorecard | None:
     by_name = {card.name: card for card in cards}
     if wanted in by_name:
         return by_name[wanted]
@@ -54,15 +134,21 @@ def score_file(
     scorecard: str | None = None,
     format_name: str | None = None,
     progress: FileProgress | None = None,
+    emit: Callable[[dict[str, Any]], None] | None = None,
+    jobs: int = 1,
 ) -> FileScores:
     """Import ``path`` into a temporary database, score it, return one line per interaction.
 
     ``scorecard``: a scorecard name (``default`` picks ``default-ru``/``default-en`` by
     the interaction's language) or a YAML file; ``None`` runs the checks only.
-    ``progress`` is told how far the import and the scoring are.
+    ``progress`` is told how far the import and the scoring are. With ``emit``, each
+    line goes to it as soon as it is read back (in pages: memory stays flat whatever
+    the file's size) and ``lines`` stays empty. ``jobs`` > 1 runs the checks in that
+    many processes.
     """
     with tempfile.TemporaryDirectory(prefix="kontrol-score-") as folder:
-        engine = initialize(f"sqlite:///{Path(folder) / 'score.db'}")
+        url = f"sqlite:///{Path(folder) / 'score.db'}"
+        engine = scratch_engine(url)
         try:
             with engine.begin() as connection:
                 workspace = find_workspace(connection, DEFAULT_WORKSPACE)
@@ -83,58 +169,24 @@ def score_file(
                 format_name=format_name,
                 publish_events=held.hold,
             )
-            held.release(engine)
+            if jobs > 1:
+                # The checks of the held chunks in ``jobs`` processes on the same file.
+                held.release_in_processes(engine, url, jobs)
+            else:
+                held.release(engine)
             result = FileScores(report)
             with engine.connect() as connection:
-                rows = connection.execute(
-                    select(
-                        interactions.c.id,
-                        interactions.c.external_id,
-                        interaction_signals.c.language,
-                    )
-                    .join(
-                        interaction_signals,
-                        interaction_signals.c.interaction_id == interactions.c.id,
-                        isouter=True,
-                    )
-                    .where(interactions.c.workspace_id == workspace.id)
-                    .order_by(interactions.c.id)
-                ).all()
                 cards = active_scorecards(connection, workspace.id)
                 if scorecard is not None and not any(
                     _choose(cards, scorecard, lang) for lang in ("ru", "en")
                 ):
                     names = ", ".join(sorted(c.name for c in cards))
                     raise NotFound(f"no scorecard named {scorecard!r} (there are: {names})")
-                outcomes = stored_outcomes(connection, [row.id for row in rows])
-                scores = {
-                    (e.interaction_id, e.scorecard_id): e
-                    for e in connection.execute(
-                        select(
-                            evaluations.c.interaction_id,
-                            evaluations.c.scorecard_id,
-                            evaluations.c.score,
-                            evaluations.c.passed,
-                        ).where(evaluations.c.workspace_id == workspace.id)
-                    )
-                }
-                for row in rows:
-                    line: dict[str, Any] = {
-                        "id": row.external_id,
-                        "scorecard": None,
-                        "score": None,
-                        "passed": None,
-                    }
-                    if scorecard is not None:
-                        card = _choose(cards, scorecard, row.language or "en")
-                        if card is not None:
-                            line["scorecard"] = card.name
-                            found = scores.get((row.id, card.id))
-                            if found is not None:
-                                line["score"] = found.score
-                                line["passed"] = found.passed
-                    line.update(outcomes[row.id])
-                    result.lines.append(line)
+                for line in _scored_lines(connection, workspace.id, cards, scorecard):
+                    if emit is None:
+                        result.lines.append(line)
+                    else:
+                        emit(line)
             return result
         finally:
             engine.dispose()

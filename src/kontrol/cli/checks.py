@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -39,27 +40,44 @@ def score(
     format_name: Annotated[
         str | None, typer.Option("--importer", help="Importer to use (default: by file name).")
     ] = None,
+    jobs: Annotated[
+        int,
+        typer.Option("--jobs", min=1, help="Processes that run the checks (default: 1)."),
+    ] = 1,
 ) -> None:
     """Check and score the interactions of a file, without touching any database.
 
     The file is imported into a temporary SQLite database and every interaction is
     scored there, the same way as an import; rejected records are reported on
     stderr (exit 1). A big file shows a progress bar on stderr (a terminal only).
+    The lines are written as they are read back, a page at a time, so memory
+    stays flat whatever the file's size.
     """
     from kontrol.checks.file_scoring import score_file
     from kontrol.cli.progress import file_progress
 
     if output_format not in ("jsonl", "text"):
         raise fail("--format: expected jsonl or text")
-    with file_progress() as progress:
-        result = score_file(file, scorecard=scorecard, format_name=format_name, progress=progress)
-    for line in result.lines:
+
+    def emit(line: dict[str, Any]) -> None:
+        out = sys.stdout
         if output_format == "jsonl":
-            typer.echo(json.dumps(line, ensure_ascii=False))
+            out.write(json.dumps(line, ensure_ascii=False) + "\n")
         else:
             failed = [k for k, v in line["checks"].items() if v["result"] == "fail"]
             score_text = "-" if line["score"] is None else f"{line['score']:.1f}"
-            typer.echo(f"{line['id']}\t{score_text}\tfailed: {', '.join(failed) or '-'}")
+            out.write(f"{line['id']}\t{score_text}\tfailed: {', '.join(failed) or '-'}\n")
+
+    with file_progress() as progress:
+        result = score_file(
+            file,
+            scorecard=scorecard,
+            format_name=format_name,
+            progress=progress,
+            emit=emit,
+            jobs=jobs,
+        )
+    sys.stdout.flush()
     for reject in result.report.rejects[:20]:
         typer.echo(f"{reject.file}:{reject.line}: {reject.error}", err=True)
     if result.report.rejected:

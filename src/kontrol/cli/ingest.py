@@ -44,6 +44,14 @@ def import_(
         str | None, typer.Option("--format", help="Importer to use (default: by file name).")
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    jobs: Annotated[
+        int,
+        typer.Option(
+            "--jobs",
+            min=1,
+            help="Processes that score what was imported (without Redis; default: 1).",
+        ),
+    ] = 1,
 ) -> None:
     """Import interactions, surveys, agents and orders (spec/FORMAT.md).
 
@@ -68,10 +76,11 @@ def import_(
         # Effects an import killed earlier still owes (its claim ran out) come first.
         drain_backlog(engine)
         _import_files(engine, target, files, format_name, total, errors, quiet=as_json)
-        from kontrol.jobs import run_due_jobs
+        from kontrol.jobs.parallel import drain_in_processes
 
-        # Without Redis, the background work the import queued runs here before exiting.
-        run_due_jobs(engine)
+        # Without Redis, the background work the import queued (scoring) runs before
+        # exiting, here and in ``jobs - 1`` other processes.
+        drain_in_processes(engine, database_url(db), jobs)
     except typer.Exit:
         raise
     except Exception as error:

@@ -11,13 +11,16 @@ scoring has run or after ``kontrol rescore``.
 
 from __future__ import annotations
 
+import multiprocessing
 from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import Protocol
 
 from sqlalchemy import Engine
 
 from kontrol.events import Event, InteractionsStored, event_ids, publish
+from kontrol.store.database import make_engine
 
 # Interactions handed to the subscribers at a time: small enough for a progress bar
 # that moves, large enough that scoring keeps its batched statements.
@@ -64,6 +67,31 @@ class HeldEffects:
                     self.progress.processed(done, self.interactions)
         self.events.clear()
 
+    def release_in_processes(self, engine: Engine, url: str, processes: int) -> None:
+        """As :meth:`release`, the interactions' chunks shared out to ``processes``
+        processes on the database at ``url`` (a file: SQLite lets one writer in at
+        a time, but the checks, most of the cost, run side by side).
+
+        Every subscriber recomputes from what is stored, so the order in which the
+        chunks finish changes nothing; the other events follow in this process once
+        every chunk is done (their facts then see every complaint the checks found).
+        """
+        chunks = [event for event in self._chunks() if isinstance(event, InteractionsStored)]
+        others = [event for event in self.events if not isinstance(event, InteractionsStored)]
+        done = 0
+        engine.dispose()  # no connection of this process is shared with the children
+        context = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(
+            processes, mp_context=context, initializer=_open_child, initargs=(url,)
+        ) as pool:
+            for count in pool.map(_publish_in_child, chunks):
+                done += count
+                if self.progress is not None:
+                    self.progress.processed(done, self.interactions)
+        for event in others:
+            publish(engine, event, inline=True)
+        self.events.clear()
+
     def _chunks(self) -> Iterator[Event]:
         for event in self.events:
             if not isinstance(event, InteractionsStored):
@@ -72,3 +100,16 @@ class HeldEffects:
             ids = event.interaction_ids
             for start in range(0, len(ids), CHUNK):
                 yield InteractionsStored(event.workspace_id, ids[start : start + CHUNK])
+
+
+# The engine of a child process of :meth:`HeldEffects.release_in_processes`.
+_child_engine: list[Engine] = []
+
+
+def _open_child(url: str) -> None:
+    _child_engine[:] = [make_engine(url)]
+
+
+def _publish_in_child(event: InteractionsStored) -> int:
+    publish(_child_engine[0], event, inline=True)
+    return len(event.interaction_ids)
