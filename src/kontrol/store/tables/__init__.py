@@ -52,6 +52,7 @@ from kontrol.store.tables.judging import (
     judging_endpoints,
     judging_usage,
 )
+from kontrol.store.tables.learning import learned_models, learned_verdicts
 from kontrol.store.tables.metrics import (
     ROLLUP_PARTS,
     business_calendars,
@@ -158,6 +159,8 @@ __all__ = [
     "judging_criteria",
     "judging_endpoints",
     "judging_usage",
+    "learned_models",
+    "learned_verdicts",
     "invitations",
     "login_sessions",
     "kpi_rollup_buckets",
