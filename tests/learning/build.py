@@ -98,6 +98,10 @@ def rule_wrong_set(
 ) -> dict[str, int]:
     """Chats where the greeting rule always passes but reviewers fail the rude half."""
     records = [chat(f"r{n:03d}", RUDE if n % 2 else POLITE, n) for n in range(count)]
-    ids = import_chats(engine, workspace, folder, records)
+    ids = {
+        key: stored
+        for key, stored in import_chats(engine, workspace, folder, records).items()
+        if key.startswith("r")
+    }
     review(engine, workspace, ids, lambda key: "fail" if int(key[1:]) % 2 else "pass")
     return ids
