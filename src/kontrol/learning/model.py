@@ -3,9 +3,12 @@
 Each message becomes tokens prefixed by who spoke (``a`` agent, ``c`` customer,
 ``o`` anyone else): the word as written (folded), its lemma (checks/text.py:
 pymorphy3 for Russian, Snowball for English) and pairs of neighbouring lemmas.
-One more token carries the rule's own verdict (``rule:pass``), so the model
-starts from the rule and learns where reviewers part from it. TF-IDF weights and
-a binary logistic regression (scikit-learn) give the probability of "pass".
+The first token carries the rule's own verdict (``rule:pass``): it becomes one
+dense feature (+1 pass, -1 fail, 0 otherwise) scaled well above the TF-IDF
+columns (which are normalised per conversation), so the regularised model leans
+on the rule and the words only have to learn where reviewers part from it.
+TF-IDF weights and a binary logistic regression (scikit-learn) give the
+probability of "pass".
 The model is stored as JSON (vocabulary, idf, weights), never as a pickle.
 """
 
@@ -17,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from scipy.sparse import csr_matrix, hstack
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 
@@ -27,6 +31,9 @@ SPEAKERS = {"agent": "a", "customer": "c"}
 MAX_FEATURES = 20_000
 # Regularisation: small workspaces have a few hundred reviews, keep the weights modest.
 STRENGTH = 2.0
+# The rule's verdict as a feature, this many times a word's scale (see above).
+RULE_SCALE = 4.0
+RULE_VALUES = {"rule:pass": 1.0, "rule:fail": -1.0}
 
 
 def conversation_tokens(lines: Sequence[tuple[str, str]], rule: str | None) -> list[str]:
@@ -61,6 +68,14 @@ def _vectorizer(vocabulary: dict[str, int] | None = None) -> TfidfVectorizer:
     )
 
 
+def _matrix(vectorizer: TfidfVectorizer, documents: Sequence[list[str]], *, fitting: bool) -> Any:
+    """The TF-IDF columns of the words and, last, the rule's column."""
+    words = [doc[1:] if doc and doc[0].startswith("rule:") else doc for doc in documents]
+    rule = [[RULE_SCALE * RULE_VALUES.get(doc[0], 0.0) if doc else 0.0] for doc in documents]
+    tfidf = vectorizer.fit_transform(words) if fitting else vectorizer.transform(words)
+    return hstack([tfidf, csr_matrix(np.asarray(rule))]).tocsr()
+
+
 @dataclass(frozen=True, slots=True)
 class ModelVerdict:
     """What the model says of one conversation."""
@@ -87,7 +102,7 @@ class CriterionModel:
         """The model as JSON text (weights rounded to 6 digits)."""
         return json.dumps(
             {
-                "kind": "tfidf-logistic/1",
+                "kind": "tfidf-logistic/2",
                 "vocabulary": self.vocabulary,
                 "idf": [round(v, 6) for v in self.idf],
                 "coef": [round(v, 6) for v in self.coef],
@@ -113,14 +128,14 @@ class CriterionModel:
             return []
         vectorizer = _vectorizer(self.vocabulary)
         vectorizer.idf_ = np.asarray(self.idf)
-        matrix = vectorizer.transform(list(documents))
+        matrix = _matrix(vectorizer, documents, fitting=False)
         scores = matrix @ np.asarray(self.coef) + self.intercept
         probabilities = 1.0 / (1.0 + np.exp(-np.clip(scores, -30.0, 30.0)))
         return [ModelVerdict(PASS if p >= 0.5 else FAIL, round(float(p), 6)) for p in probabilities]
 
     def strongest(self, count: int = 8) -> tuple[list[str], list[str]]:
         """The tokens that most push towards pass and towards fail (for the page)."""
-        names = sorted(self.vocabulary, key=self.vocabulary.__getitem__)
+        names = [*sorted(self.vocabulary, key=self.vocabulary.__getitem__), "rule"]
         order = np.argsort(np.asarray(self.coef))
         fail = [names[i] for i in order[:count] if self.coef[i] < 0]
         passing = [names[i] for i in order[::-1][:count] if self.coef[i] > 0]
@@ -130,7 +145,7 @@ class CriterionModel:
 def fit(documents: Sequence[list[str]], labels: Sequence[str]) -> CriterionModel:
     """Learn from tokenised conversations and the reviewers' pass/fail (both must occur)."""
     vectorizer = _vectorizer()
-    matrix = vectorizer.fit_transform(list(documents))
+    matrix = _matrix(vectorizer, documents, fitting=True)
     classifier = LogisticRegression(max_iter=2000, C=STRENGTH, class_weight="balanced")
     classifier.fit(matrix, [1 if label == PASS else 0 for label in labels])
     return CriterionModel(
