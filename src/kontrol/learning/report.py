@@ -23,7 +23,7 @@ from sqlalchemy import Connection, select
 from kontrol.accounts.access import Viewer
 from kontrol.accounts.policy import Action, require
 from kontrol.checks.scorecards import active_scorecards
-from kontrol.judging.answering import ANSWERED
+from kontrol.judging.agreement import answered_verdicts
 from kontrol.judging.criteria import JudgingCriterion, list_criteria
 from kontrol.learning.reviews import check_verdicts, held_back, scorecard_answers
 from kontrol.learning.training import (
@@ -34,7 +34,7 @@ from kontrol.learning.training import (
     learned_models_of,
 )
 from kontrol.review.agreement import cohen_kappa
-from kontrol.store.tables import interactions, judging_answers, learned_verdicts
+from kontrol.store.tables import interactions, learned_verdicts
 
 RULE, LEARNED, LANGUAGE_MODEL = "rule", "learned", "llm"
 # Disagreeing conversations listed per machine (the newest reviews first).
@@ -185,21 +185,6 @@ def _learned_verdicts(connection: Connection, model_id: int, ids: Sequence[int])
     return out
 
 
-def _judged(
-    connection: Connection, workspace_id: int, criterion: JudgingCriterion
-) -> dict[int, str]:
-    return {
-        int(row.interaction_id): str(row.verdict)
-        for row in connection.execute(
-            select(judging_answers.c.interaction_id, judging_answers.c.verdict).where(
-                judging_answers.c.workspace_id == workspace_id,
-                judging_answers.c.criterion_id == criterion.id,
-                judging_answers.c.state == ANSWERED,
-            )
-        )
-    }
-
-
 def machine_report(connection: Connection, viewer: Viewer) -> MachineReport:
     """Per criterion of the active scorecards: rule, learned model and language models
     against the reviewers (admins and QA leads)."""
@@ -248,7 +233,7 @@ def machine_report(connection: Connection, viewer: Viewer) -> MachineReport:
                     )
             language_models = []
             for judging in asked.get(key, []):
-                judged = _judged(connection, workspace_id, judging)
+                judged = answered_verdicts(connection, workspace_id, judging.id)
                 language_models.append(
                     _figures(
                         LANGUAGE_MODEL,

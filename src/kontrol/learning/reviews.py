@@ -9,8 +9,8 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, select
 
-from kontrol.review.evaluations import MANUAL, SUBMITTED
-from kontrol.store.tables import check_outcomes, evaluations, messages, scorecards
+from kontrol.review.evaluations import submitted_answers
+from kontrol.store.tables import check_outcomes, messages
 
 VERDICTS = ("pass", "fail", "na")
 # One review in this many is held back from training to measure the model (by a hash
@@ -43,26 +43,7 @@ def scorecard_answers(
     connection: Connection, workspace_id: int, scorecard: str
 ) -> dict[str, dict[int, str]]:
     """Per criterion, the reviewers' answers by interaction (the latest review wins)."""
-    rows = connection.execute(
-        select(evaluations.c.interaction_id, evaluations.c["items"])
-        .join(scorecards, scorecards.c.id == evaluations.c.scorecard_id)
-        .where(
-            evaluations.c.workspace_id == workspace_id,
-            evaluations.c.kind == MANUAL,
-            evaluations.c.status == SUBMITTED,
-            scorecards.c.name == scorecard,
-        )
-        .order_by(evaluations.c.id)
-    )
-    answers: dict[str, dict[int, str]] = {}
-    for row in rows:
-        for item in row.items or []:
-            result = item.get("result")
-            if result in VERDICTS:
-                answers.setdefault(str(item.get("criterion")), {})[int(row.interaction_id)] = str(
-                    result
-                )
-    return answers
+    return submitted_answers(connection, workspace_id, scorecard, VERDICTS)
 
 
 def reviewer_answers(
