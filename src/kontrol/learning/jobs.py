@@ -9,7 +9,7 @@ from datetime import timedelta
 from sqlalchemy import Connection, Engine, select
 
 from kontrol.events import InteractionsScored, subscriber
-from kontrol.jobs import JobContext, job
+from kontrol.jobs import JobContext, enqueue, job
 from kontrol.learning.predictions import (
     applied_interactions,
     apply_learned,
@@ -17,12 +17,15 @@ from kontrol.learning.predictions import (
     predict_recent,
 )
 from kontrol.learning.training import Training, learned_models_of, train_workspace
-from kontrol.store.tables import workspaces
+from kontrol.store.tables import learned_models, workspaces
 
 log = logging.getLogger(__name__)
 
 TRAIN_JOB = "learning.train"
 APPLY_JOB = "learning.apply"
+PREDICT_JOB = "learning.predict"
+# Conversations per prediction job.
+BATCH = 500
 
 
 def train_and_apply(connection: Connection, workspace_id: int) -> list[Training]:
@@ -55,14 +58,34 @@ def apply_job(ctx: JobContext, *, workspace_id: int) -> None:
     apply_learned(ctx.connection, workspace_id, applied_interactions(ctx.connection, workspace_id))
 
 
-@subscriber(InteractionsScored, background=True)
+@job(PREDICT_JOB, max_attempts=3)
+def predict_job(ctx: JobContext, *, workspace_id: int, interaction_ids: list[int]) -> None:
+    """Every model's verdict on newly scored conversations (switched-on models applied)."""
+    models = learned_models_of(ctx.connection, workspace_id)
+    if not models:
+        return
+    predict(ctx.connection, workspace_id, interaction_ids, models)
+    if any(m.enabled for m in models):
+        apply_learned(ctx.connection, workspace_id, interaction_ids)
+
+
+@subscriber(InteractionsScored)
 def predict_scored(engine: Engine, event: InteractionsScored) -> None:
-    """Newly scored conversations get every model's verdict (and the switched-on ones count)."""
+    """Once the checks' evaluations are committed, queue the models' verdicts (never inline:
+    the rule path does not wait for a model)."""
     with engine.begin() as connection:
-        models = learned_models_of(connection, event.workspace_id)
-        if not models:
+        if not connection.execute(
+            select(learned_models.c.id)
+            .where(learned_models.c.workspace_id == event.workspace_id)
+            .limit(1)
+        ).first():
             return
         ids = list(event.interaction_ids)
-        predict(connection, event.workspace_id, ids, models)
-        if any(m.enabled for m in models):
-            apply_learned(connection, event.workspace_id, ids)
+        for start in range(0, len(ids), BATCH):
+            enqueue(
+                engine,
+                PREDICT_JOB,
+                connection=connection,
+                workspace_id=event.workspace_id,
+                interaction_ids=ids[start : start + BATCH],
+            )
