@@ -81,4 +81,8 @@ def test_a_qa_lead_compares_the_machines_and_turns_the_learned_model_on(
     expect(page.locator("#learning-done")).to_contain_text("Обученная модель включена")
     expect(page.locator('tr[data-criterion="default-ru/greeting"]')).to_contain_text("используется")
     _shot(page, "learning-model-on")
+    page.locator("#language-switch").click()
+    expect(page.locator("h1")).to_have_text("Machine vs human")
+    expect(page.locator('tr[data-criterion="default-ru/greeting"]')).to_contain_text("in use")
+    _shot(page, "learning-machine-vs-human-en")
     page.context.close()
