@@ -31,6 +31,7 @@ FEATURES = (
     "metrics",
     "review",
     "judging",
+    "learning",
     "feedback",
     "alerts",
     "surveys",

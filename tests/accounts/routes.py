@@ -227,6 +227,36 @@ def judging_criterion(w: World) -> dict[str, int]:
     return {"criterion_id": found[0].id}
 
 
+def learned_model(w: World) -> dict[str, int]:
+    """A learned model of the workspace (made once; it does not beat the rule)."""
+    from sqlalchemy import select
+
+    from kontrol.domain.clock import utcnow
+    from kontrol.store.tables import learned_models
+
+    with w.engine.begin() as connection:
+        found = connection.execute(
+            select(learned_models.c.id).where(learned_models.c.workspace_id == w.workspace.id)
+        ).scalar()
+        if found is None:
+            found = connection.execute(
+                learned_models.insert().values(
+                    workspace_id=w.workspace.id,
+                    scorecard="default-ru",
+                    criterion="greeting",
+                    check_id="greeting",
+                    trained_at=utcnow(),
+                    samples=40,
+                    held_back=10,
+                    model_agreed=8,
+                    rule_agreed=8,
+                    model='{"vocabulary": {}, "idf": [], "coef": [], "intercept": 0.0}',
+                    enabled=False,
+                )
+            ).inserted_primary_key[0]
+    return {"model_id": int(found)}
+
+
 def agent_token(w: World) -> dict[str, int]:
     """A fresh personal token of agent1 (only agent1 revokes it as their own)."""
     return {"token_id": w.fresh_token("agent1")}
@@ -1513,6 +1543,22 @@ ROUTES: list[Route] = [
         ids=judging_criterion,
         form={"shadow": "1"},
     ),
+    # -- learning (machine vs human) --
+    Route("GET", "/learning", "yy---"),
+    Route("POST", "/learning/train", "yy---"),
+    Route(
+        "POST", "/learning/models/{model_id}/switch", "yy---", ids=learned_model, form={"on": "0"}
+    ),
+    Route("GET", "/api/v1/learning/machine-vs-human", "yy---"),
+    Route("GET", "/api/v1/learning/models", "yy---"),
+    Route(
+        "PUT",
+        "/api/v1/learning/models/{model_id}/enabled",
+        "yy---",
+        ids=learned_model,
+        json={"enabled": False},
+    ),
+    Route("POST", "/api/v1/learning/train", "yy---"),
     # Personal API tokens: everyone makes their own; someone else's is not found.
     Route("POST", "/account/tokens", "yyyyyyy", form={"name": "BI", "days": "30"}),
     Route("POST", "/account/tokens/{token_id}/revoke", "4444y44", ids=agent_token),

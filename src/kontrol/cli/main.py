@@ -23,6 +23,7 @@ from kontrol.cli import (
     ingest,
     jobs,
     judging,
+    learning,
     mystery,
     reports,
     review,
@@ -69,6 +70,7 @@ app.add_typer(surveys.survey_app, name="survey")
 app.add_typer(speech.speech_app, name="speech")
 app.add_typer(scripts.script_app, name="script")
 app.add_typer(judging.judging_app, name="judging")
+app.add_typer(learning.learning_app, name="learning")
 app.add_typer(analysis.analysis_app, name="analysis")
 app.add_typer(alerts.alerts_app, name="alerts")
 app.add_typer(review.review_rules_app, name="review-rules")

@@ -12,8 +12,8 @@ from kontrol.judging.asking import VERDICTS, quote_span
 from kontrol.judging.criteria import JudgingCriterion, list_criteria
 from kontrol.judging.endpoint import endpoint_of
 from kontrol.review.agreement import cohen_kappa
-from kontrol.review.evaluations import MANUAL, SUBMITTED
-from kontrol.store.tables import evaluations, judging_answers, messages, scorecards
+from kontrol.review.evaluations import submitted_answers
+from kontrol.store.tables import judging_answers, messages
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,42 +29,35 @@ class ModelAgreement:
         return round(100.0 * self.agreed / self.count, 1) if self.count else None
 
 
+def answered_verdicts(
+    connection: Connection, workspace_id: int, criterion_id: int
+) -> dict[int, str]:
+    """The criterion's answered verdicts by interaction (void, deferred, failed left out)."""
+    return {
+        int(row.interaction_id): str(row.verdict)
+        for row in connection.execute(
+            select(judging_answers.c.interaction_id, judging_answers.c.verdict).where(
+                judging_answers.c.workspace_id == workspace_id,
+                judging_answers.c.criterion_id == criterion_id,
+                judging_answers.c.state == ANSWERED,
+            )
+        )
+    }
+
+
 def model_agreement(
     connection: Connection, workspace_id: int, criterion: JudgingCriterion
 ) -> ModelAgreement:
     """Agreement of the model's answers with submitted manual answers to the attached criterion."""
     if not criterion.scorecard or not criterion.criterion:
         return ModelAgreement(0, 0, None)
-    machine = {
-        int(row.interaction_id): str(row.verdict)
-        for row in connection.execute(
-            select(judging_answers.c.interaction_id, judging_answers.c.verdict).where(
-                judging_answers.c.workspace_id == workspace_id,
-                judging_answers.c.criterion_id == criterion.id,
-                judging_answers.c.state == ANSWERED,
-            )
-        )
-    }
+    machine = answered_verdicts(connection, workspace_id, criterion.id)
     if not machine:
         return ModelAgreement(0, 0, None)
-    rows = connection.execute(
-        select(evaluations.c.interaction_id, evaluations.c["items"])
-        .join(scorecards, scorecards.c.id == evaluations.c.scorecard_id)
-        .where(
-            evaluations.c.workspace_id == workspace_id,
-            evaluations.c.kind == MANUAL,
-            evaluations.c.status == SUBMITTED,
-            scorecards.c.name == criterion.scorecard,
-            evaluations.c.interaction_id.in_(list(machine)),
-        )
-        .order_by(evaluations.c.id)
-    ).all()
-    people: dict[int, str] = {}
-    for row in rows:
-        for item in row.items or []:
-            result = item.get("result")
-            if item.get("criterion") == criterion.criterion and result in VERDICTS:
-                people[int(row.interaction_id)] = str(result)  # the latest review wins
+    reviewed = submitted_answers(connection, workspace_id, criterion.scorecard, VERDICTS)
+    people = {
+        i: result for i, result in reviewed.get(criterion.criterion, {}).items() if i in machine
+    }
     pairs = [(machine[i], people[i]) for i in sorted(people)]
     if not pairs:
         return ModelAgreement(0, 0, None)

@@ -332,18 +332,35 @@ def apply_counted_answers(connection: Connection, workspace_id: int, interaction
                 touched = True
         if not touched:
             continue
-        card = scorecard_version(connection, workspace_id, int(evaluation.scorecard_id)).scorecard
-        score = compute_score(card, {str(i["criterion"]): _value(i.get("result")) for i in items})
-        fractions = {o.criterion.id: o.fraction for o in score.outcomes}
-        for item in items:
-            item["fraction"] = fractions.get(str(item.get("criterion")))
-        connection.execute(
-            update(evaluations)
-            .where(evaluations.c.id == evaluation.id)
-            .values(score=score.score, passed=score.passed, items=items)
+        rescore_evaluation(
+            connection, workspace_id, int(evaluation.id), int(evaluation.scorecard_id), items
         )
         changed = True
     return changed
+
+
+def rescore_evaluation(
+    connection: Connection,
+    workspace_id: int,
+    evaluation_id: int,
+    scorecard_id: int,
+    items: list[dict[str, Any]],
+) -> None:
+    """Store an automatic evaluation's changed items with its score computed again.
+
+    Shared with the learned models (kontrol.learning), which change criteria bound
+    to a check the same way language-model criteria change manual ones.
+    """
+    card = scorecard_version(connection, workspace_id, scorecard_id).scorecard
+    score = compute_score(card, {str(i["criterion"]): _value(i.get("result")) for i in items})
+    fractions = {o.criterion.id: o.fraction for o in score.outcomes}
+    for item in items:
+        item["fraction"] = fractions.get(str(item.get("criterion")))
+    connection.execute(
+        update(evaluations)
+        .where(evaluations.c.id == evaluation_id)
+        .values(score=score.score, passed=score.passed, items=items)
+    )
 
 
 def queue_judging(connection: Connection, engine: Engine, workspace_id: int, ids: list[int]) -> int:

@@ -33,6 +33,7 @@ from kontrol.review.history import history
 from kontrol.store.tables import (
     evaluations,
     interactions,
+    scorecards,
     users,
 )
 
@@ -178,6 +179,35 @@ def evaluation_history(
         {"at": row.at, "actor": row.actor, "action": row.action, "details": dict(row.details or {})}
         for row in history(connection, workspace_id, "evaluation", evaluation_id)
     ]
+
+
+def submitted_answers(
+    connection: Connection, workspace_id: int, scorecard: str, verdicts: tuple[str, ...]
+) -> dict[str, dict[int, str]]:
+    """Reviewers' answers among ``verdicts`` to a scorecard's criteria, by criterion and
+    interaction, from submitted manual evaluations (the latest review of a conversation wins).
+
+    The labels the language-model criteria (judging) and the learned models compare with.
+    """
+    rows = connection.execute(
+        select(evaluations.c.interaction_id, evaluations.c["items"])
+        .join(scorecards, scorecards.c.id == evaluations.c.scorecard_id)
+        .where(
+            evaluations.c.workspace_id == workspace_id,
+            evaluations.c.kind == MANUAL,
+            evaluations.c.status == SUBMITTED,
+            scorecards.c.name == scorecard,
+        )
+        .order_by(evaluations.c.id)
+    )
+    answers: dict[str, dict[int, str]] = {}
+    for row in rows:
+        for item in row.items or []:
+            result = item.get("result")
+            if result in verdicts:
+                by_interaction = answers.setdefault(str(item.get("criterion")), {})
+                by_interaction[int(row.interaction_id)] = str(result)
+    return answers
 
 
 def can_review(viewer: Viewer) -> bool:

@@ -32,6 +32,7 @@ from kontrol.web.api import feedback as feedback_api
 from kontrol.web.api import improvement as improvement_api
 from kontrol.web.api import ingest as ingest_api
 from kontrol.web.api import interactions as interactions_api
+from kontrol.web.api import learning as learning_api
 from kontrol.web.api import metrics as metrics_api
 from kontrol.web.api import mystery as mystery_api
 from kontrol.web.api import reports as reports_api
@@ -59,6 +60,7 @@ from kontrol.web.pages import ingest as ingest_pages
 from kontrol.web.pages import interactions as interactions_pages
 from kontrol.web.pages import jobs as jobs_pages
 from kontrol.web.pages import judging as judging_pages
+from kontrol.web.pages import learning as learning_pages
 from kontrol.web.pages import metrics as metrics_pages
 from kontrol.web.pages import mystery as mystery_pages
 from kontrol.web.pages import reports as reports_pages
@@ -93,6 +95,7 @@ PAGES = (
     scorecard_editor.router,
     checks_pages.router,
     judging_pages.router,
+    learning_pages.router,
     routing_pages.router,
     review_pages.router,
     feedback_pages.router,
@@ -126,6 +129,7 @@ API = (
     audits_api.router,
     staff_api.router,
     analysis_api.router,
+    learning_api.router,
     reports_api.router,
 )
 

@@ -175,6 +175,7 @@ MENU: tuple[NavGroup, ...] = (
                 lights=("/scorecards", "/phrases"),
             ),
             NavLink("judging.nav", "/judging", _may(Action.MANAGE_CHECKS), lights=("/judging",)),
+            NavLink("learning.nav", "/learning", _may(Action.MANAGE_CHECKS), lights=("/learning",)),
             NavLink(
                 "surveys.nav",
                 "/surveys/places",

@@ -53,6 +53,7 @@ from kontrol.store.tables.judging import (
     judging_endpoints,
     judging_usage,
 )
+from kontrol.store.tables.learning import learned_models, learned_verdicts
 from kontrol.store.tables.metrics import (
     ROLLUP_PARTS,
     business_calendars,
@@ -159,6 +160,8 @@ __all__ = [
     "judging_criteria",
     "judging_endpoints",
     "judging_usage",
+    "learned_models",
+    "learned_verdicts",
     "invitations",
     "login_sessions",
     "kpi_rollup_buckets",

@@ -1,7 +1,7 @@
 """a workspace's brand on its customer pages
 
 Revision ID: 0034
-Revises: 0026
+Revises: 0030
 Create Date: 2026-12-07
 
 The name, colour and logo a workspace shows its customers on survey pages,
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0034"
-down_revision = "0026"
+down_revision = "0030"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,192 @@
+"""Each model's verdict per conversation, and the verdicts put to use where switched on.
+
+Verdicts are stored for every model (on or off): the "least sure first" routing
+kind (routing.py) and the report read them. Only a model a QA lead switched on
+changes the automatic evaluations: its criterion's item gets the model's answer
+(``source: learned``) and keeps the rule's in ``rule_result``; switched off, the
+rule's answer comes back. The checks' own verdicts (``check_outcomes``) are never
+touched, and all of this runs after scoring, in jobs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Connection, delete, select
+
+from kontrol.checks.stored_results import AUTO
+from kontrol.domain.clock import utcnow
+from kontrol.judging.answering import rescore_evaluation
+from kontrol.learning.model import conversation_tokens
+from kontrol.learning.reviews import reviewer_answers, rule_verdicts, transcripts
+from kontrol.learning.training import LearnedModel, deployed, learned_models_of
+from kontrol.store.tables import evaluations, interactions, learned_verdicts, scorecards
+
+SOURCE = "learned"
+# After training, verdicts for the newest conversations of the workspace (and every
+# reviewed one): enough for "least sure first" without reading years of history.
+RECENT = 5000
+BATCH = 500
+
+
+def predict(
+    connection: Connection,
+    workspace_id: int,
+    ids: Sequence[int],
+    models: Sequence[LearnedModel] | None = None,
+) -> int:
+    """Store each model's verdict on these interactions of the workspace; how many."""
+    models = list(models) if models is not None else learned_models_of(connection, workspace_id)
+    own = [
+        int(i)
+        for start in range(0, len(ids), BATCH)
+        for i in connection.execute(
+            select(interactions.c.id).where(
+                interactions.c.id.in_(list(ids[start : start + BATCH])),
+                interactions.c.workspace_id == workspace_id,
+            )
+        ).scalars()
+    ]
+    if not models or not own:
+        return 0
+    stored = 0
+    for start in range(0, len(own), BATCH):
+        chunk = own[start : start + BATCH]
+        texts = transcripts(connection, chunk)
+        for learned in models:
+            rules = rule_verdicts(connection, chunk, learned.check_id)
+            verdicts = learned.model().judge(
+                [conversation_tokens(texts[i], rules.get(i)) for i in chunk]
+            )
+            connection.execute(
+                delete(learned_verdicts).where(
+                    learned_verdicts.c.model_id == learned.id,
+                    learned_verdicts.c.interaction_id.in_(chunk),
+                )
+            )
+            now = utcnow()
+            connection.execute(
+                learned_verdicts.insert(),
+                [
+                    {
+                        "interaction_id": i,
+                        "model_id": learned.id,
+                        "workspace_id": workspace_id,
+                        "verdict": v.verdict,
+                        "probability": v.probability,
+                        "margin": v.margin,
+                        "predicted_at": now,
+                    }
+                    for i, v in zip(chunk, verdicts, strict=True)
+                ],
+            )
+            stored += len(chunk)
+    return stored
+
+
+def predict_recent(connection: Connection, workspace_id: int) -> int:
+    """Verdicts for the newest conversations and every reviewed one, after training."""
+    models = learned_models_of(connection, workspace_id)
+    if not models:
+        return 0
+    ids = set(
+        connection.execute(
+            select(interactions.c.id)
+            .where(interactions.c.workspace_id == workspace_id)
+            .order_by(interactions.c.started_at.desc(), interactions.c.id.desc())
+            .limit(RECENT)
+        ).scalars()
+    )
+    for learned in models:
+        ids.update(reviewer_answers(connection, workspace_id, learned.scorecard, learned.criterion))
+    return predict(connection, workspace_id, sorted(ids), models)
+
+
+def _item_changed(item: dict[str, Any], verdict: str | None) -> bool:
+    """Put the model's answer into an evaluation item (or the rule's back); True if changed."""
+    learned = item.get("source") == SOURCE
+    if verdict is None:
+        if not learned:
+            return False
+        item["result"] = item.pop("rule_result", None)
+        item.pop("source", None)
+        return True
+    rule = item.get("rule_result") if learned else item.get("result")
+    answer = deployed(None if rule is None else str(rule), verdict)
+    if learned and item.get("result") == answer:
+        return False
+    item["rule_result"], item["result"], item["source"] = rule, answer, SOURCE
+    return True
+
+
+def apply_learned(connection: Connection, workspace_id: int, ids: Sequence[int]) -> int:
+    """Write switched-on models' verdicts into these interactions' automatic evaluations
+    (and take switched-off ones out); how many evaluations changed."""
+    switched = {
+        learned.id: (learned.scorecard, learned.criterion)
+        for learned in learned_models_of(connection, workspace_id)
+        if learned.enabled
+    }
+    changed = 0
+    for start in range(0, len(ids), BATCH):
+        chunk = list(ids[start : start + BATCH])
+        wanted: dict[tuple[int, str, str], str] = {}
+        if switched:
+            for row in connection.execute(
+                select(
+                    learned_verdicts.c.interaction_id,
+                    learned_verdicts.c.model_id,
+                    learned_verdicts.c.verdict,
+                ).where(
+                    learned_verdicts.c.model_id.in_(list(switched)),
+                    learned_verdicts.c.interaction_id.in_(chunk),
+                )
+            ):
+                scorecard, criterion = switched[int(row.model_id)]
+                wanted[(int(row.interaction_id), scorecard, criterion)] = str(row.verdict)
+        rows = connection.execute(
+            select(
+                evaluations.c.id,
+                evaluations.c.interaction_id,
+                evaluations.c.scorecard_id,
+                evaluations.c["items"],
+                scorecards.c.name,
+            )
+            .join(scorecards, scorecards.c.id == evaluations.c.scorecard_id)
+            .where(
+                evaluations.c.interaction_id.in_(chunk),
+                evaluations.c.workspace_id == workspace_id,
+                evaluations.c.kind == AUTO,
+            )
+        ).all()
+        for evaluation in rows:
+            items = [dict(item) for item in evaluation._mapping["items"] or []]
+            touched = False
+            for item in items:
+                if item.get("check") is None:
+                    continue
+                key = (int(evaluation.interaction_id), evaluation.name, str(item.get("criterion")))
+                touched = _item_changed(item, wanted.get(key)) or touched
+            if touched:
+                rescore_evaluation(
+                    connection,
+                    workspace_id,
+                    int(evaluation.id),
+                    int(evaluation.scorecard_id),
+                    items,
+                )
+                changed += 1
+    return changed
+
+
+def applied_interactions(connection: Connection, workspace_id: int) -> list[int]:
+    """Interactions a switch may concern: every one with a stored verdict."""
+    return [
+        int(i)
+        for i in connection.execute(
+            select(learned_verdicts.c.interaction_id)
+            .where(learned_verdicts.c.workspace_id == workspace_id)
+            .distinct()
+        ).scalars()
+    ]
