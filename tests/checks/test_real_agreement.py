@@ -23,8 +23,9 @@ RUSSIAN_OVERALL, RUSSIAN_APPLIED = 0.93, 0.90
 
 
 def test_the_committed_split_is_the_rule() -> None:
-    committed = json.loads((REAL / "split.json").read_text(encoding="utf-8"))["parts"]
-    for source, parts in committed.items():
+    split = json.loads((REAL / "split.json").read_text(encoding="utf-8"))
+    committed = [*split["parts"].items(), *split["batch3"]["parts"].items()]
+    for source, parts in committed:
         refs = [ref for part in parts.values() for ref in part]
         computed = split_of(source, refs)
         for part, listed in parts.items():
@@ -34,7 +35,7 @@ def test_the_committed_split_is_the_rule() -> None:
 
 
 def test_russian_held_out_agreement_stays_above_its_floor() -> None:
-    cases = [c for c in load_cases(public=False) if c.part == "held-out"]
+    cases = [c for c in load_cases(public=False) if c.part == "held-out" and c.batch == "1-2"]
     assert len(cases) == 26
     report = measure(cases)
     assert (report.overall.overall_rate() or 0) >= RUSSIAN_OVERALL, "\n".join(report.misses)
@@ -45,7 +46,11 @@ def test_russian_held_out_agreement_stays_above_its_floor() -> None:
 def test_public_held_out_agreement_stays_above_its_floor() -> None:
     shared_data("ibm_twitter_customer_care")
     shared_data("harper_valley")
-    cases = [c for c in load_cases() if c.part == "held-out" and c.source != "ru_colloquial"]
+    cases = [
+        c
+        for c in load_cases()
+        if c.part == "held-out" and c.source != "ru_colloquial" and c.batch == "1-2"
+    ]
     assert len(cases) == 75
     report = measure(cases)
     assert (report.overall.overall_rate() or 0) >= PUBLIC_OVERALL, "\n".join(report.misses)
