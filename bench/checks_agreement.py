@@ -5,11 +5,15 @@ Two labelled sets, fixed before tuning (tests/checks_eval/real/):
 - ``labels.jsonl``: 152 public conversations (IBM Twitter customer care, Harper Valley
   calls, ABCD chats) read from ``../shared/data`` exactly as the annotator's README.md
   says (the conversations are never copied into the repository);
-- ``ru_labels.jsonl``: the 52 colloquial Russian conversations of ``ru_colloquial.jsonl``.
+- ``ru_labels.jsonl``: the 52 colloquial Russian conversations of ``ru_colloquial.jsonl``;
+- batch 3 (README_batch3.md), labelled later by the same kind of annotator:
+  ``labels_batch3.jsonl`` (60 more Twitter threads) and ``ru_labels_batch3.jsonl`` (the 56
+  Russian conversations of ``ru_colloquial_batch3.jsonl``).
 
 Each set is split into a tuning part and a held-out part by a fixed rule (``split_of``):
-within each source, conversations are ordered by the SHA-256 of their reference and the
-first half is the tuning part. The engine's phrase lists and rules were changed only after
+within each source of a batch, conversations are ordered by the SHA-256 of their reference
+and the first half is the tuning part (batch 3 is split on its own, so the first split
+stays as it was). The engine's phrase lists and rules were changed only after
 reading the tuning part; the held-out part is read only to measure.
 
 Per check it reports agreement over all labels, agreement over the labels where either
@@ -18,7 +22,8 @@ pass / fail / na, and the confusion (label -> engine); the same figures over all
 and for the signals ``complaint``, ``dissatisfied`` and ``pii``, agreement and kappa.
 
     python -m bench.checks_agreement                 # both parts, table per check
-    python -m bench.checks_agreement --part held-out --verbose   # + every disagreement
+    python -m bench.checks_agreement --part tuning --verbose     # + every disagreement
+    python -m bench.checks_agreement --batch 3       # only batch 3 (1-2: the first sets)
     python -m bench.checks_agreement --write-docs    # the tables into docs/checks.md
 """
 
@@ -43,6 +48,7 @@ DATA = ROOT.parent / "shared" / "data"
 DOCS = ROOT / "docs" / "checks.md"
 VERDICTS = ("pass", "fail", "na")
 PARTS = ("tuning", "held-out")
+BATCHES = ("1-2", "3")
 SIGNALS = ("complaint", "dissatisfied", "pii")
 DOC_START = "<!-- agreement:start -->"
 DOC_END = "<!-- agreement:end -->"
@@ -159,6 +165,7 @@ class Case:
     labels: dict[str, str]
     signals: dict[str, Any]
     followups: list[datetime] = field(default_factory=list)
+    batch: str = "1-2"
 
 
 def _jsonl(path: Path) -> list[dict[str, Any]]:
@@ -166,28 +173,43 @@ def _jsonl(path: Path) -> list[dict[str, Any]]:
 
 
 def load_cases(*, public: bool = True) -> list[Case]:
-    """Every labelled conversation with its part; the public set only when the data is here."""
+    """Every labelled conversation with its part; the public sets only when the data is here."""
     cases: list[Case] = []
     if public and (DATA / "ibm_twitter_customer_care").exists():
-        rows = _jsonl(REAL / "labels.jsonl")
-        by_source: dict[str, list[str]] = {}
-        for row in rows:
-            by_source.setdefault(row["source"], []).append(row["ref"])
-        parts = {s: split_of(s, refs) for s, refs in by_source.items()}
-        for row in rows:
-            cases.append(
-                Case(
-                    source=row["source"],
-                    ref=row["ref"],
-                    part=parts[row["source"]][row["ref"]],
-                    record=READERS[row["source"]](row["ref"]),
-                    labels=row["checks"],
-                    signals=row["signals"],
-                )
-            )
-    records = {r["id"]: r for r in _jsonl(REAL / "ru_colloquial.jsonl")}
-    labels = _jsonl(REAL / "ru_labels.jsonl")
+        cases += _public_cases(REAL / "labels.jsonl", "1-2")
+        cases += _public_cases(REAL / "labels_batch3.jsonl", "3")
+    cases += _russian_cases(REAL / "ru_colloquial.jsonl", REAL / "ru_labels.jsonl", "1-2")
+    cases += _russian_cases(
+        REAL / "ru_colloquial_batch3.jsonl", REAL / "ru_labels_batch3.jsonl", "3"
+    )
+    return cases
+
+
+def _public_cases(path: Path, batch: str) -> list[Case]:
+    rows = _jsonl(path)
+    by_source: dict[str, list[str]] = {}
+    for row in rows:
+        by_source.setdefault(row["source"], []).append(row["ref"])
+    parts = {s: split_of(s, refs) for s, refs in by_source.items()}
+    return [
+        Case(
+            source=row["source"],
+            ref=row["ref"],
+            part=parts[row["source"]][row["ref"]],
+            record=READERS[row["source"]](row["ref"]),
+            labels=row["checks"],
+            signals=row["signals"],
+            batch=batch,
+        )
+        for row in rows
+    ]
+
+
+def _russian_cases(conversations: Path, label_path: Path, batch: str) -> list[Case]:
+    records = {r["id"]: r for r in _jsonl(conversations)}
+    labels = _jsonl(label_path)
     parts = split_of("ru_colloquial", [row["id"] for row in labels])
+    cases = []
     for row in labels:
         record = records[row["id"]]
         cases.append(
@@ -199,6 +221,7 @@ def load_cases(*, public: bool = True) -> list[Case]:
                 labels=row["checks"],
                 signals=row["signals"],
                 followups=_outbound_followups(record, records.values()),
+                batch=batch,
             )
         )
     return cases
@@ -371,18 +394,24 @@ def write_docs(text: str) -> None:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--part", choices=PARTS, action="append")
+    parser.add_argument("--batch", choices=BATCHES, action="append")
     parser.add_argument("--verbose", action="store_true", help="print every disagreement")
     parser.add_argument("--write-docs", action="store_true")
     args = parser.parse_args(argv)
     cases = load_cases()
     if not any(c.source != "ru_colloquial" for c in cases):
         print(f"{DATA} is absent: only the Russian set is measured")
+    batches = args.batch or BATCHES
     out = []
     for part in args.part or PARTS:
-        report = measure(c for c in cases if c.part == part)
-        out.append(table(report, f"{part} part"))
-        if args.verbose:
-            print("\n".join(report.misses))
+        for batch in batches:
+            report = measure(c for c in cases if c.part == part and c.batch == batch)
+            out.append(table(report, f"{part} part, batch {batch}"))
+            if args.verbose:
+                print("\n".join(report.misses))
+        if len(batches) > 1:
+            report = measure(c for c in cases if c.part == part and c.batch in batches)
+            out.append(table(report, f"{part} part, all batches"))
     text = "\n\n".join(out)
     print(text)
     if args.write_docs:

@@ -104,3 +104,17 @@ def test_qa_lead_extends_a_list_and_adds_a_custom_check(client: TestClient) -> N
     settings = client.get("/api/v1/check-settings").json()
     assert settings["phrase_overrides"][0]["list"] == "jargon"
     assert settings["custom_checks"][0]["id"] == "checks_order"
+
+
+def test_the_dissatisfied_signal_shows_on_the_page_and_in_the_list(client: TestClient) -> None:
+    log_in(client, "admin")
+    unhappy = _id_of(client, "i2")  # "Верните деньги": the customer is dissatisfied
+    page = client.get(f"/interactions/{unhappy}").text
+    assert re.search(r"<dt>Клиент недоволен</dt><dd><span class=\"chip\">да</span>", page, re.I)
+    calm = client.get(f"/interactions/{_id_of(client, 'i1')}").text
+    assert re.search(r"<dt>Клиент недоволен</dt><dd>нет</dd>", calm, re.I)
+    items = {i["external_id"]: i for i in client.get("/api/v1/interactions").json()["items"]}
+    assert items["i2"]["dissatisfied"] is True
+    assert items["i1"]["dissatisfied"] is False
+    listing = client.get("/interactions").text
+    assert listing.count('<span class="chip">Недоволен</span>') == 1

@@ -12,6 +12,7 @@ SENTIMENT_MESSAGES = 2
 # Every kind of personal data we look for has an "@" or seven digits close together.
 CANDIDATE = re.compile(r"@|\d[\d\s().+№-]{5,}\d")
 EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+GROUPED_CARD = re.compile(r"\d{4}(?:[ -]\d{4}){3}")
 CARD = re.compile(r"(?<![\d-])(?:\d[ -]?){12,18}\d(?![\d-])")
 URL_TEXT = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
 PHONE = re.compile(r"(?<![\w+])\+?\(?\d[\d\s().-]{8,16}\d(?!\w)")
@@ -216,7 +217,10 @@ def personal_data(texts: list[str], language: str = "") -> list[str]:
         rest = text
         for match in CARD.finditer(text):
             digits = re.sub(r"\D", "", match.group())
-            if 13 <= len(digits) <= 19 and _luhn(digits):
+            # Four groups of four digits are written as a card even when the number fails
+            # the Luhn sum (a mistyped or made-up card is still the customer's card number).
+            grouped = bool(GROUPED_CARD.fullmatch(match.group().strip()))
+            if 13 <= len(digits) <= 19 and (_luhn(digits) or grouped):
                 kinds.add("card")
                 rest = rest.replace(match.group(), " ")
         if PASSPORT.search(rest):

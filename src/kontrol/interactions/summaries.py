@@ -42,6 +42,8 @@ class InteractionSummary:
     # False while the checks have not run (a queued job waiting for a worker, or an
     # import killed after its commit: ``kontrol rescore`` scores it).
     scored: bool = True
+    # The customer's dissatisfaction (signal ``dissatisfied``); None before the checks ran.
+    dissatisfied: bool | None = None
 
     def as_json(self) -> dict[str, Any]:
         """The API form."""
@@ -95,6 +97,10 @@ def summary_query(viewer: Viewer) -> Select[Any]:
         nps.label("nps"),
         latest_score().label("score"),
         exists().where(interaction_signals.c.interaction_id == interactions.c.id).label("scored"),
+        select(interaction_signals.c.dissatisfied)
+        .where(interaction_signals.c.interaction_id == interactions.c.id)
+        .scalar_subquery()
+        .label("dissatisfied"),
     ).where(interactions.c.workspace_id == viewer.workspace.id, interaction_scope(viewer))
 
 
@@ -123,4 +129,5 @@ def summary(row: Any, viewer: Viewer) -> InteractionSummary:
         nps=row.nps,
         score=row.score,
         scored=bool(row.scored),
+        dissatisfied=None if row.dissatisfied is None else bool(row.dissatisfied),
     )

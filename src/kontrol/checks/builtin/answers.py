@@ -151,6 +151,20 @@ def needs_question(conversation: Conversation) -> Verdict:
     return Verdict(FAIL, ({"message": solution[0], "text": text},))
 
 
+# "Извините, не расслышала, повторите": a bare apology that only asks to repeat or to wait.
+_PARDON = re.compile(
+    r"^\W*(?:пожалуйста\W*)?(?:не расслыш|не понял|повтор|секунд|минут|одну|подождите|что\b)",
+    re.IGNORECASE,
+)
+_BARE_APOLOGY = frozenset({"извините", "простите"})
+
+
+def _asks_pardon(message: Message, hit: Hit) -> bool:
+    if hit.first != hit.last or fold(message.words[hit.first]) not in _BARE_APOLOGY:
+        return False
+    return bool(_PARDON.search(message.view[message.spans[hit.last][1] :]))
+
+
 @check("empathy")
 def empathy(conversation: Conversation) -> Verdict:
     """After the customer expresses negative emotion, the agent acknowledges it."""
@@ -158,7 +172,11 @@ def empathy(conversation: Conversation) -> Verdict:
     if not triggers:
         return Verdict(NA)
     first = triggers[0][0]
-    replies = [h for h in conversation.find("empathy", role="agent") if h.message > first]
+    replies = [
+        h
+        for h in conversation.find("empathy", role="agent")
+        if h.message > first and not _asks_pardon(conversation.messages[h.message], h)
+    ]
     if replies:
         return Verdict(PASS, conversation.evidence(replies))
     return Verdict(FAIL, (triggers[0][1],))
@@ -188,6 +206,7 @@ _REQUEST = re.compile(
     r"скажите|узнать|какой|какая|какие|какова|каков|уточните|назовите)\b",
     re.IGNORECASE,
 )
+_ING_NOT_GERUND = frozenset({"thing", "something", "anything", "everything", "nothing"})
 _LEAD_INS = frozenset(
     "hi hello hey so ok okay and but а и но ну ок здравствуйте привет добрый день вечер утро "
     "подскажите скажите пожалуйста please".split()
@@ -211,6 +230,8 @@ def _asks(message: Message, hit: Hit, rhetorical: list[Hit]) -> bool:
     if INDIRECT_QUESTION.search(view[sentence_start:start]):
         return True
     following = fold(message.words[hit.last + 1]) if hit.last + 1 < len(message.words) else ""
+    if following.endswith("ing") and following not in _ING_NOT_GERUND:
+        return False  # "when sharing screen", "where living": a conjunction with a gerund
     if following in _SUBJECTS and hit.first == hit.last:
         english = not CYRILLIC_WORD.match(message.words[hit.first])
         if english or "," in view[start:sentence_end]:
@@ -223,25 +244,43 @@ def _asks(message: Message, hit: Hit, rhetorical: list[Hit]) -> bool:
     if "?" in view:
         return False
     lead = [fold(w) for w in re.findall(r"[^\W\d_]+", view[sentence_start:start])]
-    return all(word in _LEAD_INS for word in lead) or view[sentence_start:start].rstrip().endswith(
-        ","
-    )
+    if all(word in _LEAD_INS for word in lead) or view[sentence_start:start].rstrip().endswith(","):
+        return True
+    # Colloquial word order without "?": "а деньги когда вернут" (a question word one or two
+    # words before the end of its sentence asks; a conjunction opens a longer clause).
+    tail = re.findall(r"[^\W\d_]+", view[message.spans[hit.last][1] : sentence_end])
+    return bool(CYRILLIC_WORD.match(message.words[hit.first])) and 1 <= len(tail) <= 2
 
 
 def _specific_questions(conversation: Conversation) -> list[Hit]:
-    questions = []
-    seen: set[int] = set()
+    return [hits[0] for hits in _requests_by_message(conversation).values()]
+
+
+def _requests_by_message(conversation: Conversation) -> dict[int, list[Hit]]:
+    """The customer's requests for a time, place, amount or duration, per message."""
+    found: dict[int, list[Hit]] = {}
     for hit in conversation.find("specific_question", role="customer"):
-        if hit.message in seen:
-            continue
         message = conversation.messages[hit.message]
         rhetorical = conversation.find("rhetorical", within=(hit.message,))
         if _asks(message, hit, rhetorical):
-            questions.append(hit)
-            seen.add(hit.message)
-    return questions
+            found.setdefault(hit.message, []).append(hit)
+    return found
 
 
+# The customer asks for more precision after a vague reply: the answer ended there
+# (README_batch3.md 5.4: "В ближайшее время." -> "а конкретнее?" fails).
+_PUSH = re.compile(
+    r"\b(?:конкретнее|поконкретнее|точнее|поточнее|more specific\w*|exactly when)\b",
+    re.IGNORECASE,
+)
+
+
+def _distinct_requests(hits: list[Hit], message: Message) -> int:
+    """How many requests one message makes ("сколько стоит и сколько дней делается")."""
+    return len({(message.lemmas[h.first], h.first) for h in hits if h.last >= h.first})
+
+
+_LINK = re.compile(r"https?://|www\.|[\w.+-]+@")
 WHERE_WORDS = frozenset({"где", "where", "куда"})
 _QUESTION_WORDS = frozenset(
     "when where how what by until".split()
@@ -256,15 +295,23 @@ _ONLINE = re.compile(
 
 
 def _concrete_in(
-    conversation: Conversation, message: Message, asks_where: bool = True
+    conversation: Conversation, message: Message, asks_where: bool = True, where: bool = False
 ) -> dict[str, Any] | None:
     hits = conversation.find("concrete", within=(message.index,))
     if hits:
         return conversation.span(hits[0])
     value = CONCRETE_VALUE.search(message.view) or WORDED_VALUE.search(message.view)
-    if value is None and asks_where:
-        # A link, an e-mail or a street address answers "where", not "when" or "how much".
-        value = CONCRETE_PLACE.search(message.text)
+    if value is None and (asks_where or where):
+        # A link, an e-mail or a street address answers "where", not "when" or "how much";
+        # a link only when the place asked for is online, an address any "where".
+        value = next(
+            (
+                found
+                for found in CONCRETE_PLACE.finditer(message.text)
+                if asks_where or not _LINK.match(found.group())
+            ),
+            None,
+        )
     if value:
         return {"message": message.index, "text": value.group()}
     return None
@@ -278,27 +325,37 @@ def specific_answer(conversation: Conversation) -> Verdict:
     question asked again later (the agent clarified first) is answered by the
     reply to the later one.
     """
-    questions = _specific_questions(conversation)
+    requests = _requests_by_message(conversation)
+    questions = [hits[0] for hits in requests.values()]
     if not questions:
         return Verdict(NA)
     outcomes: list[tuple[Hit, dict[str, Any] | None, bool]] = []
     for number, question in enumerate(questions):
         stop = questions[number + 1].message if number + 1 < len(questions) else None
-        replies = [
-            m for m in conversation.messages[question.message + 1 : stop] if m.role == "agent"
-        ]
+        replies: list[Message] = []
+        for m in conversation.messages[question.message + 1 : stop]:
+            if m.role == "customer" and replies and _PUSH.search(m.view):
+                break
+            if m.role == "agent":
+                replies.append(m)
         asked = conversation.messages[question.message]
-        asks_where = asked.lemmas[question.first] in WHERE_WORDS and bool(
-            _ONLINE.search(asked.view[asked.spans[question.first][0] :])
-        )
+        where = asked.lemmas[question.first] in WHERE_WORDS
+        asks_where = where and bool(_ONLINE.search(asked.view[asked.spans[question.first][0] :]))
         concrete = next(
             (
                 found
                 for m in replies
-                if (found := _concrete_in(conversation, m, asks_where)) is not None
+                if (found := _concrete_in(conversation, m, asks_where, where)) is not None
             ),
             None,
         )
+        if (
+            concrete is not None
+            and _distinct_requests(requests[question.message], asked) > 1
+            and conversation.find("vague", role="agent", within=[m.index for m in replies])
+        ):
+            # Two requests, one answered vaguely: the check fails (CHECKS.md v1.1).
+            concrete = None
         outcomes.append((question, concrete, bool(replies)))
     evidence: list[dict[str, Any]] = []
     unanswered: list[dict[str, Any]] = []

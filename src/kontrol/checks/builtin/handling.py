@@ -146,6 +146,15 @@ def _interruptions_from_audio(conversation: Conversation) -> Verdict:
     return Verdict(PASS if len(found) <= MAX_INTERRUPTIONS else FAIL, tuple(found))
 
 
+# A customer message that needs no reply does not start the clock ("хорошо", "ок жду",
+# "thanks"): a promised follow-up hours later is not a late reply (docs/checks.md, "Batch 3").
+_ACKNOWLEDGEMENT = re.compile(
+    r"^\W*(?:(?:ну\s+)?(?:ок(?:ей)?|ok(?:ay)?|хорошо|ладно|ясно|понятно|спасибо|благодарю|"
+    r"жду|ждём|ждем|договорились|thanks|thank you|great|got it|will do)[\s,.!)]*)+\W*$",
+    re.IGNORECASE,
+)
+
+
 def reply_delays(conversation: Conversation) -> list[tuple[Message, float]]:
     """Each agent reply to a waiting customer, with the wait in seconds."""
     delays = []
@@ -154,7 +163,7 @@ def reply_delays(conversation: Conversation) -> list[tuple[Message, float]]:
         if message.at is None:
             continue
         if message.role == "customer":
-            if waiting_since is None:
+            if waiting_since is None and not _ACKNOWLEDGEMENT.match(message.view):
                 waiting_since = message.at
         elif message.role == "bot":
             waiting_since = None
@@ -244,8 +253,45 @@ def _delivers(conversation: Conversation, message: Message) -> bool:
     return words - len(covered) >= 4
 
 
+# Amounts in words in a stated time ("в течение десяти дней", "within two weeks").
+_NUMBER_WORDS = {
+    **dict.fromkeys(("один", "одного", "одних", "one", "a"), 1),
+    **dict.fromkeys(("два", "две", "двух", "two"), 2),
+    **dict.fromkeys(("три", "трёх", "трех", "three"), 3),
+    **dict.fromkeys(("четыре", "четырёх", "четырех", "four"), 4),
+    **dict.fromkeys(("пять", "пяти", "five"), 5),
+    **dict.fromkeys(("шесть", "шести", "six"), 6),
+    **dict.fromkeys(("семь", "семи", "seven"), 7),
+    **dict.fromkeys(("десять", "десяти", "ten"), 10),
+    **dict.fromkeys(("четырнадцать", "четырнадцати", "fourteen"), 14),
+    **dict.fromkeys(("тридцать", "тридцати", "thirty"), 30),
+}
+_WORDED_TIME = re.compile(
+    r"(?:через|в течение|within|in)\s+([^\W\d_]+)\s+(?:рабоч\w+\s+|business\s+|working\s+)?"
+    r"(мин\w*|час\w*|дн\w*|день|сут\w*|недел\w*|minutes?|hours?|days?|weeks?)",
+    re.IGNORECASE,
+)
+# Verbs of looking something up: "уточню" answered in the same conversation is no promise
+# (CHECKS.md v1.1: "Сейчас проверю" followed by the answer).
+_LOOK_UP = frozenset({"уточню", "проверю", "посмотрю"})
+
+
+def _unit_window(amount: int, unit: str) -> timedelta:
+    unit = unit.lower()
+    if unit.startswith(("мин", "min")):
+        return timedelta(minutes=amount)
+    if unit.startswith(("час", "hour")):
+        return timedelta(hours=amount)
+    if unit.startswith(("недел", "week")):
+        return timedelta(weeks=amount)
+    return timedelta(days=amount)
+
+
 def _promise_window(message: Message, at: Any) -> Any:
     stated = PROMISE_TIME.search(message.view)
+    worded_amount = _WORDED_TIME.search(message.view)
+    if not stated and worded_amount and worded_amount.group(1).lower() in _NUMBER_WORDS:
+        return _unit_window(_NUMBER_WORDS[worded_amount.group(1).lower()], worded_amount.group(2))
     if stated:
         amount = int(stated.group(1))
         unit = stated.group(2).lower()
@@ -269,12 +315,26 @@ def _promise_window(message: Message, at: Any) -> Any:
     return PROMISE_WINDOW
 
 
+def _looked_up_here(conversation: Conversation, hit: Hit, promises: list[Hit]) -> bool:
+    """ "Уточню" alone, answered by a later agent message of the same conversation: the
+    agent looked it up, nothing was promised for later."""
+    message = conversation.messages[hit.message]
+    if {fold(w) for w in message.words[hit.first : hit.last + 1]} - _LOOK_UP:
+        return False
+    if any(p.message == hit.message and p is not hit for p in promises):
+        return False
+    return any(
+        m.index > hit.message and _delivers(conversation, m) for m in conversation.agent_messages
+    )
+
+
 @check("promise_kept")
 def promise_kept(conversation: Conversation) -> Verdict:
     """Each promise is followed by an agent message or an outbound contact in time."""
     promises = [
         h for h in conversation.find("promise", role="agent") if _is_promise(conversation, h)
     ]
+    promises = [h for h in promises if not _looked_up_here(conversation, h, promises)]
     if not promises:
         return Verdict(NA)
     broken: list[dict[str, Any]] = []

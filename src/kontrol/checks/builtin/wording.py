@@ -102,7 +102,11 @@ NOT_SHOUTING = frozenset(
 
 CONCRETE_PLACE = re.compile(
     r"(?:https?://|www\.)\S+|[\w.+-]+@[\w-]+\.[\w.]+|"
-    r"\b\d+\s+[A-Z][a-z]+\s+(?:St|Street|Ave|Avenue|Road|Rd|Blvd|Lane)\b",
+    r"\b\d+\s+[A-Z][a-z]+\s+(?:St|Street|Ave|Avenue|Road|Rd|Blvd|Lane)\b|"
+    # A Russian address: "ул. Ленина, 12", "проспект Мира", "на Лесной, десять".
+    r"(?:\bул\.|\bулиц[аеуы]|\bпроспект\w*|\bпр-т|\bпереулк?\w*|\bшоссе|\bбульвар\w*)"
+    r"\s*[А-ЯЁ][а-яё]+|\bна\s+[А-ЯЁ][а-яё]+,\s*(?:\d+|один|два|три|четыре|пять|шесть|семь|"
+    r"восемь|девять|десять|[а-яё]+надцать|двадцать|тридцать|сорок)\b",
 )
 PROMISE_WORD_TIME = re.compile(
     r"(?:через|в течение|within|in)\s+(полчаса|час|half an hour|an hour|a day|день|сутки)\b"
@@ -169,6 +173,8 @@ def _shouted_words(message: Message, reducer: Any) -> list[str]:
     return out
 
 
+# Three-letter words that are stressed, never abbreviations ("shift WAY over", "НЕТ").
+EMPHATIC_SHORT = frozenset("way not now why all own нет уже где как что всё все".split())
 CAPS_RUN = re.compile(r"(?<!\w)[A-ZА-ЯЁ]{2,}(?:[ \t]+[A-ZА-ЯЁ]{2,})+(?!\w)")
 
 
@@ -178,7 +184,7 @@ def shouting(message: Message, reducer: Any = None) -> str | None:
     Abbreviations and codes ("LAX to JFK", "ОСАГО") are not shouting."""
     if reducer is not None and CAPS_WORD.search(message.view):
         caps = _shouted_words(message, reducer)
-        if any(len(word) >= 4 for word in caps):
+        if any(len(word) >= 4 or word.lower() in EMPHATIC_SHORT for word in caps):
             return " ".join(caps[:3])
         for run in CAPS_RUN.finditer(message.view):
             words = run.group().split()
