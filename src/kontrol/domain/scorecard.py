@@ -17,6 +17,7 @@ from typing import Any
 import yaml
 
 from kontrol.domain.errors import InvalidInput
+from kontrol.domain.yaml_errors import invalid_yaml
 
 CHANNELS = ("call", "chat", "email", "messenger", "social", "app", "self_service", "visit")
 SCALES = ("pass_fail", "1-5")
@@ -284,5 +285,5 @@ def load_scorecard(text: str, *, known_checks: frozenset[str] | None = None) -> 
         mark = getattr(error, "problem_mark", None)
         line = f" at line {mark.line + 1}" if mark is not None else ""
         problem = getattr(error, "problem", None) or str(error)
-        raise InvalidInput(f"not valid YAML{line}: {problem}") from None
+        raise invalid_yaml(error, f"not valid YAML{line}: {problem}") from None
     return parse_scorecard(data, known_checks=known_checks)

@@ -8,7 +8,7 @@ reads in both). A period key (``2026-W45``) is a storage key; people read
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 
 from kontrol.domain.periods import Period, first_day
 from kontrol.i18n import translate
@@ -22,6 +22,33 @@ def decimal(value: float, places: int, locale: str) -> str:
     """``value`` rounded to ``places`` with the locale's decimal mark and thousands grouped."""
     text = f"{value:,.{places}f}".replace(",", THIN_SPACE)
     return text.replace(".", ",") if locale == "ru" else text
+
+
+def day_label(value: date | str | None, locale: str) -> str:
+    """A day as people write it: ``15.12.2026`` in Russian, ``Dec 15, 2026`` in English."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, str):
+        try:
+            value = date.fromisoformat(value[:10])
+        except ValueError:
+            return value
+    if locale == "ru":
+        return f"{value.day:02d}.{value.month:02d}.{value.year}"
+    return f"{_MONTHS_EN[value.month - 1]} {value.day}, {value.year}"
+
+
+def moment_label(value: datetime | str | None, locale: str, *, seconds: bool = False) -> str:
+    """A day and a time: ``15.12.2026 14:30`` in Russian, ``Dec 15, 2026 14:30`` in English."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value)
+        except ValueError:
+            return value
+    clock = value.strftime("%H:%M:%S" if seconds else "%H:%M")
+    return f"{day_label(value, locale)} {clock}"
 
 
 def period_label(period: Period, key: str, locale: str) -> str:

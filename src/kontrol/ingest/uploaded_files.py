@@ -32,6 +32,7 @@ from kontrol.accounts.workspaces import Workspace, list_workspaces
 from kontrol.domain.clock import utcnow
 from kontrol.domain.errors import InvalidInput, NotFound, Unreadable
 from kontrol.domain.vocabulary import Channel
+from kontrol.i18n.messages import error_text
 from kontrol.ingest.batches import validate_record
 from kontrol.ingest.csv_reader import (
     DATE_FORMATS,
@@ -221,9 +222,8 @@ class UploadRefused(InvalidInput):
     key: str  # always set: the message in the catalogue
 
     def __init__(self, key: str, **params: object) -> None:
-        super().__init__(f"{key} {params}")
-        self.key = key
-        self.params = params
+        super().__init__(key=key, params=params)
+        self.args = (error_text(self, "en"),)
 
 
 @dataclass(frozen=True)

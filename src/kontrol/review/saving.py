@@ -92,7 +92,9 @@ def _require_complete(answers: Sequence[CriterionAnswer]) -> None:
     if missing:
         raise InvalidInput(
             f"items.{missing[0]}.result: answer every criterion before submitting "
-            f"(unanswered: {', '.join(missing)})"
+            f"(unanswered: {', '.join(missing)})",
+            key="review.error.unanswered",
+            params={"count": len(missing), "criteria": ", ".join(missing)},
         )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -11,13 +12,15 @@ from fastapi import FastAPI, Request
 from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
+from jinja2 import pass_context
 from starlette.middleware.sessions import SessionMiddleware
 
 from kontrol import __version__
 from kontrol.accounts.installation import open_database, session_secret
 from kontrol.accounts.policy import Action, allowed, interaction_reach
 from kontrol.heap import freeze_startup_objects
-from kontrol.i18n import translate
+from kontrol.i18n import DEFAULT_LOCALE, translate
+from kontrol.i18n.formats import day_label, moment_label
 from kontrol.ingest.effects_backlog import BacklogDrainer
 from kontrol.jobs import background_jobs
 from kontrol.plugins import freeze_all
@@ -142,6 +145,16 @@ def _page_context(request: Request) -> dict[str, Any]:
     return {"t": t, "locale": locale, "csrf_token": csrf_token(request)}
 
 
+@pass_context
+def _day(context: Any, value: date | str | None) -> str:
+    return day_label(value, context.get("locale", DEFAULT_LOCALE))
+
+
+@pass_context
+def _moment(context: Any, value: datetime | str | None, seconds: bool = False) -> str:
+    return moment_label(value, context.get("locale", DEFAULT_LOCALE), seconds=seconds)
+
+
 def create_app(database_url: str, *, demo: bool | None = None) -> FastAPI:
     """The web app on the database at ``database_url`` (created or upgraded if needed)."""
     engine = open_database(database_url)
@@ -153,6 +166,9 @@ def create_app(database_url: str, *, demo: bool | None = None) -> FastAPI:
     templates.env.globals["Action"] = Action
     templates.env.globals["interaction_reach"] = interaction_reach
     templates.env.globals["can_review"] = can_review
+    # Days and times in the reader's way: {{ row.created_at|moment }}, {{ row.day|day }}.
+    templates.env.filters["day"] = _day
+    templates.env.filters["moment"] = _moment
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:

@@ -127,7 +127,7 @@ def scorecard_save(
                 {"version": stored.version},
             )
     except InvalidInput as error:
-        return _editor(page, yaml_text, error=str(error), status=status_of(error))
+        return _editor(page, yaml_text, error=page.says(error), status=status_of(error))
     return RedirectResponse(f"/scorecards/{stored.name}", status_code=303)
 
 
@@ -231,7 +231,7 @@ def custom_check_save(
             "lists": [],
             "customs": stored_custom_checks(db, viewer.workspace.id),
             "custom_yaml": yaml_text,
-            "error": str(error),
+            "error": page.says(error),
         }
         return _render(page, "checks/phrases.html", context, status=status_of(error))
     return RedirectResponse("/phrases#custom", status_code=303)

@@ -189,7 +189,7 @@ def work_rules_save(
         # The import commits on its own connection, rule by rule (its report says which).
         report = import_rules_text(state.engine, viewer.workspace.id, rules, label="rules")
     except InvalidInput as error:
-        return _rules_page(page, text=rules, error=str(error), status=status_of(error))
+        return _rules_page(page, text=rules, error=page.says(error), status=status_of(error))
     if report.errors:
         return _rules_page(page, text=rules, report=report, status=422)
     return _rules_page(page, report=report)
