@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+import re
 from contextlib import asynccontextmanager
 from datetime import date, datetime
 from pathlib import Path
@@ -13,6 +14,7 @@ from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from jinja2 import pass_context
+from markupsafe import Markup, escape
 from starlette.middleware.sessions import SessionMiddleware
 
 from kontrol import __version__
@@ -155,6 +157,13 @@ def _moment(context: Any, value: datetime | str | None, seconds: bool = False) -
     return moment_label(value, context.get("locale", DEFAULT_LOCALE), seconds=seconds)
 
 
+_BACKTICKED = re.compile(r"`([^`]+)`")
+
+
+def _codes(text: str) -> Markup:
+    return Markup(_BACKTICKED.sub(r"<code>\1</code>", str(escape(text))))
+
+
 def create_app(database_url: str, *, demo: bool | None = None) -> FastAPI:
     """The web app on the database at ``database_url`` (created or upgraded if needed)."""
     engine = open_database(database_url)
@@ -169,6 +178,8 @@ def create_app(database_url: str, *, demo: bool | None = None) -> FastAPI:
     # Days and times in the reader's way: {{ row.created_at|moment }}, {{ row.day|day }}.
     templates.env.filters["day"] = _day
     templates.env.filters["moment"] = _moment
+    # A catalogue text's `names` (commands, YAML keys) shown as code: {{ t("x")|codes }}.
+    templates.env.filters["codes"] = _codes
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
