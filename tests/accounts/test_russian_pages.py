@@ -54,6 +54,14 @@ ALLOWED = frozenset(
 NOT_DATA_TABLES = frozenset(
     {"messages", "message_originals", "import_rejects", "job_runs", "effects_backlog"}
 )
+# Columns of codes the interface translates (a channel, a check, a review reason...):
+# their values are vocabulary, not data, so they do not pass as data. A work item's
+# status and source come from the CRM as they are: the page marks them translate="no".
+CODE_COLUMNS = frozenset(
+    {"channel", "check", "check_id", "review_items.reason", "status", "direction", "kind",
+     "role", "source", "action", "state", "outcome", "result", "decision", "priority",
+     "severity", "language"}
+)
 # Elements whose text is data or code, not interface (a textarea holds what was typed).
 DATA_TAGS = frozenset({"script", "style", "code", "kbd", "pre", "samp", "template", "textarea"})
 SHOWN_ATTRIBUTES = ("placeholder", "title", "aria-label", "alt")
@@ -149,7 +157,13 @@ def _stored_words(engine: Engine) -> frozenset[str]:
         for table in tables.metadata.sorted_tables:
             if table.name in NOT_DATA_TABLES:
                 continue
-            columns = [c for c in table.columns if isinstance(c.type, String | JSON)]
+            columns = [
+                c
+                for c in table.columns
+                if isinstance(c.type, String | JSON)
+                and c.name not in CODE_COLUMNS
+                and f"{table.name}.{c.name}" not in CODE_COLUMNS
+            ]
             if not columns:
                 continue
             for row in connection.execute(select(*columns).limit(5000)):
