@@ -36,16 +36,75 @@ from tests.factories import form_token, import_records, log_in
 ALLOWED = frozenset(
     {
         # file formats and protocols a person picks or reads on the import/export pages
-        "CSV", "JSON", "JSONL", "YAML", "PDF", "XLSX", "HTML", "HTTP", "HTTPS", "URL",
-        "API", "SMTP", "IMAP", "UTF", "ZIP", "GZIP", "MP3", "WAV", "OGG", "TLS",
+        "CSV",
+        "JSON",
+        "JSONL",
+        "YAML",
+        "PDF",
+        "XLSX",
+        "HTML",
+        "HTTP",
+        "HTTPS",
+        "URL",
+        "API",
+        "SMTP",
+        "IMAP",
+        "UTF",
+        "ZIP",
+        "GZIP",
+        "MP3",
+        "WAV",
+        "OGG",
+        "TLS",
         # quality-control acronyms used in Russian as they are
-        "KPI", "SLA", "CSAT", "NPS", "CES", "FCR", "AHT", "QA", "CRM", "LLM", "ID", "IP",
+        "KPI",
+        "SLA",
+        "CSAT",
+        "NPS",
+        "CES",
+        "FCR",
+        "AHT",
+        "QA",
+        "CRM",
+        "LLM",
+        "ID",
+        "IP",
         # products people connect Kontrol to, named as they name themselves
-        "Kontrol", "Telegram", "Bot", "Excel", "Bitrix24", "amoCRM", "Whisper", "OpenAI",
-        "Ollama", "vLLM", "Vosk", "Asterisk", "Zendesk", "Freshdesk", "Intercom", "Chatwoot",
-        "Amazon", "Connect", "Contact", "Lens", "Records", "Power", "BI", "WhatsApp",
+        "Kontrol",
+        "Telegram",
+        "Bot",
+        "Excel",
+        "Bitrix24",
+        "amoCRM",
+        "Whisper",
+        "OpenAI",
+        "Ollama",
+        "vLLM",
+        "Vosk",
+        "Asterisk",
+        "Zendesk",
+        "Freshdesk",
+        "Intercom",
+        "Chatwoot",
+        "Amazon",
+        "Connect",
+        "Contact",
+        "Lens",
+        "Records",
+        "Power",
+        "BI",
+        "WhatsApp",
         # standards and codes: signatures, dates, QR codes, language codes, HTTP methods
-        "HMAC", "ISO", "UTC", "QR", "RU", "EN", "POST", "mbox", "cron", "Cron",
+        "HMAC",
+        "ISO",
+        "UTC",
+        "QR",
+        "RU",
+        "EN",
+        "POST",
+        "mbox",
+        "cron",
+        "Cron",
         # the name of a file format, as in "JSON Lines"
         "Lines",
     }
@@ -58,9 +117,25 @@ NOT_DATA_TABLES = frozenset(
 # their values are vocabulary, not data, so they do not pass as data. A work item's
 # status and source come from the CRM as they are: the page marks them translate="no".
 CODE_COLUMNS = frozenset(
-    {"channel", "check", "check_id", "review_items.reason", "status", "direction", "kind",
-     "role", "source", "action", "state", "outcome", "result", "decision", "priority",
-     "severity", "language"}
+    {
+        "channel",
+        "check",
+        "check_id",
+        "review_items.reason",
+        "status",
+        "direction",
+        "kind",
+        "role",
+        "source",
+        "action",
+        "state",
+        "outcome",
+        "result",
+        "decision",
+        "priority",
+        "severity",
+        "language",
+    }
 )
 # Elements whose text is data or code, not interface (a textarea holds what was typed).
 DATA_TAGS = frozenset({"script", "style", "code", "kbd", "pre", "samp", "template", "textarea"})
@@ -97,7 +172,11 @@ class _Reader(HTMLParser):
             for name in SHOWN_ATTRIBUTES:
                 if values.get(name):
                     self.texts.append(str(values[name]))
-            if tag == "input" and values.get("type") in ("submit", "button") and values.get("value"):
+            if (
+                tag == "input"
+                and values.get("type") in ("submit", "button")
+                and values.get("value")
+            ):
                 self.texts.append(str(values["value"]))
         if tag not in self.VOID:
             self._stack.append(data)

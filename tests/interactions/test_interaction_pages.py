@@ -226,7 +226,7 @@ def test_an_interaction_not_scored_yet_says_so_until_rescore(
     )
     assert "оценка ещё не готова" in row  # the default language
     page = client.get(f"/interactions/{listed['late-1']['id']}").text
-    assert "Оценка ещё не готова" in page
+    assert "Балл ещё не посчитан" in page
     done = CliRunner().invoke(app, ["rescore", "--db", database_url])
     assert done.exit_code == 0, done.output
     page = client.get(f"/interactions/{listed['late-1']['id']}").text

@@ -22,7 +22,7 @@ from kontrol.accounts.installation import open_database, session_secret
 from kontrol.accounts.policy import Action, allowed, interaction_reach
 from kontrol.heap import freeze_startup_objects
 from kontrol.i18n import DEFAULT_LOCALE, translate
-from kontrol.i18n.formats import day_label, moment_label
+from kontrol.i18n.formats import any_period_label, day_label, moment_label, signal_label
 from kontrol.ingest.effects_backlog import BacklogDrainer
 from kontrol.jobs import background_jobs
 from kontrol.plugins import freeze_all
@@ -157,6 +157,16 @@ def _moment(context: Any, value: datetime | str | None, seconds: bool = False) -
     return moment_label(value, context.get("locale", DEFAULT_LOCALE), seconds=seconds)
 
 
+@pass_context
+def _signal(context: Any, value: float | None, key: str) -> str:
+    return signal_label(key, value, context.get("locale", DEFAULT_LOCALE))
+
+
+@pass_context
+def _period(context: Any, key: str) -> str:
+    return any_period_label(str(key), context.get("locale", DEFAULT_LOCALE))
+
+
 _BACKTICKED = re.compile(r"`([^`]+)`")
 
 
@@ -178,6 +188,9 @@ def create_app(database_url: str, *, demo: bool | None = None) -> FastAPI:
     # Days and times in the reader's way: {{ row.created_at|moment }}, {{ row.day|day }}.
     templates.env.filters["day"] = _day
     templates.env.filters["moment"] = _moment
+    templates.env.filters["signal"] = _signal
+    # A period key ("2026-W42", "2026-11") as people write it: "нед. 42 · 12.10–18.10".
+    templates.env.filters["period"] = _period
     # A catalogue text's `names` (commands, YAML keys) shown as code: {{ t("x")|codes }}.
     templates.env.filters["codes"] = _codes
 
