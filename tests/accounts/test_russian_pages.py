@@ -285,7 +285,7 @@ def test_every_page_reads_in_russian(app_client: TestClient, world: World, backe
     _demo_sample(world)
     log_in(app_client, "admin")
     data = _stored_words(world.engine)
-    leaks: dict[str, list[str]] = {}
+    leaks: dict[str, str] = {}
     read = 0
     for route, path in _get_pages(world):
         response = app_client.get(path, follow_redirects=False)

@@ -89,3 +89,27 @@ def test_a_qa_lead_picks_an_agent_by_typing_part_of_the_name(
 def _shot(name: str) -> Path:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     return ARTIFACTS / f"{name}.png"
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+def test_the_phrase_lists_page_is_short_and_searchable(
+    browser: Browser,  # noqa: F811
+    server: str,  # noqa: F811
+    backend: str,
+) -> None:
+    page = sign_in(browser, server, "admin")
+    page.goto(f"{server}/phrases")
+    lists = page.locator("details.phrase-list")
+    assert lists.count() > 20
+    # No list of the workspace is filled: every list is one closed line.
+    assert page.locator("details.phrase-list[open]").count() == 0
+    # It was 9,600 px of empty boxes; the closed lists and the custom checks fit far less.
+    height = page.evaluate("document.documentElement.scrollHeight")
+    assert height < 4000, height
+    page.screenshot(path=str(_shot("phrases-closed")), full_page=True)
+    page.get_by_role("searchbox", name="Найти список или фразу").fill("приветств")
+    shown = page.locator("details.phrase-list:visible")
+    expect(shown.first).to_have_attribute("open", "")
+    titles = shown.locator("summary strong").all_inner_texts()
+    assert "Приветствие" in titles and len(titles) < 5, titles
+    page.screenshot(path=str(_shot("phrases-search")), full_page=True)

@@ -31,12 +31,14 @@ def day_label(value: date | str | None, locale: str) -> str:
         return ""
     if isinstance(value, str):
         try:
-            value = date.fromisoformat(value[:10])
+            day = date.fromisoformat(value[:10])
         except ValueError:
             return value
+    else:
+        day = value
     if locale == "ru":
-        return f"{value.day:02d}.{value.month:02d}.{value.year}"
-    return f"{_MONTHS_EN[value.month - 1]} {value.day}, {value.year}"
+        return f"{day.day:02d}.{day.month:02d}.{day.year}"
+    return f"{_MONTHS_EN[day.month - 1]} {day.day}, {day.year}"
 
 
 def moment_label(value: datetime | str | None, locale: str, *, seconds: bool = False) -> str:
@@ -45,11 +47,13 @@ def moment_label(value: datetime | str | None, locale: str, *, seconds: bool = F
         return ""
     if isinstance(value, str):
         try:
-            value = datetime.fromisoformat(value)
+            moment = datetime.fromisoformat(value)
         except ValueError:
             return value
-    clock = value.strftime("%H:%M:%S" if seconds else "%H:%M")
-    return f"{day_label(value, locale)} {clock}"
+    else:
+        moment = value
+    clock = moment.strftime("%H:%M:%S" if seconds else "%H:%M")
+    return f"{day_label(moment, locale)} {clock}"
 
 
 # Where a customer's mood (-1..1) turns from neutral to positive or negative.

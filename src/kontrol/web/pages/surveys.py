@@ -194,8 +194,8 @@ def survey_answer(
         value = check_score(page.kind, score)
         text = clean_comment(comment)
     except InvalidInput as error:
-        key = "surveys.error.expired" if "form token" in page.says(error) else "surveys.error.score"
-        if "comment" in page.says(error):
+        key = "surveys.error.expired" if "form token" in str(error) else "surveys.error.score"
+        if "comment" in str(error):
             key = "surveys.error.comment"
         return _form(
             state,
