@@ -94,7 +94,13 @@ def _require_complete(answers: Sequence[CriterionAnswer]) -> None:
             f"items.{missing[0]}.result: answer every criterion before submitting "
             f"(unanswered: {', '.join(missing)})",
             key="review.error.unanswered",
-            params={"count": len(missing), "criteria": ", ".join(missing)},
+            params={
+                "criteria": "; ".join(
+                    f"«{a.criterion.title}»"
+                    for a in answers
+                    if a.required and a.result is None
+                )
+            },
         )
 
 
