@@ -96,9 +96,7 @@ def _require_complete(answers: Sequence[CriterionAnswer]) -> None:
             key="review.error.unanswered",
             params={
                 "criteria": "; ".join(
-                    f"«{a.criterion.title}»"
-                    for a in answers
-                    if a.required and a.result is None
+                    f"«{a.criterion.title}»" for a in answers if a.required and a.result is None
                 )
             },
         )
