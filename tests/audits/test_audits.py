@@ -19,6 +19,7 @@ from kontrol.audits.conduct import (
 from kontrol.audits.results import audit_results
 from kontrol.domain.errors import Conflict, Forbidden
 from kontrol.domain.roles import WorkspaceRole
+from kontrol.i18n.messages import error_text
 from kontrol.improvement.messages import KeyedInvalid
 from kontrol.settings import current_settings
 from kontrol.store.tables import audit_answers, audit_evidence, check_outcomes
@@ -141,7 +142,7 @@ def test_completing_needs_every_answer_and_the_required_evidence(
     # and for Rival are still open.
     assert unanswered.value.field == "intake"
     assert "(5 unanswered in all)" in str(unanswered.value)
-    assert "«Приём обращений по регламенту»" in unanswered.value.text("ru")
+    assert "«Приём обращений по регламенту»" in error_text(unanswered.value, "ru")
     assert no_evidence.value.field == "intake" and "needs evidence" in str(no_evidence.value)
     assert done.status == "completed"
     # intake partly (0.5 × 2), offer 4 (0.75 × 1), greeting 81 of 90 (0.9 × 1); bots n/a.

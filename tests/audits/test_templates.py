@@ -16,6 +16,7 @@ from kontrol.audits.templates import (
     shipped_template_text,
     template_versions,
 )
+from kontrol.i18n.messages import error_text
 from tests.audits.builders import SMALL
 
 
@@ -42,10 +43,10 @@ def test_a_wrong_scale_names_the_file_the_line_and_the_field() -> None:
     line = text.splitlines().index("        scale: stars") + 1
     assert (caught.value.file, caught.value.line) == ("mine.yaml", line)
     assert caught.value.field == "areas[0].items[1](offer).scale"
-    assert caught.value.text("ru").startswith(
+    assert error_text(caught.value, "ru").startswith(
         f"mine.yaml, строка {line}, поле areas[0].items[1](offer).scale"
     )
-    assert "yes_partly_no, one_to_five, number" in caught.value.text("en")
+    assert "yes_partly_no, one_to_five, number" in error_text(caught.value, "en")
 
 
 def test_broken_yaml_and_unknown_measures_are_refused_with_their_line() -> None:
@@ -56,7 +57,7 @@ def test_broken_yaml_and_unknown_measures_are_refused_with_their_line() -> None:
     with pytest.raises(TemplateProblem) as unknown:
         load_template(measured, file="t.yaml", known_checks=frozenset({"greeting"}))
     assert unknown.value.field.endswith("(greeting).measure")
-    assert "telepathy" in unknown.value.text("en")
+    assert "telepathy" in error_text(unknown.value, "en")
 
 
 def test_a_number_item_needs_a_target() -> None:

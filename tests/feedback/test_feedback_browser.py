@@ -37,7 +37,7 @@ def test_dispute_and_resolution_in_the_browser(
 ) -> None:
     evaluation_id = world.evaluation("f1", {**ALL_PASS, "empathy": "fail"})
     agent = sign_in(browser, server, "agent1")
-    follow_menu(agent, "Оценки")
+    follow_menu(agent, "Оценки качества")
     _shot(agent, "feedback-evaluations")
     agent.get_by_role("link", name=f"#{evaluation_id} · f1").click()
     expect(agent.locator("#evaluation-score")).to_contain_text("60.0")

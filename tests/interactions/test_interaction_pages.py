@@ -24,7 +24,7 @@ def test_list_shows_newest_first(client: TestClient) -> None:
     log_in(client, "admin")
     assert _ids(client) == ["i4", "i3", "i2", "i1"]
     page = client.get("/interactions").text
-    assert page.index("2026-11-05") < page.index("2026-11-02")
+    assert page.index("05.11.2026") < page.index("02.11.2026")
 
 
 def test_filters(client: TestClient) -> None:
@@ -87,14 +87,14 @@ def test_html_paging_links(client: TestClient) -> None:
     link = re.search(r'href="(/interactions\?[^"]*cursor=[^"]+)"', page)
     assert link
     second = client.get(link.group(1).replace("&amp;", "&")).text
-    assert "2026-11-03" in second and "2026-11-05" not in second
+    assert "03.11.2026" in second and "05.11.2026" not in second
 
 
 def test_htmx_request_gets_only_the_table(client: TestClient) -> None:
     log_in(client, "admin")
     partial = client.get("/interactions?channel=call", headers={"HX-Request": "true"}).text
     assert "<table" in partial and "<html" not in partial
-    assert "2026-11-05" in partial and "2026-11-02" not in partial
+    assert "05.11.2026" in partial and "02.11.2026" not in partial
 
 
 def test_interaction_page_shows_transcript_survey_and_other_contacts(client: TestClient) -> None:
@@ -222,13 +222,13 @@ def test_an_interaction_not_scored_yet_says_so_until_rescore(
     row = next(
         r
         for r in client.get("/interactions").text.split("<tr>")
-        if "late-1" in r or "2026-11-06" in r
+        if "late-1" in r or "06.11.2026" in r
     )
-    assert "оценка ещё не готова" in row  # the default language
+    assert "балл ещё не посчитан" in row  # the default language
     page = client.get(f"/interactions/{listed['late-1']['id']}").text
-    assert "Оценка ещё не готова" in page
+    assert "Балл ещё не посчитан" in page
     done = CliRunner().invoke(app, ["rescore", "--db", database_url])
     assert done.exit_code == 0, done.output
     page = client.get(f"/interactions/{listed['late-1']['id']}").text
-    assert "ещё не готова" not in page and 'id="qa-score"' in page
-    assert "ещё не готова" not in client.get("/interactions").text
+    assert "ещё не посчитан" not in page and 'id="qa-score"' in page
+    assert "ещё не посчитан" not in client.get("/interactions").text

@@ -213,7 +213,7 @@ def test_tiles_count_the_chosen_dates_and_compare_with_before(
     assert tile_value(client.get(f"/dashboard?{NOVEMBER}").text, "contacts") == "4"
     page = client.get("/dashboard?period=month&date_from=2026-11-02&date_to=2026-11-04").text
     assert tile_value(page, "contacts") == "3"
-    assert "2026-10-30 — 2026-11-01" in page  # compared with the three days before
+    assert "30.10.2026 — 01.11.2026" in page  # compared with the three days before
     later = client.get("/dashboard?period=day&date_from=2026-11-05&date_to=2026-11-05").text
     assert tile_value(later, "contacts") == "1"
     # 4 and 5 November had one contact each: the same as the day before.

@@ -327,3 +327,17 @@ def test_recordings_play_from_http_urls_and_the_recordings_folder_only(
     client.post("/logout", data={"csrf_token": form_token(client, "/review")})
     log_in(client, "agent1")
     assert client.get(f"/review/recordings/{by_external['rec2']}").status_code == 403
+
+
+def test_submitting_with_unanswered_criteria_says_which_in_russian(
+    client: TestClient, engine: Engine, ids: dict[str, int]
+) -> None:
+    log_in(client, "reviewer")
+    item_id = _item_of(engine, "reviewer", ids["i1"])
+    fields = _form_fields(client.get(f"/review/items/{item_id}").text)
+    refused = client.post(
+        f"/interactions/{ids['i1']}/evaluate", data={**fields, "action": "submit"}
+    )
+    assert refused.status_code == 422
+    assert "Ответьте на все критерии, прежде чем отправлять оценку качества" in refused.text
+    assert "answer every criterion" not in refused.text

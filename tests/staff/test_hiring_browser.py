@@ -92,7 +92,7 @@ def test_two_interviewers_score_blind_and_see_the_agreement(
     decision = first.locator("#decision form")
     decision.get_by_label("Решение").select_option("hire")
     decision.get_by_label("Причина").fill("Спокойна в конфликте, точна в возвратах.")
-    decision.get_by_label("Id оператора").fill("a1")
+    decision.get_by_label("Оператор", exact=True).fill("a1")
     decision.get_by_role("button", name="Сохранить").click()
     expect(first.locator("#hired-agent")).to_have_text("принят(а) как оператор a1")
     _shot(first, "staff-hiring-decision")

@@ -67,7 +67,7 @@ def test_the_qa_lead_drills_down_from_an_owner_to_an_item_and_its_violations(
     violations = page.locator("#work-item-violations tbody tr")
     expect(violations).to_have_count(1)
     expect(violations.first).to_contain_text("Просроченная задача")
-    expect(violations.first).to_contain_text("2026-11-10 10:00")  # since the due time
+    expect(violations.first).to_contain_text("10.11.2026 10:00")  # since the due time
     _shot(page, "work-item")
 
     phone = browser.new_context(

@@ -20,6 +20,7 @@ import yaml
 from sqlalchemy import Connection, delete, select
 
 from kontrol.domain.errors import InvalidInput
+from kontrol.domain.yaml_errors import invalid_yaml
 from kontrol.store.tables import contact_reasons
 
 KINDS = ("reason", "complaint")
@@ -157,7 +158,7 @@ def parse_taxonomy(text: str, *, source: str = "taxonomy.yaml") -> Taxonomy:
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         line = mark.line + 1 if mark is not None else 1
-        raise InvalidInput(f"{source}:{line}: not valid YAML") from None
+        raise invalid_yaml(error, f"{source}:{line}: not valid YAML", source=source) from None
     if root is None:
         raise InvalidInput(f"{source}:1: the file is empty")
     top = _mapping(source, root, "taxonomy")

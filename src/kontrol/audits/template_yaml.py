@@ -19,6 +19,7 @@ from typing import Any
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from kontrol.i18n.messages import error_text
 from kontrol.improvement.messages import KeyedInvalid
 
 AREAS = ("processes", "people", "technology", "competitors")
@@ -105,17 +106,13 @@ class TemplateProblem(KeyedInvalid):
         self.file = file
         self.line = line
         super().__init__(key, field, **params)
-
-    def text(self, locale: str) -> str:
-        from kontrol.i18n import translate
-
-        message = translate(locale, self.key)
-        if self.params:
-            message = message.format(**self.params)
-        where = translate(locale, "audits.yaml.where").format(
-            file=self.file, line=self.line if self.line is not None else "?", field=self.field
-        )
-        return f"{where}: {message}"
+        self.where_key = "error.where.place"
+        self.where_params = {
+            "file": file,
+            "line": line if line is not None else "?",
+            "field": field,
+        }
+        self.args = (error_text(self, "en"),)
 
 
 class _Reader:

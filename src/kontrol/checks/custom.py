@@ -33,6 +33,7 @@ import yaml
 
 from kontrol.checks.registry import ALL_CHANNELS, FAIL, NA, PASS, Verdict
 from kontrol.domain.errors import InvalidInput
+from kontrol.domain.yaml_errors import invalid_yaml
 
 if TYPE_CHECKING:
     from kontrol.checks.conversation import Conversation
@@ -281,6 +282,7 @@ def load_custom_check(text: str, *, reserved: frozenset[str] = frozenset()) -> C
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         line = f" (line {mark.line + 1})" if mark is not None else ""
-        raise InvalidInput(f"not valid YAML{line}: {getattr(error, 'problem', error)}") from None
+        problem = getattr(error, "problem", error)
+        raise invalid_yaml(error, f"not valid YAML{line}: {problem}") from None
     check = parse_custom_check(data, reserved=reserved)
     return CustomCheck(check.id, check.title, check.rule, check.na_unless, check.channels, text)

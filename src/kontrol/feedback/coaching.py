@@ -71,7 +71,7 @@ def find_agent(connection: Connection, viewer: Viewer, agent: str) -> CoachedAge
     for found in coaching_agents(connection, viewer):
         if found.external_id == agent:
             return found
-    raise NotFound(f"no agent {agent!r}")
+    raise NotFound(f"no agent {agent!r}", key="error.no_agent", params={"agent": agent})
 
 
 @dataclass(frozen=True, slots=True)

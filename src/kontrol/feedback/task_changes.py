@@ -65,7 +65,12 @@ def parse_due(value: str, timezone: str) -> datetime | None:
         else:
             moment = datetime.fromisoformat(text)
     except ValueError:
-        raise InvalidInput("due: a date YYYY-MM-DD or a time YYYY-MM-DDTHH:MM") from None
+        raise InvalidInput(
+            "due: a date YYYY-MM-DD or a time YYYY-MM-DDTHH:MM",
+            key="error.field.due",
+            where_key="error.where.field",
+            where_params={"field": "due"},
+        ) from None
     return to_utc(moment, zone(timezone))
 
 
@@ -145,7 +150,13 @@ def _check_agent(connection: Connection, viewer: Viewer, agent: str | None) -> N
         )
     ).first()
     if row is None:
-        raise InvalidInput(f"agent: no agent {agent!r} in this workspace")
+        raise InvalidInput(
+            f"agent: no agent {agent!r} in this workspace",
+            key="error.field.no_agent",
+            params={"agent": agent},
+            where_key="error.where.field",
+            where_params={"field": "agent"},
+        )
     if interaction_reach(viewer) == "team" and row.team != viewer.membership.team:
         raise Forbidden("team leads set tasks for the agents of their own team")
 

@@ -8,7 +8,8 @@ reads in both). A period key (``2026-W45``) is a storage key; people read
 
 from __future__ import annotations
 
-from datetime import timedelta
+import re
+from datetime import date, datetime, timedelta
 
 from kontrol.domain.periods import Period, first_day
 from kontrol.i18n import translate
@@ -22,6 +23,73 @@ def decimal(value: float, places: int, locale: str) -> str:
     """``value`` rounded to ``places`` with the locale's decimal mark and thousands grouped."""
     text = f"{value:,.{places}f}".replace(",", THIN_SPACE)
     return text.replace(".", ",") if locale == "ru" else text
+
+
+def day_label(value: date | str | None, locale: str) -> str:
+    """A day as people write it: ``15.12.2026`` in Russian, ``Dec 15, 2026`` in English."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, str):
+        try:
+            day = date.fromisoformat(value[:10])
+        except ValueError:
+            return value
+    else:
+        day = value
+    if locale == "ru":
+        return f"{day.day:02d}.{day.month:02d}.{day.year}"
+    return f"{_MONTHS_EN[day.month - 1]} {day.day}, {day.year}"
+
+
+def moment_label(value: datetime | str | None, locale: str, *, seconds: bool = False) -> str:
+    """A day and a time: ``15.12.2026 14:30`` in Russian, ``Dec 15, 2026 14:30`` in English."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, str):
+        try:
+            moment = datetime.fromisoformat(value)
+        except ValueError:
+            return value
+    else:
+        moment = value
+    clock = moment.strftime("%H:%M:%S" if seconds else "%H:%M")
+    return f"{day_label(moment, locale)} {clock}"
+
+
+# Where a customer's mood (-1..1) turns from neutral to positive or negative.
+_MOOD_EDGE = 0.2
+
+
+def signal_label(key: str, value: float | int | None, locale: str) -> str:
+    """A conversation signal with its unit: shares in per cent, a mood in words."""
+    if value is None:
+        return "—"
+    if key.endswith("_ratio"):
+        return f"{decimal(float(value) * 100, 1, locale)}{THIN_SPACE}%"
+    if key.startswith("customer_sentiment"):
+        mood = (
+            "positive" if value >= _MOOD_EDGE else "negative" if value <= -_MOOD_EDGE else "neutral"
+        )
+        number = decimal(float(value), 2, locale)
+        sign = "+" if value > 0 else ""
+        return f"{translate(locale, f'signal.mood.{mood}')} ({sign}{number})"
+    return decimal(float(value), 0, locale)
+
+
+_KEY_SHAPES = (
+    (re.compile(r"\d{4}-W\d{2}"), Period.WEEK),
+    (re.compile(r"\d{4}-Q[1-4]"), Period.QUARTER),
+    (re.compile(r"\d{4}-\d{2}-\d{2}"), Period.DAY),
+    (re.compile(r"\d{4}-\d{2}"), Period.MONTH),
+)
+
+
+def any_period_label(key: str, locale: str) -> str:
+    """A period key of any length (``2026-W42``, ``2026-11``...) as a person reads it."""
+    for shape, period in _KEY_SHAPES:
+        if shape.fullmatch(key):
+            return period_label(period, key, locale)
+    return key
 
 
 def period_label(period: Period, key: str, locale: str) -> str:

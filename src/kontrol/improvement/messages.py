@@ -3,34 +3,24 @@
 from __future__ import annotations
 
 from kontrol.domain.errors import InvalidInput
-from kontrol.i18n import translate
+from kontrol.i18n.messages import error_text
 
 
 class KeyedInvalid(InvalidInput):
     """Input that breaks a rule, told by a message key (and the field it is about).
 
-    ``str(error)`` is the English text (the API and the CLI show it); pages call
-    :meth:`text` with the reader's language.
+    ``str(error)`` is the English text (the API and the CLI show it); pages tell
+    it in the reader's language with ``kontrol.i18n.messages.error_text``.
     """
 
     key: str  # always set: the message in the catalogue
 
     def __init__(self, key: str, field: str = "", **params: object) -> None:
-        self.key = key
         self.field = field
-        self.params = params
-        super().__init__(self.text("en"))
-
-    def text(self, locale: str) -> str:
-        """The message in ``locale``, prefixed by the field it is about."""
-        message = translate(locale, self.key)
-        if self.params:
-            message = message.format(**self.params)
-        return f"{self.field}: {message}" if self.field else message
-
-
-def refusal_text(error: Exception, locale: str) -> str:
-    """What to show a person for a refused input: translated when it carries a key."""
-    if isinstance(error, KeyedInvalid):
-        return error.text(locale)
-    return str(error)
+        super().__init__(
+            key=key,
+            params=params,
+            where_key="error.where.field" if field else None,
+            where_params={"field": field} if field else None,
+        )
+        self.args = (error_text(self, "en"),)

@@ -32,6 +32,7 @@ from kontrol.accounts.workspaces import Workspace, list_workspaces
 from kontrol.domain.clock import utcnow
 from kontrol.domain.errors import InvalidInput, NotFound, Unreadable
 from kontrol.domain.vocabulary import Channel
+from kontrol.i18n.messages import error_text
 from kontrol.ingest.batches import validate_record
 from kontrol.ingest.csv_reader import (
     DATE_FORMATS,
@@ -221,9 +222,8 @@ class UploadRefused(InvalidInput):
     key: str  # always set: the message in the catalogue
 
     def __init__(self, key: str, **params: object) -> None:
-        super().__init__(f"{key} {params}")
-        self.key = key
-        self.params = params
+        super().__init__(key=key, params=params)
+        self.args = (error_text(self, "en"),)
 
 
 @dataclass(frozen=True)
@@ -542,8 +542,9 @@ class ExplainedReject:
     params: dict[str, str] = dataclasses.field(default_factory=dict)
 
 
+_MISSING = re.compile(r"^(?P<f>[\w.]+): required field is missing$")
 _EXPLAINED = (
-    (re.compile(r"^(?P<f>[\w.]+): required field is missing$"), "import.reject.missing"),
+    (_MISSING, "import.reject.missing"),
     (
         re.compile(r"^(?P<f>[\w.]+): not an ISO-8601 timestamp: (?P<value>.*)$"),
         "import.reject.not_a_time",
@@ -558,6 +559,11 @@ _EXPLAINED = (
 def explain_reject(reject: Reject) -> ExplainedReject:
     """The reject with a message key for the reasons people meet most (missing field,
     a date not in ISO-8601, a value outside a list); the stored text otherwise."""
+    parts = reject.error.split("; ")
+    missing = [_MISSING.match(part) for part in parts]
+    if len(parts) > 1 and all(missing):
+        fields = ", ".join(found.group("f") for found in missing if found)
+        return ExplainedReject(reject.line, fields, reject.error, "import.reject.missing_many")
     if "; " not in reject.error:
         for pattern, key in _EXPLAINED:
             found = pattern.match(reject.error)

@@ -14,6 +14,7 @@ from sqlalchemy import Connection, select
 from kontrol.checks.scorecards import ensure_default_scorecards, scorecard_versions
 from kontrol.domain.clock import utcnow
 from kontrol.domain.errors import InvalidInput, NotFound
+from kontrol.domain.yaml_errors import invalid_yaml
 from kontrol.store.tables import judging_criteria
 
 NAME = re.compile(r"^[a-z][a-z0-9_-]{0,59}$")
@@ -228,7 +229,9 @@ def parse_criteria_yaml(
         mark = getattr(error, "problem_mark", None)
         line = f", line {mark.line + 1}" if mark is not None else ""
         problem = getattr(error, "problem", None) or str(error)
-        raise InvalidInput(f"{source}{line}: not valid YAML: {problem}") from None
+        raise invalid_yaml(
+            error, f"{source}{line}: not valid YAML: {problem}", source=source
+        ) from None
     if not isinstance(data, dict) or not isinstance(data.get("criteria"), list):
         raise InvalidInput(f"{source}, line 1: expected 'criteria:' with a list of criteria")
     item_lines, key_lines = _item_lines(text)

@@ -22,6 +22,7 @@ from kontrol.domain.clock import utcnow
 from kontrol.domain.errors import Conflict, InvalidInput, NotFound
 from kontrol.domain.roles import WorkspaceRole
 from kontrol.domain.scorecard import CHANNELS, IDENTIFIER, Scorecard, parse_scorecard
+from kontrol.domain.yaml_errors import invalid_yaml
 from kontrol.store.tables import (
     memberships,
     mystery_assignments,
@@ -288,7 +289,7 @@ def load_programme_yaml(text: str) -> ProgrammeSpec:
         mark = getattr(error, "problem_mark", None)
         line = f" at line {mark.line + 1}" if mark is not None else ""
         problem = getattr(error, "problem", None) or str(error)
-        raise InvalidInput(f"not valid YAML{line}: {problem}") from None
+        raise invalid_yaml(error, f"not valid YAML{line}: {problem}") from None
     return parse_programme(data)
 
 

@@ -92,7 +92,13 @@ def _require_complete(answers: Sequence[CriterionAnswer]) -> None:
     if missing:
         raise InvalidInput(
             f"items.{missing[0]}.result: answer every criterion before submitting "
-            f"(unanswered: {', '.join(missing)})"
+            f"(unanswered: {', '.join(missing)})",
+            key="review.error.unanswered",
+            params={
+                "criteria": "; ".join(
+                    f"«{a.criterion.title}»" for a in answers if a.required and a.result is None
+                )
+            },
         )
 
 

@@ -16,6 +16,7 @@ import yaml
 from sqlalchemy import Connection, Engine
 
 from kontrol.domain.errors import Conflict, InvalidInput
+from kontrol.domain.yaml_errors import invalid_yaml
 
 # Saves one entry of a file: the rule's name and whether it was new (False: updated).
 SaveEntry = Callable[[Connection, Any], tuple[str, bool]]
@@ -38,7 +39,7 @@ def rule_entries(text: str, *, label: str) -> list[tuple[int, Any]]:
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         line = mark.line + 1 if mark is not None else 1
-        raise InvalidInput(f"{label}:{line}: not valid YAML") from None
+        raise invalid_yaml(error, f"{label}:{line}: not valid YAML", source=label) from None
     node: Any = root
     if isinstance(data, dict) and isinstance(data.get("rules"), list):
         # The node of the list, for the lines its entries start on.

@@ -68,7 +68,6 @@ class ScriptInvalid(InvalidInput):
     def __init__(
         self, key: str, *, source: str, line: int | None, field_name: str, **values: Any
     ) -> None:
-        self.key = key
         self.source = source
         self.line = line
         self.field_name = field_name
@@ -76,7 +75,11 @@ class ScriptInvalid(InvalidInput):
         where = f"{source}, line {line}" if line else source
         detail = ", ".join(f"{k}={v}" for k, v in sorted(self.values.items()))
         super().__init__(
-            f"{where}: {field_name}: {key.rsplit('.', 1)[-1]}" + (f" ({detail})" if detail else "")
+            f"{where}: {field_name}: {key.rsplit('.', 1)[-1]}" + (f" ({detail})" if detail else ""),
+            key=key,
+            params=self.values,
+            where_key="error.where.place",
+            where_params={"file": source, "line": line or "—", "field": field_name},
         )
 
 

@@ -44,7 +44,6 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from kontrol.accounts.access import Viewer
 from kontrol.accounts.policy import Action, require
-from kontrol.i18n import translate
 from kontrol.staff.knowledge import (
     KnowledgeTest,
     Question,
@@ -96,15 +95,13 @@ class StaffDocumentProblem(StaffInputError):
         self.file = file
         self.at_line = at_line
         self.field = field
+        self.where_key = "error.where.place"
+        self.where_params = {
+            "file": file,
+            "line": at_line if at_line is not None else "?",
+            "field": field or "—",
+        }
         super().__init__(key, **values)
-
-    def text(self, locale: str) -> str:
-        where = translate(locale, "staff.yaml.where").format(
-            file=self.file,
-            line=self.at_line if self.at_line is not None else "?",
-            field=self.field or "—",
-        )
-        return f"{where}: {translate(locale, self.key).format(**self.values)}"
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,7 +7,7 @@ text of ``key`` in the reader's language.
 from __future__ import annotations
 
 from kontrol.domain.errors import InvalidInput
-from kontrol.i18n import translate
+from kontrol.i18n.messages import error_text
 
 
 class StaffInputError(InvalidInput):
@@ -16,10 +16,10 @@ class StaffInputError(InvalidInput):
     key: str  # always set: the message in the catalogue
 
     def __init__(self, key: str, **values: object) -> None:
-        self.key = key
         self.values = values
-        super().__init__(self.text("en"))
+        super().__init__(key=key, params=values)
+        self.args = (error_text(self, "en"),)
 
     def text(self, locale: str) -> str:
-        """The message in ``locale``, with its values filled in."""
-        return translate(locale, self.key).format(**self.values)
+        """The message in ``locale`` (as ``error_text`` tells it)."""
+        return error_text(self, locale)

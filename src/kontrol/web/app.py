@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -11,13 +13,16 @@ from fastapi import FastAPI, Request
 from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
+from jinja2 import pass_context
+from markupsafe import Markup, escape
 from starlette.middleware.sessions import SessionMiddleware
 
 from kontrol import __version__
 from kontrol.accounts.installation import open_database, session_secret
 from kontrol.accounts.policy import Action, allowed, interaction_reach
 from kontrol.heap import freeze_startup_objects
-from kontrol.i18n import translate
+from kontrol.i18n import DEFAULT_LOCALE, translate
+from kontrol.i18n.formats import any_period_label, day_label, moment_label, signal_label
 from kontrol.ingest.effects_backlog import BacklogDrainer
 from kontrol.jobs import background_jobs
 from kontrol.plugins import freeze_all
@@ -151,6 +156,33 @@ def _page_context(request: Request) -> dict[str, Any]:
     return {"t": t, "locale": locale, "csrf_token": csrf_token(request)}
 
 
+@pass_context
+def _day(context: Any, value: date | str | None) -> str:
+    return day_label(value, context.get("locale", DEFAULT_LOCALE))
+
+
+@pass_context
+def _moment(context: Any, value: datetime | str | None, seconds: bool = False) -> str:
+    return moment_label(value, context.get("locale", DEFAULT_LOCALE), seconds=seconds)
+
+
+@pass_context
+def _signal(context: Any, value: float | None, key: str) -> str:
+    return signal_label(key, value, context.get("locale", DEFAULT_LOCALE))
+
+
+@pass_context
+def _period(context: Any, key: str) -> str:
+    return any_period_label(str(key), context.get("locale", DEFAULT_LOCALE))
+
+
+_BACKTICKED = re.compile(r"`([^`]+)`")
+
+
+def _codes(text: str) -> Markup:
+    return Markup(_BACKTICKED.sub(r"<code>\1</code>", str(escape(text))))
+
+
 def create_app(database_url: str, *, demo: bool | None = None) -> FastAPI:
     """The web app on the database at ``database_url`` (created or upgraded if needed)."""
     engine = open_database(database_url)
@@ -162,6 +194,14 @@ def create_app(database_url: str, *, demo: bool | None = None) -> FastAPI:
     templates.env.globals["Action"] = Action
     templates.env.globals["interaction_reach"] = interaction_reach
     templates.env.globals["can_review"] = can_review
+    # Days and times in the reader's way: {{ row.created_at|moment }}, {{ row.day|day }}.
+    templates.env.filters["day"] = _day
+    templates.env.filters["moment"] = _moment
+    templates.env.filters["signal"] = _signal
+    # A period key ("2026-W42", "2026-11") as people write it: "нед. 42 · 12.10–18.10".
+    templates.env.filters["period"] = _period
+    # A catalogue text's `names` (commands, YAML keys) shown as code: {{ t("x")|codes }}.
+    templates.env.filters["codes"] = _codes
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:

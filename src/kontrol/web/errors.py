@@ -65,7 +65,12 @@ async def on_domain_error(request: Request, error: Exception) -> Response:
     key = (
         "error.csrf" if isinstance(error, CsrfFailed) else MESSAGE_KEYS.get(status, "error.invalid")
     )
-    return _page(request, status, error_text(error, locale_of(request)), key)
+    locale = locale_of(request)
+    detail = error_text(error, locale)
+    if error.key is None and status in MESSAGE_KEYS and locale != "en":
+        # "no interaction 12" says no more than "Не найдено." on the page of its address.
+        detail = ""
+    return _page(request, status, detail, key)
 
 
 async def on_http_error(request: Request, error: Exception) -> Response:
@@ -74,7 +79,9 @@ async def on_http_error(request: Request, error: Exception) -> Response:
     if _is_api(request):
         return JSONResponse({"detail": error.detail}, status_code=error.status_code)
     key = MESSAGE_KEYS.get(error.status_code, "error.invalid")
-    return _page(request, error.status_code, str(error.detail), key)
+    # The framework's own words ("Not Found", "Method Not Allowed") are English only.
+    detail = str(error.detail) if locale_of(request) == "en" else ""
+    return _page(request, error.status_code, detail, key)
 
 
 async def on_invalid_request(request: Request, error: Exception) -> Response:

@@ -20,7 +20,9 @@ from sqlalchemy import Connection
 from kontrol.accounts.access import Viewer
 from kontrol.accounts.logins import memberships_of
 from kontrol.i18n import translate
+from kontrol.i18n.messages import error_text
 from kontrol.web.navigation import menu_for
+from kontrol.web.pickers import Pickers
 from kontrol.web.security import locale_of
 from kontrol.web.state import app_state
 
@@ -39,6 +41,7 @@ def layout_context(connection: Connection, viewer: Viewer, path: str) -> dict[st
         "viewer": viewer,
         "memberships": memberships_of(connection, viewer.account),
         "menu": menu_for(viewer, path),
+        "pickers": Pickers(connection, viewer),
     }
 
 
@@ -64,3 +67,7 @@ class Page:
     def t(self, key: str) -> str:
         """The text for ``key`` in the viewer's interface language."""
         return translate(locale_of(self.request), key)
+
+    def says(self, error: BaseException) -> str:
+        """A refused action's reason in the viewer's language (its catalogue key, else its text)."""
+        return error_text(error, locale_of(self.request))

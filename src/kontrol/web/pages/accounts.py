@@ -321,7 +321,7 @@ def people_add(
             "team": team,
             "agent_id": agent_id,
         }
-        return _people_page(page, error=str(error), status=status_of(error), new=kept)
+        return _people_page(page, error=page.says(error), status=status_of(error), new=kept)
     return _people_page(page, invited=username.strip())
 
 
@@ -440,7 +440,7 @@ def people_change(
             )
     except REFUSALS as error:
         kept = {"user_id": user_id, "role": role, "team": team, "agent_id": agent_id}
-        return _people_page(page, error=str(error), status=status_of(error), edited=kept)
+        return _people_page(page, error=page.says(error), status=status_of(error), edited=kept)
     return RedirectResponse("/admin/people", status_code=303)
 
 
@@ -469,7 +469,7 @@ def people_remove(
                 address=client_address(request),
             )
     except Conflict as error:
-        return _people_page(page, error=str(error), status=status_of(error))
+        return _people_page(page, error=page.says(error), status=status_of(error))
     return RedirectResponse("/admin/people", status_code=303)
 
 
@@ -545,7 +545,7 @@ def account_password(
                 address=client_address(request),
             )
     except InvalidInput as error:
-        field = str(error).split(":", 1)[0]
+        field = page.says(error).split(":", 1)[0]
         message = page.t(f"account.error.{field}")
         return _account_page(page, error=message, status=status_of(error))
     return _account_page(page, changed=ended)
@@ -578,7 +578,7 @@ def account_token_create(
                 address=client_address(request),
             )
     except REFUSALS as error:
-        field = str(error).split(":", 1)[0]
+        field = page.says(error).split(":", 1)[0]
         message = page.t(f"tokens.error.{field}")
         return _account_page(page, token_error=message, status=status_of(error))
     return _account_page(page, token_secret=made.secret)
@@ -657,7 +657,7 @@ def api_keys_create(
                 address=client_address(request),
             )
     except REFUSALS as error:
-        return _keys_page(page, error=str(error), status=status_of(error))
+        return _keys_page(page, error=page.says(error), status=status_of(error))
     response = _keys_page(page, secret=made.secret)
     # The key is in this page only: never cached, never kept by the browser.
     response.headers["Cache-Control"] = "no-store"

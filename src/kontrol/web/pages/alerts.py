@@ -187,7 +187,7 @@ async def save_alert_rule_form(
     except REFUSALS as error:
         rule = get_alert_rule(db, viewer.workspace, rule_id) if rule_id is not None else None
         context = _form_context(viewer, kind, rule, values)
-        context["error"] = str(error)
+        context["error"] = page.says(error)
         return page.render("alerts/alert_rule_form.html", context, status=status_of(error))
     return RedirectResponse("/alerts/rules", status_code=303)
 

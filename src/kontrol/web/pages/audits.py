@@ -41,8 +41,10 @@ from kontrol.audits.templates import (
     template_versions,
 )
 from kontrol.domain.errors import Conflict, InvalidInput
+from kontrol.i18n import translate
+from kontrol.i18n.messages import error_text
 from kontrol.improvement.actions import action_owners, list_actions
-from kontrol.improvement.messages import KeyedInvalid, refusal_text
+from kontrol.improvement.messages import KeyedInvalid
 from kontrol.settings import current_settings
 from kontrol.web.deps import CurrentPage, CurrentViewer, Db, attempt
 from kontrol.web.errors import status_of
@@ -151,9 +153,7 @@ async def template_save(
             text = raw.decode("utf-8")
         except UnicodeDecodeError:
             text = ""
-            error = f"{file}: " + (
-                "не текст UTF-8" if locale_of(request) == "ru" else "not UTF-8 text"
-            )
+            error = f"{file}: " + translate(locale_of(request), "error.not_utf8")
             return _templates_with_error(page, error)
     try:
         with attempt(db):
@@ -161,7 +161,7 @@ async def template_save(
                 db, viewer.workspace.id, text, user_id=viewer.account.id, file=file
             )
     except REFUSED as error:
-        message = refusal_text(error, locale_of(request))
+        message = error_text(error, locale_of(request))
         name = str(form.get("name") or "")
         if name and not (isinstance(upload, UploadFile) and upload.filename):
             return _template_page(
@@ -244,7 +244,7 @@ async def create_audit_form(
             audit = create_audit(db, viewer, values, auditors=auditors)
     except REFUSED as error:
         return _new_form(
-            page, values, auditors, refusal_text(error, locale_of(request)), status_of(error)
+            page, values, auditors, error_text(error, locale_of(request)), status_of(error)
         )
     return RedirectResponse(f"/audits/{audit.id}", status_code=303)
 
@@ -300,7 +300,7 @@ async def answer_item_form(
         return _audit_form(
             page,
             audit,
-            error=too_big.text(locale_of(request)),
+            error=error_text(too_big, locale_of(request)),
             error_item=item_key[:60],
             status=413,
         )
@@ -335,7 +335,7 @@ async def answer_item_form(
         return _audit_form(
             page,
             audit,
-            error=refusal_text(error, locale_of(request)),
+            error=error_text(error, locale_of(request)),
             error_item=item_key[:60],
             status=status_of(error),
         )
@@ -369,7 +369,7 @@ async def complete_form(
     except REFUSED as error:
         audit = get_audit(db, viewer, audit_id)
         return _audit_form(
-            page, audit, error=refusal_text(error, locale_of(request)), status=status_of(error)
+            page, audit, error=error_text(error, locale_of(request)), status=status_of(error)
         )
     return RedirectResponse(f"/audits/{audit_id}/report", status_code=303)
 

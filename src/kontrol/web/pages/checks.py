@@ -179,7 +179,7 @@ def custom_check_save(
             "lists": [],
             "customs": stored_custom_checks(db, viewer.workspace.id),
             "custom_yaml": yaml_text,
-            "error": str(error),
+            "error": page.says(error),
         }
         return _render(page, "checks/phrases.html", context, status=status_of(error))
     return RedirectResponse("/phrases#custom", status_code=303)

@@ -9,6 +9,7 @@ from fastapi.responses import RedirectResponse, Response
 from kontrol.accounts.policy import Action, allowed, require
 from kontrol.audits.results import finding_defaults
 from kontrol.domain.errors import Conflict, InvalidInput
+from kontrol.i18n.messages import error_text
 from kontrol.improvement.actions import (
     DIRECTIONS,
     FIELDS,
@@ -26,7 +27,6 @@ from kontrol.improvement.actions import (
     update_action,
 )
 from kontrol.improvement.effects import baseline_of, effect_of
-from kontrol.improvement.messages import refusal_text
 from kontrol.metrics.kpis import metric_catalogue
 from kontrol.web.deps import CurrentPage, CurrentViewer, Db, attempt
 from kontrol.web.errors import status_of
@@ -150,7 +150,7 @@ async def create_action_form(
             page,
             item=None,
             values=values,
-            error=refusal_text(error, locale_of(request)),
+            error=error_text(error, locale_of(request)),
             status=status_of(error),
         )
     return RedirectResponse(f"/actions/{item.id}", status_code=303)
@@ -182,7 +182,7 @@ async def update_action_form(
             page,
             item=item,
             values={**form_values(item), **changes},
-            error=refusal_text(error, locale_of(request)),
+            error=error_text(error, locale_of(request)),
             status=status_of(error),
         )
     return RedirectResponse(f"/actions/{action_id}", status_code=303)

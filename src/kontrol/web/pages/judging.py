@@ -125,7 +125,7 @@ def endpoint_save(
                 user_id=viewer.account.id,
             )
     except REFUSALS as error:
-        return _judging_page(page, error=str(error), status=status_of(error))
+        return _judging_page(page, error=page.says(error), status=status_of(error))
     return RedirectResponse("/judging?done=endpoint", status_code=303)
 
 
@@ -153,7 +153,7 @@ async def criteria_save(
                 db, viewer.workspace.id, text, user_id=viewer.account.id, source=source
             )
     except REFUSALS as error:
-        return _judging_page(page, error=str(error), yaml_text=text, status=status_of(error))
+        return _judging_page(page, error=page.says(error), yaml_text=text, status=status_of(error))
     enqueue(db.engine, "judging.apply", connection=db, workspace_id=viewer.workspace.id)
     return RedirectResponse("/judging?done=criteria", status_code=303)
 

@@ -124,7 +124,7 @@ async def import_programme(
             )
     except REFUSALS as error:
         return _programmes_page(
-            page, error=str(error), yaml_text=text[:200_000], status=status_of(error)
+            page, error=page.says(error), yaml_text=text[:200_000], status=status_of(error)
         )
     return RedirectResponse(f"/mystery/programmes/{programme.id}", status_code=303)
 
@@ -200,7 +200,9 @@ async def programme_shoppers(
         with attempt(db):
             set_shoppers(db, viewer.workspace, programme_id, usernames)
     except REFUSALS as error:
-        return _programme_page(page, programme_id, None, error=str(error), status=status_of(error))
+        return _programme_page(
+            page, programme_id, None, error=page.says(error), status=status_of(error)
+        )
     return RedirectResponse(f"/mystery/programmes/{programme_id}#shoppers", status_code=303)
 
 
@@ -221,7 +223,9 @@ def programme_plan(
         with attempt(db):
             added = generate_assignments(db, viewer.workspace, programme_id, month)
     except REFUSALS as error:
-        return _programme_page(page, programme_id, None, error=str(error), status=status_of(error))
+        return _programme_page(
+            page, programme_id, None, error=page.says(error), status=status_of(error)
+        )
     return RedirectResponse(
         f"/mystery/programmes/{programme_id}?month={month}&added={added}#plan", status_code=303
     )
@@ -417,7 +421,7 @@ async def shop_submit(
         return _shop_form(
             page,
             assignment_id,
-            error=str(error),
+            error=page.says(error),
             form={**fields, "answers": answers},
             status=status_of(error),
         )

@@ -252,7 +252,7 @@ async def save_report_form(
             saved = save_report(db, viewer.workspace, _input(values), report_id=report_id)
     except REFUSALS as error:
         context = _form_context(db, viewer, report_id, values)
-        context["error"] = str(error)
+        context["error"] = page.says(error)
         return page.render("reports/form.html", context, status=status_of(error))
     return RedirectResponse(f"/reports/{saved.id}", status_code=303)
 
@@ -277,7 +277,7 @@ def _report_view(
             "page_data": found,
             "report": found.report,
             "public_url": current_settings().public_url,
-            "error": str(error) if error else None,
+            "error": page.says(error) if error else None,
             **helpers(page.request, viewer),
         },
         status=status_of(error) if isinstance(error, REFUSALS) else 200,

@@ -17,6 +17,7 @@ from sqlalchemy import Connection
 from kontrol.accounts.policy import Action, allowed, interaction_scope, require
 from kontrol.domain.errors import InvalidInput, NotFound
 from kontrol.i18n import LOCALES, translate
+from kontrol.i18n.messages import error_text
 from kontrol.scripts.editing import new_script, rows_of_form, script_from_form, step_rows
 from kontrol.scripts.library import (
     EXAMPLES,
@@ -33,7 +34,7 @@ from kontrol.scripts.library import (
     widget_tokens,
     widget_workspace,
 )
-from kontrol.scripts.model import KINDS, ScriptInvalid, dump_script
+from kontrol.scripts.model import KINDS, dump_script
 from kontrol.scripts.results import OUTCOMES, observations, script_results
 from kontrol.web.deps import CurrentPage, CurrentViewer, Db, attempt
 from kontrol.web.errors import REFUSALS, status_of
@@ -49,17 +50,6 @@ WIDGET_POLICY = (
     "base-uri 'none'; form-action 'none'; frame-ancestors *"
 )
 MAX_YAML = 200_000
-
-
-def _refusal_text(locale: str, error: Exception) -> str:
-    """A refusal in the reader's language: a script fault names file, line and field."""
-    if isinstance(error, ScriptInvalid):
-        text = translate(locale, error.key).format(**error.values)
-        where = translate(locale, "scripts.error.where").format(
-            source=error.source, line=error.line or "—", field=error.field_name
-        )
-        return f"{where}: {text}"
-    return str(error)
 
 
 def _language(request: Request, chosen: str | None) -> str:
@@ -157,7 +147,7 @@ async def import_script(
             )
     except REFUSALS as error:
         return _import_page(
-            page, error=_refusal_text(locale_of(request), error), text=text, status=status_of(error)
+            page, error=error_text(error, locale_of(request)), text=text, status=status_of(error)
         )
     return RedirectResponse(f"/scripts/{stored.name}", status_code=303)
 
@@ -207,7 +197,7 @@ def create_script(
         form = {"name": name, "title_ru": title_ru, "title_en": title_en, "topic": topic}
         return page.render(
             "scripts/new.html",
-            {"error": _refusal_text(locale_of(request), error), "form": form},
+            {"error": error_text(error, locale_of(request)), "form": form},
             status=status_of(error),
         )
     return RedirectResponse(f"/scripts/{script.name}/edit", status_code=303)
@@ -405,7 +395,7 @@ async def save_script_form(
             page,
             stored,
             rows=[r for r in rows_of_form(fields) if r.get("id")],
-            error=_refusal_text(locale_of(request), error),
+            error=error_text(error, locale_of(request)),
             note=note,
             status=status_of(error),
         )

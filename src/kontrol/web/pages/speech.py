@@ -109,7 +109,7 @@ def save_retention(
                 address=client_address(request),
             )
     except REFUSALS as error:
-        return _privacy_page(page, error=str(error), form=posted, status=status_of(error))
+        return _privacy_page(page, error=page.says(error), form=posted, status=status_of(error))
     return RedirectResponse("/privacy?done=saved", status_code=303)
 
 
@@ -139,7 +139,7 @@ def forget_page(
                 address=client_address(request),
             )
     except REFUSALS as error:
-        return _privacy_page(page, error=str(error), status=status_of(error))
+        return _privacy_page(page, error=page.says(error), status=status_of(error))
     return RedirectResponse("/privacy?done=forgotten", status_code=303)
 
 

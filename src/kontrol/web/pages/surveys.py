@@ -313,7 +313,7 @@ def add_place(
             )
     except REFUSALS as error:
         form = {"name": name, "team": team, "agent": agent, "kind": kind}
-        return _places_page(page, error=str(error), form=form, status=status_of(error))
+        return _places_page(page, error=page.says(error), form=form, status=status_of(error))
     return RedirectResponse("/surveys/places", status_code=303)
 
 

@@ -19,11 +19,12 @@ from fastapi.responses import RedirectResponse, Response
 from kontrol.accounts.policy import Action, require
 from kontrol.domain.clock import from_utc, zone
 from kontrol.domain.errors import InvalidInput
+from kontrol.i18n.formats import moment_label
 from kontrol.web.deps import CurrentPage, CurrentViewer, Db, State
 from kontrol.web.errors import status_of
 from kontrol.web.params import Id, Offset, read_optional_int
 from kontrol.web.render import Page
-from kontrol.web.security import check_csrf
+from kontrol.web.security import check_csrf, locale_of
 from kontrol.worktools.evaluation import check_work_items
 from kontrol.worktools.kinds import WORK_RULE_KINDS
 from kontrol.worktools.rules import delete_rule, export_rules, import_rules_text, list_rules
@@ -35,11 +36,12 @@ router = APIRouter(include_in_schema=False)
 def _local(page: Page) -> Callable[[datetime | str | None], str]:
     """Stored (naive UTC) times, or their ISO text, shown in the workspace's time zone."""
     local = zone(page.viewer.workspace.timezone)
+    locale = locale_of(page.request)
 
     def show(moment: datetime | str | None) -> str:
         if isinstance(moment, str):
             moment = datetime.fromisoformat(moment)
-        return "—" if moment is None else from_utc(moment, local).strftime("%Y-%m-%d %H:%M")
+        return "—" if moment is None else moment_label(from_utc(moment, local), locale)
 
     return show
 
@@ -189,7 +191,7 @@ def work_rules_save(
         # The import commits on its own connection, rule by rule (its report says which).
         report = import_rules_text(state.engine, viewer.workspace.id, rules, label="rules")
     except InvalidInput as error:
-        return _rules_page(page, text=rules, error=str(error), status=status_of(error))
+        return _rules_page(page, text=rules, error=page.says(error), status=status_of(error))
     if report.errors:
         return _rules_page(page, text=rules, report=report, status=422)
     return _rules_page(page, report=report)

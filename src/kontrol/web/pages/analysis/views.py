@@ -337,7 +337,7 @@ def save_taxonomy_form(
             reassign_guesses(db, viewer.workspace.id)
     except REFUSALS as problem:
         return _taxonomy_page(
-            page, yaml_text=taxonomy_yaml, error=str(problem), status=status_of(problem)
+            page, yaml_text=taxonomy_yaml, error=page.says(problem), status=status_of(problem)
         )
     return RedirectResponse("/analysis/taxonomy?saved=taxonomy", status_code=303)
 
@@ -378,7 +378,7 @@ def save_entry_form(
             save_taxonomy(db, viewer.workspace.id, changed)
             reassign_guesses(db, viewer.workspace.id)
     except REFUSALS as problem:
-        return _taxonomy_page(page, error=str(problem), status=status_of(problem))
+        return _taxonomy_page(page, error=page.says(problem), status=status_of(problem))
     return RedirectResponse("/analysis/taxonomy?saved=taxonomy", status_code=303)
 
 
@@ -403,7 +403,7 @@ def save_costs_form(
         with attempt(db):
             save_costs(db, viewer.workspace.id, costs)
     except REFUSALS as problem:
-        return _taxonomy_page(page, error=str(problem), status=status_of(problem))
+        return _taxonomy_page(page, error=page.says(problem), status=status_of(problem))
     return RedirectResponse("/analysis/taxonomy?saved=costs", status_code=303)
 
 

@@ -75,7 +75,7 @@ def dispute_settings_form(
                 "days": days,
                 "can_resolve": True,
                 "next_offset": None,
-                "error": str(error),
+                "error": page.says(error),
             },
             status=status_of(error),
         )
@@ -150,7 +150,7 @@ async def resolve_form(
             )
     except REFUSED as error:
         return _dispute_page(
-            page, dispute_id, error=str(error), typed=typed, status=status_of(error)
+            page, dispute_id, error=page.says(error), typed=typed, status=status_of(error)
         )
     return RedirectResponse(f"/evaluations/{done.evaluation_id}#history", status_code=303)
 
@@ -172,5 +172,7 @@ def withdraw_form(
         with attempt(db):
             withdraw_dispute(db, viewer, dispute_id, version=read_version(version))
     except REFUSED as error:
-        return render_evaluation(page, evaluation_id, error=str(error), status=status_of(error))
+        return render_evaluation(
+            page, evaluation_id, error=page.says(error), status=status_of(error)
+        )
     return RedirectResponse(f"/evaluations/{evaluation_id}#disputes", status_code=303)

@@ -111,7 +111,9 @@ def acknowledge_form(
         with attempt(db):
             acknowledge_evaluation(db, viewer, evaluation_id, version=read_version(version))
     except REFUSED as error:
-        return render_evaluation(page, evaluation_id, error=str(error), status=status_of(error))
+        return render_evaluation(
+            page, evaluation_id, error=page.says(error), status=status_of(error)
+        )
     return RedirectResponse(f"/evaluations/{evaluation_id}", status_code=303)
 
 
@@ -136,7 +138,7 @@ def dispute_form(
         return render_evaluation(
             page,
             evaluation_id,
-            error=str(error),
+            error=page.says(error),
             typed=typed,
             status=status_of(error),
         )

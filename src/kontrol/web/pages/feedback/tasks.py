@@ -125,7 +125,7 @@ async def create_task_form(
             page,
             task=None,
             values=values,
-            error=str(error),
+            error=page.says(error),
             status=status_of(error),
         )
     return RedirectResponse(f"/tasks/{task.id}", status_code=303)
@@ -177,7 +177,7 @@ async def update_task_form(
             page,
             task=task,
             values=values,
-            error=str(error),
+            error=page.says(error),
             status=status_of(error),
         )
     return RedirectResponse(f"/tasks/{task_id}", status_code=303)

@@ -175,7 +175,7 @@ def _save(page: Page, existing: Target | None, fields: dict[str, str]) -> Respon
                 update_target(db, workspace, existing.id, **values)
     except REFUSALS as problem:
         return _target_form(
-            page, existing, values=fields, error=str(problem), status=status_of(problem)
+            page, existing, values=fields, error=page.says(problem), status=status_of(problem)
         )
     return RedirectResponse("/targets", status_code=303)
 

@@ -132,7 +132,7 @@ async def create_session_form(
                 deadline=parse_deadline(deadline),
             )
     except InvalidInput as error:
-        return _session_form(page, error=str(error), entered=entered, status=status_of(error))
+        return _session_form(page, error=page.says(error), entered=entered, status=status_of(error))
     return RedirectResponse(f"/calibration/{session_id}", status_code=303)
 
 
@@ -174,7 +174,7 @@ async def submit_page(
         with attempt(db):
             submit_scores(db, viewer, session_id=session_id)
     except REFUSALS as error:
-        return _session_page(page, session_id, error=str(error), status=status_of(error))
+        return _session_page(page, session_id, error=page.says(error), status=status_of(error))
     return RedirectResponse(f"/calibration/{session_id}/results", status_code=303)
 
 
@@ -191,7 +191,7 @@ async def close_page(
                 db, viewer, session_id=session_id, version=_int(form.get("version"), "version")
             )
     except Conflict as error:
-        return _session_page(page, session_id, error=str(error), status=status_of(error))
+        return _session_page(page, session_id, error=page.says(error), status=status_of(error))
     return RedirectResponse(f"/calibration/{session_id}/results", status_code=303)
 
 
@@ -280,7 +280,7 @@ async def save_score_page(
             entered=entered,
             comment=comment,
             version=version,
-            error=str(error),
+            error=page.says(error),
             status=status_of(error),
         )
     following = view.next_to_score(after=item_id) if form.get("next") else None
@@ -355,7 +355,7 @@ async def reference_page(
         return _results_page(
             page,
             session_id,
-            error=str(error),
+            error=page.says(error),
             error_item=item_id,
             entered=entered,
             status=status_of(error),

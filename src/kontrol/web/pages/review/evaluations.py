@@ -298,7 +298,7 @@ async def evaluate_save(
             evaluation_id=evaluation_id,
             kept=(answers, comment),
             kept_version=read_optional_int(data.get("version"), "version"),
-            error=str(refused),
+            error=page.says(refused),
             status=status_of(refused),
         )
     if action == "submit_next":

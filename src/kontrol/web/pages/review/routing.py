@@ -141,7 +141,7 @@ def _queue_error(
 ) -> Response:
     """The queue page again with the error and what the person chose kept in its form."""
     context = _queue_context(page.connection, page.viewer, queue_id, ItemFilters(status="all"), 0)
-    context["error"] = str(error)
+    context["error"] = page.says(error)
     context["failed_item"] = failed
     return _render(page, "review/routing_queue.html", context, status=status_of(error))
 
@@ -281,7 +281,7 @@ async def rules_upload(
                 {"errors": len(report.errors)},
             )
     except InvalidInput as error:
-        return _rules_page(page, error=str(error), status=status_of(error))
+        return _rules_page(page, error=page.says(error), status=status_of(error))
     return _rules_page(page, report=report, status=422 if report.errors else 200)
 
 
@@ -383,7 +383,7 @@ async def save_rule_form(
             note_action(db, request, viewer, AuditAction.ROUTING_CHANGED, data.name, details)
     except REFUSALS as error:
         context = _form_context(data, rule_id, version)
-        context["error"] = str(error)
+        context["error"] = page.says(error)
         return _render(page, "review/routing_rule_form.html", context, status=status_of(error))
     return RedirectResponse("/review-rules", status_code=303)
 
@@ -417,5 +417,5 @@ def toggle_rule(
                 db, request, viewer, AuditAction.ROUTING_CHANGED, f"rule {rule_id}", details
             )
     except Conflict as error:
-        return _rules_page(page, error=str(error), status=status_of(error))
+        return _rules_page(page, error=page.says(error), status=status_of(error))
     return RedirectResponse("/review-rules", status_code=303)

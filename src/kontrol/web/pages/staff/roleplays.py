@@ -17,6 +17,7 @@ from kontrol.accounts.installation import session_secret
 from kontrol.accounts.policy import AGENT, Action, allowed, require
 from kontrol.domain.errors import Conflict, InvalidInput, NotFound
 from kontrol.i18n import translate
+from kontrol.i18n.messages import error_text
 from kontrol.ratelimit import RateLimiter, make_rate_limiter
 from kontrol.settings import Settings
 from kontrol.staff.certification import answer_roleplay
@@ -253,7 +254,11 @@ def public_answer(
     except Conflict:
         return _public(request, chat, token, state, status=409)
     except (InvalidInput, StaffInputError) as error:
-        text_of = error.text(chat.scenario.language) if isinstance(error, StaffInputError) else None
+        text_of = (
+            error_text(error, chat.scenario.language)
+            if isinstance(error, StaffInputError)
+            else None
+        )
         return _public(
             request,
             chat,

@@ -219,7 +219,7 @@ def start(
         with attempt(db):
             started = start_attempt(db, viewer, test_id)
     except Conflict as error:
-        return _tests_page(page, error=str(error), status=409)
+        return _tests_page(page, error=page.says(error), status=409)
     return RedirectResponse(f"/staff/attempts/{started.id}", status_code=303)
 
 

@@ -10,6 +10,7 @@ from fastapi.responses import RedirectResponse, Response
 from kontrol.accounts.policy import AGENT, Action, allowed, require
 from kontrol.domain.errors import KontrolError
 from kontrol.feedback.coaching import coaching_agents
+from kontrol.i18n.messages import error_text
 from kontrol.staff.competencies import (
     competency_profile,
     known_criteria,
@@ -42,9 +43,7 @@ router = APIRouter(include_in_schema=False)
 
 def message(request: Request, error: KontrolError) -> str:
     """A refusal in the reader's language when it has a catalogue key, else its text."""
-    if isinstance(error, StaffInputError):
-        return error.text(locale_of(request))
-    return str(error)
+    return error_text(error, locale_of(request))
 
 
 def _lines(text: str) -> list[str]:
