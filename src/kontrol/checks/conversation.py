@@ -190,9 +190,10 @@ class Conversation:
         if not hits:
             return []
         if role is not None:
-            hits = [h for h in hits if self.messages[h.message].role == role]
+            messages = self.messages
+            hits = [h for h in hits if messages[h.message].role == role]
         if within is not None:
-            allowed = set(within)
+            allowed = within if isinstance(within, (frozenset, set)) else frozenset(within)
             hits = [h for h in hits if h.message in allowed]
         return hits
 
