@@ -291,6 +291,15 @@ def mask(text: str) -> str:
     return text
 
 
+def mask_all(texts: list[str]) -> list[str]:
+    """:func:`mask` of each text; one look at them all together (joined by NUL, which
+    no hint holds) skips the texts of a conversation that has nothing to blank."""
+    joined = "\0".join(texts)
+    if _MAY_LINK.search(joined) or ">" in joined or "\n" in joined:
+        return [mask(text) for text in texts]
+    return texts
+
+
 def words_of(text: str) -> list[str]:
     """The words of ``text`` as written (the same words :func:`tokenize` finds)."""
     return WORD.findall(text)
