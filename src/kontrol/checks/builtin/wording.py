@@ -34,7 +34,7 @@ _UNITS = (
     r"months?|dollars?|euros?|pounds?|usd|eur|rub|am|pm|a\.m\.|p\.m\."
 )
 CONCRETE_VALUE = re.compile(
-    r"(?<!\w)(?:\d{1,2}[:.]\d{2}(?!\d)|\d{1,2}[./]\d{1,2}(?:[./]\d{2,4})?(?!\d)|"
+    r"(?<!\w)(?=[\d$€£₽])(?:\d{1,2}[:.]\d{2}(?!\d)|\d{1,2}[./]\d{1,2}(?:[./]\d{2,4})?(?!\d)|"
     r"[$€£₽]\s?\d+(?:[.,]\d+)?|\d+(?:[.,]\d+)?(?:\s?[-–]\s?\d+)?\s?(?:" + _UNITS + r"))(?!\w)",
     re.IGNORECASE,
 )
@@ -55,7 +55,8 @@ WORDED_VALUE = re.compile(
     re.IGNORECASE,
 )
 PROMISE_TIME = re.compile(
-    r"(?:через|в течение|within|in)\s+(\d+)\s*(мин\w*|час\w*|дн\w*|день|minutes?|hours?|days?)",
+    r"(?=[чвwi])(?:через|в течение|within|in)\s+(\d+)\s*"
+    r"(мин\w*|час\w*|дн\w*|день|minutes?|hours?|days?)",
     re.IGNORECASE,
 )
 SHOUTED_WORD = re.compile(r"(?<!\w)[A-ZА-ЯЁ]{4,}(?!\w)")
@@ -64,7 +65,7 @@ CAPS_WORD = re.compile(r"(?<!\w)[A-ZА-ЯЁ]{3,}(?!\w)")
 REPEATED_EXCLAMATION = re.compile(r"!{2,}|\?!|!\?")
 # What marks a customer message as negative besides the phrase list (CHECKS.md v1.1):
 # runs of "!!" / "??", profanity and internet slang in any spelling, negative emoji.
-REPEATED_MARKS = re.compile(r"[!?]*(?:!{2,}|\?{2,}|\?!|!\?)[!?]*")
+REPEATED_MARKS = re.compile(r"(?=[!?])[!?]*(?:!{2,}|\?{2,}|\?!|!\?)[!?]*")
 PROFANITY = re.compile(
     # English swearing and slang.
     r"(?<![^\W\d_])(?:f+u+c+k\w*|motherf\w+|shit\w*|bullshit|crap(?:py)?|damn(?:ed|it)?|"
@@ -113,20 +114,21 @@ PROMISE_WORD_TIME = re.compile(
 QUOTES = re.compile(r"«[^»]{0,400}»|“[^”]{0,400}”|\"[^\"\n]{0,400}\"")
 # A question in a transcript without punctuation: a question word followed by what asks.
 SPOKEN_QUESTION = re.compile(
-    r"\b(?:(?:what|which|when|where|how|why|who)\s+(?:is|are|was|were|day|time|kind|type|"
+    r"\b(?=[wchdaiкгсмпн])(?:(?:what|which|when|where|how|why|who)\s+(?:is|are|was|were|day|time|kind|type|"
     r"would|will|can|could|do|does|did|should|much|many|long|old|number|date)|"
     r"(?:can|could|would|will|do|did|have|are|is)\s+(?:you|i\s+have|we)|"
     r"какой|какая|какие|каким|когда|где|сколько|можете|могли бы|подскажите|скажите|назовите)\b",
     re.IGNORECASE,
 )
 INDIRECT_QUESTION = re.compile(
-    r"\b(?:узнать|подскажите|скажите|сообщите|интересует|уточните|tell me|know|wondering|"
+    r"\b(?=[упсиtkwfl])(?:узнать|подскажите|скажите|сообщите|интересует|уточните|tell me|"
+    r"know|wondering|"
     r"find out|let me know)\b",
     re.IGNORECASE,
 )
 NEGATIONS = frozenset({"не", "нет", "без", "ни", "not", "no", "never", "won't", "don't", "can't"})
 TYPICAL_ERRORS = re.compile(
-    r"(?<!\w)(?:в течении|в следствии|щас|извените|вообщем|както)(?!\w)", re.I
+    r"(?<!\w)(?=[вщик])(?:в течении|в следствии|щас|извените|вообщем|както)(?!\w)", re.I
 )
 
 
