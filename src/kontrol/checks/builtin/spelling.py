@@ -13,7 +13,7 @@ from kontrol.checks.builtin.wording import (
 )
 from kontrol.checks.conversation import Conversation, Message
 from kontrol.checks.registry import FAIL, NA, PASS, Verdict, check
-from kontrol.checks.text import fold
+from kontrol.checks.text import WORD, fold
 
 
 def misspelled_words(conversation: Conversation) -> tuple[int, list[tuple[Message, int]]]:
@@ -131,10 +131,22 @@ def _checked_words(message: Message, codes: list[int]) -> int:
     capitalised ones inside a sentence (only those need a look at the text)."""
     checked = len(codes) - codes.count(0)
     if codes.count(3) + codes.count(4):
+        gaps: list[str] | None = None
         for position, code in enumerate(codes):
-            if code in CAPITALISED and position and not _starts_sentence(message, position):
-                checked -= 1
+            if code in CAPITALISED and position:
+                if gaps is None:
+                    # What stands between the words: gaps[i] is the text before word i.
+                    gaps = WORD.split(message.view)
+                if not _ends_sentence(gaps[position]):
+                    checked -= 1
     return checked
+
+
+def _ends_sentence(gap: str) -> bool:
+    """Whether the text between two words ends a sentence (as :func:`_starts_sentence`
+    reads it: a word never ends in punctuation, so only the gap decides)."""
+    gap = gap.rstrip(' «"“(')
+    return bool(gap) and gap[-1] in ".!?\n:"
 
 
 def _starts_sentence(message: Message, position: int) -> bool:
