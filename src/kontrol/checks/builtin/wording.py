@@ -59,9 +59,12 @@ PROMISE_TIME = re.compile(
     r"(мин\w*|час\w*|дн\w*|день|minutes?|hours?|days?)",
     re.IGNORECASE,
 )
-SHOUTED_WORD = re.compile(r"(?<!\w)[A-ZА-ЯЁ]{4,}(?!\w)")
+# Words in capitals (4 and 3 letters or more, alone): written capital first, so that the
+# regex engine jumps from capital to capital instead of trying every position (the same
+# matches as "(?<!\w)[A-ZА-ЯЁ]{4,}(?!\w)").
+SHOUTED_WORD = re.compile(r"[A-ZА-ЯЁ](?<=(?<!\w)[A-ZА-ЯЁ])[A-ZА-ЯЁ]{3,}(?!\w)")
 CYRILLIC_WORD = re.compile(r"[а-яёА-ЯЁ]")
-CAPS_WORD = re.compile(r"(?<!\w)[A-ZА-ЯЁ]{3,}(?!\w)")
+CAPS_WORD = re.compile(r"[A-ZА-ЯЁ](?<=(?<!\w)[A-ZА-ЯЁ])[A-ZА-ЯЁ]{2,}(?!\w)")
 REPEATED_EXCLAMATION = re.compile(r"!{2,}|\?!|!\?")
 # What marks a customer message as negative besides the phrase list (CHECKS.md v1.1):
 # runs of "!!" / "??", profanity and internet slang in any spelling, negative emoji.
