@@ -9,7 +9,7 @@ from typing import Any
 
 from kontrol.checks.audio import AudioTurns
 from kontrol.checks.phrases import Hit, PhraseBook
-from kontrol.checks.text import mask, spans_of, words_of
+from kontrol.checks.text import mask_all, spans_of, words_of
 
 OPENING_MESSAGES = 2
 CLOSING_MESSAGES = 2
@@ -87,8 +87,9 @@ class Conversation:
         """Tokenise the messages (role, text, at, start, end) and find every phrase hit."""
         lemmas = book.reducer.lemmas
         prepared = []
+        views = mask_all([message[1] or "" for message in messages])
         for i, (role, text, at, start, end) in enumerate(messages):
-            view = mask(text or "")
+            view = views[i]
             words = words_of(view)
             prepared.append(
                 Message(i, role, text or "", at, start, end, view, words, lemmas(words))
@@ -190,9 +191,14 @@ class Conversation:
         if not hits:
             return []
         if role is not None:
-            hits = [h for h in hits if self.messages[h.message].role == role]
+            messages = self.messages
+            hits = [h for h in hits if messages[h.message].role == role]
         if within is not None:
-            allowed = set(within)
+            if type(within) is tuple and len(within) == 1:
+                # One message (the checks' usual question): no set to build.
+                only = within[0]
+                return [h for h in hits if h.message == only]
+            allowed = within if isinstance(within, (frozenset, set)) else frozenset(within)
             hits = [h for h in hits if h.message in allowed]
         return hits
 

@@ -18,7 +18,7 @@ from kontrol.checks.audio import local_recording, recording_levels
 from kontrol.checks.conversation import Conversation
 from kontrol.checks.custom import CustomCheck
 from kontrol.checks.phrases import PhraseBook, PhraseOverride, phrase_book
-from kontrol.checks.registry import NA, DataCheck, Verdict, registered_checks
+from kontrol.checks.registry import NA, DataCheck, Verdict, checks
 from kontrol.checks.signals import compute_signals
 from kontrol.checks.text import LANGUAGES, detect_language
 
@@ -47,6 +47,8 @@ class CheckSettings:
 
 
 DEFAULT_SETTINGS = CheckSettings()
+# The verdict of a check outside its channels (immutable: one instance serves every one).
+NOT_APPLICABLE = Verdict(NA)
 
 
 @dataclass(slots=True)
@@ -140,21 +142,23 @@ def run_checks(
 ) -> CheckOutcome:
     """Every built-in check (``na`` outside its channels), the custom checks, the signals."""
     outcome = CheckOutcome(conversation.language)
-    for check_id, definition in registered_checks().items():
-        if conversation.channel not in definition.channels:
-            outcome.verdicts[check_id] = Verdict(NA)
+    verdicts = outcome.verdicts
+    channel = conversation.channel
+    for check_id, definition in checks.items():
+        if channel not in definition.channels:
+            verdicts[check_id] = NOT_APPLICABLE
         else:
-            outcome.verdicts[check_id] = definition.function(conversation)
+            verdicts[check_id] = definition.function(conversation)
     for custom in settings.custom_checks:
         if custom.applies_to(conversation.channel):
             outcome.verdicts[custom.id] = custom.evaluate(conversation)
         else:
-            outcome.verdicts[custom.id] = Verdict(NA)
+            outcome.verdicts[custom.id] = NOT_APPLICABLE
     for derived in settings.source_checks:
         if derived.applies_to(conversation.channel):
             outcome.verdicts[derived.id] = derived.evaluate(conversation)
         else:
-            outcome.verdicts[derived.id] = Verdict(NA)
+            outcome.verdicts[derived.id] = NOT_APPLICABLE
     outcome.signals = compute_signals(conversation)
     return outcome
 

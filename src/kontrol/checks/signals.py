@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
+from itertools import accumulate
 from typing import Any
 
 from kontrol.checks.conversation import Conversation, Message
@@ -205,11 +207,16 @@ def personal_data(texts: list[str], language: str = "") -> list[str]:
     Order, ticket, case and build numbers are not phones; in Russian a phone is a mobile or
     city number as written there (+7 / 8 / 9..., 10-11 digits)."""
     kinds: set[str] = set()
-    if not CANDIDATE.search("\n".join(texts)):
-        return []  # most conversations: one search instead of one per message
-    for text in texts:
-        if not CANDIDATE.search(text):
-            continue
+    # One pass over the texts joined by NUL (which no candidate holds, so none spans two
+    # texts) names the texts that hold a candidate; most conversations have none.
+    joined = "\0".join(texts)
+    starts = [found.start() for found in CANDIDATE.finditer(joined)]
+    if not starts:
+        return []
+    ends = list(accumulate(len(text) + 1 for text in texts))
+    holding = sorted({bisect_right(ends, start) for start in starts})
+    for index in holding:
+        text = texts[index]
         if "://" in text or "www." in text:
             text = URL_TEXT.sub(" ", text)
         if EMAIL.search(text):

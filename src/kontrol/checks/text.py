@@ -83,6 +83,7 @@ class Lemmatizer:
         self._raw: dict[str, str] = {}
         self._known: dict[str, bool] = {}
         self._spelling: dict[str, int] = {}
+        self._spelling_codes: dict[str, int] = {}
         # Every word of every phrase list (workspace jargon included): never a misspelling.
         self.listed_words: set[str] = set()
         self._vocabulary: dict[str, list[str]] = {}
@@ -151,6 +152,27 @@ class Lemmatizer:
                 found = 1 if self.is_known(form) else 2
             self._spelling[word] = found
         return found
+
+    def spelling_codes(self, words: list[str]) -> list[int]:
+        """:meth:`spelling_class` of each word, plus 2 when a checked word is capitalised
+        (0 not checked, 1 known, 2 unknown, 3 known and capitalised, 4 unknown and
+        capitalised): one dictionary look-up per word already seen."""
+        found: list[int | None] = list(map(self._spelling_codes.get, words))
+        if None in found:
+            return [
+                self._spelling_code(word) if code is None else code
+                for code, word in zip(found, words, strict=True)
+            ]
+        return found  # type: ignore[return-value]  # no None left
+
+    def _spelling_code(self, word: str) -> int:
+        kind = self.spelling_class(word)
+        code = kind + 2 if kind and word[0].isupper() else kind
+        if word.isalpha():  # cached like spelling_class: never numbers and codes
+            if len(self._spelling_codes) >= MAX_CACHED_WORDS:
+                self._spelling_codes.clear()
+            self._spelling_codes[word] = code
+        return code
 
     def is_known(self, form: str) -> bool:
         """Whether the dictionary of the language knows the folded word."""
@@ -267,6 +289,15 @@ def mask(text: str) -> str:
     if header is not None:
         text = text[: header.start()] + " " * (len(text) - header.start())
     return text
+
+
+def mask_all(texts: list[str]) -> list[str]:
+    """:func:`mask` of each text; one look at them all together (joined by NUL, which
+    no hint holds) skips the texts of a conversation that has nothing to blank."""
+    joined = "\0".join(texts)
+    if _MAY_LINK.search(joined) or ">" in joined or "\n" in joined:
+        return [mask(text) for text in texts]
+    return texts
 
 
 def words_of(text: str) -> list[str]:

@@ -67,13 +67,11 @@ def _questions(
     if found and not earliest:
         return found
     view = message.view
-    excluded = [
-        (message.spans[h.first][0], message.spans[h.last][1])
-        for name in ("offer_more_help", "rating_request", "generic_question")
-        for h in conversation.find(name, within=(message.index,))
-    ]
-    quotes = quoted(message)
-    for mark in re.finditer(r"\?", view):
+    marked = "?" in view
+    # The phrases a question may be part of, looked up only when a question is seen.
+    excluded = _excluded(conversation, message) if marked else []
+    quotes = quoted(message) if marked else []
+    for mark in _QUESTION_MARK.finditer(view) if marked else ():
         if any(begin <= mark.start() < end for begin, end in quotes):
             continue
         start, _ = _sentence_bounds(view, mark.start())
@@ -86,8 +84,13 @@ def _questions(
         return found
     # A question without "?": a question word and what asks at the start of a sentence
     # (anywhere in a transcript without punctuation).
+    spoken_questions = list(SPOKEN_QUESTION.finditer(view))
+    if not spoken_questions:
+        return sorted(found, key=lambda item: item[0])
+    if not marked:
+        excluded = _excluded(conversation, message)
     anywhere = conversation.unpunctuated
-    for spoken in SPOKEN_QUESTION.finditer(view):
+    for spoken in spoken_questions:
         start, end = _sentence_bounds(view, spoken.start())
         if view[end : end + 1] == "?":
             continue
@@ -102,6 +105,19 @@ def _questions(
             )
         )
     return sorted(found, key=lambda item: item[0])
+
+
+_QUESTION_MARK = re.compile(r"\?")
+
+
+def _excluded(conversation: Conversation, message: Message) -> list[tuple[int, int]]:
+    """Where an offer of more help, a rating request or a generic question stands in a
+    message: a "?" that ends one of them is no needs question."""
+    found = []
+    for name in ("offer_more_help", "rating_request", "generic_question"):
+        for hit in conversation.find(name, within=(message.index,)):
+            found.append((message.spans[hit.first][0], message.spans[hit.last][1]))
+    return found
 
 
 def _solution_start(conversation: Conversation) -> tuple[int, int] | None:
@@ -202,7 +218,10 @@ def no_jargon(conversation: Conversation) -> Verdict:
 
 _SUBJECTS = frozenset("i we you he she it they я мы ты вы он она оно они".split())
 _REQUEST = re.compile(
-    r"\b(?:need|want|would like|'d like|check|tell|know|what|which|хочу|нужно|надо|подскажите|"
+    # Each lookahead of a first letter below only lets the engine skip the positions no
+    # alternative can start at (the patterns match exactly what they matched without it).
+    r"\b(?=[nw'ctkхнпсук])(?:need|want|would like|'d like|check|tell|know|what|which|"
+    r"хочу|нужно|надо|подскажите|"
     r"скажите|узнать|какой|какая|какие|какова|каков|уточните|назовите)\b",
     re.IGNORECASE,
 )

@@ -219,9 +219,10 @@ _AUTOMATIC_NOTICE = re.compile(
     r"confirmation|receipt|notification|reminder|code)\b"
 )
 _FAREWELL = re.compile(
-    r"(?:хорошего|отличного|доброго)\s+(?:дня|вечера)|всего\s+(?:доброго|хорошего)|до свидания|"
+    r"(?=[хоhgbtбудв])(?:(?:хорошего|отличного|доброго)\s+(?:дня|вечера)|"
+    r"всего\s+(?:доброго|хорошего)|до свидания|"
     r"have a (?:great|nice|good|wonderful) (?:day|evening|night|weekend)|good ?bye|bye|take care|"
-    r"берегите себя|хорошей дороги|удачи|всех благ",
+    r"берегите себя|хорошей дороги|удачи|всех благ)",
     re.IGNORECASE,
 )
 

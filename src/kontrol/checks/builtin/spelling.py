@@ -13,13 +13,13 @@ from kontrol.checks.builtin.wording import (
 )
 from kontrol.checks.conversation import Conversation, Message
 from kontrol.checks.registry import FAIL, NA, PASS, Verdict, check
-from kontrol.checks.text import fold
+from kontrol.checks.text import WORD, fold
 
 
 def misspelled_words(conversation: Conversation) -> tuple[int, list[tuple[Message, int]]]:
     """(agent words checked, misspelled words as (message, word position))."""
     reducer = conversation.book.reducer
-    classify = reducer.spelling_class
+    codes_of = reducer.spelling_codes
     listed = reducer.listed_words
     checked = 0
     wrong: list[tuple[Message, int]] = []
@@ -27,17 +27,22 @@ def misspelled_words(conversation: Conversation) -> tuple[int, list[tuple[Messag
     # A word the customer wrote too is the name of their product, game or command.
     customers: set[str] | None = None  # built on the first unknown word only
     english = conversation.language == "en"
-    for message in conversation.agent_messages:
-        kinds = list(map(classify, message.words))
-        if 2 not in kinds:
-            checked += _checked_words(message, kinds)
-        elif english and _other_language(message, kinds):
+    agents = conversation.agent_messages
+    # One search of every agent message together rules the typical errors out (mostly).
+    typical_errors = bool(agents) and bool(
+        TYPICAL_ERRORS.search("\n".join(message.view for message in agents))
+    )
+    for message in agents:
+        codes = codes_of(message.words)
+        if 2 not in codes and 4 not in codes:
+            checked += _checked_words(message, codes)
+        elif english and _other_language(message, codes):
             continue
         else:
             code = _code_spans(message)
-            checked += _checked_words(message, kinds)
+            checked += _checked_words(message, codes)
             for position, word in enumerate(message.words):
-                if kinds[position] != 2 or not _counted(message, position):
+                if codes[position] not in UNKNOWN or not _counted(message, position):
                     continue
                 if code and any(a <= message.spans[position][0] < b for a, b in code):
                     continue
@@ -49,6 +54,8 @@ def misspelled_words(conversation: Conversation) -> tuple[int, list[tuple[Messag
                 if form not in listed and form not in seen:
                     seen.add(form)
                     wrong.append((message, position))
+        if not typical_errors:
+            continue
         for typical in TYPICAL_ERRORS.finditer(message.view):
             # "в течении", "щас": real words in the dictionary, wrong in this use.
             position = next(
@@ -57,6 +64,11 @@ def misspelled_words(conversation: Conversation) -> tuple[int, list[tuple[Messag
             if (message, position) not in wrong:
                 wrong.append((message, position))
     return checked, wrong
+
+
+# Codes of Lemmatizer.spelling_codes: unknown words, and checked capitalised ones.
+UNKNOWN = frozenset({2, 4})
+CAPITALISED = frozenset({3, 4})
 
 
 # Commands, paths, menus and quoted names: "`ipconfig /flushdns`", "Settings > Privacy",
@@ -94,12 +106,12 @@ def _other_dictionaries() -> tuple[frozenset[str], ...]:
     )
 
 
-def _other_language(message: Message, kinds: list[int]) -> bool:
+def _other_language(message: Message, codes: list[int]) -> bool:
     """An English conversation's reply written in another language (most of its words
     unknown in English and known to another dictionary): not checked (CHECKS.md v1.1).
     In Russian text, words in Latin letters are never checked anyway."""
-    checked = sum(1 for k in kinds if k)
-    unknown = [fold(w) for w, k in zip(message.words, kinds, strict=True) if k == 2]
+    checked = len(codes) - codes.count(0)
+    unknown = [fold(w) for w, k in zip(message.words, codes, strict=True) if k in UNKNOWN]
     if checked < 4 or len(unknown) * 2 <= checked:
         return False
     return any(
@@ -114,9 +126,27 @@ def _counted(message: Message, position: int) -> bool:
     return position == 0 or not word[0].isupper() or _starts_sentence(message, position)
 
 
-def _checked_words(message: Message, kinds: list[int]) -> int:
-    """How many words of the message the spelling check reads."""
-    return sum(1 for position, kind in enumerate(kinds) if kind and _counted(message, position))
+def _checked_words(message: Message, codes: list[int]) -> int:
+    """How many words of the message the spelling check reads: every checked word but the
+    capitalised ones inside a sentence (only those need a look at the text)."""
+    checked = len(codes) - codes.count(0)
+    if codes.count(3) + codes.count(4):
+        gaps: list[str] | None = None
+        for position, code in enumerate(codes):
+            if code in CAPITALISED and position:
+                if gaps is None:
+                    # What stands between the words: gaps[i] is the text before word i.
+                    gaps = WORD.split(message.view)
+                if not _ends_sentence(gaps[position]):
+                    checked -= 1
+    return checked
+
+
+def _ends_sentence(gap: str) -> bool:
+    """Whether the text between two words ends a sentence (as :func:`_starts_sentence`
+    reads it: a word never ends in punctuation, so only the gap decides)."""
+    gap = gap.rstrip(' «"“(')
+    return bool(gap) and gap[-1] in ".!?\n:"
 
 
 def _starts_sentence(message: Message, position: int) -> bool:

@@ -4,6 +4,7 @@ writing (quotes, negation, shouting, questions, amounts), and finding phrases.""
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import timedelta
 from functools import lru_cache
 from typing import Any
@@ -33,7 +34,7 @@ _UNITS = (
     r"months?|dollars?|euros?|pounds?|usd|eur|rub|am|pm|a\.m\.|p\.m\."
 )
 CONCRETE_VALUE = re.compile(
-    r"(?<!\w)(?:\d{1,2}[:.]\d{2}(?!\d)|\d{1,2}[./]\d{1,2}(?:[./]\d{2,4})?(?!\d)|"
+    r"(?<!\w)(?=[\d$€£₽])(?:\d{1,2}[:.]\d{2}(?!\d)|\d{1,2}[./]\d{1,2}(?:[./]\d{2,4})?(?!\d)|"
     r"[$€£₽]\s?\d+(?:[.,]\d+)?|\d+(?:[.,]\d+)?(?:\s?[-–]\s?\d+)?\s?(?:" + _UNITS + r"))(?!\w)",
     re.IGNORECASE,
 )
@@ -54,16 +55,20 @@ WORDED_VALUE = re.compile(
     re.IGNORECASE,
 )
 PROMISE_TIME = re.compile(
-    r"(?:через|в течение|within|in)\s+(\d+)\s*(мин\w*|час\w*|дн\w*|день|minutes?|hours?|days?)",
+    r"(?=[чвwi])(?:через|в течение|within|in)\s+(\d+)\s*"
+    r"(мин\w*|час\w*|дн\w*|день|minutes?|hours?|days?)",
     re.IGNORECASE,
 )
-SHOUTED_WORD = re.compile(r"(?<!\w)[A-ZА-ЯЁ]{4,}(?!\w)")
+# Words in capitals (4 and 3 letters or more, alone): written capital first, so that the
+# regex engine jumps from capital to capital instead of trying every position (the same
+# matches as "(?<!\w)[A-ZА-ЯЁ]{4,}(?!\w)").
+SHOUTED_WORD = re.compile(r"[A-ZА-ЯЁ](?<=(?<!\w)[A-ZА-ЯЁ])[A-ZА-ЯЁ]{3,}(?!\w)")
 CYRILLIC_WORD = re.compile(r"[а-яёА-ЯЁ]")
-CAPS_WORD = re.compile(r"(?<!\w)[A-ZА-ЯЁ]{3,}(?!\w)")
+CAPS_WORD = re.compile(r"[A-ZА-ЯЁ](?<=(?<!\w)[A-ZА-ЯЁ])[A-ZА-ЯЁ]{2,}(?!\w)")
 REPEATED_EXCLAMATION = re.compile(r"!{2,}|\?!|!\?")
 # What marks a customer message as negative besides the phrase list (CHECKS.md v1.1):
 # runs of "!!" / "??", profanity and internet slang in any spelling, negative emoji.
-REPEATED_MARKS = re.compile(r"[!?]*(?:!{2,}|\?{2,}|\?!|!\?)[!?]*")
+REPEATED_MARKS = re.compile(r"(?=[!?])[!?]*(?:!{2,}|\?{2,}|\?!|!\?)[!?]*")
 PROFANITY = re.compile(
     # English swearing and slang.
     r"(?<![^\W\d_])(?:f+u+c+k\w*|motherf\w+|shit\w*|bullshit|crap(?:py)?|damn(?:ed|it)?|"
@@ -116,20 +121,21 @@ PROMISE_WORD_TIME = re.compile(
 QUOTES = re.compile(r"«[^»]{0,400}»|“[^”]{0,400}”|\"[^\"\n]{0,400}\"")
 # A question in a transcript without punctuation: a question word followed by what asks.
 SPOKEN_QUESTION = re.compile(
-    r"\b(?:(?:what|which|when|where|how|why|who)\s+(?:is|are|was|were|day|time|kind|type|"
+    r"\b(?=[wchdaiкгсмпн])(?:(?:what|which|when|where|how|why|who)\s+(?:is|are|was|were|day|time|kind|type|"
     r"would|will|can|could|do|does|did|should|much|many|long|old|number|date)|"
     r"(?:can|could|would|will|do|did|have|are|is)\s+(?:you|i\s+have|we)|"
     r"какой|какая|какие|каким|когда|где|сколько|можете|могли бы|подскажите|скажите|назовите)\b",
     re.IGNORECASE,
 )
 INDIRECT_QUESTION = re.compile(
-    r"\b(?:узнать|подскажите|скажите|сообщите|интересует|уточните|tell me|know|wondering|"
+    r"\b(?=[упсиtkwfl])(?:узнать|подскажите|скажите|сообщите|интересует|уточните|tell me|"
+    r"know|wondering|"
     r"find out|let me know)\b",
     re.IGNORECASE,
 )
 NEGATIONS = frozenset({"не", "нет", "без", "ни", "not", "no", "never", "won't", "don't", "can't"})
 TYPICAL_ERRORS = re.compile(
-    r"(?<!\w)(?:в течении|в следствии|щас|извените|вообщем|както)(?!\w)", re.I
+    r"(?<!\w)(?=[вщик])(?:в течении|в следствии|щас|извените|вообщем|както)(?!\w)", re.I
 )
 
 
@@ -178,11 +184,53 @@ EMPHATIC_SHORT = frozenset("way not now why all own нет уже где как 
 CAPS_RUN = re.compile(r"(?<!\w)[A-ZА-ЯЁ]{2,}(?:[ \t]+[A-ZА-ЯЁ]{2,})+(?!\w)")
 
 
-def shouting(message: Message, reducer: Any = None) -> str | None:
+@dataclass(frozen=True, slots=True)
+class Marks:
+    """Which marks of emotion the customer's messages may hold at all, from one look at them
+    together (a mark found in one message is found in them joined by newlines): the steps
+    of :func:`shouting` and :func:`negative_marker` that cannot find anything are skipped."""
+
+    caps: bool = True
+    repeated: bool = True
+    swearing: bool = True
+    spelled_out: bool = True
+    masked: bool = True
+    emoji: bool = True
+
+    @classmethod
+    def of(cls, messages: list[Message]) -> Marks:
+        joined = "\n".join(message.view for message in messages)
+        lowered = joined.lower()
+        return cls(
+            caps=CAPS_WORD.search(joined) is not None,
+            repeated=REPEATED_MARKS.search(joined) is not None,
+            swearing=SWEAR_START.search(
+                " " + " ".join(lemma for message in messages for lemma in message.lemmas)
+            )
+            is not None,
+            spelled_out="screw" in lowered or "мать" in lowered,
+            masked=any(mark in joined for mark in "*@#$%"),
+            emoji=_may_be_emoji(joined),
+        )
+
+    def any(self) -> bool:
+        return (
+            self.caps or self.repeated or self.swearing or self.spelled_out or self.masked
+        ) or self.emoji
+
+
+ALL_MARKS = Marks()
+
+
+def _may_be_emoji(view: str) -> bool:
+    return "(" in view or "[" in view or "_" in view or bool(view and max(view) >= "\u2639")
+
+
+def shouting(message: Message, reducer: Any = None, marks: Marks = ALL_MARKS) -> str | None:
     """The shouted part of a customer message: a CAPS word of the dictionary of four letters
     or more ("HELP", "ВЕРНИТЕ"), shorter ones side by side ("FIX THIS"), "!!", "??" or "?!".
     Abbreviations and codes ("LAX to JFK", "ОСАГО") are not shouting."""
-    if reducer is not None and CAPS_WORD.search(message.view):
+    if reducer is not None and marks.caps and CAPS_WORD.search(message.view):
         caps = _shouted_words(message, reducer)
         if any(len(word) >= 4 or word.lower() in EMPHATIC_SHORT for word in caps):
             return " ".join(caps[:3])
@@ -194,6 +242,8 @@ def shouting(message: Message, reducer: Any = None) -> str | None:
         caps = CAPS_WORD.findall(message.view)
         if len(caps) >= 2:
             return " ".join(caps[:3])
+    if not marks.repeated:
+        return None
     found = REPEATED_MARKS.search(message.view)
     return found.group() if found else None
 
@@ -223,26 +273,27 @@ SWEAR_STARTS = tuple(
 SWEAR_START = re.compile(" (?:" + "|".join(map(re.escape, SWEAR_STARTS)) + ")")
 
 
-def negative_marker(message: Message) -> str | None:
+def negative_marker(message: Message, marks: Marks = ALL_MARKS) -> str | None:
     """Profanity, slang, a masked swear word or a negative emoji in a message."""
     view = message.view
-    if SWEAR_START.search(" " + " ".join(message.lemmas)):
+    if marks.swearing and SWEAR_START.search(" " + " ".join(message.lemmas)):
         for position, lemma in enumerate(message.lemmas):
             if not lemma.startswith(SWEAR_STARTS):
                 continue
             word = message.words[position]
             if PROFANITY.fullmatch(fold(word)) or PROFANITY.fullmatch(lemma):
                 return word
-    lowered = view.lower()
-    if "screw" in lowered or "мать" in lowered:
-        found = PROFANITY.search(view)
-        if found:
-            return found.group()
-    if any(mark in view for mark in "*@#$%"):
+    if marks.spelled_out:
+        lowered = view.lower()
+        if "screw" in lowered or "мать" in lowered:
+            found = PROFANITY.search(view)
+            if found:
+                return found.group()
+    if marks.masked and any(mark in view for mark in "*@#$%"):
         found = MASKED_WORD.search(view)
         if found:
             return found.group()
-    if "(" in view or "[" in view or "_" in view or (view and max(view) >= "\u2639"):
+    if marks.emoji and _may_be_emoji(view):
         found = NEGATIVE_EMOJI.search(view)
         if found:
             return found.group()
@@ -270,14 +321,17 @@ def customer_emotion(conversation: Conversation) -> list[tuple[int, dict[str, An
         for hit in conversation.find("negative", role="customer")
         if not negated(conversation.messages[hit.message], hit)
     ]
-    positive = {hit.message for hit in conversation.find("positive", role="customer")}
-    for message in conversation.customer_messages:
-        shouted = shouting(message, conversation.book.reducer)
-        if shouted and (message.index in positive or FRIENDLY.search(message.view)):
-            shouted = None  # "thrillers!! Thank you :)": excitement, not anger
-        shouted = shouted or negative_marker(message)
-        if shouted:
-            found.append((message.index, {"message": message.index, "text": shouted}))
+    customers = conversation.customer_messages
+    marks = Marks.of(customers) if customers else ALL_MARKS
+    if marks.any():
+        positive = {hit.message for hit in conversation.find("positive", role="customer")}
+        for message in customers:
+            shouted = shouting(message, conversation.book.reducer, marks)
+            if shouted and (message.index in positive or FRIENDLY.search(message.view)):
+                shouted = None  # "thrillers!! Thank you :)": excitement, not anger
+            shouted = shouted or negative_marker(message, marks)
+            if shouted:
+                found.append((message.index, {"message": message.index, "text": shouted}))
     found.sort(key=lambda item: item[0])
     conversation.memo["emotion"] = found
     return found
