@@ -156,7 +156,6 @@ def _broker(url: str, namespace: str, heartbeat_timeout_ms: int, maintenance_cha
         Pipelines,
         Retries,
         ShutdownNotifications,
-        TimeLimit,
     )
 
     broker = RedisBroker(  # type: ignore[no-untyped-call]
@@ -164,9 +163,11 @@ def _broker(url: str, namespace: str, heartbeat_timeout_ms: int, maintenance_cha
         namespace=namespace,
         heartbeat_timeout=heartbeat_timeout_ms,
         maintenance_chance=maintenance_chance,
+        # No TimeLimit: a run takes as long as its work does (its claim is renewed
+        # while it runs, see runs.execute); the middleware, given no limit, failed
+        # on every message with a TypeError that dramatiq logged as critical.
         middleware=[
             AgeLimit(),
-            TimeLimit(),
             ShutdownNotifications(),
             Callbacks(),
             Pipelines(),
@@ -185,7 +186,6 @@ def _broker(url: str, namespace: str, heartbeat_timeout_ms: int, maintenance_cha
         broker=broker,
         actor_name=ACTOR_NAME,
         queue_name=QUEUE_NAME,
-        time_limit=None,
     )(deliver)
     return broker
 
