@@ -236,12 +236,13 @@ def send_redis(settings: Settings, run_id: int, *, delay: float = 0.0) -> None:
 def sweep(engine: Engine, settings: Settings) -> int:
     """Send again the runs whose message may be lost; how many.
 
-    A run waiting longer than a claim lasts past its due time, or running past
-    its claim (its worker died and the broker did not put the message back),
-    gets a new message. A duplicate costs nothing: the run's row decides.
+    A run waiting ``job_requeue_seconds`` past its due time, or running past
+    its claim (its worker died and the broker did not put the message back; a
+    live worker renews its claim), gets a new message. A duplicate costs
+    nothing: the run's row decides.
     """
     now = utcnow()
-    late = now - timedelta(seconds=settings.job_lease_seconds)
+    late = now - timedelta(seconds=settings.job_requeue_seconds)
     stale = or_(
         (job_runs.c.status.in_(runs.WAITING)) & (job_runs.c.next_attempt_at < late),
         (job_runs.c.status == runs.RUNNING) & (job_runs.c.claimed_until < now),
