@@ -123,39 +123,45 @@ def _send(client: TestClient, case: Any, headers: dict[str, str]) -> Any:
     )
 
 
+def _fuzz_operation(
+    client: TestClient, operation: Any, headers: dict[str, str], tally: Tally
+) -> None:
+    key = (operation.method.upper(), operation.path)
+
+    @settings(
+        max_examples=EXAMPLES,
+        database=None,
+        deadline=None,
+        derandomize=os.environ.get("KONTROL_FUZZ_RANDOM") is None,
+        phases=[Phase.explicit, Phase.generate],
+        suppress_health_check=list(HealthCheck),
+    )
+    @given(case=_cases(operation))
+    def one(case: Any) -> None:
+        tally.sent[key] += 1
+        try:
+            response = _send(client, case, headers)
+        except Exception as error:  # the test client re-raises what the app did not answer
+            tally.failures.append(f"{key}: {error!r}\n  {case.as_curl_command()}"[:600])
+            return
+        if response.status_code >= 500:
+            tally.failures.append(
+                f"{key}: {response.status_code} {response.text[:200]!r}\n"
+                f"  {case.as_curl_command()}"[:600]
+            )
+        elif response.status_code < 300:
+            tally.succeeded.add(key)
+        if response.status_code != 401:
+            tally.admitted.add(key)
+
+    one()
+
+
 def _fuzz(client: TestClient, headers: dict[str, str]) -> tuple[Tally, list[Any]]:
     operations = _operations(client)
     tally = Tally()
     for operation in operations:
-        key = (operation.method.upper(), operation.path)
-
-        @settings(
-            max_examples=EXAMPLES,
-            database=None,
-            deadline=None,
-            derandomize=os.environ.get("KONTROL_FUZZ_RANDOM") is None,
-            phases=[Phase.explicit, Phase.generate],
-            suppress_health_check=list(HealthCheck),
-        )
-        @given(case=_cases(operation))
-        def one(case: Any) -> None:
-            tally.sent[key] += 1
-            try:
-                response = _send(client, case, headers)
-            except Exception as error:  # the test client re-raises what the app did not answer
-                tally.failures.append(f"{key}: {error!r}\n  {case.as_curl_command()}"[:600])
-                return
-            if response.status_code >= 500:
-                tally.failures.append(
-                    f"{key}: {response.status_code} {response.text[:200]!r}\n"
-                    f"  {case.as_curl_command()}"[:600]
-                )
-            elif response.status_code < 300:
-                tally.succeeded.add(key)
-            if response.status_code != 401:
-                tally.admitted.add(key)
-
-        one()
+        _fuzz_operation(client, operation, headers, tally)
     return tally, operations
 
 
