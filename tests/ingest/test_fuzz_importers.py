@@ -461,3 +461,73 @@ def test_vendor_files_never_crash_and_name_every_reject(
 ) -> None:
     _vendor_property(vendor)(engine, workspace, tmp_path)
     _tell(vendor)
+
+
+# -- e-mail (mbox) ------------------------------------------------------------
+
+HEADER_TEXT = st.text(alphabet=st.characters(codec="utf-8", exclude_characters="\n\r"), max_size=60)
+
+
+def _mail(ident: str, *, date: str, sender: str, subject: str, body: str) -> str:
+    return (
+        # The separator line is mbox's own (a hostile sender there would merge two mails).
+        "From fuzz@example.com Mon Nov  2 10:00:00 2026\n"
+        f"From: {sender}\nTo: support@shop.example\nSubject: {subject}\n"
+        f"Message-ID: <{ident}@fuzz.example>\nDate: {date}\n\n{body}\n\n"
+    )
+
+
+@FUZZ
+@given(
+    hostile=st.lists(
+        st.tuples(HEADER_TEXT, HEADER_TEXT, HEADER_TEXT, st.text(max_size=200)),
+        min_size=1,
+        max_size=4,
+    ),
+    good_text=WORDS,
+)
+def _mbox_property(
+    engine: Engine, workspace: Workspace, folder: Path, hostile: Any, good_text: str
+) -> None:
+    _ran["mbox"] += 1
+    prefix = f"m{next(_serial)}"
+    good = _mail(
+        f"{prefix}-good",
+        date="Mon, 02 Nov 2026 10:00:00 +0300",
+        sender="ivan@example.com",
+        subject="Заказ",
+        body=good_text.replace("\nFrom ", "\n>From ").replace("\r", " "),
+    )
+    mails = [good]
+    for number, (date, sender, subject, body) in enumerate(hostile):
+        mails.append(
+            _mail(f"{prefix}-h{number}", date=date, sender=sender, subject=subject, body=body)
+        )
+    path = folder / f"fuzz-{next(_serial)}.mbox"
+    text = "".join(mails)
+    path.write_bytes(text.encode("utf-8", "surrogatepass"))
+    total = text.count("\n") + 1
+    note(f"mbox: {text!r}")
+    importer = get_importer("mbox")
+    try:
+        records = list(importer.read(path))
+        report = import_file(engine=engine, workspace=workspace, path=path, importer=importer)
+    except Unreadable as error:
+        assert str(error), "an unreadable file without a reason"
+        return
+    for record in records:
+        assert 1 <= record.line <= total, f"line {record.line} of {total}"
+        if record.data is None:
+            assert record.error, f"line {record.line}: a reject without a reason"
+    counted = report.imported + report.updated + report.unchanged + report.rejected
+    assert counted == len(records), "a record was counted twice or not at all"
+    good_id = f"{prefix}-good@fuzz.example"
+    note(f"records: {records!r}")
+    assert _stored(engine, {good_id}) == {good_id}, "the good mail was lost"
+
+
+def test_mbox_files_never_crash_and_keep_the_good_mail(
+    engine: Engine, workspace: Workspace, tmp_path: Path
+) -> None:
+    _mbox_property(engine, workspace, tmp_path)
+    _tell("mbox")
