@@ -38,13 +38,13 @@ from hypothesis import HealthCheck, given, note, settings
 from hypothesis import strategies as st
 from sqlalchemy import Engine, select
 
-from kontrol.accounts.apikeys import create_api_key
-from kontrol.accounts.workspaces import Workspace, find_workspace
+from kontrol.accounts.workspaces import Workspace
 from kontrol.domain.errors import Unreadable
 from kontrol.ingest.importing import import_file
 from kontrol.ingest.registry import get_importer
 from kontrol.store.tables import interactions
 from kontrol.web.app import create_app
+from tests.ingest.test_ingest_api import _key
 
 pytestmark = [pytest.mark.slow, pytest.mark.parametrize("backend", ["sqlite"])]
 
@@ -315,13 +315,7 @@ def test_csv_files_keep_every_good_row_and_name_every_reject(
 
 @pytest.fixture
 def api_key(engine: Engine, workspace: Workspace) -> str:
-    with engine.begin() as connection:
-        return create_api_key(
-            connection,
-            workspace=find_workspace(connection, "default"),
-            name="fuzz",
-            created_by="test",
-        ).secret
+    return _key(engine, name="fuzz")
 
 
 @FUZZ

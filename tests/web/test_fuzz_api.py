@@ -29,10 +29,10 @@ from hypothesis import strategies as st
 from schemathesis import GenerationMode
 from sqlalchemy import Engine
 
-from kontrol.accounts.apikeys import create_api_key
-from kontrol.accounts.workspaces import Workspace, find_workspace
+from kontrol.accounts.workspaces import Workspace
 from kontrol.web.app import create_app
 from tests.factories import log_in
+from tests.ingest.test_ingest_api import _key
 
 pytestmark = [pytest.mark.slow, pytest.mark.parametrize("backend", ["sqlite"])]
 
@@ -203,13 +203,7 @@ def test_no_request_makes_a_server_error_as_an_agent(fuzz_client: TestClient) ->
 def test_no_request_makes_a_server_error_with_an_api_key(
     fuzz_client: TestClient, engine: Engine
 ) -> None:
-    with engine.begin() as connection:
-        key = create_api_key(
-            connection,
-            workspace=find_workspace(connection, "default"),
-            name="fuzz",
-            created_by="test",
-        ).secret
+    key = _key(engine, name="fuzz")
     tally, operations = _fuzz(fuzz_client, {"Authorization": f"Bearer {key}"})
     _report("API key", tally, operations)
     ingest = {("POST", f"/api/v1/{kind}") for kind in ("interactions", "surveys", "work-items")}
