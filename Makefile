@@ -8,12 +8,13 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 DB ?= sqlite:///kontrol.db
 
-.PHONY: install run test lint typecheck bench browser speech-tools fonts clean help
+.PHONY: install run test lint typecheck bench fuzz browser speech-tools fonts clean help
 
 help:
 	@echo "make run    - install, load demo data into $(DB) and serve http://$(HOST):$(PORT)/"
 	@echo "make test   - install, lint, type-check and run the tests (SQLite and PostgreSQL)"
 	@echo "make bench  - run the benchmarks in bench/ (results: docs/benchmarks.md)"
+	@echo "make fuzz   - the fuzzers of make test with many more examples (docs/security.md)"
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -59,6 +60,13 @@ test: $(STAMP) browser speech-tools fonts lint
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.run_all
+
+# The fuzzers of `make test` (schemathesis over the OpenAPI schema, hypothesis over
+# every importer and the ingest API) with FUZZ_EXAMPLES times the examples' scale.
+FUZZ_EXAMPLES ?= 40
+fuzz: $(STAMP)
+	KONTROL_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/pytest -n 2 --dist loadfile -q -s \
+	  -p no:cacheprovider tests/web/test_fuzz_api.py tests/ingest/test_fuzz_importers.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .mypy_cache .ruff_cache .pytest_cache test-artifacts

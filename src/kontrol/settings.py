@@ -50,7 +50,11 @@ class Settings(BaseSettings):
     redis_namespace: str = "kontrol"
     job_backoff_seconds: float = 10.0
     job_backoff_max_seconds: float = 3600.0
-    job_lease_seconds: float = 1800.0
+    # A claim on a running run; its runner renews it every third of this while
+    # the work goes on, so the run of a killed worker is sent again soon after.
+    job_lease_seconds: float = 60.0
+    # A run waiting this long past its due time is sent again (its message may be lost).
+    job_requeue_seconds: float = 1800.0
     # How long a drainer of the ingest API's effects backlog holds the rows it took.
     effects_lease_seconds: float = 120.0
     # How often each `kontrol worker` sends again the runs whose Redis message may be lost.

@@ -136,8 +136,14 @@ def test_a_worker_killed_amid_the_jobs_of_imports_leaves_every_job_done_once(
     tmp_path: Path,
 ) -> None:
     # A message the killed worker held and the broker did not give back is sent again by
-    # the sweep once the run is a claim's length late: short here, 30 min by default.
-    env = {**fault_env, "KONTROL_JOB_LEASE_SECONDS": "5", "KONTROL_JOB_SWEEP_SECONDS": "1"}
+    # the sweep once the run's claim ran out (a minute by default) or, for a run it had
+    # not started, once the run is KONTROL_JOB_REQUEUE_SECONDS late (30 min by default).
+    env = {
+        **fault_env,
+        "KONTROL_JOB_LEASE_SECONDS": "5",
+        "KONTROL_JOB_REQUEUE_SECONDS": "5",
+        "KONTROL_JOB_SWEEP_SECONDS": "1",
+    }
     log = tmp_path / "workers.log"
     files = [demo_interactions_file(tmp_path / f"part-{n}.jsonl", 60, seed=n) for n in range(4)]
     first = _worker(env, log)
@@ -293,6 +299,7 @@ def test_a_redis_restart_during_a_run_loses_no_job(
         "KONTROL_REDIS_URL": private_redis.url,
         "KONTROL_JOB_SWEEP_SECONDS": "1",
         "KONTROL_JOB_LEASE_SECONDS": "2",
+        "KONTROL_JOB_REQUEUE_SECONDS": "2",
     }
     for name, value in env.items():
         monkeypatch.setenv(name, value)

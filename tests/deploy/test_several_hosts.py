@@ -184,6 +184,7 @@ def test_two_web_hosts_and_two_workers_lose_nothing_when_one_of_each_is_killed(
                 "KONTROL_JOB_HEARTBEAT_TIMEOUT_MS": "1500",
                 "KONTROL_EFFECTS_LEASE_SECONDS": "3",
                 "KONTROL_JOB_LEASE_SECONDS": "5",
+                "KONTROL_JOB_REQUEUE_SECONDS": "5",
                 "KONTROL_JOB_SWEEP_SECONDS": "1",
             }
 

@@ -425,3 +425,13 @@ def test_deep_nesting_and_huge_numbers_are_rejects_not_a_crash(tmp_path: Path, l
     rejects = [(r.line, r.field) for r in records if r.data is None]
     first = 1 if layout == "lines" else 2
     assert rejects == [(first, "extra"), (first + 1, "update_id")]
+
+
+def test_chatwoot_event_that_is_not_text_is_a_reject_naming_it(tmp_path: Path) -> None:
+    # Found by tests/ingest/test_fuzz_importers.py: a list as "event" stopped the import
+    # with a TypeError (unhashable type) instead of rejecting the payload.
+    payload = {"event": ["message_created"], "id": 1, "content": "hi", "message_type": "incoming"}
+    records = read(ChatwootImporter(), write(tmp_path, "c.jsonl", [payload]))
+    reject = only_reject(records)
+    assert (reject.line, reject.field) == (1, "event")
+    assert "event" in (reject.error or "")

@@ -64,3 +64,10 @@ def blocks(ctx: JobContext, *, name: str, marker_dir: str) -> None:
         if time.monotonic() > deadline:
             raise TimeoutError("never released")
         time.sleep(0.05)
+
+
+@job("test.sleeps")
+def sleeps(ctx: JobContext, *, name: str, seconds: float) -> None:
+    """Works ``seconds`` before writing anything, then counts (a long run, no lock held)."""
+    time.sleep(seconds)
+    bump(ctx.connection, name)

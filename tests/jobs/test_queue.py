@@ -168,6 +168,28 @@ def test_a_run_whose_runner_died_is_taken_up_again(
     assert _count(engine, "orphan") == 1
 
 
+def test_a_long_run_keeps_its_claim_while_it_works(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The claim is far shorter than the work: the runner's heartbeat renews it, so
+    # another runner never takes the run over while the first one is alive.
+    monkeypatch.setenv("KONTROL_JOB_LEASE_SECONDS", "0.3")
+    settings = Settings()
+    run_id = enqueue(engine, "test.sleeps", name="long", seconds=1.5)
+    assert job_runs.claim(engine, run_id, "busy-runner", settings)
+    work = threading.Thread(target=job_runs.execute, args=(engine, run_id, settings))
+    work.start()
+    taken = []
+    while work.is_alive():
+        taken.append(job_runs.claim_due(engine, "other-runner", settings))
+        time.sleep(0.05)
+    work.join()
+    assert [found for found in taken if found is not None] == []
+    run = _run(engine, run_id)
+    assert (run.status, run.attempts) == ("done", 1)
+    assert _count(engine, "long") == 1
+
+
 def test_runners_racing_with_one_dedup_key_make_one_run(engine: Engine) -> None:
     start = threading.Barrier(6)
     ids: list[int] = []

@@ -18,10 +18,11 @@ from pathlib import Path
 
 import pytest
 import redis
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 
 from kontrol.jobs import enqueue
 from kontrol.jobs import runs as job_runs
+from kontrol.store.tables import job_runs as job_runs_table
 from tests.jobs.sample_jobs import counter
 
 REDIS_URL = os.environ.get("KONTROL_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -118,6 +119,54 @@ def test_a_worker_killed_mid_job_loses_nothing_and_duplicates_nothing(
     assert (markers / "started-2").exists(), "the second delivery ran the job again"
     with engine.connect() as connection:
         assert counter(connection, "killed") == 1, "the killed attempt's effect was rolled back"
+
+
+def _holder(engine: Engine, run_id: int) -> str | None:
+    with engine.connect() as connection:
+        found: str | None = connection.execute(
+            select(job_runs_table.c.claimed_by).where(job_runs_table.c.id == run_id)
+        ).scalar()
+    return found
+
+
+@pytest.mark.parametrize("backend", ["postgresql"])
+def test_a_killed_workers_run_is_sent_again_once_its_claim_runs_out(
+    engine: Engine, queue_env: dict[str, str], tmp_path: Path
+) -> None:
+    # Here dramatiq never gives a dead worker's message back (no maintenance, a
+    # heartbeat timeout of 10 minutes): only the sweep of the other worker can, once
+    # the run's claim ran out. While its worker lives, the claim is renewed.
+    lease = 2.0
+    env = {
+        **queue_env,
+        "KONTROL_JOB_MAINTENANCE_CHANCE": "0",
+        "KONTROL_JOB_HEARTBEAT_TIMEOUT_MS": "600000",
+        "KONTROL_JOB_LEASE_SECONDS": str(lease),
+        "KONTROL_JOB_SWEEP_SECONDS": "0.5",
+    }
+    log = tmp_path / "workers.log"
+    markers = tmp_path / "markers"
+    markers.mkdir()
+    workers = [_start_worker(env, log), _start_worker(env, log)]
+    try:
+        run_id = enqueue(engine, "test.blocks", name="held", marker_dir=str(markers))
+        _wait(lambda: (markers / "started-1").exists(), "a worker to start the job", log)
+        time.sleep(3 * lease)  # three claims' length: the live worker keeps renewing
+        assert not (markers / "started-2").exists(), "a live worker's run was taken over"
+        holder = _holder(engine, run_id)
+        assert holder is not None
+        pid = int(holder.split(":")[1])
+        (killed,) = [worker for worker in workers if worker.pid == pid]
+        killed.send_signal(signal.SIGKILL)
+        killed.wait(30)
+        (markers / "release").write_text("go")
+        _wait(lambda: _status(engine, run_id).status == "done", "the other worker", log, 60)
+    finally:
+        for worker in workers:
+            _stop(worker)
+    assert _status(engine, run_id).attempts == 2
+    with engine.connect() as connection:
+        assert counter(connection, "held") == 1, "the killed attempt's effect was rolled back"
 
 
 def test_failures_through_redis_are_retried_then_dead_lettered(

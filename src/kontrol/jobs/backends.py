@@ -156,7 +156,6 @@ def _broker(url: str, namespace: str, heartbeat_timeout_ms: int, maintenance_cha
         Pipelines,
         Retries,
         ShutdownNotifications,
-        TimeLimit,
     )
 
     broker = RedisBroker(  # type: ignore[no-untyped-call]
@@ -164,9 +163,11 @@ def _broker(url: str, namespace: str, heartbeat_timeout_ms: int, maintenance_cha
         namespace=namespace,
         heartbeat_timeout=heartbeat_timeout_ms,
         maintenance_chance=maintenance_chance,
+        # No TimeLimit: a run takes as long as its work does (its claim is renewed
+        # while it runs, see runs.execute); the middleware, given no limit, failed
+        # on every message with a TypeError that dramatiq logged as critical.
         middleware=[
             AgeLimit(),
-            TimeLimit(),
             ShutdownNotifications(),
             Callbacks(),
             Pipelines(),
@@ -185,7 +186,6 @@ def _broker(url: str, namespace: str, heartbeat_timeout_ms: int, maintenance_cha
         broker=broker,
         actor_name=ACTOR_NAME,
         queue_name=QUEUE_NAME,
-        time_limit=None,
     )(deliver)
     return broker
 
@@ -236,12 +236,13 @@ def send_redis(settings: Settings, run_id: int, *, delay: float = 0.0) -> None:
 def sweep(engine: Engine, settings: Settings) -> int:
     """Send again the runs whose message may be lost; how many.
 
-    A run waiting longer than a claim lasts past its due time, or running past
-    its claim (its worker died and the broker did not put the message back),
-    gets a new message. A duplicate costs nothing: the run's row decides.
+    A run waiting ``job_requeue_seconds`` past its due time, or running past
+    its claim (its worker died and the broker did not put the message back; a
+    live worker renews its claim), gets a new message. A duplicate costs
+    nothing: the run's row decides.
     """
     now = utcnow()
-    late = now - timedelta(seconds=settings.job_lease_seconds)
+    late = now - timedelta(seconds=settings.job_requeue_seconds)
     stale = or_(
         (job_runs.c.status.in_(runs.WAITING)) & (job_runs.c.next_attempt_at < late),
         (job_runs.c.status == runs.RUNNING) & (job_runs.c.claimed_until < now),

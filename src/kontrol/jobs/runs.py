@@ -5,7 +5,9 @@ or Redis with ``kontrol worker`` processes) only says "run number N may be
 due". Running one:
 
 1. claim: ``status = running``, one more attempt, a claim that runs out
-   (``claimed_until``) so the run of a killed runner is taken up again;
+   (``claimed_until``) so the run of a killed runner is taken up again; while
+   the work goes on, a heartbeat renews the claim (:class:`ClaimRenewal`), so
+   the claim can be short (a minute) and a long run is never taken over;
 2. the job's work in one transaction, which ends by marking the run ``done``
    only if it is not done already: a run delivered twice (its first worker
    killed after the commit, before telling the broker) rolls back its second
@@ -18,6 +20,7 @@ from __future__ import annotations
 
 import logging
 import random
+import threading
 import traceback
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -241,6 +244,62 @@ def claim(engine: Engine, run_id: int, runner: str, settings: Settings) -> bool:
     return bool(claimed)
 
 
+def renew_claim(engine: Engine, run_id: int, runner: str, settings: Settings) -> bool:
+    """Push ``run_id``'s claim a lease further; False when the run is no longer ``runner``'s."""
+    with engine.begin() as connection:
+        renewed = connection.execute(
+            update(job_runs)
+            .where(
+                job_runs.c.id == run_id,
+                job_runs.c.status == RUNNING,
+                job_runs.c.claimed_by == runner[:100],
+            )
+            .values(claimed_until=utcnow() + timedelta(seconds=settings.job_lease_seconds))
+        ).rowcount
+    return bool(renewed)
+
+
+class ClaimRenewal:
+    """A heartbeat: renews a run's claim every third of a lease while its work goes on.
+
+    The claim is short (``KONTROL_JOB_LEASE_SECONDS``, a minute) so the run of a
+    killed worker is sent again soon by a sweep; a live worker keeps its claim
+    however long the work takes. A renewal that fails (the database busy, SQLite
+    locked by the run's own transaction) is tried again at the next beat.
+    """
+
+    def __init__(self, engine: Engine, run_id: int, runner: str | None, settings: Settings) -> None:
+        self.engine = engine
+        self.run_id = run_id
+        self.runner = runner
+        self.settings = settings
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def __enter__(self) -> ClaimRenewal:
+        if self.runner:
+            self._thread = threading.Thread(
+                target=self._beat, name=f"kontrol-claim-{self.run_id}", daemon=True
+            )
+            self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join()
+
+    def _beat(self) -> None:
+        assert self.runner is not None
+        interval = max(self.settings.job_lease_seconds / 3, 0.05)
+        while not self._stop.wait(interval):
+            try:
+                if not renew_claim(self.engine, self.run_id, self.runner, self.settings):
+                    return  # finished, failed or taken over: nothing left to hold
+            except Exception:  # noqa: BLE001 - the next beat tries again
+                log.debug("could not renew the claim of job run %s", self.run_id, exc_info=True)
+
+
 def claim_due(engine: Engine, runner: str, settings: Settings) -> int | None:
     """Claim the run that is due first (a waiting one, or one whose claim ran out)."""
     now = utcnow()
@@ -299,7 +358,10 @@ def execute(engine: Engine, run_id: int, settings: Settings) -> str:
         return str(row.status)
     try:
         registered = get_job(row.name)
-        with engine.begin() as connection:
+        with (
+            ClaimRenewal(engine, run_id, row.claimed_by, settings),
+            engine.begin() as connection,
+        ):
             context = JobContext(
                 engine=engine, connection=connection, run_id=run_id, attempt=row.attempts
             )

@@ -208,6 +208,9 @@ def _build(conversation: _Conversation) -> dict[str, Any]:
 def _conversation_of(payload: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any] | None]:
     """The conversation object a payload carries and the single message it reports."""
     event = payload.get("event")
+    if event is not None and not isinstance(event, str):
+        # Found by the fuzzer: a list here made `event in _MESSAGE_EVENTS` raise a TypeError.
+        raise VendorReject(f"event must be text, not {type(event).__name__}", "event")
     if event in _MESSAGE_EVENTS or ("conversation" in payload and "message_type" in payload):
         conversation = payload.get("conversation")
         if not isinstance(conversation, dict):
