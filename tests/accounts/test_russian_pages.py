@@ -56,6 +56,10 @@ ALLOWED = frozenset(
         "WAV",
         "OGG",
         "TLS",
+        # image formats a logo may come in (the brand page)
+        "PNG",
+        "JPEG",
+        "WebP",
         # quality-control acronyms used in Russian as they are
         "KPI",
         "SLA",

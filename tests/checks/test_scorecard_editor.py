@@ -178,7 +178,7 @@ def test_yaml_errors_give_the_line_and_the_field_in_russian() -> None:
     assert shown.text == "Строка 6 · Раздел 1 · критерий 2 · Вес: вес должен быть больше нуля"
     with pytest.raises(InvalidInput) as broken:
         load_scorecard("name: x\nsections:\n  - id: [\n")
-    assert "Строка 4" in shown_error(broken.value, None, "ru").text
+    assert "строка 4" in shown_error(broken.value, None, "ru").text
 
 
 # --- the pages ----------------------------------------------------------------------

@@ -17,6 +17,7 @@ from typing import Any
 import yaml
 
 from kontrol.domain.errors import InvalidInput
+from kontrol.domain.yaml_errors import invalid_yaml, yaml_line
 
 CHANNELS = ("call", "chat", "email", "messenger", "social", "app", "self_service", "visit")
 SCALES = ("pass_fail", "1-5")
@@ -403,16 +404,10 @@ def load_scorecard(text: str, *, known_checks: frozenset[str] | None = None) -> 
     try:
         data = yaml.load(text, Loader=_loader())
     except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else None
+        line = yaml_line(error)
         where = f" at line {line}" if line is not None else ""
         problem = getattr(error, "problem", None) or str(error)
-        invalid = InvalidInput(
-            f"not valid YAML{where}: {problem}",
-            key="scorecard.error.yaml",
-            params={"line": line or 1, "problem": problem},
-        )
-        raise invalid from None
+        raise invalid_yaml(error, f"not valid YAML{where}: {problem}") from None
     try:
         return parse_scorecard(data, known_checks=known_checks)
     except ScorecardInvalid as error:
