@@ -59,9 +59,16 @@ def upgrade() -> None:
         )
     )
     # The same aggregates as metrics/rollups.py writes, per rollup group.
-    same = " IS NOT DISTINCT FROM " if bind.dialect.name == "postgresql" else " IS "
     keys = ", ".join(_GROUP)
-    matched = " AND ".join(f"kpi_rollups.{name}{same}g.{name}" for name in _GROUP)
+    if bind.dialect.name == "postgresql":
+        # Equality on the keys with NULL as a value no key holds: a hash join (IS NOT
+        # DISTINCT FROM is not hashable and made a nested loop over every group).
+        matched = " AND ".join(
+            f"COALESCE(kpi_rollups.{name}::text, chr(1)) = COALESCE(g.{name}::text, chr(1))"
+            for name in _GROUP
+        )
+    else:
+        matched = " AND ".join(f"kpi_rollups.{name} IS g.{name}" for name in _GROUP)
     bind.execute(
         sa.text(
             "UPDATE kpi_rollups SET qa_score_sum = g.score_sum, qa_score_n = g.scored,"
