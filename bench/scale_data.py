@@ -37,6 +37,14 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, text
 
+from bench.report_generation import (
+    CHECKS,
+    EVALUATION_COLUMNS,
+    FAILURE_COLUMNS,
+    MESSAGE_COLUMNS,
+    SCORECARD,
+    SURVEY_COLUMNS,
+)
 from kontrol.accounts.workspaces import ensure_workspace
 from kontrol.domain.periods import Period, period_keys
 from kontrol.metrics.parameters import HANDLE_TIME_CHANNELS, SLA_TARGET_SECONDS, TEXT_CHANNELS
@@ -60,11 +68,6 @@ AGENTS = 40
 CHANNELS = ["chat"] * 4 + ["call"] * 3 + ["email", "messenger", "social"]
 TOPICS = ["delivery", "refund", "payment", "account", "product", "warranty", "promo", "other"]
 WORDS = "заказ доставка оплата возврат курьер адрес карта скидка order parcel refund card".split()
-CHECKS = ("greeting", "introduction", "empathy", "closing", "hold_etiquette", "politeness")
-SCORECARD = (
-    "name: bench\ntitle: Bench\nsections:\n  - id: main\n    title: Main\n    criteria:\n"
-    "      - {id: greeting, title: Greeting, check: greeting, weight: 10}\n"
-)
 INTERACTION_COLUMNS = (
     "id",
     "workspace_id",
@@ -89,30 +92,6 @@ INTERACTION_COLUMNS = (
     "imported_at",
     "updated_at",
 )
-MESSAGE_COLUMNS = ("interaction_id", "seq", "role", "text", "at")
-SURVEY_COLUMNS = (
-    "workspace_id",
-    "source",
-    "interaction_external_id",
-    "interaction_id",
-    "csat",
-    "nps",
-    "content_hash",
-    "updated_at",
-)
-EVALUATION_COLUMNS = (
-    "workspace_id",
-    "interaction_id",
-    "scorecard_id",
-    "kind",
-    "score",
-    "passed",
-    "items",
-    "created_at",
-    "status",
-    "version",
-)
-FAILURE_COLUMNS = ("interaction_id", "check_id", "workspace_id")
 FACT_COLUMNS = (
     "interaction_id",
     "workspace_id",

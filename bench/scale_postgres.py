@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
 import time
 from collections.abc import Callable
 from datetime import date
@@ -47,6 +46,7 @@ from bench.scale_data import generate, month_first
 from kontrol.accounts.logins import add_user
 from kontrol.accounts.workspaces import ensure_workspace
 from kontrol.domain.roles import WorkspaceRole
+from kontrol.metrics.date_ranges import DateRange
 from kontrol.metrics.kpis import compute
 from kontrol.store.database import make_engine
 
@@ -67,16 +67,6 @@ def _admin(statement: str) -> None:
     with admin.connect() as connection:
         connection.execute(text(statement))
     admin.dispose()
-
-
-def _median_ms(action: Callable[[], object], runs: int = 5) -> float:
-    action()
-    timings = []
-    for _ in range(runs):
-        began = time.perf_counter()
-        action()
-        timings.append((time.perf_counter() - began) * 1000)
-    return statistics.median(timings)
 
 
 def _logins(engine: Engine) -> None:
@@ -153,13 +143,13 @@ def _kpis(engine: Engine, months: int) -> dict[str, float]:
     }
     results = {}
     for name, action in cases.items():
-        results[name] = _median_ms(action, runs=3)
+        results[name] = list_bench._median_ms(action, runs=3)
         print(f"  {name}: {results[name]:.0f} ms", flush=True)
     return results
 
 
 def _reports(engine: Engine, months: int) -> dict[str, float]:
-    report_bench.MONTH = report_bench.DateRange(
+    report_bench.MONTH = DateRange(
         month_first(months - 1), date.fromordinal(month_first(months).toordinal() - 1)
     )
     found = report_bench.measure(engine)
