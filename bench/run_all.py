@@ -5,13 +5,19 @@ defaults; the Markdown it returns replaces the section between
 ``<!-- bench:NAME -->`` and ``<!-- /bench:NAME -->`` in docs/benchmarks.md
 (the section is appended when missing).
 
-    python -m bench.run_all [--only import_throughput,...] [--no-docs]
+The ten-million benchmark (``scale_postgres``: an hour of fill on the shared
+machine, about 20 GB of disk) runs only when asked: ``--scale``, or the
+environment variable ``KONTROL_BENCH_SCALE=1`` (``KONTROL_BENCH_SCALE=1 make
+bench``), or by name with ``--only scale_postgres``.
+
+    python -m bench.run_all [--only import_throughput,...] [--no-docs] [--scale]
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import pkgutil
 import re
 import time
@@ -20,8 +26,11 @@ from pathlib import Path
 import bench
 
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "benchmarks.md"
-# checks_instructions runs under valgrind (its docstring says how), not on its own.
-SKIP = {"run_all", "checks_instructions"}
+# checks_instructions runs under valgrind (its docstring says how), not on its own;
+# scale_data is the scale bench's generator.
+SKIP = {"run_all", "checks_instructions", "scale_data"}
+# Run only when asked for (by --scale, KONTROL_BENCH_SCALE=1 or --only).
+ON_REQUEST = {"scale_postgres"}
 
 
 def write_section(name: str, table: str, docs: Path = DOCS) -> None:
@@ -48,10 +57,16 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--only", default="", help="comma-separated module names")
     parser.add_argument("--no-docs", action="store_true", help="do not touch docs/benchmarks.md")
+    parser.add_argument(
+        "--scale", action="store_true", help="also run the ten-million benchmark (scale_postgres)"
+    )
     args = parser.parse_args(argv)
     wanted = {name.strip() for name in args.only.split(",") if name.strip()}
+    scale = args.scale or os.environ.get("KONTROL_BENCH_SCALE", "") not in ("", "0")
     for name in modules():
         if wanted and name not in wanted:
+            continue
+        if name in ON_REQUEST and not (scale or name in wanted):
             continue
         module = importlib.import_module(f"bench.{name}")
         run = getattr(module, "main", None)

@@ -27,6 +27,7 @@ from kontrol.alerts.rules import AlertRuleInput, save_alert_rule
 from kontrol.checks.scorecards import ensure_default_scorecards
 from kontrol.domain.clock import utcnow
 from kontrol.domain.roles import WorkspaceRole
+from kontrol.metrics.facts import refresh_qa_facts
 from kontrol.metrics.targets import save_target
 from kontrol.store.tables import (
     alerts,
@@ -206,6 +207,8 @@ class World:
                     reviewer_id=self.users[username],
                 )
             ).inserted_primary_key
+            # Stored past the review code: the KPI facts follow as they would.
+            refresh_qa_facts(connection, self.workspace.id, [self.interaction(external_id)])
         assert key is not None
         return int(key[0])
 

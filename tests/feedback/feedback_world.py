@@ -24,6 +24,7 @@ from kontrol.checks.scorecards import StoredScorecard, save_scorecard
 from kontrol.domain.clock import utcnow
 from kontrol.domain.roles import WorkspaceRole
 from kontrol.domain.scorecard import Value, compute_score
+from kontrol.metrics.facts import refresh_qa_facts
 from kontrol.review.history import record_event
 from kontrol.store.tables import evaluations
 from tests.factories import (
@@ -154,6 +155,8 @@ class World:
             ).inserted_primary_key
             assert key is not None
             evaluation_id = int(key[0])
+            # Stored past the review code: the KPI facts follow as they would.
+            refresh_qa_facts(connection, self.workspace.id, [self.interactions[external_id]])
             if kind == "manual" and status == "submitted":
                 record_event(
                     connection,
@@ -182,6 +185,8 @@ def build_world(engine: Engine, workspace: Workspace, folder: Path) -> World:
         accounts = add_people(connection, workspace, PEOPLE, shown_as=str.capitalize)
         card = save_scorecard(connection, workspace.id, CARD)
         ids = interaction_ids(connection, workspace)
+        # Dropped past the scoring code: the KPI facts follow as they would.
+        refresh_qa_facts(connection, workspace.id, ids.values())
     return World(engine, workspace, accounts, ids, card)
 
 

@@ -21,6 +21,7 @@ from kontrol.accounts.workspaces import Workspace
 from kontrol.checks.scorecards import StoredScorecard, save_scorecard
 from kontrol.domain.roles import WorkspaceRole
 from kontrol.domain.scorecard import compute_score
+from kontrol.metrics.facts import refresh_qa_facts
 from kontrol.store.tables import agents, evaluations, interactions
 from tests.factories import PersonRow, add_people, interaction_ids, viewer_of
 from tests.feedback.feedback_world import CARD
@@ -131,4 +132,6 @@ def build_world(engine: Engine, workspace: Workspace) -> World:
                     updated_at=started,
                 )
             )
+        # Stored past the scoring code: the KPI facts follow as they would.
+        refresh_qa_facts(connection, workspace.id, ids.values())
     return World(engine, workspace, accounts, card)

@@ -37,6 +37,7 @@ from kontrol.feedback.disputes import (
     set_dispute_state,
 )
 from kontrol.feedback.history import last_actor, stale
+from kontrol.metrics.facts import refresh_qa_facts
 from kontrol.review.evaluations import MANUAL, SUBMITTED
 from kontrol.review.history import record_event
 from kontrol.store.tables import (
@@ -323,6 +324,7 @@ def _change_answers(
         )
         action = SUBMITTED
         details["auto_evaluation_id"] = int(row.id)
+    refresh_qa_facts(connection, viewer.workspace.id, [int(row.interaction_id)])
     record_event(
         connection,
         workspace_id=viewer.workspace.id,

@@ -27,6 +27,7 @@ from kontrol.jobs import JobContext, enqueue, job
 from kontrol.judging.asking import EndpointUnavailable, ModelAnswer, ask_model
 from kontrol.judging.criteria import JudgingCriterion, list_criteria
 from kontrol.judging.endpoint import JudgingEndpoint, endpoint_of
+from kontrol.metrics.facts import refresh_qa_facts
 from kontrol.redaction import redact
 from kontrol.store.tables import (
     evaluations,
@@ -336,6 +337,8 @@ def apply_counted_answers(connection: Connection, workspace_id: int, interaction
             connection, workspace_id, int(evaluation.id), int(evaluation.scorecard_id), items
         )
         changed = True
+    if changed:
+        refresh_qa_facts(connection, workspace_id, [interaction_id])
     return changed
 
 

@@ -256,31 +256,35 @@ class Complaints(Metric):
 
 
 @register_metric
-class QaScore(Metric):
+class QaScore(MeanMetric):
     """Mean evaluation score, 0 to 100: per interaction the manual evaluations where one
     exists, else the automatic ones."""
 
     id = "qa_score"
     unit = "0-100"
-    kind: ClassVar[Kind] = "mean"
-    source = "evaluations"
+    # The counted evaluation's score, kept on the facts (metrics/evaluations.py).
+    column = "qa_score"
     direction: ClassVar[Direction | None] = "higher"
     default_target = 85.0
     default_warning = 75.0
 
 
 @register_metric
-class QaFail(Metric):
+class QaFail(RatioMetric):
     """Evaluations that fail (below the pass mark, default 80, or with a failed critical
     criterion) / evaluations: the error rate."""
 
     id = "qa_fail"
-    unit = "%"
-    kind: ClassVar[Kind] = "ratio"
-    source = "evaluations"
     direction: ClassVar[Direction | None] = "lower"
     default_target = 10.0
     default_warning = 20.0
+
+    def numerator(self, f: Table) -> ColumnElement[Any]:
+        # Failed only with a score: an evaluation with every criterion na counts in neither.
+        return count_where(both(f.c.qa_score.is_not(None), is_true(f.c.qa_failed)))
+
+    def denominator(self, f: Table) -> ColumnElement[Any]:
+        return func.count(f.c.qa_score)
 
 
 # -- staff and cost ------------------------------------------------------------

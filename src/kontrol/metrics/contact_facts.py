@@ -2,7 +2,8 @@
 
 First response and answer times (plain and in business hours), handle time,
 SLA, resolution of the case, first-contact resolution and repeat contact within
-the customer window, cost, and the survey answers. :mod:`kontrol.metrics.facts`
+the customer window, cost, the survey answers, and the counted evaluation's
+score and pass/fail (``metrics/evaluations``). :mod:`kontrol.metrics.facts`
 writes them and keeps them current.
 """
 
@@ -21,6 +22,7 @@ from kontrol.domain.business_hours import BusinessCalendar
 from kontrol.domain.clock import zone
 from kontrol.domain.periods import Period, period_keys
 from kontrol.metrics.calendars import Calendars, load_calendars
+from kontrol.metrics.evaluations import qa_values
 from kontrol.metrics.parameters import (
     HANDLE_TIME_CHANNELS,
     REPEAT_WINDOW,
@@ -158,8 +160,10 @@ def compute_facts(
     case_members = _case_members(
         connection, context.workspace_id, {r.case_id for r in rows if r.case_id}
     )
-    return [
-        _fact(
+    counted = qa_values(connection, ids)
+    facts = []
+    for row in rows:
+        fact = _fact(
             context,
             row,
             firsts.get(row.id, (None, None)),
@@ -167,8 +171,9 @@ def compute_facts(
             customer_contacts,
             case_members,
         )
-        for row in rows
-    ]
+        fact["qa_score"], fact["qa_failed"] = counted.get(row.id, (None, None))
+        facts.append(fact)
+    return facts
 
 
 def _customer_contacts(

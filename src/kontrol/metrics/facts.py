@@ -13,17 +13,19 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, delete, or_, select, tuple_
+from sqlalchemy import Connection, Engine, bindparam, delete, or_, select, tuple_, update
 
 from kontrol.domain.periods import Period
 from kontrol.events import (
     ComplaintsFound,
+    InteractionsScored,
     InteractionsStored,
     OrdersStored,
     SurveysStored,
     subscriber,
 )
 from kontrol.metrics.contact_facts import FactContext, chunks, compute_facts
+from kontrol.metrics.evaluations import qa_values
 from kontrol.metrics.parameters import REPEAT_WINDOW
 from kontrol.metrics.rollup_locks import lock_facts
 from kontrol.metrics.rollups import FACT_COLUMNS, apply_fact_changes, rebuild_rollups, refresh_days
@@ -78,6 +80,52 @@ def write_facts(
     elif rollups and days:
         refresh_days(connection, workspace_id, days)
     return written
+
+
+def refresh_qa_facts(
+    connection: Connection, workspace_id: int, interaction_ids: Iterable[int]
+) -> int:
+    """Write the counted evaluation of these interactions onto their facts and rollups.
+
+    Called in the transaction that scored, submitted or changed their evaluations;
+    interactions without facts yet get theirs when their facts are written. Only
+    the facts whose score or pass/fail changed are rewritten, and then the rollup
+    groups they are in (by group for a few, by whole day for many, as
+    ``write_facts`` does). Returns how many facts changed.
+    """
+    ordered = sorted(set(interaction_ids))
+    if not ordered:
+        return 0
+    small = lock_facts(connection, workspace_id, ordered)
+    f = interaction_facts
+    statement = (
+        update(f)
+        .where(f.c.interaction_id == bindparam("fact_id"))
+        .values(qa_score=bindparam("new_score"), qa_failed=bindparam("new_failed"))
+    )
+    changed: list[Any] = []
+    for part in chunks(ordered):
+        counted = qa_values(connection, part)
+        rows = []
+        for fact in connection.execute(
+            select(
+                f.c.interaction_id, f.c.qa_score, f.c.qa_failed, *(f.c[n] for n in FACT_COLUMNS)
+            ).where(f.c.interaction_id.in_(part), f.c.workspace_id == workspace_id)
+        ).mappings():
+            score, failed = counted.get(fact["interaction_id"], (None, None))
+            if (fact["qa_score"], fact["qa_failed"]) != (score, failed):
+                rows.append(
+                    {"fact_id": fact["interaction_id"], "new_score": score, "new_failed": failed}
+                )
+                changed.append(fact)
+        if rows:
+            connection.execute(statement, rows)
+    if small and changed:
+        # The time columns did not move: the histograms stay, the groups' sums follow.
+        apply_fact_changes(connection, workspace_id, changed, changed)
+    elif changed:
+        refresh_days(connection, workspace_id, {fact["day"] for fact in changed})
+    return len(changed)
 
 
 def affected_interactions(
@@ -236,6 +284,13 @@ def rebuild(engine: Engine, workspace_id: int, *, chunk: int = 5000) -> tuple[in
 @subscriber(InteractionsStored)
 def _interactions_stored(engine: Engine, event: InteractionsStored) -> None:
     refresh_interactions(engine, event.workspace_id, event.interaction_ids)
+
+
+@subscriber(InteractionsScored)
+def _interactions_scored(engine: Engine, event: InteractionsScored) -> None:
+    # Their automatic evaluations changed: the counted score and pass/fail follow.
+    with engine.begin() as connection:
+        refresh_qa_facts(connection, event.workspace_id, event.interaction_ids)
 
 
 @subscriber(ComplaintsFound)

@@ -21,7 +21,6 @@ from kontrol.domain.errors import InvalidInput
 from kontrol.domain.periods import Period
 from kontrol.metrics import Metric, catalogue, get_metric
 from kontrol.metrics.commercial import order_metrics
-from kontrol.metrics.evaluations import qa_metrics
 from kontrol.metrics.query import DIMENSIONS, Grouping, GroupKey, facts_metrics
 from kontrol.metrics.rollup_reads import covered, rollup_metrics, rows_in_scope
 
@@ -159,8 +158,6 @@ def compute(
         parts.append(
             rollup_metrics(connection, grouping, from_facts, estimate_percentiles=estimate)
         )
-    if "evaluations" in sources:
-        parts.append(qa_metrics(connection, grouping))
     if "orders" in sources:
         parts.append(order_metrics(connection, grouping, {m.id for m in selected}))
     parts.extend(m.own_values(connection, grouping) for m in selected if m.source == "own")

@@ -17,6 +17,7 @@ from kontrol.accounts.access import Viewer
 from kontrol.domain.clock import utcnow
 from kontrol.domain.errors import Conflict, InvalidInput
 from kontrol.domain.scorecard import Scorecard, compute_score
+from kontrol.metrics.facts import refresh_qa_facts
 from kontrol.review.assigned_items import complete_assigned_item
 from kontrol.review.evaluations import DRAFT, MANUAL, SUBMITTED, ManualEvaluation, get_evaluation
 from kontrol.review.history import record_event, stale_conflict
@@ -195,6 +196,8 @@ def create_evaluation(
     )
     if submit and form.item is not None:
         complete_assigned_item(connection, form.item.id, evaluation_id, viewer.account.id)
+    if submit:
+        refresh_qa_facts(connection, viewer.workspace.id, [interaction_id])
     return get_evaluation(connection, viewer, evaluation_id)
 
 
@@ -244,6 +247,8 @@ def save_evaluation(
     ).rowcount
     if not updated:
         raise stale_conflict(connection, viewer.workspace.id, "evaluation", evaluation_id)
+    if submitted:
+        refresh_qa_facts(connection, viewer.workspace.id, [current.interaction_id])
     changes = _changes(form.answers, new)
     if current.status == DRAFT:
         action = SUBMITTED if submitted else "draft_saved"

@@ -23,6 +23,7 @@ from kontrol.feedback.agent_view import acknowledge_evaluation
 from kontrol.feedback.dispute_resolution import resolve_dispute
 from kontrol.feedback.disputes import raise_dispute
 from kontrol.feedback.task_changes import TaskInput, create_task, update_task
+from kontrol.metrics.facts import refresh_qa_facts
 from kontrol.review.evaluations import MANUAL, SUBMITTED
 from kontrol.review.history import record_event
 from kontrol.store.tables import disputes, evaluations, interactions
@@ -82,6 +83,7 @@ def _manual_evaluation(
     ).inserted_primary_key
     assert key is not None
     evaluation_id = int(key[0])
+    refresh_qa_facts(connection, int(auto.workspace_id), [int(auto.interaction_id)])
     record_event(
         connection,
         workspace_id=int(auto.workspace_id),

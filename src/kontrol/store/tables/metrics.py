@@ -67,6 +67,11 @@ interaction_facts = Table(
     Column("surveyed", Boolean, nullable=False),
     # Data quality: an agent message earlier than the moment the customer began waiting.
     Column("dq_backwards", Boolean, nullable=False),
+    # The counted evaluation (metrics/evaluations.py): its score, and whether it failed
+    # (NULL when no evaluation counts; false when it has no score), kept current as
+    # evaluations change.
+    Column("qa_score", Float),
+    Column("qa_failed", Boolean),
     Index("ix_interaction_facts_ws_day", "workspace_id", "day"),
     Index("ix_interaction_facts_ws_agent_day", "workspace_id", "agent", "day"),
     Index("ix_interaction_facts_ws_team_day", "workspace_id", "team", "day"),
@@ -154,6 +159,7 @@ ROLLUP_PARTS = (
             "resolution_time_business",
             "csat_avg",
             "ces",
+            "qa_score",
         )
         for part in ("sum", "n")
     ),
@@ -171,6 +177,7 @@ ROLLUP_PARTS = (
             "contacts_per_hour",
             "cost_per_contact",
             "complaints",
+            "qa_fail",
         )
         for part in ("num", "den")
     ),

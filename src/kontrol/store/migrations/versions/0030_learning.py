@@ -1,7 +1,7 @@
 """checks that learn from reviewers
 
 Revision ID: 0030
-Revises: 0026
+Revises: 0029
 Create Date: 2026-12-07
 
 A text model per workspace and scorecard criterion bound to a check (its weights
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0030"
-down_revision = "0026"
+down_revision = "0029"
 branch_labels = None
 depends_on = None
 
