@@ -19,7 +19,7 @@ from kontrol.domain.roles import WorkspaceRole
 from kontrol.jobs import enqueue
 from kontrol.jobs.backends import drain
 from kontrol.learning.jobs import TRAIN_JOB, train_and_apply
-from kontrol.learning.predictions import applied_interactions, apply_learned
+from kontrol.learning.predictions import applied_interactions, apply_learned, predict
 from kontrol.learning.report import machine_report
 from kontrol.learning.reviews import held_back
 from kontrol.learning.routing import LeastSure
@@ -32,7 +32,7 @@ from kontrol.learning.training import (
 )
 from kontrol.review.routing.kinds import RoutingRule
 from kontrol.settings import Settings
-from kontrol.store.tables import check_outcomes, evaluations, learned_verdicts
+from kontrol.store.tables import check_outcomes, evaluations, interaction_facts, learned_verdicts
 from tests.factories import add_person, viewer_of
 from tests.learning.build import (
     NO_GREETING,
@@ -99,6 +99,20 @@ def test_the_model_learns_where_the_rule_is_wrong_and_counts_once_switched_on(
             select(check_outcomes.c.verdicts).where(check_outcomes.c.interaction_id == rude)
         ).scalar_one()
     assert verdicts["greeting"]["result"] == "pass"  # the rule's own verdict is kept
+    # A new chat nobody reviewed: its automatic evaluation counts, and the QA figures
+    # (read from the facts) follow the score the model gave it.
+    fresh = import_chats(engine, workspace, tmp_path, [chat("x001", RUDE, 1)])["x001"]
+    with engine.begin() as connection:
+        predict(connection, workspace.id, [fresh])
+        apply_learned(connection, workspace.id, [fresh])
+    assert _auto_item(engine, fresh)["source"] == "learned"
+    with engine.connect() as connection:
+        fact_score, auto_score = connection.execute(
+            select(interaction_facts.c.qa_score, evaluations.c.score)
+            .join(evaluations, evaluations.c.interaction_id == interaction_facts.c.interaction_id)
+            .where(interaction_facts.c.interaction_id == fresh, evaluations.c.kind == "auto")
+        ).one()
+    assert auto_score is not None and fact_score == pytest.approx(auto_score)
 
     # Back to the rule.
     with engine.begin() as connection:

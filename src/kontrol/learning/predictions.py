@@ -21,6 +21,7 @@ from kontrol.judging.answering import rescore_evaluation
 from kontrol.learning.model import conversation_tokens
 from kontrol.learning.reviews import reviewer_answers, rule_verdicts, transcripts
 from kontrol.learning.training import LearnedModel, deployed, learned_models_of
+from kontrol.metrics.facts import refresh_qa_facts
 from kontrol.store.tables import evaluations, interactions, learned_verdicts, scorecards
 
 SOURCE = "learned"
@@ -160,6 +161,7 @@ def apply_learned(connection: Connection, workspace_id: int, ids: Sequence[int])
                 evaluations.c.kind == AUTO,
             )
         ).all()
+        rescored: set[int] = set()
         for evaluation in rows:
             items = [dict(item) for item in evaluation._mapping["items"] or []]
             touched = False
@@ -176,7 +178,11 @@ def apply_learned(connection: Connection, workspace_id: int, ids: Sequence[int])
                     int(evaluation.scorecard_id),
                     items,
                 )
+                rescored.add(int(evaluation.interaction_id))
                 changed += 1
+        if rescored:
+            # The QA figures read the counted evaluation's score from the facts.
+            refresh_qa_facts(connection, workspace_id, sorted(rescored))
     return changed
 
 
