@@ -182,6 +182,11 @@ def _forget(client: TestClient, w: World) -> None:
     assert _post(client, "/privacy/forget", form, page="/account") == 303
 
 
+def _brand(client: TestClient, w: World) -> None:
+    form = {"display_name": "Пекарня", "colour": "#aa3300"}
+    assert _post(client, "/admin/brand", form, page="/account") == 303
+
+
 def _retention_job(client: TestClient, w: World) -> None:
     with w.engine.begin() as connection:
         policy = RetentionPolicy(None, None, 30, None, False)
@@ -228,6 +233,7 @@ CASES = [
     Case(AuditAction.EXPORTED, _export),
     Case(AuditAction.RETENTION_CHANGED, _retention),
     Case(AuditAction.CUSTOMER_FORGOTTEN, _forget),
+    Case(AuditAction.BRAND_CHANGED, _brand),
     Case(AuditAction.INTERACTIONS_DELETED, _retention_job, "retention", None),
 ]
 

@@ -41,5 +41,6 @@ def test_qa_lead_sees_verdicts_highlighted_and_filters_by_failed_check(
     expect(page.locator('mark.evidence[data-checks~="greeting"]')).to_have_text("Здравствуйте")
     _shot(page, "interaction-checks")
     follow_menu(page, "Оценочные листы")
-    expect(page.get_by_role("link", name="default-ru")).to_be_visible()
+    # Scorecards are listed by their titles, their ids beside them.
+    expect(page.get_by_role("link", name="Стандарт обслуживания")).to_be_visible()
     context.close()
