@@ -17,14 +17,20 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
 import tempfile
-import time
+from functools import partial
 from pathlib import Path
 
 from sqlalchemy import Engine
 
-from bench.dashboard_pages import _client, _drop_postgres, _postgres_url, counting, fill
+from bench.dashboard_pages import (
+    _client,
+    _drop_postgres,
+    _postgres_url,
+    counting,
+    fill,
+    wall_and_cpu,
+)
 
 PAGES = [
     ("reasons, 12 weeks", "/analysis/reasons"),
@@ -47,14 +53,8 @@ def measure(url: str, runs: int) -> dict[str, tuple[float, int, float]]:
         with counting(engine) as statements:
             answer = client.get(path)
         assert answer.status_code == 200, f"{path}: {answer.status_code}"
-        timings = []
-        cpu = []
-        for _ in range(runs):
-            began, began_cpu = time.perf_counter(), time.process_time()
-            client.get(path)
-            timings.append((time.perf_counter() - began) * 1000)
-            cpu.append((time.process_time() - began_cpu) * 1000)
-        results[name] = (statistics.median(timings), len(statements), statistics.median(cpu))
+        wall, cpu = wall_and_cpu(partial(client.get, path), runs)
+        results[name] = (wall, len(statements), cpu)
     client.close()
     return results
 

@@ -18,7 +18,7 @@ import re
 import statistics
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -65,6 +65,18 @@ def counting(engine: Engine) -> Iterator[list[str]]:
         yield seen
     finally:
         event.remove(engine, "before_cursor_execute", record)
+
+
+def wall_and_cpu(send: Callable[[], object], runs: int) -> tuple[float, float]:
+    """Median wall and median CPU milliseconds of ``runs`` calls of ``send``."""
+    wall: list[float] = []
+    cpu: list[float] = []
+    for _ in range(runs):
+        began, began_cpu = time.perf_counter(), time.process_time()
+        send()
+        wall.append((time.perf_counter() - began) * 1000)
+        cpu.append((time.process_time() - began_cpu) * 1000)
+    return statistics.median(wall), statistics.median(cpu)
 
 
 def _client(url: str, username: str) -> TestClient:

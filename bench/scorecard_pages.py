@@ -16,10 +16,9 @@ from __future__ import annotations
 import argparse
 import os
 import re
-import statistics
 import tempfile
-import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote_plus
@@ -27,7 +26,14 @@ from urllib.parse import quote_plus
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
-from bench.dashboard_pages import _client, _drop_postgres, _postgres_url, counting, fill
+from bench.dashboard_pages import (
+    _client,
+    _drop_postgres,
+    _postgres_url,
+    counting,
+    fill,
+    wall_and_cpu,
+)
 
 Request = Callable[[TestClient], Any]
 
@@ -92,14 +98,8 @@ def measure(url: str, runs: int) -> dict[str, tuple[float, int, float]]:
     for name, send in _requests(client):
         with counting(engine) as statements:
             send(client)
-        timings = []
-        cpu = []
-        for _ in range(runs):
-            began, began_cpu = time.perf_counter(), time.process_time()
-            send(client)
-            timings.append((time.perf_counter() - began) * 1000)
-            cpu.append((time.process_time() - began_cpu) * 1000)
-        results[name] = (statistics.median(timings), len(statements), statistics.median(cpu))
+        wall, cpu = wall_and_cpu(partial(send, client), runs)
+        results[name] = (wall, len(statements), cpu)
     client.close()
     return results
 

@@ -44,11 +44,6 @@ class Brand:
     colour: str | None
     logo_sha256: str | None
 
-    @property
-    def ink(self) -> str:
-        """Text colour readable on ``colour`` (dark on light brands, white on dark)."""
-        return ink_on(self.colour) if self.colour else LIGHT_INK
-
 
 def _luminance(colour: str) -> float:
     """WCAG relative luminance of ``#rrggbb``."""

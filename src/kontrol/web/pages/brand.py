@@ -18,11 +18,10 @@ from fastapi.responses import RedirectResponse, Response
 from kontrol.accounts.brands import LOGO_MAX_BYTES, brand_of, ink_on, logo_by_digest, save_brand
 from kontrol.accounts.policy import Action, require
 from kontrol.domain.errors import NotFound
-from kontrol.i18n.messages import error_text
 from kontrol.web.deps import CurrentPage, CurrentViewer, Db, attempt
 from kontrol.web.errors import REFUSALS, status_of
 from kontrol.web.render import Page
-from kontrol.web.security import check_csrf, client_address, locale_of
+from kontrol.web.security import check_csrf, client_address
 
 router = APIRouter(include_in_schema=False)
 
@@ -93,7 +92,7 @@ async def save_brand_page(
         posted = {"display_name": display_name, "colour": colour}
         return _brand_page(
             page,
-            error=error_text(error, locale_of(request)),
+            error=page.says(error),
             form=posted,
             status=status_of(error),
         )
