@@ -142,4 +142,8 @@ def test_the_admin_gives_the_survey_pages_a_brand(
     )
     assert colour == "rgb(170, 51, 0)"
     _shot(page, "brand-settings")
+    # On a phone the form and the sample stack, with nothing wider than the screen.
+    page.set_viewport_size({"width": 390, "height": 844})
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    _shot(page, "brand-settings-phone")
     page.context.close()
