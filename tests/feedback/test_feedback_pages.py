@@ -276,3 +276,23 @@ def test_an_evaluation_offers_the_qa_lead_an_improvement_action(
     assert f'value="review:{evaluation_id}"' in form
     sign_in(client, "agent1")
     assert 'id="evaluation-action"' not in client.get(f"/evaluations/{evaluation_id}").text
+
+
+def test_acknowledging_asks_first_and_then_says_in_russian_why_no_dispute(
+    client: TestClient, world: World
+) -> None:
+    evaluation_id = world.evaluation("f1", {**ALL_PASS, "empathy": "fail"})
+    csrf = sign_in(client, "agent1")
+    page = client.get(f"/evaluations/{evaluation_id}").text
+    form = page.split(f'action="/evaluations/{evaluation_id}/acknowledge"')[1].split(">")[0]
+    assert "data-confirm=" in form and "оспорить её будет нельзя" in form
+    done = client.post(
+        f"/evaluations/{evaluation_id}/acknowledge",
+        data={"csrf_token": csrf, "version": "1"},
+        follow_redirects=False,
+    )
+    assert done.status_code == 303
+    page = client.get(f"/evaluations/{evaluation_id}").text
+    refusal = page.split('id="dispute-refusal">')[1].split("<")[0]
+    assert refusal == "Вы ознакомились с оценкой — оспорить её больше нельзя."
+    assert "you acknowledged" not in page

@@ -174,3 +174,15 @@ def test_unknown_or_malformed_brand_addresses_are_not_found(
     admin_client: TestClient, path: str
 ) -> None:
     assert admin_client.get(path).status_code == 404
+
+
+def test_without_a_display_name_customers_never_see_the_internal_name(
+    engine: Engine, workspace: Workspace, admin_client: TestClient
+) -> None:
+    with engine.begin() as connection:
+        place = create_place(
+            connection, workspace=workspace, name="Касса 1", kind="csat", created_by="boss"
+        )
+    page = admin_client.get(f"/k/{place.kiosk_token}").text
+    head = page.split('<span class="brand">')[1].split("</header>")[0]
+    assert 'class="company"' not in head and workspace.name not in head

@@ -62,6 +62,10 @@ def test_the_attention_page_counts_alerts_and_kpis_off_target(
     page = client.get("/home").text
     assert _count(page, "alerts") == "1"
     assert "CSAT ≤ 2" in page
+    # The alert says what happened in words, as the alerts page does, not its subject key.
+    listed = page.split('id="home-alerts"')[1].split("</section>")[0]
+    assert "interaction:" not in listed
+    assert "CSAT 1/5" in listed and "today-1" in listed
     assert _count(page, "kpis") == "1"
     kpis = page.split('id="home-kpis"')[1].split("</section>")[0]
     assert "CSAT" in kpis and "kpi-bad" in kpis

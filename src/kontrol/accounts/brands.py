@@ -61,7 +61,10 @@ def ink_on(colour: str) -> str:
 
 
 def brand_of(connection: Connection, workspace_id: int) -> Brand:
-    """The brand of workspace ``workspace_id`` (its internal name when none is set)."""
+    """The brand of workspace ``workspace_id``; ``name`` is its internal name when none is set.
+
+    Customers' pages show ``display_name`` only: without one they name no company.
+    """
     row = connection.execute(
         select(
             workspaces.c.name,

@@ -140,21 +140,29 @@ def disputes_of(connection: Connection, evaluation_id: int) -> list[DisputeView]
 
 def dispute_refusal(
     viewer: Viewer, summary: EvaluationSummary, now: datetime | None = None
-) -> str | None:
+) -> Forbidden | None:
     """Why ``viewer`` may not dispute this evaluation now (``None``: they may)."""
     if not allowed(viewer, Action.DISPUTE):
-        return "only the evaluated agent disputes an evaluation"
+        return Forbidden(
+            "only the evaluated agent disputes an evaluation",
+            key="feedback.dispute_closed.not_agent",
+        )
     if summary.acknowledged_at is not None:
-        return f"you acknowledged this evaluation on {summary.acknowledged_at:%Y-%m-%d %H:%M} UTC"
+        return Forbidden(
+            f"you acknowledged this evaluation on {summary.acknowledged_at:%Y-%m-%d %H:%M} UTC",
+            key="feedback.dispute_closed.acknowledged",
+        )
     if not summary.counted:
-        return (
+        return Forbidden(
             "a reviewer has scored this interaction since; dispute the manual evaluation, "
-            "which is the one that counts"
+            "which is the one that counts",
+            key="feedback.dispute_closed.not_counted",
         )
     if not summary.dispute_window_open(now):
-        return (
+        return Forbidden(
             f"the dispute window closed on {summary.dispute_until:%Y-%m-%d %H:%M} UTC "
-            "(evaluations can be disputed for a limited number of days after they are submitted)"
+            "(evaluations can be disputed for a limited number of days after they are submitted)",
+            key="feedback.dispute_closed.window",
         )
     return None
 
@@ -187,7 +195,7 @@ def raise_dispute(
     summary = find_evaluation(connection, viewer, evaluation_id)
     refusal = dispute_refusal(viewer, summary)
     if refusal is not None:
-        raise Forbidden(refusal)
+        raise refusal
     text = dispute_text(reason, "reason")
     criterion = (criterion or "").strip() or None
     if criterion is not None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import date, datetime
 from pathlib import Path
@@ -27,6 +27,7 @@ from kontrol.ingest.effects_backlog import BacklogDrainer
 from kontrol.jobs import background_jobs
 from kontrol.plugins import freeze_all
 from kontrol.review.evaluations import can_review
+from kontrol.review.routing.reasons import reason_text
 from kontrol.settings import get_settings
 from kontrol.web import errors
 from kontrol.web.api import accounts as accounts_api
@@ -176,6 +177,29 @@ def _period(context: Any, key: str) -> str:
     return any_period_label(str(key), context.get("locale", DEFAULT_LOCALE))
 
 
+@pass_context
+def _reason(context: Any, value: str | None) -> str:
+    return reason_text(value, context.get("locale", DEFAULT_LOCALE))
+
+
+def _catalogued(prefix: str) -> Callable[..., str]:
+    """A filter naming a code by the catalogue's ``<prefix>.<code>``, else the code as it is.
+
+    A topic code ("delivery" -> "Доставка"), a language ("ru" -> "русский"); a
+    CRM's own topic that the catalogue does not know is data and shows as it is.
+    """
+
+    @pass_context
+    def name(context: Any, value: str | None) -> str:
+        if not value:
+            return ""
+        key = f"{prefix}.{value}"
+        text = translate(context.get("locale", DEFAULT_LOCALE), key)
+        return value if text == key else text
+
+    return name
+
+
 _BACKTICKED = re.compile(r"`([^`]+)`")
 
 
@@ -200,6 +224,10 @@ def create_app(database_url: str, *, demo: bool | None = None) -> FastAPI:
     templates.env.filters["signal"] = _signal
     # A period key ("2026-W42", "2026-11") as people write it: "нед. 42 · 12.10–18.10".
     templates.env.filters["period"] = _period
+    # Why an item is in a review queue, and a topic code, in the reader's words.
+    templates.env.filters["reason"] = _reason
+    templates.env.filters["topic"] = _catalogued("topic")
+    templates.env.filters["language"] = _catalogued("language")
     # A catalogue text's `names` (commands, YAML keys) shown as code: {{ t("x")|codes }}.
     templates.env.filters["codes"] = _codes
 

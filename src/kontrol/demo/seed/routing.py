@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from sqlalchemy import Engine, func, select
 
+from kontrol.i18n import translate
 from kontrol.review.routing.rules import (
     RoutingRuleInput,
     create_default_rules,
@@ -14,19 +15,27 @@ from kontrol.review.routing.rules import (
 from kontrol.review.routing.runs import route_recent, route_scheduled
 from kontrol.store.tables import interactions
 
+# The demo's rules and queues are named in Russian, as its people would name them.
+LOCALE = "ru"
+
 # Two demo-only rules whose items QA leads take too, so the work is seen spread out.
 DEMO_ROUTING_RULES = (
     RoutingRuleInput(
-        "Long handle time",
+        translate(LOCALE, "routing.kind.handle_time_p95"),
         "handle_time_p95",
-        "Sample",
+        translate(LOCALE, "routing.default.queue.sample"),
         "normal",
         72,
         {"min_contacts": 8, "window_days": 60},
         assign_qa_leads=True,
     ),
     RoutingRuleInput(
-        "Repeat contact", "repeat_contact", "Critical", "normal", 48, assign_qa_leads=True
+        translate(LOCALE, "routing.kind.repeat_contact"),
+        "repeat_contact",
+        translate(LOCALE, "routing.default.queue.critical"),
+        "normal",
+        48,
+        assign_qa_leads=True,
     ),
 )
 
@@ -40,7 +49,7 @@ def seed_routing_demo(engine: Engine, workspace_id: int) -> None:
     so the work is seen spread over two people.
     """
     with engine.begin() as connection:
-        create_default_rules(connection, workspace_id)
+        create_default_rules(connection, workspace_id, locale=LOCALE)
         for data in DEMO_ROUTING_RULES:
             save_routing_rule(connection, workspace_id, data)
         last = connection.execute(

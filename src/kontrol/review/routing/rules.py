@@ -9,7 +9,7 @@ rules files is the shared rule mechanism's (kontrol/rules/files.py).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -18,6 +18,7 @@ from sqlalchemy import Connection, Engine, select, update
 from kontrol.domain.clock import utcnow
 from kontrol.domain.errors import Conflict, InvalidInput, NotFound
 from kontrol.domain.vocabulary import Channel
+from kontrol.i18n import translate
 from kontrol.review.history import record_event, stale_conflict
 from kontrol.review.routing.kinds import FILTERS, ROUTING_KINDS, RoutingRule
 from kontrol.rules.files import RuleFileReport, entry_fields, import_rule_file, rules_file
@@ -326,10 +327,33 @@ DEFAULT_RULES = (
 )
 
 
+def default_rules(locale: str = "en") -> tuple[RoutingRuleInput, ...]:
+    """The default rules with their rule and queue names in ``locale``."""
+
+    def named(key: str) -> str:
+        return translate(locale, f"routing.default.{key}")
+
+    return tuple(
+        replace(data, name=named(_slug(data.name)), queue=named("queue." + _slug(data.queue)))
+        for data in DEFAULT_RULES
+    )
+
+
+def _slug(name: str) -> str:
+    return name.lower().replace(" ", "_")
+
+
 def create_default_rules(
-    connection: Connection, workspace_id: int, *, actor_id: int | None = None
+    connection: Connection,
+    workspace_id: int,
+    *,
+    actor_id: int | None = None,
+    locale: str = "en",
 ) -> list[StoredRule]:
-    """The default queues and rules (low ratings, critical, weekly sample) that are missing."""
+    """The default queues and rules (low ratings, critical, weekly sample) that are missing.
+
+    Their names are written in ``locale``: the people who create them read them.
+    """
     taken = set(
         connection.execute(
             select(review_rules.c.name).where(review_rules.c.workspace_id == workspace_id)
@@ -337,7 +361,7 @@ def create_default_rules(
     )
     return [
         save_routing_rule(connection, workspace_id, data, actor_id=actor_id)
-        for data in DEFAULT_RULES
+        for data in default_rules(locale)
         if data.name not in taken
     ]
 

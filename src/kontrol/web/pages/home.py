@@ -14,6 +14,7 @@ from fastapi import APIRouter
 from fastapi.responses import Response
 
 from kontrol.accounts.policy import Action, allowed, require
+from kontrol.alerts.delivery import describe
 from kontrol.alerts.raising import count_open, list_alerts
 from kontrol.domain.clock import utcnow
 from kontrol.feedback.disputes import count_open_disputes, list_disputes
@@ -45,10 +46,13 @@ def attention_page(page: CurrentPage) -> Response:
         tiles = dashboard_tiles(db, viewer, DashboardQuery(), now=utcnow())
         off_target = [tile for tile in tiles if tile.figure.status in ("bad", "warning")]
         off_target.sort(key=lambda tile: tile.figure.status != "bad")
+    locale = locale_of(page.request)
     return page.render(
         "home/attention.html",
         {
             "alerts": alerts,
+            # What each alert is about, in words (the alerts page's text), never its subject key.
+            "alert_texts": {a.id: describe(a.kind, a.details, locale) for a in alerts},
             "open_alerts": open_alerts,
             "disputes": disputes,
             "dispute_count": dispute_count,
@@ -57,6 +61,6 @@ def attention_page(page: CurrentPage) -> Response:
             "overdue_items": sum(queue.overdue for queue in queues),
             "unassigned_items": sum(queue.unassigned for queue in queues),
             "off_target": off_target,
-            "fmt": partial(format_value, locale=locale_of(page.request)),
+            "fmt": partial(format_value, locale=locale),
         },
     )

@@ -75,6 +75,7 @@ def render_evaluation(
     db, viewer = page.connection, page.viewer
     detail = evaluation_detail(db, viewer, evaluation_id)
     tasks = tasks_of(db, viewer, evaluation_id=evaluation_id)
+    refusal = detail.dispute_refusal
     return page.render(
         "feedback/feedback_evaluation.html",
         {
@@ -84,6 +85,7 @@ def render_evaluation(
             "can_manage_tasks": allowed(viewer, Action.MANAGE_TASKS),
             "error": error,
             "typed": typed or {},
+            "dispute_refusal": None if refusal is None else page.says(refusal),
         },
         status=status,
     )

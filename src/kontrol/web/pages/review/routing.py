@@ -48,7 +48,7 @@ from kontrol.web.deps import CurrentPage, CurrentViewer, Db, State, attempt
 from kontrol.web.errors import REFUSALS, status_of
 from kontrol.web.params import Id, Offset
 from kontrol.web.render import Page
-from kontrol.web.security import check_csrf
+from kontrol.web.security import check_csrf, locale_of
 
 router = APIRouter(include_in_schema=False)
 PAGE = 100
@@ -295,7 +295,9 @@ def rules_defaults(
     """Add the default queues and rules that are missing."""
     check_csrf(request, csrf_token)
     require(viewer, Action.MANAGE_ROUTING)
-    create_default_rules(db, viewer.workspace.id, actor_id=viewer.account.id)
+    create_default_rules(
+        db, viewer.workspace.id, actor_id=viewer.account.id, locale=locale_of(request)
+    )
     note_action(db, request, viewer, AuditAction.ROUTING_CHANGED, "default rules")
     return RedirectResponse("/review-rules", status_code=303)
 

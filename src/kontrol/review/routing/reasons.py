@@ -1,0 +1,85 @@
+"""Why an interaction is in a queue, in the reader's language.
+
+A routing rule stores its reason as a short English text (``Pick.reason``:
+"sample 2026-W49 #5", "CSAT 2", "complaint"), which the API returns as it is.
+A page shows it through :func:`reason_text`, which recognises the shapes the
+rule kinds write and tells them from the catalogue; a reason of any other
+shape (a plugin's own) is shown as it was stored.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from kontrol.i18n import translate
+from kontrol.i18n.formats import any_period_label, decimal
+
+_Teller = Callable[[re.Match[str], str], str]
+
+
+def _sample(found: re.Match[str], locale: str) -> str:
+    week = any_period_label(found["week"], locale)
+    return _fill(locale, "routing.reason.sample", week=week, slot=found["slot"])
+
+
+def _rating(found: re.Match[str], locale: str) -> str:
+    return _fill(locale, "routing.reason.rating", scale=found["scale"], value=found["value"])
+
+
+def _critical(found: re.Match[str], locale: str) -> str:
+    return _fill(locale, "routing.reason.critical", criteria=found["criteria"])
+
+
+def _handle_time(found: re.Match[str], locale: str) -> str:
+    return _fill(
+        locale,
+        "routing.reason.handle_time",
+        seconds=found["seconds"],
+        percent=found["percent"],
+        bound=found["bound"],
+    )
+
+
+def _least_sure(found: re.Match[str], locale: str) -> str:
+    margin = decimal(float(found["margin"]), 2, locale)
+    return _fill(locale, "routing.reason.least_sure", margin=margin)
+
+
+def _plain(key: str) -> _Teller:
+    return lambda _found, locale: translate(locale, key)
+
+
+_SHAPES: tuple[tuple[re.Pattern[str], _Teller], ...] = (
+    (re.compile(r"sample (?P<week>\d{4}-W\d{2}) #(?P<slot>\d+)"), _sample),
+    (re.compile(r"(?P<scale>CSAT|NPS|CES) (?P<value>-?\d+(?:\.\d+)?)"), _rating),
+    (re.compile(r"critical: (?P<criteria>.+)"), _critical),
+    (re.compile(r"complaint"), _plain("routing.reason.complaint")),
+    (
+        re.compile(r"AHT (?P<seconds>\d+) s > p(?P<percent>\d+) (?P<bound>\d+) s"),
+        _handle_time,
+    ),
+    (re.compile(r"repeat contact within 7 days"), _plain("routing.reason.repeat_contact")),
+    (
+        re.compile(r"learned models least sure \(margin (?P<margin>\d+(?:\.\d+)?)\)"),
+        _least_sure,
+    ),
+)
+
+
+def reason_text(reason: str | None, locale: str) -> str:
+    """``reason`` as stored by a routing rule, told in ``locale``."""
+    if not reason:
+        return ""
+    for shape, tell in _SHAPES:
+        found = shape.fullmatch(reason)
+        if found is not None:
+            return tell(found, locale)
+    return reason
+
+
+def _fill(locale: str, key: str, **params: object) -> str:
+    text = translate(locale, key)
+    for name, value in params.items():
+        text = text.replace("{" + name + "}", str(value))
+    return text
