@@ -153,11 +153,11 @@ def _page_context(request: Request) -> dict[str, Any]:
         counted = plural_text(locale, key, params)
         return counted if counted is not None else fill(translate(locale, key), params)
 
-    def counted(key: str, n: float, **params: object) -> str:
+    def with_number(key: str, n: float, **params: object) -> str:
         # A number with its word in the right form: {{ plural("checks.phrases.count", 21) }}.
         return plural(locale, key, n, **params)
 
-    return {"t": t, "plural": counted, "locale": locale, "csrf_token": csrf_token(request)}
+    return {"t": t, "plural": with_number, "locale": locale, "csrf_token": csrf_token(request)}
 
 
 @pass_context
