@@ -62,7 +62,7 @@ def test_an_overdue_action_raises_one_alert_and_a_new_due_date_another(
     assert raised.subject == f"action:{late.id}"
     assert raised.team == "L1"
     message = describe("action_overdue", raised.details, "ru")
-    assert "просрочено на 3 дн." in message and f"/actions/{late.id}" in message
+    assert "просрочено на 3 дня:" in message and f"/actions/{late.id}" in message
     assert "Скрипт <возврата>" in message
     with engine.begin() as connection:
         moved = update_action(

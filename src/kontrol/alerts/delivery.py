@@ -18,6 +18,7 @@ from kontrol.alerts.raising import DELIVERY_JOB, check_scheduled
 from kontrol.domain.clock import from_utc, utcnow, zone
 from kontrol.domain.errors import NotFound
 from kontrol.i18n import translate
+from kontrol.i18n.plurals import plural_text
 from kontrol.jobs import JobContext, job
 from kontrol.settings import Settings
 from kontrol.store.tables import alert_deliveries, alert_rules, alerts, workspaces
@@ -32,8 +33,11 @@ class _Safe(dict[str, Any]):
 
 def describe(kind: str, details: dict[str, Any], locale: str) -> str:
     """The one-line message of an alert in ``locale`` (catalogue ``alerts.message.<kind>``)."""
-    template = translate(locale, f"alerts.message.{kind}")
-    return template.format_map(_Safe(details))
+    key = f"alerts.message.{kind}"
+    counted = plural_text(locale, key, details)
+    if counted is not None:
+        return counted
+    return translate(locale, key).format_map(_Safe(details))
 
 
 def notification_for(

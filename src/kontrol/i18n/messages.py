@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from kontrol.domain.errors import KontrolError
-from kontrol.i18n import translate
+from kontrol.i18n import plural_entries, translate
+from kontrol.i18n.plurals import plural_text
 
 
 def error_text(error: BaseException, locale: str) -> str:
@@ -14,11 +17,9 @@ def error_text(error: BaseException, locale: str) -> str:
     """
     if not isinstance(error, KontrolError) or error.key is None:
         return str(error)
-    message = translate(locale, error.key)
-    if message == error.key:
+    message = _message(error.key, error.params, locale)
+    if message is None:
         return str(error)
-    if error.params:
-        message = message.format(**error.params)
     if error.where_key is None:
         return message
     where = translate(locale, error.where_key)
@@ -32,3 +33,13 @@ def _field(locale: str, value: object) -> object:
     key = f"field.{value}"
     text = translate(locale, key)
     return value if text == key else text
+
+
+def _message(key: str, params: Mapping[str, object], locale: str) -> str | None:
+    """The message of ``key`` with ``params``; None when the catalogue lacks it."""
+    if key in plural_entries(locale):
+        return plural_text(locale, key, params)
+    message = translate(locale, key)
+    if message == key:
+        return None
+    return message.format(**params) if params else message

@@ -17,6 +17,7 @@ from sqlalchemy import Connection, Engine, delete, select, update
 from kontrol.alerts.notifiers import Attachment, DeliveryFailed, Notification, get_notifier
 from kontrol.domain.clock import utcnow
 from kontrol.i18n import translate
+from kontrol.i18n.plurals import plural_text
 from kontrol.reports.content import ReportContent
 from kontrol.reports.definitions import Report, get_report
 from kontrol.reports.files import files_of, read_report_file, store_report_file
@@ -76,6 +77,9 @@ def recipients_of(connection: Connection, report: Report) -> list[Recipient]:
 
 def check_message(result: CheckResult, locale: str) -> str:
     """A check's verdict in the report's language."""
+    counted = plural_text(locale, result.key, result.values)
+    if counted is not None:
+        return counted
     return translate(locale, result.key).format(**result.values)
 
 

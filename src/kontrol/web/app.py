@@ -23,6 +23,7 @@ from kontrol.accounts.policy import Action, allowed, interaction_reach
 from kontrol.heap import freeze_startup_objects
 from kontrol.i18n import DEFAULT_LOCALE, translate
 from kontrol.i18n.formats import any_period_label, day_label, moment_label, signal_label
+from kontrol.i18n.plurals import fill, plural, plural_text
 from kontrol.ingest.effects_backlog import BacklogDrainer
 from kontrol.jobs import background_jobs
 from kontrol.plugins import freeze_all
@@ -148,13 +149,16 @@ def _page_context(request: Request) -> dict[str, Any]:
     locale = locale_of(request)
 
     def t(key: str, **params: object) -> str:
-        # Parameters fill {name} in the text (plain replacement: braces elsewhere stay).
-        text = translate(locale, key)
-        for name, value in params.items():
-            text = text.replace("{" + name + "}", str(value))
-        return text
+        # Parameters fill {name} in the text (plain replacement: braces elsewhere stay);
+        # a plural entry takes the form of its number among them (a keyed error's limit).
+        counted = plural_text(locale, key, params)
+        return counted if counted is not None else fill(translate(locale, key), params)
 
-    return {"t": t, "locale": locale, "csrf_token": csrf_token(request)}
+    def with_number(key: str, n: float, **params: object) -> str:
+        # A number with its word in the right form: {{ plural("checks.phrases.count", 21) }}.
+        return plural(locale, key, n, **params)
+
+    return {"t": t, "plural": with_number, "locale": locale, "csrf_token": csrf_token(request)}
 
 
 @pass_context
