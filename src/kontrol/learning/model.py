@@ -17,12 +17,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
-
-import numpy as np
-from scipy.sparse import csr_matrix, hstack
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.linear_model import LogisticRegression
+from typing import TYPE_CHECKING, Any
 
 from kontrol.checks.text import detect_language, fold, lemmatizer, mask, words_of
 
@@ -34,6 +29,13 @@ STRENGTH = 2.0
 # The rule's verdict as a feature, this many times a word's scale (see above).
 RULE_SCALE = 4.0
 RULE_VALUES = {"rule:pass": 1.0, "rule:fail": -1.0}
+
+if TYPE_CHECKING:
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+# numpy, scipy and scikit-learn are imported where a model is learned or used:
+# every command that loads the subscribers (``kontrol score``, ``kontrol import``)
+# would otherwise pay seconds of start-up for them.
 
 
 def conversation_tokens(lines: Sequence[tuple[str, str]], rule: str | None) -> list[str]:
@@ -59,6 +61,8 @@ def _as_given(tokens: list[str]) -> list[str]:
 
 
 def _vectorizer(vocabulary: dict[str, int] | None = None) -> TfidfVectorizer:
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
     return TfidfVectorizer(
         analyzer=_as_given,
         sublinear_tf=True,
@@ -70,6 +74,9 @@ def _vectorizer(vocabulary: dict[str, int] | None = None) -> TfidfVectorizer:
 
 def _matrix(vectorizer: TfidfVectorizer, documents: Sequence[list[str]], *, fitting: bool) -> Any:
     """The TF-IDF columns of the words and, last, the rule's column."""
+    import numpy as np
+    from scipy.sparse import csr_matrix, hstack
+
     words = [doc[1:] if doc and doc[0].startswith("rule:") else doc for doc in documents]
     rule = [[RULE_SCALE * RULE_VALUES.get(doc[0], 0.0) if doc else 0.0] for doc in documents]
     tfidf = vectorizer.fit_transform(words) if fitting else vectorizer.transform(words)
@@ -126,6 +133,8 @@ class CriterionModel:
         """The verdict of each tokenised conversation."""
         if not documents:
             return []
+        import numpy as np
+
         vectorizer = _vectorizer(self.vocabulary)
         vectorizer.idf_ = np.asarray(self.idf)
         matrix = _matrix(vectorizer, documents, fitting=False)
@@ -135,6 +144,8 @@ class CriterionModel:
 
     def strongest(self, count: int = 8) -> tuple[list[str], list[str]]:
         """The tokens that most push towards pass and towards fail (for the page)."""
+        import numpy as np
+
         names = [*sorted(self.vocabulary, key=self.vocabulary.__getitem__), "rule"]
         order = np.argsort(np.asarray(self.coef))
         fail = [names[i] for i in order[:count] if self.coef[i] < 0]
@@ -144,6 +155,8 @@ class CriterionModel:
 
 def fit(documents: Sequence[list[str]], labels: Sequence[str]) -> CriterionModel:
     """Learn from tokenised conversations and the reviewers' pass/fail (both must occur)."""
+    from sklearn.linear_model import LogisticRegression
+
     vectorizer = _vectorizer()
     matrix = _matrix(vectorizer, documents, fitting=True)
     classifier = LogisticRegression(max_iter=2000, C=STRENGTH, class_weight="balanced")

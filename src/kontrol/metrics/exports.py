@@ -14,8 +14,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
-import xlsxwriter
-
 Cell = str | int | float | bool | date | datetime | None
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 # Excel opens a UTF-8 CSV correctly only when it starts with a byte-order mark.
@@ -76,6 +74,8 @@ def _sheet_name(title: str) -> str:
 
 def to_xlsx(table: ExportTable) -> bytes:
     """An XLSX workbook with one sheet: bold headings, frozen first row, numbers as numbers."""
+    import xlsxwriter  # where a workbook is written: not at every start-up
+
     buffer = io.BytesIO()
     workbook = xlsxwriter.Workbook(
         buffer,

@@ -122,7 +122,7 @@ def refresh_qa_facts(
             connection.execute(statement, rows)
     if small and changed:
         # The time columns did not move: the histograms stay, the groups' sums follow.
-        apply_fact_changes(connection, workspace_id, changed, changed)
+        apply_fact_changes(connection, workspace_id, changed, changed, histograms=False)
     elif changed:
         refresh_days(connection, workspace_id, {fact["day"] for fact in changed})
     return len(changed)

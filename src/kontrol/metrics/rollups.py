@@ -196,6 +196,8 @@ def apply_fact_changes(
     workspace_id: int,
     old: Sequence[Mapping[str, Any]],
     new: Sequence[Mapping[str, Any]],
+    *,
+    histograms: bool = True,
 ) -> None:
     """Bring the rollups in line with a small change of facts, from ``old`` to ``new``.
 
@@ -203,7 +205,8 @@ def apply_fact_changes(
     ``FACT_COLUMNS``), in a transaction where ``lock_facts`` answered True
     (a large change calls ``refresh_days`` for the days it touched instead).
     The additive parts of the groups touched are recomputed from their facts;
-    their histogram counts move by the values that left and came.
+    their histogram counts move by the values that left and came (``histograms``
+    false: the caller knows no time column moved, so there is nothing to count).
     """
     groups = sorted({_group(row) for row in (*old, *new)}, key=repr)
     if not groups:
@@ -217,7 +220,8 @@ def apply_fact_changes(
     for start in range(0, len(groups), _GROUPS_PER_STATEMENT):
         part = groups[start : start + _GROUPS_PER_STATEMENT]
         _rewrite(connection, _groups_scope(workspace_id, part), histograms=False)
-    _move_bucket_counts(connection, workspace_id, old, new)
+    if histograms:
+        _move_bucket_counts(connection, workspace_id, old, new)
 
 
 BucketKey = tuple[Group, str, int]

@@ -17,17 +17,17 @@ import csv
 import io
 from dataclasses import dataclass
 from pathlib import Path
-
-import matplotlib
-import xlsxwriter
-from fpdf import FPDF
-from fpdf.fonts import FontFace
+from typing import TYPE_CHECKING
 
 from kontrol.metrics.exports import defuse
-from kontrol.reports.charts import chart_png
 from kontrol.reports.content import ReportContent, ReportTable, Value, figure_text
 
-FONT_FOLDER = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
+if TYPE_CHECKING:
+    from fpdf import FPDF
+
+# matplotlib, fpdf and xlsxwriter are imported where a file is drawn: the job
+# registry loads this module in every ``kontrol import`` and worker, and they
+# cost about a second of start-up that only a report needs.
 UTF8_BOM = "\ufeff"
 
 
@@ -55,10 +55,15 @@ def _cell(table: ReportTable, row: int, column: int, value: Value) -> str:
 
 def report_pdf_bytes(content: ReportContent, *, footer: str = "") -> bytes:
     """An A4 PDF of the report, fonts embedded."""
+    from fpdf import FPDF
+
+    from kontrol.reports.charts import chart_png
+
+    fonts = font_folder()
     pdf = FPDF(orientation="portrait", unit="mm", format="A4")
     pdf.set_auto_page_break(auto=True, margin=15)
-    pdf.add_font("DejaVu", "", str(FONT_FOLDER / "DejaVuSans.ttf"))
-    pdf.add_font("DejaVu", "B", str(FONT_FOLDER / "DejaVuSans-Bold.ttf"))
+    pdf.add_font("DejaVu", "", str(fonts / "DejaVuSans.ttf"))
+    pdf.add_font("DejaVu", "B", str(fonts / "DejaVuSans-Bold.ttf"))
     pdf.set_title(content.title)
     pdf.set_creator("Kontrol")
     pdf.add_page()
@@ -88,7 +93,16 @@ def report_pdf_bytes(content: ReportContent, *, footer: str = "") -> bytes:
     return bytes(pdf.output())
 
 
+def font_folder() -> Path:
+    """DejaVu Sans as matplotlib ships it (Cyrillic without a system font)."""
+    import matplotlib
+
+    return Path(matplotlib.get_data_path()) / "fonts" / "ttf"
+
+
 def _pdf_table(pdf: FPDF, table: ReportTable) -> None:
+    from fpdf.fonts import FontFace
+
     if not table.rows:
         pdf.set_font("DejaVu", "", 8)
         pdf.multi_cell(0, 5, "—", new_x="LMARGIN", new_y="NEXT")
@@ -124,6 +138,8 @@ def _sheet_name(title: str, taken: set[str]) -> str:
 
 def report_xlsx(content: ReportContent) -> bytes:
     """An XLSX workbook: one sheet per table, numbers as numbers."""
+    import xlsxwriter
+
     buffer = io.BytesIO()
     workbook = xlsxwriter.Workbook(
         buffer,
