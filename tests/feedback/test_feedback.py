@@ -58,7 +58,7 @@ def test_acknowledge_once_with_history(world: World) -> None:
         actions = [h.action for h in detail.history]
     assert actions == ["submitted", "acknowledged"]
     assert not detail.can_acknowledge and not detail.can_dispute
-    assert "acknowledged" in (detail.dispute_refusal or "")
+    assert "acknowledged" in str(detail.dispute_refusal or "")
     with pytest.raises(Forbidden, match="acknowledged"), world.engine.begin() as connection:
         raise_dispute(connection, agent, evaluation_id, criterion="tone", reason="late")
 
@@ -128,7 +128,7 @@ def test_dispute_after_the_deadline_is_refused(world: World) -> None:
         raise_dispute(connection, agent, recent, criterion="tone", reason="in time")
     with world.engine.connect() as connection:
         detail = evaluation_detail(connection, agent, old)
-    assert not detail.can_dispute and "closed" in (detail.dispute_refusal or "")
+    assert not detail.can_dispute and "closed" in str(detail.dispute_refusal or "")
     # A longer window (a workspace setting) opens it again.
     with world.engine.begin() as connection:
         with pytest.raises(Forbidden):

@@ -19,6 +19,7 @@ from kontrol.accounts.access import Viewer
 from kontrol.accounts.policy import Action, allowed
 from kontrol.checks.scorecards import scorecard_by_id
 from kontrol.checks.stored_results import stored_outcomes
+from kontrol.domain.errors import Forbidden
 from kontrol.domain.scorecard import Criterion
 from kontrol.feedback.agent_view import (
     EvaluationSummary,
@@ -80,7 +81,7 @@ class EvaluationDetail:
     related: list[EvaluationSummary] = field(default_factory=list)
     can_acknowledge: bool = False
     can_dispute: bool = False
-    dispute_refusal: str | None = None
+    dispute_refusal: Forbidden | None = None
     can_resolve: bool = False
 
     @property
@@ -115,7 +116,7 @@ class EvaluationDetail:
             "related": [r.as_json() for r in self.related],
             "can_acknowledge": self.can_acknowledge,
             "can_dispute": self.can_dispute,
-            "dispute_refusal": self.dispute_refusal,
+            "dispute_refusal": str(self.dispute_refusal) if self.dispute_refusal else None,
         }
 
 

@@ -84,6 +84,9 @@ def render_evaluation(
             "can_manage_tasks": allowed(viewer, Action.MANAGE_TASKS),
             "error": error,
             "typed": typed or {},
+            "dispute_refusal": page.says(detail.dispute_refusal)
+            if detail.dispute_refusal
+            else None,
         },
         status=status,
     )
