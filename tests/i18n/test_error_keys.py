@@ -10,12 +10,15 @@ from __future__ import annotations
 import ast
 import json
 import string
+from datetime import datetime
 from pathlib import Path
 
 import pytest
 
 import kontrol
 from kontrol.domain import errors
+from kontrol.feedback.history import stale
+from kontrol.i18n.messages import error_text
 
 FEATURES = ("staff", "mystery", "reports", "feedback")
 SOURCE = Path(kontrol.__file__).parent
@@ -87,3 +90,15 @@ def test_every_key_an_error_names_is_in_the_catalogue(feature: str) -> None:
     assert named
     unknown = sorted(key for key in named if key.startswith(f"{feature}.") and key not in english)
     assert unknown == []
+
+
+def test_a_stale_version_is_told_with_or_without_who_changed_it() -> None:
+    known = stale("task", 4, "Анна", datetime(2026, 12, 1, 10, 5))
+    assert error_text(known, "ru") == (
+        "Задачу № 4 изменили (Анна, 2026-12-01 10:05 UTC). "
+        "Обновите страницу, чтобы увидеть изменения"
+    )
+    assert error_text(known, "en") == str(known)
+    unknown = stale("evaluation", 7, None, None)
+    assert error_text(unknown, "ru").startswith("Оценку № 7 изменили. Обновите")
+    assert error_text(unknown, "en") == str(unknown)

@@ -85,7 +85,7 @@ def stale(kind: str, number: int, who: str | None, when: datetime | None) -> Con
     return Conflict(
         f"{kind} {number} was changed{by}{at}; reload to see the change",
         # One message per kind (evaluation, dispute, task), each language naming it its way.
-        key=f"feedback.error.stale.{kind}",
+        key=f"feedback.error.stale.{kind}" if who or when else f"feedback.error.stale_plain.{kind}",
         params={
             "number": number,
             "who": who or "—",
