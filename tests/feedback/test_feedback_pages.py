@@ -59,7 +59,14 @@ def test_agent_disputes_a_criterion_and_the_lead_changes_the_score(
         f"/evaluations/{evaluation_id}/disputes",
         data={"csrf_token": csrf, "criterion": "empathy", "reason": "keep me"},
     )
-    assert refused.status_code == 409 and "open dispute" in refused.text
+    assert refused.status_code == 409 and "По критерию «empathy» уже открыт спор" in refused.text
+    assert "open dispute" not in refused.text
+    empty = client.post(
+        f"/evaluations/{evaluation_id}/disputes",
+        data={"csrf_token": csrf, "criterion": "accuracy", "reason": " "},
+    )
+    assert empty.status_code == 422 and "Причина: обязательное поле" in empty.text
+    assert "reason: required" not in empty.text
     assert "keep me" in refused.text
     # The agent cannot resolve.
     disputes = client.get("/api/v1/disputes").json()["items"]
@@ -96,7 +103,8 @@ def test_agent_disputes_a_criterion_and_the_lead_changes_the_score(
         f"/disputes/{empathy['id']}/resolve",
         data={"csrf_token": csrf, "version": "1", "outcome": "upheld", "comment": "stands"},
     )
-    assert late.status_code == 409 and "changed already" in late.text
+    assert late.status_code == 409 and "уже изменена" in late.text
+    assert "changed already" not in late.text
     api_late = client.post(
         f"/api/v1/disputes/{empathy['id']}/resolve",
         json={"version": 1, "outcome": "upheld", "comment": "stands"},
@@ -187,7 +195,7 @@ def test_tasks_pages_and_api(client: TestClient, world: World) -> None:
             "agent": "a1",
         },
     )
-    assert missing_title.status_code == 422 and "title: required" in missing_title.text
+    assert missing_title.status_code == 422 and "Название: обязательное поле" in missing_title.text
     overdue = client.get("/api/v1/tasks?view=overdue").json()["items"]
     assert [t["id"] for t in overdue] == [task_id] and overdue[0]["overdue"]
     other_team = client.post(
@@ -247,7 +255,7 @@ def test_dispute_window_setting_page(client: TestClient, world: World) -> None:
     bad = client.post(
         "/disputes/settings", data={"csrf_token": form_token(client, "/disputes"), "days": "x"}
     )
-    assert bad.status_code == 422 and "dispute_deadline_days" in bad.text
+    assert bad.status_code == 422 and "Срок для спора: целое число дней от 1 до" in bad.text
     ok = client.post(
         "/disputes/settings",
         data={"csrf_token": form_token(client, "/disputes"), "days": "14"},

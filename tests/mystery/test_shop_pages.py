@@ -136,7 +136,8 @@ def test_a_refused_shop_shows_the_form_again_with_the_reason(
     path = f"/shop/{visit}"
     without_conversation = web.post(path, data=_form(web, path), follow_redirects=False)
     assert without_conversation.status_code == 422
-    assert "conversation: add a recording" in without_conversation.text
+    assert "Разговор: добавьте запись разговора" in without_conversation.text
+    assert "add a recording" not in without_conversation.text
     # What was typed is kept.
     assert "Ответили быстро, но про паспорт не сказали." in without_conversation.text
     html_file = web.post(
@@ -146,12 +147,12 @@ def test_a_refused_shop_shows_the_form_again_with_the_reason(
         follow_redirects=False,
     )
     assert html_file.status_code == 422
-    assert "not an accepted file" in html_file.text
+    assert "такой файл не принимается" in html_file.text
     unanswered = _form(web, path, transcript="— Здравствуйте")
     del unanswered["answer_correct"]
     missing = web.post(path, data=unanswered, follow_redirects=False)
     assert missing.status_code == 422
-    assert "answers.correct: not answered" in missing.text
+    assert "answers.correct: нет ответа" in missing.text
     with engine.connect() as connection:
         assert connection.execute(select(mystery_submissions.c.id)).first() is None
         assert connection.execute(select(mystery_files.c.id)).first() is None
@@ -184,7 +185,8 @@ def test_the_qa_lead_imports_a_programme_and_a_bad_one_is_explained(
     broken = PROGRAMME.replace("channel: chat\n    visits", "channel: fax\n    visits")
     refused = web.post("/mystery/programmes", data={"yaml": broken, "csrf_token": token})
     assert refused.status_code == 422
-    assert "targets[1] (our-chat).channel: expected one of" in refused.text
+    assert "<code>targets[1] (our-chat).channel</code>: допустимые каналы" in refused.text
+    assert "expected one of" not in refused.text
     added = web.post(
         "/mystery/programmes",
         data={"csrf_token": token},

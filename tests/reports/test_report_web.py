@@ -14,7 +14,7 @@ from kontrol.cli.main import app
 from kontrol.domain.clock import utcnow
 from kontrol.reports.definitions import find_report
 from kontrol.reports.runs import runs_of
-from tests.factories import log_in
+from tests.factories import form_token, log_in
 from tests.webapp import client, populated  # noqa: F401 - fixtures
 
 PDF = b"%PDF-1.4\n%%EOF\n"
@@ -143,3 +143,33 @@ def test_audit_and_mystery_reports_are_made_and_previewed_with_nothing_to_report
         )
         page = client.get(f"/reports/{report['id']}/preview")
         assert page.status_code == 200 and note in page.text
+
+
+def test_a_refused_report_form_says_why_in_russian(
+    client: TestClient,  # noqa: F811
+    populated: Workspace,  # noqa: F811
+) -> None:
+    log_in(client, "qa")
+    form = {
+        "csrf_token": form_token(client, "/reports/new"),
+        "name": "Еженедельный",
+        "source": "builtin",
+        "kind": "service_weekly",
+        "formats": "link",
+        "frequency": "cron",
+        "cron": "61 * * * *",
+    }
+    refused = client.post("/reports", data=form)
+    assert refused.status_code == 422
+    assert (
+        "Расписание: в <code>cron</code> поле <code>minute</code> со значением «61»: "
+        "нужно от 0 до 59" in refused.text
+    )
+    assert "expected" not in refused.text
+    # The API keeps the English words.
+    api = client.post(
+        "/api/v1/reports", json={"name": "x", "formats": ["link"], "schedule": "cron 61 * * * *"}
+    )
+    assert api.json()["detail"] == "schedule: cron minute field '61': 0-59 expected"
+    missing = client.get("/reports/987654")
+    assert missing.status_code == 404 and "Отчёт № 987654 не найден" in missing.text

@@ -100,3 +100,27 @@ def test_the_api_refuses_an_unknown_criterion_naming_it(client: TestClient) -> N
     )
     assert answer.status_code == 422
     assert "nonsense" in answer.json()["detail"]
+
+
+def test_a_module_assigned_twice_is_refused_in_russian_and_unknown_ones_too(
+    client: TestClient,
+) -> None:
+    token = sign_in(client, "qa")
+    client.post(
+        "/staff/modules",
+        data={"csrf_token": token, "title": "Эмпатия", "kind": "text", "body": "Текст"},
+    )
+    module_id = client.get("/api/v1/staff/modules").json()["items"][0]["id"]
+    form = {"csrf_token": token, "module_id": str(module_id), "agent": "a1", "due": ""}
+    assert client.post("/staff/assignments", data=form, follow_redirects=False).is_redirect
+    again = client.post("/staff/assignments", data=form)
+    assert again.status_code == 409
+    assert "У оператора a1 уже открыт модуль «Эмпатия»" in again.text
+    assert "already has" not in again.text
+    # The API keeps the English words.
+    api = client.post("/api/v1/staff/assignments", json={"module_id": module_id, "agent": "a1"})
+    assert api.status_code == 409 and "already has 'Эмпатия' open" in api.json()["detail"]
+    missing = client.get("/staff/modules/987654")
+    assert missing.status_code == 404
+    assert "Учебный модуль № 987654 не найден" in missing.text
+    assert "no training module" not in missing.text

@@ -261,9 +261,20 @@ def list_evaluations(
     """The evaluations ``viewer`` may see: manual ones first, then automatic, newest first."""
     require(viewer, Action.VIEW_EVALUATIONS)
     if state not in LIST_STATES:
-        raise InvalidInput(f"state: one of {', '.join(LIST_STATES)}")
+        raise InvalidInput(
+            f"state: one of {', '.join(LIST_STATES)}",
+            key="feedback.error.one_of",
+            params={"choices": ", ".join(LIST_STATES)},
+            where_key="error.where.field",
+            where_params={"field": "state"},
+        )
     if kind not in (None, "", MANUAL, AUTO):
-        raise InvalidInput("kind: manual or auto")
+        raise InvalidInput(
+            "kind: manual or auto",
+            key="feedback.error.kind",
+            where_key="error.where.field",
+            where_params={"field": "kind"},
+        )
     conditions = visible_evaluations(viewer)
     if agent:
         conditions.append(interactions.c.agent_external_id == agent)
@@ -305,7 +316,11 @@ def find_evaluation(
         _summary_query().where(evaluations.c.id == evaluation_id, *visible_evaluations(viewer))
     ).first()
     if row is None:
-        raise NotFound(f"no evaluation {evaluation_id}")
+        raise NotFound(
+            f"no evaluation {evaluation_id}",
+            key="feedback.error.no_evaluation",
+            params={"evaluation_id": evaluation_id},
+        )
     return _summary(row, dispute_deadline_days(connection, viewer.workspace.id))
 
 
@@ -345,7 +360,9 @@ def acknowledge_evaluation(
     if summary.acknowledged_at is not None:
         raise Conflict(
             f"evaluation {evaluation_id} was acknowledged already, "
-            f"on {summary.acknowledged_at:%Y-%m-%d %H:%M} UTC"
+            f"on {summary.acknowledged_at:%Y-%m-%d %H:%M} UTC",
+            key="feedback.error.acknowledged",
+            params={"evaluation_id": evaluation_id, "acknowledged_at": summary.acknowledged_at},
         )
     now = utcnow()
     done = connection.execute(

@@ -215,7 +215,12 @@ def coaching_view(
     last ``periods`` of them up to ``now``."""
     require(viewer, Action.VIEW_COACHING)
     if period not in PERIODS:
-        raise InvalidInput("period: week or month")
+        raise InvalidInput(
+            "period: week or month",
+            key="feedback.error.period",
+            where_key="error.where.field",
+            where_params={"field": "period"},
+        )
     agent = find_agent(connection, viewer, agent_external_id)
     unit, count = PERIODS[period]
     if periods is not None:

@@ -73,10 +73,22 @@ def answer_value(criterion: Criterion, answer: object, name: str) -> Value:
     if criterion.scale == "1-5":
         if text in ("1", "2", "3", "4", "5"):
             return int(text)
-        raise InvalidInput(f"{name}: a mark 1-5 or na for {criterion.id!r}")
+        raise InvalidInput(
+            f"{name}: a mark 1-5 or na for {criterion.id!r}",
+            key="feedback.error.mark",
+            params={"id": criterion.id},
+            where_key="error.where.field",
+            where_params={"field": name},
+        )
     if text in ("pass", "fail"):
         return text
-    raise InvalidInput(f"{name}: pass, fail or na for {criterion.id!r}")
+    raise InvalidInput(
+        f"{name}: pass, fail or na for {criterion.id!r}",
+        key="feedback.error.pass_fail",
+        params={"id": criterion.id},
+        where_key="error.where.field",
+        where_params={"field": name},
+    )
 
 
 def _results(scorecard: Scorecard, items: list[dict[str, Any]]) -> dict[str, Value]:
@@ -138,12 +150,22 @@ def resolve_dispute(
     dispute = get_dispute(connection, viewer, dispute_id)
     require_open(dispute)
     if outcome not in OUTCOMES:
-        raise InvalidInput(f"outcome: {' or '.join(OUTCOMES)}")
+        raise InvalidInput(
+            f"outcome: {' or '.join(OUTCOMES)}",
+            key="feedback.error.one_of",
+            params={"choices": ", ".join(OUTCOMES)},
+            where_key="error.where.field",
+            where_params={"field": "outcome"},
+        )
     text = dispute_text(comment, "comment")
     assert text is not None
     row = lock_evaluation(connection, dispute.evaluation_id)
     if row is None:
-        raise NotFound(f"no evaluation {dispute.evaluation_id}")
+        raise NotFound(
+            f"no evaluation {dispute.evaluation_id}",
+            key="feedback.error.no_evaluation",
+            params={"evaluation_id": dispute.evaluation_id},
+        )
     # The dispute first: of two leads resolving at once, the second hears about the dispute.
     set_dispute_state(
         connection, dispute, version, status=outcome, resolved_by=viewer.account.id, resolution=text
@@ -200,21 +222,40 @@ def _new_answers(
     criteria = {c.id: c for c in scorecard.criteria}
     given = {str(k): v for k, v in answers.items() if str(v if v is not None else "").strip()}
     if not given:
-        raise InvalidInput("answers: give the new answer of the disputed criterion")
+        raise InvalidInput(
+            "answers: give the new answer of the disputed criterion",
+            key="feedback.error.new_answer",
+            where_key="error.where.field",
+            where_params={"field": "answers"},
+        )
     if dispute.criterion is not None and set(given) != {dispute.criterion}:
         raise InvalidInput(
-            f"answers: only the disputed criterion {dispute.criterion!r} may be changed"
+            f"answers: only the disputed criterion {dispute.criterion!r} may be changed",
+            key="feedback.error.only_disputed",
+            params={"criterion": dispute.criterion},
+            where_key="error.where.field",
+            where_params={"field": "answers"},
         )
     before = _results(scorecard, list(row.items or []))
     after = dict(before)
     for criterion_id, answer in given.items():
         criterion = criteria.get(criterion_id)
         if criterion is None:
-            raise InvalidInput(f"answers.{criterion_id}: not a criterion of this scorecard")
+            raise InvalidInput(
+                f"answers.{criterion_id}: not a criterion of this scorecard",
+                key="feedback.error.not_criterion",
+                where_key="error.where.field",
+                where_params={"field": f"answers.{criterion_id}"},
+            )
         after[criterion_id] = answer_value(criterion, answer, f"answers.{criterion_id}")
     changed = sorted(c for c in given if before.get(c) != after.get(c))
     if not changed:
-        raise InvalidInput("answers: these are the answers already given; resolve as upheld")
+        raise InvalidInput(
+            "answers: these are the answers already given; resolve as upheld",
+            key="feedback.error.same_answers",
+            where_key="error.where.field",
+            where_params={"field": "answers"},
+        )
     answers_before = {c: None if before.get(c) is None else str(before[c]) for c in changed}
     answers_after = {c: None if after.get(c) is None else str(after[c]) for c in changed}
     return after, answers_before, answers_after
@@ -229,7 +270,12 @@ def _rescore_manual(
 ) -> None:
     """Write the changed answers into the manual evaluation itself (version + 1)."""
     if evaluation_version is None:
-        raise InvalidInput("evaluation_version: the evaluation's version you saw is required")
+        raise InvalidInput(
+            "evaluation_version: the evaluation's version you saw is required",
+            key="feedback.error.evaluation_version",
+            where_key="error.where.field",
+            where_params={"field": "evaluation_version"},
+        )
     items, score, passed = rescored
     done = connection.execute(
         update(evaluations)
@@ -267,7 +313,8 @@ def _manual_beside_auto(
     if manual_exists:
         raise Conflict(
             "a reviewer has scored this interaction since the dispute was raised; "
-            "resolve this dispute as upheld and change the manual evaluation instead"
+            "resolve this dispute as upheld and change the manual evaluation instead",
+            key="feedback.error.rescored",
         )
     items, score, passed = rescored
     new_id = connection.execute(

@@ -43,7 +43,11 @@ def set_dispute_deadline_days(connection: Connection, viewer: Viewer, days: str 
     text = str(days).strip()
     if not text.isdigit() or not 1 <= int(text) <= MAX_DISPUTE_DAYS:
         raise InvalidInput(
-            f"dispute_deadline_days: a whole number of days, 1 to {MAX_DISPUTE_DAYS}"
+            f"dispute_deadline_days: a whole number of days, 1 to {MAX_DISPUTE_DAYS}",
+            key="feedback.error.dispute_days",
+            params={"max_dispute_days": MAX_DISPUTE_DAYS},
+            where_key="error.where.field",
+            where_params={"field": "dispute_deadline_days"},
         )
     value = int(text)
     key = _deadline_key(viewer.workspace.id)

@@ -172,10 +172,21 @@ def dispute_text(value: str | None, name: str, *, required: bool = True) -> str 
     text = (value or "").strip()
     if not text:
         if required:
-            raise InvalidInput(f"{name}: required")
+            raise InvalidInput(
+                f"{name}: required",
+                key="feedback.error.required",
+                where_key="error.where.field",
+                where_params={"field": name},
+            )
         return None
     if len(text) > MAX_TEXT:
-        raise InvalidInput(f"{name}: at most {MAX_TEXT} characters")
+        raise InvalidInput(
+            f"{name}: at most {MAX_TEXT} characters",
+            key="feedback.error.too_long",
+            params={"limit": MAX_TEXT},
+            where_key="error.where.field",
+            where_params={"field": name},
+        )
     return text
 
 
@@ -201,7 +212,13 @@ def raise_dispute(
     if criterion is not None:
         card = scorecard_by_id(connection, summary.scorecard_id).scorecard
         if criterion not in {c.id for c in card.criteria}:
-            raise InvalidInput(f"criterion: {criterion!r} is not a criterion of this scorecard")
+            raise InvalidInput(
+                f"criterion: {criterion!r} is not a criterion of this scorecard",
+                key="feedback.error.unknown_criterion",
+                params={"criterion": criterion},
+                where_key="error.where.field",
+                where_params={"field": "criterion"},
+            )
     # Lock the evaluation so that two simultaneous disputes of one criterion queue up.
     lock_evaluation(connection, evaluation_id)
     already = connection.execute(
@@ -215,7 +232,13 @@ def raise_dispute(
     ).first()
     if already is not None:
         what = "the whole evaluation" if criterion is None else f"criterion {criterion!r}"
-        raise Conflict(f"there is an open dispute of {what} already (dispute {already.id})")
+        raise Conflict(
+            f"there is an open dispute of {what} already (dispute {already.id})",
+            key="feedback.error.open_dispute"
+            if criterion is None
+            else "feedback.error.open_criterion_dispute",
+            params={"id": already.id, "criterion": criterion},
+        )
     now = utcnow()
     new_id = connection.execute(
         disputes.insert().values(
@@ -255,7 +278,11 @@ def _visible_dispute(connection: Connection, viewer: Viewer, dispute_id: int) ->
         )
     ).first()
     if row is None:
-        raise NotFound(f"no dispute {dispute_id}")
+        raise NotFound(
+            f"no dispute {dispute_id}",
+            key="feedback.error.no_dispute",
+            params={"dispute_id": dispute_id},
+        )
     return row
 
 
@@ -272,7 +299,9 @@ def withdraw_dispute(
     require(viewer, Action.DISPUTE)
     dispute = get_dispute(connection, viewer, dispute_id)
     if dispute.raised_by_id != viewer.account.id:
-        raise Forbidden("only the agent who raised a dispute withdraws it")
+        raise Forbidden(
+            "only the agent who raised a dispute withdraws it", key="feedback.error.withdraw_own"
+        )
     require_open(dispute)
     set_dispute_state(connection, dispute, version, status=WITHDRAWN, resolved_by=viewer.account.id)
     record_event(
@@ -293,7 +322,16 @@ def require_open(dispute: DisputeView) -> None:
         return
     when = f" on {dispute.resolved_at:%Y-%m-%d %H:%M} UTC" if dispute.resolved_at else ""
     by = f" by {dispute.resolved_by}" if dispute.resolved_by else ""
-    raise Conflict(f"dispute {dispute.id} is {dispute.status} already{by}{when}; reload the page")
+    raise Conflict(
+        f"dispute {dispute.id} is {dispute.status} already{by}{when}; reload the page",
+        # One message per status, so that each language names the status in its own words.
+        key=f"feedback.error.dispute_closed.{dispute.status}",
+        params={
+            "id": dispute.id,
+            "who": dispute.resolved_by or "—",
+            "at": f"{dispute.resolved_at:%Y-%m-%d %H:%M}" if dispute.resolved_at else "—",
+        },
+    )
 
 
 def set_dispute_state(
@@ -370,7 +408,13 @@ def list_disputes(
     """Disputes of the evaluations the viewer may see; open ones oldest first."""
     require(viewer, Action.VIEW_EVALUATIONS)
     if state not in DISPUTE_STATES:
-        raise InvalidInput(f"state: one of {', '.join(DISPUTE_STATES)}")
+        raise InvalidInput(
+            f"state: one of {', '.join(DISPUTE_STATES)}",
+            key="feedback.error.one_of",
+            params={"choices": ", ".join(DISPUTE_STATES)},
+            where_key="error.where.field",
+            where_params={"field": "state"},
+        )
     query = _in_scope(dispute_query(), viewer)
     if agent:
         query = query.where(interactions.c.agent_external_id == agent)

@@ -82,7 +82,16 @@ def stale(kind: str, number: int, who: str | None, when: datetime | None) -> Con
     """The refusal of a save that names an outdated version."""
     by = f" by {who}" if who else ""
     at = f" at {when:%Y-%m-%d %H:%M} UTC" if when else ""
-    return Conflict(f"{kind} {number} was changed{by}{at}; reload to see the change")
+    return Conflict(
+        f"{kind} {number} was changed{by}{at}; reload to see the change",
+        # One message per kind (evaluation, dispute, task), each language naming it its way.
+        key=f"feedback.error.stale.{kind}" if who or when else f"feedback.error.stale_plain.{kind}",
+        params={
+            "number": number,
+            "who": who or "—",
+            "at": f"{when:%Y-%m-%d %H:%M}" if when else "—",
+        },
+    )
 
 
 def last_actor(
@@ -102,10 +111,20 @@ def last_actor(
 def read_version(value: object, name: str = "version") -> int:
     """A version number from a form or a JSON body; ``InvalidInput`` names the field."""
     if isinstance(value, bool):
-        raise InvalidInput(f"{name}: the version you saw (a whole number) is required")
+        raise InvalidInput(
+            f"{name}: the version you saw (a whole number) is required",
+            key="feedback.error.version",
+            where_key="error.where.field",
+            where_params={"field": name},
+        )
     if isinstance(value, int):
         return value
     text = str(value or "").strip()
     if not text.isdigit():
-        raise InvalidInput(f"{name}: the version you saw (a whole number) is required")
+        raise InvalidInput(
+            f"{name}: the version you saw (a whole number) is required",
+            key="feedback.error.version",
+            where_key="error.where.field",
+            where_params={"field": name},
+        )
     return int(text)

@@ -79,7 +79,12 @@ def _optional_id(value: str, name: str) -> int | None:
     if not text:
         return None
     if not text.isdigit():
-        raise InvalidInput(f"{name}: a number")
+        raise InvalidInput(
+            f"{name}: a number",
+            key="feedback.error.number",
+            where_key="error.where.field",
+            where_params={"field": name},
+        )
     return int(text)
 
 
@@ -87,10 +92,21 @@ def _text(value: str | None, name: str, limit: int, *, required: bool = False) -
     text = (value or "").strip()
     if not text:
         if required:
-            raise InvalidInput(f"{name}: required")
+            raise InvalidInput(
+                f"{name}: required",
+                key="feedback.error.required",
+                where_key="error.where.field",
+                where_params={"field": name},
+            )
         return None
     if len(text) > limit:
-        raise InvalidInput(f"{name}: at most {limit} characters")
+        raise InvalidInput(
+            f"{name}: at most {limit} characters",
+            key="feedback.error.too_long",
+            params={"limit": limit},
+            where_key="error.where.field",
+            where_params={"field": name},
+        )
     return text
 
 
@@ -104,7 +120,12 @@ def _owner(connection: Connection, viewer: Viewer, value: str) -> int | None:
         )
     ).first()
     if member is None:
-        raise InvalidInput("owner_id: not a person of this workspace")
+        raise InvalidInput(
+            "owner_id: not a person of this workspace",
+            key="feedback.error.owner",
+            where_key="error.where.field",
+            where_params={"field": "owner_id"},
+        )
     return owner_id
 
 
@@ -122,7 +143,11 @@ def _links(
             )
         ).first()
         if row is None:
-            raise NotFound(f"no dispute {dispute_id}")
+            raise NotFound(
+                f"no dispute {dispute_id}",
+                key="feedback.error.no_dispute",
+                params={"dispute_id": dispute_id},
+            )
         evaluation_id = int(row.evaluation_id)
     if evaluation_id is not None:
         row = connection.execute(
@@ -132,7 +157,11 @@ def _links(
             )
         ).first()
         if row is None:
-            raise NotFound(f"no evaluation {evaluation_id}")
+            raise NotFound(
+                f"no evaluation {evaluation_id}",
+                key="feedback.error.no_evaluation",
+                params={"evaluation_id": evaluation_id},
+            )
         interaction_id = int(row.interaction_id)
     agent = None
     if interaction_id is not None:
@@ -158,14 +187,22 @@ def _check_agent(connection: Connection, viewer: Viewer, agent: str | None) -> N
             where_params={"field": "agent"},
         )
     if interaction_reach(viewer) == "team" and row.team != viewer.membership.team:
-        raise Forbidden("team leads set tasks for the agents of their own team")
+        raise Forbidden(
+            "team leads set tasks for the agents of their own team", key="feedback.error.own_team"
+        )
 
 
 def create_task(connection: Connection, viewer: Viewer, data: TaskInput) -> Task:
     """A new corrective task; ``InvalidInput`` names the field that is wrong."""
     require(viewer, Action.MANAGE_TASKS)
     if data.kind not in KINDS:
-        raise InvalidInput(f"kind: one of {', '.join(KINDS)}")
+        raise InvalidInput(
+            f"kind: one of {', '.join(KINDS)}",
+            key="feedback.error.one_of",
+            params={"choices": ", ".join(KINDS)},
+            where_key="error.where.field",
+            where_params={"field": "kind"},
+        )
     title = _text(data.title, "title", MAX_TITLE, required=True)
     details = _text(data.details, "details", MAX_TEXT)
     evaluation_id, interaction_id, dispute_id, linked_agent = _links(connection, viewer, data)
@@ -222,15 +259,32 @@ def update_task(
     task = get_task(connection, viewer, task_id)
     unknown = set(changes) - set(EDITABLE)
     if unknown:
-        raise InvalidInput(f"{sorted(unknown)[0]}: not a field of a task")
+        raise InvalidInput(
+            f"{sorted(unknown)[0]}: not a field of a task",
+            key="feedback.error.not_task_field",
+            where_key="error.where.field",
+            where_params={"field": sorted(unknown)[0]},
+        )
     if not can_progress(viewer, task):
-        raise Forbidden("only the task's owner or a lead changes a task")
+        raise Forbidden(
+            "only the task's owner or a lead changes a task",
+            key="feedback.error.task_owner_or_lead",
+        )
     if not can_edit(viewer, task) and set(changes) - {"status", "outcome"}:
-        raise Forbidden("the owner of a task changes its status and outcome only")
+        raise Forbidden(
+            "the owner of a task changes its status and outcome only",
+            key="feedback.error.owner_status_only",
+        )
     values: dict[str, Any] = {}
     if "kind" in changes:
         if changes["kind"] not in KINDS:
-            raise InvalidInput(f"kind: one of {', '.join(KINDS)}")
+            raise InvalidInput(
+                f"kind: one of {', '.join(KINDS)}",
+                key="feedback.error.one_of",
+                params={"choices": ", ".join(KINDS)},
+                where_key="error.where.field",
+                where_params={"field": "kind"},
+            )
         values["kind"] = changes["kind"]
     if "title" in changes:
         values["title"] = _text(changes["title"], "title", MAX_TITLE, required=True)
@@ -240,7 +294,10 @@ def update_task(
         agent = _text(changes["agent"], "agent", 200)
         if task.interaction_id is not None and agent != task.agent_external_id:
             raise InvalidInput(
-                "agent: a task from an interaction stays with that interaction's agent"
+                "agent: a task from an interaction stays with that interaction's agent",
+                key="feedback.error.interaction_agent",
+                where_key="error.where.field",
+                where_params={"field": "agent"},
             )
         _check_agent(connection, viewer, agent)
         values["agent_external_id"] = agent
@@ -252,11 +309,22 @@ def update_task(
         values["outcome"] = _text(changes["outcome"], "outcome", MAX_TEXT)
     status = changes.get("status", task.status)
     if status not in STATUSES:
-        raise InvalidInput(f"status: one of {', '.join(STATUSES)}")
+        raise InvalidInput(
+            f"status: one of {', '.join(STATUSES)}",
+            key="feedback.error.one_of",
+            params={"choices": ", ".join(STATUSES)},
+            where_key="error.where.field",
+            where_params={"field": "status"},
+        )
     values["status"] = status
     outcome = values.get("outcome", task.outcome)
     if status == "done" and not outcome:
-        raise InvalidInput("outcome: say what was done before marking the task done")
+        raise InvalidInput(
+            "outcome: say what was done before marking the task done",
+            key="feedback.error.outcome_needed",
+            where_key="error.where.field",
+            where_params={"field": "outcome"},
+        )
     now = utcnow()
     if status == "done" and task.status != "done":
         values["done_at"] = now

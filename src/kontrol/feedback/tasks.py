@@ -176,9 +176,21 @@ def list_tasks(
     """Visible tasks: ``mine`` (owned by them), ``overdue`` or ``all``, soonest due first."""
     require(viewer, Action.VIEW_TASKS)
     if view not in VIEWS:
-        raise InvalidInput(f"view: one of {', '.join(VIEWS)}")
+        raise InvalidInput(
+            f"view: one of {', '.join(VIEWS)}",
+            key="feedback.error.one_of",
+            params={"choices": ", ".join(VIEWS)},
+            where_key="error.where.field",
+            where_params={"field": "view"},
+        )
     if status and status not in STATUSES:
-        raise InvalidInput(f"status: one of {', '.join(STATUSES)}")
+        raise InvalidInput(
+            f"status: one of {', '.join(STATUSES)}",
+            key="feedback.error.one_of",
+            params={"choices": ", ".join(STATUSES)},
+            where_key="error.where.field",
+            where_params={"field": "status"},
+        )
     t = corrective_tasks
     query = _query(viewer.workspace.id).where(task_scope(viewer))
     if view == "mine":
@@ -233,7 +245,9 @@ def get_task(connection: Connection, viewer: Viewer, task_id: int) -> Task:
         _query(viewer.workspace.id).where(corrective_tasks.c.id == task_id, task_scope(viewer))
     ).first()
     if row is None:
-        raise NotFound(f"no task {task_id}")
+        raise NotFound(
+            f"no task {task_id}", key="feedback.error.no_task", params={"task_id": task_id}
+        )
     return _task(row, viewer.workspace.timezone)
 
 

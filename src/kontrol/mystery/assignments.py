@@ -56,7 +56,13 @@ class Assignment:
 def check_month(month: str) -> str:
     """``month`` as YYYY-MM, or ``InvalidInput``."""
     if not isinstance(month, str) or not MONTH.match(month.strip()):
-        raise InvalidInput(f"month: expected YYYY-MM, not {str(month)[:20]!r}")
+        raise InvalidInput(
+            f"month: expected YYYY-MM, not {str(month)[:20]!r}",
+            key="mystery.error.month",
+            params={"month": str(month)[:20]},
+            where_key="error.where.field",
+            where_params={"field": "month"},
+        )
     return month.strip()
 
 
@@ -88,10 +94,18 @@ def generate_assignments(
     month = check_month(month)
     programme = get_programme(connection, workspace, programme_id)
     if not programme.is_active:
-        raise Conflict("the programme is paused: run it again before planning visits")
+        raise Conflict(
+            "the programme is paused: run it again before planning visits",
+            key="mystery.error.programme_paused",
+        )
     shoppers = list_shoppers(connection, programme_id)
     if not shoppers:
-        raise InvalidInput("shoppers: the programme has no shoppers to give visits to")
+        raise InvalidInput(
+            "shoppers: the programme has no shoppers to give visits to",
+            key="mystery.error.no_shoppers",
+            where_key="error.where.field",
+            where_params={"field": "shoppers"},
+        )
     existing = {
         (row.target_key, row.visit_no)
         for row in connection.execute(
@@ -204,7 +218,12 @@ def list_assignments(
         query = query.where(mystery_assignments.c.month == check_month(month))
     if status:
         if status not in ("open", "done"):
-            raise InvalidInput("status: open or done")
+            raise InvalidInput(
+                "status: open or done",
+                key="mystery.error.assignment_status",
+                where_key="error.where.field",
+                where_params={"field": "status"},
+            )
         query = query.where(mystery_assignments.c.status == status)
     query = query.order_by(
         mystery_assignments.c.status.desc(),  # open before done
@@ -228,7 +247,11 @@ def get_assignment(connection: Connection, viewer: Viewer, assignment_id: int) -
         )
     ).first()
     if row is None:
-        raise NotFound(f"no assignment {assignment_id}")
+        raise NotFound(
+            f"no assignment {assignment_id}",
+            key="mystery.error.no_assignment",
+            params={"assignment_id": assignment_id},
+        )
     return _load(connection, viewer, [row])[0]
 
 

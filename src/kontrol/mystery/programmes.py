@@ -83,13 +83,21 @@ class ProgrammeSpec:
         for scenario in self.scenarios:
             if scenario.key == key:
                 return scenario
-        raise NotFound(f"no scenario {key!r} in programme {self.name!r}")
+        raise NotFound(
+            f"no scenario {key!r} in programme {self.name!r}",
+            key="mystery.error.no_scenario",
+            params={"key": key, "name": self.name},
+        )
 
     def target(self, key: str) -> ShopTarget:
         for target in self.targets:
             if target.key == key:
                 return target
-        raise NotFound(f"no target {key!r} in programme {self.name!r}")
+        raise NotFound(
+            f"no target {key!r} in programme {self.name!r}",
+            key="mystery.error.no_target",
+            params={"key": key, "name": self.name},
+        )
 
     def scenarios_for(self, target: ShopTarget) -> tuple[ShopScenario, ...]:
         """The scenarios a target is shopped with: those on its channel (all if it has none)."""
@@ -120,7 +128,11 @@ class Programme:
 def _key(data: Mapping[str, Any], where: str) -> str:
     value = data.get("id")
     if not isinstance(value, str) or not IDENTIFIER.match(value):
-        raise InvalidInput(f"{where}.id: expected an id of lower-case letters, digits, '_' or '-'")
+        raise InvalidInput(
+            f"{where}.id: expected an id of lower-case letters, digits, '_' or '-'",
+            key="mystery.error.yaml_id",
+            params={"field": f"{where}.id"},
+        )
     return value
 
 
@@ -133,10 +145,18 @@ def _text(data: Mapping[str, Any], key: str, where: str, *, required: bool, limi
         or isinstance(value, bool)
         or not str(value).strip()
     ):
-        raise InvalidInput(f"{where}.{key}: expected text")
+        raise InvalidInput(
+            f"{where}.{key}: expected text",
+            key="mystery.error.yaml_text",
+            params={"field": f"{where}.{key}"},
+        )
     text = str(value).strip()
     if len(text) > limit:
-        raise InvalidInput(f"{where}.{key}: at most {limit} characters")
+        raise InvalidInput(
+            f"{where}.{key}: at most {limit} characters",
+            key="mystery.error.yaml_too_long",
+            params={"field": f"{where}.{key}", "limit": limit},
+        )
     return text
 
 
@@ -145,19 +165,31 @@ def _channel(data: Mapping[str, Any], where: str, *, required: bool) -> str | No
     if value is None and not required:
         return None
     if value not in CHANNELS:
-        raise InvalidInput(f"{where}.channel: expected one of {', '.join(CHANNELS)}")
+        raise InvalidInput(
+            f"{where}.channel: expected one of {', '.join(CHANNELS)}",
+            key="mystery.error.yaml_channel",
+            params={"field": f"{where}.channel", "channels": ", ".join(CHANNELS)},
+        )
     return str(value)
 
 
 def _unknown(data: Mapping[str, Any], known: set[str], where: str) -> None:
     extra = sorted(set(data) - known)
     if extra:
-        raise InvalidInput(f"{where}.{extra[0]}: unknown key")
+        raise InvalidInput(
+            f"{where}.{extra[0]}: unknown key",
+            key="mystery.error.yaml_unknown_key",
+            params={"field": f"{where}.{extra[0]}"},
+        )
 
 
 def _scenario(data: Any, where: str, pass_mark: float) -> ShopScenario:
     if not isinstance(data, dict):
-        raise InvalidInput(f"{where}: expected a mapping (id, title, channel, ask, checklist)")
+        raise InvalidInput(
+            f"{where}: expected a mapping (id, title, channel, ask, checklist)",
+            key="mystery.error.yaml_scenario",
+            params={"field": where},
+        )
     _unknown(data, {"id", "title", "channel", "ask", "correct_answer", "checklist"}, where)
     key = _key(data, where)
     where = f"{where} ({key})"
@@ -166,7 +198,11 @@ def _scenario(data: Any, where: str, pass_mark: float) -> ShopScenario:
     assert channel is not None
     checklist = data.get("checklist")
     if not isinstance(checklist, dict):
-        raise InvalidInput(f"{where}.checklist: expected a mapping with sections")
+        raise InvalidInput(
+            f"{where}.checklist: expected a mapping with sections",
+            key="mystery.error.yaml_checklist",
+            params={"field": f"{where}.checklist"},
+        )
     _unknown(checklist, {"pass_mark", "sections"}, f"{where}.checklist")
     card_data = {
         "name": key,
@@ -178,7 +214,14 @@ def _scenario(data: Any, where: str, pass_mark: float) -> ShopScenario:
         # A shopper answers every criterion: none may be bound to an automatic check.
         card = parse_scorecard(card_data, known_checks=frozenset())
     except InvalidInput as error:
-        raise InvalidInput(f"{where}.checklist.{error}") from None
+        # The scorecard's own refusal, told in the reader's language once it has a key.
+        raise InvalidInput(
+            f"{where}.checklist.{error}",
+            key=error.key,
+            params=error.params,
+            where_key="error.where.field" if error.key else None,
+            where_params={"field": f"{where}.checklist"},
+        ) from None
     return ShopScenario(
         key=key,
         title=title,
@@ -191,20 +234,36 @@ def _scenario(data: Any, where: str, pass_mark: float) -> ShopScenario:
 
 def _target(data: Any, where: str, default_visits: int) -> ShopTarget:
     if not isinstance(data, dict):
-        raise InvalidInput(f"{where}: expected a mapping (id, title, kind, channel...)")
+        raise InvalidInput(
+            f"{where}: expected a mapping (id, title, kind, channel...)",
+            key="mystery.error.yaml_target",
+            params={"field": where},
+        )
     known = {"id", "title", "kind", "channel", "competitor", "team", "place", "contact"}
     _unknown(data, known | {"visits_per_month"}, where)
     key = _key(data, where)
     where = f"{where} ({key})"
     kind = data.get("kind", "own")
     if kind not in TARGET_KINDS:
-        raise InvalidInput(f"{where}.kind: expected own or competitor")
+        raise InvalidInput(
+            f"{where}.kind: expected own or competitor",
+            key="mystery.error.yaml_kind",
+            params={"field": f"{where}.kind"},
+        )
     competitor = _text(data, "competitor", where, required=kind == "competitor", limit=200)
     if kind == "own" and competitor:
-        raise InvalidInput(f"{where}.competitor: only for kind: competitor")
+        raise InvalidInput(
+            f"{where}.competitor: only for kind: competitor",
+            key="mystery.error.yaml_competitor",
+            params={"field": f"{where}.competitor"},
+        )
     visits = data.get("visits_per_month", default_visits)
     if isinstance(visits, bool) or not isinstance(visits, int) or not 0 <= visits <= MAX_VISITS:
-        raise InvalidInput(f"{where}.visits_per_month: a whole number from 0 to {MAX_VISITS}")
+        raise InvalidInput(
+            f"{where}.visits_per_month: a whole number from 0 to {MAX_VISITS}",
+            key="mystery.error.yaml_visits",
+            params={"field": f"{where}.visits_per_month", "max_visits": MAX_VISITS},
+        )
     return ShopTarget(
         key=key,
         title=_text(data, "title", where, required=True, limit=200),
@@ -221,37 +280,73 @@ def _target(data: Any, where: str, default_visits: int) -> ShopTarget:
 def parse_programme(data: Any) -> ProgrammeSpec:
     """A programme from parsed YAML; ``InvalidInput`` names the field that is wrong."""
     if not isinstance(data, dict):
-        raise InvalidInput("programme: expected a mapping with name, title, scenarios, targets")
+        raise InvalidInput(
+            "programme: expected a mapping with name, title, scenarios, targets",
+            key="mystery.error.yaml_programme",
+            params={"field": "programme"},
+        )
     _unknown(data, {"name", "title", "language", "pass_mark", "scenarios", "targets", "plan"}, "")
     name = data.get("name")
     if not isinstance(name, str) or not IDENTIFIER.match(name):
-        raise InvalidInput("name: expected an id of lower-case letters, digits, '_' or '-'")
+        raise InvalidInput(
+            "name: expected an id of lower-case letters, digits, '_' or '-'",
+            key="mystery.error.yaml_id",
+            params={"field": "name"},
+        )
     title = _text(data, "title", "programme", required=True, limit=200)
     language = data.get("language", "ru")
     if language not in LANGUAGES:
-        raise InvalidInput("language: expected ru or en")
+        raise InvalidInput(
+            "language: expected ru or en",
+            key="mystery.error.yaml_language",
+            params={"field": "language"},
+        )
     pass_mark = data.get("pass_mark", 80)
     if isinstance(pass_mark, bool) or not isinstance(pass_mark, int | float):
-        raise InvalidInput("pass_mark: expected a number from 0 to 100")
+        raise InvalidInput(
+            "pass_mark: expected a number from 0 to 100",
+            key="mystery.error.yaml_pass_mark",
+            params={"field": "pass_mark"},
+        )
     if not 0 <= pass_mark <= 100:
-        raise InvalidInput("pass_mark: expected a number from 0 to 100")
+        raise InvalidInput(
+            "pass_mark: expected a number from 0 to 100",
+            key="mystery.error.yaml_pass_mark",
+            params={"field": "pass_mark"},
+        )
     plan = data.get("plan", {})
     if not isinstance(plan, dict):
-        raise InvalidInput("plan: expected a mapping (visits_per_month)")
+        raise InvalidInput(
+            "plan: expected a mapping (visits_per_month)",
+            key="mystery.error.yaml_plan",
+            params={"field": "plan"},
+        )
     _unknown(plan, {"visits_per_month"}, "plan")
     visits = plan.get("visits_per_month", 1)
     if isinstance(visits, bool) or not isinstance(visits, int) or not 0 <= visits <= MAX_VISITS:
-        raise InvalidInput(f"plan.visits_per_month: a whole number from 0 to {MAX_VISITS}")
+        raise InvalidInput(
+            f"plan.visits_per_month: a whole number from 0 to {MAX_VISITS}",
+            key="mystery.error.yaml_visits",
+            params={"field": "plan.visits_per_month", "max_visits": MAX_VISITS},
+        )
     scenarios_data = data.get("scenarios")
     if not isinstance(scenarios_data, list) or not scenarios_data:
-        raise InvalidInput("scenarios: expected a non-empty list")
+        raise InvalidInput(
+            "scenarios: expected a non-empty list",
+            key="mystery.error.yaml_list",
+            params={"field": "scenarios"},
+        )
     scenarios = [
         _scenario(item, f"scenarios[{i}]", float(pass_mark))
         for i, item in enumerate(scenarios_data)
     ]
     targets_data = data.get("targets")
     if not isinstance(targets_data, list) or not targets_data:
-        raise InvalidInput("targets: expected a non-empty list")
+        raise InvalidInput(
+            "targets: expected a non-empty list",
+            key="mystery.error.yaml_list",
+            params={"field": "targets"},
+        )
     targets = [_target(item, f"targets[{i}]", visits) for i, item in enumerate(targets_data)]
     keys: list[tuple[str, list[str]]] = [
         ("scenarios", [s.key for s in scenarios]),
@@ -261,7 +356,11 @@ def parse_programme(data: Any) -> ProgrammeSpec:
         seen: set[str] = set()
         for i, key in enumerate(names):
             if key in seen:
-                raise InvalidInput(f"{what}[{i}].id: {key!r} is used twice")
+                raise InvalidInput(
+                    f"{what}[{i}].id: {key!r} is used twice",
+                    key="mystery.error.yaml_twice",
+                    params={"field": f"{what}[{i}].id", "key": key},
+                )
             seen.add(key)
     spec = ProgrammeSpec(
         name=name,
@@ -274,7 +373,9 @@ def parse_programme(data: Any) -> ProgrammeSpec:
     for i, target in enumerate(spec.targets):
         if not spec.scenarios_for(target):
             raise InvalidInput(
-                f"targets[{i}] ({target.key}).channel: no scenario on channel {target.channel!r}"
+                f"targets[{i}] ({target.key}).channel: no scenario on channel {target.channel!r}",
+                key="mystery.error.yaml_no_channel_scenario",
+                params={"i": i, "key": target.key, "channel": target.channel},
             )
     return spec
 
@@ -282,7 +383,11 @@ def parse_programme(data: Any) -> ProgrammeSpec:
 def load_programme_yaml(text: str) -> ProgrammeSpec:
     """A programme from YAML text; errors give the YAML line or the field."""
     if len(text) > MAX_YAML:
-        raise InvalidInput(f"programme: at most {MAX_YAML} characters of YAML")
+        raise InvalidInput(
+            f"programme: at most {MAX_YAML} characters of YAML",
+            key="mystery.error.yaml_size",
+            params={"field": "programme", "max_yaml": MAX_YAML},
+        )
     try:
         data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except yaml.YAMLError as error:
@@ -360,9 +465,17 @@ def _check_still_used(connection: Connection, programme_id: int, spec: Programme
     scenarios = {s.key for s in spec.scenarios}
     for row in rows:
         if row.target_key not in targets:
-            raise Conflict(f"targets: {row.target_key!r} has assignments and cannot be removed")
+            raise Conflict(
+                f"targets: {row.target_key!r} has assignments and cannot be removed",
+                key="mystery.error.target_in_use",
+                params={"field": "targets", "target_key": row.target_key},
+            )
         if row.scenario_key not in scenarios:
-            raise Conflict(f"scenarios: {row.scenario_key!r} has assignments and cannot be removed")
+            raise Conflict(
+                f"scenarios: {row.scenario_key!r} has assignments and cannot be removed",
+                key="mystery.error.scenario_in_use",
+                params={"field": "scenarios", "scenario_key": row.scenario_key},
+            )
 
 
 def list_programmes(connection: Connection, workspace: Workspace) -> list[Programme]:
@@ -384,7 +497,11 @@ def get_programme(connection: Connection, workspace: Workspace, programme_id: in
         )
     ).first()
     if row is None:
-        raise NotFound(f"no mystery-shopping programme {programme_id}")
+        raise NotFound(
+            f"no mystery-shopping programme {programme_id}",
+            key="mystery.error.no_programme",
+            params={"programme_id": programme_id},
+        )
     return _programme(row)
 
 
@@ -399,7 +516,11 @@ def find_programme(connection: Connection, workspace: Workspace, name: str) -> P
     if row is None and name.isdigit():
         return get_programme(connection, workspace, int(name))
     if row is None:
-        raise NotFound(f"no mystery-shopping programme named {name!r}")
+        raise NotFound(
+            f"no mystery-shopping programme named {name!r}",
+            key="mystery.error.no_programme_named",
+            params={"name": name},
+        )
     return get_programme(connection, workspace, int(row.id))
 
 
@@ -466,7 +587,9 @@ def set_shoppers(
             continue
         if username not in known:
             raise InvalidInput(
-                f"shoppers[{i}]: {username[:100]!r} is not a shopper of this workspace"
+                f"shoppers[{i}]: {username[:100]!r} is not a shopper of this workspace",
+                key="mystery.error.not_shopper",
+                params={"field": f"shoppers[{i}]", "username": username[:100]},
             )
         if known[username] not in wanted:
             wanted.append(known[username])

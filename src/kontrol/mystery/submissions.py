@@ -121,7 +121,13 @@ class Submission:
 def _clean(value: str, field: str, limit: int) -> str:
     text = (value or "").strip()
     if len(text) > limit:
-        raise InvalidInput(f"{field}: at most {limit} characters")
+        raise InvalidInput(
+            f"{field}: at most {limit} characters",
+            key="mystery.error.too_long",
+            params={"limit": limit},
+            where_key="error.where.field",
+            where_params={"field": field},
+        )
     return text
 
 
@@ -131,20 +137,41 @@ def _answer_values(scenario: ShopScenario, answers: Mapping[str, str]) -> dict[s
         raw = str(answers.get(criterion.id) or "").strip()
         where = f"answers.{criterion.id}"
         if not raw:
-            raise InvalidInput(f"{where}: not answered ({criterion.title})")
+            raise InvalidInput(
+                f"{where}: not answered ({criterion.title})",
+                key="mystery.error.not_answered",
+                params={"title": criterion.title},
+                where_key="error.where.field",
+                where_params={"field": where},
+            )
         if raw == "na":
             values[criterion.id] = "na"
         elif criterion.scale == "1-5":
             if raw not in ("1", "2", "3", "4", "5"):
-                raise InvalidInput(f"{where}: a mark from 1 to 5 or na")
+                raise InvalidInput(
+                    f"{where}: a mark from 1 to 5 or na",
+                    key="mystery.error.mark",
+                    where_key="error.where.field",
+                    where_params={"field": where},
+                )
             values[criterion.id] = int(raw)
         elif raw in ("pass", "fail"):
             values[criterion.id] = raw
         else:
-            raise InvalidInput(f"{where}: pass, fail or na")
+            raise InvalidInput(
+                f"{where}: pass, fail or na",
+                key="mystery.error.pass_fail",
+                where_key="error.where.field",
+                where_params={"field": where},
+            )
     unknown = sorted(set(answers) - set(values))
     if unknown:
-        raise InvalidInput(f"answers.{unknown[0][:60]}: not a criterion of this scenario")
+        raise InvalidInput(
+            f"answers.{unknown[0][:60]}: not a criterion of this scenario",
+            key="mystery.error.not_criterion",
+            where_key="error.where.field",
+            where_params={"field": f"answers.{unknown[0][:60]}"},
+        )
     return values
 
 
@@ -157,27 +184,59 @@ def submit_shop(
 ) -> int:
     """Store the shop of one of the viewer's assignments; returns the submission id."""
     if not allowed(viewer, Action.SHOP):
-        raise Forbidden("only mystery shoppers submit shops")
+        raise Forbidden("only mystery shoppers submit shops", key="mystery.error.shoppers_only")
     assignment = get_assignment(connection, viewer, assignment_id)
     if assignment.shopper_id != viewer.account.id:
-        raise NotFound(f"no assignment {assignment_id}")
+        raise NotFound(
+            f"no assignment {assignment_id}",
+            key="mystery.error.no_assignment",
+            params={"assignment_id": assignment_id},
+        )
     if assignment.done:
-        raise Conflict("this visit has been submitted already")
+        raise Conflict("this visit has been submitted already", key="mystery.error.submitted")
     workspace = viewer.workspace
     happened = to_utc(data.happened_at, zone(workspace.timezone))
     now = utcnow()
     if happened > now + CLOCK_SLACK:
-        raise InvalidInput("happened_at: the shop cannot be in the future")
+        raise InvalidInput(
+            "happened_at: the shop cannot be in the future",
+            key="mystery.error.future",
+            where_key="error.where.field",
+            where_params={"field": "happened_at"},
+        )
     if happened < now - MAX_AGE:
-        raise InvalidInput(f"happened_at: older than {MAX_AGE.days} days")
+        raise InvalidInput(
+            f"happened_at: older than {MAX_AGE.days} days",
+            key="mystery.error.too_old",
+            params={"days": MAX_AGE.days},
+            where_key="error.where.field",
+            where_params={"field": "happened_at"},
+        )
     if data.channel not in CHANNELS:
-        raise InvalidInput(f"channel: expected one of {', '.join(CHANNELS)}")
+        raise InvalidInput(
+            f"channel: expected one of {', '.join(CHANNELS)}",
+            key="mystery.error.channel",
+            params={"channels": ", ".join(CHANNELS)},
+            where_key="error.where.field",
+            where_params={"field": "channel"},
+        )
     transcript = _clean(data.transcript, "transcript", MAX_TEXT)
     if len(uploads) > MAX_FILES:
-        raise InvalidInput(f"files: at most {MAX_FILES}")
+        raise InvalidInput(
+            f"files: at most {MAX_FILES}",
+            key="mystery.error.too_many_files",
+            params={"max_files": MAX_FILES},
+            where_key="error.where.field",
+            where_params={"field": "files"},
+        )
     checked: list[CheckedFile] = [check_upload(u, i) for i, u in enumerate(uploads)]
     if not transcript and not checked:
-        raise InvalidInput("conversation: add a recording, chat screenshots or the transcript text")
+        raise InvalidInput(
+            "conversation: add a recording, chat screenshots or the transcript text",
+            key="mystery.error.no_conversation",
+            where_key="error.where.field",
+            where_params={"field": "conversation"},
+        )
     values = _answer_values(assignment.scenario, data.answers or {})
     score = compute_score(assignment.scenario.checklist, values)
     target = assignment.target
@@ -187,7 +246,7 @@ def submit_shop(
         .values(status="done")
     ).rowcount
     if claimed != 1:
-        raise Conflict("this visit has been submitted already")
+        raise Conflict("this visit has been submitted already", key="mystery.error.submitted")
     inserted = connection.execute(
         mystery_submissions.insert().values(
             workspace_id=workspace.id,
@@ -352,7 +411,11 @@ def get_submission(connection: Connection, viewer: Viewer, submission_id: int) -
         )
     ).first()
     if row is None:
-        raise NotFound(f"no submission {submission_id}")
+        raise NotFound(
+            f"no submission {submission_id}",
+            key="mystery.error.no_submission",
+            params={"submission_id": submission_id},
+        )
     programme = get_programme(connection, viewer.workspace, row.programme_id)
     scenario = programme.spec.scenario(row.scenario_key)
     stored = {
@@ -516,7 +579,9 @@ def file_of(connection: Connection, viewer: Viewer, file_id: int) -> tuple[Store
         )
     ).first()
     if row is None:
-        raise NotFound(f"no file {file_id}")
+        raise NotFound(
+            f"no file {file_id}", key="mystery.error.no_file", params={"file_id": file_id}
+        )
     return StoredFile(row.id, row.kind, row.name, row.content_type, row.size), str(row.path)
 
 

@@ -51,15 +51,29 @@ def check_upload(upload: Upload, index: int = 0) -> CheckedFile:
     """An upload checked for size and type; ``InvalidInput`` names the file."""
     label = f"files[{index}] ({safe_name(upload.name, 'text/plain')[:-4]})"
     if not upload.content:
-        raise InvalidInput(f"{label}: the file is empty")
+        raise InvalidInput(
+            f"{label}: the file is empty",
+            key="mystery.error.file_empty",
+            where_key="error.where.field",
+            where_params={"field": label},
+        )
     if len(upload.content) > max_bytes():
         limit = current_settings().mystery_upload_max_mb
-        raise InvalidInput(f"{label}: larger than {limit} MB")
+        raise InvalidInput(
+            f"{label}: larger than {limit} MB",
+            key="mystery.error.file_too_large",
+            params={"limit": limit},
+            where_key="error.where.field",
+            where_params={"field": label},
+        )
     content_type = sniff(upload.content, text=True)
     if content_type is None or content_type.split("/")[0] not in KINDS:
         raise InvalidInput(
             f"{label}: not an accepted file (images PNG, JPEG, GIF, WebP; audio WAV, MP3, "
-            "OGG, M4A, WebM, FLAC; plain text)"
+            "OGG, M4A, WebM, FLAC; plain text)",
+            key="mystery.error.file_kind",
+            where_key="error.where.field",
+            where_params={"field": label},
         )
     return CheckedFile(
         name=safe_name(upload.name, content_type),

@@ -155,11 +155,23 @@ def _clean_list(values: Sequence[str], channel: str, field_name: str) -> list[st
         try:
             target = notifier.check_target(value)
         except InvalidInput as error:
-            raise InvalidInput(f"{field_name}: {error}") from None
+            raise InvalidInput(
+                f"{field_name}: {error}",
+                key=error.key,
+                params=error.params,
+                where_key="error.where.field" if error.key else None,
+                where_params={"field": field_name},
+            ) from None
         if target not in cleaned:
             cleaned.append(target)
     if len(cleaned) > MAX_RECIPIENTS:
-        raise InvalidInput(f"{field_name}: at most {MAX_RECIPIENTS}")
+        raise InvalidInput(
+            f"{field_name}: at most {MAX_RECIPIENTS}",
+            key="reports.error.too_many_recipients",
+            params={"max_recipients": MAX_RECIPIENTS},
+            where_key="error.where.field",
+            where_params={"field": field_name},
+        )
     return cleaned
 
 
@@ -167,28 +179,61 @@ def _check_kind(data: ReportInput) -> tuple[str | None, dict[str, str], list[str
     params = {str(k): str(v).strip() for k, v in data.params.items() if str(v).strip()}
     period = params.get("period")
     if period is not None and period not in PERIODS:
-        raise InvalidInput(f"period: one of {', '.join(PERIODS)}")
+        raise InvalidInput(
+            f"period: one of {', '.join(PERIODS)}",
+            key="reports.error.period",
+            params={"periods": ", ".join(PERIODS)},
+            where_key="error.where.field",
+            where_params={"field": "period"},
+        )
     if data.source == "manual":
         return None, {k: v for k, v in params.items() if k == "period"}, []
     if not data.kind:
-        raise InvalidInput("kind: a built-in report needs a report kind")
+        raise InvalidInput(
+            "kind: a built-in report needs a report kind",
+            key="reports.error.kind_needed",
+            where_key="error.where.field",
+            where_params={"field": "kind"},
+        )
     try:
         kind = get_kind(data.kind)
     except UnknownPlugin as error:
-        raise InvalidInput(f"kind: {error}") from None
+        raise InvalidInput(
+            f"kind: {error}",
+            key="reports.error.unknown_kind",
+            params={"kind": data.kind},
+            where_key="error.where.field",
+            where_params={"field": "kind"},
+        ) from None
     for name in kind.required:
         if not params.get(name):
-            raise InvalidInput(f"{name}: required by the report kind {kind.id}")
+            raise InvalidInput(
+                f"{name}: required by the report kind {kind.id}",
+                key="reports.error.param_required",
+                params={"id": kind.id},
+                where_key="error.where.field",
+                where_params={"field": name},
+            )
     allowed_params = {*kind.params, "period"}
     for name in params:
         if name not in allowed_params:
             raise InvalidInput(
-                f"params: {name!r} is not one of {', '.join(sorted(allowed_params))}"
+                f"params: {name!r} is not one of {', '.join(sorted(allowed_params))}",
+                key="reports.error.unknown_param",
+                params={"name": name, "allowed_params": ", ".join(sorted(allowed_params))},
+                where_key="error.where.field",
+                where_params={"field": "params"},
             )
     checks = []
     for name in data.checks:
         if name not in QUALITY_CHECKS:
-            raise InvalidInput(f"checks: {name!r} is not one of {', '.join(QUALITY_CHECKS)}")
+            raise InvalidInput(
+                f"checks: {name!r} is not one of {', '.join(QUALITY_CHECKS)}",
+                key="reports.error.unknown_check",
+                params={"name": name, "quality_checks": ", ".join(QUALITY_CHECKS)},
+                where_key="error.where.field",
+                where_params={"field": "checks"},
+            )
         if name not in checks:
             checks.append(name)
     return kind.id, params, checks
@@ -197,12 +242,28 @@ def _check_kind(data: ReportInput) -> tuple[str | None, dict[str, str], list[str
 def _check_people(connection: Connection, workspace: Workspace, data: ReportInput) -> None:
     members = {member.user_id for member in list_members(connection, workspace)}
     if data.owner_id is None or data.owner_id not in members:
-        raise InvalidInput("owner: choose a member of the workspace")
+        raise InvalidInput(
+            "owner: choose a member of the workspace",
+            key="reports.error.owner_needed",
+            where_key="error.where.field",
+            where_params={"field": "owner"},
+        )
     if data.reviewer_id is not None and data.reviewer_id not in members:
-        raise InvalidInput("reviewer: not a member of the workspace")
+        raise InvalidInput(
+            "reviewer: not a member of the workspace",
+            key="reports.error.reviewer_not_member",
+            where_key="error.where.field",
+            where_params={"field": "reviewer"},
+        )
     for person in data.member_ids:
         if person not in members:
-            raise InvalidInput(f"members: {person} is not a member of the workspace")
+            raise InvalidInput(
+                f"members: {person} is not a member of the workspace",
+                key="reports.error.member",
+                params={"person": person},
+                where_key="error.where.field",
+                where_params={"field": "members"},
+            )
 
 
 def _check_formats(data: ReportInput) -> list[str]:
@@ -210,9 +271,20 @@ def _check_formats(data: ReportInput) -> list[str]:
     formats = [name for name in choices if name in set(data.formats)]
     unknown = [name for name in data.formats if name not in choices]
     if unknown:
-        raise InvalidInput(f"formats: {unknown[0]!r} is not one of {', '.join(choices)}")
+        raise InvalidInput(
+            f"formats: {unknown[0]!r} is not one of {', '.join(choices)}",
+            key="reports.error.format",
+            params={"unknown": unknown[0], "choices": ", ".join(choices)},
+            where_key="error.where.field",
+            where_params={"field": "formats"},
+        )
     if not formats:
-        raise InvalidInput("formats: choose at least one")
+        raise InvalidInput(
+            "formats: choose at least one",
+            key="reports.error.formats_needed",
+            where_key="error.where.field",
+            where_params={"field": "formats"},
+        )
     return formats
 
 
@@ -222,13 +294,34 @@ def checked_values(
     """The columns of a valid report; ``InvalidInput`` names the first bad field."""
     name = data.name.strip()
     if not name or len(name) > 200:
-        raise InvalidInput("name: 1 to 200 characters")
+        raise InvalidInput(
+            "name: 1 to 200 characters",
+            key="reports.error.name",
+            where_key="error.where.field",
+            where_params={"field": "name"},
+        )
     if data.source not in SOURCES:
-        raise InvalidInput(f"source: one of {', '.join(SOURCES)}")
+        raise InvalidInput(
+            f"source: one of {', '.join(SOURCES)}",
+            key="reports.error.source",
+            params={"sources": ", ".join(SOURCES)},
+            where_key="error.where.field",
+            where_params={"field": "source"},
+        )
     if data.language not in LANGUAGES:
-        raise InvalidInput("language: ru or en")
+        raise InvalidInput(
+            "language: ru or en",
+            key="reports.error.language",
+            where_key="error.where.field",
+            where_params={"field": "language"},
+        )
     if len(data.description) > 4000:
-        raise InvalidInput("description: at most 4000 characters")
+        raise InvalidInput(
+            "description: at most 4000 characters",
+            key="reports.error.description",
+            where_key="error.where.field",
+            where_params={"field": "description"},
+        )
     schedule = parse_schedule(data.schedule)
     kind, params, checks = _check_kind(data)
     _check_people(connection, workspace, data)
@@ -274,7 +367,13 @@ def save_report(
         )
     ).scalar()
     if taken is not None and taken != report_id:
-        raise Conflict(f"name: a report called {values['name']!r} exists")
+        raise Conflict(
+            f"name: a report called {values['name']!r} exists",
+            key="reports.error.name_taken",
+            params={"name": values["name"]},
+            where_key="error.where.field",
+            where_params={"field": "name"},
+        )
     if report_id is None:
         new_id = connection.execute(
             insert(report_definitions).values(
@@ -302,7 +401,9 @@ def get_report(connection: Connection, workspace: Workspace, report_id: int) -> 
         )
     ).first()
     if row is None:
-        raise NotFound(f"no report {report_id}")
+        raise NotFound(
+            f"no report {report_id}", key="reports.error.no_report", params={"report_id": report_id}
+        )
     return _report(row)
 
 
@@ -315,7 +416,9 @@ def find_report(connection: Connection, workspace: Workspace, name: str) -> Repo
         )
     ).first()
     if row is None:
-        raise NotFound(f"no report called {name!r}")
+        raise NotFound(
+            f"no report called {name!r}", key="reports.error.no_report_named", params={"name": name}
+        )
     return _report(row)
 
 
@@ -354,7 +457,9 @@ def visible_report(connection: Connection, viewer: Viewer, report_id: int) -> Re
     """One report ``viewer`` may open; 404 for the others (their existence is not told)."""
     report = get_report(connection, viewer.workspace, report_id)
     if not involves(report, viewer):
-        raise NotFound(f"no report {report_id}")
+        raise NotFound(
+            f"no report {report_id}", key="reports.error.no_report", params={"report_id": report_id}
+        )
     return report
 
 

@@ -84,16 +84,31 @@ def sniff_format(data: bytes, declared: str) -> str:
     if b"\x00" not in data[:8192]:
         head = data[:8192].lstrip(b"\xef\xbb\xbf").lstrip().lower()
         if head.startswith((b"<!doctype", b"<html", b"<script", b"<svg", b"<?xml")):
-            raise InvalidInput("file: HTML or XML is not accepted")
+            raise InvalidInput(
+                "file: HTML or XML is not accepted",
+                key="reports.error.file_markup",
+                where_key="error.where.field",
+                where_params={"field": "file"},
+            )
         try:
             data[:65536].decode("utf-8")
         except UnicodeDecodeError:
             try:
                 data[:65536].decode("cp1251")
             except UnicodeDecodeError:
-                raise InvalidInput("file: not text, PDF or XLSX") from None
+                raise InvalidInput(
+                    "file: not text, PDF or XLSX",
+                    key="reports.error.file_not_text",
+                    where_key="error.where.field",
+                    where_params={"field": "file"},
+                ) from None
         return "csv"
-    raise InvalidInput("file: not a PDF, XLSX or CSV file")
+    raise InvalidInput(
+        "file: not a PDF, XLSX or CSV file",
+        key="reports.error.file_type",
+        where_key="error.where.field",
+        where_params={"field": "file"},
+    )
 
 
 def check_report_upload(
@@ -102,15 +117,38 @@ def check_report_upload(
     """The checked format of an uploaded file; ``InvalidInput`` says what is wrong."""
     limit = (settings or current_settings()).reports_max_upload_mb * 1024 * 1024
     if not data:
-        raise InvalidInput("file: empty")
+        raise InvalidInput(
+            "file: empty",
+            key="reports.error.file_empty",
+            where_key="error.where.field",
+            where_params={"field": "file"},
+        )
     if len(data) > limit:
-        raise InvalidInput(f"file: larger than {limit // (1024 * 1024)} MB")
+        raise InvalidInput(
+            f"file: larger than {limit // (1024 * 1024)} MB",
+            key="reports.error.file_too_large",
+            params={"limit": limit // (1024 * 1024)},
+            where_key="error.where.field",
+            where_params={"field": "file"},
+        )
     declared = name.rsplit(".", 1)[-1].lower() if "." in name else ""
     found = sniff_format(data, declared)
     if found not in formats:
-        raise InvalidInput(f"file: a {found.upper()} file; this report takes {', '.join(formats)}")
+        raise InvalidInput(
+            f"file: a {found.upper()} file; this report takes {', '.join(formats)}",
+            key="reports.error.file_format",
+            params={"value": found.upper(), "formats": ", ".join(formats)},
+            where_key="error.where.field",
+            where_params={"field": "file"},
+        )
     if declared and declared != found:
-        raise InvalidInput(f"file: named .{declared} but its content is {found.upper()}")
+        raise InvalidInput(
+            f"file: named .{declared} but its content is {found.upper()}",
+            key="reports.error.file_mismatch",
+            params={"declared": declared, "value": found.upper()},
+            where_key="error.where.field",
+            where_params={"field": "file"},
+        )
     return found
 
 
@@ -166,7 +204,9 @@ def get_file(connection: Connection, workspace_id: int, file_id: int) -> ReportF
         )
     ).first()
     if row is None:
-        raise NotFound(f"no report file {file_id}")
+        raise NotFound(
+            f"no report file {file_id}", key="reports.error.no_file", params={"file_id": file_id}
+        )
     return _stored(row)
 
 
@@ -188,4 +228,8 @@ def read_report_file(stored: ReportFile) -> bytes:
     try:
         return report_store().get(stored.path)
     except NotFound:
-        raise NotFound(f"report file {stored.id} is missing from the file store") from None
+        raise NotFound(
+            f"report file {stored.id} is missing from the file store",
+            key="reports.error.file_missing",
+            params={"id": stored.id},
+        ) from None

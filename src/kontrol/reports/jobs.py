@@ -145,7 +145,12 @@ def open_now_run(
 ) -> ReportRun:
     """A run of a built-in report for the last complete period, started by a person."""
     if report.source != "builtin":
-        raise InvalidInput("source: a report prepared by people is uploaded, not sent")
+        raise InvalidInput(
+            "source: a report prepared by people is uploaded, not sent",
+            key="reports.error.manual_not_sent",
+            where_key="error.where.field",
+            where_params={"field": "source"},
+        )
     moment = now or utcnow()
     workspace = workspace_of(connection, report.workspace_id)
     return open_run(
@@ -184,7 +189,7 @@ def retry_delivery(
     checks pass now.
     """
     if report.source != "builtin" or run.status not in (HELD, FAILED):
-        raise Conflict("only a held or failed run is retried")
+        raise Conflict("only a held or failed run is retried", key="reports.error.retry")
     append_log(connection, run.id, "retry_requested", status=QUEUED, detail="")
     enqueue(
         engine,

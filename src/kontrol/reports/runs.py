@@ -121,7 +121,9 @@ def get_report_run(connection: Connection, workspace_id: int, run_id: int) -> Re
         )
     ).first()
     if row is None:
-        raise NotFound(f"no report run {run_id}")
+        raise NotFound(
+            f"no report run {run_id}", key="reports.error.no_run", params={"run_id": run_id}
+        )
     return run_from_row(row)
 
 
@@ -211,19 +213,33 @@ def log_apart(engine: Engine, run_id: int, step: str, note: str = "", **values: 
 def owner_viewer(connection: Connection, report: Report) -> Viewer:
     """The owner acting in the report's workspace: the numbers are the ones they may see."""
     if report.owner_id is None:
-        raise Conflict("owner: the report has no owner; choose one")
+        raise Conflict(
+            "owner: the report has no owner; choose one",
+            key="reports.error.no_owner",
+            where_key="error.where.field",
+            where_params={"field": "owner"},
+        )
     account = get_account(connection, report.owner_id)
     for membership in memberships_of(connection, account):
         if membership.workspace.id == report.workspace_id:
             return Viewer(account, membership)
-    raise Conflict("owner: no longer a member of the workspace; choose another")
+    raise Conflict(
+        "owner: no longer a member of the workspace; choose another",
+        key="reports.error.owner_left",
+        where_key="error.where.field",
+        where_params={"field": "owner"},
+    )
 
 
 def workspace_of(connection: Connection, workspace_id: int) -> Workspace:
     """The workspace with this id."""
     row = connection.execute(select(workspaces).where(workspaces.c.id == workspace_id)).first()
     if row is None:
-        raise NotFound(f"no workspace {workspace_id}")
+        raise NotFound(
+            f"no workspace {workspace_id}",
+            key="reports.error.no_workspace",
+            params={"workspace_id": workspace_id},
+        )
     return Workspace(row.id, row.name, row.timezone)
 
 
@@ -237,7 +253,12 @@ def build_content(
 ) -> ReportContent:
     """The content of a built-in report over ``dates``, counted for its owner (or ``viewer``)."""
     if report.source != "builtin" or not report.kind:
-        raise InvalidInput("source: a report prepared by people has no generated content")
+        raise InvalidInput(
+            "source: a report prepared by people has no generated content",
+            key="reports.error.manual_no_content",
+            where_key="error.where.field",
+            where_params={"field": "source"},
+        )
     person = viewer or owner_viewer(connection, report)
     request = BuildRequest(
         connection=connection,

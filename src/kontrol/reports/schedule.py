@@ -82,7 +82,13 @@ def _cron_field(text: str, name: str, low: int, high: int) -> frozenset[int]:
     for part in text.split(","):
         match = re.fullmatch(r"(\*|\d+(?:-\d+)?)(?:/(\d+))?", part)
         if match is None:
-            raise InvalidInput(f"schedule: cron {name} field {text!r} is not valid")
+            raise InvalidInput(
+                f"schedule: cron {name} field {text!r} is not valid",
+                key="reports.error.cron_field",
+                params={"name": name, "text": text},
+                where_key="error.where.field",
+                where_params={"field": "schedule"},
+            )
         span, step_text = match.groups()
         if span == "*":
             first, last = low, high
@@ -92,7 +98,13 @@ def _cron_field(text: str, name: str, low: int, high: int) -> frozenset[int]:
             first = last = int(span)
         step = int(step_text) if step_text else 1
         if step < 1 or not (low <= first <= last <= high):
-            raise InvalidInput(f"schedule: cron {name} field {text!r}: {low}-{high} expected")
+            raise InvalidInput(
+                f"schedule: cron {name} field {text!r}: {low}-{high} expected",
+                key="reports.error.cron_range",
+                params={"name": name, "text": text, "low": low, "high": high},
+                where_key="error.where.field",
+                where_params={"field": "schedule"},
+            )
         values.update(range(first, last + 1, step))
     return frozenset(values)
 
@@ -100,7 +112,13 @@ def _cron_field(text: str, name: str, low: int, high: int) -> frozenset[int]:
 def _clock(text: str) -> time:
     match = _TIME.fullmatch(text)
     if match is None:
-        raise InvalidInput(f"schedule: {text!r} is not a time HH:MM")
+        raise InvalidInput(
+            f"schedule: {text!r} is not a time HH:MM",
+            key="reports.error.schedule_time",
+            params={"text": text},
+            where_key="error.where.field",
+            where_params={"field": "schedule"},
+        )
     return time(int(match.group(1)), int(match.group(2)))
 
 
@@ -108,7 +126,13 @@ def parse_schedule(text: str) -> Schedule:
     """``text`` as a :class:`Schedule`; ``InvalidInput`` says what is wrong."""
     words = text.split()
     if not words or words[0] not in FREQUENCIES:
-        raise InvalidInput(f"schedule: {text[:60]!r} starts with none of {', '.join(FREQUENCIES)}")
+        raise InvalidInput(
+            f"schedule: {text[:60]!r} starts with none of {', '.join(FREQUENCIES)}",
+            key="reports.error.schedule_start",
+            params={"text": text[:60], "frequencies": ", ".join(FREQUENCIES)},
+            where_key="error.where.field",
+            where_params={"field": "schedule"},
+        )
     line = " ".join(words)
     kind = words[0]
     if kind == "daily" and len(words) == 2:
@@ -125,7 +149,11 @@ def parse_schedule(text: str) -> Schedule:
         return Schedule("cron", cron=fields, text=line)
     raise InvalidInput(
         f"schedule: {line[:60]!r}: expected 'daily HH:MM', 'weekly 1-7 HH:MM', "
-        "'monthly 1-31 HH:MM' or 'cron M H DOM MON DOW'"
+        "'monthly 1-31 HH:MM' or 'cron M H DOM MON DOW'",
+        key="reports.error.schedule_line",
+        params={"line": line[:60]},
+        where_key="error.where.field",
+        where_params={"field": "schedule"},
     )
 
 
@@ -142,7 +170,13 @@ def next_run(schedule: Schedule, after: datetime, timezone: str) -> datetime:
                 if utc > after:
                     return utc
         day += timedelta(days=1)
-    raise InvalidInput(f"schedule: {schedule.text!r} never runs")
+    raise InvalidInput(
+        f"schedule: {schedule.text!r} never runs",
+        key="reports.error.schedule_never",
+        params={"text": schedule.text},
+        where_key="error.where.field",
+        where_params={"field": "schedule"},
+    )
 
 
 @dataclass(frozen=True)
@@ -167,7 +201,13 @@ def compose_schedule(parts: ScheduleParts) -> str:
     elif parts.frequency == "cron":
         line = f"cron {parts.cron}"
     else:
-        raise InvalidInput(f"schedule: one of {', '.join(FREQUENCIES)}")
+        raise InvalidInput(
+            f"schedule: one of {', '.join(FREQUENCIES)}",
+            key="reports.error.frequency",
+            params={"frequencies": ", ".join(FREQUENCIES)},
+            where_key="error.where.field",
+            where_params={"field": "schedule"},
+        )
     return parse_schedule(line).text
 
 

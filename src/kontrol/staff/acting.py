@@ -18,4 +18,8 @@ def acting_as(connection: Connection, workspace_id: int, username: str) -> Viewe
         for membership in memberships_of(connection, account):
             if membership.workspace.id == workspace_id:
                 return Viewer(account, membership)
-    raise NotFound(f"{username!r} is not a member of this workspace")
+    raise NotFound(
+        f"{username!r} is not a member of this workspace",
+        key="staff.error.not_member",
+        params={"username": username},
+    )

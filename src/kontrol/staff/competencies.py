@@ -95,7 +95,11 @@ def get_competency(connection: Connection, workspace_id: int, competency_id: int
     for competency in list_competencies(connection, workspace_id):
         if competency.id == competency_id:
             return competency
-    raise NotFound(f"no competency {competency_id}")
+    raise NotFound(
+        f"no competency {competency_id}",
+        key="staff.error.no_competency",
+        params={"competency_id": competency_id},
+    )
 
 
 def _refs(values: list[str] | tuple[str, ...], source: str) -> list[str]:
@@ -182,7 +186,7 @@ def delete_competency(connection: Connection, viewer: Viewer, competency_id: int
             delete(staff_competencies).where(staff_competencies.c.id == competency.id)
         )
     except Exception as error:  # pragma: no cover - a foreign key would only refuse on a race
-        raise Conflict(str(error)) from error
+        raise Conflict(str(error), key="staff.error.competency_in_use") from error
 
 
 @dataclass(slots=True)

@@ -126,7 +126,11 @@ def get_profile(connection: Connection, viewer: Viewer, profile_id: int) -> JobP
     for profile in list_profiles(connection, viewer):
         if profile.id == profile_id:
             return profile
-    raise NotFound(f"no job profile {profile_id}")
+    raise NotFound(
+        f"no job profile {profile_id}",
+        key="staff.error.no_job_profile",
+        params={"profile_id": profile_id},
+    )
 
 
 def create_profile(
@@ -179,7 +183,11 @@ def add_guide_question(
     if competency_id is not None and competency_id not in {
         c.id for c in list_competencies(connection, viewer.workspace.id)
     }:
-        raise NotFound(f"no competency {competency_id}")
+        raise NotFound(
+            f"no competency {competency_id}",
+            key="staff.error.no_competency",
+            params={"competency_id": competency_id},
+        )
     connection.execute(
         insert(staff_interview_questions).values(
             profile_id=profile.id,
@@ -304,7 +312,11 @@ def get_candidate(connection: Connection, viewer: Viewer, candidate_id: int) -> 
     for candidate in list_candidates(connection, viewer):
         if candidate.id == candidate_id:
             return candidate
-    raise NotFound(f"no candidate {candidate_id}")
+    raise NotFound(
+        f"no candidate {candidate_id}",
+        key="staff.error.no_candidate",
+        params={"candidate_id": candidate_id},
+    )
 
 
 def possible_interviewers(connection: Connection, viewer: Viewer) -> list[tuple[int, str]]:
@@ -377,9 +389,14 @@ def hand_in_ratings(
         )
     ).first()
     if row is None:
-        raise Forbidden("only the candidate's interviewers score them")
+        raise Forbidden(
+            "only the candidate's interviewers score them", key="staff.error.not_interviewer"
+        )
     if row.submitted_at is not None:
-        raise Conflict("your scores for this candidate are already handed in")
+        raise Conflict(
+            "your scores for this candidate are already handed in",
+            key="staff.error.scores_handed_in",
+        )
     profile = get_profile(connection, viewer, candidate.profile_id)
     values = []
     for question in profile.questions:
@@ -396,7 +413,10 @@ def hand_in_ratings(
         .values(submitted_at=now or utcnow())
     ).rowcount
     if not claimed:
-        raise Conflict("your scores for this candidate are already handed in")
+        raise Conflict(
+            "your scores for this candidate are already handed in",
+            key="staff.error.scores_handed_in",
+        )
     if values:
         connection.execute(insert(staff_interview_scores), values)
     return get_candidate(connection, viewer, candidate.id)
@@ -469,7 +489,10 @@ def candidate_scores(connection: Connection, viewer: Viewer, candidate_id: int) 
     """The handed-in ratings of a candidate; ``Forbidden`` while ``viewer`` is still blind."""
     candidate = get_candidate(connection, viewer, candidate_id)
     if not may_see_scores(viewer, candidate):
-        raise Forbidden("hand in your own scores first: the others' stay hidden until then")
+        raise Forbidden(
+            "hand in your own scores first: the others' stay hidden until then",
+            key="staff.error.scores_hidden",
+        )
     profile = get_profile(connection, viewer, candidate.profile_id)
     rows = connection.execute(
         select(
@@ -531,7 +554,7 @@ def decide(
     require(viewer, Action.MANAGE_HIRING)
     candidate = get_candidate(connection, viewer, candidate_id)
     if candidate.erased:
-        raise Conflict("this candidate's data was erased")
+        raise Conflict("this candidate's data was erased", key="staff.error.candidate_erased")
     reason = reason.strip()
     if decision not in DECISIONS:
         raise StaffInputError("staff.error.decision")

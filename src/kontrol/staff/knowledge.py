@@ -177,7 +177,7 @@ def get_test(connection: Connection, workspace_id: int, test_id: int) -> Knowled
         )
     ).first()
     if row is None:
-        raise NotFound(f"no test {test_id}")
+        raise NotFound(f"no test {test_id}", key="staff.error.no_test", params={"test_id": test_id})
     return _test(row)
 
 
@@ -369,7 +369,9 @@ def get_attempt(connection: Connection, viewer: Viewer, attempt_id: int) -> Atte
     for attempt in attempts_of(connection, viewer):
         if attempt.id == attempt_id:
             return attempt
-    raise NotFound(f"no attempt {attempt_id}")
+    raise NotFound(
+        f"no attempt {attempt_id}", key="staff.error.no_attempt", params={"attempt_id": attempt_id}
+    )
 
 
 def start_attempt(
@@ -379,7 +381,9 @@ def start_attempt(
     require(viewer, Action.TAKE_TESTS)
     agent = viewer.membership.agent_external_id
     if not agent:
-        raise Forbidden("this agent account is not linked to an agent id")
+        raise Forbidden(
+            "this agent account is not linked to an agent id", key="staff.error.account_not_agent"
+        )
     test = get_test(connection, viewer.workspace.id, test_id)
     moment = now or utcnow()
     mine = attempts_of(connection, viewer, test_id=test.id)
@@ -388,7 +392,11 @@ def start_attempt(
             return attempt
     expire_overdue(connection, viewer.workspace.id, now=moment)
     if len(mine) >= test.max_attempts:
-        raise Conflict(f"all {test.max_attempts} attempts at this test are used")
+        raise Conflict(
+            f"all {test.max_attempts} attempts at this test are used",
+            key="staff.error.attempts_used",
+            params={"max_attempts": test.max_attempts},
+        )
     bank = _bank(connection, viewer.workspace.id)
     new_id = insert_row(
         connection,
@@ -457,9 +465,13 @@ def submit_attempt(
     require(viewer, Action.TAKE_TESTS)
     attempt = get_attempt(connection, viewer, attempt_id)
     if attempt.agent != viewer.membership.agent_external_id:
-        raise NotFound(f"no attempt {attempt_id}")
+        raise NotFound(
+            f"no attempt {attempt_id}",
+            key="staff.error.no_attempt",
+            params={"attempt_id": attempt_id},
+        )
     if attempt.status != IN_PROGRESS:
-        raise Conflict("this attempt is already handed in")
+        raise Conflict("this attempt is already handed in", key="staff.error.attempt_handed_in")
     moment = now or utcnow()
     if moment > attempt.deadline_at + GRACE:
         _expire(connection, attempt.id, moment)
@@ -515,7 +527,9 @@ def grade_attempt(
     require(viewer, Action.GRADE_TESTS)
     attempt = get_attempt(connection, viewer, attempt_id)
     if attempt.status != TO_GRADE:
-        raise Conflict("this attempt has no answers waiting for a grade")
+        raise Conflict(
+            "this attempt has no answers waiting for a grade", key="staff.error.nothing_to_grade"
+        )
     answers = {key: dict(value) for key, value in attempt.answers.items()}
     for shown in attempt.shown:
         question = shown.question

@@ -203,7 +203,9 @@ def get_onboarding(connection: Connection, viewer: Viewer, agent: str) -> Onboar
     for found in list_onboardings(connection, viewer):
         if found.agent.external_id == agent:
             return found
-    raise NotFound(f"no onboarding of {agent!r}")
+    raise NotFound(
+        f"no onboarding of {agent!r}", key="staff.error.no_onboarding", params={"agent": agent}
+    )
 
 
 def start_onboarding(

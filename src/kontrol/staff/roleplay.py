@@ -131,7 +131,11 @@ def get_scenario(connection: Connection, workspace_id: int, scenario_id: int) ->
     for scenario in list_scenarios(connection, workspace_id):
         if scenario.id == scenario_id:
             return scenario
-    raise NotFound(f"no scenario {scenario_id}")
+    raise NotFound(
+        f"no scenario {scenario_id}",
+        key="staff.error.no_scenario",
+        params={"scenario_id": scenario_id},
+    )
 
 
 def create_scenario(
@@ -276,7 +280,11 @@ def get_roleplay(connection: Connection, viewer: Viewer, roleplay_id: int) -> Ro
     for found in roleplays_of(connection, viewer):
         if found.id == roleplay_id:
             return found
-    raise NotFound(f"no role play {roleplay_id}")
+    raise NotFound(
+        f"no role play {roleplay_id}",
+        key="staff.error.no_roleplay",
+        params={"roleplay_id": roleplay_id},
+    )
 
 
 def _next_step(step: RolePlayStep, answer: str, current: int, count: int) -> int:
@@ -290,7 +298,7 @@ def _next_step(step: RolePlayStep, answer: str, current: int, count: int) -> int
 def _answer(connection: Connection, row: Any, text: str) -> None:
     """Add the agent's answer and the customer's reply; score the chat when it ends."""
     if row.status != OPEN:
-        raise Conflict("this role play is finished")
+        raise Conflict("this role play is finished", key="staff.error.roleplay_finished")
     text = text.strip()
     if not text or len(text) > MAX_ANSWER:
         raise StaffInputError("staff.error.answer_empty", most=MAX_ANSWER)
@@ -441,7 +449,7 @@ def public_roleplay(connection: Connection, token: str, *, now: datetime | None 
         select(staff_roleplays).where(staff_roleplays.c.token_hash == _hash(token))
     ).first()
     if row is None or row.expires_at is None or row.expires_at < (now or utcnow()):
-        raise NotFound("no such role play link")
+        raise NotFound("no such role play link", key="staff.error.no_roleplay_link")
     return _load(connection, row)
 
 

@@ -86,7 +86,11 @@ def get_module(connection: Connection, workspace_id: int, module_id: int) -> Mod
         )
     ).first()
     if row is None:
-        raise NotFound(f"no training module {module_id}")
+        raise NotFound(
+            f"no training module {module_id}",
+            key="staff.error.no_training_module",
+            params={"module_id": module_id},
+        )
     return _module(row)
 
 
@@ -265,7 +269,11 @@ def delete_training_rule(connection: Connection, viewer: Viewer, rule_id: int) -
         )
     ).rowcount
     if not removed:
-        raise NotFound(f"no training rule {rule_id}")
+        raise NotFound(
+            f"no training rule {rule_id}",
+            key="staff.error.no_training_rule",
+            params={"rule_id": rule_id},
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -471,7 +479,11 @@ def get_training_assignment(
     for assignment in list_training_assignments(connection, viewer):
         if assignment.id == assignment_id:
             return assignment
-    raise NotFound(f"no training assignment {assignment_id}")
+    raise NotFound(
+        f"no training assignment {assignment_id}",
+        key="staff.error.no_training_assignment",
+        params={"assignment_id": assignment_id},
+    )
 
 
 def assign_module(
@@ -494,11 +506,19 @@ def assign_module(
     except InvalidInput:
         raise StaffInputError("staff.error.due") from None
     if (person.external_id, module.id) in _open_pairs(connection, viewer.workspace.id):
-        raise Conflict(f"{person.external_id} already has {module.title!r} open")
+        raise Conflict(
+            f"{person.external_id} already has {module.title!r} open",
+            key="staff.error.module_open",
+            params={"external_id": person.external_id, "title": module.title},
+        )
     if rule_id is not None and rule_id not in {
         r.id for r in list_training_rules(connection, viewer.workspace.id)
     }:
-        raise NotFound(f"no training rule {rule_id}")
+        raise NotFound(
+            f"no training rule {rule_id}",
+            key="staff.error.no_training_rule",
+            params={"rule_id": rule_id},
+        )
     return int(
         insert_row(
             connection,
@@ -523,14 +543,16 @@ def complete_assignment(
     require(viewer, Action.COMPLETE_TRAINING)
     assignment = get_training_assignment(connection, viewer, assignment_id)
     if assignment.agent != viewer.membership.agent_external_id:
-        raise Forbidden("only the agent it is assigned to completes a module")
+        raise Forbidden(
+            "only the agent it is assigned to completes a module", key="staff.error.not_your_module"
+        )
     done = connection.execute(
         update(staff_assignments)
         .where(staff_assignments.c.id == assignment.id, staff_assignments.c.completed_at.is_(None))
         .values(completed_at=now or utcnow())
     ).rowcount
     if not done:
-        raise Conflict("this module is already completed")
+        raise Conflict("this module is already completed", key="staff.error.module_completed")
     return get_training_assignment(connection, viewer, assignment_id)
 
 
