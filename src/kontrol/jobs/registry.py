@@ -103,9 +103,9 @@ def register_job(
 ) -> None:
     """Register ``function`` as the job ``name`` (the decorator's plain form)."""
     if max_attempts < 1:
-        raise InvalidInput("a job needs at least one attempt")
+        raise InvalidInput("a job needs at least one attempt", key="jobs.error.attempts")
     if every is not None and every < timedelta(seconds=1):
-        raise InvalidInput("a recurring job runs at most once a second")
+        raise InvalidInput("a recurring job runs at most once a second", key="jobs.error.interval")
     jobs.add(name, Job(name, function, max_attempts, every))
 
 
@@ -124,7 +124,9 @@ def get_job(name: str) -> Job:
     try:
         return jobs.get(name)
     except UnknownPlugin:
-        raise NotFound(f"no job named {name!r}") from None
+        raise NotFound(
+            f"no job named {name!r}", key="jobs.error.no_job", params={"name": name}
+        ) from None
 
 
 def job_names() -> list[str]:
