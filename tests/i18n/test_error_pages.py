@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
-from tests.factories import log_in
+from tests.factories import form_token, log_in
 
 
 def test_a_wrong_filter_date_reads_in_russian(client: TestClient) -> None:
@@ -23,3 +23,30 @@ def test_an_unknown_interaction_reads_in_russian(client: TestClient) -> None:
     assert page.status_code == 404
     assert "Обращение 999999 не найдено." in page.text
     assert "no interaction" not in page.text
+
+
+def test_a_wrong_webhook_of_an_alert_rule_reads_in_russian(client: TestClient) -> None:
+    log_in(client, "qa")
+    token = form_token(client, "/alerts/rules/new?kind=complaint")
+    form = {"csrf_token": token, "kind": "complaint", "name": "Жалобы", "webhooks": "ftp://x"}
+    page = client.post("/alerts/rules", data=form)
+    assert page.status_code == 422
+    assert "это не адрес http(s): «ftp://x»" in page.text
+    assert "not an http(s) URL" not in page.text
+
+
+def test_a_reversed_dashboard_range_reads_in_russian(client: TestClient) -> None:
+    log_in(client, "admin")
+    page = client.get("/dashboard?date_from=2026-12-01&date_to=2026-11-01")
+    assert page.status_code == 422
+    assert "Дата с: позже конечной даты" in page.text
+    assert "after date_to" not in page.text
+
+
+def test_a_too_long_survey_place_name_reads_in_russian(client: TestClient) -> None:
+    log_in(client, "admin")
+    token = form_token(client, "/surveys/places")
+    page = client.post("/surveys/places", data={"csrf_token": token, "name": "Я" * 201})
+    assert page.status_code == 422
+    assert "Название: от 1 до 200 символов" in page.text
+    assert "characters" not in page.text
