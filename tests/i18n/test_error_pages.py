@@ -50,3 +50,25 @@ def test_a_too_long_survey_place_name_reads_in_russian(client: TestClient) -> No
     assert page.status_code == 422
     assert "Название: от 1 до 200 символов" in page.text
     assert "characters" not in page.text
+
+
+def test_a_negative_cost_reads_in_russian(client: TestClient) -> None:
+    log_in(client, "admin")
+    token = form_token(client, "/analysis/business")
+    page = client.post("/analysis/costs", data={"csrf_token": token, "cost_per_minute": "-5"})
+    assert "стоимость не может быть отрицательной" in page.text
+    assert "a cost is zero or more" not in page.text
+
+
+def test_unknown_scorecards_scripts_and_work_items_read_in_russian(client: TestClient) -> None:
+    log_in(client, "admin")
+    pages = {
+        "/scorecards/nosuch": "Оценочного листа «nosuch» нет.",
+        "/scripts/nosuch": "Скрипт «nosuch» не найден.",
+        "/work/items/999999": "Такой задачи нет.",
+    }
+    for address, russian in pages.items():
+        page = client.get(address)
+        assert page.status_code == 404, address
+        assert russian in page.text, address
+        assert "no such" not in page.text and "no scorecard" not in page.text, address
