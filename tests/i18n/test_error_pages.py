@@ -72,3 +72,31 @@ def test_unknown_scorecards_scripts_and_work_items_read_in_russian(client: TestC
         assert page.status_code == 404, address
         assert russian in page.text, address
         assert "no such" not in page.text and "no scorecard" not in page.text, address
+
+
+def test_a_wrong_language_model_address_reads_in_russian(client: TestClient) -> None:
+    log_in(client, "admin")
+    token = form_token(client, "/judging")
+    form = {"csrf_token": token, "base_url": "ftp://x", "model": "m", "daily_budget": "10"}
+    page = client.post("/judging/endpoint", data=form)
+    assert page.status_code == 422
+    assert "нужен адрес, начинающийся с http:// или https://" in page.text
+    assert "expected an http" not in page.text
+
+
+def test_a_too_long_retention_reads_in_russian(client: TestClient) -> None:
+    log_in(client, "admin")
+    token = form_token(client, "/privacy")
+    page = client.post("/privacy/retention", data={"csrf_token": token, "recordings_days": "99999"})
+    assert page.status_code == 422
+    assert "Записи, дней: целое число дней от 1 до" in page.text
+    assert "a whole number of days" not in page.text
+
+
+def test_a_rules_file_without_rules_reads_in_russian(client: TestClient) -> None:
+    log_in(client, "admin")
+    token = form_token(client, "/work/rules")
+    page = client.post("/work/rules", data={"csrf_token": token, "rules": "hello"})
+    assert page.status_code == 422
+    assert "строка 1: нужен список правил под ключом" in page.text
+    assert "expected a list of rules" not in page.text
