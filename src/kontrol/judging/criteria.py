@@ -117,7 +117,7 @@ def _check_attachment(
     """
     if found.scorecard is None:
         return None
-    named = {"scorecard": found.scorecard, "criterion": found.criterion}
+    named: dict[str, object] = {"scorecard": found.scorecard, "criterion": found.criterion}
     try:
         card = scorecard_versions(connection, workspace_id, found.scorecard)[0].scorecard
     except NotFound:
