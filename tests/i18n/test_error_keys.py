@@ -21,9 +21,11 @@ from kontrol.i18n import translations
 
 SOURCE = Path(__file__).resolve().parents[2] / "src" / "kontrol"
 
-# The packages (folders under src/kontrol; "web/*.py" is the modules of web/ itself)
+# The packages (folders under src/kontrol; "web/*.py" is the modules of web/ itself,
+# "*.py" those of src/kontrol itself)
 # whose raises already carry keys. The rest of the tree joins as its keys come.
 PACKAGES = (
+    "*.py",
     "alerts",
     "analysis",
     "checks",
@@ -104,8 +106,10 @@ def _covered(path: Path) -> bool:
     relative = path.relative_to(SOURCE).as_posix()
     for package in PACKAGES:
         if package.endswith("/*.py"):
-            folder = package.removesuffix("/*.py")
-            if relative.rsplit("/", 1)[0] == folder:
+            if relative.rpartition("/")[0] == package.removesuffix("/*.py"):
+                return True
+        elif package == "*.py":
+            if "/" not in relative:
                 return True
         elif relative.startswith(f"{package}/"):
             return True
