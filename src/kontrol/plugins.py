@@ -116,7 +116,14 @@ class Registry(Generic[T]):
             if existing is not None:
                 raise DuplicatePlugin(
                     f"two plugins for the {self.point} {plugin_id!r}: "
-                    f"{_describe(existing)} and {_describe(item)}"
+                    f"{_describe(existing)} and {_describe(item)}",
+                    key="plugins.error.twice",
+                    params={
+                        "point": self.point,
+                        "plugin_id": plugin_id,
+                        "first": _describe(existing),
+                        "second": _describe(item),
+                    },
                 )
             self._items[plugin_id] = item
             return item
@@ -188,10 +195,20 @@ class Registry(Generic[T]):
             return found
         if plugin_id in self._broken:
             raise UnknownPlugin(
-                f"the {self.point} {plugin_id!r} failed to load: {self._broken[plugin_id]}"
+                f"the {self.point} {plugin_id!r} failed to load: {self._broken[plugin_id]}",
+                key="plugins.error.broken",
+                params={
+                    "point": self.point,
+                    "plugin_id": plugin_id,
+                    "error": self._broken[plugin_id],
+                },
             )
         known = ", ".join(self._items) or "none"
-        raise UnknownPlugin(f"unknown {self.point} {plugin_id!r}; known: {known}")
+        raise UnknownPlugin(
+            f"unknown {self.point} {plugin_id!r}; known: {known}",
+            key="plugins.error.unknown",
+            params={"point": self.point, "plugin_id": plugin_id, "known": known},
+        )
 
     def __getitem__(self, plugin_id: str) -> T:
         return self.get(plugin_id)

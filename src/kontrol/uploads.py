@@ -109,7 +109,9 @@ def _checked_key(key: str) -> str:
     # Keys are made by Kontrol (workspace, record, random hex); anything else, such
     # as '..' or an absolute path, is refused before it reaches a folder or a bucket.
     if not _KEY.fullmatch(key) or ".." in key:
-        raise FileMissing(f"not a storage key: {key!r}")
+        raise FileMissing(
+            f"not a storage key: {key!r}", key="uploads.error.bad_key", params={"key": key}
+        )
     return key
 
 
@@ -136,7 +138,9 @@ class FolderStore:
         """The file behind a key; never outside the folder."""
         path = (self.folder / _checked_key(key)).resolve()
         if self.folder not in path.parents:
-            raise FileMissing(f"not a storage key: {key!r}")
+            raise FileMissing(
+                f"not a storage key: {key!r}", key="uploads.error.bad_key", params={"key": key}
+            )
         return path
 
     def put(self, key: str, data: bytes, content_type: str) -> None:
@@ -149,7 +153,9 @@ class FolderStore:
     def get(self, key: str) -> bytes:
         path = self.path(key)
         if not path.is_file():
-            raise FileMissing(f"no stored file {key}")
+            raise FileMissing(
+                f"no stored file {key}", key="uploads.error.no_file", params={"key": key}
+            )
         return path.read_bytes()
 
     def delete(self, key: str) -> None:
@@ -198,7 +204,9 @@ class BucketStore:
         try:
             answer = self._client.get_object(Bucket=self.bucket, Key=self._key(key))
         except self._client.exceptions.NoSuchKey:
-            raise FileMissing(f"no stored file {key}") from None
+            raise FileMissing(
+                f"no stored file {key}", key="uploads.error.no_file", params={"key": key}
+            ) from None
         body: bytes = answer["Body"].read()
         return body
 

@@ -107,7 +107,7 @@ def test_one_entry_form_adds_a_reason_and_names_a_bad_field(client: TestClient) 
     token = form_token(client, "/analysis/taxonomy")
     refused = client.post("/analysis/taxonomy/entry", data={**fields, "csrf_token": token})
     assert refused.status_code == 422
-    assert "label_en: a name is required" in refused.text
+    assert "label_en: укажите название" in refused.text
     fields.update(label_en="Parcel", phrases_en="parcel\nlost package")
     saved = client.post(
         "/analysis/taxonomy/entry", data={**fields, "csrf_token": token}, follow_redirects=False

@@ -1,104 +1,192 @@
-"""Every refusal of the people, mystery-shopping, reports and feedback features has its words.
+"""Every domain error a person can read names its message in the catalogue.
 
-Each ``<feature>.error.*`` key exists in Russian and in English with the same
-``{placeholders}``, and every domain error those features raise names its key,
-so a page tells it in the reader's language.
+A ``raise`` of a :class:`~kontrol.domain.errors.KontrolError` subclass without
+``key=`` shows its English text on a Russian page. The scan reads the source
+(no imports), resolves the subclasses from the class definitions, and treats a
+class whose ``__init__`` passes ``key=`` itself (``KeyedInvalid``,
+``ScriptInvalid``, ``ScorecardInvalid``...) as keyed. Re-raising a caught error
+(``raise error``) is not a new message.
 """
 
 from __future__ import annotations
 
 import ast
-import json
 import string
-from datetime import datetime
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
-import pytest
+from kontrol.i18n import plural_entries, translations
 
-import kontrol
-from kontrol.domain import errors
-from kontrol.feedback.history import stale
-from kontrol.i18n.messages import error_text
+SOURCE = Path(__file__).resolve().parents[2] / "src" / "kontrol"
 
-FEATURES = ("staff", "mystery", "reports", "feedback")
-SOURCE = Path(kontrol.__file__).parent
-LOCALES = SOURCE / "i18n" / "locales"
-# Errors whose key is their first argument (``StaffInputError("staff.error.date")``).
-KEYED_BY_ARGUMENT = {"StaffInputError", "StaffDocumentProblem", "KeyedInvalid"}
-DOMAIN_ERRORS = {
-    name
-    for name, value in vars(errors).items()
-    if isinstance(value, type) and issubclass(value, errors.KontrolError)
-}
+# The packages (folders under src/kontrol; "web/*.py" is the modules of web/ itself,
+# "*.py" those of src/kontrol itself)
+# whose raises already carry keys. The rest of the tree joins as its keys come.
+PACKAGES = (
+    "*.py",
+    "alerts",
+    "analysis",
+    "checks",
+    "cli",
+    "domain",
+    "feedback",
+    "improvement",
+    "interactions",
+    "jobs",
+    "judging",
+    "learning",
+    "metrics",
+    "mystery",
+    "reports",
+    "rules",
+    "scripts",
+    "speech",
+    "staff",
+    "store",
+    "surveys",
+    "web/api",
+    "web/*.py",
+    "worktools",
+)
+
+_BASE = "KontrolError"
 
 
-def _catalogue(language: str, feature: str) -> dict[str, str]:
-    data: dict[str, str] = json.loads((LOCALES / language / f"{feature}.json").read_text("utf-8"))
-    return data
+@dataclass(frozen=True)
+class Raise:
+    """One ``raise SomeError(...)`` of a domain error."""
+
+    path: Path
+    call: ast.Call
+    cls: str
+
+    @property
+    def where(self) -> str:
+        return f"{self.path.relative_to(SOURCE.parent.parent)}:{self.call.lineno}"
+
+
+def _name(node: ast.expr) -> str | None:
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        return node.attr
+    return None
+
+
+@cache
+def _trees() -> dict[Path, ast.Module]:
+    return {path: ast.parse(path.read_text(encoding="utf-8")) for path in SOURCE.rglob("*.py")}
+
+
+@cache
+def _error_classes() -> tuple[frozenset[str], frozenset[str]]:
+    """The KontrolError subclasses, and those whose ``__init__`` sets the key itself."""
+    bases: dict[str, set[str]] = {}
+    keyed: set[str] = set()
+    for tree in _trees().values():
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.ClassDef):
+                continue
+            bases.setdefault(node.name, set()).update(
+                name for name in map(_name, node.bases) if name
+            )
+            for item in node.body:
+                if isinstance(item, ast.FunctionDef) and item.name == "__init__":
+                    calls = (c for c in ast.walk(item) if isinstance(c, ast.Call))
+                    if any(k.arg == "key" for c in calls for k in c.keywords):
+                        keyed.add(node.name)
+    errors = {_BASE}
+    grown = True
+    while grown:
+        found = {name for name, parents in bases.items() if parents & errors} - errors
+        errors |= found
+        grown = bool(found)
+    return frozenset(errors), frozenset(keyed & errors)
+
+
+def _covered(path: Path) -> bool:
+    relative = path.relative_to(SOURCE).as_posix()
+    for package in PACKAGES:
+        if package.endswith("/*.py"):
+            if relative.rpartition("/")[0] == package.removesuffix("/*.py"):
+                return True
+        elif package == "*.py":
+            if "/" not in relative:
+                return True
+        elif relative.startswith(f"{package}/"):
+            return True
+    return False
+
+
+def _raises() -> Iterator[Raise]:
+    errors, _ = _error_classes()
+    for path, tree in sorted(_trees().items()):
+        if not _covered(path):
+            continue
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Raise) and isinstance(node.exc, ast.Call):
+                cls = _name(node.exc.func)
+                if cls in errors:
+                    yield Raise(path, node.exc, cls)
+
+
+def _keyword(call: ast.Call, name: str) -> ast.expr | None:
+    return next((k.value for k in call.keywords if k.arg == name), None)
 
 
 def _placeholders(text: str) -> set[str]:
-    return {name for _, name, _, _ in string.Formatter().parse(text) if name}
+    return {field for _, field, _, _ in string.Formatter().parse(text) if field}
 
 
-@pytest.mark.parametrize("feature", FEATURES)
-def test_every_error_message_has_both_languages_and_the_same_placeholders(feature: str) -> None:
-    russian, english = _catalogue("ru", feature), _catalogue("en", feature)
-    keys = {key for key in russian.keys() | english.keys() if ".error." in key}
-    assert len(keys) > 20
-    missing = sorted(key for key in keys if key not in russian or key not in english)
-    assert not missing
-    differ = {
-        key: (_placeholders(russian[key]), _placeholders(english[key]))
-        for key in sorted(keys)
-        if _placeholders(russian[key]) != _placeholders(english[key])
-    }
-    assert not differ
+def _catalogue(locale: str) -> dict[str, str]:
+    """Every text of ``locale``; a plural entry as all its forms (their placeholders)."""
+    texts = dict(translations(locale))
+    for key, entry in plural_entries(locale).items():
+        texts[key] = " ".join(text for form, text in entry.items() if form != "count")
+    return texts
 
 
-def _unkeyed_raises(path: Path) -> list[str]:
-    found = []
-    for node in ast.walk(ast.parse(path.read_text("utf-8"))):
-        if not isinstance(node, ast.Call):
-            continue
-        name = getattr(node.func, "id", None) or getattr(node.func, "attr", None)
-        if name not in DOMAIN_ERRORS or name in KEYED_BY_ARGUMENT:
-            continue
-        if not any(keyword.arg == "key" for keyword in node.keywords):
-            found.append(f"{path.relative_to(SOURCE)}:{node.lineno} {name}")
-    return found
+def _literal_names(node: ast.expr | None) -> set[str] | None:
+    """The keys of a ``{...}`` literal with constant keys, else None (unknown)."""
+    if not isinstance(node, ast.Dict) or not all(isinstance(k, ast.Constant) for k in node.keys):
+        return None
+    return {str(k.value) for k in node.keys if isinstance(k, ast.Constant)}
 
 
-@pytest.mark.parametrize("feature", FEATURES)
-def test_every_domain_error_of_the_feature_names_its_message(feature: str) -> None:
+def test_the_scan_knows_the_domain_errors() -> None:
+    errors, keyed = _error_classes()
+    assert {"NotFound", "InvalidInput", "Conflict", "Forbidden", "Unreadable"} <= errors
+    assert {"KeyedInvalid", "ScriptInvalid", "ScorecardInvalid"} <= keyed
+    assert "ValueError" not in errors
+
+
+def test_every_domain_error_raised_names_its_message_in_the_catalogue() -> None:
+    _, keyed = _error_classes()
     unkeyed = [
-        site for path in sorted((SOURCE / feature).rglob("*.py")) for site in _unkeyed_raises(path)
+        f"{found.where}: {found.cls}"
+        for found in _raises()
+        if found.cls not in keyed and _keyword(found.call, "key") is None
     ]
-    assert not unkeyed
+    assert not unkeyed, "raise without key=:\n" + "\n".join(unkeyed)
 
 
-@pytest.mark.parametrize("feature", FEATURES)
-def test_every_key_an_error_names_is_in_the_catalogue(feature: str) -> None:
-    english = _catalogue("en", feature)
-    named = set()
-    for path in sorted((SOURCE / feature).rglob("*.py")):
-        for node in ast.walk(ast.parse(path.read_text("utf-8"))):
-            if isinstance(node, ast.keyword) and node.arg == "key":
-                value = node.value
-                if isinstance(value, ast.Constant) and isinstance(value.value, str):
-                    named.add(value.value)
-    assert named
-    unknown = sorted(key for key in named if key.startswith(f"{feature}.") and key not in english)
-    assert unknown == []
-
-
-def test_a_stale_version_is_told_with_or_without_who_changed_it() -> None:
-    known = stale("task", 4, "Анна", datetime(2026, 12, 1, 10, 5))
-    assert error_text(known, "ru") == (
-        "Задачу № 4 изменили (Анна, 2026-12-01 10:05 UTC). "
-        "Обновите страницу, чтобы увидеть изменения"
-    )
-    assert error_text(known, "en") == str(known)
-    unknown = stale("evaluation", 7, None, None)
-    assert error_text(unknown, "ru").startswith("Оценку № 7 изменили. Обновите")
-    assert error_text(unknown, "en") == str(unknown)
+def test_every_error_key_is_in_both_languages_with_the_same_placeholders() -> None:
+    ru, en = _catalogue("ru"), _catalogue("en")
+    problems: list[str] = []
+    for found in _raises():
+        for argument, names in (("key", "params"), ("where_key", "where_params")):
+            node = _keyword(found.call, argument)
+            if not (isinstance(node, ast.Constant) and isinstance(node.value, str)):
+                continue
+            key = node.value
+            if key not in ru or key not in en:
+                problems.append(f"{found.where}: {key} is not in both catalogues")
+                continue
+            if _placeholders(ru[key]) != _placeholders(en[key]):
+                problems.append(f"{found.where}: {key} has other placeholders in ru and en")
+            given = _literal_names(_keyword(found.call, names))
+            if given is not None and not _placeholders(en[key]) <= given:
+                problems.append(f"{found.where}: {key} needs {sorted(_placeholders(en[key]))}")
+    assert not problems, "\n".join(problems)

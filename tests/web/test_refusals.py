@@ -26,7 +26,7 @@ def test_the_alert_rule_form_answers_a_taken_name_with_409(
     assert first.status_code == 303
     again = client.post("/alerts/rules", data=_rule(token, "Жалобы"))
     assert again.status_code == 409
-    assert "exists already" in again.text and 'value="Жалобы"' in again.text
+    assert "правило «Жалобы» уже есть" in again.text and 'value="Жалобы"' in again.text
     with engine.connect() as connection:
         count = connection.execute(select(func.count()).select_from(alert_rules)).scalar_one()
     assert count == 1

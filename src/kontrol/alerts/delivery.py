@@ -59,7 +59,9 @@ def notification_for(
         .where(alerts.c.id == alert_id)
     ).first()
     if row is None:
-        raise NotFound(f"no alert {alert_id}")
+        raise NotFound(
+            f"no alert {alert_id}", key="alerts.error.no_alert", params={"alert_id": alert_id}
+        )
     locale = row.language
     details = dict(row.details or {})
     message = describe(row.kind, details, locale)

@@ -115,7 +115,13 @@ class Webhook(Notifier):
         """An http(s) URL."""
         url = target.strip()
         if not re.fullmatch(r"https?://[^\s/]+(/\S*)?", url) or len(url) > 500:
-            raise InvalidInput(f"webhook: not an http(s) URL: {url[:60]!r}")
+            raise InvalidInput(
+                f"webhook: not an http(s) URL: {url[:60]!r}",
+                key="alerts.error.webhook",
+                params={"url": url[:60]},
+                where_key="error.where.field",
+                where_params={"field": "webhook"},
+            )
         return url
 
     def send(self, notification: Notification, target: str, settings: Settings) -> None:
@@ -148,7 +154,13 @@ class Email(Notifier):
         """One address."""
         address = target.strip()
         if not re.fullmatch(r"[^@\s,;<>]+@[^@\s,;<>]+\.[^@\s,;<>]+", address) or len(address) > 254:
-            raise InvalidInput(f"e-mail: not an address: {address[:60]!r}")
+            raise InvalidInput(
+                f"e-mail: not an address: {address[:60]!r}",
+                key="alerts.error.email",
+                params={"address": address[:60]},
+                where_key="error.where.field",
+                where_params={"field": "e-mail"},
+            )
         return address
 
     def send(self, notification: Notification, target: str, settings: Settings) -> None:
@@ -193,7 +205,13 @@ class Telegram(Notifier):
         """A numeric chat id (groups are negative) or a public ``@channel``."""
         chat = target.strip()
         if not re.fullmatch(r"-?\d{1,20}|@[A-Za-z][A-Za-z0-9_]{3,62}", chat):
-            raise InvalidInput(f"telegram: not a chat id or @channel: {chat[:60]!r}")
+            raise InvalidInput(
+                f"telegram: not a chat id or @channel: {chat[:60]!r}",
+                key="alerts.error.telegram",
+                params={"chat": chat[:60]},
+                where_key="error.where.field",
+                where_params={"field": "telegram"},
+            )
         return chat
 
     def send(self, notification: Notification, target: str, settings: Settings) -> None:

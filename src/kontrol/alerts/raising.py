@@ -200,7 +200,12 @@ def list_alerts(
     """Alerts the viewer may see, newest first; ``state``: open, acknowledged or all."""
     require(viewer, Action.VIEW_ALERTS)
     if state not in ("open", "acknowledged", "all"):
-        raise InvalidInput("state: open, acknowledged or all")
+        raise InvalidInput(
+            "state: open, acknowledged or all",
+            key="alerts.error.state",
+            where_key="error.where.field",
+            where_params={"field": "state"},
+        )
     query = (
         select(
             alerts,
@@ -272,7 +277,9 @@ def acknowledge_alert(connection: Connection, viewer: Viewer, alert_id: int) -> 
         )
     ).first()
     if row is None:
-        raise NotFound(f"no alert {alert_id}")
+        raise NotFound(
+            f"no alert {alert_id}", key="alerts.error.no_alert", params={"alert_id": alert_id}
+        )
     connection.execute(
         update(alerts)
         .where(alerts.c.id == alert_id, alerts.c.acknowledged_at.is_(None))

@@ -81,7 +81,9 @@ def get_alert_rule(connection: Connection, workspace: Workspace, rule_id: int) -
         alert_rules_query(workspace.id).where(alert_rules.c.id == rule_id)
     ).first()
     if row is None:
-        raise NotFound(f"no alert rule {rule_id}")
+        raise NotFound(
+            f"no alert rule {rule_id}", key="alerts.error.no_rule", params={"rule_id": rule_id}
+        )
     return stored_alert_rule(row, row.timezone)
 
 
@@ -90,17 +92,33 @@ def _targets(channel: str, values: Sequence[str], where: str) -> list[str]:
     cleaned: list[str] = []
     for value in values:
         if not isinstance(value, str | int) or isinstance(value, bool):
-            raise InvalidInput(f"{where}: a list of texts")
+            raise InvalidInput(
+                f"{where}: a list of texts",
+                key="alerts.error.texts",
+                where_key="error.where.field",
+                where_params={"field": where},
+            )
         text = str(value).strip()
         if text:
             try:
                 target = notifier.check_target(text)
             except InvalidInput as error:
-                raise InvalidInput(f"{where}: {error}") from None
+                raise InvalidInput(
+                    f"{where}: {error}",
+                    key=error.key,
+                    params=error.params,
+                    where_key="error.where.field",
+                    where_params={"field": where},
+                ) from None
             if target not in cleaned:
                 cleaned.append(target)
     if len(cleaned) > 50:
-        raise InvalidInput(f"{where}: at most 50 recipients")
+        raise InvalidInput(
+            f"{where}: at most 50 recipients",
+            key="alerts.error.recipients",
+            where_key="error.where.field",
+            where_params={"field": where},
+        )
     return cleaned
 
 
@@ -131,20 +149,47 @@ def save_alert_rule(
     """Create a rule, or update ``rule_id``; every field is checked, errors name it."""
     name = data.name.strip()
     if not name or len(name) > 200:
-        raise InvalidInput("name: 1 to 200 characters")
+        raise InvalidInput(
+            "name: 1 to 200 characters",
+            key="error.name_length",
+            where_key="error.where.field",
+            where_params={"field": "name"},
+        )
     kind = ALERT_KINDS.get(data.kind)
     params = kind.read_params(data.params)
     team = (data.scope_team or "").strip() or None
     if team is not None and len(team) > 200:
-        raise InvalidInput("scope.team: at most 200 characters")
+        raise InvalidInput(
+            "scope.team: at most 200 characters",
+            key="error.at_most_200",
+            where_key="error.where.field",
+            where_params={"field": "scope.team"},
+        )
     channel = (data.scope_channel or "").strip() or None
     if channel is not None and channel not in {item.value for item in Channel}:
-        raise InvalidInput(f"scope.channel: unknown channel {channel[:30]!r}")
+        raise InvalidInput(
+            f"scope.channel: unknown channel {channel[:30]!r}",
+            key="error.unknown_channel",
+            params={"channel": channel[:30]},
+            where_key="error.where.field",
+            where_params={"field": "scope.channel"},
+        )
     if data.language not in LANGUAGES:
-        raise InvalidInput(f"language: one of {', '.join(LANGUAGES)}")
+        raise InvalidInput(
+            f"language: one of {', '.join(LANGUAGES)}",
+            key="error.one_of",
+            params={"choices": ", ".join(LANGUAGES)},
+            where_key="error.where.field",
+            where_params={"field": "language"},
+        )
     secret = data.secret.strip() if data.secret else None
     if secret is not None and not 16 <= len(secret) <= 100:
-        raise InvalidInput("secret: 16 to 100 characters")
+        raise InvalidInput(
+            "secret: 16 to 100 characters",
+            key="alerts.error.secret",
+            where_key="error.where.field",
+            where_params={"field": "secret"},
+        )
     values: dict[str, Any] = {
         "name": name,
         "kind": data.kind,
@@ -165,7 +210,13 @@ def save_alert_rule(
     ).scalar()
     if rule_id is None:
         if clash is not None:
-            raise Conflict(f"name: a rule named {name!r} exists already")
+            raise Conflict(
+                f"name: a rule named {name!r} exists already",
+                key="alerts.error.name_taken",
+                params={"name": name},
+                where_key="error.where.field",
+                where_params={"field": "name"},
+            )
         values |= {
             "workspace_id": workspace.id,
             "secret": secret or secrets.token_urlsafe(32),
@@ -176,7 +227,13 @@ def save_alert_rule(
         return get_alert_rule(connection, workspace, int(new_id[0]))
     get_alert_rule(connection, workspace, rule_id)
     if clash is not None and clash != rule_id:
-        raise Conflict(f"name: a rule named {name!r} exists already")
+        raise Conflict(
+            f"name: a rule named {name!r} exists already",
+            key="alerts.error.name_taken",
+            params={"name": name},
+            where_key="error.where.field",
+            where_params={"field": "name"},
+        )
     if secret:
         values["secret"] = secret
     connection.execute(update(alert_rules).where(alert_rules.c.id == rule_id).values(**values))
@@ -210,7 +267,12 @@ def _text_list(value: Any, where: str) -> list[str]:
         return [str(value)]
     if isinstance(value, list):
         return [str(item) for item in value]
-    raise InvalidInput(f"{where}: a list")
+    raise InvalidInput(
+        f"{where}: a list",
+        key="alerts.error.list",
+        where_key="error.where.field",
+        where_params={"field": where},
+    )
 
 
 def _rule_input(item: Any) -> AlertRuleInput:
@@ -225,19 +287,35 @@ def _rule_input(item: Any) -> AlertRuleInput:
     params = item.get("params") or {}
     unknown_scope = sorted(set(scope) - {"team", "channel"})
     if unknown_scope:
-        raise InvalidInput(f"scope.{unknown_scope[0]}: unknown field (team, channel)")
+        raise InvalidInput(
+            f"scope.{unknown_scope[0]}: unknown field (team, channel)",
+            key="alerts.error.scope_field",
+            params={"field": unknown_scope[0]},
+        )
     unknown_recipients = sorted(set(recipients) - {"webhooks", "emails", "telegram"})
     if unknown_recipients:
         raise InvalidInput(
-            f"recipients.{unknown_recipients[0]}: unknown field (webhooks, emails, telegram)"
+            f"recipients.{unknown_recipients[0]}: unknown field (webhooks, emails, telegram)",
+            key="alerts.error.recipients_field",
+            params={"field": unknown_recipients[0]},
         )
     enabled = item.get("enabled", True)
     if not isinstance(enabled, bool):
-        raise InvalidInput("enabled: true or false")
+        raise InvalidInput(
+            "enabled: true or false",
+            key="error.true_false",
+            where_key="error.where.field",
+            where_params={"field": "enabled"},
+        )
     language = item.get("language", "ru")
     secret = item.get("secret")
     if secret is not None and not isinstance(secret, str):
-        raise InvalidInput("secret: text")
+        raise InvalidInput(
+            "secret: text",
+            key="error.expected_text",
+            where_key="error.where.field",
+            where_params={"field": "secret"},
+        )
     return AlertRuleInput(
         name=item["name"],
         kind=item["kind"],
@@ -277,7 +355,11 @@ def import_alert_rules(engine: Engine, workspace: Workspace, path: Path) -> Rule
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
-        raise InvalidInput(f"{label}: cannot be read: {error}") from None
+        raise InvalidInput(
+            f"{label}: cannot be read: {error}",
+            key="error.unreadable_file",
+            params={"label": label, "error": error},
+        ) from None
     return import_rule_file(engine, text, label=label, save_entry=_save_entry(workspace))
 
 

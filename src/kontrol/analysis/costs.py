@@ -45,9 +45,20 @@ def read_cost(name: str, raw: str) -> float | None:
     try:
         value = float(text)
     except ValueError:
-        raise InvalidInput(f"{name}: not a number: {raw[:20]!r}") from None
+        raise InvalidInput(
+            f"{name}: not a number: {raw[:20]!r}",
+            key="error.not_a_number",
+            params={"value": raw[:20]},
+            where_key="error.where.field",
+            where_params={"field": name},
+        ) from None
     if not value >= 0 or value == float("inf"):
-        raise InvalidInput(f"{name}: a cost is zero or more")
+        raise InvalidInput(
+            f"{name}: a cost is zero or more",
+            key="analysis.error.cost",
+            where_key="error.where.field",
+            where_params={"field": name},
+        )
     return value
 
 

@@ -65,10 +65,21 @@ def make_scope(
     try:
         chosen = Period(period) if period else Period.WEEK
     except ValueError:
-        raise InvalidInput("period: one of day, week, month, quarter") from None
+        raise InvalidInput(
+            "period: one of day, week, month, quarter",
+            key="analysis.error.period",
+            where_key="error.where.field",
+            where_params={"field": "period"},
+        ) from None
     for name in filters or {}:
         if name not in FILTERS:
-            raise InvalidInput(f"{name}: filters are {', '.join(FILTERS)}")
+            raise InvalidInput(
+                f"{name}: filters are {', '.join(FILTERS)}",
+                key="analysis.error.filter",
+                params={"choices": ", ".join(FILTERS)},
+                where_key="error.where.field",
+                where_params={"field": name},
+            )
     if date_to is None:
         latest = connection.execute(
             select(func.max(interaction_facts.c.day)).where(
@@ -86,7 +97,12 @@ def make_scope(
     if date_from is None:
         date_from = date_to - timedelta(days=DEFAULT_SPAN[chosen] - 1)
     if date_from > date_to:
-        raise InvalidInput("date_from: after date_to")
+        raise InvalidInput(
+            "date_from: after date_to",
+            key="metrics.error.from_after_to",
+            where_key="error.where.field",
+            where_params={"field": "date_from"},
+        )
     return AnalysisScope(
         workspace_id,
         date_from,

@@ -110,9 +110,17 @@ def _phrases(source: str, node: yaml.Node | None, where: str) -> dict[str, tuple
 def check_phrase(phrase: str, *, source: str = "phrase", line: int = 1) -> None:
     """Refuse a phrase the matcher cannot use (too long, or a lone wildcard)."""
     if len(phrase) > 200:
-        raise InvalidInput(f"{source}:{line}: phrase: longer than 200 characters")
+        raise InvalidInput(
+            f"{source}:{line}: phrase: longer than 200 characters",
+            key="analysis.error.phrase_long",
+            params={"source": source, "line": line},
+        )
     if phrase.replace("*", "").strip() == "" and phrase:
-        raise InvalidInput(f"{source}:{line}: phrase: a phrase needs letters, not only *")
+        raise InvalidInput(
+            f"{source}:{line}: phrase: a phrase needs letters, not only *",
+            key="analysis.error.phrase_wildcard",
+            params={"source": source, "line": line},
+        )
 
 
 def _entry(source: str, node: yaml.Node, kind: str, where: str) -> Reason:
@@ -160,7 +168,11 @@ def parse_taxonomy(text: str, *, source: str = "taxonomy.yaml") -> Taxonomy:
         line = mark.line + 1 if mark is not None else 1
         raise invalid_yaml(error, f"{source}:{line}: not valid YAML", source=source) from None
     if root is None:
-        raise InvalidInput(f"{source}:1: the file is empty")
+        raise InvalidInput(
+            f"{source}:1: the file is empty",
+            key="analysis.error.empty_file",
+            params={"source": source},
+        )
     top = _mapping(source, root, "taxonomy")
     lists: dict[str, list[Reason]] = {"reason": [], "complaint": []}
     for name, value in top.items():
@@ -177,7 +189,11 @@ def parse_taxonomy(text: str, *, source: str = "taxonomy.yaml") -> Taxonomy:
             seen.add(reason.code)
             lists[kind].append(reason)
     if not lists["reason"]:
-        raise InvalidInput(f"{source}:1: reasons: at least one reason is needed")
+        raise InvalidInput(
+            f"{source}:1: reasons: at least one reason is needed",
+            key="analysis.error.no_reasons",
+            params={"source": source},
+        )
     return Taxonomy(tuple(lists["reason"]), tuple(lists["complaint"]))
 
 
@@ -258,7 +274,13 @@ def replace_entry(taxonomy: Taxonomy, reason: Reason, *, old_code: str | None) -
     entries = list(taxonomy.of(reason.kind))
     clash = next((r for r in entries if r.code == reason.code and r.code != old_code), None)
     if clash is not None:
-        raise InvalidInput(f"code: {reason.code!r} is taken")
+        raise InvalidInput(
+            f"code: {reason.code!r} is taken",
+            key="analysis.error.code_taken",
+            params={"code": reason.code},
+            where_key="error.where.field",
+            where_params={"field": "code"},
+        )
     index = next((i for i, r in enumerate(entries) if r.code == old_code), None)
     if index is None:
         entries.append(reason)
@@ -271,7 +293,12 @@ def remove_entry(taxonomy: Taxonomy, kind: str, code: str) -> Taxonomy:
     """The taxonomy without this entry (a taxonomy keeps at least one reason)."""
     entries = [r for r in taxonomy.of(kind) if r.code != code]
     if kind == "reason" and not entries:
-        raise InvalidInput("code: the last reason cannot be removed")
+        raise InvalidInput(
+            "code: the last reason cannot be removed",
+            key="analysis.error.last_reason",
+            where_key="error.where.field",
+            where_params={"field": "code"},
+        )
     return _with(taxonomy, kind, entries)
 
 
@@ -286,15 +313,36 @@ def read_entry(
 ) -> Reason:
     """A taxonomy entry from the form; ``InvalidInput`` names the field."""
     if kind not in KINDS:
-        raise InvalidInput(f"kind: one of {', '.join(KINDS)}")
+        raise InvalidInput(
+            f"kind: one of {', '.join(KINDS)}",
+            key="error.one_of",
+            params={"choices": ", ".join(KINDS)},
+            where_key="error.where.field",
+            where_params={"field": "kind"},
+        )
     code = code.strip()
     if not _CODE.match(code):
-        raise InvalidInput("code: lower-case latin letters, digits, _ or -")
+        raise InvalidInput(
+            "code: lower-case latin letters, digits, _ or -",
+            key="analysis.error.code",
+            where_key="error.where.field",
+            where_params={"field": "code"},
+        )
     for name, value in (("label_ru", label_ru), ("label_en", label_en)):
         if not value.strip():
-            raise InvalidInput(f"{name}: a name is required")
+            raise InvalidInput(
+                f"{name}: a name is required",
+                key="analysis.error.name_required",
+                where_key="error.where.field",
+                where_params={"field": name},
+            )
         if len(value) > 200:
-            raise InvalidInput(f"{name}: longer than 200 characters")
+            raise InvalidInput(
+                f"{name}: longer than 200 characters",
+                key="analysis.error.name_long",
+                where_key="error.where.field",
+                where_params={"field": name},
+            )
     phrases: dict[str, tuple[str, ...]] = {}
     for language, text in (("ru", phrases_ru), ("en", phrases_en)):
         lines = [line.strip() for line in text.splitlines()]

@@ -72,12 +72,27 @@ def save_phrase_override(
 ) -> None:
     """Extend or replace one list for the workspace; an empty extension removes the override."""
     if language not in ("ru", "en"):
-        raise InvalidInput("language: expected ru or en")
+        raise InvalidInput(
+            "language: expected ru or en",
+            key="checks.error.language",
+            where_key="error.where.field",
+            where_params={"field": "language"},
+        )
     if mode not in ("extend", "replace"):
-        raise InvalidInput("mode: expected extend or replace")
+        raise InvalidInput(
+            "mode: expected extend or replace",
+            key="checks.error.mode",
+            where_key="error.where.field",
+            where_params={"field": "mode"},
+        )
     name = list_name.strip()
     if not name or len(name) > 60 or not name.replace("_", "").isalnum():
-        raise InvalidInput("list: expected a list name of letters, digits and _")
+        raise InvalidInput(
+            "list: expected a list name of letters, digits and _",
+            key="checks.error.list_name",
+            where_key="error.where.field",
+            where_params={"field": "list"},
+        )
     connection.execute(
         delete(phrase_overrides).where(
             phrase_overrides.c.workspace_id == workspace_id,

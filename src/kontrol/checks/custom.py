@@ -243,30 +243,70 @@ def _phrases(items: Any, where: str) -> list[str]:
 def parse_custom_check(data: Any, *, reserved: frozenset[str] = frozenset()) -> CustomCheck:
     """A custom check from its parsed YAML; ``InvalidInput`` names the field that is wrong."""
     if not isinstance(data, dict):
-        raise InvalidInput("custom check: expected a mapping with id, title and rule")
+        raise InvalidInput(
+            "custom check: expected a mapping with id, title and rule",
+            key="checks.error.custom_mapping",
+        )
     check_id = data.get("id")
     if not isinstance(check_id, str) or not CHECK_ID.match(check_id):
-        raise InvalidInput("id: expected lower-case letters, digits and _ (2-60 characters)")
+        raise InvalidInput(
+            "id: expected lower-case letters, digits and _ (2-60 characters)",
+            key="checks.error.custom_id",
+            where_key="error.where.field",
+            where_params={"field": "id"},
+        )
     if check_id in reserved:
-        raise InvalidInput(f"id: {check_id!r} is a built-in check")
+        raise InvalidInput(
+            f"id: {check_id!r} is a built-in check",
+            key="checks.error.built_in",
+            params={"check_id": check_id},
+            where_key="error.where.field",
+            where_params={"field": "id"},
+        )
     unknown = set(data) - {"id", "title", "channels", "rule", "na_unless"}
     if unknown:
-        raise InvalidInput(f"{sorted(unknown)[0]}: unknown key")
+        raise InvalidInput(
+            f"{sorted(unknown)[0]}: unknown key",
+            key="checks.error.unknown_key",
+            where_key="error.where.field",
+            where_params={"field": sorted(unknown)[0]},
+        )
     title = data.get("title", check_id)
     if not isinstance(title, str):
-        raise InvalidInput("title: expected text")
+        raise InvalidInput(
+            "title: expected text",
+            key="error.expected_text",
+            where_key="error.where.field",
+            where_params={"field": "title"},
+        )
     channels = data.get("channels")
     if channels is None:
         channel_set = ALL_CHANNELS
     else:
         if not isinstance(channels, list) or not channels:
-            raise InvalidInput("channels: expected a list of channels")
+            raise InvalidInput(
+                "channels: expected a list of channels",
+                key="checks.error.channels",
+                where_key="error.where.field",
+                where_params={"field": "channels"},
+            )
         bad = [c for c in channels if c not in ALL_CHANNELS]
         if bad:
-            raise InvalidInput(f"channels: unknown channel {bad[0]!r}")
+            raise InvalidInput(
+                f"channels: unknown channel {bad[0]!r}",
+                key="error.unknown_channel",
+                params={"channel": bad[0]},
+                where_key="error.where.field",
+                where_params={"field": "channels"},
+            )
         channel_set = frozenset(channels)
     if "rule" not in data:
-        raise InvalidInput("rule: required")
+        raise InvalidInput(
+            "rule: required",
+            key="checks.error.rule_required",
+            where_key="error.where.field",
+            where_params={"field": "rule"},
+        )
     counter = [0]
     rule = _parse_condition(data["rule"], "rule", check_id, counter)
     na_unless = None

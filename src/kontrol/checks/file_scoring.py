@@ -155,7 +155,11 @@ def score_file(
                 if scorecard is not None and Path(scorecard).suffix in (".yaml", ".yml"):
                     card_file = Path(scorecard)
                     if not card_file.exists():
-                        raise NotFound(f"{scorecard}: no such file")
+                        raise NotFound(
+                            f"{scorecard}: no such file",
+                            key="checks.error.no_file",
+                            params={"scorecard": scorecard},
+                        )
 
                     ensure_default_scorecards(connection, workspace.id)
                     scorecard = save_scorecard(
@@ -181,7 +185,11 @@ def score_file(
                     _choose(cards, scorecard, lang) for lang in ("ru", "en")
                 ):
                     names = ", ".join(sorted(c.name for c in cards))
-                    raise NotFound(f"no scorecard named {scorecard!r} (there are: {names})")
+                    raise NotFound(
+                        f"no scorecard named {scorecard!r} (there are: {names})",
+                        key="checks.error.no_scorecard_in",
+                        params={"scorecard": scorecard, "names": names},
+                    )
                 for line in _scored_lines(connection, workspace.id, cards, scorecard):
                     if emit is None:
                         result.lines.append(line)

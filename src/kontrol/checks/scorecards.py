@@ -149,7 +149,9 @@ def scorecard_versions(
         .order_by(scorecards.c.version.desc())
     ).all()
     if not rows:
-        raise NotFound(f"no scorecard named {name!r}")
+        raise NotFound(
+            f"no scorecard named {name!r}", key="checks.error.no_scorecard", params={"name": name}
+        )
     return [stored_scorecard(row) for row in rows]
 
 
@@ -157,7 +159,11 @@ def pick_version(versions: list[StoredScorecard], version: int | None) -> Stored
     """The version asked for among ``versions`` (newest first); the newest by default."""
     card = next((v for v in versions if v.version == version), versions[0])
     if version is not None and card.version != version:
-        raise NotFound(f"scorecard {card.name!r} has no version {version}")
+        raise NotFound(
+            f"scorecard {card.name!r} has no version {version}",
+            key="checks.error.no_version",
+            params={"name": card.name, "version": version},
+        )
     return card
 
 
@@ -174,7 +180,11 @@ def scorecard_version(
         statement = statement.where(scorecards.c.workspace_id == workspace_id)
     row = connection.execute(statement).first()
     if row is None:
-        raise NotFound(f"no scorecard {scorecard_id} in this workspace")
+        raise NotFound(
+            f"no scorecard {scorecard_id} in this workspace",
+            key="checks.error.no_scorecard_id",
+            params={"scorecard_id": scorecard_id},
+        )
     return stored_scorecard(row)
 
 

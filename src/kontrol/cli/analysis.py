@@ -33,7 +33,13 @@ def _day(name: str, value: str | None) -> date | None:
     try:
         return date.fromisoformat(value)
     except ValueError:
-        raise InvalidInput(f"{name}: not a date (YYYY-MM-DD): {value[:20]!r}") from None
+        raise InvalidInput(
+            f"{name}: not a date (YYYY-MM-DD): {value[:20]!r}",
+            key="error.not_a_date",
+            params={"value": value[:20]},
+            where_key="error.where.field",
+            where_params={"field": name},
+        ) from None
 
 
 def _print(data: Any) -> None:
@@ -57,7 +63,7 @@ def reasons_command(
     from kontrol.domain.errors import InvalidInput
 
     if kind not in ("reason", "complaint"):
-        raise InvalidInput("--kind: reason or complaint")
+        raise InvalidInput("--kind: reason or complaint", key="cli.error.kind")
     engine, target = open_workspace(db, workspace)
     with engine.connect() as connection:
         scope = make_scope(
@@ -170,7 +176,9 @@ def taxonomy_command(
     try:
         text = load.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
-        raise Unreadable(f"{load}: {error}") from None
+        raise Unreadable(
+            f"{load}: {error}", key="cli.error.file", params={"load": load, "error": error}
+        ) from None
     taxonomy = parse_taxonomy(text, source=str(load))
     with engine.begin() as connection:
         save_taxonomy(connection, target.id, taxonomy)

@@ -51,7 +51,9 @@ def import_command(
             except (OSError, UnicodeDecodeError) as error:
                 from kontrol.domain.errors import Unreadable
 
-                raise Unreadable(f"{path}: {error}") from None
+                raise Unreadable(
+                    f"{path}: {error}", key="cli.error.file", params={"load": path, "error": error}
+                ) from None
             stored = save_template(connection, target.id, text, file=str(path))
             typer.echo(f"{path}: {stored.name} v{stored.version}")
 

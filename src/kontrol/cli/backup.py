@@ -58,7 +58,7 @@ def restore(
     from kontrol.store.database import make_engine
 
     if not file.is_file():
-        raise InvalidInput(f"no such file: {file}")
+        raise InvalidInput(f"no such file: {file}", key="cli.error.no_file", params={"file": file})
     engine = make_engine(database_url(db))
     try:
         done = restore_backup(engine, file)

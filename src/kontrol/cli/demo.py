@@ -25,7 +25,9 @@ def _last_day(text: str | None) -> date:
     try:
         return date.fromisoformat(text)
     except ValueError:
-        raise InvalidInput(f"--end: a date as YYYY-MM-DD, not {text!r}") from None
+        raise InvalidInput(
+            f"--end: a date as YYYY-MM-DD, not {text!r}", key="cli.error.end", params={"text": text}
+        ) from None
 
 
 @commands.command()

@@ -38,12 +38,20 @@ def acting(connection: Connection, workspace: Workspace, username: str) -> Viewe
 
     found = connection.execute(select(users.c.id).where(users.c.username == username)).scalar()
     if found is None:
-        raise NotFound(f"--as: no person {username!r}")
+        raise NotFound(
+            f"--as: no person {username!r}",
+            key="cli.error.no_person",
+            params={"username": username},
+        )
     account = get_account(connection, int(found))
     for membership in memberships_of(connection, account):
         if membership.workspace.id == workspace.id:
             return Viewer(account, membership)
-    raise NotFound(f"--as: {username!r} is not a member of workspace {workspace.name!r}")
+    raise NotFound(
+        f"--as: {username!r} is not a member of workspace {workspace.name!r}",
+        key="cli.error.not_member",
+        params={"username": username, "name": workspace.name},
+    )
 
 
 @actions_app.command("list")

@@ -30,13 +30,19 @@ def mystery_import(
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
-        raise InvalidInput(f"{path}: cannot be read as UTF-8 text ({error})") from None
+        raise InvalidInput(
+            f"{path}: cannot be read as UTF-8 text ({error})",
+            key="cli.error.not_utf8",
+            params={"path": path, "error": error},
+        ) from None
     engine, target = open_workspace(db, workspace)
     try:
         with engine.begin() as connection:
             programme, created = save_programme(connection, target, text, created_by="cli")
     except InvalidInput as error:
-        raise InvalidInput(f"{path}: {error}") from None
+        raise InvalidInput(
+            f"{path}: {error}", key="cli.error.file", params={"load": path, "error": error}
+        ) from None
     verb = "added" if created else "updated"
     typer.echo(
         f"{verb} programme {programme.name} (#{programme.id}): "

@@ -190,7 +190,9 @@ def _read(path: Path) -> str:
     try:
         return path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
-        raise Unreadable(f"{path}: {error}") from None
+        raise Unreadable(
+            f"{path}: {error}", key="cli.error.file", params={"load": path, "error": error}
+        ) from None
 
 
 def _write(text: str, output: Path | None) -> None:
@@ -219,7 +221,11 @@ def _pairs(values: list[str] | None, what: str) -> dict[str, str]:
     for value in values or []:
         key, sep, rest = value.partition("=")
         if not sep or not key.strip():
-            raise InvalidInput(f"{what}: expected QUESTION_ID=VALUE, got {value!r}")
+            raise InvalidInput(
+                f"{what}: expected QUESTION_ID=VALUE, got {value!r}",
+                key="cli.error.answer",
+                params={"what": what, "value": value},
+            )
         found[key.strip()] = rest.strip()
     return found
 
@@ -455,7 +461,11 @@ def hiring_add_question_command(
         if competency:
             keyed = {c.key: c.id for c in list_competencies(connection, target.id)}
             if competency not in keyed:
-                raise NotFound(f"no competency {competency!r}")
+                raise NotFound(
+                    f"no competency {competency!r}",
+                    key="cli.error.no_competency",
+                    params={"competency": competency},
+                )
             competency_id = keyed[competency]
         profile = add_guide_question(
             connection,

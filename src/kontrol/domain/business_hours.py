@@ -23,7 +23,11 @@ def parse_clock(value: str, what: str) -> time:
         hours, minutes = value.strip().split(":")
         return time(int(hours), int(minutes))
     except ValueError:
-        raise InvalidInput(f"{what}: expected HH:MM, got {value!r}") from None
+        raise InvalidInput(
+            f"{what}: expected HH:MM, got {value!r}",
+            key="error.clock",
+            params={"what": what, "value": value},
+        ) from None
 
 
 @dataclass(frozen=True)
@@ -38,13 +42,21 @@ class BusinessCalendar:
 
     def __post_init__(self) -> None:
         if not self.days or not self.days <= set(range(1, 8)):
-            raise InvalidInput("working days: ISO weekday numbers 1 (Monday) to 7 (Sunday)")
+            raise InvalidInput(
+                "working days: ISO weekday numbers 1 (Monday) to 7 (Sunday)",
+                key="error.working_days",
+            )
         if self.opens >= self.closes:
-            raise InvalidInput("working hours: opening time must be before closing time")
+            raise InvalidInput(
+                "working hours: opening time must be before closing time", key="error.working_hours"
+            )
         if self.lunch is not None:
             start, end = self.lunch
             if not self.opens <= start < end <= self.closes:
-                raise InvalidInput("lunch break: must lie inside working hours, start before end")
+                raise InvalidInput(
+                    "lunch break: must lie inside working hours, start before end",
+                    key="error.lunch_break",
+                )
 
     def _open_spans(self, day: date) -> list[tuple[time, time]]:
         if day.isoweekday() not in self.days or day in self.holidays:

@@ -13,7 +13,9 @@ def zone(name: str) -> ZoneInfo:
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
-        raise InvalidInput(f"unknown time zone {name!r}") from None
+        raise InvalidInput(
+            f"unknown time zone {name!r}", key="error.time_zone", params={"name": name}
+        ) from None
 
 
 def to_utc(moment: datetime, local: tzinfo) -> datetime:

@@ -113,7 +113,11 @@ def _fraction(criterion: Criterion, result: Value) -> float | None:
         return 0.0
     if isinstance(result, int) and not isinstance(result, bool) and 1 <= result <= 5:
         return (result - 1) / 4
-    raise InvalidInput(f"criterion {criterion.id}: result {result!r} is not pass, fail, na or 1-5")
+    raise InvalidInput(
+        f"criterion {criterion.id}: result {result!r} is not pass, fail, na or 1-5",
+        key="error.criterion_result",
+        params={"id": criterion.id, "result": result},
+    )
 
 
 def criterion_results(scorecard: Scorecard, verdicts: Mapping[str, str]) -> dict[str, Value]:

@@ -212,7 +212,11 @@ def get_action(connection: Connection, viewer: Viewer, action_id: int) -> Improv
         )
     ).first()
     if row is None:
-        raise NotFound(f"no action {action_id}")
+        raise NotFound(
+            f"no action {action_id}",
+            key="improvement.error.no_action",
+            params={"action_id": action_id},
+        )
     return _action(row)
 
 
@@ -341,7 +345,9 @@ def _checked(connection: Connection, viewer: Viewer, values: dict[str, str]) -> 
         team = team or found.team
     if viewer.membership.role.value == "team_lead" and viewer.membership.team:
         if team and team != viewer.membership.team:
-            raise Forbidden("team leads make actions for their own team")
+            raise Forbidden(
+                "team leads make actions for their own team", key="improvement.error.own_team"
+            )
         team = team or viewer.membership.team
     template = _text(values, "audit_template", 60)
     item = _text(values, "audit_item", 60)
@@ -439,11 +445,18 @@ def update_action(
     if unknown:
         raise KeyedInvalid("improvement.error.unknown_field", sorted(unknown)[0])
     if not can_progress_action(viewer, item):
-        raise Forbidden("only the action's owner or a lead changes an action")
+        raise Forbidden(
+            "only the action's owner or a lead changes an action", key="improvement.error.not_owner"
+        )
     if not can_edit_action(viewer, item) and set(changes) - set(PROGRESS_FIELDS):
-        raise Forbidden("the owner of an action changes its status and note only")
+        raise Forbidden(
+            "the owner of an action changes its status and note only",
+            key="improvement.error.owner_progress",
+        )
     if item.version != version:
-        raise Conflict("someone changed this action meanwhile: reload it")
+        raise Conflict(
+            "someone changed this action meanwhile: reload it", key="improvement.error.stale"
+        )
     merged = {**_as_values(item), **changes}
     row = _checked(connection, viewer, merged)
     if not can_edit_action(viewer, item):
@@ -463,7 +476,9 @@ def update_action(
         .values(updated_at=now, done_at=done_at, version=version + 1, **row)
     )
     if result.rowcount != 1:
-        raise Conflict("someone changed this action meanwhile: reload it")
+        raise Conflict(
+            "someone changed this action meanwhile: reload it", key="improvement.error.stale"
+        )
     return get_action(connection, viewer, action_id)
 
 

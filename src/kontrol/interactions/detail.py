@@ -121,7 +121,11 @@ def get_interaction(
         summary_query(viewer).where(interactions.c.id == interaction_id)
     ).first()
     if row is None:
-        raise NotFound(f"no interaction {interaction_id}")
+        raise NotFound(
+            f"no interaction {interaction_id}",
+            key="interactions.error.no_interaction",
+            params={"interaction_id": interaction_id},
+        )
     local = zone(viewer.workspace.timezone)
     full = connection.execute(select(interactions).where(interactions.c.id == interaction_id)).one()
     conversation = [

@@ -103,7 +103,13 @@ def read_date(name: str, value: str | None) -> date | None:
     try:
         return date.fromisoformat(value)
     except ValueError:
-        raise InvalidInput(f"{name}: not a date (YYYY-MM-DD): {value[:20]!r}") from None
+        raise InvalidInput(
+            f"{name}: not a date (YYYY-MM-DD): {value[:20]!r}",
+            key="error.not_a_date",
+            params={"value": value[:20]},
+            where_key="error.where.field",
+            where_params={"field": name},
+        ) from None
 
 
 def _survey(value: str | None) -> bool | None:
@@ -113,7 +119,12 @@ def _survey(value: str | None) -> bool | None:
         return True
     if value in ("no", "false", "0"):
         return False
-    raise InvalidInput("has_survey: yes, no or any")
+    raise InvalidInput(
+        "has_survey: yes, no or any",
+        key="interactions.error.yes_no_any",
+        where_key="error.where.field",
+        where_params={"field": "has_survey"},
+    )
 
 
 def _flag(name: str, value: str | None, yes: str = "yes", no: str = "no") -> bool | None:
@@ -123,14 +134,25 @@ def _flag(name: str, value: str | None, yes: str = "yes", no: str = "no") -> boo
         return True
     if value == no:
         return False
-    raise InvalidInput(f"{name}: {yes}, {no} or any")
+    raise InvalidInput(
+        f"{name}: {yes}, {no} or any",
+        key="interactions.error.flag",
+        params={"yes": yes, "no": no},
+        where_key="error.where.field",
+        where_params={"field": name},
+    )
 
 
 def _csat(name: str, value: str | None) -> int | None:
     if not value:
         return None
     if value not in {"1", "2", "3", "4", "5"}:
-        raise InvalidInput(f"{name}: a CSAT score from 1 to 5")
+        raise InvalidInput(
+            f"{name}: a CSAT score from 1 to 5",
+            key="interactions.error.csat",
+            where_key="error.where.field",
+            where_params={"field": name},
+        )
     return int(value)
 
 
@@ -138,7 +160,13 @@ def _choice(name: str, value: str | None, allowed: Collection[str]) -> str | Non
     if not value:
         return None
     if value not in allowed:
-        raise InvalidInput(f"{name}: one of {', '.join(sorted(allowed))}")
+        raise InvalidInput(
+            f"{name}: one of {', '.join(sorted(allowed))}",
+            key="error.one_of",
+            params={"choices": ", ".join(sorted(allowed))},
+            where_key="error.where.field",
+            where_params={"field": name},
+        )
     return value
 
 
@@ -148,9 +176,20 @@ def _score(name: str, value: str | None) -> float | None:
     try:
         number = float(value)
     except ValueError:
-        raise InvalidInput(f"{name}: not a number: {value[:20]!r}") from None
+        raise InvalidInput(
+            f"{name}: not a number: {value[:20]!r}",
+            key="error.not_a_number",
+            params={"value": value[:20]},
+            where_key="error.where.field",
+            where_params={"field": name},
+        ) from None
     if not 0 <= number <= 100:
-        raise InvalidInput(f"{name}: expected 0-100")
+        raise InvalidInput(
+            f"{name}: expected 0-100",
+            key="error.percent",
+            where_key="error.where.field",
+            where_params={"field": name},
+        )
     return number
 
 
@@ -158,7 +197,13 @@ def _known(name: str, value: str | None, allowed: tuple[str, ...]) -> str | None
     if not value:
         return None
     if value not in allowed and not (name == "failed" and value.isidentifier()):
-        raise InvalidInput(f"{name}: unknown value {value[:40]!r}")
+        raise InvalidInput(
+            f"{name}: unknown value {value[:40]!r}",
+            key="error.unknown_value",
+            params={"value": value[:40]},
+            where_key="error.where.field",
+            where_params={"field": name},
+        )
     return value
 
 
@@ -219,7 +264,13 @@ class FilterParameters(BaseModel):
         """Validate the raw values into an :class:`InteractionFilter`."""
         channel = self.channel
         if channel and channel not in {item.value for item in Channel}:
-            raise InvalidInput(f"channel: unknown channel {channel[:30]!r}")
+            raise InvalidInput(
+                f"channel: unknown channel {channel[:30]!r}",
+                key="error.unknown_channel",
+                params={"channel": channel[:30]},
+                where_key="error.where.field",
+                where_params={"field": "channel"},
+            )
         return InteractionFilter(
             channel=channel or None,
             agent=self.agent or None,

@@ -39,7 +39,13 @@ class Cursor:
             moment, _, key = token.partition("~")
             return Cursor(datetime.fromisoformat(moment), int(key))
         except ValueError:
-            raise InvalidInput(f"cursor: not a page cursor: {token[:40]!r}") from None
+            raise InvalidInput(
+                f"cursor: not a page cursor: {token[:40]!r}",
+                key="interactions.error.cursor",
+                params={"token": token[:40]},
+                where_key="error.where.field",
+                where_params={"field": "cursor"},
+            ) from None
 
 
 @dataclass

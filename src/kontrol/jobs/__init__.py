@@ -135,7 +135,9 @@ def retry(engine: Engine, run_id: int, *, workspace_id: int | None = None) -> Jo
     with engine.begin() as connection:
         run = runs.get_run(connection, run_id)
         if workspace_id is not None and run.workspace_id != workspace_id:
-            raise NotFound(f"no job run {run_id}")
+            raise NotFound(
+                f"no job run {run_id}", key="jobs.error.no_run", params={"run_id": run_id}
+            )
         again = runs.retry_run(connection, run_id)
     if settings.redis_url:
         backends.send_redis(settings, run_id)

@@ -18,7 +18,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine
 
-from kontrol.domain.errors import InvalidInput, NotFound
+from kontrol.domain.errors import NotFound
 from kontrol.plugins import Registry, UnknownPlugin
 
 ENTRY_POINT_GROUP = "kontrol.jobs"
@@ -103,9 +103,9 @@ def register_job(
 ) -> None:
     """Register ``function`` as the job ``name`` (the decorator's plain form)."""
     if max_attempts < 1:
-        raise InvalidInput("a job needs at least one attempt")
+        raise ValueError("a job needs at least one attempt")
     if every is not None and every < timedelta(seconds=1):
-        raise InvalidInput("a recurring job runs at most once a second")
+        raise ValueError("a recurring job runs at most once a second")
     jobs.add(name, Job(name, function, max_attempts, every))
 
 
@@ -124,7 +124,9 @@ def get_job(name: str) -> Job:
     try:
         return jobs.get(name)
     except UnknownPlugin:
-        raise NotFound(f"no job named {name!r}") from None
+        raise NotFound(
+            f"no job named {name!r}", key="jobs.error.no_job", params={"name": name}
+        ) from None
 
 
 def job_names() -> list[str]:

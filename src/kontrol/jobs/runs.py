@@ -112,7 +112,7 @@ def create_run(
     registered = get_job(name)
     if dedup_key is not None:
         if len(dedup_key) > 200:
-            raise InvalidInput("dedup_key: at most 200 characters")
+            raise InvalidInput("dedup_key: at most 200 characters", key="jobs.error.dedup_key")
         found = _by_dedup_key(connection, dedup_key)
         if found is not None:
             return found, False
@@ -152,7 +152,7 @@ def get_run(connection: Connection, run_id: int) -> JobRun:
     """The run ``run_id``."""
     row = connection.execute(select(job_runs).where(job_runs.c.id == run_id)).first()
     if row is None:
-        raise NotFound(f"no job run {run_id}")
+        raise NotFound(f"no job run {run_id}", key="jobs.error.no_run", params={"run_id": run_id})
     return _to_run(row)
 
 
@@ -169,7 +169,13 @@ def list_runs(
     ``workspace_id`` limits them to the runs that work for one workspace.
     """
     if status is not None and status not in STATUSES:
-        raise InvalidInput(f"status: one of {', '.join(STATUSES)}")
+        raise InvalidInput(
+            f"status: one of {', '.join(STATUSES)}",
+            key="error.one_of",
+            params={"choices": ", ".join(STATUSES)},
+            where_key="error.where.field",
+            where_params={"field": "status"},
+        )
     query = select(job_runs).order_by(job_runs.c.id.desc()).limit(limit)
     if status is not None:
         query = query.where(job_runs.c.status == status)
@@ -196,7 +202,11 @@ def retry_run(connection: Connection, run_id: int) -> JobRun:
     """Queue a dead (or failed) run again with a fresh set of attempts."""
     run = get_run(connection, run_id)
     if run.status not in (DEAD, FAILED):
-        raise Conflict(f"job run {run_id} is {run.status}: only dead or failed runs are retried")
+        raise Conflict(
+            f"job run {run_id} is {run.status}: only dead or failed runs are retried",
+            key="jobs.error.not_retried",
+            params={"run_id": run_id, "status": run.status},
+        )
     connection.execute(
         update(job_runs)
         .where(job_runs.c.id == run_id, job_runs.c.status.in_((DEAD, FAILED)))
@@ -353,7 +363,7 @@ def execute(engine: Engine, run_id: int, settings: Settings) -> str:
     with engine.connect() as connection:
         row = connection.execute(select(job_runs).where(job_runs.c.id == run_id)).first()
     if row is None:
-        raise NotFound(f"no job run {run_id}")
+        raise NotFound(f"no job run {run_id}", key="jobs.error.no_run", params={"run_id": run_id})
     if row.status in FINISHED:
         return str(row.status)
     try:

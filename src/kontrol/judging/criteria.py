@@ -87,7 +87,11 @@ def get_criterion(connection: Connection, workspace_id: int, criterion_id: int) 
         )
     ).first()
     if row is None:
-        raise NotFound(f"no language-model criterion {criterion_id}")
+        raise NotFound(
+            f"no language-model criterion {criterion_id}",
+            key="judging.error.no_criterion",
+            params={"criterion_id": criterion_id},
+        )
     return _criterion(row)
 
 
@@ -104,23 +108,32 @@ def set_shadow(
     return get_criterion(connection, workspace_id, criterion_id)
 
 
-def _check_attachment(connection: Connection, workspace_id: int, found: CriterionInput) -> str:
-    """Empty when the scorecard criterion exists and is answered by a person, else why not."""
+def _check_attachment(
+    connection: Connection, workspace_id: int, found: CriterionInput
+) -> tuple[str, str, dict[str, object]] | None:
+    """None when the scorecard criterion exists and is answered by a person, else why not.
+
+    Why not is the English text, its catalogue key and the key's values.
+    """
     if found.scorecard is None:
-        return ""
+        return None
+    named: dict[str, object] = {"scorecard": found.scorecard, "criterion": found.criterion}
     try:
         card = scorecard_versions(connection, workspace_id, found.scorecard)[0].scorecard
     except NotFound:
-        return f"scorecard: no scorecard named {found.scorecard!r}"
+        english = f"scorecard: no scorecard named {found.scorecard!r}"
+        return english, "judging.error.attach_no_scorecard", named
     target = next((c for c in card.criteria if c.id == found.criterion), None)
     if target is None:
-        return f"criterion: scorecard {found.scorecard!r} has no criterion {found.criterion!r}"
+        english = f"criterion: scorecard {found.scorecard!r} has no criterion {found.criterion!r}"
+        return english, "judging.error.attach_no_criterion", named
     if not target.manual or target.scale != "pass_fail":
-        return (
+        english = (
             f"criterion: {found.criterion!r} must be a pass/fail criterion without a check "
             "(one a reviewer answers)"
         )
-    return ""
+        return english, "judging.error.attach_manual", named
+    return None
 
 
 def save_criteria(
@@ -136,10 +149,15 @@ def save_criteria(
     ensure_default_scorecards(connection, workspace_id)
     for index, item in enumerate(found):
         problem = _check_attachment(connection, workspace_id, item)
-        if problem:
+        if problem is not None:
+            english, key, named = problem
             line = (lines or {}).get(index)
             where = f"{source}, line {line}" if line else source
-            raise InvalidInput(f"{where}: criteria[{index}] ({item.name}).{problem}")
+            raise InvalidInput(
+                f"{where}: criteria[{index}] ({item.name}).{english}",
+                key=key,
+                params={"where": where, "index": index, "name": item.name, **named},
+            )
     now = utcnow()
     for item in found:
         row = connection.execute(
@@ -233,7 +251,11 @@ def parse_criteria_yaml(
             error, f"{source}{line}: not valid YAML: {problem}", source=source
         ) from None
     if not isinstance(data, dict) or not isinstance(data.get("criteria"), list):
-        raise InvalidInput(f"{source}, line 1: expected 'criteria:' with a list of criteria")
+        raise InvalidInput(
+            f"{source}, line 1: expected 'criteria:' with a list of criteria",
+            key="judging.error.no_criteria_list",
+            params={"source": source},
+        )
     item_lines, key_lines = _item_lines(text)
     out: list[CriterionInput] = []
     seen: set[str] = set()

@@ -71,9 +71,19 @@ def _base_url(value: str) -> str:
     text = value.strip().rstrip("/")
     parts = urlsplit(text)
     if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise InvalidInput("base_url: expected an http:// or https:// address")
+        raise InvalidInput(
+            "base_url: expected an http:// or https:// address",
+            key="judging.error.base_url",
+            where_key="error.where.field",
+            where_params={"field": "base_url"},
+        )
     if len(text) > 500:
-        raise InvalidInput("base_url: at most 500 characters")
+        raise InvalidInput(
+            "base_url: at most 500 characters",
+            key="judging.error.base_url_long",
+            where_key="error.where.field",
+            where_params={"field": "base_url"},
+        )
     return text
 
 
@@ -93,12 +103,26 @@ def save_endpoint(
     """Set the workspace's endpoint; ``api_key`` None (an empty field) keeps the stored key."""
     model = model.strip()
     if not model or len(model) > 200:
-        raise InvalidInput("model: expected a model name of at most 200 characters")
+        raise InvalidInput(
+            "model: expected a model name of at most 200 characters",
+            key="judging.error.model",
+            where_key="error.where.field",
+            where_params={"field": "model"},
+        )
     if daily_budget < 0 or daily_budget > 10_000_000:
-        raise InvalidInput("daily_budget: expected 0 to 10000000 requests")
+        raise InvalidInput(
+            "daily_budget: expected 0 to 10000000 requests",
+            key="judging.error.daily_budget",
+            where_key="error.where.field",
+            where_params={"field": "daily_budget"},
+        )
     if not 0 < timeout_seconds <= MAX_TIMEOUT_SECONDS:
         raise InvalidInput(
-            f"timeout_seconds: expected more than 0 and at most {MAX_TIMEOUT_SECONDS:g}"
+            f"timeout_seconds: expected more than 0 and at most {MAX_TIMEOUT_SECONDS:g}",
+            key="judging.error.timeout",
+            params={"limit": MAX_TIMEOUT_SECONDS},
+            where_key="error.where.field",
+            where_params={"field": "timeout_seconds"},
         )
     previous = endpoint_of(connection, workspace_id)
     key = api_key.strip() if api_key is not None else (previous.api_key if previous else "")

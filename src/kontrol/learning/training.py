@@ -141,7 +141,11 @@ def learned_model(connection: Connection, workspace_id: int, model_id: int) -> L
         )
     ).first()
     if row is None:
-        raise NotFound(f"no learned model {model_id} in this workspace")
+        raise NotFound(
+            f"no learned model {model_id} in this workspace",
+            key="learning.error.no_model",
+            params={"model_id": model_id},
+        )
     return _learned(row)
 
 

@@ -78,7 +78,13 @@ def make_calendar(
         try:
             parsed_holidays.add(date.fromisoformat(value.strip()))
         except ValueError:
-            raise InvalidInput(f"holidays: expected YYYY-MM-DD, got {value!r}") from None
+            raise InvalidInput(
+                f"holidays: expected YYYY-MM-DD, got {value!r}",
+                key="metrics.error.holiday",
+                params={"value": value},
+                where_key="error.where.field",
+                where_params={"field": "holidays"},
+            ) from None
     return BusinessCalendar(
         days=frozenset(days),
         opens=parse_clock(opens, "opens"),
@@ -106,11 +112,19 @@ def _from_row(row: Any) -> StoredCalendar:
 
 def _check_scope(scope: str, scope_value: str | None) -> str:
     if scope not in CALENDAR_SCOPES:
-        raise InvalidInput(f"calendar scope: one of {', '.join(CALENDAR_SCOPES)}, not {scope!r}")
+        raise InvalidInput(
+            f"calendar scope: one of {', '.join(CALENDAR_SCOPES)}, not {scope!r}",
+            key="metrics.error.calendar_scope",
+            params={"choices": ", ".join(CALENDAR_SCOPES), "scope": scope},
+        )
     if scope == "workspace":
         return ""
     if not scope_value:
-        raise InvalidInput(f"a {scope} calendar needs the {scope} it applies to")
+        raise InvalidInput(
+            f"a {scope} calendar needs the {scope} it applies to",
+            key="metrics.error.calendar_value",
+            params={"scope": scope},
+        )
     return scope_value
 
 
@@ -174,7 +188,11 @@ def delete_calendar(
         )
     )
     if not deleted.rowcount:
-        raise NotFound(f"no {scope} calendar {value!r}")
+        raise NotFound(
+            f"no {scope} calendar {value!r}",
+            key="metrics.error.no_calendar",
+            params={"scope": scope, "value": value},
+        )
 
 
 def load_calendars(connection: Connection, workspace_id: int) -> Calendars:

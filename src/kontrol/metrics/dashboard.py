@@ -175,9 +175,19 @@ def choose_range(
     today = from_utc(now, zone(viewer.workspace.timezone)).date()
     if query.date_from and query.date_to:
         if query.date_from > query.date_to:
-            raise InvalidInput("date_from: after date_to")
+            raise InvalidInput(
+                "date_from: after date_to",
+                key="metrics.error.from_after_to",
+                where_key="error.where.field",
+                where_params={"field": "date_from"},
+            )
         if (query.date_to - query.date_from).days > 3 * 366:
-            raise InvalidInput("date_to: a range of at most three years")
+            raise InvalidInput(
+                "date_to: a range of at most three years",
+                key="metrics.error.range",
+                where_key="error.where.field",
+                where_params={"field": "date_to"},
+            )
         return DateRange(query.date_from, query.date_to)
     if query.date_to:
         return DateRange(period_of(query.period, query.date_to).first, query.date_to)
@@ -413,7 +423,13 @@ def build_dashboard(
 ) -> Dashboard:
     """The dashboard for ``viewer``: only numbers they may see (see ``kpi_scope``)."""
     if query.by not in DIMENSIONS:
-        raise InvalidInput(f"by: one of {', '.join(DIMENSIONS)}")
+        raise InvalidInput(
+            f"by: one of {', '.join(DIMENSIONS)}",
+            key="error.one_of",
+            params={"choices": ", ".join(DIMENSIONS)},
+            where_key="error.where.field",
+            where_params={"field": "by"},
+        )
     filters = kpi_scope(viewer, query.filters)
     counting = _counting(connection, viewer, query, now)
     mine = counting.scope(filters)
@@ -465,7 +481,13 @@ def kpi_rows(
     """METRICS.md rows for the API, limited to what ``viewer`` may see."""
     for name in by:
         if name not in (*DIMENSIONS, "language"):
-            raise InvalidInput(f"by: {name!r} is not one of {', '.join(DIMENSIONS)}, language")
+            raise InvalidInput(
+                f"by: {name!r} is not one of {', '.join(DIMENSIONS)}, language",
+                key="metrics.error.by_export",
+                params={"name": name, "choices": ", ".join(DIMENSIONS)},
+                where_key="error.where.field",
+                where_params={"field": "by"},
+            )
     for metric_id in metrics or ():
         get_metric(metric_id)
     return compute(

@@ -81,22 +81,32 @@ def parse_grouping(
     """Check what a report asks for; ``InvalidInput`` names the bad part."""
     for name in by:
         if name not in DIMENSIONS:
-            raise InvalidInput(f"--by: {name!r} is not one of {', '.join(DIMENSIONS)}")
+            raise InvalidInput(
+                f"--by: {name!r} is not one of {', '.join(DIMENSIONS)}",
+                key="metrics.error.by",
+                params={"name": name, "choices": ", ".join(DIMENSIONS)},
+            )
     if len(set(by)) != len(by):
-        raise InvalidInput("--by: a dimension is named twice")
+        raise InvalidInput("--by: a dimension is named twice", key="metrics.error.by_twice")
     chosen_period = None
     if period:
         try:
             chosen_period = Period(period)
         except ValueError:
             raise InvalidInput(
-                f"--period: {period!r} is not one of day, week, month, quarter"
+                f"--period: {period!r} is not one of day, week, month, quarter",
+                key="metrics.error.period",
+                params={"period": period},
             ) from None
     for name in filters or {}:
         if name not in DIMENSIONS:
-            raise InvalidInput(f"filter: {name!r} is not one of {', '.join(DIMENSIONS)}")
+            raise InvalidInput(
+                f"filter: {name!r} is not one of {', '.join(DIMENSIONS)}",
+                key="metrics.error.filter",
+                params={"name": name, "choices": ", ".join(DIMENSIONS)},
+            )
     if date_from and date_to and date_from > date_to:
-        raise InvalidInput("--from is after --to")
+        raise InvalidInput("--from is after --to", key="metrics.error.from_to")
     return Grouping(
         workspace_id=workspace.id,
         by=tuple(by),

@@ -73,23 +73,59 @@ def _checked(
 ) -> dict[str, Any]:
     definition = get_metric(metric)
     if scope not in TARGET_SCOPES:
-        raise InvalidInput(f"scope: one of {', '.join(TARGET_SCOPES)}, not {scope!r}")
+        raise InvalidInput(
+            f"scope: one of {', '.join(TARGET_SCOPES)}, not {scope!r}",
+            key="metrics.error.target_scope",
+            params={"choices": ", ".join(TARGET_SCOPES), "scope": scope},
+            where_key="error.where.field",
+            where_params={"field": "scope"},
+        )
     value = (scope_value or "").strip()
     if scope == "company":
         value = ""
     elif not value:
-        raise InvalidInput(f"scope value: name the {scope} this target is for")
+        raise InvalidInput(
+            f"scope value: name the {scope} this target is for",
+            key="metrics.error.target_scope_value",
+            params={"scope": scope},
+        )
     chosen = direction or definition.direction
     if chosen not in DIRECTIONS:
-        raise InvalidInput("direction: higher or lower (is higher better?)")
+        raise InvalidInput(
+            "direction: higher or lower (is higher better?)",
+            key="metrics.error.direction",
+            where_key="error.where.field",
+            where_params={"field": "direction"},
+        )
     if period not in {p.value for p in Period}:
-        raise InvalidInput(f"period: one of day, week, month, quarter, not {period!r}")
+        raise InvalidInput(
+            f"period: one of day, week, month, quarter, not {period!r}",
+            key="metrics.error.target_period",
+            params={"period": period},
+            where_key="error.where.field",
+            where_params={"field": "period"},
+        )
     if chosen == "higher" and warning > target:
-        raise InvalidInput("warning: when higher is better it must not be above the target")
+        raise InvalidInput(
+            "warning: when higher is better it must not be above the target",
+            key="metrics.error.warning_above",
+            where_key="error.where.field",
+            where_params={"field": "warning"},
+        )
     if chosen == "lower" and warning < target:
-        raise InvalidInput("warning: when lower is better it must not be below the target")
+        raise InvalidInput(
+            "warning: when lower is better it must not be below the target",
+            key="metrics.error.warning_below",
+            where_key="error.where.field",
+            where_params={"field": "warning"},
+        )
     if not owner.strip():
-        raise InvalidInput("owner: who answers for this target")
+        raise InvalidInput(
+            "owner: who answers for this target",
+            key="metrics.error.owner",
+            where_key="error.where.field",
+            where_params={"field": "owner"},
+        )
     return {
         "metric": metric,
         "scope": scope,
@@ -173,7 +209,9 @@ def update_target(
         )
     ).first()
     if clash is not None:
-        raise Conflict("another target has this metric, scope and period")
+        raise Conflict(
+            "another target has this metric, scope and period", key="metrics.error.target_taken"
+        )
     connection.execute(
         kpi_targets.update()
         .where(kpi_targets.c.id == target_id)
@@ -189,7 +227,9 @@ def _get(connection: Connection, workspace: Workspace, target_id: int) -> Target
         )
     ).first()
     if row is None:
-        raise NotFound(f"no target {target_id}")
+        raise NotFound(
+            f"no target {target_id}", key="metrics.error.no_target", params={"target_id": target_id}
+        )
     return _from_row(row)
 
 

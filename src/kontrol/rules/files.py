@@ -46,7 +46,11 @@ def rule_entries(text: str, *, label: str) -> list[tuple[int, Any]]:
         node = next(value for key, value in root.value if key.value == "rules")  # type: ignore[union-attr]
         data = data["rules"]
     if not isinstance(data, list):
-        raise InvalidInput(f"{label}:1: expected a list of rules under 'rules:'")
+        raise InvalidInput(
+            f"{label}:1: expected a list of rules under 'rules:'",
+            key="rules.error.no_list",
+            params={"label": label},
+        )
     return [(child.start_mark.line + 1, item) for item, child in zip(data, node.value, strict=True)]
 
 
@@ -64,16 +68,34 @@ def entry_fields(
         names = " and ".join(
             [", ".join(required[:-1]), required[-1]] if required[:-1] else required
         )
-        raise InvalidInput(f"rule: a mapping with {names}")
+        raise InvalidInput(
+            f"rule: a mapping with {names}", key="rules.error.mapping", params={"names": names}
+        )
     unknown = sorted(str(key) for key in set(item) - set(known))
     if unknown:
-        raise InvalidInput(f"{unknown[0]}: unknown field (known: {', '.join(known)})")
+        raise InvalidInput(
+            f"{unknown[0]}: unknown field (known: {', '.join(known)})",
+            key="rules.error.unknown_field",
+            params={"known": ", ".join(known)},
+            where_key="error.where.field",
+            where_params={"field": unknown[0]},
+        )
     for name in required:
         if not isinstance(item.get(name), str):
-            raise InvalidInput(f"{name}: required text")
+            raise InvalidInput(
+                f"{name}: required text",
+                key="rules.error.required_text",
+                where_key="error.where.field",
+                where_params={"field": name},
+            )
     for name in mappings:
         if not isinstance(item.get(name) or {}, dict):
-            raise InvalidInput(f"{name}: a mapping")
+            raise InvalidInput(
+                f"{name}: a mapping",
+                key="rules.error.a_mapping",
+                where_key="error.where.field",
+                where_params={"field": name},
+            )
     return item
 
 

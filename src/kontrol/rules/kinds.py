@@ -78,7 +78,11 @@ class RuleKinds(Generic[K]):
         found = self.find(name)
         if found is None:
             known = ", ".join(self.all())
-            raise InvalidInput(f"kind: unknown {self.what} {name[:50]!r}; known: {known}")
+            raise InvalidInput(
+                f"kind: unknown {self.what} {name[:50]!r}; known: {known}",
+                key="rules.error.unknown_kind",
+                params={"name": name[:50], "known": known},
+            )
         return found()
 
     def reacts(self, name: str, trigger: str) -> bool:

@@ -29,17 +29,37 @@ class Param:
         if raw is None or raw == "":
             return self.default
         if isinstance(raw, bool):
-            raise InvalidInput(f"{where}.{self.name}: a number")
+            raise InvalidInput(
+                f"{where}.{self.name}: a number",
+                key="rules.error.number",
+                params={"where": where, "name": self.name},
+            )
         try:
             value = float(raw) if isinstance(raw, int | float | str) else float("nan")
         except ValueError:
-            raise InvalidInput(f"{where}.{self.name}: a number, not {str(raw)[:20]!r}") from None
+            raise InvalidInput(
+                f"{where}.{self.name}: a number, not {str(raw)[:20]!r}",
+                key="rules.error.number_not",
+                params={"where": where, "name": self.name, "raw": str(raw)[:20]},
+            ) from None
         if value != value or not self.minimum <= value <= self.maximum:
             raise InvalidInput(
-                f"{where}.{self.name}: from {self.minimum:g} to {self.maximum:g}, not {raw}"
+                f"{where}.{self.name}: from {self.minimum:g} to {self.maximum:g}, not {raw}",
+                key="rules.error.range",
+                params={
+                    "where": where,
+                    "name": self.name,
+                    "minimum": self.minimum,
+                    "maximum": self.maximum,
+                    "raw": raw,
+                },
             )
         if self.integer and value != int(value):
-            raise InvalidInput(f"{where}.{self.name}: a whole number")
+            raise InvalidInput(
+                f"{where}.{self.name}: a whole number",
+                key="rules.error.whole",
+                params={"where": where, "name": self.name},
+            )
         return int(value) if self.integer else value
 
 
@@ -52,7 +72,11 @@ def read_params(
     unknown = sorted(set(raw) - known)
     if unknown:
         names = ", ".join(sorted(known)) or "none"
-        raise InvalidInput(f"{where}.{unknown[0]}: unknown parameter (known: {names})")
+        raise InvalidInput(
+            f"{where}.{unknown[0]}: unknown parameter (known: {names})",
+            key="rules.error.unknown_param",
+            params={"where": where, "unknown": unknown[0], "names": names},
+        )
     return {param.name: param.read(raw.get(param.name), where=where) for param in params}
 
 

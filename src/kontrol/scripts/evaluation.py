@@ -51,7 +51,11 @@ def read_labelled(path: Path, language: str) -> list[Labelled]:
             close()
             parts = [p.strip() for p in line[3:].split("|")]
             if len(parts) != 3:
-                raise InvalidInput(f"{path.name}, line {number}: expected '## id | script | steps'")
+                raise InvalidInput(
+                    f"{path.name}, line {number}: expected '## id | script | steps'",
+                    key="scripts.error.eval_header",
+                    params={"name": path.name, "number": number},
+                )
             steps = (
                 frozenset()
                 if parts[2] == "-"
@@ -61,7 +65,11 @@ def read_labelled(path: Path, language: str) -> list[Labelled]:
             continue
         role, _, text = line.partition(": ")
         if role not in ROLES or head is None:
-            raise InvalidInput(f"{path.name}, line {number}: expected 'C: ' or 'A: '")
+            raise InvalidInput(
+                f"{path.name}, line {number}: expected 'C: ' or 'A: '",
+                key="scripts.error.eval_turn",
+                params={"name": path.name, "number": number},
+            )
         lines.append((ROLES[role], text))
     close()
     return found
@@ -103,10 +111,18 @@ def score_detection(
     for item in labelled:
         script = by_name.get(item.script)
         if script is None:
-            raise InvalidInput(f"{item.id}: unknown script {item.script}")
+            raise InvalidInput(
+                f"{item.id}: unknown script {item.script}",
+                key="scripts.error.eval_script",
+                params={"id": item.id, "script": item.script},
+            )
         unknown = item.covered - {s.id for s in script.steps}
         if unknown:
-            raise InvalidInput(f"{item.id}: unknown steps {sorted(unknown)}")
+            raise InvalidInput(
+                f"{item.id}: unknown steps {sorted(unknown)}",
+                key="scripts.error.eval_steps",
+                params={"id": item.id, "steps": sorted(unknown)},
+            )
         conversation = prepare(
             channel="chat",
             messages=[(role, text, None, None, None) for role, text in item.messages],

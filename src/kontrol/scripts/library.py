@@ -147,7 +147,7 @@ def get_script(
         query = query.where(scripts.c.version == version)
     row = connection.execute(query).first()
     if row is None:
-        raise NotFound(f"script {name}")
+        raise NotFound(f"script {name}", key="scripts.error.no_script", params={"name": name})
     return _stored(row)
 
 
@@ -159,7 +159,7 @@ def script_versions(connection: Connection, workspace_id: int, name: str) -> lis
         .order_by(scripts.c.version.desc())
     ).all()
     if not rows:
-        raise NotFound(f"script {name}")
+        raise NotFound(f"script {name}", key="scripts.error.no_script", params={"name": name})
     return [_stored(row) for row in rows]
 
 
@@ -240,14 +240,36 @@ def add_feedback(
     """Keep a comment on a step of the script's version in force."""
     stored = get_script(connection, workspace_id, name)
     if stored.script.step(step_id) is None:
-        raise InvalidInput(f"step: {step_id} is not a step of {name}")
+        raise InvalidInput(
+            f"step: {step_id} is not a step of {name}",
+            key="scripts.error.not_a_step",
+            params={"step_id": step_id, "name": name},
+            where_key="error.where.field",
+            where_params={"field": "step"},
+        )
     if source not in FEEDBACK_SOURCES:
-        raise InvalidInput("source: expected agent or customer")
+        raise InvalidInput(
+            "source: expected agent or customer",
+            key="scripts.error.source",
+            where_key="error.where.field",
+            where_params={"field": "source"},
+        )
     clean = text.strip()
     if not clean:
-        raise InvalidInput("text: empty")
+        raise InvalidInput(
+            "text: empty",
+            key="scripts.error.text_empty",
+            where_key="error.where.field",
+            where_params={"field": "text"},
+        )
     if len(clean) > MAX_FEEDBACK:
-        raise InvalidInput(f"text: longer than {MAX_FEEDBACK} characters")
+        raise InvalidInput(
+            f"text: longer than {MAX_FEEDBACK} characters",
+            key="scripts.error.text_long",
+            params={"limit": MAX_FEEDBACK},
+            where_key="error.where.field",
+            where_params={"field": "text"},
+        )
     now = utcnow()
     inserted = connection.execute(
         script_feedback.insert().values(
@@ -305,7 +327,12 @@ def create_widget_token(
     """A new read-only widget token of the workspace; returns it and its secret (once)."""
     clean = label.strip()
     if not clean or len(clean) > 200:
-        raise InvalidInput("label: expected 1 to 200 characters")
+        raise InvalidInput(
+            "label: expected 1 to 200 characters",
+            key="scripts.error.label",
+            where_key="error.where.field",
+            where_params={"field": "label"},
+        )
     secret = "ksw_" + secrets.token_urlsafe(32)
     now = utcnow()
     inserted = connection.execute(
@@ -346,13 +373,17 @@ def revoke_widget_token(connection: Connection, workspace_id: int, token_id: int
         .values(revoked_at=utcnow())
     )
     if done.rowcount == 0:
-        raise NotFound(f"widget token {token_id}")
+        raise NotFound(
+            f"widget token {token_id}",
+            key="scripts.error.no_widget_token",
+            params={"token_id": token_id},
+        )
 
 
 def widget_workspace(connection: Connection, secret: str) -> int:
     """The workspace a widget secret reads; :class:`NotFound` for an unknown or revoked one."""
     if not secret.startswith("ksw_") or len(secret) > 100:
-        raise NotFound("widget token")
+        raise NotFound("widget token", key="scripts.error.widget_token")
     row = connection.execute(
         select(script_widget_tokens.c.workspace_id).where(
             script_widget_tokens.c.token_hash == _digest(secret),
@@ -360,5 +391,5 @@ def widget_workspace(connection: Connection, secret: str) -> int:
         )
     ).first()
     if row is None:
-        raise NotFound("widget token")
+        raise NotFound("widget token", key="scripts.error.widget_token")
     return int(row.workspace_id)

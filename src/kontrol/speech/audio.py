@@ -63,7 +63,11 @@ def _read_wave(path: Path) -> Audio:
             rate = source.getframerate()
             raw = source.readframes(source.getnframes())
     except (OSError, EOFError, wave.Error) as error:
-        raise UnreadableAudio(f"{path}: not a readable recording ({error})") from None
+        raise UnreadableAudio(
+            f"{path}: not a readable recording ({error})",
+            key="speech.error.unreadable",
+            params={"path": path, "error": error},
+        ) from None
     if width == 2:
         data = np.frombuffer(raw, dtype="<i2").astype(np.float32) / 32768.0
     elif width == 1:
@@ -71,7 +75,11 @@ def _read_wave(path: Path) -> Audio:
     elif width == 4:
         data = np.frombuffer(raw, dtype="<i4").astype(np.float32) / 2.0**31
     else:
-        raise UnreadableAudio(f"{path}: {8 * width}-bit samples are not supported")
+        raise UnreadableAudio(
+            f"{path}: {8 * width}-bit samples are not supported",
+            key="speech.error.bits",
+            params={"path": path, "bits": 8 * width},
+        )
     usable = len(data) - len(data) % channels
     return Audio(np.ascontiguousarray(data[:usable].reshape(-1, channels).T), float(rate))
 
@@ -93,9 +101,17 @@ def decode(path: Path) -> Audio:
         if path.suffix.lower() == ".wav":
             return _read_wave(path)
         reason = (str(error).splitlines() or ["unknown format"])[0]
-        raise UnreadableAudio(f"{path}: not a readable recording ({reason})") from None
+        raise UnreadableAudio(
+            f"{path}: not a readable recording ({reason})",
+            key="speech.error.unreadable",
+            params={"path": path, "error": reason},
+        ) from None
     if data.shape[0] == 0:
-        raise UnreadableAudio(f"{path}: the recording has no samples")
+        raise UnreadableAudio(
+            f"{path}: the recording has no samples",
+            key="speech.error.no_samples",
+            params={"path": path},
+        )
     return Audio(np.ascontiguousarray(data.T), float(rate))
 
 

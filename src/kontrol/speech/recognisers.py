@@ -180,7 +180,10 @@ class OpenAICompatible:
 
     def __init__(self, config: RecogniserConfig) -> None:
         if not config.url:
-            raise InvalidInput("KONTROL_SPEECH_URL: the recognition server's address is not set")
+            raise InvalidInput(
+                "KONTROL_SPEECH_URL: the recognition server's address is not set",
+                key="speech.error.no_url",
+            )
         self.config = config
 
     def transcribe(self, audio: Path, language: str | None = None) -> Transcript:

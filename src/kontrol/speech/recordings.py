@@ -92,7 +92,11 @@ def _interaction(connection: Connection, workspace_id: int, interaction_id: int)
         ).where(interactions.c.workspace_id == workspace_id, interactions.c.id == interaction_id)
     ).first()
     if row is None:
-        raise NotFound(f"interaction {interaction_id}: not found")
+        raise NotFound(
+            f"interaction {interaction_id}: not found",
+            key="interactions.error.no_interaction",
+            params={"interaction_id": interaction_id},
+        )
     return row
 
 
@@ -113,7 +117,9 @@ def measure(
     path = local_recording(row.recording, base)
     if path is None:
         raise InvalidInput(
-            f"recording: interaction {interaction_id} has no readable file in {base}"
+            f"recording: interaction {interaction_id} has no readable file in {base}",
+            key="speech.error.no_file",
+            params={"interaction_id": interaction_id, "base": base},
         )
     audio = decode(path)
     figures = analyse(audio)
@@ -282,7 +288,11 @@ def recognise(
         )
     ).first()
     if row is None:
-        raise NotFound(f"recording {recording_id}: not found")
+        raise NotFound(
+            f"recording {recording_id}: not found",
+            key="speech.error.no_recording",
+            params={"recording_id": recording_id},
+        )
     if row.recognition in ("done", "skipped"):
         return str(row.recognition)
     call = _interaction(connection, workspace_id, row.interaction_id)
@@ -344,7 +354,10 @@ def recognise(
         return finish("failed", error="recording: the file is no longer there")
     name = settings.speech_recogniser
     if not name:
-        raise InvalidInput("KONTROL_SPEECH_RECOGNISER: no recogniser is configured")
+        raise InvalidInput(
+            "KONTROL_SPEECH_RECOGNISER: no recogniser is configured",
+            key="speech.error.no_recogniser",
+        )
     recogniser = recognisers.get(name)(recogniser_config(settings))
     language = settings.speech_language or call.language or None
     audio = decode(path)
@@ -551,9 +564,13 @@ def attach_upload(
     import soundfile
 
     if not data:
-        raise InvalidInput("body: the recording's bytes are missing")
+        raise InvalidInput("body: the recording's bytes are missing", key="speech.error.no_body")
     if len(data) > MAX_UPLOAD_BYTES:
-        raise InvalidInput(f"body: a recording of at most {MAX_UPLOAD_BYTES // 2**20} MiB")
+        raise InvalidInput(
+            f"body: a recording of at most {MAX_UPLOAD_BYTES // 2**20} MiB",
+            key="speech.error.too_big",
+            params={"limit": MAX_UPLOAD_BYTES // 2**20},
+        )
     settings = current_settings()
     base = recordings_dir or Path(settings.recordings_dir)
     row = connection.execute(
@@ -564,7 +581,11 @@ def attach_upload(
         )
     ).first()
     if row is None:
-        raise NotFound(f"interaction {source}/{external_id}: push the record first")
+        raise NotFound(
+            f"interaction {source}/{external_id}: push the record first",
+            key="speech.error.push_record",
+            params={"source": source, "external_id": external_id},
+        )
     import hashlib
     import io
 
@@ -572,7 +593,11 @@ def attach_upload(
         kind = str(soundfile.info(io.BytesIO(data)).format).lower()
     except (RuntimeError, OSError, ValueError, TypeError) as error:
         reason = (str(error).splitlines() or ["unknown format"])[0]
-        raise InvalidInput(f"body: not a readable recording ({reason})") from None
+        raise InvalidInput(
+            f"body: not a readable recording ({reason})",
+            key="speech.error.body_unreadable",
+            params={"reason": reason},
+        ) from None
     suffix = {"ogg": ".ogg", "mp3": ".mp3", "flac": ".flac"}.get(kind, ".wav")
     digest = hashlib.sha256(data).hexdigest()
     relative = f"api/{digest}{suffix}"

@@ -82,7 +82,13 @@ def set_policy(
     for name in ("recordings_days", "transcripts_days", "interactions_days", "customers_days"):
         days = getattr(policy, name)
         if days is not None and not 1 <= days <= MAX_DAYS:
-            raise InvalidInput(f"{name}: a whole number of days from 1 to {MAX_DAYS}, or empty")
+            raise InvalidInput(
+                f"{name}: a whole number of days from 1 to {MAX_DAYS}, or empty",
+                key="speech.error.days",
+                params={"limit": MAX_DAYS},
+                where_key="error.where.field",
+                where_params={"field": name},
+            )
     kept_before = get_policy(connection, workspace_id).keep_originals
     values = {
         "recordings_days": policy.recordings_days,
@@ -447,7 +453,12 @@ def forget_customer(
     """
     customer_id = customer_id.strip()
     if not customer_id:
-        raise InvalidInput("customer_id: required")
+        raise InvalidInput(
+            "customer_id: required",
+            key="speech.error.customer_required",
+            where_key="error.where.field",
+            where_params={"field": "customer_id"},
+        )
     now = now or utcnow()
     pseudonym = customer_pseudonym(workspace_id, customer_id)
     ids = list(

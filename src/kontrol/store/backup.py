@@ -185,7 +185,10 @@ def write_backup(engine: Engine, path: Path) -> ArchiveSummary:
             connection.execute(text("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY"))
         migration = current_revision(connection)
         if migration is None:
-            raise InvalidInput("the database has no Kontrol schema: nothing to back up")
+            raise InvalidInput(
+                "the database has no Kontrol schema: nothing to back up",
+                key="store.error.no_schema",
+            )
         metadata = _reflect(connection)
         partial = path.with_name(path.name + ".partial")
         with gzip.open(partial, "wt", encoding="utf-8", compresslevel=6) as out:
@@ -223,25 +226,35 @@ def _read_header(lines: Iterator[str]) -> dict[str, Any]:
     try:
         header = json.loads(next(lines))
     except (StopIteration, json.JSONDecodeError, EOFError, OSError, UnicodeDecodeError) as error:
-        raise InvalidInput(f"not a Kontrol backup: {error or 'the file is empty'}") from error
+        raise InvalidInput(
+            f"not a Kontrol backup: {error or 'the file is empty'}",
+            key="store.error.not_backup",
+            params={"error": error or "the file is empty"},
+        ) from error
     if not isinstance(header, dict) or header.get("format") != ARCHIVE_FORMAT:
-        raise InvalidInput("not a Kontrol backup (no kontrol-backup header)")
+        raise InvalidInput(
+            "not a Kontrol backup (no kontrol-backup header)", key="store.error.no_header"
+        )
     version = header.get("version")
     if not isinstance(version, int) or version > ARCHIVE_VERSION:
         raise InvalidInput(
             f"the backup's format version {version} is newer than this Kontrol reads "
-            f"({ARCHIVE_VERSION}): restore it with the Kontrol version that wrote it or newer"
+            f"({ARCHIVE_VERSION}): restore it with the Kontrol version that wrote it or newer",
+            key="store.error.newer_format",
+            params={"version": version, "readable": ARCHIVE_VERSION},
         )
     return header
 
 
 def _check_migration(migration: Any) -> str:
     if not isinstance(migration, str):
-        raise InvalidInput("the backup names no migration")
+        raise InvalidInput("the backup names no migration", key="store.error.no_migration")
     if migration not in known_revisions():
         raise InvalidInput(
             f"the backup comes from a newer schema (migration {migration}) than this Kontrol "
-            f"knows (newest {head_revision()}): upgrade Kontrol, then restore"
+            f"knows (newest {head_revision()}): upgrade Kontrol, then restore",
+            key="store.error.newer_schema",
+            params={"migration": migration, "newest": head_revision()},
         )
     return migration
 
@@ -262,14 +275,21 @@ def _prepare_target(engine: Engine, migration: str) -> None:
     if filled:
         shown = ", ".join(f"{name} ({count})" for name, count in sorted(filled.items())[:5])
         raise InvalidInput(
-            f"the target database is not empty: {shown}: restore into a new, empty database"
+            f"the target database is not empty: {shown}: restore into a new, empty database",
+            key="store.error.not_empty",
+            params={"shown": shown},
         )
     if current is None and names - {VERSION_TABLE}:
-        raise InvalidInput("the target database has tables that are not Kontrol's: use a new one")
+        raise InvalidInput(
+            "the target database has tables that are not Kontrol's: use a new one",
+            key="store.error.foreign_tables",
+        )
     if current not in (None, migration):
         raise InvalidInput(
             f"the target database is at migration {current}, the backup at {migration}: "
-            "restore into a new database (no tables), which is brought to the backup's migration"
+            "restore into a new database (no tables), which is brought to the backup's migration",
+            key="store.error.other_migration",
+            params={"current": current, "migration": migration},
         )
     if current is None:
         upgrade(engine, migration)
@@ -299,16 +319,27 @@ def _load_tables(
         entry = json.loads(raw)
         if entry.get("end_of_archive"):
             if entry.get("rows") != sum(counts.values()):
-                raise InvalidInput("the backup's trailer does not match its rows: it is damaged")
+                raise InvalidInput(
+                    "the backup's trailer does not match its rows: it is damaged",
+                    key="store.error.trailer",
+                )
             return counts
         name = entry.get("table")
         if name not in metadata.tables:
-            raise InvalidInput(f"the backup has a table {name!r} its migration does not have")
+            raise InvalidInput(
+                f"the backup has a table {name!r} its migration does not have",
+                key="store.error.unknown_table",
+                params={"name": name},
+            )
         table = metadata.tables[name]
         columns: list[tuple[str, str]] = [(str(c), str(k)) for c, k in entry["columns"]]
         missing = [column for column, _ in columns if column not in table.columns]
         if missing:
-            raise InvalidInput(f"table {name}: columns {missing} are not in the target schema")
+            raise InvalidInput(
+                f"table {name}: columns {missing} are not in the target schema",
+                key="store.error.columns",
+                params={"name": name, "missing": missing},
+            )
         decoders = [_decoder(codec, table.columns[column].type) for column, codec in columns]
         batch: list[dict[str, Any]] = []
         count = 0
@@ -316,7 +347,11 @@ def _load_tables(
             row = json.loads(raw_row)
             if isinstance(row, dict):
                 if row.get("end") != name or row.get("rows") != count:
-                    raise InvalidInput(f"table {name}: the backup is damaged (row count)")
+                    raise InvalidInput(
+                        f"table {name}: the backup is damaged (row count)",
+                        key="store.error.row_count",
+                        params={"name": name},
+                    )
                 break
             batch.append(
                 {
@@ -329,11 +364,17 @@ def _load_tables(
                 connection.execute(table.insert(), batch)
                 batch = []
         else:
-            raise InvalidInput(f"the backup ends inside table {name}: it was cut short")
+            raise InvalidInput(
+                f"the backup ends inside table {name}: it was cut short",
+                key="store.error.cut_in_table",
+                params={"name": name},
+            )
         if batch:
             connection.execute(table.insert(), batch)
         counts[name] = count
-    raise InvalidInput("the backup was cut short (no end-of-archive line)")
+    raise InvalidInput(
+        "the backup was cut short (no end-of-archive line)", key="store.error.cut_short"
+    )
 
 
 def _lines(handle: IO[str]) -> Iterator[str]:
@@ -342,7 +383,11 @@ def _lines(handle: IO[str]) -> Iterator[str]:
             if line.strip():
                 yield line
     except (EOFError, OSError) as error:  # a truncated or corrupt gzip stream
-        raise InvalidInput(f"the backup file is damaged: {error}") from error
+        raise InvalidInput(
+            f"the backup file is damaged: {error}",
+            key="store.error.file_damaged",
+            params={"error": error},
+        ) from error
 
 
 def restore_backup(engine: Engine, path: Path, *, upgrade_after: bool = True) -> ArchiveSummary:
@@ -360,7 +405,11 @@ def restore_backup(engine: Engine, path: Path, *, upgrade_after: bool = True) ->
             try:
                 counts = _load_tables(connection, lines, metadata)
             except json.JSONDecodeError as error:
-                raise InvalidInput(f"the backup is damaged: {error}") from error
+                raise InvalidInput(
+                    f"the backup is damaged: {error}",
+                    key="store.error.damaged",
+                    params={"error": error},
+                ) from error
             _reset_sequences(connection, metadata)
     if upgrade_after:
         upgrade(engine)

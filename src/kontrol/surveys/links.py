@@ -60,7 +60,13 @@ def new_token() -> str:
 def check_kind(kind: str) -> str:
     """``kind`` when it is one of csat, nps, ces."""
     if kind not in SURVEY_KINDS:
-        raise InvalidInput(f"kind: one of {', '.join(SURVEY_KINDS)}, not {kind[:20]!r}")
+        raise InvalidInput(
+            f"kind: one of {', '.join(SURVEY_KINDS)}, not {kind[:20]!r}",
+            key="surveys.error.kind",
+            params={"choices": ", ".join(SURVEY_KINDS), "kind": kind[:20]},
+            where_key="error.where.field",
+            where_params={"field": "kind"},
+        )
     return kind
 
 
@@ -70,9 +76,21 @@ def check_score(kind: str, raw: str | None) -> int:
     try:
         value = int(raw or "")
     except ValueError:
-        raise InvalidInput(f"score: a whole number from {low} to {high}") from None
+        raise InvalidInput(
+            f"score: a whole number from {low} to {high}",
+            key="surveys.error.score",
+            params={"low": low, "high": high},
+            where_key="error.where.field",
+            where_params={"field": "score"},
+        ) from None
     if not low <= value <= high:
-        raise InvalidInput(f"score: a whole number from {low} to {high}")
+        raise InvalidInput(
+            f"score: a whole number from {low} to {high}",
+            key="surveys.error.score",
+            params={"low": low, "high": high},
+            where_key="error.where.field",
+            where_params={"field": "score"},
+        )
     return value
 
 
@@ -80,7 +98,13 @@ def clean_comment(raw: str | None) -> str | None:
     """The comment, trimmed and limited in length; ``None`` when empty."""
     text = (raw or "").strip()
     if len(text) > MAX_COMMENT:
-        raise InvalidInput(f"comment: at most {MAX_COMMENT} characters")
+        raise InvalidInput(
+            f"comment: at most {MAX_COMMENT} characters",
+            key="surveys.error.comment",
+            params={"limit": MAX_COMMENT},
+            where_key="error.where.field",
+            where_params={"field": "comment"},
+        )
     return text or None
 
 
@@ -100,13 +124,15 @@ def check_form_token(secret: str, survey_token: str, submitted: str | None) -> N
     """Raise ``InvalidInput`` unless ``submitted`` was made for this survey token lately."""
     issued_text, _, mac = (submitted or "").partition(".")
     if not issued_text.isdigit() or not mac:
-        raise InvalidInput("form token: missing")
+        raise InvalidInput("form token: missing", key="surveys.error.token_missing")
     issued = int(issued_text)
     if not 0 <= time.time() - issued <= FORM_TOKEN_SECONDS:
-        raise InvalidInput("form token: expired, reload the page")
+        raise InvalidInput(
+            "form token: expired, reload the page", key="surveys.error.token_expired"
+        )
     expected = form_token(secret, survey_token, now=issued).partition(".")[2]
     if not hmac.compare_digest(expected, mac):
-        raise InvalidInput("form token: wrong")
+        raise InvalidInput("form token: wrong", key="surveys.error.token_wrong")
 
 
 # -- links ---------------------------------------------------------------------
@@ -136,7 +162,11 @@ def find_interaction_id(connection: Connection, workspace: Workspace, reference:
         )
     ).all()
     if len(rows) > 1:
-        raise Conflict(f"several interactions have the id {reference!r} (different sources)")
+        raise Conflict(
+            f"several interactions have the id {reference!r} (different sources)",
+            key="surveys.error.ambiguous",
+            params={"reference": reference},
+        )
     if rows:
         return int(rows[0].id)
     if reference.isdigit():
@@ -148,7 +178,11 @@ def find_interaction_id(connection: Connection, workspace: Workspace, reference:
         ).first()
         if row is not None:
             return int(row.id)
-    raise NotFound(f"no interaction {reference!r} in workspace {workspace.name!r}")
+    raise NotFound(
+        f"no interaction {reference!r} in workspace {workspace.name!r}",
+        key="surveys.error.no_reference",
+        params={"reference": reference, "name": workspace.name},
+    )
 
 
 def create_link(
@@ -164,14 +198,23 @@ def create_link(
     """A new single-use link asking about one interaction, valid for ``hours``."""
     check_kind(kind)
     if not 1 <= hours <= 24 * 90:
-        raise InvalidInput("hours: from 1 to 2160 (90 days)")
+        raise InvalidInput(
+            "hours: from 1 to 2160 (90 days)",
+            key="surveys.error.hours",
+            where_key="error.where.field",
+            where_params={"field": "hours"},
+        )
     query = select(interactions.c.id).where(
         interactions.c.id == interaction_id, interactions.c.workspace_id == workspace.id
     )
     if viewer is not None:
         query = query.where(interaction_scope(viewer))
     if connection.execute(query).first() is None:
-        raise NotFound(f"no interaction {interaction_id}")
+        raise NotFound(
+            f"no interaction {interaction_id}",
+            key="interactions.error.no_interaction",
+            params={"interaction_id": interaction_id},
+        )
     token = new_token()
     now = utcnow()
     expires = now + timedelta(hours=hours)
@@ -246,7 +289,7 @@ def link_page(connection: Connection, token: str) -> SurveyPage:
         .where(survey_links.c.token_hash == _hash_token(token))
     ).first()
     if row is None:
-        raise NotFound("no such survey link")
+        raise NotFound("no such survey link", key="surveys.error.no_link")
     state = "used" if row.used_at else "expired" if row.expires_at <= utcnow() else "open"
     name = _agent_name(connection, row.workspace_id, row.agent_external_id) or row.agent_name
     return SurveyPage(
@@ -269,7 +312,7 @@ def place_page(connection: Connection, token: str, *, kiosk: bool) -> SurveyPage
         select(survey_places).where(column == token, survey_places.c.is_active.is_(True))
     ).first()
     if row is None:
-        raise NotFound("no such survey place")
+        raise NotFound("no such survey place", key="surveys.error.no_place_link")
     name = _agent_name(connection, row.workspace_id, row.agent_external_id)
     return SurveyPage(
         workspace_id=row.workspace_id,
@@ -307,7 +350,11 @@ def _store(engine: Engine, workspace: Workspace, record: dict[str, Any], label: 
         _AnswerImporter([record]), Path(label)
     )
     if report.rejected:
-        raise InvalidInput(report.rejects[0].error)
+        raise InvalidInput(
+            report.rejects[0].error,
+            key="surveys.error.answer_refused",
+            params={"error": report.rejects[0].error},
+        )
 
 
 def _workspace(connection: Connection, workspace_id: int) -> Workspace:
@@ -335,7 +382,9 @@ def answer_link(engine: Engine, token: str, *, score: int, comment: str | None) 
             .values(used_at=now)
         ).rowcount
         if claimed != 1:
-            raise Conflict("this survey link was used already or has expired")
+            raise Conflict(
+                "this survey link was used already or has expired", key="surveys.error.link_used"
+            )
         target = connection.execute(
             select(interactions.c.source, interactions.c.external_id).where(
                 interactions.c.id == page.interaction_id

@@ -69,7 +69,12 @@ def _place(row: Row[Any]) -> SurveyPlace:
 def _optional(value: str | None, field: str) -> str | None:
     text = (value or "").strip()
     if len(text) > 200:
-        raise InvalidInput(f"{field}: at most 200 characters")
+        raise InvalidInput(
+            f"{field}: at most 200 characters",
+            key="error.at_most_200",
+            where_key="error.where.field",
+            where_params={"field": field},
+        )
     return text or None
 
 
@@ -87,17 +92,32 @@ def create_place(
     """A new place; its name must be unused in the workspace."""
     clean = name.strip()
     if not clean or len(clean) > 200:
-        raise InvalidInput("name: 1 to 200 characters")
+        raise InvalidInput(
+            "name: 1 to 200 characters",
+            key="error.name_length",
+            where_key="error.where.field",
+            where_params={"field": "name"},
+        )
     check_kind(kind)
     if language not in LANGUAGES:
-        raise InvalidInput(f"language: one of {', '.join(LANGUAGES)}")
+        raise InvalidInput(
+            f"language: one of {', '.join(LANGUAGES)}",
+            key="error.one_of",
+            params={"choices": ", ".join(LANGUAGES)},
+            where_key="error.where.field",
+            where_params={"field": "language"},
+        )
     exists = connection.execute(
         select(survey_places.c.id).where(
             survey_places.c.workspace_id == workspace.id, survey_places.c.name == clean
         )
     ).first()
     if exists is not None:
-        raise Conflict(f"a survey place named {clean!r} exists already")
+        raise Conflict(
+            f"a survey place named {clean!r} exists already",
+            key="surveys.error.place_taken",
+            params={"name": clean},
+        )
     values = {
         "workspace_id": workspace.id,
         "name": clean,
@@ -134,7 +154,11 @@ def get_place(connection: Connection, workspace: Workspace, place_id: int) -> Su
         )
     ).first()
     if row is None:
-        raise NotFound(f"no survey place {place_id}")
+        raise NotFound(
+            f"no survey place {place_id}",
+            key="surveys.error.no_place",
+            params={"place_id": place_id},
+        )
     return _place(row)
 
 
@@ -157,5 +181,5 @@ def qr_code(url: str, *, kind: str) -> bytes:
     elif kind == "svg":
         code.save(buffer, kind="svg", scale=10, border=4, xmldecl=True, svgclass=None)
     else:
-        raise InvalidInput("QR code format: png or svg")
+        raise InvalidInput("QR code format: png or svg", key="surveys.error.qr_format")
     return buffer.getvalue()

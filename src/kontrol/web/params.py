@@ -20,7 +20,12 @@ def read_period(value: str | None) -> Period:
     try:
         return Period(value)
     except ValueError:
-        raise InvalidInput("period: day, week, month or quarter") from None
+        raise InvalidInput(
+            "period: day, week, month or quarter",
+            key="web.error.period",
+            where_key="error.where.field",
+            where_params={"field": "period"},
+        ) from None
 
 
 def read_day(value: str | None, name: str) -> date | None:
@@ -30,7 +35,12 @@ def read_day(value: str | None, name: str) -> date | None:
     try:
         return date.fromisoformat(value)
     except ValueError:
-        raise InvalidInput(f"{name}: expected a date YYYY-MM-DD") from None
+        raise InvalidInput(
+            f"{name}: expected a date YYYY-MM-DD",
+            key="web.error.date",
+            where_key="error.where.field",
+            where_params={"field": name},
+        ) from None
 
 
 def read_optional_int(value: object, name: str) -> int | None:
@@ -39,7 +49,12 @@ def read_optional_int(value: object, name: str) -> int | None:
     if not text:
         return None
     if not text.isdigit():
-        raise InvalidInput(f"{name}: expected a number")
+        raise InvalidInput(
+            f"{name}: expected a number",
+            key="web.error.number",
+            where_key="error.where.field",
+            where_params={"field": name},
+        )
     return int(text)
 
 

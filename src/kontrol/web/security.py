@@ -45,9 +45,9 @@ def check_csrf(request: Request, submitted: str | None) -> None:
     """Raise unless ``submitted`` is this session's token."""
     expected = request.session.get("csrf")
     if not isinstance(expected, str) or not submitted:
-        raise CsrfFailed("missing form token")
+        raise CsrfFailed("missing form token", key="web.error.form_token_missing")
     if not hmac.compare_digest(expected, submitted):
-        raise CsrfFailed("wrong form token")
+        raise CsrfFailed("wrong form token", key="web.error.form_token_wrong")
 
 
 def client_address(request: Request) -> str:
@@ -64,15 +64,15 @@ def load_account(connection: Connection, request: Request) -> Account:
     user_id = request.session.get("user_id")
     token = request.session.get("sid")
     if not isinstance(user_id, int) or not isinstance(token, str):
-        raise LoginRequired("log in first")
+        raise LoginRequired("log in first", key="web.error.log_in")
     if session_user(connection, token) != user_id:
         request.session.clear()
-        raise LoginRequired("log in first")
+        raise LoginRequired("log in first", key="web.error.log_in")
     try:
         return get_account(connection, user_id)
     except NotFound:
         request.session.clear()
-        raise LoginRequired("log in first") from None
+        raise LoginRequired("log in first", key="web.error.log_in") from None
 
 
 # The methods a personal token may use: it reads, never writes.
@@ -98,20 +98,28 @@ def token_viewer(connection: Connection, request: Request, secret: str) -> Viewe
     """
     token = authenticate_personal_token(connection, secret, address=client_address(request))
     if token is None:
-        raise LoginRequired("the personal API token is unknown, expired or revoked")
+        raise LoginRequired(
+            "the personal API token is unknown, expired or revoked", key="web.error.token"
+        )
     try:
         account = get_account(connection, token.user_id)
     except NotFound:
-        raise LoginRequired("the personal API token is unknown, expired or revoked") from None
+        raise LoginRequired(
+            "the personal API token is unknown, expired or revoked", key="web.error.token"
+        ) from None
     membership = next(
         (m for m in memberships_of(connection, account) if m.workspace.id == token.workspace_id),
         None,
     )
     if membership is None:
-        raise LoginRequired("the token's person is no longer a member of its workspace")
+        raise LoginRequired(
+            "the token's person is no longer a member of its workspace",
+            key="web.error.token_member",
+        )
     if request.method.upper() not in READING_METHODS:
         raise Forbidden(
-            "a personal API token only reads (GET); log in to the app to change anything"
+            "a personal API token only reads (GET); log in to the app to change anything",
+            key="web.error.token_reads",
         )
     return Viewer(account, membership)
 
@@ -124,7 +132,7 @@ def load_viewer(connection: Connection, request: Request) -> Viewer:
     account = load_account(connection, request)
     memberships = memberships_of(connection, account)
     if not memberships:
-        raise LoginRequired("this account belongs to no workspace")
+        raise LoginRequired("this account belongs to no workspace", key="web.error.no_workspace")
     wanted = request.session.get("workspace_id")
     chosen = next((m for m in memberships if m.workspace.id == wanted), memberships[0])
     return Viewer(account, chosen)

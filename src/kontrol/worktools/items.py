@@ -229,7 +229,7 @@ def get_work_item(
         )
     ).first()
     if row is None:
-        raise NotFound("no such work item")
+        raise NotFound("no such work item", key="worktools.error.no_item")
     item = _item(row)
     item.violations = _violations(connection, [item.id], open_only=False).get(item.id, [])
     return item

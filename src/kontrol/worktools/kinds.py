@@ -100,11 +100,22 @@ class WorkRuleKind(RuleKind):
         """The rule's ``fields`` checked for this kind."""
         if self.uses_fields is None:
             if fields:
-                raise InvalidInput("fields: this kind takes no fields")
+                raise InvalidInput(
+                    "fields: this kind takes no fields",
+                    key="worktools.error.no_fields",
+                    where_key="error.where.field",
+                    where_params={"field": "fields"},
+                )
             return ()
         for name in fields:
             if not isinstance(name, str) or not _FIELD_NAME.match(name):
-                raise InvalidInput(f"fields: not a field name: {str(name)[:50]!r}")
+                raise InvalidInput(
+                    f"fields: not a field name: {str(name)[:50]!r}",
+                    key="worktools.error.field_name",
+                    params={"name": str(name)[:50]},
+                    where_key="error.where.field",
+                    where_params={"field": "fields"},
+                )
         return tuple(dict.fromkeys(fields))
 
     @abstractmethod
@@ -135,7 +146,12 @@ class RequiredFields(WorkRuleKind):
     def check_fields(self, fields: Sequence[str]) -> tuple[str, ...]:
         checked = super().check_fields(fields)
         if not checked:
-            raise InvalidInput("fields: name at least one field")
+            raise InvalidInput(
+                "fields: name at least one field",
+                key="worktools.error.one_field",
+                where_key="error.where.field",
+                where_params={"field": "fields"},
+            )
         return checked
 
     def find(self, rule: WorkRule, items: Sequence[Item], now: datetime) -> Found:
@@ -248,7 +264,11 @@ class DuplicateCustomers(WorkRuleKind):
         unknown = [name for name in checked if name not in CUSTOMER_KEYS]
         if unknown:
             raise InvalidInput(
-                f"fields: unknown customer key {unknown[0]!r} (known: {', '.join(CUSTOMER_KEYS)})"
+                f"fields: unknown customer key {unknown[0]!r} (known: {', '.join(CUSTOMER_KEYS)})",
+                key="worktools.error.customer_key",
+                params={"unknown": unknown[0], "choices": ", ".join(CUSTOMER_KEYS)},
+                where_key="error.where.field",
+                where_params={"field": "fields"},
             )
         return checked
 

@@ -48,13 +48,30 @@ class WorkRuleInput:
 
 def _weight(raw: object) -> float:
     if isinstance(raw, bool) or raw is None or raw == "":
-        raise InvalidInput("weight: a number from 0 to 1")
+        raise InvalidInput(
+            "weight: a number from 0 to 1",
+            key="worktools.error.weight",
+            where_key="error.where.field",
+            where_params={"field": "weight"},
+        )
     try:
         value = float(raw) if isinstance(raw, int | float | str) else float("nan")
     except ValueError:
-        raise InvalidInput(f"weight: a number from 0 to 1, not {str(raw)[:20]!r}") from None
+        raise InvalidInput(
+            f"weight: a number from 0 to 1, not {str(raw)[:20]!r}",
+            key="worktools.error.weight_not",
+            params={"raw": str(raw)[:20]},
+            where_key="error.where.field",
+            where_params={"field": "weight"},
+        ) from None
     if not 0 <= value <= 1:
-        raise InvalidInput(f"weight: a number from 0 to 1, not {raw}")
+        raise InvalidInput(
+            f"weight: a number from 0 to 1, not {raw}",
+            key="worktools.error.weight_is",
+            params={"raw": raw},
+            where_key="error.where.field",
+            where_params={"field": "weight"},
+        )
     return value
 
 
@@ -64,7 +81,12 @@ def _texts(raw: object, where: str) -> list[str]:
     if isinstance(raw, str):
         raw = [part.strip() for part in raw.replace(",", "\n").splitlines()]
     if not isinstance(raw, list) or not all(isinstance(part, str) for part in raw):
-        raise InvalidInput(f"{where}: a list of names")
+        raise InvalidInput(
+            f"{where}: a list of names",
+            key="worktools.error.names",
+            where_key="error.where.field",
+            where_params={"field": where},
+        )
     return [part for part in raw if part]
 
 
@@ -72,11 +94,21 @@ def checked_rule(data: WorkRuleInput) -> dict[str, Any]:
     """The stored values of a rule, or ``InvalidInput`` naming the field at fault."""
     name = data.name.strip()
     if not name or len(name) > 200:
-        raise InvalidInput("name: required, at most 200 characters")
+        raise InvalidInput(
+            "name: required, at most 200 characters",
+            key="worktools.error.name",
+            where_key="error.where.field",
+            where_params={"field": "name"},
+        )
     kind = WORK_RULE_KINDS.get(data.kind)
     types = _texts(list(data.types), "types")
     if any(len(part) > 50 for part in types):
-        raise InvalidInput("types: an item type is at most 50 characters")
+        raise InvalidInput(
+            "types: an item type is at most 50 characters",
+            key="worktools.error.types",
+            where_key="error.where.field",
+            where_params={"field": "types"},
+        )
     return {
         "name": name,
         "kind": kind.name,
@@ -121,7 +153,7 @@ def get_rule(connection: Connection, workspace_id: int, rule_id: int) -> WorkRul
         )
     ).first()
     if row is None:
-        raise NotFound("no such rule")
+        raise NotFound("no such rule", key="worktools.error.no_rule")
     return _rule(row)
 
 
@@ -139,7 +171,13 @@ def save_rule(
     if rule_id is not None:
         get_rule(connection, workspace_id, rule_id)
         if by_name is not None and by_name != rule_id:
-            raise InvalidInput(f"name: another rule is called {values['name']!r}")
+            raise InvalidInput(
+                f"name: another rule is called {values['name']!r}",
+                key="worktools.error.rule_taken",
+                params={"name": values["name"]},
+                where_key="error.where.field",
+                where_params={"field": "name"},
+            )
     else:
         rule_id = by_name
     if rule_id is None:
@@ -169,7 +207,12 @@ def _input(item: Any) -> WorkRuleInput:
     entry = entry_fields(item, known=YAML_FIELDS, required=("name", "kind"))
     enabled = entry.get("enabled", True)
     if not isinstance(enabled, bool):
-        raise InvalidInput("enabled: true or false")
+        raise InvalidInput(
+            "enabled: true or false",
+            key="error.true_false",
+            where_key="error.where.field",
+            where_params={"field": "enabled"},
+        )
     return WorkRuleInput(
         name=entry["name"],
         kind=entry["kind"],

@@ -46,7 +46,12 @@ def reasons_api(
     assigned by rule or model, and a ``new`` / ``growing`` flag."""
     require(viewer, Action.VIEW_ANALYSIS)
     if kind not in ("reason", "complaint"):
-        raise InvalidInput("kind: reason or complaint")
+        raise InvalidInput(
+            "kind: reason or complaint",
+            key="api.error.kind",
+            where_key="error.where.field",
+            where_params={"field": "kind"},
+        )
     scope = read_scope(db, viewer, request)
     rows = reason_rows(db, scope, kind=kind, costs=load_costs(db, viewer.workspace.id))
     return {"scope": scope.query(), "kind": kind, "rows": [row.as_json() for row in rows]}

@@ -93,7 +93,9 @@ _FLAGS |= {"false": False, "0": False, "no": False, "off": False}
 def _secret(authorization: str | None) -> str:
     scheme, _, secret = (authorization or "").partition(" ")
     if scheme.lower() != "bearer" or not secret.strip():
-        raise LoginRequired("send the workspace's API key as 'Authorization: Bearer <key>'")
+        raise LoginRequired(
+            "send the workspace's API key as 'Authorization: Bearer <key>'", key="api.error.no_key"
+        )
     return secret.strip()
 
 
@@ -103,7 +105,12 @@ def _flag(text: str | None) -> bool:
     try:
         return _FLAGS[text.lower()]
     except KeyError:
-        raise InvalidInput("wait: true or false") from None
+        raise InvalidInput(
+            "wait: true or false",
+            key="error.true_false",
+            where_key="error.where.field",
+            where_params={"field": "wait"},
+        ) from None
 
 
 def answer(
@@ -125,7 +132,7 @@ def answer(
         waits = _flag(wait)
         key = authenticate_key_cached(engine, secret)
         if key is None:
-            raise LoginRequired("unknown or revoked API key")
+            raise LoginRequired("unknown or revoked API key", key="api.error.bad_key")
         result = ingest(
             engine=engine,
             key=key,

@@ -136,7 +136,11 @@ def original_recording(db: Db, viewer: CurrentViewer, interaction_id: Id) -> Fil
         db, viewer.workspace.id, interaction_id, Path(current_settings().recordings_dir)
     )
     if path is None:
-        raise NotFound(f"no original recording of interaction {interaction_id}")
+        raise NotFound(
+            f"no original recording of interaction {interaction_id}",
+            key="api.error.no_recording",
+            params={"interaction_id": interaction_id},
+        )
     return FileResponse(path, media_type=audio_type(path))
 
 
@@ -243,10 +247,13 @@ def _upload(
     scheme, _, secret = (authorization or "").partition(" ")
     try:
         if scheme.lower() != "bearer" or not secret.strip():
-            raise LoginRequired("send the workspace's API key as 'Authorization: Bearer <key>'")
+            raise LoginRequired(
+                "send the workspace's API key as 'Authorization: Bearer <key>'",
+                key="api.error.no_key",
+            )
         key = authenticate_key_cached(state_engine, secret.strip())
         if key is None:
-            raise LoginRequired("unknown or revoked API key")
+            raise LoginRequired("unknown or revoked API key", key="api.error.bad_key")
         with state_engine.begin() as connection:
             row = attach_upload(
                 connection,

@@ -56,21 +56,39 @@ def _body_answers(body: dict[str, Any]) -> dict[str, AnswerInput] | None:
         entries: dict[str, Any] = {}
         for position, entry in enumerate(raw):
             if not isinstance(entry, dict) or not isinstance(entry.get("criterion"), str):
-                raise InvalidInput(f"items[{position}].criterion: expected a criterion id")
+                raise InvalidInput(
+                    f"items[{position}].criterion: expected a criterion id",
+                    key="api.error.criterion_id",
+                    params={"position": position},
+                )
             entries[entry["criterion"]] = entry
         raw = entries
     if not isinstance(raw, dict):
-        raise InvalidInput("items: expected an object of criterion: {result, comment}")
+        raise InvalidInput(
+            "items: expected an object of criterion: {result, comment}", key="api.error.items"
+        )
     answers = {}
     for criterion, entry in raw.items():
         if not isinstance(entry, dict):
-            raise InvalidInput(f"items.{criterion}: expected an object with result and comment")
+            raise InvalidInput(
+                f"items.{criterion}: expected an object with result and comment",
+                key="api.error.item",
+                params={"criterion": criterion},
+            )
         result = entry.get("result")
         if result is not None and not isinstance(result, str | int):
-            raise InvalidInput(f"items.{criterion}.result: expected text or a number")
+            raise InvalidInput(
+                f"items.{criterion}.result: expected text or a number",
+                key="api.error.item_result",
+                params={"criterion": criterion},
+            )
         note = entry.get("comment")
         if note is not None and not isinstance(note, str):
-            raise InvalidInput(f"items.{criterion}.comment: expected text")
+            raise InvalidInput(
+                f"items.{criterion}.comment: expected text",
+                key="api.error.item_comment",
+                params={"criterion": criterion},
+            )
         answers[str(criterion)] = AnswerInput(result, note)
     return answers
 
@@ -78,14 +96,24 @@ def _body_answers(body: dict[str, Any]) -> dict[str, AnswerInput] | None:
 def _body_comment(body: dict[str, Any]) -> str | None:
     comment = body.get("comment")
     if comment is not None and not isinstance(comment, str):
-        raise InvalidInput("comment: expected text")
+        raise InvalidInput(
+            "comment: expected text",
+            key="error.expected_text",
+            where_key="error.where.field",
+            where_params={"field": "comment"},
+        )
     return comment
 
 
 def _body_submit(body: dict[str, Any]) -> bool:
     submit = body.get("submit", False)
     if not isinstance(submit, bool):
-        raise InvalidInput("submit: expected true or false")
+        raise InvalidInput(
+            "submit: expected true or false",
+            key="error.true_false",
+            where_key="error.where.field",
+            where_params={"field": "submit"},
+        )
     return submit
 
 
@@ -103,7 +131,12 @@ def api_create(
     """
     item_id = body.get("item_id")
     if item_id is not None and (isinstance(item_id, bool) or not isinstance(item_id, int)):
-        raise InvalidInput("item_id: expected a review item id")
+        raise InvalidInput(
+            "item_id: expected a review item id",
+            key="api.error.item_id",
+            where_key="error.where.field",
+            where_params={"field": "item_id"},
+        )
     saved = create_evaluation(
         db,
         viewer,
@@ -130,7 +163,12 @@ def api_save(
     """
     version = body.get("version")
     if isinstance(version, bool) or not isinstance(version, int):
-        raise InvalidInput("version: expected the version you edited (a number)")
+        raise InvalidInput(
+            "version: expected the version you edited (a number)",
+            key="api.error.version",
+            where_key="error.where.field",
+            where_params={"field": "version"},
+        )
     current = get_evaluation(db, viewer, evaluation_id)
     comment = _body_comment(body) if "comment" in body else current.comment
     saved = save_evaluation(
