@@ -103,6 +103,12 @@ def _error_classes() -> tuple[frozenset[str], frozenset[str]]:
         found = {name for name, parents in bases.items() if parents & errors} - errors
         errors |= found
         grown = bool(found)
+    # A subclass of a keyed class is keyed too: its constructor takes the key it needs.
+    grown = True
+    while grown:
+        found = {name for name, parents in bases.items() if parents & keyed} - keyed
+        keyed |= found
+        grown = bool(found)
     return frozenset(errors), frozenset(keyed & errors)
 
 
