@@ -31,7 +31,7 @@ from kontrol.store.tables import disputes, evaluations, interactions
 DEMO_AGENT = "a01"
 
 
-def _manual_evaluation(
+def manual_evaluation(
     connection: Connection,
     auto: Any,
     reviewer: Viewer,
@@ -258,7 +258,7 @@ def seed_feedback_demo(engine: Engine, workspace_id: int) -> None:
             return
         now = utcnow()
         acknowledged, disputed, changed, wrong_answer = (
-            _manual_evaluation(
+            manual_evaluation(
                 connection,
                 auto,
                 people["reviewer"],
