@@ -17,15 +17,13 @@ from typing import Any
 from sqlalchemy import Connection, Engine, select
 
 from kontrol.accounts.access import Viewer
-from kontrol.checks.stored_results import AUTO
 from kontrol.demo.people import SOLID, STAR, TEAM_1, TEAM_2, TEAM_CHAT, TEAM_EN, Agent
 from kontrol.demo.seed.accounts import demo_viewer
-from kontrol.demo.seed.feedback import DEMO_AGENT, manual_evaluation
+from kontrol.demo.seed.feedback import DEMO_AGENT, manual_evaluation, newest_autos
 from kontrol.domain.clock import utcnow
 from kontrol.feedback.disputes import raise_dispute
 from kontrol.feedback.task_changes import TaskInput, create_task
-from kontrol.review.evaluations import MANUAL
-from kontrol.store.tables import corrective_tasks, evaluations, interactions
+from kontrol.store.tables import corrective_tasks
 
 REVIEWERS = ("reviewer", "reviewer2", "qa")
 LEADS = {TEAM_1: "lead", TEAM_2: "lead2", TEAM_EN: "lead-en", TEAM_CHAT: "lead-chat"}
@@ -59,32 +57,6 @@ COMMENTS = (
 )
 
 
-def _newest_autos(connection: Connection, workspace_id: int, agent_id: str) -> list[Any]:
-    """The automatic evaluations of the agent's newest conversations without a manual one."""
-    reviewed = select(evaluations.c.interaction_id).where(
-        evaluations.c.workspace_id == workspace_id, evaluations.c.kind == MANUAL
-    )
-    rows = connection.execute(
-        select(evaluations)
-        .join(interactions, interactions.c.id == evaluations.c.interaction_id)
-        .where(
-            evaluations.c.workspace_id == workspace_id,
-            evaluations.c.kind == AUTO,
-            interactions.c.agent_external_id == agent_id,
-            interactions.c.id.not_in(reviewed),
-        )
-        .order_by(interactions.c.started_at.desc())
-        .limit(REVIEWS_PER_AGENT * 3)
-    ).all()
-    seen: set[int] = set()
-    unique = []
-    for row in rows:
-        if row.interaction_id not in seen:
-            seen.add(row.interaction_id)
-            unique.append(row)
-    return unique[:REVIEWS_PER_AGENT]
-
-
 def _answers(auto: Any, dice: random.Random, needs_work: bool) -> dict[str, str]:
     """The machine's answers, with a fail on a soft criterion for the agents to coach."""
     criteria = {item["criterion"] for item in auto.items or []}
@@ -110,8 +82,15 @@ def _reviews(
     for agent in roster:
         if agent.id == DEMO_AGENT:
             continue  # the demo agent's own story (feedback.py)
-        for auto in _newest_autos(connection, workspace_id, agent.id):
-            answers = _answers(auto, dice, agent.profile not in (STAR, SOLID))
+        autos = newest_autos(
+            connection, workspace_id, agent.id, limit=REVIEWS_PER_AGENT * 3, unreviewed=True
+        )
+        for auto in autos[:REVIEWS_PER_AGENT]:
+            # the agents who dispute need a failed criterion to dispute
+            needs_work = agent.profile not in (STAR, SOLID) or agent.id in DISPUTING
+            answers = _answers(auto, dice, needs_work)
+            # within the dispute window for the agents who dispute
+            days_ago = dice.randint(1, 3 if agent.id in DISPUTING else 14)
             evaluation_id = manual_evaluation(
                 connection,
                 auto,
@@ -119,7 +98,7 @@ def _reviews(
                 answers=answers,
                 comments={},
                 comment=dice.choice(COMMENTS),
-                when=now - timedelta(days=dice.randint(1, 14), hours=dice.randint(0, 8)),
+                when=now - timedelta(days=days_ago, hours=3),
             )
             made.setdefault(agent.id, []).append((evaluation_id, answers))
             turn += 1
