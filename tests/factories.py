@@ -21,6 +21,7 @@ from sqlalchemy import Connection, Engine, select
 from kontrol.accounts.access import Viewer
 from kontrol.accounts.logins import Account, add_user, memberships_of
 from kontrol.accounts.workspaces import Workspace, create_workspace
+from kontrol.demo.sizes import SMALL
 from kontrol.domain.roles import WorkspaceRole
 from kontrol.ingest.import_report import ImportReport
 from kontrol.ingest.importing import import_file
@@ -84,7 +85,9 @@ def demo_interactions_file(path: Path, count: int, *, seed: int = 5) -> Path:
     """
     from kontrol.demo.generator import generate
 
-    records = [r for r in generate(seed=seed, interactions=count) if r.get("kind") != "order"]
+    records = [
+        r for r in generate(seed=seed, interactions=count, size=SMALL) if r.get("kind") != "order"
+    ]
     return write_jsonl(path, [r for r in records if r.get("kind") != "survey"])
 
 

@@ -76,7 +76,7 @@ def test_user_add_refuses_a_short_password(database_url: str) -> None:
 
 
 def test_demo_loads_once_with_if_empty(database_url: str) -> None:
-    first = runner.invoke(app, ["demo", "--db", database_url, "--count", "120"])
+    first = runner.invoke(app, ["demo", "--db", database_url, "--size", "small", "--count", "120"])
     assert first.exit_code == 0, first.output
     assert "admin / admin-kontrol" in first.output
     engine = make_engine(database_url)
@@ -107,7 +107,8 @@ def test_demo_loads_once_with_if_empty(database_url: str) -> None:
 
 def test_demo_ends_on_the_day_asked_in_moscow_time(database_url: str) -> None:
     result = runner.invoke(
-        app, ["demo", "--db", database_url, "--count", "60", "--end", "2026-12-04"]
+        app,
+        ["demo", "--db", database_url, "--size", "small", "--count", "60", "--end", "2026-12-04"],
     )
     assert result.exit_code == 0, result.output
     engine = make_engine(database_url)

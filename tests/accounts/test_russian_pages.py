@@ -27,6 +27,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import JSON, Engine, String, select
 
+from kontrol.demo.sizes import SMALL
 from kontrol.store import tables
 from tests.accounts.routes import ROUTES, Route
 from tests.accounts.world import World
@@ -278,7 +279,9 @@ def _demo_sample(world: World) -> None:
     from kontrol.demo.generator import generate
 
     records = [
-        r for r in generate(seed=7, interactions=60) if r.get("kind") not in ("order", "survey")
+        r
+        for r in generate(seed=7, interactions=60, size=SMALL)
+        if r.get("kind") not in ("order", "survey")
     ]
     import_records(world.engine, world.workspace, world.folder, records, name="demo.jsonl")
 

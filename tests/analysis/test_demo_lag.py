@@ -12,6 +12,7 @@ from kontrol.accounts.workspaces import Workspace
 from kontrol.analysis.business import business_view
 from kontrol.analysis.scope import make_scope
 from kontrol.demo.seeding import load_demo
+from kontrol.demo.sizes import SMALL
 from kontrol.web.app import create_app
 from tests.factories import log_in
 
@@ -21,7 +22,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.parametrize("backend", ["sqlite"])]
 def test_the_demo_shows_the_lagged_effect_weekly_and_per_customer(
     engine: Engine, workspace: Workspace, database_url: str
 ) -> None:
-    load_demo(engine, workspace)  # the demo as `make run` seeds it: seed 42, 400 contacts
+    load_demo(engine, workspace, size=SMALL)  # the small demo: seed 42, 400 contacts
     with engine.connect() as connection:
         # What /analysis/business?period=week shows by default (the whole history).
         scope = make_scope(connection, workspace.id, period="week", whole_history=True)

@@ -12,6 +12,7 @@ from kontrol.audits.results import audit_results
 from kontrol.demo.seed.accounts import demo_viewer
 from kontrol.demo.seed.audits import seed_audits_demo
 from kontrol.demo.seeding import create_demo_logins, load_demo
+from kontrol.demo.sizes import SMALL
 from kontrol.improvement.actions import list_actions, today_of
 from kontrol.store.tables import audit_evidence
 
@@ -20,7 +21,7 @@ from kontrol.store.tables import audit_evidence
 @pytest.mark.parametrize("backend", ["sqlite"])
 def test_demo_audits_and_plan(engine: Engine, workspace: Workspace, backend: str) -> None:
     create_demo_logins(engine, workspace)
-    load_demo(engine, workspace, count=80)
+    load_demo(engine, workspace, count=80, size=SMALL)
     assert seed_audits_demo(engine, workspace.id) is None  # a second call adds nothing
     with engine.connect() as connection:
         qa = demo_viewer(connection, workspace.id, "qa")

@@ -21,6 +21,7 @@ from kontrol.checks.scorecards import active_scorecards
 from kontrol.checks.stored_results import stored_outcomes
 from kontrol.cli.main import app
 from kontrol.demo.generator import generate
+from kontrol.demo.sizes import SMALL
 from kontrol.store.database import make_engine
 from kontrol.store.tables import (
     evaluations,
@@ -40,7 +41,7 @@ def demo_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("KONTROL_BACKGROUND_THRESHOLD", "4")
     path = tmp_path / "demo.jsonl"
     with path.open("w", encoding="utf-8") as handle:
-        for record in generate(seed=5, interactions=40):
+        for record in generate(seed=5, interactions=40, size=SMALL):
             handle.write(json.dumps(record, ensure_ascii=False, default=str) + "\n")
     return path
 

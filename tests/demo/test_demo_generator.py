@@ -14,6 +14,7 @@ import pytest
 
 from kontrol.demo.clock import LocalClock
 from kontrol.demo.generator import generate
+from kontrol.demo.sizes import SMALL
 from kontrol.ingest.schema import parse_record
 
 Record = dict[str, Any]
@@ -23,7 +24,7 @@ SPOKEN = {"call", "visit"}
 
 @pytest.fixture(scope="module")
 def records() -> list[Record]:
-    return list(generate())
+    return list(generate(size=SMALL))
 
 
 @pytest.fixture(scope="module")

@@ -21,6 +21,7 @@ from typer.testing import CliRunner
 from kontrol.accounts.workspaces import Workspace
 from kontrol.cli.main import app
 from kontrol.demo.generator import generate
+from kontrol.demo.sizes import SMALL
 from kontrol.store.database import make_engine
 from kontrol.store.migrate import head_revision
 from kontrol.store.tables import interactions, metadata
@@ -47,7 +48,7 @@ def fresh_postgres() -> Iterator[str]:
 
 
 def _populate(engine: Engine, workspace: Workspace, folder: Path) -> None:
-    records = list(generate(seed=7, interactions=120))
+    records = list(generate(seed=7, interactions=120, size=SMALL))
     report = import_records(engine, workspace, folder, records, name="demo.jsonl")
     assert report.imported > 100
     with engine.begin() as connection:
@@ -107,7 +108,11 @@ def test_a_backup_restores_into_either_database_with_the_same_rows_and_kpis(
 
         with restored_engine.connect() as connection:
             into = find_workspace(connection, workspace.name)
-        extra = [r for r in generate(seed=99, interactions=3) if r.get("kind") == "interaction"]
+        extra = [
+            r
+            for r in generate(seed=99, interactions=3, size=SMALL)
+            if r.get("kind") == "interaction"
+        ]
         for number, item in enumerate(extra):
             item["external_id"] = f"after-restore-{number}"
         import_records(restored_engine, into, tmp_path, extra)

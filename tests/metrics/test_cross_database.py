@@ -11,6 +11,7 @@ from sqlalchemy import text
 
 from kontrol.accounts.workspaces import ensure_workspace
 from kontrol.demo.seeding import write_demo_file
+from kontrol.demo.sizes import SMALL
 from kontrol.ingest.importing import import_file
 from kontrol.metrics.kpis import compute
 from kontrol.store.database import make_engine
@@ -45,7 +46,7 @@ def test_sqlite_and_postgresql_agree_on_generated_data(
     tmp_path: Path, sqlite_template: Path, postgres_url: str
 ) -> None:
     data = tmp_path / "demo.jsonl.gz"
-    write_demo_file(data, seed=7, count=600)
+    write_demo_file(data, seed=7, count=600, size=SMALL)
     sqlite_path = tmp_path / "cross.db"
     shutil.copy(sqlite_template, sqlite_path)
     engine = make_engine(postgres_url)

@@ -6,6 +6,7 @@ from sqlalchemy import Engine
 
 from kontrol.accounts.workspaces import Workspace
 from kontrol.demo.seeding import load_demo
+from kontrol.demo.sizes import SMALL
 from kontrol.metrics.calendars import list_calendars
 from kontrol.metrics.kpis import compute
 from kontrol.metrics.targets import list_targets, with_status
@@ -14,7 +15,7 @@ from kontrol.metrics.targets import list_targets, with_status
 def test_demo_has_targets_a_calendar_and_coloured_values(
     engine: Engine, workspace: Workspace
 ) -> None:
-    load_demo(engine, workspace, count=120)
+    load_demo(engine, workspace, count=120, size=SMALL)
     with engine.connect() as connection:
         targets = list_targets(connection, workspace)
         calendars = list_calendars(connection, workspace)

@@ -14,6 +14,7 @@ from sqlalchemy import Engine, select
 
 from kontrol.accounts.workspaces import Workspace
 from kontrol.demo.seeding import write_demo_file
+from kontrol.demo.sizes import SMALL
 from kontrol.ingest.importing import import_file
 from kontrol.metrics.histograms import bucket_of, bucket_range
 from kontrol.metrics.kpis import compute
@@ -65,7 +66,7 @@ def test_rolled_up_figures_match_the_exact_ones(
     engine: Engine, workspace: Workspace, tmp_path: Path
 ) -> None:
     data = tmp_path / "demo.jsonl.gz"
-    write_demo_file(data, seed=3, count=800)
+    write_demo_file(data, seed=3, count=800, size=SMALL)
     import_file(engine=engine, workspace=workspace, path=data)
     with engine.connect() as connection:
         values: dict[tuple[Any, ...], dict[str, list[float]]] = defaultdict(
@@ -113,7 +114,7 @@ def test_reimport_keeps_rollups_equal_to_a_rebuild(
     engine: Engine, workspace: Workspace, tmp_path: Path
 ) -> None:
     data = tmp_path / "demo.jsonl.gz"
-    write_demo_file(data, seed=5, count=300)
+    write_demo_file(data, seed=5, count=300, size=SMALL)
     import_file(engine=engine, workspace=workspace, path=data)
     with gzip.open(data, "rt", encoding="utf-8") as handle:
         records = [json.loads(line) for line in handle]

@@ -9,6 +9,7 @@ from kontrol.accounts.workspaces import Workspace
 from kontrol.demo.seed.accounts import demo_viewer
 from kontrol.demo.seed.mystery import seed_mystery_demo
 from kontrol.demo.seeding import load_demo
+from kontrol.demo.sizes import SMALL
 from kontrol.mystery.assignments import list_assignments
 from kontrol.mystery.programmes import find_programme
 from kontrol.mystery.results import programme_results
@@ -18,7 +19,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.parametrize("backend", ["sqlite"])]
 
 
 def test_demo_mystery_shopping(engine: Engine, workspace: Workspace) -> None:
-    load_demo(engine, workspace, count=300)
+    load_demo(engine, workspace, count=300, size=SMALL)
     seed_mystery_demo(engine, workspace.id)  # a second call adds nothing
     with engine.connect() as connection:
         programme = find_programme(connection, workspace, "service-and-sales")

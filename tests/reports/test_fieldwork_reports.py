@@ -16,6 +16,7 @@ from kontrol.audits.conduct import list_audits
 from kontrol.audits.results import audit_results
 from kontrol.demo.seed.accounts import demo_viewer
 from kontrol.demo.seeding import create_demo_logins, load_demo
+from kontrol.demo.sizes import SMALL
 from kontrol.domain.errors import Forbidden
 from kontrol.domain.periods import Period, first_day
 from kontrol.metrics.date_ranges import DateRange, last_day
@@ -49,7 +50,7 @@ def test_audit_and_mystery_reports_equal_their_results_pages(
 ) -> None:
     assert {"audits", "mystery"} <= set(REPORT_KINDS.ids())
     create_demo_logins(engine, workspace)
-    load_demo(engine, workspace, count=80)
+    load_demo(engine, workspace, count=80, size=SMALL)
     with engine.begin() as connection:
         qa = demo_viewer(connection, workspace.id, "qa")
         agent = demo_viewer(connection, workspace.id, "agent")

@@ -8,12 +8,13 @@ from kontrol.accounts.workspaces import Workspace
 from kontrol.demo.seed.accounts import demo_viewer
 from kontrol.demo.seed.calibration import seed_calibration_demo
 from kontrol.demo.seeding import load_demo
+from kontrol.demo.sizes import SMALL
 from kontrol.review.calibration.results import reviewer_deviation, session_results
 from kontrol.store.tables import calibration_sessions
 
 
 def test_demo_calibration(engine: Engine, workspace: Workspace) -> None:
-    load_demo(engine, workspace, count=300)
+    load_demo(engine, workspace, count=300, size=SMALL)
     assert seed_calibration_demo(engine, workspace.id) == 0  # a second call adds nothing
     with engine.connect() as connection:
         sessions = connection.execute(

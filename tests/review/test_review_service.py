@@ -16,6 +16,7 @@ from kontrol.accounts.logins import add_user, get_account, memberships_of
 from kontrol.accounts.workspaces import Workspace
 from kontrol.checks.stored_results import evaluations_of
 from kontrol.demo.seeding import load_demo
+from kontrol.demo.sizes import SMALL
 from kontrol.domain.clock import utcnow
 from kontrol.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
 from kontrol.domain.roles import WorkspaceRole
@@ -461,7 +462,7 @@ def test_agreement_counts_a_constructed_case(
 def test_the_demo_reviewer_has_scored_work_and_a_queue(
     engine: Engine, workspace: Workspace
 ) -> None:
-    load_demo(engine, workspace, count=80)
+    load_demo(engine, workspace, count=80, size=SMALL)
     reviewer = viewer_of(engine, "reviewer")
     with engine.connect() as connection:
         manual = connection.execute(

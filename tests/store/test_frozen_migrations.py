@@ -17,6 +17,7 @@ from sqlalchemy import Connection, Engine, select
 
 from kontrol.accounts.workspaces import Workspace
 from kontrol.demo.seeding import write_demo_file
+from kontrol.demo.sizes import SMALL
 from kontrol.ingest.importing import import_file
 from kontrol.metrics.rollups import rebuild_rollups
 from kontrol.store.migrate import MIGRATIONS
@@ -64,7 +65,7 @@ def test_upgrading_past_0006_fills_the_rollups_the_application_computes(
     engine: Engine, workspace: Workspace, tmp_path: Path
 ) -> None:
     data = tmp_path / "demo.jsonl.gz"
-    write_demo_file(data, seed=11, count=200)
+    write_demo_file(data, seed=11, count=200, size=SMALL)
     import_file(engine=engine, workspace=workspace, path=data)
     try:
         _migrate(engine, "0005", down=True)

@@ -34,6 +34,7 @@ from kontrol.checks.stored_results import (
     BATCH,
 )
 from kontrol.domain.clock import utcnow
+from kontrol.domain.ratings import RATING_SOURCE
 from kontrol.domain.scorecard import Scorecard, compute_score, criterion_results
 from kontrol.events import (
     ComplaintsFound,
@@ -91,7 +92,13 @@ def _outcomes(
             interactions.c.tags,
             interactions.c.recording,
             interactions.c.topic,
-        ).where(interactions.c.workspace_id == workspace_id, interactions.c.id.in_(ids))
+        ).where(
+            interactions.c.workspace_id == workspace_id,
+            interactions.c.id.in_(ids),
+            # A QR or kiosk rating has no conversation: checking it would answer "na"
+            # to every criterion and list it as a conversation scored 100.
+            interactions.c.source != RATING_SOURCE,
+        )
     ).all()
     texts: dict[int, list[Any]] = defaultdict(list)
     for message in connection.execute(
@@ -280,6 +287,7 @@ def _score_chunk(
     """Score one chunk in the caller's transaction: the ids scored, and the new complaints."""
     settings = check_settings(connection, workspace_id)
     cards = active_scorecards(connection, workspace_id)
+    _forget_ratings_checked(connection, workspace_id, ids)
     outcomes = _outcomes(connection, workspace_id, ids, settings)
     if not outcomes:
         return [], []
@@ -304,6 +312,30 @@ def _score_chunk(
     _store_auto_evaluations(connection, rows.evaluations, existing, now)
     _mark_found(connection, rows)
     return scored, [row.id for row in rows.complaints]
+
+
+def _forget_ratings_checked(connection: Connection, workspace_id: int, ids: list[int]) -> None:
+    """Drop the verdicts and automatic evaluations that ratings without a conversation got
+    before they were left alone (``kontrol rescore`` cleans an older database)."""
+    ratings = [
+        int(i)
+        for i in connection.execute(
+            select(interactions.c.id).where(
+                interactions.c.workspace_id == workspace_id,
+                interactions.c.id.in_(ids),
+                interactions.c.source == RATING_SOURCE,
+            )
+        ).scalars()
+    ]
+    if not ratings:
+        return
+    for table in (check_outcomes, check_failures, interaction_signals):
+        connection.execute(delete(table).where(table.c.interaction_id.in_(ratings)))
+    connection.execute(
+        delete(evaluations).where(
+            evaluations.c.interaction_id.in_(ratings), evaluations.c.kind == AUTO
+        )
+    )
 
 
 def _mark_found(connection: Connection, rows: _ChunkRows) -> None:

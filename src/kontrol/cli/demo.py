@@ -36,7 +36,17 @@ def demo(
     db: DbOption = None,
     workspace: WorkspaceOption = DEFAULT_WORKSPACE,
     seed: Annotated[int, typer.Option(help="Seed of the generator.")] = 42,
-    count: Annotated[int, typer.Option(help="How many interactions.")] = 400,
+    size: Annotated[
+        str,
+        typer.Option(
+            help="centre: a 60-seat contact centre, about 30 agents in four teams over six "
+            "months (12,000 contacts); small: ten agents, 400 contacts over three months "
+            "(the tests' world)."
+        ),
+    ] = "centre",
+    count: Annotated[
+        int | None, typer.Option(help="How many interactions (default: the size's own).")
+    ] = None,
     if_empty: Annotated[
         bool, typer.Option("--if-empty", help="Do nothing when the workspace has data.")
     ] = False,
@@ -51,8 +61,15 @@ def demo(
     """Generate realistic demo data and demo logins (known passwords: demo only)."""
     from kontrol.accounts.workspaces import ensure_workspace, set_timezone
     from kontrol.demo.seeding import DEMO_LOGINS, has_interactions, load_demo
+    from kontrol.demo.sizes import SIZES
 
     last_day = _last_day(end)
+    if size not in SIZES:
+        raise InvalidInput(
+            f"--size: one of {', '.join(SIZES)}, not {size!r}",
+            key="cli.error.size",
+            params={"sizes": ", ".join(SIZES), "size": size},
+        )
     engine = initialize(database_url(db))
     target = ensure_workspace(engine, workspace, DEMO_TIMEZONE)
     if if_empty and has_interactions(engine, target):
@@ -67,7 +84,13 @@ def demo(
             target = set_timezone(engine, target, DEMO_TIMEZONE)
         recordings = Path(current_settings().recordings_dir)
         report = load_demo(
-            engine, target, seed=seed, count=count, recordings=recordings, end=last_day
+            engine,
+            target,
+            seed=seed,
+            count=count,
+            recordings=recordings,
+            end=last_day,
+            size=SIZES[size],
         )
         typer.echo(f"demo data: {report.imported} records imported into workspace {target.name!r}")
     typer.echo("demo logins (username / password):")

@@ -19,9 +19,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from kontrol.demo.clock import LocalClock
 from kontrol.demo.dice import Dice
 from kontrol.demo.orders import place_orders
-from kontrol.demo.people import AGENTS
 from kontrol.demo.planning import Planner
 from kontrol.demo.render import Renderer
+from kontrol.demo.sizes import SMALL, DemoSize
 
 DEFAULT_END = date(2026, 11, 20)
 
@@ -29,10 +29,11 @@ DEFAULT_END = date(2026, 11, 20)
 def generate(
     *,
     seed: int = 42,
-    interactions: int = 400,
+    interactions: int | None = None,
     end: date | None = None,
-    days: int = 91,
+    days: int | None = None,
     timezone: str = "Europe/Moscow",
+    size: DemoSize = SMALL,
 ) -> Iterator[dict[str, Any]]:
     """Yield FORMAT.md records: agent records first (kind "agent"), then interactions (no
     "kind" key) in started_at order, with some surveys as separate later records (kind
@@ -40,9 +41,13 @@ def generate(
 
     Separate surveys and orders are interleaved with the interactions by their own time.
     The data covers the ``days`` local days before ``end`` (default 2026-11-20, a fixed
-    date so that the output is reproducible). Raises ``ValueError`` on a negative count,
-    fewer than one day or an unknown time zone.
+    date so that the output is reproducible). ``size`` gives the agents and, unless
+    ``interactions`` or ``days`` say otherwise, the volume (the small size: 400 contacts
+    over 91 days). Raises ``ValueError`` on a negative count, fewer than one day or an
+    unknown time zone.
     """
+    interactions = size.interactions if interactions is None else interactions
+    days = size.days if days is None else days
     if interactions < 0:
         raise ValueError("interactions must not be negative")
     if days < 1:
@@ -51,13 +56,13 @@ def generate(
         zone = ZoneInfo(timezone)
     except (ZoneInfoNotFoundError, ValueError):
         raise ValueError(f"unknown time zone {timezone!r}") from None
-    return _records(seed, interactions, end or DEFAULT_END, days, zone)
+    return _records(seed, interactions, end or DEFAULT_END, days, zone, size)
 
 
 def _records(
-    seed: int, count: int, end: date, days: int, zone: ZoneInfo
+    seed: int, count: int, end: date, days: int, zone: ZoneInfo, size: DemoSize
 ) -> Iterator[dict[str, Any]]:
-    for agent in AGENTS:
+    for agent in size.agents:
         yield {
             "kind": "agent",
             "id": agent.id,
@@ -73,7 +78,7 @@ def _records(
     collecting = gc.isenabled()
     gc.disable()
     try:
-        planner = Planner(rng, clock, count, end, days)
+        planner = Planner(rng, clock, count, end, days, size)
         plans = planner.plan()
         orders = place_orders(planner, plans)
     finally:

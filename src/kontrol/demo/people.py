@@ -108,6 +108,7 @@ _EN_DESK = {"call": 1.0, "chat": 1.0, "messenger": 1.0, "app": 1.0, "social": 1.
 TEAM_1 = "Линия 1"
 TEAM_2 = "Линия 2"
 TEAM_EN = "EN Desk"
+TEAM_CHAT = "Чаты и соцсети"
 
 AGENTS: tuple[Agent, ...] = (
     Agent("a01", "Анна Смирнова", "Анна", True, TEAM_1, "ru", 1150, 520, 1.1, _FIRST_LINE, STAR),
@@ -127,6 +128,55 @@ AGENTS: tuple[Agent, ...] = (
     Agent("a09", "James Miller", "James", False, TEAM_EN, "en", 1020, 610, 1.0, _EN_DESK, SLOW),
     Agent("a10", "Daniel Brooks", "Daniel", False, TEAM_EN, "en", 260, 590, 1.0, _EN_DESK,
           RUDE),
+)  # fmt: skip
+
+_TEXT_DESK = {"call": 0.05, "chat": 1.0, "messenger": 1.0, "app": 1.0, "social": 1.0,
+              "email": 0.4, "visit": 0.0}  # fmt: skip
+
+# The 60-seat centre (``kontrol demo``'s default size): the ten agents above and twenty
+# more, two shifts on about thirty workplaces. Mostly solid people, a few stars, a few
+# to coach, new hires in each team, so every team lead has someone to talk to.
+CENTRE_AGENTS: tuple[Agent, ...] = AGENTS + (
+    Agent("a11", "Татьяна Фёдорова", "Татьяна", True, TEAM_1, "ru", 980, 480, 1.0,
+          _FIRST_LINE, SOLID),
+    Agent("a12", "Алексей Соколов", "Алексей", False, TEAM_1, "ru", 720, 470, 1.05,
+          _FIRST_LINE, SOLID),
+    Agent("a13", "Юлия Никитина", "Юлия", True, TEAM_1, "ru", 1300, 530, 1.0, _FIRST_LINE,
+          STAR),
+    Agent("a14", "Роман Голубев", "Роман", False, TEAM_1, "ru", 210, 430, 1.0, _FIRST_LINE,
+          VAGUE),
+    Agent("a15", "Дарья Павлова", "Дарья", True, TEAM_1, "ru", 95, 390, 0.85, _FIRST_LINE,
+          NEWBIE),
+    Agent("a16", "Максим Орлов", "Максим", False, TEAM_1, "ru", 560, 460, 1.1, _FIRST_LINE,
+          SOLID),
+    Agent("a17", "Светлана Виноградова", "Светлана", True, TEAM_1, "ru", 450, 460, 1.0,
+          _FIRST_LINE, SLOW),
+    Agent("a18", "Николай Богданов", "Николай", False, TEAM_1, "ru", 330, 450, 1.0,
+          _FIRST_LINE, SOLID),
+    Agent("a19", "Екатерина Михайлова", "Екатерина", True, TEAM_2, "ru", 1100, 570, 1.0,
+          _SECOND_LINE, STAR),
+    Agent("a20", "Андрей Васильев", "Андрей", False, TEAM_2, "ru", 800, 550, 1.0,
+          _SECOND_LINE, SOLID),
+    Agent("a21", "Наталья Семёнова", "Наталья", True, TEAM_2, "ru", 620, 540, 0.95,
+          _SECOND_LINE, SOLID),
+    Agent("a22", "Павел Зуев", "Павел", False, TEAM_2, "ru", 150, 480, 0.9, _SECOND_LINE,
+          NEWBIE),
+    Agent("a23", "Ксения Белова", "Ксения", True, TEAM_CHAT, "ru", 700, 450, 1.1, _TEXT_DESK,
+          STAR),
+    Agent("a24", "Артём Кузнецов", "Артём", False, TEAM_CHAT, "ru", 520, 430, 1.1,
+          _TEXT_DESK, SOLID),
+    Agent("a25", "Алина Петрова", "Алина", True, TEAM_CHAT, "ru", 380, 430, 1.0, _TEXT_DESK,
+          SOLID),
+    Agent("a26", "Егор Зайцев", "Егор", False, TEAM_CHAT, "ru", 260, 420, 1.05, _TEXT_DESK,
+          RUDE),
+    Agent("a27", "Вера Голубева", "Вера", True, TEAM_CHAT, "ru", 60, 380, 0.8, _TEXT_DESK,
+          NEWBIE),
+    Agent("a28", "Денис Никитин", "Денис", False, TEAM_CHAT, "ru", 900, 450, 1.0, _TEXT_DESK,
+          VAGUE),
+    Agent("a29", "Sophie Hughes", "Sophie", True, TEAM_EN, "en", 480, 620, 1.0, _EN_DESK,
+          SOLID),
+    Agent("a30", "Mark Baker", "Mark", False, TEAM_EN, "en", 120, 560, 0.9, _EN_DESK,
+          NEWBIE),
 )  # fmt: skip
 
 # (first name, female, Latin spelling for e-mail handles)

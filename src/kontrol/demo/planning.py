@@ -17,7 +17,6 @@ from datetime import date, timedelta
 from kontrol.demo.clock import LocalClock
 from kontrol.demo.dice import Dice
 from kontrol.demo.people import (
-    AGENTS,
     EN_FIRST,
     EN_LAST,
     RU_FIRST,
@@ -37,20 +36,31 @@ from kontrol.demo.rates import (
     NEGATIVE_RATE,
     ORDER_TOPICS,
     RESOLVE_SHIFT,
-    RUSSIAN_SHARE,
     TOPIC_WEIGHTS,
     TOPICS,
     WAIT,
     WHEN_RATE,
 )
 from kontrol.demo.ratings import survey_answers
+from kontrol.demo.sizes import SMALL, DemoSize
 
 
 class Planner:
-    """Plans ``count`` interactions and the orders around them over ``days`` before ``end``."""
+    """Plans ``count`` interactions and the orders around them over ``days`` before ``end``,
+    answered by the agents of ``size``."""
 
-    def __init__(self, rng: Dice, clock: LocalClock, count: int, end: date, days: int) -> None:
+    def __init__(
+        self,
+        rng: Dice,
+        clock: LocalClock,
+        count: int,
+        end: date,
+        days: int,
+        size: DemoSize = SMALL,
+    ) -> None:
         self.rng = rng
+        self.agents = size.agents
+        self.russian_share = size.russian_share
         self.clock = clock
         self.count = count
         self.end = end
@@ -62,7 +72,7 @@ class Planner:
         self.period_end = clock.midnight(end)
         self.hired_at = {
             agent.id: clock.midnight(end - timedelta(days=agent.hired_days_before_end))
-            for agent in AGENTS
+            for agent in self.agents
         }
         # A few days of a delivery incident make the trend charts worth looking at.
         self.incident_first = int(days * 0.62)
@@ -110,9 +120,11 @@ class Planner:
         pools = {}
         for lang in ("ru", "en"):
             for channel in CHANNELS:
-                chosen = [a for a in AGENTS if a.lang == lang and a.channels.get(channel, 0) > 0]
+                chosen = [
+                    a for a in self.agents if a.lang == lang and a.channels.get(channel, 0) > 0
+                ]
                 if not chosen:
-                    chosen = [a for a in AGENTS if a.lang == lang]
+                    chosen = [a for a in self.agents if a.lang == lang]
                 weights = [a.load * a.channels.get(channel, 0.1) for a in chosen]
                 pools[(lang, channel)] = (chosen, list(itertools.accumulate(weights)))
         return pools
@@ -121,7 +133,7 @@ class Planner:
         rng = self.rng
         customers = []
         for index in range(count):
-            lang = "ru" if rng.random() < RUSSIAN_SHARE else "en"
+            lang = "ru" if rng.random() < self.russian_share else "en"
             if lang == "ru":
                 first, female, latin = rng.pick(RU_FIRST)
                 male_last, female_last, latin_last = rng.pick(RU_LAST)
@@ -191,7 +203,7 @@ class Planner:
 
     def _episode(self, plans: list[Plan]) -> None:
         rng = self.rng
-        group, activity = self.by_lang["ru" if rng.random() < RUSSIAN_SHARE else "en"]
+        group, activity = self.by_lang["ru" if rng.random() < self.russian_share else "en"]
         customer = rng.pick_weighted(group, activity)
         customer.episodes += 1
         day = bisect.bisect_right(self.day_cum, rng.random() * self.day_cum[-1])
@@ -276,7 +288,7 @@ class Planner:
             if self.hired_at[agent.id] <= ts and agent is not avoid:
                 return agent
         hired = [a for a in pool if self.hired_at[a.id] <= ts and a is not avoid]
-        return rng.pick(hired or [a for a in AGENTS if a.lang == lang and a is not avoid])
+        return rng.pick(hired or [a for a in self.agents if a.lang == lang and a is not avoid])
 
     def _wait(self, channel: str, incident: bool) -> int:
         median, sigma = WAIT.get(channel, (15.0, 0.8))
@@ -403,7 +415,7 @@ class Planner:
 
     def _transfer_target(self, agent: Agent, channel: str, ts: int) -> Agent:
         if agent.lang == "ru":
-            pool = [a for a in AGENTS if a.team == TEAM_2 and a is not agent]
+            pool = [a for a in self.agents if a.team == TEAM_2 and a is not agent]
             return self.rng.pick(pool)
         return self._pick_agent("en", channel, ts, avoid=agent)
 

@@ -37,7 +37,9 @@ from kontrol.demo.seed.staff import (
     seed_staff_demo,
     seed_tests_demo,
 )
+from kontrol.demo.seed.teams import seed_team_work_demo
 from kontrol.demo.seed.worktools import seed_worktools_demo
+from kontrol.demo.sizes import SMALL, DemoSize
 from kontrol.domain.roles import WorkspaceRole
 from kontrol.ingest.import_report import ImportReport
 from kontrol.ingest.importing import import_file
@@ -74,17 +76,25 @@ def has_interactions(engine: Engine, workspace: Workspace) -> bool:
     return row is not None
 
 
-def write_demo_file(path: Path, *, seed: int, count: int, end: date | None = None) -> int:
+def write_demo_file(
+    path: Path,
+    *,
+    seed: int,
+    count: int | None = None,
+    end: date | None = None,
+    size: DemoSize = SMALL,
+) -> int:
     """Write generated records to a ``.jsonl.gz`` file; returns how many records.
 
-    ``end``: the last day of the data (the generator's fixed date when left out).
+    ``end``: the last day of the data (the generator's fixed date when left out);
+    ``count``: how many interactions (the size's own number when left out).
     """
     # Imported here: the generator's phrase tables are only needed to write demo data.
     from kontrol.demo.generator import generate
 
     written = 0
     with gzip.open(path, "wt", encoding="utf-8") as handle:
-        for record in generate(seed=seed, interactions=count, end=end):
+        for record in generate(seed=seed, interactions=count, end=end, size=size):
             handle.write(json.dumps(record, ensure_ascii=False) + "\n")
             written += 1
     return written
@@ -95,9 +105,10 @@ def load_demo(
     workspace: Workspace,
     *,
     seed: int = 42,
-    count: int = 400,
+    count: int | None = None,
     recordings: Path | None = None,
     end: date | None = None,
+    size: DemoSize = SMALL,
 ) -> ImportReport:
     """Generate demo data and import it through the ordinary import path.
 
@@ -107,12 +118,15 @@ def load_demo(
 
     ``recordings``: the recordings directory to write the demo calls' audio into
     (``kontrol demo`` passes KONTROL_RECORDINGS_DIR; tests leave it out).
+
+    ``size``: the tests' small world (ten agents) or the 60-seat centre that
+    ``kontrol demo`` loads; ``count`` overrides its number of interactions.
     """
     create_demo_surveys_and_alerts(engine, workspace)
     add_demo_kpi_settings(engine, workspace)  # before the import: facts use the calendar
     with tempfile.TemporaryDirectory(prefix="kontrol-demo-") as folder:
         path = Path(folder) / "demo.jsonl.gz"
-        write_demo_file(path, seed=seed, count=count, end=end)
+        write_demo_file(path, seed=seed, count=count, end=end, size=size)
         set_up_demo_checks(engine, workspace.id)
         # Before the import: the scripts are in force when the demo data is scored.
         seed_scripts_demo(engine, workspace)
@@ -125,11 +139,14 @@ def load_demo(
     seed_judging_demo(engine, workspace.id)
     seed_feedback_demo(engine, workspace.id)
     # Last: the review demos spread their work over the demo logins only.
-    seed_people_demo(engine, workspace.id)
+    seed_people_demo(engine, workspace.id, leads=size.leads)
+    if size.team_work:
+        # The centre: reviews, disputes and coaching over every team, not only the demo agent.
+        seed_team_work_demo(engine, workspace.id, size.agents)
     # Calibration needs three raters: the QA lead, the reviewer and a colleague.
     seed_calibration_demo(engine, workspace.id)
     if recordings is not None:
-        seed_speech_demo(engine, workspace.id, recordings)
+        seed_speech_demo(engine, workspace.id, recordings, calls=size.recordings)
     # A running mystery-shopping programme; its own shops link to the demo interactions.
     seed_mystery_demo(engine, workspace.id)
     # CRM deals, tickets and tasks of the same agents, checked week by week.

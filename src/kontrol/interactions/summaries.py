@@ -11,6 +11,7 @@ from sqlalchemy import Select, exists, func, select
 from kontrol.accounts.access import Viewer
 from kontrol.accounts.policy import interaction_scope
 from kontrol.domain.clock import from_utc, zone
+from kontrol.domain.ratings import is_rating_only
 from kontrol.interactions.evaluation_filters import latest_score
 from kontrol.store.tables import agents, interaction_signals, interactions, surveys
 
@@ -44,6 +45,11 @@ class InteractionSummary:
     scored: bool = True
     # The customer's dissatisfaction (signal ``dissatisfied``); None before the checks ran.
     dissatisfied: bool | None = None
+
+    @property
+    def rating_only(self) -> bool:
+        """A QR or kiosk rating: no conversation, nothing for the checks or a reviewer."""
+        return is_rating_only(self.source)
 
     def as_json(self) -> dict[str, Any]:
         """The API form."""

@@ -6,9 +6,11 @@ upsert, ``SurveysStored`` published, so KPIs and alerts see it at once.
 
 - A link answer is a ``survey`` record for the interaction the link was made for.
 - A place answer (QR code, kiosk) has no interaction, so it brings its own: an
-  inbound ``visit`` interaction with no messages, the place's agent and team,
-  ``meta.survey_place`` naming the place, and the answer inline. KPIs count it
-  like any rated visit (docs/surveys.md).
+  inbound ``visit`` of source ``kontrol-survey`` with no messages, the place's
+  agent and team, ``meta.survey_place`` naming the place (``meta.survey_via``:
+  ``qr`` or ``kiosk``), and the answer inline. KPIs count it like any rated
+  visit; the checks leave it alone, as there is no conversation to check
+  (``kontrol.domain.ratings``, docs/surveys.md).
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from kontrol.accounts.policy import interaction_scope
 from kontrol.accounts.workspaces import Workspace
 from kontrol.domain.clock import utcnow
 from kontrol.domain.errors import Conflict, InvalidInput, NotFound
+from kontrol.domain.ratings import RATING_SOURCE
 from kontrol.ingest.import_report import ImportReport
 from kontrol.ingest.importing import FileImport
 from kontrol.ingest.registry import Importer, SourceRecord
@@ -40,7 +43,7 @@ from kontrol.store.tables import agents, interactions, survey_links, survey_plac
 SURVEY_KINDS = ("csat", "nps", "ces")
 # The scale of each kind: (lowest, highest), as FORMAT.md defines them.
 SCALES = {"csat": (1, 5), "nps": (0, 10), "ces": (1, 7)}
-SURVEY_SOURCE = "kontrol-survey"
+SURVEY_SOURCE = RATING_SOURCE
 MAX_COMMENT = 2000
 # A link token carries 256 random bits: it cannot be guessed, only the hash is stored.
 TOKEN_BYTES = 32
@@ -253,6 +256,8 @@ class SurveyPage:
     link_id: int | None = None
     interaction_id: int | None = None
     place_id: int | None = None
+    kiosk: bool = False
+    """A place's kiosk page (else its QR code page)."""
 
 
 def _first_name(name: str | None) -> str | None:
@@ -323,6 +328,7 @@ def place_page(connection: Connection, token: str, *, kiosk: bool) -> SurveyPage
         language=row.language,
         state="open",
         place_id=row.id,
+        kiosk=kiosk,
     )
 
 
@@ -414,7 +420,8 @@ def answer_link(engine: Engine, token: str, *, score: int, comment: str | None) 
 def answer_place(
     engine: Engine, page: SurveyPage, *, score: int, comment: str | None, language: str
 ) -> str:
-    """Store a QR or kiosk answer as a rated ``visit``; returns its interaction id."""
+    """Store a QR or kiosk answer as a rated ``visit`` without a conversation; returns its
+    interaction id."""
     with engine.connect() as connection:
         place = connection.execute(
             select(survey_places).where(survey_places.c.id == page.place_id)
@@ -433,7 +440,11 @@ def answer_place(
         "started_at": now,
         "language": language,
         "messages": [],
-        "meta": {"survey_place": place.name, "survey_place_id": place.id},
+        "meta": {
+            "survey_place": place.name,
+            "survey_place_id": place.id,
+            "survey_via": "kiosk" if page.kiosk else "qr",
+        },
         "survey": survey,
     }
     if place.agent_external_id:

@@ -26,8 +26,9 @@ def _items() -> list[LabelledReason]:
 def _demo_model() -> ReasonModel:
     """The model as a workspace learns it: from conversations that have a topic."""
     from kontrol.demo.generator import generate
+    from kontrol.demo.sizes import SMALL
 
-    records = [r for r in generate(seed=11, interactions=400) if "kind" not in r]
+    records = [r for r in generate(seed=11, interactions=400, size=SMALL) if "kind" not in r]
     texts = [
         "\n".join(m["text"] for m in r["messages"] if m["role"] == "customer") for r in records
     ]

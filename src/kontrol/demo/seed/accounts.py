@@ -41,13 +41,19 @@ def demo_viewer(connection: Connection, workspace_id: int, username: str) -> Vie
     return None if membership is None else Viewer(account, membership)
 
 
-def seed_people_demo(engine: Engine, workspace_id: int) -> int:
-    """Add the demo colleagues that do not exist yet; how many were added."""
+def seed_people_demo(
+    engine: Engine, workspace_id: int, *, leads: tuple[tuple[str, str, str], ...] = ()
+) -> int:
+    """Add the demo colleagues that do not exist yet, and the team leads ``leads``
+    ((username, display name, team)) of a bigger demo; how many were added."""
     added = 0
+    people = DEMO_COLLEAGUES + tuple(
+        (username, name, WorkspaceRole.TEAM_LEAD, team, None) for username, name, team in leads
+    )
     with engine.begin() as connection:
         row = connection.execute(select(workspaces).where(workspaces.c.id == workspace_id)).one()
         workspace = Workspace(row.id, row.name, row.timezone)
-        for username, name, role, team, agent_id in DEMO_COLLEAGUES:
+        for username, name, role, team, agent_id in people:
             taken = connection.execute(select(users.c.id).where(users.c.username == username))
             if taken.first() is not None:
                 continue

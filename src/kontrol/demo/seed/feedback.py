@@ -31,7 +31,7 @@ from kontrol.store.tables import disputes, evaluations, interactions
 DEMO_AGENT = "a01"
 
 
-def _manual_evaluation(
+def manual_evaluation(
     connection: Connection,
     auto: Any,
     reviewer: Viewer,
@@ -96,18 +96,32 @@ def _manual_evaluation(
     return evaluation_id
 
 
-def _newest_autos(connection: Connection, workspace_id: int) -> list[Any]:
-    """The automatic evaluations of the demo agent's newest interactions, one each."""
+def newest_autos(
+    connection: Connection,
+    workspace_id: int,
+    agent_id: str = DEMO_AGENT,
+    *,
+    limit: int = 12,
+    unreviewed: bool = False,
+) -> list[Any]:
+    """The automatic evaluations of the agent's newest interactions, one each (up to
+    ``limit`` rows read); ``unreviewed``: only interactions without a manual evaluation."""
+    conditions = [
+        evaluations.c.workspace_id == workspace_id,
+        evaluations.c.kind == AUTO,
+        interactions.c.agent_external_id == agent_id,
+    ]
+    if unreviewed:
+        reviewed = select(evaluations.c.interaction_id).where(
+            evaluations.c.workspace_id == workspace_id, evaluations.c.kind == MANUAL
+        )
+        conditions.append(interactions.c.id.not_in(reviewed))
     newest = (
         select(evaluations)
         .join(interactions, interactions.c.id == evaluations.c.interaction_id)
-        .where(
-            evaluations.c.workspace_id == workspace_id,
-            evaluations.c.kind == AUTO,
-            interactions.c.agent_external_id == DEMO_AGENT,
-        )
+        .where(*conditions)
         .order_by(interactions.c.started_at.desc())
-        .limit(12)
+        .limit(limit)
     )
     autos = []
     seen: set[int] = set()
@@ -253,12 +267,12 @@ def seed_feedback_demo(engine: Engine, workspace_id: int) -> None:
         people = {name: viewer for name, viewer in found.items() if viewer is not None}
         if len(people) < len(found):
             return
-        autos = _newest_autos(connection, workspace_id)
+        autos = newest_autos(connection, workspace_id)
         if len(autos) < 4:
             return
         now = utcnow()
         acknowledged, disputed, changed, wrong_answer = (
-            _manual_evaluation(
+            manual_evaluation(
                 connection,
                 auto,
                 people["reviewer"],

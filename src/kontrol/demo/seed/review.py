@@ -15,6 +15,7 @@ from sqlalchemy import Connection, Engine, or_, select
 from kontrol.accounts.access import Viewer
 from kontrol.demo.seed.accounts import demo_viewer
 from kontrol.domain.clock import utcnow
+from kontrol.domain.errors import InvalidInput
 from kontrol.review.assigned_items import my_queue
 from kontrol.review.history import record_event
 from kontrol.review.saving import AnswerInput, create_evaluation
@@ -120,7 +121,10 @@ def seed_review_demo(engine: Engine, workspace_id: int, *, seed: int = 7) -> int
         # One evaluation per interaction (an interaction may wait in two queues).
         forms: dict[int, ReviewForm] = {}
         for item in queue[: max(0, len(queue) - DEMO_LEFT_OPEN)]:
-            form = review_form(connection, viewer, item.interaction_id, item_id=item.id)
+            try:
+                form = review_form(connection, viewer, item.interaction_id, item_id=item.id)
+            except InvalidInput:
+                continue  # no scorecard for it (a bot conversation): it stays in the queue
             if form.evaluation is None and item.interaction_id not in forms:
                 forms[item.interaction_id] = form
         submitted = 0

@@ -48,8 +48,11 @@ def _recording(rows: list[tuple[str, float, float, str]], path: Path, seed: int)
     return True
 
 
-def seed_speech_demo(engine: Engine, workspace_id: int, recordings_dir: Path) -> int:
-    """Recordings for a few demo calls (written under ``recordings_dir``); how many."""
+def seed_speech_demo(
+    engine: Engine, workspace_id: int, recordings_dir: Path, *, calls: int = CALLS
+) -> int:
+    """Recordings for ``calls`` of the newest demo calls, one agent's at most once (written
+    under ``recordings_dir``); how many."""
     done = 0
     with engine.begin() as connection:
         set_policy(
@@ -58,19 +61,22 @@ def seed_speech_demo(engine: Engine, workspace_id: int, recordings_dir: Path) ->
             RetentionPolicy(recordings_days=365, transcripts_days=730, customers_days=1095),
             by="demo",
         )
-        calls = connection.execute(
-            select(interactions.c.id, interactions.c.recording)
+        newest = connection.execute(
+            select(interactions.c.id, interactions.c.recording, interactions.c.agent_external_id)
             .where(
                 interactions.c.workspace_id == workspace_id,
                 interactions.c.channel == "call",
                 interactions.c.recording.is_not(None),
             )
             .order_by(interactions.c.started_at.desc())
-            .limit(CALLS * 3)
+            .limit(calls * 6)
         ).all()
-        for call in calls:
-            if done >= CALLS:
+        heard: set[str | None] = set()
+        for call in newest:
+            if done >= calls:
                 break
+            if call.agent_external_id in heard:
+                continue
             rows = [
                 (m.role, float(m.start_s), float(m.end_s), m.text)
                 for m in connection.execute(
@@ -88,5 +94,6 @@ def seed_speech_demo(engine: Engine, workspace_id: int, recordings_dir: Path) ->
             if not target.exists():
                 _recording(rows, target, seed=call.id)
             measure(connection, workspace_id, call.id, recordings_dir=recordings_dir)
+            heard.add(call.agent_external_id)
             done += 1
     return done

@@ -16,6 +16,7 @@ from sqlalchemy import ColumnElement, Connection, func, or_, select
 
 from kontrol.domain.clock import from_utc, zone
 from kontrol.domain.periods import Period, period_keys
+from kontrol.domain.ratings import RATING_SOURCE
 from kontrol.review.routing.kinds import (
     ROUTING_KINDS,
     Pick,
@@ -93,6 +94,8 @@ class RandomSample(RoutingKind):
                 f.c.started_at <= now,
                 f.c.agent.is_not(None),
                 f.c.abandoned.is_(False),
+                # a sample of conversations: a QR or kiosk rating has none to review
+                interactions.c.source != RATING_SOURCE,
                 filter_condition(rule),
                 _not_queued(rule),
             )
