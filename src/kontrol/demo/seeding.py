@@ -133,13 +133,14 @@ def load_demo(
         report = import_file(engine=engine, workspace=workspace, path=path, label="demo.jsonl.gz")
     create_demo_api_traffic(engine, workspace)
     create_demo_logins(engine, workspace)
+    # The colleagues before routing: review work is spread over every reviewer, as
+    # routing does in a real team, not piled on the demo logins.
+    seed_people_demo(engine, workspace.id, leads=size.leads)
     seed_routing_demo(engine, workspace.id)
     seed_review_demo(engine, workspace.id)
     # Language-model criteria in shadow mode; no endpoint: the demo reaches no model.
     seed_judging_demo(engine, workspace.id)
     seed_feedback_demo(engine, workspace.id)
-    # Last: the review demos spread their work over the demo logins only.
-    seed_people_demo(engine, workspace.id, leads=size.leads)
     if size.team_work:
         # The centre: reviews, disputes and coaching over every team, not only the demo agent.
         seed_team_work_demo(engine, workspace.id, size.agents)

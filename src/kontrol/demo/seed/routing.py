@@ -15,6 +15,8 @@ from kontrol.review.routing.rules import (
 from kontrol.review.routing.runs import route_recent, route_scheduled
 from kontrol.store.tables import interactions
 
+ROUTED_DAYS = 3
+
 # The demo's rules and queues are named in Russian, as its people would name them.
 LOCALE = "ru"
 
@@ -44,7 +46,7 @@ def seed_routing_demo(engine: Engine, workspace_id: int) -> None:
     """Default queues and rules, filled from the demo data as if routing had run all along.
 
     The demo data ends a few days before today, so the routing runs as of its
-    last two weeks, day by day (as the hourly job would have). Two demo-only
+    last three days, day by day (as the hourly job would have). Two demo-only
     rules (long handle time, repeat contact) let the QA lead take items too,
     so the work is seen spread over two people.
     """
@@ -59,6 +61,7 @@ def seed_routing_demo(engine: Engine, workspace_id: int) -> None:
         ).scalar()
     if last is None:
         return
-    route_recent(engine, workspace_id, days=14, now=last)
-    for days_before in range(13, -1, -1):
+    # The last three days: a team that keeps up has reviewed what came before.
+    route_recent(engine, workspace_id, days=ROUTED_DAYS, now=last)
+    for days_before in range(ROUTED_DAYS - 1, -1, -1):
         route_scheduled(engine, workspace_id=workspace_id, now=last - timedelta(days=days_before))
