@@ -58,7 +58,7 @@ def test_a_low_rating_appears_in_the_reviewers_queue(
     expect(item).to_have_count(1)
     expect(item).to_contain_text("i1")
     expect(item).to_contain_text("CSAT 1")
-    expect(item).to_contain_text("Низкая CSAT")
+    expect(item).to_contain_text("Низкий CSAT")
     test_browser._shot(page, "review-queue-items")
     context.close()
 
