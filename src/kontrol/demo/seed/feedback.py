@@ -41,7 +41,15 @@ def manual_evaluation(
     comment: str,
     when: datetime,
 ) -> int:
-    """A reviewer's submitted manual evaluation beside an automatic one (as the review UI saves)."""
+    """A reviewer's submitted manual evaluation beside an automatic one (as the review UI saves).
+
+    Never dated before its conversation: ``when`` is moved to two hours after the
+    conversation began when it falls earlier (and never later than now).
+    """
+    started = connection.execute(
+        select(interactions.c.started_at).where(interactions.c.id == auto.interaction_id)
+    ).scalar_one()
+    when = min(utcnow(), max(when, started + timedelta(hours=2)))
     scorecard = scorecard_by_id(connection, int(auto.scorecard_id)).scorecard
     machine = {item["criterion"]: item.get("result") for item in auto.items or []}
     results: dict[str, Value] = {}
