@@ -229,6 +229,7 @@ def measure(engine: Engine, months: int, *, reports: bool = True) -> dict[str, f
 
 def main(argv: list[str] | None = None) -> str:
     """Run the benchmark; returns the Markdown it prints."""
+    global NAME
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--count", type=int, default=10_000_000)
     parser.add_argument("--months", type=int, default=10)
@@ -237,7 +238,11 @@ def main(argv: list[str] | None = None) -> str:
     parser.add_argument(
         "--partitions", action="store_true", help="Also measure with monthly partitions."
     )
+    parser.add_argument(
+        "--database", default=NAME, help="The database to create (or reuse) and drop."
+    )
     args = parser.parse_args(argv)
+    NAME = args.database
     steps: dict[str, float] = {}
     if not args.reuse:
         _admin(f'DROP DATABASE IF EXISTS "{NAME}" WITH (FORCE)')
