@@ -241,6 +241,9 @@ def main(argv: list[str] | None = None) -> str:
     parser.add_argument(
         "--database", default=NAME, help="The database to create (or reuse) and drop."
     )
+    parser.add_argument(
+        "--no-reports", action="store_true", help="Leave out the reports (minutes at 1M)."
+    )
     args = parser.parse_args(argv)
     NAME = args.database
     steps: dict[str, float] = {}
@@ -257,7 +260,7 @@ def main(argv: list[str] | None = None) -> str:
         size = connection.execute(
             text("SELECT pg_size_pretty(pg_database_size(current_database()))")
         ).scalar()
-    columns = {"plain tables": measure(engine, args.months)}
+    columns = {"plain tables": measure(engine, args.months, reports=not args.no_reports)}
     built: dict[str, float] = {}
     if args.partitions:
         print("building the monthly partitions", flush=True)
