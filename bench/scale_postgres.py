@@ -23,6 +23,10 @@ machine): ``KONTROL_BENCH_SCALE=1 make bench`` or ``python -m bench.run_all
 
     python -m bench.scale_postgres [--count 10000000] [--partitions] [--keep]
     python -m bench.scale_postgres --reuse [--partitions]   # on the kept database
+
+``--database NAME`` works on another database than ``kontrol_bench_10m`` (two
+people measuring at once); ``--no-reports`` leaves out the reports (minutes at
+a million).
 """
 
 from __future__ import annotations

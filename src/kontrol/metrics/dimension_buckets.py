@@ -55,7 +55,9 @@ def dimension_of(grouping: Grouping) -> str | None:
     return next(iter(named), ALL)
 
 
-def rebuild(connection: Connection, workspace_id: int | None, days: Sequence[str] | None) -> None:
+def rebuild_dimension_buckets(
+    connection: Connection, workspace_id: int | None, days: Sequence[str] | None
+) -> None:
     """Recompute the rows of these days (all days with ``None``) from the fine histograms."""
     d, b = kpi_dimension_buckets, kpi_rollup_buckets
     d_where: list[ColumnElement[bool]] = []

@@ -1,9 +1,9 @@
 """From a set of metrics to grouped SQL over the per-interaction facts.
 
 All grouping happens in the database. One query computes every count, sum and
-mean; each time metric adds one window query for its exact median and p90
-(``percentile_cont`` semantics, identical on SQLite and PostgreSQL, which has
-no portable percentile aggregate).
+mean; the exact medians and p90 of the time metrics (``percentile_cont``
+semantics) take one more: PostgreSQL's ``percentile_cont`` aggregates for every
+column at once, or on SQLite (no percentile aggregate) a window query per column.
 """
 
 from __future__ import annotations
