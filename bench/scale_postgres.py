@@ -23,6 +23,10 @@ machine): ``KONTROL_BENCH_SCALE=1 make bench`` or ``python -m bench.run_all
 
     python -m bench.scale_postgres [--count 10000000] [--partitions] [--keep]
     python -m bench.scale_postgres --reuse [--partitions]   # on the kept database
+
+``--database NAME`` works on another database than ``kontrol_bench_10m`` (two
+people measuring at once); ``--no-reports`` leaves out the reports (minutes at
+a million).
 """
 
 from __future__ import annotations
@@ -229,6 +233,7 @@ def measure(engine: Engine, months: int, *, reports: bool = True) -> dict[str, f
 
 def main(argv: list[str] | None = None) -> str:
     """Run the benchmark; returns the Markdown it prints."""
+    global NAME
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--count", type=int, default=10_000_000)
     parser.add_argument("--months", type=int, default=10)
@@ -237,7 +242,14 @@ def main(argv: list[str] | None = None) -> str:
     parser.add_argument(
         "--partitions", action="store_true", help="Also measure with monthly partitions."
     )
+    parser.add_argument(
+        "--database", default=NAME, help="The database to create (or reuse) and drop."
+    )
+    parser.add_argument(
+        "--no-reports", action="store_true", help="Leave out the reports (minutes at 1M)."
+    )
     args = parser.parse_args(argv)
+    NAME = args.database
     steps: dict[str, float] = {}
     if not args.reuse:
         _admin(f'DROP DATABASE IF EXISTS "{NAME}" WITH (FORCE)')
@@ -252,7 +264,7 @@ def main(argv: list[str] | None = None) -> str:
         size = connection.execute(
             text("SELECT pg_size_pretty(pg_database_size(current_database()))")
         ).scalar()
-    columns = {"plain tables": measure(engine, args.months)}
+    columns = {"plain tables": measure(engine, args.months, reports=not args.no_reports)}
     built: dict[str, float] = {}
     if args.partitions:
         print("building the monthly partitions", flush=True)

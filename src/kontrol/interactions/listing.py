@@ -5,14 +5,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Connection, and_, or_, select, text
+from sqlalchemy import Connection, Row, Select, and_, or_, select, text
 
 from kontrol.accounts.access import Viewer
 from kontrol.accounts.policy import agent_scope
 from kontrol.domain.errors import InvalidInput
 from kontrol.interactions.filters import InteractionFilter
-from kontrol.interactions.search import filter_conditions
+from kontrol.interactions.search import (
+    filter_conditions,
+    named_ids,
+    postgres_query,
+    search_condition,
+    text_match,
+)
 from kontrol.interactions.summaries import InteractionSummary, summary, summary_query
 from kontrol.store.tables import agents, interactions
 
@@ -71,7 +78,7 @@ def list_interactions(
     """
     limit = max(1, min(limit, MAX_PAGE))
     query = summary_query(viewer)
-    conditions = filter_conditions(connection, viewer, filters)
+    conditions = filter_conditions(connection, viewer, filters, search=False)
     if cursor:
         after = Cursor.decode(cursor)
         conditions.append(
@@ -83,18 +90,69 @@ def list_interactions(
                 ),
             )
         )
-    query = (
-        query.where(*conditions)
-        .order_by(interactions.c.started_at.desc(), interactions.c.id.desc())
-        .limit(limit + 1)
-    )
-    rows = connection.execute(query).all()
+    listed = query.where(*conditions)
+    rows = _walked(connection, viewer, filters, listed, limit)
+    if rows is None:
+        searched = search_condition(connection, viewer, filters)
+        rows = _page(connection, listed if searched is None else listed.where(searched), limit)
     items = [summary(row, viewer) for row in rows[:limit]]
     next_cursor = None
     if len(rows) > limit:
         last = rows[limit - 1]
         next_cursor = Cursor(last.started_at, last.id).encode()
     return InteractionPage(items, next_cursor)
+
+
+def _in_order(query: Select[Any], limit: int) -> Select[Any]:
+    return query.order_by(interactions.c.started_at.desc(), interactions.c.id.desc()).limit(limit)
+
+
+def _page(connection: Connection, query: Select[Any], limit: int) -> list[Row[Any]]:
+    return list(connection.execute(_in_order(query, limit + 1)).all())
+
+
+# How many of the list's latest interactions a text search checks one by one
+# before it asks the full-text index for every match instead.
+SEARCH_WALK = 1500
+
+
+def _walked(
+    connection: Connection,
+    viewer: Viewer,
+    filters: InteractionFilter,
+    listed: Select[Any],
+    limit: int,
+) -> list[Row[Any]] | None:
+    """A text search's page from the list's first ``SEARCH_WALK`` rows, if it fills there.
+
+    A common word fills a page within a few hundred rows checked one by one,
+    which costs far less than reading its every match from the full-text index
+    (PostgreSQL: 1-2 s for two common words at a million interactions). A rare
+    word does not fill it: None, and the caller looks its matches up by index.
+    """
+    fts_query = postgres_query(filters.q or "")
+    if connection.dialect.name != "postgresql" or fts_query is None:
+        return None
+    # Only the keys are walked: the list's columns are read for the page alone.
+    keys = listed.with_only_columns(interactions.c.id, interactions.c.started_at)
+    walked = _in_order(keys, SEARCH_WALK).subquery()
+    match = text_match(walked.c.id, fts_query)
+    named = named_ids(connection, filters.q or "", viewer.workspace.id)
+    if named:
+        match = or_(match, walked.c.id.in_(named))
+    found = (
+        connection.execute(
+            select(walked.c.id)
+            .where(match)
+            .order_by(walked.c.started_at.desc(), walked.c.id.desc())
+            .limit(limit + 1)
+        )
+        .scalars()
+        .all()
+    )
+    if len(found) <= limit:
+        return None
+    return _page(connection, listed.where(interactions.c.id.in_(found)), limit)
 
 
 @dataclass(frozen=True)

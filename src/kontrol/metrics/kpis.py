@@ -22,7 +22,7 @@ from kontrol.domain.periods import Period
 from kontrol.metrics import Metric, catalogue, get_metric
 from kontrol.metrics.commercial import order_metrics
 from kontrol.metrics.query import DIMENSIONS, Grouping, GroupKey, facts_metrics
-from kontrol.metrics.rollup_reads import covered, rollup_metrics, rows_in_scope
+from kontrol.metrics.rollup_reads import covered, rollup_metrics
 
 if TYPE_CHECKING:
     from kontrol.ingest.held_effects import FileProgress
@@ -164,9 +164,10 @@ def compute(
         parts.append(facts_metrics(connection, grouping, from_facts))
     else:
         limit = EXACT_PERCENTILE_ROWS.get(connection.dialect.name, 50_000)
-        estimate = exact is False or rows_in_scope(connection, grouping) > limit
         parts.append(
-            rollup_metrics(connection, grouping, from_facts, estimate_percentiles=estimate)
+            rollup_metrics(
+                connection, grouping, from_facts, exact_up_to=None if exact is False else limit
+            )
         )
     if "orders" in sources:
         parts.append(order_metrics(connection, grouping, {m.id for m in selected}))

@@ -1,9 +1,9 @@
 """From a set of metrics to grouped SQL over the per-interaction facts.
 
 All grouping happens in the database. One query computes every count, sum and
-mean; each time metric adds one window query for its exact median and p90
-(``percentile_cont`` semantics, identical on SQLite and PostgreSQL, which has
-no portable percentile aggregate).
+mean; the exact medians and p90 of the time metrics (``percentile_cont``
+semantics) take one more: PostgreSQL's ``percentile_cont`` aggregates for every
+column at once, or on SQLite (no percentile aggregate) a window query per column.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, func, or_, select
+from sqlalchemy.dialects import postgresql
 
 from kontrol.domain.periods import Period
 from kontrol.metrics.definitions import (
@@ -153,18 +154,61 @@ def percentiles_into(
     rows: dict[GroupKey, dict[str, Any]],
 ) -> None:
     """Add the exact median and p90 of each time metric to the rows of its group."""
-    computed: dict[str, dict[GroupKey, dict[str, float]]] = {}
+    if not metrics:
+        return
+    calendars = None
+    columns: dict[str, list[TimeMetric]] = {}
     for metric in metrics:
         column = metric.column
-        if column.endswith("_business_s") and not has_calendars(connection, grouping):
-            # Without a calendar business time is clock time: the same percentiles.
-            column = column.replace("_business_s", "_s")
-        if column not in computed:
-            computed[column] = _percentiles(connection, grouping, column)
-        for key, values in computed[column].items():
-            if key in rows:
+        if column.endswith("_business_s"):
+            if calendars is None:
+                calendars = has_calendars(connection, grouping)
+            if not calendars:
+                # Without a calendar business time is clock time: the same percentiles.
+                column = column.replace("_business_s", "_s")
+        columns.setdefault(column, []).append(metric)
+    if connection.dialect.name == "postgresql":
+        computed = _ordered_set_percentiles(connection, grouping, sorted(columns))
+    else:
+        computed = {column: _percentiles(connection, grouping, column) for column in columns}
+    for column, found in computed.items():
+        for key, values in found.items():
+            if key not in rows:
+                continue
+            for metric in columns[column]:
                 for suffix, value in values.items():
                     rows[key][f"{metric.id}{suffix}"] = value
+
+
+def _ordered_set_percentiles(
+    connection: Connection, grouping: Grouping, column_names: Sequence[str]
+) -> dict[str, dict[GroupKey, dict[str, float]]]:
+    """Exact medians and p90 of several columns in one pass (PostgreSQL's ``percentile_cont``).
+
+    The same interpolation between the nearest ranks as ``_percentiles``: one
+    statement for every column instead of a window query (two sorts and a
+    round trip) per column; on a month of 100,000 facts 4 window queries took
+    0.4-0.7 s each under load.
+    """
+    groups = group_columns(grouping)
+    fractions = postgresql.array([percent / 100 for percent in PERCENTILES.values()])
+    aggregates = [
+        func.percentile_cont(fractions).within_group(interaction_facts.c[name]).label(f"_p_{name}")
+        for name in column_names
+    ]
+    statement = select(*groups, *aggregates).where(*fact_conditions(grouping))
+    if groups:
+        statement = statement.group_by(*groups)
+    found: dict[str, dict[GroupKey, dict[str, float]]] = {name: {} for name in column_names}
+    for row in connection.execute(statement).mappings():
+        key = tuple(row[name] for name in grouping.keys)
+        for name in column_names:
+            values = row[f"_p_{name}"]
+            if values is not None and values[0] is not None:
+                found[name][key] = {
+                    suffix: float(value) for suffix, value in zip(PERCENTILES, values, strict=True)
+                }
+    return found
 
 
 def _percentiles(

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, func, select
+from sqlalchemy import ColumnElement, Connection, Select, func, select
 
 from kontrol.metrics.definitions import (
     CountMetric,
@@ -17,9 +17,16 @@ from kontrol.metrics.definitions import (
     count_where,
     is_true,
 )
+from kontrol.metrics.dimension_buckets import dimension_of
 from kontrol.metrics.histograms import estimate
 from kontrol.metrics.query import Grouping, GroupKey, has_calendars, number, percentiles_into
-from kontrol.store.tables import ROLLUP_PARTS, interaction_facts, kpi_rollup_buckets, kpi_rollups
+from kontrol.store.tables import (
+    ROLLUP_PARTS,
+    interaction_facts,
+    kpi_dimension_buckets,
+    kpi_rollup_buckets,
+    kpi_rollups,
+)
 
 
 def parts(metric: Metric, f: Any) -> dict[str, ColumnElement[Any]]:
@@ -63,14 +70,6 @@ def _groups(table: Any, grouping: Grouping) -> list[ColumnElement[Any]]:
     return columns
 
 
-def rows_in_scope(connection: Connection, grouping: Grouping) -> int:
-    """How many facts a report covers, read from the rollups."""
-    total = connection.execute(
-        select(func.sum(kpi_rollups.c.rows)).where(*_conditions(kpi_rollups, grouping))
-    ).scalar()
-    return int(total or 0)
-
-
 def _summed(row: Mapping[Any, Any], metrics: Sequence[Metric]) -> dict[str, Any]:
     """Each metric's figure from the summed additive parts of one group."""
     out: dict[str, Any] = {}
@@ -99,12 +98,14 @@ def rollup_metrics(
     grouping: Grouping,
     metrics: Sequence[Metric],
     *,
-    estimate_percentiles: bool,
+    exact_up_to: int | None,
 ) -> dict[GroupKey, dict[str, Any]]:
     """The same rows as ``query.facts_metrics``, summed from the rollups.
 
-    With ``estimate_percentiles`` medians and p90 come from the bucket histograms;
-    otherwise from the exact window query over the facts.
+    Medians and p90 are exact (from the facts) when the report covers at most
+    ``exact_up_to`` interactions, otherwise (and always with ``None``) estimated
+    from the bucket histograms. The size is the sum of the groups' rows read
+    here: no separate query counts it.
     """
     r = kpi_rollups
     groups = _groups(r, grouping)
@@ -117,14 +118,16 @@ def rollup_metrics(
     if groups:
         statement = statement.group_by(*groups)
     rows: dict[GroupKey, dict[str, Any]] = {}
+    size = 0
     for row in connection.execute(statement).mappings():
         if not row["rows"]:
             continue
+        size += int(row["rows"])
         rows[tuple(row[name] for name in grouping.keys)] = _summed(row, metrics)
     time_metrics = [m for m in metrics if isinstance(m, TimeMetric)]
-    if not time_metrics:
+    if not time_metrics or not rows:
         return rows
-    if not estimate_percentiles:
+    if exact_up_to is not None and size <= exact_up_to:
         percentiles_into(connection, grouping, time_metrics, rows)
         return rows
     _estimated_percentiles(connection, grouping, time_metrics, rows)
@@ -145,13 +148,7 @@ def _estimated_percentiles(
         if column.endswith("_business_s") and not calendars:
             column = column.replace("_business_s", "_s")
         columns.setdefault(column, []).append(metric)
-    b = kpi_rollup_buckets
-    bucket_groups = _groups(b, grouping)
-    statement = (
-        select(*bucket_groups, b.c.measure, b.c.bucket, func.sum(b.c.n).label("n"))
-        .where(*_conditions(b, grouping), b.c.measure.in_(sorted(columns)))
-        .group_by(*bucket_groups, b.c.measure, b.c.bucket)
-    )
+    statement = _histogram_query(grouping, sorted(columns))
     histograms: dict[tuple[GroupKey, str], list[tuple[int, int]]] = {}
     for row in connection.execute(statement).mappings():
         key = tuple(row[name] for name in grouping.keys)
@@ -163,6 +160,34 @@ def _estimated_percentiles(
         for metric in columns.get(column, []):
             for suffix, value in values.items():
                 rows[key][f"{metric.id}{suffix}"] = value
+
+
+def _histogram_query(grouping: Grouping, measures: Sequence[str]) -> Select[Any]:
+    """Bucket counts per group and measure: from the one-dimension histograms when
+    the report names at most one dimension, otherwise from the fine ones."""
+    dimension = dimension_of(grouping)
+    if dimension is None:
+        b = kpi_rollup_buckets
+        groups = _groups(b, grouping)
+        where = _conditions(b, grouping)
+    else:
+        b = kpi_dimension_buckets
+        groups = [b.c.value.label(name) for name in grouping.by]
+        if grouping.period is not None:
+            groups.append(b.c[grouping.period.value].label("period"))
+        where = [b.c.workspace_id == grouping.workspace_id, b.c.dimension == dimension]
+        if grouping.date_from is not None:
+            where.append(b.c.day >= grouping.date_from.isoformat())
+        if grouping.date_to is not None:
+            where.append(b.c.day <= grouping.date_to.isoformat())
+        where.extend(b.c.value == value for value in grouping.filters.values())
+    return (
+        select(*groups, b.c.measure, b.c.bucket, func.sum(b.c.n).label("n"))
+        .where(*where, b.c.measure.in_(measures))
+        .group_by(*groups, b.c.measure, b.c.bucket)
+        # A live push leaves a one-dimension row at zero rather than delete it.
+        .having(func.sum(b.c.n) > 0)
+    )
 
 
 def metric_scale(metric: Metric) -> float:

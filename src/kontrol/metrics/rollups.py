@@ -44,6 +44,7 @@ from sqlalchemy import (
     update,
 )
 
+from kontrol.metrics import dimension_buckets
 from kontrol.metrics.definitions import (
     TimeMetric,
 )
@@ -137,6 +138,7 @@ def _refresh(connection: Connection, workspace_id: int | None, days: Sequence[st
         return where
 
     _rewrite(connection, scope)
+    dimension_buckets.rebuild_dimension_buckets(connection, workspace_id, days)
 
 
 def refresh_days(connection: Connection, workspace_id: int, days: Iterable[str]) -> None:
@@ -288,6 +290,7 @@ def _move_bucket_counts(
             # The histograms disagree with the facts (they were never built for
             # this group): recompute the groups' histograms from the facts instead.
             _rewrite_histograms(connection, workspace_id, groups)
+            dimension_buckets.rebuild_dimension_buckets(connection, workspace_id, _days(groups))
             return
         names = dict(zip(KEYS, group, strict=True))
         where = {"w": workspace_id, "m": measure, "b": bucket}
@@ -313,6 +316,12 @@ def _move_bucket_counts(
         connection.execute(delete(b).where(*_bucket_where(b)), removals)
     if inserts:
         connection.execute(b.insert(), inserts)
+    if not dimension_buckets.move_counts(connection, workspace_id, changes):
+        dimension_buckets.rebuild_dimension_buckets(connection, workspace_id, _days(groups))
+
+
+def _days(groups: Sequence[Group]) -> list[str]:
+    return sorted({group[KEYS.index("day")] for group in groups})
 
 
 def _rewrite_histograms(connection: Connection, workspace_id: int, groups: Sequence[Group]) -> None:

@@ -222,3 +222,24 @@ kpi_rollup_buckets = Table(
     Column("n", Integer, nullable=False),
     Index("ix_kpi_rollup_buckets_ws_day", "workspace_id", "day"),
 )
+
+# The same histograms summed over every group key but one (``dimension``: agent,
+# team, channel, topic, language, or "all" for none), per day: what a dashboard
+# reads for a company, a team or an agent, a fraction of kpi_rollup_buckets'
+# rows (metrics/dimension_buckets.py).
+kpi_dimension_buckets = Table(
+    "kpi_dimension_buckets",
+    metadata,
+    Column("workspace_id", Id, ForeignKey("workspaces.id", ondelete="CASCADE"), nullable=False),
+    Column("day", String(10), nullable=False),
+    Column("week", String(8), nullable=False),
+    Column("month", String(7), nullable=False),
+    Column("quarter", String(7), nullable=False),
+    Column("dimension", String(10), nullable=False),
+    Column("value", String(200)),
+    Column("measure", String(40), nullable=False),
+    Column("bucket", SmallInteger, nullable=False),
+    Column("n", Integer, nullable=False),
+    Index("ix_kpi_dimension_buckets_dimension_day", "workspace_id", "dimension", "day"),
+    Index("ix_kpi_dimension_buckets_value_day", "workspace_id", "dimension", "value", "day"),
+)
