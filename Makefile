@@ -25,6 +25,7 @@ $(STAMP): pyproject.toml constraints.txt
 install: $(STAMP)
 
 run: $(STAMP) fonts
+	$(BIN)/python -m compileall -q -j 0 src > /dev/null
 	$(BIN)/kontrol demo --if-empty --db '$(DB)'
 	$(BIN)/kontrol serve --demo --db '$(DB)' --host $(HOST) --port $(PORT)
 
@@ -55,7 +56,10 @@ lint: $(STAMP)
 
 typecheck: lint
 
+# Bytecode written once: this machine sets PYTHONDONTWRITEBYTECODE, so without it every
+# test worker and every `kontrol` process the tests start compiles the sources again.
 test: $(STAMP) browser speech-tools fonts lint
+	$(BIN)/python -m compileall -q -j 0 src tests bench > /dev/null
 	$(BIN)/pytest -n 4 --dist loadfile -q
 
 bench: $(STAMP)
