@@ -18,13 +18,18 @@ def error_text(error: BaseException, locale: str) -> str:
     if message == error.key:
         return str(error)
     if error.params:
-        message = message.format(**error.params)
+        message = message.format(**{k: _nested(locale, v) for k, v in error.params.items()})
     if error.where_key is None:
         return message
     where = translate(locale, error.where_key)
     if error.where_params:
         where = where.format(**{k: _field(locale, v) for k, v in error.where_params.items()})
     return f"{where}: {message}"
+
+
+def _nested(locale: str, value: object) -> object:
+    """An error passed as a parameter (a rule's error inside "rule 'x': ...") in ``locale``."""
+    return error_text(value, locale) if isinstance(value, BaseException) else value
 
 
 def _field(locale: str, value: object) -> object:

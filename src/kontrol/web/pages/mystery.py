@@ -261,7 +261,13 @@ def programme_delete(
     require(viewer, Action.MANAGE_MYSTERY)
     programme = get_programme(db, viewer.workspace, programme_id)
     if confirm.strip() != programme.name:
-        raise InvalidInput(f"confirm: type the programme's name {programme.name!r} to delete it")
+        raise InvalidInput(
+            f"confirm: type the programme's name {programme.name!r} to delete it",
+            key="mystery.error.confirm_name",
+            params={"name": programme.name},
+            where_key="error.where.field",
+            where_params={"field": "confirm"},
+        )
     delete_programme(db, viewer.workspace, programme_id)
     return RedirectResponse("/mystery", status_code=303)
 
@@ -337,7 +343,11 @@ def _shop_form(
     viewer = page.viewer
     assignment = get_assignment(page.connection, viewer, assignment_id)
     if assignment.shopper_id != viewer.account.id:
-        raise NotFound(f"no assignment {assignment_id}")
+        raise NotFound(
+            f"no assignment {assignment_id}",
+            key="mystery.error.no_assignment",
+            params={"assignment_id": assignment_id},
+        )
     now = _local(viewer, utcnow())
     defaults = {
         "happened_at": now.strftime("%Y-%m-%dT%H:%M"),
@@ -371,7 +381,12 @@ def _read_moment(value: str) -> datetime:
     try:
         return datetime.fromisoformat(value.strip())
     except ValueError:
-        raise InvalidInput("happened_at: expected a date and time") from None
+        raise InvalidInput(
+            "happened_at: expected a date and time",
+            key="mystery.error.date_time",
+            where_key="error.where.field",
+            where_params={"field": "happened_at"},
+        ) from None
 
 
 @router.post("/shop/{assignment_id}")
@@ -381,7 +396,14 @@ async def shop_submit(
     """Submit a shop: the checklist, the conversation (text and files) and a comment."""
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > MAX_FILES * max_bytes() + 1_000_000:
-        raise InvalidInput(f"files: at most {MAX_FILES} files of {max_bytes() // 2**20} MB each")
+        megabytes = max_bytes() // 2**20
+        raise InvalidInput(
+            f"files: at most {MAX_FILES} files of {megabytes} MB each",
+            key="mystery.error.too_many_files",
+            params={"count": MAX_FILES, "megabytes": megabytes},
+            where_key="error.where.field",
+            where_params={"field": "files"},
+        )
     form = await request.form(max_files=MAX_FILES + 1, max_fields=200)
     check_csrf(request, str(form.get("csrf_token") or ""))
     require(viewer, Action.SHOP)

@@ -126,7 +126,12 @@ def _form_values(form: FormData) -> dict[str, Any]:
 
 def _number(value: str, name: str) -> int:
     if not value.isdigit():
-        raise InvalidInput(f"{name}: a number")
+        raise InvalidInput(
+            f"{name}: a number",
+            key="reports.error.number",
+            where_key="error.where.field",
+            where_params={"field": name},
+        )
     return int(value)
 
 
@@ -301,7 +306,12 @@ def report_preview(
         name = f"{report.name} {dates.first:%Y-%m-%d}.{format}"
         return attachment(rendered.data, rendered.content_type, name)
     if format != "html":
-        raise InvalidInput("format: html, pdf, xlsx or csv")
+        raise InvalidInput(
+            "format: html, pdf, xlsx or csv",
+            key="reports.error.format",
+            where_key="error.where.field",
+            where_params={"field": "format"},
+        )
     images = {
         id(chart): base64.b64encode(chart_png(chart)).decode()
         for section in content.sections

@@ -168,7 +168,7 @@ def send_roleplay(
     check_csrf(request, csrf_token)
     require(viewer, Action.MANAGE_HIRING)
     if not scenario_id.isdigit():
-        raise NotFound("no scenario")
+        raise NotFound("no scenario", key="staff.error.no_scenario")
     path = send_to_candidate(db, viewer, candidate_id, int(scenario_id))
     url = str(request.base_url).rstrip("/") + path
     return page.render("staff/staff_roleplay_link.html", {"url": url, "candidate_id": candidate_id})
