@@ -186,9 +186,21 @@ class CsvImporter(Importer):
         try:
             header = next(reader, None)
         except (UnicodeDecodeError, csv.Error) as error:
-            raise Unreadable(f"{path}: the header row cannot be read ({error})") from None
+            raise Unreadable(
+                f"{path}: the header row cannot be read ({error})",
+                key="ingest.error.header_unreadable",
+                params={"error": error},
+                where_key="error.where.source",
+                where_params={"source": path},
+            ) from None
         except (EOFError, OSError, zlib.error) as error:
-            raise Unreadable(f"{path}: cannot be read ({error})") from None
+            raise Unreadable(
+                f"{path}: cannot be read ({error})",
+                key="ingest.error.unreadable",
+                params={"error": error},
+                where_key="error.where.source",
+                where_params={"source": path},
+            ) from None
         if not header:
             return
         header = self.renamed([column.strip() for column in header])
@@ -209,13 +221,23 @@ class CsvImporter(Importer):
                 return
             except UnicodeDecodeError as error:
                 raise Unreadable(
-                    f"{path}: not valid UTF-8 near line {line} ({error.reason})"
+                    f"{path}: not valid UTF-8 near line {line} ({error.reason})",
+                    key="ingest.error.not_utf8_near",
+                    params={"line": line, "reason": error.reason},
+                    where_key="error.where.source",
+                    where_params={"source": path},
                 ) from None
             except csv.Error as error:
                 yield line, "", None, f"broken CSV: {error}"
                 continue
             except (EOFError, OSError, zlib.error) as error:
-                raise Unreadable(f"{path}: stopped reading near line {line} ({error})") from None
+                raise Unreadable(
+                    f"{path}: stopped reading near line {line} ({error})",
+                    key="ingest.error.stopped_near",
+                    params={"line": line, "error": error},
+                    where_key="error.where.source",
+                    where_params={"source": path},
+                ) from None
             if not any(cell.strip() for cell in cells):
                 continue
             raw = _raw(cells)
@@ -308,7 +330,13 @@ def csv_header_and_rows(path: Path, rows: int = 5) -> tuple[list[str], list[list
         try:
             header = [column.strip() for column in next(reader, None) or []]
         except (UnicodeDecodeError, csv.Error, EOFError, OSError, zlib.error) as error:
-            raise Unreadable(f"{path}: the header row cannot be read ({error})") from None
+            raise Unreadable(
+                f"{path}: the header row cannot be read ({error})",
+                key="ingest.error.header_unreadable",
+                params={"error": error},
+                where_key="error.where.source",
+                where_params={"source": path},
+            ) from None
         found: list[list[str]] = []
         try:
             for cells in reader:

@@ -15,7 +15,12 @@ def open_binary(path: Path) -> BinaryIO:
     """Open ``path`` for reading, decompressing ``.gz`` transparently."""
     try:
         if path.is_dir():
-            raise Unreadable(f"{path}: is a folder, not a file")
+            raise Unreadable(
+                f"{path}: is a folder, not a file",
+                key="ingest.error.is_folder",
+                where_key="error.where.source",
+                where_params={"source": path},
+            )
         if path.name.lower().endswith(".gz"):
             handle = gzip.GzipFile(path, "rb")
             try:
@@ -27,13 +32,29 @@ def open_binary(path: Path) -> BinaryIO:
             return cast(BinaryIO, handle)
         return path.open("rb")
     except FileNotFoundError:
-        raise Unreadable(f"{path}: no such file") from None
+        raise Unreadable(
+            f"{path}: no such file",
+            key="ingest.error.no_file",
+            where_key="error.where.source",
+            where_params={"source": path},
+        ) from None
     except PermissionError:
-        raise Unreadable(f"{path}: permission denied") from None
+        raise Unreadable(
+            f"{path}: permission denied",
+            key="ingest.error.permission",
+            where_key="error.where.source",
+            where_params={"source": path},
+        ) from None
     except (gzip.BadGzipFile, EOFError, OSError, zlib.error) as error:
         if isinstance(error, Unreadable):
             raise
-        raise Unreadable(f"{path}: cannot be read ({error})") from None
+        raise Unreadable(
+            f"{path}: cannot be read ({error})",
+            key="ingest.error.unreadable",
+            params={"error": error},
+            where_key="error.where.source",
+            where_params={"source": path},
+        ) from None
 
 
 def numbered_lines(handle: BinaryIO, path: Path) -> Iterator[tuple[int, bytes]]:
@@ -45,4 +66,10 @@ def numbered_lines(handle: BinaryIO, path: Path) -> Iterator[tuple[int, bytes]]:
                 line = line[3:]
             yield number, line.rstrip(b"\r\n")
     except (gzip.BadGzipFile, EOFError, OSError, zlib.error) as error:
-        raise Unreadable(f"{path}: stopped reading after line {number} ({error})") from None
+        raise Unreadable(
+            f"{path}: stopped reading after line {number} ({error})",
+            key="ingest.error.stopped_after",
+            params={"number": number, "error": error},
+            where_key="error.where.source",
+            where_params={"source": path},
+        ) from None

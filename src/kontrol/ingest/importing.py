@@ -50,8 +50,14 @@ class DamagedFile(Unreadable):
     The records read before the damage are stored; ``report`` counts them.
     """
 
-    def __init__(self, message: str, report: ImportReport) -> None:
-        super().__init__(message)
+    def __init__(self, cause: Unreadable, report: ImportReport) -> None:
+        super().__init__(
+            str(cause),
+            key=cause.key,
+            params=cause.params,
+            where_key=cause.where_key,
+            where_params=cause.where_params,
+        )
         self.report = report
 
 
@@ -190,7 +196,7 @@ class FileImport:
             self._finish()
             if self.on_progress is not None:
                 self.on_progress(read, line)
-            raise DamagedFile(str(error), self.report) from None
+            raise DamagedFile(error, self.report) from None
         self.flush(batch)
         self._finish()
         if self.on_progress is not None:
@@ -382,7 +388,12 @@ def import_file(
     if importer is None:
         importer = get_importer(format_name) if format_name else importer_for(path)
     if not path.exists():
-        raise Unreadable(f"{path}: no such file")
+        raise Unreadable(
+            f"{path}: no such file",
+            key="ingest.error.no_file",
+            where_key="error.where.source",
+            where_params={"source": path},
+        )
     job = FileImport(engine, workspace, label or str(path), publish_events)
     job.on_progress = on_progress
     job.on_opened = on_batch

@@ -78,13 +78,25 @@ def read_text(path: Path) -> str:
         try:
             data = handle.read()
         except (EOFError, OSError) as error:
-            raise Unreadable(f"{path}: cannot be read ({error})") from None
+            raise Unreadable(
+                f"{path}: cannot be read ({error})",
+                key="ingest.error.unreadable",
+                params={"error": error},
+                where_key="error.where.source",
+                where_params={"source": path},
+            ) from None
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as error:
-        raise Unreadable(f"{path}: not valid UTF-8 at byte {error.start}") from None
+        raise Unreadable(
+            f"{path}: not valid UTF-8 at byte {error.start}",
+            key="ingest.error.not_utf8_byte",
+            params={"start": error.start},
+            where_key="error.where.source",
+            where_params={"source": path},
+        ) from None
 
 
 class _Lines:
