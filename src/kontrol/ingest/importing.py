@@ -28,6 +28,7 @@ from kontrol.events import (
 )
 from kontrol.ingest import effects_backlog
 from kontrol.ingest.batches import Batch, ImportState, validate_record
+from kontrol.ingest.files import unreadable
 from kontrol.ingest.import_report import REPORT_REJECTS, ImportReport, Reject
 from kontrol.ingest.registry import Importer, SourceRecord, get_importer, importer_for
 from kontrol.ingest.schema import InteractionRecord, RecordError
@@ -388,12 +389,7 @@ def import_file(
     if importer is None:
         importer = get_importer(format_name) if format_name else importer_for(path)
     if not path.exists():
-        raise Unreadable(
-            f"{path}: no such file",
-            key="ingest.error.no_file",
-            where_key="error.where.source",
-            where_params={"source": path},
-        )
+        raise unreadable(path, "ingest.error.no_file")
     job = FileImport(engine, workspace, label or str(path), publish_events)
     job.on_progress = on_progress
     job.on_opened = on_batch

@@ -43,6 +43,7 @@ REASONS: tuple[tuple[str, str], ...] = (
     ("broken JSON array: {detail}", "import.reject.broken_json_array"),
     ("broken JSON: {detail} at column {column}", "import.reject.broken_json_at"),
     ("broken JSON: {detail}", "import.reject.broken_json"),
+    ("broken CSV: {detail}", "import.reject.broken_csv"),
     ("unreadable e-mail: {detail}", "import.reject.unreadable_email"),
     ("{count} more", "import.reject.more"),
     # pydantic's messages, with the value it got
@@ -94,7 +95,7 @@ _NUMBERS = frozenset({"count", "cells", "column", "columns", "digits", "start", 
 
 
 @dataclass(frozen=True)
-class Reason:
+class RejectProblem:
     """One problem of a reject: its key and values when a reason matched, its text always."""
 
     text: str
@@ -121,7 +122,7 @@ class ExplainedReject:
     line: int
     field: str | None
     error: str
-    reasons: tuple[Reason, ...]
+    reasons: tuple[RejectProblem, ...]
 
     def said(self, locale: str) -> str:
         """The reason in ``locale``: one problem alone, several each after its field."""
@@ -139,7 +140,7 @@ def explain_reject(reject: Reject) -> ExplainedReject:
     if len(missing) > 1 and all(m.key == "import.reject.missing" for m in missing):
         # Several empty required fields read best as one reason naming them all.
         fields = ", ".join(m.field or "" for m in missing)
-        reason = Reason(reject.error, fields, "import.reject.missing_many")
+        reason = RejectProblem(reject.error, fields, "import.reject.missing_many")
         return ExplainedReject(reject.line, fields, reject.error, (reason,))
     whole = _match(reject.error)
     if whole.key is not None or "; " not in reject.error:
@@ -152,14 +153,14 @@ def reject_reason(error: str, locale: str) -> str:
     return explain_reject(Reject("", 0, error)).said(locale)
 
 
-def _match(text: str) -> Reason:
+def _match(text: str) -> RejectProblem:
     for pattern, key in _patterns():
         found = pattern.match(text)
         if found:
             values = found.groupdict()
             params = tuple((k, v) for k, v in values.items() if not k.startswith("_"))
-            return Reason(text, values["_field"], key, params)
-    return Reason(text)
+            return RejectProblem(text, values["_field"], key, params)
+    return RejectProblem(text)
 
 
 @cache
