@@ -21,35 +21,10 @@ from kontrol.i18n import plural_entries, translations
 
 SOURCE = Path(__file__).resolve().parents[2] / "src" / "kontrol"
 
-# The packages (folders under src/kontrol; "web/*.py" is the modules of web/ itself,
-# "*.py" those of src/kontrol itself)
-# whose raises already carry keys. The rest of the tree joins as its keys come.
-PACKAGES = (
-    "*.py",
-    "alerts",
-    "analysis",
-    "checks",
-    "cli",
-    "domain",
-    "feedback",
-    "improvement",
-    "interactions",
-    "jobs",
-    "judging",
-    "learning",
-    "metrics",
-    "mystery",
-    "reports",
-    "rules",
-    "scripts",
-    "speech",
-    "staff",
-    "store",
-    "surveys",
-    "web/api",
-    "web/*.py",
-    "worktools",
-)
+# Every package: the whole tree carries keys (issue 15). A new package joins as it is.
+PACKAGES = tuple(
+    sorted(path.name for path in SOURCE.iterdir() if path.is_dir() and path.name != "__pycache__")
+) + ("*.py",)
 
 _BASE = "KontrolError"
 
@@ -95,7 +70,13 @@ def _error_classes() -> tuple[frozenset[str], frozenset[str]]:
             for item in node.body:
                 if isinstance(item, ast.FunctionDef) and item.name == "__init__":
                     calls = (c for c in ast.walk(item) if isinstance(c, ast.Call))
-                    if any(k.arg == "key" for c in calls for k in c.keywords):
+                    sets_key = any(
+                        isinstance(t, ast.Attribute) and t.attr == "key"
+                        for a in ast.walk(item)
+                        if isinstance(a, ast.Assign)
+                        for t in a.targets
+                    )
+                    if sets_key or any(k.arg == "key" for c in calls for k in c.keywords):
                         keyed.add(node.name)
     errors = {_BASE}
     grown = True

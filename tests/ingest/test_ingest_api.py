@@ -222,7 +222,7 @@ def test_admins_make_a_key_in_the_app_see_it_once_and_revoke_it(
         "/admin/api-keys",
         data={"name": "телефония", "csrf_token": form_token(client, "/admin/api-keys")},
     )
-    assert twin.status_code == 409 and "exists already" in twin.text
+    assert twin.status_code == 409 and "Действующий ключ API «телефония» уже есть" in twin.text
     assert 'id="new-key-secret"' not in twin.text
 
     machine = TestClient(client.app)

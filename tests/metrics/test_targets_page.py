@@ -100,15 +100,15 @@ def test_bad_target_is_refused_with_the_field_named(
     log_in(client, "admin")
     answer = client.post("/targets", data=target_form(client, target="80", warning="95"))
     assert answer.status_code == 422
-    assert "warning" in answer.text
+    assert "Порог предупреждения:" in answer.text
     # What was typed stays in the form.
     assert 'value="95"' in answer.text
     answer = client.post("/targets", data=target_form(client, target="lots"))
     assert answer.status_code == 422
-    assert "target: not a number" in answer.text
+    assert "Цель: не число" in answer.text
     answer = client.post("/targets", data=target_form(client, scope="team", scope_value=""))
     assert answer.status_code == 422
-    assert "scope_value" in answer.text
+    assert "Значение области:" in answer.text
     assert "Наталья" not in client.get("/targets").text
 
 

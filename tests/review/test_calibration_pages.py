@@ -122,7 +122,7 @@ def test_a_bad_form_keeps_what_was_entered(login: Login, setup: Setup) -> None:
         },
     )
     assert response.status_code == 422
-    assert "reviewers: invite at least two" in response.text
+    assert "Проверяющие: пригласите хотя бы двух" in response.text
     assert 'value="Only one reviewer"' in response.text
     assert re.search(rf'value="{setup.interactions["k1"]}"[^>]*checked', response.text)
     without_token = qa.post("/calibration", data={"name": "x"}, follow_redirects=False)
@@ -165,7 +165,7 @@ def test_blind_scoring_reference_and_closing_through_the_pages(login: Login, set
         f"/calibration/{session_id}/submit",
         data={"csrf_token": form_token(rev1, f"/calibration/{session_id}")},
     )
-    assert refused.status_code == 422 and "k2: not scored yet" in refused.text
+    assert refused.status_code == 422 and "Обращение k2: ещё не оценено." in refused.text
     score(rev1, session_id, second, ("pass", "fail", "3"), 0)
     handed = rev1.post(
         f"/calibration/{session_id}/submit",

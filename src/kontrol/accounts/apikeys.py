@@ -100,7 +100,12 @@ def create_api_key(
     """A new key for ``workspace``; its name must be unused among the workspace's active keys."""
     name = name.strip()
     if not name or len(name) > 100:
-        raise InvalidInput("name: 1 to 100 characters")
+        raise InvalidInput(
+            "name: 1 to 100 characters",
+            key="accounts.error.length_100",
+            where_key="error.where.field",
+            where_params={"field": "name"},
+        )
     taken = connection.execute(
         select(api_keys.c.id).where(
             api_keys.c.workspace_id == workspace.id,
@@ -109,7 +114,11 @@ def create_api_key(
         )
     ).first()
     if taken is not None:
-        raise Conflict(f"an active API key named {name!r} exists already in {workspace.name!r}")
+        raise Conflict(
+            f"an active API key named {name!r} exists already in {workspace.name!r}",
+            key="accounts.error.api_key_exists",
+            params={"name": name, "name2": workspace.name},
+        )
     secret = KEY_PREFIX + secrets.token_urlsafe(32)
     now = utcnow()
     new_id = connection.execute(
@@ -165,7 +174,11 @@ def get_api_key(connection: Connection, workspace: Workspace, key_id: int) -> Ap
         _select().where(api_keys.c.id == key_id, api_keys.c.workspace_id == workspace.id)
     ).first()
     if row is None:
-        raise NotFound(f"no API key {key_id} in workspace {workspace.name!r}")
+        raise NotFound(
+            f"no API key {key_id} in workspace {workspace.name!r}",
+            key="accounts.error.no_api_key",
+            params={"key_id": key_id, "name": workspace.name},
+        )
     return _to_key(row)
 
 
@@ -174,7 +187,11 @@ def find_api_key(connection: Connection, workspace: Workspace, name_or_prefix: s
     for key in list_api_keys(connection, workspace, include_revoked=False):
         if name_or_prefix in (key.name, key.prefix):
             return key
-    raise NotFound(f"no active API key {name_or_prefix!r} in workspace {workspace.name!r}")
+    raise NotFound(
+        f"no active API key {name_or_prefix!r} in workspace {workspace.name!r}",
+        key="accounts.error.no_active_api_key",
+        params={"name_or_prefix": name_or_prefix, "name": workspace.name},
+    )
 
 
 def revoke_api_key(

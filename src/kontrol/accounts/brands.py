@@ -77,7 +77,7 @@ def brand_of(connection: Connection, workspace_id: int) -> Brand:
         .where(workspaces.c.id == workspace_id)
     ).first()
     if row is None:
-        raise NotFound("no such workspace")
+        raise NotFound("no such workspace", key="accounts.error.no_workspace")
     return Brand(
         name=row.display_name or row.name,
         display_name=row.display_name,
@@ -204,5 +204,5 @@ def logo_by_digest(connection: Connection, digest: str) -> bytes:
         .limit(1)
     ).scalar()
     if data is None:
-        raise NotFound("no such logo")
+        raise NotFound("no such logo", key="accounts.error.no_logo")
     return bytes(data)

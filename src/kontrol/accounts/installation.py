@@ -42,7 +42,10 @@ def session_secret(engine: Engine) -> str:
     configured = get_settings().secret_key
     if configured:
         if len(configured) < 32:
-            raise InvalidInput("KONTROL_SECRET_KEY must be at least 32 characters")
+            raise InvalidInput(
+                "KONTROL_SECRET_KEY must be at least 32 characters",
+                key="accounts.error.secret_short",
+            )
         return configured
     with engine.begin() as connection:
         row = connection.execute(

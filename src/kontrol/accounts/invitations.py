@@ -93,7 +93,12 @@ def invite(
     """
     username = username.strip()
     if not username:
-        raise InvalidInput("username: who is it?")
+        raise InvalidInput(
+            "username: who is it?",
+            key="accounts.error.who",
+            where_key="error.where.field",
+            where_params={"field": "username"},
+        )
     row = connection.execute(select(users.c.id).where(users.c.username == username)).first()
     new_account = row is None
     if row is None:
@@ -114,7 +119,11 @@ def invite(
             )
         ).first()
         if member is not None:
-            raise Conflict(f"{username!r} is already a member: change their role below")
+            raise Conflict(
+                f"{username!r} is already a member: change their role below",
+                key="accounts.error.already_member",
+                params={"username": username},
+            )
     connection.execute(
         delete(invitations).where(
             invitations.c.workspace_id == workspace.id,
@@ -161,7 +170,11 @@ def _mine(connection: Connection, account: Account, invitation_id: int) -> Invit
     for invitation in invitations_of(connection, account):
         if invitation.id == invitation_id:
             return invitation
-    raise NotFound(f"no open invitation {invitation_id}")
+    raise NotFound(
+        f"no open invitation {invitation_id}",
+        key="accounts.error.no_invitation",
+        params={"invitation_id": invitation_id},
+    )
 
 
 def _close(connection: Connection, invitation_id: int, outcome: str) -> None:
@@ -203,7 +216,11 @@ def withdraw(connection: Connection, workspace: Workspace, invitation_id: int) -
         )
     ).first()
     if row is None:
-        raise NotFound(f"no open invitation {invitation_id}")
+        raise NotFound(
+            f"no open invitation {invitation_id}",
+            key="accounts.error.no_invitation",
+            params={"invitation_id": invitation_id},
+        )
     _close(connection, invitation_id, "withdrawn")
     if row.new_account:
         joined = connection.execute(

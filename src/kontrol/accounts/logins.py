@@ -57,9 +57,20 @@ class Membership:
 def check_new_login(username: str, password: str) -> None:
     """The rules of a login name and password, checked before anything is stored."""
     if not username or len(username) > 100:
-        raise InvalidInput("username: 1 to 100 characters")
+        raise InvalidInput(
+            "username: 1 to 100 characters",
+            key="accounts.error.length_100",
+            where_key="error.where.field",
+            where_params={"field": "username"},
+        )
     if len(password) < MIN_PASSWORD:
-        raise InvalidInput(f"password: at least {MIN_PASSWORD} characters")
+        raise InvalidInput(
+            f"password: at least {MIN_PASSWORD} characters",
+            key="accounts.error.password_short",
+            params={"MIN_PASSWORD": MIN_PASSWORD},
+            where_key="error.where.field",
+            where_params={"field": "password"},
+        )
 
 
 def create_account(
@@ -74,10 +85,19 @@ def create_account(
     username = username.strip()
     check_new_login(username, password)
     if locale not in ("ru", "en"):
-        raise InvalidInput("locale: ru or en")
+        raise InvalidInput(
+            "locale: ru or en",
+            key="accounts.error.locale",
+            where_key="error.where.field",
+            where_params={"field": "locale"},
+        )
     taken = connection.execute(select(users.c.id).where(users.c.username == username)).first()
     if taken is not None:
-        raise Conflict(f"the username {username!r} is taken")
+        raise Conflict(
+            f"the username {username!r} is taken",
+            key="accounts.error.username_taken",
+            params={"username": username},
+        )
     key = connection.execute(
         users.insert().values(
             username=username,
@@ -127,10 +147,20 @@ def set_password(
     stays) and ``kontrol user password`` (an operator's reset: all end).
     """
     if len(password) < MIN_PASSWORD:
-        raise InvalidInput(f"password: at least {MIN_PASSWORD} characters")
+        raise InvalidInput(
+            f"password: at least {MIN_PASSWORD} characters",
+            key="accounts.error.password_short",
+            params={"MIN_PASSWORD": MIN_PASSWORD},
+            where_key="error.where.field",
+            where_params={"field": "password"},
+        )
     row = connection.execute(select(users.c.id).where(users.c.username == username)).first()
     if row is None:
-        raise NotFound(f"no account {username!r}")
+        raise NotFound(
+            f"no account {username!r}",
+            key="accounts.error.no_account",
+            params={"username": username},
+        )
     connection.execute(
         update(users).where(users.c.id == row.id).values(password_hash=_hasher().hash(password))
     )
@@ -148,11 +178,26 @@ def change_password(
 ) -> int:
     """The person's own change: the current password first; other sessions end."""
     if authenticate(connection, username=account.username, password=current) is None:
-        raise InvalidInput("current_password: this is not your current password")
+        raise InvalidInput(
+            "current_password: this is not your current password",
+            key="accounts.error.not_current_password",
+            where_key="error.where.field",
+            where_params={"field": "current_password"},
+        )
     if new != repeated:
-        raise InvalidInput("new_password_again: the two new passwords differ")
+        raise InvalidInput(
+            "new_password_again: the two new passwords differ",
+            key="accounts.error.passwords_differ",
+            where_key="error.where.field",
+            where_params={"field": "new_password_again"},
+        )
     if new == current:
-        raise InvalidInput("new_password: choose a password different from the current one")
+        raise InvalidInput(
+            "new_password: choose a password different from the current one",
+            key="accounts.error.same_password",
+            where_key="error.where.field",
+            where_params={"field": "new_password"},
+        )
     return set_password(connection, account.username, new, keep_session=session)
 
 
@@ -184,14 +229,19 @@ def get_account(connection: Connection, account_id: int) -> Account:
         select(users).where(users.c.id == account_id, users.c.is_active.is_(True))
     ).first()
     if row is None:
-        raise NotFound("no such account")
+        raise NotFound("no such account", key="accounts.error.no_such_account")
     return Account(row.id, row.username, row.display_name, row.locale)
 
 
 def set_locale(connection: Connection, *, account: Account, locale: str) -> None:
     """Remember the interface language a person chose."""
     if locale not in ("ru", "en"):
-        raise InvalidInput("locale: ru or en")
+        raise InvalidInput(
+            "locale: ru or en",
+            key="accounts.error.locale",
+            where_key="error.where.field",
+            where_params={"field": "locale"},
+        )
     connection.execute(update(users).where(users.c.id == account.id).values(locale=locale))
 
 

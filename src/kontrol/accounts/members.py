@@ -55,16 +55,38 @@ def read_member_input(*, role: str, team: str, agent_id: str) -> MemberInput:
         chosen = WorkspaceRole(role.strip())
     except ValueError:
         names = ", ".join(item.value for item in WorkspaceRole)
-        raise InvalidInput(f"role: one of {names}") from None
+        raise InvalidInput(
+            f"role: one of {names}",
+            key="accounts.error.role_one_of",
+            params={"names": names},
+            where_key="error.where.field",
+            where_params={"field": "role"},
+        ) from None
     team_value = team.strip() or None
     agent_value = agent_id.strip() or None
     for name, value in (("team", team_value), ("agent_id", agent_value)):
         if value is not None and len(value) > MAX_LINK:
-            raise InvalidInput(f"{name}: at most {MAX_LINK} characters")
+            raise InvalidInput(
+                f"{name}: at most {MAX_LINK} characters",
+                key="accounts.error.link_long",
+                params={"MAX_LINK": MAX_LINK},
+                where_key="error.where.field",
+                where_params={"field": name},
+            )
     if chosen is WorkspaceRole.TEAM_LEAD and team_value is None:
-        raise InvalidInput("team: a team lead needs the team they lead")
+        raise InvalidInput(
+            "team: a team lead needs the team they lead",
+            key="accounts.error.lead_team",
+            where_key="error.where.field",
+            where_params={"field": "team"},
+        )
     if chosen is WorkspaceRole.AGENT and agent_value is None:
-        raise InvalidInput("agent_id: an agent needs their agent id (as in the imported data)")
+        raise InvalidInput(
+            "agent_id: an agent needs their agent id (as in the imported data)",
+            key="accounts.error.agent_id",
+            where_key="error.where.field",
+            where_params={"field": "agent_id"},
+        )
     return MemberInput(chosen, team_value, agent_value)
 
 
@@ -97,7 +119,11 @@ def get_member(connection: Connection, workspace: Workspace, user_id: int) -> Me
     for member in list_members(connection, workspace):
         if member.user_id == user_id:
             return member
-    raise NotFound(f"no member {user_id} in this workspace")
+    raise NotFound(
+        f"no member {user_id} in this workspace",
+        key="accounts.error.no_member",
+        params={"user_id": user_id},
+    )
 
 
 def known_links(connection: Connection, workspace: Workspace) -> tuple[list[str], list[str]]:
@@ -133,7 +159,12 @@ def change_member(
         and details.role is not WorkspaceRole.ADMIN
         and _admins_left(connection, workspace, without=user_id) == 0
     ):
-        raise Conflict("role: this is the workspace's last admin; make someone else admin first")
+        raise Conflict(
+            "role: this is the workspace's last admin; make someone else admin first",
+            key="accounts.error.last_admin",
+            where_key="error.where.field",
+            where_params={"field": "role"},
+        )
     connection.execute(
         update(memberships)
         .where(memberships.c.workspace_id == workspace.id, memberships.c.user_id == user_id)
@@ -149,7 +180,10 @@ def remove_member(connection: Connection, workspace: Workspace, user_id: int) ->
         member.role is WorkspaceRole.ADMIN
         and _admins_left(connection, workspace, without=user_id) == 0
     ):
-        raise Conflict("this is the workspace's last admin; make someone else admin first")
+        raise Conflict(
+            "this is the workspace's last admin; make someone else admin first",
+            key="accounts.error.last_admin",
+        )
     connection.execute(
         memberships.delete().where(
             memberships.c.workspace_id == workspace.id, memberships.c.user_id == user_id

@@ -394,7 +394,11 @@ def require(viewer: Viewer, action: Action) -> None:
         raise Forbidden(OUTSIDE_THE_SERVICE_TEAM, key="refusal.outside_service_team")
     if action in REFUSALS:
         raise Forbidden(REFUSALS[action], key=f"refusal.{action.value}")
-    raise Forbidden(f"your role may not {action.value.replace('_', ' ')}")
+    raise Forbidden(
+        f"your role may not {action.value.replace('_', ' ')}",
+        key="accounts.error.role_may_not",
+        params={"action": action.value.replace("_", " ")},
+    )
 
 
 # -- row scope ---------------------------------------------------------------------
@@ -481,7 +485,11 @@ def visible_interaction(connection: Connection, viewer: Viewer, interaction_id: 
         )
     ).first()
     if row is None:
-        raise NotFound(f"no interaction {interaction_id}")
+        raise NotFound(
+            f"no interaction {interaction_id}",
+            key="accounts.error.no_interaction",
+            params={"interaction_id": interaction_id},
+        )
     return row
 
 
@@ -617,19 +625,27 @@ def kpi_scope(viewer: Viewer, filters: Mapping[str, str]) -> dict[str, str]:
     if reach == "workspace":
         return narrowed
     if reach == "none":
-        raise Forbidden("KPIs are for the service team")
+        raise Forbidden("KPIs are for the service team", key="accounts.error.kpi_service_team")
     if reach == "team":
         team = viewer.membership.team
         if not team:
-            raise Forbidden("this team lead has no team: ask an admin to set it")
+            raise Forbidden(
+                "this team lead has no team: ask an admin to set it",
+                key="accounts.error.lead_no_team",
+            )
         if narrowed.get("team", team) != team:
-            raise Forbidden("team leads see the numbers of their own team only")
+            raise Forbidden(
+                "team leads see the numbers of their own team only",
+                key="accounts.error.leads_own_team",
+            )
         return {**narrowed, "team": team}
     agent = viewer.membership.agent_external_id
     if not agent:
-        raise Forbidden("this agent account is not linked to an agent id")
+        raise Forbidden(
+            "this agent account is not linked to an agent id", key="accounts.error.agent_not_linked"
+        )
     if narrowed.get("agent", agent) != agent:
-        raise Forbidden("agents see their own numbers only")
+        raise Forbidden("agents see their own numbers only", key="accounts.error.agents_own")
     if "team" in narrowed:
         # An agent's own contacts, whatever team they were in; a team filter adds nothing.
         del narrowed["team"]

@@ -92,6 +92,17 @@ def _to_token(row: Any) -> PersonalToken:
     )
 
 
+def _expiry_refused() -> InvalidInput:
+    days = ", ".join(str(d) for d in TOKEN_DAYS)
+    return InvalidInput(
+        f"expires: {days} days",
+        key="accounts.error.token_days",
+        params={"days": days},
+        where_key="error.where.field",
+        where_params={"field": "expires"},
+    )
+
+
 def read_token_days(text: str) -> int:
     """The lifetime chosen on a form or the command line (one of :data:`TOKEN_DAYS`)."""
     try:
@@ -99,7 +110,7 @@ def read_token_days(text: str) -> int:
     except ValueError:
         days = 0
     if days not in TOKEN_DAYS:
-        raise InvalidInput("expires: " + ", ".join(str(d) for d in TOKEN_DAYS) + " days")
+        raise _expiry_refused()
     return days
 
 
@@ -116,9 +127,14 @@ def create_personal_token(
     """A new token of ``user_id`` in ``workspace``, valid ``days`` days (logged)."""
     name = name.strip()
     if not name or len(name) > 100:
-        raise InvalidInput("name: 1 to 100 characters")
+        raise InvalidInput(
+            "name: 1 to 100 characters",
+            key="accounts.error.length_100",
+            where_key="error.where.field",
+            where_params={"field": "name"},
+        )
     if days not in TOKEN_DAYS:
-        raise InvalidInput("expires: " + ", ".join(str(d) for d in TOKEN_DAYS) + " days")
+        raise _expiry_refused()
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
     now = utcnow()
     inserted = connection.execute(
@@ -168,7 +184,11 @@ def get_personal_token(connection: Connection, workspace_id: int, token_id: int)
         )
     ).first()
     if row is None:
-        raise NotFound(f"no personal token {token_id} in this workspace")
+        raise NotFound(
+            f"no personal token {token_id} in this workspace",
+            key="accounts.error.no_token",
+            params={"token_id": token_id},
+        )
     return _to_token(row)
 
 

@@ -30,7 +30,11 @@ def find_workspace(connection: Connection, name: str) -> Workspace:
     """The workspace called ``name``."""
     row = connection.execute(select(workspaces).where(workspaces.c.name == name)).first()
     if row is None:
-        raise NotFound(f"no workspace named {name!r}")
+        raise NotFound(
+            f"no workspace named {name!r}",
+            key="accounts.error.no_workspace_named",
+            params={"name": name},
+        )
     return _row_to_workspace(row)
 
 
@@ -44,11 +48,17 @@ def create_workspace(connection: Connection, *, name: str, timezone: str = "UTC"
     """A new workspace; its name must be unused."""
     name = name.strip()
     if not name or len(name) > 100:
-        raise InvalidInput("workspace name: 1 to 100 characters")
+        raise InvalidInput(
+            "workspace name: 1 to 100 characters", key="accounts.error.workspace_name"
+        )
     zone(timezone)
     exists = connection.execute(select(workspaces.c.id).where(workspaces.c.name == name)).first()
     if exists is not None:
-        raise Conflict(f"a workspace named {name!r} exists already")
+        raise Conflict(
+            f"a workspace named {name!r} exists already",
+            key="accounts.error.workspace_exists",
+            params={"name": name},
+        )
     new_id = connection.execute(
         workspaces.insert().values(name=name, timezone=timezone, created_at=utcnow())
     ).inserted_primary_key

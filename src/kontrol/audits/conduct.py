@@ -183,7 +183,9 @@ def get_audit(connection: Connection, viewer: Viewer, audit_id: int) -> Audit:
         audit_query(viewer.workspace.id).where(audits.c.id == audit_id)
     ).first()
     if row is None:
-        raise NotFound(f"no audit {audit_id}")
+        raise NotFound(
+            f"no audit {audit_id}", key="audits.error.no_audit", params={"audit_id": audit_id}
+        )
     return audit_from_row(connection, viewer.workspace.id, row)
 
 
@@ -447,12 +449,14 @@ def require_answerer(viewer: Viewer, audit: Audit) -> None:
     """Raise ``Forbidden`` unless ``viewer`` may answer ``audit``."""
     if not may_answer(viewer, audit):
         require(viewer, Action.ANSWER_AUDITS)  # a role that never answers: its own refusal
-        raise Forbidden(REFUSALS[Action.ANSWER_AUDITS])
+        raise Forbidden(REFUSALS[Action.ANSWER_AUDITS], key=f"refusal.{Action.ANSWER_AUDITS.value}")
 
 
 def _draft(audit: Audit) -> None:
     if audit.status != "draft":
-        raise Conflict("the audit is completed: reopen it to change answers")
+        raise Conflict(
+            "the audit is completed: reopen it to change answers", key="audits.error.completed"
+        )
 
 
 def save_answer(
@@ -597,7 +601,7 @@ def complete_audit(connection: Connection, viewer: Viewer, audit_id: int, *, ver
     audit = get_audit(connection, viewer, audit_id)
     _draft(audit)
     if audit.version != version:
-        raise Conflict("someone changed this audit meanwhile: reload it")
+        raise Conflict("someone changed this audit meanwhile: reload it", key="audits.error.stale")
     missing = unfinished_items(connection, audit)
     if missing:
         first = missing[0]
@@ -624,7 +628,7 @@ def reopen_audit(connection: Connection, viewer: Viewer, audit_id: int, *, versi
     require(viewer, Action.RUN_AUDITS)
     audit = get_audit(connection, viewer, audit_id)
     if audit.version != version:
-        raise Conflict("someone changed this audit meanwhile: reload it")
+        raise Conflict("someone changed this audit meanwhile: reload it", key="audits.error.stale")
     connection.execute(
         audits.update()
         .where(audits.c.id == audit_id)

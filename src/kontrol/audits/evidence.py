@@ -104,7 +104,11 @@ def one_evidence(connection: Connection, audit_id: int, evidence_id: int) -> Evi
         _query().where(audit_evidence.c.id == evidence_id, audit_evidence.c.audit_id == audit_id)
     ).first()
     if row is None:
-        raise NotFound(f"no evidence {evidence_id}")
+        raise NotFound(
+            f"no evidence {evidence_id}",
+            key="audits.error.no_evidence",
+            params={"evidence_id": evidence_id},
+        )
     return _evidence(row)
 
 

@@ -34,7 +34,11 @@ def _pdf() -> FPDF:
     if not regular.is_file():
         raise Unreadable(
             f"pdf_font: no font file at {regular} "
-            "(install fonts-dejavu-core or set KONTROL_PDF_FONT)"
+            "(install fonts-dejavu-core or set KONTROL_PDF_FONT)",
+            key="audits.error.no_font",
+            params={"regular": regular},
+            where_key="error.where.field",
+            where_params={"field": "pdf_font"},
         )
     pdf = FPDF(orientation="portrait", unit="mm", format="A4")
     pdf.set_auto_page_break(auto=True, margin=15)

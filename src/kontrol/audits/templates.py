@@ -176,7 +176,11 @@ def template_versions(connection: Connection, workspace_id: int, name: str) -> l
         .order_by(audit_templates.c.version.desc())
     ).all()
     if not rows:
-        raise NotFound(f"no audit template named {name!r}")
+        raise NotFound(
+            f"no audit template named {name!r}",
+            key="audits.error.no_template_named",
+            params={"name": name},
+        )
     return [_stored(row) for row in rows]
 
 
@@ -193,7 +197,11 @@ def template_by_id(connection: Connection, workspace_id: int, template_id: int) 
         )
     ).first()
     if row is None:
-        raise NotFound(f"no audit template {template_id}")
+        raise NotFound(
+            f"no audit template {template_id}",
+            key="audits.error.no_template",
+            params={"template_id": template_id},
+        )
     return _stored(row)
 
 

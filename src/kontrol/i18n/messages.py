@@ -13,11 +13,13 @@ def error_text(error: BaseException, locale: str) -> str:
     """The error's message in ``locale`` when it names one in the catalogue, else its text.
 
     A keyed error's place (``where_key``: file, line, field) comes first, then the
-    message with its parameters filled in.
+    message with its parameters filled in; an error passed as a parameter (a rule's
+    error inside "rule 'x': ...") is told in ``locale`` too.
     """
     if not isinstance(error, KontrolError) or error.key is None:
         return str(error)
-    message = _message(error.key, error.params, locale)
+    params = {k: _nested(locale, v) for k, v in error.params.items()}
+    message = _message(error.key, params, locale)
     if message is None:
         return str(error)
     if error.where_key is None:
@@ -26,6 +28,11 @@ def error_text(error: BaseException, locale: str) -> str:
     if error.where_params:
         where = where.format(**{k: _field(locale, v) for k, v in error.where_params.items()})
     return f"{where}: {message}"
+
+
+def _nested(locale: str, value: object) -> object:
+    """An error passed as a parameter, in ``locale``; any other value as it is."""
+    return error_text(value, locale) if isinstance(value, BaseException) else value
 
 
 def _field(locale: str, value: object) -> object:

@@ -36,8 +36,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from kontrol.domain.errors import Unreadable
-from kontrol.ingest.files import open_binary
+from kontrol.ingest.files import open_binary, unreadable
 from kontrol.ingest.json_records import loads_record
 from kontrol.ingest.registry import Importer, SourceRecord, register_importer
 from kontrol.ingest.schema import RecordError
@@ -186,9 +185,9 @@ class CsvImporter(Importer):
         try:
             header = next(reader, None)
         except (UnicodeDecodeError, csv.Error) as error:
-            raise Unreadable(f"{path}: the header row cannot be read ({error})") from None
+            raise unreadable(path, "ingest.error.header_unreadable", error=error) from None
         except (EOFError, OSError, zlib.error) as error:
-            raise Unreadable(f"{path}: cannot be read ({error})") from None
+            raise unreadable(path, "ingest.error.unreadable", error=error) from None
         if not header:
             return
         header = self.renamed([column.strip() for column in header])
@@ -208,14 +207,16 @@ class CsvImporter(Importer):
             except StopIteration:
                 return
             except UnicodeDecodeError as error:
-                raise Unreadable(
-                    f"{path}: not valid UTF-8 near line {line} ({error.reason})"
+                raise unreadable(
+                    path, "ingest.error.not_utf8_near", line=line, reason=error.reason
                 ) from None
             except csv.Error as error:
                 yield line, "", None, f"broken CSV: {error}"
                 continue
             except (EOFError, OSError, zlib.error) as error:
-                raise Unreadable(f"{path}: stopped reading near line {line} ({error})") from None
+                raise unreadable(
+                    path, "ingest.error.stopped_near", line=line, error=error
+                ) from None
             if not any(cell.strip() for cell in cells):
                 continue
             raw = _raw(cells)
@@ -308,7 +309,7 @@ def csv_header_and_rows(path: Path, rows: int = 5) -> tuple[list[str], list[list
         try:
             header = [column.strip() for column in next(reader, None) or []]
         except (UnicodeDecodeError, csv.Error, EOFError, OSError, zlib.error) as error:
-            raise Unreadable(f"{path}: the header row cannot be read ({error})") from None
+            raise unreadable(path, "ingest.error.header_unreadable", error=error) from None
         found: list[list[str]] = []
         try:
             for cells in reader:

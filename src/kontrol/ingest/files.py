@@ -9,13 +9,27 @@ from pathlib import Path
 from typing import BinaryIO, cast
 
 from kontrol.domain.errors import Unreadable
+from kontrol.i18n.messages import error_text
+
+
+def unreadable(path: object, key: str, **params: object) -> Unreadable:
+    """The file at ``path`` cannot be read, for the reason ``key`` names.
+
+    Its English (``str``) is the catalogue's after the path, as the CLI and the
+    API have always said it ("x.csv: no such file"); pages tell it translated.
+    """
+    error = Unreadable(
+        key=key, params=params, where_key="error.where.source", where_params={"source": path}
+    )
+    error.args = (error_text(error, "en"),)
+    return error
 
 
 def open_binary(path: Path) -> BinaryIO:
     """Open ``path`` for reading, decompressing ``.gz`` transparently."""
     try:
         if path.is_dir():
-            raise Unreadable(f"{path}: is a folder, not a file")
+            raise unreadable(path, "ingest.error.is_folder")
         if path.name.lower().endswith(".gz"):
             handle = gzip.GzipFile(path, "rb")
             try:
@@ -27,13 +41,13 @@ def open_binary(path: Path) -> BinaryIO:
             return cast(BinaryIO, handle)
         return path.open("rb")
     except FileNotFoundError:
-        raise Unreadable(f"{path}: no such file") from None
+        raise unreadable(path, "ingest.error.no_file") from None
     except PermissionError:
-        raise Unreadable(f"{path}: permission denied") from None
+        raise unreadable(path, "ingest.error.permission") from None
     except (gzip.BadGzipFile, EOFError, OSError, zlib.error) as error:
         if isinstance(error, Unreadable):
             raise
-        raise Unreadable(f"{path}: cannot be read ({error})") from None
+        raise unreadable(path, "ingest.error.unreadable", error=error) from None
 
 
 def numbered_lines(handle: BinaryIO, path: Path) -> Iterator[tuple[int, bytes]]:
@@ -45,4 +59,4 @@ def numbered_lines(handle: BinaryIO, path: Path) -> Iterator[tuple[int, bytes]]:
                 line = line[3:]
             yield number, line.rstrip(b"\r\n")
     except (gzip.BadGzipFile, EOFError, OSError, zlib.error) as error:
-        raise Unreadable(f"{path}: stopped reading after line {number} ({error})") from None
+        raise unreadable(path, "ingest.error.stopped_after", number=number, error=error) from None

@@ -28,6 +28,7 @@ from kontrol.events import (
 )
 from kontrol.ingest import effects_backlog
 from kontrol.ingest.batches import Batch, ImportState, validate_record
+from kontrol.ingest.files import unreadable
 from kontrol.ingest.import_report import REPORT_REJECTS, ImportReport, Reject
 from kontrol.ingest.registry import Importer, SourceRecord, get_importer, importer_for
 from kontrol.ingest.schema import InteractionRecord, RecordError
@@ -50,8 +51,14 @@ class DamagedFile(Unreadable):
     The records read before the damage are stored; ``report`` counts them.
     """
 
-    def __init__(self, message: str, report: ImportReport) -> None:
-        super().__init__(message)
+    def __init__(self, cause: Unreadable, report: ImportReport) -> None:
+        super().__init__(
+            str(cause),
+            key=cause.key,
+            params=cause.params,
+            where_key=cause.where_key,
+            where_params=cause.where_params,
+        )
         self.report = report
 
 
@@ -190,7 +197,7 @@ class FileImport:
             self._finish()
             if self.on_progress is not None:
                 self.on_progress(read, line)
-            raise DamagedFile(str(error), self.report) from None
+            raise DamagedFile(error, self.report) from None
         self.flush(batch)
         self._finish()
         if self.on_progress is not None:
@@ -382,7 +389,7 @@ def import_file(
     if importer is None:
         importer = get_importer(format_name) if format_name else importer_for(path)
     if not path.exists():
-        raise Unreadable(f"{path}: no such file")
+        raise unreadable(path, "ingest.error.no_file")
     job = FileImport(engine, workspace, label or str(path), publish_events)
     job.on_progress = on_progress
     job.on_opened = on_batch

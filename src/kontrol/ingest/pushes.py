@@ -141,11 +141,22 @@ def _answer(report: ImportReport, count: int, *, waited: bool) -> IngestAnswer:
 def parse_body(body: bytes) -> Any:
     """The request's JSON: an object or an array of at most ``MAX_BATCH`` records."""
     if len(body) > MAX_BODY_BYTES:
-        raise InvalidInput(f"body: at most {MAX_BODY_BYTES // (1024 * 1024)} MB per request")
+        raise InvalidInput(
+            f"body: at most {MAX_BODY_BYTES // (1024 * 1024)} MB per request",
+            key="ingest.error.body_too_big",
+            params={"megabytes": MAX_BODY_BYTES // (1024 * 1024)},
+            where_key="error.where.field",
+            where_params={"field": "body"},
+        )
     try:
         payload = json.loads(body)
     except UnicodeDecodeError:
-        raise InvalidInput("body: not valid UTF-8") from None
+        raise InvalidInput(
+            "body: not valid UTF-8",
+            key="ingest.error.body_not_utf8",
+            where_key="error.where.field",
+            where_params={"field": "body"},
+        ) from None
     except json.JSONDecodeError as error:
         raise _broken(error) from None
     except (RecursionError, ValueError):
@@ -156,11 +167,27 @@ def parse_body(body: bytes) -> Any:
             payload = _read_each(body)
     if isinstance(payload, list):
         if not payload:
-            raise InvalidInput("body: an empty batch")
+            raise InvalidInput(
+                "body: an empty batch",
+                key="ingest.error.empty_batch",
+                where_key="error.where.field",
+                where_params={"field": "body"},
+            )
         if len(payload) > MAX_BATCH:
-            raise InvalidInput(f"body: at most {MAX_BATCH} records per request")
+            raise InvalidInput(
+                f"body: at most {MAX_BATCH} records per request",
+                key="ingest.error.batch_too_big",
+                params={"MAX_BATCH": MAX_BATCH},
+                where_key="error.where.field",
+                where_params={"field": "body"},
+            )
     elif not isinstance(payload, dict | UnreadableRecord):
-        raise InvalidInput("body: a record (JSON object) or a batch (JSON array) of records")
+        raise InvalidInput(
+            "body: a record (JSON object) or a batch (JSON array) of records",
+            key="ingest.error.body_shape",
+            where_key="error.where.field",
+            where_params={"field": "body"},
+        )
     return payload
 
 
@@ -176,7 +203,12 @@ def _read_each(body: bytes) -> Any:
     try:
         text = body.decode(json.detect_encoding(body))
     except UnicodeDecodeError:
-        raise InvalidInput("body: not valid UTF-8") from None
+        raise InvalidInput(
+            "body: not valid UTF-8",
+            key="ingest.error.body_not_utf8",
+            where_key="error.where.field",
+            where_params={"field": "body"},
+        ) from None
     try:
         texts = split_array(text) if text.lstrip().startswith("[") else [text]
         items = [_read_one(part) for part in texts]
@@ -212,7 +244,12 @@ def ingest(
     request_hash = hashlib.sha256(endpoint.encode() + b"\n" + body).hexdigest()
     if idempotency_key is not None:
         if not idempotency_key or len(idempotency_key) > 200:
-            raise InvalidInput("Idempotency-Key: 1 to 200 characters")
+            raise InvalidInput(
+                "Idempotency-Key: 1 to 200 characters",
+                key="ingest.error.idempotency_length",
+                where_key="error.where.field",
+                where_params={"field": "Idempotency-Key"},
+            )
         earlier = _replay(engine, key, idempotency_key, request_hash)
         if earlier is not None:
             return earlier
@@ -254,7 +291,11 @@ def _replay(
     if row.request_hash != request_hash:
         raise Conflict(
             "Idempotency-Key: this key was used for another request in the last "
-            f"{IDEMPOTENCY_HOURS} hours; use a new key for new data"
+            f"{IDEMPOTENCY_HOURS} hours; use a new key for new data",
+            key="ingest.error.idempotency_reused",
+            params={"IDEMPOTENCY_HOURS": IDEMPOTENCY_HOURS},
+            where_key="error.where.field",
+            where_params={"field": "Idempotency-Key"},
         )
     return IngestAnswer(int(row.status_code), json.loads(row.response), replayed=True)
 

@@ -13,7 +13,6 @@ validation become rejects like any other.
 
 from __future__ import annotations
 
-import dataclasses
 import gzip
 import io
 import json
@@ -43,6 +42,7 @@ from kontrol.ingest.csv_reader import (
 from kontrol.ingest.import_report import Reject
 from kontrol.ingest.importing import DamagedFile, ImportFailed, import_file
 from kontrol.ingest.registry import Importer, SourceRecord, get_importer, importer_for, importers
+from kontrol.ingest.reject_reasons import ExplainedReject, explain_reject
 from kontrol.ingest.schema import RecordError
 from kontrol.jobs import JobContext, enqueue, job
 from kontrol.settings import current_settings
@@ -480,7 +480,9 @@ def get_upload(connection: Connection, workspace: Workspace, upload_id: int) -> 
         )
     ).first()
     if row is None:
-        raise NotFound(f"no import {upload_id}")
+        raise NotFound(
+            f"no import {upload_id}", key="ingest.error.no_import", params={"upload_id": upload_id}
+        )
     return _row(row)
 
 
@@ -529,48 +531,6 @@ def first_rejects(
         .limit(limit)
     )
     return [explain_reject(Reject(row.file, row.line, row.error, row.field)) for row in rows]
-
-
-@dataclass(frozen=True)
-class ExplainedReject:
-    """A reject as the import page shows it: its reason as a message key where one is known."""
-
-    line: int
-    field: str | None
-    error: str
-    key: str | None = None
-    params: dict[str, str] = dataclasses.field(default_factory=dict)
-
-
-_MISSING = re.compile(r"^(?P<f>[\w.]+): required field is missing$")
-_EXPLAINED = (
-    (_MISSING, "import.reject.missing"),
-    (
-        re.compile(r"^(?P<f>[\w.]+): not an ISO-8601 timestamp: (?P<value>.*)$"),
-        "import.reject.not_a_time",
-    ),
-    (
-        re.compile(r"^(?P<f>[\w.]+): Input should be (?P<allowed>.+?) \(got (?P<value>.*)\)$"),
-        "import.reject.not_one_of",
-    ),
-)
-
-
-def explain_reject(reject: Reject) -> ExplainedReject:
-    """The reject with a message key for the reasons people meet most (missing field,
-    a date not in ISO-8601, a value outside a list); the stored text otherwise."""
-    parts = reject.error.split("; ")
-    missing = [_MISSING.match(part) for part in parts]
-    if len(parts) > 1 and all(missing):
-        fields = ", ".join(found.group("f") for found in missing if found)
-        return ExplainedReject(reject.line, fields, reject.error, "import.reject.missing_many")
-    if "; " not in reject.error:
-        for pattern, key in _EXPLAINED:
-            found = pattern.match(reject.error)
-            if found:
-                params = {name: value for name, value in found.groupdict().items() if name != "f"}
-                return ExplainedReject(reject.line, reject.field, reject.error, key, params)
-    return ExplainedReject(reject.line, reject.field, reject.error)
 
 
 def batch_counts(

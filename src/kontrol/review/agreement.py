@@ -104,22 +104,51 @@ def percent_agreement(units: Iterable[Sequence[Rating | None]]) -> Agreement:
 def _check_counts(table: Sequence[Sequence[float]], name: str) -> list[list[float]]:
     rows = [list(row) for row in table]
     if not rows or not rows[0]:
-        raise InvalidInput(f"{name}: the table is empty")
+        raise InvalidInput(
+            f"{name}: the table is empty",
+            key="review.error.table_empty",
+            where_key="error.where.field",
+            where_params={"field": name},
+        )
     width = len(rows[0])
     for i, row in enumerate(rows):
         if len(row) != width:
-            raise InvalidInput(f"{name}: row {i} has {len(row)} cells, row 0 has {width}")
+            raise InvalidInput(
+                f"{name}: row {i} has {len(row)} cells, row 0 has {width}",
+                key="review.error.row_width",
+                params={"i": i, "count": len(row), "width": width},
+                where_key="error.where.field",
+                where_params={"field": name},
+            )
         for j, cell in enumerate(row):
             if isinstance(cell, bool) or not isinstance(cell, int | float):
-                raise InvalidInput(f"{name}: cell [{i}][{j}] is not a number: {cell!r}")
+                raise InvalidInput(
+                    f"{name}: cell [{i}][{j}] is not a number: {cell!r}",
+                    key="review.error.cell_not_number",
+                    params={"i": i, "j": j, "cell": cell},
+                    where_key="error.where.field",
+                    where_params={"field": name},
+                )
             if not math.isfinite(cell) or cell < 0:
-                raise InvalidInput(f"{name}: cell [{i}][{j}] must be a count >= 0, not {cell!r}")
+                raise InvalidInput(
+                    f"{name}: cell [{i}][{j}] must be a count >= 0, not {cell!r}",
+                    key="review.error.cell_negative",
+                    params={"i": i, "j": j, "cell": cell},
+                    where_key="error.where.field",
+                    where_params={"field": name},
+                )
     return [[float(c) for c in row] for row in rows]
 
 
 def _disagreement_weights(k: int, weights: Weighting) -> list[list[float]]:
     if weights not in WEIGHTINGS:
-        raise InvalidInput(f"weights: {weights!r} is not one of {', '.join(WEIGHTINGS)}")
+        raise InvalidInput(
+            f"weights: {weights!r} is not one of {', '.join(WEIGHTINGS)}",
+            key="review.error.weights_one_of",
+            params={"weights": weights, "join": ", ".join(WEIGHTINGS)},
+            where_key="error.where.field",
+            where_params={"field": "weights"},
+        )
     span = max(k - 1, 1)
     if weights == "linear":
         return [[abs(i - j) / span for j in range(k)] for i in range(k)]
@@ -139,7 +168,13 @@ def cohen_kappa_table(
     counts = _check_counts(table, "table")
     k = len(counts)
     if any(len(row) != k for row in counts):
-        raise InvalidInput(f"table: a contingency table must be square, not {k}x{len(counts[0])}")
+        raise InvalidInput(
+            f"table: a contingency table must be square, not {k}x{len(counts[0])}",
+            key="review.error.table_square",
+            params={"k": k, "count": len(counts[0])},
+            where_key="error.where.field",
+            where_params={"field": "table"},
+        )
     w = _disagreement_weights(k, weights)
     total = math.fsum(math.fsum(row) for row in counts)
     if total <= 0:
@@ -170,7 +205,13 @@ def _ordered_categories(
         known = set(order)
         stray = [v for v in seen if v not in known]
         if stray:
-            raise InvalidInput(f"{name}: rating {stray[0]!r} is not among the categories {order}")
+            raise InvalidInput(
+                f"{name}: rating {stray[0]!r} is not among the categories {order}",
+                key="review.error.rating_stray",
+                params={"stray": stray[0], "order": order},
+                where_key="error.where.field",
+                where_params={"field": name},
+            )
         return order
     if not ordered:
         return seen
@@ -178,7 +219,10 @@ def _ordered_categories(
         return sorted(seen)
     except TypeError:
         raise InvalidInput(
-            f"{name}: ratings mix text and numbers and cannot be ordered; pass the categories"
+            f"{name}: ratings mix text and numbers and cannot be ordered; pass the categories",
+            key="review.error.mixed_ratings",
+            where_key="error.where.field",
+            where_params={"field": name},
         ) from None
 
 
@@ -198,7 +242,11 @@ def cohen_kappa(
     if len(first) != len(second):
         raise InvalidInput(
             f"ratings: the two raters rated {len(first)} and {len(second)} items; "
-            "give one answer (or None) per item for each"
+            "give one answer (or None) per item for each",
+            key="review.error.raters_count",
+            params={"count": len(first), "count2": len(second)},
+            where_key="error.where.field",
+            where_params={"field": "ratings"},
         )
     pairs = [(a, b) for a, b in zip(first, second, strict=True) if a is not None and b is not None]
     if not pairs:
@@ -270,16 +318,32 @@ def units_from_coders(
     width = len(rows[0])
     for i, row in enumerate(rows):
         if len(row) != width:
-            raise InvalidInput(f"reliability data: coder {i} has {len(row)} units, coder 0 {width}")
+            raise InvalidInput(
+                f"reliability data: coder {i} has {len(row)} units, coder 0 {width}",
+                key="review.error.coder_units",
+                params={"i": i, "count": len(row), "width": width},
+            )
     return [[row[u] for row in rows] for u in range(width)]
 
 
 def _numbers(values: Iterable[Rating], level: Level) -> None:
     for v in values:
         if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v):
-            raise InvalidInput(f"ratings: {level} alpha needs numbers, not {v!r}")
+            raise InvalidInput(
+                f"ratings: {level} alpha needs numbers, not {v!r}",
+                key="review.error.alpha_numbers",
+                params={"level": level, "v": v},
+                where_key="error.where.field",
+                where_params={"field": "ratings"},
+            )
         if level == "ratio" and v < 0:
-            raise InvalidInput(f"ratings: ratio alpha needs values >= 0, not {v!r}")
+            raise InvalidInput(
+                f"ratings: ratio alpha needs values >= 0, not {v!r}",
+                key="review.error.alpha_ratio",
+                params={"v": v},
+                where_key="error.where.field",
+                where_params={"field": "ratings"},
+            )
 
 
 def _metric(
@@ -319,7 +383,13 @@ def krippendorff_alpha(
     themselves (``["poor", "fair", "good"]``); interval and ratio need numbers.
     """
     if level not in LEVELS:
-        raise InvalidInput(f"level: {level!r} is not one of {', '.join(LEVELS)}")
+        raise InvalidInput(
+            f"level: {level!r} is not one of {', '.join(LEVELS)}",
+            key="review.error.level_one_of",
+            params={"level": level, "join": ", ".join(LEVELS)},
+            where_key="error.where.field",
+            where_params={"field": "level"},
+        )
     pairable = [r for r in (_present(u) for u in units) if len(r) >= 2]
     if not pairable:
         return _undefined(KRIPPENDORFF, NO_UNITS)

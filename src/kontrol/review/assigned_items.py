@@ -107,7 +107,9 @@ def get_assigned_item(connection: Connection, viewer: Viewer, item_id: int) -> A
         )
     ).first()
     if row is None or (not whole_workspace(viewer) and row.assignee_id != viewer.account.id):
-        raise NotFound(f"no review item {item_id}")
+        raise NotFound(
+            f"no review item {item_id}", key="review.error.no_item", params={"item_id": item_id}
+        )
     return _item(row)
 
 

@@ -128,7 +128,11 @@ def get_evaluation(connection: Connection, viewer: Viewer, evaluation_id: int) -
         )
     ).first()
     if row is None or not _may_see(viewer, _manual(row)):
-        raise NotFound(f"no manual evaluation {evaluation_id}")
+        raise NotFound(
+            f"no manual evaluation {evaluation_id}",
+            key="review.error.no_manual_evaluation",
+            params={"evaluation_id": evaluation_id},
+        )
     visible_interaction(connection, viewer, int(row.interaction_id))
     return _manual(row)
 

@@ -229,10 +229,18 @@ def review_agreement(
     """
     require(viewer, Action.VIEW_REVIEW_AGREEMENT)
     if date_from and date_to and date_from > date_to:
-        raise InvalidInput("date_from: is after date_to")
+        raise InvalidInput(
+            "date_from: is after date_to",
+            key="review.error.after_date_to",
+            where_key="error.where.field",
+            where_params={"field": "date_from"},
+        )
     if not whole_workspace(viewer):
         if reviewer_id is not None and reviewer_id != viewer.account.id:
-            raise Forbidden("reviewers see their own agreement with the checks only")
+            raise Forbidden(
+                "reviewers see their own agreement with the checks only",
+                key="review.error.own_agreement",
+            )
         reviewer_id = viewer.account.id
     conditions = _conditions(viewer, date_from, date_to, reviewer_id, scorecard)
     rows = connection.execute(

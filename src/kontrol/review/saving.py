@@ -43,10 +43,22 @@ def _normal_result(answer: CriterionAnswer, value: str | int | None) -> str | No
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
     if isinstance(value, bool):
-        raise InvalidInput(f"{where}: expected one of {', '.join(answer.choices)}")
+        raise InvalidInput(
+            f"{where}: expected one of {', '.join(answer.choices)}",
+            key="review.error.one_of",
+            params={"join": ", ".join(answer.choices)},
+            where_key="error.where.field",
+            where_params={"field": where},
+        )
     text = str(value).strip().lower()
     if text not in answer.choices:
-        raise InvalidInput(f"{where}: {text[:20]!r} is not one of {', '.join(answer.choices)}")
+        raise InvalidInput(
+            f"{where}: {text[:20]!r} is not one of {', '.join(answer.choices)}",
+            key="review.error.not_one_of",
+            params={"text": text[:20], "join": ", ".join(answer.choices)},
+            where_key="error.where.field",
+            where_params={"field": where},
+        )
     return text
 
 
@@ -54,10 +66,21 @@ def _normal_comment(value: str | None, where: str, limit: int) -> str | None:
     if value is None:
         return None
     if not isinstance(value, str):
-        raise InvalidInput(f"{where}: expected text")
+        raise InvalidInput(
+            f"{where}: expected text",
+            key="review.error.expected_text",
+            where_key="error.where.field",
+            where_params={"field": where},
+        )
     text = value.replace("\r\n", "\n").strip()
     if len(text) > limit:
-        raise InvalidInput(f"{where}: at most {limit} characters")
+        raise InvalidInput(
+            f"{where}: at most {limit} characters",
+            key="review.error.at_most",
+            params={"limit": limit},
+            where_key="error.where.field",
+            where_params={"field": where},
+        )
     return text or None
 
 
@@ -67,7 +90,11 @@ def _apply(
     known = {a.criterion.id for a in answers}
     for criterion_id in changes:
         if criterion_id not in known:
-            raise InvalidInput(f"items.{criterion_id}: not a criterion of this scorecard")
+            raise InvalidInput(
+                f"items.{criterion_id}: not a criterion of this scorecard",
+                key="review.error.not_criterion",
+                params={"criterion_id": criterion_id},
+            )
     out = []
     for answer in answers:
         change = changes.get(answer.criterion.id)
@@ -150,10 +177,20 @@ def create_evaluation(
     if form.evaluation is not None:
         raise Conflict(
             f"you already evaluated interaction {interaction_id} (evaluation "
-            f"{form.evaluation.id}, {form.evaluation.status}); change that one instead"
+            f"{form.evaluation.id}, {form.evaluation.status}); change that one instead",
+            key="review.error.already_evaluated",
+            params={
+                "interaction_id": interaction_id,
+                "id": form.evaluation.id,
+                "status": form.evaluation.status,
+            },
         )
     if form.item is not None and form.item.status != "open":
-        raise Conflict(f"review item {form.item.id} is already {form.item.status}")
+        raise Conflict(
+            f"review item {form.item.id} is already {form.item.status}",
+            key="review.error.item_already",
+            params={"id": form.item.id, "status": form.item.status},
+        )
     new = _apply(form.answers, answers or {})
     overall = _normal_comment(comment, "comment", OVERALL_COMMENT_LIMIT)
     if submit:

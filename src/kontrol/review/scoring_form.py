@@ -139,7 +139,9 @@ class ReviewForm:
 def _refuse_own(viewer: Viewer, interaction: Any) -> None:
     mine = viewer.membership.agent_external_id
     if mine and interaction.agent_external_id == mine:
-        raise Forbidden("you cannot review your own interaction")
+        raise Forbidden(
+            "you cannot review your own interaction", key="review.error.own_interaction"
+        )
 
 
 def answer_values(answers: Sequence[CriterionAnswer]) -> dict[str, Value]:
@@ -164,9 +166,22 @@ def _scorecard_for(
     for card in active_scorecards(connection, viewer.workspace.id):
         if card.scorecard.applies_to(interaction.channel, interaction.language):
             return card, None
+    channel, language = interaction.channel, interaction.language
+    if language:
+        raise InvalidInput(
+            f"scorecard: no active scorecard applies to channel {channel!r}"
+            f" and language {language!r}",
+            key="review.error.no_scorecard_for_language",
+            params={"channel": channel, "language": language},
+            where_key="error.where.field",
+            where_params={"field": "scorecard"},
+        )
     raise InvalidInput(
-        f"scorecard: no active scorecard applies to channel {interaction.channel!r}"
-        + (f" and language {interaction.language!r}" if interaction.language else "")
+        f"scorecard: no active scorecard applies to channel {channel!r}",
+        key="review.error.no_scorecard_for",
+        params={"channel": channel},
+        where_key="error.where.field",
+        where_params={"field": "scorecard"},
     )
 
 
@@ -230,7 +245,11 @@ def review_form(
     _refuse_own(viewer, interaction)
     item = get_assigned_item(connection, viewer, item_id) if item_id is not None else None
     if item is not None and item.interaction_id != interaction_id:
-        raise NotFound(f"no review item {item_id} for interaction {interaction_id}")
+        raise NotFound(
+            f"no review item {item_id} for interaction {interaction_id}",
+            key="review.error.no_item_for",
+            params={"item_id": item_id, "interaction_id": interaction_id},
+        )
     if item is None:
         item = my_open_item(connection, viewer, interaction_id)
     evaluation = None
@@ -244,7 +263,11 @@ def review_form(
     if evaluation is None and evaluation_id is None:
         evaluation = own_evaluation(connection, viewer, interaction_id)
     if evaluation is not None and evaluation.interaction_id != interaction_id:
-        raise NotFound(f"no manual evaluation {evaluation.id} of interaction {interaction_id}")
+        raise NotFound(
+            f"no manual evaluation {evaluation.id} of interaction {interaction_id}",
+            key="review.error.no_manual_evaluation_of",
+            params={"id": evaluation.id, "interaction_id": interaction_id},
+        )
     if evaluation is not None:
         card = scorecard_version(connection, viewer.workspace.id, evaluation.scorecard_id)
         auto = _auto_for(connection, interaction_id, card.id, evaluation.auto_evaluation_id)

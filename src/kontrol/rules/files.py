@@ -15,8 +15,9 @@ from typing import Any
 import yaml
 from sqlalchemy import Connection, Engine
 
-from kontrol.domain.errors import Conflict, InvalidInput
+from kontrol.domain.errors import Conflict, InvalidInput, KontrolError
 from kontrol.domain.yaml_errors import invalid_yaml
+from kontrol.i18n.messages import error_text
 
 # Saves one entry of a file: the rule's name and whether it was new (False: updated).
 SaveEntry = Callable[[Connection, Any], tuple[str, bool]]
@@ -29,6 +30,12 @@ class RuleFileReport:
     created: list[str] = field(default_factory=list)
     updated: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    # The same errors with their place, for a page to tell each in its reader's language.
+    refusals: list[tuple[str, KontrolError]] = field(default_factory=list)
+
+    def errors_in(self, locale: str) -> list[str]:
+        """The errors told in ``locale`` (a message without a key in English)."""
+        return [f"{place}: {error_text(error, locale)}" for place, error in self.refusals]
 
 
 def rule_entries(text: str, *, label: str) -> list[tuple[int, Any]]:
@@ -111,6 +118,7 @@ def import_rule_file(
             (report.created if created else report.updated).append(name)
         except (InvalidInput, Conflict) as error:
             report.errors.append(f"{label}:{line}: {error}")
+            report.refusals.append((f"{label}:{line}", error))
     return report
 
 

@@ -17,8 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from kontrol.domain.errors import Unreadable
-from kontrol.ingest.files import open_binary
+from kontrol.ingest.files import open_binary, unreadable
 from kontrol.ingest.json_records import decode_value
 from kontrol.ingest.registry import SourceRecord
 from kontrol.ingest.schema import RecordError
@@ -78,13 +77,13 @@ def read_text(path: Path) -> str:
         try:
             data = handle.read()
         except (EOFError, OSError) as error:
-            raise Unreadable(f"{path}: cannot be read ({error})") from None
+            raise unreadable(path, "ingest.error.unreadable", error=error) from None
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as error:
-        raise Unreadable(f"{path}: not valid UTF-8 at byte {error.start}") from None
+        raise unreadable(path, "ingest.error.not_utf8_byte", start=error.start) from None
 
 
 class _Lines:

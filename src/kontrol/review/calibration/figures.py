@@ -55,10 +55,18 @@ def parse_answer(criterion: Criterion, raw: object) -> Value:
             return "na"
         if text in {"1", "2", "3", "4", "5"}:
             return int(text)
-        raise InvalidInput(f"answers.{criterion.id}: expected a mark 1-5 or na, not {raw!r}")
+        raise InvalidInput(
+            f"answers.{criterion.id}: expected a mark 1-5 or na, not {raw!r}",
+            key="review.error.answer_mark",
+            params={"id": criterion.id, "raw": raw},
+        )
     if text in ("pass", "fail", "na"):
         return text
-    raise InvalidInput(f"answers.{criterion.id}: expected pass, fail or na, not {raw!r}")
+    raise InvalidInput(
+        f"answers.{criterion.id}: expected pass, fail or na, not {raw!r}",
+        key="review.error.answer_pass_fail",
+        params={"id": criterion.id, "raw": raw},
+    )
 
 
 def parse_answers(scorecard: Scorecard, raw: Mapping[str, object]) -> dict[str, Value]:
@@ -66,7 +74,11 @@ def parse_answers(scorecard: Scorecard, raw: Mapping[str, object]) -> dict[str, 
     by_id = {c.id: c for c in scorecard.criteria}
     unknown = sorted(set(raw) - set(by_id))
     if unknown:
-        raise InvalidInput(f"answers.{unknown[0]}: {scorecard.name} has no such criterion")
+        raise InvalidInput(
+            f"answers.{unknown[0]}: {scorecard.name} has no such criterion",
+            key="review.error.unknown_criterion",
+            params={"unknown": unknown[0], "name": scorecard.name},
+        )
     parsed = {cid: parse_answer(by_id[cid], value) for cid, value in raw.items()}
     return {cid: value for cid, value in parsed.items() if value is not None}
 

@@ -125,7 +125,10 @@ def session_results(connection: Connection, viewer: Viewer, session_id: int) -> 
     session = load_session(connection, viewer, session_id)
     require_open_to(viewer, session)
     if not results_visible(viewer, session):
-        raise Forbidden("submit your own scores first: the others' stay hidden until then")
+        raise Forbidden(
+            "submit your own scores first: the others' stay hidden until then",
+            key="review.error.own_scores_first",
+        )
     figures, comments = _figures(connection, session)
     return SessionResults(
         session=session,

@@ -86,7 +86,13 @@ def _resolve_interactions(
         )
         stray = [i for i in chosen if i not in known]
         if stray:
-            raise InvalidInput(f"interactions: no interaction {stray[0]} in this workspace")
+            raise InvalidInput(
+                f"interactions: no interaction {stray[0]} in this workspace",
+                key="review.error.no_interaction_here",
+                params={"stray": stray[0]},
+                where_key="error.where.field",
+                where_params={"field": "interactions"},
+            )
     for external in dict.fromkeys(e.strip() for e in external_ids if e.strip()):
         found = connection.execute(
             select(interactions.c.id).where(
@@ -96,11 +102,21 @@ def _resolve_interactions(
         ).scalars()
         matches = list(found)
         if not matches:
-            raise InvalidInput(f"interactions: no interaction with id {external!r}")
+            raise InvalidInput(
+                f"interactions: no interaction with id {external!r}",
+                key="review.error.no_interaction_id",
+                params={"external": external},
+                where_key="error.where.field",
+                where_params={"field": "interactions"},
+            )
         if len(matches) > 1:
             raise InvalidInput(
                 f"interactions: {external!r} names {len(matches)} interactions "
-                "(from different sources); tick the one you mean in the list"
+                "(from different sources); tick the one you mean in the list",
+                key="review.error.ambiguous_id",
+                params={"external": external, "count": len(matches)},
+                where_key="error.where.field",
+                where_params={"field": "interactions"},
             )
         if matches[0] not in chosen:
             chosen.append(int(matches[0]))
@@ -122,31 +138,67 @@ def create_session(
     require(viewer, Action.RUN_CALIBRATION)
     name = name.strip()
     if not name:
-        raise InvalidInput("name: give the session a name")
+        raise InvalidInput(
+            "name: give the session a name",
+            key="review.error.session_name",
+            where_key="error.where.field",
+            where_params={"field": "name"},
+        )
     if len(name) > MAX_NAME:
-        raise InvalidInput(f"name: at most {MAX_NAME} characters")
+        raise InvalidInput(
+            f"name: at most {MAX_NAME} characters",
+            key="review.error.name_long",
+            params={"MAX_NAME": MAX_NAME},
+            where_key="error.where.field",
+            where_params={"field": "name"},
+        )
     card = scorecard_in_workspace(connection, viewer.workspace.id, scorecard_id)
     chosen = _resolve_interactions(connection, viewer, interaction_ids, external_ids)
     if not chosen:
-        raise InvalidInput("interactions: choose at least one interaction to calibrate on")
+        raise InvalidInput(
+            "interactions: choose at least one interaction to calibrate on",
+            key="review.error.choose_interaction",
+            where_key="error.where.field",
+            where_params={"field": "interactions"},
+        )
     if len(chosen) > MAX_ITEMS:
-        raise InvalidInput(f"interactions: at most {MAX_ITEMS} in one session, not {len(chosen)}")
+        raise InvalidInput(
+            f"interactions: at most {MAX_ITEMS} in one session, not {len(chosen)}",
+            key="review.error.too_many_items",
+            params={"MAX_ITEMS": MAX_ITEMS, "count": len(chosen)},
+            where_key="error.where.field",
+            where_params={"field": "interactions"},
+        )
     eligible = {p.id for p in eligible_reviewers(connection, viewer)}
     people = list(dict.fromkeys(participant_ids))
     stray = [p for p in people if p not in eligible]
     if stray:
         raise InvalidInput(
-            f"reviewers: user {stray[0]} is not a reviewer, QA lead or admin of this workspace"
+            f"reviewers: user {stray[0]} is not a reviewer, QA lead or admin of this workspace",
+            key="review.error.not_reviewer",
+            params={"stray": stray[0]},
+            where_key="error.where.field",
+            where_params={"field": "reviewers"},
         )
     if len(people) < 2:
-        raise InvalidInput("reviewers: invite at least two reviewers; agreement needs two raters")
+        raise InvalidInput(
+            "reviewers: invite at least two reviewers; agreement needs two raters",
+            key="review.error.two_reviewers",
+            where_key="error.where.field",
+            where_params={"field": "reviewers"},
+        )
     local = zone(viewer.workspace.timezone)
     now = utcnow()
     due = None
     if deadline is not None:
         due = to_utc(datetime.combine(deadline + timedelta(days=1), time()), local)
         if due <= now:
-            raise InvalidInput("deadline: the date has passed")
+            raise InvalidInput(
+                "deadline: the date has passed",
+                key="review.error.date_passed",
+                where_key="error.where.field",
+                where_params={"field": "deadline"},
+            )
     inserted = connection.execute(
         insert(calibration_sessions).values(
             workspace_id=viewer.workspace.id,
@@ -187,9 +239,15 @@ def _scoring(
     session = load_session(connection, viewer, session_id)
     me = session.participant(viewer.account.id)
     if me is None:
-        raise Forbidden("you are not invited to score in this calibration session")
+        raise Forbidden(
+            "you are not invited to score in this calibration session",
+            key="review.error.not_invited_to_score",
+        )
     if not session.is_open:
-        raise Conflict("this calibration session is closed: its scores are frozen")
+        raise Conflict(
+            "this calibration session is closed: its scores are frozen",
+            key="review.error.closed_scores",
+        )
     return session, me
 
 
@@ -215,12 +273,21 @@ def save_score(
     session, me = _scoring(connection, viewer, session_id)
     item = session.item(item_id)
     if me.submitted_at is not None:
-        raise Conflict("you have submitted your scores in this session; they no longer change")
+        raise Conflict(
+            "you have submitted your scores in this session; they no longer change",
+            key="review.error.submitted",
+        )
     card = session.scorecard.scorecard
     parsed = parse_answers(card, answers)
     comment = (comment or "").strip() or None
     if comment and len(comment) > MAX_COMMENT:
-        raise InvalidInput(f"comment: at most {MAX_COMMENT} characters")
+        raise InvalidInput(
+            f"comment: at most {MAX_COMMENT} characters",
+            key="review.error.comment_long",
+            params={"MAX_COMMENT": MAX_COMMENT},
+            where_key="error.where.field",
+            where_params={"field": "comment"},
+        )
     score = score_of(card, parsed)
     values = {
         "items": answers_to_items(card, parsed),
@@ -280,10 +347,18 @@ def submit_scores(connection: Connection, viewer: Viewer, *, session_id: int) ->
     for item in session.items:
         score = own.get(item.id)
         if score is None:
-            raise InvalidInput(f"interaction {item.external_id}: not scored yet")
+            raise InvalidInput(
+                f"interaction {item.external_id}: not scored yet",
+                key="review.error.not_scored",
+                params={"external_id": item.external_id},
+            )
         missing = missing_answers(card, score.answers)
         if missing:
-            raise InvalidInput(f"interaction {item.external_id}: criterion {missing[0]} is blank")
+            raise InvalidInput(
+                f"interaction {item.external_id}: criterion {missing[0]} is blank",
+                key="review.error.criterion_blank",
+                params={"external_id": item.external_id, "missing": missing[0]},
+            )
     connection.execute(
         update(calibration_scores)
         .where(
@@ -309,14 +384,24 @@ def record_reference(
     session = load_session(connection, viewer, session_id)
     item = session.item(item_id)
     if not session.is_open:
-        raise Conflict("this calibration session is closed: its reference is frozen")
+        raise Conflict(
+            "this calibration session is closed: its reference is frozen",
+            key="review.error.closed_reference",
+        )
     if not results_visible(viewer, session):
-        raise Forbidden("submit your own scores first: the others' stay hidden until then")
+        raise Forbidden(
+            "submit your own scores first: the others' stay hidden until then",
+            key="review.error.own_scores_first",
+        )
     card = session.scorecard.scorecard
     parsed = parse_answers(card, answers)
     missing = missing_answers(card, parsed)
     if missing:
-        raise InvalidInput(f"answers.{missing[0]}: the reference answers every criterion")
+        raise InvalidInput(
+            f"answers.{missing[0]}: the reference answers every criterion",
+            key="review.error.reference_all",
+            params={"missing": missing[0]},
+        )
     changed = connection.execute(
         update(calibration_items)
         .where(calibration_items.c.id == item.id, calibration_items.c.version == version)
@@ -339,7 +424,9 @@ def close_session(connection: Connection, viewer: Viewer, *, session_id: int, ve
     require(viewer, Action.RUN_CALIBRATION)
     session = load_session(connection, viewer, session_id)
     if not session.is_open:
-        raise Conflict("this calibration session is already closed")
+        raise Conflict(
+            "this calibration session is already closed", key="review.error.already_closed"
+        )
     changed = connection.execute(
         update(calibration_sessions)
         .where(

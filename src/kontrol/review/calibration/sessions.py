@@ -119,7 +119,11 @@ class CalibrationSession:
     def item(self, item_id: int) -> SessionItem:
         found = next((i for i in self.items if i.id == item_id), None)
         if found is None:
-            raise NotFound(f"session {self.id} has no item {item_id}")
+            raise NotFound(
+                f"session {self.id} has no item {item_id}",
+                key="review.error.session_no_item",
+                params={"id": self.id, "item_id": item_id},
+            )
         return found
 
     @property
@@ -188,7 +192,13 @@ def parse_deadline(text: str | None) -> date | None:
     try:
         return date.fromisoformat(text.strip())
     except ValueError:
-        raise InvalidInput(f"deadline: expected a date YYYY-MM-DD, not {text!r}") from None
+        raise InvalidInput(
+            f"deadline: expected a date YYYY-MM-DD, not {text!r}",
+            key="review.error.date_format",
+            params={"text": text},
+            where_key="error.where.field",
+            where_params={"field": "deadline"},
+        ) from None
 
 
 def scorecard_in_workspace(
@@ -198,7 +208,13 @@ def scorecard_in_workspace(
     try:
         return scorecard_version(connection, workspace_id, scorecard_id)
     except NotFound:
-        raise InvalidInput(f"scorecard: no scorecard {scorecard_id} in this workspace") from None
+        raise InvalidInput(
+            f"scorecard: no scorecard {scorecard_id} in this workspace",
+            key="review.error.no_scorecard",
+            params={"scorecard_id": scorecard_id},
+            where_key="error.where.field",
+            where_params={"field": "scorecard"},
+        ) from None
 
 
 def display_names(connection: Connection, ids: Iterable[int | None]) -> dict[int, str]:
@@ -221,7 +237,11 @@ def load_session(connection: Connection, viewer: Viewer, session_id: int) -> Cal
         )
     ).first()
     if row is None:
-        raise NotFound(f"no calibration session {session_id}")
+        raise NotFound(
+            f"no calibration session {session_id}",
+            key="review.error.no_session",
+            params={"session_id": session_id},
+        )
     local = zone(viewer.workspace.timezone)
     people = connection.execute(
         select(calibration_participants.c.user_id, users.c.display_name)
@@ -297,7 +317,9 @@ def require_open_to(viewer: Viewer, session: CalibrationSession) -> None:
     if allowed(viewer, Action.RUN_CALIBRATION):
         return
     if session.participant(viewer.account.id) is None:
-        raise Forbidden("you are not invited to this calibration session")
+        raise Forbidden(
+            "you are not invited to this calibration session", key="review.error.not_invited"
+        )
 
 
 def results_visible(viewer: Viewer, session: CalibrationSession) -> bool:

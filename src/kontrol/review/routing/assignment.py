@@ -250,16 +250,30 @@ def assign_item(
     item = get_item(connection, viewer, item_id)
     workspace_id = viewer.workspace.id
     if item.status == "done":
-        raise Conflict(f"review item {item_id} is done; it cannot be given to anyone")
+        raise Conflict(
+            f"review item {item_id} is done; it cannot be given to anyone",
+            key="review.error.item_done",
+            params={"item_id": item_id},
+        )
     if assignee_id is not None:
         person = _person(connection, workspace_id, assignee_id)
         if person is None or person.role not in {role.value for role in ASSIGNABLE}:
-            raise InvalidInput(f"assignee: user {assignee_id} does not review in this workspace")
+            raise InvalidInput(
+                f"assignee: user {assignee_id} does not review in this workspace",
+                key="review.error.not_reviewing_user",
+                params={"assignee_id": assignee_id},
+                where_key="error.where.field",
+                where_params={"field": "assignee"},
+            )
         agent = _agent_external_id(connection, item.interaction_id)
         if agent and person.agent_external_id == agent:
             raise InvalidInput(
                 f"assignee: {person.display_name} is the agent of this interaction; "
-                "nobody reviews their own work"
+                "nobody reviews their own work",
+                key="review.error.own_work",
+                params={"display_name": person.display_name},
+                where_key="error.where.field",
+                where_params={"field": "assignee"},
             )
     now = utcnow()
     changed = connection.execute(
@@ -293,9 +307,18 @@ def skip_item(
     item = get_item(connection, viewer, item_id)
     text = " ".join(reason.split())
     if not text or len(text) > 500:
-        raise InvalidInput("reason: say why, in 1 to 500 characters")
+        raise InvalidInput(
+            "reason: say why, in 1 to 500 characters",
+            key="review.error.skip_reason",
+            where_key="error.where.field",
+            where_params={"field": "reason"},
+        )
     if item.status != "open" or item.assignee_id != viewer.account.id:
-        raise InvalidInput(f"review item {item_id}: only its reviewer skips an open item")
+        raise InvalidInput(
+            f"review item {item_id}: only its reviewer skips an open item",
+            key="review.error.only_reviewer_skips",
+            params={"item_id": item_id},
+        )
     workspace_id = viewer.workspace.id
     skippers = [*skipped_by(connection, workspace_id, item_id), viewer.account.id]
     params = connection.execute(

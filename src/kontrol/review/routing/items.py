@@ -178,14 +178,25 @@ class ItemFilters:
         """The conditions on the items query; bad values are refused naming the field."""
         found: list[Any] = []
         if self.status not in (*ITEM_STATUSES, "all"):
-            raise InvalidInput(f"status: one of {', '.join(ITEM_STATUSES)}, all")
+            raise InvalidInput(
+                f"status: one of {', '.join(ITEM_STATUSES)}, all",
+                key="review.error.status_one_of",
+                params={"join": ", ".join(ITEM_STATUSES)},
+                where_key="error.where.field",
+                where_params={"field": "status"},
+            )
         if self.status != "all":
             found.append(review_items.c.status == self.status)
         if self.assignee == "none":
             found.append(review_items.c.assignee_id.is_(None))
         elif self.assignee:
             if not self.assignee.isdigit():
-                raise InvalidInput("assignee: a user id or 'none'")
+                raise InvalidInput(
+                    "assignee: a user id or 'none'",
+                    key="review.error.user_or_none",
+                    where_key="error.where.field",
+                    where_params={"field": "assignee"},
+                )
             found.append(review_items.c.assignee_id == int(self.assignee))
         if self.channel:
             found.append(interactions.c.channel == self.channel)
@@ -223,7 +234,9 @@ def get_item(connection: Connection, viewer: Viewer, item_id: int) -> ReviewItem
         _items_query().where(item_scope(viewer), review_items.c.id == item_id)
     ).first()
     if row is None:
-        raise NotFound(f"no review item {item_id}")
+        raise NotFound(
+            f"no review item {item_id}", key="review.error.no_item", params={"item_id": item_id}
+        )
     return _item(row)
 
 
@@ -260,7 +273,9 @@ def next_item(connection: Connection, viewer: Viewer) -> ReviewItem | None:
 def _item_by_id(connection: Connection, item_id: int) -> ReviewItem:
     row = connection.execute(_items_query().where(review_items.c.id == item_id)).first()
     if row is None:
-        raise NotFound(f"no review item {item_id}")
+        raise NotFound(
+            f"no review item {item_id}", key="review.error.no_item", params={"item_id": item_id}
+        )
     return _item(row)
 
 
@@ -280,17 +295,27 @@ def complete_item(
         )
     ).scalar()
     if rated is None:
-        raise NotFound(f"no evaluation {evaluation_id}")
+        raise NotFound(
+            f"no evaluation {evaluation_id}",
+            key="review.error.no_evaluation",
+            params={"evaluation_id": evaluation_id},
+        )
     if rated != item.interaction_id:
         raise InvalidInput(
             f"evaluation_id: evaluation {evaluation_id} rates another interaction "
-            f"than item {item_id}"
+            f"than item {item_id}",
+            key="review.error.other_interaction",
+            params={"evaluation_id": evaluation_id, "item_id": item_id},
+            where_key="error.where.field",
+            where_params={"field": "evaluation_id"},
         )
     if item.status == "done":
         if item.evaluation_id == evaluation_id:
             return item
         raise Conflict(
-            f"review item {item_id} is done already with evaluation {item.evaluation_id}"
+            f"review item {item_id} is done already with evaluation {item.evaluation_id}",
+            key="review.error.item_done_with",
+            params={"item_id": item_id, "evaluation_id": item.evaluation_id},
         )
     now = utcnow()
     others = connection.execute(

@@ -113,7 +113,9 @@ def get_queue(connection: Connection, viewer: Viewer, queue_id: int) -> ReviewQu
     for queue in list_queues(connection, viewer):
         if queue.id == queue_id:
             return queue
-    raise NotFound(f"no queue {queue_id}")
+    raise NotFound(
+        f"no queue {queue_id}", key="review.error.no_queue", params={"queue_id": queue_id}
+    )
 
 
 def reviewer_loads(connection: Connection, viewer: Viewer) -> list[ReviewerLoad]:

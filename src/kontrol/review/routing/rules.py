@@ -38,7 +38,12 @@ def ensure_queue(connection: Connection, workspace_id: int, name: str) -> int:
     """The id of the workspace's queue called ``name``, created when missing."""
     name = name.strip()
     if not name or len(name) > 100:
-        raise InvalidInput("queue: 1 to 100 characters")
+        raise InvalidInput(
+            "queue: 1 to 100 characters",
+            key="review.error.length_100",
+            where_key="error.where.field",
+            where_params={"field": "queue"},
+        )
     found = connection.execute(
         select(review_queues.c.id).where(
             review_queues.c.workspace_id == workspace_id, review_queues.c.name == name
@@ -151,19 +156,38 @@ def get_routing_rule(connection: Connection, workspace_id: int, rule_id: int) ->
         routing_rules_query(workspace_id).where(review_rules.c.id == rule_id)
     ).first()
     if row is None:
-        raise NotFound(f"no routing rule {rule_id}")
+        raise NotFound(
+            f"no routing rule {rule_id}", key="review.error.no_rule", params={"rule_id": rule_id}
+        )
     return stored_routing_rule(row)
 
 
 def _whole(raw: Any, where: str, low: int, high: int) -> int:
     if isinstance(raw, bool):
-        raise InvalidInput(f"{where}: a whole number")
+        raise InvalidInput(
+            f"{where}: a whole number",
+            key="review.error.whole_number",
+            where_key="error.where.field",
+            where_params={"field": where},
+        )
     try:
         value = int(str(raw).strip())
     except ValueError:
-        raise InvalidInput(f"{where}: a whole number, not {str(raw)[:20]!r}") from None
+        raise InvalidInput(
+            f"{where}: a whole number, not {str(raw)[:20]!r}",
+            key="review.error.whole_number_not",
+            params={"raw": str(raw)[:20]},
+            where_key="error.where.field",
+            where_params={"field": where},
+        ) from None
     if not low <= value <= high:
-        raise InvalidInput(f"{where}: from {low} to {high}, not {value}")
+        raise InvalidInput(
+            f"{where}: from {low} to {high}, not {value}",
+            key="review.error.range",
+            params={"low": low, "high": high, "value": value},
+            where_key="error.where.field",
+            where_params={"field": where},
+        )
     return value
 
 
@@ -174,52 +198,109 @@ def _priority(raw: int | str) -> int:
         return _whole(raw, "priority", 0, 100)
     except InvalidInput:
         names = ", ".join(PRIORITIES)
-        raise InvalidInput(f"priority: one of {names} or a number from 0 to 100") from None
+        raise InvalidInput(
+            f"priority: one of {names} or a number from 0 to 100",
+            key="review.error.priority",
+            params={"names": names},
+            where_key="error.where.field",
+            where_params={"field": "priority"},
+        ) from None
 
 
 def _filters(raw: Any) -> dict[str, list[str]]:
     if raw in (None, ""):
         return {}
     if not isinstance(raw, dict):
-        raise InvalidInput("filters: a mapping of channel, team, language to lists")
+        raise InvalidInput(
+            "filters: a mapping of channel, team, language to lists",
+            key="review.error.filters_shape",
+            where_key="error.where.field",
+            where_params={"field": "filters"},
+        )
     found: dict[str, list[str]] = {}
     for name, value in raw.items():
         if name not in FILTERS:
-            raise InvalidInput(f"filters.{name}: unknown filter (known: {', '.join(FILTERS)})")
+            raise InvalidInput(
+                f"filters.{name}: unknown filter (known: {', '.join(FILTERS)})",
+                key="review.error.unknown_filter",
+                params={"name": name, "join": ", ".join(FILTERS)},
+            )
         values = value if isinstance(value, list) else str(value or "").split(",")
         cleaned = sorted({str(item).strip() for item in values if str(item).strip()})
         if name == "channel":
             unknown = [item for item in cleaned if item not in {c.value for c in Channel}]
             if unknown:
-                raise InvalidInput(f"filters.channel: unknown channel {unknown[0][:30]!r}")
+                raise InvalidInput(
+                    f"filters.channel: unknown channel {unknown[0][:30]!r}",
+                    key="review.error.unknown_channel",
+                    params={"unknown": unknown[0][:30]},
+                    where_key="error.where.field",
+                    where_params={"field": "filters.channel"},
+                )
         if any(len(item) > 200 for item in cleaned):
-            raise InvalidInput(f"filters.{name}: at most 200 characters a value")
+            raise InvalidInput(
+                f"filters.{name}: at most 200 characters a value",
+                key="review.error.filter_value_long",
+                params={"name": name},
+            )
         if cleaned:
             found[name] = cleaned
     return found
 
 
+def in_rule(name: object, error: InvalidInput) -> InvalidInput:
+    """``error`` told with the rule it is about (by name when it has one)."""
+    if isinstance(name, str):
+        return InvalidInput(
+            f"rule {name!r}: {error}",
+            key="review.error.in_rule",
+            params={"name": name, "error": error},
+        )
+    return InvalidInput(
+        f"rule: {error}", key="review.error.in_unnamed_rule", params={"error": error}
+    )
+
+
 def check_rule(data: RoutingRuleInput) -> dict[str, Any]:
     """The columns of a rule, every field checked; an error names the rule and the field."""
     name = data.name.strip() if isinstance(data.name, str) else ""
-    label = f"rule {name!r}" if name else "rule"
     try:
         if not name or len(name) > 100:
-            raise InvalidInput("name: 1 to 100 characters")
+            raise InvalidInput(
+                "name: 1 to 100 characters",
+                key="review.error.length_100",
+                where_key="error.where.field",
+                where_params={"field": "name"},
+            )
         kind = ROUTING_KINDS.get(str(data.kind))
         params: dict[str, Any] = dict(kind.read_params(data.params))
         queue = str(data.queue or "").strip()
         if not queue or len(queue) > 100:
-            raise InvalidInput("queue: 1 to 100 characters")
+            raise InvalidInput(
+                "queue: 1 to 100 characters",
+                key="review.error.length_100",
+                where_key="error.where.field",
+                where_params={"field": "queue"},
+            )
         filters = _filters(data.filters)
         if filters:
             params["filters"] = filters
         if not isinstance(data.assign_qa_leads, bool):
-            raise InvalidInput("assign_qa_leads: true or false")
+            raise InvalidInput(
+                "assign_qa_leads: true or false",
+                key="review.error.true_false",
+                where_key="error.where.field",
+                where_params={"field": "assign_qa_leads"},
+            )
         if data.assign_qa_leads:
             params["assign_qa_leads"] = True
         if not isinstance(data.active, bool):
-            raise InvalidInput("active: true or false")
+            raise InvalidInput(
+                "active: true or false",
+                key="review.error.true_false",
+                where_key="error.where.field",
+                where_params={"field": "active"},
+            )
         return {
             "name": name,
             "kind": kind.name,
@@ -230,7 +311,7 @@ def check_rule(data: RoutingRuleInput) -> dict[str, Any]:
             "is_active": data.active,
         }
     except InvalidInput as error:
-        raise InvalidInput(f"{label}: {error}") from None
+        raise in_rule(name or None, error) from None
 
 
 def save_routing_rule(
@@ -251,7 +332,11 @@ def save_routing_rule(
         )
     ).scalar()
     if clash is not None and clash != rule_id:
-        raise Conflict(f"rule {name!r}: name: a rule with this name exists already")
+        raise Conflict(
+            f"rule {name!r}: name: a rule with this name exists already",
+            key="review.error.rule_exists",
+            params={"name": name},
+        )
     columns = {key: value for key, value in values.items() if key != "queue"} | {
         "queue_id": ensure_queue(connection, workspace_id, values["queue"]),
         "updated_at": utcnow(),
@@ -384,13 +469,12 @@ YAML_FIELDS = (
 
 def _yaml_rule(item: Any) -> RoutingRuleInput:
     name = item.get("name") if isinstance(item, dict) else None
-    label = f"rule {name!r}" if isinstance(name, str) else "rule"
     try:
         item = entry_fields(item, known=YAML_FIELDS, required=("name", "kind", "queue"))
     except InvalidInput as error:
         # Errors of routing rules name the rule, as check_rule's do (an entry that is
         # not a mapping has no name to give).
-        raise InvalidInput(f"{label}: {error}" if isinstance(item, dict) else str(error)) from None
+        raise (in_rule(name, error) if isinstance(item, dict) else error) from None
     params = item.get("params") or {}
     return RoutingRuleInput(
         name=item["name"],

@@ -545,9 +545,11 @@ def account_password(
                 address=client_address(request),
             )
     except InvalidInput as error:
-        field = page.says(error).split(":", 1)[0]
-        message = page.t(f"account.error.{field}")
-        return _account_page(page, error=message, status=status_of(error))
+        # The account page words the password refusals its own way, by the field.
+        key = f"account.error.{error.where_params.get('field', '')}"
+        message = page.t(key)
+        shown = page.says(error) if message == key else message
+        return _account_page(page, error=shown, status=status_of(error))
     return _account_page(page, changed=ended)
 
 
@@ -592,7 +594,11 @@ def account_token_revoke(
     check_csrf(request, csrf_token)
     token = get_personal_token(db, viewer.workspace.id, token_id)
     if token.user_id != viewer.account.id:
-        raise NotFound(f"no personal token {token_id} of yours")
+        raise NotFound(
+            f"no personal token {token_id} of yours",
+            key="accounts.error.token_not_yours",
+            params={"token_id": token_id},
+        )
     revoke_personal_token(db, token, actor=viewer.account.username, address=client_address(request))
     return RedirectResponse("/account", status_code=303)
 

@@ -38,7 +38,12 @@ def _read_filter(request: Request) -> AuditFilter:
     params = request.query_params
     action = (params.get("action") or "").strip()
     if action and action not in {item.value for item in AuditAction}:
-        raise InvalidInput("action: not a kind of audit entry")
+        raise InvalidInput(
+            "action: not a kind of audit entry",
+            key="accounts.error.audit_action",
+            where_key="error.where.field",
+            where_params={"field": "action"},
+        )
     return AuditFilter(
         action=action,
         actor=(params.get("actor") or "").strip()[:100],

@@ -142,7 +142,13 @@ def phrases_save(
     check_csrf(request, csrf_token)
     require(viewer, Action.MANAGE_CHECKS)
     if list_name not in builtin_lists(language if language in LANGUAGES else "ru"):
-        raise InvalidInput(f"list: unknown list {list_name[:60]!r}")
+        raise InvalidInput(
+            f"list: unknown list {list_name[:60]!r}",
+            key="checks.error.unknown_list",
+            params={"list_name": list_name[:60]},
+            where_key="error.where.field",
+            where_params={"field": "list"},
+        )
     save_phrase_override(
         db, viewer.workspace.id, language=language, list_name=list_name, mode=mode, phrases=phrases
     )

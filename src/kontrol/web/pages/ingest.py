@@ -15,6 +15,7 @@ from kontrol.domain.clock import from_utc, zone
 from kontrol.i18n import translate
 from kontrol.ingest.csv_reader import DATE_FORMATS
 from kontrol.ingest.registry import importers
+from kontrol.ingest.reject_reasons import reject_reason
 from kontrol.ingest.rejects import list_rejects
 from kontrol.ingest.uploaded_files import (
     FIXED_FIELDS,
@@ -65,8 +66,11 @@ def rejects_page(
             batch_id=batch,
         )
     )
+    shown = rejects[:100]
+    locale = locale_of(page.request)
     context = {
-        "rejects": rejects[:100],
+        "rejects": shown,
+        "reasons": [reject_reason(reject.error, locale) for reject in shown],
         "show_all": show_all,
         "batch": batch,
         "next_offset": offset + 100 if len(rejects) > 100 else None,

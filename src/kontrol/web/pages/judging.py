@@ -89,7 +89,12 @@ def _number(name: str, value: str, kind: type[int] | type[float]) -> Any:
     try:
         return kind(value.strip().replace(",", "."))
     except ValueError:
-        raise InvalidInput(f"{name}: expected a number") from None
+        raise InvalidInput(
+            f"{name}: expected a number",
+            key="judging.error.number",
+            where_key="error.where.field",
+            where_params={"field": name},
+        ) from None
 
 
 @router.post("/judging/endpoint")

@@ -183,7 +183,9 @@ def create_script(
                 pass
             else:
                 raise InvalidInput(
-                    translate(locale_of(request), "scripts.error.exists").format(name=script.name)
+                    f'A script with the code "{script.name}" exists already.',
+                    key="scripts.error.exists",
+                    params={"name": script.name},
                 )
             save_script(
                 db,
@@ -380,7 +382,10 @@ async def save_script_form(
     try:
         with attempt(db):
             if int(fields.get("version") or 0) != stored.version:
-                raise InvalidInput(translate(locale_of(request), "scripts.error.stale"))
+                raise InvalidInput(
+                    "The script changed in the meantime: open the editor again.",
+                    key="scripts.error.stale",
+                )
             changed = script_from_form(stored.script, fields)
             saved = save_script(
                 db,

@@ -65,7 +65,12 @@ def _days(name: str, value: str) -> int | None:
     if not value:
         return None
     if not value.isdigit():
-        raise InvalidInput(f"{name}: a whole number of days, or empty to keep for ever")
+        raise InvalidInput(
+            f"{name}: a whole number of days, or empty to keep for ever",
+            key="speech.error.days",
+            where_key="error.where.field",
+            where_params={"field": name},
+        )
     return int(value)
 
 
@@ -129,7 +134,12 @@ def forget_page(
     try:
         with attempt(db):
             if customer_id.strip() != confirm.strip():
-                raise InvalidInput("confirm: type the same customer_id twice")
+                raise InvalidInput(
+                    "confirm: type the same customer_id twice",
+                    key="speech.error.confirm_customer",
+                    where_key="error.where.field",
+                    where_params={"field": "confirm"},
+                )
             forget_customer(
                 db,
                 viewer.workspace.id,
@@ -165,5 +175,9 @@ def original_recording_page(db: Db, viewer: CurrentViewer, interaction_id: Id) -
         db, viewer.workspace.id, interaction_id, Path(current_settings().recordings_dir)
     )
     if path is None:
-        raise NotFound(f"no original recording of interaction {interaction_id}")
+        raise NotFound(
+            f"no original recording of interaction {interaction_id}",
+            key="speech.error.no_original",
+            params={"interaction_id": interaction_id},
+        )
     return FileResponse(path, media_type=audio_type(path))

@@ -338,7 +338,7 @@ def place_qr(request: Request, db: Db, viewer: CurrentViewer, place_id: Id, fmt:
     """The place's QR code, PNG or SVG, to print."""
     require(viewer, Action.MANAGE_PLACES)
     if fmt not in ("png", "svg"):
-        raise NotFound("QR codes come as .png or .svg")
+        raise NotFound("QR codes come as .png or .svg", key="surveys.error.qr_format")
     place = get_place(db, viewer.workspace, place_id)
     url = str(request.base_url).rstrip("/") + place.public_path
     media = "image/png" if fmt == "png" else "image/svg+xml"

@@ -187,7 +187,13 @@ def work_rules_save(
     require(viewer, Action.MANAGE_WORK_RULES)
     try:
         if len(rules.encode("utf-8")) > MAX_RULES_TEXT:
-            raise InvalidInput(f"rules: larger than {MAX_RULES_TEXT // 1024} KiB")
+            raise InvalidInput(
+                f"rules: larger than {MAX_RULES_TEXT // 1024} KiB",
+                key="worktools.error.rules_too_big",
+                params={"kib": MAX_RULES_TEXT // 1024},
+                where_key="error.where.field",
+                where_params={"field": "rules"},
+            )
         # The import commits on its own connection, rule by rule (its report says which).
         report = import_rules_text(state.engine, viewer.workspace.id, rules, label="rules")
     except InvalidInput as error:

@@ -111,7 +111,12 @@ def reasons_page(
     """Contact reasons (or complaint types): share, trend, FCR, repeats, CSAT, time, cost."""
     require(viewer, Action.VIEW_ANALYSIS)
     if kind not in KINDS:
-        raise InvalidInput("kind: reason or complaint")
+        raise InvalidInput(
+            "kind: reason or complaint",
+            key="analysis.error.reason_or_complaint",
+            where_key="error.where.field",
+            where_params={"field": "kind"},
+        )
     scope = read_scope(db, viewer, request)
     taxonomy = load_taxonomy(db, viewer.workspace.id)
     costs = load_costs(db, viewer.workspace.id)
@@ -147,7 +152,12 @@ def reason_detail(
     """The conversations behind one reason (newest first)."""
     require(viewer, Action.VIEW_ANALYSIS)
     if kind not in KINDS:
-        raise InvalidInput("kind: reason or complaint")
+        raise InvalidInput(
+            "kind: reason or complaint",
+            key="analysis.error.reason_or_complaint",
+            where_key="error.where.field",
+            where_params={"field": "kind"},
+        )
     scope = read_scope(db, viewer, request)
     taxonomy = load_taxonomy(db, viewer.workspace.id)
     rows = reason_interactions(db, scope, kind=kind, code=code[:60], only_repeat=repeat == "yes")
@@ -330,7 +340,10 @@ def save_taxonomy_form(
     db = page.connection
     try:
         if len(taxonomy_yaml) > 200_000:
-            raise InvalidInput("taxonomy.yaml:1: longer than 200,000 characters")
+            raise InvalidInput(
+                "taxonomy.yaml:1: longer than 200,000 characters",
+                key="analysis.error.taxonomy_too_long",
+            )
         taxonomy = parse_taxonomy(taxonomy_yaml)
         with attempt(db):
             save_taxonomy(db, viewer.workspace.id, taxonomy)

@@ -92,13 +92,30 @@ def _read_query(request: Request) -> DashboardQuery:
     params = request.query_params
     by = params.get("by") or "agent"
     if by not in DIMENSIONS:
-        raise InvalidInput(f"by: one of {', '.join(DIMENSIONS)}")
+        raise InvalidInput(
+            f"by: one of {', '.join(DIMENSIONS)}",
+            key="metrics.error.one_of",
+            params={"join": ", ".join(DIMENSIONS)},
+            where_key="error.where.field",
+            where_params={"field": "by"},
+        )
     channel = params.get("channel")
     if channel and channel not in {item.value for item in Channel}:
-        raise InvalidInput(f"channel: unknown channel {channel[:30]!r}")
+        raise InvalidInput(
+            f"channel: unknown channel {channel[:30]!r}",
+            key="metrics.error.unknown_channel",
+            params={"channel": channel[:30]},
+            where_key="error.where.field",
+            where_params={"field": "channel"},
+        )
     order = params.get("order") or "desc"
     if order not in ("asc", "desc"):
-        raise InvalidInput("order: asc or desc")
+        raise InvalidInput(
+            "order: asc or desc",
+            key="metrics.error.order",
+            where_key="error.where.field",
+            where_params={"field": "order"},
+        )
     return DashboardQuery(
         period=read_period(params.get("period")),
         date_from=read_date("date_from", params.get("date_from")),
@@ -271,7 +288,12 @@ def dashboard_page(
     """KPI tiles, charts over time, a sortable breakdown; ``?format=csv|xlsx`` exports it."""
     require(viewer, Action.VIEW_KPIS)
     if format is not None and format not in EXPORT_TYPES:
-        raise InvalidInput("format: csv or xlsx")
+        raise InvalidInput(
+            "format: csv or xlsx",
+            key="metrics.error.export_format",
+            where_key="error.where.field",
+            where_params={"field": "format"},
+        )
     query = _read_query(request)
     locale = locale_of(request)
     choices = filter_choices(db, viewer)

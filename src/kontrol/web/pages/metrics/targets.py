@@ -85,7 +85,9 @@ def _find(db: Connection, viewer: Viewer, target_id: int) -> Target:
     for target in list_targets(db, viewer.workspace):
         if target.id == target_id:
             return target
-    raise NotFound(f"no target {target_id}")
+    raise NotFound(
+        f"no target {target_id}", key="metrics.error.no_target", params={"target_id": target_id}
+    )
 
 
 @router.get("/targets/new")
@@ -106,9 +108,21 @@ def _number(name: str, raw: str) -> float:
     try:
         value = float(raw.replace(",", ".").replace("\u202f", "").replace(" ", ""))
     except ValueError:
-        raise InvalidInput(f"{name}: not a number: {raw[:20]!r}") from None
+        raise InvalidInput(
+            f"{name}: not a number: {raw[:20]!r}",
+            key="metrics.error.not_a_number",
+            params={"raw": raw[:20]},
+            where_key="error.where.field",
+            where_params={"field": name},
+        ) from None
     if value != value or value in (float("inf"), float("-inf")):
-        raise InvalidInput(f"{name}: not a number: {raw[:20]!r}")
+        raise InvalidInput(
+            f"{name}: not a number: {raw[:20]!r}",
+            key="metrics.error.not_a_number",
+            params={"raw": raw[:20]},
+            where_key="error.where.field",
+            where_params={"field": name},
+        )
     return value
 
 
@@ -126,29 +140,63 @@ def read_target(
     """Validate the form into the arguments of ``save_target``; errors name the field."""
     get_metric(metric)
     if scope not in SCOPES:
-        raise InvalidInput(f"scope: one of {', '.join(SCOPES)}")
+        raise InvalidInput(
+            f"scope: one of {', '.join(SCOPES)}",
+            key="metrics.error.one_of",
+            params={"join": ", ".join(SCOPES)},
+            where_key="error.where.field",
+            where_params={"field": "scope"},
+        )
     scope_value = scope_value.strip()
     if scope == "company":
         scope_value = ""
     elif not scope_value:
-        raise InvalidInput(f"scope_value: which {scope}?")
+        raise InvalidInput(
+            f"scope_value: which {scope}?",
+            key="metrics.error.which_scope",
+            params={"scope": scope},
+            where_key="error.where.field",
+            where_params={"field": "scope_value"},
+        )
     if scope == "channel" and scope_value not in {item.value for item in Channel}:
-        raise InvalidInput(f"scope_value: unknown channel {scope_value[:30]!r}")
+        raise InvalidInput(
+            f"scope_value: unknown channel {scope_value[:30]!r}",
+            key="metrics.error.unknown_scope_channel",
+            params={"scope_value": scope_value[:30]},
+            where_key="error.where.field",
+            where_params={"field": "scope_value"},
+        )
     if direction not in DIRECTIONS:
-        raise InvalidInput("direction: higher or lower")
+        raise InvalidInput(
+            "direction: higher or lower",
+            key="metrics.error.direction",
+            where_key="error.where.field",
+            where_params={"field": "direction"},
+        )
     read_period(period)
     goal, threshold = _number("target", target), _number("warning", warning)
     if direction == "higher" and threshold > goal:
         raise InvalidInput(
-            "warning: when higher is better, the warning threshold is below the target"
+            "warning: when higher is better, the warning threshold is below the target",
+            key="metrics.error.warning_below",
+            where_key="error.where.field",
+            where_params={"field": "warning"},
         )
     if direction == "lower" and threshold < goal:
         raise InvalidInput(
-            "warning: when lower is better, the warning threshold is above the target"
+            "warning: when lower is better, the warning threshold is above the target",
+            key="metrics.error.warning_above",
+            where_key="error.where.field",
+            where_params={"field": "warning"},
         )
     owner = owner.strip()
     if not owner:
-        raise InvalidInput("owner: who answers for this target?")
+        raise InvalidInput(
+            "owner: who answers for this target?",
+            key="metrics.error.owner",
+            where_key="error.where.field",
+            where_params={"field": "owner"},
+        )
     return {
         "metric": metric,
         "scope": scope,

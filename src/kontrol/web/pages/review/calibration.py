@@ -63,7 +63,13 @@ def _int(value: object, field: str) -> int:
     try:
         return int(str(value))
     except ValueError:
-        raise InvalidInput(f"{field}: expected a number, not {value!r}") from None
+        raise InvalidInput(
+            f"{field}: expected a number, not {value!r}",
+            key="review.error.number_not",
+            params={"value": value},
+            where_key="error.where.field",
+            where_params={"field": field},
+        ) from None
 
 
 # --- the list and the create form ---------------------------------------------------

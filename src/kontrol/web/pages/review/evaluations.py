@@ -93,10 +93,18 @@ def recording_file(db: Db, viewer: CurrentViewer, interaction_id: Id) -> Respons
     detail = get_interaction(db, viewer, interaction_id)
     path = _local_recording(detail.recording or "") if detail.recording else None
     if path is None:
-        raise NotFound(f"no recording of interaction {interaction_id}")
+        raise NotFound(
+            f"no recording of interaction {interaction_id}",
+            key="review.error.no_recording",
+            params={"interaction_id": interaction_id},
+        )
     kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
     if not kind.startswith("audio/") and path.suffix.lower() != ".webm":
-        raise NotFound(f"no recording of interaction {interaction_id}")
+        raise NotFound(
+            f"no recording of interaction {interaction_id}",
+            key="review.error.no_recording",
+            params={"interaction_id": interaction_id},
+        )
     return FileResponse(path, media_type=kind if kind.startswith("audio/") else "audio/webm")
 
 
@@ -238,7 +246,13 @@ def _save(
 ) -> ManualEvaluation:
     """Create or change the evaluation as the workspace form asks (``action``)."""
     if action not in ACTIONS:
-        raise InvalidInput(f"action: expected one of {', '.join(ACTIONS)}")
+        raise InvalidInput(
+            f"action: expected one of {', '.join(ACTIONS)}",
+            key="review.error.one_of",
+            params={"join": ", ".join(ACTIONS)},
+            where_key="error.where.field",
+            where_params={"field": "action"},
+        )
     if evaluation_id is None:
         return create_evaluation(
             db,
@@ -250,7 +264,12 @@ def _save(
             item_id=item_id,
         )
     if version is None:
-        raise InvalidInput("version: missing; reload the page")
+        raise InvalidInput(
+            "version: missing; reload the page",
+            key="review.error.version_missing",
+            where_key="error.where.field",
+            where_params={"field": "version"},
+        )
     return save_evaluation(
         db,
         viewer,

@@ -171,7 +171,12 @@ def assign_form(
     check_csrf(request, csrf_token)
     require(viewer, Action.ASSIGN_REVIEWS)
     if assignee_id and not assignee_id.isdigit():
-        raise InvalidInput("assignee_id: a user id")
+        raise InvalidInput(
+            "assignee_id: a user id",
+            key="review.error.user_id",
+            where_key="error.where.field",
+            where_params={"field": "assignee_id"},
+        )
     try:
         with attempt(db):
             assign_item(
@@ -261,11 +266,22 @@ async def rules_upload(
     label = upload.filename or "upload.yaml"
     try:
         if len(raw) > MAX_UPLOAD:
-            raise InvalidInput(f"{label}: larger than {MAX_UPLOAD // 1024} KiB")
+            raise InvalidInput(
+                f"{label}: larger than {MAX_UPLOAD // 1024} KiB",
+                key="review.error.file_too_big",
+                params={"kib": MAX_UPLOAD // 1024},
+                where_key="error.where.source",
+                where_params={"source": label},
+            )
         try:
             text = raw.decode("utf-8")
         except UnicodeDecodeError:
-            raise InvalidInput(f"{label}: not UTF-8 text") from None
+            raise InvalidInput(
+                f"{label}: not UTF-8 text",
+                key="review.error.not_utf8",
+                where_key="error.where.field",
+                where_params={"field": label},
+            ) from None
         # The import commits on its own connection, rule by rule (its report says which).
         report = import_routing_rules(
             state.engine, viewer.workspace.id, text, label=label, actor_id=viewer.account.id

@@ -1,0 +1,193 @@
+"""Why a record was rejected, told in the reader's language.
+
+A reject is stored with its English reason (``import_rejects.error``: the CLI,
+the API and the exported file show it as it is). The pages match that text
+against the reasons below, written as the English the importers and pydantic
+produce, with ``{name}`` for the values, and tell the reason of the same key
+from the reader's catalogue (``import.reject.*``). A reason of several problems
+("a: ...; b: ...; 2 more") is told part by part; a part no reason matches
+keeps its stored text. Nothing is stored twice and old rejects read as new ones.
+"""
+
+from __future__ import annotations
+
+import re
+import string
+from dataclasses import dataclass
+from functools import cache
+
+from kontrol.i18n import translate
+from kontrol.ingest.import_report import Reject
+from kontrol.ingest.schema import MAX_DEPTH, NUL_IN_TEXT
+
+# (the stored English, with {name} for a value and {_name} for one not shown; its key)
+REASONS: tuple[tuple[str, str], ...] = (
+    ("required field is missing", "import.reject.missing"),
+    ("not an ISO-8601 timestamp: {value}", "import.reject.not_a_time"),
+    ("must be an ISO-8601 timestamp string", "import.reject.time_not_text"),
+    (
+        "{moment} is outside the accepted range: from {earliest} to {years} years from now",
+        "import.reject.out_of_range",
+    ),
+    ("{moment} is before created_at", "import.reject.before_created"),
+    ("a record must be a JSON object", "import.reject.not_an_object"),
+    ("unknown kind {kind}; expected one of {known}", "import.reject.unknown_kind"),
+    (f"nested more than {MAX_DEPTH} levels deep", "import.reject.too_deep"),
+    (NUL_IN_TEXT.replace("{", "{{").replace("}", "}}"), "import.reject.nul"),
+    ("not a finite number", "import.reject.not_finite"),
+    ("cannot be read as JSON", "import.reject.not_json"),
+    ("a number of more than {digits} digits cannot be read", "import.reject.long_number"),
+    ("unreadable record", "import.reject.unreadable"),
+    ("not valid UTF-8 at byte {start}", "import.reject.not_utf8"),
+    ("{cells} cells but the header names {columns}", "import.reject.extra_cells"),
+    ("broken JSON array: {detail}", "import.reject.broken_json_array"),
+    ("broken JSON: {detail} at column {column}", "import.reject.broken_json_at"),
+    ("broken JSON: {detail}", "import.reject.broken_json"),
+    ("broken CSV: {detail}", "import.reject.broken_csv"),
+    ("unreadable e-mail: {detail}", "import.reject.unreadable_email"),
+    ("{count} more", "import.reject.more"),
+    # pydantic's messages, with the value it got
+    ("Input should be a valid string (got {value})", "import.reject.not_text"),
+    (
+        "Input should be a valid integer, unable to parse string as an integer (got {value})",
+        "import.reject.not_integer",
+    ),
+    (
+        "Input should be a valid integer, got a number with a fractional part (got {value})",
+        "import.reject.not_integer",
+    ),
+    ("Input should be a valid integer (got {value})", "import.reject.not_integer"),
+    (
+        "Input should be a valid number, unable to parse string as a number (got {value})",
+        "import.reject.not_number",
+    ),
+    ("Input should be a valid number (got {value})", "import.reject.not_number"),
+    (
+        "Input should be a valid boolean, unable to interpret input (got {value})",
+        "import.reject.not_boolean",
+    ),
+    ("Input should be a valid boolean (got {value})", "import.reject.not_boolean"),
+    ("Input should be a valid list (got {value})", "import.reject.not_list"),
+    ("Input should be a valid dictionary (got {value})", "import.reject.not_a_mapping"),
+    (
+        "Input should be a valid dictionary or instance of {_model} (got {value})",
+        "import.reject.not_a_mapping",
+    ),
+    ("Input should be greater than or equal to {limit} (got {value})", "import.reject.at_least"),
+    ("Input should be greater than {limit} (got {value})", "import.reject.above"),
+    ("Input should be less than or equal to {limit} (got {value})", "import.reject.at_most"),
+    ("Input should be less than {limit} (got {value})", "import.reject.below"),
+    ("String should have at least 1 character (got {_value})", "import.reject.empty_text"),
+    ("String should have at most {limit} characters (got {_value})", "import.reject.too_long"),
+    (
+        "List should have at most {limit} items after validation, not {count} (got {_value})",
+        "import.reject.too_many",
+    ),
+    ("Extra inputs are not permitted (got {_value})", "import.reject.extra_field"),
+    ("Input should be {allowed} (got {value})", "import.reject.not_one_of"),
+)
+
+_FIELD = r"(?:(?P<_field>[\w.\[\]-]+): )?"
+# A value never spans two problems ("; " parts); counts and limits are numbers.
+_VALUE = r"(?:(?!; ).)+?"
+_NUMBER = r"-?[\d.]+"
+_NUMBERS = frozenset({"count", "cells", "column", "columns", "digits", "start", "limit", "years"})
+
+
+@dataclass(frozen=True)
+class RejectProblem:
+    """One problem of a reject: its key and values when a reason matched, its text always."""
+
+    text: str
+    field: str | None = None
+    key: str | None = None
+    params: tuple[tuple[str, str], ...] = ()
+
+    def said(self, locale: str) -> str:
+        """The problem in ``locale`` (its stored text when no reason matched)."""
+        if self.key is None:
+            return self.text
+        params = dict(self.params)
+        if "allowed" in params:  # pydantic lists the values as "'a', 'b' or 'c'"
+            params["allowed"] = params["allowed"].replace(
+                " or ", f" {translate(locale, 'import.reject.or')} "
+            )
+        return translate(locale, self.key).format(**params)
+
+
+@dataclass(frozen=True)
+class ExplainedReject:
+    """A reject as the import pages show it: its line, its field and its reasons."""
+
+    line: int
+    field: str | None
+    error: str
+    reasons: tuple[RejectProblem, ...]
+
+    def said(self, locale: str) -> str:
+        """The reason in ``locale``: one problem alone, several each after its field."""
+        if len(self.reasons) == 1:
+            return self.reasons[0].said(locale)
+        return "; ".join(
+            f"{reason.field}: {reason.said(locale)}" if reason.field else reason.said(locale)
+            for reason in self.reasons
+        )
+
+
+def explain_reject(reject: Reject) -> ExplainedReject:
+    """The reject with its reasons matched to catalogue keys where one is known."""
+    missing = [_match(part) for part in reject.error.split("; ")]
+    if len(missing) > 1 and all(m.key == "import.reject.missing" for m in missing):
+        # Several empty required fields read best as one reason naming them all.
+        fields = ", ".join(m.field or "" for m in missing)
+        reason = RejectProblem(reject.error, fields, "import.reject.missing_many")
+        return ExplainedReject(reject.line, fields, reject.error, (reason,))
+    whole = _match(reject.error)
+    if whole.key is not None or "; " not in reject.error:
+        return ExplainedReject(reject.line, reject.field, reject.error, (whole,))
+    return ExplainedReject(reject.line, reject.field, reject.error, tuple(missing))
+
+
+def reject_reason(error: str, locale: str) -> str:
+    """A stored reject's reason in ``locale``."""
+    return explain_reject(Reject("", 0, error)).said(locale)
+
+
+def _match(text: str) -> RejectProblem:
+    for pattern, key in _patterns():
+        found = pattern.match(text)
+        if found:
+            values = found.groupdict()
+            params = tuple((k, v) for k, v in values.items() if not k.startswith("_"))
+            return RejectProblem(text, values["_field"], key, params)
+    return RejectProblem(text)
+
+
+@cache
+def _patterns() -> tuple[tuple[re.Pattern[str], str], ...]:
+    """The reasons as patterns, the most specific (longest wording) first."""
+    found = [(template, key) for template, key in REASONS]
+    found.sort(key=lambda item: -len(_wording(item[0])))
+    return tuple((re.compile(_regex(template), re.DOTALL), key) for template, key in found)
+
+
+def _wording(template: str) -> str:
+    return "".join(literal for literal, *_ in string.Formatter().parse(template))
+
+
+def _regex(template: str) -> str:
+    parts = [f"^{_FIELD}"]
+    for literal, name, _, _ in string.Formatter().parse(template):
+        parts.append(re.escape(literal))
+        if name is not None:
+            parts.append(f"(?P<{name}>{_NUMBER if name in _NUMBERS else _VALUE})")
+    return "".join(parts) + "$"
+
+
+def template_names(template: str) -> set[str]:
+    """The values a reason's English names (those not shown left out)."""
+    return {
+        name
+        for _, name, _, _ in string.Formatter().parse(template)
+        if name and not name.startswith("_")
+    }
