@@ -20,7 +20,7 @@ _Teller = Callable[[re.Match[str], str], str]
 
 def _sample(found: re.Match[str], locale: str) -> str:
     week = any_period_label(found["week"], locale)
-    return _fill(locale, "routing.reason.sample", week=week, slot=found["slot"])
+    return _fill(locale, "routing.reason.sample", week=week)
 
 
 def _rating(found: re.Match[str], locale: str) -> str:
