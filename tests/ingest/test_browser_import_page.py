@@ -66,3 +66,51 @@ def test_qa_lead_maps_a_spreadsheet_and_sees_the_summary(
     page.goto(f"{server}/interactions?q=t-101")
     expect(page.locator("table.list tbody tr")).to_have_count(1)
     context.close()
+
+
+EXCEL_1251 = (
+    "Номер обращения;Оператор;Дата;Канал;Текст\r\n"
+    "e-1;Иванова Анна;24.11.2026 10:00;чат;Здравствуйте, заказ не пришёл\r\n"
+    "e-2;Петров Пётр;32.13.2026 10:00;Звонок;Дата с опечаткой\r\n"
+    "e-3;Иванова Анна;25.11.2026 12:00;факс;Канал, которого нет\r\n"
+)
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+def test_a_russian_excel_csv_is_read_with_its_separator_and_encoding(
+    browser: Browser, server: str, backend: str, tmp_path: Path
+) -> None:
+    sheet = tmp_path / "Выгрузка чатов.csv"
+    sheet.write_bytes(EXCEL_1251.encode("cp1251"))
+    context = browser.new_context(locale="ru-RU", viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    page.goto(f"{server}/login")
+    page.get_by_label("Логин").fill("qa")
+    page.get_by_label("Пароль").fill(PASSWORD)
+    page.get_by_role("button", name="Войти").click()
+    page.goto(f"{server}/import")
+    page.get_by_label("Файл", exact=True).set_input_files(str(sheet))
+    page.get_by_role("button", name="Загрузить и импортировать").click()
+    expect(page.get_by_role("heading", name="Сопоставление столбцов")).to_be_visible()
+    expect(page.get_by_label("Разделитель столбцов")).to_have_value("semicolon")
+    expect(page.locator(".import-encoding")).to_contain_text("Windows-1251")
+    expect(page.get_by_label("Имя оператора")).to_have_value("Оператор")
+    expect(page.get_by_label("Как в файле записаны даты")).to_have_value("dmy_dots")
+    preview = page.locator("#mapping-preview")
+    expect(preview.locator(".channel-values")).to_contain_text("«чат» → Чат")
+    expect(preview.locator(".channel-values")).to_contain_text("«факс» → не распознан")
+    expect(preview).to_contain_text("не дата в формате ДД.ММ.ГГГГ ЧЧ:ММ")
+    # The page fits a phone: nothing wider than the screen.
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390
+    _shot(page, "import-columns-excel-phone")
+
+    page.get_by_role("button", name="Импортировать").click()
+    progress = page.locator("#import-progress")
+    expect(progress).to_contain_text("Импорт завершён")
+    expect(progress.locator(".tile-value").nth(0)).to_have_text("1")
+    rejects = progress.locator("table.rejects")
+    expect(rejects.locator("tbody tr")).to_have_count(2)
+    expect(rejects).to_contain_text("не дата в формате ДД.ММ.ГГГГ ЧЧ:ММ")
+    expect(rejects).to_contain_text("неизвестный канал")
+    context.close()

@@ -310,13 +310,19 @@ def test_csv_with_a_multiline_cell_counts_lines(
     assert report.rejects[0].line == 4
 
 
-def test_csv_that_is_not_utf8_cannot_be_read(
+def test_a_windows_1251_csv_is_read_as_such_and_a_mixed_one_cannot_be_read(
     engine: Engine, workspace: Workspace, tmp_path: Path
 ) -> None:
     path = tmp_path / "cp1251.csv"
-    path.write_bytes("id,channel\nз-1,chat\n".encode("cp1251"))
+    path.write_bytes("id;channel;started_at\nз-1;chat;2026-11-02T10:00:00Z\n".encode("cp1251"))
+    assert import_file(engine=engine, workspace=workspace, path=path).imported == 1
+    assert stored_interaction(engine, "з-1").channel == "chat"
+    # UTF-8 for its first 64 KiB, then Windows-1251: found out at the line.
+    mixed = tmp_path / "mixed.csv"
+    filler = "".join(f"u-{n},chat,2026-11-02T10:00:00Z\n" for n in range(3000))
+    mixed.write_bytes(f"id,channel,started_at\n{filler}".encode() + "з-2,chat,x\n".encode("cp1251"))
     with pytest.raises(Unreadable):
-        import_file(engine=engine, workspace=workspace, path=path)
+        import_file(engine=engine, workspace=workspace, path=mixed)
 
 
 def test_truncated_gzip_csv_cannot_be_read(

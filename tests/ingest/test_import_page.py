@@ -226,7 +226,7 @@ def test_bad_uploads_are_refused_with_a_clear_message(
     answer = _upload(client, "book.xlsx", b"id,channel\n")
     assert answer.status_code == 422 and "Такой файл не импортируется" in answer.text
     assert ".jsonl" in answer.text
-    answer = _upload(client, "cp1251.csv", "id,канал\n".encode("cp1251"))
+    answer = _upload(client, "cp1251.jsonl", '{"id": "канал"}\n'.encode("cp1251"))
     assert answer.status_code == 422 and "не в кодировке UTF-8" in answer.text
     answer = _upload(client, "fake.jsonl.gz", b"not gzip at all")
     assert answer.status_code == 422 and "не сжат gzip" in answer.text
@@ -291,7 +291,9 @@ def test_dates_written_the_russian_way_are_read_when_the_mapping_says_so(tmp_pat
         columns={"id": "Номер", "started_at": "Дата", "channel": "Канал"}, dates="dmy_dots"
     )
     read = [source.data["started_at"] for source in reader.read(path) if source.data]
-    assert read == ["2026-11-24T11:00:00", "2026-11-24T00:00:00", "вчера"]
+    assert read == ["2026-11-24T11:00:00", "2026-11-24T00:00:00"]
+    (wrong,) = [source for source in reader.read(path) if source.data is None]
+    assert wrong.line == 4 and wrong.field == "started_at"
     assert guess_date_format(["24.11.2026 11:00", "01.12.2026 09:05"]) == "dmy_dots"
     assert guess_date_format(["11/24/2026 11:00"]) == "mdy_slashes"
     assert guess_date_format(["2026-11-24T11:00:00", "24.11.2026"]) == "iso"

@@ -22,7 +22,15 @@ every other column is kept under ``meta.<column>``, so nothing is lost, and
 the file has no column for it. ``dates`` names how the file writes dates
 (:data:`DATE_FORMATS`: ``dmy_dots``, 24.11.2026, for a Russian spreadsheet); its times
 are converted to ISO-8601 and a cell in any other shape is left for
-validation to reject, naming the field.
+a reject naming the field and the chosen format.
+
+The reader finds how the file is written on its own (:func:`sniff_csv`): UTF-8
+(with or without a BOM) or, when the bytes are not UTF-8, Windows-1251 as
+Russian Excel saves it; ``,``, ``;`` or tab between columns, counted on the
+header line (``separator`` overrides it). A mapped file's channels may be
+written in words (*чат*, *звонок*, *почта*, *Phone*: :func:`channel_value`), and
+``fixed={"message.role": ...}`` says who wrote a text column with no author:
+``customer``, ``agent`` or ``alternate`` (customer first, then by turns).
 """
 
 from __future__ import annotations
@@ -30,12 +38,14 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import zlib
 from collections.abc import Iterator, Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from kontrol.domain.vocabulary import Channel
 from kontrol.ingest.files import open_binary, unreadable
 from kontrol.ingest.json_records import loads_record
 from kontrol.ingest.registry import Importer, SourceRecord, register_importer
@@ -67,6 +77,36 @@ DATE_FORMATS: dict[str, tuple[str, ...]] = {
         "%m/%d/%Y %I:%M:%S %p",
         "%m/%d/%Y",
     ),
+}
+# Separators a spreadsheet puts between columns, by the name the mapping step uses.
+SEPARATORS: dict[str, str] = {"comma": ",", "semicolon": ";", "tab": "\t"}
+TEXT_ROLES = ("alternate", "customer", "agent")
+# Channels as people write them in a spreadsheet, lower case, ё as е.
+_CHANNEL_WORDS: dict[str, tuple[str, ...]] = {
+    "call": ("звонок", "звонки", "телефон", "телефония", "вызов", "голос", "phone", "voice"),
+    "chat": ("чат", "онлайн-чат", "веб-чат", "чат на сайте", "live chat", "web chat", "webchat"),
+    "email": ("почта", "эл. почта", "электронная почта", "письмо", "e-mail", "mail"),
+    "messenger": (
+        "мессенджер",
+        "мессенджеры",
+        "whatsapp",
+        "ватсап",
+        "вотсап",
+        "telegram",
+        "телеграм",
+        "телеграмм",
+        "viber",
+        "вайбер",
+    ),
+    "social": ("соцсети", "соцсеть", "социальные сети", "вконтакте", "вк", "vk"),
+    "app": ("приложение", "мобильное приложение", "mobile app"),
+    "self_service": ("самообслуживание", "self service", "self-service"),
+    "visit": ("визит", "посещение", "офис", "отделение"),
+}
+_CHANNELS = {
+    word: channel.value
+    for channel in Channel
+    for word in (channel.value, channel.value.replace("_", " "), *_CHANNEL_WORDS[channel.value])
 }
 _TIMES = {
     "started_at",
@@ -162,11 +202,19 @@ class CsvImporter(Importer):
         columns: Mapping[str, str] | None = None,
         fixed: Mapping[str, str] | None = None,
         dates: str = "iso",
+        separator: str | None = None,
     ) -> None:
         # field -> the file's column that holds it; field -> one value for every row.
         self.columns = dict(columns or {})
         self.fixed = {name: value for name, value in (fixed or {}).items() if value}
+        self.text_role = self.fixed.pop("message.role", "")
+        if "message.text" in self.columns and "message.role" not in self.columns:
+            # One text column and nobody said who wrote it: by turns, the customer first.
+            self.text_role = self.text_role or "alternate"
+        self.dates = dates
         self.date_shapes = DATE_FORMATS.get(dates, ())
+        self.separator = separator
+        self.mapped = bool(self.columns or self.fixed)
 
     def renamed(self, header: list[str]) -> list[str]:
         """The header as fields: mapped columns by their field, the rest under ``meta.``."""
@@ -176,12 +224,13 @@ class CsvImporter(Importer):
         return [field_of[column] if column in field_of else f"meta.{column}" for column in header]
 
     def read(self, path: Path) -> Iterator[SourceRecord]:
+        encoding, separator = sniff_csv(path)
         with open_binary(path) as handle:
-            text = io.TextIOWrapper(handle, encoding="utf-8-sig", errors="strict", newline="")
-            yield from self._rows(text, path)
+            text = io.TextIOWrapper(handle, encoding=encoding, errors="strict", newline="")
+            yield from self._rows(text, path, self.separator or separator)
 
-    def _rows(self, text: io.TextIOWrapper, path: Path) -> Iterator[SourceRecord]:
-        reader = csv.reader(text)
+    def _rows(self, text: io.TextIOWrapper, path: Path, separator: str) -> Iterator[SourceRecord]:
+        reader = csv.reader(text, delimiter=separator)
         try:
             header = next(reader, None)
         except (UnicodeDecodeError, csv.Error) as error:
@@ -198,8 +247,8 @@ class CsvImporter(Importer):
 
     def _numbered(
         self, reader: Any, header: list[str], path: Path
-    ) -> Iterator[tuple[int, str, dict[str, str] | None, str | None]]:
-        """Yield ``(line, raw, row, error)`` for each data row."""
+    ) -> Iterator[tuple[int, str, dict[str, str] | None, str | None, str | None]]:
+        """Yield ``(line, raw, row, error, field)`` for each data row."""
         while True:
             line = reader.line_num + 1
             try:
@@ -211,7 +260,7 @@ class CsvImporter(Importer):
                     path, "ingest.error.not_utf8_near", line=line, reason=error.reason
                 ) from None
             except csv.Error as error:
-                yield line, "", None, f"broken CSV: {error}"
+                yield line, "", None, f"broken CSV: {error}", None
                 continue
             except (EOFError, OSError, zlib.error) as error:
                 raise unreadable(
@@ -221,21 +270,40 @@ class CsvImporter(Importer):
                 continue
             raw = _raw(cells)
             if len(cells) > len(header):
-                yield line, raw, None, f"{len(cells)} cells but the header names {len(header)}"
+                too_many = f"{len(cells)} cells but the header names {len(header)}"
+                yield line, raw, None, too_many, None
                 continue
             row = dict(zip(header, cells, strict=False))
             for field, value in self.fixed.items():
                 if not row.get(field):
                     row[field] = value
-            if self.date_shapes:
-                for column in _TIMES.intersection(row):
-                    row[column] = iso_time(row[column], self.date_shapes)
-            yield line, raw, row, None
+            problem = self._spreadsheet_values(row)
+            if problem:
+                yield line, raw, None, str(problem), problem.field
+                continue
+            yield line, raw, row, None, None
+
+    def _spreadsheet_values(self, row: dict[str, str]) -> _RowError | None:
+        """Read the row's dates in the chosen format and its channel in words; what is wrong."""
+        for column in sorted(_TIMES.intersection(row)) if self.date_shapes else ():
+            if row[column].strip():
+                row[column] = iso_time(row[column], self.date_shapes)
+                if not _is_iso(row[column]):
+                    return _RowError(
+                        column, f"not a date in the format {self.dates}: {row[column]!r}"
+                    )
+        if self.mapped and row.get("channel", "").strip():
+            known = channel_value(row["channel"])
+            if known is None:
+                allowed = ", ".join(channel.value for channel in Channel)
+                return _RowError("channel", f"not a known channel ({allowed}): {row['channel']!r}")
+            row["channel"] = known
+        return None
 
     def _records(self, reader: Any, header: list[str], path: Path) -> Iterator[SourceRecord]:
-        for line, raw, row, error in self._numbered(reader, header, path):
+        for line, raw, row, error, field in self._numbered(reader, header, path):
             if row is None:
-                yield SourceRecord(line, raw, None, error)
+                yield SourceRecord(line, raw, None, error, field)
                 continue
             try:
                 record, _ = _record(row)
@@ -251,9 +319,9 @@ class CsvImporter(Importer):
         current: dict[str, Any] | None = None
         first_line = 0
         raws: list[str] = []
-        for line, raw, row, error in self._numbered(reader, header, path):
+        for line, raw, row, error, field in self._numbered(reader, header, path):
             if row is None:
-                yield SourceRecord(line, raw, None, error)
+                yield SourceRecord(line, raw, None, error, field)
                 continue
             try:
                 record, message = _record(row)
@@ -273,9 +341,61 @@ class CsvImporter(Importer):
             assert current is not None
             raws.append(raw)
             if message is not None:
+                if "role" not in message and self.text_role:
+                    message["role"] = self._role(len(current["messages"]))
                 current["messages"].append(message)
         if current is not None:
             yield SourceRecord(first_line, "\n".join(raws), current)
+
+    def _role(self, turn: int) -> str:
+        """Who wrote the ``turn``-th message of a text column without authors."""
+        if self.text_role == "alternate":
+            return ("customer", "agent")[turn % 2]
+        return self.text_role
+
+
+def _is_iso(text: str) -> bool:
+    try:
+        datetime.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
+
+
+def channel_value(cell: str) -> str | None:
+    """The channel a spreadsheet cell names (``Чат``, ``звонок``, ``E-mail``), or ``None``."""
+    return _CHANNELS.get(re.sub(r"\s+", " ", cell.strip().lower().replace("ё", "е")))
+
+
+def detect_encoding(head: bytes) -> str:
+    """``utf-8-sig`` when ``head`` is UTF-8 (a character cut at its end is no error), else
+    ``cp1251``: Russian Excel saves "CSV" in Windows-1251."""
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError as error:
+        if not (error.reason == "unexpected end of data" and error.start >= len(head) - 3):
+            return "cp1251"
+    return "utf-8-sig"
+
+
+def detect_separator(header_line: str) -> str:
+    """The separator the header line uses most (outside quotes); a comma when none."""
+    bare = re.sub(r'"[^"]*"', "", header_line)
+    counts = {separator: bare.count(separator) for separator in SEPARATORS.values()}
+    best = max(counts, key=lambda separator: counts[separator])
+    return best if counts[best] else ","
+
+
+def sniff_csv(path: Path) -> tuple[str, str]:
+    """The encoding and the separator of a CSV file (plain or ``.gz``), from its start."""
+    with open_binary(path) as handle:
+        try:
+            head = handle.read(65536)
+        except (EOFError, OSError, zlib.error):
+            head = b""  # the reading itself reports the damage
+    encoding = detect_encoding(head)
+    first_line = head.decode(encoding, errors="replace").lstrip("\ufeff").split("\n", 1)[0]
+    return encoding, detect_separator(first_line)
 
 
 def iso_time(cell: str, shapes: tuple[str, ...]) -> str:
@@ -290,22 +410,29 @@ def iso_time(cell: str, shapes: tuple[str, ...]) -> str:
 
 
 def guess_date_format(cells: list[str]) -> str:
-    """The :data:`DATE_FORMATS` entry the sample ``cells`` are written in (``iso`` if unsure)."""
+    """The :data:`DATE_FORMATS` entry most of the sample ``cells`` are written in (a
+    mistyped date among them does not hide the format); ``iso`` if unsure."""
+    filled = [cell for cell in cells if cell.strip()]
     for name, shapes in DATE_FORMATS.items():
-        if shapes and cells and all(iso_time(cell, shapes) != cell for cell in cells if cell):
+        read = sum(1 for cell in filled if iso_time(cell, shapes) != cell) if shapes else 0
+        if read * 2 > len(filled):
             return name
     return "iso"
 
 
-def csv_header_and_rows(path: Path, rows: int = 5) -> tuple[list[str], list[list[str]]]:
-    """The header of a CSV file (plain or ``.gz``) and its first ``rows`` data rows.
+def csv_header_and_rows(
+    path: Path, rows: int = 5, separator: str | None = None
+) -> tuple[list[str], list[list[str]]]:
+    """The header of a CSV file (plain or ``.gz``) and its first ``rows`` data rows,
+    split by ``separator`` (else the one :func:`sniff_csv` finds).
 
     Raises :class:`~kontrol.domain.errors.Unreadable` when the header cannot be
     read; rows after damage are simply not shown.
     """
+    encoding, found_separator = sniff_csv(path)
     with open_binary(path) as handle:
-        text = io.TextIOWrapper(handle, encoding="utf-8-sig", errors="strict", newline="")
-        reader = csv.reader(text)
+        text = io.TextIOWrapper(handle, encoding=encoding, errors="strict", newline="")
+        reader = csv.reader(text, delimiter=separator or found_separator)
         try:
             header = [column.strip() for column in next(reader, None) or []]
         except (UnicodeDecodeError, csv.Error, EOFError, OSError, zlib.error) as error:

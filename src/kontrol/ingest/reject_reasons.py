@@ -24,6 +24,11 @@ from kontrol.ingest.schema import MAX_DEPTH, NUL_IN_TEXT
 REASONS: tuple[tuple[str, str], ...] = (
     ("required field is missing", "import.reject.missing"),
     ("not an ISO-8601 timestamp: {value}", "import.reject.not_a_time"),
+    # A spreadsheet's date in the format chosen on the mapping step (csv_reader.py).
+    ("not a date in the format dmy_dots: {value}", "import.reject.not_a_date_in.dmy_dots"),
+    ("not a date in the format dmy_slashes: {value}", "import.reject.not_a_date_in.dmy_slashes"),
+    ("not a date in the format mdy_slashes: {value}", "import.reject.not_a_date_in.mdy_slashes"),
+    ("not a known channel ({_allowed}): {value}", "import.reject.unknown_channel"),
     ("must be an ISO-8601 timestamp string", "import.reject.time_not_text"),
     (
         "{moment} is outside the accepted range: from {earliest} to {years} years from now",

@@ -2,11 +2,12 @@
 
 The page never trusts what the browser sent: the name is cleaned and only its
 ending chooses the reader (as ``kontrol import`` does), the bytes must be UTF-8
-text (or gzip of it), the file is kept in the file store under a key Kontrol
-makes, and the import runs in the background (job ``ingest.import_upload``)
-while the page polls :func:`get_upload` for the progress. A CSV whose header
-lacks the format's required columns waits in ``mapping`` until a person maps
-its columns (:data:`MAPPED_FIELDS`); the mapping is a reader option of
+text (or gzip of it; a CSV may be Windows-1251, as Russian Excel saves it), the
+file is kept in the file store under a key Kontrol makes, and the import runs
+in the background (job ``ingest.import_upload``) while the page polls
+:func:`get_upload` for the progress. A CSV whose header lacks the format's
+required columns waits in ``mapping`` until a person maps its columns
+(:data:`MAPPED_FIELDS`); the mapping is a reader option of
 :class:`~kontrol.ingest.csv_reader.CsvImporter`, so the rows that still fail
 validation become rejects like any other.
 """
@@ -31,13 +32,18 @@ from kontrol.accounts.workspaces import Workspace, list_workspaces
 from kontrol.domain.clock import utcnow
 from kontrol.domain.errors import InvalidInput, NotFound, Unreadable
 from kontrol.domain.vocabulary import Channel
+from kontrol.i18n import translate
 from kontrol.i18n.messages import error_text
 from kontrol.ingest.batches import validate_record
 from kontrol.ingest.csv_reader import (
     DATE_FORMATS,
+    SEPARATORS,
+    TEXT_ROLES,
     CsvImporter,
+    channel_value,
     csv_header_and_rows,
-    guess_date_format,
+    detect_encoding,
+    sniff_csv,
 )
 from kontrol.ingest.import_report import Reject
 from kontrol.ingest.importing import DamagedFile, ImportFailed, import_file
@@ -83,7 +89,10 @@ OPTIONAL_FIELDS = (
 )
 MAPPED_FIELDS = REQUIRED_FIELDS + OPTIONAL_FIELDS
 # Fields that may take one value for every row when the file has no column for them.
-FIXED_FIELDS = {"channel": tuple(channel.value for channel in Channel)}
+FIXED_FIELDS = {
+    "channel": tuple(channel.value for channel in Channel),
+    "message.role": TEXT_ROLES,  # who wrote a text column without an author column
+}
 
 # Column names that obviously mean a field, lower case, in Russian and English.
 SYNONYMS: dict[str, tuple[str, ...]] = {
@@ -304,10 +313,17 @@ def _suffix_of(name: str) -> str | None:
     return next((suffix for suffix in accepted_suffixes() if lowered.endswith(suffix)), None)
 
 
-def _check_text(head: bytes, *, complete: bool) -> None:
-    """Refuse bytes that are not UTF-8 text (an image, a PDF, a spreadsheet...)."""
+def _check_text(head: bytes, *, complete: bool, csv_file: bool) -> None:
+    """Refuse bytes that are not UTF-8 text (an image, a PDF, a spreadsheet...); a CSV
+    may be Windows-1251 text, as Russian Excel saves it."""
     if sniff(head) is not None or b"\x00" in head or head.startswith(b"PK\x03\x04"):
         raise UploadRefused("import.error.not_text")
+    if csv_file and detect_encoding(head) == "cp1251":
+        try:
+            head.decode("cp1251")
+        except UnicodeDecodeError:
+            raise UploadRefused("import.error.not_utf8") from None
+        return
     try:
         head.decode("utf-8")
     except UnicodeDecodeError as error:
@@ -406,9 +422,9 @@ def store_upload(
     if gzipped and not suffix.endswith(".gz"):
         suffix += ".gz"  # gzip named as plain text: read as what it is
     head = _first_text(data) if gzipped else data[:65536]
-    _check_text(head, complete=len(head) == len(data) and not gzipped)
     file_name = _clean_stem(sent_name, suffix)
     importer = format_name or importer_for(Path(file_name)).name
+    _check_text(head, complete=len(head) == len(data) and not gzipped, csv_file=importer == "csv")
     key = f"{workspace.id}/{uuid.uuid4().hex}{suffix}"
     _store().put(key, data, "application/octet-stream")
     status = QUEUED
@@ -564,18 +580,48 @@ def _normal(text: str) -> str:
     return re.sub(r"\s+", " ", text.strip().lower().replace("ё", "е").replace("_", " "))
 
 
-def suggest_columns(header: list[str]) -> dict[str, str]:
-    """For each mappable field, the file's column that obviously holds it (if any)."""
+# An id field whose column holds people's names rather than ids: the name field instead.
+_NAME_FIELDS = {"agent_id": "agent_name", "customer_id": "customer_name"}
+_NAME = re.compile(r"^[^\W\d_]+(?:[ .'-]+[^\W\d_]+)*\.?$")
+
+
+def _exact_names(field: str) -> tuple[str, ...]:
+    """A field's own names: its id and its label on the mapping step in both languages."""
+    return (field, *(translate(locale, f"import.field.{field}") for locale in ("ru", "en")))
+
+
+def _looks_like_names(cells: list[str]) -> bool:
+    """Letters and spaces (``Иванова Анна``), not ids or logins (``a17``, ``ivanova``)."""
+    filled = [cell.strip() for cell in cells if cell.strip()]
+    return bool(filled) and all(_NAME.match(c) for c in filled) and any(" " in c for c in filled)
+
+
+def suggest_columns(header: list[str], rows: list[list[str]] | None = None) -> dict[str, str]:
+    """For each mappable field, the file's column that obviously holds it (if any).
+
+    A column named exactly as a field (its id or label) wins over synonyms, and a
+    column suggested for an id whose first ``rows`` hold names goes to the name field.
+    """
     taken: set[str] = set()
     suggested: dict[str, str] = {}
     by_name = {_normal(column): column for column in header}
-    for field in MAPPED_FIELDS:
-        for synonym in (field, *SYNONYMS.get(field, ())):
-            column = by_name.get(_normal(synonym))
-            if column is not None and column not in taken:
-                suggested[field] = column
-                taken.add(column)
-                break
+    for names in (_exact_names, lambda field: SYNONYMS.get(field, ())):
+        for field in MAPPED_FIELDS:
+            if field in suggested:
+                continue
+            for synonym in names(field):
+                column = by_name.get(_normal(synonym))
+                if column is not None and column not in taken:
+                    suggested[field] = column
+                    taken.add(column)
+                    break
+    for id_field, name_field in _NAME_FIELDS.items():
+        column = suggested.get(id_field)
+        if column is None or name_field in suggested or not rows:
+            continue
+        at = header.index(column)
+        if _looks_like_names([cells[at] for cells in rows if len(cells) > at]):
+            suggested[name_field] = suggested.pop(id_field)
     return suggested
 
 
@@ -600,13 +646,17 @@ def _stored_path(upload: ImportUpload, folder: str) -> Path:
 
 
 def mapping_preview(
-    upload: ImportUpload, columns: dict[str, str], fixed: dict[str, str], dates: str = "iso"
+    upload: ImportUpload,
+    columns: dict[str, str],
+    fixed: dict[str, str],
+    dates: str = "iso",
+    separator: str | None = None,
 ) -> MappingPreview:
     """The file's header and its first five records read with ``columns``, ``fixed``, ``dates``."""
-    reader = CsvImporter(columns=columns, fixed=fixed, dates=dates)
+    reader = CsvImporter(columns=columns, fixed=fixed, dates=dates, separator=separator)
     with tempfile.TemporaryDirectory() as folder:
         path = _stored_path(upload, folder)
-        header, _ = csv_header_and_rows(path, rows=0)
+        header, _ = csv_header_and_rows(path, rows=0, separator=separator)
         rows: list[dict[str, Any]] = []
         errors: list[ExplainedReject | None] = []
         try:
@@ -650,21 +700,24 @@ def save_mapping(
     columns: dict[str, str],
     fixed: dict[str, str],
     dates: str = "iso",
+    separator: str = "comma",
 ) -> ImportUpload:
     """Keep the mapping of a CSV waiting for one and queue its import."""
     if dates not in DATE_FORMATS:
         raise UploadRefused("import.error.bad_column", field="dates")
+    if separator not in SEPARATORS:
+        raise UploadRefused("import.error.bad_column", field="separator")
     upload = get_upload(connection, workspace, upload_id)
     if upload.status != MAPPING:
         raise UploadRefused("import.error.not_waiting")
-    header = upload_header(upload)
+    header = upload_header(upload, SEPARATORS[separator])
     columns = {field: column for field, column in columns.items() if column}
     for field, column in columns.items():
         if field not in MAPPED_FIELDS or column not in header:
             raise UploadRefused("import.error.bad_column", field=field)
     if len(set(columns.values())) < len(columns):
         raise UploadRefused("import.error.column_twice")
-    fixed = {field: value for field, value in fixed.items() if value}
+    fixed = with_text_role(columns, {field: value for field, value in fixed.items() if value})
     for field, value in fixed.items():
         if value not in FIXED_FIELDS.get(field, ()):
             raise UploadRefused("import.error.bad_column", field=field)
@@ -675,7 +728,10 @@ def save_mapping(
         update(import_uploads)
         .where(import_uploads.c.id == upload.id)
         .values(
-            columns=json.dumps({"columns": columns, "fixed": fixed, "dates": dates}), status=QUEUED
+            columns=json.dumps(
+                {"columns": columns, "fixed": fixed, "dates": dates, "separator": separator}
+            ),
+            status=QUEUED,
         )
     )
     upload = get_upload(connection, workspace, upload.id)
@@ -683,23 +739,48 @@ def save_mapping(
     return upload
 
 
-def upload_header(upload: ImportUpload) -> list[str]:
+def with_text_role(columns: dict[str, str], fixed: dict[str, str]) -> dict[str, str]:
+    """``fixed`` with who wrote the text: by turns, customer first, when a text column is
+    mapped without an author column and nobody chose (one text per row: the customer's)."""
+    if "message.text" in columns and "message.role" not in columns:
+        return {"message.role": "alternate", **fixed}
+    return {field: value for field, value in fixed.items() if field != "message.role"}
+
+
+def upload_header(upload: ImportUpload, separator: str | None = None) -> list[str]:
     """The header row of an uploaded CSV."""
-    with tempfile.TemporaryDirectory() as folder:
-        header, _ = csv_header_and_rows(_stored_path(upload, folder), rows=0)
-    return header
+    return upload_sample(upload, separator, rows=0)[0]
 
 
-def suggest_date_format(upload: ImportUpload, column: str | None) -> str:
-    """How the file writes the dates of ``column``, from its first rows."""
-    if not column:
-        return "iso"
+def upload_sample(
+    upload: ImportUpload, separator: str | None = None, rows: int = 20
+) -> tuple[list[str], list[list[str]]]:
+    """The header row of an uploaded CSV and its first ``rows`` data rows."""
     with tempfile.TemporaryDirectory() as folder:
-        header, rows = csv_header_and_rows(_stored_path(upload, folder), rows=20)
-    if column not in header:
-        return "iso"
+        return csv_header_and_rows(_stored_path(upload, folder), rows=rows, separator=separator)
+
+
+def upload_encoding_and_separator(upload: ImportUpload) -> tuple[str, str]:
+    """How an uploaded CSV is written: ``utf-8``/``cp1251`` and the separator's name."""
+    with tempfile.TemporaryDirectory() as folder:
+        encoding, separator = sniff_csv(_stored_path(upload, folder))
+    name = next(name for name, char in SEPARATORS.items() if char == separator)
+    return encoding.removesuffix("-sig"), name
+
+
+def column_cells(sample: tuple[list[str], list[list[str]]], column: str | None) -> list[str]:
+    """The cells of ``column`` in a sample read by :func:`upload_sample`."""
+    header, rows = sample
+    if not column or column not in header:
+        return []
     at = header.index(column)
-    return guess_date_format([cells[at] for cells in rows if len(cells) > at])
+    return [cells[at] for cells in rows if len(cells) > at]
+
+
+def channel_values(cells: list[str]) -> list[tuple[str, str | None]]:
+    """The distinct channel values among ``cells``, each with the channel it is read as."""
+    seen = dict.fromkeys(cell.strip() for cell in cells if cell.strip())
+    return [(value, channel_value(value)) for value in seen]
 
 
 # -- the job ------------------------------------------------------------------------------
@@ -719,6 +800,7 @@ def _reader(upload: ImportUpload) -> Importer:
             columns=upload.columns.get("columns", {}),
             fixed=upload.columns.get("fixed", {}),
             dates=upload.columns.get("dates", "iso"),
+            separator=SEPARATORS.get(upload.columns.get("separator", "")),
         )
     return get_importer(name)
 

@@ -13,7 +13,7 @@ from kontrol.accounts.access import require_rejects
 from kontrol.accounts.policy import Action, require
 from kontrol.domain.clock import from_utc, zone
 from kontrol.i18n import translate
-from kontrol.ingest.csv_reader import DATE_FORMATS
+from kontrol.ingest.csv_reader import DATE_FORMATS, SEPARATORS, guess_date_format
 from kontrol.ingest.registry import importers
 from kontrol.ingest.reject_reasons import reject_reason
 from kontrol.ingest.rejects import list_rejects
@@ -25,6 +25,8 @@ from kontrol.ingest.uploaded_files import (
     UploadRefused,
     accepted_suffixes,
     batch_counts,
+    channel_values,
+    column_cells,
     first_rejects,
     get_upload,
     mapping_preview,
@@ -32,8 +34,9 @@ from kontrol.ingest.uploaded_files import (
     save_mapping,
     store_upload,
     suggest_columns,
-    suggest_date_format,
-    upload_header,
+    upload_encoding_and_separator,
+    upload_sample,
+    with_text_role,
 )
 from kontrol.settings import current_settings
 from kontrol.web.deps import CurrentPage, CurrentViewer, Db, attempt
@@ -178,7 +181,9 @@ def import_progress(
     return render(request, "ingest/_import_progress.html", _progress_context(db, page, upload_id))
 
 
-def _mapping_of(values: FormData | QueryParams) -> tuple[dict[str, str], dict[str, str], str]:
+def _mapping_of(
+    values: FormData | QueryParams,
+) -> tuple[dict[str, str], dict[str, str], str, str | None]:
     columns = {
         field: str(values.get(f"map.{field}") or "").strip()
         for field in MAPPED_FIELDS
@@ -189,7 +194,13 @@ def _mapping_of(values: FormData | QueryParams) -> tuple[dict[str, str], dict[st
         for field in FIXED_FIELDS
         if values.get(f"fixed.{field}")
     }
-    return columns, fixed, str(values.get("dates") or "iso")
+    separator = str(values.get("separator") or "")
+    return (
+        columns,
+        fixed,
+        str(values.get("dates") or "iso"),
+        separator if separator in SEPARATORS else None,
+    )
 
 
 def _mapping_page(
@@ -198,21 +209,30 @@ def _mapping_page(
     columns: dict[str, str] | None,
     fixed: dict[str, str],
     dates: str | None,
+    separator: str | None,
     error: UploadRefused | None = None,
 ) -> Response:
     viewer = page.viewer
     upload = get_upload(page.connection, viewer.workspace, upload_id)
-    header = upload_header(upload)
+    encoding, found_separator = upload_encoding_and_separator(upload)
+    separator = separator or found_separator
+    sample = upload_sample(upload, SEPARATORS[separator])
+    header = sample[0]
     if columns is None:
-        columns = suggest_columns(header)
+        columns = suggest_columns(*sample)
+        fixed = with_text_role(columns, fixed)
     if dates is None:
-        dates = suggest_date_format(upload, columns.get("started_at"))
-    preview = mapping_preview(upload, columns, fixed, dates)
+        dates = guess_date_format(column_cells(sample, columns.get("started_at")))
+    preview = mapping_preview(upload, columns, fixed, dates, SEPARATORS[separator])
     context = {
         "upload": upload,
         "header": header,
         "columns": columns,
         "fixed": fixed,
+        "encoding": encoding,
+        "separator": separator,
+        "separators": list(SEPARATORS),
+        "channel_values": channel_values(column_cells(sample, columns.get("channel"))),
         "required": REQUIRED_FIELDS,
         "optional": [f for f in MAPPED_FIELDS if f not in REQUIRED_FIELDS],
         "fixed_choices": FIXED_FIELDS,
@@ -235,10 +255,10 @@ def import_columns_page(
         return RedirectResponse(f"/import/{upload_id}", status_code=303)
     params = request.query_params
     trial = any(key.startswith(("map.", "fixed.")) for key in params) or "mapped" in params
-    columns, fixed, dates = _mapping_of(params)
+    columns, fixed, dates, separator = _mapping_of(params)
     if not trial:
-        return _mapping_page(page, upload_id, None, fixed, None)
-    return _mapping_page(page, upload_id, columns, fixed, dates)
+        return _mapping_page(page, upload_id, None, fixed, None, separator)
+    return _mapping_page(page, upload_id, columns, fixed, dates, separator)
 
 
 @router.post("/import/{upload_id}/columns")
@@ -250,10 +270,16 @@ async def save_import_columns(
     token = form.get("csrf_token")
     check_csrf(request, token if isinstance(token, str) else None)
     require(viewer, Action.IMPORT_FILES)
-    columns, fixed, dates = _mapping_of(form)
+    columns, fixed, dates, separator = _mapping_of(form)
+    if separator is None:
+        separator = upload_encoding_and_separator(
+            get_upload(page.connection, viewer.workspace, upload_id)
+        )[1]
     try:
         with attempt(page.connection):
-            save_mapping(page.connection, viewer.workspace, upload_id, columns, fixed, dates)
+            save_mapping(
+                page.connection, viewer.workspace, upload_id, columns, fixed, dates, separator
+            )
     except UploadRefused as error:
-        return _mapping_page(page, upload_id, columns, fixed, dates, error)
+        return _mapping_page(page, upload_id, columns, fixed, dates, separator, error)
     return RedirectResponse(f"/import/{upload_id}", status_code=303)
