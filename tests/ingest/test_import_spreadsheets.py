@@ -20,7 +20,8 @@ from kontrol.ingest.csv_reader import (
 )
 from kontrol.ingest.import_report import Reject
 from kontrol.ingest.registry import SourceRecord
-from kontrol.ingest.uploaded_files import explain_reject, suggest_columns
+from kontrol.ingest.reject_reasons import explain_reject
+from kontrol.ingest.uploaded_files import suggest_columns
 from kontrol.store.tables import interactions, messages
 from tests.factories import form_token, log_in
 from tests.ingest.test_import_page import _finished, _id_of, _upload
@@ -46,7 +47,8 @@ MAPPING = {
 def _explained(source: SourceRecord) -> tuple[str | None, dict[str, str]]:
     """The message key and parameters the import page shows for a rejected row."""
     explained = explain_reject(Reject("x.csv", source.line, str(validate_record(source)), None))
-    return explained.key, explained.params
+    (reason,) = explained.reasons
+    return reason.key, dict(reason.params)
 
 
 def _sheet(tmp_path: Path, text: str, encoding: str = "cp1251") -> Path:
