@@ -18,6 +18,7 @@ from kontrol.alerts.raising import DELIVERY_JOB, check_scheduled
 from kontrol.domain.clock import from_utc, utcnow, zone
 from kontrol.domain.errors import NotFound
 from kontrol.i18n import translate
+from kontrol.i18n.formats import moment_label, number_label
 from kontrol.jobs import JobContext, job
 from kontrol.settings import Settings
 from kontrol.store.tables import alert_deliveries, alert_rules, alerts, workspaces
@@ -33,7 +34,12 @@ class _Safe(dict[str, Any]):
 def describe(kind: str, details: dict[str, Any], locale: str) -> str:
     """The one-line message of an alert in ``locale`` (catalogue ``alerts.message.<kind>``)."""
     template = translate(locale, f"alerts.message.{kind}")
-    return template.format_map(_Safe(details))
+    # Numbers the reader's way (56,2; −0,5): a float never shows its decimal point.
+    shown = {
+        key: number_label(value, locale, 2) if isinstance(value, float) else value
+        for key, value in details.items()
+    }
+    return template.format_map(_Safe(shown))
 
 
 def notification_for(
@@ -67,7 +73,7 @@ def notification_for(
         [
             message,
             f"{translate(locale, 'alerts.notify.workspace')}: {row.workspace}",
-            f"{translate(locale, 'alerts.notify.raised')}: {raised:%Y-%m-%d %H:%M}",
+            f"{translate(locale, 'alerts.notify.raised')}: {moment_label(raised, locale)}",
             link,
         ]
     )
