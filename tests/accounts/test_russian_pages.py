@@ -252,7 +252,7 @@ def _key_parents() -> frozenset[str]:
     parents = set()
     for key in translations("ru"):
         parts = key.split(".")
-        parents.update(".".join(parts[:end]) for end in range(1, len(parts)))
+        parents.update(".".join(parts[:end]) for end in range(1, len(parts) + 1))
     return frozenset(parents)
 
 
@@ -408,3 +408,12 @@ def test_the_reader_finds_decimal_points_and_keys_but_not_dates() -> None:
     assert len(decimal_points(page)) == 2
     assert shown_keys(page, _key_parents()) == ["alerts.kind.complaint.help"]
     assert decimal_points("<p>Балл 42,9 и −0,024</p>") == []
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+def test_the_new_rule_form_explains_every_kind(
+    app_client: TestClient, world: World, backend: str
+) -> None:
+    log_in(app_client, "admin")
+    page = app_client.get("/alerts/rules").text
+    assert shown_keys(page, _key_parents()) == []

@@ -62,4 +62,4 @@ def test_a_recent_shop_below_the_threshold_raises_one_alert(
     assert raised.subject == f"mystery:{low}"
     assert raised.team == "L1"
     message = describe("mystery_low_score", raised.details, "ru")
-    assert "0.0" in message and f"/mystery/submissions/{low}" in message
+    assert "получил 0 баллов" in message and f"/mystery/submissions/{low}" in message
