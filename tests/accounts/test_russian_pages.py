@@ -152,6 +152,15 @@ ID_LIKE = re.compile(r"[0-9_./@:=#\\]")
 SLUG = re.compile(r"[A-Za-z]+(?:-[A-Za-z]+)+")
 
 
+# A number written with a decimal point (Russian writes a comma: 42,9). Not a date
+# (07.12.2026, 30.11), a version (v1.2), an address (127.0.0.1) or a file name.
+DECIMAL_POINT = re.compile(r"(?<![\w.:/-])\d+\.\d+(?![\w.])")
+DAY_AND_MONTH = re.compile(r"(0[1-9]|[12]\d|3[01])\.(0[1-9]|1[0-2])")
+# A dotted lowercase name (alerts.kind.x.help): a catalogue key when its parent
+# (alerts.kind.x) opens some key of the catalogue.
+DOTTED = re.compile(r"(?<![\w./-])[a-z][a-z0-9_]*(?:\.[a-z0-9_]+){2,}(?![\w/-])")
+
+
 class _Reader(HTMLParser):
     """The words of a page a person reads."""
 
@@ -219,6 +228,43 @@ def english_in_context(html: str, data: frozenset[str]) -> list[tuple[str, str]]
             for word in LATIN_WORD.findall(token):
                 if len(word) > 1 and word not in ALLOWED and word not in data:
                     found.append((word, " ".join(text.split())[:100]))
+    return found
+
+
+def _visible_texts(html: str) -> list[str]:
+    reader = _Reader()
+    reader.feed(html)
+    return reader.texts
+
+
+def decimal_points(html: str) -> list[str]:
+    """Numbers a Russian reader meets written with a point (``42.9``, ``×10.0``)."""
+    found = []
+    for text in _visible_texts(html):
+        for match in DECIMAL_POINT.finditer(text):
+            if not DAY_AND_MONTH.fullmatch(match.group()):
+                found.append(" ".join(text.split())[:100])
+    return found
+
+
+def _key_parents() -> frozenset[str]:
+    from kontrol.i18n import translations
+
+    parents = set()
+    for key in translations("ru"):
+        parts = key.split(".")
+        parents.update(".".join(parts[:end]) for end in range(1, len(parts) + 1))
+    return frozenset(parents)
+
+
+def shown_keys(html: str, parents: frozenset[str]) -> list[str]:
+    """Catalogue keys shown as text: a dotted name inside the catalogue's key space."""
+    found = []
+    for text in _visible_texts(html):
+        for match in DOTTED.finditer(text):
+            name = match.group()
+            if name.rsplit(".", 1)[0] in parents:
+                found.append(name)
     return found
 
 
@@ -293,18 +339,30 @@ def test_every_page_reads_in_russian(app_client: TestClient, world: World, backe
     log_in(app_client, "admin")
     data = _stored_words(world.engine)
     leaks: dict[str, str] = {}
+    points: dict[str, list[str]] = {}
+    keys: dict[str, list[str]] = {}
+    parents = _key_parents()
     read = 0
     for route, path in _get_pages(world):
         response = app_client.get(path, follow_redirects=False)
         if not response.headers.get("content-type", "").startswith("text/html"):
             continue
         read += 1
+        where = f"{route.path} ({response.status_code})"
         words = english_in_context(response.text, data | _stored_words(world.engine))
         if words:
-            leaks[f"{route.path} ({response.status_code})"] = _said(words)
+            leaks[where] = _said(words)
+        if found := decimal_points(response.text):
+            points[where] = found[:3]
+        if found := shown_keys(response.text, parents):
+            keys[where] = found
     assert read > 80, f"only {read} pages read"
     assert not leaks, "English in the Russian interface:\n" + "\n".join(
         f"{path}: {words}" for path, words in sorted(leaks.items())
+    )
+    assert not keys, f"catalogue keys shown as text: {keys}"
+    assert not points, "numbers with a decimal point in Russian:\n" + "\n".join(
+        f"{path}: {texts}" for path, texts in sorted(points.items())
     )
 
 
@@ -343,3 +401,22 @@ def test_the_reader_keeps_data_and_ids_and_finds_english() -> None:
         '<input placeholder="Search"><script>var x = "hello";</script></body></html>'
     )
     assert english_words(page, frozenset()) == ["Answer", "every", "criterion", "Search"]
+
+
+def test_the_reader_finds_decimal_points_and_keys_but_not_dates() -> None:
+    page = (
+        "<p>Балл 42.9, вес ×10.0, дата 07.12.2026, неделя 30.11–06.12, v1.2, 127.0.0.1</p>"
+        "<p>alerts.kind.complaint.help, calls.csv, <code>1.5</code></p>"
+    )
+    assert len(decimal_points(page)) == 2
+    assert shown_keys(page, _key_parents()) == ["alerts.kind.complaint.help"]
+    assert decimal_points("<p>Балл 42,9 и −0,024</p>") == []
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+def test_the_new_rule_form_explains_every_kind(
+    app_client: TestClient, world: World, backend: str
+) -> None:
+    log_in(app_client, "admin")
+    page = app_client.get("/alerts/rules").text
+    assert shown_keys(page, _key_parents()) == []

@@ -113,7 +113,7 @@ def test_agent_disputes_a_criterion_and_the_lead_changes_the_score(
 
     sign_in(client, "agent1")
     page = client.get(f"/evaluations/{evaluation_id}")
-    assert "The apology is in message 2" in page.text and "100.0" in page.text
+    assert "The apology is in message 2" in page.text and ">100</span>" in page.text
 
 
 def test_acknowledge_and_deadline_through_the_api(client: TestClient, world: World) -> None:
@@ -130,6 +130,9 @@ def test_acknowledge_and_deadline_through_the_api(client: TestClient, world: Wor
     assert late.status_code == 403 and "dispute window closed" in late.json()["detail"]
     page = client.get(f"/evaluations/{old}")
     assert 'id="dispute-whole"' not in page.text and 'id="dispute-refusal"' in page.text
+    # Acknowledged: the reason reads in Russian, its time on the workspace's clock (no "UTC").
+    seen = client.get(f"/evaluations/{recent}").text
+    assert "вы ознакомились с оценкой" in seen and "UTC" not in seen
     bad = client.post(f"/api/v1/evaluations/{recent}/acknowledge", json={})
     assert bad.status_code == 422
     # Forms need the session's token.

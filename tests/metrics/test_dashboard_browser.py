@@ -8,6 +8,7 @@ import re
 import pytest
 from playwright.sync_api import Browser, expect
 
+from kontrol.metrics import figures
 from tests.factories import PASSWORD
 from tests.web.test_browser import _shot, browser, follow_menu, server  # noqa: F401  (fixtures)
 
@@ -20,7 +21,10 @@ def test_lead_sets_a_target_reads_the_dashboard_and_drills_down(
     browser: Browser,  # noqa: F811
     server: str,  # noqa: F811
     backend: str,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    # Four contacts are judged here: the badge's sample floor (30) is lowered to one.
+    monkeypatch.setattr(figures, "MIN_SAMPLE", 1)
     context = browser.new_context(locale="ru-RU", viewport={"width": 1366, "height": 900})
     page = context.new_page()
     errors: list[str] = []
@@ -102,4 +106,37 @@ def test_agent_dashboard_on_a_phone(browser: Browser, server: str, backend: str)
     expect(page.locator("#breakdown tbody tr")).to_have_count(1)
     expect(page.locator('select[name="agent"]')).to_have_count(0)
     _shot(page, "dashboard-agent-phone")
+    context.close()
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+@pytest.mark.parametrize(
+    ("size", "phone"),
+    [({"width": 1440, "height": 900}, False), ({"width": 390, "height": 844}, True)],
+)
+def test_wrong_dates_keep_the_dashboard_and_say_which_field(
+    browser: Browser,  # noqa: F811
+    server: str,  # noqa: F811
+    backend: str,
+    size: dict[str, int],
+    phone: bool,
+) -> None:
+    context = browser.new_context(locale="ru-RU", viewport=size, is_mobile=phone, has_touch=phone)
+    page = context.new_page()
+    page.goto(f"{server}/login")
+    page.get_by_label("Логин").fill("qa")
+    page.get_by_label("Пароль").fill(PASSWORD)
+    page.get_by_role("button", name="Войти").click()
+    page.wait_for_url(lambda url: "/login" not in url)
+    page.goto(f"{server}/dashboard?channel=chat&date_from=2026-12-31&date_to=2026-12-01")
+    problem = page.locator("#date-problem")
+    expect(problem).to_be_visible()
+    expect(problem).to_contain_text("«По» (01.12.2026) раньше, чем «С» (31.12.2026)")
+    expect(page.locator("nav.menu")).to_have_count(1)
+    expect(page.locator("select[name=channel]")).to_have_value("chat")
+    expect(page.locator("#range")).to_be_visible()
+    # The line fits the screen: on a phone it wraps rather than running off the side.
+    box = problem.bounding_box()
+    assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= size["width"]
+    _shot(page, f"dashboard-wrong-dates-{'phone' if phone else 'desktop'}")
     context.close()

@@ -5,10 +5,19 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from fastapi.testclient import TestClient
 
 from kontrol.accounts.workspaces import Workspace
+from kontrol.metrics import figures
 from tests.factories import form_token, log_in
+
+
+@pytest.fixture(autouse=True)
+def judge_small_samples(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These pages judge four contacts: the badge's sample floor (30) is lowered to one."""
+    monkeypatch.setattr(figures, "MIN_SAMPLE", 1)
+
 
 NOVEMBER = "period=month&date_from=2026-11-01&date_to=2026-11-30"
 

@@ -109,8 +109,8 @@ def test_a_lead_starts_an_onboarding_records_a_session_and_the_agent_reads_the_p
     lead.goto(f"{server}/staff/onboarding")
     row = lead.locator("#onboardings tr[data-agent='a1']")
     expect(row).to_contain_text("Admin")
-    expect(row.locator("td[data-qa]")).to_contain_text("75.0 n=16")
-    expect(row.locator("td[data-qa]")).to_contain_text("команда 75.0")
+    expect(row.locator("td[data-qa]")).to_contain_text("75 n=16")
+    expect(row.locator("td[data-qa]")).to_contain_text("команда 75")
     expect(row.locator("td[data-sessions]")).to_have_text("1")
     _shot(lead, "staff-onboarding-list")
 

@@ -51,7 +51,7 @@ def test_the_qa_lead_drills_down_from_an_owner_to_an_item_and_its_violations(
     expect(owners).to_have_count(2)
     # Worst first: Igor's two items both break a rule.
     expect(owners.first).to_contain_text("Игорь Волков")
-    expect(owners.first.locator("td.num").first).to_have_text("0.0")
+    expect(owners.first.locator("td.num").first).to_have_text("0")
     _shot(page, "work-overview")
 
     owners.first.get_by_role("link").click()

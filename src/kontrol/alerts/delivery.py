@@ -18,6 +18,7 @@ from kontrol.alerts.raising import DELIVERY_JOB, check_scheduled
 from kontrol.domain.clock import from_utc, utcnow, zone
 from kontrol.domain.errors import NotFound
 from kontrol.i18n import translate
+from kontrol.i18n.formats import moment_label, number_label
 from kontrol.i18n.plurals import plural_text
 from kontrol.jobs import JobContext, job
 from kontrol.settings import Settings
@@ -34,10 +35,16 @@ class _Safe(dict[str, Any]):
 def describe(kind: str, details: dict[str, Any], locale: str) -> str:
     """The one-line message of an alert in ``locale`` (catalogue ``alerts.message.<kind>``)."""
     key = f"alerts.message.{kind}"
+    # A message that counts something picks its word's form (and writes its numbers).
     counted = plural_text(locale, key, details)
     if counted is not None:
         return counted
-    return translate(locale, key).format_map(_Safe(details))
+    # Numbers the reader's way (56,2; −0,5): a float never shows its decimal point.
+    shown = {
+        name: number_label(value, locale, 2) if isinstance(value, float) else value
+        for name, value in details.items()
+    }
+    return translate(locale, key).format_map(_Safe(shown))
 
 
 def notification_for(
@@ -73,7 +80,7 @@ def notification_for(
         [
             message,
             f"{translate(locale, 'alerts.notify.workspace')}: {row.workspace}",
-            f"{translate(locale, 'alerts.notify.raised')}: {raised:%Y-%m-%d %H:%M}",
+            f"{translate(locale, 'alerts.notify.raised')}: {moment_label(raised, locale)}",
             link,
         ]
     )

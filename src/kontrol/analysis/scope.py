@@ -93,7 +93,8 @@ def make_scope(
                 interaction_facts.c.workspace_id == workspace_id
             )
         ).scalar()
-        date_from = date.fromisoformat(first) if first else date_to
+        # Never after the chosen end: a ``date_to`` before the first data is an empty span.
+        date_from = min(date.fromisoformat(first), date_to) if first else date_to
     if date_from is None:
         date_from = date_to - timedelta(days=DEFAULT_SPAN[chosen] - 1)
     if date_from > date_to:

@@ -9,24 +9,69 @@ reads in both). A period key (``2026-W45``) is a storage key; people read
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, tzinfo
 
 from kontrol.domain.periods import Period, first_day
 from kontrol.i18n import translate
 
 THIN_SPACE = "\u202f"
+MINUS = "\u2212"
 _MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 _ROMAN = ("I", "II", "III", "IV")
 
 
 def decimal(value: float, places: int, locale: str) -> str:
-    """``value`` rounded to ``places`` with the locale's decimal mark and thousands grouped."""
-    text = f"{value:,.{places}f}".replace(",", THIN_SPACE)
+    """``value`` rounded to ``places`` with the locale's decimal mark and thousands grouped.
+
+    A negative number has the minus sign (U+2212): a hyphen reads as a dash.
+    """
+    text = f"{value:,.{places}f}".replace(",", THIN_SPACE).replace("-", MINUS)
     return text.replace(".", ",") if locale == "ru" else text
 
 
-def day_label(value: date | str | None, locale: str) -> str:
-    """A day as people write it: ``15.12.2026`` in Russian, ``Dec 15, 2026`` in English."""
+def local_moment(moment: datetime, zone: tzinfo | None) -> datetime:
+    """``moment`` on the wall clock of ``zone``: naive values are stored UTC (domain/clock.py).
+
+    Without a zone (public pages, no workspace) the moment is shown as it is.
+    """
+    if zone is None:
+        return moment
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(zone)
+
+
+def number_label(
+    value: float | int | str | None, locale: str, places: int = 1, *, sign: bool = False
+) -> str:
+    """A number a person reads: ``42,9``, ``80`` (no needless ``,0``), ``−0,024``, ``1 204``.
+
+    Rounded to ``places``; trailing zeros of the fraction dropped; a negative
+    number has the minus sign (U+2212), not a hyphen; ``sign`` adds ``+`` too.
+    Empty stays ``—``; text that is not a number is shown as it is.
+    """
+    if value is None or value == "":
+        return "—"
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return str(value)
+    text = decimal(abs(number), places, locale)
+    if places > 0:
+        mark = "," if locale == "ru" else "."
+        text = text.rstrip("0").rstrip(mark)
+    if text.strip("0,." + THIN_SPACE) == "":
+        return "0"
+    if number < 0:
+        return MINUS + text
+    return "+" + text if sign else text
+
+
+def day_label(value: date | str | None, locale: str, *, zone: tzinfo | None = None) -> str:
+    """A day as people write it: ``15.12.2026`` in Russian, ``Dec 15, 2026`` in English.
+
+    A time (``datetime``) is first moved to ``zone``: its day is the day there.
+    """
     if value is None or value == "":
         return ""
     if isinstance(value, str):
@@ -34,6 +79,8 @@ def day_label(value: date | str | None, locale: str) -> str:
             day = date.fromisoformat(value[:10])
         except ValueError:
             return value
+    elif isinstance(value, datetime):
+        day = local_moment(value, zone).date()
     else:
         day = value
     if locale == "ru":
@@ -41,8 +88,13 @@ def day_label(value: date | str | None, locale: str) -> str:
     return f"{_MONTHS_EN[day.month - 1]} {day.day}, {day.year}"
 
 
-def moment_label(value: datetime | str | None, locale: str, *, seconds: bool = False) -> str:
-    """A day and a time: ``15.12.2026 14:30`` in Russian, ``Dec 15, 2026 14:30`` in English."""
+def moment_label(
+    value: datetime | str | None, locale: str, *, seconds: bool = False, zone: tzinfo | None = None
+) -> str:
+    """A day and a time: ``15.12.2026 14:30`` in Russian, ``Dec 15, 2026 14:30`` in English.
+
+    The time is read on the wall clock of ``zone`` (the workspace's), see :func:`local_moment`.
+    """
     if value is None or value == "":
         return ""
     if isinstance(value, str):
@@ -52,8 +104,28 @@ def moment_label(value: datetime | str | None, locale: str, *, seconds: bool = F
             return value
     else:
         moment = value
+    moment = local_moment(moment, zone)
     clock = moment.strftime("%H:%M:%S" if seconds else "%H:%M")
     return f"{day_label(moment, locale)} {clock}"
+
+
+def range_label(first: date, last: date, locale: str) -> str:
+    """Two days, both included, as people write a span: ``1–7 дек.`` / ``Dec 1–7``."""
+    if first == last:
+        return day_label(first, locale)
+    if first.year != last.year:
+        return f"{day_label(first, locale)} – {day_label(last, locale)}"
+
+    def month(day: date) -> str:
+        return translate(locale, f"period.month_short.{day.month}")
+
+    if first.month == last.month:
+        if locale == "ru":
+            return f"{first.day}–{last.day} {month(first)}"
+        return f"{month(first)} {first.day}–{last.day}"
+    if locale == "ru":
+        return f"{first.day} {month(first)} – {last.day} {month(last)}"
+    return f"{month(first)} {first.day} – {month(last)} {last.day}"
 
 
 # Where a customer's mood (-1..1) turns from neutral to positive or negative.

@@ -30,6 +30,7 @@ from kontrol.metrics.date_ranges import (
     last_day,
     period_of,
     previous_range,
+    running_range,
 )
 from kontrol.metrics.figures import Figure, applicable_target, figure
 from kontrol.metrics.kpis import compute
@@ -194,7 +195,8 @@ def choose_range(
     if query.date_from:
         whole = period_of(query.period, query.date_from)
         return DateRange(query.date_from, whole.last)
-    return period_of(query.period, latest_day(connection, viewer, today))
+    # A period still running counts its days so far (compared with as many days before).
+    return running_range(query.period, latest_day(connection, viewer, today), today)
 
 
 def _one(rows: Sequence[Mapping[str, Any]]) -> Mapping[str, Any]:

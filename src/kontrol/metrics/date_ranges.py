@@ -45,14 +45,31 @@ def period_of(period: Period, day: date) -> DateRange:
 
 
 def previous_range(period: Period, current: DateRange) -> DateRange:
-    """The range a trend compares with: the previous period, or as many days before."""
+    """The range a trend compares with.
+
+    A whole period: the whole period before. A period still running (its first
+    days, "month to date"): as many first days of the period before, so that
+    1–7 December is compared with 1–7 November, not with the whole of November.
+    Any other range: as many days right before it.
+    """
     key = period_keys(current.first)[period]
-    if current.first == first_day(period, key) and current.last == last_day(period, key):
+    if current.first == first_day(period, key) and current.last <= last_day(period, key):
         before = previous_key(period, key)
-        return DateRange(first_day(period, before), last_day(period, before))
+        start = first_day(period, before)
+        whole = current.last == last_day(period, key)
+        end = last_day(period, before)
+        return DateRange(start, end if whole else min(end, start + (current.last - current.first)))
     return DateRange(
         current.first - timedelta(days=current.days), current.first - timedelta(days=1)
     )
+
+
+def running_range(period: Period, day: date, today: date) -> DateRange:
+    """The period holding ``day``, up to ``today`` when it is still running."""
+    whole = period_of(period, day)
+    if whole.first <= today < whole.last:
+        return DateRange(whole.first, today)
+    return whole
 
 
 def chart_keys(period: Period, current: DateRange) -> list[str]:

@@ -103,6 +103,34 @@ def _problem_count(drill: DrillDown, metric: Metric, row: Mapping[str, Any]) -> 
     return None
 
 
+# Fewer contacts than this behind a value: no "в норме" / "ниже цели" badge. A share
+# of 3 contacts out of 5 says nothing about a target; with 30 one contact moves a
+# share by about 3 points, the usual rule of thumb for "enough to judge".
+MIN_SAMPLE = 30
+
+
+def sample_size(metric: Metric, row: Mapping[str, Any]) -> int | None:
+    """How many cases a value stands on: its denominator, else the contacts counted."""
+    den = row.get(f"{metric.id}_den")
+    if den is None:
+        den = row.get("contacts")
+    return int(den) if den is not None else None
+
+
+def judged(metric: Metric, row: Mapping[str, Any], target: Target | None) -> str | None:
+    """The badge of ``metric`` in ``row``: none without a target or on too few cases.
+
+    A count (contacts handled) is judged whatever its size: its target is the volume.
+    """
+    value = row.get(metric.id)
+    if target is None:
+        return None
+    size = sample_size(metric, row)
+    if metric.unit != "count" and size is not None and size < MIN_SAMPLE:
+        return None
+    return target_status(value, target)
+
+
 def figure(
     metric: Metric,
     row: Mapping[str, Any],
@@ -127,7 +155,7 @@ def figure(
         metric=metric,
         value=value,
         target=target,
-        status=target_status(value, target) if target is not None else None,
+        status=judged(metric, row, target),
         previous=previous.get(metric.id) if previous is not None else None,
         problems=_problem_count(drill, metric, row) if drill is not None else None,
         link=link,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from datetime import date, datetime
+from datetime import date, datetime, tzinfo
 from pathlib import Path
 from typing import Any
 
@@ -20,9 +20,17 @@ from starlette.middleware.sessions import SessionMiddleware
 from kontrol import __version__
 from kontrol.accounts.installation import open_database, session_secret
 from kontrol.accounts.policy import Action, allowed, interaction_reach
+from kontrol.domain.clock import zone
 from kontrol.heap import freeze_startup_objects
 from kontrol.i18n import DEFAULT_LOCALE, translate
-from kontrol.i18n.formats import any_period_label, day_label, moment_label, signal_label
+from kontrol.i18n.formats import (
+    any_period_label,
+    day_label,
+    moment_label,
+    number_label,
+    range_label,
+    signal_label,
+)
 from kontrol.i18n.plurals import fill, plural, plural_text
 from kontrol.ingest.effects_backlog import BacklogDrainer
 from kontrol.jobs import background_jobs
@@ -51,6 +59,7 @@ from kontrol.web.api.ingest import IngestLane
 from kontrol.web.api.review import calibration as calibration_api
 from kontrol.web.api.review import evaluations as review_api
 from kontrol.web.api.review import routing as routing_api
+from kontrol.web.date_filters import DateFilterGuard, date_problem_text
 from kontrol.web.headers import SecureSessionCookie, SecurityHeaders
 from kontrol.web.pages import accounts as accounts_pages
 from kontrol.web.pages import alerts as alerts_pages
@@ -158,22 +167,45 @@ def _page_context(request: Request) -> dict[str, Any]:
         # A number with its word in the right form: {{ plural("checks.phrases.count", 21) }}.
         return plural(locale, key, n, **params)
 
-    return {"t": t, "plural": with_number, "locale": locale, "csrf_token": csrf_token(request)}
+    return {
+        "t": t,
+        "plural": with_number,
+        "locale": locale,
+        "csrf_token": csrf_token(request),
+        "date_problem": date_problem_text(request, locale),
+    }
+
+
+def _zone(context: Any) -> tzinfo | None:
+    """The workspace's time zone on a signed-in page: every time a person reads is in it."""
+    viewer = context.get("viewer")
+    return zone(viewer.workspace.timezone) if viewer is not None else None
 
 
 @pass_context
 def _day(context: Any, value: date | str | None) -> str:
-    return day_label(value, context.get("locale", DEFAULT_LOCALE))
+    return day_label(value, context.get("locale", DEFAULT_LOCALE), zone=_zone(context))
 
 
 @pass_context
 def _moment(context: Any, value: datetime | str | None, seconds: bool = False) -> str:
-    return moment_label(value, context.get("locale", DEFAULT_LOCALE), seconds=seconds)
+    locale = context.get("locale", DEFAULT_LOCALE)
+    return moment_label(value, locale, seconds=seconds, zone=_zone(context))
 
 
 @pass_context
 def _signal(context: Any, value: float | None, key: str) -> str:
     return signal_label(key, value, context.get("locale", DEFAULT_LOCALE))
+
+
+@pass_context
+def _num(context: Any, value: float | int | None, places: int = 1, sign: bool = False) -> str:
+    return number_label(value, context.get("locale", DEFAULT_LOCALE), places, sign=sign)
+
+
+@pass_context
+def _span(context: Any, dates: Any) -> str:
+    return range_label(dates.first, dates.last, context.get("locale", DEFAULT_LOCALE))
 
 
 @pass_context
@@ -232,6 +264,10 @@ def create_app(database_url: str, *, demo: bool | None = None) -> FastAPI:
     templates.env.filters["reason"] = _reason
     templates.env.filters["topic"] = _catalogued("topic")
     templates.env.filters["language"] = _catalogued("language")
+    # Every number a person reads: {{ x|num }} (42,9), {{ x|num(3) }}, {{ x|num(0, sign=True) }}.
+    templates.env.filters["num"] = _num
+    # A range of days (``.first``, ``.last``) as a span: "1–7 дек.", "Dec 1–7".
+    templates.env.filters["span"] = _span
     # A catalogue text's `names` (commands, YAML keys) shown as code: {{ t("x")|codes }}.
     templates.env.filters["codes"] = _codes
 
@@ -272,6 +308,7 @@ def create_app(database_url: str, *, demo: bool | None = None) -> FastAPI:
     app.add_middleware(SecureSessionCookie, cookie=SESSION_COOKIE, mode=settings.cookie_secure)
 
     app.add_middleware(SecurityHeaders)
+    app.add_middleware(DateFilterGuard)
     # Outermost: the ingest API's requests skip sessions and routing (web/api/ingest.py).
     app.add_middleware(IngestLane, engine=engine)
 

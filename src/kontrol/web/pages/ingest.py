@@ -11,7 +11,6 @@ from starlette.datastructures import FormData, QueryParams
 
 from kontrol.accounts.access import require_rejects
 from kontrol.accounts.policy import Action, require
-from kontrol.domain.clock import from_utc, zone
 from kontrol.i18n import translate
 from kontrol.ingest.csv_reader import DATE_FORMATS, SEPARATORS, guess_date_format
 from kontrol.ingest.registry import importers
@@ -99,7 +98,6 @@ def _form_page(
     db: Db, page: Page, *, error: UploadRefused | None = None, chosen: str = ""
 ) -> Response:
     viewer = page.viewer
-    local = zone(viewer.workspace.timezone)
     context: dict[str, Any] = {
         "formats": _formats(page.request),
         "chosen": chosen,
@@ -107,7 +105,6 @@ def _form_page(
         "limit_mb": current_settings().import_upload_max_mb,
         "imports": recent_imports(db, viewer.workspace),
         "error": error,
-        "local_time": lambda moment: f"{from_utc(moment, local):%d.%m.%Y %H:%M}",
     }
     return page.render("ingest/import.html", context, status=422 if error else 200)
 

@@ -12,7 +12,6 @@ from starlette.datastructures import FormData
 
 from kontrol.accounts.members import list_members
 from kontrol.accounts.policy import Action, require
-from kontrol.domain.clock import from_utc, zone
 from kontrol.domain.errors import InvalidInput
 from kontrol.domain.vocabulary import Channel
 from kontrol.reports.charts import chart_png
@@ -79,10 +78,8 @@ def reports_page(db: Db, viewer: CurrentViewer, page: CurrentPage) -> Response:
 def helpers(request: Request, viewer: Any) -> dict[str, Any]:
     """What the report templates use to show schedules and times in the viewer's terms."""
     locale = locale_of(request)
-    local = zone(viewer.workspace.timezone)
     return {
         "schedule_words": lambda text: describe_schedule(text, locale),
-        "local_time": lambda moment: f"{from_utc(moment, local):%d.%m.%Y %H:%M}",
     }
 
 

@@ -6,6 +6,14 @@
 
   var COLOURS = { own: "#2458d6", team: "#8a94a6", target: "#1f8a4c", warning: "#b7791f" };
 
+  // Numbers the reader's way: decimal comma in Russian, the minus sign, no needless ",0".
+  var LANG = document.documentElement.lang || "ru";
+
+  function number(value, places) {
+    var text = Number(value).toLocaleString(LANG, { maximumFractionDigits: places });
+    return text.replace(/^-/, "\u2212");
+  }
+
   function formatValue(value, unit) {
     if (value === null || value === undefined) { return "—"; }
     if (unit === "s") {
@@ -15,9 +23,9 @@
       var rest = String(seconds % 60).padStart(2, "0");
       return hours ? hours + ":" + String(minutes).padStart(2, "0") + ":" + rest : minutes + ":" + rest;
     }
-    if (unit === "%") { return value.toFixed(1) + " %"; }
-    if (unit === "count") { return String(Math.round(value)); }
-    return (Math.round(value * 100) / 100).toString();
+    if (unit === "%") { return number(value, 1) + " %"; }
+    if (unit === "count") { return number(Math.round(value), 0); }
+    return number(value, 2);
   }
 
   function flatLine(label, value, count, colour) {

@@ -11,6 +11,9 @@ from collections.abc import Sequence
 
 from markupsafe import Markup, escape
 
+from kontrol.i18n import DEFAULT_LOCALE
+from kontrol.i18n.formats import number_label
+
 GOOD, BAD, INK, MUTED, LINE = "#1a7f37", "#c62828", "#1d2330", "#6b7280", "#d9dde3"
 SERIES = ("#2f6fde", "#d9822b")
 
@@ -92,7 +95,12 @@ def heat_map(
 
 
 def bars(
-    values: Sequence[float | None], labels: Sequence[str], title: str, *, unit: str = ""
+    values: Sequence[float | None],
+    labels: Sequence[str],
+    title: str,
+    *,
+    unit: str = "",
+    locale: str = DEFAULT_LOCALE,
 ) -> Markup:
     """Vertical bars, one per label, with the value in a tooltip."""
     width, height, bottom = 600, 150, 18
@@ -114,7 +122,7 @@ def bars(
         body.append(
             f'<rect x="{x + 2:.1f}" y="{height - bottom - size:.1f}" width="{step - 4:.1f}" '
             f'height="{size:.1f}" fill="{SERIES[0]}"><title>{escape(label)}: '
-            f"{value:.1f}{escape(unit)}</title></rect>"
+            f"{number_label(value, locale)}{escape(unit)}</title></rect>"
         )
     return _svg(width, height, title, body)
 
@@ -162,6 +170,7 @@ def lag_chart(
     lags: Sequence[tuple[int, float | None, float | None, float | None]],
     title: str,
     lag_label: str,
+    locale: str = DEFAULT_LOCALE,
 ) -> Markup:
     """Correlation per lag as a dot with its 95 % interval, around the zero line."""
     width, height, pad = 300, 140, 20
@@ -190,6 +199,7 @@ def lag_chart(
             f'<line x1="{x:.1f}" y1="{y(high):.1f}" x2="{x:.1f}" y2="{y(low):.1f}" '
             f'stroke="{colour}" stroke-width="2"/>'
             f'<circle cx="{x:.1f}" cy="{y(r):.1f}" r="4" fill="{colour}">'
-            f"<title>r = {r:.2f} [{low:.2f}; {high:.2f}]</title></circle>"
+            f"<title>r = {number_label(r, locale, 2)} "
+            f"[{number_label(low, locale, 2)}; {number_label(high, locale, 2)}]</title></circle>"
         )
     return _svg(width, height, title, body, "lag-chart")

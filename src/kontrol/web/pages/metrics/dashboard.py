@@ -24,7 +24,7 @@ from kontrol.domain.errors import InvalidInput
 from kontrol.domain.periods import Period
 from kontrol.domain.vocabulary import Channel
 from kontrol.i18n import translate
-from kontrol.i18n.formats import decimal, period_label
+from kontrol.i18n.formats import decimal, number_label, period_label, range_label
 from kontrol.interactions.listing import filter_choices
 from kontrol.metrics import Metric
 from kontrol.metrics.dashboard import (
@@ -34,7 +34,7 @@ from kontrol.metrics.dashboard import (
     build_dashboard,
     visible_agents,
 )
-from kontrol.metrics.date_ranges import DateRange, period_of
+from kontrol.metrics.date_ranges import DateRange, last_day, period_of
 from kontrol.metrics.exports import ExportTable, to_csv, to_xlsx
 from kontrol.metrics.heatmap import build_heatmap
 from kontrol.reports.views import discipline_of
@@ -63,7 +63,7 @@ def format_value(value: float | None, unit: str, locale: str) -> str:
     if unit == "%":
         return f"{decimal(value, 1, locale)} %"
     if unit == "points":
-        return f"{value:+.0f}"
+        return number_label(value, locale, 0, sign=True)
     if unit == "count":
         return decimal(round(value), 0, locale)
     return decimal(value, 2, locale)
@@ -196,10 +196,19 @@ def _own_label(dashboard: Dashboard, locale: str, people: Mapping[str, str]) -> 
     return translate(locale, "dashboard.whole_company")
 
 
-def _chart_data(dashboard: Dashboard, locale: str, people: Mapping[str, str]) -> dict[str, Any]:
+def _chart_labels(dashboard: Dashboard, locale: str) -> list[str]:
+    """The periods of the charts; one still running says which days it holds so far."""
     period = dashboard.query.period
+    labels = [period_label(period, key, locale) for key in dashboard.period_keys]
+    shown = dashboard.current
+    if labels and shown.last < last_day(period, dashboard.period_keys[-1]):
+        labels[-1] += " · " + range_label(shown.first, shown.last, locale)
+    return labels
+
+
+def _chart_data(dashboard: Dashboard, locale: str, people: Mapping[str, str]) -> dict[str, Any]:
     return {
-        "labels": [period_label(period, key, locale) for key in dashboard.period_keys],
+        "labels": _chart_labels(dashboard, locale),
         "own": _own_label(dashboard, locale, people),
         "team": f"{translate(locale, 'dashboard.team')} {dashboard.team}"
         if dashboard.team

@@ -6,8 +6,6 @@ the JSON API is in ``web/api/review/routing.py``.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import datetime
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -18,7 +16,6 @@ from sqlalchemy import Connection
 from kontrol.accounts.access import Viewer
 from kontrol.accounts.audit import AuditAction
 from kontrol.accounts.policy import Action, allowed, require
-from kontrol.domain.clock import from_utc, zone
 from kontrol.domain.errors import Conflict, InvalidInput, KontrolError
 from kontrol.domain.vocabulary import Channel
 from kontrol.review.routing.assignment import assign_item, skip_item
@@ -55,22 +52,12 @@ PAGE = 100
 MAX_UPLOAD = 256 * 1024
 
 
-def _clock(viewer: Viewer) -> Callable[[datetime | None], str]:
-    local = zone(viewer.workspace.timezone)
-
-    def when(moment: datetime | None) -> str:
-        return "" if moment is None else from_utc(moment, local).strftime("%Y-%m-%d %H:%M")
-
-    return when
-
-
 def _render(page: Page, name: str, context: dict[str, Any], *, status: int = 200) -> Response:
-    """Routing pages show times in the workspace's zone and links by the viewer's rights."""
+    """Routing pages show links by the viewer's rights (times: the ``moment`` filter)."""
     viewer = page.viewer
     shared = {
         "can_assign": allowed(viewer, Action.ASSIGN_REVIEWS),
         "can_manage_routing": allowed(viewer, Action.MANAGE_ROUTING),
-        "when": _clock(viewer),
         "priority_name": priority_name,
     }
     return page.render(name, {**context, **shared}, status=status)
