@@ -59,7 +59,7 @@ def test_agent_disputes_a_criterion_and_the_lead_changes_the_score(
         f"/evaluations/{evaluation_id}/disputes",
         data={"csrf_token": csrf, "criterion": "empathy", "reason": "keep me"},
     )
-    assert refused.status_code == 409 and "По критерию «empathy» уже открыт спор" in refused.text
+    assert refused.status_code == 409 and "По критерию «empathy» уже подана апелляция" in refused.text
     assert "open dispute" not in refused.text
     empty = client.post(
         f"/evaluations/{evaluation_id}/disputes",
@@ -258,7 +258,7 @@ def test_dispute_window_setting_page(client: TestClient, world: World) -> None:
     bad = client.post(
         "/disputes/settings", data={"csrf_token": form_token(client, "/disputes"), "days": "x"}
     )
-    assert bad.status_code == 422 and "Срок для спора: целое число дней от 1 до" in bad.text
+    assert bad.status_code == 422 and "Срок для апелляции: целое число дней от 1 до" in bad.text
     ok = client.post(
         "/disputes/settings",
         data={"csrf_token": form_token(client, "/disputes"), "days": "14"},

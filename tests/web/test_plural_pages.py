@@ -72,7 +72,7 @@ def test_the_home_tiles_name_their_numbers(
     assert count >= 2  # the two low ratings at least
     assert tile.group(2).strip() == f"{_russian(count, words)} в очередях проверки"
     disputes = re.search(r'id="attention-disputes">\s*<span[^>]*>0</span><span>([^<]+)', page)
-    assert disputes is not None and disputes.group(1) == "споров ждут решения"
+    assert disputes is not None and disputes.group(1) == "апелляций ждут решения"
 
 
 def _russian(count: int, words: tuple[str, str, str]) -> str:
