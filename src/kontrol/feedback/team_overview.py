@@ -17,7 +17,7 @@ Every figure comes from the services the dashboard uses, narrowed by
   conversations says little.
 - The team's open coaching tasks, overdue first (then soonest due).
 
-Four metric queries, two heat-map queries, one of scorecards and one of tasks.
+Twelve queries whatever the team's size (docs/ux.md has the measurement).
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from typing import Any
 from sqlalchemy import Connection
 
 from kontrol.accounts.access import Viewer
-from kontrol.accounts.policy import Action, kpi_scope, require
+from kontrol.accounts.policy import Action, allowed, kpi_reach, kpi_scope, require
 from kontrol.checks.scorecards import active_scorecards
 from kontrol.domain.clock import from_utc, utcnow, zone
 from kontrol.domain.periods import Period
@@ -71,7 +71,6 @@ class WeakCriterion:
     """A check the team failed: pass share over the team's conversations, and where they are."""
 
     check: str
-    title: str | None
     failed: int
     n: int
     link: str
@@ -103,7 +102,7 @@ class TeamOverview:
     weakest: list[WeakCriterion]
     to_coach: list[AgentToCoach]
     open_tasks: list[Task] = field(default_factory=list)
-    now: datetime = field(default_factory=utcnow)
+    min_evaluations: int = MIN_EVALUATIONS
 
 
 def month_ranges(last: date) -> tuple[DateRange, DateRange]:
@@ -115,19 +114,14 @@ def month_ranges(last: date) -> tuple[DateRange, DateRange]:
     return current, DateRange(before.first, end)
 
 
-def bonus_checks(connection: Connection, viewer: Viewer) -> tuple[set[str], dict[str, str]]:
-    """Checks bound to a bonus criterion of an active scorecard, and each check's
-    criterion title (the first scorecard that binds it)."""
-    bonus: set[str] = set()
-    titles: dict[str, str] = {}
-    for stored in active_scorecards(connection, viewer.workspace.id):
-        for criterion in stored.scorecard.criteria:
-            if criterion.check is None:
-                continue
-            titles.setdefault(criterion.check, criterion.title)
-            if criterion.bonus:
-                bonus.add(criterion.check)
-    return bonus, titles
+def bonus_checks(connection: Connection, viewer: Viewer) -> set[str]:
+    """Checks bound to a bonus criterion of an active scorecard."""
+    return {
+        criterion.check
+        for stored in active_scorecards(connection, viewer.workspace.id)
+        for criterion in stored.scorecard.criteria
+        if criterion.bonus and criterion.check is not None
+    }
 
 
 def _totals(
@@ -199,6 +193,14 @@ def _to_coach(
     return ranked[:MOST_AGENTS]
 
 
+def has_overview(viewer: Viewer) -> bool:
+    """Whether ``viewer`` coaches others and has figures to count (a team lead without a
+    team has none until an admin sets it)."""
+    if not allowed(viewer, Action.MANAGE_TASKS) or kpi_reach(viewer) == "none":
+        return False
+    return kpi_reach(viewer) != "team" or bool(viewer.membership.team)
+
+
 def team_overview(
     connection: Connection, viewer: Viewer, *, now: datetime | None = None
 ) -> TeamOverview:
@@ -211,7 +213,7 @@ def team_overview(
     current, previous = month_ranges(latest_day(connection, viewer, today))
     names = dict(visible_agents(connection, viewer))
     heatmap = build_heatmap(connection, viewer, {}, current, names)
-    bonus, titles = bonus_checks(connection, viewer)
+    bonus = bonus_checks(connection, viewer)
     failures: dict[str, int] = {}
     failed_per_agent: dict[str, int] = {}
     conversations = sum(row.conversations for row in heatmap.rows)
@@ -223,9 +225,7 @@ def team_overview(
             failed_per_agent[row.agent] = failed_per_agent.get(row.agent, 0) + count
     link_scope = {"team": scope["team"]} if "team" in scope else {}
     weakest = [
-        WeakCriterion(
-            check, titles.get(check), count, conversations, failing_link(current, check, link_scope)
-        )
+        WeakCriterion(check, count, conversations, failing_link(current, check, link_scope))
         for check, count in sorted(failures.items(), key=lambda item: (-item[1], item[0]))
     ][:MOST_CRITERIA]
     tasks = [
@@ -243,5 +243,5 @@ def team_overview(
         weakest=weakest,
         to_coach=_to_coach(connection, viewer, scope, current, names, failed_per_agent),
         open_tasks=tasks,
-        now=moment,
+        min_evaluations=MIN_EVALUATIONS,
     )

@@ -7,7 +7,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from kontrol.accounts.policy import Action, allowed, require
 from kontrol.feedback.coaching import coaching_agents, coaching_view
-from kontrol.feedback.team_overview import MIN_EVALUATIONS, team_overview
+from kontrol.feedback.team_overview import has_overview, team_overview
 from kontrol.web.deps import CurrentPage, CurrentViewer, Db
 
 router = APIRouter(include_in_schema=False)
@@ -22,10 +22,10 @@ def coaching_index(db: Db, viewer: CurrentViewer, page: CurrentPage) -> Response
     if agent and not allowed(viewer, Action.MANAGE_TASKS):
         return RedirectResponse(f"/coaching/{agent}", status_code=303)
     found = coaching_agents(db, viewer)
-    overview = team_overview(db, viewer) if allowed(viewer, Action.MANAGE_TASKS) else None
+    overview = team_overview(db, viewer) if has_overview(viewer) else None
     return page.render(
         "feedback/feedback_coaching_index.html",
-        {"agents": found, "o": overview, "min_evaluations": MIN_EVALUATIONS},
+        {"agents": found, "o": overview},
     )
 
 
