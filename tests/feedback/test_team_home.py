@@ -113,7 +113,8 @@ def test_team_lead_start_page_shows_the_team_month_and_whom_to_coach(
     # Open coaching tasks, the overdue one first; other kinds are not coaching.
     tasks = _section(text, "team-tasks")
     assert re.findall(r'data-task="(\d+)"', tasks) == [str(overdue.id), str(later.id)]
-    assert "Просрочено" in tasks or "просроч" in tasks.lower()
+    overdue_row = tasks.split(f'data-task="{overdue.id}"', 1)[1].split("</tr>", 1)[0]
+    assert "просрочена" in overdue_row
     assert "Перезвонить" not in tasks
 
 
