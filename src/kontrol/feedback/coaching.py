@@ -12,9 +12,10 @@ workspace time zone:
 - ``share_failed`` = failed / n, ``mean`` = the mean fraction (1 = always fully met).
 
 The weakest criteria come first (lowest mean over the window, then most
-failures). ``trend`` is the change of the mean between the last two periods
-that have data (positive: improving). Only one agent's evaluations of a few
-months are read, so the arithmetic runs in Python over a bounded set of rows.
+failures); bonus criteria are left out (a bonus not earned is no failure).
+``trend`` is the change of the mean between the last two periods that have data
+(positive: improving). Only one agent's evaluations of a few months are read, so
+the arithmetic runs in Python over a bounded set of rows.
 
 Agents see their own view, team leads their team's agents, the QA team everyone.
 """
@@ -239,13 +240,17 @@ def coaching_view(
             score_sums[key].append(float(row.score))
         if row.scorecard_id not in cards:
             cards[row.scorecard_id] = scorecard_by_id(connection, int(row.scorecard_id))
+        bonus = set()
         for criterion in cards[row.scorecard_id].scorecard.criteria:
             titles.setdefault(criterion.id, criterion.title)
+            if criterion.bonus:
+                bonus.add(criterion.id)
         for item in row.items or []:
             fraction = item.get("fraction")
-            if fraction is None:
-                continue
             criterion_id = str(item.get("criterion"))
+            # A bonus not earned is no failure: it is never among the weakest criteria.
+            if fraction is None or criterion_id in bonus:
+                continue
             cells.setdefault(criterion_id, {}).setdefault(key, []).append(float(fraction))
     criteria = [
         _trend(criterion_id, titles.get(criterion_id, criterion_id), keys, by_key)

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from typing import Any
+from urllib.parse import urlencode
 
 from sqlalchemy import ColumnElement, Connection, and_, func, select
 
@@ -124,3 +125,16 @@ def build_heatmap(
         for row in volumes
     )
     return Heatmap(dates, checks, rows)
+
+
+def failing_link(dates: DateRange, check: str, scope: Mapping[str, str]) -> str:
+    """The conversations of ``scope`` (an agent, a team) that failed ``check`` in ``dates``:
+    the link a heat map cell leads to."""
+    return "/interactions?" + urlencode(
+        {
+            **scope,
+            "failed": check,
+            "date_from": dates.first.isoformat(),
+            "date_to": dates.last.isoformat(),
+        }
+    )

@@ -9,12 +9,14 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from kontrol.accounts.policy import Action, allowed, require
+from kontrol.checks.quality import interaction_quality
 from kontrol.domain.errors import InvalidInput
 from kontrol.feedback.dispute_resolution import resolve_dispute
 from kontrol.feedback.dispute_window import dispute_deadline_days, set_dispute_deadline_days
 from kontrol.feedback.disputes import DISPUTE_STATES, get_dispute, list_disputes, withdraw_dispute
 from kontrol.feedback.evaluation_detail import evaluation_detail
 from kontrol.feedback.history import read_version
+from kontrol.interactions.detail import get_interaction
 from kontrol.web.deps import CurrentPage, CurrentViewer, Db, attempt
 from kontrol.web.errors import status_of
 from kontrol.web.pages.feedback.evaluations import PAGE, REFUSED, render_evaluation
@@ -99,6 +101,11 @@ def _dispute_page(
         for a in detail.answers
         if dispute.criterion is None or a.criterion.id == dispute.criterion
     ]
+    # The lead decides on the page itself: the conversation, with the checks' evidence marked.
+    conversation = get_interaction(db, viewer, detail.summary.interaction_id)
+    quality = interaction_quality(
+        db, conversation.summary.id, [m.text for m in conversation.messages]
+    )
     return page.render(
         "feedback/feedback_dispute.html",
         {
@@ -106,6 +113,8 @@ def _dispute_page(
             "e": detail,
             "s": detail.summary,
             "answers": answers,
+            "item": conversation,
+            "quality": quality,
             "error": error,
             "typed": typed or {},
         },

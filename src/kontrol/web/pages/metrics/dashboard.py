@@ -36,7 +36,7 @@ from kontrol.metrics.dashboard import (
 )
 from kontrol.metrics.date_ranges import DateRange, last_day, period_of
 from kontrol.metrics.exports import ExportTable, to_csv, to_xlsx
-from kontrol.metrics.heatmap import build_heatmap
+from kontrol.metrics.heatmap import build_heatmap, failing_link
 from kontrol.reports.views import discipline_of
 from kontrol.web.audit_trail import note_action
 from kontrol.web.deps import CurrentPage, CurrentViewer, Db
@@ -268,14 +268,7 @@ def _dashboard_links(query: DashboardQuery, dashboard: Dashboard) -> dict[str, A
 
 def _heat_link(dates: DateRange, agent: str, check: str) -> str:
     """The conversations behind one cell of the heat map."""
-    return "/interactions?" + urlencode(
-        {
-            "agent": agent,
-            "failed": check,
-            "date_from": dates.first.isoformat(),
-            "date_to": dates.last.isoformat(),
-        }
-    )
+    return failing_link(dates, check, {"agent": agent})
 
 
 def _build(
