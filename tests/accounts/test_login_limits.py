@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import uuid
 
 import pytest
@@ -83,3 +84,19 @@ def test_password_checks_take_turns(monkeypatch: pytest.MonkeyPatch) -> None:
         assert turns.acquire(blocking=False) is False
     assert turns.acquire(blocking=False) is True
     turns.release()
+
+
+def test_a_wrong_password_keeps_the_username_but_never_the_password(client: TestClient) -> None:
+    answer = client.post(
+        "/login",
+        data={
+            "username": "agent1",
+            "password": "неверный пароль",
+            "csrf_token": form_token(client),
+        },
+    )
+    assert answer.status_code == 401
+    assert 'name="username" autocomplete="username" required value="agent1"' in answer.text
+    assert "typo-Secret-42" not in answer.text
+    # The cursor waits in the password field.
+    assert re.search(r'name="password"[^>]*autofocus', answer.text)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from urllib.parse import quote_plus
 
 import pytest
 from fastapi.testclient import TestClient
 from httpx import Response
+from sqlalchemy import Engine
 
 from kontrol.checks.registry import registered_checks
 from kontrol.checks.scorecard_form import (
@@ -18,6 +20,7 @@ from kontrol.checks.scorecard_form import (
 from kontrol.checks.scorecards import default_scorecard_text
 from kontrol.domain.errors import InvalidInput
 from kontrol.domain.scorecard import ScorecardInvalid, load_scorecard
+from kontrol.store.tables import agents
 from kontrol.web.pages.scorecard_editor import field_id, shown_error
 from tests.factories import form_token, log_in
 
@@ -284,3 +287,43 @@ def test_agents_read_and_export_but_do_not_edit(client: TestClient) -> None:
     assert client.get("/scorecards/default-ru/yaml").status_code == 200
     assert client.get("/scorecards/default-ru/edit").status_code == 403
     assert client.get("/scorecards/new").status_code == 403
+
+
+def test_every_mistake_of_the_form_is_named_at_once_next_to_its_field(client: TestClient) -> None:
+    log_in(client, "qa")
+    token = form_token(client, "/scorecards/new")
+    fields = _with({5: ("pass_mark", "150"), 9: ("section_title", ""), 20: ("criterion_title", "")})
+    # A third section left empty (no criteria) before the submit button.
+    fields = [*fields[:-1], ("section", "1"), ("section_title", ""), fields[-1]]
+    refused = _post(client, fields, token)
+    assert refused.status_code == 422
+    text = refused.text
+    assert "Проходной балл: число от 0 до 100" in text
+    assert "проходной балл —" not in text
+    wrong = [
+        "f-pass_mark",
+        "f-sections-0-title",
+        "f-sections-0-criteria-1-title",
+        "f-sections-2-title",
+        "f-sections-2-criteria",
+    ]
+    for place in wrong:
+        assert f'href="#{place}"' in text  # in the summary at the top
+        assert f'id="{place}-error"' in text  # and next to the field
+    assert text.count('aria-invalid="true"') == 4  # the four inputs among them
+    assert 'value="150"' in text and 'value="Поприветствовал клиента"' in text
+
+
+def test_example_conversations_name_the_agent_from_the_agent_list(
+    client: TestClient, engine: Engine
+) -> None:
+    with engine.begin() as connection:
+        named = connection.execute(
+            agents.update().where(agents.c.external_id == "a1").values(name="Анна Смирнова")
+        ).rowcount
+    assert named == 1
+    log_in(client, "qa")
+    page = client.get("/scorecards/new").text
+    options = re.findall(r'<option value="\d+"[^>]*>([^<]*)</option>', page)
+    assert any("Анна Смирнова" in option for option in options)
+    assert not any(option.split(" · ")[2].startswith("a1") for option in options)

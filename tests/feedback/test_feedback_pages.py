@@ -10,6 +10,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
 from kontrol.accounts.workspaces import Workspace
+from kontrol.domain.clock import from_utc, utcnow, zone
 from kontrol.web.app import create_app
 from tests.factories import form_token
 from tests.feedback.feedback_world import ALL_PASS, World, build_world, days_ago, sign_in
@@ -175,20 +176,19 @@ def test_tasks_pages_and_api(client: TestClient, world: World) -> None:
     owner = world.accounts["agent1"].id
     form = client.get(f"/tasks/new?evaluation_id={evaluation_id}&kind=callback")
     assert form.status_code == 200 and 'name="evaluation_id"' in form.text
-    created = client.post(
-        "/tasks",
-        data={
-            "csrf_token": form_token(client, "/tasks"),
-            "evaluation_id": str(evaluation_id),
-            "kind": "callback",
-            "title": "Call back with the right delivery date",
-            "owner_id": str(owner),
-            "due": days_ago(1).strftime("%Y-%m-%dT%H:%M"),
-        },
-        follow_redirects=False,
-    )
-    assert created.status_code == 303
-    task_id = int(created.headers["location"].rsplit("/", 1)[1])
+    late = {
+        "evaluation_id": str(evaluation_id),
+        "kind": "callback",
+        "title": "Call back with the right delivery date",
+        "owner_id": str(owner),
+        "due": days_ago(1).strftime("%Y-%m-%dT%H:%M"),
+    }
+    # The form refuses a due date already past; an import through the API may record one.
+    past = client.post("/tasks", data={"csrf_token": form_token(client, "/tasks"), **late})
+    assert past.status_code == 422 and "Срок: эта дата уже прошла" in past.text
+    created = client.post("/api/v1/tasks", json={**late, "owner_id": owner})
+    assert created.status_code == 201
+    task_id = int(created.json()["id"])
     missing_title = client.post(
         "/tasks",
         data={
@@ -233,6 +233,29 @@ def test_tasks_pages_and_api(client: TestClient, world: World) -> None:
         "created",
         "updated",
     ]
+
+
+def test_a_new_task_due_before_today_is_refused_and_the_form_kept(
+    client: TestClient, world: World
+) -> None:
+    sign_in(client, "lead")
+    fields = {
+        "csrf_token": form_token(client, "/tasks"),
+        "kind": "coaching",
+        "title": "Разбор звонка с клиентом",
+        "agent": "a1",
+        "due": "2020-01-01",
+    }
+    refused = client.post("/tasks", data=fields)
+    assert refused.status_code == 422
+    assert "Срок: эта дата уже прошла — выберите сегодня (" in refused.text
+    assert (
+        'value="Разбор звонка с клиентом"' in refused.text and 'value="2020-01-01"' in refused.text
+    )
+    assert client.get("/api/v1/tasks?view=all").json()["items"] == []
+    local_today = from_utc(utcnow(), zone(world.workspace.timezone)).strftime("%Y-%m-%d")
+    today = client.post("/tasks", data={**fields, "due": local_today}, follow_redirects=False)
+    assert today.status_code == 303
 
 
 def test_coaching_pages(client: TestClient, world: World) -> None:

@@ -313,7 +313,7 @@ def test_rules_page_creates_edits_and_switches_rules(
         "priority": "high",
         "due_hours": "48",
         "param_lookback_days": "99",
-        "filter_channel": "chat, call",
+        "filter_channel": ["chat", "call"],
         "active": "1",
     }
     refused = client.post("/review-rules", data=fields)

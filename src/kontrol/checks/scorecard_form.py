@@ -20,6 +20,7 @@ from typing import Any
 
 import yaml
 
+from kontrol.domain.errors import InvalidInput
 from kontrol.domain.scorecard import (
     CHANNELS,
     DEFAULT_PASS_MARK,
@@ -304,10 +305,85 @@ def scorecard_yaml(data: dict[str, Any]) -> str:
     return text
 
 
+class DraftInvalid(ScorecardInvalid):
+    """The mistakes of a form found at once (``problems``, page order); it reads as the first."""
+
+    def __init__(self, problems: list[ScorecardInvalid]) -> None:
+        first = problems[0]
+        InvalidInput.__init__(self, str(first), key=first.key, params=dict(first.params))
+        self.path = first.path
+        self.line = None
+        self.problems = problems
+
+
+def _top_problems(draft: ScorecardDraft) -> list[ScorecardInvalid]:
+    problems: list[ScorecardInvalid] = []
+    if not draft.title:
+        problems.append(ScorecardInvalid.at(("title",), "text", "expected text"))
+    if draft.name and not IDENTIFIER.match(draft.name):
+        problems.append(
+            ScorecardInvalid.at(
+                ("name",), "identifier", "expected an id of lower-case letters, digits, '_' or '-'"
+            )
+        )
+    try:
+        mark = float(draft.pass_mark.replace(",", ".")) if draft.pass_mark else DEFAULT_PASS_MARK
+    except ValueError:
+        problems.append(ScorecardInvalid.at(("pass_mark",), "number", "expected a number"))
+    else:
+        if not 0 <= mark <= 100:
+            problems.append(ScorecardInvalid.at(("pass_mark",), "pass_mark", "expected 0-100"))
+    if not draft.channels:
+        problems.append(
+            ScorecardInvalid.at(("channels",), "channels", "expected a list of channels")
+        )
+    if not draft.sections:
+        problems.append(
+            ScorecardInvalid.at(("sections",), "no_sections", "expected a non-empty list")
+        )
+    return problems
+
+
+def draft_problems(draft: ScorecardDraft) -> list[ScorecardInvalid]:
+    """The form's mistakes field by field, all at once (a field's first mistake), in page order.
+
+    An empty section or criterion title, a section without criteria, a weight that is
+    not a number: each is named next to its field, not only the first of them.
+    """
+    problems = _top_problems(draft)
+    for i, section in enumerate(draft.sections):
+        path: Path = ("sections", i)
+        try:
+            if not _limited(section.title, (*path, "title"), TEXT_LIMIT):
+                raise ScorecardInvalid.at((*path, "title"), "text", "expected text")
+        except ScorecardInvalid as error:
+            problems.append(error)
+        if not section.criteria:
+            problems.append(
+                ScorecardInvalid.at((*path, "criteria"), "no_criteria", "expected a non-empty list")
+            )
+        for j, criterion in enumerate(section.criteria):
+            at: Path = (*path, "criteria", j)
+            try:
+                data = _criterion_data(criterion, at, set())
+                if data["weight"] <= 0:
+                    raise ScorecardInvalid.at((*at, "weight"), "weight", "must be greater than 0")
+            except ScorecardInvalid as error:
+                problems.append(error)
+    return problems
+
+
 def check_draft(
     draft: ScorecardDraft, *, known_checks: frozenset[str] | None = None
 ) -> tuple[Scorecard, str]:
-    """The scorecard a draft makes, and its YAML; the first mistake as :class:`ScorecardInvalid`."""
+    """The scorecard a draft makes, and its YAML; mistakes as :class:`ScorecardInvalid`.
+
+    The mistakes of single fields come all at once (:class:`DraftInvalid`); those of the
+    whole (an id used twice, an unknown check) one by one, as YAML's.
+    """
+    problems = draft_problems(draft)
+    if problems:
+        raise DraftInvalid(problems)
     data = draft_data(draft)
     if not IDENTIFIER.match(str(data["name"])):
         raise ScorecardInvalid.at(

@@ -11,11 +11,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, select
+from sqlalchemy import ColumnElement, Connection, and_, func, select
 
 from kontrol.domain.errors import NotFound
 from kontrol.domain.scorecard import Score, Scorecard, compute_score, criterion_results
-from kontrol.store.tables import check_outcomes, interactions
+from kontrol.store.tables import agents, check_outcomes, interactions
 
 SAMPLES = 40
 
@@ -50,10 +50,24 @@ def _columns() -> tuple[ColumnElement[object], ...]:
         interactions.c.started_at,
         interactions.c.channel,
         interactions.c.language,
-        interactions.c.agent_name,
+        # The agent by the name the agent list gives, as everywhere else.
+        func.coalesce(agents.c.name, interactions.c.agent_name).label("agent_name"),
         interactions.c.agent_external_id,
         interactions.c.customer_name,
         interactions.c.topic,
+    )
+
+
+def _checked() -> Any:
+    """Interactions with their check outcomes and their agent from the agent list."""
+    return interactions.join(
+        check_outcomes, check_outcomes.c.interaction_id == interactions.c.id
+    ).outerjoin(
+        agents,
+        and_(
+            agents.c.workspace_id == interactions.c.workspace_id,
+            agents.c.external_id == interactions.c.agent_external_id,
+        ),
     )
 
 
@@ -76,7 +90,7 @@ def preview_samples(
     """The newest checked conversations the viewer may see (``scope``), newest first."""
     rows = connection.execute(
         select(*_columns())
-        .join(check_outcomes, check_outcomes.c.interaction_id == interactions.c.id)
+        .select_from(_checked())
         .where(interactions.c.workspace_id == workspace_id, scope)
         .order_by(interactions.c.started_at.desc(), interactions.c.id.desc())
         .limit(limit)
@@ -94,7 +108,7 @@ def preview_score(
     """The score ``scorecard`` gives one checked conversation from its stored verdicts."""
     row = connection.execute(
         select(*_columns(), check_outcomes.c.verdicts)
-        .join(check_outcomes, check_outcomes.c.interaction_id == interactions.c.id)
+        .select_from(_checked())
         .where(
             interactions.c.workspace_id == workspace_id,
             interactions.c.id == interaction_id,

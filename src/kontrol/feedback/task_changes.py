@@ -21,7 +21,7 @@ from kontrol.accounts.policy import (
     require,
     visible_interaction,
 )
-from kontrol.domain.clock import to_utc, utcnow, zone
+from kontrol.domain.clock import from_utc, to_utc, utcnow, zone
 from kontrol.domain.errors import Forbidden, InvalidInput, NotFound
 from kontrol.feedback.history import last_actor, stale
 from kontrol.feedback.tasks import KINDS, STATUSES, Task, can_edit, can_progress, get_task
@@ -72,6 +72,26 @@ def parse_due(value: str, timezone: str) -> datetime | None:
             where_params={"field": "due"},
         ) from None
     return to_utc(moment, zone(timezone))
+
+
+def refuse_past_due(value: str, timezone: str, now: datetime | None = None) -> None:
+    """A due date a person sets for a new task: not before today in the workspace zone.
+
+    The form of a new task checks it; imports and the demo may record tasks already late.
+    """
+    due_at = parse_due(value, timezone)
+    if due_at is None:
+        return
+    local = zone(timezone)
+    today = from_utc(now or utcnow(), local).date()
+    if from_utc(due_at, local).date() < today:
+        raise InvalidInput(
+            f"due: not before today ({today.isoformat()})",
+            key="feedback.error.due_past",
+            params={"today": today},
+            where_key="error.where.field",
+            where_params={"field": "due"},
+        )
 
 
 def _optional_id(value: str, name: str) -> int | None:

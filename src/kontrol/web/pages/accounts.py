@@ -96,9 +96,17 @@ def _login_page(
     failed: bool,
     nobody: bool,
     refusal: LoginRefusal | None = None,
+    username: str = "",
 ) -> Response:
     demo_logins = DEMO_LOGINS if state.demo else ()
-    context = {"failed": failed, "nobody": nobody, "demo_logins": demo_logins, "refusal": refusal}
+    context = {
+        "failed": failed,
+        "nobody": nobody,
+        "demo_logins": demo_logins,
+        "refusal": refusal,
+        # A refused login keeps the typed username (never the password).
+        "username": username[:200],
+    }
     status = 429 if refusal else 401 if failed else 200
     return render(request, "accounts/login.html", context, status=status)
 
@@ -144,7 +152,9 @@ def login(
     refusal = login_refusal(username, address)
     if refusal is not None:
         record_failed_login(db, username, address, refused=True)
-        return _login_page(request, state, failed=True, nobody=False, refusal=refusal)
+        return _login_page(
+            request, state, failed=True, nobody=False, refusal=refusal, username=username
+        )
     with password_check_turn():
         account = authenticate(db, username=username, password=password)
     memberships = memberships_of(db, account) if account else []
@@ -152,7 +162,7 @@ def login(
     if account is None or not (memberships or invited):
         count_failure(username, address)
         record_failed_login(db, username, address)
-        return _login_page(request, state, failed=True, nobody=False)
+        return _login_page(request, state, failed=True, nobody=False, username=username)
     clear_failures(username, address)
     record_account_audit(
         db,

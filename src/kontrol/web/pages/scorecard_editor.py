@@ -113,6 +113,12 @@ def shown_error(
     return ShownError(error_text(keyed, locale), field_id(error.path) if in_form else None)
 
 
+def shown_errors(error: KontrolError, draft: ScorecardDraft, locale: str) -> list[ShownError]:
+    """Every mistake of the form (:class:`DraftInvalid` carries several) as the editor shows it."""
+    problems: list[KontrolError] = list(getattr(error, "problems", None) or [error])
+    return [shown_error(problem, draft, locale) for problem in problems]
+
+
 def check_choices(page: Page, draft: ScorecardDraft) -> list[dict[str, Any]]:
     """The checks a criterion may be bound to, grouped and named in the reader's language."""
 
@@ -147,7 +153,7 @@ def render_editor(
     *,
     original: str = "",
     version: int | None = None,
-    error: ShownError | None = None,
+    errors: list[ShownError] | None = None,
     import_error: ShownError | None = None,
     yaml_text: str = "",
     preview: Preview | None = None,
@@ -155,14 +161,19 @@ def render_editor(
     notice: str | None = None,
     status: int = 200,
 ) -> Response:
-    """The editor page for ``draft`` (a new scorecard when ``original`` is empty)."""
+    """The editor page for ``draft`` (a new scorecard when ``original`` is empty).
+
+    ``errors``: each shown in the summary at the top and next to its own field.
+    """
     viewer = page.viewer
+    errors = errors or []
     samples = preview_samples(page.connection, viewer.workspace.id, interaction_scope(viewer))
     context = {
         "draft": draft,
         "original": original,
         "version": version,
-        "error": error,
+        "errors": errors,
+        "field_errors": {e.field_id: e.text for e in errors if e.field_id},
         "import_error": import_error,
         "yaml_text": yaml_text,
         "preview": preview,
@@ -299,7 +310,7 @@ async def scorecard_form_post(request: Request, page: CurrentPage) -> Response:
             original=original,
             version=version,
             sample_id=sample_id,
-            error=shown_error(error, draft, locale),
+            errors=shown_errors(error, draft, locale),
             status=422,
         )
     return RedirectResponse(f"/scorecards/{stored.name}", status_code=303)

@@ -8,7 +8,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from kontrol.accounts.policy import Action, allowed, require
 from kontrol.feedback.history import read_version
-from kontrol.feedback.task_changes import TaskInput, create_task, update_task
+from kontrol.feedback.task_changes import TaskInput, create_task, refuse_past_due, update_task
 from kontrol.feedback.tasks import (
     KINDS,
     STATUSES,
@@ -116,8 +116,10 @@ async def create_task_form(
     """Create a task from the form."""
     form = await request.form()
     check_csrf(request, str(form.get("csrf_token") or ""))
+    require(viewer, Action.MANAGE_TASKS)
     values = {name: str(form.get(name) or "") for name in TASK_FIELDS}
     try:
+        refuse_past_due(values["due"], viewer.workspace.timezone)
         with attempt(db):
             task = create_task(db, viewer, TaskInput(**values))
     except REFUSED as error:

@@ -15,6 +15,7 @@ from sqlalchemy import Connection
 
 from kontrol.accounts.access import Viewer
 from kontrol.accounts.audit import AuditAction
+from kontrol.accounts.members import known_links
 from kontrol.accounts.policy import Action, allowed, require
 from kontrol.domain.errors import Conflict, InvalidInput, KontrolError
 from kontrol.domain.vocabulary import Channel
@@ -305,24 +306,40 @@ def rules_defaults(
     return RedirectResponse("/review-rules", status_code=303)
 
 
+LANGUAGES = ("ru", "en")
+
+
+def _choices(known: list[str], chosen: list[str]) -> list[str]:
+    """The values offered as checkboxes: the known ones, then any stored value not among them."""
+    return [*known, *(value for value in chosen if value not in known)]
+
+
 def _form_context(
-    data: RoutingRuleInput, rule_id: int | None, version: int | None
+    page: Page, data: RoutingRuleInput, rule_id: int | None, version: int | None
 ) -> dict[str, Any]:
     kind = ROUTING_KINDS.get(data.kind)
-    filters = {name: data.filters.get(name) or [] for name in FILTERS}
+    chosen = {name: _chosen(data.filters.get(name)) for name in FILTERS}
+    teams, _agents = known_links(page.connection, page.viewer.workspace)
     return {
         "data": data,
-        "filter_text": {
-            name: ", ".join(values) if isinstance(values, list) else str(values)
-            for name, values in filters.items()
+        "chosen": chosen,
+        "filter_choices": {
+            "channel": _choices([item.value for item in Channel], chosen["channel"]),
+            "team": _choices(teams, chosen["team"]),
+            "language": _choices(list(LANGUAGES), chosen["language"]),
         },
         "params": kind.params,
         "rule_id": rule_id,
         "version": version,
         "priorities": PRIORITIES,
-        "channels": [item.value for item in Channel],
         "error": None,
     }
+
+
+def _chosen(values: Any) -> list[str]:
+    """A filter's values as a list: the ticked boxes as they are, a text split at commas."""
+    items = values if isinstance(values, list) else str(values or "").split(",")
+    return [text for text in (str(item).strip() for item in items) if text]
 
 
 @router.get("/review-rules/new")
@@ -336,7 +353,8 @@ def new_rule_form(viewer: CurrentViewer, page: CurrentPage, kind: str) -> Respon
         queue="",
         params={p.name: p.default for p in found.params},
     )
-    return _render(page, "review/routing_rule_form.html", _form_context(data, None, None))
+    context = _form_context(page, data, None, None)
+    return _render(page, "review/routing_rule_form.html", context)
 
 
 @router.get("/review-rules/{rule_id}")
@@ -344,7 +362,7 @@ def edit_rule_form(db: Db, viewer: CurrentViewer, page: CurrentPage, rule_id: Id
     """The form of an existing rule."""
     require(viewer, Action.MANAGE_ROUTING)
     stored = get_routing_rule(db, viewer.workspace.id, rule_id)
-    context = _form_context(input_of(stored), rule_id, stored.version)
+    context = _form_context(page, input_of(stored), rule_id, stored.version)
     return _render(page, "review/routing_rule_form.html", context)
 
 
@@ -368,7 +386,7 @@ async def save_rule_form(
         priority=str(form.get("priority") or "normal"),
         due_hours=str(form.get("due_hours") or ""),
         params=kind.form_params(form),
-        filters={name: str(form.get(f"filter_{name}") or "") for name in FILTERS},
+        filters={name: _chosen(form.getlist(f"filter_{name}")) for name in FILTERS},
         assign_qa_leads=form.get("assign_qa_leads") == "1",
         active=form.get("active") == "1",
     )
@@ -387,7 +405,7 @@ async def save_rule_form(
             details = {"rule_id": rule_id, "kind": data.kind, "active": data.active}
             note_action(db, request, viewer, AuditAction.ROUTING_CHANGED, data.name, details)
     except REFUSALS as error:
-        context = _form_context(data, rule_id, version)
+        context = _form_context(page, data, rule_id, version)
         context["error"] = page.says(error)
         return _render(page, "review/routing_rule_form.html", context, status=status_of(error))
     return RedirectResponse("/review-rules", status_code=303)
