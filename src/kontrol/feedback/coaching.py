@@ -11,6 +11,9 @@ workspace time zone:
   criterion, a 1 or 2 on a 1-5 scale, ``na`` where the scorecard counts it as a fail);
 - ``share_failed`` = failed / n, ``mean`` = the mean fraction (1 = always fully met).
 
+Bonus criteria (the upsell, usually) are left out: not earning a bonus is no
+failure, and the score never counts it against the agent.
+
 The weakest criteria come first (lowest mean over the window, then most
 failures). ``trend`` is the change of the mean between the last two periods
 that have data (positive: improving). Only one agent's evaluations of a few
@@ -239,13 +242,17 @@ def coaching_view(
             score_sums[key].append(float(row.score))
         if row.scorecard_id not in cards:
             cards[row.scorecard_id] = scorecard_by_id(connection, int(row.scorecard_id))
+        bonus = set()
         for criterion in cards[row.scorecard_id].scorecard.criteria:
             titles.setdefault(criterion.id, criterion.title)
+            if criterion.bonus:
+                bonus.add(criterion.id)
         for item in row.items or []:
             fraction = item.get("fraction")
-            if fraction is None:
-                continue
             criterion_id = str(item.get("criterion"))
+            # A bonus not earned is no weakness: bonus criteria are left out.
+            if fraction is None or criterion_id in bonus:
+                continue
             cells.setdefault(criterion_id, {}).setdefault(key, []).append(float(fraction))
     criteria = [
         _trend(criterion_id, titles.get(criterion_id, criterion_id), keys, by_key)
