@@ -9,12 +9,12 @@ import pytest
 from sqlalchemy import Engine
 
 from kontrol.accounts.workspaces import Workspace
+from kontrol.checks.scorecards import save_scorecard
 from kontrol.domain.errors import InvalidInput, NotFound
 from kontrol.feedback.agent_view import acknowledge_evaluation
 from kontrol.feedback.coaching import coaching_agents, coaching_view
 from kontrol.feedback.disputes import raise_dispute
 from kontrol.feedback.task_changes import TaskInput, create_task, update_task
-from kontrol.checks.scorecards import save_scorecard
 from tests.feedback.feedback_world import CARD, World, build_world
 
 NOW = datetime(2026, 11, 12, 12, 0)
@@ -113,7 +113,7 @@ def test_weakest_criteria_per_week(world: World, coached: dict[str, int]) -> Non
 
 
 def test_a_bonus_not_earned_is_no_weakness(world: World) -> None:
-    line = "      - {id: tone, title: Tone, weight: 1, scale: \"1-5\"}\n"
+    line = '      - {id: tone, title: Tone, weight: 1, scale: "1-5"}\n'
     bonus = line + "      - {id: upsell, title: Offered more, weight: 1, bonus: true}\n"
     assert line in CARD
     with world.engine.begin() as connection:
