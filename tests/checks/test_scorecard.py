@@ -49,6 +49,8 @@ def test_bonus_only_adds_and_the_score_stays_within_100() -> None:
     )
     assert compute_score(card, {"a": "pass", "d": "pass"}).score == 100.0
     assert compute_score(card, {"a": "pass", "d": "fail"}).score == 100.0
+    # A bonus not earned is no failure: the evaluation passes (qa_failed stays false).
+    assert compute_score(card, {"a": "pass", "d": "fail"}).passed is True
 
 
 def test_one_to_five_marks_map_to_0_100() -> None:

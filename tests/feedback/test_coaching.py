@@ -9,12 +9,13 @@ import pytest
 from sqlalchemy import Engine
 
 from kontrol.accounts.workspaces import Workspace
+from kontrol.checks.scorecards import save_scorecard
 from kontrol.domain.errors import InvalidInput, NotFound
 from kontrol.feedback.agent_view import acknowledge_evaluation
 from kontrol.feedback.coaching import coaching_agents, coaching_view
 from kontrol.feedback.disputes import raise_dispute
 from kontrol.feedback.task_changes import TaskInput, create_task, update_task
-from tests.feedback.feedback_world import World, build_world
+from tests.feedback.feedback_world import CARD, World, build_world
 
 NOW = datetime(2026, 11, 12, 12, 0)
 
@@ -109,6 +110,20 @@ def test_weakest_criteria_per_week(world: World, coached: dict[str, int]) -> Non
     assert view.scores["2026-W45"] == (2, 37.5)
     assert view.scores["2026-W46"] == (2, 42.5)
     assert view.scores["2026-W44"] == (0, None)
+
+
+def test_a_bonus_not_earned_is_no_weakness(world: World) -> None:
+    line = '      - {id: tone, title: Tone, weight: 1, scale: "1-5"}\n'
+    bonus = line + "      - {id: upsell, title: Offered more, weight: 1, bonus: true}\n"
+    assert line in CARD
+    with world.engine.begin() as connection:
+        world.card = save_scorecard(connection, world.workspace.id, CARD.replace(line, bonus))
+    answers = {"greeting": "pass", "empathy": "fail", "accuracy": "pass", "tone": 4}
+    world.evaluation("f1", {**answers, "upsell": "fail"}, kind="auto")
+    with world.engine.connect() as connection:
+        view = coaching_view(connection, world.viewer("qa"), "a1", now=NOW)
+    assert {c.criterion for c in view.criteria} == set(answers)
+    assert view.criteria[0].criterion == "empathy"
 
 
 def test_monthly_window(world: World, coached: dict[str, int]) -> None:

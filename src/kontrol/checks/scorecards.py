@@ -139,6 +139,22 @@ def active_scorecards(connection: Connection, workspace_id: int) -> list[StoredS
     return [stored_scorecard(row) for row in rows]
 
 
+def bonus_checks(connection: Connection, workspace_id: int) -> frozenset[str]:
+    """Checks that only bonus criteria of the active scorecards are bound to.
+
+    Not earning a bonus is no failure (the score never counts it against the
+    agent), so figures of failed checks leave these out. A check bound to an
+    ordinary criterion of any active scorecard, or to none, is not among them.
+    """
+    bonus: set[str] = set()
+    ordinary: set[str] = set()
+    for card in active_scorecards(connection, workspace_id):
+        for criterion in card.scorecard.criteria:
+            if criterion.check is not None:
+                (bonus if criterion.bonus else ordinary).add(criterion.check)
+    return frozenset(bonus - ordinary)
+
+
 def scorecard_versions(
     connection: Connection, workspace_id: int, name: str
 ) -> list[StoredScorecard]:

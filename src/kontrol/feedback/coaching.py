@@ -11,6 +11,9 @@ workspace time zone:
   criterion, a 1 or 2 on a 1-5 scale, ``na`` where the scorecard counts it as a fail);
 - ``share_failed`` = failed / n, ``mean`` = the mean fraction (1 = always fully met).
 
+Bonus criteria (the upsell, usually) are left out: not earning a bonus is no
+failure, and the score never counts it against the agent.
+
 The weakest criteria come first (lowest mean over the window, then most
 failures); bonus criteria are left out (a bonus not earned is no failure).
 ``trend`` is the change of the mean between the last two periods that have data

@@ -5,7 +5,9 @@ A cell is the share of the agent's conversations that failed the check
 agent's conversations of the range; the sample size stands beside it. Only the
 checks that failed at least once are columns (the most failed first), and the
 agents with the most conversations are rows, so the table stays readable on
-a 60-seat centre. The filters are the dashboard's, narrowed by ``kpi_scope``.
+a 60-seat centre. Checks bound only to bonus criteria of the active scorecards
+(the upsell, usually) are left out: a bonus not earned is no failure. The
+filters are the dashboard's, narrowed by ``kpi_scope``.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from sqlalchemy import ColumnElement, Connection, and_, func, select
 
 from kontrol.accounts.access import Viewer
 from kontrol.accounts.policy import kpi_scope
+from kontrol.checks.scorecards import bonus_checks
 from kontrol.domain.clock import to_utc, zone
 from kontrol.metrics.date_ranges import DateRange
 from kontrol.store.tables import check_failures, interactions
@@ -106,7 +109,11 @@ def build_heatmap(
                 check_failures.c.workspace_id == interactions.c.workspace_id,
             ),
         )
-        .where(*where, interactions.c.agent_external_id.in_(agents))
+        .where(
+            *where,
+            interactions.c.agent_external_id.in_(agents),
+            check_failures.c.check_id.not_in(bonus_checks(connection, viewer.workspace.id)),
+        )
         .group_by(interactions.c.agent_external_id, check_failures.c.check_id)
     ).all()
     per_agent: dict[str, dict[str, int]] = {agent: {} for agent in agents}

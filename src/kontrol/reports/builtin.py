@@ -15,6 +15,7 @@ from urllib.parse import urlencode
 from sqlalchemy import Connection, func, select
 
 from kontrol.accounts.policy import kpi_scope
+from kontrol.checks.scorecards import bonus_checks
 from kontrol.domain.periods import Period
 from kontrol.feedback.coaching import coaching_view
 from kontrol.i18n import translate
@@ -164,9 +165,13 @@ def _qa_rows(
 def check_failure_counts(
     connection: Connection, workspace_id: int, dates: DateRange, filters: Mapping[str, str]
 ) -> list[tuple[str, int]]:
-    """(check id, interactions it failed on) in the dates and filters, most failed first."""
+    """(check id, interactions it failed on) in the dates and filters, most failed first.
+
+    Checks bound only to bonus criteria are left out: a bonus not earned is no failure.
+    """
     conditions = [
         interaction_facts.c.workspace_id == workspace_id,
+        check_failures.c.check_id.not_in(bonus_checks(connection, workspace_id)),
         interaction_facts.c.day >= dates.first.isoformat(),
         interaction_facts.c.day <= dates.last.isoformat(),
     ]

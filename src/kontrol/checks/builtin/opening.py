@@ -45,7 +45,16 @@ def introduction(conversation: Conversation) -> Verdict:
 
 
 NAME_PART = re.compile(r"[^\W\d_]{2,}")
-SPEAKING = re.compile(r"^\s*[A-Z][a-z]+ (?:speaking|here)\b|, ([A-Z][a-z]+) (?:speaking|here)\b")
+# "Paul speaking", "Hi! Emily here", "Kvarta, Paul speaking": a capitalised word that opens
+# a sentence or follows a comma, then "speaking"/"here".
+SPEAKING = re.compile(r"(?:^|[,.!?])\s*([A-Z][a-z]+) (?:speaking|here)\b")
+# Capitalised words before "here" that are no name ("Click here", "Nobody here").
+_NOT_SPEAKERS = frozenset(
+    "click tap sign right over come stay look nobody everyone everybody someone somebody "
+    "anyone anybody nothing everything something anything we you they he she it i hello "
+    "hi hey thanks yes no just still not go wait start see check write call reply help "
+    "support team all".split()
+)
 
 
 def _first_name_alone(
@@ -53,15 +62,11 @@ def _first_name_alone(
 ) -> int | None:
     """The position of a first name the agent says of themselves in the opening, if any."""
     if conversation.language != "ru":
-        found = SPEAKING.search(message.view)
-        if found is None:
-            return None
-        start = (
-            found.start(1)
-            if found.group(1)
-            else found.start() + len(found.group()) - len(found.group().lstrip())
-        )
-        return next((i for i, (s, _) in enumerate(message.spans) if s >= start), None)
+        for found in SPEAKING.finditer(message.view):
+            if found.group(1).lower() not in _NOT_SPEAKERS:
+                start = found.start(1)
+                return next((i for i, (s, _) in enumerate(message.spans) if s >= start), None)
+        return None
     for position, word in enumerate(message.words):
         if not word[:1].isupper() or message.lemmas[position] in customer:
             continue
