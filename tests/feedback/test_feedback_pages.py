@@ -60,7 +60,8 @@ def test_agent_disputes_a_criterion_and_the_lead_changes_the_score(
         f"/evaluations/{evaluation_id}/disputes",
         data={"csrf_token": csrf, "criterion": "empathy", "reason": "keep me"},
     )
-    assert refused.status_code == 409 and "По критерию «empathy» уже подана апелляция" in refused.text
+    assert refused.status_code == 409
+    assert "По критерию «empathy» уже подана апелляция" in refused.text
     assert "open dispute" not in refused.text
     empty = client.post(
         f"/evaluations/{evaluation_id}/disputes",
