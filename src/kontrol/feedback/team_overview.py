@@ -31,7 +31,7 @@ from sqlalchemy import Connection
 
 from kontrol.accounts.access import Viewer
 from kontrol.accounts.policy import Action, allowed, kpi_reach, kpi_scope, require
-from kontrol.checks.scorecards import active_scorecards
+from kontrol.checks.scorecards import bonus_checks
 from kontrol.domain.clock import from_utc, utcnow, zone
 from kontrol.domain.periods import Period
 from kontrol.feedback.tasks import Task, tasks_of
@@ -112,16 +112,6 @@ def month_ranges(last: date) -> tuple[DateRange, DateRange]:
     before = period_of(Period.MONTH, current.first - timedelta(days=1))
     end = min(before.first + timedelta(days=current.days - 1), before.last)
     return current, DateRange(before.first, end)
-
-
-def bonus_checks(connection: Connection, viewer: Viewer) -> set[str]:
-    """Checks bound to a bonus criterion of an active scorecard."""
-    return {
-        criterion.check
-        for stored in active_scorecards(connection, viewer.workspace.id)
-        for criterion in stored.scorecard.criteria
-        if criterion.bonus and criterion.check is not None
-    }
 
 
 def _totals(
@@ -213,7 +203,7 @@ def team_overview(
     current, previous = month_ranges(latest_day(connection, viewer, today))
     names = dict(visible_agents(connection, viewer))
     heatmap = build_heatmap(connection, viewer, {}, current, names)
-    bonus = bonus_checks(connection, viewer)
+    bonus = bonus_checks(connection, viewer.workspace.id)
     failures: dict[str, int] = {}
     failed_per_agent: dict[str, int] = {}
     conversations = sum(row.conversations for row in heatmap.rows)
