@@ -7,7 +7,7 @@ check, how many of them failed it (``check_failures``). The heat map
 (``metrics/heatmap.py``) sums a month of it, a few thousand rows, instead of
 scanning the month's interactions twice. The numbers are those of the
 interactions themselves: the team is the interaction's own (not filled in from
-the agent list as the facts do; "" for none), the day is the facts' local day
+the agent list as the facts do; "" for none), the day and agent are the facts'
 (the local day of ``started_at`` in the workspace's time zone), so a cell's count
 is what its link to the interaction list lists.
 
@@ -41,9 +41,12 @@ def _rewrite(connection: Connection, scope: Scope) -> None:
     f, i = interaction_facts, interactions
     connection.execute(delete(heat_cells).where(*scope(heat_cells)))
     team = func.coalesce(i.c.team, "").label("team")
-    keys = [f.c.workspace_id, f.c.day, i.c.agent_external_id, team, i.c.channel]
+    # The day and agent of the facts (the agent is the interaction's), so that a
+    # group's rows are deleted and recounted by the same keys even while the facts
+    # of a changed interaction wait for their rewrite (which refreshes both groups).
+    keys = [f.c.workspace_id, f.c.day, f.c.agent, team, i.c.channel]
     joined = f.join(i, i.c.id == f.c.interaction_id)
-    where = [*scope(f), i.c.agent_external_id.is_not(None)]
+    where = [*scope(f), f.c.agent.is_not(None)]
     connection.execute(
         heat_cells.insert().from_select(
             _COLUMNS,

@@ -4,7 +4,7 @@ Revision ID: 0040
 Revises: 0038
 Create Date: 2026-12-07
 
-``heat_cells``: per local day, agent and team of the interaction, the
+``heat_cells``: per local day, agent, team and channel of the interaction, the
 conversations and, per automatic check, how many failed it (the dashboard's
 "where quality is lost"), filled from the interactions, their facts' local day
 and ``check_failures``. A month of the heat map reads a few thousand rows
@@ -55,11 +55,11 @@ facts = sa.table(
     sa.column("interaction_id", _ID),
     sa.column("workspace_id", _ID),
     sa.column("day", sa.String()),
+    sa.column("agent", sa.String()),
 )
 interactions = sa.table(
     "interactions",
     sa.column("id", _ID),
-    sa.column("agent_external_id", sa.String()),
     sa.column("team", sa.String()),
     sa.column("channel", sa.String()),
 )
@@ -78,12 +78,12 @@ def upgrade() -> None:
     keys = [
         f.c.workspace_id,
         f.c.day,
-        i.c.agent_external_id,
+        f.c.agent,
         sa.func.coalesce(i.c.team, ""),
         i.c.channel,
     ]
     joined = f.join(i, i.c.id == f.c.interaction_id)
-    handled = i.c.agent_external_id.is_not(None)
+    handled = f.c.agent.is_not(None)
     op.execute(
         heat_cells.insert().from_select(
             _COLUMNS,
