@@ -1,12 +1,14 @@
 """The heat map's rollup equals a recount from the interactions and their failed checks,
-after imports, rescoring and a rebuild, on SQLite and PostgreSQL; the heat map read
+after imports, live pushes, rescoring and a rebuild, on SQLite and PostgreSQL; the heat map read
 from it equals the one counted from the interactions."""
 
 from __future__ import annotations
 
+import random
 from collections import Counter
 from datetime import UTC, date
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Engine, delete, select
 
@@ -22,6 +24,7 @@ from kontrol.metrics.facts import rebuild
 from kontrol.metrics.heat_cells import CONVERSATIONS
 from kontrol.store.tables import check_failures, heat_cells, interactions
 from tests.factories import add_person, viewer_of
+from tests.metrics.test_rollup_groups import _contact, _key, _push
 
 Cells = Counter[tuple[str, str, str, str, str]]
 
@@ -109,3 +112,22 @@ def test_the_heat_map_reads_the_rollup_as_it_counted_the_interactions(
             assert read[0] == scanned[0]
             assert sorted(read[1]) == sorted(scanned[1])
             assert read[0] and read[1]
+
+
+def test_live_pushes_and_changed_contacts_keep_the_rollup_equal_to_a_recount(
+    engine: Engine, workspace: Workspace
+) -> None:
+    dice = random.Random(20261207)
+    key = _key(engine, workspace)
+    sent: dict[int, dict[str, Any]] = {}
+    for _ in range(30):
+        if dice.random() < 0.6 or not sent:
+            number = len(sent)
+        else:
+            # A changed contact moves between days, agents, teams and channels.
+            number = dice.choice(sorted(sent))
+        sent[number] = _contact(dice, number)
+        _push(engine, key, "interactions", [sent[number]])
+    live = _stored(engine)
+    assert live
+    assert live == _recounted(engine, workspace)
