@@ -4,11 +4,9 @@ from it equals the one counted from the interactions."""
 
 from __future__ import annotations
 
-import random
 from collections import Counter
 from datetime import UTC, date
 from pathlib import Path
-from typing import Any
 
 from sqlalchemy import Engine, delete, select
 
@@ -24,7 +22,7 @@ from kontrol.metrics.facts import rebuild
 from kontrol.metrics.heat_cells import CONVERSATIONS
 from kontrol.store.tables import check_failures, heat_cells, interactions
 from tests.factories import add_person, viewer_of
-from tests.metrics.test_rollup_groups import _contact, _key, _push
+from tests.metrics.test_rollup_groups import push_new_and_changed
 
 Cells = Counter[tuple[str, str, str, str, str]]
 
@@ -117,17 +115,7 @@ def test_the_heat_map_reads_the_rollup_as_it_counted_the_interactions(
 def test_live_pushes_and_changed_contacts_keep_the_rollup_equal_to_a_recount(
     engine: Engine, workspace: Workspace
 ) -> None:
-    dice = random.Random(20261207)
-    key = _key(engine, workspace)
-    sent: dict[int, dict[str, Any]] = {}
-    for _ in range(30):
-        if dice.random() < 0.6 or not sent:
-            number = len(sent)
-        else:
-            # A changed contact moves between days, agents, teams and channels.
-            number = dice.choice(sorted(sent))
-        sent[number] = _contact(dice, number)
-        _push(engine, key, "interactions", [sent[number]])
+    push_new_and_changed(engine, workspace, seed=20261207, steps=30)
     live = _stored(engine)
     assert live
     assert live == _recounted(engine, workspace)
