@@ -6,6 +6,7 @@ agent's conversations of the range; the sample size stands beside it. Only the
 checks that failed at least once are columns (the most failed first), and the
 agents with the most conversations are rows, so the table stays readable on
 a 60-seat centre. The filters are the dashboard's, narrowed by ``kpi_scope``.
+The counts are read from their rollup, ``heat_cells`` (``metrics/heat_cells.py``).
 """
 
 from __future__ import annotations
