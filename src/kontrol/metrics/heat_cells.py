@@ -4,7 +4,7 @@
 interaction),
 how many conversations the agent handled (``check_id`` "") and, per automatic
 check, how many of them failed it (``check_failures``). The heat map
-(``metrics/heatmap.py``) sums a month of it, a few thousand rows, instead of
+(``metrics/heatmap.py``) sums a month of it, tens of thousands of rows at most, instead of
 scanning the month's interactions twice. The numbers are those of the
 interactions themselves: the team is the interaction's own (not filled in from
 the agent list as the facts do; "" for none), the day and agent are the facts'

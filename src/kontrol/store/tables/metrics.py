@@ -246,7 +246,7 @@ kpi_dimension_buckets = Table(
 
 # The heat map's counts (metrics/heat_cells.py): per local day, agent, team ("" for
 # none) and channel of the interaction, the conversations (check_id "") and, per automatic
-# check, how many of them failed it. A month is a few thousand rows.
+# check, how many of them failed it. A month is tens of thousands of rows at most.
 heat_cells = Table(
     "heat_cells",
     metadata,

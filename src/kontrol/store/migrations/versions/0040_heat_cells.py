@@ -7,7 +7,7 @@ Create Date: 2026-12-07
 ``heat_cells``: per local day, agent, team and channel of the interaction, the
 conversations and, per automatic check, how many failed it (the dashboard's
 "where quality is lost"), filled from the interactions, their facts' local day
-and ``check_failures``. A month of the heat map reads a few thousand rows
+and ``check_failures``. A month of the heat map reads tens of thousands of rows at most
 instead of scanning the month's interactions twice.
 """
 
