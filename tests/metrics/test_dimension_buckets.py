@@ -3,7 +3,6 @@ kept current by live pushes and imports, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
-import random
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
@@ -20,7 +19,7 @@ from kontrol.metrics.dimension_buckets import ALL, DIMENSION_NAMES
 from kontrol.metrics.kpis import compute
 from kontrol.metrics.rollups import rebuild_rollups
 from kontrol.store.tables import kpi_dimension_buckets, kpi_rollup_buckets
-from tests.metrics.test_rollup_groups import _contact, _key, _push
+from tests.metrics.test_rollup_groups import push_new_and_changed
 
 Counts = dict[tuple[Any, ...], int]
 
@@ -49,17 +48,7 @@ def _summed_from_fine(engine: Engine) -> Counts:
 def test_live_pushes_keep_the_one_dimension_counts_equal_to_the_fine_ones(
     engine: Engine, workspace: Workspace
 ) -> None:
-    dice = random.Random(20261207)
-    key = _key(engine, workspace)
-    sent: dict[int, dict[str, Any]] = {}
-    for _ in range(40):
-        if dice.random() < 0.65 or not sent:
-            number = len(sent)
-        else:
-            # A changed contact moves between days, agents and buckets.
-            number = dice.choice(sorted(sent))
-        sent[number] = _contact(dice, number)
-        _push(engine, key, "interactions", [sent[number]])
+    push_new_and_changed(engine, workspace, seed=20261207, steps=40)
     live = _stored(engine)
     assert {dimension for _, dimension, _, _, _ in live} == set(DIMENSION_NAMES)
     assert live == _summed_from_fine(engine)

@@ -111,6 +111,21 @@ def _push(engine: Engine, key: ApiKey, endpoint: str, records: list[dict[str, An
     assert answer.status == 200, answer.body
 
 
+def push_new_and_changed(engine: Engine, workspace: Workspace, seed: int, steps: int) -> None:
+    """Push ``steps`` random contacts, about a third of them changes of one already sent
+    (a changed contact moves between days, agents, teams, channels and buckets)."""
+    dice = random.Random(seed)
+    key = _key(engine, workspace)
+    sent: dict[int, dict[str, Any]] = {}
+    for _ in range(steps):
+        if dice.random() < 0.65 or not sent:
+            number = len(sent)
+        else:
+            number = dice.choice(sorted(sent))
+        sent[number] = _contact(dice, number)
+        _push(engine, key, "interactions", [sent[number]])
+
+
 def test_random_pushes_keep_rollups_equal_to_a_rebuild(
     engine: Engine, workspace: Workspace
 ) -> None:

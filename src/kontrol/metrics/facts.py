@@ -26,6 +26,7 @@ from kontrol.events import (
 )
 from kontrol.metrics.contact_facts import FactContext, chunks, compute_facts
 from kontrol.metrics.evaluations import qa_values
+from kontrol.metrics.heat_cells import refresh_heat_changes
 from kontrol.metrics.parameters import REPEAT_WINDOW
 from kontrol.metrics.rollup_locks import lock_facts
 from kontrol.metrics.rollups import FACT_COLUMNS, apply_fact_changes, rebuild_rollups, refresh_days
@@ -77,6 +78,7 @@ def write_facts(
         written += len(facts)
     if rollups and small:
         apply_fact_changes(connection, workspace_id, old, new)
+        refresh_heat_changes(connection, workspace_id, True, [*old, *new])
     elif rollups and days:
         refresh_days(connection, workspace_id, days)
     return written
@@ -104,6 +106,7 @@ def refresh_qa_facts(
         .values(qa_score=bindparam("new_score"), qa_failed=bindparam("new_failed"))
     )
     changed: list[Any] = []
+    read: list[Any] = []  # every fact: their failed checks may have changed
     for part in chunks(ordered):
         counted = qa_values(connection, part)
         rows = []
@@ -112,6 +115,7 @@ def refresh_qa_facts(
                 f.c.interaction_id, f.c.qa_score, f.c.qa_failed, *(f.c[n] for n in FACT_COLUMNS)
             ).where(f.c.interaction_id.in_(part), f.c.workspace_id == workspace_id)
         ).mappings():
+            read.append(fact)
             score, failed = counted.get(fact["interaction_id"], (None, None))
             if (fact["qa_score"], fact["qa_failed"]) != (score, failed):
                 rows.append(
@@ -125,6 +129,10 @@ def refresh_qa_facts(
         apply_fact_changes(connection, workspace_id, changed, changed, histograms=False)
     elif changed:
         refresh_days(connection, workspace_id, {fact["day"] for fact in changed})
+    # The heat map counts failed checks, which change without the score changing.
+    refresh_heat_changes(
+        connection, workspace_id, small, read, done=() if small else {row["day"] for row in changed}
+    )
     return len(changed)
 
 

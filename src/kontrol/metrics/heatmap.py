@@ -7,7 +7,8 @@ checks that failed at least once are columns (the most failed first), and the
 agents with the most conversations are rows, so the table stays readable on
 a 60-seat centre. Checks bound only to bonus criteria of the active scorecards
 (the upsell, usually) are left out: a bonus not earned is no failure. The
-filters are the dashboard's, narrowed by ``kpi_scope``.
+filters are the dashboard's, narrowed by ``kpi_scope``. The counts are read
+from their rollup, ``heat_cells`` (``metrics/heat_cells.py``).
 """
 
 from __future__ import annotations
@@ -25,7 +26,8 @@ from kontrol.accounts.policy import kpi_scope
 from kontrol.checks.scorecards import bonus_checks
 from kontrol.domain.clock import to_utc, zone
 from kontrol.metrics.date_ranges import DateRange
-from kontrol.store.tables import check_failures, interactions
+from kontrol.metrics.heat_cells import CONVERSATIONS
+from kontrol.store.tables import check_failures, heat_cells, interactions
 
 MOST_AGENTS = 30
 MOST_CHECKS = 12
@@ -77,14 +79,45 @@ def _conditions(viewer: Viewer, filters: Mapping[str, str], dates: DateRange) ->
     return found
 
 
-def build_heatmap(
-    connection: Connection,
-    viewer: Viewer,
-    filters: Mapping[str, str],
-    dates: DateRange,
-    agent_names: Mapping[str, str],
-) -> Heatmap:
-    """The agents × checks table the viewer may see (``kpi_scope`` applies)."""
+def _rolled_up(
+    connection: Connection, viewer: Viewer, scope: Mapping[str, str], dates: DateRange
+) -> tuple[list[Any], list[Any]]:
+    """The volumes and failures from ``heat_cells`` (no topic filter)."""
+    h = heat_cells
+    where: list[ColumnElement[bool]] = [
+        h.c.workspace_id == viewer.workspace.id,
+        h.c.day >= dates.first.isoformat(),
+        h.c.day <= dates.last.isoformat(),
+    ]
+    for name in ("agent", "team", "channel"):
+        if scope.get(name):
+            where.append(h.c[name] == scope[name])
+    total = func.sum(h.c.n)
+    volumes = connection.execute(
+        select(h.c.agent.label("agent_external_id"), total.label("n"))
+        .where(*where, h.c.check_id == CONVERSATIONS)
+        .group_by(h.c.agent)
+        .order_by(total.desc(), h.c.agent)
+        .limit(MOST_AGENTS)
+    ).all()
+    if not volumes:
+        return [], []
+    failed = connection.execute(
+        select(h.c.agent.label("agent_external_id"), h.c.check_id, total.label("n"))
+        .where(
+            *where,
+            h.c.check_id != CONVERSATIONS,
+            h.c.agent.in_([row.agent_external_id for row in volumes]),
+        )
+        .group_by(h.c.agent, h.c.check_id)
+    ).all()
+    return list(volumes), list(failed)
+
+
+def _scanned(
+    connection: Connection, viewer: Viewer, filters: Mapping[str, str], dates: DateRange
+) -> tuple[list[Any], list[Any]]:
+    """The volumes and failures counted from the interactions (a topic filter)."""
     where = _conditions(viewer, filters, dates)
     volumes = connection.execute(
         select(interactions.c.agent_external_id, func.count().label("n"))
@@ -94,7 +127,7 @@ def build_heatmap(
         .limit(MOST_AGENTS)
     ).all()
     if not volumes:
-        return Heatmap(dates, (), ())
+        return [], []
     agents = [row.agent_external_id for row in volumes]
     failed = connection.execute(
         select(
@@ -116,6 +149,30 @@ def build_heatmap(
         )
         .group_by(interactions.c.agent_external_id, check_failures.c.check_id)
     ).all()
+    return list(volumes), list(failed)
+
+
+def build_heatmap(
+    connection: Connection,
+    viewer: Viewer,
+    filters: Mapping[str, str],
+    dates: DateRange,
+    agent_names: Mapping[str, str],
+) -> Heatmap:
+    """The agents × checks table the viewer may see (``kpi_scope`` applies).
+
+    Read from the ``heat_cells`` rollup unless a topic narrows it (the rollup is
+    by day, agent, team and channel only): then counted from the interactions.
+    Both give the same numbers (``tests/metrics/test_heat_cells.py``).
+    """
+    scope = kpi_scope(viewer, filters)
+    if scope.get("topic"):
+        volumes, failed = _scanned(connection, viewer, filters, dates)
+    else:
+        volumes, failed = _rolled_up(connection, viewer, scope, dates)
+    if not volumes:
+        return Heatmap(dates, (), ())
+    agents = [row.agent_external_id for row in volumes]
     per_agent: dict[str, dict[str, int]] = {agent: {} for agent in agents}
     totals: dict[str, int] = {}
     for row in failed:

@@ -48,6 +48,7 @@ from kontrol.metrics import dimension_buckets
 from kontrol.metrics.definitions import (
     TimeMetric,
 )
+from kontrol.metrics.heat_cells import refresh_heat_days
 from kontrol.metrics.histograms import LAST_BUCKET, bucket_expression, bucket_of
 from kontrol.metrics.registry import catalogue
 from kontrol.metrics.rollup_locks import lock_groups, lock_workspace_facts
@@ -139,6 +140,7 @@ def _refresh(connection: Connection, workspace_id: int | None, days: Sequence[st
 
     _rewrite(connection, scope)
     dimension_buckets.rebuild_dimension_buckets(connection, workspace_id, days)
+    refresh_heat_days(connection, workspace_id, days)
 
 
 def refresh_days(connection: Connection, workspace_id: int, days: Iterable[str]) -> None:

@@ -57,6 +57,7 @@ from kontrol.store.tables.learning import learned_models, learned_verdicts
 from kontrol.store.tables.metrics import (
     ROLLUP_PARTS,
     business_calendars,
+    heat_cells,
     interaction_facts,
     kpi_dimension_buckets,
     kpi_rollup_buckets,
@@ -165,6 +166,7 @@ __all__ = [
     "learned_verdicts",
     "invitations",
     "login_sessions",
+    "heat_cells",
     "kpi_dimension_buckets",
     "kpi_rollup_buckets",
     "kpi_rollups",

@@ -243,3 +243,24 @@ kpi_dimension_buckets = Table(
     Index("ix_kpi_dimension_buckets_dimension_day", "workspace_id", "dimension", "day"),
     Index("ix_kpi_dimension_buckets_value_day", "workspace_id", "dimension", "value", "day"),
 )
+
+# The heat map's counts (metrics/heat_cells.py): per local day, agent, team ("" for
+# none) and channel of the interaction, the conversations (check_id "") and, per automatic
+# check, how many of them failed it. A month is tens of thousands of rows at most.
+heat_cells = Table(
+    "heat_cells",
+    metadata,
+    Column(
+        "workspace_id",
+        Id,
+        ForeignKey("workspaces.id", ondelete="CASCADE"),
+        primary_key=True,
+        autoincrement=False,
+    ),
+    Column("day", String(10), primary_key=True),
+    Column("agent", String(200), primary_key=True),
+    Column("team", String(200), primary_key=True),
+    Column("channel", String(20), primary_key=True),
+    Column("check_id", String(60), primary_key=True),
+    Column("n", Integer, nullable=False),
+)
