@@ -107,6 +107,7 @@ def _rolled_up(
         .where(
             *where,
             h.c.check_id != CONVERSATIONS,
+            h.c.check_id.not_in(bonus_checks(connection, viewer.workspace.id)),
             h.c.agent.in_([row.agent_external_id for row in volumes]),
         )
         .group_by(h.c.agent, h.c.check_id)
