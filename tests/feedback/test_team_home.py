@@ -21,7 +21,13 @@ from kontrol.feedback import team_overview
 from kontrol.feedback.coaching import coaching_view
 from kontrol.feedback.disputes import raise_dispute
 from kontrol.feedback.task_changes import TaskInput, create_task
-from kontrol.store.tables import check_failures, corrective_tasks, interactions, messages
+from kontrol.store.tables import (
+    check_failures,
+    corrective_tasks,
+    interactions,
+    messages,
+    scorecards,
+)
 from kontrol.web.app import create_app
 from tests.factories import import_records, interaction_ids
 from tests.feedback.feedback_world import (
@@ -154,9 +160,21 @@ def test_a_bonus_criterion_is_never_a_weakest_criterion(client: TestClient, worl
     sign_in(client, "lead")
     before = _section(client.get("/coaching").text, "team-weakest")
     most = re.findall(r'data-check="([^"]+)"', before)[0]
-    # The most failed check is now the bonus of a scorecard: not earning it is no failure.
+    # The most failed check bonus in a scorecard, while another active card counts it: a
+    # failure still (checks.scorecards.bonus_checks).
     with world.engine.begin() as connection:
         card = save_scorecard(connection, world.workspace.id, BONUS_CARD.replace("CHECK", most))
+    assert f'data-check="{most}"' in _section(client.get("/coaching").text, "team-weakest")
+    # Bonus in every active scorecard: not earning it is no failure.
+    with world.engine.begin() as connection:
+        connection.execute(
+            update(scorecards)
+            .where(
+                scorecards.c.workspace_id == world.workspace.id,
+                scorecards.c.name != "feedback-card-bonus",
+            )
+            .values(is_active=False)
+        )
     after = _section(client.get("/coaching").text, "team-weakest")
     assert f'data-check="{most}"' not in after
     assert "Предложил доп. товар" not in after
