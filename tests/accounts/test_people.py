@@ -170,7 +170,7 @@ def test_a_member_invited_again_is_refused_as_already_a_member(
         },
     )
     assert again.status_code == 409
-    assert "already a member" in again.text
+    assert "уже в пространстве" in again.text
 
 
 @pytest.mark.parametrize(
@@ -192,7 +192,14 @@ def test_bad_input_names_the_field_and_keeps_what_was_typed(
     answer = app_client.post("/admin/people", data={"csrf_token": token, **form})
     assert answer.status_code == 422
     error = re.search(r'id="people-error">([^<]*)<', answer.text)
-    assert error and error.group(1).startswith(f"{field}:"), answer.text[:300]
+    label = {
+        "password": "Пароль",
+        "role": "Роль",
+        "team": "Группа",
+        "agent_id": "Идентификатор оператора",
+        "username": "Имя пользователя",
+    }[field]
+    assert error and error.group(1).startswith(f"{label}:"), answer.text[:300]
     if form["username"]:
         kept = re.search(r'name="username"[^>]*value="([^"]*)"', answer.text)
         assert kept and kept.group(1) == form["username"]
@@ -226,7 +233,7 @@ def test_the_last_admin_can_be_neither_demoted_nor_removed(
         data={"csrf_token": token, "role": "qa_lead", "team": "", "agent_id": ""},
     )
     assert demote.status_code == 409
-    assert "last admin" in demote.text
+    assert "последний администратор" in demote.text
     # The row shows what the admin tried, so they see what was refused.
     assert 'value="qa_lead" selected' in _row(demote.text, "admin")
     remove = app_client.post(f"/admin/people/{admin_id}/remove", data={"csrf_token": token})

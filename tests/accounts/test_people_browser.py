@@ -57,7 +57,7 @@ def test_an_admin_adds_an_agent_and_cannot_demote_the_last_admin(
     me = page.locator('tr[data-user="admin"]')
     me.get_by_label("Роль: admin").select_option("qa_lead")
     me.get_by_role("button", name="Сохранить").click()
-    expect(page.locator("#people-error")).to_contain_text("last admin")
+    expect(page.locator("#people-error")).to_contain_text("последний администратор")
     expect(page.locator('tr[data-user="admin"]').get_by_label("Роль: admin")).to_have_value(
         "qa_lead"
     )

@@ -134,7 +134,7 @@ def test_acknowledge_and_deadline_through_the_api(client: TestClient, world: Wor
     assert 'id="dispute-whole"' not in page.text and 'id="dispute-refusal"' in page.text
     # Acknowledged: the reason reads in Russian, its time on the workspace's clock (no "UTC").
     seen = client.get(f"/evaluations/{recent}").text
-    assert "вы ознакомились с оценкой" in seen and "UTC" not in seen
+    assert "Вы ознакомились с оценкой" in seen and "UTC" not in seen
     bad = client.post(f"/api/v1/evaluations/{recent}/acknowledge", json={})
     assert bad.status_code == 422
     # Forms need the session's token.

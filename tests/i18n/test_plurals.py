@@ -53,7 +53,7 @@ def test_english_has_one_and_other(number: float, english: str) -> None:
 
 def test_a_whole_float_counts_as_a_whole_number() -> None:
     assert plural("ru", "checks.phrases.count", 21.0) == "21 фраза"
-    assert plural("ru", "checks.phrases.count", -3) == "-3 фразы"
+    assert plural("ru", "checks.phrases.count", -3) == "−3 фразы"
 
 
 def test_other_parameters_and_a_named_count_are_filled() -> None:

@@ -155,7 +155,7 @@ def test_workspaces_are_isolated(client: TestClient) -> None:
 def test_rejects_page_lists_file_line_and_reason(client: TestClient) -> None:
     log_in(client, "qa")
     page = client.get("/rejects").text
-    assert "sample.jsonl" in page and "broken JSON" in page
+    assert "sample.jsonl" in page and "испорченный JSON" in page
     data = client.get("/api/v1/rejects").json()["items"]
     assert [(item["line"], item["error"].startswith("broken JSON")) for item in data] == [(5, True)]
 

@@ -57,7 +57,7 @@ def test_a_low_rating_appears_in_the_reviewers_queue(
     item = page.locator("#items tbody tr")
     expect(item).to_have_count(1)
     expect(item).to_contain_text("i1")
-    expect(item).to_contain_text("CSAT 1")
+    expect(item).to_contain_text("CSAT = 1")
     expect(item).to_contain_text("Низкий CSAT")
     test_browser._shot(page, "review-queue-items")
     context.close()

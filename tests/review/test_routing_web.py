@@ -318,7 +318,7 @@ def test_rules_page_creates_edits_and_switches_rules(
     }
     refused = client.post("/review-rules", data=fields)
     assert refused.status_code == 422
-    assert "rule &#39;Came back&#39;: params.lookback_days: from 1 to 90" in refused.text
+    assert "правило «Came back»: params.lookback_days: от 1 до 90" in refused.text
     assert 'value="Repeats"' in refused.text
     created = client.post(
         "/review-rules", data={**fields, "param_lookback_days": "10"}, follow_redirects=False
@@ -369,7 +369,7 @@ def test_rules_upload_reports_each_refusal(
     )
     assert answer.status_code == 422
     # The rule is named in Russian; the parameter's own message (kontrol.rules) has no key yet.
-    assert "mine.yaml:3: правило «Broken»: params.max: from 1 to 6" in answer.text
+    assert "mine.yaml:3: правило «Broken»: params.max: от 1 до 6" in answer.text
     assert 'href="/review-rules/' in answer.text and ">Hard<" in answer.text
     refused = client.post(
         "/review-rules/import",

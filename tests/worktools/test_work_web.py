@@ -91,7 +91,7 @@ def test_a_bad_rule_typed_in_is_refused_with_its_line_and_the_others_saved(
         "/work/rules", data={"rules": text, "csrf_token": form_token(client, "/work/rules")}
     )
     assert answer.status_code == 422
-    assert "rules:5: params.days: from 1 to 365, not 900" in answer.text
+    assert "rules:5: params.days: от 1 до 365, а не 900" in answer.text
     rules = client.get("/api/v1/work/rules").json()["rules"]
     assert [(rule["name"], rule["params"]) for rule in rules] == [
         ("Долго без движения", {"days": 3})

@@ -84,7 +84,7 @@ def set_policy(
         if days is not None and not 1 <= days <= MAX_DAYS:
             raise InvalidInput(
                 f"{name}: a whole number of days from 1 to {MAX_DAYS}, or empty",
-                key="speech.error.days",
+                key="speech.error.retention_days",
                 params={"limit": MAX_DAYS},
                 where_key="error.where.field",
                 where_params={"field": name},
