@@ -78,7 +78,7 @@ def test_low_rating_to_review_dispute_and_resolution(
     # 2. The item is in the reviewer's queue; the reviewer scores it.
     reviewer = test_browser.sign_in(browser, server, "rev")
     reviewer.goto(f"{server}/review")
-    queued = reviewer.locator("tbody tr", has_text="CSAT 1")
+    queued = reviewer.locator("tbody tr", has_text="CSAT = 1")
     expect(queued).to_have_count(1)
     expect(queued).to_contain_text("Low ratings")
     shot(reviewer, "walkthrough-2-queue")

@@ -80,7 +80,7 @@ def test_a_lead_imports_a_test_from_yaml_and_exports_it_back(
     assert yaml.safe_load(exported.stdout) == yaml.safe_load(TEST_YAML)
     # the title is taken: the error points at the title's line
     assert again.exit_code == 2
-    assert f"{source}, line 1, field title" in again.stderr and "already exists" in again.stderr
+    assert f"{source}, line 1, field Title" in again.stderr and "already exists" in again.stderr
     with engine.connect() as connection:
         assert len(list_questions(connection, workspace.id)) == 2
 
