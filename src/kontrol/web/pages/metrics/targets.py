@@ -6,6 +6,7 @@ Thin: read the form (:func:`read_target` names the field of every mistake), call
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from functools import partial
 from typing import Annotated, Any
@@ -108,14 +109,8 @@ def _number(name: str, raw: str) -> float:
     try:
         value = float(raw.replace(",", ".").replace("\u202f", "").replace(" ", ""))
     except ValueError:
-        raise InvalidInput(
-            f"{name}: not a number: {raw[:20]!r}",
-            key="metrics.error.not_a_number",
-            params={"raw": raw[:20]},
-            where_key="error.where.field",
-            where_params={"field": name},
-        ) from None
-    if value != value or value in (float("inf"), float("-inf")):
+        value = math.nan
+    if not math.isfinite(value):
         raise InvalidInput(
             f"{name}: not a number: {raw[:20]!r}",
             key="metrics.error.not_a_number",
