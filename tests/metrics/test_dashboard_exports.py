@@ -73,9 +73,12 @@ def test_xlsx_export_keeps_numbers_as_numbers(
     heading = values[0]
     assert heading[0] == "Тема"
     contacts = next(i for i, name in enumerate(heading) if str(name).endswith("(шт.)"))
+    # A topic in words, its code beside it for joining with other data.
+    assert heading[1] == "Код темы"
     by_topic = {row[0]: row for row in values[1:]}
-    assert by_topic["delivery"][contacts] == 3
-    assert isinstance(by_topic["delivery"][contacts], int | float)
+    assert by_topic["Доставка"][1] == "delivery"
+    assert by_topic["Доставка"][contacts] == 3
+    assert isinstance(by_topic["Доставка"][contacts], int | float)
     assert "'@SUM(1+1)" in by_topic
     # No cell of the workbook is a formula.
     assert all(
@@ -87,7 +90,8 @@ def test_agent_export_holds_only_their_own_row(client: TestClient, populated: Wo
     log_in(client, "agent1")
     answer = client.get(f"/dashboard?{NOVEMBER}&format=csv")
     rows = list(csv.reader(io.StringIO(answer.content.decode("utf-8-sig")), delimiter=";"))
-    assert [row[0] for row in rows[1:]] == ["a1", "Всего"]
+    # Without a name in the roster the agent is known by their id.
+    assert [row[:2] for row in rows[1:]] == [["a1", "a1"], ["Всего", ""]]
 
 
 def test_defuse_only_touches_formula_starts() -> None:

@@ -44,10 +44,22 @@ def dashboard_link(period: Period, dates: DateRange, filters: Mapping[str, str],
     return "/dashboard?" + urlencode(params)
 
 
+def _filter_value(request: BuildRequest, name: str, value: str) -> str:
+    """A filter's value as people name it: an agent's name, a channel in words."""
+    if name == "agent":
+        return dict(visible_agents(request.connection, request.viewer)).get(value, value)
+    if name == "channel":
+        return _t(request, f"channel.{value}")
+    return value
+
+
 def _subtitle(request: BuildRequest, filters: Mapping[str, str]) -> str:
     dates = request.dates
     text = f"{dates.first:%d.%m.%Y} – {dates.last:%d.%m.%Y}"
-    scope = ", ".join(f"{_t(request, 'reports.filter.' + k)}: {v}" for k, v in filters.items())
+    scope = ", ".join(
+        f"{_t(request, 'reports.filter.' + k)}: {_filter_value(request, k, v)}"
+        for k, v in filters.items()
+    )
     return f"{text} · {scope}" if scope else text
 
 

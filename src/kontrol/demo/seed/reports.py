@@ -9,6 +9,7 @@ from sqlalchemy import Engine, func, select, update
 
 from kontrol.accounts.workspaces import Workspace
 from kontrol.domain.clock import utcnow
+from kontrol.i18n import translate
 from kontrol.reports.content import Column, ReportContent, ReportSection, ReportTable
 from kontrol.reports.definitions import ReportInput, save_report
 from kontrol.reports.delivery import deliver_run
@@ -16,7 +17,13 @@ from kontrol.reports.files import store_report_file
 from kontrol.reports.formats import report_pdf_bytes
 from kontrol.reports.jobs import open_now_run
 from kontrol.reports.runs import LATE, MISSING, ON_TIME, QUEUED, append_log, open_run
-from kontrol.store.tables import interaction_facts, report_definitions, report_runs, users
+from kontrol.store.tables import agents, interaction_facts, report_definitions, report_runs, users
+
+# The demo's reports are named in Russian, as its people would name them (the routing
+# rules do the same); ``demo_report_texts`` gives them in another language.
+LOCALE = "ru"
+# The agent of the demo's agent report: the demo login "agent".
+DEMO_AGENT = "a01"
 
 
 def _user(engine: Engine, username: str) -> int | None:
@@ -48,7 +55,34 @@ def _lead_report_pdf(week: str) -> bytes:
     return report_pdf_bytes(content)
 
 
-def seed_reports_demo(engine: Engine, workspace: Workspace) -> None:
+def demo_report_texts(locale: str, agent_name: str) -> dict[str, str]:
+    """The names and descriptions of the demo's reports in ``locale``, as a person writes them."""
+
+    def t(key: str) -> str:
+        return translate(locale, key)
+
+    return {
+        "weekly": t("reports.demo.weekly"),
+        "weekly_about": t("reports.demo.weekly_about"),
+        "monthly": t("reports.demo.monthly"),
+        "monthly_about": t("reports.demo.monthly_about"),
+        "agent": t("reports.demo.agent").replace("{agent}", agent_name),
+        "manual": t("reports.demo.manual"),
+        "manual_about": t("reports.demo.manual_about"),
+    }
+
+
+def _agent_name(engine: Engine, workspace: Workspace, external_id: str) -> str:
+    with engine.connect() as connection:
+        name = connection.execute(
+            select(agents.c.name).where(
+                agents.c.workspace_id == workspace.id, agents.c.external_id == external_id
+            )
+        ).scalar()
+    return str(name or external_id)
+
+
+def seed_reports_demo(engine: Engine, workspace: Workspace, locale: str = LOCALE) -> None:
     """The demo regulation, once (nothing is added when the workspace has reports)."""
     qa, lead = _user(engine, "qa"), _user(engine, "lead")
     if qa is None or lead is None:
@@ -59,41 +93,44 @@ def seed_reports_demo(engine: Engine, workspace: Workspace) -> None:
         ).first()
     if known is not None:
         return
+    texts = demo_report_texts(locale, _agent_name(engine, workspace, DEMO_AGENT))
     with engine.begin() as connection:
         weekly = save_report(
             connection,
             workspace,
             ReportInput(
-                name="Сервис за неделю",
+                name=texts["weekly"],
                 kind="service_weekly",
+                language=locale,
                 formats=["pdf", "xlsx", "link"],
                 schedule="weekly 1 09:00",
                 member_ids=[qa, lead],
                 owner_id=qa,
-                description="Показатели Kontrol по всем каналам; цели — из раздела «Цели».",
+                description=texts["weekly_about"],
             ),
         )
         save_report(
             connection,
             workspace,
             ReportInput(
-                name="Monthly QA report",
+                name=texts["monthly"],
                 kind="qa_monthly",
-                language="en",
+                language=locale,
                 formats=["pdf", "xlsx"],
                 schedule="monthly 1 10:00",
                 member_ids=[qa],
                 owner_id=qa,
-                description="Evaluations of the month by team, agent and criterion.",
+                description=texts["monthly_about"],
             ),
         )
         save_report(
             connection,
             workspace,
             ReportInput(
-                name="Оператор a01: месяц",
+                name=texts["agent"],
                 kind="agent",
-                params={"agent": "a01"},
+                params={"agent": DEMO_AGENT},
+                language=locale,
                 formats=["pdf"],
                 schedule="monthly 2 09:00",
                 member_ids=[lead],
@@ -104,14 +141,15 @@ def seed_reports_demo(engine: Engine, workspace: Workspace) -> None:
             connection,
             workspace,
             ReportInput(
-                name="Еженедельный отчёт «Линии 1»",
+                name=texts["manual"],
                 source="manual",
+                language=locale,
                 kind=None,
                 formats=["pdf", "xlsx"],
                 schedule="weekly 5 18:00",
                 owner_id=lead,
                 reviewer_id=qa,
-                description="Разборы, обучение, жалобы за неделю. Сдаёт руководитель линии.",
+                description=texts["manual_about"],
             ),
         )
         # A week the demo data covers whole (sent), then "send now" (the latest week,

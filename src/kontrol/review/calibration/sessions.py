@@ -36,6 +36,7 @@ from kontrol.review.calibration.figures import (
     missing_answers,
 )
 from kontrol.store.tables import (
+    agents,
     calibration_items,
     calibration_participants,
     calibration_scores,
@@ -266,8 +267,15 @@ def load_session(connection: Connection, viewer: Viewer, session_id: int) -> Cal
             interactions.c.agent_name,
             interactions.c.agent_external_id,
             interactions.c.topic,
+            agents.c.name.label("roster_name"),
         )
         .join(interactions, interactions.c.id == calibration_items.c.interaction_id)
+        # The agent's name from the roster: an import often carries only their id.
+        .outerjoin(
+            agents,
+            (agents.c.workspace_id == interactions.c.workspace_id)
+            & (agents.c.external_id == interactions.c.agent_external_id),
+        )
         .where(calibration_items.c.session_id == session_id)
         .order_by(calibration_items.c.id)
     ).all()
@@ -297,7 +305,7 @@ def load_session(connection: Connection, viewer: Viewer, session_id: int) -> Cal
                 external_id=r.external_id,
                 channel=r.channel,
                 started_at=from_utc(r.started_at, local),
-                agent=r.agent_name or r.agent_external_id,
+                agent=r.roster_name or r.agent_name or r.agent_external_id,
                 topic=r.topic,
                 reference=items_to_answers(r.reference_items)
                 if r.reference_items is not None

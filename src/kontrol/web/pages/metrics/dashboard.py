@@ -24,7 +24,7 @@ from kontrol.domain.errors import InvalidInput
 from kontrol.domain.periods import Period
 from kontrol.domain.vocabulary import Channel
 from kontrol.i18n import translate
-from kontrol.i18n.formats import decimal, number_label, period_label, range_label
+from kontrol.i18n.formats import day_label, decimal, number_label, period_label, range_label
 from kontrol.interactions.listing import filter_choices
 from kontrol.metrics import Metric
 from kontrol.metrics.dashboard import (
@@ -145,26 +145,46 @@ def _label(locale: str, metric: Metric) -> str:
     return translate(locale, metric.label_key)
 
 
+def _row_name(dashboard: Dashboard, key: str | None, label: str, locale: str) -> str:
+    """What a person calls a breakdown row: an agent's name, a channel's or topic's words."""
+    if key is None:
+        return translate(locale, "dashboard.none")
+    if dashboard.by in ("channel", "topic"):
+        catalogued = translate(locale, f"{dashboard.by}.{key}")
+        return key if catalogued == f"{dashboard.by}.{key}" else catalogued
+    return label or key
+
+
 def export_table(dashboard: Dashboard, locale: str) -> ExportTable:
-    """The breakdown as a table for CSV / XLSX: raw numbers, seconds, percent 0-100."""
+    """The breakdown as a table for CSV / XLSX: raw numbers, seconds, percent 0-100.
+
+    The first column names each row as the page does (an agent's name, a channel in
+    words); an agent's, channel's or topic's code follows in a column of its own, for
+    joining the file with other data (a team is known by its name alone).
+    """
     dimension = translate(locale, f"dashboard.by.{dashboard.by}")
+    coded = dashboard.by != "team"
     headings = [dimension]
-    if dashboard.by == "agent":
-        headings.append(translate(locale, "dashboard.export.name"))
+    if coded:
+        headings.append(translate(locale, f"dashboard.export.code.{dashboard.by}"))
     headings += [
         f"{_label(locale, metric)} ({translate(locale, f'unit.{metric.unit}')})"
         for metric in dashboard.columns
     ]
     rows: list[list[Any]] = []
     for row in [*dashboard.rows, dashboard.total]:
-        is_total = row is dashboard.total
-        cells: list[Any] = [translate(locale, "dashboard.total") if is_total else (row.key or "")]
-        if dashboard.by == "agent":
-            cells.append("" if is_total else row.label)
+        if row is dashboard.total:
+            cells: list[Any] = [translate(locale, "dashboard.total")]
+            if coded:
+                cells.append("")
+        else:
+            cells = [_row_name(dashboard, row.key, row.label, locale)]
+            if coded:
+                cells.append(row.key or "")
         cells += [figure.value for figure in row.figures]
         rows.append(cells)
-    title = (
-        f"{dimension} {dashboard.current.first.isoformat()} – {dashboard.current.last.isoformat()}"
+    title = f"{dimension} {day_label(dashboard.current.first, locale)} – " + day_label(
+        dashboard.current.last, locale
     )
     return ExportTable(title=title, headings=headings, rows=rows)
 
