@@ -8,7 +8,7 @@ died between sending and recording (then once more: at-least-once).
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, select
@@ -18,7 +18,7 @@ from kontrol.alerts.raising import DELIVERY_JOB, check_scheduled
 from kontrol.domain.clock import from_utc, utcnow, zone
 from kontrol.domain.errors import NotFound
 from kontrol.i18n import translate
-from kontrol.i18n.formats import moment_label, number_label
+from kontrol.i18n.formats import day_label, moment_label, number_label
 from kontrol.i18n.plurals import plural_text
 from kontrol.jobs import JobContext, job
 from kontrol.settings import Settings
@@ -44,7 +44,35 @@ def describe(kind: str, details: dict[str, Any], locale: str) -> str:
         name: number_label(value, locale, 2) if isinstance(value, float) else value
         for name, value in details.items()
     }
+    shown.update(_worded(details, locale))
     return translate(locale, key).format_map(_Safe(shown))
+
+
+# Codes a message may carry, and the catalogue prefix of their words.
+_WORDED = {"metric": "kpi.metric", "channel": "channel"}
+
+
+def _worded(details: dict[str, Any], locale: str) -> dict[str, str]:
+    """Codes and dates of a message in the reader's words: a metric's and a channel's name,
+    a day as they write it (a code the catalogue does not know stays as it is)."""
+    found: dict[str, str] = {}
+    for name, prefix in _WORDED.items():
+        value = details.get(name)
+        if isinstance(value, str) and value:
+            text = translate(locale, f"{prefix}.{value}")
+            if text != f"{prefix}.{value}":
+                found[name] = text
+    if details.get("scope_kind") == "channel" and isinstance(details.get("scope"), str):
+        text = translate(locale, f"channel.{details['scope']}")
+        if text != f"channel.{details['scope']}":
+            found["scope"] = text
+    day = details.get("day")
+    if isinstance(day, str):
+        try:
+            found["day"] = day_label(date.fromisoformat(day), locale)
+        except ValueError:
+            pass
+    return found
 
 
 def notification_for(

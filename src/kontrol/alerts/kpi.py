@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import ClassVar
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, select
 
 from kontrol.accounts.workspaces import Workspace
 from kontrol.alerts.kinds import ALERT_KINDS, AlertKind, AlertRule, Finding
@@ -15,6 +15,7 @@ from kontrol.metrics.kpis import compute
 from kontrol.metrics.registry import get_metric
 from kontrol.metrics.targets import list_targets, target_status
 from kontrol.rules.params import Param
+from kontrol.store.tables import agents
 
 # How bad a day must be: 1 = below the target (warning or worse), 2 = below the warning level.
 _LEVELS = {1: ("warning", "bad"), 2: ("bad",)}
@@ -39,7 +40,13 @@ class KpiBelowTarget(AlertKind):
         today = from_utc(now, zone(rule.timezone)).date()
         statuses = _LEVELS[int(rule.params["level"])]
         findings: list[Finding] = []
-        for target in list_targets(connection, workspace):
+        targets = list_targets(connection, workspace)
+        names = _agent_names(
+            connection,
+            rule.workspace_id,
+            [t.scope_value for t in targets if t.scope == "agent" and t.scope_value],
+        )
+        for target in targets:
             if rule.scope_team and (target.scope, target.scope_value) != ("team", rule.scope_team):
                 continue
             if rule.scope_channel and (target.scope, target.scope_value) != (
@@ -70,7 +77,12 @@ class KpiBelowTarget(AlertKind):
                     channel=target.scope_value if target.scope == "channel" else None,
                     details={
                         "metric": target.metric,
-                        "scope": target.scope_value or "—",
+                        # An agent by name (a person reads it), a channel's code is worded
+                        # when the message is shown (``delivery.describe``).
+                        "scope": names.get(target.scope_value, target.scope_value)
+                        if target.scope == "agent" and target.scope_value
+                        else target.scope_value or "—",
+                        "scope_kind": target.scope,
                         "value": round(float(value), 1) if value is not None else "—",
                         "target": target.target,
                         "warning": target.warning,
@@ -80,3 +92,15 @@ class KpiBelowTarget(AlertKind):
                 )
             )
         return findings
+
+
+def _agent_names(connection: Connection, workspace_id: int, ids: list[str]) -> dict[str, str]:
+    """The roster's names of the agents ``ids`` (those without a name are left out)."""
+    if not ids:
+        return {}
+    rows = connection.execute(
+        select(agents.c.external_id, agents.c.name).where(
+            agents.c.workspace_id == workspace_id, agents.c.external_id.in_(sorted(set(ids)))
+        )
+    )
+    return {row.external_id: row.name for row in rows if row.name}

@@ -20,6 +20,7 @@ from kontrol.accounts.policy import Action, require
 from kontrol.domain.clock import from_utc, zone
 from kontrol.domain.errors import InvalidInput
 from kontrol.i18n.formats import moment_label
+from kontrol.metrics.dashboard import visible_agents
 from kontrol.web.deps import CurrentPage, CurrentViewer, Db, State
 from kontrol.web.errors import status_of
 from kontrol.web.params import Id, Offset, read_optional_int
@@ -118,7 +119,9 @@ def work_items_page(
     owner_label = None
     if owner:
         first = next((item for item in found.items if item.owner == owner), None)
-        owner_label = (first.owner_name if first else None) or owner
+        # The owner's name: from their items, else from the agents' roster, else their id.
+        roster = dict(visible_agents(db, viewer))
+        owner_label = (first.owner_name if first else None) or roster.get(owner) or owner
     return page.render(
         "worktools/items.html",
         {

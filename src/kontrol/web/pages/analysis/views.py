@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import partial
 from typing import Annotated, Any
 from urllib.parse import quote, urlencode
@@ -39,6 +40,7 @@ from kontrol.domain.periods import Period
 from kontrol.i18n import translate
 from kontrol.interactions.listing import filter_choices
 from kontrol.metrics import get_metric
+from kontrol.metrics.dashboard import visible_agents
 from kontrol.web.deps import CurrentPage, CurrentViewer, Db, attempt
 from kontrol.web.errors import REFUSALS, status_of
 from kontrol.web.filters import read_date
@@ -174,10 +176,20 @@ def reason_detail(
 
 
 def finding_sentence(
-    locale: str, finding: Bottleneck, taxonomy: Taxonomy, scope: AnalysisScope
+    locale: str,
+    finding: Bottleneck,
+    taxonomy: Taxonomy,
+    scope: AnalysisScope,
+    people: Mapping[str, str] | None = None,
 ) -> tuple[str, str, str]:
-    """(the finding in words, the link to its interactions, the "create an action" link)."""
+    """(the finding in words, the link to its interactions, the "create an action" link).
+
+    ``people``: agents' names by id; an agent behind a finding is named, not numbered.
+    """
     values = dict(finding.values)
+    who = values.get("who")
+    if values.get("dimension", "agent") == "agent" and people and who in people:
+        who = people[str(who)]
     unit = get_metric(values["metric"]).unit if values.get("metric") else "%"
     words = {
         "channel": translate(locale, f"channel.{values.get('channel')}"),
@@ -188,7 +200,7 @@ def finding_sentence(
         "count": format_value(values.get("count"), "count", locale),
         "reason": label_of(taxonomy, "reason", values.get("reason"), locale)
         or values.get("reason"),
-        "who": values.get("who"),
+        "who": who,
         "dimension": translate(locale, f"filters.{values.get('dimension', 'agent')}"),
         "metric": translate(locale, f"kpi.metric.{values.get('metric')}")
         if values.get("metric")
@@ -226,7 +238,10 @@ def bottlenecks_page(
         db, viewer.workspace, scope, reasons=reasons, complaint_types=types, costs=costs
     )
     locale = _locale(request)
-    sentences = [finding_sentence(locale, finding, taxonomy, scope) for finding in found.findings]
+    people = dict(visible_agents(db, viewer))
+    sentences = [
+        finding_sentence(locale, finding, taxonomy, scope, people) for finding in found.findings
+    ]
     channel = request.query_params.get("channel_map") or (
         found.profile.channels[0] if found.profile.channels else ""
     )
@@ -247,6 +262,7 @@ def bottlenecks_page(
         weekdays=list(WEEKDAYS),
         charts=charts,
         label=lambda kind, code: label_of(taxonomy, kind, code, locale) or code,
+        people=people,
     )
     return page.render("analysis/bottlenecks.html", context)
 
