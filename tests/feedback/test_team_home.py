@@ -99,8 +99,10 @@ def test_team_lead_start_page_shows_the_team_month_and_whom_to_coach(
     assert "команда L1" in text
     figures = _section(text, "team-figures")
     assert 'data-metric="qa_score"' in figures and 'data-metric="csat"' in figures
-    assert "Балл качества" in figures and "n=3" in figures  # f1, f2, f5 of team L1
+    assert "Балл качества" in figures and "по 3 оценкам" in figures  # f1, f2, f5 of team L1
     assert "прошлый месяц" in figures
+    # Changes in words, numbers with the decimal comma: no bare arrow, no "n=".
+    assert "▲" not in figures and "▼" not in figures and "n=" not in figures
     # The weakest agent first, each leading to their coaching page; a3 is another team's.
     to_coach = _section(text, "team-to-coach")
     assert re.findall(r'data-agent="([^"]+)"', to_coach) == ["a2", "a1"]

@@ -62,7 +62,8 @@ def test_team_lead_start_page_on_desktop_and_phone(
         page.get_by_label("Пароль").fill(PASSWORD)
         page.get_by_role("button", name="Войти").click()
         expect(page).to_have_url(f"{server}/coaching")
-        expect(page.locator("#team-figures [data-metric='qa_score']")).to_contain_text("n=2")
+        figures = page.locator("#team-figures [data-metric='qa_score']")
+        expect(figures).to_contain_text("по 2 оценкам")
         expect(page.locator("#team-to-coach tr[data-agent]").first).to_have_attribute(
             "data-agent", "a2"
         )

@@ -49,6 +49,11 @@ from kontrol.store.tables import agents, evaluations, interactions
 PERIODS = {"week": (Period.WEEK, 8), "month": (Period.MONTH, 6)}
 FAILED_BELOW = 0.5
 DISCUSS_LIMIT = 20
+# The summary above the table: at most this many criteria that go well, and to work on;
+# "going well" is met on average from STRONG_FROM, "to work on" below WORK_ON_BELOW.
+HIGHLIGHTS = 3
+STRONG_FROM = 0.9
+WORK_ON_BELOW = 0.8
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,6 +117,13 @@ class CriterionTrend:
     overall: CriterionTally
     periods: dict[str, CriterionTally]
     trend: float | None
+    # The two periods ``trend`` compares: (the earlier, the later).
+    compared: tuple[str, str] | None = None
+
+    @property
+    def met(self) -> int:
+        """How many evaluations met the criterion at least by half."""
+        return self.overall.n - self.overall.failed
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -121,6 +133,21 @@ class CriterionTrend:
             "trend": self.trend,
             "periods": {key: cell.as_json() for key, cell in self.periods.items()},
         }
+
+
+@dataclass(frozen=True, slots=True)
+class ScoreChange:
+    """The QA score of the latest period with evaluations, and of the one with them before."""
+
+    key: str
+    score: float
+    n: int
+    previous_key: str | None
+    previous: float | None
+
+    @property
+    def change(self) -> float | None:
+        return None if self.previous is None else round(self.score - self.previous, 1)
 
 
 @dataclass(slots=True)
@@ -134,6 +161,53 @@ class CoachingView:
     criteria: list[CriterionTrend]
     open_tasks: list[Task] = field(default_factory=list)
     to_discuss: list[EvaluationSummary] = field(default_factory=list)
+
+    @property
+    def latest_score(self) -> ScoreChange | None:
+        """The score to lead with: the latest period that has one, against the one before."""
+        scored = [key for key in self.keys if self.scores[key][1] is not None]
+        if not scored:
+            return None
+        last = scored[-1]
+        before = scored[-2] if len(scored) > 1 else None
+        return ScoreChange(
+            key=last,
+            score=float(self.scores[last][1] or 0.0),
+            n=self.scores[last][0],
+            previous_key=before,
+            previous=self.scores[before][1] if before else None,
+        )
+
+    def follows(self, earlier: str | None, later: str) -> bool:
+        """Whether ``earlier`` is the period right before ``later`` ("last week")."""
+        if earlier is None or later not in self.keys or earlier not in self.keys:
+            return False
+        return self.keys.index(later) - self.keys.index(earlier) == 1
+
+    @property
+    def to_work_on(self) -> list[CriterionTrend]:
+        """What to work on: the weakest criteria, met below ``WORK_ON_BELOW`` on average."""
+        return [c for c in self.criteria if (c.overall.mean or 0.0) < WORK_ON_BELOW][:HIGHLIGHTS]
+
+    @property
+    def going_well(self) -> list[CriterionTrend]:
+        """What to say first: the criterion that improved most and those nearly always met
+        (one still to work on is not praised for a better week)."""
+        weak = self.to_work_on
+        improved = sorted(
+            (c for c in self.criteria if c.trend is not None and c.trend > 0 and c not in weak),
+            key=lambda c: -(c.trend or 0.0),
+        )
+        strong = sorted(
+            (c for c in self.criteria if (c.overall.mean or 0.0) >= STRONG_FROM),
+            key=lambda c: (-(c.overall.mean or 0.0), -c.overall.n),
+        )
+        # The one that improved most, the steadiest ones, then more of either.
+        chosen: list[CriterionTrend] = []
+        for criterion in [*improved[:1], *strong[: HIGHLIGHTS - 1], *improved, *strong]:
+            if criterion not in chosen:
+                chosen.append(criterion)
+        return chosen[:HIGHLIGHTS]
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -288,9 +362,12 @@ def _trend(
 ) -> CriterionTrend:
     periods = {key: _cell(by_key.get(key, [])) for key in keys}
     overall = _cell([f for key in keys for f in by_key.get(key, [])])
-    means = [cell.mean for cell in periods.values() if cell.mean is not None]
-    trend = round(means[-1] - means[-2], 4) if len(means) >= 2 else None
-    return CriterionTrend(criterion_id, title, overall, periods, trend)
+    with_data = [key for key, cell in periods.items() if cell.mean is not None]
+    if len(with_data) < 2:
+        return CriterionTrend(criterion_id, title, overall, periods, None)
+    earlier, later = with_data[-2], with_data[-1]
+    trend = round((periods[later].mean or 0.0) - (periods[earlier].mean or 0.0), 4)
+    return CriterionTrend(criterion_id, title, overall, periods, trend, (earlier, later))
 
 
 def _to_discuss(
