@@ -83,6 +83,11 @@ def test_start_and_next_pass_over_an_item_no_scorecard_fits(
     assert f'href="/review/items/{unscorable}"' not in queue
     assert "не подходит к каналу «Самообслуживание»" in queue
     assert "self_service" not in queue.replace('chip-self_service"', "")
+    # Scoring it by hand is refused naming the channel in Russian, not by its code.
+    by_hand = client.get(f"/interactions/{ids['self']}/evaluate")
+    assert by_hand.status_code == 422
+    assert "не подходит к каналу «Самообслуживание»" in by_hand.text
+    assert "«self_service»" not in by_hand.text
     # Passing it on sends it to a QA lead (no other reviewer could score it either).
     version = re.search(
         rf'action="/queues/items/{unscorable}/skip".*?name="version" value="(\d+)"', queue, re.S
@@ -107,8 +112,3 @@ def test_start_and_next_pass_over_an_item_no_scorecard_fits(
             )
         ).one()
     assert (row.status, row.assignee_id) == ("skipped", None)
-    # Scoring it by hand is refused naming the channel in Russian, not by its code.
-    by_hand = client.get(f"/interactions/{ids['self']}/evaluate")
-    assert by_hand.status_code == 422
-    assert "не подходит к каналу «Самообслуживание»" in by_hand.text
-    assert "«self_service»" not in by_hand.text
