@@ -14,7 +14,7 @@ from kontrol.accounts.workspaces import Workspace
 from tests.factories import PASSWORD
 from tests.review.routing_data import chat, interaction_id, load, recent
 from tests.review.test_review_service import queue_item, set_up
-from tests.web.test_browser import browser, server  # noqa: F401 (fixtures)
+from tests.web.test_browser import _shot, browser, server  # noqa: F401 (fixtures)
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -54,6 +54,7 @@ def test_the_reviewer_sees_why_a_session_cannot_be_scored_and_starts_past_it(
         "ни одна действующая оценочная форма не подходит к каналу «Самообслуживание»"
     )
     expect(rows.first.get_by_role("link", name="Оценить")).to_have_count(0)
+    _shot(page, "review-queue-unscorable")
     page.get_by_role("link", name="Начать по очереди").click()
     expect(page).to_have_url(re.compile(r"/review/items/\d+$"))
     assert not page.url.endswith(f"/review/items/{unscorable}")
