@@ -124,8 +124,8 @@ def test_every_error_at_once_next_to_its_field_named_as_on_the_form(
     # No raw parameter paths, and each message sits next to its own field.
     assert "params." not in page.replace('id="field-params-', "").replace("#field-params-", "")
     assert (
-        'id="field-due_hours" name="due_hours" inputmode="numeric" value="много" aria-invalid="true"'
-        in page
+        'id="field-due_hours" name="due_hours" inputmode="numeric" value="много" '
+        'aria-invalid="true"' in page
     )
     assert 'id="error-due_hours">нужно целое число, а не «много»</p>' in page
     assert 'id="error-params-max_age_days">допустимо от 0 до 3650, а не -1</p>' in page
