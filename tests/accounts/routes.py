@@ -838,7 +838,13 @@ ACTION_FORM = {"title": "Answer faster", "metric": "frt", "target": "60", "due":
 VERSION_1 = {"version": "1"}
 RESOLVE_FORM = {"outcome": "upheld", "comment": "The answer was right", "version": "1"}
 TASK_FORM = {"kind": "callback", "title": "Call back", "agent": "a1"}
-REVIEW_RULE_FORM = {"kind": "csat_low", "name": "Low CSAT", "queue": "Low", "due_hours": "24"}
+REVIEW_RULE_FORM = {
+    "kind": "csat_low",
+    "name": "Low CSAT",
+    "queue": "new",
+    "new_queue": "Low",
+    "due_hours": "24",
+}
 
 
 # -- reports: owned by the QA lead; a reviewer or team lead not involved gets 404 --------

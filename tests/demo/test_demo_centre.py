@@ -25,6 +25,8 @@ from kontrol.store.tables import (
     interaction_facts,
     interactions,
     memberships,
+    review_items,
+    users,
 )
 
 END = date(2026, 12, 4)
@@ -79,6 +81,14 @@ def test_kontrol_demo_loads_the_centre_by_default_with_the_dashboard_month_full(
                 corrective_tasks.c.kind == "coaching"
             )
         ).scalar_one()
+        open_items = dict(
+            connection.execute(
+                select(users.c.username, func.count())
+                .join(review_items, review_items.c.assignee_id == users.c.id)
+                .where(review_items.c.status == "open")
+                .group_by(users.c.username)
+            ).all()
+        )
         viewer = demo_viewer(connection, workspace.id, "qa")
         assert viewer is not None
         shown = choose_range(connection, viewer, DashboardQuery(), datetime(2026, 12, 4, 20, 0))
@@ -97,6 +107,9 @@ def test_kontrol_demo_loads_the_centre_by_default_with_the_dashboard_month_full(
     # Reviews, disputes and coaching over the teams, not one agent's story.
     # The demo agent's two disputes (feedback.py) and one of each agent with a login.
     assert reviewed >= 20 and disputed == 5 and coached >= 8
+    # Every reviewer has worked through their queue at about the same pace.
+    assert set(open_items) == {"reviewer", "reviewer2", "qa"}, open_items
+    assert max(open_items.values()) <= 3 * min(open_items.values()), open_items
     # The dashboard opens on the month of the last day, with contacts every day of it.
     assert shown.first == date(2026, 12, 1)
     expected = {(shown.first + timedelta(days=n)).isoformat() for n in range(LAST.day)}

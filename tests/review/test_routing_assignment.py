@@ -68,6 +68,26 @@ def test_work_is_spread_evenly_over_reviewers(
     assert sorted(loads(engine).values()) == [3, 4, 4]
 
 
+def test_new_work_goes_to_the_least_loaded_until_the_loads_level(
+    engine: Engine, workspace: Workspace, tmp_path: Path
+) -> None:
+    # r1 was the only reviewer for a while and holds six open items.
+    person(engine, workspace, "r1")
+    rule(engine, workspace, "csat_low")
+    low_ratings(engine, workspace, tmp_path, 6)
+    assert loads(engine) == {"r1": 6}
+    for name in ("r2", "r3"):
+        person(engine, workspace, name)
+    # The newcomers take the new work until they hold as much as r1...
+    low_ratings(engine, workspace, tmp_path, 10)
+    assert loads(engine) == {"r1": 6, "r2": 5, "r3": 5}
+    low_ratings(engine, workspace, tmp_path, 2)
+    assert loads(engine) == {"r1": 6, "r2": 6, "r3": 6}
+    # ...then it is spread evenly: nobody ends with three times another's load.
+    low_ratings(engine, workspace, tmp_path, 6)
+    assert loads(engine) == {"r1": 8, "r2": 8, "r3": 8}
+
+
 def test_the_least_loaded_first_then_the_longest_waiting(
     engine: Engine, workspace: Workspace, tmp_path: Path
 ) -> None:

@@ -46,7 +46,8 @@ def test_a_refused_rule_keeps_everything_typed_and_saves_lists(
         "csrf_token": form_token(client, "/review-rules"),
         "kind": "csat_low",
         "name": "Плохие оценки в чате",
-        "queue": "Чаты",
+        "queue": "new",
+        "new_queue": "Чаты",
         "priority": "high",
         "due_hours": "12",
         "param_max": "9",
@@ -76,3 +77,115 @@ def test_a_refused_rule_keeps_everything_typed_and_saves_lists(
     edit = client.get(f"/review-rules/{rule_id}").text
     assert _ticked(edit, "filter_channel") == ["chat", "messenger"]
     assert _ticked(edit, "filter_team") == ["L1"]
+
+
+def _fields(client: TestClient, **changes: str) -> dict[str, str]:
+    fields = {
+        "csrf_token": form_token(client, "/review-rules"),
+        "kind": "ces_low",
+        "name": "Трудно клиенту",
+        "queue": "new",
+        "new_queue": "Трудные обращения",
+        "priority": "normal",
+        "due_hours": "24",
+        "param_max": "3",
+        "param_max_age_days": "14",
+        "active": "1",
+    }
+    return {**fields, **changes}
+
+
+def _queue_options(html: str) -> dict[str, str]:
+    select = html.split('<select name="queue"', 1)[1].split("</select>", 1)[0]
+    return {
+        label: value
+        for value, label in re.findall(r'<option value="([^"]*)"[^>]*>([^<]*)<', select)
+    }
+
+
+def test_every_error_at_once_next_to_its_field_named_as_on_the_form(
+    populated: Workspace, client: TestClient
+) -> None:
+    log_in(client, "qa")
+    refused = client.post(
+        "/review-rules",
+        data=_fields(client, name="", due_hours="много", param_max="7", param_max_age_days="-1"),
+    )
+    assert refused.status_code == 422
+    page = refused.text
+    summary = page.split('id="routing-errors"', 1)[1].split("</div>", 1)[0]
+    assert "Правило не сохранено: 4 ошибки." in summary
+    assert re.findall(r'<a href="#field-([^"]+)">([^<]+)</a>', summary) == [
+        ("name", "Название"),
+        ("params-max", "Не выше"),
+        ("params-max_age_days", "Только обращения за последние N дней (0 — любые)"),
+        ("due_hours", "Срок (часов)"),
+    ]
+    # No raw parameter paths, and each message sits next to its own field.
+    assert "params." not in page.replace('id="field-params-', "").replace("#field-params-", "")
+    assert (
+        'id="field-due_hours" name="due_hours" inputmode="numeric" value="много" '
+        'aria-invalid="true"' in page
+    )
+    assert 'id="error-due_hours">нужно целое число, а не «много»</p>' in page
+    assert 'id="error-params-max_age_days">допустимо от 0 до 3650, а не -1</p>' in page
+
+
+def test_the_ces_threshold_shows_its_scale_and_the_error_explains_it(
+    populated: Workspace, client: TestClient
+) -> None:
+    log_in(client, "qa")
+    form = client.get("/review-rules/new?kind=ces_low").text
+    scale = "Шкала CES — от 1 (очень трудно) до 7 (очень легко)."
+    assert scale in form.split('id="scale-max"', 1)[1].split("</p>", 1)[0]
+    assert 'Не выше <span class="muted">(от 1 до 6)</span>' in form
+    # CSAT tells its own scale; a kind without a threshold shows none.
+    assert (
+        "Шкала CSAT — от 1 (очень плохо) до 5 (отлично)."
+        in client.get("/review-rules/new?kind=csat_low").text
+    )
+    assert 'id="scale-' not in client.get("/review-rules/new?kind=complaint").text
+    refused = client.post("/review-rules", data=_fields(client, param_max="7")).text
+    error = refused.split('id="error-params-max">', 1)[1].split("</p>", 1)[0]
+    assert error.startswith("допустимо от 1 до 6, а не 7. " + scale)
+    assert "при 7 в очередь попадал бы каждый ответ" in error
+
+
+def test_the_queue_is_chosen_from_the_existing_ones_or_named_as_new(
+    populated: Workspace, client: TestClient
+) -> None:
+    log_in(client, "qa")
+    assert _queue_options(client.get("/review-rules/new?kind=ces_low").text) == {
+        "— выберите очередь —": "",
+        "Новая очередь…": "new",
+    }
+    created = client.post("/review-rules", data=_fields(client), follow_redirects=False)
+    assert created.status_code == 303
+    options = _queue_options(client.get("/review-rules/new?kind=csat_low").text)
+    assert list(options) == ["— выберите очередь —", "Трудные обращения", "Новая очередь…"]
+    queue_id = options["Трудные обращения"]
+    # A typed name is no choice: nothing is created from a typo.
+    typo = client.post(
+        "/review-rules", data=_fields(client, name="Другое", queue="Трудные обращеня")
+    )
+    assert typo.status_code == 422
+    assert "выберите очередь из списка или «Новая очередь…»" in typo.text
+    unnamed = client.post("/review-rules", data=_fields(client, name="Другое", new_queue=" "))
+    assert unnamed.status_code == 422
+    assert "введите название новой очереди" in unnamed.text
+    assert list(_queue_options(unnamed.text)) == list(options)
+    chosen = client.post(
+        "/review-rules", data=_fields(client, name="Другое", queue=queue_id), follow_redirects=False
+    )
+    assert chosen.status_code == 303
+    exported = yaml.safe_load(client.get("/review-rules/export.yaml").text)
+    queues = {item["name"]: item["queue"] for item in exported["rules"]}
+    assert queues["Другое"] == queues["Трудно клиенту"] == "Трудные обращения"
+    listing = client.get("/review-rules").text
+    rule_id = re.findall(r'href="/review-rules/(\d+)">Другое<', listing)[0]
+    edit = client.get(f"/review-rules/{rule_id}").text
+    assert f'<option value="{queue_id}" selected>Трудные обращения</option>' in edit
+    # A name taken by another rule is told next to the name, with the rest of the form kept.
+    taken = client.post("/review-rules", data=_fields(client, queue=queue_id))
+    assert taken.status_code == 422
+    assert 'id="error-name">правило с таким названием уже есть' in taken.text

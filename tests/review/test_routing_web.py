@@ -309,7 +309,8 @@ def test_rules_page_creates_edits_and_switches_rules(
         "csrf_token": token,
         "kind": "repeat_contact",
         "name": "Came back",
-        "queue": "Repeats",
+        "queue": "new",
+        "new_queue": "Repeats",
         "priority": "high",
         "due_hours": "48",
         "param_lookback_days": "99",
@@ -318,7 +319,8 @@ def test_rules_page_creates_edits_and_switches_rules(
     }
     refused = client.post("/review-rules", data=fields)
     assert refused.status_code == 422
-    assert "правило «Came back»: params.lookback_days: от 1 до 90" in refused.text
+    assert "Смотреть N дней назад</a>: допустимо от 1 до 90, а не 99" in refused.text
+    assert "params.lookback_days" not in refused.text
     assert 'value="Repeats"' in refused.text
     created = client.post(
         "/review-rules", data={**fields, "param_lookback_days": "10"}, follow_redirects=False

@@ -137,7 +137,8 @@ def load_demo(
     # routing does in a real team, not piled on the demo logins.
     seed_people_demo(engine, workspace.id, leads=size.leads)
     seed_routing_demo(engine, workspace.id)
-    seed_review_demo(engine, workspace.id)
+    # The centre's reviewers all work through their queues at a comparable pace.
+    seed_review_demo(engine, workspace.id, colleagues=size.team_work)
     # Language-model criteria in shadow mode; no endpoint: the demo reaches no model.
     seed_judging_demo(engine, workspace.id)
     seed_feedback_demo(engine, workspace.id)

@@ -18,7 +18,7 @@ def error_text(error: BaseException, locale: str) -> str:
     """
     if not isinstance(error, KontrolError) or error.key is None:
         return str(error)
-    params = {k: _nested(locale, v) for k, v in error.params.items()}
+    params = {k: _named(locale, k, _nested(locale, v)) for k, v in error.params.items()}
     message = _message(error.key, params, locale)
     if message is None:
         return str(error)
@@ -33,6 +33,19 @@ def error_text(error: BaseException, locale: str) -> str:
 def _nested(locale: str, value: object) -> object:
     """An error passed as a parameter, in ``locale``; any other value as it is."""
     return error_text(value, locale) if isinstance(value, BaseException) else value
+
+
+# Parameters that hold a code the catalogue names (``channel.self_service``: Самообслуживание).
+NAMED_CODES = ("channel", "language")
+
+
+def _named(locale: str, name: str, value: object) -> object:
+    """A channel or language code as the catalogue names it; other values as they are."""
+    if name not in NAMED_CODES or not isinstance(value, str):
+        return value
+    key = f"{name}.{value}"
+    text = translate(locale, key)
+    return value if text == key else text
 
 
 def _field(locale: str, value: object) -> object:

@@ -17,6 +17,7 @@ from kontrol.accounts.access import Viewer
 from kontrol.accounts.policy import Action, require, whole_workspace
 from kontrol.domain.errors import NotFound
 from kontrol.review.routing.items import QUEUE_ORDER, complete_item
+from kontrol.review.routing.scorable import scorable
 from kontrol.store.tables import (
     interactions,
     review_items,
@@ -73,6 +74,8 @@ class QueueEntry:
     agent: str | None
     customer: str | None
     topic: str | None
+    scorable: bool = True
+    """Whether a scorecard fits it (else it cannot be scored: passed on to a QA lead)."""
 
 
 def _item(row: Any) -> AssignedItem:
@@ -158,18 +161,29 @@ def my_queue(connection: Connection, viewer: Viewer, *, limit: int = 200) -> lis
         .order_by(*QUEUE_ORDER)
         .limit(limit)
     )
+    found = rows.all()
+    fitting = scorable(connection, viewer.workspace.id, [row.interaction_id for row in found])
     return [
-        QueueEntry(_item(row), row.channel, row.started_at, row.agent, row.customer, row.topic)
-        for row in rows
+        QueueEntry(
+            _item(row),
+            row.channel,
+            row.started_at,
+            row.agent,
+            row.customer,
+            row.topic,
+            scorable=row.interaction_id in fitting,
+        )
+        for row in found
     ]
 
 
 def next_in_queue(
     connection: Connection, viewer: Viewer, *, after: int | None = None
 ) -> AssignedItem | None:
-    """The item to score next: the first of my queue other than ``after`` (the current one)."""
-    for entry in my_queue(connection, viewer, limit=2):
-        if entry.item.id != after:
+    """The item to score next: the first of my queue other than ``after`` (the current one)
+    that a scorecard fits; items none fits are passed over."""
+    for entry in my_queue(connection, viewer):
+        if entry.item.id != after and entry.scorable:
             return entry.item
     return None
 

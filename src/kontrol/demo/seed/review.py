@@ -26,6 +26,10 @@ DEMO_QUEUE = "Выборочная проверка"
 DEMO_REASON = "Выборочная проверка: случайное обращение оператора за неделю"
 DEMO_QUEUE_SIZE = 12
 DEMO_LEFT_OPEN = 3
+# Not got to yet, of a full queue: every reviewer works at about the same pace.
+OPEN_LEFT = (12, 30)
+# The centre's other people routing gives work to (seed/accounts.py, the demo logins).
+COLLEAGUES = ("reviewer2", "qa")
 
 
 def _demo_items(connection: Connection, viewer: Viewer, count: int, dice: random.Random) -> None:
@@ -101,15 +105,63 @@ def _demo_items(connection: Connection, viewer: Viewer, count: int, dice: random
         )
 
 
-def seed_review_demo(engine: Engine, workspace_id: int, *, seed: int = 7) -> int:
+def left_open(queue_size: int, dice: random.Random) -> int:
+    """How many of a reviewer's items are still waiting: a dozen to thirty of a full
+    queue, a quarter (at least three) of a short one."""
+    return min(dice.randint(*OPEN_LEFT), max(DEMO_LEFT_OPEN, queue_size // 4))
+
+
+def _work_through(
+    connection: Connection,
+    viewer: Viewer,
+    dice: random.Random,
+    pace: random.Random,
+    *,
+    draft: bool,
+) -> int:
+    """The reviewer scores their queue in its order, all but what they have not got to
+    yet (:func:`left_open`); with ``draft`` the last one stays a draft. How many were
+    submitted."""
+    queue = [entry.item for entry in my_queue(connection, viewer, limit=10_000) if entry.scorable]
+    # One evaluation per interaction (an interaction may wait in two queues).
+    forms: dict[int, ReviewForm] = {}
+    for item in queue[: max(0, len(queue) - left_open(len(queue), pace))]:
+        try:
+            form = review_form(connection, viewer, item.interaction_id, item_id=item.id)
+        except InvalidInput:
+            continue  # no scorecard for it: it stays in the queue
+        if form.evaluation is None and item.interaction_id not in forms:
+            forms[item.interaction_id] = form
+    submitted = 0
+    for position, form in enumerate(forms.values()):
+        keep_draft = draft and position == len(forms) - 1
+        create_evaluation(
+            connection,
+            viewer,
+            form.interaction_id,
+            answers=_demo_answers(form, dice),
+            comment=None if keep_draft else dice.choice(DEMO_COMMENTS),
+            submit=not keep_draft,
+            item_id=form.item.id if form.item else None,
+        )
+        submitted += 0 if keep_draft else 1
+    return submitted
+
+
+def seed_review_demo(
+    engine: Engine, workspace_id: int, *, seed: int = 7, colleagues: bool = False
+) -> int:
     """Manual evaluations by the demo reviewer, some overturning the machine.
 
     Fills the reviewer's queue up to a dozen items (when routing has not), scores
     all but the last few through the ordinary path (so the items are done and the
-    KPIs count them), and leaves one of them as a draft. Returns how many were
-    submitted.
+    KPIs count them), and leaves one of them as a draft. With ``colleagues`` (the
+    centre) the other people routing gives work to (the second reviewer, the QA
+    lead) work through theirs at the same pace, so every queue holds a believable
+    dozen to thirty open items. Returns how many the demo reviewer submitted.
     """
     dice = random.Random(seed)
+    pace = random.Random(seed + 1)
     with engine.begin() as connection:
         viewer = demo_viewer(connection, workspace_id, "reviewer")
         if viewer is None:
@@ -117,29 +169,11 @@ def seed_review_demo(engine: Engine, workspace_id: int, *, seed: int = 7) -> int
         waiting = len(my_queue(connection, viewer))
         if waiting < DEMO_QUEUE_SIZE:
             _demo_items(connection, viewer, DEMO_QUEUE_SIZE - waiting, dice)
-        queue = [entry.item for entry in my_queue(connection, viewer)]
-        # One evaluation per interaction (an interaction may wait in two queues).
-        forms: dict[int, ReviewForm] = {}
-        for item in queue[: max(0, len(queue) - DEMO_LEFT_OPEN)]:
-            try:
-                form = review_form(connection, viewer, item.interaction_id, item_id=item.id)
-            except InvalidInput:
-                continue  # no scorecard for it (a bot conversation): it stays in the queue
-            if form.evaluation is None and item.interaction_id not in forms:
-                forms[item.interaction_id] = form
-        submitted = 0
-        for position, form in enumerate(forms.values()):
-            draft = position == len(forms) - 1
-            create_evaluation(
-                connection,
-                viewer,
-                form.interaction_id,
-                answers=_demo_answers(form, dice),
-                comment=None if draft else dice.choice(DEMO_COMMENTS),
-                submit=not draft,
-                item_id=form.item.id if form.item else None,
-            )
-            submitted += 0 if draft else 1
+        submitted = _work_through(connection, viewer, dice, pace, draft=True)
+        for username in COLLEAGUES if colleagues else ():
+            colleague = demo_viewer(connection, workspace_id, username)
+            if colleague is not None:
+                _work_through(connection, colleague, dice, pace, draft=False)
     return submitted
 
 

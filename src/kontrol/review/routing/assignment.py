@@ -4,6 +4,8 @@ The least loaded reviewer (open items) first, ties by the longest since their
 last assignment; never the agent of the interaction itself. A rule may let QA
 leads take items too. Routing places its picks here (:func:`place`); the
 hourly run gives waiting items to whoever is free (:func:`assign_waiting`).
+Interactions no scorecard fits (review/routing/scorable.py) are never placed
+nor given to anyone: a reviewer could not score them.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from kontrol.review.history import record_event, stale_conflict
 from kontrol.review.routing.items import QUEUE_ORDER, ReviewItem, get_item, skipped_by
 from kontrol.review.routing.kinds import Pick, RoutingRule
 from kontrol.review.routing.queues import ASSIGNABLE
+from kontrol.review.routing.scorable import scorable
 from kontrol.store.tables import (
     interactions,
     memberships,
@@ -129,7 +132,12 @@ def _insert_item(connection: Connection, values: dict[str, Any]) -> int | None:
 def place(
     connection: Connection, rule: RoutingRule, picks: Sequence[Pick], now: datetime
 ) -> list[int]:
-    """Put the picks into the rule's queue (those not in it yet) and assign them."""
+    """Put the picks into the rule's queue (those not in it yet) and assign them.
+
+    Picks no scorecard fits are left out: a reviewer could not score them.
+    """
+    fitting = scorable(connection, rule.workspace_id, [pick.interaction_id for pick in picks])
+    picks = [pick for pick in picks if pick.interaction_id in fitting]
     if not picks:
         return []
     pool = _Pool.load(connection, rule.workspace_id, qa_leads=rule.assign_qa_leads)
@@ -166,13 +174,17 @@ def place(
 
 
 def assign_waiting(connection: Connection, workspace_id: int, now: datetime) -> int:
-    """Give the open unassigned items of a workspace to reviewers; how many were given."""
+    """Give the open unassigned items of a workspace to reviewers; how many were given.
+
+    Items no scorecard fits wait for a QA lead: nobody could score them.
+    """
     rows = connection.execute(
         select(
             review_items.c.id,
             review_items.c.version,
             interactions.c.agent_external_id,
             review_rules.c.params,
+            review_items.c.interaction_id,
         )
         .join(interactions, interactions.c.id == review_items.c.interaction_id)
         .outerjoin(review_rules, review_rules.c.id == review_items.c.rule_id)
@@ -184,8 +196,11 @@ def assign_waiting(connection: Connection, workspace_id: int, now: datetime) -> 
         .order_by(*QUEUE_ORDER)
     ).all()
     pools = {flag: _Pool.load(connection, workspace_id, qa_leads=flag) for flag in (False, True)}
+    fitting = scorable(connection, workspace_id, [row.interaction_id for row in rows])
     given = 0
-    for item_id, version, agent, params in rows:
+    for item_id, version, agent, params, interaction_id in rows:
+        if interaction_id not in fitting:
+            continue
         pool = pools[bool((params or {}).get("assign_qa_leads"))]
         reviewer = pool.choose(agent, skipped_by(connection, workspace_id, item_id))
         if reviewer is None:
@@ -300,8 +315,9 @@ def skip_item(
     """The assigned reviewer passes an item on, saying why.
 
     It goes to the next eligible reviewer (never back to anyone who skipped it);
-    when there is none it waits as ``skipped`` for a QA lead. Returns the item as
-    the viewer now sees it (``None`` for a reviewer once it left them).
+    when there is none, or no scorecard fits it, it waits as ``skipped`` for a QA
+    lead. Returns the item as the viewer now sees it (``None`` for a reviewer once
+    it left them).
     """
     require(viewer, Action.REVIEW)
     item = get_item(connection, viewer, item_id)
@@ -327,7 +343,11 @@ def skip_item(
     pool = _Pool.load(
         connection, workspace_id, qa_leads=bool((params or {}).get("assign_qa_leads"))
     )
-    reviewer = pool.choose(_agent_external_id(connection, item.interaction_id), skippers)
+    # An item no scorecard fits waits for a QA lead: another reviewer could not score it.
+    fits = item.interaction_id in scorable(connection, workspace_id, [item.interaction_id])
+    reviewer = (
+        pool.choose(_agent_external_id(connection, item.interaction_id), skippers) if fits else None
+    )
     now = utcnow()
     values: dict[str, Any] = (
         {"assignee_id": reviewer.user_id, "assigned_at": now, "status": "open"}

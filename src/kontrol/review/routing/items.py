@@ -21,6 +21,7 @@ from kontrol.domain.clock import utcnow
 from kontrol.domain.errors import Conflict, InvalidInput, NotFound
 from kontrol.review.history import record_event, stale_conflict
 from kontrol.review.routing.queues import get_queue, item_scope
+from kontrol.review.routing.scorable import scorable
 from kontrol.store.tables import (
     evaluations,
     interactions,
@@ -255,9 +256,10 @@ def items_of_interaction(
 
 
 def next_item(connection: Connection, viewer: Viewer) -> ReviewItem | None:
-    """The viewer's next open item: highest priority first, then the earliest due."""
+    """The viewer's next open item a scorecard fits: highest priority first, then the
+    earliest due (items none fits are passed over)."""
     require(viewer, Action.REVIEW)
-    row = connection.execute(
+    rows = connection.execute(
         _items_query()
         .where(
             review_items.c.workspace_id == viewer.workspace.id,
@@ -265,8 +267,10 @@ def next_item(connection: Connection, viewer: Viewer) -> ReviewItem | None:
             review_items.c.status == "open",
         )
         .order_by(*QUEUE_ORDER)
-        .limit(1)
-    ).first()
+        .limit(200)
+    ).all()
+    fitting = scorable(connection, viewer.workspace.id, [row.interaction_id for row in rows])
+    row = next((row for row in rows if row.interaction_id in fitting), None)
     return None if row is None else _item(row)
 
 

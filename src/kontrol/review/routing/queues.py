@@ -179,3 +179,13 @@ def assignable_people(connection: Connection, workspace_id: int) -> list[tuple[i
 def can_see_queues(viewer: Viewer) -> bool:
     """Whether the nav shows the review queues."""
     return allowed(viewer, Action.VIEW_QUEUES)
+
+
+def queue_names(connection: Connection, workspace_id: int) -> list[tuple[int, str]]:
+    """(id, name) of the workspace's queues, by name: what a rule form offers to fill."""
+    rows = connection.execute(
+        select(review_queues.c.id, review_queues.c.name)
+        .where(review_queues.c.workspace_id == workspace_id)
+        .order_by(review_queues.c.name)
+    )
+    return [(int(row.id), row.name) for row in rows]

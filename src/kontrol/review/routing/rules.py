@@ -261,57 +261,91 @@ def in_rule(name: object, error: InvalidInput) -> InvalidInput:
     )
 
 
+def _field_error(field: str, text: str, key: str) -> InvalidInput:
+    return InvalidInput(
+        f"{field}: {text}",
+        key=key,
+        where_key="error.where.field",
+        where_params={"field": field},
+    )
+
+
+def _kind_problems(data: RoutingRuleInput, problems: dict[str, InvalidInput]) -> None:
+    """The kind and each of its parameters checked on its own (``params.<name>``)."""
+    try:
+        kind = ROUTING_KINDS.get(str(data.kind))
+    except InvalidInput as error:
+        problems["kind"] = error
+        return
+    raw = dict(data.params or {}) if isinstance(data.params, dict) else {}
+    known = {param.name for param in kind.params}
+    unknown = sorted(set(raw) - known)
+    if unknown or not isinstance(data.params, dict | None):
+        try:
+            kind.read_params(data.params)
+        except InvalidInput as error:
+            problems["params"] = error
+        return
+    for param in kind.params:
+        try:
+            param.read(raw.get(param.name))
+        except InvalidInput as error:
+            problems[f"params.{param.name}"] = error
+
+
+def rule_problems(data: RoutingRuleInput) -> dict[str, InvalidInput]:
+    """Every fault of a rule at once, by field (``name``, ``params.max``...), in form order.
+
+    The form shows each next to its field; :func:`check_rule` (YAML, API) tells the first.
+    """
+    problems: dict[str, InvalidInput] = {}
+    name = data.name.strip() if isinstance(data.name, str) else ""
+    if not name or len(name) > 100:
+        problems["name"] = _field_error("name", "1 to 100 characters", "review.error.length_100")
+    _kind_problems(data, problems)
+    queue = str(data.queue or "").strip()
+    if not queue or len(queue) > 100:
+        problems["queue"] = _field_error("queue", "1 to 100 characters", "review.error.length_100")
+    try:
+        _filters(data.filters)
+    except InvalidInput as error:
+        problems["filters"] = error
+    for flag in ("assign_qa_leads", "active"):
+        if not isinstance(getattr(data, flag), bool):
+            problems[flag] = _field_error(flag, "true or false", "review.error.true_false")
+    try:
+        _priority(data.priority)
+    except InvalidInput as error:
+        problems["priority"] = error
+    try:
+        _whole(data.due_hours, "due_hours", 1, MAX_DUE_HOURS)
+    except InvalidInput as error:
+        problems["due_hours"] = error
+    return problems
+
+
 def check_rule(data: RoutingRuleInput) -> dict[str, Any]:
     """The columns of a rule, every field checked; an error names the rule and the field."""
     name = data.name.strip() if isinstance(data.name, str) else ""
-    try:
-        if not name or len(name) > 100:
-            raise InvalidInput(
-                "name: 1 to 100 characters",
-                key="review.error.length_100",
-                where_key="error.where.field",
-                where_params={"field": "name"},
-            )
-        kind = ROUTING_KINDS.get(str(data.kind))
-        params: dict[str, Any] = dict(kind.read_params(data.params))
-        queue = str(data.queue or "").strip()
-        if not queue or len(queue) > 100:
-            raise InvalidInput(
-                "queue: 1 to 100 characters",
-                key="review.error.length_100",
-                where_key="error.where.field",
-                where_params={"field": "queue"},
-            )
-        filters = _filters(data.filters)
-        if filters:
-            params["filters"] = filters
-        if not isinstance(data.assign_qa_leads, bool):
-            raise InvalidInput(
-                "assign_qa_leads: true or false",
-                key="review.error.true_false",
-                where_key="error.where.field",
-                where_params={"field": "assign_qa_leads"},
-            )
-        if data.assign_qa_leads:
-            params["assign_qa_leads"] = True
-        if not isinstance(data.active, bool):
-            raise InvalidInput(
-                "active: true or false",
-                key="review.error.true_false",
-                where_key="error.where.field",
-                where_params={"field": "active"},
-            )
-        return {
-            "name": name,
-            "kind": kind.name,
-            "params": params,
-            "queue": queue,
-            "priority": _priority(data.priority),
-            "due_hours": _whole(data.due_hours, "due_hours", 1, MAX_DUE_HOURS),
-            "is_active": data.active,
-        }
-    except InvalidInput as error:
-        raise in_rule(name or None, error) from None
+    problems = rule_problems(data)
+    if problems:
+        raise in_rule(name or None, next(iter(problems.values())))
+    kind = ROUTING_KINDS.get(str(data.kind))
+    params: dict[str, Any] = dict(kind.read_params(data.params))
+    filters = _filters(data.filters)
+    if filters:
+        params["filters"] = filters
+    if data.assign_qa_leads:
+        params["assign_qa_leads"] = True
+    return {
+        "name": name,
+        "kind": kind.name,
+        "params": params,
+        "queue": str(data.queue).strip(),
+        "priority": _priority(data.priority),
+        "due_hours": _whole(data.due_hours, "due_hours", 1, MAX_DUE_HOURS),
+        "is_active": data.active,
+    }
 
 
 def save_routing_rule(

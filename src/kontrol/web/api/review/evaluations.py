@@ -33,6 +33,8 @@ def api_queue(db: Db, viewer: CurrentViewer) -> dict[str, Any]:
                 "agent": entry.agent,
                 "customer": entry.customer,
                 "topic": entry.topic,
+                # False: no scorecard fits it (pass it on to a QA lead; "next" skips it).
+                "scorable": entry.scorable,
             }
             for entry in entries
         ]

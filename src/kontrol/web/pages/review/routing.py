@@ -6,6 +6,7 @@ the JSON API is in ``web/api/review/routing.py``.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -26,6 +27,7 @@ from kontrol.review.routing.queues import (
     assignable_people,
     get_queue,
     list_queues,
+    queue_names,
     reviewer_loads,
 )
 from kontrol.review.routing.rules import (
@@ -38,6 +40,7 @@ from kontrol.review.routing.rules import (
     list_routing_rules,
     priority_name,
     routing_rules_as_yaml,
+    rule_problems,
     save_routing_rule,
     set_rule_active,
 )
@@ -190,9 +193,11 @@ def skip_form(
     queue_id: Annotated[int, Form()],
     version: Annotated[int, Form()],
     reason: Annotated[str, Form()] = "",
+    next_url: Annotated[str | None, Form(alias="next")] = None,
     csrf_token: Annotated[str | None, Form()] = None,
 ) -> Response:
-    """The assigned reviewer passes an item on, with a reason."""
+    """The assigned reviewer passes an item on, with a reason (back to "my queue" when
+    passed on from there)."""
     check_csrf(request, csrf_token)
     require(viewer, Action.REVIEW)
     try:
@@ -201,7 +206,8 @@ def skip_form(
     except REFUSALS as error:
         failed = {"id": item_id, "reason": reason}
         return _queue_error(page, queue_id, error, failed)
-    return RedirectResponse(f"/queues/{queue_id}", status_code=303)
+    back = "/review" if next_url == "/review" else f"/queues/{queue_id}"
+    return RedirectResponse(back, status_code=303)
 
 
 # -- rules -------------------------------------------------------------------------------
@@ -314,12 +320,103 @@ def _choices(known: list[str], chosen: list[str]) -> list[str]:
     return [*known, *(value for value in chosen if value not in known)]
 
 
+# The parameter errors of a rule kind, told without the parameter's path (the form shows
+# each next to its field, named as labelled).
+PARAM_ERRORS = {
+    "rules.error.number": "routing.form.error.number",
+    "rules.error.number_not": "routing.form.error.number_not",
+    "rules.error.range": "routing.form.error.range",
+    "rules.error.whole": "routing.form.error.whole",
+}
+FIELD_LABELS = {
+    "name": "routing.rule.name",
+    "kind": "routing.form.field.kind",
+    "queue": "routing.queue",
+    "priority": "routing.priority",
+    "due_hours": "routing.rule.due_hours",
+    "params": "routing.form.field.params",
+    "filters": "routing.form.field.filters",
+    "assign_qa_leads": "routing.rule.assign_qa_leads",
+    "active": "routing.rule.active",
+}
+NEW_QUEUE = "new"
+
+
+def _scale_note(page: Page, kind: str, field: str) -> str | None:
+    """The scale of the metric a threshold is set on (CSAT 1-5, NPS 0-10, CES 1-7)."""
+    key = f"routing.scale.{kind}"
+    note = page.t(key)
+    return note if field == "params.max" and note != key else None
+
+
+def _field_label(page: Page, field: str) -> str:
+    """A field named as the form labels it."""
+    if field.startswith("params."):
+        return page.t("routing.param." + field.split(".", 1)[1])
+    return page.t(FIELD_LABELS.get(field, "routing.form.field.params"))
+
+
+def _field_text(page: Page, kind: str, field: str, error: KontrolError) -> str:
+    """What is wrong with one field, without its name (shown next to it)."""
+    key = error.key or ""
+    if field.startswith("params.") and key in PARAM_ERRORS:
+        text = page.t(PARAM_ERRORS[key]).format(**error.params)
+        note = _scale_note(page, kind, field)
+        return f"{text}. {note}" if note else text
+    if key and error.where_key:
+        return page.says(InvalidInput(str(error), key=key, params=dict(error.params)))
+    return page.says(error)
+
+
+@dataclass(frozen=True)
+class QueueChoice:
+    """The queue a rule form chose: an existing queue's id, or ``new`` with a name."""
+
+    choice: str = ""
+    new_name: str = ""
+
+
+def _chosen_queue(
+    queues: list[tuple[int, str]], chosen: QueueChoice
+) -> tuple[str, InvalidInput | None]:
+    """The queue's name, or why the choice is refused (none chosen, a new one unnamed)."""
+    if chosen.choice == NEW_QUEUE:
+        name = chosen.new_name.strip()
+        if not name or len(name) > 100:
+            return name, InvalidInput(
+                "new_queue: name the new queue, 1 to 100 characters",
+                key="routing.form.error.new_queue_name",
+            )
+        return name, None
+    found = next((name for key, name in queues if str(key) == chosen.choice), None)
+    if found is None:
+        return "", InvalidInput(
+            "queue: choose a queue or a new one", key="routing.form.error.choose_queue"
+        )
+    return found, None
+
+
 def _form_context(
-    page: Page, data: RoutingRuleInput, rule_id: int | None, version: int | None
+    page: Page,
+    data: RoutingRuleInput,
+    rule_id: int | None,
+    version: int | None,
+    *,
+    queue: QueueChoice | None = None,
+    problems: dict[str, KontrolError] | None = None,
 ) -> dict[str, Any]:
     kind = ROUTING_KINDS.get(data.kind)
     chosen = {name: _chosen(data.filters.get(name)) for name in FILTERS}
     teams, _agents = known_links(page.connection, page.viewer.workspace)
+    queues = queue_names(page.connection, page.viewer.workspace.id)
+    if queue is None:
+        # A stored rule's queue chosen; a new rule starts with a new queue when there is none.
+        found = next((str(key) for key, name in queues if name == data.queue), "")
+        queue = QueueChoice(found or ("" if queues else NEW_QUEUE))
+    errors = {
+        field: _field_text(page, data.kind, field, error)
+        for field, error in (problems or {}).items()
+    }
     return {
         "data": data,
         "chosen": chosen,
@@ -329,9 +426,19 @@ def _form_context(
             "language": _choices(list(LANGUAGES), chosen["language"]),
         },
         "params": kind.params,
+        "scales": {
+            p.name: note
+            for p in kind.params
+            if (note := _scale_note(page, data.kind, f"params.{p.name}"))
+        },
+        "queues": queues,
+        "queue_choice": queue,
+        "new_queue": NEW_QUEUE,
         "rule_id": rule_id,
         "version": version,
         "priorities": PRIORITIES,
+        "errors": errors,
+        "summary": [(field, _field_label(page, field), text) for field, text in errors.items()],
         "error": None,
     }
 
@@ -370,7 +477,8 @@ def edit_rule_form(db: Db, viewer: CurrentViewer, page: CurrentPage, rule_id: Id
 async def save_rule_form(
     request: Request, db: Db, viewer: CurrentViewer, page: CurrentPage
 ) -> Response:
-    """Create or update a rule from the form; errors keep what was typed."""
+    """Create or update a rule from the form; every error at once, each next to its field,
+    and what was typed kept."""
     form = await request.form()
     check_csrf(request, str(form.get("csrf_token") or ""))
     require(viewer, Action.MANAGE_ROUTING)
@@ -379,10 +487,12 @@ async def save_rule_form(
     raw_version = str(form.get("version") or "")
     rule_id = int(raw_id) if raw_id.isdigit() else None
     version = int(raw_version) if raw_version.isdigit() else None
+    queue = QueueChoice(str(form.get("queue") or ""), str(form.get("new_queue") or ""))
+    queue_name, queue_problem = _chosen_queue(queue_names(db, viewer.workspace.id), queue)
     data = RoutingRuleInput(
         name=str(form.get("name") or ""),
         kind=kind.name,
-        queue=str(form.get("queue") or ""),
+        queue=queue_name,
         priority=str(form.get("priority") or "normal"),
         due_hours=str(form.get("due_hours") or ""),
         params=kind.form_params(form),
@@ -392,22 +502,37 @@ async def save_rule_form(
     )
     if rule_id is not None:
         get_routing_rule(db, viewer.workspace.id, rule_id)
-    try:
-        with attempt(db):
-            save_routing_rule(
-                db,
-                viewer.workspace.id,
-                data,
-                rule_id=rule_id,
-                version=version,
-                actor_id=viewer.account.id,
-            )
-            details = {"rule_id": rule_id, "kind": data.kind, "active": data.active}
-            note_action(db, request, viewer, AuditAction.ROUTING_CHANGED, data.name, details)
-    except REFUSALS as error:
-        context = _form_context(page, data, rule_id, version)
-        context["error"] = page.says(error)
-        return _render(page, "review/routing_rule_form.html", context, status=status_of(error))
+    problems: dict[str, KontrolError] = dict(rule_problems(data))
+    if queue_problem is not None:
+        problems["queue"] = queue_problem
+    if not problems:
+        try:
+            with attempt(db):
+                save_routing_rule(
+                    db,
+                    viewer.workspace.id,
+                    data,
+                    rule_id=rule_id,
+                    version=version,
+                    actor_id=viewer.account.id,
+                )
+                details = {"rule_id": rule_id, "kind": data.kind, "active": data.active}
+                note_action(db, request, viewer, AuditAction.ROUTING_CHANGED, data.name, details)
+        except REFUSALS as error:
+            if error.key == "review.error.rule_exists":
+                problems["name"] = InvalidInput(
+                    "name: a rule with this name exists already",
+                    key="routing.form.error.name_taken",
+                )
+            else:
+                context = _form_context(page, data, rule_id, version, queue=queue)
+                context["error"] = page.says(error)
+                return _render(
+                    page, "review/routing_rule_form.html", context, status=status_of(error)
+                )
+    if problems:
+        context = _form_context(page, data, rule_id, version, queue=queue, problems=problems)
+        return _render(page, "review/routing_rule_form.html", context, status=422)
     return RedirectResponse("/review-rules", status_code=303)
 
 
