@@ -118,7 +118,8 @@ def number_problem_text(request: Request, locale: str) -> str | None:
     if problem is None:
         return None
     rule = NUMBER_FILTERS[problem.field]
-    places = 0 if rule.whole or rule.low.is_integer() and rule.high.is_integer() else 1
+    whole_bounds = float(rule.low).is_integer() and float(rule.high).is_integer()
+    places = 0 if rule.whole or whole_bounds else 1
     text = translate(locale, problem.key)
     for name, value in (
         ("field", translate(locale, rule.label)),
