@@ -86,7 +86,7 @@ def brand_of(connection: Connection, workspace_id: int) -> Brand:
     )
 
 
-def display_names(connection: Connection, workspace_ids: list[int]) -> dict[int, str]:
+def brand_display_names(connection: Connection, workspace_ids: list[int]) -> dict[int, str]:
     """The brand display names set for these workspaces (those without one are left out).
 
     The page frame names a workspace by it, so people see the company's name,

@@ -19,7 +19,7 @@ from sqlalchemy import Connection
 from sqlalchemy.exc import DBAPIError
 
 from kontrol.accounts.access import Viewer
-from kontrol.accounts.brands import display_names
+from kontrol.accounts.brands import brand_display_names
 from kontrol.accounts.logins import memberships_of
 from kontrol.accounts.workspaces import DEFAULT_WORKSPACE, Workspace
 from kontrol.domain.errors import KontrolError
@@ -78,7 +78,7 @@ def layout_context(
 ) -> dict[str, Any]:
     """What ``base.html`` needs around every signed-in page at ``path``."""
     memberships = memberships_of(connection, viewer.account)
-    brands = display_names(connection, [m.workspace.id for m in memberships])
+    brands = brand_display_names(connection, [m.workspace.id for m in memberships])
     names = {
         m.workspace.id: workspace_label(m.workspace, brands.get(m.workspace.id), locale)
         for m in memberships
