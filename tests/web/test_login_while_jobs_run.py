@@ -95,11 +95,12 @@ def test_the_nightly_reason_training_leaves_the_write_lock_free_while_it_learns(
     engine: Engine, workspace: Workspace, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from kontrol.analysis import assignment
+    from kontrol.analysis.classifier import train_model
 
     path = engine.url.database
     assert path is not None
     learned: list[str] = []
-    original = assignment.train_model
+    original = train_model
 
     def learning(texts: list[str], labels: list[str]) -> object:
         # Someone logs in while a model learns: a writer that does not wait at all
