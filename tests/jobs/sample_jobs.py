@@ -8,6 +8,7 @@ from pathlib import Path
 from sqlalchemy import Connection, select
 
 from kontrol.jobs import JobContext, job
+from kontrol.store.database import commit_point
 from kontrol.store.tables import app_settings
 
 
@@ -70,4 +71,19 @@ def blocks(ctx: JobContext, *, name: str, marker_dir: str) -> None:
 def sleeps(ctx: JobContext, *, name: str, seconds: float) -> None:
     """Works ``seconds`` before writing anything, then counts (a long run, no lock held)."""
     time.sleep(seconds)
+    bump(ctx.connection, name)
+
+
+@job("test.parts")
+def parts(ctx: JobContext, *, name: str, marker_dir: str) -> None:
+    """A long job of two parts: writes the first, commits it, then waits (computing the next)."""
+    folder = Path(marker_dir)
+    bump(ctx.connection, name)
+    commit_point(ctx.connection)
+    (folder / "started").write_text(str(ctx.run_id))
+    deadline = time.monotonic() + 120
+    while not (folder / "release").exists():
+        if time.monotonic() > deadline:
+            raise TimeoutError("never released")
+        time.sleep(0.05)
     bump(ctx.connection, name)

@@ -86,6 +86,23 @@ def brand_of(connection: Connection, workspace_id: int) -> Brand:
     )
 
 
+def brand_display_names(connection: Connection, workspace_ids: list[int]) -> dict[int, str]:
+    """The brand display names set for these workspaces (those without one are left out).
+
+    The page frame names a workspace by it, so people see the company's name,
+    not the internal slug (``default``).
+    """
+    if not workspace_ids:
+        return {}
+    rows = connection.execute(
+        select(workspace_brands.c.workspace_id, workspace_brands.c.display_name).where(
+            workspace_brands.c.workspace_id.in_(workspace_ids),
+            workspace_brands.c.display_name.is_not(None),
+        )
+    )
+    return {int(row.workspace_id): str(row.display_name) for row in rows if row.display_name}
+
+
 def clean_colour(value: str) -> str | None:
     """``#rrggbb`` in lower case, ``None`` for empty; ``InvalidInput`` otherwise."""
     value = value.strip().lower()

@@ -55,6 +55,7 @@ from sqlalchemy import (
 
 from kontrol.domain.errors import Forbidden, NotFound
 from kontrol.domain.roles import WorkspaceRole
+from kontrol.i18n import translate
 from kontrol.store.tables import (
     agents,
     alerts,
@@ -386,18 +387,59 @@ def allowed(viewer: Viewer, action: Action) -> bool:
     return viewer.role in POLICY[action]
 
 
-def require(viewer: Viewer, action: Action) -> None:
-    """Raise ``Forbidden`` (with the rule in words) unless ``allowed``."""
+class RoleRequired(Forbidden):
+    """A refusal by role: besides the rule in words, which roles may and the viewer's own.
+
+    Pages add "Нужна роль: ... Ваша роль — ..." under the reason (web/errors.py),
+    computed from ``POLICY``, so the roles named are always the route's own.
+    """
+
+    def __init__(
+        self,
+        *args: object,
+        needed: tuple[WorkspaceRole, ...],
+        role: WorkspaceRole,
+        key: str | None = None,
+        params: Mapping[str, object] | None = None,
+    ) -> None:
+        super().__init__(*args, key=key, params=params)
+        self.needed = needed
+        self.role = role
+
+
+def roles_allowed(action: Action) -> tuple[WorkspaceRole, ...]:
+    """The roles that may attempt ``action``, in the order of :class:`WorkspaceRole`."""
+    return tuple(role for role in WorkspaceRole if role in POLICY[action])
+
+
+def require(viewer: Viewer, action: Action, *, reason: str | None = None) -> None:
+    """Raise ``RoleRequired`` (with the rule in words) unless ``allowed``.
+
+    ``reason`` is a catalogue key of the route's own rule, for a page whose
+    action's general rule would mislead (the action's rule is about changing
+    something, the page is about seeing it); its English text is the API's.
+    """
     if allowed(viewer, action):
         return
+    needed = roles_allowed(action)
+    if reason is not None:
+        raise RoleRequired(translate("en", reason), needed=needed, role=viewer.role, key=reason)
     if viewer.role not in EVERYONE and action not in REFUSALS:
-        raise Forbidden(OUTSIDE_THE_SERVICE_TEAM, key="refusal.outside_service_team")
+        raise RoleRequired(
+            OUTSIDE_THE_SERVICE_TEAM,
+            needed=needed,
+            role=viewer.role,
+            key="refusal.outside_service_team",
+        )
     if action in REFUSALS:
-        raise Forbidden(REFUSALS[action], key=f"refusal.{action.value}")
-    raise Forbidden(
+        raise RoleRequired(
+            REFUSALS[action], needed=needed, role=viewer.role, key=f"refusal.{action.value}"
+        )
+    raise RoleRequired(
         f"your role may not {action.value.replace('_', ' ')}",
-        key="accounts.error.role_may_not",
-        params={"action": action.value.replace("_", " ")},
+        needed=needed,
+        role=viewer.role,
+        key="refusal.role_needed",
     )
 
 

@@ -57,12 +57,13 @@ def begin_session(connection: Connection, user_id: int) -> str:
     return token
 
 
-def session_user(connection: Connection, token: str) -> int | None:
+def session_user(connection: Connection, token: str, *, touch: bool = True) -> int | None:
     """The account of a live session with ``token``, or ``None`` (ended, expired, unknown).
 
     A live session is marked as used (at most once per ``TOUCH_EVERY``). An
     expired one is refused; its row goes when the refusing request's transaction
-    commits, or with the next login of anyone (``begin_session``).
+    commits, or with the next login of anyone (``begin_session``). ``touch=False``
+    only reads (an error page drawing its frame writes nothing).
     """
     row = connection.execute(
         select(
@@ -77,9 +78,10 @@ def session_user(connection: Connection, token: str) -> int | None:
     now = utcnow()
     idle = timedelta(minutes=current_settings().session_idle_minutes)
     if now >= row.expires_at or now - row.last_seen_at >= idle:
-        connection.execute(delete(login_sessions).where(login_sessions.c.id == row.id))
+        if touch:
+            connection.execute(delete(login_sessions).where(login_sessions.c.id == row.id))
         return None
-    if now - row.last_seen_at >= TOUCH_EVERY:
+    if touch and now - row.last_seen_at >= TOUCH_EVERY:
         connection.execute(
             update(login_sessions).where(login_sessions.c.id == row.id).values(last_seen_at=now)
         )

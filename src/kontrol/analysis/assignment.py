@@ -20,6 +20,7 @@ from sqlalchemy import Connection, delete, select
 from kontrol.analysis.classifier import ReasonModel, train_model
 from kontrol.analysis.phrases import PhraseRules
 from kontrol.analysis.taxonomy import Taxonomy, load_taxonomy, stamp
+from kontrol.store.database import commit_point
 from kontrol.store.tables import interactions, messages, reason_assignments, reason_models
 from kontrol.store.upsert import insert_many_ignoring_duplicates
 
@@ -117,6 +118,7 @@ def assign_reasons(
     written = 0
     for start in range(0, len(wanted), CHUNK):
         written += _assign_chunk(connection, workspace_id, assigner, wanted[start : start + CHUNK])
+        commit_point(connection)
     return written
 
 
@@ -223,6 +225,7 @@ def train(connection: Connection, workspace_id: int) -> list[TrainingResult]:
         pairs = [(texts[row[0]], str(row[1])) for row in rows if texts.get(row[0], "").strip()]
         model = train_model([p[0] for p in pairs], [p[1] for p in pairs])
         _save_model(connection, workspace_id, kind, model)
+        commit_point(connection)
         results.append(
             TrainingResult(
                 kind=kind,

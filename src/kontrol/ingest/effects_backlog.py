@@ -169,8 +169,15 @@ def _claim(engine: Engine, runner: str, limit: int) -> list[tuple[int, int, str,
         if connection.dialect.name == "postgresql":
             query = query.with_for_update(skip_locked=True)
         else:
-            # Take SQLite's write lock before reading, so two drainers never read the
-            # same free rows.
+            # An idle drainer only looks (a read takes no lock): taking SQLite's one
+            # write lock five times a second for nothing made logins wait behind it.
+            if (
+                connection.execute(select(effects_backlog.c.id).where(free).limit(1)).first()
+                is None
+            ):
+                return []
+            # Take the write lock before reading the batch, so two drainers never
+            # read the same free rows.
             hold_write_lock(connection)
         rows = [(row[0], row[1], row[2], row[3]) for row in connection.execute(query)]
         if rows:

@@ -32,6 +32,7 @@ from kontrol.domain.clock import utcnow
 from kontrol.domain.errors import Conflict, InvalidInput, NotFound
 from kontrol.jobs.registry import JobContext, get_job, payload_of
 from kontrol.settings import Settings
+from kontrol.store.database import commit_points
 from kontrol.store.tables import job_runs
 from kontrol.store.upsert import insert_ignoring_duplicate
 
@@ -375,7 +376,9 @@ def execute(engine: Engine, run_id: int, settings: Settings) -> str:
             context = JobContext(
                 engine=engine, connection=connection, run_id=run_id, attempt=row.attempts
             )
-            registered.function(context, **payload_of(row.payload))
+            # SQLite: a long job commits its finished parts (store/database.commit_points).
+            with commit_points(connection):
+                registered.function(context, **payload_of(row.payload))
             finished = connection.execute(
                 update(job_runs)
                 .where(job_runs.c.id == run_id, job_runs.c.status.notin_(FINISHED))

@@ -22,6 +22,7 @@ from kontrol.learning.model import conversation_tokens
 from kontrol.learning.reviews import reviewer_answers, rule_verdicts, transcripts
 from kontrol.learning.training import LearnedModel, deployed, learned_models_of
 from kontrol.metrics.facts import refresh_qa_facts
+from kontrol.store.database import commit_point
 from kontrol.store.tables import evaluations, interactions, learned_verdicts, scorecards
 
 SOURCE = "learned"
@@ -83,6 +84,7 @@ def predict(
                 ],
             )
             stored += len(chunk)
+            commit_point(connection)
     return stored
 
 
@@ -183,6 +185,7 @@ def apply_learned(connection: Connection, workspace_id: int, ids: Sequence[int])
         if rescored:
             # The QA figures read the counted evaluation's score from the facts.
             refresh_qa_facts(connection, workspace_id, sorted(rescored))
+        commit_point(connection)
     return changed
 
 

@@ -24,6 +24,7 @@ from kontrol.domain.errors import InvalidInput, NotFound
 from kontrol.learning.model import CriterionModel, conversation_tokens, fit
 from kontrol.learning.reviews import Review, held_back, reviews_of, transcripts
 from kontrol.review.agreement import cohen_kappa
+from kontrol.store.database import commit_point
 from kontrol.store.tables import learned_models
 
 log = logging.getLogger(__name__)
@@ -254,10 +255,11 @@ def train_criterion(
 
 def train_workspace(connection: Connection, workspace_id: int) -> list[Training]:
     """Train every bound criterion of the workspace."""
-    return [
-        train_criterion(connection, workspace_id, scorecard, criterion, check_id)
-        for scorecard, criterion, check_id in bound_criteria(connection, workspace_id)
-    ]
+    trainings = []
+    for scorecard, criterion, check_id in bound_criteria(connection, workspace_id):
+        trainings.append(train_criterion(connection, workspace_id, scorecard, criterion, check_id))
+        commit_point(connection)
+    return trainings
 
 
 def switch_model(

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
@@ -63,6 +66,49 @@ def hold_write_lock(connection: Connection) -> None:
     """
     if connection.dialect.name == "sqlite":
         connection.execute(update(app_settings).where(false()).values(value=app_settings.c.value))
+
+
+# The connection whose commit points commit now (a job's, on SQLite), per thread.
+_committing: ContextVar[Connection | None] = ContextVar("kontrol_committing", default=None)
+
+
+@contextmanager
+def commit_points(connection: Connection) -> Iterator[None]:
+    """While open, :func:`commit_point` on ``connection`` commits (SQLite only).
+
+    The job runner opens it around a run's work. SQLite has one write lock for
+    the whole file, held from a transaction's first write to its commit: a
+    nightly training that wrote its first model and then computed the next for
+    a minute kept every login waiting until SQLite gave up ("database is
+    locked", a 503). With commit points, what a long job finished is committed
+    before it computes the next part, and the lock is free in between.
+    PostgreSQL locks rows, not the database: the run stays one transaction there.
+    """
+    if connection.dialect.name != "sqlite":
+        yield
+        return
+    token = _committing.set(connection)
+    try:
+        yield
+    finally:
+        _committing.reset(token)
+
+
+def commit_point(connection: Connection) -> None:
+    """A part of a long job is written: commit it now if the job runner asked for it.
+
+    Only between parts that are recomputations (a model trained again, verdicts
+    or reasons assigned again): a run retried after a crash does the remaining
+    and the committed parts again, and the result is the same. Elsewhere (a
+    request's transaction, a command, PostgreSQL) this does nothing.
+    """
+    if _committing.get() is not connection or connection.in_nested_transaction():
+        return
+    # pysqlite begins its transaction at the next write by itself; SQLAlchemy's
+    # transaction stays open around it and commits (or rolls back) the rest.
+    dbapi_connection = connection.connection.dbapi_connection
+    if dbapi_connection is not None:
+        dbapi_connection.commit()
 
 
 # PostgreSQL SQLSTATEs that mean "the server is not there for now": the connection

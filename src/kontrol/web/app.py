@@ -59,7 +59,8 @@ from kontrol.web.api.ingest import IngestLane
 from kontrol.web.api.review import calibration as calibration_api
 from kontrol.web.api.review import evaluations as review_api
 from kontrol.web.api.review import routing as routing_api
-from kontrol.web.date_filters import DateFilterGuard, date_problem_text
+from kontrol.web.date_filters import date_problem_text
+from kontrol.web.filter_guard import FilterGuard, number_problem_text
 from kontrol.web.headers import SecureSessionCookie, SecurityHeaders
 from kontrol.web.pages import accounts as accounts_pages
 from kontrol.web.pages import alerts as alerts_pages
@@ -173,6 +174,7 @@ def _page_context(request: Request) -> dict[str, Any]:
         "locale": locale,
         "csrf_token": csrf_token(request),
         "date_problem": date_problem_text(request, locale),
+        "number_problem": number_problem_text(request, locale),
     }
 
 
@@ -308,7 +310,7 @@ def create_app(database_url: str, *, demo: bool | None = None) -> FastAPI:
     app.add_middleware(SecureSessionCookie, cookie=SESSION_COOKIE, mode=settings.cookie_secure)
 
     app.add_middleware(SecurityHeaders)
-    app.add_middleware(DateFilterGuard)
+    app.add_middleware(FilterGuard)
     # Outermost: the ingest API's requests skip sessions and routing (web/api/ingest.py).
     app.add_middleware(IngestLane, engine=engine)
 

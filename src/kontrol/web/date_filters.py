@@ -4,7 +4,8 @@ Every page with a period filter (dashboard, interactions, evaluations, reports,
 analysis...) reads ``date_from`` / ``date_to`` from its query string. A date
 that is not one (``2026-02-30``) or a pair in the wrong order used to end in a
 bare error page without the menu, the other filters lost. Here, once for all
-pages, before routing: the wrong dates are taken out of the query string (the
+pages, before routing (``web/filter_guard.FilterGuard``, which does the same
+for numeric filters): the wrong dates are taken out of the query string (the
 page shows its default period, with every other filter kept) and the reason,
 naming the field, is left in ``request.state.date_problem`` for ``base.html``
 to show above the page.
@@ -17,10 +18,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from urllib.parse import parse_qsl, urlencode
 
 from starlette.requests import Request
-from starlette.types import ASGIApp, Receive, Scope, Send
 
 from kontrol.i18n import translate
 from kontrol.i18n.formats import day_label
@@ -83,27 +82,3 @@ def date_problem_text(request: Request, locale: str) -> str | None:
     ):
         text = text.replace("{" + name + "}", value)
     return text
-
-
-class DateFilterGuard:
-    """Plain ASGI middleware applying :func:`date_problem` to the query of page requests."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        query: bytes = scope.get("query_string", b"") if scope["type"] == "http" else b""
-        if (
-            (b"date_" in query or b"period_" in query)
-            and scope["method"] in ("GET", "HEAD")
-            and not scope["path"].startswith(("/api/", "/static/"))
-        ):
-            pairs = parse_qsl(query.decode("latin-1"), keep_blank_values=True)
-            kept, problem = date_problem(pairs)
-            if problem is not None and not any(name == "format" for name, _ in pairs):
-                scope = {
-                    **scope,
-                    "query_string": urlencode(kept).encode("ascii"),
-                    "state": {**scope.get("state", {}), "date_problem": problem},
-                }
-        await self.app(scope, receive, send)

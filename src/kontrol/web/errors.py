@@ -9,18 +9,23 @@ refusal (:data:`REFUSALS`) answers with the same status, from
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from fastapi import FastAPI, Request
 from fastapi.exception_handlers import request_validation_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from sqlalchemy.exc import DataError, DBAPIError
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from kontrol.accounts.policy import RoleRequired
 from kontrol.domain.errors import Conflict, Forbidden, InvalidInput, KontrolError, NotFound
 from kontrol.i18n import translate
 from kontrol.i18n.messages import error_text
 from kontrol.store.database import database_unavailable
-from kontrol.web.render import render
+from kontrol.web.render import render_framed
 from kontrol.web.security import CsrfFailed, LoginRequired, locale_of
 
 STATUS: dict[type[KontrolError], int] = {
@@ -49,9 +54,29 @@ def _is_api(request: Request) -> bool:
     return request.url.path.startswith("/api/")
 
 
-def _page(request: Request, status: int, detail: str, key: str) -> Response:
-    context = {"status": status, "message": translate(locale_of(request), key), "detail": detail}
-    return render(request, "error.html", context, status=status)
+async def _page(
+    request: Request, status: int, detail: str, key: str, *, roles: str = ""
+) -> Response:
+    """The error page: inside the person's frame (menu, workspace, name) when logged in."""
+    context = {
+        "status": status,
+        "message": translate(locale_of(request), key),
+        "detail": detail,
+        "roles": roles,
+    }
+    return await run_in_threadpool(render_framed, request, "error.html", context, status=status)
+
+
+def roles_text(error: RoleRequired, locale: str) -> str:
+    """ "Нужна роль: администратор или руководитель ОКК. Ваша роль — оператор." """
+    names = [translate(locale, f"roles.{role.value}") for role in error.needed]
+    joined = names[0] if len(names) == 1 else ", ".join(names[:-1])
+    if len(names) > 1:
+        joined += translate(locale, "error.roles_or") + names[-1]
+    text = translate(locale, "error.roles_needed")
+    return text.replace("{roles}", joined).replace(
+        "{role}", translate(locale, f"roles.{error.role.value}")
+    )
 
 
 async def on_domain_error(request: Request, error: Exception) -> Response:
@@ -70,7 +95,8 @@ async def on_domain_error(request: Request, error: Exception) -> Response:
     if error.key is None and status in MESSAGE_KEYS and locale != "en":
         # "no interaction 12" says no more than "Не найдено." on the page of its address.
         detail = ""
-    return _page(request, status, detail, key)
+    roles = roles_text(error, locale) if isinstance(error, RoleRequired) and error.needed else ""
+    return await _page(request, status, detail, key, roles=roles)
 
 
 async def on_http_error(request: Request, error: Exception) -> Response:
@@ -81,7 +107,7 @@ async def on_http_error(request: Request, error: Exception) -> Response:
     key = MESSAGE_KEYS.get(error.status_code, "error.invalid")
     # The framework's own words ("Not Found", "Method Not Allowed") are English only.
     detail = str(error.detail) if locale_of(request) == "en" else ""
-    return _page(request, error.status_code, detail, key)
+    return await _page(request, error.status_code, detail, key)
 
 
 async def on_invalid_request(request: Request, error: Exception) -> Response:
@@ -93,7 +119,41 @@ async def on_invalid_request(request: Request, error: Exception) -> Response:
     problems = error.errors()
     if problems and all(problem["loc"][0] == "path" for problem in problems):
         return await on_http_error(request, StarletteHTTPException(404, "Not Found"))
-    return await request_validation_exception_handler(request, error)
+    if _is_api(request):
+        return await request_validation_exception_handler(request, error)
+    # A page: the frame, and which field is wrong and why in the reader's words.
+    locale = locale_of(request)
+    detail = "; ".join(_problem_text(problem, locale) for problem in problems[:3])
+    return await _page(request, 422, detail, "error.invalid")
+
+
+# What pydantic says is wrong, as the catalogue says it ({ge}, {le}: the bounds).
+_PROBLEM_KEYS = {
+    "int_parsing": "error.field.whole_number",
+    "int_from_float": "error.field.whole_number",
+    "float_parsing": "error.field.number",
+    "greater_than_equal": "error.field.at_least",
+    "greater_than": "error.field.above",
+    "less_than_equal": "error.field.at_most",
+    "less_than": "error.field.below",
+    "missing": "error.field.missing",
+}
+
+
+def _problem_text(problem: Mapping[str, Any], locale: str) -> str:
+    """«Поле»: what is wrong with it (a query or form field of a page)."""
+    name = str(problem["loc"][-1])
+    label = translate(locale, f"field.{name}")
+    if label == f"field.{name}":
+        label = name
+    text = translate(locale, _PROBLEM_KEYS.get(str(problem.get("type")), "error.field.invalid"))
+    for bound, value in (problem.get("ctx") or {}).items():
+        text = text.replace("{" + bound + "}", str(value))
+    return (
+        translate(locale, "error.field.problem")
+        .replace("{field}", label)
+        .replace("{problem}", text)
+    )
 
 
 # SQLSTATE numeric_value_out_of_range: PostgreSQL's answer to a number its column cannot hold.
@@ -132,7 +192,7 @@ async def on_database_error(request: Request, error: Exception) -> Response:
     if _is_api(request):
         problem = {"detail": message, "status": 503, "title": "database unavailable"}
         return JSONResponse(problem, status_code=503, headers=headers)
-    response = _page(request, 503, "", "error.unavailable")
+    response = await _page(request, 503, "", "error.unavailable")
     response.headers.update(headers)
     return response
 

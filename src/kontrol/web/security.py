@@ -55,17 +55,18 @@ def client_address(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
-def load_account(connection: Connection, request: Request) -> Account:
+def load_account(connection: Connection, request: Request, *, touch: bool = True) -> Account:
     """The logged-in account, whether or not it belongs to a workspace yet.
 
     The cookie's user must have a live server-side session (accounts/sessions.py):
     after logging out, a password change or a timeout, the same cookie logs no one in.
+    ``touch=False`` only reads (see :func:`session_user`).
     """
     user_id = request.session.get("user_id")
     token = request.session.get("sid")
     if not isinstance(user_id, int) or not isinstance(token, str):
         raise LoginRequired("log in first", key="web.error.log_in")
-    if session_user(connection, token) != user_id:
+    if session_user(connection, token, touch=touch) != user_id:
         request.session.clear()
         raise LoginRequired("log in first", key="web.error.log_in")
     try:
@@ -124,12 +125,15 @@ def token_viewer(connection: Connection, request: Request, secret: str) -> Viewe
     return Viewer(account, membership)
 
 
-def load_viewer(connection: Connection, request: Request) -> Viewer:
-    """The logged-in person in their current workspace (or the person of a personal token)."""
+def load_viewer(connection: Connection, request: Request, *, touch: bool = True) -> Viewer:
+    """The logged-in person in their current workspace (or the person of a personal token).
+
+    ``touch=False`` only reads: an error page finding who to draw its frame for.
+    """
     secret = personal_token_of(request)
     if secret is not None:
         return token_viewer(connection, request, secret)
-    account = load_account(connection, request)
+    account = load_account(connection, request, touch=touch)
     memberships = memberships_of(connection, account)
     if not memberships:
         raise LoginRequired("this account belongs to no workspace", key="web.error.no_workspace")

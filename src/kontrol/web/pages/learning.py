@@ -49,7 +49,7 @@ def _number(locale: str, value: float | None, places: int = 1) -> str:
 @router.get("/learning")
 def machine_page(viewer: CurrentViewer, page: CurrentPage, done: str | None = None) -> Response:
     """Rules, learned models and language models against the reviewers, per criterion."""
-    require(viewer, Action.MANAGE_CHECKS)
+    require(viewer, Action.MANAGE_CHECKS, reason="refusal.page.learning")
     return _page(page, done=done)
 
 
