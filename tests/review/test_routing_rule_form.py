@@ -76,3 +76,14 @@ def test_a_refused_rule_keeps_everything_typed_and_saves_lists(
     edit = client.get(f"/review-rules/{rule_id}").text
     assert _ticked(edit, "filter_channel") == ["chat", "messenger"]
     assert _ticked(edit, "filter_team") == ["L1"]
+
+
+def test_the_repeat_contact_form_tells_the_lookback_it_is_set_to(
+    populated: Workspace, client: TestClient
+) -> None:
+    log_in(client, "qa")
+    page = client.get("/review-rules/new?kind=repeat_contact").text
+    assert 'value="14"' in page
+    assert "обращения за последние 14 дней, после которых клиент обратился снова" in page
+    listed = client.get("/review-rules").text
+    assert "обращения за последние 14 дней" in listed and "{window}" not in listed
