@@ -18,8 +18,7 @@ DETAILS = {
 def test_a_complaint_alert_names_channel_and_topic_in_words() -> None:
     russian = describe("complaint", DETAILS, "ru")
     assert russian == (
-        "Клиент жалуется — Звонок demo-000384, оператор Игорь Волков, команда Линия 1, "
-        "тема Жалоба."
+        "Клиент жалуется — Звонок demo-000384, оператор Игорь Волков, команда Линия 1, тема Жалоба."
     )
     english = describe("complaint", DETAILS, "en")
     assert "Call demo-000384" in english and "call demo" not in english
