@@ -60,7 +60,7 @@ def test_dispute_and_resolution_in_the_browser(
     lead.get_by_role("button", name="Рассмотреть").click()
     expect(lead).to_have_url(f"{server}/evaluations/{evaluation_id}#history")
     expect(lead.locator("#evaluation-score")).to_contain_text("100")
-    expect(lead.locator("#history")).to_contain_text("рассмотрел(а) апелляцию")
+    expect(lead.locator("#history")).to_contain_text("апелляция рассмотрена")
     _shot(lead, "feedback-evaluation-resolved")
     lead.goto(f"{server}/coaching/a1")
     expect(lead.locator("#weakest")).to_contain_text("Greeted the customer")

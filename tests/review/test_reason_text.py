@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from kontrol.review.routing.reasons import reason_text
+from kontrol.i18n import translate
+from kontrol.metrics.parameters import REPEAT_WINDOW
+from kontrol.review.routing.reasons import kind_help, reason_text
 
 
 @pytest.mark.parametrize(
@@ -29,3 +31,21 @@ def test_each_reason_a_rule_writes_reads_in_both_languages(
 def test_a_reason_of_another_shape_is_shown_as_it_was_stored() -> None:
     assert reason_text("added by a plugin", "ru") == "added by a plugin"
     assert reason_text(None, "ru") == ""
+
+
+def test_a_repeat_contact_reason_says_the_window_it_was_picked_with() -> None:
+    assert reason_text("repeat contact within 21 days", "ru") == (
+        "клиент обратился снова в течение 21 дня"
+    )
+    assert reason_text("repeat contact within 14 days", "en").endswith("within 14 days")
+
+
+def test_the_repeat_contact_help_says_the_rules_own_lookback() -> None:
+    window = f"в течение {REPEAT_WINDOW.days} дней"
+    assert kind_help("repeat_contact", {"lookback_days": "14"}, "ru") == (
+        f"обращения за последние 14 дней, после которых клиент обратился снова {window}"
+    )
+    assert "за последний 21 день" in kind_help("repeat_contact", {"lookback_days": 21}, "ru")
+    # A new rule's help shows the kind's default; another kind's help is its plain text.
+    assert "the last 14 days" in kind_help("repeat_contact", None, "en")
+    assert kind_help("csat_low", None, "ru") == translate("ru", "routing.kind.csat_low.help")

@@ -93,7 +93,7 @@ def test_a_lead_starts_an_onboarding_records_a_session_and_the_agent_reads_the_p
     expect(lead.locator("#tests")).to_contain_text("Допуск к линии")
     lead.get_by_text("Записать встречу").click()
     sessions = lead.locator("#sessions form")
-    sessions.get_by_label("Провёл(а)").select_option("admin")
+    sessions.get_by_label("Кто провёл").select_option("admin")
     sessions.get_by_label("Что обсудили").fill(
         "Первая неделя: тон ровный, но извинения звучат шаблонно."
     )

@@ -32,11 +32,18 @@ from kontrol.store.database import make_engine
 from kontrol.store.tables import metadata
 
 # Made by the migrations and not declared as tables, each for its reason: Alembic's
-# own bookkeeping, and full-text search (an FTS5 table and its shadow tables on
-# SQLite, an expression index on PostgreSQL) that Core tables cannot express.
+# own bookkeeping, and full-text search (FTS5 tables and their shadow tables on
+# SQLite, expression indexes on PostgreSQL) that Core tables cannot express.
 UNDECLARED_TABLES = {"alembic_version"}
-UNDECLARED_TABLE_PREFIXES = ("messages_fts",)
-UNDECLARED_INDEXES = {("messages", "ix_messages_text_fts")}
+UNDECLARED_TABLE_PREFIXES = ("messages_fts", "surveys_fts")
+# PostgreSQL only: full-text expression indexes, and text_pattern_ops indexes for a
+# search by an id's first characters (SQLite uses the declared indexes for that).
+UNDECLARED_INDEXES = {
+    ("messages", "ix_messages_text_fts"),
+    ("surveys", "ix_surveys_comment_fts"),
+    ("interactions", "ix_interactions_ws_external_id_prefix"),
+    ("interactions", "ix_interactions_ws_customer_id_prefix"),
+}
 
 # Most specific first: Boolean and JSON are not Integer or String subclasses, but
 # the order keeps the answer obvious.

@@ -223,3 +223,30 @@ def test_staff_make_a_link_on_the_interaction_page(
         assert refused.status_code == 404
         no_token = client.post(f"/interactions/{mine}/survey-link", data={"kind": "csat"})
         assert no_token.status_code == 403
+
+
+def test_a_customers_page_speaks_their_browsers_language_when_we_have_it(
+    engine: Engine, workspace: Workspace, shop: int, app_client: TestClient
+) -> None:
+    path = _link(engine, workspace, shop)  # an English conversation
+    russian = app_client.get(path, headers={"Accept-Language": "ru-RU,ru;q=0.9,en;q=0.8"})
+    assert 'lang="ru"' in russian.text
+    # A language we do not have: the conversation's; the page's own choice wins over all.
+    german = app_client.get(path, headers={"Accept-Language": "de-DE,de;q=0.9"})
+    assert 'lang="en"' in german.text
+    chosen = app_client.get(path + "?lang=en", headers={"Accept-Language": "ru"})
+    assert 'lang="en"' in chosen.text
+    with engine.begin() as connection:
+        place = create_place(
+            connection,
+            workspace=workspace,
+            name="Касса 3",
+            kind="csat",
+            language="ru",
+            created_by="test",
+        )
+    english = app_client.get(place.public_path, headers={"Accept-Language": "en-GB,en"})
+    assert 'lang="en"' in english.text
+    # A kiosk is the workspace's tablet: the place's language, whatever the tablet says.
+    kiosk = app_client.get(f"/k/{place.kiosk_token}", headers={"Accept-Language": "en-GB,en"})
+    assert 'lang="ru"' in kiosk.text

@@ -35,6 +35,7 @@ class _Safe(dict[str, Any]):
 def describe(kind: str, details: dict[str, Any], locale: str) -> str:
     """The one-line message of an alert in ``locale`` (catalogue ``alerts.message.<kind>``)."""
     key = f"alerts.message.{kind}"
+    details = {**details, **_named_codes(details, locale)}
     # A message that counts something picks its word's form (and writes its numbers).
     counted = plural_text(locale, key, details)
     if counted is not None:
@@ -73,6 +74,21 @@ def _worded(details: dict[str, Any], locale: str) -> dict[str, str]:
         except ValueError:
             pass
     return found
+# Details that hold a code the catalogue names ("call" -> "звонок", "delivery" -> "Доставка").
+_CODED = {"channel": "channel", "topic": "topic"}
+
+
+def _named_codes(details: dict[str, Any], locale: str) -> dict[str, str]:
+    """The coded details in the reader's words; a code the catalogue lacks stays as it is."""
+    named: dict[str, str] = {}
+    for name, prefix in _CODED.items():
+        value = details.get(name)
+        if isinstance(value, str) and value:
+            key = f"{prefix}.{value}"
+            text = translate(locale, key)
+            if text != key:
+                named[name] = text
+    return named
 
 
 def notification_for(

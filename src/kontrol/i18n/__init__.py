@@ -65,8 +65,13 @@ def translate(locale: str, key: str) -> str:
 
 def pick_locale(accept_language: str | None) -> str:
     """The first supported language in an ``Accept-Language`` header, else Russian."""
+    return browser_locale(accept_language) or DEFAULT_LOCALE
+
+
+def browser_locale(accept_language: str | None) -> str | None:
+    """The first supported language in an ``Accept-Language`` header, None without one."""
     for part in (accept_language or "").split(","):
         code = part.split(";")[0].strip().lower()[:2]
         if code in LOCALES:
             return code
-    return DEFAULT_LOCALE
+    return None

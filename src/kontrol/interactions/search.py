@@ -2,7 +2,8 @@
 
 The drill-down filters use the same per-contact values the KPIs count
 (``interaction_facts``); the text search uses full-text indexes (FTS5 on SQLite,
-``to_tsvector`` on PostgreSQL).
+``to_tsvector`` on PostgreSQL) over the messages and the survey comments, and
+index ranges for an id's first characters.
 """
 
 from __future__ import annotations
@@ -11,7 +12,17 @@ import re
 from datetime import datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, TextClause, exists, literal, or_, select, text
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    TextClause,
+    and_,
+    exists,
+    literal,
+    or_,
+    select,
+    text,
+)
 
 from kontrol.accounts.access import Viewer
 from kontrol.domain.clock import to_utc, zone
@@ -191,21 +202,89 @@ def text_match(interaction_id: ColumnElement[Any], fts_query: str) -> ColumnElem
 
 
 def named_ids(connection: Connection, query: str, workspace_id: int) -> list[int]:
-    """Interactions whose customer id, customer name or own id is the whole query."""
+    """Interactions the query names other than by their messages' words.
+
+    The whole query as a customer id, customer name or own (external) id; an id's
+    first characters (``PREFIX_MIN`` or more, one word: "3f9a2c1e" finds
+    "3f9a2c1e-77b0-…"); and the words of the customer's survey comment.
+    """
     stripped = query.strip()
-    return list(
+    named = or_(
+        interactions.c.customer_id == stripped,
+        interactions.c.external_id == stripped,
+        interactions.c.customer_name == stripped,
+        *_prefix_conditions(connection, stripped),
+    )
+    found = list(
         connection.execute(
             select(interactions.c.id)
-            .where(
-                interactions.c.workspace_id == workspace_id,
-                or_(
-                    interactions.c.customer_id == stripped,
-                    interactions.c.external_id == stripped,
-                    interactions.c.customer_name == stripped,
-                ),
-            )
+            .where(interactions.c.workspace_id == workspace_id, named)
             .limit(SEARCH_BY_ID_LIMIT)
         )
         .scalars()
         .all()
     )
+    seen = set(found)
+    found += [i for i in comment_ids(connection, query, workspace_id) if i not in seen]
+    return found
+
+
+# An id's first characters are looked up from this many on: fewer match too many ids.
+PREFIX_MIN = 3
+
+
+def _prefix_conditions(connection: Connection, query: str) -> list[ColumnElement[bool]]:
+    """Conditions for an external or customer id that starts with ``query``, as typed,
+    in lower and in upper case; each reads an index range (none for a short query or
+    one with spaces).
+
+    PostgreSQL: ``LIKE 'prefix%'`` with the pattern's wildcards escaped, served by the
+    ``text_pattern_ops`` indexes of migration 0046 whatever the collation. SQLite:
+    ``>= prefix AND < next`` (the prefix with its last character's successor), which
+    the ``(workspace_id, external_id)`` and ``(workspace_id, customer_id, …)`` indexes
+    serve under SQLite's binary collation (its LIKE ignores case and reads no index).
+    """
+    if len(query) < PREFIX_MIN or any(character.isspace() for character in query):
+        return []
+    sqlite = connection.dialect.name == "sqlite"
+    found: list[ColumnElement[bool]] = []
+    for prefix in dict.fromkeys((query, query.lower(), query.upper())):
+        for column in (interactions.c.external_id, interactions.c.customer_id):
+            if sqlite:
+                following = prefix[:-1] + chr(min(ord(prefix[-1]) + 1, 0x10FFFF))
+                found.append(and_(column >= prefix, column < following))
+            else:
+                pattern = re.sub(r"([\\%_])", r"\\\1", prefix) + "%"
+                found.append(column.like(pattern, escape="\\"))
+    return found
+
+
+def comment_ids(connection: Connection, query: str, workspace_id: int) -> list[int]:
+    """Interactions whose customer's survey comment has every word of ``query`` (each
+    a prefix), at most ``SEARCH_BY_ID_LIMIT`` (read off the index, in no order: an
+    ORDER BY could make PostgreSQL walk every answer for a rare word).
+
+    Full-text indexes as for messages: ``surveys_fts`` (FTS5) on SQLite, a GIN index
+    on ``to_tsvector('simple', comment)`` on PostgreSQL (migration 0046).
+    """
+    words = _WORD.findall(query.lower())[:8]
+    if not words:
+        return []
+    if connection.dialect.name == "sqlite":
+        matching = text(
+            "SELECT s.interaction_id FROM surveys AS s WHERE s.id IN "
+            "(SELECT rowid FROM surveys_fts WHERE surveys_fts MATCH :fts_query) "
+            "AND s.workspace_id = :ws AND s.interaction_id IS NOT NULL "
+            "LIMIT :cap"
+        )
+        fts_query = " ".join(f'"{word}"*' for word in words)
+    else:
+        matching = text(
+            "SELECT s.interaction_id FROM surveys AS s "
+            "WHERE to_tsvector('simple', s.comment) @@ to_tsquery('simple', :fts_query) "
+            "AND s.workspace_id = :ws AND s.interaction_id IS NOT NULL "
+            "LIMIT :cap"
+        )
+        fts_query = " & ".join(f"{word}:*" for word in words)
+    bound = matching.bindparams(fts_query=fts_query, ws=workspace_id, cap=SEARCH_BY_ID_LIMIT)
+    return list(dict.fromkeys(int(i) for i in connection.execute(bound).scalars()))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from datetime import date, datetime, tzinfo
 from pathlib import Path
@@ -36,7 +36,7 @@ from kontrol.ingest.effects_backlog import BacklogDrainer
 from kontrol.jobs import background_jobs
 from kontrol.plugins import freeze_all
 from kontrol.review.evaluations import can_review
-from kontrol.review.routing.reasons import reason_text
+from kontrol.review.routing.reasons import kind_help, reason_text
 from kontrol.settings import get_settings
 from kontrol.web import errors
 from kontrol.web.api import accounts as accounts_api
@@ -168,9 +168,14 @@ def _page_context(request: Request) -> dict[str, Any]:
         # A number with its word in the right form: {{ plural("checks.phrases.count", 21) }}.
         return plural(locale, key, n, **params)
 
+    def routing_help(kind: str, values: Mapping[str, object] | None = None) -> str:
+        # A routing kind's help with the rule's own numbers ("the last 14 days").
+        return kind_help(kind, values, locale)
+
     return {
         "t": t,
         "plural": with_number,
+        "routing_help": routing_help,
         "locale": locale,
         "csrf_token": csrf_token(request),
         "date_problem": date_problem_text(request, locale),

@@ -10,10 +10,13 @@ shape (a plugin's own) is shown as it was stored.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from kontrol.i18n import translate
 from kontrol.i18n.formats import any_period_label, decimal
+from kontrol.i18n.plurals import fill, plural, plural_text
+from kontrol.metrics.parameters import REPEAT_WINDOW
+from kontrol.review.routing.kinds import ROUTING_KINDS
 
 _Teller = Callable[[re.Match[str], str], str]
 
@@ -46,6 +49,10 @@ def _least_sure(found: re.Match[str], locale: str) -> str:
     return _fill(locale, "routing.reason.least_sure", margin=margin)
 
 
+def _repeat(found: re.Match[str], locale: str) -> str:
+    return plural(locale, "routing.reason.repeat_contact", int(found["days"]))
+
+
 def _plain(key: str) -> _Teller:
     return lambda _found, locale: translate(locale, key)
 
@@ -59,7 +66,7 @@ _SHAPES: tuple[tuple[re.Pattern[str], _Teller], ...] = (
         re.compile(r"AHT (?P<seconds>\d+) s > p(?P<percent>\d+) (?P<bound>\d+) s"),
         _handle_time,
     ),
-    (re.compile(r"repeat contact within 7 days"), _plain("routing.reason.repeat_contact")),
+    (re.compile(r"repeat contact within (?P<days>\d+) days"), _repeat),
     (
         re.compile(r"learned models least sure \(margin (?P<margin>\d+(?:\.\d+)?)\)"),
         _least_sure,
@@ -83,3 +90,30 @@ def _fill(locale: str, key: str, **params: object) -> str:
     for name, value in params.items():
         text = text.replace("{" + name + "}", str(value))
     return text
+
+
+def kind_help(kind: str, values: Mapping[str, object] | None, locale: str) -> str:
+    """What a routing rule of ``kind`` picks, with the rule's own numbers filled in.
+
+    ``values`` are the rule's parameters (a form's texts or stored numbers); one
+    not given is the kind's default. ``{window}`` is the repeat-contact window the
+    metrics use, so the text says what the rule really does.
+    """
+    found = ROUTING_KINDS.find(kind)
+    given = values or {}
+    params: dict[str, object] = {}
+    for param in found.params if found is not None else ():
+        params[param.name] = _number(given.get(param.name), param.default)
+    params["window"] = plural(locale, "routing.days", REPEAT_WINDOW.days)
+    key = f"routing.kind.{kind}.help"
+    counted = plural_text(locale, key, params)
+    return counted if counted is not None else fill(translate(locale, key), params)
+
+
+def _number(value: object, default: float) -> float:
+    """A parameter's number from a form's text or a stored value; the default if unreadable."""
+    try:
+        number = float(str(value).replace(",", ".")) if value not in (None, "") else float(default)
+    except ValueError:
+        return default
+    return int(number) if number.is_integer() else number

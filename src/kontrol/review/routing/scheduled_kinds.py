@@ -17,6 +17,7 @@ from sqlalchemy import ColumnElement, Connection, func, or_, select
 from kontrol.domain.clock import from_utc, zone
 from kontrol.domain.periods import Period, period_keys
 from kontrol.domain.ratings import RATING_SOURCE
+from kontrol.metrics.parameters import REPEAT_WINDOW
 from kontrol.review.routing.kinds import (
     ROUTING_KINDS,
     Pick,
@@ -238,7 +239,7 @@ def agent_percentiles(
 
 @ROUTING_KINDS.register
 class RepeatContactReview(RoutingKind):
-    """The customer came back within 7 days (the contact did not resolve their matter).
+    """The customer came back within the repeat window (the contact did not resolve their matter).
 
     The flag is ``interaction_facts.repeat_contact``, set on the earlier contact
     when a later one of the same customer arrives (metrics/facts.py).
@@ -264,4 +265,5 @@ class RepeatContactReview(RoutingKind):
             )
             .order_by(f.c.interaction_id)
         ).scalars()
-        return [Pick(i, "repeat contact within 7 days") for i in ids]
+        reason = f"repeat contact within {REPEAT_WINDOW.days} days"
+        return [Pick(i, reason) for i in ids]

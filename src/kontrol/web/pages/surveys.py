@@ -18,7 +18,7 @@ from sqlalchemy import Connection
 from kontrol.accounts.installation import session_secret
 from kontrol.accounts.policy import Action, require
 from kontrol.domain.errors import Conflict, InvalidInput, NotFound
-from kontrol.i18n import LOCALES, translate
+from kontrol.i18n import DEFAULT_LOCALE, LOCALES, browser_locale, pick_locale, translate
 from kontrol.ratelimit import RateLimiter, make_rate_limiter
 from kontrol.settings import Settings
 from kontrol.surveys.links import (
@@ -76,12 +76,19 @@ def _allowed(request: Request, token: str, per_token: tuple[int, int]) -> bool:
     )
 
 
-def _language(page: SurveyPage, chosen: str | None) -> str:
+def _language(request: Request, page: SurveyPage, chosen: str | None) -> str:
+    """The page's language: the one the customer chose on it, else their browser's
+    when we have it (a link or a QR code opens on the customer's own phone; a kiosk
+    is the workspace's tablet), else the place's or the conversation's, else Russian."""
     if chosen in LOCALES:
         return str(chosen)
+    if not page.kiosk:
+        browser = browser_locale(request.headers.get("accept-language"))
+        if browser is not None:
+            return browser
     if page.language and page.language[:2] in LOCALES:
         return page.language[:2]
-    return "ru"
+    return DEFAULT_LOCALE
 
 
 def _public(
@@ -154,14 +161,14 @@ def survey_form(
 ) -> Response:
     """The survey page of a link, a QR code or a kiosk."""
     prefix = request.url.path.split("/")[1]
-    chosen = lang if lang in LOCALES else "ru"
+    chosen = lang if lang in LOCALES else pick_locale(request.headers.get("accept-language"))
     if len(token) > 100 or not _allowed(request, token, (200, 600)):
         return _too_many(request, chosen)
     try:
         page = _page_of(db, token, prefix)
     except NotFound:
         return _gone(request, chosen, "unknown", 404)
-    chosen = _language(page, lang)
+    chosen = _language(request, page, lang)
     if page.state != "open":
         return _gone(request, chosen, page.state, 410)
     return _form(state, request, page, token, chosen, action=f"/{prefix}/{token}")
@@ -182,7 +189,7 @@ def survey_answer(
 ) -> Response:
     """Store an answer; a link answers once, a place once per IP in a while."""
     prefix = request.url.path.split("/")[1]
-    chosen = lang if lang in LOCALES else "ru"
+    chosen = lang if lang in LOCALES else pick_locale(request.headers.get("accept-language"))
     per_token = LINK_LIMIT if prefix == "s" else KIOSK_ANSWERS
     if len(token) > 100 or not _allowed(request, token, per_token):
         return _too_many(request, chosen)
@@ -190,7 +197,7 @@ def survey_answer(
         page = _page_of(db, token, prefix)
     except NotFound:
         return _gone(request, chosen, "unknown", 404)
-    chosen = _language(page, lang)
+    chosen = _language(request, page, lang)
     if page.state != "open":
         return _gone(request, chosen, page.state, 410)
     try:

@@ -37,17 +37,32 @@
     };
   }
 
+  // A last period that holds only some of its days (a month still running): the
+  // line into its point is dashed and the point hollow, so a smaller count there
+  // does not read as a drop (the page's note says how many days it holds).
+  function partialStyle(dataset, partial, colour) {
+    if (partial === null || partial === undefined) { return dataset; }
+    dataset.segment = {
+      borderDash: function (ctx) { return ctx.p1DataIndex === partial ? [5, 4] : undefined; }
+    };
+    dataset.pointBackgroundColor = function (ctx) {
+      return ctx.dataIndex === partial ? "#ffffff" : colour;
+    };
+    dataset.pointBorderColor = colour;
+    return dataset;
+  }
+
   function draw(canvas, chart, data) {
-    var datasets = [{
+    var datasets = [partialStyle({
       label: data.own, data: chart.values, borderColor: COLOURS.own,
       backgroundColor: "rgba(36, 88, 214, 0.12)", fill: true, tension: 0.25,
       pointRadius: 3, spanGaps: false
-    }];
+    }, data.partial, COLOURS.own)];
     if (chart.team_values && data.team) {
-      datasets.push({
+      datasets.push(partialStyle({
         label: data.team, data: chart.team_values, borderColor: COLOURS.team,
         pointRadius: 2, fill: false, tension: 0.25
-      });
+      }, data.partial, COLOURS.team));
     }
     if (chart.target !== null && chart.target !== undefined) {
       datasets.push(flatLine(data.target, chart.target, data.labels.length, COLOURS.target));
@@ -82,6 +97,9 @@
       }
     });
     canvas.setAttribute("data-drawn", "true");
+    if (data.partial !== null && data.partial !== undefined) {
+      canvas.setAttribute("data-partial", String(data.partial));
+    }
   }
 
   function start() {

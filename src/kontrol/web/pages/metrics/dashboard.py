@@ -25,6 +25,7 @@ from kontrol.domain.periods import Period
 from kontrol.domain.vocabulary import Channel
 from kontrol.i18n import translate
 from kontrol.i18n.formats import day_label, decimal, number_label, period_label, range_label
+from kontrol.i18n.plurals import plural
 from kontrol.interactions.listing import filter_choices
 from kontrol.metrics import Metric
 from kontrol.metrics.dashboard import (
@@ -226,9 +227,41 @@ def _chart_labels(dashboard: Dashboard, locale: str) -> list[str]:
     return labels
 
 
+def partial_period(dashboard: Dashboard, locale: str) -> str | None:
+    """The note under the charts when their last period holds only some of its days.
+
+    A month still running (or cut by the chosen dates) counts fewer contacts than a
+    whole one: its point is drawn dashed and hollow, and this note says why it is
+    lower, so the chart does not read as a crash.
+    """
+    keys = dashboard.period_keys
+    if not keys:
+        return None
+    period, key, shown = dashboard.query.period, keys[-1], dashboard.current
+    end = last_day(period, key)
+    if shown.last >= end:
+        return None
+    start = period_of(period, end).first
+    first = max(shown.first, start)
+    days = (shown.last - first).days + 1
+    total = (end - start).days + 1
+    return plural(
+        locale,
+        "dashboard.partial",
+        total,
+        period=period_label(period, key, locale),
+        dates=range_label(first, shown.last, locale),
+        days=days,
+    )
+
+
 def _chart_data(dashboard: Dashboard, locale: str, people: Mapping[str, str]) -> dict[str, Any]:
     return {
         "labels": _chart_labels(dashboard, locale),
+        # The index of a last point that holds only part of its period (drawn dashed).
+        "partial": len(dashboard.period_keys) - 1
+        if partial_period(dashboard, locale) is not None
+        else None,
         "own": _own_label(dashboard, locale, people),
         "team": f"{translate(locale, 'dashboard.team')} {dashboard.team}"
         if dashboard.team
@@ -343,6 +376,7 @@ def dashboard_page(
         "fmt_change": partial(format_change, locale=locale),
         **_dashboard_links(query, dashboard),
         "chart_json": _chart_data(dashboard, locale, dict(people)),
+        "partial_note": partial_period(dashboard, locale),
         "reach": kpi_reach(viewer),
         # Reporting discipline (reports prepared by people, docs/reports.md) as a tile.
         "discipline": (discipline_of(db, viewer) if allowed(viewer, Action.VIEW_REPORTS) else None),
