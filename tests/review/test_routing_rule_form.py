@@ -189,6 +189,8 @@ def test_the_queue_is_chosen_from_the_existing_ones_or_named_as_new(
     taken = client.post("/review-rules", data=_fields(client, queue=queue_id))
     assert taken.status_code == 422
     assert 'id="error-name">правило с таким названием уже есть' in taken.text
+
+
 def test_the_repeat_contact_form_tells_the_lookback_it_is_set_to(
     populated: Workspace, client: TestClient
 ) -> None:

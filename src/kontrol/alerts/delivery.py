@@ -74,6 +74,8 @@ def _worded(details: dict[str, Any], locale: str) -> dict[str, str]:
         except ValueError:
             pass
     return found
+
+
 # Details that hold a code the catalogue names ("call" -> "звонок", "delivery" -> "Доставка").
 _CODED = {"channel": "channel", "topic": "topic"}
 
