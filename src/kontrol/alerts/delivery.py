@@ -77,23 +77,42 @@ def _in_words(kind: str, details: dict[str, Any], locale: str) -> dict[str, Any]
     return shown
 
 
+# Clauses a message leaves out when their value is unknown ("—"): ", команда L1".
+_PARTS = ("agent", "team", "topic", "channel", "owner")
+
+
+def _parts(shown: dict[str, Any], locale: str) -> dict[str, str]:
+    """``<name>_part``: the clause of each optional detail, empty when it is unknown."""
+    parts: dict[str, str] = {}
+    for name in _PARTS:
+        value = shown.get(name)
+        if value is None or value in ("", "—"):
+            parts[f"{name}_part"] = ""
+        else:
+            clause = translate(locale, f"alerts.part.{name}")
+            parts[f"{name}_part"] = clause.format_map(_Safe({name: value}))
+    return parts
+
+
 def describe(kind: str, details: dict[str, Any], locale: str) -> str:
     """The one-line message of an alert in ``locale`` (catalogue ``alerts.message.<kind>``).
 
-    Things are named in words (a channel, a KPI, a day); the customer's comment
-    follows in its own sentence, and only when there is one.
+    Things are named in words (a channel, a KPI, a day); a detail nobody knows
+    leaves its clause out; the customer's comment follows in its own sentence,
+    and only when there is one.
     """
     key = f"alerts.message.{kind}"
     words = _in_words(kind, details, locale)
+    # Numbers the reader's way (56,2; −0,5): a float never shows its decimal point.
+    shown = {
+        name: number_label(value, locale, 2) if isinstance(value, float) else value
+        for name, value in words.items()
+    }
+    parts = _parts(shown, locale)
     # A message that counts something picks its word's form (and writes its numbers).
-    counted = plural_text(locale, key, words)
+    counted = plural_text(locale, key, {**words, **parts})
     if counted is None:
-        # Numbers the reader's way (56,2; −0,5): a float never shows its decimal point.
-        shown = {
-            name: number_label(value, locale, 2) if isinstance(value, float) else value
-            for name, value in words.items()
-        }
-        counted = translate(locale, key).format_map(_Safe(shown))
+        counted = translate(locale, key).format_map(_Safe({**shown, **parts}))
     comment = str(details.get("comment") or "").strip()
     if comment:
         said = translate(locale, "alerts.message.comment").format_map(_Safe({"comment": comment}))
