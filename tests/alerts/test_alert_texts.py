@@ -115,4 +115,4 @@ def test_default_rules_are_named_in_the_readers_language_written_ones_as_written
 def _russian_rules(client: TestClient) -> str:
     token = form_token(client, "/alerts/rules")
     client.post("/locale", data={"locale": "ru", "csrf_token": token, "next": "/alerts/rules"})
-    return client.get("/alerts/rules").text
+    return str(client.get("/alerts/rules").text)

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, Dialog, Page, expect
 from sqlalchemy import Engine
 
 from kontrol.accounts.workspaces import Workspace
@@ -64,7 +64,12 @@ def test_a_qa_lead_clears_the_alerts_list_in_two_steps(
     expect(page.locator("input.pick-alert")).to_have_count(1)
     # All that match the filter: the confirmation names how many, the reader says yes.
     asked: list[str] = []
-    page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.accept()))
+
+    def answer(dialog: Dialog) -> None:
+        asked.append(dialog.message)
+        dialog.accept()
+
+    page.once("dialog", answer)
     page.get_by_role("button", name="Принять все: 1 оповещение").click()
     expect(page.locator("#alerts-done")).to_have_text("Принято 1 оповещение.")
     assert asked and asked[0].startswith("Принять 1 открытое оповещение")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy import Engine, select
 
@@ -26,7 +27,11 @@ def test_a_recent_shop_below_the_threshold_raises_one_alert(
     programme_id = add_programme(engine, workspace)
     now = utcnow()
     with engine.begin() as connection:
-        common = {"connection": connection, "workspace": workspace, "programme_id": programme_id}
+        common: dict[str, Any] = {
+            "connection": connection,
+            "workspace": workspace,
+            "programme_id": programme_id,
+        }
         low = add_shop(
             **common,
             target="our-calls",
