@@ -104,6 +104,13 @@ def test_default_rules_are_named_in_the_readers_language_written_ones_as_written
             "enabled": "1",
         }
         client.post("/alerts/rules", data={**form, "name": "Low rating (CSAT ≤ 2)"})
+        with engine.connect() as connection:
+            stored = connection.execute(
+                select(alert_rules.c.name, alert_rules.c.name_key).where(
+                    alert_rules.c.id == low_csat
+                )
+            ).one()
+        assert tuple(stored) == ("Низкая оценка (CSAT ≤ 2)", "alerts.default.low_csat")
         assert "Низкая оценка (CSAT ≤ 2)" in _russian_rules(client)
         # ...renamed, it is the person's rule, named as they wrote it in every language.
         _english(client)

@@ -229,9 +229,13 @@ def save_alert_rule(
             where_key="error.where.field",
             where_params={"field": "secret"},
         )
+    name_key = _name_key(connection, workspace, data, name, rule_id)
+    if name_key is not None:
+        # A default rule keeps its Russian name, whichever language's form saved it.
+        name = translate("ru", name_key)
     values: dict[str, Any] = {
         "name": name,
-        "name_key": _name_key(connection, workspace, data, name, rule_id),
+        "name_key": name_key,
         "kind": data.kind,
         "params": params,
         "scope_team": team,
