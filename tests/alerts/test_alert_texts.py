@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 
+import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, select, text
 
 from kontrol.accounts.workspaces import Workspace
 from kontrol.alerts.delivery import describe, notification_for
@@ -15,6 +17,7 @@ from kontrol.settings import Settings
 from kontrol.store.tables import agents, alert_rules, alerts, interactions
 from kontrol.web.app import create_app
 from tests.factories import form_token, import_records, log_in
+from tests.store.test_frozen_migrations import _migrate
 from tests.surveys.builders import chat
 
 
@@ -123,3 +126,47 @@ def _russian_rules(client: TestClient) -> str:
     token = form_token(client, "/alerts/rules")
     client.post("/locale", data={"locale": "ru", "csrf_token": token, "next": "/alerts/rules"})
     return str(client.get("/alerts/rules").text)
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+def test_the_demo_rules_stored_before_get_their_catalogue_names(
+    engine: Engine, workspace: Workspace, backend: str
+) -> None:
+    """Migration 0043: rules the demo seeded before are found by kind and Russian name."""
+    _migrate(engine, "0040", down=True)
+    now = datetime(2026, 12, 1)
+    common = {
+        "workspace_id": workspace.id,
+        "params": "{}",
+        "webhooks": "[]",
+        "emails": "[]",
+        "telegram_chats": "[]",
+        "secret": "s" * 20,
+        "language": "ru",
+        "enabled": True,
+        "created_at": now,
+        "updated_at": now,
+    }
+    rules = [
+        {**common, "name": "Низкая оценка (CSAT ≤ 2)", "kind": "csat_at_most"},
+        {**common, "name": "Критик NPS", "kind": "complaint"},  # a person's rule, another kind
+        {**common, "name": "Мои оценки", "kind": "csat_at_most"},
+    ]
+    with engine.begin() as connection:
+        connection.execute(text(_INSERT), rules)
+    _migrate(engine, "head")
+    with engine.connect() as connection:
+        keys = dict(connection.execute(select(alert_rules.c.name, alert_rules.c.name_key)).all())
+    assert keys == {
+        "Низкая оценка (CSAT ≤ 2)": "alerts.default.low_csat",
+        "Критик NPS": None,
+        "Мои оценки": None,
+    }
+
+
+_INSERT = (
+    "INSERT INTO alert_rules (workspace_id, name, kind, params, webhooks, emails,"
+    " telegram_chats, secret, language, enabled, created_at, updated_at) VALUES"
+    " (:workspace_id, :name, :kind, :params, :webhooks, :emails, :telegram_chats, :secret,"
+    " :language, :enabled, :created_at, :updated_at)"
+)
