@@ -997,6 +997,8 @@ ROUTES: list[Route] = [
     Route("GET", "/alerts", "yyyy-"),
     Route("GET", "/alerts/badge", "yyyyyyy"),
     Route("POST", "/alerts/{alert_id}/acknowledge", "yy4y-", ids=alert_on_i1),
+    Route("POST", "/alerts/acknowledge", "yyyy-", form={"alert_id": "1"}),
+    Route("POST", "/alerts/acknowledge-all", "yyyy-", form={"up_to": "0"}),
     Route("GET", "/alerts/rules", "yy---"),
     Route("GET", "/alerts/rules/new", "yy---", query="kind=csat_at_most"),
     Route("GET", "/alerts/rules/{rule_id}", "yy---", ids=rule),

@@ -17,11 +17,11 @@ DETAILS = {
 
 def test_a_complaint_alert_names_channel_and_topic_in_words() -> None:
     russian = describe("complaint", DETAILS, "ru")
-    assert russian == (
-        "Клиент жалуется — Звонок demo-000384, оператор Игорь Волков, команда Линия 1, тема Жалоба."
+    assert (
+        russian == "Клиент жалуется — звонок, оператор Игорь Волков, команда Линия 1, тема: жалоба."
     )
     english = describe("complaint", DETAILS, "en")
-    assert "Call demo-000384" in english and "call demo" not in english
+    assert english.startswith("Customer complains — call, agent") and "topic: complaint" in english
 
 
 def test_the_message_does_not_start_with_the_kinds_chip() -> None:
@@ -33,4 +33,4 @@ def test_the_message_does_not_start_with_the_kinds_chip() -> None:
 
 def test_a_code_the_catalogue_does_not_know_stays_as_it_is() -> None:
     text = describe("complaint", {**DETAILS, "topic": "crm_topic_42", "channel": "—"}, "ru")
-    assert "тема crm_topic_42" in text and "— — demo-000384" in text
+    assert "тема: crm_topic_42" in text

@@ -7,7 +7,7 @@ from datetime import timedelta
 from sqlalchemy import Engine, select
 
 from kontrol.accounts.workspaces import Workspace
-from kontrol.alerts.delivery import describe
+from kontrol.alerts.delivery import alert_link, describe
 from kontrol.alerts.kinds import ALERT_KINDS
 from kontrol.alerts.raising import check_scheduled
 from kontrol.alerts.rules import AlertRuleInput, save_alert_rule
@@ -62,7 +62,9 @@ def test_an_overdue_action_raises_one_alert_and_a_new_due_date_another(
     assert raised.subject == f"action:{late.id}"
     assert raised.team == "L1"
     message = describe("action_overdue", raised.details, "ru")
-    assert "просрочено на 3 дня:" in message and f"/actions/{late.id}" in message
+    # The action is a link of the alert, not a path in its text.
+    assert "просрочено на 3 дня:" in message and "/actions/" not in message
+    assert alert_link("action_overdue", raised.details, None).path == f"/actions/{late.id}"
     assert "Скрипт <возврата>" in message
     with engine.begin() as connection:
         moved = update_action(

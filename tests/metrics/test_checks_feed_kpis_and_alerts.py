@@ -61,7 +61,8 @@ def test_a_failed_critical_check_raises_an_alert_naming_the_criterion(
     with engine.connect() as connection:
         details = connection.execute(select(alerts.c.details)).scalars().all()
     assert [d["external_id"] for d in details] == ["rude"]
-    assert "no_rudeness" in details[0]["criteria"]
+    # The criterion by its title in the scorecard, not its id.
+    assert "Без грубости" in details[0]["criteria"] and "no_rudeness" not in details[0]["criteria"]
 
 
 @pytest.fixture
@@ -122,9 +123,12 @@ def _target(engine: Engine, workspace: Workspace, **fields: object) -> None:
 
 
 def test_a_kpi_off_its_target_today_raises_one_alert_a_day(
-    engine: Engine, workspace: Workspace, tmp_path: Path
+    engine: Engine, workspace: Workspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from kontrol.alerts.raising import check_scheduled
+    from kontrol.metrics import figures
+
+    monkeypatch.setattr(figures, "MIN_SAMPLE", 1)  # a handful of answers is judged here
 
     with engine.begin() as connection:
         save_alert_rule(
@@ -158,3 +162,55 @@ def test_a_kpi_off_its_target_today_raises_one_alert_a_day(
         found = sorted((d["metric"], d["value"]) for d in details)
     # A monthly target of a total (contacts) says nothing about one day: not checked.
     assert found == [("csat", 33.3), ("frt", 30.0)]
+
+
+def test_a_kpi_alert_waits_for_cases_and_the_sample_floor(
+    engine: Engine, workspace: Workspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """«0 при цели 85» on a day with no data yet is no alert; nor is a share of 3 answers."""
+    from kontrol.alerts.raising import check_scheduled
+    from kontrol.metrics import figures
+
+    with engine.begin() as connection:
+        save_alert_rule(
+            connection,
+            workspace,
+            AlertRuleInput(name="plan", kind="kpi_below_target", params={"level": 1}),
+        )
+    _target(engine, workspace, metric="csat", target=85, warning=80)
+    _target(engine, workspace, metric="frt", target=20, warning=25, direction="lower")
+    noon = datetime.now(UTC).replace(hour=12, minute=0, second=0, microsecond=0)
+    # The day has no cases at all yet: nothing to judge.
+    assert check_scheduled(engine, now=(noon - timedelta(hours=11)).replace(tzinfo=None)) == []
+    # Three rated chats, all bad (CSAT 1, replies after 30 s): below the floor of figures.
+    import_records(
+        engine,
+        workspace,
+        tmp_path,
+        [chat(f"f{i}", started=noon, survey={"csat": 1}) for i in range(3)],
+    )
+    later = (noon + timedelta(hours=1)).replace(tzinfo=None)
+    assert figures.MIN_SAMPLE > 3
+    assert check_scheduled(engine, now=later) == []
+    # The same day judged with a floor of 3: now it is a day off its target.
+    monkeypatch.setattr(figures, "MIN_SAMPLE", 3)
+    assert len(check_scheduled(engine, now=later)) == 2
+
+
+def test_a_value_on_no_cases_is_never_judged(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A share that reads 0 on a period without cases (n = 0) is no «0 при цели 85»."""
+    from kontrol.alerts.kpi import enough_cases
+    from kontrol.metrics import figures
+    from kontrol.metrics.registry import get_metric
+
+    monkeypatch.setattr(figures, "MIN_SAMPLE", 1)
+    csat, contacts = get_metric("csat"), get_metric("contacts")
+    assert not enough_cases(csat, {"csat": 0.0, "csat_den": 0, "contacts": 12})
+    assert not enough_cases(csat, {"csat": 0.0, "csat_den": 3, "contacts": 0})
+    assert not enough_cases(contacts, {"contacts": 0})
+    assert enough_cases(csat, {"csat": 0.0, "csat_den": 1, "contacts": 1})
+    monkeypatch.setattr(figures, "MIN_SAMPLE", 30)
+    assert not enough_cases(csat, {"csat": 40.0, "csat_den": 29, "contacts": 300})
+    assert enough_cases(csat, {"csat": 40.0, "csat_den": 30, "contacts": 300})
+    # A count is its own size: 5 contacts against a target of 100 a day is judged.
+    assert enough_cases(contacts, {"contacts": 5})

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy import Engine, select
 
 from kontrol.accounts.workspaces import Workspace
-from kontrol.alerts.delivery import describe
+from kontrol.alerts.delivery import alert_link, describe
 from kontrol.alerts.kinds import ALERT_KINDS
 from kontrol.alerts.raising import check_scheduled
 from kontrol.alerts.rules import AlertRuleInput, save_alert_rule
@@ -26,7 +27,11 @@ def test_a_recent_shop_below_the_threshold_raises_one_alert(
     programme_id = add_programme(engine, workspace)
     now = utcnow()
     with engine.begin() as connection:
-        common = {"connection": connection, "workspace": workspace, "programme_id": programme_id}
+        common: dict[str, Any] = {
+            "connection": connection,
+            "workspace": workspace,
+            "programme_id": programme_id,
+        }
         low = add_shop(
             **common,
             target="our-calls",
@@ -43,10 +48,18 @@ def test_a_recent_shop_below_the_threshold_raises_one_alert(
         # Low too, but submitted long ago: history does not page anyone.
         add_shop(
             **common,
+            target="our-calls",
+            scenario="delivery-price",
+            visit_no=3,
+            answers={"greeting": "fail", "correct": "fail", "polite": 1},
+            submitted_at=now - timedelta(days=30),
+        )
+        # Low and recent, but a competitor's: market research, not our service failing.
+        add_shop(
+            **common,
             target="rival-calls",
             scenario="delivery-price",
             answers={"greeting": "fail", "correct": "fail", "polite": 1},
-            submitted_at=now - timedelta(days=30),
         )
         save_alert_rule(
             connection,
@@ -62,4 +75,9 @@ def test_a_recent_shop_below_the_threshold_raises_one_alert(
     assert raised.subject == f"mystery:{low}"
     assert raised.team == "L1"
     message = describe("mystery_low_score", raised.details, "ru")
-    assert "получил 0 баллов" in message and f"/mystery/submissions/{low}" in message
+    # The place and the scenario by their titles; the report is a link, not a path.
+    assert "получил 0 баллов" in message and "/mystery/" not in message
+    assert "Наш колл-центр" in message and "«Цена доставки»" in message
+    assert "our-calls" not in message and "delivery-price" not in message
+    link = alert_link("mystery_low_score", raised.details, None)
+    assert link.path == f"/mystery/submissions/{low}"

@@ -6,6 +6,7 @@ import pytest
 from sqlalchemy import Engine, func, select
 
 from kontrol.accounts.workspaces import Workspace
+from kontrol.alerts.raising import check_scheduled
 from kontrol.demo.seed.accounts import demo_viewer
 from kontrol.demo.seed.mystery import seed_mystery_demo
 from kontrol.demo.seeding import load_demo
@@ -13,7 +14,7 @@ from kontrol.demo.sizes import SMALL
 from kontrol.mystery.assignments import list_assignments
 from kontrol.mystery.programmes import find_programme
 from kontrol.mystery.results import programme_results
-from kontrol.store.tables import alert_rules, mystery_submissions
+from kontrol.store.tables import alert_rules, alerts, mystery_submissions
 
 pytestmark = [pytest.mark.slow, pytest.mark.parametrize("backend", ["sqlite"])]
 
@@ -31,6 +32,30 @@ def test_demo_mystery_shopping(engine: Engine, workspace: Workspace) -> None:
         assert shopper is not None
         waiting = list_assignments(connection, shopper, status="open", mine=True)
         rules = connection.execute(select(alert_rules.c.kind)).scalars().all()
+        unnamed = connection.execute(
+            select(func.count()).where(alert_rules.c.name_key.is_(None))
+        ).scalar_one()
+    # The demo's low shops raise alerts for our own service only, never for a competitor.
+    check_scheduled(engine)
+    with engine.connect() as connection:
+        subjects = connection.execute(select(alerts.c.subject)).scalars().all()
+        shop_ids = [int(s.split(":")[1]) for s in subjects if s.startswith("mystery:")]
+        kinds = set(
+            connection.execute(
+                select(mystery_submissions.c.target_kind).where(
+                    mystery_submissions.c.id.in_(shop_ids)
+                )
+            ).scalars()
+        )
+        low_rivals = connection.execute(
+            select(func.count()).where(
+                mystery_submissions.c.target_kind == "competitor",
+                mystery_submissions.c.score < 60,
+            )
+        ).scalar_one()
+    assert shop_ids and kinds == {"own"}
+    assert low_rivals > 0  # there were competitors' low shops to leave out
+    assert unnamed == 0  # the demo's rules are named from the catalogue
     assert {f.key for f in results.by_kind} == {"own", "competitor"}
     assert len(results.by_month) >= 3
     assert len(results.fulfilment) == 4

@@ -72,7 +72,9 @@ def test_the_attention_page_counts_alerts_and_kpis_off_target(
     # The alert says what happened in words, as the alerts page does, not its subject key.
     listed = page.split('id="home-alerts"')[1].split("</section>")[0]
     assert "interaction:" not in listed
-    assert "CSAT 1/5" in listed and "today-1" in listed
+    # The conversation is a link beside the text, not its id inside it.
+    assert "CSAT 1/5 — чат, оператор" in listed and "today-1" not in listed
+    assert re.search(r'<a href="/interactions/\d+">обращение</a>', listed)
     assert _count(page, "kpis") == "1"
     kpis = page.split('id="home-kpis"')[1].split("</section>")[0]
     assert "CSAT" in kpis and "kpi-bad" in kpis

@@ -16,9 +16,22 @@ from kontrol.alerts.kinds import (
     interaction_details,
     scope_condition,
 )
+from kontrol.domain.errors import KontrolError
+from kontrol.domain.scorecard import load_scorecard
 from kontrol.store.tables import evaluations, interactions, scorecards
 
 CHUNK = 400
+
+
+def _criterion_title(titles: dict[str, dict[str, str]], yaml: str, criterion: str) -> str:
+    """A criterion by its title in the scorecard (``titles``: the scorecards read so far)."""
+    if yaml not in titles:
+        try:
+            card = load_scorecard(yaml)
+        except KontrolError:
+            card = None
+        titles[yaml] = {c.id: c.title for c in card.criteria} if card is not None else {}
+    return titles[yaml].get(criterion, criterion)
 
 
 @ALERT_KINDS.register
@@ -33,12 +46,14 @@ class CriticalCheckFailed(AlertKind):
     ) -> list[Finding]:
         """One finding per interaction just scored with a failed critical criterion."""
         findings: list[Finding] = []
+        titles: dict[str, dict[str, str]] = {}
         for start in range(0, len(ids), CHUNK):
             rows = connection.execute(
                 select(
                     interactions,
                     evaluations.c["items"].label("evaluation_items"),
                     scorecards.c.title.label("scorecard_title"),
+                    scorecards.c.yaml.label("scorecard_yaml"),
                 )
                 .join(evaluations, evaluations.c.interaction_id == interactions.c.id)
                 .join(scorecards, scorecards.c.id == evaluations.c.scorecard_id)
@@ -55,7 +70,7 @@ class CriticalCheckFailed(AlertKind):
             seen: set[int] = set()
             for row in rows:
                 failed = [
-                    str(item.get("criterion"))
+                    _criterion_title(titles, row.scorecard_yaml, str(item.get("criterion")))
                     for item in row.evaluation_items or []
                     if item.get("critical") and item.get("result") == "fail"
                 ]

@@ -8,15 +8,18 @@ died between sending and recording (then once more: at-least-once).
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import Connection, select
 
+from kontrol.alerts.kinds import rule_label
 from kontrol.alerts.notifiers import Notification, get_notifier
 from kontrol.alerts.raising import DELIVERY_JOB, check_scheduled
 from kontrol.domain.clock import from_utc, utcnow, zone
 from kontrol.domain.errors import NotFound
+from kontrol.domain.vocabulary import Channel
 from kontrol.i18n import translate
 from kontrol.i18n.formats import day_label, moment_label, number_label
 from kontrol.i18n.plurals import plural_text
@@ -32,65 +35,112 @@ class _Safe(dict[str, Any]):
         return "{" + key + "}"
 
 
+# Details that hold a day (ISO) and are written the reader's way.
+_DAYS = ("day", "due_on")
+_CHANNELS = frozenset(item.value for item in Channel)
+
+
+def _word(locale: str, key: str, fallback: str) -> str:
+    """A catalogue word to stand inside a sentence (lower case), else ``fallback``."""
+    text = translate(locale, key)
+    if text == key:
+        return fallback
+    return text[:1].lower() + text[1:] if not text[:2].isupper() else text
+
+
+def _in_words(kind: str, details: dict[str, Any], locale: str) -> dict[str, Any]:
+    """The details as a reader reads them: channels, KPIs and days in words, not codes."""
+    shown = dict(details)
+    channel = shown.get("channel")
+    if isinstance(channel, str) and channel in _CHANNELS:
+        shown["channel"] = _word(locale, f"channel.{channel}", channel)
+    scope = shown.get("scope")
+    if shown.get("scope_kind") == "channel" and isinstance(scope, str) and scope in _CHANNELS:
+        shown["scope"] = _word(locale, f"channel.{scope}", scope)
+    elif shown.get("scope_kind") == "company" or scope == "—":
+        shown["scope"] = translate(locale, "alerts.whole_company")
+    topic = shown.get("topic")
+    if isinstance(topic, str) and topic != "—":
+        shown["topic"] = _word(locale, f"topic.{topic}", topic)
+    if kind == "kpi_below_target" and isinstance(shown.get("metric"), str):
+        metric = shown["metric"]
+        label = translate(locale, f"kpi.metric.{metric}")
+        shown["metric"] = metric if label == f"kpi.metric.{metric}" else label
+    for name in _DAYS:
+        if isinstance(shown.get(name), str):
+            shown[name] = day_label(shown[name], locale)
+    # A shop's place and scenario by their titles (alerts raised before kept the keys).
+    for name in ("target", "scenario"):
+        title = shown.get(f"{name}_title")
+        if title:
+            shown[name] = title
+    return shown
+
+
+# Clauses a message leaves out when their value is unknown ("—"): ", команда L1".
+_PARTS = ("agent", "team", "topic", "channel", "owner")
+
+
+def _parts(shown: dict[str, Any], locale: str) -> dict[str, str]:
+    """``<name>_part``: the clause of each optional detail, empty when it is unknown."""
+    parts: dict[str, str] = {}
+    for name in _PARTS:
+        value = shown.get(name)
+        if value is None or value in ("", "—"):
+            parts[f"{name}_part"] = ""
+        else:
+            clause = translate(locale, f"alerts.part.{name}")
+            parts[f"{name}_part"] = clause.format_map(_Safe({name: value}))
+    return parts
+
+
 def describe(kind: str, details: dict[str, Any], locale: str) -> str:
-    """The one-line message of an alert in ``locale`` (catalogue ``alerts.message.<kind>``)."""
+    """The one-line message of an alert in ``locale`` (catalogue ``alerts.message.<kind>``).
+
+    Things are named in words (a channel, a KPI, a day); a detail nobody knows
+    leaves its clause out; the customer's comment follows in its own sentence,
+    and only when there is one.
+    """
     key = f"alerts.message.{kind}"
-    details = {**details, **_named_codes(details, locale)}
-    # A message that counts something picks its word's form (and writes its numbers).
-    counted = plural_text(locale, key, details)
-    if counted is not None:
-        return counted
+    words = _in_words(kind, details, locale)
     # Numbers the reader's way (56,2; −0,5): a float never shows its decimal point.
     shown = {
         name: number_label(value, locale, 2) if isinstance(value, float) else value
-        for name, value in details.items()
+        for name, value in words.items()
     }
-    shown.update(_worded(details, locale))
-    return translate(locale, key).format_map(_Safe(shown))
+    parts = _parts(shown, locale)
+    # A message that counts something picks its word's form (and writes its numbers).
+    counted = plural_text(locale, key, {**words, **parts})
+    if counted is None:
+        counted = translate(locale, key).format_map(_Safe({**shown, **parts}))
+    comment = str(details.get("comment") or "").strip()
+    if comment:
+        said = translate(locale, "alerts.message.comment").format_map(_Safe({"comment": comment}))
+        counted = f"{counted} {said}"
+    return counted
 
 
-# Codes a message may carry, and the catalogue prefix of their words.
-_WORDED = {"metric": "kpi.metric", "channel": "channel"}
+@dataclass(frozen=True)
+class AlertLink:
+    """Where an alert leads: the page of what it is about, and the words of the link."""
+
+    path: str
+    label_key: str
 
 
-def _worded(details: dict[str, Any], locale: str) -> dict[str, str]:
-    """Codes and dates of a message in the reader's words: a metric's and a channel's name,
-    a day as they write it (a code the catalogue does not know stays as it is)."""
-    found: dict[str, str] = {}
-    for name, prefix in _WORDED.items():
-        value = details.get(name)
-        if isinstance(value, str) and value:
-            text = translate(locale, f"{prefix}.{value}")
-            if text != f"{prefix}.{value}":
-                found[name] = text
-    if details.get("scope_kind") == "channel" and isinstance(details.get("scope"), str):
-        text = translate(locale, f"channel.{details['scope']}")
-        if text != f"channel.{details['scope']}":
-            found["scope"] = text
-    day = details.get("day")
-    if isinstance(day, str):
-        try:
-            found["day"] = day_label(date.fromisoformat(day), locale)
-        except ValueError:
-            pass
-    return found
-
-
-# Details that hold a code the catalogue names ("call" -> "звонок", "delivery" -> "Доставка").
-_CODED = {"channel": "channel", "topic": "topic"}
-
-
-def _named_codes(details: dict[str, Any], locale: str) -> dict[str, str]:
-    """The coded details in the reader's words; a code the catalogue lacks stays as it is."""
-    named: dict[str, str] = {}
-    for name, prefix in _CODED.items():
-        value = details.get(name)
-        if isinstance(value, str) and value:
-            key = f"{prefix}.{value}"
-            text = translate(locale, key)
-            if text != key:
-                named[name] = text
-    return named
+def alert_link(kind: str, details: dict[str, Any], interaction_id: int | None) -> AlertLink:
+    """The page an alert is about (the conversation, the shop, the action, the plan)."""
+    if interaction_id is not None:
+        return AlertLink(f"/interactions/{interaction_id}", "alerts.open_interaction")
+    submission = details.get("submission_id")
+    if isinstance(submission, int):
+        return AlertLink(f"/mystery/submissions/{submission}", "alerts.open_shop")
+    action = details.get("action_id")
+    if isinstance(action, int):
+        return AlertLink(f"/actions/{action}", "alerts.open_action")
+    if kind == "kpi_below_target":
+        return AlertLink("/targets", "alerts.open_targets")
+    return AlertLink("/alerts", "alerts.open_alerts")
 
 
 def notification_for(
@@ -101,6 +151,7 @@ def notification_for(
         select(
             alerts,
             alert_rules.c.name.label("rule_name"),
+            alert_rules.c.name_key,
             alert_rules.c.kind,
             alert_rules.c.language,
             alert_rules.c.secret,
@@ -120,8 +171,9 @@ def notification_for(
     message = describe(row.kind, details, locale)
     raised = from_utc(row.raised_at, zone(row.timezone))
     base = settings.public_url.rstrip("/")
-    link = f"{base}/interactions/{row.interaction_id}" if row.interaction_id else f"{base}/alerts"
-    title = f"{translate(locale, 'alerts.notify.prefix')}: {row.rule_name}"
+    link = base + alert_link(row.kind, details, row.interaction_id).path
+    rule_name = rule_label(row.rule_name, row.name_key, locale)
+    title = f"{translate(locale, 'alerts.notify.prefix')}: {rule_name}"
     text = "\n".join(
         [
             message,
@@ -132,7 +184,7 @@ def notification_for(
     )
     payload = {
         "alert_id": row.id,
-        "rule": row.rule_name,
+        "rule": rule_name,
         "kind": row.kind,
         "workspace": row.workspace,
         "subject": row.subject,

@@ -47,6 +47,22 @@ class AlertRule:
     secret: str = ""
     language: str = "ru"
     enabled: bool = True
+    # A rule Kontrol wrote: the catalogue entry of its name (see :meth:`label`).
+    name_key: str | None = None
+
+    def label(self, locale: str) -> str:
+        """The rule's name for a reader of ``locale``: a written name as written."""
+        return rule_label(self.name, self.name_key, locale)
+
+
+def rule_label(name: str, name_key: str | None, locale: str) -> str:
+    """A rule's name in ``locale``: its catalogue entry's text, else its name as written."""
+    if not name_key:
+        return name
+    from kontrol.i18n import translate
+
+    text = translate(locale, name_key)
+    return name if text == name_key else text
 
 
 @dataclass(frozen=True)
@@ -104,5 +120,7 @@ def interaction_details(row: Any) -> dict[str, Any]:
         "external_id": row.external_id,
         "channel": row.channel,
         "agent": row.agent_name or row.agent_external_id or "—",
+        # The agent's id: the alerting service puts the agent's name in its place.
+        "agent_id": row.agent_external_id,
         "team": row.team or "—",
     }

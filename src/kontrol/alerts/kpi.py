@@ -3,19 +3,32 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from sqlalchemy import Connection, select
 
 from kontrol.accounts.workspaces import Workspace
 from kontrol.alerts.kinds import ALERT_KINDS, AlertKind, AlertRule, Finding
 from kontrol.domain.clock import from_utc, zone
-from kontrol.metrics.figures import SUMMED_UNITS
+from kontrol.metrics import figures
+from kontrol.metrics.definitions import Metric
+from kontrol.metrics.figures import SUMMED_UNITS, sample_size
 from kontrol.metrics.kpis import compute
 from kontrol.metrics.registry import get_metric
 from kontrol.metrics.targets import list_targets, target_status
 from kontrol.rules.params import Param
 from kontrol.store.tables import agents
+
+
+def enough_cases(metric: Metric, row: dict[str, Any]) -> bool:
+    """Whether a day's value stands on enough cases to be judged, as the dashboard judges:
+    none at all never; a share or an average on fewer than ``figures.MIN_SAMPLE`` never."""
+    size = sample_size(metric, row)
+    contacts = row.get("contacts")
+    if size is None or size == 0 or contacts == 0:
+        return False
+    return metric.unit == "count" or size >= figures.MIN_SAMPLE
+
 
 # How bad a day must be: 1 = below the target (warning or worse), 2 = below the warning level.
 _LEVELS = {1: ("warning", "bad"), 2: ("bad",)}
@@ -27,7 +40,10 @@ class KpiBelowTarget(AlertKind):
 
     Checked by the periodic check; one alert per target and day. A rule scoped to a
     team or a channel watches only the targets of that team or channel. Targets of
-    totals (counts, money) count only when they are set per day.
+    totals (counts, money) count only when they are set per day. A day with no
+    cases raises nothing, nor does a share or an average on fewer cases than the
+    dashboard judges (``metrics.figures.MIN_SAMPLE``): "0 against 85" at 00:15 is
+    no news.
     """
 
     name: ClassVar[str] = "kpi_below_target"
@@ -57,14 +73,17 @@ class KpiBelowTarget(AlertKind):
             if target.period != "day" and get_metric(target.metric).unit in SUMMED_UNITS:
                 continue  # a week's or a month's total says nothing about one day
             filters = {target.scope: target.scope_value} if target.scope_value else {}
+            metric = get_metric(target.metric)
             [row] = compute(
                 connection,
                 workspace=workspace,
-                metrics=[target.metric],
+                metrics=sorted({target.metric, "contacts"}),
                 date_from=today,
                 date_to=today,
                 filters=filters,
             )
+            if not enough_cases(metric, row):
+                continue  # a day without cases (or with a handful) is no day off target
             value = row.get(target.metric)
             status = target_status(value, target)
             if status not in statuses:
@@ -83,6 +102,7 @@ class KpiBelowTarget(AlertKind):
                         if target.scope == "agent" and target.scope_value
                         else target.scope_value or "—",
                         "scope_kind": target.scope,
+                        "cases": sample_size(metric, row),
                         "value": round(float(value), 1) if value is not None else "—",
                         "target": target.target,
                         "warning": target.warning,

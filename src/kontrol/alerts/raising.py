@@ -14,15 +14,15 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Engine, func, select, update
+from sqlalchemy import ColumnElement, Connection, Engine, and_, func, select, update
 
 from kontrol.accounts.access import Viewer
 from kontrol.accounts.policy import Action, alert_scope, allowed, require
-from kontrol.alerts.kinds import ALERT_KINDS, AlertRule, Finding
+from kontrol.alerts.kinds import ALERT_KINDS, AlertRule, Finding, rule_label
 from kontrol.alerts.rules import alert_rules_query, stored_alert_rule
 from kontrol.domain.clock import from_utc, utcnow, zone
 from kontrol.domain.errors import InvalidInput, NotFound
@@ -35,7 +35,7 @@ from kontrol.events import (
 )
 from kontrol.rules.evaluation import run_rules, workspace_ids
 from kontrol.settings import current_settings
-from kontrol.store.tables import alert_deliveries, alert_rules, alerts, users
+from kontrol.store.tables import agents, alert_deliveries, alert_rules, alerts, users
 from kontrol.store.upsert import insert_ignoring_duplicate
 
 DELIVERY_JOB = "alerts.deliver"
@@ -52,6 +52,31 @@ def _delivery_key(alert_id: int, channel: str, target: str) -> str:
     return f"alert:{alert_id}:{channel}:{digest}"
 
 
+def _agent_names(connection: Connection, workspace_id: int, ids: set[str]) -> dict[str, str]:
+    """The names of the agents with these ids (as the import or the people page gave them)."""
+    if not ids:
+        return {}
+    rows = connection.execute(
+        select(agents.c.external_id, agents.c.name).where(
+            agents.c.workspace_id == workspace_id,
+            agents.c.external_id.in_(sorted(ids)),
+            agents.c.name.is_not(None),
+        )
+    )
+    return {external_id: name for external_id, name in rows if name}
+
+
+def _named(findings: Sequence[Finding], names: dict[str, str]) -> list[Finding]:
+    """Findings whose agent is only an id get the agent's name: an alert names people."""
+    named: list[Finding] = []
+    for finding in findings:
+        agent_id = finding.details.get("agent_id")
+        if agent_id and finding.details.get("agent") == agent_id and agent_id in names:
+            finding = replace(finding, details={**finding.details, "agent": names[agent_id]})
+        named.append(finding)
+    return named
+
+
 def raise_alerts(
     engine: Engine, connection: Connection, rule: AlertRule, findings: Sequence[Finding]
 ) -> list[int]:
@@ -60,6 +85,8 @@ def raise_alerts(
 
     raised: list[int] = []
     now = utcnow()
+    ids = {str(f.details["agent_id"]) for f in findings if f.details.get("agent_id")}
+    findings = _named(findings, _agent_names(connection, rule.workspace_id, ids))
     for finding in findings:
         alert_id = _insert_ignoring_duplicate(
             connection,
@@ -168,6 +195,8 @@ def check_scheduled(engine: Engine, *, now: datetime | None = None) -> list[int]
 
 # -- the alerts list ---------------------------------------------------------------
 
+STATES = ("open", "acknowledged", "all")
+
 
 @dataclass(frozen=True)
 class Alert:
@@ -187,6 +216,39 @@ class Alert:
     acknowledged_at: datetime | None
     acknowledged_by: str | None
     sent: tuple[str, ...]
+    rule_name_key: str | None = None
+
+    def rule_label(self, locale: str) -> str:
+        """The rule's name for a reader of ``locale`` (see ``AlertRule.label``)."""
+        return rule_label(self.rule_name, self.rule_name_key, locale)
+
+
+@dataclass(frozen=True)
+class AlertFilter:
+    """Which alerts a list shows: their state, and optionally one rule's only."""
+
+    state: str = "open"
+    rule_id: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.state not in STATES:
+            raise InvalidInput(
+                "state: open, acknowledged or all",
+                key="alerts.error.state",
+                where_key="error.where.field",
+                where_params={"field": "state"},
+            )
+
+    def condition(self, viewer: Viewer) -> ColumnElement[bool]:
+        """The condition on ``alerts`` (joined with nothing) of the viewer's alerts shown."""
+        conditions = [alert_scope(viewer)]
+        if self.state == "open":
+            conditions.append(alerts.c.acknowledged_at.is_(None))
+        elif self.state == "acknowledged":
+            conditions.append(alerts.c.acknowledged_at.is_not(None))
+        if self.rule_id is not None:
+            conditions.append(alerts.c.rule_id == self.rule_id)
+        return and_(*conditions)
 
 
 def list_alerts(
@@ -194,36 +256,28 @@ def list_alerts(
     viewer: Viewer,
     *,
     state: str = "open",
+    rule_id: int | None = None,
     limit: int = 100,
     offset: int = 0,
 ) -> list[Alert]:
     """Alerts the viewer may see, newest first; ``state``: open, acknowledged or all."""
     require(viewer, Action.VIEW_ALERTS)
-    if state not in ("open", "acknowledged", "all"):
-        raise InvalidInput(
-            "state: open, acknowledged or all",
-            key="alerts.error.state",
-            where_key="error.where.field",
-            where_params={"field": "state"},
-        )
+    shown = AlertFilter(state, rule_id)
     query = (
         select(
             alerts,
             alert_rules.c.name.label("rule_name"),
+            alert_rules.c.name_key.label("rule_name_key"),
             alert_rules.c.kind,
             users.c.display_name.label("acknowledger"),
         )
         .join(alert_rules, alert_rules.c.id == alerts.c.rule_id)
         .outerjoin(users, users.c.id == alerts.c.acknowledged_by)
-        .where(alert_scope(viewer))
+        .where(shown.condition(viewer))
         .order_by(alerts.c.raised_at.desc(), alerts.c.id.desc())
         .limit(limit)
         .offset(offset)
     )
-    if state == "open":
-        query = query.where(alerts.c.acknowledged_at.is_(None))
-    elif state == "acknowledged":
-        query = query.where(alerts.c.acknowledged_at.is_not(None))
     rows = connection.execute(query).all()
     sent: dict[int, list[str]] = {}
     if rows:
@@ -239,6 +293,7 @@ def list_alerts(
             id=row.id,
             rule_id=row.rule_id,
             rule_name=row.rule_name,
+            rule_name_key=row.rule_name_key,
             kind=row.kind,
             subject=row.subject,
             window=row.time_window,
@@ -255,17 +310,35 @@ def list_alerts(
     ]
 
 
+def count_alerts(
+    connection: Connection, viewer: Viewer, *, state: str = "open", rule_id: int | None = None
+) -> int:
+    """How many alerts the viewer may see match the filter (the list's count)."""
+    require(viewer, Action.VIEW_ALERTS)
+    condition = AlertFilter(state, rule_id).condition(viewer)
+    return int(
+        connection.execute(select(func.count()).select_from(alerts).where(condition)).scalar_one()
+    )
+
+
+def open_alerts_span(
+    connection: Connection, viewer: Viewer, *, rule_id: int | None = None
+) -> tuple[int, int]:
+    """How many open alerts match (of one rule, if given) and the id of the newest of them
+    (0 when none): what "acknowledge all" names, and where it stops."""
+    require(viewer, Action.VIEW_ALERTS)
+    condition = AlertFilter("open", rule_id).condition(viewer)
+    count, newest = connection.execute(
+        select(func.count(), func.max(alerts.c.id)).select_from(alerts).where(condition)
+    ).one()
+    return int(count), int(newest or 0)
+
+
 def count_open(connection: Connection, viewer: Viewer) -> int:
     """How many open alerts the viewer may see (the badge in the nav)."""
     if not allowed(viewer, Action.VIEW_ALERTS):
         return 0
-    return int(
-        connection.execute(
-            select(func.count())
-            .select_from(alerts)
-            .where(alert_scope(viewer), alerts.c.acknowledged_at.is_(None))
-        ).scalar_one()
-    )
+    return count_alerts(connection, viewer, state="open")
 
 
 def acknowledge_alert(connection: Connection, viewer: Viewer, alert_id: int) -> None:
@@ -285,3 +358,45 @@ def acknowledge_alert(connection: Connection, viewer: Viewer, alert_id: int) -> 
         .where(alerts.c.id == alert_id, alerts.c.acknowledged_at.is_(None))
         .values(acknowledged_at=utcnow(), acknowledged_by=viewer.account.id)
     )
+
+
+# At most this many alerts picked by hand in one request (a page shows 100).
+MAX_PICKED = 500
+
+
+def acknowledge_alerts(connection: Connection, viewer: Viewer, alert_ids: Sequence[int]) -> int:
+    """Acknowledge the open alerts among ``alert_ids`` that the viewer may see; how many.
+
+    An id out of the viewer's scope, unknown or acknowledged already changes nothing
+    (two people clearing the same list at once acknowledge each alert once).
+    """
+    require(viewer, Action.VIEW_ALERTS)
+    picked = sorted(set(alert_ids))
+    if not picked:
+        return 0
+    if len(picked) > MAX_PICKED:
+        raise InvalidInput(
+            f"at most {MAX_PICKED} alerts at once",
+            key="alerts.error.too_many",
+            params={"limit": MAX_PICKED},
+        )
+    result = connection.execute(
+        update(alerts)
+        .where(alert_scope(viewer), alerts.c.id.in_(picked), alerts.c.acknowledged_at.is_(None))
+        .values(acknowledged_at=utcnow(), acknowledged_by=viewer.account.id)
+    )
+    return int(result.rowcount or 0)
+
+
+def acknowledge_matching(
+    connection: Connection, viewer: Viewer, *, rule_id: int | None = None, up_to_id: int
+) -> int:
+    """Acknowledge every open alert the viewer may see (of one rule, if given) up to the
+    alert ``up_to_id`` (the newest the reader saw: later ones stay open); how many."""
+    require(viewer, Action.VIEW_ALERTS)
+    result = connection.execute(
+        update(alerts)
+        .where(AlertFilter("open", rule_id).condition(viewer), alerts.c.id <= up_to_id)
+        .values(acknowledged_at=utcnow(), acknowledged_by=viewer.account.id)
+    )
+    return int(result.rowcount or 0)

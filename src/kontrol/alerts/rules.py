@@ -23,6 +23,7 @@ from kontrol.alerts.notifiers import get_notifier
 from kontrol.domain.clock import utcnow
 from kontrol.domain.errors import Conflict, InvalidInput, NotFound
 from kontrol.domain.vocabulary import Channel
+from kontrol.i18n import translate
 from kontrol.rules.files import (
     RuleFileReport,
     SaveEntry,
@@ -33,6 +34,8 @@ from kontrol.rules.files import (
 from kontrol.store.tables import alert_rules, workspaces
 
 LANGUAGES = ("ru", "en")
+# The catalogue entries of the names of the rules Kontrol writes.
+DEFAULT_NAME_PREFIX = "alerts.default."
 YAML_FIELDS = ("name", "kind", "params", "scope", "recipients", "language", "enabled", "secret")
 
 
@@ -57,6 +60,7 @@ def stored_alert_rule(row: Row[Any], timezone: str) -> AlertRule:
         secret=row.secret,
         language=row.language,
         enabled=row.enabled,
+        name_key=row.name_key,
     )
 
 
@@ -69,10 +73,15 @@ def alert_rules_query(workspace_id: int) -> Any:
     )
 
 
-def list_alert_rules(connection: Connection, workspace: Workspace) -> list[AlertRule]:
-    """The workspace's rules, by name."""
+def list_alert_rules(
+    connection: Connection, workspace: Workspace, locale: str | None = None
+) -> list[AlertRule]:
+    """The workspace's rules, by name (by their names in ``locale`` when given)."""
     rows = connection.execute(alert_rules_query(workspace.id).order_by(alert_rules.c.name))
-    return [stored_alert_rule(row, row.timezone) for row in rows]
+    rules = [stored_alert_rule(row, row.timezone) for row in rows]
+    if locale is not None:
+        rules.sort(key=lambda rule: rule.label(locale).casefold())
+    return rules
 
 
 def get_alert_rule(connection: Connection, workspace: Workspace, rule_id: int) -> AlertRule:
@@ -137,6 +146,36 @@ class AlertRuleInput:
     language: str = "ru"
     enabled: bool = True
     secret: str | None = None
+    # A rule Kontrol writes (the demo's): its name's catalogue entry (alerts.default.*).
+    name_key: str | None = None
+
+
+def _name_key(
+    connection: Connection,
+    workspace: Workspace,
+    data: AlertRuleInput,
+    name: str,
+    rule_id: int | None,
+) -> str | None:
+    """The catalogue entry a rule keeps: the one given, or on an edit the stored one as
+    long as the name is still its text in some language (a renamed rule is as written)."""
+    key = data.name_key
+    if key is None and rule_id is not None:
+        key = connection.execute(
+            select(alert_rules.c.name_key).where(
+                alert_rules.c.workspace_id == workspace.id, alert_rules.c.id == rule_id
+            )
+        ).scalar()
+        if key is not None and name not in {translate(locale, key) for locale in LANGUAGES}:
+            key = None
+    if key is not None and (not key.startswith(DEFAULT_NAME_PREFIX) or translate("ru", key) == key):
+        raise InvalidInput(
+            f"name_key: no catalogue entry {key[:60]!r}",
+            key="alerts.error.name_key",
+            where_key="error.where.field",
+            where_params={"field": "name_key"},
+        )
+    return key
 
 
 def save_alert_rule(
@@ -190,8 +229,13 @@ def save_alert_rule(
             where_key="error.where.field",
             where_params={"field": "secret"},
         )
+    name_key = _name_key(connection, workspace, data, name, rule_id)
+    if name_key is not None:
+        # A default rule keeps its Russian name, whichever language's form saved it.
+        name = translate("ru", name_key)
     values: dict[str, Any] = {
         "name": name,
+        "name_key": name_key,
         "kind": data.kind,
         "params": params,
         "scope_team": team,

@@ -2,23 +2,32 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import Engine, select
 
 from kontrol.accounts.workspaces import Workspace
-from kontrol.alerts.rules import AlertRuleInput, save_alert_rule
+from kontrol.alerts.rules import DEFAULT_NAME_PREFIX, AlertRuleInput, save_alert_rule
+from kontrol.i18n import translate
 from kontrol.store.tables import alert_rules
 from kontrol.surveys.places import create_place
 
+
+def default_rule(key: str, kind: str, **fields: Any) -> AlertRuleInput:
+    """A rule Kontrol writes: named by its catalogue entry ``alerts.default.<key>``, so each
+    reader sees the name in their language (``name`` keeps the Russian, unique as ever)."""
+    name_key = f"{DEFAULT_NAME_PREFIX}{key}"
+    return AlertRuleInput(name=translate("ru", name_key), kind=kind, name_key=name_key, **fields)
+
+
 DEMO_RULES = (
-    AlertRuleInput(name="Низкая оценка (CSAT ≤ 2)", kind="csat_at_most", params={"threshold": 2}),
-    AlertRuleInput(name="Критик NPS", kind="nps_detractor"),
-    AlertRuleInput(name="Жалобы «Линия 1»", kind="complaint", scope_team="Линия 1"),
-    AlertRuleInput(name="SLA чатов и звонков", kind="sla_breached"),
-    AlertRuleInput(name="Всплеск жалоб", kind="complaints_spike"),
-    AlertRuleInput(name="Грубость и другие критичные ошибки", kind="critical_check_failed"),
-    AlertRuleInput(
-        name="План по показателям: хуже порога", kind="kpi_below_target", params={"level": 2}
-    ),
+    default_rule("low_csat", "csat_at_most", params={"threshold": 2}),
+    default_rule("nps_detractor", "nps_detractor"),
+    default_rule("complaints_line_1", "complaint", scope_team="Линия 1"),
+    default_rule("sla", "sla_breached"),
+    default_rule("complaints_spike", "complaints_spike"),
+    default_rule("critical", "critical_check_failed"),
+    default_rule("kpi_plan", "kpi_below_target", params={"level": 2}),
 )
 
 

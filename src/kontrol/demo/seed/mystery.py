@@ -16,8 +16,9 @@ from sqlalchemy import Connection, Engine, select
 
 from kontrol.accounts.logins import add_user
 from kontrol.accounts.workspaces import Workspace
-from kontrol.alerts.rules import AlertRuleInput, save_alert_rule
+from kontrol.alerts.rules import save_alert_rule
 from kontrol.demo.seed.accounts import demo_viewer
+from kontrol.demo.seed.alerts import default_rule
 from kontrol.domain.clock import from_utc, to_utc, utcnow, zone
 from kontrol.domain.roles import WorkspaceRole
 from kontrol.mystery.assignments import Assignment, generate_assignments, list_assignments
@@ -331,9 +332,5 @@ def seed_mystery_demo(engine: Engine, workspace_id: int, *, seed: int = 7) -> No
         save_alert_rule(
             connection,
             workspace,
-            AlertRuleInput(
-                name="Тайный покупатель: визит ниже 60 баллов",
-                kind="mystery_low_score",
-                params={"score_below": 60},
-            ),
+            default_rule("mystery_low_score", "mystery_low_score", params={"score_below": 60}),
         )

@@ -20,6 +20,9 @@ alert_rules = Table(
     Column("id", Id, primary_key=True, autoincrement=True),
     Column("workspace_id", Id, ForeignKey("workspaces.id", ondelete="CASCADE"), nullable=False),
     Column("name", String(200), nullable=False),
+    # A rule Kontrol wrote (the demo's): the catalogue entry of its name, shown in the
+    # reader's language; ``name`` keeps the Russian. None: the name as a person wrote it.
+    Column("name_key", String(100)),
     # A kind registered in alerts/registry.py (csat_at_most, complaint, ...).
     Column("kind", String(50), nullable=False),
     Column("params", JSON, nullable=False),

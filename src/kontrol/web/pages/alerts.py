@@ -3,15 +3,25 @@
 from __future__ import annotations
 
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from kontrol.accounts.audit import AuditAction
 from kontrol.accounts.policy import Action, require
-from kontrol.alerts.delivery import describe
+from kontrol.alerts.delivery import alert_link, describe
 from kontrol.alerts.kinds import ALERT_KINDS
-from kontrol.alerts.raising import acknowledge_alert, count_open, list_alerts
+from kontrol.alerts.raising import (
+    STATES,
+    acknowledge_alert,
+    acknowledge_alerts,
+    acknowledge_matching,
+    count_alerts,
+    count_open,
+    list_alerts,
+    open_alerts_span,
+)
 from kontrol.alerts.rules import (
     AlertRuleInput,
     delete_alert_rule,
@@ -24,10 +34,20 @@ from kontrol.domain.vocabulary import Channel
 from kontrol.web.audit_trail import note_action
 from kontrol.web.deps import CurrentPage, CurrentViewer, Db, attempt
 from kontrol.web.errors import REFUSALS, status_of
-from kontrol.web.params import Id, Offset
+from kontrol.web.params import LARGEST_ID, Id, Offset
 from kontrol.web.security import check_csrf, locale_of
 
 router = APIRouter(include_in_schema=False)
+
+
+def _list_target(show: str, rule_id: int | None, done: int | None = None) -> str:
+    """The list's address with its filter (and how many were just acknowledged)."""
+    query: dict[str, str | int] = {"show": show if show in STATES else "open"}
+    if rule_id is not None:
+        query["rule"] = rule_id
+    if done is not None:
+        query["done"] = done
+    return "/alerts?" + urlencode(query)
 
 
 @router.get("/alerts")
@@ -37,20 +57,35 @@ def alerts_page(
     viewer: CurrentViewer,
     page: CurrentPage,
     show: str = "open",
+    rule: Annotated[int | None, Query(ge=1, le=LARGEST_ID)] = None,
     offset: Offset = 0,
+    done: Annotated[int | None, Query(ge=0, le=LARGEST_ID)] = None,
 ) -> Response:
-    """Raised alerts, newest first, open or acknowledged."""
+    """Raised alerts, newest first, open or acknowledged, of every rule or of one;
+    open ones are acknowledged one by one, picked, or all that match the filter."""
     require(viewer, Action.VIEW_ALERTS)
-    items = list_alerts(db, viewer, state=show, limit=101, offset=offset)
+    items = list_alerts(db, viewer, state=show, rule_id=rule, limit=101, offset=offset)
     locale = locale_of(request)
     messages = {item.id: describe(item.kind, item.details, locale) for item in items}
+    links = {item.id: alert_link(item.kind, item.details, item.interaction_id) for item in items}
+    # Acknowledging "all that match" stops at the newest alert there is now: one raised
+    # while the reader confirms is not acknowledged unseen.
+    open_count, newest = open_alerts_span(db, viewer, rule_id=rule)
     return page.render(
         "alerts/alerts.html",
         {
             "alerts": items[:100],
             "messages": messages,
+            "links": links,
             "show": show,
+            "rule": rule,
+            "rules": list_alert_rules(db, viewer.workspace, locale),
+            "count": count_alerts(db, viewer, state=show, rule_id=rule),
+            "open_count": open_count,
+            "up_to": newest,
+            "done": done,
             "next_offset": offset + 100 if len(items) > 100 else None,
+            "filter_query": _list_target(show, rule).split("?", 1)[1],
         },
     )
 
@@ -71,12 +106,47 @@ def acknowledge_alert_form(
     alert_id: Id,
     csrf_token: Annotated[str | None, Form()] = None,
     show: Annotated[str, Form()] = "open",
+    rule: Annotated[int | None, Form(ge=1, le=LARGEST_ID)] = None,
 ) -> Response:
     """Mark an alert as seen and handled by the viewer."""
     check_csrf(request, csrf_token)
     acknowledge_alert(db, viewer, alert_id)
-    target = "/alerts?show=" + ("all" if show == "all" else "open")
-    return RedirectResponse(target, status_code=303)
+    return RedirectResponse(_list_target(show, rule), status_code=303)
+
+
+@router.post("/alerts/acknowledge")
+def acknowledge_picked_form(
+    request: Request,
+    db: Db,
+    viewer: CurrentViewer,
+    csrf_token: Annotated[str | None, Form()] = None,
+    alert_id: Annotated[list[int] | None, Form()] = None,
+    show: Annotated[str, Form()] = "open",
+    rule: Annotated[int | None, Form(ge=1, le=LARGEST_ID)] = None,
+) -> Response:
+    """Acknowledge the alerts picked on the list (those the viewer may see and still open)."""
+    check_csrf(request, csrf_token)
+    require(viewer, Action.VIEW_ALERTS)
+    done = acknowledge_alerts(db, viewer, alert_id or [])
+    return RedirectResponse(_list_target(show, rule, done), status_code=303)
+
+
+@router.post("/alerts/acknowledge-all")
+def acknowledge_matching_form(
+    request: Request,
+    db: Db,
+    viewer: CurrentViewer,
+    csrf_token: Annotated[str | None, Form()] = None,
+    up_to: Annotated[int, Form(ge=0, le=LARGEST_ID)] = 0,
+    show: Annotated[str, Form()] = "open",
+    rule: Annotated[int | None, Form(ge=1, le=LARGEST_ID)] = None,
+) -> Response:
+    """Acknowledge every open alert matching the list's filter, up to the newest the list
+    showed when the reader confirmed (``up_to``: that alert's id)."""
+    check_csrf(request, csrf_token)
+    require(viewer, Action.VIEW_ALERTS)
+    done = acknowledge_matching(db, viewer, rule_id=rule, up_to_id=up_to)
+    return RedirectResponse(_list_target(show, rule, done), status_code=303)
 
 
 # -- rules --------------------------------------------------------------------------
@@ -90,7 +160,7 @@ def _lines(text: str) -> list[str]:
 def alert_rules_page(db: Db, viewer: CurrentViewer, page: CurrentPage) -> Response:
     """The workspace's alert rules."""
     require(viewer, Action.EDIT_ALERT_RULES)
-    rules = list_alert_rules(db, viewer.workspace)
+    rules = list_alert_rules(db, viewer.workspace, locale_of(page.request))
     return page.render(
         "alerts/alert_rules.html", {"rules": rules, "kinds": list(ALERT_KINDS.all())}
     )
@@ -108,9 +178,9 @@ def _form_context(viewer: Any, kind: str, rule: Any, values: dict[str, Any]) -> 
     }
 
 
-def _rule_values(rule: Any) -> dict[str, Any]:
+def _rule_values(rule: Any, locale: str) -> dict[str, Any]:
     return {
-        "name": rule.name,
+        "name": rule.label(locale),
         "params": rule.params,
         "team": rule.scope_team or "",
         "channel": rule.scope_channel or "",
@@ -132,10 +202,10 @@ def new_alert_rule_form(viewer: CurrentViewer, page: CurrentPage, kind: str) -> 
 
 @router.get("/alerts/rules/{rule_id}")
 def edit_alert_rule_form(db: Db, viewer: CurrentViewer, page: CurrentPage, rule_id: Id) -> Response:
-    """The form of an existing rule."""
+    """The form of an existing rule (a default rule's name in the reader's language)."""
     require(viewer, Action.EDIT_ALERT_RULES)
     rule = get_alert_rule(db, viewer.workspace, rule_id)
-    context = _form_context(viewer, rule.kind, rule, _rule_values(rule))
+    context = _form_context(viewer, rule.kind, rule, _rule_values(rule, locale_of(page.request)))
     return page.render("alerts/alert_rule_form.html", context)
 
 

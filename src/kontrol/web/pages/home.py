@@ -14,7 +14,7 @@ from fastapi import APIRouter
 from fastapi.responses import Response
 
 from kontrol.accounts.policy import Action, allowed, require
-from kontrol.alerts.delivery import describe
+from kontrol.alerts.delivery import alert_link, describe
 from kontrol.alerts.raising import count_open, list_alerts
 from kontrol.domain.clock import utcnow
 from kontrol.feedback.disputes import count_open_disputes, list_disputes
@@ -53,6 +53,8 @@ def attention_page(page: CurrentPage) -> Response:
             "alerts": alerts,
             # What each alert is about, in words (the alerts page's text), never its subject key.
             "alert_texts": {a.id: describe(a.kind, a.details, locale) for a in alerts},
+            # Where each leads: the conversation, the mystery shop, the action, the targets.
+            "alert_links": {a.id: alert_link(a.kind, a.details, a.interaction_id) for a in alerts},
             "open_alerts": open_alerts,
             "disputes": disputes,
             "dispute_count": dispute_count,
