@@ -298,6 +298,7 @@ def test_dates_written_the_russian_way_are_read_when_the_mapping_says_so(tmp_pat
     assert read == ["2026-11-24T11:00:00", "2026-11-24T00:00:00"]
     (wrong,) = [source for source in reader.read(path) if source.data is None]
     assert wrong.line == 4 and wrong.field == "started_at"
+    assert wrong.error == "not a date in the format dmy_dots: 'вчера'"
     assert guess_date_format(["24.11.2026 11:00", "01.12.2026 09:05"]) == "dmy_dots"
     assert guess_date_format(["11/24/2026 11:00"]) == "mdy_slashes"
     assert guess_date_format(["2026-11-24T11:00:00", "24.11.2026"]) == "iso"
