@@ -69,6 +69,12 @@ def test_qa_lead_maps_a_spreadsheet_and_sees_the_summary(
     expect(page.locator("table.list tbody tr")).to_have_count(1)
     page.goto(f"{server}/interactions?q=t-101")
     expect(page.locator("table.list tbody tr")).to_have_count(1)
+    # A call row without a transcript is not failed by text checks: the list says why.
+    expect(page.locator("table.list tbody tr .no-text")).to_have_text("нет текста разговора")
+    page.locator("table.list tbody tr a").first.click()
+    expect(page.locator("#no-text")).to_contain_text("нет текста разговора")
+    expect(page.locator("#qa-score")).to_have_count(0)
+    _shot(page, "import-call-without-text")
     context.close()
 
 

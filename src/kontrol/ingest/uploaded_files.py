@@ -708,7 +708,9 @@ def mapping_preview(
         except Unreadable:
             pass
     shown = [field for field in MAPPED_FIELDS if field in columns or field in fixed]
-    return MappingPreview(header, rows, errors, shown)
+    # In the file's order: a conversation of several rows is read after a reject below it.
+    order = sorted(range(len(rows)), key=lambda at: int(rows[at]["_line"]))
+    return MappingPreview(header, [rows[at] for at in order], [errors[at] for at in order], shown)
 
 
 def _flat(source: SourceRecord) -> dict[str, Any]:
