@@ -72,3 +72,13 @@ def test_every_vendor_reject_reads_in_russian(where: str, reason: str) -> None:
     russian = reject_reason(stored, "ru")
     assert russian != stored, f"{where}: {reason!r} is not in REASONS"
     assert not re.search(r"\b(the|is|has|not|no|a)\b", russian), f"{where}: {russian}"
+
+
+def test_a_time_in_a_reason_reads_as_the_reader_writes_it() -> None:
+    stored = (
+        "started_at: 2126-01-01T09:30:00 is outside the accepted range: "
+        "from 1970-01-01 to 10 years from now"
+    )
+    assert reject_reason(stored, "ru") == (
+        "01.01.2126 09:30 вне допустимого диапазона: с 01.01.1970 00:00 и не дальше 10 лет вперёд"
+    )

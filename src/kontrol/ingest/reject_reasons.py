@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from functools import cache
 
 from kontrol.i18n import translate
+from kontrol.i18n.formats import moment_label
 from kontrol.ingest.import_report import Reject
 from kontrol.ingest.schema import MAX_DEPTH, NUL_IN_TEXT
 
@@ -180,6 +181,7 @@ _FIELD = r"(?:(?P<_field>[\w.\[\]-]+): )?"
 # A value never spans two problems ("; " parts); counts and limits are numbers.
 _VALUE = r"(?:(?!; ).)+?"
 _NUMBER = r"-?[\d.]+"
+_MOMENTS = frozenset({"moment", "earliest"})
 _NUMBERS = frozenset(
     {"count", "cells", "column", "columns", "digits", "line", "start", "limit", "years"}
 )
@@ -199,6 +201,9 @@ class RejectProblem:
         if self.key is None:
             return self.text
         params = dict(self.params)
+        for name in _MOMENTS.intersection(params):
+            # An ISO time as the reader writes one (24.11.2026 10:00), as the file gave it.
+            params[name] = moment_label(params[name], locale) or params[name]
         if "allowed" in params:  # pydantic lists the values as "'a', 'b' or 'c'"
             params["allowed"] = params["allowed"].replace(
                 " or ", f" {translate(locale, 'import.reject.or')} "
