@@ -45,7 +45,9 @@ def test_qa_lead_maps_a_spreadsheet_and_sees_the_summary(
     expect(page.get_by_label("Номер обращения")).to_have_value("Номер обращения")
     expect(page.get_by_label("Оператор (id)")).to_have_value("Оператор")
     preview = page.locator("#mapping-preview")
-    expect(preview).to_contain_text("channel")
+    # What is missing is named by its label, never by its code.
+    expect(preview).to_contain_text("Канал: обязательное поле не заполнено")
+    expect(preview).not_to_contain_text("channel")
     page.get_by_label("Канал", exact=True).select_option("Канал связи")
     expect(preview.locator("tbody tr").nth(0)).to_contain_text("в порядке")
     expect(preview).to_contain_text("Долго ждал <b>ответа</b>")  # shown as text, escaped
@@ -58,13 +60,21 @@ def test_qa_lead_maps_a_spreadsheet_and_sees_the_summary(
     expect(tiles.nth(0)).to_have_text("3")
     expect(tiles.nth(3)).to_have_text("1")
     expect(progress.locator("table.rejects tbody tr")).to_have_count(1)
-    expect(progress.locator("table.rejects")).to_contain_text("started_at")
+    # The reject names the file's column and the field's label, not `started_at`.
+    expect(progress.locator("table.rejects")).to_contain_text("«Дата» (Дата и время начала)")
+    expect(progress.locator("table.rejects")).not_to_contain_text("started_at")
     _shot(page, "import-summary")
 
     progress.get_by_role("link", name="Все ошибки этого импорта (1)").click()
     expect(page.locator("table.list tbody tr")).to_have_count(1)
     page.goto(f"{server}/interactions?q=t-101")
     expect(page.locator("table.list tbody tr")).to_have_count(1)
+    # A call row without a transcript is not failed by text checks: the list says why.
+    expect(page.locator("table.list tbody tr .no-text")).to_have_text("нет текста разговора")
+    page.locator("table.list tbody tr a").first.click()
+    expect(page.locator("#no-text")).to_contain_text("нет текста разговора")
+    expect(page.locator("#qa-score")).to_have_count(0)
+    _shot(page, "import-call-without-text")
     context.close()
 
 
@@ -99,7 +109,15 @@ def test_a_russian_excel_csv_is_read_with_its_separator_and_encoding(
     preview = page.locator("#mapping-preview")
     expect(preview.locator(".channel-values")).to_contain_text("«чат» → Чат")
     expect(preview.locator(".channel-values")).to_contain_text("«факс» → не распознан")
-    expect(preview).to_contain_text("не дата в формате ДД.ММ.ГГГГ ЧЧ:ММ")
+    # A date that does not exist is said so; rows read the reader's way, not as codes.
+    expect(preview).to_contain_text(
+        "«Дата» (Дата и время начала): 32.13.2026 10:00 — такой даты нет"
+    )
+    first = preview.locator("tbody tr").nth(0)
+    expect(first.locator("td").nth(2)).to_have_text("Чат")
+    expect(first).to_contain_text("24.11.2026 10:00")
+    expect(preview).not_to_contain_text("2026-11-24T10:00")
+    expect(preview).not_to_contain_text("dmy_dots")
     # The page fits a phone: nothing wider than the screen.
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 390
@@ -111,6 +129,6 @@ def test_a_russian_excel_csv_is_read_with_its_separator_and_encoding(
     expect(progress.locator(".tile-value").nth(0)).to_have_text("1")
     rejects = progress.locator("table.rejects")
     expect(rejects.locator("tbody tr")).to_have_count(2)
-    expect(rejects).to_contain_text("не дата в формате ДД.ММ.ГГГГ ЧЧ:ММ")
+    expect(rejects).to_contain_text("32.13.2026 10:00 — такой даты нет")
     expect(rejects).to_contain_text("неизвестный канал")
     context.close()

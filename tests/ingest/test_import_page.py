@@ -164,7 +164,9 @@ def test_a_spreadsheet_export_is_mapped_column_by_column_and_nothing_is_lost(
     assert re.search(r'name="map.agent_id">.*?<option value="Оператор" selected', step, re.S)
     assert re.search(r'name="map.survey.csat">.*?<option value="Оценка" selected', step, re.S)
     assert "&lt;i&gt;долго" in step and "<i>долго" not in step
-    assert "channel" in step  # the preview names what is still missing
+    # The preview names what is still missing by its label, never by its code.
+    assert "Канал: обязательное поле не заполнено" in step
+    assert "<code>started_at</code>" not in step and "<code>channel</code>" not in step
 
     # A trial mapping only changes the preview.
     trial = client.get(
@@ -184,7 +186,7 @@ def test_a_spreadsheet_export_is_mapped_column_by_column_and_nothing_is_lost(
     }
     refused = client.post(f"/import/{upload_id}/columns", data=form)
     assert refused.status_code == 422
-    assert "Выберите столбцы для обязательных полей: channel" in refused.text
+    assert "Выберите столбцы для обязательных полей: Канал." in refused.text
     twice = client.post(
         f"/import/{upload_id}/columns",
         data={**form, "map.team": "Оператор", "fixed.channel": "call"},
@@ -200,7 +202,9 @@ def test_a_spreadsheet_export_is_mapped_column_by_column_and_nothing_is_lost(
     part = _finished(client, engine, upload_id)
     assert "Импорт завершён" in part
     assert re.search(r'tile-value">2<', part)  # r1 and r3
-    assert "started_at" in part and ">3<" in part  # r2's date, line 3, is a reject
+    # r2's date, line 3, is a reject named by the file's column and the field's label.
+    assert "«Дата» (Дата и время начала)" in part and ">3<" in part
+    assert "started_at" not in part
     assert "не в формате ISO-8601" in part and "&#39;10.11.2026&#39;" in part
     with engine.connect() as connection:
         row = connection.execute(
@@ -294,6 +298,7 @@ def test_dates_written_the_russian_way_are_read_when_the_mapping_says_so(tmp_pat
     assert read == ["2026-11-24T11:00:00", "2026-11-24T00:00:00"]
     (wrong,) = [source for source in reader.read(path) if source.data is None]
     assert wrong.line == 4 and wrong.field == "started_at"
+    assert wrong.error == "not a date in the format dmy_dots: 'вчера'"
     assert guess_date_format(["24.11.2026 11:00", "01.12.2026 09:05"]) == "dmy_dots"
     assert guess_date_format(["11/24/2026 11:00"]) == "mdy_slashes"
     assert guess_date_format(["2026-11-24T11:00:00", "24.11.2026"]) == "iso"

@@ -92,10 +92,8 @@ def test_dates_are_read_in_the_chosen_format_and_a_wrong_one_is_named(tmp_path: 
     assert times == {2: "2026-11-24T10:00:00", 3: "2026-11-24T11:30:15", 6: "2026-11-25T12:00:00"}
     wrong = next(source for source in read if source.line == 4)
     assert wrong.field == "started_at"
-    assert _explained(wrong) == (
-        "import.reject.not_a_date_in.dmy_dots",
-        {"value": "'32.13.2026 10:00'"},
-    )
+    # Written the chosen way but not a date of any calendar: said so, not "another format".
+    assert _explained(wrong) == ("import.reject.no_such_date", {"value": "32.13.2026 10:00"})
     # One mistyped date among the first rows does not hide how the file writes them.
     assert guess_date_format(["24.11.2026 10:00", "32.13.2026 10:00", "25.11.2026"]) == "dmy_dots"
     assert guess_date_format(["2026-11-24T11:00:00", "24.11.2026"]) == "iso"
@@ -151,7 +149,7 @@ def test_a_russian_excel_csv_is_mapped_and_imported_end_to_end(
     assert re.search(r'name="dates">.*?<option value="dmy_dots" selected', step, re.S)
     assert "«чат» → Чат" in step and "«Звонок» → Звонок" in step
     assert "«факс» → не распознан" in step
-    assert "не дата в формате ДД.ММ.ГГГГ ЧЧ:ММ" in step  # the preview checks line 4 already
+    assert "32.13.2026 10:00 — такой даты нет" in step  # the preview checks line 4 already
 
     form = {f"map.{field}": column for field, column in MAPPING.items()}
     saved = client.post(
@@ -168,9 +166,11 @@ def test_a_russian_excel_csv_is_mapped_and_imported_end_to_end(
     part = _finished(client, engine, upload_id)
     assert "Импорт завершён" in part
     assert re.search(r'tile-value">3<', part)  # lines 2, 3 and 6
-    assert "не дата в формате ДД.ММ.ГГГГ ЧЧ:ММ, а &#39;32.13.2026 10:00&#39;" in part
+    assert "32.13.2026 10:00 — такой даты нет" in part
     assert "неизвестный канал &#39;факс&#39;; допустимы: звонок, чат" in part
-    assert ">4<" in part and ">5<" in part and "started_at" in part  # lines and fields named
+    # Lines and columns named: the file's column with the field's label, never its code.
+    assert ">4<" in part and ">5<" in part and "«Дата» (Дата и время начала)" in part
+    assert "«Канал»" in part and "started_at" not in part
     with engine.connect() as connection:
         stored = connection.execute(
             select(

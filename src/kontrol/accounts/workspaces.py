@@ -8,7 +8,7 @@ from sqlalchemy import Connection, Engine, select
 
 from kontrol.domain.clock import utcnow, zone
 from kontrol.domain.errors import Conflict, InvalidInput, NotFound
-from kontrol.store.tables import workspaces
+from kontrol.store.tables import memberships, users, workspaces
 
 DEFAULT_WORKSPACE = "default"
 
@@ -36,6 +36,19 @@ def find_workspace(connection: Connection, name: str) -> Workspace:
             params={"name": name},
         )
     return _row_to_workspace(row)
+
+
+def workspace_language(connection: Connection, workspace_id: int) -> str:
+    """The workspace's language: its first admin's (``ru`` without one). Texts a workspace
+    gets without a language (an imported call without a transcript) are taken to be in it."""
+    locale = connection.execute(
+        select(users.c.locale)
+        .join(memberships, memberships.c.user_id == users.c.id)
+        .where(memberships.c.workspace_id == workspace_id, memberships.c.role == "admin")
+        .order_by(memberships.c.id)
+        .limit(1)
+    ).scalar()
+    return locale if locale in ("ru", "en") else "ru"
 
 
 def list_workspaces(connection: Connection) -> list[Workspace]:

@@ -58,6 +58,9 @@ class CheckOutcome:
     language: str
     verdicts: dict[str, Verdict] = field(default_factory=dict)
     signals: dict[str, Any] = field(default_factory=dict)
+    # No word of conversation to read (a call row of a spreadsheet with only its agent,
+    # date and duration): every check that reads text is ``na``, none can be failed.
+    no_text: bool = False
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -67,6 +70,10 @@ class CheckOutcome:
 
 
 MessageTuple = tuple[str, str, datetime | None, float | None, float | None]
+
+# Built-in checks that read a call's measured recording when it has no timed transcript
+# (checks/audio.py): the only ones a conversation without text still has an answer for.
+RECORDING_CHECKS = frozenset({"hold_announced", "no_interruption"})
 
 
 def interaction_language(language: str | None, texts: Iterable[str]) -> str:
@@ -141,21 +148,24 @@ def run_checks(
     conversation: Conversation, settings: CheckSettings = DEFAULT_SETTINGS
 ) -> CheckOutcome:
     """Every built-in check (``na`` outside its channels), the custom checks, the signals."""
-    outcome = CheckOutcome(conversation.language)
+    no_text = not any(message.text.strip() for message in conversation.messages)
+    outcome = CheckOutcome(conversation.language, no_text=no_text)
     verdicts = outcome.verdicts
     channel = conversation.channel
+    # Without text only the checks that measure the call's recording have something to read.
+    readable = RECORDING_CHECKS if conversation.audio is not None else frozenset()
     for check_id, definition in checks.items():
-        if channel not in definition.channels:
+        if channel not in definition.channels or (no_text and check_id not in readable):
             verdicts[check_id] = NOT_APPLICABLE
         else:
             verdicts[check_id] = definition.function(conversation)
     for custom in settings.custom_checks:
-        if custom.applies_to(conversation.channel):
+        if custom.applies_to(conversation.channel) and not no_text:
             outcome.verdicts[custom.id] = custom.evaluate(conversation)
         else:
             outcome.verdicts[custom.id] = NOT_APPLICABLE
     for derived in settings.source_checks:
-        if derived.applies_to(conversation.channel):
+        if derived.applies_to(conversation.channel) and not no_text:
             outcome.verdicts[derived.id] = derived.evaluate(conversation)
         else:
             outcome.verdicts[derived.id] = NOT_APPLICABLE

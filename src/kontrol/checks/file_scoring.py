@@ -110,12 +110,13 @@ def _scored_lines(
             }
             if scorecard is not None:
                 card = _choose(cards, scorecard, row.language or "en")
-                if card is not None:
+                found = scores.get((row.id, card.id)) if card is not None else None
+                # Named only when it evaluated the interaction: one without text, or
+                # outside the scorecard's channels, is scored by none.
+                if card is not None and found is not None:
                     line["scorecard"] = card.name
-                    found = scores.get((row.id, card.id))
-                    if found is not None:
-                        line["score"] = found.score
-                        line["passed"] = found.passed
+                    line["score"] = found.score
+                    line["passed"] = found.passed
             line.update(outcomes[row.id])
             yield line
 

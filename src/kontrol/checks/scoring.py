@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, bindparam, delete, select, update
 from sqlalchemy.exc import IntegrityError
 
+from kontrol.accounts.workspaces import workspace_language
 from kontrol.checks.audio import audio_turns, local_recording
 from kontrol.checks.check_settings import (
     check_settings,
@@ -123,11 +124,16 @@ def _outcomes(
     # Calls without a timed transcript: their turns from the measured recording.
     audio = audio_turns(connection, workspace_id, [row.id for row in rows if row.channel == "call"])
     out = []
+    # An interaction with no text and no language is in the workspace's (not detected
+    # as English from nothing): its scorecards are the workspace's language's.
+    language = workspace_language(connection, workspace_id)
     for row in rows:
+        said = texts.get(row.id, [])
+        silent = not any((m[1] or "").strip() for m in said)
         conversation = prepare(
             channel=row.channel,
-            messages=texts.get(row.id, []),
-            language=row.language,
+            messages=said,
+            language=row.language or (language if silent else None),
             direction=row.direction,
             started_at=row.started_at,
             customer_name=row.customer_name,
@@ -225,6 +231,8 @@ class _ChunkRows:
             self.complaints.append(row)
         if not row.language:
             self.detected_languages[outcome.language].append(row.id)
+        if outcome.no_text and not any(v.result != "na" for v in outcome.verdicts.values()):
+            return  # nothing was checked: no automatic evaluation (the pages say why)
         for card in cards:
             if card.scorecard.applies_to(row.channel, outcome.language):
                 self.evaluations.append(_auto_evaluation(row, outcome, card, workspace_id, now))

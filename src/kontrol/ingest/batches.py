@@ -113,6 +113,13 @@ class ImportState:
     # to the drainers when the claim runs out (facts follow the stored records).
     effects_runner: str | None = None
     agent_teams: dict[str, str | None] = field(default_factory=dict)
+    # The workspace's language (accounts/workspaces.py), loaded by the first interaction
+    # batch: the language of an interaction that has no text to tell it and names none.
+    language: str | None = None
+    # The workspace's agents by their name (``None``: two share it) and the teams its
+    # people are in (people page), loaded the first time a batch needs them.
+    agents_by_name: dict[str, str | None] | None = None
+    people_teams: dict[str, str] | None = None
     batch_id: int = 0
     open_rejects: bool = False
     # Whether a stored survey may wait for an interaction of this import.

@@ -288,10 +288,12 @@ class CsvImporter(Importer):
         for column in sorted(_TIMES.intersection(row)) if self.date_shapes else ():
             if row[column].strip():
                 row[column] = iso_time(row[column], self.date_shapes)
-                if not _is_iso(row[column]):
-                    return _RowError(
-                        column, f"not a date in the format {self.dates}: {row[column]!r}"
-                    )
+                if _is_iso(row[column]):
+                    continue
+                if impossible_date(row[column], self.date_shapes):
+                    # Written the chosen way, but no calendar has it (31.02.2026, 24.13.2026).
+                    return _RowError(column, f"no such date: {row[column].strip()}")
+                return _RowError(column, f"not a date in the format {self.dates}: {row[column]!r}")
         if self.mapped and row.get("channel", "").strip():
             known = channel_value(row["channel"])
             if known is None:
@@ -407,6 +409,31 @@ def iso_time(cell: str, shapes: tuple[str, ...]) -> str:
         except ValueError:
             continue
     return cell
+
+
+_SHAPE_PARTS = {
+    "%d": r"\d{1,2}",
+    "%m": r"\d{1,2}",
+    "%Y": r"\d{4}",
+    "%H": r"\d{1,2}",
+    "%I": r"\d{1,2}",
+    "%M": r"\d{1,2}",
+    "%S": r"\d{1,2}",
+    "%p": r"(?:AM|PM|am|pm)",
+}
+
+
+def impossible_date(cell: str, shapes: tuple[str, ...]) -> bool:
+    """Whether ``cell`` is written in one of ``shapes`` but names no real moment
+    (``31.02.2026``, ``12.11.2026 25:00``): a mistyped date, not another format."""
+    text = cell.strip()
+    for shape in shapes:
+        pattern = "".join(
+            _SHAPE_PARTS.get(part, re.escape(part)) for part in re.split(r"(%[a-zA-Z])", shape)
+        )
+        if re.fullmatch(pattern, text):
+            return True
+    return False
 
 
 def guess_date_format(cells: list[str]) -> str:

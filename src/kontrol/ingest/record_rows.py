@@ -39,7 +39,9 @@ def interaction_row(state: ImportState, record: InteractionRecord, digest: str) 
         "team": team,
         "customer_id": record.customer_id,
         "customer_name": record.customer_name,
-        "language": record.language,
+        # Without a text to detect it from, the language is the workspace's (``ru`` in a
+        # Russian one): the checks and scorecards of that language apply.
+        "language": record.language or (None if has_text(record) else state.language),
         "topic": record.topic,
         "tags": list(record.tags),
         "is_complaint": COMPLAINT_TAG in record.tags,
@@ -51,6 +53,12 @@ def interaction_row(state: ImportState, record: InteractionRecord, digest: str) 
         "imported_at": now,
         "updated_at": now,
     }
+
+
+def has_text(record: InteractionRecord) -> bool:
+    """Whether the interaction has a word of conversation (a call row of a spreadsheet
+    with only its agent, date and duration has none)."""
+    return any(message.text.strip() for message in record.messages)
 
 
 def message_rows(

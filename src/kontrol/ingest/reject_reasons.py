@@ -13,10 +13,12 @@ from __future__ import annotations
 
 import re
 import string
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
 
 from kontrol.i18n import translate
+from kontrol.i18n.formats import moment_label
 from kontrol.ingest.import_report import Reject
 from kontrol.ingest.schema import MAX_DEPTH, NUL_IN_TEXT
 
@@ -29,6 +31,8 @@ REASONS: tuple[tuple[str, str], ...] = (
     ("not a date in the format dmy_slashes: {value}", "import.reject.not_a_date_in.dmy_slashes"),
     ("not a date in the format mdy_slashes: {value}", "import.reject.not_a_date_in.mdy_slashes"),
     ("not a known channel ({_allowed}): {value}", "import.reject.unknown_channel"),
+    # A date written the chosen way that no calendar has (31.02.2026).
+    ("no such date: {value}", "import.reject.no_such_date"),
     ("must be an ISO-8601 timestamp string", "import.reject.time_not_text"),
     (
         "{moment} is outside the accepted range: from {earliest} to {years} years from now",
@@ -90,13 +94,97 @@ REASONS: tuple[tuple[str, str], ...] = (
     ),
     ("Extra inputs are not permitted (got {_value})", "import.reject.extra_field"),
     ("Input should be {allowed} (got {value})", "import.reject.not_one_of"),
+    # The vendors' importers (ingest/vendors/): what their payloads lack, with the values.
+    ("broken JSON: {detail} at line {line} column {column}", "import.reject.broken_json_line"),
+    ("broken JSON: unclosed [", "import.reject.unclosed_array"),
+    ("broken JSON: expected ',' or ']' between array elements", "import.reject.array_separator"),
+    ("unexpected text {value} where a JSON value should start", "import.reject.not_a_value"),
+    ("unexpected {vendor} payload shape: {detail}", "import.reject.vendor.shape"),
+    ("a payload must be a JSON object", "import.reject.vendor.not_an_object"),
+    ("an Intercom payload must be a JSON object", "import.reject.vendor.not_an_object"),
+    ("a Telegram update must be a JSON object", "import.reject.vendor.not_an_object"),
+    ("no time in {_where}", "import.reject.vendor.no_time"),
+    ("{value} is not a valid time", "import.reject.vendor.not_a_time"),
+    ("{value} is not an ISO-8601 time", "import.reject.vendor.not_a_time"),
+    ("{value} is not a time", "import.reject.vendor.not_a_time"),
+    ("unknown participant role {value}", "import.reject.vendor.unknown_role"),
+    ("unknown author type {value}", "import.reject.vendor.unknown_role"),
+    ("message {position}: unknown message_type {value}", "import.reject.vendor.message_type"),
+    ("the chat transcript is empty: no time to place it", "import.reject.vendor.empty_transcript"),
+    ("no BeginOffsetMillis/EndOffsetMillis", "import.reject.vendor.no_offsets"),
+    (
+        "no contact id: CustomerMetadata.ContactId is absent and the file is not "
+        "named <contact id>_analysis_<time>.json",
+        "import.reject.vendor.no_contact_id",
+    ),
+    (
+        "a voice analysis has no start time: add the contact's Contact Record to the "
+        "file or keep the output file name <contact id>_analysis_<time>.json",
+        "import.reject.vendor.no_call_start",
+    ),
+    ("unknown Amazon Connect channel {value}", "import.reject.vendor.unknown_channel"),
+    ("contact {id} has no InitiationTimestamp", "import.reject.vendor.contact_no_start"),
+    (
+        "not a Contact Lens analysis, Contact Record or contact event; not imported",
+        "import.reject.vendor.not_amazon_connect",
+    ),
+    ("chatwoot event {value} carries no conversation; not imported", "import.reject.vendor.event"),
+    ("webhook topic {value} carries no conversation; not imported", "import.reject.vendor.event"),
+    ("{value} payload without a conversation", "import.reject.vendor.no_conversation"),
+    ("event must be text, not {_kind}", "import.reject.vendor.event_not_text"),
+    ("the conversation has no id", "import.reject.vendor.conversation_no_id"),
+    (
+        "conversation {id} has no time: no messages and no created_at",
+        "import.reject.vendor.conversation_no_time",
+    ),
+    (
+        "no message of the thread has a Date header or mbox date",
+        "import.reject.vendor.thread_no_date",
+    ),
+    (
+        "conversations came without their ticket; put the ticket JSON in the same file",
+        "import.reject.vendor.conversations_first",
+    ),
+    (
+        "not a Freshdesk ticket, conversation or satisfaction rating",
+        "import.reject.vendor.not_freshdesk",
+    ),
+    ("rating without ticket_id", "import.reject.vendor.rating_no_ticket"),
+    ("a satisfaction rating without ticket_id", "import.reject.vendor.rating_no_ticket"),
+    ("conversation without ticket_id", "import.reject.vendor.conversation_no_ticket"),
+    ("ticket without id", "import.reject.vendor.ticket_no_id"),
+    ("the ticket has no id", "import.reject.vendor.ticket_no_id"),
+    ("a ticket needs an id", "import.reject.vendor.ticket_no_id"),
+    (
+        "not an Intercom conversation or conversation webhook",
+        "import.reject.vendor.not_intercom",
+    ),
+    (
+        "Telegram update {id} has no message ({_kinds}); not imported",
+        "import.reject.vendor.update_no_message",
+    ),
+    ("the message has no chat id", "import.reject.vendor.no_chat_id"),
+    ("the message has no date", "import.reject.vendor.message_no_date"),
+    ("ticket {id} is deleted in Zendesk; not imported", "import.reject.vendor.ticket_deleted"),
+    ("rating of ticket {id} has no score (got {value})", "import.reject.vendor.rating_no_score"),
+    (
+        "not a Zendesk ticket, comments, audits, ratings or users response",
+        "import.reject.vendor.not_zendesk",
+    ),
+    (
+        "a comments response needs its ticket before it in the file",
+        "import.reject.vendor.comments_first",
+    ),
 )
 
 _FIELD = r"(?:(?P<_field>[\w.\[\]-]+): )?"
 # A value never spans two problems ("; " parts); counts and limits are numbers.
 _VALUE = r"(?:(?!; ).)+?"
 _NUMBER = r"-?[\d.]+"
-_NUMBERS = frozenset({"count", "cells", "column", "columns", "digits", "start", "limit", "years"})
+_MOMENTS = frozenset({"moment", "earliest"})
+_NUMBERS = frozenset(
+    {"count", "cells", "column", "columns", "digits", "line", "start", "limit", "years"}
+)
 
 
 @dataclass(frozen=True)
@@ -113,6 +201,9 @@ class RejectProblem:
         if self.key is None:
             return self.text
         params = dict(self.params)
+        for name in _MOMENTS.intersection(params):
+            # An ISO time as the reader writes one (24.11.2026 10:00), as the file gave it.
+            params[name] = moment_label(params[name], locale) or params[name]
         if "allowed" in params:  # pydantic lists the values as "'a', 'b' or 'c'"
             params["allowed"] = params["allowed"].replace(
                 " or ", f" {translate(locale, 'import.reject.or')} "
@@ -129,14 +220,29 @@ class ExplainedReject:
     error: str
     reasons: tuple[RejectProblem, ...]
 
-    def said(self, locale: str) -> str:
-        """The reason in ``locale``: one problem alone, several each after its field."""
+    def said(self, locale: str, names: Mapping[str, str] | None = None) -> str:
+        """The reason in ``locale``: one problem alone, several each after its field
+        (named as ``names`` says: a spreadsheet's column instead of the field's code)."""
         if len(self.reasons) == 1:
             return self.reasons[0].said(locale)
         return "; ".join(
-            f"{reason.field}: {reason.said(locale)}" if reason.field else reason.said(locale)
+            f"{field_name(reason.field, names)}: {reason.said(locale)}"
+            if reason.field
+            else reason.said(locale)
             for reason in self.reasons
         )
+
+    def field_shown(self, names: Mapping[str, str] | None = None) -> str | None:
+        """The field (or the fields, ``a, b``) as the reader knows it."""
+        return field_name(self.field, names) if self.field else None
+
+
+def field_name(field: str, names: Mapping[str, str] | None) -> str:
+    """``field`` (or ``a, b``) by the names the reader knows them by; a field not named
+    there keeps its code (a JSON file's own key)."""
+    if not names:
+        return field
+    return ", ".join(names.get(part, part) for part in field.split(", "))
 
 
 def explain_reject(reject: Reject) -> ExplainedReject:
@@ -153,9 +259,9 @@ def explain_reject(reject: Reject) -> ExplainedReject:
     return ExplainedReject(reject.line, reject.field, reject.error, tuple(missing))
 
 
-def reject_reason(error: str, locale: str) -> str:
-    """A stored reject's reason in ``locale``."""
-    return explain_reject(Reject("", 0, error)).said(locale)
+def reject_reason(error: str, locale: str, names: Mapping[str, str] | None = None) -> str:
+    """A stored reject's reason in ``locale`` (its fields named as ``names`` says)."""
+    return explain_reject(Reject("", 0, error)).said(locale, names)
 
 
 def _match(text: str) -> RejectProblem:

@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import Connection, select, update
 
+from kontrol.accounts.workspaces import workspace_language
 from kontrol.ingest.batches import Batch, ImportState
 from kontrol.ingest.effects_backlog import queue_effects
 from kontrol.ingest.record_rows import (
@@ -22,7 +23,15 @@ from kontrol.ingest.schema import AgentRecord, InteractionRecord, OrderRecord
 from kontrol.ingest.survey_storing import link_orphan_surveys, upsert_surveys, write_surveys
 from kontrol.ingest.work_item_storing import write_work_items
 from kontrol.store.database import hold_write_lock
-from kontrol.store.tables import agents, import_batches, interactions, messages, orders
+from kontrol.store.tables import (
+    agents,
+    import_batches,
+    interactions,
+    memberships,
+    messages,
+    orders,
+    users,
+)
 from kontrol.store.upsert import bulk_insert, upsert
 
 
@@ -121,16 +130,77 @@ def _ensure_agents(
             state.agent_teams[agent_id] = row["team"]
 
 
+def _name_key(name: str) -> str:
+    return " ".join(name.lower().replace("ё", "е").split())
+
+
+def _link_agents_by_name(
+    connection: Connection, state: ImportState, rows: list[dict[str, Any]]
+) -> None:
+    """Rows naming their agent only by name (a spreadsheet's «Оператор» column of names)
+    get the id of the workspace's agent of that name, when exactly one has it: the agent
+    list's name, or the name of a person of the people page linked to an agent."""
+    unnamed = [row for row in rows if row["agent_external_id"] is None and row["agent_name"]]
+    if not unnamed:
+        return
+    if state.agents_by_name is None:
+        found: dict[str, set[str]] = {}
+        named = connection.execute(
+            select(agents.c.external_id, agents.c.name).where(
+                agents.c.workspace_id == state.workspace.id, agents.c.name.is_not(None)
+            )
+        ).all()
+        people = connection.execute(
+            select(memberships.c.agent_external_id, users.c.display_name)
+            .join(users, users.c.id == memberships.c.user_id)
+            .where(
+                memberships.c.workspace_id == state.workspace.id,
+                memberships.c.agent_external_id.is_not(None),
+            )
+        ).all()
+        for agent_id, name in [*named, *people]:
+            found.setdefault(_name_key(name), set()).add(agent_id)
+        state.agents_by_name = {
+            name: next(iter(ids)) if len(ids) == 1 else None for name, ids in found.items()
+        }
+    for row in unnamed:
+        agent_id = state.agents_by_name.get(_name_key(row["agent_name"]))
+        if agent_id is not None:
+            row["agent_external_id"] = agent_id
+
+
+def _people_teams(connection: Connection, state: ImportState) -> dict[str, str]:
+    """The team of each agent's person on the people page (for agents the list gives none)."""
+    if state.people_teams is None:
+        found = connection.execute(
+            select(memberships.c.agent_external_id, memberships.c.team).where(
+                memberships.c.workspace_id == state.workspace.id,
+                memberships.c.agent_external_id.is_not(None),
+                memberships.c.team.is_not(None),
+            )
+        )
+        state.people_teams = {str(agent_id): str(team) for agent_id, team in found}
+    return state.people_teams
+
+
 def _write_interactions(
     connection: Connection,
     state: ImportState,
     records: dict[tuple[str, str], tuple[InteractionRecord, str]],
 ) -> None:
+    if state.language is None:
+        state.language = workspace_language(connection, state.workspace.id)
     rows = [interaction_row(state, record, digest) for record, digest in records.values()]
+    _link_agents_by_name(connection, state, rows)
     _ensure_agents(connection, state, rows)
     for row in rows:
         if row["team"] is None and row["agent_external_id"] is not None:
             row["team"] = state.agent_teams.get(row["agent_external_id"])
+    if any(row["team"] is None and row["agent_external_id"] is not None for row in rows):
+        teams = _people_teams(connection, state)
+        for row in rows:
+            if row["team"] is None and row["agent_external_id"] is not None:
+                row["team"] = teams.get(row["agent_external_id"])
     result = upsert(
         connection,
         interactions,

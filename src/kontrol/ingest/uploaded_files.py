@@ -502,6 +502,18 @@ def get_upload(connection: Connection, workspace: Workspace, upload_id: int) -> 
     return _row(row)
 
 
+def upload_of_batch(
+    connection: Connection, workspace: Workspace, batch_id: int
+) -> ImportUpload | None:
+    """The uploaded file an import batch read, if it came from the import page."""
+    row = connection.execute(
+        select(import_uploads).where(
+            import_uploads.c.batch_id == batch_id, import_uploads.c.workspace_id == workspace.id
+        )
+    ).first()
+    return None if row is None else _row(row)
+
+
 def recent_imports(
     connection: Connection, workspace: Workspace, limit: int = 20
 ) -> list[BatchSummary]:
@@ -635,6 +647,27 @@ class MappingPreview:
     fields: list[str]
 
 
+def field_names(columns: dict[str, str], locale: str) -> dict[str, str]:
+    """How the reader knows each field of a mapped spreadsheet: by the file's column with
+    the field's label (``«Дата звонка» (Дата и время начала)``), or by the label alone."""
+    names = {}
+    for field in MAPPED_FIELDS:
+        label = translate(locale, f"import.field.{field}")
+        column = columns.get(field)
+        names[field] = (
+            f"«{column}»" if column == label else (f"«{column}» ({label})" if column else label)
+        )
+    return names
+
+
+def upload_field_names(upload: ImportUpload, locale: str) -> dict[str, str]:
+    """:func:`field_names` of an upload read with a mapping; none for a file whose
+    columns (keys) are the format's fields themselves."""
+    if upload.importer != "csv" or not upload.columns:
+        return {}
+    return field_names(upload.columns.get("columns", {}), locale)
+
+
 def _stored_path(upload: ImportUpload, folder: str) -> Path:
     suffix = next(
         (suffix for suffix in accepted_suffixes() if upload.storage_key.endswith(suffix)),
@@ -675,7 +708,9 @@ def mapping_preview(
         except Unreadable:
             pass
     shown = [field for field in MAPPED_FIELDS if field in columns or field in fixed]
-    return MappingPreview(header, rows, errors, shown)
+    # In the file's order: a conversation of several rows is read after a reject below it.
+    order = sorted(range(len(rows)), key=lambda at: int(rows[at]["_line"]))
+    return MappingPreview(header, [rows[at] for at in order], [errors[at] for at in order], shown)
 
 
 def _flat(source: SourceRecord) -> dict[str, Any]:

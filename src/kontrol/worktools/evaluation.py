@@ -15,12 +15,13 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, func, select, update
 
+from kontrol.accounts.workspaces import workspace_language
 from kontrol.domain.clock import utcnow
 from kontrol.events import WorkItemsStored, subscriber
 from kontrol.jobs.registry import JobContext, job
 from kontrol.rules.evaluation import workspace_ids
 from kontrol.store.database import hold_write_lock
-from kontrol.store.tables import memberships, users, work_items, work_violations
+from kontrol.store.tables import work_items, work_violations
 from kontrol.worktools.kinds import ITEM_FIELDS, WORK_RULE_KINDS, Item
 from kontrol.worktools.rules import install_default_rules, list_rules
 
@@ -76,18 +77,6 @@ def load_items(connection: Connection, workspace_id: int) -> list[Item]:
         .order_by(work_items.c.id)
     )
     return [_item(row) for row in rows]
-
-
-def workspace_language(connection: Connection, workspace_id: int) -> str:
-    """The language of the workspace's first admin (``ru`` without one)."""
-    locale = connection.execute(
-        select(users.c.locale)
-        .join(memberships, memberships.c.user_id == users.c.id)
-        .where(memberships.c.workspace_id == workspace_id, memberships.c.role == "admin")
-        .order_by(memberships.c.id)
-        .limit(1)
-    ).scalar()
-    return locale if locale in ("ru", "en") else "ru"
 
 
 def check_work_items(

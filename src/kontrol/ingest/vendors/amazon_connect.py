@@ -89,9 +89,7 @@ def _role(item: dict[str, Any], roles: dict[str, str], where: str) -> str:
     )
     role = _ROLES.get(vendor or "")
     if role is None:
-        raise VendorReject(
-            f"{where}: unknown participant role {vendor!r}", f"{where}.ParticipantId"
-        )
+        raise VendorReject(f"unknown participant role {vendor!r}", f"{where}.ParticipantId")
     return role
 
 
@@ -139,7 +137,7 @@ def _voice(analysis: dict[str, Any], roles: dict[str, str]) -> list[dict[str, An
         where = f"Transcript[{position}]"
         begin, end = item.get("BeginOffsetMillis"), item.get("EndOffsetMillis")
         if not isinstance(begin, int | float) or not isinstance(end, int | float):
-            raise VendorReject(f"{where}: no BeginOffsetMillis/EndOffsetMillis", where)
+            raise VendorReject("no BeginOffsetMillis/EndOffsetMillis", where)
         message = {
             "role": _role(item, roles, where),
             "text": str(item.get("Content") or ""),

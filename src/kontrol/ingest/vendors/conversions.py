@@ -23,7 +23,7 @@ def to_time(value: object, field: str) -> str:
         try:
             moment = datetime.fromtimestamp(seconds, tz=UTC)
         except (OverflowError, OSError, ValueError):
-            raise VendorReject(f"{field}: {value!r} is not a valid time", field) from None
+            raise VendorReject(f"{value!r} is not a valid time", field) from None
     elif isinstance(value, str):
         text = value.strip()
         if re.fullmatch(r"\d{9,13}(\.\d+)?", text):
@@ -31,9 +31,9 @@ def to_time(value: object, field: str) -> str:
         try:
             moment = datetime.fromisoformat(text)
         except ValueError:
-            raise VendorReject(f"{field}: {value!r} is not an ISO-8601 time", field) from None
+            raise VendorReject(f"{value!r} is not an ISO-8601 time", field) from None
     else:
-        raise VendorReject(f"{field}: {value!r} is not a time", field)
+        raise VendorReject(f"{value!r} is not a time", field)
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     return moment.isoformat()

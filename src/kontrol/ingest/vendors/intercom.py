@@ -76,7 +76,7 @@ def _role(author: dict[str, Any], where: str) -> str:
     kind = author.get("type")
     role = _ROLES.get(kind) if isinstance(kind, str) else None
     if role is None:
-        raise VendorReject(f"{where}: unknown author type {kind!r}", f"{where}.author.type")
+        raise VendorReject(f"unknown author type {kind!r}", f"{where}.author.type")
     return role
 
 

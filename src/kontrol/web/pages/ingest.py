@@ -3,6 +3,7 @@ records an import rejected, with file, line, field and reason."""
 
 from __future__ import annotations
 
+from datetime import datetime, tzinfo
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Query, Request, UploadFile
@@ -11,21 +12,25 @@ from starlette.datastructures import FormData, QueryParams
 
 from kontrol.accounts.access import require_rejects
 from kontrol.accounts.policy import Action, require
+from kontrol.domain.clock import zone
 from kontrol.i18n import translate
+from kontrol.i18n.formats import moment_label, number_label
 from kontrol.ingest.csv_reader import DATE_FORMATS, SEPARATORS, guess_date_format
 from kontrol.ingest.registry import importers
-from kontrol.ingest.reject_reasons import reject_reason
+from kontrol.ingest.reject_reasons import field_name, reject_reason
 from kontrol.ingest.rejects import list_rejects
 from kontrol.ingest.uploaded_files import (
     FIXED_FIELDS,
     MAPPED_FIELDS,
     MAPPING,
     REQUIRED_FIELDS,
+    MappingPreview,
     UploadRefused,
     accepted_suffixes,
     batch_counts,
     channel_values,
     column_cells,
+    field_names,
     first_rejects,
     get_upload,
     mapping_preview,
@@ -34,6 +39,8 @@ from kontrol.ingest.uploaded_files import (
     store_upload,
     suggest_columns,
     upload_encoding_and_separator,
+    upload_field_names,
+    upload_of_batch,
     upload_sample,
     with_text_role,
 )
@@ -70,9 +77,12 @@ def rejects_page(
     )
     shown = rejects[:100]
     locale = locale_of(page.request)
+    upload = upload_of_batch(db, viewer.workspace, batch) if batch is not None else None
+    names = upload_field_names(upload, locale) if upload is not None else {}
     context = {
         "rejects": shown,
-        "reasons": [reject_reason(reject.error, locale) for reject in shown],
+        "reasons": [reject_reason(reject.error, locale, names) for reject in shown],
+        "fields": [field_name(reject.field, names) if reject.field else None for reject in shown],
         "show_all": show_all,
         "batch": batch,
         "next_offset": offset + 100 if len(rejects) > 100 else None,
@@ -156,7 +166,8 @@ def _progress_context(db: Db, page: Page, upload_id: int) -> dict[str, Any]:
         if upload.batch_id and upload.finished
         else []
     )
-    return {"upload": upload, "counts": counts, "rejects": rejects}
+    names = upload_field_names(upload, locale_of(page.request))
+    return {"upload": upload, "counts": counts, "rejects": rejects, "names": names}
 
 
 @router.get("/import/{upload_id}")
@@ -221,6 +232,8 @@ def _mapping_page(
     if dates is None:
         dates = guess_date_format(column_cells(sample, columns.get("started_at")))
     preview = mapping_preview(upload, columns, fixed, dates, SEPARATORS[separator])
+    locale = locale_of(page.request)
+    names = field_names(columns, locale)
     context = {
         "upload": upload,
         "header": header,
@@ -234,11 +247,73 @@ def _mapping_page(
         "optional": [f for f in MAPPED_FIELDS if f not in REQUIRED_FIELDS],
         "fixed_choices": FIXED_FIELDS,
         "preview": preview,
+        "cells": preview_cells(preview, locale, zone(viewer.workspace.timezone)),
+        "names": names,
         "dates": dates,
         "date_formats": list(DATE_FORMATS),
         "error": error,
+        "error_params": _named_params(error, locale) if error else {},
     }
     return page.render("ingest/import_columns.html", context, status=422 if error else 200)
+
+
+# Preview values whose codes read as words of the catalogue: the field and its key prefix.
+_WORDED = {
+    "channel": "channel.",
+    "direction": "direction.",
+    "status": "status.",
+    "message.role": "role.",
+}
+_TIMES = ("started_at", "ended_at")
+
+
+def preview_cell(field: str, value: Any, locale: str, local: tzinfo) -> str:
+    """One value of a previewed row as the reader writes it: a channel in words, a time as
+    ``24.11.2026 11:00`` on the workspace's clock, a number with a decimal comma."""
+    if value is None or value == "":
+        return ""
+    if field in _TIMES and isinstance(value, str):
+        try:
+            moment = datetime.fromisoformat(value)
+        except ValueError:
+            return value  # not a time: the check column says why
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=local)  # the file's wall clock is the workspace's
+        return moment_label(moment, locale, zone=local)
+    if field in _WORDED and isinstance(value, str):
+        key = _WORDED[field] + value
+        text = translate(locale, key)
+        return value if text == key else text
+    if isinstance(value, list):
+        return ", ".join(str(item) for item in value)
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return number_label(value, locale, 2)
+    return str(value)
+
+
+def preview_cells(preview: MappingPreview, locale: str, local: tzinfo) -> list[list[str]]:
+    """The previewed rows' values of ``preview.fields``, each as :func:`preview_cell` shows it."""
+    return [
+        [preview_cell(field, row.get(field), locale, local) for field in preview.fields]
+        for row in preview.rows
+    ]
+
+
+def _named_params(error: UploadRefused, locale: str) -> dict[str, Any]:
+    """The refusal's values with fields named by their labels, not their codes."""
+    params = dict(error.params)
+
+    def label(field: str) -> str:
+        key = f"import.field.{field}"
+        text = translate(locale, key)
+        return field if text == key else text
+
+    field, fields = params.get("field"), params.get("fields")
+    if isinstance(field, str):
+        params["field"] = label(field)
+    if isinstance(fields, str):
+        params["fields"] = ", ".join(label(name) for name in fields.split(", "))
+    return params
 
 
 @router.get("/import/{upload_id}/columns")
