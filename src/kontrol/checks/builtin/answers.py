@@ -23,7 +23,6 @@ from kontrol.checks.phrases import Hit
 from kontrol.checks.registry import FAIL, NA, PASS, Verdict, check
 from kontrol.checks.text import fold
 
-
 # "Can you pls try the following...", "Could you go through the steps here...?": a request to
 # do something is a proposed solution, not a question (README.md of the labels, needs_question).
 _ASKS_TO_ACT = re.compile(

@@ -178,10 +178,14 @@ def morph_tags(word: str) -> str:
 def _shouted_words(message: Message, reducer: Any) -> list[str]:
     """Whole words in capitals that are words of the language (not abbreviations or codes)."""
     out = []
-    for word in CAPS_WORD.findall(message.view):
+    quotes = quoted(message)
+    for found in CAPS_WORD.finditer(message.view):
+        word = found.group()
         form = word.lower()
         if form in NOT_SHOUTING or not reducer.is_known(form.replace("ё", "е")):
             continue
+        if quotes and any(begin <= found.start() < end for begin, end in quotes):
+            continue  # «TAXI REFUND», "OFFLINE": a status or a label quoted as it is written
         out.append(word)
     return out
 
