@@ -151,8 +151,8 @@ def _excluded(conversation: Conversation, message: Message) -> list[tuple[int, i
 
 _THANKED_FOR = frozenset({"for", "за"})
 _ANSWER_UNIT = re.compile(
-    r"рубл|dollar|euro|pound|cent|дн|день|недел|месяц|day|week|month|a\.?\s?m\b|p\.?\s?m\b|"
-    r"o'clock|ноль",
+    r"(?:рубл|dollar|euro|pound|cent|дн|день|недел|месяц|day|week|month|o'clock|ноль|"
+    r"[ap]?\.?m\.?$)",
     re.IGNORECASE,
 )
 
@@ -172,9 +172,9 @@ def _solution_start(conversation: Conversation) -> tuple[int, int] | None:
             break
         if not _DIGIT.search(message.view):
             # An amount or a date in words ("стоит четыре тысячи пятьсот рублей"), not a
-            # wait ("одну минуту").
+            # wait ("одну минуту"): judged by the unit, the last word.
             worded = WORDED_VALUE.search(message.view)
-            if worded is not None and _ANSWER_UNIT.search(worded.group()):
+            if worded is not None and _ANSWER_UNIT.match(worded.group().split()[-1]):
                 place = (message.index, worded.start())
                 best = place if best is None or place < best else best
                 break

@@ -43,7 +43,7 @@ _NUMBER_WORDS = (
     r"forty|fifty|sixty|seventy|eighty|ninety|hundred|thousand|a couple of|half an?|an?|"
     r"од(?:ин|на|ного|ной|ну|них)|дв(?:а|е|ух|ум)|тр(?:и|[её]х|ем)|четыр\w*|пят\w*|шест\w*|"
     r"сем\w*|вос[еь]м\w*|девят\w*|десят\w*|\w+надцат\w*|двадцат\w*|тридцат\w*|сорок\w*|"
-    r"пятидесят\w*|ст[оа]|двест\w*|тысяч\w*|полтор\w*|пар[уы]|ноль|полчаса|час"
+    r"пятидесят\w*|ст[оа]|двест\w*|трист\w*|тысяч\w*|полтор\w*|пар[уы]|ноль|полчаса|час"
 )
 # The one word that may stand between a number and its unit ("a few days", "two more weeks",
 # "трёх полных дней"); any other word is no amount: "have a great day" is a farewell.
