@@ -386,3 +386,42 @@ def test_a_call_promised_with_the_new_verb_is_kept_by_the_message_that_delivers(
     record["messages"][1]["at"] = T0.isoformat()
     record["messages"][2]["at"] = at.isoformat()
     assert _result(record, "promise_kept") == "pass"
+
+
+# --- more readings of the annotators' READMEs ---------------------------------------------------
+
+
+def test_a_silence_after_the_agent_turn_broken_by_the_customer_needs_an_announcement() -> None:
+    messages = [
+        {"role": "agent", "text": "Банк, Ирина, здравствуйте.", "start": 0.0, "end": 2.0},
+        {"role": "customer", "text": "Карта не работает.", "start": 3.0, "end": 5.0},
+        {"role": "agent", "text": "Так.", "start": 6.0, "end": 7.0},
+        {"role": "customer", "text": "Алло?? Вы там?", "start": 50.0, "end": 52.0},
+        {"role": "agent", "text": "Да, карта заблокирована банком.", "start": 53.0, "end": 56.0},
+    ]
+    record = {"channel": "call", "language": "ru", "messages": messages}
+    assert _result(record, "hold_announced") == "fail"
+    messages[2]["text"] = "Подождите, пожалуйста, проверяю."
+    assert _result(record, "hold_announced") == "pass"
+
+
+def test_a_promise_after_an_invitation_to_write_first_is_no_promise() -> None:
+    record = _tweets(
+        ("customer", "@Brand my refund never arrived"),
+        ("agent", "@cust Please DM us your order number. We'll get back to you from there."),
+    )
+    assert _result(record, "promise_kept") == "na"
+    record = _tweets(
+        ("customer", "@Brand my refund never arrived"),
+        ("agent", "@cust Sorry! We checked it. We'll get back to you tomorrow."),
+    )
+    assert _result(record, "promise_kept") == "fail"
+
+
+def test_the_address_asked_for_by_name_is_a_request() -> None:
+    record = _chat(
+        ("customer", "Hi, I'd like to know the address of your nearest service centre"),
+        ("agent", "You can find the list on our website."),
+        language="en",
+    )
+    assert _result(record, "specific_answer") == "fail"

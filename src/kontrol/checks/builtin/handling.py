@@ -44,11 +44,16 @@ def hold_announced(conversation: Conversation) -> Verdict:
         return _hold_from_audio(conversation)
     silences: list[tuple[Message, float]] = []
     latest_end = None
+    latest_role = None
     for segment in _speech(conversation):
-        if latest_end is not None and segment.role == "agent":
+        if latest_end is not None and (segment.role == "agent" or latest_role == "agent"):
+            # The agent's silence: one the agent ends, or one after the agent's own turn even
+            # when the customer breaks it ("Алло?? Вы там?", README_batch3.md 5.10).
             gap = (segment.start or 0.0) - latest_end
             if gap > HOLD_SILENCE_SECONDS:
                 silences.append((segment, gap))
+        if latest_end is None or (segment.end or 0.0) >= latest_end:
+            latest_role = segment.role
         latest_end = max(latest_end or 0.0, segment.end or 0.0)
     if not silences:
         return Verdict(NA)
@@ -213,6 +218,11 @@ def _is_promise(conversation: Conversation, hit: Hit) -> bool:
         return False  # "курьер позвонит за час до приезда": how a booked visit runs
     if _CUSTOMER_FIRST.search(message.view[sentence_start:start]):
         return False  # "if you DM us, we'll follow up": the customer has to act first
+    previous_start = max(
+        message.view.rfind(mark, 0, max(sentence_start - 1, 0)) for mark in ".!?\n"
+    )
+    if _CONTACT_US.search(message.view[previous_start + 1 : sentence_start]):
+        return False  # "Please DM us your e-mail. We'll get back to you.": the same
     if conversation.language != "ru":
         return True
     for word in message.words[hit.first : hit.last + 1]:
@@ -252,6 +262,12 @@ _BOOKED_VISIT = re.compile(
     r"по\s+приезд\w*|когда\s+(?:будет\s+)?подъ?езжа\w*|как\s+подъедет|"
     r"before\s+(?:arrival|arriving|delivery|the\s+visit|coming|(?:he|she|they)\s+arrives?)|"
     r"(?:an?|one|\d+)\s+(?:hour|minutes?)\s+before|on\s+(?:the|their|his|her)\s+way)",
+    re.IGNORECASE,
+)
+# An invitation to write first, in the sentence before the promise.
+_CONTACT_US = re.compile(
+    r"\b(?:dm\s+us|send\s+us|reach\s+out\s+to\s+us|contact\s+us|reply\s+(?:here\s+)?with|"
+    r"напишите\s+нам|пришлите\s+нам|отправьте\s+нам|позвоните\s+нам)\b",
     re.IGNORECASE,
 )
 _CUSTOMER_FIRST = re.compile(
