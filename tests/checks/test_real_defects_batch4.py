@@ -425,3 +425,16 @@ def test_the_address_asked_for_by_name_is_a_request() -> None:
         language="en",
     )
     assert _result(record, "specific_answer") == "fail"
+
+
+def test_sarcasm_and_exasperation_make_the_customer_negative() -> None:
+    record = _chat(
+        ("customer", "ну конечно, как всегда доставка переносится"),
+        ("agent", "Назовите номер заказа."),
+    )
+    assert _result(record, "empathy") == "fail"
+    record = _tweets(
+        ("customer", "@Brand oh great, the app logged me out as usual"),
+        ("agent", "@cust Please reinstall the app."),
+    )
+    assert _result(record, "empathy") == "fail"
