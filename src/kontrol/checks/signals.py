@@ -326,7 +326,8 @@ def _dissatisfied(conversation: Conversation) -> bool:
     from kontrol.checks.builtin.wording import negated
 
     for message in conversation.customer_messages:
-        if _MASKED_INDIGNATION.search(message.view):
+        view = message.view
+        if any(mark in view for mark in "*@#$%") and _MASKED_INDIGNATION.search(view):
             return True
     for name in ("dissatisfied", "negative", "complaint"):
         for hit in conversation.find(name, role="customer"):

@@ -80,8 +80,8 @@ def _questions(
     more help or a rating request is not one). ``earliest=False``: any one question is
     enough, the first kind found is returned without looking further."""
     found: list[tuple[int, dict[str, Any]]] = []
-    bare = _BARE_REQUEST.match(message.view)
-    if bare and len(message.words) <= 6:
+    bare = _BARE_REQUEST.match(message.view) if len(message.words) <= 6 else None
+    if bare:
         found.append((0, {"message": message.index, "text": bare.group().strip()}))
     clarifying = _clarifying(conversation, message)
     if clarifying is not None:
