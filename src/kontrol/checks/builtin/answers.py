@@ -150,6 +150,10 @@ def _excluded(conversation: Conversation, message: Message) -> list[tuple[int, i
 
 
 _THANKED_FOR = frozenset({"for", "за"})
+_UNIT_LEMMAS = frozenset(
+    "рубль доллар евро день неделя месяц ноль ноль-ноль dollar euro pound cent day week month "
+    "m am pm oclock".split()
+)
 _ANSWER_UNIT = re.compile(
     r"(?:рубл|dollar|euro|pound|cent|дн|день|недел|месяц|day|week|month|o'clock|ноль|"
     r"[ap]?\.?m\.?$)",
@@ -173,6 +177,8 @@ def _solution_start(conversation: Conversation) -> tuple[int, int] | None:
         if not _DIGIT.search(message.view):
             # An amount or a date in words ("стоит четыре тысячи пятьсот рублей"), not a
             # wait ("одну минуту"): judged by the unit, the last word.
+            if _UNIT_LEMMAS.isdisjoint(message.lemmas):
+                continue  # no unit: the costly search of numbers in words is skipped
             worded = WORDED_VALUE.search(message.view)
             if worded is not None and _ANSWER_UNIT.match(worded.group().split()[-1]):
                 place = (message.index, worded.start())
