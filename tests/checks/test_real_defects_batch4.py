@@ -438,3 +438,21 @@ def test_sarcasm_and_exasperation_make_the_customer_negative() -> None:
         ("agent", "@cust Please reinstall the app."),
     )
     assert _result(record, "empathy") == "fail"
+
+
+def test_more_offers_of_further_help() -> None:
+    record = _tweets(
+        ("customer", "@Brand thanks, that worked"),
+        ("agent", "@cust Glad to hear it! If the issue persists, feel free to DM us."),
+    )
+    assert _result(record, "offer_more_help") == "pass"
+    record = _chat(
+        ("customer", "спасибо, получилось"),
+        ("agent", "Отлично! Если проблема повторится — пишите, если что."),
+    )
+    assert _result(record, "offer_more_help") == "pass"
+    record = _chat(
+        ("customer", "спасибо"),
+        ("agent", "Если возникнут сложности, мы на связи."),
+    )
+    assert _result(record, "offer_more_help") == "pass"
