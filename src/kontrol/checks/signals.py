@@ -309,8 +309,14 @@ def _complaint(conversation: Conversation) -> bool:
 
 # Distress is negative emotion but not a judgement of the company ("в шоке", "worried").
 _DISTRESS = frozenset(
-    "worri worry desperate шок паника волноваться переживать беспокоиться отчаяние".split()
+    "worri worry desperate шок паника волноваться переживать беспокоиться отчаяние "
+    "трястись истерика нерв heartbroken devast miser freak hopeless".split()
 )
+
+
+# "Какого х*ра у меня карта заблокирована?": an indignant question about what the company did,
+# with the swear word masked (the phrase lists read whole words).
+_MASKED_INDIGNATION = re.compile(r"(?i)\b(?:какого|какова|what\s+the|why\s+the)\s+\w*[*@#$%]")
 
 
 def _dissatisfied(conversation: Conversation) -> bool:
@@ -319,6 +325,10 @@ def _dissatisfied(conversation: Conversation) -> bool:
     Distress, swearing, shouting, "!!!" or an emoji alone are not enough (CHECKS.md v1.1)."""
     from kontrol.checks.builtin.wording import negated
 
+    for message in conversation.customer_messages:
+        view = message.view
+        if any(mark in view for mark in "*@#$%") and _MASKED_INDIGNATION.search(view):
+            return True
     for name in ("dissatisfied", "negative", "complaint"):
         for hit in conversation.find(name, role="customer"):
             message = conversation.messages[hit.message]

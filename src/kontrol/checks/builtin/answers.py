@@ -23,12 +23,26 @@ from kontrol.checks.phrases import Hit
 from kontrol.checks.registry import FAIL, NA, PASS, Verdict, check
 from kontrol.checks.text import fold
 
+# "Can you pls try the following...", "Could you go through the steps here...?": a request to
+# do something is a proposed solution, not a question (README.md of the labels, needs_question).
+_ASKS_TO_ACT = re.compile(
+    r"^\W*(?:(?:hi|hello|hey)(?:\s+there)?\W+)?(?:could|can|would|will)\s+you\s+"
+    r"(?:please\s+|pls\s+|plz\s+|kindly\s+|also\s+|now\s+)*(?:try|go\s+through|follow|give|"
+    r"check\s+out|take\s+a\s+look|restart|reboot|reinstall|uninstall|install|update|clear|reset|"
+    r"visit|head|use|upvote|contact|reach\s+out|power\s+cycle|run|perform|download|remove|"
+    r"sign\s+out|log\s+out|refer|re-?add|turn|switch|unplug|delete|disable|enable)\b",
+    re.IGNORECASE,
+)
+_ASKS_TO_ACT_AFTER = re.compile(_ASKS_TO_ACT.pattern.split(r"you\s+", 1)[1], re.IGNORECASE)
+
 
 def _clarifying(conversation: Conversation, message: Message) -> Hit | None:
     """A request for information ("Подскажите номер", "Please confirm..."), not "Уточню"."""
     for hit in conversation.find("clarifying", within=(message.index,)):
         if in_quotes(message, hit):
             continue
+        if _ASKS_TO_ACT_AFTER.match(message.view[message.spans[hit.last][1] :].lstrip()):
+            continue  # "Can you please try restarting": a step to take, not a question
         word = message.words[hit.first]
         if CYRILLIC_WORD.match(word):
             tags = morph_tags(word)
@@ -44,6 +58,14 @@ def _sentence_bounds(view: str, position: int) -> tuple[int, int]:
     return start, min((e for e in ends if e >= 0), default=len(view))
 
 
+# A request for data said as a bare noun ("Номер заказа.", "Your order number?"): the whole
+# message asks for it (a statement "Ваш номер заказа 123" holds the value and is longer).
+_BARE_REQUEST = re.compile(
+    r"^\W*(?:(?:ваш[аеиу]?|your)\s+)?(?:номер\w*|фио|фамили\w+|адрес\w*|дат[ау]\s+рождения|"
+    r"e-?mail|почт[ау]|телефон\w*|(?:order|account|serial|phone|case|ticket)\s+number|"
+    r"full\s+name|email\s+address)(?:[\s,]+[^\W\d_]+){0,3}[\s.?!]*$",
+    re.IGNORECASE,
+)
 _CLOSING_OFFER = frozenset({"else", "ещё", "еще", "вопрос", "вопросы"})
 # "(2/2)": the part of a thread of replies, not a date.
 _DIGIT = re.compile(r"\d")
@@ -58,6 +80,9 @@ def _questions(
     more help or a rating request is not one). ``earliest=False``: any one question is
     enough, the first kind found is returned without looking further."""
     found: list[tuple[int, dict[str, Any]]] = []
+    bare = _BARE_REQUEST.match(message.view) if len(message.words) <= 6 else None
+    if bare:
+        found.append((0, {"message": message.index, "text": bare.group().strip()}))
     clarifying = _clarifying(conversation, message)
     if clarifying is not None:
         found.append((message.spans[clarifying.first][0], conversation.span(clarifying)))
@@ -79,6 +104,8 @@ def _questions(
         if any(begin >= start and end == len(before) for begin, end in excluded):
             continue
         text = view[start : mark.start() + 1].strip()
+        if _ASKS_TO_ACT.match(text):
+            continue
         found.append((start, {"message": message.index, "text": text}))
     if found and not earliest:
         return found
@@ -97,6 +124,8 @@ def _questions(
         if not anywhere and view[start : spoken.start()].strip():
             continue
         if any(begin <= spoken.start() < stop for begin, stop in excluded):
+            continue
+        if _ASKS_TO_ACT.match(view[spoken.start() : end]):
             continue
         found.append(
             (
@@ -120,19 +149,42 @@ def _excluded(conversation: Conversation, message: Message) -> list[tuple[int, i
     return found
 
 
+_THANKED_FOR = frozenset({"for", "за"})
+_UNIT_LEMMAS = frozenset(
+    "рубль доллар евро день неделя месяц ноль ноль-ноль dollar euro pound cent day week month "
+    "m am pm oclock".split()
+)
+_ANSWER_UNIT = re.compile(
+    r"(?:рубл|dollar|euro|pound|cent|дн|день|недел|месяц|day|week|month|o'clock|ноль|"
+    r"[ap]?\.?m\.?$)",
+    re.IGNORECASE,
+)
+
+
 def _solution_start(conversation: Conversation) -> tuple[int, int] | None:
     """(message, character) where the agent first proposes a solution: a phrase of the
     ``solution`` list, or a concrete time, date, amount or place (an answer given)."""
     best: tuple[int, int] | None = None
     for hit in conversation.find("solution", role="agent"):
         message = conversation.messages[hit.message]
+        if hit.first > 0 and fold(message.words[hit.first - 1]) in _THANKED_FOR:
+            continue  # "Thanks for reaching out to us": thanks, not a redirect
         place = (hit.message, message.spans[hit.first][0])
         best = place if best is None or place < best else best
     for message in conversation.agent_messages:
         if best is not None and message.index > best[0]:
             break
         if not _DIGIT.search(message.view):
-            continue  # every concrete value has a digit
+            # An amount or a date in words ("стоит четыре тысячи пятьсот рублей"), not a
+            # wait ("одну минуту"): judged by the unit, the last word.
+            if _UNIT_LEMMAS.isdisjoint(message.lemmas):
+                continue  # no unit: the costly search of numbers in words is skipped
+            worded = WORDED_VALUE.search(message.view)
+            if worded is not None and _ANSWER_UNIT.match(worded.group().split()[-1]):
+                place = (message.index, worded.start())
+                best = place if best is None or place < best else best
+                break
+            continue
         value = next(
             (v for v in CONCRETE_VALUE.finditer(message.view) if not _THREAD_PART.match(v.group())),
             None,
@@ -226,6 +278,9 @@ _REQUEST = re.compile(
     re.IGNORECASE,
 )
 _ING_NOT_GERUND = frozenset({"thing", "something", "anything", "everything", "nothing"})
+_CONJUNCTION_TAILS = frozenset(
+    "not possible needed necessary applicable appropriate required".split()
+)
 _LEAD_INS = frozenset(
     "hi hello hey so ok okay and but а и но ну ок здравствуйте привет добрый день вечер утро "
     "подскажите скажите пожалуйста please".split()
@@ -251,6 +306,8 @@ def _asks(message: Message, hit: Hit, rhetorical: list[Hit]) -> bool:
     following = fold(message.words[hit.last + 1]) if hit.last + 1 < len(message.words) else ""
     if following.endswith("ing") and following not in _ING_NOT_GERUND:
         return False  # "when sharing screen", "where living": a conjunction with a gerund
+    if following in _CONJUNCTION_TAILS:
+        return False  # "when not", "where possible", "when needed": no time is asked
     if following in _SUBJECTS and hit.first == hit.last:
         english = not CYRILLIC_WORD.match(message.words[hit.first])
         if english or "," in view[start:sentence_end]:
@@ -313,13 +370,49 @@ _ONLINE = re.compile(
 )
 
 
+# "How can I help you today?", "thanks for reaching out today": the day of the chat, no answer.
+_PLEASANTRY_VERBS = frozenset(
+    "help assist reach reaching contact contacting write writing tweet tweeting message chat "
+    "do doing feel going помочь помогать обращение обратиться написать звонок".split()
+)
+_TODAY = frozenset({"today", "tonight", "сегодня"})
+# "iOS 13.3", "version 10.15", "build 2.10": a version, not a time or a date.
+_VERSION_BEFORE = re.compile(
+    r"(?:version|ver\.?|v|ios|ipados|macos|android|windows|build|update|firmware|"
+    r"верси[яиюей]|прошивк[аиу])\s*$",
+    re.IGNORECASE,
+)
+
+
+def _pleasantry_day(message: Message, hit: Hit) -> bool:
+    if fold(message.words[hit.first]) not in _TODAY:
+        return False
+    before = {message.lemmas[i] for i in range(max(0, hit.first - 3), hit.first)}
+    return bool(before & _PLEASANTRY_VERBS)
+
+
+def _not_a_value(view: str, value: re.Match[str]) -> bool:
+    """A match of CONCRETE_VALUE that is no time, date or amount: the part of a thread of
+    replies ("... 1/2") or a version number ("iOS 13.3")."""
+    if _THREAD_PART.match(value.group()):
+        return True
+    return bool(_VERSION_BEFORE.search(view[max(0, value.start() - 12) : value.start()]))
+
+
 def _concrete_in(
     conversation: Conversation, message: Message, asks_where: bool = True, where: bool = False
 ) -> dict[str, Any] | None:
-    hits = conversation.find("concrete", within=(message.index,))
+    hits = [
+        h
+        for h in conversation.find("concrete", within=(message.index,))
+        if not _pleasantry_day(message, h)
+    ]
     if hits:
         return conversation.span(hits[0])
-    value = CONCRETE_VALUE.search(message.view) or WORDED_VALUE.search(message.view)
+    value = next(
+        (v for v in CONCRETE_VALUE.finditer(message.view) if not _not_a_value(message.view, v)),
+        None,
+    ) or WORDED_VALUE.search(message.view)
     if value is None and (asks_where or where):
         # A link, an e-mail or a street address answers "where", not "when" or "how much";
         # a link only when the place asked for is online, an address any "where".

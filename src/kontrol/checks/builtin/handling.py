@@ -44,11 +44,16 @@ def hold_announced(conversation: Conversation) -> Verdict:
         return _hold_from_audio(conversation)
     silences: list[tuple[Message, float]] = []
     latest_end = None
+    latest_role = None
     for segment in _speech(conversation):
-        if latest_end is not None and segment.role == "agent":
+        if latest_end is not None and (segment.role == "agent" or latest_role == "agent"):
+            # The agent's silence: one the agent ends, or one after the agent's own turn even
+            # when the customer breaks it ("Алло?? Вы там?", README_batch3.md 5.10).
             gap = (segment.start or 0.0) - latest_end
             if gap > HOLD_SILENCE_SECONDS:
                 silences.append((segment, gap))
+        if latest_end is None or (segment.end or 0.0) >= latest_end:
+            latest_role = segment.role
         latest_end = max(latest_end or 0.0, segment.end or 0.0)
     if not silences:
         return Verdict(NA)
@@ -203,14 +208,74 @@ def _is_promise(conversation: Conversation, hit: Hit) -> bool:
     near = " ".join(fold(w) for w in message.words[max(0, hit.first - 2) : hit.last + 4])
     if _AUTOMATIC_NOTICE.search(near):
         return False  # "пришлём SMS, как только...": a notice the system sends, not a promise
+    if _MONEY_OR_THIRD_PARTY.search(near):
+        return False  # a refund with an ETA, a payment sent on: the transaction itself
+    start = message.spans[hit.first][0]
+    sentence_start = max(message.view.rfind(mark, 0, start) for mark in ".!?\n") + 1
+    ends = [e for e in (message.view.find(mark, start) for mark in ".!?\n") if e >= 0]
+    sentence = message.view[sentence_start : min(ends, default=len(message.view))]
+    if _BOOKED_VISIT.search(sentence) and not _first_person(message, hit):
+        return False  # "курьер позвонит за час до приезда": how a booked visit runs
+    if _CUSTOMER_FIRST.search(message.view[sentence_start:start]):
+        return False  # "if you DM us, we'll follow up": the customer has to act first
+    previous_start = max(
+        message.view.rfind(mark, 0, max(sentence_start - 1, 0)) for mark in ".!?\n"
+    )
+    if _CONTACT_US.search(message.view[previous_start + 1 : sentence_start]):
+        return False  # "Please DM us your e-mail. We'll get back to you.": the same
     if conversation.language != "ru":
         return True
     for word in message.words[hit.first : hit.last + 1]:
         if CYRILLIC_WORD.match(word):
             tags = morph_tags(word)
+            if "GRND" in tags or "INFN" in tags:
+                return False  # "позвонив в банк": what the customer may do
             if "VERB" in tags:
                 return ("1per" in tags or "3per" in tags) and "futr" in tags
     return True
+
+
+_FIRST_PERSON = frozenset("i i'll i'm we we'll we're я мы".split())
+
+
+def _first_person(message: Message, hit: Hit) -> bool:
+    """The agent speaks for themself ("I'll text you his name before he arrives")."""
+    words = message.words[max(0, hit.first - 2) : hit.last + 1]
+    if any(fold(w) in _FIRST_PERSON for w in words):
+        return True
+    return any(
+        CYRILLIC_WORD.match(w) and "1per" in morph_tags(w)
+        for w in message.words[hit.first : hit.last + 1]
+    )
+
+
+# What is not a promise to contact the customer (README.md and ru_README.md of the labels,
+# README_batch3.md 5.1): money sent back or on, the run of a booked visit or delivery, and an
+# offer that needs the customer to act first.
+_MONEY_OR_THIRD_PARTY = re.compile(
+    r"\b(?:возврат\w*|деньги|средства|компенсаци\w*|промокод\w*|бонус\w*|refund\w*|"
+    r"payment|transfer|credit)\b"
+)
+_BOOKED_VISIT = re.compile(
+    r"(?:перед\s+(?:выездом|приездом|доставкой|визитом|отправкой)|"
+    r"за\s+(?:\S+\s+)?(?:час|часа|минут\w*|полчаса)(?:\s+до\b|[\s,.]*$)|до\s+приезда|"
+    r"по\s+приезд\w*|когда\s+(?:будет\s+)?подъ?езжа\w*|как\s+подъедет|"
+    r"before\s+(?:arrival|arriving|delivery|the\s+visit|coming|(?:he|she|they)\s+arrives?)|"
+    r"(?:an?|one|\d+)\s+(?:hour|minutes?)\s+before|on\s+(?:the|their|his|her)\s+way)",
+    re.IGNORECASE,
+)
+# An invitation to write first, in the sentence before the promise.
+_CONTACT_US = re.compile(
+    r"\b(?:dm\s+us|send\s+us|reach\s+out\s+to\s+us|contact\s+us|reply\s+(?:here\s+)?with|"
+    r"напишите\s+нам|пришлите\s+нам|отправьте\s+нам|позвоните\s+нам)\b",
+    re.IGNORECASE,
+)
+_CUSTOMER_FIRST = re.compile(
+    r"\b(?:если\s+вы|как\s+только\s+вы|когда\s+вы|после\s+того,?\s+как\s+вы|после\s+загрузки|"
+    r"if\s+you|once\s+you|as\s+soon\s+as\s+you|when\s+you|after\s+you|dm\s+us|"
+    r"send\s+us|reply\s+with)\b",
+    re.IGNORECASE,
+)
 
 
 # What the company's systems send by themselves: not a person's promise.
@@ -232,6 +297,27 @@ _LONG_DUE = re.compile(
     r"(?:business\s+|working\s+)?days?|weeks?|months?)\b|\b(?:завтра|tomorrow|next week)\b",
     re.IGNORECASE,
 )
+
+
+# A segment that goes on with the time of the promise said in the segment before it.
+_DUE_IN_DAYS = re.compile(
+    r"^\W*(?:(?:um|uh|э+)\s+)?(?:in|within|через|в течение)\s+(?:[\w-]+\s+){1,4}?"
+    r"(?:business\s+|working\s+|рабоч\w+\s+)?(?:days?|weeks?|months?|дн\w*|недел\w*|месяц\w*|сут\w*)\b",
+    re.IGNORECASE,
+)
+
+
+def _same_turn(conversation: Conversation, message: Message) -> list[Message]:
+    """The message and, on a call, the agent's segments right after it (one turn said in
+    several segments: "it's gonna send to your address" / "in three to five business days")."""
+    turn = [message]
+    if message.start is None:
+        return turn
+    for following in conversation.messages[message.index + 1 :]:
+        if following.role != "agent":
+            break
+        turn.append(following)
+    return turn
 
 
 def _due_later(message: Message, hit: Hit) -> bool:
@@ -348,12 +434,13 @@ def promise_kept(conversation: Conversation) -> Verdict:
         message = conversation.messages[hit.message]
         at = _moment(conversation, message)
         window = _promise_window(message, at)
+        turn = _same_turn(conversation, message)
         later = [
             m
             for m in conversation.agent_messages
-            if m.index > message.index and _delivers(conversation, m)
+            if m.index > turn[-1].index and _delivers(conversation, m)
         ]
-        if _due_later(message, hit):
+        if _due_later(message, hit) or any(_DUE_IN_DAYS.search(m.view) for m in turn[1:]):
             later = []
         if at is not None:
             later = [

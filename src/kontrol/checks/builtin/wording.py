@@ -43,12 +43,18 @@ _NUMBER_WORDS = (
     r"forty|fifty|sixty|seventy|eighty|ninety|hundred|thousand|a couple of|half an?|an?|"
     r"од(?:ин|на|ного|ной|ну|них)|дв(?:а|е|ух|ум)|тр(?:и|[её]х|ем)|четыр\w*|пят\w*|шест\w*|"
     r"сем\w*|вос[еь]м\w*|девят\w*|десят\w*|\w+надцат\w*|двадцат\w*|тридцат\w*|сорок\w*|"
-    r"пятидесят\w*|ст[оа]|двест\w*|тысяч\w*|полтор\w*|пар[уы]|ноль|полчаса|час"
+    r"пятидесят\w*|ст[оа]|двест\w*|трист\w*|тысяч\w*|полтор\w*|пар[уы]|ноль|полчаса|час"
+)
+# The one word that may stand between a number and its unit ("a few days", "two more weeks",
+# "трёх полных дней"); any other word is no amount: "have a great day" is a farewell.
+_AMOUNT_QUALIFIERS = (
+    r"(?:few|couple(?:\s+of)?|more|full|whole|extra|additional|calendar|bank|hundred|thousand|"
+    r"полн\w+|цел\w+|календарн\w+|банковск\w+)"
 )
 # A duration, time or amount in words ("within two weeks", "nine thirty a m", "в течение трёх
 # рабочих дней", "forty six dollars", "после пятнадцати ноль-ноль"), CHECKS.md v1.1.
 WORDED_VALUE = re.compile(
-    r"(?<!\w)(?:(?:" + _NUMBER_WORDS + r")[\s-]+)+(?:and\s+)?(?:\w+\s+)?"
+    r"(?<!\w)(?:(?:" + _NUMBER_WORDS + r")[\s-]+)+(?:and\s+)?(?:" + _AMOUNT_QUALIFIERS + r"\s+)?"
     r"(?:a\.?\s?m\b|p\.?\s?m\b|o'clock|business\s+days?|working\s+days?|days?|hours?|minutes?|"
     r"weeks?|months?|dollars?|cents?|euros?|pounds?|рабоч\w+\s+(?:дн\w+|день)|дн\w+|день|"
     r"недел\w+|месяц\w*|час\w*|минут\w*|рубл\w+|ноль[\s-]ноль)(?!\w)",
@@ -121,7 +127,8 @@ PROMISE_WORD_TIME = re.compile(
 QUOTES = re.compile(r"«[^»]{0,400}»|“[^”]{0,400}”|\"[^\"\n]{0,400}\"")
 # A question in a transcript without punctuation: a question word followed by what asks.
 SPOKEN_QUESTION = re.compile(
-    r"\b(?=[wchdaiкгсмпн])(?:(?:what|which|when|where|how|why|who)\s+(?:is|are|was|were|day|time|kind|type|"
+    r"\b(?=[wchdaiкгсмпн])(?:(?:what|where|when|how|who)['’]s\s+(?:the|your|a)|"
+    r"(?:what|which|when|where|how|why|who)\s+(?:is|are|was|were|day|time|kind|type|"
     r"would|will|can|could|do|does|did|should|much|many|long|old|number|date)|"
     r"(?:can|could|would|will|do|did|have|are|is)\s+(?:you|i\s+have|we)|"
     r"какой|какая|какие|каким|когда|где|сколько|можете|могли бы|подскажите|скажите|назовите)\b",
@@ -171,10 +178,14 @@ def morph_tags(word: str) -> str:
 def _shouted_words(message: Message, reducer: Any) -> list[str]:
     """Whole words in capitals that are words of the language (not abbreviations or codes)."""
     out = []
-    for word in CAPS_WORD.findall(message.view):
+    quotes = quoted(message)
+    for found in CAPS_WORD.finditer(message.view):
+        word = found.group()
         form = word.lower()
         if form in NOT_SHOUTING or not reducer.is_known(form.replace("ё", "е")):
             continue
+        if quotes and any(begin <= found.start() < end for begin, end in quotes):
+            continue  # «TAXI REFUND», "OFFLINE": a status or a label quoted as it is written
         out.append(word)
     return out
 
