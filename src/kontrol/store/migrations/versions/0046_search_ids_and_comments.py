@@ -1,7 +1,7 @@
 """Search by an id's first characters and in survey comments
 
 Revision ID: 0046
-Revises: 0040
+Revises: 0043
 Create Date: 2026-12-07
 
 The interaction list's search also finds an interaction by the first characters
@@ -17,7 +17,7 @@ triggers like ``messages_fts``.
 from alembic import op
 
 revision = "0046"
-down_revision = "0040"
+down_revision = "0043"
 branch_labels = None
 depends_on = None
 
