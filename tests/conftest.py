@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, text
+from sqlalchemy import CompoundSelect, Engine, exists, literal, select, text, union_all
 
 # Cheap password hashing in tests (production keeps argon2-cffi's defaults).
 os.environ.setdefault("KONTROL_ARGON2_TIME_COST", "1")
@@ -30,7 +30,7 @@ from kontrol.store.database import make_engine
 from kontrol.store.migrate import upgrade
 from kontrol.store.tables import metadata
 
-pytest_plugins = ["tests.webapp", "tests.s3store"]
+pytest_plugins = ["tests.webapp", "tests.s3store", "tests.chromium"]
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 POSTGRES_ADMIN_URL = os.environ.get(
@@ -123,12 +123,53 @@ def database_url(
         yield f"sqlite:///{path}"
         return
     url: str = request.getfixturevalue("postgres_url")
-    engine = make_engine(url)
-    names = ", ".join(f'"{table.name}"' for table in metadata.sorted_tables)
-    with engine.begin() as connection:
-        connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-    engine.dispose()
+    empty_postgres(request.getfixturevalue("postgres_engine"))
     yield url
+
+
+@pytest.fixture(scope="session")
+def postgres_engine(postgres_url: str) -> Iterator[Engine]:
+    """An engine on this worker's PostgreSQL database, for emptying it between tests."""
+    engine = make_engine(postgres_url)
+    yield engine
+    engine.dispose()
+
+
+def _rows_of_each_table() -> CompoundSelect[tuple[str]]:
+    """The names of the tables that hold at least one row (one query for all of them)."""
+    probes = [
+        select(literal(table.name)).where(exists().select_from(table))
+        for table in metadata.sorted_tables
+    ]
+    return union_all(*probes)
+
+
+def empty_postgres(engine: Engine) -> None:
+    """Every table empty and every sequence back at its start, as TRUNCATE ... RESTART
+    IDENTITY leaves them, at a fraction of its cost.
+
+    A TRUNCATE of all 100-odd tables gives each table and index a new file: 1.5-1.8 s
+    per test on the shared two-core machine, for the few rows a test writes. Only the
+    tables holding rows are emptied here (children before their parents) and only the
+    sequences that were used are reset.
+    """
+    with engine.begin() as connection:
+        filled = set(connection.execute(_rows_of_each_table()).scalars())
+        for table in reversed(metadata.sorted_tables):
+            if table.name in filled:
+                connection.execute(table.delete())
+        used = connection.execute(
+            text(
+                "SELECT format('%I.%I', schemaname, sequencename), start_value "
+                "FROM pg_sequences "
+                "WHERE schemaname = current_schema() AND last_value IS NOT NULL"
+            )
+        ).all()
+        for sequence, start in used:
+            connection.execute(
+                text("SELECT setval(CAST(:sequence AS regclass), :start, false)"),
+                {"sequence": sequence, "start": start},
+            )
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ Screenshots of the pages go to test-artifacts/screenshots (not committed).
 
 from __future__ import annotations
 
-import shutil
 import socket
 import threading
 import time
@@ -15,17 +14,17 @@ from pathlib import Path
 
 import pytest
 import uvicorn
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 from sqlalchemy import Engine
 
 from kontrol.accounts.workspaces import Workspace
 from kontrol.web.app import create_app
+from tests.chromium import module_browser
 from tests.review.calibration_fixtures import Setup, build
 from tests.web.test_browser import follow_menu, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
-CHROMIUM_FLAGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run"]
 
 
 @pytest.fixture
@@ -55,14 +54,8 @@ def server(database_url: str, setup: Setup) -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    executable = shutil.which("chromium")
-    if executable is None:
-        pytest.fail("chromium is not installed: `make test` installs it (make browser)")
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_FLAGS)
-        yield launched
-        launched.close()
+def browser(chromium: Browser) -> Iterator[Browser]:
+    yield from module_browser(chromium)
 
 
 def shot(page: Page, name: str) -> None:

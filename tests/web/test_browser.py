@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import socket
 import threading
 import time
@@ -12,24 +11,15 @@ from pathlib import Path
 
 import pytest
 import uvicorn
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 from kontrol.accounts.workspaces import Workspace
 from kontrol.web.app import create_app
+from tests.chromium import module_browser
 from tests.factories import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
-CHROMIUM_FLAGS = [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 
 def _free_port() -> int:
@@ -69,19 +59,9 @@ def serve_app(database_url: str) -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    """Debian's Chromium; Playwright never downloads a browser of its own here."""
-    executable = shutil.which("chromium")
-    if executable is None:
-        pytest.fail("chromium is not installed: `make test` installs it (make browser)")
-    # Two cores run four test workers: a page may take longer than
-    # Playwright's default five seconds to answer. This is a wait, not a
-    # timed assertion: a page that never answers still fails.
-    expect.set_options(timeout=20_000)
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_FLAGS)
-        yield launched
-        launched.close()
+def browser(chromium: Browser) -> Iterator[Browser]:
+    """The worker's headless Chromium (tests/chromium.py), for this module."""
+    yield from module_browser(chromium)
 
 
 def sign_in(browser: Browser, server: str, username: str, *, width: int = 1280) -> Page:

@@ -7,13 +7,15 @@ from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from datetime import date, datetime, tzinfo
 from pathlib import Path
+from types import CodeType
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
-from jinja2 import pass_context
+from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescape
+from jinja2.bccache import Bucket, BytecodeCache
 from markupsafe import Markup, escape
 from starlette.middleware.sessions import SessionMiddleware
 
@@ -250,12 +252,43 @@ def _codes(text: str) -> Markup:
     return Markup(_BACKTICKED.sub(r"<code>\1</code>", str(escape(text))))
 
 
+class _CompiledTemplates(BytecodeCache):
+    """Templates compiled once per process, whichever app asks first.
+
+    Jinja compiles a template on its first use in an environment; each app has
+    its own environment, so a process making several apps (the tests make one per
+    test) compiled every page again. The code is keyed by the template's name and
+    the checksum of its source: an edited template is compiled afresh.
+    """
+
+    def __init__(self) -> None:
+        self._code: dict[tuple[str, str], CodeType] = {}
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        code = self._code.get((bucket.key, bucket.checksum))
+        if code is not None:
+            bucket.code = code
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        if bucket.code is not None:
+            self._code[(bucket.key, bucket.checksum)] = bucket.code
+
+    def clear(self) -> None:
+        self._code.clear()
+
+
+_COMPILED = _CompiledTemplates()
+
+
 def create_app(database_url: str, *, demo: bool | None = None) -> FastAPI:
     """The web app on the database at ``database_url`` (created or upgraded if needed)."""
     engine = open_database(database_url)
-    templates = Jinja2Templates(
-        directory=str(_HERE / "templates"), context_processors=[_page_context]
+    environment = Environment(
+        loader=FileSystemLoader(str(_HERE / "templates")),
+        autoescape=select_autoescape(),
+        bytecode_cache=_COMPILED,
     )
+    templates = Jinja2Templates(env=environment, context_processors=[_page_context])
     # Templates ask the policy before showing a link: {% if allowed(viewer, Action.X) %}.
     templates.env.globals["allowed"] = allowed
     templates.env.globals["Action"] = Action
