@@ -67,6 +67,17 @@ def test_the_agent_sees_their_progress_on_desktop_and_phone(
         then = page.locator("#to-work-on").bounding_box()
         assert first is not None and then is not None
         assert first["y"] < then["y"] if mobile else first["x"] < then["x"]
+        if not mobile:
+            # The newest weeks come first: last week's score is visible in the card at 1440
+            # without scrolling the table sideways, left of the week before's.
+            box = page.locator("#weakest").locator("xpath=..").bounding_box()
+            cells = page.locator("#score-row td")
+            newest = cells.filter(has_text="42,5").bounding_box()
+            before = cells.filter(has_text="37,5").bounding_box()
+            assert box is not None and newest is not None and before is not None
+            assert newest["x"] < before["x"]
+            assert newest["x"] + newest["width"] <= box["x"] + box["width"]
+            assert page.evaluate("document.querySelector('#weakest').parentElement.scrollLeft") == 0
         # The page never scrolls sideways; the wide table scrolls inside its card.
         assert page.evaluate("document.documentElement.scrollWidth") <= width
         _shot(page, f"agent-progress-{name}")

@@ -51,6 +51,12 @@ def test_qa_lead_maps_a_spreadsheet_and_sees_the_summary(
     page.get_by_label("Канал", exact=True).select_option("Канал связи")
     expect(preview.locator("tbody tr").nth(0)).to_contain_text("в порядке")
     expect(preview).to_contain_text("Долго ждал <b>ответа</b>")  # shown as text, escaped
+    # The row whose date cannot be read shows the file's cells, the date's marked with why.
+    bad = preview.locator("td.preview-rejected")
+    expect(bad).to_have_count(1)
+    expect(bad).to_contain_text("24.11.2026 11:00")
+    expect(bad).to_contain_text("не в формате ISO-8601")
+    expect(bad.locator("xpath=..")).to_contain_text("t-103")
     _shot(page, "import-columns")
 
     page.get_by_role("button", name="Импортировать").click()
@@ -67,6 +73,10 @@ def test_qa_lead_maps_a_spreadsheet_and_sees_the_summary(
 
     progress.get_by_role("link", name="Все ошибки этого импорта (1)").click()
     expect(page.locator("table.list tbody tr")).to_have_count(1)
+    # The list of every import names the field the same way, never `started_at`.
+    page.goto(f"{server}/rejects")
+    expect(page.locator("table.rejects")).to_contain_text("«Дата» (Дата и время начала)")
+    expect(page.locator("table.rejects")).not_to_contain_text("started_at")
     page.goto(f"{server}/interactions?q=t-101")
     expect(page.locator("table.list tbody tr")).to_have_count(1)
     # A call row without a transcript is not failed by text checks: the list says why.

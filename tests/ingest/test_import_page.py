@@ -318,3 +318,45 @@ def test_obvious_column_names_are_suggested_in_both_languages() -> None:
         "agent_id": "Agent",
         "survey.csat": "CSAT",
     }
+
+
+def test_a_rejected_row_of_the_preview_shows_the_file_cells_and_marks_the_bad_one(
+    client: TestClient,  # noqa: F811
+    populated: Workspace,  # noqa: F811
+) -> None:
+    log_in(client, "qa")
+    # Row 3's channel cannot be read: the reader gives no record for it, only its text.
+    data = (
+        "Номер обращения,Дата,Канал,Оператор,Оценка\n"
+        "r1,2026-11-10T10:00:00+03:00,chat,a1,5\n"
+        "r2,2026-11-10T11:00:00+03:00,факс <b>старый</b>,a2,4\n"
+    )
+    answer = _upload(client, "Плохой канал.csv", data.encode(), content_type="text/csv")
+    upload_id = _id_of(answer.headers["location"])
+    step = client.get(
+        f"/import/{upload_id}/columns",
+        params={
+            "mapped": "1",
+            "map.id": "Номер обращения",
+            "map.started_at": "Дата",
+            "map.channel": "Канал",
+            "map.agent_id": "Оператор",
+            "map.survey.csat": "Оценка",
+            "dates": "iso",
+        },
+    ).text
+    preview = step.split('id="mapping-preview"')[1]
+    row = re.search(r"<tr>\s*<td class=\"num\">3</td>(.*?)</tr>", preview, re.S)
+    assert row, preview
+    cells = row.group(1)
+    # The file's own text of each cell, escaped; the channel cell marked with the reason.
+    assert "<td>r2</td>" in cells and "<td>a2</td>" in cells and "<td>4</td>" in cells
+    assert "<td>2026-11-10T11:00:00+03:00</td>" in cells  # as the file has it
+    bad = re.search(r'<td class="preview-rejected"[^>]*>(.*?)</td>', cells, re.S)
+    assert bad
+    assert bad.group(1).startswith("факс &lt;b&gt;старый&lt;/b&gt;")
+    assert "<span" in bad.group(1)  # the reason, under the value
+    assert "<b>" not in cells
+    # The readable row has no marked cell.
+    first = re.search(r"<tr>\s*<td class=\"num\">2</td>(.*?)</tr>", preview, re.S)
+    assert first and "preview-rejected" not in first.group(1)

@@ -40,6 +40,11 @@ def test_an_imported_file_shows_its_rejects_in_russian(
     listed = client.get(f"/rejects?batch={batch.group(1)}").text
     assert "обязательное поле не заполнено" in listed and "испорченный JSON" in listed
     assert "required field is missing" not in listed and "broken JSON" not in listed
+    # The list of every import (no ?batch=) names the fields as well, never by their codes.
+    everything = client.get("/rejects").text
+    assert "<code>started_at</code>" not in everything and "<code>channel</code>" not in everything
+    for text in (listed, everything):
+        assert "<td>Дата и время начала</td>" in text and "<td>Канал</td>" in text
     with engine.connect() as connection:
         stored = set(connection.execute(select(import_rejects.c.error)).scalars())
     assert "channel: required field is missing" in stored  # the CLI and the API read this

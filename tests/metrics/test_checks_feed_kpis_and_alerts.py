@@ -214,3 +214,58 @@ def test_a_value_on_no_cases_is_never_judged(monkeypatch: pytest.MonkeyPatch) ->
     assert enough_cases(csat, {"csat": 40.0, "csat_den": 30, "contacts": 300})
     # A count is its own size: 5 contacts against a target of 100 a day is judged.
     assert enough_cases(contacts, {"contacts": 5})
+
+
+def test_a_daily_count_target_is_judged_on_complete_days_only(
+    engine: Engine, workspace: Workspace, tmp_path: Path
+) -> None:
+    """«12 обращений к 9 утра при цели 100 в день» is no news: a count target of a day is
+    judged on yesterday; a ceiling passed already today is certain and told at once."""
+    from kontrol.alerts.raising import check_scheduled
+
+    with engine.begin() as connection:
+        save_alert_rule(
+            connection,
+            workspace,
+            AlertRuleInput(name="plan", kind="kpi_below_target", params={"level": 1}),
+        )
+    _target(engine, workspace, metric="contacts", target=100, warning=90)  # per day
+    today = datetime.now(UTC).replace(hour=9, minute=0, second=0, microsecond=0)
+    yesterday = today - timedelta(days=1)
+    import_records(
+        engine,
+        workspace,
+        tmp_path,
+        [chat(f"t{i}", started=today - timedelta(hours=1)) for i in range(12)]
+        + [chat(f"y{i}", started=yesterday) for i in range(95)],
+    )
+    # Today so far (12 of 100) is not judged; yesterday, complete, had 95: a warning.
+    raised = check_scheduled(engine, now=today.replace(tzinfo=None))
+    assert len(raised) == 1
+    with engine.connect() as connection:
+        details = connection.execute(select(alerts.c.details)).scalars().all()
+    assert [(d["metric"], d["day"], d["value"]) for d in details] == [
+        ("contacts", yesterday.date().isoformat(), 95.0)
+    ]
+    # Later the same day nothing new: yesterday is told once, today is not over.
+    assert check_scheduled(engine, now=(today + timedelta(hours=5)).replace(tzinfo=None)) == []
+    # A ceiling («не больше 10 в день») already passed by today's 12 is told today.
+    _target(
+        engine,
+        workspace,
+        metric="contacts",
+        target=10,
+        warning=11,
+        direction="lower",
+        scope="channel",
+        scope_value="chat",
+    )
+    later = check_scheduled(engine, now=(today + timedelta(hours=6)).replace(tzinfo=None))
+    assert len(later) == 2  # today's 12 (certain already) and yesterday's 95
+    with engine.connect() as connection:
+        told = sorted(
+            (d["scope"], d["day"])
+            for d in connection.execute(select(alerts.c.details)).scalars()
+            if d["scope"] == "chat"
+        )
+    assert told == [("chat", yesterday.date().isoformat()), ("chat", today.date().isoformat())]

@@ -1,5 +1,6 @@
 """In a real Chromium: a self-service session no scorecard fits waits in "my queue" with
-the reason it cannot be scored; "start" passes over it and it is passed on to a QA lead."""
+the reason it cannot be scored; "start" passes over it; opened by its URL its page says
+why, and it is passed on to a QA lead from there."""
 
 from __future__ import annotations
 
@@ -60,8 +61,17 @@ def test_the_reviewer_sees_why_a_session_cannot_be_scored_and_starts_past_it(
     assert not page.url.endswith(f"/review/items/{unscorable}")
     expect(page.locator("main")).not_to_contain_text("self_service")
     expect(page.get_by_role("button", name="Отправить и к следующему")).to_be_visible()
-    page.goto(f"{server}/review")
-    page.get_by_role("button", name="Передать руководителю ОКК").click()
+    # Opened by its URL, the item's page says why in Russian, with the way to pass it on.
+    page.goto(f"{server}/review/items/{unscorable}")
+    note = page.locator("#review-unscorable")
+    expect(note).to_be_visible()
+    expect(note).to_contain_text("Это обращение оценить нельзя")
+    expect(note).to_contain_text("Канал «Самообслуживание»")
+    expect(note).to_contain_text("попросите его добавить этот канал")
+    expect(page.locator("#review-form")).to_have_count(0)
+    expect(page.locator("main")).not_to_contain_text("self_service")
+    _shot(page, "review-item-unscorable")
+    note.get_by_role("button", name="Передать руководителю ОКК").click()
     expect(page).to_have_url(f"{server}/review")
     expect(rows).to_have_count(4)
     expect(page.locator(".review-unscorable")).to_have_count(0)

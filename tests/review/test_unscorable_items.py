@@ -83,11 +83,22 @@ def test_start_and_next_pass_over_an_item_no_scorecard_fits(
     assert f'href="/review/items/{unscorable}"' not in queue
     assert "не подходит к каналу «Самообслуживание»" in queue
     assert "self_service" not in queue.replace('chip-self_service"', "")
-    # Scoring it by hand is refused naming the channel in Russian, not by its code.
-    by_hand = client.get(f"/interactions/{ids['self']}/evaluate")
-    assert by_hand.status_code == 422
-    assert "не подходит к каналу «Самообслуживание»" in by_hand.text
-    assert "«self_service»" not in by_hand.text
+    # Opening it by its URL shows the normal page saying why it cannot be scored (in
+    # Russian, the channel by name) and the way to pass it on; no scoring form.
+    for url in (f"/interactions/{ids['self']}/evaluate", f"/review/items/{unscorable}"):
+        by_hand = client.get(url)
+        assert by_hand.status_code == 200, url
+        assert 'id="review-unscorable"' in by_hand.text
+        assert "Это обращение оценить нельзя" in by_hand.text
+        assert "ни одна действующая оценочная форма не подходит" in by_hand.text
+        assert "Канал «Самообслуживание»" in by_hand.text
+        assert "self_service" not in by_hand.text.replace('chip-self_service"', "")
+        assert 'id="review-form"' not in by_hand.text
+        assert f'action="/queues/items/{unscorable}/skip"' in by_hand.text
+        # A reviewer may not edit scorecards: told to ask a QA lead.
+        assert "попросите его добавить этот канал" in by_hand.text
+    # The JSON API still refuses it (there is no form to fill in).
+    assert client.get(f"/api/v1/review/items/{unscorable}").status_code == 422
     # Passing it on sends it to a QA lead (no other reviewer could score it either).
     version = re.search(
         rf'action="/queues/items/{unscorable}/skip".*?name="version" value="(\d+)"', queue, re.S
@@ -112,3 +123,18 @@ def test_start_and_next_pass_over_an_item_no_scorecard_fits(
             )
         ).one()
     assert (row.status, row.assignee_id) == ("skipped", None)
+
+
+def test_a_qa_lead_opening_an_unscorable_interaction_is_sent_to_the_scorecards(
+    client: TestClient, ids: dict[str, int]
+) -> None:
+    log_in(client, "qa")
+    page = client.get(f"/interactions/{ids['self']}/evaluate")
+    assert page.status_code == 200
+    assert "Это обращение оценить нельзя" in page.text
+    assert 'id="review-unscorable-scorecards" href="/scorecards"' in page.text or (
+        'href="/scorecards" id="review-unscorable-scorecards"' in page.text
+    )
+    assert "включите этот канал в одну из оценочных форм" in page.text
+    # Not in the lead's own queue: no way to pass it on is offered.
+    assert "/skip" not in page.text

@@ -30,6 +30,7 @@ class StoredReject:
     raw: str
     created_at: datetime
     resolved: bool
+    batch_id: int | None = None
 
     def as_json(self) -> dict[str, Any]:
         """A JSON form for the CLI and the API."""
@@ -73,6 +74,7 @@ def list_rejects(
             row.raw,
             row.created_at,
             row.resolved_at is not None,
+            row.batch_id,
         )
 
 

@@ -14,6 +14,7 @@ validation become rejects like any other.
 
 from __future__ import annotations
 
+import csv
 import gzip
 import io
 import json
@@ -690,11 +691,16 @@ def mapping_preview(
     with tempfile.TemporaryDirectory() as folder:
         path = _stored_path(upload, folder)
         header, _ = csv_header_and_rows(path, rows=0, separator=separator)
+        split_by = separator or sniff_csv(path)[1]
         rows: list[dict[str, Any]] = []
         errors: list[ExplainedReject | None] = []
         try:
             for source in reader.read(path):
-                rows.append(_flat(source))
+                rows.append(
+                    _flat(source)
+                    if source.data is not None
+                    else _file_cells(source, header, columns, split_by)
+                )
                 outcome = validate_record(source)
                 errors.append(
                     explain_reject(
@@ -711,6 +717,23 @@ def mapping_preview(
     # In the file's order: a conversation of several rows is read after a reject below it.
     order = sorted(range(len(rows)), key=lambda at: int(rows[at]["_line"]))
     return MappingPreview(header, [rows[at] for at in order], [errors[at] for at in order], shown)
+
+
+def _file_cells(
+    source: SourceRecord, header: list[str], columns: dict[str, str], separator: str
+) -> dict[str, Any]:
+    """A row the reader could not read, as the file has it: each mapped field's cell
+    verbatim (``_raw`` marks it, so the page shows the text and not a reading of it)."""
+    first = source.raw.split("\n", 1)[0]
+    try:
+        cells = next(csv.reader(io.StringIO(first), delimiter=separator), [])
+    except csv.Error:
+        cells = []
+    flat: dict[str, Any] = {"_line": source.line, "_raw": True}
+    for field, column in columns.items():
+        if column in header and header.index(column) < len(cells):
+            flat[field] = cells[header.index(column)]
+    return flat
 
 
 def _flat(source: SourceRecord) -> dict[str, Any]:

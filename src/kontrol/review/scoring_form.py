@@ -136,6 +136,32 @@ class ReviewForm:
         }
 
 
+class Unscorable(InvalidInput):
+    """No scorecard can score this interaction: none of its automatic evaluations, and
+    no active scorecard applies to its channel and language (routing/scorable.py)."""
+
+    def __init__(self, channel: str, language: str | None) -> None:
+        self.channel = channel
+        self.language = language or None
+        if language:
+            super().__init__(
+                f"scorecard: no active scorecard applies to channel {channel!r}"
+                f" and language {language!r}",
+                key="review.error.no_scorecard_for_language",
+                params={"channel": channel, "language": language},
+                where_key="error.where.field",
+                where_params={"field": "scorecard"},
+            )
+        else:
+            super().__init__(
+                f"scorecard: no active scorecard applies to channel {channel!r}",
+                key="review.error.no_scorecard_for",
+                params={"channel": channel},
+                where_key="error.where.field",
+                where_params={"field": "scorecard"},
+            )
+
+
 def _refuse_own(viewer: Viewer, interaction: Any) -> None:
     mine = viewer.membership.agent_external_id
     if mine and interaction.agent_external_id == mine:
@@ -166,23 +192,7 @@ def _scorecard_for(
     for card in active_scorecards(connection, viewer.workspace.id):
         if card.scorecard.applies_to(interaction.channel, interaction.language):
             return card, None
-    channel, language = interaction.channel, interaction.language
-    if language:
-        raise InvalidInput(
-            f"scorecard: no active scorecard applies to channel {channel!r}"
-            f" and language {language!r}",
-            key="review.error.no_scorecard_for_language",
-            params={"channel": channel, "language": language},
-            where_key="error.where.field",
-            where_params={"field": "scorecard"},
-        )
-    raise InvalidInput(
-        f"scorecard: no active scorecard applies to channel {channel!r}",
-        key="review.error.no_scorecard_for",
-        params={"channel": channel},
-        where_key="error.where.field",
-        where_params={"field": "scorecard"},
-    )
+    raise Unscorable(str(interaction.channel), interaction.language)
 
 
 def _auto_for(

@@ -77,12 +77,26 @@ def rejects_page(
     )
     shown = rejects[:100]
     locale = locale_of(page.request)
-    upload = upload_of_batch(db, viewer.workspace, batch) if batch is not None else None
-    names = upload_field_names(upload, locale) if upload is not None else {}
+    # Each reject's fields by the names of its own import's columns (a file read with a
+    # mapping), else by the fields' labels: never by their internal codes.
+    labels = field_names({}, locale)
+    by_batch: dict[int, dict[str, str]] = {}
+    for reject in shown:
+        if reject.batch_id is not None and reject.batch_id not in by_batch:
+            upload = upload_of_batch(db, viewer.workspace, reject.batch_id)
+            found = upload_field_names(upload, locale) if upload is not None else {}
+            by_batch[reject.batch_id] = found or labels
+    names = [by_batch.get(r.batch_id, labels) if r.batch_id else labels for r in shown]
     context = {
         "rejects": shown,
-        "reasons": [reject_reason(reject.error, locale, names) for reject in shown],
-        "fields": [field_name(reject.field, names) if reject.field else None for reject in shown],
+        "reasons": [
+            reject_reason(reject.error, locale, named)
+            for reject, named in zip(shown, names, strict=True)
+        ],
+        "fields": [
+            field_name(reject.field, named) if reject.field else None
+            for reject, named in zip(shown, names, strict=True)
+        ],
         "show_all": show_all,
         "batch": batch,
         "next_offset": offset + 100 if len(rejects) > 100 else None,
@@ -248,6 +262,7 @@ def _mapping_page(
         "fixed_choices": FIXED_FIELDS,
         "preview": preview,
         "cells": preview_cells(preview, locale, zone(viewer.workspace.timezone)),
+        "rejected": rejected_cells(preview, locale),
         "names": names,
         "dates": dates,
         "date_formats": list(DATE_FORMATS),
@@ -292,11 +307,31 @@ def preview_cell(field: str, value: Any, locale: str, local: tzinfo) -> str:
 
 
 def preview_cells(preview: MappingPreview, locale: str, local: tzinfo) -> list[list[str]]:
-    """The previewed rows' values of ``preview.fields``, each as :func:`preview_cell` shows it."""
+    """The previewed rows' values of ``preview.fields``, each as :func:`preview_cell` shows it;
+    a row the reader could not read shows the file's own text of each cell."""
     return [
-        [preview_cell(field, row.get(field), locale, local) for field in preview.fields]
+        [
+            str(row.get(field) or "")
+            if row.get("_raw")
+            else preview_cell(field, row.get(field), locale, local)
+            for field in preview.fields
+        ]
         for row in preview.rows
     ]
+
+
+def rejected_cells(preview: MappingPreview, locale: str) -> list[dict[str, str]]:
+    """For each previewed row, the fields whose cells were rejected, each with the reason."""
+    marked: list[dict[str, str]] = []
+    for problem in preview.errors:
+        cells: dict[str, str] = {}
+        if problem is not None:
+            for reason in problem.reasons:
+                for field in (reason.field or problem.field or "").split(", "):
+                    if field in preview.fields and field not in cells:
+                        cells[field] = reason.said(locale)
+        marked.append(cells)
+    return marked
 
 
 def _named_params(error: UploadRefused, locale: str) -> dict[str, Any]:

@@ -24,11 +24,16 @@ from kontrol.checks.quality import interaction_quality
 from kontrol.domain.clock import utcnow
 from kontrol.domain.errors import InvalidInput, NotFound
 from kontrol.interactions.detail import InteractionDetail, get_interaction
-from kontrol.review.assigned_items import get_assigned_item, my_queue, next_in_queue
+from kontrol.review.assigned_items import (
+    get_assigned_item,
+    my_open_item,
+    my_queue,
+    next_in_queue,
+)
 from kontrol.review.evaluations import ManualEvaluation, my_evaluations
 from kontrol.review.machine_agreement import review_agreement
 from kontrol.review.saving import AnswerInput, create_evaluation, save_evaluation
-from kontrol.review.scoring_form import CriterionAnswer, ReviewForm, review_form
+from kontrol.review.scoring_form import CriterionAnswer, ReviewForm, Unscorable, review_form
 from kontrol.settings import current_settings
 from kontrol.speech.originals import has_personal_originals
 from kontrol.web.deps import CurrentPage, CurrentViewer, Db, attempt
@@ -148,7 +153,10 @@ def _workspace(
     saved: str | None = None,
 ) -> Response:
     db, viewer = page.connection, page.viewer
-    form = review_form(db, viewer, interaction_id, item_id=item_id, evaluation_id=evaluation_id)
+    try:
+        form = review_form(db, viewer, interaction_id, item_id=item_id, evaluation_id=evaluation_id)
+    except Unscorable as unscorable:
+        return _unscorable(page, interaction_id, unscorable, item_id=item_id)
     detail = get_interaction(db, viewer, interaction_id)
     quality = interaction_quality(db, interaction_id, [m.text for m in detail.messages])
     following = next_in_queue(db, viewer, after=form.item.id if form.item else None)
@@ -182,6 +190,36 @@ def _workspace(
             f"{CONTENT_SECURITY_POLICY}; media-src 'self' {recording.origin}"
         )
     return response
+
+
+def _unscorable(
+    page: Page, interaction_id: int, unscorable: Unscorable, *, item_id: int | None
+) -> Response:
+    """The scoring page of an interaction no scorecard fits: what it is and what to do."""
+    db, viewer = page.connection, page.viewer
+    detail = get_interaction(db, viewer, interaction_id)
+    item = (
+        get_assigned_item(db, viewer, item_id)
+        if item_id is not None
+        else my_open_item(db, viewer, interaction_id)
+    )
+    mine = item is not None and item.status == "open" and item.assignee_id == viewer.account.id
+    language = unscorable.language
+    language_key = f"language.{language}" if language else None
+    return page.render(
+        "review/review_unscorable.html",
+        {
+            "item": detail,
+            "s": detail.summary,
+            "queue_item": item if mine else None,
+            "channel": unscorable.channel,
+            "language": language,
+            "language_named": language_key is not None and page.t(language_key) != language_key,
+            "can_edit_scorecards": allowed(viewer, Action.MANAGE_CHECKS),
+            "can_view_scorecards": allowed(viewer, Action.VIEW_SCORECARDS),
+            "next_item": next_in_queue(db, viewer, after=item.id if item else None),
+        },
+    )
 
 
 @router.get("/review")
