@@ -30,7 +30,7 @@ from kontrol.store.database import make_engine
 from kontrol.store.migrate import upgrade
 from kontrol.store.tables import metadata
 
-pytest_plugins = ["tests.webapp", "tests.s3store", "tests.chromium"]
+pytest_plugins = ["tests.webapp", "tests.s3store", "tests.chromium", "tests.demos"]
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 POSTGRES_ADMIN_URL = os.environ.get(

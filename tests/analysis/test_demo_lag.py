@@ -6,23 +6,21 @@ from __future__ import annotations
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine
 
-from kontrol.accounts.workspaces import Workspace
 from kontrol.analysis.business import business_view
 from kontrol.analysis.scope import make_scope
-from kontrol.demo.seeding import load_demo
-from kontrol.demo.sizes import SMALL
 from kontrol.web.app import create_app
+from tests.demos import DemoCopy
 from tests.factories import log_in
 
 pytestmark = [pytest.mark.slow, pytest.mark.parametrize("backend", ["sqlite"])]
 
 
 def test_the_demo_shows_the_lagged_effect_weekly_and_per_customer(
-    engine: Engine, workspace: Workspace, database_url: str
+    demo_copy: DemoCopy,
 ) -> None:
-    load_demo(engine, workspace, size=SMALL)  # the small demo: seed 42, 400 contacts
+    demo = demo_copy()  # the small demo: seed 42, 400 contacts
+    engine, workspace, database_url = demo.engine, demo.workspace, demo.url
     with engine.connect() as connection:
         # What /analysis/business?period=week shows by default (the whole history).
         scope = make_scope(connection, workspace.id, period="week", whole_history=True)

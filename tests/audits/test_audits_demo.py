@@ -4,24 +4,22 @@ previous audit, a photo, and an improvement plan with overdue actions."""
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import Engine, select
+from sqlalchemy import select
 
-from kontrol.accounts.workspaces import Workspace
 from kontrol.audits.conduct import get_audit, list_audits
 from kontrol.audits.results import audit_results
 from kontrol.demo.seed.accounts import demo_viewer
 from kontrol.demo.seed.audits import seed_audits_demo
-from kontrol.demo.seeding import create_demo_logins, load_demo
-from kontrol.demo.sizes import SMALL
 from kontrol.improvement.actions import list_actions, today_of
 from kontrol.store.tables import audit_evidence
+from tests.demos import DemoCopy
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("backend", ["sqlite"])
-def test_demo_audits_and_plan(engine: Engine, workspace: Workspace, backend: str) -> None:
-    create_demo_logins(engine, workspace)
-    load_demo(engine, workspace, count=80, size=SMALL)
+def test_demo_audits_and_plan(demo_copy: DemoCopy, backend: str) -> None:
+    demo = demo_copy()
+    engine, workspace = demo.engine, demo.workspace
     assert seed_audits_demo(engine, workspace.id) is None  # a second call adds nothing
     with engine.connect() as connection:
         qa = demo_viewer(connection, workspace.id, "qa")

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import func, select
 
-from kontrol.accounts.workspaces import Workspace
 from kontrol.demo.seed.feedback import seed_feedback_demo
-from kontrol.demo.seeding import load_demo
-from kontrol.demo.sizes import SMALL
 from kontrol.domain.clock import utcnow
 from kontrol.store.tables import corrective_tasks, disputes, evaluations
+from tests.demos import DemoCopy
 
 
-def test_demo_feedback(engine: Engine, workspace: Workspace) -> None:
-    load_demo(engine, workspace, count=150, size=SMALL)
+def test_demo_feedback(demo_copy: DemoCopy) -> None:
+    demo = demo_copy()
+    engine, workspace = demo.engine, demo.workspace
     manual_query = select(func.count()).where(evaluations.c.kind == "manual")
     with engine.connect() as connection:
         manual_before = connection.execute(manual_query).scalar()

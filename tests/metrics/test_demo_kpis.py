@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Engine
-
-from kontrol.accounts.workspaces import Workspace
-from kontrol.demo.seeding import load_demo
-from kontrol.demo.sizes import SMALL
 from kontrol.metrics.calendars import list_calendars
 from kontrol.metrics.kpis import compute
 from kontrol.metrics.targets import list_targets, with_status
+from tests.demos import DemoCopy
 
 
 def test_demo_has_targets_a_calendar_and_coloured_values(
-    engine: Engine, workspace: Workspace
+    demo_copy: DemoCopy,
 ) -> None:
-    load_demo(engine, workspace, count=120, size=SMALL)
+    demo = demo_copy()
+    engine, workspace = demo.engine, demo.workspace
     with engine.connect() as connection:
         targets = list_targets(connection, workspace)
         calendars = list_calendars(connection, workspace)

@@ -3,24 +3,23 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import Engine, func, select
+from sqlalchemy import func, select
 
-from kontrol.accounts.workspaces import Workspace
 from kontrol.alerts.raising import check_scheduled
 from kontrol.demo.seed.accounts import demo_viewer
 from kontrol.demo.seed.mystery import seed_mystery_demo
-from kontrol.demo.seeding import load_demo
-from kontrol.demo.sizes import SMALL
 from kontrol.mystery.assignments import list_assignments
 from kontrol.mystery.programmes import find_programme
 from kontrol.mystery.results import programme_results
 from kontrol.store.tables import alert_rules, alerts, mystery_submissions
+from tests.demos import DemoCopy
 
 pytestmark = [pytest.mark.slow, pytest.mark.parametrize("backend", ["sqlite"])]
 
 
-def test_demo_mystery_shopping(engine: Engine, workspace: Workspace) -> None:
-    load_demo(engine, workspace, count=300, size=SMALL)
+def test_demo_mystery_shopping(demo_copy: DemoCopy) -> None:
+    demo = demo_copy()
+    engine, workspace = demo.engine, demo.workspace
     seed_mystery_demo(engine, workspace.id)  # a second call adds nothing
     with engine.connect() as connection:
         programme = find_programme(connection, workspace, "service-and-sales")

@@ -9,14 +9,10 @@ from datetime import date
 import pytest
 from openpyxl import load_workbook
 from pypdf import PdfReader
-from sqlalchemy import Engine
 
-from kontrol.accounts.workspaces import Workspace
 from kontrol.audits.conduct import list_audits
 from kontrol.audits.results import audit_results
 from kontrol.demo.seed.accounts import demo_viewer
-from kontrol.demo.seeding import create_demo_logins, load_demo
-from kontrol.demo.sizes import SMALL
 from kontrol.domain.errors import Forbidden
 from kontrol.domain.periods import Period, first_day
 from kontrol.metrics.date_ranges import DateRange, last_day
@@ -27,6 +23,7 @@ from kontrol.reports.definitions import ReportInput, save_report
 from kontrol.reports.formats import render_report
 from kontrol.reports.kinds import REPORT_KINDS
 from kontrol.reports.runs import build_content
+from tests.demos import DemoCopy
 
 pytestmark = [pytest.mark.slow, pytest.mark.parametrize("backend", ["sqlite"])]
 
@@ -46,11 +43,11 @@ def _table(content: ReportContent, title: str) -> list[list[Value]]:
 
 
 def test_audit_and_mystery_reports_equal_their_results_pages(
-    engine: Engine, workspace: Workspace
+    demo_copy: DemoCopy,
 ) -> None:
     assert {"audits", "mystery"} <= set(REPORT_KINDS.ids())
-    create_demo_logins(engine, workspace)
-    load_demo(engine, workspace, count=80, size=SMALL)
+    demo = demo_copy()
+    engine, workspace = demo.engine, demo.workspace
     with engine.begin() as connection:
         qa = demo_viewer(connection, workspace.id, "qa")
         agent = demo_viewer(connection, workspace.id, "agent")

@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Engine, select
+from sqlalchemy import select
 
-from kontrol.accounts.workspaces import Workspace
 from kontrol.demo.seed.accounts import demo_viewer
 from kontrol.demo.seed.calibration import seed_calibration_demo
-from kontrol.demo.seeding import load_demo
-from kontrol.demo.sizes import SMALL
 from kontrol.review.calibration.results import reviewer_deviation, session_results
 from kontrol.store.tables import calibration_sessions
+from tests.demos import DemoCopy
 
 
-def test_demo_calibration(engine: Engine, workspace: Workspace) -> None:
-    load_demo(engine, workspace, count=300, size=SMALL)
+def test_demo_calibration(demo_copy: DemoCopy) -> None:
+    demo = demo_copy()
+    engine, workspace = demo.engine, demo.workspace
     assert seed_calibration_demo(engine, workspace.id) == 0  # a second call adds nothing
     with engine.connect() as connection:
         sessions = connection.execute(

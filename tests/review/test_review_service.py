@@ -15,8 +15,6 @@ from kontrol.accounts.access import Viewer
 from kontrol.accounts.logins import add_user, get_account, memberships_of
 from kontrol.accounts.workspaces import Workspace
 from kontrol.checks.stored_results import evaluations_of
-from kontrol.demo.seeding import load_demo
-from kontrol.demo.sizes import SMALL
 from kontrol.domain.clock import utcnow
 from kontrol.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
 from kontrol.domain.roles import WorkspaceRole
@@ -34,6 +32,7 @@ from kontrol.store.tables import (
     review_items,
     review_queues,
 )
+from tests.demos import DemoCopy
 from tests.factories import PASSWORD
 from tests.webapp import SAMPLE
 
@@ -459,10 +458,9 @@ def test_agreement_counts_a_constructed_case(
         review_agreement(connection, viewer_of(engine, "agent1"))
 
 
-def test_the_demo_reviewer_has_scored_work_and_a_queue(
-    engine: Engine, workspace: Workspace
-) -> None:
-    load_demo(engine, workspace, count=80, size=SMALL)
+def test_the_demo_reviewer_has_scored_work_and_a_queue(demo_copy: DemoCopy) -> None:
+    demo = demo_copy()
+    engine, workspace = demo.engine, demo.workspace
     reviewer = viewer_of(engine, "reviewer")
     with engine.connect() as connection:
         manual = connection.execute(
