@@ -26,7 +26,7 @@ machine): ``KONTROL_BENCH_SCALE=1 make bench`` or ``python -m bench.run_all
 
 ``--database NAME`` works on another database than ``kontrol_bench_10m`` (two
 people measuring at once); ``--no-reports`` leaves out the reports (minutes at
-a million).
+a million); ``--pages-only`` times the dashboard pages alone.
 """
 
 from __future__ import annotations
@@ -217,12 +217,16 @@ def swap(engine: Engine) -> None:
             connection.execute(text(f"ALTER TABLE {table}_swap RENAME TO {table}_bymonth"))
 
 
-def measure(engine: Engine, months: int, *, reports: bool = True) -> dict[str, float]:
+def measure(
+    engine: Engine, months: int, *, reports: bool = True, pages_only: bool = False
+) -> dict[str, float]:
     """Milliseconds of every page, list, KPI and report case."""
     results: dict[str, float] = {}
     _logins(engine)
     results.update(_pages(months))
     print("  pages done", flush=True)
+    if pages_only:
+        return results
     results.update(_lists(engine))
     print("  lists done", flush=True)
     results.update(_kpis(engine, months))
@@ -248,6 +252,9 @@ def main(argv: list[str] | None = None) -> str:
     parser.add_argument(
         "--no-reports", action="store_true", help="Leave out the reports (minutes at 1M)."
     )
+    parser.add_argument(
+        "--pages-only", action="store_true", help="Only the dashboard pages (no lists, KPIs)."
+    )
     args = parser.parse_args(argv)
     NAME = args.database
     steps: dict[str, float] = {}
@@ -264,7 +271,11 @@ def main(argv: list[str] | None = None) -> str:
         size = connection.execute(
             text("SELECT pg_size_pretty(pg_database_size(current_database()))")
         ).scalar()
-    columns = {"plain tables": measure(engine, args.months, reports=not args.no_reports)}
+    columns = {
+        "plain tables": measure(
+            engine, args.months, reports=not args.no_reports, pages_only=args.pages_only
+        )
+    }
     built: dict[str, float] = {}
     if args.partitions:
         print("building the monthly partitions", flush=True)

@@ -19,6 +19,18 @@ from sqlalchemy import (
 
 from kontrol.store.tables.schema import Id, metadata
 
+# Carried by the agent and team indexes of the facts on PostgreSQL (migration 0049).
+_COVERED_PERIODS = ("week", "month", "quarter")
+_COVERED_TIMES = (
+    "frt_s",
+    "frt_business_s",
+    "asa_s",
+    "asa_business_s",
+    "aht_s",
+    "resolution_s",
+    "resolution_business_s",
+)
+
 # One narrow row per interaction with every per-contact measure a KPI needs,
 # computed at import (metrics/facts.py) so that KPIs are plain GROUP BYs.
 # Period keys are strings in the workspace time zone: '2026-11-02',
@@ -73,8 +85,22 @@ interaction_facts = Table(
     Column("qa_score", Float),
     Column("qa_failed", Boolean),
     Index("ix_interaction_facts_ws_day", "workspace_id", "day"),
-    Index("ix_interaction_facts_ws_agent_day", "workspace_id", "agent", "day"),
-    Index("ix_interaction_facts_ws_team_day", "workspace_id", "team", "day"),
+    # PostgreSQL: the exact medians and p90 of an agent's or a team's period read
+    # the index alone (migration 0049); SQLite has no INCLUDE and ignores it.
+    Index(
+        "ix_interaction_facts_ws_agent_day",
+        "workspace_id",
+        "agent",
+        "day",
+        postgresql_include=[*_COVERED_PERIODS, "team", *_COVERED_TIMES],
+    ),
+    Index(
+        "ix_interaction_facts_ws_team_day",
+        "workspace_id",
+        "team",
+        "day",
+        postgresql_include=[*_COVERED_PERIODS, "agent", *_COVERED_TIMES],
+    ),
     Index("ix_interaction_facts_ws_channel_day", "workspace_id", "channel", "day"),
 )
 
