@@ -40,9 +40,23 @@ if TYPE_CHECKING:
 
 def conversation_tokens(lines: Sequence[tuple[str, str]], rule: str | None) -> list[str]:
     """The tokens of a conversation given as (role, text) lines and the rule's verdict."""
+    return with_rule(text_tokens(lines), rule)
+
+
+def with_rule(words: Sequence[str], rule: str | None) -> list[str]:
+    """A conversation's tokens: the rule's verdict first, then its :func:`text_tokens`.
+
+    The words do not depend on the criterion: a training or a prediction makes them
+    once per conversation and adds each criterion's rule verdict here.
+    """
+    return [f"rule:{rule or 'none'}", *words]
+
+
+def text_tokens(lines: Sequence[tuple[str, str]]) -> list[str]:
+    """The words, lemmas and lemma pairs by speaker of a conversation's (role, text) lines."""
     language = detect_language(text for _, text in lines)
     reducer = lemmatizer(language)
-    tokens = [f"rule:{rule or 'none'}"]
+    tokens: list[str] = []
     for role, text in lines:
         speaker = SPEAKERS.get(role, "o")
         words = words_of(mask(text or ""))
