@@ -19,6 +19,7 @@ from kontrol.domain.roles import WorkspaceRole
 from kontrol.jobs import enqueue
 from kontrol.jobs.backends import drain
 from kontrol.learning.jobs import TRAIN_JOB, train_and_apply
+from kontrol.learning.model import CountedBatch, fit, text_tokens, with_rule
 from kontrol.learning.predictions import applied_interactions, apply_learned, predict
 from kontrol.learning.report import machine_report
 from kontrol.learning.reviews import held_back
@@ -283,3 +284,29 @@ def test_training_again_to_the_same_model_keeps_its_verdicts(
     assert set(when) >= set(ids.values())
     # Only the conversation without a verdict was predicted; the others kept theirs.
     assert [i for i, at in when.items() if at != long_ago] == [gone]
+
+
+def test_a_counted_batch_gives_each_model_the_verdicts_of_its_own_judging() -> None:
+    # Prediction counts a batch's tokens once for all models; the verdicts must be
+    # those of each model judging the conversations on its own.
+    openings = [POLITE.format(name="Анна"), RUDE, NO_GREETING.format(name="Олег")]
+    lines = [
+        [("customer", "Где мой заказ?"), ("agent", openings[n % 3]), ("agent", f"Номер {n}")]
+        for n in range(40)
+    ]
+    words = [text_tokens(line) for line in lines] + [[], text_tokens([("agent", "Ого, новое")])]
+    rules = [("pass", "fail", None, "na")[n % 4] for n in range(len(words))]
+    labels = ["fail" if n % 3 == 1 else "pass" for n in range(40)]
+    models = [
+        fit([with_rule(words[n], rules[n]) for n in range(40)], labels),
+        fit([with_rule(words[n], None) for n in range(0, 40, 2)], labels[0:40:2]),
+    ]
+    counted = CountedBatch(words)
+    rows = [0, 1, 2, 7, 40, 41]
+    for model in models:
+        alone = model.judge([with_rule(words[n], rules[n]) for n in rows])
+        assert counted.judge(model, rows, [rules[n] for n in rows]) == alone
+    assert {v.verdict for v in models[0].judge([with_rule(w, None) for w in words])} == {
+        "pass",
+        "fail",
+    }

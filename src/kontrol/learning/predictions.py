@@ -18,7 +18,7 @@ from sqlalchemy import Connection, delete, select
 from kontrol.checks.stored_results import AUTO
 from kontrol.domain.clock import utcnow
 from kontrol.judging.answering import rescore_evaluation
-from kontrol.learning.model import with_rule
+from kontrol.learning.model import CountedBatch
 from kontrol.learning.reviews import ConversationWords, check_verdicts, scorecard_answers
 from kontrol.learning.training import LearnedModel, deployed, learned_models_of
 from kontrol.metrics.facts import refresh_qa_facts
@@ -60,6 +60,7 @@ def predict(
     ]
     if not models or not own:
         return 0
+    parsed = {learned.id: learned.model() for learned in models}
     stored = 0
     for start in range(0, len(own), BATCH):
         batch = own[start : start + BATCH]
@@ -72,12 +73,16 @@ def predict(
             continue
         words = ConversationWords(connection).of(needed)
         checks = check_verdicts(connection, needed)
+        counted = CountedBatch([words[i] for i in needed])
+        row = {i: n for n, i in enumerate(needed)}
         for learned in models:
             chunk = todo[learned.id]
             if not chunk:
                 continue
-            verdicts = learned.model().judge(
-                [with_rule(words[i], checks.get(i, {}).get(learned.check_id)) for i in chunk]
+            verdicts = counted.judge(
+                parsed[learned.id],
+                [row[i] for i in chunk],
+                [checks.get(i, {}).get(learned.check_id) for i in chunk],
             )
             connection.execute(
                 delete(learned_verdicts).where(
