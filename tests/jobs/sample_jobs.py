@@ -87,3 +87,24 @@ def parts(ctx: JobContext, *, name: str, marker_dir: str) -> None:
             raise TimeoutError("never released")
         time.sleep(0.05)
     bump(ctx.connection, name)
+
+
+@job("test.training", long=True)
+def training(ctx: JobContext, *, name: str, marker_dir: str) -> None:
+    """A long job (the long lane): says it started, then works until a short job has
+    run beside it (the file ``short``); it fails if none could."""
+    folder = Path(marker_dir)
+    (folder / "training").write_text(str(ctx.run_id))
+    deadline = time.monotonic() + 60
+    while not (folder / "short").exists():
+        if time.monotonic() > deadline:
+            raise TimeoutError("no short job ran while the training went on")
+        time.sleep(0.05)
+    bump(ctx.connection, name)
+
+
+@job("test.short")
+def short(ctx: JobContext, *, name: str, marker_dir: str) -> None:
+    """A short job: counts and leaves the file ``short``."""
+    bump(ctx.connection, name)
+    (Path(marker_dir) / "short").write_text(str(ctx.run_id))

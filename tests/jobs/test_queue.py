@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine
 
 from kontrol.domain.errors import Conflict
-from kontrol.jobs import enqueue
+from kontrol.jobs import backends, background_jobs, enqueue
 from kontrol.jobs import runs as job_runs
 from kontrol.jobs.backends import InProcessRunner, drain
 from kontrol.settings import Settings
@@ -206,3 +207,39 @@ def test_runners_racing_with_one_dedup_key_make_one_run(engine: Engine) -> None:
     assert len(ids) == 6 and len(set(ids)) == 1
     drain(engine, Settings())
     assert _count(engine, "race") == 1
+
+
+def test_short_jobs_run_while_a_long_training_is_in_progress(
+    engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The web app's runner: a long training (queued first) does not hold up a short job;
+    # the training only finishes once the short job has run beside it.
+    monkeypatch.setattr(backends, "queue_recurring", lambda engine: [])  # only these two runs
+    training = enqueue(engine, "test.training", name="trained", marker_dir=str(tmp_path))
+    with background_jobs(engine):
+        _wait(lambda: (tmp_path / "training").exists())
+        assert _run(engine, training).status == "running"
+        short = enqueue(engine, "test.short", name="alert", marker_dir=str(tmp_path))
+        _wait(lambda: _run(engine, training).status in ("done", "failed", "dead"))
+        short_run, training_run = _run(engine, short), _run(engine, training)
+    assert (short_run.status, training_run.status, training_run.attempts) == ("done", "done", 1)
+    assert short_run.finished_at is not None and training_run.finished_at is not None
+    assert short_run.finished_at <= training_run.finished_at
+    assert (_count(engine, "alert"), _count(engine, "trained")) == (1, 1)
+
+
+def test_each_lane_claims_only_its_own_runs(engine: Engine) -> None:
+    long_run = enqueue(engine, "test.training", name="x", marker_dir="/nonexistent")
+    short_run = enqueue(engine, "test.count", name="y")
+    settings = Settings()
+    assert job_runs.claim_due(engine, "short-lane", settings, long=False) == short_run
+    assert job_runs.claim_due(engine, "short-lane", settings, long=False) is None
+    assert job_runs.claim_due(engine, "long-lane", settings, long=True) == long_run
+    assert job_runs.claim_due(engine, "long-lane", settings, long=True) is None
+
+
+def _wait(done: Callable[[], bool]) -> None:
+    """Poll until ``done`` (a bound on the wait, not an assertion on time)."""
+    deadline = time.monotonic() + 90
+    while not done() and time.monotonic() < deadline:
+        time.sleep(0.05)

@@ -19,6 +19,7 @@ from kontrol.domain.roles import WorkspaceRole
 from kontrol.jobs import enqueue
 from kontrol.jobs.backends import drain
 from kontrol.learning.jobs import TRAIN_JOB, train_and_apply
+from kontrol.learning.model import CountedBatch, fit, text_tokens, with_rule
 from kontrol.learning.predictions import applied_interactions, apply_learned, predict
 from kontrol.learning.report import machine_report
 from kontrol.learning.reviews import held_back
@@ -28,6 +29,7 @@ from kontrol.learning.training import (
     Training,
     learned_models_of,
     switch_model,
+    train_criterion,
     train_workspace,
 )
 from kontrol.review.routing.kinds import RoutingRule
@@ -222,3 +224,89 @@ def test_the_training_job_and_the_cli(
     assert trained.exit_code == 0, trained.stderr
     assert "default-ru/greeting\ttrained\treviews 120" in trained.stdout
     assert "default-ru/empathy\ttoo_few\treviews 0" in trained.stdout
+
+
+def test_the_workspace_training_learns_what_each_criterion_learns_alone(
+    engine: Engine, workspace: Workspace, tmp_path: Path
+) -> None:
+    # The workspace's training reads answers, verdicts and words once for all criteria;
+    # training one criterion on its own reads its own: the models and figures agree.
+    ids = rule_wrong_set(engine, workspace, tmp_path)
+    review(
+        engine,
+        workspace,
+        ids,
+        lambda key: "fail" if int(key[1:]) % 3 == 0 else "pass",
+        criterion="no_rudeness",
+    )
+    with engine.begin() as connection:
+        together = {
+            (t.scorecard, t.criterion): t.model
+            for t in train_workspace(connection, workspace.id)
+            if t.model is not None
+        }
+    assert {("default-ru", "greeting"), ("default-ru", "no_rudeness")} <= set(together)
+    for (scorecard, criterion), shared in together.items():
+        assert shared is not None
+        with engine.begin() as connection:
+            alone = train_criterion(connection, workspace.id, scorecard, criterion, shared.check_id)
+        assert alone.model is not None and not alone.changed
+        figures = ("samples", "held_back", "model_agreed", "rule_agreed", "model_kappa")
+        assert [getattr(alone.model, f) for f in figures] == [getattr(shared, f) for f in figures]
+        assert alone.model.rule_kappa == shared.rule_kappa
+        assert alone.model.model_json == shared.model_json
+
+
+def test_training_again_to_the_same_model_keeps_its_verdicts(
+    engine: Engine, workspace: Workspace, tmp_path: Path
+) -> None:
+    ids = rule_wrong_set(engine, workspace, tmp_path)
+    with engine.begin() as connection:
+        first = _greeting(train_and_apply(connection, workspace.id))
+    assert first.changed and first.model is not None
+    long_ago = datetime(2000, 1, 1)
+    gone = ids["r005"]
+    with engine.begin() as connection:
+        connection.execute(learned_verdicts.update().values(predicted_at=long_ago))
+        connection.execute(
+            learned_verdicts.delete().where(learned_verdicts.c.interaction_id == gone)
+        )
+    with engine.begin() as connection:
+        again = _greeting(train_and_apply(connection, workspace.id))
+    assert not again.changed and again.model is not None
+    assert again.model.model_json == first.model.model_json
+    with engine.connect() as connection:
+        when = dict(
+            connection.execute(
+                select(learned_verdicts.c.interaction_id, learned_verdicts.c.predicted_at)
+            ).all()
+        )
+    assert set(when) >= set(ids.values())
+    # Only the conversation without a verdict was predicted; the others kept theirs.
+    assert [i for i, at in when.items() if at != long_ago] == [gone]
+
+
+def test_a_counted_batch_gives_each_model_the_verdicts_of_its_own_judging() -> None:
+    # Prediction counts a batch's tokens once for all models; the verdicts must be
+    # those of each model judging the conversations on its own.
+    openings = [POLITE.format(name="Анна"), RUDE, NO_GREETING.format(name="Олег")]
+    lines = [
+        [("customer", "Где мой заказ?"), ("agent", openings[n % 3]), ("agent", f"Номер {n}")]
+        for n in range(40)
+    ]
+    words = [text_tokens(line) for line in lines] + [[], text_tokens([("agent", "Ого, новое")])]
+    rules = [("pass", "fail", None, "na")[n % 4] for n in range(len(words))]
+    labels = ["fail" if n % 3 == 1 else "pass" for n in range(40)]
+    models = [
+        fit([with_rule(words[n], rules[n]) for n in range(40)], labels),
+        fit([with_rule(words[n], None) for n in range(0, 40, 2)], labels[0:40:2]),
+    ]
+    counted = CountedBatch(words)
+    rows = [0, 1, 2, 7, 40, 41]
+    for model in models:
+        alone = model.judge([with_rule(words[n], rules[n]) for n in rows])
+        assert counted.judge(model, rows, [rules[n] for n in rows]) == alone
+    assert {v.verdict for v in models[0].judge([with_rule(w, None) for w in words])} == {
+        "pass",
+        "fail",
+    }

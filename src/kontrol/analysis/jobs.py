@@ -22,7 +22,7 @@ def assign_job(ctx: JobContext, *, due: str) -> None:
         assign_missing(ctx.connection, workspace_id)
 
 
-@job(TRAIN_JOB, every=timedelta(days=1), max_attempts=2)
+@job(TRAIN_JOB, every=timedelta(days=1), max_attempts=2, long=True)
 def train_job(ctx: JobContext, *, due: str) -> None:
     """Every night: learn the models again from the latest interactions, then re-assign."""
     for workspace_id in ctx.connection.execute(select(workspaces.c.id)).scalars():

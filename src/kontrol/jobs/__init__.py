@@ -88,10 +88,13 @@ def enqueue(
 def background_jobs(
     engine: Engine, *, alongside: Sequence[Callable[[Engine], BackgroundLoop]] = ()
 ) -> Iterator[None]:
-    """While open, this process runs due jobs in a thread, and each loop made by
+    """While open, this process runs due jobs in two threads, and each loop made by
     ``alongside`` (the web app's effects drainer) in its own (unless Redis workers do).
 
-    The caller names the loops: the job queue sits below the features that own them.
+    One thread runs the long jobs (the nightly trainings, ``@job(long=True)``), the
+    other every other job: alerts, reports and effects never wait minutes behind a
+    training started with the app. The caller names the loops: the job queue sits
+    below the features that own them.
     """
     from kontrol.jobs.backends import InProcessRunner
 
@@ -100,9 +103,13 @@ def background_jobs(
         yield
         return
     load_jobs()
-    runner = InProcessRunner(engine, settings)
+    runners = [
+        InProcessRunner(engine, settings, long=False),
+        InProcessRunner(engine, settings, kind="thread-long", recurring=False, long=True),
+    ]
     loops = [make(engine) for make in alongside]
-    runner.start()
+    for runner in runners:
+        runner.start()
     for loop in loops:
         loop.start()
     try:
@@ -110,7 +117,8 @@ def background_jobs(
     finally:
         for loop in reversed(loops):
             loop.stop()
-        runner.stop()
+        for runner in reversed(runners):
+            runner.stop()
 
 
 def run_due_jobs(engine: Engine) -> int:

@@ -101,12 +101,20 @@ class InProcessRunner(BackgroundLoop):
     thread_name = "kontrol-jobs"
 
     def __init__(
-        self, engine: Engine, settings: Settings, *, kind: str = "thread", recurring: bool = True
+        self,
+        engine: Engine,
+        settings: Settings,
+        *,
+        kind: str = "thread",
+        recurring: bool = True,
+        long: bool | None = None,
     ) -> None:
         super().__init__(kind, _wake)
         self.engine = engine
         # Whether this runner also queues recurring jobs when their period begins.
         self.recurring = recurring
+        # Its lane: only long jobs (True), only the others (False) or any (None).
+        self.long = long
         self.settings = settings
 
     def loop(self) -> None:
@@ -117,10 +125,12 @@ class InProcessRunner(BackgroundLoop):
                 if self.recurring and time.monotonic() >= next_tick:
                     queue_recurring(self.engine)
                     next_tick = time.monotonic() + TICK_SECONDS
-                run_id = runs.claim_due(self.engine, self.runner, self.settings)
+                run_id = runs.claim_due(self.engine, self.runner, self.settings, long=self.long)
                 if run_id is not None:
                     runs.execute(self.engine, run_id, self.settings)
                     continue
+                # Both lanes sleep on the one event: a runner woken for the other
+                # lane's run finds nothing to claim and sleeps again.
                 _wake.clear()
                 _wake.wait(self._sleep())
             except Exception:  # noqa: BLE001 - a database hiccup must not end the runner
@@ -128,7 +138,7 @@ class InProcessRunner(BackgroundLoop):
                 self._stop.wait(1.0)
 
     def _sleep(self) -> float:
-        due = runs.next_due_at(self.engine)
+        due = runs.next_due_at(self.engine, long=self.long)
         if due is None:
             return 5.0
         return min(max((due - utcnow()).total_seconds(), 0.05), 5.0 if not self.recurring else 2.0)
@@ -286,9 +296,19 @@ def serve_redis(engine: Engine, settings: Settings, *, threads: int, stop: threa
 def serve_in_process(
     engine: Engine, settings: Settings, *, threads: int, stop: threading.Event
 ) -> None:
-    """Without Redis: ``threads`` runners on the database's own queue until ``stop``."""
+    """Without Redis: ``threads`` runners on the database's own queue until ``stop``.
+
+    With two or more, the first never takes a long job (a training): short jobs
+    always have a runner.
+    """
     runners = [
-        InProcessRunner(engine, settings, kind="worker", recurring=index == 0)
+        InProcessRunner(
+            engine,
+            settings,
+            kind="worker",
+            recurring=index == 0,
+            long=False if index == 0 and threads > 1 else None,
+        )
         for index in range(threads)
     ]
     for runner in runners:

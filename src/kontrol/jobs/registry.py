@@ -52,6 +52,9 @@ class Job:
     max_attempts: int
     # A recurring job runs once in every period of this length (see schedule.py).
     every: timedelta | None = None
+    # A long job (a training of minutes) runs in its own lane: the in-process runner
+    # gives it a thread of its own, so short jobs (alerts, effects) never wait behind it.
+    long: bool = False
 
 
 class JobRegistry(Registry[Job]):
@@ -79,16 +82,21 @@ jobs = JobRegistry()
 
 
 def job(
-    name: str, *, max_attempts: int = DEFAULT_MAX_ATTEMPTS, every: timedelta | None = None
+    name: str,
+    *,
+    max_attempts: int = DEFAULT_MAX_ATTEMPTS,
+    every: timedelta | None = None,
+    long: bool = False,
 ) -> Callable[[JobFunction], JobFunction]:
     """Register the decorated ``function(ctx, **payload)`` as the job ``name``.
 
     With ``every``, the job is recurring: runners queue it once per period
-    (its payload is ``{"due": "<start of the period, ISO, UTC>"}``).
+    (its payload is ``{"due": "<start of the period, ISO, UTC>"}``). With
+    ``long``, it runs in the long lane (see :class:`Job`).
     """
 
     def register(function: JobFunction) -> JobFunction:
-        register_job(name, function, max_attempts=max_attempts, every=every)
+        register_job(name, function, max_attempts=max_attempts, every=every, long=long)
         return function
 
     return register
@@ -100,13 +108,14 @@ def register_job(
     *,
     max_attempts: int = DEFAULT_MAX_ATTEMPTS,
     every: timedelta | None = None,
+    long: bool = False,
 ) -> None:
     """Register ``function`` as the job ``name`` (the decorator's plain form)."""
     if max_attempts < 1:
         raise ValueError("a job needs at least one attempt")
     if every is not None and every < timedelta(seconds=1):
         raise ValueError("a recurring job runs at most once a second")
-    jobs.add(name, Job(name, function, max_attempts, every))
+    jobs.add(name, Job(name, function, max_attempts, every, long))
 
 
 def add_loader(loader: Callable[[], None]) -> None:
@@ -137,6 +146,11 @@ def job_names() -> list[str]:
 def recurring_jobs() -> list[Job]:
     """Registered jobs that run once per period."""
     return [found for found in jobs.values() if found.every is not None]
+
+
+def long_job_names() -> list[str]:
+    """Names of the registered jobs of the long lane."""
+    return sorted(found.name for found in jobs.values() if found.long)
 
 
 def payload_of(data: Any) -> dict[str, Any]:

@@ -26,11 +26,23 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Engine, case, func, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Engine,
+    and_,
+    case,
+    false,
+    func,
+    or_,
+    select,
+    true,
+    update,
+)
 
 from kontrol.domain.clock import utcnow
 from kontrol.domain.errors import Conflict, InvalidInput, NotFound
-from kontrol.jobs.registry import JobContext, get_job, payload_of
+from kontrol.jobs.registry import JobContext, get_job, long_job_names, payload_of
 from kontrol.settings import Settings
 from kontrol.store.database import commit_points
 from kontrol.store.tables import job_runs
@@ -311,12 +323,30 @@ class ClaimRenewal:
                 log.debug("could not renew the claim of job run %s", self.run_id, exc_info=True)
 
 
-def claim_due(engine: Engine, runner: str, settings: Settings) -> int | None:
-    """Claim the run that is due first (a waiting one, or one whose claim ran out)."""
+def _in_lane(long: bool | None) -> ColumnElement[bool]:
+    """Runs of the long lane (``True``), of the others (``False``) or of any (``None``)."""
+    if long is None:
+        return true()
+    names = long_job_names()
+    if long:
+        return job_runs.c.name.in_(names) if names else false()
+    return job_runs.c.name.notin_(names) if names else true()
+
+
+def claim_due(
+    engine: Engine, runner: str, settings: Settings, *, long: bool | None = None
+) -> int | None:
+    """Claim the run that is due first (a waiting one, or one whose claim ran out).
+
+    ``long`` narrows to the long lane's runs (``True``) or to the others (``False``).
+    """
     now = utcnow()
-    due = or_(
-        (job_runs.c.status.in_(WAITING)) & (job_runs.c.next_attempt_at <= now),
-        (job_runs.c.status == RUNNING) & (job_runs.c.claimed_until < now),
+    due = and_(
+        or_(
+            (job_runs.c.status.in_(WAITING)) & (job_runs.c.next_attempt_at <= now),
+            (job_runs.c.status == RUNNING) & (job_runs.c.claimed_until < now),
+        ),
+        _in_lane(long),
     )
     with engine.connect() as connection:
         candidates = list(
@@ -342,11 +372,13 @@ def claim_due(engine: Engine, runner: str, settings: Settings) -> int | None:
     return None
 
 
-def next_due_at(engine: Engine) -> datetime | None:
-    """When the next waiting run is due (for a runner deciding how long to sleep)."""
+def next_due_at(engine: Engine, *, long: bool | None = None) -> datetime | None:
+    """When the next waiting run (of the lane) is due (for a runner deciding how long to sleep)."""
     with engine.connect() as connection:
         found: datetime | None = connection.execute(
-            select(func.min(job_runs.c.next_attempt_at)).where(job_runs.c.status.in_(WAITING))
+            select(func.min(job_runs.c.next_attempt_at)).where(
+                job_runs.c.status.in_(WAITING), _in_lane(long)
+            )
         ).scalar()
     return found
 

@@ -31,12 +31,13 @@ BATCH = 500
 def train_and_apply(connection: Connection, workspace_id: int) -> list[Training]:
     """Train every bound criterion, store fresh verdicts and apply the switched-on models."""
     trainings = train_workspace(connection, workspace_id)
-    predict_recent(connection, workspace_id)
+    unchanged = [t.model.id for t in trainings if t.model is not None and not t.changed]
+    predict_recent(connection, workspace_id, unchanged=unchanged)
     apply_learned(connection, workspace_id, applied_interactions(connection, workspace_id))
     return trainings
 
 
-@job(TRAIN_JOB, every=timedelta(days=1), max_attempts=2)
+@job(TRAIN_JOB, every=timedelta(days=1), max_attempts=2, long=True)
 def train_models_job(
     ctx: JobContext, *, due: str | None = None, workspace_id: int | None = None
 ) -> None:

@@ -40,9 +40,23 @@ if TYPE_CHECKING:
 
 def conversation_tokens(lines: Sequence[tuple[str, str]], rule: str | None) -> list[str]:
     """The tokens of a conversation given as (role, text) lines and the rule's verdict."""
+    return with_rule(text_tokens(lines), rule)
+
+
+def with_rule(words: Sequence[str], rule: str | None) -> list[str]:
+    """A conversation's tokens: the rule's verdict first, then its :func:`text_tokens`.
+
+    The words do not depend on the criterion: a training or a prediction makes them
+    once per conversation and adds each criterion's rule verdict here.
+    """
+    return [f"rule:{rule or 'none'}", *words]
+
+
+def text_tokens(lines: Sequence[tuple[str, str]]) -> list[str]:
+    """The words, lemmas and lemma pairs by speaker of a conversation's (role, text) lines."""
     language = detect_language(text for _, text in lines)
     reducer = lemmatizer(language)
-    tokens = [f"rule:{rule or 'none'}"]
+    tokens: list[str] = []
     for role, text in lines:
         speaker = SPEAKERS.get(role, "o")
         words = words_of(mask(text or ""))
@@ -137,7 +151,12 @@ class CriterionModel:
 
         vectorizer = _vectorizer(self.vocabulary)
         vectorizer.idf_ = np.asarray(self.idf)
-        matrix = _matrix(vectorizer, documents, fitting=False)
+        return self.verdicts(_matrix(vectorizer, documents, fitting=False))
+
+    def verdicts(self, matrix: Any) -> list[ModelVerdict]:
+        """The verdicts of the rows of a matrix of TF-IDF columns and the rule's column."""
+        import numpy as np
+
         scores = matrix @ np.asarray(self.coef) + self.intercept
         probabilities = 1.0 / (1.0 + np.exp(-np.clip(scores, -30.0, 30.0)))
         return [ModelVerdict(PASS if p >= 0.5 else FAIL, round(float(p), 6)) for p in probabilities]
@@ -151,6 +170,64 @@ class CriterionModel:
         fail = [names[i] for i in order[:count] if self.coef[i] < 0]
         passing = [names[i] for i in order[::-1][:count] if self.coef[i] > 0]
         return passing, fail
+
+
+class CountedBatch:
+    """Conversations' words (:func:`text_tokens`) counted once, judged by many models.
+
+    Counting the tokens of each conversation was most of a model's verdicts, done
+    again for every criterion. Here each model takes the columns of its own
+    vocabulary from the shared counts; the TF-IDF weighting that follows is
+    scikit-learn's, step by step (:meth:`CriterionModel.judge` gives the same).
+    """
+
+    def __init__(self, words: Sequence[Sequence[str]]) -> None:
+        from sklearn.feature_extraction.text import CountVectorizer
+
+        self.size = len(words)
+        self.counts: Any = None
+        self.columns: dict[str, int] = {}
+        if any(words):
+            counter = CountVectorizer(analyzer=_as_given, dtype=float)
+            self.counts = counter.fit_transform([list(w) for w in words]).tocsc()
+            self.columns = {str(k): int(v) for k, v in counter.vocabulary_.items()}
+
+    def _tfidf(self, model: CriterionModel) -> Any:
+        import numpy as np
+        from scipy.sparse import csr_matrix
+        from sklearn.preprocessing import normalize
+
+        pairs = [
+            (column, index)
+            for token, index in model.vocabulary.items()
+            if (column := self.columns.get(token)) is not None
+        ]
+        shape = (self.size, len(model.vocabulary))
+        if not pairs or self.counts is None:
+            return csr_matrix(shape, dtype=float)
+        ours = np.asarray([c for c, _ in pairs])
+        theirs = np.asarray([i for _, i in pairs])
+        picked = self.counts[:, ours].tocoo()
+        matrix = csr_matrix((picked.data, (picked.row, theirs[picked.col])), shape=shape)
+        matrix.sort_indices()
+        np.log(matrix.data, matrix.data)
+        matrix.data += 1.0
+        matrix.data *= np.asarray(model.idf)[matrix.indices]
+        return normalize(matrix, norm="l2", copy=False)
+
+    def judge(
+        self, model: CriterionModel, rows: Sequence[int], rules: Sequence[str | None]
+    ) -> list[ModelVerdict]:
+        """The model's verdict on these conversations (by position) with the rule's verdicts."""
+        if not rows:
+            return []
+        import numpy as np
+        from scipy.sparse import csr_matrix, hstack
+
+        tfidf = self._tfidf(model)[np.asarray(rows)]
+        rule = [[RULE_SCALE * RULE_VALUES.get(f"rule:{r or 'none'}", 0.0)] for r in rules]
+        matrix = hstack([tfidf, csr_matrix(np.asarray(rule))]).tocsr()
+        return model.verdicts(matrix)
 
 
 def fit(documents: Sequence[list[str]], labels: Sequence[str]) -> CriterionModel:

@@ -10,7 +10,7 @@ touched, and all of this runs after scoring, in jobs.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Any
 
 from sqlalchemy import Connection, delete, select
@@ -18,8 +18,8 @@ from sqlalchemy import Connection, delete, select
 from kontrol.checks.stored_results import AUTO
 from kontrol.domain.clock import utcnow
 from kontrol.judging.answering import rescore_evaluation
-from kontrol.learning.model import conversation_tokens
-from kontrol.learning.reviews import reviewer_answers, rule_verdicts, transcripts
+from kontrol.learning.model import CountedBatch
+from kontrol.learning.reviews import ConversationWords, check_verdicts, scorecard_answers
 from kontrol.learning.training import LearnedModel, deployed, learned_models_of
 from kontrol.metrics.facts import refresh_qa_facts
 from kontrol.store.database import commit_point
@@ -37,8 +37,16 @@ def predict(
     workspace_id: int,
     ids: Sequence[int],
     models: Sequence[LearnedModel] | None = None,
+    *,
+    skip: dict[int, set[int]] | None = None,
 ) -> int:
-    """Store each model's verdict on these interactions of the workspace; how many."""
+    """Store each model's verdict on these interactions of the workspace; how many.
+
+    ``skip`` names, by model id, interactions whose stored verdict stands (the
+    model did not change since). Each conversation is read and tokenised once for
+    every model, each check's verdicts read once per batch.
+    """
+    skip = skip or {}
     models = list(models) if models is not None else learned_models_of(connection, workspace_id)
     own = [
         int(i)
@@ -52,14 +60,29 @@ def predict(
     ]
     if not models or not own:
         return 0
+    parsed = {learned.id: learned.model() for learned in models}
     stored = 0
     for start in range(0, len(own), BATCH):
-        chunk = own[start : start + BATCH]
-        texts = transcripts(connection, chunk)
+        batch = own[start : start + BATCH]
+        todo = {
+            learned.id: [i for i in batch if i not in skip.get(learned.id, ())]
+            for learned in models
+        }
+        needed = sorted({i for chosen in todo.values() for i in chosen})
+        if not needed:
+            continue
+        words = ConversationWords(connection).of(needed)
+        checks = check_verdicts(connection, needed)
+        counted = CountedBatch([words[i] for i in needed])
+        row = {i: n for n, i in enumerate(needed)}
         for learned in models:
-            rules = rule_verdicts(connection, chunk, learned.check_id)
-            verdicts = learned.model().judge(
-                [conversation_tokens(texts[i], rules.get(i)) for i in chunk]
+            chunk = todo[learned.id]
+            if not chunk:
+                continue
+            verdicts = counted.judge(
+                parsed[learned.id],
+                [row[i] for i in chunk],
+                [checks.get(i, {}).get(learned.check_id) for i in chunk],
             )
             connection.execute(
                 delete(learned_verdicts).where(
@@ -88,8 +111,16 @@ def predict(
     return stored
 
 
-def predict_recent(connection: Connection, workspace_id: int) -> int:
-    """Verdicts for the newest conversations and every reviewed one, after training."""
+def predict_recent(
+    connection: Connection, workspace_id: int, *, unchanged: Collection[int] = ()
+) -> int:
+    """Verdicts for the newest conversations and every reviewed one, after training.
+
+    A model in ``unchanged`` (trained again to the very same weights) keeps the
+    verdicts it has: only conversations without one get it. Those it has stay
+    current without this, as a conversation scored again is predicted again
+    (jobs.predict_scored).
+    """
     models = learned_models_of(connection, workspace_id)
     if not models:
         return 0
@@ -101,9 +132,23 @@ def predict_recent(connection: Connection, workspace_id: int) -> int:
             .limit(RECENT)
         ).scalars()
     )
+    answers = {
+        scorecard: scorecard_answers(connection, workspace_id, scorecard)
+        for scorecard in dict.fromkeys(learned.scorecard for learned in models)
+    }
     for learned in models:
-        ids.update(reviewer_answers(connection, workspace_id, learned.scorecard, learned.criterion))
-    return predict(connection, workspace_id, sorted(ids), models)
+        ids.update(answers[learned.scorecard].get(learned.criterion, {}))
+    skip: dict[int, set[int]] = {}
+    kept = [learned.id for learned in models if learned.id in set(unchanged)]
+    for model_id in kept:
+        skip[model_id] = set(
+            connection.execute(
+                select(learned_verdicts.c.interaction_id).where(
+                    learned_verdicts.c.model_id == model_id
+                )
+            ).scalars()
+        )
+    return predict(connection, workspace_id, sorted(ids), models, skip=skip)
 
 
 def _item_changed(item: dict[str, Any], verdict: str | None) -> bool:

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, select
 
+from kontrol.learning.model import text_tokens
 from kontrol.review.evaluations import submitted_answers
 from kontrol.store.tables import check_outcomes, messages
 
@@ -81,12 +82,27 @@ def rule_verdicts(connection: Connection, ids: Sequence[int], check_id: str) -> 
 
 
 def reviews_of(
-    connection: Connection, workspace_id: int, scorecard: str, criterion: str, check_id: str
+    connection: Connection,
+    workspace_id: int,
+    scorecard: str,
+    criterion: str,
+    check_id: str,
+    *,
+    answers: dict[int, str] | None = None,
+    verdicts: dict[int, dict[str, str]] | None = None,
 ) -> list[Review]:
-    """Every reviewed conversation of the criterion, in interaction order."""
-    answers = reviewer_answers(connection, workspace_id, scorecard, criterion)
+    """Every reviewed conversation of the criterion, in interaction order.
+
+    A training of the whole workspace passes the criterion's ``answers`` and the
+    ``verdicts`` of every check (:func:`check_verdicts`), read once for all criteria.
+    """
+    if answers is None:
+        answers = reviewer_answers(connection, workspace_id, scorecard, criterion)
     ids = sorted(answers)
-    rules = rule_verdicts(connection, ids, check_id)
+    if verdicts is None:
+        rules = rule_verdicts(connection, ids, check_id)
+    else:
+        rules = {i: verdicts[i][check_id] for i in ids if check_id in verdicts.get(i, {})}
     return [Review(i, answers[i], rules.get(i)) for i in ids]
 
 
@@ -102,3 +118,24 @@ def transcripts(connection: Connection, ids: Sequence[int]) -> dict[int, list[tu
         ):
             out[int(row.interaction_id)].append((str(row.role), str(row.text or "")))
     return out
+
+
+class ConversationWords:
+    """The text tokens of conversations (model.text_tokens), each made once.
+
+    Reading and lemmatising a conversation does not depend on the criterion: a
+    training of the workspace or a prediction shares them across its criteria.
+    """
+
+    def __init__(self, connection: Connection) -> None:
+        self.connection = connection
+        self._made: dict[int, list[str]] = {}
+
+    def of(self, ids: Sequence[int]) -> dict[int, list[str]]:
+        """The tokens of each of these conversations (the caller checked the ids)."""
+        missing = [i for i in dict.fromkeys(ids) if i not in self._made]
+        if missing:
+            texts = transcripts(self.connection, missing)
+            for i in missing:
+                self._made[i] = text_tokens(texts[i])
+        return {i: self._made[i] for i in ids}

@@ -21,8 +21,15 @@ from sqlalchemy import Connection, select, update
 from kontrol.checks.scorecards import active_scorecards
 from kontrol.domain.clock import utcnow
 from kontrol.domain.errors import InvalidInput, NotFound
-from kontrol.learning.model import CriterionModel, conversation_tokens, fit
-from kontrol.learning.reviews import Review, held_back, reviews_of, transcripts
+from kontrol.learning.model import CriterionModel, fit, with_rule
+from kontrol.learning.reviews import (
+    ConversationWords,
+    Review,
+    check_verdicts,
+    held_back,
+    reviews_of,
+    scorecard_answers,
+)
 from kontrol.review.agreement import cohen_kappa
 from kontrol.store.database import commit_point
 from kontrol.store.tables import learned_models
@@ -159,6 +166,8 @@ class Training:
     status: str
     reviews: int
     model: LearnedModel | None = None
+    # Whether the stored model differs from the one before (its verdicts are to be redone).
+    changed: bool = False
 
 
 def bound_criteria(connection: Connection, workspace_id: int) -> list[tuple[str, str, str]]:
@@ -178,10 +187,10 @@ def _agreement(machine: Sequence[str], people: Sequence[str]) -> tuple[int, floa
 
 
 def measure_held_back(
-    model: CriterionModel, tested: Sequence[Review], texts: dict[int, list[tuple[str, str]]]
+    model: CriterionModel, tested: Sequence[Review], words: dict[int, list[str]]
 ) -> tuple[int, float | None, int, float | None]:
     """(model agreed, model kappa, rule agreed, rule kappa) on the held-back reviews."""
-    documents = [conversation_tokens(texts[r.interaction_id], r.rule) for r in tested]
+    documents = [with_rule(words[r.interaction_id], r.rule) for r in tested]
     verdicts = model.judge(documents)
     people = [r.result for r in tested]
     model_answers = [deployed(r.rule, v.verdict) for r, v in zip(tested, verdicts, strict=True)]
@@ -192,13 +201,25 @@ def measure_held_back(
 
 
 def train_criterion(
-    connection: Connection, workspace_id: int, scorecard: str, criterion: str, check_id: str
+    connection: Connection,
+    workspace_id: int,
+    scorecard: str,
+    criterion: str,
+    check_id: str,
+    *,
+    answers: dict[int, str] | None = None,
+    verdicts: dict[int, dict[str, str]] | None = None,
+    words: ConversationWords | None = None,
 ) -> Training:
     """Learn (again) the criterion's model from the reviews and store it with its figures.
 
-    A model switched on stays on only while it still beats the rule.
+    A model switched on stays on only while it still beats the rule. A training of
+    the workspace shares the reviewers' ``answers``, the checks' ``verdicts`` and the
+    conversations' ``words`` across criteria (the same figures, made once).
     """
-    reviews = reviews_of(connection, workspace_id, scorecard, criterion, check_id)
+    reviews = reviews_of(
+        connection, workspace_id, scorecard, criterion, check_id, answers=answers, verdicts=verdicts
+    )
     labelled = [r for r in reviews if r.labelled]
     learning = [r for r in labelled if not held_back(r.interaction_id)]
     tested = [r for r in labelled if held_back(r.interaction_id)]
@@ -206,14 +227,15 @@ def train_criterion(
         return Training(scorecard, criterion, "too_few", len(labelled))
     if len({r.result for r in learning}) < 2:
         return Training(scorecard, criterion, "one_class", len(labelled))
-    texts = transcripts(connection, [r.interaction_id for r in labelled])
+    found = (words or ConversationWords(connection)).of([r.interaction_id for r in labelled])
     model = fit(
-        [conversation_tokens(texts[r.interaction_id], r.rule) for r in learning],
+        [with_rule(found[r.interaction_id], r.rule) for r in learning],
         [r.result for r in learning],
     )
     model_agreed, model_kappa, rule_agreed, rule_kappa = (
-        measure_held_back(model, tested, texts) if tested else (0, None, 0, None)
+        measure_held_back(model, tested, found) if tested else (0, None, 0, None)
     )
+    stored_json = model.to_json()
     values = {
         "check_id": check_id,
         "trained_at": utcnow(),
@@ -223,13 +245,14 @@ def train_criterion(
         "rule_agreed": rule_agreed,
         "model_kappa": model_kappa,
         "rule_kappa": rule_kappa,
-        "model": model.to_json(),
+        "model": stored_json,
     }
     key = (
         learned_models.c.workspace_id == workspace_id,
         learned_models.c.scorecard == scorecard,
         learned_models.c.criterion == criterion,
     )
+    before = connection.execute(select(learned_models.c.model).where(*key)).scalar()
     if not connection.execute(update(learned_models).where(*key).values(**values)).rowcount:
         connection.execute(
             learned_models.insert().values(
@@ -250,14 +273,41 @@ def train_criterion(
             .values(enabled=False, switched_at=utcnow(), switched_by=None)
         )
         stored = learned_model(connection, workspace_id, stored.id)
-    return Training(scorecard, criterion, "trained", len(labelled), stored)
+    changed = before is None or str(before) != stored_json
+    return Training(scorecard, criterion, "trained", len(labelled), stored, changed)
 
 
 def train_workspace(connection: Connection, workspace_id: int) -> list[Training]:
-    """Train every bound criterion of the workspace."""
+    """Train every bound criterion of the workspace.
+
+    Everything a criterion's training reads but does not own is read once for all:
+    the reviewers' answers per scorecard, the checks' verdicts and the conversations'
+    words (reading and lemmatising them was most of the time, criterion after criterion).
+    """
+    criteria = bound_criteria(connection, workspace_id)
+    answers = {
+        scorecard: scorecard_answers(connection, workspace_id, scorecard)
+        for scorecard in dict.fromkeys(scorecard for scorecard, _, _ in criteria)
+    }
+    reviewed = sorted(
+        {i for scorecard, criterion, _ in criteria for i in answers[scorecard].get(criterion, {})}
+    )
+    verdicts = check_verdicts(connection, reviewed)
+    words = ConversationWords(connection)
     trainings = []
-    for scorecard, criterion, check_id in bound_criteria(connection, workspace_id):
-        trainings.append(train_criterion(connection, workspace_id, scorecard, criterion, check_id))
+    for scorecard, criterion, check_id in criteria:
+        trainings.append(
+            train_criterion(
+                connection,
+                workspace_id,
+                scorecard,
+                criterion,
+                check_id,
+                answers=answers[scorecard].get(criterion, {}),
+                verdicts=verdicts,
+                words=words,
+            )
+        )
         commit_point(connection)
     return trainings
 
