@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, Page, ViewportSize, expect
 from sqlalchemy import Engine, select
 
 from kontrol.accounts.workspaces import Workspace
@@ -21,8 +21,8 @@ from tests.web.test_browser import _shot, browser, server  # noqa: F401 - fixtur
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-PHONE = {"width": 390, "height": 844}
-DESKTOP = {"width": 1440, "height": 900}
+PHONE: ViewportSize = {"width": 390, "height": 844}
+DESKTOP: ViewportSize = {"width": 1440, "height": 900}
 
 
 @pytest.fixture
@@ -68,7 +68,10 @@ def _width(page: Page) -> int:
 
 @pytest.mark.parametrize("backend", ["sqlite"])
 def test_wide_tables_scroll_inside_themselves(
-    pages: dict[str, Page], server: str, sessions: dict[str, int], backend: str
+    pages: dict[str, Page],
+    server: str,  # noqa: F811
+    sessions: dict[str, int],
+    backend: str,
 ) -> None:
     paths = [
         "/alerts",
@@ -92,7 +95,9 @@ def test_wide_tables_scroll_inside_themselves(
 
 @pytest.mark.parametrize("backend", ["sqlite"])
 def test_on_a_phone_the_menu_folds_behind_a_button(
-    pages: dict[str, Page], server: str, backend: str
+    pages: dict[str, Page],
+    server: str,  # noqa: F811
+    backend: str,
 ) -> None:
     phone = pages["phone"]
     phone.goto(f"{server}/alerts")
