@@ -137,6 +137,15 @@ def test_a_russian_excel_csv_is_read_with_its_separator_and_encoding(
     progress = page.locator("#import-progress")
     expect(progress).to_contain_text("Импорт завершён")
     expect(progress.locator(".tile-value").nth(0)).to_have_text("1")
+    # Issue 15: on a phone the tiles' labels read whole («Добавлено», not «Добавле»).
+    labels = progress.locator(".import-tiles .tile > .muted")
+    expect(labels).to_have_count(4)
+    for index in range(4):
+        label = labels.nth(index)
+        assert label.evaluate("e => e.scrollWidth <= e.clientWidth"), label.inner_text()
+        tile = label.evaluate("e => e.parentElement.getBoundingClientRect().right")
+        assert label.evaluate("e => e.getBoundingClientRect().right") <= tile
+    _shot(page, "import-result-phone")
     rejects = progress.locator("table.rejects")
     expect(rejects.locator("tbody tr")).to_have_count(2)
     expect(rejects).to_contain_text("32.13.2026 10:00 — такой даты нет")

@@ -124,3 +124,33 @@ def test_reviewer_scores_an_item_with_the_keyboard_and_submits(
     page.screenshot(path=str(ARTIFACTS / "review-next.png"), full_page=True)
     assert errors == []
     context.close()
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+@pytest.mark.parametrize(("width", "folded"), [(390, True), (1440, False)])
+def test_the_keys_legend_is_folded_on_a_phone(
+    browser: Browser,  # noqa: F811 (the shared fixture)
+    server: str,  # noqa: F811
+    backend: str,
+    width: int,
+    folded: bool,
+) -> None:
+    """Issue 15: on a phone the shortcuts' legend was open and cut off («да / н», «убрат»)."""
+    context = browser.new_context(locale="ru-RU", viewport={"width": width, "height": 844})
+    page = context.new_page()
+    page.goto(f"{server}/login")
+    page.get_by_label("Логин").fill("reviewer")
+    page.get_by_label("Пароль").fill(PASSWORD)
+    page.get_by_role("button", name="Войти").click()
+    page.wait_for_url(lambda url: "/login" not in url)
+    page.goto(f"{server}/review")
+    page.get_by_role("link", name="Начать по очереди").click()
+    expect(page).to_have_url(re.compile(r"/review/items/\d+$"))
+    legend = page.locator("details.review-legend")
+    expect(legend).to_have_js_property("open", not folded)
+    legend.locator("summary").click()  # it still opens on demand, inside the screen
+    expect(legend).to_have_js_property("open", folded)
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"review-legend-{width}.png"), full_page=True)
+    context.close()

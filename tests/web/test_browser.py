@@ -79,6 +79,9 @@ def sign_in(browser: Browser, server: str, username: str, *, width: int = 1280) 
 def follow_menu(page: Page, name: str) -> None:
     """Follow the menu link ``name`` as a person would: open its group first when it has one."""
     menu = page.locator("nav.menu")
+    button = page.locator("#menu-button")
+    if button.is_visible() and not menu.is_visible():
+        button.click()  # on a phone the sections fold behind the menu button
     link = menu.get_by_role("link", name=name, exact=True, include_hidden=True)
     if not link.is_visible():
         # ``has`` is looked for inside each group, so it starts from the group, not the page.

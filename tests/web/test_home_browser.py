@@ -64,6 +64,9 @@ def test_on_a_phone_the_menu_opens_inside_the_screen(
     _log_in(page, server, "admin")
     expect(page).to_have_url(f"{server}/home")
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    # The sections fold behind the menu button on a phone (issue 15).
+    expect(page.locator("nav.menu")).to_be_hidden()
+    page.get_by_role("button", name="☰ Меню").tap()
     page.locator("details.nav-group", has_text="Настройки").locator("summary").tap()
     panel = page.locator("details.nav-group[open] .nav-menu")
     expect(panel).to_be_visible()

@@ -25,6 +25,8 @@ PHONE_PAGES = {
         "/calibration",
         "/import",
         "/alerts/rules",
+        "/alerts",
+        "/tasks",
     ),
     "agent1": ("/evaluations", "/dashboard"),
     "lead": ("/coaching", "/dashboard"),

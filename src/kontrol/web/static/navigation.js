@@ -15,3 +15,20 @@
     groups().forEach(function (group) { group.open = false; });
   });
 })();
+// On a phone the header folds its sections behind the menu button (kontrol.css).
+(function () {
+  "use strict";
+  var button = document.getElementById("menu-button");
+  if (!button) return;
+  var bar = button.closest(".topbar");
+  button.addEventListener("click", function () {
+    var open = bar.classList.toggle("menu-open");
+    button.setAttribute("aria-expanded", open ? "true" : "false");
+  });
+  document.addEventListener("keydown", function (event) {
+    if (event.code !== "Escape" || !bar.classList.contains("menu-open")) return;
+    bar.classList.remove("menu-open");
+    button.setAttribute("aria-expanded", "false");
+    button.focus();
+  });
+})();

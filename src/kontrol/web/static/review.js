@@ -7,6 +7,10 @@
   if (!form) {
     return;
   }
+  // A phone has no keyboard to speak of: the shortcuts' legend starts folded there.
+  if (window.matchMedia("(max-width: 700px)").matches) {
+    document.querySelectorAll("details.review-legend").forEach(function (legend) { legend.open = false; });
+  }
   var criteria = Array.prototype.slice.call(form.querySelectorAll(".review-criterion"));
   var current = -1;
 
