@@ -36,7 +36,7 @@ def test_the_rejects_page_offers_the_file_and_reads_the_record(
     assert "kontrol rejects export" not in page
     # The JSON record reads as fields by their names, not as raw JSON.
     assert "<dt>Тема</dt><dd>delivery</dd>" in page
-    assert '{&#34;id&#34;' not in page and '{"id"' not in page
+    assert "{&#34;id&#34;" not in page and '{"id"' not in page
     exported = client.get("/rejects/export.jsonl")
     assert exported.status_code == 200
     assert "attachment" in exported.headers["content-disposition"]

@@ -132,14 +132,24 @@ def test_the_training_page_names_criteria_and_counts_scores_in_words(client: Tes
     token = sign_in(client, "qa")
     client.post(
         "/staff/modules",
-        data={"csrf_token": token, "title": "Эмпатия", "kind": "text", "body": "Текст",
-              "criterion": "empathy"},
+        data={
+            "csrf_token": token,
+            "title": "Эмпатия",
+            "kind": "text",
+            "body": "Текст",
+            "criterion": "empathy",
+        },
     )
     module_id = client.get("/api/v1/staff/modules").json()["items"][0]["id"]
     client.post(
         "/staff/rules",
-        data={"csrf_token": token, "criterion": "empathy", "threshold": "70", "window": "10",
-              "module_id": str(module_id)},
+        data={
+            "csrf_token": token,
+            "criterion": "empathy",
+            "threshold": "70",
+            "window": "10",
+            "module_id": str(module_id),
+        },
     )
     page = client.get("/staff").text
     assert "<td>Showed empathy</td>" in page and "<td>empathy</td>" not in page
