@@ -957,6 +957,7 @@ ROUTES: list[Route] = [
     Route("GET", "/api/v1/interactions/{interaction_id}/checks", "yy4yy", ids=own_interaction),
     Route("GET", "/api/v1/filters", "yyyyy"),
     Route("GET", "/rejects", "yy---"),
+    Route("GET", "/rejects/export.jsonl", "yy---"),
     Route("GET", "/import", "yy---"),
     Route("POST", "/import", "yy---", form={"format": ""}),
     Route("GET", "/import/{upload_id}", "yy---", ids=import_upload),

@@ -66,7 +66,7 @@ def test_an_auditor_completes_an_audit_with_a_photo_on_a_phone(
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     # Kontrol measured the greeting of November's interactions itself.
     greeting = page.locator("form.item-form[data-item='greeting']")
-    expect(greeting.locator(".measured")).to_contain_text("Kontrol измерил")
+    expect(greeting.locator(".measured")).to_contain_text("Контроль измерил")
     _shot(page, "audit-phone-start")
 
     intake = page.locator("form.item-form[data-item='intake']")

@@ -217,3 +217,36 @@ def test_the_next_audit_confirms_an_audit_item_action(engine: Engine, workspace:
     assert waiting is not None and waiting.status == "waiting"
     assert confirmed is not None
     assert (confirmed.status, confirmed.value, confirmed.audit_id) == ("confirmed", 1.0, second.id)
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+def test_the_plan_names_the_source_and_the_audit_item_in_words(
+    client: TestClient, engine: Engine, populated: Workspace, backend: str
+) -> None:
+    # Issue 15: «Источник: dashboard:frt» and «пункт аудита request_intake» were codes.
+    from kontrol.audits.templates import ensure_shipped_templates
+
+    with engine.begin() as connection:
+        ensure_shipped_templates(connection, populated.id)
+        qa = person(connection, populated, "qa2", WorkspaceRole.QA_LEAD)
+        from_dashboard = create_action(
+            connection, qa, {"title": "Быстрее отвечать", "source": "dashboard:frt"}
+        )
+        create_action(
+            connection,
+            qa,
+            {
+                "title": "Единый порядок",
+                "source": "audit:1:item:request_intake",
+                "audit_template": "service-audit-ru",
+                "audit_item": "request_intake",
+                "target": "1",
+            },
+        )
+    log_in(client, "qa")
+    plan = client.get("/actions").text
+    assert "Панель: время первого ответа" in plan and "dashboard:frt" not in plan
+    assert "пункт аудита «Обращение принимается по единому порядку во всех каналах»" in plan
+    assert "request_intake" not in plan
+    action = client.get(f"/actions/{from_dashboard.id}").text
+    assert "Панель: время первого ответа" in action and ">dashboard:frt<" not in action

@@ -290,3 +290,23 @@ def test_with_a_bucket_shop_files_are_kept_served_and_deleted_there(
     gone = web.post(target, data={"confirm": "retail", "csrf_token": token}, follow_redirects=False)
     assert gone.status_code == 303
     assert bucket.keys() == []
+
+
+def test_mystery_pages_write_numbers_and_months_the_russian_way(
+    web: TestClient, engine: Engine, programme_id: int
+) -> None:
+    # Issue 15: «33.3» with a decimal point and «2026-11» as a code.
+    visit, shopper = _chat_visit(engine)
+    log_in(web, shopper)
+    path = f"/shop/{visit}"
+    answer = web.post(path, data=_form(web, path, transcript="— Да"), follow_redirects=False)
+    assert answer.status_code == 303
+    submission_path = answer.headers["location"].split("?")[0]
+    web.post("/logout", data={"csrf_token": form_token(web, "/shop")})
+    log_in(web, "qa")
+    submission = web.get(submission_path).text
+    assert ">33,3<" in submission and ">33.3<" not in submission
+    assert ">33.3<" not in web.get("/mystery").text
+    programme = web.get(f"/mystery/programmes/{programme_id}?month=2026-11").text
+    assert ">33.3<" not in programme
+    assert "ноябрь 2026" in programme and ">2026-11<" not in programme

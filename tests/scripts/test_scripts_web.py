@@ -110,3 +110,13 @@ def test_an_agent_may_suggest_a_change_but_not_edit(client: TestClient) -> None:
     client.post("/logout", data={"csrf_token": token})
     log_in(client, "qa")
     assert "Клиенты не помнят способ оплаты" in client.get("/scripts/refund/adherence").text
+
+
+def test_scripts_name_their_topic_in_words(client: TestClient) -> None:  # noqa: F811
+    # Issue 15: «Тема: card_blocked» was the topic's code.
+    _with_examples(client)
+    library = client.get("/scripts").text
+    script = client.get("/scripts/card-blocked").text
+    for page in (library, script):
+        assert "Тема: Блокировка карты" in page
+        assert "Тема: card_blocked" not in page

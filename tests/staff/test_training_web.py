@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 import pytest
@@ -124,3 +125,36 @@ def test_a_module_assigned_twice_is_refused_in_russian_and_unknown_ones_too(
     assert missing.status_code == 404
     assert "Учебный модуль № 987654 не найден" in missing.text
     assert "no training module" not in missing.text
+
+
+def test_the_training_page_names_criteria_and_counts_scores_in_words(client: TestClient) -> None:
+    # Issue 15: «Критерий: empathy» and «60% n=20» were codes, not words.
+    token = sign_in(client, "qa")
+    client.post(
+        "/staff/modules",
+        data={
+            "csrf_token": token,
+            "title": "Эмпатия",
+            "kind": "text",
+            "body": "Текст",
+            "criterion": "empathy",
+        },
+    )
+    module_id = client.get("/api/v1/staff/modules").json()["items"][0]["id"]
+    client.post(
+        "/staff/rules",
+        data={
+            "csrf_token": token,
+            "criterion": "empathy",
+            "threshold": "70",
+            "window": "10",
+            "module_id": str(module_id),
+        },
+    )
+    page = client.get("/staff").text
+    assert "<td>Showed empathy</td>" in page and "<td>empathy</td>" not in page
+    assert re.search(r"\d+ % <span class=\"muted small\">\(\d+ оцен(ка|ки|ок)\)", page)
+    assert not re.search(r"\bn=\d", page)
+    assert "&lt; 70 %" in page
+    module = client.get(f"/staff/modules/{module_id}").text
+    assert "Критерий: Showed empathy" in module and "Критерий: empathy" not in module

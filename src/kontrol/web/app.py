@@ -304,6 +304,8 @@ def create_app(database_url: str, *, demo: bool | None = None) -> FastAPI:
     templates.env.filters["reason"] = _reason
     templates.env.filters["topic"] = _catalogued("topic")
     templates.env.filters["language"] = _catalogued("language")
+    # A check's id ("empathy") by its catalogue name ("Сочувствие"), else the id as it is.
+    templates.env.filters["check"] = _catalogued("checks.check")
     # Every number a person reads: {{ x|num }} (42,9), {{ x|num(3) }}, {{ x|num(0, sign=True) }}.
     templates.env.filters["num"] = _num
     # A range of days (``.first``, ``.last``) as a span: "1–7 дек.", "Dec 1–7".

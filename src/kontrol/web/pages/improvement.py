@@ -8,7 +8,9 @@ from fastapi.responses import RedirectResponse, Response
 
 from kontrol.accounts.policy import Action, allowed, require
 from kontrol.audits.results import finding_defaults
-from kontrol.domain.errors import Conflict, InvalidInput
+from kontrol.audits.template_yaml import AuditTemplate
+from kontrol.audits.templates import latest_template
+from kontrol.domain.errors import Conflict, InvalidInput, NotFound
 from kontrol.i18n.messages import error_text
 from kontrol.improvement.actions import (
     DIRECTIONS,
@@ -39,6 +41,27 @@ REFUSED = (InvalidInput, Conflict)
 VIEWS = ("active", "overdue", "mine", "all")
 
 
+def _item_titles(db: Db, viewer: CurrentViewer, items: list[ImprovementAction]) -> dict[int, str]:
+    """Action id -> the title of its audit item ("Приём обращения"), for actions tied to one."""
+    titles: dict[int, str] = {}
+    templates: dict[str, object] = {}
+    for item in items:
+        if not item.audit_template or not item.audit_item:
+            continue
+        if item.audit_template not in templates:
+            try:
+                templates[item.audit_template] = latest_template(
+                    db, viewer.workspace.id, item.audit_template
+                ).template
+            except (IndexError, NotFound):
+                templates[item.audit_template] = None
+        template = templates[item.audit_template]
+        found = template.item(item.audit_item) if isinstance(template, AuditTemplate) else None
+        if found is not None:
+            titles[item.id] = found.title
+    return titles
+
+
 @router.get("/actions")
 def plan_page(db: Db, viewer: CurrentViewer, page: CurrentPage, view: str = "active") -> Response:
     """The improvement plan: overdue first, then by due date; finished ones in "all"."""
@@ -63,6 +86,7 @@ def plan_page(db: Db, viewer: CurrentViewer, page: CurrentPage, view: str = "act
             "view": chosen,
             "views": VIEWS,
             "overdue_count": overdue,
+            "item_titles": _item_titles(db, viewer, items),
             "can_manage": allowed(viewer, Action.MANAGE_ACTIONS),
         },
     )
@@ -90,6 +114,7 @@ def _form(
             "editable": item is None or can_edit_action(viewer, item),
             "progress": item is None or can_progress_action(viewer, item),
             "effect": effect_of(db, viewer.workspace, item, today) if item else None,
+            "item_titles": _item_titles(db, viewer, [item]) if item else {},
             "today": today,
             "error": error,
         },

@@ -3,6 +3,7 @@ records an import rejected, with file, line, field and reason."""
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, tzinfo
 from typing import Annotated, Any
 
@@ -97,11 +98,47 @@ def rejects_page(
             field_name(reject.field, named) if reject.field else None
             for reject, named in zip(shown, names, strict=True)
         ],
+        "records": [readable_record(reject.raw, locale) for reject in shown],
         "show_all": show_all,
         "batch": batch,
         "next_offset": offset + 100 if len(rejects) > 100 else None,
     }
     return page.render("ingest/rejects.html", context)
+
+
+READABLE_FIELDS = 10
+
+
+def readable_record(raw: str, locale: str) -> list[tuple[str, str]] | None:
+    """A rejected JSON record as "field: value" lines in the reader's words, or None when
+    the line is no JSON object (a CSV line reads well as it is)."""
+    try:
+        data = json.loads(raw)
+    except ValueError:
+        return None
+    if not isinstance(data, dict):
+        return None
+    lines = []
+    for key, value in list(data.items())[:READABLE_FIELDS]:
+        label = translate(locale, f"import.field.{key}")
+        if isinstance(value, dict | list):
+            text = json.dumps(value, ensure_ascii=False)
+        else:
+            text = "—" if value is None or value == "" else str(value)
+        lines.append((key if label.startswith("import.field.") else label, text[:200]))
+    return lines
+
+
+@router.get("/rejects/export.jsonl")
+def rejects_file(db: Db, viewer: CurrentViewer) -> Response:
+    """The original lines of the open rejects, one a line: fix them and import the file."""
+    require_rejects(viewer)
+    lines = [reject.raw.rstrip("\n") + "\n" for reject in list_rejects(db, viewer.workspace)]
+    return Response(
+        "".join(lines),
+        media_type="application/x-ndjson; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="rejects.jsonl"'},
+    )
 
 
 # -- importing a file -----------------------------------------------------------------------

@@ -63,6 +63,7 @@ def training_page(db: Db, viewer: CurrentViewer, page: CurrentPage) -> Response:
         mine: dict[str, Any] = {
             "assignments": list_training_assignments(db, viewer),
             "profile": profile,
+            "criteria": known_criteria(db, viewer.workspace.id),
         }
         return page.render("staff/staff_mine.html", mine)
     can_assign = allowed(viewer, Action.ASSIGN_TRAINING)
@@ -74,6 +75,7 @@ def training_page(db: Db, viewer: CurrentViewer, page: CurrentPage) -> Response:
         "agents": coaching_agents(db, viewer),
         "can_assign": can_assign,
         "can_manage": allowed(viewer, Action.MANAGE_TRAINING),
+        "criteria": known_criteria(db, viewer.workspace.id),
     }
     return page.render("staff/staff_training.html", context)
 
@@ -256,6 +258,7 @@ def assign(
             "agents": coaching_agents(db, viewer),
             "can_assign": True,
             "can_manage": allowed(viewer, Action.MANAGE_TRAINING),
+            "criteria": known_criteria(db, viewer.workspace.id),
             "error": message(request, error),
         }
         return page.render("staff/staff_training.html", context, status=status_of(error))
@@ -285,7 +288,12 @@ def module_page(db: Db, viewer: CurrentViewer, page: CurrentPage, module_id: Id)
     effect = None
     if allowed(viewer, Action.ASSIGN_TRAINING):
         effect = next((e for e in module_effects(db, viewer) if e.module.id == module.id), None)
-    context = {"module": module, "assignments": mine, "effect": effect}
+    context = {
+        "module": module,
+        "assignments": mine,
+        "effect": effect,
+        "criteria": known_criteria(db, viewer.workspace.id),
+    }
     return page.render("staff/staff_module.html", context)
 
 
