@@ -152,7 +152,9 @@ def test_a_refused_shop_shows_the_form_again_with_the_reason(
     del unanswered["answer_correct"]
     missing = web.post(path, data=unanswered, follow_redirects=False)
     assert missing.status_code == 422
-    assert "answers.correct: нет ответа" in missing.text
+    # Named by the criterion's title, next to it, not by a code.
+    assert "Правильный ответ: нет ответа" in missing.text
+    assert "answers.correct" not in missing.text.replace('id="error-answers.correct"', "")
     with engine.connect() as connection:
         assert connection.execute(select(mystery_submissions.c.id)).first() is None
         assert connection.execute(select(mystery_files.c.id)).first() is None
@@ -290,3 +292,22 @@ def test_with_a_bucket_shop_files_are_kept_served_and_deleted_there(
     gone = web.post(target, data={"confirm": "retail", "csrf_token": token}, follow_redirects=False)
     assert gone.status_code == 303
     assert bucket.keys() == []
+
+
+def test_a_shop_form_lists_every_error_at_once(web: TestClient, engine: Engine) -> None:
+    """Issue 15: only the first mistake was shown; now all, each next to its field."""
+    visit, shopper = _chat_visit(engine)
+    log_in(web, shopper)
+    path = f"/shop/{visit}"
+    fields = _form(web, path, happened_at="вчера")
+    del fields["answer_correct"]
+    refused = web.post(path, data=fields, follow_redirects=False)
+    assert refused.status_code == 422
+    page = refused.text
+    assert "Не сохранено: 3 ошибки" in page
+    summary = page[page.index('id="shop-errors"') :]
+    for said in ("Дата и время: ", "Разговор: добавьте запись", "Правильный ответ: нет ответа"):
+        assert said in summary, said
+    for field in ("happened_at", "conversation", "answers.correct"):
+        assert f'<p class="error field-error" id="error-{field}">' in page, field
+    assert 'id="error-channel"' not in page
