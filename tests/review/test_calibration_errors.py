@@ -57,9 +57,7 @@ def test_an_unknown_interaction_id_is_named_in_russian(qa: TestClient, setup: Se
     assert "no interaction with id" not in page
 
 
-def test_the_form_lists_every_error_at_once_next_to_its_field(
-    qa: TestClient, setup: Setup
-) -> None:
+def test_the_form_lists_every_error_at_once_next_to_its_field(qa: TestClient, setup: Setup) -> None:
     """Issue 15: only the first mistake was shown; now all, each next to its field."""
     page = _start(
         qa,

@@ -86,8 +86,7 @@ def sessions_page(db: Db, viewer: CurrentViewer, page: CurrentPage) -> Response:
 
 # The fields of the form that starts a session, named as its errors name them.
 SESSION_LABELS = {
-    name: f"field.{name}"
-    for name in ("name", "scorecard", "deadline", "reviewers", "interactions")
+    name: f"field.{name}" for name in ("name", "scorecard", "deadline", "reviewers", "interactions")
 }
 
 
