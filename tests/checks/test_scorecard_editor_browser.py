@@ -63,7 +63,11 @@ def test_a_qa_lead_builds_reorders_previews_and_exports_a_scorecard(
         _criterion(page, 1, 0), target_position={"x": 40, "y": 5}
     )
     assert _criteria_titles(page, 1) == ["Без грубости", "Поблагодарил за обращение"]
-    expect(page.locator("#sc-total-weight")).to_have_text("25")
+    # «пять» is not a weight: the total does not count it as 0 and names the criterion.
+    expect(page.locator("#sc-total-weight")).to_have_text("—")
+    expect(page.locator("#sc-weight-problem")).to_have_text(
+        "критерий 1.1 «Представился» · Вес: нужно число, например 1 или 2,5"
+    )
 
     # A mistake comes back in Russian, naming the field, with everything typed kept.
     page.get_by_role("button", name="Создать лист").click()

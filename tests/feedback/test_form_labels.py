@@ -89,3 +89,27 @@ def test_the_dispute_form_names_a_refused_comment_by_its_label(
     )
     assert refused.status_code == 422
     assert f"{comment}: " in html.unescape(refused.text)
+
+
+def test_the_task_form_lists_every_error_at_once_next_to_its_field(client: TestClient) -> None:
+    """Issue 15: an empty title and a wrong due date gave only «Срок: …»."""
+    sign_in(client, "lead")
+    refused = client.post(
+        "/tasks",
+        data={
+            "csrf_token": form_token(client, "/tasks"),
+            "kind": "coaching",
+            "title": " ",
+            "agent": "a1",
+            "due": "завтра",
+        },
+    )
+    assert refused.status_code == 422
+    page = html.unescape(refused.text)
+    assert "Не сохранено: 2 ошибки" in page
+    summary = page[page.index('id="task-errors"') :]
+    assert summary.index("Название: ") < summary.index("Срок: ")
+    for field in ("title", "due"):  # each field marked, its own line next to it
+        assert f'id="field-{field}" aria-invalid="true" aria-describedby="error-{field}"' in page
+        assert f'<p class="error field-error" id="error-{field}">' in page
+    assert 'id="error-owner_id"' not in page  # a right field is not called wrong

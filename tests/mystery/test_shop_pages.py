@@ -152,7 +152,9 @@ def test_a_refused_shop_shows_the_form_again_with_the_reason(
     del unanswered["answer_correct"]
     missing = web.post(path, data=unanswered, follow_redirects=False)
     assert missing.status_code == 422
-    assert "answers.correct: нет ответа" in missing.text
+    # Named by the criterion's title, next to it, not by a code.
+    assert "Правильный ответ: нет ответа" in missing.text
+    assert "answers.correct:" not in missing.text
     with engine.connect() as connection:
         assert connection.execute(select(mystery_submissions.c.id)).first() is None
         assert connection.execute(select(mystery_files.c.id)).first() is None
@@ -310,3 +312,22 @@ def test_mystery_pages_write_numbers_and_months_the_russian_way(
     programme = web.get(f"/mystery/programmes/{programme_id}?month=2026-11").text
     assert ">33.3<" not in programme
     assert "ноябрь 2026" in programme and ">2026-11<" not in programme
+
+
+def test_a_shop_form_lists_every_error_at_once(web: TestClient, engine: Engine) -> None:
+    """Issue 15: only the first mistake was shown; now all, each next to its field."""
+    visit, shopper = _chat_visit(engine)
+    log_in(web, shopper)
+    path = f"/shop/{visit}"
+    fields = _form(web, path, happened_at="вчера")
+    del fields["answer_correct"]
+    refused = web.post(path, data=fields, follow_redirects=False)
+    assert refused.status_code == 422
+    page = refused.text
+    assert "Не сохранено: 3 ошибки" in page
+    summary = page[page.index('id="shop-errors"') :]
+    for said in ("Дата и время: ", "Разговор: добавьте запись", "Правильный ответ: нет ответа"):
+        assert said in summary, said
+    for field in ("happened_at", "conversation", "answers.correct"):
+        assert f'<p class="error field-error" id="error-{field}">' in page, field
+    assert 'id="error-channel"' not in page

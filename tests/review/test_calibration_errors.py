@@ -55,3 +55,21 @@ def test_an_unknown_interaction_id_is_named_in_russian(qa: TestClient, setup: Se
     page = _start(qa, setup, interaction_id=[], external_ids="нет-такого")
     assert "Обращения: нет обращения с идентификатором «нет-такого»" in page
     assert "no interaction with id" not in page
+
+
+def test_the_form_lists_every_error_at_once_next_to_its_field(qa: TestClient, setup: Setup) -> None:
+    """Issue 15: only the first mistake was shown; now all, each next to its field."""
+    page = _start(
+        qa,
+        setup,
+        name=" ",
+        reviewer_id=[str(setup.viewers["rev1"].account.id)],
+        deadline="2020-01-01",
+    )
+    assert "Не сохранено: 3 ошибки" in page
+    summary = page[page.index('id="session-errors"') :]
+    for said in ("Название: ", "Проверяющие: пригласите хотя бы двух", "Срок: "):
+        assert said in summary, said
+    for field in ("name", "reviewers", "deadline"):
+        assert f'<p class="error field-error" id="error-{field}">' in page, field
+    assert 'id="error-interactions"' not in page

@@ -71,3 +71,22 @@ def test_only_the_wrong_dates_are_taken_out() -> None:
     assert kept == [("date_from", "2026-11-01")]
     assert problem is not None and problem.field == "date_to"
     assert date_problem([("date_from", "2026-11-01"), ("date_to", "2026-11-30")])[1] is None
+
+
+def test_a_day_typed_as_dd_mm_yyyy_is_taken_as_that_day() -> None:
+    """Issue 15: 31.12.2026 was called «такой даты нет … (нужно ДД.ММ.ГГГГ)»."""
+    kept, problem = date_problem([("date_from", "31.12.2026"), ("date_to", "2027-01-05")])
+    assert problem is None
+    assert kept == [("date_from", "2026-12-31"), ("date_to", "2027-01-05")]
+    kept, problem = date_problem([("date_from", "31.02.2026")])
+    assert kept == [] and problem is not None and problem.value == "31.02.2026"
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+def test_the_interactions_page_takes_dd_mm_yyyy(client: TestClient, backend: str) -> None:
+    log_in(client, "admin")
+    response = client.get("/interactions?channel=chat&date_from=31.12.2026")
+    assert response.status_code == 200
+    page = response.text
+    assert "такой даты нет" not in page
+    assert 'name="date_from" value="2026-12-31"' in page

@@ -22,7 +22,7 @@ from kontrol.accounts.policy import (
     visible_interaction,
 )
 from kontrol.domain.clock import from_utc, to_utc, utcnow, zone
-from kontrol.domain.errors import Forbidden, InvalidInput, NotFound
+from kontrol.domain.errors import Forbidden, InvalidInput, KontrolError, NotFound
 from kontrol.feedback.history import last_actor, stale
 from kontrol.feedback.tasks import KINDS, STATUSES, Task, can_edit, can_progress, get_task
 from kontrol.review.history import record_event
@@ -209,6 +209,45 @@ def _check_agent(connection: Connection, viewer: Viewer, agent: str | None) -> N
     if interaction_reach(viewer) == "team" and row.team != viewer.membership.team:
         raise Forbidden(
             "team leads set tasks for the agents of their own team", key="feedback.error.own_team"
+        )
+
+
+def task_problems(
+    connection: Connection, viewer: Viewer, data: TaskInput, *, now: datetime | None = None
+) -> dict[str, KontrolError]:
+    """Every wrong field of a new task's form at once, by field (empty: none found).
+
+    ``create_task`` stops at the first; the form shows them all, each next to its
+    field. The links (evaluation, dispute) are still checked by ``create_task``.
+    """
+    checks: list[tuple[str, Any]] = [
+        ("kind", lambda: _one_of(data.kind, "kind", KINDS)),
+        ("title", lambda: _text(data.title, "title", MAX_TITLE, required=True)),
+        ("details", lambda: _text(data.details, "details", MAX_TEXT)),
+        ("owner_id", lambda: _owner(connection, viewer, data.owner_id)),
+        ("due", lambda: refuse_past_due(data.due, viewer.workspace.timezone, now)),
+    ]
+    if not (data.evaluation_id or data.interaction_id or data.dispute_id):
+        checks.append(
+            ("agent", lambda: _check_agent(connection, viewer, _text(data.agent, "agent", 200)))
+        )
+    problems: dict[str, KontrolError] = {}
+    for field, check in checks:
+        try:
+            check()
+        except (InvalidInput, Forbidden) as error:
+            problems[field] = error
+    return problems
+
+
+def _one_of(value: str, name: str, choices: tuple[str, ...]) -> None:
+    if value not in choices:
+        raise InvalidInput(
+            f"{name}: one of {', '.join(choices)}",
+            key="feedback.error.one_of",
+            params={"choices": ", ".join(choices)},
+            where_key="error.where.field",
+            where_params={"field": name},
         )
 
 

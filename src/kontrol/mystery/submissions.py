@@ -12,7 +12,7 @@ already there, otherwise when it arrives (the subscriber in mystery/linking.py).
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -23,7 +23,7 @@ from kontrol.accounts.access import Viewer
 from kontrol.accounts.policy import Action, allowed
 from kontrol.accounts.workspaces import Workspace
 from kontrol.domain.clock import to_utc, utcnow, zone
-from kontrol.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
+from kontrol.domain.errors import Conflict, Forbidden, InvalidInput, KontrolError, NotFound
 from kontrol.domain.scorecard import CHANNELS, Criterion, Value, compute_score
 from kontrol.mystery.assignments import Assignment, get_assignment, month_of
 from kontrol.mystery.programmes import Programme, ShopScenario, ShopTarget, get_programme
@@ -131,48 +131,152 @@ def _clean(value: str, field: str, limit: int) -> str:
     return text
 
 
-def _answer_values(scenario: ShopScenario, answers: Mapping[str, str]) -> dict[str, Value]:
+def _answer_value(criterion: Criterion, answers: Mapping[str, str]) -> Value:
+    """The answer given to one criterion of the checklist; ``InvalidInput`` naming it."""
+    raw = str(answers.get(criterion.id) or "").strip()
+    where = f"answers.{criterion.id}"
+    if not raw:
+        raise InvalidInput(
+            f"{where}: not answered ({criterion.title})",
+            key="mystery.error.not_answered",
+            params={"title": criterion.title},
+            where_key="error.where.field",
+            where_params={"field": where},
+        )
+    if raw == "na":
+        return "na"
+    if criterion.scale == "1-5":
+        if raw not in ("1", "2", "3", "4", "5"):
+            raise InvalidInput(
+                f"{where}: a mark from 1 to 5 or na",
+                key="mystery.error.mark",
+                where_key="error.where.field",
+                where_params={"field": where},
+            )
+        return int(raw)
+    if raw in ("pass", "fail"):
+        return raw
+    raise InvalidInput(
+        f"{where}: pass, fail or na",
+        key="mystery.error.pass_fail",
+        where_key="error.where.field",
+        where_params={"field": where},
+    )
+
+
+def _answer_values(
+    scenario: ShopScenario,
+    answers: Mapping[str, str],
+    problems: dict[str, KontrolError] | None = None,
+) -> dict[str, Value]:
+    """The checklist's answers; with ``problems``, each wrong one is kept there, not raised."""
     values: dict[str, Value] = {}
     for criterion in scenario.checklist.criteria:
-        raw = str(answers.get(criterion.id) or "").strip()
-        where = f"answers.{criterion.id}"
-        if not raw:
-            raise InvalidInput(
-                f"{where}: not answered ({criterion.title})",
-                key="mystery.error.not_answered",
-                params={"title": criterion.title},
-                where_key="error.where.field",
-                where_params={"field": where},
-            )
-        if raw == "na":
-            values[criterion.id] = "na"
-        elif criterion.scale == "1-5":
-            if raw not in ("1", "2", "3", "4", "5"):
-                raise InvalidInput(
-                    f"{where}: a mark from 1 to 5 or na",
-                    key="mystery.error.mark",
-                    where_key="error.where.field",
-                    where_params={"field": where},
-                )
-            values[criterion.id] = int(raw)
-        elif raw in ("pass", "fail"):
-            values[criterion.id] = raw
-        else:
-            raise InvalidInput(
-                f"{where}: pass, fail or na",
-                key="mystery.error.pass_fail",
-                where_key="error.where.field",
-                where_params={"field": where},
-            )
-    unknown = sorted(set(answers) - set(values))
+        try:
+            values[criterion.id] = _answer_value(criterion, answers)
+        except InvalidInput as error:
+            if problems is None:
+                raise
+            problems[f"answers.{criterion.id}"] = error
+    unknown = sorted(set(answers) - {c.id for c in scenario.checklist.criteria})
     if unknown:
-        raise InvalidInput(
+        refused = InvalidInput(
             f"answers.{unknown[0][:60]}: not a criterion of this scenario",
             key="mystery.error.not_criterion",
             where_key="error.where.field",
             where_params={"field": f"answers.{unknown[0][:60]}"},
         )
+        if problems is None:
+            raise refused
+        problems["answers"] = refused
     return values
+
+
+def _checked_moment(workspace: Workspace, happened_at: datetime, now: datetime) -> datetime:
+    happened = to_utc(happened_at, zone(workspace.timezone))
+    if happened > now + CLOCK_SLACK:
+        raise InvalidInput(
+            "happened_at: the shop cannot be in the future",
+            key="mystery.error.future",
+            where_key="error.where.field",
+            where_params={"field": "happened_at"},
+        )
+    if happened < now - MAX_AGE:
+        raise InvalidInput(
+            f"happened_at: older than {MAX_AGE.days} days",
+            key="mystery.error.too_old",
+            params={"days": MAX_AGE.days},
+            where_key="error.where.field",
+            where_params={"field": "happened_at"},
+        )
+    return happened
+
+
+def _checked_channel(channel: str) -> None:
+    if channel not in CHANNELS:
+        raise InvalidInput(
+            f"channel: expected one of {', '.join(CHANNELS)}",
+            key="mystery.error.channel",
+            params={"channels": ", ".join(CHANNELS)},
+            where_key="error.where.field",
+            where_params={"field": "channel"},
+        )
+
+
+def _checked_files(uploads: Sequence[Upload]) -> list[CheckedFile]:
+    if len(uploads) > MAX_FILES:
+        raise InvalidInput(
+            f"files: at most {MAX_FILES}",
+            key="mystery.error.too_many_files",
+            params={"max_files": MAX_FILES},
+            where_key="error.where.field",
+            where_params={"field": "files"},
+        )
+    return [check_upload(u, i) for i, u in enumerate(uploads)]
+
+
+def _checked_conversation(transcript: str, files: Sequence[object]) -> None:
+    if not transcript and not files:
+        raise InvalidInput(
+            "conversation: add a recording, chat screenshots or the transcript text",
+            key="mystery.error.no_conversation",
+            where_key="error.where.field",
+            where_params={"field": "conversation"},
+        )
+
+
+def shop_problems(
+    viewer: Viewer,
+    assignment: Assignment,
+    data: SubmissionInput,
+    uploads: Sequence[Upload] = (),
+    *,
+    moment_typed: bool = True,
+) -> dict[str, KontrolError]:
+    """Every wrong field of a shop's form at once, by field (empty: none found).
+
+    ``submit_shop`` stops at the first; the form shows them all, each next to its
+    field. ``moment_typed=False``: the page could not read the moment (and says so).
+    """
+    problems: dict[str, KontrolError] = {}
+    checks: list[tuple[str, Callable[[], object]]] = []
+    if moment_typed:
+        moment = data.happened_at
+        checks.append(("happened_at", lambda: _checked_moment(viewer.workspace, moment, utcnow())))
+    transcript = (data.transcript or "").strip()
+    checks += [
+        ("channel", lambda: _checked_channel(data.channel)),
+        ("transcript", lambda: _clean(data.transcript or "", "transcript", MAX_TEXT)),
+        ("files", lambda: _checked_files(uploads)),
+        ("conversation", lambda: _checked_conversation(transcript, uploads)),
+    ]
+    for field, check in checks:
+        try:
+            check()
+        except InvalidInput as error:
+            problems[field] = error
+    _answer_values(assignment.scenario, data.answers or {}, problems)
+    return problems
 
 
 def submit_shop(
@@ -195,48 +299,12 @@ def submit_shop(
     if assignment.done:
         raise Conflict("this visit has been submitted already", key="mystery.error.submitted")
     workspace = viewer.workspace
-    happened = to_utc(data.happened_at, zone(workspace.timezone))
     now = utcnow()
-    if happened > now + CLOCK_SLACK:
-        raise InvalidInput(
-            "happened_at: the shop cannot be in the future",
-            key="mystery.error.future",
-            where_key="error.where.field",
-            where_params={"field": "happened_at"},
-        )
-    if happened < now - MAX_AGE:
-        raise InvalidInput(
-            f"happened_at: older than {MAX_AGE.days} days",
-            key="mystery.error.too_old",
-            params={"days": MAX_AGE.days},
-            where_key="error.where.field",
-            where_params={"field": "happened_at"},
-        )
-    if data.channel not in CHANNELS:
-        raise InvalidInput(
-            f"channel: expected one of {', '.join(CHANNELS)}",
-            key="mystery.error.channel",
-            params={"channels": ", ".join(CHANNELS)},
-            where_key="error.where.field",
-            where_params={"field": "channel"},
-        )
+    happened = _checked_moment(workspace, data.happened_at, now)
+    _checked_channel(data.channel)
     transcript = _clean(data.transcript, "transcript", MAX_TEXT)
-    if len(uploads) > MAX_FILES:
-        raise InvalidInput(
-            f"files: at most {MAX_FILES}",
-            key="mystery.error.too_many_files",
-            params={"max_files": MAX_FILES},
-            where_key="error.where.field",
-            where_params={"field": "files"},
-        )
-    checked: list[CheckedFile] = [check_upload(u, i) for i, u in enumerate(uploads)]
-    if not transcript and not checked:
-        raise InvalidInput(
-            "conversation: add a recording, chat screenshots or the transcript text",
-            key="mystery.error.no_conversation",
-            where_key="error.where.field",
-            where_params={"field": "conversation"},
-        )
+    checked = _checked_files(uploads)
+    _checked_conversation(transcript, checked)
     values = _answer_values(assignment.scenario, data.answers or {})
     score = compute_score(assignment.scenario.checklist, values)
     target = assignment.target

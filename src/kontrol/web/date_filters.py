@@ -38,15 +38,44 @@ class DateProblem:
     other: str = ""
 
 
-def _day(value: str) -> date | None:
+def parse_day(value: str) -> date | None:
+    """``value`` as a day: ``ГГГГ-ММ-ДД`` (ISO) or ``ДД.ММ.ГГГГ`` as a person types it.
+
+    ``None`` when it is neither or names no real day (``31.02.2026``).
+    """
+    text = value.strip()
+    day, dot, rest = text.partition(".")
+    if dot:
+        month, dot, year = rest.partition(".")
+        if not (dot and day.isdigit() and month.isdigit() and year.isdigit() and len(year) == 4):
+            return None
+        try:
+            return date(int(year), int(month), int(day))
+        except ValueError:
+            return None
     try:
-        return date.fromisoformat(value)
+        return date.fromisoformat(text)
     except ValueError:
         return None
 
 
+_day = parse_day
+
+
+def _iso(value: str) -> str:
+    """``value`` as ``ГГГГ-ММ-ДД`` when it is a day, else unchanged (to be named wrong)."""
+    day = parse_day(value)
+    return day.isoformat() if day is not None else value
+
+
 def date_problem(pairs: list[tuple[str, str]]) -> tuple[list[tuple[str, str]], DateProblem | None]:
-    """``pairs`` (a query string) without its wrong dates, and the first reason found."""
+    """``pairs`` (a query string) without its wrong dates, and the first reason found.
+
+    A day typed as ``ДД.ММ.ГГГГ`` is kept and passed on as ``ГГГГ-ММ-ДД``, the
+    form every page's reader takes.
+    """
+    names = {name for pair in DATE_PAIRS for name in pair}
+    pairs = [(name, _iso(value) if name in names else value) for name, value in pairs]
     values = dict(pairs)
     dropped: set[str] = set()
     problem: DateProblem | None = None

@@ -7,7 +7,8 @@ review history (subject ``calibration``).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -17,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from kontrol.accounts.access import Viewer
 from kontrol.accounts.policy import Action, require
 from kontrol.domain.clock import to_utc, utcnow, zone
-from kontrol.domain.errors import Conflict, Forbidden, InvalidInput
+from kontrol.domain.errors import Conflict, Forbidden, InvalidInput, KontrolError, NotFound
 from kontrol.review.calibration.figures import (
     answers_to_items,
     missing_answers,
@@ -36,6 +37,7 @@ from kontrol.review.calibration.sessions import (
     eligible_reviewers,
     load_session,
     own_scores,
+    parse_deadline,
     results_visible,
     scorecard_in_workspace,
 )
@@ -123,19 +125,7 @@ def _resolve_interactions(
     return chosen
 
 
-def create_session(
-    connection: Connection,
-    viewer: Viewer,
-    *,
-    name: str,
-    scorecard_id: int,
-    interaction_ids: Sequence[int] = (),
-    external_ids: Sequence[str] = (),
-    participant_ids: Sequence[int],
-    deadline: date | None = None,
-) -> int:
-    """Start a session; the id of the new session."""
-    require(viewer, Action.RUN_CALIBRATION)
+def _checked_name(name: str) -> str:
     name = name.strip()
     if not name:
         raise InvalidInput(
@@ -152,7 +142,15 @@ def create_session(
             where_key="error.where.field",
             where_params={"field": "name"},
         )
-    card = scorecard_in_workspace(connection, viewer.workspace.id, scorecard_id)
+    return name
+
+
+def _checked_items(
+    connection: Connection,
+    viewer: Viewer,
+    interaction_ids: Sequence[int],
+    external_ids: Sequence[str],
+) -> list[int]:
     chosen = _resolve_interactions(connection, viewer, interaction_ids, external_ids)
     if not chosen:
         raise InvalidInput(
@@ -169,6 +167,12 @@ def create_session(
             where_key="error.where.field",
             where_params={"field": "interactions"},
         )
+    return chosen
+
+
+def _checked_people(
+    connection: Connection, viewer: Viewer, participant_ids: Sequence[int]
+) -> list[int]:
     eligible = {p.id for p in eligible_reviewers(connection, viewer)}
     people = list(dict.fromkeys(participant_ids))
     stray = [p for p in people if p not in eligible]
@@ -187,18 +191,111 @@ def create_session(
             where_key="error.where.field",
             where_params={"field": "reviewers"},
         )
-    local = zone(viewer.workspace.timezone)
+    return people
+
+
+def _checked_due(viewer: Viewer, deadline: date | None, now: datetime) -> datetime | None:
+    if deadline is None:
+        return None
+    due = to_utc(
+        datetime.combine(deadline + timedelta(days=1), time()), zone(viewer.workspace.timezone)
+    )
+    if due <= now:
+        raise InvalidInput(
+            "deadline: the date has passed",
+            key="review.error.date_passed",
+            where_key="error.where.field",
+            where_params={"field": "deadline"},
+        )
+    return due
+
+
+@dataclass(frozen=True)
+class SessionForm:
+    """A new session as its form gives it: text, as typed."""
+
+    name: str = ""
+    scorecard_id: str = ""
+    interaction_ids: Sequence[str] = ()
+    external_ids: Sequence[str] = ()
+    participant_ids: Sequence[str] = ()
+    deadline: str = ""
+
+
+def _numbers(values: Sequence[str], field: str) -> list[int]:
+    try:
+        return [int(value) for value in values]
+    except ValueError:
+        raise InvalidInput(
+            f"{field}: expected a number",
+            key="review.error.number_not",
+            params={"value": next(v for v in values if not v.lstrip("-").isdigit())},
+            where_key="error.where.field",
+            where_params={"field": field},
+        ) from None
+
+
+def session_problems(
+    connection: Connection, viewer: Viewer, form: SessionForm
+) -> dict[str, KontrolError]:
+    """Every wrong field of the form that starts a session at once, by field.
+
+    ``create_session`` stops at the first; the form shows them all, each next to
+    its field.
+    """
+    problems: dict[str, KontrolError] = {}
+
+    def check(field: str, run: Callable[[], object]) -> None:
+        try:
+            run()
+        except (InvalidInput, NotFound) as error:
+            problems[field] = error
+
+    check("name", lambda: _checked_name(form.name))
+    check(
+        "scorecard",
+        lambda: scorecard_in_workspace(
+            connection, viewer.workspace.id, _numbers([form.scorecard_id], "scorecard")[0]
+        ),
+    )
+    check(
+        "interactions",
+        lambda: _checked_items(
+            connection,
+            viewer,
+            _numbers(list(form.interaction_ids), "interactions"),
+            form.external_ids,
+        ),
+    )
+    check(
+        "reviewers",
+        lambda: _checked_people(
+            connection, viewer, _numbers(list(form.participant_ids), "reviewers")
+        ),
+    )
+    check("deadline", lambda: _checked_due(viewer, parse_deadline(form.deadline), utcnow()))
+    return problems
+
+
+def create_session(
+    connection: Connection,
+    viewer: Viewer,
+    *,
+    name: str,
+    scorecard_id: int,
+    interaction_ids: Sequence[int] = (),
+    external_ids: Sequence[str] = (),
+    participant_ids: Sequence[int],
+    deadline: date | None = None,
+) -> int:
+    """Start a session; the id of the new session."""
+    require(viewer, Action.RUN_CALIBRATION)
+    name = _checked_name(name)
+    card = scorecard_in_workspace(connection, viewer.workspace.id, scorecard_id)
+    chosen = _checked_items(connection, viewer, interaction_ids, external_ids)
+    people = _checked_people(connection, viewer, participant_ids)
     now = utcnow()
-    due = None
-    if deadline is not None:
-        due = to_utc(datetime.combine(deadline + timedelta(days=1), time()), local)
-        if due <= now:
-            raise InvalidInput(
-                "deadline: the date has passed",
-                key="review.error.date_passed",
-                where_key="error.where.field",
-                where_params={"field": "deadline"},
-            )
+    due = _checked_due(viewer, deadline, now)
     inserted = connection.execute(
         insert(calibration_sessions).values(
             workspace_id=viewer.workspace.id,

@@ -19,7 +19,7 @@ from kontrol.accounts.access import Viewer
 from kontrol.accounts.policy import Action, allowed, require
 from kontrol.checks.quality import interaction_quality
 from kontrol.domain.clock import from_utc, utcnow, zone
-from kontrol.domain.errors import InvalidInput, NotFound
+from kontrol.domain.errors import InvalidInput, KontrolError, NotFound
 from kontrol.mystery.assignments import (
     check_month,
     current_month,
@@ -43,12 +43,14 @@ from kontrol.mystery.submissions import (
     file_of,
     get_submission,
     list_submissions,
+    shop_problems,
     submission_of,
     submit_shop,
 )
 from kontrol.mystery.uploads import MAX_FILES, Upload, max_bytes, read_stored
 from kontrol.web.deps import CurrentPage, CurrentViewer, Db, attempt
 from kontrol.web.errors import REFUSALS, status_of
+from kontrol.web.form_errors import field_labels, field_texts
 from kontrol.web.params import Id
 from kontrol.web.render import Page
 from kontrol.web.security import check_csrf
@@ -332,16 +334,28 @@ def my_assignments(db: Db, viewer: CurrentViewer, page: CurrentPage) -> Response
     return page.render("mystery/my_assignments.html", {"items": items, "done": done})
 
 
+# The fields of a shop's form, named as its errors name them (and each criterion of the
+# checklist by its title).
+SHOP_LABELS = {
+    name: f"field.{name}"
+    for name in ("happened_at", "channel", "files", "transcript", "conversation", "answers")
+}
+
+
 def _shop_form(
     page: Page,
     assignment_id: int,
     *,
     error: str | None = None,
     form: dict[str, Any] | None = None,
+    problems: dict[str, KontrolError] | None = None,
     status: int = 200,
 ) -> Response:
     viewer = page.viewer
     assignment = get_assignment(page.connection, viewer, assignment_id)
+    labels = field_labels(page, SHOP_LABELS)
+    for criterion in assignment.scenario.checklist.criteria:
+        labels[f"answers.{criterion.id}"] = criterion.title
     if assignment.shopper_id != viewer.account.id:
         raise NotFound(
             f"no assignment {assignment_id}",
@@ -360,6 +374,8 @@ def _shop_form(
             "a": assignment,
             "form": form or defaults,
             "error": error,
+            "errors": field_texts(page, problems or {}),
+            "labels": labels,
             "submission_id": submission_of(page.connection, viewer, assignment)
             if assignment.done
             else None,
@@ -421,23 +437,36 @@ async def shop_submit(
         name: str(form.get(name) or "")
         for name in ("happened_at", "channel", "contact", "agent_name", "transcript", "comment")
     }
+    problems: dict[str, KontrolError] = {}
+    try:
+        moment = _read_moment(fields["happened_at"])
+    except InvalidInput as error:
+        problems["happened_at"] = error
+        moment = utcnow()
+    data = SubmissionInput(
+        happened_at=moment,
+        channel=fields["channel"],
+        contact=fields["contact"],
+        agent_name=fields["agent_name"],
+        transcript=fields["transcript"],
+        comment=fields["comment"],
+        answers=answers,
+    )
+    assignment = get_assignment(db, viewer, assignment_id)
+    if assignment.shopper_id == viewer.account.id and not assignment.done:
+        # Every wrong field at once, each next to its field (not only the first).
+        problems.update(shop_problems(viewer, assignment, data, uploads, moment_typed=not problems))
+    if problems:
+        return _shop_form(
+            page,
+            assignment_id,
+            form={**fields, "answers": answers},
+            problems=problems,
+            status=422,
+        )
     try:
         with attempt(db):
-            submission_id = submit_shop(
-                db,
-                viewer,
-                assignment_id,
-                SubmissionInput(
-                    happened_at=_read_moment(fields["happened_at"]),
-                    channel=fields["channel"],
-                    contact=fields["contact"],
-                    agent_name=fields["agent_name"],
-                    transcript=fields["transcript"],
-                    comment=fields["comment"],
-                    answers=answers,
-                ),
-                uploads,
-            )
+            submission_id = submit_shop(db, viewer, assignment_id, data, uploads)
     except REFUSALS as error:
         return _shop_form(
             page,

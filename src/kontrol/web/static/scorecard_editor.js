@@ -15,6 +15,8 @@
 
   function renumber() {
     var total = 0;
+    var wrong = "";
+    var shownTotal = document.getElementById("sc-total-weight");
     var allSections = sections.querySelectorAll(".sc-section");
     allSections.forEach(function (section, i) {
       var number = section.querySelector(".sc-section-number");
@@ -23,14 +25,32 @@
         var label = criterion.querySelector(".sc-number");
         if (label) { label.textContent = (i + 1) + "." + (j + 1); }
         var bonus = criterion.querySelector('input[name="criterion_bonus"]');
-        var weight = parseFloat((criterion.querySelector(".sc-weight-input").value || "0").replace(",", "."));
-        if (!(bonus && bonus.checked) && weight > 0) { total += weight; }
+        var input = criterion.querySelector(".sc-weight-input");
+        var text = (input.value || "").replace(/[\s\u00a0]/g, "").replace(",", ".");
+        var weight = Number(text || "1");
+        // «десять» is not a weight: named next to the total, which does not count it as 0.
+        if (text !== "" && !isFinite(weight)) {
+          input.setAttribute("aria-invalid", "true");
+          input.dataset.notNumber = "1";
+          if (!wrong && shownTotal) {
+            var title = criterion.querySelector('input[name="criterion_title"]');
+            wrong = (shownTotal.dataset.notNumber || "")
+              .replace("{n}", (i + 1) + "." + (j + 1))
+              .replace("{title}", title ? title.value : "");
+          }
+        } else if (input.dataset.notNumber) {
+          input.removeAttribute("aria-invalid");
+          delete input.dataset.notNumber;
+        }
+        if (isFinite(weight) && !(bonus && bonus.checked) && weight > 0) { total += weight; }
       });
     });
     var shown = document.getElementById("sc-total-weight");
     if (shown) {
       var lang = document.documentElement.lang === "ru" ? "ru-RU" : "en-GB";
-      shown.textContent = total.toLocaleString(lang, { maximumFractionDigits: 2 });
+      shown.textContent = wrong ? "—" : total.toLocaleString(lang, { maximumFractionDigits: 2 });
+      var problem = document.getElementById("sc-weight-problem");
+      if (problem) { problem.textContent = wrong; }
     }
   }
 

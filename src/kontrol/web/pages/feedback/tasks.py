@@ -7,8 +7,9 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
 from kontrol.accounts.policy import Action, allowed, require
+from kontrol.domain.errors import KontrolError
 from kontrol.feedback.history import read_version
-from kontrol.feedback.task_changes import TaskInput, create_task, refuse_past_due, update_task
+from kontrol.feedback.task_changes import TaskInput, create_task, task_problems, update_task
 from kontrol.feedback.tasks import (
     KINDS,
     STATUSES,
@@ -23,6 +24,7 @@ from kontrol.feedback.tasks import (
 )
 from kontrol.web.deps import CurrentPage, CurrentViewer, Db, attempt
 from kontrol.web.errors import status_of
+from kontrol.web.form_errors import field_labels, field_texts
 from kontrol.web.pages.feedback.evaluations import REFUSED
 from kontrol.web.params import Id
 from kontrol.web.render import Page
@@ -65,6 +67,7 @@ def _task_form(
     task: Task | None,
     values: dict[str, str],
     error: str | None = None,
+    problems: dict[str, KontrolError] | None = None,
     status: int = 200,
 ) -> Response:
     db, viewer = page.connection, page.viewer
@@ -82,10 +85,15 @@ def _task_form(
             "editable": task is None or can_edit(viewer, task),
             "progress": task is None or can_progress(viewer, task),
             "error": error,
+            "errors": field_texts(page, problems or {}),
+            "labels": field_labels(page, {name: f"field.{name}" for name in LABELLED}),
         },
         status=status,
     )
 
+
+# The fields of the form a person fills in, labelled ``field.<name>`` in the catalogue.
+LABELLED = ("kind", "title", "details", "agent", "owner_id", "due")
 
 TASK_FIELDS = (
     "kind",
@@ -118,8 +126,11 @@ async def create_task_form(
     check_csrf(request, str(form.get("csrf_token") or ""))
     require(viewer, Action.MANAGE_TASKS)
     values = {name: str(form.get(name) or "") for name in TASK_FIELDS}
+    problems = task_problems(db, viewer, TaskInput(**values))
+    if problems:
+        # Every wrong field at once, each next to its field (not only the first).
+        return _task_form(page, task=None, values=values, problems=problems, status=422)
     try:
-        refuse_past_due(values["due"], viewer.workspace.timezone)
         with attempt(db):
             task = create_task(db, viewer, TaskInput(**values))
     except REFUSED as error:

@@ -11,17 +11,19 @@ from fastapi.responses import RedirectResponse, Response
 
 from kontrol.accounts.policy import Action, allowed, require
 from kontrol.checks.scorecards import ensure_default_scorecards, list_scorecards
-from kontrol.domain.errors import Conflict, InvalidInput
+from kontrol.domain.errors import Conflict, InvalidInput, KontrolError
 from kontrol.interactions.detail import get_interaction
 from kontrol.interactions.filters import InteractionFilter
 from kontrol.interactions.listing import list_interactions
 from kontrol.review.calibration.figures import SCALE_VALUES
 from kontrol.review.calibration.results import reviewer_deviation, session_results
 from kontrol.review.calibration.session_changes import (
+    SessionForm,
     close_session,
     create_session,
     record_reference,
     save_score,
+    session_problems,
     submit_scores,
 )
 from kontrol.review.calibration.sessions import (
@@ -32,6 +34,7 @@ from kontrol.review.calibration.sessions import (
 )
 from kontrol.web.deps import CurrentPage, CurrentViewer, Db, attempt
 from kontrol.web.errors import REFUSALS, status_of
+from kontrol.web.form_errors import field_labels, field_texts
 from kontrol.web.params import Id
 from kontrol.web.render import Page
 from kontrol.web.security import check_csrf
@@ -81,8 +84,19 @@ def sessions_page(db: Db, viewer: CurrentViewer, page: CurrentPage) -> Response:
     return _render(page, "review/calibration_list.html", {"sessions": list_sessions(db, viewer)})
 
 
+# The fields of the form that starts a session, named as its errors name them.
+SESSION_LABELS = {
+    name: f"field.{name}" for name in ("name", "scorecard", "deadline", "reviewers", "interactions")
+}
+
+
 def _session_form(
-    page: Page, *, error: str | None = None, entered: dict[str, Any], status: int = 200
+    page: Page,
+    *,
+    error: str | None = None,
+    entered: dict[str, Any],
+    problems: dict[str, KontrolError] | None = None,
+    status: int = 200,
 ) -> Response:
     db, viewer = page.connection, page.viewer
     ensure_default_scorecards(db, viewer.workspace.id)
@@ -92,6 +106,8 @@ def _session_form(
         "recent": list_interactions(db, viewer, InteractionFilter(), limit=100).items,
         "error": error,
         "entered": entered,
+        "errors": field_texts(page, problems or {}),
+        "labels": field_labels(page, SESSION_LABELS),
     }
     return _render(page, "review/calibration_form.html", context, status=status)
 
@@ -125,6 +141,15 @@ async def create_session_form(
         "reviewer_ids": invited,
         "deadline": deadline,
     }
+    external_ids = re.split(r"[\s,;]+", typed)
+    problems = session_problems(
+        db,
+        viewer,
+        SessionForm(name, scorecard, picked, external_ids, invited, deadline),
+    )
+    if problems:
+        # Every wrong field at once, each next to its field (not only the first).
+        return _session_form(page, entered=entered, problems=problems, status=422)
     try:
         with attempt(db):
             session_id = create_session(
@@ -133,7 +158,7 @@ async def create_session_form(
                 name=name,
                 scorecard_id=_int(scorecard, "scorecard"),
                 interaction_ids=[_int(v, "interactions") for v in picked],
-                external_ids=re.split(r"[\s,;]+", typed),
+                external_ids=external_ids,
                 participant_ids=[_int(v, "reviewers") for v in invited],
                 deadline=parse_deadline(deadline),
             )
