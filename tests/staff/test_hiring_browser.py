@@ -94,7 +94,7 @@ def test_two_interviewers_score_blind_and_see_the_agreement(
     decision.get_by_label("Причина").fill("Спокойна в конфликте, точна в возвратах.")
     decision.get_by_label("Оператор", exact=True).fill("a1")
     decision.get_by_role("button", name="Сохранить").click()
-    expect(first.locator("#hired-agent")).to_have_text("учётная запись оператора: a1")
+    expect(first.locator("#hired-agent")).to_have_text("учётная запись оператора: Agent a1")
     _shot(first, "staff-hiring-decision")
     first.locator("#decision").get_by_role("link", name="Профиль компетенций").click()
     expect(first).to_have_url(f"{server}/staff/profile/a1")
