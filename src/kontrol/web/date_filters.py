@@ -59,9 +59,6 @@ def parse_day(value: str) -> date | None:
         return None
 
 
-_day = parse_day
-
-
 def _iso(value: str) -> str:
     """``value`` as ``ГГГГ-ММ-ДД`` when it is a day, else unchanged (to be named wrong)."""
     day = parse_day(value)
@@ -82,10 +79,10 @@ def date_problem(pairs: list[tuple[str, str]]) -> tuple[list[tuple[str, str]], D
     for start, end in DATE_PAIRS:
         for name in (start, end):
             text = values.get(name) or ""
-            if text and _day(text) is None:
+            if text and parse_day(text) is None:
                 dropped.add(name)
                 problem = problem or DateProblem("filters.error.not_a_date", name, text[:20])
-        first, last = _day(values.get(start) or ""), _day(values.get(end) or "")
+        first, last = parse_day(values.get(start) or ""), parse_day(values.get(end) or "")
         if first and last and first > last:
             dropped.update((start, end))
             problem = problem or DateProblem(
