@@ -14,7 +14,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
-from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescape
+from jinja2 import Environment, FileSystemLoader, pass_context
 from jinja2.bccache import Bucket, BytecodeCache
 from markupsafe import Markup, escape
 from starlette.middleware.sessions import SessionMiddleware
@@ -285,7 +285,7 @@ def create_app(database_url: str, *, demo: bool | None = None) -> FastAPI:
     engine = open_database(database_url)
     environment = Environment(
         loader=FileSystemLoader(str(_HERE / "templates")),
-        autoescape=select_autoescape(),
+        autoescape=True,  # every template escapes, whatever its name ends with
         bytecode_cache=_COMPILED,
     )
     templates = Jinja2Templates(env=environment, context_processors=[_page_context])
