@@ -13,11 +13,9 @@ import pytest
 from playwright.sync_api import Browser, Page, ViewportSize, expect
 from sqlalchemy import Engine, select
 
-from kontrol.accounts.workspaces import Workspace
-from kontrol.demo.seeding import load_demo
-from kontrol.demo.sizes import SMALL
 from kontrol.store.tables import calibration_sessions
-from tests.web.test_browser import _shot, browser, server  # noqa: F401 - fixtures
+from tests.demos import Demo, DemoCopy
+from tests.web.test_browser import _shot, browser, serve_app  # noqa: F401 - fixtures
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -26,14 +24,20 @@ DESKTOP: ViewportSize = {"width": 1440, "height": 900}
 
 
 @pytest.fixture
-def populated(engine: Engine, workspace: Workspace) -> Workspace:
-    """The small demo (with its logins and calibration) for the shared ``server`` fixture."""
-    load_demo(engine, workspace, count=150, size=SMALL)
-    return workspace
+def demo(demo_copy: DemoCopy) -> Demo:
+    """A copy of the run's small demo (its logins and calibration sessions)."""
+    return demo_copy()
 
 
 @pytest.fixture
-def sessions(engine: Engine, populated: Workspace) -> dict[str, int]:
+def server(demo: Demo) -> Iterator[str]:
+    with serve_app(demo.url) as url:
+        yield url
+
+
+@pytest.fixture
+def sessions(demo: Demo) -> dict[str, int]:
+    engine: Engine = demo.engine
     with engine.connect() as connection:
         rows = connection.execute(
             select(calibration_sessions.c.id, calibration_sessions.c.status)
@@ -69,7 +73,7 @@ def _width(page: Page) -> int:
 @pytest.mark.parametrize("backend", ["sqlite"])
 def test_wide_tables_scroll_inside_themselves(
     pages: dict[str, Page],
-    server: str,  # noqa: F811
+    server: str,
     sessions: dict[str, int],
     backend: str,
 ) -> None:
@@ -96,7 +100,7 @@ def test_wide_tables_scroll_inside_themselves(
 @pytest.mark.parametrize("backend", ["sqlite"])
 def test_on_a_phone_the_menu_folds_behind_a_button(
     pages: dict[str, Page],
-    server: str,  # noqa: F811
+    server: str,
     backend: str,
 ) -> None:
     phone = pages["phone"]
