@@ -80,7 +80,7 @@ def test_open_alerts_are_one_row_per_rule_and_a_rule_is_acknowledged_at_once(
         # Acknowledging the rule's all: a confirmation naming how many and the rule.
         assert (
             'data-confirm="Принять 12 открытых оповещений правила «Критик NPS»? '
-            "Отменить это нельзя.\"" in row
+            'Отменить это нельзя."' in row
         )
         up_to = re.search(r'name="up_to" value="(\d+)"', row)
         assert up_to is not None and "Принять все: 12 оповещений" in row
@@ -116,9 +116,7 @@ def test_the_start_page_counts_what_the_grouped_page_shows_and_lists_rules(
 ) -> None:
     critics = _rule(engine, populated, "Критик NPS", "nps_detractor")
     _rule(engine, populated, "Жалобы", "complaint")
-    import_records(
-        engine, populated, tmp_path, [*_critics("n", 9), chat("c1", tags=["complaint"])]
-    )
+    import_records(engine, populated, tmp_path, [*_critics("n", 9), chat("c1", tags=["complaint"])])
     with TestClient(create_app(database_url)) as client:
         log_in(client, "qa")
         home = client.get("/home").text

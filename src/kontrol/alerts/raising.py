@@ -350,7 +350,7 @@ def alert_groups(
     rows = connection.execute(
         select(
             alerts.c.rule_id,
-            func.count().label("count"),
+            func.count().label("alert_count"),
             func.sum(is_open).label("open_count"),
             func.max(alerts.c.raised_at).label("latest_at"),
             func.max(newest_open).label("newest_open_id"),
@@ -371,7 +371,7 @@ def alert_groups(
                 rule_name=first.rule_name,
                 rule_name_key=first.rule_name_key,
                 kind=first.kind,
-                count=int(row.count),
+                count=int(row.alert_count),
                 open_count=int(row.open_count or 0),
                 latest_at=from_utc(row.latest_at, local),
                 newest_open_id=int(row.newest_open_id or 0),

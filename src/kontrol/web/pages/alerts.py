@@ -10,7 +10,6 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import Connection
 
 from kontrol.accounts.access import Viewer
-
 from kontrol.accounts.audit import AuditAction
 from kontrol.accounts.policy import Action, require
 from kontrol.alerts.delivery import alert_link, describe
@@ -58,9 +57,7 @@ def _grouped(show: str, rule_id: int | None, view: str) -> bool:
     return view == "groups" or (view not in VIEWS and show == "open")
 
 
-def _list_target(
-    show: str, rule_id: int | None, done: int | None = None, view: str = ""
-) -> str:
+def _list_target(show: str, rule_id: int | None, done: int | None = None, view: str = "") -> str:
     """The list's address with its filter (and how many were just acknowledged).
 
     ``view="groups"``: back to the grouped list (a group acknowledged from its row),
