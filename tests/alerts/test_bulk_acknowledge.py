@@ -47,10 +47,10 @@ def test_picked_alerts_are_acknowledged_at_once_within_the_viewers_scope(
     assert len(raised) == 4
     with TestClient(create_app(database_url)) as client:
         log_in(client, "lead")  # the team lead of L1: L2's alert is not theirs
-        page = client.get("/alerts").text
+        page = client.get("/alerts?view=list").text
         assert len(re.findall(r'name="alert_id" value="\d+" form="alerts-picked"', page)) == 3
         assert 'id="pick-page"' in page and "Выбрать все на этой странице" in page
-        token = form_token(client, "/alerts")
+        token = form_token(client, "/alerts?view=list")
         picked = [raised["c0"], raised["c1"], raised["l2"]]
         # Without the form token nothing happens.
         refused = client.post("/alerts/acknowledge", data={"alert_id": picked})
@@ -93,7 +93,7 @@ def test_all_alerts_matching_the_filter_after_a_confirmation_naming_how_many(
     assert len(_open(engine)) == 6
     with TestClient(create_app(database_url)) as client:
         log_in(client, "qa")
-        everything = client.get("/alerts").text
+        everything = client.get("/alerts?view=list").text
         assert "Принять все: 6 оповещений" in everything
         page = client.get(f"/alerts?show=open&rule={complaints}").text
         # The confirmation names how many the filter matches (the complaints only).

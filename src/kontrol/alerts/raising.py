@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Engine, and_, func, select, update
+from sqlalchemy import ColumnElement, Connection, Engine, and_, case, func, select, update
 
 from kontrol.accounts.access import Viewer
 from kontrol.accounts.policy import Action, alert_scope, allowed, require
@@ -308,6 +308,78 @@ def list_alerts(
         )
         for row in rows
     ]
+
+
+@dataclass(frozen=True)
+class AlertGroup:
+    """The alerts of one rule (one kind) matching a list's filter, as one row: how many,
+    how many still open, the newest, and the newest few themselves."""
+
+    rule_id: int
+    rule_name: str
+    rule_name_key: str | None
+    kind: str
+    count: int
+    open_count: int
+    latest_at: datetime
+    newest_open_id: int
+    latest: tuple[Alert, ...]
+
+    def rule_label(self, locale: str) -> str:
+        """The rule's name for a reader of ``locale`` (see ``AlertRule.label``)."""
+        return rule_label(self.rule_name, self.rule_name_key, locale)
+
+
+# A group row shows this many of its newest alerts when opened.
+GROUP_PEEK = 5
+
+
+def alert_groups(
+    connection: Connection, viewer: Viewer, *, state: str = "open", peek: int = GROUP_PEEK
+) -> list[AlertGroup]:
+    """The viewer's alerts matching ``state``, one group per rule, the newest group first.
+
+    A rule has one kind, so a group is a (rule, kind). Each group counts its alerts
+    and its open ones (what "acknowledge the group" names), knows the newest open
+    alert's id (where acknowledging the group stops) and holds its ``peek`` newest.
+    """
+    require(viewer, Action.VIEW_ALERTS)
+    condition = AlertFilter(state, None).condition(viewer)
+    is_open = case((alerts.c.acknowledged_at.is_(None), 1), else_=0)
+    newest_open = case((alerts.c.acknowledged_at.is_(None), alerts.c.id), else_=None)
+    rows = connection.execute(
+        select(
+            alerts.c.rule_id,
+            func.count().label("alert_count"),
+            func.sum(is_open).label("open_count"),
+            func.max(alerts.c.raised_at).label("latest_at"),
+            func.max(newest_open).label("newest_open_id"),
+        )
+        .where(condition)
+        .group_by(alerts.c.rule_id)
+    ).all()
+    local = zone(viewer.workspace.timezone)
+    groups = []
+    for row in rows:
+        latest = list_alerts(connection, viewer, state=state, rule_id=row.rule_id, limit=peek)
+        if not latest:  # acknowledged or deleted in between
+            continue
+        first = latest[0]
+        groups.append(
+            AlertGroup(
+                rule_id=row.rule_id,
+                rule_name=first.rule_name,
+                rule_name_key=first.rule_name_key,
+                kind=first.kind,
+                count=int(row.alert_count),
+                open_count=int(row.open_count or 0),
+                latest_at=from_utc(row.latest_at, local),
+                newest_open_id=int(row.newest_open_id or 0),
+                latest=tuple(latest),
+            )
+        )
+    groups.sort(key=lambda group: (group.latest_at, group.rule_id), reverse=True)
+    return groups
 
 
 def count_alerts(

@@ -7,7 +7,9 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
+from sqlalchemy import Connection
 
+from kontrol.accounts.access import Viewer
 from kontrol.accounts.audit import AuditAction
 from kontrol.accounts.policy import Action, require
 from kontrol.alerts.delivery import alert_link, describe
@@ -17,6 +19,7 @@ from kontrol.alerts.raising import (
     acknowledge_alert,
     acknowledge_alerts,
     acknowledge_matching,
+    alert_groups,
     count_alerts,
     count_open,
     list_alerts,
@@ -35,16 +38,39 @@ from kontrol.web.audit_trail import note_action
 from kontrol.web.deps import CurrentPage, CurrentViewer, Db, attempt
 from kontrol.web.errors import REFUSALS, status_of
 from kontrol.web.params import LARGEST_ID, Id, Offset
+from kontrol.web.render import Page
 from kontrol.web.security import check_csrf, locale_of
 
 router = APIRouter(include_in_schema=False)
 
 
-def _list_target(show: str, rule_id: int | None, done: int | None = None) -> str:
-    """The list's address with its filter (and how many were just acknowledged)."""
-    query: dict[str, str | int] = {"show": show if show in STATES else "open"}
+# How the list shows the alerts of every rule: one row per rule, or each alert. Open
+# alerts (the work to do) are grouped unless asked otherwise; the acknowledged ones and
+# all of them (a history: who acknowledged what, when) are listed one by one.
+VIEWS = ("groups", "list")
+
+
+def _grouped(show: str, rule_id: int | None, view: str) -> bool:
+    """Whether the list shows one row per rule."""
+    if rule_id is not None:
+        return False
+    return view == "groups" or (view not in VIEWS and show == "open")
+
+
+def _list_target(show: str, rule_id: int | None, done: int | None = None, view: str = "") -> str:
+    """The list's address with its filter (and how many were just acknowledged).
+
+    ``view="groups"``: back to the grouped list (a group acknowledged from its row),
+    whatever rule the form named; ``view="list"``: the list of every alert.
+    """
+    show = show if show in STATES else "open"
+    query: dict[str, str | int] = {"show": show}
+    if view == "groups":
+        rule_id = None
     if rule_id is not None:
         query["rule"] = rule_id
+    elif view in VIEWS and _grouped(show, None, view) != _grouped(show, None, ""):
+        query["view"] = view
     if done is not None:
         query["done"] = done
     return "/alerts?" + urlencode(query)
@@ -60,12 +86,17 @@ def alerts_page(
     rule: Annotated[int | None, Query(ge=1, le=LARGEST_ID)] = None,
     offset: Offset = 0,
     done: Annotated[int | None, Query(ge=0, le=LARGEST_ID)] = None,
+    view: str = "",
 ) -> Response:
-    """Raised alerts, newest first, open or acknowledged, of every rule or of one;
-    open ones are acknowledged one by one, picked, or all that match the filter."""
+    """Raised alerts, open or acknowledged. Open ones of every rule: one row per rule (how
+    many, the newest, the newest few on opening the row, acknowledge the rule's all);
+    else (one rule, acknowledged or all, or ``view=list``) each alert newest first, open
+    ones acknowledged one by one, picked, or all that match the filter."""
     require(viewer, Action.VIEW_ALERTS)
-    items = list_alerts(db, viewer, state=show, rule_id=rule, limit=101, offset=offset)
     locale = locale_of(request)
+    if _grouped(show, rule, view):
+        return _groups_page(db, viewer, page, show, done, locale)
+    items = list_alerts(db, viewer, state=show, rule_id=rule, limit=101, offset=offset)
     messages = {item.id: describe(item.kind, item.details, locale) for item in items}
     links = {item.id: alert_link(item.kind, item.details, item.interaction_id) for item in items}
     # Acknowledging "all that match" stops at the newest alert there is now: one raised
@@ -85,7 +116,30 @@ def alerts_page(
             "up_to": newest,
             "done": done,
             "next_offset": offset + 100 if len(items) > 100 else None,
-            "filter_query": _list_target(show, rule).split("?", 1)[1],
+            "filter_query": _list_target(show, rule, view=view).split("?", 1)[1],
+            "view": "list",
+        },
+    )
+
+
+def _groups_page(
+    db: Connection, viewer: Viewer, page: Page, show: str, done: int | None, locale: str
+) -> Response:
+    """The alerts of every rule, one row per rule (and kind)."""
+    groups = alert_groups(db, viewer, state=show)
+    shown = [alert for group in groups for alert in group.latest]
+    return page.render(
+        "alerts/alert_groups.html",
+        {
+            "groups": groups,
+            "messages": {a.id: describe(a.kind, a.details, locale) for a in shown},
+            "links": {a.id: alert_link(a.kind, a.details, a.interaction_id) for a in shown},
+            "show": show,
+            "rule": None,
+            "rules": list_alert_rules(db, viewer.workspace, locale),
+            "count": sum(group.count for group in groups),
+            "done": done,
+            "view": "groups",
         },
     )
 
@@ -107,11 +161,12 @@ def acknowledge_alert_form(
     csrf_token: Annotated[str | None, Form()] = None,
     show: Annotated[str, Form()] = "open",
     rule: Annotated[int | None, Form(ge=1, le=LARGEST_ID)] = None,
+    view: Annotated[str, Form()] = "",
 ) -> Response:
     """Mark an alert as seen and handled by the viewer."""
     check_csrf(request, csrf_token)
     acknowledge_alert(db, viewer, alert_id)
-    return RedirectResponse(_list_target(show, rule), status_code=303)
+    return RedirectResponse(_list_target(show, rule, view=view), status_code=303)
 
 
 @router.post("/alerts/acknowledge")
@@ -123,12 +178,13 @@ def acknowledge_picked_form(
     alert_id: Annotated[list[int] | None, Form()] = None,
     show: Annotated[str, Form()] = "open",
     rule: Annotated[int | None, Form(ge=1, le=LARGEST_ID)] = None,
+    view: Annotated[str, Form()] = "",
 ) -> Response:
     """Acknowledge the alerts picked on the list (those the viewer may see and still open)."""
     check_csrf(request, csrf_token)
     require(viewer, Action.VIEW_ALERTS)
     done = acknowledge_alerts(db, viewer, alert_id or [])
-    return RedirectResponse(_list_target(show, rule, done), status_code=303)
+    return RedirectResponse(_list_target(show, rule, done, view), status_code=303)
 
 
 @router.post("/alerts/acknowledge-all")
@@ -140,13 +196,14 @@ def acknowledge_matching_form(
     up_to: Annotated[int, Form(ge=0, le=LARGEST_ID)] = 0,
     show: Annotated[str, Form()] = "open",
     rule: Annotated[int | None, Form(ge=1, le=LARGEST_ID)] = None,
+    view: Annotated[str, Form()] = "",
 ) -> Response:
     """Acknowledge every open alert matching the list's filter, up to the newest the list
     showed when the reader confirmed (``up_to``: that alert's id)."""
     check_csrf(request, csrf_token)
     require(viewer, Action.VIEW_ALERTS)
     done = acknowledge_matching(db, viewer, rule_id=rule, up_to_id=up_to)
-    return RedirectResponse(_list_target(show, rule, done), status_code=303)
+    return RedirectResponse(_list_target(show, rule, done, view), status_code=303)
 
 
 # -- rules --------------------------------------------------------------------------

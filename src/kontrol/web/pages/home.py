@@ -15,7 +15,7 @@ from fastapi.responses import Response
 
 from kontrol.accounts.policy import Action, allowed, require
 from kontrol.alerts.delivery import alert_link, describe
-from kontrol.alerts.raising import count_open, list_alerts
+from kontrol.alerts.raising import alert_groups, count_open
 from kontrol.domain.clock import utcnow
 from kontrol.feedback.disputes import count_open_disputes, list_disputes
 from kontrol.metrics.dashboard import DashboardQuery, dashboard_tiles
@@ -35,7 +35,10 @@ def attention_page(page: CurrentPage) -> Response:
     """Alerts, disputes, queues and KPIs off target: the day's work of a QA lead."""
     viewer, db = page.viewer, page.connection
     require(viewer, Action.VIEW_ATTENTION)
-    alerts = list_alerts(db, viewer, limit=LISTED) if allowed(viewer, Action.VIEW_ALERTS) else []
+    # Open alerts by rule, as the alerts page groups them: 40 critics are one line.
+    sees_alerts = allowed(viewer, Action.VIEW_ALERTS)
+    alert_rows = alert_groups(db, viewer, peek=1)[:LISTED] if sees_alerts else []
+    alerts = [group.latest[0] for group in alert_rows]
     open_alerts = count_open(db, viewer)
     sees_evaluations = allowed(viewer, Action.VIEW_EVALUATIONS)
     disputes = list_disputes(db, viewer, limit=LISTED) if sees_evaluations else []
@@ -50,7 +53,7 @@ def attention_page(page: CurrentPage) -> Response:
     return page.render(
         "home/attention.html",
         {
-            "alerts": alerts,
+            "alert_groups": alert_rows,
             # What each alert is about, in words (the alerts page's text), never its subject key.
             "alert_texts": {a.id: describe(a.kind, a.details, locale) for a in alerts},
             # Where each leads: the conversation, the mystery shop, the action, the targets.
