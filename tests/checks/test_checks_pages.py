@@ -110,9 +110,9 @@ def test_the_dissatisfied_signal_shows_on_the_page_and_in_the_list(client: TestC
     log_in(client, "admin")
     unhappy = _id_of(client, "i2")  # "Верните деньги": the customer is dissatisfied
     page = client.get(f"/interactions/{unhappy}").text
-    assert re.search(r"<dt>Клиент недоволен</dt><dd><span class=\"chip\">да</span>", page, re.I)
+    assert re.search(r"<dt>Клиент высказал недовольство</dt><dd><span class=\"chip\">да</span>", page, re.I)
     calm = client.get(f"/interactions/{_id_of(client, 'i1')}").text
-    assert re.search(r"<dt>Клиент недоволен</dt><dd>нет</dd>", calm, re.I)
+    assert re.search(r"<dt>Клиент высказал недовольство</dt><dd>нет</dd>", calm, re.I)
     items = {i["external_id"]: i for i in client.get("/api/v1/interactions").json()["items"]}
     assert items["i2"]["dissatisfied"] is True
     assert items["i1"]["dissatisfied"] is False
