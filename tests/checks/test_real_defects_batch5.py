@@ -76,3 +76,156 @@ def test_the_end_tone_is_a_tone_not_satisfaction() -> None:
     assert end.startswith("позитивный")
     assert "доволен" not in end
     assert signal_label("customer_sentiment_end", -0.5, "en").startswith("negative")
+
+
+# --- B. empathy and calm_tone: who is negative -----------------------------------------------
+
+
+def test_a_calm_complaint_is_not_negative() -> None:
+    # ru_README.md: "хочу пожаловаться на водителя…" said calmly sets the complaint, not emotion.
+    record = _chat(
+        ("customer", "хочу пожаловаться на водителя. взял 150р за ожидание, хотя я вышел сразу"),
+        ("agent", "Здравствуйте! Передали жалобу в службу качества, деньги вернём."),
+    )
+    assert _result(record, "empathy") == "na"
+    assert _signals(record)["complaint"] is True
+    record = _tweets(
+        ("customer", "@Brand I would like to make a formal complaint about my delivery."),
+        ("agent", "@cust Please DM us your order number."),
+    )
+    assert _result(record, "calm_tone") == "na"
+
+
+def test_a_fault_described_calmly_is_not_negative() -> None:
+    # README.md: "a calm description of a fault" is no marker; the device freaks out, not him.
+    for text in (
+        "@Brand I've restarted my ps4 and rebuilt the database, but nothing works. Can you fix it?",
+        "@Brand I've tried everything suggested, reinstalling and updating drivers. Is there a fix?",
+        "@Brand My iphone is freaking out and won't open any apps.",
+        "@Brand No... the export went on as usual, then the file just vanished.",
+        "@Brand my printer shows OFFLINE but I can print from another computer?",
+    ):
+        record = _tweets(("customer", text), ("agent", "@cust Which model do you have?"))
+        assert _result(record, "empathy") == "na", text
+    # The same markers still count when they are the customer's emotion.
+    record = _tweets(
+        ("customer", "@Brand I'm freaking out, my photos are gone"),
+        ("agent", "@cust Which model do you have?"),
+    )
+    assert _result(record, "empathy") == "fail"
+    record = _tweets(
+        ("customer", "@Brand Broken again. As usual."),
+        ("agent", "@cust Which model do you have?"),
+    )
+    assert _result(record, "empathy") == "fail"
+
+
+def test_papers_in_capitals_are_no_shouting() -> None:
+    record = _chat(
+        ("customer", "Здравствуйте. Попал в ДТП вчера, у меня КАСКО. Какие документы нужны?"),
+        ("agent", "Здравствуйте! Нужны паспорт, права и полис КАСКО, справка о ДТП."),
+    )
+    assert _result(record, "empathy") == "na"
+    assert _result(record, "calm_tone") == "na"
+
+
+def test_we_hear_you_is_empathy_and_mocking_eyesight_is_rude() -> None:
+    record = _tweets(
+        ("customer", "@Brand where did my downloads go?? Wtf?"),
+        ("agent", "@cust We hear you! They are under Your Library now."),
+    )
+    assert _result(record, "empathy") == "pass"
+    record = _chat(
+        ("customer", "вы издеваетесь? НЕТ ТАМ НИКАКОЙ КНОПКИ"),
+        ("agent", "Оформила за вас. Может, вам стоит очки поменять 🙂"),
+    )
+    assert _result(record, "no_rudeness") == "fail"
+    assert _result(record, "calm_tone") == "fail"
+
+
+# --- B. specific_answer ------------------------------------------------------------------------
+
+
+def test_a_fact_or_a_how_to_question_asks_for_no_value() -> None:
+    for text in (
+        "@Brand I sent my laptop for repair on Feb 2 and now they don’t know where it is. What’s going on?",
+        "@Brand what can i do when it is timed out ???",
+    ):
+        record = _tweets(("customer", text), ("agent", "@cust Please contact our phone support."))
+        assert _result(record, "specific_answer") == "na", text
+
+
+def test_colloquial_price_and_joined_questions_are_asked() -> None:
+    record = _chat(
+        ("customer", "добрый вечер у меня акция заканчивается сколько он будет стоить потом"),
+        ("agent", "Добрый вечер! Мы передадим ваш вопрос в отдел тарифов."),
+    )
+    assert _result(record, "specific_answer") == "fail"
+    record = _chat(
+        ("customer", "добрый день сколько стоит перевыпуск карты и когда она будет готова"),
+        ("agent", "Перевыпуск стоит 300 рублей. Карта будет готова в ближайшее время."),
+    )
+    assert _result(record, "specific_answer") == "fail"
+    record = _chat(
+        ("customer", "доброе утро во сколько приедет курьер с заказом"),
+        ("agent", "Доброе утро! Курьер приедет сегодня с 14 до 16."),
+    )
+    assert _result(record, "specific_answer") == "pass"
+
+
+def test_a_place_is_no_price_and_free_is_an_amount() -> None:
+    record = _chat(
+        ("customer", "сколько стоит интернет в роуминге?"),
+        ("agent", "Стоимость зависит от тарифа, подробности на сайте в разделе «Роуминг»."),
+    )
+    assert _result(record, "specific_answer") == "fail"
+    record = _chat(
+        ("customer", "А сколько это стоит? Или по полису бесплатно?"),
+        ("agent", "По полису ОМС бесплатно. Возьмите с собой паспорт."),
+    )
+    assert _result(record, "specific_answer") == "pass"
+
+
+def test_a_push_for_a_date_ends_the_vague_answer() -> None:
+    record = _chat(
+        ("customer", "здравствуйте когда придет кэшбэк за октябрь"),
+        ("agent", "Здравствуйте! Кэшбэк будет начислен в ближайшее время."),
+        ("customer", "вы серьёзно? это не ответ. мне нужна дата"),
+        ("agent", "Извините. Кэшбэк начисляется до 15 ноября."),
+    )
+    assert _result(record, "specific_answer") == "fail"
+
+
+# --- B. promise_kept ---------------------------------------------------------------------------
+
+
+def test_an_expert_back_on_monday_promises_a_later_contact() -> None:
+    record = _tweets(
+        ("customer", "@Brand export crashed again, file vanished"),
+        (
+            "agent",
+            "@cust Thanks, our expert will be back in the office on Monday if you'd like to wait "
+            "for them.",
+        ),
+    )
+    assert _result(record, "promise_kept") == "fail"
+
+
+def test_a_redirect_does_not_keep_a_promise() -> None:
+    record = _tweets(
+        ("customer", "@Brand Mac OS Mojave, AMD Radeon R9"),
+        ("agent", "@cust I've passed the info on to our experts. They'll reply here as soon as they can."),
+        ("customer", "@Brand thanks but I have a deadline and it's still broken"),
+        (
+            "agent",
+            "@cust We're sorry for the frustration. You can also contact our technical support "
+            "team here and click the chat icon in the lower-right corner.",
+        ),
+    )
+    assert _result(record, "promise_kept") == "fail"
+    record = _tweets(
+        ("customer", "@Brand Mac OS Mojave, AMD Radeon R9"),
+        ("agent", "@cust I've passed the info on to our experts. They'll reply here as soon as they can."),
+        ("agent", "@cust Our expert checked it: please update the GPU driver to version 19.5, then restart."),
+    )
+    assert _result(record, "promise_kept") == "pass"
