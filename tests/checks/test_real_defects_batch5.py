@@ -12,7 +12,7 @@ from typing import Any
 from kontrol.checks.engine import check_record
 from kontrol.i18n.formats import signal_label
 from tests.checks.test_real_defects import _chat, _result, _signals
-from tests.checks.test_real_defects_batch4 import _call, _tweets
+from tests.checks.test_real_defects_batch4 import _tweets
 
 
 def _verdict(record: dict[str, Any], check: str) -> dict[str, Any]:
@@ -42,7 +42,9 @@ def test_a_tolerated_typo_is_no_evidence_of_good_spelling() -> None:
     assert spelling["result"] == "pass"
     assert spelling["evidence"] == []
     # A failed check still names its misspellings.
-    sloppy = _chat(("customer", "где мой заказ"), ("agent", "Здраствуйте! Ваш заказь доставят зафтра."))
+    sloppy = _chat(
+        ("customer", "где мой заказ"), ("agent", "Здраствуйте! Ваш заказь доставят зафтра.")
+    )
     failed = _verdict(sloppy, "spelling")
     assert failed["result"] == "fail"
     assert {item["text"] for item in failed["evidence"]} >= {"заказь", "зафтра"}
@@ -99,8 +101,8 @@ def test_a_calm_complaint_is_not_negative() -> None:
 def test_a_fault_described_calmly_is_not_negative() -> None:
     # README.md: "a calm description of a fault" is no marker; the device freaks out, not him.
     for text in (
-        "@Brand I've restarted my ps4 and rebuilt the database, but nothing works. Can you fix it?",
-        "@Brand I've tried everything suggested, reinstalling and updating drivers. Is there a fix?",
+        "@Brand I've restarted my ps4 and rebuilt the database, but nothing works. Can you help?",
+        "@Brand I've tried everything suggested, reinstalling, updating drivers. Is there a fix?",
         "@Brand My iphone is freaking out and won't open any apps.",
         "@Brand No... the export went on as usual, then the file just vanished.",
         "@Brand my printer shows OFFLINE but I can print from another computer?",
@@ -148,7 +150,7 @@ def test_we_hear_you_is_empathy_and_mocking_eyesight_is_rude() -> None:
 
 def test_a_fact_or_a_how_to_question_asks_for_no_value() -> None:
     for text in (
-        "@Brand I sent my laptop for repair on Feb 2 and now they don’t know where it is. What’s going on?",
+        "@Brand I sent my laptop for repair and now they don’t know where it is. What’s going on?",
         "@Brand what can i do when it is timed out ???",
     ):
         record = _tweets(("customer", text), ("agent", "@cust Please contact our phone support."))
@@ -214,7 +216,7 @@ def test_an_expert_back_on_monday_promises_a_later_contact() -> None:
 def test_a_redirect_does_not_keep_a_promise() -> None:
     record = _tweets(
         ("customer", "@Brand Mac OS Mojave, AMD Radeon R9"),
-        ("agent", "@cust I've passed the info on to our experts. They'll reply here as soon as they can."),
+        ("agent", "@cust I've passed the info on to our experts. They'll reply here soon."),
         ("customer", "@Brand thanks but I have a deadline and it's still broken"),
         (
             "agent",
@@ -225,7 +227,7 @@ def test_a_redirect_does_not_keep_a_promise() -> None:
     assert _result(record, "promise_kept") == "fail"
     record = _tweets(
         ("customer", "@Brand Mac OS Mojave, AMD Radeon R9"),
-        ("agent", "@cust I've passed the info on to our experts. They'll reply here as soon as they can."),
-        ("agent", "@cust Our expert checked it: please update the GPU driver to version 19.5, then restart."),
+        ("agent", "@cust I've passed the info on to our experts. They'll reply here soon."),
+        ("agent", "@cust Our expert checked it: please update the GPU driver to 19.5 and restart."),
     )
     assert _result(record, "promise_kept") == "pass"
