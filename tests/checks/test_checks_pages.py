@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from fastapi.testclient import TestClient
+from sqlalchemy import Engine
 
-from tests.factories import form_token, log_in
+from kontrol.accounts.workspaces import Workspace
+from tests.factories import form_token, import_records, interaction_record, log_in, message
 
 
 def _id_of(client: TestClient, external_id: str) -> int:
@@ -110,11 +113,48 @@ def test_the_dissatisfied_signal_shows_on_the_page_and_in_the_list(client: TestC
     log_in(client, "admin")
     unhappy = _id_of(client, "i2")  # "Верните деньги": the customer is dissatisfied
     page = client.get(f"/interactions/{unhappy}").text
-    assert re.search(r"<dt>Клиент недоволен</dt><dd><span class=\"chip\">да</span>", page, re.I)
+    said = r"<dt>Клиент высказал недовольство</dt>"
+    assert re.search(said + r"<dd><span class=\"chip\">да</span>", page, re.I)
     calm = client.get(f"/interactions/{_id_of(client, 'i1')}").text
-    assert re.search(r"<dt>Клиент недоволен</dt><dd>нет</dd>", calm, re.I)
+    assert re.search(r"<dt>Клиент высказал недовольство</dt><dd>нет</dd>", calm, re.I)
     items = {i["external_id"]: i for i in client.get("/api/v1/interactions").json()["items"]}
     assert items["i2"]["dissatisfied"] is True
     assert items["i1"]["dissatisfied"] is False
     listing = client.get("/interactions").text
     assert listing.count('<span class="chip">Недоволен</span>') == 1
+
+
+def test_a_voiced_dissatisfaction_is_not_contradicted_by_a_polite_end(
+    client: TestClient, engine: Engine, populated: Workspace, tmp_path: Path
+) -> None:
+    # Docs/ux.md, third walk-through, item 4: «Клиент недоволен: да» stood beside «Настрой
+    # клиента в конце: доволен (+1,00)». The end is a tone, and a note says it cancels nothing.
+    at = "2026-11-06T10:00:00+00:00"
+    import_records(
+        engine,
+        populated,
+        tmp_path,
+        [
+            interaction_record(
+                "i9",
+                started=at,
+                agent_id="a1",
+                team="L1",
+                messages=[
+                    message("customer", "Уже час пытаюсь оплатить, это издевательство.", at),
+                    message("agent", "Здравствуйте! Попробуйте, пожалуйста, другую карту.", at),
+                    message("customer", "получилось", at),
+                    message("customer", "Больше ничего, спасибо.", at),
+                ],
+            )
+        ],
+    )
+    log_in(client, "admin")
+    page = client.get(f"/interactions/{_id_of(client, 'i9')}").text
+    assert re.search(r"<dt>Клиент высказал недовольство</dt><dd><span class=\"chip\">да", page)
+    assert re.search(r"<dt>Тон клиента в конце</dt><dd>позитивный \(\+1,00\)</dd>", page)
+    assert 'id="dissatisfied-note"' in page and "его не отменяет" in page
+    assert "доволен (" not in page
+    # Without a voiced dissatisfaction there is no note.
+    calm = client.get(f"/interactions/{_id_of(client, 'i1')}").text
+    assert 'id="dissatisfied-note"' not in calm

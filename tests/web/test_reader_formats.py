@@ -73,8 +73,8 @@ def test_period_keys_and_signals_have_words_and_units() -> None:
     assert any_period_label("team L1", "ru") == "team L1"
     assert signal_label("talk_ratio", 0.488, "ru") == "48,8\u202f%"
     assert signal_label("talk_ratio", 0.488, "en") == "48.8\u202f%"
-    assert signal_label("customer_sentiment_end", -0.35, "ru") == "недоволен (\u22120,35)"
-    assert signal_label("customer_sentiment_start", 0.05, "en") == "calm (+0.05)"
+    assert signal_label("customer_sentiment_end", -0.35, "ru") == "негативный (\u22120,35)"
+    assert signal_label("customer_sentiment_start", 0.05, "en") == "neutral (+0.05)"
     assert signal_label("overlaps", 3, "ru") == "3"
 
 

@@ -252,8 +252,19 @@ def personal_data(texts: list[str], language: str = "") -> list[str]:
 def _sentiment(conversation: Conversation, messages: list[Message]) -> float | None:
     if not messages:
         return None
+    from kontrol.checks.builtin.wording import negated
+
     within = {m.index for m in messages}
-    negative = len(conversation.find("negative", within=within))
+    found = conversation.find("negative", within=within)
+    # A judgement of the company in these messages ("за что я плачу", "still not working")
+    # is negative too: "Спасибо, но за что я плачу?" is not a pleased end (the page showed
+    # "dissatisfied: yes" beside "pleased at the end" for it).
+    places = {(h.message, h.first) for h in found}
+    negative = len(found) + sum(
+        1
+        for h in conversation.find("dissatisfied", within=within)
+        if (h.message, h.first) not in places and not negated(conversation.messages[h.message], h)
+    )
     positive = len(conversation.find("positive", within=within))
     if not negative and not positive:
         return 0.0

@@ -132,19 +132,21 @@ def range_label(first: date, last: date, locale: str) -> str:
 _MOOD_EDGE = 0.2
 
 
+def mood(value: float) -> str:
+    """The customer's tone (-1..1) in a word: ``positive``, ``neutral`` or ``negative``."""
+    return "positive" if value >= _MOOD_EDGE else "negative" if value <= -_MOOD_EDGE else "neutral"
+
+
 def signal_label(key: str, value: float | int | None, locale: str) -> str:
-    """A conversation signal with its unit: shares in per cent, a mood in words."""
+    """A conversation signal with its unit: shares in per cent, a tone in words."""
     if value is None:
         return "—"
     if key.endswith("_ratio"):
         return f"{decimal(float(value) * 100, 1, locale)}{THIN_SPACE}%"
     if key.startswith("customer_sentiment"):
-        mood = (
-            "positive" if value >= _MOOD_EDGE else "negative" if value <= -_MOOD_EDGE else "neutral"
-        )
         number = decimal(float(value), 2, locale)
         sign = "+" if value > 0 else ""
-        return f"{translate(locale, f'signal.mood.{mood}')} ({sign}{number})"
+        return f"{translate(locale, f'signal.mood.{mood(float(value))}')} ({sign}{number})"
     return decimal(float(value), 0, locale)
 
 

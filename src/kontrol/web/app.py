@@ -29,6 +29,7 @@ from kontrol.i18n.formats import (
     any_period_label,
     day_label,
     moment_label,
+    mood,
     number_label,
     range_label,
     signal_label,
@@ -298,6 +299,7 @@ def create_app(database_url: str, *, demo: bool | None = None) -> FastAPI:
     templates.env.filters["day"] = _day
     templates.env.filters["moment"] = _moment
     templates.env.filters["signal"] = _signal
+    templates.env.filters["mood"] = mood
     # A period key ("2026-W42", "2026-11") as people write it: "нед. 42 · 12.10–18.10".
     templates.env.filters["period"] = _period
     # Why an item is in a review queue, and a topic code, in the reader's words.

@@ -282,8 +282,32 @@ _CONJUNCTION_TAILS = frozenset(
     "not possible needed necessary applicable appropriate required".split()
 )
 _LEAD_INS = frozenset(
-    "hi hello hey so ok okay and but а и но ну ок здравствуйте привет добрый день вечер утро "
+    "hi hello hey so ok okay and but а и но ну ок здравствуйте привет добрый доброе доброго "
+    "день вечер утро "
     "подскажите скажите пожалуйста please".split()
+)
+
+
+# Round 5: "they don't know where it is" states a fact; "what can I do when it times out" asks
+# how to act (README.md: "how do I / what should I do" do not open the check).
+_NOT_KNOWN = re.compile(
+    r"(?:\b(?:don[’']?t|doesn[’']?t|didn[’']?t|do\s+not|does\s+not)\s+know|\bno\s+idea|"
+    r"\bnot\s+sure|\bне\s+зна\w+|\bнеизвестно)\W*$",
+    re.IGNORECASE,
+)
+_HOW_TO_ACT = re.compile(
+    r"\b(?:what\s+(?:can|should|do)\s+i\s+do|how\s+(?:do|can|should)\s+i|"
+    r"что\s+(?:мне\s+)?делать|что\s+(?:я\s+)?могу\s+сделать)\b",
+    re.IGNORECASE,
+)
+# "сколько стоит X и когда она будет готова": a second question joined by "и" to a first one.
+_JOINED_QUESTION = re.compile(
+    r"\b(?:сколько|когда|где|куда|how\s+much|how\s+long|when|where)\b.*\s(?:и|а|and)\s*$",
+    re.IGNORECASE,
+)
+# "сколько он будет стоить потом": a price asked, whatever the word order.
+_PRICE_AFTER = re.compile(
+    r"^\W*(?:[^\W\d_]+\s+){0,2}(?:стоит|стоить|стоят|стоило|обойд\w+)\b", re.IGNORECASE
 )
 
 
@@ -300,8 +324,11 @@ def _asks(message: Message, hit: Hit, rhetorical: list[Hit]) -> bool:
     sentence_start = max(view.rfind(mark, 0, start) for mark in ".!?\n") + 1
     ends = [view.find(mark, start) for mark in ".!?\n"]
     sentence_end = min((e for e in ends if e >= 0), default=len(view))
+    before = view[sentence_start:start]
+    if _NOT_KNOWN.search(before) or _HOW_TO_ACT.search(before):
+        return False
     # Indirect: "хочу узнать, когда...", "Прошу сообщить, сколько стоит", "tell me where".
-    if INDIRECT_QUESTION.search(view[sentence_start:start]):
+    if INDIRECT_QUESTION.search(before):
         return True
     following = fold(message.words[hit.last + 1]) if hit.last + 1 < len(message.words) else ""
     if following.endswith("ing") and following not in _ING_NOT_GERUND:
@@ -313,6 +340,10 @@ def _asks(message: Message, hit: Hit, rhetorical: list[Hit]) -> bool:
         if english or "," in view[start:sentence_end]:
             return False
     if view[sentence_end : sentence_end + 1] == "?":
+        return True
+    if _PRICE_AFTER.match(view[message.spans[hit.last][1] : sentence_end]) or (
+        _JOINED_QUESTION.search(before)
+    ):
         return True
     if message.lemmas[hit.first] not in _QUESTION_WORDS:
         # An explicit request without a question word: "I need to check my account balance".
@@ -346,7 +377,9 @@ def _requests_by_message(conversation: Conversation) -> dict[int, list[Hit]]:
 # The customer asks for more precision after a vague reply: the answer ended there
 # (README_batch3.md 5.4: "В ближайшее время." -> "а конкретнее?" fails).
 _PUSH = re.compile(
-    r"\b(?:конкретнее|поконкретнее|точнее|поточнее|more specific\w*|exactly when)\b",
+    r"\b(?:конкретнее|поконкретнее|точнее|поточнее|more specific\w*|exactly when|"
+    r"не ответ|нужна дата|нужно время|нужна сумма|точн\w+ (?:дат\w+|врем\w+|сумм\w+)|"
+    r"not an answer|exact (?:date|time|amount))\b",
     re.IGNORECASE,
 )
 
@@ -399,6 +432,16 @@ def _not_a_value(view: str, value: re.Match[str]) -> bool:
     return bool(_VERSION_BEFORE.search(view[max(0, value.start() - 12) : value.start()]))
 
 
+_PLACES = frozenset(
+    "пункт выдачи|по адресу|в отделении|на складе|ул|ул.|улица|проспект|этаж|в разделе|"
+    "at the store|pickup point|at the address|street|st|st.|ave|floor".split("|")
+)
+
+
+def _is_place(conversation: Conversation, hit: Hit) -> bool:
+    return str(conversation.span(hit)["text"]).lower() in _PLACES
+
+
 def _concrete_in(
     conversation: Conversation, message: Message, asks_where: bool = True, where: bool = False
 ) -> dict[str, Any] | None:
@@ -406,6 +449,8 @@ def _concrete_in(
         h
         for h in conversation.find("concrete", within=(message.index,))
         if not _pleasantry_day(message, h)
+        # A place answers "where" only: "подробности в разделе «Роуминг»" is no price.
+        and (where or asks_where or not _is_place(conversation, h))
     ]
     if hits:
         return conversation.span(hits[0])

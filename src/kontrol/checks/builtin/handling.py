@@ -328,9 +328,20 @@ def _due_later(message: Message, hit: Hit) -> bool:
     return bool(_LONG_DUE.search(message.view[start:end]))
 
 
+# A message that sends the customer elsewhere delivers nothing of what was promised
+# (README.md: "a later message that only redirects elsewhere does not", dev.json#281).
+_REDIRECT = re.compile(
+    r"\b(?:you\s+can\s+(?:also\s+)?contact|please\s+contact|reach\s+out\s+to\s+(?!us\b)|"
+    r"обратитесь\s+(?:в|на|к)|позвоните\s+(?:в|на)|звоните\s+на)",
+    re.IGNORECASE,
+)
+
+
 def _delivers(conversation: Conversation, message: Message) -> bool:
     """A later agent message that can keep a promise: more than thanks and a farewell
-    (CHECKS.md v1.1: a parting "Хорошего дня!" does not keep it)."""
+    (CHECKS.md v1.1: a parting "Хорошего дня!" does not keep it), and not a redirect."""
+    if _REDIRECT.search(message.view):
+        return False
     covered: set[int] = set()
     for name in ("closing_thanks", "offer_more_help", "rating_request", "greeting"):
         for hit in conversation.find(name, within=(message.index,)):

@@ -161,8 +161,11 @@ def spelling(conversation: Conversation) -> Verdict:
     checked, wrong = misspelled_words(conversation)
     if not checked:
         return Verdict(NA)
-    evidence = tuple(token_span(conversation, m, p) for m, p in wrong[:10])
     # At most one error per 100 words, and one typo is always allowed: a single typo
     # in a 30-word chat is not "3 errors per 100 words".
     allowed = max(1.0, SPELLING_ERRORS_PER_100_WORDS * checked / 100)
-    return Verdict(FAIL if len(wrong) > allowed else PASS, evidence)
+    if len(wrong) <= allowed:
+        # A tolerated typo is no evidence of a pass: shown beside "passed" (and marked as
+        # such in the transcript), «пожалуста» read as the proof of good spelling.
+        return Verdict(PASS)
+    return Verdict(FAIL, tuple(token_span(conversation, m, p) for m, p in wrong[:10]))

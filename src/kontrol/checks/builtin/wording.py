@@ -107,7 +107,15 @@ NOT_SHOUTING = frozenset(
     "am tv pc cpu gpu ram ssd hdd ios os api url vpn sim id ceo hr it ip dns isp gps "
     "hey ho hi yay wow woo yes omg "
     "sos fyi btw lol ty thx pls plz irl nyc la sf tbh imo afaik ps faq etc ltd inc "
-    "ооо оао зао ип рф смс мфц гибдд жкх пвз инн снилс".split()
+    "ооо оао зао ип рф смс мфц гибдд жкх пвз инн снилс "
+    # insurance, car and tax papers (round 5): "Попал в ДТП, у меня КАСКО" is no shouting
+    "дтп каско осаго омс дмс птс стс гаи мчс фнс пфр ндс ндфл жку".split()
+)
+# A status the customer reads off a screen: "my printer shows OFFLINE", "пишет ОШИБКА".
+STATUS_BEFORE = re.compile(
+    r"(?:\b(?:shows?|showing|says|saying|displays?|reads|status|message|пишет|показывает|"
+    r"горит|висит|статус|выдаёт|выдает|написано)\W{0,3})$",
+    re.IGNORECASE,
 )
 
 
@@ -186,6 +194,8 @@ def _shouted_words(message: Message, reducer: Any) -> list[str]:
             continue
         if quotes and any(begin <= found.start() < end for begin, end in quotes):
             continue  # «TAXI REFUND», "OFFLINE": a status or a label quoted as it is written
+        if STATUS_BEFORE.search(message.view[max(0, found.start() - 14) : found.start()]):
+            continue  # "my printer show OFFLINE": the status as the screen writes it
         out.append(word)
     return out
 
@@ -318,6 +328,21 @@ def phrase_in(conversation: Conversation, list_name: str, within: frozenset[int]
     return Verdict(PASS, conversation.evidence(hits)) if hits else Verdict(FAIL)
 
 
+# "as usual" / "как всегда" is sarcasm ("Broken again, as usual"), but after a verb of running
+# it says how something ran ("the export went on as usual", "всё работало как обычно").
+_AS_USUAL = frozenset({"as", "как"})
+_RUNNING = frozenset(
+    "on went goes go run ran runs running work works worked working continued continues "
+    "работает работал работала работало работают шло шла шёл идёт прошло прошла".split()
+)
+
+
+def _runs_as_usual(message: Message, hit: Hit) -> bool:
+    if hit.first == 0 or fold(message.words[hit.first]) not in _AS_USUAL:
+        return False
+    return fold(message.words[hit.first - 1]) in _RUNNING
+
+
 def customer_emotion(conversation: Conversation) -> list[tuple[int, dict[str, Any]]]:
     """Where the customer expresses frustration (not a problem stated calmly), in order.
 
@@ -331,6 +356,7 @@ def customer_emotion(conversation: Conversation) -> list[tuple[int, dict[str, An
         (hit.message, conversation.span(hit))
         for hit in conversation.find("negative", role="customer")
         if not negated(conversation.messages[hit.message], hit)
+        and not _runs_as_usual(conversation.messages[hit.message], hit)
     ]
     customers = conversation.customer_messages
     marks = Marks.of(customers) if customers else ALL_MARKS
