@@ -8,13 +8,18 @@ Two labelled sets, fixed before tuning (tests/checks_eval/real/):
 - ``ru_labels.jsonl``: the 52 colloquial Russian conversations of ``ru_colloquial.jsonl``;
 - batch 3 (README_batch3.md), labelled later by the same kind of annotator:
   ``labels_batch3.jsonl`` (60 more Twitter threads) and ``ru_labels_batch3.jsonl`` (the 56
-  Russian conversations of ``ru_colloquial_batch3.jsonl``).
+  Russian conversations of ``ru_colloquial_batch3.jsonl``);
+- batch 5 (README_batch5.md), labelled by a new annotator who saw only the spec:
+  ``labels_batch5.jsonl`` (60 Twitter threads) and ``ru_labels_batch5.jsonl`` (the 40 Russian
+  conversations of ``ru_colloquial_batch5.jsonl``). Batch 5 is **not split**: all of it is
+  held out, because round 5 tuned on both halves of batches 1-2 and 3 (docs/checks.md).
 
 Each set is split into a tuning part and a held-out part by a fixed rule (``split_of``):
 within each source of a batch, conversations are ordered by the SHA-256 of their reference
 and the first half is the tuning part (batch 3 is split on its own, so the first split
-stays as it was). The engine's phrase lists and rules were changed only after
-reading the tuning part; the held-out part is read only to measure.
+stays as it was). Up to round 4 the engine's phrase lists and rules were changed only
+after reading the tuning part; round 5 read the held-out halves of batches 1-2 and 3 too,
+so since then only batch 5 is held out, and it is read only to measure.
 
 Per check it reports agreement over all labels, agreement over the labels where either
 side applies the check (the free ``na``/``na`` agreements left out), Cohen's kappa over
@@ -24,6 +29,7 @@ and for the signals ``complaint``, ``dissatisfied`` and ``pii``, agreement and k
     python -m bench.checks_agreement                 # both parts, table per check
     python -m bench.checks_agreement --part tuning --verbose     # + every disagreement
     python -m bench.checks_agreement --batch 3       # only batch 3 (1-2: the first sets)
+    python -m bench.checks_agreement --batch 5 --part held-out   # the measure-only set
     python -m bench.checks_agreement --write-docs    # the tables into docs/checks.md
 """
 
@@ -48,7 +54,9 @@ DATA = ROOT.parent / "shared" / "data"
 DOCS = ROOT / "docs" / "checks.md"
 VERDICTS = ("pass", "fail", "na")
 PARTS = ("tuning", "held-out")
-BATCHES = ("1-2", "3")
+BATCHES = ("1-2", "3", "5")
+UNSPLIT = frozenset({"5"})
+"""Batches held out whole: nobody tuning the engine reads them."""
 SIGNALS = ("complaint", "dissatisfied", "pii")
 DOC_START = "<!-- agreement:start -->"
 DOC_END = "<!-- agreement:end -->"
@@ -61,6 +69,13 @@ def split_of(source: str, refs: Iterable[str]) -> dict[str, str]:
     ordered = sorted(refs, key=lambda ref: hashlib.sha256(f"{source}:{ref}".encode()).hexdigest())
     half = (len(ordered) + 1) // 2
     return {ref: ("tuning" if i < half else "held-out") for i, ref in enumerate(ordered)}
+
+
+def _parts(batch: str, source: str, refs: list[str]) -> dict[str, str]:
+    """``split_of`` for a split batch; every reference held out for an unsplit one."""
+    if batch in UNSPLIT:
+        return dict.fromkeys(refs, "held-out")
+    return split_of(source, refs)
 
 
 def _tweet_time(tweet_id: int) -> str:
@@ -178,9 +193,13 @@ def load_cases(*, public: bool = True) -> list[Case]:
     if public and (DATA / "ibm_twitter_customer_care").exists():
         cases += _public_cases(REAL / "labels.jsonl", "1-2")
         cases += _public_cases(REAL / "labels_batch3.jsonl", "3")
+        cases += _public_cases(REAL / "labels_batch5.jsonl", "5")
     cases += _russian_cases(REAL / "ru_colloquial.jsonl", REAL / "ru_labels.jsonl", "1-2")
     cases += _russian_cases(
         REAL / "ru_colloquial_batch3.jsonl", REAL / "ru_labels_batch3.jsonl", "3"
+    )
+    cases += _russian_cases(
+        REAL / "ru_colloquial_batch5.jsonl", REAL / "ru_labels_batch5.jsonl", "5"
     )
     return cases
 
@@ -190,7 +209,7 @@ def _public_cases(path: Path, batch: str) -> list[Case]:
     by_source: dict[str, list[str]] = {}
     for row in rows:
         by_source.setdefault(row["source"], []).append(row["ref"])
-    parts = {s: split_of(s, refs) for s, refs in by_source.items()}
+    parts = {s: _parts(batch, s, refs) for s, refs in by_source.items()}
     return [
         Case(
             source=row["source"],
@@ -208,7 +227,7 @@ def _public_cases(path: Path, batch: str) -> list[Case]:
 def _russian_cases(conversations: Path, label_path: Path, batch: str) -> list[Case]:
     records = {r["id"]: r for r in _jsonl(conversations)}
     labels = _jsonl(label_path)
-    parts = split_of("ru_colloquial", [row["id"] for row in labels])
+    parts = _parts(batch, "ru_colloquial", [row["id"] for row in labels])
     cases = []
     for row in labels:
         record = records[row["id"]]
@@ -391,6 +410,16 @@ def write_docs(text: str) -> None:
     DOCS.write_text(f"{head}{DOC_START}\n{text}\n{DOC_END}{tail}", encoding="utf-8")
 
 
+def _title(part: str, batches: list[str]) -> str:
+    """A table's title; the held-out halves of the split batches say they were read."""
+    if len(batches) == 1 and batches[0] in UNSPLIT:
+        return f"batch {batches[0]}: held out whole, measured only"
+    which = f"batch {batches[0]}" if len(batches) == 1 else "batches " + " and ".join(batches)
+    if part == "held-out":
+        return f"held-out half, {which} (read for tuning in round 5)"
+    return f"tuning part, {which}"
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--part", choices=PARTS, action="append")
@@ -405,13 +434,16 @@ def main(argv: list[str] | None = None) -> None:
     out = []
     for part in args.part or PARTS:
         for batch in batches:
+            if not any(c.part == part and c.batch == batch for c in cases):
+                continue  # an unsplit batch has no tuning part
             report = measure(c for c in cases if c.part == part and c.batch == batch)
-            out.append(table(report, f"{part} part, batch {batch}"))
+            out.append(table(report, _title(part, [batch])))
             if args.verbose:
                 print("\n".join(report.misses))
-        if len(batches) > 1:
-            report = measure(c for c in cases if c.part == part and c.batch in batches)
-            out.append(table(report, f"{part} part, all batches"))
+        split = [b for b in batches if b not in UNSPLIT]
+        if len(split) > 1:
+            report = measure(c for c in cases if c.part == part and c.batch in split)
+            out.append(table(report, _title(part, split)))
     text = "\n\n".join(out)
     print(text)
     if args.write_docs:
