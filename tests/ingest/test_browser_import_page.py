@@ -14,7 +14,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 __all__ = ["browser", "server"]
 
 SHEET = (
-    "Номер обращения;Дата;Оператор;Канал связи;Оценка;Комментарий клиента;Филиал\n"
+    "Номер обращения;Дата;Оператор;Вид связи;Оценка;Комментарий клиента;Филиал\n"
     "t-101;2026-11-24T09:30:00+03:00;a1;call;5;Быстро решили;Москва\n"
     "t-102;2026-11-24T10:05:00+03:00;a2;call;4;;Казань\n"
     "t-103;24.11.2026 11:00;a1;call;2;Долго ждал <b>ответа</b>;Москва\n"
@@ -48,7 +48,7 @@ def test_qa_lead_maps_a_spreadsheet_and_sees_the_summary(
     # What is missing is named by its label, never by its code.
     expect(preview).to_contain_text("Канал: обязательное поле не заполнено")
     expect(preview).not_to_contain_text("channel")
-    page.get_by_label("Канал", exact=True).select_option("Канал связи")
+    page.get_by_label("Канал", exact=True).select_option("Вид связи")
     expect(preview.locator("tbody tr").nth(0)).to_contain_text("в порядке")
     expect(preview).to_contain_text("Долго ждал <b>ответа</b>")  # shown as text, escaped
     # The row whose date cannot be read shows the file's cells, the date's marked with why.
