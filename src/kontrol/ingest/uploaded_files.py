@@ -817,7 +817,6 @@ def mapping_preview(
     with tempfile.TemporaryDirectory() as folder:
         path = _stored_path(upload, folder)
         header, _ = csv_header_and_rows(path, rows=0, separator=separator)
-        split_by = separator or sniff_csv(path)[1]
         rows: list[dict[str, Any]] = []
         errors: list[ExplainedReject | None] = []
         try:
@@ -825,7 +824,7 @@ def mapping_preview(
                 rows.append(
                     _flat(source)
                     if source.data is not None
-                    else _file_cells(source, header, columns, split_by)
+                    else _file_cells(source, header, columns)
                 )
                 outcome = validate_record(source)
                 errors.append(
@@ -857,14 +856,14 @@ def mapping_preview(
     )
 
 
-def _file_cells(
-    source: SourceRecord, header: list[str], columns: dict[str, str], separator: str
-) -> dict[str, Any]:
+def _file_cells(source: SourceRecord, header: list[str], columns: dict[str, str]) -> dict[str, Any]:
     """A row the reader could not read, as the file has it: each mapped field's cell
-    verbatim (``_raw`` marks it, so the page shows the text and not a reading of it)."""
-    first = source.raw.split("\n", 1)[0]
+    verbatim (``_raw`` marks it, so the page shows the text and not a reading of it).
+
+    The reader keeps a row's cells as CSV with commas whatever the file's separator, a
+    quoted cell over several lines (a transcript) whole; its first row is the record's."""
     try:
-        cells = next(csv.reader(io.StringIO(first), delimiter=separator), [])
+        cells = next(csv.reader(io.StringIO(source.raw)), [])
     except csv.Error:
         cells = []
     flat: dict[str, Any] = {"_line": source.line, "_raw": True}
