@@ -99,9 +99,9 @@ class Turn:
 
 
 def _clock(text: str) -> time | None:
-    parts = [int(part) for part in text.split(":")]
+    hour, minute, *rest = (int(part) for part in text.split(":"))
     try:
-        return time(*parts)
+        return time(hour, minute, rest[0] if rest else 0)
     except ValueError:
         return None  # 25:70 is text, not a time
 
