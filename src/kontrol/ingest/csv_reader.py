@@ -140,6 +140,8 @@ DAY_FORMATS: dict[str, tuple[str, ...]] = {
     "mdy_slashes": ("%m/%d/%Y",),
 }
 _CLOCK_SHAPES = ("%H:%M:%S", "%H:%M", "%I:%M %p", "%I:%M:%S %p", "%H.%M")
+# Lines of unsplit transcripts a reader notes, at most (the mapping step shows five rows).
+_UNSPLIT_NOTED = 100
 _INTEGERS = {"survey.csat", "survey.nps", "survey.ces", "csat", "nps", "ces"}
 _MESSAGE_PREFIX = "message."
 _JSON_FIELDS = {"messages", "meta"}
@@ -411,7 +413,7 @@ class CsvImporter(Importer):
             return [message]
         turns = split_transcript(text, day_first=self.dates != "mdy_slashes")
         if turns is None:
-            if many_lines(text):
+            if many_lines(text) and len(self.unsplit) < _UNSPLIT_NOTED:
                 self.unsplit.add(first_line)
             if self.text_role:
                 message["role"] = self._role(len(current["messages"]))
