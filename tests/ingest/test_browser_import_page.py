@@ -14,7 +14,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 __all__ = ["browser", "server"]
 
 SHEET = (
-    "Номер обращения;Дата;Оператор;Канал связи;Оценка;Комментарий клиента;Филиал\n"
+    "Номер обращения;Дата;Оператор;Вид связи;Оценка;Комментарий клиента;Филиал\n"
     "t-101;2026-11-24T09:30:00+03:00;a1;call;5;Быстро решили;Москва\n"
     "t-102;2026-11-24T10:05:00+03:00;a2;call;4;;Казань\n"
     "t-103;24.11.2026 11:00;a1;call;2;Долго ждал <b>ответа</b>;Москва\n"
@@ -48,7 +48,7 @@ def test_qa_lead_maps_a_spreadsheet_and_sees_the_summary(
     # What is missing is named by its label, never by its code.
     expect(preview).to_contain_text("Канал: обязательное поле не заполнено")
     expect(preview).not_to_contain_text("channel")
-    page.get_by_label("Канал", exact=True).select_option("Канал связи")
+    page.get_by_label("Канал", exact=True).select_option("Вид связи")
     expect(preview.locator("tbody tr").nth(0)).to_contain_text("в порядке")
     expect(preview).to_contain_text("Долго ждал <b>ответа</b>")  # shown as text, escaped
     # The row whose date cannot be read shows the file's cells, the date's marked with why.
@@ -150,4 +150,70 @@ def test_a_russian_excel_csv_is_read_with_its_separator_and_encoding(
     expect(rejects.locator("tbody tr")).to_have_count(2)
     expect(rejects).to_contain_text("32.13.2026 10:00 — такой даты нет")
     expect(rejects).to_contain_text("неизвестный канал")
+    context.close()
+
+
+HELPDESK = (
+    "№ обращения;Дата создания;Время;Канал;Имя клиента;Текст обращения\r\n"
+    "h-1;24.11.2026;10:03;Чат;Мария;"
+    '"[10:03] Клиент: Здравствуйте! Заказ не пришёл\n'
+    "[10:04] Оператор Иван: Добрый день, Мария! Сейчас проверю.\n"
+    '[10:06] Оператор Иван: Заказ придёт завтра до 18:00."\r\n'
+    'h-2;24.11.2026;11:00;Чат;Олег;"Здравствуйте, Олег! Чем помочь?\nЗаказ не пришёл"\r\n'
+    "h-3;24.11.2026;25:70;Чат;Анна;Клиент: Добрый день\r\n"
+)
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+def test_a_help_desk_export_with_transcripts_in_cells_is_split_and_joined(
+    browser: Browser, server: str, backend: str, tmp_path: Path
+) -> None:
+    """Issue 15 (third walk-through, item 3): «№ обращения», «Текст обращения», a date and a
+    time in two columns and whole transcripts in cells, read as the preview says."""
+    sheet = tmp_path / "Обращения.csv"
+    sheet.write_bytes(HELPDESK.encode("cp1251"))
+    context = browser.new_context(locale="ru-RU", viewport={"width": 1440, "height": 900})
+    page = context.new_page()
+    page.goto(f"{server}/login")
+    page.get_by_label("Логин").fill("qa")
+    page.get_by_label("Пароль").fill(PASSWORD)
+    page.get_by_role("button", name="Войти").click()
+    page.goto(f"{server}/import")
+    page.get_by_label("Файл", exact=True).set_input_files(str(sheet))
+    page.get_by_role("button", name="Загрузить и импортировать").click()
+    expect(page.get_by_role("heading", name="Сопоставление столбцов")).to_be_visible()
+    expect(page.get_by_label("Номер обращения")).to_have_value("№ обращения")
+    expect(page.get_by_label("Дата и время начала")).to_have_value("Дата создания")
+    expect(page.get_by_label("Время начала", exact=True)).to_have_value("Время")
+    expect(page.get_by_label("Текст реплики")).to_have_value("Текст обращения")
+    preview = page.locator("#mapping-preview")
+    first = preview.locator("tbody tr").nth(0)
+    expect(first).to_contain_text("24.11.2026 10:03")
+    expect(first.locator(".preview-turns")).to_have_text(
+        "3 реплики: клиент — 1, оператор — 2; у каждой — время"
+    )
+    note = preview.locator(".import-unsplit")
+    expect(note).to_contain_text("В строке файла 5 текст из нескольких строк не удалось")
+    expect(note).to_contain_text("одной репликой клиента")
+    expect(preview).to_contain_text("«Время» (Время начала): 25:70 — такого времени нет")
+    # The rejected row shows the file's cells (a «;» file too), its date and time marked.
+    bad = preview.locator("td.preview-rejected")
+    expect(bad).to_have_count(1)
+    expect(bad).to_contain_text("24.11.2026 25:70")
+    expect(bad.locator("xpath=..").locator("td").nth(1)).to_have_text("h-3")
+    # Saying the text is the agent's changes what the note says will become of it.
+    page.locator('select[name="fixed.message.role"]').select_option("agent")
+    expect(note).to_contain_text("одной репликой оператора")
+    page.locator('select[name="fixed.message.role"]').select_option("alternate")
+    expect(note).to_contain_text("одной репликой клиента")
+    _shot(page, "import-columns-transcripts")
+
+    page.get_by_role("button", name="Импортировать").click()
+    progress = page.locator("#import-progress")
+    expect(progress).to_contain_text("Импорт завершён")
+    expect(progress.locator(".tile-value").nth(0)).to_have_text("2")
+    rejects = progress.locator("table.rejects")
+    expect(rejects.locator("tbody tr")).to_have_count(1)
+    expect(rejects).to_contain_text("«Время» (Время начала)")
+    expect(rejects).to_contain_text("25:70 — такого времени нет")
     context.close()

@@ -31,6 +31,14 @@ header line (``separator`` overrides it). A mapped file's channels may be
 written in words (*чат*, *звонок*, *почта*, *Phone*: :func:`channel_value`), and
 ``fixed={"message.role": ...}`` says who wrote a text column with no author:
 ``customer``, ``agent`` or ``alternate`` (customer first, then by turns).
+
+A text cell without an author that holds a whole transcript, one turn a line
+starting with its speaker (``[12:03] Оператор Иван: …``, ``Клиент: …``), is split
+into its messages with their roles and times (:mod:`kontrol.ingest.transcripts`);
+a cell of several lines where no speaker is recognised stays one message, and
+the reader notes its line in ``unsplit`` (the mapping step says so). A date and
+a time in two columns are joined when the time's column is mapped to
+``started_time``: a bad part is a reject naming its own field.
 """
 
 from __future__ import annotations
@@ -50,6 +58,7 @@ from kontrol.ingest.files import open_binary, unreadable
 from kontrol.ingest.json_records import loads_record
 from kontrol.ingest.registry import Importer, SourceRecord, register_importer
 from kontrol.ingest.schema import RecordError
+from kontrol.ingest.transcripts import many_lines, split_transcript, turn_times
 
 _NUMBERS = {
     "wrap_seconds",
@@ -121,6 +130,18 @@ _TIMES = {
     "due_at",
     "closed_at",
 }
+# The field of a time of day kept in its own column, joined to the date of its field.
+TIME_OF_DAY_FIELDS = {"started_time": "started_at"}
+# How a date alone is written in each of DATE_FORMATS (with its time in another column).
+DAY_FORMATS: dict[str, tuple[str, ...]] = {
+    "iso": ("%Y-%m-%d",),
+    "dmy_dots": ("%d.%m.%Y",),
+    "dmy_slashes": ("%d/%m/%Y",),
+    "mdy_slashes": ("%m/%d/%Y",),
+}
+_CLOCK_SHAPES = ("%H:%M:%S", "%H:%M", "%I:%M %p", "%I:%M:%S %p", "%H.%M")
+# Lines of unsplit transcripts a reader notes, at most (the mapping step shows five rows).
+_UNSPLIT_NOTED = 100
 _INTEGERS = {"survey.csat", "survey.nps", "survey.ces", "csat", "nps", "ces"}
 _MESSAGE_PREFIX = "message."
 _JSON_FIELDS = {"messages", "meta"}
@@ -215,6 +236,9 @@ class CsvImporter(Importer):
         self.date_shapes = DATE_FORMATS.get(dates, ())
         self.separator = separator
         self.mapped = bool(self.columns or self.fixed)
+        # Lines (of the first row of their interaction) whose text of several lines named
+        # no speaker: kept as one message; the mapping step says so.
+        self.unsplit: set[int] = set()
 
     def renamed(self, header: list[str]) -> list[str]:
         """The header as fields: mapped columns by their field, the rest under ``meta.``."""
@@ -285,6 +309,11 @@ class CsvImporter(Importer):
 
     def _spreadsheet_values(self, row: dict[str, str]) -> _RowError | None:
         """Read the row's dates in the chosen format and its channel in words; what is wrong."""
+        for clock_field, day_field in TIME_OF_DAY_FIELDS.items():
+            if clock_field in row:
+                problem = self._join_day_and_time(row, day_field, clock_field, row.pop(clock_field))
+                if problem is not None:
+                    return problem
         for column in sorted(_TIMES.intersection(row)) if self.date_shapes else ():
             if row[column].strip():
                 row[column] = iso_time(row[column], self.date_shapes)
@@ -300,6 +329,33 @@ class CsvImporter(Importer):
                 allowed = ", ".join(channel.value for channel in Channel)
                 return _RowError("channel", f"not a known channel ({allowed}): {row['channel']!r}")
             row["channel"] = known
+        return None
+
+    def _join_day_and_time(
+        self, row: dict[str, str], day_field: str, clock_field: str, clock_cell: str
+    ) -> _RowError | None:
+        """Put the time of ``clock_cell`` into the date of ``row[day_field]`` (ISO-8601)."""
+        day_cell = row.get(day_field, "").strip()
+        clock_text = clock_cell.strip()
+        if not clock_text or not day_cell:
+            return None  # a date alone is read as it is; a time alone: the date is missing
+        day = _parse(day_cell, (*DAY_FORMATS.get(self.dates, ()), *DAY_FORMATS["iso"]))
+        if day is None:
+            # A date with its time at midnight (Excel's "24.11.2026 0:00:00") is a date too.
+            day = _parse(day_cell, self.date_shapes) or _iso_moment(day_cell)
+            if day is None or day.time() != datetime.min.time():
+                return _RowError(
+                    day_field, f"not a date alone in the format {self.dates}: {day_cell!r}"
+                )
+        clock = _parse(clock_text.upper(), _CLOCK_SHAPES)
+        if clock is None:
+            # Excel may write a time as a moment of its day zero ("30.12.1899 10:15:00").
+            clock = _parse(clock_text, self.date_shapes) or _iso_moment(clock_text)
+        if clock is None:
+            if re.fullmatch(r"\d{1,2}[:.]\d{2}(?:[:.]\d{2})?", clock_text):
+                return _RowError(clock_field, f"no such time: {clock_text}")
+            return _RowError(clock_field, f"not a time of day (HH:MM): {clock_text!r}")
+        row[day_field] = datetime.combine(day.date(), clock.time()).isoformat()
         return None
 
     def _records(self, reader: Any, header: list[str], path: Path) -> Iterator[SourceRecord]:
@@ -343,17 +399,61 @@ class CsvImporter(Importer):
             assert current is not None
             raws.append(raw)
             if message is not None:
-                if "role" not in message and self.text_role:
-                    message["role"] = self._role(len(current["messages"]))
-                current["messages"].append(message)
+                current["messages"].extend(self._messages(message, current, first_line))
         if current is not None:
             yield SourceRecord(first_line, "\n".join(raws), current)
+
+    def _messages(
+        self, message: dict[str, Any], current: dict[str, Any], first_line: int
+    ) -> list[dict[str, Any]]:
+        """The messages of one row's text: its turns when it is a transcript whose lines
+        name their speakers, else the row's message with the role chosen for the column."""
+        text = message.get("text")
+        if "role" in message or not isinstance(text, str):
+            return [message]
+        turns = split_transcript(text, day_first=self.dates != "mdy_slashes")
+        if turns is None:
+            if many_lines(text) and len(self.unsplit) < _UNSPLIT_NOTED:
+                self.unsplit.add(first_line)
+            if self.text_role:
+                message["role"] = self._role(len(current["messages"]))
+            return [message]
+        started = _iso_moment(str(current.get("started_at") or ""))
+        found: list[dict[str, Any]] = []
+        for turn, moment in zip(turns, turn_times(turns, started), strict=True):
+            role = turn.role or (self._role(len(current["messages"])) if self.text_role else "")
+            one: dict[str, Any] = {"role": role} if role else {}
+            one["text"] = turn.text
+            if moment is not None:
+                one["at"] = moment.isoformat()
+            found.append(one)
+        # The row's other message cells (its time, author) belong to its first turn.
+        for name, value in message.items():
+            if name != "text" and found:
+                found[0].setdefault(name, value)
+        return found
 
     def _role(self, turn: int) -> str:
         """Who wrote the ``turn``-th message of a text column without authors."""
         if self.text_role == "alternate":
             return ("customer", "agent")[turn % 2]
         return self.text_role
+
+
+def _parse(text: str, shapes: tuple[str, ...]) -> datetime | None:
+    for shape in shapes:
+        try:
+            return datetime.strptime(text, shape)
+        except ValueError:
+            continue
+    return None
+
+
+def _iso_moment(text: str) -> datetime | None:
+    try:
+        return datetime.fromisoformat(text.strip())
+    except ValueError:
+        return None
 
 
 def _is_iso(text: str) -> bool:

@@ -30,6 +30,19 @@ REASONS: tuple[tuple[str, str], ...] = (
     ("not a date in the format dmy_dots: {value}", "import.reject.not_a_date_in.dmy_dots"),
     ("not a date in the format dmy_slashes: {value}", "import.reject.not_a_date_in.dmy_slashes"),
     ("not a date in the format mdy_slashes: {value}", "import.reject.not_a_date_in.mdy_slashes"),
+    # A date whose time is in a column of its own (started_time), and that time.
+    ("not a date alone in the format iso: {value}", "import.reject.not_a_day_in.iso"),
+    ("not a date alone in the format dmy_dots: {value}", "import.reject.not_a_day_in.dmy_dots"),
+    (
+        "not a date alone in the format dmy_slashes: {value}",
+        "import.reject.not_a_day_in.dmy_slashes",
+    ),
+    (
+        "not a date alone in the format mdy_slashes: {value}",
+        "import.reject.not_a_day_in.mdy_slashes",
+    ),
+    ("not a time of day (HH:MM): {value}", "import.reject.not_a_time_of_day"),
+    ("no such time: {value}", "import.reject.no_such_time"),
     ("not a known channel ({_allowed}): {value}", "import.reject.unknown_channel"),
     # A date written the chosen way that no calendar has (31.02.2026).
     ("no such date: {value}", "import.reject.no_such_date"),

@@ -22,6 +22,7 @@ import re
 import tempfile
 import uuid
 import zlib
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -40,6 +41,7 @@ from kontrol.ingest.csv_reader import (
     DATE_FORMATS,
     SEPARATORS,
     TEXT_ROLES,
+    TIME_OF_DAY_FIELDS,
     CsvImporter,
     channel_value,
     csv_header_and_rows,
@@ -70,6 +72,7 @@ FINISHED = frozenset({DONE, DAMAGED, UNREADABLE, FAILED})
 # Fields a spreadsheet's columns can be mapped to, required first (spec/FORMAT.md).
 REQUIRED_FIELDS = ("id", "channel", "started_at")
 OPTIONAL_FIELDS = (
+    "started_time",
     "ended_at",
     "direction",
     "status",
@@ -104,6 +107,19 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         "№",
         "номер обращения",
         "id обращения",
+        "ид обращения",
+        "идентификатор обращения",
+        "номер заявки",
+        "id заявки",
+        "номер тикета",
+        "id тикета",
+        "номер запроса",
+        "номер диалога",
+        "id диалога",
+        "номер чата",
+        "id чата",
+        "тикет",
+        "заявка",
         "ticket id",
         "call id",
         "номер звонка",
@@ -111,24 +127,55 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         "contact id",
         "conversation id",
     ),
-    "channel": ("channel", "канал", "тип", "тип обращения", "type"),
+    "channel": (
+        "channel",
+        "канал",
+        "канал связи",
+        "канал обращения",
+        "источник",
+        "тип",
+        "тип обращения",
+        "type",
+        "source",
+    ),
     "started_at": (
         "started_at",
         "дата",
         "дата и время",
-        "время",
-        "начало",
+        "дата время",
         "дата начала",
+        "дата создания",
+        "дата и время создания",
+        "дата обращения",
+        "дата и время обращения",
+        "дата звонка",
+        "дата регистрации",
+        "создано",
+        "создан",
         "date",
+        "created",
+        "created at",
+        "date created",
+        "начало",
+        "время",
+        "время начала",
         "time",
         "start",
         "started",
         "start time",
-        "created",
-        "created at",
-        "дата обращения",
-        "дата звонка",
+    ),
+    # Suggested only beside a column of dates without their time (suggest_columns).
+    "started_time": (
+        "started_time",
+        "время",
         "время начала",
+        "время создания",
+        "время обращения",
+        "время звонка",
+        "время регистрации",
+        "time",
+        "start time",
+        "time created",
     ),
     "ended_at": (
         "ended_at",
@@ -152,7 +199,13 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         "operator",
         "employee",
         "id оператора",
+        "логин",
+        "ответственный",
+        "исполнитель",
+        "ответственный сотрудник",
+        "ответственный оператор",
         "assignee",
+        "owner",
     ),
     "agent_name": (
         "agent_name",
@@ -161,6 +214,9 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         "agent name",
         "operator name",
         "фио",
+        "фио сотрудника",
+        "фио ответственного",
+        "имя сотрудника",
     ),
     "team": ("team", "команда", "группа", "отдел", "group", "department"),
     "customer_id": (
@@ -181,7 +237,19 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         "customer name",
         "client name",
     ),
-    "topic": ("topic", "тема", "тематика", "категория", "причина", "subject", "category", "reason"),
+    "topic": (
+        "topic",
+        "тема",
+        "тема обращения",
+        "тематика",
+        "категория",
+        "категория обращения",
+        "причина",
+        "причина обращения",
+        "subject",
+        "category",
+        "reason",
+    ),
     "tags": ("tags", "теги", "метки", "labels"),
     "wrap_seconds": (
         "wrap_seconds",
@@ -196,6 +264,9 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         "csat",
         "оценка клиента",
         "оценка",
+        "оценка качества",
+        "оценка обслуживания",
+        "оценка диалога",
         "удовлетворённость",
         "удовлетворенность",
         "rating",
@@ -214,12 +285,31 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "message.text": (
         "message.text",
         "текст",
+        "текст обращения",
+        "текст сообщения",
+        "текст заявки",
+        "текст диалога",
+        "текст переписки",
+        "переписка",
+        "история переписки",
+        "диалог",
         "сообщение",
+        "сообщения",
         "реплика",
+        "описание",
+        "содержание",
+        "содержание обращения",
         "text",
         "message",
+        "messages",
         "transcript",
+        "conversation",
+        "dialog",
+        "dialogue",
         "расшифровка",
+        "расшифровка разговора",
+        "транскрипт",
+        "стенограмма",
     ),
 }
 
@@ -590,7 +680,10 @@ def batch_counts(
 
 
 def _normal(text: str) -> str:
-    return re.sub(r"\s+", " ", text.strip().lower().replace("ё", "е").replace("_", " "))
+    """A column's name as matched: case, ё, punctuation and spaces aside, № read "номер"
+    (``«№ обращения»`` is ``номер обращения``, ``Дата/время`` is ``дата время``)."""
+    lowered = text.lower().replace("ё", "е").replace("№", " номер ")
+    return " ".join(re.sub(r"[\W_]+", " ", lowered).split())
 
 
 # An id field whose column holds people's names rather than ids: the name field instead.
@@ -628,6 +721,7 @@ def suggest_columns(header: list[str], rows: list[list[str]] | None = None) -> d
                     suggested[field] = column
                     taken.add(column)
                     break
+    _pair_day_and_time(suggested, header, rows)
     for id_field, name_field in _NAME_FIELDS.items():
         column = suggested.get(id_field)
         if column is None or name_field in suggested or not rows:
@@ -638,6 +732,36 @@ def suggest_columns(header: list[str], rows: list[list[str]] | None = None) -> d
     return suggested
 
 
+_CLOCK = re.compile(r"^\d{1,2}:\d{2}(?::\d{2})?(?:\s*[AaPp][Mm])?$")
+_HAS_CLOCK = re.compile(r"\d{1,2}:\d{2}")
+_MIDNIGHT = re.compile(r"\s0?0:00(?::00)?$")
+
+
+def _pair_day_and_time(
+    suggested: dict[str, str], header: list[str], rows: list[list[str]] | None
+) -> None:
+    """Keep a suggested time column (``started_time``) only beside a column of dates without
+    their time and when its own first rows are times of day; a time column with nothing
+    to join stands for the start itself."""
+    clock_column = suggested.get("started_time")
+    if clock_column is None:
+        return
+    if "started_at" not in suggested:
+        suggested["started_at"] = suggested.pop("started_time")
+        return
+
+    def cells(column: str) -> list[str]:
+        at = header.index(column)
+        return [c[at].strip() for c in rows or [] if len(c) > at and c[at].strip()]
+
+    days, clocks = cells(suggested["started_at"]), cells(clock_column)
+    dates_alone = bool(days) and not any(
+        _HAS_CLOCK.search(day) and not _MIDNIGHT.search(day) for day in days
+    )
+    if not (dates_alone and clocks and all(_CLOCK.match(clock) for clock in clocks)):
+        del suggested["started_time"]
+
+
 @dataclass(frozen=True)
 class MappingPreview:
     """The mapping step's view of a CSV: its columns and its first rows as mapped."""
@@ -646,6 +770,8 @@ class MappingPreview:
     rows: list[dict[str, Any]]
     errors: list[ExplainedReject | None]
     fields: list[str]
+    # Lines whose text of several lines names no speaker: one message, not split in turns.
+    unsplit: tuple[int, ...] = ()
 
 
 def field_names(columns: dict[str, str], locale: str) -> dict[str, str]:
@@ -691,7 +817,6 @@ def mapping_preview(
     with tempfile.TemporaryDirectory() as folder:
         path = _stored_path(upload, folder)
         header, _ = csv_header_and_rows(path, rows=0, separator=separator)
-        split_by = separator or sniff_csv(path)[1]
         rows: list[dict[str, Any]] = []
         errors: list[ExplainedReject | None] = []
         try:
@@ -699,7 +824,7 @@ def mapping_preview(
                 rows.append(
                     _flat(source)
                     if source.data is not None
-                    else _file_cells(source, header, columns, split_by)
+                    else _file_cells(source, header, columns)
                 )
                 outcome = validate_record(source)
                 errors.append(
@@ -713,26 +838,41 @@ def mapping_preview(
                     break
         except Unreadable:
             pass
-    shown = [field for field in MAPPED_FIELDS if field in columns or field in fixed]
+    # A time of day in its own column is shown joined to its date, in the date's column.
+    shown = [
+        name
+        for name in MAPPED_FIELDS
+        if (name in columns or name in fixed) and name not in TIME_OF_DAY_FIELDS
+    ]
     # In the file's order: a conversation of several rows is read after a reject below it.
     order = sorted(range(len(rows)), key=lambda at: int(rows[at]["_line"]))
-    return MappingPreview(header, [rows[at] for at in order], [errors[at] for at in order], shown)
+    lines = {int(row["_line"]) for row in rows}
+    return MappingPreview(
+        header,
+        [rows[at] for at in order],
+        [errors[at] for at in order],
+        shown,
+        tuple(sorted(lines & reader.unsplit)),
+    )
 
 
-def _file_cells(
-    source: SourceRecord, header: list[str], columns: dict[str, str], separator: str
-) -> dict[str, Any]:
+def _file_cells(source: SourceRecord, header: list[str], columns: dict[str, str]) -> dict[str, Any]:
     """A row the reader could not read, as the file has it: each mapped field's cell
-    verbatim (``_raw`` marks it, so the page shows the text and not a reading of it)."""
-    first = source.raw.split("\n", 1)[0]
+    verbatim (``_raw`` marks it, so the page shows the text and not a reading of it).
+
+    The reader keeps a row's cells as CSV with commas whatever the file's separator, a
+    quoted cell over several lines (a transcript) whole; its first row is the record's."""
     try:
-        cells = next(csv.reader(io.StringIO(first), delimiter=separator), [])
+        cells = next(csv.reader(io.StringIO(source.raw)), [])
     except csv.Error:
         cells = []
     flat: dict[str, Any] = {"_line": source.line, "_raw": True}
-    for field, column in columns.items():
+    for name, column in columns.items():
         if column in header and header.index(column) < len(cells):
-            flat[field] = cells[header.index(column)]
+            flat[name] = cells[header.index(column)]
+    for clock_field, day_field in TIME_OF_DAY_FIELDS.items():
+        if flat.get(clock_field) and day_field in flat:
+            flat[day_field] = f"{flat[day_field]} {flat.pop(clock_field)}"
     return flat
 
 
@@ -746,6 +886,10 @@ def _flat(source: SourceRecord) -> dict[str, Any]:
             first = value[0] if isinstance(value[0], dict) else {}
             flat["message.role"] = first.get("role")
             flat["message.text"] = first.get("text")
+            said = [m for m in value if isinstance(m, dict)]
+            # Who spoke how often, in the order they first spoke, and how many have a time.
+            flat["_roles"] = Counter(str(m.get("role") or "") for m in said)
+            flat["_timed"] = sum(1 for m in said if m.get("at"))
         elif name != "meta":
             flat[name] = value
     return flat

@@ -237,7 +237,7 @@ def _asks_pardon(message: Message, hit: Hit) -> bool:
 def empathy(conversation: Conversation) -> Verdict:
     """After the customer expresses negative emotion, the agent acknowledges it."""
     triggers = customer_emotion(conversation)
-    if not triggers:
+    if not triggers or not conversation.agent_messages:
         return Verdict(NA)
     first = triggers[0][0]
     replies = [

@@ -123,7 +123,8 @@ def _name_tokens(conversation: Conversation, name: str | None) -> set[str]:
 def customer_name(conversation: Conversation) -> Verdict:
     """The agent addresses the customer by name (any inflection) at least once."""
     names = _name_tokens(conversation, conversation.customer_name)
-    if not names:
+    if not names or not conversation.agent_messages:
+        # No agent message (a transcript not split into turns): nothing to judge.
         return Verdict(NA)
     # The agent's own name (same first name as the customer's, or in "my name is X") is
     # not addressing the customer.

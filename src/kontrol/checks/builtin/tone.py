@@ -20,7 +20,7 @@ from kontrol.checks.registry import FAIL, NA, PASS, Verdict, check
 def calm_tone(conversation: Conversation) -> Verdict:
     """While the customer is negative, the agent neither shouts nor is rude."""
     triggers = customer_emotion(conversation)
-    if not triggers:
+    if not triggers or not conversation.agent_messages:
         return Verdict(NA)
     first = triggers[0][0]
     after = [m for m in conversation.agent_messages if m.index > first]

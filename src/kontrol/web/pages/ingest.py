@@ -4,6 +4,7 @@ records an import rejected, with file, line, field and reason."""
 from __future__ import annotations
 
 import json
+from collections import Counter
 from datetime import datetime, tzinfo
 from typing import Annotated, Any
 
@@ -16,7 +17,13 @@ from kontrol.accounts.policy import Action, require
 from kontrol.domain.clock import zone
 from kontrol.i18n import translate
 from kontrol.i18n.formats import moment_label, number_label
-from kontrol.ingest.csv_reader import DATE_FORMATS, SEPARATORS, guess_date_format
+from kontrol.i18n.plurals import fill, plural
+from kontrol.ingest.csv_reader import (
+    DATE_FORMATS,
+    SEPARATORS,
+    TIME_OF_DAY_FIELDS,
+    guess_date_format,
+)
 from kontrol.ingest.registry import importers
 from kontrol.ingest.reject_reasons import field_name, reject_reason
 from kontrol.ingest.rejects import list_rejects
@@ -295,11 +302,17 @@ def _mapping_page(
         "separators": list(SEPARATORS),
         "channel_values": channel_values(column_cells(sample, columns.get("channel"))),
         "required": REQUIRED_FIELDS,
-        "optional": [f for f in MAPPED_FIELDS if f not in REQUIRED_FIELDS],
+        # A time of day in its own column is offered right under the date it completes.
+        "paired": {day: clock for clock, day in TIME_OF_DAY_FIELDS.items()},
+        "optional": [
+            f for f in MAPPED_FIELDS if f not in REQUIRED_FIELDS and f not in TIME_OF_DAY_FIELDS
+        ],
         "fixed_choices": FIXED_FIELDS,
         "preview": preview,
         "cells": preview_cells(preview, locale, zone(viewer.workspace.timezone)),
         "rejected": rejected_cells(preview, locale),
+        "turns": [turn_summary(row, locale) for row in preview.rows],
+        "unsplit_note": unsplit_note(preview, fixed, locale),
         "names": names,
         "dates": dates,
         "date_formats": list(DATE_FORMATS),
@@ -357,14 +370,50 @@ def preview_cells(preview: MappingPreview, locale: str, local: tzinfo) -> list[l
     ]
 
 
+def turn_summary(row: dict[str, Any], locale: str) -> str:
+    """A previewed conversation's turns in words: «3 реплики: клиент — 2, оператор — 1;
+    время у каждой»; nothing for a row of one message or none."""
+    roles: Counter[str] = row.get("_roles") or Counter()
+    count = sum(roles.values())
+    if count < 2:
+        return ""
+    who = ", ".join(
+        fill(
+            translate(locale, "import.columns.turns_by"),
+            {"role": translate(locale, f"import.role.{role or 'unknown'}"), "n": n},
+        )
+        for role, n in roles.items()
+    )
+    text = plural(locale, "import.columns.turns", count, roles=who)
+    timed = int(row.get("_timed") or 0)
+    if timed == count:
+        text += translate(locale, "import.columns.turns_all_timed")
+    elif timed:
+        some = translate(locale, "import.columns.turns_some_timed")
+        text += fill(some, {"timed": timed, "n": count})
+    return text
+
+
+def unsplit_note(preview: MappingPreview, fixed: dict[str, str], locale: str) -> str:
+    """What becomes of previewed texts of several lines that name no speaker: one message of
+    the role chosen for the text column, and what the checks can judge of it."""
+    if not preview.unsplit:
+        return ""
+    role = "agent" if fixed.get("message.role") == "agent" else "customer"
+    lines = ", ".join(str(line) for line in preview.unsplit)
+    return plural(locale, f"import.columns.unsplit.{role}", len(preview.unsplit), lines=lines)
+
+
 def rejected_cells(preview: MappingPreview, locale: str) -> list[dict[str, str]]:
-    """For each previewed row, the fields whose cells were rejected, each with the reason."""
+    """For each previewed row, the fields whose cells were rejected, each with the reason
+    (a time of day in its own column is shown, and marked, in its date's cell)."""
     marked: list[dict[str, str]] = []
     for problem in preview.errors:
         cells: dict[str, str] = {}
         if problem is not None:
             for reason in problem.reasons:
                 for field in (reason.field or problem.field or "").split(", "):
+                    field = TIME_OF_DAY_FIELDS.get(field, field)
                     if field in preview.fields and field not in cells:
                         cells[field] = reason.said(locale)
         marked.append(cells)
