@@ -97,7 +97,7 @@ def test_the_agent_reads_the_evaluation_beside_the_conversation(
     # Acknowledging says it keeps the appeal open, and it does.
     expect(page.locator("#acknowledge-hint")).to_contain_text("оспорить оценку можно и после")
     page.locator("#acknowledge").click()
-    expect(page.locator("#acknowledgement")).to_contain_text("принята")
+    expect(page.locator("#acknowledgement")).to_contain_text("прочитана")
     page.locator("#disputes summary").click()
     page.locator("#dispute-whole textarea").fill("Приветствие было полным")
     page.locator("#dispute-whole button").click()

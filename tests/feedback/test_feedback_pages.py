@@ -136,7 +136,8 @@ def test_acknowledge_and_deadline_through_the_api(client: TestClient, world: Wor
     # time on the workspace's clock (no "UTC").
     seen = client.get(f"/evaluations/{recent}").text
     assert 'id="dispute-whole"' in seen and 'id="dispute-refusal"' not in seen
-    assert "принята" in seen and "UTC" not in seen
+    state = seen.split('id="acknowledgement">', 1)[1].split("</dd>", 1)[0]
+    assert "прочитана" in state and "UTC" not in seen
     bad = client.post(f"/api/v1/evaluations/{recent}/acknowledge", json={})
     assert bad.status_code == 422
     # Forms need the session's token.
@@ -334,7 +335,8 @@ def test_acknowledging_keeps_the_dispute_open_and_says_so_in_russian(
     assert done.status_code == 303
     page = client.get(f"/evaluations/{evaluation_id}").text
     assert 'id="dispute-refusal"' not in page and 'id="dispute-whole"' in page
-    assert "принята" in page
+    state = page.split('id="acknowledgement">', 1)[1].split("</dd>", 1)[0]
+    assert "прочитана" in state and 'id="acknowledge"' not in state
     disputed = client.post(
         f"/evaluations/{evaluation_id}/disputes",
         data={"csrf_token": csrf, "criterion": "empathy", "reason": "Клиента выслушали"},
