@@ -57,9 +57,24 @@ def test_acknowledge_once_with_history(world: World) -> None:
         detail = evaluation_detail(connection, agent, evaluation_id)
         actions = [h.action for h in detail.history]
     assert actions == ["submitted", "acknowledged"]
-    assert not detail.can_acknowledge and not detail.can_dispute
-    assert "acknowledged" in str(detail.dispute_refusal)
-    with pytest.raises(Forbidden, match="acknowledged"), world.engine.begin() as connection:
+    # Issue 15: acknowledging means "I have read it" (as in Zendesk QA and MaestroQA);
+    # the agent may still dispute it within the window.
+    assert not detail.can_acknowledge and detail.can_dispute
+    assert detail.dispute_refusal is None
+    with world.engine.begin() as connection:
+        raised = raise_dispute(connection, agent, evaluation_id, criterion="tone", reason="late")
+    assert raised.criterion == "tone" and raised.open
+
+
+def test_an_acknowledged_evaluation_still_closes_with_the_window(world: World) -> None:
+    evaluation_id = world.evaluation("f1", ALL_PASS, submitted_at=days_ago(30))
+    agent = world.viewer("agent1")
+    with world.engine.begin() as connection:
+        acknowledge_evaluation(connection, agent, evaluation_id, version=1)
+    with world.engine.connect() as connection:
+        detail = evaluation_detail(connection, agent, evaluation_id)
+    assert not detail.can_dispute and "window closed" in str(detail.dispute_refusal)
+    with pytest.raises(Forbidden, match="window closed"), world.engine.begin() as connection:
         raise_dispute(connection, agent, evaluation_id, criterion="tone", reason="late")
 
 

@@ -132,9 +132,12 @@ def test_acknowledge_and_deadline_through_the_api(client: TestClient, world: Wor
     assert late.status_code == 403 and "dispute window closed" in late.json()["detail"]
     page = client.get(f"/evaluations/{old}")
     assert 'id="dispute-whole"' not in page.text and 'id="dispute-refusal"' in page.text
-    # Acknowledged: the reason reads in Russian, its time on the workspace's clock (no "UTC").
+    # Acknowledged ("read", issue 15): still open to dispute within the window, its
+    # time on the workspace's clock (no "UTC").
     seen = client.get(f"/evaluations/{recent}").text
-    assert "Вы ознакомились с оценкой" in seen and "UTC" not in seen
+    assert 'id="dispute-whole"' in seen and 'id="dispute-refusal"' not in seen
+    state = seen.split('id="acknowledgement">', 1)[1].split("</dd>", 1)[0]
+    assert "прочитана" in state and "UTC" not in seen
     bad = client.post(f"/api/v1/evaluations/{recent}/acknowledge", json={})
     assert bad.status_code == 422
     # Forms need the session's token.
@@ -313,14 +316,17 @@ def test_an_evaluation_offers_the_qa_lead_an_improvement_action(
     assert 'id="evaluation-action"' not in client.get(f"/evaluations/{evaluation_id}").text
 
 
-def test_acknowledging_asks_first_and_then_says_in_russian_why_no_dispute(
+def test_acknowledging_keeps_the_dispute_open_and_says_so_in_russian(
     client: TestClient, world: World
 ) -> None:
+    """Issue 15: acknowledging gave up the appeal; now it means "read", not "agreed"."""
     evaluation_id = world.evaluation("f1", {**ALL_PASS, "empathy": "fail"})
     csrf = sign_in(client, "agent1")
     page = client.get(f"/evaluations/{evaluation_id}").text
     form = page.split(f'action="/evaluations/{evaluation_id}/acknowledge"')[1].split(">")[0]
-    assert "data-confirm=" in form and "оспорить её будет нельзя" in form
+    assert "data-confirm=" not in form
+    hint = page.split('id="acknowledge-hint">')[1].split("</span>")[0]
+    assert "оспорить оценку можно и после него, до " in hint
     done = client.post(
         f"/evaluations/{evaluation_id}/acknowledge",
         data={"csrf_token": csrf, "version": "1"},
@@ -328,6 +334,13 @@ def test_acknowledging_asks_first_and_then_says_in_russian_why_no_dispute(
     )
     assert done.status_code == 303
     page = client.get(f"/evaluations/{evaluation_id}").text
-    refusal = page.split('id="dispute-refusal">')[1].split("<")[0]
-    assert refusal == "Вы ознакомились с оценкой — оспорить её больше нельзя."
-    assert "you acknowledged" not in page
+    assert 'id="dispute-refusal"' not in page and 'id="dispute-whole"' in page
+    state = page.split('id="acknowledgement">', 1)[1].split("</dd>", 1)[0]
+    assert "прочитана" in state and 'id="acknowledge"' not in state
+    disputed = client.post(
+        f"/evaluations/{evaluation_id}/disputes",
+        data={"csrf_token": csrf, "criterion": "empathy", "reason": "Клиента выслушали"},
+        follow_redirects=False,
+    )
+    assert disputed.status_code == 303
+    assert "Клиента выслушали" in client.get(f"/evaluations/{evaluation_id}").text

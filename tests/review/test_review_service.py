@@ -21,7 +21,7 @@ from kontrol.domain.roles import WorkspaceRole
 from kontrol.domain.scorecard import compute_score
 from kontrol.ingest.importing import import_file
 from kontrol.metrics.kpis import compute
-from kontrol.review.assigned_items import my_queue
+from kontrol.review.assigned_items import my_queue, next_in_queue
 from kontrol.review.machine_agreement import review_agreement
 from kontrol.review.saving import AnswerInput, create_evaluation, save_evaluation
 from kontrol.review.scoring_form import review_form
@@ -105,19 +105,20 @@ def queue_item(
     assignee: str,
     priority: int = 10,
     due_hours: int | None = None,
+    queue: str | None = None,
 ) -> int:
-    """An open review item assigned to ``assignee`` (as routing would put it)."""
+    """An open review item assigned to ``assignee`` (as routing would put it), in
+    ``queue`` (by default the assignee's own queue)."""
     assignee_id = viewer_of(engine, assignee).account.id
     now = utcnow()
+    name = queue or f"Queue of {assignee}"
     with engine.begin() as connection:
         queue_id = connection.execute(
-            select(review_queues.c.id).where(review_queues.c.name == f"Queue of {assignee}")
+            select(review_queues.c.id).where(review_queues.c.name == name)
         ).scalar()
         if queue_id is None:
             queue_id = connection.execute(
-                review_queues.insert().values(
-                    workspace_id=workspace.id, name=f"Queue of {assignee}", created_at=now
-                )
+                review_queues.insert().values(workspace_id=workspace.id, name=name, created_at=now)
             ).inserted_primary_key[0]
         key = connection.execute(
             review_items.insert().values(
@@ -269,7 +270,7 @@ def test_submit_needs_every_required_answer(engine: Engine, ids: dict[str, int])
         )
 
 
-def _complete(engine: Engine, viewer: Viewer, interaction_id: int) -> dict[str, AnswerInput]:
+def complete_answers(engine: Engine, viewer: Viewer, interaction_id: int) -> dict[str, AnswerInput]:
     with engine.connect() as connection:
         form = review_form(connection, viewer, interaction_id)
     answers = {}
@@ -284,7 +285,7 @@ def test_two_people_save_the_same_version_the_second_is_refused(
 ) -> None:
     reviewer = viewer_of(engine, "reviewer")
     qa = viewer_of(engine, "qa")
-    answers = _complete(engine, reviewer, ids["i3"])
+    answers = complete_answers(engine, reviewer, ids["i3"])
     with engine.begin() as connection:
         evaluation = create_evaluation(
             connection, reviewer, ids["i3"], answers=answers, submit=True
@@ -352,7 +353,7 @@ def test_submitting_from_a_queue_item_marks_it_done(
     item_id = queue[0].id
     with engine.connect() as connection, pytest.raises(NotFound):
         review_form(connection, viewer_of(engine, "reviewer2"), ids["i2"], item_id=item_id)
-    answers = _complete(engine, reviewer, ids["i2"])
+    answers = complete_answers(engine, reviewer, ids["i2"])
     with engine.begin() as connection:
         form = review_form(connection, reviewer, ids["i2"], item_id=item_id)
         assert form.item is not None and form.item.id == item_id
@@ -374,11 +375,44 @@ def test_submitting_from_a_queue_item_marks_it_done(
     assert after == [item.id for item in queue[1:]]
 
 
+def test_the_next_item_passes_over_an_interaction_already_scored(
+    engine: Engine, workspace: Workspace, ids: dict[str, int]
+) -> None:
+    """Issue 15: submit-and-next (and Ctrl+Enter) opens new work, not a finished one."""
+    reviewer = viewer_of(engine, "reviewer")
+    with engine.begin() as connection:
+        create_evaluation(
+            connection,
+            reviewer,
+            ids["i3"],
+            answers=complete_answers(engine, reviewer, ids["i3"]),
+            submit=True,
+        )
+    # Another queue's item for i3 arrives after it was scored: still open, but done work.
+    # (Submitting did the interaction's other open items too: it is reviewed once.)
+    second = queue_item(
+        engine, workspace, ids["i3"], "reviewer", priority=10, due_hours=1, queue="Complaints"
+    )
+    queue_item(engine, workspace, ids["i3"], "reviewer2", priority=10, due_hours=1, queue="Extra")
+    with engine.connect() as connection:
+        queue = [entry.item for entry in my_queue(connection, reviewer)]
+        first = next_in_queue(connection, reviewer)
+        after_i2 = next_in_queue(connection, reviewer, after=queue[0].id)
+        # reviewer2 has not scored i3: their new item for it comes after i2.
+        other = viewer_of(engine, "reviewer2")
+        other_queue = [entry.item for entry in my_queue(connection, other)]
+        other_next = next_in_queue(connection, other, after=other_queue[0].id)
+    assert second in [item.id for item in queue]
+    assert first is not None and first.interaction_id == ids["i2"]
+    assert after_i2 is not None and after_i2.interaction_id == ids["i1"]
+    assert other_next is not None and other_next.interaction_id == ids["i3"]
+
+
 def test_a_draft_begun_ad_hoc_completes_the_item_that_arrived_meanwhile(
     engine: Engine, workspace: Workspace, ids: dict[str, int]
 ) -> None:
     qa = viewer_of(engine, "qa")
-    answers = _complete(engine, qa, ids["i4"])
+    answers = complete_answers(engine, qa, ids["i4"])
     with engine.begin() as connection:
         draft = create_evaluation(connection, qa, ids["i4"], answers=answers)
     assert draft.review_item_id is None
@@ -409,7 +443,7 @@ def test_agreement_counts_a_constructed_case(
     # Overturn the greeting on the first two, keep it on the third.
     flip = {"pass": "fail", "fail": "pass"}
     for position, interaction_id in enumerate(chosen):
-        answers = _complete(engine, reviewer, interaction_id)
+        answers = complete_answers(engine, reviewer, interaction_id)
         if position < 2:
             answers["greeting"] = AnswerInput(flip[str(machine[interaction_id])], None)
         with engine.begin() as connection:
@@ -421,7 +455,7 @@ def test_agreement_counts_a_constructed_case(
             connection,
             reviewer2,
             ids["i1"],
-            answers=_complete(engine, reviewer2, ids["i1"]),
+            answers=complete_answers(engine, reviewer2, ids["i1"]),
             submit=True,
         )
     with engine.connect() as connection:
@@ -497,7 +531,7 @@ def test_two_saves_at_the_same_moment_on_postgresql_the_second_is_refused(
             connection,
             reviewer,
             ids["i3"],
-            answers=_complete(engine, reviewer, ids["i3"]),
+            answers=complete_answers(engine, reviewer, ids["i3"]),
             submit=True,
         )
     outcome: dict[str, object] = {}

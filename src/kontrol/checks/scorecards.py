@@ -15,7 +15,7 @@ from kontrol.checks.registry import check_sources, registered_checks
 from kontrol.domain.clock import utcnow
 from kontrol.domain.errors import NotFound
 from kontrol.domain.scorecard import Scorecard, load_scorecard
-from kontrol.store.tables import scorecards
+from kontrol.store.tables import evaluations, scorecards
 
 DEFAULT_SCORECARDS = ("default-ru", "default-en")
 
@@ -227,3 +227,30 @@ def list_scorecards(connection: Connection, workspace_id: int) -> list[StoredSco
         .order_by(scorecards.c.name)
     )
     return [stored_scorecard(row) for row in rows]
+
+
+def preferred_scorecard(
+    connection: Connection, workspace_id: int, cards: list[StoredScorecard], language: str
+) -> StoredScorecard | None:
+    """The scorecard a form offers first: an active one in the workspace's ``language``
+    (or for every language), the one most evaluations used among those, then by name.
+
+    Sorting by name alone put "default-en" first in a Russian workspace (issue 15).
+    """
+    if not cards:
+        return None
+    counted = connection.execute(
+        select(scorecards.c.name, func.count(evaluations.c.id).label("n"))
+        .join(evaluations, evaluations.c.scorecard_id == scorecards.c.id)
+        .where(scorecards.c.workspace_id == workspace_id)
+        .group_by(scorecards.c.name)
+    )
+    used = {str(row.name): int(row.n) for row in counted}
+
+    def rank(card: StoredScorecard) -> tuple[bool, int, int, str]:
+        fits = card.scorecard.language == language
+        fits_all = card.scorecard.language is None
+        language_rank = 0 if fits else 1 if fits_all else 2
+        return (not card.is_active, language_rank, -used.get(card.name, 0), card.name)
+
+    return min(cards, key=rank)

@@ -147,11 +147,8 @@ def dispute_refusal(
             "only the evaluated agent disputes an evaluation",
             key="feedback.dispute_closed.not_agent",
         )
-    if summary.acknowledged_at is not None:
-        return Forbidden(
-            f"you acknowledged this evaluation on {summary.acknowledged_at:%Y-%m-%d %H:%M} UTC",
-            key="feedback.dispute_closed.acknowledged",
-        )
+    # Acknowledging says "I have read it", not "I agree" (as in Zendesk QA and
+    # MaestroQA): an acknowledged evaluation stays open to dispute within the window.
     if not summary.counted:
         return Forbidden(
             "a reviewer has scored this interaction since; dispute the manual evaluation, "

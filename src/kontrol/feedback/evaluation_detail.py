@@ -17,6 +17,7 @@ from sqlalchemy import (
 
 from kontrol.accounts.access import Viewer
 from kontrol.accounts.policy import Action, allowed
+from kontrol.checks.quality import Segment, highlight
 from kontrol.checks.scorecards import scorecard_by_id
 from kontrol.checks.stored_results import stored_outcomes
 from kontrol.domain.errors import Forbidden
@@ -45,6 +46,8 @@ class CriterionDetail:
     auto_result: str | None
     evidence: list[dict[str, Any]]
     disputes: list[DisputeView]
+    # The checks' own verdict on the criterion's check (none without a check).
+    check_result: str | None = None
 
     @property
     def open_dispute(self) -> DisputeView | None:
@@ -98,6 +101,26 @@ class EvaluationDetail:
         """Criterion titles by id, for the disputes and the history."""
         return {answer.criterion.id: answer.criterion.title for answer in self.answers}
 
+    def transcript_marks(self, texts: list[str]) -> list[list[Segment]]:
+        """The conversation's ``texts`` split into plain and marked segments: each
+        criterion's evidence, marked with this evaluation's answer to it (a reviewer
+        who failed a criterion the checks passed shows its evidence as failed)."""
+        spans: list[list[tuple[str, str, str]]] = [[] for _ in texts]
+        for answer in self.answers:
+            check = answer.criterion.check
+            if not check:
+                continue
+            if answer.result in ("pass", "fail", "na"):
+                result = str(answer.result)
+            else:
+                result = answer.check_result or "na"
+            for found in answer.evidence:
+                index = found.get("message")
+                text = found.get("text")
+                if isinstance(index, int) and 0 <= index < len(texts) and text:
+                    spans[index].append((str(text), check, result))
+        return [highlight(text, found) for text, found in zip(texts, spans, strict=True)]
+
     @property
     def open_whole_dispute(self) -> DisputeView | None:
         return next((d for d in self.whole_disputes if d.open), None)
@@ -127,6 +150,13 @@ def _evidence(outcomes: dict[str, Any], criterion: Criterion) -> list[dict[str, 
     return list(found.get("evidence", []))
 
 
+def _check_result(outcomes: dict[str, Any], criterion: Criterion) -> str | None:
+    if not criterion.check:
+        return None
+    result = outcomes.get("checks", {}).get(criterion.check, {}).get("result")
+    return str(result) if result else None
+
+
 def evaluation_detail(
     connection: Connection, viewer: Viewer, evaluation_id: int
 ) -> EvaluationDetail:
@@ -151,6 +181,7 @@ def evaluation_detail(
                     auto_result=item.get("auto_result"),
                     evidence=_evidence(outcomes, criterion),
                     disputes=[d for d in all_disputes if d.criterion == criterion.id],
+                    check_result=_check_result(outcomes, criterion),
                 )
             )
     events = subject_events(

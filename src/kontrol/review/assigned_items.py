@@ -19,6 +19,7 @@ from kontrol.domain.errors import NotFound
 from kontrol.review.routing.items import QUEUE_ORDER, complete_item
 from kontrol.review.routing.scorable import scorable
 from kontrol.store.tables import (
+    evaluations,
     interactions,
     review_items,
     review_queues,
@@ -181,11 +182,36 @@ def next_in_queue(
     connection: Connection, viewer: Viewer, *, after: int | None = None
 ) -> AssignedItem | None:
     """The item to score next: the first of my queue other than ``after`` (the current one)
-    that a scorecard fits; items none fits are passed over."""
-    for entry in my_queue(connection, viewer):
-        if entry.item.id != after and entry.scorable:
+    that a scorecard fits and that I have not scored yet.
+
+    Items no scorecard fits are passed over, and so are items of an interaction I
+    already submitted an evaluation of (a second queue's item for it): opening one
+    would show the finished evaluation again instead of new work.
+    """
+    entries = [
+        entry for entry in my_queue(connection, viewer) if entry.item.id != after and entry.scorable
+    ]
+    if not entries:
+        return None
+    done = _scored_by(connection, viewer, [entry.item.interaction_id for entry in entries])
+    for entry in entries:
+        if entry.item.interaction_id not in done:
             return entry.item
     return None
+
+
+def _scored_by(connection: Connection, viewer: Viewer, interaction_ids: list[int]) -> set[int]:
+    """Those of ``interaction_ids`` the viewer has submitted a manual evaluation of."""
+    rows = connection.execute(
+        select(evaluations.c.interaction_id).where(
+            evaluations.c.workspace_id == viewer.workspace.id,
+            evaluations.c.kind == "manual",
+            evaluations.c.status == "submitted",
+            evaluations.c.reviewer_id == viewer.account.id,
+            evaluations.c.interaction_id.in_(interaction_ids),
+        )
+    )
+    return {int(row.interaction_id) for row in rows}
 
 
 def complete_assigned_item(

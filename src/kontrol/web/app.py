@@ -40,6 +40,7 @@ from kontrol.jobs import background_jobs
 from kontrol.plugins import freeze_all
 from kontrol.review.evaluations import can_review
 from kontrol.review.routing.reasons import kind_help, reason_text
+from kontrol.review.routing.rules import priority_level
 from kontrol.settings import get_settings
 from kontrol.web import errors
 from kontrol.web.api import accounts as accounts_api
@@ -228,6 +229,15 @@ def _reason(context: Any, value: str | None) -> str:
     return reason_text(value, context.get("locale", DEFAULT_LOCALE))
 
 
+@pass_context
+def _priority(context: Any, value: int | None) -> str:
+    if value is None:
+        return ""
+    return translate(
+        context.get("locale", DEFAULT_LOCALE), f"routing.priority.{priority_level(value)}"
+    )
+
+
 def _catalogued(prefix: str) -> Callable[..., str]:
     """A filter naming a code by the catalogue's ``<prefix>.<code>``, else the code as it is.
 
@@ -305,6 +315,8 @@ def create_app(database_url: str, *, demo: bool | None = None) -> FastAPI:
     # Why an item is in a review queue, and a topic code, in the reader's words.
     templates.env.filters["reason"] = _reason
     templates.env.filters["topic"] = _catalogued("topic")
+    # A queue item's or rule's priority (a number) as the word the rules use: «высокий».
+    templates.env.filters["priority"] = _priority
     templates.env.filters["language"] = _catalogued("language")
     # A check's id ("empathy") by its catalogue name ("Сочувствие"), else the id as it is.
     templates.env.filters["check"] = _catalogued("checks.check")

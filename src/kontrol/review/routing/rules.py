@@ -34,6 +34,20 @@ def priority_name(value: int) -> str:
     return next((name for name, number in PRIORITIES.items() if number == value), str(value))
 
 
+def priority_level(value: int) -> str:
+    """The word of any priority (0-100): the named level it is nearest to, halfway
+    rounding up (``high`` for 25 to 34), ``low`` below 15 and ``urgent`` from 35.
+
+    Queues, items and rules all say the word (issue 15: «10/30» beside «высокий»);
+    a number set through the API gets the word of the band it falls in.
+    """
+    level = "low"
+    for name, number in PRIORITIES.items():
+        if value >= number - 5:
+            level = name
+    return level
+
+
 def ensure_queue(connection: Connection, workspace_id: int, name: str) -> int:
     """The id of the workspace's queue called ``name``, created when missing."""
     name = name.strip()

@@ -110,7 +110,9 @@
   document.addEventListener("keydown", function (event) {
     if ((event.ctrlKey || event.metaKey) && (event.code === "Enter" || event.code === "NumpadEnter")) {
       event.preventDefault();
-      press(document.getElementById("review-submit"));
+      // As the «submit and next» button: submit, then the next item of the queue. An
+      // evaluation already submitted has no such button: Ctrl+Enter saves its changes.
+      press(document.getElementById("review-submit-next") || document.getElementById("review-submit"));
       return;
     }
     if (event.code === "Escape" && typing(event.target)) {

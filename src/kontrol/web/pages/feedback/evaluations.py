@@ -14,7 +14,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from kontrol.accounts.policy import Action, allowed
-from kontrol.domain.errors import Forbidden, KontrolError
+from kontrol.domain.errors import Forbidden, KontrolError, NotFound
 from kontrol.feedback.agent_view import (
     LIST_STATES,
     acknowledge_evaluation,
@@ -24,6 +24,7 @@ from kontrol.feedback.disputes import raise_dispute
 from kontrol.feedback.evaluation_detail import evaluation_detail
 from kontrol.feedback.history import read_version
 from kontrol.feedback.tasks import tasks_of
+from kontrol.interactions.detail import InteractionDetail, get_interaction
 from kontrol.web.deps import CurrentPage, CurrentViewer, Db, attempt
 from kontrol.web.errors import REFUSALS, status_of
 from kontrol.web.params import Id, Offset
@@ -76,6 +77,14 @@ def render_evaluation(
     detail = evaluation_detail(db, viewer, evaluation_id)
     tasks = tasks_of(db, viewer, evaluation_id=evaluation_id)
     refusal = detail.dispute_refusal
+    # The conversation beside the criteria, as the reviewer saw it (issue 15).
+    try:
+        conversation: InteractionDetail | None = get_interaction(
+            db, viewer, detail.summary.interaction_id
+        )
+    except NotFound:
+        conversation = None
+    marks = detail.transcript_marks([m.text for m in conversation.messages]) if conversation else []
     return page.render(
         "feedback/feedback_evaluation.html",
         {
@@ -86,6 +95,8 @@ def render_evaluation(
             "error": error,
             "typed": typed or {},
             "dispute_refusal": None if refusal is None else page.says(refusal),
+            "conversation": conversation,
+            "marks": {"segments": marks},
         },
         status=status,
     )

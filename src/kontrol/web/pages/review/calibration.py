@@ -10,7 +10,12 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
 from kontrol.accounts.policy import Action, allowed, require
-from kontrol.checks.scorecards import ensure_default_scorecards, list_scorecards
+from kontrol.accounts.workspaces import workspace_language
+from kontrol.checks.scorecards import (
+    ensure_default_scorecards,
+    list_scorecards,
+    preferred_scorecard,
+)
 from kontrol.domain.errors import Conflict, InvalidInput, KontrolError
 from kontrol.interactions.detail import get_interaction
 from kontrol.interactions.filters import InteractionFilter
@@ -100,8 +105,13 @@ def _session_form(
 ) -> Response:
     db, viewer = page.connection, page.viewer
     ensure_default_scorecards(db, viewer.workspace.id)
+    cards = list_scorecards(db, viewer.workspace.id)
+    if not entered.get("scorecard_id"):
+        language = workspace_language(db, viewer.workspace.id)
+        preferred = preferred_scorecard(db, viewer.workspace.id, cards, language)
+        entered = {**entered, "scorecard_id": str(preferred.id) if preferred else ""}
     context = {
-        "scorecards": list_scorecards(db, viewer.workspace.id),
+        "scorecards": cards,
         "reviewers": eligible_reviewers(db, viewer),
         "recent": list_interactions(db, viewer, InteractionFilter(), limit=100).items,
         "error": error,

@@ -38,7 +38,6 @@ from kontrol.review.routing.rules import (
     import_routing_rules,
     input_of,
     list_routing_rules,
-    priority_name,
     routing_rules_as_yaml,
     rule_problems,
     save_routing_rule,
@@ -62,7 +61,6 @@ def _render(page: Page, name: str, context: dict[str, Any], *, status: int = 200
     shared = {
         "can_assign": allowed(viewer, Action.ASSIGN_REVIEWS),
         "can_manage_routing": allowed(viewer, Action.MANAGE_ROUTING),
-        "priority_name": priority_name,
     }
     return page.render(name, {**context, **shared}, status=status)
 
