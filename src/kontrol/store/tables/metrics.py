@@ -270,6 +270,23 @@ kpi_dimension_buckets = Table(
     Index("ix_kpi_dimension_buckets_value_day", "workspace_id", "dimension", "value", "day"),
 )
 
+# The same one-dimension histograms summed per month (metrics/dimension_buckets.py): a
+# report over whole months reads a month's row instead of its days' (31 times fewer).
+kpi_dimension_months = Table(
+    "kpi_dimension_months",
+    metadata,
+    Column("workspace_id", Id, ForeignKey("workspaces.id", ondelete="CASCADE"), nullable=False),
+    Column("month", String(7), nullable=False),
+    Column("quarter", String(7), nullable=False),
+    Column("dimension", String(10), nullable=False),
+    Column("value", String(200)),
+    Column("measure", String(40), nullable=False),
+    Column("bucket", SmallInteger, nullable=False),
+    Column("n", Integer, nullable=False),
+    Index("ix_kpi_dimension_months_dimension_month", "workspace_id", "dimension", "month"),
+    Index("ix_kpi_dimension_months_value_month", "workspace_id", "dimension", "value", "month"),
+)
+
 # The heat map's counts (metrics/heat_cells.py): per local day, agent, team ("" for
 # none) and channel of the interaction, the conversations (check_id "") and, per automatic
 # check, how many of them failed it. A month is tens of thousands of rows at most.
