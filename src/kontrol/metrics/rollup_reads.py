@@ -27,6 +27,7 @@ from kontrol.store.tables import (
     interaction_facts,
     kpi_dimension_buckets,
     kpi_dimension_months,
+    kpi_month_rollups,
     kpi_rollup_buckets,
     kpi_rollups,
 )
@@ -110,16 +111,10 @@ def rollup_metrics(
     from the bucket histograms. The size is the sum of the groups' rows read
     here: no separate query counts it.
     """
-    r = kpi_rollups
-    groups = _groups(r, grouping)
     names = ["rows"]
     for metric in metrics:
         names.extend(parts(metric, interaction_facts))
-    statement = select(*groups, *(func.sum(r.c[name]).label(name) for name in names)).where(
-        *_conditions(r, grouping)
-    )
-    if groups:
-        statement = statement.group_by(*groups)
+    statement = _sums_query(grouping, names)
     rows: dict[GroupKey, dict[str, Any]] = {}
     size = 0
     for row in connection.execute(statement).mappings():
@@ -135,6 +130,40 @@ def rollup_metrics(
         return rows
     _estimated_percentiles(connection, grouping, time_metrics, rows)
     return rows
+
+
+def _sums_query(grouping: Grouping, names: Sequence[str]) -> Select[Any]:
+    """The summed rollup columns ``names`` per group: whole months from the month rows
+    (when the report's rows are months, quarters or the whole range), the days left
+    at either end from the daily rows."""
+    months, days = _whole_months(grouping)
+    if grouping.period in (Period.DAY, Period.WEEK) or months is None:
+        months, days = None, [(grouping.date_from, grouping.date_to)]
+    spans: list[tuple[Any, str, Span]] = [(kpi_rollups, "day", span) for span in days]
+    if months is not None:
+        spans.append((kpi_month_rollups, "month", months))
+    selects = []
+    for table, at, (low, high) in spans:
+        where = [table.c.workspace_id == grouping.workspace_id]
+        if low is not None:
+            where.append(table.c[at] >= (low if isinstance(low, str) else low.isoformat()))
+        if high is not None:
+            where.append(table.c[at] <= (high if isinstance(high, str) else high.isoformat()))
+        where.extend(table.c[name] == value for name, value in grouping.filters.items())
+        columns = [*_groups(table, grouping), *(table.c[name] for name in names)]
+        selects.append(select(*columns).where(*where))
+    if len(selects) == 1 and months is None:
+        # The daily rows alone: summed directly, as before the month rows.
+        r = kpi_rollups
+        groups = _groups(r, grouping)
+        statement = select(*groups, *(func.sum(r.c[name]).label(name) for name in names)).where(
+            *_conditions(r, grouping)
+        )
+        return statement.group_by(*groups) if groups else statement
+    union = (selects[0] if len(selects) == 1 else union_all(*selects)).subquery()
+    keys = [union.c[name] for name in grouping.keys]
+    statement = select(*keys, *(func.sum(union.c[name]).label(name) for name in names))
+    return statement.group_by(*keys) if keys else statement
 
 
 def _estimated_percentiles(

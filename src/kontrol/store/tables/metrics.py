@@ -237,6 +237,24 @@ kpi_rollups = Table(
     Index("ix_kpi_rollups_ws_day", "workspace_id", "day"),
 )
 
+# The same additive parts summed per month (metrics/month_rollups.py): a report over
+# whole months reads a month's row of each group instead of its days' rows.
+kpi_month_rollups = Table(
+    "kpi_month_rollups",
+    metadata,
+    Column("workspace_id", Id, ForeignKey("workspaces.id", ondelete="CASCADE"), nullable=False),
+    Column("month", String(7), nullable=False),
+    Column("quarter", String(7), nullable=False),
+    Column("agent", String(200)),
+    Column("team", String(200)),
+    Column("channel", String(20), nullable=False),
+    Column("topic", String(200)),
+    Column("language", String(10)),
+    Column("rows", Integer, nullable=False),
+    *(Column(name, Float) for name in ROLLUP_PARTS),
+    Index("ix_kpi_month_rollups_ws_month", "workspace_id", "month"),
+)
+
 # Histograms of the time columns of the facts (frt_s, ...): how many values fell in
 # each fixed log-spaced bucket (metrics/rollups.py BOUNDS), per rollup key.
 kpi_rollup_buckets = Table(
