@@ -6,8 +6,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Select, func, select
+from sqlalchemy import ColumnElement, Connection, Select, func, select, union_all
 
+from kontrol.domain.periods import Period, first_day, next_key, period_keys
+from kontrol.metrics.date_ranges import last_day, previous_key
 from kontrol.metrics.definitions import (
     CountMetric,
     MeanMetric,
@@ -24,6 +26,8 @@ from kontrol.store.tables import (
     ROLLUP_PARTS,
     interaction_facts,
     kpi_dimension_buckets,
+    kpi_dimension_months,
+    kpi_month_rollups,
     kpi_rollup_buckets,
     kpi_rollups,
 )
@@ -107,16 +111,10 @@ def rollup_metrics(
     from the bucket histograms. The size is the sum of the groups' rows read
     here: no separate query counts it.
     """
-    r = kpi_rollups
-    groups = _groups(r, grouping)
     names = ["rows"]
     for metric in metrics:
         names.extend(parts(metric, interaction_facts))
-    statement = select(*groups, *(func.sum(r.c[name]).label(name) for name in names)).where(
-        *_conditions(r, grouping)
-    )
-    if groups:
-        statement = statement.group_by(*groups)
+    statement = _sums_query(grouping, names)
     rows: dict[GroupKey, dict[str, Any]] = {}
     size = 0
     for row in connection.execute(statement).mappings():
@@ -132,6 +130,40 @@ def rollup_metrics(
         return rows
     _estimated_percentiles(connection, grouping, time_metrics, rows)
     return rows
+
+
+def _sums_query(grouping: Grouping, names: Sequence[str]) -> Select[Any]:
+    """The summed rollup columns ``names`` per group: whole months from the month rows
+    (when the report's rows are months, quarters or the whole range), the days left
+    at either end from the daily rows."""
+    months, days = _whole_months(grouping)
+    if grouping.period in (Period.DAY, Period.WEEK) or months is None:
+        months, days = None, [(grouping.date_from, grouping.date_to)]
+    spans: list[tuple[Any, str, Span]] = [(kpi_rollups, "day", span) for span in days]
+    if months is not None:
+        spans.append((kpi_month_rollups, "month", months))
+    selects = []
+    for table, at, (low, high) in spans:
+        where = [table.c.workspace_id == grouping.workspace_id]
+        if low is not None:
+            where.append(table.c[at] >= (low if isinstance(low, str) else low.isoformat()))
+        if high is not None:
+            where.append(table.c[at] <= (high if isinstance(high, str) else high.isoformat()))
+        where.extend(table.c[name] == value for name, value in grouping.filters.items())
+        columns = [*_groups(table, grouping), *(table.c[name] for name in names)]
+        selects.append(select(*columns).where(*where))
+    if len(selects) == 1 and months is None:
+        # The daily rows alone: summed directly, as before the month rows.
+        r = kpi_rollups
+        groups = _groups(r, grouping)
+        statement = select(*groups, *(func.sum(r.c[name]).label(name) for name in names)).where(
+            *_conditions(r, grouping)
+        )
+        return statement.group_by(*groups) if groups else statement
+    union = (selects[0] if len(selects) == 1 else union_all(*selects)).subquery()
+    keys = [union.c[name] for name in grouping.keys]
+    statement = select(*keys, *(func.sum(union.c[name]).label(name) for name in names))
+    return statement.group_by(*keys) if keys else statement
 
 
 def _estimated_percentiles(
@@ -164,30 +196,90 @@ def _estimated_percentiles(
 
 def _histogram_query(grouping: Grouping, measures: Sequence[str]) -> Select[Any]:
     """Bucket counts per group and measure: from the one-dimension histograms when
-    the report names at most one dimension, otherwise from the fine ones."""
+    the report names at most one dimension (its whole months from the month rows,
+    the days left at either end from the day rows), otherwise from the fine ones."""
     dimension = dimension_of(grouping)
     if dimension is None:
         b = kpi_rollup_buckets
         groups = _groups(b, grouping)
         where = _conditions(b, grouping)
-    else:
-        b = kpi_dimension_buckets
-        groups = [b.c.value.label(name) for name in grouping.by]
-        if grouping.period is not None:
-            groups.append(b.c[grouping.period.value].label("period"))
-        where = [b.c.workspace_id == grouping.workspace_id, b.c.dimension == dimension]
-        if grouping.date_from is not None:
-            where.append(b.c.day >= grouping.date_from.isoformat())
-        if grouping.date_to is not None:
-            where.append(b.c.day <= grouping.date_to.isoformat())
-        where.extend(b.c.value == value for value in grouping.filters.values())
+        return (
+            select(*groups, b.c.measure, b.c.bucket, func.sum(b.c.n).label("n"))
+            .where(*where, b.c.measure.in_(measures))
+            .group_by(*groups, b.c.measure, b.c.bucket)
+            .having(func.sum(b.c.n) > 0)
+        )
+    months, days = _whole_months(grouping)
+    if grouping.period in (Period.DAY, Period.WEEK) or months is None:
+        days = [(grouping.date_from, grouping.date_to)]
+        months = None
+    parts = [
+        _one_dimension(kpi_dimension_buckets, "day", dimension, grouping, measures, span)
+        for span in days
+    ]
+    if months is not None:
+        parts.append(
+            _one_dimension(kpi_dimension_months, "month", dimension, grouping, measures, months)
+        )
+    union = parts[0].subquery() if len(parts) == 1 else union_all(*parts).subquery()
+    keys = [union.c[name] for name in grouping.keys]
     return (
-        select(*groups, b.c.measure, b.c.bucket, func.sum(b.c.n).label("n"))
-        .where(*where, b.c.measure.in_(measures))
-        .group_by(*groups, b.c.measure, b.c.bucket)
+        select(*keys, union.c.measure, union.c.bucket, func.sum(union.c.n).label("n"))
+        .group_by(*keys, union.c.measure, union.c.bucket)
         # A live push leaves a one-dimension row at zero rather than delete it.
-        .having(func.sum(b.c.n) > 0)
+        .having(func.sum(union.c.n) > 0)
     )
+
+
+Span = tuple[Any, Any]  # first and last (None: unbounded), days or month keys
+
+
+def _whole_months(grouping: Grouping) -> tuple[Span | None, list[Span]]:
+    """The report's range as whole months (month keys, None if it holds none) and the
+    day ranges left at either end."""
+    first, last = grouping.date_from, grouping.date_to
+    days: list[Span] = []
+    month_from = month_to = None
+    if first is not None:
+        month_from = period_keys(first)[Period.MONTH]
+        if first.day != 1:
+            month_from = next_key(Period.MONTH, month_from)
+            days.append((first, last_day(Period.MONTH, period_keys(first)[Period.MONTH])))
+    if last is not None:
+        month_to = period_keys(last)[Period.MONTH]
+        if last != last_day(Period.MONTH, month_to):
+            month_to = previous_key(Period.MONTH, month_to)
+            days.append((first_day(Period.MONTH, period_keys(last)[Period.MONTH]), last))
+    if month_from is not None and month_to is not None and month_from > month_to:
+        return None, []
+    return (month_from, month_to), days
+
+
+def _one_dimension(
+    table: Any,
+    at: str,
+    dimension: str,
+    grouping: Grouping,
+    measures: Sequence[str],
+    span: Span,
+) -> Select[Any]:
+    """The bucket rows of one table of one-dimension histograms within ``span``."""
+    b = table
+    columns = [b.c.value.label(name) for name in grouping.by]
+    if grouping.period is not None:
+        columns.append(b.c[grouping.period.value].label("period"))
+    where = [
+        b.c.workspace_id == grouping.workspace_id,
+        b.c.dimension == dimension,
+        b.c.measure.in_(measures),
+    ]
+    low, high = span
+    if low is not None:
+        where.append(b.c[at] >= (low if isinstance(low, str) else low.isoformat()))
+    if high is not None:
+        where.append(b.c[at] <= (high if isinstance(high, str) else high.isoformat()))
+    where.extend(b.c.value == value for value in grouping.filters.values())
+    return select(*columns, b.c.measure, b.c.bucket, b.c.n).where(*where)
 
 
 def metric_scale(metric: Metric) -> float:

@@ -44,7 +44,7 @@ from sqlalchemy import (
     update,
 )
 
-from kontrol.metrics import dimension_buckets
+from kontrol.metrics import dimension_buckets, month_rollups
 from kontrol.metrics.definitions import (
     TimeMetric,
 )
@@ -139,6 +139,9 @@ def _refresh(connection: Connection, workspace_id: int | None, days: Sequence[st
         return where
 
     _rewrite(connection, scope)
+    month_rollups.rebuild_months(
+        connection, workspace_id, None if days is None else month_rollups.months_of(days)
+    )
     dimension_buckets.rebuild_dimension_buckets(connection, workspace_id, days)
     refresh_heat_days(connection, workspace_id, days)
 
@@ -215,15 +218,25 @@ def apply_fact_changes(
     groups = sorted({_group(row) for row in (*old, *new)}, key=repr)
     if not groups:
         return
+    months = sorted(
+        {tuple(g[KEYS.index(name)] for name in month_rollups.GROUP_KEYS) for g in groups},
+        key=repr,
+    )
     if connection.dialect.name == "postgresql":
+        # The day groups and their month groups in one sorted set of locks: two
+        # changes of one month group on different days recompute its month row in turn.
         lock_groups(
             connection,
             workspace_id,
-            (tuple(g[KEYS.index(name)] for name in _GROUP_KEYS) for g in groups),
+            [
+                *(tuple(g[KEYS.index(name)] for name in _GROUP_KEYS) for g in groups),
+                *(("month", *group) for group in months),
+            ],
         )
     for start in range(0, len(groups), _GROUPS_PER_STATEMENT):
         part = groups[start : start + _GROUPS_PER_STATEMENT]
         _rewrite(connection, _groups_scope(workspace_id, part), histograms=False)
+    month_rollups.refresh_groups(connection, workspace_id, months)
     if histograms:
         _move_bucket_counts(connection, workspace_id, old, new)
 
