@@ -23,7 +23,13 @@ from kontrol.analysis.business import (
     holm_threshold,
 )
 from kontrol.analysis.costs import CostSettings, load_costs, read_cost, save_costs
-from kontrol.analysis.reasons import NONE, label_of, reason_interactions, reason_rows
+from kontrol.analysis.reasons import (
+    NONE,
+    label_of,
+    partial_period,
+    reason_interactions,
+    reason_rows,
+)
 from kontrol.analysis.scope import FILTERS, AnalysisScope, make_scope
 from kontrol.analysis.taxonomy import (
     Taxonomy,
@@ -41,6 +47,7 @@ from kontrol.i18n import translate
 from kontrol.interactions.listing import filter_choices
 from kontrol.metrics import get_metric
 from kontrol.metrics.dashboard import visible_agents
+from kontrol.metrics.figures import MIN_SAMPLE
 from kontrol.web.deps import CurrentPage, CurrentViewer, Db, attempt
 from kontrol.web.errors import REFUSALS, status_of
 from kontrol.web.filters import read_date
@@ -133,6 +140,8 @@ def reasons_page(
         spark=charts.sparkline,
         none_code=NONE,
         costs=costs,
+        partial=partial_period(scope),
+        min_sample=MIN_SAMPLE,
     )
     return page.render("analysis/reasons.html", context)
 
