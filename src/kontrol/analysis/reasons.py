@@ -16,15 +16,16 @@ period it is judged on holds at least ``metrics.figures.MIN_SAMPLE`` contacts
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, and_, func, select
+from sqlalchemy import ColumnElement, Connection, and_, case, func, select
 
 from kontrol.analysis.costs import CostSettings, cost_column
 from kontrol.analysis.scope import AnalysisScope
 from kontrol.analysis.statistics import two_proportion_p
-from kontrol.analysis.taxonomy import Taxonomy
+from kontrol.analysis.taxonomy import Taxonomy, load_taxonomy
 from kontrol.domain.periods import period_keys
 from kontrol.metrics import get_metric
 from kontrol.metrics.date_ranges import DateRange, period_of
@@ -41,11 +42,36 @@ GROWTH_POINTS = 2.0
 GROWTH_P = 0.05
 
 
-def reason_column(kind: str) -> ColumnElement[Any]:
-    """The reason (``reason``) or complaint type (``complaint``) of a fact row."""
+def reason_column(kind: str, topics: Mapping[str, str] | None = None) -> ColumnElement[Any]:
+    """The reason (``reason``) or complaint type (``complaint``) of a fact row.
+
+    ``topics``: the stored topics that name a taxonomy entry by another spelling
+    (``topic_codes``), counted as that entry.
+    """
     if kind == "complaint":
         return reason_assignments.c.complaint_type
-    return func.coalesce(interaction_facts.c.topic, reason_assignments.c.reason)
+    topic: ColumnElement[Any] = interaction_facts.c.topic
+    if topics:
+        topic = case(dict(topics), value=interaction_facts.c.topic, else_=interaction_facts.c.topic)
+    return func.coalesce(topic, reason_assignments.c.reason)
+
+
+def topic_codes(connection: Connection, scope: AnalysisScope) -> dict[str, str]:
+    """The workspace's topics that name a reason other than by its exact code («Доставка»,
+    «DELIVERY» → ``delivery``), by topic (``Taxonomy.match``)."""
+    taxonomy = load_taxonomy(connection, scope.workspace_id)
+    f = interaction_facts
+    stored = connection.execute(
+        select(f.c.topic)
+        .where(f.c.workspace_id == scope.workspace_id, f.c.topic.is_not(None))
+        .distinct()
+    ).scalars()
+    found = {}
+    for topic in stored:
+        code = taxonomy.match("reason", str(topic))
+        if code is not None and code != topic:
+            found[str(topic)] = code
+    return found
 
 
 def joined() -> Any:
@@ -140,7 +166,8 @@ def reason_rows(
 ) -> list[ReasonRow]:
     """Every reason of the scope, most contacts first; the reason None last."""
     f = interaction_facts
-    reason = reason_column(kind).label("reason")
+    topics = topic_codes(connection, scope) if kind == "reason" else {}
+    reason = reason_column(kind, topics).label("reason")
     fcr, repeat, csat = _ratio("fcr"), _ratio("repeat_contact"), _ratio("csat")
     guessed = and_(is_true(f.c.handled), reason_assignments.c.reason_source.in_(("rule", "model")))
     if kind == "complaint":
@@ -196,7 +223,7 @@ def reason_rows(
             )
         )
     found.sort(key=lambda r: (r.code is None, -r.contacts, r.code or ""))
-    _add_trends(connection, scope, kind, found)
+    _add_trends(connection, scope, kind, found, topics)
     return found
 
 
@@ -225,11 +252,15 @@ def partial_period(scope: AnalysisScope) -> PartialPeriod | None:
 
 
 def _add_trends(
-    connection: Connection, scope: AnalysisScope, kind: str, rows: list[ReasonRow]
+    connection: Connection,
+    scope: AnalysisScope,
+    kind: str,
+    rows: list[ReasonRow],
+    topics: Mapping[str, str],
 ) -> None:
     """Contacts and share per period of each reason; then the flags."""
     f = interaction_facts
-    reason = reason_column(kind).label("reason")
+    reason = reason_column(kind, topics).label("reason")
     period = f.c[scope.period.value].label("period")
     statement = (
         select(reason, period, _count("contacts").count(f).label("contacts"))
@@ -322,7 +353,7 @@ def reason_interactions(
 ) -> list[DrillRow]:
     """The newest conversations of one reason (``_none``: those without one)."""
     f, a = interaction_facts, reason_assignments
-    column = reason_column(kind)
+    column = reason_column(kind, topic_codes(connection, scope) if kind == "reason" else None)
     conditions = kind_conditions(scope, kind)
     conditions.append(column.is_(None) if code == NONE else column == code)
     if only_repeat:
