@@ -13,7 +13,7 @@ from sqlalchemy import Engine
 
 from kontrol.accounts.workspaces import Workspace
 from kontrol.analysis.costs import CostSettings
-from kontrol.analysis.reasons import flag_of, partial_period, reason_rows
+from kontrol.analysis.reasons import flag_of, reason_rows, unfinished_period
 from kontrol.analysis.scope import make_scope
 from kontrol.domain.roles import WorkspaceRole
 from kontrol.metrics.figures import MIN_SAMPLE
@@ -72,14 +72,14 @@ def _delivery(engine: Engine, workspace: Workspace, date_to: date) -> Any:
 
 def test_a_week_still_running_is_shown_but_not_judged(engine: Engine, burst: Workspace) -> None:
     scope, delivery = _delivery(engine, burst, BURST_DAY)
-    partial = partial_period(scope)
+    partial = unfinished_period(scope)
     assert partial is not None and (partial.key, partial.days, partial.total) == ("2026-W49", 1, 7)
     # The running week is in the trend (100 % of its contacts) but not behind a flag.
     assert delivery.trend[-1] == ("2026-W49", float(BURST), 100.0)
     assert delivery.flag is None and delivery.flag_period is None
     # The same contacts in a whole week: the burst is growth.
     scope, whole = _delivery(engine, burst, BURST_DAY + timedelta(days=6))
-    assert partial_period(scope) is None
+    assert unfinished_period(scope) is None
     assert whole.flag == "growing" and whole.flag_period == "2026-W49"
     assert whole.flag_share == 100.0
 

@@ -240,7 +240,7 @@ class PartialPeriod:
         return self.dates.days
 
 
-def partial_period(scope: AnalysisScope) -> PartialPeriod | None:
+def unfinished_period(scope: AnalysisScope) -> PartialPeriod | None:
     """The scope's last period when its dates hold only its first days, else None."""
     whole = period_of(scope.period, scope.date_to)
     if scope.date_to >= whole.last:
@@ -276,7 +276,7 @@ def _add_trends(
         totals[row["period"]] += value
     periods = sorted(totals)
     # A period still running is drawn but not judged: the flags stop at the last whole one.
-    partial = partial_period(scope)
+    partial = unfinished_period(scope)
     judged = (
         periods[:-1] if partial is not None and periods and periods[-1] == partial.key else periods
     )

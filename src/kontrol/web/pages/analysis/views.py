@@ -34,9 +34,9 @@ from kontrol.analysis.costs import (
 from kontrol.analysis.reasons import (
     NONE,
     label_of,
-    partial_period,
     reason_interactions,
     reason_rows,
+    unfinished_period,
 )
 from kontrol.analysis.scope import FILTERS, AnalysisScope, make_scope
 from kontrol.analysis.taxonomy import (
@@ -158,7 +158,7 @@ def reasons_page(
         spark=charts.sparkline,
         none_code=NONE,
         costs=costs,
-        partial=partial_period(scope),
+        partial=unfinished_period(scope),
         min_sample=MIN_SAMPLE,
     )
     return page.render("analysis/reasons.html", context)
