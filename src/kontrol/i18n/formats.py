@@ -129,6 +129,8 @@ def money(value: float, currency: str | None, locale: str, places: int = 2) -> s
     if not currency:
         return amount
     sign = CURRENCY_SIGNS.get(currency, currency)
+    if locale == "ru" and currency == "BYN":
+        sign = "бел.\u00a0руб."
     if locale != "ru" and sign in ("$", "€", "£", "¥"):
         return f"{amount[0]}{sign}{amount[1:]}" if amount.startswith(MINUS) else sign + amount
     return f"{amount}\u00a0{sign}"

@@ -52,7 +52,7 @@ from kontrol.analysis.taxonomy import (
 from kontrol.domain.errors import InvalidInput
 from kontrol.domain.periods import Period
 from kontrol.i18n import translate
-from kontrol.i18n.formats import CURRENCY_SIGNS, money
+from kontrol.i18n.formats import money
 from kontrol.interactions.listing import filter_choices
 from kontrol.metrics import get_metric
 from kontrol.metrics.dashboard import visible_agents
@@ -358,7 +358,7 @@ def _taxonomy_page(
             "saved": saved,
             "models": model_info(db, workspace_id),
             "costs": load_costs(db, workspace_id),
-            "currencies": [(code, CURRENCY_SIGNS[code]) for code in CURRENCIES],
+            "currencies": CURRENCIES,
             "can_edit": allowed(page.viewer, Action.EDIT_REASONS),
         },
         status=status,
