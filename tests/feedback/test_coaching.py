@@ -18,6 +18,8 @@ from kontrol.feedback.task_changes import TaskInput, create_task, update_task
 from tests.feedback.feedback_world import CARD, World, build_world
 
 NOW = datetime(2026, 11, 12, 12, 0)
+# The Sunday W46 ends on: the week is whole, compared with the whole week before.
+WEEK_OVER = datetime(2026, 11, 15, 12, 0)
 
 
 @pytest.fixture
@@ -74,7 +76,8 @@ def coached(world: World) -> dict[str, int]:
 
 def test_weakest_criteria_per_week(world: World, coached: dict[str, int]) -> None:
     with world.engine.connect() as connection:
-        view = coaching_view(connection, world.viewer("qa"), "a1", now=NOW)
+        view = coaching_view(connection, world.viewer("qa"), "a1", now=WEEK_OVER)
+    assert view.running is None
     assert view.keys == [f"2026-W{week}" for week in range(39, 47)]
     summary = [
         (

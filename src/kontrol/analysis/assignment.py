@@ -1,6 +1,7 @@
 """Assigning a reason and a complaint type to every interaction.
 
-The reason of an interaction is, in this order: its ``topic``; else the
+The reason of an interaction is, in this order: its ``topic`` (the taxonomy
+entry it names by code or by label in any language, ``Taxonomy.match``); else the
 taxonomy entry whose phrases its customer's words name most; else the learned
 model's class when the model is sure enough; else none. A complaint's type is a
 tag that is a complaint-type code, else the phrase rules, else the model
@@ -69,7 +70,8 @@ class Assigner:
     def reason(self, topic: str | None, text: str) -> tuple[str | None, str, float | None]:
         """(reason, source, confidence) of one conversation."""
         if topic:
-            return topic, "topic", None
+            # An imported topic that names a reason (its code or label) is that reason.
+            return self.taxonomy.match("reason", topic) or topic, "topic", None
         return self._guess("reason", text)
 
     def complaint(self, tags: Iterable[str], text: str) -> tuple[str | None, str]:
@@ -216,8 +218,12 @@ def train(connection: Connection, workspace_id: int) -> list[TrainingResult]:
         .order_by(a.c.interaction_id.desc())
         .limit(TRAINING_LIMIT)
     ).all()
+    # Topics that name a reason by its label learn that reason, not a second class.
+    taxonomy = load_taxonomy(connection, workspace_id)
+    reason_pairs = [(r[0], taxonomy.match("reason", str(r[1])) or r[1]) for r in reason_rows]
+    complaint_pairs = [(row[0], row[1]) for row in complaint_rows]
     results = []
-    for kind, rows in (("reason", reason_rows), ("complaint", complaint_rows)):
+    for kind, rows in (("reason", reason_pairs), ("complaint", complaint_pairs)):
         ids = [row[0] for row in rows]
         texts: dict[int, str] = {}
         for start in range(0, len(ids), CHUNK):

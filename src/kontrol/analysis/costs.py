@@ -4,6 +4,10 @@ The KPI ``cost_total`` sums the ``cost`` of each contact (else its handle hours
 times the agent's hourly cost). Where neither is known, the analysis pages
 fill the gap from this workspace setting: a cost per minute of handle time,
 else a flat cost per contact. With no setting the two figures are equal.
+
+Amounts are shown in the workspace's currency (``currency``, an ISO 4217 code
+chosen with the costs; kept in ``app_settings``): until one is chosen, a
+Russian workspace counts in roubles and any other shows bare numbers.
 """
 
 from __future__ import annotations
@@ -13,10 +17,14 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, Table, case, func, literal, select
 
+from kontrol.accounts.workspaces import workspace_language
 from kontrol.analysis.taxonomy import stamp
 from kontrol.domain.errors import InvalidInput
+from kontrol.i18n.formats import CURRENCY_SIGNS
 from kontrol.metrics.definitions import is_true
-from kontrol.store.tables import analysis_settings
+from kontrol.store.tables import analysis_settings, app_settings
+
+CURRENCIES = tuple(CURRENCY_SIGNS)
 
 
 @dataclass(frozen=True)
@@ -25,6 +33,22 @@ class CostSettings:
 
     cost_per_minute: float | None = None
     cost_per_contact: float | None = None
+    # ISO 4217 code of the amounts (None: not known, shown as bare numbers).
+    currency: str | None = None
+
+
+def _currency_key(workspace_id: int) -> str:
+    return f"analysis_currency:{workspace_id}"
+
+
+def workspace_currency(connection: Connection, workspace_id: int) -> str | None:
+    """The currency chosen for the workspace, else roubles in a Russian one, else None."""
+    chosen = connection.execute(
+        select(app_settings.c.value).where(app_settings.c.key == _currency_key(workspace_id))
+    ).scalar()
+    if chosen in CURRENCIES:
+        return str(chosen)
+    return "RUB" if workspace_language(connection, workspace_id) == "ru" else None
 
 
 def load_costs(connection: Connection, workspace_id: int) -> CostSettings:
@@ -32,9 +56,26 @@ def load_costs(connection: Connection, workspace_id: int) -> CostSettings:
     row = connection.execute(
         select(analysis_settings).where(analysis_settings.c.workspace_id == workspace_id)
     ).first()
+    currency = workspace_currency(connection, workspace_id)
     if row is None:
-        return CostSettings()
-    return CostSettings(row.cost_per_minute, row.cost_per_contact)
+        return CostSettings(currency=currency)
+    return CostSettings(row.cost_per_minute, row.cost_per_contact, currency)
+
+
+def read_currency(raw: str) -> str | None:
+    """A currency from a form: empty is None; a code not in ``CURRENCIES`` is refused."""
+    code = raw.strip().upper()
+    if not code:
+        return None
+    if code not in CURRENCIES:
+        raise InvalidInput(
+            f"currency: one of {', '.join(CURRENCIES)}",
+            key="analysis.error.currency",
+            params={"choices": ", ".join(CURRENCIES)},
+            where_key="error.where.field",
+            where_params={"field": "currency"},
+        )
+    return code
 
 
 def read_cost(name: str, raw: str) -> float | None:
@@ -74,6 +115,10 @@ def save_costs(connection: Connection, workspace_id: int, costs: CostSettings) -
             updated_at=stamp(),
         )
     )
+    key = _currency_key(workspace_id)
+    connection.execute(app_settings.delete().where(app_settings.c.key == key))
+    if costs.currency is not None:
+        connection.execute(app_settings.insert().values(key=key, value=costs.currency))
 
 
 def cost_column(f: Table, costs: CostSettings) -> ColumnElement[Any]:

@@ -4,22 +4,33 @@ repeat contacts, CSAT, handle time, cost and complaints; new or growing ones fla
 Counted in SQL over ``interaction_facts`` with the registered metrics'
 numerators and denominators, so that for interactions whose reason is their
 topic the figures equal the dashboard's breakdown by topic.
+
+The flags judge whole periods only: when the chosen dates end inside a period
+(the week still running, as on the dashboard's partial-period note), that last
+period is shown but left out of "new" and "growing", which then compare the last
+whole period with those before it. A reason is called growing only when the
+period it is judged on holds at least ``metrics.figures.MIN_SAMPLE`` contacts
+(the dashboard's "enough to judge"): "100 % of contacts" out of two says nothing.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, and_, func, select
+from sqlalchemy import ColumnElement, Connection, and_, case, func, select
 
 from kontrol.analysis.costs import CostSettings, cost_column
 from kontrol.analysis.scope import AnalysisScope
 from kontrol.analysis.statistics import two_proportion_p
-from kontrol.analysis.taxonomy import Taxonomy
+from kontrol.analysis.taxonomy import Taxonomy, load_taxonomy
+from kontrol.domain.periods import period_keys
 from kontrol.metrics import get_metric
+from kontrol.metrics.date_ranges import DateRange, period_of
 from kontrol.metrics.definitions import CountMetric, RatioMetric, count_where, is_true
+from kontrol.metrics.figures import MIN_SAMPLE
 from kontrol.metrics.query import number
 from kontrol.store.tables import interaction_facts, reason_assignments
 
@@ -31,11 +42,36 @@ GROWTH_POINTS = 2.0
 GROWTH_P = 0.05
 
 
-def reason_column(kind: str) -> ColumnElement[Any]:
-    """The reason (``reason``) or complaint type (``complaint``) of a fact row."""
+def reason_column(kind: str, topics: Mapping[str, str] | None = None) -> ColumnElement[Any]:
+    """The reason (``reason``) or complaint type (``complaint``) of a fact row.
+
+    ``topics``: the stored topics that name a taxonomy entry by another spelling
+    (``topic_codes``), counted as that entry.
+    """
     if kind == "complaint":
         return reason_assignments.c.complaint_type
-    return func.coalesce(interaction_facts.c.topic, reason_assignments.c.reason)
+    topic: ColumnElement[Any] = interaction_facts.c.topic
+    if topics:
+        topic = case(dict(topics), value=interaction_facts.c.topic, else_=interaction_facts.c.topic)
+    return func.coalesce(topic, reason_assignments.c.reason)
+
+
+def topic_codes(connection: Connection, scope: AnalysisScope) -> dict[str, str]:
+    """The workspace's topics that name a reason other than by its exact code («Доставка»,
+    «DELIVERY» → ``delivery``), by topic (``Taxonomy.match``)."""
+    taxonomy = load_taxonomy(connection, scope.workspace_id)
+    f = interaction_facts
+    stored = connection.execute(
+        select(f.c.topic)
+        .where(f.c.workspace_id == scope.workspace_id, f.c.topic.is_not(None))
+        .distinct()
+    ).scalars()
+    found = {}
+    for topic in stored:
+        code = taxonomy.match("reason", str(topic))
+        if code is not None and code != topic:
+            found[str(topic)] = code
+    return found
 
 
 def joined() -> Any:
@@ -73,6 +109,9 @@ class ReasonRow:
     trend: list[tuple[str, float, float | None]] = field(default_factory=list)
     flag: str | None = None
     growth_p: float | None = None
+    # The period a flag was judged on and the reason's share in it (the last whole one).
+    flag_period: str | None = None
+    flag_share: float | None = None
 
     def as_json(self) -> dict[str, Any]:
         """The row as plain data."""
@@ -93,6 +132,7 @@ class ReasonRow:
             "guessed": self.guessed,
             "flag": self.flag,
             "growth_p": self.growth_p,
+            "flag_period": self.flag_period,
             "trend": [
                 {"period": key, "contacts": count, "share": share}
                 for key, count, share in self.trend
@@ -126,7 +166,8 @@ def reason_rows(
 ) -> list[ReasonRow]:
     """Every reason of the scope, most contacts first; the reason None last."""
     f = interaction_facts
-    reason = reason_column(kind).label("reason")
+    topics = topic_codes(connection, scope) if kind == "reason" else {}
+    reason = reason_column(kind, topics).label("reason")
     fcr, repeat, csat = _ratio("fcr"), _ratio("repeat_contact"), _ratio("csat")
     guessed = and_(is_true(f.c.handled), reason_assignments.c.reason_source.in_(("rule", "model")))
     if kind == "complaint":
@@ -182,16 +223,44 @@ def reason_rows(
             )
         )
     found.sort(key=lambda r: (r.code is None, -r.contacts, r.code or ""))
-    _add_trends(connection, scope, kind, found)
+    _add_trends(connection, scope, kind, found, topics)
     return found
 
 
+@dataclass(frozen=True)
+class PartialPeriod:
+    """The last period of a scope whose dates end before it does (a week still running)."""
+
+    key: str
+    dates: DateRange
+    total: int
+
+    @property
+    def days(self) -> int:
+        return self.dates.days
+
+
+def unfinished_period(scope: AnalysisScope) -> PartialPeriod | None:
+    """The scope's last period when its dates hold only its first days, else None."""
+    whole = period_of(scope.period, scope.date_to)
+    if scope.date_to >= whole.last:
+        return None
+    key = period_keys(scope.date_to)[scope.period]
+    return PartialPeriod(
+        key, DateRange(max(whole.first, scope.date_from), scope.date_to), whole.days
+    )
+
+
 def _add_trends(
-    connection: Connection, scope: AnalysisScope, kind: str, rows: list[ReasonRow]
+    connection: Connection,
+    scope: AnalysisScope,
+    kind: str,
+    rows: list[ReasonRow],
+    topics: Mapping[str, str],
 ) -> None:
     """Contacts and share per period of each reason; then the flags."""
     f = interaction_facts
-    reason = reason_column(kind).label("reason")
+    reason = reason_column(kind, topics).label("reason")
     period = f.c[scope.period.value].label("period")
     statement = (
         select(reason, period, _count("contacts").count(f).label("contacts"))
@@ -206,6 +275,11 @@ def _add_trends(
         counts[row["reason"]][row["period"]] = value
         totals[row["period"]] += value
     periods = sorted(totals)
+    # A period still running is drawn but not judged: the flags stop at the last whole one.
+    partial = unfinished_period(scope)
+    judged = (
+        periods[:-1] if partial is not None and periods and periods[-1] == partial.key else periods
+    )
     for item in rows:
         mine = counts.get(item.code, {})
         item.trend = [
@@ -217,14 +291,17 @@ def _add_trends(
             for key in periods
         ]
         if item.code is not None:
-            item.flag, item.growth_p = flag_of(item.trend, totals, periods)
+            item.flag, item.growth_p = flag_of(item.trend[: len(judged)], totals, judged)
+            if item.flag is not None:
+                item.flag_period, _, item.flag_share = item.trend[len(judged) - 1]
 
 
 def flag_of(
     trend: list[tuple[str, float, float | None]], totals: dict[str, float], periods: list[str]
 ) -> tuple[str | None, float | None]:
     """``new`` (no contacts before the last two periods, at least three earlier periods),
-    ``growing`` (last period's share well above the earlier share, z-test p < 0.05)."""
+    ``growing`` (last period's share well above the earlier share, z-test p < 0.05, on at
+    least ``MIN_SAMPLE`` contacts in the last period)."""
     if len(periods) < 4:
         return None, None
     earlier = trend[:-2]
@@ -235,6 +312,8 @@ def flag_of(
     before_count = sum(count for _, count, _ in trend[:-1])
     before_total = sum(totals[key] for key in periods[:-1])
     if not last_total or not before_total:
+        return None, None
+    if last_total < MIN_SAMPLE:
         return None, None
     last_share = last_count * 100.0 / last_total
     before_share = before_count * 100.0 / before_total
@@ -274,7 +353,7 @@ def reason_interactions(
 ) -> list[DrillRow]:
     """The newest conversations of one reason (``_none``: those without one)."""
     f, a = interaction_facts, reason_assignments
-    column = reason_column(kind)
+    column = reason_column(kind, topic_codes(connection, scope) if kind == "reason" else None)
     conditions = kind_conditions(scope, kind)
     conditions.append(column.is_(None) if code == NONE else column == code)
     if only_repeat:

@@ -61,6 +61,25 @@ class Taxonomy:
         """The entry with this code, or None."""
         return next((r for r in self.of(kind) if r.code == code), None)
 
+    def match(self, kind: str, value: str) -> str | None:
+        """The code of the entry ``value`` names: by its code, else by its label in any
+        language, ignoring case, «ё»/«е» and spacing (an imported «Доставка» or
+        «DELIVERY» is the reason ``delivery``); None when no entry is named."""
+        wanted = folded(value)
+        entries = self.of(kind)
+        for entry in entries:
+            if folded(entry.code) == wanted:
+                return entry.code
+        for entry in entries:
+            if wanted in (folded(entry.label_ru), folded(entry.label_en)):
+                return entry.code
+        return None
+
+
+def folded(text: str) -> str:
+    """``text`` as it is compared with codes and labels: lower case, «ё» as «е», spaces single."""
+    return " ".join(text.casefold().replace("ё", "е").split())
+
 
 def _fail(source: str, node: yaml.Node | None, where: str, message: str) -> InvalidInput:
     line = node.start_mark.line + 1 if node is not None else 1

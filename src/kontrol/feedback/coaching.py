@@ -20,6 +20,13 @@ failures); bonus criteria are left out (a bonus not earned is no failure).
 (positive: improving). Only one agent's evaluations of a few months are read, so
 the arithmetic runs in Python over a bounded set of rows.
 
+A period still running (this week on its Monday) is compared like the dashboard
+compares a month to date (``metrics.date_ranges.previous_range``): with as many
+first days of the period before, never with that whole period. Such a change is
+shown only when both sides hold at least ``MIN_EVALUATIONS`` evaluations (the
+team page's floor: a score over two or three conversations says little);
+otherwise it is held back and the page says why.
+
 Agents see their own view, team leads their team's agents, the QA team everyone.
 """
 
@@ -43,6 +50,8 @@ from kontrol.feedback.agent_view import (
     list_evaluations,
 )
 from kontrol.feedback.tasks import Task, tasks_of
+from kontrol.feedback.team_overview import MIN_EVALUATIONS
+from kontrol.metrics.date_ranges import DateRange, period_of, previous_range, running_range
 from kontrol.review.evaluations import MANUAL, SUBMITTED
 from kontrol.store.tables import agents, evaluations, interactions
 
@@ -119,6 +128,10 @@ class CriterionTrend:
     trend: float | None
     # The two periods ``trend`` compares: (the earlier, the later).
     compared: tuple[str, str] | None = None
+    # The later one still runs: compared with the same days of the earlier one.
+    to_date: bool = False
+    # A change of a running period on too few evaluations: not shown (``trend`` is None).
+    held_back: bool = False
 
     @property
     def met(self) -> int:
@@ -131,6 +144,8 @@ class CriterionTrend:
             "title": self.title,
             **self.overall.as_json(),
             "trend": self.trend,
+            "trend_to_date": self.to_date,
+            "trend_held_back": self.held_back,
             "periods": {key: cell.as_json() for key, cell in self.periods.items()},
         }
 
@@ -144,10 +159,61 @@ class ScoreChange:
     n: int
     previous_key: str | None
     previous: float | None
+    # ``key`` still runs: ``previous`` is over the same first days of ``previous_key``.
+    to_date: bool = False
+    previous_n: int = 0
+    # Too few evaluations on one side of a running period's comparison: no change shown.
+    held_back: bool = False
 
     @property
     def change(self) -> float | None:
-        return None if self.previous is None else round(self.score - self.previous, 1)
+        if self.previous is None or self.held_back:
+            return None
+        return round(self.score - self.previous, 1)
+
+
+@dataclass(frozen=True, slots=True)
+class RunningPeriod:
+    """The window's last period while it still runs, and what it is compared with.
+
+    ``dates``: its days so far; ``same_days``: as many first days of the period
+    before (``previous_range``, as the dashboard's month to date); ``scores`` and
+    ``cells``: the evaluations and criteria over ``same_days``.
+    """
+
+    key: str
+    previous_key: str
+    dates: DateRange
+    total: int
+    same_days: DateRange
+    scores: tuple[int, float | None]
+    cells: dict[str, CriterionTally]
+    min_evaluations: int = MIN_EVALUATIONS
+
+    @property
+    def days(self) -> int:
+        return self.dates.days
+
+    def enough(self, now: int, before: int) -> bool:
+        """Whether a change on ``now`` against ``before`` evaluations may be shown."""
+        return min(now, before) >= self.min_evaluations
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "period": self.key,
+            "date_from": self.dates.first.isoformat(),
+            "date_to": self.dates.last.isoformat(),
+            "days": self.days,
+            "total_days": self.total,
+            "compared_with": {
+                "period": self.previous_key,
+                "date_from": self.same_days.first.isoformat(),
+                "date_to": self.same_days.last.isoformat(),
+                "evaluations": self.scores[0],
+                "qa_score": self.scores[1],
+            },
+            "min_evaluations": self.min_evaluations,
+        }
 
 
 @dataclass(slots=True)
@@ -161,14 +227,30 @@ class CoachingView:
     criteria: list[CriterionTrend]
     open_tasks: list[Task] = field(default_factory=list)
     to_discuss: list[EvaluationSummary] = field(default_factory=list)
+    running: RunningPeriod | None = None
 
     @property
     def latest_score(self) -> ScoreChange | None:
-        """The score to lead with: the latest period that has one, against the one before."""
+        """The score to lead with: the latest period that has one, against the one before
+        (a running period: against the same days of the one before, on enough evaluations)."""
         scored = [key for key in self.keys if self.scores[key][1] is not None]
         if not scored:
             return None
         last = scored[-1]
+        running = self.running
+        if running is not None and last == running.key:
+            n, score = self.scores[last]
+            previous_n, previous = running.scores
+            return ScoreChange(
+                key=last,
+                score=float(score or 0.0),
+                n=n,
+                previous_key=running.previous_key,
+                previous=previous,
+                to_date=True,
+                previous_n=previous_n,
+                held_back=not running.enough(n, previous_n),
+            )
         before = scored[-2] if len(scored) > 1 else None
         return ScoreChange(
             key=last,
@@ -221,6 +303,7 @@ class CoachingView:
                 for key, (n, score) in self.scores.items()
             },
             "criteria": [c.as_json() for c in self.criteria],
+            "running": self.running.as_json() if self.running is not None else None,
             "open_tasks": [t.as_json() for t in self.open_tasks],
             "to_discuss": [e.as_json() for e in self.to_discuss],
         }
@@ -306,15 +389,27 @@ def coaching_view(
     moment = now or utcnow()
     keys, start, end = _window(unit, count, viewer.workspace.timezone, moment)
     local = zone(viewer.workspace.timezone)
+    today = from_utc(moment, local).date()
+    so_far = running_range(unit, today, today)
+    # The running period's comparison: as many first days of the period before.
+    same_days = (
+        previous_range(unit, so_far) if len(keys) > 1 and so_far != period_of(unit, today) else None
+    )
     chosen = _counted_evaluations(connection, viewer, agent.external_id, start, end)
     cards: dict[int, StoredScorecard] = {}
     titles: dict[str, str] = {}
     cells: dict[str, dict[str, list[float]]] = {}
     score_sums: dict[str, list[float]] = {key: [] for key in keys}
+    same_day_cells: dict[str, list[float]] = {}
+    same_day_scores: list[float] = []
     for row in chosen:
-        key = period_keys(from_utc(row.started_at, local).date())[unit]
+        day = from_utc(row.started_at, local).date()
+        key = period_keys(day)[unit]
+        before = same_days is not None and same_days.first <= day <= same_days.last
         if row.score is not None:
             score_sums[key].append(float(row.score))
+            if before:
+                same_day_scores.append(float(row.score))
         if row.scorecard_id not in cards:
             cards[row.scorecard_id] = scorecard_by_id(connection, int(row.scorecard_id))
         bonus = set()
@@ -329,17 +424,29 @@ def coaching_view(
             if fraction is None or criterion_id in bonus:
                 continue
             cells.setdefault(criterion_id, {}).setdefault(key, []).append(float(fraction))
+            if before:
+                same_day_cells.setdefault(criterion_id, []).append(float(fraction))
+    running = (
+        None
+        if same_days is None
+        else RunningPeriod(
+            key=keys[-1],
+            previous_key=keys[-2],
+            dates=so_far,
+            total=period_of(unit, today).days,
+            same_days=same_days,
+            scores=(len(same_day_scores), _mean_score(same_day_scores)),
+            cells={key: _cell(values) for key, values in same_day_cells.items()},
+        )
+    )
     criteria = [
-        _trend(criterion_id, titles.get(criterion_id, criterion_id), keys, by_key)
+        _trend(criterion_id, titles.get(criterion_id, criterion_id), keys, by_key, running)
         for criterion_id, by_key in cells.items()
     ]
     criteria.sort(
         key=lambda c: (c.overall.mean, -(c.overall.share_failed or 0.0), -c.overall.n, c.criterion)
     )
-    scores = {
-        key: (len(values), round(sum(values) / len(values), 1) if values else None)
-        for key, values in score_sums.items()
-    }
+    scores = {key: (len(values), _mean_score(values)) for key, values in score_sums.items()}
     return CoachingView(
         agent=agent,
         period=period,
@@ -348,7 +455,12 @@ def coaching_view(
         criteria=criteria,
         open_tasks=tasks_of(connection, viewer, agent=agent.external_id, active_only=True),
         to_discuss=_to_discuss(connection, viewer, agent.external_id, start),
+        running=running,
     )
+
+
+def _mean_score(values: list[float]) -> float | None:
+    return round(sum(values) / len(values), 1) if values else None
 
 
 def _cell(fractions: list[float]) -> CriterionTally:
@@ -358,10 +470,25 @@ def _cell(fractions: list[float]) -> CriterionTally:
 
 
 def _trend(
-    criterion_id: str, title: str, keys: list[str], by_key: dict[str, list[float]]
+    criterion_id: str,
+    title: str,
+    keys: list[str],
+    by_key: dict[str, list[float]],
+    running: RunningPeriod | None = None,
 ) -> CriterionTrend:
     periods = {key: _cell(by_key.get(key, [])) for key in keys}
     overall = _cell([f for key in keys for f in by_key.get(key, [])])
+    if running is not None and periods[running.key].n:
+        # A running period: against the same days of the one before, on enough evaluations.
+        now = periods[running.key]
+        before = running.cells.get(criterion_id, _cell([]))
+        compared = (running.previous_key, running.key)
+        if not running.enough(now.n, before.n):
+            return CriterionTrend(
+                criterion_id, title, overall, periods, None, compared, to_date=True, held_back=True
+            )
+        change = round((now.mean or 0.0) - (before.mean or 0.0), 4)
+        return CriterionTrend(criterion_id, title, overall, periods, change, compared, to_date=True)
     with_data = [key for key, cell in periods.items() if cell.mean is not None]
     if len(with_data) < 2:
         return CriterionTrend(criterion_id, title, overall, periods, None)

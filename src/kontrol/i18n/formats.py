@@ -109,6 +109,33 @@ def moment_label(
     return f"{day_label(moment, locale)} {clock}"
 
 
+# The sign of a currency (ISO 4217 code); a code not here is written as the code.
+CURRENCY_SIGNS = {
+    "RUB": "₽",
+    "USD": "$",
+    "EUR": "€",
+    "GBP": "£",
+    "KZT": "₸",
+    "BYN": "Br",
+    "UAH": "₴",
+    "CNY": "¥",
+}
+
+
+def money(value: float, currency: str | None, locale: str, places: int = 2) -> str:
+    """An amount with its currency: ``1 234,50 ₽`` in Russian, ``$1,234.50`` in English
+    (a sign written after the amount stays after it); without a currency, the number."""
+    amount = decimal(value, places, locale)
+    if not currency:
+        return amount
+    sign = CURRENCY_SIGNS.get(currency, currency)
+    if locale == "ru" and currency == "BYN":
+        sign = "бел.\u00a0руб."
+    if locale != "ru" and sign in ("$", "€", "£", "¥"):
+        return f"{amount[0]}{sign}{amount[1:]}" if amount.startswith(MINUS) else sign + amount
+    return f"{amount}\u00a0{sign}"
+
+
 def range_label(first: date, last: date, locale: str) -> str:
     """Two days, both included, as people write a span: ``1–7 дек.`` / ``Dec 1–7``."""
     if first == last:

@@ -22,8 +22,22 @@ from kontrol.analysis.business import (
     business_view,
     holm_threshold,
 )
-from kontrol.analysis.costs import CostSettings, load_costs, read_cost, save_costs
-from kontrol.analysis.reasons import NONE, label_of, reason_interactions, reason_rows
+from kontrol.analysis.costs import (
+    CURRENCIES,
+    CostSettings,
+    load_costs,
+    read_cost,
+    read_currency,
+    save_costs,
+    workspace_currency,
+)
+from kontrol.analysis.reasons import (
+    NONE,
+    label_of,
+    reason_interactions,
+    reason_rows,
+    unfinished_period,
+)
 from kontrol.analysis.scope import FILTERS, AnalysisScope, make_scope
 from kontrol.analysis.taxonomy import (
     Taxonomy,
@@ -38,9 +52,11 @@ from kontrol.analysis.taxonomy import (
 from kontrol.domain.errors import InvalidInput
 from kontrol.domain.periods import Period
 from kontrol.i18n import translate
+from kontrol.i18n.formats import money
 from kontrol.interactions.listing import filter_choices
 from kontrol.metrics import get_metric
 from kontrol.metrics.dashboard import visible_agents
+from kontrol.metrics.figures import MIN_SAMPLE
 from kontrol.web.deps import CurrentPage, CurrentViewer, Db, attempt
 from kontrol.web.errors import REFUSALS, status_of
 from kontrol.web.filters import read_date
@@ -75,13 +91,22 @@ def read_scope(
     )
 
 
+def format_amount(value: float | None, unit: str, locale: str, currency: str | None) -> str:
+    """``format_value``, money with the workspace's currency (``1 234,50 ₽``)."""
+    if unit == "currency" and value is not None:
+        return money(value, currency, locale)
+    return format_value(value, unit, locale)
+
+
 def _context(page: Page, scope: AnalysisScope, path: str) -> dict[str, Any]:
+    currency = workspace_currency(page.connection, page.viewer.workspace.id)
     return {
         "scope": scope,
         "path": path,
         "periods": [p.value for p in Period],
         "choices": filter_choices(page.connection, page.viewer),
-        "fmt": partial(format_value, locale=locale_of(page.request)),
+        "fmt": partial(format_amount, locale=locale_of(page.request), currency=currency),
+        "currency": currency,
         "can_edit": allowed(page.viewer, Action.EDIT_REASONS),
         "query": lambda **extra: urlencode({**scope.query(), **extra}),
         "finding_action_link": finding_action_link,
@@ -133,6 +158,8 @@ def reasons_page(
         spark=charts.sparkline,
         none_code=NONE,
         costs=costs,
+        partial=unfinished_period(scope),
+        min_sample=MIN_SAMPLE,
     )
     return page.render("analysis/reasons.html", context)
 
@@ -181,6 +208,7 @@ def finding_sentence(
     taxonomy: Taxonomy,
     scope: AnalysisScope,
     people: Mapping[str, str] | None = None,
+    currency: str | None = None,
 ) -> tuple[str, str, str]:
     """(the finding in words, the link to its interactions, the "create an action" link).
 
@@ -207,7 +235,7 @@ def finding_sentence(
         else "",
         "actual": format_value(values.get("actual"), unit, locale),
         "target": format_value(values.get("target"), unit, locale),
-        "cost": format_value(values.get("cost"), "currency", locale),
+        "cost": format_amount(values.get("cost"), "currency", locale, currency),
         "share": format_value(values.get("share"), "%", locale),
     }
     text = translate(locale, f"analysis.finding.{finding.key}")
@@ -240,7 +268,8 @@ def bottlenecks_page(
     locale = _locale(request)
     people = dict(visible_agents(db, viewer))
     sentences = [
-        finding_sentence(locale, finding, taxonomy, scope, people) for finding in found.findings
+        finding_sentence(locale, finding, taxonomy, scope, people, costs.currency)
+        for finding in found.findings
     ]
     channel = request.query_params.get("channel_map") or (
         found.profile.channels[0] if found.profile.channels else ""
@@ -329,6 +358,7 @@ def _taxonomy_page(
             "saved": saved,
             "models": model_info(db, workspace_id),
             "costs": load_costs(db, workspace_id),
+            "currencies": CURRENCIES,
             "can_edit": allowed(page.viewer, Action.EDIT_REASONS),
         },
         status=status,
@@ -418,9 +448,11 @@ def save_costs_form(
     page: CurrentPage,
     cost_per_minute: Annotated[str, Form()] = "",
     cost_per_contact: Annotated[str, Form()] = "",
+    currency: Annotated[str, Form()] = "",
     csrf_token: Annotated[str | None, Form()] = None,
 ) -> Response:
-    """Set what a contact costs where the interaction has no cost of its own."""
+    """Set what a contact costs where the interaction has no cost of its own, and the
+    currency of the amounts."""
     check_csrf(request, csrf_token)
     require(viewer, Action.EDIT_REASONS)
     db = page.connection
@@ -428,6 +460,7 @@ def save_costs_form(
         costs = CostSettings(
             read_cost("cost_per_minute", cost_per_minute),
             read_cost("cost_per_contact", cost_per_contact),
+            read_currency(currency),
         )
         with attempt(db):
             save_costs(db, viewer.workspace.id, costs)
