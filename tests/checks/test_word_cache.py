@@ -1,0 +1,86 @@
+"""The dictionaries' answers kept on disk between commands (checks/word_cache.py)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from kontrol.checks import text, word_cache
+from kontrol.checks.text import Lemmatizer
+
+
+@pytest.fixture
+def fresh_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("KONTROL_CACHE_DIR", str(tmp_path))
+    monkeypatch.setattr(text, "WORDS", word_cache.WordCache())
+    return tmp_path
+
+
+def _lemmas(language: str, words: list[str]) -> list[str]:
+    return Lemmatizer(language).lemmas(words)
+
+
+def test_a_second_process_reads_the_words_the_first_saved(fresh_cache: Path) -> None:
+    words = ["благодарим", "ожидайте", "Заказы", "thanking", "waiting"]
+    first = _lemmas("ru", words[:3]) + _lemmas("en", words[3:])
+    assert first == ["благодарить", "ожидать", "заказ", "thank", "wait"]
+    text.WORDS.save()
+    saved = json.loads(word_cache.cache_file().read_text(encoding="utf-8"))
+    assert saved["ru_normal"]["благодарим"] == "благодарить"
+    assert saved["ru_known"]["благодарим"] is True
+    assert saved["en_stem"]["thanking"] == "thank"
+
+    # The next command answers from the file: the dictionaries are not asked again.
+    later = word_cache.WordCache()
+    text.WORDS = later
+
+    def never(word: str) -> object:
+        raise AssertionError(f"looked up again: {word}")
+
+    assert later.get("ru_normal", "благодарим", never) == "благодарить"
+    assert _lemmas("ru", words[:3]) + _lemmas("en", words[3:]) == first
+
+
+def test_saving_merges_with_what_another_process_saved(fresh_cache: Path) -> None:
+    one, two = word_cache.WordCache(), word_cache.WordCache()
+    one.get("ru_normal", "окна", lambda word: "окно")
+    two.get("ru_normal", "двери", lambda word: "дверь")
+    one.save()
+    two.save()
+    merged = word_cache.WordCache()
+    assert merged.get("ru_normal", "окна", str.upper) == "окно"
+    assert merged.get("ru_normal", "двери", str.upper) == "дверь"
+
+
+def test_a_damaged_file_is_ignored(fresh_cache: Path) -> None:
+    word_cache.cache_file().write_text(
+        '{"ru_normal": {"окна": 5, "двери": "дверь"}, "ru_known": [1]}', encoding="utf-8"
+    )
+    cache = word_cache.WordCache()
+    # A value of the wrong type is looked up again; the rest is read.
+    assert cache.get("ru_normal", "окна", lambda word: "окно") == "окно"
+    assert cache.get("ru_normal", "двери", str.upper) == "дверь"
+    assert cache.get("ru_known", "окна", lambda word: True) is True
+    word_cache.cache_file().write_text("{not json", encoding="utf-8")
+    assert word_cache.WordCache().get("ru_normal", "окна", lambda word: "окно") == "окно"
+
+
+def test_the_file_is_named_after_the_dictionaries_versions(
+    fresh_cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    before = word_cache.cache_file().name
+    word_cache._versions.cache_clear()
+    real = word_cache.metadata.version
+    monkeypatch.setattr(
+        word_cache.metadata,
+        "version",
+        lambda name: "99.0" if name == "pymorphy3-dicts-ru" else real(name),
+    )
+    try:
+        assert word_cache.cache_file().name != before
+    finally:
+        monkeypatch.undo()
+        word_cache._versions.cache_clear()
+    assert word_cache.cache_file().name == before
