@@ -84,3 +84,22 @@ def test_the_file_is_named_after_the_dictionaries_versions(
         monkeypatch.undo()
         word_cache._versions.cache_clear()
     assert word_cache.cache_file().name == before
+
+
+def test_a_process_holds_a_bounded_number_of_words(
+    fresh_cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(word_cache, "MAX_HELD", 2)
+    cache = word_cache.WordCache()
+    asked: list[str] = []
+
+    def normal(word: str) -> str:
+        asked.append(word)
+        return word[:-1]
+
+    for word in ("окна", "двери", "стены", "стены"):
+        assert cache.get("ru_normal", word, normal) == word[:-1]
+    # The third word did not fit: it is looked up each time, the first two once.
+    assert asked == ["окна", "двери", "стены", "стены"]
+    assert cache.get("ru_normal", "окна", normal) == "окн"
+    assert asked.count("окна") == 1

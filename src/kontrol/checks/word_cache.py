@@ -26,8 +26,12 @@ from pathlib import Path
 # What the file keeps for each word: known to the Russian dictionary, its Russian
 # normal form, known to the English word list, its English stem.
 KINDS = ("ru_known", "ru_normal", "en_known", "en_stem")
-# Entries kept per kind (names, typos and codes keep coming: the file stays small).
-MAX_SAVED = 200_000
+# Entries kept per kind: a contact centre's vocabulary fits; names, typos and codes
+# keep coming, and the file (read whole by every process that checks) stays small.
+MAX_SAVED = 50_000
+# Entries held per kind in a process: past this, new words are looked up each time
+# (a worker that runs for weeks must not grow with every name it meets).
+MAX_HELD = 300_000
 
 _DISTRIBUTIONS = ("pymorphy3", "pymorphy3-dicts-ru", "pyspellchecker", "snowballstemmer")
 
@@ -76,8 +80,10 @@ class WordCache:
         entries = self._loaded()[kind]
         found = entries.get(word)
         if found is None:
-            found = entries[word] = compute(word)
-            self._new += 1
+            found = compute(word)
+            if len(entries) < MAX_HELD:
+                entries[word] = found
+                self._new += 1
         return found
 
     def save(self) -> None:
