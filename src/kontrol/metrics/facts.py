@@ -9,9 +9,7 @@ earlier contacts within the window; a new interaction of a case re-opens it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
-from contextvars import ContextVar
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -24,6 +22,8 @@ from kontrol.events import (
     InteractionsStored,
     OrdersStored,
     SurveysStored,
+    finish_at_end,
+    leave_for_end,
     subscriber,
 )
 from kontrol.metrics.contact_facts import FactContext, chunks, compute_facts
@@ -40,48 +40,20 @@ from kontrol.store.tables import (
     orders,
 )
 
-# While :func:`rollups_deferred` is active: the days whose rollups wait, by workspace.
-_deferred_days: ContextVar[dict[int, set[str]] | None] = ContextVar("deferred_days", default=None)
+# The days whose rollups wait for the end of a held release (events.notes_for_end).
+ROLLUP_DAYS = "metrics.rollup_days"
 
 
-@contextmanager
-def rollups_deferred(engine: Engine) -> Iterator[dict[int, set[str]]]:
-    """Facts written inside keep their rollups for the end: then the days they
-    touched are recomputed once from their facts (``refresh_days``, exact).
-
-    For a database nobody reads meanwhile (the temporary one of ``kontrol score
-    FILE`` and ``kontrol kpi FILE``): each chunk of a file no longer recomputes
-    its rollup groups when its chats are stored and again when their scores
-    land. Yields the days waiting, by workspace (other processes' may be added).
-    If the block fails, the rollups of its days stay as they were.
-    """
-    with facts_only() as days:
-        yield days
+def _refresh_waiting_days(engine: Engine, days: dict[int, set[str]]) -> None:
+    """Recompute once, from their facts, the rollups of the days that chunks of a held
+    release touched (``refresh_days``: exact, as a large import's batch)."""
     with engine.begin() as connection:
         hold_write_lock(connection)
         for workspace_id, touched in sorted(days.items()):
             refresh_days(connection, workspace_id, touched)
 
 
-@contextmanager
-def facts_only() -> Iterator[dict[int, set[str]]]:
-    """Facts written inside leave the rollups alone; yields the days they touched, by
-    workspace, whose rollups the caller must refresh (see :func:`rollups_deferred`)."""
-    days: dict[int, set[str]] = {}
-    token = _deferred_days.set(days)
-    try:
-        yield days
-    finally:
-        _deferred_days.reset(token)
-
-
-def _defer(workspace_id: int, days: Iterable[str]) -> bool:
-    """Note days whose rollups wait; False when rollups are not deferred."""
-    deferred = _deferred_days.get()
-    if deferred is None:
-        return False
-    deferred.setdefault(workspace_id, set()).update(days)
-    return True
+finish_at_end(ROLLUP_DAYS, _refresh_waiting_days)
 
 
 def write_facts(
@@ -95,7 +67,8 @@ def write_facts(
     """
     ordered = sorted(set(ids))
     small = lock_facts(connection, workspace_id, ordered)
-    deferred = rollups and _deferred_days.get() is not None
+    # A held release (``kontrol score FILE``): the rollups are made once, at its end.
+    deferred = rollups and leave_for_end(ROLLUP_DAYS, workspace_id, ())
     small = small and not deferred
     context = FactContext(connection, workspace_id)
     written = 0
@@ -127,7 +100,7 @@ def write_facts(
         apply_fact_changes(connection, workspace_id, old, new)
         refresh_heat_changes(connection, workspace_id, True, [*old, *new])
     elif deferred:
-        _defer(workspace_id, days)
+        leave_for_end(ROLLUP_DAYS, workspace_id, days)
     elif rollups and days:
         refresh_days(connection, workspace_id, days)
     return written
@@ -173,7 +146,7 @@ def refresh_qa_facts(
                 changed.append(fact)
         if rows:
             connection.execute(statement, rows)
-    if _defer(workspace_id, (fact["day"] for fact in read)):
+    if leave_for_end(ROLLUP_DAYS, workspace_id, (fact["day"] for fact in read)):
         # Failed checks count in the heat map even where the score stayed: every day read.
         return len(changed)
     if small and changed:
