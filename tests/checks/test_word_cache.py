@@ -18,6 +18,12 @@ def fresh_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return tmp_path
 
 
+def _file() -> Path:
+    found = word_cache.cache_file()
+    assert found is not None
+    return found
+
+
 def _lemmas(language: str, words: list[str]) -> list[str]:
     return Lemmatizer(language).lemmas(words)
 
@@ -27,7 +33,7 @@ def test_a_second_process_reads_the_words_the_first_saved(fresh_cache: Path) -> 
     first = _lemmas("ru", words[:3]) + _lemmas("en", words[3:])
     assert first == ["благодарить", "ожидать", "заказ", "thank", "wait"]
     text.WORDS.save()
-    saved = json.loads(word_cache.cache_file().read_text(encoding="utf-8"))
+    saved = json.loads(_file().read_text(encoding="utf-8"))
     assert saved["ru_normal"]["благодарим"] == "благодарить"
     assert saved["ru_known"]["благодарим"] is True
     assert saved["en_stem"]["thanking"] == "thank"
@@ -55,7 +61,7 @@ def test_saving_merges_with_what_another_process_saved(fresh_cache: Path) -> Non
 
 
 def test_a_damaged_file_is_ignored(fresh_cache: Path) -> None:
-    word_cache.cache_file().write_text(
+    _file().write_text(
         '{"ru_normal": {"окна": 5, "двери": "дверь"}, "ru_known": [1]}', encoding="utf-8"
     )
     cache = word_cache.WordCache()
@@ -63,14 +69,14 @@ def test_a_damaged_file_is_ignored(fresh_cache: Path) -> None:
     assert cache.get("ru_normal", "окна", lambda word: "окно") == "окно"
     assert cache.get("ru_normal", "двери", str.upper) == "дверь"
     assert cache.get("ru_known", "окна", lambda word: True) is True
-    word_cache.cache_file().write_text("{not json", encoding="utf-8")
+    _file().write_text("{not json", encoding="utf-8")
     assert word_cache.WordCache().get("ru_normal", "окна", lambda word: "окно") == "окно"
 
 
 def test_the_file_is_named_after_the_dictionaries_versions(
     fresh_cache: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    before = word_cache.cache_file().name
+    before = _file().name
     word_cache._versions.cache_clear()
     real = word_cache.metadata.version
     monkeypatch.setattr(
@@ -79,11 +85,11 @@ def test_the_file_is_named_after_the_dictionaries_versions(
         lambda name: "99.0" if name == "pymorphy3-dicts-ru" else real(name),
     )
     try:
-        assert word_cache.cache_file().name != before
+        assert _file().name != before
     finally:
         monkeypatch.undo()
         word_cache._versions.cache_clear()
-    assert word_cache.cache_file().name == before
+    assert _file().name == before
 
 
 def test_a_process_holds_a_bounded_number_of_words(
@@ -103,3 +109,17 @@ def test_a_process_holds_a_bounded_number_of_words(
     assert asked == ["окна", "двери", "стены", "стены"]
     assert cache.get("ru_normal", "окна", normal) == "окн"
     assert asked.count("окна") == 1
+
+
+def test_without_a_home_folder_nothing_is_kept(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("KONTROL_CACHE_DIR", raising=False)
+    monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
+
+    def no_home() -> Path:
+        raise RuntimeError("Could not determine home directory.")
+
+    monkeypatch.setattr(word_cache.Path, "home", no_home)
+    cache = word_cache.WordCache()
+    assert cache.get("ru_normal", "окна", lambda word: "окно") == "окно"
+    cache.save()  # nowhere to write: no error
+    assert word_cache.cache_file() is None

@@ -36,12 +36,17 @@ MAX_HELD = 300_000
 _DISTRIBUTIONS = ("pymorphy3", "pymorphy3-dicts-ru", "pyspellchecker", "snowballstemmer")
 
 
-def cache_dir() -> Path:
-    """Where the file lives."""
+def cache_dir() -> Path | None:
+    """Where the file lives (None: no home folder to keep it in)."""
     chosen = os.environ.get("KONTROL_CACHE_DIR")
     if chosen:
         return Path(chosen)
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    base = os.environ.get("XDG_CACHE_HOME")
+    if not base:
+        try:
+            base = str(Path.home() / ".cache")
+        except RuntimeError:
+            return None
     return Path(base) / "kontrol"
 
 
@@ -56,9 +61,10 @@ def _versions() -> str:
     return hashlib.sha256("\n".join(found).encode()).hexdigest()[:16]
 
 
-def cache_file() -> Path:
-    """The file of the installed dictionaries' versions."""
-    return cache_dir() / f"words-{_versions()}.json"
+def cache_file() -> Path | None:
+    """The file of the installed dictionaries' versions (None: nowhere to keep it)."""
+    folder = cache_dir()
+    return None if folder is None else folder / f"words-{_versions()}.json"
 
 
 class WordCache:
@@ -91,6 +97,8 @@ class WordCache:
         if not self._new or self._entries is None:
             return
         path = cache_file()
+        if path is None:
+            return
         merged = _read(path)
         for kind in KINDS:
             values = merged.setdefault(kind, {})
@@ -109,7 +117,9 @@ class WordCache:
         self._new = 0
 
 
-def _read(path: Path) -> dict[str, dict[str, object]]:
+def _read(path: Path | None) -> dict[str, dict[str, object]]:
+    if path is None:
+        return {}
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
