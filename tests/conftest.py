@@ -24,6 +24,8 @@ os.environ.setdefault("KONTROL_ARGON2_TIME_COST", "1")
 os.environ.setdefault("KONTROL_ARGON2_MEMORY_KIB", "1024")
 # Audit evidence uploaded by tests goes to a scratch folder, never the working directory.
 os.environ.setdefault("KONTROL_EVIDENCE_DIR", tempfile.mkdtemp(prefix="kontrol-evidence-"))
+# The dictionaries' answers that commands keep between runs: a scratch folder too.
+os.environ.setdefault("KONTROL_CACHE_DIR", tempfile.mkdtemp(prefix="kontrol-cache-"))
 
 from kontrol.accounts.workspaces import DEFAULT_WORKSPACE, Workspace, ensure_workspace
 from kontrol.store.database import make_engine

@@ -15,7 +15,9 @@ subscriber must be idempotent: it may run again for the same ids.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib.metadata import entry_points
@@ -206,3 +208,56 @@ def event_ids(event: Event) -> tuple[int, ...]:
     if isinstance(event, WorkItemsStored):
         return event.work_item_ids
     return event.interaction_ids
+
+
+# -- work a subscriber leaves for the end of a held release ---------------------------
+
+# What waits, by the name of its finisher, then by workspace: keys (days...) to redo.
+EndNotes = dict[str, dict[int, set[Any]]]
+Finisher = Callable[[Engine, dict[int, set[Any]]], None]
+
+_finishers: dict[str, Finisher] = {}
+_end_notes: ContextVar[EndNotes | None] = ContextVar("end_notes", default=None)
+
+
+def finish_at_end(name: str, finisher: Finisher) -> None:
+    """Register what ``finish`` does with the keys noted under ``name``."""
+    _finishers[name] = finisher
+
+
+def leave_for_end(name: str, workspace_id: int, keys: Iterable[Any]) -> bool:
+    """Inside :func:`notes_for_end`, note keys whose work waits for the end and answer
+    True; elsewhere answer False (the subscriber does the work now)."""
+    notes = _end_notes.get()
+    if notes is None:
+        return False
+    notes.setdefault(name, {}).setdefault(workspace_id, set()).update(keys)
+    return True
+
+
+@contextmanager
+def notes_for_end() -> Iterator[EndNotes]:
+    """Subscribers called inside may leave work for the end (a database nobody reads
+    meanwhile, as the temporary one of ``kontrol score FILE``); yields the notes,
+    which the caller hands to :func:`finish` (another process's may be merged in)."""
+    notes: EndNotes = {}
+    token = _end_notes.set(notes)
+    try:
+        yield notes
+    finally:
+        _end_notes.reset(token)
+
+
+def merge_notes(into: EndNotes, more: EndNotes) -> None:
+    """Add ``more`` (from another process) to ``into``."""
+    for name, by_workspace in more.items():
+        for workspace_id, keys in by_workspace.items():
+            into.setdefault(name, {}).setdefault(workspace_id, set()).update(keys)
+
+
+def finish(engine: Engine, notes: EndNotes) -> None:
+    """Do the work left in ``notes``, each kind by its finisher."""
+    subscribers.load_entry_points()  # the finishers register with their subscribers
+    for name, by_workspace in sorted(notes.items()):
+        if by_workspace:
+            _finishers[name](engine, by_workspace)

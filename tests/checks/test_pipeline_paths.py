@@ -9,19 +9,25 @@ same verdicts, signals, scores, KPI facts and rollups.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import Engine, select
 from typer.testing import CliRunner
 
-from kontrol.checks.file_scoring import score_file
+from kontrol.accounts.workspaces import DEFAULT_WORKSPACE, find_workspace
+from kontrol.checks.file_scoring import score_file, scratch_engine
 from kontrol.checks.scorecards import active_scorecards
 from kontrol.checks.stored_results import stored_outcomes
 from kontrol.cli.main import app
 from kontrol.demo.generator import generate
 from kontrol.demo.sizes import SMALL
+from kontrol.events import publish
+from kontrol.ingest.held_effects import HeldEffects
+from kontrol.ingest.importing import import_file
+from kontrol.metrics.facts import rebuild
 from kontrol.store.database import make_engine
 from kontrol.store.tables import (
     evaluations,
@@ -141,3 +147,52 @@ def test_import_with_two_processes_stores_what_one_does(demo_file: Path, tmp_pat
     # Importing the same file again changes nothing, with two processes too.
     _import(demo_file, two, jobs=2)
     assert _facts_and_rollups(two) == (facts_one, rollups_one)
+
+
+def _held(path: Path, url: str, release: Callable[[HeldEffects, Engine], None]) -> None:
+    """Import ``path`` into a scratch database at ``url`` as ``kontrol score FILE`` does."""
+    engine = scratch_engine(url)
+    try:
+        with engine.connect() as connection:
+            workspace = find_workspace(connection, DEFAULT_WORKSPACE)
+        held = HeldEffects()
+        import_file(engine=engine, workspace=workspace, path=path, publish_events=held.hold)
+        release(held, engine)
+    finally:
+        engine.dispose()
+
+
+def _one_by_one(held: HeldEffects, engine: Engine) -> None:
+    # As before the rollups waited for the end: every chunk keeps them current.
+    for event in held._chunks():
+        publish(engine, event, inline=True)
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_held_effects_make_their_rollups_once_and_exactly(
+    demo_file: Path, tmp_path: Path, jobs: int
+) -> None:
+    """``kontrol score FILE``'s way (effects held, the rollups made once at the end)
+    leaves the facts and rollups of chunks that keep them current one by one, and
+    the rollups a full rebuild makes."""
+    current = f"sqlite:///{tmp_path / 'current.db'}"
+    _held(demo_file, current, _one_by_one)
+    held_url = f"sqlite:///{tmp_path / 'held.db'}"
+    if jobs == 1:
+        _held(demo_file, held_url, lambda held, engine: held.release(engine))
+    else:
+        _held(
+            demo_file,
+            held_url,
+            lambda held, engine: held.release_in_processes(engine, held_url, jobs),
+        )
+
+    facts, rollups = _facts_and_rollups(current)
+    assert facts and rollups[0] and rollups[1]
+    assert _facts_and_rollups(held_url) == (facts, rollups)
+    engine = make_engine(held_url)
+    try:
+        rebuild(engine, 1)
+    finally:
+        engine.dispose()
+    assert _facts_and_rollups(held_url) == (facts, rollups)

@@ -25,6 +25,7 @@ from kontrol.checks.scorecards import (
     save_scorecard,
 )
 from kontrol.checks.stored_results import stored_outcomes
+from kontrol.checks.word_cache import save_words
 from kontrol.domain.errors import NotFound
 from kontrol.ingest.held_effects import FileProgress, HeldEffects
 from kontrol.ingest.import_report import ImportReport
@@ -179,6 +180,7 @@ def score_file(
                 held.release_in_processes(engine, url, jobs)
             else:
                 held.release(engine)
+            save_words()  # the dictionaries' answers, for the next command
             result = FileScores(report)
             with engine.connect() as connection:
                 cards = active_scorecards(connection, workspace.id)

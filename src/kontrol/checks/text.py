@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+from kontrol.checks.word_cache import WORDS
+
 WORD = re.compile(r"[^\W_]+(?:[-'’][^\W_]+)*")
 CYRILLIC = re.compile(r"[а-яёА-ЯЁ]")
 LATIN = re.compile(r"[a-zA-Z]")
@@ -179,7 +181,7 @@ class Lemmatizer:
         known = self._known.get(form)
         if known is None:
             if CYRILLIC.search(form):
-                known = bool(_morph().word_is_known(form))
+                known = _ru_known(form)
             else:
                 known = _english_known(form)
             self._known[form] = known
@@ -189,12 +191,11 @@ class Lemmatizer:
         if form.isdigit():
             return form
         if self.language == "ru" and CYRILLIC.search(form):
-            morph = _morph()
-            if not morph.word_is_known(form):
+            if not _ru_known(form):
                 repaired = self._repair(form)
                 if repaired is not None:
                     form = repaired
-            return fold(morph.parse(form)[0].normal_form)
+            return _ru_normal(form)
         if LATIN.search(form):
             if len(form) >= 5 and not _english_known(form):
                 repaired = self._repair(form)
@@ -205,7 +206,7 @@ class Lemmatizer:
                 # The stemmer reduces "helpful" to "help" and "wonderful" to "wonder":
                 # an adjective is kept whole so that it never meets an unrelated stem.
                 return word.removesuffix("ly")
-            return str(_english_stemmer().stemWord(word))
+            return _en_stem(word)
         return form
 
     def _repair(self, form: str) -> str | None:
@@ -239,8 +240,25 @@ def _english_words() -> frozenset[str]:
 
 
 def _english_known(form: str) -> bool:
+    return bool(WORDS.get("en_known", form, _english_listed))
+
+
+def _english_listed(form: str) -> bool:
     word = form.replace("'", "")
     return form in _english_words() or word in _english_words()
+
+
+# The dictionaries' answers, kept on disk between commands (word_cache.py).
+def _ru_known(form: str) -> bool:
+    return bool(WORDS.get("ru_known", form, lambda w: bool(_morph().word_is_known(w))))
+
+
+def _ru_normal(form: str) -> str:
+    return fold(str(WORDS.get("ru_normal", form, lambda w: _morph().parse(w)[0].normal_form)))
+
+
+def _en_stem(word: str) -> str:
+    return str(WORDS.get("en_stem", word, lambda w: str(_english_stemmer().stemWord(w))))
 
 
 _lemmatizers: dict[str, Lemmatizer] = {}

@@ -81,6 +81,9 @@ def import_(
         # Without Redis, the background work the import queued (scoring) runs before
         # exiting, here and in ``jobs - 1`` other processes.
         drain_in_processes(engine, database_url(db), jobs)
+        from kontrol.checks.word_cache import save_words
+
+        save_words()  # the dictionaries' answers, for the next command
     except typer.Exit:
         raise
     except Exception as error:

@@ -19,7 +19,16 @@ from typing import Protocol
 
 from sqlalchemy import Engine
 
-from kontrol.events import Event, InteractionsStored, event_ids, publish
+from kontrol.events import (
+    EndNotes,
+    Event,
+    InteractionsStored,
+    event_ids,
+    finish,
+    merge_notes,
+    notes_for_end,
+    publish,
+)
 from kontrol.store.database import make_engine
 
 # Interactions handed to the subscribers at a time: small enough for a progress bar
@@ -59,12 +68,16 @@ class HeldEffects:
     def release(self, engine: Engine) -> None:
         """Call every subscriber of the held events, in their order, in this process."""
         done = 0
-        for event in self._chunks():
-            publish(engine, event, inline=True)
-            if isinstance(event, InteractionsStored):
-                done += len(event.interaction_ids)
-                if self.progress is not None:
-                    self.progress.processed(done, self.interactions)
+        # Nobody reads this database meanwhile: what subscribers may do once for the
+        # whole file (the KPI rollups) waits for the end.
+        with notes_for_end() as notes:
+            for event in self._chunks():
+                publish(engine, event, inline=True)
+                if isinstance(event, InteractionsStored):
+                    done += len(event.interaction_ids)
+                    if self.progress is not None:
+                        self.progress.processed(done, self.interactions)
+        finish(engine, notes)
         self.events.clear()
 
     def release_in_processes(self, engine: Engine, url: str, processes: int) -> None:
@@ -81,15 +94,18 @@ class HeldEffects:
         done = 0
         engine.dispose()  # no connection of this process is shared with the children
         context = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(
-            processes, mp_context=context, initializer=_open_child, initargs=(url,)
-        ) as pool:
-            for count in pool.map(_publish_in_child, chunks):
-                done += count
-                if self.progress is not None:
-                    self.progress.processed(done, self.interactions)
-        for event in others:
-            publish(engine, event, inline=True)
+        with notes_for_end() as notes:
+            with ProcessPoolExecutor(
+                processes, mp_context=context, initializer=_open_child, initargs=(url,)
+            ) as pool:
+                for count, theirs in pool.map(_publish_in_child, chunks):
+                    merge_notes(notes, theirs)
+                    done += count
+                    if self.progress is not None:
+                        self.progress.processed(done, self.interactions)
+            for event in others:
+                publish(engine, event, inline=True)
+        finish(engine, notes)
         self.events.clear()
 
     def _chunks(self) -> Iterator[Event]:
@@ -110,6 +126,8 @@ def _open_child(url: str) -> None:
     _child_engine[:] = [make_engine(url)]
 
 
-def _publish_in_child(event: InteractionsStored) -> int:
-    publish(_child_engine[0], event, inline=True)
-    return len(event.interaction_ids)
+def _publish_in_child(event: InteractionsStored) -> tuple[int, EndNotes]:
+    # What waits for the end (the rollups) is done once, by the parent.
+    with notes_for_end() as notes:
+        publish(_child_engine[0], event, inline=True)
+    return len(event.interaction_ids), notes

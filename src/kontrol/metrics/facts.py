@@ -22,6 +22,8 @@ from kontrol.events import (
     InteractionsStored,
     OrdersStored,
     SurveysStored,
+    finish_at_end,
+    leave_for_end,
     subscriber,
 )
 from kontrol.metrics.contact_facts import FactContext, chunks, compute_facts
@@ -38,6 +40,21 @@ from kontrol.store.tables import (
     orders,
 )
 
+# The days whose rollups wait for the end of a held release (events.notes_for_end).
+ROLLUP_DAYS = "metrics.rollup_days"
+
+
+def _refresh_waiting_days(engine: Engine, days: dict[int, set[str]]) -> None:
+    """Recompute once, from their facts, the rollups of the days that chunks of a held
+    release touched (``refresh_days``: exact, as a large import's batch)."""
+    with engine.begin() as connection:
+        hold_write_lock(connection)
+        for workspace_id, touched in sorted(days.items()):
+            refresh_days(connection, workspace_id, touched)
+
+
+finish_at_end(ROLLUP_DAYS, _refresh_waiting_days)
+
 
 def write_facts(
     connection: Connection, workspace_id: int, ids: Iterable[int], *, rollups: bool = True
@@ -50,6 +67,9 @@ def write_facts(
     """
     ordered = sorted(set(ids))
     small = lock_facts(connection, workspace_id, ordered)
+    # A held release (``kontrol score FILE``): the rollups are made once, at its end.
+    deferred = rollups and leave_for_end(ROLLUP_DAYS, workspace_id, ())
+    small = small and not deferred
     context = FactContext(connection, workspace_id)
     written = 0
     # A small change keeps the old and new rows for the rollup groups; a large one
@@ -79,6 +99,8 @@ def write_facts(
     if rollups and small:
         apply_fact_changes(connection, workspace_id, old, new)
         refresh_heat_changes(connection, workspace_id, True, [*old, *new])
+    elif deferred:
+        leave_for_end(ROLLUP_DAYS, workspace_id, days)
     elif rollups and days:
         refresh_days(connection, workspace_id, days)
     return written
@@ -124,6 +146,9 @@ def refresh_qa_facts(
                 changed.append(fact)
         if rows:
             connection.execute(statement, rows)
+    if leave_for_end(ROLLUP_DAYS, workspace_id, (fact["day"] for fact in read)):
+        # Failed checks count in the heat map even where the score stayed: every day read.
+        return len(changed)
     if small and changed:
         # The time columns did not move: the histograms stay, the groups' sums follow.
         apply_fact_changes(connection, workspace_id, changed, changed, histograms=False)

@@ -222,6 +222,7 @@ def kpi_for_files(
     """
     from kontrol.accounts.installation import initialize
     from kontrol.accounts.workspaces import ensure_workspace
+    from kontrol.checks.word_cache import save_words
     from kontrol.ingest.held_effects import HeldEffects
     from kontrol.ingest.importing import import_file
 
@@ -247,6 +248,7 @@ def kpi_for_files(
                 )
                 problems.extend(f"{r.file}:{r.line}: {r.error}" for r in report.rejects)
             held.release(engine)
+            save_words()  # the dictionaries' answers, for the next command
             with engine.connect() as connection:
                 rows = compute(
                     connection,
