@@ -51,7 +51,7 @@ def _text(html: str) -> str:
 
 @pytest.fixture
 def demo(demo_copy: DemoCopy) -> Demo:
-    """A copy of the run's small demo (tests/demos.py), its workspace moved to Moscow.
+    """A copy of the run's small demo (tests/demos.py); ``moscow`` moves its workspace.
 
     The demo is built once per run in a UTC workspace; the stored times are UTC
     either way (the generator's contacts are the same whatever the workspace's
@@ -120,7 +120,7 @@ def test_one_conversation_reads_the_same_local_time_everywhere(
         if local not in text or stored in text or " UTC" in text:
             wrong[name] = (path, local in text, stored in text)
     assert not wrong, f"{found['external_id']} should read {local} everywhere: {wrong}"
-    # One demo load (slow) serves both: the times of versions, tasks and alerts too.
+    # One demo copy serves both: the times of versions, tasks and alerts too.
     _versions_tasks_and_alerts_read_the_local_time(moscow, demo.engine)
 
 
