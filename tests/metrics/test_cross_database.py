@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import Engine
 
 from kontrol.accounts.workspaces import ensure_workspace
 from kontrol.demo.seeding import write_demo_file
@@ -15,7 +15,7 @@ from kontrol.demo.sizes import SMALL
 from kontrol.ingest.importing import import_file
 from kontrol.metrics.kpis import compute
 from kontrol.store.database import make_engine
-from kontrol.store.tables import metadata
+from tests.conftest import empty_postgres
 
 
 def _rows(url: str, path: Path) -> dict[tuple[str, str | None, bool], list[dict[str, Any]]]:
@@ -43,17 +43,15 @@ def _rows(url: str, path: Path) -> dict[tuple[str, str | None, bool], list[dict[
 
 @pytest.mark.slow
 def test_sqlite_and_postgresql_agree_on_generated_data(
-    tmp_path: Path, sqlite_template: Path, postgres_url: str
+    tmp_path: Path, sqlite_template: Path, postgres_url: str, postgres_engine: Engine
 ) -> None:
     data = tmp_path / "demo.jsonl.gz"
     write_demo_file(data, seed=7, count=600, size=SMALL)
     sqlite_path = tmp_path / "cross.db"
     shutil.copy(sqlite_template, sqlite_path)
-    engine = make_engine(postgres_url)
-    names = ", ".join(f'"{table.name}"' for table in metadata.sorted_tables)
-    with engine.begin() as connection:
-        connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-    engine.dispose()
+    # The worker's database as TRUNCATE ... RESTART IDENTITY left it, without giving
+    # each of the 100-odd tables new files (tests/conftest.py, empty_postgres).
+    empty_postgres(postgres_engine)
     on_sqlite = _rows(f"sqlite:///{sqlite_path}", data)
     on_postgres = _rows(postgres_url, data)
     assert sum(len(rows) for rows in on_sqlite.values()) > 100

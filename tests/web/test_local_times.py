@@ -17,8 +17,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
 
-from kontrol.accounts.workspaces import Workspace, set_timezone
-from kontrol.demo.seeding import load_demo
+from kontrol.accounts.workspaces import set_timezone
 from kontrol.domain.clock import zone
 from kontrol.domain.roles import WorkspaceRole
 from kontrol.store.tables import (
@@ -31,6 +30,7 @@ from kontrol.store.tables import (
     scorecards,
 )
 from kontrol.web.app import create_app
+from tests.demos import Demo, DemoCopy
 from tests.factories import add_people, log_in
 
 pytestmark = pytest.mark.slow
@@ -50,13 +50,25 @@ def _text(html: str) -> str:
 
 
 @pytest.fixture
-def moscow(database_url: str, engine: Engine, workspace: Workspace) -> Iterator[TestClient]:
+def demo(demo_copy: DemoCopy) -> Demo:
+    """A copy of the run's small demo (tests/demos.py); ``moscow`` moves its workspace.
+
+    The demo is built once per run in a UTC workspace; the stored times are UTC
+    either way (the generator's contacts are the same whatever the workspace's
+    zone), so moving the workspace to Moscow afterwards is what a workspace
+    that changes its zone sees, and every page must follow it.
+    """
+    return demo_copy()
+
+
+@pytest.fixture
+def moscow(demo: Demo) -> Iterator[TestClient]:
     """The demo in a Moscow workspace, and a signed-in administrator."""
-    moved = set_timezone(engine, workspace, MOSCOW)
-    with engine.begin() as connection:
+    moved = set_timezone(demo.engine, demo.workspace, MOSCOW)
+    assert moved.timezone == MOSCOW
+    with demo.engine.begin() as connection:
         add_people(connection, moved, [("boss", WorkspaceRole.ADMIN, None, None)])
-    load_demo(engine, moved, count=150)
-    with TestClient(create_app(database_url)) as client:
+    with TestClient(create_app(demo.url)) as client:
         log_in(client, "boss")
         yield client
 
@@ -85,9 +97,9 @@ def _conversation(engine: Engine) -> dict[str, object]:
 
 @pytest.mark.parametrize("backend", ["sqlite"])
 def test_one_conversation_reads_the_same_local_time_everywhere(
-    moscow: TestClient, engine: Engine, backend: str
+    moscow: TestClient, demo: Demo, backend: str
 ) -> None:
-    found = _conversation(engine)
+    found = _conversation(demo.engine)
     started = found["started_at"]
     assert isinstance(started, datetime)
     local, stored = _local(started), _as_stored(started)
@@ -108,8 +120,8 @@ def test_one_conversation_reads_the_same_local_time_everywhere(
         if local not in text or stored in text or " UTC" in text:
             wrong[name] = (path, local in text, stored in text)
     assert not wrong, f"{found['external_id']} should read {local} everywhere: {wrong}"
-    # One demo load (slow) serves both: the times of versions, tasks and alerts too.
-    _versions_tasks_and_alerts_read_the_local_time(moscow, engine)
+    # One demo copy serves both: the times of versions, tasks and alerts too.
+    _versions_tasks_and_alerts_read_the_local_time(moscow, demo.engine)
 
 
 def _versions_tasks_and_alerts_read_the_local_time(moscow: TestClient, engine: Engine) -> None:
