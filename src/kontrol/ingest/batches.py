@@ -16,7 +16,6 @@ from typing import Any
 
 from kontrol.accounts.workspaces import Workspace
 from kontrol.domain.clock import to_utc, zone
-from kontrol.ingest.fast_records import fast_interaction
 from kontrol.ingest.import_report import ImportReport
 from kontrol.ingest.registry import SourceRecord
 from kontrol.ingest.schema import (
@@ -35,16 +34,10 @@ def validate_record(source: SourceRecord) -> tuple[object, str] | RecordError:
     """The record and its content hash, or why it is rejected."""
     if source.data is None:
         return RecordError(source.error or "unreadable record", source.field)
-    data = source.data
-    # The common interaction is checked by hand; anything unusual goes the strict way.
-    record: object | None = None
-    if type(data) is dict and data.get("kind", "interaction") == "interaction":
-        record = fast_interaction(data)
-    if record is None:
-        try:
-            record = parse_record(data)
-        except RecordError as error:
-            return error
+    try:
+        record = parse_record(source.data)
+    except RecordError as error:
+        return error
     # The record's own text identifies its content: cheaper than re-serialising it.
     return record, hashlib.sha256(source.raw.encode("utf-8", "surrogatepass")).hexdigest()
 
