@@ -26,7 +26,6 @@ from kontrol.ingest.schema import (
     SurveyRecord,
     WorkItemRecord,
     parse_record,
-    surely_storable,
 )
 from kontrol.settings import current_settings
 
@@ -36,7 +35,7 @@ def validate_record(source: SourceRecord) -> tuple[object, str] | RecordError:
     if source.data is None:
         return RecordError(source.error or "unreadable record", source.field)
     try:
-        record = parse_record(source.data, storable=source.decoded and surely_storable(source.raw))
+        record = parse_record(source.data)
     except RecordError as error:
         return error
     # The record's own text identifies its content: cheaper than re-serialising it.

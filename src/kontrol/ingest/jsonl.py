@@ -44,4 +44,4 @@ class JsonLinesImporter(Importer):
                 if not isinstance(data, dict):
                     yield SourceRecord(number, text, None, "a record must be a JSON object")
                     continue
-                yield SourceRecord(number, text, data, decoded=True)
+                yield SourceRecord(number, text, data)

@@ -28,9 +28,7 @@ class SourceRecord:
 
     ``data`` is a FORMAT.md record, or ``None`` when the reader could not decode
     the line; then ``error`` (and ``field`` where known) say why. ``raw`` is the
-    original text, kept verbatim with a reject so nothing is lost. ``decoded``
-    says that ``data`` is exactly ``json.loads(raw)`` (JSON Lines): then a look
-    at the text can spare validation the scan of the decoded values.
+    original text, kept verbatim with a reject so nothing is lost.
     """
 
     line: int
@@ -38,7 +36,6 @@ class SourceRecord:
     data: dict[str, Any] | None
     error: str | None = None
     field: str | None = None
-    decoded: bool = False
 
 
 class Importer(ABC):

@@ -8,7 +8,6 @@ is read in the workspace time zone by the caller.
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Annotated, Any
@@ -323,30 +322,9 @@ def _unstorable(value: object, depth: int) -> tuple[str | None, list[str | int]]
     return None
 
 
-# What a JSON text must hold for its decoded value to be possibly unstorable: the
-# escape of NUL, NaN or an infinity, or a number that may be too large for a
-# float. Without an exponent of 10 or more and without 300 digits in a row, a
-# number stays below 10^(299 + 9) < 1.79e308. Text that merely looks so (a literal
-# backslash before "u0000", "e10" in a word) only costs the full scan.
-_MAYBE_UNSTORABLE = re.compile(r"\\u0000|NaN|Infinity|[eE]\+?0*[1-9]\d|\d{300}")
-
-
-def surely_storable(text: str) -> bool:
-    """True when the value ``json.loads(text)`` cannot hold what :func:`unstorable`
-    refuses, seen from the text alone: no NUL escape (a raw NUL is broken JSON),
-    no non-finite number, and too few brackets to nest beyond ``MAX_DEPTH``.
-
-    Measured: about 3 µs for an interaction of ten messages, against 17–35 µs
-    for the scan of its decoded value.
-    """
-    return text.count("{") + text.count("[") <= MAX_DEPTH and _MAYBE_UNSTORABLE.search(text) is None
-
-
-def parse_record(data: object, *, storable: bool = False) -> _Record:
+def parse_record(data: object) -> _Record:
     """Validate one decoded record and return the model for its ``kind``.
 
-    ``storable`` says the caller has seen that nothing in ``data`` is
-    unstorable (:func:`surely_storable` on the JSON text it was decoded from).
     Raises :class:`RecordError` naming the field at fault.
     """
     if not isinstance(data, dict):
@@ -356,7 +334,7 @@ def parse_record(data: object, *, storable: bool = False) -> _Record:
     if model is None:
         known = ", ".join(RECORD_MODELS)
         raise RecordError(f"unknown kind {kind!r}; expected one of {known}", "kind")
-    problem = None if storable else unstorable(data)
+    problem = unstorable(data)
     if problem is not None:
         raise problem
     body = {key: value for key, value in data.items() if key != "kind"}
