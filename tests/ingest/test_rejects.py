@@ -221,3 +221,16 @@ def test_csv_rejects_export_as_csv_lines(
     import_file(engine=engine, workspace=workspace, path=path)
     [reject] = open_rejects(engine, workspace)
     assert (reject.line, reject.field, reject.raw) == (2, "channel", "v-1,fax,2026-11-02T10:00:00Z")
+
+
+def test_a_lone_surrogate_in_the_id_is_a_stored_reject_not_a_stopped_import(
+    engine: Engine, workspace: Workspace, tmp_path: Path
+) -> None:
+    # json.dumps escapes the surrogate ("\ud800"): the line itself is valid UTF-8.
+    bad = json.dumps(interaction("c-\ud800", source="crm\udc00"))
+    path = write_jsonl(tmp_path / "s.jsonl", [interaction("c-1"), bad, interaction("c-3")])
+    report = import_file(engine=engine, workspace=workspace, path=path)
+    assert (report.imported, report.rejected) == (2, 1)
+    [stored] = open_rejects(engine, workspace)
+    assert (stored.line, stored.field) == (2, "id")
+    assert stored.raw == bad

@@ -3,6 +3,7 @@ when a fixed record lands."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -122,12 +123,17 @@ def reject_key(data: dict[str, Any]) -> tuple[str | None, str | None]:
 
 
 def storable_text(text: str) -> str:
-    """``text`` with each NUL character, which PostgreSQL cannot store, as U+FFFD.
+    """``text`` with each NUL character (PostgreSQL cannot store it) and each lone
+    surrogate (no database can encode it) as U+FFFD.
 
     A reject keeps the line that holds the NUL (a CSV cell, a raw byte in a
-    JSON line) with the character marked, rather than failing its whole batch.
+    JSON line) with the character marked, rather than failing its whole batch;
+    an ``id`` of ``"\\ud800"`` is refused, and its reject is stored alike.
     """
-    return text.replace("\x00", "\ufffd")
+    return _UNSTORABLE_CHARACTER.sub("\ufffd", text)
+
+
+_UNSTORABLE_CHARACTER = re.compile("[\x00\ud800-\udfff]")
 
 
 def write_rejects(

@@ -39,6 +39,8 @@ def _latest() -> datetime:
 # The bound only grows while a process runs: a time below the bound at start-up (less
 # a year, should the clock be set back) is below it now, without reading the clock.
 _SURELY_ACCEPTED = _latest().replace(year=_latest().year - 1, day=28)
+_EARLIEST_YEAR = EARLIEST.year  # EARLIEST is the 1st of January
+_SURELY_ACCEPTED_YEAR = _SURELY_ACCEPTED.year
 
 
 def _within_range(moment: datetime) -> datetime:
@@ -46,8 +48,11 @@ def _within_range(moment: datetime) -> datetime:
     # offset) or break the periods and rollups of their whole batch later on, so
     # they are refused here, where the record and its field are still known.
     # The check is on the wall-clock time: an offset moves it by under a day.
+    # Most times fall in a whole year well inside the range: one attribute read.
+    if _EARLIEST_YEAR <= moment.year < _SURELY_ACCEPTED_YEAR:
+        return moment
     wall_clock = moment.replace(tzinfo=None)
-    # Most times are well before the bound: the clock is read only for those near it.
+    # The clock is read only for times near the bound.
     if EARLIEST <= wall_clock <= _SURELY_ACCEPTED:
         return moment
     if not EARLIEST <= wall_clock <= _latest():
