@@ -311,6 +311,20 @@ _PRICE_AFTER = re.compile(
 )
 
 
+# Round 6: "Why is it that my playlists repeat when Shuffle is on?", "how do you know which
+# branches handle loans when applying?": in a why/how question a later "when"/"where" is a
+# conjunction (README_batch5.md 5.3; CHECKS.md v1.1, conjunctions make no question), unless a
+# second question is joined to the first ("Why... and when...").
+_WHY_HOW_OPENS = re.compile(
+    r"^\W*(?:@\w+\W*)*(?:(?:hi|hello|hey|so|ok|okay|а|ну|и)\W+)*(?:why|how\s+(?:come|do|does|did|"
+    r"is|are|can|could|would|should|will|to)|почему|зачем|отчего|как\s+(?:так|мне|можно))\b",
+    re.IGNORECASE,
+)
+_JOINED_AT_END = re.compile(r"\b(?:and|or|и|а|или)\W*$", re.IGNORECASE)
+# "tell me when", "хочу узнать, когда": the verb asks only right before the question word.
+_INDIRECT_NEAR = 24
+
+
 def _asks(message: Message, hit: Hit, rhetorical: list[Hit]) -> bool:
     """Whether the when/where/how-much word is really asked in its sentence.
 
@@ -327,8 +341,10 @@ def _asks(message: Message, hit: Hit, rhetorical: list[Hit]) -> bool:
     before = view[sentence_start:start]
     if _NOT_KNOWN.search(before) or _HOW_TO_ACT.search(before):
         return False
+    if _WHY_HOW_OPENS.match(before) and not _JOINED_AT_END.search(before):
+        return False
     # Indirect: "хочу узнать, когда...", "Прошу сообщить, сколько стоит", "tell me where".
-    if INDIRECT_QUESTION.search(before):
+    if INDIRECT_QUESTION.search(before[-_INDIRECT_NEAR:]):
         return True
     following = fold(message.words[hit.last + 1]) if hit.last + 1 < len(message.words) else ""
     if following.endswith("ing") and following not in _ING_NOT_GERUND:
@@ -382,6 +398,34 @@ _PUSH = re.compile(
     r"not an answer|exact (?:date|time|amount))\b",
     re.IGNORECASE,
 )
+
+
+_SHORT_REPLY = 3
+
+
+def _stood_as_answer(conversation: Conversation, turn: list[Message]) -> bool:
+    """Round 6: whether the agent's first turn after a request was given as the answer, so
+    that the customer's next turn ends it (README_batch3.md 5.4, README_batch5.md 5.3:
+    "посмотрите на карте на сайте" -> "я спрашиваю адрес" -> the address fails; the push
+    needs no set words).
+
+    A turn that holds a concrete value never gets here (it answered); a turn with a hold
+    ("Сейчас проверю") or a question to the customer ("Подскажите номер заказа?"), or a bare
+    greeting, is no answer yet, so the customer's reply to it does not end the answer.
+    """
+    content = 0
+    for reply in turn:
+        if conversation.find("hold", within=(reply.index,)):
+            return False
+        if _questions(conversation, reply, earliest=False):
+            return False
+        covered = sum(
+            h.last - h.first + 1
+            for name in ("greeting", "introduction")
+            for h in conversation.find(name, within=(reply.index,))
+        )
+        content += len(reply.words) - covered
+    return content >= _SHORT_REPLY
 
 
 def _distinct_requests(hits: list[Hit], message: Message) -> int:
@@ -490,9 +534,15 @@ def specific_answer(conversation: Conversation) -> Verdict:
     for number, question in enumerate(questions):
         stop = questions[number + 1].message if number + 1 < len(questions) else None
         replies: list[Message] = []
+        first_turn: list[Message] | None = None
         for m in conversation.messages[question.message + 1 : stop]:
-            if m.role == "customer" and replies and _PUSH.search(m.view):
-                break
+            if m.role == "customer" and replies:
+                if first_turn is None:
+                    first_turn = list(replies)
+                    if _stood_as_answer(conversation, first_turn):
+                        break
+                if _PUSH.search(m.view):
+                    break
             if m.role == "agent":
                 replies.append(m)
         asked = conversation.messages[question.message]
