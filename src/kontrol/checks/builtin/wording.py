@@ -62,7 +62,7 @@ WORDED_VALUE = re.compile(
 )
 PROMISE_TIME = re.compile(
     r"(?=[чвwi])(?:через|в течение|within|in)\s+(\d+)\s*"
-    r"(мин\w*|час\w*|дн\w*|день|minutes?|hours?|days?)",
+    r"(?:(рабоч\w+|business|working)\s+)?(мин\w*|час\w*|дн\w*|день|minutes?|hours?|days?)",
     re.IGNORECASE,
 )
 # Words in capitals (4 and 3 letters or more, alone): written capital first, so that the
