@@ -95,6 +95,29 @@ def test_find_out_and_get_back_is_a_commitment_to_notify() -> None:
     assert _result(record, "specific_answer") == "pass"
 
 
+def test_a_link_does_not_find_a_thing_gone_missing() -> None:
+    # "where did my points go": a help article is no answer; "where can I download it" asks
+    # for a place online, and a link answers it (a guard, as before).
+    missing = _tweets(
+        ("customer", "@Store where did all my reward points go in the app?!"),
+        ("agent", "@cust Hi! Please read this: https://example.com/help/points-faq"),
+    )
+    assert _result(missing, "specific_answer") == "fail"
+    shop = _tweets(
+        ("customer", "@Store where can I download the new app?"),
+        ("agent", "@cust Hi! Right here: https://example.com/app"),
+    )
+    assert _result(shop, "specific_answer") == "pass"
+
+
+def test_colloquial_question_words_after_a_colloquial_hello() -> None:
+    record = _chat(
+        ("customer", "здрасьте када вернут деньги за отменённый заказ"),
+        ("agent", "Здравствуйте! Деньги вернутся на карту до 28 ноября."),
+    )
+    assert _result(record, "specific_answer") == "pass"
+
+
 # --- promise_kept ------------------------------------------------------------------------------
 
 
