@@ -7,14 +7,14 @@ annotators' READMEs (tests/checks_eval/real/) say. See docs/checks.md, "Round 6"
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from kontrol.checks.engine import check_record, parse_time
 from tests.checks.test_real_defects import _chat, _result, _signals
 from tests.checks.test_real_defects_batch4 import _tweets
 
-T0 = datetime(2026, 11, 23, 10, 0, tzinfo=timezone.utc)  # a Monday
+T0 = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)  # a Monday
 
 
 # --- specific_answer ---------------------------------------------------------------------------
@@ -221,8 +221,7 @@ def test_standing_offers_in_other_words() -> None:
         ("customer", "@App the sync is broken again"),
         (
             "agent",
-            "@cust Hi! Please update to version 5.1. If you need us again, we've got you "
-            "covered.",
+            "@cust Hi! Please update to version 5.1. If you need us again, we've got you covered.",
         ),
     )
     assert _result(record, "offer_more_help") == "pass"
@@ -233,7 +232,7 @@ def test_the_closing_of_a_call_runs_to_the_end_of_the_call() -> None:
     messages = [
         {"role": "agent", "text": "Добрый день, банк, Марина.", "start": 0.5, "end": 3.0},
         {"role": "customer", "text": "Карта не работает.", "start": 4.0, "end": 6.0},
-        {"role": "agent", "text": "Перевыпустим, готово. Что-нибудь ещё?", "start": 7.0, "end": 20.0},
+        {"role": "agent", "text": "Перевыпустим. Что-нибудь ещё?", "start": 7.0, "end": 20.0},
         {"role": "customer", "text": "Нет.", "start": 21.0, "end": 22.0},
         {"role": "agent", "text": "Спасибо за звонок.", "start": 23.0, "end": 26.0},
     ]
