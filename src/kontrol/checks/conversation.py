@@ -51,6 +51,8 @@ class Conversation:
     book: PhraseBook
     direction: str = "inbound"
     started_at: datetime | None = None
+    # When the interaction ended (the call's clock runs to it; ``None`` when unknown).
+    ended_at: datetime | None = None
     customer_name: str | None = None
     agent_name: str | None = None
     followups: tuple[datetime, ...] = ()
@@ -83,6 +85,7 @@ class Conversation:
         customer_name: str | None = None,
         agent_name: str | None = None,
         followups: Iterable[datetime] = (),
+        ended_at: datetime | None = None,
     ) -> Conversation:
         """Tokenise the messages (role, text, at, start, end) and find every phrase hit."""
         lemmas = book.reducer.lemmas
@@ -101,6 +104,7 @@ class Conversation:
             book=book,
             direction=direction,
             started_at=started_at,
+            ended_at=ended_at,
             customer_name=customer_name,
             agent_name=agent_name,
             followups=tuple(followups),
@@ -171,6 +175,11 @@ class Conversation:
             agents = self.agent_messages
             if self.timed and self.channel == "call" and agents:
                 finish = max((m.end or 0.0) for m in self.messages if m.end is not None)
+                if self.started_at is not None and self.ended_at is not None:
+                    # Round 6: the call's clock runs to its end, not to its last word
+                    # (CHECKS.md v1.1; README_batch5.md 7: an offer 36 s before the end of a
+                    # 120 s call is outside the closing).
+                    finish = max(finish, (self.ended_at - self.started_at).total_seconds())
                 chosen = {m.index for m in agents if (m.end or 0.0) >= finish - CLOSING_SECONDS}
             else:
                 chosen = {m.index for m in agents[-CLOSING_MESSAGES:]}

@@ -116,6 +116,7 @@ def prepare(
     agent_name: str | None = None,
     followups: Iterable[datetime] = (),
     settings: CheckSettings = DEFAULT_SETTINGS,
+    ended_at: datetime | None = None,
     recording: Path | None = None,
     topic: str | None = None,
 ) -> Conversation:
@@ -135,6 +136,7 @@ def prepare(
         customer_name=customer_name,
         agent_name=agent_name,
         followups=followups,
+        ended_at=ended_at,
     )
     conversation.topic = topic
     if recording is not None and channel == "call" and conversation.timed:
@@ -227,6 +229,7 @@ def check_record(
         language=record.get("language"),
         direction=str(record.get("direction") or "inbound"),
         started_at=parse_time(record.get("started_at")),
+        ended_at=parse_time(record.get("ended_at")),
         customer_name=record.get("customer_name"),
         agent_name=record.get("agent_name"),
         followups=followups,

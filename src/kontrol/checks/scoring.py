@@ -86,6 +86,7 @@ def _outcomes(
             interactions.c.direction,
             interactions.c.language,
             interactions.c.started_at,
+            interactions.c.ended_at,
             interactions.c.customer_id,
             interactions.c.customer_name,
             interactions.c.agent_name,
@@ -136,6 +137,7 @@ def _outcomes(
             language=row.language or (language if silent else None),
             direction=row.direction,
             started_at=row.started_at,
+            ended_at=row.ended_at,
             customer_name=row.customer_name,
             agent_name=row.agent_name,
             followups=[t for t in followups.get(row.customer_id, []) if t > row.started_at]

@@ -18,6 +18,16 @@ STANDALONE_OFFER = re.compile(
 )
 
 
+# Round 6: "Если снова начнёт вылетать — пишите, разберёмся.", "Если надумаете — пишите,
+# запишем.": a condition, then the invitation and at most a word of what follows (README_batch5.md
+# 5.7, README_batch3.md 13: conditional offers count); "— звоните на горячую линию" redirects.
+CONDITIONAL_OFFER = re.compile(
+    r"(?:^|[.!?]\s*)(?:а\s+)?если\b[^.!?\n]{1,80}?(?:\s[—–-]|,)\s*(?:обращайтесь|пишите|звоните)"
+    r"(?:,?\s*[^\W\d_]+)?\s*(?:[!.)]|$)",
+    re.IGNORECASE,
+)
+
+
 @check("closing_thanks")
 def closing_thanks(conversation: Conversation) -> Verdict:
     """The agent thanks the customer in the closing."""
@@ -38,7 +48,7 @@ def offer_more_help(conversation: Conversation) -> Verdict:
                 and "звоните" not in lowered
             ):
                 continue
-            found = STANDALONE_OFFER.search(view)
+            found = STANDALONE_OFFER.search(view) or CONDITIONAL_OFFER.search(view)
             if found:
                 text = found.group().strip(" .!")
                 return Verdict(PASS, ({"message": index, "text": text},))

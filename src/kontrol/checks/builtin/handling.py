@@ -216,7 +216,9 @@ def _is_promise(conversation: Conversation, hit: Hit) -> bool:
     sentence = message.view[sentence_start : min(ends, default=len(message.view))]
     if _BOOKED_VISIT.search(sentence) and not _first_person(message, hit):
         return False  # "курьер позвонит за час до приезда": how a booked visit runs
-    if _CUSTOMER_FIRST.search(message.view[sentence_start:start]):
+    if _CUSTOMER_FIRST.search(message.view[sentence_start:start]) or _ACT_AND.search(
+        message.view[sentence_start:start]
+    ):
         return False  # "if you DM us, we'll follow up": the customer has to act first
     previous_start = max(
         message.view.rfind(mark, 0, max(sentence_start - 1, 0)) for mark in ".!?\n"
@@ -230,6 +232,8 @@ def _is_promise(conversation: Conversation, hit: Hit) -> bool:
             tags = morph_tags(word)
             if "GRND" in tags or "INFN" in tags:
                 return False  # "позвонив в банк": what the customer may do
+            if "PRTS" in tags or "PRTF" in tags:
+                return False  # Round 6: "там всё написано": a participle states, not promises
             if "VERB" in tags:
                 return ("1per" in tags or "3per" in tags) and "futr" in tags
     return True
@@ -268,6 +272,13 @@ _BOOKED_VISIT = re.compile(
 _CONTACT_US = re.compile(
     r"\b(?:dm\s+us|send\s+us|reach\s+out\s+to\s+us|contact\s+us|reply\s+(?:here\s+)?with|"
     r"напишите\s+нам|пришлите\s+нам|отправьте\s+нам|позвоните\s+нам)\b",
+    re.IGNORECASE,
+)
+# Round 6: "sign up for the waiting list and we'll notify you": a step asked of the customer
+# joined by "and" to what follows it (README_batch5.md, test.json#270).
+_ACT_AND = re.compile(
+    r"\b(?:sign\s+up|register|subscribe|opt\s+in|fill\s+(?:out|in)|submit|apply|enroll|join|"
+    r"click|select|visit|send|dm|reply|call|contact)\b[^.!?]*\band\s*$",
     re.IGNORECASE,
 )
 _CUSTOMER_FIRST = re.compile(
@@ -392,11 +403,15 @@ def _promise_window(message: Message, at: Any) -> Any:
         return _unit_window(_NUMBER_WORDS[worded_amount.group(1).lower()], worded_amount.group(2))
     if stated:
         amount = int(stated.group(1))
-        unit = stated.group(2).lower()
+        unit = stated.group(3).lower()
         if unit.startswith(("мин", "min")):
             return timedelta(minutes=amount)
         if unit.startswith(("час", "hour")):
             return timedelta(hours=amount)
+        if stated.group(2):
+            # Round 6: "в течение 3 рабочих дней" counts working days: a weekend may fall
+            # within (README_batch5.md, b5-07 kept by a message two days later).
+            return timedelta(days=amount + 2 * ((amount + 4) // 5))
         return timedelta(days=amount)
     worded = PROMISE_WORD_TIME.search(message.view)
     if worded:

@@ -62,7 +62,7 @@ WORDED_VALUE = re.compile(
 )
 PROMISE_TIME = re.compile(
     r"(?=[чвwi])(?:через|в течение|within|in)\s+(\d+)\s*"
-    r"(мин\w*|час\w*|дн\w*|день|minutes?|hours?|days?)",
+    r"(?:(рабоч\w+|business|working)\s+)?(мин\w*|час\w*|дн\w*|день|minutes?|hours?|days?)",
     re.IGNORECASE,
 )
 # Words in capitals (4 and 3 letters or more, alone): written capital first, so that the
@@ -196,8 +196,19 @@ def _shouted_words(message: Message, reducer: Any) -> list[str]:
             continue  # «TAXI REFUND», "OFFLINE": a status or a label quoted as it is written
         if STATUS_BEFORE.search(message.view[max(0, found.start() - 14) : found.start()]):
             continue  # "my printer show OFFLINE": the status as the screen writes it
+        if _bracketed(message.view, found.start()):
+            continue  # "[TYPE YOUR QUESTION HERE]": a form's placeholder left in, no shouting
         out.append(word)
     return out
+
+
+def _bracketed(view: str, position: int) -> bool:
+    """Round 6: whether a position lies inside square brackets (a template's placeholder)."""
+    opened = view.rfind("[", 0, position)
+    if opened < 0 or view.rfind("]", opened, position) >= 0:
+        return False
+    closed = view.find("]", position)
+    return closed >= 0 and "\n" not in view[opened:closed]
 
 
 # Three-letter words that are stressed, never abbreviations ("shift WAY over", "НЕТ").
@@ -256,6 +267,8 @@ def shouting(message: Message, reducer: Any = None, marks: Marks = ALL_MARKS) ->
         if any(len(word) >= 4 or word.lower() in EMPHATIC_SHORT for word in caps):
             return " ".join(caps[:3])
         for run in CAPS_RUN.finditer(message.view):
+            if _bracketed(message.view, run.start()):
+                continue
             words = run.group().split()
             if all(w.lower() not in NOT_SHOUTING and reducer.is_known(w.lower()) for w in words):
                 return run.group()
