@@ -61,7 +61,7 @@ BATCHES = ("1-2", "3", "5", "6")
 UNSPLIT = frozenset({"5", "6"})
 """Batches not split into halves (docs/checks.md says which were read for tuning)."""
 UNSPLIT_STATE = {
-    "5": "measured once after round 5",
+    "5": "measured once after round 5, read for tuning in round 6",
     "6": "held out, measured only",
 }
 SIGNALS = ("complaint", "dissatisfied", "pii")
@@ -427,7 +427,7 @@ def _title(part: str, batches: list[str]) -> str:
         return f"batch {batches[0]} (not split: {UNSPLIT_STATE[batches[0]]})"
     which = f"batch {batches[0]}" if len(batches) == 1 else "batches " + " and ".join(batches)
     if part == "held-out":
-        return f"held-out half, {which} (read for tuning in round 5)"
+        return f"held-out half, {which} (read for tuning since round 5)"
     return f"tuning part, {which}"
 
 
