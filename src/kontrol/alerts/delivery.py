@@ -14,7 +14,7 @@ from datetime import timedelta
 from typing import Any
 from urllib.parse import urlencode
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, Select, select
 
 from kontrol.alerts.kinds import rule_label
 from kontrol.alerts.notifiers import Notification, get_notifier
@@ -154,11 +154,9 @@ def alert_link(kind: str, details: dict[str, Any], interaction_id: int | None) -
     return AlertLink("/alerts", "alerts.open_alerts")
 
 
-def notification_for(
-    connection: Connection, alert_id: int, settings: Settings, delivery_id: str = ""
-) -> Notification:
-    """The title, text and webhook payload of one alert, in its rule's language."""
-    row = connection.execute(
+def _with_rule_and_workspace() -> Select[Any]:
+    """Alerts with what a message about them needs of their rule and workspace."""
+    return (
         select(
             alerts,
             alert_rules.c.name.label("rule_name"),
@@ -171,8 +169,14 @@ def notification_for(
         )
         .join(alert_rules, alert_rules.c.id == alerts.c.rule_id)
         .join(workspaces, workspaces.c.id == alerts.c.workspace_id)
-        .where(alerts.c.id == alert_id)
-    ).first()
+    )
+
+
+def notification_for(
+    connection: Connection, alert_id: int, settings: Settings, delivery_id: str = ""
+) -> Notification:
+    """The title, text and webhook payload of one alert, in its rule's language."""
+    row = connection.execute(_with_rule_and_workspace().where(alerts.c.id == alert_id)).first()
     if row is None:
         raise NotFound(
             f"no alert {alert_id}", key="alerts.error.no_alert", params={"alert_id": alert_id}
@@ -281,18 +285,7 @@ def batch_notification_for(
     """One message naming several alerts of one rule, in the rule's language: how many,
     the newest ``BATCH_LISTED`` with their links, and the link to the rule's alerts."""
     rows = connection.execute(
-        select(
-            alerts,
-            alert_rules.c.name.label("rule_name"),
-            alert_rules.c.name_key,
-            alert_rules.c.kind,
-            alert_rules.c.language,
-            alert_rules.c.secret,
-            workspaces.c.name.label("workspace"),
-            workspaces.c.timezone,
-        )
-        .join(alert_rules, alert_rules.c.id == alerts.c.rule_id)
-        .join(workspaces, workspaces.c.id == alerts.c.workspace_id)
+        _with_rule_and_workspace()
         .where(alerts.c.id.in_(alert_ids))
         .order_by(alerts.c.raised_at.desc(), alerts.c.id.desc())
     ).all()
