@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Connection
 
 from kontrol.accounts.workspaces import Workspace
+from kontrol.domain.clock import from_utc, utcnow, zone
 from kontrol.domain.errors import InvalidInput
 from kontrol.domain.periods import Period
 from kontrol.metrics import Metric, catalogue, get_metric
@@ -166,7 +167,11 @@ def compute(
         limit = EXACT_PERCENTILE_ROWS.get(connection.dialect.name, 50_000)
         parts.append(
             rollup_metrics(
-                connection, grouping, from_facts, exact_up_to=None if exact is False else limit
+                connection,
+                grouping,
+                from_facts,
+                exact_up_to=None if exact is False else limit,
+                today=from_utc(utcnow(), zone(workspace.timezone)).date(),
             )
         )
     if "orders" in sources:
