@@ -147,7 +147,8 @@ def compute(
     sums the daily rollups and estimates medians and p90 from their histograms;
     ``None`` (the default) sums the rollups (the same figures) and keeps medians
     and p90 exact up to ``EXACT_PERCENTILE_ROWS`` interactions in the report
-    (50,000 on SQLite, 250,000 on PostgreSQL).
+    (50,000 on SQLite, 250,000 on PostgreSQL); those of a range that ended before
+    the workspace's today are kept and read again (``metrics/percentile_cache.py``).
     """
     grouping = parse_grouping(
         workspace=workspace,
