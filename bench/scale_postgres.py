@@ -53,6 +53,7 @@ from kontrol.domain.roles import WorkspaceRole
 from kontrol.metrics.date_ranges import DateRange
 from kontrol.metrics.kpis import compute
 from kontrol.store.database import make_engine
+from kontrol.store.tables import percentile_cache
 
 NAME = "kontrol_bench_10m"
 ADMIN_URL = dashboard_bench.POSTGRES_ADMIN
@@ -108,11 +109,20 @@ def _pages(months: int) -> dict[str, float]:
         for user, name, path in DASHBOARD_PAGES
     ]
     dashboard_bench.PAGES = pages
+    # Cold: nothing kept from an earlier run (the exact percentiles of closed ranges).
+    cleaner = make_engine(_url(NAME))
+    with cleaner.begin() as connection:
+        connection.execute(percentile_cache.delete())
+    cleaner.dispose()
     try:
         found = dashboard_bench.measure(_url(NAME), runs=5)
     finally:
         dashboard_bench.PAGES = DASHBOARD_PAGES
-    return {f"page: {name}": value for name, (value, _) in found.items()}
+    results = {f"page: {name}": value for name, (value, _) in found.items()}
+    results.update(
+        (f"page: {name}, first request", value) for name, value in dashboard_bench.FIRST.items()
+    )
+    return results
 
 
 def _lists(engine: Engine) -> dict[str, float]:

@@ -62,9 +62,9 @@ def _assert_same(live: Snapshot, rebuilt: Snapshot) -> None:
         assert [a for a, _ in numbers] == pytest.approx([b for _, b in numbers], rel=1e-9), key
 
 
-def _key(engine: Engine, workspace: Workspace) -> ApiKey:
+def _key(engine: Engine, workspace: Workspace, name: str = "push") -> ApiKey:
     with engine.begin() as connection:
-        return create_api_key(connection, workspace=workspace, name="push", created_by="t").key
+        return create_api_key(connection, workspace=workspace, name=name, created_by="t").key
 
 
 def _at(moment: datetime) -> str:

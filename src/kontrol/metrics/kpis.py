@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Connection
 
 from kontrol.accounts.workspaces import Workspace
+from kontrol.domain.clock import from_utc, utcnow, zone
 from kontrol.domain.errors import InvalidInput
 from kontrol.domain.periods import Period
 from kontrol.metrics import Metric, catalogue, get_metric
@@ -146,7 +147,8 @@ def compute(
     sums the daily rollups and estimates medians and p90 from their histograms;
     ``None`` (the default) sums the rollups (the same figures) and keeps medians
     and p90 exact up to ``EXACT_PERCENTILE_ROWS`` interactions in the report
-    (50,000 on SQLite, 250,000 on PostgreSQL).
+    (50,000 on SQLite, 250,000 on PostgreSQL); those of a range that ended before
+    the workspace's today are kept and read again (``metrics/percentile_cache.py``).
     """
     grouping = parse_grouping(
         workspace=workspace,
@@ -166,7 +168,11 @@ def compute(
         limit = EXACT_PERCENTILE_ROWS.get(connection.dialect.name, 50_000)
         parts.append(
             rollup_metrics(
-                connection, grouping, from_facts, exact_up_to=None if exact is False else limit
+                connection,
+                grouping,
+                from_facts,
+                exact_up_to=None if exact is False else limit,
+                today=from_utc(utcnow(), zone(workspace.timezone)).date(),
             )
         )
     if "orders" in sources:

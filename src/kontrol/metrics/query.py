@@ -8,7 +8,7 @@ column at once, or on SQLite (no percentile aggregate) a window query per column
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -18,6 +18,7 @@ from sqlalchemy import ColumnElement, Connection, func, or_, select
 from sqlalchemy.dialects import postgresql
 
 from kontrol.domain.periods import Period
+from kontrol.metrics import percentile_cache
 from kontrol.metrics.definitions import (
     CountMetric,
     MeanMetric,
@@ -152,8 +153,14 @@ def percentiles_into(
     grouping: Grouping,
     metrics: Sequence[TimeMetric],
     rows: dict[GroupKey, dict[str, Any]],
+    *,
+    today: date | None = None,
 ) -> None:
-    """Add the exact median and p90 of each time metric to the rows of its group."""
+    """Add the exact median and p90 of each time metric to the rows of its group.
+
+    ``today`` (the workspace's local day): a range that ended before it is closed,
+    and its figures come from, or go to, ``percentile_cache``.
+    """
     if not metrics:
         return
     calendars = None
@@ -167,10 +174,22 @@ def percentiles_into(
                 # Without a calendar business time is clock time: the same percentiles.
                 column = column.replace("_business_s", "_s")
         columns.setdefault(column, []).append(metric)
-    if connection.dialect.name == "postgresql":
-        computed = _ordered_set_percentiles(connection, grouping, sorted(columns))
+    first, last = grouping.date_from, grouping.date_to
+    if today is None or first is None or last is None or last >= today:
+        computed = _exact_percentiles(connection, grouping, columns)
     else:
-        computed = {column: _percentiles(connection, grouping, column) for column in columns}
+        shape = percentile_cache.grouping_key(
+            grouping.by, grouping.period.value if grouping.period else None, grouping.filters
+        )
+        workspace_id = grouping.workspace_id
+        computed = percentile_cache.cached(connection, workspace_id, first, last, shape, columns)
+        missing = [column for column in columns if column not in computed]
+        if missing:
+            keep = percentile_cache.may_store(connection, workspace_id)
+            fresh = _exact_percentiles(connection, grouping, missing)
+            if keep:
+                percentile_cache.store(connection, workspace_id, first, last, shape, fresh)
+            computed.update(fresh)
     for column, found in computed.items():
         for key, values in found.items():
             if key not in rows:
@@ -178,6 +197,15 @@ def percentiles_into(
             for metric in columns[column]:
                 for suffix, value in values.items():
                     rows[key][f"{metric.id}{suffix}"] = value
+
+
+def _exact_percentiles(
+    connection: Connection, grouping: Grouping, columns: Iterable[str]
+) -> dict[str, dict[GroupKey, dict[str, float]]]:
+    names = sorted(set(columns))
+    if connection.dialect.name == "postgresql":
+        return _ordered_set_percentiles(connection, grouping, names)
+    return {column: _percentiles(connection, grouping, column) for column in names}
 
 
 def _ordered_set_percentiles(

@@ -99,3 +99,10 @@ def lock_groups(
     # A stable hash (Python's own is salted per process); collisions only serialise.
     keys = (zlib.crc32(repr((workspace_id, *group)).encode()) - _INT4 for group in groups)
     _advisory_pairs(connection, _GROUP_LOCKS, keys)
+
+
+def try_lock_workspace_exclusively(connection: Connection, workspace_id: int) -> bool:
+    """PostgreSQL: take the workspace's lock exclusively until the transaction ends if
+    no writer of its facts holds it now; False (nothing taken) otherwise."""
+    key = _LOCK_SPACE + workspace_id
+    return bool(connection.execute(select(func.pg_try_advisory_xact_lock(key))).scalar())

@@ -4,6 +4,7 @@ estimated from ``kpi_rollup_buckets`` (or computed exactly from the facts)."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import date
 from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, Select, func, select, union_all
@@ -103,13 +104,15 @@ def rollup_metrics(
     metrics: Sequence[Metric],
     *,
     exact_up_to: int | None,
+    today: date | None = None,
 ) -> dict[GroupKey, dict[str, Any]]:
     """The same rows as ``query.facts_metrics``, summed from the rollups.
 
     Medians and p90 are exact (from the facts) when the report covers at most
     ``exact_up_to`` interactions, otherwise (and always with ``None``) estimated
     from the bucket histograms. The size is the sum of the groups' rows read
-    here: no separate query counts it.
+    here: no separate query counts it. ``today``: see ``percentiles_into`` (exact
+    figures of a range closed before it are cached).
     """
     names = ["rows"]
     for metric in metrics:
@@ -126,7 +129,7 @@ def rollup_metrics(
     if not time_metrics or not rows:
         return rows
     if exact_up_to is not None and size <= exact_up_to:
-        percentiles_into(connection, grouping, time_metrics, rows)
+        percentiles_into(connection, grouping, time_metrics, rows, today=today)
         return rows
     _estimated_percentiles(connection, grouping, time_metrics, rows)
     return rows

@@ -44,7 +44,7 @@ from sqlalchemy import (
     update,
 )
 
-from kontrol.metrics import dimension_buckets, month_rollups
+from kontrol.metrics import dimension_buckets, month_rollups, percentile_cache
 from kontrol.metrics.definitions import (
     TimeMetric,
 )
@@ -144,6 +144,7 @@ def _refresh(connection: Connection, workspace_id: int | None, days: Sequence[st
     )
     dimension_buckets.rebuild_dimension_buckets(connection, workspace_id, days)
     refresh_heat_days(connection, workspace_id, days)
+    percentile_cache.forget_days(connection, workspace_id, days)
 
 
 def refresh_days(connection: Connection, workspace_id: int, days: Iterable[str]) -> None:
@@ -237,6 +238,7 @@ def apply_fact_changes(
         part = groups[start : start + _GROUPS_PER_STATEMENT]
         _rewrite(connection, _groups_scope(workspace_id, part), histograms=False)
     month_rollups.refresh_groups(connection, workspace_id, months)
+    percentile_cache.forget_days(connection, workspace_id, _days(groups))
     if histograms:
         _move_bucket_counts(connection, workspace_id, old, new)
 

@@ -66,6 +66,7 @@ from kontrol.store.tables.metrics import (
     kpi_rollups,
     kpi_targets,
     order_facts,
+    percentile_cache,
 )
 from kontrol.store.tables.mystery import (
     mystery_answers,
@@ -187,6 +188,7 @@ __all__ = [
     "mystery_submissions",
     "order_facts",
     "orders",
+    "percentile_cache",
     "personal_tokens",
     "phrase_overrides",
     "retention_policies",

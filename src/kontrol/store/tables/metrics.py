@@ -14,6 +14,7 @@ from sqlalchemy import (
     SmallInteger,
     String,
     Table,
+    Text,
     UniqueConstraint,
 )
 
@@ -253,6 +254,30 @@ kpi_month_rollups = Table(
     Column("rows", Integer, nullable=False),
     *(Column(name, Float) for name in ROLLUP_PARTS),
     Index("ix_kpi_month_rollups_ws_month", "workspace_id", "month"),
+)
+
+# Exact medians and p90 of closed date ranges (metrics/percentile_cache.py): per
+# workspace, first and last local day, grouping (canonical JSON of by, period and
+# filters) and time column, the figures of every group as JSON. Deleted by every
+# change of facts whose days overlap the range, in the same transaction.
+percentile_cache = Table(
+    "percentile_cache",
+    metadata,
+    Column("workspace_id", Id, ForeignKey("workspaces.id", ondelete="CASCADE"), nullable=False),
+    Column("first_day", String(10), nullable=False),
+    Column("last_day", String(10), nullable=False),
+    Column("grouping", String(1000), nullable=False),
+    Column("measure", String(40), nullable=False),
+    Column("figures", Text, nullable=False),
+    Index(
+        "ix_percentile_cache_range",
+        "workspace_id",
+        "first_day",
+        "last_day",
+        "grouping",
+        "measure",
+        unique=True,
+    ),
 )
 
 # Histograms of the time columns of the facts (frt_s, ...): how many values fell in
