@@ -1,5 +1,6 @@
-"""Exact medians and p90 of closed ranges, cached: the same figures as the exact
-computation, before and after pushes, imports and rebuilds, on SQLite and PostgreSQL."""
+"""Exact medians and p90 of closed ranges, cached on PostgreSQL: the same figures as
+the exact computation, before and after pushes, imports and rebuilds. SQLite keeps
+nothing (a page must not take its write lock) and gives the same figures."""
 
 from __future__ import annotations
 
@@ -45,6 +46,10 @@ def _cached(engine: Engine, workspace: Workspace) -> int:
         return count_rows(connection, workspace.id)
 
 
+def _keeps(engine: Engine) -> bool:
+    return engine.dialect.name == "postgresql"
+
+
 def _assert_exact(engine: Engine, workspace: Workspace, requests: list[dict[str, Any]]) -> None:
     for request in requests:
         got = _report(engine, workspace, **request)
@@ -61,6 +66,9 @@ def test_cached_percentiles_equal_the_exact_ones_and_follow_pushes(
     assert _cached(engine, workspace) == 0
     _assert_exact(engine, workspace, requests)
     filled = _cached(engine, workspace)
+    if not _keeps(engine):
+        assert filled == 0
+        return
     assert filled >= len(SHAPES)
     # Read again: from the cache, the same figures, nothing more stored.
     _assert_exact(engine, workspace, requests)
@@ -117,15 +125,16 @@ def test_an_import_into_a_cached_range_and_a_rebuild_forget_it(
         "date_to": min(date.fromisoformat(last), closed_by),
     }
     requests = [{**shape, **closed} for shape in SHAPES]
+    least = len(SHAPES) if _keeps(engine) else 0
     _assert_exact(engine, workspace, requests)
-    assert _cached(engine, workspace) >= len(SHAPES)
+    assert _cached(engine, workspace) >= least
     before = _report(engine, workspace, **closed)
 
     import_file(engine=engine, workspace=workspace, path=second_part)
     assert _cached(engine, workspace) == 0
     _assert_exact(engine, workspace, requests)
     assert _report(engine, workspace, **closed) != before, "the import changed the figures"
-    assert _cached(engine, workspace) >= len(SHAPES)
+    assert _cached(engine, workspace) >= least
 
     with engine.begin() as connection:
         rebuild_rollups(connection, workspace.id)

@@ -22,23 +22,23 @@ changes, exclusive by whole-day rewrites, ``rollup_locks``) until it commits;
 the filling request takes it exclusively with ``pg_try_advisory_xact_lock``
 *before* computing: if a writer holds it the figures are computed and not
 stored; otherwise the computation sees every committed change and later
-writers wait for the request's transaction (so their DELETE sees its row). On
-SQLite the request takes the database's write lock before computing, which
-orders it among the writers the same way.
+writers wait for the request's transaction (so their DELETE sees its row).
+PostgreSQL only: on SQLite a stored row would make a page take the database's one
+write lock (and wait behind an import); SQLite's reports are small and always
+computed (``forget_days`` still runs there, on an empty table).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from typing import Any
 
 from sqlalchemy import Connection, delete, func, select
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects import postgresql
 
 from kontrol.metrics.rollup_locks import try_lock_workspace_exclusively
-from kontrol.store.database import hold_write_lock
 from kontrol.store.tables import percentile_cache
 
 Found = dict[str, dict[tuple[Any, ...], dict[str, float]]]  # column -> group -> figures
@@ -79,10 +79,7 @@ def cached(
 def may_store(connection: Connection, workspace_id: int) -> bool:
     """Order this transaction after every writer of the workspace's facts, if that
     can be done without waiting (see the module's docstring); True when it was."""
-    if connection.dialect.name == "postgresql":
-        return try_lock_workspace_exclusively(connection, workspace_id)
-    hold_write_lock(connection)
-    return True
+    return try_lock_workspace_exclusively(connection, workspace_id)
 
 
 def store(
@@ -109,10 +106,7 @@ def store(
     ]
     if not rows:
         return
-    insert: Callable[[Any], Any] = (
-        postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
-    )
-    connection.execute(insert(percentile_cache).on_conflict_do_nothing(), rows)
+    connection.execute(postgresql.insert(percentile_cache).on_conflict_do_nothing(), rows)
 
 
 def forget_days(

@@ -175,7 +175,10 @@ def percentiles_into(
                 column = column.replace("_business_s", "_s")
         columns.setdefault(column, []).append(metric)
     first, last = grouping.date_from, grouping.date_to
-    if today is None or first is None or last is None or last >= today:
+    closed = today is not None and first is not None and last is not None and last < today
+    # Only on PostgreSQL: keeping a row takes SQLite's one write lock, which a page
+    # must not wait for behind an import (and SQLite's reports are small).
+    if not closed or first is None or last is None or connection.dialect.name != "postgresql":
         computed = _exact_percentiles(connection, grouping, columns)
     else:
         shape = percentile_cache.grouping_key(
