@@ -14,8 +14,10 @@ from kontrol.accounts.workspaces import Workspace
 from kontrol.audits.conduct import add_evidence, complete_audit, save_answer
 from kontrol.domain.clock import utcnow
 from kontrol.domain.roles import WorkspaceRole
+from kontrol.i18n.messages import error_text
 from kontrol.improvement.actions import create_action, get_action, list_actions, today_of
 from kontrol.improvement.effects import effect_of
+from kontrol.improvement.messages import KeyedInvalid
 from kontrol.metrics import figures
 from kontrol.metrics.targets import save_target
 from kontrol.store.tables import improvement_actions
@@ -250,3 +252,19 @@ def test_the_plan_names_the_source_and_the_audit_item_in_words(
     assert "request_intake" not in plan
     action = client.get(f"/actions/{from_dashboard.id}").text
     assert "Панель: время первого ответа" in action and ">dashboard:frt<" not in action
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+def test_a_due_date_is_taken_as_typed_and_a_day_not_in_the_calendar_is_named(
+    engine: Engine, workspace: Workspace, backend: str
+) -> None:
+    with engine.begin() as connection:
+        qa = person(connection, workspace, "qa", WorkspaceRole.QA_LEAD)
+        typed = create_action(connection, qa, {"title": "Typed", "due": "15.12.2026"})
+        iso = create_action(connection, qa, {"title": "ISO", "due": "2026-12-15"})
+        with pytest.raises(KeyedInvalid) as refused:
+            create_action(connection, qa, {"title": "No such day", "due": "31.11.2026"})
+    assert typed.due_on == iso.due_on == date(2026, 12, 15)
+    assert refused.value.field == "due"
+    assert "«31.11.2026»" in error_text(refused.value, "ru")
+    assert "ДД.ММ.ГГГГ" in error_text(refused.value, "ru")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, tzinfo
+from datetime import UTC, date, datetime, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from kontrol.domain.errors import InvalidInput
@@ -33,3 +33,24 @@ def from_utc(moment: datetime, local: tzinfo) -> datetime:
 def utcnow() -> datetime:
     """Now, as naive UTC (how times are stored)."""
     return datetime.now(UTC).replace(tzinfo=None)
+
+
+def parse_day(value: str) -> date | None:
+    """``value`` as a day: ``ГГГГ-ММ-ДД`` (ISO) or ``ДД.ММ.ГГГГ`` as a person types it.
+
+    ``None`` when it is neither or names no real day (``31.02.2026``).
+    """
+    text = value.strip()
+    day, dot, rest = text.partition(".")
+    if dot:
+        month, dot, year = rest.partition(".")
+        if not (dot and day.isdigit() and month.isdigit() and year.isdigit() and len(year) == 4):
+            return None
+        try:
+            return date(int(year), int(month), int(day))
+        except ValueError:
+            return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        return None

@@ -25,7 +25,7 @@ from sqlalchemy.orm import aliased
 
 from kontrol.accounts.access import Viewer
 from kontrol.accounts.policy import Action, action_scope, allowed, interaction_scope, require
-from kontrol.domain.clock import from_utc, utcnow, zone
+from kontrol.domain.clock import from_utc, parse_day, utcnow, zone
 from kontrol.domain.errors import Conflict, Forbidden, NotFound
 from kontrol.improvement.messages import KeyedInvalid
 from kontrol.metrics.registry import metrics as metric_registry
@@ -306,10 +306,10 @@ def _due(values: dict[str, str]) -> date | None:
     raw = (values.get("due") or "").strip()
     if not raw:
         return None
-    try:
-        return date.fromisoformat(raw[:10])
-    except ValueError:
-        raise KeyedInvalid("improvement.error.date", "due") from None
+    day = parse_day(raw[:10])
+    if day is None:
+        raise KeyedInvalid("improvement.error.date", "due", value=raw)
+    return day
 
 
 def _checked(connection: Connection, viewer: Viewer, values: dict[str, str]) -> dict[str, Any]:

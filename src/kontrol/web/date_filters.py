@@ -17,10 +17,10 @@ a program, or a file saved for later, must not silently get another period.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
 
 from starlette.requests import Request
 
+from kontrol.domain.clock import parse_day
 from kontrol.i18n import translate
 from kontrol.i18n.formats import day_label
 
@@ -36,27 +36,6 @@ class DateProblem:
     field: str
     value: str
     other: str = ""
-
-
-def parse_day(value: str) -> date | None:
-    """``value`` as a day: ``ГГГГ-ММ-ДД`` (ISO) or ``ДД.ММ.ГГГГ`` as a person types it.
-
-    ``None`` when it is neither or names no real day (``31.02.2026``).
-    """
-    text = value.strip()
-    day, dot, rest = text.partition(".")
-    if dot:
-        month, dot, year = rest.partition(".")
-        if not (dot and day.isdigit() and month.isdigit() and year.isdigit() and len(year) == 4):
-            return None
-        try:
-            return date(int(year), int(month), int(day))
-        except ValueError:
-            return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        return None
 
 
 def _iso(value: str) -> str:
