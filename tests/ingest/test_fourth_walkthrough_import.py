@@ -151,6 +151,14 @@ def test_the_allowed_channels_are_named_in_words() -> None:
     )
 
 
+def test_a_list_or_an_object_in_a_reason_is_named_not_dumped() -> None:
+    stored = "messages.0.text: Input should be a valid string (got [{'role': 'customer', 'te)"
+    assert reject_reason(stored, "ru") == "нужен текст, а в файле список"
+    stored = "messages: Input should be a valid list (got {'role': 'customer'})"
+    assert reject_reason(stored, "ru") == "нужен список, а в файле набор полей"
+    assert reject_reason("x: Input should be a valid string (got 5)", "ru").endswith(" 5")
+
+
 def test_a_records_messages_read_as_an_excerpt_not_as_json() -> None:
     said = [
         {"role": "customer", "text": "Здравствуйте, заказ 4417 так и не пришёл, " + "а " * 40},

@@ -217,6 +217,10 @@ class RejectProblem:
         for name in _MOMENTS.intersection(params):
             # An ISO time as the reader writes one (24.11.2026 10:00), as the file gave it.
             params[name] = moment_label(params[name], locale) or params[name]
+        if params.get("value", "")[:1] in ("[", "{"):
+            # pydantic's repr of a list or an object (the messages, say): named, not dumped.
+            shape = "list" if params["value"].startswith("[") else "object"
+            params["value"] = translate(locale, f"import.reject.value.{shape}")
         if "allowed" in params:  # pydantic lists the values as "'a', 'b' or 'c'"
             params["allowed"] = allowed_in_words(params["allowed"], locale)
         return translate(locale, self.key).format(**params)
