@@ -63,7 +63,7 @@ def test_an_imported_file_shows_its_rejects_in_russian(
         ),
         (
             "channel: Input should be 'chat' or 'email' (got 'fax')",
-            "допустимы только значения 'chat' или 'email', а в файле 'fax'",
+            "допустимы только значения чат или эл. почта, а в файле 'fax'",
         ),
         ("7 cells but the header names 5", "ячеек в строке: 7, а столбцов в заголовке: 5"),
         ("something new", "something new"),

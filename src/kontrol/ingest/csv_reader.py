@@ -344,6 +344,10 @@ class CsvImporter(Importer):
             # A date with its time at midnight (Excel's "24.11.2026 0:00:00") is a date too.
             day = _parse(day_cell, self.date_shapes) or _iso_moment(day_cell)
             if day is None or day.time() != datetime.min.time():
+                shapes = (*DAY_FORMATS.get(self.dates, ()), *DAY_FORMATS["iso"], *self.date_shapes)
+                if day is None and impossible_date(day_cell, shapes):
+                    # Written the chosen way, but no calendar has it (31.11.2026).
+                    return _RowError(day_field, f"no such date: {day_cell}")
                 return _RowError(
                     day_field, f"not a date alone in the format {self.dates}: {day_cell!r}"
                 )

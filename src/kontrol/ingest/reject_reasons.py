@@ -217,10 +217,12 @@ class RejectProblem:
         for name in _MOMENTS.intersection(params):
             # An ISO time as the reader writes one (24.11.2026 10:00), as the file gave it.
             params[name] = moment_label(params[name], locale) or params[name]
+        if params.get("value", "")[:1] in ("[", "{"):
+            # pydantic's repr of a list or an object (the messages, say): named, not dumped.
+            shape = "list" if params["value"].startswith("[") else "object"
+            params["value"] = translate(locale, f"import.reject.value.{shape}")
         if "allowed" in params:  # pydantic lists the values as "'a', 'b' or 'c'"
-            params["allowed"] = params["allowed"].replace(
-                " or ", f" {translate(locale, 'import.reject.or')} "
-            )
+            params["allowed"] = allowed_in_words(params["allowed"], locale)
         return translate(locale, self.key).format(**params)
 
 
@@ -248,6 +250,28 @@ class ExplainedReject:
     def field_shown(self, names: Mapping[str, str] | None = None) -> str | None:
         """The field (or the fields, ``a, b``) as the reader knows it."""
         return field_name(self.field, names) if self.field else None
+
+
+# Vocabularies whose codes the catalogue names (``channel.call``: Звонок), tried in turn.
+_VOCABULARIES = ("channel", "direction", "role")
+
+
+def allowed_in_words(allowed: str, locale: str) -> str:
+    """pydantic's allowed values ("'call', 'chat' or 'visit'") as the reader names them
+    («звонок, чат или визит») when the catalogue names them all, else as written, with
+    its "or" in ``locale``."""
+    either = f" {translate(locale, 'import.reject.or')} "
+    codes = re.findall(r"'([^']*)'", allowed)
+    if codes and len(codes) == allowed.count("'") // 2:
+        for vocabulary in _VOCABULARIES:
+            keys = [f"{vocabulary}.{code}" for code in codes]
+            labels = [translate(locale, key) for key in keys]
+            if all(label != key for label, key in zip(labels, keys, strict=True)):
+                words = [label[:1].lower() + label[1:] for label in labels]
+                if len(words) == 1:
+                    return words[0]
+                return ", ".join(words[:-1]) + either + words[-1]
+    return allowed.replace(" or ", either)
 
 
 def field_name(field: str, names: Mapping[str, str] | None) -> str:

@@ -13,6 +13,11 @@ optionally followed by a name) and their times (``12:03``, ``12:03:15`` or a ful
 date and time, before or after the speaker). A line without a speaker continues
 the message before it. A cell where no line names a speaker is no transcript
 this module can split: ``None``, and the reader keeps it as one message.
+
+A transcript written on one line (``Клиент: Здравствуйте / Оператор: Добрый день``)
+is cut before each speaker that follows « / », « | », «; » or a space, when at
+least two different speakers' words occur (:func:`inline_turns`): a sentence
+with one colon in it stays one message.
 """
 
 from __future__ import annotations
@@ -85,6 +90,8 @@ _LINE = re.compile(
     (?P<text>.*)$""",
     re.IGNORECASE | re.VERBOSE,
 )
+# Where a one-line transcript may be cut: " / ", " | ", "; " or a space before a speaker.
+_CUT = re.compile(r"\s+[/|]\s+|;\s+|\s+")
 _DAY_SHAPES = ("%d.%m.%Y", "%d/%m/%Y", "%m/%d/%Y", "%Y-%m-%d")
 
 
@@ -136,8 +143,60 @@ def speaker_line(line: str, day_first: bool = True) -> Turn | None:
     )
 
 
+def _label(line: str) -> tuple[str, int] | None:
+    """The speaker's word a line starts with (lower case, ё as е) and where its text
+    starts, or ``None`` when it names no speaker."""
+    found = _LINE.match(line)
+    if found is None:
+        return None
+    name = (found.group("name") or "").strip()
+    if name and not name[0].isupper():
+        return None
+    word = re.sub(r"\s+", " ", found.group("speaker").lower().replace("ё", "е"))
+    return word, found.start("text")
+
+
+def inline_turns(line: str) -> list[str] | None:
+    """A one-line transcript cut into one line a turn (``Клиент: Здравствуйте / Оператор:
+    Добрый день`` → two lines), or ``None`` when the line names fewer than two different
+    speakers' words. A cut after a bare space needs the speaker's word capitalised
+    (``Оператор:``), so that "… мой оператор: …" inside a sentence stays text."""
+    cuts: list[tuple[int, int]] = []  # (where the separator starts, where the turn starts)
+    words: set[str] = set()
+    first = _label(line)
+    after = 0
+    if first is not None:
+        words.add(first[0])
+        after = first[1]
+    for separator in _CUT.finditer(line):
+        if separator.start() < after or separator.end() >= len(line):
+            continue
+        rest = line[separator.end() :]
+        found = _label(rest)
+        if found is None:
+            continue
+        spoken = _LINE.match(rest)
+        assert spoken is not None
+        if not separator.group().strip() and not spoken.group("speaker")[0].isupper():
+            continue
+        words.add(found[0])
+        cuts.append((separator.start(), separator.end()))
+        after = separator.end() + found[1]
+    if len(words) < 2:
+        return None
+    pieces: list[str] = []
+    start = 0
+    for end, next_start in cuts:
+        pieces.append(line[start:end])
+        start = next_start
+    pieces.append(line[start:])
+    return [piece for piece in pieces if piece.strip()]
+
+
 def split_transcript(text: str, day_first: bool = True) -> list[Turn] | None:
     """The turns of a transcript cell, or ``None`` when no line names a speaker.
+
+    A cell of one line with two different speakers' words is cut first (:func:`inline_turns`).
 
     Lines before the first speaker are a turn of their own with the role ``""`` (the
     reader gives it the role chosen for the text column); empty lines are dropped.
@@ -145,7 +204,10 @@ def split_transcript(text: str, day_first: bool = True) -> list[Turn] | None:
     turns: list[Turn] = []
     lines: list[list[str]] = []
     found = False
-    for line in text.splitlines():
+    rows = [line for line in text.splitlines() if line.strip()]
+    if len(rows) == 1:
+        rows = inline_turns(rows[0]) or rows
+    for line in rows:
         turn = speaker_line(line, day_first)
         if turn is not None:
             found = True

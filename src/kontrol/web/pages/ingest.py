@@ -128,12 +128,38 @@ def readable_record(raw: str, locale: str) -> list[tuple[str, str]] | None:
     lines = []
     for key, value in list(data.items())[:READABLE_FIELDS]:
         label = translate(locale, f"import.field.{key}")
-        if isinstance(value, dict | list):
+        if key == "messages" and isinstance(value, list):
+            text = messages_excerpt(value, locale)
+        elif isinstance(value, dict | list):
             text = json.dumps(value, ensure_ascii=False)
         else:
             text = "—" if value is None or value == "" else str(value)
         lines.append((key if label.startswith("import.field.") else label, text[:200]))
     return lines
+
+
+EXCERPT_CHARS = 60
+
+
+def messages_excerpt(messages: list[Any], locale: str) -> str:
+    """A rejected record's messages in words, not as JSON: «3 сообщения: клиент —
+    «Здравствуйте, заказ…»» (their count, and the first one's author and start)."""
+    text = plural(locale, "rejects.messages", len(messages))
+    first = messages[0] if messages else None
+    if isinstance(first, dict):
+        said, role = first.get("text"), first.get("role")
+    else:
+        said, role = first, None
+    if said is None or said == "":
+        return text
+    said = " ".join(str(said).split())
+    if len(said) > EXCERPT_CHARS:
+        said = said[:EXCERPT_CHARS].rstrip() + "…"
+    who = translate(locale, f"import.role.{role}") if isinstance(role, str) else ""
+    if who == f"import.role.{role}":
+        who = str(role)
+    quoted = fill(translate(locale, "rejects.quoted"), {"text": said})
+    return f"{text}: {who} — {quoted}" if who else f"{text}: {quoted}"
 
 
 @router.get("/rejects/export.jsonl")
