@@ -43,9 +43,7 @@ def test_the_csv_holds_rounded_values_in_each_language() -> None:
 
 
 @pytest.fixture
-def client(
-    database_url: str, engine: Engine, workspace: Workspace, tmp_path: Path
-) -> TestClient:
+def client(database_url: str, engine: Engine, workspace: Workspace, tmp_path: Path) -> TestClient:
     people = fill(engine, workspace, tmp_path)
     make_report(engine, workspace, people["qa@example.test"])
     return TestClient(create_app(database_url))
