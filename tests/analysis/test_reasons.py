@@ -5,17 +5,27 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
+from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
 
 from kontrol.accounts.workspaces import Workspace
 from kontrol.analysis.assignment import assign_reasons, train
 from kontrol.analysis.costs import CostSettings, save_costs
-from kontrol.analysis.reasons import NONE, flag_of, reason_interactions, reason_rows
+from kontrol.analysis.reasons import (
+    NONE,
+    flag_of,
+    reason_interactions,
+    reason_label,
+    reason_rows,
+)
 from kontrol.analysis.scope import make_scope
+from kontrol.analysis.taxonomy import default_taxonomy
+from kontrol.domain.roles import WorkspaceRole
 from kontrol.metrics.kpis import compute
 from kontrol.store.tables import reason_assignments
+from kontrol.web.app import create_app
 from tests.analysis.builders import contact
-from tests.factories import import_records, interaction_ids
+from tests.factories import add_people, form_token, import_records, interaction_ids, log_in
 
 RECORDS = [
     contact(
@@ -193,3 +203,58 @@ def test_new_and_growing_reasons_are_flagged() -> None:
     flag, p = flag_of(growing, totals, periods)
     assert flag == "growing" and p is not None and p < 0.05
     assert flag_of(steady, totals, periods)[0] is None
+
+
+def test_every_reason_reads_as_a_label_never_a_code() -> None:
+    taxonomy = default_taxonomy()
+    assert reason_label(taxonomy, "reason", "delivery", "ru") == "Доставка"
+    # Not in the taxonomy, but the catalogue names the topic in both languages.
+    assert reason_label(taxonomy, "reason", "card_blocked", "ru") == "Блокировка карты"
+    assert reason_label(taxonomy, "reason", "card_blocked", "en") == "Card blocked"
+    # Neither knows it: made readable, not shown as a code.
+    assert reason_label(taxonomy, "reason", "sim_swap-request", "ru") == "Sim swap request"
+    # A CRM's own topic is its name already.
+    assert reason_label(taxonomy, "reason", "Карта и счёт", "ru") == "Карта и счёт"
+
+
+def test_complaints_are_counted_among_the_contacts_of_their_reason(
+    engine: Engine, workspace: Workspace, tmp_path: Path
+) -> None:
+    unanswered = contact(
+        "r7",
+        started="2026-11-06T10:00:00+00:00",
+        text="Жалоба, никто не ответил",
+        topic="refund",
+        agent=None,
+        customer="c6",
+        tags=["complaint"],
+    )
+    import_records(engine, workspace, tmp_path, [*RECORDS[:4], unanswered])
+    with engine.connect() as connection:
+        rows = reason_rows(connection, _scope(engine, workspace), costs=CostSettings())
+    refund = next(row for row in rows if row.code == "refund")
+    # r3 and r4 were handled, r4 is a complaint; r7 (no agent) is no handled contact.
+    assert refund.contacts == 2 and refund.complaints == 1
+    assert all(row.complaints <= row.contacts for row in rows)
+
+
+def test_the_reasons_page_names_an_unlisted_topic_in_the_readers_language(
+    database_url: str, engine: Engine, workspace: Workspace, tmp_path: Path
+) -> None:
+    blocked = contact(
+        "r8", started="2026-11-06T11:00:00+00:00", text="Карту заблокировали", topic="card_blocked"
+    )
+    import_records(engine, workspace, tmp_path, [*RECORDS[:4], blocked])
+    with engine.begin() as connection:
+        add_people(connection, workspace, [("qa", WorkspaceRole.QA_LEAD, None, None)])
+    with TestClient(create_app(database_url)) as client:
+        log_in(client, "qa")
+        query = "date_from=2026-11-01&date_to=2026-11-30"
+        page = client.get(f"/analysis/reasons?{query}")
+        assert "Блокировка карты" in page.text and ">card_blocked<" not in page.text
+        detail = client.get(f"/analysis/reasons/card_blocked?{query}")
+        assert "Блокировка карты" in detail.text
+        token = form_token(client, "/analysis/reasons")
+        client.post("/locale", data={"locale": "en", "csrf_token": token, "next": "/"})
+        english = client.get(f"/analysis/reasons?{query}")
+        assert "Card blocked" in english.text and ">card_blocked<" not in english.text

@@ -107,7 +107,7 @@ def test_audit_and_mystery_reports_equal_their_results_pages(
     text = _pdf_text(audits_content, "ru")
     assert "Отчёт по аудитам сервиса" in text
     for score in scores.values():
-        assert figure_text(score, "points-plain") in text
+        assert figure_text(score, "points-plain", "ru") in text
     assert _table(audits_content, "Замечания (сначала худшие)")  # the demo audit has findings
     assert empty.figures["audits"] == 0
     assert "не завершено ни одного аудита" in empty.sections[0].notes[0]

@@ -75,7 +75,7 @@ def test_send_now_mails_the_files_and_posts_them_to_telegram(
     assert "Еженедельный отчёт о сервисе" in text
     assert "09.11.2026 – 15.11.2026" in text
     # 14 contacts in the week, half of the ratings satisfied.
-    assert "14" in text and "50.0 %" in text
+    assert "14" in text and "50,0 %" in text
     csv_text = files["csv"][1].decode("utf-8-sig")
     assert ";50;" in csv_text or ";50\r\n" in csv_text
     paths = [path for path, _, _ in receiver.requests]

@@ -10,6 +10,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
 from kontrol.accounts.workspaces import Workspace
+from kontrol.checks.scorecards import default_scorecard_text, save_scorecard
 from kontrol.web.app import create_app
 from tests.feedback.feedback_world import sign_in
 from tests.staff.staff_world import World, build_world
@@ -158,3 +159,52 @@ def test_the_training_page_names_criteria_and_counts_scores_in_words(client: Tes
     assert "&lt; 70 %" in page
     module = client.get(f"/staff/modules/{module_id}").text
     assert "Критерий: Showed empathy" in module and "Критерий: empathy" not in module
+
+
+def test_criteria_are_named_in_the_readers_language_with_both_default_scorecards(
+    engine: Engine, world: World, client: TestClient
+) -> None:
+    with engine.begin() as connection:
+        for name in ("default-en", "default-ru"):
+            save_scorecard(connection, world.workspace.id, default_scorecard_text(name))
+    token = sign_in(client, "qa")
+    client.post(
+        "/staff/modules",
+        data={"csrf_token": token, "title": "Прощание", "kind": "text", "body": "Текст"},
+    )
+    module_id = client.get("/api/v1/staff/modules").json()["items"][0]["id"]
+    client.post(
+        "/staff/rules",
+        data={
+            "csrf_token": token,
+            "criterion": "closing_thanks",
+            "threshold": "70",
+            "window": "10",
+            "module_id": str(module_id),
+        },
+    )
+    rule_id = client.get("/api/v1/staff/rules").json()["items"][0]["id"]
+    assigned = client.post(
+        "/staff/assignments",
+        data={
+            "csrf_token": token,
+            "module_id": str(module_id),
+            "agent": "a1",
+            "due": "2026-12-31",
+            "rule_id": str(rule_id),
+        },
+        follow_redirects=False,
+    )
+    assert assigned.status_code == 303
+    lead_page = client.get("/staff").text
+    assert "Поблагодарил за обращение" in lead_page
+    assert "Thanked the customer" not in lead_page
+    setup = client.get("/staff/setup").text
+    assert "Проявил сочувствие к недовольству" in setup
+    assert "Acknowledged the customer" not in setup
+    token = sign_in(client, "agent1")
+    mine = client.get("/staff").text
+    assert "Поблагодарил за обращение" in mine and "Thanked the customer" not in mine
+    client.post("/locale", data={"locale": "en", "csrf_token": token, "next": "/staff"})
+    english = client.get("/staff").text
+    assert "Thanked the customer" in english and "Поблагодарил за обращение" not in english

@@ -3,7 +3,8 @@ repeat contacts, CSAT, handle time, cost and complaints; new or growing ones fla
 
 Counted in SQL over ``interaction_facts`` with the registered metrics'
 numerators and denominators, so that for interactions whose reason is their
-topic the figures equal the dashboard's breakdown by topic.
+topic the figures equal the dashboard's breakdown by topic. Complaints are counted
+among the handled contacts only, so a row never shows more complaints than contacts.
 
 The flags judge whole periods only: when the chosen dates end inside a period
 (the week still running, as on the dashboard's partial-period note), that last
@@ -15,6 +16,7 @@ period it is judged on holds at least ``metrics.figures.MIN_SAMPLE`` contacts
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -27,6 +29,7 @@ from kontrol.analysis.scope import AnalysisScope
 from kontrol.analysis.statistics import two_proportion_p
 from kontrol.analysis.taxonomy import Taxonomy, load_taxonomy
 from kontrol.domain.periods import period_keys
+from kontrol.i18n import translate
 from kontrol.metrics import get_metric
 from kontrol.metrics.date_ranges import DateRange, period_of
 from kontrol.metrics.definitions import CountMetric, RatioMetric, count_where, is_true
@@ -190,7 +193,8 @@ def reason_rows(
             _count("cost_total").count(f).label("cost_total"),
             func.sum(own_cost).label("cost"),
             func.count(own_cost).label("costed"),
-            count_where(is_true(f.c.complaint)).label("complaints"),
+            # Among the contacts counted (handled ones), so never more than they are.
+            count_where(and_(is_true(f.c.handled), is_true(f.c.complaint))).label("complaints"),
             count_where(guessed).label("guessed"),
         )
         .select_from(joined())
@@ -399,3 +403,26 @@ def label_of(taxonomy: Taxonomy, kind: str, code: str | None, locale: str) -> st
         return None
     entry = taxonomy.find(kind, code)
     return entry.label(locale) if entry is not None else None
+
+
+_CODE = re.compile(r"^[a-z0-9]+(?:[_\-.][a-z0-9]+)+$|^[a-z0-9]+$")
+
+
+def reason_label(taxonomy: Taxonomy, kind: str, code: str, locale: str) -> str:
+    """What a reader sees for a reason or complaint type: never a bare code.
+
+    The taxonomy's name in ``locale``; else the catalogue's topic name
+    (``card_blocked`` → «Блокировка карты»); else a code-like value made readable
+    (``sim_swap`` → «Sim swap»); a CRM's own topic («Доставка курьером») as it is.
+    """
+    found = label_of(taxonomy, kind, code, locale)
+    if found:
+        return found
+    key = f"topic.{code}"
+    text = translate(locale, key)
+    if text != key:
+        return text
+    if _CODE.match(code):
+        words = re.sub(r"[_\-.]+", " ", code).strip()
+        return words[:1].upper() + words[1:]
+    return code

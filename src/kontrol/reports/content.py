@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from kontrol.i18n.formats import MINUS, decimal
+
 Value = str | int | float | None
 
 
@@ -72,8 +74,11 @@ class ReportContent:
     figures: dict[str, float | int | None] = field(default_factory=dict)
 
 
-def figure_text(value: Value, unit: str) -> str:
-    """A number as people read it in a report: 82.4 %, 1:05 (m:ss), 1 204."""
+def figure_text(value: Value, unit: str, locale: str = "en") -> str:
+    """A number as people read it in a report in ``locale``: 82,4 %, 1:05 (m:ss), 1 204.
+
+    Russian writes a decimal comma, English a point (``i18n.formats.decimal``).
+    """
     if value is None:
         return "—"
     if isinstance(value, str):
@@ -84,11 +89,14 @@ def figure_text(value: Value, unit: str) -> str:
         minutes, secs = divmod(rest, 60)
         return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
     if unit == "%":
-        return f"{value:.1f} %"
+        return f"{decimal(value, 1, locale)} %"
     if unit == "points":
-        return f"{value:+.0f}"
+        text = decimal(value, 0, locale)
+        if text in ("0", f"{MINUS}0"):
+            return "0"
+        return text if text.startswith(MINUS) else f"+{text}"
     if unit == "points-plain":
-        return f"{value:.1f}"
+        return decimal(value, 1, locale)
     if unit == "count" or isinstance(value, int):
-        return f"{int(round(value)):,}".replace(",", "\u00a0")
-    return f"{value:,.1f}".replace(",", "\u00a0")
+        return decimal(int(round(value)), 0, locale)
+    return decimal(value, 1, locale)

@@ -29,6 +29,8 @@ if TYPE_CHECKING:
 # registry loads this module in every ``kontrol import`` and worker, and they
 # cost about a second of start-up that only a report needs.
 UTF8_BOM = "\ufeff"
+# Decimal places of a fraction in a CSV file, as in the KPI exports (metrics/exports.py).
+CSV_PLACES = 2
 
 
 @dataclass(frozen=True)
@@ -49,12 +51,12 @@ CONTENT_TYPES = {
 FILE_FORMATS = tuple(CONTENT_TYPES)
 
 
-def _cell(table: ReportTable, row: int, column: int, value: Value) -> str:
-    return figure_text(value, table.unit_of(row, column))
+def _cell(table: ReportTable, row: int, column: int, value: Value, locale: str) -> str:
+    return figure_text(value, table.unit_of(row, column), locale)
 
 
-def report_pdf_bytes(content: ReportContent, *, footer: str = "") -> bytes:
-    """An A4 PDF of the report, fonts embedded."""
+def report_pdf_bytes(content: ReportContent, *, footer: str = "", locale: str = "en") -> bytes:
+    """An A4 PDF of the report, fonts embedded, numbers written as ``locale`` writes them."""
     from fpdf import FPDF
 
     from kontrol.reports.charts import chart_png
@@ -81,7 +83,7 @@ def report_pdf_bytes(content: ReportContent, *, footer: str = "") -> bytes:
         for note in section.notes:
             pdf.multi_cell(0, 5, note, new_x="LMARGIN", new_y="NEXT")
         for table in section.tables:
-            _pdf_table(pdf, table)
+            _pdf_table(pdf, table, locale)
             pdf.ln(3)
         for chart in section.charts:
             image = io.BytesIO(chart_png(chart))
@@ -100,7 +102,7 @@ def font_folder() -> Path:
     return Path(matplotlib.get_data_path()) / "fonts" / "ttf"
 
 
-def _pdf_table(pdf: FPDF, table: ReportTable) -> None:
+def _pdf_table(pdf: FPDF, table: ReportTable, locale: str) -> None:
     from fpdf.fonts import FontFace
 
     if not table.rows:
@@ -123,7 +125,7 @@ def _pdf_table(pdf: FPDF, table: ReportTable) -> None:
         for index, values in enumerate(table.rows):
             line = grid.row()
             for position, value in enumerate(values):
-                line.cell(_cell(table, index, position, value))
+                line.cell(_cell(table, index, position, value, locale))
 
 
 def _sheet_name(title: str, taken: set[str]) -> str:
@@ -183,8 +185,9 @@ def _csv_number(value: Value, decimal: str) -> str:
         return defuse(value)
     if isinstance(value, int):
         return str(value)
-    text = f"{value:.4f}".rstrip("0").rstrip(".")
-    return text.replace(".", decimal)
+    # Rounded as the KPI exports round (two places): 57,79, not 57,7938.
+    text = f"{value:.{CSV_PLACES}f}".rstrip("0").rstrip(".")
+    return "0" if text == "-0" else text.replace(".", decimal)
 
 
 def report_csv(content: ReportContent, locale: str) -> bytes:
@@ -210,7 +213,7 @@ def render_report(
 ) -> Rendered:
     """``content`` as a file of ``file_format`` (pdf, xlsx, csv)."""
     if file_format == "pdf":
-        data = report_pdf_bytes(content, footer=footer)
+        data = report_pdf_bytes(content, footer=footer, locale=locale)
     elif file_format == "xlsx":
         data = report_xlsx(content)
     elif file_format == "csv":

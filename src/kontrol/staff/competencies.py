@@ -110,10 +110,30 @@ def _refs(values: list[str] | tuple[str, ...], source: str) -> list[str]:
     return cleaned
 
 
-def known_criteria(connection: Connection, workspace_id: int) -> dict[str, str]:
-    """Criterion id -> title over the workspace's active scorecards."""
+def known_criteria(
+    connection: Connection, workspace_id: int, language: str | None = None
+) -> dict[str, str]:
+    """Criterion id -> title over the workspace's active scorecards.
+
+    With ``language`` (the reader's), a criterion is titled from a scorecard in
+    that language first, then from one for every language, then from any other:
+    a Russian reader of a workspace holding both default scorecards reads
+    «Поблагодарил за обращение», not the English title of the same criterion.
+    """
+    cards = active_scorecards(connection, workspace_id)
+    if language is not None:
+        cards = sorted(
+            cards,
+            key=lambda card: (
+                0
+                if card.scorecard.language == language
+                else 1
+                if card.scorecard.language is None
+                else 2
+            ),
+        )
     found: dict[str, str] = {}
-    for stored in active_scorecards(connection, workspace_id):
+    for stored in cards:
         for criterion in stored.scorecard.criteria:
             found.setdefault(criterion.id, criterion.title)
     return found

@@ -320,7 +320,7 @@ def report_preview(
             "report": report,
             "content": content,
             "images": images,
-            "text_of": figure_text,
+            "text_of": lambda value, unit: figure_text(value, unit, report.language),
             "id_of": id,
         },
     )

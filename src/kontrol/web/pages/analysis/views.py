@@ -33,8 +33,8 @@ from kontrol.analysis.costs import (
 )
 from kontrol.analysis.reasons import (
     NONE,
-    label_of,
     reason_interactions,
+    reason_label,
     reason_rows,
     unfinished_period,
 )
@@ -154,7 +154,7 @@ def reasons_page(
         kind=kind,
         rows=rows,
         taxonomy=taxonomy,
-        label=lambda code: label_of(taxonomy, kind, code, locale) or code,
+        label=lambda code: reason_label(taxonomy, kind, code, locale),
         spark=charts.sparkline,
         none_code=NONE,
         costs=costs,
@@ -194,7 +194,7 @@ def reason_detail(
     context.update(
         kind=kind,
         code=code,
-        name=label_of(taxonomy, kind, code, _locale(request)) or code,
+        name=reason_label(taxonomy, kind, code, _locale(request)),
         rows=rows,
         none_code=NONE,
         only_repeat=repeat == "yes",
@@ -226,8 +226,9 @@ def finding_sentence(
         "seconds": format_value(values.get("seconds"), "s", locale),
         "percent": format_value(values.get("percent"), "%", locale),
         "count": format_value(values.get("count"), "count", locale),
-        "reason": label_of(taxonomy, "reason", values.get("reason"), locale)
-        or values.get("reason"),
+        "reason": reason_label(taxonomy, "reason", str(values["reason"]), locale)
+        if values.get("reason")
+        else values.get("reason"),
         "who": who,
         "dimension": translate(locale, f"filters.{values.get('dimension', 'agent')}"),
         "metric": translate(locale, f"kpi.metric.{values.get('metric')}")
@@ -290,7 +291,7 @@ def bottlenecks_page(
         ],
         weekdays=list(WEEKDAYS),
         charts=charts,
-        label=lambda kind, code: label_of(taxonomy, kind, code, locale) or code,
+        label=lambda kind, code: reason_label(taxonomy, kind, code, locale),
         people=people,
     )
     return page.render("analysis/bottlenecks.html", context)

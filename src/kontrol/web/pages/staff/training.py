@@ -63,7 +63,7 @@ def training_page(db: Db, viewer: CurrentViewer, page: CurrentPage) -> Response:
         mine: dict[str, Any] = {
             "assignments": list_training_assignments(db, viewer),
             "profile": profile,
-            "criteria": known_criteria(db, viewer.workspace.id),
+            "criteria": known_criteria(db, viewer.workspace.id, locale_of(page.request)),
         }
         return page.render("staff/staff_mine.html", mine)
     can_assign = allowed(viewer, Action.ASSIGN_TRAINING)
@@ -75,7 +75,7 @@ def training_page(db: Db, viewer: CurrentViewer, page: CurrentPage) -> Response:
         "agents": coaching_agents(db, viewer),
         "can_assign": can_assign,
         "can_manage": allowed(viewer, Action.MANAGE_TRAINING),
-        "criteria": known_criteria(db, viewer.workspace.id),
+        "criteria": known_criteria(db, viewer.workspace.id, locale_of(page.request)),
     }
     return page.render("staff/staff_training.html", context)
 
@@ -84,7 +84,7 @@ def _setup(page: Page, *, error: str | None = None, form: str = "", status: int 
     workspace_id = page.viewer.workspace.id
     context = {
         "competencies": list_competencies(page.connection, workspace_id),
-        "criteria": known_criteria(page.connection, workspace_id),
+        "criteria": known_criteria(page.connection, workspace_id, locale_of(page.request)),
         "modules": list_modules(page.connection, workspace_id),
         "rules": list_training_rules(page.connection, workspace_id),
         "kinds": KINDS,
@@ -258,7 +258,7 @@ def assign(
             "agents": coaching_agents(db, viewer),
             "can_assign": True,
             "can_manage": allowed(viewer, Action.MANAGE_TRAINING),
-            "criteria": known_criteria(db, viewer.workspace.id),
+            "criteria": known_criteria(db, viewer.workspace.id, locale_of(page.request)),
             "error": message(request, error),
         }
         return page.render("staff/staff_training.html", context, status=status_of(error))
@@ -292,7 +292,7 @@ def module_page(db: Db, viewer: CurrentViewer, page: CurrentPage, module_id: Id)
         "module": module,
         "assignments": mine,
         "effect": effect,
-        "criteria": known_criteria(db, viewer.workspace.id),
+        "criteria": known_criteria(db, viewer.workspace.id, locale_of(page.request)),
     }
     return page.render("staff/staff_module.html", context)
 
