@@ -191,4 +191,11 @@ def test_the_keys_legend_is_folded_on_a_phone(
     assert page.evaluate("document.documentElement.scrollWidth") <= width
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"review-legend-{width}.png"), full_page=True)
+    # Walk-through 4: a refused submit (a criterion unanswered) is answered to the
+    # form's POST; the address goes back to the item's, so a refresh reloads it.
+    item_url = page.url
+    page.locator('.review-criterion input[type=radio][value=""]').first.check()
+    page.locator("#review-submit").click()
+    expect(page.locator("#review-error")).to_be_visible()
+    expect(page).to_have_url(item_url)
     context.close()
