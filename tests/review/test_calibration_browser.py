@@ -6,6 +6,7 @@ Screenshots of the pages go to test-artifacts/screenshots (not committed).
 
 from __future__ import annotations
 
+import re
 import socket
 import threading
 import time
@@ -126,3 +127,58 @@ def test_a_calibration_session_in_the_browser(
     qa.goto(f"{server}/calibration/reviewers")
     expect(qa.locator(".reviewer")).to_have_count(2)
     shot(qa, "calibration-reviewers")
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+def test_a_reviewer_scores_a_calibration_item_with_the_keyboard(
+    browser: Browser, server: str, setup: Setup, backend: str
+) -> None:
+    """Walk-through 4: the calibration scoring page had none of the queue's shortcuts."""
+    qa = log_in(browser, server, "qa")
+    qa.goto(f"{server}/calibration/new")
+    qa.fill("input[name=name]", "Keys")
+    qa.check("text=REV1")
+    qa.check("text=REV2")
+    qa.check(f"#pick-{setup.interactions['k1']}")
+    qa.check(f"#pick-{setup.interactions['k2']}")
+    qa.click("#create-session")
+    expect(qa.locator("h1")).to_contain_text("Keys")
+    session_url = qa.url
+
+    rev1 = log_in(browser, server, "rev1")
+    rev1.goto(session_url)
+    rev1.click("#score-next")
+    expect(rev1).to_have_url(re.compile(r"/calibration/\d+/items/\d+$"))
+    first_url = rev1.url
+    expect(rev1.locator(".review-legend")).to_contain_text("Ctrl")
+    expect(rev1.locator("#review-keys-submit")).to_have_text(
+        "сохранить и открыть следующее взаимодействие"
+    )
+    # The first criterion is current; keys are physical: on a Russian layout P is «з».
+    fieldsets = rev1.locator("fieldset.criterion-answer")
+    first, second = (fieldsets.nth(i).get_attribute("data-criterion") for i in (0, 1))
+    current = rev1.locator("fieldset.criterion-answer.review-current")
+    expect(current).to_have_attribute("data-criterion", str(first))
+    rev1.locator("body").dispatch_event("keydown", {"key": "з", "code": "KeyP", "bubbles": True})
+    expect(rev1.locator(f'input[name="c.{first}"][value="pass"]')).to_be_checked()
+    rev1.keyboard.press("j")
+    expect(current).to_have_attribute("data-criterion", str(second))
+    rev1.keyboard.press("f")
+    expect(rev1.locator(f'input[name="c.{second}"][value="fail"]')).to_be_checked()
+    rev1.keyboard.press("0")
+    expect(rev1.locator(f'input[name="c.{second}"]:checked')).to_have_count(0)
+    rev1.keyboard.press("n")
+    rev1.keyboard.press("k")
+    expect(current).to_have_attribute("data-criterion", str(first))
+    rev1.keyboard.press("c")
+    rev1.keyboard.type("Клавишами")
+    rev1.keyboard.press("Escape")
+    shot(rev1, "calibration-keys")
+    # Ctrl+Enter: «Сохранить и дальше», the next interaction of the session opens.
+    rev1.keyboard.press("Control+Enter")
+    expect(rev1).not_to_have_url(first_url)
+    expect(rev1.locator("#score-saved")).to_be_visible()
+    rev1.goto(first_url)
+    expect(rev1.locator(f'input[name="c.{first}"][value="pass"]')).to_be_checked()
+    expect(rev1.locator(f'input[name="c.{second}"][value="na"]')).to_be_checked()
+    expect(rev1.locator("#score-comment")).to_have_value("Клавишами")

@@ -125,6 +125,16 @@ def test_reviewer_scores_an_item_with_the_keyboard_and_submits(
     page.keyboard.press("Control+Enter")
     expect(page).to_have_url(re.compile(rf"/review/items/{i1_item}$"))
     expect(page.locator("#review-status")).to_have_text("новая оценка")
+    # Walk-through 4: the address is the item shown, so a refresh opens it again (not
+    # the item just scored), and so does the address of the form the page submits.
+    expect(page.locator('#review-form input[name="item_id"]')).to_have_value(str(i1_item))
+    expect(page.locator("#review-form")).to_have_attribute(
+        "data-item-url", f"/review/items/{i1_item}"
+    )
+    page.reload()
+    expect(page).to_have_url(re.compile(rf"/review/items/{i1_item}$"))
+    expect(page.locator('#review-form input[name="item_id"]')).to_have_value(str(i1_item))
+    expect(page.locator("#review-status")).to_have_text("новая оценка")
     with engine.connect() as connection:
         stored = connection.execute(
             select(evaluations).where(
@@ -181,4 +191,11 @@ def test_the_keys_legend_is_folded_on_a_phone(
     assert page.evaluate("document.documentElement.scrollWidth") <= width
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"review-legend-{width}.png"), full_page=True)
+    # Walk-through 4: a refused submit (a criterion unanswered) is answered to the
+    # form's POST; the address goes back to the item's, so a refresh reloads it.
+    item_url = page.url
+    page.locator('.review-criterion input[type=radio][value=""]').first.check()
+    page.locator("#review-submit").click()
+    expect(page.locator("#review-error")).to_be_visible()
+    expect(page).to_have_url(item_url)
     context.close()

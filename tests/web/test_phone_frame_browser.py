@@ -13,7 +13,7 @@ import pytest
 from playwright.sync_api import Browser, Page, ViewportSize, expect
 from sqlalchemy import Engine, select
 
-from kontrol.store.tables import calibration_sessions
+from kontrol.store.tables import calibration_sessions, evaluations, interactions
 from tests.demos import Demo, DemoCopy
 from tests.web.test_browser import _shot, browser, serve_app  # noqa: F401 - fixtures
 
@@ -94,6 +94,69 @@ def test_wide_tables_scroll_inside_themselves(
             _shot(page, f"issue15-{name}{path.replace('/', '-')}")
             if _width(page) > limit:
                 wide.append(f"{name} {path}: {_width(page)} px")
+    assert wide == []
+
+
+# What sticks out of the screen, for the failure message: the outermost too-wide elements.
+_WIDE_ELEMENTS = """(limit) => Array.from(document.querySelectorAll("main *"))
+  .filter((el) => el.getBoundingClientRect().right > limit + 1
+    && !(el.parentElement && el.parentElement.getBoundingClientRect().right > limit + 1))
+  .slice(0, 5)
+  .map((el) => el.tagName.toLowerCase() + "." + Array.from(el.classList).join("."))"""
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+def test_an_evaluation_and_an_interaction_fit_a_phone(
+    pages: dict[str, Page],
+    server: str,
+    demo: Demo,
+    backend: str,
+) -> None:
+    """Walk-through 4: on a phone an evaluation was 667 px wide (the transcript cut off)
+    and an interaction 961 px (the signals' values off the screen)."""
+    with demo.engine.connect() as connection:
+        evaluation_id = connection.execute(
+            select(evaluations.c.id)
+            .join(interactions, interactions.c.id == evaluations.c.interaction_id)
+            .where(evaluations.c.kind == "manual")
+            .order_by(evaluations.c.id)
+            .limit(1)
+        ).scalar_one()
+        scored = connection.execute(
+            select(evaluations.c.interaction_id)
+            .where(evaluations.c.kind == "auto")
+            .order_by(evaluations.c.interaction_id)
+            .limit(60)
+        ).scalars()
+    phone = pages["phone"]
+    # The walk-through's page: signals with the note under a positive end of a
+    # dissatisfied customer (that note widened the labels' column to 811 px).
+    interaction_id = None
+    for candidate in scored:
+        phone.goto(f"{server}/interactions/{candidate}")
+        if phone.locator("#dissatisfied-note").count():
+            interaction_id = candidate
+            break
+    assert interaction_id is not None
+    wide: list[str] = []
+    for path, shown in (
+        (f"/evaluations/{evaluation_id}", "#evaluation-conversation .transcript"),
+        (f"/interactions/{interaction_id}", "dl.signals"),
+    ):
+        phone.goto(f"{server}{path}")
+        expect(phone.locator(shown)).to_be_visible()
+        _shot(phone, f"walk4-phone{path.replace('/', '-')}")
+        # The page does not scroll sideways, and what it shows (the transcript, the
+        # signals' values) is inside the screen.
+        box = phone.locator(shown).bounding_box()
+        assert box is not None
+        if (
+            _width(phone) > PHONE["width"]
+            or box["x"] < 0
+            or box["x"] + box["width"] > PHONE["width"]
+        ):
+            outside = phone.evaluate(_WIDE_ELEMENTS, PHONE["width"])
+            wide.append(f"{path}: {_width(phone)} px, {shown} {box}, {outside}")
     assert wide == []
 
 

@@ -1,9 +1,10 @@
 // The reviewer workspace: keyboard shortcuts, the focused criterion's evidence in the
 // transcript, and seeking the recording from a call segment. No inline script (CSP).
+// The calibration scoring page (#score-form, one fieldset a criterion) uses the same keys.
 (function () {
   "use strict";
 
-  var form = document.getElementById("review-form");
+  var form = document.getElementById("review-form") || document.getElementById("score-form");
   if (!form) {
     return;
   }
@@ -11,7 +12,19 @@
   if (window.matchMedia("(max-width: 700px)").matches) {
     document.querySelectorAll("details.review-legend").forEach(function (legend) { legend.open = false; });
   }
-  var criteria = Array.prototype.slice.call(form.querySelectorAll(".review-criterion"));
+  // The address names the item shown (walk-through 4): a page answered to a form's POST
+  // (a refusal shown with the input kept) would otherwise keep the form's address, and
+  // a refresh or a shared link would not open this item.
+  var itemUrl = form.getAttribute("data-item-url");
+  if (itemUrl && window.history && window.URL) {
+    var wanted = new URL(itemUrl, window.location.href);
+    var here = new URL(window.location.href);
+    if (wanted.pathname !== here.pathname ||
+        wanted.searchParams.get("evaluation") !== here.searchParams.get("evaluation")) {
+      window.history.replaceState(null, "", itemUrl);
+    }
+  }
+  var criteria = Array.prototype.slice.call(form.querySelectorAll(".review-criterion, .criterion-answer"));
   var current = -1;
 
   function typing(target) {
@@ -72,6 +85,12 @@
     }
     var item = criteria[current];
     var radio = item.querySelector('input[type=radio][value="' + value + '"]');
+    if (!radio && value === "") {
+      // No «unanswered» choice (calibration): clearing unchecks the criterion's choices.
+      item.querySelectorAll("input[type=radio]:checked").forEach(function (chosen) { chosen.checked = false; });
+      refreshOverturned(item);
+      return true;
+    }
     if (!radio) {
       return false;
     }
@@ -112,7 +131,9 @@
       event.preventDefault();
       // As the «submit and next» button: submit, then the next item of the queue. An
       // evaluation already submitted has no such button: Ctrl+Enter saves its changes.
-      press(document.getElementById("review-submit-next") || document.getElementById("review-submit"));
+      // In calibration: «Сохранить и дальше».
+      press(document.getElementById("review-submit-next") || document.getElementById("review-submit") ||
+        document.getElementById("save-next"));
       return;
     }
     if (event.code === "Escape" && typing(event.target)) {
@@ -136,7 +157,12 @@
     } else if (letter === "k" || code === "ArrowUp" && event.shiftKey) {
       focusCriterion(current - 1);
     } else if (letter === "n" && event.shiftKey) {
-      window.location.assign(form.getAttribute("data-next-url") || "/review/next");
+      var nextUrl = form.getAttribute("data-next-url");
+      if (nextUrl) {
+        window.location.assign(nextUrl);
+      } else {
+        handled = false;
+      }
     } else if (letter === "p") {
       handled = answer("pass");
     } else if (letter === "f") {
@@ -151,12 +177,12 @@
       if (current < 0) {
         focusCriterion(0);
       }
-      var note = criteria[current].querySelector("textarea");
+      var note = criteria[current].querySelector("textarea") || document.getElementById("score-comment");
       if (note) {
         note.focus();
       }
     } else if (letter === "s") {
-      press(document.getElementById("review-save-draft"));
+      press(document.getElementById("review-save-draft") || document.getElementById("save-score"));
     } else {
       handled = false;
     }
@@ -194,7 +220,7 @@
     return !item.querySelector("input[type=radio]:checked") ||
       item.querySelector("input[type=radio][value='']:checked");
   });
-  if (criteria.length && !document.getElementById("review-error")) {
+  if (criteria.length && !document.getElementById("review-error") && !document.getElementById("score-error")) {
     focusCriterion(firstOpen >= 0 ? firstOpen : 0, false);
   }
 })();
