@@ -82,6 +82,9 @@ def test_a_calibration_session_in_the_browser(
     follow_menu(qa, "Калибровка")
     qa.click("#new-session")
     qa.fill("input[name=name]", "November refunds")
+    # The form offers the workspace's own-language scorecard first; this session
+    # calibrates on the fixture's card.
+    qa.select_option("select[name=scorecard_id]", str(setup.scorecard_id))
     qa.check("text=REV1")
     qa.check("text=REV2")
     qa.check(f"#pick-{setup.interactions['k1']}")
