@@ -7,11 +7,10 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, expect
 
 from tests.accounts.world import World
-from tests.factories import PASSWORD
-from tests.web.test_browser import ARTIFACTS, browser, serve_app  # noqa: F401 - fixture
+from tests.web.test_browser import ARTIFACTS, browser, serve_app, sign_in  # noqa: F401
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -23,15 +22,6 @@ def token_server(database_url: str, world: World) -> Iterator[str]:
         yield url
 
 
-def _log_in(page: Page, server: str, username: str) -> None:
-    page.goto(f"{server}/login")
-    page.get_by_label("Логин").fill(username)
-    page.get_by_label("Пароль").fill(PASSWORD)
-    page.get_by_role("button", name="Войти").click()
-    # Each role lands on its own start page (HOME_PAGES), never back on the login form.
-    page.wait_for_url(lambda url: "/login" not in url)
-
-
 @pytest.mark.parametrize("backend", ["sqlite"])
 def test_a_lead_makes_a_token_and_the_admin_revokes_it(
     browser: Browser,  # noqa: F811 - the fixture imported above
@@ -39,9 +29,8 @@ def test_a_lead_makes_a_token_and_the_admin_revokes_it(
     backend: str,
 ) -> None:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    context = browser.new_context(locale="ru-RU", viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    _log_in(page, token_server, "lead")
+    page = sign_in(browser, token_server, "lead")
+    context = page.context
     page.goto(f"{token_server}/account")
     form = page.locator("#token-form")
     form.get_by_label("Название").fill("Power BI")
@@ -57,9 +46,8 @@ def test_a_lead_makes_a_token_and_the_admin_revokes_it(
     assert {item["agent_id"] for item in seen.json()["items"]} == {"a1", "a2"}
     context.close()
 
-    context = browser.new_context(locale="ru-RU", viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    _log_in(page, token_server, "admin")
+    page = sign_in(browser, token_server, "admin")
+    context = page.context
     page.goto(f"{token_server}/admin/tokens")
     row = page.locator(f'tr[data-token="{secret[:12]}"]')
     expect(row).to_contain_text("lead")

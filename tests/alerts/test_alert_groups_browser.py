@@ -7,14 +7,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Dialog, Page, expect
+from playwright.sync_api import Browser, Dialog, expect
 from sqlalchemy import Engine
 
 from kontrol.accounts.workspaces import Workspace
 from kontrol.alerts.rules import AlertRuleInput, save_alert_rule
-from tests.factories import PASSWORD, import_records
+from tests.factories import import_records
 from tests.surveys.builders import chat
-from tests.web.test_browser import ARTIFACTS, browser, serve_app  # noqa: F401 - fixture
+from tests.web.test_browser import ARTIFACTS, browser, serve_app, sign_in  # noqa: F401
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -37,14 +37,6 @@ def alerts_server(
         yield url
 
 
-def _log_in(page: Page, server: str, username: str) -> None:
-    page.goto(f"{server}/login")
-    page.get_by_label("Логин").fill(username)
-    page.get_by_label("Пароль").fill(PASSWORD)
-    page.get_by_role("button", name="Войти").click()
-    page.wait_for_url(lambda url: "/login" not in url)
-
-
 @pytest.mark.parametrize("backend", ["sqlite"])
 def test_many_alerts_of_one_rule_are_one_row_that_opens(
     browser: Browser,  # noqa: F811 - the fixture imported above
@@ -52,9 +44,8 @@ def test_many_alerts_of_one_rule_are_one_row_that_opens(
     backend: str,
 ) -> None:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    context = browser.new_context(locale="ru-RU", viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    _log_in(page, alerts_server, "qa")
+    page = sign_in(browser, alerts_server, "qa")
+    context = page.context
     # The start page counts what the alerts page shows, and lists each rule once.
     page.goto(f"{alerts_server}/home")
     expect(page.locator("#attention-alerts .attention-count")).to_have_text(str(CRITICS + 1))
