@@ -7,8 +7,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, expect
 
-from tests.factories import PASSWORD
-from tests.web.test_browser import _shot, browser, follow_menu, server
+from tests.web.test_browser import _shot, browser, follow_menu, server, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 __all__ = ["browser", "server"]
@@ -28,12 +27,8 @@ def test_qa_lead_maps_a_spreadsheet_and_sees_the_summary(
 ) -> None:
     sheet = tmp_path / "Выгрузка звонков.csv"
     sheet.write_text(SHEET, encoding="utf-8-sig")
-    context = browser.new_context(locale="ru-RU", viewport={"width": 1440, "height": 900})
-    page = context.new_page()
-    page.goto(f"{server}/login")
-    page.get_by_label("Логин").fill("qa")
-    page.get_by_label("Пароль").fill(PASSWORD)
-    page.get_by_role("button", name="Войти").click()
+    page = sign_in(browser, server, "qa", width=1440, height=900)
+    context = page.context
     follow_menu(page, "Загрузка файлов")
     expect(page.get_by_role("heading", name="Загрузка файлов")).to_be_visible()
     _shot(page, "import-page")
@@ -102,12 +97,8 @@ def test_a_russian_excel_csv_is_read_with_its_separator_and_encoding(
 ) -> None:
     sheet = tmp_path / "Выгрузка чатов.csv"
     sheet.write_bytes(EXCEL_1251.encode("cp1251"))
-    context = browser.new_context(locale="ru-RU", viewport={"width": 390, "height": 844})
-    page = context.new_page()
-    page.goto(f"{server}/login")
-    page.get_by_label("Логин").fill("qa")
-    page.get_by_label("Пароль").fill(PASSWORD)
-    page.get_by_role("button", name="Войти").click()
+    page = sign_in(browser, server, "qa", width=390, height=844)
+    context = page.context
     page.goto(f"{server}/import")
     page.get_by_label("Файл", exact=True).set_input_files(str(sheet))
     page.get_by_role("button", name="Загрузить и импортировать").click()
@@ -172,12 +163,8 @@ def test_a_help_desk_export_with_transcripts_in_cells_is_split_and_joined(
     time in two columns and whole transcripts in cells, read as the preview says."""
     sheet = tmp_path / "Обращения.csv"
     sheet.write_bytes(HELPDESK.encode("cp1251"))
-    context = browser.new_context(locale="ru-RU", viewport={"width": 1440, "height": 900})
-    page = context.new_page()
-    page.goto(f"{server}/login")
-    page.get_by_label("Логин").fill("qa")
-    page.get_by_label("Пароль").fill(PASSWORD)
-    page.get_by_role("button", name="Войти").click()
+    page = sign_in(browser, server, "qa", width=1440, height=900)
+    context = page.context
     page.goto(f"{server}/import")
     page.get_by_label("Файл", exact=True).set_input_files(str(sheet))
     page.get_by_role("button", name="Загрузить и импортировать").click()

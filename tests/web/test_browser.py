@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 import uvicorn
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, Page, ViewportSize, expect
 
 from kontrol.accounts.workspaces import Workspace
 from kontrol.web.app import create_app
@@ -64,9 +64,12 @@ def browser(chromium: Browser) -> Iterator[Browser]:
     yield from module_browser(chromium)
 
 
-def sign_in(browser: Browser, server: str, username: str, *, width: int = 1280) -> Page:
+def sign_in(
+    browser: Browser, server: str, username: str, *, width: int = 1280, height: int = 900
+) -> Page:
     """A new Russian-language browser window signed in as ``username``, on their start page."""
-    page = browser.new_context(locale="ru-RU", viewport={"width": width, "height": 900}).new_page()
+    viewport: ViewportSize = {"width": width, "height": height}
+    page = browser.new_context(locale="ru-RU", viewport=viewport).new_page()
     page.goto(f"{server}/login")
     page.get_by_label("Логин").fill(username)
     page.get_by_label("Пароль").fill(PASSWORD)
